@@ -1,0 +1,438 @@
+/*
+ * anxin -- the admin command line: thin argument parsing over libanxin.
+ *
+ * Exit status: 0 done; 1 done, but some input was rejected (named on
+ * stderr, everything else kept); 2 usage error; 3 failure (nothing
+ * changed).
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "anxin/anxin.h"
+#include "anxin/content.h"
+#include "anxin/demo.h"
+#include "anxin/metrics.h"
+#include "anxin/records.h"
+#include "anxin/roster.h"
+#include "anxin/store.h"
+#include "anxin/text.h"
+
+enum { EXIT_DONE = 0, EXIT_REJECTS = 1, EXIT_USAGE = 2, EXIT_FAIL = 3 };
+
+static const char *prog = "anxin";
+static int quiet;
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+	        "usage: anxin COMMAND [options]\n"
+	        "\n"
+	        "  init            --db FILE                      create or upgrade a store\n"
+	        "  content lint    DIR                            check packs and surveys\n"
+	        "  content install --db FILE DIR                  lint, then load them into the store\n"
+	        "  roster import   --db FILE [--map F=H,...] [--county-name NAME]\n"
+	        "                  [--deactivate-missing] ROSTER.csv\n"
+	        "  records import  --db FILE RECORDS.jsonl\n"
+	        "  records demo    --db FILE [--count N] [--seed N] [--start YYYY-MM-DD]\n"
+	        "                  [--days N] [--reach 0.97]      write synthetic records to stdout\n"
+	        "  report          --db FILE [--scope CODE] [--survey ID] [--wave W]\n"
+	        "                  [--channel kiosk|sms|visit] [--from DATE] [--to DATE]\n"
+	        "                  [--kinds sms_delivered,sms_replied,kiosk_session,visit]\n"
+	        "                  [--depth N] [--format table|csv|json]\n"
+	        "  version\n"
+	        "\n"
+	        "Exit status: 0 done, 1 some input rejected (listed on stderr), 2 usage,\n"
+	        "3 failure.\n");
+}
+
+static void diag_print(void *ctx, enum ax_severity sev, const char *msg)
+{
+	long *counts = ctx;
+	if (counts)
+		counts[sev]++;
+	if (quiet && sev != AX_SEV_ERROR)
+		return;
+	fprintf(stderr, "%s\n", msg);
+}
+
+static void log_print(void *ctx, enum ax_log_level lvl, const char *file,
+                      int line, const char *msg)
+{
+	static const char *const names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
+	(void)ctx;
+	if (lvl >= AX_LOG_WARN || getenv("ANXIN_DEBUG"))
+		fprintf(stderr, "%s %s:%d: %s\n", names[lvl], file, line, msg);
+}
+
+/* Options shared by the subcommands. */
+struct args {
+	const char *db, *map, *county, *scope, *survey, *wave, *channel, *from,
+	    *to, *kinds, *format, *start;
+	int deactivate, depth, days;
+	long count;
+	unsigned long long seed;
+	double reach;
+	char **rest;
+	int nrest;
+};
+
+static int parse_args(int argc, char **argv, struct args *a)
+{
+	static const struct option opts[] = {
+		{"db", required_argument, 0, 'd'},
+		{"map", required_argument, 0, 'm'},
+		{"county-name", required_argument, 0, 'C'},
+		{"deactivate-missing", no_argument, 0, 'D'},
+		{"scope", required_argument, 0, 's'},
+		{"survey", required_argument, 0, 'S'},
+		{"wave", required_argument, 0, 'w'},
+		{"channel", required_argument, 0, 'c'},
+		{"from", required_argument, 0, 'f'},
+		{"to", required_argument, 0, 't'},
+		{"kinds", required_argument, 0, 'k'},
+		{"depth", required_argument, 0, 'n'},
+		{"format", required_argument, 0, 'F'},
+		{"count", required_argument, 0, 'N'},
+		{"seed", required_argument, 0, 'r'},
+		{"start", required_argument, 0, 'b'},
+		{"days", required_argument, 0, 'y'},
+		{"reach", required_argument, 0, 'R'},
+		{"quiet", no_argument, 0, 'q'},
+		{"help", no_argument, 0, 'h'},
+		{0, 0, 0, 0},
+	};
+	int c;
+
+	memset(a, 0, sizeof *a);
+	a->depth = 1;
+	a->format = "table";
+	a->count = 10000;
+	a->seed = 20151;
+	a->days = 30;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
+		char *end = NULL;
+		switch (c) {
+		case 'd': a->db = optarg; break;
+		case 'm': a->map = optarg; break;
+		case 'C': a->county = optarg; break;
+		case 'D': a->deactivate = 1; break;
+		case 's': a->scope = optarg; break;
+		case 'S': a->survey = optarg; break;
+		case 'w': a->wave = optarg; break;
+		case 'c': a->channel = optarg; break;
+		case 'f': a->from = optarg; break;
+		case 't': a->to = optarg; break;
+		case 'k': a->kinds = optarg; break;
+		case 'F': a->format = optarg; break;
+		case 'b': a->start = optarg; break;
+		case 'q': quiet = 1; break;
+		case 'n':
+			a->depth = (int)strtol(optarg, &end, 10);
+			if (*end || a->depth < 0 || a->depth > 4) {
+				fprintf(stderr, "%s: --depth must be 0 to 4\n", prog);
+				return -1;
+			}
+			break;
+		case 'N':
+			a->count = strtol(optarg, &end, 10);
+			if (*end || a->count < 0) {
+				fprintf(stderr, "%s: --count must be a number\n", prog);
+				return -1;
+			}
+			break;
+		case 'r': a->seed = strtoull(optarg, &end, 10); break;
+		case 'y':
+			a->days = (int)strtol(optarg, &end, 10);
+			if (*end || a->days < 1) {
+				fprintf(stderr, "%s: --days must be at least 1\n", prog);
+				return -1;
+			}
+			break;
+		case 'R':
+			a->reach = strtod(optarg, &end);
+			if (*end || a->reach <= 0 || a->reach > 1) {
+				fprintf(stderr, "%s: --reach must be in (0, 1]\n", prog);
+				return -1;
+			}
+			break;
+		case 'h': usage(stdout); exit(EXIT_DONE);
+		default: return -1;
+		}
+	}
+	a->rest = argv + optind;
+	a->nrest = argc - optind;
+	return 0;
+}
+
+static ax_store *open_store(const char *db, int create)
+{
+	ax_store *st;
+	char err[512];
+
+	if (!db) {
+		fprintf(stderr, "%s: --db FILE is required\n", prog);
+		exit(EXIT_USAGE);
+	}
+	if (ax_store_open(db, create ? AX_STORE_CREATE : 0, &st, err, sizeof err)) {
+		fprintf(stderr, "%s: %s\n", prog, err);
+		exit(EXIT_FAIL);
+	}
+	return st;
+}
+
+/* ---- commands --------------------------------------------------------- */
+static int cmd_init(struct args *a)
+{
+	ax_store *st = open_store(a->db, 1);
+	printf("%s: schema v%d\n", a->db, ax_store_schema_version(st));
+	ax_store_close(st);
+	return EXIT_DONE;
+}
+
+static int cmd_content_lint(struct args *a)
+{
+	ax_content *c = NULL;
+	int nerr = 0;
+
+	if (a->nrest != 1) {
+		fprintf(stderr, "usage: anxin content lint DIR\n");
+		return EXIT_USAGE;
+	}
+	if (ax_content_load_dir(a->rest[0], diag_print, NULL, &nerr, &c)) {
+		fprintf(stderr, "%s: out of memory\n", prog);
+		return EXIT_FAIL;
+	}
+	if (!quiet)
+		fprintf(stderr, "%s: %d packs, %d surveys, %d errors\n", a->rest[0],
+		        ax_content_npacks(c), ax_content_nsurveys(c), nerr);
+	ax_content_free(c);
+	return nerr ? EXIT_REJECTS : EXIT_DONE;
+}
+
+static int cmd_content_install(struct args *a)
+{
+	ax_content *c = NULL;
+	ax_store *st;
+	int nerr = 0, added = 0;
+	ax_rc rc;
+
+	if (a->nrest != 1) {
+		fprintf(stderr, "usage: anxin content install --db FILE DIR\n");
+		return EXIT_USAGE;
+	}
+	if (ax_content_load_dir(a->rest[0], diag_print, NULL, &nerr, &c))
+		return EXIT_FAIL;
+	if (nerr) {
+		fprintf(stderr, "%s: %d errors; nothing installed\n", a->rest[0], nerr);
+		ax_content_free(c);
+		return EXIT_FAIL;
+	}
+	st = open_store(a->db, 1);
+	rc = ax_content_install(st, c, &added);
+	if (rc)
+		fprintf(stderr, "%s: %s\n", prog, ax_store_errmsg(st));
+	else if (!quiet)
+		printf("installed %d packs and %d surveys (%d new versions)\n",
+		       ax_content_npacks(c), ax_content_nsurveys(c), added);
+	ax_store_close(st);
+	ax_content_free(c);
+	return rc ? EXIT_FAIL : EXIT_DONE;
+}
+
+static int cmd_roster_import(struct args *a)
+{
+	struct ax_roster_opts o = {a->map, a->county, a->deactivate, NULL};
+	struct ax_roster_stats s;
+	ax_store *st;
+	ax_rc rc;
+
+	if (a->nrest != 1) {
+		fprintf(stderr, "usage: anxin roster import --db FILE ROSTER.csv\n");
+		return EXIT_USAGE;
+	}
+	st = open_store(a->db, 1);
+	rc = ax_roster_import_csv(st, a->rest[0], &o, diag_print, NULL, &s);
+	if (rc) {
+		fprintf(stderr, "%s: %s: nothing imported (%s)\n", prog, a->rest[0],
+		        ax_store_errmsg(st));
+		ax_store_close(st);
+		return rc == AX_INVALID ? EXIT_FAIL : EXIT_FAIL;
+	}
+	if (!quiet)
+		printf("%s (%s): %ld rows: %ld new, %ld updated, %ld unchanged, "
+		       "%ld rejected, %ld warnings, %ld deactivated; %ld phones\n",
+		       a->rest[0], s.encoding, s.rows, s.inserted, s.updated,
+		       s.unchanged, s.rejected, s.warnings, s.deactivated, s.phones);
+	ax_store_close(st);
+	return s.rejected ? EXIT_REJECTS : EXIT_DONE;
+}
+
+static int cmd_records_import(struct args *a)
+{
+	struct ax_records_stats s;
+	ax_store *st;
+	ax_rc rc;
+
+	if (a->nrest != 1) {
+		fprintf(stderr, "usage: anxin records import --db FILE RECORDS.jsonl\n");
+		return EXIT_USAGE;
+	}
+	st = open_store(a->db, 1);
+	rc = ax_records_import_file(st, a->rest[0], diag_print, NULL, &s);
+	if (rc) {
+		fprintf(stderr, "%s: %s: %s (records before the failing batch are "
+		        "kept; run again to finish)\n", prog, a->rest[0],
+		        ax_store_errmsg(st));
+		ax_store_close(st);
+		return EXIT_FAIL;
+	}
+	if (!quiet)
+		printf("%s: %ld records: %ld accepted, %ld duplicate, %ld conflict, "
+		       "%ld rejected\n", a->rest[0], s.lines, s.accepted, s.duplicate,
+		       s.conflict, s.rejected);
+	ax_store_close(st);
+	return s.rejected || s.conflict ? EXIT_REJECTS : EXIT_DONE;
+}
+
+static int emit_line(void *ctx, const char *line, size_t len)
+{
+	FILE *f = ctx;
+	return fwrite(line, 1, len, f) != len || fputc('\n', f) == EOF;
+}
+
+static int cmd_records_demo(struct args *a)
+{
+	struct ax_demo_opts o = {0};
+	ax_store *st = open_store(a->db, 0);
+	ax_rc rc;
+
+	o.seed = a->seed;
+	o.count = a->count;
+	o.days = a->days;
+	o.reach = a->reach;
+	if (a->start) {
+		struct tm tm = {0};
+		if (!strptime(a->start, "%Y-%m-%d", &tm)) {
+			fprintf(stderr, "%s: --start must be YYYY-MM-DD\n", prog);
+			ax_store_close(st);
+			return EXIT_USAGE;
+		}
+		o.start = (long long)timegm(&tm) - 8 * 3600;
+	} else {
+		o.start = (long long)time(NULL) - (long long)a->days * 86400;
+	}
+	rc = ax_demo_records(st, &o, emit_line, stdout);
+	if (rc)
+		fprintf(stderr, "%s: %s\n", prog, ax_store_errmsg(st));
+	ax_store_close(st);
+	return rc ? EXIT_FAIL : EXIT_DONE;
+}
+
+static int cmd_report(struct args *a)
+{
+	struct ax_report_opts o = {0};
+	struct ax_report *r;
+	ax_store *st;
+	char *out;
+	ax_rc rc;
+
+	o.scope = a->scope;
+	o.survey = a->survey;
+	o.wave = a->wave;
+	o.channel = a->channel;
+	o.from = a->from;
+	o.to = a->to;
+	o.depth = a->depth;
+	if (a->kinds) {
+		o.contact_kinds = ax_contact_kinds_parse(a->kinds);
+		if (o.contact_kinds <= 0) {
+			fprintf(stderr, "%s: --kinds: use sms_sent, sms_delivered, "
+			        "sms_replied, kiosk_session, visit\n", prog);
+			return EXIT_USAGE;
+		}
+	}
+	if (strcmp(a->format, "table") && strcmp(a->format, "csv") &&
+	    strcmp(a->format, "json")) {
+		fprintf(stderr, "%s: --format must be table, csv or json\n", prog);
+		return EXIT_USAGE;
+	}
+	st = open_store(a->db, 0);
+	rc = ax_report_build(st, &o, &r);
+	if (rc) {
+		fprintf(stderr, "%s: %s\n", prog, ax_store_errmsg(st));
+		ax_store_close(st);
+		return rc == AX_INVALID ? EXIT_USAGE : EXIT_FAIL;
+	}
+	out = strcmp(a->format, "json") == 0   ? ax_report_json(r)
+	      : strcmp(a->format, "csv") == 0 ? ax_report_csv(r)
+	                                      : ax_report_table(r);
+	if (out) {
+		fputs(out, stdout);
+		if (strcmp(a->format, "json") == 0)
+			fputc('\n', stdout);
+	}
+	ax_free(out);
+	ax_report_free(r);
+	ax_store_close(st);
+	return out ? EXIT_DONE : EXIT_FAIL;
+}
+
+int main(int argc, char **argv)
+{
+	struct args a;
+	const char *cmd, *sub = NULL;
+	int skip = 2;
+
+	ax_set_log(log_print, NULL);
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	cmd = argv[1];
+	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+		printf("anxin %s\n", AX_VERSION);
+		return EXIT_DONE;
+	}
+	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
+	    strcmp(cmd, "-h") == 0) {
+		usage(stdout);
+		return EXIT_DONE;
+	}
+	if (strcmp(cmd, "content") == 0 || strcmp(cmd, "roster") == 0 ||
+	    strcmp(cmd, "records") == 0) {
+		if (argc < 3) {
+			usage(stderr);
+			return EXIT_USAGE;
+		}
+		sub = argv[2];
+		skip = 3;
+	}
+	/* getopt sees argv[0] plus the options after the command words */
+	argv[skip - 1] = argv[0];
+	if (parse_args(argc - skip + 1, argv + skip - 1, &a)) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (strcmp(cmd, "init") == 0)
+		return cmd_init(&a);
+	if (strcmp(cmd, "report") == 0)
+		return cmd_report(&a);
+	if (sub && strcmp(cmd, "content") == 0 && strcmp(sub, "lint") == 0)
+		return cmd_content_lint(&a);
+	if (sub && strcmp(cmd, "content") == 0 && strcmp(sub, "install") == 0)
+		return cmd_content_install(&a);
+	if (sub && strcmp(cmd, "roster") == 0 && strcmp(sub, "import") == 0)
+		return cmd_roster_import(&a);
+	if (sub && strcmp(cmd, "records") == 0 && strcmp(sub, "import") == 0)
+		return cmd_records_import(&a);
+	if (sub && strcmp(cmd, "records") == 0 && strcmp(sub, "demo") == 0)
+		return cmd_records_demo(&a);
+	fprintf(stderr, "%s: unknown command \"%s%s%s\"\n", prog, cmd,
+	        sub ? " " : "", sub ? sub : "");
+	usage(stderr);
+	return EXIT_USAGE;
+}

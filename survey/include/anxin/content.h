@@ -1,0 +1,173 @@
+/*
+ * content.h -- awareness content packs and surveys (the format is
+ * documented in content/README.md), their loader and linter, and
+ * installing them into a store.
+ *
+ * All structures are read-only views owned by the ax_content (or
+ * ax_survey_set) that produced them; they live until it is freed.
+ */
+#ifndef ANXIN_CONTENT_H
+#define ANXIN_CONTENT_H
+
+#include "anxin.h"
+#include "store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Budgets, in UCS-2 units (one Chinese character = one unit). */
+#define AX_SMS_DIGEST_MAX 70   /* a digest is one SMS segment */
+#define AX_SMS_QUESTION_SEGS 2 /* question / intro / thanks: two segments */
+
+enum ax_qtype {
+	AX_Q_SINGLE,    /* one option */
+	AX_Q_MULTI,     /* several options */
+	AX_Q_YESNO,     /* 1 是 / 2 否 */
+	AX_Q_SCALE5,    /* 1 非常满意 … 5 非常不满意 */
+	AX_Q_KNOWLEDGE, /* one option, with a correct answer */
+};
+const char *ax_qtype_name(enum ax_qtype t);
+
+struct ax_option {
+	const char *code;  /* "1", "A" … */
+	const char *label; /* 满意 */
+	const char *const *keys; /* extra reply words, NULL-terminated */
+	int nkeys;
+	double score;     /* for mean scores; 0 when has_score is 0 */
+	int has_score;
+};
+
+struct ax_question {
+	const char *id;
+	enum ax_qtype type;
+	const char *text;        /* kiosk wording */
+	const char *sms;         /* SMS wording */
+	const struct ax_option *options;
+	int noptions;
+	const char *answer;      /* knowledge: correct option code */
+	const char *explanation; /* knowledge: shown after answering */
+	const char *topic;       /* knowledge: topic it measures */
+	const char *ref;         /* "pack/question" it was copied from, or NULL */
+	const char *show_if_question; /* NULL: always shown */
+	const char *const *show_if_any;
+	int nshow_if_any;
+};
+
+struct ax_awareness_rule {
+	const char *topic;
+	const char *const *questions;
+	int nquestions;
+	double pass_share; /* default 0.6 */
+};
+
+struct ax_survey {
+	const char *id;
+	int version;
+	const char *title, *intro, *sms_intro, *sms_thanks;
+	const struct ax_question *questions;
+	int nquestions;
+	const struct ax_awareness_rule *awareness;
+	int nawareness;
+	const char *sat_question; /* NULL: no satisfaction rule */
+	const char *const *satisfied;
+	int nsatisfied;
+	const char *path; /* file it came from, or NULL */
+	/* The survey with refs resolved and defaults filled in, as compact
+	 * JSON with sorted keys: what stores and devices exchange. */
+	const char *json;
+};
+
+struct ax_page {
+	const char *id, *title, *body, *image, *audio;
+};
+struct ax_digest {
+	const char *id, *text;
+};
+struct ax_source {
+	const char *title, *detail, *url;
+};
+struct ax_hotline {
+	const char *number, *label;
+};
+
+struct ax_pack {
+	const char *id;
+	int version;
+	const char *topic, *title, *summary;
+	const struct ax_source *sources;
+	int nsources;
+	const struct ax_hotline *hotlines;
+	int nhotlines;
+	const struct ax_page *pages;
+	int npages;
+	const struct ax_digest *digests;
+	int ndigests;
+	const struct ax_question *questions;
+	int nquestions;
+	const char *dir;  /* folder of the pack (images, audio), or NULL */
+	const char *json; /* compact sorted JSON */
+};
+
+typedef struct ax_content ax_content;
+
+/* Topic ids and their Chinese names, NULL-terminated parallel lists. */
+extern const char *const ax_topics[];
+extern const char *const ax_topic_names[];
+/* Chinese name of a topic id, or the id itself if unknown. */
+const char *ax_topic_name(const char *topic);
+
+/*
+ * Load every pack (DIR/packs/<id>/pack.json) and survey
+ * (DIR/surveys/<id>.json) under dir, validating them.  Every problem is
+ * reported through diag as "path:line:col: message".  *nerrors (may be
+ * NULL) gets the number of errors.  On success *out holds only the files
+ * that validated; callers that must not run with broken content check
+ * *nerrors.  Caller frees with ax_content_free().
+ */
+ax_rc ax_content_load_dir(const char *dir, ax_diag_fn diag, void *diag_ctx,
+                          int *nerrors, ax_content **out);
+
+/* Load one pack or survey text (borrowed) as if it were file `name`;
+ * kind is "pack" or "survey".  For fuzzing and tests. */
+ax_rc ax_content_load_text(const char *name, const char *kind,
+                           const char *text, ax_diag_fn diag, void *diag_ctx,
+                           int *nerrors, ax_content **out);
+
+void ax_content_free(ax_content *c);
+
+int ax_content_npacks(const ax_content *c);
+const struct ax_pack *ax_content_pack(const ax_content *c, int i);
+int ax_content_nsurveys(const ax_content *c);
+const struct ax_survey *ax_content_survey(const ax_content *c, int i);
+const struct ax_survey *ax_content_find_survey(const ax_content *c,
+                                               const char *id, int version);
+const struct ax_pack *ax_content_find_pack(const ax_content *c,
+                                           const char *id);
+
+/*
+ * Store every pack and survey of c in st.  A version already installed
+ * with the same content is left alone; the same id and version with
+ * different content is refused (AX_CONFLICT, message names it): bump the
+ * version instead, so records keep meaning what they meant.
+ * *added (may be NULL) gets the number of new versions.
+ */
+ax_rc ax_content_install(ax_store *st, const ax_content *c, int *added);
+
+/*
+ * Load all surveys installed in a store (every version).  Caller frees
+ * with ax_content_free().
+ */
+ax_rc ax_content_load_store(ax_store *st, ax_content **out);
+
+/* Find a question of a survey by id, or NULL. */
+const struct ax_question *ax_survey_question(const struct ax_survey *s,
+                                             const char *qid);
+/* Find an option of a question by code, or NULL. */
+const struct ax_option *ax_question_option(const struct ax_question *q,
+                                           const char *code);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,35 @@
+/*
+ * demo.h -- synthetic records for the demo and the benchmarks: plausible
+ * answers from the installed surveys for the households of the roster,
+ * deterministic from a seed.
+ */
+#ifndef ANXIN_DEMO_H
+#define ANXIN_DEMO_H
+
+#include "anxin.h"
+#include "store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct ax_demo_opts {
+	unsigned long long seed;
+	long count;          /* records to generate */
+	long long start;     /* epoch of the first day */
+	int days;            /* spread over this many days */
+	double reach;        /* share of households to contact, 0..1 */
+};
+
+/* Called once per record with one JSON line (borrowed, no newline).
+ * Return non-zero to stop. */
+typedef int (*ax_demo_emit_fn)(void *ctx, const char *line, size_t len);
+
+/* Generate records from the roster and surveys installed in st. */
+ax_rc ax_demo_records(ax_store *st, const struct ax_demo_opts *opts,
+                      ax_demo_emit_fn emit, void *ctx);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

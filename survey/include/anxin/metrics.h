@@ -1,0 +1,98 @@
+/*
+ * metrics.h -- the rates, computed honestly (DESIGN.md "Rates done
+ * honestly"): every rate carries numerator, denominator, a 95 % Wilson
+ * interval and a small-sample flag; counts are summed up the region tree
+ * (grid > village > township > county), never averaged.
+ *
+ * The report is the one query layer that the CLI, the dashboard and the
+ * exports all read.
+ */
+#ifndef ANXIN_METRICS_H
+#define ANXIN_METRICS_H
+
+#include "anxin.h"
+#include "store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define AX_SMALL_SAMPLE 30       /* n below this is flagged */
+#define AX_TARGET_COVERAGE 1.0   /* 宣传入户率 100 % */
+#define AX_TARGET_AWARENESS 0.9  /* 知晓率 ≥ 90 % */
+#define AX_TARGET_SATISFACTION 0.9 /* 满意度 ≥ 90 % */
+
+struct ax_rate {
+	long long num, den;
+	double rate;       /* num/den, 0 when den is 0 */
+	double low, high;  /* 95 % Wilson score interval */
+	int small_sample;  /* den < AX_SMALL_SAMPLE */
+};
+
+/* Fill r from num/den (num <= den). */
+void ax_rate_make(struct ax_rate *r, long long num, long long den);
+
+/* The 95 % Wilson score interval of num/den; [0,0] when den is 0. */
+void ax_wilson(long long num, long long den, double *low, double *high);
+
+#define AX_MAX_TOPICS 16
+#define AX_NCHANNELS 3 /* kiosk, sms, visit */
+
+struct ax_report_row {
+	char code[24];
+	char name[128];
+	int level; /* 1 county, 2 township, 3 village, 4 grid */
+	int depth; /* 0 for the scope itself */
+	long long households, reached;
+	struct ax_rate coverage;
+	long long respondents;
+	long long respondents_by_channel[AX_NCHANNELS];
+	struct ax_rate awareness[AX_MAX_TOPICS]; /* indexed like report topics */
+	struct ax_rate satisfaction;
+	double mean_score; /* mean of the satisfaction question's scores */
+	int met_coverage, met_awareness, met_satisfaction;
+};
+
+struct ax_report {
+	int nrows;
+	struct ax_report_row *rows;
+	int ntopics;
+	char topics[AX_MAX_TOPICS][32]; /* topic ids with any answers */
+	/* what was asked, for headers */
+	char scope[24], survey[64], channel[16], from[11], to[11];
+	int contact_kinds;
+};
+
+struct ax_report_opts {
+	const char *scope;   /* region code; NULL: the county (level 1) */
+	const char *survey;  /* survey id; NULL: all surveys */
+	const char *wave;    /* wave; NULL: all waves */
+	const char *channel; /* kiosk|sms|visit; NULL: all */
+	const char *from;    /* YYYY-MM-DD inclusive, China time; NULL: open */
+	const char *to;      /* YYYY-MM-DD inclusive; NULL: open */
+	int depth;           /* levels below the scope to list (0 = scope only) */
+	int contact_kinds;   /* qualifying contact kinds; 0: AX_CK_DEFAULT */
+};
+
+/* Names of channels, indexed like respondents_by_channel. */
+extern const char *const ax_channels[AX_NCHANNELS];
+
+/*
+ * Build the report.  Reads pre-aggregated counts (tally) and the roster;
+ * cost is O(regions + households + tally rows in the window), not
+ * O(responses).  Caller frees with ax_report_free().  AX_NOTFOUND when
+ * the scope is not a known region (message on the store).
+ */
+ax_rc ax_report_build(ax_store *st, const struct ax_report_opts *opts,
+                      struct ax_report **out);
+void ax_report_free(struct ax_report *r);
+
+/* Render the report; caller frees the string with ax_free(). */
+char *ax_report_json(const struct ax_report *r);  /* {"rows":[…],…} */
+char *ax_report_csv(const struct ax_report *r);   /* UTF-8 with BOM, for Excel */
+char *ax_report_table(const struct ax_report *r); /* terminal, aligned */
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,113 @@
+/*
+ * records.h -- the record exchange format (one JSON object per line) and
+ * importing records into a store.
+ *
+ *   {"type":"response","id":UUID,"survey":ID,"survey_version":N,
+ *    "channel":"kiosk|sms|visit","device":ID,"household":ID|null,
+ *    "region":CODE,"started_at":ISO8601,"completed_at":ISO8601|null,
+ *    "status":"complete|partial|abandoned","answers":{QID: CODE|[CODE,…]},
+ *    "wave":ID (optional)}
+ *   {"type":"contact","id":UUID,"household":ID,"channel":"sms|kiosk|visit",
+ *    "kind":"sms_sent|sms_delivered|sms_replied|kiosk_session|visit",
+ *    "pack":ID|null,"device":ID,"at":ISO8601}
+ *
+ * Unknown fields are ignored so older stores read newer records.  Records
+ * are idempotent by id: the same id with the same content is accepted
+ * again as a duplicate; the same id with different content is a conflict,
+ * kept aside in the store for review and never counted.
+ */
+#ifndef ANXIN_RECORDS_H
+#define ANXIN_RECORDS_H
+
+#include "anxin.h"
+#include "store.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+enum ax_rec_result {
+	AX_REC_ACCEPTED = 0, /* stored now */
+	AX_REC_DUPLICATE,    /* same id, same content: already stored */
+	AX_REC_CONFLICT,     /* same id, different content: kept aside */
+	AX_REC_REJECTED,     /* invalid: see reason */
+};
+const char *ax_rec_result_name(enum ax_rec_result r);
+
+struct ax_rec_outcome {
+	enum ax_rec_result result;
+	char id[64];      /* record id when one could be read, else "" */
+	char reason[256]; /* why it was rejected or conflicted, else "" */
+};
+
+/* Contact kinds as a bit set (for coverage rules). */
+enum ax_contact_kind {
+	AX_CK_SMS_SENT = 1 << 0,
+	AX_CK_SMS_DELIVERED = 1 << 1,
+	AX_CK_SMS_REPLIED = 1 << 2,
+	AX_CK_KIOSK_SESSION = 1 << 3,
+	AX_CK_VISIT = 1 << 4,
+};
+/* DESIGN.md default: a send the network never confirmed is no proof. */
+#define AX_CK_DEFAULT                                                   \
+	(AX_CK_SMS_DELIVERED | AX_CK_SMS_REPLIED | AX_CK_KIOSK_SESSION |    \
+	 AX_CK_VISIT)
+/* Parse "sms_delivered,visit" into a mask; -1 on an unknown name. */
+int ax_contact_kinds_parse(const char *list);
+/* Name of one kind bit, or NULL. */
+const char *ax_contact_kind_name(int bit);
+
+/*
+ * An importer holds prepared statements and the installed surveys.
+ * Use: ax_importer_new, then ax_importer_begin, any number of
+ * ax_importer_line, then ax_importer_commit (or _rollback): a batch is
+ * applied whole or not at all.  One importer per thread.
+ */
+typedef struct ax_importer ax_importer;
+
+ax_rc ax_importer_new(ax_store *st, ax_importer **out);
+void ax_importer_free(ax_importer *im);
+ax_rc ax_importer_begin(ax_importer *im);
+ax_rc ax_importer_commit(ax_importer *im);
+void ax_importer_rollback(ax_importer *im);
+
+/*
+ * Import one JSON line (borrowed, need not be NUL-terminated).  `source`
+ * (borrowed, may be NULL) names where it came from for the conflicts
+ * table.  Fills *out.  Returns AX_OK when the line got an outcome
+ * (including rejected); an error return means the store failed and the
+ * batch must be rolled back.
+ */
+ax_rc ax_importer_line(ax_importer *im, const char *line, size_t len,
+                       const char *source, struct ax_rec_outcome *out);
+
+/*
+ * Optional: called for every valid record before it is stored; return
+ * non-zero and fill reason (256 bytes) to reject it (the central server
+ * uses it for device scopes).  `type` is "response" or "contact",
+ * `household` may be NULL, `region` is the region the record counts in.
+ */
+typedef int (*ax_record_check_fn)(void *ctx, const char *type,
+                                  const char *household, const char *region,
+                                  char *reason);
+void ax_importer_set_check(ax_importer *im, ax_record_check_fn fn, void *ctx);
+
+/* Server receive time for records imported from now on (0 = now). */
+void ax_importer_set_received_at(ax_importer *im, long long epoch);
+
+struct ax_records_stats {
+	long lines, accepted, duplicate, conflict, rejected;
+};
+
+/*
+ * Import a JSONL file (one transaction per 5000 lines, so a crash loses
+ * nothing already committed and a re-run finishes the job).  Every bad
+ * line is reported through diag as "file:line: reason".
+ */
+ax_rc ax_records_import_file(ax_store *st, const char *path, ax_diag_fn diag,
+                             void *diag_ctx, struct ax_records_stats *stats);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

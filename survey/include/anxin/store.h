@@ -1,0 +1,48 @@
+/*
+ * store.h -- the local store: one SQLite file (WAL, foreign keys on,
+ * schema versioned with in-place migrations).  Every device and the
+ * central server keep their data in one.
+ */
+#ifndef ANXIN_STORE_H
+#define ANXIN_STORE_H
+
+#include "anxin.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct ax_store ax_store;
+
+/* Schema version this build writes; older files are migrated on open. */
+#define AX_SCHEMA_VERSION 2
+
+enum ax_store_flags {
+	AX_STORE_CREATE = 1,   /* create the file if missing */
+	AX_STORE_READONLY = 2, /* open read-only; no migration is attempted */
+};
+
+/*
+ * Open (and if needed create and migrate) the store at `path` (copied).
+ * On failure *out is NULL; if `errbuf` is non-NULL a message is written
+ * there (at most errlen bytes).  One handle per thread.
+ */
+ax_rc ax_store_open(const char *path, int flags, ax_store **out, char *errbuf,
+                    size_t errlen);
+
+/* Close the store; accepts NULL. */
+void ax_store_close(ax_store *st);
+
+/* Detailed message of the last failure on this handle (borrowed). */
+const char *ax_store_errmsg(const ax_store *st);
+
+/* Schema version of the open file (after migration). */
+int ax_store_schema_version(ax_store *st);
+
+/* Path the store was opened with (borrowed). */
+const char *ax_store_path(const ax_store *st);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,90 @@
+/*
+ * anxin_int.h -- internals shared by libanxin's source files.
+ * Nothing here is part of the public API.
+ */
+#ifndef ANXIN_INT_H
+#define ANXIN_INT_H
+
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "anxin/anxin.h"
+#include "anxin/store.h"
+
+#define AX_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+#if defined(__GNUC__)
+#define AX_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#else
+#define AX_PRINTF(f, a)
+#endif
+
+/* ---- logging ---------------------------------------------------------- */
+void ax__log(enum ax_log_level lvl, const char *file, int line,
+             const char *fmt, ...) AX_PRINTF(4, 5);
+#define AX_LOG(lvl, ...) ax__log(lvl, __FILE__, __LINE__, __VA_ARGS__)
+
+/* Format a diagnostic and send it to fn (which may be NULL). */
+void ax__diag(ax_diag_fn fn, void *ctx, enum ax_severity sev, const char *fmt,
+              ...) AX_PRINTF(4, 5);
+
+/* ---- growable string -------------------------------------------------- */
+struct ax_buf {
+	char *p;
+	size_t len, cap;
+	int oom; /* sticky: an append failed */
+};
+void ax__buf_put(struct ax_buf *b, const char *s, size_t n);
+void ax__buf_puts(struct ax_buf *b, const char *s);
+void ax__buf_printf(struct ax_buf *b, const char *fmt, ...) AX_PRINTF(2, 3);
+/* Hand the string to the caller (NUL-terminated) or NULL on OOM. */
+char *ax__buf_take(struct ax_buf *b);
+void ax__buf_free(struct ax_buf *b);
+
+/* ---- arena: many small allocations freed at once ---------------------- */
+struct ax_arena_chunk;
+struct ax_arena {
+	struct ax_arena_chunk *head;
+};
+void *ax__arena_alloc(struct ax_arena *a, size_t n); /* zeroed */
+char *ax__arena_strdup(struct ax_arena *a, const char *s);
+void ax__arena_free(struct ax_arena *a);
+
+/* ---- time ------------------------------------------------------------- */
+/*
+ * Parse ISO 8601 "YYYY-MM-DDTHH:MM[:SS[.fff]][Z|+HH:MM|+HHMM]" (a space
+ * may replace T).  A missing offset means China Standard Time (+08:00):
+ * mainland China has one zone and no DST.  Returns 0 on success.
+ */
+int ax__time_parse(const char *s, int64_t *epoch);
+/* Format epoch as "YYYY-MM-DDTHH:MM:SS+08:00" (buf >= 32). */
+void ax__time_format(int64_t epoch, char *buf, size_t n);
+/* Day number in China Standard Time (days since 1970-01-01 +08:00). */
+int ax__cst_day(int64_t epoch);
+/* "YYYY-MM-DD" of a CST day number (buf >= 11). */
+void ax__day_format(int day, char *buf, size_t n);
+/* Parse "YYYY-MM-DD" to a CST day number; 0 ok. */
+int ax__day_parse(const char *s, int *day);
+
+/* ---- store internals -------------------------------------------------- */
+sqlite3 *ax__store_db(ax_store *st);
+void ax__store_seterr(ax_store *st, const char *fmt, ...) AX_PRINTF(2, 3);
+/* Map a SQLite result code to ax_rc and record sqlite3_errmsg. */
+ax_rc ax__store_sqlerr(ax_store *st, int src, const char *what);
+/* Prepare a statement, recording errors on st. */
+ax_rc ax__prepare(ax_store *st, sqlite3_stmt **stmt, const char *sql);
+ax_rc ax__exec(ax_store *st, const char *sql);
+int ax__store_migrations_count(void);
+ax_rc ax__store_migrate(ax_store *st, int target);
+/* Open without migrating past `target` (tests build old files with it). */
+ax_rc ax__store_open_at(const char *path, int flags, int target,
+                        ax_store **out, char *errbuf, size_t errlen);
+
+/* ---- region codes ----------------------------------------------------- */
+/* Level of a region code by its shape: 1 county (…000000), 2 township
+ * (…000), 3 village (12 digits), 4 grid (> 12 digits), 0 not a code. */
+int ax__region_level_of(const char *code);
+
+#endif

@@ -1,0 +1,433 @@
+/*
+ * metrics.c -- Wilson intervals and the report query layer.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "anxin/content.h"
+#include "anxin/metrics.h"
+#include "anxin/records.h"
+#include "anxin_int.h"
+
+const char *const ax_channels[AX_NCHANNELS] = {"kiosk", "sms", "visit"};
+
+void ax_wilson(long long num, long long den, double *low, double *high)
+{
+	const double z = 1.959963984540054; /* 97.5th percentile of N(0,1) */
+	double n = (double)den, p, denom, centre, half;
+
+	if (den <= 0) {
+		*low = *high = 0;
+		return;
+	}
+	p = (double)num / n;
+	denom = 1 + z * z / n;
+	centre = (p + z * z / (2 * n)) / denom;
+	half = z * sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom;
+	*low = centre - half < 0 ? 0 : centre - half;
+	*high = centre + half > 1 ? 1 : centre + half;
+	/* exact at the edges (rounding can leave 0.99999…) */
+	if (num == den)
+		*high = 1;
+	if (num == 0)
+		*low = 0;
+}
+
+void ax_rate_make(struct ax_rate *r, long long num, long long den)
+{
+	r->num = num;
+	r->den = den;
+	r->rate = den > 0 ? (double)num / (double)den : 0;
+	ax_wilson(num, den, &r->low, &r->high);
+	r->small_sample = den < AX_SMALL_SAMPLE;
+}
+
+/* ---- building --------------------------------------------------------- */
+struct acc {
+	long long households, reached, resp, by_channel[AX_NCHANNELS];
+	long long aw_den[AX_MAX_TOPICS], aw_num[AX_MAX_TOPICS];
+	long long sat_den, sat_num;
+	double score;
+};
+
+struct region {
+	char code[24];
+	char name[128];
+	int level;
+	int parent; /* index or -1 */
+	struct acc a;
+};
+
+struct tree {
+	struct region *r;
+	int n;
+};
+
+static int cmp_region(const void *a, const void *b)
+{
+	return strcmp(((const struct region *)a)->code,
+	              ((const struct region *)b)->code);
+}
+
+static int find_region(const struct tree *t, const char *code)
+{
+	int lo = 0, hi = t->n - 1;
+	while (lo <= hi) {
+		int mid = (lo + hi) / 2, c = strcmp(t->r[mid].code, code);
+		if (c == 0)
+			return mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid - 1;
+	}
+	return -1;
+}
+
+static ax_rc load_tree(ax_store *st, struct tree *t)
+{
+	sqlite3_stmt *s;
+	char (*parents)[24] = NULL;
+	int cap = 0;
+	ax_rc rc;
+
+	t->r = NULL;
+	t->n = 0;
+	if ((rc = ax__prepare(st, &s, "SELECT code, name, level, parent FROM regions")))
+		return rc;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		if (t->n == cap) {
+			cap = cap ? cap * 2 : 256;
+			struct region *nr = realloc(t->r, sizeof *nr * (size_t)cap);
+			char(*np)[24] = realloc(parents, sizeof *np * (size_t)cap);
+			if (!nr || !np) {
+				free(nr ? nr : t->r);
+				free(np ? np : parents);
+				t->r = NULL;
+				sqlite3_finalize(s);
+				return AX_NOMEM;
+			}
+			t->r = nr;
+			parents = np;
+		}
+		struct region *g = &t->r[t->n];
+		memset(g, 0, sizeof *g);
+		snprintf(g->code, sizeof g->code, "%s", (const char *)sqlite3_column_text(s, 0));
+		snprintf(g->name, sizeof g->name, "%s", (const char *)sqlite3_column_text(s, 1));
+		g->level = sqlite3_column_int(s, 2);
+		/* stash the parent code in name's tail? no: keep a side array */
+		snprintf(parents[t->n], 24, "%s",
+		         sqlite3_column_type(s, 3) == SQLITE_NULL
+		             ? ""
+		             : (const char *)sqlite3_column_text(s, 3));
+		t->n++;
+	}
+	sqlite3_finalize(s);
+	/* sort with parents alongside: sort an index, then resolve */
+	{
+		struct region *tmp = malloc(sizeof *tmp * (size_t)(t->n ? t->n : 1));
+		int *idx = malloc(sizeof *idx * (size_t)(t->n ? t->n : 1));
+		if (!tmp || !idx) {
+			free(tmp);
+			free(idx);
+			free(parents);
+			return AX_NOMEM;
+		}
+		/* record parent codes in a copy keyed by code, sort, look up */
+		for (int i = 0; i < t->n; i++)
+			tmp[i] = t->r[i];
+		qsort(t->r, (size_t)t->n, sizeof *t->r, cmp_region);
+		for (int i = 0; i < t->n; i++)
+			t->r[i].parent = -1;
+		for (int i = 0; i < t->n; i++) {
+			int me = find_region(t, tmp[i].code);
+			if (me >= 0 && parents[i][0])
+				t->r[me].parent = find_region(t, parents[i]);
+		}
+		free(tmp);
+		free(idx);
+	}
+	free(parents);
+	return AX_OK;
+}
+
+/* Add a delta to a region and all its ancestors. */
+#define ROLLUP(t, i, field, v)                                  \
+	do {                                                        \
+		for (int k_ = (i), g_ = 0; k_ >= 0 && g_ < 8;           \
+		     k_ = (t)->r[k_].parent, g_++)                      \
+			(t)->r[k_].a.field += (v);                          \
+	} while (0)
+
+static int topic_index(struct ax_report *rep, const char *topic)
+{
+	for (int i = 0; i < rep->ntopics; i++)
+		if (strcmp(rep->topics[i], topic) == 0)
+			return i;
+	if (rep->ntopics == AX_MAX_TOPICS)
+		return -1;
+	snprintf(rep->topics[rep->ntopics], sizeof rep->topics[0], "%s", topic);
+	return rep->ntopics++;
+}
+
+static int is_ancestor_or_self(const struct tree *t, int anc, int i, int *depth)
+{
+	int d = 0;
+	for (; i >= 0 && d < 8; i = t->r[i].parent, d++)
+		if (i == anc) {
+			*depth = d;
+			return 1;
+		}
+	return 0;
+}
+
+static int cmp_topics(const void *a, const void *b)
+{
+	/* known topics in their canonical order, others after by name */
+	const char *x = a, *y = b;
+	int ix = 99, iy = 99;
+	for (int i = 0; ax_topics[i]; i++) {
+		if (strcmp(ax_topics[i], x) == 0)
+			ix = i;
+		if (strcmp(ax_topics[i], y) == 0)
+			iy = i;
+	}
+	return ix != iy ? ix - iy : strcmp(x, y);
+}
+
+ax_rc ax_report_build(ax_store *st, const struct ax_report_opts *o,
+                      struct ax_report **out)
+{
+	struct ax_report_opts defaults = {0};
+	struct ax_report *rep;
+	struct tree t = {0};
+	sqlite3_stmt *s = NULL;
+	int scope = -1, from_day = -1000000, to_day = 1000000, kinds;
+	char sql[1024];
+	ax_rc rc;
+
+	*out = NULL;
+	if (!o)
+		o = &defaults;
+	kinds = o->contact_kinds ? o->contact_kinds : AX_CK_DEFAULT;
+	if (o->from && ax__day_parse(o->from, &from_day)) {
+		ax__store_seterr(st, "--from \"%s\" is not a date YYYY-MM-DD", o->from);
+		return AX_INVALID;
+	}
+	if (o->to && ax__day_parse(o->to, &to_day)) {
+		ax__store_seterr(st, "--to \"%s\" is not a date YYYY-MM-DD", o->to);
+		return AX_INVALID;
+	}
+	if (o->channel) {
+		int ok = 0;
+		for (int i = 0; i < AX_NCHANNELS; i++)
+			ok |= strcmp(ax_channels[i], o->channel) == 0;
+		if (!ok) {
+			ax__store_seterr(st, "channel \"%s\" is not kiosk, sms or visit",
+			                 o->channel);
+			return AX_INVALID;
+		}
+	}
+	rep = calloc(1, sizeof *rep);
+	if (!rep)
+		return AX_NOMEM;
+	if ((rc = load_tree(st, &t)))
+		goto fail;
+	if (o->scope) {
+		scope = find_region(&t, o->scope);
+		if (scope < 0) {
+			ax__store_seterr(st, "scope %s is not a known region code", o->scope);
+			rc = AX_NOTFOUND;
+			goto fail;
+		}
+	} else {
+		for (int i = 0; i < t.n; i++)
+			if (t.r[i].level == 1) {
+				scope = i;
+				break;
+			}
+		if (scope < 0) {
+			ax__store_seterr(st, "the store has no roster yet (import one "
+			                     "with `anxin roster import`)");
+			rc = AX_NOTFOUND;
+			goto fail;
+		}
+	}
+
+	/* households */
+	if ((rc = ax__prepare(st, &s, "SELECT grid, COUNT(*) FROM households "
+	                              "WHERE active GROUP BY grid")))
+		goto fail;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		int i = find_region(&t, (const char *)sqlite3_column_text(s, 0));
+		if (i >= 0)
+			ROLLUP(&t, i, households, sqlite3_column_int64(s, 1));
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+
+	/* reached: active households with a qualifying contact in the window.
+	 * One index probe per household and kind (contacts_reach). */
+	{
+		struct ax_buf b = {0};
+		int first = 1;
+		ax__buf_puts(&b, "SELECT h.grid, COUNT(*) FROM households h WHERE "
+		                 "h.active AND EXISTS (SELECT 1 FROM contacts c WHERE "
+		                 "c.household = h.id AND c.kind IN (");
+		for (int bit = 1; bit <= AX_CK_VISIT; bit <<= 1)
+			if (kinds & bit) {
+				ax__buf_printf(&b, "%s'%s'", first ? "" : ",",
+				               ax_contact_kind_name(bit));
+				first = 0;
+			}
+		ax__buf_puts(&b, ") AND c.at >= ?1 AND c.at < ?2) GROUP BY h.grid");
+		if (b.oom) {
+			rc = AX_NOMEM;
+			goto fail;
+		}
+		rc = ax__prepare(st, &s, b.p);
+		ax__buf_free(&b);
+		if (rc)
+			goto fail;
+	}
+	/* day d in China time spans [d*86400 - 8h, (d+1)*86400 - 8h) */
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)from_day * 86400 - 8 * 3600);
+	sqlite3_bind_int64(s, 2, ((sqlite3_int64)to_day + 1) * 86400 - 8 * 3600);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		int i = find_region(&t, (const char *)sqlite3_column_text(s, 0));
+		if (i >= 0)
+			ROLLUP(&t, i, reached, sqlite3_column_int64(s, 1));
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+
+	/* answers, from the pre-aggregated tally */
+	snprintf(sql, sizeof sql,
+	         "SELECT region, metric, channel, SUM(den), SUM(num), SUM(score) "
+	         "FROM tally WHERE (?1 IS NULL OR survey = ?1) AND (?2 IS NULL OR "
+	         "channel = ?2) AND (?3 IS NULL OR wave = ?3) AND day BETWEEN ?4 "
+	         "AND ?5 GROUP BY region, metric, channel");
+	if ((rc = ax__prepare(st, &s, sql)))
+		goto fail;
+	if (o->survey)
+		sqlite3_bind_text(s, 1, o->survey, -1, SQLITE_STATIC);
+	if (o->channel)
+		sqlite3_bind_text(s, 2, o->channel, -1, SQLITE_STATIC);
+	if (o->wave)
+		sqlite3_bind_text(s, 3, o->wave, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 4, from_day);
+	sqlite3_bind_int(s, 5, to_day);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		int i = find_region(&t, (const char *)sqlite3_column_text(s, 0));
+		const char *metric = (const char *)sqlite3_column_text(s, 1);
+		const char *chan = (const char *)sqlite3_column_text(s, 2);
+		long long den = sqlite3_column_int64(s, 3), num = sqlite3_column_int64(s, 4);
+		double score = sqlite3_column_double(s, 5);
+		if (i < 0)
+			continue;
+		if (strcmp(metric, "resp") == 0) {
+			ROLLUP(&t, i, resp, den);
+			for (int c = 0; c < AX_NCHANNELS; c++)
+				if (strcmp(chan, ax_channels[c]) == 0)
+					ROLLUP(&t, i, by_channel[c], den);
+		} else if (strcmp(metric, "sat") == 0) {
+			ROLLUP(&t, i, sat_den, den);
+			ROLLUP(&t, i, sat_num, num);
+			ROLLUP(&t, i, score, score);
+		} else if (strncmp(metric, "aw:", 3) == 0) {
+			int ti = topic_index(rep, metric + 3);
+			if (ti < 0)
+				continue;
+			ROLLUP(&t, i, aw_den[ti], den);
+			ROLLUP(&t, i, aw_num[ti], num);
+		}
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+
+	/* order topics canonically, remapping the accumulators */
+	{
+		char old[AX_MAX_TOPICS][32];
+		int map[AX_MAX_TOPICS];
+		memcpy(old, rep->topics, sizeof old);
+		qsort(rep->topics, (size_t)rep->ntopics, sizeof rep->topics[0], cmp_topics);
+		for (int k = 0; k < rep->ntopics; k++)
+			for (int j = 0; j < rep->ntopics; j++)
+				if (strcmp(old[k], rep->topics[j]) == 0)
+					map[k] = j;
+		for (int i = 0; i < t.n; i++) {
+			long long den[AX_MAX_TOPICS] = {0}, num[AX_MAX_TOPICS] = {0};
+			for (int k = 0; k < rep->ntopics; k++) {
+				den[map[k]] = t.r[i].a.aw_den[k];
+				num[map[k]] = t.r[i].a.aw_num[k];
+			}
+			memcpy(t.r[i].a.aw_den, den, sizeof den);
+			memcpy(t.r[i].a.aw_num, num, sizeof num);
+		}
+	}
+
+	/* rows: the scope and its descendants to the depth asked, in code
+	 * order (codes sort parents before children) */
+	rep->rows = calloc((size_t)(t.n ? t.n : 1), sizeof *rep->rows);
+	if (!rep->rows) {
+		rc = AX_NOMEM;
+		goto fail;
+	}
+	for (int i = 0; i < t.n; i++) {
+		int d;
+		const struct region *g = &t.r[i];
+		struct ax_report_row *row;
+		if (!is_ancestor_or_self(&t, scope, i, &d) || d > o->depth)
+			continue;
+		row = &rep->rows[rep->nrows++];
+		snprintf(row->code, sizeof row->code, "%s", g->code);
+		snprintf(row->name, sizeof row->name, "%s", g->name);
+		row->level = g->level;
+		row->depth = d;
+		row->households = g->a.households;
+		row->reached = g->a.reached;
+		ax_rate_make(&row->coverage, g->a.reached, g->a.households);
+		row->respondents = g->a.resp;
+		memcpy(row->respondents_by_channel, g->a.by_channel,
+		       sizeof row->respondents_by_channel);
+		row->met_awareness = rep->ntopics > 0;
+		for (int k = 0; k < rep->ntopics; k++) {
+			ax_rate_make(&row->awareness[k], g->a.aw_num[k], g->a.aw_den[k]);
+			if (!(g->a.aw_den[k] > 0 &&
+			      row->awareness[k].rate >= AX_TARGET_AWARENESS - 1e-12))
+				row->met_awareness = 0;
+		}
+		ax_rate_make(&row->satisfaction, g->a.sat_num, g->a.sat_den);
+		row->mean_score = g->a.sat_den ? g->a.score / (double)g->a.sat_den : 0;
+		row->met_coverage = g->a.households > 0 &&
+		                    g->a.reached >= g->a.households;
+		row->met_satisfaction =
+		    g->a.sat_den > 0 &&
+		    row->satisfaction.rate >= AX_TARGET_SATISFACTION - 1e-12;
+	}
+	/* parents before children, siblings by code: a DFS order, because a
+	 * child's code always extends or sorts after its parent's prefix */
+	snprintf(rep->scope, sizeof rep->scope, "%s", t.r[scope].code);
+	snprintf(rep->survey, sizeof rep->survey, "%s", o->survey ? o->survey : "");
+	snprintf(rep->channel, sizeof rep->channel, "%s", o->channel ? o->channel : "");
+	snprintf(rep->from, sizeof rep->from, "%s", o->from ? o->from : "");
+	snprintf(rep->to, sizeof rep->to, "%s", o->to ? o->to : "");
+	rep->contact_kinds = kinds;
+	free(t.r);
+	*out = rep;
+	return AX_OK;
+fail:
+	sqlite3_finalize(s);
+	free(t.r);
+	ax_report_free(rep);
+	return rc;
+}
+
+void ax_report_free(struct ax_report *r)
+{
+	if (!r)
+		return;
+	free(r->rows);
+	free(r);
+}

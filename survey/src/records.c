@@ -1,0 +1,1039 @@
+/*
+ * records.c -- validating and importing records (responses and outreach
+ * contacts), exactly once, with the counts behind every rate kept up to
+ * date in the same transaction.
+ *
+ * Invariants kept here (DESIGN.md "Nothing counts twice"):
+ *   - a record id is stored once; a resend is a duplicate, a changed
+ *     resend a conflict kept aside;
+ *   - per household, survey and wave exactly one complete response is
+ *     `counted`: the earliest by completion time (ties by id), whatever
+ *     the order records arrive in;
+ *   - tally holds, per region, survey, wave, channel and day, the sums
+ *     of the counted responses' results, so reports never scan responses.
+ *     Deltas are gathered in memory during a batch and written at commit,
+ *     in the same transaction.
+ */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <uuid/uuid.h>
+
+#include "anxin/content.h"
+#include "anxin/records.h"
+#include "anxin/text.h"
+#include "anxin_int.h"
+
+const char *ax_rec_result_name(enum ax_rec_result r)
+{
+	switch (r) {
+	case AX_REC_ACCEPTED: return "accepted";
+	case AX_REC_DUPLICATE: return "duplicate";
+	case AX_REC_CONFLICT: return "conflict";
+	case AX_REC_REJECTED: return "rejected";
+	}
+	return "?";
+}
+
+static const char *const kind_names[] = {"sms_sent", "sms_delivered",
+                                         "sms_replied", "kiosk_session",
+                                         "visit"};
+
+const char *ax_contact_kind_name(int bit)
+{
+	for (int i = 0; i < 5; i++)
+		if (bit == 1 << i)
+			return kind_names[i];
+	return NULL;
+}
+
+int ax_contact_kinds_parse(const char *list)
+{
+	int mask = 0;
+	const char *p = list;
+
+	while (p && *p) {
+		const char *c = strchr(p, ',');
+		size_t n = c ? (size_t)(c - p) : strlen(p);
+		int hit = 0;
+		for (int i = 0; i < 5; i++)
+			if (strlen(kind_names[i]) == n && strncmp(kind_names[i], p, n) == 0) {
+				mask |= 1 << i;
+				hit = 1;
+			}
+		if (!hit)
+			return -1;
+		p = c ? c + 1 : NULL;
+	}
+	return mask;
+}
+
+/* ---- tally deltas ----------------------------------------------------- */
+#define TALLY_BUCKETS 4096
+
+struct tally {
+	struct tally *next;
+	long long den, num;
+	double score;
+	int day;
+	char key[]; /* region \x1f survey \x1f wave \x1f channel \x1f metric */
+};
+
+enum {
+	S_INS_RESP, S_GET_RESP, S_INS_TOPIC, S_HH, S_REGION, S_COUNTED,
+	S_SET_COUNTED, S_OLD_TOPICS, S_INS_CONTACT, S_GET_CONTACT,
+	S_INS_CONFLICT, S_TALLY, S_NSTMT
+};
+
+static const char *const stmt_sql[S_NSTMT] = {
+	[S_INS_RESP] =
+	    "INSERT OR IGNORE INTO responses(id, survey, survey_version, wave, "
+	    "channel, device, household, region, started_at, completed_at, "
+	    "status, counted, day, sat, score, body, received_at) "
+	    "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,0,?12,?13,?14,?15,?16)",
+	[S_GET_RESP] = "SELECT body FROM responses WHERE id = ?",
+	[S_INS_TOPIC] =
+	    "INSERT INTO response_topics(response, topic, passed) VALUES(?,?,?)",
+	[S_HH] = "SELECT grid FROM households WHERE id = ?",
+	[S_REGION] = "SELECT level FROM regions WHERE code = ?",
+	[S_COUNTED] =
+	    "SELECT id, completed_at, region, channel, day, sat, score FROM "
+	    "responses WHERE household = ? AND survey = ? AND wave = ? AND "
+	    "counted = 1",
+	[S_SET_COUNTED] = "UPDATE responses SET counted = ? WHERE id = ?",
+	[S_OLD_TOPICS] =
+	    "SELECT topic, passed FROM response_topics WHERE response = ?",
+	[S_INS_CONTACT] =
+	    "INSERT OR IGNORE INTO contacts(id, household, channel, kind, pack, "
+	    "device, at, body, received_at) VALUES(?,?,?,?,?,?,?,?,?)",
+	[S_GET_CONTACT] = "SELECT body FROM contacts WHERE id = ?",
+	[S_INS_CONFLICT] =
+	    "INSERT INTO conflicts(id, type, body, source, received_at) "
+	    "VALUES(?,?,?,?,?)",
+	[S_TALLY] =
+	    "INSERT INTO tally(region, survey, wave, channel, day, metric, den, "
+	    "num, score) VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT DO UPDATE SET "
+	    "den = den + excluded.den, num = num + excluded.num, "
+	    "score = score + excluded.score",
+};
+
+struct ax_importer {
+	ax_store *st;
+	ax_content *surveys;
+	sqlite3_stmt *s[S_NSTMT];
+	struct tally *tally[TALLY_BUCKETS];
+	int in_tx;
+	long long received_at;
+	int fixed_received;
+	ax_record_check_fn check;
+	void *check_ctx;
+};
+
+static unsigned hash_key(const char *k, int day)
+{
+	unsigned h = 2166136261u ^ (unsigned)day;
+	for (; *k; k++)
+		h = (h ^ (unsigned char)*k) * 16777619u;
+	return h % TALLY_BUCKETS;
+}
+
+static int tally_add(ax_importer *im, const char *region, const char *survey,
+                     const char *wave, const char *channel, int day,
+                     const char *metric, long long den, long long num,
+                     double score)
+{
+	char key[512];
+	unsigned h;
+	struct tally *t;
+
+	snprintf(key, sizeof key, "%s\x1f%s\x1f%s\x1f%s\x1f%s", region, survey,
+	         wave, channel, metric);
+	h = hash_key(key, day);
+	for (t = im->tally[h]; t; t = t->next)
+		if (t->day == day && strcmp(t->key, key) == 0)
+			break;
+	if (!t) {
+		t = calloc(1, sizeof *t + strlen(key) + 1);
+		if (!t)
+			return -1;
+		strcpy(t->key, key);
+		t->day = day;
+		t->next = im->tally[h];
+		im->tally[h] = t;
+	}
+	t->den += den;
+	t->num += num;
+	t->score += score;
+	return 0;
+}
+
+static void tally_clear(ax_importer *im)
+{
+	for (int i = 0; i < TALLY_BUCKETS; i++) {
+		struct tally *t = im->tally[i], *n;
+		for (; t; t = n) {
+			n = t->next;
+			free(t);
+		}
+		im->tally[i] = NULL;
+	}
+}
+
+static ax_rc tally_flush(ax_importer *im)
+{
+	sqlite3_stmt *s = im->s[S_TALLY];
+
+	for (int i = 0; i < TALLY_BUCKETS; i++)
+		for (struct tally *t = im->tally[i]; t; t = t->next) {
+			char *parts[5], buf[512];
+			int n = 0, src;
+			if (!t->den && !t->num && t->score == 0)
+				continue;
+			snprintf(buf, sizeof buf, "%s", t->key);
+			parts[n++] = buf;
+			for (char *p = buf; *p && n < 5; p++)
+				if (*p == '\x1f') {
+					*p = '\0';
+					parts[n++] = p + 1;
+				}
+			sqlite3_reset(s);
+			sqlite3_bind_text(s, 1, parts[0], -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 2, parts[1], -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 3, parts[2], -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 4, parts[3], -1, SQLITE_STATIC);
+			sqlite3_bind_int(s, 5, t->day);
+			sqlite3_bind_text(s, 6, parts[4], -1, SQLITE_STATIC);
+			sqlite3_bind_int64(s, 7, t->den);
+			sqlite3_bind_int64(s, 8, t->num);
+			sqlite3_bind_double(s, 9, t->score);
+			src = sqlite3_step(s);
+			sqlite3_reset(s);
+			if (src != SQLITE_DONE)
+				return ax__store_sqlerr(im->st, src, "tally");
+		}
+	tally_clear(im);
+	return AX_OK;
+}
+
+/* ---- importer lifecycle ----------------------------------------------- */
+ax_rc ax_importer_new(ax_store *st, ax_importer **out)
+{
+	ax_importer *im = calloc(1, sizeof *im);
+	ax_rc rc;
+
+	*out = NULL;
+	if (!im)
+		return AX_NOMEM;
+	im->st = st;
+	if ((rc = ax_content_load_store(st, &im->surveys)))
+		goto fail;
+	for (int i = 0; i < S_NSTMT; i++)
+		if ((rc = ax__prepare(st, &im->s[i], stmt_sql[i])))
+			goto fail;
+	*out = im;
+	return AX_OK;
+fail:
+	ax_importer_free(im);
+	return rc;
+}
+
+void ax_importer_free(ax_importer *im)
+{
+	if (!im)
+		return;
+	if (im->in_tx)
+		ax_importer_rollback(im);
+	for (int i = 0; i < S_NSTMT; i++)
+		sqlite3_finalize(im->s[i]);
+	ax_content_free(im->surveys);
+	tally_clear(im);
+	free(im);
+}
+
+void ax_importer_set_check(ax_importer *im, ax_record_check_fn fn, void *ctx)
+{
+	im->check = fn;
+	im->check_ctx = ctx;
+}
+
+void ax_importer_set_received_at(ax_importer *im, long long epoch)
+{
+	im->received_at = epoch;
+	im->fixed_received = epoch != 0;
+}
+
+ax_rc ax_importer_begin(ax_importer *im)
+{
+	ax_rc rc = ax__exec(im->st, "BEGIN IMMEDIATE");
+	if (rc == AX_OK)
+		im->in_tx = 1;
+	if (!im->fixed_received)
+		im->received_at = (long long)time(NULL);
+	tally_clear(im);
+	return rc;
+}
+
+ax_rc ax_importer_commit(ax_importer *im)
+{
+	ax_rc rc;
+
+	if (!im->in_tx)
+		return AX_OK;
+	if ((rc = tally_flush(im)) || (rc = ax__exec(im->st, "COMMIT"))) {
+		ax_importer_rollback(im);
+		return rc;
+	}
+	im->in_tx = 0;
+	return AX_OK;
+}
+
+void ax_importer_rollback(ax_importer *im)
+{
+	sqlite3_exec(ax__store_db(im->st), "ROLLBACK", NULL, NULL, NULL);
+	im->in_tx = 0;
+	tally_clear(im);
+}
+
+/* ---- validation helpers ----------------------------------------------- */
+struct rec {
+	struct ax_rec_outcome *out;
+};
+
+static int reject(struct ax_rec_outcome *out, const char *fmt, ...)
+    AX_PRINTF(2, 3);
+static int reject(struct ax_rec_outcome *out, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(out->reason, sizeof out->reason, fmt, ap);
+	va_end(ap);
+	out->result = AX_REC_REJECTED;
+	return -1;
+}
+
+/* A short, printable excerpt of a value for messages. */
+static void excerpt(const char *s, char *buf, size_t n)
+{
+	size_t k = 0;
+	for (; *s && k + 4 < n; s++)
+		buf[k++] = (*s >= 0x20 && *s != 0x7f) || (*s & 0x80) ? *s : '?';
+	/* do not cut a UTF-8 sequence in half */
+	while (k > 0 && ((unsigned char)buf[k - 1] & 0xC0) == 0x80)
+		k--;
+	if (k > 0 && ((unsigned char)buf[k - 1] & 0xC0) == 0xC0)
+		k--;
+	buf[k] = '\0';
+	if (*s)
+		strcat(buf, "…");
+}
+
+/* Required (or optional) string field of bounded length. */
+static int want_str(json_t *o, const char *key, int required, size_t max,
+                    const char **val, struct ax_rec_outcome *out)
+{
+	json_t *v = json_object_get(o, key);
+	*val = NULL;
+	if (!v || json_is_null(v)) {
+		if (required)
+			return reject(out, "missing field \"%s\"", key);
+		return 0;
+	}
+	if (!json_is_string(v))
+		return reject(out, "field \"%s\" must be a string", key);
+	if (json_string_length(v) == 0 || json_string_length(v) > max)
+		return reject(out, "field \"%s\" must be 1 to %zu bytes", key, max);
+	if (strlen(json_string_value(v)) != json_string_length(v))
+		return reject(out, "field \"%s\" contains a NUL character", key);
+	*val = json_string_value(v);
+	return 0;
+}
+
+static int want_enum(json_t *o, const char *key, const char *const *names,
+                     int n, int *idx, struct ax_rec_outcome *out)
+{
+	const char *v;
+	char ex[64];
+	if (want_str(o, key, 1, 32, &v, out))
+		return -1;
+	for (int i = 0; i < n; i++)
+		if (strcmp(names[i], v) == 0) {
+			*idx = i;
+			return 0;
+		}
+	excerpt(v, ex, sizeof ex);
+	return reject(out, "field \"%s\": \"%s\" is not one of the allowed values",
+	              key, ex);
+}
+
+static int want_time(json_t *o, const char *key, int required, int64_t *t,
+                     int *present, struct ax_rec_outcome *out)
+{
+	const char *v;
+	char ex[64];
+	*present = 0;
+	if (want_str(o, key, required, 40, &v, out))
+		return -1;
+	if (!v)
+		return 0;
+	if (ax__time_parse(v, t)) {
+		excerpt(v, ex, sizeof ex);
+		return reject(out, "field \"%s\": \"%s\" is not an ISO 8601 time", key,
+		              ex);
+	}
+	*present = 1;
+	return 0;
+}
+
+static int check_id(json_t *o, struct ax_rec_outcome *out)
+{
+	const char *v;
+	uuid_t u;
+	char ex[64];
+
+	if (want_str(o, "id", 1, 63, &v, out))
+		return -1;
+	if (uuid_parse(v, u) != 0) {
+		excerpt(v, ex, sizeof ex);
+		return reject(out, "field \"id\": \"%s\" is not a UUID", ex);
+	}
+	uuid_unparse_lower(u, out->id);
+	return 0;
+}
+
+/* Build the canonical body: known fields only, sorted, compact. */
+static char *canonical(json_t *o, const char *const *fields, int n,
+                       const char *id)
+{
+	json_t *c = json_object();
+	char *s;
+
+	for (int i = 0; i < n; i++) {
+		json_t *v = json_object_get(o, fields[i]);
+		if (v && !json_is_null(v))
+			json_object_set(c, fields[i], v);
+	}
+	json_object_set_new(c, "id", json_string(id));
+	s = json_dumps(c, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(c);
+	return s;
+}
+
+/* Compare with the stored body; records a conflict when different. */
+static ax_rc existing(ax_importer *im, int getstmt, const char *type,
+                      const char *id, const char *body, const char *source,
+                      struct ax_rec_outcome *out)
+{
+	sqlite3_stmt *s = im->s[getstmt];
+	int same = 0, found = 0, src;
+
+	sqlite3_reset(s);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		found = 1;
+		same = strcmp((const char *)sqlite3_column_text(s, 0), body) == 0;
+	}
+	sqlite3_reset(s);
+	if (!found)
+		return ax__store_sqlerr(im->st, SQLITE_ERROR, "record vanished");
+	if (same) {
+		out->result = AX_REC_DUPLICATE;
+		return AX_OK;
+	}
+	out->result = AX_REC_CONFLICT;
+	snprintf(out->reason, sizeof out->reason,
+	         "id %s was already stored with different content; kept for review",
+	         id);
+	s = im->s[S_INS_CONFLICT];
+	sqlite3_reset(s);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, body, -1, SQLITE_STATIC);
+	if (source)
+		sqlite3_bind_text(s, 4, source, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 4);
+	sqlite3_bind_int64(s, 5, im->received_at);
+	src = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (src != SQLITE_DONE)
+		return ax__store_sqlerr(im->st, src, "conflicts");
+	return AX_OK;
+}
+
+/* Household's grid into grid[64]; 0 found. */
+static int household_grid(ax_importer *im, const char *hh, char grid[64])
+{
+	sqlite3_stmt *s = im->s[S_HH];
+	int found = 0;
+	sqlite3_reset(s);
+	sqlite3_bind_text(s, 1, hh, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		snprintf(grid, 64, "%s", (const char *)sqlite3_column_text(s, 0));
+		found = 1;
+	}
+	sqlite3_reset(s);
+	return found ? 0 : -1;
+}
+
+static int region_exists(ax_importer *im, const char *code)
+{
+	sqlite3_stmt *s = im->s[S_REGION];
+	int found;
+	sqlite3_reset(s);
+	sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
+	found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_reset(s);
+	return found;
+}
+
+/* ---- responses -------------------------------------------------------- */
+static const char *const channels[] = {"kiosk", "sms", "visit"};
+static const char *const statuses[] = {"complete", "partial", "abandoned"};
+static const char *const response_fields[] = {
+	"type",   "survey",    "survey_version", "channel", "device",
+	"household", "region", "started_at",     "completed_at",
+	"status", "answers",   "wave"};
+
+/* Is question q shown, given the answers?  (show_if on an earlier one.) */
+static int shown(const struct ax_question *q, json_t *answers)
+{
+	json_t *a;
+	if (!q->show_if_question)
+		return 1;
+	a = json_object_get(answers, q->show_if_question);
+	if (!a)
+		return 0;
+	for (int k = 0; k < q->nshow_if_any; k++) {
+		if (json_is_string(a) && strcmp(json_string_value(a), q->show_if_any[k]) == 0)
+			return 1;
+		if (json_is_array(a)) {
+			size_t i;
+			json_t *x;
+			json_array_foreach(a, i, x) if (json_is_string(x) &&
+			                                strcmp(json_string_value(x),
+			                                       q->show_if_any[k]) == 0) return 1;
+		}
+	}
+	return 0;
+}
+
+static int validate_answers(const struct ax_survey *sv, json_t *answers,
+                            struct ax_rec_outcome *out)
+{
+	const char *qid;
+	json_t *v;
+	char ex[64], ex2[64];
+
+	if (!json_is_object(answers))
+		return reject(out, "field \"answers\" must be an object");
+	json_object_foreach(answers, qid, v) {
+		const struct ax_question *q = ax_survey_question(sv, qid);
+		excerpt(qid, ex, sizeof ex);
+		if (!q)
+			return reject(out, "answers.%s: survey %s v%d has no such question",
+			              ex, sv->id, sv->version);
+		if (q->type == AX_Q_MULTI) {
+			size_t i, j;
+			json_t *x, *y;
+			if (!json_is_array(v) || json_array_size(v) == 0)
+				return reject(out, "answers.%s: a multiple-choice answer is a "
+				              "non-empty array of option codes", ex);
+			json_array_foreach(v, i, x) {
+				if (!json_is_string(x) ||
+				    !ax_question_option(q, json_string_value(x)))
+					return reject(out, "answers.%s: item %zu is not an option "
+					              "code of this question", ex, i);
+				json_array_foreach(v, j, y) if (j < i && json_equal(x, y))
+				    return reject(out, "answers.%s: option repeated", ex);
+			}
+		} else {
+			if (!json_is_string(v))
+				return reject(out, "answers.%s: answer must be an option code "
+				              "string", ex);
+			if (!ax_question_option(q, json_string_value(v))) {
+				excerpt(json_string_value(v), ex2, sizeof ex2);
+				return reject(out, "answers.%s: \"%s\" is not an option of "
+				              "this question", ex, ex2);
+			}
+		}
+	}
+	return 0;
+}
+
+/* Results of one complete response. */
+struct derived {
+	int ntopics;
+	const char *topic[16];
+	int passed[16];
+	int has_sat, sat;
+	double score;
+};
+
+static void derive(const struct ax_survey *sv, json_t *answers,
+                   struct derived *d)
+{
+	memset(d, 0, sizeof *d);
+	for (int r = 0; r < sv->nawareness && d->ntopics < 16; r++) {
+		const struct ax_awareness_rule *rule = &sv->awareness[r];
+		int asked = 0, right = 0;
+		for (int k = 0; k < rule->nquestions; k++) {
+			const struct ax_question *q =
+			    ax_survey_question(sv, rule->questions[k]);
+			json_t *a;
+			if (!q || !shown(q, answers))
+				continue;
+			asked++; /* an unanswered knowledge question counts as not known */
+			a = json_object_get(answers, q->id);
+			if (a && json_is_string(a) && q->answer &&
+			    strcmp(json_string_value(a), q->answer) == 0)
+				right++;
+		}
+		if (!asked)
+			continue;
+		d->topic[d->ntopics] = rule->topic;
+		/* integer comparison avoids 0.6 * 5 = 2.9999… surprises */
+		d->passed[d->ntopics] =
+		    (double)right * 1000000.0 >=
+		    rule->pass_share * 1000000.0 * (double)asked - 0.5;
+		d->ntopics++;
+	}
+	if (sv->sat_question) {
+		const struct ax_question *q = ax_survey_question(sv, sv->sat_question);
+		json_t *a = json_object_get(answers, sv->sat_question);
+		if (q && a && json_is_string(a)) {
+			const struct ax_option *o = ax_question_option(q, json_string_value(a));
+			d->has_sat = 1;
+			for (int k = 0; k < sv->nsatisfied; k++)
+				if (strcmp(sv->satisfied[k], json_string_value(a)) == 0)
+					d->sat = 1;
+			d->score = o && o->has_score ? o->score : 0;
+		}
+	}
+}
+
+/* Add (sign +1) or remove (-1) a counted response's results. */
+static int tally_response(ax_importer *im, int sign, const char *region,
+                          const char *survey, const char *wave,
+                          const char *channel, int day,
+                          const struct derived *d)
+{
+	char metric[64];
+	if (tally_add(im, region, survey, wave, channel, day, "resp", sign, sign, 0))
+		return -1;
+	for (int i = 0; i < d->ntopics; i++) {
+		snprintf(metric, sizeof metric, "aw:%s", d->topic[i]);
+		if (tally_add(im, region, survey, wave, channel, day, metric, sign,
+		              sign * d->passed[i], 0))
+			return -1;
+	}
+	if (d->has_sat &&
+	    tally_add(im, region, survey, wave, channel, day, "sat", sign,
+	              sign * d->sat, sign * d->score))
+		return -1;
+	return 0;
+}
+
+static ax_rc set_counted(ax_importer *im, const char *id, int v)
+{
+	sqlite3_stmt *s = im->s[S_SET_COUNTED];
+	int src;
+	sqlite3_reset(s);
+	sqlite3_bind_int(s, 1, v);
+	sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
+	src = sqlite3_step(s);
+	sqlite3_reset(s);
+	return src == SQLITE_DONE ? AX_OK : ax__store_sqlerr(im->st, src, "counted");
+}
+
+/*
+ * Decide whether the new complete response is the household's counted
+ * one; if it displaces an earlier-counted one, move the counts over.
+ */
+static ax_rc count_response(ax_importer *im, const char *id, const char *hh,
+                            const char *survey, const char *wave,
+                            const char *channel, const char *region,
+                            int64_t completed, int day,
+                            const struct derived *d)
+{
+	sqlite3_stmt *s;
+	ax_rc rc;
+
+	if (hh) {
+		char oid[64], oregion[64], ochannel[16];
+		int64_t ocompleted;
+		int oday, found = 0;
+		struct derived od;
+
+		s = im->s[S_COUNTED];
+		sqlite3_reset(s);
+		sqlite3_bind_text(s, 1, hh, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, survey, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, wave, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			found = 1;
+			snprintf(oid, sizeof oid, "%s", (const char *)sqlite3_column_text(s, 0));
+			ocompleted = sqlite3_column_int64(s, 1);
+			snprintf(oregion, sizeof oregion, "%s",
+			         (const char *)sqlite3_column_text(s, 2));
+			snprintf(ochannel, sizeof ochannel, "%s",
+			         (const char *)sqlite3_column_text(s, 3));
+			oday = sqlite3_column_int(s, 4);
+			memset(&od, 0, sizeof od);
+			od.has_sat = sqlite3_column_type(s, 5) != SQLITE_NULL;
+			od.sat = sqlite3_column_int(s, 5);
+			od.score = sqlite3_column_double(s, 6);
+		}
+		sqlite3_reset(s);
+		if (found) {
+			/* the earliest completion counts; ties broken by id */
+			if (ocompleted < completed ||
+			    (ocompleted == completed && strcmp(oid, id) < 0))
+				return AX_OK; /* kept as a duplicate (counted = 0) */
+			/* the newcomer is earlier: un-count the old one */
+			static char topics[16][40];
+			s = im->s[S_OLD_TOPICS];
+			sqlite3_reset(s);
+			sqlite3_bind_text(s, 1, oid, -1, SQLITE_STATIC);
+			while (sqlite3_step(s) == SQLITE_ROW && od.ntopics < 16) {
+				snprintf(topics[od.ntopics], sizeof topics[0], "%s",
+				         (const char *)sqlite3_column_text(s, 0));
+				od.topic[od.ntopics] = topics[od.ntopics];
+				od.passed[od.ntopics] = sqlite3_column_int(s, 1);
+				od.ntopics++;
+			}
+			sqlite3_reset(s);
+			if ((rc = set_counted(im, oid, 0)))
+				return rc;
+			if (tally_response(im, -1, oregion, survey, wave, ochannel, oday,
+			                   &od))
+				return AX_NOMEM;
+		}
+	}
+	if ((rc = set_counted(im, id, 1)))
+		return rc;
+	if (tally_response(im, +1, region, survey, wave, channel, day, d))
+		return AX_NOMEM;
+	return AX_OK;
+}
+
+static ax_rc import_response(ax_importer *im, json_t *o, const char *source,
+                             struct ax_rec_outcome *out)
+{
+	const char *survey, *device, *hh, *region_in, *wave, *body_wave;
+	int chan = 0, status = 0, has_started, has_completed, src;
+	int64_t started = 0, completed = 0;
+	json_t *ver, *answers;
+	const struct ax_survey *sv;
+	char grid[64], region[64], ex[64];
+	struct derived d;
+	char *body = NULL;
+	sqlite3_stmt *s;
+	ax_rc rc = AX_OK;
+
+	if (want_str(o, "survey", 1, 48, &survey, out) ||
+	    want_enum(o, "channel", channels, 3, &chan, out) ||
+	    want_str(o, "device", 1, 64, &device, out) ||
+	    want_str(o, "household", 0, 63, &hh, out) ||
+	    want_str(o, "region", 0, 20, &region_in, out) ||
+	    want_enum(o, "status", statuses, 3, &status, out) ||
+	    want_time(o, "started_at", 1, &started, &has_started, out) ||
+	    want_time(o, "completed_at", status == 0, &completed, &has_completed,
+	              out) ||
+	    want_str(o, "wave", 0, 48, &body_wave, out))
+		return AX_OK;
+	ver = json_object_get(o, "survey_version");
+	if (!json_is_integer(ver) || json_integer_value(ver) < 1 ||
+	    json_integer_value(ver) > 1000000) {
+		reject(out, "field \"survey_version\" must be a whole number from 1 up");
+		return AX_OK;
+	}
+	sv = ax_content_find_survey(im->surveys, survey,
+	                            (int)json_integer_value(ver));
+	if (!sv || sv->version != (int)json_integer_value(ver)) {
+		excerpt(survey, ex, sizeof ex);
+		reject(out, "survey \"%s\" version %d is not installed in this store",
+		       ex, (int)json_integer_value(ver));
+		return AX_OK;
+	}
+	answers = json_object_get(o, "answers");
+	if (!answers) {
+		reject(out, "missing field \"answers\"");
+		return AX_OK;
+	}
+	if (validate_answers(sv, answers, out))
+		return AX_OK;
+	if (has_completed && completed < started - 300) {
+		reject(out, "completed_at is before started_at");
+		return AX_OK;
+	}
+	wave = body_wave ? body_wave : "";
+	if (hh) {
+		if (household_grid(im, hh, grid)) {
+			excerpt(hh, ex, sizeof ex);
+			reject(out, "household \"%s\" is not in the roster", ex);
+			return AX_OK;
+		}
+		snprintf(region, sizeof region, "%s", grid);
+	} else {
+		if (!region_in) {
+			reject(out, "an anonymous response needs \"region\" (the grid or "
+			            "village code where it was given)");
+			return AX_OK;
+		}
+		if (!region_exists(im, region_in)) {
+			excerpt(region_in, ex, sizeof ex);
+			reject(out, "region \"%s\" is not a known region code", ex);
+			return AX_OK;
+		}
+		snprintf(region, sizeof region, "%s", region_in);
+	}
+	if (im->check && im->check(im->check_ctx, "response", hh, region, out->reason)) {
+		out->result = AX_REC_REJECTED;
+		return AX_OK;
+	}
+	body = canonical(o, response_fields, (int)AX_ARRAY_LEN(response_fields),
+	                 out->id);
+	if (!body)
+		return AX_NOMEM;
+	if (status == 0)
+		derive(sv, answers, &d);
+	else
+		memset(&d, 0, sizeof d);
+
+	s = im->s[S_INS_RESP];
+	sqlite3_reset(s);
+	sqlite3_bind_text(s, 1, out->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, survey, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, sv->version);
+	sqlite3_bind_text(s, 4, wave, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, channels[chan], -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, device, -1, SQLITE_STATIC);
+	if (hh)
+		sqlite3_bind_text(s, 7, hh, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 7);
+	sqlite3_bind_text(s, 8, region, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 9, started);
+	if (has_completed)
+		sqlite3_bind_int64(s, 10, completed);
+	else
+		sqlite3_bind_null(s, 10);
+	sqlite3_bind_text(s, 11, statuses[status], -1, SQLITE_STATIC);
+	if (status == 0)
+		sqlite3_bind_int(s, 12, ax__cst_day(completed));
+	else
+		sqlite3_bind_null(s, 12);
+	if (d.has_sat) {
+		sqlite3_bind_int(s, 13, d.sat);
+		sqlite3_bind_double(s, 14, d.score);
+	} else {
+		sqlite3_bind_null(s, 13);
+		sqlite3_bind_null(s, 14);
+	}
+	sqlite3_bind_text(s, 15, body, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 16, im->received_at);
+	src = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (src != SQLITE_DONE) {
+		rc = ax__store_sqlerr(im->st, src, "responses");
+		goto done;
+	}
+	if (sqlite3_changes(ax__store_db(im->st)) == 0) {
+		rc = existing(im, S_GET_RESP, "response", out->id, body, source, out);
+		goto done;
+	}
+	out->result = AX_REC_ACCEPTED;
+	if (status != 0)
+		goto done;
+	s = im->s[S_INS_TOPIC];
+	for (int i = 0; i < d.ntopics; i++) {
+		sqlite3_reset(s);
+		sqlite3_bind_text(s, 1, out->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, d.topic[i], -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 3, d.passed[i]);
+		src = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (src != SQLITE_DONE) {
+			rc = ax__store_sqlerr(im->st, src, "response_topics");
+			goto done;
+		}
+	}
+	rc = count_response(im, out->id, hh, survey, wave, channels[chan], region,
+	                    completed, ax__cst_day(completed), &d);
+done:
+	free(body);
+	return rc;
+}
+
+/* ---- contacts --------------------------------------------------------- */
+static const char *const contact_channels[] = {"sms", "kiosk", "visit"};
+static const char *const contact_fields[] = {"type",   "household", "channel",
+                                             "kind",   "pack",      "device",
+                                             "at"};
+
+static ax_rc import_contact(ax_importer *im, json_t *o, const char *source,
+                            struct ax_rec_outcome *out)
+{
+	const char *hh, *pack, *device;
+	int chan = 0, kind = 0, has_at, src;
+	int64_t at;
+	char grid[64], ex[64];
+	char *body;
+	sqlite3_stmt *s;
+	ax_rc rc;
+
+	if (want_str(o, "household", 1, 63, &hh, out) ||
+	    want_enum(o, "channel", contact_channels, 3, &chan, out) ||
+	    want_enum(o, "kind", kind_names, 5, &kind, out) ||
+	    want_str(o, "pack", 0, 48, &pack, out) ||
+	    want_str(o, "device", 1, 64, &device, out) ||
+	    want_time(o, "at", 1, &at, &has_at, out))
+		return AX_OK;
+	if (household_grid(im, hh, grid)) {
+		excerpt(hh, ex, sizeof ex);
+		reject(out, "household \"%s\" is not in the roster", ex);
+		return AX_OK;
+	}
+	if (im->check && im->check(im->check_ctx, "contact", hh, grid, out->reason)) {
+		out->result = AX_REC_REJECTED;
+		return AX_OK;
+	}
+	body = canonical(o, contact_fields, (int)AX_ARRAY_LEN(contact_fields),
+	                 out->id);
+	if (!body)
+		return AX_NOMEM;
+	s = im->s[S_INS_CONTACT];
+	sqlite3_reset(s);
+	sqlite3_bind_text(s, 1, out->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, hh, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, contact_channels[chan], -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, kind_names[kind], -1, SQLITE_STATIC);
+	if (pack)
+		sqlite3_bind_text(s, 5, pack, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 5);
+	sqlite3_bind_text(s, 6, device, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 7, at);
+	sqlite3_bind_text(s, 8, body, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 9, im->received_at);
+	src = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (src != SQLITE_DONE)
+		rc = ax__store_sqlerr(im->st, src, "contacts");
+	else if (sqlite3_changes(ax__store_db(im->st)) == 0)
+		rc = existing(im, S_GET_CONTACT, "contact", out->id, body, source, out);
+	else {
+		out->result = AX_REC_ACCEPTED;
+		rc = AX_OK;
+	}
+	free(body);
+	return rc;
+}
+
+/* ---- one line --------------------------------------------------------- */
+ax_rc ax_importer_line(ax_importer *im, const char *line, size_t len,
+                       const char *source, struct ax_rec_outcome *out)
+{
+	json_error_t err;
+	json_t *o;
+	const char *type;
+	ax_rc rc = AX_OK;
+
+	memset(out, 0, sizeof *out);
+	if (!ax_utf8_valid(line, len)) {
+		reject(out, "not valid UTF-8");
+		return AX_OK;
+	}
+	o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &err);
+	if (!o) {
+		reject(out, "not JSON: %s (column %d)", err.text, err.column);
+		return AX_OK;
+	}
+	if (!json_is_object(o)) {
+		reject(out, "a record is a JSON object");
+		goto done;
+	}
+	if (check_id(o, out))
+		goto done;
+	if (want_str(o, "type", 1, 16, &type, out))
+		goto done;
+	if (strcmp(type, "response") == 0)
+		rc = import_response(im, o, source, out);
+	else if (strcmp(type, "contact") == 0)
+		rc = import_contact(im, o, source, out);
+	else
+		reject(out, "field \"type\" must be \"response\" or \"contact\"");
+done:
+	json_decref(o);
+	return rc;
+}
+
+/* ---- files ------------------------------------------------------------ */
+ax_rc ax_records_import_file(ax_store *st, const char *path, ax_diag_fn diag,
+                             void *diag_ctx, struct ax_records_stats *stats)
+{
+	struct ax_records_stats dummy;
+	ax_importer *im = NULL;
+	FILE *f;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	long lineno = 0, in_batch = 0;
+	ax_rc rc;
+
+	if (!stats)
+		stats = &dummy;
+	memset(stats, 0, sizeof *stats);
+	if (!(f = fopen(path, "rb"))) {
+		ax__store_seterr(st, "%s: cannot open", path);
+		ax__diag(diag, diag_ctx, AX_SEV_ERROR, "%s: cannot open", path);
+		return AX_IO;
+	}
+	if ((rc = ax_importer_new(st, &im)) || (rc = ax_importer_begin(im)))
+		goto done;
+	while ((n = getline(&line, &cap, f)) >= 0) {
+		struct ax_rec_outcome out;
+		size_t len = (size_t)n;
+		lineno++;
+		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			len--;
+		if (lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
+			memmove(line, line + 3, len - 3);
+			len -= 3;
+		}
+		if (len == 0)
+			continue;
+		stats->lines++;
+		if ((rc = ax_importer_line(im, line, len, path, &out)))
+			goto done;
+		switch (out.result) {
+		case AX_REC_ACCEPTED: stats->accepted++; break;
+		case AX_REC_DUPLICATE: stats->duplicate++; break;
+		case AX_REC_CONFLICT:
+			stats->conflict++;
+			ax__diag(diag, diag_ctx, AX_SEV_WARNING, "%s:%ld: conflict: %s",
+			         path, lineno, out.reason);
+			break;
+		case AX_REC_REJECTED:
+			stats->rejected++;
+			ax__diag(diag, diag_ctx, AX_SEV_ERROR, "%s:%ld: %s%s%s", path,
+			         lineno, out.id[0] ? out.id : "", out.id[0] ? ": " : "",
+			         out.reason);
+			break;
+		}
+		if (++in_batch == 5000) {
+			if ((rc = ax_importer_commit(im)) || (rc = ax_importer_begin(im)))
+				goto done;
+			in_batch = 0;
+		}
+	}
+	rc = ax_importer_commit(im);
+done:
+	if (rc && im)
+		ax_importer_rollback(im);
+	ax_importer_free(im);
+	free(line);
+	fclose(f);
+	return rc;
+}

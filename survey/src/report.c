@@ -1,0 +1,250 @@
+/*
+ * report.c -- rendering a report as JSON, CSV and a terminal table.
+ */
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <utf8proc.h>
+
+#include "anxin/content.h"
+#include "anxin/metrics.h"
+#include "anxin/records.h"
+#include "anxin_int.h"
+
+static const char *const level_names[] = {"", "county", "township", "village",
+                                          "grid"};
+static const char *const level_cn[] = {"", "县", "乡镇", "村社区", "网格"};
+
+/* Round to 4 decimals so JSON output is stable across libm versions. */
+static double r4(double x) { return (double)(long long)(x * 10000 + 0.5) / 10000; }
+
+static json_t *rate_json(const struct ax_rate *r)
+{
+	json_t *o = json_object();
+	json_object_set_new(o, "num", json_integer(r->num));
+	json_object_set_new(o, "den", json_integer(r->den));
+	json_object_set_new(o, "rate", json_real(r4(r->rate)));
+	json_object_set_new(o, "low", json_real(r4(r->low)));
+	json_object_set_new(o, "high", json_real(r4(r->high)));
+	json_object_set_new(o, "small_sample", json_boolean(r->small_sample));
+	return o;
+}
+
+char *ax_report_json(const struct ax_report *r)
+{
+	json_t *root = json_object(), *rows = json_array(), *q = json_object(),
+	       *kinds = json_array(), *targets = json_object();
+	char *s;
+
+	json_object_set_new(q, "scope", json_string(r->scope));
+	json_object_set_new(q, "survey", r->survey[0] ? json_string(r->survey) : json_null());
+	json_object_set_new(q, "channel", r->channel[0] ? json_string(r->channel) : json_null());
+	json_object_set_new(q, "from", r->from[0] ? json_string(r->from) : json_null());
+	json_object_set_new(q, "to", r->to[0] ? json_string(r->to) : json_null());
+	for (int bit = 1; bit <= AX_CK_VISIT; bit <<= 1)
+		if (r->contact_kinds & bit)
+			json_array_append_new(kinds, json_string(ax_contact_kind_name(bit)));
+	json_object_set_new(q, "coverage_kinds", kinds);
+	json_object_set_new(root, "query", q);
+	json_object_set_new(targets, "coverage", json_real(AX_TARGET_COVERAGE));
+	json_object_set_new(targets, "awareness", json_real(AX_TARGET_AWARENESS));
+	json_object_set_new(targets, "satisfaction", json_real(AX_TARGET_SATISFACTION));
+	json_object_set_new(root, "targets", targets);
+
+	for (int i = 0; i < r->nrows; i++) {
+		const struct ax_report_row *w = &r->rows[i];
+		json_t *o = json_object(), *aw = json_object(), *sat, *met = json_object(),
+		       *ch = json_object();
+		json_object_set_new(o, "code", json_string(w->code));
+		json_object_set_new(o, "name", json_string(w->name));
+		json_object_set_new(o, "level", json_string(level_names[w->level]));
+		json_object_set_new(o, "depth", json_integer(w->depth));
+		json_object_set_new(o, "households", json_integer(w->households));
+		json_object_set_new(o, "reached", json_integer(w->reached));
+		json_object_set_new(o, "coverage", rate_json(&w->coverage));
+		json_object_set_new(o, "respondents", json_integer(w->respondents));
+		for (int c = 0; c < AX_NCHANNELS; c++)
+			json_object_set_new(ch, ax_channels[c],
+			                    json_integer(w->respondents_by_channel[c]));
+		json_object_set_new(o, "respondents_by_channel", ch);
+		for (int k = 0; k < r->ntopics; k++)
+			json_object_set_new(aw, r->topics[k], rate_json(&w->awareness[k]));
+		json_object_set_new(o, "awareness", aw);
+		sat = rate_json(&w->satisfaction);
+		json_object_set_new(sat, "mean_score", json_real(r4(w->mean_score)));
+		json_object_set_new(o, "satisfaction", sat);
+		json_object_set_new(met, "coverage", json_boolean(w->met_coverage));
+		json_object_set_new(met, "awareness", json_boolean(w->met_awareness));
+		json_object_set_new(met, "satisfaction", json_boolean(w->met_satisfaction));
+		json_object_set_new(o, "met", met);
+		json_array_append_new(rows, o);
+	}
+	json_object_set_new(root, "rows", rows);
+	s = json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
+	json_decref(root);
+	return s;
+}
+
+/* ---- CSV -------------------------------------------------------------- */
+static void csv_field(struct ax_buf *b, const char *s)
+{
+	if (strpbrk(s, ",\"\r\n")) {
+		ax__buf_put(b, "\"", 1);
+		for (; *s; s++) {
+			if (*s == '"')
+				ax__buf_put(b, "\"", 1);
+			ax__buf_put(b, s, 1);
+		}
+		ax__buf_put(b, "\"", 1);
+	} else {
+		ax__buf_puts(b, s);
+	}
+}
+
+static void csv_rate(struct ax_buf *b, const struct ax_rate *r)
+{
+	ax__buf_printf(b, ",%lld,%lld,%.4f,%.4f,%.4f,%s", r->num, r->den, r->rate,
+	               r->low, r->high, r->small_sample ? "是" : "否");
+}
+
+static void csv_rate_header(struct ax_buf *b, const char *name)
+{
+	ax__buf_printf(b, ",%s分子,%s分母,%s,%s下限,%s上限,%s样本不足", name, name,
+	               name, name, name, name);
+}
+
+char *ax_report_csv(const struct ax_report *r)
+{
+	struct ax_buf b = {0};
+
+	ax__buf_puts(&b, "\xEF\xBB\xBF"); /* Excel needs the BOM to see UTF-8 */
+	ax__buf_puts(&b, "代码,名称,层级,户数,已覆盖户");
+	csv_rate_header(&b, "宣传入户率");
+	ax__buf_puts(&b, ",答卷数");
+	for (int k = 0; k < r->ntopics; k++) {
+		char name[96];
+		snprintf(name, sizeof name, "知晓率(%s)", ax_topic_name(r->topics[k]));
+		csv_rate_header(&b, name);
+	}
+	csv_rate_header(&b, "满意度");
+	ax__buf_puts(&b, ",满意度平均分,入户率达标,知晓率达标,满意度达标\r\n");
+	for (int i = 0; i < r->nrows; i++) {
+		const struct ax_report_row *w = &r->rows[i];
+		ax__buf_printf(&b, "%s,", w->code);
+		csv_field(&b, w->name);
+		ax__buf_printf(&b, ",%s,%lld,%lld", level_cn[w->level], w->households,
+		               w->reached);
+		csv_rate(&b, &w->coverage);
+		ax__buf_printf(&b, ",%lld", w->respondents);
+		for (int k = 0; k < r->ntopics; k++)
+			csv_rate(&b, &w->awareness[k]);
+		csv_rate(&b, &w->satisfaction);
+		ax__buf_printf(&b, ",%.3f,%s,%s,%s\r\n", w->mean_score,
+		               w->met_coverage ? "是" : "否",
+		               w->met_awareness ? "是" : "否",
+		               w->met_satisfaction ? "是" : "否");
+	}
+	return ax__buf_take(&b);
+}
+
+/* ---- terminal table --------------------------------------------------- */
+/* Display width: CJK characters take two terminal columns. */
+static int width(const char *s)
+{
+	utf8proc_int32_t cp;
+	int w = 0;
+	utf8proc_ssize_t n;
+
+	while (*s && (n = utf8proc_iterate((const utf8proc_uint8_t *)s, -1, &cp)) > 0) {
+		w += utf8proc_charwidth(cp);
+		s += n;
+	}
+	return w;
+}
+
+static void pad(struct ax_buf *b, const char *s, int w, int right)
+{
+	int sw = width(s);
+	if (right)
+		for (int i = sw; i < w; i++)
+			ax__buf_put(b, " ", 1);
+	ax__buf_puts(b, s);
+	if (!right)
+		for (int i = sw; i < w; i++)
+			ax__buf_put(b, " ", 1);
+}
+
+/* "93.1 [90,96]" or "—" for no data; a '*' marks a small sample. */
+static void cell(char *out, size_t n, const struct ax_rate *r)
+{
+	if (r->den == 0)
+		snprintf(out, n, "—");
+	else
+		snprintf(out, n, "%5.1f%% [%.0f,%.0f]%s", r->rate * 100, r->low * 100,
+		         r->high * 100, r->small_sample ? "*" : "");
+}
+
+char *ax_report_table(const struct ax_report *r)
+{
+	struct ax_buf b = {0};
+	int namew = 8, cw = 18;
+	char c[64];
+
+	for (int i = 0; i < r->nrows; i++) {
+		int w = width(r->rows[i].name) + 2 * r->rows[i].depth;
+		if (w > namew)
+			namew = w;
+	}
+	ax__buf_printf(&b, "问卷: %s  渠道: %s  时间: %s 至 %s\n",
+	               r->survey[0] ? r->survey : "全部",
+	               r->channel[0] ? r->channel : "全部",
+	               r->from[0] ? r->from : "开始", r->to[0] ? r->to : "今天");
+	pad(&b, "区域", namew, 0);
+	ax__buf_puts(&b, "  ");
+	pad(&b, "户数", 7, 1);
+	pad(&b, "覆盖户", 8, 1);
+	ax__buf_puts(&b, "  ");
+	pad(&b, "宣传入户率", cw, 0);
+	pad(&b, "答卷", 7, 1);
+	ax__buf_puts(&b, "  ");
+	for (int k = 0; k < r->ntopics; k++) {
+		char h[64];
+		snprintf(h, sizeof h, "知晓·%s", ax_topic_name(r->topics[k]));
+		pad(&b, h, cw, 0);
+	}
+	pad(&b, "满意度", cw, 0);
+	ax__buf_puts(&b, "均分  达标\n");
+	for (int i = 0; i < r->nrows; i++) {
+		const struct ax_report_row *w = &r->rows[i];
+		char name[160], num[32];
+		snprintf(name, sizeof name, "%*s%s", 2 * w->depth, "", w->name);
+		pad(&b, name, namew, 0);
+		ax__buf_puts(&b, "  ");
+		snprintf(num, sizeof num, "%lld", w->households);
+		pad(&b, num, 7, 1);
+		snprintf(num, sizeof num, "%lld", w->reached);
+		pad(&b, num, 8, 1);
+		ax__buf_puts(&b, "  ");
+		cell(c, sizeof c, &w->coverage);
+		pad(&b, c, cw, 0);
+		snprintf(num, sizeof num, "%lld", w->respondents);
+		pad(&b, num, 7, 1);
+		ax__buf_puts(&b, "  ");
+		for (int k = 0; k < r->ntopics; k++) {
+			cell(c, sizeof c, &w->awareness[k]);
+			pad(&b, c, cw, 0);
+		}
+		cell(c, sizeof c, &w->satisfaction);
+		pad(&b, c, cw, 0);
+		if (w->satisfaction.den)
+			ax__buf_printf(&b, "%4.2f  ", w->mean_score);
+		else
+			ax__buf_puts(&b, "   —  ");
+		ax__buf_printf(&b, "%s%s%s\n", w->met_coverage ? "户" : "·",
+		               w->met_awareness ? "知" : "·",
+		               w->met_satisfaction ? "满" : "·");
+	}
+	ax__buf_puts(&b, "\n[低,高] 为95%威尔逊置信区间; * 样本不足30; "
+	                 "达标: 户=入户率100% 知=各专题知晓率≥90% 满=满意度≥90%\n");
+	return ax__buf_take(&b);
+}

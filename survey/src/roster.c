@@ -1,0 +1,813 @@
+/*
+ * roster.c -- importing the household roster from CSV.
+ *
+ * The file is read whole (rosters are a few MB), converted to UTF-8,
+ * then fed to libcsv one physical line at a time so that every row knows
+ * the line it started on, even when a quoted cell spans lines.
+ */
+#include <csv.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <utf8proc.h>
+
+#include "anxin/phone.h"
+#include "anxin/roster.h"
+#include "anxin/text.h"
+#include "anxin_int.h"
+
+enum col {
+	C_ID, C_COUNTY, C_COUNTY_CODE, C_TOWN, C_TOWN_CODE, C_VILLAGE,
+	C_VILLAGE_CODE, C_GRID, C_GRID_CODE, C_PHONE, C_MEMBERS, C_NCOLS
+};
+
+static const char *const col_field[C_NCOLS] = {
+	"household_id", "county", "county_code", "township", "township_code",
+	"village", "village_code", "grid", "grid_code", "phone", "members",
+};
+
+/* Header spellings, compared after normalisation (NFKC, lower case, no
+ * spaces, brackets, slashes or underscores). */
+static const char *const col_names[C_NCOLS][12] = {
+	[C_ID] = {"户号", "户编号", "户编码", "户代码", "家庭编号", "householdid",
+	          "household", "hhid", NULL},
+	[C_COUNTY] = {"县", "县区", "县市区", "区县", "county", NULL},
+	[C_COUNTY_CODE] = {"县代码", "县区代码", "区县代码", "countycode", NULL},
+	[C_TOWN] = {"乡镇", "乡镇街道", "街道", "镇", "乡", "township", "town",
+	            NULL},
+	[C_TOWN_CODE] = {"乡镇代码", "乡镇街道代码", "街道代码", "乡镇编码",
+	                 "townshipcode", "towncode", NULL},
+	[C_VILLAGE] = {"村", "社区", "村社区", "村居", "行政村", "村委会",
+	               "village", "community", NULL},
+	[C_VILLAGE_CODE] = {"村代码", "社区代码", "村社区代码", "村居代码",
+	                    "村编码", "villagecode", "communitycode", NULL},
+	[C_GRID] = {"网格", "网格名称", "所属网格", "grid", "gridname", NULL},
+	[C_GRID_CODE] = {"网格代码", "网格编码", "网格编号", "gridcode", NULL},
+	[C_PHONE] = {"手机号", "手机", "手机号码", "联系电话", "电话",
+	             "联系方式", "电话号码", "phone", "phones", "mobile", NULL},
+	[C_MEMBERS] = {"人口", "人数", "家庭人口", "户人口", "家庭人数",
+	               "成员数", "在册人口", "members", "membercount", NULL},
+};
+
+/* NFKC + case fold, then drop spaces, brackets, slashes, underscores. */
+static char *norm_header(const char *s)
+{
+	utf8proc_uint8_t *n = NULL;
+	char *out, *o;
+
+	if (utf8proc_map((const utf8proc_uint8_t *)s, 0, &n,
+	                 UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPAT |
+	                     UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD) < 0)
+		return strdup(s);
+	out = o = (char *)n;
+	for (const char *p = (char *)n; *p; p++)
+		if (!strchr(" \t()/_-[]\"'", *p))
+			*o++ = *p;
+	*o = '\0';
+	return out;
+}
+
+/* ---- parse state ------------------------------------------------------ */
+#define MAX_FIELDS 64
+
+struct imp {
+	ax_store *st;
+	const char *name;
+	const struct ax_roster_opts *opts;
+	ax_diag_fn diag;
+	void *dctx;
+	struct ax_roster_stats *stats;
+
+	long line;      /* physical line being fed */
+	long row_line;  /* line the current row started on */
+	int nf;         /* fields in the current row */
+	char *f[MAX_FIELDS];
+	int too_many;
+	int header_done;
+	int col[C_NCOLS]; /* column index of each field, -1 absent */
+	ax_rc rc;         /* first fatal error */
+	int64_t now;
+
+	sqlite3_stmt *s_region, *s_hh_get, *s_hh_ins, *s_hh_upd, *s_ph_get,
+	    *s_ph_del, *s_ph_ins, *s_seen, *s_vseen;
+};
+
+static void row_reset(struct imp *im)
+{
+	for (int i = 0; i < im->nf; i++) {
+		free(im->f[i]);
+		im->f[i] = NULL;
+	}
+	im->nf = 0;
+	im->too_many = 0;
+}
+
+static void on_field(void *data, size_t len, void *ctx)
+{
+	struct imp *im = ctx;
+	char *s;
+
+	if (im->nf == 0) {
+		long nl = 0;
+		for (size_t i = 0; i < len; i++)
+			nl += ((char *)data)[i] == '\n';
+		im->row_line = im->line - nl;
+	}
+	if (im->nf >= MAX_FIELDS) {
+		im->too_many = 1;
+		return;
+	}
+	s = malloc(len + 1);
+	if (!s) {
+		im->rc = AX_NOMEM;
+		return;
+	}
+	memcpy(s, data, len);
+	s[len] = '\0';
+	/* trim ASCII and full-width (U+3000) spaces around values */
+	{
+		char *b = s, *e = s + len;
+		for (;;) {
+			if (b < e && (*b == ' ' || *b == '\t'))
+				b++;
+			else if (e - b >= 3 && memcmp(b, "\xE3\x80\x80", 3) == 0)
+				b += 3;
+			else
+				break;
+		}
+		for (;;) {
+			if (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+				e--;
+			else if (e - b >= 3 && memcmp(e - 3, "\xE3\x80\x80", 3) == 0)
+				e -= 3;
+			else
+				break;
+		}
+		memmove(s, b, (size_t)(e - b));
+		s[e - b] = '\0';
+	}
+	im->f[im->nf++] = s;
+}
+
+static const char *fld(struct imp *im, enum col c)
+{
+	int i = im->col[c];
+	if (i < 0 || i >= im->nf)
+		return "";
+	return im->f[i];
+}
+
+/* ---- header ----------------------------------------------------------- */
+static int map_override(struct imp *im, const char *normhdr, int idx)
+{
+	const char *m = im->opts ? im->opts->map : NULL;
+	int hit = 0;
+
+	while (m && *m) {
+		const char *comma = strchr(m, ','), *eq = strchr(m, '=');
+		size_t len = comma ? (size_t)(comma - m) : strlen(m);
+		if (eq && eq < m + len) {
+			char field[32], hdr[128];
+			size_t fl = (size_t)(eq - m), hl = len - fl - 1;
+			if (fl < sizeof field && hl < sizeof hdr) {
+				memcpy(field, m, fl);
+				field[fl] = '\0';
+				memcpy(hdr, eq + 1, hl);
+				hdr[hl] = '\0';
+				char *nh = norm_header(hdr);
+				if (nh && strcmp(nh, normhdr) == 0)
+					for (int c = 0; c < C_NCOLS; c++)
+						if (strcmp(col_field[c], field) == 0) {
+							im->col[c] = idx;
+							hit = 1;
+						}
+				free(nh);
+			}
+		}
+		m = comma ? comma + 1 : NULL;
+	}
+	return hit;
+}
+
+static int validate_map(struct imp *im)
+{
+	const char *m = im->opts ? im->opts->map : NULL;
+
+	while (m && *m) {
+		const char *comma = strchr(m, ','), *eq = strchr(m, '=');
+		size_t len = comma ? (size_t)(comma - m) : strlen(m);
+		int ok = 0;
+		if (eq && eq < m + len)
+			for (int c = 0; c < C_NCOLS; c++)
+				if (strlen(col_field[c]) == (size_t)(eq - m) &&
+				    strncmp(col_field[c], m, (size_t)(eq - m)) == 0)
+					ok = 1;
+		if (!ok) {
+			ax__diag(im->diag, im->dctx, AX_SEV_ERROR,
+			         "%s: --map entry \"%.*s\" is not FIELD=HEADER with a "
+			         "known field",
+			         im->name, (int)len, m);
+			return -1;
+		}
+		m = comma ? comma + 1 : NULL;
+	}
+	return 0;
+}
+
+static void do_header(struct imp *im)
+{
+	for (int c = 0; c < C_NCOLS; c++)
+		im->col[c] = -1;
+	for (int i = 0; i < im->nf; i++) {
+		char *h = norm_header(im->f[i]);
+		if (!h) {
+			im->rc = AX_NOMEM;
+			return;
+		}
+		if (!map_override(im, h, i))
+			for (int c = 0; c < C_NCOLS; c++) {
+				if (im->col[c] >= 0)
+					continue;
+				for (int k = 0; col_names[c][k]; k++)
+					if (strcmp(h, col_names[c][k]) == 0) {
+						im->col[c] = i;
+						break;
+					}
+			}
+		free(h);
+	}
+	if (im->col[C_ID] < 0) {
+		ax__diag(im->diag, im->dctx, AX_SEV_ERROR,
+		         "%s:%ld: no household id column (户号/household_id); use "
+		         "--map household_id=HEADER",
+		         im->name, im->row_line);
+		im->rc = AX_INVALID;
+	} else if (im->col[C_VILLAGE_CODE] < 0 && im->col[C_GRID_CODE] < 0) {
+		ax__diag(im->diag, im->dctx, AX_SEV_ERROR,
+		         "%s:%ld: no region column: need 村（社区）代码/village_code "
+		         "or 网格代码/grid_code",
+		         im->name, im->row_line);
+		im->rc = AX_INVALID;
+	}
+	im->header_done = 1;
+}
+
+/* ---- one row ---------------------------------------------------------- */
+static ax_rc upsert_region(struct imp *im, const char *code, const char *name,
+                           int level, const char *parent)
+{
+	sqlite3_stmt *s = im->s_region;
+	int src;
+
+	sqlite3_reset(s);
+	sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, name && *name ? name : code, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, level);
+	if (parent)
+		sqlite3_bind_text(s, 4, parent, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 4);
+	sqlite3_bind_int(s, 5, name && *name);
+	src = sqlite3_step(s);
+	if (src != SQLITE_DONE)
+		return ax__store_sqlerr(im->st, src, "region");
+	return AX_OK;
+}
+
+static void reject(struct imp *im, const char *fmt, ...) AX_PRINTF(2, 3);
+static void reject(struct imp *im, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	im->stats->rejected++;
+	ax__diag(im->diag, im->dctx, AX_SEV_ERROR, "%s:%ld: %s; row rejected",
+	         im->name, im->row_line, msg);
+}
+
+static void warn(struct imp *im, const char *fmt, ...) AX_PRINTF(2, 3);
+static void warn(struct imp *im, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	im->stats->warnings++;
+	ax__diag(im->diag, im->dctx, AX_SEV_WARNING, "%s:%ld: %s", im->name,
+	         im->row_line, msg);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Split a phone cell on the separators people use between numbers. */
+static int split_phones(struct imp *im, const char *cell, char out[][AX_PHONE_MAX],
+                        int max)
+{
+	static const char *const seps[] = {";", ",", "/", "|", "\n", "；", "，",
+	                                   "、", "／"};
+	int n = 0;
+	const char *p = cell;
+
+	while (*p) {
+		const char *end = p + strlen(p);
+		size_t seplen = 0;
+		for (size_t i = 0; i < AX_ARRAY_LEN(seps); i++) {
+			const char *q = strstr(p, seps[i]);
+			if (q && q < end) {
+				end = q;
+				seplen = strlen(seps[i]);
+			}
+		}
+		char part[128];
+		size_t len = (size_t)(end - p);
+		if (len >= sizeof part)
+			len = sizeof part - 1;
+		memcpy(part, p, len);
+		part[len] = '\0';
+		/* trim */
+		char *b = part, *e = part + strlen(part);
+		while (*b == ' ' || *b == '\t')
+			b++;
+		while (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+			*--e = '\0';
+		if (*b) {
+			const char *why = NULL;
+			char norm[AX_PHONE_MAX];
+			if (ax_phone_normalize(b, norm, &why) != AX_OK) {
+				warn(im, "phone \"%s\" %s; household kept without it", b,
+				     why);
+			} else if (n < max) {
+				int dup = 0;
+				for (int i = 0; i < n; i++)
+					dup |= strcmp(out[i], norm) == 0;
+				if (!dup)
+					strcpy(out[n++], norm);
+			}
+		}
+		p = *end ? end + seplen : end;
+	}
+	return n;
+}
+
+static int all_digits(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}
+
+static void do_row(struct imp *im)
+{
+	const char *id = fld(im, C_ID), *gcode = fld(im, C_GRID_CODE),
+	           *vcode = fld(im, C_VILLAGE_CODE), *tcode = fld(im, C_TOWN_CODE),
+	           *ccode = fld(im, C_COUNTY_CODE), *mem = fld(im, C_MEMBERS);
+	char vbuf[16], tbuf[16], cbuf[16], phones[8][AX_PHONE_MAX];
+	int nphones = 0, members = -1, src;
+	const char *region;
+	sqlite3_stmt *s;
+	ax_rc rc;
+
+	im->stats->rows++;
+	if (im->too_many) {
+		reject(im, "more than %d fields", MAX_FIELDS);
+		return;
+	}
+	/* a row of empty cells (Excel leaves them at the end) is no row */
+	{
+		int empty = 1;
+		for (int i = 0; i < im->nf; i++)
+			empty &= im->f[i][0] == '\0';
+		if (empty) {
+			im->stats->rows--;
+			return;
+		}
+	}
+	if (!*id) {
+		reject(im, "no household id (户号)");
+		return;
+	}
+	if (strlen(id) > 63 || !ax_utf8_valid(id, strlen(id))) {
+		reject(im, "household id \"%.40s\" is too long", id);
+		return;
+	}
+	/* region: the grid code when present, else the village code */
+	if (*gcode) {
+		if (!all_digits(gcode) || ax__region_level_of(gcode) != 4) {
+			reject(im, "grid code \"%s\" is not a village code plus digits",
+			       gcode);
+			return;
+		}
+		if (*vcode && strncmp(gcode, vcode, strlen(vcode)) != 0) {
+			reject(im, "grid code %s is not inside village %s", gcode,
+			       vcode);
+			return;
+		}
+		memcpy(vbuf, gcode, 12);
+		vbuf[12] = '\0';
+		if (!*vcode)
+			vcode = vbuf;
+	}
+	if (!*vcode) {
+		reject(im, "no region (村（社区）代码 or 网格代码)");
+		return;
+	}
+	if (ax__region_level_of(vcode) != 3) {
+		reject(im, "village code \"%s\" is not a 12-digit village code",
+		       vcode);
+		return;
+	}
+	memcpy(tbuf, vcode, 9);
+	strcpy(tbuf + 9, "000");
+	if (*tcode && strcmp(tcode, tbuf) != 0) {
+		reject(im, "village %s is not in township %s", vcode, tcode);
+		return;
+	}
+	memcpy(cbuf, vcode, 6);
+	strcpy(cbuf + 6, "000000");
+	if (*ccode && strcmp(ccode, cbuf) != 0) {
+		reject(im, "village %s is not in county %s", vcode, ccode);
+		return;
+	}
+	region = *gcode ? gcode : vcode;
+
+	if (*mem) {
+		char *end;
+		long v = strtol(mem, &end, 10);
+		if (end == mem || *end || v < 1 || v > 99)
+			warn(im, "member count \"%s\" is not a number from 1 to 99; "
+			         "household kept without it",
+			     mem);
+		else
+			members = (int)v;
+	}
+	if (im->col[C_PHONE] >= 0)
+		nphones = split_phones(im, fld(im, C_PHONE), phones, 8);
+
+	/* duplicate id within this file? */
+	s = im->s_seen;
+	sqlite3_reset(s);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, im->row_line);
+	src = sqlite3_step(s);
+	if (src == SQLITE_CONSTRAINT) {
+		sqlite3_stmt *q;
+		long first = 0;
+		if (ax__prepare(im->st, &q,
+		                "SELECT line FROM temp.roster_seen WHERE id=?") ==
+		    AX_OK) {
+			sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+			if (sqlite3_step(q) == SQLITE_ROW)
+				first = (long)sqlite3_column_int64(q, 0);
+			sqlite3_finalize(q);
+		}
+		sqlite3_reset(s);
+		reject(im, "household id %s already appears on line %ld", id, first);
+		return;
+	} else if (src != SQLITE_DONE) {
+		im->rc = ax__store_sqlerr(im->st, src, "roster_seen");
+		return;
+	}
+	sqlite3_reset(s);
+
+	/* regions, top-down */
+	if ((rc = upsert_region(im, cbuf, *fld(im, C_COUNTY)
+	                                      ? fld(im, C_COUNTY)
+	                                      : (im->opts ? im->opts->county_name
+	                                                  : NULL),
+	                        1, NULL)) ||
+	    (rc = upsert_region(im, tbuf, fld(im, C_TOWN), 2, cbuf)) ||
+	    (rc = upsert_region(im, vcode, fld(im, C_VILLAGE), 3, tbuf)) ||
+	    (*gcode && (rc = upsert_region(im, gcode, fld(im, C_GRID), 4, vcode)))) {
+		im->rc = rc;
+		return;
+	}
+	s = im->s_vseen;
+	sqlite3_reset(s);
+	sqlite3_bind_text(s, 1, vcode, -1, SQLITE_STATIC);
+	sqlite3_step(s);
+	sqlite3_reset(s);
+
+	/* household: compare with what is stored */
+	{
+		int exists = 0, changed = 0;
+		s = im->s_hh_get;
+		sqlite3_reset(s);
+		sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) == SQLITE_ROW) {
+			exists = 1;
+			const char *g = (const char *)sqlite3_column_text(s, 0);
+			int m = sqlite3_column_type(s, 1) == SQLITE_NULL
+			            ? -1
+			            : sqlite3_column_int(s, 1);
+			int act = sqlite3_column_int(s, 2);
+			changed = strcmp(g, region) != 0 || m != members || !act;
+		}
+		sqlite3_reset(s);
+		/* phones as a sorted list */
+		char *old[16];
+		int nold = 0;
+		s = im->s_ph_get;
+		sqlite3_reset(s);
+		sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+		while (sqlite3_step(s) == SQLITE_ROW && nold < 16)
+			old[nold++] = strdup((const char *)sqlite3_column_text(s, 0));
+		sqlite3_reset(s);
+		char *neu[8];
+		for (int i = 0; i < nphones; i++)
+			neu[i] = phones[i];
+		qsort(neu, (size_t)nphones, sizeof *neu, cmp_str);
+		int same = nold == nphones;
+		for (int i = 0; same && i < nphones; i++)
+			same = old[i] && strcmp(old[i], neu[i]) == 0;
+		for (int i = 0; i < nold; i++)
+			free(old[i]);
+		if (!same)
+			changed = 1;
+
+		s = exists ? im->s_hh_upd : im->s_hh_ins;
+		if (!exists || changed) {
+			sqlite3_reset(s);
+			sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 2, region, -1, SQLITE_STATIC);
+			if (members > 0)
+				sqlite3_bind_int(s, 3, members);
+			else
+				sqlite3_bind_null(s, 3);
+			sqlite3_bind_int64(s, 4, im->now);
+			src = sqlite3_step(s);
+			sqlite3_reset(s);
+			if (src != SQLITE_DONE) {
+				im->rc = ax__store_sqlerr(im->st, src, "household");
+				return;
+			}
+		}
+		if (!same) {
+			s = im->s_ph_del;
+			sqlite3_reset(s);
+			sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+			sqlite3_step(s);
+			sqlite3_reset(s);
+			for (int i = 0; i < nphones; i++) {
+				s = im->s_ph_ins;
+				sqlite3_reset(s);
+				sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+				sqlite3_bind_text(s, 2, phones[i], -1, SQLITE_STATIC);
+				src = sqlite3_step(s);
+				sqlite3_reset(s);
+				if (src != SQLITE_DONE) {
+					im->rc = ax__store_sqlerr(im->st, src, "phone");
+					return;
+				}
+			}
+		}
+		im->stats->phones += nphones;
+		if (!exists)
+			im->stats->inserted++;
+		else if (changed)
+			im->stats->updated++;
+		else
+			im->stats->unchanged++;
+	}
+}
+
+static void on_row(int term, void *ctx)
+{
+	struct imp *im = ctx;
+
+	(void)term;
+	if (im->rc == AX_OK) {
+		if (!im->header_done)
+			do_header(im);
+		else
+			do_row(im);
+	}
+	row_reset(im);
+}
+
+/* ---- driver ----------------------------------------------------------- */
+static const char *const import_sql[] = {
+	/* s_region: names given in the file win; a code-only row never
+	 * overwrites a real name with the code */
+	"INSERT INTO regions(code, name, level, parent) VALUES(?1, ?2, ?3, ?4) "
+	"ON CONFLICT(code) DO UPDATE SET name = CASE WHEN ?5 THEN excluded.name "
+	"ELSE name END, parent = excluded.parent "
+	"WHERE (?5 AND name IS NOT excluded.name) OR parent IS NOT "
+	"excluded.parent",
+	"SELECT grid, members, active FROM households WHERE id = ?",
+	"INSERT INTO households(id, grid, members, active, updated_at) "
+	"VALUES(?, ?, ?, 1, ?)",
+	"UPDATE households SET grid = ?2, members = ?3, active = 1, "
+	"updated_at = ?4 WHERE id = ?1",
+	"SELECT phone FROM household_phones WHERE household = ? ORDER BY phone",
+	"DELETE FROM household_phones WHERE household = ?",
+	"INSERT INTO household_phones(household, phone) VALUES(?, ?)",
+	"INSERT INTO temp.roster_seen(id, line) VALUES(?, ?)",
+	"INSERT OR IGNORE INTO temp.roster_villages(code) VALUES(?)",
+};
+
+ax_rc ax_roster_import_mem(ax_store *st, const char *name, const char *buf,
+                           size_t len, const struct ax_roster_opts *opts,
+                           ax_diag_fn diag, void *diag_ctx,
+                           struct ax_roster_stats *stats)
+{
+	struct ax_roster_stats dummy;
+	struct imp im;
+	struct csv_parser p;
+	enum ax_encoding enc;
+	char *text = NULL;
+	size_t tlen = 0;
+	sqlite3_stmt **stmts[] = {&im.s_region, &im.s_hh_get, &im.s_hh_ins,
+	                          &im.s_hh_upd, &im.s_ph_get, &im.s_ph_del,
+	                          &im.s_ph_ins, &im.s_seen,   &im.s_vseen};
+	int in_tx = 0, csv_ok = 0;
+	ax_rc rc;
+
+	memset(&im, 0, sizeof im);
+	if (!stats)
+		stats = &dummy;
+	memset(stats, 0, sizeof *stats);
+	im.st = st;
+	im.name = opts && opts->display_name ? opts->display_name : name;
+	im.opts = opts;
+	im.diag = diag;
+	im.dctx = diag_ctx;
+	im.stats = stats;
+	im.now = (int64_t)time(NULL);
+
+	if (validate_map(&im))
+		return AX_INVALID;
+	rc = ax_text_to_utf8(buf, len, &text, &tlen, &enc);
+	if (rc == AX_INVALID) {
+		ax__diag(diag, diag_ctx, AX_SEV_ERROR,
+		         "%s: encoding is neither UTF-8 nor GBK; save it from Excel "
+		         "as \"CSV UTF-8\"",
+		         im.name);
+		ax__store_seterr(st, "%s: unknown encoding", im.name);
+		return rc;
+	}
+	if (rc)
+		return rc;
+	snprintf(stats->encoding, sizeof stats->encoding, "%s",
+	         ax_encoding_name(enc));
+
+	if ((rc = ax__exec(st, "CREATE TEMP TABLE IF NOT EXISTS roster_seen("
+	                       "id TEXT PRIMARY KEY, line INTEGER);"
+	                       "CREATE TEMP TABLE IF NOT EXISTS roster_villages("
+	                       "code TEXT PRIMARY KEY);"
+	                       "DELETE FROM temp.roster_seen;"
+	                       "DELETE FROM temp.roster_villages;")))
+		goto done;
+	for (size_t i = 0; i < AX_ARRAY_LEN(stmts); i++)
+		*stmts[i] = NULL;
+	for (size_t i = 0; i < AX_ARRAY_LEN(stmts); i++)
+		if ((rc = ax__prepare(st, stmts[i], import_sql[i])))
+			goto done;
+	if ((rc = ax__exec(st, "BEGIN IMMEDIATE")))
+		goto done;
+	in_tx = 1;
+
+	if (csv_init(&p, CSV_APPEND_NULL) != 0) {
+		rc = AX_NOMEM;
+		goto done;
+	}
+	csv_ok = 1;
+	csv_set_space_func(&p, NULL);
+	{
+		const char *q = text, *end = text + tlen;
+		im.line = 1;
+		im.row_line = 1;
+		while (q < end && im.rc == AX_OK) {
+			const char *nl = memchr(q, '\n', (size_t)(end - q));
+			size_t n = nl ? (size_t)(nl - q) + 1 : (size_t)(end - q);
+			if (csv_parse(&p, q, n, on_field, on_row, &im) != n) {
+				ax__diag(diag, diag_ctx, AX_SEV_ERROR, "%s:%ld: %s", im.name,
+				         im.line, csv_strerror(csv_error(&p)));
+				rc = AX_INVALID;
+				goto done;
+			}
+			q += n;
+			if (nl)
+				im.line++;
+		}
+		if (im.rc == AX_OK && csv_fini(&p, on_field, on_row, &im) != 0) {
+			ax__diag(diag, diag_ctx, AX_SEV_ERROR,
+			         "%s:%ld: unterminated quoted field at end of file",
+			         im.name, im.row_line);
+			stats->rejected++;
+		}
+	}
+	if (im.rc) {
+		rc = im.rc;
+		goto done;
+	}
+	if (!im.header_done) {
+		ax__diag(diag, diag_ctx, AX_SEV_ERROR, "%s: file is empty", im.name);
+		rc = AX_INVALID;
+		goto done;
+	}
+	if (opts && opts->deactivate_missing) {
+		rc = ax__exec(st,
+		              "UPDATE households SET active = 0, updated_at = "
+		              "strftime('%s','now') WHERE active = 1 AND "
+		              "substr(grid, 1, 12) IN (SELECT code FROM "
+		              "temp.roster_villages) AND id NOT IN (SELECT id FROM "
+		              "temp.roster_seen)");
+		if (rc)
+			goto done;
+		stats->deactivated = sqlite3_changes(ax__store_db(st));
+	}
+	rc = ax__exec(st, "COMMIT");
+	if (rc == AX_OK)
+		in_tx = 0;
+done:
+	if (in_tx)
+		sqlite3_exec(ax__store_db(st), "ROLLBACK", NULL, NULL, NULL);
+	if (csv_ok)
+		csv_free(&p);
+	row_reset(&im);
+	for (size_t i = 0; i < AX_ARRAY_LEN(stmts); i++)
+		sqlite3_finalize(*stmts[i]);
+	free(text);
+	return rc;
+}
+
+ax_rc ax_roster_import_csv(ax_store *st, const char *path,
+                           const struct ax_roster_opts *opts, ax_diag_fn diag,
+                           void *diag_ctx, struct ax_roster_stats *stats)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	ax_rc rc;
+
+	if (!f) {
+		ax__store_seterr(st, "%s: cannot open: %s", path, strerror(errno));
+		ax__diag(diag, diag_ctx, AX_SEV_ERROR, "%s: cannot open: %s", path,
+		         strerror(errno));
+		return AX_IO;
+	}
+	for (;;) {
+		if (len == cap) {
+			char *p = realloc(buf, cap ? cap * 2 : 1 << 16);
+			if (!p) {
+				free(buf);
+				fclose(f);
+				return AX_NOMEM;
+			}
+			buf = p;
+			cap = cap ? cap * 2 : 1 << 16;
+		}
+		size_t n = fread(buf + len, 1, cap - len, f);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(f)) {
+		free(buf);
+		fclose(f);
+		ax__store_seterr(st, "%s: read error", path);
+		return AX_IO;
+	}
+	fclose(f);
+	rc = ax_roster_import_mem(st, path, buf ? buf : "", len, opts, diag,
+	                          diag_ctx, stats);
+	free(buf);
+	return rc;
+}
+
+ax_rc ax_roster_find_phone(ax_store *st, const char *e164, char out[64])
+{
+	sqlite3_stmt *s;
+	int n = 0;
+	ax_rc rc;
+
+	out[0] = '\0';
+	if ((rc = ax__prepare(st, &s,
+	                      "SELECT p.household FROM household_phones p JOIN "
+	                      "households h ON h.id = p.household WHERE p.phone = "
+	                      "? AND h.active LIMIT 2")))
+		return rc;
+	sqlite3_bind_text(s, 1, e164, -1, SQLITE_STATIC);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		if (n++ == 0)
+			snprintf(out, 64, "%s", (const char *)sqlite3_column_text(s, 0));
+	}
+	sqlite3_finalize(s);
+	if (n == 0)
+		return AX_NOTFOUND;
+	if (n > 1) {
+		out[0] = '\0';
+		return AX_CONFLICT;
+	}
+	return AX_OK;
+}

@@ -1,0 +1,278 @@
+/*
+ * store.c -- opening the SQLite store and migrating its schema.
+ *
+ * The schema version lives in PRAGMA user_version.  Each migration is one
+ * SQL script applied in its own transaction, so a crash mid-upgrade leaves
+ * the file at the previous version, never half-way.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "anxin_int.h"
+
+struct ax_store {
+	sqlite3 *db;
+	char *path;
+	char errmsg[512];
+};
+
+/* ---- schema ------------------------------------------------------------
+ * v1: roster, content, responses and contacts; rates computed by scanning
+ *     responses.
+ * v2: pre-aggregated counts (tally) so a county report reads thousands of
+ *     rows instead of every response; server receive time beside device
+ *     time.
+ */
+static const char *const migrations[] = {
+	/* v1 */
+	"CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE regions("
+	"  code TEXT PRIMARY KEY,"
+	"  name TEXT NOT NULL,"
+	"  level INTEGER NOT NULL CHECK(level BETWEEN 1 AND 4),"
+	"  parent TEXT REFERENCES regions(code));"
+	"CREATE INDEX regions_parent ON regions(parent);"
+	"CREATE TABLE households("
+	"  id TEXT PRIMARY KEY,"
+	"  grid TEXT NOT NULL REFERENCES regions(code),"
+	"  members INTEGER,"
+	"  active INTEGER NOT NULL DEFAULT 1,"
+	"  updated_at INTEGER NOT NULL);"
+	"CREATE INDEX households_grid ON households(grid, active);"
+	"CREATE TABLE household_phones("
+	"  household TEXT NOT NULL REFERENCES households(id) ON DELETE CASCADE,"
+	"  phone TEXT NOT NULL,"
+	"  PRIMARY KEY(household, phone)) WITHOUT ROWID;"
+	"CREATE INDEX household_phones_phone ON household_phones(phone);"
+	"CREATE TABLE packs("
+	"  id TEXT NOT NULL, version INTEGER NOT NULL, topic TEXT NOT NULL,"
+	"  title TEXT NOT NULL, json TEXT NOT NULL, installed_at INTEGER NOT NULL,"
+	"  PRIMARY KEY(id, version));"
+	"CREATE TABLE surveys("
+	"  id TEXT NOT NULL, version INTEGER NOT NULL, title TEXT NOT NULL,"
+	"  json TEXT NOT NULL, installed_at INTEGER NOT NULL,"
+	"  PRIMARY KEY(id, version));"
+	"CREATE TABLE responses("
+	"  id TEXT PRIMARY KEY,"
+	"  survey TEXT NOT NULL, survey_version INTEGER NOT NULL,"
+	"  wave TEXT NOT NULL, channel TEXT NOT NULL, device TEXT NOT NULL,"
+	"  household TEXT REFERENCES households(id),"
+	"  region TEXT NOT NULL REFERENCES regions(code),"
+	"  started_at INTEGER, completed_at INTEGER, status TEXT NOT NULL,"
+	"  counted INTEGER NOT NULL DEFAULT 0,"
+	"  day INTEGER, sat INTEGER, score REAL,"
+	"  body TEXT NOT NULL);"
+	"CREATE INDEX responses_household ON responses(household, survey, wave)"
+	"  WHERE household IS NOT NULL;"
+	"CREATE TABLE response_topics("
+	"  response TEXT NOT NULL REFERENCES responses(id),"
+	"  topic TEXT NOT NULL, passed INTEGER NOT NULL,"
+	"  PRIMARY KEY(response, topic)) WITHOUT ROWID;"
+	"CREATE TABLE contacts("
+	"  id TEXT PRIMARY KEY,"
+	"  household TEXT NOT NULL REFERENCES households(id),"
+	"  channel TEXT NOT NULL, kind TEXT NOT NULL, pack TEXT,"
+	"  device TEXT NOT NULL, at INTEGER NOT NULL, body TEXT NOT NULL);"
+	"CREATE INDEX contacts_reach ON contacts(household, kind, at);"
+	"CREATE TABLE conflicts("
+	"  seq INTEGER PRIMARY KEY, id TEXT NOT NULL, type TEXT NOT NULL,"
+	"  body TEXT NOT NULL, source TEXT, received_at INTEGER NOT NULL);",
+
+	/* v2 */
+	"ALTER TABLE responses ADD COLUMN received_at INTEGER;"
+	"ALTER TABLE contacts ADD COLUMN received_at INTEGER;"
+	"CREATE TABLE tally("
+	"  region TEXT NOT NULL, survey TEXT NOT NULL, wave TEXT NOT NULL,"
+	"  channel TEXT NOT NULL, day INTEGER NOT NULL, metric TEXT NOT NULL,"
+	"  den INTEGER NOT NULL DEFAULT 0, num INTEGER NOT NULL DEFAULT 0,"
+	"  score REAL NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY(region, survey, wave, channel, day, metric)) WITHOUT ROWID;"
+	"INSERT INTO tally SELECT region, survey, wave, channel, day, 'resp',"
+	"  COUNT(*), COUNT(*), 0 FROM responses WHERE counted GROUP BY 1,2,3,4,5;"
+	"INSERT INTO tally SELECT r.region, r.survey, r.wave, r.channel, r.day,"
+	"  'aw:' || t.topic, COUNT(*), SUM(t.passed), 0"
+	"  FROM responses r JOIN response_topics t ON t.response = r.id"
+	"  WHERE r.counted GROUP BY 1,2,3,4,5,6;"
+	"INSERT INTO tally SELECT region, survey, wave, channel, day, 'sat',"
+	"  COUNT(*), SUM(sat), SUM(score) FROM responses"
+	"  WHERE counted AND sat IS NOT NULL GROUP BY 1,2,3,4,5;",
+};
+
+int ax__store_migrations_count(void) { return (int)AX_ARRAY_LEN(migrations); }
+
+sqlite3 *ax__store_db(ax_store *st) { return st->db; }
+
+const char *ax_store_errmsg(const ax_store *st)
+{
+	return st ? st->errmsg : "no store";
+}
+
+const char *ax_store_path(const ax_store *st) { return st->path; }
+
+void ax__store_seterr(ax_store *st, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(st->errmsg, sizeof st->errmsg, fmt, ap);
+	va_end(ap);
+}
+
+ax_rc ax__store_sqlerr(ax_store *st, int src, const char *what)
+{
+	int prim = src & 0xFF;
+
+	ax__store_seterr(st, "%s: %s", what, sqlite3_errmsg(st->db));
+	switch (prim) {
+	case SQLITE_NOMEM: return AX_NOMEM;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED: return AX_BUSY;
+	case SQLITE_FULL: return AX_FULL;
+	case SQLITE_READONLY: return AX_READONLY;
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN: return AX_IO;
+	case SQLITE_CONSTRAINT: return AX_CONFLICT;
+	default: return AX_ERROR;
+	}
+}
+
+ax_rc ax__prepare(ax_store *st, sqlite3_stmt **stmt, const char *sql)
+{
+	int src = sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL);
+	if (src != SQLITE_OK)
+		return ax__store_sqlerr(st, src, "prepare");
+	return AX_OK;
+}
+
+ax_rc ax__exec(ax_store *st, const char *sql)
+{
+	int src = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+	if (src != SQLITE_OK)
+		return ax__store_sqlerr(st, src, "exec");
+	return AX_OK;
+}
+
+int ax_store_schema_version(ax_store *st)
+{
+	sqlite3_stmt *s;
+	int v = -1;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL))
+		return -1;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+/*
+ * Apply migrations until the file is at `target`.  Each step runs in an
+ * IMMEDIATE transaction together with its user_version bump.
+ */
+ax_rc ax__store_migrate(ax_store *st, int target)
+{
+	int v = ax_store_schema_version(st);
+	char sql[64];
+	ax_rc rc;
+
+	if (v < 0)
+		return ax__store_sqlerr(st, sqlite3_errcode(st->db), "user_version");
+	if (v > (int)AX_ARRAY_LEN(migrations)) {
+		ax__store_seterr(st,
+		                 "%s: schema version %d is newer than this build "
+		                 "(%d); upgrade Anxin",
+		                 st->path, v, (int)AX_ARRAY_LEN(migrations));
+		return AX_INVALID;
+	}
+	for (; v < target; v++) {
+		if ((rc = ax__exec(st, "BEGIN IMMEDIATE")))
+			return rc;
+		if ((rc = ax__exec(st, migrations[v]))) {
+			char keep[512];
+			memcpy(keep, st->errmsg, sizeof keep);
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			ax__store_seterr(st, "migration to v%d: %s", v + 1, keep);
+			return rc;
+		}
+		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
+		if ((rc = ax__exec(st, sql)) || (rc = ax__exec(st, "COMMIT"))) {
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			return rc;
+		}
+		AX_LOG(AX_LOG_INFO, "%s: schema migrated to v%d", st->path, v + 1);
+	}
+	return AX_OK;
+}
+
+/* Open without migrating past `target` (tests build old files with it). */
+ax_rc ax__store_open_at(const char *path, int flags, int target,
+                        ax_store **out, char *errbuf, size_t errlen)
+{
+	ax_store *st;
+	int oflags, src;
+	ax_rc rc = AX_ERROR;
+
+	*out = NULL;
+	st = calloc(1, sizeof *st);
+	if (!st || !(st->path = strdup(path))) {
+		free(st);
+		if (errbuf)
+			snprintf(errbuf, errlen, "out of memory");
+		return AX_NOMEM;
+	}
+	oflags = (flags & AX_STORE_READONLY)
+	             ? SQLITE_OPEN_READONLY
+	             : SQLITE_OPEN_READWRITE |
+	                   ((flags & AX_STORE_CREATE) ? SQLITE_OPEN_CREATE : 0);
+	src = sqlite3_open_v2(path, &st->db, oflags | SQLITE_OPEN_NOMUTEX, NULL);
+	if (src != SQLITE_OK) {
+		rc = ax__store_sqlerr(st, src, path);
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, 5000);
+	sqlite3_extended_result_codes(st->db, 1);
+	if (!(flags & AX_STORE_READONLY)) {
+		/* WAL: readers (the dashboard) never block the writer (ingest);
+		 * NORMAL sync is durable across application crashes and only
+		 * loses the last transactions on power loss, which an outbox
+		 * design tolerates: devices resend what was not acknowledged. */
+		if ((rc = ax__exec(st, "PRAGMA journal_mode=WAL")) ||
+		    (rc = ax__exec(st, "PRAGMA synchronous=NORMAL")))
+			goto fail;
+	}
+	if ((rc = ax__exec(st, "PRAGMA foreign_keys=ON")))
+		goto fail;
+	if (!(flags & AX_STORE_READONLY) && (rc = ax__store_migrate(st, target)))
+		goto fail;
+	if ((flags & AX_STORE_READONLY) &&
+	    ax_store_schema_version(st) != (int)AX_ARRAY_LEN(migrations)) {
+		ax__store_seterr(st, "%s: schema v%d, this build needs v%d; open it "
+		                     "read-write once to migrate",
+		                 path, ax_store_schema_version(st),
+		                 (int)AX_ARRAY_LEN(migrations));
+		rc = AX_INVALID;
+		goto fail;
+	}
+	*out = st;
+	return AX_OK;
+fail:
+	if (errbuf)
+		snprintf(errbuf, errlen, "%s", st->errmsg);
+	ax_store_close(st);
+	return rc;
+}
+
+ax_rc ax_store_open(const char *path, int flags, ax_store **out, char *errbuf,
+                    size_t errlen)
+{
+	return ax__store_open_at(path, flags, (int)AX_ARRAY_LEN(migrations), out,
+	                         errbuf, errlen);
+}
+
+void ax_store_close(ax_store *st)
+{
+	if (!st)
+		return;
+	sqlite3_close_v2(st->db);
+	free(st->path);
+	free(st);
+}
