@@ -81,8 +81,8 @@ struct tally {
 };
 
 enum {
-	S_INS_RESP, S_GET_RESP, S_INS_TOPIC, S_HH, S_REGION, S_COUNTED,
-	S_SET_COUNTED, S_OLD_TOPICS, S_INS_CONTACT, S_GET_CONTACT,
+	S_INS_RESP, S_GET_RESP, S_HH, S_REGION, S_COUNTED,
+	S_SET_COUNTED, S_INS_CONTACT, S_GET_CONTACT,
 	S_INS_CONFLICT, S_TALLY, S_NSTMT
 };
 
@@ -90,20 +90,16 @@ static const char *const stmt_sql[S_NSTMT] = {
 	[S_INS_RESP] =
 	    "INSERT OR IGNORE INTO responses(id, survey, survey_version, wave, "
 	    "channel, device, household, region, started_at, completed_at, "
-	    "status, counted, day, sat, score, body, received_at) "
-	    "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,0,?12,?13,?14,?15,?16)",
+	    "status, counted, day, sat, score, body, received_at, topics) "
+	    "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?18,?12,?13,?14,?15,?16,?17)",
 	[S_GET_RESP] = "SELECT body FROM responses WHERE id = ?",
-	[S_INS_TOPIC] =
-	    "INSERT INTO response_topics(response, topic, passed) VALUES(?,?,?)",
 	[S_HH] = "SELECT grid FROM households WHERE id = ?",
 	[S_REGION] = "SELECT level FROM regions WHERE code = ?",
 	[S_COUNTED] =
-	    "SELECT id, completed_at, region, channel, day, sat, score FROM "
+	    "SELECT id, completed_at, region, channel, day, sat, score, topics FROM "
 	    "responses WHERE household = ? AND survey = ? AND wave = ? AND "
 	    "counted = 1",
 	[S_SET_COUNTED] = "UPDATE responses SET counted = ? WHERE id = ?",
-	[S_OLD_TOPICS] =
-	    "SELECT topic, passed FROM response_topics WHERE response = ?",
 	[S_INS_CONTACT] =
 	    "INSERT OR IGNORE INTO contacts(id, household, channel, kind, pack, "
 	    "device, at, body, received_at) VALUES(?,?,?,?,?,?,?,?,?)",
@@ -646,75 +642,66 @@ static ax_rc set_counted(ax_importer *im, const char *id, int v)
 	return src == SQLITE_DONE ? AX_OK : ax__store_sqlerr(im->st, src, "counted");
 }
 
-/*
- * Decide whether the new complete response is the household's counted
- * one; if it displaces an earlier-counted one, move the counts over.
- */
-static ax_rc count_response(ax_importer *im, const char *id, const char *hh,
-                            const char *survey, const char *wave,
-                            const char *channel, const char *region,
-                            int64_t completed, int day,
-                            const struct derived *d)
+/* "topic:1,topic:0" for the response row. */
+static void topics_format(const struct derived *d, char *buf, size_t n)
 {
-	sqlite3_stmt *s;
-	ax_rc rc;
+	size_t k = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < d->ntopics && k < n; i++)
+		k += (size_t)snprintf(buf + k, n - k, "%s%s:%d", i ? "," : "",
+		                      d->topic[i], d->passed[i]);
+}
 
-	if (hh) {
-		char oid[64], oregion[64], ochannel[16];
-		int64_t ocompleted;
-		int oday, found = 0;
-		struct derived od;
-
-		s = im->s[S_COUNTED];
-		sqlite3_reset(s);
-		sqlite3_bind_text(s, 1, hh, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, survey, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, wave, -1, SQLITE_STATIC);
-		if (sqlite3_step(s) == SQLITE_ROW) {
-			found = 1;
-			snprintf(oid, sizeof oid, "%s", (const char *)sqlite3_column_text(s, 0));
-			ocompleted = sqlite3_column_int64(s, 1);
-			snprintf(oregion, sizeof oregion, "%s",
-			         (const char *)sqlite3_column_text(s, 2));
-			snprintf(ochannel, sizeof ochannel, "%s",
-			         (const char *)sqlite3_column_text(s, 3));
-			oday = sqlite3_column_int(s, 4);
-			memset(&od, 0, sizeof od);
-			od.has_sat = sqlite3_column_type(s, 5) != SQLITE_NULL;
-			od.sat = sqlite3_column_int(s, 5);
-			od.score = sqlite3_column_double(s, 6);
-		}
-		sqlite3_reset(s);
-		if (found) {
-			/* the earliest completion counts; ties broken by id */
-			if (ocompleted < completed ||
-			    (ocompleted == completed && strcmp(oid, id) < 0))
-				return AX_OK; /* kept as a duplicate (counted = 0) */
-			/* the newcomer is earlier: un-count the old one */
-			static char topics[16][40];
-			s = im->s[S_OLD_TOPICS];
-			sqlite3_reset(s);
-			sqlite3_bind_text(s, 1, oid, -1, SQLITE_STATIC);
-			while (sqlite3_step(s) == SQLITE_ROW && od.ntopics < 16) {
-				snprintf(topics[od.ntopics], sizeof topics[0], "%s",
-				         (const char *)sqlite3_column_text(s, 0));
-				od.topic[od.ntopics] = topics[od.ntopics];
-				od.passed[od.ntopics] = sqlite3_column_int(s, 1);
-				od.ntopics++;
-			}
-			sqlite3_reset(s);
-			if ((rc = set_counted(im, oid, 0)))
-				return rc;
-			if (tally_response(im, -1, oregion, survey, wave, ochannel, oday,
-			                   &od))
-				return AX_NOMEM;
-		}
+/* Parse topics_format's output into d, with names copied into store. */
+static void topics_parse(const char *s, struct derived *d, char store[16][40])
+{
+	while (s && *s && d->ntopics < 16) {
+		const char *colon = strchr(s, ':'), *comma = strchr(s, ',');
+		if (!colon || (comma && comma < colon))
+			break;
+		snprintf(store[d->ntopics], 40, "%.*s", (int)(colon - s), s);
+		d->topic[d->ntopics] = store[d->ntopics];
+		d->passed[d->ntopics] = colon[1] == '1';
+		d->ntopics++;
+		s = comma ? comma + 1 : NULL;
 	}
-	if ((rc = set_counted(im, id, 1)))
-		return rc;
-	if (tally_response(im, +1, region, survey, wave, channel, day, d))
-		return AX_NOMEM;
-	return AX_OK;
+}
+
+/* The household's counted response for (survey, wave), if any. */
+struct counted {
+	int found;
+	char id[64], region[64], channel[16];
+	int64_t completed;
+	int day;
+	struct derived d;
+	char topics[16][40];
+};
+
+static void find_counted(ax_importer *im, const char *hh, const char *survey,
+                         const char *wave, struct counted *c)
+{
+	sqlite3_stmt *s = im->s[S_COUNTED];
+
+	memset(c, 0, sizeof *c);
+	sqlite3_reset(s);
+	sqlite3_bind_text(s, 1, hh, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, survey, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, wave, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		c->found = 1;
+		snprintf(c->id, sizeof c->id, "%s", (const char *)sqlite3_column_text(s, 0));
+		c->completed = sqlite3_column_int64(s, 1);
+		snprintf(c->region, sizeof c->region, "%s",
+		         (const char *)sqlite3_column_text(s, 2));
+		snprintf(c->channel, sizeof c->channel, "%s",
+		         (const char *)sqlite3_column_text(s, 3));
+		c->day = sqlite3_column_int(s, 4);
+		c->d.has_sat = sqlite3_column_type(s, 5) != SQLITE_NULL;
+		c->d.sat = sqlite3_column_int(s, 5);
+		c->d.score = sqlite3_column_double(s, 6);
+		topics_parse((const char *)sqlite3_column_text(s, 7), &c->d, c->topics);
+	}
+	sqlite3_reset(s);
 }
 
 static ax_rc import_response(ax_importer *im, json_t *o, const char *source,
@@ -727,6 +714,9 @@ static ax_rc import_response(ax_importer *im, json_t *o, const char *source,
 	const struct ax_survey *sv;
 	char grid[64], region[64], ex[64];
 	struct derived d;
+	struct counted old;
+	char topics[512];
+	int counted = 0, displace = 0;
 	char *body = NULL;
 	sqlite3_stmt *s;
 	ax_rc rc = AX_OK;
@@ -796,10 +786,25 @@ static ax_rc import_response(ax_importer *im, json_t *o, const char *source,
 	                 out->id);
 	if (!body)
 		return AX_NOMEM;
-	if (status == 0)
+	memset(&d, 0, sizeof d);
+	old.found = 0;
+	if (status == 0) {
 		derive(sv, answers, &d);
-	else
-		memset(&d, 0, sizeof d);
+		/* One counted response per household, survey and wave: the
+		 * earliest completed (ties by id), whatever the arrival order. */
+		counted = 1;
+		if (hh) {
+			find_counted(im, hh, survey, wave, &old);
+			if (old.found) {
+				if (old.completed < completed ||
+				    (old.completed == completed && strcmp(old.id, out->id) <= 0))
+					counted = 0;
+				else
+					displace = 1;
+			}
+		}
+	}
+	topics_format(&d, topics, sizeof topics);
 
 	s = im->s[S_INS_RESP];
 	sqlite3_reset(s);
@@ -833,6 +838,11 @@ static ax_rc import_response(ax_importer *im, json_t *o, const char *source,
 	}
 	sqlite3_bind_text(s, 15, body, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 16, im->received_at);
+	if (d.ntopics)
+		sqlite3_bind_text(s, 17, topics, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 17);
+	sqlite3_bind_int(s, 18, counted);
 	src = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (src != SQLITE_DONE) {
@@ -844,23 +854,19 @@ static ax_rc import_response(ax_importer *im, json_t *o, const char *source,
 		goto done;
 	}
 	out->result = AX_REC_ACCEPTED;
-	if (status != 0)
-		goto done;
-	s = im->s[S_INS_TOPIC];
-	for (int i = 0; i < d.ntopics; i++) {
-		sqlite3_reset(s);
-		sqlite3_bind_text(s, 1, out->id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, d.topic[i], -1, SQLITE_STATIC);
-		sqlite3_bind_int(s, 3, d.passed[i]);
-		src = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (src != SQLITE_DONE) {
-			rc = ax__store_sqlerr(im->st, src, "response_topics");
+	if (displace) {
+		/* the newcomer completed earlier: move the counts over */
+		if ((rc = set_counted(im, old.id, 0)))
+			goto done;
+		if (tally_response(im, -1, old.region, survey, wave, old.channel,
+		                   old.day, &old.d)) {
+			rc = AX_NOMEM;
 			goto done;
 		}
 	}
-	rc = count_response(im, out->id, hh, survey, wave, channels[chan], region,
-	                    completed, ax__cst_day(completed), &d);
+	if (counted && tally_response(im, +1, region, survey, wave, channels[chan],
+	                              ax__cst_day(completed), &d))
+		rc = AX_NOMEM;
 done:
 	free(body);
 	return rc;

@@ -21,7 +21,7 @@ struct ax_store {
  *     responses.
  * v2: pre-aggregated counts (tally) so a county report reads thousands of
  *     rows instead of every response; server receive time beside device
- *     time.
+ *     time; topic results folded into the response row.
  */
 static const char *const migrations[] = {
 	/* v1 */
@@ -80,6 +80,7 @@ static const char *const migrations[] = {
 
 	/* v2 */
 	"ALTER TABLE responses ADD COLUMN received_at INTEGER;"
+	"ALTER TABLE responses ADD COLUMN topics TEXT;"
 	"ALTER TABLE contacts ADD COLUMN received_at INTEGER;"
 	"CREATE TABLE tally("
 	"  region TEXT NOT NULL, survey TEXT NOT NULL, wave TEXT NOT NULL,"
@@ -95,7 +96,12 @@ static const char *const migrations[] = {
 	"  WHERE r.counted GROUP BY 1,2,3,4,5,6;"
 	"INSERT INTO tally SELECT region, survey, wave, channel, day, 'sat',"
 	"  COUNT(*), SUM(sat), SUM(score) FROM responses"
-	"  WHERE counted AND sat IS NOT NULL GROUP BY 1,2,3,4,5;",
+	"  WHERE counted AND sat IS NOT NULL GROUP BY 1,2,3,4,5;"
+	/* per-topic results move into the response row ("topic:1,topic:0"):
+	 * one B-tree insert per response instead of one per topic */
+	"UPDATE responses SET topics = (SELECT group_concat(topic || ':' || passed,"
+	"  ',') FROM response_topics WHERE response = responses.id);"
+	"DROP TABLE response_topics;",
 };
 
 int ax__store_migrations_count(void) { return (int)AX_ARRAY_LEN(migrations); }
@@ -236,7 +242,9 @@ ax_rc ax__store_open_at(const char *path, int flags, int target,
 		 * loses the last transactions on power loss, which an outbox
 		 * design tolerates: devices resend what was not acknowledged. */
 		if ((rc = ax__exec(st, "PRAGMA journal_mode=WAL")) ||
-		    (rc = ax__exec(st, "PRAGMA synchronous=NORMAL")))
+		    (rc = ax__exec(st, "PRAGMA synchronous=NORMAL")) ||
+		    (rc = ax__exec(st, "PRAGMA cache_size=-65536")) ||
+		    (rc = ax__exec(st, "PRAGMA wal_autocheckpoint=8192")))
 			goto fail;
 	}
 	if ((rc = ax__exec(st, "PRAGMA foreign_keys=ON")))

@@ -1,0 +1,34 @@
+# scripts/lib.sh -- shared by scripts/demo and scripts/test.  Sourced, not run.
+
+# Debian packages Anxin builds and runs with.
+AX_PACKAGES="build-essential cmake pkg-config ca-certificates
+  libsqlite3-dev sqlite3 libjansson-dev libcurl4-openssl-dev libcsv-dev uuid-dev
+  libutf8proc-dev zlib1g-dev libsodium-dev libiniparser-dev libxlsxwriter-dev
+  libmicrohttpd-dev libgammu-dev gammu libsdl2-dev libsdl2-ttf-dev
+  fonts-wqy-microhei"
+
+# Install the packages that are missing (apt-get update first), as root
+# or through sudo.
+ax_need_packages() {
+  missing=""
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||
+      missing="$missing $p"
+  done
+  [ -z "$missing" ] && return 0
+  echo "== installing:$missing"
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
+}
+
+# ax_build DIR [cmake options...]: configure and build into DIR.
+ax_build() {
+  dir=$1
+  shift
+  cmake -S "$AX_ROOT" -B "$dir" "$@" >/dev/null
+  cmake --build "$dir" -j2
+}
+
+AX_ROOT=$(cd "$(dirname "$0")/.." && pwd)
