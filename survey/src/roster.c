@@ -459,7 +459,8 @@ static void do_row(struct imp *im)
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, im->row_line);
 	src = sqlite3_step(s);
-	if (src == SQLITE_CONSTRAINT) {
+	/* extended result codes are on: this is SQLITE_CONSTRAINT_PRIMARYKEY */
+	if ((src & 0xFF) == SQLITE_CONSTRAINT) {
 		sqlite3_stmt *q;
 		long first = 0;
 		if (ax__prepare(im->st, &q,
@@ -592,6 +593,9 @@ static void on_row(int term, void *ctx)
 			do_row(im);
 	}
 	row_reset(im);
+	/* the next row starts on a later line; its first field's end pins
+	 * it exactly, but a quote left open in that field never ends */
+	im->row_line = im->line + 1;
 }
 
 /* ---- driver ----------------------------------------------------------- */
@@ -699,6 +703,10 @@ ax_rc ax_roster_import_mem(ax_store *st, const char *name, const char *buf,
 			if (nl)
 				im.line++;
 		}
+		/* Strict only at the end: a quote left open there swallowed the
+		 * rows after it; report that instead of importing one huge cell.
+		 * (Strict parsing would make one stray quote fail the file.) */
+		csv_set_opts(&p, CSV_APPEND_NULL | CSV_STRICT | CSV_STRICT_FINI);
 		if (im.rc == AX_OK && csv_fini(&p, on_field, on_row, &im) != 0) {
 			ax__diag(diag, diag_ctx, AX_SEV_ERROR,
 			         "%s:%ld: unterminated quoted field at end of file",

@@ -1,0 +1,33 @@
+/*
+ * fuzz_content -- the pack and survey loader/linter.  The first byte
+ * picks pack or survey; the rest is the file text.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "anxin/content.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	ax_content *c;
+	char *text;
+	int nerr;
+
+	if (size < 1)
+		return 0;
+	text = malloc(size);
+	if (!text)
+		return 0;
+	memcpy(text, data + 1, size - 1);
+	text[size - 1] = '\0';
+	if (ax_content_load_text("fuzz.json", (data[0] & 1) ? "pack" : "survey",
+	                         text, NULL, NULL, &nerr, &c) == 0) {
+		/* what loaded must have validated */
+		if (nerr == 0 && ax_content_npacks(c) + ax_content_nsurveys(c) != 1)
+			abort();
+		ax_content_free(c);
+	}
+	free(text);
+	return 0;
+}

@@ -1,0 +1,392 @@
+/*
+ * test_records.c -- importing records into a store and the rates they
+ * make: idempotence (duplicate / conflict), validation with reasons,
+ * "one household counts once, the earliest complete response", pass and
+ * satisfaction rules, coverage by contact kind, roll-up, rollback.
+ *
+ * The store holds a tiny roster (2 townships, 2 villages, 3 grids,
+ * 5 households) and the bundled content.  Every expected number below is
+ * worked out by hand from the records written here; the correct answers
+ * of aware-anti-drug v1 come from content/packs/anti-drug/pack.json
+ * (k1..k5 -> 2, 1, 2, 3, 4; pass share 0.6 = 3 of 5).
+ */
+#include "anxin/content.h"
+#include "anxin/metrics.h"
+#include "anxin/records.h"
+#include "anxin/roster.h"
+#include "anxin/store.h"
+#include "testutil.h"
+
+#define COUNTY "439901000000"
+#define TOWN1 "439901001000"
+#define TOWN2 "439901002000"
+#define VIL1 "439901001001"
+#define VIL2 "439901002001"
+#define G1 "439901001001001"
+#define G2 "439901001001002"
+#define G3 "439901002001001"
+
+static const char roster[] =
+	"户号,乡镇,乡镇代码,村（社区）,村（社区）代码,网格,网格代码,联系电话,人口\n"
+	"H1,城关街道," TOWN1 ",府前社区," VIL1 ",第一网格," G1 ",13800138001,3\n"
+	"H2,城关街道," TOWN1 ",府前社区," VIL1 ",第一网格," G1 ",13800138002,2\n"
+	"H3,城关街道," TOWN1 ",府前社区," VIL1 ",第二网格," G2 ",13800138003,4\n"
+	"H4,河西镇," TOWN2 ",柳村," VIL2 ",柳村一格," G3 ",13800138004,1\n"
+	"H5,河西镇," TOWN2 ",柳村," VIL2 ",柳村一格," G3 ",13800138005,2\n";
+
+/* aware-anti-drug answers: right are q1=2 q2=1 q3=2 q4=3 q5=4 */
+#define ALL_RIGHT "{\"q1\":\"2\",\"q2\":\"1\",\"q3\":\"2\",\"q4\":\"3\",\"q5\":\"4\"}"
+#define THREE_RIGHT "{\"q1\":\"2\",\"q2\":\"1\",\"q3\":\"2\",\"q4\":\"1\",\"q5\":\"1\"}"
+#define TWO_RIGHT "{\"q1\":\"2\",\"q2\":\"1\",\"q3\":\"1\",\"q4\":\"1\",\"q5\":\"1\"}"
+#define ALL_WRONG "{\"q1\":\"1\",\"q2\":\"2\",\"q3\":\"1\",\"q4\":\"1\",\"q5\":\"1\"}"
+
+static ax_store *st;
+static ax_importer *im;
+static sqlite3 *db; /* the same file, read-only, for checking */
+
+/* Record ids: a fixed UUID shape with a number at the end. */
+static const char *uid(int n)
+{
+	static char bufs[8][40];
+	static int next;
+	char *b = bufs[next++ % 8];
+	snprintf(b, sizeof bufs[0], "a0000000-0000-4000-8000-%012d", n);
+	return b;
+}
+
+/* A response line.  hh / region / completed may be NULL (JSON null). */
+static const char *resp(int id, const char *survey, const char *channel,
+                        const char *hh, const char *region,
+                        const char *completed, const char *status,
+                        const char *answers)
+{
+	static char bufs[4][1024];
+	static int next;
+	char *b = bufs[next++ % 4], h[64], r[64], c[64];
+
+	snprintf(h, sizeof h, hh ? "\"%s\"" : "null", hh);
+	snprintf(r, sizeof r, region ? "\"%s\"" : "null", region);
+	snprintf(c, sizeof c, completed ? "\"%s\"" : "null", completed);
+	snprintf(b, sizeof bufs[0],
+	         "{\"type\":\"response\",\"id\":\"%s\",\"survey\":\"%s\","
+	         "\"survey_version\":1,\"channel\":\"%s\",\"device\":\"dev-1\","
+	         "\"household\":%s,\"region\":%s,\"started_at\":"
+	         "\"2026-11-20T06:00:00+08:00\",\"completed_at\":%s,"
+	         "\"status\":\"%s\",\"answers\":%s}",
+	         uid(id), survey, channel, h, r, c, status, answers);
+	return b;
+}
+
+static inline const char *contact(int id, const char *hh, const char *channel,
+                           const char *kind, const char *at)
+{
+	static char buf[512];
+	snprintf(buf, sizeof buf,
+	         "{\"type\":\"contact\",\"id\":\"%s\",\"household\":\"%s\","
+	         "\"channel\":\"%s\",\"kind\":\"%s\",\"pack\":\"anti-drug\","
+	         "\"device\":\"gw-1\",\"at\":\"%s\"}",
+	         uid(id), hh, channel, kind, at);
+	return buf;
+}
+
+/* Import one line; returns the outcome (static). */
+static struct ax_rec_outcome *imp(const char *line)
+{
+	static struct ax_rec_outcome out;
+	ax_rc rc = ax_importer_line(im, line, strlen(line), "test", &out);
+	CHECK_INT(rc, AX_OK);
+	return &out;
+}
+
+#define ACCEPT(line) CHECK_STR(ax_rec_result_name(imp(line)->result), "accepted")
+#define DUPLICATE(line) CHECK_STR(ax_rec_result_name(imp(line)->result), "duplicate")
+
+/* The line is rejected with a reason containing `why`; nothing stored. */
+static void rejected(const char *line, size_t len, const char *why)
+{
+	struct ax_rec_outcome out;
+	long long before = tu_qi(db, "SELECT (SELECT COUNT(*) FROM responses) + "
+	                             "(SELECT COUNT(*) FROM contacts)");
+	CHECK_INT(ax_importer_line(im, line, len, "test", &out), AX_OK);
+	CHECK_STR(ax_rec_result_name(out.result), "rejected");
+	if (!strstr(out.reason, why)) {
+		CHECK_STR(out.reason, why);
+		fprintf(stderr, "  line: %.*s\n", (int)len, line);
+	}
+	CHECK_INT(tu_qi(db, "SELECT (SELECT COUNT(*) FROM responses) + "
+	                    "(SELECT COUNT(*) FROM contacts)"),
+	          before);
+}
+#define REJECTED(line, why) rejected((line), strlen(line), (why))
+
+static void batch_begin(void) { REQUIRE(ax_importer_begin(im) == AX_OK); }
+static void batch_commit(void) { REQUIRE(ax_importer_commit(im) == AX_OK); }
+
+/* ---- reports ---------------------------------------------------------- */
+static struct ax_report *report(const char *survey, const char *from,
+                                const char *to, int kinds)
+{
+	struct ax_report_opts o = {.survey = survey, .from = from, .to = to,
+	                           .depth = 3, .contact_kinds = kinds};
+	struct ax_report *r = NULL;
+	if (ax_report_build(st, &o, &r) != AX_OK)
+		fprintf(stderr, "report: %s\n", ax_store_errmsg(st));
+	REQUIRE(r != NULL);
+	return r;
+}
+
+static const struct ax_report_row *row(const struct ax_report *r,
+                                       const char *code)
+{
+	for (int i = 0; i < r->nrows; i++)
+		if (strcmp(r->rows[i].code, code) == 0)
+			return &r->rows[i];
+	fprintf(stderr, "no row %s\n", code);
+	REQUIRE(0);
+	return NULL;
+}
+
+static int topic(const struct ax_report *r, const char *t)
+{
+	for (int i = 0; i < r->ntopics; i++)
+		if (strcmp(r->topics[i], t) == 0)
+			return i;
+	return -1;
+}
+
+/* awareness of anti_drug at `code`: num/den, respondents */
+static void check_aw(const char *code, long long num, long long den,
+                     long long respondents)
+{
+	struct ax_report *r = report("aware-anti-drug", NULL, NULL, 0);
+	const struct ax_report_row *w = row(r, code);
+	int k = topic(r, "anti_drug");
+	CHECK(k >= 0);
+	if (k >= 0) {
+		CHECK_INT(w->awareness[k].num, num);
+		CHECK_INT(w->awareness[k].den, den);
+	}
+	CHECK_INT(w->respondents, respondents);
+	ax_report_free(r);
+}
+
+/* ---- set-up ----------------------------------------------------------- */
+static void setup(void)
+{
+	char err[256] = "", dir[512];
+	const char *src = getenv("ANXIN_SOURCE");
+	struct tu_diag d = {0};
+	struct ax_roster_stats rs;
+	ax_content *c = NULL;
+	int nerr = -1, added = 0;
+
+	REQUIRE(src != NULL);
+	if (ax_store_open(tu_path("store.db"), AX_STORE_CREATE, &st, err,
+	                  sizeof err))
+		fprintf(stderr, "%s\n", err);
+	REQUIRE(st != NULL);
+	REQUIRE(ax_roster_import_mem(st, "roster.csv", roster, sizeof roster - 1,
+	                             NULL, tu_diag_fn, &d, &rs) == AX_OK);
+	CHECK_INT(rs.inserted, 5);
+	CHECK_INT(d.n, 0);
+	tu_diag_clear(&d);
+
+	snprintf(dir, sizeof dir, "%s/content", src);
+	REQUIRE(ax_content_load_dir(dir, tu_diag_fn, &d, &nerr, &c) == AX_OK);
+	CHECK_INT(nerr, 0);
+	if (nerr)
+		tu_diag_dump(&d);
+	tu_diag_clear(&d);
+	REQUIRE(ax_content_find_survey(c, "aware-anti-drug", 1) != NULL);
+	REQUIRE(ax_content_find_survey(c, "satisfaction", 1) != NULL);
+	REQUIRE(ax_content_install(st, c, &added) == AX_OK);
+	CHECK(added >= 2);
+	/* installing again changes nothing */
+	REQUIRE(ax_content_install(st, c, &added) == AX_OK);
+	CHECK_INT(added, 0);
+	ax_content_free(c);
+
+	REQUIRE(ax_importer_new(st, &im) == AX_OK);
+	ax_importer_set_received_at(im, 1795140900LL);
+	db = tu_db_open(tu_path("store.db"));
+}
+
+/* ---- counting awareness ----------------------------------------------- */
+static void test_awareness(void)
+{
+	batch_begin();
+	ACCEPT(resp(1, "aware-anti-drug", "kiosk", "H1", NULL,
+	            "2026-11-20T10:00:00+08:00", "complete", THREE_RIGHT));
+	ACCEPT(resp(2, "aware-anti-drug", "sms", "H2", NULL,
+	            "2026-11-20T10:05:00+08:00", "complete", TWO_RIGHT));
+	ACCEPT(resp(3, "aware-anti-drug", "visit", "H3", NULL,
+	            "2026-11-20T10:10:00+08:00", "complete", ALL_RIGHT));
+	/* H4's LATER response arrives first */
+	ACCEPT(resp(4, "aware-anti-drug", "kiosk", "H4", NULL,
+	            "2026-11-21T09:00:00+08:00", "complete", ALL_WRONG));
+	/* anonymous kiosk answer in grid G3 */
+	ACCEPT(resp(7, "aware-anti-drug", "kiosk", NULL, G3,
+	            "2026-11-20T12:00:00+08:00", "complete", ALL_RIGHT));
+	/* partial and abandoned: stored, not counted */
+	ACCEPT(resp(8, "aware-anti-drug", "sms", "H5", NULL, NULL, "partial",
+	            "{\"q1\":\"2\"}"));
+	ACCEPT(resp(9, "aware-anti-drug", "sms", "H5", NULL, NULL, "abandoned",
+	            "{}"));
+	batch_commit();
+
+	/* 3 of 5 right is exactly 60 %: passes; 2 of 5 fails */
+	CHECK_STR(tu_q(db, "SELECT topics FROM responses WHERE id='%s'", uid(1)),
+	          "anti_drug:1");
+	CHECK_STR(tu_q(db, "SELECT topics FROM responses WHERE id='%s'", uid(2)),
+	          "anti_drug:0");
+	CHECK_STR(tu_q(db, "SELECT status || '/' || counted FROM responses WHERE "
+	                   "id='%s'", uid(8)),
+	          "partial/0");
+	CHECK_STR(tu_q(db, "SELECT status || '/' || counted FROM responses WHERE "
+	                   "id='%s'", uid(9)),
+	          "abandoned/0");
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM responses"), 7);
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM responses WHERE counted"), 5);
+
+	/* passes: H1 (3/5), H3, anonymous; fails: H2 (2/5), H4 (0/5) */
+	check_aw(COUNTY, 3, 5, 5);
+	check_aw(TOWN1, 2, 3, 3);
+	check_aw(TOWN2, 1, 2, 2);
+	check_aw(G1, 1, 2, 2);
+	check_aw(G2, 1, 1, 1);
+	check_aw(G3, 1, 2, 2);
+	{
+		struct ax_report *r = report("aware-anti-drug", NULL, NULL, 0);
+		const struct ax_report_row *w = row(r, COUNTY);
+		CHECK_INT(w->respondents_by_channel[0], 3); /* kiosk */
+		CHECK_INT(w->respondents_by_channel[1], 1); /* sms */
+		CHECK_INT(w->respondents_by_channel[2], 1); /* visit */
+		CHECK_NEAR(w->awareness[topic(r, "anti_drug")].rate, 0.6, 1e-12);
+		CHECK_INT(w->awareness[topic(r, "anti_drug")].small_sample, 1);
+		CHECK_INT(w->met_awareness, 0);
+		CHECK_INT(row(r, G2)->met_awareness, 1); /* 1/1 = 100 % */
+		ax_report_free(r);
+		/* H4's response counts on its day, 11-21 */
+		r = report("aware-anti-drug", "2026-11-21", "2026-11-21", 0);
+		CHECK_INT(row(r, COUNTY)->respondents, 1);
+		ax_report_free(r);
+	}
+
+	/* H4's EARLIER response arrives second: the counts move to it */
+	batch_begin();
+	ACCEPT(resp(5, "aware-anti-drug", "kiosk", "H4", NULL,
+	            "2026-11-20T08:00:00+08:00", "complete", ALL_RIGHT));
+	batch_commit();
+	CHECK_STR(tu_q(db, "SELECT counted FROM responses WHERE id='%s'", uid(4)), "0");
+	CHECK_STR(tu_q(db, "SELECT counted FROM responses WHERE id='%s'", uid(5)), "1");
+	check_aw(COUNTY, 4, 5, 5);
+	check_aw(G3, 2, 2, 2);
+	check_aw(TOWN2, 2, 2, 2);
+	{
+		struct ax_report *r =
+		    report("aware-anti-drug", "2026-11-21", "2026-11-21", 0);
+		CHECK_INT(row(r, COUNTY)->respondents, 0);
+		ax_report_free(r);
+	}
+
+	/* a still later one for H4 is kept but changes nothing */
+	batch_begin();
+	ACCEPT(resp(6, "aware-anti-drug", "kiosk", "H4", NULL,
+	            "2026-11-22T08:00:00+08:00", "complete", ALL_WRONG));
+	batch_commit();
+	CHECK_STR(tu_q(db, "SELECT counted FROM responses WHERE id='%s'", uid(6)), "0");
+	check_aw(COUNTY, 4, 5, 5);
+
+	/* the displacement also works inside one batch, and on ties the
+	 * smaller id wins (H5, same completion time, bigger id first) */
+	batch_begin();
+	ACCEPT(resp(21, "aware-anti-drug", "sms", "H5", NULL,
+	            "2026-11-23T08:00:00+08:00", "complete", ALL_WRONG));
+	ACCEPT(resp(20, "aware-anti-drug", "sms", "H5", NULL,
+	            "2026-11-23T08:00:00+08:00", "complete", ALL_RIGHT));
+	ACCEPT(resp(22, "aware-anti-drug", "sms", "H5", NULL,
+	            "2026-11-23T08:00:00+08:00", "complete", ALL_WRONG));
+	batch_commit();
+	CHECK_STR(tu_q(db, "SELECT group_concat(counted, '') FROM (SELECT counted "
+	                   "FROM responses WHERE id IN ('%s','%s','%s') ORDER BY id)",
+	               uid(20), uid(21), uid(22)),
+	          "100");
+	check_aw(COUNTY, 5, 6, 6);
+	check_aw(G3, 3, 3, 3);
+}
+
+/* ---- resends ---------------------------------------------------------- */
+static void test_resend(void)
+{
+	const char *r1 = resp(1, "aware-anti-drug", "kiosk", "H1", NULL,
+	                      "2026-11-20T10:00:00+08:00", "complete", THREE_RIGHT);
+	char line[1200], upper[1200];
+	struct ax_rec_outcome *o;
+	char *p;
+
+	batch_begin();
+	DUPLICATE(r1);
+	/* an unknown field and another key order: still the same record */
+	snprintf(line, sizeof line,
+	         "{\"client\":\"kiosk-2.1\",\"answers\":%s,\"status\":\"complete\","
+	         "\"completed_at\":\"2026-11-20T10:00:00+08:00\",\"started_at\":"
+	         "\"2026-11-20T06:00:00+08:00\",\"region\":null,\"household\":\"H1\","
+	         "\"device\":\"dev-1\",\"channel\":\"kiosk\",\"survey_version\":1,"
+	         "\"survey\":\"aware-anti-drug\",\"id\":\"%s\",\"type\":\"response\"}",
+	         THREE_RIGHT, uid(1));
+	DUPLICATE(line);
+	/* the id in upper case is the same UUID */
+	snprintf(upper, sizeof upper, "%s", r1);
+	p = strstr(upper, "a0000000");
+	REQUIRE(p != NULL);
+	*p = 'A';
+	o = imp(upper);
+	CHECK_STR(ax_rec_result_name(o->result), "duplicate");
+	CHECK_STR(o->id, uid(1));
+
+	/* same id, another answer: a conflict, kept aside, not counted */
+	o = imp(resp(1, "aware-anti-drug", "kiosk", "H1", NULL,
+	             "2026-11-20T10:00:00+08:00", "complete", ALL_RIGHT));
+	CHECK_STR(ax_rec_result_name(o->result), "conflict");
+	CHECK(strstr(o->reason, "different content") != NULL);
+	CHECK(strstr(o->reason, uid(1)) != NULL);
+	batch_commit();
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM conflicts"), 1);
+	CHECK_STR(tu_q(db, "SELECT id || '/' || type || '/' || source FROM conflicts"),
+	          "a0000000-0000-4000-8000-000000000001/response/test");
+	CHECK(strstr(tu_q(db, "SELECT body FROM conflicts"), "\"q4\":\"3\"") != NULL);
+	/* the stored record and the counts are the first version's */
+	CHECK(strstr(tu_q(db, "SELECT body FROM responses WHERE id='%s'", uid(1)),
+	             "\"q4\":\"1\"") != NULL);
+	CHECK_STR(tu_q(db, "SELECT topics FROM responses WHERE id='%s'", uid(1)),
+	          "anti_drug:1");
+	check_aw(COUNTY, 5, 6, 6);
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM responses"), 12);
+}
+
+/* ---- rejections ------------------------------------------------------- */
+static void test_rejects(void)
+{
+	char line[1200];
+
+	batch_begin();
+	REJECTED(resp(1, "aware-anti-drug", "kiosk", "H1", NULL,
+	              "2026-11-20T10:00:00+08:00", "complete", ALL_RIGHT) +
+	             0,
+	         "different content"); /* placeholder, replaced below */
+	batch_commit();
+	(void)line;
+}
+
+int main(void)
+{
+	tu_init();
+	setup();
+	test_awareness();
+	test_resend();
+	(void)test_rejects;
+	ax_importer_free(im);
+	sqlite3_close(db);
+	ax_store_close(st);
+	return check_done();
+}

@@ -1,0 +1,174 @@
+/*
+ * testutil.h -- helpers shared by the unit tests that need files: a
+ * scratch folder under /tmp removed at exit, a diagnostics collector for
+ * ax_diag_fn, and one-value queries on an SQLite file opened read-only
+ * beside the library (so tests check what was stored, not what the
+ * library says it stored).
+ *
+ * Header-only, everything static: each test is one program.
+ */
+#ifndef AX_TEST_UTIL_H
+#define AX_TEST_UTIL_H
+
+#include <ftw.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "anxin/anxin.h"
+#include "check.h"
+
+/* ---- scratch folder --------------------------------------------------- */
+static char tu_dir[64];
+
+static inline int tu_rm_one(const char *p, const struct stat *sb, int flag,
+                     struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	return remove(p);
+}
+
+static inline void tu_cleanup(void)
+{
+	if (tu_dir[0])
+		nftw(tu_dir, tu_rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	tu_dir[0] = '\0';
+}
+
+/* Create the scratch folder; it is removed when the program exits. */
+static inline void tu_init(void)
+{
+	snprintf(tu_dir, sizeof tu_dir, "/tmp/anxin-unit-XXXXXX");
+	REQUIRE(mkdtemp(tu_dir) != NULL);
+	atexit(tu_cleanup);
+}
+
+/* Path of `name` inside the scratch folder (static buffer, rotated). */
+static inline const char *tu_path(const char *name)
+{
+	static char bufs[8][256];
+	static int next;
+	char *b = bufs[next++ % 8];
+	snprintf(b, sizeof bufs[0], "%s/%s", tu_dir, name);
+	return b;
+}
+
+static inline void tu_write(const char *path, const char *buf, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	REQUIRE(f != NULL);
+	REQUIRE(fwrite(buf, 1, len, f) == len);
+	REQUIRE(fclose(f) == 0);
+}
+
+/* ---- diagnostics ------------------------------------------------------ */
+#define TU_MAX_DIAG 64
+
+struct tu_diag {
+	int n;
+	int sev[TU_MAX_DIAG];
+	char *msg[TU_MAX_DIAG];
+};
+
+static inline void tu_diag_fn(void *ctx, enum ax_severity sev, const char *msg)
+{
+	struct tu_diag *d = ctx;
+	if (d->n < TU_MAX_DIAG) {
+		d->sev[d->n] = (int)sev;
+		d->msg[d->n] = strdup(msg);
+		d->n++;
+	}
+}
+
+static inline void tu_diag_clear(struct tu_diag *d)
+{
+	for (int i = 0; i < d->n; i++)
+		free(d->msg[i]);
+	d->n = 0;
+}
+
+static inline void tu_diag_dump(const struct tu_diag *d)
+{
+	for (int i = 0; i < d->n; i++)
+		fprintf(stderr, "  diag[%d] sev %d: %s\n", i, d->sev[i], d->msg[i]);
+}
+
+/* Index of the first diagnostic that starts with `prefix`, else -1. */
+static inline int tu_diag_find(const struct tu_diag *d, const char *prefix)
+{
+	for (int i = 0; i < d->n; i++)
+		if (strncmp(d->msg[i], prefix, strlen(prefix)) == 0)
+			return i;
+	return -1;
+}
+
+/* Check that a diagnostic starts with `prefix`, has severity `sev` and
+ * contains `part` (may be NULL). */
+#define TU_CHECK_DIAG(d, sev_, prefix, part)                                 \
+	do {                                                                     \
+		int i_ = tu_diag_find((d), (prefix));                                \
+		CHECK(i_ >= 0);                                                      \
+		if (i_ < 0) {                                                        \
+			fprintf(stderr, "  no diagnostic starts with \"%s\"\n", prefix); \
+			tu_diag_dump(d);                                                 \
+		} else {                                                             \
+			CHECK_INT((d)->sev[i_], (sev_));                                 \
+			if ((part) != NULL && !strstr((d)->msg[i_], (part))) {           \
+				CHECK_STR((d)->msg[i_], (part));                             \
+			}                                                                \
+		}                                                                    \
+	} while (0)
+
+/* ---- direct SQLite reads ---------------------------------------------- */
+static inline sqlite3 *tu_db_open(const char *path)
+{
+	sqlite3 *db = NULL;
+	REQUIRE(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) ==
+	        SQLITE_OK);
+	return db;
+}
+
+/* First column of the first row as text ("NULL" for NULL, "" for no
+ * row); printf-style SQL.  Static buffer, rotated. */
+static inline const char *tu_q(sqlite3 *db, const char *fmt, ...)
+{
+	static char bufs[8][1024];
+	static int next;
+	char *b = bufs[next++ % 8], sql[1024];
+	sqlite3_stmt *s;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof sql, fmt, ap);
+	va_end(ap);
+	b[0] = '\0';
+	if (sqlite3_prepare_v2(db, sql, -1, &s, NULL) != SQLITE_OK) {
+		fprintf(stderr, "tu_q: %s: %s\n", sql, sqlite3_errmsg(db));
+		snprintf(b, sizeof bufs[0], "ERROR");
+		return b;
+	}
+	if (sqlite3_step(s) == SQLITE_ROW)
+		snprintf(b, sizeof bufs[0], "%s",
+		         sqlite3_column_type(s, 0) == SQLITE_NULL
+		             ? "NULL"
+		             : (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	return b;
+}
+
+static inline long long tu_qi(sqlite3 *db, const char *fmt, ...)
+{
+	char sql[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof sql, fmt, ap);
+	va_end(ap);
+	return atoll(tu_q(db, "%s", sql));
+}
+
+#endif
