@@ -631,7 +631,11 @@ static void parse_pack(struct lint *L, json_t *root, const char *dir,
 			pg[i].body = get_str(L, e, p, "body", 1);
 			pg[i].image = get_str(L, e, p, "image", 0);
 			pg[i].audio = get_str(L, e, p, "audio", 0);
-			count_dups(L, p, "page", pg[i].id, seen, (int)i);
+			{
+				char ip[300];
+				PATH(ip, "%s/id", p);
+				count_dups(L, ip, "page", pg[i].id, seen, (int)i);
+			}
 			seen[i] = pg[i].id;
 			for (int m = 0; m < 2; m++) {
 				const char *f = m ? pg[i].audio : pg[i].image;
@@ -672,7 +676,11 @@ static void parse_pack(struct lint *L, json_t *root, const char *dir,
 			check_fields(L, e, p, digest_fields);
 			d[i].id = get_str(L, e, p, "id", 1);
 			d[i].text = get_str(L, e, p, "text", 1);
-			count_dups(L, p, "digest", d[i].id, seen, (int)i);
+			{
+				char ip[300];
+				PATH(ip, "%s/id", p);
+				count_dups(L, ip, "digest", d[i].id, seen, (int)i);
+			}
 			seen[i] = d[i].id;
 			PATH(p, "sms/%zu/text", i);
 			check_sms(L, p, d[i].text, 1, AX_SMS_DIGEST_MAX);
@@ -696,7 +704,11 @@ static void parse_pack(struct lint *L, json_t *root, const char *dir,
 				continue;
 			}
 			parse_knowledge(L, e, p, pk->topic, &q[i]);
-			count_dups(L, p, "question", q[i].id, seen, (int)i);
+			{
+				char ip[300];
+				PATH(ip, "%s/id", p);
+				count_dups(L, ip, "question", q[i].id, seen, (int)i);
+			}
 			seen[i] = q[i].id;
 		}
 		pk->questions = q;
@@ -827,6 +839,7 @@ static void parse_question(struct lint *L, const ax_content *c, json_t *e,
 		PATH(p, "%s/type", path);
 		lerr(L, p, "unknown question type \"%s\" (single, multi, yesno, "
 		     "scale5, knowledge)", type);
+		q->type = AX_Q_SCALE5; /* options optional: no follow-on errors */
 	}
 	parse_show_if(L, e, path, q);
 	PATH(p, "%s/sms", path);
@@ -1109,7 +1122,9 @@ static void parse_survey(struct lint *L, const ax_content *c, json_t *root,
 			parse_question(L, c, e, p, &q[i]);
 			for (size_t k = 0; k < i; k++)
 				if (q[k].id && q[i].id && strcmp(q[k].id, q[i].id) == 0) {
-					lerr(L, p, "duplicate question id \"%s\"", q[i].id);
+					char ip[300];
+					PATH(ip, "%s/id", p);
+					lerr(L, ip, "duplicate question id \"%s\"", q[i].id);
 					break;
 				}
 		}
@@ -1322,21 +1337,78 @@ static struct ax_survey *add_survey(ax_content *c)
 }
 
 /* Parse text as JSON; syntax errors are reported with jansson's position. */
+/* Line and column (in characters) of byte offset off. */
+static void line_col(const char *text, size_t off, int *line, int *col)
+{
+	*line = 1;
+	*col = 1;
+	for (size_t i = 0; i < off && text[i]; i++) {
+		if (text[i] == '\n') {
+			(*line)++;
+			*col = 1;
+		} else if (((unsigned char)text[i] & 0xC0) != 0x80) {
+			(*col)++;
+		}
+	}
+}
+
+/*
+ * Parse text as JSON.  Syntax errors are reported at the start of the
+ * offending token (jansson's position is just past it).
+ */
 static json_t *parse_json(struct lint *L, const char *text)
 {
 	json_error_t err;
 	json_t *root;
+	size_t len = strlen(text), bad = 0;
+	int line, col;
 
-	if (!ax_utf8_valid(text, strlen(text))) {
-		lerr(L, "", "file is not valid UTF-8 (save it as UTF-8)");
+	while (bad < len) {
+		size_t ok = 0;
+		/* find the first byte where UTF-8 breaks */
+		for (size_t k = 1; k <= 4 && bad + k <= len; k++)
+			if (ax_utf8_valid(text + bad, k)) {
+				ok = k;
+				break;
+			}
+		if (!ok)
+			break;
+		bad += ok;
+	}
+	if (bad < len) {
+		line_col(text, bad, &line, &col);
+		L->nerrors++;
+		ax__diag(L->diag, L->dctx, AX_SEV_ERROR,
+		         "%s:%d:%d: file is not valid UTF-8 (save it as UTF-8)",
+		         L->file, line, col);
 		return NULL;
 	}
 	root = json_loads(text, JSON_REJECT_DUPLICATES, &err);
 	if (!root) {
+		size_t end = err.position > 0 ? (size_t)err.position : 0, start = end;
+		if (end > len)
+			end = start = len;
+		if (end > 0 && text[end - 1] == '"') {
+			/* back to the opening quote of the string token */
+			start = end - 1;
+			while (start > 0) {
+				start--;
+				if (text[start] == '"' && (start == 0 || text[start - 1] != '\\'))
+					break;
+			}
+		} else {
+			while (start > 0 && strchr("abcdefghijklmnopqrstuvwxyz"
+			                           "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.+-",
+			                           text[start - 1]) &&
+			       text[start - 1])
+				start--;
+			if (start == end && start > 0)
+				start--; /* a one-character token: { } [ ] , : */
+		}
+		line_col(text, start, &line, &col);
 		L->nerrors++;
 		ax__diag(L->diag, L->dctx, AX_SEV_ERROR, "%s:%d:%d: %s", L->file,
-		         err.line > 0 ? err.line : 1, err.column > 0 ? err.column : 1,
-		         err.text);
+		         line, col, err.text);
 	}
 	return root;
 }
@@ -1345,7 +1417,12 @@ static int load_one(ax_content *c, const char *file, const char *kind,
                     const char *text, const char *dir, ax_diag_fn diag,
                     void *dctx)
 {
-	struct lint L = {file, text, diag, dctx, 0, &c->arena};
+	struct lint L;
+
+	/* a BOM, which Notepad writes and nobody sees, is skipped */
+	if (strncmp(text, "\xEF\xBB\xBF", 3) == 0)
+		text += 3;
+	L = (struct lint){file, text, diag, dctx, 0, &c->arena};
 	json_t *root = parse_json(&L, text);
 
 	if (!root)

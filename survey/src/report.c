@@ -23,9 +23,10 @@ static json_t *rate_json(const struct ax_rate *r)
 	json_t *o = json_object();
 	json_object_set_new(o, "num", json_integer(r->num));
 	json_object_set_new(o, "den", json_integer(r->den));
-	json_object_set_new(o, "rate", json_real(r4(r->rate)));
-	json_object_set_new(o, "low", json_real(r4(r->low)));
-	json_object_set_new(o, "high", json_real(r4(r->high)));
+	/* no denominator, no rate: null, never a misleading 0 % */
+	json_object_set_new(o, "rate", r->den ? json_real(r4(r->rate)) : json_null());
+	json_object_set_new(o, "low", r->den ? json_real(r4(r->low)) : json_null());
+	json_object_set_new(o, "high", r->den ? json_real(r4(r->high)) : json_null());
 	json_object_set_new(o, "small_sample", json_boolean(r->small_sample));
 	return o;
 }
@@ -71,7 +72,9 @@ char *ax_report_json(const struct ax_report *r)
 			json_object_set_new(aw, r->topics[k], rate_json(&w->awareness[k]));
 		json_object_set_new(o, "awareness", aw);
 		sat = rate_json(&w->satisfaction);
-		json_object_set_new(sat, "mean_score", json_real(r4(w->mean_score)));
+		json_object_set_new(sat, "mean_score", w->satisfaction.den
+		                                           ? json_real(r4(w->mean_score))
+		                                           : json_null());
 		json_object_set_new(o, "satisfaction", sat);
 		json_object_set_new(met, "coverage", json_boolean(w->met_coverage));
 		json_object_set_new(met, "awareness", json_boolean(w->met_awareness));
@@ -103,8 +106,11 @@ static void csv_field(struct ax_buf *b, const char *s)
 
 static void csv_rate(struct ax_buf *b, const struct ax_rate *r)
 {
-	ax__buf_printf(b, ",%lld,%lld,%.4f,%.4f,%.4f,%s", r->num, r->den, r->rate,
-	               r->low, r->high, r->small_sample ? "是" : "否");
+	if (!r->den) /* empty cells, not 0 %, when nobody answered */
+		ax__buf_printf(b, ",%lld,0,,,,是", r->num);
+	else
+		ax__buf_printf(b, ",%lld,%lld,%.4f,%.4f,%.4f,%s", r->num, r->den,
+		               r->rate, r->low, r->high, r->small_sample ? "是" : "否");
 }
 
 static void csv_rate_header(struct ax_buf *b, const char *name)
@@ -139,7 +145,11 @@ char *ax_report_csv(const struct ax_report *r)
 		for (int k = 0; k < r->ntopics; k++)
 			csv_rate(&b, &w->awareness[k]);
 		csv_rate(&b, &w->satisfaction);
-		ax__buf_printf(&b, ",%.3f,%s,%s,%s\r\n", w->mean_score,
+		if (w->satisfaction.den)
+			ax__buf_printf(&b, ",%.3f", w->mean_score);
+		else
+			ax__buf_puts(&b, ",");
+		ax__buf_printf(&b, ",%s,%s,%s\r\n",
 		               w->met_coverage ? "是" : "否",
 		               w->met_awareness ? "是" : "否",
 		               w->met_satisfaction ? "是" : "否");

@@ -22,6 +22,8 @@ struct ax_store {
  * v2: pre-aggregated counts (tally) so a county report reads thousands of
  *     rows instead of every response; server receive time beside device
  *     time; topic results folded into the response row.
+ * v3: devices, users, sessions, campaigns, the store key pair; a device's
+ *     outbox and sync state (every store can be a device store).
  */
 static const char *const migrations[] = {
 	/* v1 */
@@ -102,6 +104,44 @@ static const char *const migrations[] = {
 	"UPDATE responses SET topics = (SELECT group_concat(topic || ':' || passed,"
 	"  ',') FROM response_topics WHERE response = responses.id);"
 	"DROP TABLE response_topics;",
+
+	/* v3: devices, users and sessions, campaigns, the store key pair, and
+	 * a device's outbox and sync state */
+	"CREATE TABLE devices("
+	"  id TEXT PRIMARY KEY, kind TEXT NOT NULL CHECK(kind IN ('kiosk','smsd')),"
+	"  scope TEXT NOT NULL, token_hash TEXT NOT NULL UNIQUE,"
+	"  created_at INTEGER NOT NULL, revoked_at INTEGER, last_seen INTEGER,"
+	"  backlog INTEGER);"
+	"CREATE TABLE users("
+	"  name TEXT PRIMARY KEY, pw_hash TEXT NOT NULL,"
+	"  role TEXT NOT NULL CHECK(role IN ('county','township','grid')),"
+	"  scope TEXT NOT NULL, created_at INTEGER NOT NULL,"
+	"  disabled INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE sessions("
+	"  id_hash TEXT PRIMARY KEY, user TEXT NOT NULL REFERENCES users(name),"
+	"  csrf TEXT NOT NULL, created_at INTEGER NOT NULL,"
+	"  expires_at INTEGER NOT NULL);"
+	"CREATE TABLE campaigns("
+	"  id TEXT PRIMARY KEY, name TEXT NOT NULL, survey TEXT,"
+	"  survey_version INTEGER, packs TEXT NOT NULL DEFAULT '',"
+	"  scope TEXT NOT NULL, starts_at INTEGER NOT NULL, ends_at INTEGER NOT NULL,"
+	"  quiet_start INTEGER NOT NULL DEFAULT 1260,"
+	"  quiet_end INTEGER NOT NULL DEFAULT 480,"
+	"  pace_per_min INTEGER NOT NULL DEFAULT 10,"
+	"  daily_cap INTEGER NOT NULL DEFAULT 300,"
+	"  coverage_kinds TEXT NOT NULL, wave TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL, closed_at INTEGER, json TEXT);"
+	"CREATE TABLE keys(name TEXT PRIMARY KEY, public BLOB NOT NULL, secret BLOB);"
+	"CREATE TABLE outbox("
+	"  seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, body TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  state TEXT NOT NULL DEFAULT 'pending'"
+	"    CHECK(state IN ('pending','sent','conflict','rejected')),"
+	"  attempts INTEGER NOT NULL DEFAULT 0, reason TEXT, acked_at INTEGER);"
+	"CREATE INDEX outbox_pending ON outbox(state, seq);"
+	"CREATE TABLE sync_state(key TEXT PRIMARY KEY, value TEXT);"
+	"CREATE INDEX contacts_at ON contacts(at);"
+	"CREATE INDEX responses_received ON responses(received_at);",
 };
 
 int ax__store_migrations_count(void) { return (int)AX_ARRAY_LEN(migrations); }

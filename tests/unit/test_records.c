@@ -367,15 +367,368 @@ static void test_resend(void)
 /* ---- rejections ------------------------------------------------------- */
 static void test_rejects(void)
 {
+	const char *ok_when = "2026-11-20T10:00:00+08:00";
 	char line[1200];
 
 	batch_begin();
-	REJECTED(resp(1, "aware-anti-drug", "kiosk", "H1", NULL,
-	              "2026-11-20T10:00:00+08:00", "complete", ALL_RIGHT) +
-	             0,
-	         "different content"); /* placeholder, replaced below */
+	/* ids */
+	snprintf(line, sizeof line, "%s",
+	         resp(30, "aware-anti-drug", "kiosk", "H5", NULL, ok_when,
+	              "complete", ALL_RIGHT));
+	memcpy(strstr(line, "a0000000"), "not-a-uu", 8);
+	REJECTED(line, "is not a UUID");
+	REJECTED("{\"type\":\"response\",\"survey\":\"satisfaction\"}",
+	         "missing field \"id\"");
+	/* surveys and answers */
+	REJECTED(resp(31, "no-such-survey", "kiosk", "H5", NULL, ok_when,
+	              "complete", "{}"),
+	         "survey \"no-such-survey\" version 1 is not installed");
+	snprintf(line, sizeof line, "%s",
+	         resp(31, "aware-anti-drug", "kiosk", "H5", NULL, ok_when,
+	              "complete", ALL_RIGHT));
+	memcpy(strstr(line, "\"survey_version\":1"), "\"survey_version\":7", 18);
+	REJECTED(line, "version 7 is not installed");
+	REJECTED(resp(32, "aware-anti-drug", "kiosk", "H5", NULL, ok_when,
+	              "complete", "{\"q1\":\"2\",\"q9\":\"1\"}"),
+	         "answers.q9: survey aware-anti-drug v1 has no such question");
+	REJECTED(resp(33, "aware-anti-drug", "kiosk", "H5", NULL, ok_when,
+	              "complete", "{\"q1\":\"9\"}"),
+	         "answers.q1: \"9\" is not an option of this question");
+	REJECTED(resp(34, "aware-anti-drug", "kiosk", "H5", NULL, ok_when,
+	              "complete", "[\"2\",\"1\"]"),
+	         "field \"answers\" must be an object");
+	REJECTED(resp(35, "aware-anti-drug", "kiosk", "H5", NULL, ok_when,
+	              "complete", "{\"q1\":2}"),
+	         "answers.q1: answer must be an option code string");
+	REJECTED(resp(36, "aware-anti-drug", "kiosk", "H5", NULL, ok_when,
+	              "complete", "\"q1=2\""),
+	         "field \"answers\" must be an object");
+	/* who and where */
+	REJECTED(resp(37, "aware-anti-drug", "kiosk", "H999", NULL, ok_when,
+	              "complete", ALL_RIGHT),
+	         "household \"H999\" is not in the roster");
+	REJECTED(resp(38, "aware-anti-drug", "kiosk", NULL, NULL, ok_when,
+	              "complete", ALL_RIGHT),
+	         "an anonymous response needs \"region\"");
+	REJECTED(resp(39, "aware-anti-drug", "kiosk", NULL, "439901009999",
+	              ok_when, "complete", ALL_RIGHT),
+	         "region \"439901009999\" is not a known region code");
+	/* fields */
+	REJECTED(resp(40, "aware-anti-drug", "fax", "H5", NULL, ok_when,
+	              "complete", ALL_RIGHT),
+	         "field \"channel\": \"fax\" is not one of the allowed values");
+	REJECTED(resp(41, "aware-anti-drug", "kiosk", "H5", NULL, ok_when, "done",
+	              ALL_RIGHT),
+	         "field \"status\": \"done\" is not one of the allowed values");
+	REJECTED(resp(42, "aware-anti-drug", "kiosk", "H5", NULL, NULL,
+	              "complete", ALL_RIGHT),
+	         "missing field \"completed_at\"");
+	REJECTED(resp(43, "aware-anti-drug", "kiosk", "H5", NULL, "yesterday",
+	              "complete", ALL_RIGHT),
+	         "field \"completed_at\": \"yesterday\" is not an ISO 8601 time");
+	REJECTED(resp(44, "aware-anti-drug", "kiosk", "H5", NULL,
+	              "2026-11-19T10:00:00+08:00", "complete", ALL_RIGHT),
+	         "completed_at is before started_at");
+	/* not a record at all */
+	REJECTED("{\"id\":", "not JSON");
+	REJECTED("[1,2,3]", "a record is a JSON object");
+	REJECTED("{\"type\":\"response\",\"id\":\"a0000000-0000-4000-8000-"
+	         "000000000045\",\"id\":\"a0000000-0000-4000-8000-000000000046\"}",
+	         "not JSON");
+	snprintf(line, sizeof line, "{\"type\":\"other\",\"id\":\"%s\"}", uid(47));
+	REJECTED(line, "field \"type\" must be \"response\" or \"contact\"");
+	/* bytes that are not UTF-8 (a GBK 户 inside a string) */
+	snprintf(line, sizeof line, "%s",
+	         resp(48, "aware-anti-drug", "kiosk", "H5", NULL, ok_when,
+	              "complete", ALL_RIGHT));
+	memcpy(strstr(line, "dev-1"), "d\xBB\xA7-1", 5);
+	REJECTED(line, "not valid UTF-8");
+	/* a line with a NUL byte in it */
+	{
+		static const char nul[] = "{\"type\":\"contact\",\"id\":\"a0000000-"
+		                          "0000-4000-8000-000000000049\"}\0{}";
+		rejected(nul, sizeof nul - 1, "not JSON");
+	}
+	/* contacts */
+	REJECTED(contact(50, "H999", "sms", "sms_delivered",
+	                 "2026-11-20T09:00:00+08:00"),
+	         "household \"H999\" is not in the roster");
+	REJECTED(contact(51, "H1", "sms", "sms_lost", "2026-11-20T09:00:00+08:00"),
+	         "field \"kind\": \"sms_lost\" is not one of the allowed values");
+	REJECTED(contact(52, "H1", "sms", "sms_sent", "soon"),
+	         "is not an ISO 8601 time");
 	batch_commit();
-	(void)line;
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM responses WHERE id IN (SELECT "
+	                    "id FROM responses WHERE id >= '%s' AND id <= '%s')",
+	                uid(30), uid(59)),
+	          0);
+	check_aw(COUNTY, 5, 6, 6);
+}
+
+/* ---- satisfaction, through a JSONL file ------------------------------- */
+static const char *sat(int id, const char *hh, const char *region,
+                       const char *overall)
+{
+	static char buf[1024];
+	char answers[256];
+	snprintf(answers, sizeof answers,
+	         "{\"q1\":\"1\",\"q2\":\"2\",\"q3\":\"2\",\"q4\":\"3\",\"q5\":\"1\","
+	         "\"q6\":\"2\",\"overall\":\"%s\"}",
+	         overall);
+	snprintf(buf, sizeof buf, "%s",
+	         resp(id, "satisfaction", hh ? "sms" : "kiosk", hh, region,
+	              "2026-11-20T15:00:00+08:00", "complete", answers));
+	return buf;
+}
+
+static void test_satisfaction(void)
+{
+	const char *path = tu_path("sat.jsonl");
+	struct ax_records_stats rs;
+	struct tu_diag d = {0};
+	char text[8192], want[300];
+	size_t n = 0;
+	FILE *f;
+
+	/* 1-3 are satisfied (scores 5, 4, 3), 4-5 are not (2, 1) */
+	n += (size_t)snprintf(text + n, sizeof text - n, "%s\n", sat(60, "H1", NULL, "1"));
+	n += (size_t)snprintf(text + n, sizeof text - n, "%s\r\n", sat(61, "H2", NULL, "3"));
+	n += (size_t)snprintf(text + n, sizeof text - n, "%s\n", sat(62, "H3", NULL, "4"));
+	n += (size_t)snprintf(text + n, sizeof text - n, "\n"); /* blank: skipped */
+	n += (size_t)snprintf(text + n, sizeof text - n, "%s\n", sat(63, "H4", NULL, "5"));
+	n += (size_t)snprintf(text + n, sizeof text - n, "%s\n", sat(64, NULL, G1, "2"));
+	n += (size_t)snprintf(text + n, sizeof text - n, "%s\n", sat(65, "H5", NULL, "6"));
+	n += (size_t)snprintf(text + n, sizeof text - n, "%s\n", sat(60, "H1", NULL, "1"));
+	n += (size_t)snprintf(text + n, sizeof text - n, "%s", sat(60, "H1", NULL, "2"));
+	REQUIRE(n < sizeof text - 1);
+	f = fopen(path, "wb");
+	REQUIRE(f != NULL);
+	fwrite(text, 1, n, f);
+	fclose(f);
+
+	CHECK_INT(ax_records_import_file(st, path, tu_diag_fn, &d, &rs), AX_OK);
+	CHECK_INT(rs.lines, 8);
+	CHECK_INT(rs.accepted, 5);
+	CHECK_INT(rs.duplicate, 1);
+	CHECK_INT(rs.conflict, 1);
+	CHECK_INT(rs.rejected, 1);
+	CHECK_INT(d.n, 2);
+	snprintf(want, sizeof want, "%s:7: %s: answers.overall: \"6\" is not an "
+	         "option of this question", path, uid(65));
+	TU_CHECK_DIAG(&d, AX_SEV_ERROR, want, "");
+	snprintf(want, sizeof want, "%s:9: conflict: id %s", path, uid(60));
+	TU_CHECK_DIAG(&d, AX_SEV_WARNING, want, "different content");
+	tu_diag_clear(&d);
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM conflicts WHERE source='%s'", path), 1);
+
+	{
+		struct ax_report *r = report("satisfaction", NULL, NULL, 0);
+		const struct ax_report_row *w = row(r, COUNTY);
+		CHECK_INT(w->respondents, 5);
+		CHECK_INT(w->satisfaction.num, 3);
+		CHECK_INT(w->satisfaction.den, 5);
+		CHECK_NEAR(w->mean_score, (5 + 3 + 2 + 1 + 4) / 5.0, 1e-9);
+		CHECK_INT(w->met_satisfaction, 0);
+		CHECK_INT(r->ntopics, 0); /* the survey measures no awareness */
+		w = row(r, G1); /* H1 (5), H2 (3), anonymous (4) */
+		CHECK_INT(w->satisfaction.num, 3);
+		CHECK_INT(w->satisfaction.den, 3);
+		CHECK_NEAR(w->mean_score, 4.0, 1e-9);
+		CHECK_INT(w->met_satisfaction, 1);
+		CHECK_INT(w->respondents_by_channel[0], 1); /* the kiosk one */
+		w = row(r, G3); /* H4 (1) */
+		CHECK_INT(w->satisfaction.num, 0);
+		CHECK_INT(w->satisfaction.den, 1);
+		CHECK_NEAR(w->mean_score, 1.0, 1e-9);
+		ax_report_free(r);
+	}
+	/* the two surveys together */
+	{
+		struct ax_report *r = report(NULL, NULL, NULL, 0);
+		CHECK_INT(row(r, COUNTY)->respondents, 11);
+		CHECK_INT(row(r, COUNTY)->satisfaction.den, 5);
+		ax_report_free(r);
+	}
+}
+
+/* ---- coverage --------------------------------------------------------- */
+static void check_cov(int kinds, const char *code, long long reached,
+                      long long households)
+{
+	struct ax_report *r = report(NULL, NULL, NULL, kinds);
+	const struct ax_report_row *w = row(r, code);
+	CHECK_INT(w->reached, reached);
+	CHECK_INT(w->households, households);
+	CHECK_INT(w->coverage.num, reached);
+	CHECK_INT(w->coverage.den, households);
+	CHECK_INT(w->met_coverage, reached == households && households > 0);
+	ax_report_free(r);
+}
+
+static void test_coverage(void)
+{
+	const char *c1 = contact(70, "H1", "sms", "sms_delivered",
+	                         "2026-11-20T09:00:00+08:00");
+	char c1b[512];
+	struct ax_rec_outcome *o;
+
+	/* answers alone (H4, H5, anonymous) are no outreach */
+	check_cov(0, COUNTY, 0, 5);
+
+	snprintf(c1b, sizeof c1b, "%s", c1);
+	batch_begin();
+	ACCEPT(c1b);
+	ACCEPT(contact(71, "H2", "sms", "sms_sent", "2026-11-20T09:00:00+08:00"));
+	ACCEPT(contact(72, "H3", "visit", "visit", "2026-11-21T09:00:00+08:00"));
+	ACCEPT(contact(73, "H3", "kiosk", "kiosk_session",
+	               "2026-11-21T10:00:00+08:00"));
+	DUPLICATE(c1b);
+	o = imp(contact(70, "H1", "sms", "sms_replied", "2026-11-20T09:00:00+08:00"));
+	CHECK_STR(ax_rec_result_name(o->result), "conflict");
+	batch_commit();
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM conflicts WHERE type='contact'"), 1);
+	CHECK_STR(tu_q(db, "SELECT kind FROM contacts WHERE id='%s'", uid(70)),
+	          "sms_delivered");
+
+	/* default kinds: delivered, replied, kiosk, visit -> H1, H3 */
+	check_cov(0, COUNTY, 2, 5);
+	check_cov(AX_CK_DEFAULT, COUNTY, 2, 5);
+	check_cov(0, G1, 1, 2);
+	check_cov(0, G2, 1, 1);
+	check_cov(0, G3, 0, 2);
+	check_cov(0, TOWN1, 2, 3);
+	/* counting unconfirmed sends too brings in H2 */
+	check_cov(AX_CK_DEFAULT | AX_CK_SMS_SENT, COUNTY, 3, 5);
+	check_cov(AX_CK_DEFAULT | AX_CK_SMS_SENT, G1, 2, 2);
+	check_cov(AX_CK_SMS_SENT, COUNTY, 1, 5);
+	check_cov(AX_CK_VISIT, COUNTY, 1, 5);
+	CHECK_INT(ax_contact_kinds_parse("sms_sent,visit"),
+	          AX_CK_SMS_SENT | AX_CK_VISIT);
+	CHECK_INT(ax_contact_kinds_parse("sms_sent,phone"), -1);
+
+	/* the window: H3's contacts are on 11-21 */
+	{
+		struct ax_report *r = report(NULL, "2026-11-21", "2026-11-21", 0);
+		CHECK_INT(row(r, COUNTY)->reached, 1);
+		ax_report_free(r);
+		r = report(NULL, "2026-11-20", "2026-11-20", 0);
+		CHECK_INT(row(r, COUNTY)->reached, 1);
+		ax_report_free(r);
+	}
+}
+
+/* ---- roll-up: every parent is the sum of its children ----------------- */
+static void sum_children(const struct ax_report *r,
+                         const struct ax_report_row *p, size_t prefix)
+{
+	long long hh = 0, reached = 0, resp_ = 0, ch[AX_NCHANNELS] = {0},
+	          sn = 0, sd = 0, an[AX_MAX_TOPICS] = {0}, ad[AX_MAX_TOPICS] = {0};
+	int kids = 0;
+
+	for (int i = 0; i < r->nrows; i++) {
+		const struct ax_report_row *c = &r->rows[i];
+		if (c->level != p->level + 1 || strncmp(c->code, p->code, prefix) != 0)
+			continue;
+		kids++;
+		hh += c->households;
+		reached += c->reached;
+		resp_ += c->respondents;
+		for (int k = 0; k < AX_NCHANNELS; k++)
+			ch[k] += c->respondents_by_channel[k];
+		sn += c->satisfaction.num;
+		sd += c->satisfaction.den;
+		for (int k = 0; k < r->ntopics; k++) {
+			an[k] += c->awareness[k].num;
+			ad[k] += c->awareness[k].den;
+		}
+	}
+	CHECK(kids > 0);
+	CHECK_INT(p->households, hh);
+	CHECK_INT(p->reached, reached);
+	CHECK_INT(p->coverage.num, reached);
+	CHECK_INT(p->coverage.den, hh);
+	CHECK_INT(p->respondents, resp_);
+	for (int k = 0; k < AX_NCHANNELS; k++)
+		CHECK_INT(p->respondents_by_channel[k], ch[k]);
+	CHECK_INT(p->satisfaction.num, sn);
+	CHECK_INT(p->satisfaction.den, sd);
+	for (int k = 0; k < r->ntopics; k++) {
+		CHECK_INT(p->awareness[k].num, an[k]);
+		CHECK_INT(p->awareness[k].den, ad[k]);
+	}
+}
+
+static void test_rollup(void)
+{
+	struct ax_report *r = report(NULL, NULL, NULL, 0);
+	const struct ax_report_row *county = row(r, COUNTY);
+
+	CHECK_INT(r->nrows, 1 + 2 + 2 + 3);
+	CHECK_INT(county->depth, 0);
+	CHECK_INT(county->level, 1);
+	/* the county and townships are non-trivial sums */
+	CHECK_INT(county->households, 5);
+	CHECK_INT(county->respondents, 11);
+	CHECK(topic(r, "anti_drug") >= 0);
+	sum_children(r, county, 6);
+	sum_children(r, row(r, TOWN1), 9);
+	sum_children(r, row(r, TOWN2), 9);
+	sum_children(r, row(r, VIL1), 12);
+	sum_children(r, row(r, VIL2), 12);
+	/* depth limits the rows */
+	ax_report_free(r);
+	{
+		struct ax_report_opts o = {.scope = TOWN2, .depth = 1};
+		REQUIRE(ax_report_build(st, &o, &r) == AX_OK);
+		CHECK_INT(r->nrows, 2);
+		CHECK_STR(r->rows[0].code, TOWN2);
+		CHECK_STR(r->rows[1].code, VIL2);
+		ax_report_free(r);
+		o.scope = "439901099000";
+		CHECK_INT(ax_report_build(st, &o, &r), AX_NOTFOUND);
+		CHECK(r == NULL);
+	}
+	/* tally agrees with the responses it summarises */
+	CHECK_INT(tu_qi(db, "SELECT SUM(den) FROM tally WHERE metric='resp'"),
+	          tu_qi(db, "SELECT COUNT(*) FROM responses WHERE counted"));
+	CHECK_INT(tu_qi(db, "SELECT SUM(num) FROM tally WHERE metric='aw:anti_drug'"),
+	          tu_qi(db, "SELECT COUNT(*) FROM responses WHERE counted AND "
+	                    "topics='anti_drug:1'"));
+}
+
+/* ---- a batch rolled back leaves nothing ------------------------------- */
+static void test_rollback(void)
+{
+	long long nresp = tu_qi(db, "SELECT COUNT(*) FROM responses"),
+	          ncont = tu_qi(db, "SELECT COUNT(*) FROM contacts"),
+	          ntally = tu_qi(db, "SELECT SUM(den) + SUM(num) FROM tally");
+	char r80[1024];
+
+	snprintf(r80, sizeof r80, "%s",
+	         resp(80, "aware-anti-drug", "visit", "H5", NULL,
+	              "2026-11-20T07:00:00+08:00", "complete", ALL_WRONG));
+	batch_begin();
+	ACCEPT(r80); /* earlier than H5's counted one: would displace it */
+	ACCEPT(contact(81, "H5", "visit", "visit", "2026-11-19T10:00:00+08:00"));
+	ACCEPT(sat(82, "H5", NULL, "1"));
+	ax_importer_rollback(im);
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM responses"), nresp);
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM contacts"), ncont);
+	CHECK_INT(tu_qi(db, "SELECT SUM(den) + SUM(num) FROM tally"), ntally);
+	CHECK_STR(tu_q(db, "SELECT counted FROM responses WHERE id='%s'", uid(20)),
+	          "1");
+	check_aw(COUNTY, 5, 6, 6);
+	check_cov(0, COUNTY, 2, 5);
+	/* nothing of it is remembered: sent again, it is new */
+	batch_begin();
+	ACCEPT(r80);
+	batch_commit();
+	CHECK_STR(tu_q(db, "SELECT counted FROM responses WHERE id='%s'", uid(20)),
+	          "0");
+	check_aw(COUNTY, 4, 6, 6);
+	check_aw(G3, 2, 3, 3);
+	/* a commit without a batch is harmless */
+	CHECK_INT(ax_importer_commit(im), AX_OK);
 }
 
 int main(void)
@@ -384,7 +737,11 @@ int main(void)
 	setup();
 	test_awareness();
 	test_resend();
-	(void)test_rejects;
+	test_rejects();
+	test_satisfaction();
+	test_coverage();
+	test_rollup();
+	test_rollback();
 	ax_importer_free(im);
 	sqlite3_close(db);
 	ax_store_close(st);

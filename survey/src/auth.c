@@ -1,0 +1,521 @@
+/*
+ * auth.c -- devices, users, sessions, scopes and the sealed-box keys.
+ */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "anxin/auth.h"
+#include "anxin_int.h"
+
+static int sodium_ready(void)
+{
+	return sodium_init() >= 0;
+}
+
+/* ---- scopes ----------------------------------------------------------- */
+/* The significant prefix of a region code: county 6 digits, township 9,
+ * village 12, grid all. */
+static size_t code_prefix(const char *code)
+{
+	switch (ax__region_level_of(code)) {
+	case 1: return 6;
+	case 2: return 9;
+	case 3: return 12;
+	case 4: return strlen(code);
+	default: return 0;
+	}
+}
+
+int ax_region_covers(const char *ancestor, const char *code)
+{
+	size_t n = code_prefix(ancestor);
+	if (!n || ax__region_level_of(code) == 0)
+		return 0;
+	if (ax__region_level_of(code) < ax__region_level_of(ancestor))
+		return 0;
+	return strncmp(ancestor, code, n) == 0;
+}
+
+int ax_scope_covers(const char *scope, const char *code)
+{
+	char one[32];
+	const char *p = scope;
+
+	while (p && *p) {
+		const char *c = strchr(p, ',');
+		size_t n = c ? (size_t)(c - p) : strlen(p);
+		if (n < sizeof one) {
+			memcpy(one, p, n);
+			one[n] = '\0';
+			if (ax_region_covers(one, code))
+				return 1;
+		}
+		p = c ? c + 1 : NULL;
+	}
+	return 0;
+}
+
+/* Every code of a scope list must be a known region. */
+static ax_rc check_scope(ax_store *st, const char *scope)
+{
+	sqlite3_stmt *s;
+	const char *p = scope;
+	ax_rc rc;
+
+	if (!scope || !*scope || strlen(scope) >= AX_SCOPE_MAX) {
+		ax__store_seterr(st, "scope must list 1 or more region codes");
+		return AX_INVALID;
+	}
+	if ((rc = ax__prepare(st, &s, "SELECT 1 FROM regions WHERE code = ?")))
+		return rc;
+	while (p && *p) {
+		const char *c = strchr(p, ',');
+		int n = c ? (int)(c - p) : (int)strlen(p);
+		sqlite3_reset(s);
+		sqlite3_bind_text(s, 1, p, n, SQLITE_TRANSIENT);
+		if (sqlite3_step(s) != SQLITE_ROW) {
+			ax__store_seterr(st, "scope code \"%.*s\" is not a known region",
+			                 n, p);
+			sqlite3_finalize(s);
+			return AX_INVALID;
+		}
+		p = c ? c + 1 : NULL;
+	}
+	sqlite3_finalize(s);
+	return AX_OK;
+}
+
+/* ---- tokens ----------------------------------------------------------- */
+static void random_token(const char *prefix, char out[AX_TOKEN_MAX])
+{
+	unsigned char raw[32];
+	size_t k = strlen(prefix);
+	randombytes_buf(raw, sizeof raw);
+	memcpy(out, prefix, k);
+	sodium_bin2base64(out + k, AX_TOKEN_MAX - k, raw, sizeof raw,
+	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	sodium_memzero(raw, sizeof raw);
+}
+
+/* BLAKE2b-256 hex of a high-entropy token (not for passwords). */
+static void token_hash(const char *token, char hex[65])
+{
+	unsigned char h[32];
+	crypto_generichash(h, sizeof h, (const unsigned char *)token,
+	                   strlen(token), NULL, 0);
+	sodium_bin2hex(hex, 65, h, sizeof h);
+}
+
+/* ---- devices ---------------------------------------------------------- */
+ax_rc ax_device_add(ax_store *st, const char *name, const char *kind,
+                    const char *scope, char token_out[AX_TOKEN_MAX])
+{
+	sqlite3_stmt *s;
+	char hash[65];
+	ax_rc rc;
+	int src;
+
+	token_out[0] = '\0';
+	if (!sodium_ready())
+		return AX_ERROR;
+	if (!name || !*name || strlen(name) > 63) {
+		ax__store_seterr(st, "device name must be 1 to 63 characters");
+		return AX_INVALID;
+	}
+	if (!kind || (strcmp(kind, "kiosk") && strcmp(kind, "smsd"))) {
+		ax__store_seterr(st, "device kind must be kiosk or smsd");
+		return AX_INVALID;
+	}
+	if ((rc = check_scope(st, scope)))
+		return rc;
+	random_token(strcmp(kind, "kiosk") == 0 ? "axk_" : "axs_", token_out);
+	token_hash(token_out, hash);
+	if ((rc = ax__prepare(st, &s, "INSERT INTO devices(id, kind, scope, "
+	                              "token_hash, created_at) VALUES(?,?,?,?,?)")))
+		return rc;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, scope, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)time(NULL));
+	src = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (src != SQLITE_DONE) {
+		token_out[0] = '\0';
+		rc = ax__store_sqlerr(st, src, "device");
+		if (rc == AX_CONFLICT)
+			ax__store_seterr(st, "device \"%s\" already exists", name);
+		return rc;
+	}
+	return AX_OK;
+}
+
+ax_rc ax_device_revoke(ax_store *st, const char *name)
+{
+	sqlite3_stmt *s;
+	ax_rc rc;
+
+	if ((rc = ax__prepare(st, &s, "UPDATE devices SET revoked_at = ? WHERE id "
+	                              "= ? AND revoked_at IS NULL")))
+		return rc;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)time(NULL));
+	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+	sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (sqlite3_changes(ax__store_db(st)) == 0) {
+		ax__store_seterr(st, "no active device \"%s\"", name);
+		return AX_NOTFOUND;
+	}
+	return AX_OK;
+}
+
+static void read_device(sqlite3_stmt *s, struct ax_device *d)
+{
+	memset(d, 0, sizeof *d);
+	snprintf(d->id, sizeof d->id, "%s", (const char *)sqlite3_column_text(s, 0));
+	snprintf(d->kind, sizeof d->kind, "%s", (const char *)sqlite3_column_text(s, 1));
+	snprintf(d->scope, sizeof d->scope, "%s", (const char *)sqlite3_column_text(s, 2));
+	d->created_at = sqlite3_column_int64(s, 3);
+	d->revoked_at = sqlite3_column_int64(s, 4);
+	d->last_seen = sqlite3_column_int64(s, 5);
+	d->backlog = sqlite3_column_type(s, 6) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 6);
+}
+
+#define DEVICE_COLS "id, kind, scope, created_at, revoked_at, last_seen, backlog"
+
+ax_rc ax_device_list(ax_store *st, struct ax_device **out, int *n)
+{
+	sqlite3_stmt *s;
+	struct ax_device *v = NULL;
+	int cap = 0;
+	ax_rc rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = ax__prepare(st, &s, "SELECT " DEVICE_COLS " FROM devices ORDER BY id")))
+		return rc;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		if (*n == cap) {
+			struct ax_device *nv = realloc(v, sizeof *v * (size_t)(cap = cap ? cap * 2 : 16));
+			if (!nv) {
+				free(v);
+				sqlite3_finalize(s);
+				*n = 0;
+				return AX_NOMEM;
+			}
+			v = nv;
+		}
+		read_device(s, &v[(*n)++]);
+	}
+	sqlite3_finalize(s);
+	*out = v;
+	return AX_OK;
+}
+
+ax_rc ax_device_auth(ax_store *st, const char *token, struct ax_device *out)
+{
+	sqlite3_stmt *s;
+	char hash[65];
+	ax_rc rc;
+
+	memset(out, 0, sizeof *out);
+	if (!sodium_ready() || !token || strlen(token) < 20 || strlen(token) > 90)
+		return AX_DENIED;
+	token_hash(token, hash);
+	if ((rc = ax__prepare(st, &s, "SELECT " DEVICE_COLS " FROM devices WHERE "
+	                              "token_hash = ? AND revoked_at IS NULL")))
+		return rc;
+	sqlite3_bind_text(s, 1, hash, -1, SQLITE_STATIC);
+	rc = AX_DENIED;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		read_device(s, out);
+		rc = AX_OK;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+ax_rc ax_device_seen(ax_store *st, const char *id, long long backlog)
+{
+	sqlite3_stmt *s;
+	ax_rc rc;
+	int src;
+
+	if ((rc = ax__prepare(st, &s, "UPDATE devices SET last_seen = ?, backlog = "
+	                              "CASE WHEN ? < 0 THEN backlog ELSE ? END "
+	                              "WHERE id = ?")))
+		return rc;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)time(NULL));
+	sqlite3_bind_int64(s, 2, backlog);
+	sqlite3_bind_int64(s, 3, backlog);
+	sqlite3_bind_text(s, 4, id, -1, SQLITE_STATIC);
+	src = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return src == SQLITE_DONE ? AX_OK : ax__store_sqlerr(st, src, "device_seen");
+}
+
+/* ---- users ------------------------------------------------------------ */
+static const char *const role_names[] = {"county", "township", "grid"};
+
+const char *ax_role_name(enum ax_role r)
+{
+	return (unsigned)r < 3 ? role_names[r] : "?";
+}
+
+ax_rc ax_user_add(ax_store *st, const char *name, const char *password,
+                  const char *role, const char *scope, int replace)
+{
+	char hash[crypto_pwhash_STRBYTES];
+	sqlite3_stmt *s;
+	int ok = 0, src;
+	ax_rc rc;
+
+	if (!sodium_ready())
+		return AX_ERROR;
+	for (int i = 0; i < 3; i++)
+		ok |= role && strcmp(role, role_names[i]) == 0;
+	if (!ok) {
+		ax__store_seterr(st, "role must be county, township or grid");
+		return AX_INVALID;
+	}
+	if (!name || !*name || strlen(name) > 63) {
+		ax__store_seterr(st, "user name must be 1 to 63 characters");
+		return AX_INVALID;
+	}
+	if (!password || strlen(password) < 8) {
+		ax__store_seterr(st, "password must have at least 8 characters");
+		return AX_INVALID;
+	}
+	if ((rc = check_scope(st, scope)))
+		return rc;
+	if (crypto_pwhash_str(hash, password, strlen(password),
+	                      crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	                      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+		return AX_NOMEM;
+	if ((rc = ax__prepare(st, &s,
+	                      replace ? "INSERT OR REPLACE INTO users(name, pw_hash, "
+	                                "role, scope, created_at) VALUES(?,?,?,?,?)"
+	                              : "INSERT INTO users(name, pw_hash, role, "
+	                                "scope, created_at) VALUES(?,?,?,?,?)")))
+		return rc;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, role, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, scope, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)time(NULL));
+	src = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (src != SQLITE_DONE) {
+		rc = ax__store_sqlerr(st, src, "user");
+		if (rc == AX_CONFLICT)
+			ax__store_seterr(st, "user \"%s\" already exists", name);
+		return rc;
+	}
+	return AX_OK;
+}
+
+static int role_of(const char *s)
+{
+	for (int i = 0; i < 3; i++)
+		if (strcmp(s, role_names[i]) == 0)
+			return i;
+	return AX_ROLE_GRID;
+}
+
+ax_rc ax_user_verify(ax_store *st, const char *name, const char *password,
+                     struct ax_user *out)
+{
+	/* a valid hash of nothing in particular, so unknown users cost the
+	 * same time as known ones */
+	static char dummy[crypto_pwhash_STRBYTES];
+	sqlite3_stmt *s;
+	char hash[crypto_pwhash_STRBYTES] = "";
+	int found = 0;
+	ax_rc rc;
+
+	memset(out, 0, sizeof *out);
+	if (!sodium_ready() || !password)
+		return AX_DENIED;
+	if (!dummy[0] &&
+	    crypto_pwhash_str(dummy, "x", 1, crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	                      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+		return AX_NOMEM;
+	if ((rc = ax__prepare(st, &s, "SELECT pw_hash, role, scope FROM users "
+	                              "WHERE name = ? AND NOT disabled")))
+		return rc;
+	sqlite3_bind_text(s, 1, name ? name : "", -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		found = 1;
+		snprintf(hash, sizeof hash, "%s", (const char *)sqlite3_column_text(s, 0));
+		snprintf(out->name, sizeof out->name, "%s", name);
+		out->role = (enum ax_role)role_of((const char *)sqlite3_column_text(s, 1));
+		snprintf(out->scope, sizeof out->scope, "%s",
+		         (const char *)sqlite3_column_text(s, 2));
+	}
+	sqlite3_finalize(s);
+	if (crypto_pwhash_str_verify(found ? hash : dummy, password,
+	                             strlen(password)) != 0 ||
+	    !found) {
+		memset(out, 0, sizeof *out);
+		return AX_DENIED;
+	}
+	return AX_OK;
+}
+
+/* ---- sessions --------------------------------------------------------- */
+ax_rc ax_session_create(ax_store *st, const char *user, int ttl,
+                        char sid[AX_TOKEN_MAX], char csrf[AX_TOKEN_MAX])
+{
+	sqlite3_stmt *s;
+	char hash[65];
+	long long now = (long long)time(NULL);
+	int src;
+	ax_rc rc;
+
+	if (!sodium_ready())
+		return AX_ERROR;
+	random_token("", sid);
+	random_token("", csrf);
+	token_hash(sid, hash);
+	/* expired sessions go on the way */
+	if ((rc = ax__prepare(st, &s, "DELETE FROM sessions WHERE expires_at < ?")))
+		return rc;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_step(s);
+	sqlite3_finalize(s);
+	if ((rc = ax__prepare(st, &s, "INSERT INTO sessions(id_hash, user, csrf, "
+	                              "created_at, expires_at) VALUES(?,?,?,?,?)")))
+		return rc;
+	sqlite3_bind_text(s, 1, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, user, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, csrf, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, now);
+	sqlite3_bind_int64(s, 5, now + ttl);
+	src = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return src == SQLITE_DONE ? AX_OK : ax__store_sqlerr(st, src, "session");
+}
+
+ax_rc ax_session_get(ax_store *st, const char *sid, struct ax_user *user,
+                     char csrf[AX_TOKEN_MAX])
+{
+	sqlite3_stmt *s;
+	char hash[65];
+	ax_rc rc;
+
+	memset(user, 0, sizeof *user);
+	if (!sodium_ready() || !sid || strlen(sid) < 20 || strlen(sid) > 90)
+		return AX_DENIED;
+	token_hash(sid, hash);
+	if ((rc = ax__prepare(st, &s,
+	                      "SELECT u.name, u.role, u.scope, s.csrf FROM sessions "
+	                      "s JOIN users u ON u.name = s.user WHERE s.id_hash = "
+	                      "? AND s.expires_at > ? AND NOT u.disabled")))
+		return rc;
+	sqlite3_bind_text(s, 1, hash, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)time(NULL));
+	rc = AX_DENIED;
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		snprintf(user->name, sizeof user->name, "%s", (const char *)sqlite3_column_text(s, 0));
+		user->role = (enum ax_role)role_of((const char *)sqlite3_column_text(s, 1));
+		snprintf(user->scope, sizeof user->scope, "%s", (const char *)sqlite3_column_text(s, 2));
+		snprintf(csrf, AX_TOKEN_MAX, "%s", (const char *)sqlite3_column_text(s, 3));
+		rc = AX_OK;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+ax_rc ax_session_delete(ax_store *st, const char *sid)
+{
+	sqlite3_stmt *s;
+	char hash[65];
+	ax_rc rc;
+
+	if (!sid)
+		return AX_OK;
+	token_hash(sid, hash);
+	if ((rc = ax__prepare(st, &s, "DELETE FROM sessions WHERE id_hash = ?")))
+		return rc;
+	sqlite3_bind_text(s, 1, hash, -1, SQLITE_STATIC);
+	sqlite3_step(s);
+	sqlite3_finalize(s);
+	return AX_OK;
+}
+
+/* ---- keys ------------------------------------------------------------- */
+ax_rc ax_store_keypair(ax_store *st, unsigned char pk[AX_PUBKEY_BYTES],
+                       unsigned char sk[AX_PUBKEY_BYTES])
+{
+	sqlite3_stmt *s;
+	int found = 0, src;
+	ax_rc rc;
+
+	if (!sodium_ready())
+		return AX_ERROR;
+	if ((rc = ax__prepare(st, &s, "SELECT public, secret FROM keys WHERE name = 'seal'")))
+		return rc;
+	if (sqlite3_step(s) == SQLITE_ROW &&
+	    sqlite3_column_bytes(s, 0) == AX_PUBKEY_BYTES) {
+		memcpy(pk, sqlite3_column_blob(s, 0), AX_PUBKEY_BYTES);
+		if (sk && sqlite3_column_bytes(s, 1) == AX_PUBKEY_BYTES)
+			memcpy(sk, sqlite3_column_blob(s, 1), AX_PUBKEY_BYTES);
+		else if (sk)
+			memset(sk, 0, AX_PUBKEY_BYTES);
+		found = 1;
+	}
+	sqlite3_finalize(s);
+	if (found)
+		return AX_OK;
+	{
+		unsigned char npk[AX_PUBKEY_BYTES], nsk[AX_PUBKEY_BYTES];
+		crypto_box_keypair(npk, nsk);
+		if ((rc = ax__prepare(st, &s, "INSERT OR IGNORE INTO keys(name, public, "
+		                              "secret) VALUES('seal', ?, ?)")))
+			return rc;
+		sqlite3_bind_blob(s, 1, npk, sizeof npk, SQLITE_TRANSIENT);
+		sqlite3_bind_blob(s, 2, nsk, sizeof nsk, SQLITE_TRANSIENT);
+		src = sqlite3_step(s);
+		sqlite3_finalize(s);
+		sodium_memzero(nsk, sizeof nsk);
+		if (src != SQLITE_DONE)
+			return ax__store_sqlerr(st, src, "keys");
+	}
+	return ax_store_keypair(st, pk, sk); /* re-read: another writer may have won */
+}
+
+ax_rc ax_seal_phone(const unsigned char pk[AX_PUBKEY_BYTES], const char *phone,
+                    char out[128])
+{
+	unsigned char box[crypto_box_SEALBYTES + 32];
+	size_t n = strlen(phone);
+
+	if (!sodium_ready() || n > 32)
+		return AX_INVALID;
+	if (crypto_box_seal(box, (const unsigned char *)phone, n, pk) != 0)
+		return AX_ERROR;
+	sodium_bin2base64(out, 128, box, crypto_box_SEALBYTES + n,
+	                  sodium_base64_VARIANT_ORIGINAL);
+	return AX_OK;
+}
+
+ax_rc ax_unseal_phone(const unsigned char pk[AX_PUBKEY_BYTES],
+                      const unsigned char sk[AX_PUBKEY_BYTES],
+                      const char *sealed, char *out, size_t outlen)
+{
+	unsigned char box[crypto_box_SEALBYTES + 64];
+	size_t n;
+
+	if (!sodium_ready() || !sealed || strlen(sealed) > 140)
+		return AX_INVALID;
+	if (sodium_base642bin(box, sizeof box, sealed, strlen(sealed), NULL, &n,
+	                      NULL, sodium_base64_VARIANT_ORIGINAL) != 0 ||
+	    n <= crypto_box_SEALBYTES || n - crypto_box_SEALBYTES >= outlen)
+		return AX_INVALID;
+	if (crypto_box_seal_open((unsigned char *)out, box, n, pk, sk) != 0)
+		return AX_INVALID;
+	out[n - crypto_box_SEALBYTES] = '\0';
+	return AX_OK;
+}

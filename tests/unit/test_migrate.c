@@ -1,0 +1,307 @@
+/*
+ * test_migrate.c -- a store written by schema v1 is migrated in place to
+ * v2 and on to the current schema: nothing is lost, the pre-aggregated counts (tally)
+ * are built from what v1 stored, and the importer carries on from them.
+ * A file from a newer build is refused with a message saying so; a
+ * migration that fails leaves the file at its old version.
+ */
+#include "anxin/content.h"
+#include "anxin/metrics.h"
+#include "anxin/records.h"
+#include "anxin/store.h"
+#include "anxin_int.h"
+#include "testutil.h"
+
+#define COUNTY "439901000000"
+#define TOWN "439901001000"
+#define VIL "439901001001"
+#define GRID "439901001001001"
+#define T0 1795140900LL /* 2026-11-20T10:15:00+08:00 (TZ=UTC date -d ... +%s) */
+#define DAY 20777       /* 2026-11-20, days since 1970-01-01 */
+
+#define ID(n) "b0000000-0000-4000-8000-00000000000" #n
+
+/* What a v1 build stored: the region tree, four households (one
+ * inactive), counted responses with their per-topic results in
+ * response_topics, a response that was not counted (H1 answered twice),
+ * a partial one, and one outreach contact. */
+static const char v1_data[] =
+	"INSERT INTO regions VALUES('" COUNTY "','江州县',1,NULL);"
+	"INSERT INTO regions VALUES('" TOWN "','城关街道',2,'" COUNTY "');"
+	"INSERT INTO regions VALUES('" VIL "','府前社区',3,'" TOWN "');"
+	"INSERT INTO regions VALUES('" GRID "','第一网格',4,'" VIL "');"
+	"INSERT INTO households VALUES('H1','" GRID "',3,1,0);"
+	"INSERT INTO households VALUES('H2','" GRID "',2,1,0);"
+	"INSERT INTO households VALUES('H3','" GRID "',NULL,1,0);"
+	"INSERT INTO households VALUES('H4','" GRID "',1,0,0);"
+	"INSERT INTO household_phones VALUES('H1','+8613800138001');"
+	/* id, survey, version, wave, channel, device, household, region,
+	 * started, completed, status, counted, day, sat, score, body */
+	"INSERT INTO responses VALUES('" ID(1) "','aware-anti-drug',1,'','kiosk',"
+	"  'k1','H1','" GRID "',1795140000,1795140900,'complete',1,20777,NULL,NULL,"
+	"  '{\"a\":1}');"
+	"INSERT INTO responses VALUES('" ID(2) "','aware-anti-drug',1,'','sms',"
+	"  'g1','H2','" GRID "',1795140000,1795141200,'complete',1,20777,NULL,NULL,"
+	"  '{\"a\":2}');"
+	"INSERT INTO responses VALUES('" ID(3) "','aware-anti-drug',1,'','kiosk',"
+	"  'k1','H1','" GRID "',1795140000,1795227300,'complete',0,20778,NULL,NULL,"
+	"  '{\"a\":3}');"
+	"INSERT INTO responses VALUES('" ID(4) "','satisfaction',1,'','sms',"
+	"  'g1','H1','" GRID "',1795140000,1795140900,'complete',1,20777,1,5.0,"
+	"  '{\"a\":4}');"
+	"INSERT INTO responses VALUES('" ID(5) "','satisfaction',1,'','sms',"
+	"  'g1','H2','" GRID "',1795140000,1795140900,'complete',1,20777,0,2.0,"
+	"  '{\"a\":5}');"
+	"INSERT INTO responses VALUES('" ID(6) "','satisfaction',1,'','sms',"
+	"  'g1','H3','" GRID "',1795140000,NULL,'partial',0,NULL,NULL,NULL,"
+	"  '{\"a\":6}');"
+	"INSERT INTO responses VALUES('" ID(7) "','aware-anti-drug',1,'','kiosk',"
+	"  'k1',NULL,'" GRID "',1795140000,1795140900,'complete',1,20777,NULL,NULL,"
+	"  '{\"a\":7}');"
+	"INSERT INTO response_topics VALUES('" ID(1) "','anti_drug',1);"
+	"INSERT INTO response_topics VALUES('" ID(2) "','anti_drug',0);"
+	"INSERT INTO response_topics VALUES('" ID(3) "','anti_drug',1);"
+	"INSERT INTO response_topics VALUES('" ID(7) "','anti_drug',1);"
+	"INSERT INTO contacts VALUES('" ID(8) "','H1','visit','visit',NULL,'v1',"
+	"  1795140900,'{}');";
+
+static void make_v1(const char *path)
+{
+	ax_store *st = NULL;
+	char err[256] = "";
+
+	CHECK_INT(ax__store_open_at(path, AX_STORE_CREATE, 1, &st, err, sizeof err),
+	          AX_OK);
+	REQUIRE(st != NULL);
+	CHECK_INT(ax_store_schema_version(st), 1);
+	REQUIRE(ax__exec(st, v1_data) == AX_OK);
+	ax_store_close(st);
+}
+
+static const struct ax_report_row *county_row(ax_store *st, const char *survey,
+                                              struct ax_report **keep)
+{
+	struct ax_report_opts o = {.survey = survey};
+	REQUIRE(ax_report_build(st, &o, keep) == AX_OK);
+	REQUIRE((*keep)->nrows == 1);
+	return &(*keep)->rows[0];
+}
+
+static void check_aw(ax_store *st, long long num, long long den,
+                     long long respondents)
+{
+	struct ax_report *r = NULL;
+	const struct ax_report_row *w = county_row(st, "aware-anti-drug", &r);
+	CHECK_INT(r->ntopics, 1);
+	CHECK_STR(r->topics[0], "anti_drug");
+	CHECK_INT(w->awareness[0].num, num);
+	CHECK_INT(w->awareness[0].den, den);
+	CHECK_INT(w->respondents, respondents);
+	ax_report_free(r);
+}
+
+static void test_migrate(void)
+{
+	const char *path = tu_path("v1.db");
+	ax_store *st = NULL;
+	struct ax_report *r = NULL;
+	const struct ax_report_row *w;
+	char err[256] = "";
+	sqlite3 *db;
+
+	make_v1(path);
+	db = tu_db_open(path);
+	CHECK_INT(tu_qi(db, "PRAGMA user_version"), 1);
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM sqlite_master WHERE name='tally'"), 0);
+	sqlite3_close(db);
+
+	/* read-only opens do not migrate: refused with a hint */
+	CHECK_INT(ax_store_open(path, AX_STORE_READONLY, &st, err, sizeof err),
+	          AX_INVALID);
+	CHECK(st == NULL);
+	CHECK(strstr(err, "schema v1") != NULL);
+	CHECK(strstr(err, "read-write once to migrate") != NULL);
+
+	/* read-write: migrated, first exactly to v2 (the step under test),
+	 * later on to the current version */
+	err[0] = '\0';
+	CHECK_INT(ax__store_open_at(path, 0, 2, &st, err, sizeof err), AX_OK);
+	REQUIRE(st != NULL);
+	CHECK_INT(ax_store_schema_version(st), 2);
+
+	/* everything v1 stored is still there */
+	db = tu_db_open(path);
+	CHECK_INT(tu_qi(db, "PRAGMA user_version"), 2);
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM sqlite_master WHERE "
+	                    "name='response_topics'"),
+	          0);
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM regions"), 4);
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM households"), 4);
+	CHECK_STR(tu_q(db, "SELECT phone FROM household_phones WHERE household='H1'"),
+	          "+8613800138001");
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM responses"), 7);
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM responses WHERE counted"), 5);
+	CHECK_STR(tu_q(db, "SELECT body FROM responses WHERE id='%s'", ID(3)),
+	          "{\"a\":3}");
+	CHECK_STR(tu_q(db, "SELECT received_at FROM responses WHERE id='%s'", ID(1)),
+	          "NULL");
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM contacts"), 1);
+	/* per-topic results are now in the response row */
+	CHECK_STR(tu_q(db, "SELECT topics FROM responses WHERE id='%s'", ID(1)),
+	          "anti_drug:1");
+	CHECK_STR(tu_q(db, "SELECT topics FROM responses WHERE id='%s'", ID(2)),
+	          "anti_drug:0");
+	CHECK_STR(tu_q(db, "SELECT topics FROM responses WHERE id='%s'", ID(3)),
+	          "anti_drug:1");
+	CHECK_STR(tu_q(db, "SELECT topics FROM responses WHERE id='%s'", ID(4)),
+	          "NULL");
+	/* tally holds the counted responses only (not ID 3, not ID 6) */
+	CHECK_INT(tu_qi(db, "SELECT SUM(den) FROM tally WHERE metric='resp'"), 5);
+	CHECK_INT(tu_qi(db, "SELECT SUM(den) FROM tally WHERE metric='aw:anti_drug'"), 3);
+	CHECK_INT(tu_qi(db, "SELECT SUM(num) FROM tally WHERE metric='aw:anti_drug'"), 2);
+	CHECK_INT(tu_qi(db, "SELECT COUNT(DISTINCT day) FROM tally"), 1);
+	sqlite3_close(db);
+
+	/* the report reads the migrated tally */
+	check_aw(st, 2, 3, 3); /* ID 1 passed, ID 2 failed, ID 7 passed */
+	w = county_row(st, "aware-anti-drug", &r);
+	CHECK_INT(w->respondents_by_channel[0], 2); /* kiosk: 1 and 7 */
+	CHECK_INT(w->respondents_by_channel[1], 1); /* sms: 2 */
+	CHECK_INT(w->households, 3);                /* H4 is inactive */
+	CHECK_INT(w->reached, 1);                   /* H1 was visited */
+	ax_report_free(r);
+	w = county_row(st, "satisfaction", &r);
+	CHECK_INT(w->respondents, 2);
+	CHECK_INT(w->satisfaction.num, 1);
+	CHECK_INT(w->satisfaction.den, 2);
+	CHECK_NEAR(w->mean_score, (5.0 + 2.0) / 2, 1e-9);
+	ax_report_free(r);
+	{
+		struct ax_report_opts o = {.from = "2026-11-21"};
+		REQUIRE(ax_report_build(st, &o, &r) == AX_OK);
+		CHECK_INT(r->rows[0].respondents, 0);
+		ax_report_free(r);
+	}
+
+	/* on to the current version: nothing lost on the way */
+	ax_store_close(st);
+	st = NULL;
+	CHECK_INT(ax_store_open(path, 0, &st, err, sizeof err), AX_OK);
+	REQUIRE(st != NULL);
+	CHECK_INT(ax_store_schema_version(st), AX_SCHEMA_VERSION);
+	check_aw(st, 2, 3, 3);
+
+	/* the importer carries on from the migrated rows: an earlier answer
+	 * from H2 displaces ID 2, whose (failed) result leaves the tally */
+	{
+		char dir[512], line[1024];
+		const char *src = getenv("ANXIN_SOURCE");
+		ax_content *c = NULL;
+		ax_importer *im = NULL;
+		struct ax_rec_outcome out;
+		int nerr = -1;
+
+		REQUIRE(src != NULL);
+		snprintf(dir, sizeof dir, "%s/content", src);
+		REQUIRE(ax_content_load_dir(dir, NULL, NULL, &nerr, &c) == AX_OK);
+		CHECK_INT(nerr, 0);
+		REQUIRE(ax_content_install(st, c, NULL) == AX_OK);
+		ax_content_free(c);
+		REQUIRE(ax_importer_new(st, &im) == AX_OK);
+		snprintf(line, sizeof line,
+		         "{\"type\":\"response\",\"id\":\"%s\",\"survey\":"
+		         "\"aware-anti-drug\",\"survey_version\":1,\"channel\":\"sms\","
+		         "\"device\":\"g1\",\"household\":\"H2\",\"started_at\":"
+		         "\"2026-11-20T09:00:00+08:00\",\"completed_at\":"
+		         "\"2026-11-20T09:30:00+08:00\",\"status\":\"complete\","
+		         "\"answers\":{\"q1\":\"2\",\"q2\":\"1\",\"q3\":\"2\","
+		         "\"q4\":\"3\",\"q5\":\"4\"}}",
+		         ID(9));
+		REQUIRE(ax_importer_begin(im) == AX_OK);
+		CHECK_INT(ax_importer_line(im, line, strlen(line), NULL, &out), AX_OK);
+		CHECK_STR(ax_rec_result_name(out.result), "accepted");
+		CHECK_STR(out.reason, "");
+		REQUIRE(ax_importer_commit(im) == AX_OK);
+		ax_importer_free(im);
+		check_aw(st, 3, 3, 3);
+		db = tu_db_open(path);
+		CHECK_STR(tu_q(db, "SELECT counted FROM responses WHERE id='%s'", ID(2)),
+		          "0");
+		CHECK_INT(tu_qi(db, "SELECT SUM(den) FROM tally WHERE metric='resp'"), 5);
+		sqlite3_close(db);
+	}
+	ax_store_close(st);
+
+	/* opening again: nothing to do */
+	CHECK_INT(ax_store_open(path, AX_STORE_READONLY, &st, err, sizeof err), AX_OK);
+	CHECK_INT(ax_store_schema_version(st), AX_SCHEMA_VERSION);
+	check_aw(st, 3, 3, 3);
+	ax_store_close(st);
+}
+
+/* A file from a newer build is refused, untouched. */
+static void test_newer(void)
+{
+	const char *path = tu_path("v99.db");
+	ax_store *st = (ax_store *)&st; /* must come back NULL */
+	char err[256] = "";
+	sqlite3 *db = NULL;
+
+	REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
+	REQUIRE(sqlite3_exec(db, "CREATE TABLE future(x); PRAGMA user_version=99;",
+	                     NULL, NULL, NULL) == SQLITE_OK);
+	sqlite3_close(db);
+
+	CHECK(ax_store_open(path, 0, &st, err, sizeof err) != AX_OK);
+	CHECK(st == NULL);
+	CHECK(strstr(err, "newer") != NULL);
+	CHECK(strstr(err, "99") != NULL);
+	if (!strstr(err, "newer"))
+		fprintf(stderr, "  message: %s\n", err);
+	db = tu_db_open(path);
+	CHECK_INT(tu_qi(db, "PRAGMA user_version"), 99);
+	sqlite3_close(db);
+	/* read-only too */
+	err[0] = '\0';
+	st = (ax_store *)&st;
+	CHECK(ax_store_open(path, AX_STORE_READONLY, &st, err, sizeof err) != AX_OK);
+	CHECK(st == NULL);
+	CHECK(err[0] != '\0');
+}
+
+/* A migration that fails half-way leaves the file at v1, whole. */
+static void test_failed_migration(void)
+{
+	const char *path = tu_path("v1-broken.db");
+	ax_store *st = NULL;
+	char err[256] = "";
+	sqlite3 *db;
+
+	make_v1(path);
+	/* something in the way of v2's CREATE TABLE tally */
+	REQUIRE(sqlite3_open(path, &db) == SQLITE_OK);
+	REQUIRE(sqlite3_exec(db, "CREATE TABLE tally(x)", NULL, NULL, NULL) ==
+	        SQLITE_OK);
+	sqlite3_close(db);
+
+	CHECK(ax_store_open(path, 0, &st, err, sizeof err) != AX_OK);
+	CHECK(st == NULL);
+	CHECK(strstr(err, "migration to v2") != NULL);
+	db = tu_db_open(path);
+	CHECK_INT(tu_qi(db, "PRAGMA user_version"), 1);
+	/* the ALTERs before the failing statement were rolled back too */
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM pragma_table_info('responses') "
+	                    "WHERE name IN ('received_at', 'topics')"),
+	          0);
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM response_topics"), 4);
+	sqlite3_close(db);
+}
+
+int main(void)
+{
+	tu_init();
+	test_migrate();
+	test_newer();
+	test_failed_migration();
+	return check_done();
+}
