@@ -20,6 +20,8 @@
 #include "anxin/store.h"
 #include "anxin/text.h"
 
+int cli_admin(const char *cmd, int argc, char **argv); /* admin.c */
+
 enum { EXIT_DONE = 0, EXIT_REJECTS = 1, EXIT_USAGE = 2, EXIT_FAIL = 3 };
 
 static const char *prog = "anxin";
@@ -42,6 +44,13 @@ static void usage(FILE *f)
 	        "                  [--channel kiosk|sms|visit] [--from DATE] [--to DATE]\n"
 	        "                  [--kinds sms_delivered,sms_replied,kiosk_session,visit]\n"
 	        "                  [--depth N] [--format table|csv|json]\n"
+	        "  device add|list|revoke --db FILE [--name N --kind kiosk|smsd --scope CODES]\n"
+	        "  user add        --db FILE --name N --role county|township|grid --scope CODE\n"
+	        "                  [--password-file F] [--reset]\n"
+	        "  campaign create --db FILE --name N [--survey ID[@VER]] [--packs A,B]\n"
+	        "                  --scope CODES [--start DATE] [--end DATE] [--quiet 21:00-08:00]\n"
+	        "                  [--pace N] [--daily-cap N] [--kinds K,...]\n"
+	        "  campaign list|close --db FILE [--all] [ID]\n"
 	        "  version\n"
 	        "\n"
 	        "Exit status: 0 done, 1 some input rejected (listed on stderr), 2 usage,\n"
@@ -397,6 +406,9 @@ int main(int argc, char **argv)
 		printf("anxin %s\n", AX_VERSION);
 		return EXIT_DONE;
 	}
+	if (strcmp(cmd, "device") == 0 || strcmp(cmd, "user") == 0 ||
+	    strcmp(cmd, "campaign") == 0)
+		return cli_admin(cmd, argc - 1, argv + 1);
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
 	    strcmp(cmd, "-h") == 0) {
 		usage(stdout);

@@ -20,8 +20,13 @@
 #include <time.h>
 #include <uuid/uuid.h>
 
+#include <sodium.h>
+
+#include "anxin/auth.h"
 #include "anxin/content.h"
+#include "anxin/phone.h"
 #include "anxin/records.h"
+#include "anxin/roster.h"
 #include "anxin/text.h"
 #include "anxin_int.h"
 
@@ -124,6 +129,8 @@ struct ax_importer {
 	int fixed_received;
 	ax_record_check_fn check;
 	void *check_ctx;
+	int unseal;
+	unsigned char pk[32], sk[32];
 };
 
 static unsigned hash_key(const char *k, int day)
@@ -251,6 +258,14 @@ void ax_importer_set_check(ax_importer *im, ax_record_check_fn fn, void *ctx)
 {
 	im->check = fn;
 	im->check_ctx = ctx;
+}
+
+void ax_importer_set_unseal(ax_importer *im, const unsigned char pk[32],
+                            const unsigned char sk[32])
+{
+	memcpy(im->pk, pk, 32);
+	memcpy(im->sk, sk, 32);
+	im->unseal = 1;
 }
 
 void ax_importer_set_received_at(ax_importer *im, long long epoch)
@@ -715,6 +730,7 @@ static ax_rc import_response(ax_importer *im, json_t *o, const char *source,
 	char grid[64], region[64], ex[64];
 	struct derived d;
 	struct counted old;
+	char resolved[64];
 	char topics[512];
 	int counted = 0, displace = 0;
 	char *body = NULL;
@@ -758,6 +774,21 @@ static ax_rc import_response(ax_importer *im, json_t *o, const char *source,
 		return AX_OK;
 	}
 	wave = body_wave ? body_wave : "";
+	if (!hh && json_is_string(json_object_get(o, "household_phone_sealed"))) {
+		/* a kiosk resident linked a household by typing their number */
+		char phone[64], norm[AX_PHONE_MAX];
+		const char *sealed = json_string_value(json_object_get(o, "household_phone_sealed"));
+		if (im->unseal &&
+		    ax_unseal_phone(im->pk, im->sk, sealed, phone, sizeof phone) == AX_OK &&
+		    ax_phone_normalize(phone, norm, NULL) == AX_OK &&
+		    ax_roster_find_phone(im->st, norm, resolved) == AX_OK) {
+			hh = resolved;
+			json_object_set_new(o, "household", json_string(resolved));
+		}
+		sodium_memzero(phone, sizeof phone);
+		/* the sealed number never reaches the stored body */
+		json_object_del(o, "household_phone_sealed");
+	}
 	if (hh) {
 		if (household_grid(im, hh, grid)) {
 			excerpt(hh, ex, sizeof ex);
@@ -937,14 +968,34 @@ static ax_rc import_contact(ax_importer *im, json_t *o, const char *source,
 	return rc;
 }
 
-/* ---- one line --------------------------------------------------------- */
+/* ---- one record ------------------------------------------------------ */
+ax_rc ax_importer_json(ax_importer *im, struct json_t *obj, const char *source,
+                       struct ax_rec_outcome *out)
+{
+	json_t *o = obj;
+	const char *type;
+
+	memset(out, 0, sizeof *out);
+	if (!json_is_object(o)) {
+		reject(out, "a record is a JSON object");
+		return AX_OK;
+	}
+	if (check_id(o, out) || want_str(o, "type", 1, 16, &type, out))
+		return AX_OK;
+	if (strcmp(type, "response") == 0)
+		return import_response(im, o, source, out);
+	if (strcmp(type, "contact") == 0)
+		return import_contact(im, o, source, out);
+	reject(out, "field \"type\" must be \"response\" or \"contact\"");
+	return AX_OK;
+}
+
 ax_rc ax_importer_line(ax_importer *im, const char *line, size_t len,
                        const char *source, struct ax_rec_outcome *out)
 {
 	json_error_t err;
 	json_t *o;
-	const char *type;
-	ax_rc rc = AX_OK;
+	ax_rc rc;
 
 	memset(out, 0, sizeof *out);
 	if (!ax_utf8_valid(line, len)) {
@@ -956,21 +1007,7 @@ ax_rc ax_importer_line(ax_importer *im, const char *line, size_t len,
 		reject(out, "not JSON: %s (column %d)", err.text, err.column);
 		return AX_OK;
 	}
-	if (!json_is_object(o)) {
-		reject(out, "a record is a JSON object");
-		goto done;
-	}
-	if (check_id(o, out))
-		goto done;
-	if (want_str(o, "type", 1, 16, &type, out))
-		goto done;
-	if (strcmp(type, "response") == 0)
-		rc = import_response(im, o, source, out);
-	else if (strcmp(type, "contact") == 0)
-		rc = import_contact(im, o, source, out);
-	else
-		reject(out, "field \"type\" must be \"response\" or \"contact\"");
-done:
+	rc = ax_importer_json(im, o, source, out);
 	json_decref(o);
 	return rc;
 }
@@ -996,7 +1033,16 @@ ax_rc ax_records_import_file(ax_store *st, const char *path, ax_diag_fn diag,
 		ax__diag(diag, diag_ctx, AX_SEV_ERROR, "%s: cannot open", path);
 		return AX_IO;
 	}
-	if ((rc = ax_importer_new(st, &im)) || (rc = ax_importer_begin(im)))
+	if ((rc = ax_importer_new(st, &im)))
+		goto done;
+	{
+		/* a file carried from a kiosk may hold sealed phone numbers */
+		unsigned char pk[32], sk[32], zero[32] = {0};
+		if (ax_store_keypair(st, pk, sk) == AX_OK && memcmp(sk, zero, 32) != 0)
+			ax_importer_set_unseal(im, pk, sk);
+		sodium_memzero(sk, sizeof sk);
+	}
+	if ((rc = ax_importer_begin(im)))
 		goto done;
 	while ((n = getline(&line, &cap, f)) >= 0) {
 		struct ax_rec_outcome out;

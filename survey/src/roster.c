@@ -6,6 +6,7 @@
  * the line it started on, even when a quoted cell spans lines.
  */
 #include <csv.h>
+#include <jansson.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,7 +91,7 @@ struct imp {
 	int64_t now;
 
 	sqlite3_stmt *s_region, *s_hh_get, *s_hh_ins, *s_hh_upd, *s_ph_get,
-	    *s_ph_del, *s_ph_ins, *s_seen, *s_vseen;
+	    *s_ph_del, *s_ph_ins, *s_seen, *s_vseen, *s_listed;
 };
 
 static void row_reset(struct imp *im)
@@ -400,6 +401,18 @@ static void do_row(struct imp *im)
 		reject(im, "household id \"%.40s\" is too long", id);
 		return;
 	}
+	/* the file still lists this household even if the row is rejected
+	 * below: deactivate_missing must leave it alone (a typo in a code
+	 * must not drop a household from the coverage denominator) */
+	s = im->s_listed;
+	sqlite3_reset(s);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	src = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (src != SQLITE_DONE) {
+		im->rc = ax__store_sqlerr(im->st, src, "roster_listed");
+		return;
+	}
 	/* region: the grid code when present, else the village code */
 	if (*gcode) {
 		if (!all_digits(gcode) || ax__region_level_of(gcode) != 4) {
@@ -617,6 +630,7 @@ static const char *const import_sql[] = {
 	"INSERT INTO household_phones(household, phone) VALUES(?, ?)",
 	"INSERT INTO temp.roster_seen(id, line) VALUES(?, ?)",
 	"INSERT OR IGNORE INTO temp.roster_villages(code) VALUES(?)",
+	"INSERT OR IGNORE INTO temp.roster_listed(id) VALUES(?)",
 };
 
 ax_rc ax_roster_import_mem(ax_store *st, const char *name, const char *buf,
@@ -632,7 +646,8 @@ ax_rc ax_roster_import_mem(ax_store *st, const char *name, const char *buf,
 	size_t tlen = 0;
 	sqlite3_stmt **stmts[] = {&im.s_region, &im.s_hh_get, &im.s_hh_ins,
 	                          &im.s_hh_upd, &im.s_ph_get, &im.s_ph_del,
-	                          &im.s_ph_ins, &im.s_seen,   &im.s_vseen};
+	                          &im.s_ph_ins, &im.s_seen,   &im.s_vseen,
+	                          &im.s_listed};
 	int in_tx = 0, csv_ok = 0;
 	ax_rc rc;
 
@@ -668,8 +683,11 @@ ax_rc ax_roster_import_mem(ax_store *st, const char *name, const char *buf,
 	                       "id TEXT PRIMARY KEY, line INTEGER);"
 	                       "CREATE TEMP TABLE IF NOT EXISTS roster_villages("
 	                       "code TEXT PRIMARY KEY);"
+	                       "CREATE TEMP TABLE IF NOT EXISTS roster_listed("
+	                       "id TEXT PRIMARY KEY);"
 	                       "DELETE FROM temp.roster_seen;"
-	                       "DELETE FROM temp.roster_villages;")))
+	                       "DELETE FROM temp.roster_villages;"
+	                       "DELETE FROM temp.roster_listed;")))
 		goto done;
 	for (size_t i = 0; i < AX_ARRAY_LEN(stmts); i++)
 		*stmts[i] = NULL;
@@ -729,7 +747,7 @@ ax_rc ax_roster_import_mem(ax_store *st, const char *name, const char *buf,
 		              "strftime('%s','now') WHERE active = 1 AND "
 		              "substr(grid, 1, 12) IN (SELECT code FROM "
 		              "temp.roster_villages) AND id NOT IN (SELECT id FROM "
-		              "temp.roster_seen)");
+		              "temp.roster_listed)");
 		if (rc)
 			goto done;
 		stats->deactivated = sqlite3_changes(ax__store_db(st));
@@ -818,4 +836,84 @@ ax_rc ax_roster_find_phone(ax_store *st, const char *e164, char out[64])
 		return AX_CONFLICT;
 	}
 	return AX_OK;
+}
+
+/* ---- roster slices for gateways --------------------------------------- */
+/* Significant prefix of a scope code (county 6, township 9, else all). */
+static int scope_prefix(const char *code)
+{
+	switch (ax__region_level_of(code)) {
+	case 1: return 6;
+	case 2: return 9;
+	default: return (int)strlen(code);
+	}
+}
+
+ax_rc ax_roster_fingerprint(ax_store *st, const char *scope, char out[160])
+{
+	sqlite3_stmt *s;
+	ax_rc rc;
+
+	out[0] = '\0';
+	if ((rc = ax__prepare(st, &s,
+	                      "SELECT COUNT(*), COALESCE(MAX(h.updated_at), 0), "
+	                      "COALESCE(SUM(h.active), 0), (SELECT COUNT(*) FROM "
+	                      "household_phones p JOIN households h2 ON h2.id = "
+	                      "p.household WHERE substr(h2.grid, 1, ?2) = "
+	                      "substr(?1, 1, ?2)) FROM households h WHERE "
+	                      "substr(h.grid, 1, ?2) = substr(?1, 1, ?2)")))
+		return rc;
+	sqlite3_bind_text(s, 1, scope, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, scope_prefix(scope));
+	if (sqlite3_step(s) == SQLITE_ROW)
+		snprintf(out, 160, "%s:%lld:%lld:%lld:%lld", scope,
+		         (long long)sqlite3_column_int64(s, 0),
+		         (long long)sqlite3_column_int64(s, 1),
+		         (long long)sqlite3_column_int64(s, 2),
+		         (long long)sqlite3_column_int64(s, 3));
+	sqlite3_finalize(s);
+	return AX_OK;
+}
+
+char *ax_roster_slice_json(ax_store *st, const char *scope)
+{
+	sqlite3_stmt *s;
+	json_t *root, *arr;
+	char *out;
+
+	if (ax__prepare(st, &s,
+	                "SELECT h.id, h.grid, h.members, h.active, (SELECT "
+	                "group_concat(phone, ',') FROM household_phones p WHERE "
+	                "p.household = h.id) FROM households h WHERE "
+	                "substr(h.grid, 1, ?2) = substr(?1, 1, ?2) ORDER BY h.id"))
+		return NULL;
+	sqlite3_bind_text(s, 1, scope, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, scope_prefix(scope));
+	root = json_object();
+	arr = json_array();
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		json_t *h = json_object(), *ph = json_array();
+		const char *phones = (const char *)sqlite3_column_text(s, 4);
+		json_object_set_new(h, "id", json_string((const char *)sqlite3_column_text(s, 0)));
+		json_object_set_new(h, "grid", json_string((const char *)sqlite3_column_text(s, 1)));
+		if (sqlite3_column_type(s, 2) != SQLITE_NULL)
+			json_object_set_new(h, "members", json_integer(sqlite3_column_int(s, 2)));
+		json_object_set_new(h, "active", json_boolean(sqlite3_column_int(s, 3)));
+		while (phones && *phones) {
+			const char *c = strchr(phones, ',');
+			size_t n = c ? (size_t)(c - phones) : strlen(phones);
+			json_array_append_new(ph, json_stringn(phones, n));
+			phones = c ? c + 1 : NULL;
+		}
+		json_object_set_new(h, "phones", ph);
+		json_array_append_new(arr, h);
+	}
+	sqlite3_finalize(s);
+	json_object_set_new(root, "scope", json_string(scope));
+	json_object_set_new(root, "households", arr);
+	out = json_dumps(root, JSON_COMPACT);
+	json_decref(root);
+	if (!out)
+		ax__store_seterr(st, "out of memory");
+	return out;
 }

@@ -15,6 +15,7 @@
 #include "anxin/records.h"
 #include "anxin/roster.h"
 #include "anxin/store.h"
+#include "anxin_int.h"
 #include "testutil.h"
 
 #define COUNTY "439901000000"
@@ -77,7 +78,7 @@ static const char *resp(int id, const char *survey, const char *channel,
 	return b;
 }
 
-static inline const char *contact(int id, const char *hh, const char *channel,
+static const char *contact(int id, const char *hh, const char *channel,
                            const char *kind, const char *at)
 {
 	static char buf[512];
@@ -101,21 +102,25 @@ static struct ax_rec_outcome *imp(const char *line)
 #define ACCEPT(line) CHECK_STR(ax_rec_result_name(imp(line)->result), "accepted")
 #define DUPLICATE(line) CHECK_STR(ax_rec_result_name(imp(line)->result), "duplicate")
 
-/* The line is rejected with a reason containing `why`; nothing stored. */
+/* The line is rejected with a reason containing `why`; nothing stored.
+ * Counted on the importer's own connection: the batch is not committed
+ * yet, so the read-only one would not see a row stored by mistake. */
 static void rejected(const char *line, size_t len, const char *why)
 {
+	static const char count[] = "SELECT (SELECT COUNT(*) FROM responses) + "
+	                            "(SELECT COUNT(*) FROM contacts) + "
+	                            "(SELECT COUNT(*) FROM conflicts)";
+	sqlite3 *wdb = ax__store_db(st);
 	struct ax_rec_outcome out;
-	long long before = tu_qi(db, "SELECT (SELECT COUNT(*) FROM responses) + "
-	                             "(SELECT COUNT(*) FROM contacts)");
+	long long before = tu_qi(wdb, count);
+
 	CHECK_INT(ax_importer_line(im, line, len, "test", &out), AX_OK);
 	CHECK_STR(ax_rec_result_name(out.result), "rejected");
 	if (!strstr(out.reason, why)) {
 		CHECK_STR(out.reason, why);
 		fprintf(stderr, "  line: %.*s\n", (int)len, line);
 	}
-	CHECK_INT(tu_qi(db, "SELECT (SELECT COUNT(*) FROM responses) + "
-	                    "(SELECT COUNT(*) FROM contacts)"),
-	          before);
+	CHECK_INT(tu_qi(wdb, count), before);
 }
 #define REJECTED(line, why) rejected((line), strlen(line), (why))
 
@@ -458,8 +463,8 @@ static void test_rejects(void)
 	REJECTED(contact(52, "H1", "sms", "sms_sent", "soon"),
 	         "is not an ISO 8601 time");
 	batch_commit();
-	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM responses WHERE id IN (SELECT "
-	                    "id FROM responses WHERE id >= '%s' AND id <= '%s')",
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM responses WHERE id BETWEEN '%s' "
+	                    "AND '%s'",
 	                uid(30), uid(59)),
 	          0);
 	check_aw(COUNTY, 5, 6, 6);
@@ -699,9 +704,11 @@ static void test_rollup(void)
 /* ---- a batch rolled back leaves nothing ------------------------------- */
 static void test_rollback(void)
 {
-	long long nresp = tu_qi(db, "SELECT COUNT(*) FROM responses"),
-	          ncont = tu_qi(db, "SELECT COUNT(*) FROM contacts"),
-	          ntally = tu_qi(db, "SELECT SUM(den) + SUM(num) FROM tally");
+	/* the importer's own connection: it sees the open batch */
+	sqlite3 *wdb = ax__store_db(st);
+	long long nresp = tu_qi(wdb, "SELECT COUNT(*) FROM responses"),
+	          ncont = tu_qi(wdb, "SELECT COUNT(*) FROM contacts"),
+	          ntally = tu_qi(wdb, "SELECT SUM(den) + SUM(num) FROM tally");
 	char r80[1024];
 
 	snprintf(r80, sizeof r80, "%s",
@@ -711,11 +718,14 @@ static void test_rollback(void)
 	ACCEPT(r80); /* earlier than H5's counted one: would displace it */
 	ACCEPT(contact(81, "H5", "visit", "visit", "2026-11-19T10:00:00+08:00"));
 	ACCEPT(sat(82, "H5", NULL, "1"));
+	CHECK_INT(tu_qi(wdb, "SELECT COUNT(*) FROM responses"), nresp + 2);
+	CHECK_STR(tu_q(wdb, "SELECT counted FROM responses WHERE id='%s'", uid(20)),
+	          "0");
 	ax_importer_rollback(im);
-	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM responses"), nresp);
-	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM contacts"), ncont);
-	CHECK_INT(tu_qi(db, "SELECT SUM(den) + SUM(num) FROM tally"), ntally);
-	CHECK_STR(tu_q(db, "SELECT counted FROM responses WHERE id='%s'", uid(20)),
+	CHECK_INT(tu_qi(wdb, "SELECT COUNT(*) FROM responses"), nresp);
+	CHECK_INT(tu_qi(wdb, "SELECT COUNT(*) FROM contacts"), ncont);
+	CHECK_INT(tu_qi(wdb, "SELECT SUM(den) + SUM(num) FROM tally"), ntally);
+	CHECK_STR(tu_q(wdb, "SELECT counted FROM responses WHERE id='%s'", uid(20)),
 	          "1");
 	check_aw(COUNTY, 5, 6, 6);
 	check_cov(0, COUNTY, 2, 5);
@@ -731,6 +741,92 @@ static void test_rollback(void)
 	CHECK_INT(ax_importer_commit(im), AX_OK);
 }
 
+/* ---- waves, and knowledge questions left unanswered ------------------ */
+static void test_waves(void)
+{
+	char line[1200];
+	struct ax_report_opts o = {.survey = "aware-anti-drug", .wave = "w2"};
+	struct ax_report *r = NULL;
+
+	batch_begin();
+	/* H1 again, in a second wave: counts there, not instead of wave "" */
+	snprintf(line, sizeof line, "%s",
+	         resp(90, "aware-anti-drug", "kiosk", "H1", NULL,
+	              "2026-12-20T10:00:00+08:00", "complete",
+	              "{\"q1\":\"2\",\"q2\":\"1\",\"q3\":\"2\"}"));
+	memcpy(strrchr(line, '}'), ",\"wave\":\"w2\"}", 14);
+	ACCEPT(line);
+	/* two right, three not answered: 2 of 5, fails */
+	snprintf(line, sizeof line, "%s",
+	         resp(91, "aware-anti-drug", "kiosk", "H2", NULL,
+	              "2026-12-20T10:00:00+08:00", "complete",
+	              "{\"q1\":\"2\",\"q2\":\"1\"}"));
+	memcpy(strrchr(line, '}'), ",\"wave\":\"w2\"}", 14);
+	ACCEPT(line);
+	batch_commit();
+	CHECK_STR(tu_q(db, "SELECT counted || wave || topics FROM responses WHERE "
+	                   "id='%s'", uid(90)),
+	          "1w2anti_drug:1");
+	CHECK_STR(tu_q(db, "SELECT counted || wave || topics FROM responses WHERE "
+	                   "id='%s'", uid(91)),
+	          "1w2anti_drug:0");
+	REQUIRE(ax_report_build(st, &o, &r) == AX_OK);
+	CHECK_INT(r->rows[0].respondents, 2);
+	CHECK_INT(r->rows[0].awareness[0].num, 1);
+	CHECK_INT(r->rows[0].awareness[0].den, 2);
+	ax_report_free(r);
+	o.wave = "";
+	REQUIRE(ax_report_build(st, &o, &r) == AX_OK);
+	CHECK_INT(r->rows[0].respondents, 6); /* wave "" as before */
+	ax_report_free(r);
+}
+
+/* ---- satisfaction counts move with the counted response -------------- */
+static void check_sat(long long num, long long den, double mean)
+{
+	struct ax_report *r = report("satisfaction", NULL, NULL, 0);
+	const struct ax_report_row *w = row(r, COUNTY);
+	CHECK_INT(w->satisfaction.num, num);
+	CHECK_INT(w->satisfaction.den, den);
+	CHECK_NEAR(w->mean_score, mean, 1e-9);
+	CHECK_INT(w->respondents, den);
+	ax_report_free(r);
+}
+
+static void test_sat_displace(void)
+{
+	static const char *const a = "{\"q1\":\"2\",\"overall\":\"%s\"}";
+	char answers[64], buf[1200];
+	const char *line;
+	struct ax_rec_outcome out;
+
+	/* so far: overall 1, 3, 4, 5, 2 -> 3 of 5, scores 5+3+2+1+4 = 15 */
+	check_sat(3, 5, 15 / 5.0);
+	batch_begin();
+	snprintf(answers, sizeof answers, a, "1");
+	line = resp(95, "satisfaction", "sms", "H5", NULL,
+	            "2026-11-20T15:00:00+08:00", "complete", answers);
+	/* a line need not be NUL-terminated: only len bytes are read */
+	snprintf(buf, sizeof buf, "%s{\"junk\"", line);
+	CHECK_INT(ax_importer_line(im, buf, strlen(line), NULL, &out), AX_OK);
+	CHECK_STR(ax_rec_result_name(out.result), "accepted");
+	batch_commit();
+	check_sat(4, 6, (15 + 5) / 6.0);
+	/* H5 answered earlier, very unsatisfied: that one counts instead */
+	batch_begin();
+	snprintf(answers, sizeof answers, a, "5");
+	ACCEPT(resp(96, "satisfaction", "sms", "H5", NULL,
+	            "2026-11-20T08:00:00+08:00", "complete", answers));
+	batch_commit();
+	check_sat(3, 6, (15 + 1) / 6.0);
+	CHECK_STR(tu_q(db, "SELECT counted || '/' || sat || '/' || score FROM "
+	                   "responses WHERE id='%s'", uid(95)),
+	          "0/1/5.0");
+	CHECK_STR(tu_q(db, "SELECT counted || '/' || sat || '/' || score FROM "
+	                   "responses WHERE id='%s'", uid(96)),
+	          "1/0/1.0");
+}
+
 int main(void)
 {
 	tu_init();
@@ -742,6 +838,8 @@ int main(void)
 	test_coverage();
 	test_rollup();
 	test_rollback();
+	test_waves();
+	test_sat_displace();
 	ax_importer_free(im);
 	sqlite3_close(db);
 	ax_store_close(st);

@@ -31,12 +31,14 @@ static const char roster_v1[] =
 	",,,,,,,,\r\n" /* 14: empty, not a row */
 	"H012,城关街道,439901001000,府前社区,439901001001,第一网格,439901002001001,13800138004,2\r\n"; /* 15 */
 
-/* The same villages a month later: H008 moved away, 柳村 not in the file. */
+/* The same villages a month later: H008 moved away, H001 has a new member,
+ * H002's phones are listed the other way round, H007's row has a typo in
+ * its village code, 柳村 is not in the file. */
 static const char roster_v2[] =
 	"户号,乡镇,乡镇代码,村（社区）,村（社区）代码,网格,网格代码,联系电话,人口\r\n"
-	"H001,城关街道,439901001000,府前社区,439901001001,第一网格,439901001001001,13800138000,4\r\n"
-	"H002,城关街道,439901001000,府前社区,439901001001,第一网格,439901001001001,+86 139 0013 9000;13700137000,3\r\n"
-	"H007,城关街道,439901001000,府前社区,439901001001,第二网格,439901001001002,1380000,2\r\n"
+	"H001,城关街道,439901001000,府前社区,439901001001,第一网格,439901001001001,13800138000,5\r\n"
+	"H002,城关街道,439901001000,府前社区,439901001001,第一网格,439901001001001,13700137000，+86 139 0013 9000,3\r\n"
+	"H007,城关街道,439901001000,府前社区,43990100100,第二网格,,1380000,2\r\n"
 	"H009,城关街道,439901001000,府前社区,439901001001,\"第三网格, 东区\n新楼\",439901001001003,150 0000 1111,0\r\n";
 
 /* What every import of roster_v1 must report, in order. */
@@ -222,27 +224,42 @@ static void test_utf8(const char *csv)
 		CHECK_STR(s.encoding, "UTF-8");
 		CHECK_INT(s.rows, 4);
 		CHECK_INT(s.inserted, 0);
-		CHECK_INT(s.unchanged, 4);
+		CHECK_INT(s.updated, 1);   /* H001 */
+		CHECK_INT(s.unchanged, 2); /* H002 (same phones), H009 */
+		CHECK_INT(s.rejected, 1);  /* H007 */
+		CHECK_INT(s.warnings, 1);  /* H009's member count */
 		CHECK_INT(s.deactivated, 1);
-		CHECK_INT(s.warnings, 2);
+		TU_CHECK_DIAG(&d, AX_SEV_ERROR, "roster.csv:4: ", "43990100100");
 		tu_diag_clear(&d);
 		db = tu_db_open(tu_path("utf8.db"));
+		/* only H008 left; H007's row was rejected, its household is
+		 * untouched: a typo must not shrink the coverage denominator */
 		CHECK_STR(tu_q(db, "SELECT group_concat(id, ',') FROM (SELECT id FROM "
 		                   "households WHERE active=0 ORDER BY id)"),
 		          "H008");
 		CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM households WHERE active=1"), 6);
+		CHECK_STR(tu_q(db, "SELECT members FROM households WHERE id='H001'"), "5");
+		CHECK_STR(tu_q(db, "SELECT grid || '/' || members FROM households "
+		                   "WHERE id='H007'"),
+		          "439901001001002/2");
+		CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM household_phones WHERE "
+		                    "household='H002'"),
+		          2);
 		sqlite3_close(db);
 		CHECK_INT(ax_roster_find_phone(st, "+8615012345678", hh), AX_NOTFOUND);
 
-		/* importing v1 again brings H008 back */
+		/* importing v1 again brings H008 back and H001 to 4 members */
 		CHECK_INT(ax_roster_import_csv(st, csv, &opts, tu_diag_fn, &d, &s),
 		          AX_OK);
-		CHECK_INT(s.updated, 1);
-		CHECK_INT(s.unchanged, 6);
+		CHECK_INT(s.updated, 2);
+		CHECK_INT(s.unchanged, 5);
 		tu_diag_clear(&d);
 		db = tu_db_open(tu_path("utf8.db"));
 		CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM households WHERE active=1"), 7);
+		CHECK_STR(tu_q(db, "SELECT members FROM households WHERE id='H001'"), "4");
 		sqlite3_close(db);
+		CHECK_INT(ax_roster_find_phone(st, "+8615012345678", hh), AX_OK);
+		CHECK_STR(hh, "H008");
 	}
 	ax_store_close(st);
 }
@@ -297,7 +314,8 @@ static void test_headers(void)
 		"2,,439901001001,E002,\n";
 	static const char custom[] =
 		"户主编号,村（社区）代码,手机号\n"
-		"M001,439901002001,139-0013-9000\n";
+		"M001,439901002001,139-0013-9000\n"
+		"M002,439901002001,13800138000\n"; /* E001's number too */
 	struct ax_roster_opts map = {.map = "household_id=户主编号"};
 	struct ax_roster_opts badmap = {.map = "hhid=户主编号"};
 
@@ -336,10 +354,18 @@ static void test_headers(void)
 	CHECK_INT(ax_roster_import_csv(st, tu_path("custom.csv"), &map, tu_diag_fn,
 	                               &d, &s),
 	          AX_OK);
-	CHECK_INT(s.inserted, 1);
-	CHECK_INT(s.phones, 1);
+	CHECK_INT(s.inserted, 2);
+	CHECK_INT(s.phones, 2);
 	CHECK_INT(d.n, 0);
 	tu_diag_clear(&d);
+	/* a number two households share names neither */
+	{
+		char hh[64] = "x";
+		CHECK_INT(ax_roster_find_phone(st, "+8613800138000", hh), AX_CONFLICT);
+		CHECK_STR(hh, "");
+		CHECK_INT(ax_roster_find_phone(st, "+8613900139000", hh), AX_OK);
+		CHECK_STR(hh, "M001");
+	}
 	ax_store_close(st);
 
 	db = tu_db_open(tu_path("headers.db"));
@@ -360,7 +386,7 @@ static void test_headers(void)
 	          "439901002000");
 	CHECK_STR(tu_q(db, "SELECT parent FROM regions WHERE code='439901002000'"),
 	          "439901000000");
-	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM households"), 3);
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM households"), 4);
 	sqlite3_close(db);
 }
 

@@ -82,6 +82,15 @@ ax_rc ax_importer_line(ax_importer *im, const char *line, size_t len,
                        const char *source, struct ax_rec_outcome *out);
 
 /*
+ * Same as ax_importer_line for a record already parsed by the caller
+ * (a jansson object, borrowed), so a server that must check a whole body
+ * parses each line once.
+ */
+struct json_t;
+ax_rc ax_importer_json(ax_importer *im, struct json_t *obj, const char *source,
+                       struct ax_rec_outcome *out);
+
+/*
  * Optional: called for every valid record before it is stored; return
  * non-zero and fill reason (256 bytes) to reject it (the central server
  * uses it for device scopes).  `type` is "response" or "contact",
@@ -94,6 +103,15 @@ void ax_importer_set_check(ax_importer *im, ax_record_check_fn fn, void *ctx);
 
 /* Server receive time for records imported from now on (0 = now). */
 void ax_importer_set_received_at(ax_importer *im, long long epoch);
+
+/*
+ * Central store only: open "household_phone_sealed" (a sealed box of the
+ * number a resident typed at a kiosk) with the store's key pair, resolve
+ * it to a household and store the household id, never the number.  An
+ * unknown number leaves the answer anonymous.  Keys are copied.
+ */
+void ax_importer_set_unseal(ax_importer *im, const unsigned char pk[32],
+                            const unsigned char sk[32]);
 
 struct ax_records_stats {
 	long lines, accepted, duplicate, conflict, rejected;

@@ -62,6 +62,20 @@ ax_rc ax_roster_import_mem(ax_store *st, const char *name, const char *buf,
  * number belongs to several active households (ambiguous). */
 ax_rc ax_roster_find_phone(ax_store *st, const char *e164, char out[64]);
 
+/*
+ * A short text that changes whenever the households of a scope (region
+ * code) or their phones change: count, latest update, active count.
+ * out holds 160 bytes.  Cheap: one indexed aggregate.
+ */
+ax_rc ax_roster_fingerprint(ax_store *st, const char *scope, char out[160]);
+
+/*
+ * The roster slice an SMS gateway receives, as JSON:
+ * {"scope":CODE,"households":[{"id","grid","members","active","phones":[…]}]}.
+ * Caller frees with ax_free(); NULL on failure (see ax_store_errmsg).
+ */
+char *ax_roster_slice_json(ax_store *st, const char *scope);
+
 #ifdef __cplusplus
 }
 #endif

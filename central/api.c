@@ -1,0 +1,597 @@
+/*
+ * api.c -- the device API (records ingest, roster slice, campaigns), the
+ * report API, /healthz and /metrics.
+ *
+ * Ingest is all or nothing per request: the body is checked whole (type,
+ * encoding, UTF-8, one JSON object per line) before anything is written,
+ * then every record is imported in one transaction and the per-record
+ * results are sent only after COMMIT.  A device that never sees the reply
+ * resends; ids make that harmless.
+ */
+#include <jansson.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "anxin/campaign.h"
+#include "anxin/metrics.h"
+#include "anxin/records.h"
+#include "anxin/roster.h"
+#include "anxin/text.h"
+#include "central.h"
+#include "export.h"
+
+/* ---- auth ------------------------------------------------------------- */
+/* The device behind the bearer token, or reply 401 and return -1. */
+static int device_auth(struct ct_req *r, ax_store *st, struct ax_device *d,
+                       enum MHD_Result *ret)
+{
+	const char *tok = ct_bearer(r);
+	if (!tok) {
+		*ret = ct_reply_error(r, MHD_HTTP_UNAUTHORIZED,
+		                      "missing \"Authorization: Bearer TOKEN\"");
+		return -1;
+	}
+	if (ax_device_auth(st, tok, d) != AX_OK) {
+		*ret = ct_reply_error(r, MHD_HTTP_UNAUTHORIZED,
+		                      "unknown or revoked device token");
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- gzip ------------------------------------------------------------- */
+/* Inflate a gzip body into a new buffer, refusing to grow past max. */
+static int gunzip(const char *in, size_t inlen, size_t max, char **out,
+                  size_t *outlen, const char **why)
+{
+	z_stream z;
+	size_t cap = inlen * 4 + 1024;
+	char *buf;
+	int zr;
+
+	memset(&z, 0, sizeof z);
+	if (cap > max + 1)
+		cap = max + 1;
+	if (inflateInit2(&z, 15 + 16) != Z_OK) {
+		*why = "zlib init failed";
+		return -1;
+	}
+	buf = malloc(cap + 1);
+	if (!buf) {
+		inflateEnd(&z);
+		*why = "out of memory";
+		return -1;
+	}
+	z.next_in = (Bytef *)in;
+	z.avail_in = (uInt)inlen;
+	for (;;) {
+		z.next_out = (Bytef *)buf + z.total_out;
+		z.avail_out = (uInt)(cap - z.total_out);
+		zr = inflate(&z, Z_NO_FLUSH);
+		if (zr == Z_STREAM_END)
+			break;
+		if (zr != Z_OK && zr != Z_BUF_ERROR) {
+			*why = "gzip body is corrupt";
+			goto fail;
+		}
+		if (z.avail_in == 0 && z.avail_out > 0) {
+			*why = "gzip body is truncated";
+			goto fail;
+		}
+		if (z.total_out >= max) {
+			*why = "inflated body is over the limit";
+			goto fail;
+		}
+		if (z.avail_out == 0) {
+			size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			char *p = realloc(buf, ncap + 1);
+			if (!p) {
+				*why = "out of memory";
+				goto fail;
+			}
+			buf = p;
+			cap = ncap;
+		}
+	}
+	*outlen = z.total_out;
+	buf[*outlen] = '\0';
+	*out = buf;
+	inflateEnd(&z);
+	return 0;
+fail:
+	free(buf);
+	inflateEnd(&z);
+	return -1;
+}
+
+/* ---- POST /api/v1/records --------------------------------------------- */
+struct scope_ctx {
+	const struct ax_device *dev;
+};
+
+static int scope_check(void *ctx, const char *type, const char *household,
+                       const char *region, char *reason)
+{
+	const struct scope_ctx *sc = ctx;
+	(void)type;
+	if (ax_scope_covers(sc->dev->scope, region))
+		return 0;
+	snprintf(reason, 256, "403: %s %s is outside device %s's scope (%s)",
+	         household ? "household" : "region", household ? household : region,
+	         sc->dev->id, sc->dev->scope);
+	return 1;
+}
+
+/* 1-based line number of byte offset off. */
+static long line_of(const char *s, size_t off)
+{
+	long n = 1;
+	for (size_t i = 0; i < off; i++)
+		n += s[i] == '\n';
+	return n;
+}
+
+enum MHD_Result ct_api_records(struct ct_req *r)
+{
+	struct ct_server *srv = r->srv;
+	ax_store *st = ct_store(srv);
+	struct ax_device dev;
+	struct scope_ctx sc;
+	const char *ctype, *cenc, *why = NULL;
+	char *text = r->body ? r->body : "", *inflated = NULL;
+	size_t len = r->len;
+	json_t **objs = NULL, *results = NULL, *reply;
+	long *lines = NULL;
+	size_t nobj = 0, cap = 0;
+	ax_importer *im = NULL;
+	long long counts[4] = {0};
+	enum MHD_Result ret;
+	char *out;
+	ax_rc rc;
+
+	if (!st)
+		return ct_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "store unavailable");
+	if (device_auth(r, st, &dev, &ret))
+		return ret;
+	sc.dev = &dev;
+	ctype = ct_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (!ctype || (strncmp(ctype, "application/x-ndjson", 20) != 0 &&
+	               strncmp(ctype, "application/jsonl", 17) != 0))
+		return ct_reply_error(r, MHD_HTTP_BAD_REQUEST,
+		                      "Content-Type must be application/x-ndjson (JSON "
+		                      "lines), not %s", ctype ? ctype : "missing");
+	cenc = ct_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING);
+	if (cenc && strcmp(cenc, "identity") != 0) {
+		if (strcmp(cenc, "gzip") != 0)
+			return ct_reply_error(r, MHD_HTTP_BAD_REQUEST,
+			                      "Content-Encoding %s is not supported (gzip is)",
+			                      cenc);
+		if (gunzip(text, len, srv->max_inflated, &inflated, &len, &why))
+			return ct_reply_error(r, strstr(why, "limit") ? MHD_HTTP_CONTENT_TOO_LARGE
+			                                               : MHD_HTTP_BAD_REQUEST,
+			                      "%s", why);
+		text = inflated;
+	}
+	/* whole-body checks first: nothing is written unless all lines parse */
+	if (!ax_utf8_valid(text, len)) {
+		size_t off = 0;
+		while (off < len && ax_utf8_valid(text, off + 1))
+			off++;
+		/* off is at or before the first bad byte */
+		for (size_t k = off; k < len; k++)
+			if (!ax_utf8_valid(text + (k > 3 ? k - 3 : 0), k + 1 - (k > 3 ? k - 3 : 0)) &&
+			    !ax_utf8_valid(text, k + 1)) {
+				off = k;
+				break;
+			}
+		ret = ct_reply_error(r, MHD_HTTP_BAD_REQUEST,
+		                     "line %ld: not valid UTF-8", line_of(text, off));
+		goto done;
+	}
+	for (size_t pos = 0; pos < len;) {
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - text) : len, l = end - pos;
+		json_error_t err;
+		json_t *o;
+		if (l && text[pos + l - 1] == '\r')
+			l--;
+		if (l == 0) {
+			pos = end + 1;
+			continue;
+		}
+		o = json_loadb(text + pos, l, JSON_REJECT_DUPLICATES, &err);
+		if (!o || !json_is_object(o)) {
+			ret = ct_reply_error(r, MHD_HTTP_BAD_REQUEST,
+			                     "line %ld: %s", line_of(text, pos),
+			                     o ? "a record is a JSON object" : err.text);
+			json_decref(o);
+			goto done;
+		}
+		if (nobj == cap) {
+			size_t ncap = cap ? cap * 2 : 256;
+			json_t **no = realloc(objs, sizeof *no * ncap);
+			long *nl2 = realloc(lines, sizeof *nl2 * ncap);
+			if (!no || !nl2) {
+				free(no ? no : objs);
+				free(nl2 ? nl2 : lines);
+				objs = NULL;
+				lines = NULL;
+				nobj = 0;
+				json_decref(o);
+				ret = ct_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
+				goto done;
+			}
+			objs = no;
+			lines = nl2;
+			cap = ncap;
+		}
+		lines[nobj] = line_of(text, pos);
+		objs[nobj++] = o;
+		pos = end + 1;
+	}
+	if (nobj == 0) {
+		ret = ct_reply_error(r, MHD_HTTP_BAD_REQUEST, "line 1: no records in body");
+		goto done;
+	}
+
+	/* one transaction for the batch */
+	if ((rc = ax_importer_new(st, &im))) {
+		ret = ct_reply_error(r, ct_status_for(rc), "%s", ax_store_errmsg(st));
+		goto done;
+	}
+	{
+		unsigned char pk[32], sk[32];
+		if (ax_store_keypair(st, pk, sk) == AX_OK)
+			ax_importer_set_unseal(im, pk, sk);
+		sodium_memzero(sk, sizeof sk);
+	}
+	ax_importer_set_check(im, scope_check, &sc);
+	results = json_array();
+	if ((rc = ax_importer_begin(im)))
+		goto store_fail;
+	for (size_t i = 0; i < nobj; i++) {
+		struct ax_rec_outcome oc;
+		json_t *e = json_object();
+		char source[96];
+		snprintf(source, sizeof source, "device:%s", dev.id);
+		if ((rc = ax_importer_json(im, objs[i], source, &oc))) {
+			json_decref(e);
+			goto store_fail;
+		}
+		counts[oc.result]++;
+		json_object_set_new(e, "line", json_integer(lines[i]));
+		json_object_set_new(e, "id", oc.id[0] ? json_string(oc.id) : json_null());
+		json_object_set_new(e, "status", json_string(ax_rec_result_name(oc.result)));
+		if (oc.reason[0])
+			json_object_set_new(e, "reason", json_string(oc.reason));
+		json_array_append_new(results, e);
+	}
+	if ((rc = ax_importer_commit(im)))
+		goto store_fail;
+	atomic_fetch_add(&srv->rec_accepted, counts[AX_REC_ACCEPTED]);
+	atomic_fetch_add(&srv->rec_duplicate, counts[AX_REC_DUPLICATE]);
+	atomic_fetch_add(&srv->rec_conflict, counts[AX_REC_CONFLICT]);
+	atomic_fetch_add(&srv->rec_rejected, counts[AX_REC_REJECTED]);
+	{
+		const char *bl = ct_header(r, "X-Anxin-Backlog");
+		ax_device_seen(st, dev.id, bl ? atoll(bl) : -1);
+	}
+	reply = json_object();
+	json_object_set_new(reply, "results", results);
+	results = NULL;
+	json_object_set_new(reply, "accepted", json_integer(counts[AX_REC_ACCEPTED]));
+	json_object_set_new(reply, "duplicate", json_integer(counts[AX_REC_DUPLICATE]));
+	json_object_set_new(reply, "conflict", json_integer(counts[AX_REC_CONFLICT]));
+	json_object_set_new(reply, "rejected", json_integer(counts[AX_REC_REJECTED]));
+	out = json_dumps(reply, JSON_COMPACT);
+	json_decref(reply);
+	ret = out ? ct_reply_json(r, MHD_HTTP_OK, out)
+	          : ct_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
+	free(out);
+	goto done;
+
+store_fail:
+	ax_importer_rollback(im);
+	CT_WARN("ingest from %s failed, batch rolled back: %s", dev.id,
+	        ax_store_errmsg(st));
+	ret = ct_reply_error(r, ct_status_for(rc),
+	                     "store failure, nothing of this batch was stored: %s",
+	                     ax_store_errmsg(st));
+done:
+	json_decref(results);
+	ax_importer_free(im);
+	for (size_t i = 0; i < nobj; i++)
+		json_decref(objs[i]);
+	free(objs);
+	free(lines);
+	free(inflated);
+	return ret;
+}
+
+/* ---- ETags ------------------------------------------------------------ */
+static void etag_of(const char *data, size_t len, char out[48])
+{
+	unsigned char h[16];
+	char hex[33];
+	crypto_generichash(h, sizeof h, (const unsigned char *)data, len, NULL, 0);
+	sodium_bin2hex(hex, sizeof hex, h, sizeof h);
+	snprintf(out, 48, "\"%s\"", hex);
+}
+
+static enum MHD_Result reply_etag(struct ct_req *r, const char *body,
+                                  const char *etag)
+{
+	const char *inm = ct_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH);
+	const char *h[] = {"ETag", etag, NULL, NULL};
+	if (inm && strcmp(inm, etag) == 0)
+		return ct_reply_h(r, MHD_HTTP_NOT_MODIFIED, NULL, "", 0, h);
+	return ct_reply_h(r, MHD_HTTP_OK, "application/json; charset=utf-8", body,
+	                  strlen(body), h);
+}
+
+/* ---- GET /api/v1/roster?scope=CODE ------------------------------------ */
+enum MHD_Result ct_api_roster(struct ct_req *r)
+{
+	ax_store *st = ct_store(r->srv);
+	struct ax_device dev;
+	const char *scope = ct_query(r, "scope");
+	enum MHD_Result ret;
+	char etag[48], key[160], *out;
+	ax_rc rc;
+
+	if (!st)
+		return ct_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "store unavailable");
+	if (device_auth(r, st, &dev, &ret))
+		return ret;
+	if (strcmp(dev.kind, "smsd") != 0)
+		return ct_reply_error(r, MHD_HTTP_FORBIDDEN,
+		                      "kiosks get no roster (phones are sealed at the kiosk)");
+	if (!scope || !*scope)
+		return ct_reply_error(r, MHD_HTTP_BAD_REQUEST, "scope=CODE is required");
+	if (!ax_scope_covers(dev.scope, scope))
+		return ct_reply_error(r, MHD_HTTP_FORBIDDEN,
+		                      "scope %s is outside this device's scope (%s)", scope,
+		                      dev.scope);
+	ax_device_seen(st, dev.id, -1);
+	/* a cheap fingerprint first: an unchanged roster costs one small query */
+	if ((rc = ax_roster_fingerprint(st, scope, key)))
+		return ct_reply_error(r, ct_status_for(rc), "%s", ax_store_errmsg(st));
+	etag_of(key, strlen(key), etag);
+	{
+		const char *inm = ct_header(r, MHD_HTTP_HEADER_IF_NONE_MATCH);
+		if (inm && strcmp(inm, etag) == 0) {
+			const char *h[] = {"ETag", etag, NULL, NULL};
+			return ct_reply_h(r, MHD_HTTP_NOT_MODIFIED, NULL, "", 0, h);
+		}
+	}
+	if (!(out = ax_roster_slice_json(st, scope)))
+		return ct_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "%s", ax_store_errmsg(st));
+	ret = reply_etag(r, out, etag);
+	free(out);
+	return ret;
+}
+
+/* ---- GET /api/v1/campaigns -------------------------------------------- */
+enum MHD_Result ct_api_campaigns(struct ct_req *r)
+{
+	ax_store *st = ct_store(r->srv);
+	struct ax_device dev;
+	enum MHD_Result ret;
+	char etag[48], *out;
+
+	if (!st)
+		return ct_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "store unavailable");
+	if (device_auth(r, st, &dev, &ret))
+		return ret;
+	ax_device_seen(st, dev.id, -1);
+	out = ax_campaigns_json(st, dev.scope, (long long)time(NULL));
+	if (!out)
+		return ct_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "%s", ax_store_errmsg(st));
+	etag_of(out, strlen(out), etag);
+	ret = reply_etag(r, out, etag);
+	free(out);
+	return ret;
+}
+
+/* ---- GET /api/v1/report ----------------------------------------------- */
+/* Who may read: a dashboard session or a device token; returns the scope
+ * list they may see, or replies 401. */
+int ct_viewer_scope(struct ct_req *r, ax_store *st, char scope[AX_SCOPE_MAX],
+                    enum MHD_Result *ret)
+{
+	struct ax_user u;
+	struct ax_device d;
+	char csrf[AX_TOKEN_MAX];
+	const char *sid = ct_cookie(r, "anxin_session");
+	const char *tok = ct_bearer(r);
+
+	if (sid && ax_session_get(st, sid, &u, csrf) == AX_OK) {
+		snprintf(scope, AX_SCOPE_MAX, "%s", u.scope);
+		return 0;
+	}
+	if (tok && ax_device_auth(st, tok, &d) == AX_OK) {
+		snprintf(scope, AX_SCOPE_MAX, "%s", d.scope);
+		return 0;
+	}
+	*ret = ct_reply_error(r, MHD_HTTP_UNAUTHORIZED,
+	                      "log in, or send a device token whose scope covers "
+	                      "the report");
+	return -1;
+}
+
+enum MHD_Result ct_api_report(struct ct_req *r)
+{
+	ax_store *st = ct_store(r->srv);
+	struct ax_report_opts o = {0};
+	struct ax_report *rep;
+	char scope[AX_SCOPE_MAX], first[32];
+	const char *fmt = ct_query(r, "format"), *depth = ct_query(r, "depth");
+	enum MHD_Result ret;
+	char *out;
+	ax_rc rc;
+
+	if (!st)
+		return ct_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "store unavailable");
+	if (ct_viewer_scope(r, st, scope, &ret))
+		return ret;
+	o.scope = ct_query(r, "scope");
+	if (!o.scope || !*o.scope) {
+		snprintf(first, sizeof first, "%.*s", (int)strcspn(scope, ","), scope);
+		o.scope = first;
+	}
+	if (!ax_scope_covers(scope, o.scope))
+		return ct_reply_error(r, MHD_HTTP_FORBIDDEN,
+		                      "scope %s is outside what you may see (%s)", o.scope,
+		                      scope);
+	o.survey = ct_query(r, "survey");
+	if (o.survey && !*o.survey)
+		o.survey = NULL;
+	o.channel = ct_query(r, "channel");
+	if (o.channel && !*o.channel)
+		o.channel = NULL;
+	o.from = ct_query(r, "from");
+	o.to = ct_query(r, "to");
+	o.depth = depth ? atoi(depth) : 1;
+	if (o.depth < 0 || o.depth > 4)
+		return ct_reply_error(r, MHD_HTTP_BAD_REQUEST, "depth must be 0 to 4");
+	if (!fmt)
+		fmt = "json";
+	if (strcmp(fmt, "xlsx") == 0) {
+		char path[] = "/tmp/anxin-report-XXXXXX", err[256];
+		int fd = mkstemp(path);
+		FILE *f;
+		char *buf = NULL;
+		long n = 0;
+		if (fd < 0)
+			return ct_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "temp file");
+		close(fd);
+		if (ax_export_xlsx(st, &o, path, err, sizeof err)) {
+			unlink(path);
+			return ct_reply_error(r, MHD_HTTP_BAD_REQUEST, "%s", err);
+		}
+		f = fopen(path, "rb");
+		if (f && fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 &&
+		    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n)) &&
+		    fread(buf, 1, (size_t)n, f) == (size_t)n) {
+			const char *h[] = {"Content-Disposition",
+			                   "attachment; filename=\"anxin-ledger.xlsx\"", NULL,
+			                   NULL};
+			ret = ct_reply_h(r, MHD_HTTP_OK,
+			                 "application/vnd.openxmlformats-officedocument."
+			                 "spreadsheetml.sheet",
+			                 buf, (size_t)n, h);
+		} else {
+			ret = ct_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "reading export");
+		}
+		if (f)
+			fclose(f);
+		free(buf);
+		unlink(path);
+		return ret;
+	}
+	if (strcmp(fmt, "json") && strcmp(fmt, "csv"))
+		return ct_reply_error(r, MHD_HTTP_BAD_REQUEST, "format must be json, csv or xlsx");
+	if ((rc = ax_report_build(st, &o, &rep)))
+		return ct_reply_error(r, rc == AX_INVALID || rc == AX_NOTFOUND
+		                             ? MHD_HTTP_BAD_REQUEST
+		                             : ct_status_for(rc),
+		                      "%s", ax_store_errmsg(st));
+	out = strcmp(fmt, "csv") == 0 ? ax_report_csv(rep) : ax_report_json(rep);
+	ax_report_free(rep);
+	if (!out)
+		return ct_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
+	if (strcmp(fmt, "csv") == 0) {
+		const char *h[] = {"Content-Disposition",
+		                   "attachment; filename=\"anxin-report.csv\"", NULL, NULL};
+		ret = ct_reply_h(r, MHD_HTTP_OK, "text/csv; charset=utf-8", out,
+		                 strlen(out), h);
+	} else {
+		ret = ct_reply_json(r, MHD_HTTP_OK, out);
+	}
+	free(out);
+	return ret;
+}
+
+/* ---- /healthz and /metrics -------------------------------------------- */
+enum MHD_Result ct_api_health(struct ct_req *r)
+{
+	ax_store *st = ct_store(r->srv);
+	char body[128];
+	if (!st)
+		return ct_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "store unavailable");
+	snprintf(body, sizeof body, "{\"status\":\"ok\",\"schema\":%d}",
+	         ax_store_schema_version(st));
+	return ct_reply_json(r, MHD_HTTP_OK, body);
+}
+
+static const char *const kind_label[CT_R_N] = {"records", "report", "api", "page"};
+
+enum MHD_Result ct_api_metrics(struct ct_req *r)
+{
+	struct ct_server *srv = r->srv;
+	ax_store *st = ct_store(srv);
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+	enum MHD_Result ret;
+
+	if (!f)
+		return MHD_NO;
+	fprintf(f, "# HELP anxin_records_total Records received by outcome.\n"
+	           "# TYPE anxin_records_total counter\n");
+	fprintf(f, "anxin_records_total{result=\"accepted\"} %lld\n",
+	        (long long)atomic_load(&srv->rec_accepted));
+	fprintf(f, "anxin_records_total{result=\"duplicate\"} %lld\n",
+	        (long long)atomic_load(&srv->rec_duplicate));
+	fprintf(f, "anxin_records_total{result=\"conflict\"} %lld\n",
+	        (long long)atomic_load(&srv->rec_conflict));
+	fprintf(f, "anxin_records_total{result=\"rejected\"} %lld\n",
+	        (long long)atomic_load(&srv->rec_rejected));
+	fprintf(f, "# HELP anxin_http_request_duration_seconds Request latency.\n"
+	           "# TYPE anxin_http_request_duration_seconds histogram\n");
+	for (int k = 0; k < CT_R_N; k++) {
+		long long cum = 0;
+		for (int b = 0; b <= CT_NBUCKETS; b++) {
+			cum += atomic_load(&srv->hist[k][b]);
+			if (b < CT_NBUCKETS)
+				fprintf(f, "anxin_http_request_duration_seconds_bucket{route=\"%s\",le=\"%g\"} %lld\n",
+				        kind_label[k], ct_buckets[b], cum);
+			else
+				fprintf(f, "anxin_http_request_duration_seconds_bucket{route=\"%s\",le=\"+Inf\"} %lld\n",
+				        kind_label[k], cum);
+		}
+		fprintf(f, "anxin_http_request_duration_seconds_sum{route=\"%s\"} %.6f\n",
+		        kind_label[k], (double)atomic_load(&srv->hist_sum_us[k]) / 1e6);
+		fprintf(f, "anxin_http_request_duration_seconds_count{route=\"%s\"} %lld\n",
+		        kind_label[k], cum);
+	}
+	if (st) {
+		struct ax_device *d;
+		int nd;
+		if (ax_device_list(st, &d, &nd) == AX_OK) {
+			fprintf(f, "# HELP anxin_device_last_seen_seconds Unix time a device was last seen.\n"
+			           "# TYPE anxin_device_last_seen_seconds gauge\n");
+			for (int i = 0; i < nd; i++)
+				if (!d[i].revoked_at)
+					fprintf(f, "anxin_device_last_seen_seconds{device=\"%s\",kind=\"%s\"} %lld\n",
+					        d[i].id, d[i].kind, d[i].last_seen);
+			fprintf(f, "# HELP anxin_device_backlog Records a device reported still to send.\n"
+			           "# TYPE anxin_device_backlog gauge\n");
+			for (int i = 0; i < nd; i++)
+				if (!d[i].revoked_at && d[i].backlog >= 0)
+					fprintf(f, "anxin_device_backlog{device=\"%s\"} %lld\n", d[i].id,
+					        d[i].backlog);
+			free(d);
+		}
+	}
+	fclose(f);
+	ret = ct_reply(r, MHD_HTTP_OK, "text/plain; version=0.0.4; charset=utf-8",
+	               buf, n);
+	free(buf);
+	return ret;
+}

@@ -1,0 +1,118 @@
+/*
+ * central.h -- internals shared by anxin-central's files: server state,
+ * per-request state, the route table and response helpers.
+ */
+#ifndef ANXIN_CENTRAL_H
+#define ANXIN_CENTRAL_H
+
+#include <microhttpd.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "anxin/anxin.h"
+#include "anxin/auth.h"
+#include "anxin/store.h"
+
+/* Latency histogram buckets (seconds), Prometheus style. */
+#define CT_NBUCKETS 10
+extern const double ct_buckets[CT_NBUCKETS];
+
+enum ct_route_kind { CT_R_RECORDS, CT_R_REPORT, CT_R_API, CT_R_PAGE, CT_R_N };
+
+struct ct_server {
+	const char *db_path;
+	size_t max_body;        /* bytes on the wire */
+	size_t max_inflated;    /* bytes after gunzip */
+	int session_ttl;        /* seconds */
+	struct MHD_Daemon *mhd;
+
+	/* counters for /metrics (updated from worker threads) */
+	atomic_llong rec_accepted, rec_duplicate, rec_conflict, rec_rejected;
+	atomic_llong requests[CT_R_N];
+	atomic_llong hist[CT_R_N][CT_NBUCKETS + 1]; /* last = +Inf */
+	atomic_llong hist_sum_us[CT_R_N];
+
+	/* login rate limiting: failures per client address */
+	pthread_mutex_t login_mu;
+	struct ct_login_fail {
+		char addr[64];
+		int count;
+		long long first, blocked_until;
+	} login_fail[256];
+
+	/* stores opened by worker threads, closed at shutdown */
+	pthread_mutex_t stores_mu;
+	ax_store *stores[64];
+	int nstores;
+};
+
+/* Per-request state: made on the first callback, freed when the request
+ * completes (MHD_OPTION_NOTIFY_COMPLETED). */
+struct ct_req {
+	struct ct_server *srv;
+	struct MHD_Connection *conn;
+	const char *method, *url;
+	char *body;
+	size_t len, cap;
+	int too_big;
+	double t0;
+	enum ct_route_kind kind;
+	struct MHD_PostProcessor *pp; /* dashboard forms */
+	char *form[16][2];            /* decoded form fields */
+	int nform;
+};
+
+/* The calling thread's store handle, opened on first use. */
+ax_store *ct_store(struct ct_server *srv);
+
+/* ---- responses (all copy their body) ----------------------------------- */
+enum MHD_Result ct_reply(struct ct_req *r, unsigned status, const char *ctype,
+                         const char *body, size_t len);
+enum MHD_Result ct_reply_json(struct ct_req *r, unsigned status,
+                              const char *json);
+/* {"error": msg} with the given status. */
+enum MHD_Result ct_reply_error(struct ct_req *r, unsigned status,
+                               const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Like ct_reply but with extra headers ("Name: value" pairs, NULL-ended). */
+enum MHD_Result ct_reply_h(struct ct_req *r, unsigned status,
+                           const char *ctype, const char *body, size_t len,
+                           const char *const *headers);
+
+/* ---- request helpers --------------------------------------------------- */
+const char *ct_header(struct ct_req *r, const char *name);
+const char *ct_query(struct ct_req *r, const char *name);
+const char *ct_cookie(struct ct_req *r, const char *name);
+const char *ct_form(struct ct_req *r, const char *name);
+/* The bearer token of the Authorization header, or NULL. */
+const char *ct_bearer(struct ct_req *r);
+/* Client address as text (for rate limiting and logs). */
+void ct_client_addr(struct ct_req *r, char *out, size_t n);
+/* Map an ax_rc from the store to an HTTP status (503 busy, 507 full...). */
+unsigned ct_status_for(ax_rc rc);
+
+/* ---- handlers ---------------------------------------------------------- */
+typedef enum MHD_Result (*ct_handler)(struct ct_req *r);
+
+enum MHD_Result ct_api_health(struct ct_req *r);
+enum MHD_Result ct_api_metrics(struct ct_req *r);
+enum MHD_Result ct_api_records(struct ct_req *r);
+enum MHD_Result ct_api_roster(struct ct_req *r);
+enum MHD_Result ct_api_campaigns(struct ct_req *r);
+enum MHD_Result ct_api_report(struct ct_req *r);
+
+/* Dashboard (dashboard.c).  `path` handlers dispatch on the URL. */
+enum MHD_Result ct_dash_get(struct ct_req *r);
+enum MHD_Result ct_dash_post(struct ct_req *r);
+/* Form bodies are parsed by dashboard.c (application/x-www-form-urlencoded). */
+int ct_dash_wants_form(struct ct_req *r);
+
+/* Logging with level, file and line (rxi/log.c style). */
+void ct_log(int level, const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+#define CT_INFO(...) ct_log(1, __FILE__, __LINE__, __VA_ARGS__)
+#define CT_WARN(...) ct_log(2, __FILE__, __LINE__, __VA_ARGS__)
+#define CT_ERROR(...) ct_log(3, __FILE__, __LINE__, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,414 @@
+/*
+ * http.c -- libmicrohttpd plumbing: the route table, per-request state,
+ * body accumulation with a size bound, per-thread store handles, and
+ * response helpers.
+ */
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "central.h"
+
+const double ct_buckets[CT_NBUCKETS] = {0.001, 0.0025, 0.005, 0.01, 0.025,
+                                        0.05,  0.1,    0.25,  0.5,  1.0};
+
+static int log_level = 1;
+
+void ct_log(int level, const char *file, int line, const char *fmt, ...)
+{
+	static const char *const names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
+	char ts[32];
+	time_t t = time(NULL);
+	struct tm tm;
+	va_list ap;
+
+	if (level < log_level)
+		return;
+	localtime_r(&t, &tm);
+	strftime(ts, sizeof ts, "%Y-%m-%d %H:%M:%S", &tm);
+	fprintf(stderr, "%s %-5s %s:%d: ", ts, names[level & 3], file, line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- per-thread stores ------------------------------------------------ */
+static __thread ax_store *tls_store;
+
+ax_store *ct_store(struct ct_server *srv)
+{
+	char err[512];
+
+	if (tls_store)
+		return tls_store;
+	if (ax_store_open(srv->db_path, 0, &tls_store, err, sizeof err)) {
+		CT_ERROR("store: %s", err);
+		return NULL;
+	}
+	pthread_mutex_lock(&srv->stores_mu);
+	if (srv->nstores < (int)(sizeof srv->stores / sizeof srv->stores[0]))
+		srv->stores[srv->nstores++] = tls_store;
+	pthread_mutex_unlock(&srv->stores_mu);
+	return tls_store;
+}
+
+/* ---- responses -------------------------------------------------------- */
+enum MHD_Result ct_reply_h(struct ct_req *r, unsigned status,
+                           const char *ctype, const char *body, size_t len,
+                           const char *const *headers)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result ret;
+
+	resp = MHD_create_response_from_buffer(len, (void *)body,
+	                                       MHD_RESPMEM_MUST_COPY);
+	if (!resp)
+		return MHD_NO;
+	if (ctype)
+		MHD_add_response_header(resp, "Content-Type", ctype);
+	MHD_add_response_header(resp, "Cache-Control", "no-store");
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	for (int i = 0; headers && headers[i] && headers[i + 1]; i += 2)
+		MHD_add_response_header(resp, headers[i], headers[i + 1]);
+	ret = MHD_queue_response(r->conn, status, resp);
+	MHD_destroy_response(resp);
+	return ret;
+}
+
+enum MHD_Result ct_reply(struct ct_req *r, unsigned status, const char *ctype,
+                         const char *body, size_t len)
+{
+	return ct_reply_h(r, status, ctype, body, len, NULL);
+}
+
+enum MHD_Result ct_reply_json(struct ct_req *r, unsigned status,
+                              const char *json)
+{
+	return ct_reply(r, status, "application/json; charset=utf-8", json,
+	                strlen(json));
+}
+
+enum MHD_Result ct_reply_error(struct ct_req *r, unsigned status,
+                               const char *fmt, ...)
+{
+	char msg[512], body[1200], *o = body;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	/* JSON-escape the message by hand: it is ours and short */
+	o += sprintf(o, "{\"error\":\"");
+	for (const char *p = msg; *p && o < body + sizeof body - 8; p++) {
+		if (*p == '"' || *p == '\\')
+			*o++ = '\\';
+		if ((unsigned char)*p < 0x20) {
+			o += sprintf(o, "\\u%04x", (unsigned char)*p);
+			continue;
+		}
+		*o++ = *p;
+	}
+	strcpy(o, "\"}");
+	return ct_reply_json(r, status, body);
+}
+
+unsigned ct_status_for(ax_rc rc)
+{
+	switch (rc) {
+	case AX_OK: return MHD_HTTP_OK;
+	case AX_INVALID: return MHD_HTTP_BAD_REQUEST;
+	case AX_NOTFOUND: return MHD_HTTP_NOT_FOUND;
+	case AX_DENIED: return MHD_HTTP_FORBIDDEN;
+	case AX_CONFLICT: return MHD_HTTP_CONFLICT;
+	case AX_FULL: return MHD_HTTP_INSUFFICIENT_STORAGE; /* 507 */
+	case AX_BUSY:
+	case AX_READONLY:
+	case AX_IO:
+	default: return MHD_HTTP_SERVICE_UNAVAILABLE; /* 503: retry later */
+	}
+}
+
+/* ---- request helpers -------------------------------------------------- */
+const char *ct_header(struct ct_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+const char *ct_query(struct ct_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+}
+
+const char *ct_cookie(struct ct_req *r, const char *name)
+{
+	return MHD_lookup_connection_value(r->conn, MHD_COOKIE_KIND, name);
+}
+
+const char *ct_form(struct ct_req *r, const char *name)
+{
+	for (int i = 0; i < r->nform; i++)
+		if (strcmp(r->form[i][0], name) == 0)
+			return r->form[i][1];
+	return NULL;
+}
+
+const char *ct_bearer(struct ct_req *r)
+{
+	const char *h = ct_header(r, MHD_HTTP_HEADER_AUTHORIZATION);
+	if (!h || strncasecmp(h, "Bearer ", 7) != 0)
+		return NULL;
+	h += 7;
+	while (*h == ' ')
+		h++;
+	return *h ? h : NULL;
+}
+
+void ct_client_addr(struct ct_req *r, char *out, size_t n)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	snprintf(out, n, "?");
+	if (!ci || !ci->client_addr)
+		return;
+	if (ci->client_addr->sa_family == AF_INET)
+		inet_ntop(AF_INET, &((struct sockaddr_in *)ci->client_addr)->sin_addr,
+		          out, (socklen_t)n);
+	else if (ci->client_addr->sa_family == AF_INET6)
+		inet_ntop(AF_INET6,
+		          &((struct sockaddr_in6 *)ci->client_addr)->sin6_addr, out,
+		          (socklen_t)n);
+}
+
+/* ---- routing ---------------------------------------------------------- */
+struct route {
+	const char *method, *path;
+	int prefix; /* path is a prefix */
+	enum ct_route_kind kind;
+	ct_handler fn;
+};
+
+static const struct route routes[] = {
+	{"GET", "/healthz", 0, CT_R_API, ct_api_health},
+	{"GET", "/metrics", 0, CT_R_API, ct_api_metrics},
+	{"POST", "/api/v1/records", 0, CT_R_RECORDS, ct_api_records},
+	{"GET", "/api/v1/roster", 0, CT_R_API, ct_api_roster},
+	{"GET", "/api/v1/campaigns", 0, CT_R_API, ct_api_campaigns},
+	{"GET", "/api/v1/report", 0, CT_R_REPORT, ct_api_report},
+	{"GET", "/", 1, CT_R_PAGE, ct_dash_get},
+	{"POST", "/", 1, CT_R_PAGE, ct_dash_post},
+};
+
+static const struct route *find_route(const char *method, const char *url,
+                                      int *method_ok)
+{
+	*method_ok = 1;
+	int path_seen = 0;
+	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+		const struct route *rt = &routes[i];
+		int match = rt->prefix ? strncmp(url, rt->path, strlen(rt->path)) == 0
+		                       : strcmp(url, rt->path) == 0;
+		if (!match)
+			continue;
+		if (!rt->prefix)
+			path_seen = 1;
+		if (strcmp(method, rt->method) == 0)
+			return rt;
+	}
+	*method_ok = !path_seen;
+	return NULL;
+}
+
+static enum MHD_Result form_iter(void *cls, enum MHD_ValueKind kind,
+                                 const char *key, const char *filename,
+                                 const char *content_type,
+                                 const char *transfer_encoding,
+                                 const char *data, uint64_t off, size_t size)
+{
+	struct ct_req *r = cls;
+	(void)kind;
+	(void)filename;
+	(void)content_type;
+	(void)transfer_encoding;
+	/* append to an existing field (values may arrive in pieces) */
+	for (int i = 0; i < r->nform; i++)
+		if (strcmp(r->form[i][0], key) == 0) {
+			size_t old = strlen(r->form[i][1]);
+			char *p;
+			if (old + size > 4096)
+				return MHD_NO;
+			p = realloc(r->form[i][1], old + size + 1);
+			if (!p)
+				return MHD_NO;
+			memcpy(p + old, data, size);
+			p[old + size] = '\0';
+			r->form[i][1] = p;
+			return MHD_YES;
+		}
+	if (off != 0 || r->nform >= 16 || size > 4096)
+		return MHD_NO;
+	r->form[r->nform][0] = strdup(key);
+	r->form[r->nform][1] = malloc(size + 1);
+	if (!r->form[r->nform][0] || !r->form[r->nform][1])
+		return MHD_NO;
+	memcpy(r->form[r->nform][1], data, size);
+	r->form[r->nform][1][size] = '\0';
+	r->nform++;
+	return MHD_YES;
+}
+
+static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
+                                 const char *url, const char *method,
+                                 const char *version, const char *upload,
+                                 size_t *upload_size, void **con_cls)
+{
+	struct ct_server *srv = cls;
+	struct ct_req *r = *con_cls;
+	const struct route *rt;
+	int method_ok;
+
+	(void)version;
+	if (!r) {
+		const char *cl;
+		r = calloc(1, sizeof *r);
+		if (!r)
+			return MHD_NO;
+		r->srv = srv;
+		r->conn = conn;
+		r->method = method;
+		r->url = url;
+		r->t0 = now_s();
+		*con_cls = r;
+		rt = find_route(method, url, &method_ok);
+		r->kind = rt ? rt->kind : CT_R_API;
+		/* refuse an oversized body before reading it */
+		cl = ct_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl && strtoull(cl, NULL, 10) > srv->max_body) {
+			r->too_big = 1;
+			return ct_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE,
+			                      "body of %s bytes is over the limit of %zu",
+			                      cl, srv->max_body);
+		}
+		if (rt && rt->kind == CT_R_PAGE && strcmp(method, "POST") == 0 &&
+		    ct_dash_wants_form(r))
+			r->pp = MHD_create_post_processor(conn, 16 * 1024, form_iter, r);
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (r->too_big) {
+			*upload_size = 0;
+			return MHD_YES;
+		}
+		if (r->pp) {
+			if (MHD_post_process(r->pp, upload, *upload_size) != MHD_YES)
+				r->too_big = 1;
+			*upload_size = 0;
+			return MHD_YES;
+		}
+		if (r->len + *upload_size > srv->max_body) {
+			/* chunked upload past the limit: answer now, drop the rest */
+			r->too_big = 1;
+			*upload_size = 0;
+			return ct_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE,
+			                      "body is over the limit of %zu bytes",
+			                      srv->max_body);
+		}
+		if (r->len + *upload_size + 1 > r->cap) {
+			size_t cap = r->cap ? r->cap : 64 * 1024;
+			char *p;
+			while (cap < r->len + *upload_size + 1)
+				cap *= 2;
+			p = realloc(r->body, cap);
+			if (!p)
+				return MHD_NO;
+			r->body = p;
+			r->cap = cap;
+		}
+		memcpy(r->body + r->len, upload, *upload_size);
+		r->len += *upload_size;
+		r->body[r->len] = '\0';
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (r->too_big)
+		return MHD_YES; /* already answered */
+	rt = find_route(method, url, &method_ok);
+	if (!rt) {
+		if (!method_ok)
+			return ct_reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED,
+			                      "%s is not allowed on %s", method, url);
+		return ct_reply_error(r, MHD_HTTP_NOT_FOUND, "no such path: %s", url);
+	}
+	return rt->fn(r);
+}
+
+static void completed_cb(void *cls, struct MHD_Connection *conn,
+                         void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	struct ct_server *srv = cls;
+	struct ct_req *r = *con_cls;
+	double dt;
+	int b;
+
+	(void)conn;
+	(void)toe;
+	if (!r)
+		return;
+	dt = now_s() - r->t0;
+	for (b = 0; b < CT_NBUCKETS && dt > ct_buckets[b]; b++)
+		;
+	atomic_fetch_add(&srv->requests[r->kind], 1);
+	atomic_fetch_add(&srv->hist[r->kind][b], 1);
+	atomic_fetch_add(&srv->hist_sum_us[r->kind], (long long)(dt * 1e6));
+	if (r->pp)
+		MHD_destroy_post_processor(r->pp);
+	for (int i = 0; i < r->nform; i++) {
+		free(r->form[i][0]);
+		free(r->form[i][1]);
+	}
+	free(r->body);
+	free(r);
+	*con_cls = NULL;
+}
+
+static void thread_done_cb(void *cls, struct MHD_Connection *c, void **socket_ctx,
+                           enum MHD_ConnectionNotificationCode code)
+{
+	(void)cls;
+	(void)c;
+	(void)socket_ctx;
+	(void)code;
+}
+
+struct MHD_Daemon *ct_start(struct ct_server *srv, const struct sockaddr *addr,
+                            unsigned threads)
+{
+	return MHD_start_daemon(
+	    MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG |
+	        MHD_USE_ITC |
+	        (addr->sa_family == AF_INET6 ? MHD_USE_IPv6 : 0),
+	    0, NULL, NULL, access_cb, srv, MHD_OPTION_SOCK_ADDR, addr,
+	    MHD_OPTION_THREAD_POOL_SIZE, threads, MHD_OPTION_NOTIFY_COMPLETED,
+	    completed_cb, srv, MHD_OPTION_NOTIFY_CONNECTION, thread_done_cb, srv,
+	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60,
+	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)512, MHD_OPTION_END);
+}
+
+void ct_close_stores(struct ct_server *srv)
+{
+	pthread_mutex_lock(&srv->stores_mu);
+	for (int i = 0; i < srv->nstores; i++)
+		ax_store_close(srv->stores[i]);
+	srv->nstores = 0;
+	pthread_mutex_unlock(&srv->stores_mu);
+}

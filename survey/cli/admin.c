@@ -1,0 +1,366 @@
+/*
+ * admin.c -- `anxin device|user|campaign ...`: the central store's
+ * administration commands.  Thin: parse, call libanxin, print.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "anxin/auth.h"
+#include "anxin/campaign.h"
+#include "anxin/records.h"
+#include "anxin/store.h"
+
+int cli_admin(const char *cmd, int argc, char **argv);
+
+static ax_store *open_db(const char *db)
+{
+	ax_store *st;
+	char err[512];
+	if (!db) {
+		fprintf(stderr, "anxin: --db FILE is required\n");
+		exit(2);
+	}
+	if (ax_store_open(db, AX_STORE_CREATE, &st, err, sizeof err)) {
+		fprintf(stderr, "anxin: %s\n", err);
+		exit(3);
+	}
+	return st;
+}
+
+static void when(long long t, char *buf, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (!t) {
+		snprintf(buf, n, "-");
+		return;
+	}
+	tt += 8 * 3600; /* China time, whatever the machine's zone */
+	gmtime_r(&tt, &tm);
+	strftime(buf, n, "%Y-%m-%d %H:%M", &tm);
+}
+
+/* "YYYY-MM-DD[ HH:MM]" in China time to epoch; -1 if malformed. */
+static long long parse_when(const char *s)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	const char *end = strptime(s, "%Y-%m-%d %H:%M", &tm);
+	if (!end || *end) {
+		memset(&tm, 0, sizeof tm);
+		end = strptime(s, "%Y-%m-%d", &tm);
+		if (!end || *end)
+			return -1;
+	}
+	return (long long)timegm(&tm) - 8 * 3600;
+}
+
+static int parse_hhmm(const char *s)
+{
+	int h, m;
+	if (sscanf(s, "%d:%d", &h, &m) != 2 || h < 0 || h > 23 || m < 0 || m > 59)
+		return -1;
+	return h * 60 + m;
+}
+
+static int cmd_device(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"db", required_argument, 0, 'd'}, {"name", required_argument, 0, 'n'},
+		{"kind", required_argument, 0, 'k'}, {"scope", required_argument, 0, 's'},
+		{0, 0, 0, 0}};
+	const char *db = NULL, *name = NULL, *kind = NULL, *scope = NULL, *sub;
+	ax_store *st;
+	int c, rc = 0;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: anxin device add|list|revoke --db FILE ...\n");
+		return 2;
+	}
+	sub = argv[1];
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db = optarg; break;
+		case 'n': name = optarg; break;
+		case 'k': kind = optarg; break;
+		case 's': scope = optarg; break;
+		default: return 2;
+		}
+	}
+	if (!name && optind < argc)
+		name = argv[optind];
+	st = open_db(db);
+	if (strcmp(sub, "add") == 0) {
+		char token[AX_TOKEN_MAX];
+		if (!name || !kind || !scope) {
+			fprintf(stderr, "usage: anxin device add --db FILE --name NAME "
+			                "--kind kiosk|smsd --scope CODE[,CODE]\n");
+			rc = 2;
+		} else if (ax_device_add(st, name, kind, scope, token)) {
+			fprintf(stderr, "anxin: %s\n", ax_store_errmsg(st));
+			rc = 3;
+		} else {
+			/* the only time the token is shown: only its hash is kept */
+			printf("%s\n", token);
+			fprintf(stderr, "device %s (%s, scope %s) added; the token above "
+			                "is shown once, keep it in the device's token file\n",
+			        name, kind, scope);
+		}
+	} else if (strcmp(sub, "list") == 0) {
+		struct ax_device *d;
+		int n;
+		if (ax_device_list(st, &d, &n)) {
+			fprintf(stderr, "anxin: %s\n", ax_store_errmsg(st));
+			rc = 3;
+		} else {
+			printf("%-20s %-6s %-9s %-17s %-8s %s\n", "name", "kind", "state",
+			       "last seen", "backlog", "scope");
+			for (int i = 0; i < n; i++) {
+				char seen[32], bl[24];
+				when(d[i].last_seen, seen, sizeof seen);
+				snprintf(bl, sizeof bl, "%lld", d[i].backlog);
+				printf("%-20s %-6s %-9s %-17s %-8s %s\n", d[i].id, d[i].kind,
+				       d[i].revoked_at ? "revoked" : "active", seen,
+				       d[i].backlog < 0 ? "-" : bl, d[i].scope);
+			}
+			free(d);
+		}
+	} else if (strcmp(sub, "revoke") == 0) {
+		if (!name) {
+			fprintf(stderr, "usage: anxin device revoke --db FILE NAME\n");
+			rc = 2;
+		} else if (ax_device_revoke(st, name)) {
+			fprintf(stderr, "anxin: %s\n", ax_store_errmsg(st));
+			rc = 3;
+		} else {
+			printf("device %s revoked\n", name);
+		}
+	} else {
+		fprintf(stderr, "anxin: unknown device command \"%s\"\n", sub);
+		rc = 2;
+	}
+	ax_store_close(st);
+	return rc;
+}
+
+/* Read a password from --password-file, or the terminal without echo. */
+static int read_password(const char *file, char *buf, size_t n)
+{
+	FILE *f = file ? fopen(file, "r") : NULL;
+	struct termios old, quiet;
+	int tty = !file && isatty(0);
+
+	if (file && !f) {
+		perror(file);
+		return -1;
+	}
+	if (!file) {
+		f = stdin;
+		if (tty) {
+			fprintf(stderr, "password: ");
+			tcgetattr(0, &old);
+			quiet = old;
+			quiet.c_lflag &= ~(tcflag_t)ECHO;
+			tcsetattr(0, TCSANOW, &quiet);
+		}
+	}
+	if (!fgets(buf, (int)n, f))
+		buf[0] = '\0';
+	if (tty) {
+		tcsetattr(0, TCSANOW, &old);
+		fputc('\n', stderr);
+	}
+	if (file)
+		fclose(f);
+	buf[strcspn(buf, "\r\n")] = '\0';
+	return 0;
+}
+
+static int cmd_user(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"db", required_argument, 0, 'd'}, {"name", required_argument, 0, 'n'},
+		{"role", required_argument, 0, 'r'}, {"scope", required_argument, 0, 's'},
+		{"password-file", required_argument, 0, 'p'}, {"reset", no_argument, 0, 'R'},
+		{0, 0, 0, 0}};
+	const char *db = NULL, *name = NULL, *role = NULL, *scope = NULL, *pwf = NULL;
+	char pw[256];
+	ax_store *st;
+	int c, reset = 0, rc = 0;
+
+	if (argc < 2 || strcmp(argv[1], "add") != 0) {
+		fprintf(stderr, "usage: anxin user add --db FILE --name NAME --role "
+		                "county|township|grid --scope CODE [--password-file F] [--reset]\n");
+		return 2;
+	}
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db = optarg; break;
+		case 'n': name = optarg; break;
+		case 'r': role = optarg; break;
+		case 's': scope = optarg; break;
+		case 'p': pwf = optarg; break;
+		case 'R': reset = 1; break;
+		default: return 2;
+		}
+	}
+	if (!name || !role || !scope) {
+		fprintf(stderr, "anxin user add: --name, --role and --scope are required\n");
+		return 2;
+	}
+	if (read_password(pwf, pw, sizeof pw))
+		return 3;
+	st = open_db(db);
+	if (ax_user_add(st, name, pw, role, scope, reset)) {
+		fprintf(stderr, "anxin: %s\n", ax_store_errmsg(st));
+		rc = 3;
+	} else {
+		printf("user %s (%s, scope %s) %s\n", name, role, scope,
+		       reset ? "saved" : "added");
+	}
+	memset(pw, 0, sizeof pw);
+	ax_store_close(st);
+	return rc;
+}
+
+static int cmd_campaign(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"db", required_argument, 0, 'd'}, {"name", required_argument, 0, 'n'},
+		{"survey", required_argument, 0, 'S'}, {"packs", required_argument, 0, 'P'},
+		{"scope", required_argument, 0, 's'}, {"start", required_argument, 0, 'b'},
+		{"end", required_argument, 0, 'e'}, {"quiet", required_argument, 0, 'q'},
+		{"pace", required_argument, 0, 'p'}, {"daily-cap", required_argument, 0, 'c'},
+		{"kinds", required_argument, 0, 'k'}, {"id", required_argument, 0, 'i'},
+		{"all", no_argument, 0, 'a'}, {0, 0, 0, 0}};
+	struct ax_campaign cm;
+	const char *db = NULL, *sub;
+	ax_store *st;
+	int c, rc = 0, all = 0;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: anxin campaign create|list|close --db FILE ...\n");
+		return 2;
+	}
+	sub = argv[1];
+	ax_campaign_defaults(&cm);
+	cm.starts_at = (long long)time(NULL);
+	cm.ends_at = cm.starts_at + 30 * 86400;
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'd': db = optarg; break;
+		case 'n': snprintf(cm.name, sizeof cm.name, "%s", optarg); break;
+		case 'S': {
+			const char *at = strchr(optarg, '@');
+			snprintf(cm.survey, sizeof cm.survey, "%.*s",
+			         at ? (int)(at - optarg) : (int)strlen(optarg), optarg);
+			cm.survey_version = at ? atoi(at + 1) : 0;
+			break;
+		}
+		case 'P': snprintf(cm.packs, sizeof cm.packs, "%s", optarg); break;
+		case 's': snprintf(cm.scope, sizeof cm.scope, "%s", optarg); break;
+		case 'i': snprintf(cm.id, sizeof cm.id, "%s", optarg); break;
+		case 'b':
+		case 'e': {
+			long long t = parse_when(optarg);
+			if (t < 0) {
+				fprintf(stderr, "anxin: --%s must be YYYY-MM-DD[ HH:MM]\n",
+				        c == 'b' ? "start" : "end");
+				return 2;
+			}
+			if (c == 'b')
+				cm.starts_at = t;
+			else
+				cm.ends_at = t;
+			break;
+		}
+		case 'q': {
+			const char *dash = strchr(optarg, '-');
+			if (!dash || (cm.quiet_start = parse_hhmm(optarg)) < 0 ||
+			    (cm.quiet_end = parse_hhmm(dash + 1)) < 0) {
+				fprintf(stderr, "anxin: --quiet must be HH:MM-HH:MM\n");
+				return 2;
+			}
+			break;
+		}
+		case 'p': cm.pace_per_min = atoi(optarg); break;
+		case 'c': cm.daily_cap = atoi(optarg); break;
+		case 'k':
+			cm.coverage_kinds = ax_contact_kinds_parse(optarg);
+			if (cm.coverage_kinds <= 0) {
+				fprintf(stderr, "anxin: --kinds: sms_sent, sms_delivered, "
+				                "sms_replied, kiosk_session, visit\n");
+				return 2;
+			}
+			break;
+		case 'a': all = 1; break;
+		default: return 2;
+		}
+	}
+	st = open_db(db);
+	if (strcmp(sub, "create") == 0) {
+		if (ax_campaign_create(st, &cm)) {
+			fprintf(stderr, "anxin: %s\n", ax_store_errmsg(st));
+			rc = 3;
+		} else {
+			printf("%s\n", cm.id);
+		}
+	} else if (strcmp(sub, "list") == 0) {
+		struct ax_campaign *v;
+		int n;
+		if (ax_campaign_list(st, !all, (long long)time(NULL), &v, &n)) {
+			fprintf(stderr, "anxin: %s\n", ax_store_errmsg(st));
+			rc = 3;
+		} else {
+			for (int i = 0; i < n; i++) {
+				char a[32], b[32];
+				when(v[i].starts_at, a, sizeof a);
+				when(v[i].ends_at, b, sizeof b);
+				printf("%s  %s  %s%s%s%s  scope %s  %s – %s  quiet %02d:%02d-%02d:%02d"
+				       "  %d/min  %d/SIM/day%s\n",
+				       v[i].id, v[i].name, v[i].survey[0] ? "survey " : "",
+				       v[i].survey, v[i].packs[0] ? " packs " : "", v[i].packs,
+				       v[i].scope, a, b, v[i].quiet_start / 60,
+				       v[i].quiet_start % 60, v[i].quiet_end / 60,
+				       v[i].quiet_end % 60, v[i].pace_per_min, v[i].daily_cap,
+				       v[i].closed_at ? "  (closed)" : "");
+			}
+			free(v);
+		}
+	} else if (strcmp(sub, "close") == 0) {
+		const char *id = cm.id[0] ? cm.id : (optind < argc ? argv[optind] : NULL);
+		if (!id) {
+			fprintf(stderr, "usage: anxin campaign close --db FILE ID\n");
+			rc = 2;
+		} else if (ax_campaign_close(st, id)) {
+			fprintf(stderr, "anxin: %s\n", ax_store_errmsg(st));
+			rc = 3;
+		} else {
+			printf("campaign %s closed\n", id);
+		}
+	} else {
+		fprintf(stderr, "anxin: unknown campaign command \"%s\"\n", sub);
+		rc = 2;
+	}
+	ax_store_close(st);
+	return rc;
+}
+
+int cli_admin(const char *cmd, int argc, char **argv)
+{
+	if (strcmp(cmd, "device") == 0)
+		return cmd_device(argc, argv);
+	if (strcmp(cmd, "user") == 0)
+		return cmd_user(argc, argv);
+	if (strcmp(cmd, "campaign") == 0)
+		return cmd_campaign(argc, argv);
+	return -1;
+}
