@@ -55,7 +55,8 @@ struct ct_req {
 	const char *method, *url;
 	char *body;
 	size_t len, cap;
-	int too_big;
+	int too_big;    /* 1: answered 413 at once; 2: 413 after the upload */
+	size_t dropped; /* bytes discarded past the limit */
 	double t0;
 	enum ct_route_kind kind;
 	struct MHD_PostProcessor *pp; /* dashboard forms */

@@ -305,6 +305,14 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
 		return MHD_YES;
 	}
 	if (*upload_size) {
+		if (r->too_big == 2) {
+			/* Over the limit mid-upload: read and drop the rest so the
+			 * client, which is still sending, can read the 413; give up
+			 * on a client that sends far more. */
+			r->dropped += *upload_size;
+			*upload_size = 0;
+			return r->dropped > 16 * srv->max_body ? MHD_NO : MHD_YES;
+		}
 		if (r->too_big) {
 			*upload_size = 0;
 			return MHD_YES;
@@ -316,12 +324,13 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
 			return MHD_YES;
 		}
 		if (r->len + *upload_size > srv->max_body) {
-			/* chunked upload past the limit: answer now, drop the rest */
-			r->too_big = 1;
+			r->too_big = 2;
+			r->dropped = *upload_size;
 			*upload_size = 0;
-			return ct_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE,
-			                      "body is over the limit of %zu bytes",
-			                      srv->max_body);
+			free(r->body);
+			r->body = NULL;
+			r->len = r->cap = 0;
+			return MHD_YES;
 		}
 		if (r->len + *upload_size + 1 > r->cap) {
 			size_t cap = r->cap ? r->cap : 64 * 1024;
@@ -340,6 +349,9 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	if (r->too_big == 2)
+		return ct_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE,
+		                      "body is over the limit of %zu bytes", srv->max_body);
 	if (r->too_big)
 		return MHD_YES; /* already answered */
 	rt = find_route(method, url, &method_ok);

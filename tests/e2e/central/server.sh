@@ -1,0 +1,42 @@
+#!/bin/sh
+# server.sh start|stop DIR -- the CTest fixture of the central e2e tests:
+# a store with the demo roster, the bundled content and devices, served by
+# anxin-central on 127.0.0.1 (a free port, written to DIR/port).
+set -eu
+cmd=$1
+DIR=$2
+A="$ANXIN_BIN/survey/anxin"
+C="$ANXIN_BIN/central/anxin-central"
+case $cmd in
+start)
+  rm -rf "$DIR"
+  mkdir -p "$DIR"
+  cd "$DIR"
+  "$A" roster import -q --db c.db --county-name 江州县 "$ANXIN_SOURCE/content/demo/jiangzhou-roster.csv"
+  "$A" content install -q --db c.db "$ANXIN_SOURCE/content"
+  # 石桥镇 (439901101000) devices; one revoked
+  "$A" device add --db c.db --name kiosk-a --kind kiosk --scope 439901101000 > kiosk.token 2>/dev/null
+  "$A" device add --db c.db --name smsd-a --kind smsd --scope 439901101000 > smsd.token 2>/dev/null
+  "$A" device add --db c.db --name kiosk-old --kind kiosk --scope 439901101000 > revoked.token 2>/dev/null
+  "$A" device revoke --db c.db kiosk-old > /dev/null
+  "$A" device add --db c.db --name county-sync --kind smsd --scope 439901000000 > county.token 2>/dev/null
+  chmod 600 ./*.token
+  "$C" --db c.db --listen 127.0.0.1:0 --port-file port --max-body 8388608 > server.log 2>&1 < /dev/null &
+  echo $! > pid
+  for _ in $(seq 1 100); do
+    [ -s port ] && curl -fs "http://127.0.0.1:$(cat port)/healthz" > /dev/null && exit 0
+    sleep 0.1
+  done
+  echo "server did not start" >&2
+  cat server.log >&2
+  exit 1
+  ;;
+stop)
+  [ -f "$DIR/pid" ] && kill "$(cat "$DIR/pid")" 2>/dev/null || true
+  for _ in $(seq 1 50); do
+    kill -0 "$(cat "$DIR/pid")" 2>/dev/null || exit 0
+    sleep 0.1
+  done
+  kill -9 "$(cat "$DIR/pid")" 2>/dev/null || true
+  ;;
+esac
