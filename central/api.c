@@ -127,6 +127,26 @@ static int scope_check(void *ctx, const char *type, const char *household,
 	return 1;
 }
 
+/* This thread's importer, made on first use, with the store's keys for
+ * sealed phone numbers.  Lives as long as the thread (and its store). */
+static __thread ax_importer *tls_importer;
+
+static ax_importer *thread_importer(struct ct_server *srv, ax_store *st,
+                                    ax_rc *rc)
+{
+	unsigned char pk[32], sk[32];
+
+	if (tls_importer)
+		return tls_importer;
+	if ((*rc = ax_importer_new(st, &tls_importer)))
+		return NULL;
+	ct_register_importer(srv, tls_importer);
+	if (ax_store_keypair(st, pk, sk) == AX_OK)
+		ax_importer_set_unseal(tls_importer, pk, sk);
+	sodium_memzero(sk, sizeof sk);
+	return tls_importer;
+}
+
 /* 1-based line number of byte offset off. */
 static long line_of(const char *s, size_t off)
 {
@@ -193,11 +213,13 @@ enum MHD_Result ct_api_records(struct ct_req *r)
 		                     "line %ld: not valid UTF-8", line_of(text, off));
 		goto done;
 	}
+	long lineno = 0;
 	for (size_t pos = 0; pos < len;) {
 		const char *nl = memchr(text + pos, '\n', len - pos);
 		size_t end = nl ? (size_t)(nl - text) : len, l = end - pos;
 		json_error_t err;
 		json_t *o;
+		lineno++; /* counted as we go: line_of() per line would be O(n^2) */
 		if (l && text[pos + l - 1] == '\r')
 			l--;
 		if (l == 0) {
@@ -207,7 +229,7 @@ enum MHD_Result ct_api_records(struct ct_req *r)
 		o = json_loadb(text + pos, l, JSON_REJECT_DUPLICATES, &err);
 		if (!o || !json_is_object(o)) {
 			ret = ct_reply_error(r, MHD_HTTP_BAD_REQUEST,
-			                     "line %ld: %s", line_of(text, pos),
+			                     "line %ld: %s", lineno,
 			                     o ? "a record is a JSON object" : err.text);
 			json_decref(o);
 			goto done;
@@ -230,7 +252,7 @@ enum MHD_Result ct_api_records(struct ct_req *r)
 			lines = nl2;
 			cap = ncap;
 		}
-		lines[nobj] = line_of(text, pos);
+		lines[nobj] = lineno;
 		objs[nobj++] = o;
 		pos = end + 1;
 	}
@@ -239,16 +261,11 @@ enum MHD_Result ct_api_records(struct ct_req *r)
 		goto done;
 	}
 
-	/* one transaction for the batch */
-	if ((rc = ax_importer_new(st, &im))) {
+	/* one transaction for the batch, on this thread's long-lived importer
+	 * (prepared statements and surveys are kept between requests) */
+	if (!(im = thread_importer(srv, st, &rc))) {
 		ret = ct_reply_error(r, ct_status_for(rc), "%s", ax_store_errmsg(st));
 		goto done;
-	}
-	{
-		unsigned char pk[32], sk[32];
-		if (ax_store_keypair(st, pk, sk) == AX_OK)
-			ax_importer_set_unseal(im, pk, sk);
-		sodium_memzero(sk, sizeof sk);
 	}
 	ax_importer_set_check(im, scope_check, &sc);
 	results = json_array();
@@ -304,7 +321,8 @@ store_fail:
 	                     ax_store_errmsg(st));
 done:
 	json_decref(results);
-	ax_importer_free(im);
+	if (im)
+		ax_importer_set_check(im, NULL, NULL);
 	for (size_t i = 0; i < nobj; i++)
 		json_decref(objs[i]);
 	free(objs);

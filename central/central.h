@@ -12,6 +12,7 @@
 
 #include "anxin/anxin.h"
 #include "anxin/auth.h"
+#include "anxin/records.h"
 #include "anxin/store.h"
 
 /* Latency histogram buckets (seconds), Prometheus style. */
@@ -44,8 +45,12 @@ struct ct_server {
 	/* stores opened by worker threads, closed at shutdown */
 	pthread_mutex_t stores_mu;
 	ax_store *stores[64];
-	int nstores;
+	struct ax_importer *importers[64];
+	int nstores, nimporters;
 };
+
+/* Keep a thread's importer so shutdown can free it before the stores. */
+void ct_register_importer(struct ct_server *srv, struct ax_importer *im);
 
 /* Per-request state: made on the first callback, freed when the request
  * completes (MHD_OPTION_NOTIFY_COMPLETED). */

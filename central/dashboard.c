@@ -1,15 +1,482 @@
-/* dashboard.c -- placeholder until the dashboard lands (same session). */
-#include "central.h"
+/*
+ * dashboard.c -- the staff dashboard's routes, login and sessions.
+ *
+ *   GET  /login, POST /login   user + password (login CSRF cookie + field,
+ *                              per-address rate limit: 5 failures in 15
+ *                              minutes block the address for 5 minutes)
+ *   POST /logout               session CSRF
+ *   GET  /                     the user's own region
+ *   GET  /region/CODE          dashboard_region.c
+ *   GET  /devices              dashboard_lists.c
+ *   GET  /grid/CODE/unreached  dashboard_lists.c
+ *   POST /visit                record a door-to-door visit (session CSRF)
+ *
+ * Sessions: cookie anxin_session (HttpOnly, SameSite=Strict, Path=/,
+ * Max-Age = the server's session TTL).  The reverse proxy in front of the
+ * server terminates TLS and adds Secure to Set-Cookie (nginx:
+ * proxy_cookie_flags ~ secure); the server itself speaks plain HTTP on
+ * 127.0.0.1, where a Secure cookie would never come back.
+ *
+ * Every state-changing form carries the session's CSRF token (from
+ * ax_session_get) and is refused with 403 without it.  SameSite=Strict
+ * already keeps other sites' forms from carrying the cookie; the token is
+ * the second lock for browsers that ignore SameSite.
+ */
+#include <sodium.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
-int ct_dash_wants_form(struct ct_req *r) { (void)r; return 0; }
+#include "anxin/funnel.h"
+#include "anxin/ledger.h"
+#include "dashboard_int.h"
+
+#define SESSION_COOKIE "anxin_session"
+#define LOGIN_COOKIE "anxin_login"
+#define LOGIN_MAX_FAILS 5
+#define LOGIN_WINDOW (15 * 60) /* failures older than this are forgotten */
+#define LOGIN_BLOCK (5 * 60)   /* seconds an address stays blocked */
+
+/* ========================================================== sessions == */
+/* 0 and *u filled when the request carries a live session. */
+static int session_of(struct ct_req *r, ax_store *st, struct dash_user *u)
+{
+	const char *sid = ct_cookie(r, SESSION_COOKIE);
+
+	memset(u, 0, sizeof *u);
+	if (!st || !sid || !*sid || strlen(sid) >= AX_TOKEN_MAX)
+		return -1;
+	return ax_session_get(st, sid, &u->u, u->csrf) == AX_OK ? 0 : -1;
+}
+
+/* Constant-time comparison of a submitted token with the expected one. */
+static int token_ok(const char *given, const char *want)
+{
+	size_t n = strlen(want);
+	return given && n > 0 && strlen(given) == n &&
+	       sodium_memcmp(given, want, n) == 0;
+}
+
+static int csrf_ok(struct ct_req *r, const struct dash_user *u)
+{
+	return token_ok(ct_form(r, "csrf"), u->csrf);
+}
+
+/* 1 if s is a region code as URLs carry it: 12 to 20 digits. */
+static int is_code(const char *s, size_t n)
+{
+	if (n < 12 || n > 20)
+		return 0;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+	return 1;
+}
+
+/* A local path safe to redirect to after login: "/" followed by
+ * letters, digits, '/', '-' and '_' only (no "//host", no scheme). */
+static int safe_next(const char *s)
+{
+	if (!s || s[0] != '/' || s[1] == '/' || strlen(s) > 200)
+		return 0;
+	for (const char *p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '/' || *p == '-' || *p == '_'))
+			return 0;
+	return 1;
+}
+
+static enum MHD_Result to_login(struct ct_req *r)
+{
+	char loc[256];
+	if (safe_next(r->url) && strcmp(r->url, "/") != 0)
+		snprintf(loc, sizeof loc, "/login?next=%s", r->url);
+	else
+		snprintf(loc, sizeof loc, "/login");
+	return dash_redirect(r, loc, NULL);
+}
+
+/* ===================================================== rate limiting == */
+/*
+ * The address a login attempt comes from.  Behind the reverse proxy every
+ * request comes from 127.0.0.1, so a loopback peer's X-Real-IP (which the
+ * proxy sets, replacing whatever the client sent: nginx
+ * `proxy_set_header X-Real-IP $remote_addr`) names the client.  From any
+ * other peer the header is ignored: it could be forged.
+ */
+static void login_addr(struct ct_req *r, char *out, size_t n)
+{
+	const char *real = ct_header(r, "X-Real-IP");
+
+	ct_client_addr(r, out, n);
+	if ((strcmp(out, "127.0.0.1") == 0 || strcmp(out, "::1") == 0) && real &&
+	    *real && strlen(real) < n && strspn(real, "0123456789abcdefABCDEF.:") ==
+	                                     strlen(real))
+		snprintf(out, n, "%s", real);
+}
+
+/* Seconds the address stays blocked (0: may try). */
+static long long login_blocked(struct ct_server *srv, const char *addr,
+                               long long now)
+{
+	long long left = 0;
+	pthread_mutex_lock(&srv->login_mu);
+	for (size_t i = 0; i < sizeof srv->login_fail / sizeof srv->login_fail[0]; i++) {
+		struct ct_login_fail *e = &srv->login_fail[i];
+		if (strcmp(e->addr, addr) == 0 && e->blocked_until > now) {
+			left = e->blocked_until - now;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&srv->login_mu);
+	return left;
+}
+
+/*
+ * Count a failure (ok = 0) or clear the address (ok = 1).  Returns the
+ * seconds the address is now blocked for.  The table has 256 slots; when
+ * full, the slot with the oldest first failure that is not blocked is
+ * reused (an attacker spraying addresses can only evict himself sooner).
+ */
+static long long login_note(struct ct_server *srv, const char *addr, int ok,
+                            long long now)
+{
+	const size_t n = sizeof srv->login_fail / sizeof srv->login_fail[0];
+	struct ct_login_fail *e = NULL, *spare = NULL;
+	long long left = 0;
+
+	pthread_mutex_lock(&srv->login_mu);
+	for (size_t i = 0; i < n; i++) {
+		struct ct_login_fail *x = &srv->login_fail[i];
+		if (x->addr[0] && strcmp(x->addr, addr) == 0) {
+			e = x;
+			break;
+		}
+		if (x->blocked_until > now)
+			continue;
+		if (!spare || !x->addr[0] || (spare->addr[0] && x->first < spare->first))
+			spare = x;
+	}
+	if (ok) {
+		if (e)
+			memset(e, 0, sizeof *e);
+	} else if (e || (e = spare)) {
+		if (!e->addr[0] || strcmp(e->addr, addr) != 0 ||
+		    now - e->first > LOGIN_WINDOW) {
+			memset(e, 0, sizeof *e);
+			snprintf(e->addr, sizeof e->addr, "%s", addr);
+			e->first = now;
+		}
+		if (++e->count >= LOGIN_MAX_FAILS) {
+			e->blocked_until = now + LOGIN_BLOCK;
+			e->count = 0;
+			e->first = now;
+			left = LOGIN_BLOCK;
+		}
+	}
+	pthread_mutex_unlock(&srv->login_mu);
+	return left;
+}
+
+/* ============================================================= login == */
+static enum MHD_Result login_page(struct ct_req *r, unsigned status,
+                                  const char *error, const char *user,
+                                  const char *const *extra)
+{
+	unsigned char raw[32];
+	char tok[64], cookie[160];
+	const char *next = ct_query(r, "next");
+	const char *h[8];
+	size_t n = 0;
+	struct dpage p;
+
+	if (!next)
+		next = ct_form(r, "next");
+	randombytes_buf(raw, sizeof raw);
+	sodium_bin2base64(tok, sizeof tok, raw, sizeof raw,
+	                  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	snprintf(cookie, sizeof cookie,
+	         LOGIN_COOKIE "=%s; HttpOnly; SameSite=Strict; Path=/login; "
+	                      "Max-Age=1800",
+	         tok);
+	h[n++] = "Set-Cookie";
+	h[n++] = cookie;
+	for (int i = 0; extra && extra[i] && extra[i + 1] && n < 6; i += 2) {
+		h[n++] = extra[i];
+		h[n++] = extra[i + 1];
+	}
+	h[n] = h[n + 1] = NULL;
+	if (dp_open(&p))
+		return ct_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	dp_begin(&p, "登录", NULL, NULL);
+	dp_raw(&p, "<div class=\"card\"><h1>工作人员登录</h1>"
+	           "<p class=\"note\">网格员、妇联和综治办工作人员使用。</p>");
+	if (error)
+		dp_fmt(&p, "<p class=\"msg err\" role=\"alert\">%s</p>", error);
+	dp_fmt(&p, "<form method=\"post\" action=\"/login\">"
+	           "<input type=\"hidden\" name=\"csrf\" value=\"%s\">",
+	       tok);
+	if (safe_next(next))
+		dp_fmt(&p, "<input type=\"hidden\" name=\"next\" value=\"%s\">", next);
+	dp_fmt(&p, "<label>用户名<input name=\"user\" autocomplete=\"username\" "
+	           "autocapitalize=\"none\" required value=\"%s\"></label>"
+	           "<label>密码<input name=\"password\" type=\"password\" "
+	           "autocomplete=\"current-password\" required></label>"
+	           "<button class=\"btn\" type=\"submit\">登录</button></form></div>",
+	       user ? user : "");
+	dp_end(&p);
+	return dp_send(r, &p, status, h);
+}
+
+static enum MHD_Result get_login(struct ct_req *r)
+{
+	struct dash_user u;
+	if (session_of(r, ct_store(r->srv), &u) == 0)
+		return dash_redirect(r, "/", NULL);
+	return login_page(r, MHD_HTTP_OK, NULL, NULL, NULL);
+}
+
+static enum MHD_Result post_login(struct ct_req *r)
+{
+	ax_store *st = ct_store(r->srv);
+	const char *user = ct_form(r, "user"), *pw = ct_form(r, "password");
+	const char *next = ct_form(r, "next");
+	char addr[64], sid[AX_TOKEN_MAX], csrf[AX_TOKEN_MAX], cookie[256];
+	char msg[160], retry[16];
+	long long now = (long long)time(NULL), left;
+	struct ax_user u;
+	ax_rc rc;
+
+	if (!st)
+		return dash_error(r, NULL, MHD_HTTP_SERVICE_UNAVAILABLE, "暂时无法登录",
+		                  "数据库暂时不可用，请稍后再试。");
+	if (!token_ok(ct_form(r, "csrf"), ct_cookie(r, LOGIN_COOKIE) ? ct_cookie(r, LOGIN_COOKIE) : ""))
+		return login_page(r, MHD_HTTP_FORBIDDEN,
+		                  "登录页面已过期，请重新输入用户名和密码。", user, NULL);
+	login_addr(r, addr, sizeof addr);
+	if ((left = login_blocked(r->srv, addr, now)) > 0)
+		goto blocked;
+	if (!user || !pw || !*user || !*pw)
+		return login_page(r, MHD_HTTP_BAD_REQUEST, "请输入用户名和密码。", user,
+		                  NULL);
+	rc = ax_user_verify(st, user, pw, &u);
+	if (rc == AX_DENIED) {
+		CT_WARN("login: failed for a user from %s", addr);
+		if ((left = login_note(r->srv, addr, 0, now)) > 0)
+			goto blocked;
+		return login_page(r, MHD_HTTP_UNAUTHORIZED, "用户名或密码不正确。", user,
+		                  NULL);
+	}
+	if (rc)
+		return dash_error(r, NULL, ct_status_for(rc), "暂时无法登录",
+		                  "数据库暂时不可用，请稍后再试。");
+	login_note(r->srv, addr, 1, now);
+	if ((rc = ax_session_create(st, u.name, r->srv->session_ttl, sid, csrf)))
+		return dash_error(r, NULL, ct_status_for(rc), "暂时无法登录",
+		                  "无法建立会话，请稍后再试。");
+	CT_INFO("login: %s from %s", u.name, addr);
+	snprintf(cookie, sizeof cookie,
+	         SESSION_COOKIE "=%s; HttpOnly; SameSite=Strict; Path=/; Max-Age=%d",
+	         sid, r->srv->session_ttl);
+	{
+		const char *h[] = {"Set-Cookie", cookie, "Set-Cookie",
+		                   LOGIN_COOKIE "=; HttpOnly; SameSite=Strict; "
+		                                "Path=/login; Max-Age=0",
+		                   NULL, NULL};
+		sodium_memzero(sid, sizeof sid);
+		return dash_redirect(r, safe_next(next) ? next : "/", h);
+	}
+blocked:
+	snprintf(msg, sizeof msg,
+	         "登录失败次数过多，此设备已被暂停登录。请在 %lld 分钟后再试；"
+	         "忘记密码请联系县综治办管理员。",
+	         (left + 59) / 60);
+	snprintf(retry, sizeof retry, "%lld", left);
+	{
+		const char *h[] = {"Retry-After", retry, NULL, NULL};
+		return login_page(r, MHD_HTTP_TOO_MANY_REQUESTS, msg, user, h);
+	}
+}
+
+static enum MHD_Result post_logout(struct ct_req *r, ax_store *st,
+                                   const struct dash_user *u)
+{
+	static const char *const h[] = {
+		"Set-Cookie",
+		SESSION_COOKIE "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0",
+		NULL, NULL};
+	ax_session_delete(st, ct_cookie(r, SESSION_COOKIE));
+	CT_INFO("logout: %s", u->u.name);
+	return dash_redirect(r, "/login", h);
+}
+
+/* ============================================================= visit == */
+/* The unreached list to go back to: the grid of the form, with its
+ * window when the dates are well-formed. */
+static void visit_back(struct ct_req *r, const char *grid, const char *hh,
+                       char *out, size_t n)
+{
+	const char *from = ct_form(r, "from"), *to = ct_form(r, "to");
+	const char *back = ct_form(r, "back");
+	char code[24];
+	size_t len;
+
+	/* back names the list the button was on (a grid or a village) */
+	if (back && (len = strlen(back)) > 0 && is_code(back, len) &&
+	    len < sizeof code)
+		snprintf(code, sizeof code, "%s", back);
+	else
+		snprintf(code, sizeof code, "%s", grid);
+	snprintf(out, n, "/grid/%s/unreached?visited=", code);
+	/* household ids are roster ids: keep the safe characters only */
+	for (size_t o = strlen(out); hh && *hh && o + 1 < n; hh++)
+		if ((*hh >= '0' && *hh <= '9') || (*hh >= 'A' && *hh <= 'Z') ||
+		    (*hh >= 'a' && *hh <= 'z') || *hh == '-' || *hh == '_') {
+			out[o++] = *hh;
+			out[o] = '\0';
+		}
+	if (dash_is_date(from))
+		snprintf(out + strlen(out), n - strlen(out), "&from=%s", from);
+	if (dash_is_date(to))
+		snprintf(out + strlen(out), n - strlen(out), "&to=%s", to);
+}
+
+static enum MHD_Result post_visit(struct ct_req *r, ax_store *st,
+                                  const struct dash_user *u)
+{
+	const char *hh = ct_form(r, "household");
+	char grid[24], id[37], loc[256];
+	int active = 0;
+	ax_rc rc;
+
+	if (!hh || !*hh)
+		return dash_error(r, u, MHD_HTTP_BAD_REQUEST, "缺少户号",
+		                  "请从未覆盖户清单上点击“记录入户走访”。");
+	rc = ax_household_region(st, hh, grid, &active);
+	if (rc == AX_NOTFOUND)
+		return dash_error(r, u, MHD_HTTP_NOT_FOUND, "找不到该户",
+		                  "户号 %s 不在花名册中。", hh);
+	if (rc)
+		return dash_error(r, u, ct_status_for(rc), "暂时无法记录",
+		                  "数据库暂时不可用，请稍后再试。");
+	if (!ax_scope_covers(u->u.scope, grid))
+		return dash_error(r, u, MHD_HTTP_FORBIDDEN, "无权操作",
+		                  "户号 %s 不在您负责的区域内。", hh);
+	if (!active)
+		return dash_error(r, u, MHD_HTTP_CONFLICT, "该户已注销",
+		                  "户号 %s 在花名册中已标为注销，不能记录走访。", hh);
+	if ((rc = ax_visit_record(st, hh, u->u.name, 0, NULL, id))) {
+		CT_WARN("visit %s by %s: %s", hh, u->u.name, ax_store_errmsg(st));
+		return dash_error(r, u, rc == AX_INVALID ? MHD_HTTP_BAD_REQUEST
+		                                         : ct_status_for(rc),
+		                  "未能记录走访", "户号 %s 的走访没有记录成功，请稍后再试。",
+		                  hh);
+	}
+	CT_INFO("visit %s recorded by %s (%s)", hh, u->u.name, id);
+	visit_back(r, grid, hh, loc, sizeof loc);
+	return dash_redirect(r, loc, NULL);
+}
+
+/* ============================================================== home == */
+/* "/": straight to the user's region; a user with several regions picks
+ * one. */
+static enum MHD_Result home(struct ct_req *r, ax_store *st,
+                            const struct dash_user *u)
+{
+	const char *s = u->u.scope;
+	char loc[64];
+	struct dpage p;
+
+	if (!strchr(s, ',')) {
+		snprintf(loc, sizeof loc, "/region/%s", s);
+		return dash_redirect(r, loc, NULL);
+	}
+	if (dp_open(&p))
+		return ct_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	dp_begin(&p, "选择区域", u, "region");
+	dp_raw(&p, "<h1>选择区域</h1><ul>");
+	while (*s) {
+		size_t n = strcspn(s, ",");
+		char code[32];
+		struct ax_region g;
+		snprintf(code, sizeof code, "%.*s", (int)(n < 31 ? n : 31), s);
+		if (ax_region_get(st, code, &g) == AX_OK)
+			dp_fmt(&p, "<li><a href=\"/region/%s\">%s</a> <span class=\"note\">%s</span></li>",
+			       g.code, g.name, g.code);
+		s += n;
+		if (*s == ',')
+			s++;
+	}
+	dp_raw(&p, "</ul>");
+	dp_end(&p);
+	return dp_send(r, &p, MHD_HTTP_OK, NULL);
+}
+
+/* ============================================================ routes == */
+int ct_dash_wants_form(struct ct_req *r)
+{
+	return strcmp(r->url, "/login") == 0 || strcmp(r->url, "/logout") == 0 ||
+	       strcmp(r->url, "/visit") == 0;
+}
+
 enum MHD_Result ct_dash_get(struct ct_req *r)
 {
-	return ct_reply_error(r, MHD_HTTP_NOT_FOUND, "no such path: %s", r->url);
+	const char *url = r->url, *rest;
+	ax_store *st;
+	struct dash_user u;
+
+	if (strcmp(url, "/login") == 0)
+		return get_login(r);
+	if (strcmp(url, "/favicon.ico") == 0)
+		return ct_reply(r, MHD_HTTP_NO_CONTENT, NULL, "", 0);
+	st = ct_store(r->srv);
+	if (!st)
+		return dash_error(r, NULL, MHD_HTTP_SERVICE_UNAVAILABLE, "暂时无法访问",
+		                  "数据库暂时不可用，请稍后再试。");
+	if (session_of(r, st, &u))
+		return to_login(r);
+	if (strcmp(url, "/") == 0)
+		return home(r, st, &u);
+	if (strcmp(url, "/devices") == 0)
+		return dash_devices_page(r, &u);
+	if (strncmp(url, "/region/", 8) == 0 && is_code(url + 8, strlen(url + 8)))
+		return dash_region_page(r, &u, url + 8);
+	if (strncmp(url, "/grid/", 6) == 0 && (rest = strchr(url + 6, '/')) &&
+	    strcmp(rest, "/unreached") == 0 && is_code(url + 6, (size_t)(rest - url - 6))) {
+		char code[24];
+		snprintf(code, sizeof code, "%.*s", (int)(rest - url - 6), url + 6);
+		return dash_unreached_page(r, &u, code);
+	}
+	return dash_error(r, &u, MHD_HTTP_NOT_FOUND, "页面不存在",
+	                  "没有这个页面：%s", url);
 }
+
 enum MHD_Result ct_dash_post(struct ct_req *r)
 {
-	return ct_reply_error(r, MHD_HTTP_NOT_FOUND, "no such path: %s", r->url);
+	ax_store *st;
+	struct dash_user u;
+
+	if (strcmp(r->url, "/login") == 0)
+		return post_login(r);
+	if (strcmp(r->url, "/logout") && strcmp(r->url, "/visit"))
+		return dash_error(r, NULL, MHD_HTTP_NOT_FOUND, "页面不存在",
+		                  "没有这个页面：%s", r->url);
+	st = ct_store(r->srv);
+	if (!st)
+		return dash_error(r, NULL, MHD_HTTP_SERVICE_UNAVAILABLE, "暂时无法访问",
+		                  "数据库暂时不可用，请稍后再试。");
+	if (session_of(r, st, &u))
+		return dash_error(r, NULL, MHD_HTTP_FORBIDDEN, "请先登录",
+		                  "登录已过期或尚未登录，请重新登录后再操作。");
+	if (!csrf_ok(r, &u))
+		return dash_error(r, &u, MHD_HTTP_FORBIDDEN, "请求被拒绝",
+		                  "表单校验失败（缺少或错误的安全令牌）。请返回页面刷新后重试。");
+	if (strcmp(r->url, "/logout") == 0)
+		return post_logout(r, st, &u);
+	return post_visit(r, st, &u);
 }
+
+/* ============================================================ export == */
 #include <stdio.h>
 #include "export.h"
 __attribute__((weak)) int ax_export_xlsx(ax_store *st, const struct ax_report_opts *opts,

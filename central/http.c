@@ -416,9 +416,20 @@ struct MHD_Daemon *ct_start(struct ct_server *srv, const struct sockaddr *addr,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)512, MHD_OPTION_END);
 }
 
+void ct_register_importer(struct ct_server *srv, struct ax_importer *im)
+{
+	pthread_mutex_lock(&srv->stores_mu);
+	if (srv->nimporters < (int)(sizeof srv->importers / sizeof srv->importers[0]))
+		srv->importers[srv->nimporters++] = im;
+	pthread_mutex_unlock(&srv->stores_mu);
+}
+
 void ct_close_stores(struct ct_server *srv)
 {
 	pthread_mutex_lock(&srv->stores_mu);
+	for (int i = 0; i < srv->nimporters; i++)
+		ax_importer_free(srv->importers[i]);
+	srv->nimporters = 0;
 	for (int i = 0; i < srv->nstores; i++)
 		ax_store_close(srv->stores[i]);
 	srv->nstores = 0;

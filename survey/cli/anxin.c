@@ -5,19 +5,25 @@
  * stderr, everything else kept); 2 usage error; 3 failure (nothing
  * changed).
  */
+#include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "anxin/anxin.h"
 #include "anxin/content.h"
 #include "anxin/demo.h"
+#include "anxin/ledger.h"
 #include "anxin/metrics.h"
 #include "anxin/records.h"
 #include "anxin/roster.h"
 #include "anxin/store.h"
+#include "anxin/sync.h"
 #include "anxin/text.h"
 
 int cli_admin(const char *cmd, int argc, char **argv); /* admin.c */
@@ -40,6 +46,10 @@ static void usage(FILE *f)
 	        "  records import  --db FILE RECORDS.jsonl\n"
 	        "  records demo    --db FILE [--count N] [--seed N] [--start YYYY-MM-DD]\n"
 	        "                  [--days N] [--reach 0.97]      write synthetic records to stdout\n"
+	        "  records export  --db FILE [--all] OUT.jsonl    pending (or all) outbox records\n"
+	        "                  for a USB stick; they stay pending until acknowledged\n"
+	        "  visits import   --db FILE [--device NAME] VISITS.csv\n"
+	        "                  door-to-door visits recorded on paper\n"
 	        "  report          --db FILE [--scope CODE] [--survey ID] [--wave W]\n"
 	        "                  [--channel kiosk|sms|visit] [--from DATE] [--to DATE]\n"
 	        "                  [--kinds sms_delivered,sms_replied,kiosk_session,visit]\n"
@@ -51,6 +61,9 @@ static void usage(FILE *f)
 	        "                  --scope CODES [--start DATE] [--end DATE] [--quiet 21:00-08:00]\n"
 	        "                  [--pace N] [--daily-cap N] [--kinds K,...]\n"
 	        "  campaign list|close --db FILE [--all] [ID]\n"
+	        "  sync            --db FILE --server URL --token-file F [--once] [--pull]\n"
+	        "                  [--batch N] [--scope CODES] [--interval SECONDS]\n"
+	        "                  push the outbox (and pull campaigns, rosters of CODES)\n"
 	        "  version\n"
 	        "\n"
 	        "Exit status: 0 done, 1 some input rejected (listed on stderr), 2 usage,\n"
@@ -79,11 +92,14 @@ static void log_print(void *ctx, enum ax_log_level lvl, const char *file,
 /* Options shared by the subcommands. */
 struct args {
 	const char *db, *map, *county, *scope, *survey, *wave, *channel, *from,
-	    *to, *kinds, *format, *start;
+	    *to, *kinds, *format, *start, *device;
 	int deactivate, depth, days;
 	long count;
 	unsigned long long seed;
 	double reach;
+	/* sync, records export */
+	const char *server, *token_file;
+	int once, pull, all, batch, interval;
 	char **rest;
 	int nrest;
 };
@@ -109,6 +125,14 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{"start", required_argument, 0, 'b'},
 		{"days", required_argument, 0, 'y'},
 		{"reach", required_argument, 0, 'R'},
+		{"device", required_argument, 0, 'E'},
+		{"server", required_argument, 0, 'U'},
+		{"token-file", required_argument, 0, 'T'},
+		{"once", no_argument, 0, 'O'},
+		{"pull", no_argument, 0, 'P'},
+		{"all", no_argument, 0, 'A'},
+		{"batch", required_argument, 0, 'B'},
+		{"interval", required_argument, 0, 'I'},
 		{"quiet", no_argument, 0, 'q'},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
@@ -121,6 +145,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	a->count = 10000;
 	a->seed = 20151;
 	a->days = 30;
+	a->interval = 60;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "qh", opts, NULL)) != -1) {
 		char *end = NULL;
@@ -138,6 +163,26 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'k': a->kinds = optarg; break;
 		case 'F': a->format = optarg; break;
 		case 'b': a->start = optarg; break;
+		case 'E': a->device = optarg; break;
+		case 'U': a->server = optarg; break;
+		case 'T': a->token_file = optarg; break;
+		case 'O': a->once = 1; break;
+		case 'P': a->pull = 1; break;
+		case 'A': a->all = 1; break;
+		case 'B':
+			a->batch = (int)strtol(optarg, &end, 10);
+			if (*end || a->batch < 1 || a->batch > 100000) {
+				fprintf(stderr, "%s: --batch must be 1 to 100000\n", prog);
+				return -1;
+			}
+			break;
+		case 'I':
+			a->interval = (int)strtol(optarg, &end, 10);
+			if (*end || a->interval < 1) {
+				fprintf(stderr, "%s: --interval must be at least 1 second\n", prog);
+				return -1;
+			}
+			break;
 		case 'q': quiet = 1; break;
 		case 'n':
 			a->depth = (int)strtol(optarg, &end, 10);
@@ -307,6 +352,34 @@ static int cmd_records_import(struct args *a)
 	return s.rejected || s.conflict ? EXIT_REJECTS : EXIT_DONE;
 }
 
+static int cmd_visits_import(struct args *a)
+{
+	struct ax_visits_opts o = {a->device, NULL};
+	struct ax_visits_stats s;
+	ax_store *st;
+	ax_rc rc;
+
+	if (a->nrest != 1) {
+		fprintf(stderr, "usage: anxin visits import --db FILE [--device NAME] "
+		        "VISITS.csv\n");
+		return EXIT_USAGE;
+	}
+	st = open_store(a->db, 0);
+	rc = ax_visits_import_csv(st, a->rest[0], &o, diag_print, NULL, &s);
+	if (rc) {
+		fprintf(stderr, "%s: %s: nothing imported (%s)\n", prog, a->rest[0],
+		        ax_store_errmsg(st));
+		ax_store_close(st);
+		return EXIT_FAIL;
+	}
+	if (!quiet)
+		printf("%s (%s): %ld rows: %ld accepted, %ld duplicate, %ld conflict, "
+		       "%ld rejected\n", a->rest[0], s.encoding, s.rows, s.accepted,
+		       s.duplicate, s.conflict, s.rejected);
+	ax_store_close(st);
+	return s.rejected || s.conflict ? EXIT_REJECTS : EXIT_DONE;
+}
+
 static int emit_line(void *ctx, const char *line, size_t len)
 {
 	FILE *f = ctx;
@@ -390,6 +463,209 @@ static int cmd_report(struct args *a)
 	return out ? EXIT_DONE : EXIT_FAIL;
 }
 
+/* ---- sync and records export (device side) ----------------------------- */
+static volatile sig_atomic_t stop_requested;
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+/* The device token: first line of a file only its owner can read. */
+static int read_token(const char *path, char *out, size_t n)
+{
+	struct stat sb;
+	FILE *f;
+	char *p, *e;
+
+	if (!path) {
+		fprintf(stderr, "%s: --token-file FILE is required\n", prog);
+		return -1;
+	}
+	if (!(f = fopen(path, "r")) || fstat(fileno(f), &sb) != 0) {
+		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	if (sb.st_mode & 077) {
+		fprintf(stderr, "%s: %s: refusing a token file that others can read "
+		        "(mode %03o); run: chmod 600 %s\n", prog, path,
+		        (unsigned)(sb.st_mode & 0777), path);
+		fclose(f);
+		return -1;
+	}
+	if (!fgets(out, (int)n, f))
+		out[0] = '\0';
+	fclose(f);
+	for (p = out; *p == ' ' || *p == '\t'; p++)
+		;
+	e = p + strlen(p);
+	while (e > p && (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' ' ||
+	                 e[-1] == '\t'))
+		e--;
+	*e = '\0';
+	memmove(out, p, (size_t)(e - p) + 1);
+	if (!out[0]) {
+		fprintf(stderr, "%s: %s: no token on its first line\n", prog, path);
+		return -1;
+	}
+	return 0;
+}
+
+/* Sleep until `until` (epoch) in one-second steps, so a signal stops it
+ * at once. */
+static void sleep_until(long long until)
+{
+	while (!stop_requested && (long long)time(NULL) < until)
+		sleep(1);
+}
+
+static void print_stamp(FILE *f)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	char buf[32];
+	localtime_r(&now, &tm);
+	strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+	fprintf(f, "%s ", buf);
+}
+
+/* One attempt: push, then (if asked and the push reached the server)
+ * pull; one summary line.  Returns the push's or pull's failure. */
+static ax_rc sync_once(ax_store *st, const struct ax_sync_opts *o, int pull,
+                       int *permanent, long *refused)
+{
+	struct ax_sync_result r;
+	struct ax_sync_pull_result p = {0};
+	ax_rc rc, prc = AX_OK;
+	FILE *out;
+
+	rc = ax_sync_push(st, o, &r);
+	if (pull && (!rc || r.requests))
+		prc = ax_sync_pull(st, o, &p);
+	*permanent = r.permanent || p.permanent;
+	*refused = r.conflict + r.rejected + r.oversize;
+	if (r.cancelled || p.cancelled)
+		return AX_ERROR;
+	out = rc || prc ? stderr : stdout;
+	print_stamp(out);
+	if (rc)
+		fprintf(out, "push failed: %s; %ld pending", r.error, r.pending);
+	else if (!r.requests && !r.pending && !r.oversize)
+		fprintf(out, "push: nothing pending");
+	else
+		fprintf(out, "push: %ld sent (%ld accepted, %ld duplicate), %ld "
+		        "conflict, %ld rejected in %d requests; %ld pending%s%s",
+		        r.accepted + r.duplicate, r.accepted, r.duplicate, r.conflict,
+		        r.rejected, r.requests, r.pending, r.error[0] ? "; " : "",
+		        r.error);
+	if (pull && prc)
+		fprintf(out, "; pull failed: %s", p.error);
+	else if (pull && (!rc || r.requests))
+		fprintf(out, "; pull: campaigns %s, %d new surveys, rosters %d "
+		        "updated %d unchanged", p.campaigns_changed ? "updated"
+		        : "unchanged", p.surveys_added, p.rosters_changed,
+		        p.rosters_unchanged);
+	if (rc || prc) {
+		long long next = r.next_attempt > p.next_attempt ? r.next_attempt
+		                                                 : p.next_attempt;
+		if (*permanent)
+			fprintf(out, "; not retrying: fix the token or the server");
+		else if (next)
+			fprintf(out, "; next attempt in %lld s",
+			        next - (long long)time(NULL));
+	}
+	fputc('\n', out);
+	fflush(out);
+	return rc ? rc : prc;
+}
+
+static int cmd_sync(struct args *a)
+{
+	struct ax_sync_opts o = {0};
+	struct sigaction sa;
+	char token[512];
+	ax_store *st;
+	ax_rc rc = AX_OK;
+	int permanent = 0;
+	long refused = 0;
+
+	if (a->nrest != 0 || !a->server) {
+		fprintf(stderr, "usage: anxin sync --db FILE --server URL --token-file "
+		        "F [--once] [--pull] [--batch N] [--scope CODES] [--interval S]\n");
+		return EXIT_USAGE;
+	}
+	if (read_token(a->token_file, token, sizeof token))
+		return EXIT_USAGE;
+	st = open_store(a->db, 0);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop_signal; /* no SA_RESTART: sleeps end at once */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	o.url = a->server;
+	o.token = token;
+	o.batch = a->batch;
+	o.scope = a->scope;
+	o.cancel = &stop_requested;
+	for (;;) {
+		struct ax_outbox_status s;
+		if (!a->once && !ax_sync_due(st, (long long)time(NULL)) &&
+		    ax_outbox_status(st, &s) == AX_OK) {
+			sleep_until(s.next_attempt);
+			if (stop_requested)
+				break;
+		}
+		rc = sync_once(st, &o, a->pull, &permanent, &refused);
+		if (a->once || permanent || stop_requested)
+			break;
+		/* after a failure the stored schedule decides; if there is none
+		 * (the store itself failed), wait an interval all the same */
+		if (!rc || ax_sync_due(st, (long long)time(NULL)))
+			sleep_until((long long)time(NULL) + a->interval);
+		if (stop_requested)
+			break;
+	}
+	ax_store_close(st);
+	explicit_bzero(token, sizeof token);
+	if (stop_requested) {
+		if (!quiet)
+			fprintf(stderr, "%s: sync stopped\n", prog);
+		return EXIT_DONE;
+	}
+	if (rc)
+		return EXIT_FAIL;
+	return refused ? EXIT_REJECTS : EXIT_DONE;
+}
+
+static int cmd_records_export(struct args *a)
+{
+	ax_store *st;
+	long n = 0;
+	ax_rc rc;
+
+	if (a->nrest != 1) {
+		fprintf(stderr, "usage: anxin records export --db FILE [--all] "
+		        "OUT.jsonl\n");
+		return EXIT_USAGE;
+	}
+	st = open_store(a->db, 0);
+	rc = ax_outbox_export(st, a->rest[0], a->all, &n);
+	if (rc) {
+		fprintf(stderr, "%s: %s\n", prog, ax_store_errmsg(st));
+		ax_store_close(st);
+		return EXIT_FAIL;
+	}
+	if (!quiet)
+		printf("%s: %ld %srecords written (they stay pending until the server "
+		       "acknowledges them)\n", a->rest[0], n, a->all ? "" : "pending ");
+	ax_store_close(st);
+	return EXIT_DONE;
+}
+
 int main(int argc, char **argv)
 {
 	struct args a;
@@ -415,7 +691,7 @@ int main(int argc, char **argv)
 		return EXIT_DONE;
 	}
 	if (strcmp(cmd, "content") == 0 || strcmp(cmd, "roster") == 0 ||
-	    strcmp(cmd, "records") == 0) {
+	    strcmp(cmd, "records") == 0 || strcmp(cmd, "visits") == 0) {
 		if (argc < 3) {
 			usage(stderr);
 			return EXIT_USAGE;
@@ -429,6 +705,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (strcmp(cmd, "sync") == 0)
+		return cmd_sync(&a);
 	if (strcmp(cmd, "init") == 0)
 		return cmd_init(&a);
 	if (strcmp(cmd, "report") == 0)
@@ -443,6 +721,10 @@ int main(int argc, char **argv)
 		return cmd_records_import(&a);
 	if (sub && strcmp(cmd, "records") == 0 && strcmp(sub, "demo") == 0)
 		return cmd_records_demo(&a);
+	if (sub && strcmp(cmd, "records") == 0 && strcmp(sub, "export") == 0)
+		return cmd_records_export(&a);
+	if (sub && strcmp(cmd, "visits") == 0 && strcmp(sub, "import") == 0)
+		return cmd_visits_import(&a);
 	fprintf(stderr, "%s: unknown command \"%s%s%s\"\n", prog, cmd,
 	        sub ? " " : "", sub ? sub : "");
 	usage(stderr);

@@ -303,11 +303,19 @@ ax_rc ax_report_build(ax_store *st, const struct ax_report_opts *o,
 	s = NULL;
 
 	/* answers, from the pre-aggregated tally */
-	snprintf(sql, sizeof sql,
-	         "SELECT region, metric, channel, SUM(den), SUM(num), SUM(score) "
-	         "FROM tally WHERE (?1 IS NULL OR survey = ?1) AND (?2 IS NULL OR "
-	         "channel = ?2) AND (?3 IS NULL OR wave = ?3) AND day BETWEEN ?4 "
-	         "AND ?5 GROUP BY region, metric, channel");
+	/* no date window: the all-time totals, a few rows per region */
+	if (!o->from && !o->to)
+		snprintf(sql, sizeof sql,
+		         "SELECT region, metric, channel, SUM(den), SUM(num), SUM(score) "
+		         "FROM tally_total WHERE (?1 IS NULL OR survey = ?1) AND (?2 IS "
+		         "NULL OR channel = ?2) AND (?3 IS NULL OR wave = ?3) AND ?4 <= "
+		         "?5 GROUP BY region, metric, channel");
+	else
+		snprintf(sql, sizeof sql,
+		         "SELECT region, metric, channel, SUM(den), SUM(num), SUM(score) "
+		         "FROM tally WHERE (?1 IS NULL OR survey = ?1) AND (?2 IS NULL OR "
+		         "channel = ?2) AND (?3 IS NULL OR wave = ?3) AND day BETWEEN ?4 "
+		         "AND ?5 GROUP BY region, metric, channel");
 	if ((rc = ax__prepare(st, &s, sql)))
 		goto fail;
 	if (o->survey)

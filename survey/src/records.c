@@ -88,7 +88,7 @@ struct tally {
 enum {
 	S_INS_RESP, S_GET_RESP, S_HH, S_REGION, S_COUNTED,
 	S_SET_COUNTED, S_INS_CONTACT, S_GET_CONTACT,
-	S_INS_CONFLICT, S_TALLY, S_NSTMT
+	S_INS_CONFLICT, S_TALLY, S_TALLY_TOTAL, S_NSTMT
 };
 
 static const char *const stmt_sql[S_NSTMT] = {
@@ -117,7 +117,15 @@ static const char *const stmt_sql[S_NSTMT] = {
 	    "num, score) VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT DO UPDATE SET "
 	    "den = den + excluded.den, num = num + excluded.num, "
 	    "score = score + excluded.score",
+	[S_TALLY_TOTAL] =
+	    "INSERT INTO tally_total(region, survey, wave, channel, metric, den, "
+	    "num, score) VALUES(?1,?2,?3,?4,?6,?7,?8,?9) ON CONFLICT DO UPDATE SET "
+	    "den = den + excluded.den, num = num + excluded.num, "
+	    "score = score + excluded.score",
 };
+
+/* The day of tally entries that go to tally_total (all days). */
+#define TOTAL_DAY (-2147483647)
 
 struct ax_importer {
 	ax_store *st;
@@ -131,7 +139,21 @@ struct ax_importer {
 	void *check_ctx;
 	int unseal;
 	unsigned char pk[32], sk[32];
+	char surveys_fp[64]; /* which installed surveys are loaded */
 };
+
+/* Changes whenever a survey version is installed. */
+static void surveys_fingerprint(ax_store *st, char out[64])
+{
+	sqlite3_stmt *s;
+	out[0] = '\0';
+	if (ax__prepare(st, &s, "SELECT COUNT(*), COALESCE(MAX(rowid), 0) FROM surveys"))
+		return;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		snprintf(out, 64, "%lld:%lld", (long long)sqlite3_column_int64(s, 0),
+		         (long long)sqlite3_column_int64(s, 1));
+	sqlite3_finalize(s);
+}
 
 static unsigned hash_key(const char *k, int day)
 {
@@ -168,6 +190,9 @@ static int tally_add(ax_importer *im, const char *region, const char *survey,
 	t->den += den;
 	t->num += num;
 	t->score += score;
+	if (day != TOTAL_DAY) /* every delta also counts in the all-time total */
+		return tally_add(im, region, survey, wave, channel, TOTAL_DAY, metric,
+		                 den, num, score);
 	return 0;
 }
 
@@ -185,10 +210,9 @@ static void tally_clear(ax_importer *im)
 
 static ax_rc tally_flush(ax_importer *im)
 {
-	sqlite3_stmt *s = im->s[S_TALLY];
-
 	for (int i = 0; i < TALLY_BUCKETS; i++)
 		for (struct tally *t = im->tally[i]; t; t = t->next) {
+			sqlite3_stmt *s = im->s[t->day == TOTAL_DAY ? S_TALLY_TOTAL : S_TALLY];
 			char *parts[5], buf[512];
 			int n = 0, src;
 			if (!t->den && !t->num && t->score == 0)
@@ -205,7 +229,8 @@ static ax_rc tally_flush(ax_importer *im)
 			sqlite3_bind_text(s, 2, parts[1], -1, SQLITE_STATIC);
 			sqlite3_bind_text(s, 3, parts[2], -1, SQLITE_STATIC);
 			sqlite3_bind_text(s, 4, parts[3], -1, SQLITE_STATIC);
-			sqlite3_bind_int(s, 5, t->day);
+			if (t->day != TOTAL_DAY)
+				sqlite3_bind_int(s, 5, t->day);
 			sqlite3_bind_text(s, 6, parts[4], -1, SQLITE_STATIC);
 			sqlite3_bind_int64(s, 7, t->den);
 			sqlite3_bind_int64(s, 8, t->num);
@@ -229,6 +254,7 @@ ax_rc ax_importer_new(ax_store *st, ax_importer **out)
 	if (!im)
 		return AX_NOMEM;
 	im->st = st;
+	surveys_fingerprint(st, im->surveys_fp);
 	if ((rc = ax_content_load_store(st, &im->surveys)))
 		goto fail;
 	for (int i = 0; i < S_NSTMT; i++)
@@ -276,7 +302,21 @@ void ax_importer_set_received_at(ax_importer *im, long long epoch)
 
 ax_rc ax_importer_begin(ax_importer *im)
 {
-	ax_rc rc = ax__exec(im->st, "BEGIN IMMEDIATE");
+	char fp[64];
+	ax_rc rc;
+
+	/* a long-lived importer (a server thread) sees newly installed
+	 * surveys: reload them when the surveys table changed */
+	surveys_fingerprint(im->st, fp);
+	if (strcmp(fp, im->surveys_fp) != 0) {
+		ax_content *c;
+		if ((rc = ax_content_load_store(im->st, &c)))
+			return rc;
+		ax_content_free(im->surveys);
+		im->surveys = c;
+		memcpy(im->surveys_fp, fp, sizeof fp);
+	}
+	rc = ax__exec(im->st, "BEGIN IMMEDIATE");
 	if (rc == AX_OK)
 		im->in_tx = 1;
 	if (!im->fixed_received)

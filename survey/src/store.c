@@ -24,6 +24,7 @@ struct ax_store {
  *     time; topic results folded into the response row.
  * v3: devices, users, sessions, campaigns, the store key pair; a device's
  *     outbox and sync state (every store can be a device store).
+ * v4: all-time totals (tally_total) beside the per-day tally.
  */
 static const char *const migrations[] = {
 	/* v1 */
@@ -142,6 +143,18 @@ static const char *const migrations[] = {
 	"CREATE TABLE sync_state(key TEXT PRIMARY KEY, value TEXT);"
 	"CREATE INDEX contacts_at ON contacts(at);"
 	"CREATE INDEX responses_received ON responses(received_at);",
+
+	/* v4: all-time totals beside the per-day tally, so the usual report
+	 * (no date window) reads a few thousand rows, not one per response */
+	"CREATE TABLE tally_total("
+	"  region TEXT NOT NULL, survey TEXT NOT NULL, wave TEXT NOT NULL,"
+	"  channel TEXT NOT NULL, metric TEXT NOT NULL,"
+	"  den INTEGER NOT NULL DEFAULT 0, num INTEGER NOT NULL DEFAULT 0,"
+	"  score REAL NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY(region, survey, wave, channel, metric)) WITHOUT ROWID;"
+	"INSERT INTO tally_total SELECT region, survey, wave, channel, metric,"
+	"  SUM(den), SUM(num), SUM(score) FROM tally GROUP BY 1,2,3,4,5;"
+	"CREATE INDEX tally_day ON tally(day);",
 };
 
 int ax__store_migrations_count(void) { return (int)AX_ARRAY_LEN(migrations); }

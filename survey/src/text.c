@@ -232,6 +232,37 @@ static int gsm_cost(uint32_t cp)
 	return 0;
 }
 
+/*
+ * Parts of a concatenated SMS, filled greedily: an escape pair (GSM-7)
+ * or a surrogate pair (UCS-2) never straddles two parts -- phones move
+ * the whole character on (Android's SmsMessage.fragmentText does) -- so
+ * a text can need one part more than units / per_part.  O(n).
+ */
+static int count_parts(const unsigned char *s, size_t n, int ucs2,
+                       int per_part)
+{
+	int parts = 1, used = 0;
+	size_t i = 0;
+	uint32_t cp;
+
+	while (i < n) {
+		size_t k = utf8_decode(s + i, n - i, &cp);
+		int c;
+		if (!k) {
+			k = 1;
+			cp = 0xFFFD;
+		}
+		i += k;
+		c = ucs2 ? (cp > 0xFFFF ? 2 : 1) : gsm_cost(cp);
+		if (used + c > per_part) {
+			parts++;
+			used = 0;
+		}
+		used += c;
+	}
+	return parts;
+}
+
 int ax_sms_segments(const char *utf8, int *units, int *ucs2)
 {
 	const unsigned char *s = (const unsigned char *)utf8;
@@ -254,9 +285,9 @@ int ax_sms_segments(const char *utf8, int *units, int *ucs2)
 		septets += c;
 	}
 	if (need_ucs2)
-		segs = u16 <= 70 ? 1 : (u16 + 66) / 67;
+		segs = u16 <= 70 ? 1 : count_parts(s, n, 1, 67);
 	else
-		segs = septets <= 160 ? 1 : (septets + 152) / 153;
+		segs = septets <= 160 ? 1 : count_parts(s, n, 0, 153);
 	if (n == 0)
 		segs = 1;
 	if (units)

@@ -23,8 +23,8 @@
 
 /* What a v1 build stored: the region tree, four households (one
  * inactive), counted responses with their per-topic results in
- * response_topics, a response that was not counted (H1 answered twice),
- * a partial one, and one outreach contact. */
+ * response_topics, responses that were not counted (H1 answered both
+ * surveys twice), a partial one, and one outreach contact. */
 static const char v1_data[] =
 	"INSERT INTO regions VALUES('" COUNTY "','江州县',1,NULL);"
 	"INSERT INTO regions VALUES('" TOWN "','城关街道',2,'" COUNTY "');"
@@ -52,6 +52,9 @@ static const char v1_data[] =
 	"INSERT INTO responses VALUES('" ID(5) "','satisfaction',1,'','sms',"
 	"  'g1','H2','" GRID "',1795140000,1795140900,'complete',1,20777,0,2.0,"
 	"  '{\"a\":5}');"
+	"INSERT INTO responses VALUES('" ID(0) "','satisfaction',1,'','sms',"
+	"  'g1','H1','" GRID "',1795140000,1795227300,'complete',0,20778,0,1.0,"
+	"  '{\"a\":0}');"
 	"INSERT INTO responses VALUES('" ID(6) "','satisfaction',1,'','sms',"
 	"  'g1','H3','" GRID "',1795140000,NULL,'partial',0,NULL,NULL,NULL,"
 	"  '{\"a\":6}');"
@@ -139,7 +142,7 @@ static void test_migrate(void)
 	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM households"), 4);
 	CHECK_STR(tu_q(db, "SELECT phone FROM household_phones WHERE household='H1'"),
 	          "+8613800138001");
-	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM responses"), 7);
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM responses"), 8);
 	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM responses WHERE counted"), 5);
 	CHECK_STR(tu_q(db, "SELECT body FROM responses WHERE id='%s'", ID(3)),
 	          "{\"a\":3}");
@@ -155,14 +158,28 @@ static void test_migrate(void)
 	          "anti_drug:1");
 	CHECK_STR(tu_q(db, "SELECT topics FROM responses WHERE id='%s'", ID(4)),
 	          "NULL");
-	/* tally holds the counted responses only (not ID 3, not ID 6) */
+	/* tally holds the counted responses only (not IDs 0, 3 and 6) */
 	CHECK_INT(tu_qi(db, "SELECT SUM(den) FROM tally WHERE metric='resp'"), 5);
 	CHECK_INT(tu_qi(db, "SELECT SUM(den) FROM tally WHERE metric='aw:anti_drug'"), 3);
 	CHECK_INT(tu_qi(db, "SELECT SUM(num) FROM tally WHERE metric='aw:anti_drug'"), 2);
 	CHECK_INT(tu_qi(db, "SELECT COUNT(DISTINCT day) FROM tally"), 1);
+	CHECK_INT(tu_qi(db, "SELECT SUM(den) FROM tally WHERE metric='sat'"), 2);
+	CHECK_INT(tu_qi(db, "SELECT SUM(num) FROM tally WHERE metric='sat'"), 1);
 	sqlite3_close(db);
 
-	/* the report reads the migrated tally */
+	/* on to the current version (the report layer needs it): nothing lost
+	 * on the way */
+	ax_store_close(st);
+	st = NULL;
+	CHECK_INT(ax_store_open(path, 0, &st, err, sizeof err), AX_OK);
+	REQUIRE(st != NULL);
+	CHECK_INT(ax_store_schema_version(st), AX_SCHEMA_VERSION);
+	db = tu_db_open(path);
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM responses"), 8);
+	CHECK_INT(tu_qi(db, "SELECT SUM(den) FROM tally WHERE metric='resp'"), 5);
+	sqlite3_close(db);
+
+	/* the report reads the migrated counts */
 	check_aw(st, 2, 3, 3); /* ID 1 passed, ID 2 failed, ID 7 passed */
 	w = county_row(st, "aware-anti-drug", &r);
 	CHECK_INT(w->respondents_by_channel[0], 2); /* kiosk: 1 and 7 */
@@ -177,19 +194,18 @@ static void test_migrate(void)
 	CHECK_NEAR(w->mean_score, (5.0 + 2.0) / 2, 1e-9);
 	ax_report_free(r);
 	{
+		/* by day: all of it on 2026-11-20 */
 		struct ax_report_opts o = {.from = "2026-11-21"};
 		REQUIRE(ax_report_build(st, &o, &r) == AX_OK);
 		CHECK_INT(r->rows[0].respondents, 0);
 		ax_report_free(r);
+		o.from = o.to = "2026-11-20";
+		o.survey = "aware-anti-drug";
+		REQUIRE(ax_report_build(st, &o, &r) == AX_OK);
+		CHECK_INT(r->rows[0].respondents, 3);
+		CHECK_INT(r->rows[0].awareness[0].num, 2);
+		ax_report_free(r);
 	}
-
-	/* on to the current version: nothing lost on the way */
-	ax_store_close(st);
-	st = NULL;
-	CHECK_INT(ax_store_open(path, 0, &st, err, sizeof err), AX_OK);
-	REQUIRE(st != NULL);
-	CHECK_INT(ax_store_schema_version(st), AX_SCHEMA_VERSION);
-	check_aw(st, 2, 3, 3);
 
 	/* the importer carries on from the migrated rows: an earlier answer
 	 * from H2 displaces ID 2, whose (failed) result leaves the tally */

@@ -496,7 +496,9 @@ static void test_satisfaction(void)
 	FILE *f;
 
 	/* 1-3 are satisfied (scores 5, 4, 3), 4-5 are not (2, 1) */
-	n += (size_t)snprintf(text + n, sizeof text - n, "%s\n", sat(60, "H1", NULL, "1"));
+	/* as a Windows editor saves it: BOM, some CRLF */
+	n += (size_t)snprintf(text + n, sizeof text - n, "\xEF\xBB\xBF%s\n",
+	                      sat(60, "H1", NULL, "1"));
 	n += (size_t)snprintf(text + n, sizeof text - n, "%s\r\n", sat(61, "H2", NULL, "3"));
 	n += (size_t)snprintf(text + n, sizeof text - n, "%s\n", sat(62, "H3", NULL, "4"));
 	n += (size_t)snprintf(text + n, sizeof text - n, "\n"); /* blank: skipped */
@@ -692,6 +694,27 @@ static void test_rollup(void)
 		o.scope = "439901099000";
 		CHECK_INT(ax_report_build(st, &o, &r), AX_NOTFOUND);
 		CHECK(r == NULL);
+	}
+	/* a window around everything gives the same numbers as no window */
+	{
+		struct ax_report *a = report(NULL, NULL, NULL, 0),
+		                 *b = report(NULL, "2000-01-01", "2099-12-31", 0);
+		REQUIRE(a->nrows == b->nrows && a->ntopics == b->ntopics);
+		for (int i = 0; i < a->nrows; i++) {
+			const struct ax_report_row *x = &a->rows[i], *y = &b->rows[i];
+			CHECK_STR(x->code, y->code);
+			CHECK_INT(x->respondents, y->respondents);
+			CHECK_INT(x->reached, y->reached);
+			CHECK_INT(x->satisfaction.num, y->satisfaction.num);
+			CHECK_INT(x->satisfaction.den, y->satisfaction.den);
+			CHECK_NEAR(x->mean_score, y->mean_score, 1e-9);
+			for (int k = 0; k < a->ntopics; k++) {
+				CHECK_INT(x->awareness[k].num, y->awareness[k].num);
+				CHECK_INT(x->awareness[k].den, y->awareness[k].den);
+			}
+		}
+		ax_report_free(a);
+		ax_report_free(b);
 	}
 	/* tally agrees with the responses it summarises */
 	CHECK_INT(tu_qi(db, "SELECT SUM(den) FROM tally WHERE metric='resp'"),

@@ -183,6 +183,34 @@ static void check_sms(void)
 	CHECK_INT(units, 160);
 	CHECK_INT(ax_sms_segments(rep("{", 81), &units, NULL), 2);
 	CHECK_INT(units, 162);
+	/* a part never ends half-way through an escape pair or a surrogate
+	 * pair (phones move the whole character to the next part): 152 + '{'
+	 * + 152 is 306 septets, but the '{' cannot straddle septets 153/154,
+	 * so the parts hold 152, then 2 + 151, then 1 */
+	{
+		char buf[1024];
+		snprintf(buf, sizeof buf, "%s{", rep("a", 152));
+		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s",
+		         rep("a", 152));
+		CHECK_INT(ax_sms_segments(buf, &units, &ucs2), 3);
+		CHECK_INT(units, 306);
+		CHECK_INT(ucs2, 0);
+		/* one septet less and it fits: 152 + '{' + 151 = 153 + 152 */
+		buf[strlen(buf) - 1] = '\0';
+		CHECK_INT(ax_sms_segments(buf, &units, NULL), 2);
+		/* 66 + emoji + 66 is 134 units: 66 | emoji + 65 | 1 */
+		snprintf(buf, sizeof buf, "%s\xF0\x9F\x98\x80", rep(zh, 66));
+		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s",
+		         rep(zh, 66));
+		CHECK_INT(ax_sms_segments(buf, &units, &ucs2), 3);
+		CHECK_INT(units, 134);
+		/* the emoji one place earlier fits: 65 + emoji | 67 */
+		snprintf(buf, sizeof buf, "%s\xF0\x9F\x98\x80", rep(zh, 65));
+		snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s",
+		         rep(zh, 67));
+		CHECK_INT(ax_sms_segments(buf, &units, NULL), 2);
+		CHECK_INT(units, 134);
+	}
 	/* € is in the extension table too; £ and é are basic */
 	CHECK_INT(ax_sms_segments("\xE2\x82\xAC\xC2\xA3\xC3\xA9", &units, &ucs2), 1);
 	CHECK_INT(units, 4);

@@ -40,9 +40,13 @@ struct ax_ledger_query {
 
 /* Chinese labels for tables and exports (static strings; an unknown
  * value is returned as given). */
-const char *ax_ledger_kind_label(const char *kind);       /* 短信已送达 … */
-const char *ax_ledger_channel_label(const char *channel); /* 短信 / 一体机 / 入户走访 */
-const char *ax_ledger_status_label(const char *status);   /* 完成 / 未完成 / 放弃 */
+/* sms_sent 短信已发送, sms_delivered 短信已送达, sms_replied 短信已回复,
+ * kiosk_session 一体机, visit 入户走访 */
+const char *ax_ledger_kind_label(const char *kind);
+/* sms 短信, kiosk 一体机, visit 入户走访 */
+const char *ax_ledger_channel_label(const char *channel);
+/* complete 完成, partial 部分作答, abandoned 中途放弃 */
+const char *ax_ledger_status_label(const char *status);
 
 /* ---- outreach contacts ------------------------------------------------ */
 struct ax_ledger_contact {
@@ -184,11 +188,13 @@ struct ax_visits_stats {
  * (optional; stored as the contact's device, else opts->device),
  * 宣传内容/pack (optional: an installed pack's id or title).
  *
- * Each visit's UUID is derived from (household, date and time as
- * written, visitor) with a name-based UUID (SHA-1, RFC 4122 v5), so
- * importing the same file again stores nothing new: every row is a
- * duplicate.  A row repeated within the file is counted once, with a
- * warning naming the first line.
+ * Each visit's UUID is derived from (household, visit time, visitor)
+ * with a name-based UUID (SHA-1, RFC 4122 v5; the time as normalised, so
+ * "2025/3/5" and "2025-03-05" are the same visit), so importing the same
+ * file again stores nothing new: every row is a duplicate.  A row
+ * repeated within the file is counted once, with a warning naming the
+ * first line.  A date without a time is 00:00 China time.  Dates after
+ * tomorrow are rejected as typing errors.
  *
  * Bad rows are reported through diag as "file:line: reason; row
  * rejected" and the good rows are kept, all in one transaction.  Returns

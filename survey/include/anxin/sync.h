@@ -142,7 +142,7 @@ int ax_sync_due(ax_store *st, long long now);
 struct ax_sync_pull_result {
 	int http_status;       /* status of the last request, 0: no answer */
 	int campaigns_changed; /* 1: a new campaigns document was stored */
-	int ncampaigns;        /* campaigns in the stored document, -1: none */
+	int ncampaigns;        /* campaigns in a new document, -1: no new one */
 	int surveys_added;     /* survey versions newly installed */
 	int rosters_changed, rosters_unchanged;
 	int permanent, cancelled;
@@ -160,7 +160,10 @@ struct ax_sync_pull_result {
  * Then, for each code of opts.scope, GET URL/api/v1/roster?scope=CODE the
  * same way, kept raw as "roster.CODE.json" / "roster.CODE.etag" (no
  * household rows are written).  Errors and the schedule as for
- * ax_sync_push.  `res` may be NULL.
+ * ax_sync_push (a 403 for a roster code outside the device's scope is
+ * permanent).  Packs stay in the cached document; only surveys are
+ * installed.  Not inside a transaction of the caller's: installing
+ * surveys commits.  `res` may be NULL.
  */
 ax_rc ax_sync_pull(ax_store *st, const struct ax_sync_opts *opts,
                    struct ax_sync_pull_result *res);

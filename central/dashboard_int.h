@@ -1,0 +1,118 @@
+/*
+ * dashboard_int.h -- internals shared by the staff dashboard's files:
+ *
+ *   dashboard.c         routing, login/logout, sessions, CSRF, rate
+ *                       limiting, POST /visit
+ *   dashboard_html.c    the page builder (escape-by-default formatting),
+ *                       the page shell with its inline CSS, error pages
+ *   dashboard_region.c  GET /region/CODE: table, bar charts, weekly trend,
+ *                       campaign funnels, filters, downloads
+ *   dashboard_lists.c   GET /devices and GET /grid/CODE/unreached
+ *
+ * Pages are server-rendered HTML in Simplified Chinese with no external
+ * asset and no script: everything (CSS, SVG charts) is inline, so a page
+ * saved to a file renders the same and prints the same.
+ */
+#ifndef ANXIN_CENTRAL_DASHBOARD_INT_H
+#define ANXIN_CENTRAL_DASHBOARD_INT_H
+
+#include <stdio.h>
+
+#include "anxin/auth.h"
+#include "anxin/metrics.h"
+#include "central.h"
+
+/* ---- the logged-in user ------------------------------------------------ */
+struct dash_user {
+	struct ax_user u;
+	char csrf[AX_TOKEN_MAX]; /* the session's CSRF token */
+};
+
+/* ---- page builder ----------------------------------------------------- */
+/*
+ * A page under construction: an open_memstream buffer.  Writes never
+ * fail visibly; a failed stream is noticed once, in dp_send.
+ */
+struct dpage {
+	FILE *f;
+	char *buf;
+	size_t len;
+};
+
+int dp_open(struct dpage *p);
+/* Free the page's buffer without sending it (NULL-safe). */
+void dp_discard(struct dpage *p);
+
+/*
+ * printf that HTML-escapes every %s argument (escape by default: a
+ * dynamic string cannot reach the page unescaped through dp_fmt).
+ * Numbers are formatted as printf does.  Literal HTML goes in the
+ * format string; pre-built trusted HTML through dp_raw.
+ */
+void dp_fmt(struct dpage *p, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Trusted text, written as is. */
+void dp_raw(struct dpage *p, const char *html);
+/* The one HTML escaper: & < > " ' become entities. */
+void dash_html_escape(FILE *f, const char *s);
+/* Percent-encode for a URL query value (RFC 3986 unreserved kept). */
+void dp_url(struct dpage *p, const char *s);
+
+/*
+ * Page shell: doctype, inline CSS, the top bar (user, role, navigation
+ * and the logout form with the session's CSRF token).  u may be NULL
+ * (login page, errors before login).  `active` names the nav item.
+ */
+void dp_begin(struct dpage *p, const char *title, const struct dash_user *u,
+              const char *active);
+void dp_end(struct dpage *p);
+/* Send the page as text/html with the dashboard's security headers plus
+ * `headers` ("Name", "value" pairs, NULL-ended; may be NULL).  Frees it. */
+enum MHD_Result dp_send(struct ct_req *r, struct dpage *p, unsigned status,
+                        const char *const *headers);
+
+/* A friendly Chinese error page with the given status. */
+enum MHD_Result dash_error(struct ct_req *r, const struct dash_user *u,
+                           unsigned status, const char *title,
+                           const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* 303 See Other to a local path (Location is ours, never user input). */
+enum MHD_Result dash_redirect(struct ct_req *r, const char *location,
+                              const char *const *headers);
+
+/* ---- rates and time ---------------------------------------------------- */
+/*
+ * The badge of a rate against its target:
+ *   DASH_NODATA  den = 0
+ *   DASH_MET     rate ≥ target (and, for a sample, den ≥ 30)
+ *   DASH_SMALL   sample with den < 30 whose interval still reaches the
+ *                target: neither proven met nor proven short
+ *   DASH_UNMET   rate < target, or a small sample whose whole 95 %
+ *                interval lies below the target (short even so)
+ * `census` is 1 for coverage: the roster counts every household, so a
+ * small grid's coverage is exact and never "样本不足".
+ */
+enum dash_badge { DASH_NODATA, DASH_MET, DASH_UNMET, DASH_SMALL };
+enum dash_badge dash_badge_of(const struct ax_rate *r, double target,
+                              int census);
+const char *dash_badge_label(enum dash_badge b); /* 达标 … */
+const char *dash_badge_class(enum dash_badge b); /* CSS class */
+
+/* "2026-11-20 10:05" in China time (UTC+8, no DST), buf >= 20. */
+void dash_cst_time(long long epoch, char *buf, size_t n);
+/* Today (now + offset days) as YYYY-MM-DD China time, buf >= 11. */
+void dash_cst_date(long long epoch, char *buf, size_t n);
+/* 1 if s is a plausible YYYY-MM-DD (the library validates the date). */
+int dash_is_date(const char *s);
+
+/* A role's Chinese name: 县级 / 乡镇 / 网格. */
+const char *dash_role_label(enum ax_role r);
+
+/* ---- pages ------------------------------------------------------------- */
+enum MHD_Result dash_region_page(struct ct_req *r, const struct dash_user *u,
+                                 const char *code);
+enum MHD_Result dash_devices_page(struct ct_req *r, const struct dash_user *u);
+enum MHD_Result dash_unreached_page(struct ct_req *r, const struct dash_user *u,
+                                    const char *code);
+
+#endif

@@ -1,0 +1,272 @@
+/*
+ * dashboard_lists.c -- the two list pages:
+ *
+ *   GET /devices               kiosks and SMS gateways in the user's
+ *                              scope, with a red 失联 mark when one has
+ *                              not been heard from for 24 hours
+ *   GET /grid/CODE/unreached   未覆盖户清单: the active households of a
+ *                              grid (or village) with no qualifying
+ *                              contact yet, printable, each with a
+ *                              one-tap "记录入户走访" button
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "anxin/funnel.h"
+#include "anxin/ledger.h"
+#include "dashboard_int.h"
+
+#define LOST_AFTER (24 * 3600) /* a device silent this long is 失联 */
+
+/* 1 if some code of list a and some code of list b overlap (one covers
+ * the other). */
+static int scopes_overlap(const char *a, const char *b)
+{
+	while (*a) {
+		size_t n = strcspn(a, ",");
+		char one[32];
+		snprintf(one, sizeof one, "%.*s", (int)(n < 31 ? n : 31), a);
+		if (ax_scope_covers(b, one))
+			return 1;
+		for (const char *q = b; *q;) {
+			size_t m = strcspn(q, ",");
+			char two[32];
+			snprintf(two, sizeof two, "%.*s", (int)(m < 31 ? m : 31), q);
+			if (ax_region_covers(one, two))
+				return 1;
+			q += m;
+			if (*q == ',')
+				q++;
+		}
+		a += n;
+		if (*a == ',')
+			a++;
+	}
+	return 0;
+}
+
+/* "3 小时前" */
+static void ago(long long secs, char *out, size_t n)
+{
+	if (secs < 60)
+		snprintf(out, n, "刚刚");
+	else if (secs < 3600)
+		snprintf(out, n, "%lld 分钟前", secs / 60);
+	else if (secs < 48 * 3600)
+		snprintf(out, n, "%lld 小时前", secs / 3600);
+	else
+		snprintf(out, n, "%lld 天前", secs / 86400);
+}
+
+/* ========================================================== devices == */
+enum dev_state { DEV_LOST, DEV_OK, DEV_REVOKED };
+
+static enum dev_state dev_state(const struct ax_device *d, long long now)
+{
+	if (d->revoked_at)
+		return DEV_REVOKED;
+	if (!d->last_seen || now - d->last_seen > LOST_AFTER)
+		return DEV_LOST;
+	return DEV_OK;
+}
+
+static void scope_names(struct dpage *p, ax_store *st, const char *scope)
+{
+	const char *s = scope;
+	while (*s) {
+		size_t n = strcspn(s, ",");
+		char code[32];
+		struct ax_region g;
+		snprintf(code, sizeof code, "%.*s", (int)(n < 31 ? n : 31), s);
+		if (s != scope)
+			dp_raw(p, "、");
+		if (ax_region_get(st, code, &g) == AX_OK)
+			dp_fmt(p, "%s", g.name);
+		else
+			dp_fmt(p, "%s", code);
+		s += n;
+		if (*s == ',')
+			s++;
+	}
+}
+
+enum MHD_Result dash_devices_page(struct ct_req *r, const struct dash_user *u)
+{
+	ax_store *st = ct_store(r->srv);
+	struct ax_device *v = NULL;
+	long long now = (long long)time(NULL);
+	int n = 0, shown = 0, lost = 0;
+	struct dpage p;
+
+	if (ax_device_list(st, &v, &n))
+		return dash_error(r, u, MHD_HTTP_SERVICE_UNAVAILABLE, "暂时无法显示",
+		                  "数据库暂时不可用，请稍后再试。");
+	/* keep the devices this user may see, in the order to act on: 失联
+	 * first, then working, then revoked (each by id, as listed) */
+	for (int i = 0; i < n; i++)
+		if (u->u.role == AX_ROLE_COUNTY || scopes_overlap(v[i].scope, u->u.scope))
+			v[shown++] = v[i];
+	for (int i = 0; i < shown; i++)
+		lost += dev_state(&v[i], now) == DEV_LOST;
+	if (dp_open(&p)) {
+		ax_free(v);
+		return ct_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	}
+	dp_begin(&p, "设备状态", u, "devices");
+	dp_raw(&p, "<h1>设备状态</h1>");
+	if (lost)
+		dp_fmt(&p, "<p class=\"msg err\" role=\"alert\">%d 台设备超过 24 小时没有联系"
+		           "（失联），请到现场检查电源、网络和短信猫。</p>",
+		       lost);
+	dp_fmt(&p, "<p class=\"note\">共 %d 台设备（一体机和短信网关）。时间为北京时间。</p>",
+	       shown);
+	dp_raw(&p, "<div class=\"tbl\"><table><thead><tr>"
+	           "<th class=\"name\">设备</th><th>类型</th><th class=\"l\">服务区域</th>"
+	           "<th class=\"l\">最后联系</th><th>待上传记录</th><th class=\"l\">状态</th>"
+	           "</tr></thead><tbody>");
+	for (int k = 0; k < 3 * shown; k++) {
+		const struct ax_device *d = &v[k % shown];
+		enum dev_state s = dev_state(d, now);
+		char when[20], rel[32];
+		if ((int)s != k / shown)
+			continue;
+		dp_fmt(&p, "<tr><td class=\"name\">%s</td><td>%s</td><td class=\"l\">", d->id,
+		       strcmp(d->kind, "kiosk") == 0 ? "一体机" : "短信网关");
+		scope_names(&p, st, d->scope);
+		if (d->last_seen) {
+			dash_cst_time(d->last_seen, when, sizeof when);
+			ago(now - d->last_seen, rel, sizeof rel);
+			dp_fmt(&p, "</td><td class=\"l\">%s<span class=\"ci\">%s</span></td>", rel,
+			       when);
+		} else {
+			dp_raw(&p, "</td><td class=\"l\">从未联系</td>");
+		}
+		if (d->backlog >= 0)
+			dp_fmt(&p, "<td>%lld</td>", d->backlog);
+		else
+			dp_raw(&p, "<td>—</td>");
+		if (s == DEV_LOST)
+			dp_raw(&p, "<td class=\"l\"><span class=\"lost\">失联</span></td></tr>");
+		else if (s == DEV_REVOKED)
+			dp_raw(&p, "<td class=\"l\">已停用</td></tr>");
+		else
+			dp_raw(&p, "<td class=\"l\">正常</td></tr>");
+	}
+	if (!shown)
+		dp_raw(&p, "<tr><td class=\"l\" colspan=\"6\">您的区域内还没有登记设备。</td></tr>");
+	dp_raw(&p, "</tbody></table></div>");
+	dp_end(&p);
+	ax_free(v);
+	return dp_send(r, &p, MHD_HTTP_OK, NULL);
+}
+
+/* ======================================================== unreached == */
+struct unreached_ctx {
+	struct dpage *p;
+	const struct dash_user *u;
+	const char *code, *from, *to;
+	long n;
+};
+
+static ax_rc unreached_row(void *ctx, const struct ax_ledger_household *h)
+{
+	struct unreached_ctx *c = ctx;
+	struct dpage *p = c->p;
+
+	c->n++;
+	dp_fmt(p, "<tr><td>%ld</td><td class=\"l\"><strong>%s</strong></td><td class=\"l\">%s</td>", c->n,
+	       h->id, h->grid_name ? h->grid_name : (h->village_name ? h->village_name : h->grid));
+	if (h->members >= 0)
+		dp_fmt(p, "<td>%d</td>", h->members);
+	else
+		dp_raw(p, "<td>—</td>");
+	dp_fmt(p, "<td class=\"l\">%s</td><td class=\"sign\"></td>",
+	       h->nphones ? h->phones : "无");
+	dp_fmt(p, "<td class=\"act\"><form method=\"post\" action=\"/visit\">"
+	          "<input type=\"hidden\" name=\"csrf\" value=\"%s\">"
+	          "<input type=\"hidden\" name=\"household\" value=\"%s\">"
+	          "<input type=\"hidden\" name=\"back\" value=\"%s\">",
+	       c->u->csrf, h->id, c->code);
+	if (c->from)
+		dp_fmt(p, "<input type=\"hidden\" name=\"from\" value=\"%s\">", c->from);
+	if (c->to)
+		dp_fmt(p, "<input type=\"hidden\" name=\"to\" value=\"%s\">", c->to);
+	dp_fmt(p, "<button class=\"btn\" type=\"submit\" aria-label=\"记录 %s 入户走访\">"
+	          "记录入户走访</button></form></td></tr>",
+	       h->id);
+	return AX_OK;
+}
+
+enum MHD_Result dash_unreached_page(struct ct_req *r, const struct dash_user *u,
+                                    const char *code)
+{
+	ax_store *st = ct_store(r->srv);
+	struct ax_ledger_query q = {0};
+	struct unreached_ctx c = {0};
+	struct ax_region g, parent;
+	const char *from = ct_query(r, "from"), *to = ct_query(r, "to");
+	const char *visited = ct_query(r, "visited");
+	char today[11];
+	struct dpage p;
+	ax_rc rc;
+
+	if (!ax_scope_covers(u->u.scope, code))
+		return dash_error(r, u, MHD_HTTP_FORBIDDEN, "无权查看",
+		                  "区域 %s 不在您负责的范围内。", code);
+	rc = ax_region_get(st, code, &g);
+	if (rc == AX_NOTFOUND)
+		return dash_error(r, u, MHD_HTTP_NOT_FOUND, "区域不存在",
+		                  "没有代码为 %s 的网格或村。", code);
+	if (rc)
+		return dash_error(r, u, ct_status_for(rc), "暂时无法显示",
+		                  "数据库暂时不可用，请稍后再试。");
+	if (g.level < 3)
+		return dash_error(r, u, MHD_HTTP_NOT_FOUND, "请选择村或网格",
+		                  "未覆盖户清单按村（社区）或网格列出；%s 是%s，"
+		                  "请在区域页面进入下面的村或网格。",
+		                  g.name, g.level == 1 ? "县" : "乡镇");
+	q.scope = code;
+	q.from = dash_is_date(from) ? from : NULL;
+	q.to = dash_is_date(to) ? to : NULL;
+	if (dp_open(&p))
+		return ct_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	dp_begin(&p, "未覆盖户清单", u, "unreached");
+	dp_raw(&p, "<nav class=\"crumbs\" aria-label=\"区域层级\">");
+	if (g.parent[0] && ax_region_get(st, g.parent, &parent) == AX_OK &&
+	    ax_scope_covers(u->u.scope, parent.code))
+		dp_fmt(&p, "<a href=\"/region/%s\">%s</a> › ", parent.code, parent.name);
+	dp_fmt(&p, "<a href=\"/region/%s\">%s</a></nav>", g.code, g.name);
+	dash_cst_date((long long)time(NULL), today, sizeof today);
+	dp_fmt(&p, "<h1>未覆盖户清单 · %s</h1>"
+	           "<p class=\"note\">%s（%s）· 宣传时间：%s 至 %s · 打印日期 %s。"
+	           "这些户在此期间还没有任何有效的入户宣传记录（短信送达或回复、一体机、入户走访）。"
+	           "电话号码已隐去中间四位。</p>",
+	       g.name, g.level == 4 ? "网格" : "村/社区", g.code, q.from ? q.from : "开始",
+	       q.to ? q.to : "今天", today);
+	if (visited && *visited)
+		dp_fmt(&p, "<p class=\"msg\" role=\"status\">已记录户号 %s 的入户走访，"
+		           "该户已计入宣传入户率。</p>",
+		       visited);
+	dp_raw(&p, "<div class=\"tbl\"><table><thead><tr><th>序号</th>"
+	           "<th class=\"l\">户号</th><th class=\"l\">网格</th><th>人口</th>"
+	           "<th class=\"l\">联系电话</th><th class=\"sign\">走访日期 / 签字</th>"
+	           "<th class=\"act\">操作</th></tr></thead><tbody>");
+	c.p = &p;
+	c.u = u;
+	c.code = code;
+	c.from = q.from;
+	c.to = q.to;
+	rc = ax_ledger_unreached(st, &q, unreached_row, &c);
+	if (rc) {
+		dp_discard(&p);
+		CT_WARN("unreached %s: %s", code, ax_store_errmsg(st));
+		return dash_error(r, u, ct_status_for(rc), "暂时无法显示",
+		                  "数据库暂时不可用，请稍后再试。");
+	}
+	if (!c.n)
+		dp_raw(&p, "<tr><td class=\"l\" colspan=\"7\">全部户都已覆盖。</td></tr>");
+	dp_fmt(&p, "</tbody></table></div><p><strong>共 %ld 户未覆盖。</strong></p>", c.n);
+	dp_end(&p);
+	return dp_send(r, &p, MHD_HTTP_OK, NULL);
+}

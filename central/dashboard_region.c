@@ -1,0 +1,761 @@
+/*
+ * dashboard_region.c -- GET /region/CODE: one region and its children.
+ *
+ *   headline cards, the rates table (coverage, awareness per topic,
+ *   satisfaction with its mean score, each with its 95 % interval and a
+ *   badge), bar charts per child with target lines and interval whiskers,
+ *   a 12-week trend, the funnel of each active campaign in the region,
+ *   filters (survey, channel, window) and the report downloads.
+ *
+ * Every number comes from the library's query layer (ax_report_build,
+ * ax_funnel_build): the page, `anxin report` and the exports agree.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "anxin/campaign.h"
+#include "anxin/content.h"
+#include "anxin/funnel.h"
+#include "dashboard_int.h"
+
+#define TREND_WEEKS 12
+
+/* The filters of the page, validated; NULL when not set. */
+struct filters {
+	const char *survey, *channel, *from, *to;
+	char qs[512]; /* "?survey=…&amp;…" for links, HTML-safe; "" if none */
+};
+
+static const char *const level_names[] = {"", "县", "乡镇/街道", "村/社区", "网格"};
+static const char *const channel_labels[] = {"一体机", "短信", "入户走访"};
+
+static const char *channel_label(const char *channel)
+{
+	for (int i = 0; channel && i < AX_NCHANNELS; i++)
+		if (strcmp(channel, ax_channels[i]) == 0)
+			return channel_labels[i];
+	return "全部";
+}
+
+static const char *level_name(int level)
+{
+	return level >= 1 && level <= 4 ? level_names[level] : "";
+}
+
+/* ========================================================= filters == */
+static int read_filters(struct ct_req *r, struct filters *f)
+{
+	struct dpage q;
+	const char *v;
+	int first = 1;
+
+	memset(f, 0, sizeof *f);
+	if ((v = ct_query(r, "survey")) && *v && strlen(v) < 64)
+		f->survey = v;
+	if ((v = ct_query(r, "channel")) && *v) {
+		for (int i = 0; i < AX_NCHANNELS; i++)
+			if (strcmp(v, ax_channels[i]) == 0)
+				f->channel = ax_channels[i];
+		if (!f->channel)
+			return -1;
+	}
+	if ((v = ct_query(r, "from")) && *v) {
+		if (!dash_is_date(v))
+			return -1;
+		f->from = v;
+	}
+	if ((v = ct_query(r, "to")) && *v) {
+		if (!dash_is_date(v))
+			return -1;
+		f->to = v;
+	}
+	if (dp_open(&q))
+		return 0;
+	{
+		const char *names[] = {"survey", "channel", "from", "to"};
+		const char *vals[] = {f->survey, f->channel, f->from, f->to};
+		for (int i = 0; i < 4; i++) {
+			if (!vals[i])
+				continue;
+			dp_raw(&q, first ? "?" : "&amp;");
+			dp_fmt(&q, "%s=", names[i]);
+			first = 0;
+			dp_url(&q, vals[i]);
+		}
+	}
+	fflush(q.f);
+	if (q.buf && q.len < sizeof f->qs)
+		memcpy(f->qs, q.buf, q.len + 1);
+	dp_discard(&q);
+	return 0;
+}
+
+/* The title of an installed survey, or its id (c may be NULL). */
+static const char *survey_title(const ax_content *c, const char *id)
+{
+	for (int i = 0; c && i < ax_content_nsurveys(c); i++)
+		if (strcmp(ax_content_survey(c, i)->id, id) == 0)
+			return ax_content_survey(c, i)->title;
+	return id;
+}
+
+static void filter_form(struct dpage *p, const ax_content *c, const char *code,
+                        const struct filters *f)
+{
+
+	dp_fmt(p, "<form class=\"filter\" method=\"get\" action=\"/region/%s\">"
+	          "<label>问卷<select name=\"survey\"><option value=\"\">全部问卷</option>",
+	       code);
+	if (c) {
+		int n = ax_content_nsurveys(c);
+		for (int i = 0; i < n; i++) {
+			const struct ax_survey *s = ax_content_survey(c, i);
+			int dup = 0;
+			for (int j = 0; j < i; j++)
+				dup |= strcmp(ax_content_survey(c, j)->id, s->id) == 0;
+			if (dup)
+				continue;
+			dp_fmt(p, "<option value=\"%s\"", s->id);
+			if (f->survey && strcmp(f->survey, s->id) == 0)
+				dp_raw(p, " selected");
+			dp_fmt(p, ">%s</option>", s->title);
+		}
+	}
+	dp_raw(p, "</select></label><label>渠道<select name=\"channel\">"
+	          "<option value=\"\">全部渠道</option>");
+	for (int i = 0; i < AX_NCHANNELS; i++) {
+		dp_fmt(p, "<option value=\"%s\"", ax_channels[i]);
+		if (f->channel == ax_channels[i])
+			dp_raw(p, " selected");
+		dp_fmt(p, ">%s</option>", channel_labels[i]);
+	}
+	dp_fmt(p, "</select></label>"
+	          "<label>开始日期<input type=\"date\" name=\"from\" value=\"%s\"></label>"
+	          "<label>结束日期<input type=\"date\" name=\"to\" value=\"%s\"></label>"
+	          "<button class=\"btn\" type=\"submit\">筛选</button>",
+	       f->from ? f->from : "", f->to ? f->to : "");
+	if (f->qs[0])
+		dp_fmt(p, "<a class=\"btn alt\" href=\"/region/%s\">清除筛选</a>", code);
+	dp_raw(p, "</form>");
+}
+
+/* ============================================================ cells == */
+static void badge(struct dpage *p, enum dash_badge b)
+{
+	dp_fmt(p, "<span class=\"badge b-%s\">%s</span>", dash_badge_class(b),
+	       dash_badge_label(b));
+}
+
+/* A sampled rate: value, badge, then "区间 a–b% · num/den". */
+static void rate_cell(struct dpage *p, const struct ax_rate *rt, double target)
+{
+	enum dash_badge b = dash_badge_of(rt, target, 0);
+
+	if (rt->den <= 0) {
+		dp_raw(p, "<td><span class=\"r\">—</span>");
+		badge(p, b);
+		dp_raw(p, "<span class=\"ci\">尚无答卷</span></td>");
+		return;
+	}
+	dp_fmt(p, "<td><span class=\"r\">%.1f%%</span>", rt->rate * 100);
+	badge(p, b);
+	dp_fmt(p, "<span class=\"ci\">区间 %.1f–%.1f%% · %lld/%lld</span></td>",
+	       rt->low * 100, rt->high * 100, rt->num, rt->den);
+}
+
+/* Coverage is a census of the roster: exact, so no interval. */
+static void coverage_cell(struct dpage *p, const struct ax_report_row *row)
+{
+	enum dash_badge b = dash_badge_of(&row->coverage, AX_TARGET_COVERAGE, 1);
+
+	if (row->households <= 0) {
+		dp_raw(p, "<td><span class=\"r\">—</span>");
+		badge(p, b);
+		dp_raw(p, "<span class=\"ci\">花名册无户</span></td>");
+		return;
+	}
+	dp_fmt(p, "<td><span class=\"r\">%.1f%%</span>", row->coverage.rate * 100);
+	badge(p, b);
+	dp_fmt(p, "<span class=\"ci\">全数 %lld/%lld 户</span></td>", row->reached,
+	       row->households);
+}
+
+/* ============================================================ table == */
+static void rates_table(struct dpage *p, const struct ax_report *rep,
+                        const struct filters *f)
+{
+	dp_raw(p, "<div class=\"tbl\"><table><thead><tr>"
+	          "<th class=\"name\" scope=\"col\">区域</th><th scope=\"col\">户数</th>"
+	          "<th scope=\"col\">已覆盖</th><th scope=\"col\">未覆盖</th>"
+	          "<th scope=\"col\">宣传入户率<br><small>目标 100%</small></th>");
+	for (int k = 0; k < rep->ntopics; k++)
+		dp_fmt(p, "<th scope=\"col\">知晓率·%s<br><small>目标 ≥90%%</small></th>",
+		       ax_topic_name(rep->topics[k]));
+	dp_raw(p, "<th scope=\"col\">满意度<br><small>目标 ≥90%</small></th>"
+	          "<th scope=\"col\">平均分<br><small>满分 5</small></th>"
+	          "<th scope=\"col\">答卷</th></tr></thead><tbody>");
+	for (int i = 0; i < rep->nrows; i++) {
+		const struct ax_report_row *row = &rep->rows[i];
+		long long missing = row->households - row->reached;
+		if (row->depth == 0)
+			dp_fmt(p, "<tr class=\"self\"><td class=\"name\">%s <small>（合计）</small></td>",
+			       row->name);
+		else {
+			dp_fmt(p, "<tr><td class=\"name\"><a href=\"/region/%s", row->code);
+			dp_raw(p, f->qs);
+			dp_fmt(p, "\">%s</a></td>", row->name);
+		}
+		dp_fmt(p, "<td>%lld</td><td>%lld</td>", row->households, row->reached);
+		if (row->level >= 3 && missing > 0) {
+			dp_fmt(p, "<td><a href=\"/grid/%s/unreached", row->code);
+			dp_raw(p, f->qs);
+			dp_fmt(p, "\" title=\"未覆盖户清单\">%lld</a></td>", missing);
+		} else {
+			dp_fmt(p, "<td>%lld</td>", missing);
+		}
+		coverage_cell(p, row);
+		for (int k = 0; k < rep->ntopics; k++)
+			rate_cell(p, &row->awareness[k], AX_TARGET_AWARENESS);
+		rate_cell(p, &row->satisfaction, AX_TARGET_SATISFACTION);
+		if (row->satisfaction.den > 0)
+			dp_fmt(p, "<td>%.2f</td>", row->mean_score);
+		else
+			dp_raw(p, "<td>—</td>");
+		dp_fmt(p, "<td>%lld</td></tr>", row->respondents);
+	}
+	dp_raw(p, "</tbody></table></div>");
+}
+
+/* ===================================================== bar charts == */
+/*
+ * Charts are HTML grid rows (label | one SVG per bar | value) so the
+ * text keeps its size on a phone while the bars stretch; the SVGs use
+ * percentage x coordinates, which SVG resolves against the width.
+ */
+static void bar_axis(struct dpage *p, double target)
+{
+	dp_raw(p, "<div></div><svg class=\"axis\" aria-hidden=\"true\">"
+	          "<text x=\"0\" y=\"13\" font-size=\"12\">0</text>"
+	          "<text x=\"50%\" y=\"13\" font-size=\"12\" text-anchor=\"middle\">50%</text>");
+	if (target < 0.999)
+		dp_fmt(p, "<text x=\"%.1f%%\" y=\"13\" font-size=\"12\" "
+		          "text-anchor=\"middle\" font-weight=\"700\">%.0f%%</text>",
+		       target * 100, target * 100);
+	else
+		dp_raw(p, "<text x=\"100%\" y=\"13\" font-size=\"12\" "
+		          "text-anchor=\"end\" font-weight=\"700\">100%</text>");
+	dp_raw(p, "</svg><div></div>");
+}
+
+static void bar_row(struct dpage *p, const char *label, const struct ax_rate *rt,
+                    double target, int census)
+{
+	enum dash_badge b = dash_badge_of(rt, target, census);
+	double w = rt->den > 0 ? rt->rate * 100 : 0;
+
+	dp_fmt(p, "<div class=\"lab\" title=\"%s\">%s</div>"
+	          "<svg role=\"img\" aria-label=\"%s %.1f%% %s\">",
+	       label, label, label, w, dash_badge_label(b));
+	/* track, bar, 50 % grid line, 100 % end, target line */
+	dp_raw(p, "<rect x=\"0\" y=\"3\" width=\"100%\" height=\"18\" fill=\"#ececec\"/>");
+	if (rt->den > 0)
+		dp_fmt(p, "<rect class=\"bar-%s\" x=\"0\" y=\"5\" width=\"%.2f%%\" height=\"14\"/>",
+		       dash_badge_class(b), w);
+	dp_raw(p, "<line x1=\"50%\" x2=\"50%\" y1=\"3\" y2=\"21\" stroke=\"#fff\" stroke-width=\"1\"/>"
+	          "<line x1=\"99.8%\" x2=\"99.8%\" y1=\"0\" y2=\"24\" stroke=\"#767676\" stroke-width=\"1\"/>");
+	if (target < 0.999)
+		dp_fmt(p, "<line x1=\"%.1f%%\" x2=\"%.1f%%\" y1=\"0\" y2=\"24\" stroke=\"#111\" "
+		          "stroke-width=\"2\" stroke-dasharray=\"4 3\"/>",
+		       target * 100, target * 100);
+	else
+		dp_raw(p, "<line x1=\"99.6%\" x2=\"99.6%\" y1=\"0\" y2=\"24\" stroke=\"#111\" "
+		          "stroke-width=\"2\" stroke-dasharray=\"4 3\"/>");
+	if (!census && rt->den > 0) {
+		/* the 95 % interval: black whisker on a white halo, readable on
+		 * any bar colour */
+		double lo = rt->low * 100, hi = rt->high * 100;
+		for (int halo = 1; halo >= 0; halo--) {
+			const char *col = halo ? "#fff" : "#111";
+			int sw = halo ? 5 : 2;
+			dp_fmt(p, "<line x1=\"%.2f%%\" x2=\"%.2f%%\" y1=\"12\" y2=\"12\" stroke=\"%s\" stroke-width=\"%d\"/>"
+			          "<line x1=\"%.2f%%\" x2=\"%.2f%%\" y1=\"6\" y2=\"18\" stroke=\"%s\" stroke-width=\"%d\"/>"
+			          "<line x1=\"%.2f%%\" x2=\"%.2f%%\" y1=\"6\" y2=\"18\" stroke=\"%s\" stroke-width=\"%d\"/>",
+			       lo, hi, col, sw, lo, lo, col, sw, hi, hi, col, sw);
+		}
+	}
+	dp_raw(p, "</svg><div class=\"val\">");
+	if (rt->den <= 0)
+		dp_raw(p, "无数据");
+	else if (census)
+		dp_fmt(p, "%.1f%% <small>%lld/%lld</small>", w, rt->num, rt->den);
+	else
+		dp_fmt(p, "%.1f%% <small>[%.0f–%.0f]</small>", w, rt->low * 100,
+		       rt->high * 100);
+	dp_raw(p, "</div>");
+}
+
+static void chart_legend(struct dpage *p, int census)
+{
+	dp_raw(p, "<div class=\"legend\">"
+	          "<span><i class=\"sw\" style=\"background:#0a6b2e\"></i>达标</span>"
+	          "<span><i class=\"sw\" style=\"background:#b00020\"></i>未达标</span>");
+	if (!census)
+		dp_raw(p, "<span><i class=\"sw\" style=\"background:#8c8c8c\"></i>样本不足</span>"
+		          "<span>┣━┫ 95% 区间</span>");
+	dp_raw(p, "<span>┆ 虚线：目标</span></div>");
+}
+
+/* Rows to chart: the children, or the region itself when it has none. */
+static void chart_rows(const struct ax_report *rep, int *first, int *last)
+{
+	*first = 1;
+	*last = rep->nrows;
+	if (rep->nrows <= 1)
+		*first = 0;
+}
+
+static void charts(struct dpage *p, const struct ax_report *rep)
+{
+	int a, b;
+
+	chart_rows(rep, &a, &b);
+	dp_raw(p, "<h2>宣传入户率（目标 100%）</h2><div class=\"chart\">");
+	chart_legend(p, 1);
+	dp_raw(p, "<div class=\"bars\">");
+	bar_axis(p, AX_TARGET_COVERAGE);
+	for (int i = a; i < b; i++)
+		bar_row(p, rep->rows[i].name, &rep->rows[i].coverage, AX_TARGET_COVERAGE, 1);
+	dp_raw(p, "</div></div>");
+
+	dp_raw(p, "<h2>满意度（目标 ≥90%）</h2><div class=\"chart\">");
+	chart_legend(p, 0);
+	dp_raw(p, "<div class=\"bars\">");
+	bar_axis(p, AX_TARGET_SATISFACTION);
+	for (int i = a; i < b; i++)
+		bar_row(p, rep->rows[i].name, &rep->rows[i].satisfaction,
+		        AX_TARGET_SATISFACTION, 0);
+	dp_raw(p, "</div></div>");
+
+	if (rep->ntopics == 0)
+		return;
+	dp_raw(p, "<h2>知晓率（目标 ≥90%，按专题）</h2><div class=\"chart\">");
+	chart_legend(p, 0);
+	dp_raw(p, "<div class=\"bars\">");
+	bar_axis(p, AX_TARGET_AWARENESS);
+	for (int i = a; i < b; i++) {
+		dp_fmt(p, "<div class=\"grp\">%s</div>", rep->rows[i].name);
+		for (int k = 0; k < rep->ntopics; k++)
+			bar_row(p, ax_topic_name(rep->topics[k]), &rep->rows[i].awareness[k],
+			        AX_TARGET_AWARENESS, 0);
+	}
+	dp_raw(p, "</div></div>");
+}
+
+/* ============================================================ trend == */
+struct week {
+	struct ax_trend_week t;
+	struct ax_rate aw, sat;
+};
+
+/*
+ * Twelve ISO weeks (Monday to Sunday, China time) ending with the week of
+ * the `to` filter or of today, from one tally query (ax_trend_weeks): the
+ * same counts as the report for each week.  The `from` filter does not
+ * apply (the chart always spans 12 weeks).
+ */
+static int build_trend(ax_store *st, const char *code, const struct filters *f,
+                       struct week w[TREND_WEEKS])
+{
+	struct ax_trend_week t[TREND_WEEKS];
+
+	if (ax_trend_weeks(st, code, f->survey, f->channel, f->to, TREND_WEEKS, t))
+		return -1;
+	for (int i = 0; i < TREND_WEEKS; i++) {
+		w[i].t = t[i];
+		ax_rate_make(&w[i].aw, t[i].aw_num, t[i].aw_den);
+		ax_rate_make(&w[i].sat, t[i].sat_num, t[i].sat_den);
+	}
+	return 0;
+}
+
+/* The trend is two panels sharing the weeks: rates on top (y 12 for
+ * 100 % to 132 for 0 %), answer counts below (bars standing on y 208). */
+#define TREND_BAR_BASE 208
+#define TREND_BAR_MAX 52
+
+static double ty(double rate)
+{
+	return 132 - rate * 120;
+}
+
+static double tx(int i)
+{
+	return 9 + (90.0 / TREND_WEEKS) * (i + 0.5);
+}
+
+static void trend_series(struct dpage *p, const struct week w[TREND_WEEKS],
+                         int which, const char *colour)
+{
+	int prev = -1;
+	for (int i = 0; i < TREND_WEEKS; i++) {
+		const struct ax_rate *r = which ? &w[i].sat : &w[i].aw;
+		if (r->den <= 0) {
+			prev = -1;
+			continue;
+		}
+		if (prev >= 0) {
+			const struct ax_rate *q = which ? &w[prev].sat : &w[prev].aw;
+			dp_fmt(p, "<line x1=\"%.2f%%\" y1=\"%.1f\" x2=\"%.2f%%\" y2=\"%.1f\" "
+			          "stroke=\"%s\" stroke-width=\"3\"/>",
+			       tx(prev), ty(q->rate), tx(i), ty(r->rate), colour);
+		}
+		prev = i;
+	}
+	for (int i = 0; i < TREND_WEEKS; i++) {
+		const struct ax_rate *r = which ? &w[i].sat : &w[i].aw;
+		if (r->den <= 0)
+			continue;
+		/* hollow: fewer than 30 answers */
+		dp_fmt(p, "<circle cx=\"%.2f%%\" cy=\"%.1f\" r=\"5\" fill=\"%s\" "
+		          "stroke=\"%s\" stroke-width=\"2.5\"><title>%s %s: %.1f%% (%lld/%lld)</title></circle>",
+		       tx(i), ty(r->rate), r->small_sample ? "#fff" : colour, colour,
+		       w[i].t.from, which ? "满意度" : "知晓率", r->rate * 100, r->num,
+		       r->den);
+	}
+}
+
+static void trend(struct dpage *p, ax_store *st, const char *code,
+                  const struct filters *f)
+{
+	struct week w[TREND_WEEKS];
+	long long max = 0;
+
+	if (build_trend(st, code, f, w)) {
+		dp_raw(p, "<h2>趋势</h2><p class=\"msg err\">暂时无法计算趋势。</p>");
+		return;
+	}
+	for (int i = 0; i < TREND_WEEKS; i++)
+		if (w[i].t.respondents > max)
+			max = w[i].t.respondents;
+	dp_fmt(p, "<h2>近 %d 周趋势</h2><div class=\"chart trend\">"
+	          "<div class=\"legend\">"
+	          "<span><i class=\"sw\" style=\"background:#0a6b2e\"></i>知晓率（各专题合计）</span>"
+	          "<span><i class=\"sw\" style=\"background:#6a1b9a\"></i>满意度</span>"
+	          "<span>空心点：样本不足 30</span><span>┆ 虚线：90%% 目标</span>"
+	          "<span><i class=\"sw\" style=\"background:#c5d5ee\"></i>每周答卷数</span></div>",
+	       TREND_WEEKS);
+	dp_raw(p, "<svg role=\"img\" aria-label=\"每周知晓率、满意度和答卷数\">");
+	/* rate panel: grid, labels, the 90 % target */
+	{
+		const double ticks[] = {0, 0.5, 1};
+		for (int t = 0; t < 3; t++)
+			dp_fmt(p, "<line x1=\"9%%\" x2=\"99%%\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#bbb\"/>"
+			          "<text x=\"8%%\" y=\"%.1f\" font-size=\"12\" text-anchor=\"end\">%.0f%%</text>",
+			       ty(ticks[t]), ty(ticks[t]), ty(ticks[t]) + 4, ticks[t] * 100);
+		dp_fmt(p, "<line x1=\"9%%\" x2=\"99%%\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#111\" "
+		          "stroke-width=\"2\" stroke-dasharray=\"6 4\"/>"
+		          "<text x=\"8%%\" y=\"%.1f\" font-size=\"12\" text-anchor=\"end\" "
+		          "font-weight=\"700\">90%%</text>",
+		       ty(0.9), ty(0.9), ty(0.9) + 8);
+	}
+	/* count panel */
+	dp_fmt(p, "<line x1=\"9%%\" x2=\"99%%\" y1=\"%d\" y2=\"%d\" stroke=\"#111\"/>"
+	          "<text x=\"8%%\" y=\"%d\" font-size=\"12\" text-anchor=\"end\">答卷</text>",
+	       TREND_BAR_BASE, TREND_BAR_BASE, TREND_BAR_BASE - 4);
+	for (int i = 0; i < TREND_WEEKS; i++) {
+		double bw = 90.0 / TREND_WEEKS * 0.6;
+		double h = max > 0 ? (double)w[i].t.respondents / (double)max * TREND_BAR_MAX : 0;
+		const char *odd = (TREND_WEEKS - 1 - i) % 2 ? " class=\"wk-odd\"" : "";
+		if (w[i].t.respondents > 0)
+			dp_fmt(p, "<rect x=\"%.2f%%\" y=\"%.1f\" width=\"%.2f%%\" height=\"%.1f\" "
+			          "fill=\"#c5d5ee\" stroke=\"#0b3d91\" stroke-width=\"1\"><title>%s–%s 答卷 %lld 份</title></rect>"
+			          "<text class=\"cnt\" x=\"%.2f%%\" y=\"%.1f\" font-size=\"11\" "
+			          "text-anchor=\"middle\">%lld</text>",
+			       tx(i) - bw / 2, TREND_BAR_BASE - h, bw, h, w[i].t.from, w[i].t.to,
+			       w[i].t.respondents, tx(i), TREND_BAR_BASE - h - 3, w[i].t.respondents);
+		dp_raw(p, "<text");
+		dp_raw(p, odd);
+		dp_fmt(p, " x=\"%.2f%%\" y=\"%d\" font-size=\"12\" text-anchor=\"middle\">%s</text>",
+		       tx(i), TREND_BAR_BASE + 17, w[i].t.from + 5);
+		dp_raw(p, "<text");
+		dp_raw(p, odd);
+		dp_fmt(p, " x=\"%.2f%%\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\" "
+		          "fill=\"#3d3d3d\">第%d周</text>",
+		       tx(i), TREND_BAR_BASE + 32, w[i].t.isoweek);
+	}
+	trend_series(p, w, 0, "#0a6b2e");
+	trend_series(p, w, 1, "#6a1b9a");
+	dp_raw(p, "</svg>");
+	/* the numbers behind the chart, for readers and for print */
+	dp_raw(p, "<details><summary>查看每周数据</summary><div class=\"tbl\"><table>"
+	          "<thead><tr><th class=\"l\">周（周一至周日）</th><th>答卷</th>"
+	          "<th>知晓率（合计）</th><th>满意度</th></tr></thead><tbody>");
+	for (int i = 0; i < TREND_WEEKS; i++) {
+		dp_fmt(p, "<tr><td class=\"l\">%s 至 %s（第%d周）</td><td>%lld</td>",
+		       w[i].t.from, w[i].t.to, w[i].t.isoweek, w[i].t.respondents);
+		rate_cell(p, &w[i].aw, AX_TARGET_AWARENESS);
+		rate_cell(p, &w[i].sat, AX_TARGET_SATISFACTION);
+		dp_raw(p, "</tr>");
+	}
+	dp_raw(p, "</tbody></table></div></details>");
+	if (f->from)
+		dp_raw(p, "<p class=\"note\">趋势图固定显示 12 周，不受开始日期筛选影响。</p>");
+	dp_raw(p, "</div>");
+}
+
+/* =========================================================== funnel == */
+/* 1 if any code of the campaign's scope overlaps region `code`. */
+static int campaign_touches(const struct ax_campaign *c, const char *code)
+{
+	const char *s = c->scope;
+	while (*s) {
+		size_t n = strcspn(s, ",");
+		char one[32];
+		snprintf(one, sizeof one, "%.*s", (int)(n < 31 ? n : 31), s);
+		if (ax_region_covers(one, code) || ax_region_covers(code, one))
+			return 1;
+		s += n;
+		if (*s == ',')
+			s++;
+	}
+	return 0;
+}
+
+static void funnel_row(struct dpage *p, const char *label, long long v,
+                       long long top, long long prev)
+{
+	double share = top > 0 ? (double)v / (double)top * 100 : 0;
+
+	dp_fmt(p, "<div class=\"lab\">%s</div><svg role=\"img\" aria-label=\"%s %lld 户\">"
+	          "<rect x=\"0\" y=\"3\" width=\"100%%\" height=\"18\" fill=\"#ececec\"/>"
+	          "<rect x=\"0\" y=\"3\" width=\"%.2f%%\" height=\"18\" fill=\"#0b3d91\"/></svg>"
+	          "<div class=\"val\">%lld 户 <small>%.1f%%",
+	       label, label, v, share, v, share);
+	if (prev >= 0 && prev != top)
+		dp_fmt(p, "，上一步的 %.0f%%", prev > 0 ? (double)v / (double)prev * 100 : 0);
+	dp_raw(p, "</small></div>");
+}
+
+static void funnels(struct dpage *p, ax_store *st, const ax_content *content,
+                    const char *code)
+{
+	struct ax_campaign *v = NULL;
+	int n = 0, shown = 0;
+	char a[20], b[20];
+
+	dp_raw(p, "<h2>进行中的活动：短信漏斗</h2>");
+	if (ax_campaign_list(st, 1, (long long)time(NULL), &v, &n)) {
+		dp_raw(p, "<p class=\"msg err\">暂时无法读取活动。</p>");
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		struct ax_funnel fu;
+		if (!campaign_touches(&v[i], code) ||
+		    ax_funnel_build(st, &v[i], code, &fu) != AX_OK)
+			continue;
+		shown++;
+		dash_cst_time(v[i].starts_at, a, sizeof a);
+		dash_cst_time(v[i].ends_at, b, sizeof b);
+		dp_fmt(p, "<h3>%s</h3><p class=\"note\">%s%s%s%s · %s 至 %s · 本区域内 %lld 户，目标户指其中留有手机号码的户</p>",
+		       v[i].name, v[i].survey[0] ? "问卷：" : "仅宣传",
+		       v[i].survey[0] ? survey_title(content, v[i].survey) : "",
+		       v[i].packs[0] ? " · 宣传包：" : "", v[i].packs, a, b, fu.households);
+		dp_raw(p, "<div class=\"chart funnel\"><div class=\"bars\">");
+		funnel_row(p, "目标户", fu.targeted, fu.targeted, -1);
+		funnel_row(p, "已发送", fu.sent, fu.targeted, fu.targeted);
+		funnel_row(p, "已送达", fu.delivered, fu.targeted, fu.sent);
+		funnel_row(p, "已回复", fu.replied, fu.targeted, fu.delivered);
+		if (v[i].survey[0])
+			funnel_row(p, "短信完成问卷", fu.completed, fu.targeted, fu.replied);
+		dp_raw(p, "</div>");
+		if (v[i].survey[0])
+			dp_fmt(p, "<p class=\"note\">所有渠道（一体机、短信、入户）完成本次问卷共 %lld 户。"
+			          "回复率 %.1f%%：短信和一体机的答卷是自愿作答，满意度仅作内部监测，"
+			          "不等同于统计部门的正式测评。</p>",
+			       fu.completed_any,
+			       fu.targeted > 0 ? (double)fu.replied / (double)fu.targeted * 100 : 0);
+		dp_raw(p, "</div>");
+	}
+	ax_free(v);
+	if (!shown)
+		dp_raw(p, "<p class=\"note\">本区域暂无进行中的活动。</p>");
+}
+
+/* ============================================================ cards == */
+/* A headline figure; b < 0: no badge. */
+static void card(struct dpage *p, const char *title, const char *value, int b,
+                 const char *sub)
+{
+	dp_fmt(p, "<div class=\"kpi\"><div class=\"k\">%s</div><div class=\"v\">%s", title,
+	       value);
+	if (b >= 0)
+		badge(p, (enum dash_badge)b);
+	dp_fmt(p, "</div><div class=\"s\">%s</div></div>", sub);
+}
+
+static void cards(struct dpage *p, const struct ax_report *rep)
+{
+	const struct ax_report_row *r0 = &rep->rows[0];
+	char v[32], s[96];
+	int met = 0, judged = 0;
+
+	dp_raw(p, "<div class=\"kpis\">");
+	snprintf(v, sizeof v, r0->households ? "%.1f%%" : "—", r0->coverage.rate * 100);
+	snprintf(s, sizeof s, "已覆盖 %lld / %lld 户", r0->reached, r0->households);
+	card(p, "宣传入户率", v, (int)dash_badge_of(&r0->coverage, AX_TARGET_COVERAGE, 1), s);
+	snprintf(v, sizeof v, r0->satisfaction.den ? "%.1f%%" : "—",
+	         r0->satisfaction.rate * 100);
+	if (r0->satisfaction.den)
+		snprintf(s, sizeof s, "区间 %.1f–%.1f%% · 平均分 %.2f",
+		         r0->satisfaction.low * 100, r0->satisfaction.high * 100,
+		         r0->mean_score);
+	else
+		snprintf(s, sizeof s, "尚无答卷");
+	card(p, "满意度", v, (int)dash_badge_of(&r0->satisfaction, AX_TARGET_SATISFACTION, 0), s);
+	for (int k = 0; k < rep->ntopics; k++) {
+		enum dash_badge b = dash_badge_of(&r0->awareness[k], AX_TARGET_AWARENESS, 0);
+		judged += b != DASH_NODATA;
+		met += b == DASH_MET;
+	}
+	snprintf(v, sizeof v, "%d / %d", met, rep->ntopics);
+	snprintf(s, sizeof s, "知晓率达标的专题（%d 个有答卷）", judged);
+	card(p, "知晓率达标专题", v, -1, s);
+	snprintf(v, sizeof v, "%lld", r0->respondents);
+	snprintf(s, sizeof s, "一体机 %lld · 短信 %lld · 入户 %lld",
+	         r0->respondents_by_channel[0], r0->respondents_by_channel[1],
+	         r0->respondents_by_channel[2]);
+	card(p, "答卷人数", v, -1, s);
+	dp_raw(p, "</div>");
+}
+
+/* ============================================================= page == */
+static void breadcrumbs(struct dpage *p, ax_store *st, const struct dash_user *u,
+                        const char *code, const struct filters *f)
+{
+	struct ax_region chain[6];
+	int n = 0;
+	char at[24];
+
+	snprintf(at, sizeof at, "%s", code);
+	while (n < 6 && at[0] && ax_region_get(st, at, &chain[n]) == AX_OK) {
+		snprintf(at, sizeof at, "%s", chain[n].parent);
+		n++;
+	}
+	dp_raw(p, "<nav class=\"crumbs\" aria-label=\"区域层级\">");
+	for (int i = n - 1; i >= 1; i--) {
+		if (ax_scope_covers(u->u.scope, chain[i].code)) {
+			dp_fmt(p, "<a href=\"/region/%s", chain[i].code);
+			dp_raw(p, f->qs);
+			dp_fmt(p, "\">%s</a> › ", chain[i].name);
+		} else {
+			dp_fmt(p, "%s › ", chain[i].name);
+		}
+	}
+	dp_raw(p, "</nav>");
+}
+
+static void downloads(struct dpage *p, const char *code, const struct filters *f)
+{
+	static const char *const fmts[][2] = {
+		{"xlsx", "下载台账 XLSX（汇总、入户宣传明细、问卷结果）"},
+		{"csv", "下载报表 CSV"},
+		{"json", "JSON"},
+	};
+	dp_raw(p, "<h2>下载</h2><div class=\"dl\">");
+	for (int i = 0; i < 3; i++) {
+		dp_fmt(p, "<a class=\"btn%s\" href=\"/api/v1/report?scope=%s&amp;format=%s",
+		       i ? " alt" : "", code, fmts[i][0]);
+		if (f->qs[0]) {
+			dp_raw(p, "&amp;");
+			dp_raw(p, f->qs + 1);
+		}
+		dp_fmt(p, "\">%s</a>", fmts[i][1]);
+	}
+	dp_raw(p, "</div>");
+}
+
+static void footnote(struct dpage *p)
+{
+	dp_raw(p, "<h2>怎么读这些数字</h2><ul class=\"note\">"
+	          "<li>宣传入户率按花名册全数统计（每一户都算，不是抽样），"
+	          "所以不给区间，差一户即“未达标”。</li>"
+	          "<li>知晓率、满意度来自答卷，是抽样：括号里是 95% 置信区间。</li>"
+	          "<li>“样本不足”：答卷少于 30 份，且区间仍够得着目标——"
+	          "看起来达标也不能算数，需继续收集答卷；若连区间上限都低于目标，"
+	          "即使样本少也判“未达标”。</li>"
+	          "<li>上级的数字由下级的户数和答卷数相加得出，从不把百分比平均。</li>"
+	          "<li>一体机和短信答卷是自愿作答，请结合上方活动漏斗中的回复率阅读。</li>"
+	          "</ul>");
+}
+
+enum MHD_Result dash_region_page(struct ct_req *r, const struct dash_user *u,
+                                 const char *code)
+{
+	ax_store *st = ct_store(r->srv);
+	struct ax_report_opts o = {0};
+	struct ax_report *rep = NULL;
+	ax_content *content = NULL;
+	struct filters f;
+	struct dpage p;
+	const struct ax_report_row *r0;
+	ax_rc rc;
+
+	if (!ax_scope_covers(u->u.scope, code))
+		return dash_error(r, u, MHD_HTTP_FORBIDDEN, "无权查看",
+		                  "区域 %s 不在您负责的范围内。", code);
+	if (read_filters(r, &f))
+		return dash_error(r, u, MHD_HTTP_BAD_REQUEST, "筛选条件有误",
+		                  "渠道应为一体机、短信或入户走访，日期应为 年-月-日。");
+	o.scope = code;
+	o.depth = 1;
+	o.survey = f.survey;
+	o.channel = f.channel;
+	o.from = f.from;
+	o.to = f.to;
+	rc = ax_report_build(st, &o, &rep);
+	if (rc == AX_NOTFOUND)
+		return dash_error(r, u, MHD_HTTP_NOT_FOUND, "区域不存在",
+		                  "没有代码为 %s 的区域。", code);
+	if (rc == AX_INVALID)
+		return dash_error(r, u, MHD_HTTP_BAD_REQUEST, "筛选条件有误",
+		                  "请检查日期：应为存在的日期，格式 年-月-日。");
+	if (rc || rep->nrows < 1) {
+		ax_report_free(rep);
+		return dash_error(r, u, ct_status_for(rc ? rc : AX_ERROR), "暂时无法显示",
+		                  "数据库暂时不可用，请稍后再试。");
+	}
+	if (dp_open(&p)) {
+		ax_report_free(rep);
+		return ct_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	}
+	r0 = &rep->rows[0];
+	if (ax_content_load_store(st, &content))
+		content = NULL; /* titles fall back to ids */
+	dp_begin(&p, r0->name, u, "region");
+	breadcrumbs(&p, st, u, code, &f);
+	dp_fmt(&p, "<h1>%s <small class=\"note\">%s · %s</small></h1>", r0->name,
+	       level_name(r0->level), r0->code);
+	dp_fmt(&p, "<p class=\"note\">问卷：%s · 渠道：%s · 时间：%s 至 %s</p>",
+	       f.survey ? survey_title(content, f.survey) : "全部", channel_label(f.channel),
+	       f.from ? f.from : "开始", f.to ? f.to : "今天");
+	filter_form(&p, content, code, &f);
+	cards(&p, rep);
+	if (r0->level >= 3 && r0->households > r0->reached) {
+		dp_fmt(&p, "<p><a class=\"btn\" href=\"/grid/%s/unreached", code);
+		dp_raw(&p, f.qs);
+		dp_fmt(&p, "\">未覆盖户清单（%lld 户）</a></p>", r0->households - r0->reached);
+	}
+	dp_fmt(&p, "<h2>%s及%s</h2>", r0->name,
+	       rep->nrows > 1 ? "下级区域" : "（无下级区域）");
+	rates_table(&p, rep, &f);
+	charts(&p, rep);
+	trend(&p, st, code, &f);
+	funnels(&p, st, content, code);
+	downloads(&p, code, &f);
+	footnote(&p);
+	dp_end(&p);
+	ax_content_free(content);
+	ax_report_free(rep);
+	return dp_send(r, &p, MHD_HTTP_OK, NULL);
+}

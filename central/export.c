@@ -1,0 +1,613 @@
+/*
+ * export.c -- the ledger workbook (XLSX, libxlsxwriter) and the contacts
+ * CSV.  Everything comes from libanxin's query layer: the report for
+ * 汇总, the ledger listings for the detail sheets.
+ *
+ * Memory: the workbook runs in libxlsxwriter's constant-memory mode, which
+ * writes each finished row to a temporary file, so a county's million
+ * contacts cost one row of memory, not a million cells.  The price: rows
+ * must be written in order (they are) and strings are stored inline in
+ * each sheet rather than in xl/sharedStrings.xml.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <xlsxwriter.h>
+
+#include "anxin/content.h"
+#include "anxin/ledger.h"
+#include "anxin/records.h"
+#include "export.h"
+
+#define CHINA_OFFSET (8 * 3600) /* mainland China: UTC+8, no DST */
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err || !errlen)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static ax_rc from_lxw(lxw_error e)
+{
+	switch (e) {
+	case LXW_NO_ERROR: return AX_OK;
+	case LXW_ERROR_MEMORY_MALLOC_FAILED: return AX_NOMEM;
+	case LXW_ERROR_CREATING_XLSX_FILE:
+	case LXW_ERROR_CREATING_TMPFILE:
+	case LXW_ERROR_READING_TMPFILE:
+	case LXW_ERROR_ZIP_FILE_OPERATION:
+	case LXW_ERROR_ZIP_PARAMETER_ERROR:
+	case LXW_ERROR_ZIP_BAD_ZIP_FILE:
+	case LXW_ERROR_ZIP_INTERNAL_ERROR:
+	case LXW_ERROR_ZIP_FILE_ADD:
+	case LXW_ERROR_ZIP_CLOSE: return AX_IO;
+	default: return AX_ERROR;
+	}
+}
+
+/* ---- workbook state --------------------------------------------------- */
+#define MAX_COLS 96
+
+struct column {
+	const char *title;
+	double width; /* Excel character units; a Chinese character is ~2 */
+};
+
+struct sheet {
+	lxw_worksheet *ws;
+	const char *name;
+	const struct column *cols;
+	int ncols, part;
+	lxw_row_t row; /* next row to write */
+};
+
+struct xl {
+	lxw_workbook *wb;
+	lxw_format *head, *pct, *pct_small, *score, *score_small, *when, *note,
+	    *indent[5];
+	lxw_error err;      /* first failed call, sticky */
+	lxw_row_t max_rows; /* rows per sheet, header included */
+};
+
+static void keep(struct xl *x, lxw_error e)
+{
+	if (e && !x->err)
+		x->err = e;
+}
+
+static void cell_str(struct xl *x, struct sheet *s, int c, const char *v,
+                     lxw_format *f)
+{
+	if (v && *v) /* no value, no cell: filters show (空白) */
+		keep(x, worksheet_write_string(s->ws, s->row, (lxw_col_t)c, v, f));
+}
+
+static void cell_num(struct xl *x, struct sheet *s, int c, double v,
+                     lxw_format *f)
+{
+	keep(x, worksheet_write_number(s->ws, s->row, (lxw_col_t)c, v, f));
+}
+
+/* An Excel date-time showing China time. */
+static void cell_time(struct xl *x, struct sheet *s, int c, long long at)
+{
+	keep(x, worksheet_write_unixtime(s->ws, s->row, (lxw_col_t)c,
+	                                 (int64_t)at + CHINA_OFFSET, x->when));
+}
+
+/* Rate, lower and upper bound in three cells; nothing when den is 0. */
+static void cell_rate(struct xl *x, struct sheet *s, int c,
+                      const struct ax_rate *r)
+{
+	lxw_format *f = r->small_sample ? x->pct_small : x->pct;
+
+	if (!r->den)
+		return;
+	cell_num(x, s, c, r->rate, f);
+	cell_num(x, s, c + 1, r->low, f);
+	cell_num(x, s, c + 2, r->high, f);
+}
+
+/* Create a sheet with its header row: bold, frozen, widths set. */
+static void sheet_open(struct xl *x, struct sheet *s)
+{
+	char name[64];
+
+	if (s->part > 1)
+		snprintf(name, sizeof name, "%s(%d)", s->name, s->part);
+	else
+		snprintf(name, sizeof name, "%s", s->name);
+	s->ws = workbook_add_worksheet(x->wb, name);
+	if (!s->ws) {
+		keep(x, LXW_ERROR_MEMORY_MALLOC_FAILED);
+		return;
+	}
+	s->row = 0;
+	for (int i = 0; i < s->ncols; i++) {
+		keep(x, worksheet_set_column(s->ws, (lxw_col_t)i, (lxw_col_t)i,
+		                             s->cols[i].width, NULL));
+		cell_str(x, s, i, s->cols[i].title, x->head);
+	}
+	worksheet_freeze_panes(s->ws, 1, 0);
+	s->row = 1;
+}
+
+/* Filter buttons over the header and the data rows written so far.
+ * Call it while the last data row is the current one: rows before it are
+ * already flushed to the temporary file. */
+static void sheet_close(struct xl *x, struct sheet *s)
+{
+	if (s->ws)
+		keep(x, worksheet_autofilter(s->ws, 0, 0,
+		                             s->row > 1 ? s->row - 1 : 1,
+		                             (lxw_col_t)(s->ncols - 1)));
+}
+
+/* Start the next row; a full sheet continues on a new one at the end. */
+static void sheet_row(struct xl *x, struct sheet *s)
+{
+	if (s->row < x->max_rows)
+		return;
+	sheet_close(x, s);
+	s->part++;
+	sheet_open(x, s);
+}
+
+static lxw_format *fmt(struct xl *x)
+{
+	lxw_format *f = workbook_add_format(x->wb);
+	if (!f)
+		keep(x, LXW_ERROR_MEMORY_MALLOC_FAILED);
+	return f;
+}
+
+static void formats(struct xl *x)
+{
+	if ((x->head = fmt(x))) {
+		format_set_bold(x->head);
+		format_set_bg_color(x->head, 0xDDEBF7);
+		format_set_border(x->head, LXW_BORDER_THIN);
+		format_set_text_wrap(x->head);
+		format_set_align(x->head, LXW_ALIGN_VERTICAL_CENTER);
+	}
+	if ((x->pct = fmt(x)))
+		format_set_num_format(x->pct, "0.0%");
+	if ((x->pct_small = fmt(x))) {
+		format_set_num_format(x->pct_small, "0.0%");
+		format_set_italic(x->pct_small);
+		format_set_font_color(x->pct_small, 0x808080);
+	}
+	if ((x->score = fmt(x)))
+		format_set_num_format(x->score, "0.00");
+	if ((x->score_small = fmt(x))) {
+		format_set_num_format(x->score_small, "0.00");
+		format_set_italic(x->score_small);
+		format_set_font_color(x->score_small, 0x808080);
+	}
+	if ((x->when = fmt(x)))
+		format_set_num_format(x->when, "yyyy-mm-dd hh:mm:ss");
+	if ((x->note = fmt(x)))
+		format_set_italic(x->note);
+	for (int d = 0; d < 5; d++)
+		if ((x->indent[d] = fmt(x)))
+			format_set_indent(x->indent[d], (uint8_t)d);
+}
+
+/* ---- 汇总 ------------------------------------------------------------- */
+static const char *const level_cn[] = {"", "县", "乡镇", "村社区", "网格"};
+
+/* "短信已送达、短信已回复、一体机、入户走访" */
+static void kinds_text(int kinds, char *buf, size_t n)
+{
+	size_t k = 0;
+
+	buf[0] = '\0';
+	for (int bit = 1; bit <= AX_CK_VISIT && k < n; bit <<= 1)
+		if (kinds & bit)
+			k += (size_t)snprintf(buf + k, n - k, "%s%s", k ? "、" : "",
+			                      ax_ledger_kind_label(ax_contact_kind_name(bit)));
+}
+
+static void write_summary(struct xl *x, const struct ax_report *rep)
+{
+	struct column cols[MAX_COLS];
+	char titles[MAX_COLS][96], kinds[160], line[512];
+	struct sheet s = {0};
+	int n = 0, c;
+
+#define COL(t, w)                                                        \
+	do {                                                                 \
+		snprintf(titles[n], sizeof titles[n], "%s", (t));                \
+		cols[n].title = titles[n];                                       \
+		cols[n].width = (w);                                             \
+		n++;                                                             \
+	} while (0)
+	COL("代码", 17);
+	COL("名称", 18);
+	COL("层级", 7);
+	COL("户数", 8);
+	COL("已覆盖户", 9);
+	COL("宣传入户率", 11);
+	COL("入户率下限", 11);
+	COL("入户率上限", 11);
+	COL("答卷数", 8);
+	for (int k = 0; k < rep->ntopics; k++) {
+		char t[64];
+		const char *name = ax_topic_name(rep->topics[k]);
+		snprintf(t, sizeof t, "知晓率(%s)", name);
+		COL(t, 13);
+		snprintf(t, sizeof t, "知晓率(%s)下限", name);
+		COL(t, 13);
+		snprintf(t, sizeof t, "知晓率(%s)上限", name);
+		COL(t, 13);
+		snprintf(t, sizeof t, "知晓率(%s)人数", name);
+		COL(t, 13);
+	}
+	COL("满意度", 9);
+	COL("满意度下限", 11);
+	COL("满意度上限", 11);
+	COL("满意度人数", 11);
+	COL("满意度平均分", 13);
+	COL("入户率达标", 11);
+	COL("知晓率达标", 11);
+	COL("满意度达标", 11);
+#undef COL
+
+	s.name = "汇总";
+	s.cols = cols;
+	s.ncols = n;
+	s.part = 1;
+	sheet_open(x, &s);
+	if (x->err)
+		return;
+	for (int i = 0; i < rep->nrows; i++) {
+		const struct ax_report_row *w = &rep->rows[i];
+		int d = w->depth < 0 ? 0 : w->depth > 4 ? 4 : w->depth;
+		cell_str(x, &s, 0, w->code, NULL);
+		cell_str(x, &s, 1, w->name, x->indent[d]);
+		cell_str(x, &s, 2, level_cn[w->level >= 1 && w->level <= 4 ? w->level : 0],
+		         NULL);
+		cell_num(x, &s, 3, (double)w->households, NULL);
+		cell_num(x, &s, 4, (double)w->reached, NULL);
+		cell_rate(x, &s, 5, &w->coverage);
+		cell_num(x, &s, 8, (double)w->respondents, NULL);
+		c = 9;
+		for (int k = 0; k < rep->ntopics; k++, c += 4) {
+			cell_rate(x, &s, c, &w->awareness[k]);
+			cell_num(x, &s, c + 3, (double)w->awareness[k].den, NULL);
+		}
+		cell_rate(x, &s, c, &w->satisfaction);
+		cell_num(x, &s, c + 3, (double)w->satisfaction.den, NULL);
+		if (w->satisfaction.den)
+			cell_num(x, &s, c + 4, w->mean_score,
+			         w->satisfaction.small_sample ? x->score_small : x->score);
+		cell_str(x, &s, c + 5, w->met_coverage ? "是" : "否", NULL);
+		cell_str(x, &s, c + 6, w->met_awareness ? "是" : "否", NULL);
+		cell_str(x, &s, c + 7, w->met_satisfaction ? "是" : "否", NULL);
+		s.row++;
+	}
+	/* the filter covers the table, not the notes; set it while the last
+	 * data row is still the current one (constant-memory mode refuses
+	 * ranges over rows already flushed) */
+	sheet_close(x, &s);
+	s.row++; /* a blank row, then the notes */
+	cell_str(x, &s, 0,
+	         "注：区间为95%威尔逊（Wilson）置信区间；分母n<30为样本不足，"
+	         "比率以灰色斜体显示，仅供参考；分母为0时比率留空。",
+	         x->note);
+	s.row++;
+	kinds_text(rep->contact_kinds, kinds, sizeof kinds);
+	snprintf(line, sizeof line,
+	         "宣传入户率 = 时间范围内有有效接触（%s）的在册户 ÷ 在册户，"
+	         "目标100%%；知晓率、满意度目标≥90%%。",
+	         kinds);
+	cell_str(x, &s, 0, line, x->note);
+	s.row++;
+	snprintf(line, sizeof line,
+	         "范围：%s %s；时间：%s 至 %s；问卷：%s；渠道：%s。"
+	         "一体机和短信答卷为自愿参与，是内部监测，不等同于正式测评。",
+	         rep->scope, rep->nrows ? rep->rows[0].name : "",
+	         rep->from[0] ? rep->from : "开始", rep->to[0] ? rep->to : "今天",
+	         rep->survey[0] ? rep->survey : "全部",
+	         rep->channel[0] ? ax_ledger_channel_label(rep->channel) : "全部");
+	cell_str(x, &s, 0, line, x->note);
+}
+
+/* ---- 入户宣传明细 ------------------------------------------------------- */
+static const struct column contact_cols[] = {
+	{"户号", 14},   {"网格", 14},     {"村社区", 14}, {"乡镇", 12},
+	{"渠道", 9},    {"类型", 11},     {"宣传内容", 16}, {"时间", 19},
+	{"设备", 14},   {"记录编号", 38},
+};
+
+struct contacts_ctx {
+	struct xl *x;
+	struct sheet s;
+};
+
+static ax_rc on_contact(void *ctx, const struct ax_ledger_contact *c)
+{
+	struct contacts_ctx *cc = ctx;
+	struct xl *x = cc->x;
+	struct sheet *s = &cc->s;
+
+	sheet_row(x, s);
+	cell_str(x, s, 0, c->household, NULL);
+	cell_str(x, s, 1, c->grid_name, NULL);
+	cell_str(x, s, 2, c->village_name, NULL);
+	cell_str(x, s, 3, c->township_name, NULL);
+	cell_str(x, s, 4, c->channel_label, NULL);
+	cell_str(x, s, 5, c->kind_label, NULL);
+	cell_str(x, s, 6, c->pack_title ? c->pack_title : c->pack, NULL);
+	cell_time(x, s, 7, c->at);
+	cell_str(x, s, 8, c->device, NULL);
+	cell_str(x, s, 9, c->id, NULL);
+	s->row++;
+	return x->err ? from_lxw(x->err) : AX_OK;
+}
+
+/* ---- 问卷结果 ----------------------------------------------------------- */
+static const struct column response_cols[] = {
+	{"户号", 14},      {"网格", 14},     {"村社区", 14},   {"乡镇", 12},
+	{"区域代码", 17},  {"问卷名称", 22}, {"问卷", 18},     {"版本", 6},
+	{"轮次", 14},      {"渠道", 9},      {"状态", 10},     {"计入", 10},
+	{"开始时间", 19},  {"完成时间", 19}, {"设备", 14},     {"答案", 48},
+	{"记录编号", 38},
+};
+
+struct responses_ctx {
+	struct xl *x;
+	struct sheet s;
+};
+
+static ax_rc on_response(void *ctx, const struct ax_ledger_response *r)
+{
+	struct responses_ctx *rc = ctx;
+	struct xl *x = rc->x;
+	struct sheet *s = &rc->s;
+
+	sheet_row(x, s);
+	cell_str(x, s, 0, r->household, NULL);
+	cell_str(x, s, 1, r->grid_name, NULL);
+	cell_str(x, s, 2, r->village_name, NULL);
+	cell_str(x, s, 3, r->township_name, NULL);
+	cell_str(x, s, 4, r->region, NULL);
+	cell_str(x, s, 5, r->survey_title, NULL);
+	cell_str(x, s, 6, r->survey, NULL);
+	cell_num(x, s, 7, r->survey_version, NULL);
+	cell_str(x, s, 8, r->wave, NULL);
+	cell_str(x, s, 9, r->channel_label, NULL);
+	cell_str(x, s, 10, r->status_label, NULL);
+	cell_str(x, s, 11, r->counted ? "计入" : r->duplicate ? "重复(不计)" : "不计入",
+	         NULL);
+	cell_time(x, s, 12, r->started_at);
+	if (r->has_completed)
+		cell_time(x, s, 13, r->completed_at);
+	cell_str(x, s, 14, r->device, NULL);
+	cell_str(x, s, 15, r->answers, NULL);
+	cell_str(x, s, 16, r->id, NULL);
+	s->row++;
+	return x->err ? from_lxw(x->err) : AX_OK;
+}
+
+/* ---- the workbook ----------------------------------------------------- */
+/* Fail early, with the system's reason, when path cannot be written:
+ * libxlsxwriter would find out only at workbook_close, after all the
+ * work, and print its own message to stderr.  *created tells whether
+ * the check made the file (so a later failure removes it again). */
+static ax_rc check_writable(const char *path, int *created, char *err,
+                            size_t errlen)
+{
+	struct stat sb;
+	int existed = stat(path, &sb) == 0;
+	FILE *f = fopen(path, "ab"); /* creates, never truncates */
+
+	*created = 0;
+	if (!f) {
+		seterr(err, errlen, "%s: cannot write: %s", path, strerror(errno));
+		return AX_IO;
+	}
+	fclose(f);
+	*created = !existed;
+	return AX_OK;
+}
+
+/* A listing stopped: a cell write failed (our callback's code) or the
+ * store did. */
+static void listing_error(const struct xl *x, ax_store *st, const char *path,
+                          char *err, size_t errlen)
+{
+	if (x->err)
+		seterr(err, errlen, "%s: %s", path, lxw_strerror(x->err));
+	else
+		seterr(err, errlen, "%s", ax_store_errmsg(st));
+}
+
+int ax_export_xlsx(ax_store *st, const struct ax_report_opts *opts,
+                   const char *path, char *err, size_t errlen)
+{
+	static const struct ax_report_opts none;
+	lxw_workbook_options wo = {.constant_memory = LXW_TRUE, .tmpdir = NULL};
+	struct ax_ledger_query q = {0};
+	struct ax_report *rep = NULL;
+	struct xl x = {0};
+	struct contacts_ctx cc = {0};
+	struct responses_ctx rc_ = {0};
+	lxw_error e;
+	int created = 0;
+	ax_rc rc;
+
+	seterr(err, errlen, "%s", "");
+	if (!opts)
+		opts = &none;
+	if ((rc = ax_report_build(st, opts, &rep))) {
+		seterr(err, errlen, "%s", ax_store_errmsg(st));
+		return (int)rc;
+	}
+	if ((rc = check_writable(path, &created, err, errlen)))
+		goto fail;
+	x.max_rows = LXW_ROW_MAX;
+	x.wb = workbook_new_opt(path, &wo);
+	if (!x.wb) {
+		seterr(err, errlen, "%s: cannot start the workbook", path);
+		rc = AX_NOMEM;
+		goto fail;
+	}
+	formats(&x);
+	/* the three sheets first, so continuation sheets come after them */
+	write_summary(&x, rep);
+	cc.x = rc_.x = &x;
+	cc.s = (struct sheet){NULL, "入户宣传明细", contact_cols,
+	                      (int)(sizeof contact_cols / sizeof contact_cols[0]),
+	                      1, 0};
+	sheet_open(&x, &cc.s);
+	rc_.s = (struct sheet){NULL, "问卷结果", response_cols,
+	                       (int)(sizeof response_cols / sizeof response_cols[0]),
+	                       1, 0};
+	sheet_open(&x, &rc_.s);
+	if (x.err) {
+		rc = from_lxw(x.err);
+		seterr(err, errlen, "%s: %s", path, lxw_strerror(x.err));
+		goto fail;
+	}
+
+	q.scope = opts->scope;
+	q.from = opts->from;
+	q.to = opts->to;
+	/* the ledger lists every contact, whatever counts for coverage */
+	if ((rc = ax_ledger_contacts(st, &q, on_contact, &cc))) {
+		listing_error(&x, st, path, err, errlen);
+		goto fail;
+	}
+	sheet_close(&x, &cc.s);
+	q.survey = opts->survey;
+	q.wave = opts->wave;
+	q.channel = opts->channel;
+	if ((rc = ax_ledger_responses(st, &q, on_response, &rc_))) {
+		listing_error(&x, st, path, err, errlen);
+		goto fail;
+	}
+	sheet_close(&x, &rc_.s);
+	if (x.err) {
+		rc = from_lxw(x.err);
+		seterr(err, errlen, "%s: %s", path, lxw_strerror(x.err));
+		goto fail;
+	}
+	ax_report_free(rep);
+	/* writes the file; frees the workbook whatever happens */
+	e = workbook_close(x.wb);
+	if (e) {
+		seterr(err, errlen, "%s: %s", path, lxw_strerror(e));
+		if (created)
+			unlink(path);
+		return (int)from_lxw(e);
+	}
+	return AX_OK;
+
+fail:
+	if (x.wb)
+		lxw_workbook_free(x.wb); /* nothing was written to path */
+	if (created)
+		unlink(path);
+	ax_report_free(rep);
+	return (int)(rc ? rc : AX_ERROR);
+}
+
+/* ---- contacts as CSV -------------------------------------------------- */
+static void csv_field(FILE *f, const char *s, int last)
+{
+	if (!s)
+		s = "";
+	/* Excel runs a cell starting with = + - @ as a formula: a device name
+	 * from the field must never become one */
+	if (*s && strchr("=+-@", *s))
+		fputc('\'', f);
+	if (strpbrk(s, ",\"\r\n")) {
+		fputc('"', f);
+		for (; *s; s++) {
+			if (*s == '"')
+				fputc('"', f);
+			fputc(*s, f);
+		}
+		fputc('"', f);
+	} else {
+		fputs(s, f);
+	}
+	fputs(last ? "\r\n" : ",", f);
+}
+
+static ax_rc on_csv_contact(void *ctx, const struct ax_ledger_contact *c)
+{
+	FILE *f = ctx;
+	time_t t = (time_t)(c->at + CHINA_OFFSET);
+	struct tm tm;
+	char when[32] = "";
+
+	if (gmtime_r(&t, &tm))
+		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+	csv_field(f, c->household, 0);
+	csv_field(f, c->grid_name, 0);
+	csv_field(f, c->village_name, 0);
+	csv_field(f, c->township_name, 0);
+	csv_field(f, c->channel_label, 0);
+	csv_field(f, c->kind_label, 0);
+	csv_field(f, c->pack_title ? c->pack_title : c->pack, 0);
+	csv_field(f, when, 0);
+	csv_field(f, c->device, 0);
+	csv_field(f, c->id, 1);
+	return ferror(f) ? AX_NOMEM : AX_OK;
+}
+
+char *ax_export_contacts_csv(ax_store *st, const struct ax_report_opts *opts,
+                             size_t *len, char *err, size_t errlen)
+{
+	struct ax_ledger_query q = {0};
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f;
+	ax_rc rc;
+
+	seterr(err, errlen, "%s", "");
+	if (len)
+		*len = 0;
+	if (opts) {
+		q.scope = opts->scope;
+		q.from = opts->from;
+		q.to = opts->to;
+	}
+	if (!(f = open_memstream(&buf, &n))) {
+		seterr(err, errlen, "out of memory");
+		return NULL;
+	}
+	fputs("\xEF\xBB\xBF", f); /* Excel needs the BOM to read UTF-8 */
+	for (size_t i = 0; i < sizeof contact_cols / sizeof contact_cols[0]; i++)
+		csv_field(f, contact_cols[i].title,
+		          i + 1 == sizeof contact_cols / sizeof contact_cols[0]);
+	rc = ax_ledger_contacts(st, &q, on_csv_contact, f);
+	if (rc)
+		seterr(err, errlen, "%s",
+		       rc == AX_NOMEM ? "out of memory" : ax_store_errmsg(st));
+	if (fclose(f) != 0 && !rc) {
+		seterr(err, errlen, "out of memory");
+		rc = AX_NOMEM;
+	}
+	if (rc) {
+		free(buf);
+		return NULL;
+	}
+	if (len)
+		*len = n;
+	return buf;
+}

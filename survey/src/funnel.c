@@ -1,0 +1,238 @@
+/*
+ * funnel.c -- campaign funnels and the region/household look-ups of the
+ * staff dashboard.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "anxin/auth.h"
+#include "anxin/funnel.h"
+#include "anxin_int.h"
+
+/* Households of a region are those whose grid code starts with the
+ * region's significant prefix (county 6 digits, township 9, village 12,
+ * grid all), as ax_region_covers decides.  As a range on households.grid
+ * that is [prefix, prefix with its last digit + 1), which the
+ * households_grid index serves. */
+static int prefix_range(const char *code, char lo[24], char hi[24])
+{
+	size_t n;
+
+	switch (ax__region_level_of(code)) {
+	case 1: n = 6; break;
+	case 2: n = 9; break;
+	case 3: n = 12; break;
+	case 4: n = strlen(code); break;
+	default: return -1;
+	}
+	if (n >= 24)
+		return -1;
+	memcpy(lo, code, n);
+	lo[n] = '\0';
+	memcpy(hi, code, n + 1);
+	hi[n - 1]++; /* '9' + 1 is ':', still above every digit */
+	return 0;
+}
+
+ax_rc ax_funnel_build(ax_store *st, const struct ax_campaign *c,
+                      const char *region, struct ax_funnel *out)
+{
+	/* One row per grid: the campaign's scope is a list of codes, checked
+	 * per grid in C (a few hundred grids) rather than spelled in SQL.
+	 * Each household gets its evidence flags once; the stages are then
+	 * cumulative (any later stage implies the earlier ones). */
+	static const char sql[] =
+	    "SELECT grid, COUNT(*), SUM(ph), SUM(ph AND (snt OR dlv OR rpl OR cmp)), "
+	    "SUM(ph AND (dlv OR rpl OR cmp)), SUM(ph AND (rpl OR cmp)), "
+	    "SUM(ph AND cmp), SUM(cany) FROM (SELECT h.grid, "
+	    "EXISTS(SELECT 1 FROM household_phones p WHERE p.household = h.id) AS ph, "
+	    "EXISTS(SELECT 1 FROM contacts c WHERE c.household = h.id AND c.kind = "
+	    "'sms_sent' AND c.at >= ?1 AND c.at < ?2) AS snt, "
+	    "EXISTS(SELECT 1 FROM contacts c WHERE c.household = h.id AND c.kind = "
+	    "'sms_delivered' AND c.at >= ?1 AND c.at < ?2) AS dlv, "
+	    "(EXISTS(SELECT 1 FROM contacts c WHERE c.household = h.id AND c.kind = "
+	    "'sms_replied' AND c.at >= ?1 AND c.at < ?2) OR EXISTS(SELECT 1 FROM "
+	    "responses r WHERE r.household = h.id AND r.survey = ?3 AND r.wave = ?4 "
+	    "AND r.channel = 'sms')) AS rpl, "
+	    "EXISTS(SELECT 1 FROM responses r WHERE r.household = h.id AND r.survey "
+	    "= ?3 AND r.wave = ?4 AND r.channel = 'sms' AND r.counted AND r.status "
+	    "= 'complete') AS cmp, "
+	    "EXISTS(SELECT 1 FROM responses r WHERE r.household = h.id AND r.survey "
+	    "= ?3 AND r.wave = ?4 AND r.counted AND r.status = 'complete') AS cany "
+	    "FROM households h WHERE h.active AND h.grid >= ?5 AND h.grid < ?6) "
+	    "GROUP BY grid";
+	sqlite3_stmt *s;
+	char lo[24], hi[24];
+	int src;
+	ax_rc rc;
+
+	memset(out, 0, sizeof *out);
+	if (!region) {
+		/* the whole scope: every household, filtered per grid below */
+		snprintf(lo, sizeof lo, "0");
+		snprintf(hi, sizeof hi, ":");
+	} else if (prefix_range(region, lo, hi)) {
+		ax__store_seterr(st, "funnel: \"%s\" is not a region code", region);
+		return AX_NOTFOUND;
+	}
+	if ((rc = ax__prepare(st, &s, sql)))
+		return rc;
+	sqlite3_bind_int64(s, 1, c->starts_at);
+	sqlite3_bind_int64(s, 2, c->ends_at);
+	/* outreach-only campaigns: no survey, so nothing can match */
+	sqlite3_bind_text(s, 3, c->survey, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, c->wave, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, lo, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, hi, -1, SQLITE_STATIC);
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *grid = (const char *)sqlite3_column_text(s, 0);
+		if (!grid || !ax_scope_covers(c->scope, grid))
+			continue;
+		out->households += sqlite3_column_int64(s, 1);
+		out->targeted += sqlite3_column_int64(s, 2);
+		out->sent += sqlite3_column_int64(s, 3);
+		out->delivered += sqlite3_column_int64(s, 4);
+		out->replied += sqlite3_column_int64(s, 5);
+		out->completed += sqlite3_column_int64(s, 6);
+		out->completed_any += sqlite3_column_int64(s, 7);
+	}
+	sqlite3_finalize(s);
+	if (src != SQLITE_DONE) {
+		memset(out, 0, sizeof *out);
+		return ax__store_sqlerr(st, src, "funnel");
+	}
+	if (!c->survey[0])
+		out->completed = out->completed_any = 0;
+	return AX_OK;
+}
+
+ax_rc ax_trend_weeks(ax_store *st, const char *region, const char *survey,
+                     const char *channel, const char *to, int nweeks,
+                     struct ax_trend_week *out)
+{
+	static const char sql[] =
+	    "SELECT day, metric, SUM(den), SUM(num) FROM tally WHERE region >= ?1 "
+	    "AND region < ?2 AND day BETWEEN ?3 AND ?4 AND (?5 IS NULL OR survey = "
+	    "?5) AND (?6 IS NULL OR channel = ?6) GROUP BY day, metric";
+	struct ax_region g;
+	sqlite3_stmt *s;
+	char lo[24], hi[24];
+	int end, first, src;
+	ax_rc rc;
+
+	if (nweeks < 1 || nweeks > 104) {
+		ax__store_seterr(st, "trend: %d weeks is not 1 to 104", nweeks);
+		return AX_INVALID;
+	}
+	if (to && ax__day_parse(to, &end)) {
+		ax__store_seterr(st, "trend: \"%s\" is not a date YYYY-MM-DD", to);
+		return AX_INVALID;
+	}
+	if (!to)
+		end = ax__cst_day((int64_t)time(NULL));
+	if ((rc = ax_region_get(st, region, &g)))
+		return rc;
+	if (prefix_range(region, lo, hi)) {
+		ax__store_seterr(st, "trend: \"%s\" is not a region code", region);
+		return AX_NOTFOUND;
+	}
+	/* day 0 (1970-01-01) was a Thursday: (day + 3) mod 7 is 0 on Mondays */
+	first = end - (((end + 3) % 7) + 7) % 7 - 7 * (nweeks - 1);
+	memset(out, 0, sizeof *out * (size_t)nweeks);
+	for (int i = 0; i < nweeks; i++) {
+		time_t t = (time_t)(first + 7 * i) * 86400;
+		struct tm tm;
+		char w[4];
+		ax__day_format(first + 7 * i, out[i].from, sizeof out[i].from);
+		ax__day_format(first + 7 * i + 6, out[i].to, sizeof out[i].to);
+		gmtime_r(&t, &tm);
+		strftime(w, sizeof w, "%V", &tm);
+		out[i].isoweek = atoi(w);
+	}
+	if ((rc = ax__prepare(st, &s, sql)))
+		return rc;
+	sqlite3_bind_text(s, 1, lo, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, hi, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, first);
+	sqlite3_bind_int(s, 4, first + 7 * nweeks - 1);
+	if (survey)
+		sqlite3_bind_text(s, 5, survey, -1, SQLITE_STATIC);
+	if (channel)
+		sqlite3_bind_text(s, 6, channel, -1, SQLITE_STATIC);
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		struct ax_trend_week *w = &out[(sqlite3_column_int(s, 0) - first) / 7];
+		const char *metric = (const char *)sqlite3_column_text(s, 1);
+		long long den = sqlite3_column_int64(s, 2), num = sqlite3_column_int64(s, 3);
+		if (strcmp(metric, "resp") == 0) {
+			w->respondents += den;
+		} else if (strcmp(metric, "sat") == 0) {
+			w->sat_den += den;
+			w->sat_num += num;
+		} else if (strncmp(metric, "aw:", 3) == 0) {
+			w->aw_den += den;
+			w->aw_num += num;
+		}
+	}
+	sqlite3_finalize(s);
+	return src == SQLITE_DONE ? AX_OK : ax__store_sqlerr(st, src, "trend");
+}
+
+ax_rc ax_region_get(ax_store *st, const char *code, struct ax_region *out)
+{
+	sqlite3_stmt *s;
+	int src;
+	ax_rc rc;
+
+	memset(out, 0, sizeof *out);
+	if ((rc = ax__prepare(st, &s, "SELECT code, name, level, parent FROM "
+	                              "regions WHERE code = ?")))
+		return rc;
+	sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW) {
+		const char *p = (const char *)sqlite3_column_text(s, 3);
+		snprintf(out->code, sizeof out->code, "%s",
+		         (const char *)sqlite3_column_text(s, 0));
+		snprintf(out->name, sizeof out->name, "%s",
+		         (const char *)sqlite3_column_text(s, 1));
+		out->level = sqlite3_column_int(s, 2);
+		snprintf(out->parent, sizeof out->parent, "%s", p ? p : "");
+		rc = AX_OK;
+	} else if (src == SQLITE_DONE) {
+		ax__store_seterr(st, "region %s is not a known region code", code);
+		rc = AX_NOTFOUND;
+	} else {
+		rc = ax__store_sqlerr(st, src, "region");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+ax_rc ax_household_region(ax_store *st, const char *household, char grid[24],
+                          int *active)
+{
+	sqlite3_stmt *s;
+	int src;
+	ax_rc rc;
+
+	grid[0] = '\0';
+	if ((rc = ax__prepare(st, &s, "SELECT grid, active FROM households "
+	                              "WHERE id = ?")))
+		return rc;
+	sqlite3_bind_text(s, 1, household, -1, SQLITE_STATIC);
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW) {
+		snprintf(grid, 24, "%s", (const char *)sqlite3_column_text(s, 0));
+		if (active)
+			*active = sqlite3_column_int(s, 1);
+		rc = AX_OK;
+	} else if (src == SQLITE_DONE) {
+		ax__store_seterr(st, "household %s is not in the roster", household);
+		rc = AX_NOTFOUND;
+	} else {
+		rc = ax__store_sqlerr(st, src, "household");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}

@@ -1,0 +1,1248 @@
+/*
+ * ledger.c -- the 台账: listings of contacts, responses and households not
+ * yet reached, and recording door-to-door visits (one, or a paper list in
+ * CSV) through the record importer.
+ *
+ * Listings stream rows to a callback straight from one SQLite statement:
+ * memory is one row whatever the county's size.  Scopes become index
+ * range conditions: region codes are all digits, so "code starts with P"
+ * is `code >= P AND code < P || ':'` (':' sorts right after '9'), which
+ * the households(grid) index can serve, unlike substr().
+ */
+#include <csv.h>
+#include <errno.h>
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <utf8proc.h>
+#include <uuid/uuid.h>
+
+#include "anxin/content.h"
+#include "anxin/ledger.h"
+#include "anxin/phone.h"
+#include "anxin/records.h"
+#include "anxin/text.h"
+#include "anxin_int.h"
+
+/* ---- labels ----------------------------------------------------------- */
+static const char *const kind_labels[][2] = {
+	{"sms_sent", "短信已发送"},        {"sms_delivered", "短信已送达"},
+	{"sms_replied", "短信已回复"},     {"kiosk_session", "一体机"},
+	{"visit", "入户走访"},
+};
+static const char *const channel_labels[][2] = {
+	{"sms", "短信"}, {"kiosk", "一体机"}, {"visit", "入户走访"}};
+static const char *const status_labels[][2] = {
+	{"complete", "完成"}, {"partial", "部分作答"}, {"abandoned", "中途放弃"}};
+
+static const char *label(const char *const (*tab)[2], size_t n, const char *v)
+{
+	if (!v)
+		return "";
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(tab[i][0], v) == 0)
+			return tab[i][1];
+	return v;
+}
+
+const char *ax_ledger_kind_label(const char *kind)
+{
+	return label(kind_labels, AX_ARRAY_LEN(kind_labels), kind);
+}
+
+const char *ax_ledger_channel_label(const char *channel)
+{
+	return label(channel_labels, AX_ARRAY_LEN(channel_labels), channel);
+}
+
+const char *ax_ledger_status_label(const char *status)
+{
+	return label(status_labels, AX_ARRAY_LEN(status_labels), status);
+}
+
+/* ---- query pieces ----------------------------------------------------- */
+#define MAX_SCOPE_CODES 32
+#define SCOPE_PARAM0 10 /* scope bounds are bound from ?10 on */
+
+struct window {
+	sqlite3_int64 from, to; /* [from, to) epoch seconds */
+};
+
+struct scope {
+	int n;
+	char lo[MAX_SCOPE_CODES][24], hi[MAX_SCOPE_CODES][24];
+};
+
+static const struct ax_ledger_query no_query;
+
+/* China day d spans [d*86400 - 8h, (d+1)*86400 - 8h), as in metrics.c. */
+static ax_rc window_make(ax_store *st, const struct ax_ledger_query *q,
+                         struct window *w)
+{
+	int from_day = -1000000, to_day = 1000000;
+
+	if (q->from && ax__day_parse(q->from, &from_day)) {
+		ax__store_seterr(st, "from \"%s\" is not a date YYYY-MM-DD", q->from);
+		return AX_INVALID;
+	}
+	if (q->to && ax__day_parse(q->to, &to_day)) {
+		ax__store_seterr(st, "to \"%s\" is not a date YYYY-MM-DD", q->to);
+		return AX_INVALID;
+	}
+	w->from = (sqlite3_int64)from_day * 86400 - 8 * 3600;
+	w->to = ((sqlite3_int64)to_day + 1) * 86400 - 8 * 3600;
+	return AX_OK;
+}
+
+static ax_rc check_channel(ax_store *st, const char *channel)
+{
+	if (channel && strcmp(channel, "kiosk") && strcmp(channel, "sms") &&
+	    strcmp(channel, "visit")) {
+		ax__store_seterr(st, "channel \"%s\" is not kiosk, sms or visit",
+		                 channel);
+		return AX_INVALID;
+	}
+	return AX_OK;
+}
+
+/* Split a scope list into code-prefix ranges; every code must be a known
+ * region (ax_region_covers: a code covers itself and the codes that
+ * extend its significant prefix: 6, 9, 12 digits, or all of a grid's). */
+static ax_rc scope_parse(ax_store *st, const char *list, struct scope *sc)
+{
+	sqlite3_stmt *s = NULL;
+	const char *p = list;
+	ax_rc rc;
+
+	sc->n = 0;
+	if (!list || !*list)
+		return AX_OK;
+	if ((rc = ax__prepare(st, &s, "SELECT 1 FROM regions WHERE code = ?")))
+		return rc;
+	while (p && *p) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+		char code[24];
+		size_t keep;
+
+		while (n && (*p == ' ' || *p == '\t')) {
+			p++;
+			n--;
+		}
+		while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		if (n == 0 || n >= sizeof code) {
+			ax__store_seterr(st, "scope \"%s\": \"%.*s\" is not a region code",
+			                 list, (int)(n < 40 ? n : 40), p);
+			rc = AX_INVALID;
+			goto done;
+		}
+		memcpy(code, p, n);
+		code[n] = '\0';
+		switch (ax__region_level_of(code)) {
+		case 1: keep = 6; break;
+		case 2: keep = 9; break;
+		case 3: keep = 12; break;
+		case 4: keep = n; break;
+		default:
+			ax__store_seterr(st, "scope: \"%s\" is not a region code", code);
+			rc = AX_INVALID;
+			goto done;
+		}
+		sqlite3_reset(s);
+		sqlite3_bind_text(s, 1, code, -1, SQLITE_TRANSIENT);
+		if (sqlite3_step(s) != SQLITE_ROW) {
+			ax__store_seterr(st, "scope %s is not a known region code", code);
+			rc = AX_NOTFOUND;
+			goto done;
+		}
+		if (sc->n == MAX_SCOPE_CODES) {
+			ax__store_seterr(st, "scope lists more than %d codes",
+			                 MAX_SCOPE_CODES);
+			rc = AX_INVALID;
+			goto done;
+		}
+		memcpy(sc->lo[sc->n], code, keep);
+		sc->lo[sc->n][keep] = '\0';
+		memcpy(sc->hi[sc->n], code, keep);
+		sc->hi[sc->n][keep] = ':';
+		sc->hi[sc->n][keep + 1] = '\0';
+		sc->n++;
+		p = comma ? comma + 1 : NULL;
+	}
+	rc = AX_OK;
+done:
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* " AND (col >= ?10 AND col < ?11 OR …)" */
+static void scope_sql(struct ax_buf *b, const struct scope *sc, const char *col)
+{
+	if (!sc->n)
+		return;
+	ax__buf_puts(b, " AND (");
+	for (int i = 0; i < sc->n; i++)
+		ax__buf_printf(b, "%s(%s >= ?%d AND %s < ?%d)", i ? " OR " : "", col,
+		               SCOPE_PARAM0 + 2 * i, col, SCOPE_PARAM0 + 2 * i + 1);
+	ax__buf_puts(b, ")");
+}
+
+static void scope_bind(sqlite3_stmt *s, const struct scope *sc)
+{
+	for (int i = 0; i < sc->n; i++) {
+		sqlite3_bind_text(s, SCOPE_PARAM0 + 2 * i, sc->lo[i], -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, SCOPE_PARAM0 + 2 * i + 1, sc->hi[i], -1,
+		                  SQLITE_STATIC);
+	}
+}
+
+/* " AND col IN ('sms_delivered',…)"; kind names are constants. */
+static void kinds_sql(struct ax_buf *b, int kinds, const char *col)
+{
+	int first = 1;
+
+	ax__buf_printf(b, " AND %s IN (", col);
+	for (int bit = 1; bit <= AX_CK_VISIT; bit <<= 1)
+		if (kinds & bit) {
+			ax__buf_printf(b, "%s'%s'", first ? "" : ",",
+			               ax_contact_kind_name(bit));
+			first = 0;
+		}
+	if (first)
+		ax__buf_puts(b, "NULL");
+	ax__buf_puts(b, ")");
+}
+
+/* The household's region names, for a region code column `col`. */
+#define REGION_JOINS(col)                                                     \
+	" LEFT JOIN regions g ON g.code = " col " AND g.level = 4"               \
+	" LEFT JOIN regions v ON v.code = substr(" col ", 1, 12) AND v.level = 3" \
+	" LEFT JOIN regions t ON t.code = substr(" col ", 1, 9) || '000'"         \
+	" AND t.level = 2"
+
+static const char *col_text(sqlite3_stmt *s, int i)
+{
+	return (const char *)sqlite3_column_text(s, i);
+}
+
+static ax_rc prepare_buf(ax_store *st, struct ax_buf *b, sqlite3_stmt **s)
+{
+	ax_rc rc;
+
+	*s = NULL;
+	if (b->oom) {
+		ax__buf_free(b);
+		return AX_NOMEM;
+	}
+	rc = ax__prepare(st, s, b->p);
+	ax__buf_free(b);
+	return rc;
+}
+
+/* Empty b for reuse, keeping its memory; b->p is "" afterwards. */
+static void buf_clear(struct ax_buf *b)
+{
+	b->len = 0;
+	if (b->p)
+		b->p[0] = '\0';
+	else
+		ax__buf_put(b, "", 0);
+}
+
+static ax_rc step_error(ax_store *st, int src, const char *what)
+{
+	return src == SQLITE_DONE ? AX_OK : ax__store_sqlerr(st, src, what);
+}
+
+/* ---- contacts --------------------------------------------------------- */
+ax_rc ax_ledger_contacts(ax_store *st, const struct ax_ledger_query *q,
+                         ax_ledger_contact_fn fn, void *ctx)
+{
+	struct ax_buf b = {0};
+	struct window w;
+	struct scope sc;
+	sqlite3_stmt *s = NULL;
+	int src;
+	ax_rc rc;
+
+	if (!q)
+		q = &no_query;
+	if ((rc = window_make(st, q, &w)) || (rc = check_channel(st, q->channel)) ||
+	    (rc = scope_parse(st, q->scope, &sc)))
+		return rc;
+	ax__buf_puts(&b, "SELECT c.id, c.household, h.grid, g.name, v.name, "
+	                 "t.name, c.channel, c.kind, c.pack, (SELECT title FROM "
+	                 "packs p WHERE p.id = c.pack ORDER BY p.version DESC "
+	                 "LIMIT 1), c.at, c.device FROM contacts c JOIN households "
+	                 "h ON h.id = c.household");
+	ax__buf_puts(&b, REGION_JOINS("h.grid"));
+	ax__buf_puts(&b, " WHERE c.at >= ?1 AND c.at < ?2 AND (?3 IS NULL OR "
+	                 "c.channel = ?3)");
+	if (q->contact_kinds)
+		kinds_sql(&b, q->contact_kinds, "c.kind");
+	scope_sql(&b, &sc, "h.grid");
+	ax__buf_puts(&b, " ORDER BY c.at, c.id");
+	if ((rc = prepare_buf(st, &b, &s)))
+		return rc;
+	sqlite3_bind_int64(s, 1, w.from);
+	sqlite3_bind_int64(s, 2, w.to);
+	if (q->channel)
+		sqlite3_bind_text(s, 3, q->channel, -1, SQLITE_STATIC);
+	scope_bind(s, &sc);
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		struct ax_ledger_contact r;
+		r.id = col_text(s, 0);
+		r.household = col_text(s, 1);
+		r.grid = col_text(s, 2);
+		r.grid_name = col_text(s, 3);
+		r.village_name = col_text(s, 4);
+		r.township_name = col_text(s, 5);
+		r.channel = col_text(s, 6);
+		r.channel_label = ax_ledger_channel_label(r.channel);
+		r.kind = col_text(s, 7);
+		r.kind_label = ax_ledger_kind_label(r.kind);
+		r.pack = col_text(s, 8);
+		r.pack_title = col_text(s, 9);
+		r.at = sqlite3_column_int64(s, 10);
+		r.device = col_text(s, 11);
+		if ((rc = fn(ctx, &r)))
+			goto done;
+	}
+	rc = step_error(st, src, "contacts ledger");
+done:
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* ---- responses -------------------------------------------------------- */
+/* Append one answer value: "2" or "1,3". */
+static void answer_value(struct ax_buf *b, json_t *v)
+{
+	if (json_is_string(v)) {
+		ax__buf_puts(b, json_string_value(v));
+	} else if (json_is_array(v)) {
+		size_t i;
+		json_t *x;
+		json_array_foreach(v, i, x) {
+			if (i)
+				ax__buf_puts(b, ",");
+			if (json_is_string(x))
+				ax__buf_puts(b, json_string_value(x));
+		}
+	}
+}
+
+/* "q1=2; q2=1,3" from a stored body, in the survey's question order
+ * (answers to questions the survey does not know, if any, after). */
+static void answers_text(struct ax_buf *b, const char *body,
+                         const struct ax_survey *sv)
+{
+	json_t *o = json_loads(body, 0, NULL), *answers, *v;
+	const char *qid;
+	int n = 0;
+
+	if (!o)
+		return;
+	answers = json_object_get(o, "answers");
+	if (json_is_object(answers)) {
+		for (int i = 0; sv && i < sv->nquestions; i++) {
+			v = json_object_get(answers, sv->questions[i].id);
+			if (!v)
+				continue;
+			ax__buf_printf(b, "%s%s=", n++ ? "; " : "", sv->questions[i].id);
+			answer_value(b, v);
+		}
+		json_object_foreach(answers, qid, v) {
+			if (sv && ax_survey_question(sv, qid))
+				continue;
+			ax__buf_printf(b, "%s%s=", n++ ? "; " : "", qid);
+			answer_value(b, v);
+		}
+	}
+	json_decref(o);
+}
+
+/* When a response happened: completed, else started (partial ones). */
+#define RESP_TIME "coalesce(r.completed_at, r.started_at, 0)"
+
+ax_rc ax_ledger_responses(ax_store *st, const struct ax_ledger_query *q,
+                          ax_ledger_response_fn fn, void *ctx)
+{
+	struct ax_buf b = {0}, ans = {0};
+	struct window w;
+	struct scope sc;
+	sqlite3_stmt *s = NULL;
+	ax_content *surveys = NULL;
+	int src;
+	ax_rc rc;
+
+	if (!q)
+		q = &no_query;
+	if ((rc = window_make(st, q, &w)) || (rc = check_channel(st, q->channel)) ||
+	    (rc = scope_parse(st, q->scope, &sc)))
+		return rc;
+	if ((rc = ax_content_load_store(st, &surveys)))
+		return rc;
+	ax__buf_puts(&b, "SELECT r.id, r.household, r.region, rg.name, g.name, "
+	                 "v.name, t.name, r.survey, r.survey_version, s.title, "
+	                 "r.wave, r.channel, r.status, r.counted, r.started_at, "
+	                 "r.completed_at, r.device, r.body FROM responses r "
+	                 "LEFT JOIN regions rg ON rg.code = r.region "
+	                 "LEFT JOIN surveys s ON s.id = r.survey AND "
+	                 "s.version = r.survey_version");
+	ax__buf_puts(&b, REGION_JOINS("r.region"));
+	ax__buf_puts(&b, " WHERE " RESP_TIME " >= ?1 AND " RESP_TIME " < ?2 AND "
+	                 "(?3 IS NULL OR r.channel = ?3) AND (?4 IS NULL OR "
+	                 "r.survey = ?4) AND (?5 IS NULL OR r.wave = ?5)");
+	scope_sql(&b, &sc, "r.region");
+	ax__buf_puts(&b, " ORDER BY " RESP_TIME ", r.id");
+	if ((rc = prepare_buf(st, &b, &s)))
+		goto done;
+	sqlite3_bind_int64(s, 1, w.from);
+	sqlite3_bind_int64(s, 2, w.to);
+	if (q->channel)
+		sqlite3_bind_text(s, 3, q->channel, -1, SQLITE_STATIC);
+	if (q->survey)
+		sqlite3_bind_text(s, 4, q->survey, -1, SQLITE_STATIC);
+	if (q->wave)
+		sqlite3_bind_text(s, 5, q->wave, -1, SQLITE_STATIC);
+	scope_bind(s, &sc);
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		struct ax_ledger_response r;
+		const struct ax_survey *sv;
+
+		r.id = col_text(s, 0);
+		r.anonymous = sqlite3_column_type(s, 1) == SQLITE_NULL;
+		r.household = r.anonymous ? "匿名" : col_text(s, 1);
+		r.region = col_text(s, 2);
+		r.region_name = col_text(s, 3);
+		r.grid_name = col_text(s, 4);
+		r.village_name = col_text(s, 5);
+		r.township_name = col_text(s, 6);
+		r.survey = col_text(s, 7);
+		r.survey_version = sqlite3_column_int(s, 8);
+		r.survey_title = col_text(s, 9);
+		r.wave = col_text(s, 10);
+		r.channel = col_text(s, 11);
+		r.channel_label = ax_ledger_channel_label(r.channel);
+		r.status = col_text(s, 12);
+		r.status_label = ax_ledger_status_label(r.status);
+		r.counted = sqlite3_column_int(s, 13) != 0;
+		r.duplicate = !r.counted && strcmp(r.status, "complete") == 0;
+		r.started_at = sqlite3_column_int64(s, 14);
+		r.has_completed = sqlite3_column_type(s, 15) != SQLITE_NULL;
+		r.completed_at = r.has_completed ? sqlite3_column_int64(s, 15) : 0;
+		r.device = col_text(s, 16);
+		sv = ax_content_find_survey(surveys, r.survey, r.survey_version);
+		if (sv && sv->version != r.survey_version)
+			sv = NULL;
+		buf_clear(&ans);
+		answers_text(&ans, col_text(s, 17), sv);
+		if (ans.oom) {
+			rc = AX_NOMEM;
+			goto done;
+		}
+		r.answers = ans.p;
+		if ((rc = fn(ctx, &r)))
+			goto done;
+	}
+	rc = step_error(st, src, "responses ledger");
+done:
+	sqlite3_finalize(s);
+	ax__buf_free(&ans);
+	ax_content_free(surveys);
+	return rc;
+}
+
+/* ---- households not reached ------------------------------------------- */
+/* "+8613800000001,+86139…" -> "138****0001, 139****…"; returns count. */
+static int mask_phones(struct ax_buf *b, const char *list)
+{
+	int n = 0;
+
+	while (list && *list) {
+		const char *comma = strchr(list, ',');
+		size_t len = comma ? (size_t)(comma - list) : strlen(list);
+		char one[64], masked[AX_PHONE_MAX];
+		if (len < sizeof one) {
+			memcpy(one, list, len);
+			one[len] = '\0';
+			ax_phone_mask(one, masked);
+			ax__buf_printf(b, "%s%s", n++ ? ", " : "", masked);
+		}
+		list = comma ? comma + 1 : NULL;
+	}
+	return n;
+}
+
+ax_rc ax_ledger_unreached(ax_store *st, const struct ax_ledger_query *q,
+                          ax_ledger_household_fn fn, void *ctx)
+{
+	struct ax_buf b = {0}, ph = {0};
+	struct window w;
+	struct scope sc;
+	sqlite3_stmt *s = NULL;
+	int src;
+	ax_rc rc;
+
+	if (!q)
+		q = &no_query;
+	if ((rc = window_make(st, q, &w)) || (rc = check_channel(st, q->channel)) ||
+	    (rc = scope_parse(st, q->scope, &sc)))
+		return rc;
+	/* the same test as the coverage numerator in metrics.c, negated:
+	 * one contacts_reach index probe per household */
+	ax__buf_puts(&b, "SELECT h.id, h.grid, g.name, v.name, t.name, h.members, "
+	                 "(SELECT group_concat(phone, ',') FROM household_phones "
+	                 "WHERE household = h.id) FROM households h");
+	ax__buf_puts(&b, REGION_JOINS("h.grid"));
+	ax__buf_puts(&b, " WHERE h.active AND NOT EXISTS (SELECT 1 FROM contacts "
+	                 "c WHERE c.household = h.id");
+	kinds_sql(&b, q->contact_kinds ? q->contact_kinds : AX_CK_DEFAULT, "c.kind");
+	ax__buf_puts(&b, " AND c.at >= ?1 AND c.at < ?2 AND (?3 IS NULL OR "
+	                 "c.channel = ?3))");
+	scope_sql(&b, &sc, "h.grid");
+	ax__buf_puts(&b, " ORDER BY h.grid, h.id");
+	if ((rc = prepare_buf(st, &b, &s)))
+		return rc;
+	sqlite3_bind_int64(s, 1, w.from);
+	sqlite3_bind_int64(s, 2, w.to);
+	if (q->channel)
+		sqlite3_bind_text(s, 3, q->channel, -1, SQLITE_STATIC);
+	scope_bind(s, &sc);
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		struct ax_ledger_household r;
+		r.id = col_text(s, 0);
+		r.grid = col_text(s, 1);
+		r.grid_name = col_text(s, 2);
+		r.village_name = col_text(s, 3);
+		r.township_name = col_text(s, 4);
+		r.members = sqlite3_column_type(s, 5) == SQLITE_NULL
+		                ? -1
+		                : sqlite3_column_int(s, 5);
+		buf_clear(&ph);
+		r.nphones = mask_phones(&ph, col_text(s, 6));
+		if (ph.oom) {
+			rc = AX_NOMEM;
+			goto done;
+		}
+		r.phones = ph.p;
+		if ((rc = fn(ctx, &r)))
+			goto done;
+	}
+	rc = step_error(st, src, "unreached households");
+done:
+	sqlite3_finalize(s);
+	ax__buf_free(&ph);
+	return rc;
+}
+
+/* ---- recording visits -------------------------------------------------- */
+/* Namespace of name-based visit UUIDs (RFC 4122 §4.3).  Never change it:
+ * re-imports find earlier visits by the UUIDs it produced. */
+static const char visit_ns[] = "4bc27e00-ed7e-4c3e-855e-d8b18ad246ab";
+
+/* The record line of a visit contact; caller frees.  NULL on OOM (the
+ * strings are valid UTF-8: callers check). */
+static char *visit_line(const char *id, const char *household,
+                        const char *device, int64_t at, const char *pack)
+{
+	char iso[32];
+	json_t *o;
+	char *s;
+
+	ax__time_format(at, iso, sizeof iso);
+	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "type", "contact",
+	              "id", id, "household", household, "channel", "visit",
+	              "kind", "visit", "device", device, "at", iso);
+	if (!o)
+		return NULL;
+	if (pack && json_object_set_new(o, "pack", json_string(pack))) {
+		json_decref(o);
+		return NULL;
+	}
+	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	return s;
+}
+
+ax_rc ax_visit_record(ax_store *st, const char *household,
+                      const char *device_or_user, long long at,
+                      const char *pack_or_null, char id_out[37])
+{
+	ax_importer *im = NULL;
+	struct ax_rec_outcome out;
+	char id[37];
+	char *line = NULL;
+	uuid_t u;
+	ax_rc rc;
+
+	if (id_out)
+		id_out[0] = '\0';
+	if (!household || !device_or_user ||
+	    !ax_utf8_valid(household, strlen(household)) ||
+	    !ax_utf8_valid(device_or_user, strlen(device_or_user)) ||
+	    (pack_or_null && !ax_utf8_valid(pack_or_null, strlen(pack_or_null)))) {
+		ax__store_seterr(st, "visit: household, device and pack must be "
+		                     "UTF-8 text");
+		return AX_INVALID;
+	}
+	uuid_generate_random(u);
+	uuid_unparse_lower(u, id);
+	line = visit_line(id, household, device_or_user,
+	                  at > 0 ? (int64_t)at : (int64_t)time(NULL), pack_or_null);
+	if (!line)
+		return AX_NOMEM;
+	if ((rc = ax_importer_new(st, &im)) || (rc = ax_importer_begin(im)))
+		goto done;
+	if ((rc = ax_importer_line(im, line, strlen(line), "visit", &out)))
+		goto done;
+	if (out.result != AX_REC_ACCEPTED) {
+		/* a fresh random id is never a duplicate: this is a rejection */
+		ax__store_seterr(st, "visit to household %s: %s", household,
+		                 out.reason[0] ? out.reason : "not stored");
+		ax_importer_rollback(im);
+		rc = AX_INVALID;
+		goto done;
+	}
+	if ((rc = ax_importer_commit(im)))
+		goto done;
+	if (id_out)
+		memcpy(id_out, id, sizeof id);
+done:
+	ax_importer_free(im); /* rolls back an open batch */
+	free(line);
+	return rc;
+}
+
+/* ---- visits from CSV: columns ----------------------------------------- */
+enum vcol { V_HH, V_DATE, V_VISITOR, V_PACK, V_NCOLS };
+
+/* Header spellings after normalisation (NFKC, case fold, no spaces,
+ * brackets, slashes or underscores), as the roster matches them. */
+static const char *const vcol_names[V_NCOLS][12] = {
+	[V_HH] = {"户号", "户编号", "户编码", "户代码", "家庭编号", "householdid",
+	          "household", "hhid", NULL},
+	[V_DATE] = {"走访日期", "日期", "date", "走访时间", "入户日期", "入户时间",
+	            "时间", "visitdate", "visitedat", "datetime", "at", NULL},
+	[V_VISITOR] = {"走访人", "走访人员", "入户人员", "走访干部", "工作人员",
+	               "网格员", "visitor", "visitedby", NULL},
+	[V_PACK] = {"宣传内容", "宣传资料", "宣传包", "内容", "pack", "packid",
+	            "content", NULL},
+};
+
+/* NFKC + case fold, then drop spaces, brackets, slashes, underscores.
+ * (The roster's header rule; keep the two in step.) */
+static char *norm_header(const char *s)
+{
+	utf8proc_uint8_t *n = NULL;
+	char *o;
+
+	if (utf8proc_map((const utf8proc_uint8_t *)s, 0, &n,
+	                 UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPAT |
+	                     UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD) < 0)
+		return strdup(s);
+	o = (char *)n;
+	for (const char *p = (char *)n; *p; p++)
+		if (!strchr(" \t()/_-[]\"'", *p))
+			*o++ = *p;
+	*o = '\0';
+	return (char *)n;
+}
+
+/* ---- visits from CSV: parse state ------------------------------------- */
+#define MAX_FIELDS 64
+
+struct pack_ref {
+	char *id, *title, *topic;
+};
+
+struct vimp {
+	ax_store *st;
+	const char *name;
+	const char *device; /* for rows without a visitor */
+	ax_diag_fn diag;
+	void *dctx;
+	struct ax_visits_stats *stats;
+	ax_importer *im;
+	int64_t now;
+
+	struct pack_ref *packs;
+	int npacks;
+	struct ax_arena arena;
+
+	long line, row_line;
+	int nf, too_many, header_done;
+	char *f[MAX_FIELDS];
+	int col[V_NCOLS];
+	ax_rc rc; /* first fatal error */
+	sqlite3_stmt *s_seen_ins, *s_seen_get;
+};
+
+static void vrow_reset(struct vimp *v)
+{
+	for (int i = 0; i < v->nf; i++) {
+		free(v->f[i]);
+		v->f[i] = NULL;
+	}
+	v->nf = 0;
+	v->too_many = 0;
+}
+
+/* Trim ASCII blanks and ideographic spaces (U+3000) in place. */
+static void trim(char *s)
+{
+	char *b = s, *e = s + strlen(s);
+
+	for (;;) {
+		if (b < e && (*b == ' ' || *b == '\t'))
+			b++;
+		else if (e - b >= 3 && memcmp(b, "\xE3\x80\x80", 3) == 0)
+			b += 3;
+		else
+			break;
+	}
+	for (;;) {
+		if (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+			e--;
+		else if (e - b >= 3 && memcmp(e - 3, "\xE3\x80\x80", 3) == 0)
+			e -= 3;
+		else
+			break;
+	}
+	memmove(s, b, (size_t)(e - b));
+	s[e - b] = '\0';
+}
+
+static void von_field(void *data, size_t len, void *ctx)
+{
+	struct vimp *v = ctx;
+	char *s;
+
+	if (v->nf == 0) {
+		long nl = 0;
+		for (size_t i = 0; i < len; i++)
+			nl += ((char *)data)[i] == '\n';
+		v->row_line = v->line - nl;
+	}
+	if (v->nf >= MAX_FIELDS) {
+		v->too_many = 1;
+		return;
+	}
+	if (!(s = malloc(len + 1))) {
+		v->rc = AX_NOMEM;
+		return;
+	}
+	memcpy(s, data, len);
+	s[len] = '\0';
+	trim(s);
+	v->f[v->nf++] = s;
+}
+
+static const char *vfld(struct vimp *v, enum vcol c)
+{
+	int i = v->col[c];
+	return i < 0 || i >= v->nf ? "" : v->f[i];
+}
+
+static void vreject(struct vimp *v, const char *fmt, ...) AX_PRINTF(2, 3);
+static void vreject(struct vimp *v, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	v->stats->rejected++;
+	ax__diag(v->diag, v->dctx, AX_SEV_ERROR, "%s:%ld: %s; row rejected",
+	         v->name, v->row_line, msg);
+}
+
+static void vheader(struct vimp *v)
+{
+	for (int c = 0; c < V_NCOLS; c++)
+		v->col[c] = -1;
+	for (int i = 0; i < v->nf; i++) {
+		char *h = norm_header(v->f[i]);
+		if (!h) {
+			v->rc = AX_NOMEM;
+			return;
+		}
+		for (int c = 0; c < V_NCOLS; c++) {
+			if (v->col[c] >= 0)
+				continue;
+			for (int k = 0; vcol_names[c][k]; k++)
+				if (strcmp(h, vcol_names[c][k]) == 0) {
+					v->col[c] = i;
+					break;
+				}
+		}
+		free(h);
+	}
+	if (v->col[V_HH] < 0) {
+		ax__diag(v->diag, v->dctx, AX_SEV_ERROR,
+		         "%s:%ld: no household id column (户号/household_id)", v->name,
+		         v->row_line);
+		ax__store_seterr(v->st, "%s: no household id column", v->name);
+		v->rc = AX_INVALID;
+	} else if (v->col[V_DATE] < 0) {
+		ax__diag(v->diag, v->dctx, AX_SEV_ERROR,
+		         "%s:%ld: no visit date column (走访日期/日期/date)", v->name,
+		         v->row_line);
+		ax__store_seterr(v->st, "%s: no visit date column", v->name);
+		v->rc = AX_INVALID;
+	}
+	v->header_done = 1;
+}
+
+/* Read 1..max digits; returns the count read (0: none). */
+static int read_num(const char **p, int max, int *out)
+{
+	int n = 0, val = 0;
+
+	while (n < max && **p >= '0' && **p <= '9') {
+		val = val * 10 + (**p - '0');
+		(*p)++;
+		n++;
+	}
+	*out = val;
+	return n;
+}
+
+static int eat(const char **p, const char *lit)
+{
+	size_t n = strlen(lit);
+	if (strncmp(*p, lit, n) != 0)
+		return 0;
+	*p += n;
+	return 1;
+}
+
+/*
+ * A visit time as people write it: "2025-03-05", "2025/3/5",
+ * "2025.3.5", "2025年3月5日", each optionally followed by " 14:30" or
+ * "T14:30:00"; full-width digits and colons are folded first (NFKC).
+ * China time.  Fills iso ("YYYY-MM-DDTHH:MM:SS+08:00") and the epoch.
+ */
+static int parse_visit_time(const char *cell, char iso[32], int64_t *epoch)
+{
+	utf8proc_uint8_t *n = NULL;
+	const char *p;
+	int y, mo, d, h = 0, mi = 0, sec = 0, ok = 0;
+
+	if (utf8proc_map((const utf8proc_uint8_t *)cell, 0, &n,
+	                 UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPAT |
+	                     UTF8PROC_COMPOSE) < 0)
+		return -1;
+	p = (const char *)n;
+	if (read_num(&p, 4, &y) != 4)
+		goto done;
+	if (eat(&p, "年")) {
+		if (!read_num(&p, 2, &mo) || !eat(&p, "月") || !read_num(&p, 2, &d))
+			goto done;
+		eat(&p, "日");
+	} else {
+		char sep = *p;
+		if (sep != '-' && sep != '/' && sep != '.')
+			goto done;
+		p++;
+		if (!read_num(&p, 2, &mo) || *p++ != sep || !read_num(&p, 2, &d))
+			goto done;
+	}
+	if (*p == ' ' || *p == 'T') {
+		while (*p == ' ' || *p == 'T')
+			p++;
+		if (!read_num(&p, 2, &h) || !eat(&p, ":") || read_num(&p, 2, &mi) != 2)
+			goto done;
+		if (eat(&p, ":") && read_num(&p, 2, &sec) != 2)
+			goto done;
+	}
+	if (*p || y < 2000)
+		goto done;
+	snprintf(iso, 32, "%04d-%02d-%02dT%02d:%02d:%02d+08:00", y, mo, d, h, mi,
+	         sec);
+	/* ax__time_parse checks month lengths, leap years and ranges */
+	ok = ax__time_parse(iso, epoch) == 0;
+done:
+	free(n);
+	return ok ? 0 : -1;
+}
+
+/* An installed pack by id, title, or topic name when only one pack has
+ * that topic; NULL if none. */
+static const char *resolve_pack(struct vimp *v, const char *cell)
+{
+	const char *hit = NULL;
+	int nhits = 0;
+
+	for (int i = 0; i < v->npacks; i++)
+		if (strcmp(v->packs[i].id, cell) == 0)
+			return v->packs[i].id;
+	for (int i = 0; i < v->npacks; i++)
+		if (strcmp(v->packs[i].title, cell) == 0)
+			return v->packs[i].id;
+	for (int i = 0; i < v->npacks; i++)
+		if (strcmp(ax_topic_name(v->packs[i].topic), cell) == 0) {
+			hit = v->packs[i].id;
+			nhits++;
+		}
+	return nhits == 1 ? hit : NULL;
+}
+
+/* Line of an earlier row with the same visit id, or 0 (and remember this
+ * one).  -1 on a store error (v->rc set). */
+static long seen_before(struct vimp *v, const char *id)
+{
+	sqlite3_stmt *s = v->s_seen_ins;
+	long first = 0;
+	int src;
+
+	sqlite3_reset(s);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, v->row_line);
+	src = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (src == SQLITE_DONE)
+		return 0;
+	if ((src & 0xFF) != SQLITE_CONSTRAINT) {
+		v->rc = ax__store_sqlerr(v->st, src, "visits_seen");
+		return -1;
+	}
+	s = v->s_seen_get;
+	sqlite3_reset(s);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW)
+		first = (long)sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return first;
+}
+
+static void vrow(struct vimp *v)
+{
+	const char *hh = vfld(v, V_HH), *date = vfld(v, V_DATE),
+	           *visitor = vfld(v, V_VISITOR), *pack_cell = vfld(v, V_PACK);
+	const char *pack = NULL, *device;
+	char iso[32], id[37], *name = NULL, *line = NULL;
+	struct ax_rec_outcome out;
+	int64_t at;
+	long first;
+	uuid_t ns, u;
+	ax_rc rc;
+
+	v->stats->rows++;
+	if (v->too_many) {
+		vreject(v, "more than %d fields", MAX_FIELDS);
+		return;
+	}
+	{
+		int empty = 1;
+		for (int i = 0; i < v->nf; i++)
+			empty &= v->f[i][0] == '\0';
+		if (empty) { /* Excel's trailing rows of empty cells */
+			v->stats->rows--;
+			return;
+		}
+	}
+	if (!*hh) {
+		vreject(v, "no household id (户号)");
+		return;
+	}
+	if (strlen(hh) > 63) {
+		vreject(v, "household id \"%.40s\" is too long", hh);
+		return;
+	}
+	if (!*date) {
+		vreject(v, "no visit date (走访日期)");
+		return;
+	}
+	if (parse_visit_time(date, iso, &at)) {
+		vreject(v, "date \"%.40s\" is not a date (YYYY-MM-DD or YYYY/MM/DD, "
+		           "optionally HH:MM)",
+		        date);
+		return;
+	}
+	if (at > v->now + 86400) {
+		vreject(v, "date \"%.40s\" is in the future", date);
+		return;
+	}
+	if (strlen(visitor) > 64) {
+		vreject(v, "visitor (走访人) \"%.40s\" is longer than 64 bytes",
+		        visitor);
+		return;
+	}
+	if (*pack_cell && !(pack = resolve_pack(v, pack_cell))) {
+		vreject(v, "pack (宣传内容) \"%.40s\" is not the id or title of an installed "
+		           "pack",
+		        pack_cell);
+		return;
+	}
+	device = *visitor ? visitor : v->device;
+
+	/* the visit's identity: household, time as normalised, visitor */
+	if (asprintf(&name, "visit\x1f%s\x1f%s\x1f%s", hh, iso, visitor) < 0) {
+		v->rc = AX_NOMEM;
+		return;
+	}
+	uuid_parse(visit_ns, ns);
+	uuid_generate_sha1(u, ns, name, strlen(name));
+	free(name);
+	uuid_unparse_lower(u, id);
+
+	if ((first = seen_before(v, id)) != 0) {
+		if (first > 0) {
+			v->stats->duplicate++;
+			ax__diag(v->diag, v->dctx, AX_SEV_WARNING,
+			         "%s:%ld: same visit as line %ld (household, date, "
+			         "visitor); counted once",
+			         v->name, v->row_line, first);
+		}
+		return;
+	}
+	if (!(line = visit_line(id, hh, device, at, pack))) {
+		v->rc = AX_NOMEM;
+		return;
+	}
+	rc = ax_importer_line(v->im, line, strlen(line), v->name, &out);
+	free(line);
+	if (rc) {
+		v->rc = rc;
+		return;
+	}
+	switch (out.result) {
+	case AX_REC_ACCEPTED: v->stats->accepted++; break;
+	case AX_REC_DUPLICATE: v->stats->duplicate++; break;
+	case AX_REC_CONFLICT:
+		v->stats->conflict++;
+		ax__diag(v->diag, v->dctx, AX_SEV_WARNING, "%s:%ld: conflict: %s",
+		         v->name, v->row_line, out.reason);
+		break;
+	case AX_REC_REJECTED: vreject(v, "%s", out.reason); break;
+	}
+}
+
+static void von_row(int term, void *ctx)
+{
+	struct vimp *v = ctx;
+
+	(void)term;
+	if (v->rc == AX_OK) {
+		if (!v->header_done)
+			vheader(v);
+		else
+			vrow(v);
+	}
+	vrow_reset(v);
+	v->row_line = v->line + 1;
+}
+
+/* The newest version of every installed pack. */
+static ax_rc load_packs(struct vimp *v)
+{
+	sqlite3_stmt *s;
+	int cap = 0, src;
+	ax_rc rc;
+
+	if ((rc = ax__prepare(v->st, &s,
+	                      "SELECT id, title, topic FROM packs p WHERE version = "
+	                      "(SELECT max(version) FROM packs q WHERE q.id = p.id) "
+	                      "ORDER BY id")))
+		return rc;
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		if (v->npacks == cap) {
+			struct pack_ref *np;
+			cap = cap ? cap * 2 : 16;
+			np = ax__arena_alloc(&v->arena, sizeof *np * (size_t)cap);
+			if (!np) {
+				rc = AX_NOMEM;
+				goto done;
+			}
+			if (v->npacks)
+				memcpy(np, v->packs, sizeof *np * (size_t)v->npacks);
+			v->packs = np;
+		}
+		struct pack_ref *pr = &v->packs[v->npacks];
+		pr->id = ax__arena_strdup(&v->arena, col_text(s, 0));
+		pr->title = ax__arena_strdup(&v->arena, col_text(s, 1));
+		pr->topic = ax__arena_strdup(&v->arena, col_text(s, 2));
+		if (!pr->id || !pr->title || !pr->topic) {
+			rc = AX_NOMEM;
+			goto done;
+		}
+		v->npacks++;
+	}
+	rc = step_error(v->st, src, "packs");
+done:
+	sqlite3_finalize(s);
+	return rc;
+}
+
+ax_rc ax_visits_import_mem(ax_store *st, const char *name, const char *buf,
+                           size_t len, const struct ax_visits_opts *opts,
+                           ax_diag_fn diag, void *diag_ctx,
+                           struct ax_visits_stats *stats)
+{
+	struct ax_visits_stats dummy;
+	struct vimp v;
+	struct csv_parser p;
+	enum ax_encoding enc;
+	char *text = NULL;
+	size_t tlen = 0;
+	int csv_ok = 0;
+	ax_rc rc;
+
+	memset(&v, 0, sizeof v);
+	if (!stats)
+		stats = &dummy;
+	memset(stats, 0, sizeof *stats);
+	v.st = st;
+	v.name = opts && opts->display_name ? opts->display_name : name;
+	v.device = opts && opts->device && *opts->device ? opts->device : "paper";
+	v.diag = diag;
+	v.dctx = diag_ctx;
+	v.stats = stats;
+	v.now = (int64_t)time(NULL);
+
+	if (strlen(v.device) > 64 || !ax_utf8_valid(v.device, strlen(v.device))) {
+		ax__store_seterr(st, "device \"%.40s\" must be 1 to 64 bytes of UTF-8",
+		                 v.device);
+		return AX_INVALID;
+	}
+	rc = ax_text_to_utf8(buf, len, &text, &tlen, &enc);
+	if (rc == AX_INVALID) {
+		ax__diag(diag, diag_ctx, AX_SEV_ERROR,
+		         "%s: encoding is neither UTF-8 nor GBK; save it from Excel "
+		         "as \"CSV UTF-8\"",
+		         v.name);
+		ax__store_seterr(st, "%s: unknown encoding", v.name);
+		return rc;
+	}
+	if (rc)
+		return rc;
+	snprintf(stats->encoding, sizeof stats->encoding, "%s",
+	         ax_encoding_name(enc));
+
+	if ((rc = load_packs(&v)) ||
+	    (rc = ax__exec(st, "CREATE TEMP TABLE IF NOT EXISTS visits_seen("
+	                       "id TEXT PRIMARY KEY, line INTEGER);"
+	                       "DELETE FROM temp.visits_seen;")) ||
+	    (rc = ax__prepare(st, &v.s_seen_ins,
+	                      "INSERT INTO temp.visits_seen(id, line) VALUES(?, ?)")) ||
+	    (rc = ax__prepare(st, &v.s_seen_get,
+	                      "SELECT line FROM temp.visits_seen WHERE id = ?")) ||
+	    (rc = ax_importer_new(st, &v.im)) || (rc = ax_importer_begin(v.im)))
+		goto done;
+
+	if (csv_init(&p, CSV_APPEND_NULL) != 0) {
+		rc = AX_NOMEM;
+		goto done;
+	}
+	csv_ok = 1;
+	csv_set_space_func(&p, NULL);
+	{
+		/* one physical line at a time, so every row knows its line */
+		const char *q = text, *end = text + tlen;
+		v.line = 1;
+		v.row_line = 1;
+		while (q < end && v.rc == AX_OK) {
+			const char *nl = memchr(q, '\n', (size_t)(end - q));
+			size_t n = nl ? (size_t)(nl - q) + 1 : (size_t)(end - q);
+			if (csv_parse(&p, q, n, von_field, von_row, &v) != n) {
+				ax__diag(diag, diag_ctx, AX_SEV_ERROR, "%s:%ld: %s", v.name,
+				         v.line, csv_strerror(csv_error(&p)));
+				rc = AX_INVALID;
+				goto done;
+			}
+			q += n;
+			if (nl)
+				v.line++;
+		}
+		/* a quote left open swallowed the rows after it: say so */
+		csv_set_opts(&p, CSV_APPEND_NULL | CSV_STRICT | CSV_STRICT_FINI);
+		if (v.rc == AX_OK && csv_fini(&p, von_field, von_row, &v) != 0) {
+			ax__diag(diag, diag_ctx, AX_SEV_ERROR,
+			         "%s:%ld: unterminated quoted field at end of file",
+			         v.name, v.row_line);
+			stats->rejected++;
+		}
+	}
+	if (v.rc) {
+		rc = v.rc;
+		goto done;
+	}
+	if (!v.header_done) {
+		ax__diag(diag, diag_ctx, AX_SEV_ERROR, "%s: file is empty", v.name);
+		ax__store_seterr(st, "%s: file is empty", v.name);
+		rc = AX_INVALID;
+		goto done;
+	}
+	rc = ax_importer_commit(v.im);
+done:
+	if (rc) {
+		/* nothing of this file is kept */
+		memset(stats, 0, sizeof *stats);
+		snprintf(stats->encoding, sizeof stats->encoding, "%s",
+		         text ? ax_encoding_name(enc) : "");
+	}
+	ax_importer_free(v.im); /* rolls back an uncommitted batch */
+	if (csv_ok)
+		csv_free(&p);
+	vrow_reset(&v);
+	sqlite3_finalize(v.s_seen_ins);
+	sqlite3_finalize(v.s_seen_get);
+	ax__arena_free(&v.arena);
+	free(text);
+	return rc;
+}
+
+ax_rc ax_visits_import_csv(ax_store *st, const char *path,
+                           const struct ax_visits_opts *opts, ax_diag_fn diag,
+                           void *diag_ctx, struct ax_visits_stats *stats)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+	ax_rc rc = AX_OK;
+
+	if (stats)
+		memset(stats, 0, sizeof *stats);
+	if (!f) {
+		ax__store_seterr(st, "%s: cannot open: %s", path, strerror(errno));
+		ax__diag(diag, diag_ctx, AX_SEV_ERROR, "%s: cannot open: %s", path,
+		         strerror(errno));
+		return AX_IO;
+	}
+	for (;;) {
+		size_t n;
+		if (len == cap) {
+			size_t ncap = cap ? cap * 2 : 1 << 16;
+			char *nb = realloc(buf, ncap);
+			if (!nb) {
+				rc = AX_NOMEM;
+				goto done;
+			}
+			buf = nb;
+			cap = ncap;
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(f)) {
+		ax__store_seterr(st, "%s: read error", path);
+		rc = AX_IO;
+		goto done;
+	}
+	fclose(f);
+	f = NULL;
+	rc = ax_visits_import_mem(st, path, buf ? buf : "", len, opts, diag,
+	                          diag_ctx, stats);
+done:
+	if (f)
+		fclose(f);
+	free(buf);
+	return rc;
+}

@@ -1,0 +1,364 @@
+/*
+ * test_export.c -- the ledger workbook (XLSX) and the contacts CSV of
+ * central/export.c.
+ *
+ * A small store (3 grids, 5 households, bundled content, a few records
+ * through ax_importer) is exported; the workbook must be a valid zip
+ * with the three sheets, whose XML holds the Chinese headers, the
+ * household ids, Excel date-times in China time, frozen header rows and
+ * autofilters, and empty cells where a rate has no denominator.  The XML
+ * is read with `unzip -p` (exit 77, skipped, when unzip is missing).
+ *
+ * Strings are inline in each sheet's XML (t="inlineStr"), not in
+ * xl/sharedStrings.xml: the export runs in libxlsxwriter's constant-
+ * memory mode so a county's ledger never sits in memory whole.
+ */
+#include <sys/stat.h>
+
+#include "anxin/content.h"
+#include "anxin/records.h"
+#include "anxin/roster.h"
+#include "anxin/store.h"
+#include "export.h"
+#include "testutil.h"
+
+#define T1 "439901001000"
+#define T2 "439901002000"
+#define V1 "439901001001"
+#define V2 "439901002001"
+#define G1 "439901001001001"
+#define G2 "439901001001002"
+#define G3 "439901002001001"
+
+static const char roster[] =
+	"户号,乡镇,乡镇代码,村（社区）,村（社区）代码,网格,网格代码,联系电话,人口\n"
+	"H1,城关街道," T1 ",府前社区," V1 ",第一网格," G1 ",13800138001,3\n"
+	"H2,城关街道," T1 ",府前社区," V1 ",第一网格," G1 ",13800138002,2\n"
+	"H3,城关街道," T1 ",府前社区," V1 ",第二网格," G2 ",13800138003,4\n"
+	"H4,河西镇," T2 ",柳村," V2 ",柳村一格," G3 ",13800138004,1\n"
+	"H5,河西镇," T2 ",柳村," V2 ",柳村一格," G3 ",13800138005,2\n";
+
+#define RIGHT "{\"q1\":\"2\",\"q2\":\"1\",\"q3\":\"2\",\"q4\":\"3\",\"q5\":\"4\"}"
+static const char *const records[] = {
+	"{\"type\":\"contact\",\"id\":\"c0000000-0000-4000-8000-000000000001\","
+	"\"household\":\"H1\",\"channel\":\"sms\",\"kind\":\"sms_delivered\","
+	"\"pack\":\"anti-drug\",\"device\":\"dev-1\",\"at\":\"2026-11-01T09:00:30+08:00\"}",
+	"{\"type\":\"contact\",\"id\":\"c0000000-0000-4000-8000-000000000002\","
+	"\"household\":\"H2\",\"channel\":\"sms\",\"kind\":\"sms_sent\","
+	"\"pack\":\"anti-drug\",\"device\":\"dev-1\",\"at\":\"2026-11-01T09:01:00+08:00\"}",
+	"{\"type\":\"contact\",\"id\":\"c0000000-0000-4000-8000-000000000003\","
+	"\"household\":\"H3\",\"channel\":\"kiosk\",\"kind\":\"kiosk_session\","
+	"\"pack\":\"anti-fraud\",\"device\":\"kiosk-1\",\"at\":\"2026-11-02T10:00:00+08:00\"}",
+	/* a device name Excel would run as a formula */
+	"{\"type\":\"contact\",\"id\":\"c0000000-0000-4000-8000-000000000004\","
+	"\"household\":\"H4\",\"channel\":\"visit\",\"kind\":\"visit\","
+	"\"device\":\"=HYPERLINK(1)\",\"at\":\"2026-11-03T15:00:00+08:00\"}",
+	"{\"type\":\"response\",\"id\":\"e0000000-0000-4000-8000-000000000001\","
+	"\"survey\":\"aware-anti-drug\",\"survey_version\":1,\"channel\":\"sms\","
+	"\"device\":\"gw-1\",\"household\":\"H1\",\"started_at\":"
+	"\"2026-11-02T09:50:00+08:00\",\"completed_at\":\"2026-11-02T10:00:00+08:00\","
+	"\"status\":\"complete\",\"answers\":" RIGHT "}",
+	"{\"type\":\"response\",\"id\":\"e0000000-0000-4000-8000-000000000002\","
+	"\"survey\":\"aware-anti-drug\",\"survey_version\":1,\"channel\":\"kiosk\","
+	"\"device\":\"kiosk-1\",\"household\":\"H1\",\"started_at\":"
+	"\"2026-11-03T09:50:00+08:00\",\"completed_at\":\"2026-11-03T10:00:00+08:00\","
+	"\"status\":\"complete\",\"answers\":" RIGHT "}",
+	"{\"type\":\"response\",\"id\":\"e0000000-0000-4000-8000-000000000003\","
+	"\"survey\":\"aware-anti-drug\",\"survey_version\":1,\"channel\":\"kiosk\","
+	"\"device\":\"kiosk-1\",\"household\":null,\"region\":\"" G1 "\","
+	"\"started_at\":\"2026-11-03T11:50:00+08:00\",\"completed_at\":"
+	"\"2026-11-03T12:00:00+08:00\",\"status\":\"complete\",\"answers\":" RIGHT "}",
+};
+
+static ax_store *st;
+
+static void setup(void)
+{
+	char err[256] = "", dir[512];
+	const char *src = getenv("ANXIN_SOURCE");
+	struct tu_diag d = {0};
+	ax_importer *im = NULL;
+	ax_content *c = NULL;
+	int nerr = -1;
+
+	REQUIRE(src != NULL);
+	if (ax_store_open(tu_path("store.db"), AX_STORE_CREATE, &st, err,
+	                  sizeof err))
+		fprintf(stderr, "%s\n", err);
+	REQUIRE(st != NULL);
+	REQUIRE(ax_roster_import_mem(st, "roster.csv", roster, sizeof roster - 1,
+	                             NULL, tu_diag_fn, &d, NULL) == AX_OK);
+	CHECK_INT(d.n, 0);
+	snprintf(dir, sizeof dir, "%s/content", src);
+	REQUIRE(ax_content_load_dir(dir, tu_diag_fn, &d, &nerr, &c) == AX_OK);
+	CHECK_INT(nerr, 0);
+	REQUIRE(ax_content_install(st, c, NULL) == AX_OK);
+	ax_content_free(c);
+	tu_diag_clear(&d);
+
+	REQUIRE(ax_importer_new(st, &im) == AX_OK);
+	REQUIRE(ax_importer_begin(im) == AX_OK);
+	for (size_t i = 0; i < sizeof records / sizeof records[0]; i++) {
+		struct ax_rec_outcome out;
+		REQUIRE(ax_importer_line(im, records[i], strlen(records[i]), "test",
+		                         &out) == AX_OK);
+		if (out.result != AX_REC_ACCEPTED)
+			fprintf(stderr, "record %zu: %s\n", i, out.reason);
+		CHECK_INT(out.result, AX_REC_ACCEPTED);
+	}
+	REQUIRE(ax_importer_commit(im) == AX_OK);
+	ax_importer_free(im);
+}
+
+/* ---- reading the zip -------------------------------------------------- */
+/* Output of a shell command (caller frees); NULL if it failed. */
+static char *run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static char *run(const char *fmt, ...)
+{
+	char cmd[1024], *buf = NULL;
+	size_t len = 0, cap = 0, n;
+	va_list ap;
+	FILE *p;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof cmd, fmt, ap);
+	va_end(ap);
+	REQUIRE((p = popen(cmd, "r")) != NULL);
+	do {
+		if (len + 4097 > cap) {
+			cap = cap ? cap * 2 : 65536;
+			REQUIRE((buf = realloc(buf, cap)) != NULL);
+		}
+		n = fread(buf + len, 1, cap - len - 1, p);
+		len += n;
+	} while (n > 0);
+	buf[len] = '\0';
+	if (pclose(p) != 0) {
+		fprintf(stderr, "command failed: %s\n", cmd);
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+static char *member(const char *zip, const char *name)
+{
+	char *s = run("unzip -p '%s' '%s'", zip, name);
+	REQUIRE(s != NULL);
+	return s;
+}
+
+#define HAS(hay, needle)                                                     \
+	do {                                                                     \
+		check_count++;                                                       \
+		if (!strstr((hay), (needle))) {                                      \
+			check_failures++;                                                \
+			fprintf(stderr, "%s:%d: missing \"%s\"\n", __FILE__, __LINE__,  \
+			        (needle));                                               \
+		}                                                                    \
+	} while (0)
+#define HASNT(hay, needle)                                                   \
+	do {                                                                     \
+		check_count++;                                                       \
+		if (strstr((hay), (needle))) {                                       \
+			check_failures++;                                                \
+			fprintf(stderr, "%s:%d: unexpected \"%s\"\n", __FILE__,         \
+			        __LINE__, (needle));                                     \
+		}                                                                    \
+	} while (0)
+
+/* ---- the workbook ----------------------------------------------------- */
+static void test_xlsx(void)
+{
+	struct ax_report_opts o = {0};
+	char err[256] = "x", head[4] = {0};
+	const char *path = tu_path("ledger.xlsx");
+	char *list, *wb, *s1, *s2, *s3, *styles;
+	FILE *f;
+
+	o.depth = 4;
+	CHECK_INT(ax_export_xlsx(st, &o, path, err, sizeof err), 0);
+	CHECK_STR(err, "");
+	REQUIRE((f = fopen(path, "rb")) != NULL);
+	CHECK(fread(head, 1, 4, f) == 4 && memcmp(head, "PK\x03\x04", 4) == 0);
+	fclose(f);
+	list = run("unzip -Z1 '%s'", path);
+	REQUIRE(list != NULL);
+	HAS(list, "xl/worksheets/sheet1.xml\n");
+	HAS(list, "xl/worksheets/sheet2.xml\n");
+	HAS(list, "xl/worksheets/sheet3.xml\n");
+	HASNT(list, "xl/worksheets/sheet4.xml");
+	free(list);
+	list = run("unzip -tq '%s'", path); /* every member's CRC checks */
+	CHECK(list != NULL);
+	free(list);
+
+	wb = member(path, "xl/workbook.xml");
+	HAS(wb, "name=\"汇总\"");
+	HAS(wb, "name=\"入户宣传明细\"");
+	HAS(wb, "name=\"问卷结果\"");
+	/* the autofilters are defined names */
+	HAS(wb, "_xlnm._FilterDatabase");
+	free(wb);
+	styles = member(path, "xl/styles.xml");
+	HAS(styles, "formatCode=\"0.0%\"");
+	HAS(styles, "formatCode=\"yyyy-mm-dd hh:mm:ss\"");
+	free(styles);
+
+	/* 汇总: county, 城关街道, 府前社区, 第一网格, 第二网格, 河西镇, 柳村,
+	 * 柳村一格 on rows 2-9; column J is 知晓率(禁毒) */
+	s1 = member(path, "xl/worksheets/sheet1.xml");
+	HAS(s1, "t=\"inlineStr\"");
+	HAS(s1, ">代码<");
+	HAS(s1, ">宣传入户率<");
+	HAS(s1, ">入户率下限<");
+	HAS(s1, ">知晓率(禁毒)<");
+	HAS(s1, ">满意度平均分<");
+	HAS(s1, ">第二网格<");
+	HAS(s1, "95%威尔逊");
+	HAS(s1, "样本不足");
+	HAS(s1, "<pane ySplit=\"1\"");
+	HAS(s1, "<autoFilter ref=\"A1:");
+	HAS(s1, "<c r=\"J2\"");  /* county: 3 of 3 aware */
+	HAS(s1, "<c r=\"J5\"");  /* 第一网格 */
+	HASNT(s1, "<c r=\"J6\""); /* 第二网格: nobody answered, no rate */
+	HAS(s1, "<c r=\"F6\"");  /* but its coverage is 1 of 1 */
+	HAS(s1, "<c r=\"I6\"><v>0</v></c>"); /* 答卷数 0 */
+	HAS(s1, "<cols>");
+	free(s1);
+
+	/* 入户宣传明细: all four contacts, oldest first */
+	s2 = member(path, "xl/worksheets/sheet2.xml");
+	HAS(s2, ">户号<");
+	HAS(s2, ">宣传内容<");
+	HAS(s2, ">记录编号<");
+	HAS(s2, ">H1<");
+	HAS(s2, ">H2<");
+	HAS(s2, ">H3<");
+	HAS(s2, ">H4<");
+	HASNT(s2, ">H5<");
+	HAS(s2, ">短信已送达<");
+	HAS(s2, ">短信已发送<");
+	HAS(s2, ">一体机<");
+	HAS(s2, ">入户走访<");
+	HAS(s2, ">禁毒<");
+	HAS(s2, ">反电信网络诈骗<");
+	HAS(s2, ">=HYPERLINK(1)<"); /* a string, never a formula */
+	HASNT(s2, "<f>");
+	/* 2026-11-01 09:00:30 China time as an Excel serial date */
+	HAS(s2, "<v>46327.375347222");
+	HAS(s2, "<pane ySplit=\"1\"");
+	HAS(s2, "<autoFilter ref=\"A1:J5\"/>");
+	HAS(s2, "<cols>");
+	CHECK(strstr(s2, ">H1<") < strstr(s2, ">H2<") &&
+	      strstr(s2, ">H2<") < strstr(s2, ">H3<") &&
+	      strstr(s2, ">H3<") < strstr(s2, ">H4<"));
+	free(s2);
+
+	/* 问卷结果 */
+	s3 = member(path, "xl/worksheets/sheet3.xml");
+	HAS(s3, ">答案<");
+	HAS(s3, ">匿名<");
+	HAS(s3, ">q1=2; q2=1; q3=2; q4=3; q5=4<");
+	HAS(s3, ">计入<");
+	HAS(s3, ">重复(不计)<");
+	HAS(s3, "<autoFilter ref=\"A1:Q4\"/>");
+	free(s3);
+
+	/* a township's ledger: its contacts only */
+	o.scope = T1;
+	o.depth = 1;
+	CHECK_INT(ax_export_xlsx(st, &o, path, err, sizeof err), 0);
+	s2 = member(path, "xl/worksheets/sheet2.xml");
+	HAS(s2, ">H3<");
+	HASNT(s2, ">H4<");
+	free(s2);
+	s1 = member(path, "xl/worksheets/sheet1.xml");
+	HAS(s1, ">城关街道<");
+	HAS(s1, ">府前社区<");
+	HASNT(s1, ">第一网格<"); /* depth 1 */
+	free(s1);
+
+	/* no options: the county, all time */
+	CHECK_INT(ax_export_xlsx(st, NULL, path, err, sizeof err), 0);
+}
+
+static void test_xlsx_errors(void)
+{
+	struct ax_report_opts o = {0};
+	char err[256];
+	struct stat sb;
+
+	o.scope = "439901009000";
+	CHECK_INT(ax_export_xlsx(st, &o, tu_path("none.xlsx"), err, sizeof err),
+	          AX_NOTFOUND);
+	HAS(err, "439901009000");
+	CHECK(stat(tu_path("none.xlsx"), &sb) != 0); /* nothing written */
+	o.scope = NULL;
+	o.from = "2026-11-31";
+	CHECK_INT(ax_export_xlsx(st, &o, tu_path("none.xlsx"), err, sizeof err),
+	          AX_INVALID);
+	o.from = NULL;
+	CHECK_INT(ax_export_xlsx(st, &o, "/nonexistent-dir/x.xlsx", err, sizeof err),
+	          AX_IO);
+	HAS(err, "/nonexistent-dir/x.xlsx");
+	/* a tiny error buffer is cut, not overrun */
+	CHECK(ax_export_xlsx(st, &o, "/nonexistent-dir/x.xlsx", err, 4) != 0);
+	CHECK_INT(strlen(err), 3);
+}
+
+/* ---- CSV -------------------------------------------------------------- */
+static void test_csv(void)
+{
+	struct ax_report_opts o = {0};
+	char err[256] = "x";
+	size_t len = 0, lf = 0, crlf = 0;
+	char *csv = ax_export_contacts_csv(st, &o, &len, err, sizeof err);
+
+	REQUIRE(csv != NULL);
+	CHECK_STR(err, "");
+	CHECK_INT(strlen(csv), len);
+	CHECK(strncmp(csv, "\xEF\xBB\xBF户号,网格,村社区,乡镇,渠道,类型,宣传内容,"
+	                   "时间,设备,记录编号\r\n",
+	              strlen("\xEF\xBB\xBF户号,网格,村社区,乡镇,渠道,类型,宣传内容,"
+	                     "时间,设备,记录编号\r\n")) == 0);
+	HAS(csv, "\r\nH1,第一网格,府前社区,城关街道,短信,短信已送达,禁毒,"
+	         "2026-11-01 09:00:30,dev-1,c0000000-0000-4000-8000-000000000001\r\n");
+	HAS(csv, "\r\nH3,第二网格,府前社区,城关街道,一体机,一体机,反电信网络诈骗,"
+	         "2026-11-02 10:00:00,kiosk-1,");
+	HAS(csv, ",入户走访,入户走访,,2026-11-03 15:00:00,'=HYPERLINK(1),");
+	for (const char *p = csv; *p; p++) {
+		lf += *p == '\n';
+		crlf += *p == '\n' && p > csv && p[-1] == '\r';
+	}
+	CHECK_INT(lf, 5);
+	CHECK_INT(crlf, 5);
+	free(csv);
+
+	o.scope = G3;
+	csv = ax_export_contacts_csv(st, &o, NULL, err, sizeof err);
+	REQUIRE(csv != NULL);
+	HASNT(csv, "\r\nH1,");
+	HAS(csv, "\r\nH4,");
+	free(csv);
+
+	o.scope = "12";
+	CHECK(ax_export_contacts_csv(st, &o, &len, err, sizeof err) == NULL);
+	CHECK(err[0] != '\0');
+	CHECK_INT(len, 0);
+}
+
+int main(void)
+{
+	if (system("unzip -v > /dev/null 2>&1") != 0) {
+		printf("unzip not found: skipped\n");
+		return 77;
+	}
+	tu_init();
+	setup();
+	test_xlsx();
+	test_xlsx_errors();
+	test_csv();
+	ax_store_close(st);
+	return check_done();
+}
