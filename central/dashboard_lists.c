@@ -121,37 +121,39 @@ enum MHD_Result dash_devices_page(struct ct_req *r, const struct dash_user *u)
 		       lost);
 	dp_fmt(&p, "<p class=\"note\">共 %d 台设备（一体机和短信网关）。时间为北京时间。</p>",
 	       shown);
+	/* status first: on a phone the 失联 mark must not scroll away */
 	dp_raw(&p, "<div class=\"tbl\"><table><thead><tr>"
-	           "<th class=\"name\">设备</th><th>类型</th><th class=\"l\">服务区域</th>"
-	           "<th class=\"l\">最后联系</th><th>待上传记录</th><th class=\"l\">状态</th>"
-	           "</tr></thead><tbody>");
+	           "<th class=\"name\">设备</th><th class=\"l\">状态</th>"
+	           "<th class=\"l\">最后联系</th><th>待上传记录</th><th class=\"l\">类型</th>"
+	           "<th class=\"l\">服务区域</th></tr></thead><tbody>");
 	for (int k = 0; k < 3 * shown; k++) {
 		const struct ax_device *d = &v[k % shown];
 		enum dev_state s = dev_state(d, now);
 		char when[20], rel[32];
 		if ((int)s != k / shown)
 			continue;
-		dp_fmt(&p, "<tr><td class=\"name\">%s</td><td>%s</td><td class=\"l\">", d->id,
-		       strcmp(d->kind, "kiosk") == 0 ? "一体机" : "短信网关");
-		scope_names(&p, st, d->scope);
+		dp_fmt(&p, "<tr><td class=\"name\">%s</td>", d->id);
+		if (s == DEV_LOST)
+			dp_raw(&p, "<td class=\"l\"><span class=\"lost\">失联</span></td>");
+		else if (s == DEV_REVOKED)
+			dp_raw(&p, "<td class=\"l\">已停用</td>");
+		else
+			dp_raw(&p, "<td class=\"l\">正常</td>");
 		if (d->last_seen) {
 			dash_cst_time(d->last_seen, when, sizeof when);
 			ago(now - d->last_seen, rel, sizeof rel);
-			dp_fmt(&p, "</td><td class=\"l\">%s<span class=\"ci\">%s</span></td>", rel,
-			       when);
+			dp_fmt(&p, "<td class=\"l\">%s<span class=\"ci\">%s</span></td>", rel, when);
 		} else {
-			dp_raw(&p, "</td><td class=\"l\">从未联系</td>");
+			dp_raw(&p, "<td class=\"l\">从未联系</td>");
 		}
 		if (d->backlog >= 0)
 			dp_fmt(&p, "<td>%lld</td>", d->backlog);
 		else
 			dp_raw(&p, "<td>—</td>");
-		if (s == DEV_LOST)
-			dp_raw(&p, "<td class=\"l\"><span class=\"lost\">失联</span></td></tr>");
-		else if (s == DEV_REVOKED)
-			dp_raw(&p, "<td class=\"l\">已停用</td></tr>");
-		else
-			dp_raw(&p, "<td class=\"l\">正常</td></tr>");
+		dp_fmt(&p, "<td class=\"l\">%s</td><td class=\"l\">",
+		       strcmp(d->kind, "kiosk") == 0 ? "一体机" : "短信网关");
+		scope_names(&p, st, d->scope);
+		dp_raw(&p, "</td></tr>");
 	}
 	if (!shown)
 		dp_raw(&p, "<tr><td class=\"l\" colspan=\"6\">您的区域内还没有登记设备。</td></tr>");
@@ -175,13 +177,14 @@ static ax_rc unreached_row(void *ctx, const struct ax_ledger_household *h)
 	struct dpage *p = c->p;
 
 	c->n++;
-	dp_fmt(p, "<tr><td>%ld</td><td class=\"l\"><strong>%s</strong></td><td class=\"l\">%s</td>", c->n,
+	dp_fmt(p, "<tr><td class=\"seq\">%ld</td><td class=\"l hid\"><strong>%s</strong></td>"
+	          "<td class=\"l g\">%s</td>", c->n,
 	       h->id, h->grid_name ? h->grid_name : (h->village_name ? h->village_name : h->grid));
 	if (h->members >= 0)
-		dp_fmt(p, "<td>%d</td>", h->members);
+		dp_fmt(p, "<td class=\"mem\">%d</td>", h->members);
 	else
-		dp_raw(p, "<td>—</td>");
-	dp_fmt(p, "<td class=\"l\">%s</td><td class=\"sign\"></td>",
+		dp_raw(p, "<td class=\"mem\">—</td>");
+	dp_fmt(p, "<td class=\"l tel\">%s</td><td class=\"sign\"></td>",
 	       h->nphones ? h->phones : "无");
 	dp_fmt(p, "<td class=\"act\"><form method=\"post\" action=\"/visit\">"
 	          "<input type=\"hidden\" name=\"csrf\" value=\"%s\">"
@@ -248,7 +251,7 @@ enum MHD_Result dash_unreached_page(struct ct_req *r, const struct dash_user *u,
 		dp_fmt(&p, "<p class=\"msg\" role=\"status\">已记录户号 %s 的入户走访，"
 		           "该户已计入宣传入户率。</p>",
 		       visited);
-	dp_raw(&p, "<div class=\"tbl\"><table><thead><tr><th>序号</th>"
+	dp_raw(&p, "<div class=\"tbl\"><table class=\"hh\"><thead><tr><th>序号</th>"
 	           "<th class=\"l\">户号</th><th class=\"l\">网格</th><th>人口</th>"
 	           "<th class=\"l\">联系电话</th><th class=\"sign\">走访日期 / 签字</th>"
 	           "<th class=\"act\">操作</th></tr></thead><tbody>");

@@ -160,7 +160,7 @@ static void rate_cell(struct dpage *p, const struct ax_rate *rt, double target)
 	}
 	dp_fmt(p, "<td><span class=\"r\">%.1f%%</span>", rt->rate * 100);
 	badge(p, b);
-	dp_fmt(p, "<span class=\"ci\">区间 %.1f–%.1f%% · %lld/%lld</span></td>",
+	dp_fmt(p, "<span class=\"ci\">区间 %.1f–%.1f%%</span><span class=\"ci\">%lld/%lld</span></td>",
 	       rt->low * 100, rt->high * 100, rt->num, rt->den);
 }
 
@@ -177,7 +177,7 @@ static void coverage_cell(struct dpage *p, const struct ax_report_row *row)
 	}
 	dp_fmt(p, "<td><span class=\"r\">%.1f%%</span>", row->coverage.rate * 100);
 	badge(p, b);
-	dp_fmt(p, "<span class=\"ci\">全数 %lld/%lld 户</span></td>", row->reached,
+	dp_fmt(p, "<span class=\"ci\">全数统计</span><span class=\"ci\">%lld/%lld 户</span></td>", row->reached,
 	       row->households);
 }
 
@@ -733,6 +733,7 @@ enum MHD_Result dash_region_page(struct ct_req *r, const struct dash_user *u,
 	if (ax_content_load_store(st, &content))
 		content = NULL; /* titles fall back to ids */
 	dp_begin(&p, r0->name, u, "region");
+	dp_raw(&p, "<div class=\"wide\">");
 	breadcrumbs(&p, st, u, code, &f);
 	dp_fmt(&p, "<h1>%s <small class=\"note\">%s · %s</small></h1>", r0->name,
 	       level_name(r0->level), r0->code);
@@ -742,7 +743,7 @@ enum MHD_Result dash_region_page(struct ct_req *r, const struct dash_user *u,
 	filter_form(&p, content, code, &f);
 	cards(&p, rep);
 	if (r0->level >= 3 && r0->households > r0->reached) {
-		dp_fmt(&p, "<p><a class=\"btn\" href=\"/grid/%s/unreached", code);
+		dp_fmt(&p, "<p class=\"noprint\"><a class=\"btn\" href=\"/grid/%s/unreached", code);
 		dp_raw(&p, f.qs);
 		dp_fmt(&p, "\">未覆盖户清单（%lld 户）</a></p>", r0->households - r0->reached);
 	}
@@ -754,6 +755,7 @@ enum MHD_Result dash_region_page(struct ct_req *r, const struct dash_user *u,
 	funnels(&p, st, content, code);
 	downloads(&p, code, &f);
 	footnote(&p);
+	dp_raw(&p, "</div>");
 	dp_end(&p);
 	ax_content_free(content);
 	ax_report_free(rep);

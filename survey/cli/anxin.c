@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +45,7 @@ static void usage(FILE *f)
 	        "  roster import   --db FILE [--map F=H,...] [--county-name NAME]\n"
 	        "                  [--deactivate-missing] ROSTER.csv\n"
 	        "  records import  --db FILE RECORDS.jsonl\n"
+	        "  records queue   --db DEVICE.db RECORDS.jsonl   put records in a device's outbox\n"
 	        "  records demo    --db FILE [--count N] [--seed N] [--start YYYY-MM-DD]\n"
 	        "                  [--days N] [--reach 0.97]      write synthetic records to stdout\n"
 	        "  records export  --db FILE [--all] OUT.jsonl    pending (or all) outbox records\n"
@@ -479,10 +481,6 @@ static int read_token(const char *path, char *out, size_t n)
 	FILE *f;
 	char *p, *e;
 
-	if (!path) {
-		fprintf(stderr, "%s: --token-file FILE is required\n", prog);
-		return -1;
-	}
 	if (!(f = fopen(path, "r")) || fstat(fileno(f), &sb) != 0) {
 		fprintf(stderr, "%s: %s: %s\n", prog, path, strerror(errno));
 		if (f)
@@ -597,8 +595,12 @@ static int cmd_sync(struct args *a)
 		        "F [--once] [--pull] [--batch N] [--scope CODES] [--interval S]\n");
 		return EXIT_USAGE;
 	}
-	if (read_token(a->token_file, token, sizeof token))
+	if (!a->token_file) {
+		fprintf(stderr, "%s: --token-file FILE is required\n", prog);
 		return EXIT_USAGE;
+	}
+	if (read_token(a->token_file, token, sizeof token))
+		return EXIT_FAIL;
 	st = open_store(a->db, 0);
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_stop_signal; /* no SA_RESTART: sleeps end at once */
@@ -639,6 +641,75 @@ static int cmd_sync(struct args *a)
 	if (rc)
 		return EXIT_FAIL;
 	return refused ? EXIT_REJECTS : EXIT_DONE;
+}
+
+/* Queue a JSONL file's records in a device store's outbox (offices that
+ * collect answers on paper or another device, and tests). */
+static int cmd_records_queue(struct args *a)
+{
+	ax_store *st;
+	FILE *f;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	long lineno = 0, queued = 0, bad = 0, in_tx = 0;
+	int rc = EXIT_DONE;
+
+	if (a->nrest != 1) {
+		fprintf(stderr, "usage: anxin records queue --db DEVICE.db RECORDS.jsonl\n");
+		return EXIT_USAGE;
+	}
+	if (!(f = fopen(a->rest[0], "rb"))) {
+		perror(a->rest[0]);
+		return EXIT_FAIL;
+	}
+	st = open_store(a->db, 1);
+	while ((n = getline(&line, &cap, f)) >= 0) {
+		json_t *o;
+		const char *id;
+		lineno++;
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		if (n == 0)
+			continue;
+		o = json_loads(line, 0, NULL);
+		id = o ? json_string_value(json_object_get(o, "id")) : NULL;
+		if (!in_tx && ax_store_begin(st)) {
+			fprintf(stderr, "%s: %s\n", prog, ax_store_errmsg(st));
+			json_decref(o);
+			rc = EXIT_FAIL;
+			break;
+		}
+		in_tx++;
+		if (!id || ax_outbox_put(st, id, line) != AX_OK) {
+			fprintf(stderr, "%s:%ld: %s\n", a->rest[0], lineno,
+			        id ? ax_store_errmsg(st) : "not a record with an id");
+			bad++;
+		} else {
+			queued++;
+		}
+		json_decref(o);
+		if (in_tx == 1000) {
+			if (ax_store_commit(st)) {
+				fprintf(stderr, "%s: %s\n", prog, ax_store_errmsg(st));
+				rc = EXIT_FAIL;
+				in_tx = 0;
+				break;
+			}
+			in_tx = 0;
+		}
+	}
+	if (in_tx && ax_store_commit(st)) {
+		fprintf(stderr, "%s: %s\n", prog, ax_store_errmsg(st));
+		rc = EXIT_FAIL;
+	}
+	ax_store_rollback(st);
+	free(line);
+	fclose(f);
+	if (!quiet)
+		printf("%s: %ld queued, %ld refused\n", a->rest[0], queued, bad);
+	ax_store_close(st);
+	return rc != EXIT_DONE ? rc : bad ? EXIT_REJECTS : EXIT_DONE;
 }
 
 static int cmd_records_export(struct args *a)
@@ -723,6 +794,8 @@ int main(int argc, char **argv)
 		return cmd_records_demo(&a);
 	if (sub && strcmp(cmd, "records") == 0 && strcmp(sub, "export") == 0)
 		return cmd_records_export(&a);
+	if (sub && strcmp(cmd, "records") == 0 && strcmp(sub, "queue") == 0)
+		return cmd_records_queue(&a);
 	if (sub && strcmp(cmd, "visits") == 0 && strcmp(sub, "import") == 0)
 		return cmd_visits_import(&a);
 	fprintf(stderr, "%s: unknown command \"%s%s%s\"\n", prog, cmd,

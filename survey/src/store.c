@@ -337,3 +337,13 @@ void ax_store_close(ax_store *st)
 	free(st->path);
 	free(st);
 }
+
+ax_rc ax_store_begin(ax_store *st) { return ax__exec(st, "BEGIN IMMEDIATE"); }
+
+ax_rc ax_store_commit(ax_store *st) { return ax__exec(st, "COMMIT"); }
+
+void ax_store_rollback(ax_store *st)
+{
+	if (!sqlite3_get_autocommit(st->db))
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+}

@@ -47,9 +47,9 @@ ax_rc ax__sync_apply_reply(ax_store *st, const struct ax__batch *b,
 long long ax__sync_backoff_cap(int failures, int base, int max);
 
 /*
- * Record a failed attempt at `now`: failures + 1, next attempt at
- * now + 1 + uniform(cap - 1) (full jitter; at least now + retry_after when
- * the server sent Retry-After), or now + max for a permanent error.
+ * Record a failed attempt at `now`: failures + 1, next attempt uniform in
+ * [now + 1, now + cap] (full jitter; at least now + retry_after, up to max,
+ * when the server sent Retry-After), or now + max for a permanent error.
  * Returns the next attempt time.
  */
 long long ax__sync_record_failure(ax_store *st, const struct ax_sync_opts *o,

@@ -39,6 +39,15 @@ const char *ax_store_errmsg(const ax_store *st);
 /* Schema version of the open file (after migration). */
 int ax_store_schema_version(ax_store *st);
 
+/*
+ * Transactions for callers that write several things atomically (a kiosk
+ * answer and its outbox line): BEGIN IMMEDIATE / COMMIT / ROLLBACK.
+ * ax_store_rollback accepts a store with no transaction open.
+ */
+ax_rc ax_store_begin(ax_store *st);
+ax_rc ax_store_commit(ax_store *st);
+void ax_store_rollback(ax_store *st);
+
 /* Path the store was opened with (borrowed). */
 const char *ax_store_path(const ax_store *st);
 

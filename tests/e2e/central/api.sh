@@ -12,7 +12,7 @@ fail=0 n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 bad() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $1"; }
 check() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1 (got $2, want $3)"; fi; }
-count() { sqlite3 c.db "SELECT (SELECT COUNT(*) FROM responses) + (SELECT COUNT(*) FROM contacts)"; }
+count() { sqlite3 -cmd ".timeout 10000" c.db "SELECT (SELECT COUNT(*) FROM responses) + (SELECT COUNT(*) FROM contacts)"; }
 post() { # post TOKEN FILE [extra curl args] -> prints status, body in out.json
   tok=$1 f=$2; shift 2
   curl -s -o out.json -w '%{http_code}' -X POST -H "Authorization: Bearer $tok" \
