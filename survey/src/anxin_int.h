@@ -82,6 +82,26 @@ ax_rc ax__store_migrate(ax_store *st, int target);
 ax_rc ax__store_open_at(const char *path, int flags, int target,
                         ax_store **out, char *errbuf, size_t errlen);
 
+/* ---- CSV rows (csvrows.c) --------------------------------------------- */
+#define AX_CSV_MAX_FIELDS 64
+struct ax__csv_row {
+	long line;    /* physical line the row starts on */
+	int nf;       /* cells kept (at most AX_CSV_MAX_FIELDS) */
+	char **f;     /* trimmed cells, borrowed for the callback */
+	int too_many; /* the row had more cells than that */
+};
+/* Called for every row, the header included; non-zero stops reading. */
+typedef int (*ax__csv_row_fn)(void *ctx, const struct ax__csv_row *row);
+/* Read UTF-8 CSV text row by row.  Syntax errors are reported through
+ * diag as "name:line: …" (AX_INVALID); a quote left open at the end is
+ * reported and sets *unterminated. */
+ax_rc ax__csv_rows(const char *name, const char *text, size_t len,
+                   ax__csv_row_fn fn, void *ctx, ax_diag_fn diag, void *dctx,
+                   int *unterminated);
+/* A header cell for matching: NFKC, case-folded, without spaces, brackets,
+ * slashes, underscores or quotes.  Caller frees. */
+char *ax__norm_header(const char *s);
+
 /* ---- region codes ----------------------------------------------------- */
 /* Level of a region code by its shape: 1 county (…000000), 2 township
  * (…000), 3 village (12 digits), 4 grid (> 12 digits), 0 not a code. */

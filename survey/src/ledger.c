@@ -9,7 +9,6 @@
  * is `code >= P AND code < P || ':'` (':' sorts right after '9'), which
  * the households(grid) index can serve, unlike substr().
  */
-#include <csv.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdlib.h>
@@ -633,28 +632,7 @@ static const char *const vcol_names[V_NCOLS][12] = {
 	            "content", NULL},
 };
 
-/* NFKC + case fold, then drop spaces, brackets, slashes, underscores.
- * (The roster's header rule; keep the two in step.) */
-static char *norm_header(const char *s)
-{
-	utf8proc_uint8_t *n = NULL;
-	char *o;
-
-	if (utf8proc_map((const utf8proc_uint8_t *)s, 0, &n,
-	                 UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPAT |
-	                     UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD) < 0)
-		return strdup(s);
-	o = (char *)n;
-	for (const char *p = (char *)n; *p; p++)
-		if (!strchr(" \t()/_-[]\"'", *p))
-			*o++ = *p;
-	*o = '\0';
-	return (char *)n;
-}
-
 /* ---- visits from CSV: parse state ------------------------------------- */
-#define MAX_FIELDS 64
-
 struct pack_ref {
 	char *id, *title, *topic;
 };
@@ -673,73 +651,13 @@ struct vimp {
 	int npacks;
 	struct ax_arena arena;
 
-	long line, row_line;
+	long row_line;
 	int nf, too_many, header_done;
-	char *f[MAX_FIELDS];
+	char **f; /* cells of the current row, borrowed from the CSV reader */
 	int col[V_NCOLS];
 	ax_rc rc; /* first fatal error */
 	sqlite3_stmt *s_seen_ins, *s_seen_get;
 };
-
-static void vrow_reset(struct vimp *v)
-{
-	for (int i = 0; i < v->nf; i++) {
-		free(v->f[i]);
-		v->f[i] = NULL;
-	}
-	v->nf = 0;
-	v->too_many = 0;
-}
-
-/* Trim ASCII blanks and ideographic spaces (U+3000) in place. */
-static void trim(char *s)
-{
-	char *b = s, *e = s + strlen(s);
-
-	for (;;) {
-		if (b < e && (*b == ' ' || *b == '\t'))
-			b++;
-		else if (e - b >= 3 && memcmp(b, "\xE3\x80\x80", 3) == 0)
-			b += 3;
-		else
-			break;
-	}
-	for (;;) {
-		if (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-			e--;
-		else if (e - b >= 3 && memcmp(e - 3, "\xE3\x80\x80", 3) == 0)
-			e -= 3;
-		else
-			break;
-	}
-	memmove(s, b, (size_t)(e - b));
-	s[e - b] = '\0';
-}
-
-static void von_field(void *data, size_t len, void *ctx)
-{
-	struct vimp *v = ctx;
-	char *s;
-
-	if (v->nf == 0) {
-		long nl = 0;
-		for (size_t i = 0; i < len; i++)
-			nl += ((char *)data)[i] == '\n';
-		v->row_line = v->line - nl;
-	}
-	if (v->nf >= MAX_FIELDS) {
-		v->too_many = 1;
-		return;
-	}
-	if (!(s = malloc(len + 1))) {
-		v->rc = AX_NOMEM;
-		return;
-	}
-	memcpy(s, data, len);
-	s[len] = '\0';
-	trim(s);
-	v->f[v->nf++] = s;
-}
 
 static const char *vfld(struct vimp *v, enum vcol c)
 {
@@ -766,7 +684,7 @@ static void vheader(struct vimp *v)
 	for (int c = 0; c < V_NCOLS; c++)
 		v->col[c] = -1;
 	for (int i = 0; i < v->nf; i++) {
-		char *h = norm_header(v->f[i]);
+		char *h = ax__norm_header(v->f[i]);
 		if (!h) {
 			v->rc = AX_NOMEM;
 			return;
@@ -934,7 +852,7 @@ static void vrow(struct vimp *v)
 
 	v->stats->rows++;
 	if (v->too_many) {
-		vreject(v, "more than %d fields", MAX_FIELDS);
+		vreject(v, "more than %d fields", AX_CSV_MAX_FIELDS);
 		return;
 	}
 	{
@@ -1023,19 +941,21 @@ static void vrow(struct vimp *v)
 	}
 }
 
-static void von_row(int term, void *ctx)
+static int von_row(void *ctx, const struct ax__csv_row *row)
 {
 	struct vimp *v = ctx;
 
-	(void)term;
-	if (v->rc == AX_OK) {
-		if (!v->header_done)
-			vheader(v);
-		else
-			vrow(v);
-	}
-	vrow_reset(v);
-	v->row_line = v->line + 1;
+	v->row_line = row->line;
+	v->nf = row->nf;
+	v->f = row->f;
+	v->too_many = row->too_many;
+	if (!v->header_done)
+		vheader(v);
+	else
+		vrow(v);
+	v->nf = 0;
+	v->f = NULL;
+	return v->rc != AX_OK;
 }
 
 /* The newest version of every installed pack. */
@@ -1086,11 +1006,9 @@ ax_rc ax_visits_import_mem(ax_store *st, const char *name, const char *buf,
 {
 	struct ax_visits_stats dummy;
 	struct vimp v;
-	struct csv_parser p;
 	enum ax_encoding enc;
 	char *text = NULL;
 	size_t tlen = 0;
-	int csv_ok = 0;
 	ax_rc rc;
 
 	memset(&v, 0, sizeof v);
@@ -1135,38 +1053,13 @@ ax_rc ax_visits_import_mem(ax_store *st, const char *name, const char *buf,
 	    (rc = ax_importer_new(st, &v.im)) || (rc = ax_importer_begin(v.im)))
 		goto done;
 
-	if (csv_init(&p, CSV_APPEND_NULL) != 0) {
-		rc = AX_NOMEM;
-		goto done;
-	}
-	csv_ok = 1;
-	csv_set_space_func(&p, NULL);
 	{
-		/* one physical line at a time, so every row knows its line */
-		const char *q = text, *end = text + tlen;
-		v.line = 1;
-		v.row_line = 1;
-		while (q < end && v.rc == AX_OK) {
-			const char *nl = memchr(q, '\n', (size_t)(end - q));
-			size_t n = nl ? (size_t)(nl - q) + 1 : (size_t)(end - q);
-			if (csv_parse(&p, q, n, von_field, von_row, &v) != n) {
-				ax__diag(diag, diag_ctx, AX_SEV_ERROR, "%s:%ld: %s", v.name,
-				         v.line, csv_strerror(csv_error(&p)));
-				rc = AX_INVALID;
-				goto done;
-			}
-			q += n;
-			if (nl)
-				v.line++;
-		}
-		/* a quote left open swallowed the rows after it: say so */
-		csv_set_opts(&p, CSV_APPEND_NULL | CSV_STRICT | CSV_STRICT_FINI);
-		if (v.rc == AX_OK && csv_fini(&p, von_field, von_row, &v) != 0) {
-			ax__diag(diag, diag_ctx, AX_SEV_ERROR,
-			         "%s:%ld: unterminated quoted field at end of file",
-			         v.name, v.row_line);
-			stats->rejected++;
-		}
+		int unterminated;
+		rc = ax__csv_rows(v.name, text, tlen, von_row, &v, diag, diag_ctx,
+		                  &unterminated);
+		if (rc)
+			goto done;
+		stats->rejected += unterminated;
 	}
 	if (v.rc) {
 		rc = v.rc;
@@ -1187,9 +1080,6 @@ done:
 		         text ? ax_encoding_name(enc) : "");
 	}
 	ax_importer_free(v.im); /* rolls back an uncommitted batch */
-	if (csv_ok)
-		csv_free(&p);
-	vrow_reset(&v);
 	sqlite3_finalize(v.s_seen_ins);
 	sqlite3_finalize(v.s_seen_get);
 	ax__arena_free(&v.arena);

@@ -5,13 +5,11 @@
  * then fed to libcsv one physical line at a time so that every row knows
  * the line it started on, even when a quoted cell spans lines.
  */
-#include <csv.h>
 #include <jansson.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <utf8proc.h>
 
 #include "anxin/phone.h"
 #include "anxin/roster.h"
@@ -51,27 +49,7 @@ static const char *const col_names[C_NCOLS][12] = {
 	               "成员数", "在册人口", "members", "membercount", NULL},
 };
 
-/* NFKC + case fold, then drop spaces, brackets, slashes, underscores. */
-static char *norm_header(const char *s)
-{
-	utf8proc_uint8_t *n = NULL;
-	char *out, *o;
-
-	if (utf8proc_map((const utf8proc_uint8_t *)s, 0, &n,
-	                 UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPAT |
-	                     UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD) < 0)
-		return strdup(s);
-	out = o = (char *)n;
-	for (const char *p = (char *)n; *p; p++)
-		if (!strchr(" \t()/_-[]\"'", *p))
-			*o++ = *p;
-	*o = '\0';
-	return out;
-}
-
 /* ---- parse state ------------------------------------------------------ */
-#define MAX_FIELDS 64
-
 struct imp {
 	ax_store *st;
 	const char *name;
@@ -80,10 +58,9 @@ struct imp {
 	void *dctx;
 	struct ax_roster_stats *stats;
 
-	long line;      /* physical line being fed */
 	long row_line;  /* line the current row started on */
-	int nf;         /* fields in the current row */
-	char *f[MAX_FIELDS];
+	int nf;         /* cells in the current row */
+	char **f;       /* its cells (borrowed from the CSV reader) */
 	int too_many;
 	int header_done;
 	int col[C_NCOLS]; /* column index of each field, -1 absent */
@@ -93,63 +70,6 @@ struct imp {
 	sqlite3_stmt *s_region, *s_hh_get, *s_hh_ins, *s_hh_upd, *s_ph_get,
 	    *s_ph_del, *s_ph_ins, *s_seen, *s_vseen, *s_listed;
 };
-
-static void row_reset(struct imp *im)
-{
-	for (int i = 0; i < im->nf; i++) {
-		free(im->f[i]);
-		im->f[i] = NULL;
-	}
-	im->nf = 0;
-	im->too_many = 0;
-}
-
-static void on_field(void *data, size_t len, void *ctx)
-{
-	struct imp *im = ctx;
-	char *s;
-
-	if (im->nf == 0) {
-		long nl = 0;
-		for (size_t i = 0; i < len; i++)
-			nl += ((char *)data)[i] == '\n';
-		im->row_line = im->line - nl;
-	}
-	if (im->nf >= MAX_FIELDS) {
-		im->too_many = 1;
-		return;
-	}
-	s = malloc(len + 1);
-	if (!s) {
-		im->rc = AX_NOMEM;
-		return;
-	}
-	memcpy(s, data, len);
-	s[len] = '\0';
-	/* trim ASCII and full-width (U+3000) spaces around values */
-	{
-		char *b = s, *e = s + len;
-		for (;;) {
-			if (b < e && (*b == ' ' || *b == '\t'))
-				b++;
-			else if (e - b >= 3 && memcmp(b, "\xE3\x80\x80", 3) == 0)
-				b += 3;
-			else
-				break;
-		}
-		for (;;) {
-			if (e > b && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-				e--;
-			else if (e - b >= 3 && memcmp(e - 3, "\xE3\x80\x80", 3) == 0)
-				e -= 3;
-			else
-				break;
-		}
-		memmove(s, b, (size_t)(e - b));
-		s[e - b] = '\0';
-	}
-	im->f[im->nf++] = s;
-}
 
 static const char *fld(struct imp *im, enum col c)
 {
@@ -176,7 +96,7 @@ static int map_override(struct imp *im, const char *normhdr, int idx)
 				field[fl] = '\0';
 				memcpy(hdr, eq + 1, hl);
 				hdr[hl] = '\0';
-				char *nh = norm_header(hdr);
+				char *nh = ax__norm_header(hdr);
 				if (nh && strcmp(nh, normhdr) == 0)
 					for (int c = 0; c < C_NCOLS; c++)
 						if (strcmp(col_field[c], field) == 0) {
@@ -221,7 +141,7 @@ static void do_header(struct imp *im)
 	for (int c = 0; c < C_NCOLS; c++)
 		im->col[c] = -1;
 	for (int i = 0; i < im->nf; i++) {
-		char *h = norm_header(im->f[i]);
+		char *h = ax__norm_header(im->f[i]);
 		if (!h) {
 			im->rc = AX_NOMEM;
 			return;
@@ -380,7 +300,7 @@ static void do_row(struct imp *im)
 
 	im->stats->rows++;
 	if (im->too_many) {
-		reject(im, "more than %d fields", MAX_FIELDS);
+		reject(im, "more than %d fields", AX_CSV_MAX_FIELDS);
 		return;
 	}
 	/* a row of empty cells (Excel leaves them at the end) is no row */
@@ -594,21 +514,21 @@ static void do_row(struct imp *im)
 	}
 }
 
-static void on_row(int term, void *ctx)
+static int on_row(void *ctx, const struct ax__csv_row *row)
 {
 	struct imp *im = ctx;
 
-	(void)term;
-	if (im->rc == AX_OK) {
-		if (!im->header_done)
-			do_header(im);
-		else
-			do_row(im);
-	}
-	row_reset(im);
-	/* the next row starts on a later line; its first field's end pins
-	 * it exactly, but a quote left open in that field never ends */
-	im->row_line = im->line + 1;
+	im->row_line = row->line;
+	im->nf = row->nf;
+	im->f = row->f;
+	im->too_many = row->too_many;
+	if (!im->header_done)
+		do_header(im);
+	else
+		do_row(im);
+	im->nf = 0;
+	im->f = NULL;
+	return im->rc != AX_OK;
 }
 
 /* ---- driver ----------------------------------------------------------- */
@@ -640,7 +560,6 @@ ax_rc ax_roster_import_mem(ax_store *st, const char *name, const char *buf,
 {
 	struct ax_roster_stats dummy;
 	struct imp im;
-	struct csv_parser p;
 	enum ax_encoding enc;
 	char *text = NULL;
 	size_t tlen = 0;
@@ -648,7 +567,7 @@ ax_rc ax_roster_import_mem(ax_store *st, const char *name, const char *buf,
 	                          &im.s_hh_upd, &im.s_ph_get, &im.s_ph_del,
 	                          &im.s_ph_ins, &im.s_seen,   &im.s_vseen,
 	                          &im.s_listed};
-	int in_tx = 0, csv_ok = 0;
+	int in_tx = 0;
 	ax_rc rc;
 
 	memset(&im, 0, sizeof im);
@@ -698,39 +617,13 @@ ax_rc ax_roster_import_mem(ax_store *st, const char *name, const char *buf,
 		goto done;
 	in_tx = 1;
 
-	if (csv_init(&p, CSV_APPEND_NULL) != 0) {
-		rc = AX_NOMEM;
-		goto done;
-	}
-	csv_ok = 1;
-	csv_set_space_func(&p, NULL);
 	{
-		const char *q = text, *end = text + tlen;
-		im.line = 1;
-		im.row_line = 1;
-		while (q < end && im.rc == AX_OK) {
-			const char *nl = memchr(q, '\n', (size_t)(end - q));
-			size_t n = nl ? (size_t)(nl - q) + 1 : (size_t)(end - q);
-			if (csv_parse(&p, q, n, on_field, on_row, &im) != n) {
-				ax__diag(diag, diag_ctx, AX_SEV_ERROR, "%s:%ld: %s", im.name,
-				         im.line, csv_strerror(csv_error(&p)));
-				rc = AX_INVALID;
-				goto done;
-			}
-			q += n;
-			if (nl)
-				im.line++;
-		}
-		/* Strict only at the end: a quote left open there swallowed the
-		 * rows after it; report that instead of importing one huge cell.
-		 * (Strict parsing would make one stray quote fail the file.) */
-		csv_set_opts(&p, CSV_APPEND_NULL | CSV_STRICT | CSV_STRICT_FINI);
-		if (im.rc == AX_OK && csv_fini(&p, on_field, on_row, &im) != 0) {
-			ax__diag(diag, diag_ctx, AX_SEV_ERROR,
-			         "%s:%ld: unterminated quoted field at end of file",
-			         im.name, im.row_line);
-			stats->rejected++;
-		}
+		int unterminated;
+		rc = ax__csv_rows(im.name, text, tlen, on_row, &im, diag, diag_ctx,
+		                  &unterminated);
+		if (rc)
+			goto done;
+		stats->rejected += unterminated;
 	}
 	if (im.rc) {
 		rc = im.rc;
@@ -758,9 +651,6 @@ ax_rc ax_roster_import_mem(ax_store *st, const char *name, const char *buf,
 done:
 	if (in_tx)
 		sqlite3_exec(ax__store_db(st), "ROLLBACK", NULL, NULL, NULL);
-	if (csv_ok)
-		csv_free(&p);
-	row_reset(&im);
 	for (size_t i = 0; i < AX_ARRAY_LEN(stmts); i++)
 		sqlite3_finalize(*stmts[i]);
 	free(text);
