@@ -538,13 +538,42 @@ static int region_exists(ax_importer *im, const char *code)
 	return found;
 }
 
+/*
+ * A kiosk resident links a household by typing their number, which the
+ * kiosk seals at once for the central store.  Open it, resolve it to a
+ * household (written into the record as "household") and drop the sealed
+ * field so the number never reaches the stored body.  Returns 1 when a
+ * household was found; an unknown number leaves the record anonymous.
+ */
+static int unseal_household(ax_importer *im, json_t *o, char resolved[64])
+{
+	json_t *v = json_object_get(o, "household_phone_sealed");
+	char phone[64], norm[AX_PHONE_MAX];
+	int found = 0;
+
+	if (!json_is_string(v))
+		return 0;
+	if (im->unseal &&
+	    ax_unseal_phone(im->pk, im->sk, json_string_value(v), phone,
+	                    sizeof phone) == AX_OK &&
+	    ax_phone_normalize(phone, norm, NULL) == AX_OK &&
+	    ax_roster_find_phone(im->st, norm, resolved) == AX_OK) {
+		json_object_set_new(o, "household", json_string(resolved));
+		found = 1;
+	}
+	sodium_memzero(phone, sizeof phone);
+	sodium_memzero(norm, sizeof norm);
+	json_object_del(o, "household_phone_sealed");
+	return found;
+}
+
 /* ---- responses -------------------------------------------------------- */
 static const char *const channels[] = {"kiosk", "sms", "visit"};
 static const char *const statuses[] = {"complete", "partial", "abandoned"};
 static const char *const response_fields[] = {
 	"type",   "survey",    "survey_version", "channel", "device",
 	"household", "region", "started_at",     "completed_at",
-	"status", "answers",   "wave"};
+	"status", "answers",   "wave",           "flags"};
 
 /* Is question q shown, given the answers?  (show_if on an earlier one.) */
 static int shown(const struct ax_question *q, json_t *answers)
@@ -802,6 +831,22 @@ static ax_rc import_response(ax_importer *im, json_t *o, const char *source,
 		       ex, (int)json_integer_value(ver));
 		return AX_OK;
 	}
+	{
+		json_t *fl = json_object_get(o, "flags"), *x;
+		size_t i;
+		if (fl && !json_is_null(fl)) {
+			if (!json_is_array(fl) || json_array_size(fl) > 8) {
+				reject(out, "field \"flags\" must be an array of up to 8 words");
+				return AX_OK;
+			}
+			json_array_foreach(fl, i, x) if (!json_is_string(x) ||
+			                                 json_string_length(x) == 0 ||
+			                                 json_string_length(x) > 32) {
+				reject(out, "field \"flags\": item %zu must be a word of 1 to 32 bytes", i);
+				return AX_OK;
+			}
+		}
+	}
 	answers = json_object_get(o, "answers");
 	if (!answers) {
 		reject(out, "missing field \"answers\"");
@@ -814,21 +859,8 @@ static ax_rc import_response(ax_importer *im, json_t *o, const char *source,
 		return AX_OK;
 	}
 	wave = body_wave ? body_wave : "";
-	if (!hh && json_is_string(json_object_get(o, "household_phone_sealed"))) {
-		/* a kiosk resident linked a household by typing their number */
-		char phone[64], norm[AX_PHONE_MAX];
-		const char *sealed = json_string_value(json_object_get(o, "household_phone_sealed"));
-		if (im->unseal &&
-		    ax_unseal_phone(im->pk, im->sk, sealed, phone, sizeof phone) == AX_OK &&
-		    ax_phone_normalize(phone, norm, NULL) == AX_OK &&
-		    ax_roster_find_phone(im->st, norm, resolved) == AX_OK) {
-			hh = resolved;
-			json_object_set_new(o, "household", json_string(resolved));
-		}
-		sodium_memzero(phone, sizeof phone);
-		/* the sealed number never reaches the stored body */
-		json_object_del(o, "household_phone_sealed");
-	}
+	if (!hh && unseal_household(im, o, resolved))
+		hh = resolved;
 	if (hh) {
 		if (household_grid(im, hh, grid)) {
 			excerpt(hh, ex, sizeof ex);
@@ -955,11 +987,19 @@ static ax_rc import_contact(ax_importer *im, json_t *o, const char *source,
 	const char *hh, *pack, *device;
 	int chan = 0, kind = 0, has_at, src;
 	int64_t at;
-	char grid[64], ex[64];
+	char grid[64], ex[64], resolved[64];
 	char *body;
 	sqlite3_stmt *s;
 	ax_rc rc;
 
+	/* a kiosk_session contact names its household by a sealed number */
+	if (!json_is_string(json_object_get(o, "household")) &&
+	    json_object_get(o, "household_phone_sealed") &&
+	    !unseal_household(im, o, resolved)) {
+		reject(out, "the sealed phone number matches no household of the "
+		            "roster, so there is no household to credit");
+		return AX_OK;
+	}
 	if (want_str(o, "household", 1, 63, &hh, out) ||
 	    want_enum(o, "channel", contact_channels, 3, &chan, out) ||
 	    want_enum(o, "kind", kind_names, 5, &kind, out) ||

@@ -6,10 +6,13 @@
  *    "channel":"kiosk|sms|visit","device":ID,"household":ID|null,
  *    "region":CODE,"started_at":ISO8601,"completed_at":ISO8601|null,
  *    "status":"complete|partial|abandoned","answers":{QID: CODE|[CODE,…]},
- *    "wave":ID (optional)}
+ *    "wave":ID (optional), "flags":["fast",…] (optional, kept for review),
+ *    "household_phone_sealed":BASE64 (optional, kiosks: see below)}
  *   {"type":"contact","id":UUID,"household":ID,"channel":"sms|kiosk|visit",
  *    "kind":"sms_sent|sms_delivered|sms_replied|kiosk_session|visit",
  *    "pack":ID|null,"device":ID,"at":ISO8601}
+ *   (a kiosk_session contact may name its household by
+ *    "household_phone_sealed" instead of "household")
  *
  * Unknown fields are ignored so older stores read newer records.  Records
  * are idempotent by id: the same id with the same content is accepted

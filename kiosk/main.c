@@ -1,0 +1,846 @@
+/*
+ * main.c -- anxin-kiosk: configuration, content, the resident's session
+ * in the store, background sync, scripted headless runs and the
+ * event-driven main loop.
+ *
+ *   anxin-kiosk --config kiosk.conf [--video offscreen] [--script FILE]
+ *               [--shots DIR] [--clock-fixed EPOCH] [--size WxH]
+ *   anxin-kiosk --hash-pin PIN      print a PIN hash for [staff] pin_hash
+ *
+ * The loop sleeps in SDL_WaitEventTimeout until input or the UI's next
+ * deadline (slide change, idle countdown): no frame is drawn unless the
+ * state changed, so an idle kiosk wakes a few times a minute.
+ */
+#include <errno.h>
+#include <iniparser/iniparser.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <anxin/anxin.h>
+#include <anxin/auth.h>
+#include <anxin/content.h>
+#include <anxin/phone.h>
+#include <anxin/sync.h>
+
+#include "render.h"
+#include "session.h"
+#include "ui/ui.h"
+
+/* ==== logging (levels, file:line) ======================================= */
+enum { L_DEBUG, L_INFO, L_WARN, L_ERROR };
+static int log_min = L_INFO;
+#define LOG(lvl, ...) logf_(lvl, __FILE__, __LINE__, __VA_ARGS__)
+static void logf_(int lvl, const char *file, int line, const char *fmt, ...)
+{
+	static const char *const names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
+	va_list ap;
+	if (lvl < log_min)
+		return;
+	fprintf(stderr, "%s %s:%d: ", names[lvl], file, line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void ax_log(void *ctx, enum ax_log_level lvl, const char *file, int line,
+                   const char *msg)
+{
+	logf_((int)lvl, file, line, "%s", msg);
+}
+
+/* ==== configuration ==================================================== */
+struct config {
+	char device[64], region[32], store[512], content[512], survey[64];
+	char url[256], token[AX_TOKEN_MAX + 8], pin_hash[256], font[512];
+	unsigned char pk[AX_PUBKEY_BYTES];
+	int have_pk;
+	int min_seconds, idle, countdown, width, height, fullscreen, sync_interval;
+};
+
+static int read_file(const char *path, char *out, size_t cap)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+	if (!f)
+		return -1;
+	n = fread(out, 1, cap - 1, f);
+	fclose(f);
+	out[n] = 0;
+	while (n && (out[n - 1] == '\n' || out[n - 1] == '\r' || out[n - 1] == ' '))
+		out[--n] = 0;
+	return 0;
+}
+
+static int decode_pk(const char *b64, unsigned char pk[AX_PUBKEY_BYTES])
+{
+	size_t n = 0;
+	return sodium_base642bin(pk, AX_PUBKEY_BYTES, b64, strlen(b64), NULL, &n,
+	                         NULL, sodium_base64_VARIANT_ORIGINAL) == 0 &&
+	               n == AX_PUBKEY_BYTES
+	           ? 0
+	           : -1;
+}
+
+/* Relative paths in the config are relative to the config file. */
+static void rel(char *out, size_t cap, const char *base, const char *v)
+{
+	const char *slash = strrchr(base, '/');
+	if (!v[0] || v[0] == '/' || !slash)
+		snprintf(out, cap, "%s", v);
+	else
+		snprintf(out, cap, "%.*s/%s", (int)(slash - base), base, v);
+}
+
+static int load_config(const char *path, struct config *c)
+{
+	dictionary *d = iniparser_load(path);
+	const char *v;
+	memset(c, 0, sizeof *c);
+	if (!d) {
+		LOG(L_ERROR, "%s: cannot read the configuration", path);
+		return -1;
+	}
+	snprintf(c->device, sizeof c->device, "%s",
+	         iniparser_getstring(d, "kiosk:device", "kiosk"));
+	snprintf(c->region, sizeof c->region, "%s",
+	         iniparser_getstring(d, "kiosk:region", ""));
+	rel(c->store, sizeof c->store, path,
+	    iniparser_getstring(d, "kiosk:store", "kiosk.db"));
+	rel(c->content, sizeof c->content, path,
+	    iniparser_getstring(d, "kiosk:content", ""));
+	snprintf(c->survey, sizeof c->survey, "%s",
+	         iniparser_getstring(d, "kiosk:survey", "satisfaction"));
+	c->min_seconds = iniparser_getint(d, "kiosk:min_seconds", 20);
+	snprintf(c->url, sizeof c->url, "%s", iniparser_getstring(d, "central:url", ""));
+	v = iniparser_getstring(d, "central:token_file", "");
+	if (v[0]) {
+		char p[512];
+		rel(p, sizeof p, path, v);
+		if (read_file(p, c->token, sizeof c->token))
+			LOG(L_WARN, "%s: cannot read the token file %s", path, p);
+	}
+	c->sync_interval = iniparser_getint(d, "central:sync_interval", 300);
+	v = iniparser_getstring(d, "central:seal_public_key", "");
+	if (v[0]) {
+		if (decode_pk(v, c->pk)) {
+			LOG(L_ERROR, "%s: [central] seal_public_key is not a base64 key", path);
+			iniparser_freedict(d);
+			return -1;
+		}
+		c->have_pk = 1;
+	}
+	snprintf(c->pin_hash, sizeof c->pin_hash, "%s",
+	         iniparser_getstring(d, "staff:pin_hash", ""));
+	c->idle = iniparser_getint(d, "idle:timeout", 60);
+	c->countdown = iniparser_getint(d, "idle:countdown", 10);
+	c->width = iniparser_getint(d, "screen:width", 1080);
+	c->height = iniparser_getint(d, "screen:height", 1920);
+	c->fullscreen = iniparser_getboolean(d, "screen:fullscreen", 0);
+	rel(c->font, sizeof c->font, path, iniparser_getstring(d, "screen:font", ""));
+	iniparser_freedict(d);
+	if (!c->region[0]) {
+		LOG(L_ERROR, "%s: [kiosk] region (the village or grid code where the "
+		             "kiosk stands) is required", path);
+		return -1;
+	}
+	return 0;
+}
+
+/* ==== content: a folder, or the synced campaigns ======================= */
+#define MAX_CONTENT 32
+struct content {
+	ax_content *c[MAX_CONTENT];
+	int n;
+	const struct ax_pack *packs[KUI_MAX_PACKS];
+	int npacks;
+	const struct ax_survey *surveys[MAX_CONTENT];
+	int nsurveys;
+	char wave[64];
+};
+
+static void diag(void *ctx, enum ax_severity sev, const char *msg)
+{
+	LOG(sev == AX_SEV_ERROR ? L_ERROR : L_WARN, "%s", msg);
+}
+
+static void index_content(struct content *ct, ax_content *c)
+{
+	for (int i = 0; i < ax_content_npacks(c) && ct->npacks < KUI_MAX_PACKS; i++)
+		ct->packs[ct->npacks++] = ax_content_pack(c, i);
+	for (int i = 0; i < ax_content_nsurveys(c) && ct->nsurveys < MAX_CONTENT; i++)
+		ct->surveys[ct->nsurveys++] = ax_content_survey(c, i);
+}
+
+static int load_campaigns(struct content *ct, ax_store *st, struct config *cfg)
+{
+	char *doc = NULL;
+	json_t *j, *v, *camps;
+	const char *k;
+	if (ax_sync_cached(st, "campaigns.json", &doc) != AX_OK)
+		return -1;
+	j = json_loads(doc, 0, NULL);
+	ax_free(doc);
+	if (!j)
+		return -1;
+	if (!cfg->have_pk && json_is_string(json_object_get(j, "seal_public_key")) &&
+	    decode_pk(json_string_value(json_object_get(j, "seal_public_key")), cfg->pk) == 0)
+		cfg->have_pk = 1;
+	camps = json_object_get(j, "campaigns");
+	if (json_array_size(camps) > 0) {
+		json_t *c0 = json_array_get(camps, 0);
+		if (json_is_string(json_object_get(c0, "survey")))
+			snprintf(cfg->survey, sizeof cfg->survey, "%s",
+			         json_string_value(json_object_get(c0, "survey")));
+		if (json_is_string(json_object_get(c0, "wave")))
+			snprintf(ct->wave, sizeof ct->wave, "%s",
+			         json_string_value(json_object_get(c0, "wave")));
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		json_t *obj = json_object_get(j, pass ? "surveys" : "packs");
+		json_object_foreach(obj, k, v) {
+			char *text = json_dumps(v, JSON_COMPACT);
+			ax_content *c = NULL;
+			if (text && ct->n < MAX_CONTENT &&
+			    ax_content_load_text(k, pass ? "survey" : "pack", text, diag, NULL,
+			                         NULL, &c) == AX_OK && c) {
+				ct->c[ct->n++] = c;
+				index_content(ct, c);
+			} else
+				ax_content_free(c);
+			free(text);
+		}
+	}
+	json_decref(j);
+	return 0;
+}
+
+static int load_content(struct content *ct, ax_store *st, struct config *cfg)
+{
+	int nerr = 0;
+	memset(ct, 0, sizeof *ct);
+	if (cfg->content[0]) {
+		ax_content *c = NULL;
+		if (ax_content_load_dir(cfg->content, diag, NULL, &nerr, &c) != AX_OK || !c)
+			return -1;
+		ct->c[ct->n++] = c;
+		index_content(ct, c);
+	}
+	/* the synced document also carries the seal key and the wave */
+	load_campaigns(ct, st, cfg);
+	return ct->npacks || ct->nsurveys ? 0 : -1;
+}
+
+static void free_content(struct content *ct)
+{
+	for (int i = 0; i < ct->n; i++)
+		ax_content_free(ct->c[i]);
+	ct->n = 0;
+}
+
+/* ==== the app: host of the UI =========================================== */
+struct app {
+	struct config cfg;
+	struct content ct;
+	ksess *ks;
+	krender *r;
+	kui *ui;
+	const struct ax_survey *cur;
+	long long started;
+	/* clock: fixed (tests) or real */
+	int fixed;
+	long long fixed_epoch, virt_ms;
+	/* background sync */
+	pthread_t sync_thread;
+	int sync_started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int sync_wake, sync_stop;
+	volatile sig_atomic_t cancel;
+	char sync_error[128];
+	long long last_sync;
+};
+
+static long long now_ms(struct app *a)
+{
+	struct timespec ts;
+	if (a->fixed)
+		return a->virt_ms;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static long long wall(struct app *a)
+{
+	return a->fixed ? a->fixed_epoch + a->virt_ms / 1000 : (long long)time(NULL);
+}
+
+static int h_begin(void *ctx, const struct ax_survey *s)
+{
+	struct app *a = ctx;
+	if (ksess_begin(a->ks, s->id, s->version, a->ct.wave[0] ? a->ct.wave : NULL,
+	                wall(a))) {
+		LOG(L_ERROR, "begin: %s", ksess_errmsg(a->ks));
+		return -1;
+	}
+	a->cur = s;
+	a->started = wall(a);
+	LOG(L_INFO, "session started: %s v%d", s->id, s->version);
+	return 0;
+}
+
+static int h_answer(void *ctx, const char *qid, const char *value)
+{
+	struct app *a = ctx;
+	const struct ax_question *q = a->cur ? ax_survey_question(a->cur, qid) : NULL;
+	json_t *v;
+	char *js = NULL;
+	int rc;
+	if (!q)
+		return -1;
+	if (!value)
+		return ksess_answer(a->ks, qid, NULL, wall(a));
+	if (q->type == AX_Q_MULTI) {
+		char buf[64], *save = NULL;
+		v = json_array();
+		snprintf(buf, sizeof buf, "%s", value);
+		for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
+			json_array_append_new(v, json_string(t));
+	} else
+		v = json_string(value);
+	js = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+	json_decref(v);
+	if (!js)
+		return -1;
+	rc = ksess_answer(a->ks, qid, js, wall(a));
+	if (rc)
+		LOG(L_ERROR, "answer %s: %s", qid, ksess_errmsg(a->ks));
+	free(js);
+	return rc;
+}
+
+static int h_finish(void *ctx, enum kui_status st, const char *phone)
+{
+	struct app *a = ctx;
+	char sealed[128] = "";
+	int fast, rc;
+	if (phone && (!a->cfg.have_pk || ax_seal_phone(a->cfg.pk, phone, sealed) != AX_OK)) {
+		LOG(L_ERROR, "cannot seal the household number");
+		return -1;
+	}
+	fast = st == KUI_COMPLETE && wall(a) - a->started < a->cfg.min_seconds;
+	rc = ksess_finish(a->ks, (enum ksess_status)st, sealed[0] ? sealed : NULL,
+	                  fast, wall(a));
+	if (rc)
+		LOG(L_ERROR, "finish: %s", ksess_errmsg(a->ks));
+	else
+		LOG(L_INFO, "session ended: %s%s%s",
+		    st == KUI_COMPLETE ? "complete" : st == KUI_PARTIAL ? "partial" : "abandoned",
+		    sealed[0] ? ", household linked (sealed)" : "", fast ? ", flagged fast" : "");
+	sodium_memzero(sealed, sizeof sealed);
+	a->cur = NULL;
+	return rc;
+}
+
+static int h_can_link(void *ctx)
+{
+	return ((struct app *)ctx)->cfg.have_pk;
+}
+
+static int h_normalize(void *ctx, const char *digits, char out[24])
+{
+	char n[AX_PHONE_MAX];
+	if (ax_phone_normalize(digits, n, NULL) != AX_OK)
+		return -1;
+	snprintf(out, 24, "%s", n);
+	sodium_memzero(n, sizeof n);
+	return 0;
+}
+
+static int h_check_pin(void *ctx, const char *pin)
+{
+	struct app *a = ctx;
+	return a->cfg.pin_hash[0] &&
+	       crypto_pwhash_str_verify(a->cfg.pin_hash, pin, strlen(pin)) == 0;
+}
+
+static void h_stats(void *ctx, struct kui_stats *out)
+{
+	struct app *a = ctx;
+	struct ksess_counts c;
+	struct ax_outbox_status os;
+	long long t = wall(a), day = t - (t + 8 * 3600) % 86400;
+	memset(out, 0, sizeof *out);
+	if (ksess_counts(a->ks, day, &c) == 0) {
+		out->today_complete = c.complete;
+		out->today_partial = c.partial;
+		out->today_abandoned = c.abandoned;
+	}
+	if (ax_outbox_status(ksess_store(a->ks), &os) == AX_OK) {
+		out->pending = os.pending;
+		out->last_sync = os.last_push;
+		if (os.last_error[0])
+			snprintf(out->sync_error, sizeof out->sync_error, "同步失败：%s",
+			         os.last_error);
+	}
+}
+
+/* One push and pull on a store handle; returns 0 or -1. */
+static int sync_once(struct app *a, ax_store *st)
+{
+	struct ax_sync_opts o;
+	struct ax_sync_result r;
+	struct ax_sync_pull_result p;
+	ax_rc rc;
+	memset(&o, 0, sizeof o);
+	o.url = a->cfg.url;
+	o.token = a->cfg.token;
+	o.cancel = &a->cancel;
+	rc = ax_sync_push(st, &o, &r);
+	if (rc) {
+		LOG(L_WARN, "push: %s", r.error);
+		return -1;
+	}
+	LOG(L_INFO, "push: %ld accepted, %ld duplicate, %ld rejected, %ld pending",
+	    r.accepted, r.duplicate, r.rejected, r.pending);
+	if (ax_sync_pull(st, &o, &p) != AX_OK)
+		LOG(L_WARN, "pull: %s", p.error);
+	return 0;
+}
+
+static void *sync_main(void *arg)
+{
+	struct app *a = arg;
+	ax_store *st = NULL;
+	char err[256];
+	if (ax_store_open(a->cfg.store, 0, &st, err, sizeof err) != AX_OK) {
+		LOG(L_ERROR, "sync: %s", err);
+		return NULL;
+	}
+	pthread_mutex_lock(&a->mu);
+	while (!a->sync_stop) {
+		struct timespec ts;
+		int wake = a->sync_wake;
+		a->sync_wake = 0;
+		pthread_mutex_unlock(&a->mu);
+		if (wake || ax_sync_due(st, (long long)time(NULL)))
+			sync_once(a, st);
+		pthread_mutex_lock(&a->mu);
+		if (a->sync_stop || a->sync_wake)
+			continue;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += a->cfg.sync_interval > 0 ? a->cfg.sync_interval : 300;
+		pthread_cond_timedwait(&a->cv, &a->mu, &ts);
+	}
+	pthread_mutex_unlock(&a->mu);
+	ax_store_close(st);
+	return NULL;
+}
+
+static void h_sync_now(void *ctx)
+{
+	struct app *a = ctx;
+	if (!a->cfg.url[0])
+		return;
+	if (!a->sync_started) {
+		/* scripted runs: synchronously, so the test sees the result */
+		sync_once(a, ksess_store(a->ks));
+		return;
+	}
+	pthread_mutex_lock(&a->mu);
+	a->sync_wake = 1;
+	pthread_cond_signal(&a->cv);
+	pthread_mutex_unlock(&a->mu);
+}
+
+static void h_play(void *ctx, const char *path)
+{
+	struct app *a = ctx;
+	if (a->r)
+		krender_play(a->r, path);
+}
+
+/* ==== scripts =========================================================== */
+static int check_frame(struct app *a, struct kui_frame *f, int drawn_bad,
+                       const char *where)
+{
+	char why[256];
+	int bad = kui_frame_check(f, why, sizeof why);
+	if (bad)
+		LOG(L_ERROR, "%s: %d text line(s) clipped: %s", where, bad, why);
+	if (drawn_bad)
+		LOG(L_ERROR, "%s: %d text line(s) rendered wider than laid out", where,
+		    drawn_bad);
+	return bad + drawn_bad;
+}
+
+struct runner {
+	struct app *a;
+	struct kui_frame *f;
+	const char *shots;
+	int problems;
+	int dirty;
+};
+
+static void redraw(struct runner *rn)
+{
+	kui_layout(rn->a->ui, rn->f);
+	rn->problems += check_frame(rn->a, rn->f, krender_frame(rn->a->r, rn->f), "frame") ? 1 : 0;
+	rn->dirty = 0;
+}
+
+/* Advance the virtual clock by ms in steps, firing the UI's deadlines. */
+static void advance(struct runner *rn, long long ms)
+{
+	struct app *a = rn->a;
+	long long end = a->virt_ms + ms;
+	while (a->virt_ms < end) {
+		long long d = kui_deadline(a->ui);
+		struct kui_event ev = {KUI_EV_TICK, 0, 0, 0};
+		a->virt_ms = d > a->virt_ms && d < end ? d : end;
+		ev.now = a->virt_ms;
+		if (kui_handle(a->ui, &ev))
+			rn->dirty = 1;
+	}
+}
+
+static void send(struct runner *rn, enum kui_ev_kind k, int x, int y)
+{
+	struct kui_event ev = {k, x, y, now_ms(rn->a)};
+	if (kui_handle(rn->a->ui, &ev))
+		rn->dirty = 1;
+}
+
+static int run_script(struct app *a, const char *path, const char *shots)
+{
+	FILE *fp = fopen(path, "r");
+	char line[512];
+	int ln = 0, rc = 0;
+	struct runner rn = {a, malloc(sizeof(struct kui_frame)), shots, 0, 1};
+	if (!fp || !rn.f) {
+		LOG(L_ERROR, "%s: %s", path, fp ? "out of memory" : strerror(errno));
+		if (fp)
+			fclose(fp);
+		free(rn.f);
+		return 1;
+	}
+	redraw(&rn);
+	while (fgets(line, sizeof line, fp)) {
+		char cmd[32] = "", arg[256] = "";
+		int x, y, x2, y2;
+		ln++;
+		line[strcspn(line, "\r\n")] = 0;
+		if (!line[0] || line[0] == '#')
+			continue;
+		sscanf(line, "%31s %255[^\n]", cmd, arg);
+		if (strcmp(cmd, "tap-id") == 0) {
+			int w;
+			kui_layout(a->ui, rn.f);
+			w = kui_frame_find(rn.f, arg);
+			if (w < 0 || !rn.f->widgets[w].enabled) {
+				LOG(L_ERROR, "%s:%d: no %s widget \"%s\" on screen %s", path, ln,
+				    w < 0 ? "such" : "enabled", arg, kui_screen_name(kui_current(a->ui)));
+				rc = 1;
+				break;
+			}
+			x = rn.f->widgets[w].box.x + rn.f->widgets[w].box.w / 2;
+			y = rn.f->widgets[w].box.y + rn.f->widgets[w].box.h / 2;
+			send(&rn, KUI_EV_DOWN, x, y);
+			advance(&rn, 120);
+			send(&rn, KUI_EV_UP, x, y);
+			advance(&rn, 600); /* a person's pace between taps */
+		} else if (strcmp(cmd, "tap") == 0 && sscanf(arg, "%d %d", &x, &y) == 2) {
+			send(&rn, KUI_EV_DOWN, x, y);
+			advance(&rn, 80);
+			send(&rn, KUI_EV_UP, x, y);
+			advance(&rn, 150);
+		} else if (strcmp(cmd, "press-slide") == 0) {
+			/* press a widget, slide off it, release: must not act */
+			int w;
+			kui_layout(a->ui, rn.f);
+			w = kui_frame_find(rn.f, arg);
+			if (w < 0) {
+				LOG(L_ERROR, "%s:%d: no widget \"%s\"", path, ln, arg);
+				rc = 1;
+				break;
+			}
+			x = rn.f->widgets[w].box.x + rn.f->widgets[w].box.w / 2;
+			y = rn.f->widgets[w].box.y + rn.f->widgets[w].box.h / 2;
+			send(&rn, KUI_EV_DOWN, x, y);
+			send(&rn, KUI_EV_MOVE, x, y + rn.f->widgets[w].box.h);
+			send(&rn, KUI_EV_MOVE, x, y);
+			send(&rn, KUI_EV_UP, x, y);
+			advance(&rn, 600);
+		} else if (strcmp(cmd, "swipe") == 0) {
+			if (sscanf(arg, "%d %d %d %d", &x, &y, &x2, &y2) != 4) {
+				int left = strcmp(arg, "left") == 0;
+				y = y2 = a->cfg.height / 2;
+				x = left ? a->cfg.width * 8 / 10 : a->cfg.width * 2 / 10;
+				x2 = left ? a->cfg.width * 2 / 10 : a->cfg.width * 8 / 10;
+			}
+			send(&rn, KUI_EV_DOWN, x, y);
+			for (int i = 1; i <= 8; i++)
+				send(&rn, KUI_EV_MOVE, x + (x2 - x) * i / 8, y + (y2 - y) * i / 8);
+			send(&rn, KUI_EV_UP, x2, y2);
+			advance(&rn, 400);
+		} else if (strcmp(cmd, "type") == 0) {
+			/* tap keypad-D for each digit */
+			for (const char *p = arg; *p; p++) {
+				char id[16];
+				int w;
+				snprintf(id, sizeof id, "keypad-%c", *p);
+				kui_layout(a->ui, rn.f);
+				w = kui_frame_find(rn.f, id);
+				if (w < 0) {
+					LOG(L_ERROR, "%s:%d: no key %c", path, ln, *p);
+					rc = 1;
+					break;
+				}
+				x = rn.f->widgets[w].box.x + rn.f->widgets[w].box.w / 2;
+				y = rn.f->widgets[w].box.y + rn.f->widgets[w].box.h / 2;
+				send(&rn, KUI_EV_DOWN, x, y);
+				send(&rn, KUI_EV_UP, x, y);
+				advance(&rn, 300);
+			}
+			if (rc)
+				break;
+		} else if (strcmp(cmd, "wait") == 0) {
+			advance(&rn, atoll(arg));
+		} else if (strcmp(cmd, "advance-clock") == 0) {
+			advance(&rn, atoll(arg) * 1000);
+		} else if (strcmp(cmd, "shot") == 0) {
+			char p[1024];
+			redraw(&rn);
+			if (shots) {
+				snprintf(p, sizeof p, "%s/%s.png", shots, arg);
+				if (krender_shot(a->r, p)) {
+					LOG(L_ERROR, "%s:%d: cannot write %s", path, ln, p);
+					rc = 1;
+					break;
+				}
+			}
+		} else if (strcmp(cmd, "expect-screen") == 0) {
+			const char *cur = kui_idle_prompt(a->ui) ? "idle"
+			                                         : kui_screen_name(kui_current(a->ui));
+			if (strcmp(cur, arg) != 0) {
+				LOG(L_ERROR, "%s:%d: expected screen %s, on %s", path, ln, arg, cur);
+				rc = 1;
+				break;
+			}
+		} else if (strcmp(cmd, "goto") == 0) {
+			if (kui_debug_goto(a->ui, arg, now_ms(a))) {
+				LOG(L_ERROR, "%s:%d: cannot go to %s", path, ln, arg);
+				rc = 1;
+				break;
+			}
+			rn.dirty = 1;
+		} else if (strcmp(cmd, "sync") == 0) {
+			if (!a->cfg.url[0] || sync_once(a, ksess_store(a->ks))) {
+				LOG(L_ERROR, "%s:%d: sync failed", path, ln);
+				rc = 1;
+				break;
+			}
+		} else if (strcmp(cmd, "kill9") == 0) {
+			fflush(NULL);
+			raise(SIGKILL);
+		} else {
+			LOG(L_ERROR, "%s:%d: unknown command \"%s\"", path, ln, line);
+			rc = 1;
+			break;
+		}
+		if (rn.dirty)
+			redraw(&rn);
+	}
+	fclose(fp);
+	free(rn.f);
+	if (!rc && rn.problems) {
+		LOG(L_ERROR, "%s: %d frame(s) with clipped text", path, rn.problems);
+		rc = 3;
+	}
+	return rc;
+}
+
+/* ==== main loop ========================================================== */
+static volatile sig_atomic_t quit;
+static void on_signal(int sig)
+{
+	quit = 1;
+}
+
+static int run_loop(struct app *a)
+{
+	struct kui_frame *f = malloc(sizeof *f);
+	int dirty = 1;
+	if (!f)
+		return 1;
+	while (!quit) {
+		struct kui_event ev;
+		long long d, now;
+		int timeout, got;
+		if (dirty) {
+			kui_layout(a->ui, f);
+			krender_frame(a->r, f);
+			dirty = 0;
+		}
+		now = now_ms(a);
+		d = kui_deadline(a->ui);
+		timeout = d < 0 ? 60000 : d <= now ? 0 : (int)(d - now > 60000 ? 60000 : d - now);
+		got = krender_wait(a->r, timeout, &ev);
+		if (got < 0)
+			break;
+		ev.now = now_ms(a);
+		if (got == 0) {
+			ev.kind = KUI_EV_TICK;
+			ev.x = ev.y = 0;
+		}
+		if (kui_handle(a->ui, &ev))
+			dirty = 1;
+	}
+	free(f);
+	return 0;
+}
+
+static void usage(void)
+{
+	fprintf(stderr,
+	        "usage: anxin-kiosk --config FILE [--video DRIVER] [--script FILE]\n"
+	        "                   [--shots DIR] [--clock-fixed EPOCH] [--size WxH]\n"
+	        "       anxin-kiosk --hash-pin PIN\n");
+}
+
+int main(int argc, char **argv)
+{
+	const char *config = NULL, *video = NULL, *script = NULL, *shots = NULL;
+	static struct app a;
+	struct krender_opts ro;
+	struct kui_config kc;
+	struct kui_host host = {&a,        h_begin,      h_answer,   h_finish,
+	                        h_can_link, h_normalize, h_check_pin, h_stats,
+	                        h_sync_now, h_play};
+	struct kui_metrics m;
+	const struct ax_survey *main_survey = NULL, *quizzes[KUI_MAX_PACKS];
+	int nq = 0, rc = 0, recovered = 0, sw = 0, sh = 0;
+	char err[512];
+
+	if (sodium_init() < 0)
+		return 1;
+	for (int i = 1; i < argc; i++) {
+		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(o, "--hash-pin") == 0 && v) {
+			char h[crypto_pwhash_STRBYTES];
+			if (crypto_pwhash_str(h, v, strlen(v), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+			                      crypto_pwhash_MEMLIMIT_INTERACTIVE))
+				return 1;
+			printf("%s\n", h);
+			return 0;
+		} else if (strcmp(o, "--config") == 0 && v)
+			config = v, i++;
+		else if (strcmp(o, "--video") == 0 && v)
+			video = v, i++;
+		else if (strcmp(o, "--script") == 0 && v)
+			script = v, i++;
+		else if (strcmp(o, "--shots") == 0 && v)
+			shots = v, i++;
+		else if (strcmp(o, "--clock-fixed") == 0 && v)
+			a.fixed = 1, a.fixed_epoch = atoll(v), i++;
+		else if (strcmp(o, "--size") == 0 && v) {
+			if (sscanf(v, "%dx%d", &sw, &sh) != 2)
+				return usage(), 2;
+			i++;
+		} else if (strcmp(o, "--verbose") == 0)
+			log_min = L_DEBUG;
+		else
+			return usage(), 2;
+	}
+	if (!config)
+		return usage(), 2;
+	ax_set_log(ax_log, NULL);
+	if (load_config(config, &a.cfg))
+		return 1;
+	if (sw > 0)
+		a.cfg.width = sw, a.cfg.height = sh;
+	if (shots)
+		mkdir(shots, 0777);
+	if (ksess_open(a.cfg.store, a.cfg.device, a.cfg.region, &a.ks, err, sizeof err)) {
+		LOG(L_ERROR, "store: %s", err);
+		return 1;
+	}
+	/* a session a crash left open is finished before anyone else sees it */
+	if (ksess_recover(a.ks, &recovered))
+		LOG(L_ERROR, "recover: %s", ksess_errmsg(a.ks));
+	else if (recovered)
+		LOG(L_INFO, "recovered %d unfinished session(s) as abandoned", recovered);
+	if (load_content(&a.ct, ksess_store(a.ks), &a.cfg)) {
+		LOG(L_ERROR, "no content: set [kiosk] content or sync campaigns first");
+		rc = 1;
+		goto done;
+	}
+	for (int i = 0; i < a.ct.nsurveys; i++) {
+		const struct ax_survey *s = a.ct.surveys[i];
+		if (strcmp(s->id, a.cfg.survey) == 0 &&
+		    (!main_survey || s->version > main_survey->version))
+			main_survey = s;
+		if (strncmp(s->id, "aware-", 6) == 0 && nq < KUI_MAX_PACKS)
+			quizzes[nq++] = s;
+	}
+	memset(&ro, 0, sizeof ro);
+	ro.w = a.cfg.width;
+	ro.h = a.cfg.height;
+	ro.fullscreen = a.cfg.fullscreen;
+	ro.video = video;
+	ro.font = a.cfg.font[0] ? a.cfg.font : NULL;
+	ro.cache = 1;
+	a.r = krender_new(&ro, err, sizeof err);
+	if (!a.r) {
+		LOG(L_ERROR, "%s", err);
+		rc = 1;
+		goto done;
+	}
+	kui_config_defaults(&kc);
+	kc.idle_ms = a.cfg.idle * 1000;
+	kc.countdown_ms = a.cfg.countdown * 1000;
+	m = krender_metrics(a.r);
+	a.ui = kui_new(&kc, &host, &m, a.cfg.width, a.cfg.height, a.ct.packs,
+	               a.ct.npacks, main_survey, quizzes, nq, now_ms(&a));
+	if (!a.ui) {
+		rc = 1;
+		goto done;
+	}
+	pthread_mutex_init(&a.mu, NULL);
+	pthread_cond_init(&a.cv, NULL);
+	if (script)
+		rc = run_script(&a, script, shots);
+	else {
+		signal(SIGINT, on_signal);
+		signal(SIGTERM, on_signal);
+		if (a.cfg.url[0] && a.cfg.token[0] &&
+		    pthread_create(&a.sync_thread, NULL, sync_main, &a) == 0)
+			a.sync_started = 1;
+		rc = run_loop(&a);
+		if (a.sync_started) {
+			pthread_mutex_lock(&a.mu);
+			a.sync_stop = 1;
+			a.cancel = 1;
+			pthread_cond_signal(&a.cv);
+			pthread_mutex_unlock(&a.mu);
+			pthread_join(a.sync_thread, NULL);
+		}
+		/* a resident mid-survey when we are stopped: keep what they said */
+		if (ksess_active(a.ks))
+			ksess_finish(a.ks, KSESS_ABANDONED, NULL, 0, wall(&a));
+	}
+done:
+	kui_free(a.ui);
+	krender_free(a.r);
+	free_content(&a.ct);
+	ksess_close(a.ks);
+	return rc;
+}

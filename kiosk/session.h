@@ -1,0 +1,59 @@
+/*
+ * session.h -- a resident's session in the kiosk's own store.
+ *
+ * Two tables of the kiosk (kiosk_sessions, kiosk_answers) live in the same
+ * SQLite file as libanxin's store, written through a second connection
+ * with synchronous=FULL: each answer is durable before the next screen
+ * shows.  When a session ends its response record is built from those
+ * rows alone (so building it twice gives the same bytes) and put in the
+ * outbox; ax_outbox_put is idempotent by id, which makes the
+ * end -> queue -> mark sequence safe to repeat after a crash at any
+ * point: ksess_recover() finishes what a killed process left.
+ */
+#ifndef KIOSK_SESSION_H
+#define KIOSK_SESSION_H
+
+#include <anxin/store.h>
+
+typedef struct ksess ksess;
+
+enum ksess_status { KSESS_COMPLETE, KSESS_PARTIAL, KSESS_ABANDONED };
+
+struct ksess_counts {
+	long complete, partial, abandoned;
+};
+
+/* Open the store at path (created if missing) for device/region
+ * (copied).  On failure *out is NULL and err says why. */
+int ksess_open(const char *path, const char *device, const char *region,
+               ksess **out, char *err, size_t errlen);
+void ksess_close(ksess *s);
+/* The libanxin store handle (borrowed). */
+ax_store *ksess_store(ksess *s);
+
+/* Start a session; `wave` may be NULL.  `now` is epoch seconds. */
+int ksess_begin(ksess *s, const char *survey, int version, const char *wave,
+                long long now);
+/* Store one answer: value_json is a JSON string or array of strings
+ * (borrowed), NULL deletes the answer. */
+int ksess_answer(ksess *s, const char *qid, const char *value_json,
+                 long long now);
+/* End the current session and queue its record.  `sealed` (may be NULL)
+ * is the sealed household phone; fast marks a suspiciously quick one.
+ * A session without answers is dropped, not queued. */
+int ksess_finish(ksess *s, enum ksess_status st, const char *sealed, int fast,
+                 long long now);
+/* 1 while a session is open. */
+int ksess_active(const ksess *s);
+
+/* Finish sessions a killed process left open (as abandoned) and queue
+ * finished ones that were not queued.  *recovered gets their number. */
+int ksess_recover(ksess *s, int *recovered);
+
+/* Sessions ended since `since` (epoch seconds) by status. */
+int ksess_counts(ksess *s, long long since, struct ksess_counts *out);
+
+/* Last error text (borrowed). */
+const char *ksess_errmsg(const ksess *s);
+
+#endif

@@ -1,0 +1,190 @@
+/*
+ * ui.h -- the kiosk's user interface as pure C: a state machine fed with
+ * pointer events and the time, and a layout that turns the state into a
+ * list of draw commands (rectangles, text lines, images).  Nothing here
+ * touches SDL, files or the store: effects go through struct kui_host,
+ * which the app (main.c) implements and tests replace.
+ *
+ * Widgets have stable ids ("option-2", "next", "prev", "tile-anti-drug",
+ * "keypad-5", ...) so scripts can tap them by name.  A widget acts on
+ * release inside it; sliding off cancels (LVGL's CLICKED / PRESS_LOST).
+ *
+ * Time is whatever the caller says it is (milliseconds, monotonic): the
+ * state never reads a clock, so tests run on a fixed clock.
+ */
+#ifndef KIOSK_UI_H
+#define KIOSK_UI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <anxin/content.h>
+
+enum kui_screen {
+	KUI_ATTRACT,
+	KUI_HOME,
+	KUI_READER,
+	KUI_QUESTION,
+	KUI_EXPLAIN, /* correct answer and explanation after a knowledge q */
+	KUI_LINK,    /* optional household link: mobile number keypad */
+	KUI_THANKS,
+	KUI_PIN,     /* staff PIN pad */
+	KUI_STAFF,
+};
+/* "attract", "home", ... as used by `expect-screen`. */
+const char *kui_screen_name(enum kui_screen s);
+
+/* ---- draw commands ----------------------------------------------------- */
+enum kui_cmd_kind { KUI_CMD_RECT, KUI_CMD_TEXT, KUI_CMD_IMAGE };
+
+struct kui_rect {
+	int x, y, w, h;
+};
+
+struct kui_cmd {
+	enum kui_cmd_kind kind;
+	struct kui_rect box;  /* rect, image, or the text line's ink box */
+	struct kui_rect clip; /* text: the box it must stay inside */
+	uint32_t color;       /* 0xAARRGGBB (text colour for text) */
+	uint32_t border;      /* rect: border colour, 0 none */
+	int radius;           /* rect: corner radius */
+	int size;             /* text: pixel size */
+	const char *text;     /* text: the line (NUL-terminated, in the frame's
+	                         arena); image: the file path */
+	int widget;           /* index of the widget it belongs to, -1 none */
+};
+
+struct kui_widget {
+	char id[32];
+	struct kui_rect box;
+	int enabled;
+};
+
+#define KUI_MAX_CMDS 512
+#define KUI_MAX_WIDGETS 64
+#define KUI_ARENA 32768
+
+struct kui_frame {
+	int w, h;
+	struct kui_cmd cmds[KUI_MAX_CMDS];
+	int ncmds;
+	struct kui_widget widgets[KUI_MAX_WIDGETS];
+	int nwidgets;
+	char arena[KUI_ARENA];
+	size_t used;
+	int overflow; /* 1 if a list or the arena ran out (a layout bug) */
+};
+
+/* Index of the widget with that id, or -1. */
+int kui_frame_find(const struct kui_frame *f, const char *id);
+
+/*
+ * Check that every text line lies inside the screen and inside its clip
+ * box.  Returns the number of problems; each is described in `why`
+ * (may be NULL) as "text \"...\" at x,y wxh leaves its box ...".
+ */
+int kui_frame_check(const struct kui_frame *f, char *why, size_t whylen);
+
+/* ---- text metrics (from the renderer, or fixed ones in tests) ---------- */
+struct kui_metrics {
+	/* advance of one code point at a pixel size */
+	int (*advance)(void *ctx, uint32_t cp, int size);
+	/* height of one line at a pixel size */
+	int (*line_height)(void *ctx, int size);
+	void *ctx;
+};
+
+/* ---- effects: implemented by the app ----------------------------------- */
+struct kui_stats {
+	long today_complete, today_partial, today_abandoned;
+	long pending;          /* outbox backlog */
+	long long last_sync;   /* epoch seconds, 0 never */
+	char sync_error[128];  /* "" when fine */
+};
+
+enum kui_status { KUI_COMPLETE, KUI_PARTIAL, KUI_ABANDONED };
+
+struct kui_host {
+	void *ctx;
+	/* A resident started survey s.  Returns 0, or -1 if the session cannot
+	 * be stored (the UI then shows an error and stays). */
+	int (*begin)(void *ctx, const struct ax_survey *s);
+	/* Commit one answer (value: option code, or codes joined by ',' for
+	 * multiple choice; NULL withdraws it) before the next screen shows. */
+	int (*answer)(void *ctx, const char *qid, const char *value);
+	/* End the session.  `phone` (may be NULL) is the normalised number the
+	 * resident typed: seal it and forget it.  Returns 0 or -1. */
+	int (*finish)(void *ctx, enum kui_status st, const char *phone);
+	/* 1 if a household link can be offered (a seal key is known). */
+	int (*can_link)(void *ctx);
+	/* Normalise a typed number into out[24]; 0 if it is a mobile number. */
+	int (*normalize_phone)(void *ctx, const char *digits, char out[24]);
+	/* 1 if pin is the staff PIN. */
+	int (*check_pin)(void *ctx, const char *pin);
+	void (*stats)(void *ctx, struct kui_stats *out);
+	void (*sync_now)(void *ctx);
+	/* Play a pack's narration (path), or stop with NULL. */
+	void (*play)(void *ctx, const char *path);
+};
+
+/* ---- state ----------------------------------------------------------- */
+struct kui_config {
+	int idle_ms;         /* no input this long: 您还在吗？ (60000) */
+	int countdown_ms;    /* then reset after this long (10000) */
+	int slide_ms;        /* attract slide period (7000) */
+	int lock_ms;         /* input locked after a submit (2000) */
+	int thanks_ms;       /* thank-you screen back to attract (20000) */
+	int pin_max_tries;   /* wrong PINs before a lockout (3) */
+	int pin_lock_ms;     /* first lockout, doubles each time (30000) */
+	const char *title;   /* header, "安心 · 平安宣传" */
+};
+void kui_config_defaults(struct kui_config *c);
+
+enum kui_ev_kind { KUI_EV_DOWN, KUI_EV_MOVE, KUI_EV_UP, KUI_EV_TICK };
+struct kui_event {
+	enum kui_ev_kind kind;
+	int x, y;
+	long long now; /* ms, monotonic */
+};
+
+#define KUI_MAX_PACKS 16
+#define KUI_MAX_QUESTIONS 64
+
+typedef struct kui kui;
+
+/*
+ * New UI over the given packs and surveys (borrowed: they outlive the UI).
+ * `main_survey` is the survey of the 参与问卷 button (may be NULL);
+ * `quiz_for(pack)` finds a pack's knowledge survey (aware-<pack id>).
+ * Returns NULL when out of memory.
+ */
+kui *kui_new(const struct kui_config *cfg, const struct kui_host *host,
+             const struct kui_metrics *m, int w, int h,
+             const struct ax_pack *const *packs, int npacks,
+             const struct ax_survey *main_survey,
+             const struct ax_survey *const *quizzes, int nquizzes,
+             long long now);
+void kui_free(kui *u);
+
+/* Feed one event.  Returns 1 if the screen must be redrawn. */
+int kui_handle(kui *u, const struct kui_event *ev);
+
+/* Lay the current state out into f.  Pure: same state, same frame. */
+void kui_layout(kui *u, struct kui_frame *f);
+
+/* Time (ms) at which the state changes on its own (slide, countdown), or
+ * -1 if it will not: the main loop sleeps until then. */
+long long kui_deadline(const kui *u);
+
+enum kui_screen kui_current(const kui *u);
+/* 1 while 您还在吗？ is showing. */
+int kui_idle_prompt(const kui *u);
+/* Change the screen size (rotation, tests). */
+void kui_resize(kui *u, int w, int h);
+/* Knowledge score of the finished or current session. */
+void kui_score(const kui *u, int *right, int *asked);
+
+/* Test helpers: jump to a screen with sample state (for screenshots). */
+int kui_debug_goto(kui *u, const char *screen, long long now);
+
+#endif

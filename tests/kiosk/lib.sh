@@ -1,0 +1,36 @@
+# lib.sh -- shared set-up of the kiosk's scripted tests (sourced).
+# kiosk_conf DIR [extra INI lines]: a config in DIR with the bundled
+# content, a fixed region, a PIN hash for 2468 and a random seal key.
+set -eu
+kiosk_conf() {
+  d=$1
+  mkdir -p "$d"
+  [ -f "$d/pin.hash" ] || "$KIOSK" --hash-pin 2468 > "$d/pin.hash"
+  key=${SEAL_KEY:-$(head -c 32 /dev/urandom | base64)}
+  cat > "$d/kiosk.conf" <<EOC
+[kiosk]
+device = kiosk-a
+region = 439901101001
+store = kiosk.db
+content = $ANXIN_SOURCE/content
+survey = satisfaction
+min_seconds = 20
+[central]
+seal_public_key = $key
+${CENTRAL_LINES:-}
+[staff]
+pin_hash = $(cat "$d/pin.hash")
+[idle]
+timeout = 60
+countdown = 10
+[screen]
+width = ${W:-1080}
+height = ${H:-1920}
+EOC
+}
+run_kiosk() { # DIR SCRIPT [args]
+  d=$1; s=$2; shift 2
+  "$KIOSK" --config "$d/kiosk.conf" --video offscreen --clock-fixed 1715000000 --script "$s" "$@"
+}
+q() { sqlite3 "$1/kiosk.db" "$2"; }
+fail() { echo "FAIL: $*" >&2; exit 1; }
