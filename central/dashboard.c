@@ -9,6 +9,7 @@
  *   GET  /region/CODE          dashboard_region.c
  *   GET  /devices              dashboard_lists.c
  *   GET  /grid/CODE/unreached  dashboard_lists.c
+ *   GET  /export/contacts.csv  dashboard_lists.c (入户宣传明细 as CSV)
  *   POST /visit                record a door-to-door visit (session CSRF)
  *
  * Sessions: cookie anxin_session (HttpOnly, SameSite=Strict, Path=/,
@@ -439,6 +440,8 @@ enum MHD_Result ct_dash_get(struct ct_req *r)
 		return home(r, st, &u);
 	if (strcmp(url, "/devices") == 0)
 		return dash_devices_page(r, &u);
+	if (strcmp(url, "/export/contacts.csv") == 0)
+		return dash_contacts_csv(r, &u);
 	if (strncmp(url, "/region/", 8) == 0 && is_code(url + 8, strlen(url + 8)))
 		return dash_region_page(r, &u, url + 8);
 	if (strncmp(url, "/grid/", 6) == 0 && (rest = strchr(url + 6, '/')) &&
@@ -474,15 +477,4 @@ enum MHD_Result ct_dash_post(struct ct_req *r)
 	if (strcmp(r->url, "/logout") == 0)
 		return post_logout(r, st, &u);
 	return post_visit(r, st, &u);
-}
-
-/* ============================================================ export == */
-#include <stdio.h>
-#include "export.h"
-__attribute__((weak)) int ax_export_xlsx(ax_store *st, const struct ax_report_opts *opts,
-                   const char *path, char *err, size_t errlen)
-{
-	(void)st; (void)opts; (void)path;
-	snprintf(err, errlen, "XLSX export is not built yet");
-	return -1;
 }

@@ -357,8 +357,8 @@ enum MHD_Result dp_send(struct ct_req *r, struct dpage *p, unsigned status,
 	/* no script, no external anything: the policy can be this tight */
 	const char *std[] = {
 		"Content-Security-Policy",
-		"default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
-		"form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+		("default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+		 "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
 		"X-Frame-Options", "DENY",
 		"Referrer-Policy", "same-origin",
 	};

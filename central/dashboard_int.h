@@ -7,7 +7,8 @@
  *                       the page shell with its inline CSS, error pages
  *   dashboard_region.c  GET /region/CODE: table, bar charts, weekly trend,
  *                       campaign funnels, filters, downloads
- *   dashboard_lists.c   GET /devices and GET /grid/CODE/unreached
+ *   dashboard_lists.c   GET /devices, GET /grid/CODE/unreached and the
+ *                       contacts CSV download
  *
  * Pages are server-rendered HTML in Simplified Chinese with no external
  * asset and no script: everything (CSS, SVG charts) is inline, so a page
@@ -114,5 +115,6 @@ enum MHD_Result dash_region_page(struct ct_req *r, const struct dash_user *u,
 enum MHD_Result dash_devices_page(struct ct_req *r, const struct dash_user *u);
 enum MHD_Result dash_unreached_page(struct ct_req *r, const struct dash_user *u,
                                     const char *code);
+enum MHD_Result dash_contacts_csv(struct ct_req *r, const struct dash_user *u);
 
 #endif

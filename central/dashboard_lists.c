@@ -8,6 +8,9 @@
  *                              grid (or village) with no qualifying
  *                              contact yet, printable, each with a
  *                              one-tap "记录入户走访" button
+ *   GET /export/contacts.csv?scope=CODE[&from=&to=]
+ *                              the 入户宣传明细 of a region as CSV for
+ *                              Excel (export.c)
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +19,7 @@
 #include "anxin/funnel.h"
 #include "anxin/ledger.h"
 #include "dashboard_int.h"
+#include "export.h"
 
 #define LOST_AFTER (24 * 3600) /* a device silent this long is 失联 */
 
@@ -210,7 +214,7 @@ enum MHD_Result dash_unreached_page(struct ct_req *r, const struct dash_user *u,
 	struct ax_region g, parent;
 	const char *from = ct_query(r, "from"), *to = ct_query(r, "to");
 	const char *visited = ct_query(r, "visited");
-	char today[11];
+	char today[11], vgrid[24];
 	struct dpage p;
 	ax_rc rc;
 
@@ -247,7 +251,11 @@ enum MHD_Result dash_unreached_page(struct ct_req *r, const struct dash_user *u,
 	           "电话号码已隐去中间四位。</p>",
 	       g.name, g.level == 4 ? "网格" : "村/社区", g.code, q.from ? q.from : "开始",
 	       q.to ? q.to : "今天", today);
-	if (visited && *visited)
+	/* the note only for a household of this list: a crafted link cannot
+	 * make the page claim a visit elsewhere */
+	if (visited && *visited &&
+	    ax_household_region(st, visited, vgrid, NULL) == AX_OK &&
+	    ax_region_covers(code, vgrid))
 		dp_fmt(&p, "<p class=\"msg\" role=\"status\">已记录户号 %s 的入户走访，"
 		           "该户已计入宣传入户率。</p>",
 		       visited);
@@ -272,4 +280,40 @@ enum MHD_Result dash_unreached_page(struct ct_req *r, const struct dash_user *u,
 	dp_fmt(&p, "</tbody></table></div><p><strong>共 %ld 户未覆盖。</strong></p>", c.n);
 	dp_end(&p);
 	return dp_send(r, &p, MHD_HTTP_OK, NULL);
+}
+
+/* ====================================================== contacts CSV == */
+enum MHD_Result dash_contacts_csv(struct ct_req *r, const struct dash_user *u)
+{
+	ax_store *st = ct_store(r->srv);
+	struct ax_report_opts o = {0};
+	const char *from = ct_query(r, "from"), *to = ct_query(r, "to");
+	static const char *const h[] = {
+		"Content-Disposition", "attachment; filename=\"anxin-contacts.csv\"",
+		NULL, NULL};
+	struct ax_region g;
+	enum MHD_Result ret;
+	char err[256], *csv;
+	size_t len = 0;
+
+	o.scope = ct_query(r, "scope");
+	if (!o.scope || !*o.scope || !ax_scope_covers(u->u.scope, o.scope))
+		return dash_error(r, u, MHD_HTTP_FORBIDDEN, "无权下载",
+		                  "请选择您负责范围内的区域。");
+	if (ax_region_get(st, o.scope, &g) != AX_OK)
+		return dash_error(r, u, MHD_HTTP_NOT_FOUND, "区域不存在",
+		                  "没有代码为 %s 的区域。", o.scope);
+	if ((from && *from && !dash_is_date(from)) || (to && *to && !dash_is_date(to)))
+		return dash_error(r, u, MHD_HTTP_BAD_REQUEST, "日期有误",
+		                  "日期格式应为 年-月-日。");
+	o.from = from && *from ? from : NULL;
+	o.to = to && *to ? to : NULL;
+	if (!(csv = ax_export_contacts_csv(st, &o, &len, err, sizeof err))) {
+		CT_WARN("contacts csv %s: %s", o.scope, err);
+		return dash_error(r, u, MHD_HTTP_SERVICE_UNAVAILABLE, "暂时无法下载",
+		                  "生成明细时出错，请稍后再试。");
+	}
+	ret = ct_reply_h(r, MHD_HTTP_OK, "text/csv; charset=utf-8", csv, len, h);
+	free(csv);
+	return ret;
 }

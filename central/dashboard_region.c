@@ -659,7 +659,7 @@ static void downloads(struct dpage *p, const char *code, const struct filters *f
 {
 	static const char *const fmts[][2] = {
 		{"xlsx", "下载台账 XLSX（汇总、入户宣传明细、问卷结果）"},
-		{"csv", "下载报表 CSV"},
+		{"csv", "下载汇总 CSV"},
 		{"json", "JSON"},
 	};
 	dp_raw(p, "<h2>下载</h2><div class=\"dl\">");
@@ -672,7 +672,13 @@ static void downloads(struct dpage *p, const char *code, const struct filters *f
 		}
 		dp_fmt(p, "\">%s</a>", fmts[i][1]);
 	}
-	dp_raw(p, "</div>");
+	/* contacts ignore the survey and channel filters: only the window */
+	dp_fmt(p, "<a class=\"btn alt\" href=\"/export/contacts.csv?scope=%s", code);
+	if (f->from)
+		dp_fmt(p, "&amp;from=%s", f->from);
+	if (f->to)
+		dp_fmt(p, "&amp;to=%s", f->to);
+	dp_raw(p, "\">下载入户宣传明细 CSV</a></div>");
 }
 
 static void footnote(struct dpage *p)

@@ -30,7 +30,7 @@ static int prefix_range(const char *code, char lo[24], char hi[24])
 		return -1;
 	memcpy(lo, code, n);
 	lo[n] = '\0';
-	memcpy(hi, code, n + 1);
+	memcpy(hi, lo, n + 1);
 	hi[n - 1]++; /* '9' + 1 is ':', still above every digit */
 	return 0;
 }

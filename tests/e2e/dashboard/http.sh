@@ -1,0 +1,165 @@
+#!/bin/sh
+# http.sh DIR -- the staff dashboard over HTTP (curl) against the running
+# fixture: login with its CSRF cookie, session cookie flags, drill-down
+# county > township > village > grid, escaping, scopes (a grid user gets
+# 403 elsewhere), 404s, downloads (XLSX is a zip with 3 sheets), the
+# unreached list with masked phones, recording a visit (CSRF or 403),
+# devices (失联), logout, and login rate limiting.  TAP-like output.
+set -u
+DIR=$1
+cd "$DIR"
+URL="http://127.0.0.1:$(cat port)"
+fail=0 n=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+bad() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $1"; }
+check() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1 (got '$2', want '$3')"; fi; }
+has() { if grep -q -- "$3" "$2"; then ok "$1"; else bad "$1 ('$3' not in $2)"; fi; }
+hasnt() { if grep -q -- "$3" "$2"; then bad "$1 ('$3' found in $2)"; else ok "$1"; fi; }
+
+# get JAR PATH OUT -> status (headers in OUT.h)
+get() { curl -s -b "$1" -D "$3.h" -o "$3" -w '%{http_code}' "$URL$2"; }
+# the hidden csrf field of a saved page
+csrf_of() { grep -o 'name="csrf" value="[^"]*"' "$1" | head -n 1 | sed 's/.*value="//; s/"$//'; }
+# login JAR USER PASSWORD [X-Real-IP] -> status of the POST (headers in JAR.h)
+login() {
+  rm -f "$1"
+  curl -s -c "$1" -o "$1.page" "$URL/login"
+  t=$(csrf_of "$1.page")
+  curl -s -b "$1" -c "$1" -D "$1.h" -o "$1.out" -w '%{http_code}' \
+    ${4:+-H "X-Real-IP: $4"} --data-urlencode "csrf=$t" \
+    --data-urlencode "user=$2" --data-urlencode "password=$3" "$URL/login"
+}
+location() { grep -i '^location:' "$1" | tr -d '\r' | sed 's/^[Ll]ocation: *//'; }
+
+# --- login ---
+check "login page: 200" "$(get none /login login.html)" 200
+has "  in Chinese" login.html "工作人员登录"
+has "  sets the login CSRF cookie" login.html.h "anxin_login="
+has "  with a CSRF field" login.html 'name="csrf"'
+check "not logged in: / redirects" "$(get none / anon.html)" 303
+check "  to the login page" "$(location anon.html.h)" "/login"
+check "login without the CSRF field: 403" "$(curl -s -o nocsrf.html -w '%{http_code}' --data-urlencode user=county --data-urlencode password=county-pass-2026 "$URL/login")" 403
+check "wrong password: 401" "$(login wrong.jar county not-the-password)" 401
+has "  says so in Chinese" wrong.jar.out "用户名或密码不正确"
+check "county login: 303" "$(login county.jar county county-pass-2026)" 303
+cookie=$(grep -i '^set-cookie: anxin_session=' county.jar.h | tr -d '\r')
+case $cookie in *HttpOnly*) ok "session cookie HttpOnly" ;; *) bad "session cookie HttpOnly ($cookie)" ;; esac
+case $cookie in *SameSite=Strict*) ok "session cookie SameSite=Strict" ;; *) bad "SameSite ($cookie)" ;; esac
+case $cookie in *"Path=/;"*) ok "session cookie Path=/" ;; *) bad "Path ($cookie)" ;; esac
+case $cookie in *Max-Age=28800*) ok "session cookie expires with the session TTL" ;; *) bad "Max-Age ($cookie)" ;; esac
+check "/ goes to the user's region" "$(get county.jar / home.html)" 303
+check "  the county" "$(location home.html.h)" "/region/439901000000"
+
+# --- drill-down ---
+check "county page: 200" "$(get county.jar /region/439901000000 county.html)" 200
+has "  names the county" county.html "江州县"
+has "  links its townships" county.html 'href="/region/439901101000"'
+has "  coverage column" county.html "宣传入户率"
+has "  awareness per topic" county.html "知晓率·禁毒"
+has "  satisfaction and mean score" county.html "平均分"
+has "  95% intervals as text" county.html "区间 "
+has "  badges" county.html "达标"
+has "  bar charts (SVG)" county.html "<svg"
+has "  weekly trend" county.html "近 12 周趋势"
+has "  XLSX download link" county.html '/api/v1/report?scope=439901000000&amp;format=xlsx'
+has "  strict CSP (no scripts)" county.html.h "default-src 'none'"
+hasnt "  no external assets" county.html 'src="http'
+check "township page: 200" "$(get county.jar /region/439901101000 town.html)" 200
+has "  links its villages" town.html 'href="/region/439901101001"'
+has "  breadcrumb back to the county" town.html 'href="/region/439901000000"'
+has "  campaign funnel" town.html "秋季平安家庭满意度调查"
+has "  funnel stages" town.html "短信完成问卷"
+check "village page: 200" "$(get county.jar /region/439901101001 village.html)" 200
+has "  links its grids" village.html 'href="/region/439901101001001"'
+has "  links unreached lists" village.html 'href="/grid/439901101001001/unreached'
+check "grid page: 200" "$(get county.jar /region/439901101001001 grid.html)" 200
+has "  no children" grid.html "无下级区域"
+check "filtered page: 200" "$(get county.jar '/region/439901101000?channel=sms&from=2020-01-01' filt.html)" 200
+has "  filter kept in links" filt.html 'href="/region/439901101001?channel=sms&amp;from=2020-01-01"'
+check "bad channel: 400" "$(get county.jar '/region/439901101000?channel=fax' badf.html)" 400
+check "escaping: 200" "$(get county.jar '/region/439901000000?survey=%3Cscript%3Ealert(1)%3C/script%3E' esc.html)" 200
+has "  the value is escaped" esc.html "&lt;script&gt;alert(1)&lt;/script&gt;"
+hasnt "  never raw" esc.html "<script>alert"
+# the trend's weekly numbers are the report's for that week (and sms)
+for q in "" "&channel=sms"; do
+  get county.jar "/region/439901101000?x=1$q" trend.html > /dev/null
+  wk=$(grep -o '<tr><td class="l">[0-9-]* 至 [0-9-]*（第[0-9]*周）</td><td>[0-9]*</td>' trend.html | tail -n 2 | head -n 1)
+  F=$(echo "$wk" | sed 's/.*"l">\([0-9-]*\) 至.*/\1/')
+  T=$(echo "$wk" | sed 's/.* 至 \([0-9-]*\)（.*/\1/')
+  R=$(echo "$wk" | sed 's/.*<td>\([0-9]*\)<\/td>$/\1/')
+  curl -s -b county.jar -o week.json "$URL/api/v1/report?scope=439901101000&depth=0&from=$F&to=$T$q"
+  check "trend week $F$q: respondents as the report" "${R:-none}" "$(grep -o '"respondents": *[0-9]*' week.json | head -n 1 | grep -o '[0-9]*$')"
+done
+# the funnel narrows stage by stage
+f=$(grep -o 'aria-label="[^"]* [0-9]* 户"' town.html | grep -o '[0-9]* 户' | tr -d ' 户' | tr '\n' ' ')
+check "funnel has 5 stages" "$(echo $f | wc -w)" 5
+echo "$f" | awk '{ for (i = 2; i <= NF; i++) if ($i > $(i-1)) exit 1 }' && ok "  each stage within the one before ($f)" || bad "  funnel grows: $f"
+check "  targeted = township households with a phone" "$(echo $f | cut -d' ' -f1)" "$(sqlite3 c.db "SELECT COUNT(*) FROM households h WHERE h.active AND h.grid LIKE '439901101%' AND EXISTS (SELECT 1 FROM household_phones p WHERE p.household = h.id)")"
+check "unknown region: 404" "$(get county.jar /region/439901999999 nf.html)" 404
+has "  friendly Chinese page" nf.html "区域不存在"
+check "unknown page: 404" "$(get county.jar /nowhere nf2.html)" 404
+
+# --- downloads (the API takes the session cookie) ---
+check "XLSX: 200" "$(get county.jar '/api/v1/report?scope=439901101000&format=xlsx' ledger.xlsx)" 200
+check "  is a zip" "$(head -c 2 ledger.xlsx)" "PK"
+check "  with 3 sheets" "$(unzip -l ledger.xlsx 2>/dev/null | grep -c 'xl/worksheets/sheet[0-9]*\.xml')" 3
+check "CSV: 200" "$(get county.jar '/api/v1/report?scope=439901101000&format=csv' rep.csv)" 200
+has "  names the township" rep.csv "石桥镇"
+check "contacts CSV: 200" "$(get county.jar '/export/contacts.csv?scope=439901101000' contacts.csv)" 200
+check "  starts with the BOM for Excel" "$(head -c 3 contacts.csv | od -An -tx1 | tr -d ' ')" "efbbbf"
+check "  one line per contact of the township (+ header)" "$(grep -c . contacts.csv)" "$(( $(sqlite3 c.db "SELECT COUNT(*) FROM contacts c JOIN households h ON h.id = c.household WHERE h.grid LIKE '439901101%'") + 1 ))"
+
+# --- devices ---
+check "devices: 200" "$(get county.jar /devices dev.html)" 200
+has "  the silent kiosk is marked 失联" dev.html 'kiosk-silent</td><td class="l"><span class="lost">失联'
+has "  the working kiosk is 正常" dev.html 'kiosk-sq</td><td class="l">正常'
+
+# --- a grid worker ---
+check "grid login: 303" "$(login grid.jar grid1 grid-pass-2026)" 303
+check "/ goes to the grid" "$(get grid.jar / ghome.html) $(location ghome.html.h)" "303 /region/439901101001001"
+check "own grid: 200" "$(get grid.jar /region/439901101001001 g.html)" 200
+check "another township: 403" "$(get grid.jar /region/439901102000 g403.html)" 403
+has "  friendly Chinese page" g403.html "无权查看"
+check "own township (above the grid): 403" "$(get grid.jar /region/439901101000 g403b.html)" 403
+check "another grid's unreached list: 403" "$(get grid.jar /grid/439901101001002/unreached g403c.html)" 403
+check "XLSX of another township: 403" "$(get grid.jar '/api/v1/report?scope=439901102000&format=xlsx' g403.xlsx)" 403
+check "contacts CSV of another township: 403" "$(get grid.jar '/export/contacts.csv?scope=439901102000' g403.csv)" 403
+check "unreached list: 200" "$(get grid.jar /grid/439901101001001/unreached un.html)" 200
+has "  title" un.html "未覆盖户清单"
+has "  phones masked" un.html '1[3-9][0-9]\*\*\*\*[0-9][0-9][0-9][0-9]'
+hasnt "  no full phone number" un.html '1[3-9][0-9]\{9\}'
+has "  a visit button" un.html "记录入户走访"
+HH=$(grep -o 'name="household" value="[^"]*"' un.html | head -n 1 | sed 's/.*value="//; s/"$//')
+T=$(csrf_of un.html)
+visits() { sqlite3 c.db "SELECT COUNT(*) FROM contacts WHERE household = '$HH' AND kind = 'visit' AND device = 'grid1'"; }
+check "visit without CSRF: 403" "$(curl -s -b grid.jar -o v1.html -w '%{http_code}' --data-urlencode "household=$HH" "$URL/visit")" 403
+check "visit with a wrong CSRF: 403" "$(curl -s -b grid.jar -o v2.html -w '%{http_code}' --data-urlencode "household=$HH" --data-urlencode csrf=not-the-token "$URL/visit")" 403
+check "  nothing recorded" "$(visits)" 0
+check "visit with CSRF: 303" "$(curl -s -b grid.jar -D v3.h -o v3.html -w '%{http_code}' --data-urlencode "household=$HH" --data-urlencode "csrf=$T" --data-urlencode back=439901101001001 "$URL/visit")" 303
+check "  back to the list with a note" "$(location v3.h)" "/grid/439901101001001/unreached?visited=$HH"
+check "  recorded once, attributed to the user" "$(visits)" 1
+check "list after the visit: 200" "$(get grid.jar "/grid/439901101001001/unreached?visited=$HH" un2.html)" 200
+has "  success note" un2.html "已记录户号 $HH 的入户走访"
+check "  the household left the list" "$(grep -c "name=\"household\" value=\"$HH\"" un2.html)" 0
+OUT=$(sqlite3 c.db "SELECT id FROM households WHERE grid LIKE '439901102%' AND active LIMIT 1")
+check "visit outside the user's scope: 403" "$(curl -s -b grid.jar -o v4.html -w '%{http_code}' --data-urlencode "household=$OUT" --data-urlencode "csrf=$T" "$URL/visit")" 403
+check "county user's CSRF token does not work for the grid user" "$(curl -s -b grid.jar -o v5.html -w '%{http_code}' --data-urlencode "household=$HH" --data-urlencode "csrf=$(csrf_of county.html)" "$URL/visit")" 403
+
+# --- logout ---
+check "logout without CSRF: 403" "$(curl -s -b grid.jar -o lo1.html -w '%{http_code}' -X POST "$URL/logout")" 403
+check "logout: 303" "$(curl -s -b grid.jar -D lo2.h -o lo2.html -w '%{http_code}' --data-urlencode "csrf=$T" "$URL/logout")" 303
+check "  to the login page" "$(location lo2.h)" "/login"
+check "  the old session is gone" "$(get grid.jar /region/439901101001001 lo3.html)" 303
+
+# --- rate limiting (per client address: X-Real-IP from the local proxy) ---
+for i in 1 2 3 4; do
+  check "bad login $i from 10.9.9.9: 401" "$(login rl.jar county wrong-$i 10.9.9.9)" 401
+done
+check "5th bad login: 429" "$(login rl.jar county wrong-5 10.9.9.9)" 429
+check "then even the right password: 429" "$(login rl.jar county county-pass-2026 10.9.9.9)" 429
+has "  with a clear Chinese message" rl.jar.out "登录失败次数过多"
+has "  and Retry-After" rl.jar.h "Retry-After: "
+check "another address still logs in: 303" "$(login rl2.jar county county-pass-2026 10.9.9.10)" 303
+
+echo "$((n - fail)) passed, $fail failed"
+[ $fail = 0 ]

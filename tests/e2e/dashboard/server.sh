@@ -1,0 +1,66 @@
+#!/bin/sh
+# server.sh start|stop DIR -- the CTest fixture of the dashboard e2e tests.
+# start: a store with the 江州县 demo roster, the bundled content, 3000
+# synthetic records over the last 40 days, a campaign in 石桥镇 with SMS
+# contacts and SMS answers of its wave, a county user and a grid user, two
+# kiosks (one never seen: 失联), served by anxin-central on 127.0.0.1 (a
+# free port, written to DIR/port).
+set -eu
+cmd=$1
+DIR=$2
+A="$ANXIN_BIN/survey/anxin"
+C="$ANXIN_BIN/central/anxin-central"
+case $cmd in
+start)
+  rm -rf "$DIR"
+  mkdir -p "$DIR"
+  cd "$DIR"
+  "$A" roster import -q --db c.db --county-name 江州县 "$ANXIN_SOURCE/content/demo/jiangzhou-roster.csv"
+  "$A" content install -q --db c.db "$ANXIN_SOURCE/content"
+  "$A" records demo --db c.db --count 3000 --seed 20151 --start "$(date -d '-40 days' +%F)" --days 40 > demo.jsonl
+  "$A" records import -q --db c.db demo.jsonl
+  # a campaign in 石桥镇 (439901101000): its SMS contacts and the SMS
+  # answers of its wave feed the funnel
+  "$A" campaign create --db c.db --id camp-e2e --name "秋季平安家庭满意度调查" \
+    --survey satisfaction --packs family-safety --scope 439901101000 \
+    --start "$(date -d '-30 days' +%F)" --end "$(date -d '+30 days' +%F)" > /dev/null
+  "$A" records demo --db c.db --count 6000 --seed 7 --start "$(date -d '-25 days' +%F)" --days 25 > more.jsonl
+  grep '"type":"response"' more.jsonl | grep '"survey":"satisfaction"' | grep '"channel":"sms"' |
+    sed 's/^{/{"wave":"camp-e2e",/' > wave.jsonl
+  grep '"type":"contact"' more.jsonl | grep '"channel":"sms"' >> wave.jsonl
+  "$A" records import -q --db c.db wave.jsonl
+  printf 'county-pass-2026\n' > county.pw
+  printf 'grid-pass-2026\n' > grid.pw
+  chmod 600 ./*.pw
+  "$A" user add --db c.db --name county --role county --scope 439901000000 --password-file county.pw > /dev/null
+  # 石桥镇 › 石桥社区 › 第一网格
+  "$A" user add --db c.db --name grid1 --role grid --scope 439901101001001 --password-file grid.pw > /dev/null
+  "$A" device add --db c.db --name kiosk-sq --kind kiosk --scope 439901101000 > kiosk.token 2>/dev/null
+  "$A" device add --db c.db --name kiosk-silent --kind kiosk --scope 439901101001 > /dev/null 2>&1
+  chmod 600 kiosk.token
+  # no inherited descriptors: CTest waits for its pipes to close
+  "$C" --db c.db --listen 127.0.0.1:0 --port-file port < /dev/null > server.out 2> server.log &
+  echo $! > pid
+  for _ in $(seq 1 100); do
+    if [ -s port ] && curl -fs "http://127.0.0.1:$(cat port)/healthz" > /dev/null; then
+      # kiosk-sq checks in (last seen now); kiosk-silent never does
+      curl -fs -o /dev/null -H "Authorization: Bearer $(head -n 1 kiosk.token)" \
+        "http://127.0.0.1:$(cat port)/api/v1/campaigns"
+      exit 0
+    fi
+    sleep 0.1
+  done
+  echo "server did not start" >&2
+  cat server.log >&2
+  exit 1
+  ;;
+stop)
+  [ -f "$DIR/pid" ] || exit 0
+  kill "$(cat "$DIR/pid")" 2>/dev/null || true
+  for _ in $(seq 1 50); do
+    kill -0 "$(cat "$DIR/pid")" 2>/dev/null || exit 0
+    sleep 0.1
+  done
+  kill -9 "$(cat "$DIR/pid")" 2>/dev/null || true
+  ;;
+esac
