@@ -268,6 +268,17 @@ enum MHD_Result ct_api_records(struct ct_req *r)
 		goto done;
 	}
 	ax_importer_set_check(im, scope_check, &sc);
+	{
+		/* a device clock more than 5 minutes off is corrected for */
+		const char *dt = ct_header(r, "X-Anxin-Device-Time");
+		long long skew = dt ? atoll(dt) - (long long)time(NULL) : 0;
+		if (!dt || atoll(dt) <= 0 || (skew > -300 && skew < 300))
+			skew = 0;
+		ax_importer_set_clock_skew(im, skew);
+		if (skew)
+			CT_WARN("device %s clock is %+lld s off; record times corrected",
+			        dev.id, skew);
+	}
 	results = json_array();
 	if ((rc = ax_importer_begin(im)))
 		goto store_fail;

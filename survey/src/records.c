@@ -140,6 +140,7 @@ struct ax_importer {
 	int unseal;
 	unsigned char pk[32], sk[32];
 	char surveys_fp[64]; /* which installed surveys are loaded */
+	long long skew;      /* device clock minus server clock, seconds */
 };
 
 /* Changes whenever a survey version is installed. */
@@ -292,6 +293,11 @@ void ax_importer_set_unseal(ax_importer *im, const unsigned char pk[32],
 	memcpy(im->pk, pk, 32);
 	memcpy(im->sk, sk, 32);
 	im->unseal = 1;
+}
+
+void ax_importer_set_clock_skew(ax_importer *im, long long device_minus_server)
+{
+	im->skew = device_minus_server;
 }
 
 void ax_importer_set_received_at(ax_importer *im, long long epoch)
@@ -859,6 +865,9 @@ static ax_rc import_response(ax_importer *im, json_t *o, const char *source,
 		return AX_OK;
 	}
 	wave = body_wave ? body_wave : "";
+	/* on the server's clock from here on (the body keeps the device's) */
+	started -= im->skew;
+	completed -= im->skew;
 	if (!hh && unseal_household(im, o, resolved))
 		hh = resolved;
 	if (hh) {
@@ -1012,6 +1021,7 @@ static ax_rc import_contact(ax_importer *im, json_t *o, const char *source,
 		reject(out, "household \"%s\" is not in the roster", ex);
 		return AX_OK;
 	}
+	at -= im->skew; /* on the server's clock; the body keeps the device's */
 	if (im->check && im->check(im->check_ctx, "contact", hh, grid, out->reason)) {
 		out->result = AX_REC_REJECTED;
 		return AX_OK;

@@ -1011,7 +1011,7 @@ ax_rc ax_sync_push(ax_store *st, const struct ax_sync_opts *o,
 	}
 	for (;;) {
 		struct curl_slist *hdrs = NULL, *h;
-		char backlog[64];
+		char backlog[64], device_time[64];
 		long status;
 
 		if (cancelled(o)) {
@@ -1032,12 +1032,17 @@ ax_rc ax_sync_push(ax_store *st, const struct ax_sync_opts *o,
 			goto fail;
 		snprintf(backlog, sizeof backlog, "X-Anxin-Backlog: %ld",
 		         count_pending(st));
+		/* our clock, so the server can see and undo a skew in the
+		 * records' times (a kiosk whose clock is days wrong) */
+		snprintf(device_time, sizeof device_time, "X-Anxin-Device-Time: %lld",
+		         (long long)time(NULL));
 		/* no Expect: 100-continue; a 413 is answered after the upload */
 		if (!(hdrs = curl_slist_append(NULL, "Content-Type: application/x-ndjson")) ||
 		    !(h = curl_slist_append(hdrs, "Content-Encoding: gzip")) ||
 		    !(h = curl_slist_append(hdrs, "Accept: application/json")) ||
 		    !(h = curl_slist_append(hdrs, "Expect:")) ||
-		    !(h = curl_slist_append(hdrs, backlog))) {
+		    !(h = curl_slist_append(hdrs, backlog)) ||
+		    !(h = curl_slist_append(hdrs, device_time))) {
 			curl_slist_free_all(hdrs);
 			rc = AX_NOMEM;
 			snprintf(err, sizeof err, "out of memory");

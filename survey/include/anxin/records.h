@@ -104,6 +104,15 @@ typedef int (*ax_record_check_fn)(void *ctx, const char *type,
                                   char *reason);
 void ax_importer_set_check(ax_importer *im, ax_record_check_fn fn, void *ctx);
 
+/*
+ * The sending device's clock minus the server's, in seconds (the central
+ * server learns it from the sync request).  Record times are stored
+ * corrected by it, so a kiosk whose clock is days wrong neither lands its
+ * answers in the wrong campaign window nor in the wrong week of a trend;
+ * the body keeps the device's own times.  0 (default): no correction.
+ */
+void ax_importer_set_clock_skew(ax_importer *im, long long device_minus_server);
+
 /* Server receive time for records imported from now on (0 = now). */
 void ax_importer_set_received_at(ax_importer *im, long long epoch);
 

@@ -100,5 +100,16 @@ check "report in token scope: 200" "$(curl -s -o rep.json -w '%{http_code}' -H "
 check "report out of token scope: 403" "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $K" "$URL/api/v1/report?scope=439901000000")" 403
 check "metrics count accepted records" "$(curl -s "$URL/metrics" | grep -c 'anxin_records_total{result="accepted"} 3')" 1
 
+# --- clock skew: a kiosk whose clock runs 3 days ahead ---
+now=$(date +%s)
+ahead=$((now + 259200))
+T0=$(TZ=Asia/Shanghai date -d "@$ahead" +%Y-%m-%dT%H:%M:%S+08:00)
+printf '{"type":"contact","id":"aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa","household":"%s","channel":"kiosk","kind":"kiosk_session","pack":"anti-drug","device":"kiosk-a","at":"%s"}\n' "$HH_IN" "$T0" > skew.jsonl
+check "skewed device: 200" "$(post "$K" skew.jsonl -H "X-Anxin-Device-Time: $ahead")" 200
+at=$(sqlite3 -cmd ".timeout 5000" c.db "SELECT at FROM contacts WHERE id LIKE 'aaaaaaaa%'")
+d=$((at - now)); [ $d -lt 0 ] && d=$((-d))
+if [ $d -lt 120 ]; then ok "stored time corrected to the server's clock"; else bad "stored time off by $d s"; fi
+check "body keeps the device's own time" "$(sqlite3 -cmd '.timeout 5000' c.db "SELECT body LIKE '%$T0%' FROM contacts WHERE id LIKE 'aaaaaaaa%'")" 1
+
 echo "$((n - fail)) passed, $fail failed"
 [ $fail = 0 ]
