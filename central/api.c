@@ -15,7 +15,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <zlib.h>
 
 #include "anxin/campaign.h"
 #include "anxin/metrics.h"
@@ -23,6 +22,7 @@
 #include "anxin/roster.h"
 #include "anxin/text.h"
 #include "central.h"
+#include "body.h"
 #include "export.h"
 
 /* ---- auth ------------------------------------------------------------- */
@@ -42,71 +42,6 @@ static int device_auth(struct ct_req *r, ax_store *st, struct ax_device *d,
 		return -1;
 	}
 	return 0;
-}
-
-/* ---- gzip ------------------------------------------------------------- */
-/* Inflate a gzip body into a new buffer, refusing to grow past max. */
-static int gunzip(const char *in, size_t inlen, size_t max, char **out,
-                  size_t *outlen, const char **why)
-{
-	z_stream z;
-	size_t cap = inlen * 4 + 1024;
-	char *buf;
-	int zr;
-
-	memset(&z, 0, sizeof z);
-	if (cap > max + 1)
-		cap = max + 1;
-	if (inflateInit2(&z, 15 + 16) != Z_OK) {
-		*why = "zlib init failed";
-		return -1;
-	}
-	buf = malloc(cap + 1);
-	if (!buf) {
-		inflateEnd(&z);
-		*why = "out of memory";
-		return -1;
-	}
-	z.next_in = (Bytef *)in;
-	z.avail_in = (uInt)inlen;
-	for (;;) {
-		z.next_out = (Bytef *)buf + z.total_out;
-		z.avail_out = (uInt)(cap - z.total_out);
-		zr = inflate(&z, Z_NO_FLUSH);
-		if (zr == Z_STREAM_END)
-			break;
-		if (zr != Z_OK && zr != Z_BUF_ERROR) {
-			*why = "gzip body is corrupt";
-			goto fail;
-		}
-		if (z.avail_in == 0 && z.avail_out > 0) {
-			*why = "gzip body is truncated";
-			goto fail;
-		}
-		if (z.total_out >= max) {
-			*why = "inflated body is over the limit";
-			goto fail;
-		}
-		if (z.avail_out == 0) {
-			size_t ncap = cap * 2 > max + 1 ? max + 1 : cap * 2;
-			char *p = realloc(buf, ncap + 1);
-			if (!p) {
-				*why = "out of memory";
-				goto fail;
-			}
-			buf = p;
-			cap = ncap;
-		}
-	}
-	*outlen = z.total_out;
-	buf[*outlen] = '\0';
-	*out = buf;
-	inflateEnd(&z);
-	return 0;
-fail:
-	free(buf);
-	inflateEnd(&z);
-	return -1;
 }
 
 /* ---- POST /api/v1/records --------------------------------------------- */
@@ -147,27 +82,17 @@ static ax_importer *thread_importer(struct ct_server *srv, ax_store *st,
 	return tls_importer;
 }
 
-/* 1-based line number of byte offset off. */
-static long line_of(const char *s, size_t off)
-{
-	long n = 1;
-	for (size_t i = 0; i < off; i++)
-		n += s[i] == '\n';
-	return n;
-}
-
 enum MHD_Result ct_api_records(struct ct_req *r)
 {
 	struct ct_server *srv = r->srv;
 	ax_store *st = ct_store(srv);
 	struct ax_device dev;
 	struct scope_ctx sc;
-	const char *ctype, *cenc, *why = NULL;
-	char *text = r->body ? r->body : "", *inflated = NULL;
-	size_t len = r->len;
-	json_t **objs = NULL, *results = NULL, *reply;
-	long *lines = NULL;
-	size_t nobj = 0, cap = 0;
+	const char *ctype, *cenc;
+	struct ct_body body = {0};
+	json_t **objs, *results = NULL, *reply;
+	long *lines;
+	size_t nobj;
 	ax_importer *im = NULL;
 	long long counts[4] = {0};
 	enum MHD_Result ret;
@@ -186,80 +111,22 @@ enum MHD_Result ct_api_records(struct ct_req *r)
 		                      "Content-Type must be application/x-ndjson (JSON "
 		                      "lines), not %s", ctype ? ctype : "missing");
 	cenc = ct_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING);
-	if (cenc && strcmp(cenc, "identity") != 0) {
-		if (strcmp(cenc, "gzip") != 0)
-			return ct_reply_error(r, MHD_HTTP_BAD_REQUEST,
-			                      "Content-Encoding %s is not supported (gzip is)",
-			                      cenc);
-		if (gunzip(text, len, srv->max_inflated, &inflated, &len, &why))
-			return ct_reply_error(r, strstr(why, "limit") ? MHD_HTTP_CONTENT_TOO_LARGE
-			                                               : MHD_HTTP_BAD_REQUEST,
-			                      "%s", why);
-		text = inflated;
-	}
+	if (cenc && strcmp(cenc, "identity") != 0 && strcmp(cenc, "gzip") != 0)
+		return ct_reply_error(r, MHD_HTTP_BAD_REQUEST,
+		                      "Content-Encoding %s is not supported (gzip is)",
+		                      cenc);
 	/* whole-body checks first: nothing is written unless all lines parse */
-	if (!ax_utf8_valid(text, len)) {
-		size_t off = 0;
-		while (off < len && ax_utf8_valid(text, off + 1))
-			off++;
-		/* off is at or before the first bad byte */
-		for (size_t k = off; k < len; k++)
-			if (!ax_utf8_valid(text + (k > 3 ? k - 3 : 0), k + 1 - (k > 3 ? k - 3 : 0)) &&
-			    !ax_utf8_valid(text, k + 1)) {
-				off = k;
-				break;
-			}
-		ret = ct_reply_error(r, MHD_HTTP_BAD_REQUEST,
-		                     "line %ld: not valid UTF-8", line_of(text, off));
-		goto done;
+	{
+		char err[300];
+		int status = ct_body_parse(r->body ? r->body : "", r->len,
+		                           cenc && strcmp(cenc, "gzip") == 0,
+		                           srv->max_inflated, &body, err, sizeof err);
+		if (status)
+			return ct_reply_error(r, (unsigned)status, "%s", err);
 	}
-	long lineno = 0;
-	for (size_t pos = 0; pos < len;) {
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t end = nl ? (size_t)(nl - text) : len, l = end - pos;
-		json_error_t err;
-		json_t *o;
-		lineno++; /* counted as we go: line_of() per line would be O(n^2) */
-		if (l && text[pos + l - 1] == '\r')
-			l--;
-		if (l == 0) {
-			pos = end + 1;
-			continue;
-		}
-		o = json_loadb(text + pos, l, JSON_REJECT_DUPLICATES, &err);
-		if (!o || !json_is_object(o)) {
-			ret = ct_reply_error(r, MHD_HTTP_BAD_REQUEST,
-			                     "line %ld: %s", lineno,
-			                     o ? "a record is a JSON object" : err.text);
-			json_decref(o);
-			goto done;
-		}
-		if (nobj == cap) {
-			size_t ncap = cap ? cap * 2 : 256;
-			json_t **no = realloc(objs, sizeof *no * ncap);
-			long *nl2 = realloc(lines, sizeof *nl2 * ncap);
-			if (!no || !nl2) {
-				free(no ? no : objs);
-				free(nl2 ? nl2 : lines);
-				objs = NULL;
-				lines = NULL;
-				nobj = 0;
-				json_decref(o);
-				ret = ct_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "out of memory");
-				goto done;
-			}
-			objs = no;
-			lines = nl2;
-			cap = ncap;
-		}
-		lines[nobj] = lineno;
-		objs[nobj++] = o;
-		pos = end + 1;
-	}
-	if (nobj == 0) {
-		ret = ct_reply_error(r, MHD_HTTP_BAD_REQUEST, "line 1: no records in body");
-		goto done;
-	}
+	objs = body.objs;
+	lines = body.lines;
+	nobj = body.n;
 
 	/* one transaction for the batch, on this thread's long-lived importer
 	 * (prepared statements and surveys are kept between requests) */
@@ -334,11 +201,7 @@ done:
 	json_decref(results);
 	if (im)
 		ax_importer_set_check(im, NULL, NULL);
-	for (size_t i = 0; i < nobj; i++)
-		json_decref(objs[i]);
-	free(objs);
-	free(lines);
-	free(inflated);
+	ct_body_free(&body);
 	return ret;
 }
 

@@ -1363,18 +1363,7 @@ static json_t *parse_json(struct lint *L, const char *text)
 	size_t len = strlen(text), bad = 0;
 	int line, col;
 
-	while (bad < len) {
-		size_t ok = 0;
-		/* find the first byte where UTF-8 breaks */
-		for (size_t k = 1; k <= 4 && bad + k <= len; k++)
-			if (ax_utf8_valid(text + bad, k)) {
-				ok = k;
-				break;
-			}
-		if (!ok)
-			break;
-		bad += ok;
-	}
+	bad = ax_utf8_valid_prefix(text, len);
 	if (bad < len) {
 		line_col(text, bad, &line, &col);
 		L->nerrors++;

@@ -60,6 +60,21 @@ static size_t utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 	return len;
 }
 
+size_t ax_utf8_valid_prefix(const char *buf, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)buf;
+	size_t i = 0;
+	uint32_t cp;
+
+	while (i < len) {
+		size_t k = utf8_decode(s + i, len - i, &cp);
+		if (!k)
+			break;
+		i += k;
+	}
+	return i;
+}
+
 int ax_utf8_valid(const char *buf, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)buf;

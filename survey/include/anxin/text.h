@@ -26,6 +26,10 @@ const char *ax_encoding_name(enum ax_encoding enc);
 /* 1 if buf[0..len) is well-formed UTF-8 (no overlongs, no surrogates). */
 int ax_utf8_valid(const char *buf, size_t len);
 
+/* Length of the longest well-formed UTF-8 prefix of buf[0..len): the
+ * offset of the first bad byte, or len.  One pass. */
+size_t ax_utf8_valid_prefix(const char *buf, size_t len);
+
 /* Number of code points in a valid UTF-8 string. */
 size_t ax_utf8_len(const char *s);
 
