@@ -337,8 +337,10 @@ static int h_finish(void *ctx, enum kui_status st, const char *phone)
 		return -1;
 	}
 	fast = st == KUI_COMPLETE && wall(a) - a->started < a->cfg.min_seconds;
+	/* a linked household is credited with a kiosk_session contact */
 	rc = ksess_finish(a->ks, (enum ksess_status)st, sealed[0] ? sealed : NULL,
-	                  fast, wall(a));
+	                  sealed[0] && a->ui ? kui_session_pack(a->ui) : NULL, fast,
+	                  wall(a));
 	if (rc)
 		LOG(L_ERROR, "finish: %s", ksess_errmsg(a->ks));
 	else
@@ -696,8 +698,10 @@ static int run_loop(struct app *a)
 		got = krender_wait(a->r, timeout, &ev);
 		if (got < 0)
 			break;
+		if (got == 2)
+			dirty = 1;
 		ev.now = now_ms(a);
-		if (got == 0) {
+		if (got != 1) {
 			ev.kind = KUI_EV_TICK;
 			ev.x = ev.y = 0;
 		}
@@ -835,7 +839,7 @@ int main(int argc, char **argv)
 		}
 		/* a resident mid-survey when we are stopped: keep what they said */
 		if (ksess_active(a.ks))
-			ksess_finish(a.ks, KSESS_ABANDONED, NULL, 0, wall(&a));
+			ksess_finish(a.ks, KSESS_ABANDONED, NULL, NULL, 0, wall(&a));
 	}
 done:
 	kui_free(a.ui);

@@ -31,16 +31,21 @@ void krender_free(krender *r);
 struct kui_metrics krender_metrics(krender *r);
 
 /* Draw a frame and present it.  Returns the number of text lines whose
- * rendered width is larger than their laid-out box (clipping risk). */
+ * rendered width is larger than their laid-out box (clipping risk).  A
+ * frame identical to the one on screen is not drawn again (cache on). */
 int krender_frame(krender *r, const struct kui_frame *f);
+
+/* Forget what is on screen: the next krender_frame draws in full. */
+void krender_invalidate(krender *r);
 
 /* Save the last presented frame as PNG.  0 or -1. */
 int krender_shot(krender *r, const char *path);
 
 /*
  * Wait up to timeout_ms (-1: forever) for input; translate it.  Returns 1
- * with *ev filled (now is left to the caller), 0 on timeout or an event
- * of no interest, -1 when the app should quit.  Touch is handled through
+ * with *ev filled (now is left to the caller), 2 when the window must be
+ * redrawn (exposed, resized), 0 on timeout or an event of no interest,
+ * -1 when the app should quit.  Touch is handled through
  * SDL_FINGER* and real mouse through SDL_MOUSE*; synthesised events in
  * either direction are switched off and ignored.
  */

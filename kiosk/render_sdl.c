@@ -2,10 +2,21 @@
  * render_sdl.c -- draw kiosk frames with SDL2 + SDL2_ttf (see render.h).
  * The only file of the kiosk that includes SDL.
  *
- * Costs: a cached text line is one SDL_RenderCopy; a miss rasterises the
- * whole line through FreeType (milliseconds for a long CJK line).  The
- * cache is a flat array searched linearly by hash: a screen has < 100
- * lines, so the scan is cheaper than keeping a hash table consistent.
+ * Costs (software renderer, 1080x1920, measured with bench/kiosk):
+ *  - a cached text line is one hash probe and one SDL_RenderCopy (an
+ *    alpha blit of its box); a miss rasterises the whole line through
+ *    FreeType (milliseconds for a long CJK line);
+ *  - the text cache is a chained hash table (O(1) lookup) threaded on an
+ *    LRU list, so eviction past the byte budget is O(1) per texture;
+ *  - opaque rectangles are filled with blending off: with SDL_BLENDMODE_
+ *    BLEND the software renderer blends every pixel even at alpha 255,
+ *    which made the full-screen background alone cost milliseconds;
+ *  - the font file is mapped once and every size reads it from memory:
+ *    through a file RWops FreeType seeks and reads for each new glyph;
+ *  - a frame identical to the one on screen (same commands, same texts)
+ *    is not drawn again: the software renderer keeps the last frame in
+ *    the window surface.  krender_invalidate forces the next redraw
+ *    (window exposed, or a benchmark of full redraws).
  */
 #include "render.h"
 
@@ -15,12 +26,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "kpng.h"
 
 #define MAX_FONTS 40
 #define MAX_TEX 1024
+#define TEX_BUCKETS 2048 /* power of two, 2x MAX_TEX: chains stay ~1 long */
 #define ADV_SLOTS 8192
 
 struct font {
@@ -29,6 +44,9 @@ struct font {
 	unsigned long used;
 };
 
+/* A cached text line.  Slots live in a fixed array and are linked by
+ * index: `chain` within a hash bucket, `newer`/`older` on the LRU list
+ * (head = most recently used), or `chain` on the free list. */
 struct tex {
 	uint64_t hash;
 	char *text;
@@ -37,7 +55,7 @@ struct tex {
 	SDL_Texture *t;
 	int w, h;
 	size_t bytes;
-	unsigned long used;
+	int chain, newer, older;
 };
 
 struct adv {
@@ -53,9 +71,17 @@ struct krender {
 	int font_index;
 	struct font fonts[MAX_FONTS];
 	struct tex tex[MAX_TEX];
+	int bucket[TEX_BUCKETS]; /* first slot of each chain, -1 none */
+	int mru, lru, free_slot; /* LRU ends and free list, -1 none */
 	int ntex;
 	size_t bytes, budget;
 	unsigned long clock;
+	/* the font file, mapped once (NULL: opened by path) */
+	void *font_map;
+	size_t font_len;
+	/* the frame on screen, to skip identical redraws */
+	uint64_t shown;
+	int shown_bad, have_shown;
 	struct adv advs[ADV_SLOTS];
 	SDL_FingerID finger;
 	int finger_down;
@@ -97,7 +123,12 @@ static TTF_Font *font(krender *r, int size)
 	}
 	if (r->fonts[lru].f)
 		TTF_CloseFont(r->fonts[lru].f);
-	r->fonts[lru].f = TTF_OpenFontIndex(r->font_path, size, r->font_index);
+	if (r->font_map) {
+		/* each font needs its own stream position: one RWops each */
+		SDL_RWops *rw = SDL_RWFromConstMem(r->font_map, (int)r->font_len);
+		r->fonts[lru].f = rw ? TTF_OpenFontIndexRW(rw, 1, size, r->font_index) : NULL;
+	} else
+		r->fonts[lru].f = TTF_OpenFontIndex(r->font_path, size, r->font_index);
 	r->fonts[lru].size = size;
 	r->fonts[lru].used = r->clock;
 	return r->fonts[lru].f;
@@ -134,6 +165,24 @@ struct kui_metrics krender_metrics(krender *r)
 	return m;
 }
 
+/* Map the font file read-only; on failure fonts are opened by path. */
+static void map_font(krender *r)
+{
+	struct stat sb;
+	int fd = open(r->font_path, O_RDONLY | O_CLOEXEC);
+	void *p;
+	if (fd < 0)
+		return;
+	if (fstat(fd, &sb) == 0 && sb.st_size > 0 && sb.st_size < (1 << 30)) {
+		p = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+		if (p != MAP_FAILED) {
+			r->font_map = p;
+			r->font_len = (size_t)sb.st_size;
+		}
+	}
+	close(fd);
+}
+
 krender *krender_new(const struct krender_opts *o, char *err, size_t errlen)
 {
 	krender *r = calloc(1, sizeof *r);
@@ -153,10 +202,18 @@ krender *krender_new(const struct krender_opts *o, char *err, size_t errlen)
 	}
 	snprintf(r->font_path, sizeof r->font_path, "%s", fp);
 	r->font_index = idx;
+	map_font(r);
+	r->mru = r->lru = r->free_slot = -1;
+	for (int i = 0; i < TEX_BUCKETS; i++)
+		r->bucket[i] = -1;
+	for (int i = MAX_TEX - 1; i >= 0; i--) {
+		r->tex[i].chain = r->free_slot;
+		r->free_slot = i;
+	}
 	r->w = o->w;
 	r->h = o->h;
 	r->cache = o->cache;
-	r->budget = o->cache_bytes ? o->cache_bytes : 48u << 20;
+	r->budget = o->cache_bytes ? o->cache_bytes : 16u << 20;
 	if (o->video)
 		SDL_SetHint(SDL_HINT_VIDEODRIVER, o->video);
 	/* offscreen: draw straight into the window surface; otherwise SDL
@@ -206,20 +263,58 @@ fail:
 	return NULL;
 }
 
+/* ---- text cache: hash chains + LRU list, all O(1) -------------------- */
+static void lru_unlink(krender *r, int i)
+{
+	struct tex *e = &r->tex[i];
+	if (e->newer >= 0)
+		r->tex[e->newer].older = e->older;
+	else
+		r->mru = e->older;
+	if (e->older >= 0)
+		r->tex[e->older].newer = e->newer;
+	else
+		r->lru = e->newer;
+}
+
+static void lru_push(krender *r, int i)
+{
+	struct tex *e = &r->tex[i];
+	e->newer = -1;
+	e->older = r->mru;
+	if (r->mru >= 0)
+		r->tex[r->mru].newer = i;
+	r->mru = i;
+	if (r->lru < 0)
+		r->lru = i;
+}
+
+/* Remove slot i from the cache and put it on the free list. */
 static void drop_tex(krender *r, int i)
 {
-	SDL_DestroyTexture(r->tex[i].t);
-	free(r->tex[i].text);
-	r->bytes -= r->tex[i].bytes;
-	r->tex[i] = r->tex[--r->ntex];
+	struct tex *e = &r->tex[i];
+	int *p = &r->bucket[e->hash & (TEX_BUCKETS - 1)];
+	while (*p != i)
+		p = &r->tex[*p].chain;
+	*p = e->chain;
+	lru_unlink(r, i);
+	SDL_DestroyTexture(e->t);
+	free(e->text);
+	r->bytes -= e->bytes;
+	r->ntex--;
+	memset(e, 0, sizeof *e);
+	e->chain = r->free_slot;
+	r->free_slot = i;
 }
 
 void krender_free(krender *r)
 {
 	if (!r)
 		return;
-	while (r->ntex)
-		drop_tex(r, r->ntex - 1);
+	while (r->lru >= 0)
+		drop_tex(r, r->lru);
+	if (r->font_map)
+		munmap(r->font_map, r->font_len);
 	for (int i = 0; i < MAX_FONTS; i++)
 		if (r->fonts[i].f)
 			TTF_CloseFont(r->fonts[i].f);
@@ -268,40 +363,44 @@ static SDL_Texture *render_text(krender *r, const char *t, int size,
 static struct tex *text_tex(krender *r, const char *t, int size, uint32_t color)
 {
 	uint64_t hv = hash(t, size, color);
+	int *head = &r->bucket[hv & (TEX_BUCKETS - 1)], i;
 	struct tex *e;
-	r->clock++;
-	for (int i = 0; i < r->ntex; i++)
-		if (r->tex[i].hash == hv && r->tex[i].size == size &&
-		    r->tex[i].color == color && strcmp(r->tex[i].text, t) == 0) {
-			r->tex[i].used = r->clock;
+	for (i = *head; i >= 0; i = r->tex[i].chain) {
+		e = &r->tex[i];
+		if (e->hash == hv && e->size == size && e->color == color &&
+		    strcmp(e->text, t) == 0) {
+			lru_unlink(r, i);
+			lru_push(r, i);
 			r->st.text_hits++;
-			return &r->tex[i];
+			return e;
 		}
+	}
 	r->st.text_misses++;
-	/* evict least recently used past the budget or the slot limit */
-	while (r->ntex && (r->ntex >= MAX_TEX || r->bytes > r->budget)) {
-		int lru = 0;
-		for (int i = 1; i < r->ntex; i++)
-			if (r->tex[i].used < r->tex[lru].used)
-				lru = i;
-		drop_tex(r, lru);
+	/* evict least recently used past the budget or the slot limit; the
+	 * current frame's lines are the most recent, so they stay */
+	while (r->lru >= 0 && (r->free_slot < 0 || r->bytes > r->budget)) {
+		drop_tex(r, r->lru);
 		r->st.evictions++;
 	}
-	e = &r->tex[r->ntex];
-	memset(e, 0, sizeof *e);
+	i = r->free_slot;
+	e = &r->tex[i];
 	e->t = render_text(r, t, size, color, &e->w, &e->h);
 	if (!e->t)
 		return NULL;
 	e->text = strdup(t);
 	if (!e->text) {
 		SDL_DestroyTexture(e->t);
+		e->t = NULL;
 		return NULL;
 	}
+	r->free_slot = e->chain;
 	e->hash = hv;
 	e->size = size;
 	e->color = color;
 	e->bytes = (size_t)e->w * (size_t)e->h * 4;
-	e->used = r->clock;
+	e->chain = *head;
+	*head = i;
+	lru_push(r, i);
 	r->bytes += e->bytes;
 	r->ntex++;
 	return e;
@@ -319,6 +418,9 @@ static void fill_round(krender *r, struct kui_rect b, int rad, uint32_t color)
 	               (Uint8)(color >> 24)};
 	SDL_Rect q[3];
 	float cx[4], cy[4];
+	/* blending only where it shows: see the banner */
+	SDL_SetRenderDrawBlendMode(r->ren, c.a == 255 ? SDL_BLENDMODE_NONE
+	                                              : SDL_BLENDMODE_BLEND);
 	SDL_SetRenderDrawColor(r->ren, c.r, c.g, c.b, c.a);
 	if (rad <= 1 || b.w < 2 * rad || b.h < 2 * rad) {
 		SDL_Rect all = {b.x, b.y, b.w, b.h};
@@ -357,12 +459,48 @@ static void fill_round(krender *r, struct kui_rect b, int rad, uint32_t color)
 	SDL_RenderGeometry(r->ren, NULL, v, n, idx, k);
 }
 
+/* Hash of everything a frame draws (FNV-1a over the commands and their
+ * texts): equal hashes mean an identical picture. */
+static uint64_t frame_hash(const struct kui_frame *f)
+{
+	uint64_t h = 1469598103934665603ull;
+#define MIX(v) (h = (h ^ (uint64_t)(uint32_t)(v)) * 1099511628211ull)
+	MIX(f->w);
+	MIX(f->h);
+	MIX(f->ncmds);
+	for (int i = 0; i < f->ncmds; i++) {
+		const struct kui_cmd *c = &f->cmds[i];
+		MIX(c->kind);
+		MIX(c->box.x), MIX(c->box.y), MIX(c->box.w), MIX(c->box.h);
+		MIX(c->color), MIX(c->border), MIX(c->radius), MIX(c->size);
+		if (c->text)
+			for (const char *p = c->text; *p; p++)
+				MIX((unsigned char)*p);
+		MIX(0x100); /* end of text: "ab","c" differs from "a","bc" */
+	}
+#undef MIX
+	return h;
+}
+
+void krender_invalidate(krender *r)
+{
+	r->have_shown = 0;
+}
+
 int krender_frame(krender *r, const struct kui_frame *f)
 {
 	int bad = 0;
 	int bw = (r->w < r->h ? r->w : r->h) / 300 + 2;
-	SDL_SetRenderDrawColor(r->ren, 0, 0, 0, 255);
-	SDL_RenderClear(r->ren);
+	uint64_t fh = frame_hash(f);
+	if (r->cache && r->have_shown && fh == r->shown)
+		return r->shown_bad; /* already on screen */
+	/* the layout paints the whole background first */
+	if (!(f->ncmds > 0 && f->cmds[0].kind == KUI_CMD_RECT && f->cmds[0].box.x <= 0 &&
+	      f->cmds[0].box.y <= 0 && f->cmds[0].box.w >= r->w &&
+	      f->cmds[0].box.h >= r->h && f->cmds[0].color >> 24 == 0xFF)) {
+		SDL_SetRenderDrawColor(r->ren, 0, 0, 0, 255);
+		SDL_RenderClear(r->ren);
+	}
 	for (int i = 0; i < f->ncmds; i++) {
 		const struct kui_cmd *c = &f->cmds[i];
 		switch (c->kind) {
@@ -414,6 +552,9 @@ int krender_frame(krender *r, const struct kui_frame *f)
 		}
 	}
 	SDL_RenderPresent(r->ren);
+	r->shown = fh;
+	r->shown_bad = bad;
+	r->have_shown = 1;
 	return bad;
 }
 
@@ -442,6 +583,15 @@ int krender_wait(krender *r, int timeout_ms, struct kui_event *ev)
 	switch (e.type) {
 	case SDL_QUIT:
 		return -1;
+	case SDL_WINDOWEVENT:
+		/* the window system lost our pixels: the next frame is drawn
+		 * in full (the caller redraws on a 2 return) */
+		if (e.window.event == SDL_WINDOWEVENT_EXPOSED ||
+		    e.window.event == SDL_WINDOWEVENT_SIZE_CHANGED) {
+			r->have_shown = 0;
+			return 2;
+		}
+		return 0;
 	case SDL_KEYDOWN:
 		return e.key.keysym.sym == SDLK_ESCAPE && (e.key.keysym.mod & KMOD_CTRL)
 		           ? -1

@@ -1,5 +1,24 @@
 /*
  * session.c -- kiosk sessions in the store, see session.h.
+ *
+ * Durability.  libanxin opens its store with synchronous=NORMAL (WAL):
+ * durable across a crash of the process, not across power loss.  The
+ * kiosk wants every answer on disk before the next screen shows, so its
+ * own tables are written through a second connection with
+ * synchronous=FULL.  One connection for everything would need either a
+ * public way to set the store's synchronous mode or to write the kiosk's
+ * tables through the ax_store handle; libanxin has neither (only
+ * ax_store_begin/commit/rollback around its own writes), and a raw
+ * connection writing libanxin's outbox table would bypass its API.
+ *
+ * What the two connections still give: the records of a session are put
+ * in the outbox in ONE store transaction (ax_store_begin .. commit), and
+ * the session is marked queued afterwards on the FULL connection.  Both
+ * connections append to the same WAL file, and the FULL commit fsyncs
+ * that file, so the outbox frames written just before are on disk when
+ * ksess_finish returns.  A crash between the two commits leaves the
+ * session unmarked; ksess_recover rebuilds the same bytes and
+ * ax_outbox_put accepts them again as a no-op.
  */
 #include "session.h"
 
@@ -28,7 +47,7 @@ static const char schema[] =
     " id TEXT PRIMARY KEY, survey TEXT NOT NULL, survey_version INTEGER NOT "
     "NULL, wave TEXT, started_at INTEGER NOT NULL, ended_at INTEGER,"
     " status TEXT, sealed TEXT, fast INTEGER NOT NULL DEFAULT 0,"
-    " queued INTEGER NOT NULL DEFAULT 0);"
+    " queued INTEGER NOT NULL DEFAULT 0, pack TEXT);"
     "CREATE TABLE IF NOT EXISTS kiosk_answers("
     " session TEXT NOT NULL REFERENCES kiosk_sessions(id), qid TEXT NOT NULL,"
     " value TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY(session, qid));";
@@ -62,6 +81,24 @@ static void iso(long long t, char out[32])
 	         dd, sec / 3600, sec % 3600 / 60, sec % 60);
 }
 
+/* Stores of the first kiosk build have no kiosk_sessions.pack. */
+static int add_pack_column(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int have = 0, rc;
+	rc = sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info('kiosk_sessions') "
+	                            "WHERE name = 'pack'",
+	                        -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return rc;
+	have = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (have)
+		return SQLITE_OK;
+	return sqlite3_exec(db, "ALTER TABLE kiosk_sessions ADD COLUMN pack TEXT", NULL,
+	                    NULL, NULL);
+}
+
 int ksess_open(const char *path, const char *device, const char *region,
                ksess **out, char *err, size_t errlen)
 {
@@ -80,7 +117,8 @@ int ksess_open(const char *path, const char *device, const char *region,
 	    sqlite3_busy_timeout(s->db, 5000) != SQLITE_OK ||
 	    sqlite3_exec(s->db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
 	                 NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK) {
+	    sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
+	    add_pack_column(s->db) != SQLITE_OK) {
 		snprintf(err, errlen, "%s: %s", path,
 		         s->db ? sqlite3_errmsg(s->db) : "cannot open");
 		goto fail;
@@ -150,7 +188,7 @@ int ksess_begin(ksess *s, const char *survey, int version, const char *wave,
 	uuid_t u;
 	char id[40];
 	if (s->cur[0])
-		ksess_finish(s, KSESS_ABANDONED, NULL, 0, now);
+		ksess_finish(s, KSESS_ABANDONED, NULL, NULL, 0, now);
 	uuid_generate_random(u);
 	uuid_unparse_lower(u, id);
 	if (exec(s,
@@ -179,20 +217,60 @@ int ksess_answer(ksess *s, const char *qid, const char *value_json,
 	            "ttti", s->cur, qid, value_json, now);
 }
 
-/* Build the record of a finished session and put it in the outbox, then
- * mark it queued.  Deterministic: the same rows give the same bytes. */
+/* The contact's id: a name-based UUID (SHA-1) under the session's id, so
+ * rebuilding it after a crash gives the same id and the same bytes. */
+static void contact_id(const char *session, char out[40])
+{
+	uuid_t ns, u;
+	static const char name[] = "kiosk_session";
+	if (uuid_parse(session, ns) != 0)
+		memset(ns, 0, sizeof ns);
+	uuid_generate_sha1(u, ns, name, sizeof name - 1);
+	uuid_unparse_lower(u, out);
+}
+
+/* Put one record in the outbox; 0 or -1 with the store's message.  A
+ * conflict (same id, other bytes) can only be a record an older build
+ * queued for this session before a crash: the queued one stands, as
+ * ax_outbox_put keeps it, and the session counts as queued. */
+static int put(ksess *s, const char *id, json_t *rec)
+{
+	char *body = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
+	int rc = 0;
+	ax_rc arc;
+	if (!body) {
+		snprintf(s->err, sizeof s->err, "out of memory");
+		return -1;
+	}
+	arc = ax_outbox_put(s->st, id, body);
+	if (arc != AX_OK && arc != AX_CONFLICT) {
+		snprintf(s->err, sizeof s->err, "outbox: %s", ax_store_errmsg(s->st));
+		rc = -1;
+	}
+	free(body);
+	return rc;
+}
+
+/*
+ * Build the records of a finished session and put them in the outbox in
+ * one store transaction, then mark the session queued (see the banner on
+ * durability).  Deterministic: the same rows give the same bytes.
+ *   response: answers, status, "flags":["fast"] when flagged,
+ *             "household_phone_sealed" when linked;
+ *   contact:  only when linked: kind kiosk_session, channel kiosk, the
+ *             pack (or null), the same sealed number, at = ended_at.
+ */
 static int queue(ksess *s, const char *id)
 {
 	sqlite3_stmt *st = NULL;
-	json_t *rec = NULL, *answers = NULL;
-	char *body = NULL, t[32];
-	int rc = -1, n = 0;
-	ax_rc arc;
+	json_t *rec = NULL, *answers = NULL, *contact = NULL;
+	char t[32], cid[40];
+	int rc = -1, n = 0, in_tx = 0;
 
 	if (sqlite3_prepare_v2(s->db,
 	                       "SELECT survey, survey_version, wave, started_at, "
-	                       "ended_at, status, sealed, fast FROM kiosk_sessions "
-	                       "WHERE id = ?",
+	                       "ended_at, status, sealed, fast, pack FROM "
+	                       "kiosk_sessions WHERE id = ?",
 	                       -1, &st, NULL) != SQLITE_OK)
 		return fail(s, "prepare");
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -203,7 +281,7 @@ static int queue(ksess *s, const char *id)
 	rec = json_object();
 	answers = json_object();
 	if (!rec || !answers)
-		goto done;
+		goto oom;
 	json_object_set_new(rec, "type", json_string("response"));
 	json_object_set_new(rec, "id", json_string(id));
 	json_object_set_new(rec, "survey",
@@ -218,18 +296,36 @@ static int queue(ksess *s, const char *id)
 	json_object_set_new(rec, "region", json_string(s->region));
 	iso(sqlite3_column_int64(st, 3), t);
 	json_object_set_new(rec, "started_at", json_string(t));
-	if (strcmp((const char *)sqlite3_column_text(st, 5), "complete") == 0) {
-		iso(sqlite3_column_int64(st, 4), t);
+	iso(sqlite3_column_int64(st, 4), t); /* t: ended_at from here on */
+	if (strcmp((const char *)sqlite3_column_text(st, 5), "complete") == 0)
 		json_object_set_new(rec, "completed_at", json_string(t));
-	}
 	json_object_set_new(rec, "status",
 	                    json_string((const char *)sqlite3_column_text(st, 5)));
-	if (sqlite3_column_type(st, 6) != SQLITE_NULL)
-		json_object_set_new(
-		    rec, "household_phone_sealed",
-		    json_string((const char *)sqlite3_column_text(st, 6)));
-	if (sqlite3_column_int(st, 7))
-		json_object_set_new(rec, "kiosk_fast", json_true());
+	if (sqlite3_column_int(st, 7)) {
+		json_t *fl = json_array();
+		if (!fl || json_array_append_new(fl, json_string("fast")) ||
+		    json_object_set_new(rec, "flags", fl))
+			goto oom;
+	}
+	if (sqlite3_column_type(st, 6) != SQLITE_NULL) {
+		const char *sealed = (const char *)sqlite3_column_text(st, 6);
+		json_object_set_new(rec, "household_phone_sealed", json_string(sealed));
+		contact = json_object();
+		if (!contact)
+			goto oom;
+		contact_id(id, cid);
+		json_object_set_new(contact, "type", json_string("contact"));
+		json_object_set_new(contact, "id", json_string(cid));
+		json_object_set_new(contact, "household_phone_sealed", json_string(sealed));
+		json_object_set_new(contact, "channel", json_string("kiosk"));
+		json_object_set_new(contact, "kind", json_string("kiosk_session"));
+		json_object_set_new(contact, "pack",
+		                    sqlite3_column_type(st, 8) == SQLITE_NULL
+		                        ? json_null()
+		                        : json_string((const char *)sqlite3_column_text(st, 8)));
+		json_object_set_new(contact, "device", json_string(s->device));
+		json_object_set_new(contact, "at", json_string(t));
+	}
 	sqlite3_finalize(st);
 	st = NULL;
 
@@ -253,29 +349,39 @@ static int queue(ksess *s, const char *id)
 	st = NULL;
 	json_object_set(rec, "answers", answers);
 	if (n == 0) {
-		/* nothing was answered: nothing to report */
+		/* nothing was answered: nothing to report (and no link: the
+		 * household step comes after the last answer) */
 		rc = exec(s, "DELETE FROM kiosk_sessions WHERE id = ?", "t", id);
 		goto done;
 	}
-	body = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
-	if (!body)
-		goto done;
-	arc = ax_outbox_put(s->st, id, body);
-	if (arc != AX_OK) {
+	if (ax_store_begin(s->st) != AX_OK) {
 		snprintf(s->err, sizeof s->err, "outbox: %s", ax_store_errmsg(s->st));
 		goto done;
 	}
+	in_tx = 1;
+	if (put(s, id, rec) || (contact && put(s, cid, contact)))
+		goto done;
+	if (ax_store_commit(s->st) != AX_OK) {
+		snprintf(s->err, sizeof s->err, "outbox: %s", ax_store_errmsg(s->st));
+		goto done;
+	}
+	in_tx = 0;
 	rc = exec(s, "UPDATE kiosk_sessions SET queued = 1 WHERE id = ?", "t", id);
+	goto done;
+oom:
+	snprintf(s->err, sizeof s->err, "out of memory");
 done:
+	if (in_tx)
+		ax_store_rollback(s->st);
 	sqlite3_finalize(st);
 	json_decref(answers);
 	json_decref(rec);
-	free(body);
+	json_decref(contact);
 	return rc;
 }
 
-int ksess_finish(ksess *s, enum ksess_status stat, const char *sealed, int fast,
-                 long long now)
+int ksess_finish(ksess *s, enum ksess_status stat, const char *sealed,
+                 const char *pack, int fast, long long now)
 {
 	char id[40];
 	if (!s->cur[0])
@@ -284,8 +390,9 @@ int ksess_finish(ksess *s, enum ksess_status stat, const char *sealed, int fast,
 	s->cur[0] = 0;
 	if (exec(s,
 	         "UPDATE kiosk_sessions SET ended_at = ?, status = ?, sealed = ?, "
-	         "fast = ? WHERE id = ? AND status IS NULL",
-	         "ittit", now, status_names[stat], sealed, (long long)fast, id))
+	         "pack = ?, fast = ? WHERE id = ? AND status IS NULL",
+	         "itttit", now, status_names[stat], sealed, pack, (long long)fast,
+	         id))
 		return -1;
 	return queue(s, id);
 }

@@ -4,11 +4,17 @@
  * Two tables of the kiosk (kiosk_sessions, kiosk_answers) live in the same
  * SQLite file as libanxin's store, written through a second connection
  * with synchronous=FULL: each answer is durable before the next screen
- * shows.  When a session ends its response record is built from those
- * rows alone (so building it twice gives the same bytes) and put in the
- * outbox; ax_outbox_put is idempotent by id, which makes the
- * end -> queue -> mark sequence safe to repeat after a crash at any
- * point: ksess_recover() finishes what a killed process left.
+ * shows.  (Why two connections: libanxin opens its store with
+ * synchronous=NORMAL and its public API has no way to change that or to
+ * write the kiosk's own tables through its handle; see session.c.)
+ *
+ * When a session ends its records are built from those rows alone (so
+ * building them twice gives the same bytes): the response and, when the
+ * resident linked a household, a kiosk_session contact naming it by the
+ * same sealed number.  Both go into the outbox in one store transaction;
+ * ax_outbox_put is idempotent by id, which makes the end -> queue -> mark
+ * sequence safe to repeat after a crash at any point: ksess_recover()
+ * finishes what a killed process left.
  */
 #ifndef KIOSK_SESSION_H
 #define KIOSK_SESSION_H
@@ -38,11 +44,14 @@ int ksess_begin(ksess *s, const char *survey, int version, const char *wave,
  * (borrowed), NULL deletes the answer. */
 int ksess_answer(ksess *s, const char *qid, const char *value_json,
                  long long now);
-/* End the current session and queue its record.  `sealed` (may be NULL)
- * is the sealed household phone; fast marks a suspiciously quick one.
- * A session without answers is dropped, not queued. */
-int ksess_finish(ksess *s, enum ksess_status st, const char *sealed, int fast,
-                 long long now);
+/* End the current session and queue its records.  `sealed` (may be NULL,
+ * copied) is the sealed household phone: with it a kiosk_session contact
+ * is queued too, crediting that household with `pack` (may be NULL,
+ * copied: the pack the resident read, or the survey's topic pack).
+ * `fast` marks a suspiciously quick one ("flags":["fast"], kept for
+ * review).  A session without answers is dropped, not queued. */
+int ksess_finish(ksess *s, enum ksess_status st, const char *sealed,
+                 const char *pack, int fast, long long now);
 /* 1 while a session is open. */
 int ksess_active(const ksess *s);
 

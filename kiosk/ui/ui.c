@@ -72,6 +72,7 @@ struct kui {
 	long long slide_at;
 
 	int pack, page;
+	int read_pack; /* pack this resident opened last, -1 none */
 
 	const struct ax_survey *sv; /* NULL: no session */
 	int qi;
@@ -224,9 +225,58 @@ static int measure(const kui *u, const char *t, int size, int w,
 	return n;
 }
 
+/* 1 if a line holds a single character (with any closing punctuation the
+ * line breaker pulled along): a widow, "骗" alone under "反电信网络诈". */
+static int widow(const char *t, const struct kwrap_line *l)
+{
+	size_t i = 0;
+	int n = 0;
+	while (i < l->len) {
+		uint32_t cp = kwrap_utf8_next(t + l->off, l->len, &i);
+		if (!kwrap_no_start(cp) && cp != ' ')
+			n++;
+	}
+	return n <= 1;
+}
+
+/*
+ * Avoid a widow: narrow the lines half a character at a time (down to 60 %
+ * of the box) until the last line takes two characters, keeping the same
+ * number of lines, so the height, and what fits, are unchanged.
+ */
+static void rebalance(const kui *u, const char *t, int size, int w,
+                      struct kwrap_line *lines, int n)
+{
+	struct kwrap_line alt[MAX_LINES];
+	int step = size / 2 > 0 ? size / 2 : 1, h2;
+	if (n < 2 || n > MAX_LINES || !widow(t, &lines[n - 1]))
+		return;
+	for (int w2 = w - step; w2 >= w * 6 / 10; w2 -= step) {
+		if (measure(u, t, size, w2, alt, &h2) != n)
+			return;
+		if (!widow(t, &alt[n - 1])) {
+			memcpy(lines, alt, (size_t)n * sizeof alt[0]);
+			return;
+		}
+	}
+}
+
+/* Largest size from `size` down to `min` at which t fits on one line of
+ * width w; 0 if it does not fit even at `min`. */
+static int one_line_size(const kui *u, const char *t, int w, int size, int min)
+{
+	struct kwrap_line l[2];
+	int h;
+	for (; size >= min && size > 0; size--)
+		if (measure(u, t, size, w, l, &h) <= 1)
+			return size;
+	return 0;
+}
+
 /*
  * Wrap text into box at the largest size from `size` down to 60 % of it
  * that fits; emit one text command per line.  Returns the height used.
+ * A lone last character is avoided by narrowing the lines (rebalance).
  * Text that still does not fit is cut after the last whole line (and the
  * frame check reports nothing, because nothing was drawn outside).
  */
@@ -247,6 +297,7 @@ static int text(const kui *u, struct kui_frame *f, const char *t,
 	}
 	if (n > MAX_LINES)
 		n = MAX_LINES;
+	rebalance(u, t, size, box.w, lines, n);
 	lh = u->m.line_height(u->m.ctx, size);
 	gap = lh / 5;
 	y = box.y;
@@ -519,7 +570,7 @@ static void lay_home(const kui *u, struct kui_frame *f)
 	int n = u->npacks, rows = (n + cols - 1) / cols;
 	int top = hh + pad, sbh = s * 14 / 100;
 	int greet = s / 12;
-	int avail, tw, th;
+	int avail, tw, th, title_size;
 	char id[48];
 
 	text(u, f, "您好！请选择想了解的内容", R(pad, top, u->w - 2 * pad, greet),
@@ -530,6 +581,17 @@ static void lay_home(const kui *u, struct kui_frame *f)
 	th = rows ? (avail - (rows - 1) * pad) / rows : 0;
 	if (th > tw * 9 / 10)
 		th = tw * 9 / 10;
+	/* tile titles share one size, the largest (down to 75 %) at which
+	 * every title fits on one line: a tile grid reads as one set, and a
+	 * name like 反电信网络诈骗 is not broken inside a word; a title too
+	 * long even then wraps at the full size */
+	title_size = s / 14;
+	for (int i = 0; i < n; i++) {
+		int fit = one_line_size(u, u->packs[i]->title, tw - 2 * (s / 30), title_size,
+		                        s / 14 * 3 / 4);
+		if (fit)
+			title_size = fit;
+	}
 	for (int i = 0; i < n; i++) {
 		const struct ax_pack *p = u->packs[i];
 		struct kui_rect t = R(pad + (i % cols) * (tw + pad),
@@ -539,7 +601,10 @@ static void lay_home(const kui *u, struct kui_frame *f)
 		wi = widget(f, id, t, 1);
 		rect(f, t, topic_color(p->topic), s / 40, 0, wi);
 		h1 = text(u, f, p->title, R(t.x + tp, t.y + tp, t.w - 2 * tp, th * 4 / 10),
-		          t, s / 14, C_WHITE, 0, wi);
+		          t, one_line_size(u, p->title, t.w - 2 * tp, title_size, title_size)
+		                 ? title_size
+		                 : s / 14,
+		          C_WHITE, 0, wi);
 		text(u, f, p->summary,
 		     R(t.x + tp, t.y + tp + h1 + tp / 2, t.w - 2 * tp,
 		       t.h - 2 * tp - h1 - tp / 2),
@@ -1071,6 +1136,7 @@ static void go(kui *u, enum kui_screen s)
 static void reset(kui *u, enum kui_status st)
 {
 	end_session(u, st);
+	u->read_pack = -1;
 	u->right = u->asked = 0;
 	u->pin_msg = 0;
 	wipe(u->pin, sizeof u->pin);
@@ -1262,6 +1328,7 @@ static void activate(kui *u, const char *id)
 				if (strcmp(u->packs[i]->id, id + 5) == 0 && u->packs[i]->npages) {
 					u->pack = i;
 					u->page = 0;
+					u->read_pack = i;
 					go(u, KUI_READER);
 				}
 		} else if (strcmp(id, "survey") == 0)
@@ -1562,6 +1629,25 @@ void kui_resize(kui *u, int w, int h)
 	u->h = h;
 }
 
+const char *kui_session_pack(const kui *u)
+{
+	const struct ax_survey *sv = u->sv;
+	if (u->read_pack >= 0 && u->read_pack < u->npacks)
+		return u->packs[u->read_pack]->id;
+	if (!sv)
+		return NULL;
+	for (int i = 0; i < u->npacks; i++)
+		if (quiz_of(u, u->packs[i]) == sv)
+			return u->packs[i]->id;
+	/* a survey measuring awareness of one topic: that topic's pack */
+	if (sv->nawareness == 1)
+		for (int i = 0; i < u->npacks; i++)
+			if (u->packs[i]->topic && sv->awareness[0].topic &&
+			    strcmp(u->packs[i]->topic, sv->awareness[0].topic) == 0)
+				return u->packs[i]->id;
+	return NULL;
+}
+
 void kui_score(const kui *u, int *right, int *asked)
 {
 	*right = u->right;
@@ -1590,6 +1676,7 @@ kui *kui_new(const struct kui_config *cfg, const struct kui_host *host,
 	u->main_survey = main_survey;
 	u->now = u->last_input = now;
 	u->pin_lock_ms = cfg->pin_lock_ms;
+	u->read_pack = -1;
 	go(u, KUI_ATTRACT);
 	return u;
 }

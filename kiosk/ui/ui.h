@@ -181,6 +181,11 @@ enum kui_screen kui_current(const kui *u);
 int kui_idle_prompt(const kui *u);
 /* Change the screen size (rotation, tests). */
 void kui_resize(kui *u, int w, int h);
+/* The pack a contact of the current session credits (borrowed): the pack
+ * this resident last opened in the reader, else the current survey's
+ * topic pack (a pack's quiz, or the one topic it measures), else NULL.
+ * Meant to be called from host.finish. */
+const char *kui_session_pack(const kui *u);
 /* Knowledge score of the finished or current session. */
 void kui_score(const kui *u, int *right, int *asked);
 
