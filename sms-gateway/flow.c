@@ -1,0 +1,452 @@
+/*
+ * flow.c -- the SMS conversation engine.  Pure: every function maps
+ * (survey, conversation, input, now) to (conversation, messages, records)
+ * and touches nothing else.  See flow.h for the conversation rules.
+ */
+#include "flow.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+const char gw_flow_optout_text[] =
+    "您已退订，本号码今后不会再收到平安建设短信。如需恢复请联系村（社区）网格员。";
+
+#define GW_OPTOUT_TAIL "回复TD退订"
+
+static const char *const status_names[] = {"asking", "done", "expired",
+                                           "opted_out"};
+
+const char *gw_conv_status_name(enum gw_conv_status s)
+{
+	return (unsigned)s < 4 ? status_names[s] : "?";
+}
+
+int gw_conv_status_parse(const char *name)
+{
+	int i;
+	for (i = 0; i < 4; i++)
+		if (name && strcmp(name, status_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+void gw_flow_opts_defaults(struct gw_flow_opts *o)
+{
+	o->remind_after = 24 * 3600;
+	o->expire_after = 72 * 3600;
+}
+
+/* ---- survey ------------------------------------------------------------ */
+
+struct gw_fsurvey {
+	const struct ax_survey *s;
+	gw_matcher *m[GW_FLOW_MAX_Q];
+};
+
+ax_rc gw_fsurvey_new(const struct ax_survey *s, gw_fsurvey **out)
+{
+	gw_fsurvey *f;
+	int i;
+	ax_rc rc;
+
+	*out = NULL;
+	if (!s || s->nquestions <= 0 || s->nquestions > GW_FLOW_MAX_Q)
+		return AX_INVALID;
+	f = calloc(1, sizeof *f);
+	if (!f)
+		return AX_NOMEM;
+	f->s = s;
+	for (i = 0; i < s->nquestions; i++) {
+		rc = gw_matcher_new(&s->questions[i], &f->m[i]);
+		if (rc != AX_OK) {
+			gw_fsurvey_free(f);
+			return rc;
+		}
+	}
+	*out = f;
+	return AX_OK;
+}
+
+void gw_fsurvey_free(gw_fsurvey *f)
+{
+	int i;
+	if (!f)
+		return;
+	for (i = 0; i < GW_FLOW_MAX_Q; i++)
+		gw_matcher_free(f->m[i]);
+	free(f);
+}
+
+const struct ax_survey *gw_fsurvey_survey(const gw_fsurvey *f) { return f->s; }
+
+const gw_matcher *gw_fsurvey_matcher(const gw_fsurvey *f, int i)
+{
+	return i >= 0 && i < f->s->nquestions ? f->m[i] : NULL;
+}
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static void out_reset(struct gw_flow_out *out)
+{
+	memset(out, 0, sizeof *out);
+}
+
+static void say(struct gw_flow_out *out, const char *a, const char *b)
+{
+	if (out->nmsgs >= GW_FLOW_MAX_MSGS)
+		return;
+	snprintf(out->msgs[out->nmsgs++], GW_MSG_MAX, "%s%s", a ? a : "",
+	         b ? b : "");
+}
+
+static int question_index(const struct ax_survey *s, const char *id)
+{
+	int i;
+	for (i = 0; i < s->nquestions; i++)
+		if (strcmp(s->questions[i].id, id) == 0)
+			return i;
+	return -1;
+}
+
+/* Shown: no condition, or the earlier question got one of the codes. */
+static int shown(const struct ax_survey *s, const struct gw_conv *c, int i)
+{
+	const struct ax_question *q = &s->questions[i];
+	const struct ax_question *dep;
+	int d, k, o;
+
+	if (!q->show_if_question)
+		return 1;
+	d = question_index(s, q->show_if_question);
+	if (d < 0 || d >= i || !c->answers[d])
+		return 0;
+	dep = &s->questions[d];
+	for (o = 0; o < dep->noptions && o < 64; o++) {
+		if (!(c->answers[d] >> o & 1))
+			continue;
+		for (k = 0; k < q->nshow_if_any; k++)
+			if (strcmp(dep->options[o].code, q->show_if_any[k]) == 0)
+				return 1;
+	}
+	return 0;
+}
+
+static int next_shown(const struct ax_survey *s, const struct gw_conv *c,
+                      int from)
+{
+	int i;
+	for (i = from; i < s->nquestions; i++)
+		if (shown(s, c, i))
+			return i;
+	return -1;
+}
+
+static const char *qsms(const struct ax_question *q)
+{
+	return q->sms ? q->sms : q->text;
+}
+
+static void ask(const struct ax_survey *s, struct gw_conv *c, int i,
+                long long now, struct gw_flow_out *out, const char *prefix)
+{
+	c->qidx = i;
+	c->attempts = 0;
+	c->reminded = 0;
+	c->asked_at = now;
+	say(out, prefix, qsms(&s->questions[i]));
+}
+
+static int any_answer(const struct ax_survey *s, const struct gw_conv *c)
+{
+	int i;
+	for (i = 0; i < s->nquestions; i++)
+		if (c->answers[i])
+			return 1;
+	return 0;
+}
+
+static void end_response(const struct ax_survey *s, struct gw_conv *c,
+                         struct gw_flow_out *out, int complete)
+{
+	out->response = 1;
+	out->response_status =
+	    complete ? "complete" : any_answer(s, c) ? "partial" : "abandoned";
+}
+
+/* Thanks, the quiz score, and what each missed knowledge answer teaches.
+ * Explanations are packed into messages of at most ~3 segments. */
+static void finish(const struct ax_survey *s, struct gw_conv *c, long long now,
+                   struct gw_flow_out *out)
+{
+	char buf[GW_MSG_MAX];
+	int i, len = 0;
+
+	c->status = GW_CONV_DONE;
+	c->updated_at = now;
+	for (i = 0; i < s->nquestions; i++) {
+		const struct ax_question *q = &s->questions[i];
+		int a;
+		if (q->type != AX_Q_KNOWLEDGE || !q->answer || !shown(s, c, i))
+			continue;
+		out->nknowledge++;
+		for (a = 0; a < q->noptions; a++)
+			if (strcmp(q->options[a].code, q->answer) == 0)
+				break;
+		if (a < q->noptions && c->answers[i] == 1ULL << a)
+			out->correct++;
+	}
+	if (out->nknowledge) {
+		snprintf(buf, sizeof buf, "您答对了%d/%d题。", out->correct,
+		         out->nknowledge);
+		say(out, s->sms_thanks, buf);
+	} else {
+		say(out, s->sms_thanks, NULL);
+	}
+	buf[0] = '\0';
+	for (i = 0; i < s->nquestions; i++) {
+		const struct ax_question *q = &s->questions[i];
+		const char *label = "";
+		char item[600];
+		int a, n;
+		if (q->type != AX_Q_KNOWLEDGE || !q->answer || !shown(s, c, i))
+			continue;
+		for (a = 0; a < q->noptions; a++)
+			if (strcmp(q->options[a].code, q->answer) == 0)
+				break;
+		if (a >= q->noptions || c->answers[i] == 1ULL << a)
+			continue;
+		label = q->options[a].label ? q->options[a].label : "";
+		n = snprintf(item, sizeof item, "第%d题答案：%s%s。%s", i + 1,
+		             q->answer, label, q->explanation ? q->explanation : "");
+		if (n < 0 || (size_t)n >= sizeof item)
+			continue;
+		/* ~3 UCS-2 segments of Chinese are 600 bytes of UTF-8 */
+		if (len && len + n > 600) {
+			say(out, buf, NULL);
+			buf[0] = '\0';
+			len = 0;
+		}
+		memcpy(buf + len, item, (size_t)n + 1);
+		len += n;
+	}
+	if (len)
+		say(out, buf, NULL);
+	end_response(s, c, out, 1);
+}
+
+/* Move past question qidx to the next shown one, or finish. */
+static void advance(const struct ax_survey *s, struct gw_conv *c, long long now,
+                    struct gw_flow_out *out, const char *prefix)
+{
+	int next = next_shown(s, c, c->qidx + 1);
+	if (next < 0)
+		finish(s, c, now, out);
+	else
+		ask(s, c, next, now, out, prefix);
+}
+
+/* ---- steps ------------------------------------------------------------- */
+
+void gw_flow_start(const gw_fsurvey *f, struct gw_conv *c, long long now,
+                   struct gw_flow_out *out)
+{
+	const struct ax_survey *s = f->s;
+	int first;
+
+	out_reset(out);
+	memset(c, 0, sizeof *c);
+	c->started_at = c->updated_at = now;
+	first = next_shown(s, c, 0);
+	/* every first message ends with how to opt out, whatever the survey
+	 * author wrote */
+	{
+		const char *intro = s->sms_intro ? s->sms_intro : "";
+		size_t a = strlen(intro), b = strlen(GW_OPTOUT_TAIL);
+		if (a >= b && strcmp(intro + a - b, GW_OPTOUT_TAIL) == 0)
+			say(out, intro, NULL);
+		else
+			say(out, intro, a ? "。" GW_OPTOUT_TAIL : GW_OPTOUT_TAIL);
+	}
+	if (first < 0) {
+		finish(s, c, now, out);
+		return;
+	}
+	ask(s, c, first, now, out, NULL);
+}
+
+void gw_flow_reply(const gw_fsurvey *f, struct gw_conv *c, const char *text,
+                   size_t len, long long now, struct gw_flow_out *out)
+{
+	const struct ax_survey *s = f->s;
+	struct gw_reply r;
+	char hint[128];
+
+	out_reset(out);
+	out->replied = 1;
+	if (gw_reply_is_optout(text, len)) {
+		out->optout = 1;
+		say(out, gw_flow_optout_text, NULL);
+		if (c->status == GW_CONV_ASKING) {
+			c->status = GW_CONV_OPTED_OUT;
+			c->updated_at = now;
+			end_response(s, c, out, 0);
+		}
+		return;
+	}
+	if (c->status != GW_CONV_ASKING) {
+		out->late = 1;
+		return;
+	}
+	c->updated_at = now;
+	gw_reply_parse(f->m[c->qidx], text, len, &r);
+	if (r.kind == GW_REPLY_ANSWER) {
+		out->answered = 1;
+		c->answers[c->qidx] = r.choices;
+		c->skipped[c->qidx] = 0;
+		advance(s, c, now, out, NULL);
+		return;
+	}
+	out->invalid = 1;
+	if (c->attempts == 0) {
+		c->attempts = 1;
+		c->asked_at = now; /* the re-ask restarts the reminder clock */
+		c->reminded = 0;
+		gw_reply_hint(&s->questions[c->qidx], hint, sizeof hint);
+		say(out, "没看懂您的回复，", hint);
+		return;
+	}
+	c->skipped[c->qidx] = 1;
+	advance(s, c, now, out, "本题跳过。");
+}
+
+void gw_flow_tick(const gw_fsurvey *f, struct gw_conv *c, long long now,
+                  const struct gw_flow_opts *opts, struct gw_flow_out *out)
+{
+	const struct ax_survey *s = f->s;
+
+	out_reset(out);
+	if (c->status != GW_CONV_ASKING)
+		return;
+	if (!c->reminded && now - c->asked_at >= opts->remind_after) {
+		c->reminded = 1;
+		c->reminded_at = now;
+		c->updated_at = now;
+		say(out, "【提醒】您还没有回复：", qsms(&s->questions[c->qidx]));
+		return;
+	}
+	if (c->reminded && now - c->reminded_at >= opts->expire_after) {
+		c->status = GW_CONV_EXPIRED;
+		c->updated_at = now;
+		end_response(s, c, out, 0);
+	}
+}
+
+long long gw_flow_next_due(const struct gw_conv *c,
+                           const struct gw_flow_opts *opts)
+{
+	if (c->status != GW_CONV_ASKING)
+		return 0;
+	return c->reminded ? c->reminded_at + opts->expire_after
+	                   : c->asked_at + opts->remind_after;
+}
+
+/* ---- records ----------------------------------------------------------- */
+
+void gw_time_iso(long long epoch, char buf[32])
+{
+	time_t t = (time_t)(epoch + 8 * 3600); /* China has no DST */
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	snprintf(buf, 32, "%04d-%02d-%02dT%02d:%02d:%02d+08:00",
+	         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	         tm.tm_min, tm.tm_sec);
+}
+
+char *gw_flow_response_json(const gw_fsurvey *f, const struct gw_conv *c,
+                            const char *id, const char *device,
+                            const char *household, const char *region,
+                            const char *wave, const char *status,
+                            long long now)
+{
+	const struct ax_survey *s = f->s;
+	json_t *o = json_object(), *ans = json_object();
+	char t[32];
+	char *text = NULL;
+	int i, k;
+
+	if (!o || !ans)
+		goto done;
+	for (i = 0; i < s->nquestions; i++) {
+		const struct ax_question *q = &s->questions[i];
+		if (!c->answers[i])
+			continue;
+		if (q->type == AX_Q_MULTI) {
+			json_t *arr = json_array();
+			for (k = 0; k < q->noptions && k < 64; k++)
+				if (c->answers[i] >> k & 1)
+					json_array_append_new(arr, json_string(q->options[k].code));
+			json_object_set_new(ans, q->id, arr);
+		} else {
+			for (k = 0; k < q->noptions && k < 64; k++)
+				if (c->answers[i] >> k & 1)
+					break;
+			if (k < q->noptions)
+				json_object_set_new(ans, q->id,
+				                    json_string(q->options[k].code));
+		}
+	}
+	json_object_set_new(o, "type", json_string("response"));
+	json_object_set_new(o, "id", json_string(id));
+	json_object_set_new(o, "survey", json_string(s->id));
+	json_object_set_new(o, "survey_version", json_integer(s->version));
+	json_object_set_new(o, "channel", json_string("sms"));
+	json_object_set_new(o, "device", json_string(device));
+	json_object_set_new(o, "household",
+	                    household ? json_string(household) : json_null());
+	if (region && *region)
+		json_object_set_new(o, "region", json_string(region));
+	gw_time_iso(c->started_at, t);
+	json_object_set_new(o, "started_at", json_string(t));
+	if (strcmp(status, "complete") == 0) {
+		gw_time_iso(now, t);
+		json_object_set_new(o, "completed_at", json_string(t));
+	} else {
+		json_object_set_new(o, "completed_at", json_null());
+	}
+	json_object_set_new(o, "status", json_string(status));
+	json_object_set(o, "answers", ans);
+	if (wave && *wave)
+		json_object_set_new(o, "wave", json_string(wave));
+	text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+done:
+	json_decref(ans);
+	json_decref(o);
+	return text;
+}
+
+char *gw_contact_json(const char *id, const char *household, const char *kind,
+                      const char *pack, const char *device, long long at)
+{
+	json_t *o = json_object();
+	char t[32];
+	char *text;
+
+	if (!o)
+		return NULL;
+	gw_time_iso(at, t);
+	json_object_set_new(o, "type", json_string("contact"));
+	json_object_set_new(o, "id", json_string(id));
+	json_object_set_new(o, "household", json_string(household));
+	json_object_set_new(o, "channel", json_string("sms"));
+	json_object_set_new(o, "kind", json_string(kind));
+	json_object_set_new(o, "pack", pack && *pack ? json_string(pack) : json_null());
+	json_object_set_new(o, "device", json_string(device));
+	json_object_set_new(o, "at", json_string(t));
+	text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(o);
+	return text;
+}

@@ -1,0 +1,100 @@
+/*
+ * gateway.h -- the daemon's core: configuration, the gateway's own
+ * SQLite file (gateway.db), campaigns and conversations, the send layer
+ * (quiet hours, pace, per-SIM daily cap, permanent opt-out), the modem
+ * threads and the journal of records forwarded to libanxin's outbox.
+ *
+ * Why a second SQLite file beside the libanxin store: libanxin's handle
+ * does not expose its connection, so gateway tables in the store file
+ * could not share a transaction with ax_outbox_put anyway.  Instead
+ * every state change commits, in ONE gateway.db transaction, the new
+ * conversation state, the messages it queues and the record lines it
+ * makes (table journal).  A forwarder then puts journal lines into the
+ * store's outbox (ax_outbox_put inside ax_store_begin/commit) and marks
+ * them forwarded.  A crash between the two commits replays the lines:
+ * ax_outbox_put is idempotent by record id, so nothing is lost or
+ * doubled.  (See the report: with an ax_store_sqlite() accessor, or an
+ * ATTACH hook, the two commits could become one.)
+ *
+ * Threads: one per modem (each with its own gateway.db connection), and
+ * the caller's thread for gw_step (campaigns, inbox, ticks, forwarding).
+ */
+#ifndef ANXIN_GW_GATEWAY_H
+#define ANXIN_GW_GATEWAY_H
+
+#include <signal.h>
+#include <stdio.h>
+
+#include "anxin/anxin.h"
+#include "flow.h"
+#include "modem.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GW_MAX_MODEMS 16
+
+struct gw_config {
+	struct gw_modem_cfg modems[GW_MAX_MODEMS];
+	int nmodems;
+	char store[512];      /* libanxin store file */
+	char gateway_db[512]; /* default: gateway.db beside the store */
+	char device[64];      /* device id in records */
+	int quiet_start, quiet_end; /* minutes after midnight, China time */
+	int pace_per_min, daily_cap; /* defaults when a campaign has none */
+	struct gw_flow_opts flow;
+	int poll_ms;          /* pause between cycles, default 2000 */
+	int max_backoff;      /* seconds between reconnects at most, 300 */
+	char clock_file[512]; /* tests: epoch seconds read from this file */
+	char sent_log[512];   /* optional: every sent message appended here */
+	char central_url[256], token[256], scope[256]; /* optional sync */
+};
+
+/* Defaults, then the file (gammu's INI syntax: [gammu], [gammu1] ... one
+ * per modem, [smsd] for the gateway).  Messages name the file and key. */
+void gw_config_defaults(struct gw_config *c);
+ax_rc gw_config_load(const char *path, struct gw_config *c, char *err,
+                     size_t errlen);
+
+typedef struct gw_gateway gw_gateway;
+
+ax_rc gw_open(const struct gw_config *cfg, gw_gateway **out, char *err,
+              size_t errlen);
+void gw_close(gw_gateway *g); /* accepts NULL */
+
+/* Clock for quiet hours, pace, reminders (tests inject a fixed one). */
+typedef long long (*gw_clock_fn)(void *ctx);
+void gw_set_clock(gw_gateway *g, gw_clock_fn fn, void *ctx);
+long long gw_now(gw_gateway *g);
+
+/*
+ * One scheduling pass in the caller's thread: reload campaigns and the
+ * roster when due, start conversations, process committed inbox
+ * messages, match delivery reports, send reminders and expire, and
+ * forward the journal to the store's outbox (and push it to the central
+ * server when one is configured and due).
+ */
+ax_rc gw_step(gw_gateway *g);
+
+/* Force gw_step to reload campaigns, surveys and roster slices. */
+void gw_reload(gw_gateway *g);
+
+/* One pass of modem i: (re)connect with backoff, read the inbox, send
+ * what quiet hours, pace and the daily cap allow.  Thread: modem i's. */
+ax_rc gw_modem_cycle(gw_gateway *g, int i);
+
+/* Run until *stop: a thread per modem, gw_step in the caller's thread.
+ * The current send finishes before a thread exits. */
+ax_rc gw_run(gw_gateway *g, volatile sig_atomic_t *stop);
+
+/* Per modem signal, sent/received today, queue depth, last error. */
+ax_rc gw_status_print(gw_gateway *g, FILE *out);
+
+/* Last error of the gateway (borrowed). */
+const char *gw_errmsg(gw_gateway *g);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,187 @@
+/*
+ * anxin-smsd -- the SMS gateway daemon.
+ *
+ *   anxin-smsd --config smsd.conf            run until SIGTERM / SIGINT
+ *   anxin-smsd --config smsd.conf --status   per-modem status for staff
+ *   anxin-smsd --config smsd.conf --once     one pass of everything (tests,
+ *                                            cron-style operation)
+ *   anxin-smsd --config smsd.conf --parse --survey ID --question QID TEXT
+ *                                            what the parser makes of a reply
+ *                                            (for staff asking why a reply
+ *                                            was rejected)
+ *
+ * SIGTERM lets the current send finish, then every thread exits and the
+ * journal is forwarded once more.
+ */
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "anxin/content.h"
+#include "anxin/store.h"
+#include "gateway.h"
+
+static volatile sig_atomic_t stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static void logf_(const char *lvl, const char *file, int line, const char *fmt,
+                  ...)
+{
+	va_list ap;
+	char t[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	fprintf(stderr, "%s %-5s %s:%d: ", t, lvl, file, line);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+#define LOG_INFO(...) logf_("INFO", __FILE__, __LINE__, __VA_ARGS__)
+#define LOG_ERROR(...) logf_("ERROR", __FILE__, __LINE__, __VA_ARGS__)
+
+static void lib_log(void *ctx, enum ax_log_level lvl, const char *file,
+                    int line, const char *msg)
+{
+	static const char *const names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
+	(void)ctx;
+	if (lvl >= AX_LOG_INFO)
+		logf_(names[lvl], file, line, "%s", msg);
+}
+
+static int usage(void)
+{
+	fprintf(stderr, "usage: anxin-smsd --config smsd.conf [--status | --once |\n"
+	                "       --parse --survey ID[@VERSION] --question QID TEXT]\n");
+	return 2;
+}
+
+/* Print the parser's verdict on one reply, from the surveys installed in
+ * the gateway's store. */
+static int parse_one(const struct gw_config *cfg, const char *survey,
+                     const char *qid, const char *text)
+{
+	ax_store *st = NULL;
+	ax_content *c = NULL;
+	const struct ax_survey *s;
+	const struct ax_question *q;
+	gw_matcher *m = NULL;
+	struct gw_reply r;
+	char err[256], id[64], out[256], hint[128];
+	const char *at = strchr(survey, '@');
+	int version = at ? atoi(at + 1) : 0, rc = 1;
+
+	snprintf(id, sizeof id, "%.*s", at ? (int)(at - survey) : (int)strlen(survey),
+	         survey);
+	if (ax_store_open(cfg->store, AX_STORE_READONLY, &st, err, sizeof err) != AX_OK ||
+	    ax_content_load_store(st, &c) != AX_OK) {
+		fprintf(stderr, "anxin-smsd: %s\n", st ? ax_store_errmsg(st) : err);
+		goto done;
+	}
+	s = ax_content_find_survey(c, id, version);
+	q = s ? ax_survey_question(s, qid) : NULL;
+	if (!q) {
+		fprintf(stderr, "anxin-smsd: no question \"%s\" in survey \"%s\"\n", qid,
+		        survey);
+		goto done;
+	}
+	if (gw_matcher_new(q, &m) != AX_OK) {
+		fprintf(stderr, "anxin-smsd: question \"%s\" cannot be parsed\n", qid);
+		goto done;
+	}
+	gw_reply_parse(m, text, strlen(text), &r);
+	gw_reply_format(q, &r, out, sizeof out);
+	printf("%s\n", out);
+	if (r.kind == GW_REPLY_INVALID) {
+		gw_reply_hint(q, hint, sizeof hint);
+		printf("hint sent: %s\n", hint);
+	}
+	rc = 0;
+done:
+	gw_matcher_free(m);
+	ax_content_free(c);
+	ax_store_close(st);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	const char *config = NULL, *survey = NULL, *question = NULL, *text = NULL;
+	int status = 0, once = 0, parse = 0, i;
+	struct gw_config cfg;
+	gw_gateway *g = NULL;
+	char err[512];
+	struct sigaction sa;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc)
+			config = argv[++i];
+		else if (strcmp(argv[i], "--status") == 0)
+			status = 1;
+		else if (strcmp(argv[i], "--once") == 0)
+			once = 1;
+		else if (strcmp(argv[i], "--parse") == 0)
+			parse = 1;
+		else if (strcmp(argv[i], "--survey") == 0 && i + 1 < argc)
+			survey = argv[++i];
+		else if (strcmp(argv[i], "--question") == 0 && i + 1 < argc)
+			question = argv[++i];
+		else if (parse && !text && argv[i][0] != '-')
+			text = argv[i];
+		else
+			return usage();
+	}
+	if (!config)
+		return usage();
+	ax_set_log(lib_log, NULL);
+	gw_config_defaults(&cfg);
+	if (gw_config_load(config, &cfg, err, sizeof err) != AX_OK) {
+		fprintf(stderr, "anxin-smsd: %s\n", err);
+		return 1;
+	}
+	if (parse) {
+		if (!survey || !question || !text)
+			return usage();
+		return parse_one(&cfg, survey, question, text);
+	}
+	if (gw_open(&cfg, &g, err, sizeof err) != AX_OK) {
+		fprintf(stderr, "anxin-smsd: %s\n", err);
+		return 1;
+	}
+	if (status) {
+		gw_status_print(g, stdout);
+		gw_close(g);
+		return 0;
+	}
+	if (once) {
+		int rc = gw_step(g) == AX_OK ? 0 : 1;
+		for (i = 0; i < cfg.nmodems; i++)
+			if (gw_modem_cycle(g, i) != AX_OK)
+				rc = 1;
+		if (gw_step(g) != AX_OK)
+			rc = 1;
+		if (rc)
+			LOG_ERROR("%s", gw_errmsg(g));
+		gw_close(g);
+		return rc;
+	}
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	LOG_INFO("anxin-smsd: %d modem(s), store %s", cfg.nmodems, cfg.store);
+	gw_run(g, &stop);
+	LOG_INFO("anxin-smsd: stopped");
+	gw_close(g);
+	return 0;
+}

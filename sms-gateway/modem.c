@@ -1,0 +1,460 @@
+/*
+ * modem.c -- the only file of the gateway that includes gammu.h.
+ *
+ * Text conversion goes only through DecodeUTF8 / EncodeUTF8 (UTF-8 <->
+ * gammu's UCS-2 buffers), which do not look at the process locale:
+ * EncodeUnicode / DecodeUnicodeConsole would turn Chinese into "??"
+ * under LANG=C and are never used here.
+ */
+#include "modem.h"
+
+#include <gammu.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct gw_modem {
+	struct gw_modem_cfg cfg;
+	GSM_StateMachine *s;
+	int connected;
+	/* written by the send-status callback */
+	volatile int send_status, send_ref, send_done;
+	/* multipart messages waiting for their missing parts */
+	struct pending_group {
+		char key[96];
+		long long first_seen;
+	} pending[64];
+	int npending;
+};
+
+/* ---- helpers ----------------------------------------------------------- */
+
+static void seterr(char *err, size_t n, const char *what, GSM_Error e)
+{
+	if (err && n)
+		snprintf(err, n, "%s: %s", what, GSM_ErrorString(e));
+}
+
+static long long days_from_civil(long long y, unsigned m, unsigned d)
+{
+	long long era;
+	unsigned yoe, doy, doe;
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = (unsigned)(y - era * 400);
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + (long long)doe - 719468;
+}
+
+/* GSM_DateTime (with its own zone) to epoch seconds; 0 if unset. */
+static long long dt_epoch(const GSM_DateTime *t)
+{
+	if (t->Year == 0 || t->Month < 1 || t->Month > 12 || t->Day < 1)
+		return 0;
+	return days_from_civil(t->Year, (unsigned)t->Month, (unsigned)t->Day) *
+	           86400LL +
+	       t->Hour * 3600LL + t->Minute * 60LL + t->Second - t->Timezone;
+}
+
+static void ucs2_to_utf8(const unsigned char *ucs, char *out, size_t n)
+{
+	/* EncodeUTF8 writes at most 4 bytes per UCS-2 unit (pairs included) */
+	size_t len = UnicodeLength(ucs);
+	char *tmp;
+	if (len * 4 + 1 <= n) {
+		EncodeUTF8(out, ucs);
+		return;
+	}
+	tmp = malloc(len * 4 + 1);
+	if (!tmp) {
+		out[0] = '\0';
+		return;
+	}
+	EncodeUTF8(tmp, ucs);
+	snprintf(out, n, "%s", tmp);
+	free(tmp);
+}
+
+static void send_status_cb(GSM_StateMachine *s, int status, int ref, void *user)
+{
+	gw_modem *m = user;
+	(void)s;
+	m->send_status = status;
+	m->send_ref = ref;
+	m->send_done = 1;
+}
+
+/* ---- life cycle ---------------------------------------------------------- */
+
+gw_modem *gw_modem_new(const struct gw_modem_cfg *cfg)
+{
+	gw_modem *m = calloc(1, sizeof *m);
+	if (!m)
+		return NULL;
+	m->cfg = *cfg;
+	if (m->cfg.part_timeout <= 0)
+		m->cfg.part_timeout = 600;
+	if (m->cfg.send_timeout <= 0)
+		m->cfg.send_timeout = 60;
+	return m;
+}
+
+void gw_modem_disconnect(gw_modem *m)
+{
+	if (!m || !m->s)
+		return;
+	if (GSM_IsConnected(m->s))
+		GSM_TerminateConnection(m->s);
+	GSM_FreeStateMachine(m->s); /* frees the strdup'ed Device/Connection */
+	m->s = NULL;
+	m->connected = 0;
+}
+
+void gw_modem_free(gw_modem *m)
+{
+	if (!m)
+		return;
+	gw_modem_disconnect(m);
+	free(m);
+}
+
+int gw_modem_connected(const gw_modem *m) { return m && m->connected; }
+
+int gw_modem_connect(gw_modem *m, char *err, size_t errlen)
+{
+	GSM_Config *c;
+	GSM_Error e;
+
+	gw_modem_disconnect(m);
+	m->s = GSM_AllocStateMachine();
+	if (!m->s) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	c = GSM_GetConfig(m->s, 0);
+	memset(c, 0, sizeof *c);
+	c->Device = strdup(m->cfg.device);
+	c->Connection = strdup(m->cfg.connection[0] ? m->cfg.connection : "at");
+	if (!c->Device || !c->Connection) {
+		snprintf(err, errlen, "out of memory");
+		gw_modem_disconnect(m);
+		return -1;
+	}
+	snprintf(c->Model, sizeof c->Model, "%s", m->cfg.model);
+	c->SyncTime = FALSE;
+	c->LockDevice = FALSE;
+	c->StartInfo = FALSE;
+	c->UseGlobalDebugFile = TRUE;
+	snprintf(c->TextReminder, sizeof c->TextReminder, "Reminder");
+	snprintf(c->TextMeeting, sizeof c->TextMeeting, "Meeting");
+	snprintf(c->TextCall, sizeof c->TextCall, "Call");
+	snprintf(c->TextBirthday, sizeof c->TextBirthday, "Birthday");
+	snprintf(c->TextMemo, sizeof c->TextMemo, "Memo");
+	GSM_SetConfigNum(m->s, 1);
+	e = GSM_InitConnection(m->s, 1);
+	if (e != ERR_NONE) {
+		seterr(err, errlen, "connect", e);
+		gw_modem_disconnect(m);
+		return -1;
+	}
+	GSM_SetSendSMSStatusCallback(m->s, send_status_cb, m);
+	m->connected = 1;
+	return 0;
+}
+
+int gw_modem_signal(gw_modem *m)
+{
+	GSM_SignalQuality q;
+	if (!m->connected || GSM_GetSignalQuality(m->s, &q) != ERR_NONE)
+		return -1;
+	return q.SignalPercent;
+}
+
+/* ---- receiving ----------------------------------------------------------- */
+
+/* How long has this incomplete message been waiting (registers it). */
+static long long waiting_since(gw_modem *m, const char *key, long long now)
+{
+	int i;
+	for (i = 0; i < m->npending; i++)
+		if (strcmp(m->pending[i].key, key) == 0)
+			return m->pending[i].first_seen;
+	if (m->npending == 64) /* forget the oldest */
+		memmove(m->pending, m->pending + 1, 63 * sizeof m->pending[0]);
+	else
+		m->npending++;
+	snprintf(m->pending[m->npending - 1].key, sizeof m->pending[0].key, "%s",
+	         key);
+	m->pending[m->npending - 1].first_seen = now;
+	return now;
+}
+
+static void forget_waiting(gw_modem *m, const char *key)
+{
+	int i;
+	for (i = 0; i < m->npending; i++)
+		if (strcmp(m->pending[i].key, key) == 0) {
+			memmove(m->pending + i, m->pending + i + 1,
+			        (size_t)(m->npending - i - 1) * sizeof m->pending[0]);
+			m->npending--;
+			return;
+		}
+}
+
+/* Text of a linked message: the multipart decoder for a complete one,
+ * else the parts we have, in order.  Caller frees. */
+static char *group_text(GSM_MultiSMSMessage *g)
+{
+	GSM_MultiPartSMSInfo info;
+	char *out;
+	size_t cap = (size_t)g->Number * (GSM_MAX_SMS_LENGTH + 1) * 4 + 16, used = 0;
+	int i;
+
+	out = malloc(cap);
+	if (!out)
+		return NULL;
+	out[0] = '\0';
+	GSM_ClearMultiPartSMSInfo(&info);
+	if (GSM_DecodeMultiPartSMS(NULL, &info, g, FALSE) && info.EntriesNum > 0 &&
+	    info.Entries[0].Buffer) {
+		for (i = 0; i < info.EntriesNum; i++) {
+			if (!info.Entries[i].Buffer)
+				continue;
+			ucs2_to_utf8(info.Entries[i].Buffer, out + used, cap - used);
+			used += strlen(out + used);
+		}
+		GSM_FreeMultiPartSMSInfo(&info);
+		return out;
+	}
+	GSM_FreeMultiPartSMSInfo(&info);
+	for (i = 0; i < g->Number; i++) {
+		if (g->SMS[i].Coding == SMS_Coding_8bit)
+			continue;
+		ucs2_to_utf8(g->SMS[i].Text, out + used, cap - used);
+		used += strlen(out + used);
+	}
+	return out;
+}
+
+int gw_modem_poll(gw_modem *m, gw_incoming_fn in_fn, gw_report_fn rep_fn,
+                  void *ctx, long long now, int *nread, char *err, size_t errlen)
+{
+	GSM_MultiSMSMessage **all = NULL, **linked = NULL;
+	GSM_MultiSMSMessage sms;
+	GSM_Error e;
+	int n = 0, cap = 0, i, k, rc = 0, start = 1, handed = 0;
+	const int max_read = 500; /* per poll: the dummy driver is O(10000)/read */
+
+	if (nread)
+		*nread = 0;
+	if (!m->connected) {
+		snprintf(err, errlen, "not connected");
+		return -1;
+	}
+	memset(&sms, 0, sizeof sms);
+	for (;;) {
+		/* the driver continues from sms.SMS[0].Folder/Location: keep them */
+		int folder = sms.SMS[0].Folder, location = sms.SMS[0].Location;
+		memset(&sms, 0, sizeof sms);
+		sms.SMS[0].Folder = folder;
+		sms.SMS[0].Location = location;
+		e = GSM_GetNextSMS(m->s, &sms, start ? TRUE : FALSE);
+		start = 0;
+		if (e == ERR_EMPTY)
+			break;
+		if (e != ERR_NONE) {
+			seterr(err, errlen, "read", e);
+			rc = -1;
+			goto done;
+		}
+		if (!sms.SMS[0].InboxFolder || sms.Number < 1)
+			continue;
+		if (sms.SMS[0].PDU == SMS_Status_Report) {
+			struct gw_status_report r;
+			memset(&r, 0, sizeof r);
+			ucs2_to_utf8(sms.SMS[0].Number, r.phone, sizeof r.phone);
+			r.ref = sms.SMS[0].MessageReference;
+			r.status = sms.SMS[0].DeliveryStatus;
+			r.at = dt_epoch(&sms.SMS[0].DateTime);
+			if (!r.at)
+				r.at = dt_epoch(&sms.SMS[0].SMSCTime);
+			if (rep_fn && rep_fn(ctx, &r) == 0)
+				GSM_DeleteSMS(m->s, &sms.SMS[0]);
+			continue;
+		}
+		if (n + 1 >= cap) {
+			int nc = cap ? cap * 2 : 16;
+			GSM_MultiSMSMessage **na = realloc(all, (size_t)nc * sizeof *na);
+			if (!na) {
+				snprintf(err, errlen, "out of memory");
+				rc = -1;
+				goto done;
+			}
+			all = na;
+			cap = nc;
+		}
+		all[n] = malloc(sizeof sms);
+		if (!all[n]) {
+			snprintf(err, errlen, "out of memory");
+			rc = -1;
+			goto done;
+		}
+		memcpy(all[n], &sms, sizeof sms);
+		all[++n] = NULL;
+		if (n >= max_read)
+			break;
+	}
+	if (n == 0)
+		goto done;
+	linked = calloc((size_t)n + 1, sizeof *linked);
+	if (!linked) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
+		goto done;
+	}
+	e = GSM_LinkSMS(NULL, all, linked, TRUE);
+	if (e != ERR_NONE) {
+		seterr(err, errlen, "link", e);
+		rc = -1;
+		goto done;
+	}
+	for (i = 0; linked[i]; i++) {
+		GSM_MultiSMSMessage *g = linked[i];
+		GSM_SMSMessage *p = &g->SMS[0];
+		struct gw_incoming in;
+		char key[96];
+		char *text;
+		int total = 1, concat = -1;
+
+		memset(&in, 0, sizeof in);
+		if (p->UDH.Type == UDH_ConcatenatedMessages ||
+		    p->UDH.Type == UDH_ConcatenatedMessages16bit) {
+			concat = p->UDH.Type == UDH_ConcatenatedMessages ? p->UDH.ID8bit
+			                                                  : p->UDH.ID16bit;
+			total = p->UDH.AllParts > 0 ? p->UDH.AllParts : g->Number;
+		}
+		ucs2_to_utf8(p->Number, in.phone, sizeof in.phone);
+		in.smsc_time = dt_epoch(&p->DateTime);
+		if (!in.smsc_time)
+			in.smsc_time = dt_epoch(&p->SMSCTime);
+		in.concat_ref = concat;
+		in.parts = g->Number;
+		in.total = total < g->Number ? g->Number : total;
+		snprintf(key, sizeof key, "%s/%d/%lld", in.phone, concat, in.smsc_time);
+		if (g->Number < total) {
+			/* parts still on their way: wait, up to part_timeout */
+			if (now - waiting_since(m, key, now) < m->cfg.part_timeout)
+				continue;
+		}
+		forget_waiting(m, key);
+		text = group_text(g);
+		if (!text) {
+			snprintf(err, errlen, "out of memory");
+			rc = -1;
+			goto done;
+		}
+		in.text = text;
+		if (in_fn(ctx, &in) == 0) {
+			handed++;
+			/* committed: only now may the modem forget it */
+			for (k = 0; k < g->Number; k++) {
+				e = GSM_DeleteSMS(m->s, &g->SMS[k]);
+				if (e != ERR_NONE && e != ERR_EMPTY) {
+					seterr(err, errlen, "delete", e);
+					rc = -1;
+				}
+			}
+		}
+		free(text);
+		if (rc)
+			break;
+	}
+done:
+	if (nread)
+		*nread = handed;
+	if (linked) {
+		/* GSM_LinkSMS allocates the groups it returns */
+		for (i = 0; linked[i]; i++)
+			free(linked[i]);
+		free(linked);
+	}
+	for (i = 0; i < n; i++)
+		free(all[i]);
+	free(all);
+	return rc;
+}
+
+/* ---- sending ------------------------------------------------------------- */
+
+int gw_modem_send(gw_modem *m, const char *phone, const char *text, int *ref,
+                  int *parts, int *sent_parts, char *err, size_t errlen)
+{
+	GSM_MultiPartSMSInfo info;
+	GSM_MultiSMSMessage *sms = NULL;
+	unsigned char *ucs = NULL;
+	size_t len = strlen(text);
+	GSM_Error e;
+	int i, rc = -1;
+
+	*ref = -1;
+	*parts = 0;
+	*sent_parts = 0;
+	if (!m->connected) {
+		snprintf(err, errlen, "not connected");
+		return -1;
+	}
+	ucs = calloc(len + 1, 4);
+	sms = calloc(1, sizeof *sms);
+	if (!ucs || !sms) {
+		snprintf(err, errlen, "out of memory");
+		goto done;
+	}
+	DecodeUTF8(ucs, text, len);
+	GSM_ClearMultiPartSMSInfo(&info);
+	info.Class = -1;
+	info.EntriesNum = 1;
+	info.Entries[0].ID = SMS_ConcatenatedAutoTextLong;
+	info.Entries[0].Buffer = ucs;
+	e = GSM_EncodeMultiPartSMS(NULL, &info, sms);
+	if (e != ERR_NONE) {
+		seterr(err, errlen, "encode", e);
+		goto done;
+	}
+	*parts = sms->Number;
+	for (i = 0; i < sms->Number; i++) {
+		GSM_SMSMessage *p = &sms->SMS[i];
+		time_t t0;
+		p->SMSC.Location = 1;
+		p->PDU = SMS_Submit;
+		DecodeUTF8(p->Number, phone, strlen(phone));
+		m->send_done = 0;
+		m->send_status = -1;
+		m->send_ref = -1;
+		e = GSM_SendSMS(m->s, p);
+		if (e != ERR_NONE) {
+			seterr(err, errlen, "send", e);
+			goto done;
+		}
+		t0 = time(NULL);
+		while (!m->send_done && time(NULL) - t0 < m->cfg.send_timeout)
+			GSM_ReadDevice(m->s, TRUE);
+		if (!m->send_done) {
+			snprintf(err, errlen, "send: no status from the network after %ds",
+			         m->cfg.send_timeout);
+			goto done;
+		}
+		if (m->send_status != 0) {
+			snprintf(err, errlen, "send: network status %d", m->send_status);
+			goto done;
+		}
+		(*sent_parts)++;
+		*ref = m->send_ref;
+	}
+	rc = 0;
+done:
+	free(ucs);
+	free(sms);
+	return rc;
+}

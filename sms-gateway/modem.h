@@ -1,0 +1,94 @@
+/*
+ * modem.h -- one GSM modem through libgammu.  modem.c is the only file
+ * of the gateway that includes gammu.h: the rest sees UTF-8 strings,
+ * E.164-ish numbers and epoch seconds.
+ *
+ * Order of work on incoming messages (DESIGN.md "No answer is lost"):
+ * read every inbox part, link the parts of each message, decode to UTF-8,
+ * hand the message to the commit callback, and delete its parts from the
+ * modem only when the callback says it is committed.  A crash anywhere
+ * before the delete leaves the message on the modem to be read again;
+ * the caller's dedup key makes the second read harmless.
+ *
+ * Thread-safety: one gw_modem per thread; different modems may be used
+ * from different threads at once (one GSM_StateMachine each).
+ */
+#ifndef ANXIN_GW_MODEM_H
+#define ANXIN_GW_MODEM_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A [gammu] / [gammuN] section of the configuration. */
+struct gw_modem_cfg {
+	char name[64];       /* section name: "gammu", "gammu1" ... */
+	char device[512];    /* device = /dev/ttyUSB0, or a folder for dummy */
+	char connection[64]; /* connection = at115200, none ... */
+	char model[50];      /* model = dummy, or "" */
+	int part_timeout;    /* seconds to wait for missing parts, default 600 */
+	int send_timeout;    /* seconds to wait for the send status, default 60 */
+};
+
+struct gw_incoming {
+	char phone[64];      /* sender as the network gave it (UTF-8) */
+	long long smsc_time; /* SMSC time stamp, epoch seconds, 0: unknown */
+	int concat_ref;      /* concatenation reference, -1: single part */
+	int parts, total;    /* parts read, parts announced (total >= parts) */
+	const char *text;    /* UTF-8, borrowed for the callback's duration */
+};
+
+struct gw_status_report {
+	char phone[64];
+	int ref;          /* message reference of the send it confirms */
+	int status;       /* GSM delivery status: 0 delivered, else failure */
+	long long at;     /* discharge time, epoch seconds */
+};
+
+/* Return 0 once the message is durably committed (then it is deleted
+ * from the modem), non-zero to keep it on the modem for another try. */
+typedef int (*gw_incoming_fn)(void *ctx, const struct gw_incoming *in);
+typedef int (*gw_report_fn)(void *ctx, const struct gw_status_report *r);
+
+typedef struct gw_modem gw_modem;
+
+/* Allocate (does not connect).  NULL on allocation failure.  cfg copied. */
+gw_modem *gw_modem_new(const struct gw_modem_cfg *cfg);
+void gw_modem_free(gw_modem *m); /* disconnects; accepts NULL */
+
+/* Connect; 0 on success, else -1 with a message in err. */
+int gw_modem_connect(gw_modem *m, char *err, size_t errlen);
+void gw_modem_disconnect(gw_modem *m);
+int gw_modem_connected(const gw_modem *m);
+
+/*
+ * Read the inbox once: every complete message (or one whose missing parts
+ * waited part_timeout) goes to `in`, every status report to `rep`, and
+ * whatever a callback accepted is deleted.  `now` is the caller's clock
+ * (for the part timeout).  *nread (may be NULL) gets the number of
+ * messages handed over.  0 on success, -1 on a modem error (err filled):
+ * the caller reconnects.
+ */
+int gw_modem_poll(gw_modem *m, gw_incoming_fn in, gw_report_fn rep, void *ctx,
+                  long long now, int *nread, char *err, size_t errlen);
+
+/*
+ * Send one UTF-8 text (borrowed) to `phone` as a multipart SMS (GSM-7 or
+ * UCS-2 as needed).  Waits for the network's status of every part.
+ * *ref gets the message reference of the last part (-1 if none came),
+ * *parts the number of parts.  0 on success, -1 on failure (err filled;
+ * *sent_parts tells how many parts went out before it failed, so the
+ * caller never sends the message again if any part did).
+ */
+int gw_modem_send(gw_modem *m, const char *phone, const char *text, int *ref,
+                  int *parts, int *sent_parts, char *err, size_t errlen);
+
+/* Signal strength in percent, -1 if unknown. */
+int gw_modem_signal(gw_modem *m);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,89 @@
+#!/bin/sh
+# e2e.smsd.daemon -- the real anxin-smsd binary against libgammu's dummy
+# driver, under LANG=C (no locale-dependent conversion may turn Chinese
+# into "??"): --once sends the intros, the daemon answers an injected
+# reply, SIGTERM stops it cleanly (exit 0), --status reports the modem.
+#
+# usage: e2e_smsd.sh ANXIN_SMSD ANXIN_CLI
+set -eu
+SMSD=$1
+CLI=$2
+unset LANG LANGUAGE
+export LC_ALL=C
+T=$(mktemp -d /tmp/anxin-e2e-smsd-XXXXXX)
+PID=
+cleanup() {
+	[ -n "$PID" ] && kill "$PID" 2>/dev/null || true
+	rm -rf "$T"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; exit 1; }
+
+cat > "$T/roster.csv" <<CSV
+户号,乡镇代码,村（社区）代码,网格代码,联系电话,人口
+E1,439901101000,439901101201,439901101201001,13800000011,3
+E2,439901101000,439901101201,439901101201001,13800000012,2
+CSV
+"$CLI" init --db "$T/anxin.db" >/dev/null
+"$CLI" content install --db "$T/anxin.db" "$ANXIN_SOURCE/content" >/dev/null
+"$CLI" roster import --db "$T/anxin.db" "$T/roster.csv" >/dev/null
+"$CLI" campaign create --db "$T/anxin.db" --name e2e --survey satisfaction \
+	--scope 439901101201 --start 2026-03-01 --end 2026-04-01 >/dev/null
+echo 1772416800 > "$T/clock"   # 2026-03-02 10:00 China time
+mkdir -p "$T/m0"
+cat > "$T/smsd.conf" <<CONF
+[gammu]
+connection = none
+model = dummy
+device = $T/m0
+
+[smsd]
+store = $T/anxin.db
+device_id = gw-e2e
+poll_ms = 200
+clock_file = $T/clock
+sent_log = $T/sent.jsonl
+CONF
+
+"$SMSD" --config "$T/smsd.conf" --once || fail "--once"
+n=$(wc -l < "$T/sent.jsonl")
+[ "$n" -eq 4 ] || fail "--once sent $n messages, expected 4"
+grep -q '回复TD退订' "$T/sent.jsonl" || fail "Chinese text mangled under LC_ALL=C"
+
+"$SMSD" --config "$T/smsd.conf" 2> "$T/log" &
+PID=$!
+sleep 1
+# a reply "1" (知道) from E1, as the modem stores it (UCS-2 hex)
+cat > "$T/m0/sms/1/1" <<SMS
+[SMSBackup000]
+SMSC = "+8613800100500"
+State = UnRead
+Number = "+8613800000011"
+Text00 = 0031
+Coding = Unicode_No_Compression
+Folder = 1
+Length = 1
+Class = -1
+PDU = Deliver
+DateTime = 20260302T100500
+SMS
+i=0
+while [ "$(wc -l < "$T/sent.jsonl")" -lt 5 ] && [ $i -lt 100 ]; do
+	sleep 0.1; i=$((i + 1))
+done
+[ "$(wc -l < "$T/sent.jsonl")" -eq 5 ] || fail "no next question after the reply"
+tail -n 1 "$T/sent.jsonl" | grep -q '治安巡逻工作' || fail "wrong next question"
+[ ! -e "$T/m0/sms/1/1" ] || fail "the reply was not deleted from the modem"
+kill -TERM "$PID"
+wait "$PID" || fail "anxin-smsd did not exit cleanly on SIGTERM"
+PID=
+grep -q stopped "$T/log" || fail "no clean stop in the log"
+
+"$SMSD" --config "$T/smsd.conf" --status > "$T/status" || fail "--status"
+grep -q '^gammu ' "$T/status" || fail "--status does not list the modem"
+grep -q 'conversations: 2 asking' "$T/status" || fail "--status: conversations"
+out=$("$SMSD" --config "$T/smsd.conf" --parse --survey satisfaction --question q3 "我选３")
+[ "$out" = "3" ] || fail "--parse said \"$out\""
+"$SMSD" --config "$T/smsd.conf" --parse --survey satisfaction --question q3 "不是很满意" |
+	grep -q '请回复数字1-5' || fail "--parse: no hint for an invalid reply"
+echo "e2e.smsd.daemon: ok"
