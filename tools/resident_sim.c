@@ -1,0 +1,234 @@
+/*
+ * resident_sim -- simulated households answering SMS questionnaires, for
+ * the demo and soak runs: reads what anxin-smsd sent (its sent log, JSON
+ * lines) and drops replies into libgammu's dummy modem inbox the way real
+ * people write them: late, messy ("１", "二", "我选3", "A.", "满意！"),
+ * sometimes gibberish, sometimes 退订, sometimes never.
+ *
+ *   resident_sim --sent-log FILE --inbox DIR [--seed N] [--once]
+ *                [--max-delay-ms N] [--state FILE]
+ *
+ * Deterministic per (seed, phone): each number has a fixed persona.
+ * Replies are smsbackup files (UCS-2BE hex, PDU = Deliver), one per
+ * message, at the first free location of DIR.
+ */
+#include <errno.h>
+#include <iconv.h>
+#include <jansson.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static volatile sig_atomic_t stop;
+static void on_signal(int s) { (void)s; stop = 1; }
+
+static unsigned long long mix(unsigned long long z)
+{
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return z ^ (z >> 31);
+}
+
+static unsigned long long hash_str(const char *s, unsigned long long seed)
+{
+	unsigned long long h = seed * 0x9E3779B97F4A7C15ULL + 1;
+	for (; *s; s++)
+		h = mix(h ^ (unsigned char)*s);
+	return h;
+}
+
+struct pending {
+	long long due_ms;
+	char phone[32];
+	char text[128];
+};
+
+static struct pending queue[4096];
+static int nqueue;
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Write one reply into the dummy modem's inbox (smsbackup format). */
+static int write_reply(const char *inbox, const char *phone, const char *text)
+{
+	char path[1024], tmp[1040], hex[1024], ucs[512];
+	iconv_t cd = iconv_open("UCS-2BE", "UTF-8");
+	char *in = (char *)text, *out = ucs;
+	size_t inl = strlen(text), outl = sizeof ucs, n;
+	struct stat sb;
+	time_t t = time(NULL);
+	struct tm tm;
+	FILE *f;
+	int loc;
+
+	if (cd == (iconv_t)-1)
+		return -1;
+	if (iconv(cd, &in, &inl, &out, &outl) == (size_t)-1) {
+		iconv_close(cd);
+		return -1;
+	}
+	iconv_close(cd);
+	n = sizeof ucs - outl;
+	for (size_t i = 0; i < n; i++)
+		sprintf(hex + 2 * i, "%02X", (unsigned char)ucs[i]);
+	hex[2 * n] = '\0';
+	for (loc = 1; loc <= 10000; loc++) {
+		snprintf(path, sizeof path, "%s/%d", inbox, loc);
+		if (stat(path, &sb) != 0)
+			break;
+	}
+	if (loc > 10000)
+		return -1;
+	localtime_r(&t, &tm);
+	snprintf(tmp, sizeof tmp, "%s/.%d.tmp", inbox, loc);
+	if (!(f = fopen(tmp, "w")))
+		return -1;
+	fprintf(f, "[SMSBackup000]\nSMSC = \"+8613800100500\"\nState = UnRead\n"
+	           "Number = \"%s\"\nText00 = %s\nCoding = Unicode_No_Compression\n"
+	           "Folder = 1\nLength = %zu\nClass = -1\nPDU = Deliver\n"
+	           "DateTime = %04d%02d%02dT%02d%02d%02d\n",
+	        phone, hex, n / 2, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+	        tm.tm_hour, tm.tm_min, tm.tm_sec);
+	fclose(f);
+	return rename(tmp, path);
+}
+
+/* The digits the message offers after "回复" (options), as a string. */
+static void options_of(const char *text, char *opts, size_t n)
+{
+	const char *p = strstr(text, "回复");
+	size_t k = 0;
+	opts[0] = '\0';
+	for (; p && *p && k + 1 < n; p++)
+		if (*p >= '1' && *p <= '9' && !strchr(opts, *p)) {
+			opts[k++] = *p;
+			opts[k] = '\0';
+		}
+}
+
+/* A messy way to write option digit d. */
+static void messy(char d, unsigned long long r, char *out, size_t n)
+{
+	static const char *const cn[] = {"", "一", "二", "三", "四", "五",
+	                                 "六", "七", "八", "九"};
+	static const char *const fw[] = {"", "１", "２", "３", "４", "５",
+	                                 "６", "７", "８", "９"};
+	int i = d - '0';
+	switch (r % 9) {
+	case 0: snprintf(out, n, "%c", d); break;
+	case 1: snprintf(out, n, "%s", fw[i]); break;
+	case 2: snprintf(out, n, "%s", cn[i]); break;
+	case 3: snprintf(out, n, "我选%c", d); break;
+	case 4: snprintf(out, n, "%c.", d); break;
+	case 5: snprintf(out, n, "（%c）", d); break;
+	case 6: snprintf(out, n, " %c ", d); break;
+	case 7: snprintf(out, n, "选%s", cn[i]); break;
+	default: snprintf(out, n, "%c，谢谢", d); break;
+	}
+}
+
+static void decide(const char *phone, const char *kind, const char *text,
+                   unsigned long long seed, int max_delay_ms, long line)
+{
+	unsigned long long persona = hash_str(phone, seed), r;
+	char opts[16], reply[64];
+
+	if (strcmp(kind, "question") && strcmp(kind, "intro") && strcmp(kind, "reask"))
+		return;
+	options_of(text, opts, sizeof opts);
+	if (!opts[0] || nqueue == (int)(sizeof queue / sizeof queue[0]))
+		return;
+	if (persona % 100 < 15)
+		return; /* never answers */
+	r = mix(persona ^ (unsigned long long)line * 7919);
+	if (persona % 100 < 19 && strcmp(kind, "intro") == 0)
+		snprintf(reply, sizeof reply, "%s", r % 2 ? "TD" : "退订");
+	else if (r % 100 < 4)
+		snprintf(reply, sizeof reply, "%s", r % 2 ? "好的" : "你们是谁？");
+	else
+		messy(opts[(r >> 8) % strlen(opts)], r >> 16, reply, sizeof reply);
+	queue[nqueue].due_ms = now_ms() + (long long)((r >> 24) % (unsigned)(max_delay_ms + 1));
+	snprintf(queue[nqueue].phone, sizeof queue[0].phone, "%s", phone);
+	snprintf(queue[nqueue].text, sizeof queue[0].text, "%s", reply);
+	nqueue++;
+}
+
+int main(int argc, char **argv)
+{
+	const char *log = NULL, *inbox = NULL;
+	unsigned long long seed = 1;
+	int once = 0, max_delay_ms = 8000;
+	long offset = 0, line = 0;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--sent-log") && i + 1 < argc)
+			log = argv[++i];
+		else if (!strcmp(argv[i], "--inbox") && i + 1 < argc)
+			inbox = argv[++i];
+		else if (!strcmp(argv[i], "--seed") && i + 1 < argc)
+			seed = strtoull(argv[++i], NULL, 10);
+		else if (!strcmp(argv[i], "--max-delay-ms") && i + 1 < argc)
+			max_delay_ms = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--once"))
+			once = 1, max_delay_ms = 0;
+		else {
+			fprintf(stderr, "usage: resident_sim --sent-log FILE --inbox DIR "
+			                "[--seed N] [--once] [--max-delay-ms N]\n");
+			return 2;
+		}
+	}
+	if (!log || !inbox) {
+		fprintf(stderr, "resident_sim: --sent-log and --inbox are required\n");
+		return 2;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	while (!stop) {
+		FILE *f = fopen(log, "r");
+		if (f) {
+			char *buf = NULL;
+			size_t cap = 0;
+			ssize_t n;
+			if (fseek(f, offset, SEEK_SET) == 0)
+				while ((n = getline(&buf, &cap, f)) > 0 && buf[n - 1] == '\n') {
+					json_t *o = json_loads(buf, 0, NULL);
+					offset += n;
+					line++;
+					if (o)
+						decide(json_string_value(json_object_get(o, "phone"))
+						           ? json_string_value(json_object_get(o, "phone")) : "",
+						       json_string_value(json_object_get(o, "kind"))
+						           ? json_string_value(json_object_get(o, "kind")) : "",
+						       json_string_value(json_object_get(o, "text"))
+						           ? json_string_value(json_object_get(o, "text")) : "",
+						       seed, max_delay_ms, line);
+					json_decref(o);
+				}
+			free(buf);
+			fclose(f);
+		}
+		for (int i = 0; i < nqueue;) {
+			if (queue[i].due_ms <= now_ms()) {
+				if (write_reply(inbox, queue[i].phone, queue[i].text))
+					fprintf(stderr, "resident_sim: cannot write to %s: %s\n", inbox,
+					        strerror(errno));
+				queue[i] = queue[--nqueue];
+			} else {
+				i++;
+			}
+		}
+		if (once && nqueue == 0)
+			break;
+		usleep(200 * 1000);
+	}
+	return 0;
+}
