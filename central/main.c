@@ -4,7 +4,7 @@
  * report API and the staff dashboard.
  *
  *   anxin-central --db FILE [--listen 127.0.0.1:8080] [--threads 4]
- *                 [--max-body BYTES] [--port-file FILE]
+ *                 [--max-body BYTES] [--port-file FILE] [--stop-timeout S]
  *
  * SIGTERM/SIGINT: stop accepting, let requests in flight finish (each
  * batch commits whole or not at all), then exit.
@@ -29,7 +29,8 @@ void ct_close_stores(struct ct_server *srv);
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: anxin-central --db FILE [--listen HOST:PORT] [--threads N]\n"
-	           "                     [--max-body BYTES] [--port-file FILE]\n");
+	           "                     [--max-body BYTES] [--port-file FILE]\n"
+	           "                     [--stop-timeout SECONDS]\n");
 }
 
 static void lib_log(void *ctx, enum ax_log_level lvl, const char *file,
@@ -47,12 +48,14 @@ int main(int argc, char **argv)
 		{"threads", required_argument, 0, 't'},
 		{"max-body", required_argument, 0, 'm'},
 		{"port-file", required_argument, 0, 'p'},
+		{"stop-timeout", required_argument, 0, 's'},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
 	};
 	static struct ct_server srv;
 	const char *listen = "127.0.0.1:8080", *port_file = NULL;
 	unsigned threads = 4;
+	int stop_timeout = 25; /* seconds; below systemd's TimeoutStopSec=30 */
 	struct sockaddr_in addr;
 	char host[64], err[512];
 	const char *colon;
@@ -69,6 +72,7 @@ int main(int argc, char **argv)
 		case 't': threads = (unsigned)atoi(optarg); break;
 		case 'm': srv.max_body = (size_t)strtoull(optarg, NULL, 10); break;
 		case 'p': port_file = optarg; break;
+		case 's': stop_timeout = atoi(optarg); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
@@ -143,7 +147,9 @@ int main(int argc, char **argv)
 	sigwait(&sigs, &sig);
 	CT_INFO("signal %d: finishing requests in flight", sig);
 	MHD_quiesce_daemon(srv.mhd);
-	for (int i = 0; i < 100; i++) {
+	/* requests in flight finish and get their reply; a batch is committed
+	 * whole or not at all, so even past the timeout nothing is half-written */
+	for (int i = 0; i < stop_timeout * 10; i++) {
 		const union MHD_DaemonInfo *di =
 		    MHD_get_daemon_info(srv.mhd, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
 		if (!di || di->num_connections == 0)

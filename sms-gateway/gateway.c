@@ -16,6 +16,9 @@
  *            outbox, written in the transaction of the state change
  *   reports  delivery reports, matched to the latest send with the same
  *            number and message reference
+ *   digests  awareness outreach: one row per (campaign, household, pack,
+ *            digest) queued, written in the transaction of the queue row,
+ *            so a digest is queued once per household whatever restarts
  *   modems   status for staff (--status)
  */
 #include "gateway.h"
@@ -56,6 +59,12 @@ struct phone_ix {
 	int hh;
 };
 
+/* One SMS digest of a pack ("sms":[{"id","text"}]); strings borrowed from
+ * gw_gateway.packs, which lives until the next load. */
+struct digest {
+	const char *pack, *id, *text;
+};
+
 struct camp {
 	struct ax_campaign c;
 	gw_fsurvey *fs; /* NULL: outreach only */
@@ -63,6 +72,10 @@ struct camp {
 	int nmembers;
 	unsigned char *started; /* members[i] has a conversation (cache) */
 	int all_started;        /* nothing left to start */
+	struct digest *digests; /* of every pack of the campaign, in order */
+	int ndigests;
+	unsigned char *digested; /* members[i] has every digest queued (cache) */
+	int all_digested;
 };
 
 struct slot {
@@ -88,6 +101,7 @@ struct gw_gateway {
 	int nhh;
 	struct phone_ix *ix;
 	int nix;
+	json_t *packs; /* pack id -> pack JSON, for the loaded campaigns */
 	long long loaded_at;
 	int reload;
 	gw_clock_fn clock;
@@ -142,6 +156,11 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS reports("
     " id INTEGER PRIMARY KEY, dedup TEXT UNIQUE, modem TEXT, phone TEXT,"
     " ref INTEGER, status INTEGER, at INTEGER, matched INTEGER DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS digests("
+    " campaign TEXT NOT NULL, household TEXT NOT NULL, pack TEXT NOT NULL,"
+    " digest TEXT NOT NULL, phone TEXT NOT NULL, queue_id INTEGER,"
+    " queued_at INTEGER, PRIMARY KEY(campaign, household, pack, digest));"
+    "CREATE INDEX IF NOT EXISTS queue_digest ON queue(household, kind, state);"
     "CREATE TABLE IF NOT EXISTS modems("
     " name TEXT PRIMARY KEY, connected INTEGER, signal INTEGER,"
     " last_error TEXT, updated_at INTEGER);"
@@ -381,7 +400,11 @@ static void free_loaded(gw_gateway *g)
 		gw_fsurvey_free(g->camps[i].fs);
 		free(g->camps[i].members);
 		free(g->camps[i].started);
+		free(g->camps[i].digests);
+		free(g->camps[i].digested);
 	}
+	json_decref(g->packs);
+	g->packs = NULL;
 	free(g->camps);
 	g->camps = NULL;
 	g->ncamps = 0;
@@ -408,9 +431,14 @@ static void cached_campaigns(gw_gateway *g, struct ax_campaign **list, int *n,
 	doc = json_loads(text, 0, NULL);
 	ax_free(text);
 	arr = json_is_array(doc) ? doc : json_object_get(doc, "campaigns");
+	/* the packs the campaigns use travel in the same document */
+	if (g->packs && json_is_object(json_object_get(doc, "packs")))
+		json_object_update_missing(g->packs, json_object_get(doc, "packs"));
 	json_array_foreach(arr, i, o)
 	{
 		struct ax_campaign c, *nl;
+		json_t *pl = json_object_get(o, "packs"), *pj;
+		size_t used = 0, j;
 		const char *id = json_string_value(json_object_get(o, "id"));
 		int k, dup = 0;
 		if (!id)
@@ -438,6 +466,20 @@ static void cached_campaigns(gw_gateway *g, struct ax_campaign **list, int *n,
 		I(daily_cap);
 #undef S
 #undef I
+		json_array_foreach(pl, j, pj)
+		{
+			const char *pid = json_string_value(pj);
+			int w;
+			if (!pid)
+				continue;
+			w = snprintf(c.packs + used, sizeof c.packs - used, "%s%s",
+			             used ? "," : "", pid);
+			if (w < 0 || used + (size_t)w >= sizeof c.packs) {
+				c.packs[used] = '\0'; /* a pack id that does not fit: left out */
+				break;
+			}
+			used += (size_t)w;
+		}
 		c.starts_at = json_integer_value(json_object_get(o, "starts_at"));
 		c.ends_at = json_integer_value(json_object_get(o, "ends_at"));
 		if ((c.starts_at && now < c.starts_at) || (c.ends_at && now >= c.ends_at))
@@ -503,6 +545,94 @@ static int mark_started(gw_gateway *g)
 	return 0;
 }
 
+/*
+ * The digests of a campaign's packs, in the campaign's pack order.  Pack
+ * JSON comes from the cached campaigns document (central's "packs"
+ * object, merged into g->packs by cached_campaigns), else from the store:
+ * ax_campaigns_json is libanxin's public way to the installed `packs`
+ * table and builds the same document shape, so both sources are read by
+ * the same few lines of jansson.  A pack found in neither is skipped
+ * until a reload finds it (its households are not marked done).
+ * Returns 0, 1 when a pack was missing, -1 on allocation failure.
+ */
+static int load_digests(gw_gateway *g, struct camp *cp, long long now)
+{
+	char buf[sizeof cp->c.packs], *save = NULL, *pid;
+	int tried_store = 0, missing = 0;
+
+	snprintf(buf, sizeof buf, "%s", cp->c.packs);
+	for (pid = strtok_r(buf, ",", &save); pid; pid = strtok_r(NULL, ",", &save)) {
+		json_t *pack = json_object_get(g->packs, pid), *sms, *d;
+		const char *key;
+		size_t i;
+		if (!pack && !tried_store) {
+			char *text = ax_campaigns_json(g->st, cp->c.scope, now);
+			json_t *doc = text ? json_loads(text, 0, NULL) : NULL;
+			ax_free(text);
+			if (json_is_object(json_object_get(doc, "packs")))
+				json_object_update_missing(g->packs, json_object_get(doc, "packs"));
+			json_decref(doc);
+			tried_store = 1;
+			pack = json_object_get(g->packs, pid);
+		}
+		if (!pack) {
+			missing = 1;
+			continue;
+		}
+		/* the key's storage lives as long as g->packs */
+		key = json_object_iter_key(json_object_iter_at(g->packs, pid));
+		sms = json_object_get(pack, "sms");
+		json_array_foreach(sms, i, d)
+		{
+			const char *id = json_string_value(json_object_get(d, "id"));
+			const char *text = json_string_value(json_object_get(d, "text"));
+			struct digest *nd;
+			if (!id || !text || !*text)
+				continue;
+			nd = realloc(cp->digests, (size_t)(cp->ndigests + 1) * sizeof *nd);
+			if (!nd)
+				return -1;
+			cp->digests = nd;
+			nd[cp->ndigests].pack = key;
+			nd[cp->ndigests].id = id;
+			nd[cp->ndigests++].text = text;
+		}
+	}
+	return missing;
+}
+
+/* Which members already have every digest of their campaign queued: one
+ * query per campaign with packs, as mark_started. */
+static int mark_digested(gw_gateway *g)
+{
+	int i, k;
+	for (i = 0; i < g->ncamps; i++) {
+		struct camp *cp = &g->camps[i];
+		sqlite3_stmt *q;
+		cp->digested = calloc((size_t)(cp->nmembers ? cp->nmembers : 1), 1);
+		if (!cp->digested)
+			return -1;
+		if (!cp->ndigests) {
+			cp->all_digested = 1;
+			continue;
+		}
+		if (sqlite3_prepare_v2(g->db,
+		                       "SELECT COUNT(*) FROM digests WHERE campaign=?"
+		                       " AND household=?",
+		                       -1, &q, NULL) != SQLITE_OK)
+			return -1;
+		for (k = 0; k < cp->nmembers; k++) {
+			sqlite3_reset(q);
+			sqlite3_bind_text(q, 1, cp->c.id, -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 2, g->hhs[cp->members[k]].id, -1, SQLITE_STATIC);
+			if (sqlite3_step(q) == SQLITE_ROW)
+				cp->digested[k] = sqlite3_column_int(q, 0) >= cp->ndigests;
+		}
+		sqlite3_finalize(q);
+	}
+	return 0;
+}
+
 static ax_rc load(gw_gateway *g)
 {
 	struct ax_campaign *list = NULL;
@@ -522,6 +652,11 @@ static ax_rc load(gw_gateway *g)
 		seterr(g, "loading campaigns: %s", ax_store_errmsg(g->st));
 		return rc;
 	}
+	g->packs = json_object();
+	if (!g->packs) {
+		ax_free(list);
+		return AX_NOMEM;
+	}
 	cached_campaigns(g, &list, &n, now);
 	g->camps = calloc((size_t)(n ? n : 1), sizeof *g->camps);
 	if (!g->camps) {
@@ -537,6 +672,10 @@ static ax_rc load(gw_gateway *g)
 			    g->content, cp->c.survey, cp->c.survey_version);
 			if (!s || gw_fsurvey_new(s, &cp->fs) != AX_OK)
 				cp->fs = NULL;
+		}
+		if (cp->c.packs[0] && load_digests(g, cp, now) < 0) {
+			ax_free(list);
+			return AX_NOMEM;
 		}
 		snprintf(scope, sizeof scope, "%s", cp->c.scope);
 		for (code = strtok_r(scope, ",", &save); code;
@@ -567,7 +706,7 @@ static ax_rc load(gw_gateway *g)
 			g->ix[g->nix++].hh = i;
 		}
 	qsort(g->ix, (size_t)g->nix, sizeof *g->ix, cmp_ix);
-	if (mark_started(g) < 0)
+	if (mark_started(g) < 0 || mark_digested(g) < 0)
 		return AX_NOMEM;
 	g->loaded_at = now;
 	g->reload = 0;
@@ -721,16 +860,20 @@ static int write_conv(gw_gateway *g, const struct convrow *r, int insert,
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-static int enqueue(gw_gateway *g, const char *phone, const char *household,
-                   const struct camp *cp, const char *kind, const char *text,
-                   long long now)
+/* Queue a message; pack (may be NULL) is copied to the row, so the
+ * sms_sent and sms_delivered contacts of a digest carry it. */
+static int enqueue_pack(gw_gateway *g, const char *phone, const char *household,
+                        const struct camp *cp, const char *kind,
+                        const char *text, const char *pack, long long now)
 {
 	sqlite3_stmt *q;
 	int rc;
 	if (!(q = prep(g, g->db, "INSERT INTO queue(phone, household, campaign, kind, text,"
-	                       " created_at, quiet_start, quiet_end, pace, cap)"
-	                       " VALUES(?,?,?,?,?,?,?,?,?,?)")))
+	                       " created_at, quiet_start, quiet_end, pace, cap, pack)"
+	                       " VALUES(?,?,?,?,?,?,?,?,?,?,?)")))
 		return -1;
+	if (pack)
+		sqlite3_bind_text(q, 11, pack, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 1, phone, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, household, -1, SQLITE_STATIC);
 	if (cp)
@@ -747,6 +890,13 @@ static int enqueue(gw_gateway *g, const char *phone, const char *household,
 	rc = sqlite3_step(q);
 	release(g, g->db, q);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int enqueue(gw_gateway *g, const char *phone, const char *household,
+                   const struct camp *cp, const char *kind, const char *text,
+                   long long now)
+{
+	return enqueue_pack(g, phone, household, cp, kind, text, NULL, now);
 }
 
 static int journal(gw_gateway *g, sqlite3 *db, const char *id,
@@ -918,6 +1068,167 @@ static int start_conversations(gw_gateway *g, long long now)
 	return exec(g->db, "COMMIT") ? -1 : started;
 }
 
+/* Status of the household's conversation in a campaign; -1 if none. */
+static int conv_status(gw_gateway *g, const char *campaign, const char *hh)
+{
+	sqlite3_stmt *q;
+	int st = -1;
+	if (!(q = prep(g, g->db, "SELECT status FROM conv WHERE campaign=? AND household=?")))
+		return -2;
+	sqlite3_bind_text(q, 1, campaign, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, hh, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		st = gw_conv_status_parse((const char *)sqlite3_column_text(q, 0));
+	release(g, g->db, q);
+	return st;
+}
+
+/* Queue the digests of cp not yet queued for household h, to phone. */
+static int queue_household_digests(gw_gateway *g, struct camp *cp,
+                                   const struct hh *h, const char *phone,
+                                   long long now)
+{
+	static const char tail[] = "回复TD退订";
+	char text[GW_MSG_MAX];
+	int d;
+
+	for (d = 0; d < cp->ndigests; d++) {
+		const struct digest *dg = &cp->digests[d];
+		sqlite3_stmt *q;
+		size_t n;
+		int rc;
+		if (!(q = prep(g, g->db,
+		               "INSERT OR IGNORE INTO digests(campaign, household, pack,"
+		               " digest, phone, queued_at) VALUES(?,?,?,?,?,?)")))
+			return -1;
+		sqlite3_bind_text(q, 1, cp->c.id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, h->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, dg->pack, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 4, dg->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 5, phone, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 6, now);
+		rc = sqlite3_step(q);
+		release(g, g->db, q);
+		if (rc != SQLITE_DONE)
+			return -1;
+		if (sqlite3_changes(g->db) == 0)
+			continue; /* queued before (an earlier pass or run) */
+		/* the first message of an outreach-only campaign carries the
+		 * opt-out tail; with a survey, the intro already did */
+		snprintf(text, sizeof text, "%s", dg->text);
+		n = strlen(text);
+		if (d == 0 && !cp->c.survey[0] &&
+		    !(n >= sizeof tail - 1 && strcmp(text + n - (sizeof tail - 1), tail) == 0))
+			snprintf(text + n, sizeof text - n, "%s", tail);
+		if (enqueue_pack(g, phone, h->id, cp, "digest", text, dg->pack, now))
+			return -1;
+		if (!(q = prep(g, g->db,
+		               "UPDATE digests SET queue_id=? WHERE campaign=? AND"
+		               " household=? AND pack=? AND digest=?")))
+			return -1;
+		sqlite3_bind_int64(q, 1, sqlite3_last_insert_rowid(g->db));
+		sqlite3_bind_text(q, 2, cp->c.id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 3, h->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 4, dg->pack, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 5, dg->id, -1, SQLITE_STATIC);
+		rc = sqlite3_step(q);
+		release(g, g->db, q);
+		if (rc != SQLITE_DONE)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Awareness outreach: every digest of a campaign's packs queued once per
+ * household, to its first phone not opted out.  The digests table is the
+ * memory (committed with the queue rows, so a restart never queues a
+ * digest twice); the send layer then applies opt-out, quiet hours, pace
+ * and the daily cap, and sends each row at most once.
+ *
+ * Order: digests come AFTER the survey.  For a campaign with a survey a
+ * household's digests are queued only once its conversation of that
+ * campaign has ended (done or expired; never after an opt-out), and for
+ * any campaign never while a conversation of the household is asking.
+ * So a bare "2" always answers the open question, a reply to a digest is
+ * never taken for an answer, and the digests reinforce what the
+ * thank-you explained.  Cost: one indexed query per waiting household per
+ * pass, as start_conversations.
+ */
+static int queue_digests(gw_gateway *g, long long now)
+{
+	int i, k, p, queued = 0;
+	const int max_per_pass = 500;
+
+	if (exec(g->db, "BEGIN IMMEDIATE"))
+		return -1;
+	for (i = 0; i < g->ncamps && queued < max_per_pass; i++) {
+		struct camp *cp = &g->camps[i];
+		int waiting = 0;
+		if (cp->all_digested)
+			continue;
+		for (k = 0; k < cp->nmembers && queued < max_per_pass; k++) {
+			struct hh *h = &g->hhs[cp->members[k]];
+			const char *phone = NULL;
+			int exists;
+			if (cp->digested[k] || !h->active || h->nphones == 0)
+				continue;
+			if (cp->c.survey[0]) {
+				int st = conv_status(g, cp->c.id, h->id);
+				if (st == -2)
+					goto fail;
+				if (st == GW_CONV_OPTED_OUT) {
+					cp->digested[k] = 1; /* the resident said stop */
+					continue;
+				}
+				if (st != GW_CONV_DONE && st != GW_CONV_EXPIRED) {
+					waiting++;
+					continue;
+				}
+			}
+			if (household_busy(g, h->id, cp->c.id, &exists)) {
+				waiting++;
+				continue;
+			}
+			for (p = 0; p < h->nphones && !phone; p++)
+				if (!is_opted_out(g, g->db, h->phones[p]))
+					phone = h->phones[p];
+			if (phone && queue_household_digests(g, cp, h, phone, now))
+				goto fail;
+			cp->digested[k] = 1; /* every phone opted out: nothing, ever */
+			queued++;
+		}
+		if (k == cp->nmembers && !waiting)
+			cp->all_digested = 1;
+	}
+	return exec(g->db, "COMMIT") ? -1 : queued;
+fail:
+	seterr(g, "queueing digests: %s", sqlite3_errmsg(g->db));
+	exec(g->db, "ROLLBACK");
+	g->reload = 1; /* the flags may now be wrong: rebuild them */
+	return -1;
+}
+
+/* The pack of the latest digest sent to a household: 1 and pack filled,
+ * 0 if none was sent, -1 on error. */
+static int last_digest_pack(gw_gateway *g, const char *hh, char pack[64])
+{
+	sqlite3_stmt *q;
+	int found = 0;
+	if (!(q = prep(g, g->db,
+	               "SELECT pack FROM queue WHERE household=? AND kind='digest'"
+	               " AND state IN ('sent', 'unknown') AND pack IS NOT NULL"
+	               " ORDER BY sent_at DESC, id DESC LIMIT 1")))
+		return -1;
+	sqlite3_bind_text(q, 1, hh, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		snprintf(pack, 64, "%s", (const char *)sqlite3_column_text(q, 0));
+		found = 1;
+	}
+	release(g, g->db, q);
+	return found;
+}
+
 static int load_conv_for(gw_gateway *g, const char *hh, struct convrow *r)
 {
 	sqlite3_stmt *q;
@@ -959,7 +1270,8 @@ static int handle_inbox(gw_gateway *g, long long id, const char *phone,
 	struct convrow r;
 	struct gw_flow_out o;
 	struct camp *cp = NULL;
-	int found;
+	char pack[64] = "";
+	int found, dig = 0;
 
 	if (lookup_phone(g, phone, hh, grid) < 0) {
 		/* never attributed; an opt-out is still honoured */
@@ -975,9 +1287,16 @@ static int handle_inbox(gw_gateway *g, long long id, const char *phone,
 		goto fail;
 	if (found)
 		cp = find_camp(g, r.campaign);
-	if (!found || !cp || !cp->fs) {
+	/* no question is open: a reply to the latest digest, if one went */
+	if ((!found || !cp || !cp->fs || r.c.status != GW_CONV_ASKING) &&
+	    (dig = last_digest_pack(g, hh, pack)) < 0)
+		goto fail;
+	if (!found || !cp || !cp->fs || dig) {
 		int optout = gw_reply_is_optout(text, strlen(text));
-		if (journal_contact(g, g->db, hh, "sms_replied", NULL, now))
+		/* an opt-out answering a digest is honoured, not counted as a
+		 * reply to it */
+		if (!(dig && optout) &&
+		    journal_contact(g, g->db, hh, "sms_replied", dig ? pack : NULL, now))
 			goto fail;
 		if (optout) {
 			if (add_optout(g, g->db, phone, "reply", now) ||
@@ -1230,6 +1549,8 @@ ax_rc gw_step(gw_gateway *g)
 			return rc;
 	}
 	if (start_conversations(g, now) < 0)
+		failed = 1;
+	if (queue_digests(g, now) < 0)
 		failed = 1;
 	if (process_inbox(g, now))
 		failed = 1;
@@ -1773,6 +2094,13 @@ ax_rc gw_status_print(gw_gateway *g, FILE *out)
 	        count1(g->db, "SELECT COUNT(*) FROM queue WHERE state=?1 AND ?2=0", "sent", 0),
 	        count1(g->db, "SELECT COUNT(*) FROM queue WHERE state=?1 AND ?2=0 AND delivered_at IS NOT NULL", "sent", 0),
 	        count1(g->db, "SELECT COUNT(*) FROM queue WHERE state=?1 AND ?2=0 AND delivered_at IS NULL", "sent", 0));
+	fprintf(out, "outreach: %lld digests queued, %lld sent (%lld delivered, %lld"
+	             " unconfirmed), %lld blocked by opt-out\n",
+	        count1(g->db, "SELECT COUNT(*) FROM queue WHERE kind=?1 AND ?2=0", "digest", 0),
+	        count1(g->db, "SELECT COUNT(*) FROM queue WHERE kind=?1 AND ?2=0 AND state='sent'", "digest", 0),
+	        count1(g->db, "SELECT COUNT(*) FROM queue WHERE kind=?1 AND ?2=0 AND state='sent' AND delivered_at IS NOT NULL", "digest", 0),
+	        count1(g->db, "SELECT COUNT(*) FROM queue WHERE kind=?1 AND ?2=0 AND state IN ('sent','unknown') AND delivered_at IS NULL", "digest", 0),
+	        count1(g->db, "SELECT COUNT(*) FROM queue WHERE kind=?1 AND ?2=0 AND state='blocked'", "digest", 0));
 	if (ax_outbox_status(g->st, &os) == AX_OK)
 		fprintf(out, "outbox: %ld pending, %ld sent%s%s\n", os.pending, os.sent,
 		        os.last_error[0] ? "; last error: " : "", os.last_error);

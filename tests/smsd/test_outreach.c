@@ -1,0 +1,411 @@
+/*
+ * test_outreach -- awareness outreach through libgammu's real dummy
+ * driver, one modem, a fixed clock:
+ *
+ *   an outreach-only campaign with a pack: every household with a phone
+ *   gets each digest exactly once (the gateway is restarted mid-way: no
+ *   digest queued or sent twice), the first one ends with the opt-out
+ *   tail; quiet hours hold them until 08:00; the pace spreads them; a
+ *   number that opted out gets none (blocked at the send layer); a
+ *   delivery report becomes sms_delivered and a reply sms_replied, both
+ *   with the pack id; an opt-out answering a digest is honoured and not
+ *   counted as a reply;
+ *
+ *   a campaign with a survey and a pack: no digest while the household's
+ *   conversation is open; the digests follow once it has ended;
+ *
+ *   the store's outbox holds the sms_sent contacts with the pack id.
+ *
+ * Replies and reports are injected as smsbackup files into <modem>/sms/1/
+ * (the same format as test_dummy.c); what was sent is read from the
+ * gateway's own queue (gateway.db).
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "anxin/campaign.h"
+#include "anxin/content.h"
+#include "anxin/roster.h"
+#include "anxin/store.h"
+#include "anxin/sync.h"
+#include "gateway.h"
+#include "testutil.h"
+
+#define T0 1772416800LL /* 2026-03-02 10:00 China time */
+#define DAY 86400LL
+
+static long long now_v;
+static long long clock_fn(void *ctx)
+{
+	(void)ctx;
+	return now_v;
+}
+
+static struct gw_config cfg;
+static gw_gateway *g;
+static char m0[300];
+
+static const char roster_csv[] =
+    "户号,乡镇代码,村（社区）代码,网格代码,联系电话,人口\n"
+    "H1,439901101000,439901101201,439901101201001,13800000001,3\n"
+    "H2,439901101000,439901101201,439901101201001,13800000002,2\n"
+    "H3,439901101000,439901101201,439901101201001,13800000003,4\n"
+    "H4,439901101000,439901101201,439901101201001,13800000004,1\n"
+    "H5,439901101000,439901101201,439901101201002,,2\n"
+    "H6,439901101000,439901101202,439901101202001,13800000006,2\n";
+
+/* ---- injecting messages (smsbackup files, hex UCS-2BE) ------------------ */
+
+static int ucs2(const char *s, unsigned short *out, int cap)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	int n = 0;
+	while (*p && n < cap) {
+		unsigned c;
+		if (*p < 0x80)
+			c = *p++;
+		else if ((*p & 0xe0) == 0xc0) {
+			c = (unsigned)(p[0] & 0x1f) << 6 | (p[1] & 0x3f);
+			p += 2;
+		} else {
+			c = (unsigned)(p[0] & 0x0f) << 12 | (unsigned)(p[1] & 0x3f) << 6 |
+			    (p[2] & 0x3f);
+			p += 3;
+		}
+		out[n++] = (unsigned short)c;
+	}
+	return n;
+}
+
+static FILE *new_part(const char *number)
+{
+	char path[400];
+	unsigned short num[32];
+	int i, nn = ucs2(number, num, 32);
+	FILE *f = NULL;
+	for (i = 1; i < 10000 && !f; i++) {
+		snprintf(path, sizeof path, "%s/sms/1/%d", m0, i);
+		if (access(path, F_OK) != 0)
+			f = fopen(path, "w");
+	}
+	REQUIRE(f != NULL);
+	fprintf(f, "[SMSBackup000]\nSMSC = \"+8613800100500\"\nState = UnRead\n"
+	           "Number = \"%s\"\nNumberUnicode = ",
+	        number);
+	for (i = 0; i < nn; i++)
+		fprintf(f, "%04X", num[i]);
+	fprintf(f, "\n");
+	return f;
+}
+
+static void inject(const char *number, const char *text)
+{
+	static int stamp;
+	unsigned short u[256];
+	int i, n = ucs2(text, u, 256);
+	FILE *f = new_part(number);
+	fprintf(f, "Name = \"\"\nText00 = ");
+	for (i = 0; i < n; i++)
+		fprintf(f, "%04X", u[i]);
+	fprintf(f, "\nCoding = Unicode_No_Compression\nFolder = 1\nLength = %d\n"
+	           "Class = -1\nReplySMSC = False\nRejectDuplicates = False\n"
+	           "ReplaceMessage = 0\nMessageReference = 0\nPDU = Deliver\n"
+	           "DateTime = 20260302T11%02d%02d\n",
+	        n, stamp / 60 % 60, stamp % 60);
+	stamp++;
+	fclose(f);
+}
+
+static void inject_report(const char *number, int ref)
+{
+	FILE *f = new_part(number);
+	fprintf(f, "Coding = Default_No_Compression\nFolder = 1\nLength = 0\n"
+	           "Class = -1\nPDU = Status_Report\nMessageReference = %d\n"
+	           "DeliveryStatus = 0\nDateTime = 20260303T090000\n"
+	           "SMSCDateTime = 20260303T090000\n",
+	        ref);
+	fclose(f);
+}
+
+/* ---- reading gateway.db ---------------------------------------------------- */
+
+static long long q1(const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *q;
+	long long v = -1;
+	REQUIRE(sqlite3_open_v2(cfg.gateway_db, &db, SQLITE_OPEN_READONLY, NULL) ==
+	        SQLITE_OK);
+	sqlite3_busy_timeout(db, 5000);
+	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK) {
+		if (sqlite3_step(q) == SQLITE_ROW)
+			v = sqlite3_column_int64(q, 0);
+		sqlite3_finalize(q);
+	} else {
+		fprintf(stderr, "sql: %s: %s\n", sql, sqlite3_errmsg(db));
+	}
+	sqlite3_close(db);
+	return v;
+}
+
+#define SENT_DIGESTS "SELECT COUNT(*) FROM queue WHERE kind='digest' AND state='sent'"
+
+/* ---- driving the gateway ----------------------------------------------------- */
+
+static void gw_start(void)
+{
+	char err[512];
+	REQUIRE(gw_open(&cfg, &g, err, sizeof err) == AX_OK);
+	gw_set_clock(g, clock_fn, NULL);
+}
+
+static void gw_stop(void)
+{
+	gw_close(g);
+	g = NULL;
+}
+
+static void round_trip(void)
+{
+	int i;
+	for (i = 0; i < 2; i++) {
+		if (gw_step(g) != AX_OK)
+			fprintf(stderr, "step: %s\n", gw_errmsg(g));
+		gw_modem_cycle(g, 0);
+	}
+	if (gw_step(g) != AX_OK)
+		fprintf(stderr, "step: %s\n", gw_errmsg(g));
+}
+
+static void setup(void)
+{
+	ax_store *st;
+	ax_content *c;
+	struct ax_campaign camp;
+	char err[256], path[600];
+	int nerr = 0;
+	const char *src = getenv("ANXIN_SOURCE");
+	FILE *f;
+
+	tu_init();
+	snprintf(m0, sizeof m0, "%s", tu_path("m0"));
+	mkdir(m0, 0755);
+	REQUIRE(ax_store_open(tu_path("anxin.db"), AX_STORE_CREATE, &st, err,
+	                      sizeof err) == AX_OK);
+	snprintf(path, sizeof path, "%s/content", src ? src : ".");
+	REQUIRE(ax_content_load_dir(path, NULL, NULL, &nerr, &c) == AX_OK);
+	REQUIRE(ax_content_install(st, c, NULL) == AX_OK);
+	ax_content_free(c);
+	REQUIRE(ax_roster_import_mem(st, "roster.csv", roster_csv,
+	                             sizeof roster_csv - 1, NULL, NULL, NULL,
+	                             NULL) == AX_OK);
+	/* outreach only: four digests to village 201 */
+	ax_campaign_defaults(&camp);
+	snprintf(camp.name, sizeof camp.name, "反诈宣传");
+	snprintf(camp.packs, sizeof camp.packs, "anti-fraud");
+	snprintf(camp.scope, sizeof camp.scope, "439901101201");
+	camp.starts_at = T0 - DAY;
+	camp.ends_at = T0 + 30 * DAY;
+	camp.pace_per_min = 3;
+	REQUIRE(ax_campaign_create(st, &camp) == AX_OK);
+	/* a survey and a pack: village 202 */
+	ax_campaign_defaults(&camp);
+	snprintf(camp.name, sizeof camp.name, "满意度测评与禁毒宣传");
+	snprintf(camp.survey, sizeof camp.survey, "satisfaction");
+	snprintf(camp.packs, sizeof camp.packs, "anti-drug");
+	snprintf(camp.scope, sizeof camp.scope, "439901101202");
+	camp.starts_at = T0 - DAY;
+	camp.ends_at = T0 + 30 * DAY;
+	REQUIRE(ax_campaign_create(st, &camp) == AX_OK);
+	ax_store_close(st);
+
+	f = fopen(tu_path("smsd.conf"), "w");
+	REQUIRE(f != NULL);
+	fprintf(f, "[gammu]\nconnection = none\nmodel = dummy\ndevice = %s\n\n"
+	           "[smsd]\nstore = %s\ndevice_id = gw-test\npoll_ms = 100\n",
+	        m0, tu_path("anxin.db"));
+	fclose(f);
+	gw_config_defaults(&cfg);
+	REQUIRE(gw_config_load(tu_path("smsd.conf"), &cfg, err, sizeof err) == AX_OK);
+}
+
+int main(void)
+{
+	const char *p1 = "+8613800000001", *p2 = "+8613800000002";
+	const char *p3 = "+8613800000003", *p4 = "+8613800000004";
+	const char *p6 = "+8613800000006";
+	int minute, restarted = 0;
+	long long ndrug;
+
+	setup();
+	now_v = T0 - 13 * 3600; /* 2026-03-01 21:00: quiet hours */
+	gw_start();
+
+	/* ---- queued during quiet hours, nothing sent; H3 opts out first ---- */
+	round_trip(); /* the driver makes its folders on connect */
+	inject(p3, "TD");
+	round_trip();
+	CHECK_INT(q1("SELECT COUNT(*) FROM digests WHERE pack='anti-fraud'"), 16);
+	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE kind='digest' AND pack='anti-fraud'"), 16);
+	CHECK_INT(q1("SELECT COUNT(*) FROM optout WHERE phone='+8613800000003'"), 1);
+	/* H6's conversation is open: its campaign's digests wait */
+	CHECK_INT(q1("SELECT COUNT(*) FROM conv WHERE household='H6' AND status='asking'"), 1);
+	CHECK_INT(q1("SELECT COUNT(*) FROM digests WHERE household='H6'"), 0);
+	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE state='sent'"), 0);
+	now_v = T0 - 2 * 3600 - 60; /* 07:59 */
+	round_trip();
+	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE state='sent'"), 0);
+
+	/* ---- from 08:00, three digests a minute; a restart mid-way ---- */
+	now_v = T0 - 2 * 3600;
+	for (minute = 0; minute < 30; minute++) {
+		round_trip();
+		if (minute == 0)
+			CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE state='sent'"), 3); /* the pace: every kind counts */
+		if (minute == 1 && !restarted) {
+			CHECK(q1("SELECT COUNT(*) FROM queue WHERE kind='digest' AND"
+			         " state='pending'") > 0);
+			gw_stop();
+			gw_start();
+			restarted = 1;
+		}
+		if (q1("SELECT COUNT(*) FROM queue WHERE kind='digest' AND state='pending'") == 0)
+			break;
+		now_v += 60;
+	}
+	CHECK(restarted);
+	CHECK_INT(q1("SELECT COUNT(*) FROM digests WHERE pack='anti-fraud'"), 16);
+	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE kind='digest' AND pack='anti-fraud'"), 16);
+	/* each household with a phone and no opt-out: each digest exactly once */
+	CHECK_INT(q1(SENT_DIGESTS " AND pack='anti-fraud'"), 12);
+	CHECK_INT(q1("SELECT COUNT(*) FROM (SELECT household, text FROM queue WHERE"
+	             " kind='digest' AND state IN ('sent','unknown','sending')"
+	             " GROUP BY household, text HAVING COUNT(*) > 1)"),
+	          0);
+	CHECK_INT(q1("SELECT COUNT(DISTINCT household) FROM queue WHERE kind='digest'"
+	             " AND state='sent'"),
+	          3);
+	CHECK_INT(q1("SELECT MIN(sent_at) FROM queue WHERE kind='digest' AND state='sent'"),
+	          T0 - 2 * 3600); /* quiet hours held them */
+	/* the opted-out number: blocked at the send layer, only the confirmation */
+	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE phone='+8613800000003' AND"
+	             " kind='digest' AND state='blocked'"),
+	          4);
+	CHECK_INT(q1("SELECT COUNT(*) FROM sent_log WHERE phone='+8613800000003'"), 1);
+	CHECK_INT(q1("SELECT COUNT(*) FROM sent_log WHERE phone='+8613800000003' AND"
+	             " kind='optout_confirm'"),
+	          1);
+	CHECK_INT(q1("SELECT COUNT(*) FROM sent_log WHERE phone='+8613800000005'"), 0);
+	/* the first digest carries the opt-out tail, the others do not */
+	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE kind='digest' AND state='sent'"
+	             " AND text LIKE '%回复TD退订'"),
+	          3);
+
+	/* ---- a delivery report: sms_delivered with the pack ---- */
+	now_v += 60;
+	inject_report(p1, 255);
+	round_trip();
+	CHECK_INT(q1("SELECT COUNT(*) FROM reports WHERE matched=1"), 1);
+	CHECK_INT(q1("SELECT COUNT(*) FROM journal WHERE body LIKE '%\"kind\":\"sms_delivered\"%'"
+	             " AND body LIKE '%\"pack\":\"anti-fraud\"%' AND body LIKE '%\"H1\"%'"),
+	          1);
+
+	/* ---- a reply to a digest: sms_replied with the pack; TD is not one ---- */
+	now_v += 60;
+	inject(p2, "收到，谢谢提醒");
+	inject(p4, "ＴＤ");
+	round_trip();
+	CHECK_INT(q1("SELECT COUNT(*) FROM journal WHERE body LIKE '%\"kind\":\"sms_replied\"%'"
+	             " AND body LIKE '%\"pack\":\"anti-fraud\"%' AND body LIKE '%\"H2\"%'"),
+	          1);
+	CHECK_INT(q1("SELECT COUNT(*) FROM journal WHERE body LIKE '%\"kind\":\"sms_replied\"%'"
+	             " AND body LIKE '%\"H4\"%'"),
+	          0);
+	CHECK_INT(q1("SELECT COUNT(*) FROM optout WHERE phone='+8613800000004'"), 1);
+	CHECK_INT(q1("SELECT COUNT(*) FROM inbox WHERE phone='+8613800000002' AND state='late'"), 1);
+	CHECK_INT(q1("SELECT COUNT(*) FROM sent_log WHERE phone='+8613800000004' AND"
+	             " kind='optout_confirm'"),
+	          1);
+	(void)p1;
+	(void)p3;
+
+	/* ---- survey + pack: digests follow the conversation's end ---- */
+	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE phone='+8613800000006' AND"
+	             " state='sent'"),
+	          2); /* intro + first question */
+	CHECK_INT(q1("SELECT COUNT(*) FROM digests WHERE household='H6'"), 0);
+	{
+		long long asked = q1("SELECT asked_at FROM conv WHERE household='H6'");
+		now_v = asked + DAY; /* the reminder */
+		round_trip();
+		CHECK_INT(q1("SELECT COUNT(*) FROM digests WHERE household='H6'"), 0);
+		now_v = asked + 4 * DAY + 60; /* expired */
+		round_trip();
+		round_trip();
+	}
+	ndrug = q1("SELECT COUNT(*) FROM digests WHERE household='H6'");
+	CHECK(ndrug >= 1);
+	CHECK_INT(q1("SELECT COUNT(*) FROM conv WHERE household='H6' AND status='expired'"), 1);
+	CHECK_INT(q1(SENT_DIGESTS " AND pack='anti-drug'"), ndrug);
+	CHECK(q1("SELECT MIN(id) FROM queue WHERE phone='+8613800000006' AND kind='digest'") >
+	      q1("SELECT MAX(id) FROM queue WHERE phone='+8613800000006' AND kind<>'digest'"));
+	/* the survey's intro carried the opt-out tail: the digests do not */
+	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE kind='digest' AND pack='anti-drug'"
+	             " AND text LIKE '%回复TD退订'"),
+	          0);
+	(void)p6;
+	gw_stop();
+
+	/* ---- a restart queues nothing again; the status page counts them ---- */
+	gw_start();
+	round_trip();
+	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE kind='digest'"), 16 + ndrug);
+	{
+		char buf[4096] = "", want[160];
+		FILE *f = fopen(tu_path("status.txt"), "w+");
+		size_t n;
+		REQUIRE(f != NULL);
+		CHECK(gw_status_print(g, f) == AX_OK);
+		rewind(f);
+		n = fread(buf, 1, sizeof buf - 1, f);
+		buf[n] = '\0';
+		fclose(f);
+		snprintf(want, sizeof want,
+		         "outreach: %lld digests queued, %lld sent (1 delivered, %lld"
+		         " unconfirmed), 4 blocked by opt-out",
+		         16 + ndrug, 12 + ndrug, 11 + ndrug);
+		CHECK(strstr(buf, want) != NULL);
+	}
+	gw_stop();
+
+	/* ---- the store's outbox: sms_sent contacts carry the pack id ---- */
+	{
+		ax_store *st;
+		char err[256], line[8192];
+		FILE *f;
+		int fraud_sent = 0, drug_sent = 0, delivered = 0, replied = 0;
+		REQUIRE(ax_store_open(tu_path("anxin.db"), 0, &st, err, sizeof err) == AX_OK);
+		REQUIRE(ax_outbox_export(st, tu_path("outbox.jsonl"), 1, NULL) == AX_OK);
+		ax_store_close(st);
+		f = fopen(tu_path("outbox.jsonl"), "r");
+		REQUIRE(f != NULL);
+		while (fgets(line, sizeof line, f)) {
+			int fraud = strstr(line, "\"pack\":\"anti-fraud\"") != NULL;
+			fraud_sent += fraud && strstr(line, "\"kind\":\"sms_sent\"") != NULL;
+			drug_sent += strstr(line, "\"pack\":\"anti-drug\"") &&
+			             strstr(line, "\"kind\":\"sms_sent\"");
+			delivered += fraud && strstr(line, "\"kind\":\"sms_delivered\"") != NULL;
+			replied += fraud && strstr(line, "\"kind\":\"sms_replied\"") != NULL;
+		}
+		fclose(f);
+		CHECK_INT(fraud_sent, 12);
+		CHECK_INT(drug_sent, (int)ndrug);
+		CHECK_INT(delivered, 1);
+		CHECK_INT(replied, 1);
+	}
+	return check_done();
+}
