@@ -6,7 +6,7 @@
  * sometimes gibberish, sometimes 退订, sometimes never.
  *
  *   resident_sim --sent-log FILE --inbox DIR [--seed N] [--once]
- *                [--max-delay-ms N] [--state FILE]
+ *                [--max-delay-ms N]
  *
  * Deterministic per (seed, phone): each number has a fixed persona.
  * Replies are smsbackup files (UCS-2BE hex, PDU = Deliver), one per
@@ -144,14 +144,17 @@ static void decide(const char *phone, const char *kind, const char *text,
 
 	if (strcmp(kind, "question") && strcmp(kind, "intro") && strcmp(kind, "reask"))
 		return;
-	options_of(text, opts, sizeof opts);
-	if (!opts[0] || nqueue == (int)(sizeof queue / sizeof queue[0]))
+	if (nqueue == (int)(sizeof queue / sizeof queue[0]))
 		return;
 	if (persona % 100 < 15)
 		return; /* never answers */
 	r = mix(persona ^ (unsigned long long)line * 7919);
+	options_of(text, opts, sizeof opts);
+	/* some opt out at the first message, which may offer no options */
 	if (persona % 100 < 19 && strcmp(kind, "intro") == 0)
 		snprintf(reply, sizeof reply, "%s", r % 2 ? "TD" : "退订");
+	else if (!opts[0])
+		return;
 	else if (r % 100 < 4)
 		snprintf(reply, sizeof reply, "%s", r % 2 ? "好的" : "你们是谁？");
 	else

@@ -1,0 +1,236 @@
+#!/bin/sh
+# e2e.smsd.central_2000 -- 2,000 households end to end: a real anxin-central
+# on 127.0.0.1 (a free port) with a roster of exactly 2,000 石桥镇
+# households with phones, the bundled content, an smsd device and a
+# satisfaction campaign (no quiet hours, high pace and cap); the gateway's
+# store pulls the campaign and the roster slice with `anxin sync --pull`;
+# anxin-smsd runs on libgammu's dummy modem (fast poll, a clock file);
+# tools/resident_sim answers in waves of at most $WAVE sent messages (the
+# dummy driver scans its inbox folder linearly on every read, so the inbox
+# is drained before the next wave); the clock then jumps past the reminder
+# and the expiry; `anxin sync --once` pushes the gateway outbox until it
+# drains.  Checks:
+#   - every household got its intro exactly once, none twice, no stray sends;
+#   - every conversation ended (done, expired or opted out);
+#   - the gateway outbox is all `sent`;
+#   - the central store holds exactly the gateway's records (ids), no
+#     conflicts;
+#   - the county report from central (`anxin report --format json`) matches
+#     the numbers recomputed from the gateway's own records: respondents,
+#     satisfied / answered the overall question, households reached
+#     (sms_delivered / sms_replied contacts), households in the roster.
+#
+# usage: e2e_2000.sh   (env: ANXIN_BIN, ANXIN_SOURCE; AX_KEEP=1 keeps the dir)
+set -eu
+A="$ANXIN_BIN/survey/anxin"
+C="$ANXIN_BIN/central/anxin-central"
+SMSD="$ANXIN_BIN/sms-gateway/anxin-smsd"
+SIM="$ANXIN_BIN/tools/resident_sim"
+TOWN=439901101000 # 石桥镇
+COUNTY=439901000000
+N=2000
+WAVE=${AX_WAVE:-300}
+export TZ=Asia/Shanghai LC_ALL=C.UTF-8
+
+# tmpfs when there is one: the gateway commits (and fsyncs) several times
+# per message, which on a disk dominates the run
+T=$(mktemp -d "${AX_TMP:-/dev/shm}/anxin-e2e-2000-XXXXXX" 2> /dev/null) ||
+	T=$(mktemp -d /tmp/anxin-e2e-2000-XXXXXX)
+CPID= GPID= SPID=
+cleanup() {
+	for p in $SPID $GPID $CPID; do kill -TERM "$p" 2>/dev/null || true; done
+	for p in $SPID $GPID $CPID; do wait "$p" 2>/dev/null || true; done
+	if [ -n "${AX_KEEP:-}" ]; then echo "kept $T"; else rm -rf "$T"; fi
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+fail() {
+	echo "FAIL: $*" >&2
+	for f in central.log gw/smsd.log gw/sync.log; do
+		[ -f "$T/$f" ] && { echo "--- tail $f" >&2; tail -n 15 "$T/$f" >&2; }
+	done
+	exit 1
+}
+START=$(date +%s)
+step() { echo "[$(($(date +%s) - START))s] $*"; }
+q() { sqlite3 -cmd ".timeout 10000" "$@"; }
+cd "$T"
+
+# ---- central: exactly N households with a phone ---------------------------
+R="$ANXIN_SOURCE/content/demo/jiangzhou-roster.csv"
+{
+	head -n 1 "$R"
+	awk -F, -v t=$TOWN '$3 == t && $8 != ""' "$R" | head -n $N
+} > roster.csv
+[ "$(($(wc -l < roster.csv) - 1))" -eq $N ] || fail "roster has not $N rows"
+"$A" roster import -q --db central.db --county-name 江州县 roster.csv
+"$A" content install -q --db central.db "$ANXIN_SOURCE/content"
+"$A" device add --db central.db --name smsd-2k --kind smsd --scope $TOWN \
+	> smsd.token 2>/dev/null
+chmod 600 smsd.token
+# the gateway's clock starts 5 days back, so reminder and expiry (+4 days)
+# stay in the past for central
+NOW=$(date +%s)
+CLOCK=$((NOW - 5 * 86400))
+"$A" campaign create --db central.db --name 石桥镇满意度-2000 --survey satisfaction \
+	--scope $TOWN --start "$(date -d @$((CLOCK - 86400)) +%Y-%m-%d)" \
+	--end "$(date -d @$((NOW + 30 * 86400)) +%Y-%m-%d)" --quiet 00:00-00:00 \
+	--pace 100000 --daily-cap 100000 > campaign.id
+[ "$(q central.db "SELECT COUNT(DISTINCT h.id) FROM households h JOIN household_phones p ON p.household = h.id WHERE h.active")" -eq $N ] ||
+	fail "central does not have $N households with a phone"
+"$C" --db central.db --listen 127.0.0.1:0 --port-file port --max-body 8388608 \
+	> central.log 2>&1 < /dev/null &
+CPID=$!
+for _ in $(seq 1 100); do
+	[ -s port ] && curl -fs "http://127.0.0.1:$(cat port)/healthz" > /dev/null && break
+	sleep 0.1
+done
+URL="http://127.0.0.1:$(cat port)"
+curl -fs "$URL/healthz" > /dev/null || fail "central did not start"
+step "central on $URL"
+
+# ---- the gateway -------------------------------------------------------------
+mkdir -p gw/modem
+"$A" init --db gw/anxin.db > /dev/null
+"$A" sync --once --pull -q --db gw/anxin.db --server "$URL" --token-file smsd.token \
+	--scope $TOWN > gw/sync.log 2>&1 || fail "pull"
+echo $CLOCK > gw/clock
+cat > gw/smsd.conf <<CONF
+[gammu]
+connection = none
+model = dummy
+device = $T/gw/modem
+
+[smsd]
+store = $T/gw/anxin.db
+gateway_db = $T/gw/gateway.db
+device_id = smsd-2k
+quiet_hours = 00:00-00:00
+pace_per_min = 100000
+daily_cap = 100000
+poll_ms = 100
+clock_file = $T/gw/clock
+sent_log = $T/gw/sent.jsonl
+scope = $TOWN
+CONF
+"$SMSD" --config gw/smsd.conf > gw/smsd.log 2>&1 < /dev/null &
+GPID=$!
+for _ in $(seq 1 100); do [ -d gw/modem/sms/1 ] && break; sleep 0.1; done
+[ -d gw/modem/sms/1 ] || fail "anxin-smsd did not open the dummy modem"
+touch gw/sent.jsonl
+# the gateway pushes while it runs, like an office would
+( while :; do
+	"$A" sync --once -q --db gw/anxin.db --server "$URL" --token-file smsd.token \
+		>> gw/sync.log 2>&1 || true
+	sleep 3
+done ) &
+SPID=$!
+
+# ---- residents answer in waves -----------------------------------------------
+inbox_n() { find gw/modem/sms/1 -maxdepth 1 -type f ! -name '.*' | wc -l; }
+pending() { q gw/gateway.db "SELECT COUNT(*) FROM queue WHERE state IN ('pending', 'sending')"; }
+done_lines=0 idle=0 waves=0 last=0
+wave_loop() { # until nothing is left to send or answer for ~2 s
+	idle=0
+	while [ $idle -lt 10 ]; do
+		total=$(wc -l < gw/sent.jsonl)
+		if [ "$total" -gt "$done_lines" ]; then
+			# the same sender's next reply must not share the previous
+			# wave's second: the dedup key holds the SMSC time in seconds
+			while [ "$(date +%s)" -le $last ]; do sleep 0.1; done
+			take=$((total - done_lines))
+			[ $take -gt $WAVE ] && take=$WAVE
+			tail -n +$((done_lines + 1)) gw/sent.jsonl | head -n $take > wave.jsonl
+			done_lines=$((done_lines + take))
+			"$SIM" --sent-log wave.jsonl --inbox gw/modem/sms/1 --seed 20151 \
+				--once 2>> gw/residents.log
+			last=$(date +%s)
+			waves=$((waves + 1))
+			i=0
+			while [ "$(inbox_n)" -gt 0 ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+			[ "$(inbox_n)" -eq 0 ] || fail "the gateway did not drain the inbox in 60 s"
+			idle=0
+		elif [ "$(pending)" -gt 0 ]; then
+			idle=0
+			sleep 0.2
+		else
+			idle=$((idle + 1))
+			sleep 0.2
+		fi
+		kill -0 $GPID 2> /dev/null || fail "anxin-smsd died"
+		[ $(($(date +%s) - START)) -lt 840 ] || fail "too slow: $(wc -l < gw/sent.jsonl) sent"
+	done
+}
+wave_loop
+step "answers: $waves waves, $(wc -l < gw/sent.jsonl) sent"
+# a day later: the reminder to those who did not answer
+echo $((CLOCK + 86400 + 60)) > gw/clock
+wave_loop
+step "reminders: $(wc -l < gw/sent.jsonl) sent"
+# three more days: what is still open expires
+echo $((CLOCK + 86400 + 259200 + 120)) > gw/clock
+wave_loop
+step "expiry: $(wc -l < gw/sent.jsonl) sent"
+sleep 1
+kill -TERM $GPID
+wait $GPID || fail "anxin-smsd did not stop cleanly"
+GPID=
+kill -TERM $SPID 2> /dev/null || true
+wait $SPID 2> /dev/null || true
+SPID=
+
+# ---- push until the outbox drains --------------------------------------------
+for _ in $(seq 1 30); do
+	[ "$(q gw/anxin.db "SELECT COUNT(*) FROM outbox WHERE state = 'pending'")" -eq 0 ] && break
+	"$A" sync --once -q --db gw/anxin.db --server "$URL" --token-file smsd.token \
+		>> gw/sync.log 2>&1 || sleep 1
+done
+step "synced: $(q gw/anxin.db "SELECT state || ' ' || COUNT(*) FROM outbox GROUP BY state" | tr '\n' ' ')"
+
+# ---- checks ------------------------------------------------------------------
+G=gw/gateway.db
+q $G "SELECT COUNT(*) FROM conv" > n.conv
+[ "$(cat n.conv)" -eq $N ] || fail "$(cat n.conv) conversations, expected $N"
+[ "$(q $G "SELECT COUNT(DISTINCT household) FROM conv")" -eq $N ] || fail "conversations are not one per household"
+left=$(q $G "SELECT COUNT(*) FROM conv WHERE status NOT IN ('done', 'expired', 'opted_out')")
+[ "$left" -eq 0 ] || fail "$left conversations still open: $(q $G "SELECT status, COUNT(*) FROM conv GROUP BY 1" | tr '\n' ' ')"
+# intros: one per household, each to the household's own phone, all sent
+[ "$(q $G "SELECT COUNT(*) FROM queue WHERE kind = 'intro'")" -eq $N ] || fail "intros queued: $(q $G "SELECT COUNT(*) FROM queue WHERE kind = 'intro'")"
+[ "$(q $G "SELECT COUNT(DISTINCT household) FROM queue WHERE kind = 'intro' AND state = 'sent'")" -eq $N ] ||
+	fail "not every household got its intro"
+[ "$(jq -r 'select(.kind == "intro") | .phone' gw/sent.jsonl | sort | uniq -d | wc -l)" -eq 0 ] ||
+	fail "an intro went twice to the same phone"
+[ "$(jq -r 'select(.kind == "intro") | .phone' gw/sent.jsonl | sort -u | wc -l)" -eq $N ] ||
+	fail "the sent log does not hold $N intros"
+[ "$(wc -l < gw/sent.jsonl)" -eq "$(q $G "SELECT COUNT(*) FROM queue WHERE state = 'sent'")" ] ||
+	fail "the sent log and the queue disagree"
+[ "$(q $G "SELECT COUNT(*) FROM queue WHERE state NOT IN ('sent', 'blocked')")" -eq 0 ] ||
+	fail "queue not drained: $(q $G "SELECT state, COUNT(*) FROM queue GROUP BY 1" | tr '\n' ' ')"
+# the outbox is all sent, and central holds exactly those records
+[ "$(q gw/anxin.db "SELECT COUNT(*) FROM outbox WHERE state <> 'sent'")" -eq 0 ] ||
+	fail "gateway outbox: $(q gw/anxin.db "SELECT state, COUNT(*) FROM outbox GROUP BY 1" | tr '\n' ' ')"
+q gw/anxin.db "SELECT body FROM outbox ORDER BY seq" > gw.jsonl
+jq -r '.id' gw.jsonl | sort > ids.gw
+q central.db "SELECT id FROM responses UNION ALL SELECT id FROM contacts" | sort > ids.central
+[ -s ids.gw ] || fail "the gateway produced no records"
+cmp -s ids.gw ids.central ||
+	fail "central holds $(wc -l < ids.central) records, the gateway $(wc -l < ids.gw) ($(comm -3 ids.gw ids.central | wc -l) differ)"
+[ "$(sort -u ids.gw | wc -l)" -eq "$(wc -l < ids.gw)" ] || fail "duplicate record ids in the gateway outbox"
+[ "$(q central.db "SELECT COUNT(*) FROM conflicts")" -eq 0 ] || fail "conflicts at central"
+
+# the county report against the gateway's own records
+"$A" report --db central.db --scope $COUNTY --format json --survey satisfaction \
+	--kinds sms_delivered,sms_replied > report.json
+jq -c '.rows[] | select(.depth == 0)' report.json > county.json
+got=$(jq -r '[.households, .reached, .respondents, .respondents_by_channel.sms,
+	.satisfaction.num, .satisfaction.den] | map(tostring) | join(" ")' county.json)
+resp=$(jq -r 'select(.type == "response" and .status == "complete") | .household' gw.jsonl | sort -u | wc -l)
+satden=$(jq -r 'select(.type == "response" and .status == "complete" and .answers.overall != null) | .household' gw.jsonl | sort -u | wc -l)
+satnum=$(jq -r 'select(.type == "response" and .status == "complete" and (.answers.overall == "1" or .answers.overall == "2" or .answers.overall == "3")) | .household' gw.jsonl | sort -u | wc -l)
+reached=$(jq -r 'select(.type == "contact" and (.kind == "sms_delivered" or .kind == "sms_replied")) | .household' gw.jsonl | sort -u | wc -l)
+want="$N $reached $resp $resp $satnum $satden"
+step "report (households reached respondents sms satisfied answered): $got"
+[ "$got" = "$want" ] || fail "county report \"$got\", the gateway's records say \"$want\""
+[ "$resp" -gt $((N / 2)) ] || fail "only $resp respondents of $N: the residents did not get through"
+[ "$reached" -ge "$resp" ] || fail "fewer households reached ($reached) than respondents ($resp)"
+step "e2e.smsd.central_2000: ok"
