@@ -806,6 +806,7 @@ static ax_rc import_response(ax_importer *im, json_t *o, const char *source,
 	struct derived d;
 	struct counted old;
 	char resolved[64];
+	int sealed_hh = 0;
 	char topics[512];
 	int counted = 0, displace = 0;
 	char *body = NULL;
@@ -868,8 +869,10 @@ static ax_rc import_response(ax_importer *im, json_t *o, const char *source,
 	/* on the server's clock from here on (the body keeps the device's) */
 	started -= im->skew;
 	completed -= im->skew;
-	if (!hh && unseal_household(im, o, resolved))
+	if (!hh && unseal_household(im, o, resolved)) {
 		hh = resolved;
+		sealed_hh = 1;
+	}
 	if (hh) {
 		if (household_grid(im, hh, grid)) {
 			excerpt(hh, ex, sizeof ex);
@@ -891,8 +894,19 @@ static ax_rc import_response(ax_importer *im, json_t *o, const char *source,
 		snprintf(region, sizeof region, "%s", region_in);
 	}
 	if (im->check && im->check(im->check_ctx, "response", hh, region, out->reason)) {
-		out->result = AX_REC_REJECTED;
-		return AX_OK;
+		/* A resident linked a household this device may not credit (a
+		 * visitor from another township): keep the answer, anonymous, at
+		 * the kiosk's own region rather than lose it. */
+		if (!(sealed_hh && region_in && region_exists(im, region_in) &&
+		      !im->check(im->check_ctx, "response", NULL, region_in,
+		                 out->reason))) {
+			out->result = AX_REC_REJECTED;
+			return AX_OK;
+		}
+		out->reason[0] = '\0';
+		hh = NULL;
+		json_object_del(o, "household");
+		snprintf(region, sizeof region, "%s", region_in);
 	}
 	body = canonical(o, response_fields, (int)AX_ARRAY_LEN(response_fields),
 	                 out->id);
