@@ -8,7 +8,9 @@
  *   resident_sim --sent-log FILE --inbox DIR [--seed N] [--once]
  *                [--max-delay-ms N]
  *
- * Deterministic per (seed, phone): each number has a fixed persona.
+ * Deterministic per (seed, phone): each number has a fixed persona.  Most
+ * sends also get a delivery report (status report files), some never do,
+ * as on real networks.
  * Replies are smsbackup files (UCS-2BE hex, PDU = Deliver), one per
  * message, at the first free location of DIR.
  */
@@ -45,6 +47,7 @@ struct pending {
 	long long due_ms;
 	char phone[32];
 	char text[128];
+	int report_ref; /* >= 0: a delivery report for this reference */
 };
 
 static struct pending queue[4096];
@@ -102,6 +105,50 @@ static int write_reply(const char *inbox, const char *phone, const char *text)
 	return rename(tmp, path);
 }
 
+/* UCS-2BE hex of an ASCII string (phone numbers). */
+static void ascii_ucs2_hex(const char *s, char *out)
+{
+	for (; *s; s++, out += 4)
+		sprintf(out, "00%02X", (unsigned char)*s);
+	*out = '\0';
+}
+
+/* A delivery report for a message sent to phone with reference ref, as
+ * libgammu's dummy driver reads one back from the inbox. */
+static int write_report(const char *inbox, const char *phone, int ref)
+{
+	char path[1024], tmp[1040], hex[128];
+	struct stat sb;
+	time_t t = time(NULL);
+	struct tm tm;
+	FILE *f;
+	int loc;
+
+	for (loc = 1; loc <= 10000; loc++) {
+		snprintf(path, sizeof path, "%s/%d", inbox, loc);
+		if (stat(path, &sb) != 0)
+			break;
+	}
+	if (loc > 10000 || strlen(phone) > 24)
+		return -1;
+	ascii_ucs2_hex(phone, hex);
+	localtime_r(&t, &tm);
+	snprintf(tmp, sizeof tmp, "%s/.%d.tmp", inbox, loc);
+	if (!(f = fopen(tmp, "w")))
+		return -1;
+	fprintf(f, "[SMSBackup000]\nSMSC = \"+8613800100500\"\nState = UnRead\n"
+	           "Number = \"%s\"\nNumberUnicode = %s\n"
+	           "Coding = Default_No_Compression\nFolder = 1\nLength = 0\n"
+	           "Class = -1\nPDU = Status_Report\nMessageReference = %d\n"
+	           "DeliveryStatus = 0\nDateTime = %04d%02d%02dT%02d%02d%02d\n"
+	           "SMSCDateTime = %04d%02d%02dT%02d%02d%02d\n",
+	        phone, hex, ref, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+	        tm.tm_hour, tm.tm_min, tm.tm_sec, tm.tm_year + 1900, tm.tm_mon + 1,
+	        tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	fclose(f);
+	return rename(tmp, path);
+}
+
 /* The digits the message offers after "回复" (options), as a string. */
 static void options_of(const char *text, char *opts, size_t n)
 {
@@ -137,10 +184,20 @@ static void messy(char d, unsigned long long r, char *out, size_t n)
 }
 
 static void decide(const char *phone, const char *kind, const char *text,
-                   unsigned long long seed, int max_delay_ms, long line)
+                   int ref, unsigned long long seed, int max_delay_ms, long line)
 {
 	unsigned long long persona = hash_str(phone, seed), r;
 	char opts[16], reply[64];
+
+	/* most networks confirm most messages; some reports never come */
+	if (ref >= 0 && mix(persona ^ (unsigned long long)line) % 100 < 85 &&
+	    nqueue < (int)(sizeof queue / sizeof queue[0])) {
+		queue[nqueue].due_ms = now_ms() + 500;
+		snprintf(queue[nqueue].phone, sizeof queue[0].phone, "%s", phone);
+		queue[nqueue].text[0] = '\0';
+		queue[nqueue].report_ref = ref;
+		nqueue++;
+	}
 
 	if (strcmp(kind, "question") && strcmp(kind, "intro") && strcmp(kind, "reask"))
 		return;
@@ -162,6 +219,7 @@ static void decide(const char *phone, const char *kind, const char *text,
 	queue[nqueue].due_ms = now_ms() + (long long)((r >> 24) % (unsigned)(max_delay_ms + 1));
 	snprintf(queue[nqueue].phone, sizeof queue[0].phone, "%s", phone);
 	snprintf(queue[nqueue].text, sizeof queue[0].text, "%s", reply);
+	queue[nqueue].report_ref = -1;
 	nqueue++;
 }
 
@@ -213,6 +271,8 @@ int main(int argc, char **argv)
 						           ? json_string_value(json_object_get(o, "kind")) : "",
 						       json_string_value(json_object_get(o, "text"))
 						           ? json_string_value(json_object_get(o, "text")) : "",
+						       json_is_integer(json_object_get(o, "ref"))
+						           ? (int)json_integer_value(json_object_get(o, "ref")) : -1,
 						       seed, max_delay_ms, line);
 					json_decref(o);
 				}
@@ -221,7 +281,9 @@ int main(int argc, char **argv)
 		}
 		for (int i = 0; i < nqueue;) {
 			if (queue[i].due_ms <= now_ms()) {
-				if (write_reply(inbox, queue[i].phone, queue[i].text))
+				if (queue[i].report_ref >= 0
+				        ? write_report(inbox, queue[i].phone, queue[i].report_ref)
+				        : write_reply(inbox, queue[i].phone, queue[i].text))
 					fprintf(stderr, "resident_sim: cannot write to %s: %s\n", inbox,
 					        strerror(errno));
 				queue[i] = queue[--nqueue];
