@@ -88,7 +88,7 @@ struct tally {
 enum {
 	S_INS_RESP, S_GET_RESP, S_HH, S_REGION, S_COUNTED,
 	S_SET_COUNTED, S_INS_CONTACT, S_GET_CONTACT,
-	S_INS_CONFLICT, S_TALLY, S_TALLY_TOTAL, S_NSTMT
+	S_INS_CONFLICT, S_TALLY, S_TALLY_TOTAL, S_CAMPAIGN_WAVES, S_NSTMT
 };
 
 static const char *const stmt_sql[S_NSTMT] = {
@@ -122,6 +122,9 @@ static const char *const stmt_sql[S_NSTMT] = {
 	    "num, score) VALUES(?1,?2,?3,?4,?6,?7,?8,?9) ON CONFLICT DO UPDATE SET "
 	    "den = den + excluded.den, num = num + excluded.num, "
 	    "score = score + excluded.score",
+	[S_CAMPAIGN_WAVES] =
+	    "SELECT wave, scope FROM campaigns WHERE survey = ?1 AND starts_at <= "
+	    "?2 AND ends_at > ?2",
 };
 
 /* The day of tally entries that go to tally_total (all days). */
@@ -573,6 +576,39 @@ static int unseal_household(ax_importer *im, json_t *o, char resolved[64])
 	return found;
 }
 
+/*
+ * The wave of the single campaign of `survey` whose window holds `at` and
+ * whose scope covers the record's place (the household's grid, else the
+ * region given).  0 when none or several do (no guess).
+ */
+static int campaign_wave(ax_importer *im, const char *survey, const char *hh,
+                         const char *region, int64_t at, char out[64])
+{
+	sqlite3_stmt *s = im->s[S_CAMPAIGN_WAVES];
+	char place[64];
+	int found = 0;
+
+	if (hh) {
+		if (household_grid(im, hh, place))
+			return 0;
+	} else if (region) {
+		snprintf(place, sizeof place, "%s", region);
+	} else {
+		return 0;
+	}
+	sqlite3_reset(s);
+	sqlite3_bind_text(s, 1, survey, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, at);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		if (ax_scope_covers((const char *)sqlite3_column_text(s, 1), place)) {
+			if (found++)
+				break;
+			snprintf(out, 64, "%s", (const char *)sqlite3_column_text(s, 0));
+		}
+	sqlite3_reset(s);
+	return found == 1;
+}
+
 /* ---- responses -------------------------------------------------------- */
 static const char *const channels[] = {"kiosk", "sms", "visit"};
 static const char *const statuses[] = {"complete", "partial", "abandoned"};
@@ -805,7 +841,7 @@ static ax_rc import_response(ax_importer *im, json_t *o, const char *source,
 	char grid[64], region[64], ex[64];
 	struct derived d;
 	struct counted old;
-	char resolved[64];
+	char resolved[64], derived_wave[64];
 	int sealed_hh = 0;
 	char topics[512];
 	int counted = 0, displace = 0;
@@ -865,6 +901,13 @@ static ax_rc import_response(ax_importer *im, json_t *o, const char *source,
 		reject(out, "completed_at is before started_at");
 		return AX_OK;
 	}
+	/* A record without a wave (a kiosk that had not synced its campaigns
+	 * yet) belongs to the one campaign of its survey whose scope and window
+	 * cover it, so a household still counts once per campaign. */
+	if (!body_wave && campaign_wave(im, survey, hh, region_in,
+	                                has_completed ? completed : started,
+	                                derived_wave))
+		body_wave = derived_wave;
 	wave = body_wave ? body_wave : "";
 	/* on the server's clock from here on (the body keeps the device's) */
 	started -= im->skew;
