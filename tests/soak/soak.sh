@@ -326,6 +326,8 @@ for g in $GWS; do
   # 3. every injected reply stored once, none left in the modem
   mkdir -p "$g/replay"
   "$SIM" --sent-log "$g/sent.jsonl" --inbox "$g/replay" --seed $(( SEED + ${g#gw} )) --once
+  # delivery reports are not replies: the gateway matches them to sends
+  grep -l '^PDU = Status_Report' "$g"/replay/* 2>/dev/null | xargs -r rm -f
   inj=$(ls "$g/replay" | wc -l)
   for f in "$g"/replay/*; do
     [ -f "$f" ] || continue
