@@ -386,14 +386,17 @@ SELECT town, COUNT(*), SUM(channel = 'kiosk'), SUM(channel = 'sms'),
   SUM(overall IN ('1','2','3')) || '/' || SUM(overall != '') FROM c GROUP BY town ORDER BY town;
 SQL
 "$A" report --db c.db --scope $COUNTY --depth 1 --format json > report.json 2>report.err
-python3 - > reported 2>&1 <<'PY'
-import json
-for r in json.load(open("report.json"))["rows"]:
-    if r["respondents"] == 0 and r["depth"] > 0:
-        continue
-    c = r["respondents_by_channel"]; s = r["satisfaction"]
-    print(r["code"], r["respondents"], c["kiosk"], c["sms"], "%d/%d" % (s["num"], s["den"]))
-PY
+# the same figures out of the report's JSON (sqlite3's JSON functions: no
+# other tool needed)
+sqlite3 :memory: "SELECT json_extract(r.value, '\$.code') || ' ' ||
+    json_extract(r.value, '\$.respondents') || ' ' ||
+    json_extract(r.value, '\$.respondents_by_channel.kiosk') || ' ' ||
+    json_extract(r.value, '\$.respondents_by_channel.sms') || ' ' ||
+    json_extract(r.value, '\$.satisfaction.num') || '/' ||
+    json_extract(r.value, '\$.satisfaction.den')
+  FROM json_each(readfile('report.json'), '\$.rows') r
+  WHERE json_extract(r.value, '\$.respondents') > 0
+     OR json_extract(r.value, '\$.depth') = 0" > reported 2>&1
 echo "   respondents (all kiosk sms) satisfied/answered, central's report:"
 sed 's/^/   /' reported
 echo "   recomputed from the devices' records:"
