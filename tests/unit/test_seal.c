@@ -47,24 +47,10 @@ static char *line(const char *id, const char *sealed)
 	return buf;
 }
 
-static void q(const char *db, const char *sql, char *out, size_t n)
-{
-	sqlite3 *d;
-	sqlite3_stmt *s;
-	out[0] = '\0';
-	if (sqlite3_open_v2(db, &d, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(d, sql, -1, &s, NULL) == SQLITE_OK) {
-		if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
-			snprintf(out, n, "%s", (const char *)sqlite3_column_text(s, 0));
-		sqlite3_finalize(s);
-	}
-	sqlite3_close(d);
-}
-
 int main(void)
 {
 	const char *db, *src = getenv("ANXIN_SOURCE");
-	char dir[1024], sealed_a[128], sealed_b[128], v[512];
+	char dir[1024], sealed_a[128], sealed_b[128];
 	unsigned char pk[32], sk[32];
 	struct ax_rec_outcome out;
 	ax_store *st;
@@ -119,13 +105,17 @@ int main(void)
 	ax_importer_free(im);
 	ax_store_close(st);
 
-	q(db, "SELECT household FROM responses WHERE id LIKE '1111%'", v, sizeof v);
-	CHECK_STR(v, "A1");
-	q(db, "SELECT COALESCE(household, 'anonymous') || ' ' || region FROM responses WHERE id LIKE '2222%'", v, sizeof v);
-	CHECK_STR(v, "anonymous 439901101201001");
-	q(db, "SELECT COUNT(*) FROM responses WHERE body LIKE '%sealed%' OR body LIKE '%13800138%'", v, sizeof v);
-	CHECK_STR(v, "0");
-	q(db, "SELECT COALESCE(household, 'anonymous') FROM responses WHERE id LIKE '3333%'", v, sizeof v);
-	CHECK_STR(v, "anonymous");
+	{
+		sqlite3 *d = tu_db_open(db);
+		CHECK_STR(tu_q(d, "SELECT household FROM responses WHERE id LIKE '1111%%'"), "A1");
+		CHECK_STR(tu_q(d, "SELECT COALESCE(household, 'anonymous') || ' ' || region "
+		                  "FROM responses WHERE id LIKE '2222%%'"),
+		          "anonymous 439901101201001");
+		CHECK_STR(tu_q(d, "SELECT COUNT(*) FROM responses WHERE body LIKE "
+		                  "'%%sealed%%' OR body LIKE '%%13800138%%'"), "0");
+		CHECK_STR(tu_q(d, "SELECT COALESCE(household, 'anonymous') FROM responses "
+		                  "WHERE id LIKE '3333%%'"), "anonymous");
+		sqlite3_close(d);
+	}
 	return check_done();
 }

@@ -37,24 +37,10 @@ static int import(ax_importer *im, const char *id, const char *hh,
 	return (int)out.result;
 }
 
-static void q(const char *db, const char *sql, char *out, size_t n)
-{
-	sqlite3 *d;
-	sqlite3_stmt *s;
-	out[0] = '\0';
-	if (sqlite3_open_v2(db, &d, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
-	    sqlite3_prepare_v2(d, sql, -1, &s, NULL) == SQLITE_OK) {
-		if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_text(s, 0))
-			snprintf(out, n, "%s", (const char *)sqlite3_column_text(s, 0));
-		sqlite3_finalize(s);
-	}
-	sqlite3_close(d);
-}
-
 int main(void)
 {
 	const char *db, *src = getenv("ANXIN_SOURCE");
-	char dir[1024], v[256], sql[512];
+	char dir[1024];
 	struct ax_campaign c;
 	ax_store *st;
 	ax_content *ct;
@@ -96,19 +82,18 @@ int main(void)
 	ax_importer_free(im);
 	ax_store_close(st);
 
-	snprintf(sql, sizeof sql, "SELECT wave = '%s' FROM responses WHERE id LIKE '2222%%'", c.wave);
-	q(db, sql, v, sizeof v);
-	CHECK_STR(v, "1");
-	q(db, "SELECT counted FROM responses WHERE id LIKE '2222%'", v, sizeof v);
-	CHECK_STR(v, "0"); /* the household counts once in the campaign */
-	q(db, "SELECT counted FROM responses WHERE id LIKE '1111%'", v, sizeof v);
-	CHECK_STR(v, "1");
-	q(db, "SELECT wave || '|' || counted FROM responses WHERE id LIKE '3333%'", v, sizeof v);
-	CHECK_STR(v, "|1");
-	q(db, "SELECT wave || '|' || counted FROM responses WHERE id LIKE '4444%'", v, sizeof v);
-	CHECK_STR(v, "|1");
-	/* the stored body is what the device sent: no wave added */
-	q(db, "SELECT body LIKE '%wave%' FROM responses WHERE id LIKE '2222%'", v, sizeof v);
-	CHECK_STR(v, "0");
+	{
+		sqlite3 *d = tu_db_open(db);
+		CHECK_STR(tu_q(d, "SELECT wave = '%s' FROM responses WHERE id LIKE '2222%%'",
+		               c.wave), "1");
+		/* the household counts once in the campaign */
+		CHECK_STR(tu_q(d, "SELECT counted FROM responses WHERE id LIKE '2222%%'"), "0");
+		CHECK_STR(tu_q(d, "SELECT counted FROM responses WHERE id LIKE '1111%%'"), "1");
+		CHECK_STR(tu_q(d, "SELECT wave || '|' || counted FROM responses WHERE id LIKE '3333%%'"), "|1");
+		CHECK_STR(tu_q(d, "SELECT wave || '|' || counted FROM responses WHERE id LIKE '4444%%'"), "|1");
+		/* the stored body is what the device sent: no wave added */
+		CHECK_STR(tu_q(d, "SELECT body LIKE '%%wave%%' FROM responses WHERE id LIKE '2222%%'"), "0");
+		sqlite3_close(d);
+	}
 	return check_done();
 }
