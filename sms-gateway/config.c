@@ -34,6 +34,7 @@ void gw_config_defaults(struct gw_config *c)
 	c->daily_cap = 300;
 	gw_flow_opts_defaults(&c->flow);
 	c->poll_ms = 2000;
+	c->receive_frequency_ms = 15000;
 	c->max_backoff = 300;
 }
 
@@ -135,6 +136,9 @@ ax_rc gw_config_load(const char *path, struct gw_config *c, char *err,
 	c->flow.expire_after =
 	    iniparser_getint(d, "smsd:expire_after", (int)c->flow.expire_after);
 	c->poll_ms = iniparser_getint(d, "smsd:poll_ms", c->poll_ms);
+	/* seconds, as gammu-smsd's ReceiveFrequency; fractions allowed */
+	c->receive_frequency_ms = (int)(iniparser_getdouble(
+	    d, "smsd:receive_frequency", c->receive_frequency_ms / 1000.0) * 1000);
 	c->max_backoff = iniparser_getint(d, "smsd:max_backoff", c->max_backoff);
 	copy(c->clock_file, sizeof c->clock_file,
 	     iniparser_getstring(d, "smsd:clock_file", ""));
@@ -147,6 +151,11 @@ ax_rc gw_config_load(const char *path, struct gw_config *c, char *err,
 	iniparser_freedict(d);
 	if (c->nmodems == 0) {
 		snprintf(err, errlen, "%s: no [gammu] section: at least one modem", path);
+		return AX_INVALID;
+	}
+	if (c->receive_frequency_ms < 0) {
+		snprintf(err, errlen, "%s: [smsd]: receive_frequency must not be negative",
+		         path);
 		return AX_INVALID;
 	}
 	if (c->pace_per_min <= 0 || c->daily_cap <= 0 || c->poll_ms < 0 ||

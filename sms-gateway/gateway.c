@@ -88,6 +88,9 @@ struct slot {
 	int signal;
 	long long signal_at;
 	char last_error[256];
+	/* one transaction per inbox read (on_incoming .. on_commit) */
+	int in_txn;
+	sqlite3_stmt *ins_inbox, *ins_report;
 };
 
 struct gw_gateway {
@@ -107,6 +110,7 @@ struct gw_gateway {
 	gw_clock_fn clock;
 	void *clock_ctx;
 	struct slot slots[GW_MAX_MODEMS];
+	volatile sig_atomic_t *stop; /* gw_run's: modem threads stop sending */
 	pthread_mutex_t log_mu;
 	/* prepared statements of the main connection, keyed by the SQL
 	 * literal's address: preparing costs more than running them */
@@ -147,6 +151,9 @@ static const char schema[] =
     "CREATE INDEX IF NOT EXISTS queue_state ON queue(state, id);"
     "CREATE INDEX IF NOT EXISTS queue_phone ON queue(phone, state);"
     "CREATE INDEX IF NOT EXISTS queue_modem ON queue(modem, claimed_at);"
+    /* the per-SIM daily cap is counted on every claim: without this index
+     * that count scans every row the modem ever sent, O(n^2) in all */
+    "CREATE INDEX IF NOT EXISTS queue_modem_day ON queue(modem, sent_day);"
     "CREATE TABLE IF NOT EXISTS optout("
     " phone TEXT PRIMARY KEY, at INTEGER, source TEXT);"
     "CREATE TABLE IF NOT EXISTS journal("
@@ -1573,6 +1580,32 @@ ax_rc gw_step(gw_gateway *g)
 
 /* ---- modem side ------------------------------------------------------------------ */
 
+/* The modem thread's transaction for one inbox read: opened by the first
+ * message or report, committed by on_commit before anything is deleted. */
+static int slot_begin(struct slot *s)
+{
+	if (s->in_txn)
+		return 0;
+	if (exec(s->db, "BEGIN IMMEDIATE"))
+		return -1;
+	s->in_txn = 1;
+	return 0;
+}
+
+static int on_commit(void *ctx)
+{
+	struct slot *s = ctx;
+	if (!s->in_txn)
+		return 0;
+	s->in_txn = 0;
+	if (exec(s->db, "COMMIT")) {
+		exec(s->db, "ROLLBACK");
+		return -1;
+	}
+	crash_point("after_commit");
+	return 0;
+}
+
 static int on_incoming(void *ctx, const struct gw_incoming *in)
 {
 	struct slot *s = ctx;
@@ -1587,12 +1620,16 @@ static int on_incoming(void *ctx, const struct gw_incoming *in)
 	sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
 	snprintf(dedup, sizeof dedup, "%s|%lld|%d|%s", phone, in->smsc_time,
 	         in->concat_ref, hex);
-	if (sqlite3_prepare_v2(s->db,
+	if (slot_begin(s))
+		return -1;
+	if (!s->ins_inbox &&
+	    sqlite3_prepare_v2(s->db,
 	                       "INSERT INTO inbox(dedup, modem, phone, smsc_time,"
 	                       " received_at, parts, text) VALUES(?,?,?,?,?,?,?)"
 	                       " ON CONFLICT(dedup) DO UPDATE SET seen = seen + 1",
-	                       -1, &q, NULL) != SQLITE_OK)
+	                       -1, &s->ins_inbox, NULL) != SQLITE_OK)
 		return -1;
+	q = s->ins_inbox;
 	sqlite3_bind_text(q, 1, dedup, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, s->g->cfg.modems[s->index].name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 3, phone, -1, SQLITE_STATIC);
@@ -1601,11 +1638,8 @@ static int on_incoming(void *ctx, const struct gw_incoming *in)
 	sqlite3_bind_int(q, 6, in->parts);
 	sqlite3_bind_text(q, 7, in->text, -1, SQLITE_STATIC);
 	rc = sqlite3_step(q);
-	sqlite3_finalize(q);
-	if (rc != SQLITE_DONE)
-		return -1;
-	crash_point("after_commit");
-	return 0;
+	sqlite3_reset(q);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 static int on_report(void *ctx, const struct gw_status_report *r)
@@ -1618,11 +1652,15 @@ static int on_report(void *ctx, const struct gw_status_report *r)
 	norm_phone(r->phone, phone);
 	snprintf(dedup, sizeof dedup, "%s|%d|%lld|%d", phone, r->ref, r->at,
 	         r->status);
-	if (sqlite3_prepare_v2(s->db,
+	if (slot_begin(s))
+		return -1;
+	if (!s->ins_report &&
+	    sqlite3_prepare_v2(s->db,
 	                       "INSERT OR IGNORE INTO reports(dedup, modem, phone, ref,"
 	                       " status, at) VALUES(?,?,?,?,?,?)",
-	                       -1, &q, NULL) != SQLITE_OK)
+	                       -1, &s->ins_report, NULL) != SQLITE_OK)
 		return -1;
+	q = s->ins_report;
 	sqlite3_bind_text(q, 1, dedup, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, s->g->cfg.modems[s->index].name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 3, phone, -1, SQLITE_STATIC);
@@ -1630,7 +1668,7 @@ static int on_report(void *ctx, const struct gw_status_report *r)
 	sqlite3_bind_int(q, 5, r->status);
 	sqlite3_bind_int64(q, 6, r->at);
 	rc = sqlite3_step(q);
-	sqlite3_finalize(q);
+	sqlite3_reset(q);
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -1859,8 +1897,8 @@ ax_rc gw_modem_cycle(gw_gateway *g, int i)
 	struct slot *s = &g->slots[i];
 	long long now = gw_now(g);
 	char err[256];
-	int nread = 0, sends = 0;
-	const int max_sends = 20; /* then read the inbox again */
+	int nread = 0;
+	struct timespec t0, t1;
 
 	if (!gw_modem_connected(s->m)) {
 		if (now < s->next_try && s->next_try - now <= g->cfg.max_backoff)
@@ -1880,16 +1918,34 @@ ax_rc gw_modem_cycle(gw_gateway *g, int i)
 		s->signal_at = now;
 		modem_status(s, now);
 	}
-	if (gw_modem_poll(s->m, on_incoming, on_report, s, now, &nread, err,
-	                  sizeof err)) {
+	if (gw_modem_poll(s->m, on_incoming, on_report, on_commit, s, now, &nread,
+	                  err, sizeof err)) {
+		if (s->in_txn) { /* the read failed before its commit */
+			exec(s->db, "ROLLBACK");
+			s->in_txn = 0;
+		}
 		snprintf(s->last_error, sizeof s->last_error, "%s", err);
 		gw_modem_disconnect(s->m);
 		modem_status(s, now);
 		return AX_IO;
 	}
-	while (sends < max_sends) {
+	/* Then send what the send layer lets go, until receive_frequency
+	 * seconds have passed (gammu-smsd's ReceiveFrequency): the inbox is
+	 * read once per cycle, not before every few sends, because on some
+	 * drivers a read costs more than many sends (libgammu's dummy driver
+	 * opens 5 x 10000 files per read). */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
 		struct claimed c;
 		int ref, parts, sent_parts, r;
+		long long ms;
+		if (g->stop && *g->stop)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ms = (t1.tv_sec - t0.tv_sec) * 1000LL + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		if (ms >= g->cfg.receive_frequency_ms)
+			break;
+		now = gw_now(g);
 		r = claim(s, now, &c);
 		if (r <= 0)
 			break;
@@ -1900,7 +1956,6 @@ ax_rc gw_modem_cycle(gw_gateway *g, int i)
 		    r == 0)
 			sent_log_append(g, &c, g->cfg.modems[i].name, now, ref, parts);
 		free(c.text);
-		sends++;
 		if (r) {
 			snprintf(s->last_error, sizeof s->last_error, "%s", err);
 			gw_modem_disconnect(s->m);
@@ -1979,6 +2034,8 @@ void gw_close(gw_gateway *g)
 		return;
 	for (i = 0; i < GW_MAX_MODEMS; i++) {
 		gw_modem_free(g->slots[i].m);
+		sqlite3_finalize(g->slots[i].ins_inbox);
+		sqlite3_finalize(g->slots[i].ins_report);
 		sqlite3_close(g->slots[i].db);
 	}
 	free_loaded(g);
@@ -2022,6 +2079,7 @@ ax_rc gw_run(gw_gateway *g, volatile sig_atomic_t *stop)
 	struct runarg args[GW_MAX_MODEMS];
 	int i, n = 0;
 
+	g->stop = stop;
 	for (i = 0; i < g->cfg.nmodems; i++) {
 		args[i].g = g;
 		args[i].i = i;

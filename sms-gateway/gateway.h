@@ -45,6 +45,9 @@ struct gw_config {
 	int pace_per_min, daily_cap; /* defaults when a campaign has none */
 	struct gw_flow_opts flow;
 	int poll_ms;          /* pause between cycles, default 2000 */
+	int receive_frequency_ms; /* while sending, read the inbox at least
+	                           * this often, default 15000 (gammu-smsd's
+	                           * ReceiveFrequency) */
 	int max_backoff;      /* seconds between reconnects at most, 300 */
 	char clock_file[512]; /* tests: epoch seconds read from this file */
 	char sent_log[512];   /* optional: every sent message appended here */
@@ -82,8 +85,10 @@ ax_rc gw_step(gw_gateway *g);
 /* Force gw_step to reload campaigns, surveys and roster slices. */
 void gw_reload(gw_gateway *g);
 
-/* One pass of modem i: (re)connect with backoff, read the inbox, send
- * what quiet hours, pace and the daily cap allow.  Thread: modem i's. */
+/* One pass of modem i: (re)connect with backoff, read the inbox once
+ * (committed in one transaction, then deleted from the modem), then send
+ * what quiet hours, pace and the daily cap allow until nothing may go or
+ * receive_frequency_ms have passed.  Thread: modem i's. */
 ax_rc gw_modem_cycle(gw_gateway *g, int i);
 
 /* Run until *stop: a thread per modem, gw_step in the caller's thread.

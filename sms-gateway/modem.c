@@ -205,7 +205,7 @@ static void forget_waiting(gw_modem *m, const char *key)
 
 /* Text of a linked message: the multipart decoder for a complete one,
  * else the parts we have, in order.  Caller frees. */
-static char *group_text(GSM_MultiSMSMessage *g)
+char *gw__modem_group_text(GSM_MultiSMSMessage *g)
 {
 	GSM_MultiPartSMSInfo info;
 	char *out;
@@ -238,13 +238,24 @@ static char *group_text(GSM_MultiSMSMessage *g)
 	return out;
 }
 
+/* A status report read from the modem, kept until the batch commits. */
+struct read_report {
+	struct gw_status_report r;
+	GSM_SMSMessage where; /* folder and location, for the delete */
+};
+
 int gw_modem_poll(gw_modem *m, gw_incoming_fn in_fn, gw_report_fn rep_fn,
-                  void *ctx, long long now, int *nread, char *err, size_t errlen)
+                  gw_commit_fn commit_fn, void *ctx, long long now, int *nread,
+                  char *err, size_t errlen)
 {
 	GSM_MultiSMSMessage **all = NULL, **linked = NULL;
 	GSM_MultiSMSMessage sms;
+	struct read_report *reps = NULL;
+	unsigned char *take = NULL; /* linked[i] accepted by in_fn */
+	unsigned char *take_rep = NULL;
 	GSM_Error e;
-	int n = 0, cap = 0, i, k, rc = 0, start = 1, handed = 0;
+	int n = 0, cap = 0, nrep = 0, caprep = 0, i, k, rc = 0, start = 1;
+	int handed = 0, called = 0, nlinked = 0;
 	const int max_read = 500; /* per poll: the dummy driver is O(10000)/read */
 
 	if (nread)
@@ -253,6 +264,7 @@ int gw_modem_poll(gw_modem *m, gw_incoming_fn in_fn, gw_report_fn rep_fn,
 		snprintf(err, errlen, "not connected");
 		return -1;
 	}
+	/* 1. read: every inbox part and status report, max_read at most */
 	memset(&sms, 0, sizeof sms);
 	for (;;) {
 		/* the driver continues from sms.SMS[0].Folder/Location: keep them */
@@ -272,55 +284,80 @@ int gw_modem_poll(gw_modem *m, gw_incoming_fn in_fn, gw_report_fn rep_fn,
 		if (!sms.SMS[0].InboxFolder || sms.Number < 1)
 			continue;
 		if (sms.SMS[0].PDU == SMS_Status_Report) {
-			struct gw_status_report r;
-			memset(&r, 0, sizeof r);
-			ucs2_to_utf8(sms.SMS[0].Number, r.phone, sizeof r.phone);
-			r.ref = sms.SMS[0].MessageReference;
-			r.status = sms.SMS[0].DeliveryStatus;
-			r.at = dt_epoch(&sms.SMS[0].DateTime);
-			if (!r.at)
-				r.at = dt_epoch(&sms.SMS[0].SMSCTime);
-			if (rep_fn && rep_fn(ctx, &r) == 0)
-				GSM_DeleteSMS(m->s, &sms.SMS[0]);
-			continue;
-		}
-		if (n + 1 >= cap) {
-			int nc = cap ? cap * 2 : 16;
-			GSM_MultiSMSMessage **na = realloc(all, (size_t)nc * sizeof *na);
-			if (!na) {
+			struct read_report *rr;
+			if (nrep == caprep) {
+				int nc = caprep ? caprep * 2 : 16;
+				struct read_report *na = realloc(reps, (size_t)nc * sizeof *na);
+				if (!na) {
+					snprintf(err, errlen, "out of memory");
+					rc = -1;
+					goto done;
+				}
+				reps = na;
+				caprep = nc;
+			}
+			rr = &reps[nrep++];
+			memset(&rr->r, 0, sizeof rr->r);
+			ucs2_to_utf8(sms.SMS[0].Number, rr->r.phone, sizeof rr->r.phone);
+			rr->r.ref = sms.SMS[0].MessageReference;
+			rr->r.status = sms.SMS[0].DeliveryStatus;
+			rr->r.at = dt_epoch(&sms.SMS[0].DateTime);
+			if (!rr->r.at)
+				rr->r.at = dt_epoch(&sms.SMS[0].SMSCTime);
+			rr->where = sms.SMS[0];
+		} else {
+			if (n + 1 >= cap) {
+				int nc = cap ? cap * 2 : 16;
+				GSM_MultiSMSMessage **na = realloc(all, (size_t)nc * sizeof *na);
+				if (!na) {
+					snprintf(err, errlen, "out of memory");
+					rc = -1;
+					goto done;
+				}
+				all = na;
+				cap = nc;
+			}
+			all[n] = malloc(sizeof sms);
+			if (!all[n]) {
 				snprintf(err, errlen, "out of memory");
 				rc = -1;
 				goto done;
 			}
-			all = na;
-			cap = nc;
+			memcpy(all[n], &sms, sizeof sms);
+			all[++n] = NULL;
 		}
-		all[n] = malloc(sizeof sms);
-		if (!all[n]) {
-			snprintf(err, errlen, "out of memory");
-			rc = -1;
-			goto done;
-		}
-		memcpy(all[n], &sms, sizeof sms);
-		all[++n] = NULL;
-		if (n >= max_read)
+		if (n + nrep >= max_read)
 			break;
 	}
-	if (n == 0)
-		goto done;
-	linked = calloc((size_t)n + 1, sizeof *linked);
-	if (!linked) {
+
+	/* 2. hand over: reports, then linked messages, to the callbacks,
+	 * which write them in one transaction (nothing is deleted yet) */
+	take_rep = calloc((size_t)nrep + 1, 1);
+	if (!take_rep) {
 		snprintf(err, errlen, "out of memory");
 		rc = -1;
 		goto done;
 	}
-	e = GSM_LinkSMS(NULL, all, linked, TRUE);
-	if (e != ERR_NONE) {
-		seterr(err, errlen, "link", e);
-		rc = -1;
-		goto done;
+	for (i = 0; i < nrep && rep_fn; i++) {
+		called = 1;
+		take_rep[i] = rep_fn(ctx, &reps[i].r) == 0;
 	}
-	for (i = 0; linked[i]; i++) {
+	if (n > 0) {
+		linked = calloc((size_t)n + 1, sizeof *linked);
+		take = calloc((size_t)n + 1, 1);
+		if (!linked || !take) {
+			snprintf(err, errlen, "out of memory");
+			rc = -1;
+			goto commit;
+		}
+		e = GSM_LinkSMS(NULL, all, linked, TRUE);
+		if (e != ERR_NONE) {
+			seterr(err, errlen, "link", e);
+			rc = -1;
+			goto commit;
+		}
+	}
+	for (i = 0; linked && linked[i]; i++, nlinked++) {
 		GSM_MultiSMSMessage *g = linked[i];
 		GSM_SMSMessage *p = &g->SMS[0];
 		struct gw_incoming in;
@@ -349,27 +386,50 @@ int gw_modem_poll(gw_modem *m, gw_incoming_fn in_fn, gw_report_fn rep_fn,
 				continue;
 		}
 		forget_waiting(m, key);
-		text = group_text(g);
+		text = gw__modem_group_text(g);
 		if (!text) {
 			snprintf(err, errlen, "out of memory");
 			rc = -1;
-			goto done;
+			break;
 		}
 		in.text = text;
-		if (in_fn(ctx, &in) == 0) {
-			handed++;
-			/* committed: only now may the modem forget it */
-			for (k = 0; k < g->Number; k++) {
-				e = GSM_DeleteSMS(m->s, &g->SMS[k]);
-				if (e != ERR_NONE && e != ERR_EMPTY) {
-					seterr(err, errlen, "delete", e);
-					rc = -1;
-				}
+		called = 1;
+		take[i] = in_fn(ctx, &in) == 0;
+		free(text);
+	}
+
+commit:
+	/* 3. one commit for the whole read (an fsync per message would cost
+	 * more than the read), and only after it the deletes: a crash before
+	 * the commit leaves everything on the modem, one after it leaves
+	 * committed messages there, which the dedup key makes harmless */
+	if (called && commit_fn && commit_fn(ctx) != 0) {
+		if (!rc)
+			snprintf(err, errlen, "commit of the messages read failed");
+		rc = -1;
+		goto done;
+	}
+	if (!called)
+		goto done;
+	for (i = 0; i < nrep; i++)
+		if (take_rep[i]) {
+			e = GSM_DeleteSMS(m->s, &reps[i].where);
+			if (e != ERR_NONE && e != ERR_EMPTY && !rc) {
+				seterr(err, errlen, "delete", e);
+				rc = -1;
 			}
 		}
-		free(text);
-		if (rc)
-			break;
+	for (i = 0; i < nlinked; i++) {
+		if (!take[i])
+			continue;
+		handed++;
+		for (k = 0; k < linked[i]->Number; k++) {
+			e = GSM_DeleteSMS(m->s, &linked[i]->SMS[k]);
+			if (e != ERR_NONE && e != ERR_EMPTY && !rc) {
+				seterr(err, errlen, "delete", e);
+				rc = -1;
+			}
+		}
 	}
 done:
 	if (nread)
@@ -383,6 +443,9 @@ done:
 	for (i = 0; i < n; i++)
 		free(all[i]);
 	free(all);
+	free(take);
+	free(take_rep);
+	free(reps);
 	return rc;
 }
 

@@ -5,8 +5,9 @@
  *
  * Order of work on incoming messages (DESIGN.md "No answer is lost"):
  * read every inbox part, link the parts of each message, decode to UTF-8,
- * hand the message to the commit callback, and delete its parts from the
- * modem only when the callback says it is committed.  A crash anywhere
+ * hand the messages to the caller, let it commit them all at once, and
+ * delete their parts from the modem only when it says they are committed.
+ * A crash anywhere
  * before the delete leaves the message on the modem to be read again;
  * the caller's dedup key makes the second read harmless.
  *
@@ -47,10 +48,13 @@ struct gw_status_report {
 	long long at;     /* discharge time, epoch seconds */
 };
 
-/* Return 0 once the message is durably committed (then it is deleted
- * from the modem), non-zero to keep it on the modem for another try. */
+/* Return 0 once the message is written (in the caller's open transaction),
+ * non-zero to keep it on the modem for another try. */
 typedef int (*gw_incoming_fn)(void *ctx, const struct gw_incoming *in);
 typedef int (*gw_report_fn)(void *ctx, const struct gw_status_report *r);
+/* Make everything the two callbacks accepted in this read durable: 0 once
+ * committed (then, and only then, it is deleted from the modem). */
+typedef int (*gw_commit_fn)(void *ctx);
 
 typedef struct gw_modem gw_modem;
 
@@ -64,15 +68,19 @@ void gw_modem_disconnect(gw_modem *m);
 int gw_modem_connected(const gw_modem *m);
 
 /*
- * Read the inbox once: every complete message (or one whose missing parts
- * waited part_timeout) goes to `in`, every status report to `rep`, and
- * whatever a callback accepted is deleted.  `now` is the caller's clock
- * (for the part timeout).  *nread (may be NULL) gets the number of
- * messages handed over.  0 on success, -1 on a modem error (err filled):
- * the caller reconnects.
+ * Read the inbox once (at most 500 parts and reports): every status report
+ * goes to `rep`, every complete message (or one whose missing parts waited
+ * part_timeout) to `in`; then `commit` is called once, when at least one
+ * callback was, and only if it returns 0 is whatever a callback accepted
+ * deleted from the modem.  One commit per read, not per message: the
+ * caller's fsync is paid once however many replies arrived.  `now` is the
+ * caller's clock (for the part timeout).  *nread (may be NULL) gets the
+ * number of messages handed over and deleted.  0 on success, -1 on a
+ * modem error or a failed commit (err filled): the caller reconnects.
  */
-int gw_modem_poll(gw_modem *m, gw_incoming_fn in, gw_report_fn rep, void *ctx,
-                  long long now, int *nread, char *err, size_t errlen);
+int gw_modem_poll(gw_modem *m, gw_incoming_fn in, gw_report_fn rep,
+                  gw_commit_fn commit, void *ctx, long long now, int *nread,
+                  char *err, size_t errlen);
 
 /*
  * Send one UTF-8 text (borrowed) to `phone` as a multipart SMS (GSM-7 or
@@ -87,6 +95,14 @@ int gw_modem_send(gw_modem *m, const char *phone, const char *text, int *ref,
 
 /* Signal strength in percent, -1 if unknown. */
 int gw_modem_signal(gw_modem *m);
+
+#ifdef __gammu_gammu_h
+/* For modem.c and tests that include gammu.h (tests/fuzz/fuzz_smsbackup.c):
+ * the UTF-8 text of one message linked by GSM_LinkSMS, decoded as
+ * gw_modem_poll decodes it.  g borrowed; the result is the caller's to
+ * free(); NULL when out of memory. */
+char *gw__modem_group_text(GSM_MultiSMSMessage *g);
+#endif
 
 #ifdef __cplusplus
 }
