@@ -64,14 +64,25 @@ struct config {
 	unsigned char pk[AX_PUBKEY_BYTES];
 	int have_pk;
 	int min_seconds, idle, countdown, width, height, fullscreen, sync_interval;
+	int hold_max, retry_s; /* a failing store: sessions held, retry period */
 };
 
-static int read_file(const char *path, char *out, size_t cap)
+/* Read a small secret file.  Like ssh with a private key, warn when others
+ * may read or change it: a device token lets anyone push records as this
+ * kiosk.  (A warning, not a refusal: a kiosk that stops syncing keeps its
+ * records, but staff would only find out days later.) */
+static int read_secret(const char *path, char *out, size_t cap)
 {
 	FILE *f = fopen(path, "r");
+	struct stat sb;
 	size_t n;
 	if (!f)
 		return -1;
+	if (fstat(fileno(f), &sb) == 0 && (sb.st_mode & 077))
+		LOG(L_WARN,
+		    "%s: permissions %04o are too open: the device token must not be "
+		    "accessible by others (chmod 600 %s)",
+		    path, (unsigned)(sb.st_mode & 07777), path);
 	n = fread(out, 1, cap - 1, f);
 	fclose(f);
 	out[n] = 0;
@@ -120,12 +131,16 @@ static int load_config(const char *path, struct config *c)
 	snprintf(c->survey, sizeof c->survey, "%s",
 	         iniparser_getstring(d, "kiosk:survey", "satisfaction"));
 	c->min_seconds = iniparser_getint(d, "kiosk:min_seconds", 20);
+	c->hold_max = iniparser_getint(d, "kiosk:hold_sessions", 20);
+	c->retry_s = iniparser_getint(d, "kiosk:store_retry", 30);
+	if (c->retry_s < 1)
+		c->retry_s = 1;
 	snprintf(c->url, sizeof c->url, "%s", iniparser_getstring(d, "central:url", ""));
 	v = iniparser_getstring(d, "central:token_file", "");
 	if (v[0]) {
 		char p[512];
 		rel(p, sizeof p, path, v);
-		if (read_file(p, c->token, sizeof c->token))
+		if (read_secret(p, c->token, sizeof c->token))
 			LOG(L_WARN, "%s: cannot read the token file %s", path, p);
 	}
 	c->sync_interval = iniparser_getint(d, "central:sync_interval", 300);
@@ -267,6 +282,10 @@ struct app {
 	volatile sig_atomic_t cancel;
 	char sync_error[128];
 	long long last_sync;
+	/* a failing store: the health last reported, the next retry (ms) */
+	struct ksess_health health;
+	long long next_retry;
+	struct kui_stats last_stats;
 };
 
 static long long now_ms(struct app *a)
@@ -283,11 +302,79 @@ static long long wall(struct app *a)
 	return a->fixed ? a->fixed_epoch + a->virt_ms / 1000 : (long long)time(NULL);
 }
 
+/* ==== a failing store ==================================================== */
+static const char *down_name(int down)
+{
+	return down == AX_FULL ? "full" : down == AX_READONLY ? "read-only"
+	                                                       : "failing";
+}
+
+/* Log what changed in the store's health and tell the UI.  Returns 1 if
+ * the screen must be redrawn. */
+static int store_update(struct app *a)
+{
+	struct ksess_health h, *o = &a->health;
+	struct kui_storage ks;
+	ksess_health(a->ks, &h);
+	if (h.down && !o->down) {
+		LOG(L_ERROR,
+		    "store %s (%s): residents' answers are held in memory, at most %d "
+		    "sessions, and are LOST on power-off; retrying every %d s",
+		    down_name(h.down), h.why, h.hold_max, a->cfg.retry_s);
+		a->next_retry = now_ms(a) + a->cfg.retry_s * 1000LL;
+	}
+	if (h.held != o->held && h.held > 0)
+		LOG(h.held >= h.hold_max ? L_ERROR : L_WARN,
+		    "store %s: %d session(s) held in memory only (bound %d)%s",
+		    down_name(h.down ? h.down : o->down), h.held, h.hold_max,
+		    h.held >= h.hold_max ? ": new surveys are refused (暂停服务)" : "");
+	if (!h.down && o->down)
+		LOG(L_INFO, "store writable again: the held sessions are on disk");
+	*o = h;
+	ks.state = h.down == AX_FULL       ? KUI_STORE_FULL
+	           : h.down == AX_READONLY ? KUI_STORE_READONLY
+	           : h.down                ? KUI_STORE_FAILED
+	                                   : KUI_STORE_OK;
+	ks.held = h.held;
+	ks.hold_max = h.hold_max;
+	ks.retry_s = a->cfg.retry_s;
+	return a->ui ? kui_set_storage(a->ui, &ks) : 0;
+}
+
+/* Try to write what memory holds (forced, or when the retry is due).
+ * Returns 1 if the screen must be redrawn. */
+static int store_retry(struct app *a, int force)
+{
+	int written = 0;
+	if (!a->health.down && a->health.held == 0)
+		return 0;
+	if (!force && now_ms(a) < a->next_retry)
+		return 0;
+	a->next_retry = now_ms(a) + a->cfg.retry_s * 1000LL;
+	ksess_flush(a->ks, &written);
+	if (written)
+		LOG(L_INFO, "store: %d held session(s) written", written);
+	return store_update(a);
+}
+
+/* The next retry (ms) while the store fails, else -1. */
+static long long store_deadline(const struct app *a)
+{
+	return a->health.down ? a->next_retry : -1;
+}
+
 static int h_begin(void *ctx, const struct ax_survey *s)
 {
 	struct app *a = ctx;
-	if (ksess_begin(a->ks, s->id, s->version, a->ct.wave[0] ? a->ct.wave : NULL,
-	                wall(a))) {
+	int rc = ksess_begin(a->ks, s->id, s->version, a->ct.wave[0] ? a->ct.wave : NULL,
+	                     wall(a));
+	store_update(a);
+	if (rc == KSESS_PAUSED) {
+		LOG(L_ERROR, "begin: %d session(s) held in memory, the bound: 暂停服务",
+		    a->health.held);
+		return KUI_BEGIN_PAUSED;
+	}
+	if (rc) {
 		LOG(L_ERROR, "begin: %s", ksess_errmsg(a->ks));
 		return -1;
 	}
@@ -306,8 +393,11 @@ static int h_answer(void *ctx, const char *qid, const char *value)
 	int rc;
 	if (!q)
 		return -1;
-	if (!value)
-		return ksess_answer(a->ks, qid, NULL, wall(a));
+	if (!value) {
+		rc = ksess_answer(a->ks, qid, NULL, wall(a));
+		store_update(a);
+		return rc;
+	}
 	if (q->type == AX_Q_MULTI) {
 		char buf[64], *save = NULL;
 		v = json_array();
@@ -321,11 +411,14 @@ static int h_answer(void *ctx, const char *qid, const char *value)
 	if (!js)
 		return -1;
 	rc = ksess_answer(a->ks, qid, js, wall(a));
+	store_update(a);
 	if (rc)
 		LOG(L_ERROR, "answer %s: %s", qid, ksess_errmsg(a->ks));
 	free(js);
 	return rc;
 }
+
+static void h_stats(void *ctx, struct kui_stats *out);
 
 static int h_finish(void *ctx, enum kui_status st, const char *phone)
 {
@@ -341,6 +434,7 @@ static int h_finish(void *ctx, enum kui_status st, const char *phone)
 	rc = ksess_finish(a->ks, (enum ksess_status)st, sealed[0] ? sealed : NULL,
 	                  sealed[0] && a->ui ? kui_session_pack(a->ui) : NULL, fast,
 	                  wall(a));
+	store_update(a);
 	if (rc)
 		LOG(L_ERROR, "finish: %s", ksess_errmsg(a->ks));
 	else
@@ -349,6 +443,10 @@ static int h_finish(void *ctx, enum kui_status st, const char *phone)
 		    sealed[0] ? ", household linked (sealed)" : "", fast ? ", flagged fast" : "");
 	sodium_memzero(sealed, sizeof sealed);
 	a->cur = NULL;
+	if (ksess_store(a->ks)) { /* figures staff see if the store fails */
+		struct kui_stats ks;
+		h_stats(a, &ks);
+	}
 	return rc;
 }
 
@@ -380,19 +478,25 @@ static void h_stats(void *ctx, struct kui_stats *out)
 	struct ksess_counts c;
 	struct ax_outbox_status os;
 	long long t = wall(a), day = t - (t + 8 * 3600) % 86400;
+	/* a failing store is closed: staff see the last figures it gave */
+	if (!ksess_store(a->ks)) {
+		*out = a->last_stats;
+		return;
+	}
 	memset(out, 0, sizeof *out);
 	if (ksess_counts(a->ks, day, &c) == 0) {
 		out->today_complete = c.complete;
 		out->today_partial = c.partial;
 		out->today_abandoned = c.abandoned;
 	}
-	if (ax_outbox_status(ksess_store(a->ks), &os) == AX_OK) {
+	if (ksess_store(a->ks) && ax_outbox_status(ksess_store(a->ks), &os) == AX_OK) {
 		out->pending = os.pending;
 		out->last_sync = os.last_push;
 		if (os.last_error[0])
 			snprintf(out->sync_error, sizeof out->sync_error, "同步失败：%s",
 			         os.last_error);
 	}
+	a->last_stats = *out;
 }
 
 /* One push and pull on a store handle; returns 0 or -1. */
@@ -418,23 +522,26 @@ static int sync_once(struct app *a, ax_store *st)
 	return 0;
 }
 
+/* The sync thread opens the store for each round and closes it after:
+ * between rounds it holds no file of the store open, so a file system
+ * that went read-only can be unmounted and repaired while the kiosk runs
+ * (the UI side closes its own handles too, see session.h). */
 static void *sync_main(void *arg)
 {
 	struct app *a = arg;
-	ax_store *st = NULL;
 	char err[256];
-	if (ax_store_open(a->cfg.store, 0, &st, err, sizeof err) != AX_OK) {
-		LOG(L_ERROR, "sync: %s", err);
-		return NULL;
-	}
 	pthread_mutex_lock(&a->mu);
 	while (!a->sync_stop) {
 		struct timespec ts;
 		int wake = a->sync_wake;
+		ax_store *st = NULL;
 		a->sync_wake = 0;
 		pthread_mutex_unlock(&a->mu);
-		if (wake || ax_sync_due(st, (long long)time(NULL)))
+		if (ax_store_open(a->cfg.store, 0, &st, err, sizeof err) != AX_OK)
+			LOG(L_WARN, "sync: %s", err);
+		else if (wake || ax_sync_due(st, (long long)time(NULL)))
 			sync_once(a, st);
+		ax_store_close(st);
 		pthread_mutex_lock(&a->mu);
 		if (a->sync_stop || a->sync_wake)
 			continue;
@@ -443,18 +550,20 @@ static void *sync_main(void *arg)
 		pthread_cond_timedwait(&a->cv, &a->mu, &ts);
 	}
 	pthread_mutex_unlock(&a->mu);
-	ax_store_close(st);
 	return NULL;
 }
 
 static void h_sync_now(void *ctx)
 {
 	struct app *a = ctx;
+	/* staff pressed 立即同步: first try to write what memory holds */
+	store_retry(a, 1);
 	if (!a->cfg.url[0])
 		return;
 	if (!a->sync_started) {
 		/* scripted runs: synchronously, so the test sees the result */
-		sync_once(a, ksess_store(a->ks));
+		if (ksess_store(a->ks))
+			sync_once(a, ksess_store(a->ks));
 		return;
 	}
 	pthread_mutex_lock(&a->mu);
@@ -505,11 +614,15 @@ static void advance(struct runner *rn, long long ms)
 	struct app *a = rn->a;
 	long long end = a->virt_ms + ms;
 	while (a->virt_ms < end) {
-		long long d = kui_deadline(a->ui);
+		long long d = kui_deadline(a->ui), r = store_deadline(a);
 		struct kui_event ev = {KUI_EV_TICK, 0, 0, 0};
+		if (r >= 0 && (d < 0 || r < d))
+			d = r;
 		a->virt_ms = d > a->virt_ms && d < end ? d : end;
 		ev.now = a->virt_ms;
 		if (kui_handle(a->ui, &ev))
+			rn->dirty = 1;
+		if (store_retry(a, 0))
 			rn->dirty = 1;
 	}
 }
@@ -524,7 +637,7 @@ static void send(struct runner *rn, enum kui_ev_kind k, int x, int y)
 static int run_script(struct app *a, const char *path, const char *shots)
 {
 	FILE *fp = fopen(path, "r");
-	char line[512];
+	char line[1024];
 	int ln = 0, rc = 0;
 	struct runner rn = {a, malloc(sizeof(struct kui_frame)), shots, 0, 1};
 	if (!fp || !rn.f) {
@@ -536,13 +649,13 @@ static int run_script(struct app *a, const char *path, const char *shots)
 	}
 	redraw(&rn);
 	while (fgets(line, sizeof line, fp)) {
-		char cmd[32] = "", arg[256] = "";
+		char cmd[32] = "", arg[1000] = "";
 		int x, y, x2, y2;
 		ln++;
 		line[strcspn(line, "\r\n")] = 0;
 		if (!line[0] || line[0] == '#')
 			continue;
-		sscanf(line, "%31s %255[^\n]", cmd, arg);
+		sscanf(line, "%31s %999[^\n]", cmd, arg);
 		if (strcmp(cmd, "tap-id") == 0) {
 			int w;
 			kui_layout(a->ui, rn.f);
@@ -619,7 +732,7 @@ static int run_script(struct app *a, const char *path, const char *shots)
 		} else if (strcmp(cmd, "advance-clock") == 0) {
 			advance(&rn, atoll(arg) * 1000);
 		} else if (strcmp(cmd, "shot") == 0) {
-			char p[1024];
+			char p[2048];
 			redraw(&rn);
 			if (shots) {
 				snprintf(p, sizeof p, "%s/%s.png", shots, arg);
@@ -645,8 +758,34 @@ static int run_script(struct app *a, const char *path, const char *shots)
 			}
 			rn.dirty = 1;
 		} else if (strcmp(cmd, "sync") == 0) {
-			if (!a->cfg.url[0] || sync_once(a, ksess_store(a->ks))) {
+			if (!a->cfg.url[0] || !ksess_store(a->ks) ||
+			    sync_once(a, ksess_store(a->ks))) {
 				LOG(L_ERROR, "%s:%d: sync failed", path, ln);
+				rc = 1;
+				break;
+			}
+		} else if (strcmp(cmd, "sh") == 0) {
+			/* a test's hook into the world: fill a disk, remount it */
+			int st;
+			fflush(NULL);
+			st = system(arg);
+			if (st != 0) {
+				LOG(L_ERROR, "%s:%d: \"%s\" failed (%d)", path, ln, arg, st);
+				rc = 1;
+				break;
+			}
+		} else if (strcmp(cmd, "expect-held") == 0) {
+			if (a->health.held != atoi(arg)) {
+				LOG(L_ERROR, "%s:%d: expected %s session(s) held in memory, %d are",
+				    path, ln, arg, a->health.held);
+				rc = 1;
+				break;
+			}
+		} else if (strcmp(cmd, "expect-store") == 0) {
+			const char *cur = a->health.down ? down_name(a->health.down) : "ok";
+			if (strcmp(cur, arg) != 0) {
+				LOG(L_ERROR, "%s:%d: expected the store %s, it is %s", path, ln,
+				    arg, cur);
 				rc = 1;
 				break;
 			}
@@ -694,6 +833,8 @@ static int run_loop(struct app *a)
 		}
 		now = now_ms(a);
 		d = kui_deadline(a->ui);
+		if (store_deadline(a) >= 0 && (d < 0 || store_deadline(a) < d))
+			d = store_deadline(a);
 		timeout = d < 0 ? 60000 : d <= now ? 0 : (int)(d - now > 60000 ? 60000 : d - now);
 		got = krender_wait(a->r, timeout, &ev);
 		if (got < 0)
@@ -706,6 +847,8 @@ static int run_loop(struct app *a)
 			ev.x = ev.y = 0;
 		}
 		if (kui_handle(a->ui, &ev))
+			dirty = 1;
+		if (store_retry(a, 0))
 			dirty = 1;
 	}
 	free(f);
@@ -777,6 +920,7 @@ int main(int argc, char **argv)
 		LOG(L_ERROR, "store: %s", err);
 		return 1;
 	}
+	ksess_set_hold_max(a.ks, a.cfg.hold_max);
 	/* a session a crash left open is finished before anyone else sees it */
 	if (ksess_recover(a.ks, &recovered))
 		LOG(L_ERROR, "recover: %s", ksess_errmsg(a.ks));
@@ -840,6 +984,16 @@ int main(int argc, char **argv)
 		/* a resident mid-survey when we are stopped: keep what they said */
 		if (ksess_active(a.ks))
 			ksess_finish(a.ks, KSESS_ABANDONED, NULL, NULL, 0, wall(&a));
+	}
+	/* last chance for what memory holds; say plainly what is lost */
+	if (a.ks) {
+		store_update(&a);
+		if (a.health.held > 0 && ksess_flush(a.ks, NULL) != 0) {
+			store_update(&a);
+			LOG(L_ERROR, "exit: the store is still %s: %d session(s) held in "
+			             "memory are lost",
+			    down_name(a.health.down), a.health.held);
+		}
 	}
 done:
 	kui_free(a.ui);

@@ -22,22 +22,54 @@
  */
 #include "session.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <sqlite3.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sodium.h>
 #include <uuid/uuid.h>
 
 #include <anxin/sync.h>
 
+/* A session as memory holds it: the open one always (so it can move to
+ * memory at any answer), ended ones while the store is failing.  Fixed
+ * sizes: holding never needs an allocation that could fail mid-session. */
+#define MAX_ANSWERS 64
+struct mem_answer {
+	char qid[64];
+	char value[192]; /* JSON text; "" = withdrawn (delete the row) */
+	long long at;
+};
+struct mem_sess {
+	char id[40], survey[64], wave[64], sealed[160], pack[64];
+	int version, has_wave, has_sealed, has_pack, fast;
+	enum ksess_status status;
+	long long started, ended;
+	struct mem_answer a[MAX_ANSWERS];
+	int na;
+};
+
 struct ksess {
-	ax_store *st;
+	ax_store *st; /* both NULL while a failing store is closed */
 	sqlite3 *db;
-	char device[64], region[32];
+	char path[512], device[64], region[32];
 	char cur[40]; /* open session id, "" none */
 	char err[256];
+	int last;     /* storage class of the last failure (AX_FULL ...), or 0 */
+	/* a failing store (see session.h) */
+	int down;              /* 0, or the storage class of the first failure */
+	char why[256];
+	struct mem_sess cur_m; /* the open session */
+	int cur_disk;          /* its row is on disk */
+	int cur_mem;           /* its later writes go to memory only */
+	struct mem_sess *held; /* ended sessions waiting, oldest first */
+	int nheld, hold_max;
 };
 
 static const char *const status_names[] = {"complete", "partial", "abandoned"};
@@ -52,10 +84,77 @@ static const char schema[] =
     " session TEXT NOT NULL REFERENCES kiosk_sessions(id), qid TEXT NOT NULL,"
     " value TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY(session, qid));";
 
+/* The storage class of a failed SQLite call: AX_FULL, AX_READONLY, AX_IO,
+ * or 0 for anything else (a bug, a busy lock).  A file system that went
+ * read-only under an open file gives SQLITE_IOERR with errno EROFS. */
+static int storage_class(int rc, int eno)
+{
+	switch (rc & 0xff) {
+	case SQLITE_FULL: return AX_FULL;
+	case SQLITE_READONLY: return AX_READONLY;
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		return eno == EROFS ? AX_READONLY : eno == ENOSPC ? AX_FULL : AX_IO;
+	default: return 0;
+	}
+}
+
+/* An I/O error says little (SQLite reports the errno of its last system
+ * call, often not the one that failed): ask the file system holding the
+ * store whether it is read-only or out of space. */
+static int probe(const ksess *s, int cls)
+{
+	char dir[512];
+	char *slash;
+	struct statvfs v;
+	int fd;
+	if (cls != AX_IO)
+		return cls;
+	snprintf(dir, sizeof dir, "%s", s->path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else
+		slash[slash == dir] = 0;
+	if (statvfs(dir, &v) == 0) {
+		if (v.f_flag & ST_RDONLY)
+			return AX_READONLY;
+		if (v.f_bavail == 0)
+			return AX_FULL;
+	}
+	/* a file system the kernel forced read-only after an error (ext4
+	 * errors=remount-ro) still looks read-write to statvfs; opening the
+	 * store for writing tells */
+	fd = open(s->path, O_RDWR | O_CLOEXEC);
+	if (fd >= 0)
+		close(fd);
+	else if (errno == EROFS)
+		return AX_READONLY;
+	return cls;
+}
+
 static int fail(ksess *s, const char *what)
 {
+	if (s->db && sqlite3_system_errno(s->db))
+		snprintf(s->err, sizeof s->err, "%s: %s (%s)", what,
+		         sqlite3_errmsg(s->db), strerror(sqlite3_system_errno(s->db)));
+	else
+		snprintf(s->err, sizeof s->err, "%s: %s", what,
+		         s->db ? sqlite3_errmsg(s->db) : "no database");
+	s->last = s->db ? probe(s, storage_class(sqlite3_extended_errcode(s->db),
+	                                         sqlite3_system_errno(s->db)))
+	                : AX_IO;
+	return -1;
+}
+
+/* The same for a libanxin call that failed with rc. */
+static int fail_ax(ksess *s, const char *what, ax_rc rc)
+{
 	snprintf(s->err, sizeof s->err, "%s: %s", what,
-	         s->db ? sqlite3_errmsg(s->db) : "no database");
+	         s->st ? ax_store_errmsg(s->st) : ax_rc_str(rc));
+	s->last = rc == AX_FULL || rc == AX_READONLY || rc == AX_IO ? probe(s, (int)rc) : 0;
 	return -1;
 }
 
@@ -99,32 +198,71 @@ static int add_pack_column(sqlite3 *db)
 	                    NULL, NULL);
 }
 
+/* Open both connections on s->path; 0 or -1 with s->err and s->last. */
+static int open_store(ksess *s, int create)
+{
+	char e[256] = "";
+	ax_rc arc = ax_store_open(s->path, create ? AX_STORE_CREATE : 0, &s->st, e,
+	                          sizeof e);
+	int rc;
+	if (arc != AX_OK) {
+		snprintf(s->err, sizeof s->err, "%s", e);
+		/* whatever it is (a missing file: an unmounted file system), a
+		 * store that cannot be opened is a failing store */
+		s->last = probe(s, arc == AX_FULL || arc == AX_READONLY ? (int)arc : AX_IO);
+		return -1;
+	}
+	rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_busy_timeout(s->db, 5000);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(s->db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
+		                  NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(s->db, schema, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = add_pack_column(s->db);
+	if (rc != SQLITE_OK) {
+		snprintf(s->err, sizeof s->err, "%s: %s", s->path,
+		         s->db ? sqlite3_errmsg(s->db) : "cannot open");
+		s->last = storage_class(s->db ? sqlite3_extended_errcode(s->db) : rc,
+		                        s->db ? sqlite3_system_errno(s->db) : 0);
+		s->last = probe(s, s->last ? s->last : AX_IO);
+		return -1;
+	}
+	return 0;
+}
+
+/* Close both connections: no file of the store stays open. */
+static void close_store(ksess *s)
+{
+	sqlite3_close_v2(s->db);
+	ax_store_close(s->st);
+	s->db = NULL;
+	s->st = NULL;
+}
+
 int ksess_open(const char *path, const char *device, const char *region,
                ksess **out, char *err, size_t errlen)
 {
 	ksess *s = calloc(1, sizeof *s);
-	char e[256] = "";
 	*out = NULL;
 	if (!s) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	if (ax_store_open(path, AX_STORE_CREATE, &s->st, e, sizeof e) != AX_OK) {
-		snprintf(err, errlen, "%s", e);
-		goto fail;
-	}
-	if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
-	    sqlite3_busy_timeout(s->db, 5000) != SQLITE_OK ||
-	    sqlite3_exec(s->db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
-	                 NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_exec(s->db, schema, NULL, NULL, NULL) != SQLITE_OK ||
-	    add_pack_column(s->db) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path,
-		         s->db ? sqlite3_errmsg(s->db) : "cannot open");
-		goto fail;
-	}
+	snprintf(s->path, sizeof s->path, "%s", path);
 	snprintf(s->device, sizeof s->device, "%s", device);
 	snprintf(s->region, sizeof s->region, "%s", region);
+	if (open_store(s, 1)) {
+		snprintf(err, errlen, "%s", s->err);
+		goto fail;
+	}
+	ksess_set_hold_max(s, 20);
+	if (!s->held) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
 	*out = s;
 	return 0;
 fail:
@@ -136,9 +274,31 @@ void ksess_close(ksess *s)
 {
 	if (!s)
 		return;
-	sqlite3_close(s->db);
-	ax_store_close(s->st);
+	close_store(s);
+	if (s->held) /* sealed numbers, answers: not left in freed memory */
+		sodium_memzero(s->held, (size_t)s->hold_max * sizeof *s->held);
+	free(s->held);
+	sodium_memzero(s, sizeof *s);
 	free(s);
+}
+
+void ksess_set_hold_max(ksess *s, int n)
+{
+	struct mem_sess *h;
+	if (n < 1)
+		n = 1;
+	if (n < s->nheld)
+		n = s->nheld;
+	h = calloc((size_t)n, sizeof *h);
+	if (!h)
+		return; /* keeps the old bound */
+	if (s->held) {
+		memcpy(h, s->held, (size_t)s->nheld * sizeof *h);
+		sodium_memzero(s->held, (size_t)s->hold_max * sizeof *s->held);
+		free(s->held);
+	}
+	s->held = h;
+	s->hold_max = n;
 }
 
 ax_store *ksess_store(ksess *s)
@@ -163,6 +323,11 @@ static int exec(ksess *s, const char *sql, const char *types, ...)
 	sqlite3_stmt *st;
 	va_list ap;
 	int rc;
+	if (!s->db) {
+		snprintf(s->err, sizeof s->err, "the store is closed: %s", s->why);
+		s->last = s->down ? s->down : AX_IO;
+		return -1;
+	}
 	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
 		return fail(s, "prepare");
 	va_start(ap, types);
@@ -182,39 +347,112 @@ static int exec(ksess *s, const char *sql, const char *types, ...)
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(s, "write");
 }
 
+/* The first failure of a failing store: remember why, close it. */
+static void go_down(ksess *s)
+{
+	if (!s->down) {
+		s->down = s->last ? s->last : AX_IO;
+		snprintf(s->why, sizeof s->why, "%s", s->err);
+	}
+	close_store(s);
+}
+
 int ksess_begin(ksess *s, const char *survey, int version, const char *wave,
                 long long now)
 {
 	uuid_t u;
 	char id[40];
+	struct mem_sess *m = &s->cur_m;
 	if (s->cur[0])
 		ksess_finish(s, KSESS_ABANDONED, NULL, NULL, 0, now);
+	/* memory is full: the store may be back before the next retry */
+	if (s->down && s->nheld >= s->hold_max && ksess_flush(s, NULL) != 0)
+		return KSESS_PAUSED;
 	uuid_generate_random(u);
 	uuid_unparse_lower(u, id);
-	if (exec(s,
-	         "INSERT INTO kiosk_sessions(id, survey, survey_version, wave, "
-	         "started_at) VALUES(?, ?, ?, ?, ?)",
-	         "ttiti", id, survey, (long long)version, wave, now))
-		return -1;
+	memset(m, 0, sizeof *m);
+	snprintf(m->id, sizeof m->id, "%s", id);
+	snprintf(m->survey, sizeof m->survey, "%s", survey);
+	m->version = version;
+	if (wave) {
+		snprintf(m->wave, sizeof m->wave, "%s", wave);
+		m->has_wave = 1;
+	}
+	m->started = now;
+	s->cur_disk = 0;
+	s->cur_mem = s->down != 0;
+	if (!s->down) {
+		if (exec(s,
+		         "INSERT INTO kiosk_sessions(id, survey, survey_version, wave, "
+		         "started_at) VALUES(?, ?, ?, ?, ?)",
+		         "ttiti", id, survey, (long long)version, wave, now) == 0)
+			s->cur_disk = 1;
+		else if (s->last) {
+			go_down(s);
+			s->cur_mem = 1;
+		} else
+			return -1;
+	}
 	snprintf(s->cur, sizeof s->cur, "%s", id);
+	return 0;
+}
+
+/* Record an answer (NULL: withdrawn) in the open session's copy. */
+static int remember(ksess *s, const char *qid, const char *value_json,
+                    long long now)
+{
+	struct mem_sess *m = &s->cur_m;
+	struct mem_answer *a = NULL;
+	if (strlen(qid) >= sizeof m->a[0].qid ||
+	    (value_json && (!value_json[0] || strlen(value_json) >= sizeof m->a[0].value))) {
+		snprintf(s->err, sizeof s->err, "answer %s: too long to hold", qid);
+		return -1;
+	}
+	for (int i = 0; i < m->na; i++)
+		if (strcmp(m->a[i].qid, qid) == 0)
+			a = &m->a[i];
+	if (!a) {
+		if (m->na == MAX_ANSWERS) {
+			snprintf(s->err, sizeof s->err, "answer %s: more than %d questions",
+			         qid, MAX_ANSWERS);
+			return -1;
+		}
+		a = &m->a[m->na++];
+		snprintf(a->qid, sizeof a->qid, "%s", qid);
+	}
+	snprintf(a->value, sizeof a->value, "%s", value_json ? value_json : "");
+	a->at = now;
 	return 0;
 }
 
 int ksess_answer(ksess *s, const char *qid, const char *value_json,
                  long long now)
 {
+	int rc;
 	if (!s->cur[0]) {
 		snprintf(s->err, sizeof s->err, "no open session");
 		return -1;
 	}
+	if (remember(s, qid, value_json, now))
+		return -1;
+	if (s->cur_mem)
+		return 0;
 	if (!value_json)
-		return exec(s, "DELETE FROM kiosk_answers WHERE session = ? AND qid = ?",
-		            "tt", s->cur, qid);
-	return exec(s,
-	            "INSERT INTO kiosk_answers(session, qid, value, at) "
-	            "VALUES(?, ?, ?, ?) ON CONFLICT(session, qid) DO UPDATE SET "
-	            "value = excluded.value, at = excluded.at",
-	            "ttti", s->cur, qid, value_json, now);
+		rc = exec(s, "DELETE FROM kiosk_answers WHERE session = ? AND qid = ?",
+		          "tt", s->cur, qid);
+	else
+		rc = exec(s,
+		          "INSERT INTO kiosk_answers(session, qid, value, at) "
+		          "VALUES(?, ?, ?, ?) ON CONFLICT(session, qid) DO UPDATE SET "
+		          "value = excluded.value, at = excluded.at",
+		          "ttti", s->cur, qid, value_json, now);
+	if (rc && s->last) {
+		/* from now on this session lives in memory */
+		go_down(s);
+		s->cur_mem = 1;
+		return 0;
+	}
+	return rc;
 }
 
 /* The contact's id: a name-based UUID (SHA-1) under the session's id, so
@@ -243,10 +481,8 @@ static int put(ksess *s, const char *id, json_t *rec)
 		return -1;
 	}
 	arc = ax_outbox_put(s->st, id, body);
-	if (arc != AX_OK && arc != AX_CONFLICT) {
-		snprintf(s->err, sizeof s->err, "outbox: %s", ax_store_errmsg(s->st));
-		rc = -1;
-	}
+	if (arc != AX_OK && arc != AX_CONFLICT)
+		rc = fail_ax(s, "outbox", arc);
 	free(body);
 	return rc;
 }
@@ -266,6 +502,10 @@ static int queue(ksess *s, const char *id)
 	json_t *rec = NULL, *answers = NULL, *contact = NULL;
 	char t[32], cid[40];
 	int rc = -1, n = 0, in_tx = 0;
+	ax_rc arc;
+
+	if (!s->db)
+		return exec(s, "", ""); /* the store is closed: fails with why */
 
 	if (sqlite3_prepare_v2(s->db,
 	                       "SELECT survey, survey_version, wave, started_at, "
@@ -354,15 +594,15 @@ static int queue(ksess *s, const char *id)
 		rc = exec(s, "DELETE FROM kiosk_sessions WHERE id = ?", "t", id);
 		goto done;
 	}
-	if (ax_store_begin(s->st) != AX_OK) {
-		snprintf(s->err, sizeof s->err, "outbox: %s", ax_store_errmsg(s->st));
+	if ((arc = ax_store_begin(s->st)) != AX_OK) {
+		fail_ax(s, "outbox", arc);
 		goto done;
 	}
 	in_tx = 1;
 	if (put(s, id, rec) || (contact && put(s, cid, contact)))
 		goto done;
-	if (ax_store_commit(s->st) != AX_OK) {
-		snprintf(s->err, sizeof s->err, "outbox: %s", ax_store_errmsg(s->st));
+	if ((arc = ax_store_commit(s->st)) != AX_OK) {
+		fail_ax(s, "outbox", arc);
 		goto done;
 	}
 	in_tx = 0;
@@ -380,28 +620,181 @@ done:
 	return rc;
 }
 
+/* Queue every ended session not yet queued (a crash, or a store that
+ * failed between a session's end and its queueing). */
+static int queue_pending(ksess *s, int *n)
+{
+	sqlite3_stmt *st;
+	char ids[64][40];
+	int k;
+	for (;;) {
+		k = 0;
+		if (sqlite3_prepare_v2(s->db,
+		                       "SELECT id FROM kiosk_sessions WHERE queued = 0 "
+		                       "AND status IS NOT NULL ORDER BY started_at LIMIT 64",
+		                       -1, &st, NULL) != SQLITE_OK)
+			return fail(s, "prepare");
+		while (k < 64 && sqlite3_step(st) == SQLITE_ROW)
+			snprintf(ids[k++], sizeof ids[0], "%s",
+			         (const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+		if (k == 0)
+			return 0;
+		for (int i = 0; i < k; i++) {
+			if (queue(s, ids[i]))
+				return -1;
+			if (n)
+				(*n)++;
+		}
+	}
+}
+
+/* Write a held session's rows in one transaction: the session (its row
+ * may be on disk already, begun before the store failed), every answer
+ * (withdrawn ones deleted) and its end. */
+static int write_held(ksess *s, const struct mem_sess *m)
+{
+	if (exec(s, "BEGIN IMMEDIATE", ""))
+		return -1;
+	if (exec(s,
+	         "INSERT INTO kiosk_sessions(id, survey, survey_version, wave, "
+	         "started_at) VALUES(?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
+	         "ttiti", m->id, m->survey, (long long)m->version,
+	         m->has_wave ? m->wave : NULL, m->started))
+		goto fail;
+	for (int i = 0; i < m->na; i++) {
+		const struct mem_answer *a = &m->a[i];
+		if (a->value[0] ? exec(s,
+		                       "INSERT INTO kiosk_answers(session, qid, value, at) "
+		                       "VALUES(?, ?, ?, ?) ON CONFLICT(session, qid) DO "
+		                       "UPDATE SET value = excluded.value, at = excluded.at",
+		                       "ttti", m->id, a->qid, a->value, a->at)
+		                : exec(s,
+		                       "DELETE FROM kiosk_answers WHERE session = ? AND "
+		                       "qid = ?",
+		                       "tt", m->id, a->qid))
+			goto fail;
+	}
+	if (exec(s,
+	         "UPDATE kiosk_sessions SET ended_at = ?, status = ?, sealed = ?, "
+	         "pack = ?, fast = ? WHERE id = ? AND status IS NULL",
+	         "itttit", m->ended, status_names[m->status],
+	         m->has_sealed ? m->sealed : NULL, m->has_pack ? m->pack : NULL,
+	         (long long)m->fast, m->id) ||
+	    exec(s, "COMMIT", ""))
+		goto fail;
+	return 0;
+fail:
+	if (s->db && !sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+int ksess_flush(ksess *s, int *written)
+{
+	if (written)
+		*written = 0;
+	if (!s->down && s->nheld == 0)
+		return 0;
+	/* never create it here: an unmounted file system must not get a new,
+	 * empty store in its mount point */
+	if (!s->db && open_store(s, 0))
+		goto fail;
+	if (queue_pending(s, NULL))
+		goto fail;
+	while (s->nheld > 0) {
+		char id[40];
+		if (write_held(s, &s->held[0]))
+			goto fail;
+		/* on disk: memory lets go of it, oldest first */
+		snprintf(id, sizeof id, "%s", s->held[0].id);
+		memmove(s->held, s->held + 1, (size_t)(s->nheld - 1) * sizeof *s->held);
+		s->nheld--;
+		sodium_memzero(&s->held[s->nheld], sizeof *s->held);
+		if (written)
+			(*written)++;
+		if (queue(s, id))
+			goto fail; /* on disk, queued by the next flush */
+	}
+	s->down = 0;
+	s->why[0] = 0;
+	return 0;
+fail:
+	/* still failing, maybe differently (full, then read-only) */
+	s->down = s->last ? s->last : s->down ? s->down : AX_IO;
+	snprintf(s->why, sizeof s->why, "%s", s->err);
+	close_store(s);
+	return -1;
+}
+
+static int has_answers(const struct mem_sess *m)
+{
+	for (int i = 0; i < m->na; i++)
+		if (m->a[i].value[0])
+			return 1;
+	return 0;
+}
+
 int ksess_finish(ksess *s, enum ksess_status stat, const char *sealed,
                  const char *pack, int fast, long long now)
 {
 	char id[40];
+	struct mem_sess *m = &s->cur_m;
 	if (!s->cur[0])
 		return 0;
 	snprintf(id, sizeof id, "%s", s->cur);
 	s->cur[0] = 0;
-	if (exec(s,
-	         "UPDATE kiosk_sessions SET ended_at = ?, status = ?, sealed = ?, "
-	         "pack = ?, fast = ? WHERE id = ? AND status IS NULL",
-	         "itttit", now, status_names[stat], sealed, pack, (long long)fast,
-	         id))
+	if (!s->cur_mem) {
+		if (exec(s,
+		         "UPDATE kiosk_sessions SET ended_at = ?, status = ?, sealed = ?, "
+		         "pack = ?, fast = ? WHERE id = ? AND status IS NULL",
+		         "itttit", now, status_names[stat], sealed, pack, (long long)fast,
+		         id) == 0) {
+			if (queue(s, id) == 0)
+				return 0;
+			if (!s->last)
+				return -1;
+			/* ended on disk; queued by the next flush */
+			go_down(s);
+			return 0;
+		}
+		if (!s->last)
+			return -1;
+		go_down(s);
+	}
+	/* held in memory until the store takes it */
+	if (!s->cur_disk && !has_answers(m)) {
+		sodium_memzero(m, sizeof *m);
+		return 0; /* nothing answered, nothing on disk: nothing to keep */
+	}
+	m->status = stat;
+	m->ended = now;
+	m->fast = fast;
+	if (sealed && strlen(sealed) < sizeof m->sealed) {
+		snprintf(m->sealed, sizeof m->sealed, "%s", sealed);
+		m->has_sealed = 1;
+	}
+	if (pack) {
+		snprintf(m->pack, sizeof m->pack, "%s", pack);
+		m->has_pack = 1;
+	}
+	/* begin keeps nheld < hold_max for a session begun while failing; one
+	 * begun on disk started with nothing held */
+	if (s->nheld >= s->hold_max) {
+		snprintf(s->err, sizeof s->err, "memory for held sessions is full");
+		sodium_memzero(m, sizeof *m);
 		return -1;
-	return queue(s, id);
+	}
+	s->held[s->nheld++] = *m;
+	sodium_memzero(m, sizeof *m);
+	s->cur_mem = 0;
+	if (!s->down) /* the store came back while this resident answered */
+		ksess_flush(s, NULL);
+	return 0;
 }
 
 int ksess_recover(ksess *s, int *recovered)
 {
-	sqlite3_stmt *st;
-	char ids[64][40];
-	int n = 0, rc = 0;
 	*recovered = 0;
 	/* a session left open ends when its last answer was given */
 	if (exec(s,
@@ -410,32 +803,24 @@ int ksess_recover(ksess *s, int *recovered)
 	         "started_at) WHERE status IS NULL",
 	         ""))
 		return -1;
-	for (;;) {
-		n = 0;
-		if (sqlite3_prepare_v2(s->db,
-		                       "SELECT id FROM kiosk_sessions WHERE queued = 0 "
-		                       "LIMIT 64",
-		                       -1, &st, NULL) != SQLITE_OK)
-			return fail(s, "prepare");
-		while (n < 64 && sqlite3_step(st) == SQLITE_ROW)
-			snprintf(ids[n++], sizeof ids[0], "%s",
-			         (const char *)sqlite3_column_text(st, 0));
-		sqlite3_finalize(st);
-		if (n == 0)
-			break;
-		for (int i = 0; i < n; i++) {
-			if (queue(s, ids[i]))
-				return -1;
-			(*recovered)++;
-		}
-	}
-	return rc;
+	return queue_pending(s, recovered);
+}
+
+void ksess_health(const ksess *s, struct ksess_health *out)
+{
+	memset(out, 0, sizeof *out);
+	out->down = s->down;
+	out->held = s->nheld + (s->cur[0] && s->cur_mem && has_answers(&s->cur_m));
+	out->hold_max = s->hold_max;
+	snprintf(out->why, sizeof out->why, "%s", s->why);
 }
 
 int ksess_counts(ksess *s, long long since, struct ksess_counts *out)
 {
 	sqlite3_stmt *st;
 	memset(out, 0, sizeof *out);
+	if (!s->db)
+		return -1;
 	if (sqlite3_prepare_v2(s->db,
 	                       "SELECT status, count(*) FROM kiosk_sessions WHERE "
 	                       "ended_at >= ? AND queued = 1 GROUP BY status",

@@ -34,6 +34,8 @@
 #define C_ATTRACT 0xFF163B38u
 #define C_SHADE 0xB0000000u
 #define C_SELECT 0xFFDCEFEAu
+#define C_WARN 0xFFE0871Bu    /* the store-alert dot: amber, not alarm red */
+#define C_ALERT_BG 0xFFFBE9E7u
 
 static uint32_t topic_color(const char *topic)
 {
@@ -98,6 +100,7 @@ struct kui {
 	long long pin_lock_until;
 	int pin_lock_ms;
 	struct kui_stats stats;
+	struct kui_storage storage;
 
 	char error[128];
 	struct kui_frame scratch; /* for hit tests */
@@ -107,7 +110,8 @@ const char *kui_screen_name(enum kui_screen s)
 {
 	static const char *const names[] = {"attract", "home",  "reader",
 	                                    "question", "explain", "link",
-	                                    "thanks",  "pin",   "staff"};
+	                                    "thanks",  "pin",   "staff",
+	                                    "paused"};
 	return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
 }
 
@@ -951,17 +955,88 @@ static void lay_pin(const kui *u, struct kui_frame *f)
 	       "返回", B_PLAIN, 1);
 }
 
+/* 暂停服务: the store fails and memory holds all it may (see ui.h).  Calm
+ * words for the resident: nothing they did went wrong, reading still works. */
+static void lay_paused(const kui *u, struct kui_frame *f)
+{
+	int s = S(u), pad = s / 20, hh = header(u, f, u->cfg.title, NULL);
+	int y = hh + u->h / 8, bh = s * 13 / 100;
+	struct kui_rect all = R(0, 0, u->w, u->h);
+	y += text(u, f, "暂停服务", R(pad, y, u->w - 2 * pad, s / 6), all, s / 9,
+	          C_PRIMARY, AL_CENTER, -1);
+	y += pad;
+	y += text(u, f, "本机暂时不能接受新的问卷，请稍后再来，或告诉现场工作人员。",
+	          R(pad, y, u->w - 2 * pad, s / 4), all, s / 18, C_INK, AL_CENTER, -1);
+	y += pad;
+	text(u, f, "宣传内容仍然可以阅读。", R(pad, y, u->w - 2 * pad, s / 8), all,
+	     s / 22, C_MUTED, AL_CENTER, -1);
+	button(u, f, "done",
+	       R((u->w - s * 6 / 10) / 2, u->h - bh - 2 * pad, s * 6 / 10, bh),
+	       "返回首页", B_PRIMARY, 1);
+}
+
+/* The staff alert: what memory holds, that it is lost on power-off, what
+ * happens at the bound.  Returns its height. */
+static int staff_alert(const kui *u, struct kui_frame *f, int y)
+{
+	const struct kui_storage *st = &u->storage;
+	int s = S(u), pad = s / 30, ip = s / 40, h, card;
+	struct kui_rect c;
+	char l1[256], l2[256];
+	static const char *const what[] = {"存储正常", "存储已满", "存储只读",
+	                                   "存储故障"};
+	const char *w = what[(unsigned)st->state < 4 ? st->state : 3];
+
+	if (st->state == KUI_STORE_OK && st->held == 0)
+		return 0;
+	if (st->held > 0)
+		snprintf(l1, sizeof l1, "%s：已暂存 %d 份答卷于内存，断电将丢失，请联系管理员",
+		         w, st->held);
+	else
+		snprintf(l1, sizeof l1, "%s：新答卷将暂存于内存，断电将丢失，请联系管理员", w);
+	if (st->held >= st->hold_max)
+		snprintf(l2, sizeof l2,
+		         "内存已存满 %d 份，已暂停接受新问卷。存储恢复后自动写入（每 %d 秒重试）。",
+		         st->hold_max, st->retry_s);
+	else
+		snprintf(l2, sizeof l2,
+		         "最多暂存 %d 份，满后暂停接受新问卷。存储恢复后自动写入（每 %d 秒重试）。"
+		         "屏幕左上角的橙点表示此状态。",
+		         st->hold_max, st->retry_s);
+	/* the card is drawn first and shrunk to its text afterwards */
+	c = R(pad, y, u->w - 2 * pad, s * 40 / 100);
+	card = f->ncmds;
+	rect(f, c, C_ALERT_BG, s / 40, C_BAD, -1);
+	rect(f, R(c.x + ip, c.y + ip + s / 90, s / 36, s / 36), C_WARN, s / 72, 0, -1);
+	h = text(u, f, l1, R(c.x + ip + s / 24, c.y + ip, c.w - 2 * ip - s / 24, s * 17 / 100),
+	         c, s / 22, C_BAD, 0, -1);
+	h += ip / 2;
+	h += text(u, f, l2, R(c.x + ip + s / 24, c.y + ip + h, c.w - 2 * ip - s / 24,
+	                      c.h - 2 * ip - h),
+	          c, s / 30, C_INK, 0, -1);
+	if (card < f->ncmds) {
+		c.h = h + 2 * ip;
+		for (int i = card; i < f->ncmds; i++)
+			f->cmds[i].clip.h = c.h; /* the text's clip is the card */
+		f->cmds[card].box.h = c.h;
+	}
+	return c.h + pad;
+}
+
 static void lay_staff(const kui *u, struct kui_frame *f)
 {
 	int s = S(u), pad = s / 30, hh = header(u, f, "工作人员 · 运行情况", NULL);
 	int y = hh + pad, bh = s * 13 / 100;
-	int cols = landscape(u) ? 4 : 2, cw, ch = s * 22 / 100;
+	int cols = landscape(u) ? 4 : 2, cw, ch;
 	char v[4][32], when[64];
 	static const char *const lab[4] = {"今日完成", "中途退出", "超时放弃",
 	                                   "待上传"};
 	long vals[4] = {u->stats.today_complete, u->stats.today_partial,
 	                u->stats.today_abandoned, u->stats.pending};
 
+	y += staff_alert(u, f, y);
+	/* landscape with an alert: shorter cards so the sync line still fits */
+	ch = landscape(u) && y > hh + pad ? s * 17 / 100 : s * 22 / 100;
 	cw = (u->w - (cols + 1) * pad) / cols;
 	for (int i = 0; i < 4; i++) {
 		struct kui_rect c = R(pad + (i % cols) * (cw + pad),
@@ -1042,6 +1117,13 @@ void kui_layout(kui *u, struct kui_frame *f)
 	case KUI_THANKS: lay_thanks(u, f); break;
 	case KUI_PIN: lay_pin(u, f); break;
 	case KUI_STAFF: lay_staff(u, f); break;
+	case KUI_PAUSED: lay_paused(u, f); break;
+	}
+	/* the discreet store-alert dot, in the staff corner */
+	if ((u->storage.state != KUI_STORE_OK || u->storage.held > 0) &&
+	    u->screen != KUI_STAFF && u->screen != KUI_PIN) {
+		int d = S(u) / 60;
+		rect(f, R(d / 2, d / 2, d, d), C_WARN, d / 2, 0, -1);
 	}
 	if (u->idle_prompt)
 		lay_idle(u, f);
@@ -1150,9 +1232,16 @@ static void start_survey(kui *u, const struct ax_survey *s)
 	clear_session(u);
 	if (!s)
 		return;
-	if (u->host.begin && u->host.begin(u->host.ctx, s) != 0) {
-		snprintf(u->error, sizeof u->error, "暂时无法开始问卷，请联系工作人员");
-		return;
+	if (u->host.begin) {
+		int rc = u->host.begin(u->host.ctx, s);
+		if (rc == KUI_BEGIN_PAUSED) {
+			go(u, KUI_PAUSED);
+			return;
+		}
+		if (rc != 0) {
+			snprintf(u->error, sizeof u->error, "暂时无法开始问卷，请联系工作人员");
+			return;
+		}
 	}
 	u->sv = s;
 	u->qi = 0;
@@ -1428,6 +1517,10 @@ static void activate(kui *u, const char *id)
 		} else if (strcmp(id, "exit") == 0)
 			go(u, KUI_ATTRACT);
 		break;
+	case KUI_PAUSED:
+		if (strcmp(id, "done") == 0 || strcmp(id, "home") == 0)
+			go(u, KUI_HOME);
+		break;
 	}
 }
 
@@ -1648,6 +1741,13 @@ const char *kui_session_pack(const kui *u)
 	return NULL;
 }
 
+int kui_set_storage(kui *u, const struct kui_storage *st)
+{
+	int changed = memcmp(&u->storage, st, sizeof *st) != 0;
+	u->storage = *st;
+	return changed;
+}
+
 void kui_score(const kui *u, int *right, int *asked)
 {
 	*right = u->right;
@@ -1700,7 +1800,7 @@ int kui_debug_goto(kui *u, const char *screen, long long now)
 		u->prompt_at = now - 3000;
 		return 0;
 	}
-	for (int s = KUI_ATTRACT; s <= KUI_STAFF; s++)
+	for (int s = KUI_ATTRACT; s <= KUI_PAUSED; s++)
 		if (strcmp(kui_screen_name((enum kui_screen)s), screen) == 0) {
 			if ((s == KUI_QUESTION || s == KUI_EXPLAIN) && !u->sv)
 				return -1;

@@ -30,6 +30,7 @@ enum kui_screen {
 	KUI_THANKS,
 	KUI_PIN,     /* staff PIN pad */
 	KUI_STAFF,
+	KUI_PAUSED,  /* 暂停服务: the store fails and memory holds all it may */
 };
 /* "attract", "home", ... as used by `expect-screen`. */
 const char *kui_screen_name(enum kui_screen s);
@@ -106,8 +107,9 @@ enum kui_status { KUI_COMPLETE, KUI_PARTIAL, KUI_ABANDONED };
 
 struct kui_host {
 	void *ctx;
-	/* A resident started survey s.  Returns 0, or -1 if the session cannot
-	 * be stored (the UI then shows an error and stays). */
+	/* A resident started survey s.  Returns 0; KUI_BEGIN_PAUSED when the
+	 * kiosk takes no new surveys (the UI shows 暂停服务); or -1 if the
+	 * session cannot be stored (the UI then shows an error and stays). */
 	int (*begin)(void *ctx, const struct ax_survey *s);
 	/* Commit one answer (value: option code, or codes joined by ',' for
 	 * multiple choice; NULL withdraws it) before the next screen shows. */
@@ -125,6 +127,22 @@ struct kui_host {
 	void (*sync_now)(void *ctx);
 	/* Play a pack's narration (path), or stop with NULL. */
 	void (*play)(void *ctx, const char *path);
+};
+
+#define KUI_BEGIN_PAUSED 1
+
+/* ---- the store's health, as the host reports it ------------------------- */
+enum kui_store_state {
+	KUI_STORE_OK,
+	KUI_STORE_FULL,     /* disk full */
+	KUI_STORE_READONLY, /* file system read-only */
+	KUI_STORE_FAILED,   /* I/O errors */
+};
+struct kui_storage {
+	enum kui_store_state state;
+	int held;      /* sessions held only in memory */
+	int hold_max;  /* the bound: at it, new surveys are refused */
+	int retry_s;   /* seconds between attempts to write them */
 };
 
 /* ---- state ----------------------------------------------------------- */
@@ -186,6 +204,13 @@ void kui_resize(kui *u, int w, int h);
  * topic pack (a pack's quiz, or the one topic it measures), else NULL.
  * Meant to be called from host.finish. */
 const char *kui_session_pack(const kui *u);
+/* Tell the UI the store's health (copied).  While it is not OK, or
+ * sessions are held in memory, resident screens show a small discreet
+ * dot in the top-left (staff) corner and the staff screen an alert that
+ * says what memory holds and that it is lost on power-off.  Returns 1 if
+ * the screen must be redrawn. */
+int kui_set_storage(kui *u, const struct kui_storage *st);
+
 /* Knowledge score of the finished or current session. */
 void kui_score(const kui *u, int *right, int *asked);
 
