@@ -965,7 +965,7 @@ static void lay_paused(const kui *u, struct kui_frame *f)
 	y += text(u, f, "暂停服务", R(pad, y, u->w - 2 * pad, s / 6), all, s / 9,
 	          C_PRIMARY, AL_CENTER, -1);
 	y += pad;
-	y += text(u, f, "本机暂时不能接受新的问卷，请稍后再来，或告诉现场工作人员。",
+	y += text(u, f, "本机暂时不能接受新问卷，请稍后再来或告诉工作人员。",
 	          R(pad, y, u->w - 2 * pad, s / 4), all, s / 18, C_INK, AL_CENTER, -1);
 	y += pad;
 	text(u, f, "宣传内容仍然可以阅读。", R(pad, y, u->w - 2 * pad, s / 8), all,
