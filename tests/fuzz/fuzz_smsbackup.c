@@ -1,0 +1,435 @@
+/*
+ * fuzz_smsbackup -- incoming SMS as libgammu hands them to the gateway
+ * (issue 6: "smsbackup/linking input").
+ *
+ * Every reply a resident sends reaches anxin-smsd through libgammu: the
+ * dummy driver reads one smsbackup INI file per message part from
+ * <dir>/sms/1/ with GSM_ReadSMSBackupFile; a real modem's AT driver
+ * decodes each +CMGL line with GSM_DecodePDUFrame.  gw_modem_poll then
+ * links the parts with GSM_LinkSMS, decodes each linked message to UTF-8
+ * (gw__modem_group_text, the function modem.c itself uses) and the
+ * gateway builds its dedup key.  This target drives that path with
+ * hostile bytes.  The low bit of the first byte picks the source:
+ *
+ *   0  smsbackup: the rest is cut at form feeds ('\f') into up to 16
+ *      inbox files.  Each is written to a temporary file, read with
+ *      GSM_ReadSMSBackupFile and turned into one GSM_MultiSMSMessage the
+ *      way the dummy driver's DUMMY_GetSMS does (every [SMSBackupNNN]
+ *      section one part; folder 1, an inbox).
+ *   1  PDUs: the rest is a list of records <flags> <length> <bytes...>;
+ *      each is decoded by GSM_DecodePDUFrame (flags bit 0: the PDU starts
+ *      with the SMSC address, as AT+CMGL gives it) into a one-part message.
+ *
+ * Beyond "no crash, no leak, no UB", linking must neither lose nor
+ * duplicate a part: every part read is in exactly one linked message, so
+ * gw_modem_poll deletes from the modem exactly what it committed.
+ *
+ * libgammu 1.42 bugs this target found (each input is in
+ * corpus/smsbackup/; gw_modem_poll has none of these guards yet -- the
+ * guards below are what it needs, reported to the gateway's owner):
+ *   - hang-part-zero, hang-pdu-user-udh: GSM_LinkSMS never returns when
+ *     a part's concatenation header says "part 0".  One such SMS from
+ *     any phone freezes a modem thread for good.  guard_link().
+ *   - crash-short-number, crash-short-smsc, crash-nul-in-smsc:
+ *     GSM_ReadSMSBackupFile smashes the stack on an unquoted one-letter
+ *     Number/SMSC/Name value.  backup_safe().
+ *   - crash-unterminated-number: GSM_ReadSMSBackupFile leaves an
+ *     odd-length NumberUnicode unterminated over uninitialised heap;
+ *     GSM_LinkSMS then copies it into a static 500-byte buffer.  guard().
+ *   - dummy-51-sections: DUMMY_GetSMS copies every section of a file
+ *     into the caller's GSM_MultiSMSMessage without checking
+ *     GSM_MAX_MULTI_SMS (50).  Only the dummy driver does this; we copy
+ *     at most 50, as a driver that checks would.
+ *   - two-senders-same-ref (not a crash, not checked): GSM_LinkSMS
+ *     compares senders with strcmp(DecodeUnicodeString(a),
+ *     DecodeUnicodeString(b)), one static buffer, always equal: parts
+ *     of two residents with the same 8-bit reference and part count are
+ *     joined into one message under the first one's number.
+ * libgammu is not built with coverage instrumentation: the fuzzer is
+ * guided by our code's edges and the seed corpus only.
+ *
+ * Status reports take gw_modem_poll's other branch (number, reference,
+ * time) and are left out of linking, as there.  The part timeout
+ * (waiting_since) is a plain comparison on the caller's clock: every
+ * linked message is decoded here, complete or not, which is what poll
+ * does once the timeout has passed.
+ */
+#include <gammu.h>
+#include <sodium.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "anxin/phone.h"
+#include "modem.h"
+
+#define MAX_FILES 16
+#define MAX_PDUS 32
+
+static GSM_SMS_Backup *bk; /* 800 KB of pointers: allocated once */
+static char path[64];
+static int overflows; /* dummy-driver sections past GSM_MAX_MULTI_SMS */
+static int guarded;   /* parts guard_link() kept from linking */
+static int verbose;   /* FUZZ_SMSBACKUP_VERBOSE=1: print what was decoded */
+
+static void cleanup(void)
+{
+	if (path[0])
+		unlink(path);
+	free(bk);
+}
+
+static void setup(void)
+{
+	int fd;
+	snprintf(path, sizeof path, "/tmp/fuzz_smsbackup.XXXXXX");
+	fd = mkstemp(path);
+	if (fd < 0)
+		abort();
+	close(fd);
+	bk = malloc(sizeof *bk);
+	if (!bk || sodium_init() < 0)
+		abort();
+	verbose = getenv("FUZZ_SMSBACKUP_VERBOSE") != NULL;
+	atexit(cleanup);
+}
+
+/* UTF-8 of a gammu UCS-2 string (number fields, bounded by guard()). */
+static void utf8_of(const unsigned char *ucs, char *out, size_t n)
+{
+	char tmp[(GSM_MAX_NUMBER_LENGTH + 1) * 4 + 8];
+	if (UnicodeLength(ucs) > GSM_MAX_NUMBER_LENGTH)
+		abort();
+	EncodeUTF8(tmp, ucs);
+	snprintf(out, n, "%s", tmp);
+}
+
+/* Cut a UCS-2 field to `units` code units (and always terminate it). */
+static void cut(unsigned char *ucs, size_t size, size_t units)
+{
+	size_t at = units * 2 < size - 2 ? units * 2 : size - 2;
+	ucs[at] = ucs[at + 1] = 0;
+}
+
+/*
+ * The guard gw_modem_poll needs between GSM_GetNextSMS and GSM_LinkSMS
+ * (reported; modem.c belongs to the gateway): GSM_ReadSMSBackupFile
+ * leaves a field unterminated when its hex (NumberUnicode = ...) has an
+ * odd length or a non-hex digit: the terminator lands on an odd byte
+ * and the rest of the buffer is uninitialised heap
+ * (corpus/smsbackup/crash-unterminated-number).  UnicodeLength then runs
+ * past the 201-unit array, and GSM_LinkSMS copies the sender through
+ * DecodeUnicodeString's static 500-byte buffer: a long or unterminated
+ * sender overflows it inside libgammu.  Senders are short (E.164 is 15
+ * digits, an alphanumeric sender 11 characters): cut them to 40 units,
+ * 120 bytes of UTF-8 at most.
+ */
+static void guard(GSM_SMSMessage *m)
+{
+	int k;
+	cut(m->Number, sizeof m->Number, 40);
+	cut(m->SMSC.Number, sizeof m->SMSC.Number, 40);
+	cut(m->SMSC.DefaultNumber, sizeof m->SMSC.DefaultNumber, 40);
+	cut(m->SMSC.Name, sizeof m->SMSC.Name, 40);
+	cut(m->Name, sizeof m->Name, 40);
+	if (m->OtherNumbersNum < 0 || m->OtherNumbersNum > GSM_SMS_OTHER_NUMBERS)
+		m->OtherNumbersNum = 0;
+	for (k = 0; k < GSM_SMS_OTHER_NUMBERS; k++)
+		cut(m->OtherNumbers[k], sizeof m->OtherNumbers[k], 40);
+	cut(m->Text, sizeof m->Text, GSM_MAX_SMS_LENGTH);
+}
+
+/*
+ * The part number GSM_LinkSMS(..., ems = TRUE) will link by: for a
+ * user-defined UDH it scans the information elements itself and takes
+ * the last concatenation element's index.  -2: the scan would read past
+ * UDH.Text, as libgammu's own does.
+ */
+static int link_part_number(const GSM_UDHHeader *u)
+{
+	int w = 1, part = u->PartNumber;
+
+	if (u->Type != UDH_UserUDH)
+		return part;
+	if (u->Length > GSM_MAX_UDH_LENGTH)
+		return -2;
+	while (w < u->Length) {
+		if (w + 5 >= GSM_MAX_UDH_LENGTH)
+			return -2;
+		if (u->Text[w] == 0x00)
+			part = u->Text[w + 4];
+		else if (u->Text[w] == 0x08)
+			part = u->Text[w + 5];
+		w += u->Text[w + 1] + 2;
+	}
+	return part;
+}
+
+/*
+ * The second guard gw_modem_poll needs before GSM_LinkSMS (reported):
+ * libgammu 1.42's GSM_LinkSMS never returns when one part's
+ * concatenation header says "part 0" (UDH 050003xx0200, or the same
+ * element inside a user-defined UDH): no branch of its loop takes the
+ * part and none advances past it.  One such SMS from any phone would
+ * freeze the modem thread on every poll, since the part is never
+ * deleted (corpus/smsbackup/hang-part-zero, hang-pdu-user-udh).  Such
+ * a part is passed on unlinked, as a message of its own.
+ */
+static void guard_link(GSM_SMSMessage *m)
+{
+	int part = link_part_number(&m->UDH);
+	if (m->UDH.Type == UDH_NoUDH || (part != 0 && part != -2))
+		return;
+	m->UDH.Type = UDH_NoUDH;
+	m->UDH.Length = 0;
+	m->UDH.PartNumber = m->UDH.AllParts = -1;
+	m->UDH.ID8bit = m->UDH.ID16bit = -1;
+	guarded++;
+}
+
+/*
+ * The first guard, before GSM_ReadSMSBackupFile (reported): a text
+ * field (SMSC, Number, Name) whose value is not in the quoted form,
+ * e.g. "Number = 0" or "SMSC = d", with no <field>Unicode line, makes
+ * libgammu 1.42 call EncodeUnicode with length strlen(value + 1) - 1: a
+ * one-character value gives SIZE_MAX and it writes until the stack ends
+ * (corpus/smsbackup/crash-short-number, crash-short-smsc).  gammu and
+ * our tools always write the quoted form; any other is refused, as a
+ * file that does not parse.  So is a NUL byte anywhere: libgammu's INI
+ * reader ends the value there ('SMSC = "<NUL>"' is the one-character
+ * value '"', corpus/smsbackup/crash-nul-in-smsc), and the only files
+ * with NULs, UTF-16 backups, are never written by gammu's dummy driver
+ * or by us.
+ */
+static int backup_safe(const uint8_t *data, size_t size)
+{
+	static const char *const text_keys[] = {"smsc", "number", "name"};
+	size_t i = 0, k;
+
+	if (memchr(data, '\0', size))
+		return 0;
+	while (i < size) {
+		size_t end = i, a = i, b;
+		const uint8_t *eq;
+		while (end < size && data[end] != '\n')
+			end++;
+		eq = memchr(data + i, '=', end - i);
+		if (eq) {
+			b = (size_t)(eq - data);
+			while (a < b && (data[a] == ' ' || data[a] == '\t'))
+				a++;
+			while (b > a && (data[b - 1] == ' ' || data[b - 1] == '\t'))
+				b--;
+			for (k = 0; k < sizeof text_keys / sizeof *text_keys; k++) {
+				size_t n = strlen(text_keys[k]);
+				if (b - a == n &&
+				    strncasecmp((const char *)data + a, text_keys[k], n) == 0)
+					break;
+			}
+			if (k < sizeof text_keys / sizeof *text_keys) {
+				a = (size_t)(eq - data) + 1;
+				b = end;
+				while (a < b && (data[a] == ' ' || data[a] == '\t'))
+					a++;
+				while (b > a && (data[b - 1] == ' ' || data[b - 1] == '\t' ||
+				                 data[b - 1] == '\r'))
+					b--;
+				/* empty is read as absent */
+				if (b > a && (b - a < 2 || data[a] != '"' || data[b - 1] != '"'))
+					return 0;
+			}
+		}
+		i = end + 1;
+	}
+	return 1;
+}
+
+/* One smsbackup file -> one inbox message, as DUMMY_GetSMS builds it.
+ * Returns 0 when the file did not parse. */
+static int read_backup(const uint8_t *data, size_t size, int loc,
+                       GSM_MultiSMSMessage *out)
+{
+	FILE *f;
+	GSM_Error e;
+	int i;
+
+	if (!backup_safe(data, size))
+		return 0;
+	f = fopen(path, "wb");
+	if (!f)
+		abort();
+	if (size && fwrite(data, 1, size, f) != size)
+		abort();
+	fclose(f);
+	GSM_ClearSMSBackup(bk);
+	e = GSM_ReadSMSBackupFile(path, bk);
+	memset(out, 0, sizeof *out);
+	if (e == ERR_NONE) {
+		for (i = 0; bk->SMS[i]; i++) {
+			if (i == GSM_MAX_MULTI_SMS) {
+				overflows++;
+				break;
+			}
+			out->SMS[i] = *bk->SMS[i];
+			out->SMS[i].Folder = 1;
+			out->SMS[i].Location = 10000 + loc;
+			out->SMS[i].InboxFolder = TRUE;
+			out->SMS[i].Memory = MEM_SM;
+			guard(&out->SMS[i]);
+			out->Number++;
+		}
+	}
+	GSM_FreeSMSBackup(bk);
+	return e == ERR_NONE;
+}
+
+/* gw_modem_poll's status-report branch, minus the modem. */
+static void status_report(const GSM_SMSMessage *p)
+{
+	char phone[64];
+	utf8_of(p->Number, phone, sizeof phone);
+	if (verbose)
+		fprintf(stderr, "status report: %s ref %d status %d\n", phone,
+		        p->MessageReference, p->DeliveryStatus);
+}
+
+/* gw_modem_poll after reading: link, decode, key; then free. */
+static void link_and_decode(GSM_MultiSMSMessage **all, int n)
+{
+	GSM_MultiSMSMessage **in, **linked;
+	int i, k, m = 0, parts_in = 0, parts_out = 0;
+
+	in = calloc((size_t)n + 1, sizeof *in);
+	linked = calloc((size_t)n + 1, sizeof *linked);
+	if (!in || !linked)
+		abort();
+	for (i = 0; i < n; i++) {
+		if (!all[i]->SMS[0].InboxFolder || all[i]->Number < 1)
+			continue;
+		if (all[i]->SMS[0].PDU == SMS_Status_Report) {
+			status_report(&all[i]->SMS[0]);
+			continue;
+		}
+		for (k = 0; k < all[i]->Number; k++)
+			guard_link(&all[i]->SMS[k]);
+		in[m++] = all[i];
+		parts_in += all[i]->Number;
+	}
+	if (m == 0 || GSM_LinkSMS(NULL, in, linked, TRUE) != ERR_NONE)
+		goto done;
+	for (i = 0; linked[i]; i++) {
+		GSM_MultiSMSMessage *g = linked[i];
+		GSM_SMSMessage *p = &g->SMS[0];
+		unsigned char hash[16];
+		char phone[64], e164[AX_PHONE_MAX], dedup[256], hex[33];
+		char *text;
+		int concat = -1, total = 1;
+
+		if (g->Number < 1 || g->Number > GSM_MAX_MULTI_SMS)
+			abort();
+		parts_out += g->Number;
+		if (p->UDH.Type == UDH_ConcatenatedMessages ||
+		    p->UDH.Type == UDH_ConcatenatedMessages16bit) {
+			concat = p->UDH.Type == UDH_ConcatenatedMessages ? p->UDH.ID8bit
+			                                                  : p->UDH.ID16bit;
+			total = p->UDH.AllParts > 0 ? p->UDH.AllParts : g->Number;
+		}
+		utf8_of(p->Number, phone, sizeof phone);
+		if (total < g->Number)
+			total = g->Number; /* in.total, as poll reports it */
+		text = gw__modem_group_text(g);
+		if (!text)
+			abort();
+		/* gateway.c on_incoming: normalised sender, SMSC time, reference
+		 * and a hash of the text */
+		if (ax_phone_normalize(phone, e164, NULL) != AX_OK)
+			snprintf(e164, sizeof e164, "%s", phone);
+		crypto_generichash(hash, sizeof hash, (const unsigned char *)text,
+		                   strlen(text), NULL, 0);
+		sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
+		snprintf(dedup, sizeof dedup, "%s|%04d%02d%02d%02d%02d%02d%+d|%d/%d|%s",
+		         e164, p->DateTime.Year, p->DateTime.Month, p->DateTime.Day,
+		         p->DateTime.Hour, p->DateTime.Minute, p->DateTime.Second,
+		         p->DateTime.Timezone, concat, total, hex);
+		if (verbose)
+			fprintf(stderr, "message %d: %d/%d parts, key %s\n  text \"%s\"\n",
+			        i, g->Number, total, dedup, text);
+		free(text);
+	}
+	/* linking keeps every part exactly once */
+	if (verbose)
+		fprintf(stderr, "%d parts in, %d linked messages, %d parts out%s%s\n",
+		        parts_in, i, parts_out,
+		        overflows ? " (dummy-driver overflow avoided)" : "",
+		        guarded ? " (kept a part from linking)" : "");
+	if (parts_out != parts_in)
+		abort();
+done:
+	for (i = 0; linked[i]; i++)
+		free(linked[i]);
+	free(linked);
+	free(in);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	GSM_MultiSMSMessage *msgs[MAX_PDUS + 1];
+	int n = 0, i;
+
+	if (!bk)
+		setup();
+	overflows = guarded = 0;
+	if (size < 1)
+		return 0;
+	if ((data[0] & 1) == 0) {
+		const uint8_t *p = data + 1, *end = data + size;
+		while (p <= end && n < MAX_FILES) {
+			const uint8_t *ff = memchr(p, '\f', (size_t)(end - p));
+			const uint8_t *stop = ff ? ff : end;
+			msgs[n] = malloc(sizeof *msgs[n]);
+			if (!msgs[n])
+				abort();
+			if (read_backup(p, (size_t)(stop - p), n + 1, msgs[n]))
+				n++;
+			else
+				free(msgs[n]);
+			if (!ff)
+				break;
+			p = ff + 1;
+		}
+	} else {
+		size_t at = 1;
+		while (at + 2 <= size && n < MAX_PDUS) {
+			int smsc = data[at] & 1;
+			size_t len = data[at + 1], used = 0;
+			at += 2;
+			if (len > size - at)
+				len = size - at;
+			msgs[n] = calloc(1, sizeof *msgs[n]);
+			if (!msgs[n])
+				abort();
+			if (GSM_DecodePDUFrame(NULL, &msgs[n]->SMS[0], data + at, len,
+			                       &used, smsc ? TRUE : FALSE) == ERR_NONE) {
+				if (used > len)
+					abort();
+				/* no guard(): the PDU decoder must bound its fields */
+				msgs[n]->Number = 1;
+				msgs[n]->SMS[0].Folder = 1;
+				msgs[n]->SMS[0].InboxFolder = TRUE;
+				n++;
+			} else {
+				free(msgs[n]);
+			}
+			at += len;
+		}
+	}
+	msgs[n] = NULL;
+	if (n > 0)
+		link_and_decode(msgs, n);
+	for (i = 0; i < n; i++)
+		free(msgs[i]);
+	return 0;
+}
