@@ -200,7 +200,7 @@ static int load_campaigns(struct content *ct, ax_store *st, struct config *cfg)
 	char *doc = NULL;
 	json_t *j, *v, *camps;
 	const char *k;
-	if (ax_sync_cached(st, "campaigns.json", &doc) != AX_OK)
+	if (!st || ax_sync_cached(st, "campaigns.json", &doc) != AX_OK)
 		return -1;
 	j = json_loads(doc, 0, NULL);
 	ax_free(doc);
@@ -921,11 +921,16 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	ksess_set_hold_max(a.ks, a.cfg.hold_max);
-	/* a session a crash left open is finished before anyone else sees it */
-	if (ksess_recover(a.ks, &recovered))
-		LOG(L_ERROR, "recover: %s", ksess_errmsg(a.ks));
-	else if (recovered)
-		LOG(L_INFO, "recovered %d unfinished session(s) as abandoned", recovered);
+	store_update(&a); /* a store on a full or read-only disk: say so now */
+	/* a session a crash left open is finished before anyone else sees it
+	 * (on a failing store: when it is back, see ksess_flush) */
+	if (ksess_store(a.ks)) {
+		if (ksess_recover(a.ks, &recovered))
+			LOG(L_ERROR, "recover: %s", ksess_errmsg(a.ks));
+		else if (recovered)
+			LOG(L_INFO, "recovered %d unfinished session(s) as abandoned",
+			    recovered);
+	}
 	if (load_content(&a.ct, ksess_store(a.ks), &a.cfg)) {
 		LOG(L_ERROR, "no content: set [kiosk] content or sync campaigns first");
 		rc = 1;
@@ -962,6 +967,7 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto done;
 	}
+	store_update(&a);
 	pthread_mutex_init(&a.mu, NULL);
 	pthread_cond_init(&a.cv, NULL);
 	if (script)
@@ -981,10 +987,10 @@ int main(int argc, char **argv)
 			pthread_mutex_unlock(&a.mu);
 			pthread_join(a.sync_thread, NULL);
 		}
-		/* a resident mid-survey when we are stopped: keep what they said */
-		if (ksess_active(a.ks))
-			ksess_finish(a.ks, KSESS_ABANDONED, NULL, NULL, 0, wall(&a));
 	}
+	/* a resident mid-survey when we are stopped: keep what they said */
+	if (ksess_active(a.ks))
+		ksess_finish(a.ks, KSESS_ABANDONED, NULL, NULL, 0, wall(&a));
 	/* last chance for what memory holds; say plainly what is lost */
 	if (a.ks) {
 		store_update(&a);

@@ -70,6 +70,7 @@ struct ksess {
 	int cur_mem;           /* its later writes go to memory only */
 	struct mem_sess *held; /* ended sessions waiting, oldest first */
 	int nheld, hold_max;
+	int need_recover;      /* opened failing: ksess_recover not run yet */
 };
 
 static const char *const status_names[] = {"complete", "partial", "abandoned"};
@@ -242,6 +243,16 @@ static void close_store(ksess *s)
 	s->st = NULL;
 }
 
+/* The first failure of a failing store: remember why, close it. */
+static void go_down(ksess *s)
+{
+	if (!s->down) {
+		s->down = s->last ? s->last : AX_IO;
+		snprintf(s->why, sizeof s->why, "%s", s->err);
+	}
+	close_store(s);
+}
+
 int ksess_open(const char *path, const char *device, const char *region,
                ksess **out, char *err, size_t errlen)
 {
@@ -255,8 +266,15 @@ int ksess_open(const char *path, const char *device, const char *region,
 	snprintf(s->device, sizeof s->device, "%s", device);
 	snprintf(s->region, sizeof s->region, "%s", region);
 	if (open_store(s, 1)) {
-		snprintf(err, errlen, "%s", s->err);
-		goto fail;
+		/* a store that exists on a full or read-only file system: the
+		 * kiosk starts failing, serving from memory; anything else (no
+		 * such folder, not a database) is for whoever configured it */
+		if ((s->last != AX_FULL && s->last != AX_READONLY) || access(path, F_OK)) {
+			snprintf(err, errlen, "%s", s->err);
+			goto fail;
+		}
+		go_down(s);
+		s->need_recover = 1;
 	}
 	ksess_set_hold_max(s, 20);
 	if (!s->held) {
@@ -345,16 +363,6 @@ static int exec(ksess *s, const char *sql, const char *types, ...)
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(s, "write");
-}
-
-/* The first failure of a failing store: remember why, close it. */
-static void go_down(ksess *s)
-{
-	if (!s->down) {
-		s->down = s->last ? s->last : AX_IO;
-		snprintf(s->why, sizeof s->why, "%s", s->err);
-	}
-	close_store(s);
 }
 
 int ksess_begin(ksess *s, const char *survey, int version, const char *wave,
@@ -700,6 +708,14 @@ int ksess_flush(ksess *s, int *written)
 	 * empty store in its mount point */
 	if (!s->db && open_store(s, 0))
 		goto fail;
+	/* what a crash left open before a start on a failing store; the
+	 * session open now, if any, began in memory, so it is not among them */
+	if (s->need_recover) {
+		int n;
+		if (ksess_recover(s, &n))
+			goto fail;
+		s->need_recover = 0;
+	}
 	if (queue_pending(s, NULL))
 		goto fail;
 	while (s->nheld > 0) {

@@ -1,15 +1,18 @@
 #!/bin/sh
-# store_fail.sh full|readonly DIR -- the kiosk on a store that fails under
-# it, in one scripted run:
+# store_fail.sh full|readonly|boot-readonly DIR -- the kiosk on a store
+# that fails under it:
 #   full      the store on a 4 MB tmpfs that a filler file fills up;
 #   readonly  the store on ext4 (a loop file, errors=remount-ro) that the
 #             kernel forces read-only (trigger_fs_error) while the kiosk has
 #             it open: a plain `mount -o remount,ro` is refused while files
 #             are open for writing, a real error is not.  Staff repair it
 #             with umount, e2fsck and mount while the kiosk keeps running,
-#             which only works because the kiosk lets go of the store.
-# The store breaks in the middle of a resident's survey.  Residents keep
-# being served: their answers are held in memory (bound 3 sessions), staff see an alert, residents a small dot; at the bound a new
+#             which only works because the kiosk lets go of the store;
+#   boot-readonly  the kiosk starts on a store whose tmpfs is read-only
+#             (remounted so between two runs), until staff remount it rw.
+# In the first two the store breaks in the middle of a resident's survey.
+# Residents keep being served: their answers are held in memory (bound 3
+# sessions), staff see an alert, residents a small dot; at the bound a new
 # survey gets 暂停服务, nothing is dropped.  The held answers are not on
 # disk while it fails; once it is writable again (periodic retry) every one
 # lands exactly once, in order, and the alert clears.
@@ -39,7 +42,12 @@ readonly)
   DOWN=read-only
   # and the layouts of a landscape screen (the run fails on clipped text)
   W=1280 H=800; export W H ;;
-*) echo "usage: store_fail.sh full|readonly DIR" >&2; exit 2 ;;
+boot-readonly)
+  mount -t tmpfs -o size=4m tmpfs "$D/fs" 2>/dev/null || {
+    echo "cannot mount a tmpfs (not root?): skipped"; exit 77; }
+  REPAIR="mount -o remount,rw $D/fs"
+  DOWN=read-only ;;
+*) echo "usage: store_fail.sh full|readonly|boot-readonly DIR" >&2; exit 2 ;;
 esac
 trap 'umount "$D/fs" 2>/dev/null' EXIT
 kiosk_conf "$D"
@@ -76,6 +84,29 @@ snap() {
   echo "sh rm -rf $D/snap && mkdir $D/snap && cp $D/fs/kiosk.db $D/fs/kiosk.db-wal $D/snap/ 2>/dev/null; sqlite3 $D/snap/kiosk.db \"select (select count(*) from outbox), (select count(*) from kiosk_sessions), (select count(*) from kiosk_answers)\" > $D/$1"
 }
 
+if [ "$MODE" = boot-readonly ]; then
+  resident 1 > "$D/s1"
+  run_kiosk "$D" "$D/s1" 2> "$D/kiosk1.log" || { cat "$D/kiosk1.log" >&2; fail "first run"; }
+  # no file of the store is open now: a plain remount works
+  mount -o remount,ro "$D/fs" || fail "remount read-only"
+  {
+    echo "expect-store $DOWN"
+    staff
+    echo "shot staff-boot"
+    echo "tap-id exit"
+    resident 2
+    resident 3 13800138000
+    echo "expect-held 2"
+    snap while-down
+    echo "sh $REPAIR"
+    echo "advance-clock 31"
+    echo "expect-store ok"
+    echo "expect-held 0"
+    resident 4
+  } > "$D/s"
+  N=4 WANT_DOWN="1|1|7" SHOTS=staff-boot
+else
+  N=5 WANT_DOWN="1|2|10" SHOTS="home-dot paused staff-held staff-alert staff-clear"
 {
   resident 1
   # in the middle of resident 2's survey: the rest of it goes to memory
@@ -119,6 +150,7 @@ snap() {
   echo "tap-id exit"
   resident 5
 } > "$D/s"
+fi
 
 run_kiosk "$D" "$D/s" --shots "$D/shots" 2> "$D/kiosk.log"
 rc=$?
@@ -127,26 +159,26 @@ db() { sqlite3 -cmd ".timeout 5000" "$D/fs/kiosk.db" "$1"; }
 
 # while it failed: resident 1, and resident 2's first three answers (an
 # open session, never queued), nothing of residents 3 and 4
-[ "$(cat "$D/while-down")" = "1|2|10" ] ||
-  fail "on disk while $DOWN: $(cat "$D/while-down") (outbox|sessions|answers), want 1|2|10"
-for f in home-dot paused staff-held staff-alert staff-clear; do
+[ "$(cat "$D/while-down")" = "$WANT_DOWN" ] ||
+  fail "on disk while $DOWN: $(cat "$D/while-down") (outbox|sessions|answers), want $WANT_DOWN"
+for f in $SHOTS; do
   [ -s "$D/shots/$f.png" ] || fail "no screenshot $f"
 done
 grep -q "LOST on power-off" "$D/kiosk.log" || fail "no log line about the memory"
-grep -q "new surveys are refused" "$D/kiosk.log" || fail "no log line at the bound"
+[ $N = 4 ] || grep -q "new surveys are refused" "$D/kiosk.log" || fail "no log line at the bound"
 grep -q "store writable again" "$D/kiosk.log" || fail "no log line at recovery"
 
-# afterwards: five responses and one contact, each once, in order
-[ "$(db "select count(*) from outbox")" = 6 ] || fail "outbox: $(db 'select count(*) from outbox'), want 6"
-[ "$(db "select count(distinct id) from outbox")" = 6 ] || fail "a record twice"
-[ "$(db "select count(*) from kiosk_sessions where queued = 1")" = 5 ] || fail "sessions queued"
-for n in 1 2 3 4 5; do
+# afterwards: N responses and one contact, each once, in order
+[ "$(db "select count(*) from outbox")" = $((N + 1)) ] || fail "outbox: $(db 'select count(*) from outbox'), want $((N + 1))"
+[ "$(db "select count(distinct id) from outbox")" = $((N + 1)) ] || fail "a record twice"
+[ "$(db "select count(*) from kiosk_sessions where queued = 1")" = $N ] || fail "sessions queued"
+for n in $(seq 1 $N); do
   want="\"answers\":{\"overall\":\"$n\",\"q1\":\"1\",\"q2\":\"$n\",\"q3\":\"$n\",\"q4\":\"$n\",\"q5\":\"$n\",\"q6\":\"$n\"}"
   got=$(db "select count(*) from outbox where body like '%$want%' and body like '%\"status\":\"complete\"%'")
   [ "$got" = 1 ] || fail "resident $n: $got response(s) with $want"
 done
 order=$(db "select group_concat(substr(body, instr(body, '\"overall\":\"') + 11, 1), '') from (select body from outbox where body like '{\"answers\"%' order by rowid)")
-[ "$order" = 12345 ] || fail "responses queued in order 12345, got $order"
+[ "$order" = "$(seq -s '' 1 $N)" ] || fail "responses queued in order, got $order"
 db "select body from outbox where body like '%\"overall\":\"3\"%'" | grep -q '"household_phone_sealed"' ||
   fail "resident 3's link was lost in memory"
 [ "$(db "select count(*) from outbox where body like '%\"kind\":\"kiosk_session\"%'")" = 1 ] || fail "the contact of resident 3"
