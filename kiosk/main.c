@@ -346,14 +346,18 @@ static int store_update(struct app *a)
 static int store_retry(struct app *a, int force)
 {
 	int written = 0;
+	struct timespec t0, t1;
 	if (!a->health.down && a->health.held == 0)
 		return 0;
 	if (!force && now_ms(a) < a->next_retry)
 		return 0;
 	a->next_retry = now_ms(a) + a->cfg.retry_s * 1000LL;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ksess_flush(a->ks, &written);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (written)
-		LOG(L_INFO, "store: %d held session(s) written", written);
+		LOG(L_INFO, "store: %d held session(s) written in %.1f ms", written,
+		    (t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6);
 	return store_update(a);
 }
 
