@@ -36,6 +36,9 @@
  *   - crash-unterminated-number: GSM_ReadSMSBackupFile leaves an
  *     odd-length NumberUnicode unterminated over uninitialised heap;
  *     GSM_LinkSMS then copies it into a static 500-byte buffer.  guard().
+ *   - crash-pdu-long-address, crash-pdu-overread: GSM_DecodePDUFrame
+ *     trusts the PDU's lengths (stack overflow, over-read).  pdu_safe();
+ *     not guardable in anxin-smsd, where the AT driver decodes PDUs.
  *   - dummy-51-sections: DUMMY_GetSMS copies every section of a file
  *     into the caller's GSM_MultiSMSMessage without checking
  *     GSM_MAX_MULTI_SMS (50).  Only the dummy driver does this; we copy
@@ -247,6 +250,78 @@ static int backup_safe(const uint8_t *data, size_t size)
 	return 1;
 }
 
+/* Octets of a TP address with `digits` semi-octets; -1 if too long. */
+static int addr_octets(int digits)
+{
+	return digits > 20 ? -1 : 1 + (digits + 1) / 2; /* type + value */
+}
+
+/*
+ * PDU lengths checked before GSM_DecodePDUFrame (reported): libgammu
+ * 1.42 trusts them.  An address longer than 20 digits overflows a stack
+ * buffer in GSM_UnpackSemiOctetNumber (corpus/smsbackup/crash-pdu-long-
+ * address), and a user-data length beyond the PDU is read past its end
+ * (final_pos > length, crash-pdu-overread).  In anxin-smsd the AT driver
+ * decodes the modem's PDUs inside GSM_GetNextSMS, before any of our
+ * code runs, so this cannot be guarded there: the check only lets the
+ * fuzzer go on past libgammu to the linking and decoding behind it.
+ */
+static int pdu_safe(const uint8_t *p, size_t len, int smsc)
+{
+	size_t at = 0, need;
+	int fo, a, ud;
+	GSM_Coding_Type c;
+
+	if (smsc) {
+		if (len < 1 || p[0] > 11)
+			return 0;
+		at = 1 + (size_t)p[0];
+	}
+	if (at + 2 > len)
+		return 0;
+	fo = p[at];
+	switch (fo & 3) {
+	case 0: /* deliver: fo, OA, PID, DCS, SCTS(7), UDL */
+		if ((a = addr_octets(p[at + 1])) < 0)
+			return 0;
+		need = at + 2 + (size_t)a + 1;
+		if (need + 1 > len)
+			return 0;
+		c = GSM_GetMessageCoding(NULL, (char)p[need]);
+		need += 1 + 7;
+		break;
+	case 1: /* submit: fo, MR, DA, PID, DCS, VP, UDL */
+		if (at + 3 > len || (a = addr_octets(p[at + 2])) < 0)
+			return 0;
+		need = at + 3 + (size_t)a + 1;
+		if (need + 1 > len)
+			return 0;
+		c = GSM_GetMessageCoding(NULL, (char)p[need]);
+		need += 1 + ((fo >> 3 & 3) == 2 ? 1 : (fo >> 3 & 3) ? 7 : 0);
+		break;
+	case 2: /* status report: fo, MR, RA, SCTS(7), DT(7), ST, and only
+	         * an empty parameter indicator after it (libgammu reads the
+	         * optional parameters past the end) */
+		if (at + 3 > len || (a = addr_octets(p[at + 2])) < 0)
+			return 0;
+		need = at + 3 + (size_t)a + 15;
+		return len == need || (len == need + 1 && p[need] == 0);
+	default:
+		return 0;
+	}
+	if (need + 1 > len)
+		return 0;
+	ud = p[need];
+	if (c == SMS_Coding_Default_No_Compression)
+		ud = ud > 160 ? -1 : (ud * 7 + 7) / 8;
+	else if (ud > 140)
+		ud = -1;
+	if (ud < 0 || need + 1 + (size_t)ud > len)
+		return 0;
+	/* a user data header (UDHI) must fit in the user data */
+	return !(fo & 0x40) || (ud >= 1 && p[need + 1] + 1 <= ud);
+}
+
 /* One smsbackup file -> one inbox message, as DUMMY_GetSMS builds it.
  * Returns 0 when the file did not parse. */
 static int read_backup(const uint8_t *data, size_t size, int loc,
@@ -411,7 +486,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			msgs[n] = calloc(1, sizeof *msgs[n]);
 			if (!msgs[n])
 				abort();
-			if (GSM_DecodePDUFrame(NULL, &msgs[n]->SMS[0], data + at, len,
+			if (pdu_safe(data + at, len, smsc) &&
+			    GSM_DecodePDUFrame(NULL, &msgs[n]->SMS[0], data + at, len,
 			                       &used, smsc ? TRUE : FALSE) == ERR_NONE) {
 				if (used > len)
 					abort();
