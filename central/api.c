@@ -423,15 +423,45 @@ enum MHD_Result ct_api_health(struct ct_req *r)
 
 static const char *const kind_label[CT_R_N] = {"records", "report", "api", "page"};
 
+static int loopback(const char *a)
+{
+	return strncmp(a, "127.", 4) == 0 || strcmp(a, "::1") == 0 ||
+	       strncmp(a, "::ffff:127.", 11) == 0;
+}
+
+/*
+ * /metrics names every device and how long each has been silent: it is
+ * for the monitoring agent on the server itself.  Behind the reverse
+ * proxy every peer is 127.0.0.1, so a loopback peer's X-Real-IP (nginx
+ * sets it, replacing whatever the client sent: deploy/nginx-anxin.conf)
+ * is the client, and it must be loopback too.  A proxy whose /metrics
+ * location forgot its `allow 127.0.0.1; deny all;` stays closed.
+ */
+static int local_client(struct ct_req *r)
+{
+	char addr[64];
+	const char *real = ct_header(r, "X-Real-IP");
+
+	ct_client_addr(r, addr, sizeof addr);
+	if (!loopback(addr))
+		return 0;
+	return !real || !*real || loopback(real);
+}
+
 enum MHD_Result ct_api_metrics(struct ct_req *r)
 {
 	struct ct_server *srv = r->srv;
 	ax_store *st = ct_store(srv);
 	char *buf = NULL;
 	size_t n = 0;
-	FILE *f = open_memstream(&buf, &n);
+	FILE *f;
 	enum MHD_Result ret;
 
+	if (!local_client(r))
+		return ct_reply_error(r, MHD_HTTP_FORBIDDEN,
+		                      "/metrics names every device: it answers "
+		                      "clients on the server itself only");
+	f = open_memstream(&buf, &n);
 	if (!f)
 		return MHD_NO;
 	fprintf(f, "# HELP anxin_records_total Records received by outcome.\n"

@@ -99,6 +99,12 @@ check "report needs auth: 401" "$(curl -s -o /dev/null -w '%{http_code}' "$URL/a
 check "report in token scope: 200" "$(curl -s -o rep.json -w '%{http_code}' -H "Authorization: Bearer $K" "$URL/api/v1/report?scope=439901101000&depth=1")" 200
 check "report out of token scope: 403" "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $K" "$URL/api/v1/report?scope=439901000000")" 403
 check "metrics count accepted records" "$(curl -s "$URL/metrics" | grep -c 'anxin_records_total{result="accepted"} 3')" 1
+# through the proxy (a loopback peer with nginx's X-Real-IP): only the server itself
+check "metrics for a client outside, via the proxy: 403" "$(curl -s -o /dev/null -w '%{http_code}' -H 'X-Real-IP: 203.0.113.7' "$URL/metrics")" 403
+check "  not even with a device token" "$(curl -s -o /dev/null -w '%{http_code}' -H 'X-Real-IP: 203.0.113.7' -H "Authorization: Bearer $K" "$URL/metrics")" 403
+check "  names no device" "$(curl -s -H 'X-Real-IP: 2001:db8::7' "$URL/metrics" | grep -c 'kiosk-a')" 0
+check "metrics for the server itself, via the proxy: 200" "$(curl -s -o /dev/null -w '%{http_code}' -H 'X-Real-IP: 127.0.0.1' "$URL/metrics")" 200
+check "healthz stays open: 200" "$(curl -s -o /dev/null -w '%{http_code}' -H 'X-Real-IP: 203.0.113.7' "$URL/healthz")" 200
 
 # --- clock skew: a kiosk whose clock runs 3 days ahead ---
 now=$(date +%s)
