@@ -27,8 +27,9 @@ void ct_log(int level, const char *file, int line, const char *fmt, ...)
 
 	if (level < log_level)
 		return;
-	localtime_r(&t, &tm);
-	strftime(ts, sizeof ts, "%Y-%m-%d %H:%M:%S", &tm);
+	/* UTC, as anxin-smsd logs: one clock across the county's logs */
+	gmtime_r(&t, &tm);
+	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	fprintf(stderr, "%s %-5s %s:%d: ", ts, names[level & 3], file, line);
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);

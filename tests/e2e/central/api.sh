@@ -117,5 +117,12 @@ d=$((at - now)); [ $d -lt 0 ] && d=$((-d))
 if [ $d -lt 120 ]; then ok "stored time corrected to the server's clock"; else bad "stored time off by $d s"; fi
 check "body keeps the device's own time" "$(sqlite3 -cmd '.timeout 5000' c.db "SELECT body LIKE '%$T0%' FROM contacts WHERE id LIKE 'aaaaaaaa%'")" 1
 
+# --- logs: UTC ISO-8601 with Z, as anxin-smsd writes them (TZ is Asia/Shanghai here) ---
+first=$(head -n 1 server.log)
+stamp=${first%% *}
+check "log line starts with a UTC time" "$(printf '%s\n' "$first" | grep -cE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z INFO ')" 1
+d=$(( $(date -u +%s) - $(date -u -d "$(printf '%s' "$stamp" | tr T ' ' | tr -d Z)" +%s 2>/dev/null || echo 0) ))
+if [ $d -ge 0 ] && [ $d -lt 600 ]; then ok "  and that time is now, in UTC"; else bad "  log time $stamp is $d s from now (UTC)"; fi
+
 echo "$((n - fail)) passed, $fail failed"
 [ $fail = 0 ]
