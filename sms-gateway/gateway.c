@@ -91,6 +91,19 @@ struct slot {
 	/* one transaction per inbox read (on_incoming .. on_commit) */
 	int in_txn;
 	sqlite3_stmt *ins_inbox, *ins_report;
+	/* The send layer's counts for this modem, kept in memory: counting
+	 * them in SQL on every claim cost O(messages sent today), quadratic
+	 * over a busy day.  Exact because only this modem's thread claims for
+	 * it; loaded from gateway.db on first use, when the China-time day
+	 * changes and when the clock goes back. */
+	int counts_loaded;
+	int day;             /* cst_day of day_sent */
+	long long day_sent;  /* claimed today: sending, sent or unknown */
+	long long last_now;
+	struct {
+		long long sec;
+		int n;
+	} win[60];           /* claims per clock second, by sec % 60 */
 };
 
 struct gw_gateway {
@@ -302,8 +315,12 @@ static sqlite3 *open_db(const char *path, char *err, size_t errlen)
 		return NULL;
 	}
 	sqlite3_busy_timeout(db, 30000);
-	/* durability before a modem delete: FULL syncs the WAL on commit */
-	if (exec(db, "PRAGMA synchronous=FULL") || exec(db, schema)) {
+	/* durability before a modem delete: FULL syncs the WAL on commit.
+	 * 16 MB of page cache: a batch of replies touches random pages of the
+	 * queue, conv and journal indexes (UUID keys), and with SQLite's 2 MB
+	 * default a batch spilled dirty pages to the WAL before its commit */
+	if (exec(db, "PRAGMA synchronous=FULL") ||
+	    exec(db, "PRAGMA cache_size=-16384") || exec(db, schema)) {
 		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
 		sqlite3_close(db);
 		return NULL;
@@ -1673,7 +1690,7 @@ static int on_report(void *ctx, const struct gw_status_report *r)
 }
 
 struct claimed {
-	long long id;
+	long long id, claimed_at;
 	char phone[64], household[64], campaign[64], pack[64], kind[24];
 	char *text;
 };
@@ -1693,6 +1710,66 @@ static long long count1(sqlite3 *db, const char *sql, const char *a,
 	return v;
 }
 
+static void counts_load(struct slot *s, long long now)
+{
+	const char *modem = s->g->cfg.modems[s->index].name;
+	sqlite3_stmt *q;
+
+	s->day = cst_day(now);
+	s->day_sent = count1(s->db,
+	                     "SELECT COUNT(*) FROM queue WHERE modem=?1 AND sent_day=?2"
+	                     " AND state IN ('sending','sent','unknown')",
+	                     modem, s->day);
+	memset(s->win, 0, sizeof s->win);
+	if (sqlite3_prepare_v2(s->db,
+	                       "SELECT claimed_at, COUNT(*) FROM queue WHERE modem=?1"
+	                       " AND claimed_at > ?2 GROUP BY claimed_at",
+	                       -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, modem, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 2, now - 60);
+		while (sqlite3_step(q) == SQLITE_ROW) {
+			long long t = sqlite3_column_int64(q, 0);
+			int k = (int)(((t % 60) + 60) % 60);
+			if (s->win[k].sec != t) { /* a later second wins the bucket */
+				if (s->win[k].n && s->win[k].sec > t)
+					continue;
+				s->win[k].sec = t;
+				s->win[k].n = 0;
+			}
+			s->win[k].n += sqlite3_column_int(q, 1);
+		}
+		sqlite3_finalize(q);
+	}
+	s->last_now = now;
+	s->counts_loaded = s->day_sent >= 0;
+}
+
+/* Claims in the pace window: claimed_at > now - 60, as the SQL was. */
+static long long counts_window(struct slot *s, long long now)
+{
+	long long n = 0;
+	int k;
+	for (k = 0; k < 60; k++)
+		if (s->win[k].n && s->win[k].sec > now - 60)
+			n += s->win[k].n;
+	return n;
+}
+
+/* delta +1: a claim at time t; -1: that claim given back unsent. */
+static void counts_add(struct slot *s, long long t, int delta)
+{
+	int k = (int)(((t % 60) + 60) % 60);
+	if (cst_day(t) == s->day)
+		s->day_sent += delta;
+	if (s->win[k].sec != t) {
+		if (delta < 0)
+			return; /* that second has left the window */
+		s->win[k].sec = t;
+		s->win[k].n = 0;
+	}
+	s->win[k].n += delta;
+}
+
 /*
  * The send layer: pick the oldest message this modem may send now.  The
  * opt-out list, quiet hours, the per-SIM daily cap and the pace are all
@@ -1704,8 +1781,13 @@ static int claim(struct slot *s, long long now, struct claimed *c)
 	sqlite3 *db = s->db;
 	const char *modem = s->g->cfg.modems[s->index].name;
 	sqlite3_stmt *q;
-	int got = 0, stop = 0;
+	int got = 0, stop = 0, nclaimed = 0;
 
+	if (!s->counts_loaded || cst_day(now) != s->day || now < s->last_now)
+		counts_load(s, now);
+	if (!s->counts_loaded)
+		return -1;
+	s->last_now = now;
 	if (exec(db, "BEGIN IMMEDIATE"))
 		return -1;
 	if (sqlite3_prepare_v2(
@@ -1738,14 +1820,9 @@ static int claim(struct slot *s, long long now, struct claimed *c)
 		}
 		if (in_quiet(now, qs, qe))
 			continue;
-		if (cap > 0 &&
-		    count1(db, "SELECT COUNT(*) FROM queue WHERE modem=?1 AND sent_day=?2"
-		               " AND state IN ('sending','sent','unknown')",
-		           modem, cst_day(now)) >= cap)
+		if (cap > 0 && s->day_sent >= cap)
 			continue;
-		if (pace > 0 &&
-		    count1(db, "SELECT COUNT(*) FROM queue WHERE modem=?1 AND claimed_at>?2",
-		           modem, now - 60) >= pace) {
+		if (pace > 0 && counts_window(s, now) >= pace) {
 			stop = 1; /* the modem has had its share this minute */
 			break;
 		}
@@ -1755,8 +1832,10 @@ static int claim(struct slot *s, long long now, struct claimed *c)
 		         modem, now, cst_day(now), id);
 		if (exec(db, sql))
 			break;
+		nclaimed++;
 		memset(c, 0, sizeof *c);
 		c->id = id;
+		c->claimed_at = now;
 		snprintf(c->phone, sizeof c->phone, "%s", phone);
 #define TXT(i, f)                                                              \
 	snprintf(c->f, sizeof c->f, "%s",                                         \
@@ -1776,6 +1855,8 @@ static int claim(struct slot *s, long long now, struct claimed *c)
 		free(got ? c->text : NULL);
 		return -1;
 	}
+	while (nclaimed-- > 0)
+		counts_add(s, now, +1);
 	return got;
 }
 
@@ -1952,9 +2033,12 @@ ax_rc gw_modem_cycle(gw_gateway *g, int i)
 		r = gw_modem_send(s->m, c.phone, c.text, &ref, &parts, &sent_parts, err,
 		                  sizeof err);
 		crash_point("after_send");
-		if (record_send(s, &c, r == 0, sent_parts, ref, parts, err, now) == 0 &&
-		    r == 0)
-			sent_log_append(g, &c, g->cfg.modems[i].name, now, ref, parts);
+		if (record_send(s, &c, r == 0, sent_parts, ref, parts, err, now) == 0) {
+			if (r == 0)
+				sent_log_append(g, &c, g->cfg.modems[i].name, now, ref, parts);
+			else if (sent_parts == 0) /* given back to the queue */
+				counts_add(s, c.claimed_at, -1);
+		}
 		free(c.text);
 		if (r) {
 			snprintf(s->last_error, sizeof s->last_error, "%s", err);

@@ -238,6 +238,22 @@ char *gw__modem_group_text(GSM_MultiSMSMessage *g)
 	return out;
 }
 
+/* Where a group's first part was read: groups are handed over in that
+ * order, as the modem stored them. */
+struct group_at {
+	int idx, folder, location;
+};
+
+static int cmp_group_at(const void *a, const void *b)
+{
+	const struct group_at *x = a, *y = b;
+	if (x->folder != y->folder)
+		return x->folder < y->folder ? -1 : 1;
+	if (x->location != y->location)
+		return x->location < y->location ? -1 : 1;
+	return x->idx < y->idx ? -1 : x->idx > y->idx;
+}
+
 /* A status report read from the modem, kept until the batch commits. */
 struct read_report {
 	struct gw_status_report r;
@@ -249,12 +265,15 @@ int gw_modem_poll(gw_modem *m, gw_incoming_fn in_fn, gw_report_fn rep_fn,
                   char *err, size_t errlen)
 {
 	GSM_MultiSMSMessage **all = NULL, **linked = NULL;
-	GSM_MultiSMSMessage sms;
+	GSM_MultiSMSMessage *sms = NULL, *one = NULL;
+	GSM_SMSMessage *singles = NULL; /* one-part messages: no linking */
 	struct read_report *reps = NULL;
-	unsigned char *take = NULL; /* linked[i] accepted by in_fn */
+	unsigned char *take = NULL; /* group i accepted by in_fn */
+	struct group_at *order = NULL;
 	unsigned char *take_rep = NULL;
 	GSM_Error e;
 	int n = 0, cap = 0, nrep = 0, caprep = 0, i, k, rc = 0, start = 1;
+	int nsingle = 0, capsingle = 0, ngroups;
 	int handed = 0, called = 0, nlinked = 0;
 	const int max_read = 500; /* per poll: the dummy driver is O(10000)/read */
 
@@ -264,15 +283,28 @@ int gw_modem_poll(gw_modem *m, gw_incoming_fn in_fn, gw_report_fn rep_fn,
 		snprintf(err, errlen, "not connected");
 		return -1;
 	}
+	/* A GSM_MultiSMSMessage is 260 KB (50 parts): one on the heap for
+	 * reading, one for decoding a single-part message, and a copy only of
+	 * the parts of multipart messages, for GSM_LinkSMS.  (Handing every
+	 * message to GSM_LinkSMS cost two 260 KB copies each, and it rescans
+	 * its input from the start after each message it outputs.) */
+	sms = calloc(1, sizeof *sms);
+	one = calloc(1, sizeof *one);
+	if (!sms || !one) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
+		goto done;
+	}
 	/* 1. read: every inbox part and status report, max_read at most */
-	memset(&sms, 0, sizeof sms);
 	for (;;) {
-		/* the driver continues from sms.SMS[0].Folder/Location: keep them */
-		int folder = sms.SMS[0].Folder, location = sms.SMS[0].Location;
-		memset(&sms, 0, sizeof sms);
-		sms.SMS[0].Folder = folder;
-		sms.SMS[0].Location = location;
-		e = GSM_GetNextSMS(m->s, &sms, start ? TRUE : FALSE);
+		/* the driver continues from sms->SMS[0].Folder/Location: keep
+		 * them; parts past sms->Number are never looked at */
+		int folder = sms->SMS[0].Folder, location = sms->SMS[0].Location;
+		memset(&sms->SMS[0], 0, sizeof sms->SMS[0]);
+		sms->Number = 0;
+		sms->SMS[0].Folder = folder;
+		sms->SMS[0].Location = location;
+		e = GSM_GetNextSMS(m->s, sms, start ? TRUE : FALSE);
 		start = 0;
 		if (e == ERR_EMPTY)
 			break;
@@ -281,9 +313,9 @@ int gw_modem_poll(gw_modem *m, gw_incoming_fn in_fn, gw_report_fn rep_fn,
 			rc = -1;
 			goto done;
 		}
-		if (!sms.SMS[0].InboxFolder || sms.Number < 1)
+		if (!sms->SMS[0].InboxFolder || sms->Number < 1)
 			continue;
-		if (sms.SMS[0].PDU == SMS_Status_Report) {
+		if (sms->SMS[0].PDU == SMS_Status_Report) {
 			struct read_report *rr;
 			if (nrep == caprep) {
 				int nc = caprep ? caprep * 2 : 16;
@@ -298,13 +330,29 @@ int gw_modem_poll(gw_modem *m, gw_incoming_fn in_fn, gw_report_fn rep_fn,
 			}
 			rr = &reps[nrep++];
 			memset(&rr->r, 0, sizeof rr->r);
-			ucs2_to_utf8(sms.SMS[0].Number, rr->r.phone, sizeof rr->r.phone);
-			rr->r.ref = sms.SMS[0].MessageReference;
-			rr->r.status = sms.SMS[0].DeliveryStatus;
-			rr->r.at = dt_epoch(&sms.SMS[0].DateTime);
+			ucs2_to_utf8(sms->SMS[0].Number, rr->r.phone, sizeof rr->r.phone);
+			rr->r.ref = sms->SMS[0].MessageReference;
+			rr->r.status = sms->SMS[0].DeliveryStatus;
+			rr->r.at = dt_epoch(&sms->SMS[0].DateTime);
 			if (!rr->r.at)
-				rr->r.at = dt_epoch(&sms.SMS[0].SMSCTime);
-			rr->where = sms.SMS[0];
+				rr->r.at = dt_epoch(&sms->SMS[0].SMSCTime);
+			rr->where = sms->SMS[0];
+		} else if (sms->Number == 1 && sms->SMS[0].UDH.Type == UDH_NoUDH &&
+		           sms->SMS[0].Coding != SMS_Coding_8bit) {
+			/* what GSM_LinkSMS would copy through unchanged (no UDH,
+			 * not 8-bit, so not a Siemens OTA part either) */
+			if (nsingle == capsingle) {
+				int nc = capsingle ? capsingle * 2 : 16;
+				GSM_SMSMessage *na = realloc(singles, (size_t)nc * sizeof *na);
+				if (!na) {
+					snprintf(err, errlen, "out of memory");
+					rc = -1;
+					goto done;
+				}
+				singles = na;
+				capsingle = nc;
+			}
+			singles[nsingle++] = sms->SMS[0];
 		} else {
 			if (n + 1 >= cap) {
 				int nc = cap ? cap * 2 : 16;
@@ -317,16 +365,16 @@ int gw_modem_poll(gw_modem *m, gw_incoming_fn in_fn, gw_report_fn rep_fn,
 				all = na;
 				cap = nc;
 			}
-			all[n] = malloc(sizeof sms);
+			all[n] = malloc(sizeof *sms);
 			if (!all[n]) {
 				snprintf(err, errlen, "out of memory");
 				rc = -1;
 				goto done;
 			}
-			memcpy(all[n], &sms, sizeof sms);
+			memcpy(all[n], sms, sizeof *sms);
 			all[++n] = NULL;
 		}
-		if (n + nrep >= max_read)
+		if (n + nsingle + nrep >= max_read)
 			break;
 	}
 
@@ -342,14 +390,16 @@ int gw_modem_poll(gw_modem *m, gw_incoming_fn in_fn, gw_report_fn rep_fn,
 		called = 1;
 		take_rep[i] = rep_fn(ctx, &reps[i].r) == 0;
 	}
+	/* groups: the single-part messages first, in the order read, then
+	 * what GSM_LinkSMS made of the other parts */
+	linked = calloc((size_t)n + 1, sizeof *linked);
+	take = calloc((size_t)(nsingle + n) + 1, 1);
+	if (!linked || !take) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
+		goto commit;
+	}
 	if (n > 0) {
-		linked = calloc((size_t)n + 1, sizeof *linked);
-		take = calloc((size_t)n + 1, 1);
-		if (!linked || !take) {
-			snprintf(err, errlen, "out of memory");
-			rc = -1;
-			goto commit;
-		}
 		e = GSM_LinkSMS(NULL, all, linked, TRUE);
 		if (e != ERR_NONE) {
 			seterr(err, errlen, "link", e);
@@ -357,14 +407,39 @@ int gw_modem_poll(gw_modem *m, gw_incoming_fn in_fn, gw_report_fn rep_fn,
 			goto commit;
 		}
 	}
-	for (i = 0; linked && linked[i]; i++, nlinked++) {
-		GSM_MultiSMSMessage *g = linked[i];
-		GSM_SMSMessage *p = &g->SMS[0];
+	for (ngroups = nsingle; linked[ngroups - nsingle]; ngroups++)
+		;
+	order = calloc((size_t)ngroups + 1, sizeof *order);
+	if (!order) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
+		goto commit;
+	}
+	for (i = 0; i < ngroups; i++) {
+		const GSM_SMSMessage *first =
+		    i < nsingle ? &singles[i] : &linked[i - nsingle]->SMS[0];
+		order[i].idx = i;
+		order[i].folder = first->Folder;
+		order[i].location = first->Location;
+	}
+	qsort(order, (size_t)ngroups, sizeof *order, cmp_group_at);
+	for (k = 0; k < ngroups; k++, nlinked++) {
+		GSM_MultiSMSMessage *g;
+		GSM_SMSMessage *p;
 		struct gw_incoming in;
 		char key[96];
 		char *text;
 		int total = 1, concat = -1;
 
+		i = order[k].idx;
+		if (i < nsingle) {
+			one->Number = 1;
+			one->SMS[0] = singles[i];
+			g = one;
+		} else {
+			g = linked[i - nsingle];
+		}
+		p = &g->SMS[0];
 		memset(&in, 0, sizeof in);
 		if (p->UDH.Type == UDH_ConcatenatedMessages ||
 		    p->UDH.Type == UDH_ConcatenatedMessages16bit) {
@@ -419,12 +494,17 @@ commit:
 				rc = -1;
 			}
 		}
-	for (i = 0; i < nlinked; i++) {
+	for (k = 0; k < nlinked; k++) {
+		GSM_SMSMessage *parts;
+		int nparts, j;
+		i = order[k].idx;
 		if (!take[i])
 			continue;
+		parts = i < nsingle ? &singles[i] : linked[i - nsingle]->SMS;
+		nparts = i < nsingle ? 1 : linked[i - nsingle]->Number;
 		handed++;
-		for (k = 0; k < linked[i]->Number; k++) {
-			e = GSM_DeleteSMS(m->s, &linked[i]->SMS[k]);
+		for (j = 0; j < nparts; j++) {
+			e = GSM_DeleteSMS(m->s, &parts[j]);
 			if (e != ERR_NONE && e != ERR_EMPTY && !rc) {
 				seterr(err, errlen, "delete", e);
 				rc = -1;
@@ -446,6 +526,10 @@ done:
 	free(take);
 	free(take_rep);
 	free(reps);
+	free(singles);
+	free(order);
+	free(sms);
+	free(one);
 	return rc;
 }
 

@@ -29,7 +29,7 @@ SIM="$ANXIN_BIN/tools/resident_sim"
 TOWN=439901101000 # 石桥镇
 COUNTY=439901000000
 N=2000
-WAVE=${AX_WAVE:-300}
+WAVE=${AX_WAVE:-500}
 export TZ=Asia/Shanghai LC_ALL=C.UTF-8
 
 # tmpfs when there is one: the gateway commits (and fsyncs) several times
@@ -54,6 +54,13 @@ fail() {
 START=$(date +%s)
 step() { echo "[$(($(date +%s) - START))s] $*"; }
 q() { sqlite3 -cmd ".timeout 10000" "$@"; }
+# jl FILE SQL: run SQL over a JSON-lines file seen as the table l(j), with
+# sqlite3's JSON functions (jansson writes one object per line, newlines
+# inside strings escaped, so the lines joined by commas are a JSON array)
+jl() {
+	sqlite3 :memory: "CREATE TABLE l AS SELECT value AS j FROM json_each('[' ||
+		replace(rtrim(CAST(readfile('$1') AS TEXT), char(10)), char(10), ',') || ']'); $2"
+}
 cd "$T"
 
 # ---- central: exactly N households with a phone ---------------------------
@@ -109,6 +116,7 @@ quiet_hours = 00:00-00:00
 pace_per_min = 100000
 daily_cap = 100000
 poll_ms = 100
+receive_frequency = 0.5
 clock_file = $T/gw/clock
 sent_log = $T/gw/sent.jsonl
 scope = $TOWN
@@ -128,18 +136,27 @@ SPID=$!
 
 # ---- residents answer in waves -----------------------------------------------
 inbox_n() { find gw/modem/sms/1 -maxdepth 1 -type f ! -name '.*' | wc -l; }
-pending() { q gw/gateway.db "SELECT COUNT(*) FROM queue WHERE state IN ('pending', 'sending')"; }
+# the gateway still has work: messages to send, or replies it has stored
+# but not yet run through the conversations (which queue the next question)
+busy() {
+	q gw/gateway.db "SELECT (SELECT COUNT(*) FROM queue WHERE state IN ('pending', 'sending'))
+		+ (SELECT COUNT(*) FROM inbox WHERE state = 'new')"
+}
 done_lines=0 idle=0 waves=0 last=0
+# A wave is $WAVE sent messages, or what the gateway sent once it has
+# nothing left to do: waiting for that makes few large waves (every read of
+# the dummy inbox costs the same 5 x 10000 file probes, and every wave waits
+# for the next second), where taking whatever was there made hundreds.
 wave_loop() { # until nothing is left to send or answer for ~2 s
 	idle=0
 	while [ $idle -lt 10 ]; do
 		total=$(wc -l < gw/sent.jsonl)
-		if [ "$total" -gt "$done_lines" ]; then
+		take=$((total - done_lines))
+		[ $take -gt $WAVE ] && take=$WAVE
+		if [ $take -gt 0 ] && { [ $take -eq $WAVE ] || [ "$(busy)" -eq 0 ]; }; then
 			# the same sender's next reply must not share the previous
 			# wave's second: the dedup key holds the SMSC time in seconds
-			while [ "$(date +%s)" -le $last ]; do sleep 0.1; done
-			take=$((total - done_lines))
-			[ $take -gt $WAVE ] && take=$WAVE
+			while [ "$(date +%s)" -le $last ]; do sleep 0.05; done
 			tail -n +$((done_lines + 1)) gw/sent.jsonl | head -n $take > wave.jsonl
 			done_lines=$((done_lines + take))
 			"$SIM" --sent-log wave.jsonl --inbox gw/modem/sms/1 --seed 20151 \
@@ -147,12 +164,12 @@ wave_loop() { # until nothing is left to send or answer for ~2 s
 			last=$(date +%s)
 			waves=$((waves + 1))
 			i=0
-			while [ "$(inbox_n)" -gt 0 ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+			while [ "$(inbox_n)" -gt 0 ] && [ $i -lt 1200 ]; do sleep 0.05; i=$((i + 1)); done
 			[ "$(inbox_n)" -eq 0 ] || fail "the gateway did not drain the inbox in 60 s"
 			idle=0
-		elif [ "$(pending)" -gt 0 ]; then
+		elif [ $take -gt 0 ] || [ "$(busy)" -gt 0 ]; then
 			idle=0
-			sleep 0.2
+			sleep 0.1
 		else
 			idle=$((idle + 1))
 			sleep 0.2
@@ -198,9 +215,11 @@ left=$(q $G "SELECT COUNT(*) FROM conv WHERE status NOT IN ('done', 'expired', '
 [ "$(q $G "SELECT COUNT(*) FROM queue WHERE kind = 'intro'")" -eq $N ] || fail "intros queued: $(q $G "SELECT COUNT(*) FROM queue WHERE kind = 'intro'")"
 [ "$(q $G "SELECT COUNT(DISTINCT household) FROM queue WHERE kind = 'intro' AND state = 'sent'")" -eq $N ] ||
 	fail "not every household got its intro"
-[ "$(jq -r 'select(.kind == "intro") | .phone' gw/sent.jsonl | sort | uniq -d | wc -l)" -eq 0 ] ||
+[ "$(jl gw/sent.jsonl "SELECT COUNT(*) FROM (SELECT json_extract(j, '\$.phone') p
+	FROM l WHERE json_extract(j, '\$.kind') = 'intro' GROUP BY p HAVING COUNT(*) > 1)")" -eq 0 ] ||
 	fail "an intro went twice to the same phone"
-[ "$(jq -r 'select(.kind == "intro") | .phone' gw/sent.jsonl | sort -u | wc -l)" -eq $N ] ||
+[ "$(jl gw/sent.jsonl "SELECT COUNT(DISTINCT json_extract(j, '\$.phone')) FROM l
+	WHERE json_extract(j, '\$.kind') = 'intro'")" -eq $N ] ||
 	fail "the sent log does not hold $N intros"
 [ "$(wc -l < gw/sent.jsonl)" -eq "$(q $G "SELECT COUNT(*) FROM queue WHERE state = 'sent'")" ] ||
 	fail "the sent log and the queue disagree"
@@ -209,8 +228,7 @@ left=$(q $G "SELECT COUNT(*) FROM conv WHERE status NOT IN ('done', 'expired', '
 # the outbox is all sent, and central holds exactly those records
 [ "$(q gw/anxin.db "SELECT COUNT(*) FROM outbox WHERE state <> 'sent'")" -eq 0 ] ||
 	fail "gateway outbox: $(q gw/anxin.db "SELECT state, COUNT(*) FROM outbox GROUP BY 1" | tr '\n' ' ')"
-q gw/anxin.db "SELECT body FROM outbox ORDER BY seq" > gw.jsonl
-jq -r '.id' gw.jsonl | sort > ids.gw
+q gw/anxin.db "SELECT json_extract(body, '\$.id') FROM outbox" | sort > ids.gw
 q central.db "SELECT id FROM responses UNION ALL SELECT id FROM contacts" | sort > ids.central
 [ -s ids.gw ] || fail "the gateway produced no records"
 cmp -s ids.gw ids.central ||
@@ -221,13 +239,20 @@ cmp -s ids.gw ids.central ||
 # the county report against the gateway's own records
 "$A" report --db central.db --scope $COUNTY --format json --survey satisfaction \
 	--kinds sms_delivered,sms_replied > report.json
-jq -c '.rows[] | select(.depth == 0)' report.json > county.json
-got=$(jq -r '[.households, .reached, .respondents, .respondents_by_channel.sms,
-	.satisfaction.num, .satisfaction.den] | map(tostring) | join(" ")' county.json)
-resp=$(jq -r 'select(.type == "response" and .status == "complete") | .household' gw.jsonl | sort -u | wc -l)
-satden=$(jq -r 'select(.type == "response" and .status == "complete" and .answers.overall != null) | .household' gw.jsonl | sort -u | wc -l)
-satnum=$(jq -r 'select(.type == "response" and .status == "complete" and (.answers.overall == "1" or .answers.overall == "2" or .answers.overall == "3")) | .household' gw.jsonl | sort -u | wc -l)
-reached=$(jq -r 'select(.type == "contact" and (.kind == "sms_delivered" or .kind == "sms_replied")) | .household' gw.jsonl | sort -u | wc -l)
+got=$(sqlite3 :memory: "SELECT json_extract(r.value, '\$.households') || ' ' ||
+	json_extract(r.value, '\$.reached') || ' ' || json_extract(r.value, '\$.respondents') || ' ' ||
+	json_extract(r.value, '\$.respondents_by_channel.sms') || ' ' ||
+	json_extract(r.value, '\$.satisfaction.num') || ' ' || json_extract(r.value, '\$.satisfaction.den')
+	FROM json_each(readfile('report.json'), '\$.rows') r WHERE json_extract(r.value, '\$.depth') = 0")
+# the gateway's own records (its outbox), one row per household
+rec() { q gw/anxin.db "SELECT COUNT(DISTINCT json_extract(body, '\$.household')) FROM outbox WHERE $1"; }
+complete="json_extract(body, '\$.type') = 'response' AND json_extract(body, '\$.status') = 'complete'"
+resp=$(rec "$complete")
+satden=$(rec "$complete AND json_extract(body, '\$.answers.overall') IS NOT NULL")
+satnum=$(rec "$complete AND json_type(body, '\$.answers.overall') = 'text' AND
+	json_extract(body, '\$.answers.overall') IN ('1', '2', '3')")
+reached=$(rec "json_extract(body, '\$.type') = 'contact' AND
+	json_extract(body, '\$.kind') IN ('sms_delivered', 'sms_replied')")
 want="$N $reached $resp $resp $satnum $satden"
 step "report (households reached respondents sms satisfied answered): $got"
 [ "$got" = "$want" ] || fail "county report \"$got\", the gateway's records say \"$want\""
