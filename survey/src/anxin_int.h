@@ -77,6 +77,9 @@ ax_rc ax__store_sqlerr(ax_store *st, int src, const char *what);
 ax_rc ax__prepare(ax_store *st, sqlite3_stmt **stmt, const char *sql);
 ax_rc ax__exec(ax_store *st, const char *sql);
 int ax__store_migrations_count(void);
+/* Records per transaction of ax_records_import_file (50,000; tests make
+ * it small to cross batch boundaries with few records). */
+extern long ax__import_batch;
 ax_rc ax__store_migrate(ax_store *st, int target);
 /* Open without migrating past `target` (tests build old files with it). */
 ax_rc ax__store_open_at(const char *path, int flags, int target,

@@ -74,11 +74,14 @@ int ax_contact_kinds_parse(const char *list)
 	return mask;
 }
 
-/* ---- tally deltas ----------------------------------------------------- */
-#define TALLY_BUCKETS 4096
-
+/* ---- tally deltas -----------------------------------------------------
+ * A hash table of (key, day) -> sums that grows with the batch: a file
+ * import of 50,000 records gathers ~90,000 entries, so a fixed table
+ * would turn every lookup into a walk of a long chain. */
 struct tally {
-	struct tally *next;
+	struct tally *next; /* same bucket */
+	struct tally *all;  /* every entry, for flushing and clearing */
+	unsigned hash;
 	long long den, num;
 	double score;
 	int day;
@@ -134,7 +137,9 @@ struct ax_importer {
 	ax_store *st;
 	ax_content *surveys;
 	sqlite3_stmt *s[S_NSTMT];
-	struct tally *tally[TALLY_BUCKETS];
+	struct tally **tb;   /* tally buckets, tbn of them (a power of two) */
+	size_t tbn, tcount;
+	struct tally *tall;  /* every tally entry */
 	int in_tx;
 	long long received_at;
 	int fixed_received;
@@ -144,6 +149,9 @@ struct ax_importer {
 	unsigned char pk[32], sk[32];
 	char surveys_fp[64]; /* which installed surveys are loaded */
 	long long skew;      /* device clock minus server clock, seconds */
+	struct hh_memo *hm;  /* households looked up in this transaction */
+	size_t hmn, hmcount; /* slots (a power of two), entries */
+	unsigned hmgen;      /* entries of other generations are empty slots */
 };
 
 /* Changes whenever a survey version is installed. */
@@ -164,7 +172,36 @@ static unsigned hash_key(const char *k, int day)
 	unsigned h = 2166136261u ^ (unsigned)day;
 	for (; *k; k++)
 		h = (h ^ (unsigned char)*k) * 16777619u;
-	return h % TALLY_BUCKETS;
+	return h;
+}
+
+/* Double the bucket array once entries outnumber buckets. */
+static int tally_grow(ax_importer *im)
+{
+	size_t n = im->tbn ? im->tbn * 2 : 1024;
+	struct tally **tb = calloc(n, sizeof *tb);
+	if (!tb)
+		return -1;
+	for (struct tally *t = im->tall; t; t = t->all) {
+		t->next = tb[t->hash & (n - 1)];
+		tb[t->hash & (n - 1)] = t;
+	}
+	free(im->tb);
+	im->tb = tb;
+	im->tbn = n;
+	return 0;
+}
+
+/* Append s and a separator to key[*k]; -1 when it does not fit. */
+static int key_part(char *key, size_t *k, size_t cap, const char *s, int last)
+{
+	size_t n = strlen(s);
+	if (*k + n + 1 >= cap)
+		return -1;
+	memcpy(key + *k, s, n);
+	*k += n;
+	key[(*k)++] = last ? '\0' : '\x1f';
+	return 0;
 }
 
 static int tally_add(ax_importer *im, const char *region, const char *survey,
@@ -173,23 +210,34 @@ static int tally_add(ax_importer *im, const char *region, const char *survey,
                      double score)
 {
 	char key[512];
+	size_t k = 0;
 	unsigned h;
 	struct tally *t;
 
-	snprintf(key, sizeof key, "%s\x1f%s\x1f%s\x1f%s\x1f%s", region, survey,
-	         wave, channel, metric);
+	if (key_part(key, &k, sizeof key, region, 0) ||
+	    key_part(key, &k, sizeof key, survey, 0) ||
+	    key_part(key, &k, sizeof key, wave, 0) ||
+	    key_part(key, &k, sizeof key, channel, 0) ||
+	    key_part(key, &k, sizeof key, metric, 1))
+		return -1; /* parts are length-checked long before: cannot happen */
 	h = hash_key(key, day);
-	for (t = im->tally[h]; t; t = t->next)
-		if (t->day == day && strcmp(t->key, key) == 0)
+	if (im->tcount >= im->tbn && tally_grow(im))
+		return -1;
+	for (t = im->tb[h & (im->tbn - 1)]; t; t = t->next)
+		if (t->hash == h && t->day == day && strcmp(t->key, key) == 0)
 			break;
 	if (!t) {
-		t = calloc(1, sizeof *t + strlen(key) + 1);
+		t = calloc(1, sizeof *t + k);
 		if (!t)
 			return -1;
-		strcpy(t->key, key);
+		memcpy(t->key, key, k);
 		t->day = day;
-		t->next = im->tally[h];
-		im->tally[h] = t;
+		t->hash = h;
+		t->next = im->tb[h & (im->tbn - 1)];
+		im->tb[h & (im->tbn - 1)] = t;
+		t->all = im->tall;
+		im->tall = t;
+		im->tcount++;
 	}
 	t->den += den;
 	t->num += num;
@@ -200,52 +248,164 @@ static int tally_add(ax_importer *im, const char *region, const char *survey,
 	return 0;
 }
 
+/* Drop every entry; O(entries), not O(buckets). */
 static void tally_clear(ax_importer *im)
 {
-	for (int i = 0; i < TALLY_BUCKETS; i++) {
-		struct tally *t = im->tally[i], *n;
-		for (; t; t = n) {
-			n = t->next;
-			free(t);
-		}
-		im->tally[i] = NULL;
+	struct tally *t = im->tall, *n;
+	for (; t; t = n) {
+		n = t->all;
+		im->tb[t->hash & (im->tbn - 1)] = NULL;
+		free(t);
 	}
+	im->tall = NULL;
+	im->tcount = 0;
+}
+
+/* Per-day entries in the order of tally's key (day first), then the
+ * all-time totals in tally_total's: upserts in key order walk each B-tree
+ * once from left to right instead of seeking at random.  \x1f sorts below
+ * every character a key part may hold, so comparing the joined keys
+ * compares the parts one by one. */
+static int tally_cmp(const void *a, const void *b)
+{
+	const struct tally *x = *(const struct tally *const *)a,
+	                   *y = *(const struct tally *const *)b;
+	int xt = x->day == TOTAL_DAY, yt = y->day == TOTAL_DAY;
+	if (xt != yt)
+		return xt - yt;
+	if (x->day != y->day)
+		return x->day < y->day ? -1 : 1;
+	return strcmp(x->key, y->key);
 }
 
 static ax_rc tally_flush(ax_importer *im)
 {
-	for (int i = 0; i < TALLY_BUCKETS; i++)
-		for (struct tally *t = im->tally[i]; t; t = t->next) {
-			sqlite3_stmt *s = im->s[t->day == TOTAL_DAY ? S_TALLY_TOTAL : S_TALLY];
-			char *parts[5], buf[512];
-			int n = 0, src;
-			if (!t->den && !t->num && t->score == 0)
-				continue;
-			snprintf(buf, sizeof buf, "%s", t->key);
-			parts[n++] = buf;
-			for (char *p = buf; *p && n < 5; p++)
-				if (*p == '\x1f') {
-					*p = '\0';
-					parts[n++] = p + 1;
-				}
-			sqlite3_reset(s);
-			sqlite3_bind_text(s, 1, parts[0], -1, SQLITE_STATIC);
-			sqlite3_bind_text(s, 2, parts[1], -1, SQLITE_STATIC);
-			sqlite3_bind_text(s, 3, parts[2], -1, SQLITE_STATIC);
-			sqlite3_bind_text(s, 4, parts[3], -1, SQLITE_STATIC);
-			if (t->day != TOTAL_DAY)
-				sqlite3_bind_int(s, 5, t->day);
-			sqlite3_bind_text(s, 6, parts[4], -1, SQLITE_STATIC);
-			sqlite3_bind_int64(s, 7, t->den);
-			sqlite3_bind_int64(s, 8, t->num);
-			sqlite3_bind_double(s, 9, t->score);
-			src = sqlite3_step(s);
-			sqlite3_reset(s);
-			if (src != SQLITE_DONE)
-				return ax__store_sqlerr(im->st, src, "tally");
+	struct tally **v;
+	size_t n = 0, k = 0;
+	ax_rc rc = AX_OK;
+
+	if (!(n = im->tcount))
+		return AX_OK;
+	if (!(v = malloc(n * sizeof *v)))
+		return AX_NOMEM;
+	for (struct tally *t = im->tall; t; t = t->all)
+		v[k++] = t;
+	qsort(v, n, sizeof *v, tally_cmp);
+	for (k = 0; k < n; k++) {
+		struct tally *t = v[k];
+		sqlite3_stmt *s = im->s[t->day == TOTAL_DAY ? S_TALLY_TOTAL : S_TALLY];
+		char *parts[5], buf[512];
+		int np = 0, src;
+		if (!t->den && !t->num && t->score == 0)
+			continue;
+		snprintf(buf, sizeof buf, "%s", t->key);
+		parts[np++] = buf;
+		for (char *p = buf; *p && np < 5; p++)
+			if (*p == '\x1f') {
+				*p = '\0';
+				parts[np++] = p + 1;
+			}
+		sqlite3_reset(s);
+		sqlite3_bind_text(s, 1, parts[0], -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, parts[1], -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, parts[2], -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, parts[3], -1, SQLITE_STATIC);
+		if (t->day != TOTAL_DAY)
+			sqlite3_bind_int(s, 5, t->day);
+		sqlite3_bind_text(s, 6, parts[4], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 7, t->den);
+		sqlite3_bind_int64(s, 8, t->num);
+		sqlite3_bind_double(s, 9, t->score);
+		src = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (src != SQLITE_DONE) {
+			rc = ax__store_sqlerr(im->st, src, "tally");
+			break;
 		}
-	tally_clear(im);
-	return AX_OK;
+	}
+	free(v);
+	if (rc == AX_OK)
+		tally_clear(im);
+	return rc;
+}
+
+/* ---- households seen in this transaction ------------------------------
+ * Every record names its household and each needs its grid; a batch of a
+ * file import names most of the roster several times.  Remembered only
+ * within one transaction, which holds the write lock, so the roster cannot
+ * change underneath; cleared at every begin, commit and rollback (by
+ * bumping the generation: O(1), no sweep of the table). */
+struct hh_memo {
+	unsigned gen, hash;
+	char id[64], grid[64];
+};
+
+static unsigned hh_hash(const char *s)
+{
+	unsigned h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+static struct hh_memo *hh_memo_find(ax_importer *im, const char *hh)
+{
+	unsigned h;
+	if (!im->hmcount)
+		return NULL;
+	h = hh_hash(hh);
+	for (size_t i = h & (im->hmn - 1);; i = (i + 1) & (im->hmn - 1)) {
+		struct hh_memo *m = &im->hm[i];
+		if (m->gen != im->hmgen)
+			return NULL;
+		if (m->hash == h && strcmp(m->id, hh) == 0)
+			return m;
+	}
+}
+
+static void hh_memo_slot(struct hh_memo *tab, size_t n, unsigned gen,
+                         const struct hh_memo *e)
+{
+	size_t i = e->hash & (n - 1);
+	while (tab[i].gen == gen)
+		i = (i + 1) & (n - 1);
+	tab[i] = *e;
+}
+
+static void hh_memo_put(ax_importer *im, const char *hh, const char *grid)
+{
+	struct hh_memo e;
+	if (strlen(hh) >= sizeof e.id || strlen(grid) >= sizeof e.grid)
+		return;
+	if ((im->hmcount + 1) * 4 > im->hmn * 3) { /* keep the load under 3/4 */
+		size_t n = im->hmn ? im->hmn * 2 : 1024;
+		struct hh_memo *tab = calloc(n, sizeof *tab); /* gen 0: empty */
+		if (!tab)
+			return;
+		for (size_t i = 0; i < im->hmn; i++)
+			if (im->hm[i].gen == im->hmgen)
+				hh_memo_slot(tab, n, im->hmgen, &im->hm[i]);
+		free(im->hm);
+		im->hm = tab;
+		im->hmn = n;
+	}
+	memset(&e, 0, sizeof e);
+	e.gen = im->hmgen;
+	e.hash = hh_hash(hh);
+	strcpy(e.id, hh);
+	strcpy(e.grid, grid);
+	hh_memo_slot(im->hm, im->hmn, im->hmgen, &e);
+	im->hmcount++;
+}
+
+static void hh_memo_clear(ax_importer *im)
+{
+	im->hmcount = 0;
+	if (++im->hmgen == 0) { /* wrapped: generation 0 means empty */
+		if (im->hm)
+			memset(im->hm, 0, im->hmn * sizeof *im->hm);
+		im->hmgen = 1;
+	}
 }
 
 /* ---- importer lifecycle ----------------------------------------------- */
@@ -258,6 +418,7 @@ ax_rc ax_importer_new(ax_store *st, ax_importer **out)
 	if (!im)
 		return AX_NOMEM;
 	im->st = st;
+	im->hmgen = 1;
 	surveys_fingerprint(st, im->surveys_fp);
 	if ((rc = ax_content_load_store(st, &im->surveys)))
 		goto fail;
@@ -281,6 +442,8 @@ void ax_importer_free(ax_importer *im)
 		sqlite3_finalize(im->s[i]);
 	ax_content_free(im->surveys);
 	tally_clear(im);
+	free(im->tb);
+	free(im->hm);
 	free(im);
 }
 
@@ -325,6 +488,7 @@ ax_rc ax_importer_begin(ax_importer *im)
 		im->surveys = c;
 		memcpy(im->surveys_fp, fp, sizeof fp);
 	}
+	hh_memo_clear(im); /* the roster may have changed between batches */
 	rc = ax__exec(im->st, "BEGIN IMMEDIATE");
 	if (rc == AX_OK)
 		im->in_tx = 1;
@@ -345,6 +509,7 @@ ax_rc ax_importer_commit(ax_importer *im)
 		return rc;
 	}
 	im->in_tx = 0;
+	hh_memo_clear(im);
 	return AX_OK;
 }
 
@@ -352,6 +517,7 @@ void ax_importer_rollback(ax_importer *im)
 {
 	sqlite3_exec(ax__store_db(im->st), "ROLLBACK", NULL, NULL, NULL);
 	im->in_tx = 0;
+	hh_memo_clear(im);
 	tally_clear(im);
 }
 
@@ -526,6 +692,12 @@ static int household_grid(ax_importer *im, const char *hh, char grid[64])
 {
 	sqlite3_stmt *s = im->s[S_HH];
 	int found = 0;
+	struct hh_memo *m;
+
+	if ((m = hh_memo_find(im, hh))) {
+		memcpy(grid, m->grid, 64);
+		return 0;
+	}
 	sqlite3_reset(s);
 	sqlite3_bind_text(s, 1, hh, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) == SQLITE_ROW) {
@@ -533,6 +705,8 @@ static int household_grid(ax_importer *im, const char *hh, char grid[64])
 		found = 1;
 	}
 	sqlite3_reset(s);
+	if (found)
+		hh_memo_put(im, hh, grid); /* out of memory: just not remembered */
 	return found ? 0 : -1;
 }
 
@@ -1160,6 +1334,13 @@ ax_rc ax_importer_line(ax_importer *im, const char *line, size_t len,
 }
 
 /* ---- files ------------------------------------------------------------ */
+/* Records per transaction of a file import.  Each commit writes every page
+ * the batch dirtied to the WAL, and random keys (record ids, households)
+ * dirty pages all over their indexes, so bigger batches write each page
+ * fewer times.  A failure loses nothing: the file is imported again,
+ * idempotently by id. */
+long ax__import_batch = 50000;
+
 ax_rc ax_records_import_file(ax_store *st, const char *path, ax_diag_fn diag,
                              void *diag_ctx, struct ax_records_stats *stats)
 {
@@ -1221,7 +1402,7 @@ ax_rc ax_records_import_file(ax_store *st, const char *path, ax_diag_fn diag,
 			         out.reason);
 			break;
 		}
-		if (++in_batch == 5000) {
+		if (++in_batch >= ax__import_batch) {
 			if ((rc = ax_importer_commit(im)) || (rc = ax_importer_begin(im)))
 				goto done;
 			in_batch = 0;

@@ -25,6 +25,9 @@ struct ax_store {
  * v3: devices, users, sessions, campaigns, the store key pair; a device's
  *     outbox and sync state (every store can be a device store).
  * v4: all-time totals (tally_total) beside the per-day tally.
+ * v5: ingest cost: tally keyed by day first (the date-window index it
+ *     needed was a second copy of the whole key); the unused index on
+ *     responses(received_at) dropped.
  */
 static const char *const migrations[] = {
 	/* v1 */
@@ -155,6 +158,23 @@ static const char *const migrations[] = {
 	"INSERT INTO tally_total SELECT region, survey, wave, channel, metric,"
 	"  SUM(den), SUM(num), SUM(score) FROM tally GROUP BY 1,2,3,4,5;"
 	"CREATE INDEX tally_day ON tally(day);",
+
+	/* v5: every counted response upserts a few per-day tally rows.  Keyed
+	 * (region, …, day) with an index on day, each row was two random
+	 * B-tree writes of the same six columns; keyed by day first it is one,
+	 * and a date-window report reads a range of the key.  No query reads
+	 * responses by received_at: its index only cost a write per record. */
+	"CREATE TABLE tally5("
+	"  day INTEGER NOT NULL, region TEXT NOT NULL, survey TEXT NOT NULL,"
+	"  wave TEXT NOT NULL, channel TEXT NOT NULL, metric TEXT NOT NULL,"
+	"  den INTEGER NOT NULL DEFAULT 0, num INTEGER NOT NULL DEFAULT 0,"
+	"  score REAL NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY(day, region, survey, wave, channel, metric)) WITHOUT ROWID;"
+	"INSERT INTO tally5 SELECT day, region, survey, wave, channel, metric, den,"
+	"  num, score FROM tally ORDER BY day, region, survey, wave, channel, metric;"
+	"DROP TABLE tally;"
+	"ALTER TABLE tally5 RENAME TO tally;"
+	"DROP INDEX responses_received;",
 };
 
 int ax__store_migrations_count(void) { return (int)AX_ARRAY_LEN(migrations); }

@@ -2,12 +2,18 @@
  * test_migrate.c -- a store written by schema v1 is migrated in place to
  * v2 and on to the current schema: nothing is lost, the pre-aggregated counts (tally)
  * are built from what v1 stored, and the importer carries on from them.
+ * A v4 file with a few thousand imported records is migrated to v5 (tally
+ * keyed by day first, two indexes dropped) with every row and every
+ * report, windowed report and weekly trend unchanged, and imports on.
  * A file from a newer build is refused with a message saying so; a
  * migration that fails leaves the file at its old version.
  */
 #include "anxin/content.h"
+#include "anxin/demo.h"
+#include "anxin/funnel.h"
 #include "anxin/metrics.h"
 #include "anxin/records.h"
+#include "anxin/roster.h"
 #include "anxin/store.h"
 #include "anxin_int.h"
 #include "testutil.h"
@@ -18,6 +24,10 @@
 #define GRID "439901001001001"
 #define T0 1795140900LL /* 2026-11-20T10:15:00+08:00 (TZ=UTC date -d ... +%s) */
 #define DAY 20777       /* 2026-11-20, days since 1970-01-01 */
+
+/* regions of the demo roster */
+#define COUNTY_DEMO "439901000000"
+#define TOWN_DEMO "439901101000"
 
 #define ID(n) "b0000000-0000-4000-8000-00000000000" #n
 
@@ -255,6 +265,248 @@ static void test_migrate(void)
 	ax_store_close(st);
 }
 
+/* ---- v4 -> v5 ---------------------------------------------------------- */
+struct lines {
+	char **v;
+	size_t *len;
+	long n, cap;
+};
+
+static int collect(void *ctx, const char *line, size_t len)
+{
+	struct lines *l = ctx;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 1024;
+		REQUIRE((l->v = realloc(l->v, sizeof *l->v * (size_t)l->cap)));
+		REQUIRE((l->len = realloc(l->len, sizeof *l->len * (size_t)l->cap)));
+	}
+	REQUIRE((l->v[l->n] = malloc(len + 1)));
+	memcpy(l->v[l->n], line, len);
+	l->v[l->n][len] = '\0';
+	l->len[l->n++] = len;
+	return 0;
+}
+
+static void lines_free(struct lines *l)
+{
+	for (long i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	free(l->len);
+	memset(l, 0, sizeof *l);
+}
+
+/* Every 50th household of the demo roster (~400 over the whole county)
+ * and the bundled content, into a store at its current version. */
+static void setup_roster(ax_store *st)
+{
+	const char *src = getenv("ANXIN_SOURCE");
+	char path[512], line[1024];
+	struct ax_roster_opts ro = {0};
+	ax_content *c = NULL;
+	FILE *f;
+	char *buf = NULL;
+	size_t cap = 0, n = 0, k;
+	long no = 0;
+	int nerr = -1;
+
+	REQUIRE(src != NULL);
+	snprintf(path, sizeof path, "%s/content/demo/jiangzhou-roster.csv", src);
+	REQUIRE((f = fopen(path, "rb")) != NULL);
+	while (fgets(line, sizeof line, f)) {
+		if (no++ % 50 != 0)
+			continue;
+		k = strlen(line);
+		if (n + k + 1 > cap) {
+			cap = (n + k + 1) * 2;
+			REQUIRE((buf = realloc(buf, cap)));
+		}
+		memcpy(buf + n, line, k);
+		n += k;
+	}
+	fclose(f);
+	ro.county_name = "江州县";
+	REQUIRE(ax_roster_import_mem(st, "roster.csv", buf, n, &ro, NULL, NULL,
+	                             NULL) == AX_OK);
+	free(buf);
+	snprintf(path, sizeof path, "%s/content", src);
+	REQUIRE(ax_content_load_dir(path, NULL, NULL, &nerr, &c) == AX_OK);
+	CHECK_INT(nerr, 0);
+	REQUIRE(ax_content_install(st, c, NULL) == AX_OK);
+	ax_content_free(c);
+}
+
+static void import_all(ax_store *st, const struct lines *L, long from, long to)
+{
+	ax_importer *im = NULL;
+	struct ax_rec_outcome out;
+	long ok = 0;
+	REQUIRE(ax_importer_new(st, &im) == AX_OK);
+	REQUIRE(ax_importer_begin(im) == AX_OK);
+	for (long i = from; i < to; i++) {
+		REQUIRE(ax_importer_line(im, L->v[i], L->len[i], NULL, &out) == AX_OK);
+		ok += out.result == AX_REC_ACCEPTED;
+	}
+	REQUIRE(ax_importer_commit(im) == AX_OK);
+	ax_importer_free(im);
+	CHECK_INT(ok, to - from);
+}
+
+/* Everything a reader sees, as text: reports (all-time, windowed, by
+ * survey and channel, the full tree) and weekly trends. */
+static char *views(ax_store *st)
+{
+	static const struct ax_report_opts opts[] = {
+		{.depth = 4},
+		{.depth = 4, .from = "2026-10-01", .to = "2026-10-12"},
+		{.depth = 2, .survey = "satisfaction", .channel = "sms"},
+		{.depth = 3, .survey = "aware-anti-drug", .from = "2026-09-25"},
+		{.depth = 1, .to = "2026-10-05"},
+	};
+	size_t cap = 1 << 16, n = 0;
+	char *out = malloc(cap);
+
+	REQUIRE(out != NULL);
+	out[0] = '\0';
+	for (size_t i = 0; i < AX_ARRAY_LEN(opts); i++) {
+		struct ax_report *r = NULL;
+		char *j;
+		REQUIRE(ax_report_build(st, &opts[i], &r) == AX_OK);
+		REQUIRE((j = ax_report_json(r)) != NULL);
+		while (n + strlen(j) + 2 > cap)
+			REQUIRE((out = realloc(out, cap *= 2)));
+		n += (size_t)sprintf(out + n, "%s\n", j);
+		ax_free(j);
+		ax_report_free(r);
+	}
+	{
+		const char *regions[] = {COUNTY_DEMO, TOWN_DEMO};
+		for (int k = 0; k < 2; k++) {
+			struct ax_trend_week w[8];
+			REQUIRE(ax_trend_weeks(st, regions[k], NULL, NULL, "2026-11-01",
+			                       8, w) == AX_OK);
+			for (int i = 0; i < 8; i++) {
+				while (n + 200 > cap)
+					REQUIRE((out = realloc(out, cap *= 2)));
+				n += (size_t)sprintf(out + n, "%s %lld %lld/%lld %lld/%lld\n",
+				                     w[i].from, w[i].respondents, w[i].aw_num,
+				                     w[i].aw_den, w[i].sat_num, w[i].sat_den);
+			}
+		}
+	}
+	return out;
+}
+
+static void test_v4(void)
+{
+	const char *path = tu_path("v4.db"), *copy = tu_path("v4-copy.db");
+	ax_store *st = NULL;
+	struct lines L = {0};
+	struct ax_demo_opts o = {0};
+	char err[256] = "", *before, *after;
+	sqlite3 *db;
+	long long nresp;
+
+	CHECK_INT(ax__store_open_at(path, AX_STORE_CREATE, 4, &st, err, sizeof err),
+	          AX_OK);
+	REQUIRE(st != NULL);
+	CHECK_INT(ax_store_schema_version(st), 4);
+	setup_roster(st);
+	o.seed = 9;
+	o.count = 4000;
+	o.start = 1790000000; /* 2026-09-21 */
+	o.days = 30;
+	o.reach = 0.9;
+	REQUIRE(ax_demo_records(st, &o, collect, &L) == AX_OK);
+	import_all(st, &L, 0, 3000);
+	before = views(st);
+	ax_store_close(st);
+	st = NULL;
+	{
+		/* a byte copy of the v4 file to compare the migrated one with */
+		char cmd[600];
+		snprintf(cmd, sizeof cmd, "cp '%s' '%s'", path, copy);
+		REQUIRE(system(cmd) == 0);
+	}
+
+	CHECK_INT(ax_store_open(path, 0, &st, err, sizeof err), AX_OK);
+	REQUIRE(st != NULL);
+	CHECK_INT(ax_store_schema_version(st), 5);
+	after = views(st);
+	CHECK_STR(after, before);
+	free(after);
+
+	db = tu_db_open(path);
+	{
+		char *sql = sqlite3_mprintf("ATTACH %Q AS old", copy);
+		REQUIRE(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
+		sqlite3_free(sql);
+	}
+	CHECK_INT(tu_qi(db, "PRAGMA old.user_version"), 4);
+	CHECK_INT(tu_qi(db, "PRAGMA user_version"), 5);
+	/* every row of every table kept, tally's rows whatever their key order */
+	nresp = tu_qi(db, "SELECT COUNT(*) FROM responses");
+	CHECK(nresp > 1500);
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM old.responses"), nresp);
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM (SELECT * FROM responses EXCEPT "
+	                    "SELECT * FROM old.responses)"),
+	          0);
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM (SELECT * FROM contacts EXCEPT "
+	                    "SELECT * FROM old.contacts)"),
+	          0);
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM contacts"),
+	          tu_qi(db, "SELECT COUNT(*) FROM old.contacts"));
+	CHECK(tu_qi(db, "SELECT COUNT(*) FROM tally") > 1000);
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM tally"),
+	          tu_qi(db, "SELECT COUNT(*) FROM old.tally"));
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM (SELECT day, region, survey, "
+	                    "wave, channel, metric, den, num, score FROM tally "
+	                    "EXCEPT SELECT day, region, survey, wave, channel, "
+	                    "metric, den, num, score FROM old.tally)"),
+	          0);
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM (SELECT * FROM tally_total "
+	                    "EXCEPT SELECT * FROM old.tally_total)"),
+	          0);
+	/* the new shape: keyed by day first, no second copy of the key, no
+	 * index nobody reads; the ledger's index on contacts(at) stays */
+	CHECK_INT(tu_qi(db, "SELECT pk FROM pragma_table_info('tally') WHERE "
+	                    "name = 'day'"),
+	          1);
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM sqlite_master WHERE name IN "
+	                    "('tally_day', 'responses_received', 'tally5')"),
+	          0);
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = "
+	                    "'contacts_at'"),
+	          1);
+	CHECK_STR(tu_q(db, "PRAGMA integrity_check"), "ok");
+	sqlite3_close(db);
+
+	/* imports carry on from the migrated counts: the rest of the records
+	 * (some displacing migrated ones) give the same views as importing
+	 * everything into a fresh v5 store */
+	import_all(st, &L, 3000, L.n);
+	after = views(st);
+	ax_store_close(st);
+	st = NULL;
+	{
+		const char *fresh = tu_path("v5-fresh.db");
+		char *want;
+		CHECK_INT(ax_store_open(fresh, AX_STORE_CREATE, &st, err, sizeof err),
+		          AX_OK);
+		REQUIRE(st != NULL);
+		setup_roster(st);
+		import_all(st, &L, 0, L.n);
+		want = views(st);
+		CHECK_STR(after, want);
+		CHECK(strcmp(after, before) != 0); /* the second part counted */
+		free(want);
+		ax_store_close(st);
+	}
+	free(after);
+	free(before);
+	lines_free(&L);
+}
+
 /* A file from a newer build is refused, untouched. */
 static void test_newer(void)
 {
@@ -317,6 +569,7 @@ int main(void)
 {
 	tu_init();
 	test_migrate();
+	test_v4();
 	test_newer();
 	test_failed_migration();
 	return check_done();
