@@ -164,9 +164,6 @@ static const char schema[] =
     "CREATE INDEX IF NOT EXISTS queue_state ON queue(state, id);"
     "CREATE INDEX IF NOT EXISTS queue_phone ON queue(phone, state);"
     "CREATE INDEX IF NOT EXISTS queue_modem ON queue(modem, claimed_at);"
-    /* the per-SIM daily cap is counted on every claim: without this index
-     * that count scans every row the modem ever sent, O(n^2) in all */
-    "CREATE INDEX IF NOT EXISTS queue_modem_day ON queue(modem, sent_day);"
     "CREATE TABLE IF NOT EXISTS optout("
     " phone TEXT PRIMARY KEY, at INTEGER, source TEXT);"
     "CREATE TABLE IF NOT EXISTS journal("
@@ -303,6 +300,20 @@ static void release(gw_gateway *g, sqlite3 *db, sqlite3_stmt *st)
 static int exec(sqlite3 *db, const char *sql)
 {
 	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+/* exec() through the main connection's statement cache: for the
+ * statements run once per message (savepoints), where parsing the SQL
+ * again each time cost more than running it. */
+static int exec_cached(gw_gateway *g, const char *sql)
+{
+	sqlite3_stmt *st = prep(g, g->db, sql);
+	int rc;
+	if (!st)
+		return -1;
+	rc = sqlite3_step(st);
+	release(g, g->db, st);
+	return rc == SQLITE_DONE ? 0 : -1;
 }
 
 static sqlite3 *open_db(const char *path, char *err, size_t errlen)
@@ -1356,7 +1367,7 @@ static int process_inbox(gw_gateway *g, long long now)
 
 	if (sqlite3_prepare_v2(g->db,
 	                       "SELECT id, phone, text FROM inbox WHERE state='new'"
-	                       " ORDER BY id LIMIT 500",
+	                       " ORDER BY id LIMIT 5000",
 	                       -1, &q, NULL) != SQLITE_OK)
 		return -1;
 	while (sqlite3_step(q) == SQLITE_ROW) {
@@ -1385,13 +1396,13 @@ static int process_inbox(gw_gateway *g, long long now)
 		rc = -1;
 	for (i = 0; i < n; i++) {
 		if (rc == 0) {
-			exec(g->db, "SAVEPOINT msg");
+			exec_cached(g, "SAVEPOINT msg");
 			if (handle_inbox(g, items[i].id, items[i].phone, items[i].text,
 			                 now)) {
-				exec(g->db, "ROLLBACK TO msg");
+				exec_cached(g, "ROLLBACK TO msg");
 				set_inbox(g, g->db, items[i].id, "error", NULL);
 			}
-			exec(g->db, "RELEASE msg");
+			exec_cached(g, "RELEASE msg");
 		}
 		free(items[i].text);
 	}
@@ -1523,7 +1534,7 @@ static int forward_journal(gw_gateway *g)
 
 	if (sqlite3_prepare_v2(g->db,
 	                       "SELECT seq, id, body FROM journal WHERE forwarded=0"
-	                       " ORDER BY seq LIMIT 2000",
+	                       " ORDER BY seq LIMIT 10000",
 	                       -1, &q, NULL) != SQLITE_OK)
 		return -1;
 	rc = ax_store_begin(g->st);

@@ -275,7 +275,12 @@ int gw_modem_poll(gw_modem *m, gw_incoming_fn in_fn, gw_report_fn rep_fn,
 	int n = 0, cap = 0, nrep = 0, caprep = 0, i, k, rc = 0, start = 1;
 	int nsingle = 0, capsingle = 0, ngroups;
 	int handed = 0, called = 0, nlinked = 0;
-	const int max_read = 500; /* per poll: the dummy driver is O(10000)/read */
+	/* per poll, bounding the memory of one read: single parts and reports
+	 * take 5 KB each, a part of a multipart message 260 KB until linked.
+	 * Large enough that a busy inbox is read in few passes: each read of
+	 * libgammu's dummy driver costs 5 x 10000 file probes, however few
+	 * messages it finds. */
+	const int max_read = 2000, max_multi = 100;
 
 	if (nread)
 		*nread = 0;
@@ -374,7 +379,7 @@ int gw_modem_poll(gw_modem *m, gw_incoming_fn in_fn, gw_report_fn rep_fn,
 			memcpy(all[n], sms, sizeof *sms);
 			all[++n] = NULL;
 		}
-		if (n + nsingle + nrep >= max_read)
+		if (n + nsingle + nrep >= max_read || n >= max_multi)
 			break;
 	}
 

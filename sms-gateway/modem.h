@@ -68,7 +68,8 @@ void gw_modem_disconnect(gw_modem *m);
 int gw_modem_connected(const gw_modem *m);
 
 /*
- * Read the inbox once (at most 500 parts and reports): every status report
+ * Read the inbox once (at most 2000 parts and reports, 100 parts of
+ * multipart messages): every status report
  * goes to `rep`, every complete message (or one whose missing parts waited
  * part_timeout) to `in`; then `commit` is called once, when at least one
  * callback was, and only if it returns 0 is whatever a callback accepted
