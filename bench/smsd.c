@@ -209,6 +209,8 @@ static int bench_store(const char *dir, const char *content_dir, long n)
 	cfg.nmodems = 1;
 	cfg.pace_per_min = 1000000;
 	cfg.daily_cap = 1000000;
+	/* a modem cycle reads the inbox once, then sends for up to 1 s */
+	cfg.receive_frequency_ms = 1000;
 	snprintf(path, sizeof path, "%s/m0", dir);
 	mkdir(path, 0755);
 	if (gw_open(&cfg, &g, err, sizeof err) != AX_OK) {
@@ -253,8 +255,10 @@ static int bench_store(const char *dir, const char *content_dir, long n)
 	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
 
 	t0 = now_s();
-	while (count(db, "SELECT COUNT(*) FROM inbox WHERE state='new'") > 0 ||
-	       count(db, "SELECT COUNT(*) FROM journal WHERE forwarded=0") > 0)
+	/* EXISTS, not COUNT(*): counting the rows left at every step made the
+	 * harness itself quadratic in n */
+	while (count(db, "SELECT EXISTS(SELECT 1 FROM inbox WHERE state='new')") > 0 ||
+	       count(db, "SELECT EXISTS(SELECT 1 FROM journal WHERE forwarded=0)") > 0)
 		if (gw_step(g) != AX_OK) {
 			fprintf(stderr, "step: %s\n", gw_errmsg(g));
 			return -1;
@@ -315,13 +319,12 @@ static int bench_store(const char *dir, const char *content_dir, long n)
 		sqlite3_exec(db, "UPDATE queue SET quiet_start=0, quiet_end=0", NULL,
 		             NULL, NULL);
 		t0 = now_s();
-		gw_modem_cycle(g, 0); /* connects, polls, sends up to 20 */
-		for (k = 0; k < 9; k++)
+		for (k = 0; k < 3; k++) /* each: one inbox read, ~1 s of sends */
 			gw_modem_cycle(g, 0);
 		t_poll = now_s() - t0;
 		sent = (long)count(db, "SELECT COUNT(*) FROM sent_log") - before;
 		if (sent > 0) {
-			double per = (t_poll - 10 * t_scan) / sent;
+			double per = (t_poll - 3 * t_scan) / sent;
 			printf("dummy send:  %10.3f ms per SMS (claim, encode, send, record;"
 			       " %ld sent), %.5f of a real modem's ~3 s per PDU\n",
 			       per * 1000, sent, per / 3.0);
