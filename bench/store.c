@@ -22,6 +22,7 @@
 
 #include "anxin/content.h"
 #include "anxin/demo.h"
+#include "anxin/funnel.h"
 #include "anxin/metrics.h"
 #include "anxin/records.h"
 #include "anxin/roster.h"
@@ -86,7 +87,8 @@ int main(int argc, char **argv)
 	struct lines L = {0};
 	struct ax_demo_opts o = {0};
 	double t0, c0, t_raw, t_ingest, c_raw, c_ingest;
-	double t_report = 1e9, t_report_full = 1e9;
+	double t_report = 1e9, t_report_full = 1e9, t_trend_grid = 1e9,
+	       t_trend_county = 1e9;
 	int nerr;
 
 	for (int i = 1; i < argc; i++) {
@@ -221,6 +223,24 @@ int main(int argc, char **argv)
 			t_report_full = t;
 		ax_report_free(r);
 	}
+	/* weekly trends (the dashboard's charts), 12 weeks, best of 5 */
+	for (int k = 0; k < 5; k++) {
+		struct ax_trend_week w[12];
+		double t;
+		t0 = now();
+		if (ax_trend_weeks(st, "439901101001002", NULL, NULL, "2026-11-22",
+		                   12, w))
+			die("trend", st);
+		t = now() - t0;
+		if (t < t_trend_grid)
+			t_trend_grid = t;
+		t0 = now();
+		if (ax_trend_weeks(st, "439901000000", NULL, NULL, "2026-11-22", 12, w))
+			die("trend", st);
+		t = now() - t0;
+		if (t < t_trend_county)
+			t_trend_county = t;
+	}
 	ax_store_close(st);
 
 	double raw_rate = (double)n / t_raw, rate = (double)n / t_ingest;
@@ -230,9 +250,10 @@ int main(int argc, char **argv)
 		       "\"ingest_per_s\":%.0f,\"raw_insert_per_s\":%.0f,\"ratio\":%.3f,"
 		       "\"ratio_goal\":0.5,\"cpu_ratio\":%.3f,"
 		       "\"report_county_s\":%.4f,\"report_full_tree_s\":%.4f,"
-		       "\"report_goal_s\":1.0}\n",
+		       "\"report_goal_s\":1.0,\"trend_grid_s\":%.4f,"
+		       "\"trend_county_s\":%.4f}\n",
 		       n, batch, rate, raw_rate, rate / raw_rate, cpu_ratio, t_report,
-		       t_report_full);
+		       t_report_full, t_trend_grid, t_trend_county);
 	else
 		printf("bench/store: %ld records, 20000 households, %ld per transaction\n"
 		       "  raw SQLite insert (same rows):  %9.0f rows/s\n"
@@ -240,9 +261,11 @@ int main(int argc, char **argv)
 		       "  ratio ingest / raw:             %9.3f   (goal >= 0.5)\n"
 		       "  same, CPU time:                 %9.3f   (%.2f s raw, %.2f s ingest)\n"
 		       "  county report (depth 1):        %9.4f s (goal < 1 s)\n"
-		       "  full tree report (depth 4):     %9.4f s\n",
+		       "  full tree report (depth 4):     %9.4f s\n"
+		       "  12-week trend, one grid:        %9.4f s\n"
+		       "  12-week trend, county:          %9.4f s\n",
 		       n, batch, raw_rate, rate, rate / raw_rate, cpu_ratio, c_raw,
-		       c_ingest, t_report, t_report_full);
+		       c_ingest, t_report, t_report_full, t_trend_grid, t_trend_county);
 	for (long i = 0; i < L.n; i++)
 		free(L.v[i]);
 	free(L.v);

@@ -111,10 +111,15 @@ ax_rc ax_trend_weeks(ax_store *st, const char *region, const char *survey,
                      const char *channel, const char *to, int nweeks,
                      struct ax_trend_week *out)
 {
+	/* tally is keyed (day, region, …): one seek per day of the window
+	 * into the region's range, instead of reading every region's rows of
+	 * those weeks (the whole county's, for a grid's trend) */
 	static const char sql[] =
-	    "SELECT day, metric, SUM(den), SUM(num) FROM tally WHERE region >= ?1 "
-	    "AND region < ?2 AND day BETWEEN ?3 AND ?4 AND (?5 IS NULL OR survey = "
-	    "?5) AND (?6 IS NULL OR channel = ?6) GROUP BY day, metric";
+	    "WITH RECURSIVE d(day) AS (SELECT ?3 UNION ALL SELECT day + 1 FROM d "
+	    "WHERE day < ?4) SELECT t.day, t.metric, SUM(t.den), SUM(t.num) FROM d "
+	    "CROSS JOIN tally t ON t.day = d.day WHERE t.region >= ?1 AND t.region "
+	    "< ?2 AND (?5 IS NULL OR t.survey = ?5) AND (?6 IS NULL OR t.channel = "
+	    "?6) GROUP BY t.day, t.metric";
 	struct ax_region g;
 	sqlite3_stmt *s;
 	char lo[24], hi[24];
