@@ -2122,6 +2122,45 @@ fail:
 	return AX_ERROR;
 }
 
+ax_rc gw_open_status(const struct gw_config *cfg, gw_gateway **out, char *err,
+                     size_t errlen)
+{
+	gw_gateway *g;
+	char aerr[256];
+
+	*out = NULL;
+	g = calloc(1, sizeof *g);
+	if (!g) {
+		snprintf(err, errlen, "out of memory");
+		return AX_NOMEM;
+	}
+	g->cfg = *cfg;
+	pthread_mutex_init(&g->log_mu, NULL);
+	if (cfg->clock_file[0])
+		gw_set_clock(g, file_clock, g->cfg.clock_file);
+	else
+		gw_set_clock(g, NULL, NULL);
+	if (ax_store_open(cfg->store, AX_STORE_READONLY, &g->st, aerr, sizeof aerr) !=
+	    AX_OK) {
+		snprintf(err, errlen, "%s ([smsd] store; --status creates nothing)", aerr);
+		goto fail;
+	}
+	if (sqlite3_open_v2(cfg->gateway_db, &g->db, SQLITE_OPEN_READONLY, NULL) !=
+	    SQLITE_OK) {
+		snprintf(err, errlen,
+		         "%s: %s ([smsd] gateway_db; --status creates nothing: has "
+		         "anxin-smsd run with this configuration?)",
+		         cfg->gateway_db, g->db ? sqlite3_errmsg(g->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(g->db, 5000);
+	*out = g;
+	return AX_OK;
+fail:
+	gw_close(g);
+	return AX_ERROR;
+}
+
 void gw_close(gw_gateway *g)
 {
 	int i;

@@ -64,6 +64,11 @@ typedef struct gw_gateway gw_gateway;
 
 ax_rc gw_open(const struct gw_config *cfg, gw_gateway **out, char *err,
               size_t errlen);
+/* For gw_status_print only: both stores opened read-only, no modem, nothing
+ * created or changed (safe beside a running daemon); a missing store is an
+ * error naming its path and key.  cfg copied. */
+ax_rc gw_open_status(const struct gw_config *cfg, gw_gateway **out, char *err,
+                     size_t errlen);
 void gw_close(gw_gateway *g); /* accepts NULL */
 
 /* Clock for quiet hours, pace, reminders (tests inject a fixed one). */

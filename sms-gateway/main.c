@@ -154,14 +154,20 @@ int main(int argc, char **argv)
 			return usage();
 		return parse_one(&cfg, survey, question, text);
 	}
-	if (gw_open(&cfg, &g, err, sizeof err) != AX_OK) {
-		fprintf(stderr, "anxin-smsd: %s\n", err);
-		return 1;
-	}
 	if (status) {
+		/* read-only: a wrong path must not leave an empty store behind,
+		 * and a running daemon's state must not be touched */
+		if (gw_open_status(&cfg, &g, err, sizeof err) != AX_OK) {
+			fprintf(stderr, "anxin-smsd: %s\n", err);
+			return 1;
+		}
 		gw_status_print(g, stdout);
 		gw_close(g);
 		return 0;
+	}
+	if (gw_open(&cfg, &g, err, sizeof err) != AX_OK) {
+		fprintf(stderr, "anxin-smsd: %s\n", err);
+		return 1;
 	}
 	if (once) {
 		int rc = gw_step(g) == AX_OK ? 0 : 1;

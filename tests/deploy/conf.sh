@@ -69,6 +69,19 @@ else
 	sed -e "s#^store = .*#store = $work/anxin.db#" \
 	    -e "s#^gateway_db = .*#gateway_db = $work/gateway.db#" \
 	    "$example" > "$work/smsd.conf"
+	# --status opens the stores read-only: where none exists it fails,
+	# naming the store, and leaves nothing behind
+	rc=0
+	run "$prog" --config "$work/smsd.conf" --status > /dev/null 2> "$work/smsd.log" || rc=$?
+	if [ $rc -eq 0 ] || ! grep -q "$work/anxin.db" "$work/smsd.log" ||
+	    [ -e "$work/anxin.db" ] || [ -e "$work/gateway.db" ]; then
+		cat "$work/smsd.log" >&2
+		echo "FAIL: anxin-smsd --status on missing stores: exit $rc, or it made one" >&2
+		exit 1
+	fi
+	# the daemon makes its stores (--once: the example's modem is not
+	# there, so that pass ends in an error after they are made)
+	run "$prog" --config "$work/smsd.conf" --once > /dev/null 2>&1 || true
 	rc=0
 	run "$prog" --config "$work/smsd.conf" --status > "$work/status.out" 2> "$work/smsd.log" || rc=$?
 	if [ $rc -ne 0 ]; then
