@@ -1,15 +1,13 @@
 /*
  * session.c -- kiosk sessions in the store, see session.h.
  *
- * Durability.  libanxin opens its store with synchronous=NORMAL (WAL):
- * durable across a crash of the process, not across power loss.  The
- * kiosk wants every answer on disk before the next screen shows, so its
- * own tables are written through a second connection with
- * synchronous=FULL.  One connection for everything would need either a
- * public way to set the store's synchronous mode or to write the kiosk's
- * tables through the ax_store handle; libanxin has neither (only
- * ax_store_begin/commit/rollback around its own writes), and a raw
- * connection writing libanxin's outbox table would bypass its API.
+ * Durability.  The kiosk wants every answer on disk before the next
+ * screen shows.  libanxin opens its store with synchronous=FULL (WAL), and
+ * the kiosk's own tables are written through a second connection, also
+ * synchronous=FULL: libanxin's public API has no way to write the kiosk's
+ * tables through the ax_store handle (only ax_store_begin/commit/rollback
+ * around its own writes), and a raw connection writing libanxin's outbox
+ * table would bypass its API.
  *
  * What the two connections still give: the records of a session are put
  * in the outbox in ONE store transaction (ax_store_begin .. commit), and

@@ -4,8 +4,7 @@
  * Two tables of the kiosk (kiosk_sessions, kiosk_answers) live in the same
  * SQLite file as libanxin's store, written through a second connection
  * with synchronous=FULL: each answer is durable before the next screen
- * shows.  (Why two connections: libanxin opens its store with
- * synchronous=NORMAL and its public API has no way to change that or to
+ * shows.  (Why two connections: libanxin's public API has no way to
  * write the kiosk's own tables through its handle; see session.c.)
  *
  * When a session ends its records are built from those rows alone (so

@@ -321,12 +321,17 @@ ax_rc ax__store_open_at(const char *path, int flags, int target,
 	sqlite3_busy_timeout(st->db, 5000);
 	sqlite3_extended_result_codes(st->db, 1);
 	if (!(flags & AX_STORE_READONLY)) {
-		/* WAL: readers (the dashboard) never block the writer (ingest);
-		 * NORMAL sync is durable across application crashes and only
-		 * loses the last transactions on power loss, which an outbox
-		 * design tolerates: devices resend what was not acknowledged. */
+		/* WAL: readers (the dashboard) never block the writer (ingest).
+		 * FULL: every commit fsyncs the WAL before it returns.  NORMAL
+		 * only survives a crash of the process: on power loss, or when
+		 * the kernel turns a failing file system read-only, the last
+		 * commits are gone -- and central acknowledges a batch right
+		 * after its commit, so the device has already let those records
+		 * go (e2e.central.disk_full lost an acknowledged batch that way).
+		 * One fsync per transaction; imports batch thousands of records
+		 * per transaction. */
 		if ((rc = ax__exec(st, "PRAGMA journal_mode=WAL")) ||
-		    (rc = ax__exec(st, "PRAGMA synchronous=NORMAL")) ||
+		    (rc = ax__exec(st, "PRAGMA synchronous=FULL")) ||
 		    (rc = ax__exec(st, "PRAGMA cache_size=-65536")) ||
 		    (rc = ax__exec(st, "PRAGMA wal_autocheckpoint=8192")))
 			goto fail;
