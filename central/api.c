@@ -166,16 +166,18 @@ enum MHD_Result ct_api_records(struct ct_req *r)
 			json_object_set_new(e, "reason", json_string(oc.reason));
 		json_array_append_new(results, e);
 	}
+	{
+		/* in the batch's transaction: one commit (one fsync) per batch */
+		const char *bl = ct_header(r, "X-Anxin-Backlog");
+		if ((rc = ax_device_seen(st, dev.id, bl ? atoll(bl) : -1)))
+			goto store_fail;
+	}
 	if ((rc = ax_importer_commit(im)))
 		goto store_fail;
 	atomic_fetch_add(&srv->rec_accepted, counts[AX_REC_ACCEPTED]);
 	atomic_fetch_add(&srv->rec_duplicate, counts[AX_REC_DUPLICATE]);
 	atomic_fetch_add(&srv->rec_conflict, counts[AX_REC_CONFLICT]);
 	atomic_fetch_add(&srv->rec_rejected, counts[AX_REC_REJECTED]);
-	{
-		const char *bl = ct_header(r, "X-Anxin-Backlog");
-		ax_device_seen(st, dev.id, bl ? atoll(bl) : -1);
-	}
 	reply = json_object();
 	json_object_set_new(reply, "results", results);
 	results = NULL;
