@@ -525,8 +525,9 @@ static void print_stamp(FILE *f)
 	time_t now = time(NULL);
 	struct tm tm;
 	char buf[32];
-	localtime_r(&now, &tm);
-	strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+	/* UTC, as anxin-central and anxin-smsd stamp their logs */
+	gmtime_r(&now, &tm);
+	strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
 	fprintf(f, "%s ", buf);
 }
 
