@@ -329,9 +329,14 @@ static sqlite3 *open_db(const char *path, char *err, size_t errlen)
 	/* durability before a modem delete: FULL syncs the WAL on commit.
 	 * 16 MB of page cache: a batch of replies touches random pages of the
 	 * queue, conv and journal indexes (UUID keys), and with SQLite's 2 MB
-	 * default a batch spilled dirty pages to the WAL before its commit */
+	 * default a batch spilled dirty pages to the WAL before its commit.
+	 * temp_store=MEMORY keeps the sub-journal of process_inbox's savepoint
+	 * per message in memory: on SQLite's default (a temp file past 64 KB)
+	 * the first pages of every message were pwrite()n to that file and it
+	 * was never truncated, about a third of the inbound cost (perf) */
 	if (exec(db, "PRAGMA synchronous=FULL") ||
-	    exec(db, "PRAGMA cache_size=-16384") || exec(db, schema)) {
+	    exec(db, "PRAGMA cache_size=-16384") ||
+	    exec(db, "PRAGMA temp_store=MEMORY") || exec(db, schema)) {
 		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
 		sqlite3_close(db);
 		return NULL;
