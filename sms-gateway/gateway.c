@@ -245,10 +245,25 @@ static int in_quiet(long long now, int qs, int qe)
 	return qs < qe ? (m >= qs && m < qe) : (m >= qs || m < qe);
 }
 
+/* A random (version 4) UUID.  The bytes come from a per-thread pool
+ * filled by libsodium (the kernel's CSPRNG) 64 UUIDs at a time:
+ * uuid_generate_random() made a getrandom() call and several getpid/
+ * getuid calls per UUID, about 15 % of the CPU of a batch of replies
+ * (perf; every reply journals a contact, every start a response id). */
 static void new_uuid(char out[37])
 {
+	static _Thread_local unsigned char pool[64 * 16];
+	static _Thread_local int left;
 	uuid_t u;
-	uuid_generate_random(u);
+	if (left == 0) {
+		randombytes_buf(pool, sizeof pool);
+		left = 64;
+	}
+	left--;
+	memcpy(u, pool + left * 16, 16);
+	sodium_memzero(pool + left * 16, 16);
+	u[6] = (unsigned char)((u[6] & 0x0f) | 0x40); /* version 4 */
+	u[8] = (unsigned char)((u[8] & 0x3f) | 0x80); /* RFC 4122 variant */
 	uuid_unparse_lower(u, out);
 }
 
