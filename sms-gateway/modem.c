@@ -203,6 +203,127 @@ static void forget_waiting(gw_modem *m, const char *key)
 		}
 }
 
+/* ---- guards against libgammu 1.42 (found by fuzz.smsbackup) ----------- */
+
+/* Cut a UCS-2 field to `units` code units (and always terminate it). */
+static void cut(unsigned char *ucs, size_t size, size_t units)
+{
+	size_t at = units * 2 < size - 2 ? units * 2 : size - 2;
+	ucs[at] = ucs[at + 1] = 0;
+}
+
+/*
+ * The part number GSM_LinkSMS(..., ems = TRUE) links by: for a
+ * user-defined UDH it scans the information elements itself and takes
+ * the last concatenation element's index.  -2: that scan would read past
+ * UDH.Text.
+ */
+static int link_part_number(const GSM_UDHHeader *u)
+{
+	int w = 1, part = u->PartNumber;
+
+	if (u->Type != UDH_UserUDH)
+		return part;
+	if (u->Length > GSM_MAX_UDH_LENGTH)
+		return -2;
+	while (w < u->Length) {
+		if (w + 5 >= GSM_MAX_UDH_LENGTH)
+			return -2;
+		if (u->Text[w] == 0x00)
+			part = u->Text[w + 4];
+		else if (u->Text[w] == 0x08)
+			part = u->Text[w + 5];
+		w += u->Text[w + 1] + 2;
+	}
+	return part;
+}
+
+/*
+ * Make one part read from the modem safe to link and decode:
+ *  - number fields cut to 40 units and terminated: a driver can leave
+ *    them unterminated (the dummy driver's GSM_ReadSMSBackupFile does on
+ *    an odd-length NumberUnicode), and GSM_LinkSMS copies senders through
+ *    a static 500-byte buffer.  E.164 is 15 digits, an alphanumeric
+ *    sender 11 characters;
+ *  - a concatenation header saying "part 0" (or one libgammu would read
+ *    past) is dropped: GSM_LinkSMS never returns on such a part, so one
+ *    SMS from any phone would freeze the modem thread on every poll (the
+ *    part is never deleted).  The part is passed on as a message of its
+ *    own, so its text is still stored.
+ * Returns 1 when the header was dropped.
+ */
+int gw__modem_guard_part(GSM_SMSMessage *m)
+{
+	int k, part;
+
+	cut(m->Number, sizeof m->Number, 40);
+	cut(m->SMSC.Number, sizeof m->SMSC.Number, 40);
+	cut(m->SMSC.DefaultNumber, sizeof m->SMSC.DefaultNumber, 40);
+	cut(m->SMSC.Name, sizeof m->SMSC.Name, 40);
+	cut(m->Name, sizeof m->Name, 40);
+	if (m->OtherNumbersNum < 0 || m->OtherNumbersNum > GSM_SMS_OTHER_NUMBERS)
+		m->OtherNumbersNum = 0;
+	for (k = 0; k < GSM_SMS_OTHER_NUMBERS; k++)
+		cut(m->OtherNumbers[k], sizeof m->OtherNumbers[k], 40);
+	cut(m->Text, sizeof m->Text, GSM_MAX_SMS_LENGTH);
+	part = link_part_number(&m->UDH);
+	if (m->UDH.Type == UDH_NoUDH || (part != 0 && part != -2))
+		return 0;
+	m->UDH.Type = UDH_NoUDH;
+	m->UDH.Length = 0;
+	m->UDH.PartNumber = m->UDH.AllParts = -1;
+	m->UDH.ID8bit = m->UDH.ID16bit = -1;
+	return 1;
+}
+
+static int same_sender(const GSM_MultiSMSMessage *a, const GSM_MultiSMSMessage *b)
+{
+	size_t la = UnicodeLength(a->SMS[0].Number);
+	return la == UnicodeLength(b->SMS[0].Number) &&
+	       memcmp(a->SMS[0].Number, b->SMS[0].Number, la * 2) == 0;
+}
+
+/*
+ * GSM_LinkSMS, one sender at a time.  libgammu 1.42 compares senders with
+ * strcmp(DecodeUnicodeString(a), DecodeUnicodeString(b)) -- one static
+ * buffer, always equal -- so two residents whose multipart replies share
+ * a reference number and part count would be joined under the first
+ * one's number.  all: n messages (parts guarded); linked: room for n + 1.
+ */
+GSM_Error gw__modem_link(GSM_MultiSMSMessage **all, int n,
+                         GSM_MultiSMSMessage **linked)
+{
+	GSM_MultiSMSMessage **in;
+	unsigned char *done;
+	GSM_Error e = ERR_NONE;
+	int i, j, m, at = 0;
+
+	linked[0] = NULL;
+	in = calloc((size_t)n + 1, sizeof *in);
+	done = calloc((size_t)n + 1, 1);
+	if (!in || !done) {
+		free(in);
+		free(done);
+		return ERR_MOREMEMORY;
+	}
+	for (i = 0; i < n && e == ERR_NONE; i++) {
+		if (done[i])
+			continue;
+		for (m = 0, j = i; j < n; j++)
+			if (!done[j] && same_sender(all[i], all[j])) {
+				in[m++] = all[j];
+				done[j] = 1;
+			}
+		in[m] = NULL;
+		e = GSM_LinkSMS(NULL, in, linked + at, TRUE);
+		while (linked[at])
+			at++;
+	}
+	free(in);
+	free(done);
+	return e;
+}
+
 /* Text of a linked message: the multipart decoder for a complete one,
  * else the parts we have, in order.  Caller frees. */
 char *gw__modem_group_text(GSM_MultiSMSMessage *g)
@@ -320,6 +441,8 @@ int gw_modem_poll(gw_modem *m, gw_incoming_fn in_fn, gw_report_fn rep_fn,
 		}
 		if (!sms->SMS[0].InboxFolder || sms->Number < 1)
 			continue;
+		for (k = 0; k < sms->Number && k < GSM_MAX_MULTI_SMS; k++)
+			gw__modem_guard_part(&sms->SMS[k]);
 		if (sms->SMS[0].PDU == SMS_Status_Report) {
 			struct read_report *rr;
 			if (nrep == caprep) {
@@ -405,7 +528,7 @@ int gw_modem_poll(gw_modem *m, gw_incoming_fn in_fn, gw_report_fn rep_fn,
 		goto commit;
 	}
 	if (n > 0) {
-		e = GSM_LinkSMS(NULL, all, linked, TRUE);
+		e = gw__modem_link(all, n, linked);
 		if (e != ERR_NONE) {
 			seterr(err, errlen, "link", e);
 			rc = -1;

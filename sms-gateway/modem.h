@@ -103,6 +103,15 @@ int gw_modem_signal(gw_modem *m);
  * gw_modem_poll decodes it.  g borrowed; the result is the caller's to
  * free(); NULL when out of memory. */
 char *gw__modem_group_text(GSM_MultiSMSMessage *g);
+/* Guards against libgammu 1.42 bugs, applied by gw_modem_poll to every
+ * part it reads (see modem.c; fuzz.smsbackup drives them):
+ * gw__modem_guard_part terminates and bounds a part's number fields and
+ * drops a "part 0" concatenation header (1 when it did);
+ * gw__modem_link is GSM_LinkSMS one sender at a time (linked: room for
+ * n + 1 pointers, NULL-terminated, groups allocated by libgammu). */
+int gw__modem_guard_part(GSM_SMSMessage *m);
+GSM_Error gw__modem_link(GSM_MultiSMSMessage **all, int n,
+                         GSM_MultiSMSMessage **linked);
 #endif
 
 #ifdef __cplusplus

@@ -25,17 +25,20 @@
  * gw_modem_poll deletes from the modem exactly what it committed.
  *
  * libgammu 1.42 bugs this target found (each input is in
- * corpus/smsbackup/; gw_modem_poll has none of these guards yet -- the
- * guards below are what it needs, reported to the gateway's owner):
+ * corpus/smsbackup/; gw_modem_poll guards against hang-part-zero,
+ * crash-unterminated-number and two-senders-same-ref with modem.c's
+ * gw__modem_guard_part and gw__modem_link, which this target calls; the
+ * others happen inside libgammu's drivers, before our code sees a part):
  *   - hang-part-zero, hang-pdu-user-udh: GSM_LinkSMS never returns when
  *     a part's concatenation header says "part 0".  One such SMS from
- *     any phone freezes a modem thread for good.  guard_link().
+ *     any phone freezes a modem thread for good.  gw__modem_guard_part().
  *   - crash-short-number, crash-short-smsc, crash-nul-in-smsc:
  *     GSM_ReadSMSBackupFile smashes the stack on an unquoted one-letter
  *     Number/SMSC/Name value.  backup_safe().
  *   - crash-unterminated-number: GSM_ReadSMSBackupFile leaves an
  *     odd-length NumberUnicode unterminated over uninitialised heap;
- *     GSM_LinkSMS then copies it into a static 500-byte buffer.  guard().
+ *     GSM_LinkSMS then copies it into a static 500-byte buffer.
+ *     gw__modem_guard_part().
  *   - crash-pdu-long-address, crash-pdu-overread: GSM_DecodePDUFrame
  *     trusts the PDU's lengths (stack overflow, over-read).  pdu_safe();
  *     not guardable in anxin-smsd, where the AT driver decodes PDUs.
@@ -43,7 +46,8 @@
  *     into the caller's GSM_MultiSMSMessage without checking
  *     GSM_MAX_MULTI_SMS (50).  Only the dummy driver does this; we copy
  *     at most 50, as a driver that checks would.
- *   - two-senders-same-ref (not a crash, not checked): GSM_LinkSMS
+ *   - two-senders-same-ref (not a crash; checked: one sender per linked
+ *     message; gw__modem_link links one sender at a time): GSM_LinkSMS
  *     compares senders with strcmp(DecodeUnicodeString(a),
  *     DecodeUnicodeString(b)), one static buffer, always equal: parts
  *     of two residents with the same 8-bit reference and part count are
@@ -75,7 +79,7 @@
 static GSM_SMS_Backup *bk; /* 800 KB of pointers: allocated once */
 static char path[64];
 static int overflows; /* dummy-driver sections past GSM_MAX_MULTI_SMS */
-static int guarded;   /* parts guard_link() kept from linking */
+static int guarded;   /* parts gw__modem_guard_part() kept from linking */
 static int verbose;   /* FUZZ_SMSBACKUP_VERBOSE=1: print what was decoded */
 
 static void cleanup(void)
@@ -110,87 +114,12 @@ static void utf8_of(const unsigned char *ucs, char *out, size_t n)
 	snprintf(out, n, "%s", tmp);
 }
 
-/* Cut a UCS-2 field to `units` code units (and always terminate it). */
-static void cut(unsigned char *ucs, size_t size, size_t units)
-{
-	size_t at = units * 2 < size - 2 ? units * 2 : size - 2;
-	ucs[at] = ucs[at + 1] = 0;
-}
-
-/*
- * The guard gw_modem_poll needs between GSM_GetNextSMS and GSM_LinkSMS
- * (reported; modem.c belongs to the gateway): GSM_ReadSMSBackupFile
- * leaves a field unterminated when its hex (NumberUnicode = ...) has an
- * odd length or a non-hex digit: the terminator lands on an odd byte
- * and the rest of the buffer is uninitialised heap
- * (corpus/smsbackup/crash-unterminated-number).  UnicodeLength then runs
- * past the 201-unit array, and GSM_LinkSMS copies the sender through
- * DecodeUnicodeString's static 500-byte buffer: a long or unterminated
- * sender overflows it inside libgammu.  Senders are short (E.164 is 15
- * digits, an alphanumeric sender 11 characters): cut them to 40 units,
- * 120 bytes of UTF-8 at most.
- */
+/* The guards are gw_modem_poll's own (modem.c): gw__modem_guard_part on
+ * every part read, gw__modem_link instead of a bare GSM_LinkSMS. */
 static void guard(GSM_SMSMessage *m)
 {
-	int k;
-	cut(m->Number, sizeof m->Number, 40);
-	cut(m->SMSC.Number, sizeof m->SMSC.Number, 40);
-	cut(m->SMSC.DefaultNumber, sizeof m->SMSC.DefaultNumber, 40);
-	cut(m->SMSC.Name, sizeof m->SMSC.Name, 40);
-	cut(m->Name, sizeof m->Name, 40);
-	if (m->OtherNumbersNum < 0 || m->OtherNumbersNum > GSM_SMS_OTHER_NUMBERS)
-		m->OtherNumbersNum = 0;
-	for (k = 0; k < GSM_SMS_OTHER_NUMBERS; k++)
-		cut(m->OtherNumbers[k], sizeof m->OtherNumbers[k], 40);
-	cut(m->Text, sizeof m->Text, GSM_MAX_SMS_LENGTH);
-}
-
-/*
- * The part number GSM_LinkSMS(..., ems = TRUE) will link by: for a
- * user-defined UDH it scans the information elements itself and takes
- * the last concatenation element's index.  -2: the scan would read past
- * UDH.Text, as libgammu's own does.
- */
-static int link_part_number(const GSM_UDHHeader *u)
-{
-	int w = 1, part = u->PartNumber;
-
-	if (u->Type != UDH_UserUDH)
-		return part;
-	if (u->Length > GSM_MAX_UDH_LENGTH)
-		return -2;
-	while (w < u->Length) {
-		if (w + 5 >= GSM_MAX_UDH_LENGTH)
-			return -2;
-		if (u->Text[w] == 0x00)
-			part = u->Text[w + 4];
-		else if (u->Text[w] == 0x08)
-			part = u->Text[w + 5];
-		w += u->Text[w + 1] + 2;
-	}
-	return part;
-}
-
-/*
- * The second guard gw_modem_poll needs before GSM_LinkSMS (reported):
- * libgammu 1.42's GSM_LinkSMS never returns when one part's
- * concatenation header says "part 0" (UDH 050003xx0200, or the same
- * element inside a user-defined UDH): no branch of its loop takes the
- * part and none advances past it.  One such SMS from any phone would
- * freeze the modem thread on every poll, since the part is never
- * deleted (corpus/smsbackup/hang-part-zero, hang-pdu-user-udh).  Such
- * a part is passed on unlinked, as a message of its own.
- */
-static void guard_link(GSM_SMSMessage *m)
-{
-	int part = link_part_number(&m->UDH);
-	if (m->UDH.Type == UDH_NoUDH || (part != 0 && part != -2))
-		return;
-	m->UDH.Type = UDH_NoUDH;
-	m->UDH.Length = 0;
-	m->UDH.PartNumber = m->UDH.AllParts = -1;
-	m->UDH.ID8bit = m->UDH.ID16bit = -1;
-	guarded++;
+	if (gw__modem_guard_part(m))
+		guarded++;
 }
 
 /*
@@ -375,7 +304,7 @@ static void status_report(const GSM_SMSMessage *p)
 static void link_and_decode(GSM_MultiSMSMessage **all, int n)
 {
 	GSM_MultiSMSMessage **in, **linked;
-	int i, k, m = 0, parts_in = 0, parts_out = 0;
+	int i, k, m = 0, parts_in = 0, parts_out = 0, multi_in = 0;
 
 	in = calloc((size_t)n + 1, sizeof *in);
 	linked = calloc((size_t)n + 1, sizeof *linked);
@@ -384,16 +313,18 @@ static void link_and_decode(GSM_MultiSMSMessage **all, int n)
 	for (i = 0; i < n; i++) {
 		if (!all[i]->SMS[0].InboxFolder || all[i]->Number < 1)
 			continue;
+		/* gw_modem_poll guards every part it reads, whatever the driver */
+		for (k = 0; k < all[i]->Number; k++)
+			guard(&all[i]->SMS[k]);
 		if (all[i]->SMS[0].PDU == SMS_Status_Report) {
 			status_report(&all[i]->SMS[0]);
 			continue;
 		}
-		for (k = 0; k < all[i]->Number; k++)
-			guard_link(&all[i]->SMS[k]);
 		in[m++] = all[i];
 		parts_in += all[i]->Number;
+		multi_in |= all[i]->Number > 1;
 	}
-	if (m == 0 || GSM_LinkSMS(NULL, in, linked, TRUE) != ERR_NONE)
+	if (m == 0 || gw__modem_link(in, m, linked) != ERR_NONE)
 		goto done;
 	for (i = 0; linked[i]; i++) {
 		GSM_MultiSMSMessage *g = linked[i];
@@ -406,6 +337,15 @@ static void link_and_decode(GSM_MultiSMSMessage **all, int n)
 		if (g->Number < 1 || g->Number > GSM_MAX_MULTI_SMS)
 			abort();
 		parts_out += g->Number;
+		/* one sender per linked message (GSM_LinkSMS alone joins parts
+		 * of different senders that share a reference) -- when every
+		 * message read was one part, as from a modem; a dummy-driver
+		 * file of several sections is one message whatever its senders */
+		for (k = 1; k < g->Number && !multi_in; k++)
+			if (UnicodeLength(g->SMS[k].Number) != UnicodeLength(p->Number) ||
+			    memcmp(g->SMS[k].Number, p->Number,
+			           2 * UnicodeLength(p->Number)) != 0)
+				abort();
 		if (p->UDH.Type == UDH_ConcatenatedMessages ||
 		    p->UDH.Type == UDH_ConcatenatedMessages16bit) {
 			concat = p->UDH.Type == UDH_ConcatenatedMessages ? p->UDH.ID8bit

@@ -8,7 +8,8 @@
  *   Chinese reply whose last part arrives later; a duplicated incoming
  *   message stored once; invalid -> re-ask -> skip; opt-out mid-survey
  *   and the send layer refusing a later message to that number; reminder
- *   and expiry; an unknown sender kept for staff; a delivery report; the
+ *   and expiry; an unknown sender kept for staff; a "part 0" header and two
+ *   senders sharing a reference (libgammu guards); a delivery report; the
  *   records in the store's outbox; kill -9 between commit and delete and
  *   between send and record (nothing lost, doubled or re-sent).
  *
@@ -480,6 +481,40 @@ int main(void)
 	reply(m0, "+8613999999999", "我想咨询一下");
 	CHECK_INT(q1("SELECT COUNT(*) FROM inbox WHERE state='unknown' AND household IS NULL"), 1);
 	CHECK_INT(count_sent("+8613999999999"), 0);
+
+	/* ---- libgammu 1.42 guards (fuzz.smsbackup found them) ---- */
+	{
+		unsigned short u[256];
+		int n;
+		const char *st;
+		/* "part 0" of 2: GSM_LinkSMS alone never returns on it; the
+		 * part is stored as a message of its own */
+		n = ucs2("零号分段", u, 256);
+		alarm(60);
+		write_part(m0, "+8613999999998", next_stamp(), u, n, 0x17, 2, 0);
+		round_trip();
+		alarm(0);
+		CHECK_INT(files_in(m0), 0);
+		CHECK_INT(q1("SELECT COUNT(*) FROM inbox WHERE phone='+8613999999998'"
+		             " AND text='零号分段' AND state='unknown'"), 1);
+		/* two senders, the same reference and part count: linked per
+		 * sender, not joined under the first one's number */
+		st = next_stamp();
+		n = ucs2("甲的第一段", u, 256);
+		write_part(m0, "+8613999999997", st, u, n, 0x33, 2, 1);
+		n = ucs2("乙的第二段", u, 256); /* B's part 2 before A's */
+		write_part(m0, "+8613999999996", st, u, n, 0x33, 2, 2);
+		n = ucs2("乙的第一段", u, 256);
+		write_part(m0, "+8613999999996", st, u, n, 0x33, 2, 1);
+		n = ucs2("甲的第二段", u, 256);
+		write_part(m0, "+8613999999997", st, u, n, 0x33, 2, 2);
+		round_trip();
+		CHECK_INT(files_in(m0), 0);
+		CHECK_INT(q1("SELECT COUNT(*) FROM inbox WHERE phone='+8613999999997'"
+		             " AND text='甲的第一段甲的第二段' AND parts=2"), 1);
+		CHECK_INT(q1("SELECT COUNT(*) FROM inbox WHERE phone='+8613999999996'"
+		             " AND text='乙的第一段乙的第二段' AND parts=2"), 1);
+	}
 
 	/* ---- a delivery report for H1's last message ---- */
 	inject_report(m1, p1, 255);
