@@ -16,76 +16,6 @@
 #include "anxin_int.h"
 #include "testutil.h"
 
-struct lines {
-	char **v;
-	size_t *len;
-	long n, cap;
-};
-
-static int collect(void *ctx, const char *line, size_t len)
-{
-	struct lines *l = ctx;
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 1024;
-		REQUIRE((l->v = realloc(l->v, sizeof *l->v * (size_t)l->cap)));
-		REQUIRE((l->len = realloc(l->len, sizeof *l->len * (size_t)l->cap)));
-	}
-	REQUIRE((l->v[l->n] = malloc(len + 1)));
-	memcpy(l->v[l->n], line, len);
-	l->v[l->n][len] = '\0';
-	l->len[l->n++] = len;
-	return 0;
-}
-
-static void lines_free(struct lines *l)
-{
-	for (long i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	free(l->len);
-	memset(l, 0, sizeof *l);
-}
-
-/* Every 40th household of the demo roster (~500, spread over the whole
- * county) and the bundled content. */
-static void setup(ax_store *st)
-{
-	const char *src = getenv("ANXIN_SOURCE");
-	char path[512], line[1024];
-	struct ax_roster_opts ro = {0};
-	ax_content *c = NULL;
-	FILE *f;
-	char *buf = NULL;
-	size_t cap = 0, n = 0, k;
-	long no = 0;
-	int nerr = -1;
-
-	REQUIRE(src != NULL);
-	snprintf(path, sizeof path, "%s/content/demo/jiangzhou-roster.csv", src);
-	REQUIRE((f = fopen(path, "rb")) != NULL);
-	while (fgets(line, sizeof line, f)) {
-		if (no++ % 40 != 0)
-			continue;
-		k = strlen(line);
-		if (n + k + 1 > cap) {
-			cap = (n + k + 1) * 2;
-			REQUIRE((buf = realloc(buf, cap)));
-		}
-		memcpy(buf + n, line, k);
-		n += k;
-	}
-	fclose(f);
-	ro.county_name = "江州县";
-	REQUIRE(ax_roster_import_mem(st, "roster.csv", buf, n, &ro, NULL, NULL,
-	                             NULL) == AX_OK);
-	free(buf);
-	snprintf(path, sizeof path, "%s/content", src);
-	REQUIRE(ax_content_load_dir(path, NULL, NULL, &nerr, &c) == AX_OK);
-	CHECK_INT(nerr, 0);
-	REQUIRE(ax_content_install(st, c, NULL) == AX_OK);
-	ax_content_free(c);
-}
-
 /* Rows of tally that differ from the counts recomputed from the counted
  * responses, in either direction, for every metric; and rows of
  * tally_total that differ from tally summed over days. */
@@ -147,7 +77,7 @@ static long long tally_mismatches(sqlite3 *db)
 	return bad;
 }
 
-static long import_lines(ax_importer *im, const struct lines *L, long from,
+static long import_lines(ax_importer *im, const struct tu_lines *L, long from,
                          long to, enum ax_rec_result want)
 {
 	struct ax_rec_outcome out;
@@ -171,20 +101,20 @@ static void test_big_batch(void)
 	const char *path = tu_path("batch.db");
 	ax_store *st = NULL;
 	ax_importer *im = NULL;
-	struct lines L = {0};
+	struct tu_lines L = {0};
 	struct ax_demo_opts o = {0};
 	char err[256] = "";
 	sqlite3 *db;
 	long long ntally, nresp, ncounted;
 
 	REQUIRE(ax_store_open(path, AX_STORE_CREATE, &st, err, sizeof err) == AX_OK);
-	setup(st);
+	tu_sample_store(st, 40);
 	o.seed = 3;
 	o.count = 6000;
 	o.start = 1790000000; /* 2026-09-21 */
 	o.days = 40;
 	o.reach = 0.9;
-	REQUIRE(ax_demo_records(st, &o, collect, &L) == AX_OK);
+	REQUIRE(ax_demo_records(st, &o, tu_collect, &L) == AX_OK);
 	CHECK_INT(L.n, 6000);
 	REQUIRE(ax_importer_new(st, &im) == AX_OK);
 	/* a third in one small batch, the rest in one big one */
@@ -216,7 +146,7 @@ static void test_big_batch(void)
 	sqlite3_close(db);
 	ax_importer_free(im);
 	ax_store_close(st);
-	lines_free(&L);
+	tu_lines_free(&L);
 }
 
 /* A household moved to another grid between two batches of one importer
@@ -232,7 +162,7 @@ static void test_memo_per_transaction(void)
 	sqlite3 *db, *w;
 
 	REQUIRE(ax_store_open(path, AX_STORE_CREATE, &st, err, sizeof err) == AX_OK);
-	setup(st);
+	tu_sample_store(st, 40);
 	db = tu_db_open(path);
 	snprintf(hh, sizeof hh, "%s", tu_q(db, "SELECT id FROM households ORDER BY id LIMIT 1"));
 	snprintf(g1, sizeof g1, "%s", tu_q(db, "SELECT grid FROM households WHERE id='%s'", hh));
@@ -286,7 +216,7 @@ static void test_file_batches(void)
 {
 	const char *path = tu_path("file.db"), *rec = tu_path("records.jsonl");
 	ax_store *st = NULL;
-	struct lines L = {0};
+	struct tu_lines L = {0};
 	struct ax_demo_opts o = {0};
 	struct ax_records_stats stats;
 	char err[256] = "";
@@ -294,14 +224,14 @@ static void test_file_batches(void)
 	sqlite3 *db;
 
 	REQUIRE(ax_store_open(path, AX_STORE_CREATE, &st, err, sizeof err) == AX_OK);
-	setup(st);
+	tu_sample_store(st, 40);
 	o.seed = 5;
 	o.count = 2000; /* three batches of 700 and one of 100 */
 	ax__import_batch = 700;
 	o.start = 1790000000;
 	o.days = 30;
 	o.reach = 0.9;
-	REQUIRE(ax_demo_records(st, &o, collect, &L) == AX_OK);
+	REQUIRE(ax_demo_records(st, &o, tu_collect, &L) == AX_OK);
 	REQUIRE((f = fopen(rec, "wb")) != NULL);
 	for (long i = 0; i < L.n; i++)
 		fprintf(f, "%s\n", L.v[i]);
@@ -316,7 +246,7 @@ static void test_file_batches(void)
 	CHECK_INT(tally_mismatches(db), 0);
 	sqlite3_close(db);
 	ax_store_close(st);
-	lines_free(&L);
+	tu_lines_free(&L);
 }
 
 int main(void)

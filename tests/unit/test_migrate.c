@@ -267,77 +267,7 @@ static void test_migrate(void)
 }
 
 /* ---- v4 -> v6 ---------------------------------------------------------- */
-struct lines {
-	char **v;
-	size_t *len;
-	long n, cap;
-};
-
-static int collect(void *ctx, const char *line, size_t len)
-{
-	struct lines *l = ctx;
-	if (l->n == l->cap) {
-		l->cap = l->cap ? l->cap * 2 : 1024;
-		REQUIRE((l->v = realloc(l->v, sizeof *l->v * (size_t)l->cap)));
-		REQUIRE((l->len = realloc(l->len, sizeof *l->len * (size_t)l->cap)));
-	}
-	REQUIRE((l->v[l->n] = malloc(len + 1)));
-	memcpy(l->v[l->n], line, len);
-	l->v[l->n][len] = '\0';
-	l->len[l->n++] = len;
-	return 0;
-}
-
-static void lines_free(struct lines *l)
-{
-	for (long i = 0; i < l->n; i++)
-		free(l->v[i]);
-	free(l->v);
-	free(l->len);
-	memset(l, 0, sizeof *l);
-}
-
-/* Every 50th household of the demo roster (~400 over the whole county)
- * and the bundled content, into a store at its current version. */
-static void setup_roster(ax_store *st)
-{
-	const char *src = getenv("ANXIN_SOURCE");
-	char path[512], line[1024];
-	struct ax_roster_opts ro = {0};
-	ax_content *c = NULL;
-	FILE *f;
-	char *buf = NULL;
-	size_t cap = 0, n = 0, k;
-	long no = 0;
-	int nerr = -1;
-
-	REQUIRE(src != NULL);
-	snprintf(path, sizeof path, "%s/content/demo/jiangzhou-roster.csv", src);
-	REQUIRE((f = fopen(path, "rb")) != NULL);
-	while (fgets(line, sizeof line, f)) {
-		if (no++ % 50 != 0)
-			continue;
-		k = strlen(line);
-		if (n + k + 1 > cap) {
-			cap = (n + k + 1) * 2;
-			REQUIRE((buf = realloc(buf, cap)));
-		}
-		memcpy(buf + n, line, k);
-		n += k;
-	}
-	fclose(f);
-	ro.county_name = "江州县";
-	REQUIRE(ax_roster_import_mem(st, "roster.csv", buf, n, &ro, NULL, NULL,
-	                             NULL) == AX_OK);
-	free(buf);
-	snprintf(path, sizeof path, "%s/content", src);
-	REQUIRE(ax_content_load_dir(path, NULL, NULL, &nerr, &c) == AX_OK);
-	CHECK_INT(nerr, 0);
-	REQUIRE(ax_content_install(st, c, NULL) == AX_OK);
-	ax_content_free(c);
-}
-
-static void import_all(ax_store *st, const struct lines *L, long from, long to)
+static void import_all(ax_store *st, const struct tu_lines *L, long from, long to)
 {
 	ax_importer *im = NULL;
 	struct ax_rec_outcome out;
@@ -402,7 +332,7 @@ static void test_v4(void)
 {
 	const char *path = tu_path("v4.db"), *copy = tu_path("v4-copy.db");
 	ax_store *st = NULL;
-	struct lines L = {0};
+	struct tu_lines L = {0};
 	struct ax_demo_opts o = {0};
 	char err[256] = "", *before, *after;
 	sqlite3 *db;
@@ -412,13 +342,13 @@ static void test_v4(void)
 	          AX_OK);
 	REQUIRE(st != NULL);
 	CHECK_INT(ax_store_schema_version(st), 4);
-	setup_roster(st);
+	tu_sample_store(st, 50);
 	o.seed = 9;
 	o.count = 4000;
 	o.start = 1790000000; /* 2026-09-21 */
 	o.days = 30;
 	o.reach = 0.9;
-	REQUIRE(ax_demo_records(st, &o, collect, &L) == AX_OK);
+	REQUIRE(ax_demo_records(st, &o, tu_collect, &L) == AX_OK);
 	import_all(st, &L, 0, 3000);
 	before = views(st);
 	ax_store_close(st);
@@ -518,7 +448,7 @@ static void test_v4(void)
 		CHECK_INT(ax_store_open(fresh, AX_STORE_CREATE, &st, err, sizeof err),
 		          AX_OK);
 		REQUIRE(st != NULL);
-		setup_roster(st);
+		tu_sample_store(st, 50);
 		import_all(st, &L, 0, L.n);
 		want = views(st);
 		CHECK_STR(after, want);
@@ -528,7 +458,7 @@ static void test_v4(void)
 	}
 	free(after);
 	free(before);
-	lines_free(&L);
+	tu_lines_free(&L);
 }
 
 /* A file from a newer build is refused, untouched. */

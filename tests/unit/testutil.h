@@ -19,6 +19,8 @@
 #include <unistd.h>
 
 #include "anxin/anxin.h"
+#include "anxin/content.h"
+#include "anxin/roster.h"
 #include "check.h"
 
 /* ---- scratch folder --------------------------------------------------- */
@@ -169,6 +171,77 @@ static inline long long tu_qi(sqlite3 *db, const char *fmt, ...)
 	vsnprintf(sql, sizeof sql, fmt, ap);
 	va_end(ap);
 	return atoll(tu_q(db, "%s", sql));
+}
+
+/* ---- lines: an ax_line_fn collector (records from ax_demo_records) ---- */
+struct tu_lines {
+	char **v;
+	size_t *len;
+	long n, cap;
+};
+
+static inline int tu_collect(void *ctx, const char *line, size_t len)
+{
+	struct tu_lines *l = ctx;
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 1024;
+		REQUIRE((l->v = realloc(l->v, sizeof *l->v * (size_t)l->cap)));
+		REQUIRE((l->len = realloc(l->len, sizeof *l->len * (size_t)l->cap)));
+	}
+	REQUIRE((l->v[l->n] = malloc(len + 1)));
+	memcpy(l->v[l->n], line, len);
+	l->v[l->n][len] = '\0';
+	l->len[l->n++] = len;
+	return 0;
+}
+
+static inline void tu_lines_free(struct tu_lines *l)
+{
+	for (long i = 0; i < l->n; i++)
+		free(l->v[i]);
+	free(l->v);
+	free(l->len);
+	memset(l, 0, sizeof *l);
+}
+
+/* ---- a sample county: every Nth household of the demo roster (spread
+ * over the whole county) and the bundled content ($ANXIN_SOURCE) ------- */
+static inline void tu_sample_store(ax_store *st, int every)
+{
+	const char *src = getenv("ANXIN_SOURCE");
+	char path[512], line[1024];
+	struct ax_roster_opts ro = {0};
+	ax_content *c = NULL;
+	FILE *f;
+	char *buf = NULL;
+	size_t cap = 0, n = 0, k;
+	long no = 0;
+	int nerr = -1;
+
+	REQUIRE(src != NULL);
+	snprintf(path, sizeof path, "%s/content/demo/jiangzhou-roster.csv", src);
+	REQUIRE((f = fopen(path, "rb")) != NULL);
+	while (fgets(line, sizeof line, f)) {
+		if (no++ % every != 0)
+			continue;
+		k = strlen(line);
+		if (n + k + 1 > cap) {
+			cap = (n + k + 1) * 2;
+			REQUIRE((buf = realloc(buf, cap)));
+		}
+		memcpy(buf + n, line, k);
+		n += k;
+	}
+	fclose(f);
+	ro.county_name = "江州县";
+	REQUIRE(ax_roster_import_mem(st, "roster.csv", buf, n, &ro, NULL, NULL,
+	                             NULL) == AX_OK);
+	free(buf);
+	snprintf(path, sizeof path, "%s/content", src);
+	REQUIRE(ax_content_load_dir(path, NULL, NULL, &nerr, &c) == AX_OK);
+	CHECK_INT(nerr, 0);
+	REQUIRE(ax_content_install(st, c, NULL) == AX_OK);
+	ax_content_free(c);
 }
 
 #endif
