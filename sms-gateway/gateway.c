@@ -250,18 +250,28 @@ static int in_quiet(long long now, int qs, int qe)
  * uuid_generate_random() made a getrandom() call and several getpid/
  * getuid calls per UUID, about 15 % of the CPU of a batch of replies
  * (perf; every reply journals a contact, every start a response id). */
+static _Thread_local unsigned char uuid_pool[64 * 16];
+static _Thread_local int uuid_left;
+static pthread_once_t uuid_once = PTHREAD_ONCE_INIT;
+
+/* A forked child must not hand out the UUIDs its parent will: it starts
+ * with an empty pool (only the forking thread lives on in the child). */
+static void uuid_forked(void) { uuid_left = 0; }
+static void uuid_atfork(void) { pthread_atfork(NULL, NULL, uuid_forked); }
+
 static void new_uuid(char out[37])
 {
-	static _Thread_local unsigned char pool[64 * 16];
-	static _Thread_local int left;
+	int left;
 	uuid_t u;
+	pthread_once(&uuid_once, uuid_atfork);
+	left = uuid_left;
 	if (left == 0) {
-		randombytes_buf(pool, sizeof pool);
+		randombytes_buf(uuid_pool, sizeof uuid_pool);
 		left = 64;
 	}
-	left--;
-	memcpy(u, pool + left * 16, 16);
-	sodium_memzero(pool + left * 16, 16);
+	uuid_left = --left;
+	memcpy(u, uuid_pool + left * 16, 16);
+	sodium_memzero(uuid_pool + left * 16, 16);
 	u[6] = (unsigned char)((u[6] & 0x0f) | 0x40); /* version 4 */
 	u[8] = (unsigned char)((u[8] & 0x3f) | 0x80); /* RFC 4122 variant */
 	uuid_unparse_lower(u, out);
