@@ -37,6 +37,7 @@
 #include <unistd.h>
 #include <uuid/uuid.h>
 
+#include "anxin/auth.h"
 #include "anxin/campaign.h"
 #include "anxin/content.h"
 #include "anxin/phone.h"
@@ -395,7 +396,39 @@ static int find_hh(gw_gateway *g, const char *id)
 	return -1;
 }
 
-static int add_slice(gw_gateway *g, struct camp *cp, const char *text)
+/*
+ * The cached roster slice of a region that covers `code`, when the slice
+ * of `code` itself was never pulled: a gateway whose sync pulls the
+ * county (or its township) still reaches the households of a campaign
+ * scoped to one of its townships or villages.  Region codes are 12 digits
+ * (province 2, prefecture 2, county 2, township 3, village 3; grids extend
+ * a village's): the ancestors are the code cut at 12, 9, 6, 4 and 2 digits
+ * and padded with zeros.  Returns `code` (to filter the slice's households
+ * by) with *text set, or NULL.
+ */
+static const char *covering_slice(gw_gateway *g, const char *code, char **text)
+{
+	static const size_t cuts[] = {12, 9, 6, 4, 2};
+	size_t len = strlen(code), i;
+
+	*text = NULL;
+	for (i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+		char anc[32], key[128];
+		if (len < 12 || cuts[i] >= len)
+			continue;
+		snprintf(anc, sizeof anc, "%.*s%.*s", (int)cuts[i], code,
+		         (int)(12 - (cuts[i] < 12 ? cuts[i] : 12)), "000000000000");
+		if (strcmp(anc, code) == 0 || !ax_region_covers(anc, code))
+			continue;
+		snprintf(key, sizeof key, "roster.%s.json", anc);
+		if (ax_sync_cached(g->st, key, text) == AX_OK && *text)
+			return code;
+	}
+	return NULL;
+}
+
+static int add_slice(gw_gateway *g, struct camp *cp, const char *text,
+                     const char *within)
 {
 	json_error_t je;
 	json_t *doc = json_loads(text, 0, &je), *arr, *h;
@@ -408,8 +441,11 @@ static int add_slice(gw_gateway *g, struct camp *cp, const char *text)
 	{
 		const char *id = json_string_value(json_object_get(h, "id"));
 		json_t *phones = json_object_get(h, "phones"), *p;
+		const char *grid = json_string_value(json_object_get(h, "grid"));
 		int ix;
 		if (!id)
+			continue;
+		if (within && (!grid || !ax_region_covers(within, grid)))
 			continue;
 		ix = find_hh(g, id);
 		if (ix < 0) {
@@ -746,10 +782,13 @@ static ax_rc load(gw_gateway *g)
 		for (code = strtok_r(scope, ",", &save); code;
 		     code = strtok_r(NULL, ",", &save)) {
 			char key[128], *text = NULL;
+			const char *within = NULL;
 			snprintf(key, sizeof key, "roster.%s.json", code);
 			if (ax_sync_cached(g->st, key, &text) != AX_OK || !text)
+				within = covering_slice(g, code, &text);
+			if (!text)
 				text = ax_roster_slice_json(g->st, code);
-			if (text && add_slice(g, cp, text) < 0) {
+			if (text && add_slice(g, cp, text, within) < 0) {
 				ax_free(text);
 				ax_free(list);
 				return AX_NOMEM;

@@ -3,7 +3,9 @@
 # on 127.0.0.1 (a free port) with a roster of exactly 2,000 石桥镇
 # households with phones, the bundled content, an smsd device and a
 # satisfaction campaign (no quiet hours, high pace and cap); the gateway's
-# store pulls the campaign and the roster slice with `anxin sync --pull`;
+# store pulls the campaign and the county's roster slice with `anxin sync
+# --pull` (the campaign is the township's: its households are found in the
+# county slice);
 # anxin-smsd runs on libgammu's dummy modem (fast poll, a clock file);
 # tools/resident_sim answers in waves of at most $WAVE sent messages (the
 # dummy driver scans its inbox folder linearly on every read, so the inbox
@@ -72,7 +74,10 @@ R="$ANXIN_SOURCE/content/demo/jiangzhou-roster.csv"
 [ "$(($(wc -l < roster.csv) - 1))" -eq $N ] || fail "roster has not $N rows"
 "$A" roster import -q --db central.db --county-name 江州县 roster.csv
 "$A" content install -q --db central.db "$ANXIN_SOURCE/content"
-"$A" device add --db central.db --name smsd-2k --kind smsd --scope $TOWN \
+# the gateway serves the whole county and pulls the county's roster; the
+# campaign is the township's: the gateway finds the township's households
+# in the county slice (no slice of the township itself is ever pulled)
+"$A" device add --db central.db --name smsd-2k --kind smsd --scope $COUNTY \
 	> smsd.token 2>/dev/null
 chmod 600 smsd.token
 # the gateway's clock starts 5 days back, so reminder and expiry (+4 days)
@@ -100,7 +105,7 @@ step "central on $URL"
 mkdir -p gw/modem
 "$A" init --db gw/anxin.db > /dev/null
 "$A" sync --once --pull -q --db gw/anxin.db --server "$URL" --token-file smsd.token \
-	--scope $TOWN > gw/sync.log 2>&1 || fail "pull"
+	--scope $COUNTY > gw/sync.log 2>&1 || fail "pull"
 echo $CLOCK > gw/clock
 cat > gw/smsd.conf <<CONF
 [gammu]
@@ -119,7 +124,7 @@ poll_ms = 250
 receive_frequency = 0.5
 clock_file = $T/gw/clock
 sent_log = $T/gw/sent.jsonl
-scope = $TOWN
+scope = $COUNTY
 CONF
 "$SMSD" --config gw/smsd.conf > gw/smsd.log 2>&1 < /dev/null &
 GPID=$!
