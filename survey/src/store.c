@@ -276,6 +276,18 @@ ax_rc ax__store_migrate(ax_store *st, int target)
 	for (; v < target; v++) {
 		if ((rc = ax__exec(st, "BEGIN IMMEDIATE")))
 			return rc;
+		/* another process opening the same file (anxin-smsd and anxin
+		 * sync at boot after an upgrade) may have migrated it while we
+		 * waited for the write lock: read the version again under it */
+		if ((v = ax_store_schema_version(st)) < 0) {
+			rc = ax__store_sqlerr(st, sqlite3_errcode(st->db), "user_version");
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			return rc;
+		}
+		if (v >= target) {
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			break;
+		}
 		if ((rc = ax__exec(st, migrations[v]))) {
 			char keep[512];
 			memcpy(keep, st->errmsg, sizeof keep);

@@ -7,8 +7,12 @@
  * index) with every row and every report, windowed report and weekly
  * trend unchanged, and imports on.
  * A file from a newer build is refused with a message saying so; a
- * migration that fails leaves the file at its old version.
+ * migration that fails leaves the file at its old version.  Four processes
+ * opening one old file at once all succeed, and it is migrated once.
  */
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include "anxin/content.h"
 #include "anxin/demo.h"
 #include "anxin/funnel.h"
@@ -519,6 +523,50 @@ static void test_failed_migration(void)
 	sqlite3_close(db);
 }
 
+/* Several processes open the same old file at once (anxin-smsd and anxin
+ * sync starting together after an upgrade): each waits for the write lock
+ * and must find the migrations the first one ran done, not run them again. */
+static void test_concurrent_open(void)
+{
+	const char *path = tu_path("v1-concurrent.db");
+	int go[2], i, ok = 0;
+	pid_t kids[4];
+	ax_store *st = NULL;
+	char err[256] = "";
+
+	make_v1(path);
+	REQUIRE(pipe(go) == 0);
+	for (i = 0; i < 4; i++) {
+		REQUIRE((kids[i] = fork()) >= 0);
+		if (kids[i] == 0) {
+			char c, e[256] = "";
+			ax_store *cs = NULL;
+			close(go[1]);
+			(void)!read(go[0], &c, 1); /* until the parent closes it */
+			if (ax_store_open(path, 0, &cs, e, sizeof e) != AX_OK) {
+				fprintf(stderr, "child %d: %s\n", i, e);
+				_exit(1);
+			}
+			ax_store_close(cs);
+			_exit(0);
+		}
+	}
+	close(go[0]);
+	close(go[1]); /* all start together */
+	for (i = 0; i < 4; i++) {
+		int status = 0;
+		REQUIRE(waitpid(kids[i], &status, 0) == kids[i]);
+		ok += WIFEXITED(status) && WEXITSTATUS(status) == 0;
+	}
+	CHECK_INT(ok, 4);
+	CHECK_INT(ax_store_open(path, AX_STORE_READONLY, &st, err, sizeof err), AX_OK);
+	if (st) {
+		CHECK_INT(ax_store_schema_version(st), AX_SCHEMA_VERSION);
+		check_aw(st, 2, 3, 3); /* as test_migrate finds after v2 */
+		ax_store_close(st);
+	}
+}
+
 int main(void)
 {
 	tu_init();
@@ -526,5 +574,6 @@ int main(void)
 	test_v4();
 	test_newer();
 	test_failed_migration();
+	test_concurrent_open();
 	return check_done();
 }
