@@ -1344,7 +1344,7 @@ long ax__import_batch = 50000;
 ax_rc ax_records_import_file(ax_store *st, const char *path, ax_diag_fn diag,
                              void *diag_ctx, struct ax_records_stats *stats)
 {
-	struct ax_records_stats dummy;
+	struct ax_records_stats dummy, committed = {0};
 	ax_importer *im = NULL;
 	FILE *f;
 	char *line = NULL;
@@ -1403,7 +1403,10 @@ ax_rc ax_records_import_file(ax_store *st, const char *path, ax_diag_fn diag,
 			break;
 		}
 		if (++in_batch >= ax__import_batch) {
-			if ((rc = ax_importer_commit(im)) || (rc = ax_importer_begin(im)))
+			if ((rc = ax_importer_commit(im)))
+				goto done;
+			committed = *stats;
+			if ((rc = ax_importer_begin(im)))
 				goto done;
 			in_batch = 0;
 		}
@@ -1412,6 +1415,8 @@ ax_rc ax_records_import_file(ax_store *st, const char *path, ax_diag_fn diag,
 done:
 	if (rc && im)
 		ax_importer_rollback(im);
+	if (rc)
+		*stats = committed; /* what is stored: the committed batches */
 	ax_importer_free(im);
 	free(line);
 	fclose(f);

@@ -130,9 +130,10 @@ struct ax_records_stats {
 };
 
 /*
- * Import a JSONL file (one transaction per 5000 lines, so a crash loses
+ * Import a JSONL file (one transaction per 50,000 lines, so a crash loses
  * nothing already committed and a re-run finishes the job).  Every bad
- * line is reported through diag as "file:line: reason".
+ * line is reported through diag as "file:line: reason".  On failure,
+ * stats count the committed batches only.
  */
 ax_rc ax_records_import_file(ax_store *st, const char *path, ax_diag_fn diag,
                              void *diag_ctx, struct ax_records_stats *stats);
