@@ -137,8 +137,12 @@ ax_rc gw_config_load(const char *path, struct gw_config *c, char *err,
 	    iniparser_getint(d, "smsd:expire_after", (int)c->flow.expire_after);
 	c->poll_ms = iniparser_getint(d, "smsd:poll_ms", c->poll_ms);
 	/* seconds, as gammu-smsd's ReceiveFrequency; fractions allowed */
-	c->receive_frequency_ms = (int)(iniparser_getdouble(
-	    d, "smsd:receive_frequency", c->receive_frequency_ms / 1000.0) * 1000);
+	{
+		double rf = iniparser_getdouble(d, "smsd:receive_frequency",
+		                                c->receive_frequency_ms / 1000.0);
+		/* checked below; clamped first so the cast cannot overflow */
+		c->receive_frequency_ms = rf < 0 ? -1 : rf > 3600 ? 3600001 : (int)(rf * 1000);
+	}
 	c->max_backoff = iniparser_getint(d, "smsd:max_backoff", c->max_backoff);
 	copy(c->clock_file, sizeof c->clock_file,
 	     iniparser_getstring(d, "smsd:clock_file", ""));
@@ -153,9 +157,9 @@ ax_rc gw_config_load(const char *path, struct gw_config *c, char *err,
 		snprintf(err, errlen, "%s: no [gammu] section: at least one modem", path);
 		return AX_INVALID;
 	}
-	if (c->receive_frequency_ms < 0) {
-		snprintf(err, errlen, "%s: [smsd]: receive_frequency must not be negative",
-		         path);
+	if (c->receive_frequency_ms < 0 || c->receive_frequency_ms > 3600000) {
+		snprintf(err, errlen,
+		         "%s: [smsd]: receive_frequency must be 0 to 3600 seconds", path);
 		return AX_INVALID;
 	}
 	if (c->pace_per_min <= 0 || c->daily_cap <= 0 || c->poll_ms < 0 ||

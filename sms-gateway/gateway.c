@@ -2122,7 +2122,7 @@ ax_rc gw_modem_cycle(gw_gateway *g, int i)
 	 * drivers a read costs more than many sends (libgammu's dummy driver
 	 * opens 5 x 10000 files per read). */
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (;;) {
+	for (int tries = 0;; tries++) {
 		struct claimed c;
 		int ref, parts, sent_parts, r;
 		long long ms;
@@ -2130,7 +2130,9 @@ ax_rc gw_modem_cycle(gw_gateway *g, int i)
 			break;
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		ms = (t1.tv_sec - t0.tv_sec) * 1000LL + (t1.tv_nsec - t0.tv_nsec) / 1000000;
-		if (ms >= g->cfg.receive_frequency_ms)
+		/* at least one send per cycle: receive_frequency = 0 reads the
+		 * inbox between every two sends, as in gammu-smsd */
+		if (tries > 0 && ms >= g->cfg.receive_frequency_ms)
 			break;
 		now = gw_now(g);
 		r = claim(s, now, &c);

@@ -20,12 +20,17 @@ struct gw_modem {
 	int connected;
 	/* written by the send-status callback */
 	volatile int send_status, send_ref, send_done;
-	/* multipart messages waiting for their missing parts */
+	/* multipart messages waiting for their missing parts.  More slots
+	 * than one poll reads groups (max_multi parts), and the one evicted
+	 * when full is the least recently seen: a message still on the modem
+	 * is seen on every poll, so its wait runs out and it is handed over */
 	struct pending_group {
 		char key[96];
 		long long first_seen;
-	} pending[64];
+		unsigned long seen; /* poll counter when last looked up */
+	} pending[128];
 	int npending;
+	unsigned long polls;
 };
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -177,17 +182,23 @@ int gw_modem_signal(gw_modem *m)
 /* How long has this incomplete message been waiting (registers it). */
 static long long waiting_since(gw_modem *m, const char *key, long long now)
 {
-	int i;
+	const int cap = (int)(sizeof m->pending / sizeof m->pending[0]);
+	int i, at;
 	for (i = 0; i < m->npending; i++)
-		if (strcmp(m->pending[i].key, key) == 0)
+		if (strcmp(m->pending[i].key, key) == 0) {
+			m->pending[i].seen = m->polls;
 			return m->pending[i].first_seen;
-	if (m->npending == 64) /* forget the oldest */
-		memmove(m->pending, m->pending + 1, 63 * sizeof m->pending[0]);
-	else
-		m->npending++;
-	snprintf(m->pending[m->npending - 1].key, sizeof m->pending[0].key, "%s",
-	         key);
-	m->pending[m->npending - 1].first_seen = now;
+		}
+	if (m->npending < cap) {
+		at = m->npending++;
+	} else { /* forget the least recently seen */
+		for (at = 0, i = 1; i < cap; i++)
+			if (m->pending[i].seen < m->pending[at].seen)
+				at = i;
+	}
+	snprintf(m->pending[at].key, sizeof m->pending[0].key, "%s", key);
+	m->pending[at].first_seen = now;
+	m->pending[at].seen = m->polls;
 	return now;
 }
 
@@ -405,6 +416,7 @@ int gw_modem_poll(gw_modem *m, gw_incoming_fn in_fn, gw_report_fn rep_fn,
 
 	if (nread)
 		*nread = 0;
+	m->polls++;
 	if (!m->connected) {
 		snprintf(err, errlen, "not connected");
 		return -1;
