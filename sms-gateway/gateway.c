@@ -2165,6 +2165,21 @@ ax_rc gw_modem_cycle(gw_gateway *g, int i)
 
 /* ---- open, run, status ------------------------------------------------------------- */
 
+/* A gateway with its configuration and clock, nothing opened yet. */
+static gw_gateway *gw_alloc(const struct gw_config *cfg)
+{
+	gw_gateway *g = calloc(1, sizeof *g);
+	if (!g)
+		return NULL;
+	g->cfg = *cfg;
+	pthread_mutex_init(&g->log_mu, NULL);
+	if (cfg->clock_file[0])
+		gw_set_clock(g, file_clock, g->cfg.clock_file);
+	else
+		gw_set_clock(g, NULL, NULL);
+	return g;
+}
+
 ax_rc gw_open(const struct gw_config *cfg, gw_gateway **out, char *err,
               size_t errlen)
 {
@@ -2177,17 +2192,10 @@ ax_rc gw_open(const struct gw_config *cfg, gw_gateway **out, char *err,
 		snprintf(err, errlen, "libsodium failed to initialise");
 		return AX_ERROR;
 	}
-	g = calloc(1, sizeof *g);
-	if (!g) {
+	if (!(g = gw_alloc(cfg))) {
 		snprintf(err, errlen, "out of memory");
 		return AX_NOMEM;
 	}
-	g->cfg = *cfg;
-	pthread_mutex_init(&g->log_mu, NULL);
-	if (cfg->clock_file[0])
-		gw_set_clock(g, file_clock, g->cfg.clock_file);
-	else
-		gw_set_clock(g, NULL, NULL);
 	if (ax_store_open(cfg->store, AX_STORE_CREATE, &g->st, aerr, sizeof aerr) !=
 	    AX_OK) {
 		snprintf(err, errlen, "%s", aerr);
@@ -2226,17 +2234,10 @@ ax_rc gw_open_status(const struct gw_config *cfg, gw_gateway **out, char *err,
 	char aerr[256];
 
 	*out = NULL;
-	g = calloc(1, sizeof *g);
-	if (!g) {
+	if (!(g = gw_alloc(cfg))) {
 		snprintf(err, errlen, "out of memory");
 		return AX_NOMEM;
 	}
-	g->cfg = *cfg;
-	pthread_mutex_init(&g->log_mu, NULL);
-	if (cfg->clock_file[0])
-		gw_set_clock(g, file_clock, g->cfg.clock_file);
-	else
-		gw_set_clock(g, NULL, NULL);
 	if (ax_store_open(cfg->store, AX_STORE_READONLY, &g->st, aerr, sizeof aerr) !=
 	    AX_OK) {
 		snprintf(err, errlen, "%s ([smsd] store; --status creates nothing)", aerr);
