@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "anxin/anxin.h"
+#include "anxin/clock.h"
 #include "anxin/store.h"
 
 #define AX_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))

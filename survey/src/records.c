@@ -26,6 +26,7 @@
 #include "anxin/content.h"
 #include "anxin/phone.h"
 #include "anxin/records.h"
+#include "anxin/response.h"
 #include "anxin/roster.h"
 #include "anxin/text.h"
 #include "anxin_int.h"
@@ -791,128 +792,11 @@ static const char *const response_fields[] = {
 	"household", "region", "started_at",     "completed_at",
 	"status", "answers",   "wave",           "flags"};
 
-/* Is question q shown, given the answers?  (show_if on an earlier one.) */
-static int shown(const struct ax_question *q, json_t *answers)
-{
-	json_t *a;
-	if (!q->show_if_question)
-		return 1;
-	a = json_object_get(answers, q->show_if_question);
-	if (!a)
-		return 0;
-	for (int k = 0; k < q->nshow_if_any; k++) {
-		if (json_is_string(a) && strcmp(json_string_value(a), q->show_if_any[k]) == 0)
-			return 1;
-		if (json_is_array(a)) {
-			size_t i;
-			json_t *x;
-			json_array_foreach(a, i, x) if (json_is_string(x) &&
-			                                strcmp(json_string_value(x),
-			                                       q->show_if_any[k]) == 0) return 1;
-		}
-	}
-	return 0;
-}
-
-static int validate_answers(const struct ax_survey *sv, json_t *answers,
-                            struct ax_rec_outcome *out)
-{
-	const char *qid;
-	json_t *v;
-	char ex[64], ex2[64];
-
-	if (!json_is_object(answers))
-		return reject(out, "field \"answers\" must be an object");
-	json_object_foreach(answers, qid, v) {
-		const struct ax_question *q = ax_survey_question(sv, qid);
-		excerpt(qid, ex, sizeof ex);
-		if (!q)
-			return reject(out, "answers.%s: survey %s v%d has no such question",
-			              ex, sv->id, sv->version);
-		if (q->type == AX_Q_MULTI) {
-			size_t i, j;
-			json_t *x, *y;
-			if (!json_is_array(v) || json_array_size(v) == 0)
-				return reject(out, "answers.%s: a multiple-choice answer is a "
-				              "non-empty array of option codes", ex);
-			json_array_foreach(v, i, x) {
-				if (!json_is_string(x) ||
-				    !ax_question_option(q, json_string_value(x)))
-					return reject(out, "answers.%s: item %zu is not an option "
-					              "code of this question", ex, i);
-				json_array_foreach(v, j, y) if (j < i && json_equal(x, y))
-				    return reject(out, "answers.%s: option repeated", ex);
-			}
-		} else {
-			if (!json_is_string(v))
-				return reject(out, "answers.%s: answer must be an option code "
-				              "string", ex);
-			if (!ax_question_option(q, json_string_value(v))) {
-				excerpt(json_string_value(v), ex2, sizeof ex2);
-				return reject(out, "answers.%s: \"%s\" is not an option of "
-				              "this question", ex, ex2);
-			}
-		}
-	}
-	return 0;
-}
-
-/* Results of one complete response. */
-struct derived {
-	int ntopics;
-	const char *topic[16];
-	int passed[16];
-	int has_sat, sat;
-	double score;
-};
-
-static void derive(const struct ax_survey *sv, json_t *answers,
-                   struct derived *d)
-{
-	memset(d, 0, sizeof *d);
-	for (int r = 0; r < sv->nawareness && d->ntopics < 16; r++) {
-		const struct ax_awareness_rule *rule = &sv->awareness[r];
-		int asked = 0, right = 0;
-		for (int k = 0; k < rule->nquestions; k++) {
-			const struct ax_question *q =
-			    ax_survey_question(sv, rule->questions[k]);
-			json_t *a;
-			if (!q || !shown(q, answers))
-				continue;
-			asked++; /* an unanswered knowledge question counts as not known */
-			a = json_object_get(answers, q->id);
-			if (a && json_is_string(a) && q->answer &&
-			    strcmp(json_string_value(a), q->answer) == 0)
-				right++;
-		}
-		if (!asked)
-			continue;
-		d->topic[d->ntopics] = rule->topic;
-		/* integer comparison avoids 0.6 * 5 = 2.9999… surprises */
-		d->passed[d->ntopics] =
-		    (double)right * 1000000.0 >=
-		    rule->pass_share * 1000000.0 * (double)asked - 0.5;
-		d->ntopics++;
-	}
-	if (sv->sat_question) {
-		const struct ax_question *q = ax_survey_question(sv, sv->sat_question);
-		json_t *a = json_object_get(answers, sv->sat_question);
-		if (q && a && json_is_string(a)) {
-			const struct ax_option *o = ax_question_option(q, json_string_value(a));
-			d->has_sat = 1;
-			for (int k = 0; k < sv->nsatisfied; k++)
-				if (strcmp(sv->satisfied[k], json_string_value(a)) == 0)
-					d->sat = 1;
-			d->score = o && o->has_score ? o->score : 0;
-		}
-	}
-}
-
 /* Add (sign +1) or remove (-1) a counted response's results. */
 static int tally_response(ax_importer *im, int sign, const char *region,
                           const char *survey, const char *wave,
                           const char *channel, int day,
-                          const struct derived *d)
+                          const struct ax_derived *d)
 {
 	char metric[64];
 	if (tally_add(im, region, survey, wave, channel, day, "resp", sign, sign, 0))
@@ -943,7 +827,7 @@ static ax_rc set_counted(ax_importer *im, const char *id, int v)
 }
 
 /* "topic:1,topic:0" for the response row. */
-static void topics_format(const struct derived *d, char *buf, size_t n)
+static void topics_format(const struct ax_derived *d, char *buf, size_t n)
 {
 	size_t k = 0;
 	buf[0] = '\0';
@@ -953,9 +837,9 @@ static void topics_format(const struct derived *d, char *buf, size_t n)
 }
 
 /* Parse topics_format's output into d, with names copied into store. */
-static void topics_parse(const char *s, struct derived *d, char store[16][40])
+static void topics_parse(const char *s, struct ax_derived *d, char store[AX_RESP_MAX_TOPICS][40])
 {
-	while (s && *s && d->ntopics < 16) {
+	while (s && *s && d->ntopics < AX_RESP_MAX_TOPICS) {
 		const char *colon = strchr(s, ':'), *comma = strchr(s, ',');
 		if (!colon || (comma && comma < colon))
 			break;
@@ -973,8 +857,8 @@ struct counted {
 	char id[64], region[64], channel[16];
 	int64_t completed;
 	int day;
-	struct derived d;
-	char topics[16][40];
+	struct ax_derived d;
+	char topics[AX_RESP_MAX_TOPICS][40];
 };
 
 static void find_counted(ax_importer *im, const char *hh, const char *survey,
@@ -1013,7 +897,8 @@ static ax_rc import_response(ax_importer *im, json_t *o, const char *source,
 	json_t *ver, *answers;
 	const struct ax_survey *sv;
 	char grid[64], region[64], ex[64];
-	struct derived d;
+	struct ax_derived d;
+	struct ax_response resp;
 	struct counted old;
 	char resolved[64], derived_wave[64];
 	int sealed_hh = 0;
@@ -1069,8 +954,11 @@ static ax_rc import_response(ax_importer *im, json_t *o, const char *source,
 		reject(out, "missing field \"answers\"");
 		return AX_OK;
 	}
-	if (validate_answers(sv, answers, out))
+	if (ax_response_from_json(&resp, sv, answers, out->reason,
+	                          sizeof out->reason) != AX_OK) {
+		out->result = AX_REC_REJECTED;
 		return AX_OK;
+	}
 	if (has_completed && completed < started - 300) {
 		reject(out, "completed_at is before started_at");
 		return AX_OK;
@@ -1132,7 +1020,7 @@ static ax_rc import_response(ax_importer *im, json_t *o, const char *source,
 	memset(&d, 0, sizeof d);
 	old.found = 0;
 	if (status == 0) {
-		derive(sv, answers, &d);
+		ax_response_derive(&resp, &d);
 		/* One counted response per household, survey and wave: the
 		 * earliest completed (ties by id), whatever the arrival order. */
 		counted = 1;

@@ -248,7 +248,7 @@ static int month_days(int y, int m)
 
 int ax__time_parse(const char *s, int64_t *epoch)
 {
-	int y, mo, d, h, mi, sec = 0, off = 8 * 3600;
+	int y, mo, d, h, mi, sec = 0, off = AX_CST_OFFSET;
 	const char *p;
 
 	if (!s || strlen(s) < 16)
@@ -301,7 +301,7 @@ int ax__time_parse(const char *s, int64_t *epoch)
 
 void ax__time_format(int64_t epoch, char *buf, size_t n)
 {
-	int64_t t = epoch + 8 * 3600;
+	int64_t t = epoch + AX_CST_OFFSET;
 	int64_t day = t >= 0 ? t / 86400 : (t - 86399) / 86400;
 	int64_t rem = t - day * 86400;
 	int y, m, d;
@@ -313,7 +313,7 @@ void ax__time_format(int64_t epoch, char *buf, size_t n)
 
 int ax__cst_day(int64_t epoch)
 {
-	int64_t t = epoch + 8 * 3600;
+	int64_t t = epoch + AX_CST_OFFSET;
 	return (int)(t >= 0 ? t / 86400 : (t - 86399) / 86400);
 }
 
@@ -354,4 +354,31 @@ int ax__region_level_of(const char *code)
 	if (strcmp(code + 9, "000") == 0)
 		return 2;
 	return 3;
+}
+
+/* ---- clock.h: public China-time helpers --------------------------------- */
+void ax_time_iso(long long epoch, char buf[AX_TIME_ISO_LEN])
+{
+	ax__time_format(epoch, buf, AX_TIME_ISO_LEN);
+}
+
+int ax_time_parse(const char *s, long long *epoch)
+{
+	int64_t t;
+	if (!s || ax__time_parse(s, &t))
+		return -1;
+	*epoch = t;
+	return 0;
+}
+
+int ax_cst_day(long long epoch) { return ax__cst_day(epoch); }
+
+void ax_day_format(int day, char buf[AX_DAY_LEN])
+{
+	ax__day_format(day, buf, AX_DAY_LEN);
+}
+
+long long ax_day_start(int day)
+{
+	return (long long)day * 86400 - AX_CST_OFFSET;
 }
