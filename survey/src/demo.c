@@ -11,6 +11,7 @@
 
 #include "anxin/content.h"
 #include "anxin/demo.h"
+#include "anxin/response.h"
 #include "anxin_int.h"
 
 struct hh {
@@ -55,70 +56,48 @@ static double village_factor(const char *grid, unsigned salt)
 	return (double)(h % 1000) / 1000.0;
 }
 
-static int shown(const struct ax_question *q, const char *const *ans,
-                 const struct ax_survey *sv)
+/* Draw the answers of one response: knowledge questions right with a
+ * village's skill, opinions mostly satisfied; a partial response stops
+ * at a random question.  The draws happen in question order, so a seed
+ * gives the same answers whatever the model does with them. */
+static void draw_answers(struct ax_response *r, const struct hh *h,
+                         unsigned long long *rng, int complete)
 {
-	if (!q->show_if_question)
-		return 1;
-	for (int i = 0; i < sv->nquestions; i++)
-		if (strcmp(sv->questions[i].id, q->show_if_question) == 0 && ans[i])
-			for (int k = 0; k < q->nshow_if_any; k++)
-				if (strcmp(ans[i], q->show_if_any[k]) == 0)
-					return 1;
-	return 0;
-}
-
-static void answers_json(struct ax_buf *b, const struct ax_survey *sv,
-                         const struct hh *h, unsigned long long *rng,
-                         int complete)
-{
-	const char *ans[64] = {0};
-	int n = sv->nquestions < 64 ? sv->nquestions : 64;
+	const struct ax_survey *sv = r->survey;
+	int n = sv->nquestions;
 	int stop = complete ? n : (int)(unif(rng) * n);
-	int first = 1;
 
-	ax__buf_puts(b, "{");
 	for (int i = 0; i < stop; i++) {
 		const struct ax_question *q = &sv->questions[i];
-		if (!shown(q, ans, sv))
+		int k;
+		if (!ax_response_shown(r, i))
 			continue;
 		if (q->type == AX_Q_KNOWLEDGE) {
 			double p = 0.74 + 0.22 * h->skill;
-			if (unif(rng) < p)
-				ans[i] = q->answer;
-			else {
-				int k = (int)(unif(rng) * q->noptions);
-				if (strcmp(q->options[k].code, q->answer) == 0)
-					k = (k + 1) % q->noptions;
-				ans[i] = q->options[k].code;
+			k = ax_question_optindex(q, q->answer);
+			if (!(unif(rng) < p)) {
+				int w = (int)(unif(rng) * q->noptions);
+				k = w == k ? (w + 1) % q->noptions : w;
 			}
+			ax_response_set(r, i, 1ULL << k, NULL);
 		} else if (q->type == AX_Q_SCALE5 || q->type == AX_Q_SINGLE) {
 			/* mostly satisfied; less so in some villages */
 			double u = unif(rng), p1 = 0.35 + 0.2 * h->happy,
 			       p2 = p1 + 0.35, p3 = p2 + 0.15 + 0.1 * h->happy;
-			int k = u < p1 ? 0 : u < p2 ? 1 : u < p3 ? 2 : u < 0.985 ? 3 : 4;
+			k = u < p1 ? 0 : u < p2 ? 1 : u < p3 ? 2 : u < 0.985 ? 3 : 4;
 			if (k >= q->noptions)
 				k = q->noptions - 1;
-			ans[i] = q->options[k].code;
+			ax_response_set(r, i, 1ULL << k, NULL);
 		} else if (q->type == AX_Q_YESNO) {
-			ans[i] = q->options[unif(rng) < 0.82 ? 0 : 1].code;
+			ax_response_set(r, i, 1ULL << (unif(rng) < 0.82 ? 0 : 1), NULL);
 		} else { /* multi */
-			ax__buf_printf(b, "%s\"%s\":[", first ? "" : ",", q->id);
-			int any = 0;
-			for (int k = 0; k < q->noptions; k++)
-				if (unif(rng) < 0.4 || (!any && k == q->noptions - 1)) {
-					ax__buf_printf(b, "%s\"%s\"", any ? "," : "",
-					               q->options[k].code);
-					any = 1;
-				}
-			ax__buf_puts(b, "]");
-			first = 0;
-			continue;
+			uint64_t sel = 0;
+			for (k = 0; k < q->noptions; k++)
+				if (unif(rng) < 0.4 || (!sel && k == q->noptions - 1))
+					sel |= 1ULL << k;
+			ax_response_set(r, i, sel, NULL);
 		}
-		ax__buf_printf(b, "%s\"%s\":\"%s\"", first ? "" : ",", q->id, ans[i]);
-		first = 0;
 	}
-	ax__buf_puts(b, "}");
 }
 
 ax_rc ax_demo_records(ax_store *st, const struct ax_demo_opts *o,
@@ -130,7 +109,6 @@ ax_rc ax_demo_records(ax_store *st, const struct ax_demo_opts *o,
 	const struct ax_survey *sv[64];
 	ax_content *c = NULL;
 	sqlite3_stmt *s;
-	struct ax_buf b = {0};
 	long long span = (long long)(o->days > 0 ? o->days : 30) * 86400;
 	ax_rc rc;
 
@@ -174,59 +152,64 @@ ax_rc ax_demo_records(ax_store *st, const struct ax_demo_opts *o,
 	}
 
 	for (long i = 0; i < o->count; i++) {
-		char id[37], t0[32], t1[32];
+		char id[37], dev[16];
 		double u = unif(&rng);
 		/* households beyond `reach` of the roster are never contacted */
 		long reachable = (long)(nhh * (o->reach > 0 ? o->reach : 0.97));
 		const struct hh *h = &hh[(long)(unif(&rng) * (double)(reachable ? reachable : 1))];
 		long long at = o->start + (long long)(unif(&rng) * (double)span);
+		char *line;
+		int stop;
 
-		b.len = 0;
 		uuid4(&rng, id);
-		ax__time_format(at, t0, sizeof t0);
 		if (u < 0.35) {
 			static const char *const kinds[] = {"visit", "sms_delivered",
 			                                    "sms_sent", "kiosk_session"};
-			static const char *const chans[] = {"visit", "sms", "sms", "kiosk"};
+			static const enum ax_channel chans[] = {AX_CH_VISIT, AX_CH_SMS,
+			                                        AX_CH_SMS, AX_CH_KIOSK};
 			int k = (int)(unif(&rng) * 4);
-			ax__buf_printf(&b,
-			               "{\"type\":\"contact\",\"id\":\"%s\",\"household\":"
-			               "\"%s\",\"channel\":\"%s\",\"kind\":\"%s\",\"pack\":"
-			               "\"family-safety\",\"device\":\"demo-%s\",\"at\":\"%s\"}",
-			               id, h->id, chans[k], kinds[k], chans[k], t0);
+			struct ax_contact_meta cm = {0};
+			snprintf(dev, sizeof dev, "demo-%s", ax_channel_name(chans[k]));
+			cm.id = id;
+			cm.household = h->id;
+			cm.channel = chans[k];
+			cm.kind = kinds[k];
+			cm.pack = "family-safety";
+			cm.device = dev;
+			cm.at = at;
+			line = ax_contact_record(&cm);
 		} else {
 			const struct ax_survey *x = sv[(int)(unif(&rng) * nsv)];
 			int anon = u > 0.85, complete = unif(&rng) < 0.95;
-			const char *chan = anon ? "kiosk" : (unif(&rng) < 0.6 ? "sms" : "visit");
-			ax__time_format(at + 60 + (long long)(unif(&rng) * 600), t1, sizeof t1);
-			ax__buf_printf(&b,
-			               "{\"type\":\"response\",\"id\":\"%s\",\"survey\":\"%s\","
-			               "\"survey_version\":%d,\"channel\":\"%s\",\"device\":"
-			               "\"demo-%s\",",
-			               id, x->id, x->version, chan, chan);
-			if (anon)
-				ax__buf_printf(&b, "\"household\":null,\"region\":\"%s\",", h->grid);
-			else
-				ax__buf_printf(&b, "\"household\":\"%s\",", h->id);
-			if (complete)
-				ax__buf_printf(&b, "\"started_at\":\"%s\",\"completed_at\":\"%s\","
-				               "\"status\":\"complete\",\"answers\":", t0, t1);
-			else
-				ax__buf_printf(&b, "\"started_at\":\"%s\",\"completed_at\":null,"
-				               "\"status\":\"%s\",\"answers\":", t0,
-				               anon ? "abandoned" : "partial");
-			answers_json(&b, x, h, &rng, complete);
-			ax__buf_puts(&b, "}");
+			enum ax_channel chan =
+			    anon ? AX_CH_KIOSK : (unif(&rng) < 0.6 ? AX_CH_SMS : AX_CH_VISIT);
+			struct ax_response_meta m = {0};
+			struct ax_response r;
+			snprintf(dev, sizeof dev, "demo-%s", ax_channel_name(chan));
+			m.id = id;
+			m.channel = chan;
+			m.device = dev;
+			m.household = anon ? NULL : h->id;
+			m.region = anon ? h->grid : NULL;
+			m.status = complete ? AX_RESP_COMPLETE
+			                    : anon ? AX_RESP_ABANDONED : AX_RESP_PARTIAL;
+			m.started_at = at;
+			m.completed_at = at + 60 + (long long)(unif(&rng) * 600);
+			if ((rc = ax_response_init(&r, x)))
+				goto done;
+			draw_answers(&r, h, &rng, complete);
+			line = ax_response_record(&r, &m);
 		}
-		if (b.oom) {
+		if (!line) {
 			rc = AX_NOMEM;
 			goto done;
 		}
-		if (emit(ctx, b.p, b.len))
+		stop = emit(ctx, line, strlen(line));
+		free(line);
+		if (stop)
 			break;
 	}
 done:
-	ax__buf_free(&b);
 	free(hh);
 	ax_content_free(c);
 	return rc;

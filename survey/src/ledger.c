@@ -21,6 +21,7 @@
 #include "anxin/ledger.h"
 #include "anxin/phone.h"
 #include "anxin/records.h"
+#include "anxin/response.h"
 #include "anxin/text.h"
 #include "anxin_int.h"
 
@@ -543,28 +544,19 @@ done:
  * re-imports find earlier visits by the UUIDs it produced. */
 static const char visit_ns[] = "4bc27e00-ed7e-4c3e-855e-d8b18ad246ab";
 
-/* The record line of a visit contact; caller frees.  NULL on OOM (the
- * strings are valid UTF-8: callers check). */
+/* The record line of a visit contact; caller frees.  NULL on OOM. */
 static char *visit_line(const char *id, const char *household,
-                        const char *device, int64_t at, const char *pack)
+                        const char *device, long long at, const char *pack)
 {
-	char iso[32];
-	json_t *o;
-	char *s;
-
-	ax__time_format(at, iso, sizeof iso);
-	o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "type", "contact",
-	              "id", id, "household", household, "channel", "visit",
-	              "kind", "visit", "device", device, "at", iso);
-	if (!o)
-		return NULL;
-	if (pack && json_object_set_new(o, "pack", json_string(pack))) {
-		json_decref(o);
-		return NULL;
-	}
-	s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(o);
-	return s;
+	struct ax_contact_meta c = {0};
+	c.id = id;
+	c.household = household;
+	c.channel = AX_CH_VISIT;
+	c.kind = "visit";
+	c.pack = pack;
+	c.device = device;
+	c.at = at;
+	return ax_contact_record(&c);
 }
 
 ax_rc ax_visit_record(ax_store *st, const char *household,
@@ -591,7 +583,7 @@ ax_rc ax_visit_record(ax_store *st, const char *household,
 	uuid_generate_random(u);
 	uuid_unparse_lower(u, id);
 	line = visit_line(id, household, device_or_user,
-	                  at > 0 ? (int64_t)at : (int64_t)time(NULL), pack_or_null);
+	                  at > 0 ? at : (long long)time(NULL), pack_or_null);
 	if (!line)
 		return AX_NOMEM;
 	if ((rc = ax_importer_new(st, &im)) || (rc = ax_importer_begin(im)))
