@@ -186,11 +186,23 @@ static const char *const migrations[] = {
 	"DROP INDEX responses_household;"
 	"CREATE INDEX responses_household ON responses(household, survey, wave,"
 	"  counted) WHERE household IS NOT NULL;",
+
+	/* v7: responses in progress on a device (draft.h): the answers so far
+	 * in the record format, finished into the outbox in one transaction */
+	"CREATE TABLE drafts("
+	"  id TEXT PRIMARY KEY, survey TEXT NOT NULL,"
+	"  survey_version INTEGER NOT NULL, channel TEXT NOT NULL,"
+	"  device TEXT NOT NULL, household TEXT, phone_sealed TEXT, region TEXT,"
+	"  wave TEXT, pack TEXT, fast INTEGER NOT NULL DEFAULT 0,"
+	"  started_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,"
+	"  answers TEXT NOT NULL DEFAULT '{}');",
 };
 
 int ax__store_migrations_count(void) { return (int)AX_ARRAY_LEN(migrations); }
 
 sqlite3 *ax__store_db(ax_store *st) { return st->db; }
+
+struct sqlite3 *ax_store_sqlite(ax_store *st) { return st->db; }
 
 const char *ax_store_errmsg(const ax_store *st)
 {

@@ -15,7 +15,7 @@ extern "C" {
 typedef struct ax_store ax_store;
 
 /* Schema version this build writes; older files are migrated on open. */
-#define AX_SCHEMA_VERSION 6
+#define AX_SCHEMA_VERSION 7
 
 enum ax_store_flags {
 	AX_STORE_CREATE = 1,   /* create the file if missing */
@@ -47,6 +47,16 @@ int ax_store_schema_version(ax_store *st);
 ax_rc ax_store_begin(ax_store *st);
 ax_rc ax_store_commit(ax_store *st);
 void ax_store_rollback(ax_store *st);
+
+/*
+ * The store's own SQLite connection (borrowed: never close it), for an
+ * app's own tables (the kiosk's sessions, the gateway's conversations)
+ * written in the same transactions as libanxin's rows, so an app state
+ * change and its outbox line cost one commit.  Apps must not write
+ * libanxin's tables through it.
+ */
+struct sqlite3;
+struct sqlite3 *ax_store_sqlite(ax_store *st);
 
 /* Path the store was opened with (borrowed). */
 const char *ax_store_path(const ax_store *st);
