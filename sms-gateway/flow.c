@@ -5,7 +5,9 @@
  */
 #include "flow.h"
 
-#include <jansson.h>
+#include <anxin/clock.h>
+#include <anxin/response.h>
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,8 +54,11 @@ ax_rc gw_fsurvey_new(const struct ax_survey *s, gw_fsurvey **out)
 	int i;
 	ax_rc rc;
 
+	struct ax_response probe;
+
 	*out = NULL;
-	if (!s || s->nquestions <= 0 || s->nquestions > GW_FLOW_MAX_Q)
+	if (!s || s->nquestions <= 0 || s->nquestions > GW_FLOW_MAX_Q ||
+	    ax_response_init(&probe, s) != AX_OK)
 		return AX_INVALID;
 	f = calloc(1, sizeof *f);
 	if (!f)
@@ -102,46 +107,21 @@ static void say(struct gw_flow_out *out, const char *a, const char *b)
 	         b ? b : "");
 }
 
-static int question_index(const struct ax_survey *s, const char *id)
+/* The conversation's answers as the library's response value (the same
+ * option bits), so show-if and scoring are libanxin's. */
+static void as_response(const struct ax_survey *s, const struct gw_conv *c,
+                        struct ax_response *r)
 {
-	int i;
-	for (i = 0; i < s->nquestions; i++)
-		if (strcmp(s->questions[i].id, id) == 0)
-			return i;
-	return -1;
-}
-
-/* Shown: no condition, or the earlier question got one of the codes. */
-static int shown(const struct ax_survey *s, const struct gw_conv *c, int i)
-{
-	const struct ax_question *q = &s->questions[i];
-	const struct ax_question *dep;
-	int d, k, o;
-
-	if (!q->show_if_question)
-		return 1;
-	d = question_index(s, q->show_if_question);
-	if (d < 0 || d >= i || !c->answers[d])
-		return 0;
-	dep = &s->questions[d];
-	for (o = 0; o < dep->noptions && o < 64; o++) {
-		if (!(c->answers[d] >> o & 1))
-			continue;
-		for (k = 0; k < q->nshow_if_any; k++)
-			if (strcmp(dep->options[o].code, q->show_if_any[k]) == 0)
-				return 1;
-	}
-	return 0;
+	ax_response_init(r, s); /* gw_fsurvey_new checked the size */
+	memcpy(r->sel, c->answers, sizeof c->answers);
 }
 
 static int next_shown(const struct ax_survey *s, const struct gw_conv *c,
                       int from)
 {
-	int i;
-	for (i = from; i < s->nquestions; i++)
-		if (shown(s, c, i))
-			return i;
-	return -1;
+	struct ax_response r;
+	as_response(s, c, &r);
+	return ax_response_next(&r, from);
 }
 
 static const char *qsms(const struct ax_question *q)
@@ -159,21 +139,14 @@ static void ask(const struct ax_survey *s, struct gw_conv *c, int i,
 	say(out, prefix, qsms(&s->questions[i]));
 }
 
-static int any_answer(const struct ax_survey *s, const struct gw_conv *c)
-{
-	int i;
-	for (i = 0; i < s->nquestions; i++)
-		if (c->answers[i])
-			return 1;
-	return 0;
-}
-
 static void end_response(const struct ax_survey *s, struct gw_conv *c,
                          struct gw_flow_out *out, int complete)
 {
 	out->response = 1;
+	struct ax_response r;
+	as_response(s, c, &r);
 	out->response_status =
-	    complete ? "complete" : any_answer(s, c) ? "partial" : "abandoned";
+	    complete ? "complete" : ax_response_any(&r) ? "partial" : "abandoned";
 }
 
 /* Thanks, the quiz score, and what each missed knowledge answer teaches.
@@ -182,22 +155,16 @@ static void finish(const struct ax_survey *s, struct gw_conv *c, long long now,
                    struct gw_flow_out *out)
 {
 	char buf[GW_MSG_MAX];
+	struct ax_response r;
+	struct ax_score sc;
 	int i, len = 0;
 
 	c->status = GW_CONV_DONE;
 	c->updated_at = now;
-	for (i = 0; i < s->nquestions; i++) {
-		const struct ax_question *q = &s->questions[i];
-		int a;
-		if (q->type != AX_Q_KNOWLEDGE || !q->answer || !shown(s, c, i))
-			continue;
-		out->nknowledge++;
-		for (a = 0; a < q->noptions; a++)
-			if (strcmp(q->options[a].code, q->answer) == 0)
-				break;
-		if (a < q->noptions && c->answers[i] == 1ULL << a)
-			out->correct++;
-	}
+	as_response(s, c, &r);
+	ax_response_score(&r, &sc);
+	out->correct = sc.right;
+	out->nknowledge = sc.shown;
 	if (out->nknowledge) {
 		snprintf(buf, sizeof buf, "您答对了%d/%d题。", out->correct,
 		         out->nknowledge);
@@ -211,12 +178,9 @@ static void finish(const struct ax_survey *s, struct gw_conv *c, long long now,
 		const char *label = "";
 		char item[600];
 		int a, n;
-		if (q->type != AX_Q_KNOWLEDGE || !q->answer || !shown(s, c, i))
-			continue;
-		for (a = 0; a < q->noptions; a++)
-			if (strcmp(q->options[a].code, q->answer) == 0)
-				break;
-		if (a >= q->noptions || c->answers[i] == 1ULL << a)
+		if (ax_response_correct(&r, i) != 0)
+			continue; /* right, or no scored knowledge question */
+		if ((a = ax_question_optindex(q, q->answer)) < 0)
 			continue;
 		label = q->options[a].label ? q->options[a].label : "";
 		n = snprintf(item, sizeof item, "第%d题答案：%s%s。%s", i + 1,
@@ -355,16 +319,7 @@ long long gw_flow_next_due(const struct gw_conv *c,
 
 /* ---- records ----------------------------------------------------------- */
 
-void gw_time_iso(long long epoch, char buf[32])
-{
-	time_t t = (time_t)(epoch + 8 * 3600); /* China has no DST */
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	snprintf(buf, 32, "%04d-%02d-%02dT%02d:%02d:%02d+08:00",
-	         tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
-	         tm.tm_min, tm.tm_sec);
-}
+void gw_time_iso(long long epoch, char buf[32]) { ax_time_iso(epoch, buf); }
 
 char *gw_flow_response_json(const gw_fsurvey *f, const struct gw_conv *c,
                             const char *id, const char *device,
@@ -372,81 +327,32 @@ char *gw_flow_response_json(const gw_fsurvey *f, const struct gw_conv *c,
                             const char *wave, const char *status,
                             long long now)
 {
-	const struct ax_survey *s = f->s;
-	json_t *o = json_object(), *ans = json_object();
-	char t[32];
-	char *text = NULL;
-	int i, k;
+	struct ax_response r;
+	struct ax_response_meta m = {0};
 
-	if (!o || !ans)
-		goto done;
-	for (i = 0; i < s->nquestions; i++) {
-		const struct ax_question *q = &s->questions[i];
-		if (!c->answers[i])
-			continue;
-		if (q->type == AX_Q_MULTI) {
-			json_t *arr = json_array();
-			for (k = 0; k < q->noptions && k < 64; k++)
-				if (c->answers[i] >> k & 1)
-					json_array_append_new(arr, json_string(q->options[k].code));
-			json_object_set_new(ans, q->id, arr);
-		} else {
-			for (k = 0; k < q->noptions && k < 64; k++)
-				if (c->answers[i] >> k & 1)
-					break;
-			if (k < q->noptions)
-				json_object_set_new(ans, q->id,
-				                    json_string(q->options[k].code));
-		}
-	}
-	json_object_set_new(o, "type", json_string("response"));
-	json_object_set_new(o, "id", json_string(id));
-	json_object_set_new(o, "survey", json_string(s->id));
-	json_object_set_new(o, "survey_version", json_integer(s->version));
-	json_object_set_new(o, "channel", json_string("sms"));
-	json_object_set_new(o, "device", json_string(device));
-	json_object_set_new(o, "household",
-	                    household ? json_string(household) : json_null());
-	if (region && *region)
-		json_object_set_new(o, "region", json_string(region));
-	gw_time_iso(c->started_at, t);
-	json_object_set_new(o, "started_at", json_string(t));
-	if (strcmp(status, "complete") == 0) {
-		gw_time_iso(now, t);
-		json_object_set_new(o, "completed_at", json_string(t));
-	} else {
-		json_object_set_new(o, "completed_at", json_null());
-	}
-	json_object_set_new(o, "status", json_string(status));
-	json_object_set(o, "answers", ans);
-	if (wave && *wave)
-		json_object_set_new(o, "wave", json_string(wave));
-	text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-done:
-	json_decref(ans);
-	json_decref(o);
-	return text;
+	as_response(f->s, c, &r);
+	m.id = id;
+	m.channel = AX_CH_SMS;
+	m.device = device;
+	m.household = household;
+	m.region = region;
+	m.wave = wave;
+	m.status = (enum ax_resp_status)ax_resp_status_parse(status);
+	m.started_at = c->started_at;
+	m.completed_at = now;
+	return ax_response_record(&r, &m);
 }
 
 char *gw_contact_json(const char *id, const char *household, const char *kind,
                       const char *pack, const char *device, long long at)
 {
-	json_t *o = json_object();
-	char t[32];
-	char *text;
-
-	if (!o)
-		return NULL;
-	gw_time_iso(at, t);
-	json_object_set_new(o, "type", json_string("contact"));
-	json_object_set_new(o, "id", json_string(id));
-	json_object_set_new(o, "household", json_string(household));
-	json_object_set_new(o, "channel", json_string("sms"));
-	json_object_set_new(o, "kind", json_string(kind));
-	json_object_set_new(o, "pack", pack && *pack ? json_string(pack) : json_null());
-	json_object_set_new(o, "device", json_string(device));
-	json_object_set_new(o, "at", json_string(t));
-	text = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
-	json_decref(o);
-	return text;
+	struct ax_contact_meta m = {0};
+	m.id = id;
+	m.household = household;
+	m.channel = AX_CH_SMS;
+	m.kind = kind;
+	m.pack = pack;
+	m.device = device;
+	m.at = at;
+	return ax_contact_record(&m);
 }
