@@ -20,6 +20,7 @@
 #include <xlsxwriter.h>
 
 #include "anxin/content.h"
+#include "anxin/csv.h"
 #include "anxin/ledger.h"
 #include "anxin/records.h"
 #include "export.h"
@@ -526,28 +527,6 @@ fail:
 }
 
 /* ---- contacts as CSV -------------------------------------------------- */
-static void csv_field(FILE *f, const char *s, int last)
-{
-	if (!s)
-		s = "";
-	/* Excel runs a cell starting with = + - @ as a formula: a device name
-	 * from the field must never become one */
-	if (*s && strchr("=+-@", *s))
-		fputc('\'', f);
-	if (strpbrk(s, ",\"\r\n")) {
-		fputc('"', f);
-		for (; *s; s++) {
-			if (*s == '"')
-				fputc('"', f);
-			fputc(*s, f);
-		}
-		fputc('"', f);
-	} else {
-		fputs(s, f);
-	}
-	fputs(last ? "\r\n" : ",", f);
-}
-
 static ax_rc on_csv_contact(void *ctx, const struct ax_ledger_contact *c)
 {
 	FILE *f = ctx;
@@ -557,16 +536,16 @@ static ax_rc on_csv_contact(void *ctx, const struct ax_ledger_contact *c)
 
 	if (gmtime_r(&t, &tm))
 		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
-	csv_field(f, c->household, 0);
-	csv_field(f, c->grid_name, 0);
-	csv_field(f, c->village_name, 0);
-	csv_field(f, c->township_name, 0);
-	csv_field(f, c->channel_label, 0);
-	csv_field(f, c->kind_label, 0);
-	csv_field(f, c->pack_title ? c->pack_title : c->pack, 0);
-	csv_field(f, when, 0);
-	csv_field(f, c->device, 0);
-	csv_field(f, c->id, 1);
+	ax_csv_cell(f, c->household, 0);
+	ax_csv_cell(f, c->grid_name, 0);
+	ax_csv_cell(f, c->village_name, 0);
+	ax_csv_cell(f, c->township_name, 0);
+	ax_csv_cell(f, c->channel_label, 0);
+	ax_csv_cell(f, c->kind_label, 0);
+	ax_csv_cell(f, c->pack_title ? c->pack_title : c->pack, 0);
+	ax_csv_cell(f, when, 0);
+	ax_csv_cell(f, c->device, 0);
+	ax_csv_cell(f, c->id, 1);
 	return ferror(f) ? AX_NOMEM : AX_OK;
 }
 
@@ -593,7 +572,7 @@ char *ax_export_contacts_csv(ax_store *st, const struct ax_report_opts *opts,
 	}
 	fputs("\xEF\xBB\xBF", f); /* Excel needs the BOM to read UTF-8 */
 	for (size_t i = 0; i < sizeof contact_cols / sizeof contact_cols[0]; i++)
-		csv_field(f, contact_cols[i].title,
+		ax_csv_cell(f, contact_cols[i].title,
 		          i + 1 == sizeof contact_cols / sizeof contact_cols[0]);
 	rc = ax_ledger_contacts(st, &q, on_csv_contact, f);
 	if (rc)

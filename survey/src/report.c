@@ -7,6 +7,7 @@
 #include <utf8proc.h>
 
 #include "anxin/content.h"
+#include "anxin/csv.h"
 #include "anxin/metrics.h"
 #include "anxin/records.h"
 #include "anxin_int.h"
@@ -89,19 +90,15 @@ char *ax_report_json(const struct ax_report *r)
 }
 
 /* ---- CSV -------------------------------------------------------------- */
+static int put_buf(void *ctx, const char *s, size_t n)
+{
+	ax__buf_put(ctx, s, n);
+	return 0;
+}
+
 static void csv_field(struct ax_buf *b, const char *s)
 {
-	if (strpbrk(s, ",\"\r\n")) {
-		ax__buf_put(b, "\"", 1);
-		for (; *s; s++) {
-			if (*s == '"')
-				ax__buf_put(b, "\"", 1);
-			ax__buf_put(b, s, 1);
-		}
-		ax__buf_put(b, "\"", 1);
-	} else {
-		ax__buf_puts(b, s);
-	}
+	ax_csv_cell_to(put_buf, b, s);
 }
 
 static void csv_rate(struct ax_buf *b, const struct ax_rate *r)
