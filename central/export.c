@@ -19,13 +19,13 @@
 #include <unistd.h>
 #include <xlsxwriter.h>
 
+#include "anxin/clock.h"
 #include "anxin/content.h"
 #include "anxin/csv.h"
 #include "anxin/ledger.h"
 #include "anxin/records.h"
 #include "export.h"
 
-#define CHINA_OFFSET (8 * 3600) /* mainland China: UTC+8, no DST */
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -105,7 +105,7 @@ static void cell_num(struct xl *x, struct sheet *s, int c, double v,
 static void cell_time(struct xl *x, struct sheet *s, int c, long long at)
 {
 	keep(x, worksheet_write_unixtime(s->ws, s->row, (lxw_col_t)c,
-	                                 (int64_t)at + CHINA_OFFSET, x->when));
+	                                 (int64_t)at + AX_CST_OFFSET, x->when));
 }
 
 /* Rate, lower and upper bound in three cells; nothing when den is 0. */
@@ -530,12 +530,9 @@ fail:
 static ax_rc on_csv_contact(void *ctx, const struct ax_ledger_contact *c)
 {
 	FILE *f = ctx;
-	time_t t = (time_t)(c->at + CHINA_OFFSET);
-	struct tm tm;
-	char when[32] = "";
+	char when[32];
 
-	if (gmtime_r(&t, &tm))
-		strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+	ax_time_format(c->at, "%Y-%m-%d %H:%M:%S", when, sizeof when);
 	ax_csv_cell(f, c->household, 0);
 	ax_csv_cell(f, c->grid_name, 0);
 	ax_csv_cell(f, c->village_name, 0);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "anxin/auth.h"
+#include "anxin/clock.h"
 #include "anxin/campaign.h"
 #include "anxin/records.h"
 #include "anxin/store.h"
@@ -34,30 +35,21 @@ static ax_store *open_db(const char *db)
 
 static void when(long long t, char *buf, size_t n)
 {
-	time_t tt = (time_t)t;
-	struct tm tm;
 	if (!t) {
 		snprintf(buf, n, "-");
 		return;
 	}
-	tt += 8 * 3600; /* China time, whatever the machine's zone */
-	gmtime_r(&tt, &tm);
-	strftime(buf, n, "%Y-%m-%d %H:%M", &tm);
+	ax_time_format(t, "%Y-%m-%d %H:%M", buf, n);
 }
 
 /* "YYYY-MM-DD[ HH:MM]" in China time to epoch; -1 if malformed. */
 static long long parse_when(const char *s)
 {
-	struct tm tm;
-	memset(&tm, 0, sizeof tm);
-	const char *end = strptime(s, "%Y-%m-%d %H:%M", &tm);
-	if (!end || *end) {
-		memset(&tm, 0, sizeof tm);
-		end = strptime(s, "%Y-%m-%d", &tm);
-		if (!end || *end)
-			return -1;
-	}
-	return (long long)timegm(&tm) - 8 * 3600;
+	long long t;
+	int day;
+	if (strlen(s) == 16 && s[10] == ' ' && ax_time_parse(s, &t) == 0)
+		return t;
+	return ax_day_parse(s, &day) == 0 ? ax_day_start(day) : -1;
 }
 
 static int parse_hhmm(const char *s)

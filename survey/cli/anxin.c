@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "anxin/anxin.h"
+#include "anxin/clock.h"
 #include "anxin/content.h"
 #include "anxin/demo.h"
 #include "anxin/ledger.h"
@@ -399,13 +400,13 @@ static int cmd_records_demo(struct args *a)
 	o.days = a->days;
 	o.reach = a->reach;
 	if (a->start) {
-		struct tm tm = {0};
-		if (!strptime(a->start, "%Y-%m-%d", &tm)) {
+		int day;
+		if (ax_day_parse(a->start, &day)) {
 			fprintf(stderr, "%s: --start must be YYYY-MM-DD\n", prog);
 			ax_store_close(st);
 			return EXIT_USAGE;
 		}
-		o.start = (long long)timegm(&tm) - 8 * 3600;
+		o.start = ax_day_start(day);
 	} else {
 		o.start = (long long)time(NULL) - (long long)a->days * 86400;
 	}

@@ -90,8 +90,8 @@ static ax_rc window_make(ax_store *st, const struct ax_ledger_query *q,
 		ax__store_seterr(st, "to \"%s\" is not a date YYYY-MM-DD", q->to);
 		return AX_INVALID;
 	}
-	w->from = (sqlite3_int64)from_day * 86400 - 8 * 3600;
-	w->to = ((sqlite3_int64)to_day + 1) * 86400 - 8 * 3600;
+	w->from = (sqlite3_int64)ax_day_start(from_day);
+	w->to = (sqlite3_int64)ax_day_start(to_day + 1);
 	return AX_OK;
 }
 

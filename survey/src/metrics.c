@@ -292,8 +292,8 @@ ax_rc ax_report_build(ax_store *st, const struct ax_report_opts *o,
 			goto fail;
 	}
 	/* day d in China time spans [d*86400 - 8h, (d+1)*86400 - 8h) */
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)from_day * 86400 - 8 * 3600);
-	sqlite3_bind_int64(s, 2, ((sqlite3_int64)to_day + 1) * 86400 - 8 * 3600);
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)ax_day_start(from_day));
+	sqlite3_bind_int64(s, 2, (sqlite3_int64)ax_day_start(to_day + 1));
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		int i = find_region(&t, (const char *)sqlite3_column_text(s, 0));
 		if (i >= 0)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "anxin_int.h"
 
@@ -381,4 +382,23 @@ void ax_day_format(int day, char buf[AX_DAY_LEN])
 long long ax_day_start(int day)
 {
 	return (long long)day * 86400 - AX_CST_OFFSET;
+}
+
+int ax_day_parse(const char *s, int *day) { return ax__day_parse(s, day); }
+
+void ax_time_format(long long epoch, const char *fmt, char *buf, size_t n)
+{
+	time_t t = (time_t)(epoch + AX_CST_OFFSET);
+	struct tm tm;
+	if (!n)
+		return;
+	buf[0] = '\0';
+	if (gmtime_r(&t, &tm) && strftime(buf, n, fmt, &tm) == 0)
+		buf[0] = '\0';
+}
+
+int ax_cst_second_of_day(long long epoch)
+{
+	long long t = (epoch + AX_CST_OFFSET) % 86400;
+	return (int)(t < 0 ? t + 86400 : t);
 }

@@ -307,6 +307,8 @@ static void records(void)
 	CHECK_INT(ax_channel_parse("visit"), AX_CH_VISIT);
 }
 
+static long long t0_utc(void) { return 1772326800; }
+
 static void clock_helpers(void)
 {
 	char buf[AX_TIME_ISO_LEN], day[AX_DAY_LEN];
@@ -319,6 +321,16 @@ static void clock_helpers(void)
 	CHECK_STR(day, "2026-03-01");
 	CHECK_INT(ax_day_start(ax_cst_day(t)), t - 1800);
 	CHECK_INT(ax_time_parse("2026-02-30T00:00", &t), -1);
+	{
+		char local[32];
+		int d;
+		ax_time_format(t0_utc(), "%Y-%m-%d %H:%M", local, sizeof local);
+		CHECK_STR(local, "2026-03-01 09:00");
+		CHECK_INT(ax_cst_second_of_day(t0_utc()), 9 * 3600);
+		CHECK_INT(ax_day_parse("2026-03-01", &d), 0);
+		CHECK_INT(ax_day_start(d), t0_utc() - 9 * 3600);
+		CHECK_INT(ax_day_parse("2026-3-1", &d), -1);
+	}
 }
 
 int main(void)

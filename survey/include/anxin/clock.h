@@ -9,6 +9,8 @@
 #ifndef ANXIN_CLOCK_H
 #define ANXIN_CLOCK_H
 
+#include <stddef.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -26,6 +28,13 @@ int ax_time_parse(const char *s, long long *epoch);
 int ax_cst_day(long long epoch);
 /* "2026-03-01" for a day number. */
 void ax_day_format(int day, char buf[AX_DAY_LEN]);
+/* Parse "YYYY-MM-DD" into a day number; 0 on success, -1 if malformed. */
+int ax_day_parse(const char *s, int *day);
+/* strftime(fmt) of epoch in China time, whatever the machine's TZ
+ * ("%Y-%m-%d %H:%M" for people).  buf gets "" when it does not fit. */
+void ax_time_format(long long epoch, const char *fmt, char *buf, size_t n);
+/* Seconds since 00:00 China time (0 .. 86399), for quiet hours. */
+int ax_cst_second_of_day(long long epoch);
 /* Epoch of 00:00 China time of a day number. */
 long long ax_day_start(int day);
 
