@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "anxin/anxin.h"
+#include "anxin/applog.h"
 #include "anxin/clock.h"
 #include "anxin/content.h"
 #include "anxin/demo.h"
@@ -81,15 +82,6 @@ static void diag_print(void *ctx, enum ax_severity sev, const char *msg)
 	if (quiet && sev != AX_SEV_ERROR)
 		return;
 	fprintf(stderr, "%s\n", msg);
-}
-
-static void log_print(void *ctx, enum ax_log_level lvl, const char *file,
-                      int line, const char *msg)
-{
-	static const char *const names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
-	(void)ctx;
-	if (lvl >= AX_LOG_WARN || getenv("ANXIN_DEBUG"))
-		fprintf(stderr, "%s %s:%d: %s\n", names[lvl], file, line, msg);
 }
 
 /* Options shared by the subcommands. */
@@ -745,7 +737,8 @@ int main(int argc, char **argv)
 	const char *cmd, *sub = NULL;
 	int skip = 2;
 
-	ax_set_log(log_print, NULL);
+	ax_applog_level(getenv("ANXIN_DEBUG") ? AX_LOG_DEBUG : AX_LOG_WARN);
+	ax_set_log(ax_applog_lib, NULL);
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;
