@@ -30,6 +30,7 @@
 #include "anxin/roster.h"
 #include "anxin/text.h"
 #include "anxin_int.h"
+#include "records_int.h"
 
 const char *ax_rec_result_name(enum ax_rec_result r)
 {
@@ -75,25 +76,7 @@ int ax_contact_kinds_parse(const char *list)
 	return mask;
 }
 
-/* ---- tally deltas -----------------------------------------------------
- * A hash table of (key, day) -> sums that grows with the batch: a file
- * import of 50,000 records gathers ~90,000 entries, so a fixed table
- * would turn every lookup into a walk of a long chain. */
-struct tally {
-	struct tally *next; /* same bucket */
-	struct tally *all;  /* every entry, for flushing and clearing */
-	unsigned hash;
-	long long den, num;
-	double score;
-	int day;
-	char key[]; /* region \x1f survey \x1f wave \x1f channel \x1f metric */
-};
 
-enum {
-	S_INS_RESP, S_GET_RESP, S_HH, S_REGION, S_COUNTED,
-	S_SET_COUNTED, S_INS_CONTACT, S_GET_CONTACT,
-	S_INS_CONFLICT, S_TALLY, S_TALLY_TOTAL, S_CAMPAIGN_WAVES, S_NSTMT
-};
 
 static const char *const stmt_sql[S_NSTMT] = {
 	[S_INS_RESP] =
@@ -131,29 +114,7 @@ static const char *const stmt_sql[S_NSTMT] = {
 	    "?2 AND ends_at > ?2",
 };
 
-/* The day of tally entries that go to tally_total (all days). */
-#define TOTAL_DAY (-2147483647)
 
-struct ax_importer {
-	ax_store *st;
-	ax_content *surveys;
-	sqlite3_stmt *s[S_NSTMT];
-	struct tally **tb;   /* tally buckets, tbn of them (a power of two) */
-	size_t tbn, tcount;
-	struct tally *tall;  /* every tally entry */
-	int in_tx;
-	long long received_at;
-	int fixed_received;
-	ax_record_check_fn check;
-	void *check_ctx;
-	int unseal;
-	unsigned char pk[32], sk[32];
-	char surveys_fp[64]; /* which installed surveys are loaded */
-	long long skew;      /* device clock minus server clock, seconds */
-	struct hh_memo *hm;  /* households looked up in this transaction */
-	size_t hmn, hmcount; /* slots (a power of two), entries */
-	unsigned hmgen;      /* entries of other generations are empty slots */
-};
 
 /* Changes whenever a survey version is installed. */
 static void surveys_fingerprint(ax_store *st, char out[64])
@@ -168,167 +129,6 @@ static void surveys_fingerprint(ax_store *st, char out[64])
 	sqlite3_finalize(s);
 }
 
-static unsigned hash_key(const char *k, int day)
-{
-	unsigned h = 2166136261u ^ (unsigned)day;
-	for (; *k; k++)
-		h = (h ^ (unsigned char)*k) * 16777619u;
-	return h;
-}
-
-/* Double the bucket array once entries outnumber buckets. */
-static int tally_grow(ax_importer *im)
-{
-	size_t n = im->tbn ? im->tbn * 2 : 1024;
-	struct tally **tb = calloc(n, sizeof *tb);
-	if (!tb)
-		return -1;
-	for (struct tally *t = im->tall; t; t = t->all) {
-		t->next = tb[t->hash & (n - 1)];
-		tb[t->hash & (n - 1)] = t;
-	}
-	free(im->tb);
-	im->tb = tb;
-	im->tbn = n;
-	return 0;
-}
-
-/* Append s and a separator to key[*k]; -1 when it does not fit. */
-static int key_part(char *key, size_t *k, size_t cap, const char *s, int last)
-{
-	size_t n = strlen(s);
-	if (*k + n + 1 >= cap)
-		return -1;
-	memcpy(key + *k, s, n);
-	*k += n;
-	key[(*k)++] = last ? '\0' : '\x1f';
-	return 0;
-}
-
-static int tally_add(ax_importer *im, const char *region, const char *survey,
-                     const char *wave, const char *channel, int day,
-                     const char *metric, long long den, long long num,
-                     double score)
-{
-	char key[512];
-	size_t k = 0;
-	unsigned h;
-	struct tally *t;
-
-	if (key_part(key, &k, sizeof key, region, 0) ||
-	    key_part(key, &k, sizeof key, survey, 0) ||
-	    key_part(key, &k, sizeof key, wave, 0) ||
-	    key_part(key, &k, sizeof key, channel, 0) ||
-	    key_part(key, &k, sizeof key, metric, 1))
-		return -1; /* parts are length-checked long before: cannot happen */
-	h = hash_key(key, day);
-	if (im->tcount >= im->tbn && tally_grow(im))
-		return -1;
-	for (t = im->tb[h & (im->tbn - 1)]; t; t = t->next)
-		if (t->hash == h && t->day == day && strcmp(t->key, key) == 0)
-			break;
-	if (!t) {
-		t = calloc(1, sizeof *t + k);
-		if (!t)
-			return -1;
-		memcpy(t->key, key, k);
-		t->day = day;
-		t->hash = h;
-		t->next = im->tb[h & (im->tbn - 1)];
-		im->tb[h & (im->tbn - 1)] = t;
-		t->all = im->tall;
-		im->tall = t;
-		im->tcount++;
-	}
-	t->den += den;
-	t->num += num;
-	t->score += score;
-	if (day != TOTAL_DAY) /* every delta also counts in the all-time total */
-		return tally_add(im, region, survey, wave, channel, TOTAL_DAY, metric,
-		                 den, num, score);
-	return 0;
-}
-
-/* Drop every entry; O(entries), not O(buckets). */
-static void tally_clear(ax_importer *im)
-{
-	struct tally *t = im->tall, *n;
-	for (; t; t = n) {
-		n = t->all;
-		im->tb[t->hash & (im->tbn - 1)] = NULL;
-		free(t);
-	}
-	im->tall = NULL;
-	im->tcount = 0;
-}
-
-/* Per-day entries in the order of tally's key (day first), then the
- * all-time totals in tally_total's: upserts in key order walk each B-tree
- * once from left to right instead of seeking at random.  \x1f sorts below
- * every character a key part may hold, so comparing the joined keys
- * compares the parts one by one. */
-static int tally_cmp(const void *a, const void *b)
-{
-	const struct tally *x = *(const struct tally *const *)a,
-	                   *y = *(const struct tally *const *)b;
-	int xt = x->day == TOTAL_DAY, yt = y->day == TOTAL_DAY;
-	if (xt != yt)
-		return xt - yt;
-	if (x->day != y->day)
-		return x->day < y->day ? -1 : 1;
-	return strcmp(x->key, y->key);
-}
-
-static ax_rc tally_flush(ax_importer *im)
-{
-	struct tally **v;
-	size_t n = 0, k = 0;
-	ax_rc rc = AX_OK;
-
-	if (!(n = im->tcount))
-		return AX_OK;
-	if (!(v = malloc(n * sizeof *v)))
-		return AX_NOMEM;
-	for (struct tally *t = im->tall; t; t = t->all)
-		v[k++] = t;
-	qsort(v, n, sizeof *v, tally_cmp);
-	for (k = 0; k < n; k++) {
-		struct tally *t = v[k];
-		sqlite3_stmt *s = im->s[t->day == TOTAL_DAY ? S_TALLY_TOTAL : S_TALLY];
-		char *parts[5], buf[512];
-		int np = 0, src;
-		if (!t->den && !t->num && t->score == 0)
-			continue;
-		snprintf(buf, sizeof buf, "%s", t->key);
-		parts[np++] = buf;
-		for (char *p = buf; *p && np < 5; p++)
-			if (*p == '\x1f') {
-				*p = '\0';
-				parts[np++] = p + 1;
-			}
-		sqlite3_reset(s);
-		sqlite3_bind_text(s, 1, parts[0], -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, parts[1], -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, parts[2], -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 4, parts[3], -1, SQLITE_STATIC);
-		if (t->day != TOTAL_DAY)
-			sqlite3_bind_int(s, 5, t->day);
-		sqlite3_bind_text(s, 6, parts[4], -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 7, t->den);
-		sqlite3_bind_int64(s, 8, t->num);
-		sqlite3_bind_double(s, 9, t->score);
-		src = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (src != SQLITE_DONE) {
-			rc = ax__store_sqlerr(im->st, src, "tally");
-			break;
-		}
-	}
-	free(v);
-	if (rc == AX_OK)
-		tally_clear(im);
-	return rc;
-}
 
 /* ---- households seen in this transaction ------------------------------
  * Every record names its household and each needs its grid; a batch of a
@@ -442,7 +242,7 @@ void ax_importer_free(ax_importer *im)
 	for (int i = 0; i < S_NSTMT; i++)
 		sqlite3_finalize(im->s[i]);
 	ax_content_free(im->surveys);
-	tally_clear(im);
+	ax__tally_clear(im);
 	free(im->tb);
 	free(im->hm);
 	free(im);
@@ -495,7 +295,7 @@ ax_rc ax_importer_begin(ax_importer *im)
 		im->in_tx = 1;
 	if (!im->fixed_received)
 		im->received_at = (long long)time(NULL);
-	tally_clear(im);
+	ax__tally_clear(im);
 	return rc;
 }
 
@@ -505,7 +305,7 @@ ax_rc ax_importer_commit(ax_importer *im)
 
 	if (!im->in_tx)
 		return AX_OK;
-	if ((rc = tally_flush(im)) || (rc = ax__exec(im->st, "COMMIT"))) {
+	if ((rc = ax__tally_flush(im)) || (rc = ax__exec(im->st, "COMMIT"))) {
 		ax_importer_rollback(im);
 		return rc;
 	}
@@ -519,7 +319,7 @@ void ax_importer_rollback(ax_importer *im)
 	sqlite3_exec(ax__store_db(im->st), "ROLLBACK", NULL, NULL, NULL);
 	im->in_tx = 0;
 	hh_memo_clear(im);
-	tally_clear(im);
+	ax__tally_clear(im);
 }
 
 /* ---- validation helpers ----------------------------------------------- */
@@ -792,27 +592,6 @@ static const char *const response_fields[] = {
 	"household", "region", "started_at",     "completed_at",
 	"status", "answers",   "wave",           "flags"};
 
-/* Add (sign +1) or remove (-1) a counted response's results. */
-static int tally_response(ax_importer *im, int sign, const char *region,
-                          const char *survey, const char *wave,
-                          const char *channel, int day,
-                          const struct ax_derived *d)
-{
-	char metric[64];
-	if (tally_add(im, region, survey, wave, channel, day, "resp", sign, sign, 0))
-		return -1;
-	for (int i = 0; i < d->ntopics; i++) {
-		snprintf(metric, sizeof metric, "aw:%s", d->topic[i]);
-		if (tally_add(im, region, survey, wave, channel, day, metric, sign,
-		              sign * d->passed[i], 0))
-			return -1;
-	}
-	if (d->has_sat &&
-	    tally_add(im, region, survey, wave, channel, day, "sat", sign,
-	              sign * d->sat, sign * d->score))
-		return -1;
-	return 0;
-}
 
 static ax_rc set_counted(ax_importer *im, const char *id, int v)
 {
@@ -826,30 +605,6 @@ static ax_rc set_counted(ax_importer *im, const char *id, int v)
 	return src == SQLITE_DONE ? AX_OK : ax__store_sqlerr(im->st, src, "counted");
 }
 
-/* "topic:1,topic:0" for the response row. */
-static void topics_format(const struct ax_derived *d, char *buf, size_t n)
-{
-	size_t k = 0;
-	buf[0] = '\0';
-	for (int i = 0; i < d->ntopics && k < n; i++)
-		k += (size_t)snprintf(buf + k, n - k, "%s%s:%d", i ? "," : "",
-		                      d->topic[i], d->passed[i]);
-}
-
-/* Parse topics_format's output into d, with names copied into store. */
-static void topics_parse(const char *s, struct ax_derived *d, char store[AX_RESP_MAX_TOPICS][40])
-{
-	while (s && *s && d->ntopics < AX_RESP_MAX_TOPICS) {
-		const char *colon = strchr(s, ':'), *comma = strchr(s, ',');
-		if (!colon || (comma && comma < colon))
-			break;
-		snprintf(store[d->ntopics], 40, "%.*s", (int)(colon - s), s);
-		d->topic[d->ntopics] = store[d->ntopics];
-		d->passed[d->ntopics] = colon[1] == '1';
-		d->ntopics++;
-		s = comma ? comma + 1 : NULL;
-	}
-}
 
 /* The household's counted response for (survey, wave), if any. */
 struct counted {
@@ -883,199 +638,228 @@ static void find_counted(ax_importer *im, const char *hh, const char *survey,
 		c->d.has_sat = sqlite3_column_type(s, 5) != SQLITE_NULL;
 		c->d.sat = sqlite3_column_int(s, 5);
 		c->d.score = sqlite3_column_double(s, 6);
-		topics_parse((const char *)sqlite3_column_text(s, 7), &c->d, c->topics);
+		ax__topics_parse((const char *)sqlite3_column_text(s, 7), &c->d, c->topics);
 	}
 	sqlite3_reset(s);
 }
 
-static ax_rc import_response(ax_importer *im, json_t *o, const char *source,
-                             struct ax_rec_outcome *out)
-{
-	const char *survey, *device, *hh, *region_in, *wave, *body_wave;
-	int chan = 0, status = 0, has_started, has_completed, src;
-	int64_t started = 0, completed = 0;
-	json_t *ver, *answers;
+/* A response record as read and resolved, before it is stored. */
+struct resp {
+	const char *survey, *device, *hh, *region_in, *wave;
+	int chan, status, has_completed, sealed_hh;
+	int64_t started, completed;
 	const struct ax_survey *sv;
-	char grid[64], region[64], ex[64];
-	struct ax_derived d;
-	struct ax_response resp;
-	struct counted old;
-	char resolved[64], derived_wave[64];
-	int sealed_hh = 0;
-	char topics[512];
-	int counted = 0, displace = 0;
-	char *body = NULL;
-	sqlite3_stmt *s;
-	ax_rc rc = AX_OK;
+	struct ax_response answers;
+	char region[64];     /* where it counts: the household's grid or region_in */
+	char resolved[64];   /* household resolved from a sealed number */
+	char derived_wave[64];
+};
 
-	if (want_str(o, "survey", 1, 48, &survey, out) ||
-	    want_enum(o, "channel", channels, 3, &chan, out) ||
-	    want_str(o, "device", 1, 64, &device, out) ||
-	    want_str(o, "household", 0, 63, &hh, out) ||
-	    want_str(o, "region", 0, 20, &region_in, out) ||
-	    want_enum(o, "status", statuses, 3, &status, out) ||
-	    want_time(o, "started_at", 1, &started, &has_started, out) ||
-	    want_time(o, "completed_at", status == 0, &completed, &has_completed,
-	              out) ||
+/* Fields, survey, flags and answers of a response; 0, or -1 rejected. */
+static int read_response(ax_importer *im, json_t *o, struct resp *p,
+                         struct ax_rec_outcome *out)
+{
+	const char *body_wave;
+	int has_started;
+	json_t *ver, *fl, *x;
+	char ex[64];
+	size_t i;
+
+	if (want_str(o, "survey", 1, 48, &p->survey, out) ||
+	    want_enum(o, "channel", channels, 3, &p->chan, out) ||
+	    want_str(o, "device", 1, 64, &p->device, out) ||
+	    want_str(o, "household", 0, 63, &p->hh, out) ||
+	    want_str(o, "region", 0, 20, &p->region_in, out) ||
+	    want_enum(o, "status", statuses, 3, &p->status, out) ||
+	    want_time(o, "started_at", 1, &p->started, &has_started, out) ||
+	    want_time(o, "completed_at", p->status == 0, &p->completed,
+	              &p->has_completed, out) ||
 	    want_str(o, "wave", 0, 48, &body_wave, out))
-		return AX_OK;
+		return -1;
 	ver = json_object_get(o, "survey_version");
 	if (!json_is_integer(ver) || json_integer_value(ver) < 1 ||
-	    json_integer_value(ver) > 1000000) {
-		reject(out, "field \"survey_version\" must be a whole number from 1 up");
-		return AX_OK;
+	    json_integer_value(ver) > 1000000)
+		return reject(out, "field \"survey_version\" must be a whole number "
+		                   "from 1 up");
+	p->sv = ax_content_find_survey(im->surveys, p->survey,
+	                               (int)json_integer_value(ver));
+	if (!p->sv || p->sv->version != (int)json_integer_value(ver)) {
+		excerpt(p->survey, ex, sizeof ex);
+		return reject(out, "survey \"%s\" version %d is not installed in this "
+		                   "store", ex, (int)json_integer_value(ver));
 	}
-	sv = ax_content_find_survey(im->surveys, survey,
-	                            (int)json_integer_value(ver));
-	if (!sv || sv->version != (int)json_integer_value(ver)) {
-		excerpt(survey, ex, sizeof ex);
-		reject(out, "survey \"%s\" version %d is not installed in this store",
-		       ex, (int)json_integer_value(ver));
-		return AX_OK;
+	fl = json_object_get(o, "flags");
+	if (fl && !json_is_null(fl)) {
+		if (!json_is_array(fl) || json_array_size(fl) > 8)
+			return reject(out, "field \"flags\" must be an array of up to 8 "
+			                   "words");
+		json_array_foreach(fl, i, x) if (!json_is_string(x) ||
+		                                 json_string_length(x) == 0 ||
+		                                 json_string_length(x) > 32)
+		    return reject(out, "field \"flags\": item %zu must be a word of 1 "
+		                       "to 32 bytes", i);
 	}
-	{
-		json_t *fl = json_object_get(o, "flags"), *x;
-		size_t i;
-		if (fl && !json_is_null(fl)) {
-			if (!json_is_array(fl) || json_array_size(fl) > 8) {
-				reject(out, "field \"flags\" must be an array of up to 8 words");
-				return AX_OK;
-			}
-			json_array_foreach(fl, i, x) if (!json_is_string(x) ||
-			                                 json_string_length(x) == 0 ||
-			                                 json_string_length(x) > 32) {
-				reject(out, "field \"flags\": item %zu must be a word of 1 to 32 bytes", i);
-				return AX_OK;
-			}
-		}
-	}
-	answers = json_object_get(o, "answers");
-	if (!answers) {
-		reject(out, "missing field \"answers\"");
-		return AX_OK;
-	}
-	if (ax_response_from_json(&resp, sv, answers, out->reason,
-	                          sizeof out->reason) != AX_OK) {
+	if (!json_object_get(o, "answers"))
+		return reject(out, "missing field \"answers\"");
+	if (ax_response_from_json(&p->answers, p->sv, json_object_get(o, "answers"),
+	                          out->reason, sizeof out->reason) != AX_OK) {
 		out->result = AX_REC_REJECTED;
-		return AX_OK;
+		return -1;
 	}
-	if (has_completed && completed < started - 300) {
-		reject(out, "completed_at is before started_at");
-		return AX_OK;
-	}
+	if (p->has_completed && p->completed < p->started - 300)
+		return reject(out, "completed_at is before started_at");
 	/* A record without a wave (a kiosk that had not synced its campaigns
 	 * yet) belongs to the one campaign of its survey whose scope and window
 	 * cover it, so a household still counts once per campaign. */
-	if (!body_wave && campaign_wave(im, survey, hh, region_in,
-	                                has_completed ? completed : started,
-	                                derived_wave))
-		body_wave = derived_wave;
-	wave = body_wave ? body_wave : "";
+	if (!body_wave &&
+	    campaign_wave(im, p->survey, p->hh, p->region_in,
+	                  p->has_completed ? p->completed : p->started,
+	                  p->derived_wave))
+		body_wave = p->derived_wave;
+	p->wave = body_wave ? body_wave : "";
 	/* on the server's clock from here on (the body keeps the device's) */
-	started -= im->skew;
-	completed -= im->skew;
-	if (!hh && unseal_household(im, o, resolved)) {
-		hh = resolved;
-		sealed_hh = 1;
+	p->started -= im->skew;
+	p->completed -= im->skew;
+	return 0;
+}
+
+/* Where the response counts: the household (from the record or a sealed
+ * number) and its grid, or the anonymous region; the device check.  0, or
+ * -1 rejected. */
+static int place_response(ax_importer *im, json_t *o, struct resp *p,
+                          struct ax_rec_outcome *out)
+{
+	char ex[64];
+
+	if (!p->hh && unseal_household(im, o, p->resolved)) {
+		p->hh = p->resolved;
+		p->sealed_hh = 1;
 	}
-	if (hh) {
-		if (household_grid(im, hh, grid)) {
-			excerpt(hh, ex, sizeof ex);
-			reject(out, "household \"%s\" is not in the roster", ex);
-			return AX_OK;
+	if (p->hh) {
+		if (household_grid(im, p->hh, p->region)) {
+			excerpt(p->hh, ex, sizeof ex);
+			return reject(out, "household \"%s\" is not in the roster", ex);
 		}
-		snprintf(region, sizeof region, "%s", grid);
 	} else {
-		if (!region_in) {
-			reject(out, "an anonymous response needs \"region\" (the grid or "
-			            "village code where it was given)");
-			return AX_OK;
+		if (!p->region_in)
+			return reject(out, "an anonymous response needs \"region\" (the "
+			                   "grid or village code where it was given)");
+		if (!region_exists(im, p->region_in)) {
+			excerpt(p->region_in, ex, sizeof ex);
+			return reject(out, "region \"%s\" is not a known region code", ex);
 		}
-		if (!region_exists(im, region_in)) {
-			excerpt(region_in, ex, sizeof ex);
-			reject(out, "region \"%s\" is not a known region code", ex);
-			return AX_OK;
-		}
-		snprintf(region, sizeof region, "%s", region_in);
+		snprintf(p->region, sizeof p->region, "%s", p->region_in);
 	}
-	if (im->check && im->check(im->check_ctx, "response", hh, region, out->reason)) {
+	if (im->check &&
+	    im->check(im->check_ctx, "response", p->hh, p->region, out->reason)) {
 		/* A resident linked a household this device may not credit (a
 		 * visitor from another township): keep the answer, anonymous, at
 		 * the kiosk's own region rather than lose it. */
-		if (!(sealed_hh && region_in && region_exists(im, region_in) &&
-		      !im->check(im->check_ctx, "response", NULL, region_in,
+		if (!(p->sealed_hh && p->region_in && region_exists(im, p->region_in) &&
+		      !im->check(im->check_ctx, "response", NULL, p->region_in,
 		                 out->reason))) {
 			out->result = AX_REC_REJECTED;
-			return AX_OK;
+			return -1;
 		}
 		out->reason[0] = '\0';
-		hh = NULL;
+		p->hh = NULL;
 		json_object_del(o, "household");
-		snprintf(region, sizeof region, "%s", region_in);
+		snprintf(p->region, sizeof p->region, "%s", p->region_in);
 	}
-	body = canonical(o, response_fields, (int)AX_ARRAY_LEN(response_fields),
-	                 out->id);
-	if (!body)
-		return AX_NOMEM;
-	memset(&d, 0, sizeof d);
-	old.found = 0;
-	if (status == 0) {
-		ax_response_derive(&resp, &d);
-		/* One counted response per household, survey and wave: the
-		 * earliest completed (ties by id), whatever the arrival order. */
-		counted = 1;
-		if (hh) {
-			find_counted(im, hh, survey, wave, &old);
-			if (old.found) {
-				if (old.completed < completed ||
-				    (old.completed == completed && strcmp(old.id, out->id) <= 0))
-					counted = 0;
-				else
-					displace = 1;
-			}
-		}
-	}
-	topics_format(&d, topics, sizeof topics);
+	return 0;
+}
 
-	s = im->s[S_INS_RESP];
+static int insert_response(ax_importer *im, const struct resp *p,
+                           const struct ax_derived *d, const char *id,
+                           const char *body, int counted)
+{
+	sqlite3_stmt *s = im->s[S_INS_RESP];
+	char topics[512];
+	int src;
+
+	ax__topics_format(d, topics, sizeof topics);
 	sqlite3_reset(s);
-	sqlite3_bind_text(s, 1, out->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, survey, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 3, sv->version);
-	sqlite3_bind_text(s, 4, wave, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, channels[chan], -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, device, -1, SQLITE_STATIC);
-	if (hh)
-		sqlite3_bind_text(s, 7, hh, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, p->survey, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, p->sv->version);
+	sqlite3_bind_text(s, 4, p->wave, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, channels[p->chan], -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, p->device, -1, SQLITE_STATIC);
+	if (p->hh)
+		sqlite3_bind_text(s, 7, p->hh, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(s, 7);
-	sqlite3_bind_text(s, 8, region, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 9, started);
-	if (has_completed)
-		sqlite3_bind_int64(s, 10, completed);
+	sqlite3_bind_text(s, 8, p->region, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 9, p->started);
+	if (p->has_completed)
+		sqlite3_bind_int64(s, 10, p->completed);
 	else
 		sqlite3_bind_null(s, 10);
-	sqlite3_bind_text(s, 11, statuses[status], -1, SQLITE_STATIC);
-	if (status == 0)
-		sqlite3_bind_int(s, 12, ax__cst_day(completed));
+	sqlite3_bind_text(s, 11, statuses[p->status], -1, SQLITE_STATIC);
+	if (p->status == 0)
+		sqlite3_bind_int(s, 12, ax__cst_day(p->completed));
 	else
 		sqlite3_bind_null(s, 12);
-	if (d.has_sat) {
-		sqlite3_bind_int(s, 13, d.sat);
-		sqlite3_bind_double(s, 14, d.score);
+	if (d->has_sat) {
+		sqlite3_bind_int(s, 13, d->sat);
+		sqlite3_bind_double(s, 14, d->score);
 	} else {
 		sqlite3_bind_null(s, 13);
 		sqlite3_bind_null(s, 14);
 	}
 	sqlite3_bind_text(s, 15, body, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 16, im->received_at);
-	if (d.ntopics)
+	if (d->ntopics)
 		sqlite3_bind_text(s, 17, topics, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(s, 17);
 	sqlite3_bind_int(s, 18, counted);
 	src = sqlite3_step(s);
 	sqlite3_reset(s);
+	return src;
+}
+
+static ax_rc import_response(ax_importer *im, json_t *o, const char *source,
+                             struct ax_rec_outcome *out)
+{
+	struct resp *p;
+	struct ax_derived d;
+	struct counted old;
+	int counted = 0, displace = 0, src;
+	char *body = NULL;
+	ax_rc rc = AX_OK;
+
+	/* the answers value is 512 bytes: off the stack of a server thread */
+	if (!(p = calloc(1, sizeof *p)))
+		return AX_NOMEM;
+	if (read_response(im, o, p, out) || place_response(im, o, p, out))
+		goto done;
+	body = canonical(o, response_fields, (int)AX_ARRAY_LEN(response_fields),
+	                 out->id);
+	if (!body) {
+		rc = AX_NOMEM;
+		goto done;
+	}
+	memset(&d, 0, sizeof d);
+	old.found = 0;
+	if (p->status == 0) {
+		ax_response_derive(&p->answers, &d);
+		/* One counted response per household, survey and wave: the
+		 * earliest completed (ties by id), whatever the arrival order. */
+		counted = 1;
+		if (p->hh) {
+			find_counted(im, p->hh, p->survey, p->wave, &old);
+			if (old.found) {
+				if (old.completed < p->completed ||
+				    (old.completed == p->completed &&
+				     strcmp(old.id, out->id) <= 0))
+					counted = 0;
+				else
+					displace = 1;
+			}
+		}
+	}
+	src = insert_response(im, p, &d, out->id, body, counted);
 	if (src != SQLITE_DONE) {
 		rc = ax__store_sqlerr(im->st, src, "responses");
 		goto done;
@@ -1089,17 +873,19 @@ static ax_rc import_response(ax_importer *im, json_t *o, const char *source,
 		/* the newcomer completed earlier: move the counts over */
 		if ((rc = set_counted(im, old.id, 0)))
 			goto done;
-		if (tally_response(im, -1, old.region, survey, wave, old.channel,
-		                   old.day, &old.d)) {
+		if (ax__tally_response(im, -1, old.region, p->survey, p->wave,
+		                       old.channel, old.day, &old.d)) {
 			rc = AX_NOMEM;
 			goto done;
 		}
 	}
-	if (counted && tally_response(im, +1, region, survey, wave, channels[chan],
-	                              ax__cst_day(completed), &d))
+	if (counted &&
+	    ax__tally_response(im, +1, p->region, p->survey, p->wave,
+	                       channels[p->chan], ax__cst_day(p->completed), &d))
 		rc = AX_NOMEM;
 done:
 	free(body);
+	free(p);
 	return rc;
 }
 

@@ -1,0 +1,74 @@
+/*
+ * records_int.h -- the importer's state, shared by records.c (validating
+ * and storing records) and tally.c (the counts behind every rate).
+ */
+#ifndef ANXIN_RECORDS_INT_H
+#define ANXIN_RECORDS_INT_H
+
+#include "anxin/records.h"
+#include "anxin/response.h"
+#include "anxin_int.h"
+
+/* ---- tally deltas -----------------------------------------------------
+ * A hash table of (key, day) -> sums that grows with the batch: a file
+ * import of 50,000 records gathers ~90,000 entries, so a fixed table
+ * would turn every lookup into a walk of a long chain. */
+struct tally {
+	struct tally *next; /* same bucket */
+	struct tally *all;  /* every entry, for flushing and clearing */
+	unsigned hash;
+	long long den, num;
+	double score;
+	int day;
+	char key[]; /* region \x1f survey \x1f wave \x1f channel \x1f metric */
+};
+
+enum {
+	S_INS_RESP, S_GET_RESP, S_HH, S_REGION, S_COUNTED,
+	S_SET_COUNTED, S_INS_CONTACT, S_GET_CONTACT,
+	S_INS_CONFLICT, S_TALLY, S_TALLY_TOTAL, S_CAMPAIGN_WAVES, S_NSTMT
+};
+
+/* The day of tally entries that go to tally_total (all days). */
+#define TOTAL_DAY (-2147483647)
+
+struct hh_memo;
+struct ax_importer {
+	ax_store *st;
+	ax_content *surveys;
+	sqlite3_stmt *s[S_NSTMT];
+	struct tally **tb;   /* tally buckets, tbn of them (a power of two) */
+	size_t tbn, tcount;
+	struct tally *tall;  /* every tally entry */
+	int in_tx;
+	long long received_at;
+	int fixed_received;
+	ax_record_check_fn check;
+	void *check_ctx;
+	int unseal;
+	unsigned char pk[32], sk[32];
+	char surveys_fp[64]; /* which installed surveys are loaded */
+	long long skew;      /* device clock minus server clock, seconds */
+	struct hh_memo *hm;  /* households looked up in this transaction */
+	size_t hmn, hmcount; /* slots (a power of two), entries */
+	unsigned hmgen;      /* entries of other generations are empty slots */
+};
+
+/* ---- tally.c ---------------------------------------------------------- */
+/* Drop every gathered delta (rollback, or after a flush). */
+void ax__tally_clear(ax_importer *im);
+/* Upsert the gathered deltas into tally and tally_total, in key order. */
+ax_rc ax__tally_flush(ax_importer *im);
+/* Add (sign +1) or remove (-1) a counted response's results; -1 when out
+ * of memory. */
+int ax__tally_response(ax_importer *im, int sign, const char *region,
+                       const char *survey, const char *wave,
+                       const char *channel, int day,
+                       const struct ax_derived *d);
+/* "topic:1,topic:0" for the response row, and back (names copied into
+ * store). */
+void ax__topics_format(const struct ax_derived *d, char *buf, size_t n);
+void ax__topics_parse(const char *s, struct ax_derived *d,
+                      char store[AX_RESP_MAX_TOPICS][40]);
+
+#endif

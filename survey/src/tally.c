@@ -1,0 +1,219 @@
+/*
+ * tally.c -- the counts behind every rate: per region, survey, wave,
+ * channel and day, the sums of the counted responses' results, gathered
+ * in memory during an import batch and upserted at commit in the same
+ * transaction (so reports never scan responses).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "records_int.h"
+
+static unsigned hash_key(const char *k, int day)
+{
+	unsigned h = 2166136261u ^ (unsigned)day;
+	for (; *k; k++)
+		h = (h ^ (unsigned char)*k) * 16777619u;
+	return h;
+}
+
+/* Double the bucket array once entries outnumber buckets. */
+static int tally_grow(ax_importer *im)
+{
+	size_t n = im->tbn ? im->tbn * 2 : 1024;
+	struct tally **tb = calloc(n, sizeof *tb);
+	if (!tb)
+		return -1;
+	for (struct tally *t = im->tall; t; t = t->all) {
+		t->next = tb[t->hash & (n - 1)];
+		tb[t->hash & (n - 1)] = t;
+	}
+	free(im->tb);
+	im->tb = tb;
+	im->tbn = n;
+	return 0;
+}
+
+/* Append s and a separator to key[*k]; -1 when it does not fit. */
+static int key_part(char *key, size_t *k, size_t cap, const char *s, int last)
+{
+	size_t n = strlen(s);
+	if (*k + n + 1 >= cap)
+		return -1;
+	memcpy(key + *k, s, n);
+	*k += n;
+	key[(*k)++] = last ? '\0' : '\x1f';
+	return 0;
+}
+
+static int tally_add(ax_importer *im, const char *region, const char *survey,
+                     const char *wave, const char *channel, int day,
+                     const char *metric, long long den, long long num,
+                     double score)
+{
+	char key[512];
+	size_t k = 0;
+	unsigned h;
+	struct tally *t;
+
+	if (key_part(key, &k, sizeof key, region, 0) ||
+	    key_part(key, &k, sizeof key, survey, 0) ||
+	    key_part(key, &k, sizeof key, wave, 0) ||
+	    key_part(key, &k, sizeof key, channel, 0) ||
+	    key_part(key, &k, sizeof key, metric, 1))
+		return -1; /* parts are length-checked long before: cannot happen */
+	h = hash_key(key, day);
+	if (im->tcount >= im->tbn && tally_grow(im))
+		return -1;
+	for (t = im->tb[h & (im->tbn - 1)]; t; t = t->next)
+		if (t->hash == h && t->day == day && strcmp(t->key, key) == 0)
+			break;
+	if (!t) {
+		t = calloc(1, sizeof *t + k);
+		if (!t)
+			return -1;
+		memcpy(t->key, key, k);
+		t->day = day;
+		t->hash = h;
+		t->next = im->tb[h & (im->tbn - 1)];
+		im->tb[h & (im->tbn - 1)] = t;
+		t->all = im->tall;
+		im->tall = t;
+		im->tcount++;
+	}
+	t->den += den;
+	t->num += num;
+	t->score += score;
+	if (day != TOTAL_DAY) /* every delta also counts in the all-time total */
+		return tally_add(im, region, survey, wave, channel, TOTAL_DAY, metric,
+		                 den, num, score);
+	return 0;
+}
+
+/* Drop every entry; O(entries), not O(buckets). */
+void ax__tally_clear(ax_importer *im)
+{
+	struct tally *t = im->tall, *n;
+	for (; t; t = n) {
+		n = t->all;
+		im->tb[t->hash & (im->tbn - 1)] = NULL;
+		free(t);
+	}
+	im->tall = NULL;
+	im->tcount = 0;
+}
+
+/* Per-day entries in the order of tally's key (day first), then the
+ * all-time totals in tally_total's: upserts in key order walk each B-tree
+ * once from left to right instead of seeking at random.  \x1f sorts below
+ * every character a key part may hold, so comparing the joined keys
+ * compares the parts one by one. */
+static int tally_cmp(const void *a, const void *b)
+{
+	const struct tally *x = *(const struct tally *const *)a,
+	                   *y = *(const struct tally *const *)b;
+	int xt = x->day == TOTAL_DAY, yt = y->day == TOTAL_DAY;
+	if (xt != yt)
+		return xt - yt;
+	if (x->day != y->day)
+		return x->day < y->day ? -1 : 1;
+	return strcmp(x->key, y->key);
+}
+
+ax_rc ax__tally_flush(ax_importer *im)
+{
+	struct tally **v;
+	size_t n = 0, k = 0;
+	ax_rc rc = AX_OK;
+
+	if (!(n = im->tcount))
+		return AX_OK;
+	if (!(v = malloc(n * sizeof *v)))
+		return AX_NOMEM;
+	for (struct tally *t = im->tall; t; t = t->all)
+		v[k++] = t;
+	qsort(v, n, sizeof *v, tally_cmp);
+	for (k = 0; k < n; k++) {
+		struct tally *t = v[k];
+		sqlite3_stmt *s = im->s[t->day == TOTAL_DAY ? S_TALLY_TOTAL : S_TALLY];
+		char *parts[5], buf[512];
+		int np = 0, src;
+		if (!t->den && !t->num && t->score == 0)
+			continue;
+		snprintf(buf, sizeof buf, "%s", t->key);
+		parts[np++] = buf;
+		for (char *p = buf; *p && np < 5; p++)
+			if (*p == '\x1f') {
+				*p = '\0';
+				parts[np++] = p + 1;
+			}
+		sqlite3_reset(s);
+		sqlite3_bind_text(s, 1, parts[0], -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, parts[1], -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 3, parts[2], -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 4, parts[3], -1, SQLITE_STATIC);
+		if (t->day != TOTAL_DAY)
+			sqlite3_bind_int(s, 5, t->day);
+		sqlite3_bind_text(s, 6, parts[4], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 7, t->den);
+		sqlite3_bind_int64(s, 8, t->num);
+		sqlite3_bind_double(s, 9, t->score);
+		src = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (src != SQLITE_DONE) {
+			rc = ax__store_sqlerr(im->st, src, "tally");
+			break;
+		}
+	}
+	free(v);
+	if (rc == AX_OK)
+		ax__tally_clear(im);
+	return rc;
+}
+
+/* Add (sign +1) or remove (-1) a counted response's results. */
+int ax__tally_response(ax_importer *im, int sign, const char *region,
+                          const char *survey, const char *wave,
+                          const char *channel, int day,
+                          const struct ax_derived *d)
+{
+	char metric[64];
+	if (tally_add(im, region, survey, wave, channel, day, "resp", sign, sign, 0))
+		return -1;
+	for (int i = 0; i < d->ntopics; i++) {
+		snprintf(metric, sizeof metric, "aw:%s", d->topic[i]);
+		if (tally_add(im, region, survey, wave, channel, day, metric, sign,
+		              sign * d->passed[i], 0))
+			return -1;
+	}
+	if (d->has_sat &&
+	    tally_add(im, region, survey, wave, channel, day, "sat", sign,
+	              sign * d->sat, sign * d->score))
+		return -1;
+	return 0;
+}
+
+/* "topic:1,topic:0" for the response row. */
+void ax__topics_format(const struct ax_derived *d, char *buf, size_t n)
+{
+	size_t k = 0;
+	buf[0] = '\0';
+	for (int i = 0; i < d->ntopics && k < n; i++)
+		k += (size_t)snprintf(buf + k, n - k, "%s%s:%d", i ? "," : "",
+		                      d->topic[i], d->passed[i]);
+}
+
+/* Parse topics_format's output into d, with names copied into store. */
+void ax__topics_parse(const char *s, struct ax_derived *d, char store[AX_RESP_MAX_TOPICS][40])
+{
+	while (s && *s && d->ntopics < AX_RESP_MAX_TOPICS) {
+		const char *colon = strchr(s, ':'), *comma = strchr(s, ',');
+		if (!colon || (comma && comma < colon))
+			break;
+		snprintf(store[d->ntopics], 40, "%.*s", (int)(colon - s), s);
+		d->topic[d->ntopics] = store[d->ntopics];
+		d->passed[d->ntopics] = colon[1] == '1';
+		d->ntopics++;
+		s = comma ? comma + 1 : NULL;
+	}
+}
