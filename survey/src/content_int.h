@@ -1,0 +1,103 @@
+/*
+ * content_int.h -- internals shared by the content files:
+ *
+ *   content.c        the ax_content object, topic names, lookups
+ *   content_parse.c  JSON text into packs and surveys (load_dir, load_text)
+ *   content_lint.c   located diagnostics, checked accessors, cross-checks
+ *   content_json.c   canonical JSON; install into and load from the store
+ *
+ * Nothing here is part of the public API.
+ */
+#ifndef ANXIN_CONTENT_INT_H
+#define ANXIN_CONTENT_INT_H
+
+#include <jansson.h>
+
+#include "anxin/content.h"
+#include "anxin_int.h"
+
+/* Packs and surveys in load order; every string they point to lives in
+ * the arena, so one ax_content_free releases everything. */
+struct ax_content {
+	struct ax_arena arena;
+	struct ax_pack *packs;
+	int npacks, cap_packs;
+	struct ax_survey *surveys;
+	int nsurveys, cap_surveys;
+};
+
+/* ==== the object (content.c) =========================================== */
+ax_content *ax__content_new(void); /* empty; NULL when out of memory */
+
+/* A zeroed slot at the end of the list (owned by c; moves on the next
+ * add), or NULL when out of memory. */
+struct ax_pack *ax__content_add_pack(ax_content *c);
+struct ax_survey *ax__content_add_survey(ax_content *c);
+
+/* ==== parsing (content_parse.c) ========================================= */
+/*
+ * Parse one file's text as a "pack" or a "survey" and add it to c if it
+ * has no errors; `file` names it in diagnostics, `dir` is a pack's folder
+ * (media paths are checked in it) or NULL.  Surveys resolve their refs
+ * against the packs already in c.  Returns the number of errors reported.
+ */
+int ax__content_load_one(ax_content *c, const char *file, const char *kind,
+                         const char *text, const char *dir, ax_diag_fn diag,
+                         void *dctx);
+
+/* ==== lint (content_lint.c) ============================================= */
+/* One file being parsed: where its diagnostics go and how many errors it
+ * had.  text is the whole (valid) JSON, re-scanned to locate a path. */
+struct ax__lint {
+	const char *file;
+	const char *text;
+	ax_diag_fn diag;
+	void *dctx;
+	int nerrors;
+	struct ax_arena *arena; /* strings read by the accessors go here */
+};
+
+/* A JSON path into buf ("questions/3/answer"), as ax__lerr takes it. */
+#define AX__PATH(buf, ...) snprintf(buf, sizeof buf, __VA_ARGS__)
+
+/* Report an error at the JSON value `path` ("" is the root) as
+ * "file:line:col: message" and count it. */
+void ax__lerr(struct ax__lint *L, const char *path, const char *fmt, ...)
+    AX_PRINTF(3, 4);
+
+/* Report fields of obj not in `allowed` (NULL-terminated). */
+void ax__check_fields(struct ax__lint *L, json_t *obj, const char *path,
+                      const char *const *allowed);
+
+/* Checked accessors: the field `key` of obj, or NULL (0) after reporting
+ * why not.  A missing field is an error only when required.  Strings are
+ * copied into L->arena; the array is borrowed from obj. */
+const char *ax__get_str(struct ax__lint *L, json_t *obj, const char *path,
+                        const char *key, int required);
+int ax__get_version(struct ax__lint *L, json_t *obj, const char *path);
+json_t *ax__get_array(struct ax__lint *L, json_t *obj, const char *path,
+                      const char *key, int required);
+
+int ax__valid_id(const char *s);   /* 1 to 48 of a-z 0-9 - _ */
+int ax__is_topic(const char *t);   /* one of ax_topics */
+
+/* Report SMS text over max_segs segments, or over max_units characters
+ * when max_units is not 0 (a digest must fit one segment). */
+void ax__check_sms(struct ax__lint *L, const char *path, const char *text,
+                   int max_segs, int max_units);
+
+/* Report `id` if it is among the first n of `seen`; returns 1 if so. */
+int ax__count_dups(struct ax__lint *L, const char *path, const char *what,
+                   const char *id, const char *const *seen, int n);
+
+/* show_if of every question of s: an existing, earlier question, its
+ * options, and no cycle. */
+void ax__check_show_if(struct ax__lint *L, struct ax_survey *s);
+
+/* ==== canonical JSON (content_json.c) =================================== */
+/* Compact JSON with sorted keys, copied into the arena (NULL when out of
+ * memory): what is installed and compared. */
+char *ax__pack_json(struct ax_arena *a, const struct ax_pack *pk);
+char *ax__survey_json(struct ax_arena *a, const struct ax_survey *s);
+
+#endif
