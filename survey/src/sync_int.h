@@ -1,7 +1,8 @@
 /*
- * sync_int.h -- internals of sync.c, exposed so unit tests can drive the
- * batching, the reply parser and the backoff schedule without a network
- * and with a fixed clock.  Nothing here is part of the public API.
+ * sync_int.h -- internals shared by outbox.c (the queue and the schedule,
+ * in the store) and sync.c (the HTTP client), exposed so unit tests can
+ * drive the batching, the reply parser and the backoff schedule without a
+ * network and with a fixed clock.  Nothing here is part of the public API.
  */
 #ifndef ANXIN_SYNC_INT_H
 #define ANXIN_SYNC_INT_H
@@ -29,6 +30,12 @@ struct ax__batch {
 ax_rc ax__sync_build_batch(ax_store *st, long long after_seq, int max_records,
                            size_t max_bytes, struct ax__batch *b);
 void ax__batch_free(struct ax__batch *b);
+
+/* Records pending in the outbox, or -1 if the store cannot say. */
+long ax__outbox_pending(ax_store *st);
+
+/* Count one more attempt for the pending records of batch b (b->n > 0). */
+ax_rc ax__outbox_count_attempt(ax_store *st, const struct ax__batch *b);
 
 /*
  * Apply the server's 200 reply to a batch, in one transaction: each
