@@ -287,107 +287,117 @@ static int all_digits(const char *s)
 	return 1;
 }
 
-static void do_row(struct imp *im)
+/* A row of empty cells (Excel leaves them at the end) is no row. */
+static int row_is_blank(const struct imp *im)
 {
-	const char *id = fld(im, C_ID), *gcode = fld(im, C_GRID_CODE),
-	           *vcode = fld(im, C_VILLAGE_CODE), *tcode = fld(im, C_TOWN_CODE),
-	           *ccode = fld(im, C_COUNTY_CODE), *mem = fld(im, C_MEMBERS);
-	char vbuf[16], tbuf[16], cbuf[16], phones[8][AX_PHONE_MAX];
-	int nphones = 0, members = -1, src;
-	const char *region;
-	sqlite3_stmt *s;
-	ax_rc rc;
+	int empty = 1;
+	for (int i = 0; i < im->nf; i++)
+		empty &= im->f[i][0] == '\0';
+	return empty;
+}
 
-	im->stats->rows++;
-	if (im->too_many) {
-		reject(im, "more than %d fields", AX_CSV_MAX_FIELDS);
-		return;
-	}
-	/* a row of empty cells (Excel leaves them at the end) is no row */
-	{
-		int empty = 1;
-		for (int i = 0; i < im->nf; i++)
-			empty &= im->f[i][0] == '\0';
-		if (empty) {
-			im->stats->rows--;
-			return;
-		}
-	}
-	if (!*id) {
-		reject(im, "no household id (户号)");
-		return;
-	}
-	if (strlen(id) > 63 || !ax_utf8_valid(id, strlen(id))) {
-		reject(im, "household id \"%.40s\" is too long", id);
-		return;
-	}
-	/* the file still lists this household even if the row is rejected
-	 * below: deactivate_missing must leave it alone (a typo in a code
-	 * must not drop a household from the coverage denominator) */
-	s = im->s_listed;
+/* The file still lists this household even if the row is rejected later:
+ * deactivate_missing must leave it alone (a typo in a code must not drop a
+ * household from the coverage denominator).  -1 on a store error. */
+static int mark_listed(struct imp *im, const char *id)
+{
+	sqlite3_stmt *s = im->s_listed;
+	int src;
+
 	sqlite3_reset(s);
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
 	src = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (src != SQLITE_DONE) {
 		im->rc = ax__store_sqlerr(im->st, src, "roster_listed");
-		return;
+		return -1;
 	}
-	/* region: the grid code when present, else the village code */
-	if (*gcode) {
-		if (!all_digits(gcode) || ax__region_level_of(gcode) != 4) {
+	return 0;
+}
+
+/* The region codes of a row, checked against each other. */
+struct row_region {
+	const char *gcode;  /* grid code, "" when none */
+	const char *vcode;  /* village code, from the grid code if not given */
+	const char *region; /* the household's region: grid, else village */
+	char vbuf[16], tbuf[16], cbuf[16]; /* derived village, township, county */
+};
+
+/* Fill rr from the row's codes; -1 when the row is rejected. */
+static int resolve_region(struct imp *im, struct row_region *rr)
+{
+	const char *tcode = fld(im, C_TOWN_CODE), *ccode = fld(im, C_COUNTY_CODE);
+
+	rr->gcode = fld(im, C_GRID_CODE);
+	rr->vcode = fld(im, C_VILLAGE_CODE);
+	if (*rr->gcode) {
+		if (!all_digits(rr->gcode) || ax__region_level_of(rr->gcode) != 4) {
 			reject(im, "grid code \"%s\" is not a village code plus digits",
-			       gcode);
-			return;
+			       rr->gcode);
+			return -1;
 		}
-		if (*vcode && strncmp(gcode, vcode, strlen(vcode)) != 0) {
-			reject(im, "grid code %s is not inside village %s", gcode,
-			       vcode);
-			return;
+		if (*rr->vcode &&
+		    strncmp(rr->gcode, rr->vcode, strlen(rr->vcode)) != 0) {
+			reject(im, "grid code %s is not inside village %s", rr->gcode,
+			       rr->vcode);
+			return -1;
 		}
-		memcpy(vbuf, gcode, 12);
-		vbuf[12] = '\0';
-		if (!*vcode)
-			vcode = vbuf;
+		memcpy(rr->vbuf, rr->gcode, 12);
+		rr->vbuf[12] = '\0';
+		if (!*rr->vcode)
+			rr->vcode = rr->vbuf;
 	}
-	if (!*vcode) {
+	if (!*rr->vcode) {
 		reject(im, "no region (村（社区）代码 or 网格代码)");
-		return;
+		return -1;
 	}
-	if (ax__region_level_of(vcode) != 3) {
+	if (ax__region_level_of(rr->vcode) != 3) {
 		reject(im, "village code \"%s\" is not a 12-digit village code",
-		       vcode);
-		return;
+		       rr->vcode);
+		return -1;
 	}
-	memcpy(tbuf, vcode, 9);
-	strcpy(tbuf + 9, "000");
-	if (*tcode && strcmp(tcode, tbuf) != 0) {
-		reject(im, "village %s is not in township %s", vcode, tcode);
-		return;
+	memcpy(rr->tbuf, rr->vcode, 9);
+	strcpy(rr->tbuf + 9, "000");
+	if (*tcode && strcmp(tcode, rr->tbuf) != 0) {
+		reject(im, "village %s is not in township %s", rr->vcode, tcode);
+		return -1;
 	}
-	memcpy(cbuf, vcode, 6);
-	strcpy(cbuf + 6, "000000");
-	if (*ccode && strcmp(ccode, cbuf) != 0) {
-		reject(im, "village %s is not in county %s", vcode, ccode);
-		return;
+	memcpy(rr->cbuf, rr->vcode, 6);
+	strcpy(rr->cbuf + 6, "000000");
+	if (*ccode && strcmp(ccode, rr->cbuf) != 0) {
+		reject(im, "village %s is not in county %s", rr->vcode, ccode);
+		return -1;
 	}
-	region = *gcode ? gcode : vcode;
+	rr->region = *rr->gcode ? rr->gcode : rr->vcode;
+	return 0;
+}
 
-	if (*mem) {
-		char *end;
-		long v = strtol(mem, &end, 10);
-		if (end == mem || *end || v < 1 || v > 99)
-			warn(im, "member count \"%s\" is not a number from 1 to 99; "
-			         "household kept without it",
-			     mem);
-		else
-			members = (int)v;
-	}
-	if (im->col[C_PHONE] >= 0)
-		nphones = split_phones(im, fld(im, C_PHONE), phones, 8);
+/* The member count, or -1 (with a warning when the cell is not empty). */
+static int read_members(struct imp *im)
+{
+	const char *mem = fld(im, C_MEMBERS);
+	char *end;
+	long v;
 
-	/* duplicate id within this file? */
-	s = im->s_seen;
+	if (!*mem)
+		return -1;
+	v = strtol(mem, &end, 10);
+	if (end == mem || *end || v < 1 || v > 99) {
+		warn(im, "member count \"%s\" is not a number from 1 to 99; "
+		         "household kept without it",
+		     mem);
+		return -1;
+	}
+	return (int)v;
+}
+
+/* Note the id as seen on this line; -1 when it already appeared in the
+ * file (the row is rejected) or on a store error. */
+static int check_duplicate(struct imp *im, const char *id)
+{
+	sqlite3_stmt *s = im->s_seen;
+	int src;
+
 	sqlite3_reset(s);
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 2, im->row_line);
@@ -406,112 +416,201 @@ static void do_row(struct imp *im)
 		}
 		sqlite3_reset(s);
 		reject(im, "household id %s already appears on line %ld", id, first);
-		return;
+		return -1;
 	} else if (src != SQLITE_DONE) {
 		im->rc = ax__store_sqlerr(im->st, src, "roster_seen");
-		return;
+		return -1;
 	}
 	sqlite3_reset(s);
+	return 0;
+}
 
-	/* regions, top-down */
-	if ((rc = upsert_region(im, cbuf, *fld(im, C_COUNTY)
-	                                      ? fld(im, C_COUNTY)
-	                                      : (im->opts ? im->opts->county_name
-	                                                  : NULL),
+/* County, township, village and grid, top-down, and the village noted as
+ * present in this file. */
+static ax_rc upsert_regions(struct imp *im, const struct row_region *rr)
+{
+	sqlite3_stmt *s;
+	ax_rc rc;
+
+	if ((rc = upsert_region(im, rr->cbuf, *fld(im, C_COUNTY)
+	                                          ? fld(im, C_COUNTY)
+	                                          : (im->opts ? im->opts->county_name
+	                                                      : NULL),
 	                        1, NULL)) ||
-	    (rc = upsert_region(im, tbuf, fld(im, C_TOWN), 2, cbuf)) ||
-	    (rc = upsert_region(im, vcode, fld(im, C_VILLAGE), 3, tbuf)) ||
-	    (*gcode && (rc = upsert_region(im, gcode, fld(im, C_GRID), 4, vcode)))) {
+	    (rc = upsert_region(im, rr->tbuf, fld(im, C_TOWN), 2, rr->cbuf)) ||
+	    (rc = upsert_region(im, rr->vcode, fld(im, C_VILLAGE), 3, rr->tbuf)) ||
+	    (*rr->gcode &&
+	     (rc = upsert_region(im, rr->gcode, fld(im, C_GRID), 4, rr->vcode))))
+		return rc;
+	s = im->s_vseen;
+	sqlite3_reset(s);
+	sqlite3_bind_text(s, 1, rr->vcode, -1, SQLITE_STATIC);
+	sqlite3_step(s);
+	sqlite3_reset(s);
+	return AX_OK;
+}
+
+/* Whether the stored household exists (*exists) and differs from the row
+ * in region, members or being active. */
+static int household_changed(struct imp *im, const char *id,
+                             const char *region, int members, int *exists)
+{
+	sqlite3_stmt *s = im->s_hh_get;
+	int changed = 0;
+
+	*exists = 0;
+	sqlite3_reset(s);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		*exists = 1;
+		const char *g = (const char *)sqlite3_column_text(s, 0);
+		int m = sqlite3_column_type(s, 1) == SQLITE_NULL
+		            ? -1
+		            : sqlite3_column_int(s, 1);
+		int act = sqlite3_column_int(s, 2);
+		changed = strcmp(g, region) != 0 || m != members || !act;
+	}
+	sqlite3_reset(s);
+	return changed;
+}
+
+/* Whether the stored phones are the row's, compared as sorted lists. */
+static int phones_same(struct imp *im, const char *id,
+                       char phones[][AX_PHONE_MAX], int nphones)
+{
+	sqlite3_stmt *s = im->s_ph_get;
+	char *old[16], *neu[8];
+	int nold = 0, same;
+
+	sqlite3_reset(s);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	while (sqlite3_step(s) == SQLITE_ROW && nold < 16)
+		old[nold++] = strdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_reset(s);
+	for (int i = 0; i < nphones; i++)
+		neu[i] = phones[i];
+	qsort(neu, (size_t)nphones, sizeof *neu, cmp_str);
+	same = nold == nphones;
+	for (int i = 0; same && i < nphones; i++)
+		same = old[i] && strcmp(old[i], neu[i]) == 0;
+	for (int i = 0; i < nold; i++)
+		free(old[i]);
+	return same;
+}
+
+/* Insert the household, or update it (exists); -1 on a store error. */
+static int write_household(struct imp *im, const char *id, const char *region,
+                           int members, int exists)
+{
+	sqlite3_stmt *s = exists ? im->s_hh_upd : im->s_hh_ins;
+	int src;
+
+	sqlite3_reset(s);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, region, -1, SQLITE_STATIC);
+	if (members > 0)
+		sqlite3_bind_int(s, 3, members);
+	else
+		sqlite3_bind_null(s, 3);
+	sqlite3_bind_int64(s, 4, im->now);
+	src = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (src != SQLITE_DONE) {
+		im->rc = ax__store_sqlerr(im->st, src, "household");
+		return -1;
+	}
+	return 0;
+}
+
+/* Replace the household's phones with the row's; -1 on a store error. */
+static int write_phones(struct imp *im, const char *id,
+                        char phones[][AX_PHONE_MAX], int nphones)
+{
+	sqlite3_stmt *s = im->s_ph_del;
+	int src;
+
+	sqlite3_reset(s);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	sqlite3_step(s);
+	sqlite3_reset(s);
+	for (int i = 0; i < nphones; i++) {
+		s = im->s_ph_ins;
+		sqlite3_reset(s);
+		sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 2, phones[i], -1, SQLITE_STATIC);
+		src = sqlite3_step(s);
+		sqlite3_reset(s);
+		if (src != SQLITE_DONE) {
+			im->rc = ax__store_sqlerr(im->st, src, "phone");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* The household as the row gives it: written only when new or changed,
+ * and counted as inserted, updated or unchanged. */
+static void store_household(struct imp *im, const char *id,
+                            const char *region, int members,
+                            char phones[][AX_PHONE_MAX], int nphones)
+{
+	int exists, changed, same;
+
+	changed = household_changed(im, id, region, members, &exists);
+	same = phones_same(im, id, phones, nphones);
+	if (!same)
+		changed = 1;
+	if ((!exists || changed) &&
+	    write_household(im, id, region, members, exists))
+		return;
+	if (!same && write_phones(im, id, phones, nphones))
+		return;
+	im->stats->phones += nphones;
+	if (!exists)
+		im->stats->inserted++;
+	else if (changed)
+		im->stats->updated++;
+	else
+		im->stats->unchanged++;
+}
+
+static void do_row(struct imp *im)
+{
+	const char *id = fld(im, C_ID);
+	struct row_region rr;
+	char phones[8][AX_PHONE_MAX];
+	int nphones = 0, members;
+	ax_rc rc;
+
+	im->stats->rows++;
+	if (im->too_many) {
+		reject(im, "more than %d fields", AX_CSV_MAX_FIELDS);
+		return;
+	}
+	if (row_is_blank(im)) {
+		im->stats->rows--;
+		return;
+	}
+	if (!*id) {
+		reject(im, "no household id (户号)");
+		return;
+	}
+	if (strlen(id) > 63 || !ax_utf8_valid(id, strlen(id))) {
+		reject(im, "household id \"%.40s\" is too long", id);
+		return;
+	}
+	if (mark_listed(im, id) || resolve_region(im, &rr))
+		return;
+	members = read_members(im);
+	if (im->col[C_PHONE] >= 0)
+		nphones = split_phones(im, fld(im, C_PHONE), phones, 8);
+	if (check_duplicate(im, id))
+		return;
+	if ((rc = upsert_regions(im, &rr))) {
 		im->rc = rc;
 		return;
 	}
-	s = im->s_vseen;
-	sqlite3_reset(s);
-	sqlite3_bind_text(s, 1, vcode, -1, SQLITE_STATIC);
-	sqlite3_step(s);
-	sqlite3_reset(s);
-
-	/* household: compare with what is stored */
-	{
-		int exists = 0, changed = 0;
-		s = im->s_hh_get;
-		sqlite3_reset(s);
-		sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-		if (sqlite3_step(s) == SQLITE_ROW) {
-			exists = 1;
-			const char *g = (const char *)sqlite3_column_text(s, 0);
-			int m = sqlite3_column_type(s, 1) == SQLITE_NULL
-			            ? -1
-			            : sqlite3_column_int(s, 1);
-			int act = sqlite3_column_int(s, 2);
-			changed = strcmp(g, region) != 0 || m != members || !act;
-		}
-		sqlite3_reset(s);
-		/* phones as a sorted list */
-		char *old[16];
-		int nold = 0;
-		s = im->s_ph_get;
-		sqlite3_reset(s);
-		sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-		while (sqlite3_step(s) == SQLITE_ROW && nold < 16)
-			old[nold++] = strdup((const char *)sqlite3_column_text(s, 0));
-		sqlite3_reset(s);
-		char *neu[8];
-		for (int i = 0; i < nphones; i++)
-			neu[i] = phones[i];
-		qsort(neu, (size_t)nphones, sizeof *neu, cmp_str);
-		int same = nold == nphones;
-		for (int i = 0; same && i < nphones; i++)
-			same = old[i] && strcmp(old[i], neu[i]) == 0;
-		for (int i = 0; i < nold; i++)
-			free(old[i]);
-		if (!same)
-			changed = 1;
-
-		s = exists ? im->s_hh_upd : im->s_hh_ins;
-		if (!exists || changed) {
-			sqlite3_reset(s);
-			sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-			sqlite3_bind_text(s, 2, region, -1, SQLITE_STATIC);
-			if (members > 0)
-				sqlite3_bind_int(s, 3, members);
-			else
-				sqlite3_bind_null(s, 3);
-			sqlite3_bind_int64(s, 4, im->now);
-			src = sqlite3_step(s);
-			sqlite3_reset(s);
-			if (src != SQLITE_DONE) {
-				im->rc = ax__store_sqlerr(im->st, src, "household");
-				return;
-			}
-		}
-		if (!same) {
-			s = im->s_ph_del;
-			sqlite3_reset(s);
-			sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-			sqlite3_step(s);
-			sqlite3_reset(s);
-			for (int i = 0; i < nphones; i++) {
-				s = im->s_ph_ins;
-				sqlite3_reset(s);
-				sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-				sqlite3_bind_text(s, 2, phones[i], -1, SQLITE_STATIC);
-				src = sqlite3_step(s);
-				sqlite3_reset(s);
-				if (src != SQLITE_DONE) {
-					im->rc = ax__store_sqlerr(im->st, src, "phone");
-					return;
-				}
-			}
-		}
-		im->stats->phones += nphones;
-		if (!exists)
-			im->stats->inserted++;
-		else if (changed)
-			im->stats->updated++;
-		else
-			im->stats->unchanged++;
-	}
+	store_household(im, id, rr.region, members, phones, nphones);
 }
 
 static int on_row(void *ctx, const struct ax__csv_row *row)
