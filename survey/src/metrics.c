@@ -196,26 +196,15 @@ static int cmp_topics(const void *a, const void *b)
 	return ix != iy ? ix - iy : strcmp(x, y);
 }
 
-ax_rc ax_report_build(ax_store *st, const struct ax_report_opts *o,
-                      struct ax_report **out)
+/* Check the options; the window as days (unbounded when not given). */
+static ax_rc check_report_opts(ax_store *st, const struct ax_report_opts *o,
+                               int *from_day, int *to_day)
 {
-	struct ax_report_opts defaults = {0};
-	struct ax_report *rep;
-	struct tree t = {0};
-	sqlite3_stmt *s = NULL;
-	int scope = -1, from_day = -1000000, to_day = 1000000, kinds;
-	char sql[1024];
-	ax_rc rc;
-
-	*out = NULL;
-	if (!o)
-		o = &defaults;
-	kinds = o->contact_kinds ? o->contact_kinds : AX_CK_DEFAULT;
-	if (o->from && ax__day_parse(o->from, &from_day)) {
+	if (o->from && ax__day_parse(o->from, from_day)) {
 		ax__store_seterr(st, "--from \"%s\" is not a date YYYY-MM-DD", o->from);
 		return AX_INVALID;
 	}
-	if (o->to && ax__day_parse(o->to, &to_day)) {
+	if (o->to && ax__day_parse(o->to, to_day)) {
 		ax__store_seterr(st, "--to \"%s\" is not a date YYYY-MM-DD", o->to);
 		return AX_INVALID;
 	}
@@ -229,80 +218,100 @@ ax_rc ax_report_build(ax_store *st, const struct ax_report_opts *o,
 			return AX_INVALID;
 		}
 	}
-	rep = calloc(1, sizeof *rep);
-	if (!rep)
-		return AX_NOMEM;
-	if ((rc = load_tree(st, &t)))
-		goto fail;
-	if (o->scope) {
-		scope = find_region(&t, o->scope);
-		if (scope < 0) {
-			ax__store_seterr(st, "scope %s is not a known region code", o->scope);
-			rc = AX_NOTFOUND;
-			goto fail;
-		}
-	} else {
-		for (int i = 0; i < t.n; i++)
-			if (t.r[i].level == 1) {
-				scope = i;
-				break;
-			}
-		if (scope < 0) {
-			ax__store_seterr(st, "the store has no roster yet (import one "
-			                     "with `anxin roster import`)");
-			rc = AX_NOTFOUND;
-			goto fail;
-		}
-	}
+	return AX_OK;
+}
 
-	/* households */
+/* The region the report is about: the one asked, else the first county. */
+static ax_rc find_scope(ax_store *st, const struct tree *t, const char *code,
+                        int *scope)
+{
+	*scope = -1;
+	if (code) {
+		*scope = find_region(t, code);
+		if (*scope < 0) {
+			ax__store_seterr(st, "scope %s is not a known region code", code);
+			return AX_NOTFOUND;
+		}
+		return AX_OK;
+	}
+	for (int i = 0; i < t->n; i++)
+		if (t->r[i].level == 1) {
+			*scope = i;
+			return AX_OK;
+		}
+	ax__store_seterr(st, "the store has no roster yet (import one "
+	                     "with `anxin roster import`)");
+	return AX_NOTFOUND;
+}
+
+/* Active households per region, rolled up. */
+static ax_rc add_households(ax_store *st, struct tree *t)
+{
+	sqlite3_stmt *s;
+	ax_rc rc;
+
 	if ((rc = ax__prepare(st, &s, "SELECT grid, COUNT(*) FROM households "
 	                              "WHERE active GROUP BY grid")))
-		goto fail;
+		return rc;
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		int i = find_region(&t, (const char *)sqlite3_column_text(s, 0));
+		int i = find_region(t, (const char *)sqlite3_column_text(s, 0));
 		if (i >= 0)
-			ROLLUP(&t, i, households, sqlite3_column_int64(s, 1));
+			ROLLUP(t, i, households, sqlite3_column_int64(s, 1));
 	}
 	sqlite3_finalize(s);
-	s = NULL;
+	return AX_OK;
+}
 
-	/* reached: active households with a qualifying contact in the window.
-	 * One index probe per household and kind (contacts_reach). */
-	{
-		struct ax_buf b = {0};
-		int first = 1;
-		ax__buf_puts(&b, "SELECT h.grid, COUNT(*) FROM households h WHERE "
-		                 "h.active AND EXISTS (SELECT 1 FROM contacts c WHERE "
-		                 "c.household = h.id AND c.kind IN (");
-		for (int bit = 1; bit <= AX_CK_VISIT; bit <<= 1)
-			if (kinds & bit) {
-				ax__buf_printf(&b, "%s'%s'", first ? "" : ",",
-				               ax_contact_kind_name(bit));
-				first = 0;
-			}
-		ax__buf_puts(&b, ") AND c.at >= ?1 AND c.at < ?2) GROUP BY h.grid");
-		if (b.oom) {
-			rc = AX_NOMEM;
-			goto fail;
+/* Reached: active households with a contact of `kinds` in the window.
+ * One index probe per household and kind (contacts_reach). */
+static ax_rc add_reached(ax_store *st, struct tree *t, int kinds, int from_day,
+                         int to_day)
+{
+	struct ax_buf b = {0};
+	sqlite3_stmt *s;
+	int first = 1;
+	ax_rc rc;
+
+	ax__buf_puts(&b, "SELECT h.grid, COUNT(*) FROM households h WHERE "
+	                 "h.active AND EXISTS (SELECT 1 FROM contacts c WHERE "
+	                 "c.household = h.id AND c.kind IN (");
+	for (int bit = 1; bit <= AX_CK_VISIT; bit <<= 1)
+		if (kinds & bit) {
+			ax__buf_printf(&b, "%s'%s'", first ? "" : ",",
+			               ax_contact_kind_name(bit));
+			first = 0;
 		}
-		rc = ax__prepare(st, &s, b.p);
+	ax__buf_puts(&b, ") AND c.at >= ?1 AND c.at < ?2) GROUP BY h.grid");
+	if (b.oom) {
 		ax__buf_free(&b);
-		if (rc)
-			goto fail;
+		return AX_NOMEM;
 	}
+	rc = ax__prepare(st, &s, b.p);
+	ax__buf_free(&b);
+	if (rc)
+		return rc;
 	/* day d in China time spans [d*86400 - 8h, (d+1)*86400 - 8h) */
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)ax_day_start(from_day));
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)ax_day_start(to_day + 1));
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		int i = find_region(&t, (const char *)sqlite3_column_text(s, 0));
+		int i = find_region(t, (const char *)sqlite3_column_text(s, 0));
 		if (i >= 0)
-			ROLLUP(&t, i, reached, sqlite3_column_int64(s, 1));
+			ROLLUP(t, i, reached, sqlite3_column_int64(s, 1));
 	}
 	sqlite3_finalize(s);
-	s = NULL;
+	return AX_OK;
+}
 
-	/* answers, from the pre-aggregated tally */
+/* Respondents, satisfaction and awareness from the pre-aggregated tally;
+ * topics are added to rep as they are met. */
+static ax_rc add_answers(ax_store *st, struct tree *t, struct ax_report *rep,
+                         const struct ax_report_opts *o, int from_day,
+                         int to_day)
+{
+	sqlite3_stmt *s;
+	char sql[1024];
+	ax_rc rc;
+
 	/* no date window: the all-time totals, a few rows per region */
 	if (!o->from && !o->to)
 		snprintf(sql, sizeof sql,
@@ -317,7 +326,7 @@ ax_rc ax_report_build(ax_store *st, const struct ax_report_opts *o,
 		         "channel = ?2) AND (?3 IS NULL OR wave = ?3) AND day BETWEEN ?4 "
 		         "AND ?5 GROUP BY region, metric, channel");
 	if ((rc = ax__prepare(st, &s, sql)))
-		goto fail;
+		return rc;
 	if (o->survey)
 		sqlite3_bind_text(s, 1, o->survey, -1, SQLITE_STATIC);
 	if (o->channel)
@@ -327,7 +336,7 @@ ax_rc ax_report_build(ax_store *st, const struct ax_report_opts *o,
 	sqlite3_bind_int(s, 4, from_day);
 	sqlite3_bind_int(s, 5, to_day);
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		int i = find_region(&t, (const char *)sqlite3_column_text(s, 0));
+		int i = find_region(t, (const char *)sqlite3_column_text(s, 0));
 		const char *metric = (const char *)sqlite3_column_text(s, 1);
 		const char *chan = (const char *)sqlite3_column_text(s, 2);
 		long long den = sqlite3_column_int64(s, 3), num = sqlite3_column_int64(s, 4);
@@ -335,45 +344,104 @@ ax_rc ax_report_build(ax_store *st, const struct ax_report_opts *o,
 		if (i < 0)
 			continue;
 		if (strcmp(metric, "resp") == 0) {
-			ROLLUP(&t, i, resp, den);
+			ROLLUP(t, i, resp, den);
 			for (int c = 0; c < AX_NCHANNELS; c++)
 				if (strcmp(chan, ax_channels[c]) == 0)
-					ROLLUP(&t, i, by_channel[c], den);
+					ROLLUP(t, i, by_channel[c], den);
 		} else if (strcmp(metric, "sat") == 0) {
-			ROLLUP(&t, i, sat_den, den);
-			ROLLUP(&t, i, sat_num, num);
-			ROLLUP(&t, i, score, score);
+			ROLLUP(t, i, sat_den, den);
+			ROLLUP(t, i, sat_num, num);
+			ROLLUP(t, i, score, score);
 		} else if (strncmp(metric, "aw:", 3) == 0) {
 			int ti = topic_index(rep, metric + 3);
 			if (ti < 0)
 				continue;
-			ROLLUP(&t, i, aw_den[ti], den);
-			ROLLUP(&t, i, aw_num[ti], num);
+			ROLLUP(t, i, aw_den[ti], den);
+			ROLLUP(t, i, aw_num[ti], num);
 		}
 	}
 	sqlite3_finalize(s);
-	s = NULL;
+	return AX_OK;
+}
 
-	/* order topics canonically, remapping the accumulators */
-	{
-		char old[AX_MAX_TOPICS][32];
-		int map[AX_MAX_TOPICS];
-		memcpy(old, rep->topics, sizeof old);
-		qsort(rep->topics, (size_t)rep->ntopics, sizeof rep->topics[0], cmp_topics);
-		for (int k = 0; k < rep->ntopics; k++)
-			for (int j = 0; j < rep->ntopics; j++)
-				if (strcmp(old[k], rep->topics[j]) == 0)
-					map[k] = j;
-		for (int i = 0; i < t.n; i++) {
-			long long den[AX_MAX_TOPICS] = {0}, num[AX_MAX_TOPICS] = {0};
-			for (int k = 0; k < rep->ntopics; k++) {
-				den[map[k]] = t.r[i].a.aw_den[k];
-				num[map[k]] = t.r[i].a.aw_num[k];
-			}
-			memcpy(t.r[i].a.aw_den, den, sizeof den);
-			memcpy(t.r[i].a.aw_num, num, sizeof num);
+/* Order topics canonically, remapping the accumulators. */
+static void sort_topics(struct ax_report *rep, struct tree *t)
+{
+	char old[AX_MAX_TOPICS][32];
+	int map[AX_MAX_TOPICS];
+
+	memcpy(old, rep->topics, sizeof old);
+	qsort(rep->topics, (size_t)rep->ntopics, sizeof rep->topics[0], cmp_topics);
+	for (int k = 0; k < rep->ntopics; k++)
+		for (int j = 0; j < rep->ntopics; j++)
+			if (strcmp(old[k], rep->topics[j]) == 0)
+				map[k] = j;
+	for (int i = 0; i < t->n; i++) {
+		long long den[AX_MAX_TOPICS] = {0}, num[AX_MAX_TOPICS] = {0};
+		for (int k = 0; k < rep->ntopics; k++) {
+			den[map[k]] = t->r[i].a.aw_den[k];
+			num[map[k]] = t->r[i].a.aw_num[k];
 		}
+		memcpy(t->r[i].a.aw_den, den, sizeof den);
+		memcpy(t->r[i].a.aw_num, num, sizeof num);
 	}
+}
+
+/* One report row from a region's totals: rates and targets met. */
+static void fill_row(struct ax_report_row *row, const struct region *g,
+                     int depth, int ntopics)
+{
+	snprintf(row->code, sizeof row->code, "%s", g->code);
+	snprintf(row->name, sizeof row->name, "%s", g->name);
+	row->level = g->level;
+	row->depth = depth;
+	row->households = g->a.households;
+	row->reached = g->a.reached;
+	ax_rate_make(&row->coverage, g->a.reached, g->a.households);
+	row->respondents = g->a.resp;
+	memcpy(row->respondents_by_channel, g->a.by_channel,
+	       sizeof row->respondents_by_channel);
+	row->met_awareness = ntopics > 0;
+	for (int k = 0; k < ntopics; k++) {
+		ax_rate_make(&row->awareness[k], g->a.aw_num[k], g->a.aw_den[k]);
+		if (!(g->a.aw_den[k] > 0 &&
+		      row->awareness[k].rate >= AX_TARGET_AWARENESS - 1e-12))
+			row->met_awareness = 0;
+	}
+	ax_rate_make(&row->satisfaction, g->a.sat_num, g->a.sat_den);
+	row->mean_score = g->a.sat_den ? g->a.score / (double)g->a.sat_den : 0;
+	row->met_coverage = g->a.households > 0 &&
+	                    g->a.reached >= g->a.households;
+	row->met_satisfaction =
+	    g->a.sat_den > 0 &&
+	    row->satisfaction.rate >= AX_TARGET_SATISFACTION - 1e-12;
+}
+
+ax_rc ax_report_build(ax_store *st, const struct ax_report_opts *o,
+                      struct ax_report **out)
+{
+	struct ax_report_opts defaults = {0};
+	struct ax_report *rep;
+	struct tree t = {0};
+	int scope = -1, from_day = -1000000, to_day = 1000000, kinds;
+	ax_rc rc;
+
+	*out = NULL;
+	if (!o)
+		o = &defaults;
+	kinds = o->contact_kinds ? o->contact_kinds : AX_CK_DEFAULT;
+	if ((rc = check_report_opts(st, o, &from_day, &to_day)))
+		return rc;
+	rep = calloc(1, sizeof *rep);
+	if (!rep)
+		return AX_NOMEM;
+	if ((rc = load_tree(st, &t)) ||
+	    (rc = find_scope(st, &t, o->scope, &scope)) ||
+	    (rc = add_households(st, &t)) ||
+	    (rc = add_reached(st, &t, kinds, from_day, to_day)) ||
+	    (rc = add_answers(st, &t, rep, o, from_day, to_day)))
+		goto fail;
+	sort_topics(rep, &t);
 
 	/* rows: the scope and its descendants to the depth asked, in code
 	 * order (codes sort parents before children) */
@@ -384,35 +452,9 @@ ax_rc ax_report_build(ax_store *st, const struct ax_report_opts *o,
 	}
 	for (int i = 0; i < t.n; i++) {
 		int d;
-		const struct region *g = &t.r[i];
-		struct ax_report_row *row;
 		if (!is_ancestor_or_self(&t, scope, i, &d) || d > o->depth)
 			continue;
-		row = &rep->rows[rep->nrows++];
-		snprintf(row->code, sizeof row->code, "%s", g->code);
-		snprintf(row->name, sizeof row->name, "%s", g->name);
-		row->level = g->level;
-		row->depth = d;
-		row->households = g->a.households;
-		row->reached = g->a.reached;
-		ax_rate_make(&row->coverage, g->a.reached, g->a.households);
-		row->respondents = g->a.resp;
-		memcpy(row->respondents_by_channel, g->a.by_channel,
-		       sizeof row->respondents_by_channel);
-		row->met_awareness = rep->ntopics > 0;
-		for (int k = 0; k < rep->ntopics; k++) {
-			ax_rate_make(&row->awareness[k], g->a.aw_num[k], g->a.aw_den[k]);
-			if (!(g->a.aw_den[k] > 0 &&
-			      row->awareness[k].rate >= AX_TARGET_AWARENESS - 1e-12))
-				row->met_awareness = 0;
-		}
-		ax_rate_make(&row->satisfaction, g->a.sat_num, g->a.sat_den);
-		row->mean_score = g->a.sat_den ? g->a.score / (double)g->a.sat_den : 0;
-		row->met_coverage = g->a.households > 0 &&
-		                    g->a.reached >= g->a.households;
-		row->met_satisfaction =
-		    g->a.sat_den > 0 &&
-		    row->satisfaction.rate >= AX_TARGET_SATISFACTION - 1e-12;
+		fill_row(&rep->rows[rep->nrows++], &t.r[i], d, rep->ntopics);
 	}
 	/* parents before children, siblings by code: a DFS order, because a
 	 * child's code always extends or sorts after its parent's prefix */
@@ -426,7 +468,6 @@ ax_rc ax_report_build(ax_store *st, const struct ax_report_opts *o,
 	*out = rep;
 	return AX_OK;
 fail:
-	sqlite3_finalize(s);
 	free(t.r);
 	ax_report_free(rep);
 	return rc;
