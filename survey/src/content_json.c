@@ -266,34 +266,55 @@ static void collect_diag(void *ctx, enum ax_severity sev, const char *msg)
 		ax__buf_printf(b, "%s; ", msg);
 }
 
+/* Load every row of an (id, version, json) query as `kind`; errors are
+ * collected into errs.  Returns the number of errors, -1 on a store error. */
+static int load_rows(ax_store *st, ax_content *c, const char *sql,
+                     const char *kind, struct ax_buf *errs)
+{
+	sqlite3_stmt *s;
+	int nerr = 0;
+
+	if (ax__prepare(st, &s, sql))
+		return -1;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		char name[160];
+		snprintf(name, sizeof name, "store:%ss/%s@%d", kind,
+		         (const char *)sqlite3_column_text(s, 0),
+		         sqlite3_column_int(s, 1));
+		nerr += ax__content_load_one(c, name, kind,
+		                             (const char *)sqlite3_column_text(s, 2), NULL,
+		                             collect_diag, errs);
+	}
+	sqlite3_finalize(s);
+	return nerr;
+}
+
 ax_rc ax_content_load_store(ax_store *st, ax_content **out)
 {
 	ax_content *c = ax__content_new();
-	sqlite3_stmt *s;
 	struct ax_buf errs = {0};
-	int nerr = 0;
-	ax_rc rc;
+	int np, ns = 0;
 
 	*out = NULL;
 	if (!c)
 		return AX_NOMEM;
-	if ((rc = ax__prepare(st, &s, "SELECT id, version, json FROM surveys "
-	                              "ORDER BY id, version"))) {
+	/* the latest version of each pack (a survey keeps its own copy of the
+	 * questions it took from a pack), then every survey version */
+	np = load_rows(st, c,
+	               "SELECT id, version, json FROM packs p WHERE version = "
+	               "(SELECT max(version) FROM packs WHERE id = p.id) ORDER BY id",
+	               "pack", &errs);
+	if (np >= 0)
+		ns = load_rows(st, c, "SELECT id, version, json FROM surveys "
+		                      "ORDER BY id, version",
+		               "survey", &errs);
+	if (np < 0 || ns < 0) {
+		ax__buf_free(&errs);
 		ax_content_free(c);
-		return rc;
+		return AX_ERROR;
 	}
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		char name[160];
-		snprintf(name, sizeof name, "store:surveys/%s@%d",
-		         (const char *)sqlite3_column_text(s, 0),
-		         sqlite3_column_int(s, 1));
-		nerr += ax__content_load_one(c, name, "survey",
-		                             (const char *)sqlite3_column_text(s, 2), NULL,
-		                             collect_diag, &errs);
-	}
-	sqlite3_finalize(s);
-	if (nerr) {
-		ax__store_seterr(st, "installed surveys do not load: %s",
+	if (np + ns) {
+		ax__store_seterr(st, "installed content does not load: %s",
 		                 errs.p ? errs.p : "");
 		ax__buf_free(&errs);
 		ax_content_free(c);

@@ -8,6 +8,7 @@
 
 #include "anxin.h"
 #include "auth.h"
+#include "content.h"
 #include "store.h"
 
 #ifdef __cplusplus
@@ -46,6 +47,44 @@ ax_rc ax_campaign_list(ax_store *st, int active_only, long long now,
  * store's public key for sealed phone numbers.  Caller frees.
  */
 char *ax_campaigns_json(ax_store *st, const char *device_scope, long long now);
+
+/* 1 when c runs at `now`: started, not ended (ends_at exclusive; 0 is
+ * no bound), not closed. */
+int ax_campaign_live(const struct ax_campaign *c, long long now);
+
+/* ---- the campaigns document, decoded once -------------------------------
+ * What central serves a device (ax_campaigns_json), read back into
+ * values: the campaigns, the packs and surveys they use (validated as
+ * content), and the seal key.  Front ends use this; none parses the
+ * document's JSON itself. */
+typedef struct ax_campaign_doc ax_campaign_doc;
+
+/*
+ * Decode a document (text borrowed, len bytes).  A pack or survey in it
+ * that does not validate is left out and reported through diag (may be
+ * NULL) as "campaigns.json:packs/ID: ..."; a campaign without an id is
+ * left out.  AX_INVALID (message in err) only when the text is not a
+ * campaigns document at all.  Caller frees with ax_campaign_doc_free.
+ */
+ax_rc ax_campaign_doc_parse(const char *text, size_t len, ax_diag_fn diag,
+                            void *dctx, ax_campaign_doc **out, char *err,
+                            size_t errlen);
+/* The document of the device's last pull (ax_sync_pull's cache);
+ * AX_NOTFOUND when it never pulled. */
+ax_rc ax_campaign_doc_cached(ax_store *st, ax_campaign_doc **out);
+/* The document a device of `device_scope` would get from this store now. */
+ax_rc ax_campaign_doc_from_store(ax_store *st, const char *device_scope,
+                                 long long now, ax_campaign_doc **out);
+void ax_campaign_doc_free(ax_campaign_doc *d); /* accepts NULL */
+
+int ax_campaign_doc_count(const ax_campaign_doc *d);
+/* Campaign i, in the document's order (borrowed from d). */
+const struct ax_campaign *ax_campaign_doc_at(const ax_campaign_doc *d, int i);
+/* The packs and surveys the campaigns use (borrowed from d). */
+const ax_content *ax_campaign_doc_content(const ax_campaign_doc *d);
+/* The store's public key for sealed numbers: 1 and pk filled, or 0. */
+int ax_campaign_doc_seal_key(const ax_campaign_doc *d,
+                             unsigned char pk[AX_PUBKEY_BYTES]);
 
 #ifdef __cplusplus
 }

@@ -155,7 +155,9 @@ const struct ax_pack *ax_content_find_pack(const ax_content *c,
 ax_rc ax_content_install(ax_store *st, const ax_content *c, int *added);
 
 /*
- * Load all surveys installed in a store (every version).  Caller frees
+ * Load the content installed in a store: the latest version of every
+ * pack and every version of every survey.  AX_INVALID (message in
+ * ax_store_errmsg) when an installed one no longer loads.  Caller frees
  * with ax_content_free().
  */
 ax_rc ax_content_load_store(ax_store *st, ax_content **out);
