@@ -1,0 +1,336 @@
+/*
+ * ui_draw.c -- drawing primitives of the kiosk UI (see ui_int.h): frame
+ * lists, wrapped text that shrinks to fit its box, buttons, the header bar,
+ * the keypad, and the frame queries of ui.h (find a widget, check clipping).
+ *
+ * Everything writes into a caller's kui_frame and never fails loudly: a
+ * full command or widget list, or a full arena, sets f->overflow, which
+ * kui_frame_check reports as a layout bug.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ui_int.h"
+#include "wrap.h"
+
+/* ==== frame lists ====================================================== */
+static const char *arena_str(struct kui_frame *f, const char *s, size_t len)
+{
+	char *p;
+	if (f->used + len + 1 > sizeof f->arena) {
+		f->overflow = 1;
+		return "";
+	}
+	p = f->arena + f->used;
+	memcpy(p, s, len);
+	p[len] = 0;
+	f->used += len + 1;
+	return p;
+}
+
+static struct kui_cmd *push(struct kui_frame *f, enum kui_cmd_kind k)
+{
+	struct kui_cmd *c;
+	if (f->ncmds >= KUI_MAX_CMDS) {
+		f->overflow = 1;
+		return NULL;
+	}
+	c = &f->cmds[f->ncmds++];
+	memset(c, 0, sizeof *c);
+	c->kind = k;
+	c->widget = -1;
+	return c;
+}
+
+void kui__rect(struct kui_frame *f, struct kui_rect r, uint32_t color,
+                 int radius, uint32_t border, int widget)
+{
+	struct kui_cmd *c = push(f, KUI_CMD_RECT);
+	if (!c)
+		return;
+	c->box = r;
+	c->color = color;
+	c->radius = radius;
+	c->border = border;
+	c->widget = widget;
+}
+
+int kui__widget(struct kui_frame *f, const char *id, struct kui_rect r,
+                  int enabled)
+{
+	struct kui_widget *w;
+	if (f->nwidgets >= KUI_MAX_WIDGETS) {
+		f->overflow = 1;
+		return -1;
+	}
+	w = &f->widgets[f->nwidgets];
+	snprintf(w->id, sizeof w->id, "%s", id);
+	w->box = r;
+	w->enabled = enabled;
+	return f->nwidgets++;
+}
+
+/* ==== wrapped text ===================================================== */
+struct adv_ctx {
+	const struct kui_metrics *m;
+	int size;
+};
+static int adv(void *ctx, uint32_t cp)
+{
+	struct adv_ctx *a = ctx;
+	return a->m->advance(a->m->ctx, cp, a->size);
+}
+
+#define MAX_LINES 32
+
+/* Lines text needs at size in width w; heights in *hgt. */
+static int measure(const kui *u, const char *t, int size, int w,
+                   struct kwrap_line *lines, int *hgt)
+{
+	struct adv_ctx a = {&u->m, size};
+	int n = kwrap_break(t, strlen(t), w, adv, &a, lines, MAX_LINES);
+	int lh = u->m.line_height(u->m.ctx, size);
+	*hgt = n * lh + (n > 1 ? (n - 1) * (lh / 5) : 0);
+	return n;
+}
+
+/* 1 if a line holds a single character (with any closing punctuation the
+ * line breaker pulled along): a widow, "骗" alone under "反电信网络诈". */
+static int widow(const char *t, const struct kwrap_line *l)
+{
+	size_t i = 0;
+	int n = 0;
+	while (i < l->len) {
+		uint32_t cp = kwrap_utf8_next(t + l->off, l->len, &i);
+		if (!kwrap_no_start(cp) && cp != ' ')
+			n++;
+	}
+	return n <= 1;
+}
+
+/*
+ * Avoid a widow: narrow the lines half a character at a time (down to 60 %
+ * of the box) until the last line takes two characters, keeping the same
+ * number of lines, so the height, and what fits, are unchanged.
+ */
+static void rebalance(const kui *u, const char *t, int size, int w,
+                      struct kwrap_line *lines, int n)
+{
+	struct kwrap_line alt[MAX_LINES];
+	int step = size / 2 > 0 ? size / 2 : 1, h2;
+	if (n < 2 || n > MAX_LINES || !widow(t, &lines[n - 1]))
+		return;
+	for (int w2 = w - step; w2 >= w * 6 / 10; w2 -= step) {
+		if (measure(u, t, size, w2, alt, &h2) != n)
+			return;
+		if (!widow(t, &alt[n - 1])) {
+			memcpy(lines, alt, (size_t)n * sizeof alt[0]);
+			return;
+		}
+	}
+}
+
+/* Largest size from `size` down to `min` at which t fits on one line of
+ * width w; 0 if it does not fit even at `min`. */
+int kui__one_line_size(const kui *u, const char *t, int w, int size, int min)
+{
+	struct kwrap_line l[2];
+	int h;
+	for (; size >= min && size > 0; size--)
+		if (measure(u, t, size, w, l, &h) <= 1)
+			return size;
+	return 0;
+}
+
+/*
+ * Wrap text into box at the largest size from `size` down to 60 % of it
+ * that fits; emit one text command per line.  Returns the height used.
+ * A lone last character is avoided by narrowing the lines (rebalance).
+ * Text that still does not fit is cut after the last whole line (and the
+ * frame check reports nothing, because nothing was drawn outside).
+ */
+int kui__text(const kui *u, struct kui_frame *f, const char *t,
+                struct kui_rect box, struct kui_rect clip, int size,
+                uint32_t color, int align, int widget_ix)
+{
+	struct kwrap_line lines[MAX_LINES];
+	int n, hgt, lh, gap, y, min = size * 6 / 10;
+
+	if (!t || !*t || box.w <= 0 || box.h <= 0)
+		return 0;
+	for (;;) {
+		n = measure(u, t, size, box.w, lines, &hgt);
+		if ((hgt <= box.h && n <= MAX_LINES) || size <= min)
+			break;
+		size -= size > 40 ? 3 : 2;
+	}
+	if (n > MAX_LINES)
+		n = MAX_LINES;
+	rebalance(u, t, size, box.w, lines, n);
+	lh = u->m.line_height(u->m.ctx, size);
+	gap = lh / 5;
+	y = box.y;
+	if (align & VA_MIDDLE) {
+		if (hgt < box.h)
+			y += (box.h - hgt) / 2;
+	}
+	for (int i = 0; i < n; i++) {
+		struct kui_cmd *c;
+		if (y + lh > box.y + box.h && i > 0)
+			break;
+		c = push(f, KUI_CMD_TEXT);
+		if (!c)
+			break;
+		c->text = arena_str(f, t + lines[i].off, lines[i].len);
+		c->box = R((align & AL_CENTER) ? box.x + (box.w - lines[i].width) / 2
+		                               : box.x,
+		           y, lines[i].width, lh);
+		c->clip = clip;
+		c->color = color;
+		c->size = size;
+		c->widget = widget_ix;
+		y += lh + gap;
+	}
+	return y - gap - box.y;
+}
+
+
+/* ==== widgets ========================================================== */
+void kui__button(const kui *u, struct kui_frame *f, const char *id,
+                   struct kui_rect r, const char *label, enum btn_style st,
+                   int enabled)
+{
+	uint32_t bg, fg, border = 0;
+	int wi = kui__widget(f, id, r, enabled);
+	int s = S(u), size = s / 19;
+	int pad = s / 60;
+
+	switch (st) {
+	case B_PRIMARY:
+		bg = C_PRIMARY, fg = C_WHITE;
+		break;
+	case B_SELECTED:
+		bg = C_SELECT, fg = C_INK, border = C_PRIMARY;
+		break;
+	case B_RIGHT:
+		bg = 0xFFE1F0E4u, fg = C_OK, border = C_OK;
+		break;
+	case B_WRONG:
+		bg = 0xFFF6E1DFu, fg = C_BAD, border = C_BAD;
+		break;
+	case B_OPTION:
+		bg = C_CARD, fg = C_INK, border = C_LINE;
+		break;
+	default:
+		bg = C_CARD, fg = C_PRIMARY, border = C_PRIMARY;
+	}
+	if (!enabled)
+		bg = st == B_PRIMARY ? C_DISABLED : bg, fg = C_MUTED;
+	kui__rect(f, r, bg, s / 45, border, wi);
+	kui__text(u, f, label, inset(r, pad + s / 80), r, size, fg,
+	     (st == B_OPTION || st == B_SELECTED || st == B_RIGHT || st == B_WRONG)
+	         ? VA_MIDDLE
+	         : (AL_CENTER | VA_MIDDLE),
+	     wi);
+}
+
+/* Header bar with the title and, optionally, a home button. */
+int kui__header(const kui *u, struct kui_frame *f, const char *title,
+                  const char *home_label)
+{
+	int s = S(u), hh = s * 11 / 100, pad = s / 30;
+	kui__rect(f, R(0, 0, u->w, hh), C_HEAD, 0, 0, -1);
+	if (home_label) {
+		int bw = s * 30 / 100;
+		struct kui_rect b = R(u->w - bw - pad / 2, hh / 8, bw, hh * 3 / 4);
+		int wi = kui__widget(f, "home", b, 1);
+		kui__rect(f, b, 0xFF2E6A65u, s / 50, 0xFF8FB5AFu, wi);
+		kui__text(u, f, home_label, inset(b, s / 80), b, s / 22, C_WHITE,
+		     AL_CENTER | VA_MIDDLE, wi);
+		kui__text(u, f, title, R(pad, 0, u->w - bw - 2 * pad, hh), R(0, 0, u->w, hh),
+		     s / 18, C_WHITE, VA_MIDDLE, -1);
+	} else {
+		kui__text(u, f, title, R(pad, 0, u->w - 2 * pad, hh), R(0, 0, u->w, hh),
+		     s / 18, C_WHITE, VA_MIDDLE, -1);
+	}
+	return hh;
+}
+
+/* keypad-1..9, keypad-del, keypad-0, keypad-ok: three columns, four rows,
+ * keys no taller than 3/4 of their width. */
+void kui__keypad(const kui *u, struct kui_frame *f, struct kui_rect box,
+                   const char *ok_label, int ok_enabled)
+{
+	static const char *const keys[12] = {"1", "2", "3", "4", "5", "6",
+	                                     "7", "8", "9", "del", "0", "ok"};
+	int s = S(u), gap = s / 40;
+	int kw = (box.w - 2 * gap) / 3, kh = (box.h - 3 * gap) / 4;
+	char id[32];
+	if (kh > kw * 3 / 4)
+		kh = kw * 3 / 4;
+	for (int i = 0; i < 12; i++) {
+		struct kui_rect r = R(box.x + (i % 3) * (kw + gap),
+		                      box.y + (i / 3) * (kh + gap), kw, kh);
+		snprintf(id, sizeof id, "keypad-%s", keys[i]);
+		if (i == 9)
+			kui__button(u, f, id, r, "删除", B_PLAIN, 1);
+		else if (i == 11)
+			kui__button(u, f, id, r, ok_label, B_PRIMARY, ok_enabled);
+		else {
+			int wi = kui__widget(f, id, r, 1);
+			kui__rect(f, r, C_CARD, s / 45, C_LINE, wi);
+			kui__text(u, f, keys[i], inset(r, s / 80), r, s / 11, C_INK,
+			     AL_CENTER | VA_MIDDLE, wi);
+		}
+	}
+}
+
+/* ==== frame queries (ui.h) ============================================== */
+int kui_frame_find(const struct kui_frame *f, const char *id)
+{
+	for (int i = 0; i < f->nwidgets; i++)
+		if (strcmp(f->widgets[i].id, id) == 0)
+			return i;
+	return -1;
+}
+
+static int inside(struct kui_rect a, struct kui_rect b)
+{
+	return a.x >= b.x && a.y >= b.y && a.x + a.w <= b.x + b.w &&
+	       a.y + a.h <= b.y + b.h;
+}
+
+int kui_frame_check(const struct kui_frame *f, char *why, size_t whylen)
+{
+	int bad = 0;
+	struct kui_rect screen = R(0, 0, f->w, f->h);
+	if (why && whylen)
+		why[0] = 0;
+	if (f->overflow) {
+		bad++;
+		if (why)
+			snprintf(why, whylen, "frame lists overflowed");
+	}
+	for (int i = 0; i < f->ncmds; i++) {
+		const struct kui_cmd *c = &f->cmds[i];
+		const char *where = NULL;
+		if (c->kind != KUI_CMD_TEXT)
+			continue;
+		if (!inside(c->box, screen))
+			where = "the screen";
+		else if (!inside(c->box, c->clip))
+			where = "its box";
+		else if (c->widget >= 0 && !inside(c->box, f->widgets[c->widget].box))
+			where = "its widget";
+		if (where) {
+			if (why && !bad)
+				snprintf(why, whylen,
+				         "text \"%.60s\" at %d,%d %dx%d leaves %s (%d,%d %dx%d)",
+				         c->text, c->box.x, c->box.y, c->box.w, c->box.h, where,
+				         c->clip.x, c->clip.y, c->clip.w, c->clip.h);
+			bad++;
+		}
+	}
+	return bad;
+}
+

@@ -1,0 +1,768 @@
+/*
+ * ui_state.c -- the kiosk UI's state machine (see ui.h, ui_int.h): events,
+ * transitions, timers (slides, idle prompt, countdown, PIN lockout), the
+ * staff gesture, the survey helpers (show-if, progress, scoring) and the
+ * public entry points.  Layout lives in ui_screens.c; hit tests lay the
+ * current screen out into u->scratch.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ui_int.h"
+
+/* ==== names and defaults ================================================ */
+const char *kui_screen_name(enum kui_screen s)
+{
+	static const char *const names[] = {"attract", "home",  "reader",
+	                                    "question", "explain", "link",
+	                                    "thanks",  "pin",   "staff",
+	                                    "paused"};
+	return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
+}
+
+void kui_config_defaults(struct kui_config *c)
+{
+	c->idle_ms = 60000;
+	c->countdown_ms = 10000;
+	c->slide_ms = 7000;
+	c->lock_ms = 2000;
+	c->thanks_ms = 20000;
+	c->pin_max_tries = 3;
+	c->pin_lock_ms = 30000;
+	c->title = "安心 · 平安宣传";
+}
+
+/* ==== survey helpers ==================================================== */
+/* Show-if, progress and knowledge scoring over u->answers.  Kept together
+ * and as they were: a library module will take their place. */
+static int qindex(const kui *u, const char *qid)
+{
+	for (int i = 0; i < u->sv->nquestions && i < KUI_MAX_QUESTIONS; i++)
+		if (strcmp(u->sv->questions[i].id, qid) == 0)
+			return i;
+	return -1;
+}
+
+int kui__has_code(const char *list, const char *code)
+{
+	size_t n = strlen(code);
+	const char *p = list;
+	while (*p) {
+		const char *e = strchr(p, ',');
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+		if (l == n && strncmp(p, code, n) == 0)
+			return 1;
+		if (!e)
+			break;
+		p = e + 1;
+	}
+	return 0;
+}
+
+static int shown(const kui *u, int i)
+{
+	const struct ax_question *q = &u->sv->questions[i];
+	int j;
+	if (!q->show_if_question)
+		return 1;
+	j = qindex(u, q->show_if_question);
+	if (j < 0 || !u->answers[j][0])
+		return 0;
+	for (int k = 0; k < q->nshow_if_any; k++)
+		if (kui__has_code(u->answers[j], q->show_if_any[k]))
+			return 1;
+	return 0;
+}
+
+static int nquestions(const kui *u)
+{
+	int n = 0;
+	return u->sv ? (n = u->sv->nquestions) > KUI_MAX_QUESTIONS
+	                   ? KUI_MAX_QUESTIONS
+	                   : n
+	             : 0;
+}
+
+/* position (1-based) of question qi among shown ones, and their count */
+void kui__progress(const kui *u, int *pos, int *total)
+{
+	*pos = 0;
+	*total = 0;
+	for (int i = 0; i < nquestions(u); i++) {
+		if (!shown(u, i))
+			continue;
+		(*total)++;
+		if (i <= u->qi)
+			*pos = *total;
+	}
+}
+
+static void score(kui *u)
+{
+	u->right = u->asked = 0;
+	for (int i = 0; u->sv && i < nquestions(u); i++) {
+		const struct ax_question *q = &u->sv->questions[i];
+		if (q->type != AX_Q_KNOWLEDGE || !shown(u, i) || !u->answers[i][0])
+			continue;
+		u->asked++;
+		if (q->answer && strcmp(q->answer, u->answers[i]) == 0)
+			u->right++;
+	}
+}
+
+const struct ax_option *kui__option_of(const struct ax_question *q,
+                                         const char *code)
+{
+	for (int i = 0; i < q->noptions; i++)
+		if (strcmp(q->options[i].code, code) == 0)
+			return &q->options[i];
+	return NULL;
+}
+
+const struct ax_survey *kui__quiz_of(const kui *u, const struct ax_pack *p)
+{
+	char want[80];
+	snprintf(want, sizeof want, "aware-%s", p->id);
+	for (int i = 0; i < u->nquizzes; i++)
+		if (strcmp(u->quizzes[i]->id, want) == 0)
+			return u->quizzes[i];
+	return NULL;
+}
+
+/* ==== state machine ==================================================== */
+static void wipe(volatile char *p, size_t n)
+{
+	/* not memset: the compiler may not drop stores to a volatile */
+	for (size_t i = 0; i < n; i++)
+		p[i] = 0;
+}
+
+/* Forget everything about the current resident. */
+static void clear_session(kui *u)
+{
+	u->sv = NULL;
+	u->qi = 0;
+	memset(u->answers, 0, sizeof u->answers);
+	memset(u->multi, 0, sizeof u->multi);
+	u->nhist = 0;
+	wipe(u->digits, sizeof u->digits);
+	u->link_error = 0;
+	u->error[0] = 0;
+}
+
+static void end_session(kui *u, enum kui_status st)
+{
+	if (u->sv && u->host.finish)
+		u->host.finish(u->host.ctx, st, NULL);
+	clear_session(u);
+}
+
+static void go(kui *u, enum kui_screen s)
+{
+	u->screen = s;
+	u->error[0] = 0;
+	if (s == KUI_ATTRACT) {
+		u->slide_at = u->now;
+		u->pin[0] = 0;
+	}
+}
+
+static void reset(kui *u, enum kui_status st)
+{
+	end_session(u, st);
+	u->read_pack = -1;
+	u->right = u->asked = 0;
+	u->pin_msg = 0;
+	wipe(u->pin, sizeof u->pin);
+	if (u->host.play)
+		u->host.play(u->host.ctx, NULL);
+	go(u, KUI_ATTRACT);
+}
+
+static void start_survey(kui *u, const struct ax_survey *s)
+{
+	clear_session(u);
+	if (!s)
+		return;
+	if (u->host.begin) {
+		int rc = u->host.begin(u->host.ctx, s);
+		if (rc == KUI_BEGIN_PAUSED) {
+			go(u, KUI_PAUSED);
+			return;
+		}
+		if (rc != 0) {
+			snprintf(u->error, sizeof u->error, "暂时无法开始问卷，请联系工作人员");
+			return;
+		}
+	}
+	u->sv = s;
+	u->qi = 0;
+	while (u->qi < nquestions(u) && !shown(u, u->qi))
+		u->qi++;
+	if (u->qi >= nquestions(u)) {
+		end_session(u, KUI_ABANDONED);
+		go(u, KUI_HOME);
+		return;
+	}
+	go(u, KUI_QUESTION);
+}
+
+static void survey_done(kui *u)
+{
+	score(u);
+	if (u->host.can_link && u->host.can_link(u->host.ctx)) {
+		wipe(u->digits, sizeof u->digits);
+		u->link_error = 0;
+		go(u, KUI_LINK);
+		return;
+	}
+	if (u->host.finish && u->host.finish(u->host.ctx, KUI_COMPLETE, NULL)) {
+		snprintf(u->error, sizeof u->error, "保存失败，请联系工作人员");
+		return;
+	}
+	clear_session(u);
+	u->lock_until = u->now + u->cfg.lock_ms;
+	u->thanks_at = u->now;
+	go(u, KUI_THANKS);
+}
+
+static void next_question(kui *u)
+{
+	int i = u->qi + 1;
+	while (i < nquestions(u) && !shown(u, i))
+		i++;
+	if (i >= nquestions(u)) {
+		survey_done(u);
+		return;
+	}
+	if (u->nhist < KUI_MAX_QUESTIONS)
+		u->hist[u->nhist++] = u->qi;
+	u->qi = i;
+	memset(u->multi, 0, sizeof u->multi);
+	if (u->sv->questions[i].type == AX_Q_MULTI)
+		snprintf(u->multi, sizeof u->multi, "%s", u->answers[i]);
+	go(u, KUI_QUESTION);
+}
+
+static void prev_question(kui *u)
+{
+	while (u->nhist > 0) {
+		int i = u->hist[--u->nhist];
+		if (!shown(u, i))
+			continue;
+		u->qi = i;
+		memset(u->multi, 0, sizeof u->multi);
+		if (u->sv->questions[i].type == AX_Q_MULTI)
+			snprintf(u->multi, sizeof u->multi, "%s", u->answers[i]);
+		go(u, KUI_QUESTION);
+		return;
+	}
+}
+
+/* Commit the answer to question qi; the screen changes only if it stuck. */
+static int commit(kui *u, const char *value)
+{
+	const struct ax_question *q = &u->sv->questions[u->qi];
+	if (u->host.answer && u->host.answer(u->host.ctx, q->id, value) != 0) {
+		snprintf(u->error, sizeof u->error, "保存失败，请再点一次");
+		return -1;
+	}
+	snprintf(u->answers[u->qi], sizeof u->answers[u->qi], "%s", value);
+	/* answers hidden by a changed show-if are withdrawn */
+	for (int i = u->qi + 1; i < nquestions(u); i++)
+		if (u->answers[i][0] && !shown(u, i)) {
+			if (u->host.answer)
+				u->host.answer(u->host.ctx, u->sv->questions[i].id, NULL);
+			u->answers[i][0] = 0;
+		}
+	u->error[0] = 0;
+	return 0;
+}
+
+static void toggle_multi(kui *u, const char *code)
+{
+	char out[64] = "";
+	const struct ax_question *q = &u->sv->questions[u->qi];
+	int add = !kui__has_code(u->multi, code);
+	/* keep the options' own order */
+	for (int i = 0; i < q->noptions; i++) {
+		const char *c = q->options[i].code;
+		int on = strcmp(c, code) == 0 ? add : kui__has_code(u->multi, c);
+		if (!on)
+			continue;
+		if (out[0] && strlen(out) + 1 < sizeof out)
+			strcat(out, ",");
+		if (strlen(out) + strlen(c) < sizeof out)
+			strcat(out, c);
+	}
+	snprintf(u->multi, sizeof u->multi, "%s", out);
+}
+
+static void link_confirm(kui *u)
+{
+	char norm[24];
+	if (!u->host.normalize_phone ||
+	    u->host.normalize_phone(u->host.ctx, u->digits, norm) != 0) {
+		u->link_error = 1;
+		return;
+	}
+	if (u->host.finish && u->host.finish(u->host.ctx, KUI_COMPLETE, norm)) {
+		wipe(norm, sizeof norm);
+		snprintf(u->error, sizeof u->error, "保存失败，请联系工作人员");
+		return;
+	}
+	wipe(norm, sizeof norm);
+	clear_session(u);
+	u->lock_until = u->now + u->cfg.lock_ms;
+	u->thanks_at = u->now;
+	go(u, KUI_THANKS);
+}
+
+static void pin_confirm(kui *u)
+{
+	int ok;
+	if (u->now < u->pin_lock_until || strlen(u->pin) < 4)
+		return;
+	ok = u->host.check_pin && u->host.check_pin(u->host.ctx, u->pin);
+	wipe(u->pin, sizeof u->pin);
+	if (ok) {
+		u->pin_fails = 0;
+		u->pin_msg = 0;
+		u->pin_lock_ms = u->cfg.pin_lock_ms;
+		if (u->host.stats)
+			u->host.stats(u->host.ctx, &u->stats);
+		go(u, KUI_STAFF);
+		return;
+	}
+	u->pin_msg = 1;
+	if (++u->pin_fails >= u->cfg.pin_max_tries) {
+		/* each lockout doubles, up to an hour; survives leaving the pad */
+		u->pin_lock_until = u->now + u->pin_lock_ms;
+		if (u->pin_lock_ms < 3600000)
+			u->pin_lock_ms *= 2;
+		u->pin_fails = 0;
+		u->pin_msg = 0;
+	}
+}
+
+static void key_digit(char *buf, size_t cap, size_t max, const char *k)
+{
+	size_t n = strlen(buf);
+	if (strcmp(k, "del") == 0) {
+		if (n)
+			buf[n - 1] = 0;
+	} else if (n < max && n + 1 < cap && k[0] >= '0' && k[0] <= '9' && !k[1]) {
+		buf[n] = k[0];
+		buf[n + 1] = 0;
+	}
+}
+
+static void activate(kui *u, const char *id)
+{
+	switch (u->screen) {
+	case KUI_ATTRACT:
+		go(u, KUI_HOME);
+		break;
+	case KUI_HOME:
+		if (strncmp(id, "tile-", 5) == 0) {
+			for (int i = 0; i < u->npacks; i++)
+				if (strcmp(u->packs[i]->id, id + 5) == 0 && u->packs[i]->npages) {
+					u->pack = i;
+					u->page = 0;
+					u->read_pack = i;
+					go(u, KUI_READER);
+				}
+		} else if (strcmp(id, "survey") == 0)
+			start_survey(u, u->main_survey);
+		break;
+	case KUI_READER: {
+		const struct ax_pack *p = u->packs[u->pack];
+		if (strcmp(id, "home") == 0 || strcmp(id, "done") == 0) {
+			if (u->host.play)
+				u->host.play(u->host.ctx, NULL);
+			go(u, KUI_HOME);
+		} else if (strcmp(id, "next") == 0 && u->page + 1 < p->npages)
+			u->page++;
+		else if (strcmp(id, "prev") == 0 && u->page > 0)
+			u->page--;
+		else if (strcmp(id, "quiz") == 0)
+			start_survey(u, kui__quiz_of(u, p));
+		else if (strcmp(id, "read-aloud") == 0 && u->host.play)
+			u->host.play(u->host.ctx, p->pages[u->page].audio);
+		break;
+	}
+	case KUI_QUESTION: {
+		const struct ax_question *q = &u->sv->questions[u->qi];
+		if (strcmp(id, "home") == 0) {
+			end_session(u, KUI_PARTIAL);
+			go(u, KUI_HOME);
+		} else if (strcmp(id, "prev") == 0)
+			prev_question(u);
+		else if (strncmp(id, "option-", 7) == 0) {
+			int k = atoi(id + 7) - 1;
+			if (k < 0 || k >= q->noptions)
+				break;
+			if (q->type == AX_Q_MULTI) {
+				toggle_multi(u, q->options[k].code);
+				break;
+			}
+			if (commit(u, q->options[k].code))
+				break;
+			/* a double tap must not answer the next question too */
+			u->lock_until = u->now + 300;
+			if (q->type == AX_Q_KNOWLEDGE && q->answer)
+				go(u, KUI_EXPLAIN);
+			else
+				next_question(u);
+		} else if (strcmp(id, "next") == 0 && q->type == AX_Q_MULTI &&
+		           u->multi[0]) {
+			if (commit(u, u->multi) == 0)
+				next_question(u);
+		}
+		break;
+	}
+	case KUI_EXPLAIN:
+		if (strcmp(id, "home") == 0) {
+			end_session(u, KUI_PARTIAL);
+			go(u, KUI_HOME);
+		} else if (strcmp(id, "next") == 0)
+			next_question(u);
+		break;
+	case KUI_LINK:
+		if (strncmp(id, "keypad-", 7) == 0) {
+			if (strcmp(id + 7, "ok") == 0)
+				link_confirm(u);
+			else {
+				key_digit(u->digits, sizeof u->digits, 11, id + 7);
+				u->link_error = 0;
+			}
+		} else if (strcmp(id, "skip") == 0) {
+			if (u->host.finish && u->host.finish(u->host.ctx, KUI_COMPLETE, NULL))
+				break;
+			clear_session(u);
+			u->lock_until = u->now + u->cfg.lock_ms;
+			u->thanks_at = u->now;
+			go(u, KUI_THANKS);
+		}
+		break;
+	case KUI_THANKS:
+		if (strcmp(id, "done") == 0)
+			reset(u, KUI_ABANDONED);
+		break;
+	case KUI_PIN:
+		if (strncmp(id, "keypad-", 7) == 0) {
+			if (strcmp(id + 7, "ok") == 0)
+				pin_confirm(u);
+			else
+				key_digit(u->pin, sizeof u->pin, 8, id + 7);
+		} else if (strcmp(id, "cancel") == 0) {
+			wipe(u->pin, sizeof u->pin);
+			go(u, KUI_ATTRACT);
+		}
+		break;
+	case KUI_STAFF:
+		if (strcmp(id, "sync-now") == 0) {
+			if (u->host.sync_now)
+				u->host.sync_now(u->host.ctx);
+			if (u->host.stats)
+				u->host.stats(u->host.ctx, &u->stats);
+		} else if (strcmp(id, "exit") == 0)
+			go(u, KUI_ATTRACT);
+		break;
+	case KUI_PAUSED:
+		if (strcmp(id, "done") == 0 || strcmp(id, "home") == 0)
+			go(u, KUI_HOME);
+		break;
+	}
+}
+
+/* ==== events and timers ================================================ */
+static int hit(const struct kui_frame *f, int x, int y)
+{
+	/* last drawn is on top */
+	for (int i = f->nwidgets - 1; i >= 0; i--) {
+		const struct kui_rect *r = &f->widgets[i].box;
+		if (f->widgets[i].enabled && x >= r->x && y >= r->y && x < r->x + r->w &&
+		    y < r->y + r->h)
+			return i;
+	}
+	return -1;
+}
+
+/* Five taps in the top-left corner within 3 s open the PIN pad. */
+static int corner_gesture(kui *u, int x, int y)
+{
+	int zone = S(u) / 9;
+	if (x >= zone || y >= zone) {
+		u->ncorner = 0;
+		return 0;
+	}
+	if (u->ncorner == 5) {
+		memmove(u->corner, u->corner + 1, 4 * sizeof u->corner[0]);
+		u->ncorner = 4;
+	}
+	u->corner[u->ncorner++] = u->now;
+	if (u->ncorner == 5 && u->now - u->corner[0] <= 3000) {
+		u->ncorner = 0;
+		return 1;
+	}
+	return 0;
+}
+
+static int tick(kui *u)
+{
+	int changed = 0;
+	if (u->screen == KUI_ATTRACT) {
+		if (u->now - u->slide_at >= u->cfg.slide_ms) {
+			long long k = (u->now - u->slide_at) / u->cfg.slide_ms;
+			u->slide += (int)k;
+			u->slide_at += k * u->cfg.slide_ms;
+			changed = 1;
+		}
+		return changed;
+	}
+	if (u->screen == KUI_THANKS) {
+		if (u->now - u->thanks_at >= u->cfg.thanks_ms) {
+			reset(u, KUI_ABANDONED);
+			return 1;
+		}
+		return u->now >= u->lock_until && u->now - 1000 < u->lock_until;
+	}
+	if (!u->idle_prompt && u->now - u->last_input >= u->cfg.idle_ms) {
+		u->idle_prompt = 1;
+		u->prompt_at = u->last_input + u->cfg.idle_ms;
+		changed = 1;
+	}
+	if (u->idle_prompt) {
+		if (u->now - u->prompt_at >= u->cfg.countdown_ms) {
+			u->idle_prompt = 0;
+			reset(u, KUI_ABANDONED);
+		}
+		changed = 1; /* the countdown moved */
+	}
+	if (u->screen == KUI_PIN && u->pin_lock_until &&
+	    u->now < u->pin_lock_until + 1000)
+		changed = 1;
+	return changed;
+}
+
+int kui_handle(kui *u, const struct kui_event *ev)
+{
+	int w;
+	if (ev->now > u->now)
+		u->now = ev->now;
+	if (ev->kind == KUI_EV_TICK)
+		return tick(u);
+	tick(u);
+	u->last_input = u->now;
+	if (u->idle_prompt) {
+		/* any touch answers 您还在吗？ and is consumed */
+		if (ev->kind == KUI_EV_DOWN)
+			u->idle_prompt = 0;
+		u->pressing = 0;
+		u->pressed[0] = 0;
+		return 1;
+	}
+	switch (ev->kind) {
+	case KUI_EV_DOWN:
+		if ((u->screen == KUI_ATTRACT || u->screen == KUI_HOME) &&
+		    corner_gesture(u, ev->x, ev->y)) {
+			u->pressing = 0;
+			wipe(u->pin, sizeof u->pin);
+			u->pin_msg = 0;
+			go(u, KUI_PIN);
+			return 1;
+		}
+		u->pressing = 1;
+		u->press_x = ev->x;
+		u->press_y = ev->y;
+		u->pressed[0] = 0;
+		if (u->now < u->lock_until)
+			return 0;
+		kui_layout(u, &u->scratch);
+		w = hit(&u->scratch, ev->x, ev->y);
+		if (w >= 0)
+			snprintf(u->pressed, sizeof u->pressed, "%s", u->scratch.widgets[w].id);
+		return 0;
+	case KUI_EV_MOVE:
+		if (u->pressing && u->pressed[0]) {
+			kui_layout(u, &u->scratch);
+			w = hit(&u->scratch, ev->x, ev->y);
+			if (w < 0 || strcmp(u->scratch.widgets[w].id, u->pressed) != 0)
+				u->pressed[0] = 0; /* slid off: cancelled */
+		}
+		return 0;
+	case KUI_EV_UP: {
+		int dx = ev->x - u->press_x, dy = ev->y - u->press_y;
+		char id[32];
+		if (!u->pressing)
+			return 0;
+		u->pressing = 0;
+		snprintf(id, sizeof id, "%s", u->pressed);
+		u->pressed[0] = 0;
+		if (u->now < u->lock_until)
+			return 0;
+		if (id[0]) {
+			kui_layout(u, &u->scratch);
+			w = hit(&u->scratch, ev->x, ev->y);
+			if (w >= 0 && strcmp(u->scratch.widgets[w].id, id) == 0) {
+				activate(u, id);
+				return 1;
+			}
+		}
+		if (u->screen == KUI_READER && abs(dx) > S(u) / 7 && abs(dx) > 2 * abs(dy)) {
+			const struct ax_pack *p = u->packs[u->pack];
+			if (dx < 0 && u->page + 1 < p->npages)
+				u->page++;
+			else if (dx > 0 && u->page > 0)
+				u->page--;
+			return 1;
+		}
+		return 0;
+	}
+	default:
+		return 0;
+	}
+}
+
+/* ==== public entry points =============================================== */
+long long kui_deadline(const kui *u)
+{
+	long long d = -1;
+#define EARLIER(t)                                                          \
+	do {                                                                    \
+		long long t_ = (t);                                                 \
+		if (d < 0 || t_ < d)                                                \
+			d = t_;                                                         \
+	} while (0)
+	if (u->screen == KUI_ATTRACT) {
+		EARLIER(u->slide_at + u->cfg.slide_ms);
+		return d;
+	}
+	if (u->screen == KUI_THANKS) {
+		EARLIER(u->thanks_at + u->cfg.thanks_ms);
+		if (u->lock_until > u->now)
+			EARLIER(u->lock_until);
+		return d;
+	}
+	if (u->idle_prompt) {
+		/* redraw each second of the countdown */
+		long long el = u->now - u->prompt_at;
+		EARLIER(u->prompt_at + (el / 1000 + 1) * 1000);
+		EARLIER(u->prompt_at + u->cfg.countdown_ms);
+	} else
+		EARLIER(u->last_input + u->cfg.idle_ms);
+	if (u->screen == KUI_PIN && u->pin_lock_until > u->now)
+		EARLIER(u->now + 1000 - (u->pin_lock_until - u->now) % 1000);
+	if (u->lock_until > u->now)
+		EARLIER(u->lock_until);
+	return d;
+#undef EARLIER
+}
+
+enum kui_screen kui_current(const kui *u)
+{
+	return u->screen;
+}
+
+int kui_idle_prompt(const kui *u)
+{
+	return u->idle_prompt;
+}
+
+void kui_resize(kui *u, int w, int h)
+{
+	u->w = w;
+	u->h = h;
+}
+
+const char *kui_session_pack(const kui *u)
+{
+	const struct ax_survey *sv = u->sv;
+	if (u->read_pack >= 0 && u->read_pack < u->npacks)
+		return u->packs[u->read_pack]->id;
+	if (!sv)
+		return NULL;
+	for (int i = 0; i < u->npacks; i++)
+		if (kui__quiz_of(u, u->packs[i]) == sv)
+			return u->packs[i]->id;
+	/* a survey measuring awareness of one topic: that topic's pack */
+	if (sv->nawareness == 1)
+		for (int i = 0; i < u->npacks; i++)
+			if (u->packs[i]->topic && sv->awareness[0].topic &&
+			    strcmp(u->packs[i]->topic, sv->awareness[0].topic) == 0)
+				return u->packs[i]->id;
+	return NULL;
+}
+
+int kui_set_storage(kui *u, const struct kui_storage *st)
+{
+	int changed = memcmp(&u->storage, st, sizeof *st) != 0;
+	u->storage = *st;
+	return changed;
+}
+
+void kui_score(const kui *u, int *right, int *asked)
+{
+	*right = u->right;
+	*asked = u->asked;
+}
+
+kui *kui_new(const struct kui_config *cfg, const struct kui_host *host,
+             const struct kui_metrics *m, int w, int h,
+             const struct ax_pack *const *packs, int npacks,
+             const struct ax_survey *main_survey,
+             const struct ax_survey *const *quizzes, int nquizzes,
+             long long now)
+{
+	kui *u = calloc(1, sizeof *u);
+	if (!u)
+		return NULL;
+	u->cfg = *cfg;
+	u->host = *host;
+	u->m = *m;
+	u->w = w;
+	u->h = h;
+	for (int i = 0; i < npacks && i < KUI_MAX_PACKS; i++)
+		u->packs[u->npacks++] = packs[i];
+	for (int i = 0; i < nquizzes && i < KUI_MAX_PACKS; i++)
+		u->quizzes[u->nquizzes++] = quizzes[i];
+	u->main_survey = main_survey;
+	u->now = u->last_input = now;
+	u->pin_lock_ms = cfg->pin_lock_ms;
+	u->read_pack = -1;
+	go(u, KUI_ATTRACT);
+	return u;
+}
+
+void kui_free(kui *u)
+{
+	if (!u)
+		return;
+	wipe((char *)u, sizeof *u);
+	free(u);
+}
+
+/* Jump to a screen with representative state, for screenshots of screens
+ * a script cannot easily reach in every size.  Returns 0 or -1. */
+int kui_debug_goto(kui *u, const char *screen, long long now)
+{
+	u->now = u->last_input = now;
+	u->idle_prompt = 0;
+	if (strcmp(screen, "idle") == 0) {
+		u->idle_prompt = 1;
+		u->prompt_at = now - 3000;
+		return 0;
+	}
+	for (int s = KUI_ATTRACT; s <= KUI_PAUSED; s++)
+		if (strcmp(kui_screen_name((enum kui_screen)s), screen) == 0) {
+			if ((s == KUI_QUESTION || s == KUI_EXPLAIN) && !u->sv)
+				return -1;
+			if (s == KUI_STAFF && u->host.stats)
+				u->host.stats(u->host.ctx, &u->stats);
+			go(u, (enum kui_screen)s);
+			return 0;
+		}
+	return -1;
+}
