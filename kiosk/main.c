@@ -1,7 +1,7 @@
 /*
  * main.c -- anxin-kiosk: configuration, content, the resident's session
- * in the store, background sync, scripted headless runs and the
- * event-driven main loop.
+ * in the store, background sync and the event-driven main loop; scripted
+ * headless runs (--script) are script.c's.
  *
  *   anxin-kiosk --config kiosk.conf [--video offscreen] [--script FILE]
  *               [--shots DIR] [--clock-fixed EPOCH] [--size WxH]
@@ -11,7 +11,6 @@
  * deadline (slide change, idle countdown): no frame is drawn unless the
  * state changed, so an idle kiosk wakes a few times a minute.
  */
-#include <errno.h>
 #include <iniparser/iniparser.h>
 #include <jansson.h>
 #include <pthread.h>
@@ -30,15 +29,12 @@
 #include <anxin/phone.h>
 #include <anxin/sync.h>
 
-#include "render.h"
-#include "session.h"
-#include "ui/ui.h"
+#include "app.h"
+#include "script.h"
 
 /* ==== logging (levels, file:line) ======================================= */
-enum { L_DEBUG, L_INFO, L_WARN, L_ERROR };
 static int log_min = L_INFO;
-#define LOG(lvl, ...) logf_(lvl, __FILE__, __LINE__, __VA_ARGS__)
-static void logf_(int lvl, const char *file, int line, const char *fmt, ...)
+void app_log(int lvl, const char *file, int line, const char *fmt, ...)
 {
 	static const char *const names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
 	va_list ap;
@@ -54,19 +50,10 @@ static void logf_(int lvl, const char *file, int line, const char *fmt, ...)
 static void ax_log(void *ctx, enum ax_log_level lvl, const char *file, int line,
                    const char *msg)
 {
-	logf_((int)lvl, file, line, "%s", msg);
+	app_log((int)lvl, file, line, "%s", msg);
 }
 
 /* ==== configuration ==================================================== */
-struct config {
-	char device[64], region[32], store[512], content[512], survey[64];
-	char url[256], token[AX_TOKEN_MAX + 8], pin_hash[256], font[512];
-	unsigned char pk[AX_PUBKEY_BYTES];
-	int have_pk;
-	int min_seconds, idle, countdown, width, height, fullscreen, sync_interval;
-	int hold_max, retry_s; /* a failing store: sessions held, retry period */
-};
-
 /* Read a small secret file.  Like ssh with a private key, warn when others
  * may read or change it: a device token lets anyone push records as this
  * kiosk.  (A warning, not a refusal: a kiosk that stops syncing keeps its
@@ -171,17 +158,6 @@ static int load_config(const char *path, struct config *c)
 }
 
 /* ==== content: a folder, or the synced campaigns ======================= */
-#define MAX_CONTENT 32
-struct content {
-	ax_content *c[MAX_CONTENT];
-	int n;
-	const struct ax_pack *packs[KUI_MAX_PACKS];
-	int npacks;
-	const struct ax_survey *surveys[MAX_CONTENT];
-	int nsurveys;
-	char wave[64];
-};
-
 static void diag(void *ctx, enum ax_severity sev, const char *msg)
 {
 	LOG(sev == AX_SEV_ERROR ? L_ERROR : L_WARN, "%s", msg);
@@ -262,33 +238,7 @@ static void free_content(struct content *ct)
 }
 
 /* ==== the app: host of the UI =========================================== */
-struct app {
-	struct config cfg;
-	struct content ct;
-	ksess *ks;
-	krender *r;
-	kui *ui;
-	const struct ax_survey *cur;
-	long long started;
-	/* clock: fixed (tests) or real */
-	int fixed;
-	long long fixed_epoch, virt_ms;
-	/* background sync */
-	pthread_t sync_thread;
-	int sync_started;
-	pthread_mutex_t mu;
-	pthread_cond_t cv;
-	int sync_wake, sync_stop;
-	volatile sig_atomic_t cancel;
-	char sync_error[128];
-	long long last_sync;
-	/* a failing store: the health last reported, the next retry (ms) */
-	struct ksess_health health;
-	long long next_retry;
-	struct kui_stats last_stats;
-};
-
-static long long now_ms(struct app *a)
+long long app_now_ms(struct app *a)
 {
 	struct timespec ts;
 	if (a->fixed)
@@ -303,7 +253,7 @@ static long long wall(struct app *a)
 }
 
 /* ==== a failing store ==================================================== */
-static const char *down_name(int down)
+const char *app_down_name(int down)
 {
 	return down == AX_FULL ? "full" : down == AX_READONLY ? "read-only"
 	                                                       : "failing";
@@ -320,13 +270,13 @@ static int store_update(struct app *a)
 		LOG(L_ERROR,
 		    "store %s (%s): residents' answers are held in memory, at most %d "
 		    "sessions, and are LOST on power-off; retrying every %d s",
-		    down_name(h.down), h.why, h.hold_max, a->cfg.retry_s);
-		a->next_retry = now_ms(a) + a->cfg.retry_s * 1000LL;
+		    app_down_name(h.down), h.why, h.hold_max, a->cfg.retry_s);
+		a->next_retry = app_now_ms(a) + a->cfg.retry_s * 1000LL;
 	}
 	if (h.held != o->held && h.held > 0)
 		LOG(h.held >= h.hold_max ? L_ERROR : L_WARN,
 		    "store %s: %d session(s) held in memory only (bound %d)%s",
-		    down_name(h.down ? h.down : o->down), h.held, h.hold_max,
+		    app_down_name(h.down ? h.down : o->down), h.held, h.hold_max,
 		    h.held >= h.hold_max ? ": new surveys are refused (暂停服务)" : "");
 	if (!h.down && o->down)
 		LOG(L_INFO, "store writable again: the held sessions are on disk");
@@ -343,15 +293,15 @@ static int store_update(struct app *a)
 
 /* Try to write what memory holds (forced, or when the retry is due).
  * Returns 1 if the screen must be redrawn. */
-static int store_retry(struct app *a, int force)
+int app_store_retry(struct app *a, int force)
 {
 	int written = 0;
 	struct timespec t0, t1;
 	if (!a->health.down && a->health.held == 0)
 		return 0;
-	if (!force && now_ms(a) < a->next_retry)
+	if (!force && app_now_ms(a) < a->next_retry)
 		return 0;
-	a->next_retry = now_ms(a) + a->cfg.retry_s * 1000LL;
+	a->next_retry = app_now_ms(a) + a->cfg.retry_s * 1000LL;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ksess_flush(a->ks, &written);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
@@ -362,7 +312,7 @@ static int store_retry(struct app *a, int force)
 }
 
 /* The next retry (ms) while the store fails, else -1. */
-static long long store_deadline(const struct app *a)
+long long app_store_deadline(const struct app *a)
 {
 	return a->health.down ? a->next_retry : -1;
 }
@@ -504,7 +454,7 @@ static void h_stats(void *ctx, struct kui_stats *out)
 }
 
 /* One push and pull on a store handle; returns 0 or -1. */
-static int sync_once(struct app *a, ax_store *st)
+int app_sync_once(struct app *a, ax_store *st)
 {
 	struct ax_sync_opts o;
 	struct ax_sync_result r;
@@ -544,7 +494,7 @@ static void *sync_main(void *arg)
 		if (ax_store_open(a->cfg.store, 0, &st, err, sizeof err) != AX_OK)
 			LOG(L_WARN, "sync: %s", err);
 		else if (wake || ax_sync_due(st, (long long)time(NULL)))
-			sync_once(a, st);
+			app_sync_once(a, st);
 		ax_store_close(st);
 		pthread_mutex_lock(&a->mu);
 		if (a->sync_stop || a->sync_wake)
@@ -561,13 +511,13 @@ static void h_sync_now(void *ctx)
 {
 	struct app *a = ctx;
 	/* staff pressed 立即同步: first try to write what memory holds */
-	store_retry(a, 1);
+	app_store_retry(a, 1);
 	if (!a->cfg.url[0])
 		return;
 	if (!a->sync_started) {
 		/* scripted runs: synchronously, so the test sees the result */
 		if (ksess_store(a->ks))
-			sync_once(a, ksess_store(a->ks));
+			app_sync_once(a, ksess_store(a->ks));
 		return;
 	}
 	pthread_mutex_lock(&a->mu);
@@ -581,236 +531,6 @@ static void h_play(void *ctx, const char *path)
 	struct app *a = ctx;
 	if (a->r)
 		krender_play(a->r, path);
-}
-
-/* ==== scripts =========================================================== */
-static int check_frame(struct app *a, struct kui_frame *f, int drawn_bad,
-                       const char *where)
-{
-	char why[256];
-	int bad = kui_frame_check(f, why, sizeof why);
-	if (bad)
-		LOG(L_ERROR, "%s: %d text line(s) clipped: %s", where, bad, why);
-	if (drawn_bad)
-		LOG(L_ERROR, "%s: %d text line(s) rendered wider than laid out", where,
-		    drawn_bad);
-	return bad + drawn_bad;
-}
-
-struct runner {
-	struct app *a;
-	struct kui_frame *f;
-	const char *shots;
-	int problems;
-	int dirty;
-};
-
-static void redraw(struct runner *rn)
-{
-	kui_layout(rn->a->ui, rn->f);
-	rn->problems += check_frame(rn->a, rn->f, krender_frame(rn->a->r, rn->f), "frame") ? 1 : 0;
-	rn->dirty = 0;
-}
-
-/* Advance the virtual clock by ms in steps, firing the UI's deadlines. */
-static void advance(struct runner *rn, long long ms)
-{
-	struct app *a = rn->a;
-	long long end = a->virt_ms + ms;
-	while (a->virt_ms < end) {
-		long long d = kui_deadline(a->ui), r = store_deadline(a);
-		struct kui_event ev = {KUI_EV_TICK, 0, 0, 0};
-		if (r >= 0 && (d < 0 || r < d))
-			d = r;
-		a->virt_ms = d > a->virt_ms && d < end ? d : end;
-		ev.now = a->virt_ms;
-		if (kui_handle(a->ui, &ev))
-			rn->dirty = 1;
-		if (store_retry(a, 0))
-			rn->dirty = 1;
-	}
-}
-
-static void send(struct runner *rn, enum kui_ev_kind k, int x, int y)
-{
-	struct kui_event ev = {k, x, y, now_ms(rn->a)};
-	if (kui_handle(rn->a->ui, &ev))
-		rn->dirty = 1;
-}
-
-static int run_script(struct app *a, const char *path, const char *shots)
-{
-	FILE *fp = fopen(path, "r");
-	char line[1024];
-	int ln = 0, rc = 0;
-	struct runner rn = {a, malloc(sizeof(struct kui_frame)), shots, 0, 1};
-	if (!fp || !rn.f) {
-		LOG(L_ERROR, "%s: %s", path, fp ? "out of memory" : strerror(errno));
-		if (fp)
-			fclose(fp);
-		free(rn.f);
-		return 1;
-	}
-	redraw(&rn);
-	while (fgets(line, sizeof line, fp)) {
-		char cmd[32] = "", arg[1000] = "";
-		int x, y, x2, y2;
-		ln++;
-		line[strcspn(line, "\r\n")] = 0;
-		if (!line[0] || line[0] == '#')
-			continue;
-		sscanf(line, "%31s %999[^\n]", cmd, arg);
-		if (strcmp(cmd, "tap-id") == 0) {
-			int w;
-			kui_layout(a->ui, rn.f);
-			w = kui_frame_find(rn.f, arg);
-			if (w < 0 || !rn.f->widgets[w].enabled) {
-				LOG(L_ERROR, "%s:%d: no %s widget \"%s\" on screen %s", path, ln,
-				    w < 0 ? "such" : "enabled", arg, kui_screen_name(kui_current(a->ui)));
-				rc = 1;
-				break;
-			}
-			x = rn.f->widgets[w].box.x + rn.f->widgets[w].box.w / 2;
-			y = rn.f->widgets[w].box.y + rn.f->widgets[w].box.h / 2;
-			send(&rn, KUI_EV_DOWN, x, y);
-			advance(&rn, 120);
-			send(&rn, KUI_EV_UP, x, y);
-			advance(&rn, 600); /* a person's pace between taps */
-		} else if (strcmp(cmd, "tap") == 0 && sscanf(arg, "%d %d", &x, &y) == 2) {
-			send(&rn, KUI_EV_DOWN, x, y);
-			advance(&rn, 80);
-			send(&rn, KUI_EV_UP, x, y);
-			advance(&rn, 150);
-		} else if (strcmp(cmd, "press-slide") == 0) {
-			/* press a widget, slide off it, release: must not act */
-			int w;
-			kui_layout(a->ui, rn.f);
-			w = kui_frame_find(rn.f, arg);
-			if (w < 0) {
-				LOG(L_ERROR, "%s:%d: no widget \"%s\"", path, ln, arg);
-				rc = 1;
-				break;
-			}
-			x = rn.f->widgets[w].box.x + rn.f->widgets[w].box.w / 2;
-			y = rn.f->widgets[w].box.y + rn.f->widgets[w].box.h / 2;
-			send(&rn, KUI_EV_DOWN, x, y);
-			send(&rn, KUI_EV_MOVE, x, y + rn.f->widgets[w].box.h);
-			send(&rn, KUI_EV_MOVE, x, y);
-			send(&rn, KUI_EV_UP, x, y);
-			advance(&rn, 600);
-		} else if (strcmp(cmd, "swipe") == 0) {
-			if (sscanf(arg, "%d %d %d %d", &x, &y, &x2, &y2) != 4) {
-				int left = strcmp(arg, "left") == 0;
-				y = y2 = a->cfg.height / 2;
-				x = left ? a->cfg.width * 8 / 10 : a->cfg.width * 2 / 10;
-				x2 = left ? a->cfg.width * 2 / 10 : a->cfg.width * 8 / 10;
-			}
-			send(&rn, KUI_EV_DOWN, x, y);
-			for (int i = 1; i <= 8; i++)
-				send(&rn, KUI_EV_MOVE, x + (x2 - x) * i / 8, y + (y2 - y) * i / 8);
-			send(&rn, KUI_EV_UP, x2, y2);
-			advance(&rn, 400);
-		} else if (strcmp(cmd, "type") == 0) {
-			/* tap keypad-D for each digit */
-			for (const char *p = arg; *p; p++) {
-				char id[16];
-				int w;
-				snprintf(id, sizeof id, "keypad-%c", *p);
-				kui_layout(a->ui, rn.f);
-				w = kui_frame_find(rn.f, id);
-				if (w < 0) {
-					LOG(L_ERROR, "%s:%d: no key %c", path, ln, *p);
-					rc = 1;
-					break;
-				}
-				x = rn.f->widgets[w].box.x + rn.f->widgets[w].box.w / 2;
-				y = rn.f->widgets[w].box.y + rn.f->widgets[w].box.h / 2;
-				send(&rn, KUI_EV_DOWN, x, y);
-				send(&rn, KUI_EV_UP, x, y);
-				advance(&rn, 300);
-			}
-			if (rc)
-				break;
-		} else if (strcmp(cmd, "wait") == 0) {
-			advance(&rn, atoll(arg));
-		} else if (strcmp(cmd, "advance-clock") == 0) {
-			advance(&rn, atoll(arg) * 1000);
-		} else if (strcmp(cmd, "shot") == 0) {
-			char p[2048];
-			redraw(&rn);
-			if (shots) {
-				snprintf(p, sizeof p, "%s/%s.png", shots, arg);
-				if (krender_shot(a->r, p)) {
-					LOG(L_ERROR, "%s:%d: cannot write %s", path, ln, p);
-					rc = 1;
-					break;
-				}
-			}
-		} else if (strcmp(cmd, "expect-screen") == 0) {
-			const char *cur = kui_idle_prompt(a->ui) ? "idle"
-			                                         : kui_screen_name(kui_current(a->ui));
-			if (strcmp(cur, arg) != 0) {
-				LOG(L_ERROR, "%s:%d: expected screen %s, on %s", path, ln, arg, cur);
-				rc = 1;
-				break;
-			}
-		} else if (strcmp(cmd, "goto") == 0) {
-			if (kui_debug_goto(a->ui, arg, now_ms(a))) {
-				LOG(L_ERROR, "%s:%d: cannot go to %s", path, ln, arg);
-				rc = 1;
-				break;
-			}
-			rn.dirty = 1;
-		} else if (strcmp(cmd, "sync") == 0) {
-			if (!a->cfg.url[0] || !ksess_store(a->ks) ||
-			    sync_once(a, ksess_store(a->ks))) {
-				LOG(L_ERROR, "%s:%d: sync failed", path, ln);
-				rc = 1;
-				break;
-			}
-		} else if (strcmp(cmd, "sh") == 0) {
-			/* a test's hook into the world: fill a disk, remount it */
-			int st;
-			fflush(NULL);
-			st = system(arg);
-			if (st != 0) {
-				LOG(L_ERROR, "%s:%d: \"%s\" failed (%d)", path, ln, arg, st);
-				rc = 1;
-				break;
-			}
-		} else if (strcmp(cmd, "expect-held") == 0) {
-			if (a->health.held != atoi(arg)) {
-				LOG(L_ERROR, "%s:%d: expected %s session(s) held in memory, %d are",
-				    path, ln, arg, a->health.held);
-				rc = 1;
-				break;
-			}
-		} else if (strcmp(cmd, "expect-store") == 0) {
-			const char *cur = a->health.down ? down_name(a->health.down) : "ok";
-			if (strcmp(cur, arg) != 0) {
-				LOG(L_ERROR, "%s:%d: expected the store %s, it is %s", path, ln,
-				    arg, cur);
-				rc = 1;
-				break;
-			}
-		} else if (strcmp(cmd, "kill9") == 0) {
-			fflush(NULL);
-			raise(SIGKILL);
-		} else {
-			LOG(L_ERROR, "%s:%d: unknown command \"%s\"", path, ln, line);
-			rc = 1;
-			break;
-		}
-		if (rn.dirty)
-			redraw(&rn);
-	}
-	fclose(fp);
-	free(rn.f);
-	if (!rc && rn.problems) {
-		LOG(L_ERROR, "%s: %d frame(s) with clipped text", path, rn.problems);
-		rc = 3;
-	}
-	return rc;
 }
 
 /* ==== main loop ========================================================== */
@@ -835,24 +555,24 @@ static int run_loop(struct app *a)
 			krender_frame(a->r, f);
 			dirty = 0;
 		}
-		now = now_ms(a);
+		now = app_now_ms(a);
 		d = kui_deadline(a->ui);
-		if (store_deadline(a) >= 0 && (d < 0 || store_deadline(a) < d))
-			d = store_deadline(a);
+		if (app_store_deadline(a) >= 0 && (d < 0 || app_store_deadline(a) < d))
+			d = app_store_deadline(a);
 		timeout = d < 0 ? 60000 : d <= now ? 0 : (int)(d - now > 60000 ? 60000 : d - now);
 		got = krender_wait(a->r, timeout, &ev);
 		if (got < 0)
 			break;
 		if (got == 2)
 			dirty = 1;
-		ev.now = now_ms(a);
+		ev.now = app_now_ms(a);
 		if (got != 1) {
 			ev.kind = KUI_EV_TICK;
 			ev.x = ev.y = 0;
 		}
 		if (kui_handle(a->ui, &ev))
 			dirty = 1;
-		if (store_retry(a, 0))
+		if (app_store_retry(a, 0))
 			dirty = 1;
 	}
 	free(f);
@@ -966,7 +686,7 @@ int main(int argc, char **argv)
 	kc.countdown_ms = a.cfg.countdown * 1000;
 	m = krender_metrics(a.r);
 	a.ui = kui_new(&kc, &host, &m, a.cfg.width, a.cfg.height, a.ct.packs,
-	               a.ct.npacks, main_survey, quizzes, nq, now_ms(&a));
+	               a.ct.npacks, main_survey, quizzes, nq, app_now_ms(&a));
 	if (!a.ui) {
 		rc = 1;
 		goto done;
@@ -975,7 +695,7 @@ int main(int argc, char **argv)
 	pthread_mutex_init(&a.mu, NULL);
 	pthread_cond_init(&a.cv, NULL);
 	if (script)
-		rc = run_script(&a, script, shots);
+		rc = kscript_run(&a, script, shots);
 	else {
 		signal(SIGINT, on_signal);
 		signal(SIGTERM, on_signal);
@@ -1002,7 +722,7 @@ int main(int argc, char **argv)
 			store_update(&a);
 			LOG(L_ERROR, "exit: the store is still %s: %d session(s) held in "
 			             "memory are lost",
-			    down_name(a.health.down), a.health.held);
+			    app_down_name(a.health.down), a.health.held);
 		}
 	}
 done:

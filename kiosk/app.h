@@ -1,0 +1,90 @@
+/*
+ * app.h -- what main.c (configuration, content, the UI's host, the store's
+ * health, sync, the main loop) shares with script.c (the scripted test
+ * driver).  Internal to anxin-kiosk: nothing here is a library API.
+ */
+#ifndef KIOSK_APP_H
+#define KIOSK_APP_H
+
+#include <pthread.h>
+#include <signal.h>
+
+#include <anxin/anxin.h>
+#include <anxin/auth.h>
+#include <anxin/content.h>
+
+#include "render.h"
+#include "session.h"
+#include "ui/ui.h"
+
+/* ==== logging (levels, file:line) ======================================= */
+enum { L_DEBUG, L_INFO, L_WARN, L_ERROR };
+#define LOG(lvl, ...) app_log(lvl, __FILE__, __LINE__, __VA_ARGS__)
+/* Log one line to stderr as "LEVEL file:line: message" if lvl is at least
+ * the level set with --verbose (L_INFO by default). */
+void app_log(int lvl, const char *file, int line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* ==== configuration ==================================================== */
+struct config {
+	char device[64], region[32], store[512], content[512], survey[64];
+	char url[256], token[AX_TOKEN_MAX + 8], pin_hash[256], font[512];
+	unsigned char pk[AX_PUBKEY_BYTES];
+	int have_pk;
+	int min_seconds, idle, countdown, width, height, fullscreen, sync_interval;
+	int hold_max, retry_s; /* a failing store: sessions held, retry period */
+};
+
+/* ==== content: a folder, or the synced campaigns ======================= */
+#define MAX_CONTENT 32
+struct content {
+	ax_content *c[MAX_CONTENT];
+	int n;
+	const struct ax_pack *packs[KUI_MAX_PACKS];
+	int npacks;
+	const struct ax_survey *surveys[MAX_CONTENT];
+	int nsurveys;
+	char wave[64];
+};
+
+/* ==== the app: host of the UI =========================================== */
+struct app {
+	struct config cfg;
+	struct content ct;
+	ksess *ks;
+	krender *r;
+	kui *ui;
+	const struct ax_survey *cur;
+	long long started;
+	/* clock: fixed (tests) or real */
+	int fixed;
+	long long fixed_epoch, virt_ms;
+	/* background sync */
+	pthread_t sync_thread;
+	int sync_started;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int sync_wake, sync_stop;
+	volatile sig_atomic_t cancel;
+	char sync_error[128];
+	long long last_sync;
+	/* a failing store: the health last reported, the next retry (ms) */
+	struct ksess_health health;
+	long long next_retry;
+	struct kui_stats last_stats;
+};
+
+/* Milliseconds on the app's clock: monotonic, or virtual under
+ * --clock-fixed (scripts advance a->virt_ms). */
+long long app_now_ms(struct app *a);
+/* "full", "read-only" or "failing" for a ksess_health.down code. */
+const char *app_down_name(int down);
+/* Try to write the sessions memory holds (forced, or when the retry is
+ * due).  Returns 1 if the screen must be redrawn. */
+int app_store_retry(struct app *a, int force);
+/* The next retry (ms) while the store fails, else -1. */
+long long app_store_deadline(const struct app *a);
+/* One push and pull on a store handle (borrowed); returns 0 or -1. */
+int app_sync_once(struct app *a, ax_store *st);
+
+#endif
