@@ -587,144 +587,188 @@ static void usage(void)
 	        "       anxin-kiosk --hash-pin PIN\n");
 }
 
-int main(int argc, char **argv)
-{
-	const char *config = NULL, *video = NULL, *script = NULL, *shots = NULL;
-	static struct app a;
-	struct krender_opts ro;
-	struct kui_config kc;
-	struct kui_host host = {&a,        h_begin,      h_answer,   h_finish,
-	                        h_can_link, h_normalize, h_check_pin, h_stats,
-	                        h_sync_now, h_play};
-	struct kui_metrics m;
-	const struct ax_survey *main_survey = NULL, *quizzes[KUI_MAX_PACKS];
-	int nq = 0, rc = 0, recovered = 0, sw = 0, sh = 0;
-	char err[512];
+struct args {
+	const char *config, *video, *script, *shots;
+	int sw, sh; /* --size, 0 none */
+};
 
-	if (sodium_init() < 0)
-		return 1;
+/* Read the command line into o (and the fixed clock into a).  Returns -1
+ * to go on, or the exit status (--hash-pin, usage). */
+static int parse_args(int argc, char **argv, struct app *a, struct args *o)
+{
 	for (int i = 1; i < argc; i++) {
-		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (strcmp(o, "--hash-pin") == 0 && v) {
+		const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (strcmp(k, "--hash-pin") == 0 && v) {
 			char h[crypto_pwhash_STRBYTES];
 			if (crypto_pwhash_str(h, v, strlen(v), crypto_pwhash_OPSLIMIT_INTERACTIVE,
 			                      crypto_pwhash_MEMLIMIT_INTERACTIVE))
 				return 1;
 			printf("%s\n", h);
 			return 0;
-		} else if (strcmp(o, "--config") == 0 && v)
-			config = v, i++;
-		else if (strcmp(o, "--video") == 0 && v)
-			video = v, i++;
-		else if (strcmp(o, "--script") == 0 && v)
-			script = v, i++;
-		else if (strcmp(o, "--shots") == 0 && v)
-			shots = v, i++;
-		else if (strcmp(o, "--clock-fixed") == 0 && v)
-			a.fixed = 1, a.fixed_epoch = atoll(v), i++;
-		else if (strcmp(o, "--size") == 0 && v) {
-			if (sscanf(v, "%dx%d", &sw, &sh) != 2)
+		} else if (strcmp(k, "--config") == 0 && v)
+			o->config = v, i++;
+		else if (strcmp(k, "--video") == 0 && v)
+			o->video = v, i++;
+		else if (strcmp(k, "--script") == 0 && v)
+			o->script = v, i++;
+		else if (strcmp(k, "--shots") == 0 && v)
+			o->shots = v, i++;
+		else if (strcmp(k, "--clock-fixed") == 0 && v)
+			a->fixed = 1, a->fixed_epoch = atoll(v), i++;
+		else if (strcmp(k, "--size") == 0 && v) {
+			if (sscanf(v, "%dx%d", &o->sw, &o->sh) != 2)
 				return usage(), 2;
 			i++;
-		} else if (strcmp(o, "--verbose") == 0)
+		} else if (strcmp(k, "--verbose") == 0)
 			log_min = L_DEBUG;
 		else
 			return usage(), 2;
 	}
-	if (!config)
+	if (!o->config)
 		return usage(), 2;
-	ax_set_log(ax_log, NULL);
-	if (load_config(config, &a.cfg))
-		return 1;
-	if (sw > 0)
-		a.cfg.width = sw, a.cfg.height = sh;
-	if (shots)
-		mkdir(shots, 0777);
-	if (ksess_open(a.cfg.store, a.cfg.device, a.cfg.region, &a.ks, err, sizeof err)) {
+	return -1;
+}
+
+/* Open the store and finish what a crash left open.  Returns 0 or -1. */
+static int open_store(struct app *a)
+{
+	char err[512];
+	int recovered = 0;
+	if (ksess_open(a->cfg.store, a->cfg.device, a->cfg.region, &a->ks, err, sizeof err)) {
 		LOG(L_ERROR, "store: %s", err);
-		return 1;
+		return -1;
 	}
-	ksess_set_hold_max(a.ks, a.cfg.hold_max);
-	store_update(&a); /* a store on a full or read-only disk: say so now */
+	ksess_set_hold_max(a->ks, a->cfg.hold_max);
+	store_update(a); /* a store on a full or read-only disk: say so now */
 	/* a session a crash left open is finished before anyone else sees it
 	 * (on a failing store: when it is back, see ksess_flush) */
-	if (ksess_store(a.ks)) {
-		if (ksess_recover(a.ks, &recovered))
-			LOG(L_ERROR, "recover: %s", ksess_errmsg(a.ks));
+	if (ksess_store(a->ks)) {
+		if (ksess_recover(a->ks, &recovered))
+			LOG(L_ERROR, "recover: %s", ksess_errmsg(a->ks));
 		else if (recovered)
 			LOG(L_INFO, "recovered %d unfinished session(s) as abandoned",
 			    recovered);
 	}
-	if (load_content(&a.ct, ksess_store(a.ks), &a.cfg)) {
+	return 0;
+}
+
+/* Load the content, open the renderer and build the UI over them.
+ * Returns 0 or -1 (logged). */
+static int start_ui(struct app *a, const char *video)
+{
+	struct krender_opts ro;
+	struct kui_config kc;
+	struct kui_host host = {a,         h_begin,      h_answer,    h_finish,
+	                        h_can_link, h_normalize, h_check_pin, h_stats,
+	                        h_sync_now, h_play};
+	struct kui_metrics m;
+	const struct ax_survey *main_survey = NULL, *quizzes[KUI_MAX_PACKS];
+	int nq = 0;
+	char err[512];
+
+	if (load_content(&a->ct, ksess_store(a->ks), &a->cfg)) {
 		LOG(L_ERROR, "no content: set [kiosk] content or sync campaigns first");
-		rc = 1;
-		goto done;
+		return -1;
 	}
-	for (int i = 0; i < a.ct.nsurveys; i++) {
-		const struct ax_survey *s = a.ct.surveys[i];
-		if (strcmp(s->id, a.cfg.survey) == 0 &&
+	for (int i = 0; i < a->ct.nsurveys; i++) {
+		const struct ax_survey *s = a->ct.surveys[i];
+		if (strcmp(s->id, a->cfg.survey) == 0 &&
 		    (!main_survey || s->version > main_survey->version))
 			main_survey = s;
 		if (strncmp(s->id, "aware-", 6) == 0 && nq < KUI_MAX_PACKS)
 			quizzes[nq++] = s;
 	}
 	memset(&ro, 0, sizeof ro);
-	ro.w = a.cfg.width;
-	ro.h = a.cfg.height;
-	ro.fullscreen = a.cfg.fullscreen;
+	ro.w = a->cfg.width;
+	ro.h = a->cfg.height;
+	ro.fullscreen = a->cfg.fullscreen;
 	ro.video = video;
-	ro.font = a.cfg.font[0] ? a.cfg.font : NULL;
+	ro.font = a->cfg.font[0] ? a->cfg.font : NULL;
 	ro.cache = 1;
-	a.r = krender_new(&ro, err, sizeof err);
-	if (!a.r) {
+	a->r = krender_new(&ro, err, sizeof err);
+	if (!a->r) {
 		LOG(L_ERROR, "%s", err);
-		rc = 1;
-		goto done;
+		return -1;
 	}
 	kui_config_defaults(&kc);
-	kc.idle_ms = a.cfg.idle * 1000;
-	kc.countdown_ms = a.cfg.countdown * 1000;
-	m = krender_metrics(a.r);
-	a.ui = kui_new(&kc, &host, &m, a.cfg.width, a.cfg.height, a.ct.packs,
-	               a.ct.npacks, main_survey, quizzes, nq, app_now_ms(&a));
-	if (!a.ui) {
+	kc.idle_ms = a->cfg.idle * 1000;
+	kc.countdown_ms = a->cfg.countdown * 1000;
+	m = krender_metrics(a->r);
+	/* kui_new copies the host and the metrics */
+	a->ui = kui_new(&kc, &host, &m, a->cfg.width, a->cfg.height, a->ct.packs,
+	                a->ct.npacks, main_survey, quizzes, nq, app_now_ms(a));
+	return a->ui ? 0 : -1;
+}
+
+/* The main loop with the background sync thread, until a signal. */
+static int serve(struct app *a)
+{
+	int rc;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (a->cfg.url[0] && a->cfg.token[0] &&
+	    pthread_create(&a->sync_thread, NULL, sync_main, a) == 0)
+		a->sync_started = 1;
+	rc = run_loop(a);
+	if (a->sync_started) {
+		pthread_mutex_lock(&a->mu);
+		a->sync_stop = 1;
+		a->cancel = 1;
+		pthread_cond_signal(&a->cv);
+		pthread_mutex_unlock(&a->mu);
+		pthread_join(a->sync_thread, NULL);
+	}
+	return rc;
+}
+
+/* Before exit: end a session still open, write what memory holds. */
+static void stop(struct app *a)
+{
+	/* a resident mid-survey when we are stopped: keep what they said */
+	if (ksess_active(a->ks))
+		ksess_finish(a->ks, KSESS_ABANDONED, NULL, NULL, 0, wall(a));
+	/* last chance for what memory holds; say plainly what is lost */
+	if (a->ks) {
+		store_update(a);
+		if (a->health.held > 0 && ksess_flush(a->ks, NULL) != 0) {
+			store_update(a);
+			LOG(L_ERROR, "exit: the store is still %s: %d session(s) held in "
+			             "memory are lost",
+			    app_down_name(a->health.down), a->health.held);
+		}
+	}
+}
+
+int main(int argc, char **argv)
+{
+	static struct app a;
+	struct args o = {NULL, NULL, NULL, NULL, 0, 0};
+	int rc;
+
+	if (sodium_init() < 0)
+		return 1;
+	rc = parse_args(argc, argv, &a, &o);
+	if (rc >= 0)
+		return rc;
+	ax_set_log(ax_log, NULL);
+	if (load_config(o.config, &a.cfg))
+		return 1;
+	if (o.sw > 0)
+		a.cfg.width = o.sw, a.cfg.height = o.sh;
+	if (o.shots)
+		mkdir(o.shots, 0777);
+	if (open_store(&a))
+		return 1;
+	rc = 0;
+	if (start_ui(&a, o.video)) {
 		rc = 1;
 		goto done;
 	}
 	store_update(&a);
 	pthread_mutex_init(&a.mu, NULL);
 	pthread_cond_init(&a.cv, NULL);
-	if (script)
-		rc = kscript_run(&a, script, shots);
-	else {
-		signal(SIGINT, on_signal);
-		signal(SIGTERM, on_signal);
-		if (a.cfg.url[0] && a.cfg.token[0] &&
-		    pthread_create(&a.sync_thread, NULL, sync_main, &a) == 0)
-			a.sync_started = 1;
-		rc = run_loop(&a);
-		if (a.sync_started) {
-			pthread_mutex_lock(&a.mu);
-			a.sync_stop = 1;
-			a.cancel = 1;
-			pthread_cond_signal(&a.cv);
-			pthread_mutex_unlock(&a.mu);
-			pthread_join(a.sync_thread, NULL);
-		}
-	}
-	/* a resident mid-survey when we are stopped: keep what they said */
-	if (ksess_active(a.ks))
-		ksess_finish(a.ks, KSESS_ABANDONED, NULL, NULL, 0, wall(&a));
-	/* last chance for what memory holds; say plainly what is lost */
-	if (a.ks) {
-		store_update(&a);
-		if (a.health.held > 0 && ksess_flush(a.ks, NULL) != 0) {
-			store_update(&a);
-			LOG(L_ERROR, "exit: the store is still %s: %d session(s) held in "
-			             "memory are lost",
-			    app_down_name(a.health.down), a.health.held);
-		}
-	}
+	rc = o.script ? kscript_run(&a, o.script, o.shots) : serve(&a);
+	stop(&a);
 done:
 	kui_free(a.ui);
 	krender_free(a.r);
