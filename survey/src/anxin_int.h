@@ -59,6 +59,10 @@ void ax__arena_free(struct ax_arena *a);
  * may replace T).  A missing offset means China Standard Time (+08:00):
  * mainland China has one zone and no DST.  Returns 0 on success.
  */
+/* A short, printable excerpt of s for messages, "…" when cut, never
+ * cutting a UTF-8 sequence. */
+void ax__excerpt(const char *s, char *buf, size_t n);
+
 int ax__time_parse(const char *s, int64_t *epoch);
 /* Format epoch as "YYYY-MM-DDTHH:MM:SS+08:00" (buf >= 32). */
 void ax__time_format(int64_t epoch, char *buf, size_t n);

@@ -339,21 +339,6 @@ static int reject(struct ax_rec_outcome *out, const char *fmt, ...)
 	return -1;
 }
 
-/* A short, printable excerpt of a value for messages. */
-static void excerpt(const char *s, char *buf, size_t n)
-{
-	size_t k = 0;
-	for (; *s && k + 4 < n; s++)
-		buf[k++] = (*s >= 0x20 && *s != 0x7f) || (*s & 0x80) ? *s : '?';
-	/* do not cut a UTF-8 sequence in half */
-	while (k > 0 && ((unsigned char)buf[k - 1] & 0xC0) == 0x80)
-		k--;
-	if (k > 0 && ((unsigned char)buf[k - 1] & 0xC0) == 0xC0)
-		k--;
-	buf[k] = '\0';
-	if (*s)
-		strcat(buf, "…");
-}
 
 /* Required (or optional) string field of bounded length. */
 static int want_str(json_t *o, const char *key, int required, size_t max,
@@ -388,7 +373,7 @@ static int want_enum(json_t *o, const char *key, const char *const *names,
 			*idx = i;
 			return 0;
 		}
-	excerpt(v, ex, sizeof ex);
+	ax__excerpt(v, ex, sizeof ex);
 	return reject(out, "field \"%s\": \"%s\" is not one of the allowed values",
 	              key, ex);
 }
@@ -404,7 +389,7 @@ static int want_time(json_t *o, const char *key, int required, int64_t *t,
 	if (!v)
 		return 0;
 	if (ax__time_parse(v, t)) {
-		excerpt(v, ex, sizeof ex);
+		ax__excerpt(v, ex, sizeof ex);
 		return reject(out, "field \"%s\": \"%s\" is not an ISO 8601 time", key,
 		              ex);
 	}
@@ -421,7 +406,7 @@ static int check_id(json_t *o, struct ax_rec_outcome *out)
 	if (want_str(o, "id", 1, 63, &v, out))
 		return -1;
 	if (uuid_parse(v, u) != 0) {
-		excerpt(v, ex, sizeof ex);
+		ax__excerpt(v, ex, sizeof ex);
 		return reject(out, "field \"id\": \"%s\" is not a UUID", ex);
 	}
 	uuid_unparse_lower(u, out->id);
@@ -684,7 +669,7 @@ static int read_response(ax_importer *im, json_t *o, struct resp *p,
 	p->sv = ax_content_find_survey(im->surveys, p->survey,
 	                               (int)json_integer_value(ver));
 	if (!p->sv || p->sv->version != (int)json_integer_value(ver)) {
-		excerpt(p->survey, ex, sizeof ex);
+		ax__excerpt(p->survey, ex, sizeof ex);
 		return reject(out, "survey \"%s\" version %d is not installed in this "
 		                   "store", ex, (int)json_integer_value(ver));
 	}
@@ -737,7 +722,7 @@ static int place_response(ax_importer *im, json_t *o, struct resp *p,
 	}
 	if (p->hh) {
 		if (household_grid(im, p->hh, p->region)) {
-			excerpt(p->hh, ex, sizeof ex);
+			ax__excerpt(p->hh, ex, sizeof ex);
 			return reject(out, "household \"%s\" is not in the roster", ex);
 		}
 	} else {
@@ -745,7 +730,7 @@ static int place_response(ax_importer *im, json_t *o, struct resp *p,
 			return reject(out, "an anonymous response needs \"region\" (the "
 			                   "grid or village code where it was given)");
 		if (!region_exists(im, p->region_in)) {
-			excerpt(p->region_in, ex, sizeof ex);
+			ax__excerpt(p->region_in, ex, sizeof ex);
 			return reject(out, "region \"%s\" is not a known region code", ex);
 		}
 		snprintf(p->region, sizeof p->region, "%s", p->region_in);
@@ -922,7 +907,7 @@ static ax_rc import_contact(ax_importer *im, json_t *o, const char *source,
 	    want_time(o, "at", 1, &at, &has_at, out))
 		return AX_OK;
 	if (household_grid(im, hh, grid)) {
-		excerpt(hh, ex, sizeof ex);
+		ax__excerpt(hh, ex, sizeof ex);
 		reject(out, "household \"%s\" is not in the roster", ex);
 		return AX_OK;
 	}

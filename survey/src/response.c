@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "anxin/clock.h"
+#include "anxin_int.h"
 
 static const char *const status_names[] = {"complete", "partial", "abandoned"};
 static const char *const channel_names[] = {"kiosk", "sms", "visit"};
@@ -356,21 +357,6 @@ json_t *ax_response_answers_json(const struct ax_response *r)
 	return ans;
 }
 
-/* A short, printable excerpt of a value for messages. */
-static void excerpt(const char *s, char *buf, size_t n)
-{
-	size_t k = 0;
-	for (; *s && k + 4 < n; s++)
-		buf[k++] = (*s >= 0x20 && *s != 0x7f) || (*s & 0x80) ? *s : '?';
-	/* do not cut a UTF-8 sequence in half */
-	while (k > 0 && ((unsigned char)buf[k - 1] & 0xC0) == 0x80)
-		k--;
-	if (k > 0 && ((unsigned char)buf[k - 1] & 0xC0) == 0xC0)
-		k--;
-	buf[k] = '\0';
-	if (*s)
-		strcat(buf, "…");
-}
 
 ax_rc ax_response_from_json(struct ax_response *r, const struct ax_survey *s,
                             const json_t *answers, char *why, size_t whylen)
@@ -396,7 +382,7 @@ ax_rc ax_response_from_json(struct ax_response *r, const struct ax_survey *s,
 		const struct ax_question *q;
 		uint64_t sel = 0;
 
-		excerpt(qid, ex, sizeof ex);
+		ax__excerpt(qid, ex, sizeof ex);
 		if (i < 0) {
 			snprintf(why, whylen,
 			         "answers.%s: survey %s v%d has no such question", ex,
@@ -436,7 +422,7 @@ ax_rc ax_response_from_json(struct ax_response *r, const struct ax_survey *s,
 			}
 			o = ax_question_optindex(q, json_string_value(v));
 			if (o < 0) {
-				excerpt(json_string_value(v), ex2, sizeof ex2);
+				ax__excerpt(json_string_value(v), ex2, sizeof ex2);
 				snprintf(why, whylen, "answers.%s: \"%s\" is not an option "
 				         "of this question", ex, ex2);
 				return AX_INVALID;

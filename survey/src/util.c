@@ -402,3 +402,19 @@ int ax_cst_second_of_day(long long epoch)
 	long long t = (epoch + AX_CST_OFFSET) % 86400;
 	return (int)(t < 0 ? t + 86400 : t);
 }
+
+/* A short, printable excerpt of a value for messages. */
+void ax__excerpt(const char *s, char *buf, size_t n)
+{
+	size_t k = 0;
+	for (; *s && k + 4 < n; s++)
+		buf[k++] = (*s >= 0x20 && *s != 0x7f) || (*s & 0x80) ? *s : '?';
+	/* do not cut a UTF-8 sequence in half */
+	while (k > 0 && ((unsigned char)buf[k - 1] & 0xC0) == 0x80)
+		k--;
+	if (k > 0 && ((unsigned char)buf[k - 1] & 0xC0) == 0xC0)
+		k--;
+	buf[k] = '\0';
+	if (*s)
+		strcat(buf, "…");
+}
