@@ -338,17 +338,15 @@ static int h_begin(void *ctx, const struct ax_survey *s)
 	return 0;
 }
 
-static int h_answer(void *ctx, const char *qid, const char *value)
+/* Store one answer (codes joined by ','; NULL withdraws it). */
+static int store_answer(struct app *a, const struct ax_question *q,
+                        const char *value)
 {
-	struct app *a = ctx;
-	const struct ax_question *q = a->cur ? ax_survey_question(a->cur, qid) : NULL;
 	json_t *v;
 	char *js = NULL;
 	int rc;
-	if (!q)
-		return -1;
 	if (!value) {
-		rc = ksess_answer(a->ks, qid, NULL, wall(a));
+		rc = ksess_answer(a->ks, q->id, NULL, wall(a));
 		store_update(a);
 		return rc;
 	}
@@ -364,12 +362,27 @@ static int h_answer(void *ctx, const char *qid, const char *value)
 	json_decref(v);
 	if (!js)
 		return -1;
-	rc = ksess_answer(a->ks, qid, js, wall(a));
+	rc = ksess_answer(a->ks, q->id, js, wall(a));
 	store_update(a);
 	if (rc)
-		LOG(L_ERROR, "answer %s: %s", qid, ksess_errmsg(a->ks));
+		LOG(L_ERROR, "answer %s: %s", q->id, ksess_errmsg(a->ks));
 	free(js);
 	return rc;
+}
+
+static int h_answer(void *ctx, const struct ax_response *r, int qi,
+                    uint64_t withdrawn)
+{
+	struct app *a = ctx;
+	char codes[256];
+	if (!a->cur || r->survey != a->cur ||
+	    ax_response_codes(r, qi, codes, sizeof codes) < 0 ||
+	    store_answer(a, &r->survey->questions[qi], codes[0] ? codes : NULL))
+		return -1;
+	for (int i = 0; i < r->survey->nquestions; i++)
+		if (withdrawn >> i & 1)
+			store_answer(a, &r->survey->questions[i], NULL);
+	return 0;
 }
 
 static void h_stats(void *ctx, struct kui_stats *out);

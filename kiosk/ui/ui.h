@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include <anxin/content.h>
+#include <anxin/response.h>
 
 enum kui_screen {
 	KUI_ATTRACT,
@@ -111,9 +112,15 @@ struct kui_host {
 	 * kiosk takes no new surveys (the UI shows 暂停服务); or -1 if the
 	 * session cannot be stored (the UI then shows an error and stays). */
 	int (*begin)(void *ctx, const struct ax_survey *s);
-	/* Commit one answer (value: option code, or codes joined by ',' for
-	 * multiple choice; NULL withdraws it) before the next screen shows. */
-	int (*answer)(void *ctx, const char *qid, const char *value);
+	/* Commit the resident's answers before the next screen shows.  r
+	 * (borrowed for the call) is the whole response with question qi just
+	 * answered; `withdrawn` has bit i set for each later question whose
+	 * answer that change withdrew (its question no longer shown,
+	 * ax_response_set).  The UI adopts r only when this returns 0; on -1
+	 * the resident stays on the question with a message.  While it runs
+	 * the UI still shows the question being answered. */
+	int (*answer)(void *ctx, const struct ax_response *r, int qi,
+	              uint64_t withdrawn);
 	/* End the session.  `phone` (may be NULL) is the normalised number the
 	 * resident typed: seal it and forget it.  Returns 0 or -1. */
 	int (*finish)(void *ctx, enum kui_status st, const char *phone);
@@ -166,7 +173,6 @@ struct kui_event {
 };
 
 #define KUI_MAX_PACKS 16
-#define KUI_MAX_QUESTIONS 64
 
 typedef struct kui kui;
 

@@ -1,8 +1,9 @@
 /*
  * ui_int.h -- internals shared by the kiosk UI's three parts (see ui.h):
  *
- *   ui_state.c    the state machine: events, transitions, timers, and the
- *                 survey helpers (show-if, progress, scoring)
+ *   ui_state.c    the state machine: events, transitions, timers; what a
+ *                 survey means (show-if, progress, scoring, withdrawal)
+ *                 is libanxin's (response.h), over u->r
  *   ui_screens.c  the layout of each screen into draw commands
  *   ui_draw.c     drawing primitives over kui_frame: rectangles, wrapped
  *                 text, buttons, the header bar, the keypad; frame checks
@@ -62,12 +63,10 @@ struct kui {
 
 	const struct ax_survey *sv; /* NULL: no session */
 	int qi;
-	char answers[KUI_MAX_QUESTIONS][64]; /* committed, "" none */
-	char multi[64];                      /* multi-choice being edited */
-	int hist[KUI_MAX_QUESTIONS];
-	int nhist;
+	struct ax_response r; /* the committed answers (r.survey == sv) */
+	uint64_t multi;       /* multi-choice being edited: option bits */
 	long long lock_until;
-	int right, asked;
+	int right, asked;     /* knowledge score when the survey ended */
 
 	char digits[16];
 	int link_error;
@@ -142,14 +141,7 @@ int kui__header(const kui *u, struct kui_frame *f, const char *title,
 void kui__keypad(const kui *u, struct kui_frame *f, struct kui_rect box,
                  const char *ok_label, int ok_enabled);
 
-/* ==== survey helpers (ui_state.c) ======================================= */
-/* 1 if code is one of the ','-joined codes in list. */
-int kui__has_code(const char *list, const char *code);
-/* position (1-based) of question qi among shown ones, and their count */
-void kui__progress(const kui *u, int *pos, int *total);
-/* The option of q with that code (borrowed), or NULL. */
-const struct ax_option *kui__option_of(const struct ax_question *q,
-                                       const char *code);
+/* ==== helpers (ui_state.c) ============================================= */
 /* The knowledge survey of pack p (aware-<id>, borrowed), or NULL. */
 const struct ax_survey *kui__quiz_of(const kui *u, const struct ax_pack *p);
 

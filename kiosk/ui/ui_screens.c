@@ -225,7 +225,7 @@ static int lay_progress(const kui *u, struct kui_frame *f, int y)
 {
 	int s = S(u), pad = s / 30, pos, total, lh;
 	char buf[64];
-	kui__progress(u, &pos, &total);
+	ax_response_progress(&u->r, u->qi, &pos, &total);
 	snprintf(buf, sizeof buf, "第 %d 题 / 共 %d 题", pos, total);
 	lh = s / 14;
 	kui__text(u, f, buf, R(pad, y, u->w - 2 * pad, lh), R(0, y, u->w, lh), s / 24,
@@ -267,8 +267,8 @@ static void lay_question(const kui *u, struct kui_frame *f)
 	ow = (u->w - 2 * pad - (cols - 1) * gap) / cols;
 	for (int i = 0; i < no; i++) {
 		const struct ax_option *o = &q->options[i];
-		int sel = q->type == AX_Q_MULTI ? kui__has_code(u->multi, o->code)
-		                                : strcmp(u->answers[u->qi], o->code) == 0;
+		uint64_t bits = q->type == AX_Q_MULTI ? u->multi : u->r.sel[u->qi];
+		int sel = (int)(bits >> i & 1);
 		char label[256];
 		snprintf(id, sizeof id, "option-%d", i + 1);
 		if (q->type == AX_Q_MULTI)
@@ -283,13 +283,13 @@ static void lay_question(const kui *u, struct kui_frame *f)
 	{
 		int bw = landscape(u) ? u->w / 4 : (u->w - 3 * pad) / 2;
 		int pos, total;
-		kui__progress(u, &pos, &total);
+		ax_response_progress(&u->r, u->qi, &pos, &total);
 		if (pos > 1)
 			kui__button(u, f, "prev", R(pad, u->h - bh - pad, bw, bh), "上一题",
 			       B_PLAIN, 1);
 		if (q->type == AX_Q_MULTI)
 			kui__button(u, f, "next", R(u->w - pad - bw, u->h - bh - pad, bw, bh),
-			       "下一题", B_PRIMARY, u->multi[0] != 0);
+			       "下一题", B_PRIMARY, u->multi != 0);
 	}
 	if (u->error[0])
 		kui__text(u, f, u->error, R(pad, bottom - s / 14, u->w - 2 * pad, s / 14),
@@ -299,9 +299,10 @@ static void lay_question(const kui *u, struct kui_frame *f)
 static void lay_explain(const kui *u, struct kui_frame *f)
 {
 	const struct ax_question *q = &u->sv->questions[u->qi];
-	const struct ax_option *mine = kui__option_of(q, u->answers[u->qi]);
-	const struct ax_option *good = q->answer ? kui__option_of(q, q->answer) : NULL;
-	int ok = mine && good && mine == good;
+	int k = ax_response_single(&u->r, u->qi);
+	const struct ax_option *mine = k >= 0 ? &q->options[k] : NULL;
+	const struct ax_option *good = q->answer ? ax_question_option(q, q->answer) : NULL;
+	int ok = ax_response_correct(&u->r, u->qi) == 1;
 	int s = S(u), pad = s / 30, hh = kui__header(u, f, u->sv->title, "退出");
 	int bh = s * 12 / 100, y = lay_progress(u, f, hh + pad / 2);
 	int cp = s / 25, bottom = u->h - bh - 2 * pad;

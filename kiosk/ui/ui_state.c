@@ -1,8 +1,9 @@
 /*
  * ui_state.c -- the kiosk UI's state machine (see ui.h, ui_int.h): events,
  * transitions, timers (slides, idle prompt, countdown, PIN lockout), the
- * staff gesture, the survey helpers (show-if, progress, scoring) and the
- * public entry points.  Layout lives in ui_screens.c; hit tests lay the
+ * staff gesture and the public entry points.  The answers are a struct
+ * ax_response: show-if, next/prev, scoring and withdrawal are libanxin's
+ * (response.h), the same rules the gateway and central apply.  Layout lives in ui_screens.c; hit tests lay the
  * current screen out into u->scratch.
  */
 #include <stdio.h>
@@ -33,93 +34,7 @@ void kui_config_defaults(struct kui_config *c)
 	c->title = "安心 · 平安宣传";
 }
 
-/* ==== survey helpers ==================================================== */
-/* Show-if, progress and knowledge scoring over u->answers.  Kept together
- * and as they were: a library module will take their place. */
-static int qindex(const kui *u, const char *qid)
-{
-	for (int i = 0; i < u->sv->nquestions && i < KUI_MAX_QUESTIONS; i++)
-		if (strcmp(u->sv->questions[i].id, qid) == 0)
-			return i;
-	return -1;
-}
-
-int kui__has_code(const char *list, const char *code)
-{
-	size_t n = strlen(code);
-	const char *p = list;
-	while (*p) {
-		const char *e = strchr(p, ',');
-		size_t l = e ? (size_t)(e - p) : strlen(p);
-		if (l == n && strncmp(p, code, n) == 0)
-			return 1;
-		if (!e)
-			break;
-		p = e + 1;
-	}
-	return 0;
-}
-
-static int shown(const kui *u, int i)
-{
-	const struct ax_question *q = &u->sv->questions[i];
-	int j;
-	if (!q->show_if_question)
-		return 1;
-	j = qindex(u, q->show_if_question);
-	if (j < 0 || !u->answers[j][0])
-		return 0;
-	for (int k = 0; k < q->nshow_if_any; k++)
-		if (kui__has_code(u->answers[j], q->show_if_any[k]))
-			return 1;
-	return 0;
-}
-
-static int nquestions(const kui *u)
-{
-	int n = 0;
-	return u->sv ? (n = u->sv->nquestions) > KUI_MAX_QUESTIONS
-	                   ? KUI_MAX_QUESTIONS
-	                   : n
-	             : 0;
-}
-
-/* position (1-based) of question qi among shown ones, and their count */
-void kui__progress(const kui *u, int *pos, int *total)
-{
-	*pos = 0;
-	*total = 0;
-	for (int i = 0; i < nquestions(u); i++) {
-		if (!shown(u, i))
-			continue;
-		(*total)++;
-		if (i <= u->qi)
-			*pos = *total;
-	}
-}
-
-static void score(kui *u)
-{
-	u->right = u->asked = 0;
-	for (int i = 0; u->sv && i < nquestions(u); i++) {
-		const struct ax_question *q = &u->sv->questions[i];
-		if (q->type != AX_Q_KNOWLEDGE || !shown(u, i) || !u->answers[i][0])
-			continue;
-		u->asked++;
-		if (q->answer && strcmp(q->answer, u->answers[i]) == 0)
-			u->right++;
-	}
-}
-
-const struct ax_option *kui__option_of(const struct ax_question *q,
-                                         const char *code)
-{
-	for (int i = 0; i < q->noptions; i++)
-		if (strcmp(q->options[i].code, code) == 0)
-			return &q->options[i];
-	return NULL;
-}
-
+/* ==== helpers ========================================================= */
 const struct ax_survey *kui__quiz_of(const kui *u, const struct ax_pack *p)
 {
 	char want[80];
@@ -143,9 +58,8 @@ static void clear_session(kui *u)
 {
 	u->sv = NULL;
 	u->qi = 0;
-	memset(u->answers, 0, sizeof u->answers);
-	memset(u->multi, 0, sizeof u->multi);
-	u->nhist = 0;
+	wipe((char *)&u->r, sizeof u->r);
+	u->multi = 0;
 	wipe(u->digits, sizeof u->digits);
 	u->link_error = 0;
 	u->error[0] = 0;
@@ -197,10 +111,15 @@ static void start_survey(kui *u, const struct ax_survey *s)
 		}
 	}
 	u->sv = s;
-	u->qi = 0;
-	while (u->qi < nquestions(u) && !shown(u, u->qi))
-		u->qi++;
-	if (u->qi >= nquestions(u)) {
+	if (ax_response_init(&u->r, s) != AX_OK) {
+		/* more questions or options than a response holds: lint keeps
+		 * such surveys out of the content */
+		end_session(u, KUI_ABANDONED);
+		snprintf(u->error, sizeof u->error, "暂时无法开始问卷，请联系工作人员");
+		return;
+	}
+	u->qi = ax_response_next(&u->r, 0);
+	if (u->qi < 0) {
 		end_session(u, KUI_ABANDONED);
 		go(u, KUI_HOME);
 		return;
@@ -210,7 +129,10 @@ static void start_survey(kui *u, const struct ax_survey *s)
 
 static void survey_done(kui *u)
 {
-	score(u);
+	struct ax_score sc;
+	ax_response_score(&u->r, &sc);
+	u->right = sc.right;
+	u->asked = sc.answered;
 	if (u->host.can_link && u->host.can_link(u->host.ctx)) {
 		wipe(u->digits, sizeof u->digits);
 		u->link_error = 0;
@@ -227,76 +149,49 @@ static void survey_done(kui *u)
 	go(u, KUI_THANKS);
 }
 
+/* Show question i, with a multiple choice's committed options to edit. */
+static void show_question(kui *u, int i)
+{
+	u->qi = i;
+	u->multi = u->sv->questions[i].type == AX_Q_MULTI ? u->r.sel[i] : 0;
+	go(u, KUI_QUESTION);
+}
+
 static void next_question(kui *u)
 {
-	int i = u->qi + 1;
-	while (i < nquestions(u) && !shown(u, i))
-		i++;
-	if (i >= nquestions(u)) {
+	int i = ax_response_next(&u->r, u->qi + 1);
+	if (i < 0)
 		survey_done(u);
-		return;
-	}
-	if (u->nhist < KUI_MAX_QUESTIONS)
-		u->hist[u->nhist++] = u->qi;
-	u->qi = i;
-	memset(u->multi, 0, sizeof u->multi);
-	if (u->sv->questions[i].type == AX_Q_MULTI)
-		snprintf(u->multi, sizeof u->multi, "%s", u->answers[i]);
-	go(u, KUI_QUESTION);
+	else
+		show_question(u, i);
 }
 
 static void prev_question(kui *u)
 {
-	while (u->nhist > 0) {
-		int i = u->hist[--u->nhist];
-		if (!shown(u, i))
-			continue;
-		u->qi = i;
-		memset(u->multi, 0, sizeof u->multi);
-		if (u->sv->questions[i].type == AX_Q_MULTI)
-			snprintf(u->multi, sizeof u->multi, "%s", u->answers[i]);
-		go(u, KUI_QUESTION);
-		return;
-	}
+	/* show-if only looks back, so every shown question before this one
+	 * was on screen already */
+	int i = u->qi > 0 ? ax_response_prev(&u->r, u->qi - 1) : -1;
+	if (i >= 0)
+		show_question(u, i);
 }
 
-/* Commit the answer to question qi; the screen changes only if it stuck. */
-static int commit(kui *u, const char *value)
+/* Commit sel as the answer to question qi (later answers it hides are
+ * withdrawn); the screen changes only if the host stored it. */
+static int commit(kui *u, uint64_t sel)
 {
-	const struct ax_question *q = &u->sv->questions[u->qi];
-	if (u->host.answer && u->host.answer(u->host.ctx, q->id, value) != 0) {
+	struct ax_response next = u->r;
+	uint64_t withdrawn = 0;
+	if (ax_response_set(&next, u->qi, sel, &withdrawn) != AX_OK ||
+	    (u->host.answer &&
+	     u->host.answer(u->host.ctx, &next, u->qi, withdrawn) != 0)) {
 		snprintf(u->error, sizeof u->error, "保存失败，请再点一次");
+		wipe((char *)&next, sizeof next);
 		return -1;
 	}
-	snprintf(u->answers[u->qi], sizeof u->answers[u->qi], "%s", value);
-	/* answers hidden by a changed show-if are withdrawn */
-	for (int i = u->qi + 1; i < nquestions(u); i++)
-		if (u->answers[i][0] && !shown(u, i)) {
-			if (u->host.answer)
-				u->host.answer(u->host.ctx, u->sv->questions[i].id, NULL);
-			u->answers[i][0] = 0;
-		}
+	u->r = next;
+	wipe((char *)&next, sizeof next);
 	u->error[0] = 0;
 	return 0;
-}
-
-static void toggle_multi(kui *u, const char *code)
-{
-	char out[64] = "";
-	const struct ax_question *q = &u->sv->questions[u->qi];
-	int add = !kui__has_code(u->multi, code);
-	/* keep the options' own order */
-	for (int i = 0; i < q->noptions; i++) {
-		const char *c = q->options[i].code;
-		int on = strcmp(c, code) == 0 ? add : kui__has_code(u->multi, c);
-		if (!on)
-			continue;
-		if (out[0] && strlen(out) + 1 < sizeof out)
-			strcat(out, ",");
-		if (strlen(out) + strlen(c) < sizeof out)
-			strcat(out, c);
-	}
-	snprintf(u->multi, sizeof u->multi, "%s", out);
 }
 
 static void link_confirm(kui *u)
@@ -404,10 +299,10 @@ static void activate(kui *u, const char *id)
 			if (k < 0 || k >= q->noptions)
 				break;
 			if (q->type == AX_Q_MULTI) {
-				toggle_multi(u, q->options[k].code);
+				u->multi ^= (uint64_t)1 << k;
 				break;
 			}
-			if (commit(u, q->options[k].code))
+			if (commit(u, (uint64_t)1 << k))
 				break;
 			/* a double tap must not answer the next question too */
 			u->lock_until = u->now + 300;
@@ -416,7 +311,7 @@ static void activate(kui *u, const char *id)
 			else
 				next_question(u);
 		} else if (strcmp(id, "next") == 0 && q->type == AX_Q_MULTI &&
-		           u->multi[0]) {
+		           u->multi) {
 			if (commit(u, u->multi) == 0)
 				next_question(u);
 		}

@@ -80,10 +80,20 @@ static int h_begin(void *ctx, const struct ax_survey *s)
 	return 0;
 }
 
-static int h_answer(void *ctx, const char *qid, const char *value)
+/* Logs "answer QID=CODES" for the question answered, then "answer QID=NULL"
+ * for each answer the change withdrew, as the host would store them. */
+static int h_answer(void *ctx, const struct ax_response *r, int qi,
+                    uint64_t withdrawn)
 {
 	struct fake *h = ctx;
-	record(h, "answer %s=%s", qid, value ? value : "NULL");
+	char codes[64];
+	if (ax_response_codes(r, qi, codes, sizeof codes) < 0)
+		codes[0] = 0;
+	record(h, "answer %s=%s", r->survey->questions[qi].id,
+	       codes[0] ? codes : "NULL");
+	for (int i = 0; i < r->survey->nquestions; i++)
+		if (withdrawn >> i & 1)
+			record(h, "answer %s=NULL", r->survey->questions[i].id);
 	/* what the resident sees while the answer is committed */
 	kui_layout(h->u, &probe);
 	snprintf(h->answered_on, sizeof h->answered_on, "%s %s",
