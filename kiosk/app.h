@@ -11,6 +11,7 @@
 
 #include <anxin/anxin.h>
 #include <anxin/auth.h>
+#include <anxin/campaign.h>
 #include <anxin/content.h>
 
 #include "render.h"
@@ -38,7 +39,9 @@ struct config {
 /* ==== content: a folder, or the synced campaigns ======================= */
 #define MAX_CONTENT 32
 struct content {
-	ax_content *c[MAX_CONTENT];
+	ax_content *dir;      /* [kiosk] content, or NULL */
+	ax_campaign_doc *doc; /* the synced campaigns document, or NULL */
+	const ax_content *c[2]; /* the two above that are loaded (borrowed) */
 	int n;
 	const struct ax_pack *packs[KUI_MAX_PACKS];
 	int npacks;

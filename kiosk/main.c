@@ -163,7 +163,7 @@ static void diag(void *ctx, enum ax_severity sev, const char *msg)
 	LOG(sev == AX_SEV_ERROR ? L_ERROR : L_WARN, "%s", msg);
 }
 
-static void index_content(struct content *ct, ax_content *c)
+static void index_content(struct content *ct, const ax_content *c)
 {
 	for (int i = 0; i < ax_content_npacks(c) && ct->npacks < KUI_MAX_PACKS; i++)
 		ct->packs[ct->npacks++] = ax_content_pack(c, i);
@@ -171,46 +171,30 @@ static void index_content(struct content *ct, ax_content *c)
 		ct->surveys[ct->nsurveys++] = ax_content_survey(c, i);
 }
 
+/* The synced campaigns document, decoded by libanxin: its packs and
+ * surveys, the seal key and the first campaign's survey and wave. */
 static int load_campaigns(struct content *ct, ax_store *st, struct config *cfg)
 {
-	char *doc = NULL;
-	json_t *j, *v, *camps;
-	const char *k;
-	if (!st || ax_sync_cached(st, "campaigns.json", &doc) != AX_OK)
+	char *text = NULL, err[256];
+	const struct ax_campaign *c0;
+	if (!st || ax_sync_cached(st, "campaigns.json", &text) != AX_OK || !text)
 		return -1;
-	j = json_loads(doc, 0, NULL);
-	ax_free(doc);
-	if (!j)
+	if (ax_campaign_doc_parse(text, strlen(text), diag, NULL, &ct->doc, err,
+	                          sizeof err) != AX_OK) {
+		LOG(L_WARN, "cached campaigns.json: %s", err);
+		ax_free(text);
 		return -1;
-	if (!cfg->have_pk && json_is_string(json_object_get(j, "seal_public_key")) &&
-	    decode_pk(json_string_value(json_object_get(j, "seal_public_key")), cfg->pk) == 0)
+	}
+	ax_free(text);
+	if (!cfg->have_pk && ax_campaign_doc_seal_key(ct->doc, cfg->pk))
 		cfg->have_pk = 1;
-	camps = json_object_get(j, "campaigns");
-	if (json_array_size(camps) > 0) {
-		json_t *c0 = json_array_get(camps, 0);
-		if (json_is_string(json_object_get(c0, "survey")))
-			snprintf(cfg->survey, sizeof cfg->survey, "%s",
-			         json_string_value(json_object_get(c0, "survey")));
-		if (json_is_string(json_object_get(c0, "wave")))
-			snprintf(ct->wave, sizeof ct->wave, "%s",
-			         json_string_value(json_object_get(c0, "wave")));
-	}
-	for (int pass = 0; pass < 2; pass++) {
-		json_t *obj = json_object_get(j, pass ? "surveys" : "packs");
-		json_object_foreach(obj, k, v) {
-			char *text = json_dumps(v, JSON_COMPACT);
-			ax_content *c = NULL;
-			if (text && ct->n < MAX_CONTENT &&
-			    ax_content_load_text(k, pass ? "survey" : "pack", text, diag, NULL,
-			                         NULL, &c) == AX_OK && c) {
-				ct->c[ct->n++] = c;
-				index_content(ct, c);
-			} else
-				ax_content_free(c);
-			free(text);
-		}
-	}
-	json_decref(j);
+	c0 = ax_campaign_doc_count(ct->doc) > 0 ? ax_campaign_doc_at(ct->doc, 0) : NULL;
+	if (c0 && c0->survey[0])
+		snprintf(cfg->survey, sizeof cfg->survey, "%s", c0->survey);
+	if (c0 && c0->wave[0])
+		snprintf(ct->wave, sizeof ct->wave, "%s", c0->wave);
+	ct->c[ct->n++] = ax_campaign_doc_content(ct->doc);
+	index_content(ct, ax_campaign_doc_content(ct->doc));
 	return 0;
 }
 
@@ -219,11 +203,11 @@ static int load_content(struct content *ct, ax_store *st, struct config *cfg)
 	int nerr = 0;
 	memset(ct, 0, sizeof *ct);
 	if (cfg->content[0]) {
-		ax_content *c = NULL;
-		if (ax_content_load_dir(cfg->content, diag, NULL, &nerr, &c) != AX_OK || !c)
+		if (ax_content_load_dir(cfg->content, diag, NULL, &nerr, &ct->dir) != AX_OK ||
+		    !ct->dir)
 			return -1;
-		ct->c[ct->n++] = c;
-		index_content(ct, c);
+		ct->c[ct->n++] = ct->dir;
+		index_content(ct, ct->dir);
 	}
 	/* the synced document also carries the seal key and the wave */
 	load_campaigns(ct, st, cfg);
@@ -232,9 +216,9 @@ static int load_content(struct content *ct, ax_store *st, struct config *cfg)
 
 static void free_content(struct content *ct)
 {
-	for (int i = 0; i < ct->n; i++)
-		ax_content_free(ct->c[i]);
-	ct->n = 0;
+	ax_content_free(ct->dir);
+	ax_campaign_doc_free(ct->doc);
+	memset(ct, 0, sizeof *ct);
 }
 
 /* ==== the app: host of the UI =========================================== */
@@ -320,8 +304,7 @@ long long app_store_deadline(const struct app *a)
 static int h_begin(void *ctx, const struct ax_survey *s)
 {
 	struct app *a = ctx;
-	int rc = ksess_begin(a->ks, s->id, s->version, a->ct.wave[0] ? a->ct.wave : NULL,
-	                     wall(a));
+	int rc = ksess_begin(a->ks, s, a->ct.wave[0] ? a->ct.wave : NULL, wall(a));
 	store_update(a);
 	if (rc == KSESS_PAUSED) {
 		LOG(L_ERROR, "begin: %d session(s) held in memory, the bound: 暂停服务",
@@ -338,51 +321,22 @@ static int h_begin(void *ctx, const struct ax_survey *s)
 	return 0;
 }
 
-/* Store one answer (codes joined by ','; NULL withdraws it). */
-static int store_answer(struct app *a, const struct ax_question *q,
-                        const char *value)
-{
-	json_t *v;
-	char *js = NULL;
-	int rc;
-	if (!value) {
-		rc = ksess_answer(a->ks, q->id, NULL, wall(a));
-		store_update(a);
-		return rc;
-	}
-	if (q->type == AX_Q_MULTI) {
-		char buf[64], *save = NULL;
-		v = json_array();
-		snprintf(buf, sizeof buf, "%s", value);
-		for (char *t = strtok_r(buf, ",", &save); t; t = strtok_r(NULL, ",", &save))
-			json_array_append_new(v, json_string(t));
-	} else
-		v = json_string(value);
-	js = v ? json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
-	json_decref(v);
-	if (!js)
-		return -1;
-	rc = ksess_answer(a->ks, q->id, js, wall(a));
-	store_update(a);
-	if (rc)
-		LOG(L_ERROR, "answer %s: %s", q->id, ksess_errmsg(a->ks));
-	free(js);
-	return rc;
-}
-
+/* The whole response is saved as the session's draft: the withdrawn
+ * answers are simply absent from it. */
 static int h_answer(void *ctx, const struct ax_response *r, int qi,
                     uint64_t withdrawn)
 {
 	struct app *a = ctx;
-	char codes[256];
-	if (!a->cur || r->survey != a->cur ||
-	    ax_response_codes(r, qi, codes, sizeof codes) < 0 ||
-	    store_answer(a, &r->survey->questions[qi], codes[0] ? codes : NULL))
+	int rc;
+	(void)withdrawn;
+	if (!a->cur || r->survey != a->cur)
 		return -1;
-	for (int i = 0; i < r->survey->nquestions; i++)
-		if (withdrawn >> i & 1)
-			store_answer(a, &r->survey->questions[i], NULL);
-	return 0;
+	rc = ksess_answer(a->ks, r, wall(a));
+	store_update(a);
+	if (rc)
+		LOG(L_ERROR, "answer %s: %s", r->survey->questions[qi].id,
+		    ksess_errmsg(a->ks));
+	return rc;
 }
 
 static void h_stats(void *ctx, struct kui_stats *out);
@@ -398,7 +352,7 @@ static int h_finish(void *ctx, enum kui_status st, const char *phone)
 	}
 	fast = st == KUI_COMPLETE && wall(a) - a->started < a->cfg.min_seconds;
 	/* a linked household is credited with a kiosk_session contact */
-	rc = ksess_finish(a->ks, (enum ksess_status)st, sealed[0] ? sealed : NULL,
+	rc = ksess_finish(a->ks, (enum ax_resp_status)st, sealed[0] ? sealed : NULL,
 	                  sealed[0] && a->ui ? kui_session_pack(a->ui) : NULL, fast,
 	                  wall(a));
 	store_update(a);
@@ -642,27 +596,31 @@ static int parse_args(int argc, char **argv, struct app *a, struct args *o)
 	return -1;
 }
 
-/* Open the store and finish what a crash left open.  Returns 0 or -1. */
+/* Open the store.  Returns 0 or -1. */
 static int open_store(struct app *a)
 {
 	char err[512];
-	int recovered = 0;
 	if (ksess_open(a->cfg.store, a->cfg.device, a->cfg.region, &a->ks, err, sizeof err)) {
 		LOG(L_ERROR, "store: %s", err);
 		return -1;
 	}
 	ksess_set_hold_max(a->ks, a->cfg.hold_max);
 	store_update(a); /* a store on a full or read-only disk: say so now */
-	/* a session a crash left open is finished before anyone else sees it
-	 * (on a failing store: when it is back, see ksess_flush) */
-	if (ksess_store(a->ks)) {
-		if (ksess_recover(a->ks, &recovered))
-			LOG(L_ERROR, "recover: %s", ksess_errmsg(a->ks));
-		else if (recovered)
-			LOG(L_INFO, "recovered %d unfinished session(s) as abandoned",
-			    recovered);
-	}
 	return 0;
+}
+
+/* Finish what a crash (or an older build's tables) left, with the
+ * surveys of the content loaded, before anyone else sees the screen (on a
+ * failing store: when it is back, see ksess_flush). */
+static void recover(struct app *a)
+{
+	int recovered = 0;
+	ksess_set_surveys(a->ks, (const ax_content *const *)a->ct.c, a->ct.n);
+	if (ksess_recover(a->ks, &recovered))
+		LOG(L_ERROR, "recover: %s", ksess_errmsg(a->ks));
+	else if (recovered)
+		LOG(L_INFO, "recovered %d unfinished session(s)", recovered);
+	store_update(a);
 }
 
 /* Load the content, open the renderer and build the UI over them.
@@ -683,6 +641,7 @@ static int start_ui(struct app *a, const char *video)
 		LOG(L_ERROR, "no content: set [kiosk] content or sync campaigns first");
 		return -1;
 	}
+	recover(a);
 	for (int i = 0; i < a->ct.nsurveys; i++) {
 		const struct ax_survey *s = a->ct.surveys[i];
 		if (strcmp(s->id, a->cfg.survey) == 0 &&
@@ -739,7 +698,7 @@ static void stop(struct app *a)
 {
 	/* a resident mid-survey when we are stopped: keep what they said */
 	if (ksess_active(a->ks))
-		ksess_finish(a->ks, KSESS_ABANDONED, NULL, NULL, 0, wall(a));
+		ksess_finish(a->ks, AX_RESP_ABANDONED, NULL, NULL, 0, wall(a));
 	/* last chance for what memory holds; say plainly what is lost */
 	if (a->ks) {
 		store_update(a);

@@ -1,88 +1,72 @@
 /*
- * session.c -- kiosk sessions in the store, see session.h.
+ * session.c -- kiosk sessions as libanxin drafts, see session.h.
  *
- * Durability.  The kiosk wants every answer on disk before the next
- * screen shows.  libanxin opens its store with synchronous=FULL (WAL), and
- * the kiosk's own tables are written through a second connection, also
- * synchronous=FULL: libanxin's public API has no way to write the kiosk's
- * tables through the ax_store handle (only ax_store_begin/commit/rollback
- * around its own writes), and a raw connection writing libanxin's outbox
- * table would bypass its API.
+ * Durability.  One connection: libanxin's store handle, synchronous=FULL
+ * (WAL).  A session is a draft (draft.h): begun when the resident starts,
+ * saved after each answer (committed before the next screen shows), and
+ * finished -- response record, kiosk_session contact, draft deleted,
+ * kiosk_ended row -- in one transaction opened here with ax_store_begin,
+ * which the draft's savepoints join.  No "queued" flag and no second
+ * pass: the finish happened or it did not.
  *
- * What the two connections still give: the records of a session are put
- * in the outbox in ONE store transaction (ax_store_begin .. commit), and
- * the session is marked queued afterwards on the FULL connection.  Both
- * connections append to the same WAL file, and the FULL commit fsyncs
- * that file, so the outbox frames written just before are on disk when
- * ksess_finish returns.  A crash between the two commits leaves the
- * session unmarked; ksess_recover rebuilds the same bytes and
- * ax_outbox_put accepts them again as a no-op.
+ * The kiosk's one table of its own, kiosk_ended, lives on the same
+ * connection (ax_store_sqlite) so its row commits with the records.
  */
 #include "session.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <sodium.h>
 #include <sqlite3.h>
-#include <sys/statvfs.h>
-#include <unistd.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sodium.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
 #include <uuid/uuid.h>
 
-#include <anxin/sync.h>
+#include <anxin/applog.h>
+#include <anxin/draft.h>
 
-/* A session as memory holds it: the open one always (so it can move to
- * memory at any answer), ended ones while the store is failing.  Fixed
- * sizes: holding never needs an allocation that could fail mid-session. */
-#define MAX_ANSWERS 64
-struct mem_answer {
-	char qid[64];
-	char value[192]; /* JSON text; "" = withdrawn (delete the row) */
-	long long at;
-};
-struct mem_sess {
-	char id[40], survey[64], wave[64], sealed[160], pack[64];
-	int version, has_wave, has_sealed, has_pack, fast;
-	enum ksess_status status;
-	long long started, ended;
-	struct mem_answer a[MAX_ANSWERS];
-	int na;
+#define MAX_SURVEY_SETS 4
+#define KEEP_ENDED_S (40 * 86400) /* kiosk_ended rows older are pruned */
+
+/* A session memory holds while the store fails: fixed size, so holding
+ * never needs an allocation that could fail mid-session. */
+struct held {
+	struct ax_draft d;
+	enum ax_resp_status status;
+	long long ended;
 };
 
 struct ksess {
-	ax_store *st; /* both NULL while a failing store is closed */
-	sqlite3 *db;
+	ax_store *st; /* NULL while a failing store is closed */
 	char path[512], device[64], region[32];
-	char cur[40]; /* open session id, "" none */
 	char err[256];
-	int last;     /* storage class of the last failure (AX_FULL ...), or 0 */
+	int last; /* storage class of the last failure (AX_FULL ...), or 0 */
+	const ax_content *surveys[MAX_SURVEY_SETS];
+	int nsurveys;
+	/* the open session: always in memory, so it can move there at any
+	 * answer */
+	struct ax_draft cur;
+	int open;
+	int cur_disk; /* its draft was begun on disk */
+	int cur_mem;  /* its later writes go to memory only */
 	/* a failing store (see session.h) */
-	int down;              /* 0, or the storage class of the first failure */
+	int down; /* 0, or the storage class of the first failure */
 	char why[256];
-	struct mem_sess cur_m; /* the open session */
-	int cur_disk;          /* its row is on disk */
-	int cur_mem;           /* its later writes go to memory only */
-	struct mem_sess *held; /* ended sessions waiting, oldest first */
+	struct held *held; /* ended sessions waiting, oldest first */
 	int nheld, hold_max;
-	int need_recover;      /* opened failing: ksess_recover not run yet */
+	int need_recover; /* ksess_recover could not run on the store yet */
 };
 
-static const char *const status_names[] = {"complete", "partial", "abandoned"};
-
 static const char schema[] =
-    "CREATE TABLE IF NOT EXISTS kiosk_sessions("
-    " id TEXT PRIMARY KEY, survey TEXT NOT NULL, survey_version INTEGER NOT "
-    "NULL, wave TEXT, started_at INTEGER NOT NULL, ended_at INTEGER,"
-    " status TEXT, sealed TEXT, fast INTEGER NOT NULL DEFAULT 0,"
-    " queued INTEGER NOT NULL DEFAULT 0, pack TEXT);"
-    "CREATE TABLE IF NOT EXISTS kiosk_answers("
-    " session TEXT NOT NULL REFERENCES kiosk_sessions(id), qid TEXT NOT NULL,"
-    " value TEXT NOT NULL, at INTEGER NOT NULL, PRIMARY KEY(session, qid));";
+    "CREATE TABLE IF NOT EXISTS kiosk_ended("
+    " id TEXT PRIMARY KEY, status TEXT NOT NULL, ended_at INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS kiosk_ended_at ON kiosk_ended(ended_at);";
 
+/* ==== failures ========================================================== */
 /* The storage class of a failed SQLite call: AX_FULL, AX_READONLY, AX_IO,
  * or 0 for anything else (a bug, a busy lock).  A file system that went
  * read-only under an open file gives SQLITE_IOERR with errno EROFS. */
@@ -134,76 +118,50 @@ static int probe(const ksess *s, int cls)
 	return cls;
 }
 
-static int fail(ksess *s, const char *what)
-{
-	if (s->db && sqlite3_system_errno(s->db))
-		snprintf(s->err, sizeof s->err, "%s: %s (%s)", what,
-		         sqlite3_errmsg(s->db), strerror(sqlite3_system_errno(s->db)));
-	else
-		snprintf(s->err, sizeof s->err, "%s: %s", what,
-		         s->db ? sqlite3_errmsg(s->db) : "no database");
-	s->last = s->db ? probe(s, storage_class(sqlite3_extended_errcode(s->db),
-	                                         sqlite3_system_errno(s->db)))
-	                : AX_IO;
-	return -1;
-}
-
-/* The same for a libanxin call that failed with rc. */
+/* A libanxin call on the store failed with rc: s->err and s->last. */
 static int fail_ax(ksess *s, const char *what, ax_rc rc)
 {
-	snprintf(s->err, sizeof s->err, "%s: %s", what,
-	         s->st ? ax_store_errmsg(s->st) : ax_rc_str(rc));
-	s->last = rc == AX_FULL || rc == AX_READONLY || rc == AX_IO ? probe(s, (int)rc) : 0;
+	sqlite3 *db = s->st ? ax_store_sqlite(s->st) : NULL;
+	int eno = db ? sqlite3_system_errno(db) : 0, cls = 0;
+	snprintf(s->err, sizeof s->err, "%s: %s%s%s%s", what,
+	         s->st ? ax_store_errmsg(s->st) : ax_rc_str(rc), eno ? " (" : "",
+	         eno ? strerror(eno) : "", eno ? ")" : "");
+	if (rc == AX_FULL || rc == AX_READONLY)
+		cls = (int)rc;
+	else if (rc == AX_IO)
+		cls = eno == EROFS ? AX_READONLY : eno == ENOSPC ? AX_FULL : AX_IO;
+	else if (db)
+		cls = storage_class(sqlite3_extended_errcode(db), eno);
+	s->last = cls ? probe(s, cls) : 0;
 	return -1;
 }
 
-static void iso(long long t, char out[32])
+/* A raw SQLite call on the kiosk's own table failed with src. */
+static int fail_sql(ksess *s, const char *what, int src)
 {
-	/* China Standard Time has no DST: UTC+8 always */
-	long long l = t + 8 * 3600, d = l / 86400, sec = l % 86400;
-	long long z, era, doe, yoe, doy, mp, dd, mm, yy;
-	if (sec < 0) {
-		sec += 86400;
-		d--;
-	}
-	z = d + 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	dd = doy - (153 * mp + 2) / 5 + 1;
-	mm = mp < 10 ? mp + 3 : mp - 9;
-	yy = yoe + era * 400 + (mm <= 2);
-	snprintf(out, 32, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld+08:00", yy, mm,
-	         dd, sec / 3600, sec % 3600 / 60, sec % 60);
+	sqlite3 *db = ax_store_sqlite(s->st);
+	int eno = sqlite3_system_errno(db), cls = storage_class(src, eno);
+	snprintf(s->err, sizeof s->err, "%s: %s%s%s%s", what, sqlite3_errmsg(db),
+	         eno ? " (" : "", eno ? strerror(eno) : "", eno ? ")" : "");
+	s->last = cls ? probe(s, cls) : 0;
+	return -1;
 }
 
-/* Stores of the first kiosk build have no kiosk_sessions.pack. */
-static int add_pack_column(sqlite3 *db)
+static int closed(ksess *s)
 {
-	sqlite3_stmt *st;
-	int have = 0, rc;
-	rc = sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info('kiosk_sessions') "
-	                            "WHERE name = 'pack'",
-	                        -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return rc;
-	have = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	if (have)
-		return SQLITE_OK;
-	return sqlite3_exec(db, "ALTER TABLE kiosk_sessions ADD COLUMN pack TEXT", NULL,
-	                    NULL, NULL);
+	snprintf(s->err, sizeof s->err, "the store is closed: %s", s->why);
+	s->last = s->down ? s->down : AX_IO;
+	return -1;
 }
 
-/* Open both connections on s->path; 0 or -1 with s->err and s->last. */
+/* ==== open and close ==================================================== */
+/* Open the store on s->path; 0 or -1 with s->err and s->last. */
 static int open_store(ksess *s, int create)
 {
 	char e[256] = "";
 	ax_rc arc = ax_store_open(s->path, create ? AX_STORE_CREATE : 0, &s->st, e,
 	                          sizeof e);
-	int rc;
+	int src;
 	if (arc != AX_OK) {
 		snprintf(s->err, sizeof s->err, "%s", e);
 		/* whatever it is (a missing file: an unmounted file system), a
@@ -211,33 +169,22 @@ static int open_store(ksess *s, int create)
 		s->last = probe(s, arc == AX_FULL || arc == AX_READONLY ? (int)arc : AX_IO);
 		return -1;
 	}
-	rc = sqlite3_open_v2(s->path, &s->db, SQLITE_OPEN_READWRITE, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_busy_timeout(s->db, 5000);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(s->db, "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;",
-		                  NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_exec(s->db, schema, NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
-		rc = add_pack_column(s->db);
-	if (rc != SQLITE_OK) {
-		snprintf(s->err, sizeof s->err, "%s: %s", s->path,
-		         s->db ? sqlite3_errmsg(s->db) : "cannot open");
-		s->last = storage_class(s->db ? sqlite3_extended_errcode(s->db) : rc,
-		                        s->db ? sqlite3_system_errno(s->db) : 0);
-		s->last = probe(s, s->last ? s->last : AX_IO);
+	src = sqlite3_exec(ax_store_sqlite(s->st), schema, NULL, NULL, NULL);
+	if (src != SQLITE_OK) {
+		fail_sql(s, s->path, src);
+		if (!s->last)
+			s->last = probe(s, AX_IO);
+		ax_store_close(s->st);
+		s->st = NULL;
 		return -1;
 	}
 	return 0;
 }
 
-/* Close both connections: no file of the store stays open. */
+/* Close the store: no file of it stays open. */
 static void close_store(ksess *s)
 {
-	sqlite3_close_v2(s->db);
 	ax_store_close(s->st);
-	s->db = NULL;
 	s->st = NULL;
 }
 
@@ -300,7 +247,7 @@ void ksess_close(ksess *s)
 
 void ksess_set_hold_max(ksess *s, int n)
 {
-	struct mem_sess *h;
+	struct held *h;
 	if (n < 1)
 		n = 1;
 	if (n < s->nheld)
@@ -317,6 +264,14 @@ void ksess_set_hold_max(ksess *s, int n)
 	s->hold_max = n;
 }
 
+void ksess_set_surveys(ksess *s, const ax_content *const *c, int n)
+{
+	s->nsurveys = 0;
+	for (int i = 0; i < n && s->nsurveys < MAX_SURVEY_SETS; i++)
+		if (c[i])
+			s->surveys[s->nsurveys++] = c[i];
+}
+
 ax_store *ksess_store(ksess *s)
 {
 	return s->st;
@@ -329,373 +284,493 @@ const char *ksess_errmsg(const ksess *s)
 
 int ksess_active(const ksess *s)
 {
-	return s->cur[0] != 0;
+	return s->open;
 }
 
-/* Run one statement with text/int parameters: "t" text (NULL -> null),
- * "i" long long.  Returns 0 or -1. */
-static int exec(ksess *s, const char *sql, const char *types, ...)
-{
-	sqlite3_stmt *st;
-	va_list ap;
-	int rc;
-	if (!s->db) {
-		snprintf(s->err, sizeof s->err, "the store is closed: %s", s->why);
-		s->last = s->down ? s->down : AX_IO;
-		return -1;
-	}
-	if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-		return fail(s, "prepare");
-	va_start(ap, types);
-	for (int i = 0; types[i]; i++) {
-		if (types[i] == 't') {
-			const char *v = va_arg(ap, const char *);
-			if (v)
-				sqlite3_bind_text(st, i + 1, v, -1, SQLITE_TRANSIENT);
-			else
-				sqlite3_bind_null(st, i + 1);
-		} else
-			sqlite3_bind_int64(st, i + 1, va_arg(ap, long long));
-	}
-	va_end(ap);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : fail(s, "write");
-}
-
-int ksess_begin(ksess *s, const char *survey, int version, const char *wave,
+/* ==== a session ========================================================= */
+int ksess_begin(ksess *s, const struct ax_survey *sv, const char *wave,
                 long long now)
 {
+	struct ax_draft *d = &s->cur;
 	uuid_t u;
-	char id[40];
-	struct mem_sess *m = &s->cur_m;
-	if (s->cur[0])
-		ksess_finish(s, KSESS_ABANDONED, NULL, NULL, 0, now);
+	ax_rc rc;
+	if (s->open)
+		ksess_finish(s, AX_RESP_ABANDONED, NULL, NULL, 0, now);
 	/* memory is full: the store may be back before the next retry */
 	if (s->down && s->nheld >= s->hold_max && ksess_flush(s, NULL) != 0)
 		return KSESS_PAUSED;
-	uuid_generate_random(u);
-	uuid_unparse_lower(u, id);
-	memset(m, 0, sizeof *m);
-	snprintf(m->id, sizeof m->id, "%s", id);
-	snprintf(m->survey, sizeof m->survey, "%s", survey);
-	m->version = version;
-	if (wave) {
-		snprintf(m->wave, sizeof m->wave, "%s", wave);
-		m->has_wave = 1;
+	sodium_memzero(d, sizeof *d);
+	if (ax_response_init(&d->r, sv) != AX_OK) {
+		snprintf(s->err, sizeof s->err,
+		         "survey %s: more questions or options than a response holds",
+		         sv ? sv->id : "(none)");
+		s->last = 0;
+		return -1;
 	}
-	m->started = now;
+	uuid_generate_random(u);
+	uuid_unparse_lower(u, d->id);
+	d->channel = AX_CH_KIOSK;
+	snprintf(d->device, sizeof d->device, "%s", s->device);
+	snprintf(d->region, sizeof d->region, "%s", s->region);
+	snprintf(d->wave, sizeof d->wave, "%s", wave ? wave : "");
+	d->started_at = d->updated_at = now;
 	s->cur_disk = 0;
 	s->cur_mem = s->down != 0;
 	if (!s->down) {
-		if (exec(s,
-		         "INSERT INTO kiosk_sessions(id, survey, survey_version, wave, "
-		         "started_at) VALUES(?, ?, ?, ?, ?)",
-		         "ttiti", id, survey, (long long)version, wave, now) == 0)
+		if ((rc = ax_draft_begin(s->st, d)) == AX_OK)
 			s->cur_disk = 1;
-		else if (s->last) {
+		else if (fail_ax(s, "begin", rc), s->last) {
 			go_down(s);
 			s->cur_mem = 1;
 		} else
 			return -1;
 	}
-	snprintf(s->cur, sizeof s->cur, "%s", id);
+	s->open = 1;
 	return 0;
 }
 
-/* Record an answer (NULL: withdrawn) in the open session's copy. */
-static int remember(ksess *s, const char *qid, const char *value_json,
-                    long long now)
+int ksess_answer(ksess *s, const struct ax_response *r, long long now)
 {
-	struct mem_sess *m = &s->cur_m;
-	struct mem_answer *a = NULL;
-	if (strlen(qid) >= sizeof m->a[0].qid ||
-	    (value_json && (!value_json[0] || strlen(value_json) >= sizeof m->a[0].value))) {
-		snprintf(s->err, sizeof s->err, "answer %s: too long to hold", qid);
+	ax_rc rc;
+	if (!s->open || r->survey != s->cur.r.survey) {
+		snprintf(s->err, sizeof s->err, "%s",
+		         s->open ? "answers to another survey" : "no open session");
+		s->last = 0;
 		return -1;
 	}
-	for (int i = 0; i < m->na; i++)
-		if (strcmp(m->a[i].qid, qid) == 0)
-			a = &m->a[i];
-	if (!a) {
-		if (m->na == MAX_ANSWERS) {
-			snprintf(s->err, sizeof s->err, "answer %s: more than %d questions",
-			         qid, MAX_ANSWERS);
-			return -1;
-		}
-		a = &m->a[m->na++];
-		snprintf(a->qid, sizeof a->qid, "%s", qid);
-	}
-	snprintf(a->value, sizeof a->value, "%s", value_json ? value_json : "");
-	a->at = now;
-	return 0;
-}
-
-int ksess_answer(ksess *s, const char *qid, const char *value_json,
-                 long long now)
-{
-	int rc;
-	if (!s->cur[0]) {
-		snprintf(s->err, sizeof s->err, "no open session");
-		return -1;
-	}
-	if (remember(s, qid, value_json, now))
-		return -1;
+	memcpy(s->cur.r.sel, r->sel, sizeof r->sel);
+	s->cur.updated_at = now;
 	if (s->cur_mem)
 		return 0;
-	if (!value_json)
-		rc = exec(s, "DELETE FROM kiosk_answers WHERE session = ? AND qid = ?",
-		          "tt", s->cur, qid);
-	else
-		rc = exec(s,
-		          "INSERT INTO kiosk_answers(session, qid, value, at) "
-		          "VALUES(?, ?, ?, ?) ON CONFLICT(session, qid) DO UPDATE SET "
-		          "value = excluded.value, at = excluded.at",
-		          "ttti", s->cur, qid, value_json, now);
-	if (rc && s->last) {
-		/* from now on this session lives in memory */
-		go_down(s);
-		s->cur_mem = 1;
+	if ((rc = ax_draft_save(s->st, &s->cur)) == AX_OK)
 		return 0;
-	}
-	return rc;
-}
-
-/* The contact's id: a name-based UUID (SHA-1) under the session's id, so
- * rebuilding it after a crash gives the same id and the same bytes. */
-static void contact_id(const char *session, char out[40])
-{
-	uuid_t ns, u;
-	static const char name[] = "kiosk_session";
-	if (uuid_parse(session, ns) != 0)
-		memset(ns, 0, sizeof ns);
-	uuid_generate_sha1(u, ns, name, sizeof name - 1);
-	uuid_unparse_lower(u, out);
-}
-
-/* Put one record in the outbox; 0 or -1 with the store's message.  A
- * conflict (same id, other bytes) can only be a record an older build
- * queued for this session before a crash: the queued one stands, as
- * ax_outbox_put keeps it, and the session counts as queued. */
-static int put(ksess *s, const char *id, json_t *rec)
-{
-	char *body = json_dumps(rec, JSON_COMPACT | JSON_SORT_KEYS);
-	int rc = 0;
-	ax_rc arc;
-	if (!body) {
-		snprintf(s->err, sizeof s->err, "out of memory");
+	fail_ax(s, "answer", rc);
+	if (!s->last)
 		return -1;
+	/* from now on this session lives in memory */
+	go_down(s);
+	s->cur_mem = 1;
+	return 0;
+}
+
+/* Count a finished session for the staff screen (in the caller's
+ * transaction) and prune what no screen shows any more. */
+static int count_ended(ksess *s, const char *id, enum ax_resp_status st,
+                       long long ended)
+{
+	sqlite3 *db = ax_store_sqlite(s->st);
+	sqlite3_stmt *q = NULL;
+	int src = sqlite3_prepare_v2(db,
+	                             "INSERT OR IGNORE INTO kiosk_ended(id, status, "
+	                             "ended_at) VALUES(?, ?, ?)",
+	                             -1, &q, NULL);
+	if (src == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, ax_resp_status_name(st), -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 3, ended);
+		src = sqlite3_step(q);
+		sqlite3_finalize(q);
+		q = NULL;
+		if (src == SQLITE_DONE)
+			src = sqlite3_prepare_v2(db, "DELETE FROM kiosk_ended WHERE ended_at < ?",
+			                         -1, &q, NULL);
 	}
-	arc = ax_outbox_put(s->st, id, body);
-	if (arc != AX_OK && arc != AX_CONFLICT)
-		rc = fail_ax(s, "outbox", arc);
-	free(body);
-	return rc;
+	if (src == SQLITE_OK) {
+		sqlite3_bind_int64(q, 1, ended - KEEP_ENDED_S);
+		src = sqlite3_step(q);
+	}
+	sqlite3_finalize(q);
+	return src == SQLITE_DONE ? 0 : fail_sql(s, "kiosk_ended", src);
 }
 
 /*
- * Build the records of a finished session and put them in the outbox in
- * one store transaction, then mark the session queued (see the banner on
- * durability).  Deterministic: the same rows give the same bytes.
- *   response: answers, status, "flags":["fast"] when flagged,
- *             "household_phone_sealed" when linked;
- *   contact:  only when linked: kind kiosk_session, channel kiosk, the
- *             pack (or null), the same sealed number, at = ended_at.
+ * Finish draft d (ended at `ended`) inside the caller's transaction: its
+ * records into the outbox, the draft row (if any) deleted, the session
+ * counted.  A conflict on the response id can only be a record an older
+ * build queued before a crash (see upgrade): that one stands and the
+ * session counts as queued.
  */
-static int queue(ksess *s, const char *id)
+static int finish_in_tx(ksess *s, struct ax_draft *d, enum ax_resp_status st,
+                        long long ended)
 {
-	sqlite3_stmt *st = NULL;
-	json_t *rec = NULL, *answers = NULL, *contact = NULL;
-	char t[32], cid[40];
-	int rc = -1, n = 0, in_tx = 0;
-	ax_rc arc;
-
-	if (!s->db)
-		return exec(s, "", ""); /* the store is closed: fails with why */
-
-	if (sqlite3_prepare_v2(s->db,
-	                       "SELECT survey, survey_version, wave, started_at, "
-	                       "ended_at, status, sealed, fast, pack FROM "
-	                       "kiosk_sessions WHERE id = ?",
-	                       -1, &st, NULL) != SQLITE_OK)
-		return fail(s, "prepare");
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) != SQLITE_ROW) {
-		fail(s, "read session");
-		goto done;
-	}
-	rec = json_object();
-	answers = json_object();
-	if (!rec || !answers)
-		goto oom;
-	json_object_set_new(rec, "type", json_string("response"));
-	json_object_set_new(rec, "id", json_string(id));
-	json_object_set_new(rec, "survey",
-	                    json_string((const char *)sqlite3_column_text(st, 0)));
-	json_object_set_new(rec, "survey_version",
-	                    json_integer(sqlite3_column_int(st, 1)));
-	if (sqlite3_column_type(st, 2) != SQLITE_NULL)
-		json_object_set_new(rec, "wave",
-		                    json_string((const char *)sqlite3_column_text(st, 2)));
-	json_object_set_new(rec, "channel", json_string("kiosk"));
-	json_object_set_new(rec, "device", json_string(s->device));
-	json_object_set_new(rec, "region", json_string(s->region));
-	iso(sqlite3_column_int64(st, 3), t);
-	json_object_set_new(rec, "started_at", json_string(t));
-	iso(sqlite3_column_int64(st, 4), t); /* t: ended_at from here on */
-	if (strcmp((const char *)sqlite3_column_text(st, 5), "complete") == 0)
-		json_object_set_new(rec, "completed_at", json_string(t));
-	json_object_set_new(rec, "status",
-	                    json_string((const char *)sqlite3_column_text(st, 5)));
-	if (sqlite3_column_int(st, 7)) {
-		json_t *fl = json_array();
-		if (!fl || json_array_append_new(fl, json_string("fast")) ||
-		    json_object_set_new(rec, "flags", fl))
-			goto oom;
-	}
-	if (sqlite3_column_type(st, 6) != SQLITE_NULL) {
-		const char *sealed = (const char *)sqlite3_column_text(st, 6);
-		json_object_set_new(rec, "household_phone_sealed", json_string(sealed));
-		contact = json_object();
-		if (!contact)
-			goto oom;
-		contact_id(id, cid);
-		json_object_set_new(contact, "type", json_string("contact"));
-		json_object_set_new(contact, "id", json_string(cid));
-		json_object_set_new(contact, "household_phone_sealed", json_string(sealed));
-		json_object_set_new(contact, "channel", json_string("kiosk"));
-		json_object_set_new(contact, "kind", json_string("kiosk_session"));
-		json_object_set_new(contact, "pack",
-		                    sqlite3_column_type(st, 8) == SQLITE_NULL
-		                        ? json_null()
-		                        : json_string((const char *)sqlite3_column_text(st, 8)));
-		json_object_set_new(contact, "device", json_string(s->device));
-		json_object_set_new(contact, "at", json_string(t));
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-
-	if (sqlite3_prepare_v2(s->db,
-	                       "SELECT qid, value FROM kiosk_answers WHERE session = ? "
-	                       "ORDER BY qid",
-	                       -1, &st, NULL) != SQLITE_OK) {
-		fail(s, "prepare");
-		goto done;
-	}
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		json_t *v = json_loads((const char *)sqlite3_column_text(st, 1),
-		                       JSON_DECODE_ANY, NULL);
-		if (v) {
-			json_object_set_new(answers, (const char *)sqlite3_column_text(st, 0), v);
-			n++;
-		}
-	}
-	sqlite3_finalize(st);
-	st = NULL;
-	json_object_set(rec, "answers", answers);
-	if (n == 0) {
-		/* nothing was answered: nothing to report (and no link: the
-		 * household step comes after the last answer) */
-		rc = exec(s, "DELETE FROM kiosk_sessions WHERE id = ?", "t", id);
-		goto done;
-	}
-	if ((arc = ax_store_begin(s->st)) != AX_OK) {
-		fail_ax(s, "outbox", arc);
-		goto done;
-	}
-	in_tx = 1;
-	if (put(s, id, rec) || (contact && put(s, cid, contact)))
-		goto done;
-	if ((arc = ax_store_commit(s->st)) != AX_OK) {
-		fail_ax(s, "outbox", arc);
-		goto done;
-	}
-	in_tx = 0;
-	rc = exec(s, "UPDATE kiosk_sessions SET queued = 1 WHERE id = ?", "t", id);
-	goto done;
-oom:
-	snprintf(s->err, sizeof s->err, "out of memory");
-done:
-	if (in_tx)
-		ax_store_rollback(s->st);
-	sqlite3_finalize(st);
-	json_decref(answers);
-	json_decref(rec);
-	json_decref(contact);
-	return rc;
+	ax_rc rc;
+	int queued = 0;
+	d->updated_at = ended;
+	rc = ax_draft_finish(s->st, d, st, st == AX_RESP_COMPLETE ? ended : 0,
+	                     AX_DRAFT_KIOSK_CONTACT, &queued);
+	if (rc == AX_CONFLICT)
+		rc = ax_draft_discard(s->st, d->id), queued = 1;
+	if (rc != AX_OK)
+		return fail_ax(s, "finish", rc);
+	return queued ? count_ended(s, d->id, st, ended) : 0;
 }
 
-/* Queue every ended session not yet queued (a crash, or a store that
- * failed between a session's end and its queueing). */
-static int queue_pending(ksess *s, int *n)
+/* finish_in_tx in a transaction of its own. */
+static int write_finish(ksess *s, struct ax_draft *d, enum ax_resp_status st,
+                        long long ended)
 {
-	sqlite3_stmt *st;
-	char ids[64][40];
-	int k;
-	for (;;) {
-		k = 0;
-		if (sqlite3_prepare_v2(s->db,
-		                       "SELECT id FROM kiosk_sessions WHERE queued = 0 "
-		                       "AND status IS NOT NULL ORDER BY started_at LIMIT 64",
-		                       -1, &st, NULL) != SQLITE_OK)
-			return fail(s, "prepare");
-		while (k < 64 && sqlite3_step(st) == SQLITE_ROW)
-			snprintf(ids[k++], sizeof ids[0], "%s",
-			         (const char *)sqlite3_column_text(st, 0));
-		sqlite3_finalize(st);
-		if (k == 0)
-			return 0;
-		for (int i = 0; i < k; i++) {
-			if (queue(s, ids[i]))
-				return -1;
-			if (n)
-				(*n)++;
-		}
-	}
-}
-
-/* Write a held session's rows in one transaction: the session (its row
- * may be on disk already, begun before the store failed), every answer
- * (withdrawn ones deleted) and its end. */
-static int write_held(ksess *s, const struct mem_sess *m)
-{
-	if (exec(s, "BEGIN IMMEDIATE", ""))
-		return -1;
-	if (exec(s,
-	         "INSERT INTO kiosk_sessions(id, survey, survey_version, wave, "
-	         "started_at) VALUES(?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING",
-	         "ttiti", m->id, m->survey, (long long)m->version,
-	         m->has_wave ? m->wave : NULL, m->started))
+	ax_rc rc;
+	if (!s->st)
+		return closed(s);
+	if ((rc = ax_store_begin(s->st)) != AX_OK)
+		return fail_ax(s, "finish", rc);
+	if (finish_in_tx(s, d, st, ended))
 		goto fail;
-	for (int i = 0; i < m->na; i++) {
-		const struct mem_answer *a = &m->a[i];
-		if (a->value[0] ? exec(s,
-		                       "INSERT INTO kiosk_answers(session, qid, value, at) "
-		                       "VALUES(?, ?, ?, ?) ON CONFLICT(session, qid) DO "
-		                       "UPDATE SET value = excluded.value, at = excluded.at",
-		                       "ttti", m->id, a->qid, a->value, a->at)
-		                : exec(s,
-		                       "DELETE FROM kiosk_answers WHERE session = ? AND "
-		                       "qid = ?",
-		                       "tt", m->id, a->qid))
-			goto fail;
-	}
-	if (exec(s,
-	         "UPDATE kiosk_sessions SET ended_at = ?, status = ?, sealed = ?, "
-	         "pack = ?, fast = ? WHERE id = ? AND status IS NULL",
-	         "itttit", m->ended, status_names[m->status],
-	         m->has_sealed ? m->sealed : NULL, m->has_pack ? m->pack : NULL,
-	         (long long)m->fast, m->id) ||
-	    exec(s, "COMMIT", ""))
+	if ((rc = ax_store_commit(s->st)) != AX_OK) {
+		fail_ax(s, "finish", rc);
 		goto fail;
+	}
 	return 0;
 fail:
-	if (s->db && !sqlite3_get_autocommit(s->db))
-		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	ax_store_rollback(s->st);
 	return -1;
 }
 
+int ksess_finish(ksess *s, enum ax_resp_status stat, const char *sealed,
+                 const char *pack, int fast, long long now)
+{
+	struct ax_draft *d = &s->cur;
+	if (!s->open)
+		return 0;
+	s->open = 0;
+	if (sealed && strlen(sealed) >= sizeof d->phone_sealed) {
+		snprintf(s->err, sizeof s->err, "sealed number too long");
+		s->last = 0;
+		sealed = NULL; /* the response itself is not lost for it */
+	}
+	snprintf(d->phone_sealed, sizeof d->phone_sealed, "%s", sealed ? sealed : "");
+	snprintf(d->pack, sizeof d->pack, "%s", pack ? pack : "");
+	d->fast = fast;
+	if (!s->cur_mem) {
+		if (write_finish(s, d, stat, now) == 0) {
+			sodium_memzero(d, sizeof *d);
+			return 0;
+		}
+		if (!s->last) {
+			/* the draft stays on disk: the next start finishes it */
+			sodium_memzero(d, sizeof *d);
+			return -1;
+		}
+		go_down(s);
+	}
+	/* held in memory until the store takes it */
+	if (!s->cur_disk && !ax_response_any(&d->r)) {
+		sodium_memzero(d, sizeof *d);
+		return 0; /* nothing answered, nothing on disk: nothing to keep */
+	}
+	/* begin keeps nheld < hold_max for a session begun while failing; one
+	 * begun on disk started with nothing held */
+	if (s->nheld >= s->hold_max) {
+		snprintf(s->err, sizeof s->err, "memory for held sessions is full");
+		sodium_memzero(d, sizeof *d);
+		return -1;
+	}
+	s->held[s->nheld].d = *d;
+	s->held[s->nheld].status = stat;
+	s->held[s->nheld].ended = now;
+	s->nheld++;
+	sodium_memzero(d, sizeof *d);
+	s->cur_mem = 0;
+	if (!s->down) /* the store came back while this resident answered */
+		ksess_flush(s, NULL);
+	return 0;
+}
+
+/* ==== recovery ============================================================ */
+/* The survey id v`version` among the surveys set, or NULL. */
+static const struct ax_survey *find_survey(const ksess *s, const char *id,
+                                           int version)
+{
+	for (int i = 0; i < s->nsurveys; i++) {
+		const struct ax_survey *sv = ax_content_find_survey(s->surveys[i], id, version);
+		if (sv && sv->version == version)
+			return sv;
+	}
+	return NULL;
+}
+
+/* An old session's answer (a JSON string, or an array of strings) as
+ * codes joined by ','; 0, or -1 if it is neither. */
+static int old_codes(const char *value, char *out, size_t n)
+{
+	json_t *v = json_loads(value, JSON_DECODE_ANY, NULL);
+	int rc = 0;
+	out[0] = 0;
+	if (json_is_string(v))
+		snprintf(out, n, "%s", json_string_value(v));
+	else if (json_is_array(v))
+		for (size_t i = 0; i < json_array_size(v) && rc == 0; i++) {
+			const char *c = json_string_value(json_array_get(v, i));
+			size_t l = strlen(out);
+			if (!c || l + strlen(c) + 2 > n)
+				rc = -1;
+			else
+				snprintf(out + l, n - l, "%s%s", l ? "," : "", c);
+		}
+	else
+		rc = -1;
+	json_decref(v);
+	return rc;
+}
+
+/* Read an old session's answers into d->r, in question order (show-if
+ * only looks back, so setting them in order withdraws nothing the old
+ * build kept).  0, or -1 when one is not an answer of this survey. */
+static int old_answers(ksess *s, struct ax_draft *d)
+{
+	sqlite3_stmt *q = NULL;
+	char codes[AX_RESP_MAX_Q][256];
+	int rc = 0, src;
+	memset(codes, 0, sizeof codes);
+	src = sqlite3_prepare_v2(ax_store_sqlite(s->st),
+	                         "SELECT qid, value FROM kiosk_answers WHERE session = ?",
+	                         -1, &q, NULL);
+	if (src != SQLITE_OK)
+		return fail_sql(s, "kiosk_answers", src);
+	sqlite3_bind_text(q, 1, d->id, -1, SQLITE_STATIC);
+	while (rc == 0 && (src = sqlite3_step(q)) == SQLITE_ROW) {
+		int i = ax_survey_qindex(d->r.survey, (const char *)sqlite3_column_text(q, 0));
+		if (i < 0 || old_codes((const char *)sqlite3_column_text(q, 1), codes[i],
+		                       sizeof codes[i]))
+			rc = 1;
+	}
+	sqlite3_finalize(q);
+	for (int i = 0; rc == 0 && i < d->r.survey->nquestions; i++)
+		if (codes[i][0] && ax_response_set_codes(&d->r, i, codes[i], NULL) != AX_OK)
+			rc = 1;
+	if (rc == 0 && src != SQLITE_DONE)
+		return fail_sql(s, "kiosk_answers", src);
+	if (rc)
+		snprintf(s->err, sizeof s->err, "session %s: an answer is not one of "
+		         "survey %s v%d", d->id, d->r.survey->id, d->r.survey->version);
+	return rc ? 1 : 0;
+}
+
+/*
+ * Finish one unqueued session of an older build (row of the query in
+ * upgrade) and mark it queued.  0 done, 1 kept (its survey is not
+ * installed or its answers do not read), -1 the store failed.
+ */
+static int upgrade_one(ksess *s, sqlite3_stmt *row, int *n)
+{
+	struct ax_draft d;
+	const char *sid = (const char *)sqlite3_column_text(row, 1);
+	int st, rc;
+	memset(&d, 0, sizeof d);
+	snprintf(d.id, sizeof d.id, "%s", (const char *)sqlite3_column_text(row, 0));
+	if (ax_response_init(&d.r, find_survey(s, sid, sqlite3_column_int(row, 2)))) {
+		AX_LOG_W("upgrade: session %s: survey %s v%d is not installed: kept "
+		         "until it is", d.id, sid, sqlite3_column_int(row, 2));
+		return 1;
+	}
+	if ((rc = old_answers(s, &d)) != 0) {
+		if (rc > 0)
+			AX_LOG_W("upgrade: %s: kept", s->err);
+		return rc;
+	}
+	d.channel = AX_CH_KIOSK;
+	snprintf(d.device, sizeof d.device, "%s", s->device);
+	snprintf(d.region, sizeof d.region, "%s", s->region);
+#define COL(i) (sqlite3_column_text(row, i) ? (const char *)sqlite3_column_text(row, i) : "")
+	snprintf(d.wave, sizeof d.wave, "%s", COL(3));
+	d.started_at = sqlite3_column_int64(row, 4);
+	st = ax_resp_status_parse(COL(6));
+	snprintf(d.phone_sealed, sizeof d.phone_sealed, "%s", COL(7));
+	d.fast = sqlite3_column_int(row, 8);
+	snprintf(d.pack, sizeof d.pack, "%s", COL(9));
+#undef COL
+	rc = finish_in_tx(s, &d, st < 0 ? AX_RESP_ABANDONED : (enum ax_resp_status)st,
+	                  sqlite3_column_int64(row, 5));
+	if (rc == 0) {
+		sqlite3_stmt *q = NULL;
+		int src = sqlite3_prepare_v2(ax_store_sqlite(s->st),
+		                             "UPDATE kiosk_sessions SET queued = 1 WHERE id = ?",
+		                             -1, &q, NULL);
+		if (src == SQLITE_OK) {
+			sqlite3_bind_text(q, 1, d.id, -1, SQLITE_STATIC);
+			src = sqlite3_step(q);
+		}
+		sqlite3_finalize(q);
+		if (src != SQLITE_DONE)
+			rc = fail_sql(s, "upgrade", src);
+	}
+	sodium_memzero(&d, sizeof d);
+	if (rc)
+		return -1;
+	(*n)++;
+	return 0;
+}
+
+/* Stores of the first kiosk build have no kiosk_sessions.pack. */
+static const char *pack_column(sqlite3 *db)
+{
+	sqlite3_stmt *q;
+	int have = 0;
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info('kiosk_sessions') "
+	                           "WHERE name = 'pack'", -1, &q, NULL) == SQLITE_OK) {
+		have = sqlite3_step(q) == SQLITE_ROW;
+		sqlite3_finalize(q);
+	}
+	return have ? "pack" : "NULL";
+}
+
+/*
+ * Convert an older build's kiosk_sessions/kiosk_answers once, in one
+ * transaction: queued
+ * sessions are counted, unqueued ones (an open one as abandoned, ended
+ * at its last answer) finished into the outbox, and the tables dropped
+ * unless a session had to be kept.
+ */
+static int upgrade(ksess *s, int *n)
+{
+	sqlite3 *db = ax_store_sqlite(s->st);
+	sqlite3_stmt *q = NULL;
+	char sql[768];
+	int kept = 0, src, rc = -1, have;
+	ax_rc arc;
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' "
+	                           "AND name = 'kiosk_sessions'", -1, &q, NULL) != SQLITE_OK)
+		return fail_sql(s, "upgrade", sqlite3_errcode(db));
+	have = sqlite3_step(q) == SQLITE_ROW;
+	sqlite3_finalize(q);
+	q = NULL;
+	if (!have)
+		return 0;
+	if ((arc = ax_store_begin(s->st)) != AX_OK)
+		return fail_ax(s, "upgrade", arc);
+	src = sqlite3_exec(db,
+	                   "INSERT OR IGNORE INTO kiosk_ended(id, status, ended_at) "
+	                   "SELECT id, status, ended_at FROM kiosk_sessions WHERE "
+	                   "queued = 1 AND status IS NOT NULL AND ended_at IS NOT NULL",
+	                   NULL, NULL, NULL);
+	snprintf(sql, sizeof sql,
+	         "SELECT id, survey, survey_version, wave, started_at, coalesce(ended_at,"
+	         " (SELECT max(at) FROM kiosk_answers WHERE session = s.id), started_at),"
+	         " status, sealed, fast, %s FROM kiosk_sessions s WHERE queued = 0"
+	         " ORDER BY started_at, id", pack_column(db));
+	if (src == SQLITE_OK)
+		src = sqlite3_prepare_v2(db, sql, -1, &q, NULL);
+	if (src != SQLITE_OK) {
+		fail_sql(s, "upgrade", src);
+		goto done;
+	}
+	while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+		int r = upgrade_one(s, q, n);
+		if (r < 0)
+			goto done;
+		kept += r;
+	}
+	if (src != SQLITE_DONE) {
+		fail_sql(s, "upgrade", src);
+		goto done;
+	}
+	sqlite3_finalize(q);
+	q = NULL;
+	src = kept ? sqlite3_exec(db, "DELETE FROM kiosk_answers WHERE session IN "
+	                              "(SELECT id FROM kiosk_sessions WHERE queued = 1);"
+	                              "DELETE FROM kiosk_sessions WHERE queued = 1",
+	                          NULL, NULL, NULL)
+	           : sqlite3_exec(db, "DROP TABLE kiosk_answers; DROP TABLE kiosk_sessions",
+	                          NULL, NULL, NULL);
+	if (src != SQLITE_OK) {
+		fail_sql(s, "upgrade", src);
+		goto done;
+	}
+	if ((arc = ax_store_commit(s->st)) != AX_OK) {
+		fail_ax(s, "upgrade", arc);
+		goto done;
+	}
+	rc = 0;
+done:
+	sqlite3_finalize(q);
+	if (rc)
+		ax_store_rollback(s->st);
+	return rc;
+}
+
+/* Collects draft ids for finish_left. */
+struct ids {
+	char (*v)[40];
+	int n, cap, oom;
+};
+static int collect(void *ctx, const char *id)
+{
+	struct ids *l = ctx;
+	if (l->n == l->cap) {
+		int cap = l->cap ? 2 * l->cap : 16;
+		void *v = realloc(l->v, (size_t)cap * sizeof *l->v);
+		if (!v)
+			return l->oom = 1;
+		l->v = v;
+		l->cap = cap;
+	}
+	snprintf(l->v[l->n++], sizeof l->v[0], "%s", id);
+	return 0;
+}
+
+/* Finish, as abandoned at their last save, the drafts a killed process
+ * left.  One whose survey is not installed stays until it is. */
+static int finish_left(ksess *s, int *n)
+{
+	struct ids l = {NULL, 0, 0, 0};
+	struct ax_draft d;
+	ax_rc rc = ax_draft_list(s->st, collect, &l);
+	int ret = -1;
+	if (rc != AX_OK || l.oom) {
+		if (l.oom)
+			snprintf(s->err, sizeof s->err, "out of memory"), s->last = 0;
+		else
+			fail_ax(s, "drafts", rc);
+		goto done;
+	}
+	for (int i = 0; i < l.n; i++) {
+		if (s->open && strcmp(l.v[i], s->cur.id) == 0)
+			continue; /* the resident at the screen now */
+		rc = AX_INVALID;
+		for (int k = 0; k < s->nsurveys && rc == AX_INVALID; k++)
+			rc = ax_draft_load(s->st, s->surveys[k], l.v[i], &d);
+		if (rc == AX_INVALID) {
+			AX_LOG_W("recover: %s: kept until its survey is installed",
+			         s->st ? ax_store_errmsg(s->st) : l.v[i]);
+			continue;
+		}
+		if (rc == AX_NOTFOUND)
+			continue;
+		if (rc != AX_OK) {
+			fail_ax(s, "drafts", rc);
+			goto done;
+		}
+		int w = write_finish(s, &d, AX_RESP_ABANDONED, d.updated_at);
+		sodium_memzero(&d, sizeof d);
+		if (w)
+			goto done;
+		(*n)++;
+	}
+	ret = 0;
+done:
+	free(l.v);
+	return ret;
+}
+
+int ksess_recover(ksess *s, int *recovered)
+{
+	*recovered = 0;
+	if (!s->st) {
+		s->need_recover = 1; /* ksess_flush runs it once the store is back */
+		return 0;
+	}
+	if (upgrade(s, recovered) == 0 && finish_left(s, recovered) == 0) {
+		s->need_recover = 0;
+		return 0;
+	}
+	if (s->last) {
+		go_down(s);
+		s->need_recover = 1;
+	}
+	return -1;
+}
+
+/* ==== a failing store ==================================================== */
 int ksess_flush(ksess *s, int *written)
 {
 	if (written)
@@ -704,31 +779,26 @@ int ksess_flush(ksess *s, int *written)
 		return 0;
 	/* never create it here: an unmounted file system must not get a new,
 	 * empty store in its mount point */
-	if (!s->db && open_store(s, 0))
+	if (!s->st && open_store(s, 0))
 		goto fail;
 	/* what a crash left open before a start on a failing store; the
 	 * session open now, if any, began in memory, so it is not among them */
 	if (s->need_recover) {
-		int n;
-		if (ksess_recover(s, &n))
+		int n = 0;
+		if (upgrade(s, &n) || finish_left(s, &n))
 			goto fail;
 		s->need_recover = 0;
 	}
-	if (queue_pending(s, NULL))
-		goto fail;
 	while (s->nheld > 0) {
-		char id[40];
-		if (write_held(s, &s->held[0]))
+		struct held *h = &s->held[0];
+		if (write_finish(s, &h->d, h->status, h->ended))
 			goto fail;
 		/* on disk: memory lets go of it, oldest first */
-		snprintf(id, sizeof id, "%s", s->held[0].id);
 		memmove(s->held, s->held + 1, (size_t)(s->nheld - 1) * sizeof *s->held);
 		s->nheld--;
 		sodium_memzero(&s->held[s->nheld], sizeof *s->held);
 		if (written)
 			(*written)++;
-		if (queue(s, id))
-			goto fail; /* on disk, queued by the next flush */
 	}
 	s->down = 0;
 	s->why[0] = 0;
@@ -741,109 +811,32 @@ fail:
 	return -1;
 }
 
-static int has_answers(const struct mem_sess *m)
-{
-	for (int i = 0; i < m->na; i++)
-		if (m->a[i].value[0])
-			return 1;
-	return 0;
-}
-
-int ksess_finish(ksess *s, enum ksess_status stat, const char *sealed,
-                 const char *pack, int fast, long long now)
-{
-	char id[40];
-	struct mem_sess *m = &s->cur_m;
-	if (!s->cur[0])
-		return 0;
-	snprintf(id, sizeof id, "%s", s->cur);
-	s->cur[0] = 0;
-	if (!s->cur_mem) {
-		if (exec(s,
-		         "UPDATE kiosk_sessions SET ended_at = ?, status = ?, sealed = ?, "
-		         "pack = ?, fast = ? WHERE id = ? AND status IS NULL",
-		         "itttit", now, status_names[stat], sealed, pack, (long long)fast,
-		         id) == 0) {
-			if (queue(s, id) == 0)
-				return 0;
-			if (!s->last)
-				return -1;
-			/* ended on disk; queued by the next flush */
-			go_down(s);
-			return 0;
-		}
-		if (!s->last)
-			return -1;
-		go_down(s);
-	}
-	/* held in memory until the store takes it */
-	if (!s->cur_disk && !has_answers(m)) {
-		sodium_memzero(m, sizeof *m);
-		return 0; /* nothing answered, nothing on disk: nothing to keep */
-	}
-	m->status = stat;
-	m->ended = now;
-	m->fast = fast;
-	if (sealed && strlen(sealed) < sizeof m->sealed) {
-		snprintf(m->sealed, sizeof m->sealed, "%s", sealed);
-		m->has_sealed = 1;
-	}
-	if (pack) {
-		snprintf(m->pack, sizeof m->pack, "%s", pack);
-		m->has_pack = 1;
-	}
-	/* begin keeps nheld < hold_max for a session begun while failing; one
-	 * begun on disk started with nothing held */
-	if (s->nheld >= s->hold_max) {
-		snprintf(s->err, sizeof s->err, "memory for held sessions is full");
-		sodium_memzero(m, sizeof *m);
-		return -1;
-	}
-	s->held[s->nheld++] = *m;
-	sodium_memzero(m, sizeof *m);
-	s->cur_mem = 0;
-	if (!s->down) /* the store came back while this resident answered */
-		ksess_flush(s, NULL);
-	return 0;
-}
-
-int ksess_recover(ksess *s, int *recovered)
-{
-	*recovered = 0;
-	/* a session left open ends when its last answer was given */
-	if (exec(s,
-	         "UPDATE kiosk_sessions SET status = 'abandoned', ended_at = "
-	         "coalesce((SELECT max(at) FROM kiosk_answers WHERE session = id), "
-	         "started_at) WHERE status IS NULL",
-	         ""))
-		return -1;
-	return queue_pending(s, recovered);
-}
-
 void ksess_health(const ksess *s, struct ksess_health *out)
 {
 	memset(out, 0, sizeof *out);
 	out->down = s->down;
-	out->held = s->nheld + (s->cur[0] && s->cur_mem && has_answers(&s->cur_m));
+	out->held = s->nheld + (s->open && s->cur_mem && ax_response_any(&s->cur.r));
 	out->hold_max = s->hold_max;
 	snprintf(out->why, sizeof out->why, "%s", s->why);
 }
 
 int ksess_counts(ksess *s, long long since, struct ksess_counts *out)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *q;
+	int src;
 	memset(out, 0, sizeof *out);
-	if (!s->db)
-		return -1;
-	if (sqlite3_prepare_v2(s->db,
-	                       "SELECT status, count(*) FROM kiosk_sessions WHERE "
-	                       "ended_at >= ? AND queued = 1 GROUP BY status",
-	                       -1, &st, NULL) != SQLITE_OK)
-		return fail(s, "prepare");
-	sqlite3_bind_int64(st, 1, since);
-	while (sqlite3_step(st) == SQLITE_ROW) {
-		const char *k = (const char *)sqlite3_column_text(st, 0);
-		long v = (long)sqlite3_column_int64(st, 1);
+	if (!s->st)
+		return closed(s);
+	src = sqlite3_prepare_v2(ax_store_sqlite(s->st),
+	                         "SELECT status, count(*) FROM kiosk_ended WHERE "
+	                         "ended_at >= ? GROUP BY status",
+	                         -1, &q, NULL);
+	if (src != SQLITE_OK)
+		return fail_sql(s, "kiosk_ended", src);
+	sqlite3_bind_int64(q, 1, since);
+	while ((src = sqlite3_step(q)) == SQLITE_ROW) {
+		const char *k = (const char *)sqlite3_column_text(q, 0);
+		long v = (long)sqlite3_column_int64(q, 1);
 		if (strcmp(k, "complete") == 0)
 			out->complete = v;
 		else if (strcmp(k, "partial") == 0)
@@ -851,6 +844,6 @@ int ksess_counts(ksess *s, long long since, struct ksess_counts *out)
 		else
 			out->abandoned = v;
 	}
-	sqlite3_finalize(st);
-	return 0;
+	sqlite3_finalize(q);
+	return src == SQLITE_DONE ? 0 : fail_sql(s, "kiosk_ended", src);
 }

@@ -1,42 +1,48 @@
 /*
- * session.h -- a resident's session in the kiosk's own store.
+ * session.h -- a resident's session in the kiosk's store, as a libanxin
+ * draft (draft.h) on the store's one connection.
  *
- * Two tables of the kiosk (kiosk_sessions, kiosk_answers) live in the same
- * SQLite file as libanxin's store, written through a second connection
- * with synchronous=FULL: each answer is durable before the next screen
- * shows.  (Why two connections: libanxin's public API has no way to
- * write the kiosk's own tables through its handle; see session.c.)
+ * ksess_begin begins a draft; every ksess_answer saves the whole response
+ * (committed, synchronous=FULL, before the next screen shows); ksess_finish
+ * puts the response record and, when the resident linked a household, the
+ * kiosk_session contact naming it by the same sealed number into the
+ * outbox, deletes the draft and counts the session for the staff screen,
+ * in ONE transaction.  A crash leaves the draft or the records, never
+ * both: ksess_recover finishes drafts a killed process left (abandoned).
  *
- * When a session ends its records are built from those rows alone (so
- * building them twice gives the same bytes): the response and, when the
- * resident linked a household, a kiosk_session contact naming it by the
- * same sealed number.  Both go into the outbox in one store transaction;
- * ax_outbox_put is idempotent by id, which makes the end -> queue -> mark
- * sequence safe to repeat after a crash at any point: ksess_recover()
- * finishes what a killed process left.
+ * Staff figures (ksess_counts) come from the kiosk's own table
+ * kiosk_ended(id, status, ended_at), written in the finish's transaction
+ * (insert-or-ignore by response id, so a retried finish counts once; rows
+ * older than 40 days are pruned).  Counting the outbox instead would read
+ * libanxin's table and parse every record, and pushed lines may go.
  *
- * When the disk is full, read-only or failing (SQLITE_FULL, SQLITE_READONLY,
- * SQLITE_IOERR, EROFS), the resident is still served: the session goes on
- * in memory (a copy of every session is kept there while it is open) and,
- * once ended, waits in a FIFO of at most `hold_max` sessions.  Both store
- * connections are closed at the first such failure, so a kiosk whose
- * file system went read-only holds no file open on it and staff can
- * unmount, check and remount it without stopping the kiosk.
- * ksess_flush() reopens the store and writes the held sessions in order,
- * each in one FULL-sync transaction, then queues them: exactly once, since
- * the rows are upserted by session id and the outbox is idempotent by id.
- * What is held only in memory is lost on power-off or exit; with the FIFO
- * full, ksess_begin refuses new sessions (KSESS_PAUSED) instead of
- * dropping anything.
+ * Stores of older kiosk builds kept sessions in kiosk_sessions and
+ * kiosk_answers; ksess_recover converts them once: finished sessions not
+ * yet queued (and one left open, as abandoned) are finished into the
+ * outbox, queued ones counted, and the old tables dropped, in one
+ * transaction (a session whose survey is not installed stays, and the old
+ * tables with it, until it is).
+ *
+ * When the disk is full, read-only or failing (AX_FULL, AX_READONLY,
+ * AX_IO), the resident is still served: the session goes on in memory (a
+ * copy of the open draft is always kept there) and, once ended, waits in
+ * a FIFO of at most `hold_max` drafts.  The store is closed at the first
+ * such failure, so a kiosk whose file system went read-only holds no file
+ * open on it and staff can unmount, check and remount it without stopping
+ * the kiosk.  ksess_flush() reopens the store and finishes the held
+ * drafts in order, each in one transaction: exactly once, since the
+ * outbox is idempotent by id.  What is held only in memory is lost on
+ * power-off or exit; with the FIFO full, ksess_begin refuses new sessions
+ * (KSESS_PAUSED) instead of dropping anything.
  */
 #ifndef KIOSK_SESSION_H
 #define KIOSK_SESSION_H
 
+#include <anxin/content.h>
+#include <anxin/response.h>
 #include <anxin/store.h>
 
 typedef struct ksess ksess;
-
-enum ksess_status { KSESS_COMPLETE, KSESS_PARTIAL, KSESS_ABANDONED };
 
 struct ksess_counts {
 	long complete, partial, abandoned;
@@ -50,31 +56,33 @@ void ksess_close(ksess *s);
 /* The libanxin store handle (borrowed), NULL while a failing store is
  * closed. */
 ax_store *ksess_store(ksess *s);
+/* The content whose surveys drafts and old sessions are read with
+ * (borrowed: it outlives s; n at most 4).  Set before ksess_recover. */
+void ksess_set_surveys(ksess *s, const ax_content *const *c, int n);
 
-/* Start a session; `wave` may be NULL.  `now` is epoch seconds.  Returns
- * 0 (on disk, or in memory when the store is failing), KSESS_PAUSED when
- * the store is failing and hold_max sessions already wait in memory, or
- * -1 on another error. */
+/* Start a session on survey sv (borrowed: outlives the session); `wave`
+ * may be NULL.  `now` is epoch seconds.  Returns 0 (on disk, or in memory
+ * when the store is failing), KSESS_PAUSED when the store is failing and
+ * hold_max sessions already wait in memory, or -1 on another error. */
 #define KSESS_PAUSED 1
-int ksess_begin(ksess *s, const char *survey, int version, const char *wave,
+int ksess_begin(ksess *s, const struct ax_survey *sv, const char *wave,
                 long long now);
-/* Store one answer: value_json is a JSON string or array of strings
- * (borrowed), NULL deletes the answer. */
-int ksess_answer(ksess *s, const char *qid, const char *value_json,
-                 long long now);
+/* Save the session's answers: r (borrowed) is the whole response, of the
+ * session's survey. */
+int ksess_answer(ksess *s, const struct ax_response *r, long long now);
 /* End the current session and queue its records.  `sealed` (may be NULL,
  * copied) is the sealed household phone: with it a kiosk_session contact
  * is queued too, crediting that household with `pack` (may be NULL,
  * copied: the pack the resident read, or the survey's topic pack).
  * `fast` marks a suspiciously quick one ("flags":["fast"], kept for
  * review).  A session without answers is dropped, not queued. */
-int ksess_finish(ksess *s, enum ksess_status st, const char *sealed,
+int ksess_finish(ksess *s, enum ax_resp_status st, const char *sealed,
                  const char *pack, int fast, long long now);
 /* 1 while a session is open. */
 int ksess_active(const ksess *s);
 
-/* Finish sessions a killed process left open (as abandoned) and queue
- * finished ones that were not queued.  *recovered gets their number. */
+/* Convert an older build's session tables, and finish drafts a killed
+ * process left open (as abandoned).  *recovered gets their number. */
 int ksess_recover(ksess *s, int *recovered);
 
 /* Sessions ended since `since` (epoch seconds) by status. */
@@ -82,7 +90,7 @@ int ksess_counts(ksess *s, long long since, struct ksess_counts *out);
 
 /* ---- a failing store ------------------------------------------------ */
 /* Sessions the store may hold in memory while it is failing (default 20;
- * at least 1).  Each costs about 20 KB. */
+ * at least 1).  Each costs about 1.5 KB. */
 void ksess_set_hold_max(ksess *s, int n);
 
 struct ksess_health {
@@ -93,7 +101,7 @@ struct ksess_health {
 };
 void ksess_health(const ksess *s, struct ksess_health *out);
 
-/* Reopen a failing store and write the held sessions in order.  Returns 0
+/* Reopen a failing store and finish the held sessions in order.  Returns 0
  * when the store is writable and nothing is held any more, -1 if it still
  * fails (see ksess_health).  *written (may be NULL) gets the number of
  * sessions written. */

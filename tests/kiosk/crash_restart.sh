@@ -15,10 +15,12 @@ S
 rc=0; run_kiosk "$D" "$D/s1" 2>/dev/null || rc=$?
 [ "$rc" -ne 0 ] || fail "the kiosk was not killed"
 [ "$(q "$D" 'select count(*) from outbox')" = 0 ] || fail "nothing is queued before restart"
-[ "$(q "$D" 'select count(*) from kiosk_answers')" = 3 ] || fail "three committed answers"
+# the draft holds the three committed answers
+[ "$(q "$D" 'select count(*) from drafts, json_each(drafts.answers)')" = 3 ] || fail "three committed answers"
 printf 'expect-screen attract\n' > "$D/s2"
 run_kiosk "$D" "$D/s2" || fail "restart"
 [ "$(q "$D" 'select count(*) from outbox')" = 1 ] || fail "one record after restart"
+[ "$(q "$D" 'select count(*) from drafts')" = 0 ] || fail "the draft is finished"
 q "$D" 'select body from outbox' | grep -q '"answers":{"q1":"1","q2":"2","q3":"4"}.*"status":"abandoned"' || fail "$(q "$D" 'select body from outbox')"
 run_kiosk "$D" "$D/s2" || fail "restart 2"
 [ "$(q "$D" 'select count(*) from outbox')" = 1 ] || fail "duplicated after second restart"

@@ -52,8 +52,10 @@ echo "$contact" | grep -q '"channel":"kiosk".*"kind":"kiosk_session","pack":"ant
 echo "$contact" | grep -q '"household"' && fail "the kiosk cannot know the household: $contact"
 sealed() { sed -n 's/.*"household_phone_sealed":"\([^"]*\)".*/\1/p'; }
 [ "$(echo "$contact" | sealed)" = "$(echo "$body" | sealed)" ] || fail "contact and response name different numbers"
-# both were queued in one transaction, before the session was marked
-[ "$(q "$D" 'select count(*) from kiosk_sessions where queued = 1')" = 1 ] || fail "session not marked queued"
+# both were queued with the draft deleted and the session counted, in one
+# transaction
+[ "$(q "$D" 'select count(*) from drafts')" = 0 ] || fail "draft left after the finish"
+[ "$(q "$D" "select count(*) from kiosk_ended where status = 'complete'")" = 1 ] || fail "session not counted"
 # the number never reaches the file
 if grep -a -q -e 13800138000 -e 1380013800 "$D"/kiosk.db*; then fail "plain number in the store"; fi
 
