@@ -10,6 +10,7 @@
 #include <signal.h>
 
 #include <anxin/anxin.h>
+#include <anxin/applog.h>
 #include <anxin/auth.h>
 #include <anxin/campaign.h>
 #include <anxin/content.h>
@@ -18,13 +19,10 @@
 #include "session.h"
 #include "ui/ui.h"
 
-/* ==== logging (levels, file:line) ======================================= */
-enum { L_DEBUG, L_INFO, L_WARN, L_ERROR };
-#define LOG(lvl, ...) app_log(lvl, __FILE__, __LINE__, __VA_ARGS__)
-/* Log one line to stderr as "LEVEL file:line: message" if lvl is at least
- * the level set with --verbose (L_INFO by default). */
-void app_log(int lvl, const char *file, int line, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+/* ==== logging: the one format of Anxin's programs (applog.h) ============ */
+enum { L_DEBUG = AX_LOG_DEBUG, L_INFO = AX_LOG_INFO, L_WARN = AX_LOG_WARN,
+       L_ERROR = AX_LOG_ERROR };
+#define LOG(lvl, ...) ax_applog((enum ax_log_level)(lvl), __FILE__, __LINE__, __VA_ARGS__)
 
 /* ==== configuration ==================================================== */
 struct config {

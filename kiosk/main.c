@@ -12,11 +12,9 @@
  * state changed, so an idle kiosk wakes a few times a minute.
  */
 #include <iniparser/iniparser.h>
-#include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,33 +23,13 @@
 
 #include <anxin/anxin.h>
 #include <anxin/auth.h>
+#include <anxin/clock.h>
 #include <anxin/content.h>
 #include <anxin/phone.h>
 #include <anxin/sync.h>
 
 #include "app.h"
 #include "script.h"
-
-/* ==== logging (levels, file:line) ======================================= */
-static int log_min = L_INFO;
-void app_log(int lvl, const char *file, int line, const char *fmt, ...)
-{
-	static const char *const names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
-	va_list ap;
-	if (lvl < log_min)
-		return;
-	fprintf(stderr, "%s %s:%d: ", names[lvl], file, line);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-static void ax_log(void *ctx, enum ax_log_level lvl, const char *file, int line,
-                   const char *msg)
-{
-	app_log((int)lvl, file, line, "%s", msg);
-}
 
 /* ==== configuration ==================================================== */
 /* Read a small secret file.  Like ssh with a private key, warn when others
@@ -398,7 +376,7 @@ static void h_stats(void *ctx, struct kui_stats *out)
 	struct app *a = ctx;
 	struct ksess_counts c;
 	struct ax_outbox_status os;
-	long long t = wall(a), day = t - (t + 8 * 3600) % 86400;
+	long long day = ax_day_start(ax_cst_day(wall(a)));
 	/* a failing store is closed: staff see the last figures it gave */
 	if (!ksess_store(a->ks)) {
 		*out = a->last_stats;
@@ -587,7 +565,7 @@ static int parse_args(int argc, char **argv, struct app *a, struct args *o)
 				return usage(), 2;
 			i++;
 		} else if (strcmp(k, "--verbose") == 0)
-			log_min = L_DEBUG;
+			ax_applog_level(AX_LOG_DEBUG);
 		else
 			return usage(), 2;
 	}
@@ -722,7 +700,7 @@ int main(int argc, char **argv)
 	rc = parse_args(argc, argv, &a, &o);
 	if (rc >= 0)
 		return rc;
-	ax_set_log(ax_log, NULL);
+	ax_set_log(ax_applog_lib, NULL);
 	if (load_config(o.config, &a.cfg))
 		return 1;
 	if (o.sw > 0)

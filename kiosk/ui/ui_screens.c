@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <anxin/clock.h>
+
 #include "ui_int.h"
 
 /* ==== topic colours ===================================================== */
@@ -564,16 +566,9 @@ static void lay_staff(const kui *u, struct kui_frame *f)
 	}
 	y += ((4 + cols - 1) / cols) * (ch + pad);
 	if (u->stats.last_sync > 0) {
-		long long t = u->stats.last_sync + 8 * 3600; /* China time */
-		long long d = t / 86400, sec = t % 86400;
-		/* civil date from days (Howard Hinnant's algorithm) */
-		long long z = d + 719468, era = z / 146097, doe = z - era * 146097;
-		long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-		long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
-		long long dd = doy - (153 * mp + 2) / 5 + 1, mm = mp < 10 ? mp + 3 : mp - 9;
-		long long yy = yoe + era * 400 + (mm <= 2);
-		snprintf(when, sizeof when, "最近同步：%04lld-%02lld-%02lld %02lld:%02lld",
-		         yy, mm, dd, sec / 3600, sec % 3600 / 60);
+		char t[32];
+		ax_time_format(u->stats.last_sync, "%Y-%m-%d %H:%M", t, sizeof t);
+		snprintf(when, sizeof when, "最近同步：%s", t);
 	} else
 		snprintf(when, sizeof when, "最近同步：从未同步");
 	y += kui__text(u, f, when, R(pad, y, u->w - 2 * pad, s / 12), R(0, y, u->w, s / 12),
