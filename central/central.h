@@ -49,8 +49,15 @@ struct ct_server {
 	int nstores, nimporters;
 };
 
+/* Start the daemon on addr (borrowed) with a pool of `threads` threads;
+ * NULL on failure. */
+struct MHD_Daemon *ct_start(struct ct_server *srv, const struct sockaddr *addr,
+                            unsigned threads);
 /* Keep a thread's importer so shutdown can free it before the stores. */
 void ct_register_importer(struct ct_server *srv, struct ax_importer *im);
+/* Free the importers and close every thread's store (after the daemon
+ * has stopped). */
+void ct_close_stores(struct ct_server *srv);
 
 /* Per-request state: made on the first callback, freed when the request
  * completes (MHD_OPTION_NOTIFY_COMPLETED). */

@@ -22,10 +22,6 @@
 #include "anxin/auth.h"
 #include "central.h"
 
-struct MHD_Daemon *ct_start(struct ct_server *srv, const struct sockaddr *addr,
-                            unsigned threads);
-void ct_close_stores(struct ct_server *srv);
-
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: anxin-central --db FILE [--listen HOST:PORT] [--threads N]\n"
