@@ -21,9 +21,10 @@
 #include "anxin/records.h"
 #include "anxin/roster.h"
 #include "anxin/text.h"
-#include "central.h"
 #include "body.h"
+#include "central.h"
 #include "export.h"
+#include "routes.h"
 
 /* ---- auth ------------------------------------------------------------- */
 /* The device behind the bearer token, or reply 401 and return -1. */

@@ -1,6 +1,7 @@
 /*
  * central.h -- internals shared by anxin-central's files: server state,
- * per-request state, the route table and response helpers.
+ * per-request state, response and request helpers (http.c), logging.
+ * The route table and the handlers it names are in routes.h.
  */
 #ifndef ANXIN_CENTRAL_H
 #define ANXIN_CENTRAL_H
@@ -59,6 +60,8 @@ void ct_register_importer(struct ct_server *srv, struct ax_importer *im);
  * has stopped). */
 void ct_close_stores(struct ct_server *srv);
 
+struct ct_route;
+
 /* Per-request state: made on the first callback, freed when the request
  * completes (MHD_OPTION_NOTIFY_COMPLETED). */
 struct ct_req {
@@ -70,6 +73,8 @@ struct ct_req {
 	int too_big;    /* 1: answered 413 at once; 2: 413 after the upload */
 	size_t dropped; /* bytes discarded past the limit */
 	double t0;
+	const struct ct_route *route; /* NULL: answered 404 or 405 */
+	int wrong_method;             /* with no route: 405, not 404 */
 	enum ct_route_kind kind;
 	struct MHD_PostProcessor *pp; /* dashboard forms */
 	char *form[16][2];            /* decoded form fields */
@@ -104,22 +109,6 @@ const char *ct_bearer(struct ct_req *r);
 void ct_client_addr(struct ct_req *r, char *out, size_t n);
 /* Map an ax_rc from the store to an HTTP status (503 busy, 507 full...). */
 unsigned ct_status_for(ax_rc rc);
-
-/* ---- handlers ---------------------------------------------------------- */
-typedef enum MHD_Result (*ct_handler)(struct ct_req *r);
-
-enum MHD_Result ct_api_health(struct ct_req *r);
-enum MHD_Result ct_api_metrics(struct ct_req *r);
-enum MHD_Result ct_api_records(struct ct_req *r);
-enum MHD_Result ct_api_roster(struct ct_req *r);
-enum MHD_Result ct_api_campaigns(struct ct_req *r);
-enum MHD_Result ct_api_report(struct ct_req *r);
-
-/* Dashboard (dashboard.c).  `path` handlers dispatch on the URL. */
-enum MHD_Result ct_dash_get(struct ct_req *r);
-enum MHD_Result ct_dash_post(struct ct_req *r);
-/* Form bodies are parsed by dashboard.c (application/x-www-form-urlencoded). */
-int ct_dash_wants_form(struct ct_req *r);
 
 /* Logging with level, file and line (rxi/log.c style). */
 void ct_log(int level, const char *file, int line, const char *fmt, ...)

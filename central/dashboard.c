@@ -1,5 +1,6 @@
 /*
- * dashboard.c -- the staff dashboard's routes, login and sessions.
+ * dashboard.c -- the staff dashboard's handlers (named by the route table
+ * in routes.c), login and sessions.
  *
  *   GET  /login, POST /login   user + password (login CSRF cookie + field,
  *                              per-address rate limit: 5 failures in 15
@@ -31,6 +32,7 @@
 #include "anxin/funnel.h"
 #include "anxin/ledger.h"
 #include "dashboard_int.h"
+#include "routes.h"
 
 #define SESSION_COOKIE "anxin_session"
 #define LOGIN_COOKIE "anxin_login"
@@ -229,7 +231,8 @@ static enum MHD_Result login_page(struct ct_req *r, unsigned status,
 	return dp_send(r, &p, status, h);
 }
 
-static enum MHD_Result get_login(struct ct_req *r)
+/* GET /login */
+enum MHD_Result ct_dash_login_page(struct ct_req *r)
 {
 	struct dash_user u;
 	if (session_of(r, ct_store(r->srv), &u) == 0)
@@ -237,7 +240,8 @@ static enum MHD_Result get_login(struct ct_req *r)
 	return login_page(r, MHD_HTTP_OK, NULL, NULL, NULL);
 }
 
-static enum MHD_Result post_login(struct ct_req *r)
+/* POST /login: no session yet; the login CSRF cookie and field instead */
+enum MHD_Result ct_dash_login(struct ct_req *r)
 {
 	ax_store *st = ct_store(r->srv);
 	const char *user = ct_form(r, "user"), *pw = ct_form(r, "password");
@@ -413,58 +417,34 @@ static enum MHD_Result home(struct ct_req *r, ax_store *st,
 	return dp_send(r, &p, MHD_HTTP_OK, NULL);
 }
 
-/* ============================================================ routes == */
-int ct_dash_wants_form(struct ct_req *r)
-{
-	return strcmp(r->url, "/login") == 0 || strcmp(r->url, "/logout") == 0 ||
-	       strcmp(r->url, "/visit") == 0;
-}
+/* ============================================================ guards == */
+/* A page or form behind the login, given the store and the session's
+ * user. */
+typedef enum MHD_Result (*signed_in_fn)(struct ct_req *r, ax_store *st,
+                                        const struct dash_user *u);
 
-enum MHD_Result ct_dash_get(struct ct_req *r)
+/* GET behind the login: 503 without a store, to the login page (coming
+ * back here after it) without a session. */
+static enum MHD_Result signed_in(struct ct_req *r, signed_in_fn fn)
 {
-	const char *url = r->url, *rest;
-	ax_store *st;
+	ax_store *st = ct_store(r->srv);
 	struct dash_user u;
 
-	if (strcmp(url, "/login") == 0)
-		return get_login(r);
-	if (strcmp(url, "/favicon.ico") == 0)
-		return ct_reply(r, MHD_HTTP_NO_CONTENT, NULL, "", 0);
-	st = ct_store(r->srv);
 	if (!st)
 		return dash_error(r, NULL, MHD_HTTP_SERVICE_UNAVAILABLE, "暂时无法访问",
 		                  "数据库暂时不可用，请稍后再试。");
 	if (session_of(r, st, &u))
 		return to_login(r);
-	if (strcmp(url, "/") == 0)
-		return home(r, st, &u);
-	if (strcmp(url, "/devices") == 0)
-		return dash_devices_page(r, &u);
-	if (strcmp(url, "/export/contacts.csv") == 0)
-		return dash_contacts_csv(r, &u);
-	if (strncmp(url, "/region/", 8) == 0 && is_code(url + 8, strlen(url + 8)))
-		return dash_region_page(r, &u, url + 8);
-	if (strncmp(url, "/grid/", 6) == 0 && (rest = strchr(url + 6, '/')) &&
-	    strcmp(rest, "/unreached") == 0 && is_code(url + 6, (size_t)(rest - url - 6))) {
-		char code[24];
-		snprintf(code, sizeof code, "%.*s", (int)(rest - url - 6), url + 6);
-		return dash_unreached_page(r, &u, code);
-	}
-	return dash_error(r, &u, MHD_HTTP_NOT_FOUND, "页面不存在",
-	                  "没有这个页面：%s", url);
+	return fn(r, st, &u);
 }
 
-enum MHD_Result ct_dash_post(struct ct_req *r)
+/* POST behind the login: 503 without a store, 403 without a session or
+ * without the session's CSRF token (no redirect: the form is lost). */
+static enum MHD_Result signed_in_form(struct ct_req *r, signed_in_fn fn)
 {
-	ax_store *st;
+	ax_store *st = ct_store(r->srv);
 	struct dash_user u;
 
-	if (strcmp(r->url, "/login") == 0)
-		return post_login(r);
-	if (strcmp(r->url, "/logout") && strcmp(r->url, "/visit"))
-		return dash_error(r, NULL, MHD_HTTP_NOT_FOUND, "页面不存在",
-		                  "没有这个页面：%s", r->url);
-	st = ct_store(r->srv);
 	if (!st)
 		return dash_error(r, NULL, MHD_HTTP_SERVICE_UNAVAILABLE, "暂时无法访问",
 		                  "数据库暂时不可用，请稍后再试。");
@@ -474,7 +454,109 @@ enum MHD_Result ct_dash_post(struct ct_req *r)
 	if (!csrf_ok(r, &u))
 		return dash_error(r, &u, MHD_HTTP_FORBIDDEN, "请求被拒绝",
 		                  "表单校验失败（缺少或错误的安全令牌）。请返回页面刷新后重试。");
-	if (strcmp(r->url, "/logout") == 0)
-		return post_logout(r, st, &u);
-	return post_visit(r, st, &u);
+	return fn(r, st, &u);
+}
+
+/* ============================================================= pages == */
+static enum MHD_Result not_found(struct ct_req *r, ax_store *st,
+                                 const struct dash_user *u)
+{
+	(void)st;
+	return dash_error(r, u, MHD_HTTP_NOT_FOUND, "页面不存在",
+	                  "没有这个页面：%s", r->url);
+}
+
+static enum MHD_Result devices(struct ct_req *r, ax_store *st,
+                               const struct dash_user *u)
+{
+	(void)st;
+	return dash_devices_page(r, u);
+}
+
+static enum MHD_Result contacts_csv(struct ct_req *r, ax_store *st,
+                                    const struct dash_user *u)
+{
+	(void)st;
+	return dash_contacts_csv(r, u);
+}
+
+/* /region/CODE */
+static enum MHD_Result region(struct ct_req *r, ax_store *st,
+                              const struct dash_user *u)
+{
+	const char *code = r->url + strlen("/region/");
+
+	if (!is_code(code, strlen(code)))
+		return not_found(r, st, u);
+	return dash_region_page(r, u, code);
+}
+
+/* /grid/CODE/unreached */
+static enum MHD_Result unreached(struct ct_req *r, ax_store *st,
+                                 const struct dash_user *u)
+{
+	const char *start = r->url + strlen("/grid/");
+	const char *rest = strchr(start, '/');
+	char code[24];
+
+	if (!rest || strcmp(rest, "/unreached") != 0 ||
+	    !is_code(start, (size_t)(rest - start)))
+		return not_found(r, st, u);
+	snprintf(code, sizeof code, "%.*s", (int)(rest - start), start);
+	return dash_unreached_page(r, u, code);
+}
+
+/* ============================================ handlers of the routes == */
+/* Named by routes.c; each says which guard stands before its page
+ * (GET and POST /login are with the login above). */
+enum MHD_Result ct_dash_logout(struct ct_req *r)
+{
+	return signed_in_form(r, post_logout);
+}
+
+enum MHD_Result ct_dash_visit(struct ct_req *r)
+{
+	return signed_in_form(r, post_visit);
+}
+
+enum MHD_Result ct_dash_favicon(struct ct_req *r)
+{
+	return ct_reply(r, MHD_HTTP_NO_CONTENT, NULL, "", 0);
+}
+
+enum MHD_Result ct_dash_home(struct ct_req *r)
+{
+	return signed_in(r, home);
+}
+
+enum MHD_Result ct_dash_devices(struct ct_req *r)
+{
+	return signed_in(r, devices);
+}
+
+enum MHD_Result ct_dash_contacts_csv(struct ct_req *r)
+{
+	return signed_in(r, contacts_csv);
+}
+
+enum MHD_Result ct_dash_region(struct ct_req *r)
+{
+	return signed_in(r, region);
+}
+
+enum MHD_Result ct_dash_unreached(struct ct_req *r)
+{
+	return signed_in(r, unreached);
+}
+
+enum MHD_Result ct_dash_no_page(struct ct_req *r)
+{
+	return signed_in(r, not_found);
+}
+
+/* No session check: the 404 needs no user (and gave none before). */
+enum MHD_Result ct_dash_no_form(struct ct_req *r)
+{
+	return dash_error(r, NULL, MHD_HTTP_NOT_FOUND, "页面不存在",
+	                  "没有这个页面：%s", r->url);
 }

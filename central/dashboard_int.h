@@ -1,7 +1,8 @@
 /*
  * dashboard_int.h -- internals shared by the staff dashboard's files:
  *
- *   dashboard.c         routing, login/logout, sessions, CSRF, rate
+ *   dashboard.c         the handlers routes.c names, with their guards
+ *                       (session, CSRF); login/logout, sessions, rate
  *                       limiting, POST /visit
  *   dashboard_html.c    the page builder (escape-by-default formatting),
  *                       the page shell with its inline CSS, error pages

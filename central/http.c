@@ -1,7 +1,8 @@
 /*
- * http.c -- libmicrohttpd plumbing: the route table, per-request state,
- * body accumulation with a size bound, per-thread store handles, and
- * response helpers.
+ * http.c -- libmicrohttpd plumbing: per-request state (made on the first
+ * callback with its route from routes.c, freed on completion), body
+ * accumulation with a size bound, per-thread store handles, and response
+ * helpers.
  */
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -11,6 +12,7 @@
 #include <time.h>
 
 #include "central.h"
+#include "routes.h"
 
 const double ct_buckets[CT_NBUCKETS] = {0.001, 0.0025, 0.005, 0.01, 0.025,
                                         0.05,  0.1,    0.25,  0.5,  1.0};
@@ -191,45 +193,7 @@ void ct_client_addr(struct ct_req *r, char *out, size_t n)
 		          (socklen_t)n);
 }
 
-/* ---- routing ---------------------------------------------------------- */
-struct route {
-	const char *method, *path;
-	int prefix; /* path is a prefix */
-	enum ct_route_kind kind;
-	ct_handler fn;
-};
-
-static const struct route routes[] = {
-	{"GET", "/healthz", 0, CT_R_API, ct_api_health},
-	{"GET", "/metrics", 0, CT_R_API, ct_api_metrics},
-	{"POST", "/api/v1/records", 0, CT_R_RECORDS, ct_api_records},
-	{"GET", "/api/v1/roster", 0, CT_R_API, ct_api_roster},
-	{"GET", "/api/v1/campaigns", 0, CT_R_API, ct_api_campaigns},
-	{"GET", "/api/v1/report", 0, CT_R_REPORT, ct_api_report},
-	{"GET", "/", 1, CT_R_PAGE, ct_dash_get},
-	{"POST", "/", 1, CT_R_PAGE, ct_dash_post},
-};
-
-static const struct route *find_route(const char *method, const char *url,
-                                      int *method_ok)
-{
-	*method_ok = 1;
-	int path_seen = 0;
-	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
-		const struct route *rt = &routes[i];
-		int match = rt->prefix ? strncmp(url, rt->path, strlen(rt->path)) == 0
-		                       : strcmp(url, rt->path) == 0;
-		if (!match)
-			continue;
-		if (!rt->prefix)
-			path_seen = 1;
-		if (strcmp(method, rt->method) == 0)
-			return rt;
-	}
-	*method_ok = !path_seen;
-	return NULL;
-}
-
+/* ---- connections ------------------------------------------------------ */
 static enum MHD_Result form_iter(void *cls, enum MHD_ValueKind kind,
                                  const char *key, const char *filename,
                                  const char *content_type,
@@ -268,101 +232,113 @@ static enum MHD_Result form_iter(void *cls, enum MHD_ValueKind kind,
 	return MHD_YES;
 }
 
+/* First callback: the per-request state, the route, and a body over the
+ * limit refused before it is read. */
+static enum MHD_Result begin_request(struct ct_server *srv,
+                                     struct MHD_Connection *conn,
+                                     const char *url, const char *method,
+                                     void **con_cls)
+{
+	struct ct_req *r = calloc(1, sizeof *r);
+	const char *cl;
+
+	if (!r)
+		return MHD_NO;
+	r->srv = srv;
+	r->conn = conn;
+	r->method = method;
+	r->url = url;
+	r->t0 = now_s();
+	*con_cls = r;
+	r->route = ct_route_find(method, url, &r->wrong_method);
+	r->kind = r->route ? r->route->kind : CT_R_API;
+	cl = ct_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl && strtoull(cl, NULL, 10) > srv->max_body) {
+		r->too_big = 1;
+		return ct_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE,
+		                      "body of %s bytes is over the limit of %zu",
+		                      cl, srv->max_body);
+	}
+	if (r->route && r->route->form)
+		r->pp = MHD_create_post_processor(conn, 16 * 1024, form_iter, r);
+	return MHD_YES;
+}
+
+/* A piece of the body: decoded as a form, buffered up to max_body, or
+ * dropped once over it.  Consumes the whole piece. */
+static enum MHD_Result take_upload(struct ct_req *r, const char *upload,
+                                   size_t *upload_size)
+{
+	size_t max = r->srv->max_body, n = *upload_size;
+
+	*upload_size = 0;
+	if (r->too_big == 2) {
+		/* Over the limit mid-upload: read and drop the rest so the
+		 * client, which is still sending, can read the 413; give up
+		 * on a client that sends far more. */
+		r->dropped += n;
+		return r->dropped > 16 * max ? MHD_NO : MHD_YES;
+	}
+	if (r->too_big)
+		return MHD_YES;
+	if (r->pp) {
+		if (MHD_post_process(r->pp, upload, n) != MHD_YES)
+			r->too_big = 1;
+		return MHD_YES;
+	}
+	if (r->len + n > max) {
+		r->too_big = 2;
+		r->dropped = n;
+		free(r->body);
+		r->body = NULL;
+		r->len = r->cap = 0;
+		return MHD_YES;
+	}
+	if (r->len + n + 1 > r->cap) {
+		size_t cap = r->cap ? r->cap : 64 * 1024;
+		char *p;
+		while (cap < r->len + n + 1)
+			cap *= 2;
+		p = realloc(r->body, cap);
+		if (!p)
+			return MHD_NO;
+		r->body = p;
+		r->cap = cap;
+	}
+	memcpy(r->body + r->len, upload, n);
+	r->len += n;
+	r->body[r->len] = '\0';
+	return MHD_YES;
+}
+
+/* The body is in: answer through the route, or 413/405/404. */
+static enum MHD_Result finish_request(struct ct_req *r)
+{
+	if (r->too_big == 2)
+		return ct_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE,
+		                      "body is over the limit of %zu bytes",
+		                      r->srv->max_body);
+	if (r->too_big)
+		return MHD_YES; /* already answered */
+	if (r->route)
+		return r->route->fn(r);
+	if (r->wrong_method)
+		return ct_reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED,
+		                      "%s is not allowed on %s", r->method, r->url);
+	return ct_reply_error(r, MHD_HTTP_NOT_FOUND, "no such path: %s", r->url);
+}
+
 static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
                                  const char *url, const char *method,
                                  const char *version, const char *upload,
                                  size_t *upload_size, void **con_cls)
 {
-	struct ct_server *srv = cls;
-	struct ct_req *r = *con_cls;
-	const struct route *rt;
-	int method_ok;
-
 	(void)version;
-	if (!r) {
-		const char *cl;
-		r = calloc(1, sizeof *r);
-		if (!r)
-			return MHD_NO;
-		r->srv = srv;
-		r->conn = conn;
-		r->method = method;
-		r->url = url;
-		r->t0 = now_s();
-		*con_cls = r;
-		rt = find_route(method, url, &method_ok);
-		r->kind = rt ? rt->kind : CT_R_API;
-		/* refuse an oversized body before reading it */
-		cl = ct_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
-		if (cl && strtoull(cl, NULL, 10) > srv->max_body) {
-			r->too_big = 1;
-			return ct_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE,
-			                      "body of %s bytes is over the limit of %zu",
-			                      cl, srv->max_body);
-		}
-		if (rt && rt->kind == CT_R_PAGE && strcmp(method, "POST") == 0 &&
-		    ct_dash_wants_form(r))
-			r->pp = MHD_create_post_processor(conn, 16 * 1024, form_iter, r);
-		return MHD_YES;
-	}
-	if (*upload_size) {
-		if (r->too_big == 2) {
-			/* Over the limit mid-upload: read and drop the rest so the
-			 * client, which is still sending, can read the 413; give up
-			 * on a client that sends far more. */
-			r->dropped += *upload_size;
-			*upload_size = 0;
-			return r->dropped > 16 * srv->max_body ? MHD_NO : MHD_YES;
-		}
-		if (r->too_big) {
-			*upload_size = 0;
-			return MHD_YES;
-		}
-		if (r->pp) {
-			if (MHD_post_process(r->pp, upload, *upload_size) != MHD_YES)
-				r->too_big = 1;
-			*upload_size = 0;
-			return MHD_YES;
-		}
-		if (r->len + *upload_size > srv->max_body) {
-			r->too_big = 2;
-			r->dropped = *upload_size;
-			*upload_size = 0;
-			free(r->body);
-			r->body = NULL;
-			r->len = r->cap = 0;
-			return MHD_YES;
-		}
-		if (r->len + *upload_size + 1 > r->cap) {
-			size_t cap = r->cap ? r->cap : 64 * 1024;
-			char *p;
-			while (cap < r->len + *upload_size + 1)
-				cap *= 2;
-			p = realloc(r->body, cap);
-			if (!p)
-				return MHD_NO;
-			r->body = p;
-			r->cap = cap;
-		}
-		memcpy(r->body + r->len, upload, *upload_size);
-		r->len += *upload_size;
-		r->body[r->len] = '\0';
-		*upload_size = 0;
-		return MHD_YES;
-	}
-	if (r->too_big == 2)
-		return ct_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE,
-		                      "body is over the limit of %zu bytes", srv->max_body);
-	if (r->too_big)
-		return MHD_YES; /* already answered */
-	rt = find_route(method, url, &method_ok);
-	if (!rt) {
-		if (!method_ok)
-			return ct_reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED,
-			                      "%s is not allowed on %s", method, url);
-		return ct_reply_error(r, MHD_HTTP_NOT_FOUND, "no such path: %s", url);
-	}
-	return rt->fn(r);
+	if (!*con_cls)
+		return begin_request(cls, conn, url, method, con_cls);
+	if (*upload_size)
+		return take_upload(*con_cls, upload, upload_size);
+	return finish_request(*con_cls);
 }
 
 static void completed_cb(void *cls, struct MHD_Connection *conn,

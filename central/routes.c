@@ -1,0 +1,61 @@
+/*
+ * routes.c -- the route table: every request goes from http.c straight
+ * to one handler here, API and dashboard pages alike.
+ */
+#include <string.h>
+
+#include "routes.h"
+
+/*
+ * First match wins.  The two "/" prefixes at the end are the dashboard's
+ * catch-alls: any other GET or POST gets its 404 page (a GET only after
+ * the login, like every page), so a wrong GET or POST on an API path is a
+ * dashboard 404 too.  Only other methods reach the 404/405 of http.c.
+ */
+static const struct ct_route routes[] = {
+	/* device and report API, monitoring */
+	{"GET", "/healthz", CT_EXACT, CT_R_API, 0, ct_api_health},
+	{"GET", "/metrics", CT_EXACT, CT_R_API, 0, ct_api_metrics},
+	{"POST", "/api/v1/records", CT_EXACT, CT_R_RECORDS, 0, ct_api_records},
+	{"GET", "/api/v1/roster", CT_EXACT, CT_R_API, 0, ct_api_roster},
+	{"GET", "/api/v1/campaigns", CT_EXACT, CT_R_API, 0, ct_api_campaigns},
+	{"GET", "/api/v1/report", CT_EXACT, CT_R_REPORT, 0, ct_api_report},
+	/* staff dashboard */
+	{"GET", "/login", CT_EXACT, CT_R_PAGE, 0, ct_dash_login_page},
+	{"POST", "/login", CT_EXACT, CT_R_PAGE, 1, ct_dash_login},
+	{"POST", "/logout", CT_EXACT, CT_R_PAGE, 1, ct_dash_logout},
+	{"POST", "/visit", CT_EXACT, CT_R_PAGE, 1, ct_dash_visit},
+	{"GET", "/favicon.ico", CT_EXACT, CT_R_PAGE, 0, ct_dash_favicon},
+	{"GET", "/", CT_EXACT, CT_R_PAGE, 0, ct_dash_home},
+	{"GET", "/devices", CT_EXACT, CT_R_PAGE, 0, ct_dash_devices},
+	{"GET", "/export/contacts.csv", CT_EXACT, CT_R_PAGE, 0, ct_dash_contacts_csv},
+	{"GET", "/region/", CT_PREFIX, CT_R_PAGE, 0, ct_dash_region},
+	{"GET", "/grid/", CT_PREFIX, CT_R_PAGE, 0, ct_dash_unreached},
+	{"GET", "/", CT_PREFIX, CT_R_PAGE, 0, ct_dash_no_page},
+	{"POST", "/", CT_PREFIX, CT_R_PAGE, 0, ct_dash_no_form},
+};
+
+const struct ct_route *ct_route_find(const char *method, const char *url,
+                                     int *wrong_method)
+{
+	int api_path = 0;
+
+	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
+		const struct ct_route *rt = &routes[i];
+		int match = rt->match == CT_PREFIX
+		                ? strncmp(url, rt->path, strlen(rt->path)) == 0
+		                : strcmp(url, rt->path) == 0;
+		if (!match)
+			continue;
+		if (strcmp(method, rt->method) == 0) {
+			*wrong_method = 0;
+			return rt;
+		}
+		/* dashboard paths never answered 405: an unknown method there
+		 * is an unknown path */
+		if (rt->match == CT_EXACT && rt->kind != CT_R_PAGE)
+			api_path = 1;
+	}
+	*wrong_method = api_path;
+	return NULL;
+}

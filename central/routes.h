@@ -1,0 +1,61 @@
+/*
+ * routes.h -- anxin-central's one route table: every method and path the
+ * server answers, device API and dashboard alike, and the handler that
+ * answers it (libmicrohttpd's post_example style).  http.c looks a
+ * request up here on its first callback and calls the handler once the
+ * body is in; handlers live in api.c and dashboard.c.
+ */
+#ifndef ANXIN_CENTRAL_ROUTES_H
+#define ANXIN_CENTRAL_ROUTES_H
+
+#include "central.h"
+
+typedef enum MHD_Result (*ct_handler)(struct ct_req *r);
+
+enum ct_match {
+	CT_EXACT,  /* the URL is the path */
+	CT_PREFIX, /* the URL starts with the path; the handler reads the rest */
+};
+
+struct ct_route {
+	const char *method, *path;
+	enum ct_match match;
+	enum ct_route_kind kind; /* its series in /metrics */
+	int form; /* body is an urlencoded form, decoded for ct_form() */
+	ct_handler fn;
+};
+
+/*
+ * The first route of the table whose method and path match (the table
+ * is ordered: exact paths and longer prefixes before the catch-alls), or
+ * NULL.  On NULL, *wrong_method is 1 when an API path is known under
+ * another method (answer 405), else 0 (answer 404).  The table is static:
+ * the result is never freed and is safe to share across threads.
+ */
+const struct ct_route *ct_route_find(const char *method, const char *url,
+                                     int *wrong_method);
+
+/* ---- handlers (api.c) --------------------------------------------------- */
+enum MHD_Result ct_api_health(struct ct_req *r);
+enum MHD_Result ct_api_metrics(struct ct_req *r);
+enum MHD_Result ct_api_records(struct ct_req *r);
+enum MHD_Result ct_api_roster(struct ct_req *r);
+enum MHD_Result ct_api_campaigns(struct ct_req *r);
+enum MHD_Result ct_api_report(struct ct_req *r);
+
+/* ---- handlers (dashboard.c) ------------------------------------------- */
+enum MHD_Result ct_dash_login_page(struct ct_req *r);   /* GET /login */
+enum MHD_Result ct_dash_login(struct ct_req *r);        /* POST /login */
+enum MHD_Result ct_dash_logout(struct ct_req *r);       /* POST /logout */
+enum MHD_Result ct_dash_visit(struct ct_req *r);        /* POST /visit */
+enum MHD_Result ct_dash_favicon(struct ct_req *r);      /* GET /favicon.ico */
+enum MHD_Result ct_dash_home(struct ct_req *r);         /* GET / */
+enum MHD_Result ct_dash_devices(struct ct_req *r);      /* GET /devices */
+enum MHD_Result ct_dash_contacts_csv(struct ct_req *r); /* GET /export/contacts.csv */
+enum MHD_Result ct_dash_region(struct ct_req *r);       /* GET /region/CODE */
+enum MHD_Result ct_dash_unreached(struct ct_req *r);    /* GET /grid/CODE/unreached */
+/* Any other path: the dashboard's 404 page (GET behind the login). */
+enum MHD_Result ct_dash_no_page(struct ct_req *r);
+enum MHD_Result ct_dash_no_form(struct ct_req *r);
+
+#endif
