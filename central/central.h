@@ -6,6 +6,7 @@
 #ifndef ANXIN_CENTRAL_H
 #define ANXIN_CENTRAL_H
 
+#include "anxin/applog.h"
 #include <microhttpd.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -111,10 +112,9 @@ void ct_client_addr(struct ct_req *r, char *out, size_t n);
 unsigned ct_status_for(ax_rc rc);
 
 /* Logging with level, file and line (rxi/log.c style). */
-void ct_log(int level, const char *file, int line, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-#define CT_INFO(...) ct_log(1, __FILE__, __LINE__, __VA_ARGS__)
-#define CT_WARN(...) ct_log(2, __FILE__, __LINE__, __VA_ARGS__)
-#define CT_ERROR(...) ct_log(3, __FILE__, __LINE__, __VA_ARGS__)
+/* Log lines in the programs' one format (applog.h). */
+#define CT_INFO(...) AX_LOG_I(__VA_ARGS__)
+#define CT_WARN(...) AX_LOG_W(__VA_ARGS__)
+#define CT_ERROR(...) AX_LOG_E(__VA_ARGS__)
 
 #endif

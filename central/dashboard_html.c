@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "anxin/clock.h"
 #include "dashboard_int.h"
 
 /* ============================================================ builder == */
@@ -453,18 +454,12 @@ const char *dash_badge_class(enum dash_badge b)
  * pages do not depend on the server's TZ. */
 void dash_cst_time(long long epoch, char *buf, size_t n)
 {
-	time_t t = (time_t)(epoch + 8 * 3600);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(buf, n, "%Y-%m-%d %H:%M", &tm);
+	ax_time_format(epoch, "%Y-%m-%d %H:%M", buf, n);
 }
 
 void dash_cst_date(long long epoch, char *buf, size_t n)
 {
-	time_t t = (time_t)(epoch + 8 * 3600);
-	struct tm tm;
-	gmtime_r(&t, &tm);
-	strftime(buf, n, "%Y-%m-%d", &tm);
+	ax_time_format(epoch, "%Y-%m-%d", buf, n);
 }
 
 int dash_is_date(const char *s)

@@ -17,28 +17,6 @@
 const double ct_buckets[CT_NBUCKETS] = {0.001, 0.0025, 0.005, 0.01, 0.025,
                                         0.05,  0.1,    0.25,  0.5,  1.0};
 
-static int log_level = 1;
-
-void ct_log(int level, const char *file, int line, const char *fmt, ...)
-{
-	static const char *const names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
-	char ts[32];
-	time_t t = time(NULL);
-	struct tm tm;
-	va_list ap;
-
-	if (level < log_level)
-		return;
-	/* UTC, as anxin-smsd logs: one clock across the county's logs */
-	gmtime_r(&t, &tm);
-	strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	fprintf(stderr, "%s %-5s %s:%d: ", ts, names[level & 3], file, line);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
 static double now_s(void)
 {
 	struct timespec ts;

@@ -29,13 +29,6 @@ static void usage(FILE *f)
 	           "                     [--stop-timeout SECONDS]\n");
 }
 
-static void lib_log(void *ctx, enum ax_log_level lvl, const char *file,
-                    int line, const char *msg)
-{
-	(void)ctx;
-	ct_log((int)lvl, file, line, "%s", msg);
-}
-
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -78,7 +71,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	srv.max_inflated = srv.max_body * 8;
-	ax_set_log(lib_log, NULL);
+	ax_set_log(ax_applog_lib, NULL);
 	pthread_mutex_init(&srv.login_mu, NULL);
 	pthread_mutex_init(&srv.stores_mu, NULL);
 
