@@ -75,6 +75,12 @@ int ax__day_parse(const char *s, int *day);
 
 /* ---- store internals -------------------------------------------------- */
 sqlite3 *ax__store_db(ax_store *st);
+/* Statements a handle keeps prepared (one per use, same SQL each time). */
+enum ax__stmt { AX__STMT_OUTBOX_PUT, AX__STMT_N };
+/* The cached statement `which` (prepared from sql the first time), reset
+ * and unbound; owned by the handle: reset it after use, never finalize. */
+ax_rc ax__cached(ax_store *st, enum ax__stmt which, const char *sql,
+                 sqlite3_stmt **out);
 void ax__store_seterr(ax_store *st, const char *fmt, ...) AX_PRINTF(2, 3);
 /* Map a SQLite result code to ax_rc and record sqlite3_errmsg. */
 ax_rc ax__store_sqlerr(ax_store *st, int src, const char *what);

@@ -150,16 +150,16 @@ ax_rc ax_outbox_put(ax_store *st, const char *id, const char *body)
 	}
 	json_decref(j);
 
-	if ((rc = ax__prepare(st, &s,
-	                      "INSERT INTO outbox(id, body, created_at) "
-	                      "VALUES(?1, ?2, ?3) ON CONFLICT(id) DO NOTHING")))
+	if ((rc = ax__cached(st, AX__STMT_OUTBOX_PUT,
+	                     "INSERT INTO outbox(id, body, created_at) "
+	                     "VALUES(?1, ?2, ?3) ON CONFLICT(id) DO NOTHING", &s)))
 		return rc;
 	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, body, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 3, (sqlite3_int64)time(NULL));
 	if ((src = sqlite3_step(s)) != SQLITE_DONE)
 		rc = ax__store_sqlerr(st, src, "outbox");
-	sqlite3_finalize(s);
+	sqlite3_reset(s); /* the handle's: not finalized */
 	s = NULL;
 	if (rc || sqlite3_changes(ax__store_db(st)) > 0)
 		return rc;

@@ -14,6 +14,8 @@ struct ax_store {
 	sqlite3 *db;
 	char *path;
 	char errmsg[512];
+	/* statements on hot paths, prepared once per handle (ax__cached) */
+	sqlite3_stmt *cache[AX__STMT_N];
 };
 
 /* ---- schema ------------------------------------------------------------
@@ -30,6 +32,7 @@ struct ax_store {
  *     responses(received_at) dropped.
  * v6: the household index carries `counted`, so finding a household's
  *     counted response reads one row, not every answer it ever gave.
+ * v7: drafts: a device's responses in progress (draft.h).
  */
 static const char *const migrations[] = {
 	/* v1 */
@@ -237,6 +240,24 @@ ax_rc ax__store_sqlerr(ax_store *st, int src, const char *what)
 	}
 }
 
+ax_rc ax__cached(ax_store *st, enum ax__stmt which, const char *sql,
+                 sqlite3_stmt **out)
+{
+	int src;
+	if (!st->cache[which]) {
+		src = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+		                         &st->cache[which], NULL);
+		if (src != SQLITE_OK) {
+			*out = NULL;
+			return ax__store_sqlerr(st, src, "prepare");
+		}
+	}
+	sqlite3_reset(st->cache[which]);
+	sqlite3_clear_bindings(st->cache[which]);
+	*out = st->cache[which];
+	return AX_OK;
+}
+
 ax_rc ax__prepare(ax_store *st, sqlite3_stmt **stmt, const char *sql)
 {
 	int src = sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL);
@@ -393,6 +414,8 @@ void ax_store_close(ax_store *st)
 {
 	if (!st)
 		return;
+	for (int i = 0; i < AX__STMT_N; i++)
+		sqlite3_finalize(st->cache[i]);
 	sqlite3_close_v2(st->db);
 	free(st->path);
 	free(st);
