@@ -80,7 +80,7 @@ long long gw_now(gw_gateway *g);
  * One scheduling pass in the caller's thread: reload campaigns and the
  * roster when due, start conversations, queue awareness digests (once
  * per household, after its survey conversation of the campaign has
- * ended; see queue_digests in gateway.c), process committed inbox
+ * ended; see gw_outreach.c), process committed inbox
  * messages, match delivery reports, send reminders and expire, and
  * forward the journal to the store's outbox (and push it to the central
  * server when one is configured and due).

@@ -1,0 +1,487 @@
+/*
+ * gw_campaign.c -- what gw_step works from, reloaded every five minutes
+ * (or on gw_reload): the active campaigns (the store's and central's
+ * cached document), their surveys and pack digests, and the households of
+ * their scopes from the cached roster slices, with a phone index.
+ */
+#include <jansson.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "anxin/auth.h"
+#include "anxin/campaign.h"
+#include "anxin/content.h"
+#include "anxin/roster.h"
+#include "anxin/store.h"
+#include "anxin/sync.h"
+#include "gw_int.h"
+
+static int cmp_ix(const void *a, const void *b)
+{
+	return strcmp(((const struct phone_ix *)a)->phone,
+	              ((const struct phone_ix *)b)->phone);
+}
+
+static int find_hh(gw_gateway *g, const char *id)
+{
+	int i;
+	for (i = 0; i < g->nhh; i++)
+		if (strcmp(g->hhs[i].id, id) == 0)
+			return i;
+	return -1;
+}
+
+/*
+ * The cached roster slice of a region that covers `code`, when the slice
+ * of `code` itself was never pulled: a gateway whose sync pulls the
+ * county (or its township) still reaches the households of a campaign
+ * scoped to one of its townships or villages.  Region codes are 12 digits
+ * (province 2, prefecture 2, county 2, township 3, village 3; grids extend
+ * a village's): the ancestors are the code cut at 12, 9, 6, 4 and 2 digits
+ * and padded with zeros.  Returns `code` (to filter the slice's households
+ * by) with *text set, or NULL.
+ */
+static const char *covering_slice(gw_gateway *g, const char *code, char **text)
+{
+	static const size_t cuts[] = {12, 9, 6, 4, 2};
+	size_t len = strlen(code), i;
+
+	*text = NULL;
+	for (i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
+		char anc[32], key[128];
+		if (len < 12 || cuts[i] >= len)
+			continue;
+		snprintf(anc, sizeof anc, "%.*s%.*s", (int)cuts[i], code,
+		         (int)(12 - (cuts[i] < 12 ? cuts[i] : 12)), "000000000000");
+		if (strcmp(anc, code) == 0 || !ax_region_covers(anc, code))
+			continue;
+		snprintf(key, sizeof key, "roster.%s.json", anc);
+		if (ax_sync_cached(g->st, key, text) == AX_OK && *text)
+			return code;
+	}
+	return NULL;
+}
+
+static int add_slice(gw_gateway *g, struct camp *cp, const char *text,
+                     const char *within)
+{
+	json_error_t je;
+	json_t *doc = json_loads(text, 0, &je), *arr, *h;
+	size_t i, k;
+
+	if (!doc)
+		return -1;
+	arr = json_object_get(doc, "households");
+	json_array_foreach(arr, i, h)
+	{
+		const char *id = json_string_value(json_object_get(h, "id"));
+		json_t *phones = json_object_get(h, "phones"), *p;
+		const char *grid = json_string_value(json_object_get(h, "grid"));
+		int ix;
+		if (!id)
+			continue;
+		if (within && (!grid || !ax_region_covers(within, grid)))
+			continue;
+		ix = find_hh(g, id);
+		if (ix < 0) {
+			struct hh *n = realloc(g->hhs, (size_t)(g->nhh + 1) * sizeof *n);
+			int *mm;
+			if (!n)
+				goto nomem;
+			g->hhs = n;
+			ix = g->nhh++;
+			memset(&g->hhs[ix], 0, sizeof g->hhs[ix]);
+			snprintf(g->hhs[ix].id, sizeof g->hhs[ix].id, "%s", id);
+			snprintf(g->hhs[ix].grid, sizeof g->hhs[ix].grid, "%s",
+			         json_string_value(json_object_get(h, "grid"))
+			             ? json_string_value(json_object_get(h, "grid"))
+			             : "");
+			g->hhs[ix].active = !json_is_false(json_object_get(h, "active"));
+			json_array_foreach(phones, k, p)
+			{
+				if (json_is_string(p) && g->hhs[ix].nphones < 4)
+					snprintf(g->hhs[ix].phones[g->hhs[ix].nphones++],
+					         AX_PHONE_MAX, "%s", json_string_value(p));
+			}
+			mm = realloc(cp->members, (size_t)(cp->nmembers + 1) * sizeof *mm);
+			if (!mm)
+				goto nomem;
+			cp->members = mm;
+			cp->members[cp->nmembers++] = ix;
+		} else {
+			int j, dup = 0;
+			for (j = 0; j < cp->nmembers; j++)
+				dup |= cp->members[j] == ix;
+			if (!dup) {
+				int *mm = realloc(cp->members,
+				                  (size_t)(cp->nmembers + 1) * sizeof *mm);
+				if (!mm)
+					goto nomem;
+				cp->members = mm;
+				cp->members[cp->nmembers++] = ix;
+			}
+		}
+	}
+	json_decref(doc);
+	return 0;
+nomem:
+	json_decref(doc);
+	return -1;
+}
+
+void gw__free_loaded(gw_gateway *g)
+{
+	int i;
+	for (i = 0; i < g->ncamps; i++) {
+		gw_fsurvey_free(g->camps[i].fs);
+		free(g->camps[i].members);
+		free(g->camps[i].started);
+		free(g->camps[i].digests);
+		free(g->camps[i].digested);
+	}
+	json_decref(g->packs);
+	g->packs = NULL;
+	free(g->camps);
+	g->camps = NULL;
+	g->ncamps = 0;
+	free(g->hhs);
+	g->hhs = NULL;
+	g->nhh = 0;
+	free(g->ix);
+	g->ix = NULL;
+	g->nix = 0;
+	ax_content_free(g->content);
+	g->content = NULL;
+}
+
+/* Campaigns from the central server's cached document (ax_sync_pull). */
+static void cached_campaigns(gw_gateway *g, struct ax_campaign **list, int *n,
+                             long long now)
+{
+	char *text = NULL;
+	json_t *doc, *arr, *o;
+	size_t i;
+
+	if (ax_sync_cached(g->st, "campaigns.json", &text) != AX_OK || !text)
+		return;
+	doc = json_loads(text, 0, NULL);
+	ax_free(text);
+	arr = json_is_array(doc) ? doc : json_object_get(doc, "campaigns");
+	/* the packs the campaigns use travel in the same document */
+	if (g->packs && json_is_object(json_object_get(doc, "packs")))
+		json_object_update_missing(g->packs, json_object_get(doc, "packs"));
+	json_array_foreach(arr, i, o)
+	{
+		struct ax_campaign c, *nl;
+		json_t *pl = json_object_get(o, "packs"), *pj;
+		size_t used = 0, j;
+		const char *id = json_string_value(json_object_get(o, "id"));
+		int k, dup = 0;
+		if (!id)
+			continue;
+		for (k = 0; k < *n; k++)
+			dup |= strcmp((*list)[k].id, id) == 0;
+		if (dup)
+			continue;
+		ax_campaign_defaults(&c);
+		snprintf(c.id, sizeof c.id, "%s", id);
+#define S(f)                                                                    \
+	if (json_string_value(json_object_get(o, #f)))                              \
+	snprintf(c.f, sizeof c.f, "%s", json_string_value(json_object_get(o, #f)))
+#define I(f)                                                                    \
+	if (json_is_integer(json_object_get(o, #f)))                                \
+	c.f = (int)json_integer_value(json_object_get(o, #f))
+		S(name);
+		S(survey);
+		S(scope);
+		S(wave);
+		I(survey_version);
+		I(quiet_start);
+		I(quiet_end);
+		I(pace_per_min);
+		I(daily_cap);
+#undef S
+#undef I
+		json_array_foreach(pl, j, pj)
+		{
+			const char *pid = json_string_value(pj);
+			int w;
+			if (!pid)
+				continue;
+			w = snprintf(c.packs + used, sizeof c.packs - used, "%s%s",
+			             used ? "," : "", pid);
+			if (w < 0 || used + (size_t)w >= sizeof c.packs) {
+				c.packs[used] = '\0'; /* a pack id that does not fit: left out */
+				break;
+			}
+			used += (size_t)w;
+		}
+		c.starts_at = json_integer_value(json_object_get(o, "starts_at"));
+		c.ends_at = json_integer_value(json_object_get(o, "ends_at"));
+		if ((c.starts_at && now < c.starts_at) || (c.ends_at && now >= c.ends_at))
+			continue;
+		nl = realloc(*list, (size_t)(*n + 1) * sizeof *nl);
+		if (!nl)
+			break;
+		*list = nl;
+		(*list)[(*n)++] = c;
+	}
+	json_decref(doc);
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Which members of each campaign already have a conversation: one query
+ * per campaign at load, so a pass does not ask SQLite about every
+ * household of the scope again (O(households) queries per pass). */
+static int mark_started(gw_gateway *g)
+{
+	int i, k;
+	for (i = 0; i < g->ncamps; i++) {
+		struct camp *cp = &g->camps[i];
+		sqlite3_stmt *q;
+		char **ids = NULL;
+		int n = 0, cap = 0;
+		cp->started = calloc((size_t)(cp->nmembers ? cp->nmembers : 1), 1);
+		if (!cp->started)
+			return -1;
+		if (sqlite3_prepare_v2(g->db, "SELECT household FROM conv WHERE campaign=?",
+		                       -1, &q, NULL) != SQLITE_OK)
+			return -1;
+		sqlite3_bind_text(q, 1, cp->c.id, -1, SQLITE_STATIC);
+		while (sqlite3_step(q) == SQLITE_ROW) {
+			if (n == cap) {
+				char **ni;
+				cap = cap ? cap * 2 : 256;
+				ni = realloc(ids, (size_t)cap * sizeof *ni);
+				if (!ni)
+					break;
+				ids = ni;
+			}
+			ids[n] = strdup((const char *)sqlite3_column_text(q, 0));
+			if (!ids[n])
+				break;
+			n++;
+		}
+		sqlite3_finalize(q);
+		if (n)
+			qsort(ids, (size_t)n, sizeof *ids, cmp_str);
+		for (k = 0; k < cp->nmembers; k++) {
+			const char *id = g->hhs[cp->members[k]].id;
+			cp->started[k] =
+			    n && bsearch(&id, ids, (size_t)n, sizeof *ids, cmp_str) != NULL;
+		}
+		for (k = 0; k < n; k++)
+			free(ids[k]);
+		free(ids);
+	}
+	return 0;
+}
+
+/*
+ * The digests of a campaign's packs, in the campaign's pack order.  Pack
+ * JSON comes from the cached campaigns document (central's "packs"
+ * object, merged into g->packs by cached_campaigns), else from the store:
+ * ax_campaigns_json is libanxin's public way to the installed `packs`
+ * table and builds the same document shape, so both sources are read by
+ * the same few lines of jansson.  A pack found in neither is skipped
+ * until a reload finds it (its households are not marked done).
+ * Returns 0, 1 when a pack was missing, -1 on allocation failure.
+ */
+static int load_digests(gw_gateway *g, struct camp *cp, long long now)
+{
+	char buf[sizeof cp->c.packs], *save = NULL, *pid;
+	int tried_store = 0, missing = 0;
+
+	snprintf(buf, sizeof buf, "%s", cp->c.packs);
+	for (pid = strtok_r(buf, ",", &save); pid; pid = strtok_r(NULL, ",", &save)) {
+		json_t *pack = json_object_get(g->packs, pid), *sms, *d;
+		const char *key;
+		size_t i;
+		if (!pack && !tried_store) {
+			char *text = ax_campaigns_json(g->st, cp->c.scope, now);
+			json_t *doc = text ? json_loads(text, 0, NULL) : NULL;
+			ax_free(text);
+			if (json_is_object(json_object_get(doc, "packs")))
+				json_object_update_missing(g->packs, json_object_get(doc, "packs"));
+			json_decref(doc);
+			tried_store = 1;
+			pack = json_object_get(g->packs, pid);
+		}
+		if (!pack) {
+			missing = 1;
+			continue;
+		}
+		/* the key's storage lives as long as g->packs */
+		key = json_object_iter_key(json_object_iter_at(g->packs, pid));
+		sms = json_object_get(pack, "sms");
+		json_array_foreach(sms, i, d)
+		{
+			const char *id = json_string_value(json_object_get(d, "id"));
+			const char *text = json_string_value(json_object_get(d, "text"));
+			struct digest *nd;
+			if (!id || !text || !*text)
+				continue;
+			nd = realloc(cp->digests, (size_t)(cp->ndigests + 1) * sizeof *nd);
+			if (!nd)
+				return -1;
+			cp->digests = nd;
+			nd[cp->ndigests].pack = key;
+			nd[cp->ndigests].id = id;
+			nd[cp->ndigests++].text = text;
+		}
+	}
+	return missing;
+}
+
+/* Which members already have every digest of their campaign queued: one
+ * query per campaign with packs, as mark_started. */
+static int mark_digested(gw_gateway *g)
+{
+	int i, k;
+	for (i = 0; i < g->ncamps; i++) {
+		struct camp *cp = &g->camps[i];
+		sqlite3_stmt *q;
+		cp->digested = calloc((size_t)(cp->nmembers ? cp->nmembers : 1), 1);
+		if (!cp->digested)
+			return -1;
+		if (!cp->ndigests) {
+			cp->all_digested = 1;
+			continue;
+		}
+		if (sqlite3_prepare_v2(g->db,
+		                       "SELECT COUNT(*) FROM digests WHERE campaign=?"
+		                       " AND household=?",
+		                       -1, &q, NULL) != SQLITE_OK)
+			return -1;
+		for (k = 0; k < cp->nmembers; k++) {
+			sqlite3_reset(q);
+			sqlite3_bind_text(q, 1, cp->c.id, -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 2, g->hhs[cp->members[k]].id, -1, SQLITE_STATIC);
+			if (sqlite3_step(q) == SQLITE_ROW)
+				cp->digested[k] = sqlite3_column_int(q, 0) >= cp->ndigests;
+		}
+		sqlite3_finalize(q);
+	}
+	return 0;
+}
+
+ax_rc gw__load(gw_gateway *g)
+{
+	struct ax_campaign *list = NULL;
+	long long now = gw_now(g);
+	int n = 0, i, k, nerr = 0;
+	ax_rc rc;
+
+	(void)nerr;
+	gw__free_loaded(g);
+	rc = ax_content_load_store(g->st, &g->content);
+	if (rc != AX_OK) {
+		gw__seterr(g, "loading surveys: %s", ax_store_errmsg(g->st));
+		return rc;
+	}
+	rc = ax_campaign_list(g->st, 1, now, &list, &n);
+	if (rc != AX_OK) {
+		gw__seterr(g, "loading campaigns: %s", ax_store_errmsg(g->st));
+		return rc;
+	}
+	g->packs = json_object();
+	if (!g->packs) {
+		ax_free(list);
+		return AX_NOMEM;
+	}
+	cached_campaigns(g, &list, &n, now);
+	g->camps = calloc((size_t)(n ? n : 1), sizeof *g->camps);
+	if (!g->camps) {
+		ax_free(list);
+		return AX_NOMEM;
+	}
+	for (i = 0; i < n; i++) {
+		struct camp *cp = &g->camps[g->ncamps++];
+		char scope[AX_SCOPE_MAX], *save = NULL, *code;
+		cp->c = list[i];
+		if (cp->c.survey[0]) {
+			const struct ax_survey *s = ax_content_find_survey(
+			    g->content, cp->c.survey, cp->c.survey_version);
+			if (!s || gw_fsurvey_new(s, &cp->fs) != AX_OK)
+				cp->fs = NULL;
+		}
+		if (cp->c.packs[0] && load_digests(g, cp, now) < 0) {
+			ax_free(list);
+			return AX_NOMEM;
+		}
+		snprintf(scope, sizeof scope, "%s", cp->c.scope);
+		for (code = strtok_r(scope, ",", &save); code;
+		     code = strtok_r(NULL, ",", &save)) {
+			char key[128], *text = NULL;
+			const char *within = NULL;
+			snprintf(key, sizeof key, "roster.%s.json", code);
+			if (ax_sync_cached(g->st, key, &text) != AX_OK || !text)
+				within = covering_slice(g, code, &text);
+			if (!text)
+				text = ax_roster_slice_json(g->st, code);
+			if (text && add_slice(g, cp, text, within) < 0) {
+				ax_free(text);
+				ax_free(list);
+				return AX_NOMEM;
+			}
+			ax_free(text);
+		}
+	}
+	/* free() is what ax_free() does: libanxin allocates with malloc */
+	ax_free(list);
+	for (i = 0; i < g->nhh; i++)
+		g->nix += g->hhs[i].nphones;
+	g->ix = calloc((size_t)(g->nix ? g->nix : 1), sizeof *g->ix);
+	if (!g->ix)
+		return AX_NOMEM;
+	g->nix = 0;
+	for (i = 0; i < g->nhh; i++)
+		for (k = 0; k < g->hhs[i].nphones; k++) {
+			snprintf(g->ix[g->nix].phone, AX_PHONE_MAX, "%s", g->hhs[i].phones[k]);
+			g->ix[g->nix++].hh = i;
+		}
+	qsort(g->ix, (size_t)g->nix, sizeof *g->ix, cmp_ix);
+	if (mark_started(g) < 0 || mark_digested(g) < 0)
+		return AX_NOMEM;
+	g->loaded_at = now;
+	g->reload = 0;
+	return AX_OK;
+}
+
+void gw_reload(gw_gateway *g) { g->reload = 1; }
+
+/* Household of a number: the loaded slices, else the store's roster. */
+int gw__lookup_phone(gw_gateway *g, const char *phone, char hh[64],
+                     char grid[32])
+{
+	struct phone_ix key, *f;
+	snprintf(key.phone, sizeof key.phone, "%s", phone);
+	f = g->nix ? bsearch(&key, g->ix, (size_t)g->nix, sizeof *g->ix, cmp_ix)
+	           : NULL;
+	if (f) {
+		snprintf(hh, 64, "%s", g->hhs[f->hh].id);
+		snprintf(grid, 32, "%s", g->hhs[f->hh].grid);
+		return 0;
+	}
+	if (ax_roster_find_phone(g->st, phone, hh) == AX_OK) {
+		int ix = find_hh(g, hh);
+		snprintf(grid, 32, "%s", ix >= 0 ? g->hhs[ix].grid : "");
+		return 0;
+	}
+	return -1;
+}
+
+struct camp *gw__find_camp(gw_gateway *g, const char *id)
+{
+	int i;
+	for (i = 0; i < g->ncamps; i++)
+		if (strcmp(g->camps[i].c.id, id) == 0)
+			return &g->camps[i];
+	return NULL;
+}

@@ -1,0 +1,267 @@
+/*
+ * gw_conv.c -- conversations in gateway.db: the flow's state read and
+ * written as rows of `conv`, conversations started for the households of
+ * active campaigns, reminders and expiry (the flow's tick), and what one
+ * flow step produced written in the caller's transaction.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gw_int.h"
+
+static void answers_text(const struct gw_conv *c, char *a, size_t an, char *s,
+                         size_t sn)
+{
+	size_t used = 0;
+	int i;
+	a[0] = '\0';
+	for (i = 0; i < GW_FLOW_MAX_Q && used + 20 < an; i++)
+		used += (size_t)snprintf(a + used, an - used, "%s%llx", i ? "," : "",
+		                         c->answers[i]);
+	for (i = 0; i < GW_FLOW_MAX_Q && i + 1 < (int)sn; i++)
+		s[i] = c->skipped[i] ? '1' : '0';
+	s[i] = '\0';
+}
+
+static void answers_parse(struct gw_conv *c, const char *a, const char *s)
+{
+	int i = 0;
+	while (a && *a && i < GW_FLOW_MAX_Q) {
+		char *end;
+		c->answers[i++] = strtoull(a, &end, 16);
+		a = *end == ',' ? end + 1 : end;
+		if (end == a && *a != '\0')
+			break;
+	}
+	for (i = 0; s && s[i] && i < GW_FLOW_MAX_Q; i++)
+		c->skipped[i] = s[i] == '1';
+}
+
+void gw__read_conv(sqlite3_stmt *q, struct convrow *r)
+{
+	const char *t;
+	memset(r, 0, sizeof *r);
+#define COL(i, f)                                                              \
+	t = (const char *)sqlite3_column_text(q, i);                              \
+	snprintf(r->f, sizeof r->f, "%s", t ? t : "")
+	COL(0, campaign);
+	COL(1, household);
+	COL(2, phone);
+	COL(3, region);
+	COL(4, wave);
+	COL(5, response_id);
+#undef COL
+	r->c.status = gw_conv_status_parse((const char *)sqlite3_column_text(q, 6));
+	if ((int)r->c.status < 0)
+		r->c.status = GW_CONV_EXPIRED;
+	r->c.qidx = sqlite3_column_int(q, 7);
+	r->c.attempts = sqlite3_column_int(q, 8);
+	r->c.reminded = sqlite3_column_int(q, 9);
+	r->c.started_at = sqlite3_column_int64(q, 10);
+	r->c.asked_at = sqlite3_column_int64(q, 11);
+	r->c.reminded_at = sqlite3_column_int64(q, 12);
+	r->c.updated_at = sqlite3_column_int64(q, 13);
+	answers_parse(&r->c, (const char *)sqlite3_column_text(q, 14),
+	              (const char *)sqlite3_column_text(q, 15));
+}
+
+static int write_conv(gw_gateway *g, const struct convrow *r, int insert,
+                      const struct camp *cp)
+{
+	char a[GW_FLOW_MAX_Q * 20], s[GW_FLOW_MAX_Q + 1];
+	sqlite3_stmt *q;
+	int rc;
+
+	answers_text(&r->c, a, sizeof a, s, sizeof s);
+	q = gw__prep(
+	        g, g->db,
+	        insert ? "INSERT INTO conv(campaign, household, phone, region, wave, "
+	                 "response_id, status, qidx, attempts, reminded, started_at, "
+	                 "asked_at, reminded_at, updated_at, answers, skipped, due, "
+	                 "survey, survey_version) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
+	                 "?11,?12,?13,?14,?15,?16,?17,?18,?19)"
+	               : "UPDATE conv SET status=?7, qidx=?8, attempts=?9, reminded=?10,"
+	                 " asked_at=?12, reminded_at=?13, updated_at=?14, answers=?15,"
+	                 " skipped=?16, due=?17 WHERE campaign=?1 AND household=?2");
+	if (!q)
+		return -1;
+	sqlite3_bind_text(q, 1, r->campaign, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, r->household, -1, SQLITE_STATIC);
+	if (insert) {
+		sqlite3_bind_text(q, 3, r->phone, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 4, r->region, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 5, r->wave, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 6, r->response_id, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 11, r->c.started_at);
+		sqlite3_bind_text(q, 18, cp->c.survey, -1, SQLITE_STATIC);
+		sqlite3_bind_int(q, 19, cp->c.survey_version);
+	}
+	sqlite3_bind_text(q, 7, gw_conv_status_name(r->c.status), -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 8, r->c.qidx);
+	sqlite3_bind_int(q, 9, r->c.attempts);
+	sqlite3_bind_int(q, 10, r->c.reminded);
+	sqlite3_bind_int64(q, 12, r->c.asked_at);
+	sqlite3_bind_int64(q, 13, r->c.reminded_at);
+	sqlite3_bind_int64(q, 14, r->c.updated_at);
+	sqlite3_bind_text(q, 15, a, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(q, 16, s, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(q, 17, gw_flow_next_due(&r->c, &g->cfg.flow));
+	rc = sqlite3_step(q);
+	gw__release(g, g->db, q);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Everything one flow step produced, written in the caller's transaction. */
+int gw__apply_out(gw_gateway *g, struct convrow *r, const struct camp *cp,
+                  const struct gw_flow_out *o, long long now, int insert)
+{
+	int i;
+	if (write_conv(g, r, insert, cp))
+		return -1;
+	if (o->optout && gw__add_optout(g, g->db, r->phone, "reply", now))
+		return -1;
+	for (i = 0; i < o->nmsgs; i++)
+		if (gw__enqueue(g, r->phone, r->household, cp,
+		                o->optout ? "optout_confirm"
+		                          : (insert && i == 0 ? "intro" : "question"),
+		                o->msgs[i], now))
+			return -1;
+	if (o->replied &&
+	    gw__journal_contact(g, g->db, r->household, "sms_replied", NULL, now))
+		return -1;
+	if (o->response && cp->fs) {
+		char *body = gw_flow_response_json(cp->fs, &r->c, r->response_id,
+		                                   g->cfg.device, r->household, r->region,
+		                                   r->wave, o->response_status, now);
+		int rc = gw__journal(g, g->db, r->response_id, body, now);
+		free(body);
+		if (rc)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- scheduling pass ----------------------------------------------------- */
+
+int gw__household_busy(gw_gateway *g, const char *hh, const char *campaign,
+                       int *exists)
+{
+	sqlite3_stmt *q;
+	int busy = 0;
+	*exists = 0;
+	if (!(q = gw__prep(g, g->db, "SELECT campaign, status FROM conv WHERE household = ?")))
+		return 1;
+	sqlite3_bind_text(q, 1, hh, -1, SQLITE_STATIC);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		if (strcmp((const char *)sqlite3_column_text(q, 0), campaign) == 0)
+			*exists = 1;
+		if (strcmp((const char *)sqlite3_column_text(q, 1), "asking") == 0)
+			busy = 1;
+	}
+	gw__release(g, g->db, q);
+	return busy;
+}
+
+/* Start conversations for households of active campaigns (a few hundred
+ * per pass, one transaction). */
+int gw__start_conversations(gw_gateway *g, long long now)
+{
+	int i, k, started = 0;
+	const int max_per_pass = 500;
+
+	if (gw__exec(g->db, "BEGIN IMMEDIATE"))
+		return -1;
+	for (i = 0; i < g->ncamps && started < max_per_pass; i++) {
+		struct camp *cp = &g->camps[i];
+		int waiting = 0;
+		if (!cp->fs || cp->all_started)
+			continue;
+		for (k = 0; k < cp->nmembers && started < max_per_pass; k++) {
+			struct hh *h = &g->hhs[cp->members[k]];
+			struct convrow r;
+			struct gw_flow_out o;
+			int exists, p;
+			const char *phone = NULL;
+			if (cp->started[k] || !h->active || h->nphones == 0)
+				continue;
+			if (gw__household_busy(g, h->id, cp->c.id, &exists) || exists) {
+				/* busy: asked by another campaign; try again later */
+				cp->started[k] = (unsigned char)exists;
+				waiting += !exists;
+				continue;
+			}
+			for (p = 0; p < h->nphones && !phone; p++)
+				if (!gw__is_opted_out(g, g->db, h->phones[p]))
+					phone = h->phones[p];
+			if (!phone)
+				continue;
+			memset(&r, 0, sizeof r);
+			snprintf(r.campaign, sizeof r.campaign, "%s", cp->c.id);
+			snprintf(r.household, sizeof r.household, "%s", h->id);
+			snprintf(r.phone, sizeof r.phone, "%s", phone);
+			snprintf(r.region, sizeof r.region, "%s", h->grid);
+			snprintf(r.wave, sizeof r.wave, "%s", cp->c.wave);
+			gw__new_uuid(r.response_id);
+			gw_flow_start(cp->fs, &r.c, now, &o);
+			if (gw__apply_out(g, &r, cp, &o, now, 1)) {
+				gw__seterr(g, "starting a conversation: %s", sqlite3_errmsg(g->db));
+				gw__exec(g->db, "ROLLBACK");
+				/* the flags may now be wrong: rebuild them from SQLite */
+				g->reload = 1;
+				return -1;
+			}
+			cp->started[k] = 1;
+			started++;
+		}
+		if (k == cp->nmembers && !waiting)
+			cp->all_started = 1;
+	}
+	return gw__exec(g->db, "COMMIT") ? -1 : started;
+}
+
+int gw__tick_conversations(gw_gateway *g, long long now)
+{
+	sqlite3_stmt *q;
+	struct convrow *rows = NULL;
+	int n = 0, cap = 0, i;
+
+	if (sqlite3_prepare_v2(g->db,
+	                       "SELECT " CONV_COLS " FROM conv WHERE status='asking'"
+	                       " AND due > 0 AND due <= ? LIMIT 1000",
+	                       -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_int64(q, 1, now);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		if (n == cap) {
+			struct convrow *nr;
+			cap = cap ? cap * 2 : 64;
+			nr = realloc(rows, (size_t)cap * sizeof *nr);
+			if (!nr)
+				break;
+			rows = nr;
+		}
+		gw__read_conv(q, &rows[n++]);
+	}
+	sqlite3_finalize(q);
+	if (n && gw__exec(g->db, "BEGIN IMMEDIATE")) {
+		free(rows);
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		struct camp *cp = gw__find_camp(g, rows[i].campaign);
+		struct gw_flow_out o;
+		if (!cp || !cp->fs)
+			continue;
+		gw_flow_tick(cp->fs, &rows[i].c, now, &g->cfg.flow, &o);
+		if (gw__apply_out(g, &rows[i], cp, &o, now, 0)) {
+			gw__seterr(g, "tick: %s", sqlite3_errmsg(g->db));
+			gw__exec(g->db, "ROLLBACK");
+			free(rows);
+			return -1;
+		}
+	}
+	free(rows);
+	return n ? gw__exec(g->db, "COMMIT") : 0;
+}

@@ -1,0 +1,293 @@
+/*
+ * gw_inbox.c -- incoming messages.  A modem thread writes what it reads
+ * (messages and delivery reports) in one transaction per read, committed
+ * before the modem deletes anything; gw_step then takes the new messages
+ * through the flow in batches.
+ */
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "anxin/phone.h"
+#include "gw_int.h"
+
+static int load_conv_for(gw_gateway *g, const char *hh, struct convrow *r)
+{
+	sqlite3_stmt *q;
+	int found = 0;
+	if (!(q = gw__prep(g, g->db,
+	                   "SELECT " CONV_COLS " FROM conv WHERE household = ?"
+	                   " ORDER BY status = 'asking' DESC, started_at DESC LIMIT 1")))
+		return -1;
+	sqlite3_bind_text(q, 1, hh, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) == SQLITE_ROW) {
+		gw__read_conv(q, r);
+		found = 1;
+	}
+	gw__release(g, g->db, q);
+	return found;
+}
+
+static int set_inbox(gw_gateway *g, sqlite3 *db, long long id,
+                     const char *state, const char *hh)
+{
+	sqlite3_stmt *q;
+	int rc;
+	if (!(q = gw__prep(g, db, "UPDATE inbox SET state=?, household=? WHERE id=?")))
+		return -1;
+	sqlite3_bind_text(q, 1, state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, hh, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, id);
+	rc = sqlite3_step(q);
+	gw__release(g, db, q);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* One committed inbox message -> the flow, inside the caller's
+ * transaction (gw__process_inbox: one per batch, a savepoint per message). */
+static int handle_inbox(gw_gateway *g, long long id, const char *phone,
+                        const char *text, long long now)
+{
+	char hh[64], grid[32];
+	struct convrow r;
+	struct gw_flow_out o;
+	struct camp *cp = NULL;
+	char pack[64] = "";
+	int found, dig = 0;
+
+	if (gw__lookup_phone(g, phone, hh, grid) < 0) {
+		/* never attributed; an opt-out is still honoured */
+		if (gw_reply_is_optout(text, strlen(text)) &&
+		    gw__add_optout(g, g->db, phone, "unknown sender", now))
+			goto fail;
+		if (set_inbox(g, g->db, id, "unknown", NULL))
+			goto fail;
+		return 0;
+	}
+	found = load_conv_for(g, hh, &r);
+	if (found < 0)
+		goto fail;
+	if (found)
+		cp = gw__find_camp(g, r.campaign);
+	/* no question is open: a reply to the latest digest, if one went */
+	if ((!found || !cp || !cp->fs || r.c.status != GW_CONV_ASKING) &&
+	    (dig = gw__last_digest_pack(g, hh, pack)) < 0)
+		goto fail;
+	if (!found || !cp || !cp->fs || dig) {
+		int optout = gw_reply_is_optout(text, strlen(text));
+		/* an opt-out answering a digest is honoured, not counted as a
+		 * reply to it */
+		if (!(dig && optout) &&
+		    gw__journal_contact(g, g->db, hh, "sms_replied", dig ? pack : NULL, now))
+			goto fail;
+		if (optout) {
+			if (gw__add_optout(g, g->db, phone, "reply", now) ||
+			    gw__enqueue(g, phone, hh, NULL, "optout_confirm",
+			                gw_flow_optout_text, now))
+				goto fail;
+		}
+		if (set_inbox(g, g->db, id, optout ? "done" : "late", hh))
+			goto fail;
+		return 0;
+	}
+	/* replies come from any phone of the household; answers go back to it */
+	snprintf(r.phone, sizeof r.phone, "%s", phone);
+	gw_flow_reply(cp->fs, &r.c, text, strlen(text), now, &o);
+	if (gw__apply_out(g, &r, cp, &o, now, 0) ||
+	    set_inbox(g, g->db, id, o.late ? "late" : "done", hh))
+		goto fail;
+	return 0;
+fail:
+	gw__seterr(g, "inbox message %lld: %s", id, sqlite3_errmsg(g->db));
+	return -1;
+}
+
+struct inbox_item {
+	long long id;
+	char phone[64];
+	char *text;
+};
+
+/* One transaction for a batch of inbox messages.  With savepoints, a
+ * message that fails is rolled back alone and marked 'error'.  Without
+ * (the fast pass: a savepoint per message cost about a fifth of the batch,
+ * its sub-journal copying every page a message first touches), the first
+ * failure rolls the whole batch back and returns 1, for the caller to
+ * run it again with savepoints.  0 committed, -1 failed. */
+static int inbox_batch(gw_gateway *g, const struct inbox_item *items, int n,
+                       long long now, int savepoints)
+{
+	int i;
+	if (gw__exec(g->db, "BEGIN IMMEDIATE"))
+		return -1;
+	for (i = 0; i < n; i++) {
+		if (!savepoints) {
+			if (handle_inbox(g, items[i].id, items[i].phone, items[i].text,
+			                 now)) {
+				gw__exec(g->db, "ROLLBACK");
+				return 1;
+			}
+			continue;
+		}
+		gw__exec_cached(g, "SAVEPOINT msg");
+		if (handle_inbox(g, items[i].id, items[i].phone, items[i].text, now)) {
+			gw__exec_cached(g, "ROLLBACK TO msg");
+			set_inbox(g, g->db, items[i].id, "error", NULL);
+		}
+		gw__exec_cached(g, "RELEASE msg");
+	}
+	if (gw__exec(g->db, "COMMIT")) {
+		gw__exec(g->db, "ROLLBACK");
+		return -1;
+	}
+	return 0;
+}
+
+int gw__process_inbox(gw_gateway *g, long long now)
+{
+	sqlite3_stmt *q;
+	struct inbox_item *items = NULL;
+	int n = 0, cap = 0, i, rc = 0;
+
+	if (sqlite3_prepare_v2(g->db,
+	                       "SELECT id, phone, text FROM inbox WHERE state='new'"
+	                       " ORDER BY id LIMIT 5000",
+	                       -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		if (n == cap) {
+			struct inbox_item *ni;
+			cap = cap ? cap * 2 : 64;
+			ni = realloc(items, (size_t)cap * sizeof *ni);
+			if (!ni)
+				break;
+			items = ni;
+		}
+		items[n].id = sqlite3_column_int64(q, 0);
+		snprintf(items[n].phone, 64, "%s", sqlite3_column_text(q, 1));
+		items[n].text = strdup((const char *)sqlite3_column_text(q, 2));
+		if (!items[n].text)
+			break;
+		n++;
+	}
+	sqlite3_finalize(q);
+	/* One transaction for the batch (an fsync per message would cap the
+	 * gateway at a few hundred replies a second); one message that fails
+	 * is marked and the others go on (inbox_batch's second pass).  Until
+	 * the batch commits every message stays 'new' in the inbox: a crash
+	 * loses nothing. */
+	if (n) {
+		rc = inbox_batch(g, items, n, now, 0);
+		if (rc == 1)
+			rc = inbox_batch(g, items, n, now, 1);
+	}
+	for (i = 0; i < n; i++)
+		free(items[i].text);
+	free(items);
+	return rc;
+}
+
+/* ---- written by the modem threads ---------------------------------------- */
+
+static void norm_phone(const char *in, char out[64])
+{
+	char e[AX_PHONE_MAX];
+	if (ax_phone_normalize(in, e, NULL) == AX_OK)
+		snprintf(out, 64, "%s", e);
+	else
+		snprintf(out, 64, "%s", in);
+}
+
+/* The modem thread's transaction for one inbox read: opened by the first
+ * message or report, committed by gw__on_commit before anything is deleted. */
+static int slot_begin(struct slot *s)
+{
+	if (s->in_txn)
+		return 0;
+	if (gw__exec(s->db, "BEGIN IMMEDIATE"))
+		return -1;
+	s->in_txn = 1;
+	return 0;
+}
+
+int gw__on_commit(void *ctx)
+{
+	struct slot *s = ctx;
+	if (!s->in_txn)
+		return 0;
+	s->in_txn = 0;
+	if (gw__exec(s->db, "COMMIT")) {
+		gw__exec(s->db, "ROLLBACK");
+		return -1;
+	}
+	gw__crash_point("after_commit");
+	return 0;
+}
+
+int gw__on_incoming(void *ctx, const struct gw_incoming *in)
+{
+	struct slot *s = ctx;
+	unsigned char hash[16];
+	char dedup[256], hex[33], phone[64];
+	sqlite3_stmt *q;
+	int rc;
+
+	norm_phone(in->phone, phone);
+	crypto_generichash(hash, sizeof hash, (const unsigned char *)in->text,
+	                   strlen(in->text), NULL, 0);
+	sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
+	snprintf(dedup, sizeof dedup, "%s|%lld|%d|%s", phone, in->smsc_time,
+	         in->concat_ref, hex);
+	if (slot_begin(s))
+		return -1;
+	if (!s->ins_inbox &&
+	    sqlite3_prepare_v2(s->db,
+	                       "INSERT INTO inbox(dedup, modem, phone, smsc_time,"
+	                       " received_at, parts, text) VALUES(?,?,?,?,?,?,?)"
+	                       " ON CONFLICT(dedup) DO UPDATE SET seen = seen + 1",
+	                       -1, &s->ins_inbox, NULL) != SQLITE_OK)
+		return -1;
+	q = s->ins_inbox;
+	sqlite3_bind_text(q, 1, dedup, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, s->g->cfg.modems[s->index].name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, phone, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 4, in->smsc_time);
+	sqlite3_bind_int64(q, 5, gw_now(s->g));
+	sqlite3_bind_int(q, 6, in->parts);
+	sqlite3_bind_text(q, 7, in->text, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int gw__on_report(void *ctx, const struct gw_status_report *r)
+{
+	struct slot *s = ctx;
+	char dedup[160], phone[64];
+	sqlite3_stmt *q;
+	int rc;
+
+	norm_phone(r->phone, phone);
+	snprintf(dedup, sizeof dedup, "%s|%d|%lld|%d", phone, r->ref, r->at,
+	         r->status);
+	if (slot_begin(s))
+		return -1;
+	if (!s->ins_report &&
+	    sqlite3_prepare_v2(s->db,
+	                       "INSERT OR IGNORE INTO reports(dedup, modem, phone, ref,"
+	                       " status, at) VALUES(?,?,?,?,?,?)",
+	                       -1, &s->ins_report, NULL) != SQLITE_OK)
+		return -1;
+	q = s->ins_report;
+	sqlite3_bind_text(q, 1, dedup, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, s->g->cfg.modems[s->index].name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 3, phone, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 4, r->ref);
+	sqlite3_bind_int(q, 5, r->status);
+	sqlite3_bind_int64(q, 6, r->at);
+	rc = sqlite3_step(q);
+	sqlite3_reset(q);
+	return rc == SQLITE_DONE ? 0 : -1;
+}

@@ -1,0 +1,242 @@
+/*
+ * gw_int.h -- internals shared by the files of the gateway (gateway.c,
+ * gw_*.c); not a public header.  gateway.h has the transaction design.
+ *
+ *   gw_store.c     gateway.db: schema, connections, statement cache, clock,
+ *                  UUIDs, crash points, small SQL helpers
+ *   gw_campaign.c  campaigns, surveys, packs and roster slices (load, lookup)
+ *   gw_conv.c      conversations in SQL: start, tick, apply a flow step
+ *   gw_outreach.c  awareness digests, queued once per household
+ *   gw_inbox.c     incoming messages: written by the modem threads,
+ *                  processed through the flow by gw_step
+ *   gw_send.c      the send layer: queue, opt-out, quiet hours, pace, cap,
+ *                  delivery reports
+ *   gw_forward.c   the journal, forwarded to the store's outbox and central
+ *   gw_modems.c    one cycle of a modem thread (connect, read, send)
+ *   gw_status.c    --status
+ *   gateway.c      open, close, gw_step, gw_run
+ *
+ * Cross-file names are gw__name; everything else is static in its file.
+ * Unless said otherwise a function runs in gw_step's thread on g->db; one
+ * taking a slot (or a `db` that may be a slot's) runs in that modem's
+ * thread.
+ */
+#ifndef ANXIN_GW_INT_H
+#define ANXIN_GW_INT_H
+
+#include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sqlite3.h>
+
+#include "anxin/campaign.h"
+#include "anxin/content.h"
+#include "anxin/phone.h"
+#include "gateway.h"
+
+/* ---- state --------------------------------------------------------------- */
+
+struct hh {
+	char id[64];
+	char grid[32];
+	char phones[4][AX_PHONE_MAX];
+	int nphones;
+	int active;
+};
+
+struct phone_ix {
+	char phone[AX_PHONE_MAX];
+	int hh;
+};
+
+/* One SMS digest of a pack ("sms":[{"id","text"}]); strings borrowed from
+ * gw_gateway.packs, which lives until the next load. */
+struct digest {
+	const char *pack, *id, *text;
+};
+
+struct camp {
+	struct ax_campaign c;
+	gw_fsurvey *fs; /* NULL: outreach only */
+	int *members;   /* indexes into hhs */
+	int nmembers;
+	unsigned char *started; /* members[i] has a conversation (cache) */
+	int all_started;        /* nothing left to start */
+	struct digest *digests; /* of every pack of the campaign, in order */
+	int ndigests;
+	unsigned char *digested; /* members[i] has every digest queued (cache) */
+	int all_digested;
+};
+
+struct slot {
+	gw_gateway *g;
+	int index;
+	gw_modem *m;
+	sqlite3 *db;
+	long long next_try;
+	int backoff;
+	int signal;
+	long long signal_at;
+	char last_error[256];
+	/* one transaction per inbox read (gw__on_incoming .. gw__on_commit) */
+	int in_txn;
+	sqlite3_stmt *ins_inbox, *ins_report;
+	/* The send layer's counts for this modem, kept in memory: counting
+	 * them in SQL on every claim cost O(messages sent today), quadratic
+	 * over a busy day.  Exact because only this modem's thread claims for
+	 * it; loaded from gateway.db on first use, when the China-time day
+	 * changes and when the clock goes back. */
+	int counts_loaded;
+	int day;             /* gw__cst_day of day_sent */
+	long long day_sent;  /* claimed today: sending, sent or unknown */
+	long long last_now;
+	struct {
+		long long sec;
+		int n;
+	} win[60];           /* claims per clock second, by sec % 60 */
+};
+
+struct gw_gateway {
+	struct gw_config cfg;
+	ax_store *st;
+	sqlite3 *db;
+	ax_content *content;
+	struct camp *camps;
+	int ncamps;
+	struct hh *hhs;
+	int nhh;
+	struct phone_ix *ix;
+	int nix;
+	json_t *packs; /* pack id -> pack JSON, for the loaded campaigns */
+	long long loaded_at;
+	int reload;
+	gw_clock_fn clock;
+	void *clock_ctx;
+	struct slot slots[GW_MAX_MODEMS];
+	volatile sig_atomic_t *stop; /* gw_run's: modem threads stop sending */
+	pthread_mutex_t log_mu;
+	/* prepared statements of the main connection, keyed by the SQL
+	 * literal's address: preparing costs more than running them */
+	struct {
+		const char *sql;
+		sqlite3_stmt *st;
+	} cache[48];
+	int ncache;
+	char err[512];
+};
+
+/* A conversation row of gateway.db with the flow's state. */
+struct convrow {
+	char campaign[64], household[64], phone[64], region[32], wave[64];
+	char response_id[40];
+	struct gw_conv c;
+};
+
+#define CONV_COLS                                                              \
+	"campaign, household, phone, region, wave, response_id, status, qidx, "   \
+	"attempts, reminded, started_at, asked_at, reminded_at, updated_at, "     \
+	"answers, skipped"
+
+/* ---- gw_store.c ---------------------------------------------------------- */
+
+/* Format the gateway's last error (gw_errmsg). */
+void gw__seterr(gw_gateway *g, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Day number of epoch seconds in China time (UTC+8). */
+int gw__cst_day(long long now);
+/* A random version 4 UUID, lower-case text.  Thread-safe (per-thread pool). */
+void gw__new_uuid(char out[37]);
+/* SIGKILL the process here when ANXIN_SMSD_CRASH names this point. */
+void gw__crash_point(const char *name);
+/* A statement for the string literal sql on db (cached when db is g->db,
+ * whose thread is gw_step's); give it back with gw__release.  NULL on
+ * failure. */
+sqlite3_stmt *gw__prep(gw_gateway *g, sqlite3 *db, const char *sql);
+void gw__release(gw_gateway *g, sqlite3 *db, sqlite3_stmt *st);
+/* sqlite3_exec: 0 or -1; gw__exec_cached through g->db's cache. */
+int gw__exec(sqlite3 *db, const char *sql);
+int gw__exec_cached(gw_gateway *g, const char *sql);
+/* A read-write connection to gateway.db, schema created; NULL with err. */
+sqlite3 *gw__open_db(const char *path, char *err, size_t errlen);
+/* The one integer of sql with ?1 = a, ?2 = b; -1 on error. */
+long long gw__count1(sqlite3 *db, const char *sql, const char *a, long long b);
+
+/* ---- gw_campaign.c ------------------------------------------------------- */
+
+/* (Re)load campaigns, surveys, packs and roster slices; g->reload = 0. */
+ax_rc gw__load(gw_gateway *g);
+/* Free what gw__load made (also from gw_close). */
+void gw__free_loaded(gw_gateway *g);
+/* Household (and its grid) of a number: 0, or -1 if not in the roster. */
+int gw__lookup_phone(gw_gateway *g, const char *phone, char hh[64],
+                     char grid[32]);
+/* A loaded campaign by id (borrowed until the next load), or NULL. */
+struct camp *gw__find_camp(gw_gateway *g, const char *id);
+
+/* ---- gw_conv.c ----------------------------------------------------------- */
+
+/* A row selected with CONV_COLS into *r. */
+void gw__read_conv(sqlite3_stmt *q, struct convrow *r);
+/* Write one flow step's result (conversation, opt-out, queued messages,
+ * journal lines) in the caller's transaction; insert: a new conversation. */
+int gw__apply_out(gw_gateway *g, struct convrow *r, const struct camp *cp,
+                  const struct gw_flow_out *o, long long now, int insert);
+/* 1 when a conversation of hh is asking; *exists: hh has one in campaign. */
+int gw__household_busy(gw_gateway *g, const char *hh, const char *campaign,
+                       int *exists);
+/* One pass each, in its own transaction: conversations started (count) /
+ * reminders sent and conversations expired (0); -1 on error. */
+int gw__start_conversations(gw_gateway *g, long long now);
+int gw__tick_conversations(gw_gateway *g, long long now);
+
+/* ---- gw_outreach.c ------------------------------------------------------- */
+
+/* One pass of awareness outreach: households queued, or -1. */
+int gw__queue_digests(gw_gateway *g, long long now);
+/* Pack of the latest digest sent to hh: 1 (pack filled), 0 none, -1. */
+int gw__last_digest_pack(gw_gateway *g, const char *hh, char pack[64]);
+
+/* ---- gw_inbox.c ---------------------------------------------------------- */
+
+/* gw_modem_poll's callbacks (ctx: the modem's struct slot); modem thread. */
+int gw__on_incoming(void *ctx, const struct gw_incoming *in);
+int gw__on_report(void *ctx, const struct gw_status_report *r);
+int gw__on_commit(void *ctx);
+/* The committed inbox through the flow: 0, or -1. */
+int gw__process_inbox(gw_gateway *g, long long now);
+
+/* ---- gw_send.c ----------------------------------------------------------- */
+
+/* Queue a message in the caller's transaction (cp may be NULL: the
+ * gateway's defaults; pack may be NULL).  Strings borrowed. */
+int gw__enqueue_pack(gw_gateway *g, const char *phone, const char *household,
+                     const struct camp *cp, const char *kind,
+                     const char *text, const char *pack, long long now);
+int gw__enqueue(gw_gateway *g, const char *phone, const char *household,
+                const struct camp *cp, const char *kind, const char *text,
+                long long now);
+/* 1 when phone opted out (or on error: when in doubt, do not message). */
+int gw__is_opted_out(gw_gateway *g, sqlite3 *db, const char *phone);
+int gw__add_optout(gw_gateway *g, sqlite3 *db, const char *phone,
+                   const char *source, long long now);
+/* Delivery reports matched to their sends, in one transaction: 0, or -1. */
+int gw__match_reports(gw_gateway *g, long long now);
+/* Modem thread: send what the send layer lets go until
+ * receive_frequency_ms have passed; *now follows the clock of each claim.
+ * 0, or -1 when a send failed (err filled: the caller reconnects). */
+int gw__send_due(struct slot *s, long long *now, char *err, size_t errlen);
+
+/* ---- gw_forward.c -------------------------------------------------------- */
+
+/* A record line (body borrowed; NULL fails) in the caller's transaction. */
+int gw__journal(gw_gateway *g, sqlite3 *db, const char *id, const char *body,
+                long long now);
+/* A contact record of household (none when household is empty). */
+int gw__journal_contact(gw_gateway *g, sqlite3 *db, const char *household,
+                        const char *kind, const char *pack, long long at);
+/* Journal -> the store's outbox: lines forwarded, or -1. */
+int gw__forward_journal(gw_gateway *g);
+/* Push the outbox to the central server when one is set and a push is due. */
+void gw__push_central(gw_gateway *g, long long now);
+
+#endif

@@ -1,0 +1,102 @@
+/*
+ * gw_modems.c -- one cycle of a modem thread: (re)connect with backoff,
+ * read the inbox once, send what the send layer lets go, and keep the
+ * modem's status row for --status.  Runs in modem i's thread, on its own
+ * gateway.db connection (s->db).
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+
+#include "gw_int.h"
+
+static void modem_status(struct slot *s, long long now)
+{
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(s->db,
+	                       "INSERT OR REPLACE INTO modems(name, connected, signal,"
+	                       " last_error, updated_at) VALUES(?,?,?,?,?)",
+	                       -1, &q, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(q, 1, s->g->cfg.modems[s->index].name, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 2, gw_modem_connected(s->m));
+	sqlite3_bind_int(q, 3, s->signal);
+	sqlite3_bind_text(q, 4, s->last_error, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 5, now);
+	sqlite3_step(q);
+	sqlite3_finalize(q);
+}
+
+/* Connect when the modem is down and its backoff is over: 1 connected,
+ * 0 still waiting, -1 the connection failed (backoff doubled). */
+static int slot_connect(struct slot *s, long long now)
+{
+	gw_gateway *g = s->g;
+	char err[256];
+
+	if (gw_modem_connected(s->m))
+		return 1;
+	if (now < s->next_try && s->next_try - now <= g->cfg.max_backoff)
+		return 0;
+	if (gw_modem_connect(s->m, err, sizeof err)) {
+		/* back off: 5 s, 10 s, 20 s ... max_backoff */
+		s->backoff = s->backoff ? s->backoff * 2 : 5;
+		if (s->backoff > g->cfg.max_backoff)
+			s->backoff = g->cfg.max_backoff;
+		s->next_try = now + s->backoff;
+		snprintf(s->last_error, sizeof s->last_error, "%s", err);
+		modem_status(s, now);
+		return -1;
+	}
+	s->backoff = 0;
+	s->signal = gw_modem_signal(s->m);
+	s->signal_at = now;
+	modem_status(s, now);
+	return 1;
+}
+
+/* Read the inbox once into gateway.db (gw_inbox.c's callbacks): 0, or -1
+ * with err filled and the read's open transaction rolled back. */
+static int slot_read(struct slot *s, long long now, char *err, size_t errlen)
+{
+	int nread = 0;
+
+	if (gw_modem_poll(s->m, gw__on_incoming, gw__on_report, gw__on_commit, s,
+	                  now, &nread, err, errlen) == 0)
+		return 0;
+	if (s->in_txn) { /* the read failed before its commit */
+		gw__exec(s->db, "ROLLBACK");
+		s->in_txn = 0;
+	}
+	return -1;
+}
+
+/* A read or a send failed: the error kept for --status and the modem
+ * dropped, for the next cycle to reconnect. */
+static ax_rc slot_failed(struct slot *s, const char *err, long long now)
+{
+	snprintf(s->last_error, sizeof s->last_error, "%s", err);
+	gw_modem_disconnect(s->m);
+	modem_status(s, now);
+	return AX_IO;
+}
+
+ax_rc gw_modem_cycle(gw_gateway *g, int i)
+{
+	struct slot *s = &g->slots[i];
+	long long now = gw_now(g);
+	char err[256];
+	int up = slot_connect(s, now);
+
+	if (up <= 0)
+		return up == 0 ? AX_OK : AX_IO;
+	if (slot_read(s, now, err, sizeof err))
+		return slot_failed(s, err, now);
+	if (gw__send_due(s, &now, err, sizeof err))
+		return slot_failed(s, err, now);
+	if (now - s->signal_at >= 60) {
+		s->signal = gw_modem_signal(s->m);
+		s->signal_at = now;
+		modem_status(s, now);
+	}
+	return AX_OK;
+}

@@ -1,0 +1,462 @@
+/*
+ * gw_send.c -- the send layer.  Whatever queued a message (conversation,
+ * digest, opt-out confirmation), a modem thread claims it here, and the
+ * opt-out list, quiet hours, the per-SIM daily cap and the pace are
+ * checked at the claim; a claimed row is sent at most once.  Also the
+ * delivery reports, matched to the sends they confirm.
+ */
+#include <jansson.h>
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gw_int.h"
+
+/* ---- queueing ------------------------------------------------------------ */
+
+/* Queue a message; pack (may be NULL) is copied to the row, so the
+ * sms_sent and sms_delivered contacts of a digest carry it. */
+int gw__enqueue_pack(gw_gateway *g, const char *phone, const char *household,
+                     const struct camp *cp, const char *kind,
+                     const char *text, const char *pack, long long now)
+{
+	sqlite3_stmt *q;
+	int rc;
+	if (!(q = gw__prep(g, g->db, "INSERT INTO queue(phone, household, campaign, kind, text,"
+	                           " created_at, quiet_start, quiet_end, pace, cap, pack)"
+	                           " VALUES(?,?,?,?,?,?,?,?,?,?,?)")))
+		return -1;
+	if (pack)
+		sqlite3_bind_text(q, 11, pack, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 1, phone, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, household, -1, SQLITE_STATIC);
+	if (cp)
+		sqlite3_bind_text(q, 3, cp->c.id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 4, kind, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 5, text, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 6, now);
+	sqlite3_bind_int(q, 7, cp ? cp->c.quiet_start : g->cfg.quiet_start);
+	sqlite3_bind_int(q, 8, cp ? cp->c.quiet_end : g->cfg.quiet_end);
+	sqlite3_bind_int(q, 9, cp && cp->c.pace_per_min > 0 ? cp->c.pace_per_min
+	                                                    : g->cfg.pace_per_min);
+	sqlite3_bind_int(q, 10, cp && cp->c.daily_cap > 0 ? cp->c.daily_cap
+	                                                  : g->cfg.daily_cap);
+	rc = sqlite3_step(q);
+	gw__release(g, g->db, q);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int gw__enqueue(gw_gateway *g, const char *phone, const char *household,
+                const struct camp *cp, const char *kind, const char *text,
+                long long now)
+{
+	return gw__enqueue_pack(g, phone, household, cp, kind, text, NULL, now);
+}
+
+int gw__is_opted_out(gw_gateway *g, sqlite3 *db, const char *phone)
+{
+	sqlite3_stmt *q;
+	int r = 0;
+	if (!(q = gw__prep(g, db, "SELECT 1 FROM optout WHERE phone = ?")))
+		return 1; /* when in doubt, do not message */
+	sqlite3_bind_text(q, 1, phone, -1, SQLITE_STATIC);
+	r = sqlite3_step(q) == SQLITE_ROW;
+	gw__release(g, db, q);
+	return r;
+}
+
+int gw__add_optout(gw_gateway *g, sqlite3 *db, const char *phone,
+                   const char *source, long long now)
+{
+	sqlite3_stmt *q;
+	int rc;
+	if (!(q = gw__prep(g, db, "INSERT OR IGNORE INTO optout(phone, at, source)"
+	                           " VALUES(?,?,?)")))
+		return -1;
+	sqlite3_bind_text(q, 1, phone, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, now);
+	sqlite3_bind_text(q, 3, source, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	gw__release(g, db, q);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int gw__match_reports(gw_gateway *g, long long now)
+{
+	sqlite3_stmt *q, *m;
+	int rc = 0;
+
+	(void)now;
+	if (gw__exec(g->db, "BEGIN IMMEDIATE"))
+		return -1;
+	if (sqlite3_prepare_v2(g->db,
+	                       "SELECT id, phone, ref, status, at FROM reports"
+	                       " WHERE matched = 0",
+	                       -1, &q, NULL) != SQLITE_OK) {
+		gw__exec(g->db, "ROLLBACK");
+		return -1;
+	}
+	if (sqlite3_prepare_v2(g->db,
+	                       "SELECT id, household, pack FROM queue WHERE phone=?"
+	                       " AND ref=? AND state='sent' AND delivered_at IS NULL"
+	                       " ORDER BY sent_at DESC, id DESC LIMIT 1",
+	                       -1, &m, NULL) != SQLITE_OK) {
+		sqlite3_finalize(q);
+		gw__exec(g->db, "ROLLBACK");
+		return -1;
+	}
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		long long rid = sqlite3_column_int64(q, 0), at = sqlite3_column_int64(q, 4);
+		int status = sqlite3_column_int(q, 3), matched = 2;
+		char sql[160];
+		sqlite3_reset(m);
+		sqlite3_bind_text(m, 1, (const char *)sqlite3_column_text(q, 1), -1,
+		                  SQLITE_TRANSIENT);
+		sqlite3_bind_int(m, 2, sqlite3_column_int(q, 2));
+		if (sqlite3_step(m) == SQLITE_ROW) {
+			long long qid = sqlite3_column_int64(m, 0);
+			matched = 1;
+			if (status == 0) {
+				char hh[64], pack[64];
+				snprintf(hh, sizeof hh, "%s",
+				         sqlite3_column_text(m, 1) ? (const char *)sqlite3_column_text(m, 1) : "");
+				snprintf(pack, sizeof pack, "%s",
+				         sqlite3_column_text(m, 2) ? (const char *)sqlite3_column_text(m, 2) : "");
+				if (gw__journal_contact(g, g->db, hh, "sms_delivered",
+				                        pack[0] ? pack : NULL, at ? at : now))
+					rc = -1;
+				snprintf(sql, sizeof sql,
+				         "UPDATE queue SET delivered_at=%lld WHERE id=%lld",
+				         at ? at : now, qid);
+				if (gw__exec(g->db, sql))
+					rc = -1;
+			}
+		}
+		snprintf(sql, sizeof sql, "UPDATE reports SET matched=%d WHERE id=%lld",
+		         matched, rid);
+		if (gw__exec(g->db, sql))
+			rc = -1;
+	}
+	sqlite3_finalize(q);
+	sqlite3_finalize(m);
+	if (rc) {
+		gw__exec(g->db, "ROLLBACK");
+		return -1;
+	}
+	return gw__exec(g->db, "COMMIT");
+}
+
+/* ---- claiming and sending (modem threads) -------------------------------- */
+
+static int cst_minute(long long now)
+{
+	long long t = now + 8 * 3600;
+	return (int)(((t % 86400) + 86400) % 86400 / 60);
+}
+
+static int in_quiet(long long now, int qs, int qe)
+{
+	int m = cst_minute(now);
+	if (qs == qe)
+		return 0;
+	return qs < qe ? (m >= qs && m < qe) : (m >= qs || m < qe);
+}
+
+struct claimed {
+	long long id, claimed_at;
+	char phone[64], household[64], campaign[64], pack[64], kind[24];
+	char *text;
+};
+
+static void counts_load(struct slot *s, long long now)
+{
+	const char *modem = s->g->cfg.modems[s->index].name;
+	sqlite3_stmt *q;
+
+	s->day = gw__cst_day(now);
+	s->day_sent = gw__count1(s->db,
+	                         "SELECT COUNT(*) FROM queue WHERE modem=?1 AND sent_day=?2"
+	                         " AND state IN ('sending','sent','unknown')",
+	                         modem, s->day);
+	memset(s->win, 0, sizeof s->win);
+	if (sqlite3_prepare_v2(s->db,
+	                       "SELECT claimed_at, COUNT(*) FROM queue WHERE modem=?1"
+	                       " AND claimed_at > ?2 GROUP BY claimed_at",
+	                       -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, modem, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 2, now - 60);
+		while (sqlite3_step(q) == SQLITE_ROW) {
+			long long t = sqlite3_column_int64(q, 0);
+			int k = (int)(((t % 60) + 60) % 60);
+			if (s->win[k].sec != t) { /* a later second wins the bucket */
+				if (s->win[k].n && s->win[k].sec > t)
+					continue;
+				s->win[k].sec = t;
+				s->win[k].n = 0;
+			}
+			s->win[k].n += sqlite3_column_int(q, 1);
+		}
+		sqlite3_finalize(q);
+	}
+	s->last_now = now;
+	s->counts_loaded = s->day_sent >= 0;
+}
+
+/* Claims in the pace window: claimed_at > now - 60, as the SQL was. */
+static long long counts_window(struct slot *s, long long now)
+{
+	long long n = 0;
+	int k;
+	for (k = 0; k < 60; k++)
+		if (s->win[k].n && s->win[k].sec > now - 60)
+			n += s->win[k].n;
+	return n;
+}
+
+/* delta +1: a claim at time t; -1: that claim given back unsent. */
+static void counts_add(struct slot *s, long long t, int delta)
+{
+	int k = (int)(((t % 60) + 60) % 60);
+	if (gw__cst_day(t) == s->day)
+		s->day_sent += delta;
+	if (s->win[k].sec != t) {
+		if (delta < 0)
+			return; /* that second has left the window */
+		s->win[k].sec = t;
+		s->win[k].n = 0;
+	}
+	s->win[k].n += delta;
+}
+
+/*
+ * The send layer: pick the oldest message this modem may send now.  The
+ * opt-out list, quiet hours, the per-SIM daily cap and the pace are all
+ * checked here, whatever queued the message.  Returns 1 with *c filled
+ * (row now "sending"), 0 if nothing may go now, -1 on error.
+ */
+static int claim(struct slot *s, long long now, struct claimed *c)
+{
+	sqlite3 *db = s->db;
+	const char *modem = s->g->cfg.modems[s->index].name;
+	sqlite3_stmt *q;
+	int got = 0, stop = 0, nclaimed = 0;
+
+	if (!s->counts_loaded || gw__cst_day(now) != s->day || now < s->last_now)
+		counts_load(s, now);
+	if (!s->counts_loaded)
+		return -1;
+	s->last_now = now;
+	if (gw__exec(db, "BEGIN IMMEDIATE"))
+		return -1;
+	if (sqlite3_prepare_v2(
+	        db,
+	        "SELECT id, phone, household, campaign, pack, kind, text,"
+	        " quiet_start, quiet_end, pace, cap FROM queue q"
+	        " WHERE state='pending' AND not_before <= ?1 AND NOT EXISTS"
+	        " (SELECT 1 FROM queue p WHERE p.phone = q.phone AND p.id < q.id"
+	        "  AND p.state IN ('pending', 'sending'))"
+	        " ORDER BY id LIMIT 64",
+	        -1, &q, NULL) != SQLITE_OK) {
+		gw__exec(db, "ROLLBACK");
+		return -1;
+	}
+	sqlite3_bind_int64(q, 1, now);
+	while (!got && !stop && sqlite3_step(q) == SQLITE_ROW) {
+		long long id = sqlite3_column_int64(q, 0);
+		const char *phone = (const char *)sqlite3_column_text(q, 1);
+		const char *kind = (const char *)sqlite3_column_text(q, 5);
+		int qs = sqlite3_column_int(q, 7), qe = sqlite3_column_int(q, 8);
+		int pace = sqlite3_column_int(q, 9), cap = sqlite3_column_int(q, 10);
+		char sql[256];
+
+		if (strcmp(kind, "optout_confirm") != 0 && gw__is_opted_out(s->g, db, phone)) {
+			snprintf(sql, sizeof sql,
+			         "UPDATE queue SET state='blocked', error='opted out'"
+			         " WHERE id=%lld", id);
+			gw__exec(db, sql);
+			continue;
+		}
+		if (in_quiet(now, qs, qe))
+			continue;
+		if (cap > 0 && s->day_sent >= cap)
+			continue;
+		if (pace > 0 && counts_window(s, now) >= pace) {
+			stop = 1; /* the modem has had its share this minute */
+			break;
+		}
+		snprintf(sql, sizeof sql,
+		         "UPDATE queue SET state='sending', modem='%s', claimed_at=%lld,"
+		         " sent_day=%d WHERE id=%lld AND state='pending'",
+		         modem, now, gw__cst_day(now), id);
+		if (gw__exec(db, sql))
+			break;
+		nclaimed++;
+		memset(c, 0, sizeof *c);
+		c->id = id;
+		c->claimed_at = now;
+		snprintf(c->phone, sizeof c->phone, "%s", phone);
+#define TXT(i, f)                                                              \
+	snprintf(c->f, sizeof c->f, "%s",                                         \
+	         sqlite3_column_text(q, i) ? (const char *)sqlite3_column_text(q, i) \
+	                                   : "")
+		TXT(2, household);
+		TXT(3, campaign);
+		TXT(4, pack);
+		TXT(5, kind);
+#undef TXT
+		c->text = strdup((const char *)sqlite3_column_text(q, 6));
+		got = c->text != NULL;
+	}
+	sqlite3_finalize(q);
+	if (gw__exec(db, "COMMIT")) {
+		gw__exec(db, "ROLLBACK");
+		free(got ? c->text : NULL);
+		return -1;
+	}
+	while (nclaimed-- > 0)
+		counts_add(s, now, +1);
+	return got;
+}
+
+static void sent_log_append(gw_gateway *g, const struct claimed *c,
+                            const char *modem, long long now, int ref, int parts)
+{
+	FILE *f;
+	char t[32];
+	if (!g->cfg.sent_log[0])
+		return;
+	gw_time_iso(now, t);
+	pthread_mutex_lock(&g->log_mu);
+	f = fopen(g->cfg.sent_log, "a");
+	if (f) {
+		json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:s}", "at", t, "modem",
+		                      modem, "phone", c->phone, "kind", c->kind, "ref",
+		                      ref, "parts", parts, "text", c->text);
+		char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
+		if (line)
+			fprintf(f, "%s\n", line);
+		free(line);
+		json_decref(o);
+		fclose(f);
+	}
+	pthread_mutex_unlock(&g->log_mu);
+}
+
+static int record_send(struct slot *s, const struct claimed *c, int ok,
+                       int sent_parts, int ref, int parts, const char *err,
+                       long long now)
+{
+	sqlite3 *db = s->db;
+	sqlite3_stmt *q;
+	int rc;
+
+	if (gw__exec(db, "BEGIN IMMEDIATE"))
+		return -1;
+	if (ok || sent_parts > 0) {
+		rc = sqlite3_prepare_v2(db,
+		                        "UPDATE queue SET state=?, sent_at=?, ref=?, parts=?,"
+		                        " error=? WHERE id=?",
+		                        -1, &q, NULL);
+		if (rc != SQLITE_OK)
+			goto fail;
+		sqlite3_bind_text(q, 1, ok ? "sent" : "unknown", -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 2, now);
+		sqlite3_bind_int(q, 3, ref);
+		sqlite3_bind_int(q, 4, parts);
+		sqlite3_bind_text(q, 5, ok ? NULL : err, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 6, c->id);
+		rc = sqlite3_step(q);
+		sqlite3_finalize(q);
+		if (rc != SQLITE_DONE)
+			goto fail;
+		if (gw__journal_contact(s->g, db, c->household, "sms_sent",
+		                        c->pack[0] ? c->pack : NULL, now))
+			goto fail;
+		if (strcmp(c->kind, "question") == 0 || strcmp(c->kind, "intro") == 0) {
+			/* the reminder clock runs from when the question really went */
+			rc = sqlite3_prepare_v2(
+			    db,
+			    "UPDATE conv SET asked_at=?1, due=CASE WHEN reminded=0 THEN"
+			    " ?1 + ?2 ELSE due END WHERE campaign=?3 AND household=?4"
+			    " AND status='asking' AND asked_at < ?1",
+			    -1, &q, NULL);
+			if (rc != SQLITE_OK)
+				goto fail;
+			sqlite3_bind_int64(q, 1, now);
+			sqlite3_bind_int64(q, 2, s->g->cfg.flow.remind_after);
+			sqlite3_bind_text(q, 3, c->campaign, -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 4, c->household, -1, SQLITE_STATIC);
+			rc = sqlite3_step(q);
+			sqlite3_finalize(q);
+			if (rc != SQLITE_DONE)
+				goto fail;
+		}
+	} else {
+		/* nothing went out: it may be tried again, three times at most */
+		rc = sqlite3_prepare_v2(db,
+		                        "UPDATE queue SET state=CASE WHEN attempts>=2 THEN"
+		                        " 'failed' ELSE 'pending' END, attempts=attempts+1,"
+		                        " modem=NULL, claimed_at=NULL, sent_day=NULL,"
+		                        " error=? WHERE id=?",
+		                        -1, &q, NULL);
+		if (rc != SQLITE_OK)
+			goto fail;
+		sqlite3_bind_text(q, 1, err, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 2, c->id);
+		rc = sqlite3_step(q);
+		sqlite3_finalize(q);
+		if (rc != SQLITE_DONE)
+			goto fail;
+	}
+	return gw__exec(db, "COMMIT");
+fail:
+	gw__exec(db, "ROLLBACK");
+	return -1;
+}
+
+/* Then send what the send layer lets go, until receive_frequency seconds
+ * have passed (gammu-smsd's ReceiveFrequency): the inbox is read once per
+ * cycle, not before every few sends, because on some drivers a read costs
+ * more than many sends (libgammu's dummy driver opens 5 x 10000 files per
+ * read). */
+int gw__send_due(struct slot *s, long long *now, char *err, size_t errlen)
+{
+	gw_gateway *g = s->g;
+	struct timespec t0, t1;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int tries = 0;; tries++) {
+		struct claimed c;
+		int ref, parts, sent_parts, r;
+		long long ms;
+		if (g->stop && *g->stop)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		ms = (t1.tv_sec - t0.tv_sec) * 1000LL + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+		/* at least one send per cycle: receive_frequency = 0 reads the
+		 * inbox between every two sends, as in gammu-smsd */
+		if (tries > 0 && ms >= g->cfg.receive_frequency_ms)
+			break;
+		*now = gw_now(g);
+		r = claim(s, *now, &c);
+		if (r <= 0)
+			break;
+		r = gw_modem_send(s->m, c.phone, c.text, &ref, &parts, &sent_parts, err,
+		                  errlen);
+		gw__crash_point("after_send");
+		if (record_send(s, &c, r == 0, sent_parts, ref, parts, err, *now) == 0) {
+			if (r == 0)
+				sent_log_append(g, &c, g->cfg.modems[s->index].name, *now, ref,
+				                parts);
+			else if (sent_parts == 0) /* given back to the queue */
+				counts_add(s, c.claimed_at, -1);
+		}
+		free(c.text);
+		if (r)
+			return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,77 @@
+/*
+ * gw_status.c -- anxin-smsd --status: per modem, queue, inbox,
+ * conversations, delivery, outreach and the store's outbox, read from
+ * connections gw_open_status opened read-only.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+
+#include "anxin/store.h"
+#include "anxin/sync.h"
+#include "gw_int.h"
+
+ax_rc gw_status_print(gw_gateway *g, FILE *out)
+{
+	sqlite3_stmt *q;
+	long long now = gw_now(g);
+	int day = gw__cst_day(now), i;
+	struct ax_outbox_status os;
+
+	fprintf(out, "%-10s %-9s %6s %10s %10s  %s\n", "modem", "state", "signal",
+	        "sent today", "recv today", "last error");
+	for (i = 0; i < g->cfg.nmodems; i++) {
+		const char *name = g->cfg.modems[i].name;
+		int connected = 0, signal = -1;
+		char last[256] = "";
+		long long sent, recv;
+		if (sqlite3_prepare_v2(g->db,
+		                       "SELECT connected, signal, last_error FROM modems"
+		                       " WHERE name=?",
+		                       -1, &q, NULL) == SQLITE_OK) {
+			sqlite3_bind_text(q, 1, name, -1, SQLITE_STATIC);
+			if (sqlite3_step(q) == SQLITE_ROW) {
+				connected = sqlite3_column_int(q, 0);
+				signal = sqlite3_column_int(q, 1);
+				snprintf(last, sizeof last, "%s",
+				         sqlite3_column_text(q, 2) ? (const char *)sqlite3_column_text(q, 2) : "");
+			}
+			sqlite3_finalize(q);
+		}
+		sent = gw__count1(g->db, "SELECT COUNT(*) FROM queue WHERE modem=?1 AND"
+		                         " sent_day=?2 AND state IN ('sent','unknown')",
+		                  name, day);
+		recv = gw__count1(g->db, "SELECT COUNT(*) FROM inbox WHERE modem=?1 AND"
+		                         " received_at >= ?2",
+		                  name, (long long)day * 86400 - 8 * 3600);
+		fprintf(out, "%-10s %-9s %5d%% %10lld %10lld  %s\n", name,
+		        connected ? "connected" : "down", signal, sent, recv, last);
+	}
+	fprintf(out, "queue: %lld pending, %lld blocked by opt-out, %lld unknown\n",
+	        gw__count1(g->db, "SELECT COUNT(*) FROM queue WHERE state='pending' AND ?1 IS NOT ?2", "", 0),
+	        gw__count1(g->db, "SELECT COUNT(*) FROM queue WHERE state='blocked' AND ?1 IS NOT ?2", "", 0),
+	        gw__count1(g->db, "SELECT COUNT(*) FROM queue WHERE state='unknown' AND ?1 IS NOT ?2", "", 0));
+	fprintf(out, "inbox: %lld from unknown senders, %lld late replies; opt-outs: %lld\n",
+	        gw__count1(g->db, "SELECT COUNT(*) FROM inbox WHERE state='unknown' AND ?1 IS NOT ?2", "", 0),
+	        gw__count1(g->db, "SELECT COUNT(*) FROM inbox WHERE state='late' AND ?1 IS NOT ?2", "", 0),
+	        gw__count1(g->db, "SELECT COUNT(*) FROM optout WHERE ?1 IS NOT ?2", "", 0));
+	fprintf(out, "conversations: %lld asking, %lld done, %lld expired, %lld opted out\n",
+	        gw__count1(g->db, "SELECT COUNT(*) FROM conv WHERE status=?1 AND ?2=0", "asking", 0),
+	        gw__count1(g->db, "SELECT COUNT(*) FROM conv WHERE status=?1 AND ?2=0", "done", 0),
+	        gw__count1(g->db, "SELECT COUNT(*) FROM conv WHERE status=?1 AND ?2=0", "expired", 0),
+	        gw__count1(g->db, "SELECT COUNT(*) FROM conv WHERE status=?1 AND ?2=0", "opted_out", 0));
+	fprintf(out, "delivery: %lld sent, %lld delivered, %lld sent but unconfirmed\n",
+	        gw__count1(g->db, "SELECT COUNT(*) FROM queue WHERE state=?1 AND ?2=0", "sent", 0),
+	        gw__count1(g->db, "SELECT COUNT(*) FROM queue WHERE state=?1 AND ?2=0 AND delivered_at IS NOT NULL", "sent", 0),
+	        gw__count1(g->db, "SELECT COUNT(*) FROM queue WHERE state=?1 AND ?2=0 AND delivered_at IS NULL", "sent", 0));
+	fprintf(out, "outreach: %lld digests queued, %lld sent (%lld delivered, %lld"
+	             " unconfirmed), %lld blocked by opt-out\n",
+	        gw__count1(g->db, "SELECT COUNT(*) FROM queue WHERE kind=?1 AND ?2=0", "digest", 0),
+	        gw__count1(g->db, "SELECT COUNT(*) FROM queue WHERE kind=?1 AND ?2=0 AND state='sent'", "digest", 0),
+	        gw__count1(g->db, "SELECT COUNT(*) FROM queue WHERE kind=?1 AND ?2=0 AND state='sent' AND delivered_at IS NOT NULL", "digest", 0),
+	        gw__count1(g->db, "SELECT COUNT(*) FROM queue WHERE kind=?1 AND ?2=0 AND state IN ('sent','unknown') AND delivered_at IS NULL", "digest", 0),
+	        gw__count1(g->db, "SELECT COUNT(*) FROM queue WHERE kind=?1 AND ?2=0 AND state='blocked'", "digest", 0));
+	if (ax_outbox_status(g->st, &os) == AX_OK)
+		fprintf(out, "outbox: %ld pending, %ld sent%s%s\n", os.pending, os.sent,
+		        os.last_error[0] ? "; last error: " : "", os.last_error);
+	return AX_OK;
+}

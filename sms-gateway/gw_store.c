@@ -1,0 +1,259 @@
+/*
+ * gw_store.c -- gateway.db: its tables, connections and statement cache,
+ * and the small helpers every other gw_*.c uses (errors, clock, UUIDs,
+ * crash points).
+ *
+ * gateway.db tables
+ *   inbox    every incoming message once (UNIQUE dedup key: sender, SMSC
+ *            time, concatenation reference, text hash); state new ->
+ *            done | late | unknown (sender not in the roster, for staff)
+ *   conv     one conversation per (campaign, household): the flow state
+ *   queue    the shared work queue of outgoing messages and, once sent,
+ *            the gateway's sent log: pending -> sending -> sent; a row
+ *            found in "sending" at start-up becomes "unknown" and is never
+ *            sent again (at most once; the reminder covers a lost one)
+ *   optout   numbers never messaged again, checked when a row is claimed
+ *   journal  record lines (responses, contacts) not yet in the store's
+ *            outbox, written in the transaction of the state change
+ *   reports  delivery reports, matched to the latest send with the same
+ *            number and message reference
+ *   digests  awareness outreach: one row per (campaign, household, pack,
+ *            digest) queued, written in the transaction of the queue row,
+ *            so a digest is queued once per household whatever restarts
+ *   modems   status for staff (--status)
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <sodium.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <uuid/uuid.h>
+
+#include "gw_int.h"
+
+static const char schema[] =
+    "PRAGMA journal_mode=WAL;"
+    "CREATE TABLE IF NOT EXISTS inbox("
+    " id INTEGER PRIMARY KEY, dedup TEXT NOT NULL UNIQUE, modem TEXT,"
+    " phone TEXT NOT NULL, smsc_time INTEGER, received_at INTEGER NOT NULL,"
+    " parts INTEGER, text TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'new',"
+    " household TEXT, seen INTEGER NOT NULL DEFAULT 1);"
+    "CREATE INDEX IF NOT EXISTS inbox_state ON inbox(state, id);"
+    "CREATE TABLE IF NOT EXISTS conv("
+    " campaign TEXT NOT NULL, household TEXT NOT NULL, phone TEXT NOT NULL,"
+    " region TEXT, survey TEXT, survey_version INTEGER, wave TEXT,"
+    " response_id TEXT NOT NULL, status TEXT NOT NULL, qidx INTEGER,"
+    " attempts INTEGER, reminded INTEGER, started_at INTEGER,"
+    " asked_at INTEGER, reminded_at INTEGER, updated_at INTEGER,"
+    " answers TEXT, skipped TEXT, due INTEGER,"
+    " PRIMARY KEY(campaign, household));"
+    "CREATE INDEX IF NOT EXISTS conv_household ON conv(household, status);"
+    "CREATE INDEX IF NOT EXISTS conv_due ON conv(status, due);"
+    "CREATE TABLE IF NOT EXISTS queue("
+    " id INTEGER PRIMARY KEY, phone TEXT NOT NULL, household TEXT,"
+    " campaign TEXT, pack TEXT, kind TEXT NOT NULL, text TEXT NOT NULL,"
+    " created_at INTEGER NOT NULL, not_before INTEGER NOT NULL DEFAULT 0,"
+    " quiet_start INTEGER, quiet_end INTEGER, pace INTEGER, cap INTEGER,"
+    " state TEXT NOT NULL DEFAULT 'pending', attempts INTEGER DEFAULT 0,"
+    " modem TEXT, claimed_at INTEGER, sent_day INTEGER, sent_at INTEGER,"
+    " ref INTEGER, parts INTEGER, delivered_at INTEGER, error TEXT);"
+    "CREATE INDEX IF NOT EXISTS queue_state ON queue(state, id);"
+    "CREATE INDEX IF NOT EXISTS queue_phone ON queue(phone, state);"
+    "CREATE INDEX IF NOT EXISTS queue_modem ON queue(modem, claimed_at);"
+    "CREATE TABLE IF NOT EXISTS optout("
+    " phone TEXT PRIMARY KEY, at INTEGER, source TEXT);"
+    "CREATE TABLE IF NOT EXISTS journal("
+    " seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, body TEXT NOT NULL,"
+    " created_at INTEGER, forwarded INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX IF NOT EXISTS journal_fw ON journal(forwarded, seq);"
+    "CREATE TABLE IF NOT EXISTS reports("
+    " id INTEGER PRIMARY KEY, dedup TEXT UNIQUE, modem TEXT, phone TEXT,"
+    " ref INTEGER, status INTEGER, at INTEGER, matched INTEGER DEFAULT 0);"
+    "CREATE TABLE IF NOT EXISTS digests("
+    " campaign TEXT NOT NULL, household TEXT NOT NULL, pack TEXT NOT NULL,"
+    " digest TEXT NOT NULL, phone TEXT NOT NULL, queue_id INTEGER,"
+    " queued_at INTEGER, PRIMARY KEY(campaign, household, pack, digest));"
+    "CREATE INDEX IF NOT EXISTS queue_digest ON queue(household, kind, state);"
+    "CREATE TABLE IF NOT EXISTS modems("
+    " name TEXT PRIMARY KEY, connected INTEGER, signal INTEGER,"
+    " last_error TEXT, updated_at INTEGER);"
+    "CREATE VIEW IF NOT EXISTS sent_log AS SELECT id, phone, household,"
+    " campaign, kind, text, modem, sent_at, ref, parts FROM queue"
+    " WHERE state IN ('sent', 'unknown');";
+
+/* ---- errors and clock ---------------------------------------------------- */
+
+void gw__seterr(gw_gateway *g, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(g->err, sizeof g->err, fmt, ap);
+	va_end(ap);
+}
+
+const char *gw_errmsg(gw_gateway *g) { return g->err; }
+
+static long long sys_clock(void *ctx)
+{
+	(void)ctx;
+	return (long long)time(NULL);
+}
+
+void gw_set_clock(gw_gateway *g, gw_clock_fn fn, void *ctx)
+{
+	g->clock = fn ? fn : sys_clock;
+	g->clock_ctx = ctx;
+}
+
+long long gw_now(gw_gateway *g) { return g->clock(g->clock_ctx); }
+
+int gw__cst_day(long long now)
+{
+	long long t = now + 8 * 3600;
+	return (int)(t >= 0 ? t / 86400 : (t - 86399) / 86400);
+}
+
+/* ---- UUIDs, crash points, SQL -------------------------------------------- */
+
+/* A random (version 4) UUID.  The bytes come from a per-thread pool
+ * filled by libsodium (the kernel's CSPRNG) 64 UUIDs at a time:
+ * uuid_generate_random() made a getrandom() call and several getpid/
+ * getuid calls per UUID, about 15 % of the CPU of a batch of replies
+ * (perf; every reply journals a contact, every start a response id). */
+static _Thread_local unsigned char uuid_pool[64 * 16];
+static _Thread_local int uuid_left;
+static pthread_once_t uuid_once = PTHREAD_ONCE_INIT;
+
+/* A forked child must not hand out the UUIDs its parent will: it starts
+ * with an empty pool (only the forking thread lives on in the child). */
+static void uuid_forked(void) { uuid_left = 0; }
+static void uuid_atfork(void) { pthread_atfork(NULL, NULL, uuid_forked); }
+
+void gw__new_uuid(char out[37])
+{
+	int left;
+	uuid_t u;
+	pthread_once(&uuid_once, uuid_atfork);
+	left = uuid_left;
+	if (left == 0) {
+		randombytes_buf(uuid_pool, sizeof uuid_pool);
+		left = 64;
+	}
+	uuid_left = --left;
+	memcpy(u, uuid_pool + left * 16, 16);
+	sodium_memzero(uuid_pool + left * 16, 16);
+	u[6] = (unsigned char)((u[6] & 0x0f) | 0x40); /* version 4 */
+	u[8] = (unsigned char)((u[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+	uuid_unparse_lower(u, out);
+}
+
+/* Crash points for the kill -9 tests: ANXIN_SMSD_CRASH=after_commit makes
+ * the process SIGKILL itself right after an inbox commit, before the
+ * delete; after_send right after a send, before it is recorded. */
+void gw__crash_point(const char *name)
+{
+	const char *want = getenv("ANXIN_SMSD_CRASH");
+	if (want && strcmp(want, name) == 0)
+		raise(SIGKILL);
+}
+
+/* A statement for `sql` (a string literal) on db: cached for the main
+ * connection (one thread), prepared afresh for a modem thread's.  Give it
+ * back with release().  NULL on failure. */
+sqlite3_stmt *gw__prep(gw_gateway *g, sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st = NULL;
+	int i;
+	if (db == g->db)
+		for (i = 0; i < g->ncache; i++)
+			if (g->cache[i].sql == sql) {
+				sqlite3_reset(g->cache[i].st);
+				sqlite3_clear_bindings(g->cache[i].st);
+				return g->cache[i].st;
+			}
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+		return NULL;
+	if (db == g->db && g->ncache < (int)(sizeof g->cache / sizeof g->cache[0])) {
+		g->cache[g->ncache].sql = sql;
+		g->cache[g->ncache++].st = st;
+	}
+	return st;
+}
+
+void gw__release(gw_gateway *g, sqlite3 *db, sqlite3_stmt *st)
+{
+	int i;
+	if (db == g->db)
+		for (i = 0; i < g->ncache; i++)
+			if (g->cache[i].st == st) {
+				sqlite3_reset(st);
+				return;
+			}
+	sqlite3_finalize(st);
+}
+
+int gw__exec(sqlite3 *db, const char *sql)
+{
+	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+/* exec() through the main connection's statement cache: for the
+ * statements run once per message (savepoints), where parsing the SQL
+ * again each time cost more than running it. */
+int gw__exec_cached(gw_gateway *g, const char *sql)
+{
+	sqlite3_stmt *st = gw__prep(g, g->db, sql);
+	int rc;
+	if (!st)
+		return -1;
+	rc = sqlite3_step(st);
+	gw__release(g, g->db, st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+sqlite3 *gw__open_db(const char *path, char *err, size_t errlen)
+{
+	sqlite3 *db = NULL;
+	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+	                    NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "%s: %s", path, db ? sqlite3_errmsg(db) : "no memory");
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db, 30000);
+	/* durability before a modem delete: FULL syncs the WAL on commit.
+	 * 16 MB of page cache: a batch of replies touches random pages of the
+	 * queue, conv and journal indexes (UUID keys), and with SQLite's 2 MB
+	 * default a batch spilled dirty pages to the WAL before its commit.
+	 * temp_store=MEMORY keeps the sub-journal of gw__process_inbox's savepoint
+	 * per message in memory: on SQLite's default (a temp file past 64 KB)
+	 * the first pages of every message were pwrite()n to that file and it
+	 * was never truncated, about a third of the inbound cost (perf) */
+	if (gw__exec(db, "PRAGMA synchronous=FULL") ||
+	    gw__exec(db, "PRAGMA cache_size=-16384") ||
+	    gw__exec(db, "PRAGMA temp_store=MEMORY") || gw__exec(db, schema)) {
+		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
+		sqlite3_close(db);
+		return NULL;
+	}
+	return db;
+}
+
+long long gw__count1(sqlite3 *db, const char *sql, const char *a,
+                     long long b)
+{
+	sqlite3_stmt *q;
+	long long v = -1;
+	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(q, 1, a, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, b);
+	if (sqlite3_step(q) == SQLITE_ROW)
+		v = sqlite3_column_int64(q, 0);
+	sqlite3_finalize(q);
+	return v;
+}
