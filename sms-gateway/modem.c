@@ -392,21 +392,119 @@ struct read_report {
 	GSM_SMSMessage where; /* folder and location, for the delete */
 };
 
-int gw_modem_poll(gw_modem *m, gw_incoming_fn in_fn, gw_report_fn rep_fn,
-                  gw_commit_fn commit_fn, void *ctx, long long now, int *nread,
-                  char *err, size_t errlen)
+/*
+ * One gw_modem_poll, from the read to the deletes.  Everything read stays
+ * here until the caller's commit: only then are the parts its callbacks
+ * took deleted from the modem.
+ */
+struct poll_batch {
+	/* A GSM_MultiSMSMessage is 260 KB (50 parts): one on the heap for
+	 * reading, one for decoding a single-part message, and a copy only of
+	 * the parts of multipart messages, for GSM_LinkSMS.  (Handing every
+	 * message to GSM_LinkSMS cost two 260 KB copies each, and it rescans
+	 * its input from the start after each message it outputs.) */
+	GSM_MultiSMSMessage *sms, *one;
+	GSM_MultiSMSMessage **all; /* parts of multipart messages, n of them */
+	int n, cap;
+	GSM_SMSMessage *singles; /* one-part messages: no linking */
+	int nsingle, capsingle;
+	struct read_report *reps;
+	int nrep, caprep;
+	/* handing over: groups are the singles, then what GSM_LinkSMS made
+	 * of `all`; order: the groups as the modem stored them */
+	GSM_MultiSMSMessage **linked;
+	struct group_at *order;
+	int ngroups, nlinked; /* nlinked: groups looked at, in order */
+	unsigned char *take;     /* group i accepted by in_fn */
+	unsigned char *take_rep; /* report i accepted by rep_fn */
+	int called;              /* a callback was called: commit */
+	int handed;              /* messages deleted after the commit */
+};
+
+static void batch_free(struct poll_batch *b)
 {
-	GSM_MultiSMSMessage **all = NULL, **linked = NULL;
-	GSM_MultiSMSMessage *sms = NULL, *one = NULL;
-	GSM_SMSMessage *singles = NULL; /* one-part messages: no linking */
-	struct read_report *reps = NULL;
-	unsigned char *take = NULL; /* group i accepted by in_fn */
-	struct group_at *order = NULL;
-	unsigned char *take_rep = NULL;
+	int i;
+	if (b->linked) {
+		/* GSM_LinkSMS allocates the groups it returns */
+		for (i = 0; b->linked[i]; i++)
+			free(b->linked[i]);
+		free(b->linked);
+	}
+	for (i = 0; i < b->n; i++)
+		free(b->all[i]);
+	free(b->all);
+	free(b->take);
+	free(b->take_rep);
+	free(b->reps);
+	free(b->singles);
+	free(b->order);
+	free(b->sms);
+	free(b->one);
+}
+
+/* Keep the message just read in b->sms (parts guarded): as a report, a
+ * single-part message or the parts of a multipart one.  -1: no memory. */
+static int keep_read(struct poll_batch *b)
+{
+	GSM_MultiSMSMessage *sms = b->sms;
+
+	if (sms->SMS[0].PDU == SMS_Status_Report) {
+		struct read_report *rr;
+		if (b->nrep == b->caprep) {
+			int nc = b->caprep ? b->caprep * 2 : 16;
+			struct read_report *na = realloc(b->reps, (size_t)nc * sizeof *na);
+			if (!na)
+				return -1;
+			b->reps = na;
+			b->caprep = nc;
+		}
+		rr = &b->reps[b->nrep++];
+		memset(&rr->r, 0, sizeof rr->r);
+		ucs2_to_utf8(sms->SMS[0].Number, rr->r.phone, sizeof rr->r.phone);
+		rr->r.ref = sms->SMS[0].MessageReference;
+		rr->r.status = sms->SMS[0].DeliveryStatus;
+		rr->r.at = dt_epoch(&sms->SMS[0].DateTime);
+		if (!rr->r.at)
+			rr->r.at = dt_epoch(&sms->SMS[0].SMSCTime);
+		rr->where = sms->SMS[0];
+	} else if (sms->Number == 1 && sms->SMS[0].UDH.Type == UDH_NoUDH &&
+	           sms->SMS[0].Coding != SMS_Coding_8bit) {
+		/* what GSM_LinkSMS would copy through unchanged (no UDH,
+		 * not 8-bit, so not a Siemens OTA part either) */
+		if (b->nsingle == b->capsingle) {
+			int nc = b->capsingle ? b->capsingle * 2 : 16;
+			GSM_SMSMessage *na = realloc(b->singles, (size_t)nc * sizeof *na);
+			if (!na)
+				return -1;
+			b->singles = na;
+			b->capsingle = nc;
+		}
+		b->singles[b->nsingle++] = sms->SMS[0];
+	} else {
+		if (b->n + 1 >= b->cap) {
+			int nc = b->cap ? b->cap * 2 : 16;
+			GSM_MultiSMSMessage **na = realloc(b->all, (size_t)nc * sizeof *na);
+			if (!na)
+				return -1;
+			b->all = na;
+			b->cap = nc;
+		}
+		b->all[b->n] = malloc(sizeof *sms);
+		if (!b->all[b->n])
+			return -1;
+		memcpy(b->all[b->n], sms, sizeof *sms);
+		b->all[++b->n] = NULL;
+	}
+	return 0;
+}
+
+/* 1. read: every inbox part and status report, max_read at most. */
+static int read_inbox(gw_modem *m, struct poll_batch *b, char *err,
+                      size_t errlen)
+{
+	GSM_MultiSMSMessage *sms = b->sms;
 	GSM_Error e;
-	int n = 0, cap = 0, nrep = 0, caprep = 0, i, k, rc = 0, start = 1;
-	int nsingle = 0, capsingle = 0, ngroups;
-	int handed = 0, called = 0, nlinked = 0;
+	int k, start = 1;
 	/* per poll, bounding the memory of one read: single parts and reports
 	 * take 5 KB each, a part of a multipart message 260 KB until linked.
 	 * Large enough that a busy inbox is read in few passes: each read of
@@ -414,26 +512,6 @@ int gw_modem_poll(gw_modem *m, gw_incoming_fn in_fn, gw_report_fn rep_fn,
 	 * messages it finds. */
 	const int max_read = 2000, max_multi = 100;
 
-	if (nread)
-		*nread = 0;
-	m->polls++;
-	if (!m->connected) {
-		snprintf(err, errlen, "not connected");
-		return -1;
-	}
-	/* A GSM_MultiSMSMessage is 260 KB (50 parts): one on the heap for
-	 * reading, one for decoding a single-part message, and a copy only of
-	 * the parts of multipart messages, for GSM_LinkSMS.  (Handing every
-	 * message to GSM_LinkSMS cost two 260 KB copies each, and it rescans
-	 * its input from the start after each message it outputs.) */
-	sms = calloc(1, sizeof *sms);
-	one = calloc(1, sizeof *one);
-	if (!sms || !one) {
-		snprintf(err, errlen, "out of memory");
-		rc = -1;
-		goto done;
-	}
-	/* 1. read: every inbox part and status report, max_read at most */
 	for (;;) {
 		/* the driver continues from sms->SMS[0].Folder/Location: keep
 		 * them; parts past sms->Number are never looked at */
@@ -448,153 +526,127 @@ int gw_modem_poll(gw_modem *m, gw_incoming_fn in_fn, gw_report_fn rep_fn,
 			break;
 		if (e != ERR_NONE) {
 			seterr(err, errlen, "read", e);
-			rc = -1;
-			goto done;
+			return -1;
 		}
 		if (!sms->SMS[0].InboxFolder || sms->Number < 1)
 			continue;
 		for (k = 0; k < sms->Number && k < GSM_MAX_MULTI_SMS; k++)
 			gw__modem_guard_part(&sms->SMS[k]);
-		if (sms->SMS[0].PDU == SMS_Status_Report) {
-			struct read_report *rr;
-			if (nrep == caprep) {
-				int nc = caprep ? caprep * 2 : 16;
-				struct read_report *na = realloc(reps, (size_t)nc * sizeof *na);
-				if (!na) {
-					snprintf(err, errlen, "out of memory");
-					rc = -1;
-					goto done;
-				}
-				reps = na;
-				caprep = nc;
-			}
-			rr = &reps[nrep++];
-			memset(&rr->r, 0, sizeof rr->r);
-			ucs2_to_utf8(sms->SMS[0].Number, rr->r.phone, sizeof rr->r.phone);
-			rr->r.ref = sms->SMS[0].MessageReference;
-			rr->r.status = sms->SMS[0].DeliveryStatus;
-			rr->r.at = dt_epoch(&sms->SMS[0].DateTime);
-			if (!rr->r.at)
-				rr->r.at = dt_epoch(&sms->SMS[0].SMSCTime);
-			rr->where = sms->SMS[0];
-		} else if (sms->Number == 1 && sms->SMS[0].UDH.Type == UDH_NoUDH &&
-		           sms->SMS[0].Coding != SMS_Coding_8bit) {
-			/* what GSM_LinkSMS would copy through unchanged (no UDH,
-			 * not 8-bit, so not a Siemens OTA part either) */
-			if (nsingle == capsingle) {
-				int nc = capsingle ? capsingle * 2 : 16;
-				GSM_SMSMessage *na = realloc(singles, (size_t)nc * sizeof *na);
-				if (!na) {
-					snprintf(err, errlen, "out of memory");
-					rc = -1;
-					goto done;
-				}
-				singles = na;
-				capsingle = nc;
-			}
-			singles[nsingle++] = sms->SMS[0];
-		} else {
-			if (n + 1 >= cap) {
-				int nc = cap ? cap * 2 : 16;
-				GSM_MultiSMSMessage **na = realloc(all, (size_t)nc * sizeof *na);
-				if (!na) {
-					snprintf(err, errlen, "out of memory");
-					rc = -1;
-					goto done;
-				}
-				all = na;
-				cap = nc;
-			}
-			all[n] = malloc(sizeof *sms);
-			if (!all[n]) {
-				snprintf(err, errlen, "out of memory");
-				rc = -1;
-				goto done;
-			}
-			memcpy(all[n], sms, sizeof *sms);
-			all[++n] = NULL;
+		if (keep_read(b)) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
 		}
-		if (n + nsingle + nrep >= max_read || n >= max_multi)
+		if (b->n + b->nsingle + b->nrep >= max_read || b->n >= max_multi)
 			break;
 	}
+	return 0;
+}
 
-	/* 2. hand over: reports, then linked messages, to the callbacks,
-	 * which write them in one transaction (nothing is deleted yet) */
-	take_rep = calloc((size_t)nrep + 1, 1);
-	if (!take_rep) {
+/* 2a. the reports to rep_fn.  -1: no memory. */
+static int hand_reports(struct poll_batch *b, gw_report_fn rep_fn, void *ctx)
+{
+	int i;
+	b->take_rep = calloc((size_t)b->nrep + 1, 1);
+	if (!b->take_rep)
+		return -1;
+	for (i = 0; i < b->nrep && rep_fn; i++) {
+		b->called = 1;
+		b->take_rep[i] = rep_fn(ctx, &b->reps[i].r) == 0;
+	}
+	return 0;
+}
+
+/* 2b. groups: the single-part messages first, in the order read, then
+ * what GSM_LinkSMS made of the other parts; b->order sorted by where each
+ * group's first part was read. */
+static int group_messages(struct poll_batch *b, char *err, size_t errlen)
+{
+	GSM_Error e;
+	int i;
+
+	b->linked = calloc((size_t)b->n + 1, sizeof *b->linked);
+	b->take = calloc((size_t)(b->nsingle + b->n) + 1, 1);
+	if (!b->linked || !b->take) {
 		snprintf(err, errlen, "out of memory");
-		rc = -1;
-		goto done;
+		return -1;
 	}
-	for (i = 0; i < nrep && rep_fn; i++) {
-		called = 1;
-		take_rep[i] = rep_fn(ctx, &reps[i].r) == 0;
-	}
-	/* groups: the single-part messages first, in the order read, then
-	 * what GSM_LinkSMS made of the other parts */
-	linked = calloc((size_t)n + 1, sizeof *linked);
-	take = calloc((size_t)(nsingle + n) + 1, 1);
-	if (!linked || !take) {
-		snprintf(err, errlen, "out of memory");
-		rc = -1;
-		goto commit;
-	}
-	if (n > 0) {
-		e = gw__modem_link(all, n, linked);
+	if (b->n > 0) {
+		e = gw__modem_link(b->all, b->n, b->linked);
 		if (e != ERR_NONE) {
 			seterr(err, errlen, "link", e);
-			rc = -1;
-			goto commit;
+			return -1;
 		}
 	}
-	for (ngroups = nsingle; linked[ngroups - nsingle]; ngroups++)
+	for (b->ngroups = b->nsingle; b->linked[b->ngroups - b->nsingle];
+	     b->ngroups++)
 		;
-	order = calloc((size_t)ngroups + 1, sizeof *order);
-	if (!order) {
+	b->order = calloc((size_t)b->ngroups + 1, sizeof *b->order);
+	if (!b->order) {
 		snprintf(err, errlen, "out of memory");
-		rc = -1;
-		goto commit;
+		return -1;
 	}
-	for (i = 0; i < ngroups; i++) {
+	for (i = 0; i < b->ngroups; i++) {
 		const GSM_SMSMessage *first =
-		    i < nsingle ? &singles[i] : &linked[i - nsingle]->SMS[0];
-		order[i].idx = i;
-		order[i].folder = first->Folder;
-		order[i].location = first->Location;
+		    i < b->nsingle ? &b->singles[i] : &b->linked[i - b->nsingle]->SMS[0];
+		b->order[i].idx = i;
+		b->order[i].folder = first->Folder;
+		b->order[i].location = first->Location;
 	}
-	qsort(order, (size_t)ngroups, sizeof *order, cmp_group_at);
-	for (k = 0; k < ngroups; k++, nlinked++) {
+	qsort(b->order, (size_t)b->ngroups, sizeof *b->order, cmp_group_at);
+	return 0;
+}
+
+/* Sender, time stamp and concatenation of group g into *in (no text);
+ * *total: the parts announced. */
+static void describe_group(GSM_MultiSMSMessage *g, struct gw_incoming *in,
+                           int *total)
+{
+	GSM_SMSMessage *p = &g->SMS[0];
+	int concat = -1;
+
+	*total = 1;
+	memset(in, 0, sizeof *in);
+	if (p->UDH.Type == UDH_ConcatenatedMessages ||
+	    p->UDH.Type == UDH_ConcatenatedMessages16bit) {
+		concat = p->UDH.Type == UDH_ConcatenatedMessages ? p->UDH.ID8bit
+		                                                  : p->UDH.ID16bit;
+		*total = p->UDH.AllParts > 0 ? p->UDH.AllParts : g->Number;
+	}
+	ucs2_to_utf8(p->Number, in->phone, sizeof in->phone);
+	in->smsc_time = dt_epoch(&p->DateTime);
+	if (!in->smsc_time)
+		in->smsc_time = dt_epoch(&p->SMSCTime);
+	in->concat_ref = concat;
+	in->parts = g->Number;
+	in->total = *total < g->Number ? g->Number : *total;
+}
+
+/* 2c. the complete messages (and those whose missing parts waited
+ * part_timeout) to in_fn, in the order the modem stored them.  -1: no
+ * memory (err filled). */
+static int hand_messages(gw_modem *m, struct poll_batch *b,
+                         gw_incoming_fn in_fn, void *ctx, long long now,
+                         char *err, size_t errlen)
+{
+	int k;
+
+	for (k = 0; k < b->ngroups; k++, b->nlinked++) {
 		GSM_MultiSMSMessage *g;
-		GSM_SMSMessage *p;
 		struct gw_incoming in;
 		char key[96];
 		char *text;
-		int total = 1, concat = -1;
+		int total, i = b->order[k].idx;
 
-		i = order[k].idx;
-		if (i < nsingle) {
-			one->Number = 1;
-			one->SMS[0] = singles[i];
-			g = one;
+		if (i < b->nsingle) {
+			b->one->Number = 1;
+			b->one->SMS[0] = b->singles[i];
+			g = b->one;
 		} else {
-			g = linked[i - nsingle];
+			g = b->linked[i - b->nsingle];
 		}
-		p = &g->SMS[0];
-		memset(&in, 0, sizeof in);
-		if (p->UDH.Type == UDH_ConcatenatedMessages ||
-		    p->UDH.Type == UDH_ConcatenatedMessages16bit) {
-			concat = p->UDH.Type == UDH_ConcatenatedMessages ? p->UDH.ID8bit
-			                                                  : p->UDH.ID16bit;
-			total = p->UDH.AllParts > 0 ? p->UDH.AllParts : g->Number;
-		}
-		ucs2_to_utf8(p->Number, in.phone, sizeof in.phone);
-		in.smsc_time = dt_epoch(&p->DateTime);
-		if (!in.smsc_time)
-			in.smsc_time = dt_epoch(&p->SMSCTime);
-		in.concat_ref = concat;
-		in.parts = g->Number;
-		in.total = total < g->Number ? g->Number : total;
-		snprintf(key, sizeof key, "%s/%d/%lld", in.phone, concat, in.smsc_time);
+		describe_group(g, &in, &total);
+		snprintf(key, sizeof key, "%s/%d/%lld", in.phone, in.concat_ref,
+		         in.smsc_time);
 		if (g->Number < total) {
 			/* parts still on their way: wait, up to part_timeout */
 			if (now - waiting_since(m, key, now) < m->cfg.part_timeout)
@@ -604,45 +656,42 @@ int gw_modem_poll(gw_modem *m, gw_incoming_fn in_fn, gw_report_fn rep_fn,
 		text = gw__modem_group_text(g);
 		if (!text) {
 			snprintf(err, errlen, "out of memory");
-			rc = -1;
-			break;
+			return -1;
 		}
 		in.text = text;
-		called = 1;
-		take[i] = in_fn(ctx, &in) == 0;
+		b->called = 1;
+		b->take[i] = in_fn(ctx, &in) == 0;
 		free(text);
 	}
+	return 0;
+}
 
-commit:
-	/* 3. one commit for the whole read (an fsync per message would cost
-	 * more than the read), and only after it the deletes: a crash before
-	 * the commit leaves everything on the modem, one after it leaves
-	 * committed messages there, which the dedup key makes harmless */
-	if (called && commit_fn && commit_fn(ctx) != 0) {
-		if (!rc)
-			snprintf(err, errlen, "commit of the messages read failed");
-		rc = -1;
-		goto done;
-	}
-	if (!called)
-		goto done;
-	for (i = 0; i < nrep; i++)
-		if (take_rep[i]) {
-			e = GSM_DeleteSMS(m->s, &reps[i].where);
+/* 3b. after the commit: delete what the callbacks took.  rc: the poll's
+ * result so far (the first error is the one reported); returns it, -1
+ * once a delete failed. */
+static int delete_taken(gw_modem *m, struct poll_batch *b, int rc, char *err,
+                        size_t errlen)
+{
+	GSM_Error e;
+	int i, k;
+
+	for (i = 0; i < b->nrep; i++)
+		if (b->take_rep[i]) {
+			e = GSM_DeleteSMS(m->s, &b->reps[i].where);
 			if (e != ERR_NONE && e != ERR_EMPTY && !rc) {
 				seterr(err, errlen, "delete", e);
 				rc = -1;
 			}
 		}
-	for (k = 0; k < nlinked; k++) {
+	for (k = 0; k < b->nlinked; k++) {
 		GSM_SMSMessage *parts;
 		int nparts, j;
-		i = order[k].idx;
-		if (!take[i])
+		i = b->order[k].idx;
+		if (!b->take[i])
 			continue;
-		parts = i < nsingle ? &singles[i] : linked[i - nsingle]->SMS;
-		nparts = i < nsingle ? 1 : linked[i - nsingle]->Number;
-		handed++;
+		parts = i < b->nsingle ? &b->singles[i] : b->linked[i - b->nsingle]->SMS;
+		nparts = i < b->nsingle ? 1 : b->linked[i - b->nsingle]->Number;
+		b->handed++;
 		for (j = 0; j < nparts; j++) {
 			e = GSM_DeleteSMS(m->s, &parts[j]);
 			if (e != ERR_NONE && e != ERR_EMPTY && !rc) {
@@ -651,25 +700,60 @@ commit:
 			}
 		}
 	}
+	return rc;
+}
+
+int gw_modem_poll(gw_modem *m, gw_incoming_fn in_fn, gw_report_fn rep_fn,
+                  gw_commit_fn commit_fn, void *ctx, long long now, int *nread,
+                  char *err, size_t errlen)
+{
+	struct poll_batch b;
+	int rc = 0;
+
+	memset(&b, 0, sizeof b);
+	if (nread)
+		*nread = 0;
+	m->polls++;
+	if (!m->connected) {
+		snprintf(err, errlen, "not connected");
+		return -1;
+	}
+	b.sms = calloc(1, sizeof *b.sms);
+	b.one = calloc(1, sizeof *b.one);
+	if (!b.sms || !b.one) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
+		goto done;
+	}
+	if (read_inbox(m, &b, err, errlen)) {
+		rc = -1;
+		goto done;
+	}
+	/* 2. hand over: reports, then linked messages, to the callbacks,
+	 * which write them in one transaction (nothing is deleted yet) */
+	if (hand_reports(&b, rep_fn, ctx)) {
+		snprintf(err, errlen, "out of memory");
+		rc = -1;
+		goto done;
+	}
+	if (group_messages(&b, err, errlen) ||
+	    hand_messages(m, &b, in_fn, ctx, now, err, errlen))
+		rc = -1;
+	/* 3. one commit for the whole read (an fsync per message would cost
+	 * more than the read), and only after it the deletes: a crash before
+	 * the commit leaves everything on the modem, one after it leaves
+	 * committed messages there, which the dedup key makes harmless */
+	if (b.called && commit_fn && commit_fn(ctx) != 0) {
+		if (!rc)
+			snprintf(err, errlen, "commit of the messages read failed");
+		rc = -1;
+	} else if (b.called) {
+		rc = delete_taken(m, &b, rc, err, errlen);
+	}
 done:
 	if (nread)
-		*nread = handed;
-	if (linked) {
-		/* GSM_LinkSMS allocates the groups it returns */
-		for (i = 0; linked[i]; i++)
-			free(linked[i]);
-		free(linked);
-	}
-	for (i = 0; i < n; i++)
-		free(all[i]);
-	free(all);
-	free(take);
-	free(take_rep);
-	free(reps);
-	free(singles);
-	free(order);
-	free(sms);
-	free(one);
+		*nread = b.handed;
+	batch_free(&b);
 	return rc;
 }
 
