@@ -358,7 +358,7 @@ static void link_and_decode(GSM_MultiSMSMessage **all, int n)
 		text = gw__modem_group_text(g);
 		if (!text)
 			abort();
-		/* gateway.c on_incoming: normalised sender, SMSC time, reference
+		/* gw_inbox.c gw__on_incoming: normalised sender, SMSC time, reference
 		 * and a hash of the text */
 		if (ax_phone_normalize(phone, e164, NULL) != AX_OK)
 			snprintf(e164, sizeof e164, "%s", phone);
