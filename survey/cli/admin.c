@@ -42,14 +42,18 @@ static void when(long long t, char *buf, size_t n)
 	ax_time_format(t, "%Y-%m-%d %H:%M", buf, n);
 }
 
-/* "YYYY-MM-DD[ HH:MM]" in China time to epoch; -1 if malformed. */
-static long long parse_when(const char *s)
+/* "YYYY-MM-DD[ HH:MM]" in China time to epoch; -1 if malformed.  A bare
+ * date is its first second, or with end_of_day the first second after it:
+ * --end 2026-12-31 keeps the whole of the 31st in the campaign. */
+static long long parse_when(const char *s, int end_of_day)
 {
 	long long t;
 	int day;
 	if (strlen(s) == 16 && s[10] == ' ' && ax_time_parse(s, &t) == 0)
 		return t;
-	return ax_day_parse(s, &day) == 0 ? ax_day_start(day) : -1;
+	if (ax_day_parse(s, &day) != 0)
+		return -1;
+	return ax_day_start(end_of_day ? day + 1 : day);
 }
 
 static int parse_hhmm(const char *s)
@@ -262,7 +266,7 @@ static int cmd_campaign(int argc, char **argv)
 		case 'i': snprintf(cm.id, sizeof cm.id, "%s", optarg); break;
 		case 'b':
 		case 'e': {
-			long long t = parse_when(optarg);
+			long long t = parse_when(optarg, c == 'e');
 			if (t < 0) {
 				fprintf(stderr, "anxin: --%s must be YYYY-MM-DD[ HH:MM]\n",
 				        c == 'b' ? "start" : "end");
@@ -315,7 +319,11 @@ static int cmd_campaign(int argc, char **argv)
 			for (int i = 0; i < n; i++) {
 				char a[32], b[32];
 				when(v[i].starts_at, a, sizeof a);
-				when(v[i].ends_at, b, sizeof b);
+				/* the end is exclusive: a campaign to the 31st shows
+				 * 23:59 of the 31st, not 00:00 of the 1st */
+				when(v[i].ends_at -
+				         (ax_cst_second_of_day(v[i].ends_at) ? 0 : 60),
+				     b, sizeof b);
 				printf("%s  %s  %s%s%s%s  scope %s  %s – %s  quiet %02d:%02d-%02d:%02d"
 				       "  %d/min  %d/SIM/day%s\n",
 				       v[i].id, v[i].name, v[i].survey[0] ? "survey " : "",

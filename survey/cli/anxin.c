@@ -62,7 +62,7 @@ static void usage(FILE *f)
 	        "  user add        --db FILE --name N --role county|township|grid --scope CODE\n"
 	        "                  [--password-file F] [--reset]\n"
 	        "  campaign create --db FILE --name N [--survey ID[@VER]] [--packs A,B]\n"
-	        "                  --scope CODES [--start DATE] [--end DATE] [--quiet 21:00-08:00]\n"
+	        "                  --scope CODES [--start DATE] [--end DATE (inclusive)] [--quiet 21:00-08:00]\n"
 	        "                  [--pace N] [--daily-cap N] [--kinds K,...]\n"
 	        "  campaign list|close --db FILE [--all] [ID]\n"
 	        "  sync            --db FILE --server URL --token-file F [--once] [--pull]\n"

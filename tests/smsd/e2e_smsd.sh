@@ -29,6 +29,13 @@ CSV
 "$CLI" roster import --db "$T/anxin.db" "$T/roster.csv" >/dev/null
 "$CLI" campaign create --db "$T/anxin.db" --name e2e --survey satisfaction \
 	--scope 439901101201 --start 2026-03-01 --end 2026-04-01 >/dev/null
+# --end is inclusive: 2026-03-01 00:00 to 2026-04-02 00:00 China time
+# (1772294400 is 2026-02-28T16:00:00Z; 32 days of March and April 1st later)
+[ "$(sqlite3 "$T/anxin.db" "SELECT starts_at || ' ' || ends_at FROM campaigns")" = \
+  "1772294400 1775059200" ] || fail "campaign window: $(sqlite3 "$T/anxin.db" \
+  "SELECT starts_at, ends_at FROM campaigns")"
+"$CLI" campaign list --db "$T/anxin.db" --all | grep -q "2026-03-01 00:00 – 2026-04-01 23:59" ||
+	fail "campaign list does not show the last day: $("$CLI" campaign list --db "$T/anxin.db" --all)"
 echo 1772416800 > "$T/clock"   # 2026-03-02 10:00 China time
 mkdir -p "$T/m0"
 cat > "$T/smsd.conf" <<CONF
