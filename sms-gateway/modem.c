@@ -759,10 +759,72 @@ done:
 
 /* ---- sending ------------------------------------------------------------- */
 
+/*
+ * The parts libgammu sends for text to phone: concatenated UCS-2/GSM-7 as
+ * GSM_EncodeMultiPartSMS splits it, each part asking the network for a
+ * delivery report.  libgammu sets TP-SRR (status report request, 0x20 of
+ * the first octet) only for PDU = SMS_Status_Report, which is what
+ * gammu-smsd sends with when delivery reports are on; with SMS_Submit no
+ * report ever comes on a real network (the dummy driver hid it: tests
+ * injected reports by hand).  ucs must hold 4 * strlen(text) + 4 bytes.
+ */
+static int encode_parts(const char *phone, const char *text, unsigned char *ucs,
+                        GSM_MultiSMSMessage *sms, char *err, size_t errlen)
+{
+	GSM_MultiPartSMSInfo info;
+	GSM_Error e;
+
+	DecodeUTF8(ucs, text, strlen(text));
+	GSM_ClearMultiPartSMSInfo(&info);
+	info.Class = -1;
+	info.EntriesNum = 1;
+	info.Entries[0].ID = SMS_ConcatenatedAutoTextLong;
+	info.Entries[0].Buffer = ucs;
+	e = GSM_EncodeMultiPartSMS(NULL, &info, sms);
+	if (e != ERR_NONE) {
+		seterr(err, errlen, "encode", e);
+		return -1;
+	}
+	for (int i = 0; i < sms->Number; i++) {
+		GSM_SMSMessage *p = &sms->SMS[i];
+		p->SMSC.Location = 1;
+		p->PDU = SMS_Status_Report; /* an SMS-SUBMIT with TP-SRR set */
+		DecodeUTF8(p->Number, phone, strlen(phone));
+	}
+	return 0;
+}
+
+int gw_modem_submit_octets(const char *phone, const char *text,
+                           unsigned char *first, int max)
+{
+	size_t len = strlen(text);
+	unsigned char *ucs = calloc(len + 1, 4);
+	GSM_MultiSMSMessage *sms = calloc(1, sizeof *sms);
+	char err[128];
+	int n = -1;
+
+	if (ucs && sms && encode_parts(phone, text, ucs, sms, err, sizeof err) == 0) {
+		n = sms->Number;
+		for (int i = 0; i < n && i < max; i++) {
+			unsigned char buf[GSM_MAX_SMS_LENGTH * 2 + 64];
+			int blen = 0;
+			memset(buf, 0, sizeof buf);
+			if (GSM_EncodeSMSFrame(NULL, &sms->SMS[i], buf, PHONE_SMSSubmit,
+			                       &blen, TRUE) != ERR_NONE) {
+				n = -1;
+				break;
+			}
+			first[i] = buf[PHONE_SMSSubmit.firstbyte];
+		}
+	}
+	free(ucs);
+	free(sms);
+	return n;
+}
+
 int gw_modem_send(gw_modem *m, const char *phone, const char *text, int *ref,
                   int *parts, int *sent_parts, char *err, size_t errlen)
 {
-	GSM_MultiPartSMSInfo info;
 	GSM_MultiSMSMessage *sms = NULL;
 	unsigned char *ucs = NULL;
 	size_t len = strlen(text);
@@ -782,24 +844,12 @@ int gw_modem_send(gw_modem *m, const char *phone, const char *text, int *ref,
 		snprintf(err, errlen, "out of memory");
 		goto done;
 	}
-	DecodeUTF8(ucs, text, len);
-	GSM_ClearMultiPartSMSInfo(&info);
-	info.Class = -1;
-	info.EntriesNum = 1;
-	info.Entries[0].ID = SMS_ConcatenatedAutoTextLong;
-	info.Entries[0].Buffer = ucs;
-	e = GSM_EncodeMultiPartSMS(NULL, &info, sms);
-	if (e != ERR_NONE) {
-		seterr(err, errlen, "encode", e);
+	if (encode_parts(phone, text, ucs, sms, err, errlen))
 		goto done;
-	}
 	*parts = sms->Number;
 	for (i = 0; i < sms->Number; i++) {
 		GSM_SMSMessage *p = &sms->SMS[i];
 		time_t t0;
-		p->SMSC.Location = 1;
-		p->PDU = SMS_Submit;
-		DecodeUTF8(p->Number, phone, strlen(phone));
 		m->send_done = 0;
 		m->send_status = -1;
 		m->send_ref = -1;

@@ -83,6 +83,13 @@ int gw_modem_poll(gw_modem *m, gw_incoming_fn in, gw_report_fn rep,
                   gw_commit_fn commit, void *ctx, long long now, int *nread,
                   char *err, size_t errlen);
 
+/* For tests: the first octet of each part's SMS-SUBMIT TPDU exactly as
+ * gw_modem_send hands the parts to libgammu (TP-SRR, a delivery report
+ * request, is bit 0x20).  Fills up to max octets; returns the number of
+ * parts, or -1 when the text cannot be encoded. */
+int gw_modem_submit_octets(const char *phone, const char *text,
+                           unsigned char *first, int max);
+
 /*
  * Send one UTF-8 text (borrowed) to `phone` as a multipart SMS (GSM-7 or
  * UCS-2 as needed).  Waits for the network's status of every part.
