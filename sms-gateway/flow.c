@@ -16,6 +16,9 @@
 const char gw_flow_optout_text[] =
     "您已退订，本号码今后不会再收到平安建设短信。如需恢复请联系村（社区）网格员。";
 
+const char gw_flow_optout_ask_text[] =
+    "您是要退订吗？如需退订，请回复“退订”两个字；继续答题，请回复选项前的数字。";
+
 #define GW_OPTOUT_TAIL "回复TD退订"
 
 static const char *const status_names[] = {"asking", "done", "expired",
@@ -258,6 +261,13 @@ void gw_flow_reply(const gw_fsurvey *f, struct gw_conv *c, const char *text,
 			c->updated_at = now;
 			end_response(s, c, out, 0);
 		}
+		return;
+	}
+	if (gw_reply_optout_ask(text, len)) {
+		/* a lone "T" or "取消": ask, and leave the conversation as it was
+		 * (no attempt used, nothing answered, nobody opted out) */
+		out->optout_ask = 1;
+		say(out, gw_flow_optout_ask_text, NULL);
 		return;
 	}
 	if (c->status != GW_CONV_ASKING) {

@@ -8,6 +8,8 @@
  *                      twice: the question is skipped, next one
  *           opt-out -> confirmation; the caller adds the number to the
  *                      permanent opt-out list
+ *           a lone "T" or "取消" -> asked whether it means 退订; the
+ *                      conversation is left as it was
  *   tick:   no reply for remind_after -> one reminder (the question again)
  *           no reply for expire_after after the reminder -> expired
  *   end:    thanks + quiz score + the explanation of every missed
@@ -70,6 +72,7 @@ struct gw_flow_out {
 	int replied;   /* an inbound message from the household: sms_replied */
 	int late;      /* a reply to no open question: keep it for staff */
 	int optout;    /* add the number to the permanent opt-out list */
+	int optout_ask; /* a lone "T"/"取消": asked whether it means 退订 */
 	int response;  /* write the response record now (conversation ended) */
 	const char *response_status; /* "complete", "partial", "abandoned" */
 	int answered;  /* a valid answer was stored in this step */
@@ -108,6 +111,8 @@ long long gw_flow_next_due(const struct gw_conv *c,
 /* The opt-out confirmation (also sent by the caller for a number with no
  * conversation). */
 extern const char gw_flow_optout_text[];
+/* The question sent back for a lone "T" or "取消". */
+extern const char gw_flow_optout_ask_text[];
 
 /*
  * The response record line (one JSON object, no newline) for a

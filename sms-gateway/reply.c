@@ -29,6 +29,7 @@
  */
 #include "reply.h"
 
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,8 +67,25 @@ static const char *const fillers[] = {
 };
 static const char *const joiners[] = {"和", "与", "及", "以及", "跟",
                                       "还有", "或", "或者", NULL};
-static const char *const optout_words[] = {"退订", "td", "t", "stop",
-                                           "取消", NULL};
+/* Ways of saying stop that opt out wherever they stand in a reply ("我要
+ * 退订", "2 退订": the 退订 is honoured, "不要再发了"), unless 退订 is
+ * negated or undone ("不退订", "取消退订"). */
+static const char *const stop_phrases[] = {
+	"退订", "拒收", "不要再发", "别再发", "不要发了", "别发了", "不要给我发",
+	"别给我发", "不再接收", "取消订阅", "勿打扰", "别打扰", "不要打扰", NULL};
+/* Words that undo a 退订 right after them. */
+static const char *const stop_undo[] = {"不", "别", "没", "不要", "取消", "勿",
+                                        NULL};
+/* Whole replies, once polite words are dropped, that opt out ("回复TD"). */
+static const char *const stop_alone[] = {"td", "stop", "unsubscribe", NULL};
+/* Whole replies that may mean stop or may be a slip ("T", "取消"): the
+ * resident is asked to confirm instead (a stray letter must not end all
+ * contact for good). */
+static const char *const stop_maybe[] = {"t", "取消", NULL};
+/* Polite words around a stop word. */
+static const char *const stop_polite[] = {
+	"我要", "我想", "麻烦", "帮我", "请", "回复", "谢谢", "了", "吧", "啦",
+	"要", "我", "please", "pls", NULL};
 /* Characters that negate what follows when not part of a phrase. */
 static const char negations[] = "不没沒未别別非无無否莫勿";
 /* Chinese numerals: each character and its value (10 for 十/拾). */
@@ -99,9 +117,6 @@ struct gw_matcher {
 	struct phrase *ph; /* longest first; options before filler */
 	int nph;
 	int32_t *pool;
-	int32_t optout[8][MAX_SMALL];
-	int optoutlen[8];
-	int noptout;
 	int32_t neg[16];
 	int nneg;
 	int32_t num[32];
@@ -317,10 +332,6 @@ ax_rc gw_matcher_new(const struct ax_question *q, gw_matcher **out)
 	m->nph = b.n;
 	m->pool = b.pool;
 
-	for (i = 0; optout_words[i] && i < 8; i++)
-		m->optoutlen[i] = normalize(optout_words[i], strlen(optout_words[i]),
-		                            m->optout[i], MAX_SMALL);
-	m->noptout = i;
 	m->nneg = decode_small(negations, m->neg, 16);
 	m->nnum = decode_small(numerals, m->num, 32);
 	*out = m;
@@ -343,25 +354,93 @@ void gw_matcher_free(gw_matcher *m)
 
 /* ---- opt-out ----------------------------------------------------------- */
 
-/* The separator-free text is one or more opt-out words and nothing else. */
-static int optout_in(const int32_t (*w)[MAX_SMALL], const int *wl, int nw,
-                     const int32_t *c, int n)
-{
-	int p = 0, i;
+/* The stop word lists, normalised once (NFKC, case-folded). */
+#define STOP_MAX 16
+struct wordlist {
+	int32_t w[STOP_MAX][MAX_SMALL];
+	int len[STOP_MAX];
+	int n;
+};
+static struct {
+	struct wordlist phrases, undo, alone, maybe, polite;
+} stop;
+static pthread_once_t stop_once = PTHREAD_ONCE_INIT;
 
-	if (n == 0)
-		return 0;
+static void load_list(struct wordlist *l, const char *const *words)
+{
+	for (l->n = 0; words[l->n] && l->n < STOP_MAX; l->n++)
+		l->len[l->n] = normalize(words[l->n], strlen(words[l->n]), l->w[l->n],
+		                         MAX_SMALL);
+}
+
+static void stop_init(void)
+{
+	load_list(&stop.phrases, stop_phrases);
+	load_list(&stop.undo, stop_undo);
+	load_list(&stop.alone, stop_alone);
+	load_list(&stop.maybe, stop_maybe);
+	load_list(&stop.polite, stop_polite);
+}
+
+/* Index of the word of l that c[p..n) starts with (the longest), or -1. */
+static int starts_with(const struct wordlist *l, const int32_t *c, int p, int n)
+{
+	int best = -1;
+	for (int i = 0; i < l->n; i++)
+		if (l->len[i] > 0 && l->len[i] <= n - p &&
+		    memcmp(c + p, l->w[i], (size_t)l->len[i] * sizeof *c) == 0 &&
+		    (best < 0 || l->len[i] > l->len[best]))
+			best = i;
+	return best;
+}
+
+/* 1 if a word of l ends exactly at c[end). */
+static int ends_with(const struct wordlist *l, const int32_t *c, int end)
+{
+	for (int i = 0; i < l->n; i++)
+		if (l->len[i] > 0 && l->len[i] <= end &&
+		    memcmp(c + end - l->len[i], l->w[i],
+		           (size_t)l->len[i] * sizeof *c) == 0)
+			return 1;
+	return 0;
+}
+
+/* c[0..n) with polite words dropped, all of it one word of l? */
+static int alone_in(const struct wordlist *l, const int32_t *c, int n)
+{
+	int p = 0, hit = 0, k;
 	while (p < n) {
-		int best = 0;
-		for (i = 0; i < nw; i++)
-			if (wl[i] > best && wl[i] <= n - p &&
-			    memcmp(c + p, w[i], (size_t)wl[i] * sizeof *c) == 0)
-				best = wl[i];
-		if (!best)
+		if ((k = starts_with(l, c, p, n)) >= 0 && !hit) {
+			p += l->len[k];
+			hit = 1;
+		} else if ((k = starts_with(&stop.polite, c, p, n)) >= 0) {
+			p += stop.polite.len[k];
+		} else {
 			return 0;
-		p += best;
+		}
 	}
-	return 1;
+	return hit;
+}
+
+enum { STOP_NO, STOP_YES, STOP_ASK };
+
+/* What a separator-free, normalised reply says about stopping. */
+static int stop_class(const int32_t *c, int n)
+{
+	pthread_once(&stop_once, stop_init);
+	if (n <= 0)
+		return STOP_NO;
+	for (int p = 0; p < n; p++) {
+		int k = starts_with(&stop.phrases, c, p, n);
+		/* phrase 0 is 退订: "不退订", "取消退订" undo it */
+		if (k > 0 || (k == 0 && !ends_with(&stop.undo, c, p)))
+			return STOP_YES;
+	}
+	if (alone_in(&stop.alone, c, n))
+		return STOP_YES;
+	if (alone_in(&stop.maybe, c, n))
+		return STOP_ASK;
+	return STOP_NO;
 }
 
 static int compact(const int32_t *cp, int n, int32_t *out)
@@ -373,19 +452,23 @@ static int compact(const int32_t *cp, int n, int32_t *out)
 	return k;
 }
 
+static int stop_of_text(const char *text, size_t len)
+{
+	int32_t cp[GW_REPLY_MAX_CP];
+	int n = normalize(text, len, cp, GW_REPLY_MAX_CP);
+	if (n <= 0)
+		return STOP_NO;
+	return stop_class(cp, compact(cp, n, cp));
+}
+
 int gw_reply_is_optout(const char *text, size_t len)
 {
-	int32_t cp[GW_REPLY_MAX_CP], w[8][MAX_SMALL];
-	int wl[8], nw, n;
+	return stop_of_text(text, len) == STOP_YES;
+}
 
-	n = normalize(text, len, cp, GW_REPLY_MAX_CP);
-	if (n <= 0)
-		return 0;
-	n = compact(cp, n, cp);
-	for (nw = 0; optout_words[nw] && nw < 8; nw++)
-		wl[nw] = normalize(optout_words[nw], strlen(optout_words[nw]), w[nw],
-		                   MAX_SMALL);
-	return optout_in((const int32_t (*)[MAX_SMALL])w, wl, nw, cp, n);
+int gw_reply_optout_ask(const char *text, size_t len)
+{
+	return stop_of_text(text, len) == STOP_ASK;
 }
 
 /* ---- resolving codes ---------------------------------------------------- */
@@ -628,10 +711,15 @@ void gw_reply_parse(const gw_matcher *m, const char *text, size_t len,
 		invalid(out, "empty");
 		return;
 	}
-	if (optout_in((const int32_t (*)[MAX_SMALL])m->optout, m->optoutlen,
-	              m->noptout, flat, nflat)) {
+	switch (stop_class(flat, nflat)) {
+	case STOP_YES:
 		out->kind = GW_REPLY_OPTOUT;
 		return;
+	case STOP_ASK:
+		out->kind = GW_REPLY_OPTOUT_ASK;
+		return;
+	default:
+		break;
 	}
 	/* A whole label written with punctuation, replied with other or no
 	 * punctuation ("诈骗 马上挂电话").  Only such labels: "不，满意" must
@@ -765,6 +853,8 @@ int gw_reply_format(const struct ax_question *q, const struct gw_reply *r,
 		buf[0] = '\0';
 	if (r->kind == GW_REPLY_OPTOUT)
 		return snprintf(buf, n, "optout");
+	if (r->kind == GW_REPLY_OPTOUT_ASK)
+		return snprintf(buf, n, "optout?");
 	if (r->kind == GW_REPLY_INVALID)
 		return snprintf(buf, n, "invalid: %s", r->why);
 	for (i = 0; i < q->noptions && i < GW_REPLY_MAX_OPTIONS; i++) {

@@ -44,6 +44,8 @@ enum gw_reply_kind {
 	GW_REPLY_ANSWER = 0, /* choices holds at least one option */
 	GW_REPLY_OPTOUT,     /* the sender asked never to be messaged again */
 	GW_REPLY_INVALID,    /* nothing certain: re-ask or skip */
+	GW_REPLY_OPTOUT_ASK, /* a lone "T" or "取消": may be a stop, may be a
+	                      * slip; ask before opting out */
 };
 
 struct gw_reply {
@@ -72,8 +74,15 @@ void gw_matcher_free(gw_matcher *m); /* accepts NULL */
 void gw_reply_parse(const gw_matcher *m, const char *text, size_t len,
                     struct gw_reply *out);
 
-/* 1 if the text is an opt-out word alone (question-independent). */
+/*
+ * 1 if the text asks to stop (question-independent): 退订 anywhere unless
+ * undone ("不退订", "取消退订"), 拒收, 不要再发, 别发, 勿打扰 ..., or TD /
+ * STOP alone with polite words ("回复TD", "我要退订了").  An answer with a
+ * 退订 ("2 退订") is a stop.
+ */
 int gw_reply_is_optout(const char *text, size_t len);
+/* 1 if the text is a lone "T" or "取消": ask whether it means stop. */
+int gw_reply_optout_ask(const char *text, size_t len);
 
 /*
  * The hint sent with a re-ask, in Chinese: "请回复数字1-5",

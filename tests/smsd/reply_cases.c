@@ -4,7 +4,7 @@
  *   SURVEY/QUESTION <TAB> EXPECTED <TAB> REPLY
  *
  * EXPECTED is the parser's verdict as gw_reply_format prints it without
- * the reason: "2", "1,3", "optout" or "invalid".  REPLY is the raw text;
+ * the reason: "2", "1,3", "optout", "optout?" (ask first) or "invalid".  REPLY is the raw text;
  * \t, \n, \\ and \xHH escapes are decoded.  '#' starts a comment line.
  * Surveys come from the bundled content and tests/smsd/content.
  *
@@ -127,7 +127,8 @@ int main(int argc, char **argv)
 		gw_reply_format(q, &r, got, sizeof got);
 		cases++;
 		if (strncmp(got, want, strlen(want)) != 0 ||
-		    (r.kind == GW_REPLY_ANSWER && strcmp(got, want) != 0) ||
+		    ((r.kind == GW_REPLY_ANSWER || r.kind == GW_REPLY_OPTOUT ||
+		      r.kind == GW_REPLY_OPTOUT_ASK) && strcmp(got, want) != 0) ||
 		    (r.kind != GW_REPLY_ANSWER && strncmp(want, got, strlen(want)) != 0)) {
 			fprintf(stderr, "%s:%d: %s/%s \"%s\": got \"%s\", expected \"%s\"\n",
 			        argv[3], lineno, qref, qid, text, got, want);

@@ -174,7 +174,17 @@ static void optout(void)
 
 	gw_flow_start(f, &c, T0, &o);
 	reply(f, &c, "1", T0 + 10, &o);
+	/* a lone "T" asks; the open question (q2) stays open, unanswered,
+	 * with no attempt used */
+	reply(f, &c, "T", T0 + 15, &o);
+	CHECK(o.optout_ask && !o.optout && !o.invalid && !o.answered);
+	CHECK_INT(o.nmsgs, 1);
+	CHECK_STR(o.msgs[0], gw_flow_optout_ask_text);
+	CHECK_INT(c.status, GW_CONV_ASKING);
+	CHECK_INT(c.qidx, 1);
+	CHECK_INT(c.attempts, 0);
 	reply(f, &c, "2", T0 + 20, &o);
+	CHECK(o.answered);
 	reply(f, &c, "ＴＤ", T0 + 30, &o);
 	CHECK(o.optout);
 	CHECK_INT(c.status, GW_CONV_OPTED_OUT);

@@ -109,7 +109,14 @@ int main(void)
 	CHECK(gw_reply_is_optout("ＴＤ", strlen("ＴＤ")));
 	CHECK(gw_reply_is_optout(" Stop! ", 7));
 	CHECK(gw_reply_is_optout("退订", strlen("退订")));
-	CHECK(!gw_reply_is_optout("我要退订", strlen("我要退订")));
+	CHECK(gw_reply_is_optout("我要退订", strlen("我要退订")));
+	CHECK(gw_reply_is_optout("2 退订", strlen("2 退订")));
+	CHECK(!gw_reply_is_optout("取消退订", strlen("取消退订")));
+	/* a lone letter asks first */
+	CHECK(!gw_reply_is_optout("T", 1));
+	CHECK(gw_reply_optout_ask("T", 1));
+	CHECK(gw_reply_optout_ask("取消。", strlen("取消。")));
+	CHECK(!gw_reply_optout_ask("TD", 2));
 	CHECK(!gw_reply_is_optout("", 0));
 	CHECK(!gw_reply_is_optout("1", 1));
 
