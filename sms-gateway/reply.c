@@ -689,8 +689,8 @@ static const char *close_clause(struct clause *c, unsigned long long *opts)
 	return err;
 }
 
-void gw_reply_parse(const gw_matcher *m, const char *text, size_t len,
-                    struct gw_reply *out)
+static void parse_whole(const gw_matcher *m, const char *text, size_t len,
+                        struct gw_reply *out)
 {
 	int32_t cp[GW_REPLY_MAX_CP], flat[GW_REPLY_MAX_CP];
 	int vals[GW_REPLY_MAX_CP];
@@ -807,6 +807,69 @@ void gw_reply_parse(const gw_matcher *m, const char *text, size_t len,
 	}
 	out->kind = GW_REPLY_ANSWER;
 	out->choices = opts;
+}
+
+/* Byte offset of the first separator after some text, and its length;
+ * -1 when there is none. */
+static long first_sep(const char *text, size_t len, int *seplen)
+{
+	size_t p = 0;
+	int seen = 0;
+	while (p < len) {
+		utf8proc_int32_t c;
+		utf8proc_ssize_t k = utf8proc_iterate((const utf8proc_uint8_t *)text + p,
+		                                      (utf8proc_ssize_t)(len - p), &c);
+		if (k <= 0)
+			return -1;
+		if (is_sep(c) && seen) {
+			*seplen = (int)k;
+			return (long)p;
+		}
+		seen |= !is_sep(c) && !is_mark(c);
+		p += (size_t)k;
+	}
+	return -1;
+}
+
+void gw_reply_parse(const gw_matcher *m, const char *text, size_t len,
+                    struct gw_reply *out)
+{
+	struct gw_reply head, tail;
+	long b;
+	int seplen = 0;
+
+	parse_whole(m, text, len, out);
+	if (out->kind != GW_REPLY_INVALID)
+		return;
+	/* "1，我们村晚上没有路灯": an answer, then a comment.  The answer
+	 * stands when the rest is a sentence of four characters or more that
+	 * says nothing the parser understands and holds no digit ("1，不对，
+	 * 是2" is asked again). */
+	b = first_sep(text, len, &seplen);
+	if (b <= 0)
+		return;
+	parse_whole(m, text, (size_t)b, &head);
+	if (head.kind != GW_REPLY_ANSWER)
+		return;
+	parse_whole(m, text + b + seplen, len - (size_t)b - (size_t)seplen, &tail);
+	if (tail.kind != GW_REPLY_INVALID || strcmp(tail.why, "empty") == 0)
+		return;
+	for (size_t i = (size_t)b; i < len; i++)
+		if (text[i] >= '0' && text[i] <= '9')
+			return;
+	{
+		/* fullwidth and circled digits too (NFKC makes them ASCII); and a
+		 * comment is a sentence: a short tail ("1，不", "广播，不知道")
+		 * may take the answer back, so it is asked again */
+		int32_t cp[GW_REPLY_MAX_CP];
+		int n = normalize(text + b, len - (size_t)b, cp, GW_REPLY_MAX_CP);
+		for (int i = 0; i < n; i++)
+			if (cp[i] >= '0' && cp[i] <= '9')
+				return;
+		if (compact(cp, n, cp) < 4)
+			return;
+	}
+	*out = head;
 }
 
 /* ---- hint and format ---------------------------------------------------- */
