@@ -67,6 +67,20 @@ static const char *const fillers[] = {
 };
 static const char *const joiners[] = {"和", "与", "及", "以及", "跟",
                                       "还有", "或", "或者", NULL};
+/* How residents rate in words on the usual satisfaction scale: extra
+ * phrases for options labelled exactly so ("好" is 满意, "可以" 基本满意;
+ * "好的" stays an acknowledgement, a longer filler). */
+static const struct {
+	const char *label;
+	const char *words[6];
+} scale_words[] = {
+	{"非常满意", {"非常好", "特别好", "太好了", NULL}},
+	{"满意", {"好", "很好", "挺好", "蛮好", "不错", NULL}},
+	{"基本满意", {"可以", "还好", "凑合", "过得去", NULL}},
+	{"不满意", {"不好", "不太好", "不行", "差", NULL}},
+	{"非常不满意", {"很差", "非常差", "太差了", "很不好", NULL}},
+};
+
 /* Ways of saying stop that opt out wherever they stand in a reply ("我要
  * 退订", "2 退订": the 退订 is honoured, "不要再发了"), unless 退订 is
  * negated or undone ("不退订", "取消退订"). */
@@ -320,6 +334,13 @@ ax_rc gw_matcher_new(const struct ax_question *q, gw_matcher **out)
 			if (add_phrase(&b, o->keys[k], i, 1) < 0)
 				goto nomem;
 	}
+	if (q->type == AX_Q_SCALE5 || q->type == AX_Q_SINGLE)
+		for (i = 0; i < q->noptions; i++)
+			for (k = 0; k < (int)(sizeof scale_words / sizeof scale_words[0]); k++)
+				if (q->options[i].label &&
+				    strcmp(q->options[i].label, scale_words[k].label) == 0 &&
+				    add_list(&b, scale_words[k].words, i) < 0)
+					goto nomem;
 	if (q->type == AX_Q_YESNO && q->noptions == 2) {
 		if (add_list(&b, yes_words, 0) < 0 || add_list(&b, no_words, 1) < 0)
 			goto nomem;
