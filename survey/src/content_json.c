@@ -59,6 +59,14 @@ static json_t *question_to_json(const struct ax_question *q)
 	return o;
 }
 
+static json_t *codes_json(const char *const *codes, int n)
+{
+	json_t *a = json_array();
+	for (int k = 0; a && k < n; k++)
+		json_array_append_new(a, json_string(codes[k]));
+	return a;
+}
+
 static json_t *survey_to_json(const struct ax_survey *s)
 {
 	json_t *o = json_object(), *qs = json_array(), *m = json_object();
@@ -84,6 +92,9 @@ static json_t *survey_to_json(const struct ax_survey *s)
 			json_object_set_new(r, "questions", q);
 			json_object_set_new(r, "pass_share",
 			                    json_real(s->awareness[i].pass_share));
+			if (s->awareness[i].target > 0)
+				json_object_set_new(r, "target",
+				                    json_real(s->awareness[i].target));
 			json_array_append_new(aw, r);
 		}
 		json_object_set_new(m, "awareness", aw);
@@ -94,7 +105,31 @@ static json_t *survey_to_json(const struct ax_survey *s)
 		for (int k = 0; k < s->nsatisfied; k++)
 			json_array_append_new(codes, json_string(s->satisfied[k]));
 		json_object_set_new(sat, "satisfied", codes);
+		if (s->nsat_dont_know)
+			json_object_set_new(sat, "dont_know",
+			                    codes_json(s->sat_dont_know, s->nsat_dont_know));
+		if (s->sat_target > 0)
+			json_object_set_new(sat, "target", json_real(s->sat_target));
 		json_object_set_new(m, "satisfaction", sat);
+	}
+	/* only when defined: the canonical JSON of older surveys is unchanged */
+	if (s->nrates) {
+		json_t *arr = json_array();
+		for (int i = 0; i < s->nrates; i++) {
+			const struct ax_rate_rule *rr = &s->rates[i];
+			json_t *r = json_object();
+			json_object_set_new(r, "id", json_string(rr->id));
+			json_object_set_new(r, "name", json_string(rr->name));
+			json_object_set_new(r, "question", json_string(rr->question));
+			json_object_set_new(r, "positive",
+			                    codes_json(rr->positive, rr->npositive));
+			if (rr->ndont_know)
+				json_object_set_new(r, "dont_know",
+				                    codes_json(rr->dont_know, rr->ndont_know));
+			json_object_set_new(r, "target", json_real(rr->target));
+			json_array_append_new(arr, r);
+		}
+		json_object_set_new(m, "rates", arr);
 	}
 	json_object_set_new(o, "metrics", m);
 	return o;

@@ -378,10 +378,14 @@ static const char *const question_fields[] = {
 static const char *const ref_fields[] = {"id", "ref", "show_if", NULL};
 static const char *const showif_fields[] = {"question", "any_of", NULL};
 static const char *const metrics_fields[] = {"awareness", "satisfaction",
-                                             NULL};
+                                             "rates", NULL};
 static const char *const aw_fields[] = {"topic", "questions", "pass_share",
-                                        NULL};
-static const char *const sat_fields[] = {"question", "satisfied", NULL};
+                                        "target", NULL};
+static const char *const sat_fields[] = {"question", "satisfied", "dont_know",
+                                         "target", NULL};
+static const char *const rate_fields[] = {"id",        "name",   "question",
+                                          "positive",  "dont_know", "target",
+                                          NULL};
 
 static int parse_qtype(const char *s, enum ax_qtype *t)
 {
@@ -530,6 +534,112 @@ static void parse_question(struct ax__lint *L, const ax_content *c, json_t *e,
 	}
 }
 
+/* An optional "target" in (0, 1] of rule e at path p; 0 when absent. */
+static double get_target(struct ax__lint *L, json_t *e, const char *p)
+{
+	json_t *t = json_object_get(e, "target");
+	char pp[300];
+	if (!t)
+		return 0;
+	if (!json_is_number(t) || json_number_value(t) <= 0 ||
+	    json_number_value(t) > 1) {
+		AX__PATH(pp, "%s/target", p);
+		ax__lerr(L, pp, "\"target\" must be a number in (0, 1], e.g. 0.9");
+		return 0;
+	}
+	return json_number_value(t);
+}
+
+/* Option codes of q listed under key of e (NULL, 0 when absent). */
+static const char **get_codes(struct ax__lint *L, json_t *e, const char *p,
+                              const char *key, const struct ax_question *q,
+                              int required, int *n)
+{
+	json_t *codes = ax__get_array(L, e, p, key, required);
+	const char **v;
+	size_t k, nc;
+
+	*n = 0;
+	if (!codes)
+		return NULL;
+	nc = json_array_size(codes);
+	v = ax__arena_alloc(L->arena, sizeof *v * (nc + 1));
+	for (k = 0; v && k < nc; k++) {
+		json_t *x = json_array_get(codes, k);
+		char pp[300];
+		AX__PATH(pp, "%s/%s/%zu", p, key, k);
+		if (!json_is_string(x)) {
+			ax__lerr(L, pp, "option codes are strings");
+			continue;
+		}
+		if (q && !ax_question_option(q, json_string_value(x)))
+			ax__lerr(L, pp, "\"%s\" is not an option of %s",
+			         json_string_value(x), q->id);
+		v[(*n)++] = ax__arena_strdup(L->arena, json_string_value(x));
+	}
+	return v;
+}
+
+/* A code listed both as positive and as don't-know makes no rate. */
+static void check_disjoint(struct ax__lint *L, const char *p,
+                           const char *const *a, int na,
+                           const char *const *b, int nb)
+{
+	for (int i = 0; i < na; i++)
+		for (int k = 0; k < nb; k++)
+			if (strcmp(a[i], b[k]) == 0)
+				ax__lerr(L, p, "option \"%s\" cannot both count and be left "
+				         "out as don't-know", a[i]);
+}
+
+static void parse_rates(struct ax__lint *L, json_t *m, struct ax_survey *s)
+{
+	json_t *arr = ax__get_array(L, m, "metrics", "rates", 0);
+	struct ax_rate_rule *r;
+	size_t n;
+	char p[256];
+
+	if (!arr)
+		return;
+	n = json_array_size(arr);
+	r = ax__arena_alloc(L->arena, sizeof *r * (n + 1));
+	for (size_t i = 0; r && i < n; i++) {
+		json_t *e = json_array_get(arr, i);
+		const struct ax_question *q = NULL;
+		AX__PATH(p, "metrics/rates/%zu", i);
+		if (!json_is_object(e)) {
+			ax__lerr(L, p, "a rate rule must be an object");
+			continue;
+		}
+		ax__check_fields(L, e, p, rate_fields);
+		r[i].id = ax__get_str(L, e, p, "id", 1);
+		r[i].name = ax__get_str(L, e, p, "name", 1);
+		r[i].question = ax__get_str(L, e, p, "question", 1);
+		if (r[i].id && (!ax__valid_id(r[i].id) || strlen(r[i].id) > 24))
+			ax__lerr(L, p, "rate id \"%s\": 1 to 24 of a-z 0-9 - _", r[i].id);
+		for (size_t k = 0; k < i; k++)
+			if (r[k].id && r[i].id && strcmp(r[k].id, r[i].id) == 0)
+				ax__lerr(L, p, "two rates are called \"%s\"", r[i].id);
+		if (r[i].question && !(q = ax_survey_question(s, r[i].question)))
+			ax__lerr(L, p, "metric rule names question \"%s\", which does "
+			         "not exist", r[i].question);
+		else if (q && q->type == AX_Q_MULTI)
+			ax__lerr(L, p, "a rate is measured by a one-answer question; "
+			         "\"%s\" is %s", q->id, ax_qtype_name(q->type));
+		r[i].positive = get_codes(L, e, p, "positive", q, 1, &r[i].npositive);
+		r[i].dont_know = get_codes(L, e, p, "dont_know", q, 0, &r[i].ndont_know);
+		check_disjoint(L, p, r[i].positive, r[i].npositive, r[i].dont_know,
+		               r[i].ndont_know);
+		if (r[i].positive && !r[i].npositive)
+			ax__lerr(L, p, "a rate needs at least one positive option");
+		r[i].target = get_target(L, e, p);
+		if (!r[i].target)
+			r[i].target = 0.9;
+	}
+	s->rates = r;
+	s->nrates = (int)n;
+}
+
 static void parse_metrics(struct ax__lint *L, json_t *root, struct ax_survey *s)
 {
 	json_t *m = json_object_get(root, "metrics"), *aw, *sat;
@@ -556,6 +666,7 @@ static void parse_metrics(struct ax__lint *L, json_t *root, struct ax_survey *s)
 			ax__check_fields(L, e, p, aw_fields);
 			r[i].topic = ax__get_str(L, e, p, "topic", 1);
 			r[i].pass_share = 0.6;
+			r[i].target = get_target(L, e, p);
 			if (r[i].topic && !ax__is_topic(r[i].topic)) {
 				char pp[300];
 				AX__PATH(pp, "%s/topic", p);
@@ -622,6 +733,7 @@ static void parse_metrics(struct ax__lint *L, json_t *root, struct ax_survey *s)
 		}
 		ax__check_fields(L, sat, "metrics/satisfaction", sat_fields);
 		s->sat_question = ax__get_str(L, sat, "metrics/satisfaction", "question", 1);
+		s->sat_target = get_target(L, sat, "metrics/satisfaction");
 		q = s->sat_question ? ax_survey_question(s, s->sat_question) : NULL;
 		if (s->sat_question && !q)
 			ax__lerr(L, "metrics/satisfaction/question",
@@ -664,7 +776,12 @@ static void parse_metrics(struct ax__lint *L, json_t *root, struct ax_survey *s)
 				         "no option of \"%s\" is labelled 非常满意/满意/基本满意; "
 				         "list the satisfied codes in \"satisfied\"", q->id);
 		}
+		s->sat_dont_know = get_codes(L, sat, "metrics/satisfaction", "dont_know",
+		                             q, 0, &s->nsat_dont_know);
+		check_disjoint(L, "metrics/satisfaction", s->satisfied, s->nsatisfied,
+		               s->sat_dont_know, s->nsat_dont_know);
 	}
+	parse_rates(L, m, s);
 }
 
 static void parse_survey(struct ax__lint *L, const ax_content *c, json_t *root,

@@ -47,8 +47,10 @@ void ax_rate_make(struct ax_rate *r, long long num, long long den)
 struct acc {
 	long long households, reached, resp, by_channel[AX_NCHANNELS];
 	long long aw_den[AX_MAX_TOPICS], aw_num[AX_MAX_TOPICS];
-	long long sat_den, sat_num;
+	long long sat_den, sat_num, sat_dk;
 	double score;
+	long long rate_den[AX_MAX_RATES], rate_num[AX_MAX_RATES];
+	long long rate_dk[AX_MAX_RATES];
 };
 
 struct region {
@@ -169,6 +171,17 @@ static int topic_index(struct ax_report *rep, const char *topic)
 		return -1;
 	snprintf(rep->topics[rep->ntopics], sizeof rep->topics[0], "%s", topic);
 	return rep->ntopics++;
+}
+
+static int rate_index(struct ax_report *rep, const char *id)
+{
+	for (int i = 0; i < rep->nrates; i++)
+		if (strcmp(rep->rates[i].id, id) == 0)
+			return i;
+	if (rep->nrates == AX_MAX_RATES)
+		return -1;
+	snprintf(rep->rates[rep->nrates].id, sizeof rep->rates[0].id, "%s", id);
+	return rep->nrates++;
 }
 
 static int is_ancestor_or_self(const struct tree *t, int anc, int i, int *depth)
@@ -352,6 +365,20 @@ static ax_rc add_answers(ax_store *st, struct tree *t, struct ax_report *rep,
 			ROLLUP(t, i, sat_den, den);
 			ROLLUP(t, i, sat_num, num);
 			ROLLUP(t, i, score, score);
+		} else if (strcmp(metric, "satdk") == 0) {
+			ROLLUP(t, i, sat_dk, den);
+		} else if (strncmp(metric, "r:", 2) == 0 ||
+		           strncmp(metric, "dk:", 3) == 0) {
+			int dk = metric[0] == 'd';
+			int ri = rate_index(rep, metric + (dk ? 3 : 2));
+			if (ri < 0)
+				continue;
+			if (dk) {
+				ROLLUP(t, i, rate_dk[ri], den);
+			} else {
+				ROLLUP(t, i, rate_den[ri], den);
+				ROLLUP(t, i, rate_num[ri], num);
+			}
 		} else if (strncmp(metric, "aw:", 3) == 0) {
 			int ti = topic_index(rep, metric + 3);
 			if (ti < 0)
@@ -389,8 +416,9 @@ static void sort_topics(struct ax_report *rep, struct tree *t)
 
 /* One report row from a region's totals: rates and targets met. */
 static void fill_row(struct ax_report_row *row, const struct region *g,
-                     int depth, int ntopics)
+                     int depth, const struct ax_report *rep)
 {
+	int ntopics = rep->ntopics;
 	snprintf(row->code, sizeof row->code, "%s", g->code);
 	snprintf(row->name, sizeof row->name, "%s", g->name);
 	row->level = g->level;
@@ -405,7 +433,7 @@ static void fill_row(struct ax_report_row *row, const struct region *g,
 	for (int k = 0; k < ntopics; k++) {
 		ax_rate_make(&row->awareness[k], g->a.aw_num[k], g->a.aw_den[k]);
 		if (!(g->a.aw_den[k] > 0 &&
-		      row->awareness[k].rate >= AX_TARGET_AWARENESS - 1e-12))
+		      row->awareness[k].rate >= rep->target_awareness - 1e-12))
 			row->met_awareness = 0;
 	}
 	ax_rate_make(&row->satisfaction, g->a.sat_num, g->a.sat_den);
@@ -414,7 +442,63 @@ static void fill_row(struct ax_report_row *row, const struct region *g,
 	                    g->a.reached >= g->a.households;
 	row->met_satisfaction =
 	    g->a.sat_den > 0 &&
-	    row->satisfaction.rate >= AX_TARGET_SATISFACTION - 1e-12;
+	    row->satisfaction.rate >= rep->target_satisfaction - 1e-12;
+	row->sat_dont_know = g->a.sat_dk;
+	for (int k = 0; k < rep->nrates; k++) {
+		ax_rate_make(&row->rates[k], g->a.rate_num[k], g->a.rate_den[k]);
+		row->rates_dont_know[k] = g->a.rate_dk[k];
+		row->met_rates[k] = g->a.rate_den[k] > 0 &&
+		                    row->rates[k].rate >= rep->rates[k].target - 1e-12;
+	}
+}
+
+/* Names and targets from the installed surveys' rules: the survey asked
+ * for, else the last survey version in (id, version) order that defines
+ * the rate.
+ * Loaded only when needed: a report without further rates or a survey
+ * filter reads no content. */
+static ax_rc rule_info(ax_store *st, struct ax_report *rep,
+                       const struct ax_report_opts *o)
+{
+	ax_content *c = NULL;
+	ax_rc rc;
+
+	rep->target_awareness = AX_TARGET_AWARENESS;
+	rep->target_satisfaction = AX_TARGET_SATISFACTION;
+	for (int k = 0; k < rep->nrates; k++) {
+		snprintf(rep->rates[k].name, sizeof rep->rates[0].name, "%s",
+		         rep->rates[k].id);
+		rep->rates[k].target = AX_TARGET_SATISFACTION;
+	}
+	if (!rep->nrates && !o->survey)
+		return AX_OK;
+	if ((rc = ax_content_load_store(st, &c)))
+		return rc == AX_INVALID ? AX_OK : rc; /* defaults then */
+	if (o->survey) {
+		const struct ax_survey *sv = ax_content_find_survey(c, o->survey, 0);
+		if (sv && sv->sat_target > 0)
+			rep->target_satisfaction = sv->sat_target;
+		for (int i = 0; sv && i < sv->nawareness; i++)
+			if (sv->awareness[i].target > 0)
+				rep->target_awareness = sv->awareness[i].target;
+	}
+	for (int k = 0; k < rep->nrates; k++) {
+		int found = 0;
+		for (int i = ax_content_nsurveys(c) - 1; i >= 0 && !found; i--) {
+			const struct ax_survey *sv = ax_content_survey(c, i);
+			if (o->survey && strcmp(sv->id, o->survey) != 0)
+				continue;
+			for (int j = 0; j < sv->nrates && !found; j++)
+				if (strcmp(sv->rates[j].id, rep->rates[k].id) == 0) {
+					snprintf(rep->rates[k].name, sizeof rep->rates[0].name,
+					         "%s", sv->rates[j].name);
+					rep->rates[k].target = sv->rates[j].target;
+					found = 1;
+				}
+		}
+	}
+	ax_content_free(c);
+	return AX_OK;
 }
 
 ax_rc ax_report_build(ax_store *st, const struct ax_report_opts *o,
@@ -442,6 +526,8 @@ ax_rc ax_report_build(ax_store *st, const struct ax_report_opts *o,
 	    (rc = add_answers(st, &t, rep, o, from_day, to_day)))
 		goto fail;
 	sort_topics(rep, &t);
+	if ((rc = rule_info(st, rep, o)))
+		goto fail;
 
 	/* rows: the scope and its descendants to the depth asked, in code
 	 * order (codes sort parents before children) */
@@ -454,7 +540,7 @@ ax_rc ax_report_build(ax_store *st, const struct ax_report_opts *o,
 		int d;
 		if (!is_ancestor_or_self(&t, scope, i, &d) || d > o->depth)
 			continue;
-		fill_row(&rep->rows[rep->nrows++], &t.r[i], d, rep->ntopics);
+		fill_row(&rep->rows[rep->nrows++], &t.r[i], d, rep);
 	}
 	/* parents before children, siblings by code: a DFS order, because a
 	 * child's code always extends or sorts after its parent's prefix */

@@ -598,7 +598,7 @@ struct counted {
 	int64_t completed;
 	int day;
 	struct ax_derived d;
-	char topics[AX_RESP_MAX_TOPICS][40];
+	char topics[AX__RESULT_NAMES][40];
 };
 
 static void find_counted(ax_importer *im, const char *hh, const char *survey,
@@ -759,7 +759,7 @@ static int insert_response(ax_importer *im, const struct resp *p,
                            const char *body, int counted)
 {
 	sqlite3_stmt *s = im->s[S_INS_RESP];
-	char topics[512];
+	char topics[1024];
 	int src;
 
 	ax__topics_format(d, topics, sizeof topics);
@@ -794,7 +794,7 @@ static int insert_response(ax_importer *im, const struct resp *p,
 	}
 	sqlite3_bind_text(s, 15, body, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 16, im->received_at);
-	if (d->ntopics)
+	if (topics[0])
 		sqlite3_bind_text(s, 17, topics, -1, SQLITE_STATIC);
 	else
 		sqlite3_bind_null(s, 17);

@@ -67,8 +67,9 @@ int ax__tally_response(ax_importer *im, int sign, const char *region,
                        const struct ax_derived *d);
 /* "topic:1,topic:0" for the response row, and back (names copied into
  * store). */
+#define AX__RESULT_NAMES (AX_RESP_MAX_TOPICS + AX_RESP_MAX_RATES)
 void ax__topics_format(const struct ax_derived *d, char *buf, size_t n);
 void ax__topics_parse(const char *s, struct ax_derived *d,
-                      char store[AX_RESP_MAX_TOPICS][40]);
+                      char store[AX__RESULT_NAMES][40]);
 
 #endif

@@ -19,6 +19,18 @@ static const char *const level_cn[] = {"", "县", "乡镇", "村社区", "网格
 /* Round to 4 decimals so JSON output is stable across libm versions. */
 static double r4(double x) { return (double)(long long)(x * 10000 + 0.5) / 10000; }
 
+/* 说不清 counts are shown when the report has any, or further rates: the
+ * output of reports without them stays what it was. */
+static int dk_shown(const struct ax_report *r)
+{
+	if (r->nrates)
+		return 1;
+	for (int i = 0; i < r->nrows; i++)
+		if (r->rows[i].sat_dont_know)
+			return 1;
+	return 0;
+}
+
 static json_t *rate_json(const struct ax_rate *r)
 {
 	json_t *o = json_object();
@@ -49,9 +61,21 @@ char *ax_report_json(const struct ax_report *r)
 	json_object_set_new(q, "coverage_kinds", kinds);
 	json_object_set_new(root, "query", q);
 	json_object_set_new(targets, "coverage", json_real(AX_TARGET_COVERAGE));
-	json_object_set_new(targets, "awareness", json_real(AX_TARGET_AWARENESS));
-	json_object_set_new(targets, "satisfaction", json_real(AX_TARGET_SATISFACTION));
+	json_object_set_new(targets, "awareness", json_real(r->target_awareness));
+	json_object_set_new(targets, "satisfaction",
+	                    json_real(r->target_satisfaction));
 	json_object_set_new(root, "targets", targets);
+	if (r->nrates) {
+		json_t *rates = json_array();
+		for (int k = 0; k < r->nrates; k++) {
+			json_t *x = json_object();
+			json_object_set_new(x, "id", json_string(r->rates[k].id));
+			json_object_set_new(x, "name", json_string(r->rates[k].name));
+			json_object_set_new(x, "target", json_real(r->rates[k].target));
+			json_array_append_new(rates, x);
+		}
+		json_object_set_new(root, "rates", rates);
+	}
 
 	for (int i = 0; i < r->nrows; i++) {
 		const struct ax_report_row *w = &r->rows[i];
@@ -76,7 +100,22 @@ char *ax_report_json(const struct ax_report *r)
 		json_object_set_new(sat, "mean_score", w->satisfaction.den
 		                                           ? json_real(r4(w->mean_score))
 		                                           : json_null());
+		if (dk_shown(r))
+			json_object_set_new(sat, "dont_know", json_integer(w->sat_dont_know));
 		json_object_set_new(o, "satisfaction", sat);
+		if (r->nrates) {
+			json_t *rates = json_object(), *mr = json_object();
+			for (int k = 0; k < r->nrates; k++) {
+				json_t *x = rate_json(&w->rates[k]);
+				json_object_set_new(x, "dont_know",
+				                    json_integer(w->rates_dont_know[k]));
+				json_object_set_new(rates, r->rates[k].id, x);
+				json_object_set_new(mr, r->rates[k].id,
+				                    json_boolean(w->met_rates[k]));
+			}
+			json_object_set_new(o, "rates", rates);
+			json_object_set_new(met, "rates", mr);
+		}
 		json_object_set_new(met, "coverage", json_boolean(w->met_coverage));
 		json_object_set_new(met, "awareness", json_boolean(w->met_awareness));
 		json_object_set_new(met, "satisfaction", json_boolean(w->met_satisfaction));
@@ -130,7 +169,22 @@ char *ax_report_csv(const struct ax_report *r)
 		csv_rate_header(&b, name);
 	}
 	csv_rate_header(&b, "满意度");
-	ax__buf_puts(&b, ",满意度平均分,入户率达标,知晓率达标,满意度达标\r\n");
+	ax__buf_puts(&b, ",满意度平均分");
+	if (dk_shown(r))
+		ax__buf_puts(&b, ",满意度说不清");
+	for (int k = 0; k < r->nrates; k++) {
+		csv_rate_header(&b, r->rates[k].name);
+		ax__buf_puts(&b, ",");
+		csv_field(&b, r->rates[k].name);
+		ax__buf_puts(&b, "说不清");
+	}
+	ax__buf_puts(&b, ",入户率达标,知晓率达标,满意度达标");
+	for (int k = 0; k < r->nrates; k++) {
+		ax__buf_puts(&b, ",");
+		csv_field(&b, r->rates[k].name);
+		ax__buf_puts(&b, "达标");
+	}
+	ax__buf_puts(&b, "\r\n");
 	for (int i = 0; i < r->nrows; i++) {
 		const struct ax_report_row *w = &r->rows[i];
 		ax__buf_printf(&b, "%s,", w->code);
@@ -146,10 +200,19 @@ char *ax_report_csv(const struct ax_report *r)
 			ax__buf_printf(&b, ",%.3f", w->mean_score);
 		else
 			ax__buf_puts(&b, ",");
-		ax__buf_printf(&b, ",%s,%s,%s\r\n",
+		if (dk_shown(r))
+			ax__buf_printf(&b, ",%lld", w->sat_dont_know);
+		for (int k = 0; k < r->nrates; k++) {
+			csv_rate(&b, &w->rates[k]);
+			ax__buf_printf(&b, ",%lld", w->rates_dont_know[k]);
+		}
+		ax__buf_printf(&b, ",%s,%s,%s",
 		               w->met_coverage ? "是" : "否",
 		               w->met_awareness ? "是" : "否",
 		               w->met_satisfaction ? "是" : "否");
+		for (int k = 0; k < r->nrates; k++)
+			ax__buf_puts(&b, w->met_rates[k] ? ",是" : ",否");
+		ax__buf_puts(&b, "\r\n");
 	}
 	return ax__buf_take(&b);
 }
@@ -220,6 +283,8 @@ char *ax_report_table(const struct ax_report *r)
 		pad(&b, h, cw, 0);
 	}
 	pad(&b, "满意度", cw, 0);
+	for (int k = 0; k < r->nrates; k++)
+		pad(&b, r->rates[k].name, cw, 0);
 	ax__buf_puts(&b, "均分  达标\n");
 	for (int i = 0; i < r->nrows; i++) {
 		const struct ax_report_row *w = &r->rows[i];
@@ -243,6 +308,10 @@ char *ax_report_table(const struct ax_report *r)
 		}
 		cell(c, sizeof c, &w->satisfaction);
 		pad(&b, c, cw, 0);
+		for (int k = 0; k < r->nrates; k++) {
+			cell(c, sizeof c, &w->rates[k]);
+			pad(&b, c, cw, 0);
+		}
 		if (w->satisfaction.den)
 			ax__buf_printf(&b, "%4.2f  ", w->mean_score);
 		else
@@ -251,7 +320,10 @@ char *ax_report_table(const struct ax_report *r)
 		               w->met_awareness ? "知" : "·",
 		               w->met_satisfaction ? "满" : "·");
 	}
-	ax__buf_puts(&b, "\n[低,高] 为95%威尔逊置信区间; * 样本不足30; "
-	                 "达标: 户=入户率100% 知=各专题知晓率≥90% 满=满意度≥90%\n");
+	ax__buf_printf(&b, "\n[低,高] 为95%%威尔逊置信区间; * 样本不足30; "
+	                   "达标: 户=入户率100%% 知=各专题知晓率≥%.0f%% 满=满意度≥%.0f%%\n",
+	               r->target_awareness * 100, r->target_satisfaction * 100);
+	if (dk_shown(r))
+		ax__buf_puts(&b, "答“说不清/不了解”的不计入分母，另行统计。\n");
 	return ax__buf_take(&b);
 }

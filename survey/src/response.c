@@ -286,6 +286,15 @@ void ax_response_score(const struct ax_response *r, struct ax_score *out)
 	}
 }
 
+/* 1 if code is one of the n codes. */
+static int listed(const char *const *codes, int n, const char *code)
+{
+	for (int k = 0; k < n; k++)
+		if (strcmp(codes[k], code) == 0)
+			return 1;
+	return 0;
+}
+
 void ax_response_derive(const struct ax_response *r, struct ax_derived *d)
 {
 	const struct ax_survey *sv = r->survey;
@@ -315,14 +324,28 @@ void ax_response_derive(const struct ax_response *r, struct ax_derived *d)
 	if (sv->sat_question) {
 		int i = ax_survey_qindex(sv, sv->sat_question), o;
 		o = ax_response_single(r, i);
-		if (o >= 0) {
+		if (o >= 0 && listed(sv->sat_dont_know, sv->nsat_dont_know,
+		                     sv->questions[i].options[o].code)) {
+			d->sat_dont_know = 1;
+		} else if (o >= 0) {
 			const struct ax_option *opt = &sv->questions[i].options[o];
 			d->has_sat = 1;
-			for (int k = 0; k < sv->nsatisfied; k++)
-				if (strcmp(sv->satisfied[k], opt->code) == 0)
-					d->sat = 1;
+			d->sat = listed(sv->satisfied, sv->nsatisfied, opt->code);
 			d->score = opt->has_score ? opt->score : 0;
 		}
+	}
+	for (int k = 0; k < sv->nrates && d->nrates < AX_RESP_MAX_RATES; k++) {
+		const struct ax_rate_rule *rr = &sv->rates[k];
+		int i = ax_survey_qindex(sv, rr->question);
+		int o = ax_response_single(r, i);
+		const char *code = o >= 0 ? sv->questions[i].options[o].code : NULL;
+		d->rate[d->nrates] = rr->id;
+		d->rate_state[d->nrates] =
+		    !code ? 0
+		    : listed(rr->dont_know, rr->ndont_know, code) ? 3
+		    : listed(rr->positive, rr->npositive, code)   ? 2
+		                                                  : 1;
+		d->nrates++;
 	}
 }
 

@@ -171,11 +171,14 @@ ax_rc ax__tally_flush(ax_importer *im)
 	return rc;
 }
 
-/* Add (sign +1) or remove (-1) a counted response's results. */
+/* Add (sign +1) or remove (-1) a counted response's results.  Metrics:
+ * resp; aw:TOPIC (den asked, num passed); sat (den answered, num
+ * satisfied, score); satdk (answered 说不清); r:ID (den answered, num
+ * positive) and dk:ID (answered don't-know) for each further rate. */
 int ax__tally_response(ax_importer *im, int sign, const char *region,
-                          const char *survey, const char *wave,
-                          const char *channel, int day,
-                          const struct ax_derived *d)
+                       const char *survey, const char *wave,
+                       const char *channel, int day,
+                       const struct ax_derived *d)
 {
 	char metric[64];
 	if (tally_add(im, region, survey, wave, channel, day, "resp", sign, sign, 0))
@@ -190,30 +193,66 @@ int ax__tally_response(ax_importer *im, int sign, const char *region,
 	    tally_add(im, region, survey, wave, channel, day, "sat", sign,
 	              sign * d->sat, sign * d->score))
 		return -1;
+	if (d->sat_dont_know &&
+	    tally_add(im, region, survey, wave, channel, day, "satdk", sign, 0, 0))
+		return -1;
+	for (int i = 0; i < d->nrates; i++) {
+		int st = d->rate_state[i];
+		if (st == 1 || st == 2) {
+			snprintf(metric, sizeof metric, "r:%s", d->rate[i]);
+			if (tally_add(im, region, survey, wave, channel, day, metric, sign,
+			              st == 2 ? sign : 0, 0))
+				return -1;
+		} else if (st == 3) {
+			snprintf(metric, sizeof metric, "dk:%s", d->rate[i]);
+			if (tally_add(im, region, survey, wave, channel, day, metric, sign,
+			              0, 0))
+				return -1;
+		}
+	}
 	return 0;
 }
 
-/* "topic:1,topic:0" for the response row. */
+/* The results a counted response carries in its row, so a later, earlier
+ * completed response can take its counts back: "topic:1,topic:0" for
+ * awareness, "#rate:2" for a further rate's state, "!satdk:1" for a
+ * 说不清 satisfaction answer.  "" when there is nothing. */
 void ax__topics_format(const struct ax_derived *d, char *buf, size_t n)
 {
 	size_t k = 0;
 	buf[0] = '\0';
 	for (int i = 0; i < d->ntopics && k < n; i++)
-		k += (size_t)snprintf(buf + k, n - k, "%s%s:%d", i ? "," : "",
+		k += (size_t)snprintf(buf + k, n - k, "%s%s:%d", k ? "," : "",
 		                      d->topic[i], d->passed[i]);
+	for (int i = 0; i < d->nrates && k < n; i++)
+		k += (size_t)snprintf(buf + k, n - k, "%s#%s:%d", k ? "," : "",
+		                      d->rate[i], d->rate_state[i]);
+	if (d->sat_dont_know && k < n)
+		snprintf(buf + k, n - k, "%s!satdk:1", k ? "," : "");
 }
 
 /* Parse topics_format's output into d, with names copied into store. */
-void ax__topics_parse(const char *s, struct ax_derived *d, char store[AX_RESP_MAX_TOPICS][40])
+void ax__topics_parse(const char *s, struct ax_derived *d,
+                      char store[AX__RESULT_NAMES][40])
 {
-	while (s && *s && d->ntopics < AX_RESP_MAX_TOPICS) {
+	int used = 0;
+	while (s && *s && used < AX__RESULT_NAMES) {
 		const char *colon = strchr(s, ':'), *comma = strchr(s, ',');
 		if (!colon || (comma && comma < colon))
 			break;
-		snprintf(store[d->ntopics], 40, "%.*s", (int)(colon - s), s);
-		d->topic[d->ntopics] = store[d->ntopics];
-		d->passed[d->ntopics] = colon[1] == '1';
-		d->ntopics++;
+		if (*s == '!') {
+			d->sat_dont_know = colon[1] == '1';
+		} else if (*s == '#') {
+			if (d->nrates < AX_RESP_MAX_RATES) {
+				snprintf(store[used], 40, "%.*s", (int)(colon - s - 1), s + 1);
+				d->rate[d->nrates] = store[used++];
+				d->rate_state[d->nrates++] = colon[1] - '0';
+			}
+		} else if (d->ntopics < AX_RESP_MAX_TOPICS) {
+			snprintf(store[used], 40, "%.*s", (int)(colon - s), s);
+			d->topic[d->ntopics] = store[used++];
+			d->passed[d->ntopics++] = colon[1] == '1';
+		}
 		s = comma ? comma + 1 : NULL;
 	}
 }

@@ -59,6 +59,25 @@ struct ax_awareness_rule {
 	const char *const *questions;
 	int nquestions;
 	double pass_share; /* default 0.6 */
+	double target;     /* 知晓率 target; 0: the county default (90 %) */
+};
+
+/*
+ * A further rate a survey defines on one question (安全感, the 平安村 §4
+ * patrol team's 知晓率 and 满意度 ...): respondents who chose a positive
+ * option / respondents who answered it, leaving out those who chose a
+ * dont_know option (说不清, 不了解), who are counted and shown as their
+ * own share.
+ */
+struct ax_rate_rule {
+	const char *id;   /* a-z 0-9 _ -, unique in the survey ("safety") */
+	const char *name; /* what the report calls it ("安全感") */
+	const char *question;
+	const char *const *positive;
+	int npositive;
+	const char *const *dont_know;
+	int ndont_know;
+	double target; /* 0 < target <= 1 */
 };
 
 struct ax_survey {
@@ -72,6 +91,11 @@ struct ax_survey {
 	const char *sat_question; /* NULL: no satisfaction rule */
 	const char *const *satisfied;
 	int nsatisfied;
+	const char *const *sat_dont_know; /* 说不清: out of the denominator */
+	int nsat_dont_know;
+	double sat_target; /* 0: the county default (90 %) */
+	const struct ax_rate_rule *rates;
+	int nrates;
 	const char *path; /* file it came from, or NULL */
 	/* The survey with refs resolved and defaults filled in, as compact
 	 * JSON with sorted keys: what stores and devices exchange. */

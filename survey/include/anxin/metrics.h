@@ -36,6 +36,14 @@ void ax_rate_make(struct ax_rate *r, long long num, long long den);
 void ax_wilson(long long num, long long den, double *low, double *high);
 
 #define AX_MAX_TOPICS 16
+#define AX_MAX_RATES 16 /* further rates a report shows (安全感 ...) */
+
+/* A further rate as the surveys define it (content.h ax_rate_rule). */
+struct ax_rate_info {
+	char id[32];
+	char name[64];  /* the id when no installed survey names it */
+	double target;  /* 0 < target <= 1 */
+};
 #define AX_NCHANNELS 3 /* kiosk, sms, visit */
 
 struct ax_report_row {
@@ -49,8 +57,12 @@ struct ax_report_row {
 	long long respondents_by_channel[AX_NCHANNELS];
 	struct ax_rate awareness[AX_MAX_TOPICS]; /* indexed like report topics */
 	struct ax_rate satisfaction;
+	long long sat_dont_know; /* answered 说不清: in no denominator */
 	double mean_score; /* mean of the satisfaction question's scores */
 	int met_coverage, met_awareness, met_satisfaction;
+	struct ax_rate rates[AX_MAX_RATES];      /* indexed like report rates */
+	long long rates_dont_know[AX_MAX_RATES]; /* left out of rates[k].den */
+	int met_rates[AX_MAX_RATES];
 };
 
 struct ax_report {
@@ -58,6 +70,11 @@ struct ax_report {
 	struct ax_report_row *rows;
 	int ntopics;
 	char topics[AX_MAX_TOPICS][32]; /* topic ids with any answers */
+	int nrates;
+	struct ax_rate_info rates[AX_MAX_RATES]; /* rates with any answers */
+	/* the targets the rows were judged by: the survey's own rules when the
+	 * report is of one survey that sets them, else the county defaults */
+	double target_awareness, target_satisfaction;
 	/* what was asked, for headers */
 	char scope[24], survey[64], channel[16], from[11], to[11];
 	int contact_kinds;

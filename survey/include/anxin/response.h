@@ -27,7 +27,10 @@
  *    share (compared in integers, so 0.6 x 5 is exactly 3).
  *  - satisfaction: the survey's satisfaction question answered; satisfied
  *    when the code is one of the survey's satisfied codes; its score is
- *    the option's score.
+ *    the option's score.  An answer listed as don't-know (说不清) is
+ *    counted as such and is in no denominator.
+ *  - further rates (安全感, patrol team ...): the same on their question:
+ *    positive / answered, don't-know apart.
  *
  * Thread-safety: functions touch only their arguments; the survey is
  * read, never written.
@@ -47,6 +50,7 @@ extern "C" {
 #define AX_RESP_MAX_Q 64      /* questions per survey */
 #define AX_RESP_MAX_OPT 64    /* options per question */
 #define AX_RESP_MAX_TOPICS 16 /* awareness rules per survey */
+#define AX_RESP_MAX_RATES 16  /* further rates per survey */
 
 enum ax_resp_status {
 	AX_RESP_COMPLETE = 0,
@@ -138,6 +142,12 @@ struct ax_derived {
 	int passed[AX_RESP_MAX_TOPICS];
 	int has_sat, sat; /* satisfaction answered / counts as satisfied */
 	double score;     /* the satisfaction option's score, 0 if none */
+	int sat_dont_know; /* answered 说不清: not in has_sat */
+	int nrates;        /* the survey's further rates, in its order */
+	const char *rate[AX_RESP_MAX_RATES]; /* rule ids, borrowed */
+	/* 0 not answered, 1 answered and not positive, 2 positive, 3 don't
+	 * know */
+	int rate_state[AX_RESP_MAX_RATES];
 };
 void ax_response_derive(const struct ax_response *r, struct ax_derived *out);
 
