@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "anxin/response.h"
 #include "anxin/text.h"
 #include "content_int.h"
 
@@ -638,6 +639,9 @@ static void parse_rates(struct ax__lint *L, json_t *m, struct ax_survey *s)
 	}
 	s->rates = r;
 	s->nrates = (int)n;
+	if (n > AX_RESP_MAX_RATES)
+		ax__lerr(L, "metrics/rates", "a survey defines at most %d rates",
+		         AX_RESP_MAX_RATES);
 }
 
 static void parse_metrics(struct ax__lint *L, json_t *root, struct ax_survey *s)
@@ -722,6 +726,9 @@ static void parse_metrics(struct ax__lint *L, json_t *root, struct ax_survey *s)
 		}
 		s->awareness = r;
 		s->nawareness = (int)n;
+		if (n > AX_RESP_MAX_TOPICS)
+			ax__lerr(L, "metrics/awareness", "a survey has at most %d "
+			         "awareness rules", AX_RESP_MAX_TOPICS);
 	}
 	if ((sat = json_object_get(m, "satisfaction"))) {
 		json_t *codes;
@@ -818,6 +825,9 @@ static void parse_survey(struct ax__lint *L, const ax_content *c, json_t *root,
 		struct ax_question *q = ax__arena_alloc(L->arena, sizeof *q * (n + 1));
 		if (n == 0)
 			ax__lerr(L, "questions", "a survey needs at least one question");
+		if (n > AX_RESP_MAX_Q)
+			ax__lerr(L, "questions", "a survey holds at most %d questions, this "
+			         "one has %zu", AX_RESP_MAX_Q, n);
 		for (size_t i = 0; q && i < n; i++) {
 			json_t *e = json_array_get(arr, i);
 			AX__PATH(p, "questions/%zu", i);
