@@ -113,10 +113,10 @@ int main(void)
 		ax_campaign_doc_free(d);
 	}
 
-	/* the store's content: five packs and six surveys are bundled */
+	/* the store's content: five packs and seven surveys are bundled */
 	REQUIRE(ax_content_load_store(st, &all) == AX_OK);
 	CHECK_INT(ax_content_npacks(all), 5);
-	CHECK_INT(ax_content_nsurveys(all), 6);
+	CHECK_INT(ax_content_nsurveys(all), 7);
 	ax_content_free(all);
 
 	free(listed);

@@ -29,7 +29,7 @@ static long long tally_mismatches(sqlite3 *db)
 	    " COUNT(*), SUM(sat), TOTAL(score) FROM responses"
 	    " WHERE counted AND sat IS NOT NULL GROUP BY 1,2,3,4,5";
 	long long bad = 0;
-	char sql[4096];
+	char sql[8192];
 
 	/* the awareness rows come from the topics column ("t:1,u:0"):
 	 * split with a recursive CTE */
@@ -44,7 +44,22 @@ static long long tally_mismatches(sqlite3 *db)
 	         " want AS (%s UNION ALL SELECT day, region, survey, wave,"
 	         " channel, 'aw:' || substr(item, 1, instr(item, ':') - 1),"
 	         " COUNT(*), SUM(substr(item, instr(item, ':') + 1) = '1'), 0.0"
-	         " FROM split WHERE item IS NOT NULL GROUP BY 1,2,3,4,5,6),"
+	         " FROM split WHERE item IS NOT NULL AND substr(item, 1, 1) NOT"
+	         " IN ('#', '!') GROUP BY 1,2,3,4,5,6"
+	         /* "#rate:2": answered (1 no, 2 yes) or don't know (3) */
+	         " UNION ALL SELECT day, region, survey, wave, channel, 'r:' ||"
+	         " substr(item, 2, instr(item, ':') - 2), COUNT(*),"
+	         " SUM(substr(item, instr(item, ':') + 1) = '2'), 0.0 FROM split"
+	         " WHERE substr(item, 1, 1) = '#' AND substr(item, instr(item,"
+	         " ':') + 1) IN ('1', '2') GROUP BY 1,2,3,4,5,6"
+	         " UNION ALL SELECT day, region, survey, wave, channel, 'dk:' ||"
+	         " substr(item, 2, instr(item, ':') - 2), COUNT(*), 0, 0.0 FROM"
+	         " split WHERE substr(item, 1, 1) = '#' AND substr(item,"
+	         " instr(item, ':') + 1) = '3' GROUP BY 1,2,3,4,5,6"
+	         /* "!satdk:1": satisfaction answered 说不清 */
+	         " UNION ALL SELECT day, region, survey, wave, channel, 'satdk',"
+	         " COUNT(*), 0, 0.0 FROM split WHERE item = '!satdk:1'"
+	         " GROUP BY 1,2,3,4,5),"
 	         " have AS (SELECT day, region, survey, wave, channel, metric,"
 	         " den, num, score FROM tally WHERE den <> 0 OR num <> 0 OR"
 	         " score <> 0)"
