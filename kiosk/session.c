@@ -402,7 +402,8 @@ static int finish_in_tx(ksess *s, struct ax_draft *d, enum ax_resp_status st,
 		rc = ax_draft_discard(s->st, d->id), queued = 1;
 	if (rc != AX_OK)
 		return fail_ax(s, "finish", rc);
-	return queued ? count_ended(s, d->id, st, ended) : 0;
+	/* counted as the record says (a fully answered session is complete) */
+	return queued ? count_ended(s, d->id, ax_draft_status(d, st), ended) : 0;
 }
 
 /* finish_in_tx in a transaction of its own. */

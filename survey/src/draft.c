@@ -277,6 +277,16 @@ static ax_rc queue_records(ax_store *st, const struct ax_draft *d,
 	return rc;
 }
 
+enum ax_resp_status ax_draft_status(const struct ax_draft *d,
+                                    enum ax_resp_status asked)
+{
+	if (ax_response_complete(&d->r))
+		return AX_RESP_COMPLETE;
+	if (asked == AX_RESP_COMPLETE || ax_response_any(&d->r))
+		return AX_RESP_PARTIAL; /* a question left: not complete */
+	return asked;
+}
+
 ax_rc ax_draft_finish(ax_store *st, const struct ax_draft *d,
                       enum ax_resp_status status, long long completed_at,
                       enum ax_draft_contact contact, int *queued)
@@ -284,6 +294,9 @@ ax_rc ax_draft_finish(ax_store *st, const struct ax_draft *d,
 	int any = ax_response_any(&d->r);
 	ax_rc rc;
 
+	status = ax_draft_status(d, status);
+	if (status == AX_RESP_COMPLETE && completed_at <= 0)
+		completed_at = d->updated_at;
 	if (queued)
 		*queued = 0;
 	if ((rc = sp_begin(st)))

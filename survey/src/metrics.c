@@ -47,7 +47,7 @@ void ax_rate_make(struct ax_rate *r, long long num, long long den)
 struct acc {
 	long long households, reached, resp, by_channel[AX_NCHANNELS];
 	long long aw_den[AX_MAX_TOPICS], aw_num[AX_MAX_TOPICS];
-	long long sat_den, sat_num, sat_dk;
+	long long sat_den, sat_num, sat_dk, fast;
 	double score;
 	long long rate_den[AX_MAX_RATES], rate_num[AX_MAX_RATES];
 	long long rate_dk[AX_MAX_RATES];
@@ -365,6 +365,8 @@ static ax_rc add_answers(ax_store *st, struct tree *t, struct ax_report *rep,
 			ROLLUP(t, i, sat_den, den);
 			ROLLUP(t, i, sat_num, num);
 			ROLLUP(t, i, score, score);
+		} else if (strcmp(metric, "fast") == 0) {
+			ROLLUP(t, i, fast, den);
 		} else if (strcmp(metric, "satdk") == 0) {
 			ROLLUP(t, i, sat_dk, den);
 		} else if (strncmp(metric, "r:", 2) == 0 ||
@@ -444,6 +446,7 @@ static void fill_row(struct ax_report_row *row, const struct region *g,
 	    g->a.sat_den > 0 &&
 	    row->satisfaction.rate >= rep->target_satisfaction - 1e-12;
 	row->sat_dont_know = g->a.sat_dk;
+	row->set_aside = g->a.fast;
 	for (int k = 0; k < rep->nrates; k++) {
 		ax_rate_make(&row->rates[k], g->a.rate_num[k], g->a.rate_den[k]);
 		row->rates_dont_know[k] = g->a.rate_dk[k];

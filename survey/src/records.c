@@ -632,6 +632,7 @@ static void find_counted(ax_importer *im, const char *hh, const char *survey,
 struct resp {
 	const char *survey, *device, *hh, *region_in, *wave;
 	int chan, status, has_completed, sealed_hh;
+	int fast; /* flagged "fast": read too quickly to count (kept, set aside) */
 	int64_t started, completed;
 	const struct ax_survey *sv;
 	struct ax_response answers;
@@ -678,11 +679,14 @@ static int read_response(ax_importer *im, json_t *o, struct resp *p,
 		if (!json_is_array(fl) || json_array_size(fl) > 8)
 			return reject(out, "field \"flags\" must be an array of up to 8 "
 			                   "words");
-		json_array_foreach(fl, i, x) if (!json_is_string(x) ||
-		                                 json_string_length(x) == 0 ||
-		                                 json_string_length(x) > 32)
-		    return reject(out, "field \"flags\": item %zu must be a word of 1 "
-		                       "to 32 bytes", i);
+		json_array_foreach(fl, i, x) {
+			if (!json_is_string(x) || json_string_length(x) == 0 ||
+			    json_string_length(x) > 32)
+				return reject(out, "field \"flags\": item %zu must be a word "
+				                   "of 1 to 32 bytes", i);
+			if (strcmp(json_string_value(x), "fast") == 0)
+				p->fast = 1;
+		}
 	}
 	if (!json_object_get(o, "answers"))
 		return reject(out, "missing field \"answers\"");
@@ -827,7 +831,9 @@ static ax_rc import_response(ax_importer *im, json_t *o, const char *source,
 	}
 	memset(&d, 0, sizeof d);
 	old.found = 0;
-	if (p->status == 0) {
+	/* answered faster than anyone reads: kept for review, counted nowhere;
+	 * the report says how many were set aside */
+	if (p->status == 0 && !p->fast) {
 		ax_response_derive(&p->answers, &d);
 		/* One counted response per household, survey and wave: the
 		 * earliest completed (ties by id), whatever the arrival order. */
@@ -854,6 +860,12 @@ static ax_rc import_response(ax_importer *im, json_t *o, const char *source,
 		goto done;
 	}
 	out->result = AX_REC_ACCEPTED;
+	if (p->status == 0 && p->fast &&
+	    ax__tally_set_aside(im, p->region, p->survey, p->wave,
+	                        channels[p->chan], ax__cst_day(p->completed))) {
+		rc = AX_NOMEM;
+		goto done;
+	}
 	if (displace) {
 		/* the newcomer completed earlier: move the counts over */
 		if ((rc = set_counted(im, old.id, 0)))

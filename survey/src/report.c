@@ -31,6 +31,15 @@ static int dk_shown(const struct ax_report *r)
 	return 0;
 }
 
+/* Set-aside answers (too fast) are shown when the report has any. */
+static int aside_shown(const struct ax_report *r)
+{
+	for (int i = 0; i < r->nrows; i++)
+		if (r->rows[i].set_aside)
+			return 1;
+	return 0;
+}
+
 static json_t *rate_json(const struct ax_rate *r)
 {
 	json_t *o = json_object();
@@ -93,6 +102,8 @@ char *ax_report_json(const struct ax_report *r)
 			json_object_set_new(ch, ax_channels[c],
 			                    json_integer(w->respondents_by_channel[c]));
 		json_object_set_new(o, "respondents_by_channel", ch);
+		if (aside_shown(r))
+			json_object_set_new(o, "set_aside", json_integer(w->set_aside));
 		for (int k = 0; k < r->ntopics; k++)
 			json_object_set_new(aw, r->topics[k], rate_json(&w->awareness[k]));
 		json_object_set_new(o, "awareness", aw);
@@ -163,6 +174,8 @@ char *ax_report_csv(const struct ax_report *r)
 	ax__buf_puts(&b, "代码,名称,层级,户数,已覆盖户");
 	csv_rate_header(&b, "宣传入户率");
 	ax__buf_puts(&b, ",答卷数");
+	if (aside_shown(r))
+		ax__buf_puts(&b, ",过快未计入");
 	for (int k = 0; k < r->ntopics; k++) {
 		char name[96];
 		snprintf(name, sizeof name, "知晓率(%s)", ax_topic_name(r->topics[k]));
@@ -193,6 +206,8 @@ char *ax_report_csv(const struct ax_report *r)
 		               w->reached);
 		csv_rate(&b, &w->coverage);
 		ax__buf_printf(&b, ",%lld", w->respondents);
+		if (aside_shown(r))
+			ax__buf_printf(&b, ",%lld", w->set_aside);
 		for (int k = 0; k < r->ntopics; k++)
 			csv_rate(&b, &w->awareness[k]);
 		csv_rate(&b, &w->satisfaction);
@@ -325,5 +340,13 @@ char *ax_report_table(const struct ax_report *r)
 	               r->target_awareness * 100, r->target_satisfaction * 100);
 	if (dk_shown(r))
 		ax__buf_puts(&b, "答“说不清/不了解”的不计入分母，另行统计。\n");
+	if (aside_shown(r)) {
+		long long n = 0;
+		for (int i = 0; i < r->nrows; i++)
+			if (r->rows[i].depth == 0)
+				n += r->rows[i].set_aside;
+		ax__buf_printf(&b, "另有 %lld 份答卷作答过快（来不及读题），已保存待查，"
+		                   "不计入任何比率。\n", n);
+	}
 	return ax__buf_take(&b);
 }

@@ -149,6 +149,16 @@ int ax_response_any(const struct ax_response *r)
 	return 0;
 }
 
+int ax_response_complete(const struct ax_response *r)
+{
+	if (!nq(r))
+		return 0;
+	for (int i = 0; i < nq(r); i++)
+		if (!r->sel[i] && ax_response_shown(r, i))
+			return 0;
+	return 1;
+}
+
 static int popcount(uint64_t x)
 {
 	int n = 0;

@@ -213,6 +213,13 @@ int ax__tally_response(ax_importer *im, int sign, const char *region,
 	return 0;
 }
 
+int ax__tally_set_aside(ax_importer *im, const char *region,
+                        const char *survey, const char *wave,
+                        const char *channel, int day)
+{
+	return tally_add(im, region, survey, wave, channel, day, "fast", 1, 0, 0);
+}
+
 /* The results a counted response carries in its row, so a later, earlier
  * completed response can take its counts back: "topic:1,topic:0" for
  * awareness, "#rate:2" for a further rate's state, "!satdk:1" for a

@@ -2,7 +2,7 @@
 # kiosk.upgrade: a store of an older kiosk build (kiosk_sessions and
 # kiosk_answers, written by hand here as that build left them) loses
 # nothing: on open, a finished session not yet queued goes into the outbox
-# with its household contact, one left open by a crash as abandoned, one
+# with its household contact, one left open by a crash as partial, one
 # already queued is only counted; the old tables are dropped; a second
 # start adds nothing.
 . "$KIOSK_TESTS/lib.sh"
@@ -44,10 +44,10 @@ echo "$c" | grep -q "\"pack\":\"anti-fraud\"" || fail "A's contact: $c"
 echo "$c" | grep -q "\"household_phone_sealed\":\"$SEALED\"" || fail "A's contact: $c"
 b=$(q "$D" "select body from outbox where id = '$B'")
 echo "$b" | grep -q '"answers":{"q1":"2","q3":"4"}' || fail "B: $b"
-echo "$b" | grep -q '"status":"abandoned"' || fail "B status: $b"
+echo "$b" | grep -q '"status":"partial"' || fail "B status: $b"
 [ "$(q "$D" "select count(*) from outbox where id = '$C'")" = 0 ] || fail "C was queued before"
 [ "$(q "$D" "select count(*) from sqlite_master where name in ('kiosk_sessions', 'kiosk_answers')")" = 0 ] || fail "old tables left"
-[ "$(q "$D" "select group_concat(status, ',') from (select status from kiosk_ended order by id)")" = complete,abandoned,complete ] ||
+[ "$(q "$D" "select group_concat(status, ',') from (select status from kiosk_ended order by id)")" = complete,partial,complete ] ||
   fail "counted: $(q "$D" 'select * from kiosk_ended')"
 run_kiosk "$D" "$D/s" || fail "second start"
 [ "$(q "$D" 'select count(*) from outbox')" = 3 ] || fail "a second start added records"

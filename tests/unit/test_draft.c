@@ -116,6 +116,29 @@ int main(void)
 	CHECK_INT(ax_draft_save(st, &d), AX_NOTFOUND);
 	CHECK_INT(ax_draft_load(st, c, id, &back), AX_NOTFOUND);
 
+	/* every question answered, then the resident walks away at the
+	 * optional phone screen: the kiosk says abandoned, the record says
+	 * complete, completed at the last save (T0 + 70) */
+	snprintf(d.id, sizeof d.id, "6f1c2a0e-0000-4000-8000-00000000000c");
+	d.phone_sealed[0] = '\0';
+	REQUIRE(ax_response_init(&d.r, d.r.survey) == AX_OK);
+	CHECK_INT(ax_draft_begin(st, &d), AX_OK);
+	ax_response_set_codes(&d.r, 0, "2", NULL);
+	ax_response_set_codes(&d.r, 1, "3", NULL);
+	d.updated_at = T0 + 70;
+	CHECK_INT(ax_draft_status(&d, AX_RESP_ABANDONED), AX_RESP_COMPLETE);
+	CHECK_INT(ax_draft_finish(st, &d, AX_RESP_ABANDONED, 0, AX_DRAFT_KIOSK_CONTACT,
+	                          &queued), AX_OK);
+	CHECK_STR(tu_q(db, "SELECT json_extract(body, '$.status') || ' ' || "
+	                   "json_extract(body, '$.completed_at') FROM outbox WHERE "
+	                   "id = '%s'", d.id),
+	          "complete 2026-03-01T09:01:10+08:00");
+	/* one answer of two, left: partial, not abandoned */
+	REQUIRE(ax_response_init(&d.r, d.r.survey) == AX_OK);
+	ax_response_set_codes(&d.r, 0, "2", NULL);
+	CHECK_INT(ax_draft_status(&d, AX_RESP_ABANDONED), AX_RESP_PARTIAL);
+	CHECK_INT(ax_draft_status(&d, AX_RESP_COMPLETE), AX_RESP_PARTIAL);
+
 	/* an abandoned draft with no answer queues nothing */
 	snprintf(d.id, sizeof d.id, "6f1c2a0e-0000-4000-8000-00000000000b");
 	REQUIRE(ax_response_init(&d.r, d.r.survey) == AX_OK);
@@ -123,7 +146,7 @@ int main(void)
 	CHECK_INT(ax_draft_finish(st, &d, AX_RESP_ABANDONED, 0,
 	                          AX_DRAFT_KIOSK_CONTACT, &queued), AX_OK);
 	CHECK_INT(queued, 0);
-	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM outbox"), 2);
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM outbox"), 3);
 	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM drafts"), 0);
 
 	sqlite3_close(db);

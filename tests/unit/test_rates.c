@@ -24,6 +24,7 @@
  *                                   mean (5+4+3+2+5)/5 = 3.8
  *   targets: satisfaction 0.8 (3/5 = 0.6: not met), safety 0.5 (0.6:
  *   met), patrol_aware 0.9 (default; 0.714: not met).
+ *   R9 (all 1s) is flagged "fast": kept, set aside (1), counted nowhere.
  */
 #include <sqlite3.h>
 
@@ -70,8 +71,9 @@ static const char survey_s[] =
     "   {\"id\": \"patrol_aware\", \"name\": \"巡逻队知晓率\", \"question\": \"q1\","
     "    \"positive\": [\"1\"]}]}}";
 
-static int import(ax_importer *im, int n, const char *hh, const char *done,
-                  const char *q1, const char *q2, const char *overall)
+static int import_flags(ax_importer *im, int n, const char *hh,
+                        const char *done, const char *q1, const char *q2,
+                        const char *overall, const char *flags)
 {
 	char l[1024];
 	struct ax_rec_outcome out;
@@ -80,15 +82,21 @@ static int import(ax_importer *im, int n, const char *hh, const char *done,
 	         "\"survey\":\"s\",\"survey_version\":1,\"channel\":\"sms\","
 	         "\"device\":\"g1\",\"household\":%s%s%s,\"region\":"
 	         "\"439901101201001\",\"started_at\":\"%s\",\"completed_at\":\"%s\","
-	         "\"status\":\"complete\",\"answers\":{\"q1\":\"%s\",\"q2\":\"%s\","
-	         "\"overall\":\"%s\"}}",
-	         n, hh ? "\"" : "", hh ? hh : "null", hh ? "\"" : "", done, done, q1,
-	         q2, overall);
+	         "\"status\":\"complete\",%s\"answers\":{\"q1\":\"%s\","
+	         "\"q2\":\"%s\",\"overall\":\"%s\"}}",
+	         n, hh ? "\"" : "", hh ? hh : "null", hh ? "\"" : "", done, done,
+	         flags, q1, q2, overall);
 	if (ax_importer_line(im, l, strlen(l), NULL, &out) != AX_OK)
 		return -1;
 	if (out.result != AX_REC_ACCEPTED)
 		fprintf(stderr, "R%d: %s\n", n, out.reason);
 	return (int)out.result;
+}
+
+static int import(ax_importer *im, int n, const char *hh, const char *done,
+                  const char *q1, const char *q2, const char *overall)
+{
+	return import_flags(im, n, hh, done, q1, q2, overall, "");
 }
 
 static void expect_report(ax_store *st)
@@ -102,6 +110,7 @@ static void expect_report(ax_store *st)
 	REQUIRE(r->nrows == 1);
 	w = &r->rows[0];
 	CHECK_INT(w->respondents, 7);
+	CHECK_INT(w->set_aside, 1);
 	CHECK_INT(r->nrates, 2);
 	for (int k = 0; k < r->nrates; k++) {
 		if (strcmp(r->rates[k].id, "safety") == 0)
@@ -172,6 +181,8 @@ int main(void)
 	/* a second batch: A1's earlier answer arrives late and counts instead */
 	REQUIRE(ax_importer_begin(im) == AX_OK);
 	CHECK_INT(import(im, 8, "A1", "2026-11-20T09:00:00+08:00", "1", "2", "1"), AX_REC_ACCEPTED);
+	CHECK_INT(import_flags(im, 9, NULL, "2026-11-20T11:00:00+08:00", "1", "1", "1",
+	                       "\"flags\":[\"fast\"],"), AX_REC_ACCEPTED);
 	REQUIRE(ax_importer_commit(im) == AX_OK);
 	ax_importer_free(im);
 

@@ -74,8 +74,20 @@ enum ax_draft_contact {
 };
 
 /*
- * Finish: put the response record (status; completed_at for a complete
- * one) and, with AX_DRAFT_KIOSK_CONTACT and a household link (household
+ * The status a finish records: complete when every shown question is
+ * answered, whatever the front end says (a resident who answered all and
+ * walked away at the optional phone screen, or whose session timed out
+ * on the thank-you screen, answered completely); else partial when
+ * something was answered (an abandoned claim stays abandoned only for an
+ * empty draft, which queues nothing).
+ */
+enum ax_resp_status ax_draft_status(const struct ax_draft *d,
+                                    enum ax_resp_status asked);
+
+/*
+ * Finish: put the response record (status as ax_draft_status decides;
+ * completed_at for a complete one, the last save when the caller passes
+ * 0) and, with AX_DRAFT_KIOSK_CONTACT and a household link (household
  * or sealed number), the kiosk_session contact (id derived from the
  * response id, at = completed_at or updated_at) in the outbox, and
  * delete the draft, in one transaction.  A draft without any answer

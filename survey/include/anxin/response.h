@@ -97,6 +97,9 @@ void ax_response_progress(const struct ax_response *r, int i, int *pos,
                           int *total);
 /* 1 if any question has an answer. */
 int ax_response_any(const struct ax_response *r);
+/* 1 if every question shown (as show-if shows them now) has an answer:
+ * the response is complete whatever happened after its last question. */
+int ax_response_complete(const struct ax_response *r);
 
 /*
  * Answer question i with the option set sel (0 withdraws the answer).
