@@ -64,6 +64,12 @@ struct ax__lint {
  * "file:line:col: message" and count it. */
 void ax__lerr(struct ax__lint *L, const char *path, const char *fmt, ...)
     AX_PRINTF(3, 4);
+/* The same, as a warning or a note: reported, not counted; the file is
+ * still loaded. */
+void ax__lwarn(struct ax__lint *L, const char *path, const char *fmt, ...)
+    AX_PRINTF(3, 4);
+void ax__lnote(struct ax__lint *L, const char *path, const char *fmt, ...)
+    AX_PRINTF(3, 4);
 
 /* Report fields of obj not in `allowed` (NULL-terminated). */
 void ax__check_fields(struct ax__lint *L, json_t *obj, const char *path,
