@@ -246,16 +246,22 @@ static int cmd_content_lint(struct args *a)
 {
 	ax_content *c = NULL;
 	int nerr = 0;
+	long counts[3] = {0}; /* by severity */
 
 	if (a->nrest != 1) {
 		fprintf(stderr, "usage: anxin content lint DIR\n");
 		return EXIT_USAGE;
 	}
-	if (ax_content_load_dir(a->rest[0], diag_print, NULL, &nerr, &c)) {
+	if (ax_content_lint_dir(a->rest[0], diag_print, counts, &nerr, &c)) {
 		fprintf(stderr, "%s: out of memory\n", prog);
 		return EXIT_FAIL;
 	}
-	if (!quiet)
+	/* warnings (a guessable quiz …) are reported, not failed on */
+	if (!quiet && counts[AX_SEV_WARNING])
+		fprintf(stderr, "%s: %d packs, %d surveys, %d errors, %ld warnings\n",
+		        a->rest[0], ax_content_npacks(c), ax_content_nsurveys(c), nerr,
+		        counts[AX_SEV_WARNING]);
+	else if (!quiet)
 		fprintf(stderr, "%s: %d packs, %d surveys, %d errors\n", a->rest[0],
 		        ax_content_npacks(c), ax_content_nsurveys(c), nerr);
 	ax_content_free(c);

@@ -121,4 +121,10 @@ char *ax__norm_header(const char *s);
  * (…000), 3 village (12 digits), 4 grid (> 12 digits), 0 not a code. */
 int ax__region_level_of(const char *code);
 
+/* ---- awareness scoring (response.c) ----------------------------------- */
+/* 1 if `right` of `asked` knowledge questions pass a rule of pass_share:
+ * the one comparison the scorer and the content linter's guessing
+ * checks share, so "passes" means the same in both. */
+int ax__aware_passed(int right, int asked, double pass_share);
+
 #endif

@@ -4,6 +4,7 @@
  *   content.c        the ax_content object, topic names, lookups
  *   content_parse.c  JSON text into packs and surveys (load_dir, load_text)
  *   content_lint.c   located diagnostics, checked accessors, cross-checks
+ *   content_guess.c  can a quiz be passed by guessing? (odds, strategies)
  *   content_json.c   canonical JSON; install into and load from the store
  *
  * Nothing here is part of the public API.
@@ -24,6 +25,9 @@ struct ax_content {
 	int npacks, cap_packs;
 	struct ax_survey *surveys;
 	int nsurveys, cap_surveys;
+	/* also report what weakens valid content (guessable quizzes) as
+	 * warnings and notes: ax_content_lint_dir, not the apps' loads */
+	int lint;
 };
 
 /* ==== the object (content.c) =========================================== */
@@ -55,6 +59,7 @@ struct ax__lint {
 	void *dctx;
 	int nerrors;
 	struct ax_arena *arena; /* strings read by the accessors go here */
+	int lint;               /* c->lint of the content being loaded */
 };
 
 /* A JSON path into buf ("questions/3/answer"), as ax__lerr takes it. */
@@ -63,6 +68,12 @@ struct ax__lint {
 /* Report an error at the JSON value `path` ("" is the root) as
  * "file:line:col: message" and count it. */
 void ax__lerr(struct ax__lint *L, const char *path, const char *fmt, ...)
+    AX_PRINTF(3, 4);
+/* The same, as a warning or a note: reported, not counted; the file is
+ * still loaded. */
+void ax__lwarn(struct ax__lint *L, const char *path, const char *fmt, ...)
+    AX_PRINTF(3, 4);
+void ax__lnote(struct ax__lint *L, const char *path, const char *fmt, ...)
     AX_PRINTF(3, 4);
 
 /* Report fields of obj not in `allowed` (NULL-terminated). */
@@ -93,6 +104,45 @@ int ax__count_dups(struct ax__lint *L, const char *path, const char *what,
 /* show_if of every question of s: an existing, earlier question, its
  * options, and no cycle. */
 void ax__check_show_if(struct ax__lint *L, struct ax_survey *s);
+
+/* ==== guessing (content_guess.c) ====================================== */
+/* Tapping strategies a guesser may follow, in the order reported. */
+enum { AX__PICK_FIRST, AX__PICK_LAST, AX__PICK_LONGEST, AX__NPICKS };
+
+/* What a guesser gets from one awareness rule. */
+struct ax__guess {
+	int asked; /* the rule's questions, show_if ignored (all shown) */
+	int need;  /* fewest right answers that pass (ax__aware_passed) */
+	/* answer sheets with `need` or more right, of all sheets; both 0 when
+	 * the number of sheets overflows 64 bits (p is then from doubles) */
+	unsigned long long ways, total;
+	double p;               /* a uniform random guesser passes */
+	int score[AX__NPICKS];  /* right answers of each strategy */
+	int nlongest;           /* questions whose answer is strictly longest */
+	int show_if;            /* some question of the rule has a show_if */
+};
+
+/* Option length in code points (字数); 0 for NULL. */
+int ax__option_len(const char *label);
+/* Index of the longest option of q; a tie goes to the first. */
+int ax__pick_longest(const struct ax_question *q);
+
+/* The odds for n questions of nopts[i] options, `need` right to pass:
+ * fills asked, need, ways, total, p.  -1 when out of memory. */
+int ax__guess_odds(const int *nopts, int n, int need, struct ax__guess *g);
+/* Everything in struct ax__guess for rule r of s.  -1 when out of
+ * memory. */
+int ax__guess_rule(const struct ax_survey *s,
+                   const struct ax_awareness_rule *r, struct ax__guess *g);
+
+/* Report, for every awareness rule of s (which parsed without errors),
+ * the guesser's odds and strategy scores as notes, and as warnings what
+ * makes the quiz guessable (see content_guess.c). */
+void ax__check_guessing(struct ax__lint *L, const struct ax_survey *s);
+/* Warn when the correct option of knowledge question q (at `path`)
+ * carries its own justification. */
+void ax__check_justified(struct ax__lint *L, const struct ax_question *q,
+                         const char *path);
 
 /* ==== canonical JSON (content_json.c) =================================== */
 /* Compact JSON with sorted keys, copied into the arena (NULL when out of

@@ -176,19 +176,49 @@ static void position(const struct ax__lint *L, const char *path, int *line,
 	}
 }
 
-void ax__lerr(struct ax__lint *L, const char *path, const char *fmt, ...)
+static void report(struct ax__lint *L, enum ax_severity sev, const char *path,
+                   const char *fmt, va_list ap)
 {
 	char msg[768];
 	int line, col;
+
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	position(L, path, &line, &col);
+	/* "warning: " and "note: " as compilers write them: the CLI prints
+	 * the text unchanged, and an error is anything without a word */
+	ax__diag(L->diag, L->dctx, sev, "%s:%d:%d: %s%s", L->file, line, col,
+	         sev == AX_SEV_WARNING ? "warning: "
+	         : sev == AX_SEV_NOTE  ? "note: "
+	                               : "",
+	         msg);
+}
+
+void ax__lerr(struct ax__lint *L, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+
+	L->nerrors++;
+	va_start(ap, fmt);
+	report(L, AX_SEV_ERROR, path, fmt, ap);
+	va_end(ap);
+}
+
+void ax__lwarn(struct ax__lint *L, const char *path, const char *fmt, ...)
+{
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	report(L, AX_SEV_WARNING, path, fmt, ap);
 	va_end(ap);
-	position(L, path, &line, &col);
-	L->nerrors++;
-	ax__diag(L->diag, L->dctx, AX_SEV_ERROR, "%s:%d:%d: %s", L->file, line,
-	         col, msg);
+}
+
+void ax__lnote(struct ax__lint *L, const char *path, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report(L, AX_SEV_NOTE, path, fmt, ap);
+	va_end(ap);
 }
 
 /* ---- checked accessors ----------------------------------------------- */

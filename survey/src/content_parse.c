@@ -155,6 +155,8 @@ static void parse_knowledge(struct ax__lint *L, json_t *e, const char *path,
 		AX__PATH(p, "%s/answer", path);
 		ax__lerr(L, p, "answer \"%s\" names no option of question %s", q->answer,
 		         q->id ? q->id : "?");
+	} else if (q->answer && q->options && L->lint) {
+		ax__check_justified(L, q, path);
 	}
 	AX__PATH(p, "%s/sms", path);
 	ax__check_sms(L, p, q->sms, AX_SMS_QUESTION_SEGS, 0);
@@ -522,6 +524,8 @@ static void parse_question(struct ax__lint *L, const ax_content *c, json_t *e,
 			AX__PATH(p, "%s/answer", path);
 			ax__lerr(L, p, "answer \"%s\" names no option of question %s",
 			         q->answer, q->id ? q->id : "?");
+		} else if (q->answer && q->options && L->lint) {
+			ax__check_justified(L, q, path);
 		}
 	} else {
 		static const char *const only_knowledge[] = {"answer", "explanation",
@@ -926,7 +930,7 @@ int ax__content_load_one(ax_content *c, const char *file, const char *kind,
 	/* a BOM, which Notepad writes and nobody sees, is skipped */
 	if (strncmp(text, "\xEF\xBB\xBF", 3) == 0)
 		text += 3;
-	L = (struct ax__lint){file, text, diag, dctx, 0, &c->arena};
+	L = (struct ax__lint){file, text, diag, dctx, 0, &c->arena, c->lint};
 	json_t *root = parse_json(&L, text);
 
 	if (!root)
@@ -963,6 +967,8 @@ int ax__content_load_one(ax_content *c, const char *file, const char *kind,
 					ax__lerr(&L, "id", "duplicate survey \"%s\" version %d (also "
 					         "in %s)", s.id, s.version,
 					         c->surveys[i].path ? c->surveys[i].path : "?");
+		if (!L.nerrors && c->lint)
+			ax__check_guessing(&L, &s);
 		if (!L.nerrors) {
 			struct ax_survey *dst = ax__content_add_survey(c);
 			if (dst) {
@@ -1032,8 +1038,8 @@ static char **list_dir(const char *dir, int *n)
 	return v;
 }
 
-ax_rc ax_content_load_dir(const char *dir, ax_diag_fn diag, void *diag_ctx,
-                          int *nerrors, ax_content **out)
+static ax_rc load_dir(const char *dir, int lint, ax_diag_fn diag,
+                      void *diag_ctx, int *nerrors, ax_content **out)
 {
 	ax_content *c = ax__content_new();
 	char path[2048], sub[2048];
@@ -1043,6 +1049,7 @@ ax_rc ax_content_load_dir(const char *dir, ax_diag_fn diag, void *diag_ctx,
 	*out = NULL;
 	if (!c)
 		return AX_NOMEM;
+	c->lint = lint;
 	/* packs first: surveys refer to their questions */
 	snprintf(sub, sizeof sub, "%s/packs", dir);
 	names = list_dir(sub, &n);
@@ -1102,6 +1109,18 @@ ax_rc ax_content_load_dir(const char *dir, ax_diag_fn diag, void *diag_ctx,
 		*nerrors = errs;
 	*out = c;
 	return AX_OK;
+}
+
+ax_rc ax_content_load_dir(const char *dir, ax_diag_fn diag, void *diag_ctx,
+                          int *nerrors, ax_content **out)
+{
+	return load_dir(dir, 0, diag, diag_ctx, nerrors, out);
+}
+
+ax_rc ax_content_lint_dir(const char *dir, ax_diag_fn diag, void *diag_ctx,
+                          int *nerrors, ax_content **out)
+{
+	return load_dir(dir, 1, diag, diag_ctx, nerrors, out);
 }
 
 ax_rc ax_content_load_text(const char *name, const char *kind,

@@ -305,6 +305,13 @@ static int listed(const char *const *codes, int n, const char *code)
 	return 0;
 }
 
+int ax__aware_passed(int right, int asked, double pass_share)
+{
+	/* integer comparison avoids 0.6 * 5 = 2.9999… surprises */
+	return (double)right * 1000000.0 >=
+	       pass_share * 1000000.0 * (double)asked - 0.5;
+}
+
 void ax_response_derive(const struct ax_response *r, struct ax_derived *d)
 {
 	const struct ax_survey *sv = r->survey;
@@ -326,9 +333,7 @@ void ax_response_derive(const struct ax_response *r, struct ax_derived *d)
 		if (!asked)
 			continue;
 		d->topic[d->ntopics] = rule->topic;
-		/* integer comparison avoids 0.6 * 5 = 2.9999… surprises */
-		d->passed[d->ntopics] = (double)right * 1000000.0 >=
-		                        rule->pass_share * 1000000.0 * (double)asked - 0.5;
+		d->passed[d->ntopics] = ax__aware_passed(right, asked, rule->pass_share);
 		d->ntopics++;
 	}
 	if (sv->sat_question) {

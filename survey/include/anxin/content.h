@@ -152,6 +152,18 @@ const char *ax_topic_name(const char *topic);
 ax_rc ax_content_load_dir(const char *dir, ax_diag_fn diag, void *diag_ctx,
                           int *nerrors, ax_content **out);
 
+/*
+ * ax_content_load_dir, and also report as warnings (AX_SEV_WARNING) and
+ * notes (AX_SEV_NOTE) what leaves content valid but weak: for every
+ * awareness rule the probability that a random guesser passes and the
+ * scores of always tapping the first, last or longest option; correct
+ * options that are the longest in most of a quiz, or that carry their
+ * own justification (content/README.md, 第八节).  Warnings are not
+ * counted in *nerrors.  What `anxin content lint` runs.
+ */
+ax_rc ax_content_lint_dir(const char *dir, ax_diag_fn diag, void *diag_ctx,
+                          int *nerrors, ax_content **out);
+
 /* Load one pack or survey text (borrowed) as if it were file `name`;
  * kind is "pack" or "survey".  For fuzzing and tests. */
 ax_rc ax_content_load_text(const char *name, const char *kind,
