@@ -472,8 +472,6 @@ int ksess_finish(ksess *s, enum ax_resp_status stat, const char *sealed,
 	s->nheld++;
 	sodium_memzero(d, sizeof *d);
 	s->cur_mem = 0;
-	if (!s->down) /* the store came back while this resident answered */
-		ksess_flush(s, NULL);
 	return 0;
 }
 
@@ -772,6 +770,23 @@ int ksess_recover(ksess *s, int *recovered)
 }
 
 /* ==== a failing store ==================================================== */
+/* Write the open session's draft, held in memory while the store failed:
+ * begun if it never reached the disk (or recovery took it), else saved.
+ * From then on its answers are saved on disk again (cur_mem 0). */
+static int write_cur(ksess *s)
+{
+	ax_rc rc = AX_NOTFOUND;
+	if (s->cur_disk)
+		rc = ax_draft_save(s->st, &s->cur);
+	if (rc == AX_NOTFOUND)
+		rc = ax_draft_begin(s->st, &s->cur);
+	if (rc != AX_OK)
+		return fail_ax(s, "answer", rc);
+	s->cur_disk = 1;
+	s->cur_mem = 0;
+	return 0;
+}
+
 int ksess_flush(ksess *s, int *written)
 {
 	if (written)
@@ -801,6 +816,11 @@ int ksess_flush(ksess *s, int *written)
 		if (written)
 			(*written)++;
 	}
+	/* the session open now goes back on disk, and its later answers with
+	 * it: left in memory, it would be lost by a crash while the store is
+	 * healthy */
+	if (s->open && s->cur_mem && write_cur(s))
+		goto fail;
 	s->down = 0;
 	s->why[0] = 0;
 	return 0;

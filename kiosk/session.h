@@ -31,7 +31,9 @@
  * open on it and staff can unmount, check and remount it without stopping
  * the kiosk.  ksess_flush() reopens the store and finishes the held
  * drafts in order, each in one transaction: exactly once, since the
- * outbox is idempotent by id.  What is held only in memory is lost on
+ * outbox is idempotent by id; then it writes the open session's draft
+ * (begun, if it never reached the disk), whose later answers are saved
+ * on disk again, as on a healthy store.  What is held only in memory is lost on
  * power-off or exit; with the FIFO full, ksess_begin refuses new sessions
  * (KSESS_PAUSED) instead of dropping anything.
  */
@@ -101,10 +103,11 @@ struct ksess_health {
 };
 void ksess_health(const ksess *s, struct ksess_health *out);
 
-/* Reopen a failing store and finish the held sessions in order.  Returns 0
- * when the store is writable and nothing is held any more, -1 if it still
- * fails (see ksess_health).  *written (may be NULL) gets the number of
- * sessions written. */
+/* Reopen a failing store, finish the held sessions in order and write the
+ * open session's draft.  Returns 0 when the store is writable and nothing
+ * is held any more (the open session's answers are saved on disk from
+ * now on), -1 if it still fails (see ksess_health).  *written (may be
+ * NULL) gets the number of ended sessions written. */
 int ksess_flush(ksess *s, int *written);
 
 /* Last error text (borrowed). */
