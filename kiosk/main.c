@@ -341,7 +341,8 @@ static int h_finish(void *ctx, enum kui_status st, const char *phone)
 		    st == KUI_COMPLETE ? "complete" : st == KUI_PARTIAL ? "partial" : "abandoned",
 		    sealed[0] ? ", household linked (sealed)" : "", fast ? ", flagged fast" : "");
 	sodium_memzero(sealed, sizeof sealed);
-	a->cur = NULL;
+	if (!ksess_active(a->ks)) /* else kept open for the resident's retry */
+		a->cur = NULL;
 	if (ksess_store(a->ks)) { /* figures staff see if the store fails */
 		struct kui_stats ks;
 		h_stats(a, &ks);

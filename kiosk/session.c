@@ -53,6 +53,11 @@ struct ksess {
 	int open;
 	int cur_disk; /* its draft was begun on disk */
 	int cur_mem;  /* its later writes go to memory only */
+	/* a finish of it failed, not for the storage (a lock held past the
+	 * busy timeout): the session stays open with the link, pack and fast
+	 * flag that finish set in cur, and the status it asked for */
+	int fin_failed;
+	enum ax_resp_status fin_status;
 	/* a failing store (see session.h) */
 	int down; /* 0, or the storage class of the first failure */
 	char why[256];
@@ -294,8 +299,8 @@ int ksess_begin(ksess *s, const struct ax_survey *sv, const char *wave,
 	struct ax_draft *d = &s->cur;
 	uuid_t u;
 	ax_rc rc;
-	if (s->open)
-		ksess_finish(s, AX_RESP_ABANDONED, NULL, NULL, 0, now);
+	if (s->open && ksess_finish(s, AX_RESP_ABANDONED, NULL, NULL, 0, now))
+		s->open = 0; /* its draft, if any, waits for the next start */
 	/* memory is full: the store may be back before the next retry */
 	if (s->down && s->nheld >= s->hold_max && ksess_flush(s, NULL) != 0)
 		return KSESS_PAUSED;
@@ -316,6 +321,7 @@ int ksess_begin(ksess *s, const struct ax_survey *sv, const char *wave,
 	d->started_at = d->updated_at = now;
 	s->cur_disk = 0;
 	s->cur_mem = s->down != 0;
+	s->fin_failed = 0;
 	if (!s->down) {
 		if ((rc = ax_draft_begin(s->st, d)) == AX_OK)
 			s->cur_disk = 1;
@@ -434,22 +440,36 @@ int ksess_finish(ksess *s, enum ax_resp_status stat, const char *sealed,
 	if (!s->open)
 		return 0;
 	s->open = 0;
-	if (sealed && strlen(sealed) >= sizeof d->phone_sealed) {
-		snprintf(s->err, sizeof s->err, "sealed number too long");
-		s->last = 0;
-		sealed = NULL; /* the response itself is not lost for it */
+	if (s->fin_failed && stat == AX_RESP_ABANDONED) {
+		/* the kiosk ends (idle reset, exit, next begin) a session the
+		 * resident had ended when the finish failed: as they ended it */
+		stat = s->fin_status;
+	} else {
+		if (sealed && strlen(sealed) >= sizeof d->phone_sealed) {
+			snprintf(s->err, sizeof s->err, "sealed number too long");
+			s->last = 0;
+			sealed = NULL; /* the response itself is not lost for it */
+		}
+		snprintf(d->phone_sealed, sizeof d->phone_sealed, "%s", sealed ? sealed : "");
+		snprintf(d->pack, sizeof d->pack, "%s", pack ? pack : "");
+		d->fast = fast;
 	}
-	snprintf(d->phone_sealed, sizeof d->phone_sealed, "%s", sealed ? sealed : "");
-	snprintf(d->pack, sizeof d->pack, "%s", pack ? pack : "");
-	d->fast = fast;
+	s->fin_failed = 0;
 	if (!s->cur_mem) {
 		if (write_finish(s, d, stat, now) == 0) {
 			sodium_memzero(d, sizeof *d);
 			return 0;
 		}
 		if (!s->last) {
-			/* the draft stays on disk: the next start finishes it */
-			sodium_memzero(d, sizeof *d);
+			/* not the storage: another connection held the write lock
+			 * past the busy timeout (the sync thread, the anxin CLI).
+			 * The transaction rolled back; the session stays open and
+			 * whole, its draft on disk, for the UI's retry (the resident
+			 * taps again) or the kiosk ending it.  A crash meanwhile
+			 * leaves the draft: the next start finishes it (abandoned). */
+			s->open = 1;
+			s->fin_failed = 1;
+			s->fin_status = stat;
 			return -1;
 		}
 		go_down(s);

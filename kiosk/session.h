@@ -77,7 +77,12 @@ int ksess_answer(ksess *s, const struct ax_response *r, long long now);
  * is queued too, crediting that household with `pack` (may be NULL,
  * copied: the pack the resident read, or the survey's topic pack).
  * `fast` marks a suspiciously quick one ("flags":["fast"], kept for
- * review).  A session without answers is dropped, not queued. */
+ * review).  A session without answers is dropped, not queued.  Returns 0,
+ * or -1 when it could not be written and not for the storage (another
+ * connection held the write lock past the busy timeout): the session then
+ * stays open and whole, its draft on disk, for a retry; a later finish as
+ * AX_RESP_ABANDONED (the kiosk ending it: idle, exit, the next begin)
+ * finishes it with this call's status, link, pack and flag. */
 int ksess_finish(ksess *s, enum ax_resp_status st, const char *sealed,
                  const char *pack, int fast, long long now);
 /* 1 while a session is open. */
