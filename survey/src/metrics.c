@@ -469,8 +469,9 @@ static ax_rc rule_info(ax_store *st, struct ax_report *rep,
 	rep->target_awareness = AX_TARGET_AWARENESS;
 	rep->target_satisfaction = AX_TARGET_SATISFACTION;
 	for (int k = 0; k < rep->nrates; k++) {
-		snprintf(rep->rates[k].name, sizeof rep->rates[0].name, "%s",
-		         rep->rates[k].id);
+		/* id (32) fits name (64); memcpy: GCC 12's -Wrestrict takes the
+		 * two members of one element for overlapping snprintf buffers */
+		memcpy(rep->rates[k].name, rep->rates[k].id, sizeof rep->rates[k].id);
 		rep->rates[k].target = AX_TARGET_SATISFACTION;
 	}
 	if (!rep->nrates && !o->survey)
