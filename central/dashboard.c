@@ -10,6 +10,7 @@
  *   GET  /region/CODE          dashboard_region.c
  *   GET  /devices              dashboard_lists.c
  *   GET  /grid/CODE/unreached  dashboard_lists.c
+ *   GET  /items/SURVEY         dashboard_items.c (?scope=CODE)
  *   GET  /export/contacts.csv  dashboard_lists.c (入户宣传明细 as CSV)
  *   POST /visit                record a door-to-door visit (session CSRF)
  *
@@ -506,6 +507,20 @@ static enum MHD_Result unreached(struct ct_req *r, ax_store *st,
 	return dash_unreached_page(r, u, code);
 }
 
+/* /items/SURVEY: survey ids are letters, digits, '-' and '_' */
+static enum MHD_Result items(struct ct_req *r, ax_store *st,
+                             const struct dash_user *u)
+{
+	const char *id = r->url + strlen("/items/");
+	size_t n = strlen(id);
+
+	if (n == 0 || n >= 64 ||
+	    strspn(id, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	               "0123456789-_") != n)
+		return not_found(r, st, u);
+	return dash_items_page(r, u, id);
+}
+
 /* ============================================ handlers of the routes == */
 /* Named by routes.c; each says which guard stands before its page
  * (GET and POST /login are with the login above). */
@@ -547,6 +562,11 @@ enum MHD_Result ct_dash_region(struct ct_req *r)
 enum MHD_Result ct_dash_unreached(struct ct_req *r)
 {
 	return signed_in(r, unreached);
+}
+
+enum MHD_Result ct_dash_items(struct ct_req *r)
+{
+	return signed_in(r, items);
 }
 
 enum MHD_Result ct_dash_no_page(struct ct_req *r)

@@ -10,6 +10,8 @@
  *                       campaign funnels, filters, downloads
  *   dashboard_lists.c   GET /devices, GET /grid/CODE/unreached and the
  *                       contacts CSV download
+ *   dashboard_items.c   GET /items/SURVEY?scope=CODE: a quiz's item
+ *                       analysis (county and township staff)
  *
  * Pages are server-rendered HTML in Simplified Chinese with no external
  * asset and no script: everything (CSS, SVG charts) is inline, so a page
@@ -117,5 +119,8 @@ enum MHD_Result dash_devices_page(struct ct_req *r, const struct dash_user *u);
 enum MHD_Result dash_unreached_page(struct ct_req *r, const struct dash_user *u,
                                     const char *code);
 enum MHD_Result dash_contacts_csv(struct ct_req *r, const struct dash_user *u);
+/* survey is a checked survey id (letters, digits, '-', '_'). */
+enum MHD_Result dash_items_page(struct ct_req *r, const struct dash_user *u,
+                                const char *survey);
 
 #endif

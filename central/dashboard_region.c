@@ -352,6 +352,41 @@ static void charts(struct dpage *p, const struct ax_report *rep)
 	dp_raw(p, "</div></div>");
 }
 
+/* ====================================================== item links == */
+/*
+ * Beside the awareness figures: each quiz (a survey with scored knowledge
+ * questions, latest version) links its item analysis, which says which
+ * questions the figures rest on.  County and township staff only, for a
+ * county or township (the page refuses the rest: dashboard_items.c).
+ */
+static void item_links(struct dpage *p, const struct dash_user *u,
+                       const ax_content *c, const struct ax_report_row *r0)
+{
+	int shown = 0;
+
+	if (!c || r0->level > 2 ||
+	    (u->u.role != AX_ROLE_COUNTY && u->u.role != AX_ROLE_TOWNSHIP))
+		return;
+	for (int i = 0; i < ax_content_nsurveys(c); i++) {
+		const struct ax_survey *s = ax_content_survey(c, i);
+		int quiz = 0;
+		if (ax_content_find_survey(c, s->id, 0) != s)
+			continue;
+		for (int q = 0; q < s->nquestions && !quiz; q++)
+			quiz = s->questions[q].type == AX_Q_KNOWLEDGE && s->questions[q].answer;
+		if (!quiz)
+			continue;
+		if (!shown++)
+			dp_raw(p, "<p class=\"note noprint\">题目分析（每道题的通过率、区分度和选项分布）：");
+		else
+			dp_raw(p, " · ");
+		dp_fmt(p, "<a href=\"/items/%s?scope=%s\">%s</a>", s->id, r0->code,
+		       s->title);
+	}
+	if (shown)
+		dp_raw(p, "</p>");
+}
+
 /* ============================================================ trend == */
 struct week {
 	struct ax_trend_week t;
@@ -757,6 +792,7 @@ enum MHD_Result dash_region_page(struct ct_req *r, const struct dash_user *u,
 	       rep->nrows > 1 ? "下级区域" : "（无下级区域）");
 	rates_table(&p, rep, &f);
 	charts(&p, rep);
+	item_links(&p, u, content, r0);
 	trend(&p, st, code, &f);
 	funnels(&p, st, content, code);
 	downloads(&p, code, &f);

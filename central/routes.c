@@ -31,6 +31,7 @@ static const struct ct_route routes[] = {
 	{"GET", "/export/contacts.csv", CT_EXACT, CT_R_PAGE, 0, ct_dash_contacts_csv},
 	{"GET", "/region/", CT_PREFIX, CT_R_PAGE, 0, ct_dash_region},
 	{"GET", "/grid/", CT_PREFIX, CT_R_PAGE, 0, ct_dash_unreached},
+	{"GET", "/items/", CT_PREFIX, CT_R_PAGE, 0, ct_dash_items},
 	{"GET", "/", CT_PREFIX, CT_R_PAGE, 0, ct_dash_no_page},
 	{"POST", "/", CT_PREFIX, CT_R_PAGE, 0, ct_dash_no_form},
 };

@@ -54,6 +54,7 @@ enum MHD_Result ct_dash_devices(struct ct_req *r);      /* GET /devices */
 enum MHD_Result ct_dash_contacts_csv(struct ct_req *r); /* GET /export/contacts.csv */
 enum MHD_Result ct_dash_region(struct ct_req *r);       /* GET /region/CODE */
 enum MHD_Result ct_dash_unreached(struct ct_req *r);    /* GET /grid/CODE/unreached */
+enum MHD_Result ct_dash_items(struct ct_req *r);        /* GET /items/SURVEY */
 /* Any other path: the dashboard's 404 page (GET behind the login). */
 enum MHD_Result ct_dash_no_page(struct ct_req *r);
 enum MHD_Result ct_dash_no_form(struct ct_req *r);

@@ -21,6 +21,7 @@
 #include "anxin/clock.h"
 #include "anxin/content.h"
 #include "anxin/demo.h"
+#include "anxin/items.h"
 #include "anxin/ledger.h"
 #include "anxin/metrics.h"
 #include "anxin/records.h"
@@ -44,6 +45,9 @@ static void usage(FILE *f)
 	        "  init            --db FILE                      create or upgrade a store\n"
 	        "  content lint    DIR                            check packs and surveys\n"
 	        "  content install --db FILE DIR                  lint, then load them into the store\n"
+	        "  content stats   --db FILE --survey ID[@VER] [--scope CODE]\n"
+	        "                  [--format table|csv|json]      item analysis of a quiz: facility,\n"
+	        "                  discrimination and option shares per knowledge question\n"
 	        "  roster import   --db FILE [--map F=H,...] [--county-name NAME]\n"
 	        "                  [--deactivate-missing] ROSTER.csv\n"
 	        "  records import  --db FILE RECORDS.jsonl\n"
@@ -464,6 +468,59 @@ static int cmd_report(struct args *a)
 	return out ? EXIT_DONE : EXIT_FAIL;
 }
 
+static int cmd_content_stats(struct args *a)
+{
+	struct ax_items *it;
+	const char *at;
+	char id[64];
+	int version = 0;
+	ax_store *st;
+	char *out;
+	ax_rc rc;
+
+	if (!a->survey || !*a->survey) {
+		fprintf(stderr, "usage: anxin content stats --db FILE --survey ID[@VER] "
+		        "[--scope CODE] [--format table|csv|json]\n");
+		return EXIT_USAGE;
+	}
+	at = strchr(a->survey, '@');
+	if (at) {
+		char *end = NULL;
+		version = (int)strtol(at + 1, &end, 10);
+		if (end == at + 1 || *end || version < 1) {
+			fprintf(stderr, "%s: --survey ID@VER: VER must be a version "
+			        "number\n", prog);
+			return EXIT_USAGE;
+		}
+	}
+	snprintf(id, sizeof id, "%.*s",
+	         at ? (int)(at - a->survey) : (int)strlen(a->survey), a->survey);
+	if (strcmp(a->format, "table") && strcmp(a->format, "csv") &&
+	    strcmp(a->format, "json")) {
+		fprintf(stderr, "%s: --format must be table, csv or json\n", prog);
+		return EXIT_USAGE;
+	}
+	st = open_store(a->db, 0);
+	rc = ax_items_build(st, id, version, a->scope, &it);
+	if (rc) {
+		fprintf(stderr, "%s: %s\n", prog, ax_store_errmsg(st));
+		ax_store_close(st);
+		return rc == AX_INVALID ? EXIT_USAGE : EXIT_FAIL;
+	}
+	out = strcmp(a->format, "json") == 0   ? ax_items_json(it)
+	      : strcmp(a->format, "csv") == 0 ? ax_items_csv(it)
+	                                      : ax_items_table(it);
+	if (out) {
+		fputs(out, stdout);
+		if (strcmp(a->format, "json") == 0)
+			fputc('\n', stdout);
+	}
+	ax_free(out);
+	ax_items_free(it);
+	ax_store_close(st);
+	return out ? EXIT_DONE : EXIT_FAIL;
+}
+
 /* ---- sync and records export (device side) ----------------------------- */
 static volatile sig_atomic_t stop_requested;
 
@@ -787,6 +844,8 @@ int main(int argc, char **argv)
 		return cmd_content_lint(&a);
 	if (sub && strcmp(cmd, "content") == 0 && strcmp(sub, "install") == 0)
 		return cmd_content_install(&a);
+	if (sub && strcmp(cmd, "content") == 0 && strcmp(sub, "stats") == 0)
+		return cmd_content_stats(&a);
 	if (sub && strcmp(cmd, "roster") == 0 && strcmp(sub, "import") == 0)
 		return cmd_roster_import(&a);
 	if (sub && strcmp(cmd, "records") == 0 && strcmp(sub, "import") == 0)

@@ -4,7 +4,9 @@
 # county > township > village > grid, escaping, scopes (a grid user gets
 # 403 elsewhere), 404s, downloads (XLSX is a zip with 3 sheets), the
 # unreached list with masked phones, recording a visit (CSRF or 403),
-# devices (失联), logout, and login rate limiting.  TAP-like output.
+# devices (失联), a quiz's item analysis (figure checked against the
+# stored records; grid workers refused), logout, and login rate limiting.
+# TAP-like output.
 set -u
 DIR=$1
 cd "$DIR"
@@ -95,6 +97,18 @@ f=$(grep -o 'aria-label="[^"]* [0-9]* 户"' town.html | grep -o '[0-9]* 户' | t
 check "funnel has 5 stages" "$(echo $f | wc -w)" 5
 echo "$f" | awk '{ for (i = 2; i <= NF; i++) if ($i > $(i-1)) exit 1 }' && ok "  each stage within the one before ($f)" || bad "  funnel grows: $f"
 check "  targeted = township households with a phone" "$(echo $f | cut -d' ' -f1)" "$(sqlite3 c.db "SELECT COUNT(*) FROM households h WHERE h.active AND h.grid LIKE '439901101%' AND EXISTS (SELECT 1 FROM household_phones p WHERE p.household = h.id)")"
+# --- item analysis of a quiz (linked beside the awareness figures) ---
+has "township page links the quiz's item analysis" town.html 'href="/items/aware-anti-drug?scope=439901101000"'
+check "item analysis: 200" "$(get county.jar '/items/aware-anti-drug?scope=439901101000' items.html)" 200
+has "  names the quiz" items.html "题目分析：禁毒知识问答"
+# q1 (key 2, never hidden): right/answered of the counted complete answers,
+# counted here from the stored records, not by the library
+q1=$(sqlite3 c.db "SELECT SUM(json_extract(body, '$.answers.q1') = '2') || '/' || COUNT(json_extract(body, '$.answers.q1')) FROM responses WHERE survey = 'aware-anti-drug' AND survey_version = 1 AND status = 'complete' AND counted = 1 AND region LIKE '439901101%'")
+check "  q1 right/answered as the stored records say" "$(grep -o '<tr id="item-q1">.*' items.html | grep -o '<span class="ci">[0-9]*/[0-9]*</span>' | head -n 1 | grep -o '[0-9][0-9]*/[0-9][0-9]*')" "$q1"
+hasnt "  no household id on the page" items.html "$(sqlite3 c.db "SELECT household FROM responses WHERE survey = 'aware-anti-drug' AND counted = 1 AND household IS NOT NULL AND region LIKE '439901101%' LIMIT 1")"
+check "item analysis of a village: 400" "$(get county.jar '/items/aware-anti-drug?scope=439901101001' items400.html)" 400
+check "item analysis of a survey without a quiz: 404" "$(get county.jar '/items/satisfaction?scope=439901101000' items404.html)" 404
+check "item analysis of an unknown survey: 404" "$(get county.jar '/items/no-such-quiz?scope=439901101000' items404b.html)" 404
 check "unknown region: 404" "$(get county.jar /region/439901999999 nf.html)" 404
 has "  friendly Chinese page" nf.html "区域不存在"
 check "unknown page: 404" "$(get county.jar /nowhere nf2.html)" 404
@@ -121,6 +135,8 @@ check "own grid: 200" "$(get grid.jar /region/439901101001001 g.html)" 200
 check "another township: 403" "$(get grid.jar /region/439901102000 g403.html)" 403
 has "  friendly Chinese page" g403.html "无权查看"
 check "own township (above the grid): 403" "$(get grid.jar /region/439901101000 g403b.html)" 403
+check "item analysis for a grid worker: 403" "$(get grid.jar '/items/aware-anti-drug?scope=439901101000' g403d.html)" 403
+hasnt "  no item analysis link on the grid page" g.html 'href="/items/'
 check "another grid's unreached list: 403" "$(get grid.jar /grid/439901101001002/unreached g403c.html)" 403
 check "XLSX of another township: 403" "$(get grid.jar '/api/v1/report?scope=439901102000&format=xlsx' g403.xlsx)" 403
 check "contacts CSV of another township: 403" "$(get grid.jar '/export/contacts.csv?scope=439901102000' g403.csv)" 403
