@@ -42,6 +42,10 @@ void ax__buf_puts(struct ax_buf *b, const char *s);
 void ax__buf_printf(struct ax_buf *b, const char *fmt, ...) AX_PRINTF(2, 3);
 /* Hand the string to the caller (NUL-terminated) or NULL on OOM. */
 char *ax__buf_take(struct ax_buf *b);
+/* Terminal columns of UTF-8 text (CJK characters take two). */
+int ax__display_width(const char *s);
+/* Append s padded with spaces to w columns, on the left when right. */
+void ax__buf_pad(struct ax_buf *b, const char *s, int w, int right);
 void ax__buf_free(struct ax_buf *b);
 
 /* ---- arena: many small allocations freed at once ---------------------- */

@@ -508,31 +508,6 @@ char *ax_items_csv(const struct ax_items *it)
 }
 
 /* ========================================================= table == */
-/* Display width: CJK characters take two terminal columns. */
-static int width(const char *s)
-{
-	utf8proc_int32_t cp;
-	utf8proc_ssize_t n;
-	int w = 0;
-
-	while (*s && (n = utf8proc_iterate((const utf8proc_uint8_t *)s, -1, &cp)) > 0) {
-		w += utf8proc_charwidth(cp);
-		s += n;
-	}
-	return w;
-}
-
-static void pad(struct ax_buf *b, const char *s, int w, int right)
-{
-	int sw = width(s);
-	if (right)
-		for (int i = sw; i < w; i++)
-			ax__buf_put(b, " ", 1);
-	ax__buf_puts(b, s);
-	if (!right)
-		for (int i = sw; i < w; i++)
-			ax__buf_put(b, " ", 1);
-}
 
 char *ax_items_table(const struct ax_items *it)
 {
@@ -541,38 +516,38 @@ char *ax_items_table(const struct ax_items *it)
 	char v[64];
 
 	for (int k = 0; k < it->nitems; k++)
-		if (width(it->items[k].id) > idw)
-			idw = width(it->items[k].id);
+		if (ax__display_width(it->items[k].id) > idw)
+			idw = ax__display_width(it->items[k].id);
 	ax__buf_printf(&b, "问卷: %s（%s 第%d版）  范围: %s  答卷: %lld", it->title,
 	               it->survey, it->version,
 	               it->scope[0] ? it->scope_name : "全部", it->respondents);
 	if (it->respondents)
 		ax__buf_printf(&b, "  平均得分: %.2f/%lld", it->mean_score, it->max_score);
 	ax__buf_puts(&b, "\n");
-	pad(&b, "题号", idw, 0);
-	pad(&b, "答题", 7, 1);
-	pad(&b, "答对", 7, 1);
-	pad(&b, "通过率", 9, 1);
-	pad(&b, "区分度", 8, 1);
+	ax__buf_pad(&b, "题号", idw, 0);
+	ax__buf_pad(&b, "答题", 7, 1);
+	ax__buf_pad(&b, "答对", 7, 1);
+	ax__buf_pad(&b, "通过率", 9, 1);
+	ax__buf_pad(&b, "区分度", 8, 1);
 	ax__buf_puts(&b, "  选项分布（✓ 正确答案）\n");
 	for (int k = 0; k < it->nitems; k++) {
 		const struct ax_item *x = &it->items[k];
 		char fl[160];
-		pad(&b, x->id, idw, 0);
+		ax__buf_pad(&b, x->id, idw, 0);
 		snprintf(v, sizeof v, "%lld", x->n);
-		pad(&b, v, 7, 1);
+		ax__buf_pad(&b, v, 7, 1);
 		snprintf(v, sizeof v, "%lld", x->right);
-		pad(&b, v, 7, 1);
+		ax__buf_pad(&b, v, 7, 1);
 		if (x->n)
 			snprintf(v, sizeof v, "%.1f%%", x->facility * 100);
 		else
 			snprintf(v, sizeof v, "—");
-		pad(&b, v, 9, 1);
+		ax__buf_pad(&b, v, 9, 1);
 		if (x->n)
 			snprintf(v, sizeof v, "%.2f", x->discrimination);
 		else
 			snprintf(v, sizeof v, "—");
-		pad(&b, v, 8, 1);
+		ax__buf_pad(&b, v, 8, 1);
 		ax__buf_puts(&b, " ");
 		for (int p = 0; p < x->noptions; p++) {
 			const struct ax_item_option *op = &x->options[p];

@@ -233,31 +233,6 @@ char *ax_report_csv(const struct ax_report *r)
 }
 
 /* ---- terminal table --------------------------------------------------- */
-/* Display width: CJK characters take two terminal columns. */
-static int width(const char *s)
-{
-	utf8proc_int32_t cp;
-	int w = 0;
-	utf8proc_ssize_t n;
-
-	while (*s && (n = utf8proc_iterate((const utf8proc_uint8_t *)s, -1, &cp)) > 0) {
-		w += utf8proc_charwidth(cp);
-		s += n;
-	}
-	return w;
-}
-
-static void pad(struct ax_buf *b, const char *s, int w, int right)
-{
-	int sw = width(s);
-	if (right)
-		for (int i = sw; i < w; i++)
-			ax__buf_put(b, " ", 1);
-	ax__buf_puts(b, s);
-	if (!right)
-		for (int i = sw; i < w; i++)
-			ax__buf_put(b, " ", 1);
-}
 
 /* "93.1 [90,96]" or "—" for no data; a '*' marks a small sample. */
 static void cell(char *out, size_t n, const struct ax_rate *r)
@@ -276,7 +251,7 @@ char *ax_report_table(const struct ax_report *r)
 	char c[64];
 
 	for (int i = 0; i < r->nrows; i++) {
-		int w = width(r->rows[i].name) + 2 * r->rows[i].depth;
+		int w = ax__display_width(r->rows[i].name) + 2 * r->rows[i].depth;
 		if (w > namew)
 			namew = w;
 	}
@@ -284,48 +259,48 @@ char *ax_report_table(const struct ax_report *r)
 	               r->survey[0] ? r->survey : "全部",
 	               r->channel[0] ? r->channel : "全部",
 	               r->from[0] ? r->from : "开始", r->to[0] ? r->to : "今天");
-	pad(&b, "区域", namew, 0);
+	ax__buf_pad(&b, "区域", namew, 0);
 	ax__buf_puts(&b, "  ");
-	pad(&b, "户数", 7, 1);
-	pad(&b, "覆盖户", 8, 1);
+	ax__buf_pad(&b, "户数", 7, 1);
+	ax__buf_pad(&b, "覆盖户", 8, 1);
 	ax__buf_puts(&b, "  ");
-	pad(&b, "宣传入户率", cw, 0);
-	pad(&b, "答卷", 7, 1);
+	ax__buf_pad(&b, "宣传入户率", cw, 0);
+	ax__buf_pad(&b, "答卷", 7, 1);
 	ax__buf_puts(&b, "  ");
 	for (int k = 0; k < r->ntopics; k++) {
 		char h[64];
 		snprintf(h, sizeof h, "知晓·%s", ax_topic_name(r->topics[k]));
-		pad(&b, h, cw, 0);
+		ax__buf_pad(&b, h, cw, 0);
 	}
-	pad(&b, "满意度", cw, 0);
+	ax__buf_pad(&b, "满意度", cw, 0);
 	for (int k = 0; k < r->nrates; k++)
-		pad(&b, r->rates[k].name, cw, 0);
+		ax__buf_pad(&b, r->rates[k].name, cw, 0);
 	ax__buf_puts(&b, "均分  达标\n");
 	for (int i = 0; i < r->nrows; i++) {
 		const struct ax_report_row *w = &r->rows[i];
 		char name[160], num[32];
 		snprintf(name, sizeof name, "%*s%s", 2 * w->depth, "", w->name);
-		pad(&b, name, namew, 0);
+		ax__buf_pad(&b, name, namew, 0);
 		ax__buf_puts(&b, "  ");
 		snprintf(num, sizeof num, "%lld", w->households);
-		pad(&b, num, 7, 1);
+		ax__buf_pad(&b, num, 7, 1);
 		snprintf(num, sizeof num, "%lld", w->reached);
-		pad(&b, num, 8, 1);
+		ax__buf_pad(&b, num, 8, 1);
 		ax__buf_puts(&b, "  ");
 		cell(c, sizeof c, &w->coverage);
-		pad(&b, c, cw, 0);
+		ax__buf_pad(&b, c, cw, 0);
 		snprintf(num, sizeof num, "%lld", w->respondents);
-		pad(&b, num, 7, 1);
+		ax__buf_pad(&b, num, 7, 1);
 		ax__buf_puts(&b, "  ");
 		for (int k = 0; k < r->ntopics; k++) {
 			cell(c, sizeof c, &w->awareness[k]);
-			pad(&b, c, cw, 0);
+			ax__buf_pad(&b, c, cw, 0);
 		}
 		cell(c, sizeof c, &w->satisfaction);
-		pad(&b, c, cw, 0);
+		ax__buf_pad(&b, c, cw, 0);
 		for (int k = 0; k < r->nrates; k++) {
 			cell(c, sizeof c, &w->rates[k]);
-			pad(&b, c, cw, 0);
+			ax__buf_pad(&b, c, cw, 0);
 		}
 		if (w->satisfaction.den)
 			ax__buf_printf(&b, "%4.2f  ", w->mean_score);

@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <utf8proc.h>
+
 #include "anxin_int.h"
 
 const char *ax_rc_str(ax_rc rc)
@@ -417,4 +419,30 @@ void ax__excerpt(const char *s, char *buf, size_t n)
 	buf[k] = '\0';
 	if (*s)
 		strcat(buf, "…");
+}
+
+/* ---- terminal tables ---------------------------------------------------- */
+int ax__display_width(const char *s)
+{
+	utf8proc_int32_t cp;
+	int w = 0;
+	utf8proc_ssize_t n;
+
+	while (*s && (n = utf8proc_iterate((const utf8proc_uint8_t *)s, -1, &cp)) > 0) {
+		w += utf8proc_charwidth(cp);
+		s += n;
+	}
+	return w;
+}
+
+void ax__buf_pad(struct ax_buf *b, const char *s, int w, int right)
+{
+	int sw = ax__display_width(s);
+	if (right)
+		for (int i = sw; i < w; i++)
+			ax__buf_put(b, " ", 1);
+	ax__buf_puts(b, s);
+	if (!right)
+		for (int i = sw; i < w; i++)
+			ax__buf_put(b, " ", 1);
 }
