@@ -2,13 +2,20 @@
  * dashboard_region.c -- GET /region/CODE: one region and its children.
  *
  *   headline cards, the rates table (coverage, awareness per topic,
- *   satisfaction with its mean score, each with its 95 % interval and a
- *   badge), bar charts per child with target lines and interval whiskers,
+ *   satisfaction with its mean score, the further rates a survey defines
+ *   such as 安全感, each with its 95 % interval and a badge against its own
+ *   target, and the 说不清 answers left out of each denominator), bar
+ *   charts per child with target lines and interval whiskers,
  *   a 12-week trend, the funnel of each active campaign in the region,
  *   filters (survey, channel, window) and the report downloads.
  *
  * Every number comes from the library's query layer (ax_report_build,
- * ax_funnel_build): the page, `anxin report` and the exports agree.
+ * ax_funnel_build): the page, `anxin report` and the exports agree, and
+ * so do the targets: the report's own (a survey's rules, else the county
+ * defaults), never constants of this file, coverage's 100 % aside.
+ *
+ * Names of further rates come from content: they reach the page through
+ * dp_fmt's %s, which escapes them.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +48,33 @@ static const char *channel_label(const char *channel)
 static const char *level_name(int level)
 {
 	return level >= 1 && level <= 4 ? level_names[level] : "";
+}
+
+/* A target as the page writes it: "90%", "87.5%"; buf >= 16. */
+static const char *target_text(double t, char *buf, size_t n)
+{
+	double pc = t * 100;
+	if (pc - (double)(long long)(pc + 0.5) > -0.05 &&
+	    pc - (double)(long long)(pc + 0.5) < 0.05)
+		snprintf(buf, n, "%.0f%%", pc);
+	else
+		snprintf(buf, n, "%.1f%%", pc);
+	return buf;
+}
+
+/*
+ * Whether 说不清 counts are shown: when the report has further rates or
+ * anyone answered 说不清 to 满意度 -- the library's rule for its CSV and
+ * table, so a page without them looks as it did.
+ */
+static int dk_shown(const struct ax_report *rep)
+{
+	if (rep->nrates)
+		return 1;
+	for (int i = 0; i < rep->nrows; i++)
+		if (rep->rows[i].sat_dont_know)
+			return 1;
+	return 0;
 }
 
 /* ========================================================= filters == */
@@ -147,21 +181,26 @@ static void badge(struct dpage *p, enum dash_badge b)
 	       dash_badge_label(b));
 }
 
-/* A sampled rate: value, badge, then "区间 a–b% · num/den". */
-static void rate_cell(struct dpage *p, const struct ax_rate *rt, double target)
+/* A sampled rate: value, badge, then "区间 a–b% · num/den" and, when dk
+ * >= 0, the 说不清 answers its denominator leaves out. */
+static void rate_cell(struct dpage *p, const struct ax_rate *rt, double target,
+                      long long dk)
 {
 	enum dash_badge b = dash_badge_of(rt, target, 0);
 
 	if (rt->den <= 0) {
 		dp_raw(p, "<td><span class=\"r\">—</span>");
 		badge(p, b);
-		dp_raw(p, "<span class=\"ci\">尚无答卷</span></td>");
-		return;
+		dp_raw(p, "<span class=\"ci\">尚无答卷</span>");
+	} else {
+		dp_fmt(p, "<td><span class=\"r\">%.1f%%</span>", rt->rate * 100);
+		badge(p, b);
+		dp_fmt(p, "<span class=\"ci\">区间 %.1f–%.1f%%</span><span class=\"ci\">%lld/%lld</span>",
+		       rt->low * 100, rt->high * 100, rt->num, rt->den);
 	}
-	dp_fmt(p, "<td><span class=\"r\">%.1f%%</span>", rt->rate * 100);
-	badge(p, b);
-	dp_fmt(p, "<span class=\"ci\">区间 %.1f–%.1f%%</span><span class=\"ci\">%lld/%lld</span></td>",
-	       rt->low * 100, rt->high * 100, rt->num, rt->den);
+	if (dk >= 0)
+		dp_fmt(p, "<span class=\"ci dk\">说不清 %lld 人</span>", dk);
+	dp_raw(p, "</td>");
 }
 
 /* Coverage is a census of the roster: exact, so no interval. */
@@ -185,16 +224,25 @@ static void coverage_cell(struct dpage *p, const struct ax_report_row *row)
 static void rates_table(struct dpage *p, const struct ax_report *rep,
                         const struct filters *f)
 {
+	int dk = dk_shown(rep);
+	char ta[16], ts[16], tr[16];
+
+	target_text(rep->target_awareness, ta, sizeof ta);
+	target_text(rep->target_satisfaction, ts, sizeof ts);
 	dp_raw(p, "<div class=\"tbl\"><table><thead><tr>"
 	          "<th class=\"name\" scope=\"col\">区域</th><th scope=\"col\">户数</th>"
 	          "<th scope=\"col\">已覆盖</th><th scope=\"col\">未覆盖</th>"
 	          "<th scope=\"col\">宣传入户率<br><small>目标 100%</small></th>");
 	for (int k = 0; k < rep->ntopics; k++)
-		dp_fmt(p, "<th scope=\"col\">知晓率·%s<br><small>目标 ≥90%%</small></th>",
-		       ax_topic_name(rep->topics[k]));
-	dp_raw(p, "<th scope=\"col\">满意度<br><small>目标 ≥90%</small></th>"
-	          "<th scope=\"col\">平均分<br><small>满分 5</small></th>"
-	          "<th scope=\"col\">答卷</th></tr></thead><tbody>");
+		dp_fmt(p, "<th scope=\"col\">知晓率·%s<br><small>目标 ≥%s</small></th>",
+		       ax_topic_name(rep->topics[k]), ta);
+	dp_fmt(p, "<th scope=\"col\">满意度<br><small>目标 ≥%s</small></th>"
+	          "<th scope=\"col\">平均分<br><small>满分 5</small></th>",
+	       ts);
+	for (int k = 0; k < rep->nrates; k++)
+		dp_fmt(p, "<th scope=\"col\" class=\"rate\">%s<br><small>目标 ≥%s</small></th>",
+		       rep->rates[k].name, target_text(rep->rates[k].target, tr, sizeof tr));
+	dp_raw(p, "<th scope=\"col\">答卷</th></tr></thead><tbody>");
 	for (int i = 0; i < rep->nrows; i++) {
 		const struct ax_report_row *row = &rep->rows[i];
 		long long missing = row->households - row->reached;
@@ -216,15 +264,21 @@ static void rates_table(struct dpage *p, const struct ax_report *rep,
 		}
 		coverage_cell(p, row);
 		for (int k = 0; k < rep->ntopics; k++)
-			rate_cell(p, &row->awareness[k], AX_TARGET_AWARENESS);
-		rate_cell(p, &row->satisfaction, AX_TARGET_SATISFACTION);
+			rate_cell(p, &row->awareness[k], rep->target_awareness, -1);
+		rate_cell(p, &row->satisfaction, rep->target_satisfaction,
+		          dk ? row->sat_dont_know : -1);
 		if (row->satisfaction.den > 0)
 			dp_fmt(p, "<td>%.2f</td>", row->mean_score);
 		else
 			dp_raw(p, "<td>—</td>");
+		for (int k = 0; k < rep->nrates; k++)
+			rate_cell(p, &row->rates[k], rep->rates[k].target,
+			          row->rates_dont_know[k]);
 		dp_fmt(p, "<td>%lld</td></tr>", row->respondents);
 	}
 	dp_raw(p, "</tbody></table></div>");
+	if (dk)
+		dp_raw(p, "<p class=\"note\">“说不清”的回答不计入该项的分母（不算满意，也不算不满意）。</p>");
 }
 
 /* ===================================================== bar charts == */
@@ -315,9 +369,36 @@ static void chart_rows(const struct ax_report *rep, int *first, int *last)
 		*first = 0;
 }
 
+/* A sampled rate of each charted row against its target: satisfaction
+ * when k < 0, else further rate k.  dk_total >= 0 notes the scope's
+ * 说不清 answers under the heading. */
+static void rate_chart(struct dpage *p, const struct ax_report *rep, int k,
+                       const char *name, double target, long long dk_total)
+{
+	char t[16];
+	int a, b;
+
+	chart_rows(rep, &a, &b);
+	dp_fmt(p, "<h2>%s（目标 ≥%s）</h2>", name, target_text(target, t, sizeof t));
+	if (dk_total >= 0)
+		dp_fmt(p, "<p class=\"note dk\">%s合计：说不清 %lld 人，不计入分母</p>",
+		       rep->rows[0].name, dk_total);
+	dp_raw(p, "<div class=\"chart\">");
+	chart_legend(p, 0);
+	dp_raw(p, "<div class=\"bars\">");
+	bar_axis(p, target);
+	for (int i = a; i < b; i++)
+		bar_row(p, rep->rows[i].name,
+		        k < 0 ? &rep->rows[i].satisfaction : &rep->rows[i].rates[k],
+		        target, 0);
+	dp_raw(p, "</div></div>");
+}
+
 static void charts(struct dpage *p, const struct ax_report *rep)
 {
-	int a, b;
+	const struct ax_report_row *r0 = &rep->rows[0];
+	int a, b, dk = dk_shown(rep);
+	char t[16];
 
 	chart_rows(rep, &a, &b);
 	dp_raw(p, "<h2>宣传入户率（目标 100%）</h2><div class=\"chart\">");
@@ -328,26 +409,24 @@ static void charts(struct dpage *p, const struct ax_report *rep)
 		bar_row(p, rep->rows[i].name, &rep->rows[i].coverage, AX_TARGET_COVERAGE, 1);
 	dp_raw(p, "</div></div>");
 
-	dp_raw(p, "<h2>满意度（目标 ≥90%）</h2><div class=\"chart\">");
-	chart_legend(p, 0);
-	dp_raw(p, "<div class=\"bars\">");
-	bar_axis(p, AX_TARGET_SATISFACTION);
-	for (int i = a; i < b; i++)
-		bar_row(p, rep->rows[i].name, &rep->rows[i].satisfaction,
-		        AX_TARGET_SATISFACTION, 0);
-	dp_raw(p, "</div></div>");
+	rate_chart(p, rep, -1, "满意度", rep->target_satisfaction,
+	           dk ? r0->sat_dont_know : -1);
+	for (int k = 0; k < rep->nrates; k++)
+		rate_chart(p, rep, k, rep->rates[k].name, rep->rates[k].target,
+		           r0->rates_dont_know[k]);
 
 	if (rep->ntopics == 0)
 		return;
-	dp_raw(p, "<h2>知晓率（目标 ≥90%，按专题）</h2><div class=\"chart\">");
+	dp_fmt(p, "<h2>知晓率（目标 ≥%s，按专题）</h2><div class=\"chart\">",
+	       target_text(rep->target_awareness, t, sizeof t));
 	chart_legend(p, 0);
 	dp_raw(p, "<div class=\"bars\">");
-	bar_axis(p, AX_TARGET_AWARENESS);
+	bar_axis(p, rep->target_awareness);
 	for (int i = a; i < b; i++) {
 		dp_fmt(p, "<div class=\"grp\">%s</div>", rep->rows[i].name);
 		for (int k = 0; k < rep->ntopics; k++)
 			bar_row(p, ax_topic_name(rep->topics[k]), &rep->rows[i].awareness[k],
-			        AX_TARGET_AWARENESS, 0);
+			        rep->target_awareness, 0);
 	}
 	dp_raw(p, "</div></div>");
 }
@@ -460,11 +539,28 @@ static void trend_series(struct dpage *p, const struct week w[TREND_WEEKS],
 	}
 }
 
+/* A dashed target line across the rate panel, labelled on the axis
+ * unless label is 0 (a second target too close to the first to read). */
+static void trend_target(struct dpage *p, double target, int label)
+{
+	char t[16];
+
+	dp_fmt(p, "<line x1=\"9%%\" x2=\"99%%\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#111\" "
+	          "stroke-width=\"2\" stroke-dasharray=\"6 4\"/>",
+	       ty(target), ty(target));
+	if (label)
+		dp_fmt(p, "<text x=\"8%%\" y=\"%.1f\" font-size=\"12\" text-anchor=\"end\" "
+		          "font-weight=\"700\">%s</text>",
+		       ty(target) + 8, target_text(target, t, sizeof t));
+}
+
+/* ta, ts: the awareness and satisfaction targets of the report. */
 static void trend(struct dpage *p, ax_store *st, const char *code,
-                  const struct filters *f)
+                  const struct filters *f, double ta, double ts)
 {
 	struct week w[TREND_WEEKS];
 	long long max = 0;
+	char legend[96], a[16], s[16];
 
 	if (build_trend(st, code, f, w)) {
 		dp_raw(p, "<h2>趋势</h2><p class=\"msg err\">暂时无法计算趋势。</p>");
@@ -473,26 +569,31 @@ static void trend(struct dpage *p, ax_store *st, const char *code,
 	for (int i = 0; i < TREND_WEEKS; i++)
 		if (w[i].t.respondents > max)
 			max = w[i].t.respondents;
+	target_text(ta, a, sizeof a);
+	target_text(ts, s, sizeof s);
+	if (strcmp(a, s) == 0)
+		snprintf(legend, sizeof legend, "┆ 虚线：%s 目标", a);
+	else
+		snprintf(legend, sizeof legend, "┆ 虚线：目标（知晓率 %s，满意度 %s）", a, s);
 	dp_fmt(p, "<h2>近 %d 周趋势</h2><div class=\"chart trend\">"
 	          "<div class=\"legend\">"
 	          "<span><i class=\"sw\" style=\"background:#0a6b2e\"></i>知晓率（各专题合计）</span>"
 	          "<span><i class=\"sw\" style=\"background:#6a1b9a\"></i>满意度</span>"
-	          "<span>空心点：样本不足 30</span><span>┆ 虚线：90%% 目标</span>"
+	          "<span>空心点：样本不足 30</span><span>%s</span>"
 	          "<span><i class=\"sw\" style=\"background:#c5d5ee\"></i>每周答卷数</span></div>",
-	       TREND_WEEKS);
+	       TREND_WEEKS, legend);
 	dp_raw(p, "<svg role=\"img\" aria-label=\"每周知晓率、满意度和答卷数\">");
-	/* rate panel: grid, labels, the 90 % target */
+	/* rate panel: grid, labels, the targets (one line when they agree) */
 	{
 		const double ticks[] = {0, 0.5, 1};
 		for (int t = 0; t < 3; t++)
 			dp_fmt(p, "<line x1=\"9%%\" x2=\"99%%\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#bbb\"/>"
 			          "<text x=\"8%%\" y=\"%.1f\" font-size=\"12\" text-anchor=\"end\">%.0f%%</text>",
 			       ty(ticks[t]), ty(ticks[t]), ty(ticks[t]) + 4, ticks[t] * 100);
-		dp_fmt(p, "<line x1=\"9%%\" x2=\"99%%\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#111\" "
-		          "stroke-width=\"2\" stroke-dasharray=\"6 4\"/>"
-		          "<text x=\"8%%\" y=\"%.1f\" font-size=\"12\" text-anchor=\"end\" "
-		          "font-weight=\"700\">90%%</text>",
-		       ty(0.9), ty(0.9), ty(0.9) + 8);
+		trend_target(p, ta, 1);
+		if (strcmp(a, s) != 0)
+			/* 12 px apart at least, or the labels overprint */
+			trend_target(p, ts, ty(ts) - ty(ta) >= 12 || ty(ta) - ty(ts) >= 12);
 	}
 	/* count panel */
 	dp_fmt(p, "<line x1=\"9%%\" x2=\"99%%\" y1=\"%d\" y2=\"%d\" stroke=\"#111\"/>"
@@ -529,8 +630,8 @@ static void trend(struct dpage *p, ax_store *st, const char *code,
 	for (int i = 0; i < TREND_WEEKS; i++) {
 		dp_fmt(p, "<tr><td class=\"l\">%s 至 %s（第%d周）</td><td>%lld</td>",
 		       w[i].t.from, w[i].t.to, w[i].t.isoweek, w[i].t.respondents);
-		rate_cell(p, &w[i].aw, AX_TARGET_AWARENESS);
-		rate_cell(p, &w[i].sat, AX_TARGET_SATISFACTION);
+		rate_cell(p, &w[i].aw, ta, -1);
+		rate_cell(p, &w[i].sat, ts, -1);
 		dp_raw(p, "</tr>");
 	}
 	dp_raw(p, "</tbody></table></div></details>");
@@ -629,10 +730,35 @@ static void card(struct dpage *p, const char *title, const char *value, int b,
 	dp_fmt(p, "</div><div class=\"s\">%s</div></div>", sub);
 }
 
+/* " · 说不清 N 人，不计入分母" appended to s when dk >= 0. */
+static void dk_note(char *s, size_t n, long long dk)
+{
+	size_t len = strlen(s);
+
+	if (dk >= 0 && len < n)
+		snprintf(s + len, n - len, " · 说不清 %lld 人，不计入分母", dk);
+}
+
+/* The card of a sampled rate: value, badge, interval, num/den. */
+static void rate_card(struct dpage *p, const char *title, const struct ax_rate *rt,
+                      double target, long long dk)
+{
+	char v[32], s[160];
+
+	snprintf(v, sizeof v, rt->den ? "%.1f%%" : "—", rt->rate * 100);
+	if (rt->den)
+		snprintf(s, sizeof s, "区间 %.1f–%.1f%% · %lld/%lld", rt->low * 100,
+		         rt->high * 100, rt->num, rt->den);
+	else
+		snprintf(s, sizeof s, "尚无答卷");
+	dk_note(s, sizeof s, dk);
+	card(p, title, v, (int)dash_badge_of(rt, target, 0), s);
+}
+
 static void cards(struct dpage *p, const struct ax_report *rep)
 {
 	const struct ax_report_row *r0 = &rep->rows[0];
-	char v[32], s[96];
+	char v[32], s[160];
 	int met = 0, judged = 0;
 
 	dp_raw(p, "<div class=\"kpis\">");
@@ -647,9 +773,13 @@ static void cards(struct dpage *p, const struct ax_report *rep)
 		         r0->mean_score);
 	else
 		snprintf(s, sizeof s, "尚无答卷");
-	card(p, "满意度", v, (int)dash_badge_of(&r0->satisfaction, AX_TARGET_SATISFACTION, 0), s);
+	dk_note(s, sizeof s, dk_shown(rep) ? r0->sat_dont_know : -1);
+	card(p, "满意度", v, (int)dash_badge_of(&r0->satisfaction, rep->target_satisfaction, 0), s);
+	for (int k = 0; k < rep->nrates; k++)
+		rate_card(p, rep->rates[k].name, &r0->rates[k], rep->rates[k].target,
+		          r0->rates_dont_know[k]);
 	for (int k = 0; k < rep->ntopics; k++) {
-		enum dash_badge b = dash_badge_of(&r0->awareness[k], AX_TARGET_AWARENESS, 0);
+		enum dash_badge b = dash_badge_of(&r0->awareness[k], rep->target_awareness, 0);
 		judged += b != DASH_NODATA;
 		met += b == DASH_MET;
 	}
@@ -716,7 +846,7 @@ static void downloads(struct dpage *p, const char *code, const struct filters *f
 	dp_raw(p, "\">下载入户宣传明细 CSV</a></div>");
 }
 
-static void footnote(struct dpage *p)
+static void footnote(struct dpage *p, const struct ax_report *rep)
 {
 	dp_raw(p, "<h2>怎么读这些数字</h2><ul class=\"note\">"
 	          "<li>宣传入户率按花名册全数统计（每一户都算，不是抽样），"
@@ -725,8 +855,12 @@ static void footnote(struct dpage *p)
 	          "<li>“样本不足”：答卷少于 30 份，且区间仍够得着目标——"
 	          "看起来达标也不能算数，需继续收集答卷；若连区间上限都低于目标，"
 	          "即使样本少也判“未达标”。</li>"
-	          "<li>上级的数字由下级的户数和答卷数相加得出，从不把百分比平均。</li>"
-	          "<li>一体机和短信答卷是自愿作答，请结合上方活动漏斗中的回复率阅读。</li>"
+	          "<li>上级的数字由下级的户数和答卷数相加得出，从不把百分比平均。</li>");
+	if (dk_shown(rep))
+		dp_raw(p, "<li>安全感等测评项和满意度一样来自答卷、给出区间；"
+		          "各项按问卷规定的目标判断达标。回答“说不清”的人单独计数，"
+		          "不计入分母。</li>");
+	dp_raw(p, "<li>一体机和短信答卷是自愿作答，请结合上方活动漏斗中的回复率阅读。</li>"
 	          "</ul>");
 }
 
@@ -793,10 +927,10 @@ enum MHD_Result dash_region_page(struct ct_req *r, const struct dash_user *u,
 	rates_table(&p, rep, &f);
 	charts(&p, rep);
 	item_links(&p, u, content, r0);
-	trend(&p, st, code, &f);
+	trend(&p, st, code, &f, rep->target_awareness, rep->target_satisfaction);
 	funnels(&p, st, content, code);
 	downloads(&p, code, &f);
-	footnote(&p);
+	footnote(&p, rep);
 	dp_raw(&p, "</div>");
 	dp_end(&p);
 	ax_content_free(content);
