@@ -1,7 +1,10 @@
 /*
  * export.c -- the ledger workbook (XLSX, libxlsxwriter) and the contacts
  * CSV.  Everything comes from libanxin's query layer: the report for
- * 汇总, the ledger listings for the detail sheets.
+ * 汇总, the ledger listings for the detail sheets.  汇总 carries the
+ * further rates a survey defines (安全感 ...) the way it carries 满意度,
+ * and the 说不清 answers left out of their denominators, in the order of
+ * `anxin report --format csv`.
  *
  * Memory: the workbook runs in libxlsxwriter's constant-memory mode, which
  * writes each finished row to a temporary file, so a county's million
@@ -59,7 +62,9 @@ static ax_rc from_lxw(lxw_error e)
 }
 
 /* ---- workbook state --------------------------------------------------- */
-#define MAX_COLS 96
+/* 汇总's widest: 9 + 4 per topic + 6 for 满意度 + 5 per rate + 3 + 1 per
+ * rate's 达标 = 178 with AX_MAX_TOPICS and AX_MAX_RATES at 16 */
+#define MAX_COLS (18 + 4 * AX_MAX_TOPICS + 6 * AX_MAX_RATES)
 
 struct column {
 	const char *title;
@@ -209,6 +214,30 @@ static void formats(struct xl *x)
 /* ---- 汇总 ------------------------------------------------------------- */
 static const char *const level_cn[] = {"", "县", "乡镇", "村社区", "网格"};
 
+/* 说不清 columns appear when the report has further rates or anyone
+ * answered 说不清 to 满意度 (the library's rule for its CSV), so older
+ * workbooks keep their columns where they were. */
+static int dk_shown(const struct ax_report *rep)
+{
+	if (rep->nrates)
+		return 1;
+	for (int i = 0; i < rep->nrows; i++)
+		if (rep->rows[i].sat_dont_know)
+			return 1;
+	return 0;
+}
+
+/* "90%", "87.5%" */
+static void pct_text(double t, char *buf, size_t n)
+{
+	double pc = t * 100, whole = (double)(long long)(pc + 0.5);
+
+	if (pc - whole > -0.05 && pc - whole < 0.05)
+		snprintf(buf, n, "%.0f%%", pc);
+	else
+		snprintf(buf, n, "%.1f%%", pc);
+}
+
 /* "短信已送达、短信已回复、一体机、入户走访" */
 static void kinds_text(int kinds, char *buf, size_t n)
 {
@@ -224,9 +253,9 @@ static void kinds_text(int kinds, char *buf, size_t n)
 static void write_summary(struct xl *x, const struct ax_report *rep)
 {
 	struct column cols[MAX_COLS];
-	char titles[MAX_COLS][96], kinds[160], line[512];
+	char titles[MAX_COLS][96], kinds[160], line[1024], ta[16], ts[16];
 	struct sheet s = {0};
-	int n = 0, c;
+	int n = 0, c, dk = dk_shown(rep);
 
 #define COL(t, w)                                                        \
 	do {                                                                 \
@@ -261,9 +290,29 @@ static void write_summary(struct xl *x, const struct ax_report *rep)
 	COL("满意度上限", 11);
 	COL("满意度人数", 11);
 	COL("满意度平均分", 13);
+	if (dk)
+		COL("满意度说不清", 13);
+	for (int k = 0; k < rep->nrates; k++) {
+		char t[96];
+		const char *name = rep->rates[k].name;
+		COL(name, 11);
+		snprintf(t, sizeof t, "%s下限", name);
+		COL(t, 13);
+		snprintf(t, sizeof t, "%s上限", name);
+		COL(t, 13);
+		snprintf(t, sizeof t, "%s人数", name);
+		COL(t, 13);
+		snprintf(t, sizeof t, "%s说不清", name);
+		COL(t, 13);
+	}
 	COL("入户率达标", 11);
 	COL("知晓率达标", 11);
 	COL("满意度达标", 11);
+	for (int k = 0; k < rep->nrates; k++) {
+		char t[96];
+		snprintf(t, sizeof t, "%s达标", rep->rates[k].name);
+		COL(t, 13);
+	}
 #undef COL
 
 	s.name = "汇总";
@@ -294,9 +343,19 @@ static void write_summary(struct xl *x, const struct ax_report *rep)
 		if (w->satisfaction.den)
 			cell_num(x, &s, c + 4, w->mean_score,
 			         w->satisfaction.small_sample ? x->score_small : x->score);
-		cell_str(x, &s, c + 5, w->met_coverage ? "是" : "否", NULL);
-		cell_str(x, &s, c + 6, w->met_awareness ? "是" : "否", NULL);
-		cell_str(x, &s, c + 7, w->met_satisfaction ? "是" : "否", NULL);
+		c += 5;
+		if (dk)
+			cell_num(x, &s, c++, (double)w->sat_dont_know, NULL);
+		for (int k = 0; k < rep->nrates; k++, c += 5) {
+			cell_rate(x, &s, c, &w->rates[k]);
+			cell_num(x, &s, c + 3, (double)w->rates[k].den, NULL);
+			cell_num(x, &s, c + 4, (double)w->rates_dont_know[k], NULL);
+		}
+		cell_str(x, &s, c, w->met_coverage ? "是" : "否", NULL);
+		cell_str(x, &s, c + 1, w->met_awareness ? "是" : "否", NULL);
+		cell_str(x, &s, c + 2, w->met_satisfaction ? "是" : "否", NULL);
+		for (int k = 0; k < rep->nrates; k++)
+			cell_str(x, &s, c + 3 + k, w->met_rates[k] ? "是" : "否", NULL);
 		s.row++;
 	}
 	/* the filter covers the table, not the notes; set it while the last
@@ -310,12 +369,28 @@ static void write_summary(struct xl *x, const struct ax_report *rep)
 	         x->note);
 	s.row++;
 	kinds_text(rep->contact_kinds, kinds, sizeof kinds);
+	pct_text(rep->target_awareness, ta, sizeof ta);
+	pct_text(rep->target_satisfaction, ts, sizeof ts);
 	snprintf(line, sizeof line,
 	         "宣传入户率 = 时间范围内有有效接触（%s）的在册户 ÷ 在册户，"
-	         "目标100%%；知晓率、满意度目标≥90%%。",
-	         kinds);
+	         "目标100%%；知晓率目标≥%s，满意度目标≥%s。",
+	         kinds, ta, ts);
 	cell_str(x, &s, 0, line, x->note);
 	s.row++;
+	if (dk) {
+		size_t len = (size_t)snprintf(line, sizeof line, "%s",
+		                              "“说不清”的回答单独计数，不计入该项分母");
+		for (int k = 0; k < rep->nrates && len < sizeof line; k++) {
+			char t[16];
+			pct_text(rep->rates[k].target, t, sizeof t);
+			len += (size_t)snprintf(line + len, sizeof line - len, "%s%s目标≥%s",
+			                        k ? "，" : "；", rep->rates[k].name, t);
+		}
+		if (len < sizeof line)
+			snprintf(line + len, sizeof line - len, "。");
+		cell_str(x, &s, 0, line, x->note);
+		s.row++;
+	}
 	snprintf(line, sizeof line,
 	         "范围：%s %s；时间：%s 至 %s；问卷：%s；渠道：%s。"
 	         "一体机和短信答卷为自愿参与，是内部监测，不等同于正式测评。",
