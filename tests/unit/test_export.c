@@ -9,6 +9,11 @@
  * autofilters, and empty cells where a rate has no denominator.  The XML
  * is read with `unzip -p` (exit 77, skipped, when unzip is missing).
  *
+ * Eight anonymous 群众安全感和满意度测评 (safety-ceping) answers in 柳村一格
+ * bring its further rates and 说不清 answers; their figures are counted by
+ * hand from the record lines (table at safety[] below), not by the code
+ * under test, and must reach 汇总's 安全感 ... columns.
+ *
  * Strings are inline in each sheet's XML (t="inlineStr"), not in
  * xl/sharedStrings.xml: the export runs in libxlsxwriter's constant-
  * memory mode so a county's ledger never sits in memory whole.
@@ -70,7 +75,59 @@ static const char *const records[] = {
 	"\"2026-11-03T12:00:00+08:00\",\"status\":\"complete\",\"answers\":" RIGHT "}",
 };
 
+/*
+ * safety-ceping, anonymous at the kiosk in 柳村一格 (G3), by hand:
+ *   S  q safety   q patrol   q patrol_sat   q overall (满意度)
+ *   1  1 很安全    1 知道     1 很满意        1 很满意 (5)
+ *   2  2 安全      1          6 说不清        2 满意   (4)
+ *   3  6 说不清    2 不知道   -               6 说不清
+ *   4  4 不太安全  1          2 满意          3 基本满意 (3)
+ *   5  3 基本安全  2          -               1 很满意 (5)
+ *   6  6 说不清    1          4 不太满意      4 不太满意 (2)
+ *   7  6 说不清    2          -               6 说不清
+ *   8  2 安全      1          1 很满意        2 满意   (4)
+ *
+ *   安全感 (1-3 positive, 6 说不清): den S1 S2 S4 S5 S8 = 5, num S1 S2 S5
+ *     S8 = 4: 0.8; 说不清 S3 S6 S7 = 3.  Wilson 95 %, z = 1.959964:
+ *     centre (0.8 + z²/10) / (1 + z²/5) = 0.669655, half
+ *     z·sqrt(0.8·0.2/5 + z²/100) / (1 + z²/5) = 0.294120, so
+ *     [0.375535, 0.963776]; n < 30 and 0.8 < 0.9: not met (否).
+ *   满意度 (1-2, 6 说不清): den 6, num S1 S2 S5 S8 = 4; 说不清 S3 S7 = 2;
+ *     mean (5+4+3+5+2+4)/6 = 3.8333.
+ *   巡逻队满意度: answered S1 S2 S4 S6 S8, S2 说不清: num 3 / den 4 = 0.75,
+ *     说不清 1.   巡逻队知晓率: 5/8 = 0.625, 说不清 0.
+ */
+#define SAFE(n, a)                                                       \
+	"{\"type\":\"response\",\"id\":\"5afe0000-0000-4000-8000-00000000000" #n \
+	"\",\"survey\":\"safety-ceping\",\"survey_version\":1,\"channel\":"   \
+	"\"kiosk\",\"device\":\"kiosk-2\",\"household\":null,\"region\":\"" G3  \
+	"\",\"started_at\":\"2026-11-05T10:0" #n ":00+08:00\",\"completed_at\":" \
+	"\"2026-11-05T10:0" #n ":50+08:00\",\"status\":\"complete\",\"answers\":" \
+	a "}"
+static const char *const safety[] = {
+	SAFE(1, "{\"safety\":\"1\",\"patrol\":\"1\",\"patrol_sat\":\"1\",\"overall\":\"1\"}"),
+	SAFE(2, "{\"safety\":\"2\",\"patrol\":\"1\",\"patrol_sat\":\"6\",\"overall\":\"2\"}"),
+	SAFE(3, "{\"safety\":\"6\",\"patrol\":\"2\",\"overall\":\"6\"}"),
+	SAFE(4, "{\"safety\":\"4\",\"patrol\":\"1\",\"patrol_sat\":\"2\",\"overall\":\"3\"}"),
+	SAFE(5, "{\"safety\":\"3\",\"patrol\":\"2\",\"overall\":\"1\"}"),
+	SAFE(6, "{\"safety\":\"6\",\"patrol\":\"1\",\"patrol_sat\":\"4\",\"overall\":\"4\"}"),
+	SAFE(7, "{\"safety\":\"6\",\"patrol\":\"2\",\"overall\":\"6\"}"),
+	SAFE(8, "{\"safety\":\"2\",\"patrol\":\"1\",\"patrol_sat\":\"1\",\"overall\":\"2\"}"),
+};
+
 static ax_store *st;
+
+static void import_lines(ax_importer *im, const char *const *lines, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct ax_rec_outcome out;
+		REQUIRE(ax_importer_line(im, lines[i], strlen(lines[i]), "test",
+		                         &out) == AX_OK);
+		if (out.result != AX_REC_ACCEPTED)
+			fprintf(stderr, "record %zu: %s\n", i, out.reason);
+		CHECK_INT(out.result, AX_REC_ACCEPTED);
+	}
+}
 
 static void setup(void)
 {
@@ -98,14 +155,8 @@ static void setup(void)
 
 	REQUIRE(ax_importer_new(st, &im) == AX_OK);
 	REQUIRE(ax_importer_begin(im) == AX_OK);
-	for (size_t i = 0; i < sizeof records / sizeof records[0]; i++) {
-		struct ax_rec_outcome out;
-		REQUIRE(ax_importer_line(im, records[i], strlen(records[i]), "test",
-		                         &out) == AX_OK);
-		if (out.result != AX_REC_ACCEPTED)
-			fprintf(stderr, "record %zu: %s\n", i, out.reason);
-		CHECK_INT(out.result, AX_REC_ACCEPTED);
-	}
+	import_lines(im, records, sizeof records / sizeof records[0]);
+	import_lines(im, safety, sizeof safety / sizeof safety[0]);
 	REQUIRE(ax_importer_commit(im) == AX_OK);
 	ax_importer_free(im);
 }
@@ -262,7 +313,7 @@ static void test_xlsx(void)
 	HAS(s3, ">q1=2; q2=1; q3=2; q4=3; q5=4<");
 	HAS(s3, ">计入<");
 	HAS(s3, ">重复(不计)<");
-	HAS(s3, "<autoFilter ref=\"A1:Q4\"/>");
+	HAS(s3, "<autoFilter ref=\"A1:Q12\"/>"); /* 3 + 8 safety-ceping */
 	free(s3);
 
 	/* a township's ledger: its contacts only */
@@ -281,6 +332,145 @@ static void test_xlsx(void)
 
 	/* no options: the county, all time */
 	CHECK_INT(ax_export_xlsx(st, NULL, path, err, sizeof err), 0);
+}
+
+/* ---- further rates in 汇总 ------------------------------------------ */
+/* The column letters of the header cell reading exactly `title` ("" if
+ * none): found by name, so the test does not lean on the order the
+ * report gives its rates. */
+static void col_of(const char *sheet, const char *title, char *out, size_t n)
+{
+	char needle[160];
+	const char *p = sheet, *hit;
+
+	out[0] = '\0';
+	snprintf(needle, sizeof needle, "<is><t>%s</t></is>", title);
+	while ((hit = strstr(p, needle))) {
+		const char *c = hit;
+		while (c > sheet && strncmp(c, "<c r=\"", 6) != 0)
+			c--;
+		c += 6;
+		size_t k = strspn(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZ");
+		if (c[k] == '1' && c[k + 1] == '"' && k < n) { /* row 1 */
+			memcpy(out, c, k);
+			out[k] = '\0';
+			return;
+		}
+		p = hit + 1;
+	}
+}
+
+/* The value of cell col+row: a number's <v> or an inline string; "" if
+ * the cell is absent. */
+static void cell_of(const char *sheet, const char *col, int row, char *out,
+                    size_t n)
+{
+	char needle[32];
+	const char *c, *v, *end;
+
+	out[0] = '\0';
+	snprintf(needle, sizeof needle, "<c r=\"%s%d\"", col, row);
+	if (!col[0] || !(c = strstr(sheet, needle)))
+		return;
+	end = strstr(c, "</c>");
+	if ((v = strstr(c, "<v>")) && v < end)
+		v += 3;
+	else if ((v = strstr(c, "<t>")) && v < end)
+		v += 3;
+	else
+		return;
+	snprintf(out, n, "%.*s", (int)(strcspn(v, "<")), v);
+}
+
+/* The cell under header `title` in row `row`, as text. */
+static const char *value(const char *sheet, const char *title, int row)
+{
+	static char buf[8][64];
+	static int next;
+	char col[8];
+	char *out = buf[next++ % 8];
+
+	col_of(sheet, title, col, sizeof col);
+	if (!col[0]) {
+		fprintf(stderr, "汇总 has no column %s\n", title);
+		snprintf(out, 64, "(no column %s)", title);
+		return out;
+	}
+	cell_of(sheet, col, row, out, 64);
+	return out;
+}
+
+/* The style index (s="N") of the cell under `title` in row `row`. */
+static const char *style(const char *sheet, const char *title, int row)
+{
+	static char buf[4][16];
+	static int next;
+	char col[8], needle[32];
+	char *out = buf[next++ % 4];
+	const char *c, *a;
+
+	out[0] = '\0';
+	col_of(sheet, title, col, sizeof col);
+	snprintf(needle, sizeof needle, "<c r=\"%s%d\"", col, row);
+	if (col[0] && (c = strstr(sheet, needle)) && (a = strstr(c, " s=\"")) &&
+	    a < strchr(c, '>'))
+		snprintf(out, 16, "%.*s", (int)strcspn(a + 4, "\""), a + 4);
+	return out;
+}
+
+/* v starts with prefix: a double's 0.375534629... against a hand figure */
+#define HAS_PREFIX(v, prefix) CHECK(strncmp((v), (prefix), strlen(prefix)) == 0)
+
+static void test_xlsx_rates(void)
+{
+	struct ax_report_opts o = {0};
+	char err[256] = "x";
+	const char *path = tu_path("rates.xlsx");
+	char *s1;
+
+	/* 柳村一格 alone, the survey alone: row 2 holds the hand figures */
+	o.scope = G3;
+	o.survey = "safety-ceping";
+	CHECK_INT(ax_export_xlsx(st, &o, path, err, sizeof err), 0);
+	CHECK_STR(err, "");
+	s1 = member(path, "xl/worksheets/sheet1.xml");
+	HAS(s1, ">安全感<");
+	CHECK_STR(value(s1, "答卷数", 2), "8");
+	CHECK_STR(value(s1, "安全感", 2), "0.8");
+	HAS_PREFIX(value(s1, "安全感下限", 2), "0.375534");
+	HAS_PREFIX(value(s1, "安全感上限", 2), "0.963775");
+	CHECK_STR(value(s1, "安全感人数", 2), "5");
+	CHECK_STR(value(s1, "安全感说不清", 2), "3");
+	CHECK_STR(value(s1, "安全感达标", 2), "否");
+	CHECK_STR(value(s1, "满意度人数", 2), "6");
+	CHECK_STR(value(s1, "满意度说不清", 2), "2");
+	HAS_PREFIX(value(s1, "满意度平均分", 2), "3.8333");
+	CHECK_STR(value(s1, "巡逻队满意度", 2), "0.75");
+	CHECK_STR(value(s1, "巡逻队满意度人数", 2), "4");
+	CHECK_STR(value(s1, "巡逻队满意度说不清", 2), "1");
+	CHECK_STR(value(s1, "巡逻队知晓率", 2), "0.625");
+	CHECK_STR(value(s1, "巡逻队知晓率人数", 2), "8");
+	CHECK_STR(value(s1, "巡逻队知晓率说不清", 2), "0");
+	/* n < 30: grey italic like 满意度's small sample (the same style) */
+	CHECK_STR(style(s1, "安全感", 2), style(s1, "满意度", 2));
+	CHECK(style(s1, "安全感", 2)[0] != '\0');
+	HAS(s1, "“说不清”的回答单独计数，不计入该项分母；");
+	HAS(s1, "安全感目标≥90%");
+	free(s1);
+
+	/* the county, every survey: 安全感 is still G3's eight answers,
+	 * summed up the tree on row 2 */
+	o.scope = NULL;
+	o.survey = NULL;
+	o.depth = 4;
+	CHECK_INT(ax_export_xlsx(st, &o, path, err, sizeof err), 0);
+	s1 = member(path, "xl/worksheets/sheet1.xml");
+	CHECK_STR(value(s1, "安全感", 2), "0.8");
+	CHECK_STR(value(s1, "安全感说不清", 2), "3");
+	/* 第二网格 (row 6): no safety-ceping answers, no rate, 0 说不清 */
+	CHECK_STR(value(s1, "安全感", 6), "");
+	CHECK_STR(value(s1, "安全感人数", 6), "0");
+	free(s1);
 }
 
 static void test_xlsx_errors(void)
@@ -357,6 +547,7 @@ int main(void)
 	tu_init();
 	setup();
 	test_xlsx();
+	test_xlsx_rates();
 	test_xlsx_errors();
 	test_csv();
 	ax_store_close(st);
