@@ -76,6 +76,51 @@ has "  links its grids" village.html 'href="/region/439901101001001"'
 has "  links unreached lists" village.html 'href="/grid/439901101001001/unreached'
 check "grid page: 200" "$(get county.jar /region/439901101001001 grid.html)" 200
 has "  no children" grid.html "无下级区域"
+# 群众安全感和满意度测评 on 第一网格 in June 2021: only the eight answers
+# of safety.jsonl (anonymous, kiosk).  Counted by hand from its lines:
+#   S  安全感 patrol 巡逻队满意度 满意度(overall)
+#   1  1      1      1            1
+#   2  2      1      6 说不清     2
+#   3  6 说不清 2     -            6 说不清
+#   4  4      1      2            3
+#   5  3      2      -            1
+#   6  6 说不清 1     4            4
+#   7  6 说不清 2     -            6 说不清
+#   8  2      1      1            2
+# 安全感 (1-3 positive, 6 说不清): den S1 S2 S4 S5 S8 = 5, num S1 S2 S5 S8
+#   = 4 -> 80.0 %, 说不清 3; Wilson 95 % (z 1.95996) [37.6 %, 96.4 %]: below
+#   30 answers and the interval reaches the 90 % target -> 样本不足.
+# 满意度 (1-2, 6 说不清): den 6, num S1 S2 S5 S8 = 4 -> 66.7 %, 说不清 2.
+# 巡逻队满意度: S1 S2 S4 S6 S8 answered, S2 说不清: 3/4 = 75.0 %, 说不清 1.
+# 巡逻队知晓率: 5/8 = 62.5 %, interval [30.6 %, 86.3 %] under 90 %: 未达标.
+SAFE='/region/439901101001001?survey=safety-ceping&from=2021-06-01&to=2021-06-30'
+check "safety-ceping on a grid: 200" "$(get county.jar "$SAFE" safety.html)" 200
+has "  安全感 card: 80.0 %, 样本不足" safety.html '<div class="k">安全感</div><div class="v">80.0%<span class="badge b-small">样本不足</span>'
+has "  安全感 card: interval, 4/5, 说不清 3" safety.html '<div class="s">区间 37.6–96.4% · 4/5 · 说不清 3 人，不计入分母</div>'
+has "  安全感 column with its target" safety.html '<th scope="col" class="rate">安全感<br><small>目标 ≥90%</small></th>'
+has "  安全感 cell: 4/5, 说不清 3" safety.html '<span class="r">80.0%</span><span class="badge b-small">样本不足</span><span class="ci">区间 37.6–96.4%</span><span class="ci">4/5</span><span class="ci dk">说不清 3 人</span>'
+has "  安全感 bar chart with its 说不清" safety.html '<h2>安全感（目标 ≥90%）</h2><p class="note dk">第一网格合计：说不清 3 人，不计入分母</p>'
+has "  满意度: 4/6 beside its 说不清 2" safety.html '<span class="ci">4/6</span><span class="ci dk">说不清 2 人</span>'
+has "  满意度 card: 说不清 2" safety.html '平均分 3.83 · 说不清 2 人，不计入分母'
+has "  巡逻队满意度 3/4, 说不清 1" safety.html '<span class="r">75.0%</span><span class="badge b-small">样本不足</span><span class="ci">区间 30.1–95.4%</span><span class="ci">3/4</span><span class="ci dk">说不清 1 人</span>'
+has "  巡逻队知晓率 5/8 未达标" safety.html '<div class="k">巡逻队知晓率</div><div class="v">62.5%<span class="badge b-bad">未达标</span>'
+check "  its XLSX: 200" "$(get county.jar "/api/v1/report?scope=439901101001001&survey=safety-ceping&from=2021-06-01&to=2021-06-30&format=xlsx" safety.xlsx)" 200
+unzip -p safety.xlsx xl/worksheets/sheet1.xml > safety.sheet1.xml 2>/dev/null
+# the 汇总 column headed 安全感, then its cells in row 2 (the grid)
+col() { grep -o "<c r=\"[A-Z]*1\" [^>]*><is><t>$1</t></is></c>" safety.sheet1.xml | sed 's/<c r="\([A-Z]*\)1".*/\1/'; }
+cell() { grep -o "<c r=\"$1\"[^>]*>\(<v>[^<]*</v>\|<is><t>[^<]*</t></is>\)</c>" safety.sheet1.xml | sed 's/.*<[vt]>\([^<]*\)<\/[vt]>.*/\1/'; }
+C=$(col 安全感)
+check "  XLSX 汇总 has a 安全感 column" "${C:+yes}" yes
+check "  安全感 = 4/5" "$(cell "${C:-none}2")" 0.8
+check "  安全感下限 (Wilson by hand: 0.37553463)" "$(cell "$(col 安全感下限)2" | cut -c1-8)" 0.375534
+check "  安全感人数 (the denominator)" "$(cell "$(col 安全感人数)2")" 5
+check "  安全感说不清" "$(cell "$(col 安全感说不清)2")" 3
+check "  安全感达标" "$(cell "$(col 安全感达标)2")" 否
+check "  满意度说不清" "$(cell "$(col 满意度说不清)2")" 2
+# a survey without rates or 说不清 answers: the page as it always was
+check "satisfaction survey only: 200" "$(get county.jar '/region/439901101000?survey=satisfaction' nosafe.html)" 200
+hasnt "  no rate columns" nosafe.html 'class="rate"'
+hasnt "  no 说不清 counts" nosafe.html '说不清'
 check "filtered page: 200" "$(get county.jar '/region/439901101000?channel=sms&from=2020-01-01' filt.html)" 200
 has "  filter kept in links" filt.html 'href="/region/439901101001?channel=sms&amp;from=2020-01-01"'
 check "bad channel: 400" "$(get county.jar '/region/439901101000?channel=fax' badf.html)" 400

@@ -2,7 +2,8 @@
 # server.sh start|stop DIR -- the CTest fixture of the dashboard e2e tests.
 # start: a store with the 江州县 demo roster, the bundled content, 3000
 # synthetic records over the last 40 days, a campaign in 石桥镇 with SMS
-# contacts and SMS answers of its wave, a county user and a grid user, two
+# contacts and SMS answers of its wave, eight hand-written safety-ceping
+# answers (safety.jsonl), a county user and a grid user, two
 # kiosks (one never seen: 失联), served by anxin-central on 127.0.0.1 (a
 # free port, written to DIR/port).
 set -eu
@@ -29,6 +30,10 @@ start)
     sed 's/^{/{"wave":"camp-e2e",/' > wave.jsonl
   grep '"type":"contact"' more.jsonl | grep '"channel":"sms"' >> wave.jsonl
   "$A" records import -q --db c.db wave.jsonl
+  # eight hand-written 群众安全感和满意度测评 answers in 第一网格 on
+  # 2021-06-15, long before the demo's window: http.sh checks the page's
+  # 安全感 and 说不清 figures against a count by hand (see there)
+  "$A" records import -q --db c.db "$ANXIN_SOURCE/tests/e2e/dashboard/safety.jsonl"
   printf 'county-pass-2026\n' > county.pw
   printf 'grid-pass-2026\n' > grid.pw
   chmod 600 ./*.pw
