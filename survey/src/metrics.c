@@ -461,10 +461,14 @@ static void fill_row(struct ax_report_row *row, const struct region *g,
  * Loaded only when needed: a report without further rates or a survey
  * filter reads no content. */
 static ax_rc rule_info(ax_store *st, struct ax_report *rep,
-                       const struct ax_report_opts *o)
+                       const struct ax_report_opts *o, int order[AX_MAX_RATES])
 {
 	ax_content *c = NULL;
 	ax_rc rc;
+
+	/* rates no installed survey defines go last, by id */
+	for (int k = 0; k < AX_MAX_RATES; k++)
+		order[k] = 1 << 30;
 
 	rep->target_awareness = AX_TARGET_AWARENESS;
 	rep->target_satisfaction = AX_TARGET_SATISFACTION;
@@ -497,12 +501,46 @@ static ax_rc rule_info(ax_store *st, struct ax_report *rep,
 					snprintf(rep->rates[k].name, sizeof rep->rates[0].name,
 					         "%s", sv->rates[j].name);
 					rep->rates[k].target = sv->rates[j].target;
+					order[k] = i * AX_MAX_RATES + j;
 					found = 1;
 				}
 		}
 	}
 	ax_content_free(c);
 	return AX_OK;
+}
+
+/* Rates in the order their survey lists them (they were met in the order
+ * of the stored counts), remapping the accumulators as sort_topics does. */
+static void sort_rates(struct ax_report *rep, struct tree *t,
+                       const int order[AX_MAX_RATES])
+{
+	int idx[AX_MAX_RATES], n = rep->nrates;
+	struct ax_rate_info info[AX_MAX_RATES];
+
+	for (int k = 0; k < n; k++)
+		idx[k] = k;
+	for (int a = 1; a < n; a++) /* insertion sort: a handful of rates */
+		for (int b = a; b > 0; b--) {
+			int x = idx[b - 1], y = idx[b];
+			if (order[x] < order[y] ||
+			    (order[x] == order[y] &&
+			     strcmp(rep->rates[x].id, rep->rates[y].id) <= 0))
+				break;
+			idx[b - 1] = y;
+			idx[b] = x;
+		}
+	memcpy(info, rep->rates, sizeof info);
+	for (int k = 0; k < n; k++)
+		rep->rates[k] = info[idx[k]];
+	for (int i = 0; i < t->n; i++) {
+		struct acc *g = &t->r[i].a, old = *g;
+		for (int k = 0; k < n; k++) {
+			g->rate_den[k] = old.rate_den[idx[k]];
+			g->rate_num[k] = old.rate_num[idx[k]];
+			g->rate_dk[k] = old.rate_dk[idx[k]];
+		}
+	}
 }
 
 ax_rc ax_report_build(ax_store *st, const struct ax_report_opts *o,
@@ -512,6 +550,7 @@ ax_rc ax_report_build(ax_store *st, const struct ax_report_opts *o,
 	struct ax_report *rep;
 	struct tree t = {0};
 	int scope = -1, from_day = -1000000, to_day = 1000000, kinds;
+	int order[AX_MAX_RATES];
 	ax_rc rc;
 
 	*out = NULL;
@@ -530,8 +569,9 @@ ax_rc ax_report_build(ax_store *st, const struct ax_report_opts *o,
 	    (rc = add_answers(st, &t, rep, o, from_day, to_day)))
 		goto fail;
 	sort_topics(rep, &t);
-	if ((rc = rule_info(st, rep, o)))
+	if ((rc = rule_info(st, rep, o, order)))
 		goto fail;
+	sort_rates(rep, &t, order);
 
 	/* rows: the scope and its descendants to the depth asked, in code
 	 * order (codes sort parents before children) */

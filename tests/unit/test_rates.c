@@ -66,10 +66,10 @@ static const char survey_s[] =
     "  \"satisfaction\": {\"question\": \"overall\", \"satisfied\": [\"1\", \"2\"],"
     "   \"dont_know\": [\"6\"], \"target\": 0.8},"
     "  \"rates\": ["
-    "   {\"id\": \"safety\", \"name\": \"安全感\", \"question\": \"q2\","
-    "    \"positive\": [\"1\", \"2\", \"3\"], \"dont_know\": [\"6\"], \"target\": 0.5},"
     "   {\"id\": \"patrol_aware\", \"name\": \"巡逻队知晓率\", \"question\": \"q1\","
-    "    \"positive\": [\"1\"]}]}}";
+    "    \"positive\": [\"1\"]},"
+    "   {\"id\": \"safety\", \"name\": \"安全感\", \"question\": \"q2\","
+    "    \"positive\": [\"1\", \"2\", \"3\"], \"dont_know\": [\"6\"], \"target\": 0.5}]}}";
 
 static int import_flags(ax_importer *im, int n, const char *hh,
                         const char *done, const char *q1, const char *q2,
@@ -119,6 +119,10 @@ static void expect_report(ax_store *st)
 			patrol = k;
 	}
 	REQUIRE(safety >= 0 && patrol >= 0);
+	/* in the survey's order, not the order the counts are read in (the
+	 * tally's dk:safety sorts before r:patrol_aware) */
+	CHECK_INT(patrol, 0);
+	CHECK_INT(safety, 1);
 	CHECK_STR(r->rates[safety].name, "安全感");
 	CHECK_NEAR(r->rates[safety].target, 0.5, 1e-9);
 	CHECK_NEAR(r->rates[patrol].target, 0.9, 1e-9);
