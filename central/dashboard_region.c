@@ -273,7 +273,7 @@ static void rates_table(struct dpage *p, const struct ax_report *rep,
 			dp_raw(p, "<td>—</td>");
 		for (int k = 0; k < rep->nrates; k++)
 			rate_cell(p, &row->rates[k], rep->rates[k].target,
-			          row->rates_dont_know[k]);
+			          rep->rates[k].has_dont_know ? row->rates_dont_know[k] : -1);
 		dp_fmt(p, "<td>%lld</td></tr>", row->respondents);
 	}
 	dp_raw(p, "</tbody></table></div>");
@@ -413,7 +413,7 @@ static void charts(struct dpage *p, const struct ax_report *rep)
 	           dk ? r0->sat_dont_know : -1);
 	for (int k = 0; k < rep->nrates; k++)
 		rate_chart(p, rep, k, rep->rates[k].name, rep->rates[k].target,
-		           r0->rates_dont_know[k]);
+		           rep->rates[k].has_dont_know ? r0->rates_dont_know[k] : -1);
 
 	if (rep->ntopics == 0)
 		return;
@@ -777,7 +777,7 @@ static void cards(struct dpage *p, const struct ax_report *rep)
 	card(p, "满意度", v, (int)dash_badge_of(&r0->satisfaction, rep->target_satisfaction, 0), s);
 	for (int k = 0; k < rep->nrates; k++)
 		rate_card(p, rep->rates[k].name, &r0->rates[k], rep->rates[k].target,
-		          r0->rates_dont_know[k]);
+		          rep->rates[k].has_dont_know ? r0->rates_dont_know[k] : -1);
 	for (int k = 0; k < rep->ntopics; k++) {
 		enum dash_badge b = dash_badge_of(&r0->awareness[k], rep->target_awareness, 0);
 		judged += b != DASH_NODATA;

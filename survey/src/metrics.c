@@ -477,6 +477,7 @@ static ax_rc rule_info(ax_store *st, struct ax_report *rep,
 		 * two members of one element for overlapping snprintf buffers */
 		memcpy(rep->rates[k].name, rep->rates[k].id, sizeof rep->rates[k].id);
 		rep->rates[k].target = AX_TARGET_SATISFACTION;
+		rep->rates[k].has_dont_know = 1; /* unknown rule: show what came */
 	}
 	if (!rep->nrates && !o->survey)
 		return AX_OK;
@@ -501,6 +502,7 @@ static ax_rc rule_info(ax_store *st, struct ax_report *rep,
 					snprintf(rep->rates[k].name, sizeof rep->rates[0].name,
 					         "%s", sv->rates[j].name);
 					rep->rates[k].target = sv->rates[j].target;
+					rep->rates[k].has_dont_know = sv->rates[j].ndont_know > 0;
 					order[k] = i * AX_MAX_RATES + j;
 					found = 1;
 				}

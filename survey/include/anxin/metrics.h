@@ -43,6 +43,7 @@ struct ax_rate_info {
 	char id[32];
 	char name[64];  /* the id when no installed survey names it */
 	double target;  /* 0 < target <= 1 */
+	int has_dont_know; /* its question has a 说不清 option to count apart */
 };
 #define AX_NCHANNELS 3 /* kiosk, sms, visit */
 
