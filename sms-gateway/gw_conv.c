@@ -1,5 +1,5 @@
 /*
- * gw_conv.c -- conversations in gateway.db: the flow's state read and
+ * gw_conv.c -- conversations in the store (table conv): the flow's state read and
  * written as rows of `conv`, conversations started for the households of
  * active campaigns, reminders and expiry (the flow's tick), and what one
  * flow step produced written in the caller's transaction.
@@ -129,13 +129,13 @@ int gw__apply_out(gw_gateway *g, struct convrow *r, const struct camp *cp,
 		                o->msgs[i], now))
 			return -1;
 	if (o->replied &&
-	    gw__journal_contact(g, g->db, r->household, "sms_replied", NULL, now))
+	    gw__record_contact(g, g->st, r->household, "sms_replied", NULL, now))
 		return -1;
 	if (o->response && cp->fs) {
 		char *body = gw_flow_response_json(cp->fs, &r->c, r->response_id,
 		                                   g->cfg.device, r->household, r->region,
 		                                   r->wave, o->response_status, now);
-		int rc = gw__journal(g, g->db, r->response_id, body, now);
+		int rc = gw__record(g, g->st, r->response_id, body);
 		free(body);
 		if (rc)
 			return -1;

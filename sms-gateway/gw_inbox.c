@@ -80,7 +80,7 @@ static int handle_inbox(gw_gateway *g, long long id, const char *phone,
 		/* an opt-out answering a digest is honoured, not counted as a
 		 * reply to it */
 		if (!(dig && optout) &&
-		    gw__journal_contact(g, g->db, hh, "sms_replied", dig ? pack : NULL, now))
+		    gw__record_contact(g, g->st, hh, "sms_replied", dig ? pack : NULL, now))
 			goto fail;
 		if (optout) {
 			if (gw__add_optout(g, g->db, phone, "reply", now) ||

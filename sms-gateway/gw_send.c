@@ -125,7 +125,7 @@ int gw__match_reports(gw_gateway *g, long long now)
 				         sqlite3_column_text(m, 1) ? (const char *)sqlite3_column_text(m, 1) : "");
 				snprintf(pack, sizeof pack, "%s",
 				         sqlite3_column_text(m, 2) ? (const char *)sqlite3_column_text(m, 2) : "");
-				if (gw__journal_contact(g, g->db, hh, "sms_delivered",
+				if (gw__record_contact(g, g->st, hh, "sms_delivered",
 				                        pack[0] ? pack : NULL, at ? at : now))
 					rc = -1;
 				snprintf(sql, sizeof sql,
@@ -372,7 +372,7 @@ static int record_send(struct slot *s, const struct claimed *c, int ok,
 		sqlite3_finalize(q);
 		if (rc != SQLITE_DONE)
 			goto fail;
-		if (gw__journal_contact(s->g, db, c->household, "sms_sent",
+		if (gw__record_contact(s->g, s->st, c->household, "sms_sent",
 		                        c->pack[0] ? c->pack : NULL, now))
 			goto fail;
 		if (strcmp(c->kind, "question") == 0 || strcmp(c->kind, "intro") == 0) {

@@ -11,7 +11,7 @@
  *                                            was rejected)
  *
  * SIGTERM lets the current send finish, then every thread exits and the
- * journal is forwarded once more.
+ * outbox is pushed once more (when a central server is set).
  */
 #include <signal.h>
 #include <stdarg.h>
