@@ -148,8 +148,6 @@ struct convrow {
 /* Format the gateway's last error (gw_errmsg). */
 void gw__seterr(gw_gateway *g, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Day number of epoch seconds in China time (UTC+8). */
-int gw__cst_day(long long now);
 /* A random version 4 UUID, lower-case text.  Thread-safe (per-thread pool). */
 void gw__new_uuid(char out[37]);
 /* SIGKILL the process here when ANXIN_SMSD_CRASH names this point. */

@@ -111,12 +111,6 @@ void gw_set_clock(gw_gateway *g, gw_clock_fn fn, void *ctx)
 
 long long gw_now(gw_gateway *g) { return g->clock(g->clock_ctx); }
 
-int gw__cst_day(long long now)
-{
-	long long t = now + 8 * 3600;
-	return (int)(t >= 0 ? t / 86400 : (t - 86399) / 86400);
-}
-
 /* ---- UUIDs, crash points, SQL -------------------------------------------- */
 
 /* A random (version 4) UUID.  The bytes come from a per-thread pool
