@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "anxin/response.h"
 #include "anxin/store.h"
 #include "anxin/sync.h"
 #include "gw_int.h"
@@ -29,17 +30,14 @@ static int in_outbox(ax_store *st, const char *id)
 	return found;
 }
 
-int gw__record(gw_gateway *g, ax_store *st, const char *id, const char *body)
+/* ax_outbox_put's rc as 0 or -1.  AX_CONFLICT: the id is in the outbox
+ * with another body (a response written again after its conversation
+ * moved on); the first line stays (the old journal's INSERT OR IGNORE
+ * kept it too).  A constraint failing otherwise (a trigger) is an error. */
+static int put_rc(gw_gateway *g, ax_store *st, const char *id, ax_rc rc)
 {
-	ax_rc rc;
-	if (!body)
-		return -1;
-	/* AX_CONFLICT: the id is in the outbox with another body (a response
-	 * written again after its conversation moved on); the first line
-	 * stays (the old journal's INSERT OR IGNORE kept it too) */
-	rc = ax_outbox_put(st, id, body);
 	if (rc == AX_CONFLICT && !in_outbox(st, id))
-		rc = AX_ERROR; /* a constraint (a trigger), not the id's conflict */
+		rc = AX_ERROR;
 	if (rc != AX_OK && rc != AX_CONFLICT) {
 		if (st == g->st)
 			gw__seterr(g, "outbox: %s", ax_store_errmsg(st));
@@ -48,19 +46,30 @@ int gw__record(gw_gateway *g, ax_store *st, const char *id, const char *body)
 	return 0;
 }
 
+int gw__record(gw_gateway *g, ax_store *st, const char *id, const char *body)
+{
+	if (!body)
+		return -1;
+	return put_rc(g, st, id, ax_outbox_put(st, id, body));
+}
+
 int gw__record_contact(gw_gateway *g, ax_store *st, const char *household,
                        const char *kind, const char *pack, long long at)
 {
+	struct ax_contact_meta m = {0};
 	char id[37];
-	char *body;
-	int rc;
 	if (!household || !*household)
 		return 0;
 	gw__new_uuid(id);
-	body = gw_contact_json(id, household, kind, pack, g->cfg.device, at);
-	rc = gw__record(g, st, id, body);
-	free(body);
-	return rc;
+	m.id = id;
+	m.household = household;
+	m.channel = AX_CH_SMS;
+	m.kind = kind;
+	m.pack = pack;
+	m.device = g->cfg.device;
+	m.at = at;
+	/* the line gw_contact_json makes, put without parsing it back */
+	return put_rc(g, st, id, ax_outbox_put_contact(st, &m));
 }
 
 void gw__push_central(gw_gateway *g, long long now)
