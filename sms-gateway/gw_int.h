@@ -26,7 +26,6 @@
 #ifndef ANXIN_GW_INT_H
 #define ANXIN_GW_INT_H
 
-#include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -52,8 +51,8 @@ struct phone_ix {
 	int hh;
 };
 
-/* One SMS digest of a pack ("sms":[{"id","text"}]); strings borrowed from
- * gw_gateway.packs, which lives until the next load. */
+/* One SMS digest of a pack (struct ax_pack's digests); strings borrowed
+ * from a campaigns document of gw_gateway.docs, kept until the next load. */
 struct digest {
 	const char *pack, *id, *text;
 };
@@ -113,7 +112,11 @@ struct gw_gateway {
 	int nhh;
 	struct phone_ix *ix;
 	int nix;
-	json_t *packs; /* pack id -> pack JSON, for the loaded campaigns */
+	/* the campaigns documents the loaded campaigns' packs come from: [0]
+	 * central's cached one (or NULL), then the store's, decoded when a
+	 * campaign's pack is in none before (ax_campaign_doc) */
+	ax_campaign_doc **docs;
+	int ndocs;
 	long long loaded_at;
 	int reload;
 	gw_clock_fn clock;
