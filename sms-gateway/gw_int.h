@@ -138,13 +138,14 @@ struct gw_gateway {
 struct convrow {
 	char campaign[64], household[64], phone[64], region[32], wave[64];
 	char response_id[40];
+	long long rowid; /* of the row read; 0 for a new conversation */
 	struct gw_conv c;
 };
 
 #define CONV_COLS                                                              \
 	"campaign, household, phone, region, wave, response_id, status, qidx, "   \
 	"attempts, reminded, started_at, asked_at, reminded_at, updated_at, "     \
-	"answers, skipped"
+	"answers, skipped, rowid"
 
 /* ---- gw_store.c ---------------------------------------------------------- */
 
