@@ -48,7 +48,7 @@ static int has_table(sqlite3 *db, const char *schema, const char *t)
  * have (an older gateway.db may lack a later column: its default then). */
 static int copy_table(sqlite3 *db, const char *t)
 {
-	char sql[2048], cols[1024] = "";
+	char sql[4096], cols[1024] = "";
 	sqlite3_stmt *q;
 	size_t used = 0;
 	int rc;
