@@ -25,13 +25,68 @@ static int cmp_ix(const void *a, const void *b)
 	              ((const struct phone_ix *)b)->phone);
 }
 
+/* ---- households by id ----------------------------------------------------
+ * Open addressing over g->hhs, a power-of-two table at most half full:
+ * a linear scan per household of a slice made every load quadratic in
+ * the roster (100,000 households: most of bench_smsd's start phase). */
+static unsigned hh_hash(const char *s)
+{
+	unsigned h = 2166136261u; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
 static int find_hh(gw_gateway *g, const char *id)
 {
-	int i;
-	for (i = 0; i < g->nhh; i++)
-		if (strcmp(g->hhs[i].id, id) == 0)
-			return i;
+	unsigned mask = (unsigned)g->hh_nslots - 1, i;
+	if (!g->hh_nslots)
+		return -1;
+	for (i = hh_hash(id) & mask; g->hh_slots[i] >= 0; i = (i + 1) & mask)
+		if (strcmp(g->hhs[g->hh_slots[i]].id, id) == 0)
+			return g->hh_slots[i];
 	return -1;
+}
+
+static void hh_slot_put(gw_gateway *g, int ix)
+{
+	unsigned mask = (unsigned)g->hh_nslots - 1, i;
+	for (i = hh_hash(g->hhs[ix].id) & mask; g->hh_slots[i] >= 0; i = (i + 1) & mask)
+		;
+	g->hh_slots[i] = ix;
+}
+
+/* A new, zeroed household at the end of g->hhs with id, indexed: its
+ * index, or -1 when out of memory. */
+static int add_hh(gw_gateway *g, const char *id)
+{
+	int ix;
+	if (g->nhh == g->hh_cap) {
+		int cap = g->hh_cap ? g->hh_cap * 2 : 256;
+		struct hh *n = realloc(g->hhs, (size_t)cap * sizeof *n);
+		if (!n)
+			return -1;
+		g->hhs = n;
+		g->hh_cap = cap;
+	}
+	if ((g->nhh + 1) * 2 > g->hh_nslots) {
+		int n = g->hh_nslots ? g->hh_nslots * 2 : 512, k;
+		int *slots = malloc((size_t)n * sizeof *slots);
+		if (!slots)
+			return -1;
+		free(g->hh_slots);
+		g->hh_slots = slots;
+		g->hh_nslots = n;
+		for (k = 0; k < n; k++)
+			slots[k] = -1;
+		for (k = 0; k < g->nhh; k++)
+			hh_slot_put(g, k);
+	}
+	ix = g->nhh++;
+	memset(&g->hhs[ix], 0, sizeof g->hhs[ix]);
+	snprintf(g->hhs[ix].id, sizeof g->hhs[ix].id, "%s", id);
+	hh_slot_put(g, ix);
+	return ix;
 }
 
 /*
@@ -87,14 +142,9 @@ static int add_slice(gw_gateway *g, struct camp *cp, const char *text,
 			continue;
 		ix = find_hh(g, id);
 		if (ix < 0) {
-			struct hh *n = realloc(g->hhs, (size_t)(g->nhh + 1) * sizeof *n);
 			int *mm;
-			if (!n)
+			if ((ix = add_hh(g, id)) < 0)
 				goto nomem;
-			g->hhs = n;
-			ix = g->nhh++;
-			memset(&g->hhs[ix], 0, sizeof g->hhs[ix]);
-			snprintf(g->hhs[ix].id, sizeof g->hhs[ix].id, "%s", id);
 			snprintf(g->hhs[ix].grid, sizeof g->hhs[ix].grid, "%s",
 			         json_string_value(json_object_get(h, "grid"))
 			             ? json_string_value(json_object_get(h, "grid"))
@@ -152,7 +202,10 @@ void gw__free_loaded(gw_gateway *g)
 	g->ncamps = 0;
 	free(g->hhs);
 	g->hhs = NULL;
-	g->nhh = 0;
+	g->nhh = g->hh_cap = 0;
+	free(g->hh_slots);
+	g->hh_slots = NULL;
+	g->hh_nslots = 0;
 	free(g->ix);
 	g->ix = NULL;
 	g->nix = 0;

@@ -109,7 +109,9 @@ struct gw_gateway {
 	struct camp *camps;
 	int ncamps;
 	struct hh *hhs;
-	int nhh;
+	int nhh, hh_cap;
+	int *hh_slots; /* household id -> index in hhs (gw_campaign.c) */
+	int hh_nslots;
 	struct phone_ix *ix;
 	int nix;
 	/* the campaigns documents the loaded campaigns' packs come from: [0]
