@@ -329,8 +329,6 @@ long long gw_flow_next_due(const struct gw_conv *c,
 
 /* ---- records ----------------------------------------------------------- */
 
-void gw_time_iso(long long epoch, char buf[32]) { ax_time_iso(epoch, buf); }
-
 char *gw_flow_response_json(const gw_fsurvey *f, const struct gw_conv *c,
                             const char *id, const char *device,
                             const char *household, const char *region,

@@ -134,9 +134,6 @@ char *gw_flow_response_json(const gw_fsurvey *f, const struct gw_conv *c,
 char *gw_contact_json(const char *id, const char *household, const char *kind,
                       const char *pack, const char *device, long long at);
 
-/* ISO 8601 China time ("2026-03-01T09:00:00+08:00"); buf holds 32 bytes. */
-void gw_time_iso(long long epoch, char buf[32]);
-
 #ifdef __cplusplus
 }
 #endif

@@ -15,9 +15,23 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "anxin/store.h"
 #include "gw_int.h"
+
+/* 1 when the gateway's tables are in db (anxin-smsd has run on it). */
+static int has_gateway_tables(sqlite3 *db)
+{
+	sqlite3_stmt *q;
+	int found = 0;
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE name='queue'",
+	                       -1, &q, NULL) != SQLITE_OK)
+		return 0;
+	found = sqlite3_step(q) == SQLITE_ROW;
+	sqlite3_finalize(q);
+	return found;
+}
 
 /* ---- open, close --------------------------------------------------------- */
 
@@ -54,7 +68,6 @@ ax_rc gw_open(const struct gw_config *cfg, gw_gateway **out, char *err,
               size_t errlen)
 {
 	gw_gateway *g;
-	char aerr[256];
 	int i;
 
 	*out = NULL;
@@ -66,14 +79,13 @@ ax_rc gw_open(const struct gw_config *cfg, gw_gateway **out, char *err,
 		snprintf(err, errlen, "out of memory");
 		return AX_NOMEM;
 	}
-	if (ax_store_open(cfg->store, AX_STORE_CREATE, &g->st, aerr, sizeof aerr) !=
-	    AX_OK) {
-		snprintf(err, errlen, "%s", aerr);
+	if (gw__open_store(cfg->store, &g->st, err, errlen) != AX_OK)
+		goto fail;
+	g->db = ax_store_sqlite(g->st);
+	if (gw__upgrade(g)) {
+		snprintf(err, errlen, "%s", g->err);
 		goto fail;
 	}
-	g->db = gw__open_db(cfg->gateway_db, err, errlen);
-	if (!g->db)
-		goto fail;
 	/* a message claimed but never recorded may have gone out: never again */
 	gw__exec(g->db, "UPDATE queue SET state='unknown', error='interrupted while"
 	                " sending' WHERE state='sending'");
@@ -83,12 +95,14 @@ ax_rc gw_open(const struct gw_config *cfg, gw_gateway **out, char *err,
 		s->index = i;
 		s->signal = -1;
 		s->m = gw_modem_new(&cfg->modems[i]);
-		s->db = s->m ? gw__open_db(cfg->gateway_db, err, errlen) : NULL;
-		if (!s->m || !s->db) {
-			if (!s->m)
-				snprintf(err, errlen, "out of memory");
+		if (!s->m) {
+			snprintf(err, errlen, "out of memory");
 			goto fail;
 		}
+		/* each modem thread its own handle on the same file (WAL) */
+		if (gw__open_store(cfg->store, &s->st, err, errlen) != AX_OK)
+			goto fail;
+		s->db = ax_store_sqlite(s->st);
 	}
 	*out = g;
 	return AX_OK;
@@ -113,13 +127,20 @@ ax_rc gw_open_status(const struct gw_config *cfg, gw_gateway **out, char *err,
 		snprintf(err, errlen, "%s ([smsd] store; --status creates nothing)", aerr);
 		goto fail;
 	}
-	if (sqlite3_open_v2(cfg->gateway_db, &g->db, SQLITE_OPEN_READONLY, NULL) !=
-	    SQLITE_OK) {
-		snprintf(err, errlen,
-		         "%s: %s ([smsd] gateway_db; --status creates nothing: has "
-		         "anxin-smsd run with this configuration?)",
-		         cfg->gateway_db, g->db ? sqlite3_errmsg(g->db) : "out of memory");
-		goto fail;
+	g->db = ax_store_sqlite(g->st);
+	if (!has_gateway_tables(g->db)) {
+		/* an upgrade not yet started: the old file still holds them */
+		g->db = NULL;
+		g->own_db = 1;
+		if (access(cfg->gateway_db, F_OK) != 0 ||
+		    sqlite3_open_v2(cfg->gateway_db, &g->db, SQLITE_OPEN_READONLY,
+		                    NULL) != SQLITE_OK) {
+			snprintf(err, errlen,
+			         "%s: no gateway tables ([smsd] store; --status creates "
+			         "nothing: has anxin-smsd run with this configuration?)",
+			         cfg->store);
+			goto fail;
+		}
 	}
 	sqlite3_busy_timeout(g->db, 5000);
 	*out = g;
@@ -138,12 +159,13 @@ void gw_close(gw_gateway *g)
 		gw_modem_free(g->slots[i].m);
 		sqlite3_finalize(g->slots[i].ins_inbox);
 		sqlite3_finalize(g->slots[i].ins_report);
-		sqlite3_close(g->slots[i].db);
+		ax_store_close(g->slots[i].st);
 	}
 	gw__free_loaded(g);
 	for (i = 0; i < g->ncache; i++)
 		sqlite3_finalize(g->cache[i].st);
-	sqlite3_close(g->db);
+	if (g->own_db)
+		sqlite3_close(g->db);
 	ax_store_close(g->st);
 	pthread_mutex_destroy(&g->log_mu);
 	free(g);
@@ -171,8 +193,6 @@ ax_rc gw_step(gw_gateway *g)
 	if (gw__match_reports(g, now))
 		failed = 1;
 	if (gw__tick_conversations(g, now))
-		failed = 1;
-	if (gw__forward_journal(g) < 0)
 		failed = 1;
 	gw__push_central(g, now);
 	return failed ? AX_ERROR : AX_OK;
@@ -228,6 +248,6 @@ ax_rc gw_run(gw_gateway *g, volatile sig_atomic_t *stop)
 	}
 	for (i = 0; i < n; i++)
 		pthread_join(th[i], NULL);
-	gw_step(g); /* forward what the last sends journalled */
+	gw_step(g); /* push what the last sends recorded */
 	return AX_OK;
 }

@@ -1,23 +1,20 @@
 /*
- * gateway.h -- the daemon's core: configuration, the gateway's own
- * SQLite file (gateway.db), campaigns and conversations, the send layer
- * (quiet hours, pace, per-SIM daily cap, permanent opt-out), the modem
- * threads and the journal of records forwarded to libanxin's outbox.
+ * gateway.h -- the daemon's core: configuration, the gateway's tables in
+ * the libanxin store file, campaigns and conversations, the send layer
+ * (quiet hours, pace, per-SIM daily cap, permanent opt-out) and the
+ * modem threads.
  *
- * Why a second SQLite file beside the libanxin store: libanxin's handle
- * does not expose its connection, so gateway tables in the store file
- * could not share a transaction with ax_outbox_put anyway.  Instead
- * every state change commits, in ONE gateway.db transaction, the new
- * conversation state, the messages it queues and the record lines it
- * makes (table journal).  A forwarder then puts journal lines into the
- * store's outbox (ax_outbox_put inside ax_store_begin/commit) and marks
- * them forwarded.  A crash between the two commits replays the lines:
- * ax_outbox_put is idempotent by record id, so nothing is lost or
- * doubled.  (See the report: with an ax_store_sqlite() accessor, or an
- * ATTACH hook, the two commits could become one.)
+ * One store, one commit per change: the gateway's tables (inbox, conv,
+ * queue, optout, reports, digests, modems) live in the store file and are
+ * written on the store's own connection (ax_store_sqlite), so every state
+ * change commits, in ONE transaction, the new conversation state, the
+ * messages it queues and the record lines it makes (ax_outbox_put).  A
+ * crash keeps all of them or none.  An old deployment's gateway.db is
+ * moved in on open (gw_upgrade.c).
  *
- * Threads: one per modem (each with its own gateway.db connection), and
- * the caller's thread for gw_step (campaigns, inbox, ticks, forwarding).
+ * Threads: one per modem (each with its own ax_store handle on the same
+ * file, WAL), and the caller's thread for gw_step (campaigns, inbox,
+ * ticks, pushing to central).
  */
 #ifndef ANXIN_GW_GATEWAY_H
 #define ANXIN_GW_GATEWAY_H
@@ -39,7 +36,8 @@ struct gw_config {
 	struct gw_modem_cfg modems[GW_MAX_MODEMS];
 	int nmodems;
 	char store[512];      /* libanxin store file */
-	char gateway_db[512]; /* default: gateway.db beside the store */
+	char gateway_db[512]; /* an old deployment's gateway.db, moved into
+	                       * the store on open; default: beside it */
 	char device[64];      /* device id in records */
 	int quiet_start, quiet_end; /* minutes after midnight, China time */
 	int pace_per_min, daily_cap; /* defaults when a campaign has none */
@@ -64,7 +62,8 @@ typedef struct gw_gateway gw_gateway;
 
 ax_rc gw_open(const struct gw_config *cfg, gw_gateway **out, char *err,
               size_t errlen);
-/* For gw_status_print only: both stores opened read-only, no modem, nothing
+/* For gw_status_print only: the store opened read-only (or, before the
+ * first run after an upgrade, the old gateway.db), no modem, nothing
  * created or changed (safe beside a running daemon); a missing store is an
  * error naming its path and key.  cfg copied. */
 ax_rc gw_open_status(const struct gw_config *cfg, gw_gateway **out, char *err,
@@ -81,9 +80,8 @@ long long gw_now(gw_gateway *g);
  * roster when due, start conversations, queue awareness digests (once
  * per household, after its survey conversation of the campaign has
  * ended; see gw_outreach.c), process committed inbox
- * messages, match delivery reports, send reminders and expire, and
- * forward the journal to the store's outbox (and push it to the central
- * server when one is configured and due).
+ * messages, match delivery reports, send reminders and expire, and push
+ * the outbox to the central server when one is configured and due.
  */
 ax_rc gw_step(gw_gateway *g);
 

@@ -1,8 +1,9 @@
 /*
  * gw_campaign.c -- what gw_step works from, reloaded every five minutes
  * (or on gw_reload): the active campaigns (the store's and central's
- * cached document), their surveys and pack digests, and the households of
- * their scopes from the cached roster slices, with a phone index.
+ * cached document, decoded by libanxin: ax_campaign_doc), their surveys
+ * and pack digests, and the households of their scopes from the cached
+ * roster slices, with a phone index.
  */
 #include <jansson.h>
 #include <sqlite3.h>
@@ -24,13 +25,68 @@ static int cmp_ix(const void *a, const void *b)
 	              ((const struct phone_ix *)b)->phone);
 }
 
+/* ---- households by id ----------------------------------------------------
+ * Open addressing over g->hhs, a power-of-two table at most half full:
+ * a linear scan per household of a slice made every load quadratic in
+ * the roster (100,000 households: most of bench_smsd's start phase). */
+static unsigned hh_hash(const char *s)
+{
+	unsigned h = 2166136261u; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
 static int find_hh(gw_gateway *g, const char *id)
 {
-	int i;
-	for (i = 0; i < g->nhh; i++)
-		if (strcmp(g->hhs[i].id, id) == 0)
-			return i;
+	unsigned mask = (unsigned)g->hh_nslots - 1, i;
+	if (!g->hh_nslots)
+		return -1;
+	for (i = hh_hash(id) & mask; g->hh_slots[i] >= 0; i = (i + 1) & mask)
+		if (strcmp(g->hhs[g->hh_slots[i]].id, id) == 0)
+			return g->hh_slots[i];
 	return -1;
+}
+
+static void hh_slot_put(gw_gateway *g, int ix)
+{
+	unsigned mask = (unsigned)g->hh_nslots - 1, i;
+	for (i = hh_hash(g->hhs[ix].id) & mask; g->hh_slots[i] >= 0; i = (i + 1) & mask)
+		;
+	g->hh_slots[i] = ix;
+}
+
+/* A new, zeroed household at the end of g->hhs with id, indexed: its
+ * index, or -1 when out of memory. */
+static int add_hh(gw_gateway *g, const char *id)
+{
+	int ix;
+	if (g->nhh == g->hh_cap) {
+		int cap = g->hh_cap ? g->hh_cap * 2 : 256;
+		struct hh *n = realloc(g->hhs, (size_t)cap * sizeof *n);
+		if (!n)
+			return -1;
+		g->hhs = n;
+		g->hh_cap = cap;
+	}
+	if ((g->nhh + 1) * 2 > g->hh_nslots) {
+		int n = g->hh_nslots ? g->hh_nslots * 2 : 512, k;
+		int *slots = malloc((size_t)n * sizeof *slots);
+		if (!slots)
+			return -1;
+		free(g->hh_slots);
+		g->hh_slots = slots;
+		g->hh_nslots = n;
+		for (k = 0; k < n; k++)
+			slots[k] = -1;
+		for (k = 0; k < g->nhh; k++)
+			hh_slot_put(g, k);
+	}
+	ix = g->nhh++;
+	memset(&g->hhs[ix], 0, sizeof g->hhs[ix]);
+	snprintf(g->hhs[ix].id, sizeof g->hhs[ix].id, "%s", id);
+	hh_slot_put(g, ix);
+	return ix;
 }
 
 /*
@@ -86,14 +142,9 @@ static int add_slice(gw_gateway *g, struct camp *cp, const char *text,
 			continue;
 		ix = find_hh(g, id);
 		if (ix < 0) {
-			struct hh *n = realloc(g->hhs, (size_t)(g->nhh + 1) * sizeof *n);
 			int *mm;
-			if (!n)
+			if ((ix = add_hh(g, id)) < 0)
 				goto nomem;
-			g->hhs = n;
-			ix = g->nhh++;
-			memset(&g->hhs[ix], 0, sizeof g->hhs[ix]);
-			snprintf(g->hhs[ix].id, sizeof g->hhs[ix].id, "%s", id);
 			snprintf(g->hhs[ix].grid, sizeof g->hhs[ix].grid, "%s",
 			         json_string_value(json_object_get(h, "grid"))
 			             ? json_string_value(json_object_get(h, "grid"))
@@ -141,14 +192,20 @@ void gw__free_loaded(gw_gateway *g)
 		free(g->camps[i].digests);
 		free(g->camps[i].digested);
 	}
-	json_decref(g->packs);
-	g->packs = NULL;
+	for (i = 0; i < g->ndocs; i++)
+		ax_campaign_doc_free(g->docs[i]);
+	free(g->docs);
+	g->docs = NULL;
+	g->ndocs = 0;
 	free(g->camps);
 	g->camps = NULL;
 	g->ncamps = 0;
 	free(g->hhs);
 	g->hhs = NULL;
-	g->nhh = 0;
+	g->nhh = g->hh_cap = 0;
+	free(g->hh_slots);
+	g->hh_slots = NULL;
+	g->hh_nslots = 0;
 	free(g->ix);
 	g->ix = NULL;
 	g->nix = 0;
@@ -156,79 +213,47 @@ void gw__free_loaded(gw_gateway *g)
 	g->content = NULL;
 }
 
-/* Campaigns from the central server's cached document (ax_sync_pull). */
-static void cached_campaigns(gw_gateway *g, struct ax_campaign **list, int *n,
-                             long long now)
+/* Keep d (transferred) in g->docs until the next load: 0, or -1 (d freed). */
+static int keep_doc(gw_gateway *g, ax_campaign_doc *d)
 {
-	char *text = NULL;
-	json_t *doc, *arr, *o;
-	size_t i;
+	ax_campaign_doc **nd = realloc(g->docs, (size_t)(g->ndocs + 1) * sizeof *nd);
+	if (!nd) {
+		ax_campaign_doc_free(d);
+		return -1;
+	}
+	g->docs = nd;
+	g->docs[g->ndocs++] = d;
+	return 0;
+}
 
-	if (ax_sync_cached(g->st, "campaigns.json", &text) != AX_OK || !text)
-		return;
-	doc = json_loads(text, 0, NULL);
-	ax_free(text);
-	arr = json_is_array(doc) ? doc : json_object_get(doc, "campaigns");
-	/* the packs the campaigns use travel in the same document */
-	if (g->packs && json_is_object(json_object_get(doc, "packs")))
-		json_object_update_missing(g->packs, json_object_get(doc, "packs"));
-	json_array_foreach(arr, i, o)
-	{
-		struct ax_campaign c, *nl;
-		json_t *pl = json_object_get(o, "packs"), *pj;
-		size_t used = 0, j;
-		const char *id = json_string_value(json_object_get(o, "id"));
-		int k, dup = 0;
-		if (!id)
-			continue;
+/* Campaigns of the central server's cached document (ax_sync_pull) that
+ * run now and are not in the list yet.  Its packs stay in g->docs[0]
+ * (NULL when the gateway never pulled: no central). */
+static int cached_campaigns(gw_gateway *g, struct ax_campaign **list, int *n,
+                            long long now)
+{
+	ax_campaign_doc *d = NULL;
+	int i, k;
+
+	if (ax_campaign_doc_cached(g->st, &d) != AX_OK)
+		d = NULL; /* never pulled, or a document that does not decode */
+	if (keep_doc(g, d))
+		return -1;
+	for (i = 0; d && i < ax_campaign_doc_count(d); i++) {
+		const struct ax_campaign *c = ax_campaign_doc_at(d, i);
+		struct ax_campaign *nl;
+		int dup = 0;
 		for (k = 0; k < *n; k++)
-			dup |= strcmp((*list)[k].id, id) == 0;
-		if (dup)
-			continue;
-		ax_campaign_defaults(&c);
-		snprintf(c.id, sizeof c.id, "%s", id);
-#define S(f)                                                                    \
-	if (json_string_value(json_object_get(o, #f)))                              \
-	snprintf(c.f, sizeof c.f, "%s", json_string_value(json_object_get(o, #f)))
-#define I(f)                                                                    \
-	if (json_is_integer(json_object_get(o, #f)))                                \
-	c.f = (int)json_integer_value(json_object_get(o, #f))
-		S(name);
-		S(survey);
-		S(scope);
-		S(wave);
-		I(survey_version);
-		I(quiet_start);
-		I(quiet_end);
-		I(pace_per_min);
-		I(daily_cap);
-#undef S
-#undef I
-		json_array_foreach(pl, j, pj)
-		{
-			const char *pid = json_string_value(pj);
-			int w;
-			if (!pid)
-				continue;
-			w = snprintf(c.packs + used, sizeof c.packs - used, "%s%s",
-			             used ? "," : "", pid);
-			if (w < 0 || used + (size_t)w >= sizeof c.packs) {
-				c.packs[used] = '\0'; /* a pack id that does not fit: left out */
-				break;
-			}
-			used += (size_t)w;
-		}
-		c.starts_at = json_integer_value(json_object_get(o, "starts_at"));
-		c.ends_at = json_integer_value(json_object_get(o, "ends_at"));
-		if ((c.starts_at && now < c.starts_at) || (c.ends_at && now >= c.ends_at))
+			dup |= strcmp((*list)[k].id, c->id) == 0;
+		if (dup || !ax_campaign_live(c, now))
 			continue;
 		nl = realloc(*list, (size_t)(*n + 1) * sizeof *nl);
 		if (!nl)
-			break;
+			return -1;
 		*list = nl;
-		(*list)[(*n)++] = c;
+		(*list)[(*n)++] = *c;
 	}
-	json_decref(doc);
+	return 0;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -283,57 +308,62 @@ static int mark_started(gw_gateway *g)
 	return 0;
 }
 
+/* Pack pid in the loaded documents, or NULL. */
+static const struct ax_pack *find_pack(gw_gateway *g, const char *pid)
+{
+	int i;
+	for (i = 0; i < g->ndocs; i++) {
+		const struct ax_pack *p =
+		    g->docs[i] ? ax_content_find_pack(ax_campaign_doc_content(g->docs[i]),
+		                                      pid)
+		               : NULL;
+		if (p)
+			return p;
+	}
+	return NULL;
+}
+
 /*
- * The digests of a campaign's packs, in the campaign's pack order.  Pack
- * JSON comes from the cached campaigns document (central's "packs"
- * object, merged into g->packs by cached_campaigns), else from the store:
- * ax_campaigns_json is libanxin's public way to the installed `packs`
- * table and builds the same document shape, so both sources are read by
- * the same few lines of jansson.  A pack found in neither is skipped
- * until a reload finds it (its households are not marked done).
+ * The digests of a campaign's packs, in the campaign's pack order.  A
+ * pack comes from central's cached campaigns document, else from the
+ * document the store itself would serve for the campaign's scope
+ * (ax_campaign_doc_from_store: the installed packs), decoded once per
+ * campaign that needs it.  A pack found in neither is skipped until a
+ * reload finds it (its households are not marked done).
  * Returns 0, 1 when a pack was missing, -1 on allocation failure.
  */
 static int load_digests(gw_gateway *g, struct camp *cp, long long now)
 {
 	char buf[sizeof cp->c.packs], *save = NULL, *pid;
-	int tried_store = 0, missing = 0;
+	int tried_store = 0, missing = 0, k;
 
 	snprintf(buf, sizeof buf, "%s", cp->c.packs);
 	for (pid = strtok_r(buf, ",", &save); pid; pid = strtok_r(NULL, ",", &save)) {
-		json_t *pack = json_object_get(g->packs, pid), *sms, *d;
-		const char *key;
-		size_t i;
+		const struct ax_pack *pack = find_pack(g, pid);
 		if (!pack && !tried_store) {
-			char *text = ax_campaigns_json(g->st, cp->c.scope, now);
-			json_t *doc = text ? json_loads(text, 0, NULL) : NULL;
-			ax_free(text);
-			if (json_is_object(json_object_get(doc, "packs")))
-				json_object_update_missing(g->packs, json_object_get(doc, "packs"));
-			json_decref(doc);
+			ax_campaign_doc *d = NULL;
 			tried_store = 1;
-			pack = json_object_get(g->packs, pid);
+			if (ax_campaign_doc_from_store(g->st, cp->c.scope, now, &d) == AX_OK &&
+			    keep_doc(g, d))
+				return -1;
+			pack = find_pack(g, pid);
 		}
 		if (!pack) {
 			missing = 1;
 			continue;
 		}
-		/* the key's storage lives as long as g->packs */
-		key = json_object_iter_key(json_object_iter_at(g->packs, pid));
-		sms = json_object_get(pack, "sms");
-		json_array_foreach(sms, i, d)
-		{
-			const char *id = json_string_value(json_object_get(d, "id"));
-			const char *text = json_string_value(json_object_get(d, "text"));
+		for (k = 0; k < pack->ndigests; k++) {
+			const struct ax_digest *dg = &pack->digests[k];
 			struct digest *nd;
-			if (!id || !text || !*text)
+			if (!dg->id || !dg->text || !*dg->text)
 				continue;
 			nd = realloc(cp->digests, (size_t)(cp->ndigests + 1) * sizeof *nd);
 			if (!nd)
 				return -1;
 			cp->digests = nd;
-			nd[cp->ndigests].pack = key;
-			nd[cp->ndigests].id = id;
-			nd[cp->ndigests++].text = text;
+			nd[cp->ndigests].pack = pack->id;
+			nd[cp->ndigests].id = dg->id;
+			nd[cp->ndigests++].text = dg->text;
 		}
 	}
 	return missing;
@@ -390,12 +420,10 @@ ax_rc gw__load(gw_gateway *g)
 		gw__seterr(g, "loading campaigns: %s", ax_store_errmsg(g->st));
 		return rc;
 	}
-	g->packs = json_object();
-	if (!g->packs) {
+	if (cached_campaigns(g, &list, &n, now)) {
 		ax_free(list);
 		return AX_NOMEM;
 	}
-	cached_campaigns(g, &list, &n, now);
 	g->camps = calloc((size_t)(n ? n : 1), sizeof *g->camps);
 	if (!g->camps) {
 		ax_free(list);

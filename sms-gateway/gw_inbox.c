@@ -13,18 +13,28 @@
 #include "anxin/phone.h"
 #include "gw_int.h"
 
+/* The household's conversation a reply belongs to: the one asking, else
+ * the latest started.  A household has a conversation per campaign, a
+ * handful at most: chosen here rather than with ORDER BY, whose sorter
+ * cost SQLite a temporary b-tree opened and closed per reply (perf). */
 static int load_conv_for(gw_gateway *g, const char *hh, struct convrow *r)
 {
 	sqlite3_stmt *q;
+	struct convrow c;
 	int found = 0;
 	if (!(q = gw__prep(g, g->db,
-	                   "SELECT " CONV_COLS " FROM conv WHERE household = ?"
-	                   " ORDER BY status = 'asking' DESC, started_at DESC LIMIT 1")))
+	                   "SELECT " CONV_COLS " FROM conv WHERE household = ?")))
 		return -1;
 	sqlite3_bind_text(q, 1, hh, -1, SQLITE_STATIC);
-	if (sqlite3_step(q) == SQLITE_ROW) {
-		gw__read_conv(q, r);
-		found = 1;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		gw__read_conv(q, &c);
+		if (!found ||
+		    (c.c.status == GW_CONV_ASKING) > (r->c.status == GW_CONV_ASKING) ||
+		    ((c.c.status == GW_CONV_ASKING) == (r->c.status == GW_CONV_ASKING) &&
+		     c.c.started_at > r->c.started_at)) {
+			*r = c;
+			found = 1;
+		}
 	}
 	gw__release(g, g->db, q);
 	return found;
@@ -80,7 +90,7 @@ static int handle_inbox(gw_gateway *g, long long id, const char *phone,
 		/* an opt-out answering a digest is honoured, not counted as a
 		 * reply to it */
 		if (!(dig && optout) &&
-		    gw__journal_contact(g, g->db, hh, "sms_replied", dig ? pack : NULL, now))
+		    gw__record_contact(g, g->st, hh, "sms_replied", dig ? pack : NULL, now))
 			goto fail;
 		if (optout) {
 			if (gw__add_optout(g, g->db, phone, "reply", now) ||

@@ -2,8 +2,10 @@
  * gw_int.h -- internals shared by the files of the gateway (gateway.c,
  * gw_*.c); not a public header.  gateway.h has the transaction design.
  *
- *   gw_store.c     gateway.db: schema, connections, statement cache, clock,
- *                  UUIDs, crash points, small SQL helpers
+ *   gw_store.c     the gateway's tables in the store file: schema,
+ *                  connections, statement cache, clock, UUIDs, crash
+ *                  points, small SQL helpers
+ *   gw_upgrade.c   an old deployment's gateway.db moved into the store
  *   gw_campaign.c  campaigns, surveys, packs and roster slices (load, lookup)
  *   gw_conv.c      conversations in SQL: start, tick, apply a flow step
  *   gw_outreach.c  awareness digests, queued once per household
@@ -11,7 +13,7 @@
  *                  processed through the flow by gw_step
  *   gw_send.c      the send layer: queue, opt-out, quiet hours, pace, cap,
  *                  delivery reports
- *   gw_forward.c   the journal, forwarded to the store's outbox and central
+ *   gw_records.c   record lines put in the store's outbox; push to central
  *   gw_modems.c    one cycle of a modem thread (connect, read, send)
  *   gw_status.c    --status
  *   gateway.c      open, close, gw_step, gw_run
@@ -24,7 +26,6 @@
 #ifndef ANXIN_GW_INT_H
 #define ANXIN_GW_INT_H
 
-#include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -32,6 +33,7 @@
 #include "anxin/campaign.h"
 #include "anxin/content.h"
 #include "anxin/phone.h"
+#include "anxin/store.h"
 #include "gateway.h"
 
 /* ---- state --------------------------------------------------------------- */
@@ -49,8 +51,8 @@ struct phone_ix {
 	int hh;
 };
 
-/* One SMS digest of a pack ("sms":[{"id","text"}]); strings borrowed from
- * gw_gateway.packs, which lives until the next load. */
+/* One SMS digest of a pack (struct ax_pack's digests); strings borrowed
+ * from a campaigns document of gw_gateway.docs, kept until the next load. */
 struct digest {
 	const char *pack, *id, *text;
 };
@@ -72,7 +74,8 @@ struct slot {
 	gw_gateway *g;
 	int index;
 	gw_modem *m;
-	sqlite3 *db;
+	ax_store *st; /* this thread's handle on the store file */
+	sqlite3 *db;  /* its connection (ax_store_sqlite) */
 	long long next_try;
 	int backoff;
 	int signal;
@@ -84,10 +87,10 @@ struct slot {
 	/* The send layer's counts for this modem, kept in memory: counting
 	 * them in SQL on every claim cost O(messages sent today), quadratic
 	 * over a busy day.  Exact because only this modem's thread claims for
-	 * it; loaded from gateway.db on first use, when the China-time day
+	 * it; loaded from the queue on first use, when the China-time day
 	 * changes and when the clock goes back. */
 	int counts_loaded;
-	int day;             /* gw__cst_day of day_sent */
+	int day;             /* ax_cst_day of day_sent */
 	long long day_sent;  /* claimed today: sending, sent or unknown */
 	long long last_now;
 	struct {
@@ -99,15 +102,23 @@ struct slot {
 struct gw_gateway {
 	struct gw_config cfg;
 	ax_store *st;
-	sqlite3 *db;
+	sqlite3 *db;  /* st's connection (ax_store_sqlite), or for --status
+	               * on a store never upgraded: the old gateway.db */
+	int own_db;   /* db is that old file's: closed by gw_close */
 	ax_content *content;
 	struct camp *camps;
 	int ncamps;
 	struct hh *hhs;
-	int nhh;
+	int nhh, hh_cap;
+	int *hh_slots; /* household id -> index in hhs (gw_campaign.c) */
+	int hh_nslots;
 	struct phone_ix *ix;
 	int nix;
-	json_t *packs; /* pack id -> pack JSON, for the loaded campaigns */
+	/* the campaigns documents the loaded campaigns' packs come from: [0]
+	 * central's cached one (or NULL), then the store's, decoded when a
+	 * campaign's pack is in none before (ax_campaign_doc) */
+	ax_campaign_doc **docs;
+	int ndocs;
 	long long loaded_at;
 	int reload;
 	gw_clock_fn clock;
@@ -125,25 +136,24 @@ struct gw_gateway {
 	char err[512];
 };
 
-/* A conversation row of gateway.db with the flow's state. */
+/* A conversation row (table conv) with the flow's state. */
 struct convrow {
 	char campaign[64], household[64], phone[64], region[32], wave[64];
 	char response_id[40];
+	long long rowid; /* of the row read; 0 for a new conversation */
 	struct gw_conv c;
 };
 
 #define CONV_COLS                                                              \
 	"campaign, household, phone, region, wave, response_id, status, qidx, "   \
 	"attempts, reminded, started_at, asked_at, reminded_at, updated_at, "     \
-	"answers, skipped"
+	"answers, skipped, rowid"
 
 /* ---- gw_store.c ---------------------------------------------------------- */
 
 /* Format the gateway's last error (gw_errmsg). */
 void gw__seterr(gw_gateway *g, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Day number of epoch seconds in China time (UTC+8). */
-int gw__cst_day(long long now);
 /* A random version 4 UUID, lower-case text.  Thread-safe (per-thread pool). */
 void gw__new_uuid(char out[37]);
 /* SIGKILL the process here when ANXIN_SMSD_CRASH names this point. */
@@ -156,8 +166,10 @@ void gw__release(gw_gateway *g, sqlite3 *db, sqlite3_stmt *st);
 /* sqlite3_exec: 0 or -1; gw__exec_cached through g->db's cache. */
 int gw__exec(sqlite3 *db, const char *sql);
 int gw__exec_cached(gw_gateway *g, const char *sql);
-/* A read-write connection to gateway.db, schema created; NULL with err. */
-sqlite3 *gw__open_db(const char *path, char *err, size_t errlen);
+/* A read-write handle on the store at path (created if missing) with the
+ * gateway's tables and pragmas; *out NULL and err filled on failure. */
+ax_rc gw__open_store(const char *path, ax_store **out, char *err,
+                     size_t errlen);
 /* The one integer of sql with ?1 = a, ?2 = b; -1 on error. */
 long long gw__count1(sqlite3 *db, const char *sql, const char *a, long long b);
 
@@ -178,7 +190,7 @@ struct camp *gw__find_camp(gw_gateway *g, const char *id);
 /* A row selected with CONV_COLS into *r. */
 void gw__read_conv(sqlite3_stmt *q, struct convrow *r);
 /* Write one flow step's result (conversation, opt-out, queued messages,
- * journal lines) in the caller's transaction; insert: a new conversation. */
+ * record lines) in the caller's transaction; insert: a new conversation. */
 int gw__apply_out(gw_gateway *g, struct convrow *r, const struct camp *cp,
                   const struct gw_flow_out *o, long long now, int insert);
 /* 1 when a conversation of hh is asking; *exists: hh has one in campaign. */
@@ -226,16 +238,22 @@ int gw__match_reports(gw_gateway *g, long long now);
  * 0, or -1 when a send failed (err filled: the caller reconnects). */
 int gw__send_due(struct slot *s, long long *now, char *err, size_t errlen);
 
-/* ---- gw_forward.c -------------------------------------------------------- */
+/* ---- gw_upgrade.c -------------------------------------------------------- */
 
-/* A record line (body borrowed; NULL fails) in the caller's transaction. */
-int gw__journal(gw_gateway *g, sqlite3 *db, const char *id, const char *body,
-                long long now);
+/* When cfg.gateway_db (an old deployment's file) exists: its tables
+ * copied into the store and its unforwarded journal lines put into the
+ * outbox, in one store transaction, then the file renamed
+ * (gateway.db.migrated).  0 (nothing to do, or done), -1 with g->err. */
+int gw__upgrade(gw_gateway *g);
+
+/* ---- gw_records.c -------------------------------------------------------- */
+
+/* A record line (body borrowed; NULL fails) into st's outbox, in the
+ * caller's transaction on st (g->st, or a modem thread's s->st). */
+int gw__record(gw_gateway *g, ax_store *st, const char *id, const char *body);
 /* A contact record of household (none when household is empty). */
-int gw__journal_contact(gw_gateway *g, sqlite3 *db, const char *household,
-                        const char *kind, const char *pack, long long at);
-/* Journal -> the store's outbox: lines forwarded, or -1. */
-int gw__forward_journal(gw_gateway *g);
+int gw__record_contact(gw_gateway *g, ax_store *st, const char *household,
+                       const char *kind, const char *pack, long long at);
 /* Push the outbox to the central server when one is set and a push is due. */
 void gw__push_central(gw_gateway *g, long long now);
 

@@ -2,7 +2,7 @@
  * gw_modems.c -- one cycle of a modem thread: (re)connect with backoff,
  * read the inbox once, send what the send layer lets go, and keep the
  * modem's status row for --status.  Runs in modem i's thread, on its own
- * gateway.db connection (s->db).
+ * handle on the store file (s->st, s->db).
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -54,7 +54,7 @@ static int slot_connect(struct slot *s, long long now)
 	return 1;
 }
 
-/* Read the inbox once into gateway.db (gw_inbox.c's callbacks): 0, or -1
+/* Read the inbox once into the store (gw_inbox.c's callbacks): 0, or -1
  * with err filled and the read's open transaction rolled back. */
 static int slot_read(struct slot *s, long long now, char *err, size_t errlen)
 {

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "anxin/clock.h"
 #include "gw_int.h"
 
 /* ---- queueing ------------------------------------------------------------ */
@@ -125,7 +126,7 @@ int gw__match_reports(gw_gateway *g, long long now)
 				         sqlite3_column_text(m, 1) ? (const char *)sqlite3_column_text(m, 1) : "");
 				snprintf(pack, sizeof pack, "%s",
 				         sqlite3_column_text(m, 2) ? (const char *)sqlite3_column_text(m, 2) : "");
-				if (gw__journal_contact(g, g->db, hh, "sms_delivered",
+				if (gw__record_contact(g, g->st, hh, "sms_delivered",
 				                        pack[0] ? pack : NULL, at ? at : now))
 					rc = -1;
 				snprintf(sql, sizeof sql,
@@ -151,15 +152,9 @@ int gw__match_reports(gw_gateway *g, long long now)
 
 /* ---- claiming and sending (modem threads) -------------------------------- */
 
-static int cst_minute(long long now)
-{
-	long long t = now + 8 * 3600;
-	return (int)(((t % 86400) + 86400) % 86400 / 60);
-}
-
 static int in_quiet(long long now, int qs, int qe)
 {
-	int m = cst_minute(now);
+	int m = ax_cst_second_of_day(now) / 60;
 	if (qs == qe)
 		return 0;
 	return qs < qe ? (m >= qs && m < qe) : (m >= qs || m < qe);
@@ -176,7 +171,7 @@ static void counts_load(struct slot *s, long long now)
 	const char *modem = s->g->cfg.modems[s->index].name;
 	sqlite3_stmt *q;
 
-	s->day = gw__cst_day(now);
+	s->day = ax_cst_day(now);
 	s->day_sent = gw__count1(s->db,
 	                         "SELECT COUNT(*) FROM queue WHERE modem=?1 AND sent_day=?2"
 	                         " AND state IN ('sending','sent','unknown')",
@@ -220,7 +215,7 @@ static long long counts_window(struct slot *s, long long now)
 static void counts_add(struct slot *s, long long t, int delta)
 {
 	int k = (int)(((t % 60) + 60) % 60);
-	if (gw__cst_day(t) == s->day)
+	if (ax_cst_day(t) == s->day)
 		s->day_sent += delta;
 	if (s->win[k].sec != t) {
 		if (delta < 0)
@@ -244,7 +239,7 @@ static int claim(struct slot *s, long long now, struct claimed *c)
 	sqlite3_stmt *q;
 	int got = 0, stop = 0, nclaimed = 0;
 
-	if (!s->counts_loaded || gw__cst_day(now) != s->day || now < s->last_now)
+	if (!s->counts_loaded || ax_cst_day(now) != s->day || now < s->last_now)
 		counts_load(s, now);
 	if (!s->counts_loaded)
 		return -1;
@@ -290,7 +285,7 @@ static int claim(struct slot *s, long long now, struct claimed *c)
 		snprintf(sql, sizeof sql,
 		         "UPDATE queue SET state='sending', modem='%s', claimed_at=%lld,"
 		         " sent_day=%d WHERE id=%lld AND state='pending'",
-		         modem, now, gw__cst_day(now), id);
+		         modem, now, ax_cst_day(now), id);
 		if (gw__exec(db, sql))
 			break;
 		nclaimed++;
@@ -325,10 +320,10 @@ static void sent_log_append(gw_gateway *g, const struct claimed *c,
                             const char *modem, long long now, int ref, int parts)
 {
 	FILE *f;
-	char t[32];
+	char t[AX_TIME_ISO_LEN];
 	if (!g->cfg.sent_log[0])
 		return;
-	gw_time_iso(now, t);
+	ax_time_iso(now, t);
 	pthread_mutex_lock(&g->log_mu);
 	f = fopen(g->cfg.sent_log, "a");
 	if (f) {
@@ -372,7 +367,7 @@ static int record_send(struct slot *s, const struct claimed *c, int ok,
 		sqlite3_finalize(q);
 		if (rc != SQLITE_DONE)
 			goto fail;
-		if (gw__journal_contact(s->g, db, c->household, "sms_sent",
+		if (gw__record_contact(s->g, s->st, c->household, "sms_sent",
 		                        c->pack[0] ? c->pack : NULL, now))
 			goto fail;
 		if (strcmp(c->kind, "question") == 0 || strcmp(c->kind, "intro") == 0) {

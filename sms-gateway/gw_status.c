@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 
+#include "anxin/clock.h"
 #include "anxin/store.h"
 #include "anxin/sync.h"
 #include "gw_int.h"
@@ -14,7 +15,7 @@ ax_rc gw_status_print(gw_gateway *g, FILE *out)
 {
 	sqlite3_stmt *q;
 	long long now = gw_now(g);
-	int day = gw__cst_day(now), i;
+	int day = ax_cst_day(now), i;
 	struct ax_outbox_status os;
 
 	fprintf(out, "%-10s %-9s %6s %10s %10s  %s\n", "modem", "state", "signal",
@@ -42,7 +43,7 @@ ax_rc gw_status_print(gw_gateway *g, FILE *out)
 		                  name, day);
 		recv = gw__count1(g->db, "SELECT COUNT(*) FROM inbox WHERE modem=?1 AND"
 		                         " received_at >= ?2",
-		                  name, (long long)day * 86400 - 8 * 3600);
+		                  name, ax_day_start(day));
 		fprintf(out, "%-10s %-9s %5d%% %10lld %10lld  %s\n", name,
 		        connected ? "connected" : "down", signal, sent, recv, last);
 	}

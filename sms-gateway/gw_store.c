@@ -1,9 +1,12 @@
 /*
- * gw_store.c -- gateway.db: its tables, connections and statement cache,
+ * gw_store.c -- the gateway's tables in the libanxin store file, its
+ * connections (each the store's own, ax_store_sqlite) and statement cache,
  * and the small helpers every other gw_*.c uses (errors, clock, UUIDs,
  * crash points).
  *
- * gateway.db tables
+ * The gateway's tables, beside libanxin's (the outbox above all: a
+ * record line is put there in the transaction of the state change that
+ * made it)
  *   inbox    every incoming message once (UNIQUE dedup key: sender, SMSC
  *            time, concatenation reference, text hash); state new ->
  *            done | late | unknown (sender not in the roster, for staff)
@@ -13,14 +16,13 @@
  *            found in "sending" at start-up becomes "unknown" and is never
  *            sent again (at most once; the reminder covers a lost one)
  *   optout   numbers never messaged again, checked when a row is claimed
- *   journal  record lines (responses, contacts) not yet in the store's
- *            outbox, written in the transaction of the state change
- *   reports  delivery reports, matched to the latest send with the same
+ * *   reports  delivery reports, matched to the latest send with the same
  *            number and message reference
  *   digests  awareness outreach: one row per (campaign, household, pack,
  *            digest) queued, written in the transaction of the queue row,
  *            so a digest is queued once per household whatever restarts
  *   modems   status for staff (--status)
+ *   upgraded the old gateway.db files moved in (gw_upgrade.c)
  */
 #include <pthread.h>
 #include <signal.h>
@@ -33,16 +35,21 @@
 #include <time.h>
 #include <uuid/uuid.h>
 
+#include "anxin/store.h"
 #include "gw_int.h"
 
 static const char schema[] =
-    "PRAGMA journal_mode=WAL;"
     "CREATE TABLE IF NOT EXISTS inbox("
     " id INTEGER PRIMARY KEY, dedup TEXT NOT NULL UNIQUE, modem TEXT,"
     " phone TEXT NOT NULL, smsc_time INTEGER, received_at INTEGER NOT NULL,"
     " parts INTEGER, text TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'new',"
     " household TEXT, seen INTEGER NOT NULL DEFAULT 1);"
-    "CREATE INDEX IF NOT EXISTS inbox_state ON inbox(state, id);"
+    /* partial indexes: a row leaves them when its state moves on, and a
+     * queue row enters queue_claimed only when a modem claims it, so
+     * processing a reply (inbox row done, next question queued) writes
+     * fewer index entries (perf: each is a random b-tree write) */
+    "DROP INDEX IF EXISTS inbox_state;"
+    "CREATE INDEX IF NOT EXISTS inbox_new ON inbox(id) WHERE state='new';"
     "CREATE TABLE IF NOT EXISTS conv("
     " campaign TEXT NOT NULL, household TEXT NOT NULL, phone TEXT NOT NULL,"
     " region TEXT, survey TEXT, survey_version INTEGER, wave TEXT,"
@@ -51,7 +58,10 @@ static const char schema[] =
     " asked_at INTEGER, reminded_at INTEGER, updated_at INTEGER,"
     " answers TEXT, skipped TEXT, due INTEGER,"
     " PRIMARY KEY(campaign, household));"
-    "CREATE INDEX IF NOT EXISTS conv_household ON conv(household, status);"
+    /* by household alone: status changes as a conversation moves on,
+     * and an index holding it was rewritten with every reply */
+    "DROP INDEX IF EXISTS conv_household;"
+    "CREATE INDEX IF NOT EXISTS conv_hh ON conv(household);"
     "CREATE INDEX IF NOT EXISTS conv_due ON conv(status, due);"
     "CREATE TABLE IF NOT EXISTS queue("
     " id INTEGER PRIMARY KEY, phone TEXT NOT NULL, household TEXT,"
@@ -63,13 +73,11 @@ static const char schema[] =
     " ref INTEGER, parts INTEGER, delivered_at INTEGER, error TEXT);"
     "CREATE INDEX IF NOT EXISTS queue_state ON queue(state, id);"
     "CREATE INDEX IF NOT EXISTS queue_phone ON queue(phone, state);"
-    "CREATE INDEX IF NOT EXISTS queue_modem ON queue(modem, claimed_at);"
+    "DROP INDEX IF EXISTS queue_modem;"
+    "CREATE INDEX IF NOT EXISTS queue_claimed ON queue(modem, claimed_at)"
+    " WHERE modem IS NOT NULL;"
     "CREATE TABLE IF NOT EXISTS optout("
     " phone TEXT PRIMARY KEY, at INTEGER, source TEXT);"
-    "CREATE TABLE IF NOT EXISTS journal("
-    " seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, body TEXT NOT NULL,"
-    " created_at INTEGER, forwarded INTEGER NOT NULL DEFAULT 0);"
-    "CREATE INDEX IF NOT EXISTS journal_fw ON journal(forwarded, seq);"
     "CREATE TABLE IF NOT EXISTS reports("
     " id INTEGER PRIMARY KEY, dedup TEXT UNIQUE, modem TEXT, phone TEXT,"
     " ref INTEGER, status INTEGER, at INTEGER, matched INTEGER DEFAULT 0);"
@@ -77,10 +85,14 @@ static const char schema[] =
     " campaign TEXT NOT NULL, household TEXT NOT NULL, pack TEXT NOT NULL,"
     " digest TEXT NOT NULL, phone TEXT NOT NULL, queue_id INTEGER,"
     " queued_at INTEGER, PRIMARY KEY(campaign, household, pack, digest));"
-    "CREATE INDEX IF NOT EXISTS queue_digest ON queue(household, kind, state);"
+    "DROP INDEX IF EXISTS queue_digest;"
+    "CREATE INDEX IF NOT EXISTS queue_digests ON queue(household, state)"
+    " WHERE kind='digest';"
     "CREATE TABLE IF NOT EXISTS modems("
     " name TEXT PRIMARY KEY, connected INTEGER, signal INTEGER,"
     " last_error TEXT, updated_at INTEGER);"
+    "CREATE TABLE IF NOT EXISTS upgraded("
+    " file TEXT PRIMARY KEY, at INTEGER);"
     "CREATE VIEW IF NOT EXISTS sent_log AS SELECT id, phone, household,"
     " campaign, kind, text, modem, sent_at, ref, parts FROM queue"
     " WHERE state IN ('sent', 'unknown');";
@@ -111,19 +123,13 @@ void gw_set_clock(gw_gateway *g, gw_clock_fn fn, void *ctx)
 
 long long gw_now(gw_gateway *g) { return g->clock(g->clock_ctx); }
 
-int gw__cst_day(long long now)
-{
-	long long t = now + 8 * 3600;
-	return (int)(t >= 0 ? t / 86400 : (t - 86399) / 86400);
-}
-
 /* ---- UUIDs, crash points, SQL -------------------------------------------- */
 
 /* A random (version 4) UUID.  The bytes come from a per-thread pool
  * filled by libsodium (the kernel's CSPRNG) 64 UUIDs at a time:
  * uuid_generate_random() made a getrandom() call and several getpid/
  * getuid calls per UUID, about 15 % of the CPU of a batch of replies
- * (perf; every reply journals a contact, every start a response id). */
+ * (perf; every reply records a contact, every start a response id). */
 static _Thread_local unsigned char uuid_pool[64 * 16];
 static _Thread_local int uuid_left;
 static pthread_once_t uuid_once = PTHREAD_ONCE_INIT;
@@ -215,32 +221,35 @@ int gw__exec_cached(gw_gateway *g, const char *sql)
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
-sqlite3 *gw__open_db(const char *path, char *err, size_t errlen)
+ax_rc gw__open_store(const char *path, ax_store **out, char *err,
+                     size_t errlen)
 {
-	sqlite3 *db = NULL;
-	if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
-	                    NULL) != SQLITE_OK) {
-		snprintf(err, errlen, "%s: %s", path, db ? sqlite3_errmsg(db) : "no memory");
-		sqlite3_close(db);
-		return NULL;
-	}
+	sqlite3 *db;
+	ax_rc rc;
+
+	*out = NULL;
+	rc = ax_store_open(path, AX_STORE_CREATE, out, err, errlen);
+	if (rc != AX_OK)
+		return rc;
+	db = ax_store_sqlite(*out);
+	/* the store already keeps WAL, synchronous=FULL (a commit is on disk
+	 * before a modem delete) and a 64 MB page cache (a batch of replies
+	 * touches random pages of the queue, conv and outbox indexes, UUID
+	 * keys: with SQLite's 2 MB default a batch spilled dirty pages to the
+	 * WAL before its commit).  temp_store=MEMORY keeps the sub-journal of
+	 * gw__process_inbox's savepoint per message in memory: on SQLite's
+	 * default (a temp file past 64 KB) the first pages of every message
+	 * were pwrite()n to that file, about a third of the inbound cost
+	 * (perf).  30 s of busy wait: the modem threads and gw_step share
+	 * the file's one write lock, and a batch of replies holds it a while */
 	sqlite3_busy_timeout(db, 30000);
-	/* durability before a modem delete: FULL syncs the WAL on commit.
-	 * 16 MB of page cache: a batch of replies touches random pages of the
-	 * queue, conv and journal indexes (UUID keys), and with SQLite's 2 MB
-	 * default a batch spilled dirty pages to the WAL before its commit.
-	 * temp_store=MEMORY keeps the sub-journal of gw__process_inbox's savepoint
-	 * per message in memory: on SQLite's default (a temp file past 64 KB)
-	 * the first pages of every message were pwrite()n to that file and it
-	 * was never truncated, about a third of the inbound cost (perf) */
-	if (gw__exec(db, "PRAGMA synchronous=FULL") ||
-	    gw__exec(db, "PRAGMA cache_size=-16384") ||
-	    gw__exec(db, "PRAGMA temp_store=MEMORY") || gw__exec(db, schema)) {
+	if (gw__exec(db, "PRAGMA temp_store=MEMORY") || gw__exec(db, schema)) {
 		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
-		sqlite3_close(db);
-		return NULL;
+		ax_store_close(*out);
+		*out = NULL;
+		return AX_IO;
 	}
-	return db;
+	return AX_OK;
 }
 
 long long gw__count1(sqlite3 *db, const char *sql, const char *a,

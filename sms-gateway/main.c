@@ -11,15 +11,14 @@
  *                                            was rejected)
  *
  * SIGTERM lets the current send finish, then every thread exits and the
- * journal is forwarded once more.
+ * outbox is pushed once more (when a central server is set).
  */
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "anxin/applog.h"
 #include "anxin/content.h"
 #include "anxin/store.h"
 #include "gateway.h"
@@ -30,33 +29,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
-}
-
-static void logf_(const char *lvl, const char *file, int line, const char *fmt,
-                  ...)
-{
-	va_list ap;
-	char t[32];
-	time_t now = time(NULL);
-	struct tm tm;
-	gmtime_r(&now, &tm);
-	strftime(t, sizeof t, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	fprintf(stderr, "%s %-5s %s:%d: ", t, lvl, file, line);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-#define LOG_INFO(...) logf_("INFO", __FILE__, __LINE__, __VA_ARGS__)
-#define LOG_ERROR(...) logf_("ERROR", __FILE__, __LINE__, __VA_ARGS__)
-
-static void lib_log(void *ctx, enum ax_log_level lvl, const char *file,
-                    int line, const char *msg)
-{
-	static const char *const names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
-	(void)ctx;
-	if (lvl >= AX_LOG_INFO)
-		logf_(names[lvl], file, line, "%s", msg);
 }
 
 static int usage(void)
@@ -143,7 +115,7 @@ int main(int argc, char **argv)
 	}
 	if (!config)
 		return usage();
-	ax_set_log(lib_log, NULL);
+	ax_set_log(ax_applog_lib, NULL);
 	gw_config_defaults(&cfg);
 	if (gw_config_load(config, &cfg, err, sizeof err) != AX_OK) {
 		fprintf(stderr, "anxin-smsd: %s\n", err);
@@ -177,7 +149,7 @@ int main(int argc, char **argv)
 		if (gw_step(g) != AX_OK)
 			rc = 1;
 		if (rc)
-			LOG_ERROR("%s", gw_errmsg(g));
+			AX_LOG_E("%s", gw_errmsg(g));
 		gw_close(g);
 		return rc;
 	}
@@ -185,9 +157,9 @@ int main(int argc, char **argv)
 	sa.sa_handler = on_signal;
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	LOG_INFO("anxin-smsd: %d modem(s), store %s", cfg.nmodems, cfg.store);
+	AX_LOG_I("anxin-smsd: %d modem(s), store %s", cfg.nmodems, cfg.store);
 	gw_run(g, &stop);
-	LOG_INFO("anxin-smsd: stopped");
+	AX_LOG_I("anxin-smsd: stopped");
 	gw_close(g);
 	return 0;
 }

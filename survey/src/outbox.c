@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "anxin/response.h"
 #include "anxin/sync.h"
 #include "sync_int.h"
 
@@ -116,39 +117,13 @@ ax_rc ax_sync_cached(ax_store *st, const char *key, char **out)
 }
 
 /* ==== outbox =========================================================== */
-ax_rc ax_outbox_put(ax_store *st, const char *id, const char *body)
+/* The insert of a checked line; the repeat of a queued id is AX_OK when
+ * its body is the same, else AX_CONFLICT. */
+static ax_rc outbox_insert(ax_store *st, const char *id, const char *body)
 {
 	sqlite3_stmt *s = NULL;
-	json_error_t je;
-	json_t *j, *jid;
 	ax_rc rc = AX_OK;
 	int src;
-
-	if (!id || !*id || strlen(id) >= 64) {
-		ax__store_seterr(st, "outbox: a record needs an id of 1 to 63 bytes");
-		return AX_INVALID;
-	}
-	if (!body || strpbrk(body, "\r\n")) {
-		ax__store_seterr(st, "outbox: record %s: %s", id,
-		                 body ? "the body must be one line" : "no body");
-		return AX_INVALID;
-	}
-	/* The server names records by the id inside the body, and refuses a
-	 * whole batch over one line it cannot parse (duplicate keys included):
-	 * such a record would block the queue forever, so it is refused here,
-	 * while the caller can still tell the user. */
-	j = json_loads(body, JSON_REJECT_DUPLICATES, &je);
-	jid = json_object_get(j, "id");
-	if (!json_is_object(j) || !json_is_string(jid) ||
-	    strcmp(json_string_value(jid), id) != 0) {
-		ax__store_seterr(st, "outbox: record %s: %s", id,
-		                 !j                   ? je.text
-		                 : !json_is_object(j) ? "the body is not a JSON object"
-		                                      : "the body's \"id\" differs");
-		json_decref(j);
-		return AX_INVALID;
-	}
-	json_decref(j);
 
 	if ((rc = ax__cached(st, AX__STMT_OUTBOX_PUT,
 	                     "INSERT INTO outbox(id, body, created_at) "
@@ -180,6 +155,62 @@ ax_rc ax_outbox_put(ax_store *st, const char *id, const char *body)
 	}
 fail:
 	sqlite3_finalize(s);
+	return rc;
+}
+
+ax_rc ax_outbox_put(ax_store *st, const char *id, const char *body)
+{
+	json_error_t je;
+	json_t *j, *jid;
+
+	if (!id || !*id || strlen(id) >= 64) {
+		ax__store_seterr(st, "outbox: a record needs an id of 1 to 63 bytes");
+		return AX_INVALID;
+	}
+	if (!body || strpbrk(body, "\r\n")) {
+		ax__store_seterr(st, "outbox: record %s: %s", id,
+		                 body ? "the body must be one line" : "no body");
+		return AX_INVALID;
+	}
+	/* The server names records by the id inside the body, and refuses a
+	 * whole batch over one line it cannot parse (duplicate keys included):
+	 * such a record would block the queue forever, so it is refused here,
+	 * while the caller can still tell the user. */
+	j = json_loads(body, JSON_REJECT_DUPLICATES, &je);
+	jid = json_object_get(j, "id");
+	if (!json_is_object(j) || !json_is_string(jid) ||
+	    strcmp(json_string_value(jid), id) != 0) {
+		ax__store_seterr(st, "outbox: record %s: %s", id,
+		                 !j                   ? je.text
+		                 : !json_is_object(j) ? "the body is not a JSON object"
+		                                      : "the body's \"id\" differs");
+		json_decref(j);
+		return AX_INVALID;
+	}
+	json_decref(j);
+	return outbox_insert(st, id, body);
+}
+
+ax_rc ax_outbox_put_contact(ax_store *st, const struct ax_contact_meta *m)
+{
+	char *body;
+	ax_rc rc;
+
+	if (!m->id || !*m->id || strlen(m->id) >= 64) {
+		ax__store_seterr(st, "outbox: a record needs an id of 1 to 63 bytes");
+		return AX_INVALID;
+	}
+	/* ax_contact_record's compact dump is one line, an object, with m->id
+	 * as its "id" and no duplicate key: parsing it back, as
+	 * ax_outbox_put does with a line from outside, cost the gateway a
+	 * seventh of processing a reply (perf) */
+	if (!(body = ax_contact_record(m))) {
+		ax__store_seterr(st, "outbox: contact %s: no memory or invalid UTF-8",
+		                 m->id);
+		return AX_INVALID;
+	}
+	rc = outbox_insert(st, m->id, body);
+	free(body);
 	return rc;
 }
 

@@ -115,7 +115,6 @@ device = $T/gw/modem
 
 [smsd]
 store = $T/gw/anxin.db
-gateway_db = $T/gw/gateway.db
 device_id = smsd-2k
 quiet_hours = 00:00-00:00
 pace_per_min = 100000
@@ -144,7 +143,7 @@ inbox_n() { find gw/modem/sms/1 -maxdepth 1 -type f ! -name '.*' | wc -l; }
 # the gateway still has work: messages to send, or replies it has stored
 # but not yet run through the conversations (which queue the next question)
 busy() {
-	q gw/gateway.db "SELECT (SELECT COUNT(*) FROM queue WHERE state IN ('pending', 'sending'))
+	q gw/anxin.db "SELECT (SELECT COUNT(*) FROM queue WHERE state IN ('pending', 'sending'))
 		+ (SELECT COUNT(*) FROM inbox WHERE state = 'new')"
 }
 done_lines=0 idle=0 waves=0 last=0
@@ -210,7 +209,7 @@ done
 step "synced: $(q gw/anxin.db "SELECT state || ' ' || COUNT(*) FROM outbox GROUP BY state" | tr '\n' ' ')"
 
 # ---- checks ------------------------------------------------------------------
-G=gw/gateway.db
+G=gw/anxin.db  # the gateway's tables live in its store
 q $G "SELECT COUNT(*) FROM conv" > n.conv
 [ "$(cat n.conv)" -eq $N ] || fail "$(cat n.conv) conversations, expected $N"
 [ "$(q $G "SELECT COUNT(DISTINCT household) FROM conv")" -eq $N ] || fail "conversations are not one per household"

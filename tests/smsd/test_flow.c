@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "anxin/clock.h"
 #include "anxin/content.h"
 #include "check.h"
 #include "flow.h"
@@ -248,8 +249,8 @@ static void names(void)
 	CHECK_INT(gw_conv_status_parse("expired"), GW_CONV_EXPIRED);
 	CHECK_INT(gw_conv_status_parse("nope"), -1);
 	{
-		char t[32], *j;
-		gw_time_iso(0, t);
+		char t[AX_TIME_ISO_LEN], *j;
+		ax_time_iso(0, t);
 		CHECK_STR(t, "1970-01-01T08:00:00+08:00");
 		j = gw_contact_json("id1", "H1", "sms_sent", NULL, "gw1", T0);
 		CHECK_STR(j, "{\"at\":\"2026-03-01T09:00:00+08:00\",\"channel\":\"sms\","

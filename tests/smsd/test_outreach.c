@@ -18,7 +18,7 @@
  *
  * Replies and reports are injected as smsbackup files into <modem>/sms/1/
  * (the same format as test_dummy.c); what was sent is read from the
- * gateway's own queue (gateway.db).
+ * gateway's own queue (in the store).
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -131,14 +131,14 @@ static void inject_report(const char *number, int ref)
 	fclose(f);
 }
 
-/* ---- reading gateway.db ---------------------------------------------------- */
+/* ---- reading the gateway's tables ---------------------------------------------------- */
 
 static long long q1(const char *sql)
 {
 	sqlite3 *db;
 	sqlite3_stmt *q;
 	long long v = -1;
-	REQUIRE(sqlite3_open_v2(cfg.gateway_db, &db, SQLITE_OPEN_READONLY, NULL) ==
+	REQUIRE(sqlite3_open_v2(cfg.store, &db, SQLITE_OPEN_READONLY, NULL) ==
 	        SQLITE_OK);
 	sqlite3_busy_timeout(db, 5000);
 	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK) {
@@ -310,7 +310,7 @@ int main(void)
 	inject_report(p1, 255);
 	round_trip();
 	CHECK_INT(q1("SELECT COUNT(*) FROM reports WHERE matched=1"), 1);
-	CHECK_INT(q1("SELECT COUNT(*) FROM journal WHERE body LIKE '%\"kind\":\"sms_delivered\"%'"
+	CHECK_INT(q1("SELECT COUNT(*) FROM outbox WHERE body LIKE '%\"kind\":\"sms_delivered\"%'"
 	             " AND body LIKE '%\"pack\":\"anti-fraud\"%' AND body LIKE '%\"H1\"%'"),
 	          1);
 
@@ -319,10 +319,10 @@ int main(void)
 	inject(p2, "收到，谢谢提醒");
 	inject(p4, "ＴＤ");
 	round_trip();
-	CHECK_INT(q1("SELECT COUNT(*) FROM journal WHERE body LIKE '%\"kind\":\"sms_replied\"%'"
+	CHECK_INT(q1("SELECT COUNT(*) FROM outbox WHERE body LIKE '%\"kind\":\"sms_replied\"%'"
 	             " AND body LIKE '%\"pack\":\"anti-fraud\"%' AND body LIKE '%\"H2\"%'"),
 	          1);
-	CHECK_INT(q1("SELECT COUNT(*) FROM journal WHERE body LIKE '%\"kind\":\"sms_replied\"%'"
+	CHECK_INT(q1("SELECT COUNT(*) FROM outbox WHERE body LIKE '%\"kind\":\"sms_replied\"%'"
 	             " AND body LIKE '%\"H4\"%'"),
 	          0);
 	CHECK_INT(q1("SELECT COUNT(*) FROM optout WHERE phone='+8613800000004'"), 1);

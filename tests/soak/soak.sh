@@ -107,7 +107,6 @@ device = $DIR/$g/modem
 
 [smsd]
 store = $DIR/$g/anxin.db
-gateway_db = $DIR/$g/gateway.db
 device_id = soak-$g
 quiet_hours = 00:00-00:00
 pace_per_min = 600
@@ -259,18 +258,18 @@ while [ $(( $(date +%s) - t1 )) -lt 300 ]; do
   now=$(sz)
   left=0
   for g in $GWS; do
-    left=$((left + $(ls "$g/modem/sms/1" | wc -l) + $(sq "$g/gateway.db" "SELECT COUNT(*) FROM inbox WHERE state = 'new'") ))
-    left=$((left + $(sq "$g/gateway.db" "SELECT COUNT(*) FROM queue WHERE state IN ('pending','sending')") ))
+    left=$((left + $(ls "$g/modem/sms/1" | wc -l) + $(sq "$g/anxin.db" "SELECT COUNT(*) FROM inbox WHERE state = 'new'") ))
+    left=$((left + $(sq "$g/anxin.db" "SELECT COUNT(*) FROM queue WHERE state IN ('pending','sending')") ))
   done
   if [ "$now" = "$last" ] && [ $left = 0 ]; then stable=$((stable + 1)); else stable=0; fi
   last=$now
   [ $stable -ge $(( MAXDELAY / 1000 + 6 )) ] && break
 done
 log "SMS side quiet after $(( $(date +%s) - t1 )) s (stable $stable s)"
-# the gateways' journals reach their stores' outboxes, then every outbox drains
+# every outbox drains (a gateway's records are in its store's outbox from
+# the commit that made them)
 pending() {
   p=0
-  for g in $GWS; do p=$((p + $(sq "$g/gateway.db" "SELECT COUNT(*) FROM journal WHERE NOT forwarded"))); done
   for d in $GWS $KIOSKS; do p=$((p + $(sq "$(store_of $d)" "SELECT COUNT(*) FROM outbox WHERE state = 'pending'"))); done
   echo $p
 }
@@ -310,19 +309,19 @@ check "tally matches counted responses" \
 
 for g in $GWS; do
   # 2. no SMS sent twice
-  sent=$(sq "$g/gateway.db" "SELECT COUNT(*) FROM sent_log")
+  sent=$(sq "$g/anxin.db" "SELECT COUNT(*) FROM sent_log")
   lines=$(wc -l < "$g/sent.jsonl")
-  ok "$g: $sent messages sent ($lines in its sent log, $(sq "$g/gateway.db" "SELECT COUNT(*) FROM queue WHERE state = 'unknown'") unknown after a kill)"
+  ok "$g: $sent messages sent ($lines in its sent log, $(sq "$g/anxin.db" "SELECT COUNT(*) FROM queue WHERE state = 'unknown'") unknown after a kill)"
   check "$g: sent log no longer than the sent rows" "$([ "$lines" -le "$sent" ] && echo yes)" yes
-  check "$g: no queue row sent twice" "$(sq "$g/gateway.db" "SELECT COUNT(*) FROM (SELECT id FROM sent_log GROUP BY id HAVING COUNT(*) > 1)")" 0
+  check "$g: no queue row sent twice" "$(sq "$g/anxin.db" "SELECT COUNT(*) FROM (SELECT id FROM sent_log GROUP BY id HAVING COUNT(*) > 1)")" 0
   # the same text to the same phone twice, with no reply from it in between
-  dup=$(sq "$g/gateway.db" "SELECT COUNT(*) FROM sent_log a JOIN sent_log b
+  dup=$(sq "$g/anxin.db" "SELECT COUNT(*) FROM sent_log a JOIN sent_log b
     ON a.phone = b.phone AND a.text = b.text AND a.id < b.id
     WHERE NOT EXISTS (SELECT 1 FROM inbox i WHERE i.phone = a.phone
       AND i.received_at >= COALESCE(a.sent_at, 0) AND i.received_at <= COALESCE(b.sent_at, 1e18))")
   check "$g: no (phone, text) sent twice without a reply between" "$dup" 0
   check "$g: every conversation has at most one intro" \
-    "$(sq "$g/gateway.db" "SELECT COUNT(*) FROM (SELECT phone FROM sent_log WHERE kind = 'intro' GROUP BY phone, campaign HAVING COUNT(*) > 1)")" 0
+    "$(sq "$g/anxin.db" "SELECT COUNT(*) FROM (SELECT phone FROM sent_log WHERE kind = 'intro' GROUP BY phone, campaign HAVING COUNT(*) > 1)")" 0
   # 3. every injected reply stored once, none left in the modem
   mkdir -p "$g/replay"
   "$SIM" --sent-log "$g/sent.jsonl" --inbox "$g/replay" --seed $(( SEED + ${g#gw} )) --once
@@ -335,7 +334,7 @@ for g in $GWS; do
     hex=$(sed -n 's/^Text00 = //p' "$f")
     echo "$num|$hex"
   done | sort > "$g/injected"
-  sq "$g/gateway.db" "SELECT phone || '|' || upper(hex(CAST(text AS BLOB))) FROM inbox" > "$g/stored.raw"
+  sq "$g/anxin.db" "SELECT phone || '|' || upper(hex(CAST(text AS BLOB))) FROM inbox" > "$g/stored.raw"
   # the gateway stores UTF-8: compare on UTF-8 (convert the replay's UCS-2)
   while IFS='|' read -r num hex; do
     printf '%s|' "$num"
@@ -343,10 +342,10 @@ for g in $GWS; do
     echo
   done < "$g/injected" | sed 's/^+86//' | sort > "$g/injected.u8"
   sed 's/^+86//' "$g/stored.raw" | sort > "$g/stored"
-  check "$g: every injected reply ($inj) stored, once" "$(sq "$g/gateway.db" "SELECT COUNT(*) FROM inbox")" "$inj"
+  check "$g: every injected reply ($inj) stored, once" "$(sq "$g/anxin.db" "SELECT COUNT(*) FROM inbox")" "$inj"
   check "$g: the stored replies are the injected ones" "$(comm -3 "$g/injected.u8" "$g/stored" | wc -l)" 0
   check "$g: nothing left in the modem inbox" "$(ls "$g/modem/sms/1" | wc -l)" 0
-  check "$g: every inbox row handled" "$(sq "$g/gateway.db" "SELECT COUNT(*) FROM inbox WHERE state = 'new'")" 0
+  check "$g: every inbox row handled" "$(sq "$g/anxin.db" "SELECT COUNT(*) FROM inbox WHERE state = 'new'")" 0
 done
 
 # 4. the rates central reports == the rates recomputed from the devices'

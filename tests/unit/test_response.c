@@ -301,6 +301,36 @@ static void records(void)
 	                "\"type\":\"contact\"}");
 	free(line);
 
+	/* built by hand: the bytes jansson's sorted compact dump makes, also
+	 * for strings that need escaping, with a sealed phone and a pack */
+	{
+		const char *tricky = "H\"1\\/\b\f\n\r\t\x01\x1f\x7f 户 \xe2\x80\xa8";
+		json_t *o;
+		char *want;
+		c.household = tricky;
+		c.phone_sealed = "c2Vh/bGVk";
+		c.pack = "p\"1";
+		c.kind = "sms_sent";
+		line = ax_contact_record(&c);
+		o = json_pack("{s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "type",
+		              "contact", "id", c.id, "channel", "sms", "kind",
+		              "sms_sent", "pack", "p\"1", "device", "gw1", "at",
+		              "2026-03-01T01:00:00+08:00", "household", tricky,
+		              "household_phone_sealed", "c2Vh/bGVk");
+		want = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+		CHECK(line && want);
+		if (line && want)
+			CHECK_STR(line, want);
+		free(line);
+		free(want);
+		json_decref(o);
+		c.household = "H\xff"; /* not UTF-8: no line, as json_string */
+		CHECK(ax_contact_record(&c) == NULL);
+		c.household = "H1";
+		c.device = NULL;
+		CHECK(ax_contact_record(&c) == NULL);
+	}
+
 	CHECK_STR(ax_resp_status_name(AX_RESP_ABANDONED), "abandoned");
 	CHECK_INT(ax_resp_status_parse("partial"), AX_RESP_PARTIAL);
 	CHECK_INT(ax_resp_status_parse("done"), -1);

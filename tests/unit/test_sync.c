@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "anxin/content.h"
+#include "anxin/response.h"
 #include "anxin/store.h"
 #include "anxin/sync.h"
 #include "sync_int.h"
@@ -109,6 +110,38 @@ static void test_put(void)
 	CHECK_INT(ax_outbox_put(st, uid(3), body(3)), AX_OK);
 	REQUIRE(ax__exec(st, "COMMIT") == AX_OK);
 	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM outbox WHERE id = '%s'", uid(3)), 1);
+}
+
+/* A contact put from its values: the same line ax_outbox_put would take
+ * from ax_contact_record, idempotent the same way. */
+static void test_put_contact(void)
+{
+	struct ax_contact_meta m = {0};
+	char *line;
+
+	reset_outbox();
+	m.id = uid(7);
+	m.household = "H0007";
+	m.channel = AX_CH_SMS;
+	m.kind = "sms_replied";
+	m.device = "gw-1";
+	m.at = 1772416800;
+	CHECK_INT(ax_outbox_put_contact(st, &m), AX_OK);
+	CHECK_INT(ax_outbox_put_contact(st, &m), AX_OK); /* idempotent */
+	line = ax_contact_record(&m);
+	REQUIRE(line != NULL);
+	CHECK_STR(tu_q(db, "SELECT body FROM outbox WHERE id = '%s'", uid(7)), line);
+	CHECK_INT(ax_outbox_put(st, uid(7), line), AX_OK);
+	free(line);
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM outbox"), 1);
+	m.kind = "sms_sent"; /* the same id, another line */
+	CHECK_INT(ax_outbox_put_contact(st, &m), AX_CONFLICT);
+	m.id = "";
+	CHECK_INT(ax_outbox_put_contact(st, &m), AX_INVALID);
+	m.id = uid(8);
+	m.household = "H\xff"; /* not UTF-8 */
+	CHECK_INT(ax_outbox_put_contact(st, &m), AX_INVALID);
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM outbox"), 1);
 }
 
 /* ---- batches ---------------------------------------------------------- */
@@ -563,6 +596,7 @@ int main(void)
 	                      sizeof err) == AX_OK);
 	db = tu_db_open(tu_path("dev.db"));
 	test_put();
+	test_put_contact();
 	test_batches();
 	test_reply();
 	test_backoff();

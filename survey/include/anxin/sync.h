@@ -54,6 +54,16 @@ extern "C" {
  */
 ax_rc ax_outbox_put(ax_store *st, const char *id, const char *body);
 
+/*
+ * Queue the contact record libanxin builds from m (ax_contact_record in
+ * response.h; m and its strings borrowed), as ax_outbox_put would, without
+ * parsing the line back: it is libanxin's own.  AX_INVALID when m->id is
+ * not 1 to 63 bytes or a string is not UTF-8; AX_CONFLICT as above.
+ * Does not BEGIN or COMMIT.
+ */
+struct ax_contact_meta;
+ax_rc ax_outbox_put_contact(ax_store *st, const struct ax_contact_meta *m);
+
 struct ax_outbox_status {
 	long pending, sent, conflict, rejected;
 	long long oldest_pending; /* created_at of the oldest pending, 0: none */
