@@ -149,6 +149,25 @@ int main(void)
 	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM outbox"), 3);
 	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM drafts"), 0);
 
+	/* schema v8: the outbox keeps its state check, and an insert builds
+	 * no ephemeral table for it (it did with CHECK(state IN (...))) */
+	{
+		sqlite3 *w = ax_store_sqlite(st);
+		sqlite3_stmt *q;
+		int eph = 0;
+		CHECK((sqlite3_exec(w, "INSERT INTO outbox(id, body, created_at, "
+		                       "state) VALUES('x', '{}', 1, 'bogus')",
+		                    NULL, NULL, NULL) & 0xff) == SQLITE_CONSTRAINT);
+		REQUIRE(sqlite3_prepare_v2(w, "EXPLAIN INSERT INTO outbox(id, body, "
+		                              "created_at) VALUES('y', '{}', 1) ON "
+		                              "CONFLICT(id) DO NOTHING",
+		                           -1, &q, NULL) == SQLITE_OK);
+		while (sqlite3_step(q) == SQLITE_ROW)
+			eph += strcmp((const char *)sqlite3_column_text(q, 1),
+			              "OpenEphemeral") == 0;
+		sqlite3_finalize(q);
+		CHECK_INT(eph, 0);
+	}
 	sqlite3_close(db);
 	ax_store_close(st);
 	ax_content_free(c);
