@@ -408,7 +408,7 @@ static int starts_with(const struct wordlist *l, const int32_t *c, int p, int n)
 {
 	int best = -1;
 	for (int i = 0; i < l->n; i++)
-		if (l->len[i] > 0 && l->len[i] <= n - p &&
+		if (l->len[i] > 0 && l->len[i] <= n - p && l->w[i][0] == c[p] &&
 		    memcmp(c + p, l->w[i], (size_t)l->len[i] * sizeof *c) == 0 &&
 		    (best < 0 || l->len[i] > l->len[best]))
 			best = i;
