@@ -179,7 +179,9 @@ static long long count(sqlite3 *db, const char *sql)
 
 /* The n inbound rows, raw, into a new table `table` of the inbox's shape,
  * one transaction; seconds to *t.  0 done, -1 failed. */
-static int raw_insert(sqlite3 *db, const char *table, long n, double *t)
+/* batch: rows per transaction (0: one transaction for all). */
+static int raw_insert(sqlite3 *db, const char *table, long n, long batch,
+                      double *t)
 {
 	char sql[400];
 	sqlite3_stmt *ins = NULL;
@@ -214,6 +216,10 @@ static int raw_insert(sqlite3 *db, const char *table, long n, double *t)
 		if (sqlite3_step(ins) != SQLITE_DONE)
 			goto fail;
 		sqlite3_reset(ins);
+		if (batch > 0 && (i + 1) % batch == 0 && i + 1 < n &&
+		    (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) ||
+		     sqlite3_exec(db, "BEGIN", NULL, NULL, NULL)))
+			goto fail;
 	}
 	sqlite3_finalize(ins);
 	ins = NULL;
@@ -354,8 +360,10 @@ static int bench_store(const char *dir, const char *content_dir, long n)
 	    bench_pragmas_apply(fdb, &R.p_fair))
 		return -1;
 	sqlite3_busy_timeout(fdb, 30000);
-	if (raw_insert(db, "raw_old", n, &t_raw_old) ||
-	    raw_insert(fdb, "raw_fair", n, &t_raw))
+	/* fair: a commit per 5,000 rows, as the gateway commits an inbox
+	 * batch (gw_inbox.c: LIMIT 5000, one transaction each) */
+	if (raw_insert(db, "raw_old", n, 0, &t_raw_old) ||
+	    raw_insert(fdb, "raw_fair", n, 5000, &t_raw))
 		return -1;
 	sqlite3_close(fdb);
 	R.inbound = n / t_in;
@@ -364,7 +372,8 @@ static int bench_store(const char *dir, const char *content_dir, long n)
 	fprintf(tab, "inbound:     %10.0f replies/s processed to the outbox (%ld)\n",
 	        n / t_in, n);
 	fprintf(tab, "  raw insert, fair baseline: %10.0f rows/s  inbound/raw = %.3f\n"
-	             "    (%s; one transaction)\n",
+	             "    (%s; a commit per 5,000 rows, as the gateway's inbox "
+	             "batches)\n",
 	        n / t_raw, t_raw / t_in, bench_pragmas_str(&R.p_fair, pf, sizeof pf));
 	fprintf(tab, "  raw insert, old baseline:  %10.0f rows/s  inbound/raw = %.3f\n"
 	             "    (%s; one transaction)\n",
