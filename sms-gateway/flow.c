@@ -19,20 +19,23 @@ const char gw_flow_optout_text[] =
 const char gw_flow_optout_ask_text[] =
     "您是要退订吗？如需退订，请回复“退订”两个字；继续答题，请回复选项前的数字。";
 
+const char gw_flow_closed_text[] = "本次调查已结束，感谢您的关注。";
+
 #define GW_OPTOUT_TAIL "回复TD退订"
 
 static const char *const status_names[] = {"asking", "done", "expired",
-                                           "opted_out"};
+                                           "opted_out", "closed"};
+#define NSTATUS (int)(sizeof status_names / sizeof status_names[0])
 
 const char *gw_conv_status_name(enum gw_conv_status s)
 {
-	return (unsigned)s < 4 ? status_names[s] : "?";
+	return (unsigned)s < (unsigned)NSTATUS ? status_names[s] : "?";
 }
 
 int gw_conv_status_parse(const char *name)
 {
 	int i;
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < NSTATUS; i++)
 		if (name && strcmp(name, status_names[i]) == 0)
 			return i;
 	return -1;
@@ -142,12 +145,34 @@ static void ask(const struct ax_survey *s, struct gw_conv *c, int i,
 	say(out, prefix, qsms(&s->questions[i]));
 }
 
-static void end_response(const struct ax_survey *s, struct gw_conv *c,
-                         struct gw_flow_out *out, int complete)
+/* 1 when the household ever replied to this conversation: an answer
+ * kept, a question skipped after two replies not understood, or one such
+ * reply to the open question.  (A lone "T" answered with the opt-out
+ * question leaves no trace: it counts as no reply here.) */
+static int heard_from(const struct ax_survey *s, const struct gw_conv *c)
 {
-	out->response = 1;
+	int i;
+	if (c->attempts)
+		return 1;
+	for (i = 0; i < s->nquestions && i < GW_FLOW_MAX_Q; i++)
+		if (c->answers[i] || c->skipped[i])
+			return 1;
+	return 0;
+}
+
+/* The response record of a conversation that ended: "complete",
+ * "partial" (something answered) or "abandoned" (replies, no answer).
+ * A household that never replied gets none unless `replied` says this
+ * step is its reply (an opt-out): no answer was given, so a record would
+ * only count a non-response as a response (the funnel's "replied"). */
+static void end_response(const struct ax_survey *s, struct gw_conv *c,
+                         struct gw_flow_out *out, int complete, int replied)
+{
 	struct ax_response r;
 	as_response(s, c, &r);
+	if (!complete && !replied && !heard_from(s, c))
+		return;
+	out->response = 1;
 	out->response_status =
 	    complete ? "complete" : ax_response_any(&r) ? "partial" : "abandoned";
 }
@@ -201,7 +226,7 @@ static void finish(const struct ax_survey *s, struct gw_conv *c, long long now,
 	}
 	if (len)
 		say(out, buf, NULL);
-	end_response(s, c, out, 1);
+	end_response(s, c, out, 1, 1);
 }
 
 /* Move past question qidx to the next shown one, or finish. */
@@ -259,7 +284,7 @@ void gw_flow_reply(const gw_fsurvey *f, struct gw_conv *c, const char *text,
 		if (c->status == GW_CONV_ASKING) {
 			c->status = GW_CONV_OPTED_OUT;
 			c->updated_at = now;
-			end_response(s, c, out, 0);
+			end_response(s, c, out, 0, 1);
 		}
 		return;
 	}
@@ -314,8 +339,19 @@ void gw_flow_tick(const gw_fsurvey *f, struct gw_conv *c, long long now,
 	if (c->reminded && now - c->reminded_at >= opts->expire_after) {
 		c->status = GW_CONV_EXPIRED;
 		c->updated_at = now;
-		end_response(s, c, out, 0);
+		end_response(s, c, out, 0, 0);
 	}
+}
+
+void gw_flow_close(const gw_fsurvey *f, struct gw_conv *c, long long now,
+                   struct gw_flow_out *out)
+{
+	out_reset(out);
+	if (c->status != GW_CONV_ASKING)
+		return;
+	c->status = GW_CONV_CLOSED;
+	c->updated_at = now;
+	end_response(f->s, c, out, 0, 0);
 }
 
 long long gw_flow_next_due(const struct gw_conv *c,

@@ -12,6 +12,12 @@
  *                      conversation is left as it was
  *   tick:   no reply for remind_after -> one reminder (the question again)
  *           no reply for expire_after after the reminder -> expired
+ *   close:  the campaign ended or was withdrawn -> closed, nothing sent
+ *
+ * A conversation that ends without the household ever replying (expired
+ * or closed) writes no response record: it is not a response.  One that
+ * ends with answers writes "partial" (or "complete"); one with replies
+ * but no valid answer, "abandoned".
  *   end:    thanks + quiz score + the explanation of every missed
  *           knowledge answer (the survey teaches)
  *
@@ -43,6 +49,7 @@ enum gw_conv_status {
 	GW_CONV_DONE,       /* thanks sent */
 	GW_CONV_EXPIRED,    /* no reply after the reminder */
 	GW_CONV_OPTED_OUT,  /* the resident sent 退订/TD */
+	GW_CONV_CLOSED,     /* its campaign ended or was withdrawn while open */
 };
 const char *gw_conv_status_name(enum gw_conv_status s);
 /* Parse a name back; -1 if unknown. */
@@ -104,6 +111,13 @@ void gw_flow_reply(const gw_fsurvey *f, struct gw_conv *c, const char *text,
 void gw_flow_tick(const gw_fsurvey *f, struct gw_conv *c, long long now,
                   const struct gw_flow_opts *opts, struct gw_flow_out *out);
 
+/* The campaign is over (its window ended, or it was withdrawn): an
+ * asking conversation becomes closed, with the response record of what
+ * was answered (none when the household never replied).  Sends nothing;
+ * nothing happens to a conversation that is not asking. */
+void gw_flow_close(const gw_fsurvey *f, struct gw_conv *c, long long now,
+                   struct gw_flow_out *out);
+
 /* When the next tick can change something (0: never). */
 long long gw_flow_next_due(const struct gw_conv *c,
                            const struct gw_flow_opts *opts);
@@ -113,6 +127,8 @@ long long gw_flow_next_due(const struct gw_conv *c,
 extern const char gw_flow_optout_text[];
 /* The question sent back for a lone "T" or "取消". */
 extern const char gw_flow_optout_ask_text[];
+/* The answer to a reply that comes after its campaign was closed. */
+extern const char gw_flow_closed_text[];
 
 /*
  * The response record line (one JSON object, no newline) for a

@@ -152,10 +152,22 @@ static void reminder_and_expiry(void)
 	CHECK_INT(o.nmsgs, 0);
 	CHECK_INT(gw_flow_next_due(&c, &opts), 0);
 
-	/* no answer at all: abandoned */
+	/* never replied: expired with no response record (it used to write
+	 * an "abandoned" one, counted as a reply by the funnel) */
 	gw_flow_start(f, &c, T0, &o);
 	gw_flow_tick(f, &c, T0 + 24 * 3600, &opts, &o);
 	gw_flow_tick(f, &c, T0 + 96 * 3600, &opts, &o);
+	CHECK_INT(c.status, GW_CONV_EXPIRED);
+	CHECK(!o.response);
+
+	/* replied, but nothing understood: abandoned */
+	gw_flow_start(f, &c, T0, &o);
+	reply(f, &c, "啥", T0 + 60, &o);
+	CHECK(o.invalid);
+	gw_flow_tick(f, &c, T0 + 60 + 24 * 3600, &opts, &o);
+	gw_flow_tick(f, &c, T0 + 60 + 96 * 3600, &opts, &o);
+	CHECK_INT(c.status, GW_CONV_EXPIRED);
+	CHECK(o.response);
 	CHECK_STR(o.response_status, "abandoned");
 
 	/* a reply after the reminder is still taken */
@@ -164,6 +176,42 @@ static void reminder_and_expiry(void)
 	reply(f, &c, "1", T0 + 30 * 3600, &o);
 	CHECK(o.answered);
 	CHECK(!c.reminded);
+	gw_fsurvey_free(f);
+}
+
+/* The campaign closes under open conversations: closed, silently; a
+ * record of what was answered, none for a household that never replied. */
+static void close_campaign(void)
+{
+	gw_fsurvey *f = load("satisfaction");
+	struct gw_conv c;
+	struct gw_flow_out o;
+	struct gw_flow_opts opts;
+
+	gw_flow_opts_defaults(&opts);
+	gw_flow_start(f, &c, T0, &o);
+	reply(f, &c, "1", T0 + 60, &o);
+	reply(f, &c, "2", T0 + 120, &o);
+	CHECK_INT(c.status, GW_CONV_ASKING);
+	gw_flow_close(f, &c, T0 + 180, &o);
+	CHECK_INT(c.status, GW_CONV_CLOSED);
+	CHECK_INT(o.nmsgs, 0);
+	CHECK(o.response);
+	CHECK_STR(o.response_status, "partial");
+	CHECK_INT(gw_flow_next_due(&c, &opts), 0);
+	/* closing twice, or a reply after: nothing more */
+	gw_flow_close(f, &c, T0 + 240, &o);
+	CHECK(!o.response);
+	reply(f, &c, "3", T0 + 300, &o);
+	CHECK(o.late && !o.answered);
+
+	gw_flow_start(f, &c, T0, &o);
+	gw_flow_close(f, &c, T0 + 60, &o);
+	CHECK_INT(c.status, GW_CONV_CLOSED);
+	CHECK(!o.response);
+	CHECK_INT(o.nmsgs, 0);
+	CHECK_STR(gw_conv_status_name(GW_CONV_CLOSED), "closed");
+	CHECK_INT(gw_conv_status_parse("closed"), GW_CONV_CLOSED);
 	gw_fsurvey_free(f);
 }
 
@@ -272,6 +320,7 @@ int main(void)
 	full_questionnaire();
 	show_if_and_skip();
 	reminder_and_expiry();
+	close_campaign();
 	optout();
 	quiz();
 	names();
