@@ -176,13 +176,20 @@ void gw_close(gw_gateway *g)
 ax_rc gw_step(gw_gateway *g)
 {
 	long long now = gw_now(g);
-	int failed = 0;
+	int failed = 0, i;
 
+	/* a campaign whose window just ended: reload now, so its open
+	 * conversations are closed rather than answered for five minutes */
+	for (i = 0; i < g->ncamps && !g->reload; i++)
+		if (!ax_campaign_live(&g->camps[i].c, now))
+			g->reload = 1;
 	if (g->reload || !g->loaded_at || now - g->loaded_at >= 300 ||
 	    now < g->loaded_at) {
 		ax_rc rc = gw__load(g);
 		if (rc != AX_OK)
 			return rc;
+		if (gw__close_conversations(g, now) < 0)
+			failed = 1;
 	}
 	if (gw__start_conversations(g, now) < 0)
 		failed = 1;

@@ -246,6 +246,116 @@ int gw__start_conversations(gw_gateway *g, long long now)
 	return gw__exec(g->db, "COMMIT") ? -1 : started;
 }
 
+/* ---- campaigns over ------------------------------------------------------ */
+
+/*
+ * Close the asking conversations of every campaign not loaded now: its
+ * window is over, or it was closed (the loaded campaigns are exactly the
+ * live ones, gw__load).  Left asking, they were never reminded, expired
+ * nor recorded, and kept their households busy for every later campaign
+ * (gw__household_busy).  The survey comes from the conversation's own
+ * row (survey, survey_version) in the loaded content, as the campaign is
+ * gone.  Called after each load; cost: one pass over the asking rows
+ * (conv_due's prefix), at most every five minutes.
+ */
+int gw__close_conversations(gw_gateway *g, long long now)
+{
+	sqlite3_stmt *q;
+	struct convrow *rows = NULL;
+	char (*survey)[64] = NULL;
+	int *version = NULL;
+	int n = 0, cap = 0, i, rc = 0;
+
+	if (sqlite3_prepare_v2(g->db,
+	                       "SELECT " CONV_COLS ", survey, survey_version FROM conv"
+	                       " WHERE status='asking'",
+	                       -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		const char *camp = (const char *)sqlite3_column_text(q, 0);
+		const char *sv = (const char *)sqlite3_column_text(q, 17);
+		if (!camp || gw__find_camp(g, camp))
+			continue;
+		if (n == cap) {
+			int nc = cap ? cap * 2 : 64;
+			struct convrow *nr = realloc(rows, (size_t)nc * sizeof *nr);
+			char(*ns)[64];
+			int *nv;
+			if (nr)
+				rows = nr;
+			ns = nr ? realloc(survey, (size_t)nc * sizeof *ns) : NULL;
+			if (ns)
+				survey = ns;
+			nv = ns ? realloc(version, (size_t)nc * sizeof *nv) : NULL;
+			if (!nv) {
+				rc = -1;
+				break;
+			}
+			version = nv;
+			cap = nc;
+		}
+		gw__read_conv(q, &rows[n]);
+		snprintf(survey[n], sizeof survey[n], "%s", sv ? sv : "");
+		version[n] = sqlite3_column_int(q, 18);
+		n++;
+	}
+	sqlite3_finalize(q);
+	if (rc || !n)
+		goto done;
+	if (gw__exec(g->db, "BEGIN IMMEDIATE")) {
+		rc = -1;
+		goto done;
+	}
+	for (i = 0; i < n; i++) {
+		const struct ax_survey *sv =
+		    ax_content_find_survey(g->content, survey[i], version[i]);
+		struct camp gone;
+		struct gw_flow_out o;
+		memset(&gone, 0, sizeof gone);
+		ax_campaign_defaults(&gone.c);
+		snprintf(gone.c.id, sizeof gone.c.id, "%s", rows[i].campaign);
+		/* a survey no longer installed: closed all the same, with no
+		 * record (its answers cannot be named without it) */
+		if (!sv || gw_fsurvey_new(sv, &gone.fs) != AX_OK)
+			gone.fs = NULL;
+		if (gone.fs) {
+			gw_flow_close(gone.fs, &rows[i].c, now, &o);
+		} else {
+			memset(&o, 0, sizeof o);
+			rows[i].c.status = GW_CONV_CLOSED;
+			rows[i].c.updated_at = now;
+		}
+		rc = gw__apply_out(g, &rows[i], &gone, &o, now, 0);
+		gw_fsurvey_free(gone.fs);
+		/* its questions not sent yet never go */
+		if (!rc) {
+			sqlite3_stmt *u = gw__prep(
+			    g, g->db,
+			    "UPDATE queue SET state='cancelled', error='campaign closed'"
+			    " WHERE campaign=?1 AND household=?2 AND state='pending'"
+			    " AND kind IN ('intro', 'question')");
+			rc = !u;
+			if (u) {
+				sqlite3_bind_text(u, 1, rows[i].campaign, -1, SQLITE_STATIC);
+				sqlite3_bind_text(u, 2, rows[i].household, -1, SQLITE_STATIC);
+				rc = sqlite3_step(u) != SQLITE_DONE;
+				gw__release(g, g->db, u);
+			}
+		}
+		if (rc) {
+			gw__seterr(g, "closing conversations: %s", sqlite3_errmsg(g->db));
+			gw__exec(g->db, "ROLLBACK");
+			goto done;
+		}
+	}
+	rc = gw__exec(g->db, "COMMIT");
+done:
+	free(rows);
+	free(survey);
+	free(version);
+	return rc ? -1 : n;
+}
+
 int gw__tick_conversations(gw_gateway *g, long long now)
 {
 	sqlite3_stmt *q;

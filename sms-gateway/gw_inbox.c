@@ -40,19 +40,74 @@ static int load_conv_for(gw_gateway *g, const char *hh, struct convrow *r)
 	return found;
 }
 
-static int set_inbox(gw_gateway *g, sqlite3 *db, long long id,
-                     const char *state, const char *hh)
+static int set_inbox_campaign(gw_gateway *g, sqlite3 *db, long long id,
+                              const char *state, const char *hh,
+                              const char *campaign)
 {
 	sqlite3_stmt *q;
 	int rc;
-	if (!(q = gw__prep(g, db, "UPDATE inbox SET state=?, household=? WHERE id=?")))
+	if (!(q = gw__prep(g, db, "UPDATE inbox SET state=?, household=?,"
+	                          " campaign=? WHERE id=?")))
 		return -1;
 	sqlite3_bind_text(q, 1, state, -1, SQLITE_STATIC);
 	sqlite3_bind_text(q, 2, hh, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(q, 3, id);
+	sqlite3_bind_text(q, 3, campaign, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 4, id);
 	rc = sqlite3_step(q);
 	gw__release(g, db, q);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int set_inbox(gw_gateway *g, sqlite3 *db, long long id,
+                     const char *state, const char *hh)
+{
+	return set_inbox_campaign(g, db, id, state, hh, NULL);
+}
+
+/*
+ * A reply whose latest conversation was closed with its campaign: kept
+ * for that campaign (inbox.campaign, state late, an sms_replied
+ * contact), never taken as an answer to anything else, and answered
+ * once per conversation with gw_flow_closed_text.  An opt-out is
+ * honoured as ever.
+ */
+static int closed_reply(gw_gateway *g, long long id, const char *phone,
+                        const char *hh, const struct convrow *r,
+                        const char *text, long long now)
+{
+	int optout = gw_reply_is_optout(text, strlen(text));
+	struct camp gone;
+	long long told;
+
+	memset(&gone, 0, sizeof gone);
+	ax_campaign_defaults(&gone.c);
+	snprintf(gone.c.id, sizeof gone.c.id, "%s", r->campaign);
+	if (gw__record_contact(g, g->st, hh, "sms_replied", NULL, now))
+		return -1;
+	if (optout)
+		return gw__add_optout(g, g->db, phone, "reply", now) ||
+		               gw__enqueue(g, phone, hh, NULL, "optout_confirm",
+		                           gw_flow_optout_text, now) ||
+		               set_inbox_campaign(g, g->db, id, "done", hh, r->campaign)
+		           ? -1
+		           : 0;
+	{
+		/* told already: once per conversation, whatever they send */
+		sqlite3_stmt *q = gw__prep(g, g->db,
+		                           "SELECT COUNT(*) FROM queue WHERE household=?"
+		                           " AND kind='closed' AND campaign=?");
+		if (!q)
+			return -1;
+		sqlite3_bind_text(q, 1, hh, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, r->campaign, -1, SQLITE_STATIC);
+		told = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : -1;
+		gw__release(g, g->db, q);
+	}
+	if (told < 0 ||
+	    (told == 0 &&
+	     gw__enqueue(g, phone, hh, &gone, "closed", gw_flow_closed_text, now)))
+		return -1;
+	return set_inbox_campaign(g, g->db, id, "late", hh, r->campaign);
 }
 
 /* One committed inbox message -> the flow, inside the caller's
@@ -81,6 +136,11 @@ static int handle_inbox(gw_gateway *g, long long id, const char *phone,
 		goto fail;
 	if (found)
 		cp = gw__find_camp(g, r.campaign);
+	if (found && !cp && r.c.status == GW_CONV_CLOSED) {
+		if (closed_reply(g, id, phone, hh, &r, text, now))
+			goto fail;
+		return 0;
+	}
 	/* no question is open: a reply to the latest digest, if one went */
 	if ((!found || !cp || !cp->fs || r.c.status != GW_CONV_ASKING) &&
 	    (dig = gw__last_digest_pack(g, hh, pack)) < 0)
@@ -106,7 +166,8 @@ static int handle_inbox(gw_gateway *g, long long id, const char *phone,
 	snprintf(r.phone, sizeof r.phone, "%s", phone);
 	gw_flow_reply(cp->fs, &r.c, text, strlen(text), now, &o);
 	if (gw__apply_out(g, &r, cp, &o, now, 0) ||
-	    set_inbox(g, g->db, id, o.late ? "late" : "done", hh))
+	    set_inbox_campaign(g, g->db, id, o.late ? "late" : "done", hh,
+	                       r.campaign))
 		goto fail;
 	return 0;
 fail:

@@ -7,7 +7,8 @@
  *                  points, small SQL helpers
  *   gw_upgrade.c   an old deployment's gateway.db moved into the store
  *   gw_campaign.c  campaigns, surveys, packs and roster slices (load, lookup)
- *   gw_conv.c      conversations in SQL: start, tick, apply a flow step
+ *   gw_conv.c      conversations in SQL: start, tick, close those of a
+ *                  campaign that ended, apply a flow step
  *   gw_outreach.c  awareness digests, queued once per household
  *   gw_inbox.c     incoming messages: written by the modem threads,
  *                  processed through the flow by gw_step
@@ -200,6 +201,10 @@ int gw__household_busy(gw_gateway *g, const char *hh, const char *campaign,
  * reminders sent and conversations expired (0); -1 on error. */
 int gw__start_conversations(gw_gateway *g, long long now);
 int gw__tick_conversations(gw_gateway *g, long long now);
+/* The asking conversations of campaigns no longer loaded (ended or
+ * closed) closed, with their partial records, in one transaction: how
+ * many, or -1. */
+int gw__close_conversations(gw_gateway *g, long long now);
 
 /* ---- gw_outreach.c ------------------------------------------------------- */
 

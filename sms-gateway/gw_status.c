@@ -55,11 +55,13 @@ ax_rc gw_status_print(gw_gateway *g, FILE *out)
 	        gw__count1(g->db, "SELECT COUNT(*) FROM inbox WHERE state='unknown' AND ?1 IS NOT ?2", "", 0),
 	        gw__count1(g->db, "SELECT COUNT(*) FROM inbox WHERE state='late' AND ?1 IS NOT ?2", "", 0),
 	        gw__count1(g->db, "SELECT COUNT(*) FROM optout WHERE ?1 IS NOT ?2", "", 0));
-	fprintf(out, "conversations: %lld asking, %lld done, %lld expired, %lld opted out\n",
+	fprintf(out, "conversations: %lld asking, %lld done, %lld expired, %lld opted out,"
+	             " %lld closed with their campaign\n",
 	        gw__count1(g->db, "SELECT COUNT(*) FROM conv WHERE status=?1 AND ?2=0", "asking", 0),
 	        gw__count1(g->db, "SELECT COUNT(*) FROM conv WHERE status=?1 AND ?2=0", "done", 0),
 	        gw__count1(g->db, "SELECT COUNT(*) FROM conv WHERE status=?1 AND ?2=0", "expired", 0),
-	        gw__count1(g->db, "SELECT COUNT(*) FROM conv WHERE status=?1 AND ?2=0", "opted_out", 0));
+	        gw__count1(g->db, "SELECT COUNT(*) FROM conv WHERE status=?1 AND ?2=0", "opted_out", 0),
+	        gw__count1(g->db, "SELECT COUNT(*) FROM conv WHERE status=?1 AND ?2=0", "closed", 0));
 	fprintf(out, "delivery: %lld sent, %lld delivered, %lld sent but unconfirmed\n",
 	        gw__count1(g->db, "SELECT COUNT(*) FROM queue WHERE state=?1 AND ?2=0", "sent", 0),
 	        gw__count1(g->db, "SELECT COUNT(*) FROM queue WHERE state=?1 AND ?2=0 AND delivered_at IS NOT NULL", "sent", 0),

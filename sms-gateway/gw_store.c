@@ -43,7 +43,7 @@ static const char schema[] =
     " id INTEGER PRIMARY KEY, dedup TEXT NOT NULL UNIQUE, modem TEXT,"
     " phone TEXT NOT NULL, smsc_time INTEGER, received_at INTEGER NOT NULL,"
     " parts INTEGER, text TEXT NOT NULL, state TEXT NOT NULL DEFAULT 'new',"
-    " household TEXT, seen INTEGER NOT NULL DEFAULT 1);"
+    " household TEXT, seen INTEGER NOT NULL DEFAULT 1, campaign TEXT);"
     /* partial indexes: a row leaves them when its state moves on, and a
      * queue row enters queue_claimed only when a modem claims it, so
      * processing a reply (inbox row done, next question queued) writes
@@ -243,7 +243,11 @@ ax_rc gw__open_store(const char *path, ax_store **out, char *err,
 	 * (perf).  30 s of busy wait: the modem threads and gw_step share
 	 * the file's one write lock, and a batch of replies holds it a while */
 	sqlite3_busy_timeout(db, 30000);
-	if (gw__exec(db, "PRAGMA temp_store=MEMORY") || gw__exec(db, schema)) {
+	if (gw__exec(db, "PRAGMA temp_store=MEMORY") || gw__exec(db, schema) ||
+	    /* inbox.campaign came later: the campaign a reply was kept for */
+	    (gw__count1(db, "SELECT COUNT(*) FROM pragma_table_info('inbox')"
+	                    " WHERE name=?1 AND ?2=0", "campaign", 0) == 0 &&
+	     gw__exec(db, "ALTER TABLE inbox ADD COLUMN campaign TEXT"))) {
 		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
 		ax_store_close(*out);
 		*out = NULL;
