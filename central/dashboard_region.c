@@ -702,8 +702,10 @@ static void funnels(struct dpage *p, ax_store *st, const ax_content *content,
 		funnel_row(p, "已发送", fu.sent, fu.targeted, fu.targeted);
 		funnel_row(p, "已送达", fu.delivered, fu.targeted, fu.sent);
 		funnel_row(p, "已回复", fu.replied, fu.targeted, fu.delivered);
-		if (v[i].survey[0])
-			funnel_row(p, "短信完成问卷", fu.completed, fu.targeted, fu.replied);
+		if (v[i].survey[0]) {
+			funnel_row(p, "已答题", fu.answered, fu.targeted, fu.replied);
+			funnel_row(p, "短信完成问卷", fu.completed, fu.targeted, fu.answered);
+		}
 		dp_raw(p, "</div>");
 		if (v[i].survey[0])
 			dp_fmt(p, "<p class=\"note\">所有渠道（一体机、短信、入户）完成本次问卷共 %lld 户。"

@@ -41,20 +41,26 @@ ax_rc ax_funnel_build(ax_store *st, const struct ax_campaign *c,
 	/* One row per grid: the campaign's scope is a list of codes, checked
 	 * per grid in C (a few hundred grids) rather than spelled in SQL.
 	 * Each household gets its evidence flags once; the stages are then
-	 * cumulative (any later stage implies the earlier ones). */
+	 * cumulative (any later stage implies the earlier ones).  A reply is
+	 * an sms_replied contact or an answer; an SMS response record alone
+	 * is not one: gateways before gw_flow_close wrote an "abandoned" record for
+	 * every household that never replied.  An answer is an SMS response
+	 * with at least one question answered (partial or complete). */
 	static const char sql[] =
-	    "SELECT grid, COUNT(*), SUM(ph), SUM(ph AND (snt OR dlv OR rpl OR cmp)), "
-	    "SUM(ph AND (dlv OR rpl OR cmp)), SUM(ph AND (rpl OR cmp)), "
-	    "SUM(ph AND cmp), SUM(cany) FROM (SELECT h.grid, "
+	    "SELECT grid, COUNT(*), SUM(ph), SUM(ph AND (snt OR dlv OR rpl OR ans "
+	    "OR cmp)), SUM(ph AND (dlv OR rpl OR ans OR cmp)), SUM(ph AND (rpl OR "
+	    "ans OR cmp)), SUM(ph AND (ans OR cmp)), SUM(ph AND cmp), SUM(cany) "
+	    "FROM (SELECT h.grid, "
 	    "EXISTS(SELECT 1 FROM household_phones p WHERE p.household = h.id) AS ph, "
 	    "EXISTS(SELECT 1 FROM contacts c WHERE c.household = h.id AND c.kind = "
 	    "'sms_sent' AND c.at >= ?1 AND c.at < ?2) AS snt, "
 	    "EXISTS(SELECT 1 FROM contacts c WHERE c.household = h.id AND c.kind = "
 	    "'sms_delivered' AND c.at >= ?1 AND c.at < ?2) AS dlv, "
-	    "(EXISTS(SELECT 1 FROM contacts c WHERE c.household = h.id AND c.kind = "
-	    "'sms_replied' AND c.at >= ?1 AND c.at < ?2) OR EXISTS(SELECT 1 FROM "
-	    "responses r WHERE r.household = h.id AND r.survey = ?3 AND r.wave = ?4 "
-	    "AND r.channel = 'sms')) AS rpl, "
+	    "EXISTS(SELECT 1 FROM contacts c WHERE c.household = h.id AND c.kind = "
+	    "'sms_replied' AND c.at >= ?1 AND c.at < ?2) AS rpl, "
+	    "EXISTS(SELECT 1 FROM responses r WHERE r.household = h.id AND r.survey "
+	    "= ?3 AND r.wave = ?4 AND r.channel = 'sms' AND r.status IN ('partial', "
+	    "'complete')) AS ans, "
 	    "EXISTS(SELECT 1 FROM responses r WHERE r.household = h.id AND r.survey "
 	    "= ?3 AND r.wave = ?4 AND r.channel = 'sms' AND r.counted AND r.status "
 	    "= 'complete') AS cmp, "
@@ -94,8 +100,9 @@ ax_rc ax_funnel_build(ax_store *st, const struct ax_campaign *c,
 		out->sent += sqlite3_column_int64(s, 3);
 		out->delivered += sqlite3_column_int64(s, 4);
 		out->replied += sqlite3_column_int64(s, 5);
-		out->completed += sqlite3_column_int64(s, 6);
-		out->completed_any += sqlite3_column_int64(s, 7);
+		out->answered += sqlite3_column_int64(s, 6);
+		out->completed += sqlite3_column_int64(s, 7);
+		out->completed_any += sqlite3_column_int64(s, 8);
 	}
 	sqlite3_finalize(s);
 	if (src != SQLITE_DONE) {
@@ -103,7 +110,7 @@ ax_rc ax_funnel_build(ax_store *st, const struct ax_campaign *c,
 		return ax__store_sqlerr(st, src, "funnel");
 	}
 	if (!c->survey[0])
-		out->completed = out->completed_any = 0;
+		out->answered = out->completed = out->completed_any = 0;
 	return AX_OK;
 }
 

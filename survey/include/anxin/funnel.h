@@ -1,6 +1,6 @@
 /*
  * funnel.h -- a campaign's SMS funnel within a region (targeted > sent >
- * delivered > replied > completed: DESIGN.md "Rates done honestly"), a
+ * delivered > replied > answered > completed: DESIGN.md "Rates done honestly"), a
  * region's weekly answer trend, and the small region and household
  * look-ups the staff dashboard needs.
  *
@@ -30,8 +30,13 @@ struct ax_funnel {
 	long long sent;       /* targeted, with any of the stages below or an
 	                         sms_sent contact */
 	long long delivered;  /* … with replied or an sms_delivered contact */
-	long long replied;    /* … with completed, an sms_replied contact or an
-	                         SMS response of the wave (any status) */
+	long long replied;    /* … with answered or an sms_replied contact (an
+	                         SMS response record alone is not a reply: old
+	                         gateways wrote "abandoned" ones for households
+	                         that never replied) */
+	long long answered;   /* … with completed or an SMS response of the
+	                         survey and wave with at least one answer
+	                         (partial or complete); 0 for outreach-only */
 	/* targeted households whose counted complete response to the
 	 * campaign's survey and wave came by SMS (0 for outreach-only) */
 	long long completed;

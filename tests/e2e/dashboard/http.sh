@@ -71,6 +71,7 @@ has "  links its villages" town.html 'href="/region/439901101001"'
 has "  breadcrumb back to the county" town.html 'href="/region/439901000000"'
 has "  campaign funnel" town.html "秋季平安家庭满意度调查"
 has "  funnel stages" town.html "短信完成问卷"
+has "  funnel: answered stage" town.html "已答题"
 check "village page: 200" "$(get county.jar /region/439901101001 village.html)" 200
 has "  links its grids" village.html 'href="/region/439901101001001"'
 has "  links unreached lists" village.html 'href="/grid/439901101001001/unreached'
@@ -139,7 +140,7 @@ for q in "" "&channel=sms"; do
 done
 # the funnel narrows stage by stage
 f=$(grep -o 'aria-label="[^"]* [0-9]* 户"' town.html | grep -o '[0-9]* 户' | tr -d ' 户' | tr '\n' ' ')
-check "funnel has 5 stages" "$(echo $f | wc -w)" 5
+check "funnel has 6 stages (answered: new)" "$(echo $f | wc -w)" 6
 echo "$f" | awk '{ for (i = 2; i <= NF; i++) if ($i > $(i-1)) exit 1 }' && ok "  each stage within the one before ($f)" || bad "  funnel grows: $f"
 check "  targeted = township households with a phone" "$(echo $f | cut -d' ' -f1)" "$(sqlite3 c.db "SELECT COUNT(*) FROM households h WHERE h.active AND h.grid LIKE '439901101%' AND EXISTS (SELECT 1 FROM household_phones p WHERE p.household = h.id)")"
 # --- item analysis of a quiz (linked beside the awareness figures) ---

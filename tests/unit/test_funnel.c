@@ -1,0 +1,158 @@
+/*
+ * test_funnel -- ax_funnel_build on records written by hand, the figures
+ * counted by hand (below), not by the code under test.
+ *
+ * Campaign: survey satisfaction, wave W1, scope village 439901101201,
+ * window [2026-03-01, 2026-04-01) China time.  Households:
+ *
+ *   H1 phone  sent, delivered, replied, SMS complete      all stages
+ *   H2 phone  sent, replied, SMS partial (q1, q2)          .. answered
+ *   H3 phone  sent; an SMS "abandoned" record, no reply    sent only (an old
+ *             gateway wrote one for every household that never replied)
+ *   H4 phone  sent, delivered, replied; SMS "abandoned"    .. replied
+ *             (replied, nothing understood)
+ *   H5 none   a complete kiosk response                    completed_any
+ *   H6 phone  nothing                                      targeted
+ *   H7 phone  sent; replied on 2026-02-27, before the window  sent only
+ *   H8 phone  village 202 (outside the scope): everything  not counted
+ *
+ *   households 7 (H1-H7), targeted 6 (not H5), sent 5 (H1 H2 H3 H4 H7),
+ *   delivered 3 (H1; H2 and H4 by their replies), replied 3 (H1 H2 H4),
+ *   answered 2 (H1 H2), completed 1 (H1), completed_any 2 (H1 H5).
+ *
+ * Before the fix replied and delivered were 4 (H3's abandoned record
+ * counted as a reply) and there was no answered stage.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "anxin/campaign.h"
+#include "anxin/content.h"
+#include "anxin/funnel.h"
+#include "anxin/records.h"
+#include "anxin/roster.h"
+#include "anxin/store.h"
+#include "testutil.h"
+
+static const char roster[] =
+    "户号,乡镇代码,村（社区）代码,网格代码,联系电话,人口\n"
+    "H1,439901101000,439901101201,439901101201001,13800000001,3\n"
+    "H2,439901101000,439901101201,439901101201001,13800000002,2\n"
+    "H3,439901101000,439901101201,439901101201001,13800000003,4\n"
+    "H4,439901101000,439901101201,439901101201002,13800000004,1\n"
+    "H5,439901101000,439901101201,439901101201002,,2\n"
+    "H6,439901101000,439901101201,439901101201002,13800000006,2\n"
+    "H7,439901101000,439901101201,439901101201002,13800000007,2\n"
+    "H8,439901101000,439901101202,439901101202001,13800000008,2\n";
+
+#define CONTACT(n, hh, kind, day)                                             \
+	"{\"type\":\"contact\",\"id\":\"c0000000-0000-4000-8000-0000000000" n   \
+	"\",\"household\":\"" hh "\",\"channel\":\"sms\",\"kind\":\"" kind     \
+	"\",\"pack\":null,\"device\":\"gw-1\",\"at\":\"2026-" day              \
+	"T10:00:00+08:00\"}"
+#define RESPONSE(n, hh, channel, status, answers)                             \
+	"{\"type\":\"response\",\"id\":\"d0000000-0000-4000-8000-0000000000" n  \
+	"\",\"survey\":\"satisfaction\",\"survey_version\":1,\"wave\":\"W1\","  \
+	"\"channel\":\"" channel "\",\"device\":\"gw-1\",\"household\":\"" hh  \
+	"\",\"started_at\":\"2026-03-05T09:00:00+08:00\",\"completed_at\":"    \
+	"\"2026-03-05T10:00:00+08:00\",\"status\":\"" status "\",\"answers\":" \
+	answers "}"
+#define FULL                                                                   \
+	"{\"q1\":\"2\",\"q3\":\"1\",\"q4\":\"2\",\"q5\":\"1\",\"q6\":\"1\","   \
+	"\"overall\":\"1\"}"
+
+static const char *const records[] = {
+	CONTACT("01", "H1", "sms_sent", "03-02"),
+	CONTACT("02", "H1", "sms_delivered", "03-02"),
+	CONTACT("03", "H1", "sms_replied", "03-02"),
+	RESPONSE("01", "H1", "sms", "complete", FULL),
+	CONTACT("04", "H2", "sms_sent", "03-02"),
+	CONTACT("05", "H2", "sms_replied", "03-03"),
+	RESPONSE("02", "H2", "sms", "partial", "{\"q1\":\"1\",\"q2\":\"2\"}"),
+	CONTACT("06", "H3", "sms_sent", "03-02"),
+	RESPONSE("03", "H3", "sms", "abandoned", "{}"),
+	CONTACT("07", "H4", "sms_sent", "03-02"),
+	CONTACT("08", "H4", "sms_delivered", "03-02"),
+	CONTACT("09", "H4", "sms_replied", "03-04"),
+	RESPONSE("04", "H4", "sms", "abandoned", "{}"),
+	RESPONSE("05", "H5", "kiosk", "complete", FULL),
+	CONTACT("10", "H7", "sms_sent", "03-02"),
+	CONTACT("11", "H7", "sms_replied", "02-27"),
+	CONTACT("12", "H8", "sms_sent", "03-02"),
+	CONTACT("13", "H8", "sms_delivered", "03-02"),
+	CONTACT("14", "H8", "sms_replied", "03-02"),
+	RESPONSE("06", "H8", "sms", "complete", FULL),
+};
+
+int main(void)
+{
+	char err[256] = "", dir[512];
+	const char *src = getenv("ANXIN_SOURCE");
+	struct tu_diag d = {0};
+	struct ax_campaign c;
+	struct ax_funnel f;
+	ax_importer *im = NULL;
+	ax_content *content = NULL;
+	ax_store *st = NULL;
+	int nerr = -1;
+	size_t i;
+
+	tu_init();
+	REQUIRE(src != NULL);
+	REQUIRE(ax_store_open(tu_path("store.db"), AX_STORE_CREATE, &st, err,
+	                      sizeof err) == AX_OK);
+	REQUIRE(ax_roster_import_mem(st, "roster.csv", roster, sizeof roster - 1,
+	                             NULL, tu_diag_fn, &d, NULL) == AX_OK);
+	CHECK_INT(d.n, 0);
+	snprintf(dir, sizeof dir, "%s/content", src);
+	REQUIRE(ax_content_load_dir(dir, tu_diag_fn, &d, &nerr, &content) == AX_OK);
+	REQUIRE(ax_content_install(st, content, NULL) == AX_OK);
+	ax_content_free(content);
+	REQUIRE(ax_importer_new(st, &im) == AX_OK);
+	REQUIRE(ax_importer_begin(im) == AX_OK);
+	for (i = 0; i < sizeof records / sizeof records[0]; i++) {
+		struct ax_rec_outcome out;
+		REQUIRE(ax_importer_line(im, records[i], strlen(records[i]), "test",
+		                         &out) == AX_OK);
+		if (out.result != AX_REC_ACCEPTED)
+			fprintf(stderr, "record %zu: %s\n", i, out.reason);
+		CHECK_INT(out.result, AX_REC_ACCEPTED);
+	}
+	REQUIRE(ax_importer_commit(im) == AX_OK);
+	ax_importer_free(im);
+
+	ax_campaign_defaults(&c);
+	snprintf(c.survey, sizeof c.survey, "satisfaction");
+	snprintf(c.wave, sizeof c.wave, "W1");
+	snprintf(c.scope, sizeof c.scope, "439901101201");
+	c.starts_at = 1772294400LL; /* 2026-03-01 00:00 China time */
+	c.ends_at = 1774972800LL;   /* 2026-04-01 00:00 */
+	REQUIRE(ax_funnel_build(st, &c, NULL, &f) == AX_OK);
+	CHECK_INT(f.households, 7);
+	CHECK_INT(f.targeted, 6);
+	CHECK_INT(f.sent, 5);
+	CHECK_INT(f.delivered, 3);
+	CHECK_INT(f.replied, 3);
+	CHECK_INT(f.answered, 2);
+	CHECK_INT(f.completed, 1);
+	CHECK_INT(f.completed_any, 2);
+
+	/* one grid: H4 H5 H6 H7 */
+	REQUIRE(ax_funnel_build(st, &c, "439901101201002", &f) == AX_OK);
+	CHECK_INT(f.households, 4);
+	CHECK_INT(f.targeted, 3);
+	CHECK_INT(f.sent, 2);
+	CHECK_INT(f.replied, 1);
+	CHECK_INT(f.answered, 0);
+	CHECK_INT(f.completed_any, 1);
+
+	/* outreach only: no answered or completed stage */
+	c.survey[0] = '\0';
+	REQUIRE(ax_funnel_build(st, &c, NULL, &f) == AX_OK);
+	CHECK_INT(f.replied, 3); /* the sms_replied contacts: H1 H2 H4 */
+	CHECK_INT(f.answered, 0);
+	CHECK_INT(f.completed, 0);
+	ax_store_close(st);
+	return check_done();
+}
