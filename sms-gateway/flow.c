@@ -333,6 +333,7 @@ void gw_flow_tick(const gw_fsurvey *f, struct gw_conv *c, long long now,
 		c->reminded = 1;
 		c->reminded_at = now;
 		c->updated_at = now;
+		out->reminder = 1;
 		say(out, "【提醒】您还没有回复：", qsms(&s->questions[c->qidx]));
 		return;
 	}

@@ -80,6 +80,7 @@ struct gw_flow_out {
 	int late;      /* a reply to no open question: keep it for staff */
 	int optout;    /* add the number to the permanent opt-out list */
 	int optout_ask; /* a lone "T"/"取消": asked whether it means 退订 */
+	int reminder;  /* the message is the reminder (gw_flow_tick) */
 	int response;  /* write the response record now (conversation ended) */
 	const char *response_status; /* "complete", "partial", "abandoned" */
 	int answered;  /* a valid answer was stored in this step */
@@ -107,7 +108,9 @@ void gw_flow_start(const gw_fsurvey *f, struct gw_conv *c, long long now,
 void gw_flow_reply(const gw_fsurvey *f, struct gw_conv *c, const char *text,
                    size_t len, long long now, struct gw_flow_out *out);
 
-/* Time passes: reminder or expiry.  Sends nothing when nothing is due. */
+/* Time passes: reminder or expiry.  Sends nothing when nothing is due.
+ * Both count from c->asked_at / c->reminded_at: the caller sets them to
+ * when the question / reminder really went out, not when it was queued. */
 void gw_flow_tick(const gw_fsurvey *f, struct gw_conv *c, long long now,
                   const struct gw_flow_opts *opts, struct gw_flow_out *out);
 

@@ -150,7 +150,9 @@ int gw__apply_out(gw_gateway *g, struct convrow *r, const struct camp *cp,
 	for (i = 0; i < o->nmsgs; i++)
 		if (gw__enqueue(g, r->phone, r->household, cp,
 		                o->optout ? "optout_confirm"
-		                          : (insert && i == 0 ? "intro" : "question"),
+		                : insert && i == 0 ? "intro"
+		                : o->reminder      ? "reminder"
+		                                   : "question",
 		                o->msgs[i], now))
 			return -1;
 	if (o->replied &&
@@ -362,11 +364,27 @@ int gw__tick_conversations(gw_gateway *g, long long now)
 	struct convrow *rows = NULL;
 	int n = 0, cap = 0, i;
 
+	/* read in the transaction that writes: a modem thread moves asked_at
+	 * when it sends (record_send), and a row read before that commit
+	 * would be written back with the queued time */
+	if (gw__exec(g->db, "BEGIN IMMEDIATE"))
+		return -1;
+	/* Never due while its message waits in the queue: the reminder and
+	 * expiry count from when it went out (record_send sets asked_at and
+	 * due then).  Such rows are passed over by an index probe each step
+	 * (queue_phone); a message that is never sent (failed, blocked) lets
+	 * its conversation be reminded again. */
 	if (sqlite3_prepare_v2(g->db,
 	                       "SELECT " CONV_COLS " FROM conv WHERE status='asking'"
-	                       " AND due > 0 AND due <= ? LIMIT 1000",
-	                       -1, &q, NULL) != SQLITE_OK)
+	                       " AND due > 0 AND due <= ? AND NOT EXISTS"
+	                       " (SELECT 1 FROM queue p WHERE p.phone=conv.phone AND"
+	                       " p.state IN ('pending','sending') AND"
+	                       " p.campaign=conv.campaign AND p.kind IN"
+	                       " ('intro','question','reminder')) LIMIT 1000",
+	                       -1, &q, NULL) != SQLITE_OK) {
+		gw__exec(g->db, "ROLLBACK");
 		return -1;
+	}
 	sqlite3_bind_int64(q, 1, now);
 	while (sqlite3_step(q) == SQLITE_ROW) {
 		if (n == cap) {
@@ -380,10 +398,6 @@ int gw__tick_conversations(gw_gateway *g, long long now)
 		gw__read_conv(q, &rows[n++]);
 	}
 	sqlite3_finalize(q);
-	if (n && gw__exec(g->db, "BEGIN IMMEDIATE")) {
-		free(rows);
-		return -1;
-	}
 	for (i = 0; i < n; i++) {
 		struct camp *cp = gw__find_camp(g, rows[i].campaign);
 		struct gw_flow_out o;
@@ -398,5 +412,5 @@ int gw__tick_conversations(gw_gateway *g, long long now)
 		}
 	}
 	free(rows);
-	return n ? gw__exec(g->db, "COMMIT") : 0;
+	return gw__exec(g->db, "COMMIT");
 }

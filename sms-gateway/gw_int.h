@@ -229,6 +229,13 @@ int gw__process_inbox(gw_gateway *g, long long now);
 int gw__enqueue_pack(gw_gateway *g, const char *phone, const char *household,
                      const struct camp *cp, const char *kind,
                      const char *text, const char *pack, long long now);
+/* The send class of a queue row's kind: 0 goes first (gw_send.c has the
+ * table); GW_PRIO_LAST for a kind it does not know. */
+#define GW_PRIO_LAST 3
+int gw__kind_prio(const char *kind);
+/* Set prio of every pending row from its kind (a store from before the
+ * column, rows copied from an old gateway.db): 0, or -1. */
+int gw__queue_set_prio(sqlite3 *db);
 int gw__enqueue(gw_gateway *g, const char *phone, const char *household,
                 const struct camp *cp, const char *kind, const char *text,
                 long long now);

@@ -18,6 +18,50 @@
 
 /* ---- queueing ------------------------------------------------------------ */
 
+/*
+ * Send classes: the claim takes the lowest class first, oldest first
+ * within a class (index queue_prio on (state, prio, id)).  A resident who
+ * just answered is waiting for the next question; a new intro or digest
+ * waits for nobody, so it never holds up a live conversation, however
+ * many of them a campaign queued.  An opt-out confirmation goes before
+ * everything: the resident asked us to stop.
+ */
+static const struct {
+	const char *kind;
+	int prio;
+} classes[] = {
+    {"optout_confirm", 0},
+    {"question", 1},   /* the next question or a re-ask of a live one */
+    {"reminder", 2},
+    {"intro", 3},
+    {"digest", 3},
+};
+
+int gw__kind_prio(const char *kind)
+{
+	size_t i;
+	for (i = 0; i < sizeof classes / sizeof classes[0]; i++)
+		if (strcmp(kind, classes[i].kind) == 0)
+			return classes[i].prio;
+	return GW_PRIO_LAST;
+}
+
+int gw__queue_set_prio(sqlite3 *db)
+{
+	char sql[512];
+	size_t i, used;
+	used = (size_t)snprintf(sql, sizeof sql, "UPDATE queue SET prio=CASE kind");
+	for (i = 0; i < sizeof classes / sizeof classes[0] && used < sizeof sql; i++)
+		used += (size_t)snprintf(sql + used, sizeof sql - used, " WHEN '%s' THEN %d",
+		                         classes[i].kind, classes[i].prio);
+	if (used < sizeof sql)
+		used += (size_t)snprintf(sql + used, sizeof sql - used,
+		                         " ELSE %d END WHERE state='pending'", GW_PRIO_LAST);
+	if (used >= sizeof sql)
+		return -1;
+	return gw__exec(db, sql);
+}
+
 /* Queue a message; pack (may be NULL) is copied to the row, so the
  * sms_sent and sms_delivered contacts of a digest carry it. */
 int gw__enqueue_pack(gw_gateway *g, const char *phone, const char *household,
@@ -27,8 +71,8 @@ int gw__enqueue_pack(gw_gateway *g, const char *phone, const char *household,
 	sqlite3_stmt *q;
 	int rc;
 	if (!(q = gw__prep(g, g->db, "INSERT INTO queue(phone, household, campaign, kind, text,"
-	                           " created_at, quiet_start, quiet_end, pace, cap, pack)"
-	                           " VALUES(?,?,?,?,?,?,?,?,?,?,?)")))
+	                           " created_at, quiet_start, quiet_end, pace, cap, pack, prio)"
+	                           " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)")))
 		return -1;
 	if (pack)
 		sqlite3_bind_text(q, 11, pack, -1, SQLITE_STATIC);
@@ -45,6 +89,7 @@ int gw__enqueue_pack(gw_gateway *g, const char *phone, const char *household,
 	                                                    : g->cfg.pace_per_min);
 	sqlite3_bind_int(q, 10, cp && cp->c.daily_cap > 0 ? cp->c.daily_cap
 	                                                  : g->cfg.daily_cap);
+	sqlite3_bind_int(q, 12, gw__kind_prio(kind));
 	rc = sqlite3_step(q);
 	gw__release(g, g->db, q);
 	return rc == SQLITE_DONE ? 0 : -1;
@@ -227,7 +272,8 @@ static void counts_add(struct slot *s, long long t, int delta)
 }
 
 /*
- * The send layer: pick the oldest message this modem may send now.  The
+ * The send layer: pick the message this modem may send now, by send class
+ * then oldest first (gw__kind_prio).  The
  * opt-out list, quiet hours, the per-SIM daily cap and the pace are all
  * checked here, whatever queued the message.  Returns 1 with *c filled
  * (row now "sending"), 0 if nothing may go now, -1 on error.
@@ -253,7 +299,7 @@ static int claim(struct slot *s, long long now, struct claimed *c)
 	        " WHERE state='pending' AND not_before <= ?1 AND NOT EXISTS"
 	        " (SELECT 1 FROM queue p WHERE p.phone = q.phone AND p.id < q.id"
 	        "  AND p.state IN ('pending', 'sending'))"
-	        " ORDER BY id LIMIT 64",
+	        " ORDER BY prio, id LIMIT 64",
 	        -1, &q, NULL) != SQLITE_OK) {
 		gw__exec(db, "ROLLBACK");
 		return -1;
@@ -370,20 +416,37 @@ static int record_send(struct slot *s, const struct claimed *c, int ok,
 		if (gw__record_contact(s->g, s->st, c->household, "sms_sent",
 		                        c->pack[0] ? c->pack : NULL, now))
 			goto fail;
-		if (strcmp(c->kind, "question") == 0 || strcmp(c->kind, "intro") == 0) {
-			/* the reminder clock runs from when the question really went */
+		if (strcmp(c->kind, "question") == 0 || strcmp(c->kind, "intro") == 0 ||
+		    strcmp(c->kind, "reminder") == 0) {
+			/* The reminder and expiry clocks run from when the message
+			 * really went out (gw_flow_tick reads asked_at / reminded_at),
+			 * not from when the flow queued it: from the last message of
+			 * the step (an intro is followed by its question), and only
+			 * for the state that queued it (reminded tells which). */
+			int rem = strcmp(c->kind, "reminder") == 0;
 			rc = sqlite3_prepare_v2(
 			    db,
-			    "UPDATE conv SET asked_at=?1, due=CASE WHEN reminded=0 THEN"
-			    " ?1 + ?2 ELSE due END WHERE campaign=?3 AND household=?4"
-			    " AND status='asking' AND asked_at < ?1",
+			    rem ? "UPDATE conv SET reminded_at=?1, due=?1 + ?2"
+			          " WHERE campaign=?3 AND household=?4 AND status='asking'"
+			          " AND reminded=1 AND reminded_at <= ?1 AND NOT EXISTS"
+			          " (SELECT 1 FROM queue p WHERE p.phone=?5 AND p.state IN"
+			          " ('pending','sending') AND p.campaign=?3 AND p.kind IN"
+			          " ('intro','question','reminder'))"
+			        : "UPDATE conv SET asked_at=?1, due=?1 + ?2"
+			          " WHERE campaign=?3 AND household=?4 AND status='asking'"
+			          " AND reminded=0 AND asked_at <= ?1 AND NOT EXISTS"
+			          " (SELECT 1 FROM queue p WHERE p.phone=?5 AND p.state IN"
+			          " ('pending','sending') AND p.campaign=?3 AND p.kind IN"
+			          " ('intro','question','reminder'))",
 			    -1, &q, NULL);
 			if (rc != SQLITE_OK)
 				goto fail;
 			sqlite3_bind_int64(q, 1, now);
-			sqlite3_bind_int64(q, 2, s->g->cfg.flow.remind_after);
+			sqlite3_bind_int64(q, 2, rem ? s->g->cfg.flow.expire_after
+			                             : s->g->cfg.flow.remind_after);
 			sqlite3_bind_text(q, 3, c->campaign, -1, SQLITE_STATIC);
 			sqlite3_bind_text(q, 4, c->household, -1, SQLITE_STATIC);
+			sqlite3_bind_text(q, 5, c->phone, -1, SQLITE_STATIC);
 			rc = sqlite3_step(q);
 			sqlite3_finalize(q);
 			if (rc != SQLITE_DONE)

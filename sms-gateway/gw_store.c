@@ -15,6 +15,7 @@
  *            the gateway's sent log: pending -> sending -> sent; a row
  *            found in "sending" at start-up becomes "unknown" and is never
  *            sent again (at most once; the reminder covers a lost one)
+ *            claimed by send class (prio, gw__kind_prio), then id
  *   optout   numbers never messaged again, checked when a row is claimed
  * *   reports  delivery reports, matched to the latest send with the same
  *            number and message reference
@@ -70,7 +71,8 @@ static const char schema[] =
     " quiet_start INTEGER, quiet_end INTEGER, pace INTEGER, cap INTEGER,"
     " state TEXT NOT NULL DEFAULT 'pending', attempts INTEGER DEFAULT 0,"
     " modem TEXT, claimed_at INTEGER, sent_day INTEGER, sent_at INTEGER,"
-    " ref INTEGER, parts INTEGER, delivered_at INTEGER, error TEXT);"
+    " ref INTEGER, parts INTEGER, delivered_at INTEGER, error TEXT,"
+    " prio INTEGER NOT NULL DEFAULT 3);"
     "CREATE INDEX IF NOT EXISTS queue_state ON queue(state, id);"
     "CREATE INDEX IF NOT EXISTS queue_phone ON queue(phone, state);"
     "DROP INDEX IF EXISTS queue_modem;"
@@ -96,6 +98,37 @@ static const char schema[] =
     "CREATE VIEW IF NOT EXISTS sent_log AS SELECT id, phone, household,"
     " campaign, kind, text, modem, sent_at, ref, parts FROM queue"
     " WHERE state IN ('sent', 'unknown');";
+
+/* Columns added after a table was first shipped: a store made by an
+ * older gateway gets them at open (CREATE TABLE IF NOT EXISTS leaves its
+ * tables as they were), then the indexes over them. */
+static int migrate(sqlite3 *db)
+{
+	sqlite3_stmt *q;
+	int has_prio = 0;
+	/* one writer at a time: every thread's connection runs this at open */
+	if (gw__exec(db, "BEGIN IMMEDIATE"))
+		return -1;
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info('queue')"
+	                           " WHERE name='prio'",
+	                       -1, &q, NULL) != SQLITE_OK)
+		goto fail;
+	has_prio = sqlite3_step(q) == SQLITE_ROW;
+	sqlite3_finalize(q);
+	if (!has_prio &&
+	    (gw__exec(db, "ALTER TABLE queue ADD COLUMN prio INTEGER NOT NULL"
+	                  " DEFAULT 3") ||
+	     gw__queue_set_prio(db)))
+		goto fail;
+	/* the claim's order: pending rows by class, then oldest */
+	if (gw__exec(db, "CREATE INDEX IF NOT EXISTS queue_prio ON"
+	                 " queue(state, prio, id)"))
+		goto fail;
+	return gw__exec(db, "COMMIT");
+fail:
+	gw__exec(db, "ROLLBACK");
+	return -1;
+}
 
 /* ---- errors and clock ---------------------------------------------------- */
 
@@ -247,7 +280,8 @@ ax_rc gw__open_store(const char *path, ax_store **out, char *err,
 	    /* inbox.campaign came later: the campaign a reply was kept for */
 	    (gw__count1(db, "SELECT COUNT(*) FROM pragma_table_info('inbox')"
 	                    " WHERE name=?1 AND ?2=0", "campaign", 0) == 0 &&
-	     gw__exec(db, "ALTER TABLE inbox ADD COLUMN campaign TEXT"))) {
+	     gw__exec(db, "ALTER TABLE inbox ADD COLUMN campaign TEXT")) ||
+	    migrate(db)) {
 		snprintf(err, errlen, "%s: %s", path, sqlite3_errmsg(db));
 		ax_store_close(*out);
 		*out = NULL;

@@ -122,6 +122,9 @@ static int copy_all(gw_gateway *g, int *lines)
 	for (i = 0; i < sizeof tables / sizeof tables[0]; i++)
 		if (has_table(g->db, "old", tables[i]) && copy_table(g->db, tables[i]))
 			goto fail;
+	/* an old file's queue has no send classes: the copied rows get theirs */
+	if (gw__queue_set_prio(g->db))
+		goto fail;
 	if ((*lines = put_journal(g)) < 0)
 		goto fail;
 	if (sqlite3_prepare_v2(g->db,
