@@ -189,6 +189,7 @@ void gw__free_loaded(gw_gateway *g)
 		gw_fsurvey_free(g->camps[i].fs);
 		free(g->camps[i].members);
 		free(g->camps[i].started);
+		free(g->camps[i].order);
 		free(g->camps[i].digests);
 		free(g->camps[i].digested);
 	}

@@ -4,6 +4,7 @@
  * active campaigns, reminders and expiry (the flow's tick), and what one
  * flow step produced written in the caller's transaction.
  */
+#include <limits.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -191,21 +192,100 @@ int gw__household_busy(gw_gateway *g, const char *hh, const char *campaign,
 	return busy;
 }
 
-/* Start conversations for households of active campaigns (a few hundred
- * per pass, one transaction). */
+/* ---- starting conversations -------------------------------------------- */
+
+/* How far ahead of the modems conversations are started: the unsent
+ * intros of a campaign are at most this many seconds of its pace on every
+ * modem.  Queued all at once, a township's intros took days to go out,
+ * the reminder clocks ran meanwhile, and every later message of the
+ * campaign had that backlog to share the modems with. */
+#define START_AHEAD_S 180
+
+/* splitmix64: a small reproducible generator for the start order */
+static unsigned long long mix64(unsigned long long *x)
+{
+	unsigned long long z = (*x += 0x9e3779b97f4a7c15ULL);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* The campaign's members in a random order seeded from its id (FNV-1a):
+ * the same order on every run and restart, not the roster's (which would
+ * start one grid after another), so the households a partly started
+ * campaign has reached are a fair sample.  0, or -1 out of memory. */
+static int start_order(struct camp *cp)
+{
+	unsigned long long seed = 0xcbf29ce484222325ULL;
+	const unsigned char *p;
+	int i;
+	if (cp->order)
+		return 0;
+	if (!(cp->order = malloc((size_t)(cp->nmembers ? cp->nmembers : 1) * sizeof *cp->order)))
+		return -1;
+	for (p = (const unsigned char *)cp->c.id; *p; p++)
+		seed = (seed ^ *p) * 0x100000001b3ULL;
+	for (i = 0; i < cp->nmembers; i++)
+		cp->order[i] = i;
+	for (i = cp->nmembers - 1; i > 0; i--) {
+		int j = (int)(mix64(&seed) % (unsigned long long)(i + 1)), t = cp->order[i];
+		cp->order[i] = cp->order[j];
+		cp->order[j] = t;
+	}
+	cp->start_from = 0;
+	return 0;
+}
+
+/* How many more intros cp may queue now (INT_MAX: no pace), -1 on error. */
+static int start_budget(gw_gateway *g, const struct camp *cp)
+{
+	int pace = cp->c.pace_per_min > 0 ? cp->c.pace_per_min : g->cfg.pace_per_min;
+	int modems = g->cfg.nmodems > 0 ? g->cfg.nmodems : 1;
+	long long ahead, unsent;
+	sqlite3_stmt *q;
+	if (pace <= 0)
+		return INT_MAX;
+	ahead = (long long)pace * modems * START_AHEAD_S / 60;
+	if (ahead < 1)
+		ahead = 1;
+	if (!(q = gw__prep(g, g->db, "SELECT COUNT(*) FROM queue INDEXED BY queue_intros"
+	                             " WHERE campaign=? AND kind='intro' AND state IN"
+	                             " ('pending','sending')")))
+		return -1;
+	sqlite3_bind_text(q, 1, cp->c.id, -1, SQLITE_STATIC);
+	unsent = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : -1;
+	gw__release(g, g->db, q);
+	if (unsent < 0)
+		return -1;
+	return unsent >= ahead ? 0 : (int)(ahead - unsent);
+}
+
+/* Start conversations for households of active campaigns, in each
+ * campaign's start order and no faster than its modems send the intros
+ * (start_budget); a few hundred per pass at most, one transaction. */
 int gw__start_conversations(gw_gateway *g, long long now)
 {
-	int i, k, started = 0;
+	int i, pos, started = 0;
 	const int max_per_pass = 500;
 
 	if (gw__exec(g->db, "BEGIN IMMEDIATE"))
 		return -1;
 	for (i = 0; i < g->ncamps && started < max_per_pass; i++) {
 		struct camp *cp = &g->camps[i];
-		int waiting = 0;
+		int waiting = 0, budget;
 		if (!cp->fs || cp->all_started)
 			continue;
-		for (k = 0; k < cp->nmembers && started < max_per_pass; k++) {
+		if (start_order(cp) || (budget = start_budget(g, cp)) < 0) {
+			gw__seterr(g, "starting conversations: %s", sqlite3_errmsg(g->db));
+			gw__exec(g->db, "ROLLBACK");
+			return -1;
+		}
+		while (cp->start_from < cp->nmembers && cp->started[cp->order[cp->start_from]])
+			cp->start_from++;
+		for (pos = cp->start_from; pos < cp->nmembers && started < max_per_pass &&
+		                           budget > 0;
+		     pos++) {
+			int k = cp->order[pos];
 			struct hh *h = &g->hhs[cp->members[k]];
 			struct convrow r;
 			struct gw_flow_out o;
@@ -241,8 +321,9 @@ int gw__start_conversations(gw_gateway *g, long long now)
 			}
 			cp->started[k] = 1;
 			started++;
+			budget--;
 		}
-		if (k == cp->nmembers && !waiting)
+		if (pos == cp->nmembers && !waiting)
 			cp->all_started = 1;
 	}
 	return gw__exec(g->db, "COMMIT") ? -1 : started;

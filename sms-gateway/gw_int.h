@@ -65,6 +65,8 @@ struct camp {
 	int nmembers;
 	unsigned char *started; /* members[i] has a conversation (cache) */
 	int all_started;        /* nothing left to start */
+	int *order;     /* members' indexes in start order (gw_conv.c), or NULL */
+	int start_from; /* order[0 .. start_from) are all started */
 	struct digest *digests; /* of every pack of the campaign, in order */
 	int ndigests;
 	unsigned char *digested; /* members[i] has every digest queued (cache) */
