@@ -148,14 +148,19 @@ int gw__apply_out(gw_gateway *g, struct convrow *r, const struct camp *cp,
 		return -1;
 	if (o->optout && gw__add_optout(g, g->db, r->phone, "reply", now))
 		return -1;
-	for (i = 0; i < o->nmsgs; i++)
-		if (gw__enqueue(g, r->phone, r->household, cp,
-		                o->optout ? "optout_confirm"
-		                : insert && i == 0 ? "intro"
-		                : o->reminder      ? "reminder"
-		                                   : "question",
-		                o->msgs[i], now))
+	for (i = 0; i < o->nmsgs; i++) {
+		const char *kind = o->optout          ? "optout_confirm"
+		                   : insert && i == 0 ? "intro"
+		                   : o->reminder      ? "reminder"
+		                                      : "question";
+		/* a new conversation's first question goes in the intros' class:
+		 * queued with its intro, it would otherwise be older than every
+		 * reply's next question queued while the intro waited */
+		if (gw__enqueue_prio(g, r->phone, r->household, cp, kind,
+		                     gw__kind_prio(insert ? "intro" : kind), o->msgs[i],
+		                     NULL, now))
 			return -1;
+	}
 	if (o->replied &&
 	    gw__record_contact(g, g->st, r->household, "sms_replied", NULL, now))
 		return -1;

@@ -238,6 +238,10 @@ int gw__kind_prio(const char *kind);
 /* Set prio of every pending row from its kind (a store from before the
  * column, rows copied from an old gateway.db): 0, or -1. */
 int gw__queue_set_prio(sqlite3 *db);
+/* gw__enqueue_pack in send class prio instead of the kind's. */
+int gw__enqueue_prio(gw_gateway *g, const char *phone, const char *household,
+                     const struct camp *cp, const char *kind, int prio,
+                     const char *text, const char *pack, long long now);
 int gw__enqueue(gw_gateway *g, const char *phone, const char *household,
                 const struct camp *cp, const char *kind, const char *text,
                 long long now);

@@ -68,6 +68,14 @@ int gw__enqueue_pack(gw_gateway *g, const char *phone, const char *household,
                      const struct camp *cp, const char *kind,
                      const char *text, const char *pack, long long now)
 {
+	return gw__enqueue_prio(g, phone, household, cp, kind, gw__kind_prio(kind),
+	                        text, pack, now);
+}
+
+int gw__enqueue_prio(gw_gateway *g, const char *phone, const char *household,
+                     const struct camp *cp, const char *kind, int prio,
+                     const char *text, const char *pack, long long now)
+{
 	sqlite3_stmt *q;
 	int rc;
 	if (!(q = gw__prep(g, g->db, "INSERT INTO queue(phone, household, campaign, kind, text,"
@@ -89,7 +97,7 @@ int gw__enqueue_pack(gw_gateway *g, const char *phone, const char *household,
 	                                                    : g->cfg.pace_per_min);
 	sqlite3_bind_int(q, 10, cp && cp->c.daily_cap > 0 ? cp->c.daily_cap
 	                                                  : g->cfg.daily_cap);
-	sqlite3_bind_int(q, 12, gw__kind_prio(kind));
+	sqlite3_bind_int(q, 12, prio);
 	rc = sqlite3_step(q);
 	gw__release(g, g->db, q);
 	return rc == SQLITE_DONE ? 0 : -1;
