@@ -1,0 +1,336 @@
+/*
+ * test_sendprio -- send classes and the start pace, end to end through
+ * libgammu's real dummy driver, one modem at the shipped defaults (10 a
+ * minute, 300 a SIM a day), a fixed clock driven by hand:
+ *
+ *   a survey campaign of 300 households.  A third of them answer each
+ *   question at once: every reply gets its next message (question or
+ *   thanks) within 60 s of the reply, measured from the queue's sent_at,
+ *   while the campaign's intros are still going out; an opt-out is
+ *   confirmed within 60 s.  With FIFO sends (the queue claimed ORDER BY
+ *   id, every intro queued at the start) a reply waited behind hundreds
+ *   of intros: about an hour at this pace.
+ *
+ *   then six days in steps of a quarter hour: the daily cap spreads the intros
+ *   over days, and no conversation is reminded before remind_after has
+ *   passed since its question really went out, nor expired before
+ *   remind_after + expire_after since its intro went out.
+ *
+ * Replies are injected as smsbackup files into <modem>/sms/1/ (the format
+ * of test_dummy.c); what was sent is read from the gateway's queue.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "anxin/campaign.h"
+#include "anxin/content.h"
+#include "anxin/roster.h"
+#include "anxin/store.h"
+#include "gateway.h"
+#include "testutil.h"
+
+#define T0 1772416800LL /* 2026-03-02 10:00 China time */
+#define DAY 86400LL
+#define N 300          /* households */
+#define STEP 5         /* seconds of clock per round while measuring */
+#define MEASURE 1500   /* seconds measured: 250 sends, under the day's cap */
+#define MAX_REPLIES 4096
+/* a reminder row of queue t (by its text too: the gateway before send
+ * classes queued reminders as kind 'question') */
+#define REMINDER(t) "(" t ".kind='reminder' OR " t ".text GLOB '【提醒】*')"
+
+static long long now_v;
+static long long clock_fn(void *ctx)
+{
+	(void)ctx;
+	return now_v;
+}
+
+static struct gw_config cfg;
+static gw_gateway *g;
+static char m0[300];
+static sqlite3 *rdb; /* read-only look at the gateway's tables */
+
+/* ---- injecting messages (smsbackup files, hex UCS-2BE) ------------------ */
+
+static void hex_ascii(FILE *f, const char *s)
+{
+	for (; *s; s++)
+		fprintf(f, "%04X", (unsigned char)*s);
+}
+
+/* An ASCII text from number; the SMSC time is distinct per message (it
+ * is part of the inbox's dedup key). */
+static void inject(const char *number, const char *text)
+{
+	static int stamp;
+	char path[400];
+	FILE *f = NULL;
+	int i;
+	for (i = 1; i < 100000 && !f; i++) {
+		snprintf(path, sizeof path, "%s/sms/1/%d", m0, i);
+		if (access(path, F_OK) != 0)
+			f = fopen(path, "w");
+	}
+	REQUIRE(f != NULL);
+	fprintf(f, "[SMSBackup000]\nSMSC = \"+8613800100500\"\nState = UnRead\n"
+	           "Number = \"%s\"\nNumberUnicode = ",
+	        number);
+	hex_ascii(f, number);
+	fprintf(f, "\nName = \"\"\nText00 = ");
+	hex_ascii(f, text);
+	fprintf(f, "\nCoding = Unicode_No_Compression\nFolder = 1\nLength = %d\n"
+	           "Class = -1\nReplySMSC = False\nRejectDuplicates = False\n"
+	           "ReplaceMessage = 0\nMessageReference = 0\nPDU = Deliver\n"
+	           "DateTime = 202603%02dT%02d%02d%02d\n",
+	        (int)strlen(text), 2 + stamp / 86400, stamp / 3600 % 24,
+	        stamp / 60 % 60, stamp % 60);
+	stamp++;
+	fclose(f);
+}
+
+/* ---- reading the gateway's tables ---------------------------------------- */
+
+static long long q1(const char *sql)
+{
+	sqlite3_stmt *q;
+	long long v = -1;
+	if (sqlite3_prepare_v2(rdb, sql, -1, &q, NULL) == SQLITE_OK) {
+		if (sqlite3_step(q) == SQLITE_ROW)
+			v = sqlite3_column_int64(q, 0);
+		sqlite3_finalize(q);
+	} else {
+		fprintf(stderr, "sql: %s: %s\n", sql, sqlite3_errmsg(rdb));
+	}
+	return v;
+}
+
+/* ---- the residents ------------------------------------------------------- */
+
+static void phone_of(int i, char out[32]) { snprintf(out, 32, "+86139%08d", i); }
+
+/* a third of the households answer every question at once; the first
+ * other household whose first question arrives opts out at once */
+static int answers(int i) { return i % 3 == 0; }
+static int opts_out = -1;
+
+struct reply {
+	char phone[32];
+	long long at;     /* when the resident sent it */
+	long long got;    /* sent_at of the next message to the number, 0: none yet */
+	int optout;
+};
+static struct reply replies[MAX_REPLIES];
+static int nreplies;
+
+/* What went out at now_v: settle the replies waiting for it, and answer
+ * it when its resident would.  Messages of one flow step go out one
+ * after the other; a resident answers once nothing more is pending. */
+static void look_at_sends(int answering)
+{
+	sqlite3_stmt *q;
+	REQUIRE(sqlite3_prepare_v2(rdb,
+	                           "SELECT q.phone, q.household, q.kind, q.sent_at,"
+	                           " (SELECT status FROM conv c WHERE c.household=q.household),"
+	                           " (SELECT COUNT(*) FROM queue p WHERE p.phone=q.phone"
+	                           "  AND p.state IN ('pending','sending'))"
+	                           " FROM queue q WHERE q.state='sent' AND q.sent_at=?"
+	                           " ORDER BY q.id",
+	                           -1, &q, NULL) == SQLITE_OK);
+	sqlite3_bind_int64(q, 1, now_v);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		const char *phone = (const char *)sqlite3_column_text(q, 0);
+		const char *hh = (const char *)sqlite3_column_text(q, 1);
+		const char *kind = (const char *)sqlite3_column_text(q, 2);
+		const char *status = (const char *)sqlite3_column_text(q, 4);
+		int i = atoi(hh + 1), pending = sqlite3_column_int(q, 5), r;
+		for (r = 0; r < nreplies; r++)
+			if (!replies[r].got && strcmp(replies[r].phone, phone) == 0 &&
+			    (!replies[r].optout || strcmp(kind, "optout_confirm") == 0))
+				replies[r].got = sqlite3_column_int64(q, 3);
+		if (!answering || pending || !status || strcmp(status, "asking") != 0 ||
+		    strcmp(kind, "question") != 0 || nreplies == MAX_REPLIES)
+			continue;
+		if (opts_out < 0 && !answers(i))
+			opts_out = i;
+		if (i == opts_out || answers(i)) {
+			struct reply *rp = &replies[nreplies++];
+			snprintf(rp->phone, sizeof rp->phone, "%s", phone);
+			rp->at = now_v;
+			rp->got = 0;
+			rp->optout = i == opts_out;
+			inject(phone, rp->optout ? "TD" : "1");
+		}
+	}
+	sqlite3_finalize(q);
+}
+
+/* ---- driving the gateway ------------------------------------------------- */
+
+static void step(void)
+{
+	if (gw_step(g) != AX_OK)
+		fprintf(stderr, "step: %s\n", gw_errmsg(g));
+}
+
+/* one round at now_v: the inbox processed, the modem read and sent */
+static void round_at(int answering)
+{
+	step();
+	gw_modem_cycle(g, 0);
+	step();
+	look_at_sends(answering);
+}
+
+static void setup(void)
+{
+	ax_store *st;
+	ax_content *c;
+	struct ax_campaign camp;
+	char err[256], path[600], phone[32];
+	int nerr = 0, i;
+	const char *src = getenv("ANXIN_SOURCE");
+	size_t used = 0, cap = 64 * (N + 2);
+	char *csv = malloc(cap);
+	FILE *f;
+
+	REQUIRE(csv != NULL);
+	tu_init();
+	snprintf(m0, sizeof m0, "%s", tu_path("m0"));
+	mkdir(m0, 0755);
+	REQUIRE(ax_store_open(tu_path("anxin.db"), AX_STORE_CREATE, &st, err,
+	                      sizeof err) == AX_OK);
+	snprintf(path, sizeof path, "%s/content", src ? src : ".");
+	REQUIRE(ax_content_load_dir(path, NULL, NULL, &nerr, &c) == AX_OK);
+	REQUIRE(ax_content_install(st, c, NULL) == AX_OK);
+	ax_content_free(c);
+	used += (size_t)snprintf(csv + used, cap - used,
+	                         "户号,乡镇代码,村（社区）代码,网格代码,联系电话,人口\n");
+	for (i = 0; i < N; i++) {
+		phone_of(i, phone);
+		used += (size_t)snprintf(csv + used, cap - used,
+		                         "H%04d,439901101000,439901101201,439901101201001,%s,2\n",
+		                         i, phone + 3);
+	}
+	REQUIRE(ax_roster_import_mem(st, "roster.csv", csv, used, NULL, NULL, NULL,
+	                             NULL) == AX_OK);
+	free(csv);
+	ax_campaign_defaults(&camp);
+	snprintf(camp.name, sizeof camp.name, "满意度测评");
+	snprintf(camp.survey, sizeof camp.survey, "satisfaction");
+	snprintf(camp.scope, sizeof camp.scope, "439901101201");
+	camp.starts_at = T0 - DAY;
+	camp.ends_at = T0 + 30 * DAY;
+	REQUIRE(ax_campaign_create(st, &camp) == AX_OK);
+	ax_store_close(st);
+
+	f = fopen(tu_path("smsd.conf"), "w");
+	REQUIRE(f != NULL);
+	fprintf(f, "[gammu]\nconnection = none\nmodel = dummy\ndevice = %s\n\n"
+	           "[smsd]\nstore = %s\ndevice_id = gw-test\npoll_ms = 100\n",
+	        m0, tu_path("anxin.db"));
+	fclose(f);
+	gw_config_defaults(&cfg);
+	REQUIRE(gw_config_load(tu_path("smsd.conf"), &cfg, err, sizeof err) == AX_OK);
+	/* the shipped defaults are what this test is about */
+	CHECK_INT(cfg.pace_per_min, 10);
+	CHECK_INT(cfg.daily_cap, 300);
+	REQUIRE(gw_open(&cfg, &g, err, sizeof err) == AX_OK);
+	gw_set_clock(g, clock_fn, NULL);
+	REQUIRE(sqlite3_open_v2(cfg.store, &rdb, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK);
+	sqlite3_busy_timeout(rdb, 5000);
+}
+
+int main(void)
+{
+	long long worst = 0, sum = 0, worst_optout = -1;
+	int r, measured = 0, late = 0;
+	char sql[1024];
+
+	setup();
+	now_v = T0;
+	/* ---- 25 minutes at 10:00: replies go before the intros ---- */
+	for (; now_v < T0 + MEASURE; now_v += STEP)
+		round_at(1);
+	for (r = 0; r < nreplies; r++) {
+		long long lat = replies[r].got ? replies[r].got - replies[r].at : -1;
+		if (replies[r].at + 60 >= T0 + MEASURE && !replies[r].got)
+			continue; /* too recent to judge */
+		if (replies[r].optout) {
+			worst_optout = lat;
+			continue;
+		}
+		measured++;
+		if (lat < 0 || lat > 60) {
+			late++;
+			fprintf(stderr, "late: %s replied at +%lld s, answered after %lld s\n",
+			        replies[r].phone, replies[r].at - T0, lat);
+		}
+		if (lat > worst || lat < 0)
+			worst = lat < 0 ? 1000000 : lat;
+		sum += lat;
+	}
+	/* the pace lets a minute's share go at once: a reply answered in one
+	 * minute's burst has its next question in the next, 60 s later */
+	fprintf(stderr, "sendprio: %d replies answered, latency max %lld s, mean %.1f s;"
+	                " opt-out confirmed after %lld s; %lld of %d households had"
+	                " their intro\n",
+	        measured, worst, measured ? (double)sum / measured : 0.0, worst_optout,
+	        q1("SELECT COUNT(*) FROM queue WHERE kind='intro' AND state='sent'"), N);
+	CHECK(measured >= 30);
+	CHECK_INT(late, 0);
+	CHECK(worst_optout >= 0 && worst_optout <= 60);
+	/* while the intros are still going out */
+	CHECK(q1("SELECT COUNT(*) FROM queue WHERE kind='intro' AND state='sent'") < N / 2);
+	/* started no faster than they go: a few minutes' worth unsent */
+	CHECK(q1("SELECT COUNT(*) FROM queue WHERE kind='intro' AND state='pending'") <= 30);
+	CHECK(q1("SELECT COUNT(*) FROM conv") < N);
+	/* the opted-out number: the confirmation, then nothing */
+	snprintf(sql, sizeof sql,
+	         "SELECT COUNT(*) FROM queue WHERE phone='+86139%08d' AND"
+	         " kind='optout_confirm' AND state='sent'", opts_out);
+	CHECK_INT(q1(sql), 1);
+
+	/* ---- six days in quarter hours: reminders and expiry ---- */
+	for (; now_v < T0 + 6 * DAY; now_v += 900)
+		round_at(1);
+	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE kind='intro' AND state='sent'"),
+	          N);
+	CHECK(q1("SELECT COUNT(DISTINCT sent_day) FROM queue WHERE kind='intro'"
+	         " AND state='sent'") >= 2); /* the cap spread them over days */
+	CHECK(q1("SELECT COUNT(*) FROM queue q WHERE " REMINDER("q") " AND state='sent'") > 0);
+	CHECK(q1("SELECT COUNT(*) FROM conv WHERE status='expired'") > 0);
+	/* a reminder only once remind_after has passed since the question it
+	 * repeats went out (never while it waited in the queue) */
+	snprintf(sql, sizeof sql,
+	         "SELECT COUNT(*) FROM queue r WHERE " REMINDER("r") " AND"
+	         " COALESCE((SELECT MAX(p.sent_at) FROM queue p WHERE p.phone=r.phone"
+	         " AND p.id < r.id AND p.kind IN ('intro','question')), %lld)"
+	         " + %lld > r.created_at",
+	         T0 + 100 * DAY, (long long)cfg.flow.remind_after);
+	CHECK_INT(q1(sql), 0);
+	/* expired only after the reminder went out and expire_after passed */
+	snprintf(sql, sizeof sql,
+	         "SELECT COUNT(*) FROM conv c WHERE c.status='expired' AND"
+	         " COALESCE((SELECT MAX(p.sent_at) FROM queue p WHERE"
+	         " p.household=c.household AND " REMINDER("p") "), %lld)"
+	         " + %lld > c.updated_at",
+	         T0 + 100 * DAY, (long long)cfg.flow.expire_after);
+	CHECK_INT(q1(sql), 0);
+	snprintf(sql, sizeof sql,
+	         "SELECT COUNT(*) FROM conv c WHERE c.status='expired' AND"
+	         " COALESCE((SELECT MIN(p.sent_at) FROM queue p WHERE"
+	         " p.household=c.household AND p.kind='intro'), %lld)"
+	         " + %lld > c.updated_at",
+	         T0 + 100 * DAY,
+	         (long long)(cfg.flow.remind_after + cfg.flow.expire_after));
+	CHECK_INT(q1(sql), 0);
+
+	sqlite3_close(rdb);
+	gw_close(g);
+	return check_done();
+}
