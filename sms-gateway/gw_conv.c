@@ -421,7 +421,7 @@ int gw__close_conversations(gw_gateway *g, long long now)
 			    g, g->db,
 			    "UPDATE queue SET state='cancelled', error='campaign closed'"
 			    " WHERE campaign=?1 AND household=?2 AND state='pending'"
-			    " AND kind IN ('intro', 'question')");
+			    " AND kind IN ('intro', 'question', 'reminder')");
 			rc = !u;
 			if (u) {
 				sqlite3_bind_text(u, 1, rows[i].campaign, -1, SQLITE_STATIC);

@@ -32,6 +32,7 @@ static const struct {
 } classes[] = {
     {"optout_confirm", 0},
     {"question", 1},   /* the next question or a re-ask of a live one */
+    {"closed", 1},     /* answers a reply to a closed campaign's question */
     {"reminder", 2},
     {"intro", 3},
     {"digest", 3},
