@@ -15,6 +15,15 @@
 #include "anxin/response.h"
 #include "anxin_int.h"
 
+/* "0.1234", or an empty cell (not 0) when nobody answered. */
+static void share_cell(char *buf, size_t n, long long answered, double v)
+{
+	if (answered)
+		snprintf(buf, n, "%.4f", v);
+	else if (n)
+		buf[0] = '\0';
+}
+
 static const struct {
 	int bit;
 	const char *name, *label;
@@ -482,11 +491,11 @@ char *ax_items_csv(const struct ax_items *it)
 		snprintf(v[1], sizeof v[1], "%lld", x->n);
 		snprintf(v[2], sizeof v[2], "%lld", x->right);
 		/* empty cells, not 0, when nobody answered */
-		snprintf(v[3], sizeof v[3], x->n ? "%.4f" : "", x->facility);
+		share_cell(v[3], sizeof v[3], x->n, x->facility);
 		snprintf(v[4], sizeof v[4], "%d", x->n_group);
 		snprintf(v[5], sizeof v[5], "%lld", x->upper_right);
 		snprintf(v[6], sizeof v[6], "%lld", x->lower_right);
-		snprintf(v[7], sizeof v[7], x->n ? "%.4f" : "", x->discrimination);
+		share_cell(v[7], sizeof v[7], x->n, x->discrimination);
 		for (int p = 0; p < x->noptions; p++) {
 			const struct ax_item_option *op = &x->options[p];
 			cell(&b, x->id, 0);
@@ -499,7 +508,7 @@ char *ax_items_csv(const struct ax_items *it)
 			cell(&b, op->label, 0);
 			cell(&b, op->correct ? "是" : "否", 0);
 			snprintf(v[8], sizeof v[8], "%lld", op->chosen);
-			snprintf(v[9], sizeof v[9], x->n ? "%.4f" : "", op->share);
+			share_cell(v[9], sizeof v[9], x->n, op->share);
 			cell(&b, v[8], 0);
 			cell(&b, v[9], 1);
 		}
