@@ -25,6 +25,13 @@
  * asked every question of the rule, which is exact for the bundled
  * quizzes (they have no show_if) and says so otherwise.
  *
+ * A survey with a "draw" (content_bank.c) is judged as drawn: every
+ * draw of its bank equally likely, the pass line on the questions
+ * actually shown (ax__guess_drawn); the strategies are scored over the
+ * bank and reported as the chance that they pass a drawn quiz, with a
+ * warning above 5 %.  With "shuffle", always the first or the last
+ * option is a uniform guess, so only the longest is reported.
+ *
  * Length is counted in code points, the 字数 of content/README.md (one
  * Chinese character, digit, letter or punctuation mark is 1), not
  * display width; a tie for the longest goes to the first of the tied
@@ -33,6 +40,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "anxin/response.h"
 #include "anxin/text.h"
 #include "content_int.h"
 
@@ -168,9 +176,111 @@ int ax__guess_rule(const struct ax_survey *s,
 	return rc;
 }
 
-/* ---- diagnostics ------------------------------------------------------ */
+/* ---- drawn quizzes ---------------------------------------------------- */
+/* C(n, k) in a double (n <= 64 here: exact to 53 bits, close beyond). */
+static double choose(int n, int k)
+{
+	double c = 1;
+	if (k < 0 || k > n)
+		return 0;
+	for (int i = 1; i <= k; i++)
+		c = c * (double)(n - k + i) / (double)i;
+	return c;
+}
+
+/*
+ * The probability of passing rule r when a draw of N questions is taken
+ * uniformly from the B knowledge questions of s, of which the rule has
+ * R, and each of the rule's questions j is answered right with
+ * probability pr[j].  f[c][k] sums, over the c-subsets S of the rule's
+ * questions, the probability of exactly k right on S; a c-subset comes
+ * with C(B - R, N - c) ways to fill the rest of the draw, of C(B, N)
+ * draws, and passes with k >= need(c) (ax__aware_passed on the c shown).
+ * O(R N^2).  -1 when out of memory.
+ */
+double ax__guess_drawn(const double *pr, int nr, int bank, int draw,
+                       double pass_share)
+{
+	int cmax = nr < draw ? nr : draw, w = cmax + 1;
+	double *f = calloc((size_t)w * (size_t)w, sizeof *f), p = 0;
+
+	if (!f)
+		return -1;
+	f[0] = 1;
+	for (int j = 0; j < nr; j++)
+		for (int c = (j + 1 < cmax ? j + 1 : cmax); c >= 1; c--)
+			for (int k = c; k >= 0; k--)
+				f[c * w + k] += f[(c - 1) * w + k] * (1 - pr[j]) +
+				                (k ? f[(c - 1) * w + k - 1] * pr[j] : 0);
+	for (int c = 1; c <= cmax; c++) {
+		double wt = choose(bank - nr, draw - c) / choose(bank, draw);
+		for (int k = 0; k <= c; k++)
+			if (ax__aware_passed(k, c, pass_share))
+				p += wt * f[c * w + k];
+	}
+	free(f);
+	return p;
+}
+
 static const char *const pick_names[AX__NPICKS] = {"first", "last",
                                                    "longest"};
+
+/* Notes and warnings for rule r of a survey with a draw: the random
+ * guesser and each strategy over the bank, as pass probabilities of the
+ * drawn quiz. */
+static void check_drawn(struct ax__lint *L, const struct ax_survey *s,
+                        const struct ax_awareness_rule *r, const char *p,
+                        const char *name)
+{
+	double pr[AX__NPICKS + 1][AX_RESP_MAX_Q], odds[AX__NPICKS + 1];
+	int right[AX__NPICKS] = {0}, nr = 0, bank = ax_survey_nbank(s);
+	int first = s->shuffle ? AX__PICK_LONGEST : 0;
+
+	for (int j = 0; j < r->nquestions && nr < AX_RESP_MAX_Q; j++) {
+		const struct ax_question *q = ax_survey_question(s, r->questions[j]);
+		int a, picks[AX__NPICKS];
+		if (!q || q->noptions < 1)
+			continue;
+		a = answer_index(q);
+		picks[AX__PICK_FIRST] = 0;
+		picks[AX__PICK_LAST] = q->noptions - 1;
+		picks[AX__PICK_LONGEST] = ax__pick_longest(q);
+		for (int k = 0; k < AX__NPICKS; k++) {
+			pr[k][nr] = picks[k] == a;
+			right[k] += picks[k] == a;
+		}
+		pr[AX__NPICKS][nr] = 1.0 / q->noptions;
+		nr++;
+	}
+	for (int k = 0; k <= AX__NPICKS; k++)
+		odds[k] = ax__guess_drawn(pr[k], nr, bank, s->draw, r->pass_share);
+	ax__lnote(L, p, "%s: %d of %d questions drawn: a random guesser passes "
+	          "with probability %.1f %%", name, s->draw, bank,
+	          100 * odds[AX__NPICKS]);
+	ax__lnote(L, p, "%s: over the bank of %d, always tapping the longest "
+	          "option is right in %d, passing a drawn quiz with probability "
+	          "%.1f %%%s", name, nr, right[AX__PICK_LONGEST],
+	          100 * odds[AX__PICK_LONGEST],
+	          s->shuffle ? " (options are shuffled: the first and the last are "
+	                       "a guess)" : "");
+	if (!s->shuffle)
+		ax__lnote(L, p, "%s: over the bank of %d, always tapping the first "
+		          "option is right in %d (passes %.1f %%), the last in %d "
+		          "(passes %.1f %%)", name, nr, right[AX__PICK_FIRST],
+		          100 * odds[AX__PICK_FIRST], right[AX__PICK_LAST],
+		          100 * odds[AX__PICK_LAST]);
+	if (odds[AX__NPICKS] > 0.05)
+		ax__lwarn(L, p, "%s: a random guesser passes %.1f %% of the time, more "
+		          "than 5 %%: draw more questions, add options, or raise "
+		          "pass_share", name, 100 * odds[AX__NPICKS]);
+	for (int k = first; k < AX__NPICKS; k++)
+		if (odds[k] > 0.05)
+			ax__lwarn(L, p, "%s: always tapping the %s option passes a drawn "
+			          "quiz %.1f %% of the time (right in %d of the bank's %d)",
+			          name, pick_names[k], 100 * odds[k], right[k], nr);
+}
+
+/* ---- diagnostics ------------------------------------------------------ */
 
 void ax__check_guessing(struct ax__lint *L, const struct ax_survey *s)
 {
@@ -188,7 +298,9 @@ void ax__check_guessing(struct ax__lint *L, const struct ax_survey *s)
 			         r->topic ? r->topic : "?");
 		else
 			snprintf(name, sizeof name, "%s", s->id ? s->id : "?");
-		if (g.total)
+		if (s->draw)
+			; /* check_drawn says it for the drawn quiz */
+		else if (g.total)
 			ax__lnote(L, p, "%s: a random guesser passes with probability "
 			          "%.1f %% (%llu of %llu answer sheets have %d or more of "
 			          "%d right)%s",
@@ -201,19 +313,30 @@ void ax__check_guessing(struct ax__lint *L, const struct ax_survey *s)
 			          name, 100 * g.p, g.need, g.asked,
 			          g.show_if ? "; questions hidden by show_if counted as "
 			                      "shown" : "");
-		ax__lnote(L, p, "%s: always tapping the first option scores %d of %d, "
-		          "the last %d, the longest %d; %d right pass",
-		          name, g.score[AX__PICK_FIRST], g.asked, g.score[AX__PICK_LAST],
-		          g.score[AX__PICK_LONGEST], g.need);
-		if (g.p > 0.05)
-			ax__lwarn(L, p, "%s: a random guesser passes %.1f %% of the time, "
-			          "more than 5 %%: add questions or options, or raise "
-			          "pass_share", name, 100 * g.p);
-		for (int i = 0; i < AX__NPICKS; i++)
-			if (g.score[i] >= g.need)
-				ax__lwarn(L, p, "%s: always tapping the %s option scores %d "
-				          "of %d and passes (%d needed)",
-				          name, pick_names[i], g.score[i], g.asked, g.need);
+		if (s->draw) {
+			check_drawn(L, s, r, p, name);
+		} else {
+			if (s->shuffle)
+				ax__lnote(L, p, "%s: always tapping the longest option scores "
+				          "%d of %d; %d right pass (options are shuffled: the "
+				          "first and the last are a guess)",
+				          name, g.score[AX__PICK_LONGEST], g.asked, g.need);
+			else
+				ax__lnote(L, p, "%s: always tapping the first option scores "
+				          "%d of %d, the last %d, the longest %d; %d right pass",
+				          name, g.score[AX__PICK_FIRST], g.asked,
+				          g.score[AX__PICK_LAST], g.score[AX__PICK_LONGEST],
+				          g.need);
+			if (g.p > 0.05)
+				ax__lwarn(L, p, "%s: a random guesser passes %.1f %% of the "
+				          "time, more than 5 %%: add questions or options, or "
+				          "raise pass_share", name, 100 * g.p);
+			for (int i = s->shuffle ? AX__PICK_LONGEST : 0; i < AX__NPICKS; i++)
+				if (g.score[i] >= g.need)
+					ax__lwarn(L, p, "%s: always tapping the %s option scores "
+					          "%d of %d and passes (%d needed)",
+					          name, pick_names[i], g.score[i], g.asked, g.need);
+		}
 		if (2 * g.nlongest <= g.asked)
 			continue;
 		for (int j = 0; j < r->nquestions; j++) {

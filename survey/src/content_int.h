@@ -4,6 +4,7 @@
  *   content.c        the ax_content object, topic names, lookups
  *   content_parse.c  JSON text into packs and surveys (load_dir, load_text)
  *   content_lint.c   located diagnostics, checked accessors, cross-checks
+ *   content_bank.c   quiz banks: draw and shuffle
  *   content_guess.c  can a quiz be passed by guessing? (odds, strategies)
  *   content_json.c   canonical JSON; install into and load from the store
  *
@@ -105,6 +106,11 @@ int ax__count_dups(struct ax__lint *L, const char *path, const char *what,
  * options, and no cycle. */
 void ax__check_show_if(struct ax__lint *L, struct ax_survey *s);
 
+/* ==== quiz banks (content_bank.c) ====================================== */
+/* "draw" and "shuffle" of survey s (questions and metrics parsed),
+ * validated with located errors. */
+void ax__parse_bank(struct ax__lint *L, json_t *root, struct ax_survey *s);
+
 /* ==== guessing (content_guess.c) ====================================== */
 /* Tapping strategies a guesser may follow, in the order reported. */
 enum { AX__PICK_FIRST, AX__PICK_LAST, AX__PICK_LONGEST, AX__NPICKS };
@@ -134,6 +140,13 @@ int ax__guess_odds(const int *nopts, int n, int need, struct ax__guess *g);
  * memory. */
 int ax__guess_rule(const struct ax_survey *s,
                    const struct ax_awareness_rule *r, struct ax__guess *g);
+
+/* The probability of passing a rule of nr knowledge questions, the j-th
+ * answered right with probability pr[j], when `draw` questions are
+ * drawn from a bank of `bank` (the rule's and others); -1 when out of
+ * memory. */
+double ax__guess_drawn(const double *pr, int nr, int bank, int draw,
+                       double pass_share);
 
 /* Report, for every awareness rule of s (which parsed without errors),
  * the guesser's odds and strategy scores as notes, and as warnings what

@@ -132,6 +132,11 @@ static json_t *survey_to_json(const struct ax_survey *s)
 		json_object_set_new(m, "rates", arr);
 	}
 	json_object_set_new(o, "metrics", m);
+	/* only when set: the canonical JSON of older surveys is unchanged */
+	if (s->draw)
+		json_object_set_new(o, "draw", json_integer(s->draw));
+	if (s->shuffle)
+		json_object_set_new(o, "shuffle", json_true());
 	return o;
 }
 

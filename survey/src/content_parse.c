@@ -374,7 +374,8 @@ static void parse_pack(struct ax__lint *L, json_t *root, const char *dir,
 /* ---- surveys ---------------------------------------------------------- */
 static const char *const survey_fields[] = {
 	"id",         "version",   "title",   "intro", "sms_intro",
-	"sms_thanks", "questions", "metrics", NULL};
+	"sms_thanks", "questions", "metrics",   "draw",  "shuffle",
+	NULL};
 static const char *const question_fields[] = {
 	"id",     "type",        "text",  "sms",     "options",
 	"answer", "explanation", "topic", "show_if", NULL};
@@ -853,6 +854,7 @@ static void parse_survey(struct ax__lint *L, const ax_content *c, json_t *root,
 	}
 	ax__check_show_if(L, s);
 	parse_metrics(L, root, s);
+	ax__parse_bank(L, root, s);
 }
 
 /* ---- loading ---------------------------------------------------------- */

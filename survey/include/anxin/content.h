@@ -96,6 +96,13 @@ struct ax_survey {
 	double sat_target; /* 0: the county default (90 %) */
 	const struct ax_rate_rule *rates;
 	int nrates;
+	/* A quiz bank (content/README.md 5.x): each respondent is shown `draw`
+	 * of the survey's knowledge questions, drawn at random (0: all of
+	 * them); with `shuffle`, each knowledge question's options in a
+	 * random order per respondent.  What was shown is in the response
+	 * (response.h: ax_response_draw). */
+	int draw;
+	int shuffle;
 	const char *path; /* file it came from, or NULL */
 	/* The survey with refs resolved and defaults filled in, as compact
 	 * JSON with sorted keys: what stores and devices exchange. */
@@ -204,6 +211,20 @@ const struct ax_question *ax_survey_question(const struct ax_survey *s,
 /* Find an option of a question by code, or NULL. */
 const struct ax_option *ax_question_option(const struct ax_question *q,
                                            const char *code);
+
+/* Number of knowledge questions of s: the bank a draw takes from. */
+int ax_survey_nbank(const struct ax_survey *s);
+
+/*
+ * The SMS of a knowledge question whose options are shown in the order
+ * `order` (option indices, q->noptions of them; NULL: as written): the
+ * question's text, then "回复" and the labels numbered 1..n in that order
+ * ("吸毒违法吗？回复1违法 2不违法").  A reply's digit k means the option
+ * shown at position k.  Returns the length, or -1 when it did not fit
+ * (buf then holds a truncated, terminated text).
+ */
+int ax_question_sms_ordered(const struct ax_question *q,
+                            const unsigned char *order, char *buf, size_t n);
 
 #ifdef __cplusplus
 }
