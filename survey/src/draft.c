@@ -49,10 +49,25 @@ static void copy_col(sqlite3_stmt *s, int i, char *dst, size_t n)
 	snprintf(dst, n, "%s", v ? (const char *)v : "");
 }
 
+/* The answers column: the record's "answers" object, or, for a survey
+ * with a draw or shuffled options, {"answers": {...}, "drawn": [...],
+ * "order": {...}} (an answer is never an object, so the two read apart
+ * without a schema change). */
 static char *answers_text(const struct ax_draft *d)
 {
 	json_t *a = ax_response_answers_json(&d->r);
-	char *t = a ? json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	char *t;
+
+	if (a && (d->r.survey->draw || d->r.survey->shuffle)) {
+		json_t *w = json_object();
+		if (!w || json_object_set_new(w, "answers", a) ||
+		    ax_response_shown_to_json(&d->r, w)) {
+			json_decref(w);
+			return NULL;
+		}
+		a = w;
+	}
+	t = a ? json_dumps(a, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(a);
 	return t;
 }
@@ -177,7 +192,13 @@ ax_rc ax_draft_load(ax_store *st, const ax_content *surveys, const char *id,
 	out->started_at = sqlite3_column_int64(s, 10);
 	out->updated_at = sqlite3_column_int64(s, 11);
 	ans = json_loads((const char *)sqlite3_column_text(s, 12), 0, NULL);
-	if (ax_response_from_json(&out->r, sv, ans, why, sizeof why) != AX_OK) {
+	if (json_is_object(json_object_get(ans, "answers"))
+	        ? ax_response_from_json(&out->r, sv, json_object_get(ans, "answers"),
+	                                why, sizeof why) != AX_OK ||
+	              ax_response_shown_from_json(&out->r, ans, why,
+	                                          sizeof why) != AX_OK
+	        : ax_response_from_json(&out->r, sv, ans, why, sizeof why) !=
+	              AX_OK) {
 		ax__store_seterr(st, "draft %s: %s", id, why);
 		rc = AX_INVALID;
 	}

@@ -146,6 +146,8 @@ static ax_rc read_sample(ax_store *st, const struct ax_survey *sv,
 		ax_response_init(&r, sv);
 		jr = ax_response_from_json(&r, sv, json_object_get(o, "answers"), why,
 		                           sizeof why);
+		if (jr == AX_OK) /* a question not drawn is hidden, as scored */
+			jr = ax_response_shown_from_json(&r, o, why, sizeof why);
 		json_decref(o);
 		if (jr != AX_OK) {
 			/* import validated it against this very survey version */

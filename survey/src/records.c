@@ -575,7 +575,8 @@ static const char *const statuses[] = {"complete", "partial", "abandoned"};
 static const char *const response_fields[] = {
 	"type",   "survey",    "survey_version", "channel", "device",
 	"household", "region", "started_at",     "completed_at",
-	"status", "answers",   "wave",           "flags"};
+	"status", "answers",   "wave",           "flags",   "drawn",
+	"order"};
 
 
 static ax_rc set_counted(ax_importer *im, const char *id, int v)
@@ -691,7 +692,9 @@ static int read_response(ax_importer *im, json_t *o, struct resp *p,
 	if (!json_object_get(o, "answers"))
 		return reject(out, "missing field \"answers\"");
 	if (ax_response_from_json(&p->answers, p->sv, json_object_get(o, "answers"),
-	                          out->reason, sizeof out->reason) != AX_OK) {
+	                          out->reason, sizeof out->reason) != AX_OK ||
+	    ax_response_shown_from_json(&p->answers, o, out->reason,
+	                                sizeof out->reason) != AX_OK) {
 		out->result = AX_REC_REJECTED;
 		return -1;
 	}

@@ -96,7 +96,7 @@ int ax_response_shown(const struct ax_response *r, int i)
 	const struct ax_question *q;
 	int d;
 
-	if (i < 0 || i >= nq(r))
+	if (i < 0 || i >= nq(r) || (r->undrawn >> i & 1))
 		return 0;
 	q = &r->survey->questions[i];
 	if (!q->show_if_question)
@@ -526,6 +526,8 @@ char *ax_response_record(const struct ax_response *r,
 		bad = set_str(o, "wave", m->wave);
 	if (!bad && m->phone_sealed)
 		bad = set_str(o, "household_phone_sealed", m->phone_sealed);
+	if (!bad)
+		bad = ax_response_shown_to_json(r, o) != 0;
 	if (!bad && m->nflags > 0) {
 		json_t *fl = json_array();
 		for (int k = 0; fl && k < m->nflags; k++)

@@ -7,7 +7,9 @@
  *    "region":CODE,"started_at":ISO8601,"completed_at":ISO8601|null,
  *    "status":"complete|partial|abandoned","answers":{QID: CODE|[CODE,…]},
  *    "wave":ID (optional), "flags":["fast",…] (optional, kept for review),
- *    "household_phone_sealed":BASE64 (optional, kiosks: see below)}
+ *    "household_phone_sealed":BASE64 (optional, kiosks: see below),
+ *    "drawn":[QID,…] (a survey with a draw: the questions drawn),
+ *    "order":{QID:[CODE,…]} (shuffled options: the order shown)}
  *   {"type":"contact","id":UUID,"household":ID,"channel":"sms|kiosk|visit",
  *    "kind":"sms_sent|sms_delivered|sms_replied|kiosk_session|visit",
  *    "pack":ID|null,"device":ID,"at":ISO8601}

@@ -22,9 +22,14 @@
  *  - knowledge scoring: a shown knowledge question with an answer key is
  *    right when exactly the key was chosen.  An unanswered shown question
  *    counts as not known.
+ *  - a quiz bank (survey "draw"): a knowledge question left out of the
+ *    respondent's draw is not shown, like one show-if hides;
  *  - awareness per topic (the survey's awareness rules): of the rule's
  *    questions that are shown, the share answered right reaches the pass
- *    share (compared in integers, so 0.6 x 5 is exactly 3).
+ *    share (compared in integers, so 0.6 x 5 is exactly 3): with a draw,
+ *    right >= ceil(pass_share x drawn).
+ *  - shuffled options: shown in the order the value records; answers and
+ *    scoring are by option, whatever its position.
  *  - satisfaction: the survey's satisfaction question answered; satisfied
  *    when the code is one of the survey's satisfied codes; its score is
  *    the option's score.  An answer listed as don't-know (说不清) is
@@ -71,6 +76,17 @@ int ax_channel_parse(const char *name);
 struct ax_response {
 	const struct ax_survey *survey; /* borrowed: outlives the value */
 	uint64_t sel[AX_RESP_MAX_Q];    /* option bits per question, 0 none */
+	/* What this respondent was shown (survey "draw" and "shuffle"; all
+	 * zero without them, as ax_response_init leaves it):
+	 *  - undrawn: bank questions left out of the draw (bit i = question
+	 *    i), never shown, so never scored: awareness counts the drawn;
+	 *  - ordered: questions whose options were shown in the order
+	 *    order[i] (option indices, position 0 first); the others in the
+	 *    order written.  Answers stay option bits: scoring is by option,
+	 *    never by position. */
+	uint64_t undrawn;
+	uint64_t ordered;
+	unsigned char order[AX_RESP_MAX_Q][AX_RESP_MAX_OPT];
 };
 
 /*
@@ -154,8 +170,51 @@ struct ax_derived {
 };
 void ax_response_derive(const struct ax_response *r, struct ax_derived *out);
 
+/* ---- what was shown: the draw and the option order --------------------- */
+/*
+ * Draw the survey's quiz for one respondent from `seed` (take it from a
+ * good random source: getrandom): `draw` of its knowledge questions,
+ * each set of them equally likely, the others marked undrawn; with
+ * `shuffle`, each drawn knowledge question's options in a uniformly
+ * random order.  Nothing happens without draw and shuffle.  The same
+ * seed gives the same draw.  Answers already given to undrawn questions
+ * are withdrawn.
+ */
+void ax_response_draw(struct ax_response *r, uint64_t seed);
+/* 0 when question i was left out of this respondent's draw, else 1. */
+int ax_response_drawn(const struct ax_response *r, int i);
+/* Option index shown at position pos (0-based) of question i; -1 out of
+ * range.  Positions are the option order unless the question is ordered. */
+int ax_response_option_at(const struct ax_response *r, int i, int pos);
+/* Position (0-based) at which option o of question i was shown, or -1. */
+int ax_response_option_pos(const struct ax_response *r, int i, int o);
+
 /* ---- JSON ------------------------------------------------------------- */
 struct json_t;
+
+/*
+ * Put what was shown into a record object `rec`: "drawn", the ids of the
+ * drawn questions in survey order (only for a survey with a draw), and
+ * "order", question id -> option codes in shown order (only ordered
+ * questions).  0, or -1 when out of memory.
+ */
+int ax_response_shown_to_json(const struct ax_response *r, struct json_t *rec);
+
+/*
+ * Read "drawn" and "order" of a record object `rec` (borrowed) into r,
+ * after ax_response_from_json read its answers.  AX_INVALID with a
+ * located reason in why ("drawn.2: \"q9\" is no knowledge question of
+ * survey s v2"; "order.q3: ..."; "answers.q4: question was not drawn")
+ * for: a draw that is missing, has the wrong number of questions, names
+ * something else than a knowledge question or one twice, or is given for
+ * a survey without one; an order that is not the question's options each
+ * once, is given for a question that is not a shuffled knowledge
+ * question or was not drawn, or is missing for a shown one; an answer to
+ * a question not drawn.
+ */
+ax_rc ax_response_shown_from_json(struct ax_response *r,
+                                  const struct json_t *rec, char *why,
+                                  size_t whylen);
 
 /*
  * The "answers" object of the record format (records.h): question id ->
