@@ -281,6 +281,16 @@ static void rates_table(struct dpage *p, const struct ax_report *rep,
 		dp_raw(p, "<p class=\"note\">“说不清”的回答不计入该项的分母（不算满意，也不算不满意）。</p>");
 }
 
+/* Some survey's 满意度 is a rate of its own: its rule differs from the
+ * headline's (the library never sums them; metrics.h). */
+static int sat_apart(const struct ax_report *rep)
+{
+	for (int k = 0; k < rep->nrates; k++)
+		if (strncmp(rep->rates[k].id, "sat@", 4) == 0)
+			return 1;
+	return 0;
+}
+
 /* ===================================================== bar charts == */
 /*
  * Charts are HTML grid rows (label | one SVG per bar | value) so the
@@ -409,8 +419,9 @@ static void charts(struct dpage *p, const struct ax_report *rep)
 		bar_row(p, rep->rows[i].name, &rep->rows[i].coverage, AX_TARGET_COVERAGE, 1);
 	dp_raw(p, "</div></div>");
 
-	rate_chart(p, rep, -1, "满意度", rep->target_satisfaction,
-	           dk ? r0->sat_dont_know : -1);
+	if (rep->sat_survey[0] || !sat_apart(rep)) /* else all 无数据 */
+		rate_chart(p, rep, -1, "满意度", rep->target_satisfaction,
+		           dk ? r0->sat_dont_know : -1);
 	for (int k = 0; k < rep->nrates; k++)
 		rate_chart(p, rep, k, rep->rates[k].name, rep->rates[k].target,
 		           rep->rates[k].has_dont_know ? r0->rates_dont_know[k] : -1);
@@ -773,6 +784,8 @@ static void cards(struct dpage *p, const struct ax_report *rep)
 		snprintf(s, sizeof s, "区间 %.1f–%.1f%% · 平均分 %.2f",
 		         r0->satisfaction.low * 100, r0->satisfaction.high * 100,
 		         r0->mean_score);
+	else if (!rep->sat_survey[0] && sat_apart(rep))
+		snprintf(s, sizeof s, "各问卷口径不同，分别列出，不相加");
 	else
 		snprintf(s, sizeof s, "尚无答卷");
 	dk_note(s, sizeof s, dk_shown(rep) ? r0->sat_dont_know : -1);
@@ -848,7 +861,8 @@ static void downloads(struct dpage *p, const char *code, const struct filters *f
 	dp_raw(p, "\">下载入户宣传明细 CSV</a></div>");
 }
 
-static void footnote(struct dpage *p, const struct ax_report *rep)
+static void footnote(struct dpage *p, const struct ax_report *rep,
+                     const ax_content *c)
 {
 	dp_raw(p, "<h2>怎么读这些数字</h2><ul class=\"note\">"
 	          "<li>宣传入户率按花名册全数统计（每一户都算，不是抽样），"
@@ -862,6 +876,17 @@ static void footnote(struct dpage *p, const struct ax_report *rep)
 		dp_raw(p, "<li>安全感等测评项和满意度一样来自答卷、给出区间；"
 		          "各项按问卷规定的目标判断达标。回答“说不清”的人单独计数，"
 		          "不计入分母。</li>");
+	if (sat_apart(rep)) {
+		if (rep->sat_survey[0])
+			dp_fmt(p, "<li>“满意度”按《%s》的口径（哪些选项算满意、“说不清”是否"
+			          "计入分母）。口径不同的问卷单列为“满意度（问卷名）”，"
+			          "不同口径的数字从不相加。</li>",
+			       survey_title(c, rep->sat_survey));
+		else
+			dp_raw(p, "<li>各问卷的满意度口径不同（哪些选项算满意、“说不清”是否"
+			          "计入分母），分别列为“满意度（问卷名）”，不相加；"
+			          "县里指定正式测评问卷后，以它为总的满意度。</li>");
+	}
 	dp_raw(p, "<li>一体机和短信答卷是自愿作答，请结合上方活动漏斗中的回复率阅读。</li>"
 	          "</ul>");
 }
@@ -932,7 +957,7 @@ enum MHD_Result dash_region_page(struct ct_req *r, const struct dash_user *u,
 	trend(&p, st, code, &f, rep->target_awareness, rep->target_satisfaction);
 	funnels(&p, st, content, code);
 	downloads(&p, code, &f);
-	footnote(&p, rep);
+	footnote(&p, rep, content);
 	dp_raw(&p, "</div>");
 	dp_end(&p);
 	ax_content_free(content);

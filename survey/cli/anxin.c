@@ -45,6 +45,9 @@ static void usage(FILE *f)
 	        "  init            --db FILE                      create or upgrade a store\n"
 	        "  content lint    DIR                            check packs and surveys\n"
 	        "  content install --db FILE DIR                  lint, then load them into the store\n"
+	        "  content official --db FILE [ID|none]           the survey whose 满意度 is the\n"
+	        "                  headline one (the county's official 测评 wording); others\n"
+	        "                  with a different rule are reported apart, never summed\n"
 	        "  content stats   --db FILE --survey ID[@VER] [--scope CODE]\n"
 	        "                  [--format table|csv|json]      item analysis of a quiz: facility,\n"
 	        "                  discrimination and option shares per knowledge question\n"
@@ -270,6 +273,32 @@ static int cmd_content_lint(struct args *a)
 		        ax_content_npacks(c), ax_content_nsurveys(c), nerr);
 	ax_content_free(c);
 	return nerr ? EXIT_REJECTS : EXIT_DONE;
+}
+
+/* Show, set or clear (none) the official survey. */
+static int cmd_content_official(struct args *a)
+{
+	char id[AX_SURVEY_ID_MAX];
+	ax_store *st;
+	ax_rc rc;
+
+	if (a->nrest > 1) {
+		fprintf(stderr, "usage: anxin content official --db FILE [ID|none]\n");
+		return EXIT_USAGE;
+	}
+	st = open_store(a->db, 0);
+	if (a->nrest == 1)
+		rc = ax_official_survey_set(st, strcmp(a->rest[0], "none") == 0
+		                                    ? NULL
+		                                    : a->rest[0]);
+	else
+		rc = ax_official_survey_get(st, id);
+	if (rc)
+		fprintf(stderr, "%s: %s\n", prog, ax_store_errmsg(st));
+	else if (a->nrest == 0)
+		printf("%s\n", id[0] ? id : "none");
+	ax_store_close(st);
+	return rc ? EXIT_FAIL : EXIT_DONE;
 }
 
 static int cmd_content_install(struct args *a)
@@ -846,6 +875,8 @@ int main(int argc, char **argv)
 		return cmd_content_install(&a);
 	if (sub && strcmp(cmd, "content") == 0 && strcmp(sub, "stats") == 0)
 		return cmd_content_stats(&a);
+	if (sub && strcmp(cmd, "content") == 0 && strcmp(sub, "official") == 0)
+		return cmd_content_official(&a);
 	if (sub && strcmp(cmd, "roster") == 0 && strcmp(sub, "import") == 0)
 		return cmd_roster_import(&a);
 	if (sub && strcmp(cmd, "records") == 0 && strcmp(sub, "import") == 0)

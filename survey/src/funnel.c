@@ -9,6 +9,7 @@
 #include "anxin/auth.h"
 #include "anxin/funnel.h"
 #include "anxin_int.h"
+#include "ratedef_int.h"
 
 /* Households of a region are those whose grid code starts with the
  * region's significant prefix (county 6 digits, township 9, village 12,
@@ -123,10 +124,12 @@ ax_rc ax_trend_weeks(ax_store *st, const char *region, const char *survey,
 	 * those weeks (the whole county's, for a grid's trend) */
 	static const char sql[] =
 	    "WITH RECURSIVE d(day) AS (SELECT ?3 UNION ALL SELECT day + 1 FROM d "
-	    "WHERE day < ?4) SELECT t.day, t.metric, SUM(t.den), SUM(t.num) FROM d "
+	    "WHERE day < ?4) SELECT t.day, t.metric, SUM(t.den), SUM(t.num), "
+	    "t.survey FROM d "
 	    "CROSS JOIN tally t ON t.day = d.day WHERE t.region >= ?1 AND t.region "
 	    "< ?2 AND (?5 IS NULL OR t.survey = ?5) AND (?6 IS NULL OR t.channel = "
-	    "?6) GROUP BY t.day, t.metric";
+	    "?6) GROUP BY t.day, t.survey, t.metric";
+	struct ax__defs defs;
 	struct ax_region g;
 	sqlite3_stmt *s;
 	char lo[24], hi[24];
@@ -162,8 +165,14 @@ ax_rc ax_trend_weeks(ax_store *st, const char *region, const char *survey,
 		strftime(w, sizeof w, "%V", &tm);
 		out[i].isoweek = atoi(w);
 	}
-	if ((rc = ax__prepare(st, &s, sql)))
+	if ((rc = ax__defs_load(st, survey, &defs))) {
+		ax__defs_free(&defs);
 		return rc;
+	}
+	if ((rc = ax__prepare(st, &s, sql))) {
+		ax__defs_free(&defs);
+		return rc;
+	}
 	sqlite3_bind_text(s, 1, lo, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, hi, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 3, first);
@@ -179,6 +188,9 @@ ax_rc ax_trend_weeks(ax_store *st, const char *region, const char *survey,
 		if (strcmp(metric, "resp") == 0) {
 			w->respondents += den;
 		} else if (strcmp(metric, "sat") == 0) {
+			/* the headline 满意度 only: never a differently defined one */
+			if (!ax__defs_headline(&defs, (const char *)sqlite3_column_text(s, 4)))
+				continue;
 			w->sat_den += den;
 			w->sat_num += num;
 		} else if (strncmp(metric, "aw:", 3) == 0) {
@@ -187,6 +199,7 @@ ax_rc ax_trend_weeks(ax_store *st, const char *region, const char *survey,
 		}
 	}
 	sqlite3_finalize(s);
+	ax__defs_free(&defs);
 	return src == SQLITE_DONE ? AX_OK : ax__store_sqlerr(st, src, "trend");
 }
 

@@ -9,6 +9,7 @@
 #include "anxin/metrics.h"
 #include "anxin/records.h"
 #include "anxin_int.h"
+#include "ratedef_int.h"
 
 const char *const ax_channels[AX_NCHANNELS] = {"kiosk", "sms", "visit"};
 
@@ -315,11 +316,42 @@ static ax_rc add_reached(ax_store *st, struct tree *t, int kinds, int from_day,
 	return AX_OK;
 }
 
+/* Satisfaction or a further rate (rate "" for satisfaction) of one
+ * survey: into the headline 满意度 or the report rate its definition
+ * reports under (ratedef.c), never into a differently defined one. */
+static void add_rate(struct tree *t, int i, struct ax_report *rep,
+                     const struct ax__defs *defs, const char *survey,
+                     const char *rate, int dk, long long den, long long num,
+                     double score)
+{
+	char key[96];
+	int ri;
+
+	if (ax__defs_key(defs, survey, rate, key, sizeof key)) {
+		if (dk) {
+			ROLLUP(t, i, sat_dk, den);
+		} else {
+			ROLLUP(t, i, sat_den, den);
+			ROLLUP(t, i, sat_num, num);
+			ROLLUP(t, i, score, score);
+		}
+		return;
+	}
+	if ((ri = rate_index(rep, key)) < 0)
+		return;
+	if (dk) {
+		ROLLUP(t, i, rate_dk[ri], den);
+	} else {
+		ROLLUP(t, i, rate_den[ri], den);
+		ROLLUP(t, i, rate_num[ri], num);
+	}
+}
+
 /* Respondents, satisfaction and awareness from the pre-aggregated tally;
  * topics are added to rep as they are met. */
 static ax_rc add_answers(ax_store *st, struct tree *t, struct ax_report *rep,
-                         const struct ax_report_opts *o, int from_day,
-                         int to_day)
+                         const struct ax_report_opts *o,
+                         const struct ax__defs *defs, int from_day, int to_day)
 {
 	sqlite3_stmt *s;
 	char sql[1024];
@@ -328,16 +360,16 @@ static ax_rc add_answers(ax_store *st, struct tree *t, struct ax_report *rep,
 	/* no date window: the all-time totals, a few rows per region */
 	if (!o->from && !o->to)
 		snprintf(sql, sizeof sql,
-		         "SELECT region, metric, channel, SUM(den), SUM(num), SUM(score) "
-		         "FROM tally_total WHERE (?1 IS NULL OR survey = ?1) AND (?2 IS "
-		         "NULL OR channel = ?2) AND (?3 IS NULL OR wave = ?3) AND ?4 <= "
-		         "?5 GROUP BY region, metric, channel");
+		         "SELECT region, metric, channel, SUM(den), SUM(num), SUM(score), "
+		         "survey FROM tally_total WHERE (?1 IS NULL OR survey = ?1) AND "
+		         "(?2 IS NULL OR channel = ?2) AND (?3 IS NULL OR wave = ?3) AND "
+		         "?4 <= ?5 GROUP BY region, survey, metric, channel");
 	else
 		snprintf(sql, sizeof sql,
-		         "SELECT region, metric, channel, SUM(den), SUM(num), SUM(score) "
-		         "FROM tally WHERE (?1 IS NULL OR survey = ?1) AND (?2 IS NULL OR "
-		         "channel = ?2) AND (?3 IS NULL OR wave = ?3) AND day BETWEEN ?4 "
-		         "AND ?5 GROUP BY region, metric, channel");
+		         "SELECT region, metric, channel, SUM(den), SUM(num), SUM(score), "
+		         "survey FROM tally WHERE (?1 IS NULL OR survey = ?1) AND (?2 IS "
+		         "NULL OR channel = ?2) AND (?3 IS NULL OR wave = ?3) AND day "
+		         "BETWEEN ?4 AND ?5 GROUP BY region, survey, metric, channel");
 	if ((rc = ax__prepare(st, &s, sql)))
 		return rc;
 	if (o->survey)
@@ -354,6 +386,7 @@ static ax_rc add_answers(ax_store *st, struct tree *t, struct ax_report *rep,
 		const char *chan = (const char *)sqlite3_column_text(s, 2);
 		long long den = sqlite3_column_int64(s, 3), num = sqlite3_column_int64(s, 4);
 		double score = sqlite3_column_double(s, 5);
+		const char *survey = (const char *)sqlite3_column_text(s, 6);
 		if (i < 0)
 			continue;
 		if (strcmp(metric, "resp") == 0) {
@@ -361,26 +394,16 @@ static ax_rc add_answers(ax_store *st, struct tree *t, struct ax_report *rep,
 			for (int c = 0; c < AX_NCHANNELS; c++)
 				if (strcmp(chan, ax_channels[c]) == 0)
 					ROLLUP(t, i, by_channel[c], den);
-		} else if (strcmp(metric, "sat") == 0) {
-			ROLLUP(t, i, sat_den, den);
-			ROLLUP(t, i, sat_num, num);
-			ROLLUP(t, i, score, score);
+		} else if (strcmp(metric, "sat") == 0 || strcmp(metric, "satdk") == 0) {
+			add_rate(t, i, rep, defs, survey, "", metric[3] == 'd', den, num,
+			         score);
 		} else if (strcmp(metric, "fast") == 0) {
 			ROLLUP(t, i, fast, den);
-		} else if (strcmp(metric, "satdk") == 0) {
-			ROLLUP(t, i, sat_dk, den);
 		} else if (strncmp(metric, "r:", 2) == 0 ||
 		           strncmp(metric, "dk:", 3) == 0) {
 			int dk = metric[0] == 'd';
-			int ri = rate_index(rep, metric + (dk ? 3 : 2));
-			if (ri < 0)
-				continue;
-			if (dk) {
-				ROLLUP(t, i, rate_dk[ri], den);
-			} else {
-				ROLLUP(t, i, rate_den[ri], den);
-				ROLLUP(t, i, rate_num[ri], num);
-			}
+			add_rate(t, i, rep, defs, survey, metric + (dk ? 3 : 2), dk, den,
+			         num, 0);
 		} else if (strncmp(metric, "aw:", 3) == 0) {
 			int ti = topic_index(rep, metric + 3);
 			if (ti < 0)
@@ -457,14 +480,13 @@ static void fill_row(struct ax_report_row *row, const struct region *g,
 
 /* Names and targets from the installed surveys' rules: the survey asked
  * for, else the last survey version in (id, version) order that defines
- * the rate.
- * Loaded only when needed: a report without further rates or a survey
- * filter reads no content. */
-static ax_rc rule_info(ax_store *st, struct ax_report *rep,
-                       const struct ax_report_opts *o, int order[AX_MAX_RATES])
+ * the rate; a rate kept apart for its own definition ("id@survey") from
+ * ratedef.c.  The headline 满意度's target is its defining survey's. */
+static void rule_info(struct ax_report *rep, const struct ax_report_opts *o,
+                      const struct ax__defs *defs, int order[AX_MAX_RATES])
 {
-	ax_content *c = NULL;
-	ax_rc rc;
+	const ax_content *c = defs->content;
+	const struct ax_survey *head = NULL;
 
 	/* rates no installed survey defines go last, by id */
 	for (int k = 0; k < AX_MAX_RATES; k++)
@@ -479,20 +501,25 @@ static ax_rc rule_info(ax_store *st, struct ax_report *rep,
 		rep->rates[k].target = AX_TARGET_SATISFACTION;
 		rep->rates[k].has_dont_know = 1; /* unknown rule: show what came */
 	}
-	if (!rep->nrates && !o->survey)
-		return AX_OK;
-	if ((rc = ax_content_load_store(st, &c)))
-		return rc == AX_INVALID ? AX_OK : rc; /* defaults then */
+	if (!c)
+		return; /* defaults then */
 	if (o->survey) {
 		const struct ax_survey *sv = ax_content_find_survey(c, o->survey, 0);
-		if (sv && sv->sat_target > 0)
-			rep->target_satisfaction = sv->sat_target;
+		head = sv;
 		for (int i = 0; sv && i < sv->nawareness; i++)
 			if (sv->awareness[i].target > 0)
 				rep->target_awareness = sv->awareness[i].target;
+	} else if (defs->headline) {
+		head = defs->headline->sv;
 	}
+	if (head && head->sat_target > 0)
+		rep->target_satisfaction = head->sat_target;
+	if (head && head->sat_question)
+		snprintf(rep->sat_survey, sizeof rep->sat_survey, "%s", head->id);
 	for (int k = 0; k < rep->nrates; k++) {
 		int found = 0;
+		if (ax__defs_info(defs, rep->rates[k].id, &rep->rates[k], &order[k]) == 0)
+			continue;
 		for (int i = ax_content_nsurveys(c) - 1; i >= 0 && !found; i--) {
 			const struct ax_survey *sv = ax_content_survey(c, i);
 			if (o->survey && strcmp(sv->id, o->survey) != 0)
@@ -508,8 +535,6 @@ static ax_rc rule_info(ax_store *st, struct ax_report *rep,
 				}
 		}
 	}
-	ax_content_free(c);
-	return AX_OK;
 }
 
 /* Rates in the order their survey lists them (they were met in the order
@@ -549,6 +574,7 @@ ax_rc ax_report_build(ax_store *st, const struct ax_report_opts *o,
                       struct ax_report **out)
 {
 	struct ax_report_opts defaults = {0};
+	struct ax__defs defs = {0};
 	struct ax_report *rep;
 	struct tree t = {0};
 	int scope = -1, from_day = -1000000, to_day = 1000000, kinds;
@@ -568,12 +594,13 @@ ax_rc ax_report_build(ax_store *st, const struct ax_report_opts *o,
 	    (rc = find_scope(st, &t, o->scope, &scope)) ||
 	    (rc = add_households(st, &t)) ||
 	    (rc = add_reached(st, &t, kinds, from_day, to_day)) ||
-	    (rc = add_answers(st, &t, rep, o, from_day, to_day)))
+	    (rc = ax__defs_load(st, o->survey, &defs)) ||
+	    (rc = add_answers(st, &t, rep, o, &defs, from_day, to_day)))
 		goto fail;
 	sort_topics(rep, &t);
-	if ((rc = rule_info(st, rep, o, order)))
-		goto fail;
+	rule_info(rep, o, &defs, order);
 	sort_rates(rep, &t, order);
+	ax__defs_free(&defs);
 
 	/* rows: the scope and its descendants to the depth asked, in code
 	 * order (codes sort parents before children) */
@@ -600,6 +627,7 @@ ax_rc ax_report_build(ax_store *st, const struct ax_report_opts *o,
 	*out = rep;
 	return AX_OK;
 fail:
+	ax__defs_free(&defs);
 	free(t.r);
 	ax_report_free(rep);
 	return rc;

@@ -31,6 +31,15 @@ static int dk_shown(const struct ax_report *r)
 	return 0;
 }
 
+/* Some survey's 满意度 is reported apart for its own rule (ratedef.c). */
+static int sat_apart(const struct ax_report *r)
+{
+	for (int k = 0; k < r->nrates; k++)
+		if (strncmp(r->rates[k].id, "sat@", 4) == 0)
+			return 1;
+	return 0;
+}
+
 /* Set-aside answers (too fast) are shown when the report has any. */
 static int aside_shown(const struct ax_report *r)
 {
@@ -74,6 +83,10 @@ char *ax_report_json(const struct ax_report *r)
 	json_object_set_new(targets, "satisfaction",
 	                    json_real(r->target_satisfaction));
 	json_object_set_new(root, "targets", targets);
+	/* whose rule the satisfaction figures follow; null: no survey's, and
+	 * each survey's 满意度 is among the rates ("sat@ID") */
+	json_object_set_new(root, "satisfaction_survey",
+	                    r->sat_survey[0] ? json_string(r->sat_survey) : json_null());
 	if (r->nrates) {
 		json_t *rates = json_array();
 		for (int k = 0; k < r->nrates; k++) {
@@ -315,6 +328,12 @@ char *ax_report_table(const struct ax_report *r)
 	               r->target_awareness * 100, r->target_satisfaction * 100);
 	if (dk_shown(r))
 		ax__buf_puts(&b, "答“说不清/不了解”的不计入分母，另行统计。\n");
+	if (r->sat_survey[0] && !r->survey[0] && sat_apart(r))
+		ax__buf_printf(&b, "满意度按问卷 %s 的口径；口径不同的问卷另列"
+		                   "“满意度（问卷名）”，不相加。\n", r->sat_survey);
+	else if (!r->survey[0] && sat_apart(r))
+		ax__buf_puts(&b, "各问卷的满意度口径不同，分列为“满意度（问卷名）”，"
+		                 "不相加（指定正式测评问卷：anxin content official）。\n");
 	if (aside_shown(r)) {
 		long long n = 0;
 		for (int i = 0; i < r->nrows; i++)

@@ -68,7 +68,9 @@ struct ax_trend_week {
 	long long respondents; /* counted responses */
 	/* awareness summed over topics: passes / (respondent, topic) pairs */
 	long long aw_num, aw_den;
-	long long sat_num, sat_den; /* satisfied / answered */
+	/* the headline 满意度 (metrics.h ax_official_survey_set): satisfied /
+	 * answered */
+	long long sat_num, sat_den;
 };
 
 /*

@@ -35,6 +35,23 @@ void ax_rate_make(struct ax_rate *r, long long num, long long den);
 /* The 95 % Wilson score interval of num/den; [0,0] when den is 0. */
 void ax_wilson(long long num, long long den, double *low, double *high);
 
+#define AX_SURVEY_ID_MAX 64
+
+/*
+ * The survey whose 满意度 is the headline one (the county's official 测评
+ * wording): surveys define satisfaction differently (which options count
+ * as satisfied, whether 说不清 is left out), and differently defined rates
+ * are never summed.  A report over all surveys gives as 满意度 the
+ * designated survey's rate, summed with surveys whose rule is identical;
+ * every other survey's 满意度 is a rate of its own ("sat@ID", named
+ * 满意度（问卷名称）).  Without a designation the headline exists only
+ * when every survey with satisfaction answers defines it the same way.
+ * set: id NULL or "" clears it; AX_INVALID when the survey is not
+ * installed or has no satisfaction rule.  get: "" when none.
+ */
+ax_rc ax_official_survey_set(ax_store *st, const char *id);
+ax_rc ax_official_survey_get(ax_store *st, char out[AX_SURVEY_ID_MAX]);
+
 #define AX_MAX_TOPICS 16
 #define AX_MAX_RATES 16 /* further rates a report shows (安全感 ...) */
 
@@ -78,6 +95,10 @@ struct ax_report {
 	/* the targets the rows were judged by: the survey's own rules when the
 	 * report is of one survey that sets them, else the county defaults */
 	double target_awareness, target_satisfaction;
+	/* the survey whose rule defines satisfaction (with those sharing it
+	 * exactly); "" when no installed survey's rule is the headline one
+	 * (ax_official_survey_set): then each survey's 满意度 is a rate */
+	char sat_survey[AX_SURVEY_ID_MAX];
 	/* what was asked, for headers */
 	char scope[24], survey[64], channel[16], from[11], to[11];
 	int contact_kinds;
