@@ -150,7 +150,8 @@ static void index_content(struct content *ct, const ax_content *c)
 }
 
 /* The synced campaigns document, decoded by libanxin: its packs and
- * surveys, the seal key and the first campaign's survey and wave. */
+ * surveys, the seal key and the first monitoring campaign's survey and
+ * wave. */
 static int load_campaigns(struct content *ct, ax_store *st, struct config *cfg)
 {
 	char *text = NULL, err[256];
@@ -166,7 +167,12 @@ static int load_campaigns(struct content *ct, ax_store *st, struct config *cfg)
 	ax_free(text);
 	if (!cfg->have_pk && ax_campaign_doc_seal_key(ct->doc, cfg->pk))
 		cfg->have_pk = 1;
-	c0 = ax_campaign_doc_count(ct->doc) > 0 ? ax_campaign_doc_at(ct->doc, 0) : NULL;
+	/* the first monitoring campaign: a sampled 测评's wave is for its
+	 * drawn households only, never for whoever walks up to a kiosk */
+	c0 = NULL;
+	for (int i = 0; !c0 && i < ax_campaign_doc_count(ct->doc); i++)
+		if (ax_campaign_doc_at(ct->doc, i)->sample_n <= 0)
+			c0 = ax_campaign_doc_at(ct->doc, i);
 	if (c0 && c0->survey[0])
 		snprintf(cfg->survey, sizeof cfg->survey, "%s", c0->survey);
 	if (c0 && c0->wave[0])

@@ -15,6 +15,7 @@
 #include "anxin/campaign.h"
 #include "anxin/content.h"
 #include "anxin/roster.h"
+#include "anxin/sample.h"
 #include "anxin/store.h"
 #include "anxin/sync.h"
 #include "gw_int.h"
@@ -402,6 +403,26 @@ static int mark_digested(gw_gateway *g)
 	return 0;
 }
 
+/* A sampled 测评 campaign reaches only its drawn households: the other
+ * members of its scope are dropped.  The draw comes from central's
+ * document, else from the store the campaign was created in; a household
+ * neither names is not contacted (never the whole scope by mistake). */
+static void keep_sampled(gw_gateway *g, struct camp *cp)
+{
+	const ax_campaign_doc *d = g->ndocs ? g->docs[0] : NULL;
+	int k, kept = 0;
+
+	for (k = 0; k < cp->nmembers; k++) {
+		const char *id = g->hhs[cp->members[k]].id;
+		int in = ax_campaign_doc_sampled(d, cp->c.id, id);
+		if (in < 0)
+			in = ax_sample_has(g->st, cp->c.id, id);
+		if (in > 0)
+			cp->members[kept++] = cp->members[k];
+	}
+	cp->nmembers = kept;
+}
+
 ax_rc gw__load(gw_gateway *g)
 {
 	struct ax_campaign *list = NULL;
@@ -461,6 +482,8 @@ ax_rc gw__load(gw_gateway *g)
 			}
 			ax_free(text);
 		}
+		if (cp->c.sample_n > 0)
+			keep_sampled(g, cp);
 	}
 	/* free() is what ax_free() does: libanxin allocates with malloc */
 	ax_free(list);

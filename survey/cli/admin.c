@@ -14,6 +14,7 @@
 #include "anxin/clock.h"
 #include "anxin/campaign.h"
 #include "anxin/records.h"
+#include "anxin/sample.h"
 #include "anxin/store.h"
 
 int cli_admin(const char *cmd, int argc, char **argv);
@@ -226,6 +227,65 @@ static int cmd_user(int argc, char **argv)
 	return rc;
 }
 
+/* `campaign show ID`: the campaign, and for a sampled one its strata and
+ * every drawn household with its stratum and inclusion probability. */
+static int show_campaign(ax_store *st, const char *id)
+{
+	struct ax_campaign *v, *c = NULL;
+	struct ax_stratum *sx;
+	struct ax_sample_unit *u;
+	int n, ns, nu;
+	char a[32], b[32];
+
+	if (!id) {
+		fprintf(stderr, "usage: anxin campaign show --db FILE ID\n");
+		return 2;
+	}
+	if (ax_campaign_list(st, 0, 0, &v, &n)) {
+		fprintf(stderr, "anxin: %s\n", ax_store_errmsg(st));
+		return 3;
+	}
+	for (int i = 0; i < n && !c; i++)
+		if (strcmp(v[i].id, id) == 0)
+			c = &v[i];
+	if (!c) {
+		fprintf(stderr, "anxin: no campaign \"%s\"\n", id);
+		free(v);
+		return 3;
+	}
+	when(c->starts_at, a, sizeof a);
+	when(c->ends_at - (ax_cst_second_of_day(c->ends_at) ? 0 : 60), b, sizeof b);
+	printf("campaign %s  %s\n  survey %s@%d  packs %s  scope %s\n  %s – %s%s\n"
+	       "  wave %s\n",
+	       c->id, c->name, c->survey[0] ? c->survey : "-", c->survey_version,
+	       c->packs[0] ? c->packs : "-", c->scope, a, b,
+	       c->closed_at ? "  (closed)" : "", c->wave);
+	if (c->sample_n <= 0) {
+		printf("  日常监测: whoever answers\n");
+		free(v);
+		return 0;
+	}
+	printf("  抽样测评: %d households, strata %s, seed %lld\n", c->sample_n,
+	       ax_strata_name(c->strata), c->seed);
+	if (ax_sample_strata(st, id, &sx, &ns) || ax_sample_units(st, id, &u, &nu)) {
+		fprintf(stderr, "anxin: %s\n", ax_store_errmsg(st));
+		free(v);
+		return 3;
+	}
+	printf("stratum\tname\tframe\tdrawn\tprobability\n");
+	for (int h = 0; h < ns; h++)
+		printf("%s\t%s\t%lld\t%lld\t%.6f\n", sx[h].code, sx[h].name,
+		       sx[h].frame, sx[h].sample,
+		       (double)sx[h].sample / (double)sx[h].frame);
+	printf("household\tstratum\tprobability\n");
+	for (int i = 0; i < nu; i++)
+		printf("%s\t%s\t%.6f\n", u[i].household, u[i].stratum, u[i].prob);
+	free(sx);
+	free(u);
+	free(v);
+	return 0;
+}
+
 static int cmd_campaign(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -235,14 +295,16 @@ static int cmd_campaign(int argc, char **argv)
 		{"end", required_argument, 0, 'e'}, {"quiet", required_argument, 0, 'q'},
 		{"pace", required_argument, 0, 'p'}, {"daily-cap", required_argument, 0, 'c'},
 		{"kinds", required_argument, 0, 'k'}, {"id", required_argument, 0, 'i'},
-		{"all", no_argument, 0, 'a'}, {0, 0, 0, 0}};
+		{"all", no_argument, 0, 'a'}, {"sample", required_argument, 0, 'N'},
+		{"strata", required_argument, 0, 'T'}, {"seed", required_argument, 0, 'E'},
+		{0, 0, 0, 0}};
 	struct ax_campaign cm;
 	const char *db = NULL, *sub;
 	ax_store *st;
-	int c, rc = 0, all = 0;
+	int c, rc = 0, all = 0, have_seed = 0;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: anxin campaign create|list|close --db FILE ...\n");
+		fprintf(stderr, "usage: anxin campaign create|list|show|close --db FILE ...\n");
 		return 2;
 	}
 	sub = argv[1];
@@ -298,11 +360,50 @@ static int cmd_campaign(int argc, char **argv)
 			}
 			break;
 		case 'a': all = 1; break;
+		case 'N': {
+			char *end = NULL;
+			long n = strtol(optarg, &end, 10);
+			if (*end || n < 1 || n > 10000000) {
+				fprintf(stderr, "anxin: --sample must be a number of households "
+				                "above 0\n");
+				return 2;
+			}
+			cm.sample_n = (int)n;
+			break;
+		}
+		case 'T':
+			if ((cm.strata = ax_strata_parse(optarg)) < 0) {
+				fprintf(stderr, "anxin: --strata must be township or village\n");
+				return 2;
+			}
+			break;
+		case 'E': {
+			char *end = NULL;
+			cm.seed = strtoll(optarg, &end, 10);
+			if (*end || !*optarg) {
+				fprintf(stderr, "anxin: --seed must be a whole number\n");
+				return 2;
+			}
+			have_seed = 1;
+			break;
+		}
 		default: return 2;
 		}
 	}
+	if (cm.sample_n && (!cm.strata || !have_seed)) {
+		/* a draw nobody can repeat is no 测评: the seed is asked for */
+		fprintf(stderr, "anxin: --sample needs --strata township|village and "
+		                "--seed S\n");
+		return 2;
+	}
+	if (!cm.sample_n && (cm.strata || have_seed)) {
+		fprintf(stderr, "anxin: --strata and --seed go with --sample N\n");
+		return 2;
+	}
 	st = open_db(db);
-	if (strcmp(sub, "create") == 0) {
+	if (strcmp(sub, "show") == 0) {
+		rc = show_campaign(st, cm.id[0] ? cm.id : (optind < argc ? argv[optind] : NULL));
+	} else if (strcmp(sub, "create") == 0) {
 		if (ax_campaign_create(st, &cm)) {
 			fprintf(stderr, "anxin: %s\n", ax_store_errmsg(st));
 			rc = 3;
@@ -325,12 +426,13 @@ static int cmd_campaign(int argc, char **argv)
 				         (ax_cst_second_of_day(v[i].ends_at) ? 0 : 60),
 				     b, sizeof b);
 				printf("%s  %s  %s%s%s%s  scope %s  %s – %s  quiet %02d:%02d-%02d:%02d"
-				       "  %d/min  %d/SIM/day%s\n",
+				       "  %d/min  %d/SIM/day%s%s\n",
 				       v[i].id, v[i].name, v[i].survey[0] ? "survey " : "",
 				       v[i].survey, v[i].packs[0] ? " packs " : "", v[i].packs,
 				       v[i].scope, a, b, v[i].quiet_start / 60,
 				       v[i].quiet_start % 60, v[i].quiet_end / 60,
 				       v[i].quiet_end % 60, v[i].pace_per_min, v[i].daily_cap,
+				       v[i].sample_n > 0 ? "  抽样测评" : "",
 				       v[i].closed_at ? "  (closed)" : "");
 			}
 			free(v);

@@ -26,6 +26,7 @@
 #include "anxin/metrics.h"
 #include "anxin/records.h"
 #include "anxin/roster.h"
+#include "anxin/sample.h"
 #include "anxin/store.h"
 #include "anxin/sync.h"
 #include "anxin/text.h"
@@ -65,13 +66,18 @@ static void usage(FILE *f)
 	        "                  [--channel kiosk|sms|visit] [--from DATE] [--to DATE]\n"
 	        "                  [--kinds sms_delivered,sms_replied,kiosk_session,visit]\n"
 	        "                  [--depth N] [--format table|csv|json]\n"
+	        "                  日常监测: every wave but sampled 测评 campaigns'\n"
+	        "  report          --db FILE --campaign ID [--format table|csv|json]\n"
+	        "                  a sampled 测评 campaign: RR1, contact rate, weighted\n"
+	        "                  estimates with intervals beside the unweighted rates\n"
 	        "  device add|list|revoke --db FILE [--name N --kind kiosk|smsd --scope CODES]\n"
 	        "  user add        --db FILE --name N --role county|township|grid --scope CODE\n"
 	        "                  [--password-file F] [--reset]\n"
 	        "  campaign create --db FILE --name N [--survey ID[@VER]] [--packs A,B]\n"
 	        "                  --scope CODES [--start DATE] [--end DATE (inclusive)] [--quiet 21:00-08:00]\n"
 	        "                  [--pace N] [--daily-cap N] [--kinds K,...]\n"
-	        "  campaign list|close --db FILE [--all] [ID]\n"
+	        "                  [--sample N --strata township|village --seed S]\n"
+	        "  campaign list|show|close --db FILE [--all] [ID]\n"
 	        "  sync            --db FILE --server URL --token-file F [--once] [--pull]\n"
 	        "                  [--batch N] [--scope CODES] [--interval SECONDS]\n"
 	        "                  push the outbox (and pull campaigns, rosters of CODES)\n"
@@ -94,7 +100,7 @@ static void diag_print(void *ctx, enum ax_severity sev, const char *msg)
 /* Options shared by the subcommands. */
 struct args {
 	const char *db, *map, *county, *scope, *survey, *wave, *channel, *from,
-	    *to, *kinds, *format, *start, *device;
+	    *to, *kinds, *format, *start, *device, *campaign;
 	int deactivate, depth, days;
 	long count;
 	unsigned long long seed;
@@ -128,6 +134,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{"days", required_argument, 0, 'y'},
 		{"reach", required_argument, 0, 'R'},
 		{"device", required_argument, 0, 'E'},
+		{"campaign", required_argument, 0, 'G'},
 		{"server", required_argument, 0, 'U'},
 		{"token-file", required_argument, 0, 'T'},
 		{"once", no_argument, 0, 'O'},
@@ -166,6 +173,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'F': a->format = optarg; break;
 		case 'b': a->start = optarg; break;
 		case 'E': a->device = optarg; break;
+		case 'G': a->campaign = optarg; break;
 		case 'U': a->server = optarg; break;
 		case 'T': a->token_file = optarg; break;
 		case 'O': a->once = 1; break;
@@ -448,6 +456,39 @@ static int cmd_records_demo(struct args *a)
 	return rc ? EXIT_FAIL : EXIT_DONE;
 }
 
+/* Print a rendered report (taken; NULL when rendering ran out of
+ * memory), JSON with a final newline. */
+static int print_output(const struct args *a, char *out)
+{
+	if (!out)
+		return EXIT_FAIL;
+	fputs(out, stdout);
+	if (strcmp(a->format, "json") == 0)
+		fputc('\n', stdout);
+	ax_free(out);
+	return EXIT_DONE;
+}
+
+/* `report --campaign ID`: a sampled 测评 campaign's own report. */
+static int sampled_report(struct args *a)
+{
+	struct ax_sample_report *r;
+	ax_store *st = open_store(a->db, 0);
+	char *out;
+
+	if (ax_sample_report_build(st, a->campaign, &r)) {
+		fprintf(stderr, "%s: %s\n", prog, ax_store_errmsg(st));
+		ax_store_close(st);
+		return EXIT_FAIL;
+	}
+	out = strcmp(a->format, "json") == 0   ? ax_sample_report_json(r)
+	      : strcmp(a->format, "csv") == 0 ? ax_sample_report_csv(r)
+	                                      : ax_sample_report_table(r);
+	ax_sample_report_free(r);
+	ax_store_close(st);
+	return print_output(a, out);
+}
+
 static int cmd_report(struct args *a)
 {
 	struct ax_report_opts o = {0};
@@ -476,6 +517,8 @@ static int cmd_report(struct args *a)
 		fprintf(stderr, "%s: --format must be table, csv or json\n", prog);
 		return EXIT_USAGE;
 	}
+	if (a->campaign)
+		return sampled_report(a);
 	st = open_store(a->db, 0);
 	rc = ax_report_build(st, &o, &r);
 	if (rc) {
@@ -486,15 +529,9 @@ static int cmd_report(struct args *a)
 	out = strcmp(a->format, "json") == 0   ? ax_report_json(r)
 	      : strcmp(a->format, "csv") == 0 ? ax_report_csv(r)
 	                                      : ax_report_table(r);
-	if (out) {
-		fputs(out, stdout);
-		if (strcmp(a->format, "json") == 0)
-			fputc('\n', stdout);
-	}
-	ax_free(out);
 	ax_report_free(r);
 	ax_store_close(st);
-	return out ? EXIT_DONE : EXIT_FAIL;
+	return print_output(a, out);
 }
 
 static int cmd_content_stats(struct args *a)

@@ -125,6 +125,17 @@ char *ax__norm_header(const char *s);
  * (…000), 3 village (12 digits), 4 grid (> 12 digits), 0 not a code. */
 int ax__region_level_of(const char *code);
 
+/* ---- rates (metrics.c) ------------------------------------------------- */
+/* The 95 % Wilson score interval of a proportion p on n (not necessarily
+ * whole: an effective sample size); [0,0] when n <= 0. */
+void ax__wilson_p(double p, double n, double *low, double *high);
+
+/* ---- sampled campaigns (sample.c) ------------------------------------- */
+struct ax_campaign;
+/* Draw and store the sample of campaign c (stored already), inside the
+ * caller's transaction: campaign_strata and campaign_sample rows. */
+ax_rc ax__sample_draw(ax_store *st, const struct ax_campaign *c);
+
 /* ---- awareness scoring (response.c) ----------------------------------- */
 /* 1 if `right` of `asked` knowledge questions pass a rule of pass_share:
  * the one comparison the scorer and the content linter's guessing

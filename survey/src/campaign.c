@@ -10,6 +10,7 @@
 
 #include "anxin/campaign.h"
 #include "anxin/records.h"
+#include "anxin/sample.h"
 #include "anxin_int.h"
 
 void ax_campaign_defaults(struct ax_campaign *c)
@@ -36,10 +37,11 @@ static int exists(ax_store *st, const char *sql, const char *a, int b)
 	return found;
 }
 
+static ax_rc insert_campaign(ax_store *st, struct ax_campaign *c);
+
 ax_rc ax_campaign_create(ax_store *st, struct ax_campaign *c)
 {
 	sqlite3_stmt *s;
-	int src;
 	ax_rc rc;
 
 	if (!c->name[0]) {
@@ -59,6 +61,12 @@ ax_rc ax_campaign_create(ax_store *st, struct ax_campaign *c)
 	    !c->coverage_kinds) {
 		ax__store_seterr(st, "quiet hours, pace, daily cap or coverage kinds "
 		                     "out of range");
+		return AX_INVALID;
+	}
+	if (c->sample_n < 0 || (c->sample_n > 0 && (!c->survey[0] ||
+	                        ax_strata_name(c->strata)[0] == '\0'))) {
+		ax__store_seterr(st, "a sampled campaign needs a survey, a sample "
+		                     "size above 0 and strata township or village");
 		return AX_INVALID;
 	}
 	if (c->survey[0]) {
@@ -106,11 +114,37 @@ ax_rc ax_campaign_create(ax_store *st, struct ax_campaign *c)
 	if (!c->wave[0])
 		snprintf(c->wave, sizeof c->wave, "%s", c->id);
 	c->created_at = (long long)time(NULL);
+	/* the campaign and its sample are one commit: a draw that fails
+	 * leaves no campaign behind */
+	if ((rc = ax__exec(st, "SAVEPOINT campaign_create")))
+		return rc;
+	if ((rc = insert_campaign(st, c)) == AX_OK && c->sample_n > 0)
+		rc = ax__sample_draw(st, c);
+	if (rc == AX_OK)
+		return ax__exec(st, "RELEASE campaign_create");
+	{
+		/* keep the message of the failure, not of the rollback */
+		char msg[512];
+		snprintf(msg, sizeof msg, "%s", ax_store_errmsg(st));
+		ax__exec(st, "ROLLBACK TO campaign_create");
+		ax__exec(st, "RELEASE campaign_create");
+		ax__store_seterr(st, "%s", msg);
+	}
+	return rc;
+}
+
+static ax_rc insert_campaign(ax_store *st, struct ax_campaign *c)
+{
+	sqlite3_stmt *s;
+	int src;
+	ax_rc rc;
+
 	if ((rc = ax__prepare(st, &s,
 	                      "INSERT INTO campaigns(id, name, survey, survey_version, "
 	                      "packs, scope, starts_at, ends_at, quiet_start, "
 	                      "quiet_end, pace_per_min, daily_cap, coverage_kinds, "
-	                      "wave, created_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")))
+	                      "wave, created_at, sample_n, strata, seed) "
+	                      "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")))
 		return rc;
 	sqlite3_bind_text(s, 1, c->id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, c->name, -1, SQLITE_STATIC);
@@ -138,6 +172,11 @@ ax_rc ax_campaign_create(ax_store *st, struct ax_campaign *c)
 	}
 	sqlite3_bind_text(s, 14, c->wave, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 15, c->created_at);
+	sqlite3_bind_int(s, 16, c->sample_n);
+	if (c->sample_n > 0) {
+		sqlite3_bind_text(s, 17, ax_strata_name(c->strata), -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 18, c->seed);
+	}
 	src = sqlite3_step(s);
 	sqlite3_finalize(s);
 	if (src != SQLITE_DONE) {
@@ -181,7 +220,8 @@ ax_rc ax_campaign_list(ax_store *st, int active_only, long long now,
 	                      "SELECT id, name, survey, survey_version, packs, scope, "
 	                      "starts_at, ends_at, quiet_start, quiet_end, "
 	                      "pace_per_min, daily_cap, coverage_kinds, wave, "
-	                      "created_at, closed_at FROM campaigns WHERE NOT ?1 OR "
+	                      "created_at, closed_at, sample_n, strata, seed FROM "
+	                      "campaigns WHERE NOT ?1 OR "
 	                      "(closed_at IS NULL AND starts_at <= ?2 AND ends_at > "
 	                      "?2) ORDER BY created_at, id")))
 		return rc;
@@ -218,6 +258,9 @@ ax_rc ax_campaign_list(ax_store *st, int active_only, long long now,
 		snprintf(c->wave, sizeof c->wave, "%s", COL(13));
 		c->created_at = sqlite3_column_int64(s, 14);
 		c->closed_at = sqlite3_column_int64(s, 15);
+		c->sample_n = sqlite3_column_int(s, 16);
+		c->strata = c->sample_n > 0 ? ax_strata_parse(COL(17)) : 0;
+		c->seed = sqlite3_column_int64(s, 18);
 #undef COL
 	}
 	sqlite3_finalize(s);
@@ -253,6 +296,42 @@ static json_t *stored_json(ax_store *st, const char *sql, const char *id, int v)
 		j = json_loads((const char *)sqlite3_column_text(s, 0), 0, NULL);
 	sqlite3_finalize(s);
 	return j;
+}
+
+/* A sampled campaign's draw as a device needs it: the households drawn
+ * in the device's scope (sorted, so a device can search them), the size,
+ * strata and seed.  A gateway contacts only these.  0, or -1 on error. */
+static int add_sample(ax_store *st, json_t *o, const struct ax_campaign *c,
+                      const char *device_scope)
+{
+	sqlite3_stmt *s;
+	json_t *smp = json_object(), *ids = json_array();
+	int src;
+
+	if (ax__prepare(st, &s, "SELECT x.household, h.grid FROM campaign_sample x "
+	                        "JOIN households h ON h.id = x.household WHERE "
+	                        "x.campaign = ? ORDER BY x.household")) {
+		json_decref(smp);
+		json_decref(ids);
+		return -1;
+	}
+	sqlite3_bind_text(s, 1, c->id, -1, SQLITE_STATIC);
+	while ((src = sqlite3_step(s)) == SQLITE_ROW)
+		if (ax_scope_covers(device_scope, (const char *)sqlite3_column_text(s, 1)))
+			json_array_append_new(ids, json_string((const char *)
+			                                       sqlite3_column_text(s, 0)));
+	sqlite3_finalize(s);
+	if (src != SQLITE_DONE) {
+		json_decref(smp);
+		json_decref(ids);
+		return -1;
+	}
+	json_object_set_new(smp, "n", json_integer(c->sample_n));
+	json_object_set_new(smp, "strata", json_string(ax_strata_name(c->strata)));
+	json_object_set_new(smp, "seed", json_integer(c->seed));
+	json_object_set_new(smp, "households", ids);
+	json_object_set_new(o, "sample", smp);
+	return 0;
 }
 
 char *ax_campaigns_json(ax_store *st, const char *device_scope, long long now)
@@ -317,9 +396,21 @@ char *ax_campaigns_json(ax_store *st, const char *device_scope, long long now)
 			if (c->coverage_kinds & bit)
 				json_array_append_new(kinds, json_string(ax_contact_kind_name(bit)));
 		json_object_set_new(o, "coverage_kinds", kinds);
+		if (c->sample_n > 0 && add_sample(st, o, c, device_scope)) {
+			json_decref(o);
+			json_decref(arr);
+			arr = NULL;
+			break;
+		}
 		json_array_append_new(arr, o);
 	}
 	free(v);
+	if (!arr) {
+		json_decref(root);
+		json_decref(surveys);
+		json_decref(packs);
+		return NULL;
+	}
 	json_object_set_new(root, "campaigns", arr);
 	json_object_set_new(root, "surveys", surveys);
 	json_object_set_new(root, "packs", packs);

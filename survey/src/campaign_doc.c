@@ -11,11 +11,20 @@
 
 #include "anxin/campaign.h"
 #include "anxin/records.h"
+#include "anxin/sample.h"
 #include "anxin/sync.h"
 #include "content_int.h"
 
+/* The drawn households of a sampled campaign in the device's scope,
+ * sorted for bsearch. */
+struct doc_sample {
+	char **ids;
+	size_t n;
+};
+
 struct ax_campaign_doc {
 	struct ax_campaign *camps;
+	struct doc_sample *samples; /* parallel to camps */
 	int n;
 	ax_content *content;
 	int has_pk;
@@ -99,6 +108,52 @@ static void decode_campaign(json_t *o, struct ax_campaign *c)
 		snprintf(c->wave, sizeof c->wave, "%s", c->id);
 }
 
+static int cmp_id(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A sampled campaign's "sample" (sample_n, strata, seed and the drawn
+ * households) into c and ds.  A campaign whose sample does not decode
+ * keeps sample_n > 0 with no households: a gateway then contacts nobody
+ * rather than the whole scope.  0, or -1 when out of memory. */
+static int decode_sample(json_t *o, struct ax_campaign *c, struct doc_sample *ds)
+{
+	json_t *smp = json_object_get(o, "sample"), *ids, *h;
+	size_t i;
+
+	memset(ds, 0, sizeof *ds);
+	if (!json_is_object(smp))
+		return 0;
+	int_field(smp, "n", &c->sample_n);
+	if (c->sample_n <= 0)
+		c->sample_n = 1;
+	c->strata = ax_strata_parse(json_string_value(json_object_get(smp, "strata")));
+	c->seed = json_integer_value(json_object_get(smp, "seed"));
+	ids = json_object_get(smp, "households");
+	if (!json_array_size(ids))
+		return 0;
+	if (!(ds->ids = calloc(json_array_size(ids), sizeof *ds->ids)))
+		return -1;
+	json_array_foreach(ids, i, h) {
+		if (!json_is_string(h))
+			continue;
+		if (!(ds->ids[ds->n] = strdup(json_string_value(h))))
+			return -1;
+		ds->n++;
+	}
+	qsort(ds->ids, ds->n, sizeof *ds->ids, cmp_id);
+	return 0;
+}
+
+static void free_sample(struct doc_sample *ds)
+{
+	for (size_t i = 0; i < ds->n; i++)
+		free(ds->ids[i]);
+	free(ds->ids);
+	memset(ds, 0, sizeof *ds);
+}
+
 /* Load every member of obj as `kind` into d->content. */
 static void load_content(ax_campaign_doc *d, json_t *obj, const char *kind,
                          ax_diag_fn diag, void *dctx)
@@ -136,7 +191,8 @@ ax_rc ax_campaign_doc_parse(const char *text, size_t len, ax_diag_fn diag,
 	}
 	if (!(d = calloc(1, sizeof *d)) || !(d->content = ax__content_new()) ||
 	    (json_array_size(arr) &&
-	     !(d->camps = calloc(json_array_size(arr), sizeof *d->camps)))) {
+	     (!(d->camps = calloc(json_array_size(arr), sizeof *d->camps)) ||
+	      !(d->samples = calloc(json_array_size(arr), sizeof *d->samples))))) {
 		ax_campaign_doc_free(d);
 		json_decref(root);
 		snprintf(err, errlen, "out of memory");
@@ -149,10 +205,19 @@ ax_rc ax_campaign_doc_parse(const char *text, size_t len, ax_diag_fn diag,
 		struct ax_campaign *c = &d->camps[d->n];
 		int dup = 0;
 		decode_campaign(o, c);
+		if (decode_sample(o, c, &d->samples[d->n])) {
+			free_sample(&d->samples[d->n]);
+			ax_campaign_doc_free(d);
+			json_decref(root);
+			snprintf(err, errlen, "out of memory");
+			return AX_NOMEM;
+		}
 		for (int k = 0; k < d->n; k++)
 			dup |= strcmp(d->camps[k].id, c->id) == 0;
 		if (c->id[0] && !dup)
 			d->n++;
+		else
+			free_sample(&d->samples[d->n]);
 	}
 	pk = json_object_get(root, "seal_public_key");
 	if (json_is_string(pk)) {
@@ -208,6 +273,9 @@ void ax_campaign_doc_free(ax_campaign_doc *d)
 	if (!d)
 		return;
 	ax_content_free(d->content);
+	for (int i = 0; d->samples && i < d->n; i++)
+		free_sample(&d->samples[i]);
+	free(d->samples);
 	free(d->camps);
 	sodium_memzero(d->pk, sizeof d->pk);
 	free(d);
@@ -223,6 +291,21 @@ const struct ax_campaign *ax_campaign_doc_at(const ax_campaign_doc *d, int i)
 const ax_content *ax_campaign_doc_content(const ax_campaign_doc *d)
 {
 	return d ? d->content : NULL;
+}
+
+int ax_campaign_doc_sampled(const ax_campaign_doc *d, const char *id,
+                            const char *household)
+{
+	for (int i = 0; d && i < d->n; i++) {
+		const struct doc_sample *ds = &d->samples[i];
+		if (strcmp(d->camps[i].id, id) != 0)
+			continue;
+		if (d->camps[i].sample_n <= 0)
+			return -1;
+		return ds->n && bsearch(&household, ds->ids, ds->n, sizeof *ds->ids,
+		                        cmp_id) != NULL;
+	}
+	return -1;
 }
 
 int ax_campaign_doc_seal_key(const ax_campaign_doc *d,

@@ -119,20 +119,22 @@ ax_rc ax_trend_weeks(ax_store *st, const char *region, const char *survey,
                      const char *channel, const char *to, int nweeks,
                      struct ax_trend_week *out)
 {
-	/* tally is keyed (day, region, …): one seek per day of the window
+	/* 日常监测 only, as ax_report_build without a wave: a sampled 测评
+	 * campaign's answers are never summed into the monitoring trend.
+	 * tally is keyed (day, region, …): one seek per day of the window
 	 * into the region's range, instead of reading every region's rows of
 	 * those weeks (the whole county's, for a grid's trend) */
-	static const char sql[] =
+	static const char fmt[] =
 	    "WITH RECURSIVE d(day) AS (SELECT ?3 UNION ALL SELECT day + 1 FROM d "
 	    "WHERE day < ?4) SELECT t.day, t.metric, SUM(t.den), SUM(t.num), "
 	    "t.survey FROM d "
 	    "CROSS JOIN tally t ON t.day = d.day WHERE t.region >= ?1 AND t.region "
 	    "< ?2 AND (?5 IS NULL OR t.survey = ?5) AND (?6 IS NULL OR t.channel = "
-	    "?6) GROUP BY t.day, t.survey, t.metric";
+	    "?6) AND %s GROUP BY t.day, t.survey, t.metric";
 	struct ax__defs defs;
 	struct ax_region g;
 	sqlite3_stmt *s;
-	char lo[24], hi[24];
+	char lo[24], hi[24], sql[640];
 	int end, first, src;
 	ax_rc rc;
 
@@ -169,6 +171,11 @@ ax_rc ax_trend_weeks(ax_store *st, const char *region, const char *survey,
 		ax__defs_free(&defs);
 		return rc;
 	}
+	/* before v9 there are no sampled campaigns, nor the column to ask */
+	snprintf(sql, sizeof sql, fmt,
+	         ax_store_schema_version(st) < 9
+	             ? "1"
+	             : "t.wave NOT IN (SELECT wave FROM campaigns WHERE sample_n > 0)");
 	if ((rc = ax__prepare(st, &s, sql))) {
 		ax__defs_free(&defs);
 		return rc;

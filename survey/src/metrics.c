@@ -13,21 +13,40 @@
 
 const char *const ax_channels[AX_NCHANNELS] = {"kiosk", "sms", "visit"};
 
-void ax_wilson(long long num, long long den, double *low, double *high)
+/* A tally row's wave is not a sampled campaign's (?3 is the wave asked
+ * for: when set, it alone decides).  A store older than v9 has no sampled
+ * campaigns (and no column to ask): migration tests read such files. */
+static const char *not_sampled(ax_store *st)
+{
+	return ax_store_schema_version(st) >= 9
+	           ? "(?3 IS NOT NULL OR wave NOT IN (SELECT wave FROM campaigns "
+	             "WHERE sample_n > 0))"
+	           : "1";
+}
+
+void ax__wilson_p(double p, double n, double *low, double *high)
 {
 	const double z = 1.959963984540054; /* 97.5th percentile of N(0,1) */
-	double n = (double)den, p, denom, centre, half;
+	double denom, centre, half;
 
-	if (den <= 0) {
+	if (n <= 0) {
 		*low = *high = 0;
 		return;
 	}
-	p = (double)num / n;
 	denom = 1 + z * z / n;
 	centre = (p + z * z / (2 * n)) / denom;
 	half = z * sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom;
 	*low = centre - half < 0 ? 0 : centre - half;
 	*high = centre + half > 1 ? 1 : centre + half;
+}
+
+void ax_wilson(long long num, long long den, double *low, double *high)
+{
+	if (den <= 0) {
+		*low = *high = 0;
+		return;
+	}
+	ax__wilson_p((double)num / (double)den, (double)den, low, high);
 	/* exact at the edges (rounding can leave 0.99999…) */
 	if (num == den)
 		*high = 1;
@@ -348,7 +367,11 @@ static void add_rate(struct tree *t, int i, struct ax_report *rep,
 }
 
 /* Respondents, satisfaction and awareness from the pre-aggregated tally;
- * topics are added to rep as they are met. */
+ * topics are added to rep as they are met.  Without a wave asked for,
+ * the waves of sampled 测评 campaigns are left out: a report is 日常监测
+ * (whoever answered) and never mixes in the sample's answers, which have
+ * their own weighted report (sample.h).  Asked for by its wave, a
+ * sampled campaign's answers come unweighted, marked rep->sampled. */
 static ax_rc add_answers(ax_store *st, struct tree *t, struct ax_report *rep,
                          const struct ax_report_opts *o,
                          const struct ax__defs *defs, int from_day, int to_day)
@@ -363,13 +386,15 @@ static ax_rc add_answers(ax_store *st, struct tree *t, struct ax_report *rep,
 		         "SELECT region, metric, channel, SUM(den), SUM(num), SUM(score), "
 		         "survey FROM tally_total WHERE (?1 IS NULL OR survey = ?1) AND "
 		         "(?2 IS NULL OR channel = ?2) AND (?3 IS NULL OR wave = ?3) AND "
-		         "?4 <= ?5 GROUP BY region, survey, metric, channel");
+		         "?4 <= ?5 AND %s GROUP BY region, survey, metric, channel",
+		         not_sampled(st));
 	else
 		snprintf(sql, sizeof sql,
 		         "SELECT region, metric, channel, SUM(den), SUM(num), SUM(score), "
 		         "survey FROM tally WHERE (?1 IS NULL OR survey = ?1) AND (?2 IS "
 		         "NULL OR channel = ?2) AND (?3 IS NULL OR wave = ?3) AND day "
-		         "BETWEEN ?4 AND ?5 GROUP BY region, survey, metric, channel");
+		         "BETWEEN ?4 AND ?5 AND %s GROUP BY region, survey, metric, channel",
+		         not_sampled(st));
 	if ((rc = ax__prepare(st, &s, sql)))
 		return rc;
 	if (o->survey)
@@ -570,6 +595,22 @@ static void sort_rates(struct ax_report *rep, struct tree *t,
 	}
 }
 
+static ax_rc wave_sampled(ax_store *st, const char *wave, int *sampled)
+{
+	sqlite3_stmt *s;
+	ax_rc rc;
+	*sampled = 0;
+	if (ax_store_schema_version(st) < 9)
+		return AX_OK;
+	if ((rc = ax__prepare(st, &s, "SELECT EXISTS(SELECT 1 FROM campaigns WHERE "
+	                              "wave = ? AND sample_n > 0)")))
+		return rc;
+	sqlite3_bind_text(s, 1, wave, -1, SQLITE_STATIC);
+	*sampled = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return AX_OK;
+}
+
 ax_rc ax_report_build(ax_store *st, const struct ax_report_opts *o,
                       struct ax_report **out)
 {
@@ -623,6 +664,8 @@ ax_rc ax_report_build(ax_store *st, const struct ax_report_opts *o,
 	snprintf(rep->from, sizeof rep->from, "%s", o->from ? o->from : "");
 	snprintf(rep->to, sizeof rep->to, "%s", o->to ? o->to : "");
 	rep->contact_kinds = kinds;
+	if (o->wave && (rc = wave_sampled(st, o->wave, &rep->sampled)))
+		goto fail;
 	free(t.r);
 	*out = rep;
 	return AX_OK;

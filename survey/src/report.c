@@ -78,6 +78,11 @@ char *ax_report_json(const struct ax_report *r)
 			json_array_append_new(kinds, json_string(ax_contact_kind_name(bit)));
 	json_object_set_new(q, "coverage_kinds", kinds);
 	json_object_set_new(root, "query", q);
+	/* which kind of figure this is (metrics.h ax_report.sampled) */
+	json_object_set_new(root, "kind", json_string(r->sampled ? "sampled_unweighted"
+	                                                         : "monitoring"));
+	json_object_set_new(root, "label", json_string(r->sampled ? "抽样测评（未加权）"
+	                                                          : "日常监测"));
 	json_object_set_new(targets, "coverage", json_real(AX_TARGET_COVERAGE));
 	json_object_set_new(targets, "awareness", json_real(r->target_awareness));
 	json_object_set_new(targets, "satisfaction",
@@ -268,7 +273,9 @@ char *ax_report_table(const struct ax_report *r)
 		if (w > namew)
 			namew = w;
 	}
-	ax__buf_printf(&b, "问卷: %s  渠道: %s  时间: %s 至 %s\n",
+	ax__buf_printf(&b, "%s  问卷: %s  渠道: %s  时间: %s 至 %s\n",
+	               r->sampled ? "抽样测评（未加权，加权估计见 --campaign）"
+	                          : "日常监测（自愿作答，不含抽样测评）",
 	               r->survey[0] ? r->survey : "全部",
 	               r->channel[0] ? r->channel : "全部",
 	               r->from[0] ? r->from : "开始", r->to[0] ? r->to : "今天");

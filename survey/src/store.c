@@ -35,6 +35,9 @@ struct ax_store {
  * v7: drafts: a device's responses in progress (draft.h).
  * v8: the outbox's state check without an IN list (no ephemeral table
  *     per insert).
+ * v9: sampled 测评 campaigns: the draw (size, strata, seed) on the
+ *     campaign, each stratum's frame and sample size, and who was drawn
+ *     with which inclusion probability (sample.h).
  */
 static const char *const migrations[] = {
 	/* v1 */
@@ -219,6 +222,21 @@ static const char *const migrations[] = {
 	"DROP TABLE outbox;"
 	"ALTER TABLE outbox8 RENAME TO outbox;"
 	"CREATE INDEX outbox_pending ON outbox(state, seq);",
+
+	/* v9: a sampled 测评 campaign's draw.  The frame size of every stratum
+	 * is kept (also of one that drew nobody): the weights need it, and the
+	 * households not drawn are not stored. */
+	"ALTER TABLE campaigns ADD COLUMN sample_n INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE campaigns ADD COLUMN strata TEXT;"
+	"ALTER TABLE campaigns ADD COLUMN seed INTEGER;"
+	"CREATE TABLE campaign_strata("
+	"  campaign TEXT NOT NULL REFERENCES campaigns(id),"
+	"  stratum TEXT NOT NULL, frame INTEGER NOT NULL, sample INTEGER NOT NULL,"
+	"  PRIMARY KEY(campaign, stratum)) WITHOUT ROWID;"
+	"CREATE TABLE campaign_sample("
+	"  campaign TEXT NOT NULL REFERENCES campaigns(id),"
+	"  household TEXT NOT NULL, stratum TEXT NOT NULL, prob REAL NOT NULL,"
+	"  PRIMARY KEY(campaign, household)) WITHOUT ROWID;",
 };
 
 int ax__store_migrations_count(void) { return (int)AX_ARRAY_LEN(migrations); }

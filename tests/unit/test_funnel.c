@@ -92,11 +92,9 @@ int main(void)
 	struct tu_diag d = {0};
 	struct ax_campaign c;
 	struct ax_funnel f;
-	ax_importer *im = NULL;
 	ax_content *content = NULL;
 	ax_store *st = NULL;
 	int nerr = -1;
-	size_t i;
 
 	tu_init();
 	REQUIRE(src != NULL);
@@ -109,18 +107,7 @@ int main(void)
 	REQUIRE(ax_content_load_dir(dir, tu_diag_fn, &d, &nerr, &content) == AX_OK);
 	REQUIRE(ax_content_install(st, content, NULL) == AX_OK);
 	ax_content_free(content);
-	REQUIRE(ax_importer_new(st, &im) == AX_OK);
-	REQUIRE(ax_importer_begin(im) == AX_OK);
-	for (i = 0; i < sizeof records / sizeof records[0]; i++) {
-		struct ax_rec_outcome out;
-		REQUIRE(ax_importer_line(im, records[i], strlen(records[i]), "test",
-		                         &out) == AX_OK);
-		if (out.result != AX_REC_ACCEPTED)
-			fprintf(stderr, "record %zu: %s\n", i, out.reason);
-		CHECK_INT(out.result, AX_REC_ACCEPTED);
-	}
-	REQUIRE(ax_importer_commit(im) == AX_OK);
-	ax_importer_free(im);
+	tu_import_lines(st, records, sizeof records / sizeof records[0]);
 
 	ax_campaign_defaults(&c);
 	snprintf(c.survey, sizeof c.survey, "satisfaction");

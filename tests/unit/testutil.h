@@ -20,6 +20,7 @@
 
 #include "anxin/anxin.h"
 #include "anxin/content.h"
+#include "anxin/records.h"
 #include "anxin/roster.h"
 #include "check.h"
 
@@ -202,6 +203,25 @@ static inline void tu_lines_free(struct tu_lines *l)
 	free(l->v);
 	free(l->len);
 	memset(l, 0, sizeof *l);
+}
+
+/* ---- records: import record lines in one batch, each must be accepted */
+static inline void tu_import_lines(ax_store *st, const char *const *lines,
+                                   size_t n)
+{
+	ax_importer *im = NULL;
+	REQUIRE(ax_importer_new(st, &im) == AX_OK);
+	REQUIRE(ax_importer_begin(im) == AX_OK);
+	for (size_t i = 0; i < n; i++) {
+		struct ax_rec_outcome out;
+		REQUIRE(ax_importer_line(im, lines[i], strlen(lines[i]), "test",
+		                         &out) == AX_OK);
+		if (out.result != AX_REC_ACCEPTED)
+			fprintf(stderr, "record %zu: %s\n", i, out.reason);
+		CHECK_INT(out.result, AX_REC_ACCEPTED);
+	}
+	REQUIRE(ax_importer_commit(im) == AX_OK);
+	ax_importer_free(im);
 }
 
 /* ---- a sample county: every Nth household of the demo roster (spread

@@ -29,12 +29,20 @@ struct ax_campaign {
 	int coverage_kinds;         /* AX_CK_* mask */
 	char wave[64];              /* empty on create: the campaign id */
 	long long created_at, closed_at;
+	/* a sampled 测评 (sample.h): households to draw, 0 for a monitoring
+	 * campaign (whoever answers); strata AX_STRATA_TOWNSHIP or
+	 * AX_STRATA_VILLAGE; the seed of the draw */
+	int sample_n;
+	int strata;
+	long long seed;
 };
 
 /* Fill defaults (quiet 21:00–08:00, 10/min, 300/day, AX_CK_DEFAULT). */
 void ax_campaign_defaults(struct ax_campaign *c);
 
-/* Validate and store; fills id, wave and survey_version. */
+/* Validate and store; fills id, wave and survey_version.  With sample_n
+ * > 0 the sample is drawn and stored in the same transaction (sample.h);
+ * AX_INVALID when the frame has fewer households than sample_n. */
 ax_rc ax_campaign_create(ax_store *st, struct ax_campaign *c);
 ax_rc ax_campaign_close(ax_store *st, const char *id);
 /* Campaigns (active ones at `now` only, if active_only); caller frees. */
@@ -82,6 +90,11 @@ int ax_campaign_doc_count(const ax_campaign_doc *d);
 const struct ax_campaign *ax_campaign_doc_at(const ax_campaign_doc *d, int i);
 /* The packs and surveys the campaigns use (borrowed from d). */
 const ax_content *ax_campaign_doc_content(const ax_campaign_doc *d);
+/* Of a sampled campaign (sample_n > 0) of the document: 1 when household
+ * was drawn and is in the device's scope, 0 when not, -1 when campaign
+ * `id` is not a sampled campaign of the document. */
+int ax_campaign_doc_sampled(const ax_campaign_doc *d, const char *id,
+                            const char *household);
 /* The store's public key for sealed numbers: 1 and pk filled, or 0. */
 int ax_campaign_doc_seal_key(const ax_campaign_doc *d,
                              unsigned char pk[AX_PUBKEY_BYTES]);

@@ -76,7 +76,8 @@ struct ax_trend_week {
 /*
  * The `nweeks` weeks ending with the week that holds `to` (YYYY-MM-DD;
  * NULL: today, China time) for region `region` (borrowed), filtered like
- * ax_report_build (survey, channel: NULL for all).  out holds nweeks
+ * ax_report_build (survey, channel: NULL for all; sampled 测评 waves left
+ * out, as there without a wave).  out holds nweeks
  * entries, oldest first.  The counts equal those of ax_report_build with
  * from/to set to each week, from one query over the pre-aggregated tally
  * instead of one report per week (which would also recount coverage).

@@ -102,12 +102,17 @@ struct ax_report {
 	/* what was asked, for headers */
 	char scope[24], survey[64], channel[16], from[11], to[11];
 	int contact_kinds;
+	/* 0: 日常监测, the answers of whoever answered (every wave but those of
+	 * sampled 测评 campaigns); 1: the wave asked for is a sampled 测评
+	 * campaign's and the rates are its unweighted ones (sample.h has the
+	 * weighted estimates) */
+	int sampled;
 };
 
 struct ax_report_opts {
 	const char *scope;   /* region code; NULL: the county (level 1) */
 	const char *survey;  /* survey id; NULL: all surveys */
-	const char *wave;    /* wave; NULL: all waves */
+	const char *wave;    /* wave; NULL: all waves but sampled 测评 ones */
 	const char *channel; /* kiosk|sms|visit; NULL: all */
 	const char *from;    /* YYYY-MM-DD inclusive, China time; NULL: open */
 	const char *to;      /* YYYY-MM-DD inclusive; NULL: open */
