@@ -295,9 +295,11 @@ enum MHD_Result ct_api_campaigns(struct ct_req *r)
 
 /* ---- GET /api/v1/report ----------------------------------------------- */
 /* Who may read: a dashboard session or a device token; returns the scope
- * list they may see, or replies 401. */
+ * list they may see and whether they are below the county role (and so
+ * see no per-household answers and no cell under 5 respondents), or
+ * replies 401. */
 int ct_viewer_scope(struct ct_req *r, ax_store *st, char scope[AX_SCOPE_MAX],
-                    enum MHD_Result *ret)
+                    int *below_county, enum MHD_Result *ret)
 {
 	struct ax_user u;
 	struct ax_device d;
@@ -305,8 +307,10 @@ int ct_viewer_scope(struct ct_req *r, ax_store *st, char scope[AX_SCOPE_MAX],
 	const char *sid = ct_cookie(r, "anxin_session");
 	const char *tok = ct_bearer(r);
 
+	*below_county = 1;
 	if (sid && ax_session_get(st, sid, &u, csrf) == AX_OK) {
 		snprintf(scope, AX_SCOPE_MAX, "%s", u.scope);
+		*below_county = u.role != AX_ROLE_COUNTY;
 		return 0;
 	}
 	if (tok && ax_device_auth(st, tok, &d) == AX_OK) {
@@ -326,14 +330,16 @@ enum MHD_Result ct_api_report(struct ct_req *r)
 	struct ax_report *rep;
 	char scope[AX_SCOPE_MAX], first[32];
 	const char *fmt = ct_query(r, "format"), *depth = ct_query(r, "depth");
+	int below;
 	enum MHD_Result ret;
 	char *out;
 	ax_rc rc;
 
 	if (!st)
 		return ct_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "store unavailable");
-	if (ct_viewer_scope(r, st, scope, &ret))
+	if (ct_viewer_scope(r, st, scope, &below, &ret))
 		return ret;
+	o.suppress_below = below ? AX_SUPPRESS_BELOW : 0;
 	o.scope = ct_query(r, "scope");
 	if (!o.scope || !*o.scope) {
 		snprintf(first, sizeof first, "%.*s", (int)strcspn(scope, ","), scope);

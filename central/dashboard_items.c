@@ -171,8 +171,15 @@ enum MHD_Result dash_items_page(struct ct_req *r, const struct dash_user *u,
 	       g.code, it->respondents, sub);
 	if (it->respondents > 0 && it->respondents < AX_SMALL_SAMPLE)
 		dp_raw(&p, "<p class=\"msg err\">答卷少于 30 份：比例和区分度波动很大，仅供参考。</p>");
-	items_table(&p, it);
-	option_charts(&p, it);
+	if (u->u.role != AX_ROLE_COUNTY && it->respondents > 0 &&
+	    it->respondents < AX_SUPPRESS_BELOW) {
+		/* a handful of answers would show whose answer was which */
+		dp_fmt(&p, "<p class=\"msg\">答卷不足 %d 份（%s）：题目数字不显示，"
+		          "以免看出个人的回答。</p>", AX_SUPPRESS_BELOW, AX_SUPPRESSED_TEXT);
+	} else {
+		items_table(&p, it);
+		option_charts(&p, it);
+	}
 	footnote(&p);
 	dp_raw(&p, "</div>");
 	dp_end(&p);

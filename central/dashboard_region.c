@@ -188,6 +188,11 @@ static void rate_cell(struct dpage *p, const struct ax_rate *rt, double target,
 {
 	enum dash_badge b = dash_badge_of(rt, target, 0);
 
+	if (rt->suppressed) { /* too few respondents for this viewer */
+		dp_raw(p, "<td><span class=\"r\">" AX_SUPPRESSED_TEXT "</span>"
+		          "<span class=\"ci\">答题不足 5 人，不显示</span></td>");
+		return;
+	}
 	if (rt->den <= 0) {
 		dp_raw(p, "<td><span class=\"r\">—</span>");
 		badge(p, b);
@@ -267,7 +272,9 @@ static void rates_table(struct dpage *p, const struct ax_report *rep,
 			rate_cell(p, &row->awareness[k], rep->target_awareness, -1);
 		rate_cell(p, &row->satisfaction, rep->target_satisfaction,
 		          dk ? row->sat_dont_know : -1);
-		if (row->satisfaction.den > 0)
+		if (row->satisfaction.suppressed)
+			dp_raw(p, "<td>" AX_SUPPRESSED_TEXT "</td>");
+		else if (row->satisfaction.den > 0)
 			dp_fmt(p, "<td>%.2f</td>", row->mean_score);
 		else
 			dp_raw(p, "<td>—</td>");
@@ -349,7 +356,9 @@ static void bar_row(struct dpage *p, const char *label, const struct ax_rate *rt
 		}
 	}
 	dp_raw(p, "</svg><div class=\"val\">");
-	if (rt->den <= 0)
+	if (rt->suppressed)
+		dp_raw(p, AX_SUPPRESSED_TEXT);
+	else if (rt->den <= 0)
 		dp_raw(p, "无数据");
 	else if (census)
 		dp_fmt(p, "%.1f%% <small>%lld/%lld</small>", w, rt->num, rt->den);
@@ -421,10 +430,12 @@ static void charts(struct dpage *p, const struct ax_report *rep)
 
 	if (rep->sat_survey[0] || !sat_apart(rep)) /* else all 无数据 */
 		rate_chart(p, rep, -1, "满意度", rep->target_satisfaction,
-		           dk ? r0->sat_dont_know : -1);
+		           dk && !r0->satisfaction.suppressed ? r0->sat_dont_know : -1);
 	for (int k = 0; k < rep->nrates; k++)
 		rate_chart(p, rep, k, rep->rates[k].name, rep->rates[k].target,
-		           rep->rates[k].has_dont_know ? r0->rates_dont_know[k] : -1);
+		           rep->rates[k].has_dont_know && !r0->rates[k].suppressed
+		               ? r0->rates_dont_know[k]
+		               : -1);
 
 	if (rep->ntopics == 0)
 		return;
@@ -490,7 +501,7 @@ struct week {
  * apply (the chart always spans 12 weeks).
  */
 static int build_trend(ax_store *st, const char *code, const struct filters *f,
-                       struct week w[TREND_WEEKS])
+                       int below, struct week w[TREND_WEEKS])
 {
 	struct ax_trend_week t[TREND_WEEKS];
 
@@ -500,6 +511,9 @@ static int build_trend(ax_store *st, const char *code, const struct filters *f,
 		w[i].t = t[i];
 		ax_rate_make(&w[i].aw, t[i].aw_num, t[i].aw_den);
 		ax_rate_make(&w[i].sat, t[i].sat_num, t[i].sat_den);
+		/* a week of a grid is a small cell too */
+		ax_rate_suppress(&w[i].aw, t[i].aw_den, below);
+		ax_rate_suppress(&w[i].sat, t[i].sat_den, below);
 	}
 	return 0;
 }
@@ -567,13 +581,14 @@ static void trend_target(struct dpage *p, double target, int label)
 
 /* ta, ts: the awareness and satisfaction targets of the report. */
 static void trend(struct dpage *p, ax_store *st, const char *code,
-                  const struct filters *f, double ta, double ts)
+                  const struct filters *f, const struct ax_report *rep)
 {
+	double ta = rep->target_awareness, ts = rep->target_satisfaction;
 	struct week w[TREND_WEEKS];
 	long long max = 0;
 	char legend[96], a[16], s[16];
 
-	if (build_trend(st, code, f, w)) {
+	if (build_trend(st, code, f, rep->suppress_below, w)) {
 		dp_raw(p, "<h2>趋势</h2><p class=\"msg err\">暂时无法计算趋势。</p>");
 		return;
 	}
@@ -759,7 +774,11 @@ static void rate_card(struct dpage *p, const char *title, const struct ax_rate *
 	char v[32], s[160];
 
 	snprintf(v, sizeof v, rt->den ? "%.1f%%" : "—", rt->rate * 100);
-	if (rt->den)
+	if (rt->suppressed) {
+		snprintf(v, sizeof v, "%s", AX_SUPPRESSED_TEXT);
+		snprintf(s, sizeof s, "答题不足 5 人，不显示");
+		dk = -1;
+	} else if (rt->den)
 		snprintf(s, sizeof s, "区间 %.1f–%.1f%% · %lld/%lld", rt->low * 100,
 		         rt->high * 100, rt->num, rt->den);
 	else
@@ -780,7 +799,11 @@ static void cards(struct dpage *p, const struct ax_report *rep)
 	card(p, "宣传入户率", v, (int)dash_badge_of(&r0->coverage, AX_TARGET_COVERAGE, 1), s);
 	snprintf(v, sizeof v, r0->satisfaction.den ? "%.1f%%" : "—",
 	         r0->satisfaction.rate * 100);
-	if (r0->satisfaction.den)
+	if (r0->satisfaction.suppressed)
+		snprintf(v, sizeof v, "%s", AX_SUPPRESSED_TEXT);
+	if (r0->satisfaction.suppressed)
+		snprintf(s, sizeof s, "答题不足 5 人，不显示");
+	else if (r0->satisfaction.den)
 		snprintf(s, sizeof s, "区间 %.1f–%.1f%% · 平均分 %.2f",
 		         r0->satisfaction.low * 100, r0->satisfaction.high * 100,
 		         r0->mean_score);
@@ -788,7 +811,8 @@ static void cards(struct dpage *p, const struct ax_report *rep)
 		snprintf(s, sizeof s, "各问卷口径不同，分别列出，不相加");
 	else
 		snprintf(s, sizeof s, "尚无答卷");
-	dk_note(s, sizeof s, dk_shown(rep) ? r0->sat_dont_know : -1);
+	dk_note(s, sizeof s, dk_shown(rep) && !r0->satisfaction.suppressed
+	                         ? r0->sat_dont_know : -1);
 	card(p, "满意度", v, (int)dash_badge_of(&r0->satisfaction, rep->target_satisfaction, 0), s);
 	for (int k = 0; k < rep->nrates; k++)
 		rate_card(p, rep->rates[k].name, &r0->rates[k], rep->rates[k].target,
@@ -872,6 +896,10 @@ static void footnote(struct dpage *p, const struct ax_report *rep,
 	          "看起来达标也不能算数，需继续收集答卷；若连区间上限都低于目标，"
 	          "即使样本少也判“未达标”。</li>"
 	          "<li>上级的数字由下级的户数和答卷数相加得出，从不把百分比平均。</li>");
+	if (rep->suppress_below)
+		dp_raw(p, "<li>“" AX_SUPPRESSED_TEXT "”：答题不足 5 人的格子不显示比率和人数，"
+		          "以免看出某一户的回答；个人答卷只有县级账号能看。"
+		          "覆盖情况（哪些户已宣传到）照常显示。</li>");
 	if (dk_shown(rep))
 		dp_raw(p, "<li>安全感等测评项和满意度一样来自答卷、给出区间；"
 		          "各项按问卷规定的目标判断达标。回答“说不清”的人单独计数，"
@@ -911,6 +939,8 @@ enum MHD_Result dash_region_page(struct ct_req *r, const struct dash_user *u,
 		                  "渠道应为一体机、短信或入户走访，日期应为 年-月-日。");
 	o.scope = code;
 	o.depth = 1;
+	/* answers stay confidential below the county role (metrics.h) */
+	o.suppress_below = u->u.role == AX_ROLE_COUNTY ? 0 : AX_SUPPRESS_BELOW;
 	o.survey = f.survey;
 	o.channel = f.channel;
 	o.from = f.from;
@@ -954,7 +984,7 @@ enum MHD_Result dash_region_page(struct ct_req *r, const struct dash_user *u,
 	rates_table(&p, rep, &f);
 	charts(&p, rep);
 	item_links(&p, u, content, r0);
-	trend(&p, st, code, &f, rep->target_awareness, rep->target_satisfaction);
+	trend(&p, st, code, &f, rep);
 	funnels(&p, st, content, code);
 	downloads(&p, code, &f);
 	footnote(&p, rep, content);

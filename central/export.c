@@ -119,11 +119,26 @@ static void cell_rate(struct xl *x, struct sheet *s, int c,
 {
 	lxw_format *f = r->small_sample ? x->pct_small : x->pct;
 
+	if (r->suppressed) { /* too few respondents for this viewer */
+		for (int i = 0; i < 3; i++)
+			cell_str(x, s, c + i, AX_SUPPRESSED_TEXT, NULL);
+		return;
+	}
 	if (!r->den)
 		return;
 	cell_num(x, s, c, r->rate, f);
 	cell_num(x, s, c + 1, r->low, f);
 	cell_num(x, s, c + 2, r->high, f);
+}
+
+/* A count that belongs to rate r: "<5" when r is suppressed. */
+static void cell_count(struct xl *x, struct sheet *s, int c,
+                       const struct ax_rate *r, long long n)
+{
+	if (r->suppressed)
+		cell_str(x, s, c, AX_SUPPRESSED_TEXT, NULL);
+	else
+		cell_num(x, s, c, (double)n, NULL);
 }
 
 /* Create a sheet with its header row: bold, frozen, widths set. */
@@ -336,20 +351,22 @@ static void write_summary(struct xl *x, const struct ax_report *rep)
 		c = 9;
 		for (int k = 0; k < rep->ntopics; k++, c += 4) {
 			cell_rate(x, &s, c, &w->awareness[k]);
-			cell_num(x, &s, c + 3, (double)w->awareness[k].den, NULL);
+			cell_count(x, &s, c + 3, &w->awareness[k], w->awareness[k].den);
 		}
 		cell_rate(x, &s, c, &w->satisfaction);
-		cell_num(x, &s, c + 3, (double)w->satisfaction.den, NULL);
-		if (w->satisfaction.den)
+		cell_count(x, &s, c + 3, &w->satisfaction, w->satisfaction.den);
+		if (w->satisfaction.suppressed)
+			cell_str(x, &s, c + 4, AX_SUPPRESSED_TEXT, NULL);
+		else if (w->satisfaction.den)
 			cell_num(x, &s, c + 4, w->mean_score,
 			         w->satisfaction.small_sample ? x->score_small : x->score);
 		c += 5;
 		if (dk)
-			cell_num(x, &s, c++, (double)w->sat_dont_know, NULL);
+			cell_count(x, &s, c++, &w->satisfaction, w->sat_dont_know);
 		for (int k = 0; k < rep->nrates; k++, c += 5) {
 			cell_rate(x, &s, c, &w->rates[k]);
-			cell_num(x, &s, c + 3, (double)w->rates[k].den, NULL);
-			cell_num(x, &s, c + 4, (double)w->rates_dont_know[k], NULL);
+			cell_count(x, &s, c + 3, &w->rates[k], w->rates[k].den);
+			cell_count(x, &s, c + 4, &w->rates[k], w->rates_dont_know[k]);
 		}
 		cell_str(x, &s, c, w->met_coverage ? "是" : "否", NULL);
 		cell_str(x, &s, c + 1, w->met_awareness ? "是" : "否", NULL);
@@ -368,6 +385,13 @@ static void write_summary(struct xl *x, const struct ax_report *rep)
 	         "比率以灰色斜体显示，仅供参考；分母为0时比率留空。",
 	         x->note);
 	s.row++;
+	if (rep->suppress_below) {
+		snprintf(line, sizeof line,
+		         "“%s”：答题不足 %d 人，比率和人数不显示，以免看出个人的回答。",
+		         AX_SUPPRESSED_TEXT, rep->suppress_below);
+		cell_str(x, &s, 0, line, x->note);
+		s.row++;
+	}
 	kinds_text(rep->contact_kinds, kinds, sizeof kinds);
 	pct_text(rep->target_awareness, ta, sizeof ta);
 	pct_text(rep->target_satisfaction, ts, sizeof ts);
@@ -446,6 +470,7 @@ static const struct column response_cols[] = {
 struct responses_ctx {
 	struct xl *x;
 	struct sheet s;
+	int hide_answers; /* viewer below the county role */
 };
 
 static ax_rc on_response(void *ctx, const struct ax_ledger_response *r)
@@ -472,7 +497,10 @@ static ax_rc on_response(void *ctx, const struct ax_ledger_response *r)
 	if (r->has_completed)
 		cell_time(x, s, 13, r->completed_at);
 	cell_str(x, s, 14, r->device, NULL);
-	cell_str(x, s, 15, r->answers, NULL);
+	/* per-household answers only for the county role (DESIGN: answers
+	 * stay confidential); that the household answered is coverage */
+	cell_str(x, s, 15, rc->hide_answers ? "（个人回答仅县级可见）" : r->answers,
+	         NULL);
 	cell_str(x, s, 16, r->id, NULL);
 	s->row++;
 	return x->err ? from_lxw(x->err) : AX_OK;
@@ -545,6 +573,7 @@ int ax_export_xlsx(ax_store *st, const struct ax_report_opts *opts,
 	/* the three sheets first, so continuation sheets come after them */
 	write_summary(&x, rep);
 	cc.x = rc_.x = &x;
+	rc_.hide_answers = opts->suppress_below > 0;
 	cc.s = (struct sheet){NULL, "入户宣传明细", contact_cols,
 	                      (int)(sizeof contact_cols / sizeof contact_cols[0]),
 	                      1, 0};

@@ -29,7 +29,10 @@
  *                 date-time in China time.  More than Excel's 1,048,575
  *                 rows continue on sheets "入户宣传明细(2)", … at the end.
  *   问卷结果      every response of the scope in the window, filtered by
- *                 opts->survey, wave and channel, with its answers.
+ *                 opts->survey, wave and channel, with its answers -- for
+ *                 the county role only: with opts->suppress_below set (a
+ *                 viewer below it) the 答案 cells say so instead, and
+ *                 汇总's answer-based cells under it read "<5".
  * Each sheet has a bold, frozen header row, column widths and an
  * autofilter.  Rows stream to temporary files (libxlsxwriter's
  * constant-memory mode), so memory stays flat for a county's ledger.

@@ -63,6 +63,16 @@ void ax_rate_make(struct ax_rate *r, long long num, long long den)
 	r->small_sample = den < AX_SMALL_SAMPLE;
 }
 
+int ax_rate_suppress(struct ax_rate *r, long long respondents, int below)
+{
+	if (respondents <= 0 || respondents >= below)
+		return 0;
+	memset(r, 0, sizeof *r);
+	r->small_sample = 1;
+	r->suppressed = 1;
+	return 1;
+}
+
 /* ---- building --------------------------------------------------------- */
 struct acc {
 	long long households, reached, resp, by_channel[AX_NCHANNELS];
@@ -464,6 +474,29 @@ static void sort_topics(struct ax_report *rep, struct tree *t)
 	}
 }
 
+/* Below the county role: answer-based cells of fewer than
+ * rep->suppress_below respondents show nothing but "<5" (metrics.h). */
+static void suppress_row(struct ax_report_row *row, const struct region *g,
+                         const struct ax_report *rep)
+{
+	int below = rep->suppress_below;
+
+	for (int k = 0; k < rep->ntopics; k++)
+		if (ax_rate_suppress(&row->awareness[k], g->a.aw_den[k], below))
+			row->met_awareness = 0;
+	if (ax_rate_suppress(&row->satisfaction, g->a.sat_den + g->a.sat_dk, below)) {
+		row->sat_dont_know = 0;
+		row->mean_score = 0;
+		row->met_satisfaction = 0;
+	}
+	for (int k = 0; k < rep->nrates; k++)
+		if (ax_rate_suppress(&row->rates[k], g->a.rate_den[k] + g->a.rate_dk[k],
+		                     below)) {
+			row->rates_dont_know[k] = 0;
+			row->met_rates[k] = 0;
+		}
+}
+
 /* One report row from a region's totals: rates and targets met. */
 static void fill_row(struct ax_report_row *row, const struct region *g,
                      int depth, const struct ax_report *rep)
@@ -501,6 +534,7 @@ static void fill_row(struct ax_report_row *row, const struct region *g,
 		row->met_rates[k] = g->a.rate_den[k] > 0 &&
 		                    row->rates[k].rate >= rep->rates[k].target - 1e-12;
 	}
+	suppress_row(row, g, rep);
 }
 
 /* Names and targets from the installed surveys' rules: the survey asked
@@ -631,6 +665,7 @@ ax_rc ax_report_build(ax_store *st, const struct ax_report_opts *o,
 	rep = calloc(1, sizeof *rep);
 	if (!rep)
 		return AX_NOMEM;
+	rep->suppress_below = o->suppress_below;
 	if ((rc = load_tree(st, &t)) ||
 	    (rc = find_scope(st, &t, o->scope, &scope)) ||
 	    (rc = add_households(st, &t)) ||

@@ -52,6 +52,14 @@ static int aside_shown(const struct ax_report *r)
 static json_t *rate_json(const struct ax_rate *r)
 {
 	json_t *o = json_object();
+	if (r->suppressed) { /* too few respondents to show: "<5" throughout */
+		static const char *const keys[] = {"num", "den", "rate", "low", "high"};
+		for (size_t i = 0; i < AX_ARRAY_LEN(keys); i++)
+			json_object_set_new(o, keys[i], json_string(AX_SUPPRESSED_TEXT));
+		json_object_set_new(o, "small_sample", json_true());
+		json_object_set_new(o, "suppressed", json_true());
+		return o;
+	}
 	json_object_set_new(o, "num", json_integer(r->num));
 	json_object_set_new(o, "den", json_integer(r->den));
 	/* no denominator, no rate: null, never a misleading 0 % */
@@ -60,6 +68,12 @@ static json_t *rate_json(const struct ax_rate *r)
 	json_object_set_new(o, "high", r->den ? json_real(r4(r->high)) : json_null());
 	json_object_set_new(o, "small_sample", json_boolean(r->small_sample));
 	return o;
+}
+
+/* A count that belongs to rate r: "<5" when r is suppressed. */
+static json_t *count_json(const struct ax_rate *r, long long n)
+{
+	return r->suppressed ? json_string(AX_SUPPRESSED_TEXT) : json_integer(n);
 }
 
 char *ax_report_json(const struct ax_report *r)
@@ -77,6 +91,8 @@ char *ax_report_json(const struct ax_report *r)
 		if (r->contact_kinds & bit)
 			json_array_append_new(kinds, json_string(ax_contact_kind_name(bit)));
 	json_object_set_new(q, "coverage_kinds", kinds);
+	if (r->suppress_below)
+		json_object_set_new(q, "suppress_below", json_integer(r->suppress_below));
 	json_object_set_new(root, "query", q);
 	/* which kind of figure this is (metrics.h ax_report.sampled) */
 	json_object_set_new(root, "kind", json_string(r->sampled ? "sampled_unweighted"
@@ -126,18 +142,21 @@ char *ax_report_json(const struct ax_report *r)
 			json_object_set_new(aw, r->topics[k], rate_json(&w->awareness[k]));
 		json_object_set_new(o, "awareness", aw);
 		sat = rate_json(&w->satisfaction);
-		json_object_set_new(sat, "mean_score", w->satisfaction.den
-		                                           ? json_real(r4(w->mean_score))
-		                                           : json_null());
+		json_object_set_new(sat, "mean_score",
+		                    w->satisfaction.suppressed
+		                        ? json_string(AX_SUPPRESSED_TEXT)
+		                    : w->satisfaction.den ? json_real(r4(w->mean_score))
+		                                          : json_null());
 		if (dk_shown(r))
-			json_object_set_new(sat, "dont_know", json_integer(w->sat_dont_know));
+			json_object_set_new(sat, "dont_know",
+			                    count_json(&w->satisfaction, w->sat_dont_know));
 		json_object_set_new(o, "satisfaction", sat);
 		if (r->nrates) {
 			json_t *rates = json_object(), *mr = json_object();
 			for (int k = 0; k < r->nrates; k++) {
 				json_t *x = rate_json(&w->rates[k]);
 				json_object_set_new(x, "dont_know",
-				                    json_integer(w->rates_dont_know[k]));
+				                    count_json(&w->rates[k], w->rates_dont_know[k]));
 				json_object_set_new(rates, r->rates[k].id, x);
 				json_object_set_new(mr, r->rates[k].id,
 				                    json_boolean(w->met_rates[k]));
@@ -171,11 +190,23 @@ static void csv_field(struct ax_buf *b, const char *s)
 
 static void csv_rate(struct ax_buf *b, const struct ax_rate *r)
 {
-	if (!r->den) /* empty cells, not 0 %, when nobody answered */
+	if (r->suppressed)
+		ax__buf_puts(b, "," AX_SUPPRESSED_TEXT "," AX_SUPPRESSED_TEXT "," AX_SUPPRESSED_TEXT
+		                   "," AX_SUPPRESSED_TEXT "," AX_SUPPRESSED_TEXT ",是");
+	else if (!r->den) /* empty cells, not 0 %, when nobody answered */
 		ax__buf_printf(b, ",%lld,0,,,,是", r->num);
 	else
 		ax__buf_printf(b, ",%lld,%lld,%.4f,%.4f,%.4f,%s", r->num, r->den,
 		               r->rate, r->low, r->high, r->small_sample ? "是" : "否");
+}
+
+/* ",N", or ",<5" when the rate it belongs to is suppressed */
+static void csv_count(struct ax_buf *b, const struct ax_rate *r, long long n)
+{
+	if (r->suppressed)
+		ax__buf_puts(b, "," AX_SUPPRESSED_TEXT);
+	else
+		ax__buf_printf(b, ",%lld", n);
 }
 
 static void csv_rate_header(struct ax_buf *b, const char *name)
@@ -229,15 +260,17 @@ char *ax_report_csv(const struct ax_report *r)
 		for (int k = 0; k < r->ntopics; k++)
 			csv_rate(&b, &w->awareness[k]);
 		csv_rate(&b, &w->satisfaction);
-		if (w->satisfaction.den)
+		if (w->satisfaction.suppressed)
+			ax__buf_puts(&b, "," AX_SUPPRESSED_TEXT);
+		else if (w->satisfaction.den)
 			ax__buf_printf(&b, ",%.3f", w->mean_score);
 		else
 			ax__buf_puts(&b, ",");
 		if (dk_shown(r))
-			ax__buf_printf(&b, ",%lld", w->sat_dont_know);
+			csv_count(&b, &w->satisfaction, w->sat_dont_know);
 		for (int k = 0; k < r->nrates; k++) {
 			csv_rate(&b, &w->rates[k]);
-			ax__buf_printf(&b, ",%lld", w->rates_dont_know[k]);
+			csv_count(&b, &w->rates[k], w->rates_dont_know[k]);
 		}
 		ax__buf_printf(&b, ",%s,%s,%s",
 		               w->met_coverage ? "是" : "否",
@@ -255,7 +288,9 @@ char *ax_report_csv(const struct ax_report *r)
 /* "93.1 [90,96]" or "—" for no data; a '*' marks a small sample. */
 static void cell(char *out, size_t n, const struct ax_rate *r)
 {
-	if (r->den == 0)
+	if (r->suppressed)
+		snprintf(out, n, "%s", AX_SUPPRESSED_TEXT);
+	else if (r->den == 0)
 		snprintf(out, n, "—");
 	else
 		snprintf(out, n, "%5.1f%% [%.0f,%.0f]%s", r->rate * 100, r->low * 100,
@@ -322,7 +357,9 @@ char *ax_report_table(const struct ax_report *r)
 			cell(c, sizeof c, &w->rates[k]);
 			ax__buf_pad(&b, c, cw, 0);
 		}
-		if (w->satisfaction.den)
+		if (w->satisfaction.suppressed)
+			ax__buf_puts(&b, "  <5  ");
+		else if (w->satisfaction.den)
 			ax__buf_printf(&b, "%4.2f  ", w->mean_score);
 		else
 			ax__buf_puts(&b, "   —  ");
@@ -341,6 +378,9 @@ char *ax_report_table(const struct ax_report *r)
 	else if (!r->survey[0] && sat_apart(r))
 		ax__buf_puts(&b, "各问卷的满意度口径不同，分列为“满意度（问卷名）”，"
 		                 "不相加（指定正式测评问卷：anxin content official）。\n");
+	if (r->suppress_below)
+		ax__buf_printf(&b, "<%d：答题不足 %d 人，不显示（保护个人回答）。\n",
+		               r->suppress_below, r->suppress_below);
 	if (aside_shown(r)) {
 		long long n = 0;
 		for (int i = 0; i < r->nrows; i++)

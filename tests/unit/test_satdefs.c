@@ -42,14 +42,9 @@ static const char roster[] =
     "户号,乡镇代码,村（社区）代码,网格代码,联系电话,人口\n"
     "A1,439901101000,439901101201,439901101201001,13800138001,3\n";
 
-#define INTRO                                                                \
-	" \"intro\": \"请您打分，答案只用于统计。\","                                  \
-	" \"sms_intro\": \"【江州县平安办】您好！请回复选项前的数字。回复TD退订\","  \
-	" \"sms_thanks\": \"【江州县平安办】谢谢！\","
-
 /* a: satisfaction.json's rule */
 static const char survey_a[] =
-    "{\"id\": \"a\", \"version\": 1, \"title\": \"A问卷\"," INTRO
+    "{\"id\": \"a\", \"version\": 1, \"title\": \"A问卷\"," TU_INTRO
     " \"questions\": ["
     "  {\"id\": \"safety\", \"type\": \"single\", \"text\": \"您感觉安全吗？\","
     "   \"sms\": \"安全吗？回复1很安全 2比较安全 3一般 4不太安全 5不安全\","
@@ -64,44 +59,9 @@ static const char survey_a[] =
     "  \"rates\": [{\"id\": \"safety\", \"name\": \"安全感\", \"question\": \"safety\","
     "    \"positive\": [\"1\", \"2\"]}]}}";
 
-/* b and c: safety-ceping.json's rule, word for word */
-#define CEPING(ID, TITLE)                                                    \
-	"{\"id\": \"" ID "\", \"version\": 1, \"title\": \"" TITLE "\"," INTRO     \
-	" \"questions\": ["                                                       \
-	"  {\"id\": \"safety\", \"type\": \"single\", \"text\": \"您觉得安全吗？\","   \
-	"   \"sms\": \"安全吗？回复1很安全 2安全 3基本安全 4不太安全 5不安全 6说不清\"," \
-	"   \"options\": [{\"code\": \"1\", \"label\": \"很安全\"},"                 \
-	"    {\"code\": \"2\", \"label\": \"安全\"}, {\"code\": \"3\", \"label\": \"基本安全\"}," \
-	"    {\"code\": \"4\", \"label\": \"不太安全\"}, {\"code\": \"5\", \"label\": \"不安全\"}," \
-	"    {\"code\": \"6\", \"label\": \"说不清\"}]},"                            \
-	"  {\"id\": \"overall\", \"type\": \"single\", \"text\": \"您满意吗？\","       \
-	"   \"sms\": \"您满意吗？回复1很满意 2满意 3基本满意 4不太满意 5不满意 6说不清\"," \
-	"   \"options\": [{\"code\": \"1\", \"label\": \"很满意\", \"score\": 5},"     \
-	"    {\"code\": \"2\", \"label\": \"满意\", \"score\": 4},"                   \
-	"    {\"code\": \"3\", \"label\": \"基本满意\", \"score\": 3},"               \
-	"    {\"code\": \"4\", \"label\": \"不太满意\", \"score\": 2},"               \
-	"    {\"code\": \"5\", \"label\": \"不满意\", \"score\": 1},"                 \
-	"    {\"code\": \"6\", \"label\": \"说不清\"}]}"                              \
-	" ],"                                                                     \
-	" \"metrics\": {"                                                         \
-	"  \"satisfaction\": {\"question\": \"overall\", \"satisfied\": [\"1\", \"2\"]," \
-	"   \"dont_know\": [\"6\"], \"target\": 0.85},"                            \
-	"  \"rates\": [{\"id\": \"safety\", \"name\": \"安全感\", \"question\": \"safety\"," \
-	"    \"positive\": [\"1\", \"2\", \"3\"], \"dont_know\": [\"6\"]}]}}"
-
-static const char survey_b[] = CEPING("b", "B测评");
-static const char survey_c[] = CEPING("c", "C测评");
-
-static void install(ax_store *st, const char *name, const char *text)
-{
-	ax_content *c = NULL;
-	int nerr = 0;
-	REQUIRE(ax_content_load_text(name, "survey", text, tu_diag_fn, NULL, &nerr,
-	                             &c) == AX_OK);
-	REQUIRE(nerr == 0);
-	REQUIRE(ax_content_install(st, c, NULL) == AX_OK);
-	ax_content_free(c);
-}
+/* b and c: safety-ceping.json's rule, word for word (testutil.h) */
+static const char survey_b[] = TU_CEPING("b", "B测评");
+static const char survey_c[] = TU_CEPING("c", "C测评");
 
 static void answer(ax_importer *im, int n, const char *survey,
                    const char *overall, const char *safety)
@@ -161,13 +121,10 @@ int main(void)
 	char off[AX_SURVEY_ID_MAX];
 
 	tu_init();
-	REQUIRE(ax_store_open(tu_path("d.db"), AX_STORE_CREATE, &st, NULL, 0) ==
-	        AX_OK);
-	REQUIRE(ax_roster_import_mem(st, "r.csv", roster, sizeof roster - 1, NULL,
-	                             NULL, NULL, NULL) == AX_OK);
-	install(st, "a.json", survey_a);
-	install(st, "b.json", survey_b);
-	install(st, "c.json", survey_c);
+	st = tu_store_new("d.db", roster, sizeof roster - 1);
+	tu_install_survey(st, "a.json", survey_a);
+	tu_install_survey(st, "b.json", survey_b);
+	tu_install_survey(st, "c.json", survey_c);
 	REQUIRE(ax_importer_new(st, &im) == AX_OK);
 	REQUIRE(ax_importer_begin(im) == AX_OK);
 	answer(im, 1, "a", "3", "1");

@@ -264,4 +264,61 @@ static inline void tu_sample_store(ax_store *st, int every)
 	ax_content_free(c);
 }
 
+/* ---- a store from text: a roster CSV, then survey files -------------- */
+#define TU_INTRO                                                                \
+	" \"intro\": \"请您打分，答案只用于统计。\","                                  \
+	" \"sms_intro\": \"【江州县平安办】您好！请回复选项前的数字。回复TD退订\","  \
+	" \"sms_thanks\": \"【江州县平安办】谢谢！\","
+
+/* A survey on safety-ceping.json's rules, word for word: 安全感 (1-3 of
+ * 很安全…不安全, 6 说不清 out) and 满意度 (1-2 of 很满意…不满意 scored 5-1, 6
+ * 说不清 out, target 0.85). */
+#define TU_CEPING(ID, TITLE)                                                    \
+	"{\"id\": \"" ID "\", \"version\": 1, \"title\": \"" TITLE "\"," TU_INTRO     \
+	" \"questions\": ["                                                       \
+	"  {\"id\": \"safety\", \"type\": \"single\", \"text\": \"您觉得安全吗？\","   \
+	"   \"sms\": \"安全吗？回复1很安全 2安全 3基本安全 4不太安全 5不安全 6说不清\"," \
+	"   \"options\": [{\"code\": \"1\", \"label\": \"很安全\"},"                 \
+	"    {\"code\": \"2\", \"label\": \"安全\"}, {\"code\": \"3\", \"label\": \"基本安全\"}," \
+	"    {\"code\": \"4\", \"label\": \"不太安全\"}, {\"code\": \"5\", \"label\": \"不安全\"}," \
+	"    {\"code\": \"6\", \"label\": \"说不清\"}]},"                            \
+	"  {\"id\": \"overall\", \"type\": \"single\", \"text\": \"您满意吗？\","       \
+	"   \"sms\": \"您满意吗？回复1很满意 2满意 3基本满意 4不太满意 5不满意 6说不清\"," \
+	"   \"options\": [{\"code\": \"1\", \"label\": \"很满意\", \"score\": 5},"     \
+	"    {\"code\": \"2\", \"label\": \"满意\", \"score\": 4},"                   \
+	"    {\"code\": \"3\", \"label\": \"基本满意\", \"score\": 3},"               \
+	"    {\"code\": \"4\", \"label\": \"不太满意\", \"score\": 2},"               \
+	"    {\"code\": \"5\", \"label\": \"不满意\", \"score\": 1},"                 \
+	"    {\"code\": \"6\", \"label\": \"说不清\"}]}"                              \
+	" ],"                                                                     \
+	" \"metrics\": {"                                                         \
+	"  \"satisfaction\": {\"question\": \"overall\", \"satisfied\": [\"1\", \"2\"]," \
+	"   \"dont_know\": [\"6\"], \"target\": 0.85},"                            \
+	"  \"rates\": [{\"id\": \"safety\", \"name\": \"安全感\", \"question\": \"safety\"," \
+	"    \"positive\": [\"1\", \"2\", \"3\"], \"dont_know\": [\"6\"]}]}}"
+
+
+static inline ax_store *tu_store_new(const char *file, const char *roster,
+                                     size_t len)
+{
+	ax_store *st = NULL;
+	REQUIRE(ax_store_open(tu_path(file), AX_STORE_CREATE, &st, NULL, 0) ==
+	        AX_OK);
+	REQUIRE(ax_roster_import_mem(st, "roster.csv", roster, len, NULL, NULL,
+	                             NULL, NULL) == AX_OK);
+	return st;
+}
+
+static inline void tu_install_survey(ax_store *st, const char *name,
+                                     const char *text)
+{
+	ax_content *c = NULL;
+	int nerr = 0;
+	REQUIRE(ax_content_load_text(name, "survey", text, tu_diag_fn, NULL, &nerr,
+	                             &c) == AX_OK);
+	REQUIRE(nerr == 0);
+	REQUIRE(ax_content_install(st, c, NULL) == AX_OK);
+	ax_content_free(c);
+}
+
 #endif

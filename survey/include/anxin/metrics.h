@@ -27,10 +27,28 @@ struct ax_rate {
 	double rate;       /* num/den, 0 when den is 0 */
 	double low, high;  /* 95 % Wilson score interval */
 	int small_sample;  /* den < AX_SMALL_SAMPLE */
+	/* fewer respondents than the viewer may see (ax_rate_suppress):
+	 * num, den, rate and interval are 0, every output shows "<5" */
+	int suppressed;
 };
 
 /* Fill r from num/den (num <= den). */
 void ax_rate_make(struct ax_rate *r, long long num, long long den);
+
+/*
+ * Answers stay confidential: below the county role, an answer-based
+ * cell (awareness, satisfaction, 安全感 ...) counting fewer than
+ * AX_SUPPRESS_BELOW respondents is not shown, only "<5" -- with one or
+ * two answers in a grid, the rate would tell who answered what.
+ * Coverage (who was reached) is never suppressed: grid workers need it.
+ */
+#define AX_SUPPRESS_BELOW 5
+#define AX_SUPPRESSED_TEXT "<5"
+/* Suppress r when `respondents` (those who answered the question,
+ * 说不清 included) is positive and under `below` (0: never).  Returns 1
+ * when it did: the numbers are zeroed, not merely hidden, so an output
+ * that forgets the flag still leaks nothing. */
+int ax_rate_suppress(struct ax_rate *r, long long respondents, int below);
 
 /* The 95 % Wilson score interval of num/den; [0,0] when den is 0. */
 void ax_wilson(long long num, long long den, double *low, double *high);
@@ -77,7 +95,8 @@ struct ax_report_row {
 	                      * not in respondents or any rate */
 	struct ax_rate awareness[AX_MAX_TOPICS]; /* indexed like report topics */
 	struct ax_rate satisfaction;
-	long long sat_dont_know; /* answered 说不清: in no denominator */
+	long long sat_dont_know; /* answered 说不清: in no denominator; 0 when
+	                          * satisfaction is suppressed */
 	double mean_score; /* mean of the satisfaction question's scores */
 	int met_coverage, met_awareness, met_satisfaction;
 	struct ax_rate rates[AX_MAX_RATES];      /* indexed like report rates */
@@ -107,6 +126,7 @@ struct ax_report {
 	 * campaign's and the rates are its unweighted ones (sample.h has the
 	 * weighted estimates) */
 	int sampled;
+	int suppress_below; /* as asked: cells under it show "<5" */
 };
 
 struct ax_report_opts {
@@ -118,6 +138,10 @@ struct ax_report_opts {
 	const char *to;      /* YYYY-MM-DD inclusive; NULL: open */
 	int depth;           /* levels below the scope to list (0 = scope only) */
 	int contact_kinds;   /* qualifying contact kinds; 0: AX_CK_DEFAULT */
+	/* answer-based cells with fewer respondents are suppressed
+	 * (ax_rate_suppress): AX_SUPPRESS_BELOW for viewers below the county
+	 * role, 0 for the county */
+	int suppress_below;
 };
 
 /* Names of channels, indexed like respondents_by_channel. */
