@@ -329,23 +329,26 @@ static int h_finish(void *ctx, enum kui_status st, const char *phone)
 {
 	struct app *a = ctx;
 	char sealed[128] = "";
-	int fast, rc;
+	int fast, repeat, rc;
 	if (phone && (!a->cfg.have_pk || ax_seal_phone(a->cfg.pk, phone, sealed) != AX_OK)) {
 		LOG(L_ERROR, "cannot seal the household number");
 		return -1;
 	}
 	fast = st == KUI_COMPLETE && wall(a) - a->started < a->cfg.min_seconds;
+	repeat = a->ui && kui_session_repeat(a->ui);
 	/* a linked household is credited with a kiosk_session contact */
 	rc = ksess_finish(a->ks, (enum ax_resp_status)st, sealed[0] ? sealed : NULL,
-	                  sealed[0] && a->ui ? kui_session_pack(a->ui) : NULL, fast,
+	                  sealed[0] && a->ui ? kui_session_pack(a->ui) : NULL,
+	                  (fast ? KSESS_FAST : 0) | (repeat ? KSESS_REPEAT : 0),
 	                  wall(a));
 	store_update(a);
 	if (rc)
 		LOG(L_ERROR, "finish: %s", ksess_errmsg(a->ks));
 	else
-		LOG(L_INFO, "session ended: %s%s%s",
+		LOG(L_INFO, "session ended: %s%s%s%s",
 		    st == KUI_COMPLETE ? "complete" : st == KUI_PARTIAL ? "partial" : "abandoned",
-		    sealed[0] ? ", household linked (sealed)" : "", fast ? ", flagged fast" : "");
+		    sealed[0] ? ", household linked (sealed)" : "", fast ? ", flagged fast" : "",
+		    repeat ? ", a repeat in this visit" : "");
 	sodium_memzero(sealed, sizeof sealed);
 	if (!ksess_active(a->ks)) /* else kept open for the resident's retry */
 		a->cur = NULL;
@@ -485,6 +488,16 @@ static void h_play(void *ctx, const char *path)
 		krender_play(a->r, path);
 }
 
+/* The draw and option order of a session: libsodium's randombytes (the
+ * kernel's getrandom), never the fixed test clock. */
+static uint64_t h_seed(void *ctx)
+{
+	uint64_t seed;
+	(void)ctx;
+	randombytes_buf(&seed, sizeof seed);
+	return seed;
+}
+
 /* ==== main loop ========================================================== */
 static volatile sig_atomic_t quit;
 static void on_signal(int sig)
@@ -616,7 +629,7 @@ static int start_ui(struct app *a, const char *video)
 	struct kui_config kc;
 	struct kui_host host = {a,         h_begin,      h_answer,    h_finish,
 	                        h_can_link, h_normalize, h_check_pin, h_stats,
-	                        h_sync_now, h_play};
+	                        h_sync_now, h_play,   h_seed};
 	struct kui_metrics m;
 	const struct ax_survey *main_survey = NULL, *quizzes[KUI_MAX_PACKS];
 	int nq = 0;

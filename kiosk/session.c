@@ -344,7 +344,7 @@ int ksess_answer(ksess *s, const struct ax_response *r, long long now)
 		s->last = 0;
 		return -1;
 	}
-	memcpy(s->cur.r.sel, r->sel, sizeof r->sel);
+	s->cur.r = *r; /* the answers and what was shown (draw, option order) */
 	s->cur.updated_at = now;
 	if (s->cur_mem)
 		return 0;
@@ -434,7 +434,7 @@ fail:
 }
 
 int ksess_finish(ksess *s, enum ax_resp_status stat, const char *sealed,
-                 const char *pack, int fast, long long now)
+                 const char *pack, int marks, long long now)
 {
 	struct ax_draft *d = &s->cur;
 	if (!s->open)
@@ -452,7 +452,8 @@ int ksess_finish(ksess *s, enum ax_resp_status stat, const char *sealed,
 		}
 		snprintf(d->phone_sealed, sizeof d->phone_sealed, "%s", sealed ? sealed : "");
 		snprintf(d->pack, sizeof d->pack, "%s", pack ? pack : "");
-		d->fast = fast;
+		d->fast = (marks & KSESS_FAST) != 0;
+		d->repeat = (marks & KSESS_REPEAT) != 0;
 	}
 	s->fin_failed = 0;
 	if (!s->cur_mem) {

@@ -76,15 +76,19 @@ int ksess_answer(ksess *s, const struct ax_response *r, long long now);
  * copied) is the sealed household phone: with it a kiosk_session contact
  * is queued too, crediting that household with `pack` (may be NULL,
  * copied: the pack the resident read, or the survey's topic pack).
- * `fast` marks a suspiciously quick one ("flags":["fast"], kept for
- * review).  A session without answers is dropped, not queued.  Returns 0,
+ * `marks` (KSESS_FAST | KSESS_REPEAT, or 0) flags the record: KSESS_FAST
+ * a suspiciously quick one ("flags":["fast"]), KSESS_REPEAT a survey
+ * already completed in the same visit ("flags":["repeat"]); both are
+ * kept and counted nowhere.  A session without answers is dropped, not queued.  Returns 0,
  * or -1 when it could not be written and not for the storage (another
  * connection held the write lock past the busy timeout): the session then
  * stays open and whole, its draft on disk, for a retry; a later finish as
  * AX_RESP_ABANDONED (the kiosk ending it: idle, exit, the next begin)
  * finishes it with this call's status, link, pack and flag. */
+#define KSESS_FAST 1
+#define KSESS_REPEAT 2
 int ksess_finish(ksess *s, enum ax_resp_status st, const char *sealed,
-                 const char *pack, int fast, long long now);
+                 const char *pack, int marks, long long now);
 /* 1 while a session is open. */
 int ksess_active(const ksess *s);
 
@@ -97,7 +101,8 @@ int ksess_counts(ksess *s, long long since, struct ksess_counts *out);
 
 /* ---- a failing store ------------------------------------------------ */
 /* Sessions the store may hold in memory while it is failing (default 20;
- * at least 1).  Each costs about 1.5 KB. */
+ * at least 1).  Each costs about 6 KB (the
+ * response with its drawn questions and option orders). */
 void ksess_set_hold_max(ksess *s, int n);
 
 struct ksess_health {

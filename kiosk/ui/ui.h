@@ -134,6 +134,10 @@ struct kui_host {
 	void (*sync_now)(void *ctx);
 	/* Play a pack's narration (path), or stop with NULL. */
 	void (*play)(void *ctx, const char *path);
+	/* A seed from a good random source (getrandom) for the draw and the
+	 * option order of a survey with "draw" or "shuffle" (may be NULL:
+	 * then everything is shown in the order written). */
+	uint64_t (*seed)(void *ctx);
 };
 
 #define KUI_BEGIN_PAUSED 1
@@ -210,6 +214,10 @@ void kui_resize(kui *u, int w, int h);
  * topic pack (a pack's quiz, or the one topic it measures), else NULL.
  * Meant to be called from host.finish. */
 const char *kui_session_pack(const kui *u);
+/* 1 when the current session repeats a survey completed earlier in the
+ * same visit (no idle reset in between): its record is kept and marked
+ * "repeat", and counting skips it.  Meant to be called from host.finish. */
+int kui_session_repeat(const kui *u);
 /* Tell the UI the store's health (copied).  While it is not OK, or
  * sessions are held in memory, resident screens show a small discreet
  * dot in the top-left (staff) corner and the staff screen an alert that

@@ -67,6 +67,12 @@ struct kui {
 	uint64_t multi;       /* multi-choice being edited: option bits */
 	long long lock_until;
 	int right, asked;     /* knowledge score when the survey ended */
+	/* surveys completed in this visit (it ends with idle_ms of no
+	 * input: the idle reset, or a quiet kiosk before the next tap), and
+	 * whether the session repeats one of them */
+	const struct ax_survey *visit_done[2 * KUI_MAX_PACKS + 2];
+	int nvisit_done;
+	int repeat;
 
 	char digits[16];
 	int link_error;

@@ -268,9 +268,11 @@ static void lay_question(const kui *u, struct kui_frame *f)
 	}
 	ow = (u->w - 2 * pad - (cols - 1) * gap) / cols;
 	for (int i = 0; i < no; i++) {
-		const struct ax_option *o = &q->options[i];
+		/* position i shows the option the respondent's order puts there */
+		int oi = ax_response_option_at(&u->r, u->qi, i);
+		const struct ax_option *o = &q->options[oi < 0 ? i : oi];
 		uint64_t bits = q->type == AX_Q_MULTI ? u->multi : u->r.sel[u->qi];
-		int sel = (int)(bits >> i & 1);
+		int sel = (int)(bits >> (oi < 0 ? i : oi) & 1);
 		char label[256];
 		snprintf(id, sizeof id, "option-%d", i + 1);
 		if (q->type == AX_Q_MULTI)

@@ -60,6 +60,7 @@ static void clear_session(kui *u)
 	u->qi = 0;
 	wipe((char *)&u->r, sizeof u->r);
 	u->multi = 0;
+	u->repeat = 0;
 	wipe(u->digits, sizeof u->digits);
 	u->link_error = 0;
 	u->error[0] = 0;
@@ -118,6 +119,11 @@ static void start_survey(kui *u, const struct ax_survey *s)
 		snprintf(u->error, sizeof u->error, "暂时无法开始问卷，请联系工作人员");
 		return;
 	}
+	/* this respondent's draw and option order, kept for the session */
+	if (u->host.seed && (s->draw || s->shuffle))
+		ax_response_draw(&u->r, u->host.seed(u->host.ctx));
+	for (int k = 0; k < u->nvisit_done; k++)
+		u->repeat |= u->visit_done[k] == s;
 	u->qi = ax_response_next(&u->r, 0);
 	if (u->qi < 0) {
 		end_session(u, KUI_ABANDONED);
@@ -130,6 +136,9 @@ static void start_survey(kui *u, const struct ax_survey *s)
 static void survey_done(kui *u)
 {
 	struct ax_score sc;
+	if (!u->repeat && u->nvisit_done < (int)(sizeof u->visit_done /
+	                                         sizeof u->visit_done[0]))
+		u->visit_done[u->nvisit_done++] = u->sv;
 	ax_response_score(&u->r, &sc);
 	u->right = sc.right;
 	u->asked = sc.answered;
@@ -295,8 +304,9 @@ static void activate(kui *u, const char *id)
 		} else if (strcmp(id, "prev") == 0)
 			prev_question(u);
 		else if (strncmp(id, "option-", 7) == 0) {
-			int k = atoi(id + 7) - 1;
-			if (k < 0 || k >= q->noptions)
+			/* option-N is the N-th shown: its option by the order */
+			int k = ax_response_option_at(&u->r, u->qi, atoi(id + 7) - 1);
+			if (k < 0)
 				break;
 			if (q->type == AX_Q_MULTI) {
 				u->multi ^= (uint64_t)1 << k;
@@ -450,6 +460,11 @@ int kui_handle(kui *u, const struct kui_event *ev)
 	if (ev->kind == KUI_EV_TICK)
 		return tick(u);
 	tick(u);
+	/* idle_ms without input ends a visit (an idle reset, or the kiosk
+	 * standing quiet before the next resident); 您还在吗？ answered does
+	 * not */
+	if (u->now - u->last_input >= u->cfg.idle_ms && !u->idle_prompt)
+		u->nvisit_done = 0;
 	u->last_input = u->now;
 	if (u->idle_prompt) {
 		/* any touch answers 您还在吗？ and is consumed */
@@ -570,6 +585,11 @@ void kui_resize(kui *u, int w, int h)
 {
 	u->w = w;
 	u->h = h;
+}
+
+int kui_session_repeat(const kui *u)
+{
+	return u->sv && u->repeat;
 }
 
 const char *kui_session_pack(const kui *u)

@@ -102,7 +102,8 @@ static ax_rc write_row(ax_store *st, const char *sql, const struct ax_draft *d,
 	BIND_TEXT(":region", d->region);
 	BIND_TEXT(":wave", d->wave);
 	BIND_TEXT(":pack", d->pack);
-	BIND_INT(":fast", d->fast);
+	/* the fast column holds both marks: 1 fast, 2 repeat */
+	BIND_INT(":fast", (d->fast ? 1 : 0) | (d->repeat ? 2 : 0));
 	BIND_INT(":started", d->started_at);
 	BIND_INT(":updated", d->updated_at);
 	BIND_TEXT(":answers", ans);
@@ -188,7 +189,8 @@ ax_rc ax_draft_load(ax_store *st, const ax_content *surveys, const char *id,
 	copy_col(s, 6, out->region, sizeof out->region);
 	copy_col(s, 7, out->wave, sizeof out->wave);
 	copy_col(s, 8, out->pack, sizeof out->pack);
-	out->fast = sqlite3_column_int(s, 9);
+	out->fast = sqlite3_column_int(s, 9) & 1;
+	out->repeat = (sqlite3_column_int(s, 9) & 2) != 0;
 	out->started_at = sqlite3_column_int64(s, 10);
 	out->updated_at = sqlite3_column_int64(s, 11);
 	ans = json_loads((const char *)sqlite3_column_text(s, 12), 0, NULL);
@@ -255,7 +257,7 @@ static ax_rc queue_records(ax_store *st, const struct ax_draft *d,
                            enum ax_draft_contact contact)
 {
 	struct ax_response_meta m = {0};
-	const char *flags[] = {"fast"};
+	const char *flags[2];
 	char *line;
 	ax_rc rc;
 
@@ -270,7 +272,10 @@ static ax_rc queue_records(ax_store *st, const struct ax_draft *d,
 	m.started_at = d->started_at;
 	m.completed_at = completed_at;
 	m.flags = flags;
-	m.nflags = d->fast ? 1 : 0;
+	if (d->fast)
+		flags[m.nflags++] = "fast";
+	if (d->repeat)
+		flags[m.nflags++] = "repeat";
 	if (!(line = ax_response_record(&d->r, &m)))
 		return AX_NOMEM;
 	rc = ax_outbox_put(st, d->id, line);

@@ -77,7 +77,7 @@ int ax_rate_suppress(struct ax_rate *r, long long respondents, int below)
 struct acc {
 	long long households, reached, resp, by_channel[AX_NCHANNELS];
 	long long aw_den[AX_MAX_TOPICS], aw_num[AX_MAX_TOPICS];
-	long long sat_den, sat_num, sat_dk, fast;
+	long long sat_den, sat_num, sat_dk, fast, repeat;
 	double score;
 	long long rate_den[AX_MAX_RATES], rate_num[AX_MAX_RATES];
 	long long rate_dk[AX_MAX_RATES];
@@ -434,6 +434,8 @@ static ax_rc add_answers(ax_store *st, struct tree *t, struct ax_report *rep,
 			         score);
 		} else if (strcmp(metric, "fast") == 0) {
 			ROLLUP(t, i, fast, den);
+		} else if (strcmp(metric, "repeat") == 0) {
+			ROLLUP(t, i, repeat, den);
 		} else if (strncmp(metric, "r:", 2) == 0 ||
 		           strncmp(metric, "dk:", 3) == 0) {
 			int dk = metric[0] == 'd';
@@ -528,6 +530,7 @@ static void fill_row(struct ax_report_row *row, const struct region *g,
 	    row->satisfaction.rate >= rep->target_satisfaction - 1e-12;
 	row->sat_dont_know = g->a.sat_dk;
 	row->set_aside = g->a.fast;
+	row->set_aside_repeat = g->a.repeat;
 	for (int k = 0; k < rep->nrates; k++) {
 		ax_rate_make(&row->rates[k], g->a.rate_num[k], g->a.rate_den[k]);
 		row->rates_dont_know[k] = g->a.rate_dk[k];

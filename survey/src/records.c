@@ -634,6 +634,8 @@ struct resp {
 	const char *survey, *device, *hh, *region_in, *wave;
 	int chan, status, has_completed, sealed_hh;
 	int fast; /* flagged "fast": read too quickly to count (kept, set aside) */
+	int repeat; /* flagged "repeat": the same survey again in one kiosk
+	             * visit (kept, set aside: the visit's first counts) */
 	int64_t started, completed;
 	const struct ax_survey *sv;
 	struct ax_response answers;
@@ -687,6 +689,8 @@ static int read_response(ax_importer *im, json_t *o, struct resp *p,
 				                   "of 1 to 32 bytes", i);
 			if (strcmp(json_string_value(x), "fast") == 0)
 				p->fast = 1;
+			if (strcmp(json_string_value(x), "repeat") == 0)
+				p->repeat = 1;
 		}
 	}
 	if (!json_object_get(o, "answers"))
@@ -836,7 +840,7 @@ static ax_rc import_response(ax_importer *im, json_t *o, const char *source,
 	old.found = 0;
 	/* answered faster than anyone reads: kept for review, counted nowhere;
 	 * the report says how many were set aside */
-	if (p->status == 0 && !p->fast) {
+	if (p->status == 0 && !p->fast && !p->repeat) {
 		ax_response_derive(&p->answers, &d);
 		/* One counted response per household, survey and wave: the
 		 * earliest completed (ties by id), whatever the arrival order. */
@@ -863,9 +867,10 @@ static ax_rc import_response(ax_importer *im, json_t *o, const char *source,
 		goto done;
 	}
 	out->result = AX_REC_ACCEPTED;
-	if (p->status == 0 && p->fast &&
+	if (p->status == 0 && (p->fast || p->repeat) &&
 	    ax__tally_set_aside(im, p->region, p->survey, p->wave,
-	                        channels[p->chan], ax__cst_day(p->completed))) {
+	                        channels[p->chan], ax__cst_day(p->completed),
+	                        p->fast ? "fast" : "repeat")) {
 		rc = AX_NOMEM;
 		goto done;
 	}

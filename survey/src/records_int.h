@@ -65,11 +65,11 @@ int ax__tally_response(ax_importer *im, int sign, const char *region,
                        const char *survey, const char *wave,
                        const char *channel, int day,
                        const struct ax_derived *d);
-/* A complete response set aside, not counted (flag "fast"): metric
- * "fast", den 1.  -1 when out of memory. */
+/* A complete response set aside, not counted: metric "fast" (flag
+ * "fast") or "repeat" (flag "repeat"), den 1.  -1 when out of memory. */
 int ax__tally_set_aside(ax_importer *im, const char *region,
                         const char *survey, const char *wave,
-                        const char *channel, int day);
+                        const char *channel, int day, const char *why);
 /* "topic:1,topic:0" for the response row, and back (names copied into
  * store). */
 #define AX__RESULT_NAMES (AX_RESP_MAX_TOPICS + AX_RESP_MAX_RATES)

@@ -40,13 +40,36 @@ static int sat_apart(const struct ax_report *r)
 	return 0;
 }
 
-/* Set-aside answers (too fast) are shown when the report has any. */
+/* Set-aside answers (too fast; repeats in one visit) are shown when the
+ * report has any. */
+static long long aside_n(const struct ax_report_row *w, int repeat)
+{
+	return repeat ? w->set_aside_repeat : w->set_aside;
+}
+
+/* The scope's set-aside answers (the rows at depth 0), or, with any_row,
+ * 1 when some row has any. */
+static long long aside_total(const struct ax_report *r, int repeat,
+                             int any_row)
+{
+	long long n = 0;
+	for (int i = 0; i < r->nrows; i++) {
+		if (any_row && aside_n(&r->rows[i], repeat))
+			return 1;
+		if (r->rows[i].depth == 0)
+			n += aside_n(&r->rows[i], repeat);
+	}
+	return any_row ? 0 : n;
+}
+
 static int aside_shown(const struct ax_report *r)
 {
-	for (int i = 0; i < r->nrows; i++)
-		if (r->rows[i].set_aside)
-			return 1;
-	return 0;
+	return aside_total(r, 0, 1) != 0;
+}
+
+static int repeat_shown(const struct ax_report *r)
+{
+	return aside_total(r, 1, 1) != 0;
 }
 
 static json_t *rate_json(const struct ax_rate *r)
@@ -138,6 +161,9 @@ char *ax_report_json(const struct ax_report *r)
 		json_object_set_new(o, "respondents_by_channel", ch);
 		if (aside_shown(r))
 			json_object_set_new(o, "set_aside", json_integer(w->set_aside));
+		if (repeat_shown(r))
+			json_object_set_new(o, "set_aside_repeat",
+			                    json_integer(w->set_aside_repeat));
 		for (int k = 0; k < r->ntopics; k++)
 			json_object_set_new(aw, r->topics[k], rate_json(&w->awareness[k]));
 		json_object_set_new(o, "awareness", aw);
@@ -225,6 +251,8 @@ char *ax_report_csv(const struct ax_report *r)
 	ax__buf_puts(&b, ",答卷数");
 	if (aside_shown(r))
 		ax__buf_puts(&b, ",过快未计入");
+	if (repeat_shown(r))
+		ax__buf_puts(&b, ",重复作答未计入");
 	for (int k = 0; k < r->ntopics; k++) {
 		char name[96];
 		snprintf(name, sizeof name, "知晓率(%s)", ax_topic_name(r->topics[k]));
@@ -257,6 +285,8 @@ char *ax_report_csv(const struct ax_report *r)
 		ax__buf_printf(&b, ",%lld", w->respondents);
 		if (aside_shown(r))
 			ax__buf_printf(&b, ",%lld", w->set_aside);
+		if (repeat_shown(r))
+			ax__buf_printf(&b, ",%lld", w->set_aside_repeat);
 		for (int k = 0; k < r->ntopics; k++)
 			csv_rate(&b, &w->awareness[k]);
 		csv_rate(&b, &w->satisfaction);
@@ -381,13 +411,11 @@ char *ax_report_table(const struct ax_report *r)
 	if (r->suppress_below)
 		ax__buf_printf(&b, "<%d：答题不足 %d 人，不显示（保护个人回答）。\n",
 		               r->suppress_below, r->suppress_below);
-	if (aside_shown(r)) {
-		long long n = 0;
-		for (int i = 0; i < r->nrows; i++)
-			if (r->rows[i].depth == 0)
-				n += r->rows[i].set_aside;
+	if (aside_shown(r))
 		ax__buf_printf(&b, "另有 %lld 份答卷作答过快（来不及读题），已保存待查，"
-		                   "不计入任何比率。\n", n);
-	}
+		                   "不计入任何比率。\n", aside_total(r, 0, 0));
+	if (repeat_shown(r))
+		ax__buf_printf(&b, "另有 %lld 份答卷是同一次使用中重复作答的同一问卷，已保存，"
+		                   "只计第一次。\n", aside_total(r, 1, 0));
 	return ax__buf_take(&b);
 }

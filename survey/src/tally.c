@@ -215,9 +215,9 @@ int ax__tally_response(ax_importer *im, int sign, const char *region,
 
 int ax__tally_set_aside(ax_importer *im, const char *region,
                         const char *survey, const char *wave,
-                        const char *channel, int day)
+                        const char *channel, int day, const char *why)
 {
-	return tally_add(im, region, survey, wave, channel, day, "fast", 1, 0, 0);
+	return tally_add(im, region, survey, wave, channel, day, why, 1, 0, 0);
 }
 
 /* The results a counted response carries in its row, so a later, earlier

@@ -50,6 +50,9 @@ resident() {
   echo "expect-screen thanks"
   echo "wait 2000"
   echo "tap-id done"
+  # a minute with nobody at the kiosk: resident 3 is a new visit, not a
+  # repeat of resident 2's survey
+  echo "advance-clock 61"
   resident 3 13900139000 anti-fraud
   echo "advance-clock 90"
   echo "expect-screen attract"

@@ -218,7 +218,7 @@ static kui *new_ui(struct fake *h)
 {
 	static const struct kui_metrics m = {fx_advance, fx_line_height, NULL};
 	struct kui_host host = {h, h_begin, h_answer, h_finish, h_can_link,
-	                        NULL, NULL, NULL, NULL, NULL};
+	                        NULL, NULL, NULL, NULL, NULL, NULL};
 	struct kui_config cfg;
 	kui_config_defaults(&cfg); /* idle 60 s, countdown 10 s */
 	memset(h, 0, sizeof *h);

@@ -41,6 +41,8 @@ struct ax_draft {
 	char wave[64];          /* "" none */
 	char pack[64];          /* the pack a contact credits, "" none */
 	int fast;               /* flag "fast" on the record (kept for review) */
+	int repeat;             /* flag "repeat": the survey again in the same
+	                         * kiosk visit (kept, counted once) */
 	long long started_at, updated_at;
 };
 

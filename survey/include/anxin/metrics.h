@@ -93,6 +93,8 @@ struct ax_report_row {
 	long long respondents_by_channel[AX_NCHANNELS];
 	long long set_aside; /* complete but too fast to have been read: kept,
 	                      * not in respondents or any rate */
+	long long set_aside_repeat; /* complete, but the same survey again in
+	                             * one kiosk visit: kept, not counted */
 	struct ax_rate awareness[AX_MAX_TOPICS]; /* indexed like report topics */
 	struct ax_rate satisfaction;
 	long long sat_dont_know; /* answered 说不清: in no denominator; 0 when
