@@ -27,6 +27,8 @@
 #include "dashboard_int.h"
 
 #define TREND_WEEKS 12
+/* AX_SUPPRESSED_TEXT ("<5") as HTML, for dp_raw */
+#define SUPPRESSED_HTML "&lt;5"
 
 /* The filters of the page, validated; NULL when not set. */
 struct filters {
@@ -189,7 +191,7 @@ static void rate_cell(struct dpage *p, const struct ax_rate *rt, double target,
 	enum dash_badge b = dash_badge_of(rt, target, 0);
 
 	if (rt->suppressed) { /* too few respondents for this viewer */
-		dp_raw(p, "<td><span class=\"r\">" AX_SUPPRESSED_TEXT "</span>"
+		dp_raw(p, "<td><span class=\"r\">" SUPPRESSED_HTML "</span>"
 		          "<span class=\"ci\">答题不足 5 人，不显示</span></td>");
 		return;
 	}
@@ -273,7 +275,7 @@ static void rates_table(struct dpage *p, const struct ax_report *rep,
 		rate_cell(p, &row->satisfaction, rep->target_satisfaction,
 		          dk ? row->sat_dont_know : -1);
 		if (row->satisfaction.suppressed)
-			dp_raw(p, "<td>" AX_SUPPRESSED_TEXT "</td>");
+			dp_raw(p, "<td>" SUPPRESSED_HTML "</td>");
 		else if (row->satisfaction.den > 0)
 			dp_fmt(p, "<td>%.2f</td>", row->mean_score);
 		else
@@ -357,7 +359,7 @@ static void bar_row(struct dpage *p, const char *label, const struct ax_rate *rt
 	}
 	dp_raw(p, "</svg><div class=\"val\">");
 	if (rt->suppressed)
-		dp_raw(p, AX_SUPPRESSED_TEXT);
+		dp_raw(p, SUPPRESSED_HTML);
 	else if (rt->den <= 0)
 		dp_raw(p, "无数据");
 	else if (census)
@@ -897,7 +899,7 @@ static void footnote(struct dpage *p, const struct ax_report *rep,
 	          "即使样本少也判“未达标”。</li>"
 	          "<li>上级的数字由下级的户数和答卷数相加得出，从不把百分比平均。</li>");
 	if (rep->suppress_below)
-		dp_raw(p, "<li>“" AX_SUPPRESSED_TEXT "”：答题不足 5 人的格子不显示比率和人数，"
+		dp_raw(p, "<li>“" SUPPRESSED_HTML "”：答题不足 5 人的格子不显示比率和人数，"
 		          "以免看出某一户的回答；个人答卷只有县级账号能看。"
 		          "覆盖情况（哪些户已宣传到）照常显示。</li>");
 	if (dk_shown(rep))

@@ -1,0 +1,66 @@
+#!/bin/sh
+# server.sh start|stop DIR -- the CTest fixture of e2e.confid.*: a store
+# with the 江州县 demo roster, the bundled content (safety-ceping named
+# the official 测评 survey), synthetic records over the last 40 days
+# (demo.jsonl), a campaign of safety-ceping in 石桥镇 with SMS contacts and
+# SMS answers of its wave (wave.jsonl), a county, a township (石桥镇) and a
+# grid user (石桥社区 第一网格), served by anxin-central on 127.0.0.1 (a
+# free port, in DIR/port).  The record files stay in DIR: the checks
+# compute every figure from them, not from the store.
+set -eu
+cmd=$1
+DIR=$2
+A="$ANXIN_BIN/survey/anxin"
+C="$ANXIN_BIN/central/anxin-central"
+case $cmd in
+start)
+  rm -rf "$DIR"
+  mkdir -p "$DIR"
+  cd "$DIR"
+  "$A" roster import -q --db c.db --county-name 江州县 "$ANXIN_SOURCE/content/demo/jiangzhou-roster.csv"
+  "$A" content install -q --db c.db "$ANXIN_SOURCE/content"
+  "$A" content official --db c.db safety-ceping
+  "$A" records demo --db c.db --count 4000 --seed 1212 --start "$(date -d '-40 days' +%F)" --days 40 > demo.jsonl
+  "$A" records import -q --db c.db demo.jsonl
+  start=$(date -d '-30 days' +%F) end=$(date -d '+30 days' +%F)
+  "$A" campaign create --db c.db --id camp-cf --name "石桥镇安全感测评" \
+    --survey safety-ceping --scope 439901101000 --start "$start" --end "$end" > /dev/null
+  echo "camp-cf safety-ceping 439901101000 $start $end" > campaign
+  "$A" records demo --db c.db --count 6000 --seed 99 --start "$(date -d '-25 days' +%F)" --days 25 > more.jsonl
+  grep '"type":"response"' more.jsonl | grep '"survey":"safety-ceping"' | grep '"channel":"sms"' |
+    sed 's/^{/{"wave":"camp-cf",/' > wave.jsonl
+  grep '"type":"contact"' more.jsonl | grep '"channel":"sms"' >> wave.jsonl
+  "$A" records import -q --db c.db wave.jsonl
+  # the filter the consistency check reads the three outputs with
+  echo "$(date -d '-32 days' +%F) $(date -d '-3 days' +%F)" > window
+  for u in county:county:439901000000 town:township:439901101000 grid1:grid:439901101001001; do
+    name=${u%%:*} rest=${u#*:}
+    printf '%s-pass-2026\n' "$name" > "$name.pw"
+    chmod 600 "$name.pw"
+    "$A" user add --db c.db --name "$name" --role "${rest%%:*}" --scope "${rest#*:}" \
+      --password-file "$name.pw" > /dev/null
+  done
+  # no inherited descriptors: CTest waits for its pipes to close
+  (ulimit -v 3000000; exec "$C" --db c.db --listen 127.0.0.1:0 --port-file port) \
+    < /dev/null > server.out 2> server.log &
+  echo $! > pid
+  for _ in $(seq 1 100); do
+    if [ -s port ] && curl -fs "http://127.0.0.1:$(cat port)/healthz" > /dev/null; then
+      exit 0
+    fi
+    sleep 0.1
+  done
+  echo "server did not start" >&2
+  cat server.log >&2
+  exit 1
+  ;;
+stop)
+  [ -f "$DIR/pid" ] || exit 0
+  kill "$(cat "$DIR/pid")" 2>/dev/null || true
+  for _ in $(seq 1 50); do
+    kill -0 "$(cat "$DIR/pid")" 2>/dev/null || exit 0
+    sleep 0.1
+  done
+  kill -9 "$(cat "$DIR/pid")" 2>/dev/null || true
+  ;;
+esac
