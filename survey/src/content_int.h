@@ -152,6 +152,10 @@ double ax__guess_drawn(const double *pr, int nr, int bank, int draw,
  * the guesser's odds and strategy scores as notes, and as warnings what
  * makes the quiz guessable (see content_guess.c). */
 void ax__check_guessing(struct ax__lint *L, const struct ax_survey *s);
+/* Warn when the kiosk or SMS intro of an opinion survey (满意度 or a
+ * further rate) does not say how the answers are used (统计, 保密, 不公开
+ * or 匿名). */
+void ax__check_intro(struct ax__lint *L, const struct ax_survey *s);
 /* Warn when the correct option of knowledge question q (at `path`)
  * carries its own justification. */
 void ax__check_justified(struct ax__lint *L, const struct ax_question *q,

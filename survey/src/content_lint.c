@@ -417,3 +417,31 @@ void ax__check_show_if(struct ax__lint *L, struct ax_survey *s)
 			}
 	}
 }
+
+/* Words that tell a resident what becomes of the answers. */
+static const char *const use_words[] = {"统计", "保密", "不公开", "匿名", NULL};
+
+static int says_use(const char *text)
+{
+	for (int i = 0; text && use_words[i]; i++)
+		if (strstr(text, use_words[i]))
+			return 1;
+	return 0;
+}
+
+void ax__check_intro(struct ax__lint *L, const struct ax_survey *s)
+{
+	/* residents are told how their opinions are used before they give
+	 * them (DESIGN: answers stay confidential): surveys with a 满意度 or a
+	 * further rate; a quiz's answers are knowledge, not opinion */
+	if (!s->sat_question && !s->nrates)
+		return;
+	if (s->intro && !says_use(s->intro))
+		ax__lwarn(L, "intro", "the intro does not tell residents how their "
+		          "answers are used: add a short sentence such as "
+		          "\"答案只用于统计，不公开个人回答。\"");
+	if (s->sms_intro && !says_use(s->sms_intro))
+		ax__lwarn(L, "sms_intro", "the SMS intro does not tell residents how "
+		          "their answers are used: add a few words such as "
+		          "\"答案只用于统计\"");
+}

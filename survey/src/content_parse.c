@@ -969,8 +969,10 @@ int ax__content_load_one(ax_content *c, const char *file, const char *kind,
 					ax__lerr(&L, "id", "duplicate survey \"%s\" version %d (also "
 					         "in %s)", s.id, s.version,
 					         c->surveys[i].path ? c->surveys[i].path : "?");
-		if (!L.nerrors && c->lint)
+		if (!L.nerrors && c->lint) {
+			ax__check_intro(&L, &s);
 			ax__check_guessing(&L, &s);
+		}
 		if (!L.nerrors) {
 			struct ax_survey *dst = ax__content_add_survey(c);
 			if (dst) {
