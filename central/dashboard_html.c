@@ -211,6 +211,8 @@ static const char css[] =
     ".badge{display:inline-block;margin-left:.3rem;padding:0 .35rem;"
     "border:2px solid;border-radius:3px;font-size:.8rem;font-weight:700;"
     "line-height:1.4;vertical-align:1px}"
+    ".tag{display:inline-block;padding:0 .3rem;border:1px solid currentColor;"
+    "border-radius:3px;font-size:.75rem;font-weight:400;vertical-align:2px}"
     ".b-ok{color:#fff;background:var(--ok);border-color:var(--ok)}"
     ".b-bad{color:#fff;background:var(--bad);border-color:var(--bad)}"
     ".b-small{color:var(--small);background:#fff;border-color:var(--small);"

@@ -12,6 +12,7 @@
  *                       contacts CSV download
  *   dashboard_items.c   GET /items/SURVEY?scope=CODE: a quiz's item
  *                       analysis (county and township staff)
+ *   dashboard_sample.c  the 抽样测评 section of a region page
  *
  * Pages are server-rendered HTML in Simplified Chinese with no external
  * asset and no script: everything (CSS, SVG charts) is inline, so a page
@@ -111,6 +112,13 @@ int dash_is_date(const char *s);
 
 /* A role's Chinese name: 县级 / 乡镇 / 网格. */
 const char *dash_role_label(enum ax_role r);
+
+/* ---- sampled 测评 -------------------------------------------------------- */
+/* The 抽样测评 section: sampled campaigns meeting region `code`, of
+ * `survey` only unless it is NULL; estimates with fewer than `below`
+ * respondents shown as "<5" (0: all shown). */
+void dash_sampled(struct dpage *p, ax_store *st, const char *code,
+                  const char *survey, int below);
 
 /* ---- pages ------------------------------------------------------------- */
 enum MHD_Result dash_region_page(struct ct_req *r, const struct dash_user *u,

@@ -400,7 +400,8 @@ static void rate_chart(struct dpage *p, const struct ax_report *rep, int k,
 	int a, b;
 
 	chart_rows(rep, &a, &b);
-	dp_fmt(p, "<h2>%s（目标 ≥%s）</h2>", name, target_text(target, t, sizeof t));
+	dp_fmt(p, "<h2>%s（目标 ≥%s） <span class=\"tag\">日常监测</span></h2>", name,
+	       target_text(target, t, sizeof t));
 	if (dk_total >= 0)
 		dp_fmt(p, "<p class=\"note dk\">%s合计：说不清 %lld 人，不计入分母</p>",
 		       rep->rows[0].name, dk_total);
@@ -422,7 +423,8 @@ static void charts(struct dpage *p, const struct ax_report *rep)
 	char t[16];
 
 	chart_rows(rep, &a, &b);
-	dp_raw(p, "<h2>宣传入户率（目标 100%）</h2><div class=\"chart\">");
+	dp_raw(p, "<h2>宣传入户率（目标 100%） <span class=\"tag\">日常监测</span></h2>"
+	          "<div class=\"chart\">");
 	chart_legend(p, 1);
 	dp_raw(p, "<div class=\"bars\">");
 	bar_axis(p, AX_TARGET_COVERAGE);
@@ -441,7 +443,8 @@ static void charts(struct dpage *p, const struct ax_report *rep)
 
 	if (rep->ntopics == 0)
 		return;
-	dp_fmt(p, "<h2>知晓率（目标 ≥%s，按专题）</h2><div class=\"chart\">",
+	dp_fmt(p, "<h2>知晓率（目标 ≥%s，按专题） <span class=\"tag\">日常监测</span></h2>"
+	          "<div class=\"chart\">",
 	       target_text(rep->target_awareness, t, sizeof t));
 	chart_legend(p, 0);
 	dp_raw(p, "<div class=\"bars\">");
@@ -603,7 +606,7 @@ static void trend(struct dpage *p, ax_store *st, const char *code,
 		snprintf(legend, sizeof legend, "┆ 虚线：%s 目标", a);
 	else
 		snprintf(legend, sizeof legend, "┆ 虚线：目标（知晓率 %s，满意度 %s）", a, s);
-	dp_fmt(p, "<h2>近 %d 周趋势</h2><div class=\"chart trend\">"
+	dp_fmt(p, "<h2>近 %d 周趋势 <span class=\"tag\">日常监测</span></h2><div class=\"chart trend\">"
 	          "<div class=\"legend\">"
 	          "<span><i class=\"sw\" style=\"background:#0a6b2e\"></i>知晓率（各专题合计）</span>"
 	          "<span><i class=\"sw\" style=\"background:#6a1b9a\"></i>满意度</span>"
@@ -708,14 +711,15 @@ static void funnels(struct dpage *p, ax_store *st, const ax_content *content,
 	int n = 0, shown = 0;
 	char a[20], b[20];
 
-	dp_raw(p, "<h2>进行中的活动：短信漏斗</h2>");
+	dp_raw(p, "<h2>进行中的活动：短信漏斗 <span class=\"tag\">日常监测</span></h2>");
 	if (ax_campaign_list(st, 1, (long long)time(NULL), &v, &n)) {
 		dp_raw(p, "<p class=\"msg err\">暂时无法读取活动。</p>");
 		return;
 	}
 	for (int i = 0; i < n; i++) {
 		struct ax_funnel fu;
-		if (!campaign_touches(&v[i], code) ||
+		/* a sampled 测评 has its own section (dashboard_sample.c) */
+		if (v[i].sample_n > 0 || !campaign_touches(&v[i], code) ||
 		    ax_funnel_build(st, &v[i], code, &fu) != AX_OK)
 			continue;
 		shown++;
@@ -918,7 +922,11 @@ static void footnote(struct dpage *p, const struct ax_report *rep,
 			          "县里指定正式测评问卷后，以它为总的满意度。</li>");
 	}
 	dp_raw(p, "<li>一体机和短信答卷是自愿作答，请结合上方活动漏斗中的回复率阅读。</li>"
-	          "</ul>");
+	          "<li>“日常监测”是谁愿意答谁答：常来一体机的、愿意回短信的人更多，"
+	          "往往比全体居民更满意。“抽样测评”是随机抽中的户、按抽样比例加权"
+	          "得出的估计，和统计部门测评的做法一致，并给出应答率。两种数字"
+	          "来源不同、结果不同是正常的，从不相加或混在一个数字里；考核对标"
+	          "请看抽样测评。</li></ul>");
 }
 
 enum MHD_Result dash_region_page(struct ct_req *r, const struct dash_user *u,
@@ -975,18 +983,21 @@ enum MHD_Result dash_region_page(struct ct_req *r, const struct dash_user *u,
 	       f.survey ? survey_title(content, f.survey) : "全部", channel_label(f.channel),
 	       f.from ? f.from : "开始", f.to ? f.to : "今天");
 	filter_form(&p, content, code, &f);
+	dp_raw(&p, "<h2>日常监测 <small class=\"note\">自愿作答的答卷（一体机、短信、"
+	           "入户走访），不含抽样测评</small></h2>");
 	cards(&p, rep);
 	if (r0->level >= 3 && r0->households > r0->reached) {
 		dp_fmt(&p, "<p class=\"noprint\"><a class=\"btn\" href=\"/grid/%s/unreached", code);
 		dp_raw(&p, f.qs);
 		dp_fmt(&p, "\">未覆盖户清单（%lld 户）</a></p>", r0->households - r0->reached);
 	}
-	dp_fmt(&p, "<h2>%s及%s</h2>", r0->name,
+	dp_fmt(&p, "<h2>%s及%s <span class=\"tag\">日常监测</span></h2>", r0->name,
 	       rep->nrows > 1 ? "下级区域" : "（无下级区域）");
 	rates_table(&p, rep, &f);
 	charts(&p, rep);
 	item_links(&p, u, content, r0);
 	trend(&p, st, code, &f, rep);
+	dash_sampled(&p, st, code, f.survey, rep->suppress_below);
 	funnels(&p, st, content, code);
 	downloads(&p, code, &f);
 	footnote(&p, rep, content);

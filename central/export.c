@@ -27,6 +27,7 @@
 #include "anxin/csv.h"
 #include "anxin/ledger.h"
 #include "anxin/records.h"
+#include "anxin/sample.h"
 #include "export.h"
 
 
@@ -539,6 +540,95 @@ static void listing_error(const struct xl *x, ax_store *st, const char *path,
 		seterr(err, errlen, "%s", ax_store_errmsg(st));
 }
 
+/* ---- 抽样测评 ----------------------------------------------------------- */
+static const struct column sampled_cols[] = {
+	{"活动", 22}, {"问卷", 14}, {"活动范围", 14}, {"指标", 14},
+	{"加权估计", 10}, {"加权下限", 10}, {"加权上限", 10}, {"标准误", 9},
+	{"有效样本量", 10}, {"未加权", 9}, {"未加权下限", 10}, {"未加权上限", 10},
+	{"未加权分子", 10}, {"未加权分母", 10}, {"说不清", 8}, {"达标线", 8},
+	{"达标", 6}, {"抽中户", 8}, {"完成", 7}, {"部分作答", 9},
+	{"拒答/退订", 9}, {"送达未回复", 10}, {"未确认送达", 10},
+	{"应答率RR1", 10}, {"接触率", 9},
+};
+
+static void sampled_rows(struct xl *x, struct sheet *s,
+                         const struct ax_sample_report *r)
+{
+	const struct ax_dispositions *d = &r->disp;
+	for (int k = 0; k < r->nest; k++) {
+		const struct ax_estimate *e = &r->est[k];
+		sheet_row(x, s);
+		cell_str(x, s, 0, r->c.name, NULL);
+		cell_str(x, s, 1, r->c.survey, NULL);
+		cell_str(x, s, 2, r->c.scope, NULL);
+		cell_str(x, s, 3, e->name, NULL);
+		if (e->unweighted.suppressed) {
+			for (int c = 4; c <= 8; c++)
+				cell_str(x, s, c, AX_SUPPRESSED_TEXT, NULL);
+			cell_rate(x, s, 9, &e->unweighted);
+		} else if (e->unweighted.den) {
+			cell_num(x, s, 4, e->est, x->pct);
+			cell_num(x, s, 5, e->low, x->pct);
+			cell_num(x, s, 6, e->high, x->pct);
+			cell_num(x, s, 7, e->se, x->pct);
+			cell_num(x, s, 8, e->n_eff, x->score);
+			cell_rate(x, s, 9, &e->unweighted);
+			cell_str(x, s, 16, e->met ? "是" : "否", NULL);
+		}
+		cell_count(x, s, 12, &e->unweighted, e->unweighted.num);
+		cell_count(x, s, 13, &e->unweighted, e->unweighted.den);
+		cell_count(x, s, 14, &e->unweighted, e->dont_know);
+		cell_num(x, s, 15, e->target, x->pct);
+		cell_num(x, s, 17, (double)d->drawn, NULL);
+		cell_num(x, s, 18, (double)d->complete, NULL);
+		cell_num(x, s, 19, (double)d->partial, NULL);
+		cell_num(x, s, 20, (double)d->refused, NULL);
+		cell_num(x, s, 21, (double)d->noncontact, NULL);
+		cell_num(x, s, 22, (double)d->unknown, NULL);
+		cell_num(x, s, 23, d->rr1, x->pct);
+		cell_num(x, s, 24, d->contact_rate, x->pct);
+		s->row++;
+	}
+}
+
+/* The sheet 抽样测评 (sample.h), only when a sampled campaign of the
+ * report's survey (or any, without one) meets its scope: one row per
+ * estimate, weighted beside unweighted, with the campaign's dispositions
+ * and RR1.  Its figures are in no cell of 汇总 (日常监测). */
+static ax_rc write_sampled(struct xl *x, ax_store *st,
+                           const struct ax_report_opts *o)
+{
+	struct ax_sample_report **v = NULL;
+	struct sheet s = {NULL, "抽样测评", sampled_cols,
+	                  (int)(sizeof sampled_cols / sizeof sampled_cols[0]), 1, 0};
+	int n = 0, open = 0;
+	ax_rc rc;
+
+	if ((rc = ax_sample_reports(st, &v, &n)))
+		return rc;
+	for (int i = 0; i < n; i++) {
+		if (ax_campaign_meets(&v[i]->c, o->scope) &&
+		    (!o->survey || strcmp(o->survey, v[i]->c.survey) == 0)) {
+			if (!open++)
+				sheet_open(x, &s);
+			ax_sample_report_suppress(v[i], o->suppress_below);
+			sampled_rows(x, &s, v[i]);
+		}
+		ax_sample_report_free(v[i]);
+	}
+	free(v);
+	if (open) {
+		sheet_close(x, &s);
+		s.row++;
+		cell_str(x, &s, 0,
+		         "注：抽样测评按分层随机抽样加权估计（权重=层内户数÷完成户数），"
+		         "区间为按有效样本量计算的95%威尔逊区间；应答率为AAPOR RR1。"
+		         "与“汇总”表的日常监测（自愿作答）数字来源不同，不相加。",
+		         x->note);
+	}
+	return AX_OK;
+}
+
 int ax_export_xlsx(ax_store *st, const struct ax_report_opts *opts,
                    const char *path, char *err, size_t errlen)
 {
@@ -570,7 +660,8 @@ int ax_export_xlsx(ax_store *st, const struct ax_report_opts *opts,
 		goto fail;
 	}
 	formats(&x);
-	/* the three sheets first, so continuation sheets come after them */
+	/* the three sheets (and 抽样测评) first, so continuation sheets come
+	 * after them */
 	write_summary(&x, rep);
 	cc.x = rc_.x = &x;
 	rc_.hide_answers = opts->suppress_below > 0;
@@ -582,6 +673,10 @@ int ax_export_xlsx(ax_store *st, const struct ax_report_opts *opts,
 	                       (int)(sizeof response_cols / sizeof response_cols[0]),
 	                       1, 0};
 	sheet_open(&x, &rc_.s);
+	if ((rc = write_sampled(&x, st, opts))) {
+		seterr(err, errlen, "%s", ax_store_errmsg(st));
+		goto fail;
+	}
 	if (x.err) {
 		rc = from_lxw(x.err);
 		seterr(err, errlen, "%s: %s", path, lxw_strerror(x.err));

@@ -33,6 +33,9 @@
  *                 the county role only: with opts->suppress_below set (a
  *                 viewer below it) the 答案 cells say so instead, and
  *                 汇总's answer-based cells under it read "<5".
+ *   抽样测评      only when a sampled 测评 campaign (of opts->survey, if
+ *                 set) meets the scope: each estimate weighted beside
+ *                 unweighted, the dispositions and RR1 (sample.h).
  * Each sheet has a bold, frozen header row, column widths and an
  * autofilter.  Rows stream to temporary files (libxlsxwriter's
  * constant-memory mode), so memory stays flat for a county's ledger.

@@ -283,6 +283,11 @@ static int scopes_meet(const char *a, const char *b)
 	return 0;
 }
 
+int ax_campaign_meets(const struct ax_campaign *c, const char *scope)
+{
+	return !scope || !*scope || scopes_meet(c->scope, scope);
+}
+
 static json_t *stored_json(ax_store *st, const char *sql, const char *id, int v)
 {
 	sqlite3_stmt *s;

@@ -329,6 +329,19 @@ void ax_sample_report_free(struct ax_sample_report *r)
 	free(r);
 }
 
+void ax_sample_report_suppress(struct ax_sample_report *r, int below)
+{
+	for (int k = 0; k < r->nest; k++) {
+		struct ax_estimate *e = &r->est[k];
+		if (!ax_rate_suppress(&e->unweighted, e->unweighted.den + e->dont_know,
+		                      below))
+			continue;
+		e->est = e->se = e->low = e->high = e->n_eff = e->deff = 0;
+		e->dont_know = 0;
+		e->met = 0;
+	}
+}
+
 ax_rc ax_sample_reports(ax_store *st, struct ax_sample_report ***out, int *n)
 {
 	struct ax_campaign *v;

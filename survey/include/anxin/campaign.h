@@ -56,6 +56,10 @@ ax_rc ax_campaign_list(ax_store *st, int active_only, long long now,
  */
 char *ax_campaigns_json(ax_store *st, const char *device_scope, long long now);
 
+/* 1 when a code of c's scope and a code of `scope` (comma-separated;
+ * NULL or "": everywhere) cover one another, either way. */
+int ax_campaign_meets(const struct ax_campaign *c, const char *scope);
+
 /* 1 when c runs at `now`: started, not ended (ends_at exclusive; 0 is
  * no bound), not closed. */
 int ax_campaign_live(const struct ax_campaign *c, long long now);

@@ -153,6 +153,12 @@ ax_rc ax_sample_report_build(ax_store *st, const char *id,
                              struct ax_sample_report **out);
 void ax_sample_report_free(struct ax_sample_report *r); /* accepts NULL */
 
+/* For a viewer below the county role (metrics.h ax_rate_suppress): an
+ * estimate whose respondents (说不清 included) are fewer than `below` is
+ * zeroed and marked unweighted.suppressed.  Dispositions (who was
+ * reached) stay.  below 0: nothing changes. */
+void ax_sample_report_suppress(struct ax_sample_report *r, int below);
+
 /* Reports of every sampled campaign (closed ones too), newest first;
  * *n may be 0.  Caller frees each with ax_sample_report_free and the
  * array with ax_free. */

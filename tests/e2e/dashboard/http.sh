@@ -2,7 +2,8 @@
 # http.sh DIR -- the staff dashboard over HTTP (curl) against the running
 # fixture: login with its CSRF cookie, session cookie flags, drill-down
 # county > township > village > grid, escaping, scopes (a grid user gets
-# 403 elsewhere), 404s, downloads (XLSX is a zip with 3 sheets), the
+# 403 elsewhere), 404s, downloads (XLSX is a zip with 3 sheets, and
+# 抽样测评 when a sampled campaign meets the scope), the
 # unreached list with masked phones, recording a visit (CSRF or 403),
 # devices (失联), a quiz's item analysis (figure checked against the
 # stored records; grid workers refused), logout, and login rate limiting.
@@ -72,6 +73,13 @@ has "  breadcrumb back to the county" town.html 'href="/region/439901000000"'
 has "  campaign funnel" town.html "秋季平安家庭满意度调查"
 has "  funnel stages" town.html "短信完成问卷"
 has "  funnel: answered stage" town.html "已答题"
+# the sampled 测评 (server.sh): 2 of the 60 drawn households answered;
+# its own section, never in the 日常监测 figures
+has "  monitoring figures labelled 日常监测" town.html '<h2>日常监测 '
+has "  sampled 测评 section" town.html '<h3>石桥镇群众安全感抽样测评 <span class="tag">抽样测评</span></h3>'
+has "  its RR1: 2 of 60 = 3.3 %" town.html '<div class="k">应答率 RR1</div><div class="v">3.3%</div><div class="s">完成 2 / 抽中 60 户</div>'
+has "  weighted 安全感 beside the unweighted 2/2" town.html '100.0% <small>.34.2–100.0. · 2/2</small>'
+has "  a note on why the two kinds differ" town.html '从不相加或混在一个数字里'
 check "village page: 200" "$(get county.jar /region/439901101001 village.html)" 200
 has "  links its grids" village.html 'href="/region/439901101001001"'
 has "  links unreached lists" village.html 'href="/grid/439901101001001/unreached'
@@ -100,7 +108,7 @@ has "  安全感 card: 80.0 %, 样本不足" safety.html '<div class="k">安全�
 has "  安全感 card: interval, 4/5, 说不清 3" safety.html '<div class="s">区间 37.6–96.4% · 4/5 · 说不清 3 人，不计入分母</div>'
 has "  安全感 column with its target" safety.html '<th scope="col" class="rate">安全感<br><small>目标 ≥90%</small></th>'
 has "  安全感 cell: 4/5, 说不清 3" safety.html '<span class="r">80.0%</span><span class="badge b-small">样本不足</span><span class="ci">区间 37.6–96.4%</span><span class="ci">4/5</span><span class="ci dk">说不清 3 人</span>'
-has "  安全感 bar chart with its 说不清" safety.html '<h2>安全感（目标 ≥90%）</h2><p class="note dk">第一网格合计：说不清 3 人，不计入分母</p>'
+has "  安全感 bar chart with its 说不清" safety.html '<h2>安全感（目标 ≥90%） <span class="tag">日常监测</span></h2><p class="note dk">第一网格合计：说不清 3 人，不计入分母</p>'
 has "  满意度: 4/6 beside its 说不清 2" safety.html '<span class="ci">4/6</span><span class="ci dk">说不清 2 人</span>'
 has "  满意度 card: 说不清 2" safety.html '平均分 3.83 · 说不清 2 人，不计入分母'
 has "  巡逻队满意度 3/4, 说不清 1" safety.html '<span class="r">75.0%</span><span class="badge b-small">样本不足</span><span class="ci">区间 30.1–95.4%</span><span class="ci">3/4</span><span class="ci dk">说不清 1 人</span>'
@@ -162,7 +170,13 @@ check "unknown page: 404" "$(get county.jar /nowhere nf2.html)" 404
 # --- downloads (the API takes the session cookie) ---
 check "XLSX: 200" "$(get county.jar '/api/v1/report?scope=439901101000&format=xlsx' ledger.xlsx)" 200
 check "  is a zip" "$(head -c 2 ledger.xlsx)" "PK"
-check "  with 3 sheets" "$(unzip -l ledger.xlsx 2>/dev/null | grep -c 'xl/worksheets/sheet[0-9]*\.xml')" 3
+check "  with 3 sheets and 抽样测评" "$(unzip -l ledger.xlsx 2>/dev/null | grep -c 'xl/worksheets/sheet[0-9]*\.xml')" 4
+unzip -p ledger.xlsx xl/workbook.xml > ledger.workbook.xml 2>/dev/null
+has "  the 4th is 抽样测评" ledger.workbook.xml '<sheet name="抽样测评" sheetId="4"'
+unzip -p ledger.xlsx xl/worksheets/sheet4.xml > ledger.sheet4.xml 2>/dev/null
+has "  its RR1 2/60 (X2)" ledger.sheet4.xml '<c r="X2" s="[0-9]*"><v>0.0333333'
+check "XLSX of the satisfaction survey: no 抽样测评" "$(get county.jar '/api/v1/report?scope=439901101000&survey=satisfaction&format=xlsx' ledger2.xlsx)" 200
+check "  3 sheets" "$(unzip -l ledger2.xlsx 2>/dev/null | grep -c 'xl/worksheets/sheet[0-9]*\.xml')" 3
 check "CSV: 200" "$(get county.jar '/api/v1/report?scope=439901101000&format=csv' rep.csv)" 200
 has "  names the township" rep.csv "石桥镇"
 check "contacts CSV: 200" "$(get county.jar '/export/contacts.csv?scope=439901101000' contacts.csv)" 200

@@ -3,7 +3,8 @@
 # start: a store with the 江州县 demo roster, the bundled content, 3000
 # synthetic records over the last 40 days, a campaign in 石桥镇 with SMS
 # contacts and SMS answers of its wave, eight hand-written safety-ceping
-# answers (safety.jsonl), a county user and a grid user, two
+# answers (safety.jsonl), a sampled 测评 campaign with two answers, a
+# county user and a grid user, two
 # kiosks (one never seen: 失联), served by anxin-central on 127.0.0.1 (a
 # free port, written to DIR/port).
 set -eu
@@ -34,6 +35,18 @@ start)
   # 2021-06-15, long before the demo's window: http.sh checks the page's
   # 安全感 and 说不清 figures against a count by hand (see there)
   "$A" records import -q --db c.db "$ANXIN_SOURCE/tests/e2e/dashboard/safety.jsonl"
+  # a sampled 测评 in 石桥镇: 60 households by village, seed 11; the first
+  # two drawn households answer it (http.sh: RR1 2/60)
+  "$A" campaign create --db c.db --id camp-ceping --name "石桥镇群众安全感抽样测评" \
+    --survey safety-ceping --scope 439901101000 --start "$(date -d '-10 days' +%F)" \
+    --end "$(date -d '+20 days' +%F)" --sample 60 --strata village --seed 11 > /dev/null
+  "$A" campaign show --db c.db camp-ceping | awk -F '\t' 'NF == 3 && $1 != "household" { print $1 }' |
+    head -n 2 | awk -v at="$(date -d '-1 day' +%FT%T+08:00)" '{
+      printf "{\"type\":\"response\",\"id\":\"5a3c0000-0000-4000-8000-00000000000%d\",", NR
+      printf "\"survey\":\"safety-ceping\",\"survey_version\":1,\"wave\":\"camp-ceping\",\"channel\":\"sms\","
+      printf "\"device\":\"smsd-e2e\",\"household\":\"%s\",\"started_at\":\"%s\",\"completed_at\":\"%s\",", $1, at, at
+      printf "\"status\":\"complete\",\"answers\":{\"safety\":\"2\",\"patrol\":\"2\",\"overall\":\"1\"}}\n" }' > ceping.jsonl
+  "$A" records import -q --db c.db ceping.jsonl
   printf 'county-pass-2026\n' > county.pw
   printf 'grid-pass-2026\n' > grid.pw
   chmod 600 ./*.pw
