@@ -114,11 +114,12 @@ int dash_is_date(const char *s);
 const char *dash_role_label(enum ax_role r);
 
 /* ---- sampled 测评 -------------------------------------------------------- */
-/* The 抽样测评 section: sampled campaigns meeting region `code`, of
- * `survey` only unless it is NULL; estimates with fewer than `below`
- * respondents shown as "<5" (0: all shown). */
+/* The 抽样测评 section: sampled campaigns meeting region `code` whose
+ * whole scope is inside the viewer's scope list, of `survey` only unless
+ * it is NULL; estimates with fewer than `below` respondents shown as
+ * "<5" (0: all shown). */
 void dash_sampled(struct dpage *p, ax_store *st, const char *code,
-                  const char *survey, int below);
+                  const char *survey, const char *viewer, int below);
 
 /* ---- pages ------------------------------------------------------------- */
 enum MHD_Result dash_region_page(struct ct_req *r, const struct dash_user *u,

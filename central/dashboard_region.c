@@ -997,7 +997,7 @@ enum MHD_Result dash_region_page(struct ct_req *r, const struct dash_user *u,
 	charts(&p, rep);
 	item_links(&p, u, content, r0);
 	trend(&p, st, code, &f, rep);
-	dash_sampled(&p, st, code, f.survey, rep->suppress_below);
+	dash_sampled(&p, st, code, f.survey, u->u.scope, rep->suppress_below);
 	funnels(&p, st, content, code);
 	downloads(&p, code, &f);
 	footnote(&p, rep, content);

@@ -87,7 +87,7 @@ static void one_campaign(struct dpage *p, const struct ax_sample_report *r)
 }
 
 void dash_sampled(struct dpage *p, ax_store *st, const char *code,
-                  const char *survey, int below)
+                  const char *survey, const char *viewer, int below)
 {
 	struct ax_sample_report **v = NULL;
 	int n = 0, shown = 0;
@@ -98,6 +98,7 @@ void dash_sampled(struct dpage *p, ax_store *st, const char *code,
 	}
 	for (int i = 0; i < n; i++) {
 		if (shown < SAMPLED_SHOWN && ax_campaign_meets(&v[i]->c, code) &&
+		    ax_campaign_within(&v[i]->c, viewer) &&
 		    (!survey || strcmp(survey, v[i]->c.survey) == 0)) {
 			if (!shown++)
 				dp_raw(p, "<h2>抽样测评</h2>");

@@ -592,7 +592,8 @@ static void sampled_rows(struct xl *x, struct sheet *s,
 }
 
 /* The sheet 抽样测评 (sample.h), only when a sampled campaign of the
- * report's survey (or any, without one) meets its scope: one row per
+ * report's survey (or any, without one) lies inside its scope (an
+ * estimate of a whole township is not in a grid's ledger): one row per
  * estimate, weighted beside unweighted, with the campaign's dispositions
  * and RR1.  Its figures are in no cell of 汇总 (日常监测). */
 static ax_rc write_sampled(struct xl *x, ax_store *st,
@@ -607,7 +608,7 @@ static ax_rc write_sampled(struct xl *x, ax_store *st,
 	if ((rc = ax_sample_reports(st, &v, &n)))
 		return rc;
 	for (int i = 0; i < n; i++) {
-		if (ax_campaign_meets(&v[i]->c, o->scope) &&
+		if (ax_campaign_within(&v[i]->c, o->scope) &&
 		    (!o->survey || strcmp(o->survey, v[i]->c.survey) == 0)) {
 			if (!open++)
 				sheet_open(x, &s);

@@ -34,7 +34,7 @@
  *                 viewer below it) the 答案 cells say so instead, and
  *                 汇总's answer-based cells under it read "<5".
  *   抽样测评      only when a sampled 测评 campaign (of opts->survey, if
- *                 set) meets the scope: each estimate weighted beside
+ *                 set) lies inside the scope: each estimate weighted beside
  *                 unweighted, the dispositions and RR1 (sample.h).
  * Each sheet has a bold, frozen header row, column widths and an
  * autofilter.  Rows stream to temporary files (libxlsxwriter's

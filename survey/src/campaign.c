@@ -288,6 +288,18 @@ int ax_campaign_meets(const struct ax_campaign *c, const char *scope)
 	return !scope || !*scope || scopes_meet(c->scope, scope);
 }
 
+int ax_campaign_within(const struct ax_campaign *c, const char *scope)
+{
+	char buf[AX_SCOPE_MAX], *save = NULL;
+	if (!scope || !*scope)
+		return 1;
+	snprintf(buf, sizeof buf, "%s", c->scope);
+	for (char *q = strtok_r(buf, ",", &save); q; q = strtok_r(NULL, ",", &save))
+		if (!ax_scope_covers(scope, q))
+			return 0;
+	return 1;
+}
+
 static json_t *stored_json(ax_store *st, const char *sql, const char *id, int v)
 {
 	sqlite3_stmt *s;

@@ -56,6 +56,8 @@
  *   others not asked: R = 7/7 = 1, every z is 0 so V = 0: n_eff falls
  *   back to the 2 answers, Wilson(1, 2) = [2/(2 + 1.96^2), 1] =
  *   [0.342380, 1].
+ * For a viewer below the county role (cells under 5 respondents, 说不清
+ * included, suppressed): 巡逻队满意度 (3) is hidden, the others (5) shown.
  */
 #include <math.h>
 #include <stdio.h>
@@ -319,6 +321,22 @@ static void check_report(ax_store *st)
 	NEAR(e->low, 0.342380);
 	NEAR(e->high, 1);
 	CHECK_INT(e->dont_know, 1);
+
+	/* below the county role: 巡逻队满意度 has 3 respondents (2 + 1 说不清),
+	 * under 5: zeroed and marked; 满意度 and 安全感 have 5 each: shown */
+	ax_sample_report_suppress(r, 5);
+	REQUIRE((e = find_est(r, "patrol_sat")) != NULL);
+	CHECK_INT(e->unweighted.suppressed, 1);
+	CHECK_INT(e->unweighted.den, 0);
+	NEAR(e->est, 0);
+	NEAR(e->high, 0);
+	CHECK_INT(e->dont_know, 0);
+	REQUIRE((e = find_est(r, "sat")) != NULL);
+	CHECK_INT(e->unweighted.suppressed, 0);
+	NEAR(e->est, 6.0 / 13);
+	REQUIRE((e = find_est(r, "safety")) != NULL);
+	CHECK_INT(e->unweighted.suppressed, 0);
+	CHECK_INT(r->disp.complete, 5); /* who was reached stays */
 	ax_sample_report_free(r);
 	CHECK_INT(ax_sample_report_build(st, "no-such", &r), AX_NOTFOUND);
 }

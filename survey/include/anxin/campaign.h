@@ -59,6 +59,10 @@ char *ax_campaigns_json(ax_store *st, const char *device_scope, long long now);
 /* 1 when a code of c's scope and a code of `scope` (comma-separated;
  * NULL or "": everywhere) cover one another, either way. */
 int ax_campaign_meets(const struct ax_campaign *c, const char *scope);
+/* 1 when every code of c's scope is inside `scope` (NULL or "": the
+ * whole store): a figure of the campaign's whole scope may be shown to
+ * whoever sees `scope`. */
+int ax_campaign_within(const struct ax_campaign *c, const char *scope);
 
 /* 1 when c runs at `now`: started, not ended (ends_at exclusive; 0 is
  * no bound), not closed. */

@@ -192,6 +192,7 @@ has "  the working kiosk is 正常" dev.html 'kiosk-sq</td><td class="l">正常'
 check "grid login: 303" "$(login grid.jar grid1 grid-pass-2026)" 303
 check "/ goes to the grid" "$(get grid.jar / ghome.html) $(location ghome.html.h)" "303 /region/439901101001001"
 check "own grid: 200" "$(get grid.jar /region/439901101001001 g.html)" 200
+hasnt "  no township-wide 抽样测评 estimate for a grid worker" g.html '<h2>抽样测评</h2>'
 check "another township: 403" "$(get grid.jar /region/439901102000 g403.html)" 403
 has "  friendly Chinese page" g403.html "无权查看"
 check "own township (above the grid): 403" "$(get grid.jar /region/439901101000 g403b.html)" 403
