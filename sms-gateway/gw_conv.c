@@ -86,7 +86,6 @@ void gw__read_conv(sqlite3_stmt *q, struct convrow *r)
 	r->c.updated_at = sqlite3_column_int64(q, 13);
 	answers_parse(&r->c, (const char *)sqlite3_column_text(q, 14),
 	              (const char *)sqlite3_column_text(q, 15));
-	r->rowid = sqlite3_column_int64(q, 16);
 }
 
 static int write_conv(gw_gateway *g, const struct convrow *r, int insert,
@@ -104,18 +103,16 @@ static int write_conv(gw_gateway *g, const struct convrow *r, int insert,
 	                 "asked_at, reminded_at, updated_at, answers, skipped, due, "
 	                 "survey, survey_version) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
 	                 "?11,?12,?13,?14,?15,?16,?17,?18,?19)"
-	               /* by the rowid it was read with: no lookup in the
-	                * primary key's index (perf) */
+	               /* by the primary key, which is the table itself:
+	                * conv is WITHOUT ROWID (gw_store.c) */
 	               : "UPDATE conv SET status=?7, qidx=?8, attempts=?9, reminded=?10,"
 	                 " asked_at=?12, reminded_at=?13, updated_at=?14, answers=?15,"
-	                 " skipped=?16, due=?17 WHERE rowid=?20");
+	                 " skipped=?16, due=?17 WHERE household=?2 AND campaign=?1");
 	if (!q)
 		return -1;
-	if (!insert)
-		sqlite3_bind_int64(q, 20, r->rowid);
+	sqlite3_bind_text(q, 1, r->campaign, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, r->household, -1, SQLITE_STATIC);
 	if (insert) {
-		sqlite3_bind_text(q, 1, r->campaign, -1, SQLITE_STATIC);
-		sqlite3_bind_text(q, 2, r->household, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, 3, r->phone, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, 4, r->region, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, 5, r->wave, -1, SQLITE_STATIC);
@@ -361,7 +358,7 @@ int gw__close_conversations(gw_gateway *g, long long now)
 		return -1;
 	while (sqlite3_step(q) == SQLITE_ROW) {
 		const char *camp = (const char *)sqlite3_column_text(q, 0);
-		const char *sv = (const char *)sqlite3_column_text(q, 17);
+		const char *sv = (const char *)sqlite3_column_text(q, CONV_NCOLS);
 		if (!camp || gw__find_camp(g, camp))
 			continue;
 		if (n == cap) {
@@ -384,7 +381,7 @@ int gw__close_conversations(gw_gateway *g, long long now)
 		}
 		gw__read_conv(q, &rows[n]);
 		snprintf(survey[n], sizeof survey[n], "%s", sv ? sv : "");
-		version[n] = sqlite3_column_int(q, 18);
+		version[n] = sqlite3_column_int(q, CONV_NCOLS + 1);
 		n++;
 	}
 	sqlite3_finalize(q);

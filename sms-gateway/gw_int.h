@@ -143,21 +143,22 @@ struct gw_gateway {
 struct convrow {
 	char campaign[64], household[64], phone[64], region[32], wave[64];
 	char response_id[40];
-	long long rowid; /* of the row read; 0 for a new conversation */
 	struct gw_conv c;
 };
 
 #define CONV_COLS                                                              \
 	"campaign, household, phone, region, wave, response_id, status, qidx, "   \
 	"attempts, reminded, started_at, asked_at, reminded_at, updated_at, "     \
-	"answers, skipped, rowid"
+	"answers, skipped"
+/* how many columns CONV_COLS names: the first one after them */
+#define CONV_NCOLS 16
 
 /* ---- gw_store.c ---------------------------------------------------------- */
 
 /* Format the gateway's last error (gw_errmsg). */
 void gw__seterr(gw_gateway *g, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* A random version 4 UUID, lower-case text.  Thread-safe (per-thread pool). */
+/* A new version 7 UUID (time-ordered, 74 random bits), lower-case text.  Thread-safe (per-thread pool). */
 void gw__new_uuid(char out[37]);
 /* SIGKILL the process here when ANXIN_SMSD_CRASH names this point. */
 void gw__crash_point(const char *name);

@@ -7,7 +7,10 @@
 #     rename, leaves the file behind; the store's mark makes that a rename);
 #   - the live conversation continues (E1's reply answers its question);
 #   - the pending queue row is sent once;
-#   - gateway.db is renamed gateway.db.migrated; --status never makes one.
+#   - gateway.db is renamed gateway.db.migrated; --status never makes one;
+#   - a store whose conv table has the rowid layout of the first single-store
+#     gateways (PRIMARY KEY(campaign, household)) gets the WITHOUT ROWID
+#     layout with every row and its indexes, and goes on.
 #
 # usage: e2e_upgrade.sh ANXIN_SMSD ANXIN_CLI
 set -eu
@@ -140,4 +143,33 @@ grep -q 'moved into the store' "$T/log2" && fail "the move ran twice"
 	fail "E1's next question not sent: $(q "$S" "SELECT id, kind, state FROM queue")"
 "$SMSD" --config "$T/smsd.conf" --status > "$T/status" || fail "--status after"
 grep -q 'conversations: 2 asking' "$T/status" || fail "--status after: $(cat "$T/status")"
+
+# ---- conv in the rowid layout of the first single-store gateways --------
+E1=$(q "$S" "SELECT campaign, phone, response_id, status, qidx, answers, due FROM conv
+ WHERE household = 'E1'")
+q "$S" "BEGIN; DROP INDEX IF EXISTS conv_campaign; DROP INDEX IF EXISTS conv_due;
+ALTER TABLE conv RENAME TO conv_new;
+CREATE TABLE conv(campaign TEXT NOT NULL, household TEXT NOT NULL, phone TEXT NOT NULL,
+ region TEXT, survey TEXT, survey_version INTEGER, wave TEXT,
+ response_id TEXT NOT NULL, status TEXT NOT NULL, qidx INTEGER,
+ attempts INTEGER, reminded INTEGER, started_at INTEGER,
+ asked_at INTEGER, reminded_at INTEGER, updated_at INTEGER,
+ answers TEXT, skipped TEXT, due INTEGER, PRIMARY KEY(campaign, household));
+INSERT INTO conv SELECT campaign, household, phone, region, survey, survey_version,
+ wave, response_id, status, qidx, attempts, reminded, started_at, asked_at,
+ reminded_at, updated_at, answers, skipped, due FROM conv_new;
+DROP TABLE conv_new; CREATE INDEX conv_hh ON conv(household);
+CREATE INDEX conv_due ON conv(status, due); COMMIT;" >/dev/null
+q "$S" "SELECT sql FROM sqlite_master WHERE name = 'conv'" | grep -q 'WITHOUT ROWID' &&
+	fail "the old layout was not made"
+"$SMSD" --config "$T/smsd.conf" --once 2> "$T/log3" || fail "--once on the old conv: $(cat "$T/log3")"
+q "$S" "SELECT sql FROM sqlite_master WHERE name = 'conv'" | grep -q 'WITHOUT ROWID' ||
+	fail "conv not rebuilt: $(q "$S" "SELECT sql FROM sqlite_master WHERE name = 'conv'")"
+[ "$(q "$S" "SELECT COUNT(*) FROM conv")" -eq 2 ] || fail "conv rows lost in the rebuild"
+[ "$(q "$S" "SELECT campaign, phone, response_id, status, qidx, answers, due FROM conv
+ WHERE household = 'E1'")" = "$E1" ] || fail "E1's conversation changed in the rebuild"
+[ "$(q "$S" "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master
+ WHERE type = 'index' AND tbl_name = 'conv' AND name NOT LIKE 'sqlite_%' ORDER BY name)")" = \
+	"conv_campaign conv_due" ] || fail "conv's indexes: $(q "$S" "SELECT name FROM sqlite_master WHERE tbl_name = 'conv'")"
+[ "$(q "$S" "PRAGMA integrity_check")" = ok ] || fail "integrity_check after the rebuild"
 echo "e2e.smsd.upgrade: ok"
