@@ -63,13 +63,20 @@ void ax_rate_make(struct ax_rate *r, long long num, long long den)
 	r->small_sample = den < AX_SMALL_SAMPLE;
 }
 
+/* Hide r: zeroed, not merely flagged, so an output that forgets the flag
+ * still leaks nothing. */
+static void conceal(struct ax_rate *r)
+{
+	memset(r, 0, sizeof *r);
+	r->small_sample = 1;
+	r->suppressed = 1;
+}
+
 int ax_rate_suppress(struct ax_rate *r, long long respondents, int below)
 {
 	if (respondents <= 0 || respondents >= below)
 		return 0;
-	memset(r, 0, sizeof *r);
-	r->small_sample = 1;
-	r->suppressed = 1;
+	conceal(r);
 	return 1;
 }
 
@@ -89,7 +96,16 @@ struct region {
 	int level;
 	int parent; /* index or -1 */
 	struct acc a;
+	/* answer-based cells hidden from this viewer, bit per CELL_* index
+	 * (suppress_tree) */
+	unsigned long long hidden;
 };
+
+/* The answer-based cells of a region: awareness per topic, satisfaction,
+ * then the further rates. */
+#define CELL_SAT AX_MAX_TOPICS
+#define CELL_RATE(k) (AX_MAX_TOPICS + 1 + (k))
+#define NCELLS (AX_MAX_TOPICS + 1 + AX_MAX_RATES)
 
 struct tree {
 	struct region *r;
@@ -476,24 +492,106 @@ static void sort_topics(struct ax_report *rep, struct tree *t)
 	}
 }
 
-/* Below the county role: answer-based cells of fewer than
- * rep->suppress_below respondents show nothing but "<5" (metrics.h). */
+/* Respondents behind cell c of a region (说不清 included). */
+static long long cell_n(const struct acc *a, int c)
+{
+	if (c < CELL_SAT)
+		return a->aw_den[c];
+	if (c == CELL_SAT)
+		return a->sat_den + a->sat_dk;
+	c -= CELL_RATE(0);
+	return a->rate_den[c] + a->rate_dk[c];
+}
+
+/*
+ * Below the county role, which answer-based cells are hidden.  Primary:
+ * fewer than `below` respondents.  Complementary: a parent's figure is the
+ * sum of its children's (and of answers given at the parent itself, such
+ * as a kiosk's anonymous ones in a village), so one hidden child among
+ * shown siblings could be worked out by subtraction; the smallest shown
+ * sibling is hidden with it.  Likewise a hidden region whose children are
+ * all shown would be their sum: its smallest child is hidden too.
+ * Repeated until nothing changes (cells are only ever added).  Applies to
+ * the whole tree, since other pages show other rows.  Differences between
+ * two reports with different filters (windows, channels) are not covered.
+ * Cost: O(regions x cells) per round, a few rounds.
+ */
+static void suppress_tree(struct tree *t, int below)
+{
+	int *kid = NULL, *next = NULL, changed;
+
+	if (below <= 0 || !t->n)
+		return;
+	kid = malloc(sizeof *kid * (size_t)t->n);
+	next = malloc(sizeof *next * (size_t)t->n);
+	for (int i = 0; i < t->n; i++)
+		for (int c = 0; c < NCELLS; c++) {
+			long long n = cell_n(&t->r[i].a, c);
+			if (n > 0 && n < below)
+				t->r[i].hidden |= 1ULL << c;
+		}
+	if (!kid || !next) { /* out of memory: primary suppression only */
+		free(kid);
+		free(next);
+		return;
+	}
+	for (int i = 0; i < t->n; i++)
+		kid[i] = -1;
+	for (int i = t->n - 1; i >= 0; i--) {
+		int p = t->r[i].parent;
+		next[i] = p >= 0 ? kid[p] : -1;
+		if (p >= 0)
+			kid[p] = i;
+	}
+	do {
+		changed = 0;
+		for (int p = 0; p < t->n; p++)
+			for (int c = 0; c < NCELLS; c++) {
+				unsigned long long bit = 1ULL << c;
+				long long own = cell_n(&t->r[p].a, c);
+				int hidden = 0, shown = -1, kids = 0;
+				for (int j = kid[p]; j >= 0; j = next[j]) {
+					long long n = cell_n(&t->r[j].a, c);
+					if (n <= 0)
+						continue;
+					kids++;
+					own -= n;
+					if (t->r[j].hidden & bit)
+						hidden++;
+					else if (shown < 0 || n < cell_n(&t->r[shown].a, c))
+						shown = j;
+				}
+				if (!kids || own != 0 || shown < 0)
+					continue;
+				if (hidden == ((t->r[p].hidden & bit) ? 0 : 1)) {
+					t->r[shown].hidden |= bit;
+					changed = 1;
+				}
+			}
+	} while (changed);
+	free(kid);
+	free(next);
+}
+
+/* Below the county role: the cells suppress_tree hid show nothing but
+ * "<5" (metrics.h). */
 static void suppress_row(struct ax_report_row *row, const struct region *g,
                          const struct ax_report *rep)
 {
-	int below = rep->suppress_below;
-
 	for (int k = 0; k < rep->ntopics; k++)
-		if (ax_rate_suppress(&row->awareness[k], g->a.aw_den[k], below))
+		if (g->hidden & 1ULL << k) {
+			conceal(&row->awareness[k]);
 			row->met_awareness = 0;
-	if (ax_rate_suppress(&row->satisfaction, g->a.sat_den + g->a.sat_dk, below)) {
+		}
+	if (g->hidden & 1ULL << CELL_SAT) {
+		conceal(&row->satisfaction);
 		row->sat_dont_know = 0;
 		row->mean_score = 0;
 		row->met_satisfaction = 0;
 	}
 	for (int k = 0; k < rep->nrates; k++)
-		if (ax_rate_suppress(&row->rates[k], g->a.rate_den[k] + g->a.rate_dk[k],
-		                     below)) {
+		if (g->hidden & 1ULL << CELL_RATE(k)) {
+			conceal(&row->rates[k]);
 			row->rates_dont_know[k] = 0;
 			row->met_rates[k] = 0;
 		}
@@ -679,6 +777,7 @@ ax_rc ax_report_build(ax_store *st, const struct ax_report_opts *o,
 	sort_topics(rep, &t);
 	rule_info(rep, o, &defs, order);
 	sort_rates(rep, &t, order);
+	suppress_tree(&t, o->suppress_below);
 	ax__defs_free(&defs);
 
 	/* rows: the scope and its descendants to the depth asked, in code

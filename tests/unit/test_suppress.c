@@ -16,6 +16,11 @@
  *
  * Coverage: H1 (G1) has a delivered SMS, H2 (G2) none: G1 1/1, G2 0/1,
  * G3 0/0, village 1/2 -- shown for everyone.
+ *
+ * Complementary suppression: in village W, grid W1 has 2 answers, W2 7 and
+ * W3 9 (all 很满意/很安全).  W1 alone hidden, W (18) minus W2 and W3 would
+ * give it back: W2, the smallest shown sibling, is hidden too -- "<5"
+ * although it has 7 -- while W3 and W stay shown (9/9, 18/18).
  */
 #include "anxin/content.h"
 #include "anxin/metrics.h"
@@ -28,12 +33,19 @@
 #define G1 V "001"
 #define G2 V "002"
 #define G3 V "003"
+#define W "439901101202"
+#define W1 W "001"
+#define W2 W "002"
+#define W3 W "003"
 
 static const char roster[] =
     "户号,乡镇代码,村（社区）代码,网格代码,联系电话,人口\n"
     "H1,439901101000," V "," G1 ",13800138001,3\n"
     "H2,439901101000," V "," G2 ",13800138002,2\n"
-    "H3,439901101000," V "," G3 ",,2\n";
+    "H3,439901101000," V "," G3 ",,2\n"
+    "H4,439901101000," W "," W1 ",,2\n"
+    "H5,439901101000," W "," W2 ",,2\n"
+    "H6,439901101000," W "," W3 ",,2\n";
 
 static const char survey_s[] = TU_CEPING("s", "测评");
 
@@ -44,6 +56,12 @@ static const struct {
 	{G1, "1", "1"}, {G1, "2", "2"}, {G1, "4", "4"}, {G2, "1", "1"},
 	{G2, "6", "6"}, {G2, "1", "2"}, {G2, "5", "6"}, {G3, "1", "1"},
 	{G3, "2", "1"}, {G3, "3", "3"}, {G3, "6", "4"}, {G3, "1", "1"},
+	/* W1 2, W2 7, W3 9 */
+	{W1, "1", "1"}, {W1, "1", "1"}, {W2, "1", "1"}, {W2, "1", "1"},
+	{W2, "1", "1"}, {W2, "1", "1"}, {W2, "1", "1"}, {W2, "1", "1"},
+	{W2, "1", "1"}, {W3, "1", "1"}, {W3, "1", "1"}, {W3, "1", "1"},
+	{W3, "1", "1"}, {W3, "1", "1"}, {W3, "1", "1"}, {W3, "1", "1"},
+	{W3, "1", "1"}, {W3, "1", "1"},
 };
 
 static void import_all(ax_store *st)
@@ -149,6 +167,30 @@ int main(void)
 	CHECK_INT(w->rates[0].num, 4);
 	CHECK_INT(w->rates[0].den, 5);
 
+	ax_report_free(r);
+
+	/* complementary: W2 hidden with W1 */
+	o.scope = W;
+	REQUIRE(ax_report_build(st, &o, &r) == AX_OK);
+	suppressed(row_of(r, W1));
+	suppressed(row_of(r, W2));
+	CHECK_INT(row_of(r, W2)->respondents, 7);
+	w = row_of(r, W3);
+	CHECK(!w->satisfaction.suppressed);
+	CHECK_INT(w->satisfaction.num, 9);
+	CHECK_INT(w->satisfaction.den, 9);
+	w = row_of(r, W);
+	CHECK_INT(w->satisfaction.num, 18);
+	CHECK_INT(w->satisfaction.den, 18);
+	ax_report_free(r);
+	o.suppress_below = 0; /* the county sees W2 */
+	REQUIRE(ax_report_build(st, &o, &r) == AX_OK);
+	CHECK_INT(row_of(r, W2)->satisfaction.den, 7);
+	ax_report_free(r);
+
+	o.scope = V;
+	o.suppress_below = AX_SUPPRESS_BELOW;
+	REQUIRE(ax_report_build(st, &o, &r) == AX_OK);
 	json = ax_report_json(r);
 	csv = ax_report_csv(r);
 	table = ax_report_table(r);

@@ -485,7 +485,7 @@ def roles():
             heads, rows = tables[code]
             return heads, rows.get("self")
 
-        small = big = 0
+        small = big = hidden_big = 0
         for row in rep["rows"]:
             code = row["code"]
             n_sat = respondents_of(code, "")
@@ -502,13 +502,29 @@ def roles():
                 cell = hr[heads.index("满意度")] if hr else ""
                 ok(cell_nd(cell) is None and ">&lt;5<" in cell,
                    "%s: %s <5 on its page" % (user, code))
+            elif n_sat >= SUPPRESS and s["num"] == "<5":
+                hidden_big += 1  # hidden with a small sibling: checked below
             elif n_sat >= SUPPRESS:
                 big += 1
                 e = expected(code)
                 same((s["num"], s["den"]), tuple(e["rates"].get("", [0, 0])),
                      "%s: %s 满意度 of %d respondents shown" % (user, code, n_sat))
             same(row["households"], expected(code)["households"], "%s: %s coverage stays visible" % (user, code))
-        ok(small > 0, "%s: the fixture has cells under 5 (%d) and over (%d)" % (user, small, big))
+        ok(small > 0, "%s: the fixture has cells under 5 (%d), shown ones (%d) and hidden with them (%d)"
+           % (user, small, big, hidden_big))
+        # no hidden cell comes back by subtraction: under a shown parent whose
+        # answers are all its children's, never exactly one child hidden
+        shown = {r["code"]: r["satisfaction"]["num"] != "<5" for r in rep["rows"]}
+        for parent in [c for c in shown if level(c) < 4]:
+            kids = [c for c in shown if c != parent and covers(parent, c) and level(c) == level(parent) + 1
+                    and respondents_of(c, "") > 0]
+            if not kids or not all(c in shown for c in kids):
+                continue
+            own = respondents_of(parent, "") - sum(respondents_of(c, "") for c in kids)
+            nhid = sum(1 for c in kids if not shown[c])
+            ok(own != 0 or nhid != (0 if not shown[parent] else 1) or not kids,
+               "%s: %s: %d of %d children hidden, own answers %d: none can be subtracted out"
+               % (user, parent, nhid, len(kids), own))
 
 
 {"consistency": consistency, "roles": roles}[MODE]()
