@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "anxin/funnel.h"
 #include "anxin/sample.h"
 #include "dashboard_int.h"
 
@@ -48,9 +49,11 @@ static void estimate_row(struct dpage *p, const struct ax_estimate *e)
 	       e->dont_know, e->n_eff);
 }
 
-static void one_campaign(struct dpage *p, const struct ax_sample_report *r)
+static void one_campaign(struct dpage *p, ax_store *st,
+                         const struct ax_sample_report *r)
 {
 	const struct ax_dispositions *d = &r->disp;
+	struct ax_region g;
 	char a[20], b[20];
 
 	dash_cst_time(r->c.starts_at, a, sizeof a);
@@ -81,9 +84,10 @@ static void one_campaign(struct dpage *p, const struct ax_sample_report *r)
 	for (int k = 0; k < r->nest; k++)
 		estimate_row(p, &r->est[k]);
 	dp_raw(p, "</tbody></table></div>");
+	/* a scope of one region by its name, a list by its codes */
 	dp_fmt(p, "<p class=\"note\">估计的是整个活动范围（%s）的比率，不是本页区域单独的"
 	          "比率；各层按“层内户数 ÷ 完成户数”加权。</p>",
-	       r->c.scope);
+	       ax_region_get(st, r->c.scope, &g) == AX_OK ? g.name : r->c.scope);
 }
 
 void dash_sampled(struct dpage *p, ax_store *st, const char *code,
@@ -103,7 +107,7 @@ void dash_sampled(struct dpage *p, ax_store *st, const char *code,
 			if (!shown++)
 				dp_raw(p, "<h2>抽样测评</h2>");
 			ax_sample_report_suppress(v[i], below);
-			one_campaign(p, v[i]);
+			one_campaign(p, st, v[i]);
 		}
 		ax_sample_report_free(v[i]);
 	}

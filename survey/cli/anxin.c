@@ -58,6 +58,7 @@ static void usage(FILE *f)
 	        "  records queue   --db DEVICE.db RECORDS.jsonl   put records in a device's outbox\n"
 	        "  records demo    --db FILE [--count N] [--seed N] [--start YYYY-MM-DD]\n"
 	        "                  [--days N] [--reach 0.97]      write synthetic records to stdout\n"
+	        "                  [--campaign ID]  a sampled 测评's answers from its sample only\n"
 	        "  records export  --db FILE [--all] OUT.jsonl    pending (or all) outbox records\n"
 	        "                  for a USB stick; they stay pending until acknowledged\n"
 	        "  visits import   --db FILE [--device NAME] VISITS.csv\n"
@@ -438,6 +439,7 @@ static int cmd_records_demo(struct args *a)
 	o.count = a->count;
 	o.days = a->days;
 	o.reach = a->reach;
+	o.sampled = a->campaign;
 	if (a->start) {
 		int day;
 		if (ax_day_parse(a->start, &day)) {

@@ -9,9 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "anxin/campaign.h"
 #include "anxin/content.h"
 #include "anxin/demo.h"
 #include "anxin/response.h"
+#include "anxin/sample.h"
 #include "anxin_int.h"
 
 struct hh {
@@ -100,6 +102,115 @@ static void draw_answers(struct ax_response *r, const struct hh *h,
 	}
 }
 
+/* ---- a sampled 测评 -------------------------------------------------------- */
+
+/* An SMS contact of household h at `at`: 0, non-zero to stop. */
+static int emit_contact(ax_demo_emit_fn emit, void *ctx, unsigned long long *rng,
+                        const char *hh, const char *kind, long long at)
+{
+	struct ax_contact_meta cm = {0};
+	char id[37], *line;
+	int stop;
+
+	uuid4(rng, id);
+	cm.id = id;
+	cm.household = hh;
+	cm.channel = AX_CH_SMS;
+	cm.kind = kind;
+	cm.device = "demo-sms";
+	cm.at = at;
+	if (!(line = ax_contact_record(&cm)))
+		return -1;
+	stop = emit(ctx, line, strlen(line));
+	free(line);
+	return stop;
+}
+
+/* The drawn households of campaign c through its window: sent, then
+ * delivered or not, replied or not, a partial or complete SMS response
+ * of its survey in its wave (the shares in demo.h). */
+static ax_rc sampled_records(ax_store *st, const struct ax_campaign *c,
+                             const struct ax_survey *x, const struct hh *hh,
+                             int nhh, unsigned long long *rng,
+                             ax_demo_emit_fn emit, void *ctx)
+{
+	struct ax_sample_unit *u;
+	int nu, stop = 0;
+	ax_rc rc;
+
+	if ((rc = ax_sample_units(st, c->id, &u, &nu)))
+		return rc;
+	for (int i = 0; i < nu && !stop; i++) {
+		const struct hh *h = NULL;
+		double r = unif(rng);
+		long long at = c->starts_at + 3600 +
+		               (long long)(unif(rng) * (double)(c->ends_at - c->starts_at) * 0.5);
+		for (int k = 0; k < nhh && !h; k++) /* a few thousand: fine for a demo */
+			if (strcmp(hh[k].id, u[i].household) == 0)
+				h = &hh[k];
+		if (!h)
+			continue;
+		stop = emit_contact(emit, ctx, rng, h->id, "sms_sent", at);
+		if (!stop && r >= 0.08)
+			stop = emit_contact(emit, ctx, rng, h->id, "sms_delivered", at + 20);
+		if (!stop && r >= 0.30)
+			stop = emit_contact(emit, ctx, rng, h->id, "sms_replied", at + 3600);
+		if (!stop && r >= 0.36) {
+			struct ax_response_meta m = {0};
+			struct ax_response resp;
+			char id[37], *line;
+			uuid4(rng, id);
+			m.id = id;
+			m.channel = AX_CH_SMS;
+			m.device = "demo-sms";
+			m.household = h->id;
+			m.wave = c->wave;
+			m.status = r >= 0.42 ? AX_RESP_COMPLETE : AX_RESP_PARTIAL;
+			m.started_at = at + 3600;
+			m.completed_at = at + 3600 + 600 + (long long)(unif(rng) * 7200);
+			if ((rc = ax_response_init(&resp, x)))
+				break;
+			draw_answers(&resp, h, rng, r >= 0.42);
+			if (!(line = ax_response_record(&resp, &m))) {
+				rc = AX_NOMEM;
+				break;
+			}
+			stop = emit(ctx, line, strlen(line));
+			free(line);
+		}
+		if (stop < 0)
+			rc = AX_NOMEM;
+	}
+	free(u);
+	return rc;
+}
+
+/* Campaign `id` if it is a sampled one, with its survey: 0, or -1 with
+ * the store's message set. */
+static int find_sampled(ax_store *st, const ax_content *content,
+                        const char *id, struct ax_campaign *out,
+                        const struct ax_survey **sv)
+{
+	struct ax_campaign *v;
+	int n, found = 0;
+	if (ax_campaign_list(st, 0, 0, &v, &n))
+		return -1;
+	for (int i = 0; i < n && !found; i++)
+		if (strcmp(v[i].id, id) == 0 && v[i].sample_n > 0) {
+			*out = v[i];
+			found = 1;
+		}
+	free(v);
+	*sv = found ? ax_content_find_survey(content, out->survey, out->survey_version)
+	            : NULL;
+	if (!*sv) {
+		ax__store_seterr(st, "\"%s\" is not a sampled campaign with an "
+		                     "installed survey", id);
+		return -1;
+	}
+	return 0;
+}
+
 ax_rc ax_demo_records(ax_store *st, const struct ax_demo_opts *o,
                       ax_demo_emit_fn emit, void *ctx)
 {
@@ -110,12 +221,22 @@ ax_rc ax_demo_records(ax_store *st, const struct ax_demo_opts *o,
 	ax_content *c = NULL;
 	sqlite3_stmt *s;
 	long long span = (long long)(o->days > 0 ? o->days : 30) * 86400;
+	struct ax_campaign camp;
+	const struct ax_survey *sampled_sv = NULL;
+	int stopped = 0;
 	ax_rc rc;
 
 	if ((rc = ax_content_load_store(st, &c)))
 		return rc;
+	if (o->sampled && find_sampled(st, c, o->sampled, &camp, &sampled_sv)) {
+		rc = AX_NOTFOUND;
+		goto done;
+	}
 	for (int i = 0; i < ax_content_nsurveys(c) && nsv < 64; i++) {
 		const struct ax_survey *x = ax_content_survey(c, i);
+		/* the 测评's survey is answered by its sample only */
+		if (sampled_sv && strcmp(x->id, sampled_sv->id) == 0)
+			continue;
 		if (ax_content_find_survey(c, x->id, 0) == x)
 			sv[nsv++] = x; /* latest version of each */
 	}
@@ -206,9 +327,13 @@ ax_rc ax_demo_records(ax_store *st, const struct ax_demo_opts *o,
 		}
 		stop = emit(ctx, line, strlen(line));
 		free(line);
-		if (stop)
+		if (stop) {
+			stopped = 1;
 			break;
+		}
 	}
+	if (sampled_sv && !stopped)
+		rc = sampled_records(st, &camp, sampled_sv, hh, nhh, &rng, emit, ctx);
 done:
 	free(hh);
 	ax_content_free(c);

@@ -66,6 +66,7 @@
 
 #include "anxin/campaign.h"
 #include "anxin/content.h"
+#include "anxin/demo.h"
 #include "anxin/metrics.h"
 #include "anxin/records.h"
 #include "anxin/roster.h"
@@ -363,6 +364,43 @@ static void check_monitoring(ax_store *st)
 	ax_report_free(rep);
 }
 
+/* The demo's 测评 answers come from the sample only: every
+ * safety-ceping response of `records demo --campaign` is in the wave S1
+ * from a drawn household, and the monitoring records have none. */
+static void check_demo(ax_store *st)
+{
+	static const char *const drawn_ids[] = {"A01", "A02", "A06", "A07", "A09",
+	                                        "B02", "B04", "B05", "B08"};
+	struct ax_demo_opts o = {0};
+	struct tu_lines L = {0};
+	long ceping = 0, sampled = 0;
+
+	o.seed = 3;
+	o.count = 400;
+	o.start = 1772294400LL;
+	o.days = 20;
+	o.sampled = "camp-s1";
+	REQUIRE(ax_demo_records(st, &o, tu_collect, &L) == AX_OK);
+	for (long i = 0; i < L.n; i++) {
+		char hh[40];
+		const char *at;
+		if (!strstr(L.v[i], "\"survey\":\"safety-ceping\""))
+			continue;
+		ceping++;
+		CHECK(strstr(L.v[i], "\"wave\":\"S1\"") != NULL);
+		REQUIRE((at = strstr(L.v[i], "\"household\":\"")) != NULL);
+		snprintf(hh, sizeof hh, "%.3s", at + 13);
+		for (size_t k = 0; k < sizeof drawn_ids / sizeof drawn_ids[0]; k++)
+			sampled += strcmp(hh, drawn_ids[k]) == 0;
+	}
+	CHECK(ceping > 0);
+	CHECK_INT(sampled, ceping);
+	tu_lines_free(&L);
+	o.sampled = "no-such";
+	CHECK_INT(ax_demo_records(st, &o, tu_collect, &L), AX_NOTFOUND);
+	tu_lines_free(&L);
+}
+
 int main(void)
 {
 	ax_store *st, *st2;
@@ -375,6 +413,7 @@ int main(void)
 	check_doc(st);
 	check_report(st);
 	check_monitoring(st);
+	check_demo(st);
 	ax_store_close(st);
 
 	/* the roster imported in the opposite order: the same draw */

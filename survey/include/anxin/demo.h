@@ -19,6 +19,14 @@ struct ax_demo_opts {
 	long long start;     /* epoch of the first day */
 	int days;            /* spread over this many days */
 	double reach;        /* share of households to contact, 0..1 */
+	/* a sampled 测评 campaign's id (sample.h), or NULL: its survey is then
+	 * answered only by its drawn households, in its wave, by SMS within
+	 * its window, and never as a self-selected (monitoring) answer.  Of
+	 * the drawn households about 8 % are never confirmed delivered, 22 %
+	 * get the message and do not reply, 6 % reply without answering, 6 %
+	 * stop half-way and the rest complete it.  Without it the records are
+	 * what they always were for a seed. */
+	const char *sampled;
 };
 
 /* Called once per record with one JSON line (borrowed, no newline).
