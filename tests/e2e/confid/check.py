@@ -3,7 +3,7 @@
 server.sh (anxin-central on 127.0.0.1, its port in DIR/port).
 
 Every expected figure is computed here from the raw record lines the
-fixture sent (DIR/demo.jsonl, DIR/wave.jsonl), the roster CSV and the
+fixture sent (DIR/demo.jsonl, wave.jsonl, dontknow.jsonl), the roster CSV and the
 survey and pack files -- never from the store or its derived columns.
 The rules, as content/README.md and docs/architecture.md state them:
 
@@ -109,7 +109,7 @@ def day(s):
 
 def load_records():
     seen, out = set(), []
-    for name in ("demo.jsonl", "wave.jsonl"):
+    for name in ("demo.jsonl", "wave.jsonl", "dontknow.jsonl"):
         for line in open(os.path.join(DIR, name), encoding="utf-8"):
             r = json.loads(line)
             if r["id"] in seen:

@@ -3,7 +3,8 @@
 # with the 江州县 demo roster, the bundled content (safety-ceping named
 # the official 测评 survey), synthetic records over the last 40 days
 # (demo.jsonl), a campaign of safety-ceping in 石桥镇 with SMS contacts and
-# SMS answers of its wave (wave.jsonl), a county, a township (石桥镇) and a
+# SMS answers of its wave (wave.jsonl), twelve answers with 说不清
+# (dontknow.jsonl), a county, a township (石桥镇) and a
 # grid user (石桥社区 第一网格), served by anxin-central on 127.0.0.1 (a
 # free port, in DIR/port).  The record files stay in DIR: the checks
 # compute every figure from them, not from the store.
@@ -31,6 +32,22 @@ start)
     sed 's/^{/{"wave":"camp-cf",/' > wave.jsonl
   grep '"type":"contact"' more.jsonl | grep '"channel":"sms"' >> wave.jsonl
   "$A" records import -q --db c.db wave.jsonl
+  # twelve anonymous kiosk answers with 说不清 (6) in 石桥社区 grids 2 and 3
+  # (grid 1 keeps fewer than 5 answers for e2e.confid.roles), ten
+  # days ago: the synthetic records never say 说不清
+  d=$(date -d '-10 days' +%F)
+  i=0
+  for a in 6,1,6,6 6,2,,6 1,1,6,2 6,1,1,6 3,1,6,1 6,2,,3 2,1,2,6 6,1,6,6 \
+           4,1,5,6 6,1,3,1 5,2,,6 6,1,6,2; do
+    i=$((i + 1))
+    IFS=, read -r sf pa ps ov <<ANS
+$a
+ANS
+    ans="\"safety\":\"$sf\",\"patrol\":\"$pa\"${ps:+,\"patrol_sat\":\"$ps\"},\"overall\":\"$ov\""
+    printf '{"type":"response","id":"d0c70000-0000-4000-8000-%012d","survey":"safety-ceping","survey_version":1,"channel":"kiosk","device":"kiosk-cf","household":null,"region":"43990110100100%d","started_at":"%sT10:%02d:00+08:00","completed_at":"%sT10:%02d:30+08:00","status":"complete","answers":{%s}}\n' \
+      "$i" $((i % 2 + 2)) "$d" "$i" "$d" "$i" "$ans"
+  done > dontknow.jsonl
+  "$A" records import -q --db c.db dontknow.jsonl
   # the filter the consistency check reads the three outputs with
   echo "$(date -d '-32 days' +%F) $(date -d '-3 days' +%F)" > window
   for u in county:county:439901000000 town:township:439901101000 grid1:grid:439901101001001; do
