@@ -23,6 +23,18 @@ ax_need_packages() {
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
 }
 
+# Loop devices for the tests that turn a mounted ext4 file read-only
+# (kiosk.store_readonly, e2e.central.disk_full): load the driver when
+# /dev/loop-control is missing.  Without it those tests skip, which fails
+# scripts/test unless they are in AX_ALLOW_SKIP.
+ax_need_loop_devices() {
+  [ -e /dev/loop-control ] && return 0
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo modprobe loop 2>/dev/null ||
+    echo "== no loop devices (modprobe loop failed): the read-only disk tests will skip"
+}
+
 # ax_build DIR [cmake options...]: configure and build into DIR.
 ax_build() {
   dir=$1

@@ -164,7 +164,8 @@ fi
 
 # ---- 3. systemd-analyze ---------------------------------------------------
 if ! command -v systemd-analyze > /dev/null 2>&1; then
-	echo "skip: systemd-analyze is not installed; units not verified by systemd"
+	echo "skip: systemd-analyze is not installed (apt-get install systemd); units not verified by systemd"
+	partial=1
 else
 	copy() { # UNIT DIR
 		: > "$2/$1"
@@ -215,6 +216,7 @@ else
 		done
 	else
 		echo "skip: this systemd-analyze has no security --offline"
+		partial=1
 	fi
 fi
 
@@ -222,4 +224,6 @@ if [ "$fails" -ne 0 ]; then
 	echo "$fails failure(s)" >&2
 	exit 1
 fi
+# a part did not run: report a skip (scripts/test fails on it)
+[ "${partial:-0}" = 0 ] || exit 77
 echo "deploy.units: all checks passed"

@@ -113,9 +113,13 @@ if truncate -s 48M img && mkfs.ext4 -q -F img 2>/dev/null &&
     check "  integrity" "$(sqlite3 -cmd '.timeout 5000' ext/c.db 'PRAGMA integrity_check')" ok
   else
     echo "# no /sys/fs/ext4/$dev/trigger_fs_error: read-only case skipped"
+    partial=1
   fi
 else
-  echo "# cannot mount an ext4 loop file: read-only case skipped"
+  echo "# cannot mount an ext4 loop file (no loop device?): read-only case skipped"
+  partial=1
 fi
 echo "$((n - fail)) passed, $fail failed"
-[ $fail = 0 ]
+[ $fail = 0 ] || exit 1
+# half the test did not run: report a skip (scripts/test fails on it)
+[ "${partial:-0}" = 0 ] || exit 77

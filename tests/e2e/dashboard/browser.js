@@ -1,6 +1,6 @@
 // browser.js URL USER PASSWORD SHOTS -- the dashboard driven by headless
 // Chromium through playwright-core (no downloaded browser: Debian's
-// /usr/bin/chromium): log in, drill down county -> township -> village,
+// chromium, $CHROMIUM): log in, drill down county -> township -> village,
 // download the XLSX ledger, a screenshot of each page.  Exit 1 on any
 // failed check.
 const path = require('path');
@@ -17,7 +17,7 @@ function check(what, ok) {
 
 (async () => {
   const browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
+    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
            '--disable-background-networking', '--disable-component-update', '--disable-sync'],
   });

@@ -9,17 +9,16 @@
 # screenshotted straight from the server.  Chromium's DOM dump checks that
 # the pages it rendered carry their content.
 #
-# Exit 77 (skipped) when /usr/bin/chromium is missing.  Only 127.0.0.1 is
+# Exit 77 (skipped) when chromium is not on PATH.  Only 127.0.0.1 is
 # ever contacted: background networking is off and every other host name
 # resolves to nothing.
 set -u
 DIR=$1
 SHOTS=$2
-CHROMIUM=/usr/bin/chromium
-if [ ! -x "$CHROMIUM" ]; then
-  echo "skipped: $CHROMIUM is missing (scripts/test installs the chromium package)"
+CHROMIUM=$(command -v chromium) || {
+  echo "skipped: missing chromium (not on PATH; scripts/test installs the chromium package)"
   exit 77
-fi
+}
 URL="http://127.0.0.1:$(cat "$DIR/port")"
 mkdir -p "$SHOTS"
 rm -f "$SHOTS"/*.png "$SHOTS"/*.html
