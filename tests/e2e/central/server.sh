@@ -5,6 +5,7 @@
 set -eu
 cmd=$1
 DIR=$2
+. "$(dirname "$0")/../fixture.sh"
 A="$ANXIN_BIN/survey/anxin"
 C="$ANXIN_BIN/central/anxin-central"
 case $cmd in
@@ -21,8 +22,7 @@ start)
   "$A" device revoke --db c.db kiosk-old > /dev/null
   "$A" device add --db c.db --name county-sync --kind smsd --scope 439901000000 > county.token 2>/dev/null
   chmod 600 ./*.token
-  "$C" --db c.db --listen 127.0.0.1:0 --port-file port --max-body 8388608 > server.log 2>&1 < /dev/null &
-  echo $! > pid
+  fixture_run server.log server.log "$C" --db c.db --listen 127.0.0.1:0 --port-file port --max-body 8388608 || exit 1
   for _ in $(seq 1 100); do
     [ -s port ] && curl -fs "http://127.0.0.1:$(cat port)/healthz" > /dev/null && exit 0
     sleep 0.1
@@ -32,11 +32,6 @@ start)
   exit 1
   ;;
 stop)
-  [ -f "$DIR/pid" ] && kill "$(cat "$DIR/pid")" 2>/dev/null || true
-  for _ in $(seq 1 50); do
-    kill -0 "$(cat "$DIR/pid")" 2>/dev/null || exit 0
-    sleep 0.1
-  done
-  kill -9 "$(cat "$DIR/pid")" 2>/dev/null || true
+  fixture_stop "$DIR"
   ;;
 esac

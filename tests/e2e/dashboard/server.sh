@@ -10,6 +10,7 @@
 set -eu
 cmd=$1
 DIR=$2
+. "$(dirname "$0")/../fixture.sh"
 A="$ANXIN_BIN/survey/anxin"
 C="$ANXIN_BIN/central/anxin-central"
 case $cmd in
@@ -56,9 +57,7 @@ start)
   "$A" device add --db c.db --name kiosk-sq --kind kiosk --scope 439901101000 > kiosk.token 2>/dev/null
   "$A" device add --db c.db --name kiosk-silent --kind kiosk --scope 439901101001 > /dev/null 2>&1
   chmod 600 kiosk.token
-  # no inherited descriptors: CTest waits for its pipes to close
-  "$C" --db c.db --listen 127.0.0.1:0 --port-file port < /dev/null > server.out 2> server.log &
-  echo $! > pid
+  fixture_run server.out server.log "$C" --db c.db --listen 127.0.0.1:0 --port-file port || exit 1
   for _ in $(seq 1 100); do
     if [ -s port ] && curl -fs "http://127.0.0.1:$(cat port)/healthz" > /dev/null; then
       # kiosk-sq checks in (last seen now); kiosk-silent never does
@@ -73,12 +72,6 @@ start)
   exit 1
   ;;
 stop)
-  [ -f "$DIR/pid" ] || exit 0
-  kill "$(cat "$DIR/pid")" 2>/dev/null || true
-  for _ in $(seq 1 50); do
-    kill -0 "$(cat "$DIR/pid")" 2>/dev/null || exit 0
-    sleep 0.1
-  done
-  kill -9 "$(cat "$DIR/pid")" 2>/dev/null || true
+  fixture_stop "$DIR"
   ;;
 esac
