@@ -722,6 +722,8 @@ ax_rc ax_roster_import_mem(ax_store *st, const char *name, const char *buf,
 		                  &unterminated);
 		if (rc)
 			goto done;
+		/* the row a quote left open is a row read, and rejected */
+		stats->rows += unterminated;
 		stats->rejected += unterminated;
 	}
 	if (im.rc) {
