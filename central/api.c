@@ -96,6 +96,7 @@ enum MHD_Result ct_api_records(struct ct_req *r)
 	size_t nobj;
 	ax_importer *im = NULL;
 	long long counts[4] = {0};
+	int importing = 0;
 	enum MHD_Result ret;
 	char *out;
 	ax_rc rc;
@@ -148,6 +149,8 @@ enum MHD_Result ct_api_records(struct ct_req *r)
 			        dev.id, skew);
 	}
 	results = json_array();
+	atomic_fetch_add(&srv->batches_importing, 1);
+	importing = 1;
 	if ((rc = ax_importer_begin(im)))
 		goto store_fail;
 	for (size_t i = 0; i < nobj; i++) {
@@ -201,6 +204,8 @@ store_fail:
 	                     "store failure, nothing of this batch was stored: %s",
 	                     ax_store_errmsg(st));
 done:
+	if (importing)
+		atomic_fetch_sub(&srv->batches_importing, 1);
 	json_decref(results);
 	if (im)
 		ax_importer_set_check(im, NULL, NULL);
@@ -483,6 +488,10 @@ enum MHD_Result ct_api_metrics(struct ct_req *r)
 	        (long long)atomic_load(&srv->rec_conflict));
 	fprintf(f, "anxin_records_total{result=\"rejected\"} %lld\n",
 	        (long long)atomic_load(&srv->rec_rejected));
+	fprintf(f, "# HELP anxin_batches_importing Record batches being imported now.\n"
+	           "# TYPE anxin_batches_importing gauge\n"
+	           "anxin_batches_importing %d\n",
+	        atomic_load(&srv->batches_importing));
 	fprintf(f, "# HELP anxin_http_request_duration_seconds Request latency.\n"
 	           "# TYPE anxin_http_request_duration_seconds histogram\n");
 	for (int k = 0; k < CT_R_N; k++) {

@@ -35,6 +35,9 @@ struct ct_server {
 	atomic_llong requests[CT_R_N];
 	atomic_llong hist[CT_R_N][CT_NBUCKETS + 1]; /* last = +Inf */
 	atomic_llong hist_sum_us[CT_R_N];
+	/* record batches between their transaction's begin and its end: a
+	 * gauge in /metrics, and named in the shutdown log line */
+	atomic_int batches_importing;
 
 	/* login rate limiting: failures per client address */
 	pthread_mutex_t login_mu;

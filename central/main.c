@@ -134,7 +134,8 @@ int main(int argc, char **argv)
 		}
 	}
 	sigwait(&sigs, &sig);
-	CT_INFO("signal %d: finishing requests in flight", sig);
+	CT_INFO("signal %d: finishing requests in flight (%d record batches "
+	        "importing)", sig, atomic_load(&srv.batches_importing));
 	MHD_quiesce_daemon(srv.mhd);
 	/* requests in flight finish and get their reply; a batch is committed
 	 * whole or not at all, so even past the timeout nothing is half-written */
