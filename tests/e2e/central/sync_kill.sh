@@ -46,7 +46,10 @@ URL="http://127.0.0.1:$PORT"
 (
   for _ in $(seq 1 600); do
     [ "$(pending)" = 0 ] && exit 0
-    "$A" sync --once --db dev.db --server "$URL" --token-file tok --batch 250 >> sync.log 2>&1
+    "$A" sync --once --db dev.db --server "$URL" --token-file tok --batch 250 >> sync.log 2>&1 &
+    echo $! > sync.pid
+    wait $!
+    rm -f sync.pid
     sleep 0.05
   done
 ) &
@@ -59,13 +62,25 @@ for at in 8500 5200 1700; do
     [ "$(pending)" -le $at ] && break
     sleep 0.05
   done
+  # the kill must land mid-stream: records pending, the device's sync
+  # process running (a batch on its way or being acknowledged)
+  before=$(pending)
+  busy=$( [ -s sync.pid ] && kill -0 "$(cat sync.pid)" 2>/dev/null && echo 1 || echo 0)
   kill -9 "$(cat pid)" 2>/dev/null && kills=$((kills + 1))
   wait "$(cat pid)" 2>/dev/null
-  echo "killed the server with $(pending) pending" >> chaos.log
+  echo "killed the server with $before pending (sync running: $busy)" >> chaos.log
+  echo "$before $busy" >> kills
   sleep 0.5
   start "$PORT" || { bad "restart on port $PORT"; break; }
 done
 check "server killed 3 times" $kills 3
+# each kill with records still pending, fewer each time (the stream moved
+# on), the first after some were acknowledged: kills mid-stream, not
+# before it started or after it ended
+check "every kill with records pending" "$(awk '$1 <= 0' kills | wc -l)" 0
+check "the first kill after the stream started" "$(awk 'NR == 1 { print ($1 < N) }' N=$N kills)" 1
+check "fewer pending at each kill" "$(awk 'NR > 1 && $1 >= prev { bad++ } { prev = $1 } END { print bad + 0 }' kills)" 0
+check "the device was syncing at 2 of 3 kills or more" "$(awk '$2 == 1' kills | wc -l | awk '{ print ($1 >= 2) }')" 1
 wait $syncer
 check "device has nothing pending" "$(pending)" 0
 check "device marked every record sent" "$(sqlite3 dev.db "SELECT COUNT(*) FROM outbox WHERE state = 'sent'")" $N
