@@ -2,6 +2,10 @@
  * fuzz_records -- the records JSON-lines parser and importer.  Every
  * input is imported in one batch and rolled back, so the store stays the
  * small fixture made at start-up.
+ *
+ * Invariant (idempotence): a line the importer accepted, imported again
+ * at once, is a duplicate -- never accepted twice, never a conflict with
+ * itself.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -61,6 +65,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		if (out.result == AX_REC_REJECTED && out.reason[0] == '\0')
 			abort(); /* a rejection must say why */
+		if (out.result == AX_REC_ACCEPTED &&
+		    (ax_importer_line(im, p, len, "fuzz", &out) != 0 ||
+		     out.result != AX_REC_DUPLICATE))
+			abort();
 		p += len + (nl != NULL);
 	}
 	ax_importer_rollback(im);

@@ -5,8 +5,12 @@
  * the rest is the reply.  Beyond "no crash, no UB", the verdict must be
  * coherent: an answer names options that exist, one of them for a
  * single-choice question, and opt-out agrees with gw_reply_is_optout.
+ * Round trip: an answer, written back as its options' codes separated by
+ * spaces (as a resident who reads the question would), parses to the
+ * same choices.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,6 +89,22 @@ static void setup(void)
 			abort();
 }
 
+/* the answer r to question k, as codes, parses back to r's choices */
+static void round_trip(int k, const struct gw_reply *r)
+{
+	struct gw_reply again;
+	char text[64];
+	size_t len = 0;
+
+	for (int i = 0; i < qs[k].noptions; i++)
+		if (r->choices & (1ull << i))
+			len += (size_t)snprintf(text + len, sizeof text - len, "%s%s",
+			                        len ? " " : "", qs[k].options[i].code);
+	gw_reply_parse(m[k], text, len, &again);
+	if (again.kind != GW_REPLY_ANSWER || again.choices != r->choices)
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct gw_reply r;
@@ -107,6 +127,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (qs[k].type != AX_Q_MULTI && r.nchoices != 1)
 			abort();
+		round_trip(k, &r);
 	} else if (r.choices != 0) {
 		abort();
 	}
