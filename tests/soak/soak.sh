@@ -5,10 +5,15 @@
 # modem, one campaign each, in two villages) with tools/resident_sim
 # answering into each modem's inbox, three kiosk device stores fed by
 # scripted offscreen sessions, and an `anxin sync --once` loop per device
-# store.  For SECONDS (default 120) a seeded chaos loop SIGKILLs a random
-# process every 1-4 s -- central, a gateway, a sync loop's current anxin,
-# a kiosk mid-session -- and restarts it.  Then the chaos stops, anything
-# down is restarted, the SMS conversations and the outboxes drain, and:
+# store.  gw1 runs the satisfaction survey, gw2 the anti-drug knowledge
+# quiz (awareness).  For SECONDS (default 120) a seeded chaos loop
+# SIGKILLs one process of each class per round, in a seeded order, each
+# when it is mid-work (see "the chaos" below): central while a sync has
+# records in flight, a gateway with messages to send or replies to store,
+# a sync loop's `anxin sync` while its store has records pending, a kiosk
+# mid-session; then restarts it.  Kills per class are printed and must be
+# >= 2 each.  Then the chaos stops, anything down is restarted, the SMS
+# conversations and the outboxes drain, and:
 #   1. every record in every device's outbox (any state) is in the
 #      central store exactly once (none missing, none twice, no conflicts)
 #      and every outbox record is acknowledged;
@@ -18,9 +23,17 @@
 #   3. every reply resident_sim injected is stored once in the gateway's
 #      inbox (a replay of resident_sim on the final sent log gives the
 #      exact multiset of injected replies) and none is left in the modem;
-#   4. the satisfaction and respondent counts anxin-central reports equal
-#      those recomputed from the devices' own outbox bodies (one counted
-#      response per household: the earliest completed, ties by id).
+#   4. the respondents, satisfaction, anti-drug awareness and household
+#      coverage anxin-central reports equal those recomputed from the
+#      devices' own outbox bodies (one counted response per household: the
+#      earliest completed, ties by id; awareness from the pack's answer
+#      key and the survey's pass share, read from content/; coverage:
+#      distinct households with a delivered/replied SMS or a kiosk session
+#      over the roster's households).  A kiosk's household is sealed to
+#      the server's key: the soak resolves it itself, from the number it
+#      typed in that session (each session runs on its own clock slot) and
+#      the roster it imported -- not from central's responses.household;
+#   5. enough traffic: SMS sent and replies stored, kiosk answers.
 # Real binaries, 127.0.0.1 only.  The seed is printed; rerun with it.
 set -u
 DIR=$1
@@ -35,6 +48,8 @@ K="$B/kiosk/anxin-kiosk"
 SIM="$B/tools/resident_sim"
 COUNTY=439901000000
 MAXDELAY=4000
+# minimum traffic the run must carry (the CI seed does several times this)
+MIN_SMS=${MIN_SMS:-200} MIN_REPLIES=${MIN_REPLIES:-60} MIN_KIOSK=${MIN_KIOSK:-30}
 rm -rf "$DIR"
 mkdir -p "$DIR"
 cd "$DIR" || exit 1
@@ -65,8 +80,9 @@ for d in $GWS $KIOSKS; do
   "$A" device add --db c.db --name "soak-$d" --kind $kind --scope "$(town_of $d)" > "$d/token" 2>/dev/null
   chmod 600 "$d/token"
 done
+survey_of() { case $1 in gw2) echo aware-anti-drug ;; *) echo satisfaction ;; esac; }
 for g in $GWS; do
-  "$A" campaign create --db c.db --name "soak-$g" --survey satisfaction \
+  "$A" campaign create --db c.db --name "soak-$g" --survey "$(survey_of $g)" \
     --scope "$(village_of $g)" --start "$today" --end "$end" --quiet 00:00-00:00 \
     --pace 600 --daily-cap 5000 > "$g/campaign.id" || { echo "campaign create failed"; exit 1; }
 done
@@ -148,6 +164,15 @@ for d in $GWS $KIOSKS; do
 done
 
 # ---- kiosks: residents walk up one after another (scripted, offscreen) --
+# the roster's numbers of exactly one household, and number -> household
+# (cells with several numbers are left out: those numbers are not typed)
+cut -d, -f1,8 "$SRC/content/demo/jiangzhou-roster.csv" | tail -n +2 | tr -d '\r' |
+  awk -F, '$2 != "" && $2 !~ /[;；\/、 -]/ { n[$2]++; h[$2] = $1 }
+    END { for (p in n) if (n[p] == 1) print p "|" h[p] }' | sort > phone.map
+cut -d'|' -f1 phone.map > unique.phones
+T0=$(( $(date +%s) + 60 ))
+SLOT=30
+: > sessions.all
 for k in $KIOSKS; do
   mkdir -p "$k/shots"
   cat > "$k/kiosk.conf" <<CONF
@@ -174,8 +199,10 @@ width = 540
 height = 960
 fullscreen = no
 CONF
+  # numbers of one household each (see phone.map below)
   grep ",$(village_of $k)," "$SRC/content/demo/jiangzhou-roster.csv" | cut -d, -f8 |
-    grep -v '[;；/、 -]' | grep . | head -100 > "$k/phones"
+    grep -v '[;；/、 -]' | grep . | grep -Fxf unique.phones | head -100 > "$k/phones"
+  kidx=$(echo $KIOSKS | tr ' ' '\n' | grep -n "^$k\$" | cut -d: -f1)
   ( n=0 off=$(cksum "$k/kiosk.conf" | cut -c1-3)
     np=$(wc -l < "$k/phones")
     while [ ! -f stop.kiosk ]; do
@@ -203,7 +230,14 @@ CONF
         echo "tap-id done"
         [ $((m % 4)) = 0 ] && echo "sync"
       } > "$k/resident.kscript"
-      "$K" --config "$k/kiosk.conf" --video offscreen --clock-fixed "$(date +%s)" \
+      # session n of kiosk number kidx runs on the clock slot
+      # T0 + ((n - 1) * 3 + kidx - 1) * SLOT: its records' times say which
+      # session made them, and so which number it typed
+      slot=$(( (n - 1) * 3 + kidx - 1 ))
+      linked=""
+      grep -q '^type ' "$k/resident.kscript" && linked=$phone
+      echo "$slot|$linked" >> sessions.all
+      "$K" --config "$k/kiosk.conf" --video offscreen --clock-fixed $((T0 + slot * SLOT)) \
         --script "$k/resident.kscript" >> "$k/kiosk.log" 2>&1 < /dev/null &
       echo $! > "$k/kiosk.pid"
       wait $!
@@ -215,34 +249,102 @@ CONF
 done
 
 # ---- the chaos ------------------------------------------------------------
-TARGETS="central gw1 gw2 sync:gw1 sync:gw2 sync:k1 sync:k2 sync:k3 kiosk:k1 kiosk:k2 kiosk:k3"
-NT=$(echo $TARGETS | wc -w)
-awk -v s="$SEED" -v nt="$NT" 'BEGIN { srand(s); for (i = 0; i < 2000; i++)
-  printf "%d %.1f %.1f\n", 1 + int(rand() * nt), 1 + rand() * 3, 0.2 + rand() * 1.5 }' > chaos.plan
+# Rounds: each round kills one process of every class, in a seeded order
+# (an instance of the class picked by the seed), each at a moment it is
+# mid-work -- the loop waits up to 20 s for that, polling:
+#   central  some sync's `anxin sync` is running and its store has records
+#            pending (a batch on its way, in the server or being acked)
+#   gw       the gateway has queued messages to send or replies waiting in
+#            its modem or its inbox
+#   sync     that store's `anxin sync` is running with records pending
+#   kiosk    the kiosk process is up: a resident is in the middle of a session
+# A target that never got busy in 20 s is a miss (printed); the checks
+# want >= 2 kills of every class.
+pending_of() { sq "$(store_of $1)" "SELECT COUNT(*) FROM outbox WHERE state = 'pending'" 2>/dev/null || echo 0; }
+gw_work() {
+  w=$(ls "$1/modem/sms/1" 2>/dev/null | wc -l)
+  echo $((w + $(sq "$1/anxin.db" "SELECT (SELECT COUNT(*) FROM queue WHERE state IN ('pending','sending'))
+    + (SELECT COUNT(*) FROM inbox WHERE state = 'new')" 2>/dev/null || echo 0)))
+}
+# busy TARGET: prints what work it is in the middle of, fails when idle
+busy() {
+  case $1 in
+    central)
+      alive central.pid || return 1
+      for d in $GWS $KIOSKS; do
+        if alive "$d/sync.pid"; then
+          p=$(pending_of $d)
+          [ "$p" -gt 0 ] && { echo "sync:$d in flight, $p pending"; return 0; }
+        fi
+      done
+      return 1 ;;
+    gw*)
+      alive "$1/smsd.pid" || return 1
+      w=$(gw_work $1)
+      [ "$w" -gt 0 ] && { echo "$w messages to send or store"; return 0; }
+      return 1 ;;
+    sync:*)
+      d=${1#sync:}
+      alive "$d/sync.pid" || return 1
+      p=$(pending_of $d)
+      [ "$p" -gt 0 ] && { echo "$p pending"; return 0; }
+      return 1 ;;
+    kiosk:*)
+      alive "${1#kiosk:}/kiosk.pid" && { echo "session $(wc -l < "${1#kiosk:}/resident.kscript")-line script running"; return 0; }
+      return 1 ;;
+  esac
+}
+pidfile_of() {
+  case $1 in
+    central) echo central.pid ;;
+    gw*) echo "$1/smsd.pid" ;;
+    sync:*) echo "${1#sync:}/sync.pid" ;;
+    kiosk:*) echo "${1#kiosk:}/kiosk.pid" ;;
+  esac
+}
+awk -v s="$SEED" 'BEGIN { srand(s); split("central gw sync kiosk", c, " ")
+  for (r = 0; r < 500; r++) {
+    for (i = 4; i > 1; i--) { j = 1 + int(rand() * i); t = c[i]; c[i] = c[j]; c[j] = t }
+    for (i = 1; i <= 4; i++) {
+      if (c[i] == "central") t = "central"
+      else if (c[i] == "gw") t = "gw" (1 + int(rand() * 2))
+      else if (c[i] == "sync") { split("gw1 gw2 k1 k2 k3", d, " "); t = "sync:" d[1 + int(rand() * 5)] }
+      else t = "kiosk:k" (1 + int(rand() * 3))
+      printf "%s %.1f %.1f\n", t, 0.5 + rand() * 1.5, 0.2 + rand() * 1.5
+    }
+  } }' > chaos.plan
 kills=0
+k_central=0 k_gw=0 k_sync=0 k_kiosk=0 missed=""
 t0=$(date +%s)
-while read -r ti pause down; do
+while read -r t pause down; do
   [ $(( $(date +%s) - t0 )) -ge "$SECONDS_" ] && break
   sleep "$pause"
-  t=$(echo $TARGETS | cut -d' ' -f"$ti")
-  case $t in
-    central) pf=central.pid ;;
-    gw*) pf=$t/smsd.pid ;;
-    sync:*) pf=${t#sync:}/sync.pid ;;
-    kiosk:*) pf=${t#kiosk:}/kiosk.pid ;;
-  esac
-  if alive "$pf" && kill -9 "$(cat "$pf")" 2>/dev/null; then
-    kills=$((kills + 1))
-    log "kill -9 $t (pid $(cat "$pf"))$( [ "${t%%:*}" = central ] || [ "${t#gw}" != "$t" ] && echo ", restart in ${down}s")"
-    case $t in
-      central) sleep "$down"; start_central "$PORT" || log "central restart failed" ;;
-      gw*) sleep "$down"; start_gw "$t" ;;
-    esac
-  else
-    log "($t not running)"
+  pf=$(pidfile_of $t)
+  hit=0
+  tw=$(date +%s)
+  while [ $(( $(date +%s) - tw )) -lt 20 ]; do
+    if what=$(busy $t) && kill -9 "$(cat "$pf")" 2>/dev/null; then hit=1; break; fi
+    sleep 0.05
+  done
+  if [ $hit = 0 ]; then
+    missed="$missed $t"
+    log "($t not busy within 20 s: no kill)"
+    continue
   fi
+  kills=$((kills + 1))
+  case $t in
+    central) k_central=$((k_central + 1)) ;;
+    gw*) k_gw=$((k_gw + 1)) ;;
+    sync:*) k_sync=$((k_sync + 1)) ;;
+    kiosk:*) k_kiosk=$((k_kiosk + 1)) ;;
+  esac
+  log "kill -9 $t (pid $(cat "$pf"); $what)$( [ "$t" = central ] || [ "${t#gw}" != "$t" ] && echo ", restart in ${down}s")"
+  case $t in
+    central) sleep "$down"; start_central "$PORT" || log "central restart failed" ;;
+    gw*) sleep "$down"; start_gw "$t" ;;
+  esac
 done < chaos.plan
-log "chaos over: $kills kills in $(( $(date +%s) - t0 )) s"
+log "chaos over: $kills kills in $(( $(date +%s) - t0 )) s: central $k_central, gateway $k_gw, sync $k_sync, kiosk $k_kiosk${missed:+; not busy in time:$missed}"
 
 # ---- the drain --------------------------------------------------------------
 touch stop.kiosk
@@ -286,7 +388,12 @@ kill -TERM "$(cat central.pid)" 2>/dev/null
 wait "$(cat central.pid)" 2>/dev/null
 
 # ---- the checks -----------------------------------------------------------------
-echo "== seed $SEED: $kills kills"
+echo "== seed $SEED: $kills kills: central $k_central, gateway $k_gw, sync $k_sync, kiosk $k_kiosk (each mid-work)"
+# 0. the chaos hit every process class, at least twice, mid-work
+for c in central gw sync kiosk; do
+  eval "kc=\$k_$c"
+  check "chaos killed $c mid-work at least twice ($kc)" "$([ "$kc" -ge 2 ] && echo yes)" yes
+done
 # 1. records: every device outbox record in central exactly once
 : > outbox.all
 for d in $GWS $KIOSKS; do
@@ -349,11 +456,21 @@ for g in $GWS; do
 done
 
 # 4. the rates central reports == the rates recomputed from the devices'
-# own records.  A kiosk links a household by a phone number sealed to the
-# server's key, so only for those records the household is central's
-# (responses.household); a kiosk record carries no wave: it takes the wave
-# of the campaign of its survey covering its region, as the server does.
-# Which response counts, and every rate, is recomputed from the bodies.
+# own records.  A kiosk record carries no wave: it takes the wave of the
+# campaign of its survey covering its region, as the server does.  Which
+# response counts, and every rate, is recomputed from the bodies; a kiosk
+# household from the number the soak typed in that record's session.
+AWS=aware-anti-drug
+AWF="$SRC/content/surveys/$AWS.json"
+# the answer key of the quiz's scored questions, from the pack it refers to
+KEY=$(sqlite3 :memory: "SELECT json_group_object(sq.value ->> 'id', pq.value ->> 'answer')
+  FROM json_each(readfile('$AWF'), '\$.questions') sq
+  JOIN json_each(readfile('$SRC/content/packs/anti-drug/pack.json'), '\$.questions') pq
+    ON sq.value ->> 'ref' = 'anti-drug/' || (pq.value ->> 'id')
+  WHERE sq.value ->> 'id' IN (SELECT value FROM json_each(readfile('$AWF'), '\$.metrics.awareness[0].questions'))")
+NQ=$(sqlite3 :memory: "SELECT json_array_length(readfile('$AWF'), '\$.metrics.awareness[0].questions')")
+SHARE=$(sqlite3 :memory: "SELECT json_extract(readfile('$AWF'), '\$.metrics.awareness[0].pass_share')")
+ok "anti-drug answer key $KEY, pass: $SHARE of $NQ"
 for d in $GWS $KIOSKS; do
   sq -separator '|' "$(store_of $d)" "SELECT json_extract(body, '\$.id'),
       COALESCE(json_extract(body, '\$.household'), ''),
@@ -362,28 +479,65 @@ for d in $GWS $KIOSKS; do
       json_extract(body, '\$.channel'), json_extract(body, '\$.survey'),
       COALESCE(json_extract(body, '\$.wave'), ''),
       strftime('%s', json_extract(body, '\$.completed_at')),
-      COALESCE(json_extract(body, '\$.answers.overall'), '')
+      COALESCE(json_extract(body, '\$.answers.overall'), ''),
+      strftime('%s', json_extract(body, '\$.started_at')),
+      CASE WHEN json_extract(body, '\$.survey') = '$AWS' THEN
+        (SELECT COUNT(*) FROM json_each('$KEY') k
+          WHERE json_extract(body, '\$.answers.' || k.key) = k.value) >= $SHARE * $NQ - 1e-9
+      ELSE '' END
     FROM outbox WHERE json_extract(body, '\$.type') = 'response'
       AND json_extract(body, '\$.status') = 'complete'"
 done > complete.dev
-sq c.db > recomputed 2>&1 <<SQL
-CREATE TEMP TABLE d0(id, hh, sealed, region, channel, survey, wave, completed INTEGER, overall);
+for d in $GWS $KIOSKS; do
+  sq -separator '|' "$(store_of $d)" "SELECT COALESCE(json_extract(body, '\$.household'), ''),
+      json_extract(body, '\$.household_phone_sealed') IS NOT NULL,
+      strftime('%s', json_extract(body, '\$.at'))
+    FROM outbox WHERE json_extract(body, '\$.type') = 'contact'
+      AND json_extract(body, '\$.kind') IN ('sms_delivered', 'sms_replied', 'kiosk_session', 'visit')"
+done > contacts.dev
+# the roster the soak imported: household -> town
+cut -d, -f1,3 "$SRC/content/demo/jiangzhou-roster.csv" | tail -n +2 | tr -d '\r' | tr , '|' > households.csv
+sq c.db > recomputed.all 2>&1 <<SQL
+CREATE TEMP TABLE d0(id, hh, sealed, region, channel, survey, wave, completed INTEGER, overall, started INTEGER, awpass);
+CREATE TEMP TABLE k0(hh, sealed, at INTEGER);
+CREATE TEMP TABLE sess(slot INTEGER, phone);
+CREATE TEMP TABLE pm(phone, hh);
+CREATE TEMP TABLE hht(hh, town);
 .separator |
 .import complete.dev d0
+.import contacts.dev k0
+.import sessions.all sess
+.import phone.map pm
+.import households.csv hht
+-- a sealed kiosk record's household: the number typed in its session
+CREATE TEMP VIEW unseal AS SELECT s.slot, COALESCE(p.hh, '') AS hh FROM sess s LEFT JOIN pm p ON p.phone = s.phone;
 CREATE TEMP TABLE d AS SELECT d0.id, CASE WHEN d0.sealed = '1'
-    THEN COALESCE((SELECT r.household FROM responses r WHERE r.id = d0.id), '')
+    THEN COALESCE((SELECT u.hh FROM unseal u WHERE u.slot = (CAST(d0.started AS INTEGER) - $T0) / $SLOT), '')
     ELSE d0.hh END AS hh, substr(region, 1, 9) || '000' AS town, channel, survey,
   CASE WHEN wave != '' THEN wave ELSE COALESCE((SELECT k.wave FROM campaigns k
-    WHERE k.survey = d0.survey AND d0.region LIKE k.scope || '%'), '') END AS wave, CAST(completed AS INTEGER) AS completed, overall FROM d0;
+    WHERE k.survey = d0.survey AND d0.region LIKE k.scope || '%'), '') END AS wave, CAST(completed AS INTEGER) AS completed, overall, awpass FROM d0;
 CREATE TEMP TABLE c AS SELECT * FROM d x WHERE x.hh = '' OR NOT EXISTS (
   SELECT 1 FROM d y WHERE y.hh = x.hh AND y.survey = x.survey AND y.wave = x.wave
     AND (y.completed < x.completed OR (y.completed = x.completed AND y.id < x.id)));
+CREATE TEMP TABLE reach AS SELECT DISTINCT CASE WHEN k0.sealed = '1'
+    THEN COALESCE((SELECT u.hh FROM unseal u WHERE u.slot = (CAST(k0.at AS INTEGER) - $T0) / $SLOT), '')
+    ELSE k0.hh END AS hh FROM k0;
+CREATE TEMP TABLE reached AS SELECT h.town, COUNT(*) AS n FROM reach r JOIN hht h ON h.hh = r.hh GROUP BY h.town;
+CREATE TEMP TABLE towns AS SELECT town, COUNT(*) AS n FROM hht GROUP BY town;
 .separator " "
 SELECT '$COUNTY', COUNT(*), SUM(channel = 'kiosk'), SUM(channel = 'sms'),
-  SUM(overall IN ('1','2','3')) || '/' || SUM(overall != '') FROM c;
-SELECT town, COUNT(*), SUM(channel = 'kiosk'), SUM(channel = 'sms'),
-  SUM(overall IN ('1','2','3')) || '/' || SUM(overall != '') FROM c GROUP BY town ORDER BY town;
+  SUM(overall IN ('1','2','3')) || '/' || SUM(overall != ''),
+  COALESCE(SUM(awpass = '1'), 0) || '/' || COALESCE(SUM(awpass != ''), 0),
+  (SELECT SUM(n) FROM reached) || '/' || (SELECT SUM(n) FROM towns) FROM c;
+SELECT c.town, COUNT(*), SUM(channel = 'kiosk'), SUM(channel = 'sms'),
+  SUM(overall IN ('1','2','3')) || '/' || SUM(overall != ''),
+  COALESCE(SUM(awpass = '1'), 0) || '/' || COALESCE(SUM(awpass != ''), 0),
+  COALESCE((SELECT n FROM reached r WHERE r.town = c.town), 0) || '/' || (SELECT n FROM towns t WHERE t.town = c.town)
+  FROM c GROUP BY c.town ORDER BY c.town;
+SELECT 'sealed', COUNT(*), SUM(hh != '') FROM d WHERE id IN (SELECT id FROM d0 WHERE sealed = '1');
 SQL
+grep -v '^sealed ' recomputed.all > recomputed
+sealed=$(sed -n 's/^sealed //p' recomputed.all)
 "$A" report --db c.db --scope $COUNTY --depth 1 --format json > report.json 2>report.err
 # the same figures out of the report's JSON (sqlite3's JSON functions: no
 # other tool needed)
@@ -392,15 +546,38 @@ sqlite3 :memory: "SELECT json_extract(r.value, '\$.code') || ' ' ||
     json_extract(r.value, '\$.respondents_by_channel.kiosk') || ' ' ||
     json_extract(r.value, '\$.respondents_by_channel.sms') || ' ' ||
     json_extract(r.value, '\$.satisfaction.num') || '/' ||
-    json_extract(r.value, '\$.satisfaction.den')
+    json_extract(r.value, '\$.satisfaction.den') || ' ' ||
+    COALESCE(json_extract(r.value, '\$.awareness.anti_drug.num'), 0) || '/' ||
+    COALESCE(json_extract(r.value, '\$.awareness.anti_drug.den'), 0) || ' ' ||
+    json_extract(r.value, '\$.coverage.num') || '/' ||
+    json_extract(r.value, '\$.coverage.den')
   FROM json_each(readfile('report.json'), '\$.rows') r
   WHERE json_extract(r.value, '\$.respondents') > 0
      OR json_extract(r.value, '\$.depth') = 0" > reported 2>&1
-echo "   respondents (all kiosk sms) satisfied/answered, central's report:"
+echo "   respondents (all kiosk sms) satisfied/answered anti-drug-aware/quizzed reached/households, central's report:"
 sed 's/^/   /' reported
 echo "   recomputed from the devices' records:"
 sed 's/^/   /' recomputed
 check "central's report equals the devices' own records" "$(cat reported)" "$(cat recomputed)"
+# the comparison means something only if every rate had data
+check "respondents, satisfaction, awareness and coverage all non-zero in the county" \
+  "$(head -n 1 recomputed | awk '{ split($5, s, "/"); split($6, a, "/"); split($7, c, "/")
+     print ($2 > 0 && s[2] > 0 && a[2] > 0 && c[1] > 0) ? "yes" : "no" }')" yes
+# "N M": N complete kiosk answers with a sealed number, M of them resolved
+check "sealed kiosk answers resolved to a household by the soak ($sealed)" \
+  "$(echo "$sealed" | awk '{ print ($1 > 0 && $2 > 0) ? "yes" : "no" }')" yes
+
+# 5. enough traffic for the checks above to mean something
+sms_sent=0 sms_in=0
+for g in $GWS; do
+  sms_sent=$((sms_sent + $(sq "$g/anxin.db" "SELECT COUNT(*) FROM sent_log")))
+  sms_in=$((sms_in + $(sq "$g/anxin.db" "SELECT COUNT(*) FROM inbox")))
+done
+kiosk_done=$(grep -c '|kiosk|' complete.dev)
+check "SMS traffic: >= $MIN_SMS sent ($sms_sent), >= $MIN_REPLIES replies stored ($sms_in)" \
+  "$([ $sms_sent -ge $MIN_SMS ] && [ $sms_in -ge $MIN_REPLIES ] && echo yes)" yes
+check "kiosk traffic: >= $MIN_KIOSK complete answers ($kiosk_done)" \
+  "$([ "$kiosk_done" -ge $MIN_KIOSK ] && echo yes)" yes
 cat chaos.log | tail -5
 echo "seed $SEED: $((n - fail)) passed, $fail failed"
 [ $fail = 0 ]
