@@ -210,7 +210,7 @@ ax_rc gw_step(gw_gateway *g)
 struct runarg {
 	gw_gateway *g;
 	int i;
-	volatile sig_atomic_t *stop;
+	atomic_int *stop;
 };
 
 static void sleep_ms(int ms)
@@ -223,17 +223,17 @@ static void sleep_ms(int ms)
 static void *modem_thread(void *p)
 {
 	struct runarg *a = p;
-	while (!*a->stop) {
+	while (!atomic_load(a->stop)) {
 		gw_modem_cycle(a->g, a->i);
 		/* a short pause in pieces, so SIGTERM is seen quickly */
-		for (int k = 0; k < a->g->cfg.poll_ms / 100 && !*a->stop; k++)
+		for (int k = 0; k < a->g->cfg.poll_ms / 100 && !atomic_load(a->stop); k++)
 			sleep_ms(100);
 	}
 	gw_modem_disconnect(a->g->slots[a->i].m);
 	return NULL;
 }
 
-ax_rc gw_run(gw_gateway *g, volatile sig_atomic_t *stop)
+ax_rc gw_run(gw_gateway *g, atomic_int *stop)
 {
 	pthread_t th[GW_MAX_MODEMS];
 	struct runarg args[GW_MAX_MODEMS];
@@ -248,9 +248,9 @@ ax_rc gw_run(gw_gateway *g, volatile sig_atomic_t *stop)
 			break;
 		n++;
 	}
-	while (!*stop) {
+	while (!atomic_load(stop)) {
 		gw_step(g);
-		for (int k = 0; k < g->cfg.poll_ms / 100 && !*stop; k++)
+		for (int k = 0; k < g->cfg.poll_ms / 100 && !atomic_load(stop); k++)
 			sleep_ms(100);
 	}
 	for (i = 0; i < n; i++)

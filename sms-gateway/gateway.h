@@ -20,6 +20,7 @@
 #define ANXIN_GW_GATEWAY_H
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 
 #include "anxin/anxin.h"
@@ -95,8 +96,10 @@ void gw_reload(gw_gateway *g);
 ax_rc gw_modem_cycle(gw_gateway *g, int i);
 
 /* Run until *stop: a thread per modem, gw_step in the caller's thread.
- * The current send finishes before a thread exits. */
-ax_rc gw_run(gw_gateway *g, volatile sig_atomic_t *stop);
+ * The current send finishes before a thread exits.  *stop is atomic: a
+ * signal handler sets it and every thread reads it (a volatile
+ * sig_atomic_t read from another thread is a data race). */
+ax_rc gw_run(gw_gateway *g, atomic_int *stop);
 
 /* Per modem signal, sent/received today, queue depth, last error. */
 ax_rc gw_status_print(gw_gateway *g, FILE *out);

@@ -127,7 +127,7 @@ struct gw_gateway {
 	gw_clock_fn clock;
 	void *clock_ctx;
 	struct slot slots[GW_MAX_MODEMS];
-	volatile sig_atomic_t *stop; /* gw_run's: modem threads stop sending */
+	atomic_int *stop; /* gw_run's: modem threads stop sending */
 	pthread_mutex_t log_mu;
 	/* prepared statements of the main connection, keyed by the SQL
 	 * literal's address: preparing costs more than running them */

@@ -499,7 +499,7 @@ int gw__send_due(struct slot *s, long long *now, char *err, size_t errlen)
 		struct claimed c;
 		int ref, parts, sent_parts, r;
 		long long ms;
-		if (g->stop && *g->stop)
+		if (g->stop && atomic_load(g->stop))
 			break;
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		ms = (t1.tv_sec - t0.tv_sec) * 1000LL + (t1.tv_nsec - t0.tv_nsec) / 1000000;

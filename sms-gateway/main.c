@@ -23,7 +23,9 @@
 #include "anxin/store.h"
 #include "gateway.h"
 
-static volatile sig_atomic_t stop;
+/* set by the signal handler, read by every thread (lock-free: safe in a
+ * handler) */
+static atomic_int stop;
 
 static void on_signal(int sig)
 {
