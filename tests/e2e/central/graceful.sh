@@ -6,16 +6,9 @@ set -u
 DIR=$1
 A="$ANXIN_BIN/survey/anxin"
 C="$ANXIN_BIN/central/anxin-central"
-rm -rf "$DIR"
-mkdir -p "$DIR"
-cd "$DIR" || exit 1
-fail=0 n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-bad() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $1"; }
-check() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1 (got $2, want $3)"; fi; }
+. "$(dirname "$0")/tap.sh"
 
-"$A" roster import -q --db c.db --county-name 江州县 "$ANXIN_SOURCE/content/demo/jiangzhou-roster.csv"
-"$A" content install -q --db c.db "$ANXIN_SOURCE/content"
+tap_store
 "$A" device add --db c.db --name smsd-county --kind smsd --scope 439901000000 > tok 2>/dev/null
 "$C" --db c.db --listen 127.0.0.1:0 --port-file port > server.log 2>&1 < /dev/null &
 pid=$!
@@ -54,5 +47,4 @@ check "request in flight answered 200" "$(cat code)" 200
 stored=$(sqlite3 c.db "SELECT (SELECT COUNT(*) FROM responses) + (SELECT COUNT(*) FROM contacts)")
 check "the whole batch is stored ($batches batches of 20,000)" "$stored" $((batches * 20000))
 check "log says it finished the batch in flight" "$(grep -c 'finishing requests in flight (1 record batches importing)' server.log)" 1
-echo "$((n - fail)) passed, $fail failed"
-[ $fail = 0 ]
+tap_end

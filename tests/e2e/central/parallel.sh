@@ -14,16 +14,9 @@ DIR=$1
 A="$ANXIN_BIN/survey/anxin"
 C="$ANXIN_BIN/central/anxin-central"
 NDEV=8 PER=2000
-rm -rf "$DIR"
-mkdir -p "$DIR"
-cd "$DIR" || exit 1
-fail=0 n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-bad() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $1"; }
-check() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1 (got $2, want $3)"; fi; }
+. "$(dirname "$0")/tap.sh"
 
-"$A" roster import -q --db c.db --county-name 江州县 "$ANXIN_SOURCE/content/demo/jiangzhou-roster.csv"
-"$A" content install -q --db c.db "$ANXIN_SOURCE/content"
+tap_store
 "$A" records demo --db c.db --count $((NDEV * PER)) --seed 99 > all.jsonl
 split -l $PER -d -a 1 all.jsonl part.
 for i in $(seq 0 $((NDEV - 1))); do
@@ -72,5 +65,4 @@ want=$(grep '"type":"response"' all.jsonl | grep '"status":"complete"' |
   sort | awk '{ if ($1 != last) n++; last = $1 } END { print n }')
 check "counted respondents equal the count by hand" \
   "$(sqlite3 c.db "SELECT SUM(den) FROM tally_total WHERE metric = 'resp'")" "$want"
-echo "$((n - fail)) passed, $fail failed"
-[ $fail = 0 ]
+tap_end

@@ -9,16 +9,9 @@ DIR=$1
 A="$ANXIN_BIN/survey/anxin"
 C="$ANXIN_BIN/central/anxin-central"
 N=10000
-rm -rf "$DIR"
-mkdir -p "$DIR"
-cd "$DIR" || exit 1
-fail=0 n=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-bad() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $1"; }
-check() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1 (got $2, want $3)"; fi; }
+. "$(dirname "$0")/tap.sh"
 
-"$A" roster import -q --db c.db --county-name 江州县 "$ANXIN_SOURCE/content/demo/jiangzhou-roster.csv"
-"$A" content install -q --db c.db "$ANXIN_SOURCE/content"
+tap_store
 "$A" device add --db c.db --name smsd-county --kind smsd --scope 439901000000 > tok 2>/dev/null
 chmod 600 tok
 "$A" records demo --db c.db --count $N --seed 4242 > recs.jsonl
@@ -98,5 +91,4 @@ check "tally matches counted responses" \
   "$(sqlite3 c.db "SELECT SUM(den) FROM tally_total WHERE metric = 'resp'")" \
   "$(sqlite3 c.db 'SELECT COUNT(*) FROM responses WHERE counted')"
 cat chaos.log
-echo "$((n - fail)) passed, $fail failed"
-[ $fail = 0 ]
+tap_end

@@ -1,0 +1,20 @@
+# tap.sh -- sourced by this folder's stand-alone tests (graceful.sh,
+# sync_kill.sh, parallel.sh): a fresh work folder DIR as the current
+# directory, TAP-style ok/bad/check lines, and tap_end's summary and
+# exit status.
+rm -rf "$DIR"
+mkdir -p "$DIR"
+cd "$DIR" || exit 1
+fail=0 n=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+bad() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $1"; }
+check() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1 (got $2, want $3)"; fi; }
+# the store every test starts from: the demo roster and the bundled content
+tap_store() {
+  "$A" roster import -q --db c.db --county-name 江州县 "$ANXIN_SOURCE/content/demo/jiangzhou-roster.csv"
+  "$A" content install -q --db c.db "$ANXIN_SOURCE/content"
+}
+tap_end() {
+  echo "$((n - fail)) passed, $fail failed"
+  [ $fail = 0 ]
+}
