@@ -285,7 +285,8 @@ static ax_rc estimates(ax_store *st, struct ax_sample_report *r,
 	for (int k = 0; sv && k < sv->nawareness; k++) {
 		char id[40], name[64];
 		snprintf(id, sizeof id, "aw:%s", sv->awareness[k].topic);
-		snprintf(name, sizeof name, "知晓率·%s", sv->awareness[k].topic);
+		snprintf(name, sizeof name, "知晓率·%s",
+		         ax_topic_name(sv->awareness[k].topic));
 		add_estimate(r, v, nv, obs, id, name,
 		             sv->awareness[k].target > 0 ? sv->awareness[k].target
 		                                         : AX_TARGET_AWARENESS);
