@@ -227,6 +227,24 @@ static int cmd_user(int argc, char **argv)
 	return rc;
 }
 
+/* A stratum that drew fewer than 2 households gives its estimates no
+ * variance part (sample.h): say so, the draw stays. */
+static void warn_thin_strata(ax_store *st, const char *id)
+{
+	struct ax_stratum *sx;
+	int ns;
+	if (ax_sample_strata(st, id, &sx, &ns))
+		return;
+	for (int h = 0; h < ns; h++)
+		if (sx[h].sample < 2)
+			fprintf(stderr, "anxin: warning: stratum %s (%s) drew %lld of %lld "
+			                "households: fewer than 2, its variance is not "
+			                "estimated; a larger --sample or --strata township "
+			                "avoids it\n",
+			        sx[h].code, sx[h].name, sx[h].sample, sx[h].frame);
+	free(sx);
+}
+
 /* `campaign show ID`: the campaign, and for a sampled one its strata and
  * every drawn household with its stratum and inclusion probability. */
 static int show_campaign(ax_store *st, const char *id)
@@ -409,6 +427,8 @@ static int cmd_campaign(int argc, char **argv)
 			rc = 3;
 		} else {
 			printf("%s\n", cm.id);
+			if (cm.sample_n > 0)
+				warn_thin_strata(st, cm.id);
 		}
 	} else if (strcmp(sub, "list") == 0) {
 		struct ax_campaign *v;
