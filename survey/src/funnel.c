@@ -167,7 +167,11 @@ ax_rc ax_trend_weeks(ax_store *st, const char *region, const char *survey,
 		strftime(w, sizeof w, "%V", &tm);
 		out[i].isoweek = atoi(w);
 	}
-	if ((rc = ax__defs_load(st, survey, &defs))) {
+	/* which surveys' 满意度 is the headline: one survey's is its own, no
+	 * content needed; else the definitions (a content load) */
+	memset(&defs, 0, sizeof defs);
+	defs.one_survey = 1;
+	if (!survey && (rc = ax__defs_load(st, NULL, &defs))) {
 		ax__defs_free(&defs);
 		return rc;
 	}

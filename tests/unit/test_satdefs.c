@@ -185,6 +185,11 @@ int main(void)
 	CHECK_INT(w[0].respondents, 8);
 	CHECK_INT(w[0].sat_num, 2); /* was 4 */
 	CHECK_INT(w[0].sat_den, 4); /* was 7 */
+	/* one survey's trend is its own rule, whatever is designated */
+	REQUIRE(ax_trend_weeks(st, "439901101201001", "a", NULL, "2026-11-22", 1,
+	                       w) == AX_OK);
+	CHECK_INT(w[0].sat_num, 2);
+	CHECK_INT(w[0].sat_den, 3);
 
 	/* a designated: its rule alone */
 	REQUIRE(ax_official_survey_set(st, "a") == AX_OK);
