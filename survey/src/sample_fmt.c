@@ -141,16 +141,17 @@ char *ax_sample_report_table(const struct ax_sample_report *r)
 		s = ax__buf_take(&cell);
 		ax__buf_pad(&b, s ? s : "", 24, 0);
 		free(s);
-		ax__buf_printf(&b, "  %lld/%lld  %lld  %.1f  %s\n", e->unweighted.num,
+		ax__buf_printf(&b, "  %lld/%lld  %lld  %.1f  %s%s\n", e->unweighted.num,
 		               e->unweighted.den, e->dont_know, e->n_eff,
-		               !have ? "-" : e->met ? "是" : "否");
+		               !have ? "-" : e->met ? "是" : "否",
+		               have && e->unweighted.small_sample ? "*" : "");
 	}
 	ax__buf_puts(&b, "分层：");
 	for (int h = 0; h < r->nstrata; h++)
 		ax__buf_printf(&b, "%s%s %lld/%lld 户抽中、%lld 完成", h ? "；" : "",
 		               r->strata[h].name, r->strata[h].sample,
 		               r->strata[h].frame, r->strata[h].complete);
-	ax__buf_printf(&b, "\n方法：%s\n", method);
+	ax__buf_printf(&b, "\n* 答卷不足30份：样本不足，达标与否仅供参考\n方法：%s\n", method);
 	return ax__buf_take(&b);
 }
 
