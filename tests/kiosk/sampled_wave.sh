@@ -12,8 +12,8 @@ sqlite3 "$D/kiosk.db" "INSERT INTO sync_state(key, value) VALUES('campaigns.json
 cat > "$D/s" <<'S'
 tap-id start
 tap-id survey
-tap-id option-1
-tap-id option-3
+tap-id option-2
+tap-id option-2
 expect-screen question
 advance-clock 61
 advance-clock 10
