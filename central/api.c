@@ -45,6 +45,39 @@ static int device_auth(struct ct_req *r, ax_store *st, struct ax_device *d,
 	return 0;
 }
 
+/* First callback of a device route (routes.c: device): the token, and
+ * for the records route the body's type, before any of it is read. */
+int ct_api_device_early(struct ct_req *r, enum MHD_Result *ret)
+{
+	ax_store *st = ct_store(r->srv);
+	const char *ctype, *cenc;
+
+	if (!st) {
+		*ret = ct_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+		                      "store unavailable");
+		return -1;
+	}
+	if (device_auth(r, st, &r->dev, ret))
+		return -1;
+	ctype = ct_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (!ctype || (strncmp(ctype, "application/x-ndjson", 20) != 0 &&
+	               strncmp(ctype, "application/jsonl", 17) != 0)) {
+		*ret = ct_reply_error(r, MHD_HTTP_BAD_REQUEST,
+		                      "Content-Type must be application/x-ndjson "
+		                      "(JSON lines), not %s",
+		                      ctype ? ctype : "missing");
+		return -1;
+	}
+	cenc = ct_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING);
+	if (cenc && strcmp(cenc, "identity") != 0 && strcmp(cenc, "gzip") != 0) {
+		*ret = ct_reply_error(r, MHD_HTTP_BAD_REQUEST,
+		                      "Content-Encoding %s is not supported (gzip is)",
+		                      cenc);
+		return -1;
+	}
+	return 0;
+}
+
 /* ---- POST /api/v1/records --------------------------------------------- */
 struct scope_ctx {
 	const struct ax_device *dev;
@@ -61,6 +94,72 @@ static int scope_check(void *ctx, const char *type, const char *household,
 	         household ? "household" : "region", household ? household : region,
 	         sc->dev->id, sc->dev->scope);
 	return 1;
+}
+
+/*
+ * Sealed numbers a device may have opened per China day (--max-unseal):
+ * a kiosk links a few dozen households a day; a stolen token used to
+ * test the roster's numbers one by one runs out.  Past the budget a
+ * number stays sealed (the answer is kept, anonymous), and a burst (20
+ * in a minute) or the end of the budget is logged once.
+ */
+static pthread_mutex_t unseal_mu = PTHREAD_MUTEX_INITIALIZER;
+static struct unseal_use {
+	char dev[64];
+	int day, count, warned;
+	long long win_start;
+	int win_count, burst_warned;
+} unseal_tab[256];
+
+static int may_unseal(void *ctx, const char *device)
+{
+	const struct ct_server *srv = ctx;
+	long long now = (long long)time(NULL);
+	int day = (int)((now + 8 * 3600) / 86400), ok;
+	struct unseal_use *u = NULL, *oldest = &unseal_tab[0];
+
+	pthread_mutex_lock(&unseal_mu);
+	for (size_t i = 0; i < sizeof unseal_tab / sizeof unseal_tab[0]; i++) {
+		if (strcmp(unseal_tab[i].dev, device) == 0) {
+			u = &unseal_tab[i];
+			break;
+		}
+		if (unseal_tab[i].day < oldest->day)
+			oldest = &unseal_tab[i];
+	}
+	if (!u) {
+		u = oldest;
+		memset(u, 0, sizeof *u);
+		snprintf(u->dev, sizeof u->dev, "%s", device);
+	}
+	if (u->day != day) {
+		u->day = day;
+		u->count = u->warned = 0;
+	}
+	if (now - u->win_start >= 60) {
+		u->win_start = now;
+		u->win_count = 0;
+		u->burst_warned = 0;
+	}
+	ok = u->count < srv->max_unseal;
+	if (ok) {
+		u->count++;
+		u->win_count++;
+	}
+	if (u->win_count > 20 && !u->burst_warned) {
+		u->burst_warned = 1;
+		CT_WARN("device %s opened %d sealed phone numbers within a minute "
+		        "(a kiosk links a few a day): check the device",
+		        device, u->win_count);
+	}
+	if (!ok && !u->warned) {
+		u->warned = 1;
+		CT_WARN("device %s reached its %d sealed phone numbers for today; "
+		        "further ones stay anonymous until tomorrow",
+		        device, srv->max_unseal);
+	}
+	pthread_mutex_unlock(&unseal_mu);
+	return ok;
 }
 
 /* This thread's importer, made on first use, with the store's keys for
@@ -83,97 +182,104 @@ static ax_importer *thread_importer(struct ct_server *srv, ax_store *st,
 	return tls_importer;
 }
 
+/* Bind the importer to the request's device: scope, name, kind, times. */
+static void bind_device(struct ct_req *r, ax_importer *im,
+                        struct scope_ctx *sc)
+{
+	struct ax_rec_device rd;
+	const char *dt = ct_header(r, "X-Anxin-Device-Time");
+	/* a device clock more than 5 minutes off is corrected for */
+	long long skew = dt ? atoll(dt) - (long long)time(NULL) : 0;
+
+	if (!dt || atoll(dt) <= 0 || (skew > -300 && skew < 300))
+		skew = 0;
+	ax_importer_set_clock_skew(im, skew);
+	if (skew)
+		CT_WARN("device %s clock is %+lld s off; record times corrected",
+		        r->dev.id, skew);
+	sc->dev = &r->dev;
+	ax_importer_set_check(im, scope_check, sc);
+	memset(&rd, 0, sizeof rd);
+	snprintf(rd.id, sizeof rd.id, "%s", r->dev.id);
+	snprintf(rd.kind, sizeof rd.kind, "%s", r->dev.kind);
+	rd.registered_at = r->dev.created_at;
+	rd.max_ahead = 300;
+	rd.may_unseal = may_unseal;
+	rd.ctx = r->srv;
+	ax_importer_set_device(im, &rd);
+}
+
+/* One result of the reply. */
+static void add_result(json_t *results, long line,
+                       const struct ax_rec_outcome *oc)
+{
+	json_t *e = json_object();
+	json_object_set_new(e, "line", json_integer(line));
+	json_object_set_new(e, "id", oc->id[0] ? json_string(oc->id) : json_null());
+	json_object_set_new(e, "status", json_string(ax_rec_result_name(oc->result)));
+	if (oc->reason[0])
+		json_object_set_new(e, "reason", json_string(oc->reason));
+	json_array_append_new(results, e);
+}
+
 enum MHD_Result ct_api_records(struct ct_req *r)
 {
 	struct ct_server *srv = r->srv;
 	ax_store *st = ct_store(srv);
-	struct ax_device dev;
 	struct scope_ctx sc;
-	const char *ctype, *cenc;
-	struct ct_body body = {0};
-	json_t **objs, *results = NULL, *reply;
-	long *lines;
-	size_t nobj;
+	const char *cenc = ct_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING);
+	struct ct_body body;
+	json_t *results = NULL, *reply, *obj;
 	ax_importer *im = NULL;
 	long long counts[4] = {0};
 	int importing = 0;
 	enum MHD_Result ret;
-	char *out;
+	char *out, err[300], source[96];
+	int status;
 	ax_rc rc;
 
 	if (!st)
 		return ct_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "store unavailable");
-	if (device_auth(r, st, &dev, &ret))
-		return ret;
-	sc.dev = &dev;
-	ctype = ct_header(r, MHD_HTTP_HEADER_CONTENT_TYPE);
-	if (!ctype || (strncmp(ctype, "application/x-ndjson", 20) != 0 &&
-	               strncmp(ctype, "application/jsonl", 17) != 0))
-		return ct_reply_error(r, MHD_HTTP_BAD_REQUEST,
-		                      "Content-Type must be application/x-ndjson (JSON "
-		                      "lines), not %s", ctype ? ctype : "missing");
-	cenc = ct_header(r, MHD_HTTP_HEADER_CONTENT_ENCODING);
-	if (cenc && strcmp(cenc, "identity") != 0 && strcmp(cenc, "gzip") != 0)
-		return ct_reply_error(r, MHD_HTTP_BAD_REQUEST,
-		                      "Content-Encoding %s is not supported (gzip is)",
-		                      cenc);
-	/* whole-body checks first: nothing is written unless all lines parse */
-	{
-		char err[300];
-		int status = ct_body_parse(r->body ? r->body : "", r->len,
-		                           cenc && strcmp(cenc, "gzip") == 0,
-		                           srv->max_inflated, &body, err, sizeof err);
-		if (status)
-			return ct_reply_error(r, (unsigned)status, "%s", err);
-	}
-	objs = body.objs;
-	lines = body.lines;
-	nobj = body.n;
+	/* the whole body's checks first (size, encoding, UTF-8, records) */
+	status = ct_body_open(&body, r->body ? r->body : "", r->len,
+	                      cenc && strcmp(cenc, "gzip") == 0, srv->max_inflated,
+	                      srv->max_records, err, sizeof err);
+	if (status)
+		return ct_reply_error(r, (unsigned)status, "%s", err);
 
 	/* one transaction for the batch, on this thread's long-lived importer
-	 * (prepared statements and surveys are kept between requests) */
+	 * (prepared statements and surveys are kept between requests); the
+	 * records are parsed and imported one at a time, and a line that is
+	 * not a JSON object rolls the whole batch back */
 	if (!(im = thread_importer(srv, st, &rc))) {
 		ret = ct_reply_error(r, ct_status_for(rc), "%s", ax_store_errmsg(st));
 		goto done;
 	}
-	ax_importer_set_check(im, scope_check, &sc);
-	{
-		/* a device clock more than 5 minutes off is corrected for */
-		const char *dt = ct_header(r, "X-Anxin-Device-Time");
-		long long skew = dt ? atoll(dt) - (long long)time(NULL) : 0;
-		if (!dt || atoll(dt) <= 0 || (skew > -300 && skew < 300))
-			skew = 0;
-		ax_importer_set_clock_skew(im, skew);
-		if (skew)
-			CT_WARN("device %s clock is %+lld s off; record times corrected",
-			        dev.id, skew);
-	}
+	bind_device(r, im, &sc);
+	snprintf(source, sizeof source, "device:%s", r->dev.id);
 	results = json_array();
 	atomic_fetch_add(&srv->batches_importing, 1);
 	importing = 1;
 	if ((rc = ax_importer_begin(im)))
 		goto store_fail;
-	for (size_t i = 0; i < nobj; i++) {
+	while ((status = ct_body_next(&body, &obj, err, sizeof err)) == 1) {
 		struct ax_rec_outcome oc;
-		json_t *e = json_object();
-		char source[96];
-		snprintf(source, sizeof source, "device:%s", dev.id);
-		if ((rc = ax_importer_json(im, objs[i], source, &oc))) {
-			json_decref(e);
+		rc = ax_importer_json(im, obj, source, &oc);
+		json_decref(obj);
+		if (rc)
 			goto store_fail;
-		}
 		counts[oc.result]++;
-		json_object_set_new(e, "line", json_integer(lines[i]));
-		json_object_set_new(e, "id", oc.id[0] ? json_string(oc.id) : json_null());
-		json_object_set_new(e, "status", json_string(ax_rec_result_name(oc.result)));
-		if (oc.reason[0])
-			json_object_set_new(e, "reason", json_string(oc.reason));
-		json_array_append_new(results, e);
+		add_result(results, body.lineno, &oc);
+	}
+	if (status) {
+		ax_importer_rollback(im);
+		ret = ct_reply_error(r, (unsigned)status, "%s", err);
+		goto done;
 	}
 	{
 		/* in the batch's transaction: one commit (one fsync) per batch */
 		const char *bl = ct_header(r, "X-Anxin-Backlog");
-		if ((rc = ax_device_seen(st, dev.id, bl ? atoll(bl) : -1)))
+		if ((rc = ax_device_seen(st, r->dev.id, bl ? atoll(bl) : -1)))
 			goto store_fail;
 	}
 	if ((rc = ax_importer_commit(im)))
@@ -198,7 +304,7 @@ enum MHD_Result ct_api_records(struct ct_req *r)
 
 store_fail:
 	ax_importer_rollback(im);
-	CT_WARN("ingest from %s failed, batch rolled back: %s", dev.id,
+	CT_WARN("ingest from %s failed, batch rolled back: %s", r->dev.id,
 	        ax_store_errmsg(st));
 	ret = ct_reply_error(r, ct_status_for(rc),
 	                     "store failure, nothing of this batch was stored: %s",
@@ -207,9 +313,11 @@ done:
 	if (importing)
 		atomic_fetch_sub(&srv->batches_importing, 1);
 	json_decref(results);
-	if (im)
+	if (im) {
 		ax_importer_set_check(im, NULL, NULL);
-	ct_body_free(&body);
+		ax_importer_set_device(im, NULL);
+	}
+	ct_body_close(&body);
 	return ret;
 }
 
@@ -299,18 +407,17 @@ enum MHD_Result ct_api_campaigns(struct ct_req *r)
 }
 
 /* ---- GET /api/v1/report ----------------------------------------------- */
-/* Who may read: a dashboard session or a device token; returns the scope
- * list they may see and whether they are below the county role (and so
- * see no per-household answers and no cell under 5 respondents), or
- * replies 401. */
+/* Who may read: a dashboard session; returns the scope it may see and
+ * whether the user is below the county role (and so sees no per-household
+ * answers and no cell under 5 respondents), or replies 401 (403 to a
+ * device token: no device needs a report, and the XLSX ledger names
+ * households, their contacts and their answers). */
 int ct_viewer_scope(struct ct_req *r, ax_store *st, char scope[AX_SCOPE_MAX],
                     int *below_county, enum MHD_Result *ret)
 {
 	struct ax_user u;
-	struct ax_device d;
 	char csrf[AX_TOKEN_MAX];
 	const char *sid = ct_cookie(r, "anxin_session");
-	const char *tok = ct_bearer(r);
 
 	*below_county = 1;
 	if (sid && ax_session_get(st, sid, &u, csrf) == AX_OK) {
@@ -318,13 +425,13 @@ int ct_viewer_scope(struct ct_req *r, ax_store *st, char scope[AX_SCOPE_MAX],
 		*below_county = u.role != AX_ROLE_COUNTY;
 		return 0;
 	}
-	if (tok && ax_device_auth(st, tok, &d) == AX_OK) {
-		snprintf(scope, AX_SCOPE_MAX, "%s", d.scope);
-		return 0;
+	if (ct_bearer(r)) {
+		*ret = ct_reply_error(r, MHD_HTTP_FORBIDDEN,
+		                      "reports are for staff: log in to the "
+		                      "dashboard (device tokens get none)");
+		return -1;
 	}
-	*ret = ct_reply_error(r, MHD_HTTP_UNAUTHORIZED,
-	                      "log in, or send a device token whose scope covers "
-	                      "the report");
+	*ret = ct_reply_error(r, MHD_HTTP_UNAUTHORIZED, "log in to read reports");
 	return -1;
 }
 
@@ -462,8 +569,25 @@ static int local_client(struct ct_req *r)
 	return !real || !*real || loopback(real);
 }
 
+/* A Prometheus label value: backslash, quote and newline escaped. */
+static const char *label(const char *v, char out[160])
+{
+	char *o = out;
+	for (; *v && o < out + 156; v++) {
+		if (*v == '\\' || *v == '"' || *v == '\n') {
+			*o++ = '\\';
+			*o++ = *v == '\n' ? 'n' : *v;
+		} else {
+			*o++ = *v;
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
 enum MHD_Result ct_api_metrics(struct ct_req *r)
 {
+	char lb[160];
 	struct ct_server *srv = r->srv;
 	ax_store *st = ct_store(srv);
 	char *buf = NULL;
@@ -511,6 +635,8 @@ enum MHD_Result ct_api_metrics(struct ct_req *r)
 		        kind_label[k], cum);
 	}
 	if (st) {
+		/* device names are restricted (ax_device_add); a store from
+		 * before that may hold others: label values escaped anyway */
 		struct ax_device *d;
 		int nd;
 		if (ax_device_list(st, &d, &nd) == AX_OK) {
@@ -519,13 +645,13 @@ enum MHD_Result ct_api_metrics(struct ct_req *r)
 			for (int i = 0; i < nd; i++)
 				if (!d[i].revoked_at)
 					fprintf(f, "anxin_device_last_seen_seconds{device=\"%s\",kind=\"%s\"} %lld\n",
-					        d[i].id, d[i].kind, d[i].last_seen);
+					        label(d[i].id, lb), d[i].kind, d[i].last_seen);
 			fprintf(f, "# HELP anxin_device_backlog Records a device reported still to send.\n"
 			           "# TYPE anxin_device_backlog gauge\n");
 			for (int i = 0; i < nd; i++)
 				if (!d[i].revoked_at && d[i].backlog >= 0)
-					fprintf(f, "anxin_device_backlog{device=\"%s\"} %lld\n", d[i].id,
-					        d[i].backlog);
+					fprintf(f, "anxin_device_backlog{device=\"%s\"} %lld\n",
+					        label(d[i].id, lb), d[i].backlog);
 			free(d);
 		}
 	}

@@ -72,90 +72,90 @@ fail:
 	return -1;
 }
 
-void ct_body_free(struct ct_body *b)
+void ct_body_close(struct ct_body *b)
 {
-	for (size_t i = 0; i < b->n; i++)
-		json_decref(b->objs[i]);
-	free(b->objs);
-	free(b->lines);
+	free(b->inflated);
 	memset(b, 0, sizeof *b);
 }
 
-int ct_body_parse(const char *data, size_t len, int gzip, size_t max_inflated,
-                  struct ct_body *out, char *err, size_t errlen)
+int ct_body_open(struct ct_body *b, const char *data, size_t len, int gzip,
+                 size_t max_inflated, size_t max_records, char *err,
+                 size_t errlen)
 {
-	const char *text = data;
-	char *inflated = NULL;
-	size_t cap = 0, bad;
-	long lineno = 0;
-	int status = 0;
+	size_t bad;
 
-	memset(out, 0, sizeof *out);
+	memset(b, 0, sizeof *b);
+	b->text = data;
 	if (gzip) {
 		const char *why = "gzip";
-		if (gunzip(data, len, max_inflated, &inflated, &len, &why)) {
-			snprintf(err, errlen, "%s", why);
+		if (gunzip(data, len, max_inflated, &b->inflated, &len, &why)) {
+			if (strstr(why, "limit"))
+				snprintf(err, errlen, "inflated body is over the limit of "
+				         "%zu bytes", max_inflated);
+			else
+				snprintf(err, errlen, "%s", why);
 			return strstr(why, "limit") ? 413 : strstr(why, "memory") ? 503 : 400;
 		}
-		text = inflated;
+		b->text = b->inflated;
 	}
+	b->len = len;
 	/* UTF-8 in one pass; the line of the first bad byte is named */
-	bad = ax_utf8_valid_prefix(text, len);
+	bad = ax_utf8_valid_prefix(b->text, len);
 	if (bad < len) {
 		long line = 1;
 		for (size_t i = 0; i < bad; i++)
-			line += text[i] == '\n';
+			line += b->text[i] == '\n';
 		snprintf(err, errlen, "line %ld: not valid UTF-8", line);
-		status = 400;
-		goto done;
+		ct_body_close(b);
+		return 400;
 	}
+	/* count the records before reading any */
 	for (size_t pos = 0; pos < len;) {
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t end = nl ? (size_t)(nl - text) : len, l = end - pos;
-		json_error_t jerr;
-		json_t *o;
-		lineno++;
-		if (l && text[pos + l - 1] == '\r')
+		const char *nl = memchr(b->text + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - b->text) : len, l = end - pos;
+		if (l && b->text[pos + l - 1] == '\r')
 			l--;
-		if (l == 0) {
-			pos = end + 1;
-			continue;
+		if (l && ++b->n > max_records) {
+			snprintf(err, errlen, "more than %zu records in one request "
+			         "(send smaller batches)", max_records);
+			ct_body_close(b);
+			return 413;
 		}
-		o = json_loadb(text + pos, l, JSON_REJECT_DUPLICATES, &jerr);
-		if (!o || !json_is_object(o)) {
-			snprintf(err, errlen, "line %ld: %s", lineno,
-			         o ? "a record is a JSON object" : jerr.text);
-			json_decref(o);
-			status = 400;
-			goto done;
-		}
-		if (out->n == cap) {
-			size_t ncap = cap ? cap * 2 : 256;
-			json_t **no = realloc(out->objs, sizeof *no * ncap);
-			long *nl2;
-			if (no)
-				out->objs = no;
-			nl2 = no ? realloc(out->lines, sizeof *nl2 * ncap) : NULL;
-			if (!no || !nl2) {
-				json_decref(o);
-				snprintf(err, errlen, "out of memory");
-				status = 503;
-				goto done;
-			}
-			out->lines = nl2;
-			cap = ncap;
-		}
-		out->lines[out->n] = lineno;
-		out->objs[out->n++] = o;
 		pos = end + 1;
 	}
-	if (out->n == 0) {
+	if (b->n == 0) {
 		snprintf(err, errlen, "line 1: no records in body");
-		status = 400;
+		ct_body_close(b);
+		return 400;
 	}
-done:
-	if (status)
-		ct_body_free(out);
-	free(inflated);
-	return status;
+	return 0;
+}
+
+int ct_body_next(struct ct_body *b, json_t **obj, char *err, size_t errlen)
+{
+	*obj = NULL;
+	while (b->pos < b->len) {
+		const char *nl = memchr(b->text + b->pos, '\n', b->len - b->pos);
+		size_t end = nl ? (size_t)(nl - b->text) : b->len, l = end - b->pos;
+		const char *line = b->text + b->pos;
+		json_error_t jerr;
+		json_t *o;
+
+		b->lineno++;
+		b->pos = end + 1;
+		if (l && line[l - 1] == '\r')
+			l--;
+		if (l == 0)
+			continue;
+		o = json_loadb(line, l, JSON_REJECT_DUPLICATES, &jerr);
+		if (!o || !json_is_object(o)) {
+			snprintf(err, errlen, "line %ld: %s", b->lineno,
+			         o ? "a record is a JSON object" : jerr.text);
+			json_decref(o);
+			return 400;
+		}
+		*obj = o;
+		return 1;
+	}
+	return 0;
 }

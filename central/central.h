@@ -27,6 +27,10 @@ struct ct_server {
 	const char *db_path;
 	size_t max_body;        /* bytes on the wire */
 	size_t max_inflated;    /* bytes after gunzip */
+	size_t max_records;     /* records per request */
+	int max_unseal;         /* sealed numbers a device may open a day */
+	size_t max_buffered;    /* body bytes held by all requests at once */
+	atomic_llong buffered;  /* body bytes held now */
 	int session_ttl;        /* seconds */
 	struct MHD_Daemon *mhd;
 
@@ -74,12 +78,14 @@ struct ct_req {
 	const char *method, *url;
 	char *body;
 	size_t len, cap;
-	int too_big;    /* 1: answered 413 at once; 2: 413 after the upload */
+	int too_big;    /* 1: answered at once (413, 401, 404...); 2: 413
+	                 * after the upload; 3: 503 after it (server busy) */
 	size_t dropped; /* bytes discarded past the limit */
 	double t0;
 	const struct ct_route *route; /* NULL: answered 404 or 405 */
 	int wrong_method;             /* with no route: 405, not 404 */
 	enum ct_route_kind kind;
+	struct ax_device dev;         /* the device of a route->device route */
 	struct MHD_PostProcessor *pp; /* dashboard forms */
 	char *form[16][2];            /* decoded form fields */
 	int nform;

@@ -210,8 +210,10 @@ static enum MHD_Result form_iter(void *cls, enum MHD_ValueKind kind,
 	return MHD_YES;
 }
 
-/* First callback: the per-request state, the route, and a body over the
- * limit refused before it is read. */
+/* First callback: the per-request state, the route, and whatever can be
+ * refused before a byte of the body is read: an unknown path or method, a
+ * declared length over the limit, and on a device route the token (and
+ * the body's type).  A refused request's body is read and dropped. */
 static enum MHD_Result begin_request(struct ct_server *srv,
                                      struct MHD_Connection *conn,
                                      const char *url, const char *method,
@@ -219,6 +221,7 @@ static enum MHD_Result begin_request(struct ct_server *srv,
 {
 	struct ct_req *r = calloc(1, sizeof *r);
 	const char *cl;
+	enum MHD_Result ret;
 
 	if (!r)
 		return MHD_NO;
@@ -230,6 +233,13 @@ static enum MHD_Result begin_request(struct ct_server *srv,
 	*con_cls = r;
 	r->route = ct_route_find(method, url, &r->wrong_method);
 	r->kind = r->route ? r->route->kind : CT_R_API;
+	if (!r->route) {
+		r->too_big = 1;
+		if (r->wrong_method)
+			return ct_reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED,
+			                      "%s is not allowed on %s", method, url);
+		return ct_reply_error(r, MHD_HTTP_NOT_FOUND, "no such path: %s", url);
+	}
 	cl = ct_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl && strtoull(cl, NULL, 10) > srv->max_body) {
 		r->too_big = 1;
@@ -237,51 +247,82 @@ static enum MHD_Result begin_request(struct ct_server *srv,
 		                      "body of %s bytes is over the limit of %zu",
 		                      cl, srv->max_body);
 	}
-	if (r->route && r->route->form)
+	if (r->route->device && ct_api_device_early(r, &ret)) {
+		r->too_big = 1;
+		return ret;
+	}
+	if (r->route->form)
 		r->pp = MHD_create_post_processor(conn, 16 * 1024, form_iter, r);
 	return MHD_YES;
 }
 
-/* A piece of the body: decoded as a form, buffered up to max_body, or
- * dropped once over it.  Consumes the whole piece. */
+/* Grow r->body to hold `need` bytes within the server-wide budget of
+ * buffered bodies; -1 over the budget (nothing held any more), -2 out of
+ * memory. */
+static int body_reserve(struct ct_req *r, size_t need)
+{
+	struct ct_server *srv = r->srv;
+	size_t cap = r->cap ? r->cap : 64 * 1024;
+	char *p;
+
+	if (need <= r->cap)
+		return 0;
+	while (cap < need)
+		cap *= 2;
+	if (cap > srv->max_body + 1)
+		cap = srv->max_body + 1;
+	if (atomic_fetch_add(&srv->buffered, (long long)(cap - r->cap)) +
+	        (long long)(cap - r->cap) > (long long)srv->max_buffered) {
+		atomic_fetch_sub(&srv->buffered, (long long)cap);
+		free(r->body);
+		r->body = NULL;
+		r->len = r->cap = 0;
+		return -1;
+	}
+	if (!(p = realloc(r->body, cap))) {
+		atomic_fetch_sub(&srv->buffered, (long long)(cap - r->cap));
+		return -2;
+	}
+	r->body = p;
+	r->cap = cap;
+	return 0;
+}
+
+/* A piece of the body: decoded as a form, buffered up to max_body on a
+ * route that reads a body, or dropped (over the limit, refused already,
+ * a route without a body).  Consumes the whole piece. */
 static enum MHD_Result take_upload(struct ct_req *r, const char *upload,
                                    size_t *upload_size)
 {
 	size_t max = r->srv->max_body, n = *upload_size;
+	int rc;
 
 	*upload_size = 0;
-	if (r->too_big == 2) {
-		/* Over the limit mid-upload: read and drop the rest so the
-		 * client, which is still sending, can read the 413; give up
-		 * on a client that sends far more. */
+	if (r->too_big || (!r->pp && !r->route->device)) {
+		/* read and drop, so a client still sending can read the
+		 * answer; give up on a client that sends far more */
 		r->dropped += n;
 		return r->dropped > 16 * max ? MHD_NO : MHD_YES;
 	}
-	if (r->too_big)
-		return MHD_YES;
 	if (r->pp) {
-		if (MHD_post_process(r->pp, upload, n) != MHD_YES)
-			r->too_big = 1;
+		/* a field over its limit: 413 once the upload is in */
+		if (MHD_post_process(r->pp, upload, n) != MHD_YES) {
+			r->too_big = 2;
+			r->dropped = n;
+		}
 		return MHD_YES;
 	}
 	if (r->len + n > max) {
 		r->too_big = 2;
 		r->dropped = n;
-		free(r->body);
-		r->body = NULL;
-		r->len = r->cap = 0;
 		return MHD_YES;
 	}
-	if (r->len + n + 1 > r->cap) {
-		size_t cap = r->cap ? r->cap : 64 * 1024;
-		char *p;
-		while (cap < r->len + n + 1)
-			cap *= 2;
-		p = realloc(r->body, cap);
-		if (!p)
-			return MHD_NO;
-		r->body = p;
-		r->cap = cap;
+	if ((rc = body_reserve(r, r->len + n + 1)) == -2)
+		return MHD_NO;
+	if (rc) {
+		r->too_big = 3;
+		r->dropped = n;
+		return MHD_YES;
 	}
 	memcpy(r->body + r->len, upload, n);
 	r->len += n;
@@ -289,21 +330,28 @@ static enum MHD_Result take_upload(struct ct_req *r, const char *upload,
 	return MHD_YES;
 }
 
-/* The body is in: answer through the route, or 413/405/404. */
+/* The body is in: answer through the route, or 413/503. */
 static enum MHD_Result finish_request(struct ct_req *r)
 {
+	static const char busy[] = "{\"error\":\"the server holds too many "
+	                           "uploads at once; retry later\"}";
+	const char *h[] = {"Retry-After", "5", NULL, NULL};
+
+	if (r->too_big == 2 && r->pp)
+		return ct_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE,
+		                      "a form field is over 4096 bytes, or the form "
+		                      "has more than 16 fields");
 	if (r->too_big == 2)
 		return ct_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE,
 		                      "body is over the limit of %zu bytes",
 		                      r->srv->max_body);
+	if (r->too_big == 3)
+		return ct_reply_h(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+		                  "application/json; charset=utf-8", busy,
+		                  sizeof busy - 1, h);
 	if (r->too_big)
 		return MHD_YES; /* already answered */
-	if (r->route)
-		return r->route->fn(r);
-	if (r->wrong_method)
-		return ct_reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED,
-		                      "%s is not allowed on %s", r->method, r->url);
-	return ct_reply_error(r, MHD_HTTP_NOT_FOUND, "no such path: %s", r->url);
+	return r->route->fn(r);
 }
 
 static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
@@ -343,6 +391,8 @@ static void completed_cb(void *cls, struct MHD_Connection *conn,
 		free(r->form[i][0]);
 		free(r->form[i][1]);
 	}
+	if (r->cap)
+		atomic_fetch_sub(&srv->buffered, (long long)r->cap);
 	free(r->body);
 	free(r);
 	*con_cls = NULL;

@@ -4,7 +4,16 @@
  * report API and the staff dashboard.
  *
  *   anxin-central --db FILE [--listen 127.0.0.1:8080] [--threads 4]
- *                 [--max-body BYTES] [--port-file FILE] [--stop-timeout S]
+ *                 [--max-body BYTES] [--max-inflated BYTES]
+ *                 [--max-records N] [--max-buffered BYTES] [--max-unseal N]
+ *                 [--port-file FILE] [--stop-timeout S]
+ *
+ * Limits: a body on the wire (--max-body, 4 MiB), a gzip body inflated
+ * (--max-inflated, 4 MiB; a device sends at most 1 MiB of 500 records),
+ * records in one request (--max-records, 2000), and body bytes held by
+ * all connections together (--max-buffered, 64 MiB; past it an upload is
+ * answered 503 with Retry-After), sealed phone numbers a device may have
+ * opened a day (--max-unseal, 300; past it they stay anonymous).
  *
  * SIGTERM/SIGINT: stop accepting, let requests in flight finish (each
  * batch commits whole or not at all), then exit.
@@ -25,7 +34,10 @@
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: anxin-central --db FILE [--listen HOST:PORT] [--threads N]\n"
-	           "                     [--max-body BYTES] [--port-file FILE]\n"
+	           "                     [--max-body BYTES] [--max-inflated BYTES]\n"
+	           "                     [--max-records N] [--max-buffered BYTES]\n"
+	           "                     [--max-unseal N]\n"
+	           "                     [--port-file FILE]\n"
 	           "                     [--stop-timeout SECONDS]\n");
 }
 
@@ -36,6 +48,10 @@ int main(int argc, char **argv)
 		{"listen", required_argument, 0, 'l'},
 		{"threads", required_argument, 0, 't'},
 		{"max-body", required_argument, 0, 'm'},
+		{"max-inflated", required_argument, 0, 'i'},
+		{"max-records", required_argument, 0, 'r'},
+		{"max-buffered", required_argument, 0, 'b'},
+		{"max-unseal", required_argument, 0, 'u'},
 		{"port-file", required_argument, 0, 'p'},
 		{"stop-timeout", required_argument, 0, 's'},
 		{"help", no_argument, 0, 'h'},
@@ -52,7 +68,11 @@ int main(int argc, char **argv)
 	ax_store *st;
 	int c, sig;
 
-	srv.max_body = 16u << 20;
+	srv.max_body = 4u << 20;
+	srv.max_inflated = 4u << 20;
+	srv.max_records = 2000;
+	srv.max_buffered = 64u << 20;
+	srv.max_unseal = 300;
 	srv.session_ttl = 8 * 3600;
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
@@ -60,17 +80,22 @@ int main(int argc, char **argv)
 		case 'l': listen = optarg; break;
 		case 't': threads = (unsigned)atoi(optarg); break;
 		case 'm': srv.max_body = (size_t)strtoull(optarg, NULL, 10); break;
+		case 'i': srv.max_inflated = (size_t)strtoull(optarg, NULL, 10); break;
+		case 'r': srv.max_records = (size_t)strtoull(optarg, NULL, 10); break;
+		case 'b': srv.max_buffered = (size_t)strtoull(optarg, NULL, 10); break;
+		case 'u': srv.max_unseal = atoi(optarg); break;
 		case 'p': port_file = optarg; break;
 		case 's': stop_timeout = atoi(optarg); break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}
 	}
-	if (!srv.db_path || threads < 1 || threads > 64 || srv.max_body < 1024) {
+	if (!srv.db_path || threads < 1 || threads > 64 || srv.max_body < 1024 ||
+	    srv.max_inflated < 1024 || srv.max_records < 1 || srv.max_unseal < 0 ||
+	    srv.max_buffered <= srv.max_body) {
 		usage(stderr);
 		return 2;
 	}
-	srv.max_inflated = srv.max_body * 8;
 	ax_set_log(ax_applog_lib, NULL);
 	pthread_mutex_init(&srv.login_mu, NULL);
 	pthread_mutex_init(&srv.stores_mu, NULL);

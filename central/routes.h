@@ -23,6 +23,8 @@ struct ct_route {
 	enum ct_route_kind kind; /* its series in /metrics */
 	int form; /* body is an urlencoded form, decoded for ct_form() */
 	ct_handler fn;
+	int device; /* a device token is checked on the first callback,
+	             * before any of the body is read (ct_req.dev) */
 };
 
 /*
@@ -36,6 +38,9 @@ const struct ct_route *ct_route_find(const char *method, const char *url,
                                      int *wrong_method);
 
 /* ---- handlers (api.c) --------------------------------------------------- */
+/* First callback of a device route: 0 to go on and read the body (the
+ * device in r->dev), or -1 with *ret the refusal already queued. */
+int ct_api_device_early(struct ct_req *r, enum MHD_Result *ret);
 enum MHD_Result ct_api_health(struct ct_req *r);
 enum MHD_Result ct_api_metrics(struct ct_req *r);
 enum MHD_Result ct_api_records(struct ct_req *r);

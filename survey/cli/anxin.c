@@ -59,6 +59,7 @@ static void usage(FILE *f)
 	        "  records demo    --db FILE [--count N] [--seed N] [--start YYYY-MM-DD]\n"
 	        "                  [--days N] [--reach 0.97]      write synthetic records to stdout\n"
 	        "                  [--campaign ID]  a sampled 测评's answers from its sample only\n"
+	        "                  [--device NAME]                (as SMS gateway NAME sends them)\n"
 	        "  records export  --db FILE [--all] OUT.jsonl    pending (or all) outbox records\n"
 	        "                  for a USB stick; they stay pending until acknowledged\n"
 	        "  visits import   --db FILE [--device NAME] VISITS.csv\n"
@@ -440,6 +441,7 @@ static int cmd_records_demo(struct args *a)
 	o.days = a->days;
 	o.reach = a->reach;
 	o.sampled = a->campaign;
+	o.device = a->device;
 	if (a->start) {
 		int day;
 		if (ax_day_parse(a->start, &day)) {
@@ -449,7 +451,10 @@ static int cmd_records_demo(struct args *a)
 		}
 		o.start = ax_day_start(day);
 	} else {
-		o.start = (long long)time(NULL) - (long long)a->days * 86400;
+		/* with a device: all of it over an hour ago, so no record lies
+		 * past the server's now (a device's records may not) */
+		o.start = (long long)time(NULL) - (long long)a->days * 86400 -
+		          (a->device ? 3600 : 0);
 	}
 	rc = ax_demo_records(st, &o, emit_line, stdout);
 	if (rc)

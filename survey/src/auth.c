@@ -120,8 +120,12 @@ ax_rc ax_device_add(ax_store *st, const char *name, const char *kind,
 	token_out[0] = '\0';
 	if (!sodium_ready())
 		return AX_ERROR;
-	if (!name || !*name || strlen(name) > 63) {
-		ax__store_seterr(st, "device name must be 1 to 63 characters");
+	if (!name || !*name || strlen(name) > 63 ||
+	    strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	                 "0123456789._-") != strlen(name)) {
+		/* it reaches logs, /metrics labels and record ids' sources */
+		ax__store_seterr(st, "device name must be 1 to 63 of A-Z a-z 0-9 "
+		                     ". _ -");
 		return AX_INVALID;
 	}
 	if (!kind || (strcmp(kind, "kiosk") && strcmp(kind, "smsd"))) {

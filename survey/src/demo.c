@@ -293,10 +293,11 @@ ax_rc ax_demo_records(ax_store *st, const struct ax_demo_opts *o,
 			snprintf(dev, sizeof dev, "demo-%s", ax_channel_name(chans[k]));
 			cm.id = id;
 			cm.household = h->id;
-			cm.channel = chans[k];
-			cm.kind = kinds[k];
+			cm.channel = o->device ? AX_CH_SMS : chans[k];
+			cm.kind = o->device && chans[k] != AX_CH_SMS ? "sms_delivered"
+			                                             : kinds[k];
 			cm.pack = "family-safety";
-			cm.device = dev;
+			cm.device = o->device ? o->device : dev;
 			cm.at = at;
 			line = ax_contact_record(&cm);
 		} else {
@@ -308,8 +309,8 @@ ax_rc ax_demo_records(ax_store *st, const struct ax_demo_opts *o,
 			struct ax_response r;
 			snprintf(dev, sizeof dev, "demo-%s", ax_channel_name(chan));
 			m.id = id;
-			m.channel = chan;
-			m.device = dev;
+			m.channel = o->device ? AX_CH_SMS : chan;
+			m.device = o->device ? o->device : dev;
 			m.household = anon ? NULL : h->id;
 			m.region = anon ? h->grid : NULL;
 			m.status = complete ? AX_RESP_COMPLETE

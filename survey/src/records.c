@@ -112,6 +112,7 @@ static const char *const stmt_sql[S_NSTMT] = {
 	[S_CAMPAIGN_WAVES] =
 	    "SELECT wave, scope FROM campaigns WHERE survey = ?1 AND starts_at <= "
 	    "?2 AND ends_at > ?2",
+	[S_WAVE] = "SELECT 1 FROM campaigns WHERE wave = ?1 AND survey = ?2 LIMIT 1",
 };
 
 
@@ -522,7 +523,7 @@ static int unseal_household(ax_importer *im, json_t *o, char resolved[64])
 
 	if (!json_is_string(v))
 		return 0;
-	if (im->unseal &&
+	if (im->unseal && ax__dev_may_unseal(im) &&
 	    ax_unseal_phone(im->pk, im->sk, json_string_value(v), phone,
 	                    sizeof phone) == AX_OK &&
 	    ax_phone_normalize(phone, norm, NULL) == AX_OK &&
@@ -632,7 +633,8 @@ static void find_counted(ax_importer *im, const char *hh, const char *survey,
 /* A response record as read and resolved, before it is stored. */
 struct resp {
 	const char *survey, *device, *hh, *region_in, *wave;
-	int chan, status, has_completed, sealed_hh;
+	int chan, status, has_completed;
+	int sealed; /* carried a sealed number (opened or not) */
 	int fast; /* flagged "fast": read too quickly to count (kept, set aside) */
 	int repeat; /* flagged "repeat": the same survey again in one kiosk
 	             * visit (kept, set aside: the visit's first counts) */
@@ -704,6 +706,16 @@ static int read_response(ax_importer *im, json_t *o, struct resp *p,
 	}
 	if (p->has_completed && p->completed < p->started - 300)
 		return reject(out, "completed_at is before started_at");
+	if (ax__dev_fields(im, p->device, channels[p->chan], NULL, p->hh != NULL,
+	                   json_object_get(o, "household_phone_sealed") != NULL,
+	                   out->reason) ||
+	    ax__dev_wave(im, p->survey, body_wave, out->reason) ||
+	    ax__dev_time(im, "started_at", p->started - im->skew, out->reason) ||
+	    (p->has_completed &&
+	     ax__dev_time(im, "completed_at", p->completed - im->skew, out->reason))) {
+		out->result = AX_REC_REJECTED;
+		return -1;
+	}
 	/* A record without a wave (a kiosk that had not synced its campaigns
 	 * yet) belongs to the one campaign of its survey whose scope and window
 	 * cover it, so a household still counts once per campaign. */
@@ -719,48 +731,67 @@ static int read_response(ax_importer *im, json_t *o, struct resp *p,
 	return 0;
 }
 
-/* Where the response counts: the household (from the record or a sealed
- * number) and its grid, or the anonymous region; the device check.  0, or
- * -1 rejected. */
-static int place_response(ax_importer *im, json_t *o, struct resp *p,
-                          struct ax_rec_outcome *out)
+/* The region an anonymous response (or one with a sealed number) was
+ * given in: known, and one the device may credit.  0, or -1 rejected. */
+static int place_region(ax_importer *im, struct resp *p,
+                        struct ax_rec_outcome *out)
 {
 	char ex[64];
 
-	if (!p->hh && unseal_household(im, o, p->resolved)) {
-		p->hh = p->resolved;
-		p->sealed_hh = 1;
+	if (!p->region_in)
+		return reject(out, "an anonymous response needs \"region\" (the "
+		                   "grid or village code where it was given; a "
+		                   "sealed number too)");
+	if (!region_exists(im, p->region_in)) {
+		ax__excerpt(p->region_in, ex, sizeof ex);
+		return reject(out, "region \"%s\" is not a known region code", ex);
 	}
-	if (p->hh) {
-		if (household_grid(im, p->hh, p->region)) {
-			ax__excerpt(p->hh, ex, sizeof ex);
-			return reject(out, "household \"%s\" is not in the roster", ex);
+	snprintf(p->region, sizeof p->region, "%s", p->region_in);
+	if (im->check &&
+	    im->check(im->check_ctx, "response", NULL, p->region, out->reason)) {
+		out->result = AX_REC_REJECTED;
+		return -1;
+	}
+	return 0;
+}
+
+/* Where the response counts: the household (from the record or a sealed
+ * number) and its grid, or the anonymous region; the device check.  0, or
+ * -1 rejected.  A sealed number is opened last, once everything else
+ * passed, and whatever it names the outcome is the same: its household
+ * when the device may credit it, else the answer stays anonymous at the
+ * region it was given in (a visitor from another township, a number not
+ * on the roster). */
+static int place_response(ax_importer *im, json_t *o, struct resp *p,
+                          struct ax_rec_outcome *out)
+{
+	char ex[64], grid[64], scratch[256];
+
+	if (!p->hh && json_is_string(json_object_get(o, "household_phone_sealed"))) {
+		p->sealed = 1;
+		if (place_region(im, p, out))
+			return -1;
+		if (unseal_household(im, o, p->resolved) &&
+		    !household_grid(im, p->resolved, grid) &&
+		    !(im->check && im->check(im->check_ctx, "response", p->resolved,
+		                             grid, scratch))) {
+			p->hh = p->resolved;
+			snprintf(p->region, sizeof p->region, "%s", grid);
+		} else {
+			json_object_del(o, "household");
 		}
-	} else {
-		if (!p->region_in)
-			return reject(out, "an anonymous response needs \"region\" (the "
-			                   "grid or village code where it was given)");
-		if (!region_exists(im, p->region_in)) {
-			ax__excerpt(p->region_in, ex, sizeof ex);
-			return reject(out, "region \"%s\" is not a known region code", ex);
-		}
-		snprintf(p->region, sizeof p->region, "%s", p->region_in);
+		return 0;
+	}
+	if (!p->hh)
+		return place_region(im, p, out);
+	if (household_grid(im, p->hh, p->region)) {
+		ax__excerpt(p->hh, ex, sizeof ex);
+		return reject(out, "household \"%s\" is not in the roster", ex);
 	}
 	if (im->check &&
 	    im->check(im->check_ctx, "response", p->hh, p->region, out->reason)) {
-		/* A resident linked a household this device may not credit (a
-		 * visitor from another township): keep the answer, anonymous, at
-		 * the kiosk's own region rather than lose it. */
-		if (!(p->sealed_hh && p->region_in && region_exists(im, p->region_in) &&
-		      !im->check(im->check_ctx, "response", NULL, p->region_in,
-		                 out->reason))) {
-			out->result = AX_REC_REJECTED;
-			return -1;
-		}
-		out->reason[0] = '\0';
-		p->hh = NULL;
-		json_object_del(o, "household");
-		snprintf(p->region, sizeof p->region, "%s", p->region_in);
+		out->result = AX_REC_REJECTED;
+		return -1;
 	}
 	return 0;
 }
@@ -889,6 +920,13 @@ static ax_rc import_response(ax_importer *im, json_t *o, const char *source,
 	                       channels[p->chan], ax__cst_day(p->completed), &d))
 		rc = AX_NOMEM;
 done:
+	/* to a device, a record with a sealed number is accepted whatever the
+	 * number named: a resend or conflict would tell a known number from
+	 * an unknown one (a conflict is still kept for review) */
+	if (!rc && p->sealed && im->has_dev && out->result != AX_REC_REJECTED) {
+		out->result = AX_REC_ACCEPTED;
+		out->reason[0] = '\0';
+	}
 	free(body);
 	free(p);
 	return rc;
@@ -904,37 +942,60 @@ static ax_rc import_contact(ax_importer *im, json_t *o, const char *source,
                             struct ax_rec_outcome *out)
 {
 	const char *hh, *pack, *device;
-	int chan = 0, kind = 0, has_at, src;
+	int chan = 0, kind = 0, has_at, src, sealed;
 	int64_t at;
-	char grid[64], ex[64], resolved[64];
+	char grid[64], ex[64], resolved[64], scratch[256];
 	char *body;
 	sqlite3_stmt *s;
 	ax_rc rc;
 
-	/* a kiosk_session contact names its household by a sealed number */
-	if (!json_is_string(json_object_get(o, "household")) &&
-	    json_object_get(o, "household_phone_sealed") &&
-	    !unseal_household(im, o, resolved)) {
-		reject(out, "the sealed phone number matches no household of the "
-		            "roster, so there is no household to credit");
-		return AX_OK;
-	}
-	if (want_str(o, "household", 1, 63, &hh, out) ||
+	/* a kiosk_session contact names its household by a sealed number,
+	 * opened only once every other field passed */
+	sealed = !json_is_string(json_object_get(o, "household")) &&
+	         json_object_get(o, "household_phone_sealed");
+	if ((!sealed && want_str(o, "household", 1, 63, &hh, out)) ||
 	    want_enum(o, "channel", contact_channels, 3, &chan, out) ||
 	    want_enum(o, "kind", kind_names, 5, &kind, out) ||
 	    want_str(o, "pack", 0, 48, &pack, out) ||
 	    want_str(o, "device", 1, 64, &device, out) ||
 	    want_time(o, "at", 1, &at, &has_at, out))
 		return AX_OK;
-	if (household_grid(im, hh, grid)) {
-		ax__excerpt(hh, ex, sizeof ex);
-		reject(out, "household \"%s\" is not in the roster", ex);
-		return AX_OK;
-	}
 	at -= im->skew; /* on the server's clock; the body keeps the device's */
-	if (im->check && im->check(im->check_ctx, "contact", hh, grid, out->reason)) {
+	if (ax__dev_fields(im, device, contact_channels[chan], kind_names[kind],
+	                   !sealed && json_object_get(o, "household"),
+	                   json_object_get(o, "household_phone_sealed") != NULL,
+	                   out->reason) ||
+	    ax__dev_time(im, "at", at, out->reason)) {
 		out->result = AX_REC_REJECTED;
 		return AX_OK;
+	}
+	if (sealed) {
+		/* the same outcome whatever the number names: a household the
+		 * device may credit gets the contact, anything else is dropped */
+		if (!unseal_household(im, o, resolved) ||
+		    household_grid(im, resolved, grid) ||
+		    (im->check &&
+		     im->check(im->check_ctx, "contact", resolved, grid, scratch))) {
+			if (!im->has_dev) {
+				reject(out, "the sealed phone number names no household "
+				            "this device may credit");
+				return AX_OK;
+			}
+			out->result = AX_REC_ACCEPTED;
+			return AX_OK;
+		}
+		hh = resolved;
+	} else {
+		if (household_grid(im, hh, grid)) {
+			ax__excerpt(hh, ex, sizeof ex);
+			reject(out, "household \"%s\" is not in the roster", ex);
+			return AX_OK;
+		}
+		if (im->check &&
+		    im->check(im->check_ctx, "contact", hh, grid, out->reason)) {
+			out->result = AX_REC_REJECTED;
+			return AX_OK;
+		}
 	}
 	body = canonical(o, contact_fields, (int)AX_ARRAY_LEN(contact_fields),
 	                 out->id);
@@ -965,6 +1026,10 @@ static ax_rc import_contact(ax_importer *im, json_t *o, const char *source,
 		rc = AX_OK;
 	}
 	free(body);
+	if (!rc && sealed && im->has_dev) {
+		out->result = AX_REC_ACCEPTED; /* as for responses */
+		out->reason[0] = '\0';
+	}
 	return rc;
 }
 

@@ -26,7 +26,7 @@ struct tally {
 enum {
 	S_INS_RESP, S_GET_RESP, S_HH, S_REGION, S_COUNTED,
 	S_SET_COUNTED, S_INS_CONTACT, S_GET_CONTACT,
-	S_INS_CONFLICT, S_TALLY, S_TALLY_TOTAL, S_CAMPAIGN_WAVES, S_NSTMT
+	S_INS_CONFLICT, S_TALLY, S_TALLY_TOTAL, S_CAMPAIGN_WAVES, S_WAVE, S_NSTMT
 };
 
 /* The day of tally entries that go to tally_total (all days). */
@@ -52,7 +52,24 @@ struct ax_importer {
 	struct hh_memo *hm;  /* households looked up in this transaction */
 	size_t hmn, hmcount; /* slots (a power of two), entries */
 	unsigned hmgen;      /* entries of other generations are empty slots */
+	int has_dev;         /* records are bound to dev (records_device.c) */
+	struct ax_rec_device dev;
 };
+
+/* ---- records_device.c: records bound to the device that sent them ------
+ * Each returns 0, or -1 with the reason in reason[256]. */
+/* device name, channel/kind for the device's kind, household naming */
+int ax__dev_fields(const ax_importer *im, const char *device,
+                   const char *channel, const char *kind, int names_household,
+                   int has_sealed, char *reason);
+/* a record time (server clock) within registration .. now + max_ahead */
+int ax__dev_time(const ax_importer *im, const char *field, int64_t t,
+                 char *reason);
+/* the wave is a campaign's of this survey */
+int ax__dev_wave(ax_importer *im, const char *survey, const char *wave,
+                 char *reason);
+/* may one more sealed number be opened (the device's budget) */
+int ax__dev_may_unseal(const ax_importer *im);
 
 /* ---- tally.c ---------------------------------------------------------- */
 /* Drop every gathered delta (rollback, or after a flush). */

@@ -1,10 +1,12 @@
 /*
  * fuzz_body -- the HTTP records body checks of anxin-central (gzip with a
- * bounded inflation, UTF-8, one JSON object per line).  The first byte
- * picks plain or gzip.
+ * bounded inflation, UTF-8, a bounded number of records, one JSON object
+ * per line, read one at a time).  The first byte picks plain or gzip.
  *
- * Invariant (round trip): a plain body that parsed, gzipped with zlib
- * and parsed as gzip, gives the same records on the same lines.
+ * Invariants: an opened body yields 1 to max_records records, each a JSON
+ * object on a line >= 1, or stops at a line with 400 and a reason; every
+ * refusal says why.  Round trip: a plain body, gzipped with zlib and read
+ * as gzip, gives the same records on the same lines and ends the same.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -44,46 +46,67 @@ static int gzip_mem(const char *src, size_t len, unsigned char **out,
 	return 0;
 }
 
-/* the round trip of a plain body b that parsed from (text, len) */
-static void check_gzip_round_trip(const char *text, size_t len,
-                                  const struct ct_body *b)
-{
-	struct ct_body g;
-	unsigned char *gz;
-	size_t gzlen;
-	char err[300];
+#define MAXREC 1000
 
-	if (gzip_mem(text, len, &gz, &gzlen))
-		abort();
-	if (ct_body_parse((const char *)gz, gzlen, 1, 1 << 20, &g, err,
-	                  sizeof err) != 0 || g.n != b->n)
-		abort();
-	for (size_t i = 0; i < b->n; i++)
-		if (g.lines[i] != b->lines[i] || !json_equal(g.objs[i], b->objs[i]))
+/* Read the whole body: the records' count, and the end status (0 or 400).
+ * With other (a gzip reading of the same text) read alongside, every
+ * record and line must be the same in both. */
+static int read_all(struct ct_body *b, struct ct_body *other, size_t *n)
+{
+	json_t *o, *p;
+	char err[300], err2[300];
+	int st, st2;
+
+	*n = 0;
+	while ((st = ct_body_next(b, &o, err, sizeof err)) == 1) {
+		if (!json_is_object(o) || b->lineno < 1)
 			abort();
-	ct_body_free(&g);
-	free(gz);
+		if (other) {
+			if (ct_body_next(other, &p, err2, sizeof err2) != 1 ||
+			    other->lineno != b->lineno || !json_equal(o, p))
+				abort();
+			json_decref(p);
+		}
+		json_decref(o);
+		(*n)++;
+	}
+	if (st != 0 && (st != 400 || !err[0]))
+		abort();
+	if (other && (st2 = ct_body_next(other, &p, err2, sizeof err2)) != st)
+		abort();
+	return st;
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct ct_body b;
+	struct ct_body b, g;
+	unsigned char *gz;
+	size_t gzlen, n;
 	char err[300];
 	int status;
 
 	if (size < 1)
 		return 0;
-	status = ct_body_parse((const char *)data + 1, size - 1, data[0] & 1,
-	                       1 << 20, &b, err, sizeof err);
+	err[0] = '\0';
+	status = ct_body_open(&b, (const char *)data + 1, size - 1, data[0] & 1,
+	                      1 << 20, MAXREC, err, sizeof err);
 	if (status == 0) {
-		if (b.n == 0)
-			abort(); /* success means at least one record */
-		for (size_t i = 0; i < b.n; i++)
-			if (!json_is_object(b.objs[i]) || b.lines[i] < 1)
+		if (b.n == 0 || b.n > MAXREC)
+			abort(); /* success means 1 to max_records records */
+		if ((data[0] & 1) == 0) {
+			if (gzip_mem((const char *)data + 1, size - 1, &gz, &gzlen) ||
+			    ct_body_open(&g, (const char *)gz, gzlen, 1, 1 << 20, MAXREC,
+			                 err, sizeof err) != 0 || g.n != b.n)
 				abort();
-		if ((data[0] & 1) == 0)
-			check_gzip_round_trip((const char *)data + 1, size - 1, &b);
-		ct_body_free(&b);
+			status = read_all(&b, &g, &n);
+			ct_body_close(&g);
+			free(gz);
+		} else {
+			status = read_all(&b, NULL, &n);
+		}
+		if (n > b.n || (status == 0 && n != b.n))
+			abort();
+		ct_body_close(&b);
 	} else if (status != 400 && status != 413 && status != 503) {
 		abort();
 	} else if (!err[0]) {

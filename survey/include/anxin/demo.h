@@ -27,6 +27,9 @@ struct ax_demo_opts {
 	 * stop half-way and the rest complete it.  Without it the records are
 	 * what they always were for a seed. */
 	const char *sampled;
+	const char *device;  /* every record as this SMS gateway sends it
+	                      * (channel sms, sms_* contacts); NULL: the
+	                      * demo's mix of channels and devices */
 };
 
 /* Called once per record with one JSON line (borrowed, no newline).

@@ -127,6 +127,38 @@ void ax_importer_set_received_at(ax_importer *im, long long epoch);
 void ax_importer_set_unseal(ax_importer *im, const unsigned char pk[32],
                             const unsigned char sk[32]);
 
+/*
+ * Bind the records that follow to the device that sent them (the central
+ * server, from the request's token; a file import, from the devices
+ * table).  With a device bound, a record is rejected, with a reason that
+ * names the field, when:
+ *   - its "device" is not this device;
+ *   - its channel/kind is not one this kind of device makes (a kiosk:
+ *     responses on "kiosk", kiosk_session contacts; an SMS gateway:
+ *     responses on "sms", sms_sent/sms_delivered/sms_replied contacts);
+ *   - a kiosk names a household ("household"): kiosks link households
+ *     only through a sealed number; an SMS gateway sends no sealed number;
+ *   - its "wave" is not the wave of a campaign of its survey;
+ *   - a time (after the clock-skew correction) lies before the device's
+ *     registration or more than max_ahead seconds past now.
+ * A record with a sealed number is checked whole before the number is
+ * opened, and its outcome does not depend on whether the number is a
+ * roster number: "accepted" (new, a resend or a conflict kept for review
+ * alike), and a contact whose number names no household of the device's
+ * scope is simply not stored.  may_unseal (NULL: no limit) is asked
+ * before each number is opened; 0 leaves the number unopened (the record
+ * is kept as if the number were unknown).  `dev` is copied; NULL unbinds.
+ */
+struct ax_rec_device {
+	char id[64];
+	char kind[8];            /* "kiosk" or "smsd" */
+	long long registered_at; /* epoch; no record time before it */
+	long long max_ahead;     /* seconds a record time may lie past now */
+	int (*may_unseal)(void *ctx, const char *device);
+	void *ctx;
+};
+void ax_importer_set_device(ax_importer *im, const struct ax_rec_device *dev);
+
 struct ax_records_stats {
 	long lines, accepted, duplicate, conflict, rejected;
 };

@@ -1,9 +1,12 @@
 #!/bin/sh
-# api.sh DIR -- the device API against a running anxin-central: auth,
+# api.sh DIR SEAL -- the device API against a running anxin-central: auth,
 # scope, idempotency, bad bodies (each with its status, nothing stored),
-# roster ETags, campaigns.
+# records bound to the device that sent them, sealed numbers that tell
+# nothing, roster ETags, campaigns, no reports for devices.  SEAL is the
+# helper that seals a number as a kiosk does.
 set -u
 DIR=$1
+SEAL=$2
 cd "$DIR"
 URL="http://127.0.0.1:$(cat port)"
 A="$ANXIN_BIN/survey/anxin"
@@ -23,11 +26,15 @@ post() { # post TOKEN FILE [extra curl args] -> prints status, body in out.json
 HH_IN=$(sqlite3 c.db "SELECT id FROM households WHERE grid LIKE '439901101%' ORDER BY id LIMIT 1")
 HH_OUT=$(sqlite3 c.db "SELECT id FROM households WHERE grid LIKE '439901102%' ORDER BY id LIMIT 1")
 GRID_IN=$(sqlite3 c.db "SELECT grid FROM households WHERE id = '$HH_IN'")
-rec() { # rec UUID HOUSEHOLD ANSWER
-  printf '{"type":"response","id":"%s","survey":"aware-anti-drug","survey_version":1,"channel":"kiosk","device":"kiosk-a","household":"%s","region":"%s","started_at":"2026-11-20T10:00:00+08:00","completed_at":"2026-11-20T10:04:00+08:00","status":"complete","answers":{"q1":"%s"}}\n' "$1" "$2" "$GRID_IN" "$3"
+# record times: a few minutes ago (the devices were registered just before)
+iso() { TZ=Asia/Shanghai date -d "@$1" +%Y-%m-%dT%H:%M:%S+08:00; }
+now=$(date +%s)
+T1=$(iso $((now - 240))) T2=$(iso $((now - 60)))
+rec() { # rec UUID HOUSEHOLD ANSWER: a response as the SMS gateway sends it
+  printf '{"type":"response","id":"%s","survey":"aware-anti-drug","survey_version":1,"channel":"sms","device":"smsd-a","household":"%s","region":"%s","started_at":"%s","completed_at":"%s","status":"complete","answers":{"q1":"%s"}}\n' "$1" "$2" "$GRID_IN" "$T1" "$T2" "$3"
 }
 rec 11111111-1111-4111-8111-111111111111 "$HH_IN" 1 > one.jsonl
-printf '{"type":"contact","id":"22222222-2222-4222-8222-222222222222","household":"%s","channel":"kiosk","kind":"kiosk_session","pack":"anti-drug","device":"kiosk-a","at":"2026-11-20T10:05:00+08:00"}\n' "$HH_IN" >> one.jsonl
+printf '{"type":"contact","id":"22222222-2222-4222-8222-222222222222","household":"%s","channel":"sms","kind":"sms_delivered","pack":"anti-drug","device":"smsd-a","at":"%s"}\n' "$HH_IN" "$T2" >> one.jsonl
 before=$(count)
 
 # --- auth ---
@@ -37,23 +44,88 @@ check "revoked token: 401" "$(post "$R" one.jsonl)" 401
 check "nothing stored by refused requests" "$(count)" "$before"
 
 # --- accept, then idempotent resend, then conflict ---
-check "valid batch: 200" "$(post "$K" one.jsonl)" 200
+check "valid batch: 200" "$(post "$S" one.jsonl)" 200
 check "both accepted" "$(grep -o '"accepted":[0-9]*' out.json)" '"accepted":2'
 check "stored 2" "$(count)" "$((before + 2))"
-check "resend: 200" "$(post "$K" one.jsonl)" 200
+check "resend: 200" "$(post "$S" one.jsonl)" 200
 check "resend is duplicate" "$(grep -o '"duplicate":[0-9]*' out.json)" '"duplicate":2'
 check "still 2 stored" "$(count)" "$((before + 2))"
 rec 11111111-1111-4111-8111-111111111111 "$HH_IN" 2 > changed.jsonl
-check "changed resend: 200" "$(post "$K" changed.jsonl)" 200
+check "changed resend: 200" "$(post "$S" changed.jsonl)" 200
 check "changed resend is conflict" "$(grep -o '"status":"[a-z]*"' out.json)" '"status":"conflict"'
 check "conflict kept for review" "$(sqlite3 c.db 'SELECT COUNT(*) FROM conflicts')" 1
 
 # --- scope: out-of-scope record rejected, others in the batch stand ---
 rec 33333333-3333-4333-8333-333333333333 "$HH_OUT" 1 > mixed.jsonl
 rec 44444444-4444-4444-8444-444444444444 "$HH_IN" 1 >> mixed.jsonl
-check "mixed batch: 200" "$(post "$K" mixed.jsonl)" 200
+check "mixed batch: 200" "$(post "$S" mixed.jsonl)" 200
 check "out of scope rejected with 403 reason" "$(grep -c '"status":"rejected","reason":"403' out.json)" 1
 check "in-scope record of the batch accepted" "$(grep -o '"accepted":[0-9]*' out.json)" '"accepted":1'
+
+# --- records bound to the device that sent them (each rejected, with the
+#     field named; nothing stored) ---
+before=$(count)
+r1() { # r1 UUID CHANNEL DEVICE HOUSEHOLD-JSON STARTED COMPLETED [WAVE]
+  printf '{"type":"response","id":"%s","survey":"aware-anti-drug","survey_version":1,"channel":"%s","device":"%s","household":%s,"region":"%s","started_at":"%s","completed_at":"%s","status":"complete","answers":{"q1":"1"}%s}\n' "$1" "$2" "$3" "$4" "$GRID_IN" "$5" "$6" "${7:+,\"wave\":\"$7\"}"
+}
+c1() { # c1 UUID CHANNEL KIND DEVICE HOUSEHOLD AT
+  printf '{"type":"contact","id":"%s","household":"%s","channel":"%s","kind":"%s","pack":null,"device":"%s","at":"%s"}\n' "$1" "$5" "$2" "$3" "$4" "$6"
+}
+reason() { # reason LINE: the reason the reply gives for that line
+  jq -r ".results[] | select(.line == $1) | .reason" out.json
+}
+r1 b0000001-0000-4000-8000-000000000001 sms kiosk-a "\"$HH_IN\"" "$T1" "$T2" > forged.jsonl
+check "SMS gateway sending as kiosk-a: 200" "$(post "$S" forged.jsonl)" 200
+check "  rejected: device is not the sender" "$(reason 1)" 'field "device": "kiosk-a" is not the device that sent it (smsd-a)'
+r1 b0000002-0000-4000-8000-000000000002 sms kiosk-a null "$T1" "$T2" > k.jsonl
+c1 b0000003-0000-4000-8000-000000000003 sms sms_delivered kiosk-a "$HH_IN" "$T2" >> k.jsonl
+c1 b0000004-0000-4000-8000-000000000004 visit visit kiosk-a "$HH_IN" "$T2" >> k.jsonl
+r1 b0000005-0000-4000-8000-000000000005 kiosk kiosk-a "\"$HH_IN\"" "$T1" "$T2" >> k.jsonl
+c1 b0000006-0000-4000-8000-000000000006 kiosk kiosk_session kiosk-a "$HH_IN" "$T2" >> k.jsonl
+r1 b0000007-0000-4000-8000-000000000007 kiosk kiosk-a null "$T1" "$T2" made-up-wave >> k.jsonl
+r1 b0000008-0000-4000-8000-000000000008 kiosk kiosk-a null 2020-01-01T10:00:00+08:00 2020-01-01T10:04:00+08:00 >> k.jsonl
+r1 b0000009-0000-4000-8000-000000000009 kiosk kiosk-a null "$T1" "$(iso $((now + 86400)))" >> k.jsonl
+check "kiosk batch of forged fields: 200" "$(post "$K" k.jsonl)" 200
+check "  all 8 rejected" "$(grep -o '"rejected":[0-9]*' out.json)" '"rejected":8'
+check "  an SMS response from a kiosk" "$(reason 1)" 'field "channel": a kiosk sends "kiosk" records, not "sms"'
+check "  an sms_delivered contact from a kiosk" "$(reason 2)" 'field "channel": a kiosk sends "kiosk" records, not "sms"'
+check "  a visit from a kiosk" "$(reason 3)" 'field "channel": a kiosk sends "kiosk" records, not "visit"'
+check "  a kiosk naming a household" "$(reason 4)" 'field "household": a kiosk links a household only by a sealed phone number (household_phone_sealed)'
+check "  a kiosk contact naming a household" "$(reason 5)" 'field "household": a kiosk links a household only by a sealed phone number (household_phone_sealed)'
+check "  a wave no campaign has" "$(reason 6)" 'field "wave": "made-up-wave" is not the wave of a campaign of this survey'
+check "  a time before the device was registered" "$(reason 7 | cut -c1-60)" 'field "started_at": 2020-01-01T10:00:00+08:00 is before devi'
+check "  a time in the future" "$(reason 8 | cut -c1-22)" 'field "completed_at": '
+check "  names it as in the future" "$(reason 8 | grep -c 'is in the future')" 1
+check "  nothing stored" "$(count)" "$before"
+check "device names are letters, digits, . _ - only" "$("$A" device add --db c.db --name 'k"} 1' --kind kiosk --scope 439901101000 2>&1 > /dev/null | grep -c 'A-Z a-z 0-9 . _ -')" 1
+
+# --- a sealed number tells nothing: a known and an unknown number, in
+#     otherwise identical records, get identical replies ---
+PH_IN=$(sqlite3 c.db "SELECT p.phone FROM household_phones p JOIN households h ON h.id = p.household WHERE h.grid = '$GRID_IN' AND h.active GROUP BY p.phone HAVING COUNT(*) = 1 ORDER BY p.phone LIMIT 1")
+HH_PH=$(sqlite3 c.db "SELECT household FROM household_phones WHERE phone = '$PH_IN'")
+PH_OUT=$(sqlite3 c.db "SELECT p.phone FROM household_phones p JOIN households h ON h.id = p.household WHERE h.grid LIKE '439901102%' AND h.active GROUP BY p.phone HAVING COUNT(*) = 1 ORDER BY p.phone LIMIT 1")
+PH_NONE=+8613912345678
+check "the unknown number is on no household" "$(sqlite3 c.db "SELECT COUNT(*) FROM household_phones WHERE phone = '$PH_NONE'")" 0
+sealed_pair() { # sealed_pair UUID PHONE: a kiosk_session contact and a response
+  sl=$("$SEAL" c.db "$2")
+  printf '{"type":"contact","id":"%s1","household_phone_sealed":"%s","channel":"kiosk","kind":"kiosk_session","pack":"anti-drug","device":"kiosk-a","at":"%s"}\n' "$1" "$sl" "$T2"
+  printf '{"type":"response","id":"%s2","survey":"aware-anti-drug","survey_version":1,"channel":"kiosk","device":"kiosk-a","household":null,"region":"%s","household_phone_sealed":"%s","started_at":"%s","completed_at":"%s","status":"complete","answers":{"q1":"1"}}\n' "$1" "$GRID_IN" "$sl" "$T1" "$T2"
+}
+reply_of() { # the reply without its record ids
+  post "$K" "$1" > /dev/null; sed 's/"id":"[^"]*"/"id":_/g' out.json
+}
+sealed_pair c0000001-0000-4000-8000-00000000000 "$PH_IN" > known.jsonl
+sealed_pair c0000002-0000-4000-8000-00000000000 "$PH_NONE" > unknown.jsonl
+sealed_pair c0000003-0000-4000-8000-00000000000 "$PH_OUT" > outside.jsonl
+k1=$(reply_of known.jsonl)
+check "known number: both accepted" "$k1" '{"results":[{"line":1,"id":_,"status":"accepted"},{"line":2,"id":_,"status":"accepted"}],"accepted":2,"duplicate":0,"conflict":0,"rejected":0}'
+check "unknown number: the same reply" "$(reply_of unknown.jsonl)" "$k1"
+check "number of a household outside the kiosk's scope: the same reply" "$(reply_of outside.jsonl)" "$k1"
+check "resend of the known: the same reply" "$(reply_of known.jsonl)" "$k1"
+check "resend of the unknown: the same reply" "$(reply_of unknown.jsonl)" "$k1"
+check "  the known number credits its household (contact and answer)" "$(sqlite3 c.db "SELECT (SELECT household FROM contacts WHERE id LIKE 'c0000001%') || ' ' || (SELECT household FROM responses WHERE id LIKE 'c0000001%')")" "$HH_PH $HH_PH"
+check "  the unknown and the outside: no contact, answers anonymous" "$(sqlite3 c.db "SELECT (SELECT COUNT(*) FROM contacts WHERE id LIKE 'c000000_-%' AND id NOT LIKE 'c0000001%') || ' ' || (SELECT COUNT(*) FROM responses WHERE id LIKE 'c000000_-%' AND household IS NULL)")" "0 2"
+check "  no number in any stored body" "$(sqlite3 c.db "SELECT COUNT(*) FROM responses WHERE body LIKE '%sealed%' OR body LIKE '%${PH_IN#+86}%'")" 0
 
 # --- bad bodies: right status, nothing stored ---
 before=$(count)
@@ -96,9 +168,13 @@ check "roster outside scope: 403" "$(curl -s -o /dev/null -w '%{http_code}' -H "
 check "campaigns: 200" "$(curl -s -o camp.json -w '%{http_code}' -H "Authorization: Bearer $K" "$URL/api/v1/campaigns")" 200
 check "campaigns carry the sealing key" "$(grep -c seal_public_key camp.json)" 1
 check "report needs auth: 401" "$(curl -s -o /dev/null -w '%{http_code}' "$URL/api/v1/report")" 401
-check "report in token scope: 200" "$(curl -s -o rep.json -w '%{http_code}' -H "Authorization: Bearer $K" "$URL/api/v1/report?scope=439901101000&depth=1")" 200
-check "report out of token scope: 403" "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $K" "$URL/api/v1/report?scope=439901000000")" 403
-check "metrics count accepted records" "$(curl -s "$URL/metrics" | grep -c 'anxin_records_total{result="accepted"} 3')" 1
+# no device needs a report, and the XLSX ledger names every household
+check "report to a kiosk token: 403" "$(curl -s -o rep.json -w '%{http_code}' -H "Authorization: Bearer $K" "$URL/api/v1/report?scope=439901101000&depth=1")" 403
+check "  says why" "$(grep -c 'device tokens get none' rep.json)" 1
+check "ledger XLSX to an SMS gateway token: 403" "$(curl -s -o rep.json -w '%{http_code}' -H "Authorization: Bearer $S" "$URL/api/v1/report?scope=439901101000&format=xlsx")" 403
+check "  nor to a county-wide token" "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(cat county.token)" "$URL/api/v1/report?format=csv")" 403
+# accepted: 2 (one.jsonl) + 1 (mixed) + 2 each for the five sealed posts
+check "metrics count accepted records" "$(curl -s "$URL/metrics" | grep -c 'anxin_records_total{result="accepted"} 13')" 1
 # through the proxy (a loopback peer with nginx's X-Real-IP): only the server itself
 check "metrics for a client outside, via the proxy: 403" "$(curl -s -o /dev/null -w '%{http_code}' -H 'X-Real-IP: 203.0.113.7' "$URL/metrics")" 403
 check "  not even with a device token" "$(curl -s -o /dev/null -w '%{http_code}' -H 'X-Real-IP: 203.0.113.7' -H "Authorization: Bearer $K" "$URL/metrics")" 403
@@ -110,8 +186,9 @@ check "healthz stays open: 200" "$(curl -s -o /dev/null -w '%{http_code}' -H 'X-
 now=$(date +%s)
 ahead=$((now + 259200))
 T0=$(TZ=Asia/Shanghai date -d "@$ahead" +%Y-%m-%dT%H:%M:%S+08:00)
-printf '{"type":"contact","id":"aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa","household":"%s","channel":"kiosk","kind":"kiosk_session","pack":"anti-drug","device":"kiosk-a","at":"%s"}\n' "$HH_IN" "$T0" > skew.jsonl
-check "skewed device: 200" "$(post "$K" skew.jsonl -H "X-Anxin-Device-Time: $ahead")" 200
+printf '{"type":"contact","id":"aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa","household":"%s","channel":"sms","kind":"sms_delivered","pack":"anti-drug","device":"smsd-a","at":"%s"}\n' "$HH_IN" "$T0" > skew.jsonl
+check "skewed device: 200" "$(post "$S" skew.jsonl -H "X-Anxin-Device-Time: $ahead")" 200
+check "  its record accepted" "$(grep -o '"accepted":[0-9]*' out.json)" '"accepted":1'
 at=$(sqlite3 -cmd ".timeout 5000" c.db "SELECT at FROM contacts WHERE id LIKE 'aaaaaaaa%'")
 d=$((at - now)); [ $d -lt 0 ] && d=$((-d))
 if [ $d -lt 120 ]; then ok "stored time corrected to the server's clock"; else bad "stored time off by $d s"; fi

@@ -28,7 +28,11 @@ grep ',439901101000,' "$ANXIN_SOURCE/content/demo/jiangzhou-roster.csv" >> roste
 "$A" roster import -q --db fs/c.db --county-name 江州县 roster.csv
 "$A" content install -q --db fs/c.db "$ANXIN_SOURCE/content"
 "$A" device add --db fs/c.db --name smsd-t --kind smsd --scope 439901101000 > tok 2>/dev/null
-"$A" records demo --db fs/c.db --count 30000 --seed 5 > all.jsonl
+# registered before the weeks of history it sends
+sqlite3 fs/c.db "UPDATE devices SET created_at = 0"
+echo 'disk-test-password' > staff.pw
+"$A" user add --db fs/c.db --name staff --role township --scope 439901101000 --password-file staff.pw > /dev/null
+"$A" records demo --db fs/c.db --count 30000 --seed 5 --device smsd-t > all.jsonl
 split -l 1000 -d -a 3 all.jsonl batch.
 "$C" --db fs/c.db --listen 127.0.0.1:0 --port-file port > server.log 2>&1 < /dev/null &
 echo $! > pid
@@ -94,13 +98,18 @@ if truncate -s 48M img && mkfs.ext4 -q -F img 2>/dev/null &&
     start
     code=$(post batch.028)
     check "a new batch on the ext4 store is accepted" "$code" 200
+    # a staff session (reports are for staff), made while the store is writable
+    curl -s -c jar -o login.page "$URL/login"
+    t=$(grep -o 'name="csrf" value="[^"]*"' login.page | head -n 1 | sed 's/.*value="//; s/"$//')
+    curl -s -b jar -c jar -o /dev/null --data-urlencode "csrf=$t" --data-urlencode "user=staff" \
+      --data-urlencode "password=disk-test-password" "$URL/login"
     first=$(grep -o '"accepted":[0-9]*' out.json | cut -d: -f2)
     echo anxin-test > "/sys/fs/ext4/$dev/trigger_fs_error"
     findmnt -n -o OPTIONS ext | grep -qE '(^|,)(ro|emergency_ro)(,|$)' && ok "the kernel made the store read-only" || bad "the kernel made the store read-only"
     code=$(post batch.029)
     check "a read-only store is answered 503" "$code" 503
     grep -q "nothing of this batch was stored" out.json && ok "  and says nothing was stored" || bad "  and says nothing was stored"
-    check "report still served from a read-only store" "$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $(cat tok)" "$URL/api/v1/report?scope=439901101000")" 200
+    check "report still served from a read-only store" "$(curl -s -o /dev/null -w '%{http_code}' -b jar "$URL/api/v1/report?scope=439901101000")" 200
     stop
     umount ext && { e2fsck -fy img > fsck.log 2>&1; mount -o loop,errors=remount-ro img ext; }
     check "after the repair the store holds the acknowledged batch, not the refused one" \

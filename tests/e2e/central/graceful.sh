@@ -10,7 +10,10 @@ C="$ANXIN_BIN/central/anxin-central"
 
 tap_store
 "$A" device add --db c.db --name smsd-county --kind smsd --scope 439901000000 > tok 2>/dev/null
-"$C" --db c.db --listen 127.0.0.1:0 --port-file port > server.log 2>&1 < /dev/null &
+# registered before the weeks of history it sends
+sqlite3 c.db "UPDATE devices SET created_at = 0"
+# batches 40 times what a device sends: the limits raised for them
+"$C" --db c.db --listen 127.0.0.1:0 --port-file port --max-body 33554432 --max-records 20000 --max-buffered 67108864 > server.log 2>&1 < /dev/null &
 pid=$!
 for _ in $(seq 1 100); do [ -s port ] && break; sleep 0.1; done
 URL="http://127.0.0.1:$(cat port)"
@@ -21,7 +24,7 @@ URL="http://127.0.0.1:$(cat port)"
 # the next batch (another seed) is the one signalled.
 seen=0 batches=0
 for seed in 7 8 9; do
-  "$A" records demo --db c.db --count 20000 --seed $seed > big.jsonl
+  "$A" records demo --db c.db --count 20000 --seed $seed --device smsd-county > big.jsonl
   rm -f code
   curl -s -o out.json -w '%{http_code}' -X POST -H "Authorization: Bearer $(cat tok)" \
     -H "Content-Type: application/x-ndjson" --data-binary @big.jsonl "$URL/api/v1/records" > code &

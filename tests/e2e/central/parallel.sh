@@ -17,19 +17,30 @@ NDEV=8 PER=2000
 . "$(dirname "$0")/tap.sh"
 
 tap_store
-"$A" records demo --db c.db --count $((NDEV * PER)) --seed 99 > all.jsonl
+# records as an SMS gateway sends them, each part under its own device's
+# name; the devices registered before the history they send
+"$A" records demo --db c.db --count $((NDEV * PER)) --seed 99 --device devX > all.jsonl
 split -l $PER -d -a 1 all.jsonl part.
 for i in $(seq 0 $((NDEV - 1))); do
   "$A" device add --db c.db --name "dev$i" --kind smsd --scope 439901000000 > "tok$i" 2>/dev/null
+  sed -i "s/\"device\":\"devX\"/\"device\":\"dev$i\"/" "part.$i"
 done
+sqlite3 c.db "UPDATE devices SET created_at = 0"
+# reports are for staff: a session for the reader
+echo 'parallel-test-password' > staff.pw
+"$A" user add --db c.db --name staff --role county --scope 439901000000 --password-file staff.pw > /dev/null
 "$C" --db c.db --listen 127.0.0.1:0 --port-file port --threads 4 > server.log 2>&1 < /dev/null &
 pid=$!
 for _ in $(seq 1 100); do [ -s port ] && curl -fs "http://127.0.0.1:$(cat port)/healthz" > /dev/null && break; sleep 0.1; done
 URL="http://127.0.0.1:$(cat port)"
+curl -s -c jar -o login.page "$URL/login"
+t=$(grep -o 'name="csrf" value="[^"]*"' login.page | head -n 1 | sed 's/.*value="//; s/"$//')
+curl -s -b jar -c jar -o /dev/null --data-urlencode "csrf=$t" --data-urlencode "user=staff" \
+  --data-urlencode "password=parallel-test-password" "$URL/login"
 # readers while the batches are imported
 ( while [ ! -f done ]; do
     curl -fs -o /dev/null "$URL/metrics"
-    curl -fs -o /dev/null -H "Authorization: Bearer $(cat tok0)" "$URL/api/v1/report?scope=439901000000&depth=1"
+    curl -fs -o /dev/null -b jar "$URL/api/v1/report?scope=439901000000&depth=1"
     curl -fs -o /dev/null "$URL/healthz"
   done ) &
 readers=$!

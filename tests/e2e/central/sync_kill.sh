@@ -13,8 +13,10 @@ N=10000
 
 tap_store
 "$A" device add --db c.db --name smsd-county --kind smsd --scope 439901000000 > tok 2>/dev/null
+# registered before the weeks of history it sends
+sqlite3 c.db "UPDATE devices SET created_at = 0"
 chmod 600 tok
-"$A" records demo --db c.db --count $N --seed 4242 > recs.jsonl
+"$A" records demo --db c.db --count $N --seed 4242 --device smsd-county > recs.jsonl
 "$A" init --db dev.db > /dev/null
 "$A" records queue -q --db dev.db recs.jsonl
 pending() { sqlite3 -cmd ".timeout 10000" dev.db "SELECT COUNT(*) FROM outbox WHERE state = 'pending'"; }

@@ -1,0 +1,114 @@
+/*
+ * records_device.c -- records bound to the device that sent them (see
+ * ax_importer_set_device in records.h): the device's name, the channels
+ * and kinds its kind makes, how it may name a household, the campaign
+ * waves it may use and the times it may claim.
+ */
+#include <string.h>
+#include <time.h>
+
+#include "anxin/clock.h"
+#include "records_int.h"
+
+void ax_importer_set_device(ax_importer *im, const struct ax_rec_device *dev)
+{
+	im->has_dev = dev != NULL;
+	if (dev)
+		im->dev = *dev;
+	else
+		memset(&im->dev, 0, sizeof im->dev);
+}
+
+static int why(char *reason, const char *fmt, ...) AX_PRINTF(2, 3);
+static int why(char *reason, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(reason, 256, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int ax__dev_fields(const ax_importer *im, const char *device,
+                   const char *channel, const char *kind, int names_household,
+                   int has_sealed, char *reason)
+{
+	const struct ax_rec_device *d = &im->dev;
+	int kiosk;
+	char ex[64];
+
+	if (!im->has_dev)
+		return 0;
+	kiosk = strcmp(d->kind, "kiosk") == 0;
+	if (strcmp(device, d->id) != 0) {
+		ax__excerpt(device, ex, sizeof ex);
+		return why(reason, "field \"device\": \"%s\" is not the device that "
+		           "sent it (%s)", ex, d->id);
+	}
+	if (strcmp(channel, kiosk ? "kiosk" : "sms") != 0)
+		return why(reason, "field \"channel\": a %s sends \"%s\" records, "
+		           "not \"%s\"", kiosk ? "kiosk" : "SMS gateway",
+		           kiosk ? "kiosk" : "sms", channel);
+	if (kind && (kiosk ? strcmp(kind, "kiosk_session") != 0
+	                   : strncmp(kind, "sms_", 4) != 0))
+		return why(reason, "field \"kind\": a %s does not send \"%s\" "
+		           "contacts", kiosk ? "kiosk" : "SMS gateway", kind);
+	if (kiosk && names_household)
+		return why(reason, "field \"household\": a kiosk links a household "
+		           "only by a sealed phone number (household_phone_sealed)");
+	if (!kiosk && has_sealed)
+		return why(reason, "field \"household_phone_sealed\": only kiosks "
+		           "send sealed numbers");
+	return 0;
+}
+
+int ax__dev_time(const ax_importer *im, const char *field, int64_t t,
+                 char *reason)
+{
+	const struct ax_rec_device *d = &im->dev;
+	long long now = (long long)time(NULL);
+	char a[AX_TIME_ISO_LEN], b[AX_TIME_ISO_LEN];
+
+	if (!im->has_dev)
+		return 0;
+	ax_time_iso(t, a);
+	if (t < d->registered_at - d->max_ahead) {
+		ax_time_iso(d->registered_at, b);
+		return why(reason, "field \"%s\": %s is before device %s was "
+		           "registered (%s)", field, a, d->id, b);
+	}
+	if (t > now + d->max_ahead) {
+		ax_time_iso(now, b);
+		return why(reason, "field \"%s\": %s is in the future (server time "
+		           "%s)", field, a, b);
+	}
+	return 0;
+}
+
+int ax__dev_wave(ax_importer *im, const char *survey, const char *wave,
+                 char *reason)
+{
+	sqlite3_stmt *s = im->s[S_WAVE];
+	char ex[64];
+	int found;
+
+	if (!im->has_dev || !wave || !*wave)
+		return 0;
+	sqlite3_reset(s);
+	sqlite3_bind_text(s, 1, wave, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, survey, -1, SQLITE_STATIC);
+	found = sqlite3_step(s) == SQLITE_ROW;
+	sqlite3_reset(s);
+	if (found)
+		return 0;
+	ax__excerpt(wave, ex, sizeof ex);
+	return why(reason, "field \"wave\": \"%s\" is not the wave of a campaign "
+	           "of this survey", ex);
+}
+
+int ax__dev_may_unseal(const ax_importer *im)
+{
+	if (!im->has_dev || !im->dev.may_unseal)
+		return 1;
+	return im->dev.may_unseal(im->dev.ctx, im->dev.id);
+}
