@@ -234,7 +234,7 @@ enum MHD_Result ct_api_records(struct ct_req *r)
 	long long counts[4] = {0};
 	int importing = 0;
 	enum MHD_Result ret;
-	char *out, err[300], source[96];
+	char *out, err[300], source[96], first_reject[300] = "";
 	int status;
 	ax_rc rc;
 
@@ -269,6 +269,9 @@ enum MHD_Result ct_api_records(struct ct_req *r)
 		if (rc)
 			goto store_fail;
 		counts[oc.result]++;
+		if (oc.result == AX_REC_REJECTED && counts[AX_REC_REJECTED] == 1)
+			snprintf(first_reject, sizeof first_reject, "line %ld: %s",
+			         body.lineno, oc.reason);
 		add_result(results, body.lineno, &oc);
 	}
 	if (status) {
@@ -284,6 +287,9 @@ enum MHD_Result ct_api_records(struct ct_req *r)
 	}
 	if ((rc = ax_importer_commit(im)))
 		goto store_fail;
+	if (counts[AX_REC_REJECTED])
+		CT_WARN("device %s: %lld of %zu records rejected (first, %s)",
+		        r->dev.id, counts[AX_REC_REJECTED], body.n, first_reject);
 	atomic_fetch_add(&srv->rec_accepted, counts[AX_REC_ACCEPTED]);
 	atomic_fetch_add(&srv->rec_duplicate, counts[AX_REC_DUPLICATE]);
 	atomic_fetch_add(&srv->rec_conflict, counts[AX_REC_CONFLICT]);

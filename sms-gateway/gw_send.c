@@ -165,6 +165,11 @@ int gw__match_reports(gw_gateway *g, long long now)
 	}
 	while (sqlite3_step(q) == SQLITE_ROW) {
 		long long rid = sqlite3_column_int64(q, 0), at = sqlite3_column_int64(q, 4);
+		/* delivered by the time the report was read: a report time past
+		 * now is a zone-less SMSC clock (libgammu's dummy driver writes
+		 * local time as UTC), and central refuses future record times */
+		if (at > now)
+			at = now;
 		int status = sqlite3_column_int(q, 3), matched = 2;
 		char sql[160];
 		sqlite3_reset(m);
