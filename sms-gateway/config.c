@@ -13,6 +13,10 @@
  *   device_id = gw-jz-01
  *   quiet_hours = 21:00-08:00
  *   pace_per_min = 10
+ *   campaign_gap = 43200  (seconds between a household's conversation
+ *                          ending and the next campaign's first message)
+ *   pace_burst = 6        (seconds of the pace's share sent at once; 60:
+ *                          the whole minute's share at once)
  *   daily_cap = 300
  *   remind_after = 86400
  *   expire_after = 259200
@@ -32,6 +36,8 @@ void gw_config_defaults(struct gw_config *c)
 	c->quiet_end = 8 * 60;
 	c->pace_per_min = 10;
 	c->daily_cap = 300;
+	c->pace_burst_s = 6;
+	c->campaign_gap = 43200;
 	gw_flow_opts_defaults(&c->flow);
 	c->poll_ms = 2000;
 	c->receive_frequency_ms = 15000;
@@ -131,6 +137,8 @@ ax_rc gw_config_load(const char *path, struct gw_config *c, char *err,
 	}
 	c->pace_per_min = iniparser_getint(d, "smsd:pace_per_min", c->pace_per_min);
 	c->daily_cap = iniparser_getint(d, "smsd:daily_cap", c->daily_cap);
+	c->pace_burst_s = iniparser_getint(d, "smsd:pace_burst", c->pace_burst_s);
+	c->campaign_gap = iniparser_getint(d, "smsd:campaign_gap", c->campaign_gap);
 	c->flow.remind_after =
 	    iniparser_getint(d, "smsd:remind_after", (int)c->flow.remind_after);
 	c->flow.expire_after =
@@ -160,6 +168,16 @@ ax_rc gw_config_load(const char *path, struct gw_config *c, char *err,
 	if (c->receive_frequency_ms < 0 || c->receive_frequency_ms > 3600000) {
 		snprintf(err, errlen,
 		         "%s: [smsd]: receive_frequency must be 0 to 3600 seconds", path);
+		return AX_INVALID;
+	}
+	if (c->campaign_gap < 0) {
+		snprintf(err, errlen, "%s: [smsd]: campaign_gap must be 0 or more seconds",
+		         path);
+		return AX_INVALID;
+	}
+	if (c->pace_burst_s < 1 || c->pace_burst_s > 60) {
+		snprintf(err, errlen, "%s: [smsd]: pace_burst must be 1 to 60 seconds",
+		         path);
 		return AX_INVALID;
 	}
 	if (c->pace_per_min <= 0 || c->daily_cap <= 0 || c->poll_ms < 0 ||

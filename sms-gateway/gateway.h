@@ -42,6 +42,11 @@ struct gw_config {
 	char device[64];      /* device id in records */
 	int quiet_start, quiet_end; /* minutes after midnight, China time */
 	int pace_per_min, daily_cap; /* defaults when a campaign has none */
+	int campaign_gap;     /* seconds from a household's conversation
+	                       * ending to the next one starting, 43200 */
+	int pace_burst_s;     /* the pace's share of this many seconds may go
+	                       * at once, default 6 (spread over the minute);
+	                       * 60: a minute's share at once */
 	struct gw_flow_opts flow;
 	int poll_ms;          /* pause between cycles, default 2000 */
 	int receive_frequency_ms; /* while sending, read the inbox at least

@@ -175,19 +175,28 @@ int gw__apply_out(gw_gateway *g, struct convrow *r, const struct camp *cp,
 
 /* ---- scheduling pass ----------------------------------------------------- */
 
+/* A household whose conversation just ended (a quiz's thanks and
+ * explanations, say) is not sent the next campaign's intro in the same
+ * minutes: its next conversation waits cfg.campaign_gap, and a late reply
+ * to the one that ended is not taken for the new one's answer. */
 int gw__household_busy(gw_gateway *g, const char *hh, const char *campaign,
-                       int *exists)
+                       long long now, int *exists)
 {
 	sqlite3_stmt *q;
 	int busy = 0;
 	*exists = 0;
-	if (!(q = gw__prep(g, g->db, "SELECT campaign, status FROM conv WHERE household = ?")))
+	if (!(q = gw__prep(g, g->db, "SELECT campaign, status, updated_at FROM conv"
+	                             " WHERE household = ?")))
 		return 1;
 	sqlite3_bind_text(q, 1, hh, -1, SQLITE_STATIC);
 	while (sqlite3_step(q) == SQLITE_ROW) {
-		if (strcmp((const char *)sqlite3_column_text(q, 0), campaign) == 0)
+		int same = strcmp((const char *)sqlite3_column_text(q, 0), campaign) == 0;
+		if (same)
 			*exists = 1;
 		if (strcmp((const char *)sqlite3_column_text(q, 1), "asking") == 0)
+			busy = 1;
+		else if (!same && now > 0 &&
+		         sqlite3_column_int64(q, 2) + g->cfg.campaign_gap > now)
 			busy = 1;
 	}
 	gw__release(g, g->db, q);
@@ -295,7 +304,7 @@ int gw__start_conversations(gw_gateway *g, long long now)
 			const char *phone = NULL;
 			if (cp->started[k] || !h->active || h->nphones == 0)
 				continue;
-			if (gw__household_busy(g, h->id, cp->c.id, &exists) || exists) {
+			if (gw__household_busy(g, h->id, cp->c.id, now, &exists) || exists) {
 				/* busy: asked by another campaign; try again later */
 				cp->started[k] = (unsigned char)exists;
 				waiting += !exists;

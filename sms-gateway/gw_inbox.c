@@ -14,20 +14,30 @@
 #include "gw_int.h"
 
 /* The household's conversation a reply belongs to: the one asking, else
- * the latest started.  A household has a conversation per campaign, a
- * handful at most: chosen here rather than with ORDER BY, whose sorter
- * cost SQLite a temporary b-tree opened and closed per reply (perf). */
-static int load_conv_for(gw_gateway *g, const char *hh, struct convrow *r)
+ * the latest started; *prev (campaign, may be NULL): the latest started
+ * one that is not asking ("" if none).  A household has a conversation
+ * per campaign, a handful at most: chosen here rather than with ORDER BY,
+ * whose sorter cost SQLite a temporary b-tree opened and closed per reply
+ * (perf). */
+static int load_conv_for(gw_gateway *g, const char *hh, struct convrow *r,
+                         char prev[64])
 {
 	sqlite3_stmt *q;
 	struct convrow c;
+	long long prev_at = -1;
 	int found = 0;
 	if (!(q = gw__prep(g, g->db,
 	                   "SELECT " CONV_COLS " FROM conv WHERE household = ?")))
 		return -1;
 	sqlite3_bind_text(q, 1, hh, -1, SQLITE_STATIC);
+	if (prev)
+		prev[0] = '\0';
 	while (sqlite3_step(q) == SQLITE_ROW) {
 		gw__read_conv(q, &c);
+		if (prev && c.c.status != GW_CONV_ASKING && c.c.started_at > prev_at) {
+			prev_at = c.c.started_at;
+			snprintf(prev, 64, "%s", c.campaign);
+		}
 		if (!found ||
 		    (c.c.status == GW_CONV_ASKING) > (r->c.status == GW_CONV_ASKING) ||
 		    ((c.c.status == GW_CONV_ASKING) == (r->c.status == GW_CONV_ASKING) &&
@@ -110,12 +120,51 @@ static int closed_reply(gw_gateway *g, long long id, const char *phone,
 	return set_inbox_campaign(g, g->db, id, "late", hh, r->campaign);
 }
 
+/*
+ * Whether the open question of an asking conversation had gone out when
+ * a reply came (received: when the gateway read it): 1 it had, 0 not yet
+ * (its message still queued, or sent after the reply came or in the same
+ * second), -1 on error.
+ * A question re-asked after a reply not understood (attempts) or
+ * reminded had gone out before.  *any_sent: something of the
+ * conversation went out before the reply (else the reply was to an
+ * earlier campaign).
+ */
+static int question_was_sent(gw_gateway *g, const struct convrow *r,
+                             long long received, int *any_sent)
+{
+	sqlite3_stmt *q;
+	int pending;
+	*any_sent = 1;
+	if (r->c.attempts || r->c.reminded)
+		return 1;
+	if (!(q = gw__prep(g, g->db,
+	                   "SELECT COUNT(*) FILTER (WHERE state IN ('pending','sending')"
+	                   " AND kind IN ('intro','question')), COUNT(*) FILTER"
+	                   " (WHERE state IN ('sent','unknown') AND sent_at < ?3)"
+	                   " FROM queue WHERE phone=?1 AND campaign=?2")))
+		return -1;
+	sqlite3_bind_text(q, 1, r->phone, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, r->campaign, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 3, received);
+	if (sqlite3_step(q) != SQLITE_ROW) {
+		gw__release(g, g->db, q);
+		return -1;
+	}
+	pending = sqlite3_column_int(q, 0) > 0;
+	*any_sent = sqlite3_column_int(q, 1) > 0;
+	gw__release(g, g->db, q);
+	/* in the second it went out: nobody reads and answers a question
+	 * that fast, and the modem reads before it sends in a cycle */
+	return !pending && received > r->c.asked_at;
+}
+
 /* One committed inbox message -> the flow, inside the caller's
  * transaction (gw__process_inbox: one per batch, a savepoint per message). */
 static int handle_inbox(gw_gateway *g, long long id, const char *phone,
-                        const char *text, long long now)
+                        const char *text, long long received, long long now)
 {
-	char hh[64], grid[32];
+	char hh[64], grid[32], prev[64];
 	struct convrow r;
 	struct gw_flow_out o;
 	struct camp *cp = NULL;
@@ -131,7 +180,7 @@ static int handle_inbox(gw_gateway *g, long long id, const char *phone,
 			goto fail;
 		return 0;
 	}
-	found = load_conv_for(g, hh, &r);
+	found = load_conv_for(g, hh, &r, prev);
 	if (found < 0)
 		goto fail;
 	if (found)
@@ -158,9 +207,28 @@ static int handle_inbox(gw_gateway *g, long long id, const char *phone,
 			                gw_flow_optout_text, now))
 				goto fail;
 		}
-		if (set_inbox(g, g->db, id, optout ? "done" : "late", hh))
+		if (set_inbox_campaign(g, g->db, id, optout ? "done" : "late", hh,
+		                       found ? r.campaign : NULL))
 			goto fail;
 		return 0;
+	}
+	/* A reply that came before the open question went out answers
+	 * something earlier: a resent answer, a comment on it, or a reply to
+	 * the previous campaign.  Kept (state early, or late for an earlier
+	 * campaign) and counted as a reply, never taken as the answer to a
+	 * question the resident had not seen.  An opt-out is honoured. */
+	if (!gw_reply_is_optout(text, strlen(text))) {
+		int any_sent, sent = question_was_sent(g, &r, received, &any_sent);
+		if (sent < 0)
+			goto fail;
+		if (!sent) {
+			int earlier = !any_sent && prev[0];
+			if (gw__record_contact(g, g->st, hh, "sms_replied", NULL, now) ||
+			    set_inbox_campaign(g, g->db, id, earlier ? "late" : "early", hh,
+			                       earlier ? prev : r.campaign))
+				goto fail;
+			return 0;
+		}
 	}
 	/* replies come from any phone of the household; answers go back to it */
 	snprintf(r.phone, sizeof r.phone, "%s", phone);
@@ -176,7 +244,7 @@ fail:
 }
 
 struct inbox_item {
-	long long id;
+	long long id, received;
 	char phone[64];
 	char *text;
 };
@@ -196,14 +264,15 @@ static int inbox_batch(gw_gateway *g, const struct inbox_item *items, int n,
 	for (i = 0; i < n; i++) {
 		if (!savepoints) {
 			if (handle_inbox(g, items[i].id, items[i].phone, items[i].text,
-			                 now)) {
+			                 items[i].received, now)) {
 				gw__exec(g->db, "ROLLBACK");
 				return 1;
 			}
 			continue;
 		}
 		gw__exec_cached(g, "SAVEPOINT msg");
-		if (handle_inbox(g, items[i].id, items[i].phone, items[i].text, now)) {
+		if (handle_inbox(g, items[i].id, items[i].phone, items[i].text,
+		                 items[i].received, now)) {
 			gw__exec_cached(g, "ROLLBACK TO msg");
 			set_inbox(g, g->db, items[i].id, "error", NULL);
 		}
@@ -223,7 +292,8 @@ int gw__process_inbox(gw_gateway *g, long long now)
 	int n = 0, cap = 0, i, rc = 0;
 
 	if (sqlite3_prepare_v2(g->db,
-	                       "SELECT id, phone, text FROM inbox WHERE state='new'"
+	                       "SELECT id, phone, text, received_at FROM inbox"
+	                       " WHERE state='new'"
 	                       " ORDER BY id LIMIT 5000",
 	                       -1, &q, NULL) != SQLITE_OK)
 		return -1;
@@ -237,6 +307,7 @@ int gw__process_inbox(gw_gateway *g, long long now)
 			items = ni;
 		}
 		items[n].id = sqlite3_column_int64(q, 0);
+		items[n].received = sqlite3_column_int64(q, 3);
 		snprintf(items[n].phone, 64, "%s", sqlite3_column_text(q, 1));
 		items[n].text = strdup((const char *)sqlite3_column_text(q, 2));
 		if (!items[n].text)

@@ -197,9 +197,11 @@ void gw__read_conv(sqlite3_stmt *q, struct convrow *r);
  * record lines) in the caller's transaction; insert: a new conversation. */
 int gw__apply_out(gw_gateway *g, struct convrow *r, const struct camp *cp,
                   const struct gw_flow_out *o, long long now, int insert);
-/* 1 when a conversation of hh is asking; *exists: hh has one in campaign. */
+/* 1 when a conversation of hh is asking, or (now > 0) one of another
+ * campaign ended less than cfg.campaign_gap before now; *exists: hh has
+ * one in campaign. */
 int gw__household_busy(gw_gateway *g, const char *hh, const char *campaign,
-                       int *exists);
+                       long long now, int *exists);
 /* One pass each, in its own transaction: conversations started (count) /
  * reminders sent and conversations expired (0); -1 on error. */
 int gw__start_conversations(gw_gateway *g, long long now);

@@ -126,7 +126,7 @@ int gw__queue_digests(gw_gateway *g, long long now)
 					continue;
 				}
 			}
-			if (gw__household_busy(g, h->id, cp->c.id, &exists)) {
+			if (gw__household_busy(g, h->id, cp->c.id, 0, &exists)) {
 				waiting++;
 				continue;
 			}

@@ -262,7 +262,8 @@ static void counts_load(struct slot *s, long long now)
 /*
  * The pace, spread over the minute: at most `pace` claims in any 60
  * seconds, and at most burst + pace * (k - 1) / 60 in any k seconds
- * (burst: a tenth of a minute's share, at least 1).  The minute's share
+ * (burst: the share of pace_burst_s seconds, by default 6, a tenth of the
+ * minute's; at least 1).  The minute's share
  * alone let every claim of a minute go in its first second and nothing
  * for the next 59: a resident who answered then waited up to a minute for
  * the next question, seven times per questionnaire (the demo, at 120 a
@@ -271,7 +272,7 @@ static void counts_load(struct slot *s, long long now)
 static int pace_allows(struct slot *s, long long now, int pace)
 {
 	long long cnt = 0, limit;
-	int burst = (pace + 9) / 10, k;
+	int burst = (int)(((long long)pace * s->g->cfg.pace_burst_s + 59) / 60), k;
 	if (pace <= 0)
 		return 1;
 	for (k = 1; k <= 60; k++) {

@@ -164,6 +164,9 @@ wave_loop() { # until nothing is left to send or answer for ~2 s
 			# wave's second: the dedup key holds the SMSC time in seconds
 			while [ "$(date +%s)" -le $last ]; do sleep 0.05; done
 			tail -n +$((done_lines + 1)) gw/sent.jsonl | head -n $take > wave.jsonl
+			# the replies come a second after what they answer (read in
+			# the second a question went out, a reply is not its answer)
+			echo $(($(cat gw/clock) + 1)) > gw/clock.new && mv gw/clock.new gw/clock
 			done_lines=$((done_lines + take))
 			"$SIM" --sent-log wave.jsonl --inbox gw/modem/sms/1 --seed 20151 \
 				--once 2>> gw/residents.log
@@ -187,11 +190,11 @@ wave_loop() { # until nothing is left to send or answer for ~2 s
 wave_loop
 step "answers: $waves waves, $(wc -l < gw/sent.jsonl) sent"
 # a day later: the reminder to those who did not answer
-echo $((CLOCK + 86400 + 60)) > gw/clock
+echo $(($(cat gw/clock) + 86400 + 60)) > gw/clock
 wave_loop
 step "reminders: $(wc -l < gw/sent.jsonl) sent"
 # three more days: what is still open expires
-echo $((CLOCK + 86400 + 259200 + 120)) > gw/clock
+echo $(($(cat gw/clock) + 259200 + 120)) > gw/clock
 wave_loop
 step "expiry: $(wc -l < gw/sent.jsonl) sent"
 sleep 1

@@ -48,6 +48,7 @@ device = $T/m0
 store = $T/anxin.db
 device_id = gw-e2e
 poll_ms = 200
+pace_burst = 60
 clock_file = $T/clock
 sent_log = $T/sent.jsonl
 CONF
@@ -60,7 +61,10 @@ grep -q '回复TD退订' "$T/sent.jsonl" || fail "Chinese text mangled under LC_
 "$SMSD" --config "$T/smsd.conf" 2> "$T/log" &
 PID=$!
 sleep 1
-# a reply "1" (知道) from E1, as the modem stores it (UCS-2 hex)
+# five minutes later (a reply read in the second its question went out is
+# not an answer to it), a reply "1" (知道) from E1, as the modem stores it
+# (UCS-2 hex)
+echo 1772417100 > "$T/clock"
 cat > "$T/m0/sms/1/1" <<SMS
 [SMSBackup000]
 SMSC = "+8613800100500"

@@ -46,6 +46,7 @@ store = $T/anxin.db
 gateway_db = $T/gateway.db
 device_id = gw-e2e
 poll_ms = 200
+pace_burst = 60
 clock_file = $T/clock
 sent_log = $T/sent.jsonl
 CONF

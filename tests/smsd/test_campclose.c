@@ -14,7 +14,8 @@
  *
  *   campaign B over the same scope reaches every household (an intro to
  *   each: before the fix, household_busy() saw A's stuck rows and B never
- *   started); B then ends by its window with H4 having answered once: B's
+ *   started), not in the minutes after A ended but a day later
+ *   (campaign_gap, 12 h by default); B then ends by its window with H4 having answered once: B's
  *   conversations are closed, one partial record (H4), none for the rest.
  *
  * Replies are injected as smsbackup files (as test_outreach.c); what was
@@ -34,16 +35,10 @@
 #include "anxin/sync.h"
 #include "gateway.h"
 #include "testutil.h"
+#include "gwtest.h"
 
 #define T0 1772416800LL /* 2026-03-02 10:00 China time */
 #define DAY 86400LL
-
-static long long now_v;
-static long long clock_fn(void *ctx)
-{
-	(void)ctx;
-	return now_v;
-}
 
 static struct gw_config cfg;
 static gw_gateway *g;
@@ -59,108 +54,22 @@ static const char roster_csv[] =
     "H5,439901101000,439901101201,439901101201002,13800000005,2\n"
     "H6,439901101000,439901101201,439901101201002,13800000006,2\n";
 
-/* ---- injecting messages (smsbackup files, hex UCS-2BE) ------------------ */
-
-static int ucs2(const char *s, unsigned short *out, int cap)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	int n = 0;
-	while (*p && n < cap) {
-		unsigned c;
-		if (*p < 0x80)
-			c = *p++;
-		else if ((*p & 0xe0) == 0xc0) {
-			c = (unsigned)(p[0] & 0x1f) << 6 | (p[1] & 0x3f);
-			p += 2;
-		} else {
-			c = (unsigned)(p[0] & 0x0f) << 12 | (unsigned)(p[1] & 0x3f) << 6 |
-			    (p[2] & 0x3f);
-			p += 3;
-		}
-		out[n++] = (unsigned short)c;
-	}
-	return n;
-}
-
-static FILE *new_part(const char *number)
-{
-	char path[400];
-	unsigned short num[32];
-	int i, nn = ucs2(number, num, 32);
-	FILE *f = NULL;
-	for (i = 1; i < 10000 && !f; i++) {
-		snprintf(path, sizeof path, "%s/sms/1/%d", m0, i);
-		if (access(path, F_OK) != 0)
-			f = fopen(path, "w");
-	}
-	REQUIRE(f != NULL);
-	fprintf(f, "[SMSBackup000]\nSMSC = \"+8613800100500\"\nState = UnRead\n"
-	           "Number = \"%s\"\nNumberUnicode = ",
-	        number);
-	for (i = 0; i < nn; i++)
-		fprintf(f, "%04X", num[i]);
-	fprintf(f, "\n");
-	return f;
-}
-
 static void inject(const char *number, const char *text)
 {
-	static int stamp;
-	unsigned short u[256];
-	int i, n = ucs2(text, u, 256);
-	FILE *f = new_part(number);
-	fprintf(f, "Name = \"\"\nText00 = ");
-	for (i = 0; i < n; i++)
-		fprintf(f, "%04X", u[i]);
-	fprintf(f, "\nCoding = Unicode_No_Compression\nFolder = 1\nLength = %d\n"
-	           "Class = -1\nReplySMSC = False\nRejectDuplicates = False\n"
-	           "ReplaceMessage = 0\nMessageReference = 0\nPDU = Deliver\n"
-	           "DateTime = 20260302T11%02d%02d\n",
-	        n, stamp / 60 % 60, stamp % 60);
-	stamp++;
-	fclose(f);
+	gwt_inject(m0, number, text);
 }
 
 /* ---- reading the gateway's tables ---------------------------------------------------- */
 
 static long long q1(const char *sql)
 {
-	sqlite3 *db;
-	sqlite3_stmt *q;
-	long long v = -1;
-	REQUIRE(sqlite3_open_v2(cfg.store, &db, SQLITE_OPEN_READONLY, NULL) ==
-	        SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK) {
-		if (sqlite3_step(q) == SQLITE_ROW)
-			v = sqlite3_column_int64(q, 0);
-		sqlite3_finalize(q);
-	} else {
-		fprintf(stderr, "sql: %s: %s\n", sql, sqlite3_errmsg(db));
-	}
-	sqlite3_close(db);
-	return v;
+	return gwt_q1(cfg.store, sql, NULL);
 }
 
 /* One value of sql with ?1 bound to a: -1 when no row. */
 static long long q1s(const char *sql, const char *a)
 {
-	sqlite3 *db;
-	sqlite3_stmt *q;
-	long long v = -1;
-	REQUIRE(sqlite3_open_v2(cfg.store, &db, SQLITE_OPEN_READONLY, NULL) ==
-	        SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(q, 1, a, -1, SQLITE_STATIC);
-		if (sqlite3_step(q) == SQLITE_ROW)
-			v = sqlite3_column_int64(q, 0);
-		sqlite3_finalize(q);
-	} else {
-		fprintf(stderr, "sql: %s: %s\n", sql, sqlite3_errmsg(db));
-	}
-	sqlite3_close(db);
-	return v;
+	return gwt_q1(cfg.store, sql, a);
 }
 
 /* ---- driving the gateway ----------------------------------------------------- */
@@ -169,7 +78,7 @@ static void gw_start(void)
 {
 	char err[512];
 	REQUIRE(gw_open(&cfg, &g, err, sizeof err) == AX_OK);
-	gw_set_clock(g, clock_fn, NULL);
+	gw_set_clock(g, gwt_clock, NULL);
 }
 
 static void gw_stop(void)
@@ -194,54 +103,19 @@ static void round_trip(void)
 static void new_campaign(const char *name, long long from, long long to,
                          char id[64])
 {
-	ax_store *st;
-	struct ax_campaign camp;
-	char err[256];
-	REQUIRE(ax_store_open(tu_path("anxin.db"), 0, &st, err, sizeof err) == AX_OK);
-	ax_campaign_defaults(&camp);
-	snprintf(camp.name, sizeof camp.name, "%s", name);
-	snprintf(camp.survey, sizeof camp.survey, "satisfaction");
-	snprintf(camp.scope, sizeof camp.scope, "439901101201");
-	camp.starts_at = from;
-	camp.ends_at = to;
-	camp.pace_per_min = 60;
-	REQUIRE(ax_campaign_create(st, &camp) == AX_OK);
-	snprintf(id, 64, "%s", camp.id);
-	ax_store_close(st);
+	gwt_survey_campaign(name, "439901101201", from, to, 60, id);
 }
 
 static void setup(void)
 {
-	ax_store *st;
-	ax_content *c;
-	char err[256], path[600];
-	int nerr = 0;
-	const char *src = getenv("ANXIN_SOURCE");
-	FILE *f;
 
 	tu_init();
 	snprintf(m0, sizeof m0, "%s", tu_path("m0"));
 	mkdir(m0, 0755);
-	REQUIRE(ax_store_open(tu_path("anxin.db"), AX_STORE_CREATE, &st, err,
-	                      sizeof err) == AX_OK);
-	snprintf(path, sizeof path, "%s/content", src ? src : ".");
-	REQUIRE(ax_content_load_dir(path, NULL, NULL, &nerr, &c) == AX_OK);
-	REQUIRE(ax_content_install(st, c, NULL) == AX_OK);
-	ax_content_free(c);
-	REQUIRE(ax_roster_import_mem(st, "roster.csv", roster_csv,
-	                             sizeof roster_csv - 1, NULL, NULL, NULL,
-	                             NULL) == AX_OK);
-	ax_store_close(st);
+	ax_store_close(gwt_store(roster_csv, sizeof roster_csv - 1));
 	new_campaign("满意度测评（一）", T0 - DAY, T0 + 30 * DAY, camp_a);
 
-	f = fopen(tu_path("smsd.conf"), "w");
-	REQUIRE(f != NULL);
-	fprintf(f, "[gammu]\nconnection = none\nmodel = dummy\ndevice = %s\n\n"
-	           "[smsd]\nstore = %s\ndevice_id = gw-test\npoll_ms = 100\n",
-	        m0, tu_path("anxin.db"));
-	fclose(f);
-	gw_config_defaults(&cfg);
-	REQUIRE(gw_config_load(tu_path("smsd.conf"), &cfg, err, sizeof err) == AX_OK);
+	gwt_config(&cfg, m0, "");
 }
 
 /* Response records in the outbox of a wave (a campaign's id: the default
@@ -265,7 +139,7 @@ static void minutes(int n)
 	int i;
 	for (i = 0; i < n; i++) {
 		round_trip();
-		now_v += 60;
+		gwt_now += 60;
 	}
 }
 
@@ -276,7 +150,7 @@ int main(void)
 	long long a_h1;
 
 	setup();
-	now_v = T0;
+	gwt_now = T0;
 	gw_start();
 	minutes(3);
 	CHECK_INT(q1s("SELECT COUNT(*) FROM conv WHERE campaign=?1 AND status='asking'",
@@ -307,7 +181,7 @@ int main(void)
 		REQUIRE(ax_campaign_close(st, camp_a) == AX_OK);
 		ax_store_close(st);
 	}
-	now_v += 301;
+	gwt_now += 301;
 	minutes(2);
 	CHECK_INT(q1s("SELECT COUNT(*) FROM conv WHERE campaign=?1 AND status='asking'",
 	              camp_a),
@@ -354,8 +228,13 @@ int main(void)
 	CHECK_INT(responses(camp_a, "", NULL), 2);
 
 	/* ---- B over the same scope reaches every household ---- */
-	new_campaign("满意度测评（二）", now_v - 60, now_v + 3 * DAY, camp_b);
-	now_v += 301;
+	new_campaign("满意度测评（二）", gwt_now - 60, gwt_now + 3 * DAY, camp_b);
+	gwt_now += 301;
+	minutes(3);
+	/* not in the minutes after A's conversations ended: campaign_gap */
+	CHECK_INT(q1s("SELECT COUNT(*) FROM conv WHERE campaign=?1", camp_b), 0);
+	CHECK_INT(q1s("SELECT COUNT(*) FROM queue WHERE campaign=?1", camp_b), 0);
+	gwt_now += DAY;
 	minutes(3);
 	CHECK_INT(q1s("SELECT COUNT(*) FROM conv WHERE campaign=?1", camp_b), 6);
 	CHECK_INT(q1s("SELECT COUNT(*) FROM sent_log WHERE campaign=?1 AND kind='intro'",
@@ -375,7 +254,7 @@ int main(void)
 	          1);
 
 	/* ---- B's window ends: closed, one partial record (H4) ---- */
-	now_v = q1s("SELECT MAX(started_at) FROM conv WHERE campaign=?1", camp_b) + 3 * DAY;
+	gwt_now = q1s("SELECT MAX(started_at) FROM conv WHERE campaign=?1", camp_b) + 3 * DAY;
 	minutes(2);
 	CHECK_INT(q1s("SELECT COUNT(*) FROM conv WHERE campaign=?1 AND status='asking'",
 	              camp_b),

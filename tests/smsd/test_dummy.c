@@ -35,16 +35,11 @@
 #include "anxin/text.h"
 #include "gateway.h"
 #include "testutil.h"
+#include "gwtest.h"
 
 #define T0 1772416800LL /* 2026-03-02 10:00 China time */
 #define DAY 86400LL
 
-static long long now_v;
-static long long clock_fn(void *ctx)
-{
-	(void)ctx;
-	return now_v;
-}
 
 static struct gw_config cfg;
 static gw_gateway *g;
@@ -59,36 +54,6 @@ static const char roster_csv[] =
     "H5,439901101000,439901101201,439901101201002,,2\n";
 
 /* ---- injecting messages ---------------------------------------------------- */
-
-/* UTF-8 to UCS-2 code units (UTF-16, as phones send it). */
-static int ucs2(const char *s, unsigned short *out, int cap)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	int n = 0;
-	while (*p && n < cap) {
-		unsigned c;
-		if (*p < 0x80)
-			c = *p++;
-		else if ((*p & 0xe0) == 0xc0) {
-			c = (unsigned)(p[0] & 0x1f) << 6 | (p[1] & 0x3f);
-			p += 2;
-		} else if ((*p & 0xf0) == 0xe0) {
-			c = (unsigned)(p[0] & 0x0f) << 12 | (unsigned)(p[1] & 0x3f) << 6 |
-			    (p[2] & 0x3f);
-			p += 3;
-		} else { /* outside the BMP: a surrogate pair, as phones send it */
-			c = (unsigned)(p[0] & 0x07) << 18 | (unsigned)(p[1] & 0x3f) << 12 |
-			    (unsigned)(p[2] & 0x3f) << 6 | (p[3] & 0x3f);
-			p += 4;
-			c -= 0x10000;
-			if (n + 1 < cap)
-				out[n++] = (unsigned short)(0xd800 | c >> 10);
-			c = 0xdc00 | (c & 0x3ff);
-		}
-		out[n++] = (unsigned short)c;
-	}
-	return n;
-}
 
 static int next_location(const char *dir)
 {
@@ -118,7 +83,7 @@ static void write_part(const char *dir, const char *number, const char *stamp,
 {
 	char path[400];
 	unsigned short num[32];
-	int nn = ucs2(number, num, 32), loc = next_location(dir), k, line = 0;
+	int nn = gwt_ucs2(number, num, 32), loc = next_location(dir), k, line = 0;
 	FILE *f;
 
 	REQUIRE(loc > 0);
@@ -163,7 +128,7 @@ static const char *next_stamp(void)
 static void inject(const char *dir, const char *number, const char *text)
 {
 	unsigned short u[1024];
-	int n = ucs2(text, u, 1024);
+	int n = gwt_ucs2(text, u, 1024);
 	write_part(dir, number, next_stamp(), u, n, 0, 1, 1);
 }
 
@@ -171,7 +136,7 @@ static void inject_report(const char *dir, const char *number, int ref)
 {
 	char path[400];
 	unsigned short num[32];
-	int nn = ucs2(number, num, 32), loc = next_location(dir);
+	int nn = gwt_ucs2(number, num, 32), loc = next_location(dir);
 	FILE *f;
 	snprintf(path, sizeof path, "%s/sms/1/%d", dir, loc);
 	f = fopen(path, "w");
@@ -210,18 +175,7 @@ static sqlite3 *gdb(void)
 
 static long long q1(const char *sql)
 {
-	sqlite3 *db = gdb();
-	sqlite3_stmt *q;
-	long long v = -1;
-	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK) {
-		if (sqlite3_step(q) == SQLITE_ROW)
-			v = sqlite3_column_int64(q, 0);
-		sqlite3_finalize(q);
-	} else {
-		fprintf(stderr, "sql: %s: %s\n", sql, sqlite3_errmsg(db));
-	}
-	sqlite3_close(db);
-	return v;
+	return gwt_q1(cfg.store, sql, NULL);
 }
 
 /* Texts sent to a number, in order, joined by "\n" (static buffer). */
@@ -273,7 +227,7 @@ static void gw_start(void)
 {
 	char err[512];
 	REQUIRE(gw_open(&cfg, &g, err, sizeof err) == AX_OK);
-	gw_set_clock(g, clock_fn, NULL);
+	gw_set_clock(g, gwt_clock, NULL);
 }
 
 static void gw_stop(void)
@@ -298,7 +252,7 @@ static void round_trip(void)
 static void reply(const char *modem_dir, const char *phone, const char *text)
 {
 	inject(modem_dir, phone, text);
-	now_v += 60;
+	gwt_now += 60;
 	round_trip();
 }
 
@@ -311,11 +265,8 @@ static int ends_with(const char *s, const char *e)
 static void setup(void)
 {
 	ax_store *st;
-	ax_content *c;
 	struct ax_campaign camp;
-	char err[256], path[600];
-	int nerr = 0;
-	const char *src = getenv("ANXIN_SOURCE");
+	char err[256];
 	FILE *f;
 
 	tu_init();
@@ -323,15 +274,7 @@ static void setup(void)
 	snprintf(m1, sizeof m1, "%s", tu_path("m1"));
 	mkdir(m0, 0755);
 	mkdir(m1, 0755);
-	REQUIRE(ax_store_open(tu_path("anxin.db"), AX_STORE_CREATE, &st, err,
-	                      sizeof err) == AX_OK);
-	snprintf(path, sizeof path, "%s/content", src ? src : ".");
-	REQUIRE(ax_content_load_dir(path, NULL, NULL, &nerr, &c) == AX_OK);
-	REQUIRE(ax_content_install(st, c, NULL) == AX_OK);
-	ax_content_free(c);
-	REQUIRE(ax_roster_import_mem(st, "roster.csv", roster_csv,
-	                             sizeof roster_csv - 1, NULL, NULL, NULL,
-	                             NULL) == AX_OK);
+	st = gwt_store(roster_csv, sizeof roster_csv - 1);
 	ax_campaign_defaults(&camp);
 	snprintf(camp.name, sizeof camp.name, "满意度测评");
 	snprintf(camp.survey, sizeof camp.survey, "satisfaction");
@@ -348,7 +291,10 @@ static void setup(void)
 	fprintf(f, "[gammu]\nconnection = none\nmodel = dummy\ndevice = %s\n\n"
 	           "[gammu1]\nconnection = none\nmodel = dummy\ndevice = %s\n\n"
 	           "[smsd]\nstore = %s\ndevice_id = gw-test\npoll_ms = 100\n"
-	           "part_timeout = 600\nsent_log = %s\n",
+	           "part_timeout = 600\nsent_log = %s\n"
+	           /* rounds a minute apart on a fixed clock: the minute's
+	            * share at once (the spread is e2e.smsd.sendprio's) */
+	           "pace_burst = 60\n",
 	        m0, m1, tu_path("anxin.db"), tu_path("sent.jsonl"));
 	fclose(f);
 	gw_config_defaults(&cfg);
@@ -374,7 +320,7 @@ int main(void)
 	int i;
 
 	setup();
-	now_v = T0 - 13 * 3600; /* 2026-03-01 21:00: quiet hours */
+	gwt_now = T0 - 13 * 3600; /* 2026-03-01 21:00: quiet hours */
 	gw_start();
 
 	/* ---- quiet hours: conversations start, nothing is sent ---- */
@@ -382,19 +328,19 @@ int main(void)
 	CHECK_INT(q1("SELECT COUNT(*) FROM conv"), 4); /* H5 has no phone */
 	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE state='pending'"), 8);
 	CHECK_INT(q1("SELECT COUNT(*) FROM sent_log"), 0);
-	now_v = T0 - 2 * 3600 - 60; /* 07:59 */
+	gwt_now = T0 - 2 * 3600 - 60; /* 07:59 */
 	round_trip();
 	CHECK_INT(q1("SELECT COUNT(*) FROM sent_log"), 0);
 
 	/* ---- 08:00: sent, paced (4 a minute per modem) over both modems ---- */
-	now_v = T0 - 2 * 3600;
+	gwt_now = T0 - 2 * 3600;
 	round_trip();
 	CHECK_INT(q1("SELECT COUNT(*) FROM sent_log"), 8);
 	CHECK_INT(q1("SELECT COUNT(*) FROM sent_log WHERE modem='gammu'"), 4);
 	CHECK_INT(q1("SELECT COUNT(*) FROM sent_log WHERE modem='gammu1'"), 4);
 	CHECK(strstr(sent_to(p1), "回复TD退订\n") != NULL);
 	CHECK(ends_with(last_sent(p1), "回复1知道 2不知道"));
-	now_v = T0;
+	gwt_now = T0;
 
 	/* ---- H1: a full questionnaire with messy replies ---- */
 	reply(m0, p1, "知道！");
@@ -406,7 +352,7 @@ int main(void)
 	inject(m0, p1, "我选3");
 	stamp_no--;
 	inject(m0, p1, "我选3");
-	now_v += 60;
+	gwt_now += 60;
 	round_trip();
 	CHECK_INT(q1("SELECT COUNT(*) FROM inbox WHERE text='我选3'"), 1);
 	CHECK_INT(q1("SELECT seen FROM inbox WHERE text='我选3'"), 2);
@@ -420,17 +366,17 @@ int main(void)
 	long_reply(longtext, sizeof longtext);
 	{
 		unsigned short u[1024];
-		int n = ucs2(longtext, u, 1024);
+		int n = gwt_ucs2(longtext, u, 1024);
 		const char *st = next_stamp();
 		CHECK(n > 134 && n <= 201);
 		write_part(m0, p1, st, u, 67, 0x42, 3, 1);
 		write_part(m0, p1, st, u + 67, 67, 0x42, 3, 2);
-		now_v += 60;
+		gwt_now += 60;
 		round_trip();
 		CHECK_INT(files_in(m0), 2); /* waiting for part 3 */
 		CHECK_INT(q1("SELECT COUNT(*) FROM inbox WHERE parts=3"), 0);
 		write_part(m0, p1, st, u + 134, n - 134, 0x42, 3, 3);
-		now_v += 60;
+		gwt_now += 60;
 		round_trip();
 		CHECK_INT(files_in(m0), 0);
 		CHECK_INT(q1("SELECT COUNT(*) FROM inbox WHERE parts=3"), 1);
@@ -490,7 +436,7 @@ int main(void)
 		const char *st;
 		/* "part 0" of 2: GSM_LinkSMS alone never returns on it; the
 		 * part is stored as a message of its own */
-		n = ucs2("零号分段", u, 256);
+		n = gwt_ucs2("零号分段", u, 256);
 		alarm(60);
 		write_part(m0, "+8613999999998", next_stamp(), u, n, 0x17, 2, 0);
 		round_trip();
@@ -501,13 +447,13 @@ int main(void)
 		/* two senders, the same reference and part count: linked per
 		 * sender, not joined under the first one's number */
 		st = next_stamp();
-		n = ucs2("甲的第一段", u, 256);
+		n = gwt_ucs2("甲的第一段", u, 256);
 		write_part(m0, "+8613999999997", st, u, n, 0x33, 2, 1);
-		n = ucs2("乙的第二段", u, 256); /* B's part 2 before A's */
+		n = gwt_ucs2("乙的第二段", u, 256); /* B's part 2 before A's */
 		write_part(m0, "+8613999999996", st, u, n, 0x33, 2, 2);
-		n = ucs2("乙的第一段", u, 256);
+		n = gwt_ucs2("乙的第一段", u, 256);
 		write_part(m0, "+8613999999996", st, u, n, 0x33, 2, 1);
-		n = ucs2("甲的第二段", u, 256);
+		n = gwt_ucs2("甲的第二段", u, 256);
 		write_part(m0, "+8613999999997", st, u, n, 0x33, 2, 2);
 		round_trip();
 		CHECK_INT(files_in(m0), 0);
@@ -526,14 +472,14 @@ int main(void)
 	/* ---- H4 never answers: reminder after 24 h, expiry 72 h later ---- */
 	{
 		long long asked = q1("SELECT asked_at FROM conv WHERE household='H4'");
-		now_v = asked + DAY - 1;
+		gwt_now = asked + DAY - 1;
 		round_trip();
 		CHECK_INT(count_sent(p4), 2);
-		now_v = asked + DAY;
+		gwt_now = asked + DAY;
 		round_trip();
 		CHECK_INT(count_sent(p4), 3);
 		CHECK(strncmp(last_sent(p4), "【提醒】", strlen("【提醒】")) == 0);
-		now_v = asked + DAY + 3 * DAY;
+		gwt_now = asked + DAY + 3 * DAY;
 		round_trip();
 		CHECK_INT(q1("SELECT COUNT(*) FROM conv WHERE household='H4' AND status='expired'"), 1);
 		CHECK_INT(count_sent(p4), 3);
@@ -613,7 +559,7 @@ int main(void)
 		pid_t pid;
 		int status;
 		long long sends;
-		now_v += 60;
+		gwt_now += 60;
 		inject(m0, p2, "3"); /* answers H2's question: the next one is queued */
 		gw_start();
 		gw_step(g);
@@ -626,7 +572,7 @@ int main(void)
 		REQUIRE(pid >= 0);
 		if (pid == 0) {
 			setenv("ANXIN_SMSD_CRASH", "after_send", 1);
-			now_v += 120;
+			gwt_now += 120;
 			gw_start();
 			gw_modem_cycle(g, 1);
 			_exit(3);
@@ -634,7 +580,7 @@ int main(void)
 		REQUIRE(waitpid(pid, &status, 0) == pid);
 		CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 		CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE state='sending'"), 1);
-		now_v += 120;
+		gwt_now += 120;
 		gw_start(); /* the interrupted send becomes 'unknown' */
 		CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE state='sending'"), 0);
 		CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE state='unknown'"), 1);

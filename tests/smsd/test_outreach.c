@@ -34,16 +34,11 @@
 #include "anxin/sync.h"
 #include "gateway.h"
 #include "testutil.h"
+#include "gwtest.h"
 
 #define T0 1772416800LL /* 2026-03-02 10:00 China time */
 #define DAY 86400LL
 
-static long long now_v;
-static long long clock_fn(void *ctx)
-{
-	(void)ctx;
-	return now_v;
-}
 
 static struct gw_config cfg;
 static gw_gateway *g;
@@ -60,69 +55,14 @@ static const char roster_csv[] =
 
 /* ---- injecting messages (smsbackup files, hex UCS-2BE) ------------------ */
 
-static int ucs2(const char *s, unsigned short *out, int cap)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	int n = 0;
-	while (*p && n < cap) {
-		unsigned c;
-		if (*p < 0x80)
-			c = *p++;
-		else if ((*p & 0xe0) == 0xc0) {
-			c = (unsigned)(p[0] & 0x1f) << 6 | (p[1] & 0x3f);
-			p += 2;
-		} else {
-			c = (unsigned)(p[0] & 0x0f) << 12 | (unsigned)(p[1] & 0x3f) << 6 |
-			    (p[2] & 0x3f);
-			p += 3;
-		}
-		out[n++] = (unsigned short)c;
-	}
-	return n;
-}
-
-static FILE *new_part(const char *number)
-{
-	char path[400];
-	unsigned short num[32];
-	int i, nn = ucs2(number, num, 32);
-	FILE *f = NULL;
-	for (i = 1; i < 10000 && !f; i++) {
-		snprintf(path, sizeof path, "%s/sms/1/%d", m0, i);
-		if (access(path, F_OK) != 0)
-			f = fopen(path, "w");
-	}
-	REQUIRE(f != NULL);
-	fprintf(f, "[SMSBackup000]\nSMSC = \"+8613800100500\"\nState = UnRead\n"
-	           "Number = \"%s\"\nNumberUnicode = ",
-	        number);
-	for (i = 0; i < nn; i++)
-		fprintf(f, "%04X", num[i]);
-	fprintf(f, "\n");
-	return f;
-}
-
 static void inject(const char *number, const char *text)
 {
-	static int stamp;
-	unsigned short u[256];
-	int i, n = ucs2(text, u, 256);
-	FILE *f = new_part(number);
-	fprintf(f, "Name = \"\"\nText00 = ");
-	for (i = 0; i < n; i++)
-		fprintf(f, "%04X", u[i]);
-	fprintf(f, "\nCoding = Unicode_No_Compression\nFolder = 1\nLength = %d\n"
-	           "Class = -1\nReplySMSC = False\nRejectDuplicates = False\n"
-	           "ReplaceMessage = 0\nMessageReference = 0\nPDU = Deliver\n"
-	           "DateTime = 20260302T11%02d%02d\n",
-	        n, stamp / 60 % 60, stamp % 60);
-	stamp++;
-	fclose(f);
+	gwt_inject(m0, number, text);
 }
 
 static void inject_report(const char *number, int ref)
 {
-	FILE *f = new_part(number);
+	FILE *f = gwt_new_part(m0, number);
 	fprintf(f, "Coding = Default_No_Compression\nFolder = 1\nLength = 0\n"
 	           "Class = -1\nPDU = Status_Report\nMessageReference = %d\n"
 	           "DeliveryStatus = 0\nDateTime = 20260303T090000\n"
@@ -135,21 +75,7 @@ static void inject_report(const char *number, int ref)
 
 static long long q1(const char *sql)
 {
-	sqlite3 *db;
-	sqlite3_stmt *q;
-	long long v = -1;
-	REQUIRE(sqlite3_open_v2(cfg.store, &db, SQLITE_OPEN_READONLY, NULL) ==
-	        SQLITE_OK);
-	sqlite3_busy_timeout(db, 5000);
-	if (sqlite3_prepare_v2(db, sql, -1, &q, NULL) == SQLITE_OK) {
-		if (sqlite3_step(q) == SQLITE_ROW)
-			v = sqlite3_column_int64(q, 0);
-		sqlite3_finalize(q);
-	} else {
-		fprintf(stderr, "sql: %s: %s\n", sql, sqlite3_errmsg(db));
-	}
-	sqlite3_close(db);
-	return v;
+	return gwt_q1(cfg.store, sql, NULL);
 }
 
 #define SENT_DIGESTS "SELECT COUNT(*) FROM queue WHERE kind='digest' AND state='sent'"
@@ -160,7 +86,7 @@ static void gw_start(void)
 {
 	char err[512];
 	REQUIRE(gw_open(&cfg, &g, err, sizeof err) == AX_OK);
-	gw_set_clock(g, clock_fn, NULL);
+	gw_set_clock(g, gwt_clock, NULL);
 }
 
 static void gw_stop(void)
@@ -184,25 +110,12 @@ static void round_trip(void)
 static void setup(void)
 {
 	ax_store *st;
-	ax_content *c;
 	struct ax_campaign camp;
-	char err[256], path[600];
-	int nerr = 0;
-	const char *src = getenv("ANXIN_SOURCE");
-	FILE *f;
 
 	tu_init();
 	snprintf(m0, sizeof m0, "%s", tu_path("m0"));
 	mkdir(m0, 0755);
-	REQUIRE(ax_store_open(tu_path("anxin.db"), AX_STORE_CREATE, &st, err,
-	                      sizeof err) == AX_OK);
-	snprintf(path, sizeof path, "%s/content", src ? src : ".");
-	REQUIRE(ax_content_load_dir(path, NULL, NULL, &nerr, &c) == AX_OK);
-	REQUIRE(ax_content_install(st, c, NULL) == AX_OK);
-	ax_content_free(c);
-	REQUIRE(ax_roster_import_mem(st, "roster.csv", roster_csv,
-	                             sizeof roster_csv - 1, NULL, NULL, NULL,
-	                             NULL) == AX_OK);
+	st = gwt_store(roster_csv, sizeof roster_csv - 1);
 	/* outreach only: four digests to village 201 */
 	ax_campaign_defaults(&camp);
 	snprintf(camp.name, sizeof camp.name, "反诈宣传");
@@ -223,14 +136,9 @@ static void setup(void)
 	REQUIRE(ax_campaign_create(st, &camp) == AX_OK);
 	ax_store_close(st);
 
-	f = fopen(tu_path("smsd.conf"), "w");
-	REQUIRE(f != NULL);
-	fprintf(f, "[gammu]\nconnection = none\nmodel = dummy\ndevice = %s\n\n"
-	           "[smsd]\nstore = %s\ndevice_id = gw-test\npoll_ms = 100\n",
-	        m0, tu_path("anxin.db"));
-	fclose(f);
-	gw_config_defaults(&cfg);
-	REQUIRE(gw_config_load(tu_path("smsd.conf"), &cfg, err, sizeof err) == AX_OK);
+	/* rounds a minute apart on a fixed clock: the minute's share at once
+	 * (the spread within the minute is e2e.smsd.sendprio's) */
+	gwt_config(&cfg, m0, "pace_burst = 60\n");
 }
 
 int main(void)
@@ -242,7 +150,7 @@ int main(void)
 	long long ndrug;
 
 	setup();
-	now_v = T0 - 13 * 3600; /* 2026-03-01 21:00: quiet hours */
+	gwt_now = T0 - 13 * 3600; /* 2026-03-01 21:00: quiet hours */
 	gw_start();
 
 	/* ---- queued during quiet hours, nothing sent; H3 opts out first ---- */
@@ -256,12 +164,12 @@ int main(void)
 	CHECK_INT(q1("SELECT COUNT(*) FROM conv WHERE household='H6' AND status='asking'"), 1);
 	CHECK_INT(q1("SELECT COUNT(*) FROM digests WHERE household='H6'"), 0);
 	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE state='sent'"), 0);
-	now_v = T0 - 2 * 3600 - 60; /* 07:59 */
+	gwt_now = T0 - 2 * 3600 - 60; /* 07:59 */
 	round_trip();
 	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE state='sent'"), 0);
 
 	/* ---- from 08:00, three digests a minute; a restart mid-way ---- */
-	now_v = T0 - 2 * 3600;
+	gwt_now = T0 - 2 * 3600;
 	for (minute = 0; minute < 30; minute++) {
 		round_trip();
 		if (minute == 0)
@@ -275,7 +183,7 @@ int main(void)
 		}
 		if (q1("SELECT COUNT(*) FROM queue WHERE kind='digest' AND state='pending'") == 0)
 			break;
-		now_v += 60;
+		gwt_now += 60;
 	}
 	CHECK(restarted);
 	CHECK_INT(q1("SELECT COUNT(*) FROM digests WHERE pack='anti-fraud'"), 16);
@@ -312,7 +220,7 @@ int main(void)
 	          3);
 
 	/* ---- a delivery report: sms_delivered with the pack ---- */
-	now_v += 60;
+	gwt_now += 60;
 	inject_report(p1, 255);
 	round_trip();
 	CHECK_INT(q1("SELECT COUNT(*) FROM reports WHERE matched=1"), 1);
@@ -321,7 +229,7 @@ int main(void)
 	          1);
 
 	/* ---- a reply to a digest: sms_replied with the pack; TD is not one ---- */
-	now_v += 60;
+	gwt_now += 60;
 	inject(p2, "收到，谢谢提醒");
 	inject(p4, "ＴＤ");
 	round_trip();
@@ -346,10 +254,10 @@ int main(void)
 	CHECK_INT(q1("SELECT COUNT(*) FROM digests WHERE household='H6'"), 0);
 	{
 		long long asked = q1("SELECT asked_at FROM conv WHERE household='H6'");
-		now_v = asked + DAY; /* the reminder */
+		gwt_now = asked + DAY; /* the reminder */
 		round_trip();
 		CHECK_INT(q1("SELECT COUNT(*) FROM digests WHERE household='H6'"), 0);
-		now_v = asked + 4 * DAY + 60; /* expired */
+		gwt_now = asked + 4 * DAY + 60; /* expired */
 		round_trip();
 		round_trip();
 	}

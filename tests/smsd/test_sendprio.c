@@ -32,6 +32,7 @@
 #include "anxin/store.h"
 #include "gateway.h"
 #include "testutil.h"
+#include "gwtest.h"
 
 #define T0 1772416800LL /* 2026-03-02 10:00 China time */
 #define DAY 86400LL
@@ -63,42 +64,9 @@ static gw_gateway *g;
 static char m0[300];
 static sqlite3 *rdb; /* read-only look at the gateway's tables */
 
-/* ---- injecting messages (smsbackup files, hex UCS-2BE) ------------------ */
-
-static void hex_ascii(FILE *f, const char *s)
-{
-	for (; *s; s++)
-		fprintf(f, "%04X", (unsigned char)*s);
-}
-
-/* An ASCII text from number; the SMSC time is distinct per message (it
- * is part of the inbox's dedup key). */
 static void inject(const char *number, const char *text)
 {
-	static int stamp;
-	char path[400];
-	FILE *f = NULL;
-	int i;
-	for (i = 1; i < 100000 && !f; i++) {
-		snprintf(path, sizeof path, "%s/sms/1/%d", m0, i);
-		if (access(path, F_OK) != 0)
-			f = fopen(path, "w");
-	}
-	REQUIRE(f != NULL);
-	fprintf(f, "[SMSBackup000]\nSMSC = \"+8613800100500\"\nState = UnRead\n"
-	           "Number = \"%s\"\nNumberUnicode = ",
-	        number);
-	hex_ascii(f, number);
-	fprintf(f, "\nName = \"\"\nText00 = ");
-	hex_ascii(f, text);
-	fprintf(f, "\nCoding = Unicode_No_Compression\nFolder = 1\nLength = %d\n"
-	           "Class = -1\nReplySMSC = False\nRejectDuplicates = False\n"
-	           "ReplaceMessage = 0\nMessageReference = 0\nPDU = Deliver\n"
-	           "DateTime = 202603%02dT%02d%02d%02d\n",
-	        (int)strlen(text), 2 + stamp / 86400, stamp / 3600 % 24,
-	        stamp / 60 % 60, stamp % 60);
-	stamp++;
-	fclose(f);
+	gwt_inject(m0, number, text);
 }
 
 /* ---- reading the gateway's tables ---------------------------------------- */
@@ -202,25 +170,16 @@ static void round_at(int answering, long long until)
 static void setup(void)
 {
 	ax_store *st;
-	ax_content *c;
 	struct ax_campaign camp;
-	char err[256], path[600], phone[32];
-	int nerr = 0, i;
-	const char *src = getenv("ANXIN_SOURCE");
+	char err[256], phone[32];
+	int i;
 	size_t used = 0, cap = 64 * (N + 2);
 	char *csv = malloc(cap);
-	FILE *f;
 
 	REQUIRE(csv != NULL);
 	tu_init();
 	snprintf(m0, sizeof m0, "%s", tu_path("m0"));
 	mkdir(m0, 0755);
-	REQUIRE(ax_store_open(tu_path("anxin.db"), AX_STORE_CREATE, &st, err,
-	                      sizeof err) == AX_OK);
-	snprintf(path, sizeof path, "%s/content", src ? src : ".");
-	REQUIRE(ax_content_load_dir(path, NULL, NULL, &nerr, &c) == AX_OK);
-	REQUIRE(ax_content_install(st, c, NULL) == AX_OK);
-	ax_content_free(c);
 	used += (size_t)snprintf(csv + used, cap - used,
 	                         "户号,乡镇代码,村（社区）代码,网格代码,联系电话,人口\n");
 	for (i = 0; i < N; i++) {
@@ -229,8 +188,7 @@ static void setup(void)
 		                         "H%04d,439901101000,439901101201,439901101201001,%s,2\n",
 		                         i, phone + 3);
 	}
-	REQUIRE(ax_roster_import_mem(st, "roster.csv", csv, used, NULL, NULL, NULL,
-	                             NULL) == AX_OK);
+	st = gwt_store(csv, used);
 	free(csv);
 	ax_campaign_defaults(&camp);
 	snprintf(camp.name, sizeof camp.name, "满意度测评");
@@ -241,14 +199,7 @@ static void setup(void)
 	REQUIRE(ax_campaign_create(st, &camp) == AX_OK);
 	ax_store_close(st);
 
-	f = fopen(tu_path("smsd.conf"), "w");
-	REQUIRE(f != NULL);
-	fprintf(f, "[gammu]\nconnection = none\nmodel = dummy\ndevice = %s\n\n"
-	           "[smsd]\nstore = %s\ndevice_id = gw-test\npoll_ms = 100\n",
-	        m0, tu_path("anxin.db"));
-	fclose(f);
-	gw_config_defaults(&cfg);
-	REQUIRE(gw_config_load(tu_path("smsd.conf"), &cfg, err, sizeof err) == AX_OK);
+	gwt_config(&cfg, m0, "");
 	/* the shipped defaults are what this test is about */
 	CHECK_INT(cfg.pace_per_min, 10);
 	CHECK_INT(cfg.daily_cap, 300);
