@@ -250,6 +250,8 @@ static void check_smsd(dictionary *d)
 			bad("smsd:quiet_hours", "\"%s\" is not HH:MM-HH:MM", v);
 	}
 	num(d, "smsd:pace_per_min", 1, 60);
+	num(d, "smsd:pace_burst", 1, 60);
+	num(d, "smsd:campaign_gap", 0, 30 * 86400);
 	num(d, "smsd:daily_cap", 1, 2000);
 	remind = num(d, "smsd:remind_after", 60, 30 * 86400);
 	if (str(d, "smsd:expire_after") && num(d, "smsd:expire_after", 60, 90 * 86400) <= remind)
