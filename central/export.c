@@ -418,7 +418,8 @@ static void write_summary(struct xl *x, const struct ax_report *rep)
 	}
 	snprintf(line, sizeof line,
 	         "范围：%s %s；时间：%s 至 %s；问卷：%s；渠道：%s。"
-	         "一体机和短信答卷为自愿参与，是内部监测，不等同于正式测评。",
+	         "本表为日常监测：一体机和短信答卷为自愿参与，是内部监测，不等同于"
+	         "正式测评；抽样测评的答卷不在其中，另列加权估计。",
 	         rep->scope, rep->nrows ? rep->rows[0].name : "",
 	         rep->from[0] ? rep->from : "开始", rep->to[0] ? rep->to : "今天",
 	         rep->survey[0] ? rep->survey : "全部",
