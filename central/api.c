@@ -206,6 +206,7 @@ static void bind_device(struct ct_req *r, ax_importer *im,
 	rd.max_ahead = 300;
 	rd.may_unseal = may_unseal;
 	rd.ctx = r->srv;
+	rd.online = 1;
 	ax_importer_set_device(im, &rd);
 }
 

@@ -923,7 +923,8 @@ done:
 	/* to a device, a record with a sealed number is accepted whatever the
 	 * number named: a resend or conflict would tell a known number from
 	 * an unknown one (a conflict is still kept for review) */
-	if (!rc && p->sealed && im->has_dev && out->result != AX_REC_REJECTED) {
+	if (!rc && p->sealed && im->has_dev && im->dev.online &&
+	    out->result != AX_REC_REJECTED) {
 		out->result = AX_REC_ACCEPTED;
 		out->reason[0] = '\0';
 	}
@@ -976,7 +977,7 @@ static ax_rc import_contact(ax_importer *im, json_t *o, const char *source,
 		    household_grid(im, resolved, grid) ||
 		    (im->check &&
 		     im->check(im->check_ctx, "contact", resolved, grid, scratch))) {
-			if (!im->has_dev) {
+			if (!im->has_dev || !im->dev.online) {
 				reject(out, "the sealed phone number names no household "
 				            "this device may credit");
 				return AX_OK;
@@ -1026,7 +1027,7 @@ static ax_rc import_contact(ax_importer *im, json_t *o, const char *source,
 		rc = AX_OK;
 	}
 	free(body);
-	if (!rc && sealed && im->has_dev) {
+	if (!rc && sealed && im->has_dev && im->dev.online) {
 		out->result = AX_REC_ACCEPTED; /* as for responses */
 		out->reason[0] = '\0';
 	}
@@ -1055,21 +1056,55 @@ ax_rc ax_importer_json(ax_importer *im, struct json_t *obj, const char *source,
 	return AX_OK;
 }
 
-ax_rc ax_importer_line(ax_importer *im, const char *line, size_t len,
-                       const char *source, struct ax_rec_outcome *out)
+/* One line as JSON, or NULL with the outcome rejected. */
+static json_t *parse_line(const char *line, size_t len,
+                          struct ax_rec_outcome *out)
 {
 	json_error_t err;
 	json_t *o;
-	ax_rc rc;
 
 	memset(out, 0, sizeof *out);
 	if (!ax_utf8_valid(line, len)) {
 		reject(out, "not valid UTF-8");
-		return AX_OK;
+		return NULL;
 	}
-	o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &err);
-	if (!o) {
+	if (!(o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &err)))
 		reject(out, "not JSON: %s (column %d)", err.text, err.column);
+	return o;
+}
+
+ax_rc ax_importer_line(ax_importer *im, const char *line, size_t len,
+                       const char *source, struct ax_rec_outcome *out)
+{
+	json_t *o = parse_line(line, len, out);
+	ax_rc rc;
+
+	if (!o)
+		return AX_OK;
+	rc = ax_importer_json(im, o, source, out);
+	json_decref(o);
+	return rc;
+}
+
+/* A line of a file: bound to the registered device it names, if any. */
+static ax_rc file_line(ax_importer *im, const struct ax_device *devs,
+                       int ndev, const char *line, size_t len,
+                       const char *source, struct ax_rec_outcome *out)
+{
+	json_t *o = parse_line(line, len, out), *d;
+	char reason[256];
+	ax_rc rc;
+
+	if (!o)
+		return AX_OK;
+	d = json_object_get(o, "device");
+	if (ax__dev_bind_named(im, devs, ndev, json_is_string(d) ?
+	                       json_string_value(d) : NULL, reason)) {
+		json_t *id = json_object_get(o, "id");
+		snprintf(out->id, sizeof out->id, "%s",
+		         json_is_string(id) ? json_string_value(id) : "");
+		reject(out, "%s", reason);
+		json_decref(o);
 		return AX_OK;
 	}
 	rc = ax_importer_json(im, o, source, out);
@@ -1095,6 +1130,8 @@ ax_rc ax_records_import_file(ax_store *st, const char *path, ax_diag_fn diag,
 	size_t cap = 0;
 	ssize_t n;
 	long lineno = 0, in_batch = 0;
+	struct ax_device *devs = NULL;
+	int ndev = 0;
 	ax_rc rc;
 
 	if (!stats)
@@ -1105,7 +1142,8 @@ ax_rc ax_records_import_file(ax_store *st, const char *path, ax_diag_fn diag,
 		ax__diag(diag, diag_ctx, AX_SEV_ERROR, "%s: cannot open", path);
 		return AX_IO;
 	}
-	if ((rc = ax_importer_new(st, &im)))
+	if ((rc = ax_importer_new(st, &im)) ||
+	    (rc = ax_device_list(st, &devs, &ndev)))
 		goto done;
 	{
 		/* a file carried from a kiosk may hold sealed phone numbers */
@@ -1129,7 +1167,7 @@ ax_rc ax_records_import_file(ax_store *st, const char *path, ax_diag_fn diag,
 		if (len == 0)
 			continue;
 		stats->lines++;
-		if ((rc = ax_importer_line(im, line, len, path, &out)))
+		if ((rc = file_line(im, devs, ndev, line, len, path, &out)))
 			goto done;
 		switch (out.result) {
 		case AX_REC_ACCEPTED: stats->accepted++; break;
@@ -1162,6 +1200,7 @@ done:
 	if (rc)
 		*stats = committed; /* what is stored: the committed batches */
 	ax_importer_free(im);
+	ax_free(devs);
 	free(line);
 	fclose(f);
 	return rc;

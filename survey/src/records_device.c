@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "anxin/auth.h"
 #include "anxin/clock.h"
 #include "records_int.h"
 
@@ -111,4 +112,51 @@ int ax__dev_may_unseal(const ax_importer *im)
 	if (!im->has_dev || !im->dev.may_unseal)
 		return 1;
 	return im->dev.may_unseal(im->dev.ctx, im->dev.id);
+}
+
+/* The bound device's scope, for a file import (ax_importer_set_check). */
+static int scope_check(void *ctx, const char *type, const char *household,
+                       const char *region, char *reason)
+{
+	const ax_importer *im = ctx;
+	char ex[64];
+	(void)type;
+	if (!im->has_dev || !im->dev.scope[0] ||
+	    ax_scope_covers(im->dev.scope, region))
+		return 0;
+	ax__excerpt(household ? household : region, ex, sizeof ex);
+	return why(reason, "403: %s %s is outside device %s's scope (%s)",
+	           household ? "household" : "region", ex, im->dev.id,
+	           im->dev.scope);
+}
+
+int ax__dev_bind_named(ax_importer *im, const struct ax_device *devs, int n,
+                       const char *name, char *reason)
+{
+	const struct ax_device *d = NULL;
+	struct ax_rec_device rd;
+	char when[AX_TIME_ISO_LEN];
+
+	for (int i = 0; name && i < n; i++)
+		if (strcmp(devs[i].id, name) == 0)
+			d = &devs[i];
+	if (!d) {
+		ax_importer_set_device(im, NULL);
+		ax_importer_set_check(im, NULL, NULL);
+		return 0;
+	}
+	if (d->revoked_at) {
+		ax_time_iso(d->revoked_at, when);
+		return why(reason, "device %s was revoked (%s): its records are "
+		           "refused, on a USB stick too", d->id, when);
+	}
+	memset(&rd, 0, sizeof rd);
+	snprintf(rd.id, sizeof rd.id, "%s", d->id);
+	snprintf(rd.kind, sizeof rd.kind, "%s", d->kind);
+	snprintf(rd.scope, sizeof rd.scope, "%s", d->scope);
+	rd.registered_at = d->created_at;
+	rd.max_ahead = 300;
+	ax_importer_set_device(im, &rd);
+	ax_importer_set_check(im, scope_check, im);
+	return 0;
 }

@@ -70,6 +70,12 @@ int ax__dev_wave(ax_importer *im, const char *survey, const char *wave,
                  char *reason);
 /* may one more sealed number be opened (the device's budget) */
 int ax__dev_may_unseal(const ax_importer *im);
+/* A file import's record names device `name`: bind the importer to it
+ * when it is registered (devs, n: the store's devices), unbind it when
+ * not; -1 with the reason when it is revoked. */
+struct ax_device;
+int ax__dev_bind_named(ax_importer *im, const struct ax_device *devs, int n,
+                       const char *name, char *reason);
 
 /* ---- tally.c ---------------------------------------------------------- */
 /* Drop every gathered delta (rollback, or after a flush). */

@@ -156,6 +156,11 @@ struct ax_rec_device {
 	long long max_ahead;     /* seconds a record time may lie past now */
 	int (*may_unseal)(void *ctx, const char *device);
 	void *ctx;
+	int online;   /* the device itself reads the outcomes (the API):
+	               * those of sealed numbers are masked as above */
+	char scope[256]; /* when set: records outside it are rejected (a
+	                  * file import; the server checks with its own
+	                  * ax_importer_set_check) */
 };
 void ax_importer_set_device(ax_importer *im, const struct ax_rec_device *dev);
 
@@ -167,7 +172,11 @@ struct ax_records_stats {
  * Import a JSONL file (one transaction per 50,000 lines, so a crash loses
  * nothing already committed and a re-run finishes the job).  Every bad
  * line is reported through diag as "file:line: reason".  On failure,
- * stats count the committed batches only.
+ * stats count the committed batches only.  A record that names a device
+ * registered in the store (a file carried from it on a USB stick) is
+ * bound to it as the server binds it (ax_importer_set_device, with the
+ * device's scope), and refused when the device is revoked: the USB route
+ * lets in nothing the device API would refuse.
  */
 ax_rc ax_records_import_file(ax_store *st, const char *path, ax_diag_fn diag,
                              void *diag_ctx, struct ax_records_stats *stats);

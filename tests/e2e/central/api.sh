@@ -99,6 +99,20 @@ check "  names it as in the future" "$(reason 8 | grep -c 'is in the future')" 1
 check "  nothing stored" "$(count)" "$before"
 check "device names are letters, digits, . _ - only" "$("$A" device add --db c.db --name 'k"} 1' --kind kiosk --scope 439901101000 2>&1 > /dev/null | grep -c 'A-Z a-z 0-9 . _ -')" 1
 
+# --- the USB route: `records import` of a file carried from a device
+#     applies that device's scope and status, and says per record why ---
+before=$(count)
+rec 33333333-3333-4333-8333-333333333334 "$HH_OUT" 1 > usb.jsonl
+printf '{"type":"response","id":"d0000001-0000-4000-8000-000000000001","survey":"aware-anti-drug","survey_version":1,"channel":"kiosk","device":"kiosk-old","household":null,"region":"%s","started_at":"%s","completed_at":"%s","status":"complete","answers":{"q1":"1"}}\n' "$GRID_IN" "$T1" "$T2" >> usb.jsonl
+cat k.jsonl >> usb.jsonl
+rec d0000002-0000-4000-8000-000000000002 "$HH_IN" 1 >> usb.jsonl
+"$A" records import --db c.db usb.jsonl > usb.out 2> usb.err
+check "USB import: 11 records, 1 accepted, 10 rejected" "$(cat usb.out)" "usb.jsonl: 11 records: 1 accepted, 0 duplicate, 0 conflict, 10 rejected"
+check "  outside the SMS gateway's scope, named on its line" "$(grep -c "^usb.jsonl:1: 33333333-3333-4333-8333-333333333334: 403: household $HH_OUT is outside device smsd-a's scope" usb.err)" 1
+check "  the revoked kiosk's record" "$(grep -c '^usb.jsonl:2: d0000001-0000-4000-8000-000000000001: device kiosk-old was revoked' usb.err)" 1
+check "  the kiosk's forged fields as the API refused them" "$(grep -c '^usb.jsonl:[3-9]: b00000' usb.err)$(grep -c '^usb.jsonl:10: b0000009.*is in the future' usb.err)" 71
+check "  only the good record stored" "$(count)" "$((before + 1))"
+
 # --- a sealed number tells nothing: a known and an unknown number, in
 #     otherwise identical records, get identical replies ---
 PH_IN=$(sqlite3 c.db "SELECT p.phone FROM household_phones p JOIN households h ON h.id = p.household WHERE h.grid = '$GRID_IN' AND h.active GROUP BY p.phone HAVING COUNT(*) = 1 ORDER BY p.phone LIMIT 1")
