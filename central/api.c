@@ -220,6 +220,8 @@ static void add_result(json_t *results, long line,
 	json_object_set_new(e, "status", json_string(ax_rec_result_name(oc->result)));
 	if (oc->reason[0])
 		json_object_set_new(e, "reason", json_string(oc->reason));
+	if (oc->result == AX_REC_REJECTED && oc->retry)
+		json_object_set_new(e, "retry", json_true());
 	json_array_append_new(results, e);
 }
 

@@ -82,6 +82,7 @@ static void usage(FILE *f)
 	        "  campaign list|show|close --db FILE [--all] [ID]\n"
 	        "  sync            --db FILE --server URL --token-file F [--once] [--pull]\n"
 	        "                  [--batch N] [--scope CODES] [--interval SECONDS]\n"
+	        "                  [--retry-base S]  (a record rejected for now: again after S, 2S, 4S...)\n"
 	        "                  push the outbox (and pull campaigns, rosters of CODES)\n"
 	        "  version\n"
 	        "\n"
@@ -109,7 +110,7 @@ struct args {
 	double reach;
 	/* sync, records export */
 	const char *server, *token_file;
-	int once, pull, all, batch, interval;
+	int once, pull, all, batch, interval, retry_base;
 	char **rest;
 	int nrest;
 };
@@ -144,6 +145,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{"all", no_argument, 0, 'A'},
 		{"batch", required_argument, 0, 'B'},
 		{"interval", required_argument, 0, 'I'},
+		{"retry-base", required_argument, 0, 'Y'},
 		{"quiet", no_argument, 0, 'q'},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
@@ -185,6 +187,13 @@ static int parse_args(int argc, char **argv, struct args *a)
 			a->batch = (int)strtol(optarg, &end, 10);
 			if (*end || a->batch < 1 || a->batch > 100000) {
 				fprintf(stderr, "%s: --batch must be 1 to 100000\n", prog);
+				return -1;
+			}
+			break;
+		case 'Y':
+			a->retry_base = (int)strtol(optarg, &end, 10);
+			if (*end || a->retry_base < 1) {
+				fprintf(stderr, "%s: --retry-base must be at least 1 second\n", prog);
 				return -1;
 			}
 			break;
@@ -685,10 +694,11 @@ static ax_rc sync_once(ax_store *st, const struct ax_sync_opts *o, int pull,
 		fprintf(out, "push: nothing pending");
 	else
 		fprintf(out, "push: %ld sent (%ld accepted, %ld duplicate), %ld "
-		        "conflict, %ld rejected in %d requests; %ld pending%s%s",
+		        "conflict, %ld rejected, %ld rejected for now (retried "
+		        "later) in %d requests; %ld pending%s%s",
 		        r.accepted + r.duplicate, r.accepted, r.duplicate, r.conflict,
-		        r.rejected, r.requests, r.pending, r.error[0] ? "; " : "",
-		        r.error);
+		        r.rejected, r.deferred, r.requests, r.pending,
+		        r.error[0] ? "; " : "", r.error);
 	if (pull && prc)
 		fprintf(out, "; pull failed: %s", p.error);
 	else if (pull && (!rc || r.requests))
@@ -722,7 +732,8 @@ static int cmd_sync(struct args *a)
 
 	if (a->nrest != 0 || !a->server) {
 		fprintf(stderr, "usage: anxin sync --db FILE --server URL --token-file "
-		        "F [--once] [--pull] [--batch N] [--scope CODES] [--interval S]\n");
+		        "F [--once] [--pull] [--batch N] [--scope CODES] [--interval S]\n"
+		        "       [--retry-base S]\n");
 		return EXIT_USAGE;
 	}
 	if (!a->token_file) {
@@ -741,6 +752,7 @@ static int cmd_sync(struct args *a)
 	o.url = a->server;
 	o.token = token;
 	o.batch = a->batch;
+	o.retry_base = a->retry_base;
 	o.scope = a->scope;
 	o.cancel = &stop_requested;
 	for (;;) {

@@ -392,12 +392,15 @@ ax_rc ax__sync_build_batch(ax_store *st, long long after_seq, int max_records,
 		ax__store_seterr(st, "out of memory");
 		goto fail;
 	}
+	/* a pending line's acked_at: not before then (a retryable rejection) */
 	if ((rc = ax__prepare(st, &s, "SELECT seq, id, body FROM outbox WHERE "
-	                              "state = 'pending' AND seq > ?1 ORDER BY "
-	                              "seq LIMIT ?2")))
+	                              "state = 'pending' AND seq > ?1 AND "
+	                              "(acked_at IS NULL OR acked_at <= ?3) "
+	                              "ORDER BY seq LIMIT ?2")))
 		goto fail;
 	sqlite3_bind_int64(s, 1, after_seq);
 	sqlite3_bind_int(s, 2, max_records);
+	sqlite3_bind_int64(s, 3, (long long)time(NULL));
 	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
 		const char *text = (const char *)sqlite3_column_text(s, 2);
 		size_t len = (size_t)sqlite3_column_bytes(s, 2);
@@ -438,6 +441,7 @@ static const char *const status_names[] = {"accepted", "duplicate", "conflict",
 struct mark {
 	int idx;    /* record of the batch, -1: none */
 	int status; /* R_* */
+	int retry;  /* a rejection for now only */
 	const char *reason;
 };
 
@@ -461,9 +465,9 @@ ax_rc ax__sync_apply_reply(ax_store *st, const struct ax__batch *b,
 	json_t *root, *results;
 	struct mark *marks = NULL;
 	char *done = NULL;
-	sqlite3_stmt *s = NULL;
+	sqlite3_stmt *s = NULL, *defer = NULL;
 	size_t nres, i;
-	long counts[4] = {0}, marked = 0;
+	long counts[4] = {0}, marked = 0, deferred = 0;
 	int in_tx = 0;
 	ax_rc rc;
 
@@ -509,6 +513,8 @@ ax_rc ax__sync_apply_reply(ax_store *st, const struct ax__batch *b,
 		if (jline)
 			line = json_integer_value(jline);
 		marks[i].status = k;
+		marks[i].retry = k == R_REJECTED &&
+		                 json_is_true(json_object_get(e, "retry"));
 		marks[i].reason = json_string_value(jreason);
 		if (json_is_string(jid))
 			marks[i].idx = batch_find(b, json_string_value(jid), line);
@@ -528,13 +534,33 @@ ax_rc ax__sync_apply_reply(ax_store *st, const struct ax__batch *b,
 	in_tx = 1;
 	if ((rc = ax__prepare(st, &s, "UPDATE outbox SET state = ?1, reason = ?2, "
 	                              "acked_at = ?3 WHERE seq = ?4 AND state = "
-	                              "'pending'")))
+	                              "'pending'")) ||
+	    (rc = ax__prepare(st, &defer, "UPDATE outbox SET reason = ?1, "
+	                                  "acked_at = ?2 + MIN(?3 << MIN(attempts, "
+	                                  "12), 21600) WHERE seq = ?4 AND state = "
+	                                  "'pending'")))
 		goto fail;
 	for (i = 0; i < nres; i++) {
 		const struct mark *m = &marks[i];
 		int src;
 		if (m->idx < 0 || done[m->idx])
 			continue;
+		if (m->retry) {
+			/* pending still; sent again after the backoff */
+			sqlite3_reset(defer);
+			sqlite3_bind_text(defer, 1, m->reason && *m->reason ? m->reason
+			                            : "rejected for now", -1, SQLITE_STATIC);
+			sqlite3_bind_int64(defer, 2, now);
+			sqlite3_bind_int64(defer, 3, b->retry_base > 0 ? b->retry_base : 60);
+			sqlite3_bind_int64(defer, 4, b->seq[m->idx]);
+			if ((src = sqlite3_step(defer)) != SQLITE_DONE) {
+				rc = ax__store_sqlerr(st, src, "outbox");
+				goto fail;
+			}
+			done[m->idx] = 1;
+			deferred += sqlite3_changes(ax__store_db(st)) > 0;
+			continue;
+		}
 		sqlite3_reset(s);
 		sqlite3_bind_text(s, 1, m->status <= R_DUPLICATE ? "sent"
 		                        : status_names[m->status], -1, SQLITE_STATIC);
@@ -558,6 +584,8 @@ ax_rc ax__sync_apply_reply(ax_store *st, const struct ax__batch *b,
 	}
 	sqlite3_finalize(s);
 	s = NULL;
+	sqlite3_finalize(defer);
+	defer = NULL;
 	if ((rc = ax__exec(st, "COMMIT")))
 		goto fail;
 	in_tx = 0;
@@ -566,10 +594,12 @@ ax_rc ax__sync_apply_reply(ax_store *st, const struct ax__batch *b,
 		res->duplicate += counts[R_DUPLICATE];
 		res->conflict += counts[R_CONFLICT];
 		res->rejected += counts[R_REJECTED];
-		res->unanswered += b->n - marked;
+		res->deferred += deferred;
+		res->unanswered += b->n - marked - deferred;
 	}
 fail:
 	sqlite3_finalize(s);
+	sqlite3_finalize(defer);
 	if (in_tx)
 		sqlite3_exec(ax__store_db(st), "ROLLBACK", NULL, NULL, NULL);
 	free(marks);

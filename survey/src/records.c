@@ -667,6 +667,13 @@ static int read_response(ax_importer *im, json_t *o, struct resp *p,
 	              &p->has_completed, out) ||
 	    want_str(o, "wave", 0, 48, &body_wave, out))
 		return -1;
+	/* bound to the sending device: final reasons before any retryable */
+	if (ax__dev_fields(im, p->device, channels[p->chan], NULL, p->hh != NULL,
+	                   json_object_get(o, "household_phone_sealed") != NULL,
+	                   out->reason)) {
+		out->result = AX_REC_REJECTED;
+		return -1;
+	}
 	ver = json_object_get(o, "survey_version");
 	if (!json_is_integer(ver) || json_integer_value(ver) < 1 ||
 	    json_integer_value(ver) > 1000000)
@@ -676,6 +683,7 @@ static int read_response(ax_importer *im, json_t *o, struct resp *p,
 	                               (int)json_integer_value(ver));
 	if (!p->sv || p->sv->version != (int)json_integer_value(ver)) {
 		ax__excerpt(p->survey, ex, sizeof ex);
+		out->retry = 1; /* it may be installed later */
 		return reject(out, "survey \"%s\" version %d is not installed in this "
 		                   "store", ex, (int)json_integer_value(ver));
 	}
@@ -706,10 +714,7 @@ static int read_response(ax_importer *im, json_t *o, struct resp *p,
 	}
 	if (p->has_completed && p->completed < p->started - 300)
 		return reject(out, "completed_at is before started_at");
-	if (ax__dev_fields(im, p->device, channels[p->chan], NULL, p->hh != NULL,
-	                   json_object_get(o, "household_phone_sealed") != NULL,
-	                   out->reason) ||
-	    ax__dev_wave(im, p->survey, body_wave, out->reason) ||
+	if (ax__dev_wave(im, p->survey, body_wave, out->reason) ||
 	    ax__dev_time(im, "started_at", p->started - im->skew, out->reason) ||
 	    (p->has_completed &&
 	     ax__dev_time(im, "completed_at", p->completed - im->skew, out->reason))) {
@@ -742,14 +747,17 @@ static int place_region(ax_importer *im, struct resp *p,
 		return reject(out, "an anonymous response needs \"region\" (the "
 		                   "grid or village code where it was given; a "
 		                   "sealed number too)");
+	/* retryable from here: the roster and scopes may change */
 	if (!region_exists(im, p->region_in)) {
 		ax__excerpt(p->region_in, ex, sizeof ex);
+		out->retry = 1;
 		return reject(out, "region \"%s\" is not a known region code", ex);
 	}
 	snprintf(p->region, sizeof p->region, "%s", p->region_in);
 	if (im->check &&
 	    im->check(im->check_ctx, "response", NULL, p->region, out->reason)) {
 		out->result = AX_REC_REJECTED;
+		out->retry = 1;
 		return -1;
 	}
 	return 0;
@@ -784,6 +792,7 @@ static int place_response(ax_importer *im, json_t *o, struct resp *p,
 	}
 	if (!p->hh)
 		return place_region(im, p, out);
+	out->retry = 1; /* a rejection below may not be final */
 	if (household_grid(im, p->hh, p->region)) {
 		ax__excerpt(p->hh, ex, sizeof ex);
 		return reject(out, "household \"%s\" is not in the roster", ex);
@@ -793,6 +802,7 @@ static int place_response(ax_importer *im, json_t *o, struct resp *p,
 		out->result = AX_REC_REJECTED;
 		return -1;
 	}
+	out->retry = 0;
 	return 0;
 }
 
@@ -987,6 +997,7 @@ static ax_rc import_contact(ax_importer *im, json_t *o, const char *source,
 		}
 		hh = resolved;
 	} else {
+		out->retry = 1; /* the roster and scopes may change */
 		if (household_grid(im, hh, grid)) {
 			ax__excerpt(hh, ex, sizeof ex);
 			reject(out, "household \"%s\" is not in the roster", ex);
@@ -997,6 +1008,7 @@ static ax_rc import_contact(ax_importer *im, json_t *o, const char *source,
 			out->result = AX_REC_REJECTED;
 			return AX_OK;
 		}
+		out->retry = 0;
 	}
 	body = canonical(o, contact_fields, (int)AX_ARRAY_LEN(contact_fields),
 	                 out->id);

@@ -374,6 +374,7 @@ ax_rc ax_sync_push(ax_store *st, const struct ax_sync_opts *o,
 			goto fail;
 		if (b.n == 0)
 			break;
+		b.retry_base = o->retry_base;
 		if ((rc = gzip_body(b.body, b.len, &gz, &gz_len))) {
 			snprintf(err, sizeof err, "cannot compress a batch of %zu bytes",
 			         b.len);

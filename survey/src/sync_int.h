@@ -19,6 +19,8 @@ struct ax__batch {
 	int n;          /* records */
 	long long *seq; /* n queue positions (owned) */
 	char **id;      /* n record ids (owned) */
+	int retry_base; /* seconds before a retryable rejection is sent again
+	                 * (doubling with the record's attempts); 0: 60 */
 };
 
 /*
@@ -41,7 +43,11 @@ ax_rc ax__outbox_count_attempt(ax_store *st, const struct ax__batch *b);
  * Apply the server's 200 reply to a batch, in one transaction: each
  * result names a record by id (or, if the id is null, by its 1-based line
  * in the batch); accepted/duplicate mark it sent, conflict/rejected mark it
- * so with the reason.  Only records of `b` still pending change.  A reply
+ * so with the reason, but a rejection the server marks "retry": true
+ * (survey not installed yet, household not yet on the roster, scope)
+ * leaves it pending, not to be sent again before now + retry_base *
+ * 2^attempts (at most 6 h; kept in acked_at) and counted in res->deferred.
+ * Only records of `b` still pending change.  A reply
  * that does not parse marks nothing and returns AX_INVALID.  Adds the
  * counts to *res; res->unanswered gets the batch records left pending.
  */

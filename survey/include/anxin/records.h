@@ -43,6 +43,9 @@ struct ax_rec_outcome {
 	enum ax_rec_result result;
 	char id[64];      /* record id when one could be read, else "" */
 	char reason[256]; /* why it was rejected or conflicted, else "" */
+	int retry;        /* rejected for now only (survey not installed yet,
+	                   * household not yet on the roster, outside a scope
+	                   * that may be corrected): the sender may try later */
 };
 
 /* Contact kinds as a bit set (for coverage rules). */

@@ -101,6 +101,9 @@ struct ax_sync_opts {
 	int connect_timeout; /* seconds to connect, default 5 */
 	int backoff_base;  /* seconds, default 15 */
 	int backoff_max;   /* seconds, default 1800 */
+	int retry_base;    /* seconds before a record the server rejected for
+	                    * now only is sent again, doubling per attempt (at
+	                    * most 6 h), default 60 */
 	/* Region codes, comma-separated, whose roster slices ax_sync_pull
 	 * fetches (SMS gateways only; NULL or "" for kiosks).  Borrowed. */
 	const char *scope;
@@ -117,6 +120,7 @@ struct ax_sync_result {
 	int requests;      /* requests the server answered with 200 */
 	long accepted, duplicate; /* marked sent */
 	long conflict, rejected;  /* marked so, reason kept in the outbox */
+	long deferred;     /* rejected for now only: pending, retried later */
 	long unanswered;   /* sent but missing from the reply: still pending */
 	long oversize;     /* refused by the server (413) even alone: pending */
 	long pending;      /* pending after the push */
