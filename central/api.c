@@ -406,7 +406,9 @@ enum MHD_Result ct_api_campaigns(struct ct_req *r)
 	if (device_auth(r, st, &dev, &ret))
 		return ret;
 	ax_device_seen(st, dev.id, -1);
-	out = ax_campaigns_json(st, dev.scope, (long long)time(NULL));
+	/* a kiosk is not told which households a sampled 测评 drew */
+	out = ax_campaigns_json_for(st, dev.scope, (long long)time(NULL),
+	                            strcmp(dev.kind, "smsd") == 0);
 	if (!out)
 		return ct_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "%s", ax_store_errmsg(st));
 	etag_of(out, strlen(out), etag);

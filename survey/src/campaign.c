@@ -316,15 +316,18 @@ static json_t *stored_json(ax_store *st, const char *sql, const char *id, int v)
 }
 
 /* A sampled campaign's draw as a device needs it: the households drawn
- * in the device's scope (sorted, so a device can search them), the size,
- * strata and seed.  A gateway contacts only these.  0, or -1 on error. */
+ * in the device's scope (sorted, so a device can search them; none when
+ * device_scope is NULL: a kiosk), the size, strata and seed.  A gateway
+ * contacts only these.  0, or -1 on error. */
 static int add_sample(ax_store *st, json_t *o, const struct ax_campaign *c,
                       const char *device_scope)
 {
 	sqlite3_stmt *s;
 	json_t *smp = json_object(), *ids = json_array();
-	int src;
+	int src = SQLITE_DONE;
 
+	if (!device_scope)
+		goto done;
 	if (ax__prepare(st, &s, "SELECT x.household, h.grid FROM campaign_sample x "
 	                        "JOIN households h ON h.id = x.household WHERE "
 	                        "x.campaign = ? ORDER BY x.household")) {
@@ -343,6 +346,7 @@ static int add_sample(ax_store *st, json_t *o, const struct ax_campaign *c,
 		json_decref(ids);
 		return -1;
 	}
+done:
 	json_object_set_new(smp, "n", json_integer(c->sample_n));
 	json_object_set_new(smp, "strata", json_string(ax_strata_name(c->strata)));
 	json_object_set_new(smp, "seed", json_integer(c->seed));
@@ -352,6 +356,12 @@ static int add_sample(ax_store *st, json_t *o, const struct ax_campaign *c,
 }
 
 char *ax_campaigns_json(ax_store *st, const char *device_scope, long long now)
+{
+	return ax_campaigns_json_for(st, device_scope, now, 1);
+}
+
+char *ax_campaigns_json_for(ax_store *st, const char *device_scope,
+                            long long now, int gateway)
 {
 	struct ax_campaign *v;
 	int n;
@@ -413,7 +423,7 @@ char *ax_campaigns_json(ax_store *st, const char *device_scope, long long now)
 			if (c->coverage_kinds & bit)
 				json_array_append_new(kinds, json_string(ax_contact_kind_name(bit)));
 		json_object_set_new(o, "coverage_kinds", kinds);
-		if (c->sample_n > 0 && add_sample(st, o, c, device_scope)) {
+		if (c->sample_n > 0 && add_sample(st, o, c, gateway ? device_scope : NULL)) {
 			json_decref(o);
 			json_decref(arr);
 			arr = NULL;

@@ -268,6 +268,15 @@ static void check_doc(ax_store *st)
 		}
 	ax_campaign_doc_free(d);
 	ax_free(json);
+
+	/* a kiosk learns the campaign is sampled, not who was drawn */
+	REQUIRE((json = ax_campaigns_json_for(st, "439901101202", 1772900000LL, 0)));
+	CHECK(strstr(json, "B02") == NULL);
+	REQUIRE(ax_campaign_doc_parse(json, strlen(json), NULL, NULL, &d, err,
+	                              sizeof err) == AX_OK);
+	CHECK_INT(ax_campaign_doc_sampled(d, "camp-s1", "B02"), 0);
+	ax_campaign_doc_free(d);
+	ax_free(json);
 }
 
 static void check_report(ax_store *st)

@@ -55,6 +55,12 @@ ax_rc ax_campaign_list(ax_store *st, int active_only, long long now,
  * store's public key for sealed phone numbers.  Caller frees.
  */
 char *ax_campaigns_json(ax_store *st, const char *device_scope, long long now);
+/* The same for a device of a kind: a kiosk (gateway 0) learns that a
+ * campaign is a sampled 测评 but not which households were drawn; a
+ * gateway (1) gets them, to write to those only.  ax_campaigns_json is
+ * gateway 1. */
+char *ax_campaigns_json_for(ax_store *st, const char *device_scope,
+                            long long now, int gateway);
 
 /* 1 when a code of c's scope and a code of `scope` (comma-separated;
  * NULL or "": everywhere) cover one another, either way. */
