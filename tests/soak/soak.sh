@@ -31,8 +31,10 @@
 #      distinct households with a delivered/replied SMS or a kiosk session
 #      over the roster's households).  A kiosk's household is sealed to
 #      the server's key: the soak resolves it itself, from the number it
-#      typed in that session (each session runs on its own clock slot) and
-#      the roster it imported -- not from central's responses.household;
+#      typed in that session (each session of a kiosk starts in its own
+#      second, on a fixed clock: a response's started_at names it; the
+#      session's contact carries the same sealed number) and the roster it
+#      imported -- not from central's responses.household;
 #   5. enough traffic: SMS sent and replies stored, kiosk answers.
 # Real binaries, 127.0.0.1 only.  The seed is printed; rerun with it.
 set -u
@@ -170,8 +172,6 @@ cut -d, -f1,8 "$SRC/content/demo/jiangzhou-roster.csv" | tail -n +2 | tr -d '\r'
   awk -F, '$2 != "" && $2 !~ /[;；\/、 -]/ { n[$2]++; h[$2] = $1 }
     END { for (p in n) if (n[p] == 1) print p "|" h[p] }' | sort > phone.map
 cut -d'|' -f1 phone.map > unique.phones
-T0=$(( $(date +%s) + 60 ))
-SLOT=30
 : > sessions.all
 for k in $KIOSKS; do
   mkdir -p "$k/shots"
@@ -202,8 +202,7 @@ CONF
   # numbers of one household each (see phone.map below)
   grep ",$(village_of $k)," "$SRC/content/demo/jiangzhou-roster.csv" | cut -d, -f8 |
     grep -v '[;；/、 -]' | grep . | grep -Fxf unique.phones | head -100 > "$k/phones"
-  kidx=$(echo $KIOSKS | tr ' ' '\n' | grep -n "^$k\$" | cut -d: -f1)
-  ( n=0 off=$(cksum "$k/kiosk.conf" | cut -c1-3)
+  ( n=0 off=$(cksum "$k/kiosk.conf" | cut -c1-3) last=0
     np=$(wc -l < "$k/phones")
     while [ ! -f stop.kiosk ]; do
       n=$((n + 1))
@@ -230,14 +229,16 @@ CONF
         echo "tap-id done"
         [ $((m % 4)) = 0 ] && echo "sync"
       } > "$k/resident.kscript"
-      # session n of kiosk number kidx runs on the clock slot
-      # T0 + ((n - 1) * 3 + kidx - 1) * SLOT: its records' times say which
-      # session made them, and so which number it typed
-      slot=$(( (n - 1) * 3 + kidx - 1 ))
+      # each session of this kiosk starts in a second of its own, on a
+      # clock fixed there: its response's started_at says which session
+      # made it, and so which number it typed (central refuses times more
+      # than 5 minutes ahead: no clock of our own making)
+      while [ "$(date +%s)" -le "$last" ]; do sleep 0.1; done
+      last=$(date +%s)
       linked=""
       grep -q '^type ' "$k/resident.kscript" && linked=$phone
-      echo "$slot|$linked" >> sessions.all
-      "$K" --config "$k/kiosk.conf" --video offscreen --clock-fixed $((T0 + slot * SLOT)) \
+      echo "soak-$k|$last|$linked" >> sessions.all
+      "$K" --config "$k/kiosk.conf" --video offscreen --clock-fixed "$last" \
         --script "$k/resident.kscript" >> "$k/kiosk.log" 2>&1 < /dev/null &
       echo $! > "$k/kiosk.pid"
       wait $!
@@ -484,23 +485,24 @@ for d in $GWS $KIOSKS; do
       CASE WHEN json_extract(body, '\$.survey') = '$AWS' THEN
         (SELECT COUNT(*) FROM json_each('$KEY') k
           WHERE json_extract(body, '\$.answers.' || k.key) = k.value) >= $SHARE * $NQ - 1e-9
-      ELSE '' END
+      ELSE '' END,
+      json_extract(body, '\$.device'),
+      COALESCE(json_extract(body, '\$.household_phone_sealed'), '')
     FROM outbox WHERE json_extract(body, '\$.type') = 'response'
       AND json_extract(body, '\$.status') = 'complete'"
 done > complete.dev
 for d in $GWS $KIOSKS; do
   sq -separator '|' "$(store_of $d)" "SELECT COALESCE(json_extract(body, '\$.household'), ''),
-      json_extract(body, '\$.household_phone_sealed') IS NOT NULL,
-      strftime('%s', json_extract(body, '\$.at'))
+      COALESCE(json_extract(body, '\$.household_phone_sealed'), '')
     FROM outbox WHERE json_extract(body, '\$.type') = 'contact'
       AND json_extract(body, '\$.kind') IN ('sms_delivered', 'sms_replied', 'kiosk_session', 'visit')"
 done > contacts.dev
 # the roster the soak imported: household -> town
 cut -d, -f1,3 "$SRC/content/demo/jiangzhou-roster.csv" | tail -n +2 | tr -d '\r' | tr , '|' > households.csv
 sq c.db > recomputed.all 2>&1 <<SQL
-CREATE TEMP TABLE d0(id, hh, sealed, region, channel, survey, wave, completed INTEGER, overall, started INTEGER, awpass);
-CREATE TEMP TABLE k0(hh, sealed, at INTEGER);
-CREATE TEMP TABLE sess(slot INTEGER, phone);
+CREATE TEMP TABLE d0(id, hh, sealed, region, channel, survey, wave, completed INTEGER, overall, started INTEGER, awpass, device, sealedstr);
+CREATE TEMP TABLE k0(hh, sealedstr);
+CREATE TEMP TABLE sess(device, started INTEGER, phone);
 CREATE TEMP TABLE pm(phone, hh);
 CREATE TEMP TABLE hht(hh, town);
 .separator |
@@ -509,18 +511,22 @@ CREATE TEMP TABLE hht(hh, town);
 .import sessions.all sess
 .import phone.map pm
 .import households.csv hht
--- a sealed kiosk record's household: the number typed in its session
-CREATE TEMP VIEW unseal AS SELECT s.slot, COALESCE(p.hh, '') AS hh FROM sess s LEFT JOIN pm p ON p.phone = s.phone;
+-- a sealed kiosk answer's household: the number typed in its session (the
+-- kiosk's session that started in that second)
+CREATE TEMP VIEW unseal AS SELECT s.device, CAST(s.started AS INTEGER) AS started, COALESCE(p.hh, '') AS hh
+  FROM sess s LEFT JOIN pm p ON p.phone = s.phone;
 CREATE TEMP TABLE d AS SELECT d0.id, CASE WHEN d0.sealed = '1'
-    THEN COALESCE((SELECT u.hh FROM unseal u WHERE u.slot = (CAST(d0.started AS INTEGER) - $T0) / $SLOT), '')
-    ELSE d0.hh END AS hh, substr(region, 1, 9) || '000' AS town, channel, survey,
+    THEN COALESCE((SELECT u.hh FROM unseal u WHERE u.device = d0.device AND u.started = CAST(d0.started AS INTEGER)), '')
+    ELSE d0.hh END AS hh, d0.sealedstr, substr(region, 1, 9) || '000' AS town, channel, survey,
   CASE WHEN wave != '' THEN wave ELSE COALESCE((SELECT k.wave FROM campaigns k
     WHERE k.survey = d0.survey AND d0.region LIKE k.scope || '%'), '') END AS wave, CAST(completed AS INTEGER) AS completed, overall, awpass FROM d0;
 CREATE TEMP TABLE c AS SELECT * FROM d x WHERE x.hh = '' OR NOT EXISTS (
   SELECT 1 FROM d y WHERE y.hh = x.hh AND y.survey = x.survey AND y.wave = x.wave
     AND (y.completed < x.completed OR (y.completed = x.completed AND y.id < x.id)));
-CREATE TEMP TABLE reach AS SELECT DISTINCT CASE WHEN k0.sealed = '1'
-    THEN COALESCE((SELECT u.hh FROM unseal u WHERE u.slot = (CAST(k0.at AS INTEGER) - $T0) / $SLOT), '')
+-- a sealed kiosk contact's household: that of its session's answer, which
+-- carries the same sealed number
+CREATE TEMP TABLE reach AS SELECT DISTINCT CASE WHEN k0.sealedstr != ''
+    THEN COALESCE((SELECT d.hh FROM d WHERE d.sealedstr = k0.sealedstr), '')
     ELSE k0.hh END AS hh FROM k0;
 CREATE TEMP TABLE reached AS SELECT h.town, COUNT(*) AS n FROM reach r JOIN hht h ON h.hh = r.hh GROUP BY h.town;
 CREATE TEMP TABLE towns AS SELECT town, COUNT(*) AS n FROM hht GROUP BY town;
