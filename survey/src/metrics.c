@@ -61,6 +61,7 @@ void ax_rate_make(struct ax_rate *r, long long num, long long den)
 	r->rate = den > 0 ? (double)num / (double)den : 0;
 	ax_wilson(num, den, &r->low, &r->high);
 	r->small_sample = den < AX_SMALL_SAMPLE;
+	r->suppressed = 0; /* ax_rate_suppress hides it for a viewer */
 }
 
 /* Hide r: zeroed, not merely flagged, so an output that forgets the flag
