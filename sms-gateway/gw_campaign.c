@@ -508,25 +508,37 @@ ax_rc gw__load(gw_gateway *g)
 
 void gw_reload(gw_gateway *g) { g->reload = 1; }
 
-/* Household of a number: the loaded slices, else the store's roster. */
+/* Households of a number: the loaded slices, else the store's roster.
+ * A number may be listed for several households (a son's number for his
+ * parents too): how many (2 meaning "more than one" from the store), hh
+ * and grid of the first. */
 int gw__lookup_phone(gw_gateway *g, const char *phone, char hh[64],
                      char grid[32])
 {
 	struct phone_ix key, *f;
+	ax_rc rc;
 	snprintf(key.phone, sizeof key.phone, "%s", phone);
 	f = g->nix ? bsearch(&key, g->ix, (size_t)g->nix, sizeof *g->ix, cmp_ix)
 	           : NULL;
 	if (f) {
-		snprintf(hh, 64, "%s", g->hhs[f->hh].id);
-		snprintf(grid, 32, "%s", g->hhs[f->hh].grid);
-		return 0;
+		struct phone_ix *a = f, *b = f;
+		while (a > g->ix && strcmp(a[-1].phone, phone) == 0)
+			a--;
+		while (b + 1 < g->ix + g->nix && strcmp(b[1].phone, phone) == 0)
+			b++;
+		snprintf(hh, 64, "%s", g->hhs[a->hh].id);
+		snprintf(grid, 32, "%s", g->hhs[a->hh].grid);
+		return (int)(b - a) + 1;
 	}
-	if (ax_roster_find_phone(g->st, phone, hh) == AX_OK) {
+	rc = ax_roster_find_phone(g->st, phone, hh);
+	if (rc == AX_CONFLICT)
+		return 2;
+	if (rc == AX_OK) {
 		int ix = find_hh(g, hh);
 		snprintf(grid, 32, "%s", ix >= 0 ? g->hhs[ix].grid : "");
-		return 0;
+		return 1;
 	}
-	return -1;
+	return 0;
 }
 
 struct camp *gw__find_camp(gw_gateway *g, const char *id)

@@ -203,6 +203,22 @@ int gw__household_busy(gw_gateway *g, const char *hh, const char *campaign,
 	return busy;
 }
 
+int gw__phone_busy(gw_gateway *g, const char *phone, long long now)
+{
+	sqlite3_stmt *q;
+	int busy;
+	if (!(q = gw__prep(g, g->db, "SELECT 1 FROM conv WHERE phone=?1 AND"
+	                             " (status='asking' OR updated_at + ?2 > ?3)"
+	                             " LIMIT 1")))
+		return -1;
+	sqlite3_bind_text(q, 1, phone, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, g->cfg.campaign_gap);
+	sqlite3_bind_int64(q, 3, now);
+	busy = sqlite3_step(q) == SQLITE_ROW;
+	gw__release(g, g->db, q);
+	return busy;
+}
+
 /* ---- starting conversations -------------------------------------------- */
 
 /* How far ahead of the modems conversations are started: the unsent
@@ -310,11 +326,18 @@ int gw__start_conversations(gw_gateway *g, long long now)
 				waiting += !exists;
 				continue;
 			}
+			/* its first number that has not opted out; if that number is
+			 * in a conversation of another household (a shared phone),
+			 * later: one phone, one conversation at a time */
 			for (p = 0; p < h->nphones && !phone; p++)
 				if (!gw__is_opted_out(g, g->db, h->phones[p]))
 					phone = h->phones[p];
 			if (!phone)
 				continue;
+			if (gw__phone_busy(g, phone, now)) {
+				waiting++;
+				continue;
+			}
 			memset(&r, 0, sizeof r);
 			snprintf(r.campaign, sizeof r.campaign, "%s", cp->c.id);
 			snprintf(r.household, sizeof r.household, "%s", h->id);

@@ -159,6 +159,23 @@ static int question_was_sent(gw_gateway *g, const struct convrow *r,
 	return !pending && received > r->c.asked_at;
 }
 
+/* The household whose conversation on phone is asking: 1 (hh filled),
+ * 0 none, -1 on error.  One at most (gw__phone_busy). */
+static int asking_on_phone(gw_gateway *g, const char *phone, char hh[64])
+{
+	sqlite3_stmt *q;
+	int found;
+	if (!(q = gw__prep(g, g->db, "SELECT household FROM conv WHERE phone=?"
+	                             " AND status='asking' LIMIT 1")))
+		return -1;
+	sqlite3_bind_text(q, 1, phone, -1, SQLITE_STATIC);
+	found = sqlite3_step(q) == SQLITE_ROW;
+	if (found)
+		snprintf(hh, 64, "%s", (const char *)sqlite3_column_text(q, 0));
+	gw__release(g, g->db, q);
+	return found;
+}
+
 /* One committed inbox message -> the flow, inside the caller's
  * transaction (gw__process_inbox: one per batch, a savepoint per message). */
 static int handle_inbox(gw_gateway *g, long long id, const char *phone,
@@ -169,9 +186,9 @@ static int handle_inbox(gw_gateway *g, long long id, const char *phone,
 	struct gw_flow_out o;
 	struct camp *cp = NULL;
 	char pack[64] = "";
-	int found, dig = 0;
+	int found, dig = 0, nhh, other;
 
-	if (gw__lookup_phone(g, phone, hh, grid) < 0) {
+	if ((nhh = gw__lookup_phone(g, phone, hh, grid)) <= 0) {
 		/* never attributed; an opt-out is still honoured */
 		if (gw_reply_is_optout(text, strlen(text)) &&
 		    gw__add_optout(g, g->db, phone, "unknown sender", now))
@@ -180,9 +197,28 @@ static int handle_inbox(gw_gateway *g, long long id, const char *phone,
 			goto fail;
 		return 0;
 	}
+	/* A number listed for several households: the reply goes to the
+	 * conversation open on it; with none open it is nobody's (kept as
+	 * ambiguous, credited to no household), an opt-out honoured. */
+	if (nhh > 1 && (found = asking_on_phone(g, phone, hh)) <= 0) {
+		if (found < 0)
+			goto fail;
+		if (gw_reply_is_optout(text, strlen(text)) &&
+		    (gw__add_optout(g, g->db, phone, "reply", now) ||
+		     gw__enqueue(g, phone, NULL, NULL, "optout_confirm",
+		                 gw_flow_optout_text, now)))
+			goto fail;
+		if (set_inbox(g, g->db, id, "ambiguous", NULL))
+			goto fail;
+		return 0;
+	}
 	found = load_conv_for(g, hh, &r, prev);
 	if (found < 0)
 		goto fail;
+	/* a household's other number never answers the question this one
+	 * was asked: its reply is kept and counted, as one to no question */
+	other = found > 0 && r.c.status == GW_CONV_ASKING &&
+	        strcmp(r.phone, phone) != 0;
 	if (found)
 		cp = gw__find_camp(g, r.campaign);
 	if (found && !cp && r.c.status == GW_CONV_CLOSED) {
@@ -191,10 +227,10 @@ static int handle_inbox(gw_gateway *g, long long id, const char *phone,
 		return 0;
 	}
 	/* no question is open: a reply to the latest digest, if one went */
-	if ((!found || !cp || !cp->fs || r.c.status != GW_CONV_ASKING) &&
+	if ((!found || !cp || !cp->fs || r.c.status != GW_CONV_ASKING || other) &&
 	    (dig = gw__last_digest_pack(g, hh, pack)) < 0)
 		goto fail;
-	if (!found || !cp || !cp->fs || dig) {
+	if (!found || !cp || !cp->fs || dig || other) {
 		int optout = gw_reply_is_optout(text, strlen(text));
 		/* an opt-out answering a digest is honoured, not counted as a
 		 * reply to it */
@@ -230,8 +266,6 @@ static int handle_inbox(gw_gateway *g, long long id, const char *phone,
 			return 0;
 		}
 	}
-	/* replies come from any phone of the household; answers go back to it */
-	snprintf(r.phone, sizeof r.phone, "%s", phone);
 	gw_flow_reply(cp->fs, &r.c, text, strlen(text), now, &o);
 	if (gw__apply_out(g, &r, cp, &o, now, 0) ||
 	    set_inbox_campaign(g, g->db, id, o.late ? "late" : "done", hh,

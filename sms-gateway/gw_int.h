@@ -183,9 +183,14 @@ long long gw__count1(sqlite3 *db, const char *sql, const char *a, long long b);
 ax_rc gw__load(gw_gateway *g);
 /* Free what gw__load made (also from gw_close). */
 void gw__free_loaded(gw_gateway *g);
-/* Household (and its grid) of a number: 0, or -1 if not in the roster. */
+/* How many households list a number (0: not in the roster; 2 may mean
+ * more), with the first one's id and grid. */
 int gw__lookup_phone(gw_gateway *g, const char *phone, char hh[64],
                      char grid[32]);
+/* 1 when a conversation on phone is asking, or one ended less than
+ * cfg.campaign_gap before now (one phone, one conversation at a time,
+ * whichever household it is listed for); -1 on error. */
+int gw__phone_busy(gw_gateway *g, const char *phone, long long now);
 /* A loaded campaign by id (borrowed until the next load), or NULL. */
 struct camp *gw__find_camp(gw_gateway *g, const char *id);
 

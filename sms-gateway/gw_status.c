@@ -51,9 +51,11 @@ ax_rc gw_status_print(gw_gateway *g, FILE *out)
 	        gw__count1(g->db, "SELECT COUNT(*) FROM queue WHERE state='pending' AND ?1 IS NOT ?2", "", 0),
 	        gw__count1(g->db, "SELECT COUNT(*) FROM queue WHERE state='blocked' AND ?1 IS NOT ?2", "", 0),
 	        gw__count1(g->db, "SELECT COUNT(*) FROM queue WHERE state='unknown' AND ?1 IS NOT ?2", "", 0));
-	fprintf(out, "inbox: %lld from unknown senders, %lld late replies, %lld before"
+	fprintf(out, "inbox: %lld from unknown senders, %lld from shared numbers with"
+	             " no open conversation, %lld late replies, %lld before"
 	             " their question went out; opt-outs: %lld\n",
 	        gw__count1(g->db, "SELECT COUNT(*) FROM inbox WHERE state=?1 AND ?2=0", "unknown", 0),
+	        gw__count1(g->db, "SELECT COUNT(*) FROM inbox WHERE state=?1 AND ?2=0", "ambiguous", 0),
 	        gw__count1(g->db, "SELECT COUNT(*) FROM inbox WHERE state=?1 AND ?2=0", "late", 0),
 	        gw__count1(g->db, "SELECT COUNT(*) FROM inbox WHERE state=?1 AND ?2=0", "early", 0),
 	        gw__count1(g->db, "SELECT COUNT(*) FROM optout WHERE ?1 IS NOT ?2", "", 0));

@@ -62,7 +62,8 @@
 	"DROP INDEX IF EXISTS conv_household;"                                   \
 	"DROP INDEX IF EXISTS conv_hh;"                                          \
 	"CREATE INDEX IF NOT EXISTS conv_campaign ON conv(campaign);"            \
-	"CREATE INDEX IF NOT EXISTS conv_due ON conv(status, due);"
+	"CREATE INDEX IF NOT EXISTS conv_due ON conv(status, due);"              \
+	"CREATE INDEX IF NOT EXISTS conv_phone ON conv(phone);"
 
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS inbox("

@@ -630,6 +630,40 @@ static int on_row(void *ctx, const struct ax__csv_row *row)
 	return im->rc != AX_OK;
 }
 
+/* A number of the file's households listed for other active households
+ * too (a son's number for his parents): a warning each, as the SMS
+ * gateway asks one of them at a time and cannot tell whose a reply is
+ * when none is being asked. */
+static void warn_shared_phones(struct imp *im)
+{
+	sqlite3_stmt *s;
+	int n = 0;
+	if (ax__prepare(im->st, &s,
+	                "SELECT p.phone, group_concat(p.household, ', '), COUNT(*)"
+	                " FROM household_phones p JOIN households h ON h.id ="
+	                " p.household AND h.active WHERE p.phone IN (SELECT phone"
+	                " FROM household_phones WHERE household IN (SELECT id FROM"
+	                " temp.roster_listed)) GROUP BY p.phone HAVING COUNT(*) > 1"
+	                " ORDER BY p.phone"))
+		return;
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		if (n++ < 20)
+			ax__diag(im->diag, im->dctx, AX_SEV_WARNING,
+			         "%s: phone %s is listed for %d households (%s): SMS "
+			         "surveys ask one of them at a time, and a reply when "
+			         "none is being asked is credited to none",
+			         im->name, (const char *)sqlite3_column_text(s, 0),
+			         sqlite3_column_int(s, 2),
+			         (const char *)sqlite3_column_text(s, 1));
+	}
+	if (n > 20)
+		ax__diag(im->diag, im->dctx, AX_SEV_WARNING,
+		         "%s: %d more phones listed for several households", im->name,
+		         n - 20);
+	im->stats->shared_phones = n;
+	sqlite3_finalize(s);
+}
+
 /* ---- driver ----------------------------------------------------------- */
 static const char *const import_sql[] = {
 	/* s_region: names given in the file win; a code-only row never
@@ -747,8 +781,10 @@ ax_rc ax_roster_import_mem(ax_store *st, const char *name, const char *buf,
 		stats->deactivated = sqlite3_changes(ax__store_db(st));
 	}
 	rc = ax__exec(st, "COMMIT");
-	if (rc == AX_OK)
+	if (rc == AX_OK) {
 		in_tx = 0;
+		warn_shared_phones(&im);
+	}
 done:
 	if (in_tx)
 		sqlite3_exec(ax__store_db(st), "ROLLBACK", NULL, NULL, NULL);

@@ -171,6 +171,6 @@ q "$S" "SELECT sql FROM sqlite_master WHERE name = 'conv'" | grep -q 'WITHOUT RO
  WHERE household = 'E1'")" = "$E1" ] || fail "E1's conversation changed in the rebuild"
 [ "$(q "$S" "SELECT group_concat(name, ' ') FROM (SELECT name FROM sqlite_master
  WHERE type = 'index' AND tbl_name = 'conv' AND name NOT LIKE 'sqlite_%' ORDER BY name)")" = \
-	"conv_campaign conv_due" ] || fail "conv's indexes: $(q "$S" "SELECT name FROM sqlite_master WHERE tbl_name = 'conv'")"
+	"conv_campaign conv_due conv_phone" ] || fail "conv's indexes: $(q "$S" "SELECT name FROM sqlite_master WHERE tbl_name = 'conv'")"
 [ "$(q "$S" "PRAGMA integrity_check")" = ok ] || fail "integrity_check after the rebuild"
 echo "e2e.smsd.upgrade: ok"

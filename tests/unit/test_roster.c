@@ -356,7 +356,9 @@ static void test_headers(void)
 	          AX_OK);
 	CHECK_INT(s.inserted, 2);
 	CHECK_INT(s.phones, 2);
-	CHECK_INT(d.n, 0);
+	/* M002 lists E001's number: warned about (test_shared_phone) */
+	CHECK_INT(d.n, 1);
+	TU_CHECK_DIAG(&d, AX_SEV_WARNING, "", "+8613800138000 is listed for 2 households (E001, M002)");
 	tu_diag_clear(&d);
 	/* a number two households share names neither */
 	{
@@ -459,6 +461,31 @@ static void test_unreadable(void)
 	sqlite3_close(db);
 }
 
+/* One number on two households (a son's number for his parents): kept on
+ * both, with a warning naming the number and the households; a number on
+ * one household only is not warned about, nor a household gone inactive. */
+static void test_shared_phone(void)
+{
+	struct ax_roster_stats s;
+	struct tu_diag d = {0};
+	ax_store *st = new_store("shared.db");
+	static const char t[] =
+	    "户号,村（社区）代码,联系电话\n"
+	    "S1,439901001001,13800000009\n"
+	    "S2,439901001001,13800000001；13800000009\n"
+	    "S3,439901001001,13800000002\n";
+	CHECK_INT(ax_roster_import_mem(st, "shared.csv", t, sizeof t - 1, NULL,
+	                               tu_diag_fn, &d, &s),
+	          AX_OK);
+	CHECK_INT(s.inserted, 3);
+	CHECK_INT(s.phones, 4);
+	CHECK_INT(s.shared_phones, 1);
+	TU_CHECK_DIAG(&d, AX_SEV_WARNING, "shared.csv: phone +8613800000009 ",
+	              "2 households (S1, S2)");
+	CHECK_INT(d.n, 1);
+	ax_store_close(st);
+}
+
 int main(void)
 {
 	const char *csv;
@@ -470,5 +497,6 @@ int main(void)
 	test_gbk();
 	test_headers();
 	test_unreadable();
+	test_shared_phone();
 	return check_done();
 }

@@ -35,6 +35,8 @@ struct ax_roster_stats {
 	long warnings;    /* values dropped from kept rows */
 	long deactivated; /* households marked inactive */
 	long phones;      /* phone numbers stored */
+	long shared_phones; /* numbers of the file's households that other
+	                     * active households list too (warned about) */
 	char encoding[16]; /* "UTF-8", "UTF-8 (BOM)", "GBK" */
 };
 
