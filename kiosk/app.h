@@ -30,6 +30,7 @@ struct config {
 	char url[256], token[AX_TOKEN_MAX + 8], pin_hash[256], font[512];
 	unsigned char pk[AX_PUBKEY_BYTES];
 	int have_pk;
+	int warned_url; /* said once: plain http, no configured seal key */
 	int min_seconds, idle, countdown, width, height, fullscreen, sync_interval;
 	int hold_max, retry_s; /* a failing store: sessions held, retry period */
 };

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -32,10 +33,9 @@
 #include "script.h"
 
 /* ==== configuration ==================================================== */
-/* Read a small secret file.  Like ssh with a private key, warn when others
- * may read or change it: a device token lets anyone push records as this
- * kiosk.  (A warning, not a refusal: a kiosk that stops syncing keeps its
- * records, but staff would only find out days later.) */
+/* Read a small secret file.  Like ssh with a private key, and as `anxin
+ * sync` does, refuse it when others may read or change it: a device token
+ * lets anyone push records as this kiosk.  -2 for a file too open. */
 static int read_secret(const char *path, char *out, size_t cap)
 {
 	FILE *f = fopen(path, "r");
@@ -43,11 +43,14 @@ static int read_secret(const char *path, char *out, size_t cap)
 	size_t n;
 	if (!f)
 		return -1;
-	if (fstat(fileno(f), &sb) == 0 && (sb.st_mode & 077))
-		LOG(L_WARN,
+	if (fstat(fileno(f), &sb) == 0 && (sb.st_mode & 077)) {
+		LOG(L_ERROR,
 		    "%s: permissions %04o are too open: the device token must not be "
 		    "accessible by others (chmod 600 %s)",
 		    path, (unsigned)(sb.st_mode & 07777), path);
+		fclose(f);
+		return -2;
+	}
 	n = fread(out, 1, cap - 1, f);
 	fclose(f);
 	out[n] = 0;
@@ -105,7 +108,12 @@ static int load_config(const char *path, struct config *c)
 	if (v[0]) {
 		char p[512];
 		rel(p, sizeof p, path, v);
-		if (read_secret(p, c->token, sizeof c->token))
+		int rs = read_secret(p, c->token, sizeof c->token);
+		if (rs == -2) {
+			iniparser_freedict(d);
+			return -1;
+		}
+		if (rs)
 			LOG(L_WARN, "%s: cannot read the token file %s", path, p);
 	}
 	c->sync_interval = iniparser_getint(d, "central:sync_interval", 300);
@@ -149,6 +157,19 @@ static void index_content(struct content *ct, const ax_content *c)
 		ct->surveys[ct->nsurveys++] = ax_content_survey(c, i);
 }
 
+/* https, or http to this machine itself. */
+static int trusted_url(const char *url)
+{
+	static const char *const ok[] = {"https://", "http://127.0.0.1",
+	                                 "http://localhost", "http://[::1]"};
+	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+		if (strncasecmp(url, ok[i], strlen(ok[i])) == 0 &&
+		    (i == 0 || strchr(":/", url[strlen(ok[i])]) != NULL ||
+		     url[strlen(ok[i])] == '\0'))
+			return 1;
+	return 0;
+}
+
 /* The synced campaigns document, decoded by libanxin: its packs and
  * surveys, the seal key and the first monitoring campaign's survey and
  * wave. */
@@ -165,8 +186,18 @@ static int load_campaigns(struct content *ct, ax_store *st, struct config *cfg)
 		return -1;
 	}
 	ax_free(text);
-	if (!cfg->have_pk && ax_campaign_doc_seal_key(ct->doc, cfg->pk))
+	/* the key a number is sealed with: from the configuration, or from
+	 * the synced document only over https (or on this machine), where no
+	 * one on the way can put in a key of their own */
+	if (!cfg->have_pk && trusted_url(cfg->url) &&
+	    ax_campaign_doc_seal_key(ct->doc, cfg->pk))
 		cfg->have_pk = 1;
+	else if (!cfg->have_pk && cfg->url[0] && !trusted_url(cfg->url) &&
+	         !cfg->warned_url) {
+		cfg->warned_url = 1;
+		LOG(L_ERROR, "%s is plain http: household linking stays off until "
+		             "[central] seal_public_key is configured", cfg->url);
+	}
 	/* the first monitoring campaign: a sampled 测评's wave is for its
 	 * drawn households only, never for whoever walks up to a kiosk */
 	c0 = NULL;
