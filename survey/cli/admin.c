@@ -179,6 +179,24 @@ static int read_password(const char *file, char *buf, size_t n)
 	return 0;
 }
 
+/* `user list`: every user, its role, scope, state and live sessions. */
+static int list_users(ax_store *st)
+{
+	struct ax_user_row *u;
+	int n;
+	if (ax_user_list(st, &u, &n)) {
+		fprintf(stderr, "anxin: %s\n", ax_store_errmsg(st));
+		return 3;
+	}
+	printf("%-20s %-9s %-8s %-8s %s\n", "user", "role", "state", "sessions",
+	       "scope");
+	for (int i = 0; i < n; i++)
+		printf("%-20s %-9s %-8s %-8d %s\n", u[i].name, u[i].role,
+		       u[i].disabled ? "disabled" : "active", u[i].sessions, u[i].scope);
+	ax_free(u);
+	return 0;
+}
+
 static int cmd_user(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -187,13 +205,20 @@ static int cmd_user(int argc, char **argv)
 		{"password-file", required_argument, 0, 'p'}, {"reset", no_argument, 0, 'R'},
 		{0, 0, 0, 0}};
 	const char *db = NULL, *name = NULL, *role = NULL, *scope = NULL, *pwf = NULL;
+	const char *sub = argc >= 2 ? argv[1] : "";
 	char pw[256];
 	ax_store *st;
+	ax_rc arc;
 	int c, reset = 0, rc = 0;
 
-	if (argc < 2 || strcmp(argv[1], "add") != 0) {
+	if (strcmp(sub, "add") && strcmp(sub, "list") && strcmp(sub, "disable") &&
+	    strcmp(sub, "logout")) {
 		fprintf(stderr, "usage: anxin user add --db FILE --name NAME --role "
-		                "county|township|grid --scope CODE [--password-file F] [--reset]\n");
+		                "county|township|grid --scope CODE [--password-file F]\n"
+		                "       anxin user add --db FILE --name NAME --reset "
+		                "[--password-file F]   (new password; sessions end)\n"
+		                "       anxin user list --db FILE\n"
+		                "       anxin user disable|logout --db FILE --name NAME\n");
 		return 2;
 	}
 	optind = 2;
@@ -208,19 +233,43 @@ static int cmd_user(int argc, char **argv)
 		default: return 2;
 		}
 	}
-	if (!name || !role || !scope) {
-		fprintf(stderr, "anxin user add: --name, --role and --scope are required\n");
+	if (strcmp(sub, "list") == 0) {
+		st = open_db(db);
+		rc = list_users(st);
+		ax_store_close(st);
+		return rc;
+	}
+	if (!name || (!strcmp(sub, "add") && !reset && (!role || !scope))) {
+		fprintf(stderr, "anxin user %s: --name%s %s required\n", sub,
+		        strcmp(sub, "add") || reset ? "" : ", --role and --scope",
+		        strcmp(sub, "add") || reset ? "is" : "are");
 		return 2;
 	}
-	if (read_password(pwf, pw, sizeof pw))
+	if (reset && (role || scope)) {
+		fprintf(stderr, "anxin user add --reset changes the password only: "
+		                "leave out --role and --scope\n");
+		return 2;
+	}
+	if (!strcmp(sub, "add") && read_password(pwf, pw, sizeof pw))
 		return 3;
 	st = open_db(db);
-	if (ax_user_add(st, name, pw, role, scope, reset)) {
+	if (!strcmp(sub, "disable"))
+		arc = ax_user_disable(st, name);
+	else if (!strcmp(sub, "logout"))
+		arc = ax_user_logout(st, name);
+	else if (reset)
+		arc = ax_user_set_password(st, name, pw);
+	else
+		arc = ax_user_add(st, name, pw, role, scope, 0);
+	if (arc) {
 		fprintf(stderr, "anxin: %s\n", ax_store_errmsg(st));
 		rc = 3;
+	} else if (!strcmp(sub, "add") && !reset) {
+		printf("user %s (%s, scope %s) added\n", name, role, scope);
 	} else {
-		printf("user %s (%s, scope %s) %s\n", name, role, scope,
-		       reset ? "saved" : "added");
+		printf("user %s: %s; sessions ended\n", name,
+		       reset ? "password changed" : !strcmp(sub, "disable")
+		       ? "disabled" : "logged out");
 	}
 	memset(pw, 0, sizeof pw);
 	ax_store_close(st);

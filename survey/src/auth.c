@@ -268,6 +268,9 @@ const char *ax_role_name(enum ax_role r)
 	return (unsigned)r < 3 ? role_names[r] : "?";
 }
 
+static ax_rc check_role_scope(ax_store *st, const char *role,
+                              const char *scope);
+
 ax_rc ax_user_add(ax_store *st, const char *name, const char *password,
                   const char *role, const char *scope, int replace)
 {
@@ -292,17 +295,19 @@ ax_rc ax_user_add(ax_store *st, const char *name, const char *password,
 		ax__store_seterr(st, "password must have at least 8 characters");
 		return AX_INVALID;
 	}
-	if ((rc = check_scope(st, scope)))
+	if (replace) {
+		ax__store_seterr(st, "a reset changes the password only: "
+		                     "ax_user_set_password");
+		return AX_INVALID;
+	}
+	if ((rc = check_scope(st, scope)) || (rc = check_role_scope(st, role, scope)))
 		return rc;
 	if (crypto_pwhash_str(hash, password, strlen(password),
 	                      crypto_pwhash_OPSLIMIT_INTERACTIVE,
 	                      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
 		return AX_NOMEM;
-	if ((rc = ax__prepare(st, &s,
-	                      replace ? "INSERT OR REPLACE INTO users(name, pw_hash, "
-	                                "role, scope, created_at) VALUES(?,?,?,?,?)"
-	                              : "INSERT INTO users(name, pw_hash, role, "
-	                                "scope, created_at) VALUES(?,?,?,?,?)")))
+	if ((rc = ax__prepare(st, &s, "INSERT INTO users(name, pw_hash, role, "
+	                              "scope, created_at) VALUES(?,?,?,?,?)")))
 		return rc;
 	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 2, hash, -1, SQLITE_STATIC);
@@ -317,6 +322,155 @@ ax_rc ax_user_add(ax_store *st, const char *name, const char *password,
 			ax__store_seterr(st, "user \"%s\" already exists", name);
 		return rc;
 	}
+	return AX_OK;
+}
+
+/* The region levels (1 county .. 4 grid) each role's scope may name. */
+static ax_rc check_role_scope(ax_store *st, const char *role, const char *scope)
+{
+	static const char *const levels[] = {"county", "township", "village",
+	                                     "grid"};
+	int lo = strcmp(role, "county") == 0 ? 1 : strcmp(role, "township") == 0 ? 2 : 3;
+	int hi = lo == 3 ? 4 : lo;
+	sqlite3_stmt *s;
+	const char *p = scope;
+	ax_rc rc = AX_OK;
+
+	if ((rc = ax__prepare(st, &s, "SELECT level FROM regions WHERE code = ?")))
+		return rc;
+	while (p && *p && !rc) {
+		const char *c = strchr(p, ',');
+		int n = c ? (int)(c - p) : (int)strlen(p), lv = 0;
+		sqlite3_reset(s);
+		sqlite3_bind_text(s, 1, p, n, SQLITE_TRANSIENT);
+		if (sqlite3_step(s) == SQLITE_ROW)
+			lv = sqlite3_column_int(s, 0);
+		if (lv < lo || lv > hi) {
+			ax__store_seterr(st, "scope code \"%.*s\" is a %s: a %s user's "
+			                 "scope lists %s", n, p,
+			                 lv >= 1 && lv <= 4 ? levels[lv - 1] : "region",
+			                 role, lo == 1 ? "the county" : lo == 2
+			                 ? "townships" : "villages or grids");
+			rc = AX_INVALID;
+		}
+		p = c ? c + 1 : NULL;
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* Run `sql` with ?1 = name on an existing user (AX_NOTFOUND otherwise),
+ * then end the user's sessions, in one transaction. */
+static ax_rc user_change(ax_store *st, const char *name, const char *sql,
+                         const char *hash)
+{
+	sqlite3_stmt *s;
+	int src, n;
+	ax_rc rc;
+
+	if ((rc = ax__exec(st, "BEGIN IMMEDIATE")))
+		return rc;
+	if ((rc = ax__prepare(st, &s, sql)))
+		goto fail;
+	sqlite3_bind_text(s, 1, name ? name : "", -1, SQLITE_STATIC);
+	if (hash)
+		sqlite3_bind_text(s, 2, hash, -1, SQLITE_STATIC);
+	src = sqlite3_step(s);
+	sqlite3_finalize(s);
+	n = sqlite3_changes(ax__store_db(st));
+	if (src != SQLITE_DONE) {
+		rc = ax__store_sqlerr(st, src, "user");
+		goto fail;
+	}
+	if (n == 0) {
+		ax__store_seterr(st, "no user \"%s\" (`anxin user add` makes one)",
+		                 name ? name : "");
+		rc = AX_NOTFOUND;
+		goto fail;
+	}
+	if ((rc = ax__prepare(st, &s, "DELETE FROM sessions WHERE user = ?1")))
+		goto fail;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	src = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (src != SQLITE_DONE) {
+		rc = ax__store_sqlerr(st, src, "sessions");
+		goto fail;
+	}
+	return ax__exec(st, "COMMIT");
+fail:
+	sqlite3_exec(ax__store_db(st), "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+ax_rc ax_user_set_password(ax_store *st, const char *name, const char *password)
+{
+	char hash[crypto_pwhash_STRBYTES];
+
+	if (!sodium_ready())
+		return AX_ERROR;
+	if (!password || strlen(password) < 8) {
+		ax__store_seterr(st, "password must have at least 8 characters");
+		return AX_INVALID;
+	}
+	if (crypto_pwhash_str(hash, password, strlen(password),
+	                      crypto_pwhash_OPSLIMIT_INTERACTIVE,
+	                      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+		return AX_NOMEM;
+	return user_change(st, name, "UPDATE users SET pw_hash = ?2 WHERE name = ?1",
+	                   hash);
+}
+
+ax_rc ax_user_disable(ax_store *st, const char *name)
+{
+	return user_change(st, name, "UPDATE users SET disabled = 1 WHERE name = ?1",
+	                   NULL);
+}
+
+ax_rc ax_user_logout(ax_store *st, const char *name)
+{
+	return user_change(st, name, "UPDATE users SET name = name WHERE name = ?1",
+	                   NULL);
+}
+
+ax_rc ax_user_list(ax_store *st, struct ax_user_row **out, int *n)
+{
+	sqlite3_stmt *s;
+	struct ax_user_row *v = NULL;
+	int cap = 0;
+	ax_rc rc;
+
+	*out = NULL;
+	*n = 0;
+	if ((rc = ax__prepare(st, &s,
+	                      "SELECT name, role, scope, disabled, created_at, "
+	                      "(SELECT COUNT(*) FROM sessions x WHERE x.user = "
+	                      "u.name AND x.expires_at > ?1) FROM users u ORDER BY "
+	                      "name")))
+		return rc;
+	sqlite3_bind_int64(s, 1, (sqlite3_int64)time(NULL));
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		struct ax_user_row *r;
+		if (*n == cap) {
+			struct ax_user_row *nv = realloc(v, sizeof *v * (size_t)(cap = cap ? cap * 2 : 16));
+			if (!nv) {
+				free(v);
+				sqlite3_finalize(s);
+				return AX_NOMEM;
+			}
+			v = nv;
+		}
+		r = &v[(*n)++];
+		memset(r, 0, sizeof *r);
+		snprintf(r->name, sizeof r->name, "%s", (const char *)sqlite3_column_text(s, 0));
+		snprintf(r->role, sizeof r->role, "%s", (const char *)sqlite3_column_text(s, 1));
+		snprintf(r->scope, sizeof r->scope, "%s", (const char *)sqlite3_column_text(s, 2));
+		r->disabled = sqlite3_column_int(s, 3);
+		r->created_at = sqlite3_column_int64(s, 4);
+		r->sessions = sqlite3_column_int(s, 5);
+	}
+	sqlite3_finalize(s);
+	*out = v;
 	return AX_OK;
 }
 

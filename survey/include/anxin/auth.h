@@ -54,9 +54,27 @@ struct ax_user {
 	char scope[AX_SCOPE_MAX];
 };
 
-/* Add (or with replace=1 reset the password of) a staff user. */
+/* Add a staff user.  The scope's codes must fit the role: a county user's
+ * the county, a township user's townships, a grid user's villages or
+ * grids (AX_INVALID, saying which code does not).  replace must be 0
+ * (a reset is ax_user_set_password). */
 ax_rc ax_user_add(ax_store *st, const char *name, const char *password,
                   const char *role, const char *scope, int replace);
+/* Change an existing user's password and end the user's sessions; role,
+ * scope and a disabled flag stay.  AX_NOTFOUND for an unknown name. */
+ax_rc ax_user_set_password(ax_store *st, const char *name,
+                           const char *password);
+/* Disable a user (no login) and end the user's sessions; AX_NOTFOUND. */
+ax_rc ax_user_disable(ax_store *st, const char *name);
+/* End every session of a user; AX_NOTFOUND for an unknown name. */
+ax_rc ax_user_logout(ax_store *st, const char *name);
+struct ax_user_row {
+	char name[64], role[16], scope[AX_SCOPE_MAX];
+	int disabled, sessions; /* live sessions */
+	long long created_at;
+};
+/* Every user by name; free *out with ax_free(). */
+ax_rc ax_user_list(ax_store *st, struct ax_user_row **out, int *n);
 /* Check a password; AX_DENIED on any mismatch (same time either way). */
 ax_rc ax_user_verify(ax_store *st, const char *name, const char *password,
                      struct ax_user *out);
