@@ -2,7 +2,8 @@
 # users.sh DIR -- staff accounts: `user add --reset` changes the password
 # only (role, scope and a disabled flag stay; a mistyped name creates no
 # user) and ends the user's sessions; `user list|disable|logout`; a role
-# and scope that do not fit each other are refused.
+# and scope that do not fit each other are refused; a form over the
+# field limits is answered 413 (it hung until the connection timeout).
 set -u
 DIR=$1
 A="$ANXIN_BIN/survey/anxin"
@@ -56,6 +57,8 @@ check "  and its logins" "$(login t.jar town1 town-pass-two)" 401
 "$A" user add --db c.db --name town1 --reset --password-file one.pw > /dev/null
 check "a reset does not re-enable a disabled user" "$(users town1)" "township disabled 439901101000"
 check "  nor lets it in" "$(login t.jar town1 town-pass-one)" 401
+big=$(head -c 5000 /dev/zero | tr '\0' a)
+check "a login form with a 5,000-byte field: 413 at once" "$(curl -s -m 10 -o /dev/null -w '%{http_code}' --data-urlencode "user=$big" --data-urlencode "password=x" "$URL/login")" 413
 kill -TERM $pid
 wait $pid
 tap_end
