@@ -39,7 +39,7 @@ static void setup(void)
 	    ax_roster_import_mem(st, "r.csv", roster, sizeof roster - 1, NULL, NULL,
 	                         NULL, NULL))
 		abort();
-	snprintf(dir, sizeof dir, "%s/content", src ? src : ".");
+	snprintf(dir, sizeof dir, "%s/tests/content-v1", src ? src : ".");
 	if (ax_content_load_dir(dir, NULL, NULL, &nerr, &c) || nerr ||
 	    ax_content_install(st, c, NULL))
 		abort();

@@ -1,6 +1,7 @@
 # lib.sh -- shared set-up of the kiosk's scripted tests (sourced).
-# kiosk_conf DIR [extra INI lines]: a config in DIR with the bundled
-# content, a fixed region, a PIN hash for 2468 and a random seal key.
+# kiosk_conf DIR [extra INI lines]: a config in DIR with the fixture
+# content (tests/content-v1; $KIOSK_CONTENT overrides), a fixed region,
+# a PIN hash for 2468 and a random seal key.
 set -eu
 kiosk_conf() {
   d=$1
@@ -12,7 +13,7 @@ kiosk_conf() {
 device = kiosk-a
 region = 439901101001
 store = kiosk.db
-content = $ANXIN_SOURCE/content
+content = ${KIOSK_CONTENT:-$ANXIN_SOURCE/tests/content-v1}
 survey = satisfaction
 min_seconds = 20
 [central]

@@ -3,6 +3,8 @@
 # as PNG; the kiosk exits 3 if any text line leaves the screen or its box
 # (laid out or as rendered).
 . "$KIOSK_TESTS/lib.sh"
+# the bundled content: its texts must fit every screen
+KIOSK_CONTENT=$ANXIN_SOURCE/content
 D=$1; rm -rf "$D"
 for size in 1080x1920 1920x1080 1280x800; do
   W=${size%x*} H=${size#*x}

@@ -73,7 +73,7 @@ R="$ANXIN_SOURCE/content/demo/jiangzhou-roster.csv"
 } > roster.csv
 [ "$(($(wc -l < roster.csv) - 1))" -eq $N ] || fail "roster has not $N rows"
 "$A" roster import -q --db central.db --county-name 江州县 roster.csv
-"$A" content install -q --db central.db "$ANXIN_SOURCE/content"
+"$A" content install -q --db central.db "$ANXIN_SOURCE/tests/content-v1"
 # the gateway serves the whole county and pulls the county's roster; the
 # campaign is the township's: the gateway finds the township's households
 # in the county slice (no slice of the township itself is ever pulled)

@@ -25,7 +25,7 @@ E1,439901101000,439901101201,439901101201001,13800000011,3
 E2,439901101000,439901101201,439901101201001,13800000012,2
 CSV
 "$CLI" init --db "$T/anxin.db" >/dev/null
-"$CLI" content install --db "$T/anxin.db" "$ANXIN_SOURCE/content" >/dev/null
+"$CLI" content install --db "$T/anxin.db" "$ANXIN_SOURCE/tests/content-v1" >/dev/null
 "$CLI" roster import --db "$T/anxin.db" "$T/roster.csv" >/dev/null
 "$CLI" campaign create --db "$T/anxin.db" --name e2e --survey satisfaction \
 	--scope 439901101201 --start 2026-03-01 --end 2026-04-01 >/dev/null

@@ -42,7 +42,7 @@ static inline ax_store *gwt_store(const char *csv, size_t len)
 	const char *src = getenv("ANXIN_SOURCE");
 	REQUIRE(ax_store_open(tu_path("anxin.db"), AX_STORE_CREATE, &st, err,
 	                      sizeof err) == AX_OK);
-	snprintf(path, sizeof path, "%s/content", src ? src : ".");
+	snprintf(path, sizeof path, "%s/tests/content-v1", src ? src : ".");
 	REQUIRE(ax_content_load_dir(path, NULL, NULL, &nerr, &c) == AX_OK);
 	REQUIRE(ax_content_install(st, c, NULL) == AX_OK);
 	ax_content_free(c);

@@ -314,7 +314,7 @@ int main(void)
 	const char *src = getenv("ANXIN_SOURCE");
 	int nerr = 0;
 
-	snprintf(path, sizeof path, "%s/content", src ? src : ".");
+	snprintf(path, sizeof path, "%s/tests/content-v1", src ? src : ".");
 	REQUIRE(ax_content_load_dir(path, NULL, NULL, &nerr, &content) == AX_OK);
 	REQUIRE(nerr == 0);
 	full_questionnaire();

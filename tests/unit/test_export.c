@@ -146,7 +146,7 @@ static void setup(void)
 	REQUIRE(ax_roster_import_mem(st, "roster.csv", roster, sizeof roster - 1,
 	                             NULL, tu_diag_fn, &d, NULL) == AX_OK);
 	CHECK_INT(d.n, 0);
-	snprintf(dir, sizeof dir, "%s/content", src);
+	snprintf(dir, sizeof dir, "%s/tests/content-v1", src);
 	REQUIRE(ax_content_load_dir(dir, tu_diag_fn, &d, &nerr, &c) == AX_OK);
 	CHECK_INT(nerr, 0);
 	REQUIRE(ax_content_install(st, c, NULL) == AX_OK);

@@ -103,7 +103,7 @@ int main(void)
 	REQUIRE(ax_roster_import_mem(st, "roster.csv", roster, sizeof roster - 1,
 	                             NULL, tu_diag_fn, &d, NULL) == AX_OK);
 	CHECK_INT(d.n, 0);
-	snprintf(dir, sizeof dir, "%s/content", src);
+	snprintf(dir, sizeof dir, "%s/tests/content-v1", src);
 	REQUIRE(ax_content_load_dir(dir, tu_diag_fn, &d, &nerr, &content) == AX_OK);
 	REQUIRE(ax_content_install(st, content, NULL) == AX_OK);
 	ax_content_free(content);

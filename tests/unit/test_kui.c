@@ -200,7 +200,7 @@ static void load_content(void)
 	const char *src = getenv("ANXIN_SOURCE");
 	char dir[1024];
 	int nerr = 0;
-	snprintf(dir, sizeof dir, "%s/content", src ? src : ".");
+	snprintf(dir, sizeof dir, "%s/tests/content-v1", src ? src : ".");
 	REQUIRE(ax_content_load_dir(dir, NULL, NULL, &nerr, &content) == AX_OK);
 	for (int i = 0; i < ax_content_npacks(content) && npacks < KUI_MAX_PACKS; i++)
 		packs[npacks++] = ax_content_pack(content, i);

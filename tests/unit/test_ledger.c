@@ -172,7 +172,7 @@ static void setup(void)
 	REQUIRE(ax__exec(st, "UPDATE households SET active = 0 WHERE id = 'H5'") ==
 	        AX_OK);
 
-	snprintf(dir, sizeof dir, "%s/content", src);
+	snprintf(dir, sizeof dir, "%s/tests/content-v1", src);
 	REQUIRE(ax_content_load_dir(dir, tu_diag_fn, &d, &nerr, &c) == AX_OK);
 	CHECK_INT(nerr, 0);
 	REQUIRE(ax_content_install(st, c, NULL) == AX_OK);

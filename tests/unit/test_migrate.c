@@ -233,7 +233,7 @@ static void test_migrate(void)
 		int nerr = -1;
 
 		REQUIRE(src != NULL);
-		snprintf(dir, sizeof dir, "%s/content", src);
+		snprintf(dir, sizeof dir, "%s/tests/content-v1", src);
 		REQUIRE(ax_content_load_dir(dir, NULL, NULL, &nerr, &c) == AX_OK);
 		CHECK_INT(nerr, 0);
 		REQUIRE(ax_content_install(st, c, NULL) == AX_OK);

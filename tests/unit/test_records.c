@@ -196,7 +196,7 @@ static void setup(void)
 	CHECK_INT(d.n, 0);
 	tu_diag_clear(&d);
 
-	snprintf(dir, sizeof dir, "%s/content", src);
+	snprintf(dir, sizeof dir, "%s/tests/content-v1", src);
 	REQUIRE(ax_content_load_dir(dir, tu_diag_fn, &d, &nerr, &c) == AX_OK);
 	CHECK_INT(nerr, 0);
 	if (nerr)

@@ -425,7 +425,7 @@ static void test_campaigns(void)
 	size_t cap = 1 << 20;
 
 	REQUIRE(src != NULL);
-	snprintf(dir, sizeof dir, "%s/content", src);
+	snprintf(dir, sizeof dir, "%s/tests/content-v1", src);
 	REQUIRE(ax_content_load_dir(dir, tu_diag_fn, &d, &nerr, &c) == AX_OK);
 	REQUIRE(nerr == 0);
 	sat = ax_content_find_survey(c, "satisfaction", 0);

@@ -52,7 +52,7 @@ int main(void)
 	REQUIRE(ax_store_open(db, AX_STORE_CREATE, &st, NULL, 0) == AX_OK);
 	REQUIRE(ax_roster_import_mem(st, "r.csv", roster, sizeof roster - 1, NULL,
 	                             NULL, NULL, NULL) == AX_OK);
-	snprintf(dir, sizeof dir, "%s/content", src ? src : ".");
+	snprintf(dir, sizeof dir, "%s/tests/content-v1", src ? src : ".");
 	REQUIRE(ax_content_load_dir(dir, NULL, NULL, &nerr, &ct) == AX_OK && !nerr);
 	REQUIRE(ax_content_install(st, ct, NULL) == AX_OK);
 	ax_content_free(ct);

@@ -257,7 +257,7 @@ static inline void tu_sample_store(ax_store *st, int every)
 	REQUIRE(ax_roster_import_mem(st, "roster.csv", buf, n, &ro, NULL, NULL,
 	                             NULL) == AX_OK);
 	free(buf);
-	snprintf(path, sizeof path, "%s/content", src);
+	snprintf(path, sizeof path, "%s/tests/content-v1", src);
 	REQUIRE(ax_content_load_dir(path, NULL, NULL, &nerr, &c) == AX_OK);
 	CHECK_INT(nerr, 0);
 	REQUIRE(ax_content_install(st, c, NULL) == AX_OK);

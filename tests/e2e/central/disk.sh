@@ -26,7 +26,7 @@ check() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1 (got $2, want $3)"; fi;
 head -1 "$ANXIN_SOURCE/content/demo/jiangzhou-roster.csv" > roster.csv
 grep ',439901101000,' "$ANXIN_SOURCE/content/demo/jiangzhou-roster.csv" >> roster.csv
 "$A" roster import -q --db fs/c.db --county-name 江州县 roster.csv
-"$A" content install -q --db fs/c.db "$ANXIN_SOURCE/content"
+"$A" content install -q --db fs/c.db "$ANXIN_SOURCE/tests/content-v1"
 "$A" device add --db fs/c.db --name smsd-t --kind smsd --scope 439901101000 > tok 2>/dev/null
 # registered before the weeks of history it sends
 sqlite3 fs/c.db "UPDATE devices SET created_at = 0"

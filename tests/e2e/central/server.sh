@@ -14,7 +14,7 @@ start)
   mkdir -p "$DIR"
   cd "$DIR"
   "$A" roster import -q --db c.db --county-name 江州县 "$ANXIN_SOURCE/content/demo/jiangzhou-roster.csv"
-  "$A" content install -q --db c.db "$ANXIN_SOURCE/content"
+  "$A" content install -q --db c.db "$ANXIN_SOURCE/tests/content-v1"
   # 石桥镇 (439901101000) devices; one revoked
   "$A" device add --db c.db --name kiosk-a --kind kiosk --scope 439901101000 > kiosk.token 2>/dev/null
   "$A" device add --db c.db --name smsd-a --kind smsd --scope 439901101000 > smsd.token 2>/dev/null

@@ -12,7 +12,7 @@ check() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1 (got $2, want $3)"; fi;
 # the store every test starts from: the demo roster and the bundled content
 tap_store() {
   "$A" roster import -q --db c.db --county-name 江州县 "$ANXIN_SOURCE/content/demo/jiangzhou-roster.csv"
-  "$A" content install -q --db c.db "$ANXIN_SOURCE/content"
+  "$A" content install -q --db c.db "$ANXIN_SOURCE/tests/content-v1"
 }
 tap_end() {
   echo "$((n - fail)) passed, $fail failed"

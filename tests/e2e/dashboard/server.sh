@@ -19,7 +19,7 @@ start)
   mkdir -p "$DIR"
   cd "$DIR"
   "$A" roster import -q --db c.db --county-name 江州县 "$ANXIN_SOURCE/content/demo/jiangzhou-roster.csv"
-  "$A" content install -q --db c.db "$ANXIN_SOURCE/content"
+  "$A" content install -q --db c.db "$ANXIN_SOURCE/tests/content-v1"
   "$A" records demo --db c.db --count 3000 --seed 20151 --start "$(date -d '-40 days' +%F)" --days 40 > demo.jsonl
   "$A" records import -q --db c.db demo.jsonl
   # a campaign in 石桥镇 (439901101000): its SMS contacts and the SMS
