@@ -44,7 +44,8 @@ static void usage(FILE *f)
 	        "usage: anxin COMMAND [options]\n"
 	        "\n"
 	        "  init            --db FILE                      create or upgrade a store\n"
-	        "  content lint    DIR                            check packs and surveys\n"
+	        "  content lint    [--review] DIR                 check packs and surveys (--review: and\n"
+	        "                                                 what a reviewer checks before publishing)\n"
 	        "  content install --db FILE DIR                  lint, then load them into the store\n"
 	        "  content official --db FILE [ID|none]           the survey whose 满意度 is the\n"
 	        "                  headline one (the county's official 测评 wording); others\n"
@@ -114,6 +115,7 @@ struct args {
 	/* sync, records export */
 	const char *server, *token_file;
 	int once, pull, all, batch, interval, retry_base;
+	int review; /* content lint --review */
 	char **rest;
 	int nrest;
 };
@@ -150,6 +152,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{"interval", required_argument, 0, 'I'},
 		{"retry-base", required_argument, 0, 'Y'},
 		{"quiet", no_argument, 0, 'q'},
+		{"review", no_argument, 0, 'V'},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
 	};
@@ -208,6 +211,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 			}
 			break;
 		case 'q': quiet = 1; break;
+		case 'V': a->review = 1; break;
 		case 'n':
 			a->depth = (int)strtol(optarg, &end, 10);
 			if (*end || a->depth < 0 || a->depth > 4) {
@@ -278,10 +282,11 @@ static int cmd_content_lint(struct args *a)
 	long counts[3] = {0}; /* by severity */
 
 	if (a->nrest != 1) {
-		fprintf(stderr, "usage: anxin content lint DIR\n");
+		fprintf(stderr, "usage: anxin content lint [--review] DIR\n");
 		return EXIT_USAGE;
 	}
-	if (ax_content_lint_dir(a->rest[0], diag_print, counts, &nerr, &c)) {
+	if ((a->review ? ax_content_review_dir : ax_content_lint_dir)(
+	        a->rest[0], diag_print, counts, &nerr, &c)) {
 		fprintf(stderr, "%s: out of memory\n", prog);
 		return EXIT_FAIL;
 	}

@@ -7,6 +7,7 @@
  *   content_bank.c   quiz banks: draw and shuffle
  *   content_guess.c  can a quiz be passed by guessing? (odds, strategies)
  *   content_json.c   canonical JSON; install into and load from the store
+ *   content_review.c the reviewer's checklist, SMS as sent, 您
  *
  * Nothing here is part of the public API.
  */
@@ -26,10 +27,15 @@ struct ax_content {
 	int npacks, cap_packs;
 	struct ax_survey *surveys;
 	int nsurveys, cap_surveys;
-	/* also report what weakens valid content (guessable quizzes) as
-	 * warnings and notes: ax_content_lint_dir, not the apps' loads */
+	/* also report what weakens valid content as warnings and notes
+	 * (AX__LINT_* bits): guessable quizzes (ax_content_lint_dir), and
+	 * what a reviewer checks before publishing (ax_content_review_dir);
+	 * never in the apps' loads */
 	int lint;
 };
+
+#define AX__LINT_GUESS 1  /* guessing odds, self-justifying options */
+#define AX__LINT_REVIEW 2 /* checklist, SMS as sent, 您 (content_review.c) */
 
 /* ==== the object (content.c) =========================================== */
 ax_content *ax__content_new(void); /* empty; NULL when out of memory */
@@ -160,6 +166,17 @@ void ax__check_intro(struct ax__lint *L, const struct ax_survey *s);
  * carries its own justification. */
 void ax__check_justified(struct ax__lint *L, const struct ax_question *q,
                          const char *path);
+
+/* ==== review (content_review.c) ======================================== */
+/* The checklist items of a pack's "review", NULL-terminated. */
+extern const char *const ax__review_items[];
+/* A pack's "review" object: errors for unknown items and notes that are
+ * not text; with AX__LINT_REVIEW, a warning for items not ticked. */
+void ax__check_review(struct ax__lint *L, json_t *root);
+/* With AX__LINT_REVIEW, warn on every text of a pack (pack = 1) or
+ * survey that says 你, and on SMS texts that carry a 【signature】 or
+ * leave no room for the gateway's signature and additions. */
+void ax__check_texts(struct ax__lint *L, json_t *root, int pack);
 
 /* ==== canonical JSON (content_json.c) =================================== */
 /* Compact JSON with sorted keys, copied into the arena (NULL when out of

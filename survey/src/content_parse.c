@@ -165,7 +165,7 @@ static void parse_knowledge(struct ax__lint *L, json_t *e, const char *path,
 /* ---- packs ------------------------------------------------------------ */
 static const char *const pack_fields[] = {
 	"id",    "version", "topic", "title",     "summary", "sources",
-	"hotlines", "pages", "sms",  "questions", NULL};
+	"hotlines", "pages", "sms",  "questions", "review", NULL};
 static const char *const page_fields[] = {"id", "title", "body", "image",
                                           "audio", NULL};
 static const char *const source_fields[] = {"title", "detail", "url", NULL};
@@ -342,6 +342,8 @@ static void parse_pack(struct ax__lint *L, json_t *root, const char *dir,
 		return;
 	}
 	ax__check_fields(L, root, "", pack_fields);
+	ax__check_review(L, root);
+	ax__check_texts(L, root, 1);
 	pk->id = ax__get_str(L, root, "", "id", 1);
 	pk->version = ax__get_version(L, root, "");
 	pk->topic = ax__get_str(L, root, "", "topic", 1);
@@ -807,6 +809,7 @@ static void parse_survey(struct ax__lint *L, const ax_content *c, json_t *root,
 		return;
 	}
 	ax__check_fields(L, root, "", survey_fields);
+	ax__check_texts(L, root, 0);
 	s->id = ax__get_str(L, root, "", "id", 1);
 	s->version = ax__get_version(L, root, "");
 	s->title = ax__get_str(L, root, "", "title", 1);
@@ -1125,6 +1128,13 @@ ax_rc ax_content_lint_dir(const char *dir, ax_diag_fn diag, void *diag_ctx,
                           int *nerrors, ax_content **out)
 {
 	return load_dir(dir, 1, diag, diag_ctx, nerrors, out);
+}
+
+ax_rc ax_content_review_dir(const char *dir, ax_diag_fn diag, void *diag_ctx,
+                            int *nerrors, ax_content **out)
+{
+	return load_dir(dir, AX__LINT_GUESS | AX__LINT_REVIEW, diag, diag_ctx,
+	                nerrors, out);
 }
 
 ax_rc ax_content_load_text(const char *name, const char *kind,

@@ -19,6 +19,9 @@ extern "C" {
 /* Budgets, in UCS-2 units (one Chinese character = one unit). */
 #define AX_SMS_DIGEST_MAX 70   /* a digest is one SMS segment */
 #define AX_SMS_QUESTION_SEGS 2 /* question / intro / thanks: two segments */
+/* The gateway's signature (【江州县平安办】), put before every message it
+ * sends, is at most this long; content budgets leave room for it. */
+#define AX_SMS_SIGNATURE_MAX 10
 
 enum ax_qtype {
 	AX_Q_SINGLE,    /* one option */
@@ -170,6 +173,17 @@ ax_rc ax_content_load_dir(const char *dir, ax_diag_fn diag, void *diag_ctx,
  */
 ax_rc ax_content_lint_dir(const char *dir, ax_diag_fn diag, void *diag_ctx,
                           int *nerrors, ax_content **out);
+
+/*
+ * ax_content_lint_dir, and also warn on what a county reviewer would send
+ * back (content/README.md, 第九节): a pack whose "review" checklist is
+ * not ticked item by item, a 【signature】 in an SMS text (the gateway
+ * adds its configured one), an SMS text with no room left for that
+ * signature and what the gateway adds, and 你 where residents read 您.
+ * What `anxin content lint --review` runs.
+ */
+ax_rc ax_content_review_dir(const char *dir, ax_diag_fn diag, void *diag_ctx,
+                            int *nerrors, ax_content **out);
 
 /* Load one pack or survey text (borrowed) as if it were file `name`;
  * kind is "pack" or "survey".  For fuzzing and tests. */
