@@ -150,7 +150,7 @@ static ax_store *new_store(const char *name, int reversed)
 	REQUIRE(ax_roster_import_mem(st, "roster.csv", buf, len, NULL, tu_diag_fn,
 	                             &d, NULL) == AX_OK);
 	CHECK_INT(d.n, 0);
-	snprintf(dir, sizeof dir, "%s/content", src);
+	snprintf(dir, sizeof dir, "%s/tests/content-v1", src);
 	REQUIRE(ax_content_load_dir(dir, tu_diag_fn, &d, &nerr, &content) == AX_OK);
 	REQUIRE(ax_content_install(st, content, NULL) == AX_OK);
 	ax_content_free(content);
