@@ -20,13 +20,31 @@
  *   daily_cap = 300
  *   remind_after = 86400
  *   expire_after = 259200
+ *   signature = 【江州县平安办】
  */
 #include <iniparser.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "anxin/content.h"
+#include "anxin/text.h"
 #include "gateway.h"
+
+/* 0 when v is one 【name】 (no other bracket inside) that fits the room
+ * content leaves for a signature. */
+static int check_signature(const char *v)
+{
+	static const char open[] = "【", close[] = "】";
+	size_t n = strlen(v), o = sizeof open - 1, k = sizeof close - 1;
+	int units, ucs2;
+	if (n <= o + k || strncmp(v, open, o) != 0 ||
+	    strcmp(v + n - k, close) != 0 || strstr(v + o, open) ||
+	    strstr(v + o, close) != v + n - k)
+		return -1;
+	ax_sms_segments(v, &units, &ucs2);
+	return units > AX_SMS_SIGNATURE_MAX ? -1 : 0;
+}
 
 void gw_config_defaults(struct gw_config *c)
 {
@@ -160,6 +178,15 @@ ax_rc gw_config_load(const char *path, struct gw_config *c, char *err,
 	     iniparser_getstring(d, "smsd:central_url", ""));
 	copy(c->token, sizeof c->token, iniparser_getstring(d, "smsd:token", ""));
 	copy(c->scope, sizeof c->scope, iniparser_getstring(d, "smsd:scope", ""));
+	v = iniparser_getstring(d, "smsd:signature", "");
+	if (v[0] && check_signature(v)) {
+		snprintf(err, errlen, "%s: [smsd]: signature \"%s\" must be one "
+		         "【name】 of at most %d characters", path, v,
+		         AX_SMS_SIGNATURE_MAX);
+		iniparser_freedict(d);
+		return AX_INVALID;
+	}
+	copy(c->signature, sizeof c->signature, v);
 	iniparser_freedict(d);
 	if (c->nmodems == 0) {
 		snprintf(err, errlen, "%s: no [gammu] section: at least one modem", path);

@@ -211,8 +211,10 @@ static void finish(const struct ax_survey *s, struct gw_conv *c, long long now,
 		if ((a = ax_question_optindex(q, q->answer)) < 0)
 			continue;
 		label = q->options[a].label ? q->options[a].label : "";
-		n = snprintf(item, sizeof item, "第%d题答案：%s%s。%s", i + 1,
-		             q->answer, label, q->explanation ? q->explanation : "");
+		/* the answer by its words in quotes, not "4" + "110" run
+		 * together into a phone number ("第5题答案：4110。") */
+		n = snprintf(item, sizeof item, "第%d题正确答案是“%s”。%s", i + 1,
+		             label, q->explanation ? q->explanation : "");
 		if (n < 0 || (size_t)n >= sizeof item)
 			continue;
 		/* ~3 UCS-2 segments of Chinese are 600 bytes of UTF-8 */
@@ -334,7 +336,8 @@ void gw_flow_tick(const gw_fsurvey *f, struct gw_conv *c, long long now,
 		c->reminded_at = now;
 		c->updated_at = now;
 		out->reminder = 1;
-		say(out, "【提醒】您还没有回复：", qsms(&s->questions[c->qidx]));
+		/* no 【】: the brackets belong to the signature alone */
+		say(out, "提醒：您还没有回复：", qsms(&s->questions[c->qidx]));
 		return;
 	}
 	if (c->reminded && now - c->reminded_at >= opts->expire_after) {

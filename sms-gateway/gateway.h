@@ -56,6 +56,10 @@ struct gw_config {
 	char clock_file[512]; /* tests: epoch seconds read from this file */
 	char sent_log[512];   /* optional: every sent message appended here */
 	char central_url[256], token[256], scope[256]; /* optional sync */
+	/* 【江州县平安办】: put before every message sent, in place of any
+	 * 【…】 a text starts with; "" sends texts as written.  At most
+	 * AX_SMS_SIGNATURE_MAX characters, the room content leaves for it. */
+	char signature[64];
 };
 
 /* Defaults, then the file (gammu's INI syntax: [gammu], [gammu1] ... one

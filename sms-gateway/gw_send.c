@@ -73,12 +73,35 @@ int gw__enqueue_pack(gw_gateway *g, const char *phone, const char *household,
 	                        text, pack, now);
 }
 
+/*
+ * The text as sent: with a signature configured, it goes first, in place
+ * of any 【…】 the text starts with (content written before signatures
+ * came from configuration), so every message carries the one signature.
+ * The queue keeps what was sent: the ledger shows it.
+ */
+static const char *signed_text(const gw_gateway *g, const char *text,
+                               char *buf, size_t n)
+{
+	static const char open[] = "【", close[] = "】";
+	const char *end;
+	if (!g->cfg.signature[0])
+		return text;
+	if (strncmp(text, open, sizeof open - 1) == 0 &&
+	    (end = strstr(text, close)) && end - text <= 64)
+		text = end + sizeof close - 1;
+	snprintf(buf, n, "%s%s", g->cfg.signature, text);
+	return buf;
+}
+
 int gw__enqueue_prio(gw_gateway *g, const char *phone, const char *household,
                      const struct camp *cp, const char *kind, int prio,
                      const char *text, const char *pack, long long now)
 {
 	sqlite3_stmt *q;
+	char sbuf[GW_MSG_MAX + 64];
 	int rc;
+
+	text = signed_text(g, text, sbuf, sizeof sbuf);
 	if (!(q = gw__prep(g, g->db, "INSERT INTO queue(phone, household, campaign, kind, text,"
 	                           " created_at, quiet_start, quiet_end, pace, cap, pack, prio)"
 	                           " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)")))

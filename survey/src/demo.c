@@ -319,6 +319,10 @@ ax_rc ax_demo_records(ax_store *st, const struct ax_demo_opts *o,
 			m.completed_at = at + 60 + (long long)(unif(&rng) * 600);
 			if ((rc = ax_response_init(&r, x)))
 				goto done;
+			/* a quiz bank: this respondent's draw and option order,
+			 * seeded from the generator's state without advancing it
+			 * (the answers of surveys without a bank stay the same) */
+			ax_response_draw(&r, (uint64_t)rng ^ (uint64_t)i);
 			draw_answers(&r, h, &rng, complete);
 			line = ax_response_record(&r, &m);
 		}

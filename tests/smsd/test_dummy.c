@@ -478,7 +478,7 @@ int main(void)
 		gwt_now = asked + DAY;
 		round_trip();
 		CHECK_INT(count_sent(p4), 3);
-		CHECK(strncmp(last_sent(p4), "【提醒】", strlen("【提醒】")) == 0);
+		CHECK(strncmp(last_sent(p4), "提醒：", strlen("提醒：")) == 0);
 		gwt_now = asked + DAY + 3 * DAY;
 		round_trip();
 		CHECK_INT(q1("SELECT COUNT(*) FROM conv WHERE household='H4' AND status='expired'"), 1);

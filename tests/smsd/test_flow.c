@@ -137,7 +137,7 @@ static void reminder_and_expiry(void)
 	CHECK_INT(o.nmsgs, 0);
 	gw_flow_tick(f, &c, T0 + 60 + 24 * 3600, &opts, &o);
 	CHECK_INT(o.nmsgs, 1);
-	CHECK(strncmp(o.msgs[0], "【提醒】", strlen("【提醒】")) == 0);
+	CHECK(strncmp(o.msgs[0], "提醒：", strlen("提醒：")) == 0);
 	CHECK(c.reminded);
 	/* only one reminder */
 	gw_flow_tick(f, &c, T0 + 60 + 48 * 3600, &opts, &o);
@@ -283,11 +283,35 @@ static void quiz(void)
 		         s->nquestions);
 		CHECK(ends_with(o.msgs[0], want));
 	}
-	CHECK(strstr(o.msgs[1], "第2题答案：") != NULL);
+	CHECK(strstr(o.msgs[1], "第2题正确答案是“") != NULL);
 	CHECK(strstr(o.msgs[1], s->questions[1].explanation) != NULL);
-	CHECK(strstr(o.msgs[1], "第4题答案：") != NULL);
-	CHECK(strstr(o.msgs[1], "第1题答案：") == NULL);
+	CHECK(strstr(o.msgs[1], "第4题正确答案是“") != NULL);
+	CHECK(strstr(o.msgs[1], "第1题正确答案") == NULL);
 	CHECK_STR(o.response_status, "complete");
+	gw_fsurvey_free(f);
+}
+
+/* The answer line names the answer by its words in quotes: aware-anti-drug
+ * v1 q5 is "打哪个电话举报", right option 4 "110", which came out as
+ * "第5题答案：4110。", a phone number.  All five answered "1": q1 (right
+ * 2), q3 (2), q4 (3), q5 (4) wrong, q2 right (tests/content-v1). */
+static void answer_line(void)
+{
+	gw_fsurvey *f = load("aware-anti-drug");
+	struct gw_conv c;
+	struct gw_flow_out o;
+	int i;
+
+	gw_flow_start(f, &c, T0, &o);
+	for (i = 0; i < 5; i++)
+		reply(f, &c, "1", T0 + 10 * (i + 1), &o);
+	CHECK_INT(c.status, GW_CONV_DONE);
+	CHECK_INT(o.correct, 1);
+	REQUIRE(o.nmsgs == 2);
+	CHECK(strstr(o.msgs[1], "第5题正确答案是“110”。") != NULL);
+	CHECK(strstr(o.msgs[1], "4110") == NULL);
+	CHECK(strstr(o.msgs[1], "第1题正确答案是“K粉”。") != NULL);
+	CHECK(strstr(o.msgs[1], "第2题") == NULL);
 	gw_fsurvey_free(f);
 }
 
@@ -323,6 +347,7 @@ int main(void)
 	close_campaign();
 	optout();
 	quiz();
+	answer_line();
 	names();
 	ax_content_free(content);
 	return check_done();

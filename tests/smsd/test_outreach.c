@@ -14,7 +14,14 @@
  *   a campaign with a survey and a pack: no digest while the household's
  *   conversation is open; the digests follow once it has ended;
  *
- *   the store's outbox holds the sms_sent contacts with the pack id.
+ *   the store's outbox holds the sms_sent contacts with the pack id;
+ *
+ *   one signature on every message: the config's 【江州县平安办】 starts
+ *   every queued text, in place of the 【江州平安】 of the digests and the
+ *   【江州县综治办】 of the survey texts (tests/content-v1), and no text
+ *   has a second 【; a signature that is not one 【name】 of at most 10
+ *   characters is refused.  (Without the signature setting the texts went
+ *   out with the content's three different ones.)
  *
  * Replies and reports are injected as smsbackup files into <modem>/sms/1/
  * (the same format as test_dummy.c); what was sent is read from the
@@ -137,8 +144,8 @@ static void setup(void)
 	ax_store_close(st);
 
 	/* rounds a minute apart on a fixed clock: the minute's share at once
-	 * (the spread within the minute is e2e.smsd.sendprio's) */
-	gwt_config(&cfg, m0, "pace_burst = 60\n");
+	 * (the spread within the minute is e2e.smsd.sendprio's); one signature */
+	gwt_config(&cfg, m0, "pace_burst = 60\nsignature = 【江州县平安办】\n");
 }
 
 int main(void)
@@ -320,6 +327,34 @@ int main(void)
 		CHECK_INT(drug_sent, (int)ndrug);
 		CHECK_INT(delivered, 1);
 		CHECK_INT(replied, 1);
+	}
+
+	/* ---- one signature: 【江州县平安办】 is 8 characters, so the rest of
+	 * the text starts at character 9 ---- */
+	CHECK(q1("SELECT COUNT(*) FROM queue WHERE kind='digest'") > 0);
+	CHECK(q1("SELECT COUNT(*) FROM queue WHERE kind IN ('intro', 'question')") > 0);
+	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE text NOT GLOB '【江州县平安办】*'"
+	             " OR instr(substr(text, 9), '【') > 0"), 0);
+	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE text GLOB '*江州平安*'"
+	             " OR text GLOB '*综治办*'"), 0);
+	{
+		static const char *const bad[] = {"江州县平安办", "【江州县平安办",
+		                                  "【江州县】【平安办】",
+		                                  "【江州县社会治安综合治理办公室】"};
+		for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+			struct gw_config c2;
+			char err[512];
+			FILE *f = fopen(tu_path("bad.conf"), "w");
+			REQUIRE(f != NULL);
+			fprintf(f, "[gammu]\nconnection = none\nmodel = dummy\ndevice = %s\n\n"
+			           "[smsd]\nstore = %s\nsignature = %s\n",
+			        m0, tu_path("anxin.db"), bad[i]);
+			fclose(f);
+			gw_config_defaults(&c2);
+			CHECK_INT(gw_config_load(tu_path("bad.conf"), &c2, err, sizeof err),
+			          AX_INVALID);
+			CHECK(strstr(err, "signature") != NULL);
+		}
 	}
 	return check_done();
 }

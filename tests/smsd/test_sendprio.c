@@ -43,7 +43,7 @@
 #define MAX_REPLIES 4096
 /* a reminder row of queue t (by its text too: the gateway before send
  * classes queued reminders as kind 'question') */
-#define REMINDER(t) "(" t ".kind='reminder' OR " t ".text GLOB '【提醒】*')"
+#define REMINDER(t) "(" t ".kind='reminder' OR " t ".text GLOB '*提醒：*')"
 
 static long long now_v;
 /* While a modem cycle sends, the clock may move 6 s (the pace's interval
