@@ -10,7 +10,7 @@
 # repeat.
 . "$KIOSK_TESTS/lib.sh"
 D=$1; rm -rf "$D"; kiosk_conf "$D"
-cp -r "$ANXIN_SOURCE/content" "$D/content"
+cp -r "$ANXIN_SOURCE/tests/content-v1" "$D/content"
 sed -i 's/"version": 1,/"version": 1, "draw": 3, "shuffle": true,/' \
   "$D/content/surveys/aware-anti-drug.json"
 sed -i "s#^content = .*#content = $D/content#" "$D/kiosk.conf"

@@ -55,7 +55,7 @@ static void make_store(const char *path)
 	const char *src = getenv("ANXIN_SOURCE");
 
 	REQUIRE(ax_store_open(path, AX_STORE_CREATE, &st, err, sizeof err) == AX_OK);
-	snprintf(dir, sizeof dir, "%s/content", src ? src : ".");
+	snprintf(dir, sizeof dir, "%s/tests/content-v1", src ? src : ".");
 	REQUIRE(ax_content_load_dir(dir, NULL, NULL, &nerr, &content) == AX_OK);
 	REQUIRE(ax_content_install(st, content, NULL) == AX_OK);
 	ax_content_free(content);
