@@ -36,6 +36,8 @@ start)
   # (grid 1 keeps fewer than 5 answers for e2e.confid.roles), ten
   # days ago: the synthetic records never say 说不清
   d=$(date -d '-10 days' +%F)
+  # the bundled survey's version (the answers fit every version so far)
+  v=$(sed -n 's/^  "version": \([0-9]*\),$/\1/p' "$ANXIN_SOURCE/content/surveys/safety-ceping.json")
   i=0
   for a in 6,1,6,6 6,2,,6 1,1,6,2 6,1,1,6 3,1,6,1 6,2,,3 2,1,2,6 6,1,6,6 \
            4,1,5,6 6,1,3,1 5,2,,6 6,1,6,2; do
@@ -44,8 +46,8 @@ start)
 $a
 ANS
     ans="\"safety\":\"$sf\",\"patrol\":\"$pa\"${ps:+,\"patrol_sat\":\"$ps\"},\"overall\":\"$ov\""
-    printf '{"type":"response","id":"d0c70000-0000-4000-8000-%012d","survey":"safety-ceping","survey_version":1,"channel":"kiosk","device":"kiosk-cf","household":null,"region":"43990110100100%d","started_at":"%sT10:%02d:00+08:00","completed_at":"%sT10:%02d:30+08:00","status":"complete","answers":{%s}}\n' \
-      "$i" $((i % 2 + 2)) "$d" "$i" "$d" "$i" "$ans"
+    printf '{"type":"response","id":"d0c70000-0000-4000-8000-%012d","survey":"safety-ceping","survey_version":%s,"channel":"kiosk","device":"kiosk-cf","household":null,"region":"43990110100100%d","started_at":"%sT10:%02d:00+08:00","completed_at":"%sT10:%02d:30+08:00","status":"complete","answers":{%s}}\n' \
+      "$i" "$v" $((i % 2 + 2)) "$d" "$i" "$d" "$i" "$ans"
   done > dontknow.jsonl
   "$A" records import -q --db c.db dontknow.jsonl
   # the filter the consistency check reads the three outputs with
