@@ -40,7 +40,7 @@ check "  the survey's record stays pending" "$(state e0000001-0000-4000-8000-000
 check "  with the server's reason" "$(sqlite3 dev.db "SELECT reason FROM outbox WHERE id LIKE 'e0000001%'")" 'survey "aware-anti-drug" version 1 is not installed in this store'
 check "  the other device's record is final" "$(state e0000002-0000-4000-8000-000000000002)" rejected
 check "  nothing stored at central" "$(stored e0000001-0000-4000-8000-000000000001)" 0
-"$A" content install -q --db c.db "$ANXIN_SOURCE/content"
+"$A" content install -q --db c.db "$ANXIN_SOURCE/tests/content-v1"
 push
 check "push within the backoff sends nothing" "$(grep -c 'nothing pending\|0 sent' push.out)" 1
 check "  still pending" "$(state e0000001-0000-4000-8000-000000000001)" pending
