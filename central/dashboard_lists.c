@@ -106,10 +106,11 @@ enum MHD_Result dash_devices_page(struct ct_req *r, const struct dash_user *u)
 	if (ax_device_list(st, &v, &n))
 		return dash_error(r, u, MHD_HTTP_SERVICE_UNAVAILABLE, "暂时无法显示",
 		                  "数据库暂时不可用，请稍后再试。");
-	/* keep the devices this user may see, in the order to act on: 失联
-	 * first, then working, then revoked (each by id, as listed) */
+	/* keep the devices this user may see (whatever the role: a county
+	 * user sees its own county's), in the order to act on: 失联 first,
+	 * then working, then revoked (each by id, as listed) */
 	for (int i = 0; i < n; i++)
-		if (u->u.role == AX_ROLE_COUNTY || scopes_overlap(v[i].scope, u->u.scope))
+		if (scopes_overlap(v[i].scope, u->u.scope))
 			v[shown++] = v[i];
 	for (int i = 0; i < shown; i++)
 		lost += dev_state(&v[i], now) == DEV_LOST;

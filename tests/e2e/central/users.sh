@@ -3,7 +3,8 @@
 # only (role, scope and a disabled flag stay; a mistyped name creates no
 # user) and ends the user's sessions; `user list|disable|logout`; a role
 # and scope that do not fit each other are refused; a form over the
-# field limits is answered 413 (it hung until the connection timeout).
+# field limits is answered 413 (it hung until the connection timeout);
+# /devices lists the devices of the viewer's scope only.
 set -u
 DIR=$1
 A="$ANXIN_BIN/survey/anxin"
@@ -20,6 +21,12 @@ chmod 600 ./*.pw
 "$A" user add --db c.db --name grid2 --role grid --scope 439901101000 --password-file grid.pw > bad.out 2>&1
 check "a grid user with a township scope: refused" "$?" 3
 check "  says why" "$(cat bad.out)" 'anxin: scope code "439901101000" is a township: a grid user'"'"'s scope lists villages or grids'
+# /devices by the viewer's scope, whatever the role: a county-role user
+# made before role and scope were checked, scoped to 洪山镇 (102), does not
+# see 石桥镇's (101) kiosk
+"$A" device add --db c.db --name kiosk-101 --kind kiosk --scope 439901101000 > /dev/null 2>&1
+"$A" device add --db c.db --name kiosk-102 --kind kiosk --scope 439901102000 > /dev/null 2>&1
+sqlite3 c.db "INSERT INTO users(name, pw_hash, role, scope, created_at) SELECT 'old-county', pw_hash, 'county', '439901102000', 0 FROM users WHERE name = 'town1'"
 "$C" --db c.db --listen 127.0.0.1:0 --port-file port > server.log 2>&1 < /dev/null &
 pid=$!
 for _ in $(seq 1 100); do [ -s port ] && curl -fs "http://127.0.0.1:$(cat port)/healthz" > /dev/null && break; sleep 0.1; done
@@ -44,7 +51,7 @@ check "  the old password fails" "$(login t.jar town1 town-pass-one)" 401
 check "  the new one works" "$(login t.jar town1 town-pass-two)" 303
 "$A" user add --db c.db --name tonw1 --reset --password-file two.pw > typo.out 2>&1
 check "reset of a mistyped name: refused" "$?" 3
-check "  creates no user" "$(sqlite3 c.db "SELECT COUNT(*) FROM users")" 2
+check "  creates no user" "$(sqlite3 c.db "SELECT COUNT(*) FROM users WHERE name LIKE 't%'")" 1
 "$A" user add --db c.db --name town1 --reset --role county --scope 439901000000 --password-file two.pw > /dev/null 2>&1
 check "reset with a role and scope: refused (usage)" "$?" 2
 check "  role and scope still unchanged" "$(users town1)" "township active 439901101000"
@@ -57,6 +64,10 @@ check "  and its logins" "$(login t.jar town1 town-pass-two)" 401
 "$A" user add --db c.db --name town1 --reset --password-file one.pw > /dev/null
 check "a reset does not re-enable a disabled user" "$(users town1)" "township disabled 439901101000"
 check "  nor lets it in" "$(login t.jar town1 town-pass-one)" 401
+check "old-county logs in" "$(login oc.jar old-county town-pass-one)" 303
+curl -s -b oc.jar -o devices.html "$URL/devices"
+check "  /devices lists its township's kiosk" "$(grep -c 'kiosk-102' devices.html)" 1
+check "  and not another township's" "$(grep -c 'kiosk-101' devices.html)" 0
 big=$(head -c 5000 /dev/zero | tr '\0' a)
 check "a login form with a 5,000-byte field: 413 at once" "$(curl -s -m 10 -o /dev/null -w '%{http_code}' --data-urlencode "user=$big" --data-urlencode "password=x" "$URL/login")" 413
 kill -TERM $pid
