@@ -3,7 +3,7 @@
 # nginx.conf (events + http { include site }), with a throw-away self-signed
 # certificate in place of the site's, and carries what anxin-central needs
 # from its proxy (X-Real-IP, Secure cookies, a body limit >= --max-body,
-# loopback upstream).  Exit 77 (skipped) when nginx or openssl is missing.
+# loopback upstream, a rate limit on /login).  Exit 77 (skipped) when nginx or openssl is missing.
 #
 #   nginx.sh SOURCE_DIR WORK_DIR
 set -eu
@@ -17,6 +17,8 @@ grep -Eq 'proxy_set_header +X-Real-IP +\$remote_addr;' "$site" || fail "no X-Rea
 grep -Eq 'proxy_cookie_flags +~ +secure;' "$site" || fail "cookies do not get Secure"
 grep -Eq 'server +127\.0\.0\.1:8080;' "$site" || fail "upstream is not 127.0.0.1:8080 (anxin-central.service --listen)"
 grep -Eq 'listen +443 ssl' "$site" || fail "not listening on 443 with TLS"
+grep -Eq 'location += +/login' "$site" && grep -Eq 'limit_req +zone=anxin_login' "$site" ||
+	fail "no limit_req on /login (a login flood reaches the server's Argon2 checks)"
 body=$(sed -n 's/^ *client_max_body_size \([0-9]*\)m;.*/\1/p' "$site")
 maxbody=$(sed -n 's/^ExecStart=.*--max-body \([0-9]*\).*/\1/p' "$src/deploy/anxin-central.service")
 if [ -z "$body" ] || [ -z "$maxbody" ] || [ $((body * 1048576)) -lt "$maxbody" ]; then
