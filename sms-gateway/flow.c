@@ -14,12 +14,15 @@
 #include <time.h>
 
 const char gw_flow_optout_text[] =
-    "您已退订，本号码今后不会再收到平安建设短信。如需恢复请联系村（社区）网格员。";
+    "您已退订，本号码今后不会再收到平安建设短信。如需恢复，请回复“恢复”，或联系村（社区）网格员。";
 
 const char gw_flow_optout_ask_text[] =
     "您是要退订吗？如需退订，请回复“退订”两个字；继续答题，请回复选项前的数字。";
 
 const char gw_flow_closed_text[] = "本次调查已结束，感谢您的关注。";
+
+const char gw_flow_restore_text[] =
+    "您已恢复接收平安建设短信，感谢支持。如需退订，请回复“退订”。";
 
 #define GW_OPTOUT_TAIL "回复TD退订"
 

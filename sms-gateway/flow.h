@@ -132,6 +132,8 @@ extern const char gw_flow_optout_text[];
 extern const char gw_flow_optout_ask_text[];
 /* The answer to a reply that comes after its campaign was closed. */
 extern const char gw_flow_closed_text[];
+/* The confirmation that a number opted out is messaged again. */
+extern const char gw_flow_restore_text[];
 
 /*
  * The response record line (one JSON object, no newline) for a

@@ -113,6 +113,11 @@ ax_rc gw_run(gw_gateway *g, atomic_int *stop);
 /* Per modem signal, sent/received today, queue depth, last error. */
 ax_rc gw_status_print(gw_gateway *g, FILE *out);
 
+/* Staff withdraw a number's opt-out (the resident asked them): removed,
+ * logged with who, the confirmation queued.  AX_OK, AX_NOTFOUND when the
+ * number had not opted out, AX_INVALID for a number that is not one. */
+ax_rc gw_restore_number(gw_gateway *g, const char *number, const char *who);
+
 /* Last error of the gateway (borrowed). */
 const char *gw_errmsg(gw_gateway *g);
 

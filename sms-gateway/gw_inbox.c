@@ -188,7 +188,16 @@ static int handle_inbox(gw_gateway *g, long long id, const char *phone,
 	char pack[64] = "";
 	int found, dig = 0, nhh, other;
 
-	if ((nhh = gw__lookup_phone(g, phone, hh, grid)) <= 0) {
+	nhh = gw__lookup_phone(g, phone, hh, grid);
+	/* the way back: an opted-out number that texts 恢复 (or 订阅 ...) */
+	if (gw_reply_is_restore(text, strlen(text)) &&
+	    gw__is_opted_out(g, g->db, phone)) {
+		if (gw__restore_optout(g, phone, nhh == 1 ? hh : NULL, "reply", now) < 0 ||
+		    set_inbox(g, g->db, id, "done", nhh == 1 ? hh : NULL))
+			goto fail;
+		return 0;
+	}
+	if (nhh <= 0) {
 		/* never attributed; an opt-out is still honoured */
 		if (gw_reply_is_optout(text, strlen(text)) &&
 		    gw__add_optout(g, g->db, phone, "unknown sender", now))
@@ -242,6 +251,12 @@ static int handle_inbox(gw_gateway *g, long long id, const char *phone,
 			    gw__enqueue(g, phone, hh, NULL, "optout_confirm",
 			                gw_flow_optout_text, now))
 				goto fail;
+		} else if (gw_reply_optout_ask(text, strlen(text)) &&
+		           gw__enqueue(g, phone, hh, NULL, "question",
+		                       gw_flow_optout_ask_text, now)) {
+			/* a lone "T" with no question open: asked, as in a
+			 * conversation, never taken for a stop */
+			goto fail;
 		}
 		if (set_inbox_campaign(g, g->db, id, optout ? "done" : "late", hh,
 		                       found ? r.campaign : NULL))

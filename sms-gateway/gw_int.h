@@ -257,6 +257,11 @@ int gw__enqueue(gw_gateway *g, const char *phone, const char *household,
 int gw__is_opted_out(gw_gateway *g, sqlite3 *db, const char *phone);
 int gw__add_optout(gw_gateway *g, sqlite3 *db, const char *phone,
                    const char *source, long long now);
+/* A number's opt-out withdrawn (the resident texted 恢复, or staff), in the
+ * caller's transaction, logged with source, the confirmation queued:
+ * 1 done, 0 the number had not opted out, -1 on error. */
+int gw__restore_optout(gw_gateway *g, const char *phone, const char *household,
+                       const char *source, long long now);
 /* Delivery reports matched to their sends, in one transaction: 0, or -1. */
 int gw__match_reports(gw_gateway *g, long long now);
 /* Modem thread: send what the send layer lets go until

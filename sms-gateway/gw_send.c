@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "anxin/applog.h"
 #include "anxin/clock.h"
 #include "gw_int.h"
 
@@ -160,6 +161,31 @@ int gw__add_optout(gw_gateway *g, sqlite3 *db, const char *phone,
 	rc = sqlite3_step(q);
 	gw__release(g, db, q);
 	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int gw__restore_optout(gw_gateway *g, const char *phone, const char *household,
+                       const char *source, long long now)
+{
+	sqlite3_stmt *q;
+	int rc, n;
+	if (!(q = gw__prep(g, g->db, "DELETE FROM optout WHERE phone = ?")))
+		return -1;
+	sqlite3_bind_text(q, 1, phone, -1, SQLITE_STATIC);
+	rc = sqlite3_step(q);
+	n = sqlite3_changes(g->db);
+	gw__release(g, g->db, q);
+	if (rc != SQLITE_DONE)
+		return -1;
+	if (n == 0)
+		return 0;
+	/* the number's tail only: the log is read by more people than the
+	 * roster */
+	AX_LOG_I("opt-out of ...%s withdrawn (%s)",
+	         strlen(phone) > 4 ? phone + strlen(phone) - 4 : phone, source);
+	return gw__enqueue(g, phone, household, NULL, "optout_confirm",
+	                   gw_flow_restore_text, now)
+	           ? -1
+	           : 1;
 }
 
 int gw__match_reports(gw_gateway *g, long long now)

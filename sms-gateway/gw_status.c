@@ -1,11 +1,13 @@
 /*
  * gw_status.c -- anxin-smsd --status: per modem, queue, inbox,
  * conversations, delivery, outreach and the store's outbox, read from
- * connections gw_open_status opened read-only.
+ * connections gw_open_status opened read-only; and gw_restore_number,
+ * staff withdrawing a number's opt-out.
  */
 #include <sqlite3.h>
 #include <stdio.h>
 
+#include "anxin/phone.h"
 #include "anxin/clock.h"
 #include "anxin/store.h"
 #include "anxin/sync.h"
@@ -81,4 +83,24 @@ ax_rc gw_status_print(gw_gateway *g, FILE *out)
 		fprintf(out, "outbox: %ld pending, %ld sent%s%s\n", os.pending, os.sent,
 		        os.last_error[0] ? "; last error: " : "", os.last_error);
 	return AX_OK;
+}
+
+ax_rc gw_restore_number(gw_gateway *g, const char *number, const char *who)
+{
+	char phone[AX_PHONE_MAX], src[160];
+	int rc;
+	if (ax_phone_normalize(number, phone, NULL) != AX_OK) {
+		gw__seterr(g, "\"%s\" is not a phone number", number);
+		return AX_INVALID;
+	}
+	snprintf(src, sizeof src, "staff: %s", who && *who ? who : "?");
+	if (gw__exec(g->db, "BEGIN IMMEDIATE"))
+		return AX_IO;
+	rc = gw__restore_optout(g, phone, NULL, src, gw_now(g));
+	if (rc < 0 || gw__exec(g->db, "COMMIT")) {
+		gw__seterr(g, "restoring %s: %s", phone, sqlite3_errmsg(g->db));
+		gw__exec(g->db, "ROLLBACK");
+		return AX_IO;
+	}
+	return rc ? AX_OK : AX_NOTFOUND;
 }

@@ -7,6 +7,9 @@
  *                                            cron-style operation)
  *   anxin-smsd --config smsd.conf --parse --survey ID --question QID TEXT
  *                                            what the parser makes of a reply
+ *   anxin-smsd --config smsd.conf --restore NUMBER --by NAME
+ *                                            withdraw a number's opt-out (the
+ *                                            resident asked staff), logged
  *                                            (for staff asking why a reply
  *                                            was rejected)
  *
@@ -36,7 +39,8 @@ static void on_signal(int sig)
 static int usage(void)
 {
 	fprintf(stderr, "usage: anxin-smsd --config smsd.conf [--status | --once |\n"
-	                "       --parse --survey ID[@VERSION] --question QID TEXT]\n");
+	                "       --parse --survey ID[@VERSION] --question QID TEXT |\n"
+	                "       --restore NUMBER --by NAME]\n");
 	return 2;
 }
 
@@ -91,6 +95,7 @@ done:
 int main(int argc, char **argv)
 {
 	const char *config = NULL, *survey = NULL, *question = NULL, *text = NULL;
+	const char *restore = NULL, *by = NULL;
 	int status = 0, once = 0, parse = 0, i;
 	struct gw_config cfg;
 	gw_gateway *g = NULL;
@@ -110,6 +115,10 @@ int main(int argc, char **argv)
 			survey = argv[++i];
 		else if (strcmp(argv[i], "--question") == 0 && i + 1 < argc)
 			question = argv[++i];
+		else if (strcmp(argv[i], "--restore") == 0 && i + 1 < argc)
+			restore = argv[++i];
+		else if (strcmp(argv[i], "--by") == 0 && i + 1 < argc)
+			by = argv[++i];
 		else if (parse && !text && argv[i][0] != '-')
 			text = argv[i];
 		else
@@ -142,6 +151,22 @@ int main(int argc, char **argv)
 	if (gw_open(&cfg, &g, err, sizeof err) != AX_OK) {
 		fprintf(stderr, "anxin-smsd: %s\n", err);
 		return 1;
+	}
+	if (restore) {
+		/* who asked is logged: the grid worker the opt-out
+		 * confirmation names */
+		ax_rc rc = by && *by ? gw_restore_number(g, restore, by) : AX_INVALID;
+		if (!by || !*by)
+			fprintf(stderr, "anxin-smsd: --restore needs --by NAME (who asked)\n");
+		else if (rc == AX_NOTFOUND)
+			fprintf(stderr, "anxin-smsd: %s had not opted out\n", restore);
+		else if (rc != AX_OK)
+			fprintf(stderr, "anxin-smsd: %s\n", gw_errmsg(g));
+		else
+			printf("%s: opt-out withdrawn; the confirmation goes out with the"
+			       " next send\n", restore);
+		gw_close(g);
+		return rc == AX_OK ? 0 : 1;
 	}
 	if (once) {
 		int rc = gw_step(g) == AX_OK ? 0 : 1;

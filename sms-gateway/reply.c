@@ -492,6 +492,26 @@ int gw_reply_optout_ask(const char *text, size_t len)
 	return stop_of_text(text, len) == STOP_ASK;
 }
 
+/* The way back from an opt-out: the whole reply (spaces and punctuation
+ * aside) is one of these. */
+int gw_reply_is_restore(const char *text, size_t len)
+{
+	static const char *const words[] = {"恢复",     "订阅",     "恢复订阅",
+	                                    "重新订阅", "取消退订", "恢复接收"};
+	int32_t cp[GW_REPLY_MAX_CP], w[16];
+	int n = normalize(text, len, cp, GW_REPLY_MAX_CP);
+	size_t i;
+	if (n <= 0)
+		return 0;
+	n = compact(cp, n, cp);
+	for (i = 0; i < sizeof words / sizeof words[0]; i++) {
+		int k = normalize(words[i], strlen(words[i]), w, 16);
+		if (k > 0 && same_cps(cp, n, w, k))
+			return 1;
+	}
+	return 0;
+}
+
 /* ---- resolving codes ---------------------------------------------------- */
 
 static int numeral_value(const gw_matcher *m, int32_t c)

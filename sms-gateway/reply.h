@@ -83,6 +83,9 @@ void gw_reply_parse(const gw_matcher *m, const char *text, size_t len,
 int gw_reply_is_optout(const char *text, size_t len);
 /* 1 if the text is a lone "T" or "取消": ask whether it means stop. */
 int gw_reply_optout_ask(const char *text, size_t len);
+/* 1 if the whole text asks to be messaged again after an opt-out: 恢复,
+ * 订阅, 恢复订阅, 重新订阅, 取消退订, 恢复接收. */
+int gw_reply_is_restore(const char *text, size_t len);
 
 /*
  * The hint sent with a re-ask, in Chinese: "请回复数字1-5",

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "anxin/campaign.h"
@@ -168,6 +169,43 @@ static inline void gwt_config(struct gw_config *cfg, const char *m0,
 	fclose(f);
 	gw_config_defaults(cfg);
 	REQUIRE(gw_config_load(tu_path("smsd.conf"), cfg, err, sizeof err) == AX_OK);
+}
+
+/* The usual start of a test: the scratch folder, modem folder m0 (300
+ * bytes), the store with the roster csv, a satisfaction campaign over
+ * scope at 60 a minute from a day before t0 for 30 days (its id into
+ * camp), smsd.conf with extra, the gateway opened on gwt_clock. */
+static inline gw_gateway *gwt_setup(struct gw_config *cfg, char *m0,
+                                    const char *csv, size_t len,
+                                    const char *scope, long long t0,
+                                    char camp[64], const char *extra)
+{
+	gw_gateway *g;
+	char err[256];
+	tu_init();
+	snprintf(m0, 300, "%s", tu_path("m0"));
+	mkdir(m0, 0755);
+	ax_store_close(gwt_store(csv, len));
+	gwt_survey_campaign("满意度测评", scope, t0 - 86400, t0 + 30 * 86400, 60,
+	                    camp);
+	gwt_config(cfg, m0, extra);
+	REQUIRE(gw_open(cfg, &g, err, sizeof err) == AX_OK);
+	gw_set_clock(g, gwt_clock, NULL);
+	gwt_now = t0;
+	return g;
+}
+
+/* At t: twice the gateway's step and modem 0's cycle, so the replies the
+ * modem holds are read, processed, and what they queued is sent. */
+static inline void gwt_round(gw_gateway *g, long long t)
+{
+	int k;
+	gwt_now = t;
+	for (k = 0; k < 2; k++) {
+		if (gw_step(g) != AX_OK)
+			fprintf(stderr, "step: %s\n", gw_errmsg(g));
+		gw_modem_cycle(g, 0);
+	}
 }
 
 /* The first column of the first row of sql on the store at path, with ?1

@@ -42,17 +42,6 @@ static long long q1(const char *sql, const char *a)
 	return gwt_q1(cfg.store, sql, a);
 }
 
-/* at t: the modem read, the replies processed, what they queued sent */
-static void round_at(long long t)
-{
-	int k;
-	gwt_now = t;
-	for (k = 0; k < 2; k++) {
-		if (gw_step(g) != AX_OK)
-			fprintf(stderr, "step: %s\n", gw_errmsg(g));
-		gw_modem_cycle(g, 0);
-	}
-}
 
 static long long replied(const char *hh)
 {
@@ -64,22 +53,15 @@ static long long replied(const char *hh)
 
 int main(void)
 {
-	char err[256], first[64] = "", sql[256];
+	char first[64] = "", sql[256];
 	long long t = T0;
 	int i;
 
-	tu_init();
-	snprintf(m0, sizeof m0, "%s", tu_path("m0"));
-	mkdir(m0, 0755);
-	ax_store_close(gwt_store(roster_csv, sizeof roster_csv - 1));
-	gwt_survey_campaign("满意度测评", "439901101201", T0 - DAY, T0 + 30 * DAY, 60,
-	                    camp);
-	gwt_config(&cfg, m0, "pace_burst = 60\n");
-	REQUIRE(gw_open(&cfg, &g, err, sizeof err) == AX_OK);
-	gw_set_clock(g, gwt_clock, NULL);
+	g = gwt_setup(&cfg, m0, roster_csv, sizeof roster_csv - 1, "439901101201", T0,
+	              camp, "pace_burst = 60\n");
 
-	round_at(t);
-	round_at(t);
+	gwt_round(g, t);
+	gwt_round(g, t);
 	/* one conversation on P, H3's on its first number */
 	CHECK_INT(q1("SELECT COUNT(*) FROM conv WHERE phone=?1 AND status='asking'", P), 1);
 	CHECK_INT(q1("SELECT COUNT(*) FROM conv", NULL), 2);
@@ -98,7 +80,7 @@ int main(void)
 	/* ---- H3's second number answers: not A's question ---- */
 	t += 60;
 	gwt_inject(m0, "+8613800000004", "1");
-	round_at(t);
+	gwt_round(g, t);
 	CHECK_INT(q1("SELECT qidx FROM conv WHERE household='H3'", NULL), 0);
 	CHECK_INT(q1("SELECT COUNT(*) FROM inbox WHERE phone='+8613800000004' AND"
 	             " state='late' AND household='H3'", NULL),
@@ -106,7 +88,7 @@ int main(void)
 	CHECK_INT(replied("H3"), 1);
 	t += 60;
 	gwt_inject(m0, "+8613800000003", "1");
-	round_at(t);
+	gwt_round(g, t);
 	CHECK_INT(q1("SELECT qidx FROM conv WHERE household='H3'", NULL), 1);
 
 	/* ---- P answers its conversation to the end ---- */
@@ -115,7 +97,7 @@ int main(void)
 	     i++) {
 		t += 60;
 		gwt_inject(m0, P, "1");
-		round_at(t);
+		gwt_round(g, t);
 	}
 	snprintf(sql, sizeof sql,
 	         "SELECT COUNT(*) FROM conv WHERE phone=?1 AND status='done' AND"
@@ -130,7 +112,7 @@ int main(void)
 	/* ---- nothing open on P: its next message is nobody's ---- */
 	t += 600;
 	gwt_inject(m0, P, "2");
-	round_at(t);
+	gwt_round(g, t);
 	CHECK_INT(q1("SELECT COUNT(*) FROM inbox WHERE phone=?1 AND state='ambiguous'"
 	             " AND household IS NULL", P),
 	          1);
@@ -138,7 +120,7 @@ int main(void)
 	CHECK_INT(q1("SELECT COUNT(*) FROM conv", NULL), 2); /* the gap */
 
 	/* ---- after campaign_gap the other household's turn on P ---- */
-	round_at(t + DAY);
+	gwt_round(g, t + DAY);
 	CHECK_INT(q1("SELECT COUNT(*) FROM conv WHERE phone=?1 AND status='asking'", P), 1);
 	CHECK_INT(q1("SELECT COUNT(*) FROM conv", NULL), 3);
 	snprintf(sql, sizeof sql,
