@@ -148,7 +148,8 @@ void kui__keypad(const kui *u, struct kui_frame *f, struct kui_rect box,
                  const char *ok_label, int ok_enabled);
 
 /* ==== helpers (ui_state.c) ============================================= */
-/* The knowledge survey of pack p (aware-<id>, borrowed), or NULL. */
+/* The knowledge survey of pack p (aware-<id>, else the one measuring
+ * p's topic; borrowed), or NULL. */
 const struct ax_survey *kui__quiz_of(const kui *u, const struct ax_pack *p);
 
 #endif

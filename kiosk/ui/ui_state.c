@@ -42,6 +42,12 @@ const struct ax_survey *kui__quiz_of(const kui *u, const struct ax_pack *p)
 	for (int i = 0; i < u->nquizzes; i++)
 		if (strcmp(u->quizzes[i]->id, want) == 0)
 			return u->quizzes[i];
+	/* a pack of a topic whose quiz bank is another pack's (赌博, 防盗抢,
+	 * 防隐患 are 平安家庭's): the quiz that measures the pack's topic */
+	for (int i = 0; p->topic && i < u->nquizzes; i++)
+		for (int k = 0; k < u->quizzes[i]->nawareness; k++)
+			if (strcmp(u->quizzes[i]->awareness[k].topic, p->topic) == 0)
+				return u->quizzes[i];
 	return NULL;
 }
 
