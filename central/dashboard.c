@@ -214,7 +214,7 @@ static enum MHD_Result login_page(struct ct_req *r, unsigned status,
 		return ct_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
 	dp_begin(&p, "登录", NULL, NULL);
 	dp_raw(&p, "<div class=\"card\"><h1>工作人员登录</h1>"
-	           "<p class=\"note\">网格员、妇联和综治办工作人员使用。</p>");
+	           "<p class=\"note\">网格员、妇联和平安建设工作人员使用。</p>");
 	if (error)
 		dp_fmt(&p, "<p class=\"msg err\" role=\"alert\">%s</p>", error);
 	dp_fmt(&p, "<form method=\"post\" action=\"/login\">"
@@ -295,7 +295,7 @@ enum MHD_Result ct_dash_login(struct ct_req *r)
 blocked:
 	snprintf(msg, sizeof msg,
 	         "登录失败次数过多，此设备已被暂停登录。请在 %lld 分钟后再试；"
-	         "忘记密码请联系县综治办管理员。",
+	         "忘记密码请联系本县系统管理员。",
 	         (left + 59) / 60);
 	snprintf(retry, sizeof retry, "%lld", left);
 	{
