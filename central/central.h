@@ -17,6 +17,9 @@
 #include "anxin/records.h"
 #include "anxin/store.h"
 
+/* Password checks (Argon2, 64 MiB each) running at once, at most. */
+#define CT_PW_CHECKS 2
+
 /* Latency histogram buckets (seconds), Prometheus style. */
 #define CT_NBUCKETS 10
 extern const double ct_buckets[CT_NBUCKETS];
@@ -43,13 +46,15 @@ struct ct_server {
 	 * gauge in /metrics, and named in the shutdown log line */
 	atomic_int batches_importing;
 
-	/* login rate limiting: failures per client address */
+	/* login rate limiting: failures per client address (IPv6 by /64,
+	 * "a:ADDR") and per account ("u:NAME"), dashboard.c */
 	pthread_mutex_t login_mu;
 	struct ct_login_fail {
-		char addr[64];
-		int count;
+		char addr[80]; /* the key */
+		int count, blocks;
 		long long first, blocked_until;
 	} login_fail[256];
+	atomic_int pw_checks; /* password checks running now */
 
 	/* stores opened by worker threads, closed at shutdown */
 	pthread_mutex_t stores_mu;

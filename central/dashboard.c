@@ -25,6 +25,7 @@
  * already keeps other sites' forms from carrying the cookie; the token is
  * the second lock for browsers that ignore SameSite.
  */
+#include <arpa/inet.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,15 +120,31 @@ static void login_addr(struct ct_req *r, char *out, size_t n)
 		snprintf(out, n, "%s", real);
 }
 
-/* Seconds the address stays blocked (0: may try). */
-static long long login_blocked(struct ct_server *srv, const char *addr,
+/* The limiter's key of an address: an IPv6 address by its /64 (one
+ * subscriber's whole prefix), an IPv4 address as it is. */
+static void addr_key(const char *addr, char *out, size_t n)
+{
+	struct in6_addr a6;
+	char buf[INET6_ADDRSTRLEN];
+
+	if (strchr(addr, ':') && inet_pton(AF_INET6, addr, &a6) == 1) {
+		memset(a6.s6_addr + 8, 0, 8);
+		inet_ntop(AF_INET6, &a6, buf, sizeof buf);
+		snprintf(out, n, "a:%s/64", buf);
+	} else {
+		snprintf(out, n, "a:%s", addr);
+	}
+}
+
+/* Seconds the key stays blocked (0: may try). */
+static long long login_blocked(struct ct_server *srv, const char *key,
                                long long now)
 {
 	long long left = 0;
 	pthread_mutex_lock(&srv->login_mu);
 	for (size_t i = 0; i < sizeof srv->login_fail / sizeof srv->login_fail[0]; i++) {
 		struct ct_login_fail *e = &srv->login_fail[i];
-		if (strcmp(e->addr, addr) == 0 && e->blocked_until > now) {
+		if (strcmp(e->addr, key) == 0 && e->blocked_until > now) {
 			left = e->blocked_until - now;
 			break;
 		}
@@ -137,45 +154,58 @@ static long long login_blocked(struct ct_server *srv, const char *addr,
 }
 
 /*
- * Count a failure (ok = 0) or clear the address (ok = 1).  Returns the
- * seconds the address is now blocked for.  The table has 256 slots; when
- * full, the slot with the oldest first failure that is not blocked is
- * reused (an attacker spraying addresses can only evict himself sooner).
+ * Count a failure (ok = 0) or clear the key (ok = 1) -- an address ("a:")
+ * or an account ("u:").  Returns the seconds the key is now blocked for:
+ * LOGIN_BLOCK, doubled for each block in a row (at most an hour), so an
+ * account guessed at from many addresses slows down too.  The table has
+ * 256 slots; when full, the slot with the oldest first failure that is
+ * not blocked is reused, and when every slot is blocked, the one whose
+ * block ends first (the limiter never stops counting).
  */
-static long long login_note(struct ct_server *srv, const char *addr, int ok,
+static long long login_note(struct ct_server *srv, const char *key, int ok,
                             long long now)
 {
 	const size_t n = sizeof srv->login_fail / sizeof srv->login_fail[0];
-	struct ct_login_fail *e = NULL, *spare = NULL;
+	struct ct_login_fail *e = NULL, *spare = NULL, *oldest = NULL;
 	long long left = 0;
 
 	pthread_mutex_lock(&srv->login_mu);
 	for (size_t i = 0; i < n; i++) {
 		struct ct_login_fail *x = &srv->login_fail[i];
-		if (x->addr[0] && strcmp(x->addr, addr) == 0) {
+		if (x->addr[0] && strcmp(x->addr, key) == 0) {
 			e = x;
 			break;
 		}
-		if (x->blocked_until > now)
+		if (x->blocked_until > now) {
+			if (!oldest || x->blocked_until < oldest->blocked_until)
+				oldest = x;
 			continue;
+		}
 		if (!spare || !x->addr[0] || (spare->addr[0] && x->first < spare->first))
 			spare = x;
 	}
 	if (ok) {
 		if (e)
 			memset(e, 0, sizeof *e);
-	} else if (e || (e = spare)) {
-		if (!e->addr[0] || strcmp(e->addr, addr) != 0 ||
-		    now - e->first > LOGIN_WINDOW) {
+	} else if (e || (e = spare) || (e = oldest)) {
+		if (!e->addr[0] || strcmp(e->addr, key) != 0) {
 			memset(e, 0, sizeof *e);
-			snprintf(e->addr, sizeof e->addr, "%s", addr);
+			snprintf(e->addr, sizeof e->addr, "%s", key);
 			e->first = now;
-		}
-		if (++e->count >= LOGIN_MAX_FAILS) {
-			e->blocked_until = now + LOGIN_BLOCK;
+		} else if (now - e->first > LOGIN_WINDOW && e->blocked_until <= now) {
 			e->count = 0;
 			e->first = now;
-			left = LOGIN_BLOCK;
+			if (now - e->blocked_until > LOGIN_WINDOW)
+				e->blocks = 0;
+		}
+		if (++e->count >= LOGIN_MAX_FAILS) {
+			left = (long long)LOGIN_BLOCK << (e->blocks < 4 ? e->blocks : 4);
+			if (left > 3600)
+				left = 3600;
+			e->blocked_until = now + left;
+			e->blocks++;
+			e->count = 0;
+			e->first = now;
 		}
 	}
 	pthread_mutex_unlock(&srv->login_mu);
@@ -248,7 +278,7 @@ enum MHD_Result ct_dash_login(struct ct_req *r)
 	const char *user = ct_form(r, "user"), *pw = ct_form(r, "password");
 	const char *next = ct_form(r, "next");
 	char addr[64], sid[AX_TOKEN_MAX], csrf[AX_TOKEN_MAX], cookie[256];
-	char msg[160], retry[16];
+	char msg[160], retry[16], akey[80], ukey[80];
 	long long now = (long long)time(NULL), left;
 	struct ax_user u;
 	ax_rc rc;
@@ -260,15 +290,31 @@ enum MHD_Result ct_dash_login(struct ct_req *r)
 		return login_page(r, MHD_HTTP_FORBIDDEN,
 		                  "登录页面已过期，请重新输入用户名和密码。", user, NULL);
 	login_addr(r, addr, sizeof addr);
-	if ((left = login_blocked(r->srv, addr, now)) > 0)
+	addr_key(addr, akey, sizeof akey);
+	if ((left = login_blocked(r->srv, akey, now)) > 0)
 		goto blocked;
 	if (!user || !pw || !*user || !*pw)
 		return login_page(r, MHD_HTTP_BAD_REQUEST, "请输入用户名和密码。", user,
 		                  NULL);
+	snprintf(ukey, sizeof ukey, "u:%.60s", user);
+	if ((left = login_blocked(r->srv, ukey, now)) > 0)
+		goto blocked;
+	/* each check is an Argon2 hash of 64 MiB on a server thread: at most
+	 * CT_PW_CHECKS at once, so a login flood leaves threads for devices */
+	if (atomic_fetch_add(&r->srv->pw_checks, 1) >= CT_PW_CHECKS) {
+		const char *h[] = {"Retry-After", "2", NULL, NULL};
+		atomic_fetch_sub(&r->srv->pw_checks, 1);
+		return login_page(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+		                  "登录的人太多，请几秒钟后再试。", user, h);
+	}
 	rc = ax_user_verify(st, user, pw, &u);
+	atomic_fetch_sub(&r->srv->pw_checks, 1);
 	if (rc == AX_DENIED) {
+		long long la, lu;
 		CT_WARN("login: failed for a user from %s", addr);
-		if ((left = login_note(r->srv, addr, 0, now)) > 0)
+		la = login_note(r->srv, akey, 0, now);
+		lu = login_note(r->srv, ukey, 0, now);
+		if ((left = la > lu ? la : lu) > 0)
 			goto blocked;
 		return login_page(r, MHD_HTTP_UNAUTHORIZED, "用户名或密码不正确。", user,
 		                  NULL);
@@ -276,7 +322,8 @@ enum MHD_Result ct_dash_login(struct ct_req *r)
 	if (rc)
 		return dash_error(r, NULL, ct_status_for(rc), "暂时无法登录",
 		                  "数据库暂时不可用，请稍后再试。");
-	login_note(r->srv, addr, 1, now);
+	login_note(r->srv, akey, 1, now);
+	login_note(r->srv, ukey, 1, now);
 	if ((rc = ax_session_create(st, u.name, r->srv->session_ttl, sid, csrf)))
 		return dash_error(r, NULL, ct_status_for(rc), "暂时无法登录",
 		                  "无法建立会话，请稍后再试。");
@@ -294,7 +341,7 @@ enum MHD_Result ct_dash_login(struct ct_req *r)
 	}
 blocked:
 	snprintf(msg, sizeof msg,
-	         "登录失败次数过多，此设备已被暂停登录。请在 %lld 分钟后再试；"
+	         "登录失败次数过多，已暂停登录。请在 %lld 分钟后再试；"
 	         "忘记密码请联系本县系统管理员。",
 	         (left + 59) / 60);
 	snprintf(retry, sizeof retry, "%lld", left);

@@ -4,7 +4,8 @@
 # user) and ends the user's sessions; `user list|disable|logout`; a role
 # and scope that do not fit each other are refused; a form over the
 # field limits is answered 413 (it hung until the connection timeout);
-# /devices lists the devices of the viewer's scope only.
+# /devices lists the devices of the viewer's scope only; the login
+# limiter counts per account and per IPv6 /64.
 set -u
 DIR=$1
 A="$ANXIN_BIN/survey/anxin"
@@ -31,12 +32,12 @@ sqlite3 c.db "INSERT INTO users(name, pw_hash, role, scope, created_at) SELECT '
 pid=$!
 for _ in $(seq 1 100); do [ -s port ] && curl -fs "http://127.0.0.1:$(cat port)/healthz" > /dev/null && break; sleep 0.1; done
 URL="http://127.0.0.1:$(cat port)"
-login() { # login JAR USER PASSWORD -> status
+login() { # login JAR USER PASSWORD [X-Real-IP] -> status
   rm -f "$1"
   curl -s -c "$1" -o "$1.page" "$URL/login"
   t=$(grep -o 'name="csrf" value="[^"]*"' "$1.page" | head -n 1 | sed 's/.*value="//; s/"$//')
-  curl -s -b "$1" -c "$1" -o /dev/null -w '%{http_code}' --data-urlencode "csrf=$t" \
-    --data-urlencode "user=$2" --data-urlencode "password=$3" "$URL/login"
+  curl -s -b "$1" -c "$1" -o /dev/null -w '%{http_code}' ${4:+-H "X-Real-IP: $4"} \
+    --data-urlencode "csrf=$t" --data-urlencode "user=$2" --data-urlencode "password=$3" "$URL/login"
 }
 report() { curl -s -o /dev/null -w '%{http_code}' -b "$1" "$URL/api/v1/report?scope=${2:-439901101000}"; }
 users() { "$A" user list --db c.db | awk -v u="$1" '$1 == u { print $2, $3, $5 }'; }
@@ -68,6 +69,16 @@ check "old-county logs in" "$(login oc.jar old-county town-pass-one)" 303
 curl -s -b oc.jar -o devices.html "$URL/devices"
 check "  /devices lists its township's kiosk" "$(grep -c 'kiosk-102' devices.html)" 1
 check "  and not another township's" "$(grep -c 'kiosk-101' devices.html)" 0
+# the login limiter: an account guessed at from many addresses, and an
+# IPv6 subscriber's whole /64, are blocked after 5 failures
+for i in 1 2 3 4; do login x.jar grid1 wrong-$i 10.1.0.$i > /dev/null; done
+check "5th wrong password for grid1, from a 5th address: 429" "$(login x.jar grid1 wrong-5 10.1.0.5)" 429
+check "  then grid1's right password from a new address: 429" "$(login x.jar grid1 grid-pass-one 10.1.0.9)" 429
+check "  another account from that address: not blocked" "$(login x.jar nobody wrong 10.1.0.9)" 401
+for i in 1 2 3 4; do login x.jar "nobody$i" wrong 2001:db8:1:2::$i > /dev/null; done
+check "5th failure from one IPv6 /64: 429" "$(login x.jar nobody5 wrong 2001:db8:1:2::5)" 429
+check "  another address of that /64: 429" "$(login x.jar nobody6 wrong 2001:db8:1:2:ffff::99)" 429
+check "  the next /64: not blocked" "$(login x.jar nobody7 wrong 2001:db8:1:3::1)" 401
 big=$(head -c 5000 /dev/zero | tr '\0' a)
 check "a login form with a 5,000-byte field: 413 at once" "$(curl -s -m 10 -o /dev/null -w '%{http_code}' --data-urlencode "user=$big" --data-urlencode "password=x" "$URL/login")" 413
 kill -TERM $pid
