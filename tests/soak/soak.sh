@@ -27,7 +27,7 @@
 #      coverage anxin-central reports equal those recomputed from the
 #      devices' own outbox bodies (one counted response per household: the
 #      earliest completed, ties by id; awareness from the pack's answer
-#      key and the survey's pass share, read from content/; coverage:
+#      key and the survey's pass share, read from tests/content-v1; coverage:
 #      distinct households with a delivered/replied SMS or a kiosk session
 #      over the roster's households).  A kiosk's household is sealed to
 #      the server's key: the soak resolves it itself, from the number it
@@ -73,7 +73,7 @@ village_of() { case $1 in gw1|k1) echo 439901101204 ;; gw2|k2) echo 439901102201
 # ---- the central store --------------------------------------------------
 "$A" init --db c.db > /dev/null
 "$A" roster import -q --db c.db --county-name 江州县 "$SRC/content/demo/jiangzhou-roster.csv"
-"$A" content install -q --db c.db "$SRC/content"
+"$A" content install -q --db c.db "$SRC/tests/content-v1"
 today=$(TZ=Asia/Shanghai date +%Y-%m-%d)
 end=$(TZ=Asia/Shanghai date -d '+30 days' +%Y-%m-%d)
 for d in $GWS $KIOSKS; do
@@ -180,7 +180,7 @@ for k in $KIOSKS; do
 device = soak-$k
 region = $(village_of $k)
 store = $DIR/$k/kiosk.db
-content = $SRC/content
+content = $SRC/tests/content-v1
 survey = satisfaction
 min_seconds = 3
 
@@ -462,11 +462,11 @@ done
 # response counts, and every rate, is recomputed from the bodies; a kiosk
 # household from the number the soak typed in that record's session.
 AWS=aware-anti-drug
-AWF="$SRC/content/surveys/$AWS.json"
+AWF="$SRC/tests/content-v1/surveys/$AWS.json"
 # the answer key of the quiz's scored questions, from the pack it refers to
 KEY=$(sqlite3 :memory: "SELECT json_group_object(sq.value ->> 'id', pq.value ->> 'answer')
   FROM json_each(readfile('$AWF'), '\$.questions') sq
-  JOIN json_each(readfile('$SRC/content/packs/anti-drug/pack.json'), '\$.questions') pq
+  JOIN json_each(readfile('$SRC/tests/content-v1/packs/anti-drug/pack.json'), '\$.questions') pq
     ON sq.value ->> 'ref' = 'anti-drug/' || (pq.value ->> 'id')
   WHERE sq.value ->> 'id' IN (SELECT value FROM json_each(readfile('$AWF'), '\$.metrics.awareness[0].questions'))")
 NQ=$(sqlite3 :memory: "SELECT json_array_length(readfile('$AWF'), '\$.metrics.awareness[0].questions')")
