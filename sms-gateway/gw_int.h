@@ -84,6 +84,9 @@ struct slot {
 	int signal;
 	long long signal_at;
 	char last_error[256];
+	/* the modem's waiting multipart messages: loaded from parts_waiting
+	 * once, written back after each read that changed them */
+	int waiting_loaded, nwaiting_stored;
 	/* one transaction per inbox read (gw__on_incoming .. gw__on_commit) */
 	int in_txn;
 	sqlite3_stmt *ins_inbox, *ins_report;

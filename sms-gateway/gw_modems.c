@@ -54,15 +54,90 @@ static int slot_connect(struct slot *s, long long now)
 	return 1;
 }
 
+/* The modem's waiting multipart messages from the store (once), and back
+ * to it after a read: the part timeout counts from when a part was first
+ * read, also across anxin-smsd --once runs.  0, or -1. */
+static int waiting_load(struct slot *s)
+{
+	const char *modem = s->g->cfg.modems[s->index].name;
+	sqlite3_stmt *q;
+	if (s->waiting_loaded)
+		return 0;
+	if (sqlite3_prepare_v2(s->db, "SELECT key, first_seen FROM parts_waiting"
+	                              " WHERE modem=?",
+	                       -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(q, 1, modem, -1, SQLITE_STATIC);
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		gw_modem_set_waiting(s->m, (const char *)sqlite3_column_text(q, 0),
+		                     sqlite3_column_int64(q, 1));
+		s->nwaiting_stored++;
+	}
+	sqlite3_finalize(q);
+	s->waiting_loaded = 1;
+	return 0;
+}
+
+static int waiting_store(struct slot *s)
+{
+	const char *modem = s->g->cfg.modems[s->index].name, *key;
+	sqlite3_stmt *q = NULL;
+	long long first;
+	int i, n = 0;
+	while (gw_modem_waiting(s->m, n, &key, &first))
+		n++;
+	if (n == 0 && s->nwaiting_stored == 0)
+		return 0;
+	if (gw__exec(s->db, "BEGIN IMMEDIATE"))
+		return -1;
+	if (sqlite3_prepare_v2(s->db, "DELETE FROM parts_waiting WHERE modem=?", -1,
+	                       &q, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(q, 1, modem, -1, SQLITE_STATIC);
+	if (sqlite3_step(q) != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(q);
+	if (sqlite3_prepare_v2(s->db, "INSERT OR REPLACE INTO parts_waiting(modem,"
+	                              " key, first_seen) VALUES(?,?,?)",
+	                       -1, &q, NULL) != SQLITE_OK)
+		goto fail;
+	for (i = 0; gw_modem_waiting(s->m, i, &key, &first); i++) {
+		sqlite3_reset(q);
+		sqlite3_bind_text(q, 1, modem, -1, SQLITE_STATIC);
+		sqlite3_bind_text(q, 2, key, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(q, 3, first);
+		if (sqlite3_step(q) != SQLITE_DONE)
+			goto fail;
+	}
+	sqlite3_finalize(q);
+	if (gw__exec(s->db, "COMMIT"))
+		goto fail_open;
+	s->nwaiting_stored = n;
+	return 0;
+fail:
+	sqlite3_finalize(q);
+fail_open:
+	gw__exec(s->db, "ROLLBACK");
+	return -1;
+}
+
 /* Read the inbox once into the store (gw_inbox.c's callbacks): 0, or -1
  * with err filled and the read's open transaction rolled back. */
 static int slot_read(struct slot *s, long long now, char *err, size_t errlen)
 {
 	int nread = 0;
 
+	if (waiting_load(s)) {
+		snprintf(err, errlen, "parts_waiting: %s", sqlite3_errmsg(s->db));
+		return -1;
+	}
 	if (gw_modem_poll(s->m, gw__on_incoming, gw__on_report, gw__on_commit, s,
-	                  now, &nread, err, errlen) == 0)
+	                  now, &nread, err, errlen) == 0) {
+		if (waiting_store(s))
+			snprintf(s->last_error, sizeof s->last_error,
+			         "parts_waiting: %s", sqlite3_errmsg(s->db));
 		return 0;
+	}
 	if (s->in_txn) { /* the read failed before its commit */
 		gw__exec(s->db, "ROLLBACK");
 		s->in_txn = 0;

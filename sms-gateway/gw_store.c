@@ -111,6 +111,11 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS modems("
     " name TEXT PRIMARY KEY, connected INTEGER, signal INTEGER,"
     " last_error TEXT, updated_at INTEGER);"
+    /* multipart messages waiting for missing parts, per modem, with when
+     * they were first read: the part timeout runs across --once runs */
+    "CREATE TABLE IF NOT EXISTS parts_waiting("
+    " modem TEXT NOT NULL, key TEXT NOT NULL, first_seen INTEGER NOT NULL,"
+    " PRIMARY KEY(modem, key));"
     "CREATE TABLE IF NOT EXISTS upgraded("
     " file TEXT PRIMARY KEY, at INTEGER);"
     "CREATE VIEW IF NOT EXISTS sent_log AS SELECT id, phone, household,"

@@ -202,6 +202,27 @@ static long long waiting_since(gw_modem *m, const char *key, long long now)
 	return now;
 }
 
+void gw_modem_set_waiting(gw_modem *m, const char *key, long long first_seen)
+{
+	long long now = waiting_since(m, key, first_seen);
+	int i;
+	(void)now;
+	for (i = 0; i < m->npending; i++)
+		if (strcmp(m->pending[i].key, key) == 0 &&
+		    m->pending[i].first_seen > first_seen)
+			m->pending[i].first_seen = first_seen;
+}
+
+int gw_modem_waiting(const gw_modem *m, int i, const char **key,
+                     long long *first_seen)
+{
+	if (i < 0 || i >= m->npending)
+		return 0;
+	*key = m->pending[i].key;
+	*first_seen = m->pending[i].first_seen;
+	return 1;
+}
+
 static void forget_waiting(gw_modem *m, const char *key)
 {
 	int i;

@@ -83,6 +83,17 @@ int gw_modem_poll(gw_modem *m, gw_incoming_fn in, gw_report_fn rep,
                   gw_commit_fn commit, void *ctx, long long now, int *nread,
                   char *err, size_t errlen);
 
+/*
+ * The incomplete multipart messages the modem waits for, kept by the
+ * caller across processes (anxin-smsd --once starts afresh each run and
+ * would otherwise never time one out): gw_modem_waiting gives the i-th
+ * (key borrowed until the next poll, when it was first seen) and 0 past
+ * the last; gw_modem_set_waiting tells a new gw_modem about one.
+ */
+int gw_modem_waiting(const gw_modem *m, int i, const char **key,
+                     long long *first_seen);
+void gw_modem_set_waiting(gw_modem *m, const char *key, long long first_seen);
+
 /* For tests: the first octet of each part's SMS-SUBMIT TPDU exactly as
  * gw_modem_send hands the parts to libgammu (TP-SRR, a delivery report
  * request, is bit 0x20).  Fills up to max octets; returns the number of

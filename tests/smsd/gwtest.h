@@ -134,6 +134,69 @@ static inline FILE *gwt_new_part(const char *dir, const char *number)
 	return f;
 }
 
+static inline int gwt_next_location(const char *dir)
+{
+	char path[400];
+	int i;
+	for (i = 1; i < 10000; i++) {
+		snprintf(path, sizeof path, "%s/sms/1/%d", dir, i);
+		if (access(path, F_OK) != 0)
+			return i;
+	}
+	return -1;
+}
+
+static inline void gwt_hexline(FILE *f, const char *key, const unsigned short *u, int n)
+{
+	int i;
+	fprintf(f, "%s = ", key);
+	for (i = 0; i < n; i++)
+		fprintf(f, "%04X", u[i]);
+	fprintf(f, "\n");
+}
+
+/* One part file of a message from number in dir's inbox, n UCS-2 units;
+ * stamp: "20260302T100500"; total > 1: part index of total, reference
+ * ref (a concatenation UDH). */
+static inline void gwt_write_part(const char *dir, const char *number, const char *stamp,
+                       const unsigned short *u, int n, int ref, int total,
+                       int index)
+{
+	char path[400];
+	unsigned short num[32];
+	int nn = gwt_ucs2(number, num, 32), loc = gwt_next_location(dir), k, line = 0;
+	FILE *f;
+
+	REQUIRE(loc > 0);
+	snprintf(path, sizeof path, "%s/sms/1/%d", dir, loc);
+	f = fopen(path, "w");
+	REQUIRE(f != NULL);
+	fprintf(f, "[SMSBackup000]\n");
+	fprintf(f, "SMSC = \"+8613800100500\"\n");
+	fprintf(f, "State = UnRead\n");
+	fprintf(f, "Number = \"%s\"\n", number);
+	gwt_hexline(f, "NumberUnicode", num, nn);
+	fprintf(f, "Name = \"\"\n");
+	for (k = 0; k < n; k += 50) {
+		char key[16];
+		snprintf(key, sizeof key, "Text%02d", line++);
+		gwt_hexline(f, key, u + k, n - k < 50 ? n - k : 50);
+	}
+	fprintf(f, "Coding = Unicode_No_Compression\n");
+	fprintf(f, "Folder = 1\n");
+	fprintf(f, "Length = %d\n", n);
+	fprintf(f, "Class = -1\n");
+	fprintf(f, "ReplySMSC = False\n");
+	fprintf(f, "RejectDuplicates = False\n");
+	fprintf(f, "ReplaceMessage = 0\n");
+	fprintf(f, "MessageReference = 0\n");
+	fprintf(f, "PDU = Deliver\n");
+	fprintf(f, "DateTime = %s\n", stamp);
+	if (total > 1)
+		fprintf(f, "UDH = 050003%02X%02X%02X\n", ref, total, index);
+	fclose(f);
+}
+
 /* A text message from number into modem folder dir's inbox.  The SMSC
  * time is distinct per message (it is part of the inbox's dedup key). */
 static inline void gwt_inject(const char *dir, const char *number,

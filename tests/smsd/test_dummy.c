@@ -55,67 +55,6 @@ static const char roster_csv[] =
 
 /* ---- injecting messages ---------------------------------------------------- */
 
-static int next_location(const char *dir)
-{
-	char path[400];
-	int i;
-	for (i = 1; i < 10000; i++) {
-		snprintf(path, sizeof path, "%s/sms/1/%d", dir, i);
-		if (access(path, F_OK) != 0)
-			return i;
-	}
-	return -1;
-}
-
-static void hexline(FILE *f, const char *key, const unsigned short *u, int n)
-{
-	int i;
-	fprintf(f, "%s = ", key);
-	for (i = 0; i < n; i++)
-		fprintf(f, "%04X", u[i]);
-	fprintf(f, "\n");
-}
-
-/* One part file.  stamp: "20260302T100500". */
-static void write_part(const char *dir, const char *number, const char *stamp,
-                       const unsigned short *u, int n, int ref, int total,
-                       int index)
-{
-	char path[400];
-	unsigned short num[32];
-	int nn = gwt_ucs2(number, num, 32), loc = next_location(dir), k, line = 0;
-	FILE *f;
-
-	REQUIRE(loc > 0);
-	snprintf(path, sizeof path, "%s/sms/1/%d", dir, loc);
-	f = fopen(path, "w");
-	REQUIRE(f != NULL);
-	fprintf(f, "[SMSBackup000]\n");
-	fprintf(f, "SMSC = \"+8613800100500\"\n");
-	fprintf(f, "State = UnRead\n");
-	fprintf(f, "Number = \"%s\"\n", number);
-	hexline(f, "NumberUnicode", num, nn);
-	fprintf(f, "Name = \"\"\n");
-	for (k = 0; k < n; k += 50) {
-		char key[16];
-		snprintf(key, sizeof key, "Text%02d", line++);
-		hexline(f, key, u + k, n - k < 50 ? n - k : 50);
-	}
-	fprintf(f, "Coding = Unicode_No_Compression\n");
-	fprintf(f, "Folder = 1\n");
-	fprintf(f, "Length = %d\n", n);
-	fprintf(f, "Class = -1\n");
-	fprintf(f, "ReplySMSC = False\n");
-	fprintf(f, "RejectDuplicates = False\n");
-	fprintf(f, "ReplaceMessage = 0\n");
-	fprintf(f, "MessageReference = 0\n");
-	fprintf(f, "PDU = Deliver\n");
-	fprintf(f, "DateTime = %s\n", stamp);
-	if (total > 1)
-		fprintf(f, "UDH = 050003%02X%02X%02X\n", ref, total, index);
-	fclose(f);
-}
-
 static int stamp_no;
 static const char *next_stamp(void)
 {
@@ -129,21 +68,21 @@ static void inject(const char *dir, const char *number, const char *text)
 {
 	unsigned short u[1024];
 	int n = gwt_ucs2(text, u, 1024);
-	write_part(dir, number, next_stamp(), u, n, 0, 1, 1);
+	gwt_write_part(dir, number, next_stamp(), u, n, 0, 1, 1);
 }
 
 static void inject_report(const char *dir, const char *number, int ref)
 {
 	char path[400];
 	unsigned short num[32];
-	int nn = gwt_ucs2(number, num, 32), loc = next_location(dir);
+	int nn = gwt_ucs2(number, num, 32), loc = gwt_next_location(dir);
 	FILE *f;
 	snprintf(path, sizeof path, "%s/sms/1/%d", dir, loc);
 	f = fopen(path, "w");
 	REQUIRE(f != NULL);
 	fprintf(f, "[SMSBackup000]\nSMSC = \"+8613800100500\"\nState = UnRead\n"
 	           "Number = \"%s\"\n", number);
-	hexline(f, "NumberUnicode", num, nn);
+	gwt_hexline(f, "NumberUnicode", num, nn);
 	fprintf(f, "Coding = Default_No_Compression\nFolder = 1\nLength = 0\n"
 	           "Class = -1\nPDU = Status_Report\nMessageReference = %d\n"
 	           "DeliveryStatus = 0\nDateTime = 20260303T090000\n"
@@ -369,13 +308,13 @@ int main(void)
 		int n = gwt_ucs2(longtext, u, 1024);
 		const char *st = next_stamp();
 		CHECK(n > 134 && n <= 201);
-		write_part(m0, p1, st, u, 67, 0x42, 3, 1);
-		write_part(m0, p1, st, u + 67, 67, 0x42, 3, 2);
+		gwt_write_part(m0, p1, st, u, 67, 0x42, 3, 1);
+		gwt_write_part(m0, p1, st, u + 67, 67, 0x42, 3, 2);
 		gwt_now += 60;
 		round_trip();
 		CHECK_INT(files_in(m0), 2); /* waiting for part 3 */
 		CHECK_INT(q1("SELECT COUNT(*) FROM inbox WHERE parts=3"), 0);
-		write_part(m0, p1, st, u + 134, n - 134, 0x42, 3, 3);
+		gwt_write_part(m0, p1, st, u + 134, n - 134, 0x42, 3, 3);
 		gwt_now += 60;
 		round_trip();
 		CHECK_INT(files_in(m0), 0);
@@ -438,7 +377,7 @@ int main(void)
 		 * part is stored as a message of its own */
 		n = gwt_ucs2("零号分段", u, 256);
 		alarm(60);
-		write_part(m0, "+8613999999998", next_stamp(), u, n, 0x17, 2, 0);
+		gwt_write_part(m0, "+8613999999998", next_stamp(), u, n, 0x17, 2, 0);
 		round_trip();
 		alarm(0);
 		CHECK_INT(files_in(m0), 0);
@@ -448,13 +387,13 @@ int main(void)
 		 * sender, not joined under the first one's number */
 		st = next_stamp();
 		n = gwt_ucs2("甲的第一段", u, 256);
-		write_part(m0, "+8613999999997", st, u, n, 0x33, 2, 1);
+		gwt_write_part(m0, "+8613999999997", st, u, n, 0x33, 2, 1);
 		n = gwt_ucs2("乙的第二段", u, 256); /* B's part 2 before A's */
-		write_part(m0, "+8613999999996", st, u, n, 0x33, 2, 2);
+		gwt_write_part(m0, "+8613999999996", st, u, n, 0x33, 2, 2);
 		n = gwt_ucs2("乙的第一段", u, 256);
-		write_part(m0, "+8613999999996", st, u, n, 0x33, 2, 1);
+		gwt_write_part(m0, "+8613999999996", st, u, n, 0x33, 2, 1);
 		n = gwt_ucs2("甲的第二段", u, 256);
-		write_part(m0, "+8613999999997", st, u, n, 0x33, 2, 2);
+		gwt_write_part(m0, "+8613999999997", st, u, n, 0x33, 2, 2);
 		round_trip();
 		CHECK_INT(files_in(m0), 0);
 		CHECK_INT(q1("SELECT COUNT(*) FROM inbox WHERE phone='+8613999999997'"
