@@ -50,6 +50,18 @@ static const char *const col_names[C_NCOLS][12] = {
 };
 
 /* ---- parse state ------------------------------------------------------ */
+/* Why a row was rejected or a value dropped.  The first few rows of each
+ * kind are reported one by one; when more rows share it, the rest are
+ * said once at the end, with the count, what to do and their lines. */
+enum kind {
+	K_FIELDS, K_NO_ID, K_ID_LONG, K_DUP, K_NO_REGION, K_GRID_FORM,
+	K_GRID_VILLAGE, K_GRID_WIDTH, K_VILLAGE_FORM, K_TOWN_FORM, K_TOWN_IN,
+	K_COUNTY_FORM, K_COUNTY_IN, K_PHONE, K_MEMBERS, K_NKINDS
+};
+
+#define AX_KIND_SHOWN 3  /* rows of one kind reported one by one */
+#define AX_KIND_LINES 20 /* line numbers listed in a kind's summary */
+
 struct imp {
 	ax_store *st;
 	const char *name;
@@ -66,6 +78,8 @@ struct imp {
 	int col[C_NCOLS]; /* column index of each field, -1 absent */
 	ax_rc rc;         /* first fatal error */
 	int64_t now;
+	long kind_n[K_NKINDS];                   /* rows of each kind */
+	long kind_line[K_NKINDS][AX_KIND_LINES]; /* lines not shown one by one */
 
 	sqlite3_stmt *s_region, *s_hh_get, *s_hh_ins, *s_hh_upd, *s_ph_get,
 	    *s_ph_del, *s_ph_ins, *s_seen, *s_vseen, *s_listed;
@@ -196,30 +210,100 @@ static ax_rc upsert_region(struct imp *im, const char *code, const char *name,
 	return AX_OK;
 }
 
-static void reject(struct imp *im, const char *fmt, ...) AX_PRINTF(2, 3);
-static void reject(struct imp *im, const char *fmt, ...)
+static const char *const kind_what[K_NKINDS][2] = {
+	[K_FIELDS] = {"too many fields", "check the row's quotes and commas"},
+	[K_NO_ID] = {"no household id (户号)", "fill in the 户号 column"},
+	[K_ID_LONG] = {"household id too long", "household ids have at most 63 "
+	               "bytes"},
+	[K_DUP] = {"household id repeated", "give each household one row"},
+	[K_NO_REGION] = {"no region code", "fill in 村（社区）代码 or 网格代码"},
+	[K_GRID_FORM] = {"grid code not a village code plus digits",
+	                 "a grid code is the 12-digit village code followed by "
+	                 "1 to 8 digits"},
+	[K_GRID_VILLAGE] = {"grid code not inside the row's village",
+	                    "a grid code starts with its village's code"},
+	[K_GRID_WIDTH] = {"grid code of another length than its village's other "
+	                  "grids",
+	                  "the grids of one village must extend the village code "
+	                  "by the same number of digits (scopes match grid codes "
+	                  "by prefix)"},
+	[K_VILLAGE_FORM] = {"village code not a 12-digit village code",
+	                    "use the 12-digit statistical code of the village"},
+	[K_TOWN_FORM] = {"township code neither 9 nor 12 digits of a township",
+	                 "use the township's statistical code, 9 digits or 12 "
+	                 "ending in 000"},
+	[K_TOWN_IN] = {"village not in the township code given",
+	               "the village code must start with the township code; "
+	               "check that the columns are not swapped or shifted"},
+	[K_COUNTY_FORM] = {"county code neither 6 nor 12 digits of a county",
+	                   "use the county's statistical code, 6 digits or 12 "
+	                   "ending in 000000"},
+	[K_COUNTY_IN] = {"village not in the county code given",
+	                 "the village code must start with the county code"},
+	[K_PHONE] = {"phone number dropped", "phones are 11-digit mobile numbers "
+	             "(landlines are kept out); correct them and import again"},
+	[K_MEMBERS] = {"member count dropped", "the member count is a number "
+	               "from 1 to 99"},
+};
+
+static void note(struct imp *im, enum kind k, enum ax_severity sev,
+                 const char *tail, const char *fmt, va_list ap)
 {
 	char msg[512];
-	va_list ap;
-	va_start(ap, fmt);
+	long n = im->kind_n[k]++;
+
+	if (n < AX_KIND_LINES + AX_KIND_SHOWN && n >= AX_KIND_SHOWN)
+		im->kind_line[k][n - AX_KIND_SHOWN] = im->row_line;
+	if (n >= AX_KIND_SHOWN)
+		return;
 	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	im->stats->rejected++;
-	ax__diag(im->diag, im->dctx, AX_SEV_ERROR, "%s:%ld: %s; row rejected",
-	         im->name, im->row_line, msg);
+	ax__diag(im->diag, im->dctx, sev, "%s:%ld: %s%s", im->name, im->row_line,
+	         msg, tail);
 }
 
-static void warn(struct imp *im, const char *fmt, ...) AX_PRINTF(2, 3);
-static void warn(struct imp *im, const char *fmt, ...)
+static void reject(struct imp *im, enum kind k, const char *fmt, ...)
+    AX_PRINTF(3, 4);
+static void reject(struct imp *im, enum kind k, const char *fmt, ...)
 {
-	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
+	im->stats->rejected++;
+	note(im, k, AX_SEV_ERROR, "; row rejected", fmt, ap);
 	va_end(ap);
+}
+
+static void warn(struct imp *im, enum kind k, const char *fmt, ...)
+    AX_PRINTF(3, 4);
+static void warn(struct imp *im, enum kind k, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
 	im->stats->warnings++;
-	ax__diag(im->diag, im->dctx, AX_SEV_WARNING, "%s:%ld: %s", im->name,
-	         im->row_line, msg);
+	note(im, k, AX_SEV_WARNING, "", fmt, ap);
+	va_end(ap);
+}
+
+/* Once per kind with more rows than were reported one by one. */
+static void summarise_kinds(struct imp *im)
+{
+	for (int k = 0; k < K_NKINDS; k++) {
+		long n = im->kind_n[k], more = n - AX_KIND_SHOWN;
+		struct ax_buf b = {0};
+		if (more <= 0)
+			continue;
+		for (long i = 0; i < more && i < AX_KIND_LINES; i++)
+			ax__buf_printf(&b, "%s%ld", i ? ", " : "", im->kind_line[k][i]);
+		if (more > AX_KIND_LINES)
+			ax__buf_printf(&b, " and %ld more", more - AX_KIND_LINES);
+		ax__diag(im->diag, im->dctx,
+		         k >= K_PHONE ? AX_SEV_WARNING : AX_SEV_ERROR,
+		         "%s: %ld rows in all %s: %s (the first %d above); %s; "
+		         "the other lines: %s",
+		         im->name, n, k >= K_PHONE ? "warned" : "rejected",
+		         kind_what[k][0], AX_KIND_SHOWN, kind_what[k][1],
+		         b.p ? b.p : "");
+		ax__buf_free(&b);
+	}
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -262,7 +346,7 @@ static int split_phones(struct imp *im, const char *cell, char out[][AX_PHONE_MA
 			const char *why = NULL;
 			char norm[AX_PHONE_MAX];
 			if (ax_phone_normalize(b, norm, &why) != AX_OK) {
-				warn(im, "phone \"%s\" %s; household kept without it", b,
+				warn(im, K_PHONE, "phone \"%s\" %s; household kept without it", b,
 				     why);
 			} else if (n < max) {
 				int dup = 0;
@@ -323,22 +407,84 @@ struct row_region {
 	char vbuf[16], tbuf[16], cbuf[16]; /* derived village, township, county */
 };
 
+/* The county or township code of a row in its 12-digit form: `digits`
+ * the short form's length (6 or 9), `level` the level a 12-digit code
+ * must be.  0 when the cell is empty, -1 when it is not such a code. */
+static int full_code(const char *cell, size_t digits, int level,
+                     char out[16])
+{
+	size_t n = strlen(cell);
+
+	out[0] = '\0';
+	if (!n)
+		return 0;
+	if (!all_digits(cell) || (n != digits && n != 12))
+		return -1;
+	memcpy(out, cell, n);
+	memset(out + n, '0', 12 - n);
+	out[12] = '\0';
+	return ax__region_level_of(out) == level ? 0 : -1;
+}
+
+/* A grid code whose village already has grids of another length: scopes
+ * and slices match grid codes by prefix, so widths must not mix.  -1
+ * when the row is rejected. */
+static int check_grid_width(struct imp *im, const struct row_region *rr)
+{
+	sqlite3_stmt *s;
+	int bad = 0;
+
+	if (ax__prepare(im->st, &s,
+	                "SELECT code FROM regions WHERE parent = ?1 AND level = 4"
+	                " AND length(code) != length(?2) ORDER BY code LIMIT 1"))
+		return 0;
+	sqlite3_bind_text(s, 1, rr->vcode, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, rr->gcode, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) == SQLITE_ROW) {
+		const char *other = (const char *)sqlite3_column_text(s, 0);
+		reject(im, K_GRID_WIDTH,
+		       "grid code %s extends village %s by %zu digits, its grid %s "
+		       "by %zu",
+		       rr->gcode, rr->vcode, strlen(rr->gcode) - 12, other,
+		       strlen(other) - 12);
+		bad = -1;
+	}
+	sqlite3_finalize(s);
+	return bad;
+}
+
 /* Fill rr from the row's codes; -1 when the row is rejected. */
 static int resolve_region(struct imp *im, struct row_region *rr)
 {
 	const char *tcode = fld(im, C_TOWN_CODE), *ccode = fld(im, C_COUNTY_CODE);
+	char tfull[16], cfull[16];
 
 	rr->gcode = fld(im, C_GRID_CODE);
 	rr->vcode = fld(im, C_VILLAGE_CODE);
+	if (full_code(tcode, 9, 2, tfull)) {
+		reject(im, K_TOWN_FORM,
+		       "township code \"%s\" is neither 9 digits nor 12 ending in 000",
+		       tcode);
+		return -1;
+	}
+	if (full_code(ccode, 6, 1, cfull)) {
+		reject(im, K_COUNTY_FORM,
+		       "county code \"%s\" is neither 6 digits nor 12 ending in "
+		       "000000",
+		       ccode);
+		return -1;
+	}
 	if (*rr->gcode) {
 		if (!all_digits(rr->gcode) || ax__region_level_of(rr->gcode) != 4) {
-			reject(im, "grid code \"%s\" is not a village code plus digits",
+			reject(im, K_GRID_FORM,
+			       "grid code \"%s\" is not a village code plus digits",
 			       rr->gcode);
 			return -1;
 		}
 		if (*rr->vcode &&
 		    strncmp(rr->gcode, rr->vcode, strlen(rr->vcode)) != 0) {
-			reject(im, "grid code %s is not inside village %s", rr->gcode,
+			reject(im, K_GRID_VILLAGE,
+			       "grid code %s is not inside village %s", rr->gcode,
 			       rr->vcode);
 			return -1;
 		}
@@ -348,26 +494,31 @@ static int resolve_region(struct imp *im, struct row_region *rr)
 			rr->vcode = rr->vbuf;
 	}
 	if (!*rr->vcode) {
-		reject(im, "no region (村（社区）代码 or 网格代码)");
+		reject(im, K_NO_REGION, "no region (村（社区）代码 or 网格代码)");
 		return -1;
 	}
 	if (ax__region_level_of(rr->vcode) != 3) {
-		reject(im, "village code \"%s\" is not a 12-digit village code",
+		reject(im, K_VILLAGE_FORM,
+		       "village code \"%s\" is not a 12-digit village code",
 		       rr->vcode);
 		return -1;
 	}
 	memcpy(rr->tbuf, rr->vcode, 9);
 	strcpy(rr->tbuf + 9, "000");
-	if (*tcode && strcmp(tcode, rr->tbuf) != 0) {
-		reject(im, "village %s is not in township %s", rr->vcode, tcode);
+	if (*tfull && strcmp(tfull, rr->tbuf) != 0) {
+		reject(im, K_TOWN_IN, "village %s is not in township %s", rr->vcode,
+		       tcode);
 		return -1;
 	}
 	memcpy(rr->cbuf, rr->vcode, 6);
 	strcpy(rr->cbuf + 6, "000000");
-	if (*ccode && strcmp(ccode, rr->cbuf) != 0) {
-		reject(im, "village %s is not in county %s", rr->vcode, ccode);
+	if (*cfull && strcmp(cfull, rr->cbuf) != 0) {
+		reject(im, K_COUNTY_IN, "village %s is not in county %s", rr->vcode,
+		       ccode);
 		return -1;
 	}
+	if (*rr->gcode && check_grid_width(im, rr))
+		return -1;
 	rr->region = *rr->gcode ? rr->gcode : rr->vcode;
 	return 0;
 }
@@ -383,7 +534,7 @@ static int read_members(struct imp *im)
 		return -1;
 	v = strtol(mem, &end, 10);
 	if (end == mem || *end || v < 1 || v > 99) {
-		warn(im, "member count \"%s\" is not a number from 1 to 99; "
+		warn(im, K_MEMBERS, "member count \"%s\" is not a number from 1 to 99; "
 		         "household kept without it",
 		     mem);
 		return -1;
@@ -415,7 +566,7 @@ static int check_duplicate(struct imp *im, const char *id)
 			sqlite3_finalize(q);
 		}
 		sqlite3_reset(s);
-		reject(im, "household id %s already appears on line %ld", id, first);
+		reject(im, K_DUP, "household id %s already appears on line %ld", id, first);
 		return -1;
 	} else if (src != SQLITE_DONE) {
 		im->rc = ax__store_sqlerr(im->st, src, "roster_seen");
@@ -584,7 +735,7 @@ static void do_row(struct imp *im)
 
 	im->stats->rows++;
 	if (im->too_many) {
-		reject(im, "more than %d fields", AX_CSV_MAX_FIELDS);
+		reject(im, K_FIELDS, "more than %d fields", AX_CSV_MAX_FIELDS);
 		return;
 	}
 	if (row_is_blank(im)) {
@@ -592,11 +743,11 @@ static void do_row(struct imp *im)
 		return;
 	}
 	if (!*id) {
-		reject(im, "no household id (户号)");
+		reject(im, K_NO_ID, "no household id (户号)");
 		return;
 	}
 	if (strlen(id) > 63 || !ax_utf8_valid(id, strlen(id))) {
-		reject(im, "household id \"%.40s\" is too long", id);
+		reject(im, K_ID_LONG, "household id \"%.40s\" is too long", id);
 		return;
 	}
 	if (mark_listed(im, id) || resolve_region(im, &rr))
@@ -760,6 +911,7 @@ ax_rc ax_roster_import_mem(ax_store *st, const char *name, const char *buf,
 		stats->rows += unterminated;
 		stats->rejected += unterminated;
 	}
+	summarise_kinds(&im);
 	if (im.rc) {
 		rc = im.rc;
 		goto done;
