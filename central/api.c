@@ -8,6 +8,7 @@
  * results are sent only after COMMIT.  A device that never sees the reply
  * resends; ids make that harmless.
  */
+#include <fcntl.h>
 #include <jansson.h>
 #include <sodium.h>
 #include <stdio.h>
@@ -487,37 +488,31 @@ enum MHD_Result ct_api_report(struct ct_req *r)
 		fmt = "json";
 	if (strcmp(fmt, "xlsx") == 0) {
 		char path[] = "/tmp/anxin-report-XXXXXX", err[256];
-		int fd = mkstemp(path);
-		FILE *f;
-		char *buf = NULL;
-		long n = 0;
-		if (fd < 0)
+		const char *h[] = {"Content-Disposition",
+		                   "attachment; filename=\"anxin-ledger.xlsx\"", NULL,
+		                   NULL};
+		int fd, xr;
+		if (ct_export_begin(r, &ret))
+			return ret;
+		if ((fd = mkstemp(path)) < 0) {
+			ct_export_end(r);
 			return ct_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "temp file");
+		}
 		close(fd);
-		if (ax_export_xlsx(st, &o, path, err, sizeof err)) {
-			unlink(path);
+		xr = ax_export_xlsx(st, &o, path, err, sizeof err);
+		fd = xr ? -1 : open(path, O_RDONLY | O_CLOEXEC);
+		unlink(path); /* the open fd keeps the file until it is sent */
+		ct_export_end(r);
+		if (xr)
 			return ct_reply_error(r, MHD_HTTP_BAD_REQUEST, "%s", err);
-		}
-		f = fopen(path, "rb");
-		if (f && fseek(f, 0, SEEK_END) == 0 && (n = ftell(f)) > 0 &&
-		    fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n)) &&
-		    fread(buf, 1, (size_t)n, f) == (size_t)n) {
-			const char *h[] = {"Content-Disposition",
-			                   "attachment; filename=\"anxin-ledger.xlsx\"", NULL,
-			                   NULL};
-			ret = ct_reply_h(r, MHD_HTTP_OK,
-			                 "application/vnd.openxmlformats-officedocument."
-			                 "spreadsheetml.sheet",
-			                 buf, (size_t)n, h);
-		} else {
-			ret = ct_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "reading export");
-		}
-		if (f)
-			fclose(f);
-		free(buf);
-		unlink(path);
-		return ret;
+		if (fd < 0)
+			return ct_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "reading export");
+		return ct_reply_fd(r, fd,
+		                   "application/vnd.openxmlformats-officedocument."
+		                   "spreadsheetml.sheet",
+		                   h);
 	}
+
 	if (strcmp(fmt, "json") && strcmp(fmt, "csv"))
 		return ct_reply_error(r, MHD_HTTP_BAD_REQUEST, "format must be json, csv or xlsx");
 	if ((rc = ax_report_build(st, &o, &rep)))

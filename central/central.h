@@ -55,6 +55,7 @@ struct ct_server {
 		long long first, blocked_until;
 	} login_fail[256];
 	atomic_int pw_checks; /* password checks running now */
+	atomic_int exporting; /* an export (XLSX, CSV) is being made */
 
 	/* stores opened by worker threads, closed at shutdown */
 	pthread_mutex_t stores_mu;
@@ -112,6 +113,14 @@ enum MHD_Result ct_reply_error(struct ct_req *r, unsigned status,
 enum MHD_Result ct_reply_h(struct ct_req *r, unsigned status,
                            const char *ctype, const char *body, size_t len,
                            const char *const *headers);
+/* 200 with the whole file fd (taken: closed by the response), read from
+ * its start as the client takes it -- an export is never held in memory. */
+enum MHD_Result ct_reply_fd(struct ct_req *r, int fd, const char *ctype,
+                            const char *const *headers);
+/* At most one export is made at a time: 0 when this request may make one
+ * (call ct_export_end after), else -1 with 503 + Retry-After queued. */
+int ct_export_begin(struct ct_req *r, enum MHD_Result *ret);
+void ct_export_end(struct ct_req *r);
 
 /* ---- request helpers --------------------------------------------------- */
 const char *ct_header(struct ct_req *r, const char *name);

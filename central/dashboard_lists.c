@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "anxin/funnel.h"
 #include "anxin/ledger.h"
@@ -294,8 +295,9 @@ enum MHD_Result dash_contacts_csv(struct ct_req *r, const struct dash_user *u)
 		NULL, NULL};
 	struct ax_region g;
 	enum MHD_Result ret;
-	char err[256], *csv;
-	size_t len = 0;
+	char err[256] = "";
+	FILE *f;
+	int fd, xr;
 
 	o.scope = ct_query(r, "scope");
 	if (!o.scope || !*o.scope || !ax_scope_covers(u->u.scope, o.scope))
@@ -309,12 +311,20 @@ enum MHD_Result dash_contacts_csv(struct ct_req *r, const struct dash_user *u)
 		                  "日期格式应为 年-月-日。");
 	o.from = from && *from ? from : NULL;
 	o.to = to && *to ? to : NULL;
-	if (!(csv = ax_export_contacts_csv(st, &o, &len, err, sizeof err))) {
-		CT_WARN("contacts csv %s: %s", o.scope, err);
+	/* made in an unlinked temporary file, one export at a time, and sent
+	 * from it as the client takes it */
+	if (ct_export_begin(r, &ret))
+		return ret;
+	f = tmpfile();
+	xr = f ? ax_export_contacts_csv_to(st, &o, f, err, sizeof err) : AX_IO;
+	fd = f && !xr ? dup(fileno(f)) : -1;
+	if (f)
+		fclose(f);
+	ct_export_end(r);
+	if (fd < 0) {
+		CT_WARN("contacts csv %s: %s", o.scope, f ? err : "no temporary file");
 		return dash_error(r, u, MHD_HTTP_SERVICE_UNAVAILABLE, "暂时无法下载",
 		                  "生成明细时出错，请稍后再试。");
 	}
-	ret = ct_reply_h(r, MHD_HTTP_OK, "text/csv; charset=utf-8", csv, len, h);
-	free(csv);
-	return ret;
+	return ct_reply_fd(r, fd, "text/csv; charset=utf-8", h);
 }

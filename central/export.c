@@ -747,26 +747,17 @@ static ax_rc on_csv_contact(void *ctx, const struct ax_ledger_contact *c)
 	return ferror(f) ? AX_NOMEM : AX_OK;
 }
 
-char *ax_export_contacts_csv(ax_store *st, const struct ax_report_opts *opts,
-                             size_t *len, char *err, size_t errlen)
+int ax_export_contacts_csv_to(ax_store *st, const struct ax_report_opts *opts,
+                              FILE *f, char *err, size_t errlen)
 {
 	struct ax_ledger_query q = {0};
-	char *buf = NULL;
-	size_t n = 0;
-	FILE *f;
 	ax_rc rc;
 
 	seterr(err, errlen, "%s", "");
-	if (len)
-		*len = 0;
 	if (opts) {
 		q.scope = opts->scope;
 		q.from = opts->from;
 		q.to = opts->to;
-	}
-	if (!(f = open_memstream(&buf, &n))) {
-		seterr(err, errlen, "out of memory");
-		return NULL;
 	}
 	fputs("\xEF\xBB\xBF", f); /* Excel needs the BOM to read UTF-8 */
 	for (size_t i = 0; i < sizeof contact_cols / sizeof contact_cols[0]; i++)
@@ -776,6 +767,28 @@ char *ax_export_contacts_csv(ax_store *st, const struct ax_report_opts *opts,
 	if (rc)
 		seterr(err, errlen, "%s",
 		       rc == AX_NOMEM ? "out of memory" : ax_store_errmsg(st));
+	else if (fflush(f) != 0 || ferror(f)) {
+		seterr(err, errlen, "cannot write the CSV");
+		rc = AX_IO;
+	}
+	return rc;
+}
+
+char *ax_export_contacts_csv(ax_store *st, const struct ax_report_opts *opts,
+                             size_t *len, char *err, size_t errlen)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f;
+	int rc;
+
+	if (len)
+		*len = 0;
+	if (!(f = open_memstream(&buf, &n))) {
+		seterr(err, errlen, "out of memory");
+		return NULL;
+	}
+	rc = ax_export_contacts_csv_to(st, opts, f, err, errlen);
 	if (fclose(f) != 0 && !rc) {
 		seterr(err, errlen, "out of memory");
 		rc = AX_NOMEM;

@@ -11,6 +11,7 @@
 #define ANXIN_CENTRAL_EXPORT_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "anxin/metrics.h"
 #include "anxin/store.h"
@@ -61,5 +62,8 @@ int ax_export_xlsx(ax_store *st, const struct ax_report_opts *opts,
  */
 char *ax_export_contacts_csv(ax_store *st, const struct ax_report_opts *opts,
                              size_t *len, char *err, size_t errlen);
+/* The same CSV written to f (borrowed); 0, or an ax_rc with err. */
+int ax_export_contacts_csv_to(ax_store *st, const struct ax_report_opts *opts,
+                              FILE *f, char *err, size_t errlen);
 
 #endif

@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "central.h"
 #include "routes.h"
@@ -45,15 +47,12 @@ ax_store *ct_store(struct ct_server *srv)
 }
 
 /* ---- responses -------------------------------------------------------- */
-enum MHD_Result ct_reply_h(struct ct_req *r, unsigned status,
-                           const char *ctype, const char *body, size_t len,
-                           const char *const *headers)
+static enum MHD_Result queue(struct ct_req *r, unsigned status,
+                             struct MHD_Response *resp, const char *ctype,
+                             const char *const *headers)
 {
-	struct MHD_Response *resp;
 	enum MHD_Result ret;
 
-	resp = MHD_create_response_from_buffer(len, (void *)body,
-	                                       MHD_RESPMEM_MUST_COPY);
 	if (!resp)
 		return MHD_NO;
 	if (ctype)
@@ -65,6 +64,53 @@ enum MHD_Result ct_reply_h(struct ct_req *r, unsigned status,
 	ret = MHD_queue_response(r->conn, status, resp);
 	MHD_destroy_response(resp);
 	return ret;
+}
+
+enum MHD_Result ct_reply_h(struct ct_req *r, unsigned status,
+                           const char *ctype, const char *body, size_t len,
+                           const char *const *headers)
+{
+	return queue(r, status,
+	             MHD_create_response_from_buffer(len, (void *)body,
+	                                             MHD_RESPMEM_MUST_COPY),
+	             ctype, headers);
+}
+
+enum MHD_Result ct_reply_fd(struct ct_req *r, int fd, const char *ctype,
+                            const char *const *headers)
+{
+	struct stat sb;
+	struct MHD_Response *resp;
+
+	if (fstat(fd, &sb) != 0 || lseek(fd, 0, SEEK_SET) != 0) {
+		close(fd);
+		return ct_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "reading export");
+	}
+	/* MHD reads the file as the client takes it, and closes it */
+	if (!(resp = MHD_create_response_from_fd((uint64_t)sb.st_size, fd))) {
+		close(fd);
+		return MHD_NO;
+	}
+	return queue(r, MHD_HTTP_OK, resp, ctype, headers);
+}
+
+int ct_export_begin(struct ct_req *r, enum MHD_Result *ret)
+{
+	static const char busy[] = "{\"error\":\"another export is being made; "
+	                           "retry in a few seconds\"}";
+	const char *h[] = {"Retry-After", "10", NULL, NULL};
+
+	if (!atomic_exchange(&r->srv->exporting, 1))
+		return 0;
+	*ret = ct_reply_h(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+	                  "application/json; charset=utf-8", busy,
+	                  sizeof busy - 1, h);
+	return -1;
+}
+
+void ct_export_end(struct ct_req *r)
+{
+	atomic_store(&r->srv->exporting, 0);
 }
 
 enum MHD_Result ct_reply(struct ct_req *r, unsigned status, const char *ctype,
