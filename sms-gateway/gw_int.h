@@ -256,6 +256,9 @@ int gw__enqueue_prio(gw_gateway *g, const char *phone, const char *household,
 int gw__enqueue(gw_gateway *g, const char *phone, const char *household,
                 const struct camp *cp, const char *kind, const char *text,
                 long long now);
+/* SMS segments a text takes: GSM-7 (160, or 153 a part) when it is
+ * ASCII, else UCS-2 (70, or 67 a part).  The daily cap counts these. */
+int gw__segments(const char *text);
 /* 1 when phone opted out (or on error: when in doubt, do not message). */
 int gw__is_opted_out(gw_gateway *g, sqlite3 *db, const char *phone);
 int gw__add_optout(gw_gateway *g, sqlite3 *db, const char *phone,

@@ -270,9 +270,29 @@ static int in_quiet(long long now, int qs, int qe)
 
 struct claimed {
 	long long id, claimed_at;
+	int segs; /* SMS segments the text takes (gw__segments) */
 	char phone[64], household[64], campaign[64], pack[64], kind[24];
 	char *text;
 };
+
+int gw__segments(const char *text)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	long long units = 0, septets = 0;
+	int ascii = 1;
+	for (; *p; p++) {
+		if (*p >= 0x80)
+			ascii = 0;
+		if ((*p & 0xc0) != 0x80) /* a code point starts */
+			units += (*p & 0xf8) == 0xf0 ? 2 : 1; /* a surrogate pair */
+		septets += *p < 0x80 && strchr("[]{}\\~^|", *p) ? 2 : 1;
+	}
+	/* libgammu sends GSM-7 when every character has a septet (ASCII
+	 * here, a little wider in fact), else UCS-2 */
+	if (ascii)
+		return septets <= 160 ? 1 : (int)((septets + 152) / 153);
+	return units <= 70 ? 1 : (int)((units + 66) / 67);
+}
 
 static void counts_load(struct slot *s, long long now)
 {
@@ -280,10 +300,22 @@ static void counts_load(struct slot *s, long long now)
 	sqlite3_stmt *q;
 
 	s->day = ax_cst_day(now);
-	s->day_sent = gw__count1(s->db,
-	                         "SELECT COUNT(*) FROM queue WHERE modem=?1 AND sent_day=?2"
-	                         " AND state IN ('sending','sent','unknown')",
-	                         modem, s->day);
+	/* in segments, as operators count: parts sent, or what the text
+	 * takes when the send was not recorded (crash) */
+	s->day_sent = -1;
+	if (sqlite3_prepare_v2(s->db,
+	                       "SELECT parts, text FROM queue WHERE modem=?1 AND"
+	                       " sent_day=?2 AND state IN ('sending','sent','unknown')",
+	                       -1, &q, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(q, 1, modem, -1, SQLITE_STATIC);
+		sqlite3_bind_int(q, 2, s->day);
+		s->day_sent = 0;
+		while (sqlite3_step(q) == SQLITE_ROW)
+			s->day_sent += sqlite3_column_int(q, 0) > 0
+			                   ? sqlite3_column_int(q, 0)
+			                   : gw__segments((const char *)sqlite3_column_text(q, 1));
+		sqlite3_finalize(q);
+	}
 	memset(s->win, 0, sizeof s->win);
 	if (sqlite3_prepare_v2(s->db,
 	                       "SELECT claimed_at, COUNT(*) FROM queue WHERE modem=?1"
@@ -338,12 +370,13 @@ static int pace_allows(struct slot *s, long long now, int pace)
 	return 1;
 }
 
-/* delta +1: a claim at time t; -1: that claim given back unsent. */
-static void counts_add(struct slot *s, long long t, int delta)
+/* delta +1: a claim at time t of segs segments; -1: that claim given
+ * back unsent. */
+static void counts_add(struct slot *s, long long t, int delta, int segs)
 {
 	int k = (int)(((t % 60) + 60) % 60);
 	if (ax_cst_day(t) == s->day)
-		s->day_sent += delta;
+		s->day_sent += delta * segs;
 	if (s->win[k].sec != t) {
 		if (delta < 0)
 			return; /* that second has left the window */
@@ -404,7 +437,10 @@ static int claim(struct slot *s, long long now, struct claimed *c)
 		}
 		if (in_quiet(now, qs, qe))
 			continue;
-		if (cap > 0 && s->day_sent >= cap)
+		/* the cap in segments, as operators count: a long message
+		 * that does not fit lets a shorter one by */
+		if (cap > 0 &&
+		    s->day_sent + gw__segments((const char *)sqlite3_column_text(q, 6)) > cap)
 			continue;
 		if (!pace_allows(s, now, pace)) {
 			stop = 1; /* the modem has had its share for now */
@@ -431,6 +467,7 @@ static int claim(struct slot *s, long long now, struct claimed *c)
 		TXT(5, kind);
 #undef TXT
 		c->text = strdup((const char *)sqlite3_column_text(q, 6));
+		c->segs = gw__segments((const char *)sqlite3_column_text(q, 6));
 		got = c->text != NULL;
 	}
 	sqlite3_finalize(q);
@@ -440,7 +477,7 @@ static int claim(struct slot *s, long long now, struct claimed *c)
 		return -1;
 	}
 	while (nclaimed-- > 0)
-		counts_add(s, now, +1);
+		counts_add(s, now, +1, c->segs);
 	return got;
 }
 
@@ -592,7 +629,7 @@ int gw__send_due(struct slot *s, long long *now, char *err, size_t errlen)
 				sent_log_append(g, &c, g->cfg.modems[s->index].name, *now, ref,
 				                parts);
 			else if (sent_parts == 0) /* given back to the queue */
-				counts_add(s, c.claimed_at, -1);
+				counts_add(s, c.claimed_at, -1, c.segs);
 		}
 		free(c.text);
 		if (r)
