@@ -208,7 +208,7 @@ static void finish(const struct ax_survey *s, struct gw_conv *c, long long now,
 		const struct ax_question *q = &s->questions[i];
 		const char *label = "";
 		char item[600];
-		int a, n;
+		int a, n, pos = i + 1;
 		if (ax_response_correct(&r, i) != 0)
 			continue; /* right, or no scored knowledge question */
 		if ((a = ax_question_optindex(q, q->answer)) < 0)
@@ -216,7 +216,10 @@ static void finish(const struct ax_survey *s, struct gw_conv *c, long long now,
 		label = q->options[a].label ? q->options[a].label : "";
 		/* the answer by its words in quotes, not "4" + "110" run
 		 * together into a phone number ("第5题答案：4110。") */
-		n = snprintf(item, sizeof item, "第%d题正确答案是“%s”。%s", i + 1,
+		/* numbered as the resident got them: a draw or a show-if
+		 * leaves questions out */
+		ax_response_progress(&r, i, &pos, NULL);
+		n = snprintf(item, sizeof item, "第%d题正确答案是“%s”。%s", pos,
 		             label, q->explanation ? q->explanation : "");
 		if (n < 0 || (size_t)n >= sizeof item)
 			continue;

@@ -315,6 +315,49 @@ static void answer_line(void)
 	gw_fsurvey_free(f);
 }
 
+/* The answer line numbers a question as the resident got it: with q1
+ * answered 2 (否), k1 is hidden by its show_if, so k2 was the 2nd question
+ * sent, not the 3rd (the old line said "第3题"). */
+static void answer_numbered_as_sent(void)
+{
+	static const char text[] =
+	    "{\"id\": \"n\", \"version\": 1, \"title\": \"t\","
+	    " \"sms_intro\": \"您好！回复TD退订\", \"sms_thanks\": \"谢谢！\","
+	    " \"questions\": ["
+	    "  {\"id\": \"q1\", \"type\": \"yesno\", \"text\": \"去过吗？\","
+	    "   \"sms\": \"去过吗？回复1是 2否\"},"
+	    "  {\"id\": \"k1\", \"type\": \"knowledge\", \"topic\": \"anti_drug\","
+	    "   \"text\": \"甲？\", \"sms\": \"甲？回复1对 2错\", \"answer\": \"1\","
+	    "   \"explanation\": \"甲对。\", \"options\": [{\"code\": \"1\", \"label\": \"对\"},"
+	    "   {\"code\": \"2\", \"label\": \"错\"}],"
+	    "   \"show_if\": {\"question\": \"q1\", \"any_of\": [\"1\"]}},"
+	    "  {\"id\": \"k2\", \"type\": \"knowledge\", \"topic\": \"anti_drug\","
+	    "   \"text\": \"乙？\", \"sms\": \"乙？回复1对 2错\", \"answer\": \"2\","
+	    "   \"explanation\": \"乙错。\", \"options\": [{\"code\": \"1\", \"label\": \"对\"},"
+	    "   {\"code\": \"2\", \"label\": \"错\"}]}],"
+	    " \"metrics\": {\"awareness\": [{\"topic\": \"anti_drug\","
+	    "   \"questions\": [\"k1\", \"k2\"], \"pass_share\": 0.5}]}}";
+	ax_content *c = NULL;
+	gw_fsurvey *f = NULL;
+	struct gw_conv cv;
+	struct gw_flow_out o;
+	int nerr = 0;
+
+	REQUIRE(ax_content_load_text("n.json", "survey", text, NULL, NULL, &nerr,
+	                             &c) == AX_OK);
+	REQUIRE(nerr == 0 && ax_content_nsurveys(c) == 1);
+	REQUIRE(gw_fsurvey_new(ax_content_survey(c, 0), &f) == AX_OK);
+	gw_flow_start(f, &cv, T0, &o);
+	reply(f, &cv, "2", T0 + 10, &o); /* q1: 否, k1 hidden */
+	reply(f, &cv, "1", T0 + 20, &o); /* k2: wrong */
+	CHECK_INT(cv.status, GW_CONV_DONE);
+	REQUIRE(o.nmsgs == 2);
+	CHECK(strstr(o.msgs[1], "第2题正确答案是“错”。乙错。") != NULL);
+	CHECK(strstr(o.msgs[1], "第3题") == NULL);
+	gw_fsurvey_free(f);
+	ax_content_free(c);
+}
+
 static void names(void)
 {
 	CHECK_STR(gw_conv_status_name(GW_CONV_OPTED_OUT), "opted_out");
@@ -348,6 +391,7 @@ int main(void)
 	optout();
 	quiz();
 	answer_line();
+	answer_numbered_as_sent();
 	names();
 	ax_content_free(content);
 	return check_done();
