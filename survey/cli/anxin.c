@@ -55,6 +55,10 @@ static void usage(FILE *f)
 	        "                  discrimination and option shares per knowledge question\n"
 	        "  roster import   --db FILE [--map F=H,...] [--county-name NAME]\n"
 	        "                  [--deactivate-missing] ROSTER.csv\n"
+	        "  regions import  --db FILE [--county-name NAME] TABLE.csv\n"
+	        "                  the county's townships and villages (代码, 名称), so\n"
+	        "                  rosters may name 乡镇 and 村 without codes\n"
+	        "  region list     --db FILE [--scope CODE]       codes, names, households\n"
 	        "  records import  --db FILE RECORDS.jsonl\n"
 	        "  records queue   --db DEVICE.db RECORDS.jsonl   put records in a device's outbox\n"
 	        "  records demo    --db FILE [--count N] [--seed N] [--start YYYY-MM-DD]\n"
@@ -358,6 +362,17 @@ static int cmd_content_install(struct args *a)
 	return rc ? EXIT_FAIL : EXIT_DONE;
 }
 
+/* The store of an import command taking one file, or NULL after its
+ * usage line (the command returns EXIT_USAGE). */
+static ax_store *import_store(struct args *a, const char *usage_line)
+{
+	if (a->nrest != 1) {
+		fprintf(stderr, "usage: anxin %s\n", usage_line);
+		return NULL;
+	}
+	return open_store(a->db, 1);
+}
+
 static int cmd_roster_import(struct args *a)
 {
 	struct ax_roster_opts o = {a->map, a->county, a->deactivate, NULL};
@@ -365,11 +380,8 @@ static int cmd_roster_import(struct args *a)
 	ax_store *st;
 	ax_rc rc;
 
-	if (a->nrest != 1) {
-		fprintf(stderr, "usage: anxin roster import --db FILE ROSTER.csv\n");
+	if (!(st = import_store(a, "roster import --db FILE ROSTER.csv")))
 		return EXIT_USAGE;
-	}
-	st = open_store(a->db, 1);
 	rc = ax_roster_import_csv(st, a->rest[0], &o, diag_print, NULL, &s);
 	if (rc) {
 		fprintf(stderr, "%s: %s: nothing imported (%s)\n", prog, a->rest[0],
@@ -386,17 +398,55 @@ static int cmd_roster_import(struct args *a)
 	return s.rejected ? EXIT_REJECTS : EXIT_DONE;
 }
 
+static int cmd_regions_import(struct args *a)
+{
+	struct ax_regions_stats s;
+	ax_store *st;
+	ax_rc rc;
+
+	if (!(st = import_store(a, "regions import --db FILE TABLE.csv")))
+		return EXIT_USAGE;
+	rc = ax_regions_import_file(st, a->rest[0], a->county, diag_print, NULL,
+	                            &s);
+	if (rc) {
+		fprintf(stderr, "%s: %s: nothing imported (%s)\n", prog, a->rest[0],
+		        ax_store_errmsg(st));
+		ax_store_close(st);
+		return EXIT_FAIL;
+	}
+	if (!quiet)
+		printf("%s (%s): %ld rows: %ld county, %ld townships, %ld villages, "
+		       "%ld province/city skipped, %ld rejected\n",
+		       a->rest[0], s.encoding, s.rows, s.by_level[0], s.by_level[1],
+		       s.by_level[2], s.skipped, s.rejected);
+	ax_store_close(st);
+	return s.rejected ? EXIT_REJECTS : EXIT_DONE;
+}
+
+static int cmd_region_list(struct args *a)
+{
+	ax_store *st = open_store(a->db, 0);
+	char *text = ax_regions_list_text(st, a->scope);
+
+	if (!text) {
+		fprintf(stderr, "%s: %s\n", prog, ax_store_errmsg(st));
+		ax_store_close(st);
+		return EXIT_FAIL;
+	}
+	fputs(text, stdout);
+	free(text);
+	ax_store_close(st);
+	return EXIT_DONE;
+}
+
 static int cmd_records_import(struct args *a)
 {
 	struct ax_records_stats s;
 	ax_store *st;
 	ax_rc rc;
 
-	if (a->nrest != 1) {
-		fprintf(stderr, "usage: anxin records import --db FILE RECORDS.jsonl\n");
+	if (!(st = import_store(a, "records import --db FILE RECORDS.jsonl")))
 		return EXIT_USAGE;
-	}
-	st = open_store(a->db, 1);
 	rc = ax_records_import_file(st, a->rest[0], diag_print, NULL, &s);
 	if (rc) {
 		fprintf(stderr, "%s: %s: %s (records before the failing batch are "
@@ -913,7 +963,8 @@ int main(int argc, char **argv)
 		return EXIT_DONE;
 	}
 	if (strcmp(cmd, "content") == 0 || strcmp(cmd, "roster") == 0 ||
-	    strcmp(cmd, "records") == 0 || strcmp(cmd, "visits") == 0) {
+	    strcmp(cmd, "records") == 0 || strcmp(cmd, "visits") == 0 ||
+	    strcmp(cmd, "regions") == 0 || strcmp(cmd, "region") == 0) {
 		if (argc < 3) {
 			usage(stderr);
 			return EXIT_USAGE;
@@ -943,6 +994,10 @@ int main(int argc, char **argv)
 		return cmd_content_official(&a);
 	if (sub && strcmp(cmd, "roster") == 0 && strcmp(sub, "import") == 0)
 		return cmd_roster_import(&a);
+	if (sub && strcmp(cmd, "regions") == 0 && strcmp(sub, "import") == 0)
+		return cmd_regions_import(&a);
+	if (sub && strcmp(cmd, "region") == 0 && strcmp(sub, "list") == 0)
+		return cmd_region_list(&a);
 	if (sub && strcmp(cmd, "records") == 0 && strcmp(sub, "import") == 0)
 		return cmd_records_import(&a);
 	if (sub && strcmp(cmd, "records") == 0 && strcmp(sub, "demo") == 0)

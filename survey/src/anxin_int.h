@@ -121,6 +121,19 @@ ax_rc ax__csv_rows(const char *name, const char *text, size_t len,
 char *ax__norm_header(const char *s);
 
 /* ---- region codes ----------------------------------------------------- */
+/* regions.c: the region upsert every import uses (?1 code, ?2 name, ?3
+ * level, ?4 parent, ?5 name given: a code-only upsert keeps the name). */
+extern const char ax__region_upsert_sql[];
+ax_rc ax__region_upsert(ax_store *st, sqlite3_stmt *s, const char *code,
+                        const char *name, int level, const char *parent);
+/* Regions of `level` named `name` under `parent` (any when NULL or ""):
+ * the count found (0, 1 or 2: the first in code, the second in other),
+ * -1 on a store error. */
+int ax__region_by_name(ax_store *st, int level, const char *name,
+                       const char *parent, char code[16], char other[16]);
+/* A whole file in memory, NUL-terminated; errors reported through diag. */
+ax_rc ax__read_file(ax_store *st, const char *path, ax_diag_fn diag,
+                    void *dctx, char **out, size_t *outlen);
 /* Level of a region code by its shape: 1 county (…000000), 2 township
  * (…000), 3 village (12 digits), 4 grid (> 12 digits), 0 not a code. */
 int ax__region_level_of(const char *code);

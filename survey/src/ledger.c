@@ -1085,48 +1085,16 @@ ax_rc ax_visits_import_csv(ax_store *st, const char *path,
                            const struct ax_visits_opts *opts, ax_diag_fn diag,
                            void *diag_ctx, struct ax_visits_stats *stats)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	ax_rc rc = AX_OK;
+	char *buf;
+	size_t len;
+	ax_rc rc;
 
 	if (stats)
 		memset(stats, 0, sizeof *stats);
-	if (!f) {
-		ax__store_seterr(st, "%s: cannot open: %s", path, strerror(errno));
-		ax__diag(diag, diag_ctx, AX_SEV_ERROR, "%s: cannot open: %s", path,
-		         strerror(errno));
-		return AX_IO;
-	}
-	for (;;) {
-		size_t n;
-		if (len == cap) {
-			size_t ncap = cap ? cap * 2 : 1 << 16;
-			char *nb = realloc(buf, ncap);
-			if (!nb) {
-				rc = AX_NOMEM;
-				goto done;
-			}
-			buf = nb;
-			cap = ncap;
-		}
-		n = fread(buf + len, 1, cap - len, f);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	if (ferror(f)) {
-		ax__store_seterr(st, "%s: read error", path);
-		rc = AX_IO;
-		goto done;
-	}
-	fclose(f);
-	f = NULL;
-	rc = ax_visits_import_mem(st, path, buf ? buf : "", len, opts, diag,
-	                          diag_ctx, stats);
-done:
-	if (f)
-		fclose(f);
+	if ((rc = ax__read_file(st, path, diag, diag_ctx, &buf, &len)))
+		return rc;
+	rc = ax_visits_import_mem(st, path, buf, len, opts, diag, diag_ctx,
+	                          stats);
 	free(buf);
 	return rc;
 }

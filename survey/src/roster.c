@@ -56,7 +56,7 @@ static const char *const col_names[C_NCOLS][12] = {
 enum kind {
 	K_FIELDS, K_NO_ID, K_ID_LONG, K_DUP, K_NO_REGION, K_GRID_FORM,
 	K_GRID_VILLAGE, K_GRID_WIDTH, K_VILLAGE_FORM, K_TOWN_FORM, K_TOWN_IN,
-	K_COUNTY_FORM, K_COUNTY_IN, K_PHONE, K_MEMBERS, K_NKINDS
+	K_COUNTY_FORM, K_COUNTY_IN, K_NAME_NONE, K_NAME_TWO, K_PHONE, K_MEMBERS, K_NKINDS
 };
 
 #define AX_KIND_SHOWN 3  /* rows of one kind reported one by one */
@@ -178,10 +178,11 @@ static void do_header(struct imp *im)
 		         "--map household_id=HEADER",
 		         im->name, im->row_line);
 		im->rc = AX_INVALID;
-	} else if (im->col[C_VILLAGE_CODE] < 0 && im->col[C_GRID_CODE] < 0) {
+	} else if (im->col[C_VILLAGE_CODE] < 0 && im->col[C_GRID_CODE] < 0 &&
+	           im->col[C_VILLAGE] < 0) {
 		ax__diag(im->diag, im->dctx, AX_SEV_ERROR,
-		         "%s:%ld: no region column: need 村（社区）代码/village_code "
-		         "or 网格代码/grid_code",
+		         "%s:%ld: no region column: need 村（社区）代码/village_code, "
+		         "网格代码/grid_code or 村（社区） with a region table",
 		         im->name, im->row_line);
 		im->rc = AX_INVALID;
 	}
@@ -192,22 +193,7 @@ static void do_header(struct imp *im)
 static ax_rc upsert_region(struct imp *im, const char *code, const char *name,
                            int level, const char *parent)
 {
-	sqlite3_stmt *s = im->s_region;
-	int src;
-
-	sqlite3_reset(s);
-	sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, name && *name ? name : code, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 3, level);
-	if (parent)
-		sqlite3_bind_text(s, 4, parent, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, 4);
-	sqlite3_bind_int(s, 5, name && *name);
-	src = sqlite3_step(s);
-	if (src != SQLITE_DONE)
-		return ax__store_sqlerr(im->st, src, "region");
-	return AX_OK;
+	return ax__region_upsert(im->st, im->s_region, code, name, level, parent);
 }
 
 static const char *const kind_what[K_NKINDS][2] = {
@@ -240,6 +226,12 @@ static const char *const kind_what[K_NKINDS][2] = {
 	                   "ending in 000000"},
 	[K_COUNTY_IN] = {"village not in the county code given",
 	                 "the village code must start with the county code"},
+	[K_NAME_NONE] = {"name found in no region of its parent",
+	                  "load the county's region table (anxin regions import) "
+	                  "or give the codes; anxin region list shows the names "
+	                  "known"},
+	[K_NAME_TWO] = {"name of two regions", "give the code, or the 乡镇 "
+	                "that tells them apart"},
 	[K_PHONE] = {"phone number dropped", "phones are 11-digit mobile numbers "
 	             "(landlines are kept out); correct them and import again"},
 	[K_MEMBERS] = {"member count dropped", "the member count is a number "
@@ -453,6 +445,47 @@ static int check_grid_width(struct imp *im, const struct row_region *rr)
 	return bad;
 }
 
+/* Whether a name lookup found exactly one region; else the row is
+ * rejected (or the import stops on a store error) and -1. */
+static int one_found(struct imp *im, int n, const char *what,
+                     const char *name, const char *parent, const char *other,
+                     const char *code)
+{
+	if (n < 0) {
+		im->rc = AX_IO;
+		return -1;
+	}
+	if (n == 0)
+		reject(im, K_NAME_NONE, "%s \"%s\" is no %s of %s in the region "
+		       "table", what, name, what, *parent ? parent : "the county");
+	else if (n > 1)
+		reject(im, K_NAME_TWO, "%s \"%s\" is both %s and %s; give its code",
+		       what, name, code, other);
+	return n == 1 ? 0 : -1;
+}
+
+/* The village of a row naming 乡镇 and 村 without codes, looked up by
+ * name within its township (within the county when the township is not
+ * given); -1 when the row is rejected. */
+static int by_name(struct imp *im, struct row_region *rr, const char *tfull,
+                   const char *cfull)
+{
+	const char *town = fld(im, C_TOWN), *vil = fld(im, C_VILLAGE);
+	char tcode[16], other[16];
+
+	snprintf(tcode, sizeof tcode, "%s", tfull);
+	if (!*tcode && *town &&
+	    one_found(im, ax__region_by_name(im->st, 2, town, cfull, tcode, other),
+	              "township", town, cfull, other, tcode))
+		return -1;
+	if (one_found(im, ax__region_by_name(im->st, 3, vil, tcode, rr->vbuf,
+	                                     other),
+	              "village", vil, tcode, other, rr->vbuf))
+		return -1;
+	rr->vcode = rr->vbuf;
+	return 0;
+}
+
 /* Fill rr from the row's codes; -1 when the row is rejected. */
 static int resolve_region(struct imp *im, struct row_region *rr)
 {
@@ -493,6 +526,11 @@ static int resolve_region(struct imp *im, struct row_region *rr)
 		if (!*rr->vcode)
 			rr->vcode = rr->vbuf;
 	}
+	/* names are looked up only in a file without code columns, so that
+	 * no row's fate depends on names earlier rows gave */
+	if (im->col[C_VILLAGE_CODE] < 0 && im->col[C_GRID_CODE] < 0 &&
+	    *fld(im, C_VILLAGE) && by_name(im, rr, tfull, cfull))
+		return -1;
 	if (!*rr->vcode) {
 		reject(im, K_NO_REGION, "no region (村（社区）代码 or 网格代码)");
 		return -1;
@@ -817,13 +855,7 @@ static void warn_shared_phones(struct imp *im)
 
 /* ---- driver ----------------------------------------------------------- */
 static const char *const import_sql[] = {
-	/* s_region: names given in the file win; a code-only row never
-	 * overwrites a real name with the code */
-	"INSERT INTO regions(code, name, level, parent) VALUES(?1, ?2, ?3, ?4) "
-	"ON CONFLICT(code) DO UPDATE SET name = CASE WHEN ?5 THEN excluded.name "
-	"ELSE name END, parent = excluded.parent "
-	"WHERE (?5 AND name IS NOT excluded.name) OR parent IS NOT "
-	"excluded.parent",
+	ax__region_upsert_sql,
 	"SELECT grid, members, active FROM households WHERE id = ?",
 	"INSERT INTO households(id, grid, members, active, updated_at) "
 	"VALUES(?, ?, ?, 1, ?)",
@@ -950,42 +982,14 @@ ax_rc ax_roster_import_csv(ax_store *st, const char *path,
                            const struct ax_roster_opts *opts, ax_diag_fn diag,
                            void *diag_ctx, struct ax_roster_stats *stats)
 {
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	ax_rc rc;
+	char *buf;
+	size_t len;
+	ax_rc rc = ax__read_file(st, path, diag, diag_ctx, &buf, &len);
 
-	if (!f) {
-		ax__store_seterr(st, "%s: cannot open: %s", path, strerror(errno));
-		ax__diag(diag, diag_ctx, AX_SEV_ERROR, "%s: cannot open: %s", path,
-		         strerror(errno));
-		return AX_IO;
-	}
-	for (;;) {
-		if (len == cap) {
-			char *p = realloc(buf, cap ? cap * 2 : 1 << 16);
-			if (!p) {
-				free(buf);
-				fclose(f);
-				return AX_NOMEM;
-			}
-			buf = p;
-			cap = cap ? cap * 2 : 1 << 16;
-		}
-		size_t n = fread(buf + len, 1, cap - len, f);
-		len += n;
-		if (n == 0)
-			break;
-	}
-	if (ferror(f)) {
-		free(buf);
-		fclose(f);
-		ax__store_seterr(st, "%s: read error", path);
-		return AX_IO;
-	}
-	fclose(f);
-	rc = ax_roster_import_mem(st, path, buf ? buf : "", len, opts, diag,
-	                          diag_ctx, stats);
+	if (rc)
+		return rc;
+	rc = ax_roster_import_mem(st, path, buf, len, opts, diag, diag_ctx,
+	                          stats);
 	free(buf);
 	return rc;
 }

@@ -53,6 +53,30 @@ ax_rc ax_roster_import_csv(ax_store *st, const char *path,
                            const struct ax_roster_opts *opts, ax_diag_fn diag,
                            void *diag_ctx, struct ax_roster_stats *stats);
 
+struct ax_regions_stats {
+	long rows;         /* data rows read */
+	long by_level[3];  /* counties, townships, villages stored */
+	long skipped;      /* province and city rows (not levels Anxin keeps) */
+	long rejected;     /* rows rejected */
+	char encoding[16];
+};
+
+/*
+ * Import the county's table of townships and villages (CSV, UTF-8 or GBK:
+ * a code column, 代码/统计用区划代码, of 6, 9 or 12 digits, and a name
+ * column, 名称), so that rosters naming 乡镇 and 村 without codes resolve
+ * them by name within their parent.  One county per table; rows of
+ * another are rejected.  Idempotent.
+ */
+ax_rc ax_regions_import_file(ax_store *st, const char *path,
+                             const char *county_name, ax_diag_fn diag,
+                             void *diag_ctx, struct ax_regions_stats *stats);
+
+/* The regions under scope (all when NULL), one a line, indented by level:
+ * "CODE  NAME  LEVEL  N 户" (active households).  Caller frees; NULL on a
+ * store error. */
+char *ax_regions_list_text(ax_store *st, const char *scope);
+
 /* Same, from bytes in memory (borrowed); `name` is used in messages. */
 ax_rc ax_roster_import_mem(ax_store *st, const char *name, const char *buf,
                            size_t len, const struct ax_roster_opts *opts,

@@ -1,0 +1,336 @@
+/*
+ * regions.c -- the county's table of townships and villages (code and
+ * name, from the statistical division code list), region names looked up
+ * for rosters that give names without codes, and the region list.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "anxin/roster.h"
+#include "anxin/text.h"
+#include "anxin_int.h"
+
+/* Names given win; a code-only upsert never overwrites a real name with
+ * the code.  ?1 code, ?2 name, ?3 level, ?4 parent, ?5 name given. */
+const char ax__region_upsert_sql[] =
+	"INSERT INTO regions(code, name, level, parent) VALUES(?1, ?2, ?3, ?4) "
+	"ON CONFLICT(code) DO UPDATE SET name = CASE WHEN ?5 THEN excluded.name "
+	"ELSE name END, parent = excluded.parent "
+	"WHERE (?5 AND name IS NOT excluded.name) OR parent IS NOT "
+	"excluded.parent";
+
+ax_rc ax__region_upsert(ax_store *st, sqlite3_stmt *s, const char *code,
+                        const char *name, int level, const char *parent)
+{
+	int src;
+
+	sqlite3_reset(s);
+	sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, name && *name ? name : code, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, level);
+	if (parent)
+		sqlite3_bind_text(s, 4, parent, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 4);
+	sqlite3_bind_int(s, 5, name && *name);
+	src = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (src != SQLITE_DONE)
+		return ax__store_sqlerr(st, src, "region");
+	return AX_OK;
+}
+
+ax_rc ax__read_file(ax_store *st, const char *path, ax_diag_fn diag,
+                    void *dctx, char **out, size_t *outlen)
+{
+	FILE *f = fopen(path, "rb");
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	*out = NULL;
+	*outlen = 0;
+	if (!f) {
+		ax__store_seterr(st, "%s: cannot open: %s", path, strerror(errno));
+		ax__diag(diag, dctx, AX_SEV_ERROR, "%s: cannot open: %s", path,
+		         strerror(errno));
+		return AX_IO;
+	}
+	for (;;) {
+		if (len + 1 >= cap) {
+			char *p = realloc(buf, cap ? cap * 2 : 1 << 16);
+			if (!p) {
+				free(buf);
+				fclose(f);
+				return AX_NOMEM;
+			}
+			buf = p;
+			cap = cap ? cap * 2 : 1 << 16;
+		}
+		size_t n = fread(buf + len, 1, cap - len - 1, f);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(f)) {
+		free(buf);
+		fclose(f);
+		ax__store_seterr(st, "%s: read error", path);
+		return AX_IO;
+	}
+	fclose(f);
+	buf[len] = '\0';
+	*out = buf;
+	*outlen = len;
+	return AX_OK;
+}
+
+/* A code of the table in its 12-digit form: 6 digits are a county, 9 a
+ * township.  Its level (1-3), 0 for a province or city (skipped), -1
+ * when it is no division code. */
+static int table_code(const char *cell, char out[16])
+{
+	size_t n = strlen(cell);
+
+	for (size_t i = 0; i < n; i++)
+		if (cell[i] < '0' || cell[i] > '9')
+			return -1;
+	if (n != 6 && n != 9 && n != 12)
+		return -1;
+	memcpy(out, cell, n);
+	memset(out + n, '0', 12 - n);
+	out[12] = '\0';
+	if (strcmp(out + 4, "00000000") == 0)
+		return 0;
+	return ax__region_level_of(out);
+}
+
+static const char *const code_names[] = {
+	"代码", "区划代码", "统计用区划代码", "行政区划代码", "统计代码",
+	"code", "regioncode", NULL};
+static const char *const name_names[] = {
+	"名称", "区划名称", "单位名称", "行政区划名称", "name", "regionname",
+	NULL};
+
+struct rimp {
+	ax_store *st;
+	const char *name, *county_name;
+	ax_diag_fn diag;
+	void *dctx;
+	struct ax_regions_stats *stats;
+	sqlite3_stmt *up;
+	int ccol, ncol, header_done;
+	char county[16]; /* the table's county, from its first code */
+	ax_rc rc;
+};
+
+static int find_col(const struct ax__csv_row *row, const char *const *names)
+{
+	int found = -1;
+	for (int i = 0; i < row->nf && found < 0; i++) {
+		char *h = ax__norm_header(row->f[i]);
+		for (int k = 0; h && names[k]; k++)
+			if (strcmp(h, names[k]) == 0)
+				found = i;
+		free(h);
+	}
+	return found;
+}
+
+static void rreject(struct rimp *ri, long line, const char *msg,
+                    const char *code)
+{
+	ri->stats->rejected++;
+	ax__diag(ri->diag, ri->dctx, AX_SEV_ERROR, "%s:%ld: %s \"%s\"%s; row "
+	         "rejected", ri->name, line, "code", code, msg);
+}
+
+static void region_row(struct rimp *ri, const struct ax__csv_row *row)
+{
+	const char *code = ri->ccol < row->nf ? row->f[ri->ccol] : "";
+	const char *nm = ri->ncol < row->nf ? row->f[ri->ncol] : "";
+	char full[16], town[16];
+	int level;
+
+	if (!*code && !*nm)
+		return; /* an empty row */
+	ri->stats->rows++;
+	level = table_code(code, full);
+	if (level < 0) {
+		rreject(ri, row->line, " is not a division code (6, 9 or 12 digits)",
+		        code);
+		return;
+	}
+	if (level == 0) {
+		ri->stats->skipped++;
+		return;
+	}
+	if (!*nm) {
+		rreject(ri, row->line, " has no name (名称)", code);
+		return;
+	}
+	if (!*ri->county)
+		snprintf(ri->county, sizeof ri->county, "%.6s000000", full);
+	if (strncmp(full, ri->county, 6) != 0) {
+		ri->stats->rejected++;
+		ax__diag(ri->diag, ri->dctx, AX_SEV_ERROR,
+		         "%s:%ld: code \"%s\" is not in county %.6s (the table's "
+		         "first code); one table per county; row rejected",
+		         ri->name, row->line, code, ri->county);
+		return;
+	}
+	snprintf(town, sizeof town, "%.9s000", full);
+	/* parents first, by code only (names they have or get stay) */
+	if ((ri->rc = ax__region_upsert(ri->st, ri->up, ri->county,
+	                                level == 1 ? nm : ri->county_name, 1,
+	                                NULL)) ||
+	    (level == 3 &&
+	     (ri->rc = ax__region_upsert(ri->st, ri->up, town, NULL, 2,
+	                                 ri->county))) ||
+	    (level > 1 &&
+	     (ri->rc = ax__region_upsert(ri->st, ri->up, full, nm, level,
+	                                 level == 2 ? ri->county : town))))
+		return;
+	ri->stats->by_level[level - 1]++;
+}
+
+static int region_on_row(void *ctx, const struct ax__csv_row *row)
+{
+	struct rimp *ri = ctx;
+
+	if (ri->header_done) {
+		region_row(ri, row);
+		return ri->rc != AX_OK;
+	}
+	ri->header_done = 1;
+	ri->ccol = find_col(row, code_names);
+	ri->ncol = find_col(row, name_names);
+	if (ri->ccol < 0 || ri->ncol < 0) {
+		ax__diag(ri->diag, ri->dctx, AX_SEV_ERROR,
+		         "%s:%ld: need a code column (代码/统计用区划代码/code) and a "
+		         "name column (名称/name)",
+		         ri->name, row->line);
+		ri->rc = AX_INVALID;
+	}
+	return ri->rc != AX_OK;
+}
+
+ax_rc ax_regions_import_file(ax_store *st, const char *path,
+                             const char *county_name, ax_diag_fn diag,
+                             void *dctx, struct ax_regions_stats *stats)
+{
+	struct rimp ri;
+	char *buf = NULL, *text = NULL;
+	size_t len, tlen;
+	enum ax_encoding enc;
+	int unterminated = 0;
+	ax_rc rc;
+
+	memset(&ri, 0, sizeof ri);
+	memset(stats, 0, sizeof *stats);
+	ri.st = st;
+	ri.name = path;
+	ri.county_name = county_name;
+	ri.diag = diag;
+	ri.dctx = dctx;
+	ri.stats = stats;
+	if ((rc = ax__read_file(st, path, diag, dctx, &buf, &len)))
+		return rc;
+	rc = ax_text_to_utf8(buf, len, &text, &tlen, &enc);
+	free(buf);
+	if (rc == AX_INVALID) {
+		ax__diag(diag, dctx, AX_SEV_ERROR,
+		         "%s: encoding is neither UTF-8 nor GBK; save it from Excel "
+		         "as \"CSV UTF-8\"",
+		         path);
+		ax__store_seterr(st, "%s: unknown encoding", path);
+	}
+	if (rc)
+		return rc;
+	snprintf(stats->encoding, sizeof stats->encoding, "%s",
+	         ax_encoding_name(enc));
+	if ((rc = ax__prepare(st, &ri.up, ax__region_upsert_sql)))
+		goto done;
+	if ((rc = ax__exec(st, "BEGIN IMMEDIATE")))
+		goto done;
+	rc = ax__csv_rows(path, text, tlen, region_on_row, &ri, diag, dctx,
+	                  &unterminated);
+	stats->rows += unterminated;
+	stats->rejected += unterminated;
+	if (!rc && ri.rc)
+		rc = ri.rc;
+	if (!rc && !ri.header_done) {
+		ax__diag(diag, dctx, AX_SEV_ERROR, "%s: file is empty", path);
+		rc = AX_INVALID;
+	}
+	if (!rc && ri.rc == AX_OK)
+		rc = ax__exec(st, "COMMIT");
+	if (rc)
+		sqlite3_exec(ax__store_db(st), "ROLLBACK", NULL, NULL, NULL);
+done:
+	sqlite3_finalize(ri.up);
+	free(text);
+	return rc;
+}
+
+int ax__region_by_name(ax_store *st, int level, const char *name,
+                       const char *parent, char code[16], char other[16])
+{
+	sqlite3_stmt *s;
+	int n = 0;
+
+	code[0] = other[0] = '\0';
+	if (ax__prepare(st, &s,
+	                "SELECT code FROM regions WHERE level = ?1 AND name = ?2"
+	                " AND (?3 IS NULL OR parent = ?3) ORDER BY code LIMIT 2"))
+		return -1;
+	sqlite3_bind_int(s, 1, level);
+	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+	if (parent && *parent)
+		sqlite3_bind_text(s, 3, parent, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(s, 3);
+	while (sqlite3_step(s) == SQLITE_ROW)
+		snprintf(n++ ? other : code, 16, "%s",
+		         (const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	return n;
+}
+
+char *ax_regions_list_text(ax_store *st, const char *scope)
+{
+	static const char *const lv[] = {"县", "乡镇", "村（社区）", "网格"};
+	struct ax_buf b = {0};
+	sqlite3_stmt *s;
+
+	/* codes sort as the tree: a region's code comes right before its
+	 * children's (they extend it, or replace its trailing zeros) */
+	if (ax__prepare(st, &s,
+	                "SELECT code, name, level, (SELECT COUNT(*) FROM"
+	                " households h WHERE h.active AND substr(h.grid, 1,"
+	                " CASE level WHEN 1 THEN 6 WHEN 2 THEN 9 ELSE"
+	                " length(code) END) = substr(code, 1, CASE level WHEN 1"
+	                " THEN 6 WHEN 2 THEN 9 ELSE length(code) END)) FROM"
+	                " regions WHERE ?1 IS NULL OR substr(code, 1, ?2) ="
+	                " substr(?1, 1, ?2) ORDER BY code"))
+		return NULL;
+	if (scope && *scope) {
+		int lvl = ax__region_level_of(scope);
+		sqlite3_bind_text(s, 1, scope, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 2, lvl == 1 ? 6 : lvl == 2 ? 9
+		                                    : (int)strlen(scope));
+	}
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		int level = sqlite3_column_int(s, 2), depth = level - 1;
+		ax__buf_printf(&b, "%*s%s  %s  %s  %lld 户\n", depth * 2, "",
+		               (const char *)sqlite3_column_text(s, 0),
+		               (const char *)sqlite3_column_text(s, 1),
+		               level >= 1 && level <= 4 ? lv[level - 1] : "?",
+		               (long long)sqlite3_column_int64(s, 3));
+	}
+	sqlite3_finalize(s);
+	if (!b.p)
+		ax__buf_puts(&b, "");
+	return ax__buf_take(&b);
+}
