@@ -13,6 +13,39 @@
 #include "anxin/sync.h"
 #include "gw_int.h"
 
+/* The backlog by send class (gw__kind_prio) and how long it needs: at
+ * the gateway's pace on every modem, and in days at the daily cap in
+ * segments (quiet hours left out: a lower bound). */
+static void backlog_print(gw_gateway *g, FILE *out)
+{
+	static const char *const names[GW_PRIO_LAST + 1] = {
+	    "opt-out confirmations", "questions", "reminders", "intros/digests"};
+	long long n[GW_PRIO_LAST + 1] = {0}, total = 0, segs = 0;
+	int modems = g->cfg.nmodems > 0 ? g->cfg.nmodems : 1, k;
+	sqlite3_stmt *q;
+	if (sqlite3_prepare_v2(g->db, "SELECT prio, text FROM queue WHERE"
+	                              " state='pending'",
+	                       -1, &q, NULL) != SQLITE_OK)
+		return;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		k = sqlite3_column_int(q, 0);
+		k = k < 0 ? 0 : k > GW_PRIO_LAST ? GW_PRIO_LAST : k;
+		n[k]++;
+		total++;
+		segs += gw__segments((const char *)sqlite3_column_text(q, 1));
+	}
+	sqlite3_finalize(q);
+	fprintf(out, "backlog:");
+	for (k = 0; k <= GW_PRIO_LAST; k++)
+		fprintf(out, "%s %lld %s", k ? "," : "", n[k], names[k]);
+	fprintf(out, "; %lld segments: about %lld min at %d/min on %d modem(s),"
+	             " %.1f day(s) at %d a SIM a day\n",
+	        segs, (total + (long long)g->cfg.pace_per_min * modems - 1) /
+	                  ((long long)g->cfg.pace_per_min * modems),
+	        g->cfg.pace_per_min, modems,
+	        (double)segs / ((double)g->cfg.daily_cap * modems), g->cfg.daily_cap);
+}
+
 ax_rc gw_status_print(gw_gateway *g, FILE *out)
 {
 	sqlite3_stmt *q;
@@ -49,6 +82,7 @@ ax_rc gw_status_print(gw_gateway *g, FILE *out)
 		fprintf(out, "%-10s %-9s %5d%% %10lld %10lld  %s\n", name,
 		        connected ? "connected" : "down", signal, sent, recv, last);
 	}
+	backlog_print(g, out);
 	fprintf(out, "queue: %lld pending, %lld blocked by opt-out, %lld unknown\n",
 	        gw__count1(g->db, "SELECT COUNT(*) FROM queue WHERE state='pending' AND ?1 IS NOT ?2", "", 0),
 	        gw__count1(g->db, "SELECT COUNT(*) FROM queue WHERE state='blocked' AND ?1 IS NOT ?2", "", 0),

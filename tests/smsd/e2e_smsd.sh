@@ -93,6 +93,10 @@ grep -q stopped "$T/log" || fail "no clean stop in the log"
 "$SMSD" --config "$T/smsd.conf" --status > "$T/status" || fail "--status"
 grep -q '^gammu ' "$T/status" || fail "--status does not list the modem"
 grep -q 'conversations: 2 asking' "$T/status" || fail "--status: conversations"
+# the backlog by send class adds up to the queue's pending rows
+pend=$(sqlite3 "$T/anxin.db" "SELECT COUNT(*) FROM queue WHERE state = 'pending'")
+sum=$(sed -n 's/^backlog: \([0-9]*\) opt-out confirmations, \([0-9]*\) questions, \([0-9]*\) reminders, \([0-9]*\) intros\/digests;.*/\1 + \2 + \3 + \4/p' "$T/status")
+[ -n "$sum" ] && [ $(($sum)) -eq "$pend" ] || fail "--status backlog: $(grep backlog "$T/status") vs $pend pending"
 out=$("$SMSD" --config "$T/smsd.conf" --parse --survey satisfaction --question q3 "我选３")
 [ "$out" = "3" ] || fail "--parse said \"$out\""
 "$SMSD" --config "$T/smsd.conf" --parse --survey satisfaction --question q3 "不是很满意" |
