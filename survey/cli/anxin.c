@@ -54,8 +54,8 @@ static void usage(FILE *f)
 	        "                  [--format table|csv|json]      item analysis of a quiz: facility,\n"
 	        "                  discrimination and option shares per knowledge question\n"
 	        "  roster import   --db FILE [--map F=H,...] [--county-name NAME]\n"
-	        "                  [--deactivate-missing] ROSTER.csv\n"
-	        "  regions import  --db FILE [--county-name NAME] TABLE.csv\n"
+	        "                  [--deactivate-missing] [--sheet NAME] ROSTER.csv|.xlsx\n"
+	        "  regions import  --db FILE [--county-name NAME] [--sheet NAME] TABLE.csv|.xlsx\n"
 	        "                  the county's townships and villages (代码, 名称), so\n"
 	        "                  rosters may name 乡镇 and 村 without codes\n"
 	        "  region list     --db FILE [--scope CODE]       codes, names, households\n"
@@ -111,7 +111,7 @@ static void diag_print(void *ctx, enum ax_severity sev, const char *msg)
 /* Options shared by the subcommands. */
 struct args {
 	const char *db, *map, *county, *scope, *survey, *wave, *channel, *from,
-	    *to, *kinds, *format, *start, *device, *campaign;
+	    *to, *kinds, *format, *start, *device, *campaign, *sheet;
 	int deactivate, depth, days;
 	long count;
 	unsigned long long seed;
@@ -131,6 +131,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{"map", required_argument, 0, 'm'},
 		{"county-name", required_argument, 0, 'C'},
 		{"deactivate-missing", no_argument, 0, 'D'},
+		{"sheet", required_argument, 0, 'W'},
 		{"scope", required_argument, 0, 's'},
 		{"survey", required_argument, 0, 'S'},
 		{"wave", required_argument, 0, 'w'},
@@ -177,6 +178,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'm': a->map = optarg; break;
 		case 'C': a->county = optarg; break;
 		case 'D': a->deactivate = 1; break;
+		case 'W': a->sheet = optarg; break;
 		case 's': a->scope = optarg; break;
 		case 'S': a->survey = optarg; break;
 		case 'w': a->wave = optarg; break;
@@ -375,7 +377,8 @@ static ax_store *import_store(struct args *a, const char *usage_line)
 
 static int cmd_roster_import(struct args *a)
 {
-	struct ax_roster_opts o = {a->map, a->county, a->deactivate, NULL};
+	struct ax_roster_opts o = {a->map, a->county, a->deactivate, NULL,
+	                          a->sheet};
 	struct ax_roster_stats s;
 	ax_store *st;
 	ax_rc rc;
@@ -406,8 +409,8 @@ static int cmd_regions_import(struct args *a)
 
 	if (!(st = import_store(a, "regions import --db FILE TABLE.csv")))
 		return EXIT_USAGE;
-	rc = ax_regions_import_file(st, a->rest[0], a->county, diag_print, NULL,
-	                            &s);
+	rc = ax_regions_import_file(st, a->rest[0], a->county, a->sheet,
+	                            diag_print, NULL, &s);
 	if (rc) {
 		fprintf(stderr, "%s: %s: nothing imported (%s)\n", prog, a->rest[0],
 		        ax_store_errmsg(st));

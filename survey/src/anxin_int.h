@@ -107,6 +107,8 @@ struct ax__csv_row {
 	int nf;       /* cells kept (at most AX_CSV_MAX_FIELDS) */
 	char **f;     /* trimmed cells, borrowed for the callback */
 	int too_many; /* the row had more cells than that */
+	int merged_below; /* xlsx: a merged cell of this row goes on below (the
+	                   * upper row of a two-row header); 0 in CSV */
 };
 /* Called for every row, the header included; non-zero stops reading. */
 typedef int (*ax__csv_row_fn)(void *ctx, const struct ax__csv_row *row);
@@ -119,6 +121,20 @@ ax_rc ax__csv_rows(const char *name, const char *text, size_t len,
 /* A header cell for matching: NFKC, case-folded, without spaces, brackets,
  * slashes, underscores or quotes.  Caller frees. */
 char *ax__norm_header(const char *s);
+
+/* ---- XLSX rows (xlsx.c) ----------------------------------------------- */
+/* Rows above this one without the header's columns are a sheet's title
+ * rows (merged across the columns), skipped while looking for the header. */
+#define AX_XLSX_TITLE_ROWS 10
+/* Whether the bytes are a zip (an .xlsx workbook). */
+int ax__is_xlsx(const char *buf, size_t len);
+/* The rows of the workbook's sheet (the first when sheet is NULL) through
+ * the CSV row callback, line = the sheet's row number; rows with no cell
+ * are not passed.  AX_INVALID (reported through diag) when the workbook
+ * or sheet cannot be read. */
+ax_rc ax__xlsx_rows(const char *name, const char *buf, size_t len,
+                    const char *sheet, ax__csv_row_fn fn, void *ctx,
+                    ax_diag_fn diag, void *dctx);
 
 /* ---- region codes ----------------------------------------------------- */
 /* regions.c: the region upsert every import uses (?1 code, ?2 name, ?3

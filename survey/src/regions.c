@@ -120,7 +120,7 @@ struct rimp {
 	void *dctx;
 	struct ax_regions_stats *stats;
 	sqlite3_stmt *up;
-	int ccol, ncol, header_done;
+	int ccol, ncol, header_done, xlsx;
 	char county[16]; /* the table's county, from its first code */
 	ax_rc rc;
 };
@@ -203,9 +203,13 @@ static int region_on_row(void *ctx, const struct ax__csv_row *row)
 		region_row(ri, row);
 		return ri->rc != AX_OK;
 	}
-	ri->header_done = 1;
 	ri->ccol = find_col(row, code_names);
 	ri->ncol = find_col(row, name_names);
+	/* a sheet's title rows (merged across) come before its header */
+	if ((ri->ccol < 0 || ri->ncol < 0) && ri->xlsx &&
+	    row->line < AX_XLSX_TITLE_ROWS)
+		return 0;
+	ri->header_done = 1;
 	if (ri->ccol < 0 || ri->ncol < 0) {
 		ax__diag(ri->diag, ri->dctx, AX_SEV_ERROR,
 		         "%s:%ld: need a code column (代码/统计用区划代码/code) and a "
@@ -217,8 +221,9 @@ static int region_on_row(void *ctx, const struct ax__csv_row *row)
 }
 
 ax_rc ax_regions_import_file(ax_store *st, const char *path,
-                             const char *county_name, ax_diag_fn diag,
-                             void *dctx, struct ax_regions_stats *stats)
+                             const char *county_name, const char *sheet,
+                             ax_diag_fn diag, void *dctx,
+                             struct ax_regions_stats *stats)
 {
 	struct rimp ri;
 	char *buf = NULL, *text = NULL;
@@ -237,8 +242,17 @@ ax_rc ax_regions_import_file(ax_store *st, const char *path,
 	ri.stats = stats;
 	if ((rc = ax__read_file(st, path, diag, dctx, &buf, &len)))
 		return rc;
+	if (ax__is_xlsx(buf, len)) {
+		snprintf(stats->encoding, sizeof stats->encoding, "XLSX");
+		ri.xlsx = 1;
+		if ((rc = ax__prepare(st, &ri.up, ax__region_upsert_sql)) ||
+		    (rc = ax__exec(st, "BEGIN IMMEDIATE")))
+			goto done;
+		rc = ax__xlsx_rows(path, buf, len, sheet, region_on_row, &ri, diag,
+		                   dctx);
+		goto finish;
+	}
 	rc = ax_text_to_utf8(buf, len, &text, &tlen, &enc);
-	free(buf);
 	if (rc == AX_INVALID) {
 		ax__diag(diag, dctx, AX_SEV_ERROR,
 		         "%s: encoding is neither UTF-8 nor GBK; save it from Excel "
@@ -246,8 +260,10 @@ ax_rc ax_regions_import_file(ax_store *st, const char *path,
 		         path);
 		ax__store_seterr(st, "%s: unknown encoding", path);
 	}
-	if (rc)
+	if (rc) {
+		free(buf);
 		return rc;
+	}
 	snprintf(stats->encoding, sizeof stats->encoding, "%s",
 	         ax_encoding_name(enc));
 	if ((rc = ax__prepare(st, &ri.up, ax__region_upsert_sql)))
@@ -258,6 +274,7 @@ ax_rc ax_regions_import_file(ax_store *st, const char *path,
 	                  &unterminated);
 	stats->rows += unterminated;
 	stats->rejected += unterminated;
+finish:
 	if (!rc && ri.rc)
 		rc = ri.rc;
 	if (!rc && !ri.header_done) {
@@ -271,6 +288,7 @@ ax_rc ax_regions_import_file(ax_store *st, const char *path,
 done:
 	sqlite3_finalize(ri.up);
 	free(text);
+	free(buf);
 	return rc;
 }
 

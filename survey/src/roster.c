@@ -75,6 +75,8 @@ struct imp {
 	char **f;       /* its cells (borrowed from the CSV reader) */
 	int too_many;
 	int header_done;
+	int xlsx; /* the file is a workbook: title rows may precede the header */
+	int merged_below; /* the row's merged cells go on below it */
 	int col[C_NCOLS]; /* column index of each field, -1 absent */
 	ax_rc rc;         /* first fatal error */
 	int64_t now;
@@ -172,6 +174,14 @@ static void do_header(struct imp *im)
 			}
 		free(h);
 	}
+	/* a sheet's title row, or the upper row of a two-row header: the
+	 * header is further down */
+	if ((im->col[C_ID] < 0 || im->merged_below ||
+	     (im->col[C_VILLAGE_CODE] < 0 &&
+	                           im->col[C_GRID_CODE] < 0 &&
+	                           im->col[C_VILLAGE] < 0)) &&
+	    im->xlsx && im->row_line < AX_XLSX_TITLE_ROWS)
+		return;
 	if (im->col[C_ID] < 0) {
 		ax__diag(im->diag, im->dctx, AX_SEV_ERROR,
 		         "%s:%ld: no household id column (户号/household_id); use "
@@ -810,6 +820,7 @@ static int on_row(void *ctx, const struct ax__csv_row *row)
 	im->nf = row->nf;
 	im->f = row->f;
 	im->too_many = row->too_many;
+	im->merged_below = row->merged_below;
 	if (!im->header_done)
 		do_header(im);
 	else
@@ -900,6 +911,11 @@ ax_rc ax_roster_import_mem(ax_store *st, const char *name, const char *buf,
 
 	if (validate_map(&im))
 		return AX_INVALID;
+	im.xlsx = ax__is_xlsx(buf, len);
+	if (im.xlsx) {
+		snprintf(stats->encoding, sizeof stats->encoding, "XLSX");
+		goto begin;
+	}
 	rc = ax_text_to_utf8(buf, len, &text, &tlen, &enc);
 	if (rc == AX_INVALID) {
 		ax__diag(diag, diag_ctx, AX_SEV_ERROR,
@@ -913,7 +929,7 @@ ax_rc ax_roster_import_mem(ax_store *st, const char *name, const char *buf,
 		return rc;
 	snprintf(stats->encoding, sizeof stats->encoding, "%s",
 	         ax_encoding_name(enc));
-
+begin:
 	if ((rc = ax__exec(st, "CREATE TEMP TABLE IF NOT EXISTS roster_seen("
 	                       "id TEXT PRIMARY KEY, line INTEGER);"
 	                       "CREATE TEMP TABLE IF NOT EXISTS roster_villages("
@@ -933,7 +949,12 @@ ax_rc ax_roster_import_mem(ax_store *st, const char *name, const char *buf,
 		goto done;
 	in_tx = 1;
 
-	{
+	if (im.xlsx) {
+		rc = ax__xlsx_rows(im.name, buf, len, opts ? opts->sheet : NULL,
+		                   on_row, &im, diag, diag_ctx);
+		if (rc)
+			goto done;
+	} else {
 		int unterminated;
 		rc = ax__csv_rows(im.name, text, tlen, on_row, &im, diag, diag_ctx,
 		                  &unterminated);
@@ -946,6 +967,16 @@ ax_rc ax_roster_import_mem(ax_store *st, const char *name, const char *buf,
 	summarise_kinds(&im);
 	if (im.rc) {
 		rc = im.rc;
+		goto done;
+	}
+	if (!im.header_done && im.xlsx) {
+		ax__diag(diag, diag_ctx, AX_SEV_ERROR,
+		         "%s: no header row (户号 and 村（社区）代码 or 网格代码) in the "
+		         "first %d rows of the sheet; name the roster's sheet with "
+		         "--sheet NAME",
+		         im.name, AX_XLSX_TITLE_ROWS);
+		ax__store_seterr(st, "no header row");
+		rc = AX_INVALID;
 		goto done;
 	}
 	if (!im.header_done) {

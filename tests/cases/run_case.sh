@@ -14,6 +14,7 @@ set -u
 case_file=$1
 ANXIN=$2
 export ANXIN TZ=Asia/Shanghai LC_ALL=C.UTF-8
+# MKXLSX (set by ctest): writes a workbook from text, see tests/tools/mkxlsx.c
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 

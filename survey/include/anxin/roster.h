@@ -24,6 +24,8 @@ struct ax_roster_opts {
 	int deactivate_missing;
 	/* Name used in messages instead of the path (may be NULL). */
 	const char *display_name;
+	/* The sheet of an .xlsx roster (NULL: the first). */
+	const char *sheet;
 };
 
 struct ax_roster_stats {
@@ -69,7 +71,8 @@ struct ax_regions_stats {
  * another are rejected.  Idempotent.
  */
 ax_rc ax_regions_import_file(ax_store *st, const char *path,
-                             const char *county_name, ax_diag_fn diag,
+                             const char *county_name, const char *sheet,
+                             ax_diag_fn diag,
                              void *diag_ctx, struct ax_regions_stats *stats);
 
 /* The regions under scope (all when NULL), one a line, indented by level:
