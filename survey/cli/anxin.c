@@ -67,7 +67,7 @@ static void usage(FILE *f)
 	        "                  [--device NAME]                (as SMS gateway NAME sends them)\n"
 	        "  records export  --db FILE [--all] OUT.jsonl    pending (or all) outbox records\n"
 	        "                  for a USB stick; they stay pending until acknowledged\n"
-	        "  visits import   --db FILE [--device NAME] VISITS.csv\n"
+	        "  visits import   --db FILE [--device NAME] [--sheet NAME] VISITS.csv|.xlsx\n"
 	        "                  door-to-door visits recorded on paper\n"
 	        "  report          --db FILE [--scope CODE] [--survey ID] [--wave W]\n"
 	        "                  [--channel kiosk|sms|visit] [--from DATE] [--to DATE]\n"
@@ -468,7 +468,7 @@ static int cmd_records_import(struct args *a)
 
 static int cmd_visits_import(struct args *a)
 {
-	struct ax_visits_opts o = {a->device, NULL};
+	struct ax_visits_opts o = {a->device, NULL, a->sheet};
 	struct ax_visits_stats s;
 	ax_store *st;
 	ax_rc rc;

@@ -645,6 +645,7 @@ struct vimp {
 
 	long row_line;
 	int nf, too_many, header_done;
+	int xlsx, merged_below; /* a workbook: title rows before the header */
 	char **f; /* cells of the current row, borrowed from the CSV reader */
 	int col[V_NCOLS];
 	ax_rc rc; /* first fatal error */
@@ -692,6 +693,9 @@ static void vheader(struct vimp *v)
 		}
 		free(h);
 	}
+	if ((v->col[V_HH] < 0 || v->col[V_DATE] < 0 || v->merged_below) &&
+	    v->xlsx && v->row_line < AX_XLSX_TITLE_ROWS)
+		return; /* a sheet's title row; the header is further down */
 	if (v->col[V_HH] < 0) {
 		ax__diag(v->diag, v->dctx, AX_SEV_ERROR,
 		         "%s:%ld: no household id column (户号/household_id)", v->name,
@@ -742,6 +746,16 @@ static int parse_visit_time(const char *cell, char iso[32], int64_t *epoch)
 	utf8proc_uint8_t *n = NULL;
 	const char *p;
 	int y, mo, d, h = 0, mi = 0, sec = 0, ok = 0;
+	char *end;
+	double serial = strtod(cell, &end);
+
+	/* a date cell of a workbook: days since 1899-12-30 (Excel's serial
+	 * date), China time; 36526 is 2000-01-01, 73051 2100-01-01 */
+	if (end != cell && !*end && serial >= 36526 && serial < 73051) {
+		*epoch = (int64_t)((serial - 25569) * 86400 + 0.5) - 8 * 3600;
+		ax__time_format(*epoch, iso, 32);
+		return 0;
+	}
 
 	if (utf8proc_map((const utf8proc_uint8_t *)cell, 0, &n,
 	                 UTF8PROC_NULLTERM | UTF8PROC_STABLE | UTF8PROC_COMPAT |
@@ -941,6 +955,7 @@ static int von_row(void *ctx, const struct ax__csv_row *row)
 	v->nf = row->nf;
 	v->f = row->f;
 	v->too_many = row->too_many;
+	v->merged_below = row->merged_below;
 	if (!v->header_done)
 		vheader(v);
 	else
@@ -1020,8 +1035,12 @@ ax_rc ax_visits_import_mem(ax_store *st, const char *name, const char *buf,
 		                 v.device);
 		return AX_INVALID;
 	}
-	rc = ax_text_to_utf8(buf, len, &text, &tlen, &enc);
-	if (rc == AX_INVALID) {
+	rc = ax__is_xlsx(buf, len) ? AX_OK
+	                           : ax_text_to_utf8(buf, len, &text, &tlen, &enc);
+	if (!text && rc == AX_OK) {
+		snprintf(stats->encoding, sizeof stats->encoding, "XLSX");
+		v.xlsx = 1;
+	} else if (rc == AX_INVALID) {
 		ax__diag(diag, diag_ctx, AX_SEV_ERROR,
 		         "%s: encoding is neither UTF-8 nor GBK; save it from Excel "
 		         "as \"CSV UTF-8\"",
@@ -1031,8 +1050,9 @@ ax_rc ax_visits_import_mem(ax_store *st, const char *name, const char *buf,
 	}
 	if (rc)
 		return rc;
-	snprintf(stats->encoding, sizeof stats->encoding, "%s",
-	         ax_encoding_name(enc));
+	if (text)
+		snprintf(stats->encoding, sizeof stats->encoding, "%s",
+		         ax_encoding_name(enc));
 
 	if ((rc = load_packs(&v)) ||
 	    (rc = ax__exec(st, "CREATE TEMP TABLE IF NOT EXISTS visits_seen("
@@ -1045,7 +1065,12 @@ ax_rc ax_visits_import_mem(ax_store *st, const char *name, const char *buf,
 	    (rc = ax_importer_new(st, &v.im)) || (rc = ax_importer_begin(v.im)))
 		goto done;
 
-	{
+	if (!text) {
+		rc = ax__xlsx_rows(v.name, buf, len, opts ? opts->sheet : NULL,
+		                   von_row, &v, diag, diag_ctx);
+		if (rc)
+			goto done;
+	} else {
 		int unterminated;
 		rc = ax__csv_rows(v.name, text, tlen, von_row, &v, diag, diag_ctx,
 		                  &unterminated);

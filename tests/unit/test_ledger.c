@@ -583,7 +583,7 @@ static struct ax_visits_stats vimport(const char *name, const char *buf,
                                       size_t len, const char *device,
                                       struct tu_diag *d, ax_rc want)
 {
-	struct ax_visits_opts o = {device, NULL};
+	struct ax_visits_opts o = {device, NULL, NULL};
 	struct ax_visits_stats s;
 	CHECK_INT(ax_visits_import_mem(st, name, buf, len, &o, tu_diag_fn, d, &s),
 	          want);

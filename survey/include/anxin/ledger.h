@@ -168,6 +168,8 @@ struct ax_visits_opts {
 	const char *device;
 	/* Name used in messages instead of the path (may be NULL). */
 	const char *display_name;
+	/* The sheet of an .xlsx visit list (NULL: the first). */
+	const char *sheet;
 };
 
 struct ax_visits_stats {
