@@ -86,9 +86,13 @@ ax_rc gw_open(const struct gw_config *cfg, gw_gateway **out, char *err,
 		snprintf(err, errlen, "%s", g->err);
 		goto fail;
 	}
-	/* a message claimed but never recorded may have gone out: never again */
-	gw__exec(g->db, "UPDATE queue SET state='unknown', error='interrupted while"
-	                " sending' WHERE state='sending'");
+	/* a message claimed but never recorded may have gone out: never
+	 * again, and recorded as a send whose outcome is unknown */
+	if (gw__recover_sending(g)) {
+		snprintf(err, errlen, "recovering interrupted sends: %s",
+		         sqlite3_errmsg(g->db));
+		goto fail;
+	}
 	for (i = 0; i < cfg->nmodems; i++) {
 		struct slot *s = &g->slots[i];
 		s->g = g;

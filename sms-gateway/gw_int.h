@@ -268,6 +268,9 @@ int gw__add_optout(gw_gateway *g, sqlite3 *db, const char *phone,
  * 1 done, 0 the number had not opted out, -1 on error. */
 int gw__restore_optout(gw_gateway *g, const char *phone, const char *household,
                        const char *source, long long now);
+/* At open: messages left 'sending' by a crash become 'unknown' (never
+ * sent again) with their sms_sent contact and sent-log line: 0, or -1. */
+int gw__recover_sending(gw_gateway *g);
 /* Delivery reports matched to their sends, in one transaction: 0, or -1. */
 int gw__match_reports(gw_gateway *g, long long now);
 /* Modem thread: send what the send layer lets go until

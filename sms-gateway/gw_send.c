@@ -481,8 +481,11 @@ static int claim(struct slot *s, long long now, struct claimed *c)
 	return got;
 }
 
+/* state: NULL for a send the modem confirmed, else written on the line
+ * ("unknown": interrupted, it may have gone out) */
 static void sent_log_append(gw_gateway *g, const struct claimed *c,
-                            const char *modem, long long now, int ref, int parts)
+                            const char *modem, long long now, int ref, int parts,
+                            const char *state)
 {
 	FILE *f;
 	char t[AX_TIME_ISO_LEN];
@@ -495,7 +498,10 @@ static void sent_log_append(gw_gateway *g, const struct claimed *c,
 		json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:s}", "at", t, "modem",
 		                      modem, "phone", c->phone, "kind", c->kind, "ref",
 		                      ref, "parts", parts, "text", c->text);
-		char *line = o ? json_dumps(o, JSON_COMPACT) : NULL;
+		char *line;
+		if (o && state)
+			json_object_set_new(o, "state", json_string(state));
+		line = o ? json_dumps(o, JSON_COMPACT) : NULL;
 		if (line)
 			fprintf(f, "%s\n", line);
 		free(line);
@@ -503,6 +509,83 @@ static void sent_log_append(gw_gateway *g, const struct claimed *c,
 		fclose(f);
 	}
 	pthread_mutex_unlock(&g->log_mu);
+}
+
+/*
+ * At open: a message claimed but never recorded (the process died between
+ * the claim and record_send) may have gone out, so it is never sent again
+ * (state unknown), and it gets what a send gets: its sms_sent contact
+ * (at the claim's time) in the same transaction, then its sent-log line,
+ * marked "state":"unknown".  A crash between that commit and the line
+ * loses the line (the queue row and the contact stay).  0, or -1.
+ */
+int gw__recover_sending(gw_gateway *g)
+{
+	sqlite3_stmt *q;
+	struct claimed *cs = NULL;
+	char (*modem)[64] = NULL;
+	int n = 0, cap = 0, i, rc = 0;
+
+	if (gw__exec(g->db, "BEGIN IMMEDIATE"))
+		return -1;
+	if (sqlite3_prepare_v2(g->db, "SELECT id, claimed_at, phone, household, pack,"
+	                              " kind, text, modem FROM queue WHERE"
+	                              " state='sending'",
+	                       -1, &q, NULL) != SQLITE_OK) {
+		gw__exec(g->db, "ROLLBACK");
+		return -1;
+	}
+	while (rc == 0 && sqlite3_step(q) == SQLITE_ROW) {
+		struct claimed *c;
+		if (n == cap) {
+			int nc = cap ? cap * 2 : 8;
+			struct claimed *ncs = realloc(cs, (size_t)nc * sizeof *ncs);
+			char(*nm)[64] = ncs ? realloc(modem, (size_t)nc * sizeof *nm) : NULL;
+			if (ncs)
+				cs = ncs;
+			if (!nm) {
+				rc = -1;
+				break;
+			}
+			modem = nm;
+			cap = nc;
+		}
+		c = &cs[n];
+		memset(c, 0, sizeof *c);
+		c->id = sqlite3_column_int64(q, 0);
+		c->claimed_at = sqlite3_column_int64(q, 1);
+#define TXT(i, f)                                                              \
+	snprintf(f, sizeof f, "%s",                                               \
+	         sqlite3_column_text(q, i) ? (const char *)sqlite3_column_text(q, i) \
+	                                   : "")
+		TXT(2, c->phone);
+		TXT(3, c->household);
+		TXT(4, c->pack);
+		TXT(5, c->kind);
+		TXT(7, modem[n]);
+#undef TXT
+		c->text = strdup(sqlite3_column_text(q, 6) ? (const char *)sqlite3_column_text(q, 6) : "");
+		n++;
+		if (!c->text ||
+		    gw__record_contact(g, g->st, c->household, "sms_sent",
+		                       c->pack[0] ? c->pack : NULL, c->claimed_at))
+			rc = -1;
+	}
+	sqlite3_finalize(q);
+	if (rc || gw__exec(g->db, "UPDATE queue SET state='unknown', error='interrupted"
+	                          " while sending' WHERE state='sending'") ||
+	    gw__exec(g->db, "COMMIT")) {
+		gw__exec(g->db, "ROLLBACK");
+		rc = -1;
+	}
+	for (i = 0; i < n; i++) {
+		if (!rc)
+			sent_log_append(g, &cs[i], modem[i], cs[i].claimed_at, -1, 0, "unknown");
+		free(cs[i].text);
+	}
+	free(cs);
+	free(modem);
+	return rc;
 }
 
 static int record_send(struct slot *s, const struct claimed *c, int ok,
@@ -627,7 +710,7 @@ int gw__send_due(struct slot *s, long long *now, char *err, size_t errlen)
 		if (record_send(s, &c, r == 0, sent_parts, ref, parts, err, *now) == 0) {
 			if (r == 0)
 				sent_log_append(g, &c, g->cfg.modems[s->index].name, *now, ref,
-				                parts);
+				                parts, NULL);
 			else if (sent_parts == 0) /* given back to the queue */
 				counts_add(s, c.claimed_at, -1, c.segs);
 		}

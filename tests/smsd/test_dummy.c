@@ -195,6 +195,20 @@ static void reply(const char *modem_dir, const char *phone, const char *text)
 	round_trip();
 }
 
+/* Lines of file path that contain part. */
+static long long count_lines(const char *path, const char *part)
+{
+	char buf[4096];
+	long long n = 0;
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return 0;
+	while (fgets(buf, sizeof buf, f))
+		n += strstr(buf, part) != NULL;
+	fclose(f);
+	return n;
+}
+
 static int ends_with(const char *s, const char *e)
 {
 	size_t a = strlen(s), b = strlen(e);
@@ -497,7 +511,7 @@ int main(void)
 	{
 		pid_t pid;
 		int status;
-		long long sends;
+		long long sends, contacts, lines;
 		gwt_now += 60;
 		inject(m0, p2, "3"); /* answers H2's question: the next one is queued */
 		gw_start();
@@ -506,6 +520,8 @@ int main(void)
 		gw_step(g);
 		gw_stop();
 		sends = q1("SELECT COUNT(*) FROM sent_log");
+		contacts = q1("SELECT COUNT(*) FROM outbox WHERE body LIKE"
+		              " '%\"kind\":\"sms_sent\"%'");
 		CHECK(q1("SELECT COUNT(*) FROM queue WHERE state='pending'") >= 1);
 		pid = fork();
 		REQUIRE(pid >= 0);
@@ -520,9 +536,17 @@ int main(void)
 		CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 		CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE state='sending'"), 1);
 		gwt_now += 120;
+		lines = count_lines(tu_path("sent.jsonl"), "\"state\":\"unknown\"");
 		gw_start(); /* the interrupted send becomes 'unknown' */
 		CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE state='sending'"), 0);
 		CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE state='unknown'"), 1);
+		/* with what a send gets: its sms_sent contact and its sent-log
+		 * line, marked unknown (before: neither) */
+		CHECK_INT(q1("SELECT COUNT(*) FROM outbox WHERE body LIKE"
+		             " '%\"kind\":\"sms_sent\"%'"),
+		          contacts + 1);
+		CHECK_INT(count_lines(tu_path("sent.jsonl"), "\"state\":\"unknown\""),
+		          lines + 1);
 		round_trip();
 		CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE state='unknown'"), 1);
 		CHECK_INT(q1("SELECT COUNT(*) FROM sent_log"), sends + 1);
