@@ -6,6 +6,7 @@
  */
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 #include "anxin/phone.h"
 #include "anxin/clock.h"
@@ -46,6 +47,65 @@ static void backlog_print(gw_gateway *g, FILE *out)
 	        (double)segs / ((double)g->cfg.daily_cap * modems), g->cfg.daily_cap);
 }
 
+static int cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The median of the first column of sql's rows (NULL rows skipped): how
+ * many into *n; -1 when none. */
+static long long median_of(gw_gateway *g, const char *sql, long long *n)
+{
+	sqlite3_stmt *q;
+	long long *v = NULL, m = -1;
+	long long cap = 0;
+	*n = 0;
+	if (sqlite3_prepare_v2(g->db, sql, -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		if (sqlite3_column_type(q, 0) == SQLITE_NULL)
+			continue;
+		if (*n == cap) {
+			long long *nv = realloc(v, (size_t)(cap ? cap * 2 : 256) * sizeof *v);
+			if (!nv)
+				break;
+			v = nv;
+			cap = cap ? cap * 2 : 256;
+		}
+		v[(*n)++] = sqlite3_column_int64(q, 0);
+	}
+	sqlite3_finalize(q);
+	if (*n) {
+		qsort(v, (size_t)*n, sizeof *v, cmp_ll);
+		m = v[*n / 2];
+	}
+	free(v);
+	return m;
+}
+
+/* How long residents wait, from the gateway's own rows: a reply (the
+ * last 10,000 answered) to the next message sent to its number, and a
+ * conversation's start to its completion. */
+static void waits_print(gw_gateway *g, FILE *out)
+{
+	long long n1, n2;
+	long long m1 = median_of(
+	    g,
+	    "SELECT (SELECT MIN(q.sent_at) FROM queue q WHERE q.phone = i.phone AND"
+	    " q.state IN ('sent','unknown') AND q.sent_at >= i.received_at)"
+	    " - i.received_at FROM inbox i WHERE i.state = 'done' AND i.household"
+	    " IS NOT NULL ORDER BY i.id DESC LIMIT 10000",
+	    &n1);
+	long long m2 = median_of(g,
+	                         "SELECT updated_at - started_at FROM conv WHERE"
+	                         " status = 'done'",
+	                         &n2);
+	fprintf(out, "waits: reply -> next message median %lld s (%lld replies);"
+	             " start -> completion median %lld s (%lld completed)\n",
+	        m1, n1, m2, n2);
+}
+
 ax_rc gw_status_print(gw_gateway *g, FILE *out)
 {
 	sqlite3_stmt *q;
@@ -83,6 +143,7 @@ ax_rc gw_status_print(gw_gateway *g, FILE *out)
 		        connected ? "connected" : "down", signal, sent, recv, last);
 	}
 	backlog_print(g, out);
+	waits_print(g, out);
 	fprintf(out, "queue: %lld pending, %lld blocked by opt-out, %lld unknown\n",
 	        gw__count1(g->db, "SELECT COUNT(*) FROM queue WHERE state='pending' AND ?1 IS NOT ?2", "", 0),
 	        gw__count1(g->db, "SELECT COUNT(*) FROM queue WHERE state='blocked' AND ?1 IS NOT ?2", "", 0),

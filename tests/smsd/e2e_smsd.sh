@@ -97,6 +97,10 @@ grep -q 'conversations: 2 asking' "$T/status" || fail "--status: conversations"
 pend=$(sqlite3 "$T/anxin.db" "SELECT COUNT(*) FROM queue WHERE state = 'pending'")
 sum=$(sed -n 's/^backlog: \([0-9]*\) opt-out confirmations, \([0-9]*\) questions, \([0-9]*\) reminders, \([0-9]*\) intros\/digests;.*/\1 + \2 + \3 + \4/p' "$T/status")
 [ -n "$sum" ] && [ $(($sum)) -eq "$pend" ] || fail "--status backlog: $(grep backlog "$T/status") vs $pend pending"
+# E1's reply was read at 10:05 and its next question sent in that cycle:
+# one reply, 0 s; nobody has completed
+grep -q '^waits: reply -> next message median 0 s (1 replies); start -> completion median -1 s (0 completed)$' "$T/status" ||
+	fail "--status waits: $(grep waits "$T/status")"
 out=$("$SMSD" --config "$T/smsd.conf" --parse --survey satisfaction --question q3 "我选３")
 [ "$out" = "3" ] || fail "--parse said \"$out\""
 "$SMSD" --config "$T/smsd.conf" --parse --survey satisfaction --question q3 "不是很满意" |
