@@ -425,24 +425,18 @@ enum MHD_Result dash_redirect(struct ct_req *r, const char *location,
 }
 
 /* ============================================================ badges == */
+/* the library's verdict (ax_verdict_of), the one every export shows; a
+ * hidden rate gets no badge here, the page shows "<5" in its place */
 enum dash_badge dash_badge_of(const struct ax_rate *r, double target,
                               int census)
 {
-	const double eps = 1e-12;
-
-	if (r->den <= 0)
-		return DASH_NODATA;
-	if (census || !r->small_sample)
-		return r->rate >= target - eps ? DASH_MET : DASH_UNMET;
-	/* a small sample: met only on its face, unmet beyond doubt only when
-	 * even the top of its interval falls short */
-	return r->high < target - eps ? DASH_UNMET : DASH_SMALL;
+	enum ax_verdict v = ax_verdict_of(r, target, census);
+	return v == AX_VERDICT_SUPPRESSED ? DASH_NODATA : (enum dash_badge)v;
 }
 
 const char *dash_badge_label(enum dash_badge b)
 {
-	static const char *const l[] = {"无数据", "达标", "未达标", "样本不足"};
-	return l[b];
+	return ax_verdict_label((enum ax_verdict)b);
 }
 
 const char *dash_badge_class(enum dash_badge b)

@@ -86,18 +86,14 @@ enum MHD_Result dash_redirect(struct ct_req *r, const char *location,
                               const char *const *headers);
 
 /* ---- rates and time ---------------------------------------------------- */
-/*
- * The badge of a rate against its target:
- *   DASH_NODATA  den = 0
- *   DASH_MET     rate ≥ target (and, for a sample, den ≥ 30)
- *   DASH_SMALL   sample with den < 30 whose interval still reaches the
- *                target: neither proven met nor proven short
- *   DASH_UNMET   rate < target, or a small sample whose whole 95 %
- *                interval lies below the target (short even so)
- * `census` is 1 for coverage: the roster counts every household, so a
- * small grid's coverage is exact and never "样本不足".
- */
-enum dash_badge { DASH_NODATA, DASH_MET, DASH_UNMET, DASH_SMALL };
+/* The badge of a rate against its target: the library's one verdict
+ * (ax_verdict_of in metrics.h), so the page and every export agree. */
+enum dash_badge {
+	DASH_NODATA = AX_VERDICT_NONE,
+	DASH_MET = AX_VERDICT_MET,
+	DASH_UNMET = AX_VERDICT_UNMET,
+	DASH_SMALL = AX_VERDICT_SMALL
+};
 enum dash_badge dash_badge_of(const struct ax_rate *r, double target,
                               int census);
 const char *dash_badge_label(enum dash_badge b); /* 达标 … */

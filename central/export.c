@@ -369,11 +369,11 @@ static void write_summary(struct xl *x, const struct ax_report *rep)
 			cell_count(x, &s, c + 3, &w->rates[k], w->rates[k].den);
 			cell_count(x, &s, c + 4, &w->rates[k], w->rates_dont_know[k]);
 		}
-		cell_str(x, &s, c, w->met_coverage ? "是" : "否", NULL);
-		cell_str(x, &s, c + 1, w->met_awareness ? "是" : "否", NULL);
-		cell_str(x, &s, c + 2, w->met_satisfaction ? "是" : "否", NULL);
+		cell_str(x, &s, c, ax_verdict_label(w->verdict_coverage), NULL);
+		cell_str(x, &s, c + 1, ax_verdict_label(w->verdict_awareness), NULL);
+		cell_str(x, &s, c + 2, ax_verdict_label(w->verdict_satisfaction), NULL);
 		for (int k = 0; k < rep->nrates; k++)
-			cell_str(x, &s, c + 3 + k, w->met_rates[k] ? "是" : "否", NULL);
+			cell_str(x, &s, c + 3 + k, ax_verdict_label(w->verdict_rates[k]), NULL);
 		s.row++;
 	}
 	/* the filter covers the table, not the notes; set it while the last

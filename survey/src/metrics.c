@@ -64,6 +64,55 @@ void ax_rate_make(struct ax_rate *r, long long num, long long den)
 	r->suppressed = 0; /* ax_rate_suppress hides it for a viewer */
 }
 
+enum ax_verdict ax_verdict_of(const struct ax_rate *r, double target,
+                              int census)
+{
+	const double eps = 1e-12;
+
+	if (r->suppressed)
+		return AX_VERDICT_SUPPRESSED;
+	if (r->den <= 0)
+		return AX_VERDICT_NONE;
+	if (census || !r->small_sample)
+		return r->rate >= target - eps ? AX_VERDICT_MET : AX_VERDICT_UNMET;
+	/* a small sample: met only on its face, unmet beyond doubt only when
+	 * even the top of its interval falls short */
+	return r->high < target - eps ? AX_VERDICT_UNMET : AX_VERDICT_SMALL;
+}
+
+enum ax_verdict ax_verdict_all(const enum ax_verdict *v, int n)
+{
+	int unmet = 0, hidden = 0, small = 0, none = 0;
+
+	for (int i = 0; i < n; i++) {
+		unmet += v[i] == AX_VERDICT_UNMET;
+		hidden += v[i] == AX_VERDICT_SUPPRESSED;
+		small += v[i] == AX_VERDICT_SMALL;
+		none += v[i] == AX_VERDICT_NONE;
+	}
+	if (none == n)
+		return AX_VERDICT_NONE;
+	if (unmet)
+		return AX_VERDICT_UNMET;
+	if (hidden)
+		return AX_VERDICT_SUPPRESSED;
+	return small || none ? AX_VERDICT_SMALL : AX_VERDICT_MET;
+}
+
+const char *ax_verdict_label(enum ax_verdict v)
+{
+	static const char *const l[] = {"无数据", "达标", "未达标", "样本不足",
+	                                AX_SUPPRESSED_TEXT};
+	return (unsigned)v < sizeof l / sizeof *l ? l[v] : "";
+}
+
+const char *ax_verdict_id(enum ax_verdict v)
+{
+	static const char *const l[] = {"none", "met", "unmet", "small",
+	                                "suppressed"};
+	return (unsigned)v < sizeof l / sizeof *l ? l[v] : "";
+}
+
 /* Hide r: zeroed, not merely flagged, so an output that forgets the flag
  * still leaks nothing. */
 static void conceal(struct ax_rate *r)
@@ -580,22 +629,34 @@ static void suppress_row(struct ax_report_row *row, const struct region *g,
                          const struct ax_report *rep)
 {
 	for (int k = 0; k < rep->ntopics; k++)
-		if (g->hidden & 1ULL << k) {
+		if (g->hidden & 1ULL << k)
 			conceal(&row->awareness[k]);
-			row->met_awareness = 0;
-		}
 	if (g->hidden & 1ULL << CELL_SAT) {
 		conceal(&row->satisfaction);
 		row->sat_dont_know = 0;
 		row->mean_score = 0;
-		row->met_satisfaction = 0;
 	}
 	for (int k = 0; k < rep->nrates; k++)
 		if (g->hidden & 1ULL << CELL_RATE(k)) {
 			conceal(&row->rates[k]);
 			row->rates_dont_know[k] = 0;
-			row->met_rates[k] = 0;
 		}
+}
+
+/* The row's verdicts, after suppression: one function for every output. */
+static void judge_row(struct ax_report_row *row, const struct ax_report *rep)
+{
+	enum ax_verdict aw[AX_MAX_TOPICS];
+
+	row->verdict_coverage = ax_verdict_of(&row->coverage, AX_TARGET_COVERAGE, 1);
+	for (int k = 0; k < rep->ntopics; k++)
+		aw[k] = ax_verdict_of(&row->awareness[k], rep->target_awareness, 0);
+	row->verdict_awareness = ax_verdict_all(aw, rep->ntopics);
+	row->verdict_satisfaction =
+	    ax_verdict_of(&row->satisfaction, rep->target_satisfaction, 0);
+	for (int k = 0; k < rep->nrates; k++)
+		row->verdict_rates[k] =
+		    ax_verdict_of(&row->rates[k], rep->rates[k].target, 0);
 }
 
 /* One report row from a region's totals: rates and targets met. */
@@ -613,30 +674,19 @@ static void fill_row(struct ax_report_row *row, const struct region *g,
 	row->respondents = g->a.resp;
 	memcpy(row->respondents_by_channel, g->a.by_channel,
 	       sizeof row->respondents_by_channel);
-	row->met_awareness = ntopics > 0;
-	for (int k = 0; k < ntopics; k++) {
+	for (int k = 0; k < ntopics; k++)
 		ax_rate_make(&row->awareness[k], g->a.aw_num[k], g->a.aw_den[k]);
-		if (!(g->a.aw_den[k] > 0 &&
-		      row->awareness[k].rate >= rep->target_awareness - 1e-12))
-			row->met_awareness = 0;
-	}
 	ax_rate_make(&row->satisfaction, g->a.sat_num, g->a.sat_den);
 	row->mean_score = g->a.sat_den ? g->a.score / (double)g->a.sat_den : 0;
-	row->met_coverage = g->a.households > 0 &&
-	                    g->a.reached >= g->a.households;
-	row->met_satisfaction =
-	    g->a.sat_den > 0 &&
-	    row->satisfaction.rate >= rep->target_satisfaction - 1e-12;
 	row->sat_dont_know = g->a.sat_dk;
 	row->set_aside = g->a.fast;
 	row->set_aside_repeat = g->a.repeat;
 	for (int k = 0; k < rep->nrates; k++) {
 		ax_rate_make(&row->rates[k], g->a.rate_num[k], g->a.rate_den[k]);
 		row->rates_dont_know[k] = g->a.rate_dk[k];
-		row->met_rates[k] = g->a.rate_den[k] > 0 &&
-		                    row->rates[k].rate >= rep->rates[k].target - 1e-12;
 	}
 	suppress_row(row, g, rep);
+	judge_row(row, rep);
 }
 
 /* Names and targets from the installed surveys' rules: the survey asked

@@ -72,6 +72,22 @@ static int repeat_shown(const struct ax_report *r)
 	return aside_total(r, 1, 1) != 0;
 }
 
+/* "met": true only when proven (达标); "verdict": the three-state one */
+static void verdict_json(json_t *met, json_t *verdict, const char *key,
+                         enum ax_verdict v)
+{
+	json_object_set_new(met, key, json_boolean(v == AX_VERDICT_MET));
+	json_object_set_new(verdict, key, json_string(ax_verdict_id(v)));
+}
+
+/* The text table's 达标 column: `met` when 达标, ? 样本不足, · 未达标,
+ * - 无数据, < hidden */
+static const char *verdict_char(enum ax_verdict v, const char *met)
+{
+	static const char *const c[] = {"-", NULL, "·", "?", "<"};
+	return v == AX_VERDICT_MET ? met : c[v];
+}
+
 static json_t *rate_json(const struct ax_rate *r)
 {
 	json_t *o = json_object();
@@ -146,6 +162,7 @@ char *ax_report_json(const struct ax_report *r)
 	for (int i = 0; i < r->nrows; i++) {
 		const struct ax_report_row *w = &r->rows[i];
 		json_t *o = json_object(), *aw = json_object(), *sat, *met = json_object(),
+		       *verdict = json_object(),
 		       *ch = json_object();
 		json_object_set_new(o, "code", json_string(w->code));
 		json_object_set_new(o, "name", json_string(w->name));
@@ -179,21 +196,26 @@ char *ax_report_json(const struct ax_report *r)
 		json_object_set_new(o, "satisfaction", sat);
 		if (r->nrates) {
 			json_t *rates = json_object(), *mr = json_object();
+			json_t *vr = json_object();
 			for (int k = 0; k < r->nrates; k++) {
 				json_t *x = rate_json(&w->rates[k]);
 				json_object_set_new(x, "dont_know",
 				                    count_json(&w->rates[k], w->rates_dont_know[k]));
 				json_object_set_new(rates, r->rates[k].id, x);
 				json_object_set_new(mr, r->rates[k].id,
-				                    json_boolean(w->met_rates[k]));
+				                    json_boolean(w->verdict_rates[k] == AX_VERDICT_MET));
+				json_object_set_new(vr, r->rates[k].id,
+				                    json_string(ax_verdict_id(w->verdict_rates[k])));
 			}
 			json_object_set_new(o, "rates", rates);
 			json_object_set_new(met, "rates", mr);
+			json_object_set_new(verdict, "rates", vr);
 		}
-		json_object_set_new(met, "coverage", json_boolean(w->met_coverage));
-		json_object_set_new(met, "awareness", json_boolean(w->met_awareness));
-		json_object_set_new(met, "satisfaction", json_boolean(w->met_satisfaction));
+		verdict_json(met, verdict, "coverage", w->verdict_coverage);
+		verdict_json(met, verdict, "awareness", w->verdict_awareness);
+		verdict_json(met, verdict, "satisfaction", w->verdict_satisfaction);
 		json_object_set_new(o, "met", met);
+		json_object_set_new(o, "verdict", verdict);
 		json_array_append_new(rows, o);
 	}
 	json_object_set_new(root, "rows", rows);
@@ -302,12 +324,11 @@ char *ax_report_csv(const struct ax_report *r)
 			csv_rate(&b, &w->rates[k]);
 			csv_count(&b, &w->rates[k], w->rates_dont_know[k]);
 		}
-		ax__buf_printf(&b, ",%s,%s,%s",
-		               w->met_coverage ? "是" : "否",
-		               w->met_awareness ? "是" : "否",
-		               w->met_satisfaction ? "是" : "否");
+		ax__buf_printf(&b, ",%s,%s,%s", ax_verdict_label(w->verdict_coverage),
+		               ax_verdict_label(w->verdict_awareness),
+		               ax_verdict_label(w->verdict_satisfaction));
 		for (int k = 0; k < r->nrates; k++)
-			ax__buf_puts(&b, w->met_rates[k] ? ",是" : ",否");
+			ax__buf_printf(&b, ",%s", ax_verdict_label(w->verdict_rates[k]));
 		ax__buf_puts(&b, "\r\n");
 	}
 	return ax__buf_take(&b);
@@ -393,12 +414,13 @@ char *ax_report_table(const struct ax_report *r)
 			ax__buf_printf(&b, "%4.2f  ", w->mean_score);
 		else
 			ax__buf_puts(&b, "   —  ");
-		ax__buf_printf(&b, "%s%s%s\n", w->met_coverage ? "户" : "·",
-		               w->met_awareness ? "知" : "·",
-		               w->met_satisfaction ? "满" : "·");
+		ax__buf_printf(&b, "%s%s%s\n", verdict_char(w->verdict_coverage, "户"),
+		               verdict_char(w->verdict_awareness, "知"),
+		               verdict_char(w->verdict_satisfaction, "满"));
 	}
 	ax__buf_printf(&b, "\n[低,高] 为95%%威尔逊置信区间; * 样本不足30; "
-	                   "达标: 户=入户率100%% 知=各专题知晓率≥%.0f%% 满=满意度≥%.0f%%\n",
+	                   "达标: 户=入户率100%% 知=各专题知晓率≥%.0f%% 满=满意度≥%.0f%%; "
+	                   "? 样本不足(区间仍够得着目标, 不算达标); · 未达标; - 无数据\n",
 	               r->target_awareness * 100, r->target_satisfaction * 100);
 	if (dk_shown(r))
 		ax__buf_puts(&b, "答“说不清/不了解”的不计入分母，另行统计。\n");

@@ -441,7 +441,8 @@ static void test_xlsx_rates(void)
 	HAS_PREFIX(value(s1, "安全感上限", 2), "0.963775");
 	CHECK_STR(value(s1, "安全感人数", 2), "5");
 	CHECK_STR(value(s1, "安全感说不清", 2), "3");
-	CHECK_STR(value(s1, "安全感达标", 2), "否");
+	/* 4/5 on five answers, [0.38,0.96] reaches 90 %: the page's 样本不足, not 否 */
+	CHECK_STR(value(s1, "安全感达标", 2), "样本不足");
 	CHECK_STR(value(s1, "满意度人数", 2), "6");
 	CHECK_STR(value(s1, "满意度说不清", 2), "2");
 	HAS_PREFIX(value(s1, "满意度平均分", 2), "3.8333");

@@ -129,17 +129,17 @@ static void expect_report(ax_store *st)
 	CHECK_INT(w->rates[patrol].num, 5);
 	CHECK_INT(w->rates[patrol].den, 7);
 	CHECK_INT(w->rates_dont_know[patrol], 0);
-	CHECK_INT(w->met_rates[patrol], 0);
+	CHECK_INT(w->verdict_rates[patrol], AX_VERDICT_SMALL); /* 5/7, [0.36,0.92] reaches 90 % */
 	CHECK_INT(w->rates[safety].num, 3);
 	CHECK_INT(w->rates[safety].den, 5);
 	CHECK_INT(w->rates_dont_know[safety], 2);
-	CHECK_INT(w->met_rates[safety], 1);
+	CHECK_INT(w->verdict_rates[safety], AX_VERDICT_SMALL); /* 3/5 ≥ 50 % on 5 answers */
 	CHECK_INT(w->satisfaction.num, 3);
 	CHECK_INT(w->satisfaction.den, 5);
 	CHECK_INT(w->sat_dont_know, 2);
 	CHECK_NEAR(w->mean_score, 3.8, 1e-9);
 	CHECK_NEAR(r->target_satisfaction, 0.8, 1e-9);
-	CHECK_INT(w->met_satisfaction, 0);
+	CHECK_INT(w->verdict_satisfaction, AX_VERDICT_SMALL); /* 3/5, [0.23,0.88] reaches 80 % */
 	{
 		char *json = ax_report_json(r), *csv = ax_report_csv(r);
 		REQUIRE(json && csv);

@@ -268,8 +268,9 @@ static void test_awareness(void)
 		CHECK_INT(w->respondents_by_channel[2], 1); /* visit */
 		CHECK_NEAR(w->awareness[topic(r, "anti_drug")].rate, 0.6, 1e-12);
 		CHECK_INT(w->awareness[topic(r, "anti_drug")].small_sample, 1);
-		CHECK_INT(w->met_awareness, 0);
-		CHECK_INT(row(r, G2)->met_awareness, 1); /* 1/1 = 100 % */
+		CHECK_INT(w->verdict_awareness, AX_VERDICT_UNMET);
+		CHECK_INT(row(r, G2)->verdict_awareness, AX_VERDICT_SMALL); /* 1/1 = 100 %, one answer:
+		                                                       * [0.21,1] reaches 90 % */
 		ax_report_free(r);
 		/* H4's response counts on its day, 11-21 */
 		r = report("aware-anti-drug", "2026-11-21", "2026-11-21", 0);
@@ -535,13 +536,15 @@ static void test_satisfaction(void)
 		CHECK_INT(w->satisfaction.num, 3);
 		CHECK_INT(w->satisfaction.den, 5);
 		CHECK_NEAR(w->mean_score, (5 + 3 + 2 + 1 + 4) / 5.0, 1e-9);
-		CHECK_INT(w->met_satisfaction, 0);
+		/* 3/5, Wilson [0.23,0.88]: short of 90 % even at the top */
+		CHECK_INT(w->verdict_satisfaction, AX_VERDICT_UNMET);
 		CHECK_INT(r->ntopics, 0); /* the survey measures no awareness */
 		w = row(r, G1); /* H1 (5), H2 (3), anonymous (4) */
 		CHECK_INT(w->satisfaction.num, 3);
 		CHECK_INT(w->satisfaction.den, 3);
 		CHECK_NEAR(w->mean_score, 4.0, 1e-9);
-		CHECK_INT(w->met_satisfaction, 1);
+		/* 3/3 = 100 % but three answers: 样本不足, not 达标 */
+		CHECK_INT(w->verdict_satisfaction, AX_VERDICT_SMALL);
 		CHECK_INT(w->respondents_by_channel[0], 1); /* the kiosk one */
 		w = row(r, G3); /* H4 (1) */
 		CHECK_INT(w->satisfaction.num, 0);
@@ -568,7 +571,10 @@ static void check_cov(int kinds, const char *code, long long reached,
 	CHECK_INT(w->households, households);
 	CHECK_INT(w->coverage.num, reached);
 	CHECK_INT(w->coverage.den, households);
-	CHECK_INT(w->met_coverage, reached == households && households > 0);
+	/* a census: exact even for a small grid, never 样本不足 */
+	CHECK_INT(w->verdict_coverage, households == 0 ? AX_VERDICT_NONE
+	                               : reached == households ? AX_VERDICT_MET
+	                                                       : AX_VERDICT_UNMET);
 	ax_report_free(r);
 }
 

@@ -144,7 +144,7 @@ int main(void)
 	r = county(st);
 	CHECK_INT(r->rows[0].respondents, 8);
 	CHECK_INT(r->rows[0].satisfaction.den, 0); /* was 7, num 4 */
-	CHECK_INT(r->rows[0].met_satisfaction, 0);
+	CHECK_INT(r->rows[0].verdict_satisfaction, AX_VERDICT_NONE);
 	CHECK_STR(r->sat_survey, "");
 	expect_rate(r, "sat@a", 2, 3, 0);
 	expect_rate(r, "sat@b", 2, 4, 1);

@@ -50,6 +50,38 @@ void ax_rate_make(struct ax_rate *r, long long num, long long den);
  * that forgets the flag still leaks nothing. */
 int ax_rate_suppress(struct ax_rate *r, long long respondents, int below);
 
+/*
+ * The one verdict of a rate against its target, used by every output
+ * (report table/CSV/JSON, dashboard, XLSX):
+ *   AX_VERDICT_NONE        den = 0: nothing to judge
+ *   AX_VERDICT_MET         rate >= target (and, for a sample, den >= 30)
+ *   AX_VERDICT_UNMET       rate < target, or a small sample whose whole
+ *                          95 % interval lies below the target
+ *   AX_VERDICT_SMALL       a sample with den < 30 whose interval still
+ *                          reaches the target: neither proven met nor
+ *                          proven short ("样本不足")
+ *   AX_VERDICT_SUPPRESSED  the rate is hidden from the viewer ("<5")
+ * `census` is 1 for coverage: the roster counts every household, so a
+ * small grid's coverage is exact and never 样本不足.
+ */
+enum ax_verdict {
+	AX_VERDICT_NONE,
+	AX_VERDICT_MET,
+	AX_VERDICT_UNMET,
+	AX_VERDICT_SMALL,
+	AX_VERDICT_SUPPRESSED
+};
+enum ax_verdict ax_verdict_of(const struct ax_rate *r, double target,
+                              int census);
+/* Several rates judged together (知晓率 over every topic): 未达标 when
+ * any is, else hidden when any is, else 样本不足 when any is or has no
+ * answers, else 达标; NONE when n is 0 or none has answers. */
+enum ax_verdict ax_verdict_all(const enum ax_verdict *v, int n);
+/* 无数据 / 达标 / 未达标 / 样本不足 / <5 */
+const char *ax_verdict_label(enum ax_verdict v);
+/* "none" / "met" / "unmet" / "small" / "suppressed" (JSON) */
+const char *ax_verdict_id(enum ax_verdict v);
+
 /* The 95 % Wilson score interval of num/den; [0,0] when den is 0. */
 void ax_wilson(long long num, long long den, double *low, double *high);
 
@@ -100,10 +132,10 @@ struct ax_report_row {
 	long long sat_dont_know; /* answered 说不清: in no denominator; 0 when
 	                          * satisfaction is suppressed */
 	double mean_score; /* mean of the satisfaction question's scores */
-	int met_coverage, met_awareness, met_satisfaction;
+	enum ax_verdict verdict_coverage, verdict_awareness, verdict_satisfaction;
 	struct ax_rate rates[AX_MAX_RATES];      /* indexed like report rates */
 	long long rates_dont_know[AX_MAX_RATES]; /* left out of rates[k].den */
-	int met_rates[AX_MAX_RATES];
+	enum ax_verdict verdict_rates[AX_MAX_RATES];
 };
 
 struct ax_report {

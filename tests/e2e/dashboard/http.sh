@@ -124,7 +124,7 @@ check "  安全感 = 4/5" "$(cell "${C:-none}2")" 0.8
 check "  安全感下限 (Wilson by hand: 0.37553463)" "$(cell "$(col 安全感下限)2" | cut -c1-8)" 0.375534
 check "  安全感人数 (the denominator)" "$(cell "$(col 安全感人数)2")" 5
 check "  安全感说不清" "$(cell "$(col 安全感说不清)2")" 3
-check "  安全感达标" "$(cell "$(col 安全感达标)2")" 否
+check "  安全感达标: the card's 样本不足" "$(cell "$(col 安全感达标)2")" 样本不足
 check "  满意度说不清" "$(cell "$(col 满意度说不清)2")" 2
 # a survey without rates or 说不清 answers: the page as it always was
 check "satisfaction survey only: 200" "$(get county.jar '/region/439901101000?survey=satisfaction' nosafe.html)" 200
