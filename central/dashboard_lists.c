@@ -190,6 +190,17 @@ static ax_rc unreached_row(void *ctx, const struct ax_ledger_household *h)
 		dp_fmt(p, "<td class=\"mem\">%d</td>", h->members);
 	else
 		dp_raw(p, "<td class=\"mem\">—</td>");
+	{
+		/* the grid's own worker sees who lives there and where; roles
+		 * above see the name masked and not the door */
+		char masked[256];
+		int own = c->u->u.role == AX_ROLE_GRID;
+		if (h->head && !own)
+			ax_name_mask(h->head, masked, sizeof masked);
+		dp_fmt(p, "<td class=\"l head\">%s</td><td class=\"l addr\">%s</td>",
+		       !h->head ? "—" : own ? h->head : masked,
+		       !h->address ? "—" : own ? h->address : "（网格员可见）");
+	}
 	dp_fmt(p, "<td class=\"l tel\">%s</td><td class=\"sign\"></td>",
 	       h->nphones ? h->phones : "无");
 	dp_fmt(p, "<td class=\"act\"><form method=\"post\" action=\"/visit\">"
@@ -263,6 +274,7 @@ enum MHD_Result dash_unreached_page(struct ct_req *r, const struct dash_user *u,
 		       visited);
 	dp_raw(&p, "<div class=\"tbl\"><table class=\"hh\"><thead><tr><th>序号</th>"
 	           "<th class=\"l\">户号</th><th class=\"l\">网格</th><th>人口</th>"
+	           "<th class=\"l\">户主</th><th class=\"l\">住址</th>"
 	           "<th class=\"l\">联系电话</th><th class=\"sign\">走访日期 / 签字</th>"
 	           "<th class=\"act\">操作</th></tr></thead><tbody>");
 	c.p = &p;
@@ -278,7 +290,7 @@ enum MHD_Result dash_unreached_page(struct ct_req *r, const struct dash_user *u,
 		                  "数据库暂时不可用，请稍后再试。");
 	}
 	if (!c.n)
-		dp_raw(&p, "<tr><td class=\"l\" colspan=\"7\">全部户都已覆盖。</td></tr>");
+		dp_raw(&p, "<tr><td class=\"l\" colspan=\"9\">全部户都已覆盖。</td></tr>");
 	dp_fmt(&p, "</tbody></table></div><p><strong>共 %ld 户未覆盖。</strong></p>", c.n);
 	dp_end(&p);
 	return dp_send(r, &p, MHD_HTTP_OK, NULL);

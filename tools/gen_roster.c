@@ -346,6 +346,19 @@ static void csv_field(FILE *f, const char *s)
     fputc('"', f);
 }
 
+/* 户主 names: common surnames and given names; drawn from their own
+ * stream so every other column is as it was before they were added. */
+static const char *const SURNAMES[] = {
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "周", "吴", "徐", "孙",
+    "胡", "朱", "高", "林", "何", "郭", "马", "罗", "梁", "宋", "郑", "谢",
+    "唐", "韩", "曹", "许", "邓", "冯", "彭", "曾", "肖", "田", "董", "袁",
+    "潘", "蒋", "蔡", "余", "杜", "叶", "程", "魏", "苏", "吕", "丁", "任",
+    "欧阳", "司马"};
+static const char *const GIVEN[] = {
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳",
+    "杰", "娟", "涛", "明", "超", "秀英", "桂英", "建华", "建国", "志强",
+    "国强", "海燕", "玉兰", "红梅", "德明", "春生", "金凤", "永福"};
+
 /* Household size 1..7, peaking at 3-4, with a fair share of elderly
  * single-person and couple households left behind by migration. */
 static const int MEMBER_WEIGHTS[] = {13, 20, 25, 21, 12, 6, 3};
@@ -464,9 +477,10 @@ int main(int argc, char **argv)
     }
 
     rng_t r = {seed ^ 0x484F555345484F4CULL}; /* "HOUSEHOL" */
+    rng_t rn = {seed ^ 0x4845414441444452ULL}; /* "HEADADDR": 户主, 住址 */
 
     fputs("\xEF\xBB\xBF", f);
-    fputs("户号,乡镇,乡镇代码,村（社区）,村（社区）代码,网格,网格代码,联系电话,人口\r\n", f);
+    fputs("户号,乡镇,乡镇代码,村（社区）,村（社区）代码,网格,网格代码,联系电话,人口,户主,住址\r\n", f);
 
     long serial = 0, no_phone = 0, n_phones = 0, population = 0;
     for (int g = 0; g < m.n_grids; g++) {
@@ -522,6 +536,17 @@ int main(int argc, char **argv)
             csv_field(f, cell);
             fputc(',', f);
             csv_field(f, members_s);
+            /* 户主 and the door: 组 by grid, numbered along the lane */
+            char head[32], addr[160];
+            snprintf(head, sizeof head, "%s%s",
+                     SURNAMES[rng_below(&rn, sizeof SURNAMES / sizeof *SURNAMES)],
+                     GIVEN[rng_below(&rn, sizeof GIVEN / sizeof *GIVEN)]);
+            snprintf(addr, sizeof addr, "%s%d组%ld号", vl->name, gr->ordinal,
+                     k + 1 + (long)rng_below(&rn, 3) * 100);
+            fputc(',', f);
+            csv_field(f, head);
+            fputc(',', f);
+            csv_field(f, addr);
             fputs("\r\n", f);
         }
     }

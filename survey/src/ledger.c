@@ -457,6 +457,38 @@ done:
 }
 
 /* ---- households not reached ------------------------------------------- */
+void ax_name_mask(const char *name, char *out, size_t n)
+{
+	size_t len = strlen(name), first = 0, last = len, o = 0;
+	long chars = 0;
+
+	if (!n)
+		return;
+	out[0] = '\0';
+	for (size_t i = 0; i < len; i++)
+		chars += ((unsigned char)name[i] & 0xC0) != 0x80;
+	if (!chars)
+		return;
+	/* the first character's bytes, and where the last one starts */
+	do
+		first++;
+	while (first < len && ((unsigned char)name[first] & 0xC0) == 0x80);
+	do
+		last--;
+	while (last > 0 && ((unsigned char)name[last] & 0xC0) == 0x80);
+	if (first + 1 > n)
+		return;
+	memcpy(out, name, first);
+	o = first;
+	for (long k = 1; k < (chars > 2 ? chars - 1 : chars) && o + 1 < n; k++)
+		out[o++] = '*';
+	if (chars > 2 && o + (len - last) < n) {
+		memcpy(out + o, name + last, len - last);
+		o += len - last;
+	}
+	out[o] = '\0';
+}
+
 /* "+8613800000001,+86139…" -> "138****0001, 139****…"; returns count. */
 static int mask_phones(struct ax_buf *b, const char *list)
 {
@@ -496,7 +528,8 @@ ax_rc ax_ledger_unreached(ax_store *st, const struct ax_ledger_query *q,
 	 * one contacts_reach index probe per household */
 	ax__buf_puts(&b, "SELECT h.id, h.grid, g.name, v.name, t.name, h.members, "
 	                 "(SELECT group_concat(phone, ',') FROM household_phones "
-	                 "WHERE household = h.id) FROM households h");
+	                 "WHERE household = h.id), h.head, h.address FROM "
+	                 "households h");
 	ax__buf_puts(&b, REGION_JOINS("h.grid"));
 	ax__buf_puts(&b, " WHERE h.active AND NOT EXISTS (SELECT 1 FROM contacts "
 	                 "c WHERE c.household = h.id");
@@ -529,6 +562,8 @@ ax_rc ax_ledger_unreached(ax_store *st, const struct ax_ledger_query *q,
 			goto done;
 		}
 		r.phones = ph.p;
+		r.head = (const char *)sqlite3_column_text(s, 7);
+		r.address = (const char *)sqlite3_column_text(s, 8);
 		if ((rc = fn(ctx, &r)))
 			goto done;
 	}

@@ -18,12 +18,14 @@
 
 enum col {
 	C_ID, C_COUNTY, C_COUNTY_CODE, C_TOWN, C_TOWN_CODE, C_VILLAGE,
-	C_VILLAGE_CODE, C_GRID, C_GRID_CODE, C_PHONE, C_MEMBERS, C_NCOLS
+	C_VILLAGE_CODE, C_GRID, C_GRID_CODE, C_PHONE, C_MEMBERS, C_HEAD,
+	C_ADDRESS, C_NCOLS
 };
 
 static const char *const col_field[C_NCOLS] = {
 	"household_id", "county", "county_code", "township", "township_code",
 	"village", "village_code", "grid", "grid_code", "phone", "members",
+	"head", "address",
 };
 
 /* Header spellings, compared after normalisation (NFKC, lower case, no
@@ -47,6 +49,10 @@ static const char *const col_names[C_NCOLS][12] = {
 	             "联系方式", "电话号码", "phone", "phones", "mobile", NULL},
 	[C_MEMBERS] = {"人口", "人数", "家庭人口", "户人口", "家庭人数",
 	               "成员数", "在册人口", "members", "membercount", NULL},
+	[C_HEAD] = {"户主", "户主姓名", "户主名", "head", "headname",
+	            "householdhead", NULL},
+	[C_ADDRESS] = {"住址", "地址", "门牌号", "门牌", "家庭住址", "详细地址",
+	               "现住址", "address", NULL},
 };
 
 /* ---- parse state ------------------------------------------------------ */
@@ -668,6 +674,13 @@ static int household_changed(struct imp *im, const char *id,
 		            : sqlite3_column_int(s, 1);
 		int act = sqlite3_column_int(s, 2);
 		changed = strcmp(g, region) != 0 || m != members || !act;
+		/* 户主 and 住址 when the file has the column (else kept) */
+		for (int k = 0; k < 2; k++) {
+			enum col c = k ? C_ADDRESS : C_HEAD;
+			const char *old = (const char *)sqlite3_column_text(s, 3 + k);
+			if (im->col[c] >= 0)
+				changed |= strcmp(old ? old : "", fld(im, c)) != 0;
+		}
 	}
 	sqlite3_reset(s);
 	return changed;
@@ -712,6 +725,15 @@ static int write_household(struct imp *im, const char *id, const char *region,
 	else
 		sqlite3_bind_null(s, 3);
 	sqlite3_bind_int64(s, 4, im->now);
+	for (int k = 0; k < 2; k++) {
+		enum col c = k ? C_ADDRESS : C_HEAD;
+		if (*fld(im, c))
+			sqlite3_bind_text(s, 5 + k, fld(im, c), -1, SQLITE_STATIC);
+		else
+			sqlite3_bind_null(s, 5 + k);
+		if (exists)
+			sqlite3_bind_int(s, 7 + k, im->col[c] >= 0);
+	}
 	src = sqlite3_step(s);
 	sqlite3_reset(s);
 	if (src != SQLITE_DONE) {
@@ -867,17 +889,29 @@ static void warn_shared_phones(struct imp *im)
 /* ---- driver ----------------------------------------------------------- */
 static const char *const import_sql[] = {
 	ax__region_upsert_sql,
-	"SELECT grid, members, active FROM households WHERE id = ?",
-	"INSERT INTO households(id, grid, members, active, updated_at) "
-	"VALUES(?, ?, ?, 1, ?)",
+	"SELECT grid, members, active, head, address FROM households WHERE "
+	"id = ?",
+	"INSERT INTO households(id, grid, members, active, updated_at, head, "
+	"address) VALUES(?1, ?2, ?3, 1, ?4, ?5, ?6)",
 	"UPDATE households SET grid = ?2, members = ?3, active = 1, "
-	"updated_at = ?4 WHERE id = ?1",
+	"updated_at = ?4, head = CASE WHEN ?7 THEN ?5 ELSE head END, "
+	"address = CASE WHEN ?8 THEN ?6 ELSE address END WHERE id = ?1",
 	"SELECT phone FROM household_phones WHERE household = ? ORDER BY phone",
 	"DELETE FROM household_phones WHERE household = ?",
 	"INSERT INTO household_phones(household, phone) VALUES(?, ?)",
 	"INSERT INTO temp.roster_seen(id, line) VALUES(?, ?)",
 	"INSERT OR IGNORE INTO temp.roster_villages(code) VALUES(?)",
 	"INSERT OR IGNORE INTO temp.roster_listed(id) VALUES(?)",
+};
+
+/* The household statements on a store opened below v10 (tests build old
+ * stores to migrate): no 户主 or 住址 there. */
+static const char *const import_sql_v9[] = {
+	"SELECT grid, members, active FROM households WHERE id = ?",
+	"INSERT INTO households(id, grid, members, active, updated_at) "
+	"VALUES(?1, ?2, ?3, 1, ?4)",
+	"UPDATE households SET grid = ?2, members = ?3, active = 1, "
+	"updated_at = ?4 WHERE id = ?1",
 };
 
 ax_rc ax_roster_import_mem(ax_store *st, const char *name, const char *buf,
@@ -943,7 +977,10 @@ begin:
 	for (size_t i = 0; i < AX_ARRAY_LEN(stmts); i++)
 		*stmts[i] = NULL;
 	for (size_t i = 0; i < AX_ARRAY_LEN(stmts); i++)
-		if ((rc = ax__prepare(st, stmts[i], import_sql[i])))
+		if ((rc = ax__prepare(st, stmts[i],
+		                      i >= 1 && i <= 3 && ax_store_schema_version(st) < 10
+		                          ? import_sql_v9[i - 1]
+		                          : import_sql[i])))
 			goto done;
 	if ((rc = ax__exec(st, "BEGIN IMMEDIATE")))
 		goto done;

@@ -6,6 +6,7 @@
  */
 #include <iconv.h>
 
+#include "anxin/ledger.h"
 #include "anxin/roster.h"
 #include "anxin/store.h"
 #include "anxin/text.h"
@@ -486,6 +487,37 @@ static void test_shared_phone(void)
 	ax_store_close(st);
 }
 
+/* 户主 and 住址 stay on the server: a device's roster slice names
+ * neither; and the mask roles above the grid see. */
+static void test_head_private(void)
+{
+	struct ax_roster_stats s;
+	ax_store *st = new_store("head.db");
+	char masked[64], *slice;
+	static const char t[] = "户号,村（社区）代码,户主,住址,联系电话\n"
+	                        "P1,439901001001,王建国,东街1组3号,13800000001\n";
+	CHECK_INT(ax_roster_import_mem(st, "head.csv", t, sizeof t - 1, NULL,
+	                               NULL, NULL, &s),
+	          AX_OK);
+	CHECK_INT(s.inserted, 1);
+	slice = ax_roster_slice_json(st, "439901001001");
+	REQUIRE(slice != NULL);
+	CHECK_INT(strstr(slice, "\"P1\"") != NULL, 1);
+	CHECK_INT(strstr(slice, "王建国") != NULL, 0);
+	CHECK_INT(strstr(slice, "东街") != NULL, 0);
+	free(slice);
+	ax_store_close(st);
+
+	ax_name_mask("张三明", masked, sizeof masked);
+	CHECK_STR(masked, "张*明");
+	ax_name_mask("张三", masked, sizeof masked);
+	CHECK_STR(masked, "张*");
+	ax_name_mask("欧阳志明", masked, sizeof masked);
+	CHECK_STR(masked, "欧**明");
+	ax_name_mask("", masked, sizeof masked);
+	CHECK_STR(masked, "");
+}
+
 int main(void)
 {
 	const char *csv;
@@ -498,5 +530,6 @@ int main(void)
 	test_headers();
 	test_unreadable();
 	test_shared_phone();
+	test_head_private();
 	return check_done();
 }

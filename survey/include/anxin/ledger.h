@@ -127,7 +127,14 @@ struct ax_ledger_household {
 	int members;        /* -1 when the roster gave none */
 	int nphones;
 	const char *phones; /* masked, "138****0001, 139****0003"; "" if none */
+	const char *head;    /* 户主, NULL when the roster gave none */
+	const char *address; /* 住址 (门牌号), NULL when the roster gave none */
 };
+
+/* A name as roles above the grid see it: its first and last character
+ * with a * for each between (张*明, 欧**明), 张* for two characters;
+ * out holds at least 4 bytes per character of name plus one. */
+void ax_name_mask(const char *name, char *out, size_t n);
 
 typedef ax_rc (*ax_ledger_household_fn)(void *ctx,
                                         const struct ax_ledger_household *row);

@@ -206,6 +206,12 @@ has "  title" un.html "未覆盖户清单"
 has "  phones masked" un.html '1[3-9][0-9]\*\*\*\*[0-9][0-9][0-9][0-9]'
 hasnt "  no full phone number" un.html '1[3-9][0-9]\{9\}'
 has "  a visit button" un.html "记录入户走访"
+has "  户主 in full for the grid's worker" un.html '<td class="l head">[^<*—]*</td>'
+has "  住址 for the grid's worker" un.html '<td class="l addr">[^<]*组[0-9]*号</td>'
+check "the county's view of the same list: 200" "$(get county.jar /grid/439901101001001/unreached cun.html)" 200
+has "  户主 masked for the county" cun.html '<td class="l head">[^<]*\*</td>\|<td class="l head">[^<]*\*[^<]</td>'
+hasnt "  no 户主 in full for the county" cun.html '<td class="l head">[^<*—]*</td>'
+hasnt "  no 住址 for the county" cun.html '组[0-9]*号'
 HH=$(grep -o 'name="household" value="[^"]*"' un.html | head -n 1 | sed 's/.*value="//; s/"$//')
 T=$(csrf_of un.html)
 visits() { sqlite3 c.db "SELECT COUNT(*) FROM contacts WHERE household = '$HH' AND kind = 'visit' AND device = 'grid1'"; }
