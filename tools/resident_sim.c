@@ -231,7 +231,12 @@ static void decide(const char *phone, const char *kind, const char *text,
 		snprintf(reply, sizeof reply, "%s", r % 2 ? "好的" : "你们是谁？");
 	else
 		messy(opts[(r >> 8) % strlen(opts)], r >> 16, reply, sizeof reply);
-	queue[nqueue].due_ms = now_ms() + (long long)((r >> 24) % (unsigned)(max_delay_ms + 1));
+	/* nobody reads and answers in under two seconds (the gateway takes a
+	 * reply read in the second its question went out for an earlier one) */
+	queue[nqueue].due_ms = now_ms() + (max_delay_ms > 2000 ? 2000 : max_delay_ms) +
+	                       (long long)((r >> 24) % (unsigned)(max_delay_ms > 2000
+	                                                                ? max_delay_ms - 2000 + 1
+	                                                                : 1));
 	snprintf(queue[nqueue].phone, sizeof queue[0].phone, "%s", phone);
 	snprintf(queue[nqueue].text, sizeof queue[0].text, "%s", reply);
 	queue[nqueue].report_ref = -1;
