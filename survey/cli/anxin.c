@@ -73,6 +73,8 @@ static void usage(FILE *f)
 	        "                  [--channel kiosk|sms|visit] [--from DATE] [--to DATE]\n"
 	        "                  [--kinds sms_delivered,sms_replied,kiosk_session,visit]\n"
 	        "                  [--depth N] [--format table|csv|json]\n"
+	        "                  [--pack ID,...]  beside coverage, the 知识宣传入户率 of\n"
+	        "                  contacts carrying those packs only (平安家庭 §6)\n"
 	        "                  日常监测: every wave but sampled 测评 campaigns'\n"
 	        "  report          --db FILE --campaign ID [--format table|csv|json]\n"
 	        "                  a sampled 测评 campaign: RR1, contact rate, weighted\n"
@@ -111,7 +113,8 @@ static void diag_print(void *ctx, enum ax_severity sev, const char *msg)
 /* Options shared by the subcommands. */
 struct args {
 	const char *db, *map, *county, *scope, *survey, *wave, *channel, *from,
-	    *to, *kinds, *format, *start, *device, *campaign, *sheet;
+	    *to, *kinds, *format, *start, *device, *campaign, *sheet,
+	    *pack;
 	int deactivate, depth, days;
 	long count;
 	unsigned long long seed;
@@ -132,6 +135,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		{"county-name", required_argument, 0, 'C'},
 		{"deactivate-missing", no_argument, 0, 'D'},
 		{"sheet", required_argument, 0, 'W'},
+		{"pack", required_argument, 0, 'K'},
 		{"scope", required_argument, 0, 's'},
 		{"survey", required_argument, 0, 'S'},
 		{"wave", required_argument, 0, 'w'},
@@ -179,6 +183,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'C': a->county = optarg; break;
 		case 'D': a->deactivate = 1; break;
 		case 'W': a->sheet = optarg; break;
+		case 'K': a->pack = optarg; break;
 		case 's': a->scope = optarg; break;
 		case 'S': a->survey = optarg; break;
 		case 'w': a->wave = optarg; break;
@@ -581,6 +586,7 @@ static int cmd_report(struct args *a)
 	o.from = a->from;
 	o.to = a->to;
 	o.depth = a->depth;
+	o.pack = a->pack;
 	if (a->kinds) {
 		o.contact_kinds = ax_contact_kinds_parse(a->kinds);
 		if (o.contact_kinds <= 0) {

@@ -132,7 +132,7 @@ int ax_rate_suppress(struct ax_rate *r, long long respondents, int below)
 
 /* ---- building --------------------------------------------------------- */
 struct acc {
-	long long households, reached, resp, by_channel[AX_NCHANNELS];
+	long long households, reached, reached_pack, resp, by_channel[AX_NCHANNELS];
 	long long aw_den[AX_MAX_TOPICS], aw_num[AX_MAX_TOPICS];
 	long long sat_den, sat_num, sat_dk, fast, repeat;
 	double score;
@@ -372,10 +372,14 @@ static ax_rc add_households(ax_store *st, struct tree *t)
 }
 
 /* Reached: active households with a contact of `kinds` in the window.
- * One index probe per household and kind (contacts_reach). */
+ * One index probe per household and kind (contacts_reach).  With packs
+ * (a comma list, at most 8), only contacts carrying one of them count,
+ * into reached_pack (平安家庭 知识宣传入户率). */
 static ax_rc add_reached(ax_store *st, struct tree *t, int kinds, int from_day,
-                         int to_day)
+                         int to_day, const char *packs)
 {
+	char pk[8][64];
+	int npk = 0;
 	struct ax_buf b = {0};
 	sqlite3_stmt *s;
 	int first = 1;
@@ -390,7 +394,21 @@ static ax_rc add_reached(ax_store *st, struct tree *t, int kinds, int from_day,
 			               ax_contact_kind_name(bit));
 			first = 0;
 		}
-	ax__buf_puts(&b, ") AND c.at >= ?1 AND c.at < ?2) GROUP BY h.grid");
+	ax__buf_puts(&b, ") AND c.at >= ?1 AND c.at < ?2");
+	for (const char *p = packs; p && *p && npk < 8;) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+		if (n && n < sizeof pk[0]) {
+			memcpy(pk[npk], p, n);
+			pk[npk][n] = '\0';
+			ax__buf_printf(&b, "%s?%d", npk ? "," : " AND c.pack IN (", npk + 3);
+			npk++;
+		}
+		p = comma ? comma + 1 : NULL;
+	}
+	if (packs && !npk)
+		ax__buf_puts(&b, " AND 0");
+	ax__buf_puts(&b, npk ? ")) GROUP BY h.grid" : ") GROUP BY h.grid");
 	if (b.oom) {
 		ax__buf_free(&b);
 		return AX_NOMEM;
@@ -402,9 +420,13 @@ static ax_rc add_reached(ax_store *st, struct tree *t, int kinds, int from_day,
 	/* day d in China time spans [d*86400 - 8h, (d+1)*86400 - 8h) */
 	sqlite3_bind_int64(s, 1, (sqlite3_int64)ax_day_start(from_day));
 	sqlite3_bind_int64(s, 2, (sqlite3_int64)ax_day_start(to_day + 1));
+	for (int k = 0; k < npk; k++)
+		sqlite3_bind_text(s, 3 + k, pk[k], -1, SQLITE_TRANSIENT);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		int i = find_region(t, (const char *)sqlite3_column_text(s, 0));
-		if (i >= 0)
+		if (i >= 0 && packs)
+			ROLLUP(t, i, reached_pack, sqlite3_column_int64(s, 1));
+		else if (i >= 0)
 			ROLLUP(t, i, reached, sqlite3_column_int64(s, 1));
 	}
 	sqlite3_finalize(s);
@@ -671,6 +693,8 @@ static void fill_row(struct ax_report_row *row, const struct region *g,
 	row->households = g->a.households;
 	row->reached = g->a.reached;
 	ax_rate_make(&row->coverage, g->a.reached, g->a.households);
+	row->reached_pack = g->a.reached_pack;
+	ax_rate_make(&row->coverage_pack, g->a.reached_pack, g->a.households);
 	row->respondents = g->a.resp;
 	memcpy(row->respondents_by_channel, g->a.by_channel,
 	       sizeof row->respondents_by_channel);
@@ -821,7 +845,9 @@ ax_rc ax_report_build(ax_store *st, const struct ax_report_opts *o,
 	if ((rc = load_tree(st, &t)) ||
 	    (rc = find_scope(st, &t, o->scope, &scope)) ||
 	    (rc = add_households(st, &t)) ||
-	    (rc = add_reached(st, &t, kinds, from_day, to_day)) ||
+	    (rc = add_reached(st, &t, kinds, from_day, to_day, NULL)) ||
+	    (o->pack && *o->pack &&
+	     (rc = add_reached(st, &t, kinds, from_day, to_day, o->pack))) ||
 	    (rc = ax__defs_load(st, o->survey, &defs)) ||
 	    (rc = add_answers(st, &t, rep, o, &defs, from_day, to_day)))
 		goto fail;
@@ -849,6 +875,7 @@ ax_rc ax_report_build(ax_store *st, const struct ax_report_opts *o,
 	snprintf(rep->scope, sizeof rep->scope, "%s", t.r[scope].code);
 	snprintf(rep->survey, sizeof rep->survey, "%s", o->survey ? o->survey : "");
 	snprintf(rep->channel, sizeof rep->channel, "%s", o->channel ? o->channel : "");
+	snprintf(rep->pack, sizeof rep->pack, "%s", o->pack ? o->pack : "");
 	snprintf(rep->from, sizeof rep->from, "%s", o->from ? o->from : "");
 	snprintf(rep->to, sizeof rep->to, "%s", o->to ? o->to : "");
 	rep->contact_kinds = kinds;

@@ -171,6 +171,12 @@ char *ax_report_json(const struct ax_report *r)
 		json_object_set_new(o, "households", json_integer(w->households));
 		json_object_set_new(o, "reached", json_integer(w->reached));
 		json_object_set_new(o, "coverage", rate_json(&w->coverage));
+		if (r->pack[0]) {
+			json_object_set_new(o, "reached_pack",
+			                    json_integer(w->reached_pack));
+			json_object_set_new(o, "coverage_pack",
+			                    rate_json(&w->coverage_pack));
+		}
 		json_object_set_new(o, "respondents", json_integer(w->respondents));
 		for (int c = 0; c < AX_NCHANNELS; c++)
 			json_object_set_new(ch, ax_channels[c],
@@ -270,6 +276,14 @@ char *ax_report_csv(const struct ax_report *r)
 	ax__buf_puts(&b, "\xEF\xBB\xBF"); /* Excel needs the BOM to see UTF-8 */
 	ax__buf_puts(&b, "代码,名称,层级,户数,已覆盖户");
 	csv_rate_header(&b, "宣传入户率");
+	if (r->pack[0]) {
+		char h[300];
+		snprintf(h, sizeof h, "知识宣传入户率(%s)", r->pack);
+		ax__buf_puts(&b, ",已覆盖户(");
+		csv_field(&b, r->pack);
+		ax__buf_puts(&b, ")");
+		csv_rate_header(&b, h);
+	}
 	ax__buf_puts(&b, ",答卷数");
 	if (aside_shown(r))
 		ax__buf_puts(&b, ",过快未计入");
@@ -304,6 +318,10 @@ char *ax_report_csv(const struct ax_report *r)
 		ax__buf_printf(&b, ",%s,%lld,%lld", level_cn[w->level], w->households,
 		               w->reached);
 		csv_rate(&b, &w->coverage);
+		if (r->pack[0]) {
+			ax__buf_printf(&b, ",%lld", w->reached_pack);
+			csv_rate(&b, &w->coverage_pack);
+		}
 		ax__buf_printf(&b, ",%lld", w->respondents);
 		if (aside_shown(r))
 			ax__buf_printf(&b, ",%lld", w->set_aside);
@@ -371,6 +389,8 @@ char *ax_report_table(const struct ax_report *r)
 	ax__buf_pad(&b, "覆盖户", 8, 1);
 	ax__buf_puts(&b, "  ");
 	ax__buf_pad(&b, "宣传入户率", cw, 0);
+	if (r->pack[0])
+		ax__buf_pad(&b, "知识宣传入户率", cw, 0);
 	ax__buf_pad(&b, "答卷", 7, 1);
 	ax__buf_puts(&b, "  ");
 	for (int k = 0; k < r->ntopics; k++) {
@@ -395,6 +415,10 @@ char *ax_report_table(const struct ax_report *r)
 		ax__buf_puts(&b, "  ");
 		cell(c, sizeof c, &w->coverage);
 		ax__buf_pad(&b, c, cw, 0);
+		if (r->pack[0]) {
+			cell(c, sizeof c, &w->coverage_pack);
+			ax__buf_pad(&b, c, cw, 0);
+		}
 		snprintf(num, sizeof num, "%lld", w->respondents);
 		ax__buf_pad(&b, num, 7, 1);
 		ax__buf_puts(&b, "  ");

@@ -121,6 +121,10 @@ struct ax_report_row {
 	int depth; /* 0 for the scope itself */
 	long long households, reached;
 	struct ax_rate coverage;
+	/* with ax_report_opts.pack: households reached by a contact carrying
+	 * one of those packs, and its coverage (平安家庭 知识宣传入户率) */
+	long long reached_pack;
+	struct ax_rate coverage_pack;
 	long long respondents;
 	long long respondents_by_channel[AX_NCHANNELS];
 	long long set_aside; /* complete but too fast to have been read: kept,
@@ -154,6 +158,7 @@ struct ax_report {
 	char sat_survey[AX_SURVEY_ID_MAX];
 	/* what was asked, for headers */
 	char scope[24], survey[64], channel[16], from[11], to[11];
+	char pack[256]; /* the packs of coverage_pack, "" when not asked */
 	int contact_kinds;
 	/* 0: 日常监测, the answers of whoever answered (every wave but those of
 	 * sampled 测评 campaigns); 1: the wave asked for is a sampled 测评
@@ -172,6 +177,9 @@ struct ax_report_opts {
 	const char *to;      /* YYYY-MM-DD inclusive; NULL: open */
 	int depth;           /* levels below the scope to list (0 = scope only) */
 	int contact_kinds;   /* qualifying contact kinds; 0: AX_CK_DEFAULT */
+	/* packs (comma list, at most 8) whose contacts alone are also counted
+	 * as coverage_pack, beside the all-packs coverage; NULL: not asked */
+	const char *pack;
 	/* answer-based cells with fewer respondents are suppressed
 	 * (ax_rate_suppress): AX_SUPPRESS_BELOW for viewers below the county
 	 * role, 0 for the county */
