@@ -430,7 +430,11 @@ enum MHD_Result dash_redirect(struct ct_req *r, const char *location,
 enum dash_badge dash_badge_of(const struct ax_rate *r, double target,
                               int census)
 {
-	enum ax_verdict v = ax_verdict_of(r, target, census);
+	return dash_badge_verdict(ax_verdict_of(r, target, census));
+}
+
+enum dash_badge dash_badge_verdict(enum ax_verdict v)
+{
 	return v == AX_VERDICT_SUPPRESSED ? DASH_NODATA : (enum dash_badge)v;
 }
 

@@ -96,6 +96,8 @@ enum dash_badge {
 };
 enum dash_badge dash_badge_of(const struct ax_rate *r, double target,
                               int census);
+/* a verdict already made (a report row's verdict_*): hidden → no data */
+enum dash_badge dash_badge_verdict(enum ax_verdict v);
 const char *dash_badge_label(enum dash_badge b); /* 达标 … */
 const char *dash_badge_class(enum dash_badge b); /* CSS class */
 

@@ -830,7 +830,9 @@ static void cards(struct dpage *p, const struct ax_report *rep)
 	}
 	snprintf(v, sizeof v, "%d / %d", met, rep->ntopics);
 	snprintf(s, sizeof s, "知晓率达标的专题（%d 个有答卷）", judged);
-	card(p, "知晓率达标专题", v, -1, s);
+	/* the row's one verdict over every topic, as in every export */
+	card(p, "知晓率达标专题", v,
+	     (int)dash_badge_verdict(r0->verdict_awareness), s);
 	snprintf(v, sizeof v, "%lld", r0->respondents);
 	snprintf(s, sizeof s, "一体机 %lld · 短信 %lld · 入户 %lld",
 	         r0->respondents_by_channel[0], r0->respondents_by_channel[1],

@@ -6,6 +6,8 @@
 #   ./exit, so the teardown, which is another process, can read it.  No
 #   descriptor of ours is inherited (CTest waits for its pipes to close).
 #   LOG and ERRLOG may be the same file (both are appended to).
+# fixture_wait_port: wait (10 s) for ./port and /healthz to answer;
+#   fails printing server.log.
 # fixture_stop DIR: SIGTERM the server and wait for it (5 s, then
 #   SIGKILL); fails -- printing the log -- unless it exited 0 by itself and
 #   its logs hold no sanitizer report (a server that died during the tests
@@ -20,6 +22,16 @@ fixture_run() {
     fixture "$@" >> "$out" 2>> "$err" < /dev/null &
   for _ in $(seq 1 50); do [ -s pid ] && return 0; sleep 0.1; done
   echo "server did not start" >&2
+  return 1
+}
+
+fixture_wait_port() {
+  for _ in $(seq 1 100); do
+    [ -s port ] && curl -fs "http://127.0.0.1:$(cat port)/healthz" > /dev/null && return 0
+    sleep 0.1
+  done
+  echo "server did not start" >&2
+  cat server.log >&2
   return 1
 }
 

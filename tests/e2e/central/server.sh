@@ -23,13 +23,7 @@ start)
   "$A" device add --db c.db --name county-sync --kind smsd --scope 439901000000 > county.token 2>/dev/null
   chmod 600 ./*.token
   fixture_run server.log server.log "$C" --db c.db --listen 127.0.0.1:0 --port-file port --max-body 8388608 || exit 1
-  for _ in $(seq 1 100); do
-    [ -s port ] && curl -fs "http://127.0.0.1:$(cat port)/healthz" > /dev/null && exit 0
-    sleep 0.1
-  done
-  echo "server did not start" >&2
-  cat server.log >&2
-  exit 1
+  fixture_wait_port
   ;;
 stop)
   fixture_stop "$DIR"
