@@ -476,6 +476,10 @@ enum MHD_Result ct_api_report(struct ct_req *r)
 	o.survey = ct_query(r, "survey");
 	if (o.survey && !*o.survey)
 		o.survey = NULL;
+	/* ?pack=family-safety: also the 知识宣传入户率 of that pack's contacts */
+	o.pack = ct_query(r, "pack");
+	if (o.pack && !*o.pack)
+		o.pack = NULL;
 	o.channel = ct_query(r, "channel");
 	if (o.channel && !*o.channel)
 		o.channel = NULL;

@@ -803,6 +803,16 @@ static void cards(struct dpage *p, const struct ax_report *rep)
 	snprintf(v, sizeof v, r0->households ? "%.1f%%" : "—", r0->coverage.rate * 100);
 	snprintf(s, sizeof s, "已覆盖 %lld / %lld 户", r0->reached, r0->households);
 	card(p, "宣传入户率", v, (int)dash_badge_of(&r0->coverage, AX_TARGET_COVERAGE, 1), s);
+	if (rep->pack[0]) {
+		char t[300];
+		snprintf(t, sizeof t, "知识宣传入户率（%s）", rep->pack);
+		snprintf(v, sizeof v, r0->households ? "%.1f%%" : "—",
+		         r0->coverage_pack.rate * 100);
+		snprintf(s, sizeof s, "带该宣传内容覆盖 %lld / %lld 户", r0->reached_pack,
+		         r0->households);
+		card(p, t, v, (int)dash_badge_of(&r0->coverage_pack,
+		                                 AX_TARGET_COVERAGE, 1), s);
+	}
 	snprintf(v, sizeof v, r0->satisfaction.den ? "%.1f%%" : "—",
 	         r0->satisfaction.rate * 100);
 	if (r0->satisfaction.suppressed)
@@ -957,6 +967,10 @@ enum MHD_Result dash_region_page(struct ct_req *r, const struct dash_user *u,
 	o.channel = f.channel;
 	o.from = f.from;
 	o.to = f.to;
+	/* ?pack=family-safety: the 知识宣传入户率 of that pack beside it */
+	o.pack = ct_query(r, "pack");
+	if (o.pack && !*o.pack)
+		o.pack = NULL;
 	rc = ax_report_build(st, &o, &rep);
 	if (rc == AX_NOTFOUND)
 		return dash_error(r, u, MHD_HTTP_NOT_FOUND, "区域不存在",

@@ -67,6 +67,11 @@ has "  weekly trend" county.html "近 12 周趋势"
 has "  XLSX download link" county.html '/api/v1/report?scope=439901000000&amp;format=xlsx'
 has "  strict CSP (no scripts)" county.html.h "default-src 'none'"
 hasnt "  no external assets" county.html 'src="http'
+check "county page with ?pack=family-safety: 200" "$(get county.jar '/region/439901000000?pack=family-safety' pack.html)" 200
+has "  the 平安家庭 知识宣传入户率 card" pack.html "知识宣传入户率（family-safety）"
+hasnt "  no such card without ?pack" county.html "知识宣传入户率"
+check "report JSON with pack=family-safety: 200" "$(get county.jar '/api/v1/report?scope=439901000000&depth=0&format=json&pack=family-safety' pack.json)" 200
+has "  its coverage_pack" pack.json '"coverage_pack"'
 check "township page: 200" "$(get county.jar /region/439901101000 town.html)" 200
 has "  links its villages" town.html 'href="/region/439901101001"'
 has "  breadcrumb back to the county" town.html 'href="/region/439901000000"'
