@@ -73,6 +73,12 @@ ax_rc gw_fsurvey_new(const struct ax_survey *s, gw_fsurvey **out)
 	if (!f)
 		return AX_NOMEM;
 	f->s = s;
+	for (i = 0; s->shuffle && i < s->nquestions; i++)
+		if (s->questions[i].type == AX_Q_KNOWLEDGE &&
+		    s->questions[i].noptions > GW_FLOW_MAX_ORDER) {
+			free(f);
+			return AX_INVALID;
+		}
 	for (i = 0; i < s->nquestions; i++) {
 		rc = gw_matcher_new(&s->questions[i], &f->m[i]);
 		if (rc != AX_OK) {
@@ -123,6 +129,92 @@ static void as_response(const struct ax_survey *s, const struct gw_conv *c,
 {
 	ax_response_init(r, s); /* gw_fsurvey_new checked the size */
 	memcpy(r->sel, c->answers, sizeof c->answers);
+	r->undrawn = c->undrawn;
+	r->ordered = c->ordered;
+	for (int i = 0; c->ordered && i < GW_FLOW_MAX_Q; i++)
+		if (c->ordered >> i & 1)
+			memcpy(r->order[i], c->order[i], GW_FLOW_MAX_ORDER);
+}
+
+static const char *sms_of(const struct ax_survey *s, const struct gw_conv *c,
+                          int i, char *buf, size_t n)
+{
+	const struct ax_question *q = &s->questions[i];
+
+	if (i < 0 || i >= GW_FLOW_MAX_Q || !(c->ordered >> i & 1))
+		snprintf(buf, n, "%s", q->sms ? q->sms : q->text);
+	else /* too long: lint refuses such a survey; sent cut if it comes */
+		ax_question_sms_ordered(q, c->order[i], buf, n);
+	return buf;
+}
+
+const char *gw_flow_question_sms(const gw_fsurvey *f, const struct gw_conv *c,
+                                 int i, char *buf, size_t n)
+{
+	return sms_of(f->s, c, i, buf, n);
+}
+
+/* For an ordered question, the question as it was shown: its options in
+ * shown order, coded "1".."n", so the parser reads a digit as a position
+ * (labels and keys still name their option).  Fills q and opts. */
+static void shown_question(const struct ax_question *orig,
+                           const struct gw_conv *c, int i,
+                           struct ax_question *q, struct ax_option *opts)
+{
+	static const char *const codes[GW_FLOW_MAX_ORDER] = {
+	    "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12", "13",
+	    "14", "15", "16"};
+	*q = *orig;
+	q->answer = NULL;
+	for (int k = 0; k < orig->noptions && k < GW_FLOW_MAX_ORDER; k++) {
+		opts[k] = orig->options[c->order[i][k]];
+		opts[k].code = codes[k];
+	}
+	q->options = opts;
+}
+
+/* Parse a reply to question i into option bits by option index (an
+ * ordered question's positions mapped back through its order). */
+static void parse_reply(const gw_fsurvey *f, const struct gw_conv *c, int i,
+                        const char *text, size_t len, struct gw_reply *r)
+{
+	struct ax_question q;
+	struct ax_option opts[GW_FLOW_MAX_ORDER];
+	gw_matcher *m = NULL;
+	unsigned long long bits = 0;
+
+	if (!(c->ordered >> i & 1)) {
+		gw_reply_parse(f->m[i], text, len, r);
+		return;
+	}
+	shown_question(&f->s->questions[i], c, i, &q, opts);
+	if (gw_matcher_new(&q, &m) != AX_OK) {
+		memset(r, 0, sizeof *r);
+		r->kind = GW_REPLY_INVALID;
+		r->why = "out of memory";
+		return;
+	}
+	gw_reply_parse(m, text, len, r);
+	gw_matcher_free(m);
+	for (int k = 0; k < q.noptions; k++)
+		if (r->choices >> k & 1)
+			bits |= 1ULL << c->order[i][k];
+	r->choices = bits;
+}
+
+/* The re-ask hint of question i, in the numbering it was shown with. */
+static void reply_hint(const gw_fsurvey *f, const struct gw_conv *c, int i,
+                       char *buf, size_t n)
+{
+	struct ax_question q;
+	struct ax_option opts[GW_FLOW_MAX_ORDER];
+
+	if (c->ordered >> i & 1) {
+		shown_question(&f->s->questions[i], c, i, &q, opts);
+		gw_reply_hint(&q, buf, n);
+	} else {
+		gw_reply_hint(&f->s->questions[i], buf, n);
+	}
 }
 
 static int next_shown(const struct ax_survey *s, const struct gw_conv *c,
@@ -133,19 +225,15 @@ static int next_shown(const struct ax_survey *s, const struct gw_conv *c,
 	return ax_response_next(&r, from);
 }
 
-static const char *qsms(const struct ax_question *q)
-{
-	return q->sms ? q->sms : q->text;
-}
-
 static void ask(const struct ax_survey *s, struct gw_conv *c, int i,
                 long long now, struct gw_flow_out *out, const char *prefix)
 {
 	c->qidx = i;
 	c->attempts = 0;
 	c->reminded = 0;
+	char buf[GW_MSG_MAX];
 	c->asked_at = now;
-	say(out, prefix, qsms(&s->questions[i]));
+	say(out, prefix, sms_of(s, c, i, buf, sizeof buf));
 }
 
 /* 1 when the household ever replied to this conversation: an answer
@@ -253,12 +341,29 @@ static void advance(const struct ax_survey *s, struct gw_conv *c, long long now,
 void gw_flow_start(const gw_fsurvey *f, struct gw_conv *c, long long now,
                    struct gw_flow_out *out)
 {
+	gw_flow_start_seeded(f, c, 0, now, out);
+}
+
+void gw_flow_start_seeded(const gw_fsurvey *f, struct gw_conv *c,
+                          unsigned long long seed, long long now,
+                          struct gw_flow_out *out)
+{
 	const struct ax_survey *s = f->s;
 	int first;
 
 	out_reset(out);
 	memset(c, 0, sizeof *c);
 	c->started_at = c->updated_at = now;
+	if (s->draw || s->shuffle) {
+		struct ax_response r;
+		ax_response_init(&r, s);
+		ax_response_draw(&r, seed);
+		c->undrawn = r.undrawn;
+		c->ordered = r.ordered;
+		for (int i = 0; i < s->nquestions && i < GW_FLOW_MAX_Q; i++)
+			if (r.ordered >> i & 1)
+				memcpy(c->order[i], r.order[i], GW_FLOW_MAX_ORDER);
+	}
 	first = next_shown(s, c, 0);
 	/* every first message ends with how to opt out, whatever the survey
 	 * author wrote */
@@ -308,7 +413,7 @@ void gw_flow_reply(const gw_fsurvey *f, struct gw_conv *c, const char *text,
 		return;
 	}
 	c->updated_at = now;
-	gw_reply_parse(f->m[c->qidx], text, len, &r);
+	parse_reply(f, c, c->qidx, text, len, &r);
 	if (r.kind == GW_REPLY_ANSWER) {
 		out->answered = 1;
 		c->answers[c->qidx] = r.choices;
@@ -321,7 +426,7 @@ void gw_flow_reply(const gw_fsurvey *f, struct gw_conv *c, const char *text,
 		c->attempts = 1;
 		c->asked_at = now; /* the re-ask restarts the reminder clock */
 		c->reminded = 0;
-		gw_reply_hint(&s->questions[c->qidx], hint, sizeof hint);
+		reply_hint(f, c, c->qidx, hint, sizeof hint);
 		say(out, "没看懂您的回复，", hint);
 		return;
 	}
@@ -343,7 +448,9 @@ void gw_flow_tick(const gw_fsurvey *f, struct gw_conv *c, long long now,
 		c->updated_at = now;
 		out->reminder = 1;
 		/* no 【】: the brackets belong to the signature alone */
-		say(out, "提醒：您还没有回复：", qsms(&s->questions[c->qidx]));
+		char buf[GW_MSG_MAX];
+		say(out, "提醒：您还没有回复：",
+		    sms_of(s, c, c->qidx, buf, sizeof buf));
 		return;
 	}
 	if (c->reminded && now - c->reminded_at >= opts->expire_after) {

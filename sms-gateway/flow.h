@@ -43,6 +43,7 @@ extern "C" {
 #define GW_FLOW_MAX_Q 32    /* questions per survey the engine handles */
 #define GW_FLOW_MAX_MSGS 6  /* messages one step may send */
 #define GW_MSG_MAX 1024     /* bytes per message (UTF-8) */
+#define GW_FLOW_MAX_ORDER 16 /* options of a shuffled question */
 
 enum gw_conv_status {
 	GW_CONV_ASKING = 0, /* waiting for the answer to question qidx */
@@ -64,6 +65,13 @@ struct gw_conv {
 	long long started_at, asked_at, reminded_at, updated_at;
 	unsigned long long answers[GW_FLOW_MAX_Q]; /* option bits, 0: none */
 	unsigned char skipped[GW_FLOW_MAX_Q];
+	/* what this household is shown (survey "draw" and "shuffle"), drawn
+	 * at the start and kept with the conversation: bank questions left
+	 * out (bits by question), questions whose options go out in the
+	 * order order[i] (option indices; the SMS numbers them 1..n in that
+	 * order and a reply's digit k means order[i][k-1]) */
+	unsigned long long undrawn, ordered;
+	unsigned char order[GW_FLOW_MAX_Q][GW_FLOW_MAX_ORDER];
 };
 
 struct gw_flow_opts {
@@ -100,9 +108,22 @@ const struct ax_survey *gw_fsurvey_survey(const gw_fsurvey *f);
 /* Matcher of question i (borrowed). */
 const gw_matcher *gw_fsurvey_matcher(const gw_fsurvey *f, int i);
 
-/* Start a conversation: intro + first shown question. */
+/* Start a conversation: intro + first shown question.  For a survey
+ * with a draw or shuffled options, `seed` (from a good random source)
+ * draws what this household is shown (ax_response_draw);
+ * gw_flow_start is gw_flow_start_seeded with seed 0, for surveys
+ * without them. */
+void gw_flow_start_seeded(const gw_fsurvey *f, struct gw_conv *c,
+                          unsigned long long seed, long long now,
+                          struct gw_flow_out *out);
 void gw_flow_start(const gw_fsurvey *f, struct gw_conv *c, long long now,
                    struct gw_flow_out *out);
+
+/* The SMS of question i as this conversation shows it: the survey's
+ * "sms" wording, or for an ordered question its text and the labels
+ * numbered in shown order (ax_question_sms_ordered).  Returns buf. */
+const char *gw_flow_question_sms(const gw_fsurvey *f, const struct gw_conv *c,
+                                 int i, char *buf, size_t n);
 
 /* An inbound message (borrowed, len bytes, any bytes). */
 void gw_flow_reply(const gw_fsurvey *f, struct gw_conv *c, const char *text,

@@ -10,7 +10,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "gw_int.h"
+
+/* A conversation's draw and option order: libsodium's randombytes (the
+ * kernel's CSPRNG). */
+static unsigned long long conv_seed(void)
+{
+	unsigned long long seed;
+	randombytes_buf(&seed, sizeof seed);
+	return seed;
+}
 
 /* Lower-case hex of v, no leading zeros ("0" for 0): n chars written. */
 static size_t hex_u64(unsigned long long v, char *out)
@@ -60,6 +71,48 @@ static void answers_parse(struct gw_conv *c, const char *a, const char *s)
 		c->skipped[i] = s[i] == '1';
 }
 
+void gw__shown_text(const struct gw_conv *c, char *t, size_t n)
+{
+	size_t used;
+	t[0] = '\0';
+	if (!c->undrawn && !c->ordered)
+		return;
+	t[0] = 'u';
+	used = 1 + hex_u64(c->undrawn, t + 1);
+	t[used] = '\0';
+	for (int i = 0; i < GW_FLOW_MAX_Q; i++) {
+		int w;
+		if (!(c->ordered >> i & 1))
+			continue;
+		w = snprintf(t + used, n - used, ";%d:", i);
+		if (w < 0 || (size_t)w + GW_FLOW_MAX_ORDER + 1 >= n - used)
+			break;
+		used += (size_t)w;
+		for (int k = 0; k < GW_FLOW_MAX_ORDER; k++)
+			t[used++] = "0123456789abcdef"[c->order[i][k] & 15];
+		t[used] = '\0';
+	}
+}
+
+void gw__shown_parse(struct gw_conv *c, const char *t)
+{
+	char *end;
+	if (!t || t[0] != 'u')
+		return;
+	c->undrawn = strtoull(t + 1, &end, 16);
+	while (*end == ';') {
+		long i = strtol(end + 1, &end, 10);
+		if (*end != ':' || i < 0 || i >= GW_FLOW_MAX_Q)
+			return;
+		end++;
+		for (int k = 0; k < GW_FLOW_MAX_ORDER && end[k] && end[k] != ';'; k++)
+			c->order[i][k] = (unsigned char)(end[k] <= '9' ? end[k] - '0'
+			                                               : end[k] - 'a' + 10);
+		c->ordered |= 1ULL << i;
+		end += strcspn(end, ";");
+	}
+}
+
 void gw__read_conv(sqlite3_stmt *q, struct convrow *r)
 {
 	const char *t;
@@ -86,23 +139,27 @@ void gw__read_conv(sqlite3_stmt *q, struct convrow *r)
 	r->c.updated_at = sqlite3_column_int64(q, 13);
 	answers_parse(&r->c, (const char *)sqlite3_column_text(q, 14),
 	              (const char *)sqlite3_column_text(q, 15));
+	gw__shown_parse(&r->c, (const char *)sqlite3_column_text(q, 16));
 }
 
 static int write_conv(gw_gateway *g, const struct convrow *r, int insert,
                       const struct camp *cp)
 {
 	char a[GW_FLOW_MAX_Q * 20], s[GW_FLOW_MAX_Q + 1];
+	char shown[GW_FLOW_MAX_Q * (GW_FLOW_MAX_ORDER + 6) + 24];
 	sqlite3_stmt *q;
 	int rc;
 
 	answers_text(&r->c, a, sizeof a, s, sizeof s);
+	if (insert)
+		gw__shown_text(&r->c, shown, sizeof shown);
 	q = gw__prep(
 	        g, g->db,
 	        insert ? "INSERT INTO conv(campaign, household, phone, region, wave, "
 	                 "response_id, status, qidx, attempts, reminded, started_at, "
 	                 "asked_at, reminded_at, updated_at, answers, skipped, due, "
-	                 "survey, survey_version) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,"
-	                 "?11,?12,?13,?14,?15,?16,?17,?18,?19)"
+	                 "survey, survey_version, shown) VALUES(?1,?2,?3,?4,?5,?6,?7,"
+	                 "?8,?9,?10,?11,?12,?13,?14,?15,?16,?17,?18,?19,?20)"
 	               /* by the primary key, which is the table itself:
 	                * conv is WITHOUT ROWID (gw_store.c) */
 	               : "UPDATE conv SET status=?7, qidx=?8, attempts=?9, reminded=?10,"
@@ -120,6 +177,9 @@ static int write_conv(gw_gateway *g, const struct convrow *r, int insert,
 		sqlite3_bind_int64(q, 11, r->c.started_at);
 		sqlite3_bind_text(q, 18, cp->c.survey, -1, SQLITE_STATIC);
 		sqlite3_bind_int(q, 19, cp->c.survey_version);
+		/* drawn at the start, never changed: written once */
+		if (shown[0])
+			sqlite3_bind_text(q, 20, shown, -1, SQLITE_TRANSIENT);
 	}
 	sqlite3_bind_text(q, 7, gw_conv_status_name(r->c.status), -1, SQLITE_STATIC);
 	sqlite3_bind_int(q, 8, r->c.qidx);
@@ -345,7 +405,7 @@ int gw__start_conversations(gw_gateway *g, long long now)
 			snprintf(r.region, sizeof r.region, "%s", h->grid);
 			snprintf(r.wave, sizeof r.wave, "%s", cp->c.wave);
 			gw__new_uuid(r.response_id);
-			gw_flow_start(cp->fs, &r.c, now, &o);
+			gw_flow_start_seeded(cp->fs, &r.c, conv_seed(), now, &o);
 			if (gw__apply_out(g, &r, cp, &o, now, 1)) {
 				gw__seterr(g, "starting a conversation: %s", sqlite3_errmsg(g->db));
 				gw__exec(g->db, "ROLLBACK");

@@ -152,9 +152,16 @@ struct convrow {
 #define CONV_COLS                                                              \
 	"campaign, household, phone, region, wave, response_id, status, qidx, "   \
 	"attempts, reminded, started_at, asked_at, reminded_at, updated_at, "     \
-	"answers, skipped"
+	"answers, skipped, shown"
 /* how many columns CONV_COLS names: the first one after them */
-#define CONV_NCOLS 16
+#define CONV_NCOLS 17
+
+/* What the household is shown (column conv.shown; "" and NULL without a
+ * draw or shuffled options): "u" and the undrawn question bits in hex,
+ * then for each ordered question ";" its index ":" and its order, one
+ * hex digit per position ("ua;0:2010000000000000").  gw_conv.c. */
+void gw__shown_text(const struct gw_conv *c, char *t, size_t n);
+void gw__shown_parse(struct gw_conv *c, const char *t);
 
 /* ---- gw_store.c ---------------------------------------------------------- */
 

@@ -56,7 +56,7 @@
 	" response_id TEXT NOT NULL, status TEXT NOT NULL, qidx INTEGER,"        \
 	" attempts INTEGER, reminded INTEGER, started_at INTEGER,"               \
 	" asked_at INTEGER, reminded_at INTEGER, updated_at INTEGER,"            \
-	" answers TEXT, skipped TEXT, due INTEGER,"                              \
+	" answers TEXT, skipped TEXT, due INTEGER, shown TEXT,"                 \
 	" PRIMARY KEY(household, campaign)) WITHOUT ROWID;"
 #define CONV_INDEXES                                                           \
 	"DROP INDEX IF EXISTS conv_household;"                                   \
@@ -125,19 +125,31 @@ static const char schema[] =
 /* Columns added after a table was first shipped: a store made by an
  * older gateway gets them at open (CREATE TABLE IF NOT EXISTS leaves its
  * tables as they were), then the indexes over them. */
+/* 1 if table has the column, 0 if not, -1 on an error. */
+static int has_column(sqlite3 *db, const char *table, const char *col)
+{
+	sqlite3_stmt *q;
+	int has;
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info(?1)"
+	                           " WHERE name=?2",
+	                       -1, &q, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(q, 1, table, -1, SQLITE_STATIC);
+	sqlite3_bind_text(q, 2, col, -1, SQLITE_STATIC);
+	has = sqlite3_step(q) == SQLITE_ROW;
+	sqlite3_finalize(q);
+	return has;
+}
+
 static int migrate(sqlite3 *db)
 {
 	sqlite3_stmt *q;
-	int has_prio = 0, old_conv;
+	int has_prio = 0, old_conv, has_shown;
 	/* one writer at a time: every thread's connection runs this at open */
 	if (gw__exec(db, "BEGIN IMMEDIATE"))
 		return -1;
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM pragma_table_info('queue')"
-	                           " WHERE name='prio'",
-	                       -1, &q, NULL) != SQLITE_OK)
+	if ((has_prio = has_column(db, "queue", "prio")) < 0)
 		goto fail;
-	has_prio = sqlite3_step(q) == SQLITE_ROW;
-	sqlite3_finalize(q);
 	if (!has_prio &&
 	    (gw__exec(db, "ALTER TABLE queue ADD COLUMN prio INTEGER NOT NULL"
 	                  " DEFAULT 3") ||
@@ -158,6 +170,12 @@ static int migrate(sqlite3 *db)
 	                 "INSERT INTO conv(" CONV_COLUMNS ") SELECT " CONV_COLUMNS
 	                 " FROM conv_old;"
 	                 "DROP TABLE conv_old;" CONV_INDEXES))
+		goto fail;
+	/* what a conversation shows (draw, option order): a column of newer
+	 * gateways, added after any rebuild above */
+	if ((has_shown = has_column(db, "conv", "shown")) < 0)
+		goto fail;
+	if (!has_shown && gw__exec(db, "ALTER TABLE conv ADD COLUMN shown TEXT"))
 		goto fail;
 	/* the claim's order: pending rows by class, then oldest */
 	if (gw__exec(db, "CREATE INDEX IF NOT EXISTS queue_prio ON"

@@ -17,34 +17,7 @@
 #include "content_int.h"
 #include "testutil.h"
 
-/*
- * s1: k1 (A 甲 / B 乙 / C 丙, answer B), k2 (A 对 / B 错, answer A),
- * k3 (A 一 / B 二 / C 三 / D 四, answer D), k4 (A 是 / B 否, answer B),
- * all anti_fraud; q5 a yes/no question, not in the bank.  draw 2 of the
- * 4, shuffle; pass_share 0.5 (1 of 2 right passes).
- */
-#define K(id, text, opts, ans)                                              \
-	"{\"id\": \"" id "\", \"type\": \"knowledge\", \"text\": \"" text "\","  \
-	" \"sms\": \"" text "\", \"answer\": \"" ans "\", \"topic\": "           \
-	"\"anti_fraud\", \"explanation\": \"看宣传。\", \"options\": [" opts "]}"
-#define O(c, l) "{\"code\": \"" c "\", \"label\": \"" l "\"}"
-static const char survey_t[] =
-    "{\"id\": \"b\", \"version\": 1, \"title\": \"题库\","
-    " \"sms_intro\": \"【江州县综治办】您好！回复TD退订\","
-    " \"sms_thanks\": \"【江州县综治办】谢谢！\", \"draw\": 2, \"shuffle\": true,"
-    " \"questions\": ["
-    K("k1", "第一问？", O("A", "甲") "," O("B", "乙") "," O("C", "丙"), "B") ","
-    K("k2", "第二问？", O("A", "对") "," O("B", "错"), "A") ","
-    K("k3", "第三问？", O("A", "一") "," O("B", "二") "," O("C", "三") ","
-                        O("D", "四"), "D") ","
-    K("k4", "第四问？", O("A", "是") "," O("B", "否"), "B") ","
-    "  {\"id\": \"q5\", \"type\": \"yesno\", \"text\": \"去过吗？\","
-    "   \"sms\": \"去过吗？回复1是 2否\"}"
-    " ],"
-    " \"metrics\": {\"awareness\": [{\"topic\": \"anti_fraud\", \"questions\":"
-    " [\"k1\", \"k2\", \"k3\", \"k4\"], \"pass_share\": 0.5}]}}";
-
-enum { K1, K2, K3, K4, Q5 };
+#include "bank_survey.h"
 
 static void diag(void *ctx, enum ax_severity sev, const char *msg)
 {
