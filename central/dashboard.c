@@ -547,10 +547,13 @@ static enum MHD_Result unreached(struct ct_req *r, ax_store *st,
 	const char *rest = strchr(start, '/');
 	char code[24];
 
-	if (!rest || strcmp(rest, "/unreached") != 0 ||
+	if (!rest || (strcmp(rest, "/unreached") != 0 &&
+	              strcmp(rest, "/unreached.csv") != 0) ||
 	    !is_code(start, (size_t)(rest - start)))
 		return not_found(r, st, u);
 	snprintf(code, sizeof code, "%.*s", (int)(rest - start), start);
+	if (strcmp(rest, "/unreached.csv") == 0)
+		return dash_unreached_csv(r, u, code);
 	return dash_unreached_page(r, u, code);
 }
 

@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "anxin/csv.h"
 #include "anxin/funnel.h"
 #include "anxin/ledger.h"
 #include "dashboard_int.h"
@@ -292,8 +293,73 @@ enum MHD_Result dash_unreached_page(struct ct_req *r, const struct dash_user *u,
 	if (!c.n)
 		dp_raw(&p, "<tr><td class=\"l\" colspan=\"9\">全部户都已覆盖。</td></tr>");
 	dp_fmt(&p, "</tbody></table></div><p><strong>共 %ld 户未覆盖。</strong></p>", c.n);
+	dp_fmt(&p, "<p class=\"note\"><a href=\"/grid/%s/unreached.csv\">下载走访登记表（CSV）</a>："
+	           "入户后填写走访日期、走访人和宣传内容，由县级用 anxin visits import "
+	           "导入，未填日期的行视为未走访。本页可直接打印（A4）。</p>",
+	       code);
 	dp_end(&p);
 	return dp_send(r, &p, MHD_HTTP_OK, NULL);
+}
+
+/* ================================================ visit template CSV == */
+struct template_ctx {
+	FILE *f;
+	int own; /* the grid's own worker: 户主 and 住址 in full */
+};
+
+static ax_rc template_row(void *ctx, const struct ax_ledger_household *h)
+{
+	struct template_ctx *c = ctx;
+	char masked[256];
+	const char *cells[9];
+
+	if (h->head && !c->own)
+		ax_name_mask(h->head, masked, sizeof masked);
+	cells[0] = h->id;
+	cells[1] = h->grid_name ? h->grid_name : h->grid;
+	cells[2] = !h->head ? "" : c->own ? h->head : masked;
+	cells[3] = h->address && c->own ? h->address : "";
+	cells[4] = h->phones;
+	cells[5] = cells[6] = cells[7] = cells[8] = "";
+	return ax_csv_row(c->f, cells, 9) ? AX_IO : AX_OK;
+}
+
+enum MHD_Result dash_unreached_csv(struct ct_req *r, const struct dash_user *u,
+                                   const char *code)
+{
+	static const char *const hdr[] = {"户号", "网格", "户主", "住址",
+	                                  "联系电话", "走访日期", "走访人",
+	                                  "宣传内容", "签字"};
+	static const char *const h[] = {
+		"Content-Disposition", "attachment; filename=\"visits-template.csv\"",
+		NULL, NULL};
+	ax_store *st = ct_store(r->srv);
+	struct ax_ledger_query q = {0};
+	struct template_ctx c = {0};
+	char *buf = NULL;
+	size_t len = 0;
+	enum MHD_Result ret;
+	ax_rc rc;
+
+	if (!ax_scope_covers(u->u.scope, code))
+		return dash_error(r, u, MHD_HTTP_FORBIDDEN, "无权下载",
+		                  "区域 %s 不在您负责的范围内。", code);
+	q.scope = code;
+	c.own = u->u.role == AX_ROLE_GRID;
+	if (!(c.f = open_memstream(&buf, &len)))
+		return ct_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	fputs("\xEF\xBB\xBF", c.f); /* Excel needs the BOM to see UTF-8 */
+	ax_csv_row(c.f, hdr, 9);
+	rc = ax_ledger_unreached(st, &q, template_row, &c);
+	fclose(c.f);
+	if (rc) {
+		free(buf);
+		return dash_error(r, u, ct_status_for(rc), "暂时无法下载",
+		                  "数据库暂时不可用，请稍后再试。");
+	}
+	ret = ct_reply_h(r, MHD_HTTP_OK, "text/csv; charset=utf-8", buf, len, h);
+	free(buf);
+	return ret;
 }
 
 /* ====================================================== contacts CSV == */

@@ -913,6 +913,11 @@ static void vrow(struct vimp *v)
 		vreject(v, "household id \"%.40s\" is too long", hh);
 		return;
 	}
+	if (!*date && !*visitor && !*pack_cell) {
+		/* a row of the visit template not filled in: not visited */
+		v->stats->rows--;
+		return;
+	}
 	if (!*date) {
 		vreject(v, "no visit date (走访日期)");
 		return;

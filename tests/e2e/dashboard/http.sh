@@ -251,5 +251,19 @@ has "  with a clear Chinese message" rl.jar.out "登录失败次数过多"
 has "  and Retry-After" rl.jar.h "Retry-After: "
 check "another address still logs in: 303" "$(login rl2.jar county county-pass-2026 10.9.9.10)" 303
 
+# --- the paper round trip: the unreached list as a visit template, one
+#     row filled in, taken back by anxin visits import ---
+check "grid login again: 303" "$(login tpl.jar grid1 grid-pass-2026 10.9.9.20)" 303
+check "visit template CSV: 200" "$(get tpl.jar /grid/439901101001001/unreached.csv tpl.csv)" 200
+has "  its header" tpl.csv "户号,网格,户主,住址,联系电话,走访日期,走访人,宣传内容,签字"
+has "  户主 in full for the grid's worker" tpl.csv '^JZ[0-9]*,[^,]*,[^,*]*,[^,]*组[0-9]*号,'
+check "another grid's template: 403" "$(get tpl.jar /grid/439901101001002/unreached.csv tpl403.csv)" 403
+TH=$(sed -n 2p tpl.csv | cut -d, -f1)
+sed '2s/,,,,\r$/,2026-11-20,网格员甲,family-safety,\r/' tpl.csv > filled.csv
+check "  the filled-in copy imports: 1 visit, the untouched rows skipped" \
+  "$("$ANXIN_BIN/survey/anxin" visits import --db c.db filled.csv 2>&1)" \
+  "filled.csv (UTF-8 (BOM)): 1 rows: 1 accepted, 0 duplicate, 0 conflict, 0 rejected"
+check "  stored as a visit of $TH" "$(sqlite3 c.db "SELECT COUNT(*) FROM contacts WHERE household = '$TH' AND kind = 'visit' AND device = '网格员甲' AND pack = 'family-safety'")" 1
+
 echo "$((n - fail)) passed, $fail failed"
 [ $fail = 0 ]
