@@ -1108,8 +1108,10 @@ ax_rc ax_visits_import_mem(ax_store *st, const char *name, const char *buf,
 	if (!text) {
 		rc = ax__xlsx_rows(v.name, buf, len, opts ? opts->sheet : NULL,
 		                   von_row, &v, diag, diag_ctx);
-		if (rc)
+		if (rc) {
+			ax__store_seterr(st, "the workbook cannot be read");
 			goto done;
+		}
 	} else {
 		int unterminated;
 		rc = ax__csv_rows(v.name, text, tlen, von_row, &v, diag, diag_ctx,

@@ -250,6 +250,8 @@ ax_rc ax_regions_import_file(ax_store *st, const char *path,
 			goto done;
 		rc = ax__xlsx_rows(path, buf, len, sheet, region_on_row, &ri, diag,
 		                   dctx);
+		if (rc)
+			ax__store_seterr(st, "the workbook cannot be read");
 		goto finish;
 	}
 	rc = ax_text_to_utf8(buf, len, &text, &tlen, &enc);

@@ -989,8 +989,10 @@ begin:
 	if (im.xlsx) {
 		rc = ax__xlsx_rows(im.name, buf, len, opts ? opts->sheet : NULL,
 		                   on_row, &im, diag, diag_ctx);
-		if (rc)
+		if (rc) {
+			ax__store_seterr(st, "the workbook cannot be read");
 			goto done;
+		}
 	} else {
 		int unterminated;
 		rc = ax__csv_rows(im.name, text, tlen, on_row, &im, diag, diag_ctx,

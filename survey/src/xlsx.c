@@ -386,7 +386,8 @@ static void fill_merges(struct sheet *sh)
 		char *copy = strdup(v);
 		for (size_t i = 0; i < sh->nrows; i++)
 			if (sh->rows[i].line >= m->r1 && sh->rows[i].line <= m->r2)
-				for (int c = m->c1; c <= m->c2; c++)
+				for (int c = m->c1;
+				     c <= m->c2 && c < AX_CSV_MAX_FIELDS * 4; c++)
 					set_cell(&sh->rows[i], c, copy);
 		free(copy);
 	}
