@@ -241,8 +241,8 @@ static const char *const migrations[] = {
 	/* v10: the roster's optional 户主 (head of household) and 住址 (the
 	 * door): shown to the grid's own worker, masked above, never sent to
 	 * devices (ax_roster_slice_json leaves them out). */
-	"ALTER TABLE households ADD COLUMN head TEXT;"
-	"ALTER TABLE households ADD COLUMN address TEXT;",
+	("ALTER TABLE households ADD COLUMN head TEXT;"
+	 "ALTER TABLE households ADD COLUMN address TEXT;"),
 };
 
 int ax__store_migrations_count(void) { return (int)AX_ARRAY_LEN(migrations); }
