@@ -65,7 +65,7 @@ static ax_rc from_lxw(lxw_error e)
 /* ---- workbook state --------------------------------------------------- */
 /* 汇总's widest: 9 + 4 per topic + 6 for 满意度 + 5 per rate + 3 + 1 per
  * rate's 达标 = 178 with AX_MAX_TOPICS and AX_MAX_RATES at 16 */
-#define MAX_COLS (18 + 4 * AX_MAX_TOPICS + 6 * AX_MAX_RATES)
+#define MAX_COLS (22 + 4 * AX_MAX_TOPICS + 6 * AX_MAX_RATES) /* 4: --pack */
 
 struct column {
 	const char *title;
@@ -329,6 +329,15 @@ static void write_summary(struct xl *x, const struct ax_report *rep)
 		snprintf(t, sizeof t, "%s达标", rep->rates[k].name);
 		COL(t, 13);
 	}
+	if (rep->pack[0]) { /* 平安家庭 §6: that pack's contacts only */
+		char t[96];
+		snprintf(t, sizeof t, "知识宣传入户率(%.60s)", rep->pack);
+		COL(t, 16);
+		COL("知识宣传入户率下限", 13);
+		COL("知识宣传入户率上限", 13);
+		snprintf(t, sizeof t, "已覆盖户(%.60s)", rep->pack);
+		COL(t, 13);
+	}
 #undef COL
 
 	s.name = "汇总";
@@ -374,6 +383,10 @@ static void write_summary(struct xl *x, const struct ax_report *rep)
 		cell_str(x, &s, c + 2, ax_verdict_label(w->verdict_satisfaction), NULL);
 		for (int k = 0; k < rep->nrates; k++)
 			cell_str(x, &s, c + 3 + k, ax_verdict_label(w->verdict_rates[k]), NULL);
+		if (rep->pack[0]) {
+			cell_rate(x, &s, c + 3 + rep->nrates, &w->coverage_pack);
+			cell_num(x, &s, c + 6 + rep->nrates, (double)w->reached_pack, NULL);
+		}
 		s.row++;
 	}
 	/* the filter covers the table, not the notes; set it while the last

@@ -72,6 +72,9 @@ has "  the 平安家庭 知识宣传入户率 card" pack.html "知识宣传入�
 hasnt "  no such card without ?pack" county.html "知识宣传入户率"
 check "report JSON with pack=family-safety: 200" "$(get county.jar '/api/v1/report?scope=439901000000&depth=0&format=json&pack=family-safety' pack.json)" 200
 has "  its coverage_pack" pack.json '"coverage_pack"'
+check "report XLSX with pack=family-safety: 200" "$(get county.jar '/api/v1/report?scope=439901000000&depth=0&format=xlsx&pack=family-safety' pack.xlsx)" 200
+unzip -p pack.xlsx 'xl/*.xml' 'xl/worksheets/*.xml' > pack.xlsx.strings 2>/dev/null
+has "  its 知识宣传入户率 column" pack.xlsx.strings "知识宣传入户率(family-safety)"
 check "township page: 200" "$(get county.jar /region/439901101000 town.html)" 200
 has "  links its villages" town.html 'href="/region/439901101001"'
 has "  breadcrumb back to the county" town.html 'href="/region/439901000000"'
