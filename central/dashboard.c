@@ -521,6 +521,13 @@ static enum MHD_Result devices(struct ct_req *r, ax_store *st,
 	return dash_devices_page(r, u);
 }
 
+static enum MHD_Result search(struct ct_req *r, ax_store *st,
+                              const struct dash_user *u)
+{
+	(void)st;
+	return dash_search_page(r, u);
+}
+
 static enum MHD_Result contacts_csv(struct ct_req *r, ax_store *st,
                                     const struct dash_user *u)
 {
@@ -597,6 +604,11 @@ enum MHD_Result ct_dash_home(struct ct_req *r)
 enum MHD_Result ct_dash_devices(struct ct_req *r)
 {
 	return signed_in(r, devices);
+}
+
+enum MHD_Result ct_dash_search(struct ct_req *r)
+{
+	return signed_in(r, search);
 }
 
 enum MHD_Result ct_dash_contacts_csv(struct ct_req *r)

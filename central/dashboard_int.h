@@ -123,6 +123,9 @@ void dash_sampled(struct dpage *p, ax_store *st, const char *code,
 enum MHD_Result dash_region_page(struct ct_req *r, const struct dash_user *u,
                                  const char *code);
 enum MHD_Result dash_devices_page(struct ct_req *r, const struct dash_user *u);
+/* /search?q=: households of the user's scope by id, 户主 or a phone's
+ * last four digits (户主 masked above the grid role). */
+enum MHD_Result dash_search_page(struct ct_req *r, const struct dash_user *u);
 /* The same list as a visit template (户号 … 走访日期, 走访人, 宣传内容 to
  * fill in) that `anxin visits import` takes back. */
 enum MHD_Result dash_unreached_csv(struct ct_req *r, const struct dash_user *u,

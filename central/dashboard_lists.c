@@ -301,6 +301,69 @@ enum MHD_Result dash_unreached_page(struct ct_req *r, const struct dash_user *u,
 	return dp_send(r, &p, MHD_HTTP_OK, NULL);
 }
 
+/* =========================================================== search == */
+struct search_ctx {
+	struct dpage *p;
+	int own;
+	long n;
+};
+
+static ax_rc search_row(void *ctx, const struct ax_ledger_household *h)
+{
+	struct search_ctx *c = ctx;
+	char masked[256];
+
+	if (h->head && !c->own)
+		ax_name_mask(h->head, masked, sizeof masked);
+	c->n++;
+	dp_fmt(c->p, "<tr><td class=\"l hid\"><strong>%s</strong></td>"
+	             "<td class=\"l\"><a href=\"/grid/%s/unreached\">%s</a></td>"
+	             "<td class=\"l head\">%s</td><td class=\"l addr\">%s</td>"
+	             "<td class=\"l tel\">%s</td></tr>",
+	       h->id, h->grid, h->grid_name ? h->grid_name : h->grid,
+	       !h->head ? "—" : c->own ? h->head : masked,
+	       !h->address ? "—" : c->own ? h->address : "（网格员可见）",
+	       h->nphones ? h->phones : "无");
+	return AX_OK;
+}
+
+enum MHD_Result dash_search_page(struct ct_req *r, const struct dash_user *u)
+{
+	ax_store *st = ct_store(r->srv);
+	const char *q = ct_query(r, "q");
+	struct search_ctx c = {0};
+	struct dpage p;
+	ax_rc rc = AX_OK;
+
+	if (dp_open(&p))
+		return ct_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out of memory");
+	dp_begin(&p, "查找住户", u, "search");
+	dp_fmt(&p, "<h1>查找住户</h1><form method=\"get\" action=\"/search\">"
+	           "<label>户号、户主姓名或手机尾号四位 <input name=\"q\" value=\"%s\" "
+	           "maxlength=\"40\"></label> <button class=\"btn\" type=\"submit\">"
+	           "查找</button></form>",
+	       q ? q : "");
+	if (q && *q) {
+		c.p = &p;
+		c.own = u->u.role == AX_ROLE_GRID;
+		dp_raw(&p, "<div class=\"tbl\"><table class=\"hh\"><thead><tr>"
+		           "<th class=\"l\">户号</th><th class=\"l\">网格</th>"
+		           "<th class=\"l\">户主</th><th class=\"l\">住址</th>"
+		           "<th class=\"l\">联系电话</th></tr></thead><tbody>");
+		rc = ax_household_search(st, u->u.scope, q, 50, search_row, &c);
+		if (!c.n)
+			dp_raw(&p, "<tr><td class=\"l\" colspan=\"5\">您负责的范围内没有找到。</td></tr>");
+		dp_fmt(&p, "</tbody></table></div><p>找到 %ld 户（最多显示 50 户）。</p>", c.n);
+	}
+	if (rc) {
+		dp_discard(&p);
+		return dash_error(r, u, ct_status_for(rc), "暂时无法查找",
+		                  "数据库暂时不可用，请稍后再试。");
+	}
+	dp_end(&p);
+	return dp_send(r, &p, MHD_HTTP_OK, NULL);
+}
+
 /* ================================================ visit template CSV == */
 struct template_ctx {
 	FILE *f;

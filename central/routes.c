@@ -28,6 +28,7 @@ static const struct ct_route routes[] = {
 	{"GET", "/favicon.ico", CT_EXACT, CT_R_PAGE, 0, ct_dash_favicon, 0},
 	{"GET", "/", CT_EXACT, CT_R_PAGE, 0, ct_dash_home, 0},
 	{"GET", "/devices", CT_EXACT, CT_R_PAGE, 0, ct_dash_devices, 0},
+	{"GET", "/search", CT_EXACT, CT_R_PAGE, 0, ct_dash_search, 0},
 	{"GET", "/export/contacts.csv", CT_EXACT, CT_R_PAGE, 0, ct_dash_contacts_csv, 0},
 	{"GET", "/region/", CT_PREFIX, CT_R_PAGE, 0, ct_dash_region, 0},
 	{"GET", "/grid/", CT_PREFIX, CT_R_PAGE, 0, ct_dash_unreached, 0},

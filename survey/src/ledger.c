@@ -17,6 +17,7 @@
 #include <utf8proc.h>
 #include <uuid/uuid.h>
 
+#include "anxin/auth.h"
 #include "anxin/content.h"
 #include "anxin/ledger.h"
 #include "anxin/phone.h"
@@ -509,46 +510,30 @@ static int mask_phones(struct ax_buf *b, const char *list)
 	return n;
 }
 
-ax_rc ax_ledger_unreached(ax_store *st, const struct ax_ledger_query *q,
-                          ax_ledger_household_fn fn, void *ctx)
-{
-	struct ax_buf b = {0}, ph = {0};
-	struct window w;
-	struct scope sc;
-	sqlite3_stmt *s = NULL;
-	int src;
-	ax_rc rc;
+/* The columns household_rows reads. */
+#define HH_COLUMNS                                                            \
+	"SELECT h.id, h.grid, g.name, v.name, t.name, h.members, (SELECT "       \
+	"group_concat(phone, ',') FROM household_phones WHERE household = "      \
+	"h.id), h.head, h.address FROM households h" REGION_JOINS("h.grid")
 
-	if (!q)
-		q = &no_query;
-	if ((rc = window_make(st, q, &w)) || (rc = check_channel(st, q->channel)) ||
-	    (rc = scope_parse(st, q->scope, &sc)))
-		return rc;
-	/* the same test as the coverage numerator in metrics.c, negated:
-	 * one contacts_reach index probe per household */
-	ax__buf_puts(&b, "SELECT h.id, h.grid, g.name, v.name, t.name, h.members, "
-	                 "(SELECT group_concat(phone, ',') FROM household_phones "
-	                 "WHERE household = h.id), h.head, h.address FROM "
-	                 "households h");
-	ax__buf_puts(&b, REGION_JOINS("h.grid"));
-	ax__buf_puts(&b, " WHERE h.active AND NOT EXISTS (SELECT 1 FROM contacts "
-	                 "c WHERE c.household = h.id");
-	kinds_sql(&b, q->contact_kinds ? q->contact_kinds : AX_CK_DEFAULT, "c.kind");
-	ax__buf_puts(&b, " AND c.at >= ?1 AND c.at < ?2 AND (?3 IS NULL OR "
-	                 "c.channel = ?3))");
-	scope_sql(&b, &sc, "h.grid");
-	ax__buf_puts(&b, " ORDER BY h.grid, h.id");
-	if ((rc = prepare_buf(st, &b, &s)))
-		return rc;
-	sqlite3_bind_int64(s, 1, w.from);
-	sqlite3_bind_int64(s, 2, w.to);
-	if (q->channel)
-		sqlite3_bind_text(s, 3, q->channel, -1, SQLITE_STATIC);
-	scope_bind(s, &sc);
+/* Each row of s (HH_COLUMNS) to fn, phones masked; only those under
+ * scope when given, at most limit (0: all). */
+static ax_rc household_rows(ax_store *st, sqlite3_stmt *s, const char *scope,
+                            int limit, ax_ledger_household_fn fn, void *ctx,
+                            const char *what)
+{
+	struct ax_buf ph = {0};
+	int src, n = 0;
+	ax_rc rc = AX_OK;
+
 	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
 		struct ax_ledger_household r;
 		r.id = col_text(s, 0);
 		r.grid = col_text(s, 1);
+		if (scope && !ax_scope_covers(scope, r.grid))
+			continue;
+		if (limit && n++ >= limit)
+			break;
 		r.grid_name = col_text(s, 2);
 		r.village_name = col_text(s, 3);
 		r.township_name = col_text(s, 4);
@@ -567,10 +552,67 @@ ax_rc ax_ledger_unreached(ax_store *st, const struct ax_ledger_query *q,
 		if ((rc = fn(ctx, &r)))
 			goto done;
 	}
-	rc = step_error(st, src, "unreached households");
+	if (src != SQLITE_ROW)
+		rc = step_error(st, src, what);
 done:
-	sqlite3_finalize(s);
 	ax__buf_free(&ph);
+	return rc;
+}
+
+ax_rc ax_ledger_unreached(ax_store *st, const struct ax_ledger_query *q,
+                          ax_ledger_household_fn fn, void *ctx)
+{
+	struct ax_buf b = {0};
+	struct window w;
+	struct scope sc;
+	sqlite3_stmt *s = NULL;
+	ax_rc rc;
+
+	if (!q)
+		q = &no_query;
+	if ((rc = window_make(st, q, &w)) || (rc = check_channel(st, q->channel)) ||
+	    (rc = scope_parse(st, q->scope, &sc)))
+		return rc;
+	/* the same test as the coverage numerator in metrics.c, negated:
+	 * one contacts_reach index probe per household */
+	ax__buf_puts(&b, HH_COLUMNS);
+	ax__buf_puts(&b, " WHERE h.active AND NOT EXISTS (SELECT 1 FROM contacts "
+	                 "c WHERE c.household = h.id");
+	kinds_sql(&b, q->contact_kinds ? q->contact_kinds : AX_CK_DEFAULT, "c.kind");
+	ax__buf_puts(&b, " AND c.at >= ?1 AND c.at < ?2 AND (?3 IS NULL OR "
+	                 "c.channel = ?3))");
+	scope_sql(&b, &sc, "h.grid");
+	ax__buf_puts(&b, " ORDER BY h.grid, h.id");
+	if ((rc = prepare_buf(st, &b, &s)))
+		return rc;
+	sqlite3_bind_int64(s, 1, w.from);
+	sqlite3_bind_int64(s, 2, w.to);
+	if (q->channel)
+		sqlite3_bind_text(s, 3, q->channel, -1, SQLITE_STATIC);
+	scope_bind(s, &sc);
+	rc = household_rows(st, s, NULL, 0, fn, ctx, "unreached households");
+	sqlite3_finalize(s);
+	return rc;
+}
+
+ax_rc ax_household_search(ax_store *st, const char *scope, const char *q,
+                          int limit, ax_ledger_household_fn fn, void *ctx)
+{
+	sqlite3_stmt *s;
+	ax_rc rc;
+
+	if (!q || !*q)
+		return AX_OK;
+	if ((rc = ax__prepare(st, &s, HH_COLUMNS " WHERE h.active AND (h.id = ?1"
+	                      " OR h.head = ?1 OR (length(?1) >= 2 AND h.head"
+	                      " LIKE ?1 || '%' ESCAPE '\\') OR (length(?1) = 4"
+	                      " AND EXISTS (SELECT 1 FROM household_phones p"
+	                      " WHERE p.household = h.id AND substr(p.phone, -4)"
+	                      " = ?1))) ORDER BY h.grid, h.id LIMIT 2000")))
+		return rc;
+	sqlite3_bind_text(s, 1, q, -1, SQLITE_STATIC);
+	rc = household_rows(st, s, scope, limit, fn, ctx, "household search");
+	sqlite3_finalize(s);
 	return rc;
 }
 

@@ -150,6 +150,15 @@ typedef ax_rc (*ax_ledger_household_fn)(void *ctx,
 ax_rc ax_ledger_unreached(ax_store *st, const struct ax_ledger_query *q,
                           ax_ledger_household_fn fn, void *ctx);
 
+/*
+ * Households found by id, 户主 (whole or its start) or the last four
+ * digits of a phone, active, within scope (a user's scope list; NULL: all),
+ * at most limit (0: all), by grid then id; phones masked.
+ */
+ax_rc ax_household_search(ax_store *st, const char *scope, const char *q,
+                          int limit, ax_ledger_household_fn fn, void *ctx);
+
+
 /* ---- recording visits ------------------------------------------------- */
 /*
  * Record a door-to-door visit as a `visit` contact (channel visit, kind

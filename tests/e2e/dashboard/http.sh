@@ -268,5 +268,18 @@ check "  the filled-in copy imports: 1 visit, the untouched rows skipped" \
   "filled.csv (UTF-8 (BOM)): 1 rows: 1 accepted, 0 duplicate, 0 conflict, 0 rejected"
 check "  stored as a visit of $TH" "$(sqlite3 c.db "SELECT COUNT(*) FROM contacts WHERE household = '$TH' AND kind = 'visit' AND device = '网格员甲' AND pack = 'family-safety'")" 1
 
+# --- household search, within the user's scope ---
+check "search by household id: 200" "$(get tpl.jar "/search?q=$TH" s1.html)" 200
+has "  finds it" s1.html ">$TH<"
+has "  户主 in full for the grid's worker" s1.html '<td class="l head">[^<*—]*</td>'
+check "search for another township's household: 200" "$(get tpl.jar "/search?q=JZ000001" s2.html)" 200
+hasnt "  not shown" s2.html ">JZ000001<"
+has "  says none found" s2.html "没有找到"
+P4=$(sqlite3 c.db "SELECT p.household || ' ' || substr(p.phone, -4) FROM household_phones p JOIN households h ON h.id = p.household WHERE h.grid = '439901101001001' AND h.active ORDER BY p.household LIMIT 1")
+check "search by a phone's last four digits: 200" "$(get tpl.jar "/search?q=${P4#* }" s3.html)" 200
+has "  finds ${P4% *}" s3.html ">${P4% *}<"
+check "the county searches the same id: 200" "$(get rl2.jar "/search?q=$TH" s4.html)" 200
+has "  户主 masked for the county" s4.html '<td class="l head">[^<]*\*'
+
 echo "$((n - fail)) passed, $fail failed"
 [ $fail = 0 ]
