@@ -286,6 +286,7 @@ static const char css[] =
     "table.hh td.tel{grid-column:1;grid-row:6}"
     "table.hh td.tel::before{content:\"电话 \"}"
     "table.hh td.act{grid-column:2;grid-row:1/7}}"
+    ".sigline{display:none}" /* the visit sheet's signature line: print only */
     /* print: A4, the wide rates table on landscape pages */
     "@page{size:A4;margin:12mm}@page wide{size:A4 landscape;margin:10mm}"
     "@media print{.top nav,.noprint,form.filter,.dl,td form,th.act,td.act"
@@ -300,7 +301,7 @@ static const char css[] =
     "td.name,th.name{position:static}"
     "a{color:inherit;text-decoration:none}"
     "h2{break-after:avoid}tr,.chart{break-inside:avoid}"
-    ".sign{display:table-cell}}";
+    ".sign{display:table-cell}.sigline{display:block}}";
 
 const char *dash_role_label(enum ax_role r)
 {

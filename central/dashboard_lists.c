@@ -293,6 +293,8 @@ enum MHD_Result dash_unreached_page(struct ct_req *r, const struct dash_user *u,
 	if (!c.n)
 		dp_raw(&p, "<tr><td class=\"l\" colspan=\"9\">全部户都已覆盖。</td></tr>");
 	dp_fmt(&p, "</tbody></table></div><p><strong>共 %ld 户未覆盖。</strong></p>", c.n);
+	dp_raw(&p, "<p class=\"sigline\">走访人（签字）：＿＿＿＿＿＿＿＿　　"
+	           "走访日期：＿＿＿＿年＿＿月＿＿日</p>");
 	dp_fmt(&p, "<p class=\"note\"><a href=\"/grid/%s/unreached.csv\">下载走访登记表（CSV）</a>："
 	           "入户后填写走访日期、走访人和宣传内容，由县级用 anxin visits import "
 	           "导入，未填日期的行视为未走访。本页可直接打印（A4）。</p>",

@@ -215,6 +215,7 @@ has "  phones masked" un.html '1[3-9][0-9]\*\*\*\*[0-9][0-9][0-9][0-9]'
 hasnt "  no full phone number" un.html '1[3-9][0-9]\{9\}'
 has "  a visit button" un.html "记录入户走访"
 has "  户主 in full for the grid's worker" un.html '<td class="l head">[^<*—]*</td>'
+has "  the printed sheet's signature line" un.html "走访人（签字）"
 has "  住址 for the grid's worker" un.html '<td class="l addr">[^<]*组[0-9]*号</td>'
 check "the county's view of the same list: 200" "$(get county.jar /grid/439901101001001/unreached cun.html)" 200
 has "  户主 masked for the county" cun.html '<td class="l head">[^<]*\*</td>\|<td class="l head">[^<]*\*[^<]</td>'
