@@ -484,6 +484,7 @@ static void test_shared_phone(void)
 	TU_CHECK_DIAG(&d, AX_SEV_WARNING, "shared.csv: phone +8613800000009 ",
 	              "2 households (S1, S2)");
 	CHECK_INT(d.n, 1);
+	tu_diag_clear(&d);
 	ax_store_close(st);
 }
 
