@@ -480,6 +480,9 @@ enum MHD_Result ct_api_report(struct ct_req *r)
 	o.pack = ct_query(r, "pack");
 	if (o.pack && !*o.pack)
 		o.pack = NULL;
+	o.wave = ct_query(r, "wave"); /* a campaign's wave; absent: 日常监测 */
+	if (o.wave && !*o.wave)
+		o.wave = NULL;
 	o.channel = ct_query(r, "channel");
 	if (o.channel && !*o.channel)
 		o.channel = NULL;

@@ -306,15 +306,41 @@ static int cmp_topics(const void *a, const void *b)
 }
 
 /* Check the options; the window as days (unbounded when not given). */
+/* 1 when `sql` (one ? parameter) finds a row for v, 0 when not, -1 on
+ * a store error (its message set) */
+static int found(ax_store *st, const char *sql, const char *v)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (ax__prepare(st, &s, sql))
+		return -1;
+	sqlite3_bind_text(s, 1, v, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The filter, checked before anything is counted: a date that is not
+ * one, a window that ends before it starts, a survey or wave the store
+ * has never seen are errors, never a report of zeros.  The messages name
+ * the filter, not a CLI flag: the API and the dashboard show them too. */
 static ax_rc check_report_opts(ax_store *st, const struct ax_report_opts *o,
                                int *from_day, int *to_day)
 {
+	int f;
+
 	if (o->from && ax__day_parse(o->from, from_day)) {
-		ax__store_seterr(st, "--from \"%s\" is not a date YYYY-MM-DD", o->from);
+		ax__store_seterr(st, "from \"%s\" is not a date YYYY-MM-DD", o->from);
 		return AX_INVALID;
 	}
 	if (o->to && ax__day_parse(o->to, to_day)) {
-		ax__store_seterr(st, "--to \"%s\" is not a date YYYY-MM-DD", o->to);
+		ax__store_seterr(st, "to \"%s\" is not a date YYYY-MM-DD", o->to);
+		return AX_INVALID;
+	}
+	if (o->from && o->to && *from_day > *to_day) {
+		ax__store_seterr(st, "from %s is after to %s: the window holds no day "
+		                     "(dates reversed?)", o->from, o->to);
 		return AX_INVALID;
 	}
 	if (o->channel) {
@@ -326,6 +352,22 @@ static ax_rc check_report_opts(ax_store *st, const struct ax_report_opts *o,
 			                 o->channel);
 			return AX_INVALID;
 		}
+	}
+	if (o->survey &&
+	    (f = found(st, "SELECT 1 FROM surveys WHERE id = ?", o->survey)) <= 0) {
+		if (f == 0)
+			ax__store_seterr(st, "survey \"%s\" is not installed", o->survey);
+		return f == 0 ? AX_INVALID : AX_ERROR;
+	}
+	/* "" is the answers given outside any campaign */
+	if (o->wave && *o->wave &&
+	    (f = found(st, "SELECT 1 FROM campaigns WHERE wave = ?1 OR id = ?1 "
+	                   "UNION ALL SELECT 1 FROM responses WHERE wave = ?1",
+	               o->wave)) <= 0) {
+		if (f == 0)
+			ax__store_seterr(st, "wave \"%s\" is no campaign's and no answer "
+			                     "carries it", o->wave);
+		return f == 0 ? AX_INVALID : AX_ERROR;
 	}
 	return AX_OK;
 }

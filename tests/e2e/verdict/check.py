@@ -24,6 +24,7 @@ import json
 import os
 import re
 import sys
+import urllib.error
 import urllib.parse
 import urllib.request
 import zipfile
@@ -133,6 +134,25 @@ for code, want in EXPECT.items():
                       r'<span class="badge b-[a-z]+">([^<]*)</span>' % title, page)
         got.append(m.group(1) if m else None)
     same(tuple(got), want, "dashboard %s cards" % code)
+
+# --- filters that cannot give a report: 400 with the reason, never zeros,
+# and no CLI flag in the message (old main: 200 with zeros, "--from") ---
+def status(path):
+    try:
+        resp = op.open(URL + path)
+        return resp.status, resp.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+for query, says in (("from=2025-03-10&to=2025-03-01", "from 2025-03-10 is after to 2025-03-01"),
+                    ("from=2025-02-30", 'from \\"2025-02-30\\" is not a date'),
+                    ("survey=no-such-survey", 'survey \\"no-such-survey\\" is not installed'),
+                    ("wave=no-such-wave", 'wave \\"no-such-wave\\" is no campaign')):
+    code, body = status("/api/v1/report?" + query)
+    same((code, says in body, "--" in body), (400, True, False), "API %s: 400, the reason, no flag" % query)
+code, body = status("/region/439901000000?from=2025-03-10&to=2025-03-01")
+same((code, "筛选条件有误" in body), (400, True), "dashboard, reversed dates: 400 筛选条件有误")
 
 print("1..%d" % n)
 sys.exit(1 if fails else 0)
