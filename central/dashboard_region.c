@@ -978,7 +978,8 @@ enum MHD_Result dash_region_page(struct ct_req *r, const struct dash_user *u,
 	if (rc == AX_INVALID)
 		return dash_error(r, u, MHD_HTTP_BAD_REQUEST, "筛选条件有误",
 		                  "请检查筛选条件：日期应为存在的日期（年-月-日），"
-		                  "开始日期不晚于结束日期，问卷须已安装。");
+		                  "开始日期不晚于结束日期，问卷须已安装。（%s）",
+		                  ax_store_errmsg(st));
 	if (rc || rep->nrows < 1) {
 		ax_report_free(rep);
 		return dash_error(r, u, ct_status_for(rc ? rc : AX_ERROR), "暂时无法显示",

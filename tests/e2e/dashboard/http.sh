@@ -141,7 +141,8 @@ hasnt "  no 说不清 counts" nosafe.html '说不清'
 check "filtered page: 200" "$(get county.jar '/region/439901101000?channel=sms&from=2020-01-01' filt.html)" 200
 has "  filter kept in links" filt.html 'href="/region/439901101001?channel=sms&amp;from=2020-01-01"'
 check "bad channel: 400" "$(get county.jar '/region/439901101000?channel=fax' badf.html)" 400
-check "escaping: 200" "$(get county.jar '/region/439901000000?survey=%3Cscript%3Ealert(1)%3C/script%3E' esc.html)" 200
+# a survey not installed is a 400 naming it (issue 14: no page of zeros)
+check "escaping: 400 (no such survey)" "$(get county.jar '/region/439901000000?survey=%3Cscript%3Ealert(1)%3C/script%3E' esc.html)" 400
 has "  the value is escaped" esc.html "&lt;script&gt;alert(1)&lt;/script&gt;"
 hasnt "  never raw" esc.html "<script>alert"
 # the trend's weekly numbers are the report's for that week (and sms)
