@@ -354,9 +354,11 @@ static ax_rc check_report_opts(ax_store *st, const struct ax_report_opts *o,
 		}
 	}
 	if (o->survey &&
-	    (f = found(st, "SELECT 1 FROM surveys WHERE id = ?", o->survey)) <= 0) {
+	    (f = found(st, "SELECT 1 FROM surveys WHERE id = ?1 UNION ALL "
+	                   "SELECT 1 FROM responses WHERE survey = ?1", o->survey)) <= 0) {
 		if (f == 0)
-			ax__store_seterr(st, "survey \"%s\" is not installed", o->survey);
+			ax__store_seterr(st, "survey \"%s\" is not installed and no "
+			                     "answer carries it", o->survey);
 		return f == 0 ? AX_INVALID : AX_ERROR;
 	}
 	/* "" is the answers given outside any campaign */

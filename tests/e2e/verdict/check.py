@@ -147,7 +147,7 @@ def status(path):
 
 for query, says in (("from=2025-03-10&to=2025-03-01", "from 2025-03-10 is after to 2025-03-01"),
                     ("from=2025-02-30", 'from \\"2025-02-30\\" is not a date'),
-                    ("survey=no-such-survey", 'survey \\"no-such-survey\\" is not installed'),
+                    ("survey=no-such-survey", 'survey \\"no-such-survey\\" is not installed and no answer'),
                     ("wave=no-such-wave", 'wave \\"no-such-wave\\" is no campaign')):
     code, body = status("/api/v1/report?" + query)
     same((code, says in body, "--" in body), (400, True, False), "API %s: 400, the reason, no flag" % query)
