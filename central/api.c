@@ -204,7 +204,7 @@ static void bind_device(struct ct_req *r, ax_importer *im,
 	snprintf(rd.id, sizeof rd.id, "%s", r->dev.id);
 	snprintf(rd.kind, sizeof rd.kind, "%s", r->dev.kind);
 	rd.registered_at = r->dev.created_at;
-	rd.max_ahead = 300;
+	rd.max_ahead = AX_MAX_AHEAD;
 	rd.may_unseal = may_unseal;
 	rd.ctx = r->srv;
 	rd.online = 1;

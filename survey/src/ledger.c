@@ -970,7 +970,7 @@ static void vrow(struct vimp *v)
 		        date);
 		return;
 	}
-	if (at > v->now + 86400) {
+	if (at > v->now + AX_MAX_AHEAD) {
 		vreject(v, "date \"%.40s\" is in the future", date);
 		return;
 	}

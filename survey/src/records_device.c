@@ -68,17 +68,17 @@ int ax__dev_time(const ax_importer *im, const char *field, int64_t t,
 {
 	const struct ax_rec_device *d = &im->dev;
 	long long now = (long long)time(NULL);
+	/* records import, bound to no device: the same clock-skew allowance */
+	long long ahead = im->has_dev ? d->max_ahead : AX_MAX_AHEAD;
 	char a[AX_TIME_ISO_LEN], b[AX_TIME_ISO_LEN];
 
-	if (!im->has_dev)
-		return 0;
 	ax_time_iso(t, a);
-	if (t < d->registered_at - d->max_ahead) {
+	if (im->has_dev && t < d->registered_at - d->max_ahead) {
 		ax_time_iso(d->registered_at, b);
 		return why(reason, "field \"%s\": %s is before device %s was "
 		           "registered (%s)", field, a, d->id, b);
 	}
-	if (t > now + d->max_ahead) {
+	if (t > now + ahead) {
 		ax_time_iso(now, b);
 		return why(reason, "field \"%s\": %s is in the future (server time "
 		           "%s)", field, a, b);
@@ -155,7 +155,7 @@ int ax__dev_bind_named(ax_importer *im, const struct ax_device *devs, int n,
 	snprintf(rd.kind, sizeof rd.kind, "%s", d->kind);
 	snprintf(rd.scope, sizeof rd.scope, "%s", d->scope);
 	rd.registered_at = d->created_at;
-	rd.max_ahead = 300;
+	rd.max_ahead = AX_MAX_AHEAD;
 	ax_importer_set_device(im, &rd);
 	ax_importer_set_check(im, scope_check, im);
 	return 0;

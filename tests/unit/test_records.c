@@ -781,14 +781,14 @@ static void test_waves(void)
 	/* H1 again, in a second wave: counts there, not instead of wave "" */
 	snprintf(line, sizeof line, "%s",
 	         resp(90, "aware-anti-drug", "kiosk", "H1", NULL,
-	              "2026-12-20T10:00:00+08:00", "complete",
+	              "2026-11-20T10:00:00+08:00", "complete",
 	              "{\"q1\":\"2\",\"q2\":\"1\",\"q3\":\"2\"}"));
 	memcpy(strrchr(line, '}'), ",\"wave\":\"w2\"}", 14);
 	ACCEPT(line);
 	/* two right, three not answered: 2 of 5, fails */
 	snprintf(line, sizeof line, "%s",
 	         resp(91, "aware-anti-drug", "kiosk", "H2", NULL,
-	              "2026-12-20T10:00:00+08:00", "complete",
+	              "2026-11-20T10:00:00+08:00", "complete",
 	              "{\"q1\":\"2\",\"q2\":\"1\"}"));
 	memcpy(strrchr(line, '}'), ",\"wave\":\"w2\"}", 14);
 	ACCEPT(line);

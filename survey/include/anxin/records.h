@@ -152,6 +152,11 @@ void ax_importer_set_unseal(ax_importer *im, const unsigned char pk[32],
  * before each number is opened; 0 leaves the number unopened (the record
  * is kept as if the number were unknown).  `dev` is copied; NULL unbinds.
  */
+/* Seconds a record's time may lie past the server's clock (clock skew
+ * allowed) on every path: records import, the device API (a device's own
+ * max_ahead), visits import.  Later times are refused, never counted. */
+#define AX_MAX_AHEAD 300
+
 struct ax_rec_device {
 	char id[64];
 	char kind[8];            /* "kiosk" or "smsd" */
