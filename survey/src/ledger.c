@@ -727,6 +727,7 @@ struct vimp {
 	int col[V_NCOLS];
 	ax_rc rc; /* first fatal error */
 	sqlite3_stmt *s_seen_ins, *s_seen_get;
+	sqlite3_stmt *s_active; /* the household's roster state */
 };
 
 static const char *vfld(struct vimp *v, enum vcol c)
@@ -921,6 +922,19 @@ static long seen_before(struct vimp *v, const char *id)
 	return first;
 }
 
+/* 1 when the roster holds hh as deactivated (注销) */
+static int deactivated(struct vimp *v, const char *hh)
+{
+	sqlite3_stmt *s = v->s_active;
+	int off;
+
+	sqlite3_reset(s);
+	sqlite3_bind_text(s, 1, hh, -1, SQLITE_STATIC);
+	off = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) == 0;
+	sqlite3_reset(s);
+	return off;
+}
+
 static void vrow(struct vimp *v)
 {
 	const char *hh = vfld(v, V_HH), *date = vfld(v, V_DATE),
@@ -983,6 +997,11 @@ static void vrow(struct vimp *v)
 		vreject(v, "pack (宣传内容) \"%.40s\" is not the id or title of an installed "
 		           "pack",
 		        pack_cell);
+		return;
+	}
+	if (deactivated(v, hh)) {
+		/* the dashboard refuses these too: 注销 households count nowhere */
+		vreject(v, "household %s is deactivated (注销) in the roster", hh);
 		return;
 	}
 	device = *visitor ? visitor : v->device;
@@ -1144,6 +1163,8 @@ ax_rc ax_visits_import_mem(ax_store *st, const char *name, const char *buf,
 	                      "INSERT INTO temp.visits_seen(id, line) VALUES(?, ?)")) ||
 	    (rc = ax__prepare(st, &v.s_seen_get,
 	                      "SELECT line FROM temp.visits_seen WHERE id = ?")) ||
+	    (rc = ax__prepare(st, &v.s_active,
+	                      "SELECT active FROM households WHERE id = ?")) ||
 	    (rc = ax_importer_new(st, &v.im)) || (rc = ax_importer_begin(v.im)))
 		goto done;
 
@@ -1185,6 +1206,7 @@ done:
 	ax_importer_free(v.im); /* rolls back an uncommitted batch */
 	sqlite3_finalize(v.s_seen_ins);
 	sqlite3_finalize(v.s_seen_get);
+	sqlite3_finalize(v.s_active);
 	ax__arena_free(&v.arena);
 	free(text);
 	return rc;
