@@ -66,13 +66,17 @@ static void ago(long long secs, char *out, size_t n)
 }
 
 /* ========================================================== devices == */
-enum dev_state { DEV_LOST, DEV_OK, DEV_REVOKED };
+enum dev_state { DEV_LOST, DEV_NEW, DEV_OK, DEV_REVOKED, DEV_NSTATES };
 
 static enum dev_state dev_state(const struct ax_device *d, long long now)
 {
 	if (d->revoked_at)
 		return DEV_REVOKED;
-	if (!d->last_seen || now - d->last_seen > LOST_AFTER)
+	/* registered and not synced yet: 未联系, not an alarm, for as long
+	 * as a working device may stay silent */
+	if (!d->last_seen)
+		return now - d->created_at > LOST_AFTER ? DEV_LOST : DEV_NEW;
+	if (now - d->last_seen > LOST_AFTER)
 		return DEV_LOST;
 	return DEV_OK;
 }
@@ -133,7 +137,7 @@ enum MHD_Result dash_devices_page(struct ct_req *r, const struct dash_user *u)
 	           "<th class=\"name\">设备</th><th class=\"l\">状态</th>"
 	           "<th class=\"l\">最后联系</th><th>待上传记录</th><th class=\"l\">类型</th>"
 	           "<th class=\"l\">服务区域</th></tr></thead><tbody>");
-	for (int k = 0; k < 3 * shown; k++) {
+	for (int k = 0; k < DEV_NSTATES * shown; k++) {
 		const struct ax_device *d = &v[k % shown];
 		enum dev_state s = dev_state(d, now);
 		char when[20], rel[32];
@@ -142,6 +146,8 @@ enum MHD_Result dash_devices_page(struct ct_req *r, const struct dash_user *u)
 		dp_fmt(&p, "<tr><td class=\"name\">%s</td>", d->id);
 		if (s == DEV_LOST)
 			dp_raw(&p, "<td class=\"l\"><span class=\"lost\">失联</span></td>");
+		else if (s == DEV_NEW)
+			dp_raw(&p, "<td class=\"l\">未联系</td>");
 		else if (s == DEV_REVOKED)
 			dp_raw(&p, "<td class=\"l\">已停用</td>");
 		else

@@ -194,7 +194,11 @@ check "  one line per contact of the township (+ header)" "$(grep -c . contacts.
 
 # --- devices ---
 check "devices: 200" "$(get county.jar /devices dev.html)" 200
-has "  the silent kiosk is marked 失联" dev.html 'kiosk-silent</td><td class="l"><span class="lost">失联'
+# a device registered a minute ago that never synced is 未联系, not 失联
+# (issue 14: old main marked it 失联 at once); registered 2 days ago and
+# still silent, it is 失联
+has "  the new silent kiosk is 未联系" dev.html 'kiosk-silent</td><td class="l">未联系</td>'
+has "  the old silent kiosk is marked 失联" dev.html 'kiosk-stale</td><td class="l"><span class="lost">失联'
 has "  the working kiosk is 正常" dev.html 'kiosk-sq</td><td class="l">正常'
 
 # --- a grid worker ---

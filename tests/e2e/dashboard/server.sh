@@ -4,8 +4,9 @@
 # synthetic records over the last 40 days, a campaign in 石桥镇 with SMS
 # contacts and SMS answers of its wave, eight hand-written safety-ceping
 # answers (safety.jsonl), a sampled 测评 campaign with two answers, a
-# county user and a grid user, two
-# kiosks (one never seen: 失联), served by anxin-central on 127.0.0.1 (a
+# county user and a grid user, three
+# kiosks (one registered now and never seen: 未联系; one registered 2
+# days ago and never seen: 失联), served by anxin-central on 127.0.0.1 (a
 # free port, written to DIR/port).
 set -eu
 cmd=$1
@@ -56,6 +57,9 @@ start)
   "$A" user add --db c.db --name grid1 --role grid --scope 439901101001001 --password-file grid.pw > /dev/null
   "$A" device add --db c.db --name kiosk-sq --kind kiosk --scope 439901101000 > kiosk.token 2>/dev/null
   "$A" device add --db c.db --name kiosk-silent --kind kiosk --scope 439901101001 > /dev/null 2>&1
+  # registered two days ago and never heard from since (http.sh: 失联)
+  "$A" device add --db c.db --name kiosk-stale --kind kiosk --scope 439901101001 > /dev/null 2>&1
+  sqlite3 c.db "UPDATE devices SET created_at = created_at - 2 * 86400 WHERE id = 'kiosk-stale'"
   chmod 600 kiosk.token
   fixture_run server.out server.log "$C" --db c.db --listen 127.0.0.1:0 --port-file port || exit 1
   for _ in $(seq 1 100); do
