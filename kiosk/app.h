@@ -15,6 +15,7 @@
 #include <anxin/campaign.h>
 #include <anxin/content.h>
 
+#include "audio.h"
 #include "render.h"
 #include "session.h"
 #include "ui/ui.h"
@@ -33,6 +34,8 @@ struct config {
 	int warned_url; /* said once: plain http, no configured seal key */
 	int min_seconds, idle, countdown, width, height, fullscreen, sync_interval;
 	int hold_max, retry_s; /* a failing store: sessions held, retry period */
+	int volume;                /* [audio] volume, 0-100 */
+	int quiet_from, quiet_to;  /* [audio] quiet_hours FROM-TO (-1: none) */
 };
 
 /* ==== content: a folder, or the synced campaigns ======================= */
@@ -55,6 +58,7 @@ struct app {
 	struct content ct;
 	ksess *ks;
 	krender *r;
+	kaudio *au; /* narration, opened on first use */
 	kui *ui;
 	const struct ax_survey *cur;
 	long long started;

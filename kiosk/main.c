@@ -134,6 +134,22 @@ static int load_config(const char *path, struct config *c)
 	c->height = iniparser_getint(d, "screen:height", 1920);
 	c->fullscreen = iniparser_getboolean(d, "screen:fullscreen", 0);
 	rel(c->font, sizeof c->font, path, iniparser_getstring(d, "screen:font", ""));
+	c->volume = iniparser_getint(d, "audio:volume", 80);
+	v = iniparser_getstring(d, "audio:quiet_hours", "");
+	c->quiet_from = c->quiet_to = -1;
+	if (v[0] && (sscanf(v, "%d-%d", &c->quiet_from, &c->quiet_to) != 2 ||
+	             c->quiet_from < 0 || c->quiet_from > 23 || c->quiet_to < 0 ||
+	             c->quiet_to > 23)) {
+		LOG(L_ERROR, "%s: [audio] quiet_hours \"%s\": expected two hours "
+		             "0-23 as FROM-TO, e.g. 12-14 or 21-7", path, v);
+		iniparser_freedict(d);
+		return -1;
+	}
+	if (c->volume < 0 || c->volume > 100) {
+		LOG(L_ERROR, "%s: [audio] volume %d: expected 0 to 100", path, c->volume);
+		iniparser_freedict(d);
+		return -1;
+	}
 	iniparser_freedict(d);
 	if (!c->region[0]) {
 		LOG(L_ERROR, "%s: [kiosk] region (the village or grid code where the "
@@ -512,11 +528,37 @@ static void h_sync_now(void *ctx)
 	pthread_mutex_unlock(&a->mu);
 }
 
+/* 1 during the configured quiet hours (local time): narration is muted. */
+static int quiet_now(struct app *a)
+{
+	time_t t = (time_t)wall(a);
+	struct tm tm;
+	int f = a->cfg.quiet_from, to = a->cfg.quiet_to, h;
+	if (f < 0)
+		return 0;
+	localtime_r(&t, &tm);
+	h = tm.tm_hour;
+	return f <= to ? h >= f && h < to : h >= f || h < to;
+}
+
 static void h_play(void *ctx, const char *path)
 {
 	struct app *a = ctx;
-	if (a->r)
-		krender_play(a->r, path);
+	char err[512];
+	if (!path) {
+		if (a->au)
+			kaudio_stop(a->au);
+		return;
+	}
+	if (!a->au && !(a->au = kaudio_new()))
+		return;
+	kaudio_set_volume(a->au, a->cfg.volume);
+	kaudio_set_mute(a->au, quiet_now(a));
+	if (kaudio_play(a->au, path, app_now_ms(a), err, sizeof err) != 0)
+		LOG(L_WARN, "narration: %s", err);
+	else
+		LOG(L_INFO, "narration: %s%s", path,
+		    quiet_now(a) ? " (quiet hours: muted)" : "");
 }
 
 /* The draw and option order of a session: libsodium's randombytes (the
@@ -556,6 +598,8 @@ static int run_loop(struct app *a)
 		if (app_store_deadline(a) >= 0 && (d < 0 || app_store_deadline(a) < d))
 			d = app_store_deadline(a);
 		timeout = d < 0 ? 60000 : d <= now ? 0 : (int)(d - now > 60000 ? 60000 : d - now);
+		if (a->au && kaudio_playing(a->au) && timeout > 20)
+			timeout = 20; /* keep the narration's queue fed */
 		got = krender_wait(a->r, timeout, &ev);
 		if (got < 0)
 			break;
@@ -570,6 +614,8 @@ static int run_loop(struct app *a)
 			dirty = 1;
 		if (app_store_retry(a, 0))
 			dirty = 1;
+		if (a->au)
+			kaudio_pump(a->au, app_now_ms(a));
 	}
 	free(f);
 	return 0;
@@ -770,7 +816,10 @@ int main(int argc, char **argv)
 	pthread_cond_init(&a.cv, NULL);
 	rc = o.script ? kscript_run(&a, o.script, o.shots) : serve(&a);
 	stop(&a);
+	if (o.script && a.au) /* a test's disk audio: let the device play it out */
+		kaudio_drain(a.au, 15000);
 done:
+	kaudio_free(a.au);
 	kui_free(a.ui);
 	krender_free(a.r);
 	free_content(&a.ct);

@@ -1,6 +1,6 @@
 /*
- * render.h -- the SDL2 renderer of kiosk draw commands (render_sdl.c is
- * the only file that includes SDL).  Rendered text is cached as textures
+ * render.h -- the SDL2 renderer of kiosk draw commands (render_sdl.c and
+ * audio_sdl.c are the files that include SDL).  Rendered text is cached as textures
  * keyed by (string, size, colour), least recently used evicted past a
  * byte budget: CJK rasterising is slow and SDL2_ttf caches few glyphs.
  */
@@ -50,9 +50,6 @@ int krender_shot(krender *r, const char *path);
  * either direction are switched off and ignored.
  */
 int krender_wait(krender *r, int timeout_ms, struct kui_event *ev);
-
-/* Play a WAV file (NULL stops). */
-void krender_play(krender *r, const char *path);
 
 struct krender_stats {
 	long text_hits, text_misses, evictions;

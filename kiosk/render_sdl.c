@@ -85,7 +85,6 @@ struct krender {
 	struct adv advs[ADV_SLOTS];
 	SDL_FingerID finger;
 	int finger_down;
-	SDL_AudioDeviceID audio;
 	struct krender_stats st;
 };
 
@@ -318,8 +317,6 @@ void krender_free(krender *r)
 	for (int i = 0; i < MAX_FONTS; i++)
 		if (r->fonts[i].f)
 			TTF_CloseFont(r->fonts[i].f);
-	if (r->audio)
-		SDL_CloseAudioDevice(r->audio);
 	if (r->ren)
 		SDL_DestroyRenderer(r->ren);
 	if (r->win)
@@ -634,29 +631,6 @@ int krender_wait(krender *r, int timeout_ms, struct kui_event *ev)
 	return 1;
 }
 
-void krender_play(krender *r, const char *path)
-{
-	SDL_AudioSpec spec;
-	Uint8 *buf;
-	Uint32 len;
-	if (r->audio) {
-		SDL_ClearQueuedAudio(r->audio);
-		SDL_CloseAudioDevice(r->audio);
-		r->audio = 0;
-	}
-	if (!path)
-		return;
-	if (!SDL_WasInit(SDL_INIT_AUDIO) && SDL_InitSubSystem(SDL_INIT_AUDIO) != 0)
-		return;
-	if (!SDL_LoadWAV(path, &spec, &buf, &len))
-		return;
-	r->audio = SDL_OpenAudioDevice(NULL, 0, &spec, NULL, 0);
-	if (r->audio) {
-		SDL_QueueAudio(r->audio, buf, len);
-		SDL_PauseAudioDevice(r->audio, 0);
-	}
-	SDL_FreeWAV(buf);
-}
 
 void krender_stats(const krender *r, struct krender_stats *out)
 {

@@ -51,14 +51,20 @@ static void advance(struct runner *rn, long long ms)
 	while (a->virt_ms < end) {
 		long long d = kui_deadline(a->ui), r = app_store_deadline(a);
 		struct kui_event ev = {KUI_EV_TICK, 0, 0, 0};
+		long long was = a->virt_ms;
 		if (r >= 0 && (d < 0 || r < d))
 			d = r;
 		a->virt_ms = d > a->virt_ms && d < end ? d : end;
+		/* narration is fed in 20 ms steps of the virtual clock */
+		if (a->au && kaudio_playing(a->au) && a->virt_ms - was > 20)
+			a->virt_ms = was + 20;
 		ev.now = a->virt_ms;
 		if (kui_handle(a->ui, &ev))
 			rn->dirty = 1;
 		if (app_store_retry(a, 0))
 			rn->dirty = 1;
+		if (a->au && kaudio_pump(a->au, a->virt_ms))
+			kaudio_settle(a->au, KAUDIO_LEAD_MS);
 	}
 }
 

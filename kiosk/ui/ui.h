@@ -132,7 +132,8 @@ struct kui_host {
 	int (*check_pin)(void *ctx, const char *pin);
 	void (*stats)(void *ctx, struct kui_stats *out);
 	void (*sync_now)(void *ctx);
-	/* Play a pack's narration (path), or stop with NULL. */
+	/* Play a pack's narration (the file's path, the pack's folder joined),
+	 * or stop with NULL. */
 	void (*play)(void *ctx, const char *path);
 	/* A seed from a good random source (getrandom) for the draw and the
 	 * option order of a survey with "draw" or "shuffle" (may be NULL:
@@ -229,6 +230,9 @@ int kui_set_storage(kui *u, const struct kui_storage *st);
 void kui_score(const kui *u, int *right, int *asked);
 
 /* Test helpers: jump to a screen with sample state (for screenshots). */
+/* Pages narrate themselves when shown (长辈模式 turns this on); a reset
+ * (idle, session end) turns it off. */
+void kui_set_narrate_auto(kui *u, int on);
 int kui_debug_goto(kui *u, const char *screen, long long now);
 
 #endif

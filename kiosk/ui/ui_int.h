@@ -60,6 +60,7 @@ struct kui {
 
 	int pack, page;
 	int read_pack; /* pack this resident opened last, -1 none */
+	int narrate_auto; /* pages narrate themselves (长辈模式); reset with the session */
 
 	const struct ax_survey *sv; /* NULL: no session */
 	int qi;

@@ -79,8 +79,34 @@ static void end_session(kui *u, enum kui_status st)
 	clear_session(u);
 }
 
+/* Narration: stop what plays (file NULL), or play a file of the open pack. */
+static void narrate(kui *u, const char *file)
+{
+	char path[1024];
+	const struct ax_pack *p = u->screen == KUI_READER ? u->packs[u->pack] : NULL;
+	if (!u->host.play)
+		return;
+	if (!file || !p) {
+		u->host.play(u->host.ctx, NULL);
+		return;
+	}
+	snprintf(path, sizeof path, "%s%s%s", p->dir ? p->dir : "", p->dir ? "/" : "",
+	         file);
+	u->host.play(u->host.ctx, path);
+}
+
+/* A page comes on screen: what played stops; it narrates itself when the
+ * session asked for that (长辈模式). */
+static void page_shown(kui *u)
+{
+	const char *a = u->packs[u->pack]->pages[u->page].audio;
+	narrate(u, u->narrate_auto && a ? a : NULL);
+}
+
 static void go(kui *u, enum kui_screen s)
 {
+	if (u->screen != s)
+		narrate(u, NULL);
 	u->screen = s;
 	u->error[0] = 0;
 	if (s == KUI_ATTRACT) {
@@ -96,8 +122,8 @@ static void reset(kui *u, enum kui_status st)
 	u->right = u->asked = 0;
 	u->pin_msg = 0;
 	wipe(u->pin, sizeof u->pin);
-	if (u->host.play)
-		u->host.play(u->host.ctx, NULL);
+	u->narrate_auto = 0;
+	narrate(u, NULL);
 	go(u, KUI_ATTRACT);
 }
 
@@ -282,24 +308,25 @@ static void activate(kui *u, const char *id)
 					u->page = 0;
 					u->read_pack = i;
 					go(u, KUI_READER);
+					page_shown(u);
 				}
 		} else if (strcmp(id, "survey") == 0)
 			start_survey(u, u->main_survey);
 		break;
 	case KUI_READER: {
 		const struct ax_pack *p = u->packs[u->pack];
-		if (strcmp(id, "home") == 0 || strcmp(id, "done") == 0) {
-			if (u->host.play)
-				u->host.play(u->host.ctx, NULL);
+		if (strcmp(id, "home") == 0 || strcmp(id, "done") == 0)
 			go(u, KUI_HOME);
-		} else if (strcmp(id, "next") == 0 && u->page + 1 < p->npages)
+		else if (strcmp(id, "next") == 0 && u->page + 1 < p->npages) {
 			u->page++;
-		else if (strcmp(id, "prev") == 0 && u->page > 0)
+			page_shown(u);
+		} else if (strcmp(id, "prev") == 0 && u->page > 0) {
 			u->page--;
-		else if (strcmp(id, "quiz") == 0)
+			page_shown(u);
+		} else if (strcmp(id, "quiz") == 0)
 			start_survey(u, kui__quiz_of(u, p));
-		else if (strcmp(id, "read-aloud") == 0 && u->host.play)
-			u->host.play(u->host.ctx, p->pages[u->page].audio);
+		else if (strcmp(id, "read-aloud") == 0)
+			narrate(u, p->pages[u->page].audio);
 		break;
 	}
 	case KUI_QUESTION: {
@@ -533,6 +560,9 @@ int kui_handle(kui *u, const struct kui_event *ev)
 				u->page++;
 			else if (dx > 0 && u->page > 0)
 				u->page--;
+			else
+				return 1;
+			page_shown(u);
 			return 1;
 		}
 		return 0;
@@ -667,6 +697,11 @@ void kui_free(kui *u)
 
 /* Jump to a screen with representative state, for screenshots of screens
  * a script cannot easily reach in every size.  Returns 0 or -1. */
+void kui_set_narrate_auto(kui *u, int on)
+{
+	u->narrate_auto = on != 0;
+}
+
 int kui_debug_goto(kui *u, const char *screen, long long now)
 {
 	u->now = u->last_input = now;

@@ -1,0 +1,67 @@
+#!/bin/sh
+# kiosk.narration.MODE: a page's narration through SDL's disk audio driver
+# (SDL_AUDIODRIVER=disk writes the mixed stream, 48 kHz mono s16, to a file,
+# in real time).  The fixture narration/tone-4s.opus is a 440 Hz tone of
+# 192000 samples at 48 kHz: 4.000 s (opusinfo: "Playback length:
+# 0m:04.000s").  The page opens with 朗读 tapped at virtual t=120 ms
+# (tap-id: 120 ms press, then 600 ms).
+#   play  nothing else happens: 4.0 s of sound (±10 %)
+#   next  下一页 released 720 ms after 朗读 (600 ms + 120 ms press): at most
+#         720 + 100 ms of sound, and at least 600 ms
+#   idle  idle timeout 1 s + countdown 1 s: the reset is 2 s after the last
+#         touch (朗读's release): at most 2.0 + 0.1 s of sound, at least 1.5 s
+#   mute  quiet hours 20-22 cover the fixed clock (20:53 Asia/Shanghai):
+#         the device runs and writes only silence
+. "$KIOSK_TESTS/lib.sh"
+MODE=$1 D=$2
+rm -rf "$D"; mkdir -p "$D"
+cp -r "$ANXIN_SOURCE/tests/content-v1" "$D/content"
+P="$D/content/packs/anti-cult"
+cp "$KIOSK_TESTS/narration/tone-4s.opus" "$P/"
+python3 - "$P/pack.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+for pg in p["pages"][:2]:
+    pg["audio"] = "tone-4s.opus"
+json.dump(p, open(sys.argv[1], "w"), ensure_ascii=False, indent=2)
+PY
+KIOSK_CONTENT="$D/content" kiosk_conf "$D"
+case $MODE in
+  idle) sed -i 's/^timeout = 60/timeout = 1/; s/^countdown = 10/countdown = 1/' "$D/kiosk.conf" ;;
+  mute) printf '[audio]\nquiet_hours = 20-22\n' >> "$D/kiosk.conf" ;;
+esac
+{
+  echo "tap-id start"
+  echo "tap-id tile-anti-cult"
+  echo "expect-screen reader"
+  echo "tap-id read-aloud"
+  case $MODE in
+    next) echo "tap-id next" ; echo "wait 4000" ;;
+    idle) echo "wait 1380"; echo "expect-screen idle"; echo "wait 1000";
+          echo "expect-screen attract"; echo "wait 3000" ;;
+    *) echo "wait 5000" ;;
+  esac
+} > "$D/s"
+SDL_AUDIODRIVER=disk SDL_DISKAUDIOFILE="$D/out.raw" run_kiosk "$D" "$D/s" || fail "script"
+[ -s "$D/out.raw" ] || fail "the disk driver wrote nothing"
+# sound: 10 ms windows (480 samples) with RMS above 300 (the tone at the
+# default volume 80 % has RMS ~4500; silence is 0)
+ms=$(python3 - "$D/out.raw" <<'PY'
+import array, math, sys
+a = array.array('h'); a.frombytes(open(sys.argv[1], 'rb').read())
+if sys.byteorder == 'big': a.byteswap()
+n = 0
+for i in range(0, len(a) - 479, 480):
+    w = a[i:i + 480]
+    if math.sqrt(sum(x * x for x in w) / 480) > 300: n += 1
+print(n * 10)
+PY
+)
+echo "$MODE: ${ms} ms of sound in $(($(stat -c %s "$D/out.raw") / 96)) ms written"
+case $MODE in
+  play) [ "$ms" -ge 3600 ] && [ "$ms" -le 4400 ] || fail "expected 4000 ms ±10 %, got $ms" ;;
+  next) [ "$ms" -ge 600 ] && [ "$ms" -le 820 ] || fail "expected 600..820 ms, got $ms" ;;
+  idle) [ "$ms" -ge 1500 ] && [ "$ms" -le 2100 ] || fail "expected 1500..2100 ms, got $ms" ;;
+  mute) [ "$ms" -eq 0 ] || fail "muted: expected silence, got $ms ms" ;;
+esac
+echo ok
