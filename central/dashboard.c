@@ -13,6 +13,7 @@
  *   GET  /items/SURVEY         dashboard_items.c (?scope=CODE)
  *   GET  /export/contacts.csv  dashboard_lists.c (入户宣传明细 as CSV)
  *   POST /visit                record a door-to-door visit (session CSRF)
+ *   GET  /optouts, POST /optout/restore   dashboard_optout.c
  *
  * Sessions: cookie anxin_session (HttpOnly, SameSite=Strict, Path=/,
  * Max-Age = the server's session TTL).  The reverse proxy in front of the
@@ -589,6 +590,23 @@ enum MHD_Result ct_dash_logout(struct ct_req *r)
 enum MHD_Result ct_dash_visit(struct ct_req *r)
 {
 	return signed_in_form(r, post_visit);
+}
+
+enum MHD_Result ct_dash_optout_restore(struct ct_req *r)
+{
+	return signed_in_form(r, dash_optout_restore);
+}
+
+static enum MHD_Result optouts(struct ct_req *r, ax_store *st,
+                               const struct dash_user *u)
+{
+	(void)st;
+	return dash_optouts_page(r, u);
+}
+
+enum MHD_Result ct_dash_optouts(struct ct_req *r)
+{
+	return signed_in(r, optouts);
 }
 
 enum MHD_Result ct_dash_favicon(struct ct_req *r)

@@ -133,6 +133,11 @@ enum MHD_Result dash_unreached_csv(struct ct_req *r, const struct dash_user *u,
 enum MHD_Result dash_unreached_page(struct ct_req *r, const struct dash_user *u,
                                     const char *code);
 enum MHD_Result dash_contacts_csv(struct ct_req *r, const struct dash_user *u);
+/* dashboard_optout.c: 退订号码 and its 恢复接收 form */
+enum MHD_Result dash_optouts_page(struct ct_req *r, const struct dash_user *u);
+struct ax_store;
+enum MHD_Result dash_optout_restore(struct ct_req *r, struct ax_store *st,
+                                    const struct dash_user *u);
 /* survey is a checked survey id (letters, digits, '-', '_'). */
 enum MHD_Result dash_items_page(struct ct_req *r, const struct dash_user *u,
                                 const char *survey);

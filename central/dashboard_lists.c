@@ -130,7 +130,8 @@ enum MHD_Result dash_devices_page(struct ct_req *r, const struct dash_user *u)
 		dp_fmt(&p, "<p class=\"msg err\" role=\"alert\">%d 台设备超过 24 小时没有联系"
 		           "（失联），请到现场检查电源、网络和短信猫。</p>",
 		       lost);
-	dp_fmt(&p, "<p class=\"note\">共 %d 台设备（一体机和短信网关）。时间为北京时间。</p>",
+	dp_fmt(&p, "<p class=\"note\">共 %d 台设备（一体机和短信网关）。时间为北京时间。"
+	           "<a href=\"/optouts\">退订号码</a></p>",
 	       shown);
 	/* status first: on a phone the 失联 mark must not scroll away */
 	dp_raw(&p, "<div class=\"tbl\"><table><thead><tr>"

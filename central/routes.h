@@ -57,6 +57,8 @@ enum MHD_Result ct_dash_favicon(struct ct_req *r);      /* GET /favicon.ico */
 enum MHD_Result ct_dash_home(struct ct_req *r);         /* GET / */
 enum MHD_Result ct_dash_devices(struct ct_req *r);      /* GET /devices */
 enum MHD_Result ct_dash_search(struct ct_req *r);       /* GET /search?q= */
+enum MHD_Result ct_dash_optouts(struct ct_req *r);      /* GET /optouts */
+enum MHD_Result ct_dash_optout_restore(struct ct_req *r); /* POST /optout/restore */
 enum MHD_Result ct_dash_contacts_csv(struct ct_req *r); /* GET /export/contacts.csv */
 enum MHD_Result ct_dash_region(struct ct_req *r);       /* GET /region/CODE */
 enum MHD_Result ct_dash_unreached(struct ct_req *r);    /* GET /grid/CODE/unreached */

@@ -501,6 +501,7 @@ ax_rc gw__load(gw_gateway *g)
 	qsort(g->ix, (size_t)g->nix, sizeof *g->ix, cmp_ix);
 	if (mark_started(g) < 0 || mark_digested(g) < 0)
 		return AX_NOMEM;
+	gw__optouts_sync(g); /* the county's opt-outs, from central */
 	g->loaded_at = now;
 	g->reload = 0;
 	return AX_OK;

@@ -275,6 +275,16 @@ int gw__add_optout(gw_gateway *g, sqlite3 *db, const char *phone,
  * 1 done, 0 the number had not opted out, -1 on error. */
 int gw__restore_optout(gw_gateway *g, const char *phone, const char *household,
                        const char *source, long long now);
+/* gw_optout.c: an opt-out (restore 0) or its withdrawal (1) taken here,
+ * in the caller's transaction: the number's optout_seen time and, when
+ * the number is a roster phone, the "optout" record: 0, or -1. */
+int gw__optout_event(gw_gateway *g, const char *phone, int restore,
+                     const char *source, long long now);
+/* Central's opt-out states in a roster slice (its text) applied when
+ * newer than what this gateway saw: how many changed, or -1. */
+int gw__optouts_apply(gw_gateway *g, const char *slice);
+/* gw__optouts_apply on the cached slice of every code of cfg.scope. */
+void gw__optouts_sync(gw_gateway *g);
 /* At open: messages left 'sending' by a crash become 'unknown' (never
  * sent again) with their sms_sent contact and sent-log line: 0, or -1. */
 int gw__recover_sending(gw_gateway *g);

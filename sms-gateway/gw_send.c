@@ -151,7 +151,7 @@ int gw__add_optout(gw_gateway *g, sqlite3 *db, const char *phone,
                    const char *source, long long now)
 {
 	sqlite3_stmt *q;
-	int rc;
+	int rc, n;
 	if (!(q = gw__prep(g, db, "INSERT OR IGNORE INTO optout(phone, at, source)"
 	                           " VALUES(?,?,?)")))
 		return -1;
@@ -159,8 +159,12 @@ int gw__add_optout(gw_gateway *g, sqlite3 *db, const char *phone,
 	sqlite3_bind_int64(q, 2, now);
 	sqlite3_bind_text(q, 3, source, -1, SQLITE_STATIC);
 	rc = sqlite3_step(q);
+	n = sqlite3_changes(db);
 	gw__release(g, db, q);
-	return rc == SQLITE_DONE ? 0 : -1;
+	if (rc != SQLITE_DONE)
+		return -1;
+	/* shared with the county's other gateways through central */
+	return n ? gw__optout_event(g, phone, 0, source, now) : 0;
 }
 
 int gw__restore_optout(gw_gateway *g, const char *phone, const char *household,
@@ -182,7 +186,8 @@ int gw__restore_optout(gw_gateway *g, const char *phone, const char *household,
 	 * roster */
 	AX_LOG_I("opt-out of ...%s withdrawn (%s)",
 	         strlen(phone) > 4 ? phone + strlen(phone) - 4 : phone, source);
-	return gw__enqueue(g, phone, household, NULL, "optout_confirm",
+	return gw__optout_event(g, phone, 1, source, now) ||
+	               gw__enqueue(g, phone, household, NULL, "optout_confirm",
 	                   gw_flow_restore_text, now)
 	           ? -1
 	           : 1;

@@ -98,6 +98,8 @@ static const char schema[] =
     " WHERE modem IS NOT NULL;"
     "CREATE TABLE IF NOT EXISTS optout("
     " phone TEXT PRIMARY KEY, at INTEGER, source TEXT);"
+    "CREATE TABLE IF NOT EXISTS optout_seen("
+    " phone TEXT PRIMARY KEY, at INTEGER NOT NULL);"
     "CREATE TABLE IF NOT EXISTS reports("
     " id INTEGER PRIMARY KEY, dedup TEXT UNIQUE, modem TEXT, phone TEXT,"
     " ref INTEGER, status INTEGER, at INTEGER, matched INTEGER DEFAULT 0);"

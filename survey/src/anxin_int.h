@@ -88,6 +88,16 @@ ax_rc ax__cached(ax_store *st, enum ax__stmt which, const char *sql,
 void ax__store_seterr(ax_store *st, const char *fmt, ...) AX_PRINTF(2, 3);
 /* Map a SQLite result code to ax_rc and record sqlite3_errmsg. */
 ax_rc ax__store_sqlerr(ax_store *st, int src, const char *what);
+/* records.c: one record made here (a fresh random id) imported in a
+ * batch of its own: AX_OK committed, AX_INVALID not accepted (the
+ * reason in out), or the store's error. */
+struct ax_rec_outcome;
+ax_rc ax__import_one(ax_store *st, const char *line, const char *source,
+                     struct ax_rec_outcome *out);
+/* optout.c: the latest opt-out state of the numbers of scope's
+ * households, [{"phone","at","out"}] for a roster slice (NULL on error). */
+struct json_t;
+struct json_t *ax__optouts_slice(ax_store *st, const char *scope);
 /* Prepare a statement, recording errors on st. */
 ax_rc ax__prepare(ax_store *st, sqlite3_stmt **stmt, const char *sql);
 ax_rc ax__exec(ax_store *st, const char *sql);

@@ -640,7 +640,6 @@ ax_rc ax_visit_record(ax_store *st, const char *household,
                       const char *device_or_user, long long at,
                       const char *pack_or_null, char id_out[37])
 {
-	ax_importer *im = NULL;
 	struct ax_rec_outcome out;
 	char id[37];
 	char *line = NULL;
@@ -663,24 +662,12 @@ ax_rc ax_visit_record(ax_store *st, const char *household,
 	                  at > 0 ? at : (long long)time(NULL), pack_or_null);
 	if (!line)
 		return AX_NOMEM;
-	if ((rc = ax_importer_new(st, &im)) || (rc = ax_importer_begin(im)))
-		goto done;
-	if ((rc = ax_importer_line(im, line, strlen(line), "visit", &out)))
-		goto done;
-	if (out.result != AX_REC_ACCEPTED) {
-		/* a fresh random id is never a duplicate: this is a rejection */
+	rc = ax__import_one(st, line, "visit", &out);
+	if (rc == AX_INVALID)
 		ax__store_seterr(st, "visit to household %s: %s", household,
 		                 out.reason[0] ? out.reason : "not stored");
-		ax_importer_rollback(im);
-		rc = AX_INVALID;
-		goto done;
-	}
-	if ((rc = ax_importer_commit(im)))
-		goto done;
-	if (id_out)
+	if (!rc && id_out)
 		memcpy(id_out, id, sizeof id);
-done:
-	ax_importer_free(im); /* rolls back an open batch */
 	free(line);
 	return rc;
 }

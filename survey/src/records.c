@@ -113,6 +113,13 @@ static const char *const stmt_sql[S_NSTMT] = {
 	    "SELECT wave, scope FROM campaigns WHERE survey = ?1 AND starts_at <= "
 	    "?2 AND ends_at > ?2",
 	[S_WAVE] = "SELECT 1 FROM campaigns WHERE wave = ?1 AND survey = ?2 LIMIT 1",
+	[S_INS_OPTOUT] =
+	    "INSERT OR IGNORE INTO optout_events(id, phone, action, device, "
+	    "by_user, source, at, body, received_at) VALUES(?,?,?,?,?,?,?,?,?)",
+	[S_GET_OPTOUT] = "SELECT body FROM optout_events WHERE id = ?",
+	[S_PHONE_HH] =
+	    "SELECT h.id, h.grid FROM household_phones p JOIN households h ON "
+	    "h.id = p.household WHERE p.phone = ? ORDER BY h.id",
 };
 
 
@@ -224,7 +231,9 @@ ax_rc ax_importer_new(ax_store *st, ax_importer **out)
 	surveys_fingerprint(st, im->surveys_fp);
 	if ((rc = ax_content_load_store(st, &im->surveys)))
 		goto fail;
-	for (int i = 0; i < S_NSTMT; i++)
+	/* the opt-out statements when the first opt-out comes: a store
+	 * opened below v11 (tests of old files) imports responses too */
+	for (int i = 0; i < S_INS_OPTOUT; i++)
 		if ((rc = ax__prepare(st, &im->s[i], stmt_sql[i])))
 			goto fail;
 	*out = im;
@@ -1046,6 +1055,108 @@ static ax_rc import_contact(ax_importer *im, json_t *o, const char *source,
 	return rc;
 }
 
+/* ---- opt-outs ---------------------------------------------------------
+ * {"type":"optout","action":"optout"|"restore","phone":E.164,"device",
+ *  "at", optional "by" (the staff user) and "source"}: a number that
+ * asked for no more messages (退订), or its way back.  The number must be
+ * a roster phone of a household the device may credit. */
+static const char *const optout_actions[] = {"optout", "restore"};
+static const char *const optout_fields[] = {"type", "action", "phone", "device",
+                                            "by",   "source", "at"};
+
+/* 0 when a household listing phone passes the device's scope check, else
+ * -1 with the reason. */
+static int optout_phone_ok(ax_importer *im, const char *phone,
+                           struct ax_rec_outcome *out)
+{
+	sqlite3_stmt *s = im->s[S_PHONE_HH];
+	int any = 0, ok = 0;
+	char reason[256] = "";
+
+	sqlite3_reset(s);
+	sqlite3_bind_text(s, 1, phone, -1, SQLITE_STATIC);
+	while (!ok && sqlite3_step(s) == SQLITE_ROW) {
+		any = 1;
+		ok = !im->check ||
+		     !im->check(im->check_ctx, "contact",
+		                (const char *)sqlite3_column_text(s, 0),
+		                (const char *)sqlite3_column_text(s, 1), reason);
+	}
+	sqlite3_reset(s);
+	if (ok)
+		return 0;
+	out->retry = 1; /* the roster and scopes may change */
+	if (!any)
+		return reject(out, "field \"phone\": the number is no household's in "
+		                   "the roster");
+	return reject(out, "field \"phone\": %s", reason);
+}
+
+static ax_rc import_optout(ax_importer *im, json_t *o, const char *source,
+                           struct ax_rec_outcome *out)
+{
+	const char *phone, *device, *by, *src;
+	char norm[AX_PHONE_MAX];
+	int action = 0, has_at, rc;
+	int64_t at;
+	char *body;
+	sqlite3_stmt *s;
+	ax_rc arc;
+
+	if (want_enum(o, "action", optout_actions, 2, &action, out) ||
+	    want_str(o, "phone", 1, 32, &phone, out) ||
+	    want_str(o, "device", 1, 64, &device, out) ||
+	    want_str(o, "by", 0, 64, &by, out) ||
+	    want_str(o, "source", 0, 32, &src, out) ||
+	    want_time(o, "at", 1, &at, &has_at, out))
+		return AX_OK;
+	if (ax_phone_normalize(phone, norm, NULL) != AX_OK ||
+	    strcmp(norm, phone) != 0) {
+		reject(out, "field \"phone\": not a number in E.164 form");
+		return AX_OK;
+	}
+	at -= im->skew;
+	if (ax__dev_fields(im, device, "sms", NULL, 0, 0, out->reason) ||
+	    ax__dev_time(im, "at", at, out->reason)) {
+		out->result = AX_REC_REJECTED;
+		return AX_OK;
+	}
+	for (int i = S_INS_OPTOUT; i < S_NSTMT; i++)
+		if (!im->s[i] && (arc = ax__prepare(im->st, &im->s[i], stmt_sql[i])))
+			return arc;
+	if (optout_phone_ok(im, phone, out))
+		return AX_OK;
+	out->retry = 0;
+	body = canonical(o, optout_fields, (int)AX_ARRAY_LEN(optout_fields), out->id);
+	if (!body)
+		return AX_NOMEM;
+	s = im->s[S_INS_OPTOUT];
+	sqlite3_reset(s);
+	sqlite3_bind_text(s, 1, out->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, phone, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, optout_actions[action], -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, device, -1, SQLITE_STATIC);
+	if (by)
+		sqlite3_bind_text(s, 5, by, -1, SQLITE_STATIC);
+	if (src)
+		sqlite3_bind_text(s, 6, src, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 7, at);
+	sqlite3_bind_text(s, 8, body, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 9, im->received_at);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		arc = ax__store_sqlerr(im->st, rc, "optout_events");
+	else if (sqlite3_changes(ax__store_db(im->st)) == 0)
+		arc = existing(im, S_GET_OPTOUT, "optout", out->id, body, source, out);
+	else {
+		out->result = AX_REC_ACCEPTED;
+		arc = AX_OK;
+	}
+	free(body);
+	return arc;
+}
+
 /* ---- one record ------------------------------------------------------ */
 ax_rc ax_importer_json(ax_importer *im, struct json_t *obj, const char *source,
                        struct ax_rec_outcome *out)
@@ -1064,8 +1175,31 @@ ax_rc ax_importer_json(ax_importer *im, struct json_t *obj, const char *source,
 		return import_response(im, o, source, out);
 	if (strcmp(type, "contact") == 0)
 		return import_contact(im, o, source, out);
-	reject(out, "field \"type\" must be \"response\" or \"contact\"");
+	if (strcmp(type, "optout") == 0)
+		return import_optout(im, o, source, out);
+	reject(out, "field \"type\" must be \"response\", \"contact\" or "
+	            "\"optout\"");
 	return AX_OK;
+}
+
+ax_rc ax__import_one(ax_store *st, const char *line, const char *source,
+                     struct ax_rec_outcome *out)
+{
+	ax_importer *im = NULL;
+	ax_rc rc;
+
+	memset(out, 0, sizeof *out);
+	if ((rc = ax_importer_new(st, &im)) || (rc = ax_importer_begin(im)) ||
+	    (rc = ax_importer_line(im, line, strlen(line), source, out)))
+		goto done;
+	/* a fresh random id is never a duplicate: this is a rejection */
+	if (out->result != AX_REC_ACCEPTED)
+		rc = AX_INVALID;
+	else
+		rc = ax_importer_commit(im);
+done:
+	ax_importer_free(im); /* rolls back an open batch */
+	return rc;
 }
 
 /* One line as JSON, or NULL with the outcome rejected. */

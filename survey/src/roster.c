@@ -1113,17 +1113,19 @@ ax_rc ax_roster_fingerprint(ax_store *st, const char *scope, char out[160])
 	                      "COALESCE(SUM(h.active), 0), (SELECT COUNT(*) FROM "
 	                      "household_phones p JOIN households h2 ON h2.id = "
 	                      "p.household WHERE substr(h2.grid, 1, ?2) = "
-	                      "substr(?1, 1, ?2)) FROM households h WHERE "
+	                      "substr(?1, 1, ?2)), (SELECT COUNT(*) FROM "
+	                      "optout_events) FROM households h WHERE "
 	                      "substr(h.grid, 1, ?2) = substr(?1, 1, ?2)")))
 		return rc;
 	sqlite3_bind_text(s, 1, scope, -1, SQLITE_STATIC);
 	sqlite3_bind_int(s, 2, scope_prefix(scope));
 	if (sqlite3_step(s) == SQLITE_ROW)
-		snprintf(out, 160, "%s:%lld:%lld:%lld:%lld", scope,
+		snprintf(out, 160, "%s:%lld:%lld:%lld:%lld:%lld", scope,
 		         (long long)sqlite3_column_int64(s, 0),
 		         (long long)sqlite3_column_int64(s, 1),
 		         (long long)sqlite3_column_int64(s, 2),
-		         (long long)sqlite3_column_int64(s, 3));
+		         (long long)sqlite3_column_int64(s, 3),
+		         (long long)sqlite3_column_int64(s, 4));
 	sqlite3_finalize(s);
 	return AX_OK;
 }
@@ -1131,7 +1133,7 @@ ax_rc ax_roster_fingerprint(ax_store *st, const char *scope, char out[160])
 char *ax_roster_slice_json(ax_store *st, const char *scope)
 {
 	sqlite3_stmt *s;
-	json_t *root, *arr;
+	json_t *root, *arr, *opt;
 	char *out;
 
 	if (ax__prepare(st, &s,
@@ -1164,6 +1166,12 @@ char *ax_roster_slice_json(ax_store *st, const char *scope)
 	sqlite3_finalize(s);
 	json_object_set_new(root, "scope", json_string(scope));
 	json_object_set_new(root, "households", arr);
+	/* every opt-out taken in the county reaches its gateways */
+	if (!(opt = ax__optouts_slice(st, scope))) {
+		json_decref(root);
+		return NULL;
+	}
+	json_object_set_new(root, "optouts", opt);
 	out = json_dumps(root, JSON_COMPACT);
 	json_decref(root);
 	if (!out)

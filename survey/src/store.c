@@ -243,6 +243,17 @@ static const char *const migrations[] = {
 	 * devices (ax_roster_slice_json leaves them out). */
 	("ALTER TABLE households ADD COLUMN head TEXT;"
 	 "ALTER TABLE households ADD COLUMN address TEXT;"),
+
+	/* v11: opt-outs (退订) and their withdrawals as records, from every
+	 * gateway and the dashboard (optout.c): a number's state is its
+	 * latest event (by time, then arrival), served to the county's
+	 * gateways in their roster slices. */
+	("CREATE TABLE optout_events("
+	 "  id TEXT PRIMARY KEY, phone TEXT NOT NULL,"
+	 "  action TEXT NOT NULL CHECK(action = 'optout' OR action = 'restore'),"
+	 "  device TEXT NOT NULL, by_user TEXT, source TEXT, at INTEGER NOT NULL,"
+	 "  body TEXT NOT NULL, received_at INTEGER NOT NULL);"
+	 "CREATE INDEX optout_events_phone ON optout_events(phone, at);"),
 };
 
 int ax__store_migrations_count(void) { return (int)AX_ARRAY_LEN(migrations); }

@@ -442,7 +442,7 @@ static void test_rejects(void)
 	         "000000000045\",\"id\":\"a0000000-0000-4000-8000-000000000046\"}",
 	         "not JSON");
 	snprintf(line, sizeof line, "{\"type\":\"other\",\"id\":\"%s\"}", uid(47));
-	REJECTED(line, "field \"type\" must be \"response\" or \"contact\"");
+	REJECTED(line, "field \"type\" must be \"response\", \"contact\" or \"optout\"");
 	/* bytes that are not UTF-8 (a GBK 户 inside a string) */
 	snprintf(line, sizeof line, "%s",
 	         resp(48, "aware-anti-drug", "kiosk", "H5", NULL, ok_when,
