@@ -6,7 +6,7 @@ AX_PACKAGES="build-essential cmake pkg-config ca-certificates
   libutf8proc-dev zlib1g-dev libsodium-dev libiniparser-dev libxlsxwriter-dev
   libzip-dev libexpat1-dev
   libmicrohttpd-dev libgammu-dev gammu libsdl2-dev libsdl2-ttf-dev libpng-dev
-  libopusfile-dev
+  libopusfile-dev libopusenc-dev libespeak-ng-dev espeak-ng-data
   fonts-wqy-microhei unzip curl"
 
 # Install the packages that are missing (apt-get update first), as root

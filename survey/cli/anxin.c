@@ -31,6 +31,8 @@
 #include "anxin/sync.h"
 #include "anxin/text.h"
 
+#include "narrate.h"
+
 int cli_admin(const char *cmd, int argc, char **argv); /* admin.c */
 
 enum { EXIT_DONE = 0, EXIT_REJECTS = 1, EXIT_USAGE = 2, EXIT_FAIL = 3 };
@@ -46,6 +48,8 @@ static void usage(FILE *f)
 	        "  init            --db FILE                      create or upgrade a store\n"
 	        "  content lint    [--review] DIR                 check packs and surveys (--review: and\n"
 	        "                                                 what a reviewer checks before publishing)\n"
+	        "  content narrate DIR                            synthesise narration (espeak-ng cmn) for\n"
+	        "                                                 every page without audio\n"
 	        "  content install --db FILE DIR                  lint, then load them into the store\n"
 	        "  content official --db FILE [ID|none]           the survey whose 满意度 is the\n"
 	        "                  headline one (the county's official 测评 wording); others\n"
@@ -301,6 +305,7 @@ static int cmd_content_lint(struct args *a)
 		fprintf(stderr, "%s: out of memory\n", prog);
 		return EXIT_FAIL;
 	}
+	cli_narration_lint(c, &nerr);
 	/* warnings (a guessable quiz …) are reported, not failed on */
 	if (!quiet && counts[AX_SEV_WARNING])
 		fprintf(stderr, "%s: %d packs, %d surveys, %d errors, %ld warnings\n",
@@ -995,6 +1000,13 @@ int main(int argc, char **argv)
 		return cmd_report(&a);
 	if (sub && strcmp(cmd, "content") == 0 && strcmp(sub, "lint") == 0)
 		return cmd_content_lint(&a);
+	if (sub && strcmp(cmd, "content") == 0 && strcmp(sub, "narrate") == 0) {
+		if (a.nrest != 1) {
+			fprintf(stderr, "usage: anxin content narrate DIR\n");
+			return EXIT_USAGE;
+		}
+		return cli_narrate(a.rest[0], quiet);
+	}
 	if (sub && strcmp(cmd, "content") == 0 && strcmp(sub, "install") == 0)
 		return cmd_content_install(&a);
 	if (sub && strcmp(cmd, "content") == 0 && strcmp(sub, "stats") == 0)

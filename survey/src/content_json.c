@@ -179,6 +179,8 @@ static json_t *pack_to_json(const struct ax_pack *pk)
 			json_object_set_new(e, "image", json_string(pk->pages[i].image));
 		if (pk->pages[i].audio)
 			json_object_set_new(e, "audio", json_string(pk->pages[i].audio));
+		if (pk->pages[i].audio_synthetic)
+			json_object_set_new(e, "audio_synthetic", json_true());
 		json_array_append_new(a, e);
 	}
 	json_object_set_new(o, "pages", a);

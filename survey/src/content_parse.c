@@ -167,7 +167,7 @@ static const char *const pack_fields[] = {
 	"id",    "version", "topic", "title",     "summary", "sources",
 	"hotlines", "pages", "sms",  "questions", "review", NULL};
 static const char *const page_fields[] = {"id", "title", "body", "image",
-                                          "audio", NULL};
+                                          "audio", "audio_synthetic", NULL};
 static const char *const source_fields[] = {"title", "detail", "url", NULL};
 static const char *const hotline_fields[] = {"number", "label", NULL};
 static const char *const digest_fields[] = {"id", "text", NULL};
@@ -242,6 +242,23 @@ static void check_media(struct ax__lint *L, const char *p, const char *dir,
 	}
 }
 
+/* "audio_synthetic": true marks a page's narration as synthesised (anxin
+ * content narrate); a county's recording replaces the file and drops it. */
+static int synthetic_flag(struct ax__lint *L, json_t *e, const char *p,
+                          const char *audio)
+{
+	json_t *v = json_object_get(e, "audio_synthetic");
+	char full[300];
+	if (!v)
+		return 0;
+	AX__PATH(full, "%s/audio_synthetic", p);
+	if (!json_is_boolean(v))
+		ax__lerr(L, full, "must be true or false");
+	else if (!audio)
+		ax__lerr(L, full, "marks an \"audio\" file, and this page has none");
+	return json_is_true(v);
+}
+
 static void parse_pages(struct ax__lint *L, json_t *arr, const char *dir,
                         struct ax_pack *pk)
 {
@@ -265,6 +282,7 @@ static void parse_pages(struct ax__lint *L, json_t *arr, const char *dir,
 		pg[i].body = ax__get_str(L, e, p, "body", 1);
 		pg[i].image = ax__get_str(L, e, p, "image", 0);
 		pg[i].audio = ax__get_str(L, e, p, "audio", 0);
+		pg[i].audio_synthetic = synthetic_flag(L, e, p, pg[i].audio);
 		AX__PATH(ip, "%s/id", p);
 		ax__count_dups(L, ip, "page", pg[i].id, seen, (int)i);
 		seen[i] = pg[i].id;

@@ -114,6 +114,7 @@ struct ax_survey {
 
 struct ax_page {
 	const char *id, *title, *body, *image, *audio;
+	int audio_synthetic; /* the audio was synthesised (anxin content narrate) */
 };
 struct ax_digest {
 	const char *id, *text;
