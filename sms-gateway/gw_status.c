@@ -101,9 +101,14 @@ static void waits_print(gw_gateway *g, FILE *out)
 	                         "SELECT updated_at - started_at FROM conv WHERE"
 	                         " status = 'done'",
 	                         &n2);
-	fprintf(out, "waits: reply -> next message median %lld s (%lld replies);"
-	             " start -> completion median %lld s (%lld completed)\n",
-	        m1, n1, m2, n2);
+	char a[32] = "-", b[32] = "-"; /* no sample: no median (was -1 s) */
+	if (n1)
+		snprintf(a, sizeof a, "%lld s", m1);
+	if (n2)
+		snprintf(b, sizeof b, "%lld s", m2);
+	fprintf(out, "waits: reply -> next message median %s (%lld replies);"
+	             " start -> completion median %s (%lld completed)\n",
+	        a, n1, b, n2);
 }
 
 ax_rc gw_status_print(gw_gateway *g, FILE *out)

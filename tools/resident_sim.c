@@ -6,7 +6,7 @@
  * sometimes gibberish, sometimes 退订, sometimes never.
  *
  *   resident_sim --sent-log FILE --inbox DIR [--seed N] [--once]
- *                [--max-delay-ms N]
+ *                [--max-delay-ms N] [--clock-file FILE]
  *
  * Deterministic per (seed, phone): each number has a fixed persona.  Most
  * sends also get a delivery report (status report files), some never do,
@@ -85,6 +85,24 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* --clock-file: the time a reply or report is stamped with is the number
+ * of seconds in that file (the gateway's clock_file) plus one, so a walk
+ * with a moved clock gets replies that come just after what they answer.
+ * Without it, the real time. */
+static const char *clock_file;
+
+static time_t sim_time(void)
+{
+	FILE *f;
+	long long t = 0;
+	if (!clock_file || !(f = fopen(clock_file, "r")))
+		return time(NULL);
+	if (fscanf(f, "%lld", &t) != 1 || t <= 0)
+		t = (long long)time(NULL) - 1;
+	fclose(f);
+	return (time_t)(t + 1);
+}
+
 /* Write one reply into the dummy modem's inbox (smsbackup format). */
 static int write_reply(const char *inbox, const char *phone, const char *text)
 {
@@ -92,7 +110,7 @@ static int write_reply(const char *inbox, const char *phone, const char *text)
 	iconv_t cd = iconv_open("UCS-2BE", "UTF-8");
 	char *in = (char *)text, *out = ucs;
 	size_t inl = strlen(text), outl = sizeof ucs, n;
-	time_t t = time(NULL);
+	time_t t = sim_time();
 	struct tm tm;
 	FILE *f;
 	int loc;
@@ -138,7 +156,7 @@ static void ascii_ucs2_hex(const char *s, char *out)
 static int write_report(const char *inbox, const char *phone, int ref)
 {
 	char path[1024], tmp[1040], hex[128];
-	time_t t = time(NULL);
+	time_t t = sim_time();
 	struct tm tm;
 	FILE *f;
 	int loc;
@@ -259,11 +277,13 @@ int main(int argc, char **argv)
 			seed = strtoull(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "--max-delay-ms") && i + 1 < argc)
 			max_delay_ms = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--clock-file") && i + 1 < argc)
+			clock_file = argv[++i];
 		else if (!strcmp(argv[i], "--once"))
 			once = 1, max_delay_ms = 0;
 		else {
 			fprintf(stderr, "usage: resident_sim --sent-log FILE --inbox DIR "
-			                "[--seed N] [--once] [--max-delay-ms N]\n");
+			                "[--seed N] [--once] [--max-delay-ms N] [--clock-file FILE]\n");
 			return 2;
 		}
 	}
