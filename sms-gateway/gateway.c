@@ -203,6 +203,8 @@ ax_rc gw_step(gw_gateway *g)
 		failed = 1;
 	if (gw__match_reports(g, now))
 		failed = 1;
+	if (gw__phone_fallback(g, now))
+		failed = 1;
 	if (gw__tick_conversations(g, now))
 		failed = 1;
 	gw__push_central(g, now);

@@ -509,6 +509,8 @@ ax_rc gw__load(gw_gateway *g)
 
 void gw_reload(gw_gateway *g) { g->reload = 1; }
 
+int gw__find_hh(gw_gateway *g, const char *id) { return find_hh(g, id); }
+
 /* Households of a number: the loaded slices, else the store's roster.
  * A number may be listed for several households (a son's number for his
  * parents too): how many (2 meaning "more than one" from the store), hh

@@ -283,6 +283,14 @@ int gw__optout_event(gw_gateway *g, const char *phone, int restore,
 /* Central's opt-out states in a roster slice (its text) applied when
  * newer than what this gateway saw: how many changed, or -1. */
 int gw__optouts_apply(gw_gateway *g, const char *slice);
+/* gw_phones.c: note queue row id when it failed for good or bounced
+ * (in the caller's transaction on db): 0, or -1. */
+int gw__note_failed(sqlite3 *db, long long queue_id);
+/* Conversations whose number failed before anyone replied move to the
+ * household's next listed number (one transaction): 0, or -1. */
+int gw__phone_fallback(gw_gateway *g, long long now);
+/* Index of household id in g->hhs, or -1. */
+int gw__find_hh(gw_gateway *g, const char *id);
 /* gw__optouts_apply on the cached slice of every code of cfg.scope. */
 void gw__optouts_sync(gw_gateway *g);
 /* At open: messages left 'sending' by a crash become 'unknown' (never

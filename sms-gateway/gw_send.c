@@ -247,6 +247,15 @@ int gw__match_reports(gw_gateway *g, long long now)
 				         at ? at : now, qid);
 				if (gw__exec(g->db, sql))
 					rc = -1;
+			} else if (status >= 0x40) {
+				/* the network gave up (TP-Status 0x40..0x7F): the
+				 * household's next number (gw_phones.c) */
+				snprintf(sql, sizeof sql,
+				         "UPDATE queue SET error='bounced (report %d)' WHERE"
+				         " id=%lld",
+				         status, qid);
+				if (gw__exec(g->db, sql) || gw__note_failed(g->db, qid))
+					rc = -1;
 			}
 		}
 		snprintf(sql, sizeof sql, "UPDATE reports SET matched=%d WHERE id=%lld",
@@ -673,7 +682,8 @@ static int record_send(struct slot *s, const struct claimed *c, int ok,
 		sqlite3_bind_int64(q, 2, c->id);
 		rc = sqlite3_step(q);
 		sqlite3_finalize(q);
-		if (rc != SQLITE_DONE)
+		/* failed for good: the household's next number (gw_phones.c) */
+		if (rc != SQLITE_DONE || gw__note_failed(db, c->id))
 			goto fail;
 	}
 	return gw__exec(db, "COMMIT");

@@ -314,11 +314,6 @@ static void summarise_kinds(struct imp *im)
 	}
 }
 
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* Split a phone cell on the separators people use between numbers. */
 static int split_phones(struct imp *im, const char *cell, char out[][AX_PHONE_MAX],
                         int max)
@@ -686,7 +681,8 @@ static int household_changed(struct imp *im, const char *id,
 	return changed;
 }
 
-/* Whether the stored phones are the row's, compared as sorted lists. */
+/* Whether the stored phones are the row's, in the row's order (the first
+ * listed is the one an SMS survey asks first). */
 static int phones_same(struct imp *im, const char *id,
                        char phones[][AX_PHONE_MAX], int nphones)
 {
@@ -701,7 +697,6 @@ static int phones_same(struct imp *im, const char *id,
 	sqlite3_reset(s);
 	for (int i = 0; i < nphones; i++)
 		neu[i] = phones[i];
-	qsort(neu, (size_t)nphones, sizeof *neu, cmp_str);
 	same = nold == nphones;
 	for (int i = 0; same && i < nphones; i++)
 		same = old[i] && strcmp(old[i], neu[i]) == 0;
@@ -759,6 +754,7 @@ static int write_phones(struct imp *im, const char *id,
 		sqlite3_reset(s);
 		sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(s, 2, phones[i], -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 3, i); /* no ?3 below v12: SQLITE_RANGE, ignored */
 		src = sqlite3_step(s);
 		sqlite3_reset(s);
 		if (src != SQLITE_DONE) {
@@ -896,9 +892,10 @@ static const char *const import_sql[] = {
 	"UPDATE households SET grid = ?2, members = ?3, active = 1, "
 	"updated_at = ?4, head = CASE WHEN ?7 THEN ?5 ELSE head END, "
 	"address = CASE WHEN ?8 THEN ?6 ELSE address END WHERE id = ?1",
-	"SELECT phone FROM household_phones WHERE household = ? ORDER BY phone",
+	"SELECT phone FROM household_phones WHERE household = ? ORDER BY pos, "
+	"phone",
 	"DELETE FROM household_phones WHERE household = ?",
-	"INSERT INTO household_phones(household, phone) VALUES(?, ?)",
+	"INSERT INTO household_phones(household, phone, pos) VALUES(?, ?, ?)",
 	"INSERT INTO temp.roster_seen(id, line) VALUES(?, ?)",
 	"INSERT OR IGNORE INTO temp.roster_villages(code) VALUES(?)",
 	"INSERT OR IGNORE INTO temp.roster_listed(id) VALUES(?)",
@@ -913,6 +910,23 @@ static const char *const import_sql_v9[] = {
 	"UPDATE households SET grid = ?2, members = ?3, active = 1, "
 	"updated_at = ?4 WHERE id = ?1",
 };
+
+/* The phone statements on a store opened below v12: no position. */
+static const char *const import_sql_v11[] = {
+	"SELECT phone FROM household_phones WHERE household = ? ORDER BY phone",
+	"DELETE FROM household_phones WHERE household = ?",
+	"INSERT INTO household_phones(household, phone) VALUES(?, ?)",
+};
+
+static const char *import_stmt(ax_store *st, size_t i)
+{
+	int v = ax_store_schema_version(st);
+	if (i >= 1 && i <= 3 && v < 10)
+		return import_sql_v9[i - 1];
+	if (i >= 4 && i <= 6 && v < 12)
+		return import_sql_v11[i - 4];
+	return import_sql[i];
+}
 
 ax_rc ax_roster_import_mem(ax_store *st, const char *name, const char *buf,
                            size_t len, const struct ax_roster_opts *opts,
@@ -977,10 +991,7 @@ begin:
 	for (size_t i = 0; i < AX_ARRAY_LEN(stmts); i++)
 		*stmts[i] = NULL;
 	for (size_t i = 0; i < AX_ARRAY_LEN(stmts); i++)
-		if ((rc = ax__prepare(st, stmts[i],
-		                      i >= 1 && i <= 3 && ax_store_schema_version(st) < 10
-		                          ? import_sql_v9[i - 1]
-		                          : import_sql[i])))
+		if ((rc = ax__prepare(st, stmts[i], import_stmt(st, i))))
 			goto done;
 	if ((rc = ax__exec(st, "BEGIN IMMEDIATE")))
 		goto done;
@@ -1138,8 +1149,9 @@ char *ax_roster_slice_json(ax_store *st, const char *scope)
 
 	if (ax__prepare(st, &s,
 	                "SELECT h.id, h.grid, h.members, h.active, (SELECT "
-	                "group_concat(phone, ',') FROM household_phones p WHERE "
-	                "p.household = h.id) FROM households h WHERE "
+	                "group_concat(phone, ',') FROM (SELECT phone FROM "
+	                "household_phones p WHERE p.household = h.id ORDER BY "
+	                "p.pos, p.phone)) FROM households h WHERE "
 	                "substr(h.grid, 1, ?2) = substr(?1, 1, ?2) ORDER BY h.id"))
 		return NULL;
 	sqlite3_bind_text(s, 1, scope, -1, SQLITE_STATIC);

@@ -254,6 +254,12 @@ static const char *const migrations[] = {
 	 "  device TEXT NOT NULL, by_user TEXT, source TEXT, at INTEGER NOT NULL,"
 	 "  body TEXT NOT NULL, received_at INTEGER NOT NULL);"
 	 "CREATE INDEX optout_events_phone ON optout_events(phone, at);"),
+
+	/* v12: a household's phones in the roster's order (pos from 0): the
+	 * first listed is the one an SMS survey asks first.  Rows of older
+	 * imports keep pos NULL (sorted by number, as before) until the
+	 * roster is imported again. */
+	"ALTER TABLE household_phones ADD COLUMN pos INTEGER;",
 };
 
 int ax__store_migrations_count(void) { return (int)AX_ARRAY_LEN(migrations); }

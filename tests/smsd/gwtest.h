@@ -217,6 +217,20 @@ static inline void gwt_inject(const char *dir, const char *number,
 	fclose(f);
 }
 
+/* A delivery report from number for message reference ref into modem
+ * folder dir's inbox: TP-Status status (0 delivered, 0x40.. failed). */
+static inline void gwt_inject_report(const char *dir, const char *number,
+                                     int ref, int status)
+{
+	FILE *f = gwt_new_part(dir, number);
+	fprintf(f, "Coding = Default_No_Compression\nFolder = 1\nLength = 0\n"
+	           "Class = -1\nPDU = Status_Report\nMessageReference = %d\n"
+	           "DeliveryStatus = %d\nDateTime = 20260303T090000\n"
+	           "SMSCDateTime = 20260303T090000\n",
+	        ref, status);
+	fclose(f);
+}
+
 /* cfg loaded from a smsd.conf written in the test's folder: one dummy
  * modem in folder m0, the store tu_path("anxin.db"), device gw-test, and
  * the [smsd] lines extra ("" for none). */

@@ -69,13 +69,7 @@ static void inject(const char *number, const char *text)
 
 static void inject_report(const char *number, int ref)
 {
-	FILE *f = gwt_new_part(m0, number);
-	fprintf(f, "Coding = Default_No_Compression\nFolder = 1\nLength = 0\n"
-	           "Class = -1\nPDU = Status_Report\nMessageReference = %d\n"
-	           "DeliveryStatus = 0\nDateTime = 20260303T090000\n"
-	           "SMSCDateTime = 20260303T090000\n",
-	        ref);
-	fclose(f);
+	gwt_inject_report(m0, number, ref, 0);
 }
 
 /* ---- reading the gateway's tables ---------------------------------------------------- */

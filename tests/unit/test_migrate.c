@@ -367,7 +367,7 @@ static void test_v4(void)
 	CHECK_INT(ax_store_open(path, 0, &st, err, sizeof err), AX_OK);
 	REQUIRE(st != NULL);
 	CHECK_INT(ax_store_schema_version(st), AX_SCHEMA_VERSION);
-	CHECK_INT(AX_SCHEMA_VERSION, 11);
+	CHECK_INT(AX_SCHEMA_VERSION, 12);
 	after = views(st);
 	CHECK_STR(after, before);
 	free(after);
@@ -379,7 +379,7 @@ static void test_v4(void)
 		sqlite3_free(sql);
 	}
 	CHECK_INT(tu_qi(db, "PRAGMA old.user_version"), 4);
-	CHECK_INT(tu_qi(db, "PRAGMA user_version"), 11);
+	CHECK_INT(tu_qi(db, "PRAGMA user_version"), 12);
 	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM drafts"), 0); /* v7 */
 	/* every row of every table kept, tally's rows whatever their key order */
 	nresp = tu_qi(db, "SELECT COUNT(*) FROM responses");

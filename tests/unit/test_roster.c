@@ -225,8 +225,10 @@ static void test_utf8(const char *csv)
 		CHECK_STR(s.encoding, "UTF-8");
 		CHECK_INT(s.rows, 4);
 		CHECK_INT(s.inserted, 0);
-		CHECK_INT(s.updated, 1);   /* H001 */
-		CHECK_INT(s.unchanged, 2); /* H002 (same phones), H009 */
+		/* H001; H002 lists its numbers the other way round, and the
+		 * first listed is the one an SMS survey asks first */
+		CHECK_INT(s.updated, 2);
+		CHECK_INT(s.unchanged, 1); /* H009 */
 		CHECK_INT(s.rejected, 1);  /* H007 */
 		CHECK_INT(s.warnings, 1);  /* H009's member count */
 		CHECK_INT(s.deactivated, 1);
@@ -249,11 +251,12 @@ static void test_utf8(const char *csv)
 		sqlite3_close(db);
 		CHECK_INT(ax_roster_find_phone(st, "+8615012345678", hh), AX_NOTFOUND);
 
-		/* importing v1 again brings H008 back and H001 to 4 members */
+		/* importing v1 again brings H008 back, H001 to 4 members and
+		 * H002's numbers to their first order */
 		CHECK_INT(ax_roster_import_csv(st, csv, &opts, tu_diag_fn, &d, &s),
 		          AX_OK);
-		CHECK_INT(s.updated, 2);
-		CHECK_INT(s.unchanged, 5);
+		CHECK_INT(s.updated, 3);
+		CHECK_INT(s.unchanged, 4);
 		tu_diag_clear(&d);
 		db = tu_db_open(tu_path("utf8.db"));
 		CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM households WHERE active=1"), 7);
@@ -519,6 +522,52 @@ static void test_head_private(void)
 	CHECK_STR(masked, "");
 }
 
+/* A household's phones in the order the roster lists them (the first is
+ * the one an SMS survey asks first), in the store and in a device's
+ * slice; the same numbers in another order are a change.  Old code kept
+ * them sorted by number (PRIMARY KEY order): 138 before 139 whatever the
+ * file said, and the swapped file was "unchanged". */
+static void test_phone_order(void)
+{
+	struct ax_roster_stats s;
+	ax_store *st = new_store("order.db");
+	sqlite3 *db;
+	char *slice;
+	static const char t1[] = "户号,村（社区）代码,联系电话\n"
+	                         "Q1,439901001001,13900000002；13800000001\n"
+	                         "Q2,439901001001,13800000003\n";
+	static const char t2[] = "户号,村（社区）代码,联系电话\n"
+	                         "Q1,439901001001,13800000001;13900000002\n"
+	                         "Q2,439901001001,13800000003\n";
+	CHECK_INT(ax_roster_import_mem(st, "order.csv", t1, sizeof t1 - 1, NULL,
+	                               NULL, NULL, &s),
+	          AX_OK);
+	CHECK_INT(s.inserted, 2);
+	slice = ax_roster_slice_json(st, "439901001001");
+	REQUIRE(slice != NULL);
+	CHECK(strstr(slice, "\"phones\":[\"+8613900000002\",\"+8613800000001\"]") !=
+	      NULL);
+	free(slice);
+	db = tu_db_open(ax_store_path(st));
+	CHECK_STR(tu_q(db, "SELECT group_concat(phone || '@' || pos, ' ') FROM (SELECT "
+	                   "* FROM household_phones WHERE household = 'Q1' ORDER BY "
+	                   "pos)"),
+	          "+8613900000002@0 +8613800000001@1");
+	sqlite3_close(db);
+	/* the same numbers the other way round: Q1 updated, Q2 unchanged */
+	CHECK_INT(ax_roster_import_mem(st, "order2.csv", t2, sizeof t2 - 1, NULL,
+	                               NULL, NULL, &s),
+	          AX_OK);
+	CHECK_INT(s.updated, 1);
+	CHECK_INT(s.unchanged, 1);
+	slice = ax_roster_slice_json(st, "439901001001");
+	REQUIRE(slice != NULL);
+	CHECK(strstr(slice, "\"phones\":[\"+8613800000001\",\"+8613900000002\"]") !=
+	      NULL);
+	free(slice);
+	ax_store_close(st);
+}
+
 int main(void)
 {
 	const char *csv;
@@ -532,5 +581,6 @@ int main(void)
 	test_unreadable();
 	test_shared_phone();
 	test_head_private();
+	test_phone_order();
 	return check_done();
 }
