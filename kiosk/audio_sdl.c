@@ -57,7 +57,7 @@ static int open_device(kaudio *au, char *err, size_t errlen)
 	want.freq = KAUDIO_RATE;
 	want.format = AUDIO_S16SYS;
 	want.channels = 1;
-	want.samples = 1024; /* 21 ms: a stop is heard soon */
+	want.samples = 2048; /* 43 ms: few wakeups, and a stop is heard soon */
 	au->dev = SDL_OpenAudioDevice(NULL, 0, &want, &have, 0);
 	if (!au->dev) {
 		snprintf(err, errlen, "no audio device: %s", SDL_GetError());
