@@ -2,7 +2,7 @@
 
 # Debian packages Anxin builds and runs with.
 AX_PACKAGES="build-essential cmake pkg-config ca-certificates
-  libsqlite3-dev sqlite3 libjansson-dev libcurl4-openssl-dev libcsv-dev uuid-dev
+  libsqlite3-dev sqlite3 libpq-dev libjansson-dev libcurl4-openssl-dev libcsv-dev uuid-dev
   libutf8proc-dev zlib1g-dev libsodium-dev libiniparser-dev libxlsxwriter-dev
   libzip-dev libexpat1-dev
   libmicrohttpd-dev libgammu-dev gammu libsdl2-dev libsdl2-ttf-dev libpng-dev

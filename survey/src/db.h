@@ -1,0 +1,95 @@
+/*
+ * db.h -- the statement layer: what differs between the store's two SQL
+ * backends, SQLite (a county's file, every device store) and PostgreSQL
+ * through libpq (a shared database for central), behind one small
+ * interface.  Internal to the library.
+ *
+ * The SQL a caller writes is one dialect: `?` placeholders (numbered
+ * $1, $2... for PostgreSQL here, outside quotes and comments), INTEGER
+ * values as 64-bit, `INSERT ... ON CONFLICT(...) DO UPDATE` with the
+ * table named in the SET (both accept `t.n = t.n + excluded.n`).  What
+ * cannot be written once -- the time of day, column types, a migration's
+ * DDL -- comes from ax_db_sql() by name, so no `if (pg)` is scattered
+ * through the library.
+ *
+ * A statement is prepared once and stepped like sqlite3_step: bind (1-based),
+ * step until AX_DB_DONE, reset to bind again.  Columns are 0-based.  Text
+ * returned by ax_stmt_text stays valid until the next step, reset or
+ * finalize.
+ */
+#ifndef AX_DB_H
+#define AX_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct ax_db ax_db;
+typedef struct ax_stmt ax_stmt;
+
+typedef enum { AX_DB_SQLITE = 1, AX_DB_PG = 2 } ax_db_kind;
+
+/* step results and error classes */
+enum {
+	AX_DB_OK = 0,
+	AX_DB_ROW = 100,
+	AX_DB_DONE = 101,
+	AX_DB_ERROR = -1,
+};
+typedef enum {
+	AX_DB_ENONE = 0,
+	AX_DB_ECONSTRAINT, /* unique, foreign key, check, not null */
+	AX_DB_EBUSY,       /* locked, serialization failure, deadlock: retry */
+	AX_DB_EOTHER,
+} ax_db_eclass;
+
+/* the pieces of SQL that differ, by name */
+typedef enum {
+	AX_SQL_NOW_EPOCH, /* the current time, integer seconds since 1970 */
+	AX_SQL_INT64,     /* column type of a 64-bit integer */
+	AX_SQL_REAL,      /* column type of a double */
+	AX_SQL_BLOB,      /* column type of bytes */
+	AX_SQL_BEGIN_WRITE, /* a transaction that will write */
+	AX_SQL_N_
+} ax_sql_piece;
+
+/* The backend from the URL: "postgresql://..." or "postgres://..." is
+ * PostgreSQL (libpq's connection URI), anything else a SQLite file path
+ * (created when missing).  On failure *out is NULL and err says why. */
+int ax_db_is_pg_url(const char *url);
+int ax_db_open(const char *url, ax_db **out, char *err, size_t errlen);
+void ax_db_close(ax_db *db);
+
+ax_db_kind ax_db_kind_of(const ax_db *db);
+const char *ax_db_sql(const ax_db *db, ax_sql_piece piece);
+/* the last error's message and class on this connection */
+const char *ax_db_errmsg(const ax_db *db);
+ax_db_eclass ax_db_errclass(const ax_db *db);
+
+/* one or more statements without parameters; AX_DB_OK or AX_DB_ERROR */
+int ax_db_exec(ax_db *db, const char *sql);
+int ax_db_begin(ax_db *db); /* AX_SQL_BEGIN_WRITE */
+int ax_db_commit(ax_db *db);
+int ax_db_rollback(ax_db *db);
+
+int ax_db_prepare(ax_db *db, const char *sql, ax_stmt **out);
+int ax_stmt_bind_int64(ax_stmt *st, int i, int64_t v);
+int ax_stmt_bind_double(ax_stmt *st, int i, double v);
+int ax_stmt_bind_text(ax_stmt *st, int i, const char *s); /* NULL binds NULL */
+int ax_stmt_bind_null(ax_stmt *st, int i);
+/* AX_DB_ROW, AX_DB_DONE or AX_DB_ERROR (message on the connection) */
+int ax_stmt_step(ax_stmt *st);
+int ax_stmt_reset(ax_stmt *st); /* keeps the bindings, like sqlite3_reset */
+/* rows written by the statement's last completed step */
+int64_t ax_stmt_changes(const ax_stmt *st);
+int ax_stmt_columns(const ax_stmt *st);
+int ax_stmt_is_null(const ax_stmt *st, int col);
+int64_t ax_stmt_int64(const ax_stmt *st, int col);
+double ax_stmt_double(const ax_stmt *st, int col);
+const char *ax_stmt_text(const ax_stmt *st, int col); /* NULL for NULL */
+void ax_stmt_finalize(ax_stmt *st);
+
+/* `?` placeholders to $1, $2... outside '...', "..." and -- comments;
+ * a malloc'd string (NULL on no memory), *nparams the count. */
+char *ax_db_number_params(const char *sql, int *nparams);
+
+#endif

@@ -1,0 +1,312 @@
+/*
+ * db_pg.c -- the statement layer (db.h) on PostgreSQL through libpq.
+ *
+ * A statement is a named server-side prepared statement ("axN"), its `?`
+ * numbered $1, $2...  Parameters go as text with a type: int8 for an
+ * integer, float8 for a double, unknown (the server infers it, like a
+ * quoted literal) for text.  It is prepared with every type unknown, which
+ * checks the SQL at once; the first step whose bound types differ prepares
+ * it again with them, so `? + 1` is 64-bit arithmetic, not int4.  A step
+ * runs the statement and keeps its whole result; later steps walk its
+ * rows.  Errors are classed by SQLSTATE: 23xxx constraint, 40001, 40P01
+ * and 55P03 retry.
+ */
+#include <libpq-fe.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db_int.h"
+
+#define OID_UNKNOWN 0
+#define OID_INT8 20
+#define OID_FLOAT8 701
+
+struct pg_stmt {
+	char name[24];
+	char *sql; /* numbered */
+	int nparams;
+	char **vals;   /* bound values as text, NULL for NULL */
+	Oid *types;    /* bound types */
+	Oid *prepared; /* types the server statement was prepared with */
+	PGresult *res; /* the executed result, walked by step */
+	int row;       /* next row of res */
+	int ncols;     /* columns of a row, known once prepared */
+};
+
+static ax_db_eclass classify(const PGresult *res)
+{
+	const char *s = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	if (!s)
+		return AX_DB_EOTHER;
+	if (strncmp(s, "23", 2) == 0)
+		return AX_DB_ECONSTRAINT;
+	if (!strcmp(s, "40001") || !strcmp(s, "40P01") || !strcmp(s, "55P03"))
+		return AX_DB_EBUSY;
+	return AX_DB_EOTHER;
+}
+
+/* the result's error on the connection; clears res */
+static int fail_res(ax_db *db, PGresult *res)
+{
+	const char *m = res ? PQresultErrorMessage(res) : "";
+	if (!*m)
+		m = PQerrorMessage(db->conn);
+	ax__db_error(db, classify(res), "%s", m);
+	PQclear(res);
+	return AX_DB_ERROR;
+}
+
+static int pg_open(ax_db *db, const char *url)
+{
+	PGconn *c = PQconnectdb(url);
+	db->conn = c;
+	if (!c) {
+		ax__db_error(db, AX_DB_EOTHER, "out of memory");
+		return AX_DB_ERROR;
+	}
+	if (PQstatus(c) != CONNECTION_OK) {
+		ax__db_error(db, AX_DB_EOTHER, "%s", PQerrorMessage(c));
+		return AX_DB_ERROR;
+	}
+	if (PQsetClientEncoding(c, "UTF8") != 0) {
+		ax__db_error(db, AX_DB_EOTHER, "%s", PQerrorMessage(c));
+		return AX_DB_ERROR;
+	}
+	PGresult *r = PQexec(c, "SET client_min_messages = warning");
+	PQclear(r);
+	return AX_DB_OK;
+}
+
+static void pg_close(ax_db *db)
+{
+	if (db->conn)
+		PQfinish(db->conn);
+	db->conn = NULL;
+}
+
+static int pg_exec(ax_db *db, const char *sql)
+{
+	PGresult *r = PQexec(db->conn, sql);
+	ExecStatusType s = PQresultStatus(r);
+	if (s != PGRES_COMMAND_OK && s != PGRES_TUPLES_OK)
+		return fail_res(db, r);
+	PQclear(r);
+	return AX_DB_OK;
+}
+
+static int server_prepare(ax_stmt *st, struct pg_stmt *p, const Oid *types)
+{
+	PGconn *c = st->db->conn;
+	if (p->name[0]) {
+		char dealloc[48];
+		snprintf(dealloc, sizeof dealloc, "DEALLOCATE %s", p->name);
+		PQclear(PQexec(c, dealloc));
+	}
+	snprintf(p->name, sizeof p->name, "ax%u", ++st->db->next_name);
+	PGresult *r = PQprepare(c, p->name, p->sql, p->nparams, types);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+		p->name[0] = '\0';
+		return fail_res(st->db, r);
+	}
+	PQclear(r);
+	r = PQdescribePrepared(c, p->name);
+	if (PQresultStatus(r) != PGRES_COMMAND_OK)
+		return fail_res(st->db, r);
+	p->ncols = PQnfields(r);
+	PQclear(r);
+	if (p->nparams)
+		memcpy(p->prepared, types, (size_t)p->nparams * sizeof *types);
+	return AX_DB_OK;
+}
+
+static void pg_finalize(ax_stmt *st)
+{
+	struct pg_stmt *p = st->h;
+	if (!p)
+		return;
+	if (p->name[0] && st->db->conn) {
+		char dealloc[48];
+		snprintf(dealloc, sizeof dealloc, "DEALLOCATE %s", p->name);
+		PQclear(PQexec(st->db->conn, dealloc));
+	}
+	for (int i = 0; i < p->nparams; i++)
+		free(p->vals[i]);
+	PQclear(p->res);
+	free(p->vals);
+	free(p->types);
+	free(p->prepared);
+	free(p->sql);
+	free(p);
+	st->h = NULL;
+}
+
+static int pg_prepare(ax_stmt *st, const char *sql)
+{
+	struct pg_stmt *p = calloc(1, sizeof *p);
+	if (!p || !(p->sql = ax_db_number_params(sql, &p->nparams))) {
+		free(p);
+		ax__db_error(st->db, AX_DB_EOTHER, "out of memory");
+		return AX_DB_ERROR;
+	}
+	st->h = p;
+	size_t n = p->nparams ? (size_t)p->nparams : 1;
+	p->vals = calloc(n, sizeof *p->vals);
+	p->types = calloc(n, sizeof *p->types);
+	p->prepared = calloc(n, sizeof *p->prepared);
+	if (!p->vals || !p->types || !p->prepared) {
+		pg_finalize(st);
+		ax__db_error(st->db, AX_DB_EOTHER, "out of memory");
+		return AX_DB_ERROR;
+	}
+	if (server_prepare(st, p, p->types) != AX_DB_OK) {
+		pg_finalize(st);
+		return AX_DB_ERROR;
+	}
+	return AX_DB_OK;
+}
+
+static int pg_bind(ax_stmt *st, int i, char type, int64_t iv, double dv,
+                   const char *tv)
+{
+	struct pg_stmt *p = st->h;
+	if (i < 1 || i > p->nparams) {
+		ax__db_error(st->db, AX_DB_EOTHER,
+		             "parameter %d out of range (statement has %d)", i,
+		             p->nparams);
+		return AX_DB_ERROR;
+	}
+	char buf[40], *v = NULL;
+	Oid t = OID_UNKNOWN;
+	switch (type) {
+	case 'i':
+		snprintf(buf, sizeof buf, "%" PRId64, iv);
+		t = OID_INT8;
+		break;
+	case 'd':
+		snprintf(buf, sizeof buf, "%.17g", dv);
+		t = OID_FLOAT8;
+		break;
+	case 't':
+		break;
+	default: /* NULL fits whatever type the statement has */
+		t = p->prepared[i - 1];
+	}
+	if (type == 'i' || type == 'd' || type == 't') {
+		v = strdup(type == 't' ? tv : buf);
+		if (!v) {
+			ax__db_error(st->db, AX_DB_EOTHER, "out of memory");
+			return AX_DB_ERROR;
+		}
+	}
+	free(p->vals[i - 1]);
+	p->vals[i - 1] = v;
+	p->types[i - 1] = t;
+	return AX_DB_OK;
+}
+
+static int next_row(struct pg_stmt *p)
+{
+	if (p->row < PQntuples(p->res)) {
+		p->row++;
+		return AX_DB_ROW;
+	}
+	return AX_DB_DONE;
+}
+
+static int pg_step(ax_stmt *st)
+{
+	struct pg_stmt *p = st->h;
+	if (p->res)
+		return next_row(p);
+	if (p->nparams &&
+	    memcmp(p->types, p->prepared, (size_t)p->nparams * sizeof *p->types) &&
+	    server_prepare(st, p, p->types) != AX_DB_OK)
+		return AX_DB_ERROR;
+	PGresult *r = PQexecPrepared(st->db->conn, p->name, p->nparams,
+	                             (const char *const *)p->vals, NULL, NULL, 0);
+	ExecStatusType s = PQresultStatus(r);
+	if (s == PGRES_COMMAND_OK) {
+		const char *n = PQcmdTuples(r);
+		st->changes = *n ? strtoll(n, NULL, 10) : 0;
+		PQclear(r);
+		/* a finished command: DONE until reset, no rows to walk */
+		p->res = PQmakeEmptyPGresult(st->db->conn, PGRES_TUPLES_OK);
+		return p->res ? AX_DB_DONE : AX_DB_ERROR;
+	}
+	if (s != PGRES_TUPLES_OK)
+		return fail_res(st->db, r);
+	/* INSERT ... RETURNING writes rows and returns them */
+	const char *n = PQcmdTuples(r);
+	st->changes = *n && strncmp(PQcmdStatus(r), "SELECT", 6) ? strtoll(n, NULL, 10) : 0;
+	p->res = r;
+	p->row = 0;
+	return next_row(p);
+}
+
+static int pg_reset(ax_stmt *st)
+{
+	struct pg_stmt *p = st->h;
+	PQclear(p->res);
+	p->res = NULL;
+	p->row = 0;
+	return AX_DB_OK;
+}
+
+/* the current row: the one the last AX_DB_ROW step moved to */
+static int pg_columns(const ax_stmt *st)
+{
+	const struct pg_stmt *p = st->h;
+	return p->ncols;
+}
+static int pg_is_null(const ax_stmt *st, int col)
+{
+	const struct pg_stmt *p = st->h;
+	return !p->res || p->row < 1 || PQgetisnull(p->res, p->row - 1, col);
+}
+static const char *pgs_text(const ax_stmt *st, int col)
+{
+	const struct pg_stmt *p = st->h;
+	if (pg_is_null(st, col) || col >= PQnfields(p->res))
+		return NULL;
+	return PQgetvalue(p->res, p->row - 1, col);
+}
+static int64_t pgs_int64(const ax_stmt *st, int col)
+{
+	const char *v = pgs_text(st, col);
+	if (!v)
+		return 0;
+	if (!strcmp(v, "t") || !strcmp(v, "f")) /* boolean */
+		return v[0] == 't';
+	return strtoll(v, NULL, 10);
+}
+static double pgs_double(const ax_stmt *st, int col)
+{
+	const char *v = pgs_text(st, col);
+	return v ? strtod(v, NULL) : 0.0;
+}
+
+const struct ax_db_ops ax__db_pg_ops = {
+	.kind = AX_DB_PG,
+	.sql = {
+		[AX_SQL_NOW_EPOCH] = "CAST(EXTRACT(EPOCH FROM now()) AS BIGINT)",
+		[AX_SQL_INT64] = "BIGINT",
+		[AX_SQL_REAL] = "DOUBLE PRECISION",
+		[AX_SQL_BLOB] = "BYTEA",
+		[AX_SQL_BEGIN_WRITE] = "BEGIN",
+	},
+	.open = pg_open,
+	.close = pg_close,
+	.exec = pg_exec,
+	.prepare = pg_prepare,
+	.bind = pg_bind,
+	.step = pg_step,
+	.reset = pg_reset,
+	.finalize = pg_finalize,
+	.columns = pg_columns,
+	.is_null = pg_is_null,
+	.text = pgs_text,
+	.int64 = pgs_int64,
+	.dbl = pgs_double,
+};
