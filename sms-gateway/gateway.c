@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -82,6 +83,16 @@ ax_rc gw_open(const struct gw_config *cfg, gw_gateway **out, char *err,
 	if (gw__open_store(cfg->store, &g->st, err, errlen) != AX_OK)
 		goto fail;
 	g->db = ax_store_sqlite(g->st);
+	{
+		/* which file it is: gw__store_lost compares the path with it */
+		struct stat sb;
+		if (stat(cfg->store, &sb) != 0) {
+			snprintf(err, errlen, "%s: %s", cfg->store, strerror(errno));
+			goto fail;
+		}
+		g->store_dev = sb.st_dev;
+		g->store_ino = sb.st_ino;
+	}
 	if (gw__upgrade(g)) {
 		snprintf(err, errlen, "%s", g->err);
 		goto fail;
@@ -182,6 +193,11 @@ ax_rc gw_step(gw_gateway *g)
 	long long now = gw_now(g);
 	int failed = 0, i;
 
+	if (gw__store_lost(g)) {
+		gw__seterr(g, "%s: not the store this gateway opened", g->cfg.store);
+		return AX_IO;
+	}
+	gw__txn_guard(g, g->db, "scheduling pass");
 	/* a campaign whose window just ended: reload now, so its open
 	 * conversations are closed rather than answered for five minutes */
 	for (i = 0; i < g->ncamps && !g->reload; i++)
@@ -255,12 +271,18 @@ ax_rc gw_run(gw_gateway *g, atomic_int *stop)
 		n++;
 	}
 	while (!atomic_load(stop)) {
+		if (gw__store_lost(g)) {
+			atomic_store(stop, 1);
+			break;
+		}
 		gw_step(g);
 		for (int k = 0; k < g->cfg.poll_ms / 100 && !atomic_load(stop); k++)
 			sleep_ms(100);
 	}
 	for (i = 0; i < n; i++)
 		pthread_join(th[i], NULL);
+	if (gw__store_lost(g))
+		return AX_IO;
 	gw_step(g); /* push what the last sends recorded */
 	return AX_OK;
 }

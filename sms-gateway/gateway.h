@@ -107,7 +107,10 @@ ax_rc gw_modem_cycle(gw_gateway *g, int i);
 /* Run until *stop: a thread per modem, gw_step in the caller's thread.
  * The current send finishes before a thread exits.  *stop is atomic: a
  * signal handler sets it and every thread reads it (a volatile
- * sig_atomic_t read from another thread is a data race). */
+ * sig_atomic_t read from another thread is a data race).  AX_IO when it
+ * stopped because [smsd] store no longer names the file it opened
+ * (removed or replaced while it ran: what it committed since went to a
+ * file nobody reads, and it would have gone on sending), else AX_OK. */
 ax_rc gw_run(gw_gateway *g, atomic_int *stop);
 
 /* Per modem signal, sent/received today, queue depth, last error. */

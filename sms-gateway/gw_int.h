@@ -30,6 +30,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <sys/types.h>
 
 #include "anxin/campaign.h"
 #include "anxin/content.h"
@@ -131,6 +132,10 @@ struct gw_gateway {
 	void *clock_ctx;
 	struct slot slots[GW_MAX_MODEMS];
 	atomic_int *stop; /* gw_run's: modem threads stop sending */
+	/* the store file this gateway opened (gw__store_lost) */
+	dev_t store_dev;
+	ino_t store_ino;
+	atomic_int store_lost;
 	pthread_mutex_t log_mu;
 	/* prepared statements of the main connection, keyed by the SQL
 	 * literal's address: preparing costs more than running them */
@@ -179,6 +184,16 @@ sqlite3_stmt *gw__prep(gw_gateway *g, sqlite3 *db, const char *sql);
 void gw__release(gw_gateway *g, sqlite3 *db, sqlite3_stmt *st);
 /* sqlite3_exec: 0 or -1; gw__exec_cached through g->db's cache. */
 int gw__exec(sqlite3 *db, const char *sql);
+/* 1 (logged once) when [smsd] store no longer names the file this gateway
+ * opened: removed, or replaced (a restore, a new store).  Its commits
+ * would go to a file nobody reads while it kept sending: the caller
+ * stops.  Any thread. */
+int gw__store_lost(gw_gateway *g);
+/* An open transaction on db at the top of a pass (a COMMIT that failed
+ * and was never rolled back, a savepoint left open): logged with `where`
+ * and rolled back, so it cannot hold back every later write.  1 if there
+ * was one, else 0. */
+int gw__txn_guard(gw_gateway *g, sqlite3 *db, const char *where);
 int gw__exec_cached(gw_gateway *g, const char *sql);
 /* A read-write handle on the store at path (created if missing) with the
  * gateway's tables and pragmas; *out NULL and err filled on failure. */

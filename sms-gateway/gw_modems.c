@@ -160,8 +160,17 @@ ax_rc gw_modem_cycle(gw_gateway *g, int i)
 	struct slot *s = &g->slots[i];
 	long long now = gw_now(g);
 	char err[256];
-	int up = slot_connect(s, now);
+	int up;
 
+	/* nothing read into a store nobody reads (the reply would then be
+	 * deleted from the modem), nothing sent: gw_run stops */
+	if (gw__store_lost(g)) {
+		if (g->stop)
+			atomic_store(g->stop, 1);
+		return AX_IO;
+	}
+	gw__txn_guard(g, s->db, g->cfg.modems[i].name);
+	up = slot_connect(s, now);
 	if (up <= 0)
 		return up == 0 ? AX_OK : AX_IO;
 	if (slot_read(s, now, err, sizeof err))

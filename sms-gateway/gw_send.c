@@ -716,6 +716,8 @@ int gw__send_due(struct slot *s, long long *now, char *err, size_t errlen)
 		if (tries > 0 && ms >= g->cfg.receive_frequency_ms)
 			break;
 		*now = gw_now(g);
+		if (gw__store_lost(g))
+			break; /* a send its store would not keep */
 		r = claim(s, *now, &c);
 		if (r <= 0)
 			break;

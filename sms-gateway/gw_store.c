@@ -25,6 +25,7 @@
  *   modems   status for staff (--status)
  *   upgraded the old gateway.db files moved in (gw_upgrade.c)
  */
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sodium.h>
@@ -33,9 +34,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <uuid/uuid.h>
 
+#include "anxin/applog.h"
 #include "anxin/store.h"
 #include "gw_int.h"
 
@@ -315,6 +318,40 @@ void gw__release(gw_gateway *g, sqlite3 *db, sqlite3_stmt *st)
 int gw__exec(sqlite3 *db, const char *sql)
 {
 	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+int gw__store_lost(gw_gateway *g)
+{
+	struct stat sb;
+	int removed = 0;
+	if (atomic_load(&g->store_lost))
+		return 1;
+	if (stat(g->cfg.store, &sb) == 0) {
+		if (sb.st_dev == g->store_dev && sb.st_ino == g->store_ino)
+			return 0;
+	} else if (errno == ENOENT || errno == ENOTDIR) {
+		removed = 1;
+	} else {
+		return 0; /* cannot tell (EACCES, EIO): the next pass asks again */
+	}
+	if (!atomic_exchange(&g->store_lost, 1))
+		AX_LOG_E("%s is no longer the store this gateway opened (%s): "
+		         "stopping, so that nothing goes out that the store does not "
+		         "keep; start anxin-smsd again on the store there now",
+		         g->cfg.store, removed ? "removed" : "replaced by another file");
+	return 1;
+}
+
+int gw__txn_guard(gw_gateway *g, sqlite3 *db, const char *where)
+{
+	if (sqlite3_get_autocommit(db))
+		return 0;
+	AX_LOG_E("%s: a transaction was left open on the store; rolled back",
+	         where);
+	sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	if (db == g->db)
+		g->reload = 1; /* the in-memory flags may name rows rolled back */
+	return 1;
 }
 
 /* exec() through the main connection's statement cache: for the

@@ -185,7 +185,12 @@ int main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	AX_LOG_I("anxin-smsd: %d modem(s), store %s", cfg.nmodems, cfg.store);
-	gw_run(g, &stop);
+	if (gw_run(g, &stop) != AX_OK) {
+		AX_LOG_E("anxin-smsd: stopped: %s is not the store it opened",
+		         cfg.store);
+		gw_close(g);
+		return 1;
+	}
 	AX_LOG_I("anxin-smsd: stopped");
 	gw_close(g);
 	return 0;

@@ -10,25 +10,12 @@ SMSD=$1
 CLI=$2
 unset LANG LANGUAGE
 export LC_ALL=C
-T=$(mktemp -d /tmp/anxin-e2e-smsd-XXXXXX)
-PID=
-cleanup() {
-	[ -n "$PID" ] && kill "$PID" 2>/dev/null || true
-	rm -rf "$T"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/daemon_lib.sh"
+smsd_tmp smsd
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-cat > "$T/roster.csv" <<CSV
-户号,乡镇代码,村（社区）代码,网格代码,联系电话,人口
-E1,439901101000,439901101201,439901101201001,13800000011,3
-E2,439901101000,439901101201,439901101201001,13800000012,2
-CSV
-"$CLI" init --db "$T/anxin.db" >/dev/null
-"$CLI" content install --db "$T/anxin.db" "$ANXIN_SOURCE/tests/content-v1" >/dev/null
-"$CLI" roster import --db "$T/anxin.db" "$T/roster.csv" >/dev/null
-"$CLI" campaign create --db "$T/anxin.db" --name e2e --survey satisfaction \
-	--scope 439901101201 --start 2026-03-01 --end 2026-04-01 >/dev/null
+smsd_roster
+smsd_store "$T/anxin.db"
 # --end is inclusive: 2026-03-01 00:00 to 2026-04-02 00:00 China time
 # (1772294400 is 2026-02-28T16:00:00Z; 32 days of March and April 1st later)
 [ "$(sqlite3 "$T/anxin.db" "SELECT starts_at || ' ' || ends_at FROM campaigns")" = \
@@ -38,20 +25,7 @@ CSV
 	fail "campaign list does not show the last day: $("$CLI" campaign list --db "$T/anxin.db" --all)"
 echo 1772416800 > "$T/clock"   # 2026-03-02 10:00 China time
 mkdir -p "$T/m0"
-cat > "$T/smsd.conf" <<CONF
-[gammu]
-connection = none
-model = dummy
-device = $T/m0
-
-[smsd]
-store = $T/anxin.db
-device_id = gw-e2e
-poll_ms = 200
-pace_burst = 60
-clock_file = $T/clock
-sent_log = $T/sent.jsonl
-CONF
+smsd_conf
 
 "$SMSD" --config "$T/smsd.conf" --once || fail "--once"
 n=$(wc -l < "$T/sent.jsonl")
@@ -65,19 +39,7 @@ sleep 1
 # not an answer to it), a reply "1" (知道) from E1, as the modem stores it
 # (UCS-2 hex)
 echo 1772417100 > "$T/clock"
-cat > "$T/m0/sms/1/1" <<SMS
-[SMSBackup000]
-SMSC = "+8613800100500"
-State = UnRead
-Number = "+8613800000011"
-Text00 = 0031
-Coding = Unicode_No_Compression
-Folder = 1
-Length = 1
-Class = -1
-PDU = Deliver
-DateTime = 20260302T100500
-SMS
+smsd_reply_e1
 i=0
 while [ "$(wc -l < "$T/sent.jsonl")" -lt 5 ] && [ $i -lt 100 ]; do
 	sleep 0.1; i=$((i + 1))

@@ -21,35 +21,14 @@ trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*" >&2; exit 1; }
 q() { sqlite3 -cmd '.timeout 5000' "$1" "$2"; }
 
-cat > "$T/roster.csv" <<CSV
-户号,乡镇代码,村（社区）代码,网格代码,联系电话,人口
-E1,439901101000,439901101201,439901101201001,13800000011,3
-E2,439901101000,439901101201,439901101201001,13800000012,2
-CSV
-"$CLI" init --db "$T/anxin.db" >/dev/null
-"$CLI" content install --db "$T/anxin.db" "$ANXIN_SOURCE/tests/content-v1" >/dev/null
-"$CLI" roster import --db "$T/anxin.db" "$T/roster.csv" >/dev/null
-"$CLI" campaign create --db "$T/anxin.db" --name e2e --survey satisfaction \
-	--scope 439901101201 --start 2026-03-01 --end 2026-04-01 >/dev/null
+. "$(dirname "$0")/daemon_lib.sh"
+smsd_roster
+smsd_store "$T/anxin.db"
 CAMP=$(q "$T/anxin.db" "SELECT id FROM campaigns")
 NOW=1772416800   # 2026-03-02 10:00 China time
 echo $NOW > "$T/clock"
 mkdir -p "$T/m0/sms/1"   # the dummy modem's inbox folder
-cat > "$T/smsd.conf" <<CONF
-[gammu]
-connection = none
-model = dummy
-device = $T/m0
-
-[smsd]
-store = $T/anxin.db
-gateway_db = $T/gateway.db
-device_id = gw-e2e
-poll_ms = 200
-pace_burst = 60
-clock_file = $T/clock
-sent_log = $T/sent.jsonl
-CONF
+smsd_conf "gateway_db = $T/gateway.db"
 
 # ---- the old layout, as the previous anxin-smsd left it -----------------
 q "$T/gateway.db" "PRAGMA journal_mode=WAL;
@@ -102,19 +81,7 @@ grep -q 'conversations: 1 asking' "$T/status" || fail "--status: $(cat "$T/statu
 [ -e "$T/gateway.db" ] && [ ! -e "$T/gateway.db.migrated" ] || fail "--status moved files"
 
 # E1 answers the old question "1" (知道), as the modem stores it
-cat > "$T/m0/sms/1/1" <<SMS
-[SMSBackup000]
-SMSC = "+8613800100500"
-State = UnRead
-Number = "+8613800000011"
-Text00 = 0031
-Coding = Unicode_No_Compression
-Folder = 1
-Length = 1
-Class = -1
-PDU = Deliver
-DateTime = 20260302T100500
-SMS
+smsd_reply_e1
 "$SMSD" --config "$T/smsd.conf" --once 2> "$T/log1" || fail "--once: $(cat "$T/log1")"
 grep -q 'moved into the store' "$T/log1" || fail "no upgrade line in the log"
 [ ! -e "$T/gateway.db" ] && [ -e "$T/gateway.db.migrated" ] || fail "gateway.db not renamed"
