@@ -52,10 +52,39 @@ COUNTY=439901000000
 MAXDELAY=4000
 # minimum traffic the run must carry (the CI seed does several times this)
 MIN_SMS=${MIN_SMS:-200} MIN_REPLIES=${MIN_REPLIES:-60} MIN_KIOSK=${MIN_KIOSK:-30}
+# Every process of a run works in DIR (its cwd).  A run that was killed
+# (SIGKILL, a CI job cancelled) cannot stop its children: they went on in
+# the removed folder -- a gateway kept reading the new run's modem folder
+# and appending to its sent log, by their absolute paths, while committing
+# to its own unlinked store (612 sends with no queue row, half the
+# replies gone).  So: stop whatever an earlier run left in DIR before
+# starting, and this run's processes whenever it ends.
+mkdir -p "$DIR"
+DIR=$(cd "$DIR" && pwd -P)
+# the pids of the processes working in DIR (or in a removed DIR), not ours
+in_dir() {
+  for p in /proc/[0-9]*; do
+    [ "${p#/proc/}" = $$ ] && continue
+    c=$(readlink "$p/cwd" 2>/dev/null) || continue
+    { [ "$c" = "$DIR" ] || [ "$c" = "$DIR (deleted)" ]; } && echo "${p#/proc/}"
+  done
+}
+sweep() {
+  cd / || return
+  left=$(in_dir)
+  [ -n "$left" ] || return 0
+  echo "soak: stopping $(echo $left | wc -w) process(es) still working in $DIR: $(for p in $left; do
+    printf '%s(%s) ' "$p" "$(tr '\0' ' ' < /proc/$p/cmdline 2>/dev/null | cut -c1-60)"; done)"
+  kill -9 $left 2>/dev/null
+  sleep 0.5
+}
+sweep
+trap 'rc=$?; trap - EXIT; sweep > /dev/null; exit $rc' EXIT
+trap 'exit 143' TERM HUP
+trap 'exit 130' INT
 rm -rf "$DIR"
 mkdir -p "$DIR"
 cd "$DIR" || exit 1
-DIR=$(pwd)
 echo "soak: seed $SEED, $SECONDS_ s of chaos, in $DIR"
 fail=0 n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
@@ -421,6 +450,18 @@ for g in $GWS; do
   lines=$(wc -l < "$g/sent.jsonl")
   ok "$g: $sent messages sent ($lines in its sent log, $(sq "$g/anxin.db" "SELECT COUNT(*) FROM queue WHERE state = 'unknown'") unknown after a kill)"
   check "$g: sent log no longer than the sent rows" "$([ "$lines" -le "$sent" ] && echo yes)" yes
+  # the sends the modem made that no queue row records, the first ones:
+  # (time, phone, text) from the sent log, phone|text against sent_log
+  sed -n 's/^{"at":"\([^"]*\)".*"phone":"\([^"]*\)".*"text":"\(.*\)"[,}].*$/\2|\3|\1/p' \
+    "$g/sent.jsonl" | sort > "$g/sent.logged"
+  sq "$g/anxin.db" "SELECT phone || '|' || text FROM sent_log" | sort > "$g/sent.rows"
+  cut -d'|' -f1,2 "$g/sent.logged" | comm -23 - "$g/sent.rows" > "$g/sent.unrecorded"
+  check "$g: every send in the sent log has its queue row" "$(wc -l < "$g/sent.unrecorded")" 0
+  if [ -s "$g/sent.unrecorded" ]; then
+    sed 's/$/|/' "$g/sent.unrecorded" > "$g/sent.keys"
+    grep -F -f "$g/sent.keys" "$g/sent.logged" | sort -t'|' -k3,3 | head -n 5 |
+      awk -F'|' '{ print "   sent, no row for it: " $3 " " $1 " " $2 }'
+  fi
   check "$g: no queue row sent twice" "$(sq "$g/anxin.db" "SELECT COUNT(*) FROM (SELECT id FROM sent_log GROUP BY id HAVING COUNT(*) > 1)")" 0
   # the same text to the same phone twice, with no reply from it in between
   dup=$(sq "$g/anxin.db" "SELECT COUNT(*) FROM sent_log a JOIN sent_log b
@@ -428,6 +469,12 @@ for g in $GWS; do
     WHERE NOT EXISTS (SELECT 1 FROM inbox i WHERE i.phone = a.phone
       AND i.received_at >= COALESCE(a.sent_at, 0) AND i.received_at <= COALESCE(b.sent_at, 1e18))")
   check "$g: no (phone, text) sent twice without a reply between" "$dup" 0
+  [ "$dup" = 0 ] || sq -separator ' ' "$g/anxin.db" "SELECT '   sent twice:', a.id, b.id, a.phone,
+      datetime(a.sent_at, 'unixepoch'), datetime(b.sent_at, 'unixepoch'), substr(a.text, 1, 30)
+    FROM sent_log a JOIN sent_log b ON a.phone = b.phone AND a.text = b.text AND a.id < b.id
+    WHERE NOT EXISTS (SELECT 1 FROM inbox i WHERE i.phone = a.phone
+      AND i.received_at >= COALESCE(a.sent_at, 0) AND i.received_at <= COALESCE(b.sent_at, 1e18))
+    ORDER BY a.sent_at LIMIT 5"
   check "$g: every conversation has at most one intro" \
     "$(sq "$g/anxin.db" "SELECT COUNT(*) FROM (SELECT phone FROM sent_log WHERE kind = 'intro' GROUP BY phone, campaign HAVING COUNT(*) > 1)")" 0
   # 3. every injected reply stored once, none left in the modem
@@ -452,6 +499,11 @@ for g in $GWS; do
   sed 's/^+86//' "$g/stored.raw" | sort > "$g/stored"
   check "$g: every injected reply ($inj) stored, once" "$(sq "$g/anxin.db" "SELECT COUNT(*) FROM inbox")" "$inj"
   check "$g: the stored replies are the injected ones" "$(comm -3 "$g/injected.u8" "$g/stored" | wc -l)" 0
+  # the first differences: number and text (UTF-8 hex back to text)
+  comm -3 "$g/injected.u8" "$g/stored" | head -n 5 | while IFS='|' read -r num hex; do
+    case $num in "$(printf '\t')"*) what="stored, never injected" ;; *) what="injected, not stored" ;; esac
+    echo "   $what: $(echo "$num" | tr -d '\t') $(echo "$hex" | xxd -r -p)"
+  done
   check "$g: nothing left in the modem inbox" "$(ls "$g/modem/sms/1" | wc -l)" 0
   check "$g: every inbox row handled" "$(sq "$g/anxin.db" "SELECT COUNT(*) FROM inbox WHERE state = 'new'")" 0
 done
