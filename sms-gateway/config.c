@@ -174,6 +174,14 @@ ax_rc gw_config_load(const char *path, struct gw_config *c, char *err,
 	     iniparser_getstring(d, "smsd:clock_file", ""));
 	copy(c->sent_log, sizeof c->sent_log,
 	     iniparser_getstring(d, "smsd:sent_log", ""));
+	v = iniparser_getstring(d, "smsd:sent_log_numbers", "masked");
+	if (strcmp(v, "masked") != 0 && strcmp(v, "full") != 0) {
+		snprintf(err, errlen, "%s: [smsd]: sent_log_numbers \"%s\" must be "
+		         "masked or full", path, v);
+		iniparser_freedict(d);
+		return AX_INVALID;
+	}
+	c->sent_log_full = strcmp(v, "full") == 0;
 	copy(c->central_url, sizeof c->central_url,
 	     iniparser_getstring(d, "smsd:central_url", ""));
 	copy(c->token, sizeof c->token, iniparser_getstring(d, "smsd:token", ""));

@@ -55,6 +55,9 @@ struct gw_config {
 	int max_backoff;      /* seconds between reconnects at most, 300 */
 	char clock_file[512]; /* tests: epoch seconds read from this file */
 	char sent_log[512];   /* optional: every sent message appended here */
+	int sent_log_full;    /* the numbers in it whole (sent_log_numbers =
+	                       * full: test rigs whose simulated residents
+	                       * read it); else masked, 138****8000 */
 	char central_url[256], token[256], scope[256]; /* optional sync */
 	/* 【江州县平安办】: put before every message sent, in place of any
 	 * 【…】 a text starts with; "" sends texts as written.  At most

@@ -502,15 +502,19 @@ static void sent_log_append(gw_gateway *g, const struct claimed *c,
                             const char *state)
 {
 	FILE *f;
-	char t[AX_TIME_ISO_LEN];
+	char t[AX_TIME_ISO_LEN], masked[AX_PHONE_MAX];
 	if (!g->cfg.sent_log[0])
 		return;
 	ax_time_iso(now, t);
+	/* a plain-text ledger read by more people than the roster: the
+	 * number's last four digits (ax_phone_mask) unless a test rig asks */
+	ax_phone_mask(c->phone, masked);
 	pthread_mutex_lock(&g->log_mu);
 	f = fopen(g->cfg.sent_log, "a");
 	if (f) {
 		json_t *o = json_pack("{s:s,s:s,s:s,s:s,s:i,s:i,s:s}", "at", t, "modem",
-		                      modem, "phone", c->phone, "kind", c->kind, "ref",
+		                      modem, "phone",
+		                      g->cfg.sent_log_full ? c->phone : masked, "kind", c->kind, "ref",
 		                      ref, "parts", parts, "text", c->text);
 		char *line;
 		if (o && state)

@@ -125,6 +125,7 @@ poll_ms = 250
 receive_frequency = 0.5
 clock_file = $T/gw/clock
 sent_log = $T/gw/sent.jsonl
+sent_log_numbers = full
 scope = $COUNTY
 CONF
 "$SMSD" --config gw/smsd.conf > gw/smsd.log 2>&1 < /dev/null &

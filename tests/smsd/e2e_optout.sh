@@ -75,6 +75,7 @@ quiet_hours = 00:00-00:00
 pace_burst = 60
 clock_file = $T/$1/clock
 sent_log = $T/$1/sent.jsonl
+sent_log_numbers = full
 scope = $COUNTY
 CONF
 	touch "$1/sent.jsonl"

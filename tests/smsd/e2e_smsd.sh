@@ -31,6 +31,9 @@ smsd_conf
 n=$(wc -l < "$T/sent.jsonl")
 [ "$n" -eq 4 ] || fail "--once sent $n messages, expected 4"
 grep -q '回复TD退订' "$T/sent.jsonl" || fail "Chinese text mangled under LC_ALL=C"
+# the sent log names a number by its last four digits (issue 15)
+grep -q '"phone":"138\*\*\*\*0011"' "$T/sent.jsonl" || fail "sent log: no masked number: $(head -n 1 "$T/sent.jsonl")"
+! grep -q '13800000011' "$T/sent.jsonl" || fail "sent log: a whole number: $(grep 13800000011 "$T/sent.jsonl" | head -n 1)"
 
 "$SMSD" --config "$T/smsd.conf" 2> "$T/log" &
 PID=$!
