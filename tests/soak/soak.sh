@@ -74,7 +74,7 @@ sweep() {
   left=$(in_dir)
   [ -n "$left" ] || return 0
   echo "soak: stopping $(echo $left | wc -w) process(es) still working in $DIR: $(for p in $left; do
-    printf '%s(%s) ' "$p" "$(tr '\0' ' ' < /proc/$p/cmdline 2>/dev/null | cut -c1-60)"; done)"
+    printf '%s(%s) ' "$p" "$(tr '\0' ' ' 2>/dev/null < /proc/$p/cmdline | cut -c1-60)"; done)"
   kill -9 $left 2>/dev/null
   sleep 0.5
 }
@@ -160,6 +160,7 @@ pace_per_min = 600
 daily_cap = 5000
 poll_ms = 500
 sent_log = $DIR/$g/sent.jsonl
+sent_log_numbers = full
 scope = $(village_of $g)
 CONF
 done
@@ -434,7 +435,9 @@ ok "devices committed $nrec records ($(cut -d'|' -f1 outbox.all | sort | uniq -c
 check "every outbox record acknowledged" "$(grep -vc '|sent$' outbox.all)" 0
 cut -d'|' -f2 outbox.all | sort > ids.dev
 check "no id in two outboxes" "$(uniq -d ids.dev | wc -l)" 0
-sq c.db "SELECT id FROM responses UNION ALL SELECT id FROM contacts" | sort > ids.central
+# opt-outs (退订 records, e59ce64) are kept in optout_events
+sq c.db "SELECT id FROM responses UNION ALL SELECT id FROM contacts
+  UNION ALL SELECT id FROM optout_events" | sort > ids.central
 check "no id stored twice centrally" "$(uniq -d ids.central | wc -l)" 0
 check "no device record missing centrally" "$(comm -23 ids.dev ids.central | wc -l)" 0
 check "nothing central that no device sent" "$(comm -13 ids.dev ids.central | wc -l)" 0
