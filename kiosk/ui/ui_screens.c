@@ -255,6 +255,12 @@ static void lay_question(const kui *u, struct kui_frame *f)
 	y += qh + pad / 2;
 	y += kui__text(u, f, qtype_hint(q), R(pad, y, u->w - 2 * pad, s / 16),
 	          R(0, y, u->w, s / 16), s / 28, C_MUTED, 0, -1);
+	if (q->audio && q->audio_dir) { /* 朗读: a row of its own */
+		kui__button(u, f, "read-aloud",
+		            R(u->w - pad - s * 3 / 10, y + pad / 2, s * 3 / 10, bh * 4 / 5),
+		            "朗读", B_PLAIN, 1);
+		y += pad / 2 + bh * 4 / 5;
+	}
 	y += pad;
 	avail = bottom - y;
 	oh = no ? (avail - (no - 1) * gap) / no : 0;

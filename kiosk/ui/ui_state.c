@@ -79,34 +79,40 @@ static void end_session(kui *u, enum kui_status st)
 	clear_session(u);
 }
 
-/* Narration: stop what plays (file NULL), or play a file of the open pack. */
-static void narrate(kui *u, const char *file)
+/* Narration: stop what plays (file NULL), or play a file of a folder. */
+static void narrate(kui *u, const char *dir, const char *file)
 {
 	char path[1024];
-	const struct ax_pack *p = u->screen == KUI_READER ? u->packs[u->pack] : NULL;
 	if (!u->host.play)
 		return;
-	if (!file || !p) {
+	if (!file) {
 		u->host.play(u->host.ctx, NULL);
 		return;
 	}
-	snprintf(path, sizeof path, "%s%s%s", p->dir ? p->dir : "", p->dir ? "/" : "",
-	         file);
+	snprintf(path, sizeof path, "%s%s%s", dir ? dir : "", dir ? "/" : "", file);
 	u->host.play(u->host.ctx, path);
 }
 
-/* A page comes on screen: what played stops; it narrates itself when the
- * session asked for that (长辈模式). */
+/* A page or question comes on screen: what played stops; it narrates
+ * itself when the session asked for that (长辈模式). */
 static void page_shown(kui *u)
 {
-	const char *a = u->packs[u->pack]->pages[u->page].audio;
-	narrate(u, u->narrate_auto && a ? a : NULL);
+	const struct ax_pack *p = u->packs[u->pack];
+	const char *a = p->pages[u->page].audio;
+	narrate(u, p->dir, u->narrate_auto && a ? a : NULL);
+}
+
+static void question_shown(kui *u)
+{
+	const struct ax_question *q = &u->sv->questions[u->qi];
+	narrate(u, q->audio_dir,
+	        u->narrate_auto && q->audio && q->audio_dir ? q->audio : NULL);
 }
 
 static void go(kui *u, enum kui_screen s)
 {
 	if (u->screen != s)
-		narrate(u, NULL);
+		narrate(u, NULL, NULL);
 	u->screen = s;
 	u->error[0] = 0;
 	if (s == KUI_ATTRACT) {
@@ -123,7 +129,7 @@ static void reset(kui *u, enum kui_status st)
 	u->pin_msg = 0;
 	wipe(u->pin, sizeof u->pin);
 	u->narrate_auto = 0;
-	narrate(u, NULL);
+	narrate(u, NULL, NULL);
 	go(u, KUI_ATTRACT);
 }
 
@@ -163,6 +169,7 @@ static void start_survey(kui *u, const struct ax_survey *s)
 		return;
 	}
 	go(u, KUI_QUESTION);
+	question_shown(u);
 }
 
 static void survey_done(kui *u)
@@ -196,6 +203,7 @@ static void show_question(kui *u, int i)
 	u->qi = i;
 	u->multi = u->sv->questions[i].type == AX_Q_MULTI ? u->r.sel[i] : 0;
 	go(u, KUI_QUESTION);
+	question_shown(u);
 }
 
 static void next_question(kui *u)
@@ -326,7 +334,7 @@ static void activate(kui *u, const char *id)
 		} else if (strcmp(id, "quiz") == 0)
 			start_survey(u, kui__quiz_of(u, p));
 		else if (strcmp(id, "read-aloud") == 0)
-			narrate(u, p->pages[u->page].audio);
+			narrate(u, p->dir, p->pages[u->page].audio);
 		break;
 	}
 	case KUI_QUESTION: {
@@ -336,6 +344,8 @@ static void activate(kui *u, const char *id)
 			go(u, KUI_HOME);
 		} else if (strcmp(id, "prev") == 0)
 			prev_question(u);
+		else if (strcmp(id, "read-aloud") == 0 && q->audio && q->audio_dir)
+			narrate(u, q->audio_dir, q->audio);
 		else if (strncmp(id, "option-", 7) == 0) {
 			/* option-N is the N-th shown: its option by the order */
 			int k = ax_response_option_at(&u->r, u->qi, atoi(id + 7) - 1);

@@ -30,6 +30,52 @@ static void page_text(const struct ax_page *pg, char *out, size_t n)
 	snprintf(out, n, "%s。%s", pg->title ? pg->title : "", pg->body ? pg->body : "");
 }
 
+/* What a question's narration says: the question, then each option. */
+static void question_text(const struct ax_question *q, char *out, size_t n)
+{
+	size_t k = (size_t)snprintf(out, n, "%s", q->text ? q->text : "");
+	for (int i = 0; i < q->noptions && k < n; i++)
+		k += (size_t)snprintf(out + k, n - k, "。%s", q->options[i].label);
+}
+
+/* The narrated items of a pack: its pages, then its questions. */
+struct item {
+	const char *id, *title, *audio;
+	int synthetic;
+	char text[4096];
+};
+
+static void set_item(struct item *it, const char *id, const char *title,
+                     const char *audio, int synthetic)
+{
+	it->id = id, it->title = title, it->audio = audio, it->synthetic = synthetic;
+}
+
+static int pack_items(const struct ax_pack *pk, struct item *it, int max)
+{
+	int n = 0;
+	for (int i = 0; i < pk->npages && n < max; i++, n++) {
+		const struct ax_page *pg = &pk->pages[i];
+		set_item(&it[n], pg->id, pg->title, pg->audio, pg->audio_synthetic);
+		page_text(pg, it[n].text, sizeof it[n].text);
+	}
+	for (int i = 0; i < pk->nquestions && n < max; i++, n++) {
+		const struct ax_question *q = &pk->questions[i];
+		set_item(&it[n], q->id, q->text, q->audio, q->audio_synthetic);
+		question_text(q, it[n].text, sizeof it[n].text);
+	}
+	return n;
+}
+
+/* "pages/3" or "questions/0" for item k of pk. */
+static void item_where(const struct ax_pack *pk, int k, char *out, size_t n)
+{
+	if (k < pk->npages)
+		snprintf(out, n, "pages/%d", k);
+	else
+		snprintf(out, n, "questions/%d", k - pk->npages);
+}
+
 /* Characters spoken: Han, digits and letters (UTF-8); punctuation and
  * spaces are not counted. */
 static int spoken_chars(const char *s)
@@ -140,11 +186,13 @@ static int synth_file(const char *text, const char *title, int rate,
 }
 
 /* ---- pack.json, edited as text ----------------------------------------- */
-/* Offsets of '{' and '}' of the objects in the top-level "pages" array.
+/* Offsets of '{' and '}' of the objects in the top-level array key.
  * Returns their number, or -1 if the text is not shaped as expected. */
-static int find_pages(const char *t, size_t *start, size_t *end, int max)
+static int find_items(const char *t, const char *key, size_t *start,
+                      size_t *end, int max)
 {
 	int depth = 0, in_pages = 0, n = 0, key_pages = 0;
+	size_t klen = strlen(key);
 	for (size_t i = 0; t[i]; i++) {
 		char c = t[i];
 		if (c == '"') {
@@ -154,7 +202,7 @@ static int find_pages(const char *t, size_t *start, size_t *end, int max)
 			if (!t[i])
 				return -1;
 			if (depth == 1)
-				key_pages = i - b == 5 && strncmp(t + b, "pages", 5) == 0;
+				key_pages = i - b == klen && strncmp(t + b, key, klen) == 0;
 		} else if (c == '{' || c == '[') {
 			if (depth == 1 && c == '[' && key_pages)
 				in_pages = 1;
@@ -176,10 +224,12 @@ static int find_pages(const char *t, size_t *start, size_t *end, int max)
 	return -1;
 }
 
-/* Add "audio" and "audio_synthetic" to the pages marked in files[] (NULL:
- * leave), keeping the text's layout; check the result parses to the same
- * pack with those keys added; write it over path.  0 or -1. */
-static int edit_pack(const char *path, const char *const *files, int npages)
+/* Add "audio" and "audio_synthetic" to the objects of the array key
+ * ("pages", "questions") marked in files[] (NULL: leave), keeping the
+ * text's layout; check the result parses to the same pack with those keys
+ * added; write it over path.  0 or -1. */
+static int edit_pack(const char *path, const char *key,
+                     const char *const *files, int npages)
 {
 	json_error_t je;
 	json_t *want = json_load_file(path, 0, &je), *got = NULL, *pages;
@@ -194,8 +244,8 @@ static int edit_pack(const char *path, const char *const *files, int npages)
 	    fread(t, 1, (size_t)sz, fp) != (size_t)sz)
 		goto out;
 	len = (size_t)sz;
-	n = find_pages(t, start, end, 64);
-	pages = json_object_get(want, "pages");
+	n = find_items(t, key, start, end, 64);
+	pages = json_object_get(want, key);
 	if (n != npages || (int)json_array_size(pages) != npages)
 		goto out;
 	out = malloc(len + (size_t)npages * 1200 + 1);
@@ -243,7 +293,7 @@ out:
 		fclose(fp);
 	if (rc != 0)
 		fprintf(stderr, "%s: cannot add the narration to this file (its "
-		                "\"pages\" are not a plain array of objects?)\n", path);
+		                "\"%s\" are not a plain array of objects?)\n", path, key);
 	json_decref(want);
 	json_decref(got);
 	free(t);
@@ -263,44 +313,56 @@ static int safe_id(const char *id)
 	return 1;
 }
 
+static int marked(const char *const *mark, int n)
+{
+	for (int i = 0; i < n; i++)
+		if (mark[i])
+			return 1;
+	return 0;
+}
+
 static int narrate_pack(const struct ax_pack *pk, int rate, int quiet)
 {
-	char files[64][96], path[1100], text[4096];
-	const char *mark[64] = {0};
-	int made = 0, bad = 0;
-	if (pk->npages > 64)
-		return -1;
+	enum { MAX = 128 };
+	static struct item it[MAX];
+	static char files[MAX][96];
+	const char *mark[MAX] = {0};
+	char path[1100], where[64];
+	int n = pack_items(pk, it, MAX), made = 0, bad = 0;
 	snprintf(path, sizeof path, "%s/narration", pk->dir);
 	if (mkdir(path, 0777) != 0 && errno != EEXIST) {
 		fprintf(stderr, "%s: %s\n", path, strerror(errno));
 		return -1;
 	}
-	for (int i = 0; i < pk->npages; i++) {
-		const struct ax_page *pg = &pk->pages[i];
-		if (pg->audio)
+	for (int k = 0; k < n; k++) {
+		if (it[k].audio)
 			continue;
-		if (!safe_id(pg->id)) {
-			fprintf(stderr, "%s/pack.json: pages/%d/id \"%s\": only letters, "
-			                "digits, '_' and '-' can name a narration file\n",
-			        pk->dir, i, pg->id);
+		item_where(pk, k, where, sizeof where);
+		if (!safe_id(it[k].id)) {
+			fprintf(stderr, "%s/pack.json: %s/id \"%s\": only letters, digits, "
+			                "'_' and '-' can name a narration file\n",
+			        pk->dir, where, it[k].id);
 			bad = 1;
 			continue;
 		}
-		snprintf(files[i], sizeof files[i], "narration/%s.opus", pg->id);
-		snprintf(path, sizeof path, "%s/%s", pk->dir, files[i]);
-		page_text(pg, text, sizeof text);
-		if (synth_file(text, pg->title, rate, path) != 0) {
+		snprintf(files[k], sizeof files[k], "narration/%s%s.opus",
+		         k < pk->npages ? "" : "q-", it[k].id);
+		snprintf(path, sizeof path, "%s/%s", pk->dir, files[k]);
+		if (synth_file(it[k].text, it[k].title, rate, path) != 0) {
 			bad = 1;
 			continue;
 		}
-		mark[i] = files[i];
+		mark[k] = files[k];
 		made++;
 	}
 	snprintf(path, sizeof path, "%s/pack.json", pk->dir);
-	if (made && edit_pack(path, mark, pk->npages) != 0)
+	if ((marked(mark, pk->npages) &&
+	     edit_pack(path, "pages", mark, pk->npages) != 0) ||
+	    (marked(mark + pk->npages, n - pk->npages) &&
+	     edit_pack(path, "questions", mark + pk->npages, n - pk->npages) != 0))
 		return -1;
 	if (!quiet)
-		fprintf(stderr, "%s: %d page(s) narrated\n", pk->id, made);
+		fprintf(stderr, "%s: %d page(s) and question(s) narrated\n", pk->id, made);
 	return bad ? -1 : 0;
 }
 
@@ -337,19 +399,20 @@ int cli_narrate(const char *dir, int quiet)
 }
 
 /* ---- lint ------------------------------------------------------------- */
-static void lint_file(const struct ax_pack *pk, int i, int *nerr)
+static void lint_file(const struct ax_pack *pk, int k, const struct item *it,
+                      int *nerr)
 {
-	const struct ax_page *pg = &pk->pages[i];
-	char path[1100], text[4096], where[1200];
+	char path[1100], where[1200], at[64];
 	int e = 0, n, chars;
 	long long total, decoded = 0;
 	float buf[5760];
 	OggOpusFile *of;
 	double secs, cps;
 
-	snprintf(path, sizeof path, "%s/%s", pk->dir, pg->audio);
-	snprintf(where, sizeof where, "%s/pack.json: pages/%d/audio \"%s\"", pk->dir, i,
-	         pg->audio);
+	item_where(pk, k, at, sizeof at);
+	snprintf(path, sizeof path, "%s/%s", pk->dir, it->audio);
+	snprintf(where, sizeof where, "%s/pack.json: %s/audio \"%s\"", pk->dir, at,
+	         it->audio);
 	of = op_open_file(path, &e);
 	if (!of) {
 		fprintf(stderr, "%s: not an Ogg Opus file (opusfile error %d)\n", where, e);
@@ -364,18 +427,17 @@ static void lint_file(const struct ax_pack *pk, int i, int *nerr)
 		                "%lld samples)\n", where, n, decoded, total);
 		(*nerr)++;
 	} else {
-		page_text(pg, text, sizeof text);
-		chars = spoken_chars(text);
+		chars = spoken_chars(it->text);
 		secs = (double)total / 48000.0;
 		cps = chars / secs;
 		if (cps < NARRATE_MIN_CPS || cps > NARRATE_MAX_CPS) {
-			fprintf(stderr, "%s: %.1f s for %d characters of title and body "
+			fprintf(stderr, "%s: %.1f s for %d characters of its text "
 			                "(%.1f a second; plausible: %.0f to %.0f)\n",
 			        where, secs, chars, cps, NARRATE_MIN_CPS, NARRATE_MAX_CPS);
 			(*nerr)++;
 		}
 	}
-	if (pg->audio_synthetic && !opus_tags_query(op_tags(of, -1), NARRATE_TAG, 0))
+	if (it->synthetic && !opus_tags_query(op_tags(of, -1), NARRATE_TAG, 0))
 		fprintf(stderr, "%s: marked audio_synthetic, but the file is not one "
 		                "anxin content narrate wrote (a recording? then remove "
 		                "\"audio_synthetic\")\n", where);
@@ -384,10 +446,12 @@ static void lint_file(const struct ax_pack *pk, int i, int *nerr)
 
 void cli_narration_lint(const ax_content *c, int *nerr)
 {
+	static struct item it[128];
 	for (int i = 0; c && i < ax_content_npacks(c); i++) {
 		const struct ax_pack *pk = ax_content_pack(c, i);
-		for (int j = 0; pk->dir && j < pk->npages; j++)
-			if (pk->pages[j].audio)
-				lint_file(pk, j, nerr);
+		int n = pk->dir ? pack_items(pk, it, 128) : 0;
+		for (int k = 0; k < n; k++)
+			if (it[k].audio)
+				lint_file(pk, k, &it[k], nerr);
 	}
 }

@@ -130,7 +130,8 @@ static void parse_options(struct ax__lint *L, json_t *arr, const char *path,
 }
 
 static const char *const knowledge_fields[] = {
-	"id", "text", "options", "answer", "explanation", "sms", NULL};
+	"id",  "text", "options", "answer", "explanation", "sms", "audio",
+	"audio_synthetic", NULL};
 
 /* A knowledge question as written in a pack. */
 static void parse_knowledge(struct ax__lint *L, json_t *e, const char *path,
@@ -220,10 +221,10 @@ static void parse_hotlines(struct ax__lint *L, json_t *arr, struct ax_pack *pk)
 /* A page's image and audio: relative to the pack folder, and present
  * there (not checked without a folder, as for text from the store). */
 static void check_media(struct ax__lint *L, const char *p, const char *dir,
-                        const struct ax_page *pg)
+                        const char *image, const char *audio)
 {
 	for (int m = 0; m < 2; m++) {
-		const char *f = m ? pg->audio : pg->image;
+		const char *f = m ? audio : image;
 		struct stat sb;
 		char full[1024];
 		if (!f || !dir)
@@ -286,7 +287,7 @@ static void parse_pages(struct ax__lint *L, json_t *arr, const char *dir,
 		AX__PATH(ip, "%s/id", p);
 		ax__count_dups(L, ip, "page", pg[i].id, seen, (int)i);
 		seen[i] = pg[i].id;
-		check_media(L, p, dir, &pg[i]);
+		check_media(L, p, dir, pg[i].image, pg[i].audio);
 	}
 	pk->pages = pg;
 	pk->npages = (int)n;
@@ -342,6 +343,10 @@ static void parse_pack_questions(struct ax__lint *L, json_t *arr,
 			continue;
 		}
 		parse_knowledge(L, e, p, pk->topic, &q[i]);
+		q[i].audio = ax__get_str(L, e, p, "audio", 0);
+		q[i].audio_synthetic = synthetic_flag(L, e, p, q[i].audio);
+		q[i].audio_dir = pk->dir;
+		check_media(L, p, pk->dir, NULL, q[i].audio);
 		AX__PATH(ip, "%s/id", p);
 		ax__count_dups(L, ip, "question", q[i].id, seen, (int)i);
 		seen[i] = q[i].id;
@@ -508,6 +513,9 @@ static void parse_question(struct ax__lint *L, const ax_content *c, json_t *e,
 		q->answer = src->answer;
 		q->explanation = src->explanation;
 		q->topic = src->topic;
+		q->audio = src->audio;
+		q->audio_dir = src->audio_dir;
+		q->audio_synthetic = src->audio_synthetic;
 		return;
 	}
 	ax__check_fields(L, e, path, question_fields);

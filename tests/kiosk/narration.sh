@@ -12,6 +12,8 @@
 #         touch (朗读's release): at most 2.0 + 0.1 s of sound, at least 1.5 s
 #   mute  quiet hours 20-22 cover the fixed clock (20:53 Asia/Shanghai):
 #         the device runs and writes only silence
+#   question  the pack's questions carry the same file; in the quiz, 朗读
+#         then an answer 720 ms later (its explanation shows): 600..820 ms
 . "$KIOSK_TESTS/lib.sh"
 MODE=$1 D=$2
 rm -rf "$D"; mkdir -p "$D"
@@ -21,7 +23,7 @@ cp "$KIOSK_TESTS/narration/tone-4s.opus" "$P/"
 python3 - "$P/pack.json" <<'PY'
 import json, sys
 p = json.load(open(sys.argv[1]))
-for pg in p["pages"][:2]:
+for pg in p["pages"][:2] + p["questions"]:
     pg["audio"] = "tone-4s.opus"
 json.dump(p, open(sys.argv[1], "w"), ensure_ascii=False, indent=2)
 PY
@@ -34,8 +36,14 @@ esac
   echo "tap-id start"
   echo "tap-id tile-anti-cult"
   echo "expect-screen reader"
+  if [ "$MODE" = question ]; then
+    for i in 1 2 3 4 5 6 7 8; do echo "tap-id next"; done
+    echo "tap-id quiz"
+    echo "expect-screen question"
+  fi
   echo "tap-id read-aloud"
   case $MODE in
+    question) echo "tap-id option-1"; echo "expect-screen explain"; echo "wait 4000" ;;
     next) echo "tap-id next" ; echo "wait 4000" ;;
     idle) echo "wait 1380"; echo "expect-screen idle"; echo "wait 1000";
           echo "expect-screen attract"; echo "wait 3000" ;;
@@ -60,7 +68,7 @@ PY
 echo "$MODE: ${ms} ms of sound in $(($(stat -c %s "$D/out.raw") / 96)) ms written"
 case $MODE in
   play) [ "$ms" -ge 3600 ] && [ "$ms" -le 4400 ] || fail "expected 4000 ms ±10 %, got $ms" ;;
-  next) [ "$ms" -ge 600 ] && [ "$ms" -le 820 ] || fail "expected 600..820 ms, got $ms" ;;
+  next|question) [ "$ms" -ge 600 ] && [ "$ms" -le 820 ] || fail "expected 600..820 ms, got $ms" ;;
   idle) [ "$ms" -ge 1500 ] && [ "$ms" -le 2100 ] || fail "expected 1500..2100 ms, got $ms" ;;
   mute) [ "$ms" -eq 0 ] || fail "muted: expected silence, got $ms ms" ;;
 esac

@@ -55,6 +55,10 @@ struct ax_question {
 	const char *show_if_question; /* NULL: always shown */
 	const char *const *show_if_any;
 	int nshow_if_any;
+	/* knowledge questions of a pack (and their refs): narration, a file in
+	 * audio_dir (the pack's folder; NULL: none known, as from the store) */
+	const char *audio, *audio_dir;
+	int audio_synthetic;
 };
 
 struct ax_awareness_rule {
