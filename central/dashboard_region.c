@@ -704,6 +704,47 @@ static void funnel_row(struct dpage *p, const char *label, long long v,
 	dp_raw(p, "</small></div>");
 }
 
+/* "16.0 小时" under a day, else "3.5 天". */
+static void est_span(double days, char *buf, size_t n)
+{
+	ax_campaign_span(days, "小时", "天", buf, n);
+}
+
+/* How long the campaign needs on the county's SMS gateways that serve
+ * it (each counted as one modem), and a warning when its window is too
+ * short (ax_campaign_estimate). */
+static void estimate(struct dpage *p, ax_store *st, const struct ax_campaign *c)
+{
+	struct ax_device *d = NULL;
+	struct ax_campaign_est e;
+	int nd = 0, gws = 0;
+	char reach[32], whole[32], window[32];
+
+	if (ax_device_list(st, &d, &nd) == AX_OK)
+		for (int k = 0; k < nd; k++)
+			gws += strcmp(d[k].kind, "smsd") == 0 && !d[k].revoked_at &&
+			       ax_campaign_meets(c, d[k].scope);
+	ax_free(d);
+	if (ax_campaign_estimate(st, c, gws, &e) || !e.households || !e.reach_msgs)
+		return;
+	est_span(e.reach_days, reach, sizeof reach);
+	est_span(e.whole_days, whole, sizeof whole);
+	est_span(e.window_days, window, sizeof window);
+	dp_fmt(p, "<p class=\"note\">预计：按 %d 台短信网关、每台每分钟 %d 条、每天免打扰时段外 %d 分钟、"
+	          "每卡每天 %d 段计，%lld 户都收到第一条（每户 %d 条短信）约需 %s；",
+	       e.modems, c->pace_per_min, e.send_minutes, c->daily_cap, e.households,
+	       e.reach_msgs, reach);
+	if (c->survey[0])
+		dp_fmt(p, "人人当即作答时，整份问卷（%d 题）全部发完约需 %s。</p>", e.questions,
+		       whole);
+	else
+		dp_fmt(p, "全部宣传短信发完约需 %s。</p>", whole);
+	if (e.too_short)
+		dp_fmt(p, "<p class=\"msg err\" role=\"alert\">活动时间只有 %s，不够发到每一户"
+		          "（约需 %s）：请延长活动、增加短信网关，或在运营商允许的范围内提高发送速度和每日上限。</p>",
+		       window, reach);
+}
+
 static void funnels(struct dpage *p, ax_store *st, const ax_content *content,
                     const char *code)
 {
@@ -745,6 +786,7 @@ static void funnels(struct dpage *p, ax_store *st, const ax_content *content,
 			          "不等同于统计部门的正式测评。</p>",
 			       fu.completed_any,
 			       fu.targeted > 0 ? (double)fu.replied / (double)fu.targeted * 100 : 0);
+		estimate(p, st, &v[i]);
 		dp_raw(p, "</div>");
 	}
 	ax_free(v);

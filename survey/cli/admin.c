@@ -294,6 +294,46 @@ static void warn_thin_strata(ax_store *st, const char *id)
 	free(sx);
 }
 
+/* "2.4 h" under a day, else "3.5 days". */
+static void span(double days, char *buf, size_t n)
+{
+	ax_campaign_span(days, "h", "days", buf, n);
+}
+
+/* After create, on stderr (stdout is the id): how long the campaign needs
+ * at its pace, quiet hours and cap on `modems`, and a warning when its
+ * window is too short to reach every household. */
+static void print_estimate(ax_store *st, const struct ax_campaign *c, int modems)
+{
+	struct ax_campaign_est e;
+	char reach[32], whole[32], window[32];
+
+	if (ax_campaign_estimate(st, c, modems, &e) || !e.households || !e.reach_msgs)
+		return;
+	span(e.reach_days, reach, sizeof reach);
+	span(e.whole_days, whole, sizeof whole);
+	span(e.window_days, window, sizeof window);
+	fprintf(stderr, "anxin: estimate: %lld households with a phone; %d modem(s) at "
+	                "%d/min for %d min a day outside quiet hours, %d segments/SIM/day: "
+	                "reaching every household (%d messages, %d segments each) takes "
+	                "about %s; ",
+	        e.households, e.modems, c->pace_per_min, e.send_minutes, c->daily_cap,
+	        e.reach_msgs, e.reach_segs, reach);
+	if (c->survey[0])
+		fprintf(stderr, "the whole questionnaire (%d questions; %d messages, %d "
+		                "segments each) about %s if everyone answers at once\n",
+		        e.questions, e.whole_msgs, e.whole_segs, whole);
+	else
+		fprintf(stderr, "every digest (%d messages, %d segments each) about %s\n",
+		        e.whole_msgs, e.whole_segs, whole);
+	if (e.too_short)
+		fprintf(stderr, "anxin: warning: the campaign runs %s but needs about %s to "
+		                "reach every household: a later --end, more modems "
+		                "(--modems), or a higher --pace/--daily-cap within the "
+		                "operator's limits\n",
+		        window, reach);
+}
+
 /* `campaign show ID`: the campaign, and for a sampled one its strata and
  * every drawn household with its stratum and inclusion probability. */
 static int show_campaign(ax_store *st, const char *id)
@@ -364,11 +404,11 @@ static int cmd_campaign(int argc, char **argv)
 		{"kinds", required_argument, 0, 'k'}, {"id", required_argument, 0, 'i'},
 		{"all", no_argument, 0, 'a'}, {"sample", required_argument, 0, 'N'},
 		{"strata", required_argument, 0, 'T'}, {"seed", required_argument, 0, 'E'},
-		{0, 0, 0, 0}};
+		{"modems", required_argument, 0, 'M'}, {0, 0, 0, 0}};
 	struct ax_campaign cm;
 	const char *db = NULL, *sub;
 	ax_store *st;
-	int c, rc = 0, all = 0, have_seed = 0;
+	int c, rc = 0, all = 0, have_seed = 0, modems = 1;
 
 	if (argc < 2) {
 		fprintf(stderr, "usage: anxin campaign create|list|show|close --db FILE ...\n");
@@ -427,6 +467,12 @@ static int cmd_campaign(int argc, char **argv)
 			}
 			break;
 		case 'a': all = 1; break;
+		case 'M':
+			if ((modems = atoi(optarg)) < 1 || modems > 1000) {
+				fprintf(stderr, "anxin: --modems must be 1 to 1000 (SIMs sending)\n");
+				return 2;
+			}
+			break;
 		case 'N': {
 			char *end = NULL;
 			long n = strtol(optarg, &end, 10);
@@ -478,6 +524,7 @@ static int cmd_campaign(int argc, char **argv)
 			printf("%s\n", cm.id);
 			if (cm.sample_n > 0)
 				warn_thin_strata(st, cm.id);
+			print_estimate(st, &cm, modems);
 		}
 	} else if (strcmp(sub, "list") == 0) {
 		struct ax_campaign *v;

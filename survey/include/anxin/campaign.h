@@ -70,6 +70,32 @@ int ax_campaign_meets(const struct ax_campaign *c, const char *scope);
  * whoever sees `scope`. */
 int ax_campaign_within(const struct ax_campaign *c, const char *scope);
 
+/*
+ * How long campaign c (stored: its survey version is set) needs at its
+ * pace and daily cap on `modems` modems (SIMs; 0 counts as 1): the
+ * messages and segments each targeted household is sent to be reached
+ * (the intro and first question; an outreach campaign's first digest)
+ * and for the whole questionnaire (every question shown, the thanks; all
+ * the digests), and the days each takes, counting only the minutes
+ * outside quiet hours for the pace and the segments for the cap.  Every
+ * household is assumed to answer at once: a lower bound when they do
+ * not.  too_short: reaching everyone takes longer than the window.
+ */
+struct ax_campaign_est {
+	long long households; /* targeted: with a phone (a sample: drawn) */
+	int modems;
+	int questions;        /* shown to each household */
+	int reach_msgs, reach_segs, whole_msgs, whole_segs; /* per household */
+	int send_minutes;     /* a day's minutes outside quiet hours */
+	double reach_days, whole_days, window_days;
+	int too_short;
+};
+ax_rc ax_campaign_estimate(ax_store *st, const struct ax_campaign *c,
+                           int modems, struct ax_campaign_est *e);
+/* days as "16.0 <hours>" under a day, else "3.5 <days_unit>". */
+void ax_campaign_span(double days, const char *hours, const char *days_unit,
+                      char *buf, size_t n);
+
 /* 1 when c runs at `now`: started, not ended (ends_at exclusive; 0 is
  * no bound), not closed. */
 int ax_campaign_live(const struct ax_campaign *c, long long now);

@@ -63,6 +63,11 @@ has "  satisfaction and mean score" county.html "平均分"
 has "  95% intervals as text" county.html "区间 "
 has "  badges" county.html "达标"
 has "  bar charts (SVG)" county.html "<svg"
+# camp-e2e: 2,492 households with a phone in 石桥镇 (awk over the demo
+# roster), no SMS gateway registered (counted as one), the defaults: the
+# intro and q1 are one segment each, 2 x 2492 / 300 a day = 16.6 days;
+# all 9 messages 74.8 days; the window (61 days) is long enough to reach
+has "  the campaign's duration estimate" county.html "2492 户都收到第一条（每户 2 条短信）约需 16.6 天；人人当即作答时，整份问卷（7 题）全部发完约需 74.8 天。"
 has "  weekly trend" county.html "近 12 周趋势"
 has "  XLSX download link" county.html '/api/v1/report?scope=439901000000&amp;format=xlsx'
 has "  strict CSP (no scripts)" county.html.h "default-src 'none'"
