@@ -146,7 +146,8 @@ void ax_stmt_finalize(ax_stmt *st)
 	free(st);
 }
 
-char *ax_db_number_params(const char *sql, int *nparams)
+char *ax_db_number_params(const char *sql, int *nparams, unsigned char *used,
+                          int cap)
 {
 	size_t len = strlen(sql), q = 0;
 	for (size_t i = 0; i < len; i++)
@@ -155,8 +156,10 @@ char *ax_db_number_params(const char *sql, int *nparams)
 	char *out = malloc(len + q * 10 + 1);
 	if (!out)
 		return NULL;
+	if (used)
+		memset(used, 0, (size_t)cap);
 	char *o = out, quote = 0;
-	int n = 0;
+	int max = 0;
 	for (const char *p = sql; *p; p++) {
 		if (quote) {
 			/* '' and "" inside a literal close and reopen it: same result */
@@ -170,12 +173,25 @@ char *ax_db_number_params(const char *sql, int *nparams)
 			quote = '-';
 			*o++ = *p;
 		} else if (*p == '?') {
-			o += sprintf(o, "$%d", ++n);
+			/* ?NNN names its parameter (SQLite); a bare ? is the next one */
+			int k;
+			if (p[1] >= '0' && p[1] <= '9') {
+				char *end;
+				k = (int)strtol(p + 1, &end, 10);
+				p = end - 1;
+			} else {
+				k = max + 1;
+			}
+			if (k > max)
+				max = k;
+			if (used && k >= 1 && k <= cap)
+				used[k - 1] = 1;
+			o += sprintf(o, "$%d", k);
 		} else {
 			*o++ = *p;
 		}
 	}
 	*o = '\0';
-	*nparams = n;
+	*nparams = max;
 	return out;
 }

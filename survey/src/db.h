@@ -89,7 +89,11 @@ const char *ax_stmt_text(const ax_stmt *st, int col); /* NULL for NULL */
 void ax_stmt_finalize(ax_stmt *st);
 
 /* `?` placeholders to $1, $2... outside '...', "..." and -- comments;
- * a malloc'd string (NULL on no memory), *nparams the count. */
-char *ax_db_number_params(const char *sql, int *nparams);
+ * `?N` (SQLite's numbered form) to $N, a bare `?` to one more than the
+ * highest number so far, as SQLite numbers them.  A malloc'd string (NULL on no memory); *nparams
+ * the highest number; used[i] (when not NULL, cap entries) 1 when $i+1
+ * appears in the text. */
+char *ax_db_number_params(const char *sql, int *nparams, unsigned char *used,
+                          int cap);
 
 #endif

@@ -21,6 +21,7 @@
 
 #define OID_UNKNOWN 0
 #define OID_INT8 20
+#define OID_TEXT 25
 #define OID_FLOAT8 701
 
 struct pg_stmt {
@@ -145,21 +146,29 @@ static void pg_finalize(ax_stmt *st)
 static int pg_prepare(ax_stmt *st, const char *sql)
 {
 	struct pg_stmt *p = calloc(1, sizeof *p);
-	if (!p || !(p->sql = ax_db_number_params(sql, &p->nparams))) {
+	if (!p || !(p->sql = ax_db_number_params(sql, &p->nparams, NULL, 0))) {
 		free(p);
 		ax__db_error(st->db, AX_DB_EOTHER, "out of memory");
 		return AX_DB_ERROR;
 	}
 	st->h = p;
 	size_t n = p->nparams ? (size_t)p->nparams : 1;
+	unsigned char *used = calloc(n, 1);
 	p->vals = calloc(n, sizeof *p->vals);
 	p->types = calloc(n, sizeof *p->types);
 	p->prepared = calloc(n, sizeof *p->prepared);
-	if (!p->vals || !p->types || !p->prepared) {
+	if (!used || !p->vals || !p->types || !p->prepared) {
+		free(used);
 		pg_finalize(st);
 		ax__db_error(st->db, AX_DB_EOTHER, "out of memory");
 		return AX_DB_ERROR;
 	}
+	/* a number the text skips (?1, ?2, ?4) has no type to infer: text */
+	int np;
+	free(ax_db_number_params(sql, &np, used, p->nparams));
+	for (int i = 0; i < p->nparams; i++)
+		p->types[i] = used[i] ? OID_UNKNOWN : OID_TEXT;
+	free(used);
 	if (server_prepare(st, p, p->types) != AX_DB_OK) {
 		pg_finalize(st);
 		return AX_DB_ERROR;
@@ -188,7 +197,8 @@ static int pg_bind(ax_stmt *st, int i, char type, int64_t iv, double dv,
 		snprintf(buf, sizeof buf, "%.17g", dv);
 		t = OID_FLOAT8;
 		break;
-	case 't':
+	case 't': /* a parameter the text skips stays text */
+		t = p->prepared[i - 1] == OID_TEXT ? OID_TEXT : OID_UNKNOWN;
 		break;
 	default: /* NULL fits whatever type the statement has */
 		t = p->prepared[i - 1];
