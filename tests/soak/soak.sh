@@ -455,7 +455,9 @@ for g in $GWS; do
   check "$g: sent log no longer than the sent rows" "$([ "$lines" -le "$sent" ] && echo yes)" yes
   # the sends the modem made that no queue row records, the first ones:
   # (time, phone, text) from the sent log, phone|text against sent_log
-  sed -n 's/^{"at":"\([^"]*\)".*"phone":"\([^"]*\)".*"text":"\(.*\)"[,}].*$/\2|\3|\1/p' \
+  # (a line of a send interrupted by a kill ends ,"state":"unknown"})
+  sed -e 's/,"state":"[a-z]*"}$/}/' \
+    -e 's/^{"at":"\([^"]*\)".*"phone":"\([^"]*\)".*"text":"\(.*\)"}$/\2|\3|\1/p' -e d \
     "$g/sent.jsonl" | sort > "$g/sent.logged"
   sq "$g/anxin.db" "SELECT phone || '|' || text FROM sent_log" | sort > "$g/sent.rows"
   cut -d'|' -f1,2 "$g/sent.logged" | comm -23 - "$g/sent.rows" > "$g/sent.unrecorded"
