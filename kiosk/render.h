@@ -1,8 +1,9 @@
 /*
  * render.h -- the SDL2 renderer of kiosk draw commands (render_sdl.c and
- * audio_sdl.c are the files that include SDL).  Rendered text is cached as textures
- * keyed by (string, size, colour), least recently used evicted past a
- * byte budget: CJK rasterising is slow and SDL2_ttf caches few glyphs.
+ * audio_sdl.c are the files that include SDL).  Rendered text is cached
+ * as textures keyed by (string, size, colour), least recently used
+ * evicted past a byte budget: CJK rasterising is slow and SDL2_ttf caches
+ * few glyphs.
  */
 #ifndef KIOSK_RENDER_H
 #define KIOSK_RENDER_H
