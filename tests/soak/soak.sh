@@ -354,7 +354,7 @@ while read -r t pause down; do
   hit=0
   tw=$(date +%s)
   while [ $(( $(date +%s) - tw )) -lt 20 ]; do
-    if what=$(busy $t) && kill -9 "$(cat "$pf")" 2>/dev/null; then hit=1; break; fi
+    if what=$(busy $t) && pid=$(cat "$pf" 2>/dev/null) && kill -9 "$pid" 2>/dev/null; then hit=1; break; fi
     sleep 0.05
   done
   if [ $hit = 0 ]; then
@@ -369,7 +369,7 @@ while read -r t pause down; do
     sync:*) k_sync=$((k_sync + 1)) ;;
     kiosk:*) k_kiosk=$((k_kiosk + 1)) ;;
   esac
-  log "kill -9 $t (pid $(cat "$pf"); $what)$( [ "$t" = central ] || [ "${t#gw}" != "$t" ] && echo ", restart in ${down}s")"
+  log "kill -9 $t (pid $pid; $what)$( [ "$t" = central ] || [ "${t#gw}" != "$t" ] && echo ", restart in ${down}s")"
   case $t in
     central) sleep "$down"; start_central "$PORT" || log "central restart failed" ;;
     gw*) sleep "$down"; start_gw "$t" ;;
