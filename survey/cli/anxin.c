@@ -34,6 +34,7 @@
 #include "narrate.h"
 
 int cli_admin(const char *cmd, int argc, char **argv); /* admin.c */
+int cli_store(int argc, char **argv, int quiet);        /* store_cmd.c */
 
 enum { EXIT_DONE = 0, EXIT_REJECTS = 1, EXIT_USAGE = 2, EXIT_FAIL = 3 };
 
@@ -46,6 +47,8 @@ static void usage(FILE *f)
 	        "usage: anxin COMMAND [options]\n"
 	        "\n"
 	        "  init            --db FILE                      create or upgrade a store\n"
+	        "  store copy      --from FILE --to postgresql://URL  a county's store into an\n"
+	        "                  empty PostgreSQL database (schema created, every table)\n"
 	        "  content lint    [--review] DIR                 check packs and surveys (--review: and\n"
 	        "                                                 what a reviewer checks before publishing)\n"
 	        "  content narrate DIR                            synthesise narration (espeak-ng cmn) for\n"
@@ -973,6 +976,8 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "device") == 0 || strcmp(cmd, "user") == 0 ||
 	    strcmp(cmd, "campaign") == 0)
 		return cli_admin(cmd, argc - 1, argv + 1);
+	if (strcmp(cmd, "store") == 0)
+		return cli_store(argc - 1, argv + 1, quiet);
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 ||
 	    strcmp(cmd, "-h") == 0) {
 		usage(stdout);

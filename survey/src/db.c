@@ -51,6 +51,7 @@ void ax_db_close(ax_db *db)
 {
 	if (!db)
 		return;
+	ax_stmt_finalize(db->copy);
 	db->ops->close(db);
 	free(db);
 }
@@ -144,6 +145,68 @@ void ax_stmt_finalize(ax_stmt *st)
 		return;
 	st->db->ops->finalize(st);
 	free(st);
+}
+
+/* "t"("a", "b") VALUES(?, ?) or COPY "t"("a", "b") FROM STDIN */
+static char *copy_sql(int copy, const char *table, const char *const *cols,
+                      int n)
+{
+	size_t cap = strlen(table) + 64;
+	for (int i = 0; i < n; i++)
+		cap += strlen(cols[i]) + 8;
+	char *sql = malloc(cap);
+	if (!sql)
+		return NULL;
+	size_t k = (size_t)snprintf(sql, cap, "%s \"%s\"(",
+	                            copy ? "COPY" : "INSERT INTO", table);
+	for (int i = 0; i < n; i++)
+		k += (size_t)snprintf(sql + k, cap - k, "%s\"%s\"", i ? ", " : "",
+		                      cols[i]);
+	k += (size_t)snprintf(sql + k, cap - k, ")%s",
+	                      copy ? " FROM STDIN" : " VALUES(");
+	for (int i = 0; !copy && i < n; i++)
+		k += (size_t)snprintf(sql + k, cap - k, "%s", i ? ", ?" : "?");
+	if (!copy)
+		snprintf(sql + k, cap - k, ")");
+	return sql;
+}
+
+int ax_db_copy_begin(ax_db *db, const char *table, const char *const *cols,
+                     int ncols)
+{
+	const struct ax_db_ops *o = db->ops;
+	char *sql = copy_sql(o->copy_begin != NULL, table, cols, ncols);
+	int rc;
+	if (!sql) {
+		ax__db_error(db, AX_DB_EOTHER, "out of memory");
+		return AX_DB_ERROR;
+	}
+	db->eclass = AX_DB_ENONE;
+	db->copy_n = ncols;
+	rc = o->copy_begin ? o->copy_begin(db, sql)
+	                   : ax_db_prepare(db, sql, &db->copy);
+	free(sql);
+	return rc;
+}
+
+int ax_db_copy_row(ax_db *db, const char *const *vals)
+{
+	if (db->ops->copy_row)
+		return db->ops->copy_row(db, vals, db->copy_n);
+	ax_stmt_reset(db->copy);
+	for (int i = 0; i < db->copy_n; i++)
+		if (ax_stmt_bind_text(db->copy, i + 1, vals[i]) != AX_DB_OK)
+			return AX_DB_ERROR;
+	return ax_stmt_step(db->copy) == AX_DB_DONE ? AX_DB_OK : AX_DB_ERROR;
+}
+
+int ax_db_copy_end(ax_db *db)
+{
+	if (db->ops->copy_end)
+		return db->ops->copy_end(db);
+	ax_stmt_finalize(db->copy);
+	db->copy = NULL;
+	return AX_DB_OK;
 }
 
 char *ax_db_number_params(const char *sql, int *nparams, unsigned char *used,

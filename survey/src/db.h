@@ -88,6 +88,16 @@ double ax_stmt_double(const ax_stmt *st, int col);
 const char *ax_stmt_text(const ax_stmt *st, int col); /* NULL for NULL */
 void ax_stmt_finalize(ax_stmt *st);
 
+/* Many rows into one table, as fast as the backend takes them: COPY ...
+ * FROM STDIN on PostgreSQL, one prepared INSERT on SQLite.  Values are
+ * text (NULL for NULL), as the column's type reads them (bytes as \x and
+ * hex digits).  Between begin and end the connection does nothing else.
+ * Identifiers are quoted: pass them bare. */
+int ax_db_copy_begin(ax_db *db, const char *table, const char *const *cols,
+                     int ncols);
+int ax_db_copy_row(ax_db *db, const char *const *vals);
+int ax_db_copy_end(ax_db *db);
+
 /* `?` placeholders to $1, $2... outside '...', "..." and -- comments;
  * `?N` (SQLite's numbered form) to $N, a bare `?` to one more than the
  * highest number so far, as SQLite numbers them.  A malloc'd string (NULL on no memory); *nparams

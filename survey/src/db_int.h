@@ -25,6 +25,10 @@ struct ax_db_ops {
 	const char *(*text)(const ax_stmt *st, int col);
 	int64_t (*int64)(const ax_stmt *st, int col);
 	double (*dbl)(const ax_stmt *st, int col);
+	/* NULL: copy with one prepared INSERT (db.c) */
+	int (*copy_begin)(ax_db *db, const char *sql);
+	int (*copy_row)(ax_db *db, const char *const *vals, int n);
+	int (*copy_end)(ax_db *db);
 };
 
 struct ax_db {
@@ -33,6 +37,8 @@ struct ax_db {
 	char err[512];
 	ax_db_eclass eclass;
 	unsigned next_name; /* PostgreSQL prepared statement names */
+	ax_stmt *copy;      /* the INSERT of a copy, without copy_* */
+	int copy_n;         /* columns of the copy under way */
 };
 
 struct ax_stmt {

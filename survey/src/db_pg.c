@@ -297,6 +297,74 @@ static double pgs_double(const ax_stmt *st, int col)
 	return v ? strtod(v, NULL) : 0.0;
 }
 
+/* ---- COPY ... FROM STDIN, text format ---------------------------------- */
+static int pg_copy_begin(ax_db *db, const char *sql)
+{
+	PGresult *r = PQexec(db->conn, sql);
+	if (PQresultStatus(r) != PGRES_COPY_IN)
+		return fail_res(db, r);
+	PQclear(r);
+	return AX_DB_OK;
+}
+
+static int pg_copy_row(ax_db *db, const char *const *vals, int n)
+{
+	size_t cap = 2;
+	for (int i = 0; i < n; i++)
+		cap += (vals[i] ? 2 * strlen(vals[i]) : 2) + 1;
+	char *line = malloc(cap), *o = line;
+	if (!line) {
+		ax__db_error(db, AX_DB_EOTHER, "out of memory");
+		return AX_DB_ERROR;
+	}
+	for (int i = 0; i < n; i++) {
+		if (i)
+			*o++ = '\t';
+		if (!vals[i]) {
+			*o++ = '\\';
+			*o++ = 'N';
+			continue;
+		}
+		for (const char *p = vals[i]; *p; p++) {
+			char e = *p == '\\' ? '\\' : *p == '\t' ? 't' : *p == '\n' ? 'n'
+			       : *p == '\r'  ? 'r'  : 0;
+			if (e) {
+				*o++ = '\\';
+				*o++ = e;
+			} else {
+				*o++ = *p;
+			}
+		}
+	}
+	*o++ = '\n';
+	int ok = PQputCopyData(db->conn, line, (int)(o - line)) == 1;
+	free(line);
+	if (!ok) {
+		ax__db_error(db, AX_DB_EOTHER, "%s", PQerrorMessage(db->conn));
+		return AX_DB_ERROR;
+	}
+	return AX_DB_OK;
+}
+
+static int pg_copy_end(ax_db *db)
+{
+	int rc = AX_DB_OK;
+	if (PQputCopyEnd(db->conn, NULL) != 1) {
+		ax__db_error(db, AX_DB_EOTHER, "%s", PQerrorMessage(db->conn));
+		rc = AX_DB_ERROR;
+	}
+	PGresult *r;
+	while ((r = PQgetResult(db->conn))) {
+		if (PQresultStatus(r) != PGRES_COMMAND_OK && rc == AX_DB_OK) {
+			fail_res(db, r);
+			rc = AX_DB_ERROR;
+			continue;
+		}
+		PQclear(r);
+	}
+	return rc;
+}
+
 const struct ax_db_ops ax__db_pg_ops = {
 	.kind = AX_DB_PG,
 	.sql = {
@@ -319,4 +387,7 @@ const struct ax_db_ops ax__db_pg_ops = {
 	.text = pgs_text,
 	.int64 = pgs_int64,
 	.dbl = pgs_double,
+	.copy_begin = pg_copy_begin,
+	.copy_row = pg_copy_row,
+	.copy_end = pg_copy_end,
 };

@@ -14,6 +14,7 @@
 #include <sqlite3.h>
 
 #include "db.h"
+#include "pgtest.h"
 #include "store_pg.h"
 #include "testutil.h"
 
@@ -111,19 +112,7 @@ int main(int argc, char **argv)
 	int v = -1;
 
 	REQUIRE(argc > 1);
-	FILE *f = fopen(argv[1], "r");
-	REQUIRE(f && fgets(url, sizeof url, f));
-	fclose(f);
-	url[strcspn(url, "\n")] = '\0';
-
-	/* a database of our own on the cluster */
-	REQUIRE(ax_db_open(url, &db, err, sizeof err) == AX_DB_OK);
-	REQUIRE(ax_db_exec(db, "DROP DATABASE IF EXISTS anxin_store") == AX_DB_OK);
-	REQUIRE(ax_db_exec(db, "CREATE DATABASE anxin_store") == AX_DB_OK);
-	ax_db_close(db);
-	char *slash = strrchr(url, '/');
-	REQUIRE(slash);
-	snprintf(slash + 1, sizeof url - (size_t)(slash + 1 - url), "anxin_store");
+	pgt_own_db(argv[1], "anxin_store", url, sizeof url);
 	REQUIRE(ax_db_open(url, &db, err, sizeof err) == AX_DB_OK);
 
 	CHECK_INT(ax__pg_migrate(db, &v, err, sizeof err), AX_DB_OK);

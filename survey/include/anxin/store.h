@@ -58,6 +58,17 @@ void ax_store_rollback(ax_store *st);
 struct sqlite3;
 struct sqlite3 *ax_store_sqlite(ax_store *st);
 
+/*
+ * Copy a county's store into an empty PostgreSQL database (url
+ * postgresql://…): its schema created, then every central table row for
+ * row in one transaction (device tables stay behind).  fn, when not NULL,
+ * hears each table and its row count.  AX_CONFLICT when the database
+ * already holds regions or responses; the message on `from`.
+ */
+typedef void (*ax_store_copy_fn)(void *ctx, const char *table, long long rows);
+ax_rc ax_store_copy_pg(ax_store *from, const char *url, ax_store_copy_fn fn,
+                       void *ctx);
+
 /* Path the store was opened with (borrowed). */
 const char *ax_store_path(const ax_store *st);
 

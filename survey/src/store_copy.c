@@ -1,0 +1,217 @@
+/*
+ * store_copy.c -- a county's SQLite store copied into an empty PostgreSQL
+ * database (`anxin store copy --from county.db --to postgresql://…`,
+ * issue 19): every central table, row for row, in one PostgreSQL
+ * transaction, read in one SQLite read transaction (one snapshot), each
+ * table with COPY.  The schema is created first (store_pg.c; pg.store
+ * holds its columns to SQLite's).  Device tables (outbox, sync_state,
+ * drafts) are not copied: devices stay on SQLite.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "anxin_int.h"
+#include "db.h"
+#include "store_pg.h"
+
+/* parents before children (regions by level: a parent is one level up) */
+static const struct {
+	const char *table, *where;
+} copy_tables[] = {
+	{"meta", " WHERE key <> 'schema_version'"},
+	{"regions", " ORDER BY level"},
+	{"households", ""},
+	{"household_phones", ""},
+	{"packs", ""},
+	{"surveys", ""},
+	{"responses", ""},
+	{"contacts", ""},
+	{"conflicts", ""},
+	{"tally", ""},
+	{"tally_total", ""},
+	{"devices", ""},
+	{"users", ""},
+	{"sessions", ""},
+	{"campaigns", ""},
+	{"campaign_strata", ""},
+	{"campaign_sample", ""},
+	{"keys", ""},
+	{"optout_events", ""},
+};
+
+#define MAX_COLS 32
+
+/* a value as PostgreSQL reads it in COPY text: doubles with 17 digits
+ * (exact), bytes as \x and hex */
+static const char *value_text(sqlite3_stmt *s, int i, char *num, size_t numlen,
+                              char **blob)
+{
+	switch (sqlite3_column_type(s, i)) {
+	case SQLITE_NULL:
+		return NULL;
+	case SQLITE_INTEGER:
+		snprintf(num, numlen, "%lld", (long long)sqlite3_column_int64(s, i));
+		return num;
+	case SQLITE_FLOAT:
+		snprintf(num, numlen, "%.17g", sqlite3_column_double(s, i));
+		return num;
+	case SQLITE_BLOB: {
+		const unsigned char *b = sqlite3_column_blob(s, i);
+		int n = sqlite3_column_bytes(s, i);
+		char *h = malloc(2 * (size_t)n + 3);
+		if (!h)
+			return NULL;
+		strcpy(h, "\\x");
+		for (int k = 0; k < n; k++)
+			snprintf(h + 2 + 2 * k, 3, "%02x", b[k]);
+		*blob = h;
+		return h;
+	}
+	default:
+		return (const char *)sqlite3_column_text(s, i);
+	}
+}
+
+/* one table: its columns from SQLite, every row by COPY; rows counted */
+static ax_rc copy_table(ax_store *from, ax_db *to, const char *table,
+                        const char *where, long long *rows)
+{
+	sqlite3_stmt *s = NULL;
+	char sql[256], nums[MAX_COLS][32];
+	const char *cols[MAX_COLS], *vals[MAX_COLS];
+	char *colbuf[MAX_COLS] = {0};
+	int n = 0, src;
+	ax_rc rc = AX_OK;
+
+	*rows = 0;
+	snprintf(sql, sizeof sql, "PRAGMA table_info(\"%s\")", table);
+	if ((rc = ax__prepare(from, &s, sql)))
+		return rc;
+	while ((src = sqlite3_step(s)) == SQLITE_ROW && n < MAX_COLS) {
+		colbuf[n] = strdup((const char *)sqlite3_column_text(s, 1));
+		cols[n] = colbuf[n];
+		if (!cols[n++]) {
+			rc = AX_NOMEM;
+			break;
+		}
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	if (rc == AX_OK && n == 0) {
+		ax__store_seterr(from, "%s: no table %s", ax_store_path(from), table);
+		rc = AX_ERROR;
+	}
+	if (rc == AX_OK && n == MAX_COLS) {
+		ax__store_seterr(from, "%s: more than %d columns", table, MAX_COLS - 1);
+		rc = AX_ERROR;
+	}
+	if (rc == AX_OK) {
+		snprintf(sql, sizeof sql, "SELECT * FROM \"%s\"%s", table, where);
+		rc = ax__prepare(from, &s, sql);
+	}
+	if (rc == AX_OK && ax_db_copy_begin(to, table, cols, n) != AX_DB_OK) {
+		ax__store_seterr(from, "%s: %s", table, ax_db_errmsg(to));
+		rc = AX_ERROR;
+	} else if (rc == AX_OK) {
+		while (rc == AX_OK && (src = sqlite3_step(s)) == SQLITE_ROW) {
+			char *blobs[MAX_COLS] = {0};
+			for (int i = 0; i < n; i++)
+				vals[i] = value_text(s, i, nums[i], sizeof nums[i], &blobs[i]);
+			if (ax_db_copy_row(to, vals) != AX_DB_OK) {
+				ax__store_seterr(from, "%s: %s", table, ax_db_errmsg(to));
+				rc = AX_ERROR;
+			}
+			for (int i = 0; i < n; i++)
+				free(blobs[i]);
+			++*rows;
+		}
+		if (rc == AX_OK && src != SQLITE_DONE)
+			rc = ax__store_sqlerr(from, src, table);
+		if (ax_db_copy_end(to) != AX_DB_OK && rc == AX_OK) {
+			ax__store_seterr(from, "%s: %s", table, ax_db_errmsg(to));
+			rc = AX_ERROR;
+		}
+	}
+	sqlite3_finalize(s);
+	for (int i = 0; i < n; i++)
+		free(colbuf[i]);
+	return rc;
+}
+
+static long long count_rows(ax_db *db, const char *table)
+{
+	char sql[128];
+	ax_stmt *s;
+	long long v = -1;
+	snprintf(sql, sizeof sql, "SELECT COUNT(*) FROM \"%s\"", table);
+	if (ax_db_prepare(db, sql, &s) != AX_DB_OK)
+		return -1;
+	if (ax_stmt_step(s) == AX_DB_ROW)
+		v = ax_stmt_int64(s, 0);
+	ax_stmt_finalize(s);
+	return v;
+}
+
+ax_rc ax_store_copy_pg(ax_store *from, const char *url, ax_store_copy_fn fn,
+                       void *ctx)
+{
+	char err[512];
+	ax_db *to = NULL;
+	int v;
+	ax_rc rc = AX_OK;
+
+	if (!ax_db_is_pg_url(url)) {
+		ax__store_seterr(from, "%s: not a postgresql:// URL", url);
+		return AX_INVALID;
+	}
+	if (ax_db_open(url, &to, err, sizeof err) != AX_DB_OK) {
+		ax__store_seterr(from, "%s", err);
+		return AX_IO;
+	}
+	if (ax__pg_migrate(to, &v, err, sizeof err) != AX_DB_OK) {
+		ax__store_seterr(from, "%s", err);
+		ax_db_close(to);
+		return AX_ERROR;
+	}
+	if (count_rows(to, "regions") != 0 || count_rows(to, "responses") != 0) {
+		ax__store_seterr(from,
+		                 "the PostgreSQL database already holds regions or "
+		                 "responses: copy into an empty database");
+		ax_db_close(to);
+		return AX_CONFLICT;
+	}
+	if ((rc = ax__exec(from, "BEGIN"))) {
+		ax_db_close(to);
+		return rc;
+	}
+	if (ax_db_begin(to) != AX_DB_OK) {
+		ax__store_seterr(from, "%s", ax_db_errmsg(to));
+		rc = AX_ERROR;
+	}
+	for (size_t i = 0; rc == AX_OK && i < AX_ARRAY_LEN(copy_tables); i++) {
+		long long rows = 0;
+		rc = copy_table(from, to, copy_tables[i].table, copy_tables[i].where,
+		                &rows);
+		if (rc == AX_OK && fn)
+			fn(ctx, copy_tables[i].table, rows);
+	}
+	/* the identity column goes on after the copied numbers */
+	if (rc == AX_OK &&
+	    ax_db_exec(to, "SELECT setval(pg_get_serial_sequence('conflicts', 'seq'),"
+	                   " COALESCE((SELECT MAX(seq) FROM conflicts), 0) + 1,"
+	                   " false)") != AX_DB_OK) {
+		ax__store_seterr(from, "conflicts: %s", ax_db_errmsg(to));
+		rc = AX_ERROR;
+	}
+	if (rc == AX_OK && ax_db_commit(to) != AX_DB_OK) {
+		ax__store_seterr(from, "commit: %s", ax_db_errmsg(to));
+		rc = AX_ERROR;
+	}
+	if (rc != AX_OK)
+		ax_db_rollback(to);
+	ax__exec(from, "COMMIT");
+	ax_db_close(to);
+	return rc;
+}
