@@ -12,6 +12,10 @@
 #         touch (朗读's release): at most 2.0 + 0.1 s of sound, at least 1.5 s
 #   mute  quiet hours 20-22 cover the fixed clock (20:53 Asia/Shanghai):
 #         the device runs and writes only silence
+#   volume  [audio] volume = 40: the tone (a sine of amplitude 8000 as
+#         generated, RMS 8000/sqrt(2) = 5657) has a median 10 ms RMS of
+#         5657 x 0.40 = 2263 (±10 %: Opus is lossy), where play's default
+#         80 % gives 4525 (±10 %)
 #   question  the pack's questions carry the same file; in the quiz, 朗读
 #         then an answer 720 ms later (its explanation shows): 600..820 ms
 . "$KIOSK_TESTS/lib.sh"
@@ -31,6 +35,7 @@ KIOSK_CONTENT="$D/content" kiosk_conf "$D"
 case $MODE in
   idle) sed -i 's/^timeout = 60/timeout = 1/; s/^countdown = 10/countdown = 1/' "$D/kiosk.conf" ;;
   mute) printf '[audio]\nquiet_hours = 20-22\n' >> "$D/kiosk.conf" ;;
+  volume) printf '[audio]\nvolume = 40\n' >> "$D/kiosk.conf" ;;
 esac
 {
   echo "tap-id start"
@@ -54,20 +59,26 @@ SDL_AUDIODRIVER=disk SDL_DISKAUDIOFILE="$D/out.raw" run_kiosk "$D" "$D/s" || fai
 [ -s "$D/out.raw" ] || fail "the disk driver wrote nothing"
 # sound: 10 ms windows (480 samples) with RMS above 300 (the tone at the
 # default volume 80 % has RMS ~4500; silence is 0)
-ms=$(python3 - "$D/out.raw" <<'PY'
+set -- $(python3 - "$D/out.raw" <<'PY'
 import array, math, sys
 a = array.array('h'); a.frombytes(open(sys.argv[1], 'rb').read())
 if sys.byteorder == 'big': a.byteswap()
 n = 0
+rms = []
 for i in range(0, len(a) - 479, 480):
-    w = a[i:i + 480]
-    if math.sqrt(sum(x * x for x in w) / 480) > 300: n += 1
-print(n * 10)
+    r = math.sqrt(sum(x * x for x in a[i:i + 480]) / 480)
+    if r > 300:
+        n += 1
+        rms.append(r)
+print(n * 10, int(sorted(rms)[len(rms) // 2]) if rms else 0)
 PY
 )
-echo "$MODE: ${ms} ms of sound in $(($(stat -c %s "$D/out.raw") / 96)) ms written"
+ms=$1 rms=$2
+echo "$MODE: ${ms} ms of sound in $(($(stat -c %s "$D/out.raw") / 96)) ms written, median RMS $rms"
 case $MODE in
-  play) [ "$ms" -ge 3600 ] && [ "$ms" -le 4400 ] || fail "expected 4000 ms ±10 %, got $ms" ;;
+  play) [ "$ms" -ge 3600 ] && [ "$ms" -le 4400 ] || fail "expected 4000 ms ±10 %, got $ms"
+        [ "$rms" -ge 4073 ] && [ "$rms" -le 4978 ] || fail "expected RMS 4525 ±10 %, got $rms" ;;
+  volume) [ "$rms" -ge 2037 ] && [ "$rms" -le 2489 ] || fail "expected RMS 2263 ±10 %, got $rms" ;;
   next|question) [ "$ms" -ge 600 ] && [ "$ms" -le 820 ] || fail "expected 600..820 ms, got $ms" ;;
   idle) [ "$ms" -ge 1500 ] && [ "$ms" -le 2100 ] || fail "expected 1500..2100 ms, got $ms" ;;
   mute) [ "$ms" -eq 0 ] || fail "muted: expected silence, got $ms ms" ;;
