@@ -428,6 +428,23 @@ static int h_check_pin(void *ctx, const char *pin)
 	       crypto_pwhash_str_verify(a->cfg.pin_hash, pin, strlen(pin)) == 0;
 }
 
+/* The last sync error for staff, in Chinese with the next retry (the
+ * raw error, often curl's English, is in the log). */
+static void sync_error_text(const struct ax_outbox_status *os, char *out,
+                            size_t cap)
+{
+	char t[32];
+	if (os->permanent) {
+		snprintf(out, cap, "同步被服务器拒绝，请联系管理员（记录已保存在本机）");
+		return;
+	}
+	if (os->next_attempt > 0) {
+		ax_time_format(os->next_attempt, "%H:%M", t, sizeof t);
+		snprintf(out, cap, "连不上服务器，记录已保存在本机，%s 自动重试", t);
+	} else
+		snprintf(out, cap, "连不上服务器，记录已保存在本机，稍后自动重试");
+}
+
 static void h_stats(void *ctx, struct kui_stats *out)
 {
 	struct app *a = ctx;
@@ -449,8 +466,7 @@ static void h_stats(void *ctx, struct kui_stats *out)
 		out->pending = os.pending;
 		out->last_sync = os.last_push;
 		if (os.last_error[0])
-			snprintf(out->sync_error, sizeof out->sync_error, "同步失败：%s",
-			         os.last_error);
+			sync_error_text(&os, out->sync_error, sizeof out->sync_error);
 	}
 	a->last_stats = *out;
 }
@@ -591,6 +607,7 @@ static int run_loop(struct app *a)
 		if (dirty) {
 			kui_layout(a->ui, f);
 			krender_frame(a->r, f);
+			kui_presented(a->ui, app_now_ms(a));
 			dirty = 0;
 		}
 		now = app_now_ms(a);
@@ -605,7 +622,8 @@ static int run_loop(struct app *a)
 			break;
 		if (got == 2)
 			dirty = 1;
-		ev.now = app_now_ms(a);
+		/* a touch is stamped with when it happened, not when handled */
+		ev.now = app_now_ms(a) - (got == 1 ? krender_event_age(a->r) : 0);
 		if (got != 1) {
 			ev.kind = KUI_EV_TICK;
 			ev.x = ev.y = 0;

@@ -51,6 +51,11 @@ int krender_shot(krender *r, const char *path);
  * either direction are switched off and ignored.
  */
 int krender_wait(krender *r, int timeout_ms, struct kui_event *ev);
+/* How long ago (ms) the last event krender_wait returned happened: a
+ * touch queued while the app was busy (a slow store write) is older
+ * than the moment it is handled, and the UI must know which screen it
+ * was aimed at. */
+long long krender_event_age(const krender *r);
 
 struct krender_stats {
 	long text_hits, text_misses, evictions;

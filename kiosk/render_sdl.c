@@ -85,6 +85,7 @@ struct krender {
 	struct adv advs[ADV_SLOTS];
 	SDL_FingerID finger;
 	int finger_down;
+	Uint32 ev_ticks; /* SDL_GetTicks() stamp of the last event */
 	struct krender_stats st;
 };
 
@@ -577,6 +578,7 @@ int krender_wait(krender *r, int timeout_ms, struct kui_event *ev)
 	int got = timeout_ms < 0 ? SDL_WaitEvent(&e) : SDL_WaitEventTimeout(&e, timeout_ms);
 	if (!got)
 		return 0;
+	r->ev_ticks = e.common.timestamp;
 	switch (e.type) {
 	case SDL_QUIT:
 		return -1;
@@ -637,4 +639,11 @@ void krender_stats(const krender *r, struct krender_stats *out)
 	*out = r->st;
 	out->cache_bytes = r->bytes;
 	out->textures = r->ntex;
+}
+
+long long krender_event_age(const krender *r)
+{
+	Uint32 now = SDL_GetTicks();
+	/* a stamp from the future (none expected) counts as now */
+	return r->ev_ticks && now - r->ev_ticks < 60000 ? (long long)(now - r->ev_ticks) : 0;
 }

@@ -158,6 +158,25 @@ static int cmd_swipe(struct runner *rn, const char *arg)
 	return 0;
 }
 
+/* double-tap ID MS: two quick taps on where widget ID is now, MS ms
+ * apart (press to press, each held 80 ms): what a hurried or shaky
+ * finger does */
+static int cmd_double_tap(struct runner *rn, const char *arg)
+{
+	char id[32];
+	long long gap;
+	int x = 0, y = 0;
+	if (sscanf(arg, "%31s %lld", id, &gap) != 2 || gap < 80 ||
+	    find_widget(rn, id, &x, &y) < 0) {
+		LOG(L_ERROR, "%s:%d: double-tap needs a widget on screen and a gap >= 80 ms",
+		    rn->path, rn->ln);
+		return 1;
+	}
+	tap_at(rn, x, y, 80, gap - 80);
+	tap_at(rn, x, y, 80, 600);
+	return 0;
+}
+
 /* tap keypad-D for each digit */
 static int cmd_type(struct runner *rn, const char *arg)
 {
@@ -207,6 +226,34 @@ static int cmd_expect_screen(struct runner *rn, const char *arg)
 	const char *cur = kui_idle_prompt(ui) ? "idle" : kui_screen_name(kui_current(ui));
 	if (strcmp(cur, arg) != 0) {
 		LOG(L_ERROR, "%s:%d: expected screen %s, on %s", rn->path, rn->ln, arg, cur);
+		return 1;
+	}
+	return 0;
+}
+
+/* expect-text / expect-no-text TEXT: a line on screen contains TEXT */
+static int text_on_screen(struct runner *rn, const char *t)
+{
+	kui_layout(rn->a->ui, rn->f);
+	for (int i = 0; i < rn->f->ncmds; i++)
+		if (rn->f->cmds[i].kind == KUI_CMD_TEXT && strstr(rn->f->cmds[i].text, t))
+			return 1;
+	return 0;
+}
+
+static int cmd_expect_text(struct runner *rn, const char *arg)
+{
+	if (!text_on_screen(rn, arg)) {
+		LOG(L_ERROR, "%s:%d: no text \"%s\" on screen", rn->path, rn->ln, arg);
+		return 1;
+	}
+	return 0;
+}
+
+static int cmd_expect_no_text(struct runner *rn, const char *arg)
+{
+	if (text_on_screen(rn, arg)) {
+		LOG(L_ERROR, "%s:%d: text \"%s\" is on screen", rn->path, rn->ln, arg);
 		return 1;
 	}
 	return 0;
@@ -283,6 +330,9 @@ static const struct {
     {"press-slide", cmd_press_slide},
     {"swipe", cmd_swipe},
     {"type", cmd_type},
+    {"double-tap", cmd_double_tap},
+    {"expect-text", cmd_expect_text},
+    {"expect-no-text", cmd_expect_no_text},
     {"wait", cmd_wait},
     {"advance-clock", cmd_advance_clock},
     {"shot", cmd_shot},

@@ -163,9 +163,15 @@ struct kui_config {
 	int countdown_ms;    /* then reset after this long (10000) */
 	int slide_ms;        /* attract slide period (7000) */
 	int lock_ms;         /* input locked after a submit (2000) */
+	int settle_ms;       /* a new question or the number pad ignores touches
+	                        this long after it appears: a slow double tap
+	                        (400-500 ms) must not answer it unseen (550) */
 	int thanks_ms;       /* thank-you screen back to attract (20000) */
 	int pin_max_tries;   /* wrong PINs before a lockout (3) */
 	int pin_lock_ms;     /* first lockout, doubles each time (30000) */
+	int pin_lock_max_ms; /* ... up to this (300000) */
+	int pin_decay_ms;    /* each this long without a wrong PIN halves the
+	                        next lockout back towards the first (600000) */
 	const char *title;   /* header, "安心 · 平安宣传" */
 };
 void kui_config_defaults(struct kui_config *c);
@@ -208,6 +214,11 @@ long long kui_deadline(const kui *u);
 enum kui_screen kui_current(const kui *u);
 /* 1 while 您还在吗？ is showing. */
 int kui_idle_prompt(const kui *u);
+/* The app drew the current state and it reached the screen at `now`
+ * (ms, the clock of the events): a screen that changed since the last
+ * call counts as appeared then, and touches that began before are
+ * ignored (they were aimed at what was there before). */
+void kui_presented(kui *u, long long now);
 /* Change the screen size (rotation, tests). */
 void kui_resize(kui *u, int w, int h);
 /* The pack a contact of the current session credits (borrowed): the pack

@@ -81,6 +81,14 @@ struct kui {
 
 	char pressed[32];
 	int pressing, press_x, press_y;
+	/* what is on screen: seq counts changes of it (a screen, a question);
+	 * a press acts only if seq has not moved since the finger went down.
+	 * shown_at: when the current one appeared (kui_presented moves it to
+	 * the time the frame reached the glass); touches that began before
+	 * are ignored. */
+	unsigned seq, press_seq, presented_seq;
+	long long shown_at;
+	int confirm_exit; /* 退出 asked: 确定退出吗？ shows over the question */
 
 	long long corner[5];
 	int ncorner;
@@ -89,6 +97,7 @@ struct kui {
 	int pin_fails, pin_msg;
 	long long pin_lock_until;
 	int pin_lock_ms;
+	long long pin_last_fail; /* for the lockout's decay */
 	struct kui_stats stats;
 	struct kui_storage storage;
 

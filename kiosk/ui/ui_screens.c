@@ -222,13 +222,40 @@ static const char *qtype_hint(const struct ax_question *q)
 	}
 }
 
-/* Progress line and bar; returns the y below them. */
+/* How many questions this resident may see: those shown now and those
+ * a show-if may still show (it looks at a question not answered yet);
+ * *maybe is 1 when some of them may not show after all. */
+static int may_show(const kui *u, int *maybe)
+{
+	const struct ax_survey *sv = u->sv;
+	int t = 0;
+	*maybe = 0;
+	for (int k = 0; k < sv->nquestions; k++) {
+		const char *on = sv->questions[k].show_if_question;
+		if (ax_response_shown(&u->r, k)) {
+			t++;
+			continue;
+		}
+		for (int j = 0; on && j < sv->nquestions; j++)
+			if (strcmp(sv->questions[j].id, on) == 0 && !u->r.sel[j]) {
+				t++;
+				*maybe = 1;
+				break;
+			}
+	}
+	return t;
+}
+
+/* Progress line and bar; returns the y below them.  The count does not
+ * jump as answers open questions: it counts what may show, with 约 while
+ * some may not. */
 static int lay_progress(const kui *u, struct kui_frame *f, int y)
 {
-	int s = S(u), pad = s / 30, pos, total, lh;
+	int s = S(u), pad = s / 30, pos, total, lh, maybe;
 	char buf[64];
-	ax_response_progress(&u->r, u->qi, &pos, &total);
-	snprintf(buf, sizeof buf, "第 %d 题 / 共 %d 题", pos, total);
+	ax_response_progress(&u->r, u->qi, &pos, NULL);
+	total = may_show(u, &maybe);
+	snprintf(buf, sizeof buf, "第 %d 题 / 共%s %d 题", pos, maybe ? "约" : "", total);
 	lh = s / 14;
 	kui__text(u, f, buf, R(pad, y, u->w - 2 * pad, lh), R(0, y, u->w, lh), s / 24,
 	     C_MUTED, VA_MIDDLE, -1);
@@ -382,6 +409,10 @@ static void lay_link(const kui *u, struct kui_frame *f)
 	{
 		int wi = kui__widget(f, "number", field, 0);
 		kui__rect(f, field, C_CARD, s / 45, u->link_error ? C_BAD : C_PRIMARY, wi);
+		/* under 您还在吗？ the number is hidden at once: the next person
+		 * at the kiosk must not read it */
+		if (n && u->idle_prompt)
+			snprintf(shown_num, sizeof shown_num, "（号码已隐藏）");
 		kui__text(u, f, n ? shown_num : "请输入11位手机号", inset(field, s / 40), field,
 		     n ? s / 12 : s / 20, n ? C_INK : C_MUTED, AL_CENTER | VA_MIDDLE,
 		     wi);
@@ -456,9 +487,11 @@ static void lay_pin(const kui *u, struct kui_frame *f)
 			     AL_CENTER | VA_MIDDLE, -1);
 		y += field.h + pad;
 	}
-	if (locked)
-		snprintf(msg, sizeof msg, "错误次数过多，请 %lld 秒后再试",
-		         (u->pin_lock_until - u->now + 999) / 1000);
+	if (locked) {
+		long long left = (u->pin_lock_until - u->now + 999) / 1000;
+		snprintf(msg, sizeof msg, "错误次数过多，请 %lld 分 %02lld 秒后再试",
+		         left / 60, left % 60);
+	}
 	else if (u->pin_msg)
 		snprintf(msg, sizeof msg, "密码错误，还可以再试 %d 次",
 		         u->cfg.pin_max_tries - u->pin_fails);
@@ -593,21 +626,43 @@ static void lay_staff(const kui *u, struct kui_frame *f)
 	}
 }
 
-static void lay_idle(const kui *u, struct kui_frame *f)
+/* A card over the shaded screen with a heading; the widgets below are
+ * taken away (a tap only answers the card).  Returns the card. */
+static struct kui_rect overlay_card(const kui *u, struct kui_frame *f,
+                                    const char *heading)
 {
 	int s = S(u), cw = s * 8 / 10, ch = s * 6 / 10;
 	struct kui_rect c = R((u->w - cw) / 2, (u->h - ch) / 2, cw, ch);
-	long long left = u->prompt_at + u->cfg.countdown_ms - u->now;
-	char buf[64];
-	int bh = s * 13 / 100;
-	/* the overlay takes every widget away: a tap only answers the prompt */
 	f->nwidgets = 0;
 	for (int i = 0; i < f->ncmds; i++)
 		f->cmds[i].widget = -1;
 	kui__rect(f, R(0, 0, u->w, u->h), C_SHADE, 0, 0, -1);
 	kui__rect(f, c, C_CARD, s / 30, 0, -1);
-	kui__text(u, f, "您还在吗？", R(c.x, c.y + s / 20, c.w, s / 7), c, s / 10, C_INK,
-	     AL_CENTER | VA_MIDDLE, -1);
+	kui__text(u, f, heading, R(c.x + s / 30, c.y + s / 20, c.w - s / 15, s / 7), c,
+	     s / 10, C_INK, AL_CENTER | VA_MIDDLE, -1);
+	return c;
+}
+
+/* 退出 asked on a question: leaving needs a second, deliberate tap */
+static void lay_confirm_exit(const kui *u, struct kui_frame *f)
+{
+	int s = S(u), bh = s * 13 / 100, gap = s / 15;
+	struct kui_rect c = overlay_card(u, f, "确定退出问卷吗？");
+	int bw = (c.w - 3 * gap) / 2, by = c.y + c.h - bh - gap;
+	kui__text(u, f, "已经回答的题会保存", R(c.x, c.y + s / 20 + s / 7, c.w, s / 10), c,
+	     s / 18, C_MUTED, AL_CENTER | VA_MIDDLE, -1);
+	kui__button(u, f, "exit-no", R(c.x + gap, by, bw, bh), "继续答题", B_PRIMARY, 1);
+	kui__button(u, f, "exit-yes", R(c.x + 2 * gap + bw, by, bw, bh), "退出", B_PLAIN,
+	       1);
+}
+
+static void lay_idle(const kui *u, struct kui_frame *f)
+{
+	int s = S(u);
+	struct kui_rect c = overlay_card(u, f, "您还在吗？");
+	long long left = u->prompt_at + u->cfg.countdown_ms - u->now;
+	char buf[64];
+	int bh = s * 13 / 100;
 	snprintf(buf, sizeof buf, "%lld 秒后回到首页", left > 0 ? (left + 999) / 1000 : 0);
 	kui__text(u, f, buf, R(c.x, c.y + s / 20 + s / 7, c.w, s / 10), c, s / 18,
 	     C_MUTED, AL_CENTER | VA_MIDDLE, -1);
@@ -643,6 +698,8 @@ void kui_layout(kui *u, struct kui_frame *f)
 		int d = S(u) / 60;
 		kui__rect(f, R(d / 2, d / 2, d, d), C_WARN, d / 2, 0, -1);
 	}
+	if (u->confirm_exit && !u->idle_prompt)
+		lay_confirm_exit(u, f);
 	if (u->idle_prompt)
 		lay_idle(u, f);
 }

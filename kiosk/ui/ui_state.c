@@ -28,9 +28,12 @@ void kui_config_defaults(struct kui_config *c)
 	c->countdown_ms = 10000;
 	c->slide_ms = 7000;
 	c->lock_ms = 2000;
+	c->settle_ms = 550;
 	c->thanks_ms = 20000;
 	c->pin_max_tries = 3;
 	c->pin_lock_ms = 30000;
+	c->pin_lock_max_ms = 300000;
+	c->pin_decay_ms = 600000;
 	c->title = "安心 · 平安宣传";
 }
 
@@ -93,12 +96,28 @@ static void narrate(kui *u, const char *dir, const char *file)
 	u->host.play(u->host.ctx, path);
 }
 
+/* What is on screen changed: a press that began before acts on nothing. */
+static void shown(kui *u)
+{
+	u->seq++;
+	u->shown_at = u->now;
+}
+
+/* A new question or the number pad: a slow double tap's second touch,
+ * aimed at what was there before, must not act on it. */
+static void settle(kui *u)
+{
+	if (u->lock_until < u->now + u->cfg.settle_ms)
+		u->lock_until = u->now + u->cfg.settle_ms;
+}
+
 /* A page or question comes on screen: what played stops; it narrates
  * itself when the session asked for that (长辈模式). */
 static void page_shown(kui *u)
 {
 	const struct ax_pack *p = u->packs[u->pack];
 	const char *a = p->pages[u->page].audio;
+	shown(u);
 	narrate(u, p->dir, u->narrate_auto && a ? a : NULL);
 }
 
@@ -111,8 +130,13 @@ static void question_shown(kui *u)
 
 static void go(kui *u, enum kui_screen s)
 {
-	if (u->screen != s)
+	if (u->screen != s) {
 		narrate(u, NULL, NULL);
+		shown(u);
+	}
+	if (s == KUI_QUESTION || s == KUI_EXPLAIN || s == KUI_LINK)
+		settle(u);
+	u->confirm_exit = 0;
 	u->screen = s;
 	u->error[0] = 0;
 	if (s == KUI_ATTRACT) {
@@ -202,6 +226,7 @@ static void show_question(kui *u, int i)
 {
 	u->qi = i;
 	u->multi = u->sv->questions[i].type == AX_Q_MULTI ? u->r.sel[i] : 0;
+	shown(u);
 	go(u, KUI_QUESTION);
 	question_shown(u);
 }
@@ -280,11 +305,26 @@ static void pin_confirm(kui *u)
 		return;
 	}
 	u->pin_msg = 1;
+	/* each pin_decay_ms without a wrong PIN halves the next lockout back
+	 * towards the first, and forgets the tries */
+	if (u->pin_last_fail && u->cfg.pin_decay_ms > 0)
+		for (long long t = u->pin_last_fail + u->cfg.pin_decay_ms; t <= u->now;
+		     t += u->cfg.pin_decay_ms) {
+			u->pin_fails = 0;
+			if (u->pin_lock_ms / 2 < u->cfg.pin_lock_ms) {
+				u->pin_lock_ms = u->cfg.pin_lock_ms;
+				break;
+			}
+			u->pin_lock_ms /= 2;
+		}
+	u->pin_last_fail = u->now;
 	if (++u->pin_fails >= u->cfg.pin_max_tries) {
-		/* each lockout doubles, up to an hour; survives leaving the pad */
+		/* each lockout doubles, up to pin_lock_max_ms; survives leaving
+		 * the pad */
 		u->pin_lock_until = u->now + u->pin_lock_ms;
-		if (u->pin_lock_ms < 3600000)
-			u->pin_lock_ms *= 2;
+		u->pin_lock_ms = u->pin_lock_ms > u->cfg.pin_lock_max_ms / 2
+		                     ? u->cfg.pin_lock_max_ms
+		                     : u->pin_lock_ms * 2;
 		u->pin_fails = 0;
 		u->pin_msg = 0;
 	}
@@ -304,6 +344,16 @@ static void key_digit(char *buf, size_t cap, size_t max, const char *k)
 
 static void activate(kui *u, const char *id)
 {
+	if (u->confirm_exit) { /* 确定退出吗？ over the question */
+		if (strcmp(id, "exit-yes") == 0) {
+			end_session(u, KUI_PARTIAL);
+			go(u, KUI_HOME);
+		} else if (strcmp(id, "exit-no") == 0) {
+			u->confirm_exit = 0;
+			shown(u);
+		}
+		return;
+	}
 	switch (u->screen) {
 	case KUI_ATTRACT:
 		go(u, KUI_HOME);
@@ -340,8 +390,8 @@ static void activate(kui *u, const char *id)
 	case KUI_QUESTION: {
 		const struct ax_question *q = &u->sv->questions[u->qi];
 		if (strcmp(id, "home") == 0) {
-			end_session(u, KUI_PARTIAL);
-			go(u, KUI_HOME);
+			u->confirm_exit = 1;
+			shown(u);
 		} else if (strcmp(id, "prev") == 0)
 			prev_question(u);
 		else if (strcmp(id, "read-aloud") == 0 && q->audio && q->audio_dir)
@@ -357,8 +407,6 @@ static void activate(kui *u, const char *id)
 			}
 			if (commit(u, (uint64_t)1 << k))
 				break;
-			/* a double tap must not answer the next question too */
-			u->lock_until = u->now + 300;
 			if (q->type == AX_Q_KNOWLEDGE && q->answer)
 				go(u, KUI_EXPLAIN);
 			else
@@ -372,8 +420,8 @@ static void activate(kui *u, const char *id)
 	}
 	case KUI_EXPLAIN:
 		if (strcmp(id, "home") == 0) {
-			end_session(u, KUI_PARTIAL);
-			go(u, KUI_HOME);
+			u->confirm_exit = 1;
+			shown(u);
 		} else if (strcmp(id, "next") == 0)
 			next_question(u);
 		break;
@@ -497,7 +545,7 @@ static int tick(kui *u)
 
 int kui_handle(kui *u, const struct kui_event *ev)
 {
-	int w;
+	int w, early = ev->now < u->shown_at; /* began before the screen showed */
 	if (ev->now > u->now)
 		u->now = ev->now;
 	if (ev->kind == KUI_EV_TICK)
@@ -531,7 +579,8 @@ int kui_handle(kui *u, const struct kui_event *ev)
 		u->press_x = ev->x;
 		u->press_y = ev->y;
 		u->pressed[0] = 0;
-		if (u->now < u->lock_until)
+		u->press_seq = u->seq;
+		if (u->now < u->lock_until || early)
 			return 0;
 		kui_layout(u, &u->scratch);
 		w = hit(&u->scratch, ev->x, ev->y);
@@ -556,6 +605,8 @@ int kui_handle(kui *u, const struct kui_event *ev)
 		u->pressed[0] = 0;
 		if (u->now < u->lock_until)
 			return 0;
+		if (u->press_seq != u->seq)
+			return 0; /* the screen changed under the finger */
 		if (id[0]) {
 			kui_layout(u, &u->scratch);
 			w = hit(&u->scratch, ev->x, ev->y);
@@ -625,6 +676,15 @@ enum kui_screen kui_current(const kui *u)
 int kui_idle_prompt(const kui *u)
 {
 	return u->idle_prompt;
+}
+
+void kui_presented(kui *u, long long now)
+{
+	if (u->presented_seq == u->seq)
+		return;
+	u->presented_seq = u->seq;
+	if (now > u->shown_at)
+		u->shown_at = now;
 }
 
 void kui_resize(kui *u, int w, int h)

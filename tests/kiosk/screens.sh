@@ -45,6 +45,8 @@ tap-id next
 tap-id option-1
 shot explain-right
 tap-id home
+shot exit-confirm
+tap-id exit-yes
 tap-id survey
 tap-id option-1
 shot question-scale5
