@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "anxin_int.h"
+#include "db.h"
 
 struct ax_store {
 	sqlite3 *db;
@@ -408,6 +409,16 @@ ax_rc ax__store_open_at(const char *path, int flags, int target,
 	ax_rc rc = AX_ERROR;
 
 	*out = NULL;
+	if (ax_db_is_pg_url(path)) {
+		/* issue 19: not yet -- say so rather than look for a file */
+		if (errbuf)
+			snprintf(errbuf, errlen,
+			         "%s: a PostgreSQL store: only `anxin store copy --to` "
+			         "writes one so far; this program still needs a SQLite "
+			         "file",
+			         path);
+		return AX_INVALID;
+	}
 	st = calloc(1, sizeof *st);
 	if (!st || !(st->path = strdup(path))) {
 		free(st);

@@ -222,6 +222,16 @@ static void pieces(void)
 	          AX_DB_ERROR);
 	CHECK(bad == NULL);
 	CHECK(err[0] != '\0');
+
+	/* the store does not run on PostgreSQL yet: a URL is refused saying
+	 * so (it was looked for as a file: "unable to open database file") */
+	ax_store *st = (ax_store *)1;
+	err[0] = '\0';
+	CHECK_INT(ax_store_open("postgresql://anxin@127.0.0.1:1/anxin",
+	                        AX_STORE_CREATE, &st, err, sizeof err),
+	          AX_INVALID);
+	CHECK(st == NULL);
+	CHECK(strstr(err, "PostgreSQL store") != NULL);
 }
 
 int main(int argc, char **argv)
