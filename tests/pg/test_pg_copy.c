@@ -108,7 +108,8 @@ static void sqlite_rows(sqlite3 *sl, const char *table, const char *where,
 		join_row(&vals, rows);
 	}
 	sqlite3_finalize(s);
-	qsort(rows->v, (size_t)rows->n, sizeof *rows->v, cmp_str);
+	if (rows->n)
+		qsort(rows->v, (size_t)rows->n, sizeof *rows->v, cmp_str);
 }
 
 static void pg_rows(ax_db *db, const char *table, const char *where,
@@ -125,7 +126,8 @@ static void pg_rows(ax_db *db, const char *table, const char *where,
 		join_row(&vals, rows);
 	}
 	ax_stmt_finalize(s);
-	qsort(rows->v, (size_t)rows->n, sizeof *rows->v, cmp_str);
+	if (rows->n)
+		qsort(rows->v, (size_t)rows->n, sizeof *rows->v, cmp_str);
 }
 
 int main(int argc, char **argv)
