@@ -366,6 +366,59 @@ static int narrate_pack(const struct ax_pack *pk, int rate, int quiet)
 	return bad ? -1 : 0;
 }
 
+/* A survey's own questions (a ref's narration is its pack's): files in
+ * narration/SURVEY/ of the surveys folder, marked in the survey file. */
+static int narrate_survey(const struct ax_survey *sv, const char *sdir,
+                          int rate, int quiet)
+{
+	enum { MAX = 64 };
+	static char files[MAX][160];
+	const char *mark[MAX] = {0};
+	char path[1300], text[4096];
+	int made = 0, bad = 0;
+	if (sv->nquestions > MAX)
+		return -1;
+	if (!safe_id(sv->id)) {
+		fprintf(stderr, "%s: id \"%s\": only letters, digits, '_' and '-' can "
+		                "name a narration folder\n", sv->path, sv->id);
+		return -1;
+	}
+	for (int k = 0; k < sv->nquestions; k++) {
+		const struct ax_question *q = &sv->questions[k];
+		if (q->ref || q->audio)
+			continue;
+		if (!safe_id(q->id)) {
+			fprintf(stderr, "%s: questions/%d/id \"%s\": only letters, digits, "
+			                "'_' and '-' can name a narration file\n",
+			        sv->path, k, q->id);
+			bad = 1;
+			continue;
+		}
+		snprintf(path, sizeof path, "%s/narration", sdir);
+		mkdir(path, 0777);
+		snprintf(path, sizeof path, "%s/narration/%s", sdir, sv->id);
+		if (mkdir(path, 0777) != 0 && errno != EEXIST) {
+			fprintf(stderr, "%s: %s\n", path, strerror(errno));
+			return -1;
+		}
+		snprintf(files[k], sizeof files[k], "narration/%s/%s.opus", sv->id, q->id);
+		snprintf(path, sizeof path, "%s/%s", sdir, files[k]);
+		question_text(q, text, sizeof text);
+		if (synth_file(text, q->text, rate, path) != 0) {
+			bad = 1;
+			continue;
+		}
+		mark[k] = files[k];
+		made++;
+	}
+	if (marked(mark, sv->nquestions) &&
+	    edit_pack(sv->path, "questions", mark, sv->nquestions) != 0)
+		return -1;
+	if (!quiet)
+		fprintf(stderr, "%s: %d question(s) narrated\n", sv->id, made);
+	return bad ? -1 : 0;
+}
+
 int cli_narrate(const char *dir, int quiet)
 {
 	ax_content *c = NULL;
@@ -390,6 +443,13 @@ int cli_narrate(const char *dir, int quiet)
 		if (pk->dir && narrate_pack(pk, rate, quiet) != 0)
 			bad = 1;
 	}
+	for (int i = 0; i < ax_content_nsurveys(c); i++) {
+		const struct ax_survey *sv = ax_content_survey(c, i);
+		char sdir[1100];
+		snprintf(sdir, sizeof sdir, "%s/surveys", dir);
+		if (sv->path && narrate_survey(sv, sdir, rate, quiet) != 0)
+			bad = 1;
+	}
 	espeak_Terminate();
 	free(pcm.s);
 	pcm.s = NULL;
@@ -399,20 +459,18 @@ int cli_narrate(const char *dir, int quiet)
 }
 
 /* ---- lint ------------------------------------------------------------- */
-static void lint_file(const struct ax_pack *pk, int k, const struct item *it,
-                      int *nerr)
+static void lint_file(const char *dir, const char *file, const char *at,
+                      const struct item *it, int *nerr)
 {
-	char path[1100], where[1200], at[64];
+	char path[1100], where[1200];
 	int e = 0, n, chars;
 	long long total, decoded = 0;
 	float buf[5760];
 	OggOpusFile *of;
 	double secs, cps;
 
-	item_where(pk, k, at, sizeof at);
-	snprintf(path, sizeof path, "%s/%s", pk->dir, it->audio);
-	snprintf(where, sizeof where, "%s/pack.json: %s/audio \"%s\"", pk->dir, at,
-	         it->audio);
+	snprintf(path, sizeof path, "%s/%s", dir, it->audio);
+	snprintf(where, sizeof where, "%s: %s/audio \"%s\"", file, at, it->audio);
 	of = op_open_file(path, &e);
 	if (!of) {
 		fprintf(stderr, "%s: not an Ogg Opus file (opusfile error %d)\n", where, e);
@@ -447,11 +505,27 @@ static void lint_file(const struct ax_pack *pk, int k, const struct item *it,
 void cli_narration_lint(const ax_content *c, int *nerr)
 {
 	static struct item it[128];
+	char file[1100], at[64];
 	for (int i = 0; c && i < ax_content_npacks(c); i++) {
 		const struct ax_pack *pk = ax_content_pack(c, i);
 		int n = pk->dir ? pack_items(pk, it, 128) : 0;
+		snprintf(file, sizeof file, "%s/pack.json", pk->dir ? pk->dir : "");
 		for (int k = 0; k < n; k++)
-			if (it[k].audio)
-				lint_file(pk, k, &it[k], nerr);
+			if (it[k].audio) {
+				item_where(pk, k, at, sizeof at);
+				lint_file(pk->dir, file, at, &it[k], nerr);
+			}
+	}
+	for (int i = 0; c && i < ax_content_nsurveys(c); i++) {
+		const struct ax_survey *sv = ax_content_survey(c, i);
+		for (int k = 0; k < sv->nquestions; k++) {
+			const struct ax_question *q = &sv->questions[k];
+			if (q->ref || !q->audio || !q->audio_dir)
+				continue;
+			set_item(&it[0], q->id, q->text, q->audio, q->audio_synthetic);
+			question_text(q, it[0].text, sizeof it[0].text);
+			snprintf(at, sizeof at, "questions/%d", k);
+			lint_file(q->audio_dir, sv->path, at, &it[0], nerr);
+		}
 	}
 }

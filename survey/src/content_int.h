@@ -49,7 +49,7 @@ struct ax_survey *ax__content_add_survey(ax_content *c);
 /*
  * Parse one file's text as a "pack" or a "survey" and add it to c if it
  * has no errors; `file` names it in diagnostics, `dir` is a pack's folder
- * (media paths are checked in it) or NULL.  Surveys resolve their refs
+ * or a survey's (media paths are checked in it), or NULL.  Surveys resolve their refs
  * against the packs already in c.  Returns the number of errors reported.
  */
 int ax__content_load_one(ax_content *c, const char *file, const char *kind,

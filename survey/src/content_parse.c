@@ -403,7 +403,8 @@ static const char *const survey_fields[] = {
 	NULL};
 static const char *const question_fields[] = {
 	"id",     "type",        "text",  "sms",     "options",
-	"answer", "explanation", "topic", "show_if", NULL};
+	"answer", "explanation", "topic", "show_if", "audio",
+	"audio_synthetic", NULL};
 static const char *const ref_fields[] = {"id", "ref", "show_if", NULL};
 static const char *const showif_fields[] = {"question", "any_of", NULL};
 static const char *const metrics_fields[] = {"awareness", "satisfaction",
@@ -483,7 +484,8 @@ static void parse_show_if(struct ax__lint *L, json_t *e, const char *path,
 }
 
 static void parse_question(struct ax__lint *L, const ax_content *c, json_t *e,
-                           const char *path, struct ax_question *q)
+                           const char *path, const char *dir,
+                           struct ax_question *q)
 {
 	json_t *opts;
 	const char *type, *ref;
@@ -522,6 +524,11 @@ static void parse_question(struct ax__lint *L, const ax_content *c, json_t *e,
 	q->id = ax__get_str(L, e, path, "id", 1);
 	q->text = ax__get_str(L, e, path, "text", 1);
 	q->sms = ax__get_str(L, e, path, "sms", 1);
+	/* narration: a file in the surveys folder (none known without one) */
+	q->audio = ax__get_str(L, e, path, "audio", 0);
+	q->audio_synthetic = synthetic_flag(L, e, path, q->audio);
+	q->audio_dir = dir && q->audio ? ax__arena_strdup(L->arena, dir) : NULL;
+	check_media(L, path, dir, NULL, q->audio);
 	type = ax__get_str(L, e, path, "type", 1);
 	if (type && parse_qtype(type, &q->type)) {
 		AX__PATH(p, "%s/type", path);
@@ -825,7 +832,7 @@ static void parse_metrics(struct ax__lint *L, json_t *root, struct ax_survey *s)
 }
 
 static void parse_survey(struct ax__lint *L, const ax_content *c, json_t *root,
-                         struct ax_survey *s)
+                         const char *dir, struct ax_survey *s)
 {
 	json_t *arr;
 	char p[256];
@@ -869,7 +876,7 @@ static void parse_survey(struct ax__lint *L, const ax_content *c, json_t *root,
 				ax__lerr(L, p, "a question must be an object");
 				continue;
 			}
-			parse_question(L, c, e, p, &q[i]);
+			parse_question(L, c, e, p, dir, &q[i]);
 			for (size_t k = 0; k < i; k++)
 				if (q[k].id && q[i].id && strcmp(q[k].id, q[i].id) == 0) {
 					char ip[300];
@@ -990,7 +997,7 @@ int ax__content_load_one(ax_content *c, const char *file, const char *kind,
 		}
 	} else {
 		struct ax_survey s = {0};
-		parse_survey(&L, c, root, &s);
+		parse_survey(&L, c, root, dir, &s);
 		if (s.id)
 			for (int i = 0; i < c->nsurveys; i++)
 				if (strcmp(c->surveys[i].id, s.id) == 0 &&
@@ -1125,7 +1132,7 @@ static ax_rc load_dir(const char *dir, int lint, ax_diag_fn diag,
 				errs++;
 			} else {
 				found++;
-				errs += ax__content_load_one(c, path, "survey", text, NULL,
+				errs += ax__content_load_one(c, path, "survey", text, sub,
 				                             diag, diag_ctx);
 				free(text);
 			}

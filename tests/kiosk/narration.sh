@@ -16,6 +16,9 @@
 #         generated, RMS 8000/sqrt(2) = 5657) has a median 10 ms RMS of
 #         5657 x 0.40 = 2263 (±10 %: Opus is lossy), where play's default
 #         80 % gives 4525 (±10 %)
+#   survey  the satisfaction survey's own questions carry the file (in the
+#         surveys folder); 朗读 on q1, then an answer 720 ms later shows q2
+#         on the same screen: 600..820 ms
 #   question  the pack's questions carry the same file; in the quiz, 朗读
 #         then an answer 720 ms later (its explanation shows): 600..820 ms
 . "$KIOSK_TESTS/lib.sh"
@@ -31,6 +34,14 @@ for pg in p["pages"][:2] + p["questions"]:
     pg["audio"] = "tone-4s.opus"
 json.dump(p, open(sys.argv[1], "w"), ensure_ascii=False, indent=2)
 PY
+cp "$KIOSK_TESTS/narration/tone-4s.opus" "$D/content/surveys/"
+python3 - "$D/content/surveys/satisfaction.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+for q in s["questions"]:
+    q["audio"] = "tone-4s.opus"
+json.dump(s, open(sys.argv[1], "w"), ensure_ascii=False, indent=2)
+PY
 KIOSK_CONTENT="$D/content" kiosk_conf "$D"
 case $MODE in
   idle) sed -i 's/^timeout = 60/timeout = 1/; s/^countdown = 10/countdown = 1/' "$D/kiosk.conf" ;;
@@ -39,8 +50,13 @@ case $MODE in
 esac
 {
   echo "tap-id start"
-  echo "tap-id tile-anti-cult"
-  echo "expect-screen reader"
+  if [ "$MODE" = survey ]; then
+    echo "tap-id survey"
+    echo "expect-screen question"
+  else
+    echo "tap-id tile-anti-cult"
+    echo "expect-screen reader"
+  fi
   if [ "$MODE" = question ]; then
     for i in 1 2 3 4 5 6 7 8; do echo "tap-id next"; done
     echo "tap-id quiz"
@@ -49,6 +65,7 @@ esac
   echo "tap-id read-aloud"
   case $MODE in
     question) echo "tap-id option-1"; echo "expect-screen explain"; echo "wait 4000" ;;
+    survey) echo "tap-id option-1"; echo "expect-screen question"; echo "wait 4000" ;;
     next) echo "tap-id next" ; echo "wait 4000" ;;
     idle) echo "wait 1380"; echo "expect-screen idle"; echo "wait 1000";
           echo "expect-screen attract"; echo "wait 3000" ;;
@@ -79,7 +96,7 @@ case $MODE in
   play) [ "$ms" -ge 3600 ] && [ "$ms" -le 4400 ] || fail "expected 4000 ms ±10 %, got $ms"
         [ "$rms" -ge 4073 ] && [ "$rms" -le 4978 ] || fail "expected RMS 4525 ±10 %, got $rms" ;;
   volume) [ "$rms" -ge 2037 ] && [ "$rms" -le 2489 ] || fail "expected RMS 2263 ±10 %, got $rms" ;;
-  next|question) [ "$ms" -ge 600 ] && [ "$ms" -le 820 ] || fail "expected 600..820 ms, got $ms" ;;
+  next|question|survey) [ "$ms" -ge 600 ] && [ "$ms" -le 820 ] || fail "expected 600..820 ms, got $ms" ;;
   idle) [ "$ms" -ge 1500 ] && [ "$ms" -le 2100 ] || fail "expected 1500..2100 ms, got $ms" ;;
   mute) [ "$ms" -eq 0 ] || fail "muted: expected silence, got $ms ms" ;;
 esac

@@ -55,8 +55,9 @@ struct ax_question {
 	const char *show_if_question; /* NULL: always shown */
 	const char *const *show_if_any;
 	int nshow_if_any;
-	/* knowledge questions of a pack (and their refs): narration, a file in
-	 * audio_dir (the pack's folder; NULL: none known, as from the store) */
+	/* narration: a file in audio_dir, the pack's folder for a pack's
+	 * knowledge questions (and their refs), the surveys folder for a
+	 * survey's own questions; NULL: none known, as from the store */
 	const char *audio, *audio_dir;
 	int audio_synthetic;
 };
