@@ -78,12 +78,16 @@ int ax_contact_kinds_parse(const char *list)
 
 
 
+/* The importer's statements, in the SQL both stores speak (db.h): ON
+ * CONFLICT with its target and the table named in the SET, no INSERT OR
+ * IGNORE; pg.importer_sql prepares each on PostgreSQL's schema. */
 static const char *const stmt_sql[S_NSTMT] = {
 	[S_INS_RESP] =
-	    "INSERT OR IGNORE INTO responses(id, survey, survey_version, wave, "
+	    "INSERT INTO responses(id, survey, survey_version, wave, "
 	    "channel, device, household, region, started_at, completed_at, "
 	    "status, counted, day, sat, score, body, received_at, topics) "
-	    "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?18,?12,?13,?14,?15,?16,?17)",
+	    "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?18,?12,?13,?14,?15,?16,?17) "
+	    "ON CONFLICT(id) DO NOTHING",
 	[S_GET_RESP] = "SELECT body FROM responses WHERE id = ?",
 	[S_HH] = "SELECT grid FROM households WHERE id = ?",
 	[S_REGION] = "SELECT level FROM regions WHERE code = ?",
@@ -93,29 +97,34 @@ static const char *const stmt_sql[S_NSTMT] = {
 	    "counted = 1",
 	[S_SET_COUNTED] = "UPDATE responses SET counted = ? WHERE id = ?",
 	[S_INS_CONTACT] =
-	    "INSERT OR IGNORE INTO contacts(id, household, channel, kind, pack, "
-	    "device, at, body, received_at) VALUES(?,?,?,?,?,?,?,?,?)",
+	    "INSERT INTO contacts(id, household, channel, kind, pack, "
+	    "device, at, body, received_at) VALUES(?,?,?,?,?,?,?,?,?) "
+	    "ON CONFLICT(id) DO NOTHING",
 	[S_GET_CONTACT] = "SELECT body FROM contacts WHERE id = ?",
 	[S_INS_CONFLICT] =
 	    "INSERT INTO conflicts(id, type, body, source, received_at) "
 	    "VALUES(?,?,?,?,?)",
 	[S_TALLY] =
 	    "INSERT INTO tally(region, survey, wave, channel, day, metric, den, "
-	    "num, score) VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT DO UPDATE SET "
-	    "den = den + excluded.den, num = num + excluded.num, "
-	    "score = score + excluded.score",
+	    "num, score) VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(day, region, "
+	    "survey, wave, channel, metric) DO UPDATE SET "
+	    "den = tally.den + excluded.den, num = tally.num + excluded.num, "
+	    "score = tally.score + excluded.score",
 	[S_TALLY_TOTAL] =
 	    "INSERT INTO tally_total(region, survey, wave, channel, metric, den, "
-	    "num, score) VALUES(?1,?2,?3,?4,?6,?7,?8,?9) ON CONFLICT DO UPDATE SET "
-	    "den = den + excluded.den, num = num + excluded.num, "
-	    "score = score + excluded.score",
+	    "num, score) VALUES(?1,?2,?3,?4,?6,?7,?8,?9) ON CONFLICT(region, "
+	    "survey, wave, channel, metric) DO UPDATE SET "
+	    "den = tally_total.den + excluded.den, "
+	    "num = tally_total.num + excluded.num, "
+	    "score = tally_total.score + excluded.score",
 	[S_CAMPAIGN_WAVES] =
 	    "SELECT wave, scope FROM campaigns WHERE survey = ?1 AND starts_at <= "
 	    "?2 AND ends_at > ?2",
 	[S_WAVE] = "SELECT 1 FROM campaigns WHERE wave = ?1 AND survey = ?2 LIMIT 1",
 	[S_INS_OPTOUT] =
-	    "INSERT OR IGNORE INTO optout_events(id, phone, action, device, "
-	    "by_user, source, at, body, received_at) VALUES(?,?,?,?,?,?,?,?,?)",
+	    "INSERT INTO optout_events(id, phone, action, device, "
+	    "by_user, source, at, body, received_at) VALUES(?,?,?,?,?,?,?,?,?) "
+	    "ON CONFLICT(id) DO NOTHING",
 	[S_GET_OPTOUT] = "SELECT body FROM optout_events WHERE id = ?",
 	[S_PHONE_HH] =
 	    "SELECT h.id, h.grid FROM household_phones p JOIN households h ON "
@@ -123,6 +132,11 @@ static const char *const stmt_sql[S_NSTMT] = {
 };
 
 
+
+const char *ax__importer_sql(int i)
+{
+	return i >= 0 && i < S_NSTMT ? stmt_sql[i] : NULL;
+}
 
 /* Changes whenever a survey version is installed. */
 static void surveys_fingerprint(ax_store *st, char out[64])

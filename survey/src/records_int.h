@@ -30,6 +30,10 @@ enum {
 	S_INS_OPTOUT, S_GET_OPTOUT, S_PHONE_HH, S_NSTMT
 };
 
+/* statement i of the importer (NULL past the last), for the test that
+ * prepares them on PostgreSQL */
+const char *ax__importer_sql(int i);
+
 /* The day of tally entries that go to tally_total (all days). */
 #define TOTAL_DAY (-2147483647)
 

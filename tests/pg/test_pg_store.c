@@ -9,12 +9,15 @@
  *     SQLite store (PRAGMA table_info, read here, not by the library), and
  *     every SQLite table is on PostgreSQL unless it is a device's own;
  *   - a response naming a region not in the tree is a constraint error;
+ *   - every statement of the importer (records.c) prepares on it: its SQL
+ *     is the shared dialect, names the schema's columns, types resolve;
  *   - a schema newer than the program's is refused, saying so.
  */
 #include <sqlite3.h>
 
 #include "db.h"
 #include "pgtest.h"
+#include "records_int.h"
 #include "store_pg.h"
 #include "testutil.h"
 
@@ -130,6 +133,17 @@ int main(int argc, char **argv)
 	                     " 'complete', '{}')"),
 	          AX_DB_ERROR);
 	CHECK_INT(ax_db_errclass(db), AX_DB_ECONSTRAINT);
+
+	int nsql = 0;
+	for (const char *q; (q = ax__importer_sql(nsql)); nsql++) {
+		ax_stmt *s = NULL;
+		if (ax_db_prepare(db, q, &s) != AX_DB_OK)
+			fprintf(stderr, "importer statement %d: %s\n  %s\n", nsql,
+			        ax_db_errmsg(db), q);
+		CHECK(s != NULL);
+		ax_stmt_finalize(s);
+	}
+	CHECK_INT(nsql, 16); /* S_NSTMT in records_int.h */
 
 	REQUIRE(ax_db_exec(db, "UPDATE meta SET value = '99' WHERE key ="
 	                       " 'schema_version'") == AX_DB_OK);
