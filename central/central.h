@@ -64,6 +64,14 @@ struct ct_server {
 	int nstores, nimporters;
 };
 
+/* The login limiter (dashboard.c), on the clock `now`: the seconds KEY
+ * ("a:ADDR", "u:NAME") stays blocked; and a failure (ok = 0) counted or
+ * the key cleared (ok = 1), returning the seconds it is now blocked. */
+long long ct_login_blocked(struct ct_server *srv, const char *key,
+                           long long now);
+long long ct_login_note(struct ct_server *srv, const char *key, int ok,
+                        long long now);
+
 /* Start the daemon on addr (borrowed) with a pool of `threads` threads;
  * NULL on failure. */
 struct MHD_Daemon *ct_start(struct ct_server *srv, const struct sockaddr *addr,

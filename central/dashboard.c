@@ -138,8 +138,8 @@ static void addr_key(const char *addr, char *out, size_t n)
 }
 
 /* Seconds the key stays blocked (0: may try). */
-static long long login_blocked(struct ct_server *srv, const char *key,
-                               long long now)
+long long ct_login_blocked(struct ct_server *srv, const char *key,
+                           long long now)
 {
 	long long left = 0;
 	pthread_mutex_lock(&srv->login_mu);
@@ -163,8 +163,8 @@ static long long login_blocked(struct ct_server *srv, const char *key,
  * not blocked is reused, and when every slot is blocked, the one whose
  * block ends first (the limiter never stops counting).
  */
-static long long login_note(struct ct_server *srv, const char *key, int ok,
-                            long long now)
+long long ct_login_note(struct ct_server *srv, const char *key, int ok,
+                        long long now)
 {
 	const size_t n = sizeof srv->login_fail / sizeof srv->login_fail[0];
 	struct ct_login_fail *e = NULL, *spare = NULL, *oldest = NULL;
@@ -292,13 +292,13 @@ enum MHD_Result ct_dash_login(struct ct_req *r)
 		                  "登录页面已过期，请重新输入用户名和密码。", user, NULL);
 	login_addr(r, addr, sizeof addr);
 	addr_key(addr, akey, sizeof akey);
-	if ((left = login_blocked(r->srv, akey, now)) > 0)
+	if ((left = ct_login_blocked(r->srv, akey, now)) > 0)
 		goto blocked;
 	if (!user || !pw || !*user || !*pw)
 		return login_page(r, MHD_HTTP_BAD_REQUEST, "请输入用户名和密码。", user,
 		                  NULL);
 	snprintf(ukey, sizeof ukey, "u:%.60s", user);
-	if ((left = login_blocked(r->srv, ukey, now)) > 0)
+	if ((left = ct_login_blocked(r->srv, ukey, now)) > 0)
 		goto blocked;
 	/* each check is an Argon2 hash of 64 MiB on a server thread: at most
 	 * CT_PW_CHECKS at once, so a login flood leaves threads for devices */
@@ -313,8 +313,8 @@ enum MHD_Result ct_dash_login(struct ct_req *r)
 	if (rc == AX_DENIED) {
 		long long la, lu;
 		CT_WARN("login: failed for a user from %s", addr);
-		la = login_note(r->srv, akey, 0, now);
-		lu = login_note(r->srv, ukey, 0, now);
+		la = ct_login_note(r->srv, akey, 0, now);
+		lu = ct_login_note(r->srv, ukey, 0, now);
 		if ((left = la > lu ? la : lu) > 0)
 			goto blocked;
 		return login_page(r, MHD_HTTP_UNAUTHORIZED, "用户名或密码不正确。", user,
@@ -323,8 +323,8 @@ enum MHD_Result ct_dash_login(struct ct_req *r)
 	if (rc)
 		return dash_error(r, NULL, ct_status_for(rc), "暂时无法登录",
 		                  "数据库暂时不可用，请稍后再试。");
-	login_note(r->srv, akey, 1, now);
-	login_note(r->srv, ukey, 1, now);
+	ct_login_note(r->srv, akey, 1, now);
+	ct_login_note(r->srv, ukey, 1, now);
 	if ((rc = ax_session_create(st, u.name, r->srv->session_ttl, sid, csrf)))
 		return dash_error(r, NULL, ct_status_for(rc), "暂时无法登录",
 		                  "无法建立会话，请稍后再试。");

@@ -5,7 +5,8 @@
 # and scope that do not fit each other are refused; a form over the
 # field limits is answered 413 (it hung until the connection timeout);
 # /devices lists the devices of the viewer's scope only; the login
-# limiter counts per account and per IPv6 /64.
+# limiter counts per account and per IPv6 /64; at most 2 password checks
+# run at once.
 set -u
 DIR=$1
 A="$ANXIN_BIN/survey/anxin"
@@ -69,6 +70,27 @@ check "old-county logs in" "$(login oc.jar old-county town-pass-one)" 303
 curl -s -b oc.jar -o devices.html "$URL/devices"
 check "  /devices lists its township's kiosk" "$(grep -c 'kiosk-102' devices.html)" 1
 check "  and not another township's" "$(grep -c 'kiosk-101' devices.html)" 0
+# the bound on password checks (2 at once, each an Argon2 hash of 64 MiB):
+# 12 logins sent at once, from 12 addresses for 12 names (no limiter
+# block), on the server's 4 threads; those beyond 2 checks running are
+# answered 503 with Retry-After: 2 at once, the others 401.  Without the
+# bound all 12 were 401.
+for i in $(seq 1 12); do
+  rm -f "cap$i.jar"; curl -s -c "cap$i.jar" -o "cap$i.page" "$URL/login"
+done
+capids=
+for i in $(seq 1 12); do
+  t=$(grep -o 'name="csrf" value="[^"]*"' "cap$i.page" | head -n 1 | sed 's/.*value="//; s/"$//')
+  curl -s -b "cap$i.jar" -D "cap$i.head" -o /dev/null -w '%{http_code}\n' -H "X-Real-IP: 10.2.0.$i" \
+    --data-urlencode "csrf=$t" --data-urlencode "user=cap$i" --data-urlencode "password=wrong" "$URL/login" > "cap$i.code" &
+  capids="$capids $!"
+done
+for p in $capids; do wait "$p"; done
+cat cap*.code | sort | uniq -c | sed 's/^ *//' > cap.codes
+check "12 logins at once: each 401 or 503" "$(cat cap*.code | grep -cv '^401$\|^503$')" 0
+check "  some beyond the bound: 503" "$(grep -c ' 503$' cap.codes)" 1
+check "  and some checked: 401" "$(grep -c ' 401$' cap.codes)" 1
+check "  every 503 says Retry-After: 2" "$(grep -l '^HTTP/1.1 503' cap*.head | xargs -r grep -Lai '^Retry-After: 2' | wc -l)" 0
 # the login limiter: an account guessed at from many addresses, and an
 # IPv6 subscriber's whole /64, are blocked after 5 failures
 for i in 1 2 3 4; do login x.jar grid1 wrong-$i 10.1.0.$i > /dev/null; done
