@@ -33,6 +33,7 @@ struct config {
 	int have_pk;
 	int warned_url; /* said once: plain http, no configured seal key */
 	int min_seconds, idle, countdown, width, height, fullscreen, sync_interval;
+	int dpi; /* [screen] dpi: the panel's pixels per inch, 0 unknown */
 	int hold_max, retry_s; /* a failing store: sessions held, retry period */
 	int volume;                /* [audio] volume, 0-100 */
 	int quiet_from, quiet_to;  /* [audio] quiet_hours FROM-TO (-1: none) */

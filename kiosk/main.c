@@ -132,6 +132,7 @@ static int load_config(const char *path, struct config *c)
 	c->countdown = iniparser_getint(d, "idle:countdown", 10);
 	c->width = iniparser_getint(d, "screen:width", 1080);
 	c->height = iniparser_getint(d, "screen:height", 1920);
+	c->dpi = iniparser_getint(d, "screen:dpi", 0); /* 0: the UI's default */
 	c->fullscreen = iniparser_getboolean(d, "screen:fullscreen", 0);
 	rel(c->font, sizeof c->font, path, iniparser_getstring(d, "screen:font", ""));
 	c->volume = iniparser_getint(d, "audio:volume", 80);
@@ -758,6 +759,8 @@ static int start_ui(struct app *a, const char *video)
 	kui_config_defaults(&kc);
 	kc.idle_ms = a->cfg.idle * 1000;
 	kc.countdown_ms = a->cfg.countdown * 1000;
+	if (a->cfg.dpi > 0)
+		kc.dpi = a->cfg.dpi;
 	m = krender_metrics(a->r);
 	/* kui_new copies the host and the metrics */
 	a->ui = kui_new(&kc, &host, &m, a->cfg.width, a->cfg.height, a->ct.packs,

@@ -87,6 +87,15 @@ int kui_frame_find(const struct kui_frame *f, const char *id);
  */
 int kui_frame_check(const struct kui_frame *f, char *why, size_t whylen);
 
+/* ---- colours: the standard palette and 长辈模式's ------------------------ */
+struct kui_palette {
+	uint32_t bg, ink, muted, head, primary, card, line, white, gold, ok, bad,
+	    disabled, attract, shade, select, warn, alert_bg;
+};
+extern const struct kui_palette kui_palette_std, kui_palette_elder;
+/* A topic's tile colour (white text on it); elder: the darker 长辈模式 one. */
+uint32_t kui_topic_color(const char *topic, int elder);
+
 /* ---- text metrics (from the renderer, or fixed ones in tests) ---------- */
 struct kui_metrics {
 	/* advance of one code point at a pixel size */
@@ -173,6 +182,7 @@ struct kui_config {
 	int pin_decay_ms;    /* each this long without a wrong PIN halves the
 	                        next lockout back towards the first (600000) */
 	const char *title;   /* header, "安心 · 平安宣传" */
+	int dpi;             /* the panel's pixels per inch ([screen] dpi, 150) */
 };
 void kui_config_defaults(struct kui_config *c);
 
@@ -236,6 +246,11 @@ int kui_session_repeat(const kui *u);
  * says what memory holds and that it is lost on power-off.  Returns 1 if
  * the screen must be redrawn. */
 int kui_set_storage(kui *u, const struct kui_storage *st);
+
+/* 1 while 长辈模式 is on (turned on by the home screen's 长辈模式 button,
+ * off with the session: larger type, higher contrast, fewer items per
+ * screen, larger tap targets, pages narrating themselves). */
+int kui_elder(const kui *u);
 
 /* Knowledge score of the finished or current session. */
 void kui_score(const kui *u, int *right, int *asked);

@@ -13,6 +13,77 @@
 #include "ui_int.h"
 #include "wrap.h"
 
+/* ==== palettes ========================================================= */
+/* Contrast (WCAG 2) of the text colours on their backgrounds: >= 4.5:1 in
+ * the standard palette, >= 7:1 for 长辈模式's body text; tests/unit/
+ * test_kui_contrast.c computes every pair. */
+const struct kui_palette kui_palette_std = {
+    .bg = 0xFFF4F1EAu,      /* warm paper */
+    .ink = 0xFF1B2626u,     /* body text */
+    .muted = 0xFF4D5B5Au,   /* secondary text */
+    .head = 0xFF1F4F4Bu,    /* header bar */
+    .primary = 0xFF22665Fu, /* primary buttons */
+    .card = 0xFFFFFFFFu,
+    .line = 0xFFB9C7C4u,
+    .white = 0xFFFFFFFFu,
+    .gold = 0xFFF2C14Eu,
+    .ok = 0xFF1E6B34u,
+    .bad = 0xFF9E2B25u,
+    .disabled = 0xFFC9CFCDu,
+    .attract = 0xFF163B38u,
+    .shade = 0xB0000000u,
+    .select = 0xFFDCEFEAu,
+    .warn = 0xFFE0871Bu, /* the store-alert dot: amber, not alarm red */
+    .alert_bg = 0xFFFBE9E7u,
+};
+/* 长辈模式 (适老化): white paper and black ink, darker buttons and signal
+ * colours, stronger borders, an opaque shade under prompts */
+const struct kui_palette kui_palette_elder = {
+    .bg = 0xFFFFFFFFu,
+    .ink = 0xFF000000u,
+    .muted = 0xFF2E3A39u,
+    .head = 0xFF0E2B28u,
+    .primary = 0xFF0F4A44u,
+    .card = 0xFFFFFFFFu,
+    .line = 0xFF3D4F4Cu,
+    .white = 0xFFFFFFFFu,
+    .gold = 0xFFF2C14Eu,
+    .ok = 0xFF0E4D22u,
+    .bad = 0xFF7A1712u,
+    .disabled = 0xFFC9CFCDu,
+    .attract = 0xFF0E2B28u,
+    .shade = 0xE6000000u,
+    .select = 0xFFCDE8E1u,
+    .warn = 0xFFE0871Bu,
+    .alert_bg = 0xFFFBE9E7u,
+};
+
+uint32_t kui_topic_color(const char *topic, int elder)
+{
+	static const struct {
+		const char *t;
+		uint32_t c;
+	} map[] = {
+	    {"family_safety", 0xFFA5442Fu}, {"anti_drug", 0xFF2F5F96u},
+	    {"anti_cult", 0xFF5E4C96u},     {"anti_pyramid", 0xFF8A5A12u},
+	    {"anti_fraud", 0xFF23694Bu},
+	};
+	uint32_t c = (elder ? kui_palette_elder : kui_palette_std).primary;
+	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+		if (topic && strcmp(map[i].t, topic) == 0)
+			c = map[i].c;
+	if (elder) /* each channel at 70 %: white on it >= 7:1 */
+		c = 0xFF000000u | (((c >> 16 & 0xFF) * 7 / 10) << 16) |
+		    (((c >> 8 & 0xFF) * 7 / 10) << 8) | ((c & 0xFF) * 7 / 10);
+	return c;
+}
+
+/* Text size in 长辈模式: 1.5 times the layout's */
+static int ES(const kui *u, int size)
+{
+	return u->elder ? size * 3 / 2 : size;
+}
+
 /* ==== frame lists ====================================================== */
 static const char *arena_str(struct kui_frame *f, const char *s, size_t len)
 {
@@ -137,7 +208,7 @@ int kui__one_line_size(const kui *u, const char *t, int w, int size, int min)
 	struct kwrap_line l[2];
 	int h;
 	for (; size >= min && size > 0; size--)
-		if (measure(u, t, size, w, l, &h) <= 1)
+		if (measure(u, t, ES(u, size), w, l, &h) <= 1)
 			return size;
 	return 0;
 }
@@ -158,6 +229,8 @@ int kui__text(const kui *u, struct kui_frame *f, const char *t,
 
 	if (!t || !*t || box.w <= 0 || box.h <= 0)
 		return 0;
+	size = ES(u, size);
+	min = size * 6 / 10;
 	for (;;) {
 		n = measure(u, t, size, box.w, lines, &hgt);
 		if ((hgt <= box.h && n <= MAX_LINES) || size <= min)
@@ -227,7 +300,13 @@ void kui__button(const kui *u, struct kui_frame *f, const char *id,
 	if (!enabled)
 		bg = st == B_PRIMARY ? C_DISABLED : bg, fg = C_MUTED;
 	kui__rect(f, r, bg, s / 45, border, wi);
-	kui__text(u, f, label, inset(r, pad + s / 80), r, size, fg,
+	/* 长辈模式: the large label may use the button's height, not its
+	 * margins */
+	kui__text(u, f, label,
+	     u->elder ? R(r.x + pad + s / 80, r.y + s / 120, r.w - 2 * (pad + s / 80),
+	                  r.h - s / 60)
+	              : inset(r, pad + s / 80),
+	     r, size, fg,
 	     (st == B_OPTION || st == B_SELECTED || st == B_RIGHT || st == B_WRONG)
 	         ? VA_MIDDLE
 	         : (AL_CENTER | VA_MIDDLE),

@@ -19,24 +19,25 @@
 
 #include "ui.h"
 
-/* ==== colours (calm, high contrast: text on surfaces >= 7:1) =========== */
-#define C_BG 0xFFF4F1EAu      /* warm paper */
-#define C_INK 0xFF1B2626u     /* body text */
-#define C_MUTED 0xFF4D5B5Au   /* secondary text, still >= 7:1 on C_BG */
-#define C_HEAD 0xFF1F4F4Bu    /* header bar */
-#define C_PRIMARY 0xFF22665Fu /* primary buttons */
-#define C_CARD 0xFFFFFFFFu
-#define C_LINE 0xFFB9C7C4u
-#define C_WHITE 0xFFFFFFFFu
-#define C_GOLD 0xFFF2C14Eu
-#define C_OK 0xFF1E6B34u
-#define C_BAD 0xFF9E2B25u
-#define C_DISABLED 0xFFC9CFCDu
-#define C_ATTRACT 0xFF163B38u
-#define C_SHADE 0xB0000000u
-#define C_SELECT 0xFFDCEFEAu
-#define C_WARN 0xFFE0871Bu    /* the store-alert dot: amber, not alarm red */
-#define C_ALERT_BG 0xFFFBE9E7u
+/* ==== colours: the session's palette (ui.h; 长辈模式 has its own) ==== */
+#define PAL(u) ((u)->elder ? &kui_palette_elder : &kui_palette_std)
+#define C_BG (PAL(u)->bg)
+#define C_INK (PAL(u)->ink)
+#define C_MUTED (PAL(u)->muted)
+#define C_HEAD (PAL(u)->head)
+#define C_PRIMARY (PAL(u)->primary)
+#define C_CARD (PAL(u)->card)
+#define C_LINE (PAL(u)->line)
+#define C_WHITE (PAL(u)->white)
+#define C_GOLD (PAL(u)->gold)
+#define C_OK (PAL(u)->ok)
+#define C_BAD (PAL(u)->bad)
+#define C_DISABLED (PAL(u)->disabled)
+#define C_ATTRACT (PAL(u)->attract)
+#define C_SHADE (PAL(u)->shade)
+#define C_SELECT (PAL(u)->select)
+#define C_WARN (PAL(u)->warn)
+#define C_ALERT_BG (PAL(u)->alert_bg)
 
 /* ==== state: the whole UI, one allocation ============================= */
 struct kui {
@@ -61,6 +62,8 @@ struct kui {
 	int pack, page;
 	int read_pack; /* pack this resident opened last, -1 none */
 	int narrate_auto; /* pages narrate themselves (长辈模式); reset with the session */
+	int elder;        /* 长辈模式; reset with the session */
+	int home_page;    /* 长辈模式's home shows the tiles a few at a time */
 
 	const struct ax_survey *sv; /* NULL: no session */
 	int qi;
@@ -110,6 +113,11 @@ static inline int S(const kui *u)
 {
 	return u->w < u->h ? u->w : u->h;
 }
+/* Button height: larger in 长辈模式 */
+static inline int BH(const kui *u)
+{
+	return S(u) * (u->elder ? 15 : 12) / 100;
+}
 static inline int landscape(const kui *u)
 {
 	return u->w > u->h;
@@ -156,6 +164,9 @@ int kui__header(const kui *u, struct kui_frame *f, const char *title,
 /* 3x4 keypad in box: keypad-1..9, keypad-del, keypad-0, keypad-ok. */
 void kui__keypad(const kui *u, struct kui_frame *f, struct kui_rect box,
                  const char *ok_label, int ok_enabled);
+
+/* Tiles the home screen shows at once (ui_screens.c). */
+int kui__home_per_page(const kui *u);
 
 /* ==== helpers (ui_state.c) ============================================= */
 /* The knowledge survey of pack p (aware-<id>, else the one measuring

@@ -12,20 +12,9 @@
 #include "ui_int.h"
 
 /* ==== topic colours ===================================================== */
-static uint32_t topic_color(const char *topic)
+static uint32_t topic_color(const kui *u, const char *topic)
 {
-	static const struct {
-		const char *t;
-		uint32_t c;
-	} map[] = {
-	    {"family_safety", 0xFFA5442Fu}, {"anti_drug", 0xFF2F5F96u},
-	    {"anti_cult", 0xFF5E4C96u},     {"anti_pyramid", 0xFF8A5A12u},
-	    {"anti_fraud", 0xFF23694Bu},
-	};
-	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
-		if (topic && strcmp(map[i].t, topic) == 0)
-			return map[i].c;
-	return C_PRIMARY;
+	return kui_topic_color(topic, u->elder);
 }
 
 /* ==== resident screens ================================================== */
@@ -68,7 +57,7 @@ static void lay_attract(const kui *u, struct kui_frame *f)
 			/* topic chip */
 			int cw = s * 42 / 100, ch = s / 11;
 			struct kui_rect chip = R(pad, y, cw, ch);
-			kui__rect(f, chip, topic_color(p->topic), ch / 2, 0, -1);
+			kui__rect(f, chip, topic_color(u, p->topic), ch / 2, 0, -1);
 			kui__text(u, f, p->title, inset(chip, ch / 6), chip, s / 22, C_WHITE,
 			     AL_CENTER | VA_MIDDLE, -1);
 			y += ch + s / 20;
@@ -109,18 +98,31 @@ static void lay_attract(const kui *u, struct kui_frame *f)
 	}
 }
 
+/* The tiles 长辈模式 shows at once, and on which page the home is. */
+int kui__home_per_page(const kui *u)
+{
+	return u->elder ? 4 : KUI_MAX_PACKS;
+}
+
 static void lay_home(const kui *u, struct kui_frame *f)
 {
 	int s = S(u), pad = s / 30, hh = kui__header(u, f, u->cfg.title, NULL);
-	int cols = landscape(u) ? 3 : 2;
-	int n = u->npacks, rows = (n + cols - 1) / cols;
+	int per = kui__home_per_page(u), first = u->home_page * per;
+	int n = u->npacks - first < per ? u->npacks - first : per;
+	int cols = u->elder ? (landscape(u) ? 2 : 1) : (landscape(u) ? 3 : 2);
+	int rows = (n + cols - 1) / cols;
 	int top = hh + pad, sbh = s * 14 / 100;
-	int greet = s / 12;
+	int greet = s / 11, ew = s * 36 / 100;
 	int avail, tw, th, title_size;
 	char id[48];
 
-	kui__text(u, f, "您好！请选择想了解的内容", R(pad, top, u->w - 2 * pad, greet),
-	     R(0, hh, u->w, greet + 2 * pad), s / 18, C_INK, VA_MIDDLE, -1);
+	kui__text(u, f, "您好！请选择想了解的内容",
+	     R(pad, top, u->w - 3 * pad - ew, greet), R(0, hh, u->w - ew - pad, greet + 2 * pad),
+	     s / 18, C_INK, VA_MIDDLE, -1);
+	/* 长辈模式: one tap, and again to leave it (it also ends with the
+	 * session) */
+	kui__button(u, f, "elder", R(u->w - pad - ew, top, ew, greet),
+	       u->elder ? "标准模式" : "长辈模式 大字", B_PLAIN, 1);
 	top += greet + pad;
 	avail = u->h - top - sbh - 3 * pad;
 	tw = (u->w - (cols + 1) * pad) / cols;
@@ -132,36 +134,48 @@ static void lay_home(const kui *u, struct kui_frame *f)
 	 * name like 反电信网络诈骗 is not broken inside a word; a title too
 	 * long even then wraps at the full size */
 	title_size = s / 14;
-	for (int i = 0; i < n; i++) {
+	for (int i = first; i < first + n; i++) {
 		int fit = kui__one_line_size(u, u->packs[i]->title, tw - 2 * (s / 30), title_size,
 		                        s / 14 * 3 / 4);
 		if (fit)
 			title_size = fit;
 	}
-	for (int i = 0; i < n; i++) {
-		const struct ax_pack *p = u->packs[i];
-		struct kui_rect t = R(pad + (i % cols) * (tw + pad),
-		                      top + (i / cols) * (th + pad), tw, th);
+	for (int k = 0; k < n; k++) {
+		const struct ax_pack *p = u->packs[first + k];
+		struct kui_rect t = R(pad + (k % cols) * (tw + pad),
+		                      top + (k / cols) * (th + pad), tw, th);
 		int wi, tp = s / 30, h1;
 		snprintf(id, sizeof id, "tile-%s", p->id);
 		wi = kui__widget(f, id, t, 1);
-		kui__rect(f, t, topic_color(p->topic), s / 40, 0, wi);
+		kui__rect(f, t, topic_color(u, p->topic), s / 40, 0, wi);
 		h1 = kui__text(u, f, p->title, R(t.x + tp, t.y + tp, t.w - 2 * tp, th * 4 / 10),
 		          t, kui__one_line_size(u, p->title, t.w - 2 * tp, title_size, title_size)
 		                 ? title_size
 		                 : s / 14,
 		          C_WHITE, 0, wi);
-		kui__text(u, f, p->summary,
-		     R(t.x + tp, t.y + tp + h1 + tp / 2, t.w - 2 * tp,
-		       t.h - 2 * tp - h1 - tp / 2),
-		     t, s / 27, 0xFFF3F1EBu, 0, wi);
+		if (!u->elder) /* 长辈模式: the title alone, large */
+			kui__text(u, f, p->summary,
+			     R(t.x + tp, t.y + tp + h1 + tp / 2, t.w - 2 * tp,
+			       t.h - 2 * tp - h1 - tp / 2),
+			     t, s / 27, 0xFFF3F1EBu, 0, wi);
 	}
-	if (u->main_survey) {
+	{
 		struct kui_rect b = R(pad, u->h - sbh - 2 * pad, u->w - 2 * pad, sbh);
-		int wi = kui__widget(f, "survey", b, 1);
-		kui__rect(f, b, C_GOLD, s / 40, 0, wi);
-		kui__text(u, f, "参与问卷 · 说说您的感受", inset(b, s / 40), b, s / 15, C_INK,
-		     AL_CENTER | VA_MIDDLE, wi);
+		if (u->npacks > per) { /* 长辈模式: the next few tiles */
+			struct kui_rect m = R(pad, b.y, (b.w - pad) * 2 / 5, sbh);
+			char lab[48];
+			snprintf(lab, sizeof lab, "换一组 %d/%d", u->home_page + 1,
+			         (u->npacks + per - 1) / per);
+			kui__button(u, f, "more", m, lab, B_PLAIN, 1);
+			b.x += m.w + pad;
+			b.w -= m.w + pad;
+		}
+		if (u->main_survey) {
+			int wi = kui__widget(f, "survey", b, 1);
+			kui__rect(f, b, C_GOLD, s / 40, 0, wi);
+			kui__text(u, f, u->elder ? "参与问卷" : "参与问卷 · 说说您的感受", inset(b, s / 40),
+			     b, s / 15, C_INK, AL_CENTER | VA_MIDDLE, wi);
+		}
 	}
 }
 
@@ -170,7 +184,7 @@ static void lay_reader(const kui *u, struct kui_frame *f)
 	const struct ax_pack *p = u->packs[u->pack];
 	const struct ax_page *pg = &p->pages[u->page];
 	int s = S(u), pad = s / 30, hh = kui__header(u, f, p->title, "返回首页");
-	int bh = s * 12 / 100, bot = u->h - bh - 2 * pad;
+	int bh = BH(u), bot = u->h - bh - 2 * pad;
 	struct kui_rect card = R(pad, hh + pad, u->w - 2 * pad, bot - hh - 2 * pad);
 	int cp = s / 22, y, tsz = s / 13;
 	char counter[32];
@@ -179,10 +193,10 @@ static void lay_reader(const kui *u, struct kui_frame *f)
 	int bw = landscape(u) ? u->w / 4 : (u->w - 4 * pad) / 3;
 
 	kui__rect(f, card, C_CARD, s / 40, C_LINE, -1);
-	kui__rect(f, R(card.x, card.y, s / 60, card.h), topic_color(p->topic), 0, 0, -1);
+	kui__rect(f, R(card.x, card.y, s / 60, card.h), topic_color(u, p->topic), 0, 0, -1);
 	y = card.y + cp;
 	y += kui__text(u, f, pg->title, R(card.x + cp, y, card.w - 2 * cp, card.h / 3),
-	          card, tsz, topic_color(p->topic), 0, -1);
+	          card, tsz, topic_color(u, p->topic), 0, -1);
 	y += cp;
 	kui__text(u, f, pg->body,
 	     R(card.x + cp, y, card.w - 2 * cp,
@@ -271,7 +285,7 @@ static void lay_question(const kui *u, struct kui_frame *f)
 {
 	const struct ax_question *q = &u->sv->questions[u->qi];
 	int s = S(u), pad = s / 30, hh = kui__header(u, f, u->sv->title, "退出");
-	int bh = s * 12 / 100, y = lay_progress(u, f, hh + pad / 2);
+	int bh = BH(u), y = lay_progress(u, f, hh + pad / 2);
 	int no = q->noptions, cols = 1, oh, ow, gap = s / 45, avail;
 	int bottom = u->h - bh - 2 * pad;
 	int qh;
@@ -280,8 +294,11 @@ static void lay_question(const kui *u, struct kui_frame *f)
 	qh = kui__text(u, f, q->text, R(pad, y, u->w - 2 * pad, u->h / 4),
 	          R(0, y, u->w, u->h / 4), s / 15, C_INK, 0, -1);
 	y += qh + pad / 2;
-	y += kui__text(u, f, qtype_hint(q), R(pad, y, u->w - 2 * pad, s / 16),
-	          R(0, y, u->w, s / 16), s / 28, C_MUTED, 0, -1);
+	/* 长辈模式 keeps the screen for the question and its options: the
+	 * hint only where it says something (选多项) */
+	if (!u->elder || q->type == AX_Q_MULTI)
+		y += kui__text(u, f, qtype_hint(q), R(pad, y, u->w - 2 * pad, s / 16),
+		          R(0, y, u->w, s / 16), s / 28, C_MUTED, 0, -1);
 	if (q->audio && q->audio_dir) { /* 朗读: a row of its own */
 		kui__button(u, f, "read-aloud",
 		            R(u->w - pad - s * 3 / 10, y + pad / 2, s * 3 / 10, bh * 4 / 5),
@@ -290,14 +307,18 @@ static void lay_question(const kui *u, struct kui_frame *f)
 	}
 	y += pad;
 	avail = bottom - y;
-	oh = no ? (avail - (no - 1) * gap) / no : 0;
-	if (oh > s * 15 / 100)
-		oh = s * 15 / 100;
-	if (oh < s * 95 / 1000 || (landscape(u) && no > 3)) {
-		cols = 2;
-		oh = (avail - ((no + 1) / 2 - 1) * gap) / ((no + 1) / 2);
-		if (oh > s * 15 / 100)
-			oh = s * 15 / 100;
+	/* one column, else two (landscape: two from four options), else (长辈
+	 * 模式) three, whichever first gives options of the smallest target
+	 * height (长辈模式: most of a button's) */
+	for (int minh = u->elder ? BH(u) * 3 / 4 : s * 95 / 1000;; cols++) {
+		int rows = no ? (no + cols - 1) / cols : 1;
+		oh = (avail - (rows - 1) * gap) / rows;
+		if (oh > s * (u->elder ? 18 : 15) / 100)
+			oh = s * (u->elder ? 18 : 15) / 100;
+		if (cols == 1 && landscape(u) && no > 3)
+			continue;
+		if (oh >= minh || cols == (u->elder ? 3 : 2))
+			break;
 	}
 	ow = (u->w - 2 * pad - (cols - 1) * gap) / cols;
 	for (int i = 0; i < no; i++) {
@@ -341,7 +362,7 @@ static void lay_explain(const kui *u, struct kui_frame *f)
 	const struct ax_option *good = q->answer ? ax_question_option(q, q->answer) : NULL;
 	int ok = ax_response_correct(&u->r, u->qi) == 1;
 	int s = S(u), pad = s / 30, hh = kui__header(u, f, u->sv->title, "退出");
-	int bh = s * 12 / 100, y = lay_progress(u, f, hh + pad / 2);
+	int bh = BH(u), y = lay_progress(u, f, hh + pad / 2);
 	int cp = s / 25, bottom = u->h - bh - 2 * pad;
 	struct kui_rect card;
 	char buf[512];
@@ -351,7 +372,7 @@ static void lay_explain(const kui *u, struct kui_frame *f)
 	          ok ? C_OK : C_BAD, 0, -1);
 	y += pad / 2;
 	if (good) {
-		int oh = s * 12 / 100;
+		int oh = BH(u);
 		struct kui_rect r = R(pad, y, u->w - 2 * pad, oh);
 		int wi = kui__widget(f, "answer", r, 0);
 		kui__rect(f, r, 0xFFE1F0E4u, s / 45, C_OK, wi);
@@ -385,7 +406,7 @@ static void lay_explain(const kui *u, struct kui_frame *f)
 static void lay_link(const kui *u, struct kui_frame *f)
 {
 	int s = S(u), pad = s / 30, hh = kui__header(u, f, "留下手机号（可以不填）", NULL);
-	int y = hh + pad, bh = s * 12 / 100;
+	int y = hh + pad, bh = BH(u);
 	int cw = landscape(u) ? u->w / 2 - 2 * pad : u->w - 2 * pad;
 	char shown_num[32];
 	size_t n = strlen(u->digits), k = 0;
@@ -470,7 +491,7 @@ static void lay_thanks(const kui *u, struct kui_frame *f)
 static void lay_pin(const kui *u, struct kui_frame *f)
 {
 	int s = S(u), pad = s / 30, hh = kui__header(u, f, "工作人员登录", NULL);
-	int y = hh + pad, bh = s * 12 / 100, n = (int)strlen(u->pin);
+	int y = hh + pad, bh = BH(u), n = (int)strlen(u->pin);
 	int cw = landscape(u) ? u->w / 2 - 2 * pad : u->w - 2 * pad;
 	char dots[64] = "", msg[96] = "";
 	int locked = u->now < u->pin_lock_until;

@@ -35,6 +35,7 @@ void kui_config_defaults(struct kui_config *c)
 	c->pin_lock_max_ms = 300000;
 	c->pin_decay_ms = 600000;
 	c->title = "安心 · 平安宣传";
+	c->dpi = 150;
 }
 
 /* ==== helpers ========================================================= */
@@ -153,6 +154,8 @@ static void reset(kui *u, enum kui_status st)
 	u->pin_msg = 0;
 	wipe(u->pin, sizeof u->pin);
 	u->narrate_auto = 0;
+	u->elder = 0;
+	u->home_page = 0;
 	narrate(u, NULL, NULL);
 	go(u, KUI_ATTRACT);
 }
@@ -370,6 +373,18 @@ static void activate(kui *u, const char *id)
 				}
 		} else if (strcmp(id, "survey") == 0)
 			start_survey(u, u->main_survey);
+		else if (strcmp(id, "elder") == 0) {
+			/* 长辈模式: larger type, higher contrast, fewer tiles, larger
+			 * targets; pages and questions narrate themselves */
+			u->elder = !u->elder;
+			u->narrate_auto = u->elder;
+			u->home_page = 0;
+			shown(u);
+		} else if (strcmp(id, "more") == 0) {
+			int per = kui__home_per_page(u);
+			u->home_page = (u->home_page + 1) * per < u->npacks ? u->home_page + 1 : 0;
+			shown(u);
+		}
 		break;
 	case KUI_READER: {
 		const struct ax_pack *p = u->packs[u->pack];
@@ -691,6 +706,11 @@ void kui_resize(kui *u, int w, int h)
 {
 	u->w = w;
 	u->h = h;
+}
+
+int kui_elder(const kui *u)
+{
+	return u->elder;
 }
 
 int kui_session_repeat(const kui *u)
