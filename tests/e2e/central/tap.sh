@@ -14,6 +14,15 @@ tap_store() {
   "$A" roster import -q --db c.db --county-name 江州县 "$ANXIN_SOURCE/content/demo/jiangzhou-roster.csv"
   "$A" content install -q --db c.db "$ANXIN_SOURCE/tests/content-v1"
 }
+# respondents_by_hand FILE: the counted respondents of the records in
+# FILE, by hand: the earliest complete response per household, survey and
+# wave (no campaign: one wave); the demo writes every time in +08:00, so
+# the text order is the time order
+respondents_by_hand() {
+  grep '"type":"response"' "$1" | grep '"status":"complete"' |
+    sed 's/.*"completed_at":"\([^"]*\)".*"household":"\([^"]*\)".*"id":"\([^"]*\)".*"survey":"\([^"]*\)".*/\2|\4 \1 \3/' |
+    sort | awk '{ if ($1 != last) n++; last = $1 } END { print n }'
+}
 tap_end() {
   echo "$((n - fail)) passed, $fail failed"
   [ $fail = 0 ]

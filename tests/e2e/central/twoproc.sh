@@ -1,0 +1,68 @@
+#!/bin/sh
+# twoproc.sh DIR -- two anxin-central processes on one SQLite store, on
+# two ports, take the same device's batches and so the same households'
+# answers at the same time: each of 8 batches (500 records) is posted to
+# both at once (two clients, one per server, in the same order), each
+# resending a batch answered 503 as anxin sync does.  Then every batch is answered 200 by
+# both, each record is accepted once in all (the other post finds it a
+# duplicate), none is a conflict, the store holds each once, and the
+# counted respondents equal a count by hand from the records sent (no
+# double count across processes, no loss).  Sessions and device
+# last-seen are in the store; the login limiter is still per process.
+set -u
+DIR=$1
+A="$ANXIN_BIN/survey/anxin"
+C="$ANXIN_BIN/central/anxin-central"
+NB=8 PER=500
+. "$(dirname "$0")/tap.sh"
+
+tap_store
+"$A" records demo --db c.db --count $((NB * PER)) --seed 41 --device gw1 > all.jsonl
+split -l $PER -d -a 1 all.jsonl part.
+"$A" device add --db c.db --name gw1 --kind smsd --scope 439901000000 > tok 2>/dev/null
+sqlite3 c.db "UPDATE devices SET created_at = 0"
+for s in a b; do
+  "$C" --db c.db --listen 127.0.0.1:0 --port-file "port.$s" --threads 4 > "server.$s.log" 2>&1 < /dev/null &
+  echo $! > "pid.$s"
+done
+for s in a b; do
+  for _ in $(seq 1 100); do [ -s "port.$s" ] && curl -fs "http://127.0.0.1:$(cat "port.$s")/healthz" > /dev/null && break; sleep 0.1; done
+done
+check "two servers on two ports" "$([ "$(cat port.a)" != "$(cat port.b)" ] && echo yes)" yes
+post() { # post SERVER PARTS...: each part until it is not answered 503
+  s=$1; shift
+  for i in "$@"; do
+    for _ in 1 2 3 4 5 6 7 8 9 10; do
+      curl -s -o "out.$s.$i" -w '%{http_code}' -X POST -H "Authorization: Bearer $(cat tok)" \
+        -H "Content-Type: application/x-ndjson" --data-binary "@part.$i" \
+        "http://127.0.0.1:$(cat "port.$s")/api/v1/records" > "code.$s.$i"
+      [ "$(cat "code.$s.$i")" = 503 ] || break
+      echo "$s $i" >> resent
+      sleep 0.3
+    done
+  done
+}
+post a $(seq 0 $((NB - 1))) &
+ca=$!
+post b $(seq 0 $((NB - 1))) &
+cb=$!
+wait $ca
+wait $cb
+echo "# batches resent after a 503: $(wc -l < resent 2>/dev/null || echo 0)"
+check "every batch answered 200 by both" "$(cat code.* | tr -d '\n')" "$(printf '200%.0s' $(seq 1 $((2 * NB))))"
+sum() { cat out.* | grep -o "\"$1\":[0-9]*" | cut -d: -f2 | awk '{ s += $1 } END { print s + 0 }'; }
+check "each record accepted once over both servers" "$(sum accepted)" $((NB * PER))
+check "  and a duplicate on the other" "$(sum duplicate)" $((NB * PER))
+check "  no conflict" "$(sum conflict)" 0
+for s in a b; do
+  kill -TERM "$(cat "pid.$s")"
+  wait "$(cat "pid.$s")"
+  check "server $s exits 0 after SIGTERM" $? 0
+done
+check "every record stored once" \
+  "$(sqlite3 c.db "SELECT (SELECT COUNT(*) FROM responses) + (SELECT COUNT(*) FROM contacts)")" $((NB * PER))
+check "counted respondents equal the count by hand" \
+  "$(sqlite3 c.db "SELECT SUM(den) FROM tally_total WHERE metric = 'resp'")" "$(respondents_by_hand all.jsonl)"
+check "the device's last batch seen once, in the store" \
+  "$(sqlite3 c.db "SELECT last_seen > 0 FROM devices WHERE id = 'gw1'")" 1
+tap_end
