@@ -16,11 +16,9 @@ C="$ANXIN_BIN/central/anxin-central"
 NDEV=8 PER=2000
 . "$(dirname "$0")/tap.sh"
 
-tap_store
 # records as an SMS gateway sends them, each part under its own device's
 # name; the devices registered before the history they send
-"$A" records demo --db c.db --count $((NDEV * PER)) --seed 99 --device devX > all.jsonl
-split -l $PER -d -a 1 all.jsonl part.
+tap_demo_parts $((NDEV * PER)) $PER 99 devX
 for i in $(seq 0 $((NDEV - 1))); do
   "$A" device add --db c.db --name "dev$i" --kind smsd --scope 439901000000 > "tok$i" 2>/dev/null
   sed -i "s/\"device\":\"devX\"/\"device\":\"dev$i\"/" "part.$i"

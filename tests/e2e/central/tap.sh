@@ -14,6 +14,13 @@ tap_store() {
   "$A" roster import -q --db c.db --county-name 江州县 "$ANXIN_SOURCE/content/demo/jiangzhou-roster.csv"
   "$A" content install -q --db c.db "$ANXIN_SOURCE/tests/content-v1"
 }
+# tap_demo_parts COUNT PER SEED DEVICE: the store, COUNT demo records
+# as DEVICE sends them in all.jsonl, split into part.0, part.1 ... of PER
+tap_demo_parts() {
+  tap_store
+  "$A" records demo --db c.db --count "$1" --seed "$3" --device "$4" > all.jsonl
+  split -l "$2" -d -a 1 all.jsonl part.
+}
 # respondents_by_hand FILE: the counted respondents of the records in
 # FILE, by hand: the earliest complete response per household, survey and
 # wave (no campaign: one wave); the demo writes every time in +08:00, so

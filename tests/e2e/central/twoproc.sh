@@ -10,15 +10,12 @@
 # double count across processes, no loss).  Sessions and device
 # last-seen are in the store; the login limiter is still per process.
 set -u
+NB=8 PER=500
 DIR=$1
+. "$(dirname "$0")/tap.sh"
 A="$ANXIN_BIN/survey/anxin"
 C="$ANXIN_BIN/central/anxin-central"
-NB=8 PER=500
-. "$(dirname "$0")/tap.sh"
-
-tap_store
-"$A" records demo --db c.db --count $((NB * PER)) --seed 41 --device gw1 > all.jsonl
-split -l $PER -d -a 1 all.jsonl part.
+tap_demo_parts $((NB * PER)) $PER 41 gw1
 "$A" device add --db c.db --name gw1 --kind smsd --scope 439901000000 > tok 2>/dev/null
 sqlite3 c.db "UPDATE devices SET created_at = 0"
 for s in a b; do
