@@ -420,7 +420,11 @@ int gw__start_conversations(gw_gateway *g, long long now)
 		if (pos == cp->nmembers && !waiting)
 			cp->all_started = 1;
 	}
-	return gw__exec(g->db, "COMMIT") ? -1 : started;
+	if (gw__commit(g->db)) {
+		g->reload = 1; /* the started flags name rows rolled back */
+		return -1;
+	}
+	return started;
 }
 
 /* ---- campaigns over ------------------------------------------------------ */
@@ -525,7 +529,7 @@ int gw__close_conversations(gw_gateway *g, long long now)
 			goto done;
 		}
 	}
-	rc = gw__exec(g->db, "COMMIT");
+	rc = gw__commit(g->db);
 done:
 	free(rows);
 	free(survey);
@@ -587,5 +591,5 @@ int gw__tick_conversations(gw_gateway *g, long long now)
 		}
 	}
 	free(rows);
-	return gw__exec(g->db, "COMMIT");
+	return gw__commit(g->db);
 }

@@ -327,11 +327,7 @@ static int inbox_batch(gw_gateway *g, const struct inbox_item *items, int n,
 		}
 		gw__exec_cached(g, "RELEASE msg");
 	}
-	if (gw__exec(g->db, "COMMIT")) {
-		gw__exec(g->db, "ROLLBACK");
-		return -1;
-	}
-	return 0;
+	return gw__commit(g->db);
 }
 
 int gw__process_inbox(gw_gateway *g, long long now)
@@ -409,10 +405,8 @@ int gw__on_commit(void *ctx)
 	if (!s->in_txn)
 		return 0;
 	s->in_txn = 0;
-	if (gw__exec(s->db, "COMMIT")) {
-		gw__exec(s->db, "ROLLBACK");
+	if (gw__commit(s->db))
 		return -1;
-	}
 	gw__crash_point("after_commit");
 	return 0;
 }

@@ -184,6 +184,9 @@ sqlite3_stmt *gw__prep(gw_gateway *g, sqlite3 *db, const char *sql);
 void gw__release(gw_gateway *g, sqlite3 *db, sqlite3_stmt *st);
 /* sqlite3_exec: 0 or -1; gw__exec_cached through g->db's cache. */
 int gw__exec(sqlite3 *db, const char *sql);
+/* COMMIT on db, rolled back when it fails (never left open): 0 or -1.
+ * Every gateway transaction ends through it. */
+int gw__commit(sqlite3 *db);
 /* 1 (logged once) when [smsd] store no longer names the file this gateway
  * opened: removed, or replaced (a restore, a new store).  Its commits
  * would go to a file nobody reads while it kept sending: the caller

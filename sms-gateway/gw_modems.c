@@ -110,13 +110,12 @@ static int waiting_store(struct slot *s)
 			goto fail;
 	}
 	sqlite3_finalize(q);
-	if (gw__exec(s->db, "COMMIT"))
-		goto fail_open;
+	if (gw__commit(s->db))
+		return -1;
 	s->nwaiting_stored = n;
 	return 0;
 fail:
 	sqlite3_finalize(q);
-fail_open:
 	gw__exec(s->db, "ROLLBACK");
 	return -1;
 }

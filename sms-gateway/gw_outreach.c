@@ -141,7 +141,9 @@ int gw__queue_digests(gw_gateway *g, long long now)
 		if (k == cp->nmembers && !waiting)
 			cp->all_digested = 1;
 	}
-	return gw__exec(g->db, "COMMIT") ? -1 : queued;
+	if (gw__exec(g->db, "COMMIT"))
+		goto fail; /* rolled back there */
+	return queued;
 fail:
 	gw__seterr(g, "queueing digests: %s", sqlite3_errmsg(g->db));
 	gw__exec(g->db, "ROLLBACK");

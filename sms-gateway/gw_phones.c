@@ -143,5 +143,5 @@ int gw__phone_fallback(gw_gateway *g, long long now)
 		gw__exec(g->db, "ROLLBACK");
 		return -1;
 	}
-	return gw__exec(g->db, "COMMIT");
+	return gw__commit(g->db);
 }

@@ -269,7 +269,7 @@ int gw__match_reports(gw_gateway *g, long long now)
 		gw__exec(g->db, "ROLLBACK");
 		return -1;
 	}
-	return gw__exec(g->db, "COMMIT");
+	return gw__commit(g->db);
 }
 
 /* ---- claiming and sending (modem threads) -------------------------------- */
@@ -485,8 +485,7 @@ static int claim(struct slot *s, long long now, struct claimed *c)
 		got = c->text != NULL;
 	}
 	sqlite3_finalize(q);
-	if (gw__exec(db, "COMMIT")) {
-		gw__exec(db, "ROLLBACK");
+	if (gw__commit(db)) {
 		free(got ? c->text : NULL);
 		return -1;
 	}
@@ -690,7 +689,7 @@ static int record_send(struct slot *s, const struct claimed *c, int ok,
 		if (rc != SQLITE_DONE || gw__note_failed(db, c->id))
 			goto fail;
 	}
-	return gw__exec(db, "COMMIT");
+	return gw__commit(db);
 fail:
 	gw__exec(db, "ROLLBACK");
 	return -1;

@@ -189,7 +189,7 @@ static int migrate(sqlite3 *db)
 	if (gw__exec(db, "CREATE INDEX IF NOT EXISTS queue_prio ON"
 	                 " queue(state, prio, id)"))
 		goto fail;
-	return gw__exec(db, "COMMIT");
+	return gw__commit(db);
 fail:
 	gw__exec(db, "ROLLBACK");
 	return -1;
@@ -318,6 +318,17 @@ void gw__release(gw_gateway *g, sqlite3 *db, sqlite3_stmt *st)
 int gw__exec(sqlite3 *db, const char *sql)
 {
 	return sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -1;
+}
+
+int gw__commit(sqlite3 *db)
+{
+	if (!gw__exec(db, "COMMIT"))
+		return 0;
+	/* a failed COMMIT (SQLITE_BUSY, a full disk) leaves the transaction
+	 * open: end it here, or it holds back every later write */
+	if (!sqlite3_get_autocommit(db))
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
 }
 
 int gw__store_lost(gw_gateway *g)
