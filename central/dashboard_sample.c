@@ -18,7 +18,6 @@
 
 static void estimate_row(struct dpage *p, const struct ax_estimate *e)
 {
-	struct ax_rate w;
 	enum dash_badge b;
 
 	dp_fmt(p, "<tr><th scope=\"row\">%s <span class=\"tag\">抽样测评</span></th>",
@@ -31,13 +30,9 @@ static void estimate_row(struct dpage *p, const struct ax_estimate *e)
 		dp_raw(p, "<td>—</td><td>—</td><td>—</td><td>—</td></tr>");
 		return;
 	}
-	/* the badge of the weighted estimate: its interval against the
-	 * target, "样本不足" under 30 answers as everywhere else */
-	w = e->unweighted;
-	w.rate = e->est;
-	w.low = e->low;
-	w.high = e->high;
-	b = dash_badge_of(&w, e->target, 0);
+	/* the badge of the weighted estimate: the verdict every export of
+	 * the campaign prints (ax_estimate_verdict) */
+	b = dash_badge_verdict(ax_estimate_verdict(e));
 	dp_fmt(p, "<td class=\"num\">%.1f%% <small>[%.1f–%.1f]</small> "
 	          "<span class=\"badge b-%s\">%s</span></td>",
 	       e->est * 100, e->low * 100, e->high * 100, dash_badge_class(b),

@@ -587,7 +587,7 @@ static void sampled_rows(struct xl *x, struct sheet *s,
 			cell_num(x, s, 7, e->se, x->pct);
 			cell_num(x, s, 8, e->n_eff, x->score);
 			cell_rate(x, s, 9, &e->unweighted);
-			cell_str(x, s, 16, e->met ? "是" : "否", NULL);
+			cell_str(x, s, 16, ax_verdict_label(ax_estimate_verdict(e)), NULL);
 		}
 		cell_count(x, s, 12, &e->unweighted, e->unweighted.num);
 		cell_count(x, s, 13, &e->unweighted, e->unweighted.den);

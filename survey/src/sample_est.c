@@ -257,7 +257,7 @@ static void add_estimate(struct ax_sample_report *r, const struct resp *v,
 		dk += observe(&v[i], id, &obs[i]);
 	e->dont_know = dk;
 	ax_sample_estimate(r->strata, r->nstrata, obs, nv, e);
-	e->met = e->unweighted.den > 0 && e->est >= e->target;
+	e->met = ax_estimate_verdict(e) == AX_VERDICT_MET;
 }
 
 /* The survey's metrics in its own order: satisfaction, further rates,
@@ -375,4 +375,16 @@ ax_rc ax_sample_reports(ax_store *st, struct ax_sample_report ***out, int *n)
 	free(v);
 	*out = list;
 	return AX_OK;
+}
+
+enum ax_verdict ax_estimate_verdict(const struct ax_estimate *e)
+{
+	/* the weighted estimate and its interval, judged like any rate:
+	 * a small sample is 达标 only when proven (ax_verdict_of) */
+	struct ax_rate r = e->unweighted;
+
+	r.rate = e->est;
+	r.low = e->low;
+	r.high = e->high;
+	return ax_verdict_of(&r, e->target, 0);
 }

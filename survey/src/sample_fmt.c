@@ -91,6 +91,8 @@ char *ax_sample_report_json(const struct ax_sample_report *r)
 		json_object_set_new(o, "dont_know", json_integer(e->dont_know));
 		json_object_set_new(o, "single_strata", json_integer(e->single_strata));
 		json_object_set_new(o, "met", json_boolean(e->met));
+		json_object_set_new(o, "verdict",
+		                    json_string(ax_verdict_id(ax_estimate_verdict(e))));
 		json_array_append_new(est, o);
 	}
 	json_object_set_new(root, "estimates", est);
@@ -100,13 +102,21 @@ char *ax_sample_report_json(const struct ax_sample_report *r)
 	return out;
 }
 
-/* "93.5% [88.1,96.6]" or "-" without a denominator. */
-static void pct(struct ax_buf *b, int have, double rate, double lo, double hi)
+/* "93.5% [88.1,96.6]" (or "-" without a denominator) padded to width. */
+static void pct(struct ax_buf *b, int have, double rate, double lo, double hi,
+                int width)
 {
+	struct ax_buf cell = {0};
+	char *s;
+
 	if (!have)
-		ax__buf_puts(b, "-");
+		ax__buf_puts(&cell, "-");
 	else
-		ax__buf_printf(b, "%.1f%% [%.1f,%.1f]", 100 * rate, 100 * lo, 100 * hi);
+		ax__buf_printf(&cell, "%.1f%% [%.1f,%.1f]", 100 * rate, 100 * lo,
+		               100 * hi);
+	s = ax__buf_take(&cell);
+	ax__buf_pad(b, s ? s : "", width, 0);
+	free(s);
 }
 
 char *ax_sample_report_table(const struct ax_sample_report *r)
@@ -129,21 +139,14 @@ char *ax_sample_report_table(const struct ax_sample_report *r)
 	ax__buf_puts(&b, "  分子/分母  说不清  有效样本  达标\n");
 	for (int k = 0; k < r->nest; k++) {
 		const struct ax_estimate *e = &r->est[k];
-		struct ax_buf cell = {0};
-		char *s;
 		int have = e->unweighted.den > 0;
 		ax__buf_pad(&b, e->name, 24, 0);
-		pct(&cell, have, e->est, e->low, e->high);
-		s = ax__buf_take(&cell);
-		ax__buf_pad(&b, s ? s : "", 26, 0);
-		free(s);
-		pct(&cell, have, e->unweighted.rate, e->unweighted.low, e->unweighted.high);
-		s = ax__buf_take(&cell);
-		ax__buf_pad(&b, s ? s : "", 24, 0);
-		free(s);
+		pct(&b, have, e->est, e->low, e->high, 26);
+		pct(&b, have, e->unweighted.rate, e->unweighted.low,
+		    e->unweighted.high, 24);
 		ax__buf_printf(&b, "  %lld/%lld  %lld  %.1f  %s%s\n", e->unweighted.num,
 		               e->unweighted.den, e->dont_know, e->n_eff,
-		               !have ? "-" : e->met ? "是" : "否",
+		               ax_verdict_label(ax_estimate_verdict(e)),
 		               have && e->unweighted.small_sample ? "*" : "");
 	}
 	ax__buf_puts(&b, "分层：");
@@ -187,7 +190,7 @@ char *ax_sample_report_csv(const struct ax_sample_report *r)
 			ax__buf_printf(&b, ",,,,,,%lld,0,,,", e->unweighted.num);
 		ax__buf_printf(&b, ",%lld,%.2f,%s,%lld,%lld,%lld,%lld,%lld,%lld,%.4f,%.4f\r\n",
 		               e->dont_know, e->target,
-		               !e->unweighted.den ? "" : e->met ? "是" : "否", d->drawn,
+		               ax_verdict_label(ax_estimate_verdict(e)), d->drawn,
 		               d->complete, d->partial, d->refused, d->noncontact,
 		               d->unknown, d->rr1, d->contact_rate);
 	}

@@ -131,7 +131,7 @@ struct ax_estimate {
 	double n_eff;      /* effective sample size used */
 	double deff;       /* design effect V / (R(1-R)/n); 0 when undefined */
 	int single_strata; /* strata with one respondent: no variance part */
-	int met;           /* est >= target */
+	int met;           /* ax_estimate_verdict is AX_VERDICT_MET */
 };
 
 #define AX_SAMPLE_MAX_EST (2 + AX_MAX_RATES + AX_MAX_TOPICS)
@@ -183,6 +183,10 @@ struct ax_sample_obs {
 void ax_sample_estimate(const struct ax_stratum *strata, int nstrata,
                         const struct ax_sample_obs *obs, int nobs,
                         struct ax_estimate *out);
+/* The estimate's 达标 / 未达标 / 样本不足 / <5 / 无数据: the weighted
+ * estimate and its interval judged by ax_verdict_of, the one verdict
+ * every report, export and page uses. */
+enum ax_verdict ax_estimate_verdict(const struct ax_estimate *e);
 
 #ifdef __cplusplus
 }
