@@ -16,7 +16,7 @@
 /* ==== palettes ========================================================= */
 /* Contrast (WCAG 2) of the text colours on their backgrounds: >= 4.5:1 in
  * the standard palette, >= 7:1 for 长辈模式's body text; tests/unit/
- * test_kui_contrast.c computes every pair. */
+ * test_kui_elder.c computes every pair. */
 const struct kui_palette kui_palette_std = {
     .bg = 0xFFF4F1EAu,      /* warm paper */
     .ink = 0xFF1B2626u,     /* body text */

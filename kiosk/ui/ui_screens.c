@@ -116,7 +116,7 @@ static void lay_home(const kui *u, struct kui_frame *f)
 	int avail, tw, th, title_size;
 	char id[48];
 
-	kui__text(u, f, "您好！请选择想了解的内容",
+	kui__text(u, f, u->elder ? "请点您想看的内容" : "您好！请选择想了解的内容",
 	     R(pad, top, u->w - 3 * pad - ew, greet), R(0, hh, u->w - ew - pad, greet + 2 * pad),
 	     s / 18, C_INK, VA_MIDDLE, -1);
 	/* 长辈模式: one tap, and again to leave it (it also ends with the
@@ -148,12 +148,14 @@ static void lay_home(const kui *u, struct kui_frame *f)
 		snprintf(id, sizeof id, "tile-%s", p->id);
 		wi = kui__widget(f, id, t, 1);
 		kui__rect(f, t, topic_color(u, p->topic), s / 40, 0, wi);
-		h1 = kui__text(u, f, p->title, R(t.x + tp, t.y + tp, t.w - 2 * tp, th * 4 / 10),
+		/* 长辈模式: the title alone, large, in the middle of its tile */
+		h1 = kui__text(u, f, p->title,
+		          u->elder ? inset(t, tp) : R(t.x + tp, t.y + tp, t.w - 2 * tp, th * 4 / 10),
 		          t, kui__one_line_size(u, p->title, t.w - 2 * tp, title_size, title_size)
 		                 ? title_size
 		                 : s / 14,
-		          C_WHITE, 0, wi);
-		if (!u->elder) /* 长辈模式: the title alone, large */
+		          C_WHITE, u->elder ? VA_MIDDLE : 0, wi);
+		if (!u->elder)
 			kui__text(u, f, p->summary,
 			     R(t.x + tp, t.y + tp + h1 + tp / 2, t.w - 2 * tp,
 			       t.h - 2 * tp - h1 - tp / 2),

@@ -10,55 +10,20 @@ KIOSK_CONTENT=$ANXIN_SOURCE/content
 D=$1; rm -rf "$D"
 for size in 1080x1920 1920x1080 1280x800; do
   W=${size%x*} H=${size#*x} kiosk_conf "$D/$size"
-  cat > "$D/$size/s" <<'S'
-tap-id start
-tap-id elder
-expect-text 标准模式
-shot elder-home
-tap-id more
-shot elder-home-2
-tap-id more
-tap-id tile-anti-fraud
-shot elder-reader
-tap-id next
-tap-id next
-tap-id next
-tap-id next
-tap-id next
-tap-id next
-tap-id next
-tap-id next
-tap-id next
-tap-id next
-tap-id next
-shot elder-reader-last
-tap-id quiz
-shot elder-quiz
-tap-id option-2
-shot elder-explain
-tap-id home
-shot elder-exit-confirm
-tap-id exit-yes
-tap-id survey
-tap-id option-1
-shot elder-question
-tap-id option-1
-tap-id option-1
-tap-id option-1
-tap-id option-1
-tap-id option-1
-tap-id option-1
-type 139
-shot elder-link
-type 12345678
-tap-id keypad-ok
-shot elder-thanks
-advance-clock 30
-expect-screen attract
-tap-id start
-expect-text 长辈模式
-expect-no-text 标准模式
-S
+  rep() { i=0; while [ $i -lt "$1" ]; do echo "$2"; i=$((i + 1)); done; }
+  {
+    printf '%s\n' "tap-id start" "tap-id elder" "expect-text 标准模式" "shot elder-home" \
+      "tap-id more" "shot elder-home-2" "tap-id more" "tap-id tile-anti-fraud" \
+      "shot elder-reader"
+    rep 11 "tap-id next" # the pack's 12 pages
+    printf '%s\n' "shot elder-reader-last" "tap-id quiz" "shot elder-quiz" \
+      "tap-id option-2" "shot elder-explain" "tap-id home" "shot elder-exit-confirm" \
+      "tap-id exit-yes" "tap-id survey" "tap-id option-1" "shot elder-question"
+    rep 6 "tap-id option-1" # the rest of the survey
+    printf '%s\n' "type 139" "shot elder-link" "type 12345678" "tap-id keypad-ok" \
+      "shot elder-thanks" "advance-clock 30" "expect-screen attract" "tap-id start" \
+      "expect-text 长辈模式" "expect-no-text 标准模式"
+  } > "$D/$size/s"
   run_kiosk "$D/$size" "$D/$size/s" --shots "$D/$size/shots" || fail "$size"
   if [ -n "${ELDER_SHOTS:-}" ]; then
     for n in home question; do cp "$D/$size/shots/elder-$n.png" "$ELDER_SHOTS/kiosk-elder-$n-$size.png"; done
