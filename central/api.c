@@ -21,6 +21,7 @@
 #include "anxin/metrics.h"
 #include "anxin/records.h"
 #include "anxin/roster.h"
+#include "anxin/sync.h"
 #include "anxin/text.h"
 #include "body.h"
 #include "central.h"
@@ -29,6 +30,16 @@
 
 /* ---- auth ------------------------------------------------------------- */
 /* The device behind the bearer token, or reply 401 and return -1. */
+/* A gateway's send backlog (X-Anxin-Queue, sync.h), kept for the device
+ * page; a malformed one is ignored (the sync still counts). */
+static ax_rc device_queue(struct ct_req *r, ax_store *st, const char *id)
+{
+	const char *q = ct_header(r, "X-Anxin-Queue");
+	if (!q || !ax_sync_queue_valid(q))
+		return AX_OK;
+	return ax_device_queue_set(st, id, q);
+}
+
 static int device_auth(struct ct_req *r, ax_store *st, struct ax_device *d,
                        enum MHD_Result *ret)
 {
@@ -286,7 +297,8 @@ enum MHD_Result ct_api_records(struct ct_req *r)
 	{
 		/* in the batch's transaction: one commit (one fsync) per batch */
 		const char *bl = ct_header(r, "X-Anxin-Backlog");
-		if ((rc = ax_device_seen(st, r->dev.id, bl ? atoll(bl) : -1)))
+		if ((rc = ax_device_seen(st, r->dev.id, bl ? atoll(bl) : -1)) ||
+		    (rc = device_queue(r, st, r->dev.id)))
 			goto store_fail;
 	}
 	if ((rc = ax_importer_commit(im)))
@@ -376,6 +388,7 @@ enum MHD_Result ct_api_roster(struct ct_req *r)
 		                      "scope %s is outside this device's scope (%s)", scope,
 		                      dev.scope);
 	ax_device_seen(st, dev.id, -1);
+	device_queue(r, st, dev.id);
 	/* a cheap fingerprint first: an unchanged roster costs one small query */
 	if ((rc = ax_roster_fingerprint(st, scope, key)))
 		return ct_reply_error(r, ct_status_for(rc), "%s", ax_store_errmsg(st));
@@ -407,6 +420,7 @@ enum MHD_Result ct_api_campaigns(struct ct_req *r)
 	if (device_auth(r, st, &dev, &ret))
 		return ret;
 	ax_device_seen(st, dev.id, -1);
+	device_queue(r, st, dev.id);
 	/* a kiosk is not told which households a sampled 测评 drew */
 	out = ax_campaigns_json_for(st, dev.scope, (long long)time(NULL),
 	                            strcmp(dev.kind, "smsd") == 0);

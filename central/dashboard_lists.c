@@ -101,6 +101,22 @@ static void scope_names(struct dpage *p, ax_store *st, const char *scope)
 	}
 }
 
+/* A gateway's send backlog as it last reported it ("C,Q,R,I;M", sync.h):
+ * by class, and the minutes to send it at its pace. */
+static void queue_cell(struct dpage *p, ax_store *st, const struct ax_device *d)
+{
+	char q[64];
+	long long c, qu, rm, in, min;
+	if (strcmp(d->kind, "smsd") != 0 || ax_device_queue_get(st, d->id, q) ||
+	    sscanf(q, "%lld,%lld,%lld,%lld;%lld", &c, &qu, &rm, &in, &min) != 5) {
+		dp_raw(p, "<td class=\"l\">—</td>");
+		return;
+	}
+	dp_fmt(p, "<td class=\"l\">%lld 条<span class=\"ci\">退订确认 %lld · 下一题 %lld · "
+	          "提醒 %lld · 开场/宣传 %lld；按发送速度约 %lld 分钟发完</span></td>",
+	       c + qu + rm + in, c, qu, rm, in, min);
+}
+
 enum MHD_Result dash_devices_page(struct ct_req *r, const struct dash_user *u)
 {
 	ax_store *st = ct_store(r->srv);
@@ -136,7 +152,8 @@ enum MHD_Result dash_devices_page(struct ct_req *r, const struct dash_user *u)
 	/* status first: on a phone the 失联 mark must not scroll away */
 	dp_raw(&p, "<div class=\"tbl\"><table><thead><tr>"
 	           "<th class=\"name\">设备</th><th class=\"l\">状态</th>"
-	           "<th class=\"l\">最后联系</th><th>待上传记录</th><th class=\"l\">类型</th>"
+	           "<th class=\"l\">最后联系</th><th>待上传记录</th><th class=\"l\">待发短信</th>"
+	           "<th class=\"l\">类型</th>"
 	           "<th class=\"l\">服务区域</th></tr></thead><tbody>");
 	for (int k = 0; k < DEV_NSTATES * shown; k++) {
 		const struct ax_device *d = &v[k % shown];
@@ -164,13 +181,14 @@ enum MHD_Result dash_devices_page(struct ct_req *r, const struct dash_user *u)
 			dp_fmt(&p, "<td>%lld</td>", d->backlog);
 		else
 			dp_raw(&p, "<td>—</td>");
+		queue_cell(&p, st, d);
 		dp_fmt(&p, "<td class=\"l\">%s</td><td class=\"l\">",
 		       strcmp(d->kind, "kiosk") == 0 ? "一体机" : "短信网关");
 		scope_names(&p, st, d->scope);
 		dp_raw(&p, "</td></tr>");
 	}
 	if (!shown)
-		dp_raw(&p, "<tr><td class=\"l\" colspan=\"6\">您的区域内还没有登记设备。</td></tr>");
+		dp_raw(&p, "<tr><td class=\"l\" colspan=\"7\">您的区域内还没有登记设备。</td></tr>");
 	dp_raw(&p, "</tbody></table></div>");
 	dp_end(&p);
 	ax_free(v);

@@ -223,6 +223,7 @@ ax_rc gw_step(gw_gateway *g)
 		failed = 1;
 	if (gw__tick_conversations(g, now))
 		failed = 1;
+	gw__report_queue(g, now);
 	gw__push_central(g, now);
 	return failed ? AX_ERROR : AX_OK;
 }

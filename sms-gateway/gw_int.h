@@ -128,6 +128,9 @@ struct gw_gateway {
 	int ndocs;
 	long long loaded_at;
 	int reload;
+	/* the send backlog last put in the store for central (gw_status.c) */
+	char queue_report[64];
+	long long queue_at;
 	gw_clock_fn clock;
 	void *clock_ctx;
 	struct slot slots[GW_MAX_MODEMS];
@@ -301,6 +304,10 @@ int gw__optout_event(gw_gateway *g, const char *phone, int restore,
 /* Central's opt-out states in a roster slice (its text) applied when
  * newer than what this gateway saw: how many changed, or -1. */
 int gw__optouts_apply(gw_gateway *g, const char *slice);
+/* gw_status.c: at most once a minute, the send backlog by class and its
+ * drain time put in the store (ax_sync_set_queue) when it changed, for
+ * the next sync to report to central's device page. */
+void gw__report_queue(gw_gateway *g, long long now);
 /* gw_phones.c: note queue row id when it failed for good or bounced
  * (in the caller's transaction on db): 0, or -1. */
 int gw__note_failed(sqlite3 *db, long long queue_id);

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "anxin/phone.h"
 #include "anxin/clock.h"
@@ -17,33 +18,75 @@
 /* The backlog by send class (gw__kind_prio) and how long it needs: at
  * the gateway's pace on every modem, and in days at the daily cap in
  * segments (quiet hours left out: a lower bound). */
-static void backlog_print(gw_gateway *g, FILE *out)
+/* Pending messages by class into n, their count and (when segs is not
+ * NULL) segments; -1 on a store error. */
+static int backlog_count(gw_gateway *g, long long n[GW_PRIO_LAST + 1],
+                         long long *total, long long *segs)
 {
-	static const char *const names[GW_PRIO_LAST + 1] = {
-	    "opt-out confirmations", "questions", "reminders", "intros/digests"};
-	long long n[GW_PRIO_LAST + 1] = {0}, total = 0, segs = 0;
-	int modems = g->cfg.nmodems > 0 ? g->cfg.nmodems : 1, k;
 	sqlite3_stmt *q;
-	if (sqlite3_prepare_v2(g->db, "SELECT prio, text FROM queue WHERE"
-	                              " state='pending'",
+	int k;
+	memset(n, 0, (GW_PRIO_LAST + 1) * sizeof *n);
+	*total = 0;
+	if (segs)
+		*segs = 0;
+	if (sqlite3_prepare_v2(g->db, segs ? "SELECT prio, text FROM queue WHERE"
+	                                     " state='pending'"
+	                                   : "SELECT prio, NULL FROM queue WHERE"
+	                                     " state='pending'",
 	                       -1, &q, NULL) != SQLITE_OK)
-		return;
+		return -1;
 	while (sqlite3_step(q) == SQLITE_ROW) {
 		k = sqlite3_column_int(q, 0);
 		k = k < 0 ? 0 : k > GW_PRIO_LAST ? GW_PRIO_LAST : k;
 		n[k]++;
-		total++;
-		segs += gw__segments((const char *)sqlite3_column_text(q, 1));
+		(*total)++;
+		if (segs)
+			*segs += gw__segments((const char *)sqlite3_column_text(q, 1));
 	}
 	sqlite3_finalize(q);
+	return 0;
+}
+
+/* Minutes to send total messages at the pace on every modem. */
+static long long drain_min(gw_gateway *g, long long total)
+{
+	long long per = (long long)g->cfg.pace_per_min *
+	                (g->cfg.nmodems > 0 ? g->cfg.nmodems : 1);
+	return per > 0 ? (total + per - 1) / per : 0;
+}
+
+void gw__report_queue(gw_gateway *g, long long now)
+{
+	long long n[GW_PRIO_LAST + 1], total;
+	char text[64];
+
+	if (g->queue_at && now >= g->queue_at && now - g->queue_at < 60)
+		return;
+	g->queue_at = now;
+	if (backlog_count(g, n, &total, NULL))
+		return;
+	snprintf(text, sizeof text, "%lld,%lld,%lld,%lld;%lld", n[0], n[1], n[2],
+	         n[3], drain_min(g, total));
+	if (strcmp(text, g->queue_report) == 0)
+		return;
+	if (ax_sync_set_queue(g->st, text) == AX_OK)
+		snprintf(g->queue_report, sizeof g->queue_report, "%s", text);
+}
+
+static void backlog_print(gw_gateway *g, FILE *out)
+{
+	static const char *const names[GW_PRIO_LAST + 1] = {
+	    "opt-out confirmations", "questions", "reminders", "intros/digests"};
+	long long n[GW_PRIO_LAST + 1], total, segs;
+	int modems = g->cfg.nmodems > 0 ? g->cfg.nmodems : 1, k;
+	if (backlog_count(g, n, &total, &segs))
+		return;
 	fprintf(out, "backlog:");
 	for (k = 0; k <= GW_PRIO_LAST; k++)
 		fprintf(out, "%s %lld %s", k ? "," : "", n[k], names[k]);
 	fprintf(out, "; %lld segments: about %lld min at %d/min on %d modem(s),"
 	             " %.1f day(s) at %d a SIM a day\n",
-	        segs, (total + (long long)g->cfg.pace_per_min * modems - 1) /
-	                  ((long long)g->cfg.pace_per_min * modems),
-	        g->cfg.pace_per_min, modems,
+	        segs, drain_min(g, total), g->cfg.pace_per_min, modems,
 	        (double)segs / ((double)g->cfg.daily_cap * modems), g->cfg.daily_cap);
 }
 

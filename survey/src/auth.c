@@ -2,12 +2,15 @@
  * auth.c -- devices, users, sessions, scopes and the sealed-box keys.
  */
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "anxin/auth.h"
+#include "anxin/sync.h"
 #include "anxin_int.h"
+#include "sync_int.h"
 
 static int sodium_ready(void)
 {
@@ -258,6 +261,31 @@ ax_rc ax_device_seen(ax_store *st, const char *id, long long backlog)
 	src = sqlite3_step(s);
 	sqlite3_finalize(s);
 	return src == SQLITE_DONE ? AX_OK : ax__store_sqlerr(st, src, "device_seen");
+}
+
+/* Kept in the server's sync_state as "queue.DEVICE" (no column: the
+ * report is a display string, never queried). */
+ax_rc ax_device_queue_set(ax_store *st, const char *id, const char *text)
+{
+	char key[96];
+	if (text && !ax_sync_queue_valid(text))
+		return AX_INVALID;
+	snprintf(key, sizeof key, "queue.%s", id);
+	return ax__sync_state_set(st, key, text);
+}
+
+ax_rc ax_device_queue_get(ax_store *st, const char *id, char out[64])
+{
+	char key[96], *v = NULL;
+	ax_rc rc;
+	out[0] = '\0';
+	snprintf(key, sizeof key, "queue.%s", id);
+	if ((rc = ax__sync_state_get(st, key, &v)))
+		return rc;
+	if (v)
+		snprintf(out, AX_QUEUE_MAX, "%s", v);
+	free(v);
+	return AX_OK;
 }
 
 /* ---- users ------------------------------------------------------------ */

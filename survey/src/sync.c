@@ -332,6 +332,41 @@ static ax_rc settle(ax_store *st, const struct ax_sync_opts *o,
 	return *permanent ? AX_DENIED : fail_rc;
 }
 
+#define QUEUE_KEY "device.queue"
+
+int ax_sync_queue_valid(const char *text)
+{
+	size_t n = strlen(text);
+	if (n == 0 || n >= AX_QUEUE_MAX)
+		return 0;
+	return strspn(text, "0123456789,;.") == n;
+}
+
+ax_rc ax_sync_set_queue(ax_store *st, const char *text)
+{
+	if (text && !ax_sync_queue_valid(text)) {
+		ax__store_seterr(st, "queue report \"%.20s\": digits , ; . only", text);
+		return AX_INVALID;
+	}
+	return ax__sync_state_set(st, QUEUE_KEY, text);
+}
+
+/* Append "X-Anxin-Queue: ..." to *hdrs when the device set one: 0, or -1
+ * when out of memory. */
+static int queue_header(ax_store *st, struct curl_slist **hdrs)
+{
+	char *q = NULL, line[AX_QUEUE_MAX + 32];
+	struct curl_slist *h;
+	if (ax__sync_state_get(st, QUEUE_KEY, &q) != AX_OK || !q)
+		return 0;
+	snprintf(line, sizeof line, "X-Anxin-Queue: %s", q);
+	free(q);
+	if (!(h = curl_slist_append(*hdrs, line)))
+		return -1;
+	*hdrs = h;
+	return 0;
+}
+
 ax_rc ax_sync_push(ax_store *st, const struct ax_sync_opts *o,
                    struct ax_sync_result *res)
 {
@@ -394,7 +429,8 @@ ax_rc ax_sync_push(ax_store *st, const struct ax_sync_opts *o,
 		    !(h = curl_slist_append(hdrs, "Accept: application/json")) ||
 		    !(h = curl_slist_append(hdrs, "Expect:")) ||
 		    !(h = curl_slist_append(hdrs, backlog)) ||
-		    !(h = curl_slist_append(hdrs, device_time))) {
+		    !(h = curl_slist_append(hdrs, device_time)) ||
+		    queue_header(st, &hdrs)) {
 			curl_slist_free_all(hdrs);
 			rc = AX_NOMEM;
 			snprintf(err, sizeof err, "out of memory");
@@ -647,7 +683,8 @@ static enum outcome conditional_get(ax_store *st, struct http *H,
 	         ax__outbox_pending(st));
 	if (inm.oom || !(hdrs = curl_slist_append(NULL, "Accept: application/json")) ||
 	    !(h = curl_slist_append(hdrs, backlog)) ||
-	    (inm.p && !(h = curl_slist_append(hdrs, inm.p)))) {
+	    (inm.p && !(h = curl_slist_append(hdrs, inm.p))) ||
+	    queue_header(st, &hdrs)) {
 		curl_slist_free_all(hdrs);
 		ax__buf_free(&inm);
 		snprintf(err, errlen, "out of memory");

@@ -154,7 +154,6 @@ grep -q '0 个号码已退订' optouts2.html || fail "/optouts after the restore
 sed -n '/最近恢复/,$p' optouts2.html | grep -q '138\*\*\*\*0021.*county' ||
 	fail "最近恢复 does not say who restored O1"
 grep -q "optout of O1 ...0021 restored by county" server.log || fail "no log line of the restore"
-
 # --- both gateways lift it at their next pull and load
 sync_gw a --pull
 sync_gw b --pull
@@ -162,4 +161,15 @@ once a
 once b
 [ "$(q a/anxin.db "SELECT COUNT(*) FROM optout")" -eq 0 ] || fail "A still has O1 opted out"
 [ "$(q b/anxin.db "SELECT COUNT(*) FROM optout")" -eq 0 ] || fail "B still has O1 opted out"
+# the device page: each gateway's send backlog as its last sync reported
+# it.  B's last report is from its first --once, taken before its modem
+# sent: O2's and O3's intro and first question (O1 opted out), 4 new
+# intros, at 10/min 1 minute
+[ "$(q central.db "SELECT value FROM sync_state WHERE key = 'queue.gw-b'")" = "0,0,0,4;1" ] ||
+	fail "central has no send backlog of gw-b: $(q central.db "SELECT * FROM sync_state WHERE key LIKE 'queue.%'")"
+curl -s -b jar -o devices.html "$URL/devices"
+grep -q '待发短信' devices.html || fail "/devices has no 待发短信 column"
+grep -q '4 条<span class="ci">退订确认 0 · 下一题 0 · 提醒 0 · 开场/宣传 4；按发送速度约 1 分钟发完' devices.html ||
+	fail "/devices does not show gw-b's backlog"
+
 echo "e2e.smsd.optout_sync: ok"

@@ -44,6 +44,10 @@ ax_rc ax_device_auth(ax_store *st, const char *token, struct ax_device *out);
 /* Record that a device was seen now, with its reported backlog (-1:
  * unknown). */
 ax_rc ax_device_seen(ax_store *st, const char *id, long long backlog);
+/* The send backlog a gateway reported (sync.h ax_sync_set_queue), kept
+ * on the server; get fills out[AX_QUEUE_MAX] ("" when none). */
+ax_rc ax_device_queue_set(ax_store *st, const char *id, const char *text);
+ax_rc ax_device_queue_get(ax_store *st, const char *id, char out[64]);
 
 enum ax_role { AX_ROLE_COUNTY, AX_ROLE_TOWNSHIP, AX_ROLE_GRID };
 const char *ax_role_name(enum ax_role r);

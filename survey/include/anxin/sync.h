@@ -189,6 +189,18 @@ ax_rc ax_sync_pull(ax_store *st, const struct ax_sync_opts *opts,
  */
 ax_rc ax_sync_cached(ax_store *st, const char *key, char **out);
 
+/*
+ * What an SMS gateway still has to send, as it reports it at every sync
+ * (header X-Anxin-Queue): "C,Q,R,I;M" -- opt-out confirmations, next
+ * questions, reminders, intros and digests pending, and M minutes to send
+ * them at its pace on its modems.  The gateway sets it (NULL clears it);
+ * push and pull send it.  At most AX_QUEUE_MAX - 1 bytes of digits , ; .
+ */
+#define AX_QUEUE_MAX 64
+ax_rc ax_sync_set_queue(ax_store *st, const char *text);
+/* 1 when text is such a report. */
+int ax_sync_queue_valid(const char *text);
+
 #ifdef __cplusplus
 }
 #endif
