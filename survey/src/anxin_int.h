@@ -163,6 +163,9 @@ ax_rc ax__read_file(ax_store *st, const char *path, ax_diag_fn diag,
 /* Level of a region code by its shape: 1 county (…000000), 2 township
  * (…000), 3 village (12 digits), 4 grid (> 12 digits), 0 not a code. */
 int ax__region_level_of(const char *code);
+int ax__region_rank(const char *code);
+ax_rc ax__regions_link(ax_store *st);
+size_t ax__region_prefix_len(const char *code);
 
 /* ---- rates (metrics.c) ------------------------------------------------- */
 /* The 95 % Wilson score interval of a proportion p on n (not necessarily

@@ -18,25 +18,15 @@ static int sodium_ready(void)
 }
 
 /* ---- scopes ----------------------------------------------------------- */
-/* The significant prefix of a region code: county 6 digits, township 9,
- * village 12, grid all. */
-static size_t code_prefix(const char *code)
-{
-	switch (ax__region_level_of(code)) {
-	case 1: return 6;
-	case 2: return 9;
-	case 3: return 12;
-	case 4: return strlen(code);
-	default: return 0;
-	}
-}
-
+/* A region covers the codes at or below its rank that start with its
+ * significant prefix (ax__region_prefix_len): a city its counties and
+ * everything under them. */
 int ax_region_covers(const char *ancestor, const char *code)
 {
-	size_t n = code_prefix(ancestor);
-	if (!n || ax__region_level_of(code) == 0)
-		return 0;
-	if (ax__region_level_of(code) < ax__region_level_of(ancestor))
+	size_t n = ax__region_prefix_len(ancestor);
+	int rank = ax__region_rank(code);
+
+	if (!n || rank < -1 || rank < ax__region_rank(ancestor))
 		return 0;
 	return strncmp(ancestor, code, n) == 0;
 }

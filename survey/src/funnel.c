@@ -12,22 +12,15 @@
 #include "ratedef_int.h"
 
 /* Households of a region are those whose grid code starts with the
- * region's significant prefix (county 6 digits, township 9, village 12,
- * grid all), as ax_region_covers decides.  As a range on households.grid
+ * region's significant prefix (province 2 digits, city 4, county 6,
+ * township 9, village 12, grid all), as ax_region_covers decides.  As a range on households.grid
  * that is [prefix, prefix with its last digit + 1), which the
  * households_grid index serves. */
 static int prefix_range(const char *code, char lo[24], char hi[24])
 {
-	size_t n;
+	size_t n = ax__region_prefix_len(code);
 
-	switch (ax__region_level_of(code)) {
-	case 1: n = 6; break;
-	case 2: n = 9; break;
-	case 3: n = 12; break;
-	case 4: n = strlen(code); break;
-	default: return -1;
-	}
-	if (n >= 24)
+	if (!n || n >= 24)
 		return -1;
 	memcpy(lo, code, n);
 	lo[n] = '\0';

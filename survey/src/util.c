@@ -359,6 +359,37 @@ int ax__region_level_of(const char *code)
 	return 3;
 }
 
+/* The rank of a region code, above the county too: -1 a province (2
+ * digits + ten 0s), 0 a city (4 digits + eight 0s), else its level (1
+ * county .. 4 grid); -2 when it is no division code. */
+int ax__region_rank(const char *code)
+{
+	int lv = ax__region_level_of(code);
+
+	if (lv > 0)
+		return lv;
+	if (strlen(code) != 12 || strspn(code, "0123456789") != 12 ||
+	    strncmp(code, "00", 2) == 0 || strcmp(code + 4, "00000000") != 0)
+		return -2;
+	return strcmp(code + 2, "0000000000") == 0 ? -1 : 0;
+}
+
+/* The significant prefix of a region code (province 2 digits, city 4,
+ * county 6, township 9, village 12, grid all), 0 for no division code:
+ * the codes under a region are those that start with it. */
+size_t ax__region_prefix_len(const char *code)
+{
+	switch (ax__region_rank(code)) {
+	case -1: return 2;
+	case 0: return 4;
+	case 1: return 6;
+	case 2: return 9;
+	case 3: return 12;
+	case 4: return strlen(code);
+	default: return 0;
+	}
+}
+
 /* ---- clock.h: public China-time helpers --------------------------------- */
 void ax_time_iso(long long epoch, char buf[AX_TIME_ISO_LEN])
 {
