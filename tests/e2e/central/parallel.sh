@@ -59,9 +59,7 @@ wait $readers
 echo "# batches resent after a 503: $(wc -l < resent 2>/dev/null || echo 0)"
 check "every batch answered 200" "$(cat code* | tr -d '\n')" "$(printf '200%.0s' $(seq 1 $NDEV))"
 check "every record accepted (once)" "$(cat out*.json | grep -o '"accepted":[0-9]*' | cut -d: -f2 | awk '{ s += $1 } END { print s }')" $((NDEV * PER))
-kill -TERM $pid
-wait $pid
-check "server exits 0 after SIGTERM" $? 0
+tap_stop $pid "the server"
 check "no sanitizer report in the server's log" \
   "$(grep -c -E 'ThreadSanitizer|AddressSanitizer|runtime error:' server.log)" 0
 check "every record stored once" \

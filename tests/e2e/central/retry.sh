@@ -50,6 +50,5 @@ check "push after the backoff: accepted" "$(grep -o '1 sent (1 accepted' push.ou
 check "  marked sent on the device" "$(state e0000001-0000-4000-8000-000000000001)" sent
 check "  stored at central" "$(stored e0000001-0000-4000-8000-000000000001)" 1
 check "  the final rejection was not sent again" "$(sqlite3 dev.db "SELECT attempts FROM outbox WHERE id LIKE 'e0000002%'")" 1
-kill -TERM $pid
-wait $pid
+tap_stop $pid "anxin-central"
 tap_end

@@ -9,6 +9,13 @@ fail=0 n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 bad() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $1"; }
 check() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1 (got $2, want $3)"; fi; }
+# tap_stop PID NAME: the teardown of a server this test started: SIGTERM,
+# and its exit status must be 0 (a crash or a sanitizer exit fails)
+tap_stop() {
+  kill -TERM "$1"
+  wait "$1"
+  check "$2 exits 0 after SIGTERM" $? 0
+}
 # the store every test starts from: the demo roster and the bundled content
 tap_store() {
   "$A" roster import -q --db c.db --county-name 江州县 "$ANXIN_SOURCE/content/demo/jiangzhou-roster.csv"

@@ -52,9 +52,7 @@ check "each record accepted once over both servers" "$(sum accepted)" $((NB * PE
 check "  and a duplicate on the other" "$(sum duplicate)" $((NB * PER))
 check "  no conflict" "$(sum conflict)" 0
 for s in a b; do
-  kill -TERM "$(cat "pid.$s")"
-  wait "$(cat "pid.$s")"
-  check "server $s exits 0 after SIGTERM" $? 0
+  tap_stop "$(cat "pid.$s")" "server $s"
 done
 check "every record stored once" \
   "$(sqlite3 c.db "SELECT (SELECT COUNT(*) FROM responses) + (SELECT COUNT(*) FROM contacts)")" $((NB * PER))

@@ -103,6 +103,5 @@ check "  another address of that /64: 429" "$(login x.jar nobody6 wrong 2001:db8
 check "  the next /64: not blocked" "$(login x.jar nobody7 wrong 2001:db8:1:3::1)" 401
 big=$(head -c 5000 /dev/zero | tr '\0' a)
 check "a login form with a 5,000-byte field: 413 at once" "$(curl -s -m 10 -o /dev/null -w '%{http_code}' --data-urlencode "user=$big" --data-urlencode "password=x" "$URL/login")" 413
-kill -TERM $pid
-wait $pid
+tap_stop $pid "anxin-central"
 tap_end
