@@ -14,10 +14,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "anxin/applog.h"
 #include "anxin/store.h"
 #include "gw_int.h"
 
@@ -54,6 +57,8 @@ static long long file_clock(void *ctx)
 static gw_gateway *gw_alloc(const struct gw_config *cfg)
 {
 	gw_gateway *g = calloc(1, sizeof *g);
+	if (g)
+		g->lock_fd = -1;
 	if (!g)
 		return NULL;
 	g->cfg = *cfg;
@@ -63,6 +68,48 @@ static gw_gateway *gw_alloc(const struct gw_config *cfg)
 	else
 		gw_set_clock(g, NULL, NULL);
 	return g;
+}
+
+/*
+ * One gateway process per store: two (a service and a manual --once)
+ * would each claim, recover and send from the same queue.  The lock is
+ * flock() on a separate file STORE.lock holding the owner's pid, never on
+ * the SQLite file (closing any other fd on that file drops SQLite's own
+ * POSIX locks).  The kernel releases it when the process ends, however
+ * it ends; the file stays.  0, or -1 with err filled.
+ */
+static int lock_store(gw_gateway *g, const char *store, char *err, size_t errlen)
+{
+	char path[4096 + 8], pid[32];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "%s.lock", store);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		int busy = errno == EWOULDBLOCK;
+		n = busy ? pread(fd, pid, sizeof pid - 1, 0) : 0;
+		pid[n > 0 ? n : 0] = '\0';
+		pid[strcspn(pid, "\n")] = '\0';
+		if (busy)
+			snprintf(err, errlen,
+			         "%s is in use by another anxin-smsd (pid %s; lock %s):"
+			         " one gateway process per store; stop that one first",
+			         store, pid[0] ? pid : "unknown", path);
+		else
+			snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)n, 0) != n)
+		AX_LOG_W("%s: cannot write the pid: %s", path, strerror(errno));
+	g->lock_fd = fd;
+	return 0;
 }
 
 ax_rc gw_open(const struct gw_config *cfg, gw_gateway **out, char *err,
@@ -80,7 +127,8 @@ ax_rc gw_open(const struct gw_config *cfg, gw_gateway **out, char *err,
 		snprintf(err, errlen, "out of memory");
 		return AX_NOMEM;
 	}
-	if (gw__open_store(cfg->store, &g->st, err, errlen) != AX_OK)
+	if (lock_store(g, cfg->store, err, errlen) ||
+	    gw__open_store(cfg->store, &g->st, err, errlen) != AX_OK)
 		goto fail;
 	g->db = ax_store_sqlite(g->st);
 	{
@@ -182,6 +230,8 @@ void gw_close(gw_gateway *g)
 	if (g->own_db)
 		sqlite3_close(g->db);
 	ax_store_close(g->st);
+	if (g->lock_fd >= 0)
+		close(g->lock_fd); /* last: the store is closed by now */
 	pthread_mutex_destroy(&g->log_mu);
 	free(g);
 }

@@ -112,6 +112,7 @@ struct gw_gateway {
 	sqlite3 *db;  /* st's connection (ax_store_sqlite), or for --status
 	               * on a store never upgraded: the old gateway.db */
 	int own_db;   /* db is that old file's: closed by gw_close */
+	int lock_fd;  /* STORE.lock, flock()ed by gw_open; -1 for --status */
 	ax_content *content;
 	struct camp *camps;
 	int ncamps;
