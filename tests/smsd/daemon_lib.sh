@@ -1,6 +1,6 @@
 # daemon_lib.sh -- sourced by the e2e scripts that run the real anxin-smsd
 # on libgammu's dummy driver (e2e_smsd.sh, e2e_upgrade.sh,
-# e2e_store_replaced.sh).  Needs $T (the test's folder) and $CLI.
+# e2e_store_replaced.sh, e2e_lock.sh).  Needs $T (the test's folder) and $CLI.
 
 # $T/roster.csv: households E1 and E2, one number each, in 439901101201
 smsd_roster() {
@@ -57,4 +57,24 @@ smsd_tmp() {
 	T=$(mktemp -d "/tmp/anxin-e2e-$1-XXXXXX")
 	PID=
 	trap '[ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$T"' EXIT
+}
+
+# messages in $T/sent.jsonl (0 before the first)
+smsd_lines() { if [ -f "$T/sent.jsonl" ]; then wc -l < "$T/sent.jsonl"; else echo 0; fi; }
+
+# the store $T/anxin.db (smsd_roster, smsd_store), the clock at 2026-03-02
+# 10:00 China time and smsd_conf; the daemon $SMSD started in the
+# background ($PID, its log $T/log) and waited for until it has sent an
+# intro and the first question to each household (4); `fail` otherwise
+smsd_daemon_up() {
+	smsd_roster
+	smsd_store "$T/anxin.db"
+	echo 1772416800 > "$T/clock"
+	mkdir -p "$T/m0"
+	smsd_conf
+	"$SMSD" --config "$T/smsd.conf" 2> "$T/log" &
+	PID=$!
+	i=0
+	while [ "$(smsd_lines)" -lt 4 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+	[ "$(smsd_lines)" -eq 4 ] || fail "the daemon sent $(smsd_lines) messages, expected 4"
 }

@@ -12,19 +12,7 @@ CLI=$2
 smsd_tmp lock
 fail() { echo "FAIL: $*" >&2; [ -f "$T/log" ] && sed 's/^/  log: /' "$T/log" >&2; exit 1; }
 
-smsd_roster
-smsd_store "$T/anxin.db"
-echo 1772416800 > "$T/clock"   # 2026-03-02 10:00 China time
-mkdir -p "$T/m0"
-smsd_conf
-lines() { if [ -f "$T/sent.jsonl" ]; then wc -l < "$T/sent.jsonl"; else echo 0; fi; }
-
-"$SMSD" --config "$T/smsd.conf" 2> "$T/log" &
-PID=$!
-# two households: an intro and the first question each
-i=0
-while [ "$(lines)" -lt 4 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-[ "$(lines)" -eq 4 ] || fail "the daemon sent $(lines) messages, expected 4"
+smsd_daemon_up
 
 # a second daemon and a --once: exit 1 (timeout's 124 if one kept running)
 for mode in daemon once; do
@@ -35,7 +23,7 @@ for mode in daemon once; do
 	grep -q "in use by another anxin-smsd (pid $PID; lock $T/anxin.db.lock)" "$T/second" ||
 		fail "second $mode: no message naming pid $PID: $(cat "$T/second")"
 done
-[ "$(lines)" -eq 4 ] || fail "$(lines) messages sent, expected still 4"
+[ "$(smsd_lines)" -eq 4 ] || fail "$(smsd_lines) messages sent, expected still 4"
 "$SMSD" --config "$T/smsd.conf" --status > "$T/status" || fail "--status while the daemon runs"
 grep -q '^gammu ' "$T/status" || fail "--status does not list the modem"
 

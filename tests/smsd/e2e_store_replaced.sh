@@ -22,19 +22,7 @@ CLI=$2
 smsd_tmp replaced
 fail() { echo "FAIL: $*" >&2; [ -f "$T/log" ] && sed 's/^/  log: /' "$T/log" >&2; exit 1; }
 
-smsd_roster
-smsd_store "$T/anxin.db"
-echo 1772416800 > "$T/clock"   # 2026-03-02 10:00 China time
-mkdir -p "$T/m0"
-smsd_conf
-lines() { if [ -f "$T/sent.jsonl" ]; then wc -l < "$T/sent.jsonl"; else echo 0; fi; }
-
-"$SMSD" --config "$T/smsd.conf" 2> "$T/log" &
-PID=$!
-# two households: an intro and the first question each
-i=0
-while [ "$(lines)" -lt 4 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
-[ "$(lines)" -eq 4 ] || fail "the daemon sent $(lines) messages, expected 4"
+smsd_daemon_up
 
 # the store replaced while the daemon runs
 smsd_store "$T/new.db"
@@ -48,7 +36,7 @@ smsd_reply_e1
 i=0
 while kill -0 "$PID" 2>/dev/null && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 if kill -0 "$PID" 2>/dev/null; then
-	fail "anxin-smsd still runs 5 s after its store was replaced ($(lines) sent)"
+	fail "anxin-smsd still runs 5 s after its store was replaced ($(smsd_lines) sent)"
 fi
 rc=0
 wait "$PID" || rc=$?
@@ -56,7 +44,7 @@ PID=
 [ "$rc" -eq 1 ] || fail "anxin-smsd exited $rc, expected 1"
 grep -q 'is no longer the store this gateway opened (replaced by another file)' "$T/log" ||
 	fail "the log does not say why it stopped"
-[ "$(lines)" -eq 4 ] || fail "$(lines) messages sent, expected still 4 (nothing after the replacement)"
+[ "$(smsd_lines)" -eq 4 ] || fail "$(smsd_lines) messages sent, expected still 4 (nothing after the replacement)"
 [ -e "$T/m0/sms/1/1" ] || fail "the reply was taken off the modem into the replaced store"
 
 # a gateway on the store now there takes the reply (E1 has no
