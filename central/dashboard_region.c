@@ -786,6 +786,14 @@ static void funnels(struct dpage *p, ax_store *st, const ax_content *content,
 			          "不等同于统计部门的正式测评。</p>",
 			       fu.completed_any,
 			       fu.targeted > 0 ? (double)fu.replied / (double)fu.targeted * 100 : 0);
+		if (v[i].survey[0]) {
+			long long med, nmed;
+			if (ax_campaign_median_completion(st, &v[i], code, &med, &nmed) == AX_OK &&
+			    nmed > 0)
+				dp_fmt(p, "<p class=\"note\">短信问卷从开场到答完用时中位数 %lld 分 %lld 秒"
+				          "（%lld 份）。</p>",
+				       med / 60, med % 60, nmed);
+		}
 		estimate(p, st, &v[i]);
 		dp_raw(p, "</div>");
 	}

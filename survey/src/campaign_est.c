@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "anxin/auth.h"
 #include "anxin/campaign.h"
 #include "anxin/funnel.h"
 #include "anxin/text.h"
@@ -110,6 +111,53 @@ static double days_for(const struct ax_campaign *c, int modems, long long hh,
 	if (c->daily_cap > 0)
 		by_cap = (double)hh * segments / ((double)modems * c->daily_cap);
 	return by_pace > by_cap ? by_pace : by_cap;
+}
+
+ax_rc ax_campaign_median_completion(ax_store *st, const struct ax_campaign *c,
+                                    const char *region, long long *median,
+                                    long long *n)
+{
+	sqlite3_stmt *s;
+	long long *v = NULL, cap = 0;
+	ax_rc rc;
+	int src;
+
+	*median = -1;
+	*n = 0;
+	if ((rc = ax__prepare(st, &s,
+	                      "SELECT completed_at - started_at, region FROM responses"
+	                      " WHERE wave = ?1 AND channel = 'sms' AND status ="
+	                      " 'complete' AND counted AND started_at IS NOT NULL AND"
+	                      " completed_at IS NOT NULL ORDER BY 1")))
+		return rc;
+	sqlite3_bind_text(s, 1, c->wave, -1, SQLITE_STATIC);
+	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *r = (const char *)sqlite3_column_text(s, 1);
+		if (region && *region && (!r || !ax_region_covers(region, r)))
+			continue;
+		if (*n == cap) {
+			long long *nv = realloc(v, (size_t)(cap ? cap * 2 : 64) * sizeof *v);
+			if (!nv) {
+				free(v);
+				sqlite3_finalize(s);
+				ax__store_seterr(st, "out of memory");
+				return AX_NOMEM;
+			}
+			v = nv;
+			cap = cap ? cap * 2 : 64;
+		}
+		v[(*n)++] = sqlite3_column_int64(s, 0);
+	}
+	sqlite3_finalize(s);
+	if (src != SQLITE_DONE) {
+		free(v);
+		return ax__store_sqlerr(st, src, "responses");
+	}
+	/* the upper middle of an even count, as anxin-smsd --status */
+	if (*n)
+		*median = v[*n / 2];
+	free(v);
+	return AX_OK;
 }
 
 void ax_campaign_span(double days, const char *hours, const char *days_unit,

@@ -92,6 +92,13 @@ struct ax_campaign_est {
 };
 ax_rc ax_campaign_estimate(ax_store *st, const struct ax_campaign *c,
                            int modems, struct ax_campaign_est *e);
+/* The median time, in seconds, from the start of an SMS conversation to
+ * its completed questionnaire (responses of c's wave by SMS, complete and
+ * counted, with both times) in region (NULL: everywhere); *n how many.
+ * -1 when there is none. */
+ax_rc ax_campaign_median_completion(ax_store *st, const struct ax_campaign *c,
+                                    const char *region, long long *median,
+                                    long long *n);
 /* days as "16.0 <hours>" under a day, else "3.5 <days_unit>". */
 void ax_campaign_span(double days, const char *hours, const char *days_unit,
                       char *buf, size_t n);
