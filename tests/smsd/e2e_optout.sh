@@ -172,4 +172,11 @@ grep -q '待发短信' devices.html || fail "/devices has no 待发短信 column
 grep -q '4 条<span class="ci">退订确认 0 · 下一题 0 · 提醒 0 · 开场/宣传 4；按发送速度约 1 分钟发完' devices.html ||
 	fail "/devices does not show gw-b's backlog"
 
+# central stops cleanly on SIGTERM (issue 16: not only killed at cleanup)
+rc=0
+kill -TERM "$CPID"
+wait "$CPID" || rc=$?
+CPID=
+[ "$rc" -eq 0 ] || fail "anxin-central exited $rc on SIGTERM, expected 0"
+
 echo "e2e.smsd.optout_sync: ok"
