@@ -636,6 +636,35 @@ static char *visit_line(const char *id, const char *household,
 	return ax_contact_record(&c);
 }
 
+/* The id of a visit the same user recorded at the same household with
+ * the same pack within AX_VISIT_SAME_SECS of `at` (a double tap, a resent
+ * form) into id, *found set when there is one. */
+static ax_rc same_visit(ax_store *st, const char *household, const char *who,
+                        long long at, const char *pack, char id[37], int *found)
+{
+	sqlite3_stmt *s;
+	ax_rc rc;
+
+	*found = 0;
+	if ((rc = ax__prepare(st, &s, "SELECT id FROM contacts WHERE household = ?1"
+	                        " AND kind = 'visit' AND device = ?2 AND pack IS ?3"
+	                        " AND at BETWEEN ?4 - ?5 AND ?4 + ?5"
+	                        " ORDER BY abs(at - ?4) LIMIT 1")))
+		return rc;
+	sqlite3_bind_text(s, 1, household, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, who, -1, SQLITE_STATIC);
+	if (pack)
+		sqlite3_bind_text(s, 3, pack, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 4, at);
+	sqlite3_bind_int64(s, 5, AX_VISIT_SAME_SECS);
+	if (sqlite3_step(s) == SQLITE_ROW && col_text(s, 0)) {
+		snprintf(id, 37, "%s", col_text(s, 0));
+		*found = 1;
+	}
+	sqlite3_finalize(s);
+	return AX_OK;
+}
+
 ax_rc ax_visit_record(ax_store *st, const char *household,
                       const char *device_or_user, long long at,
                       const char *pack_or_null, char id_out[37])
@@ -644,6 +673,7 @@ ax_rc ax_visit_record(ax_store *st, const char *household,
 	char id[37];
 	char *line = NULL;
 	uuid_t u;
+	int found;
 	ax_rc rc;
 
 	if (id_out)
@@ -656,10 +686,19 @@ ax_rc ax_visit_record(ax_store *st, const char *household,
 		                     "UTF-8 text");
 		return AX_INVALID;
 	}
+	if (at <= 0)
+		at = (long long)time(NULL);
+	if ((rc = same_visit(st, household, device_or_user, at, pack_or_null, id,
+	                     &found)))
+		return rc;
+	if (found) { /* the same visit: nothing new */
+		if (id_out)
+			memcpy(id_out, id, sizeof id);
+		return AX_OK;
+	}
 	uuid_generate_random(u);
 	uuid_unparse_lower(u, id);
-	line = visit_line(id, household, device_or_user,
-	                  at > 0 ? at : (long long)time(NULL), pack_or_null);
+	line = visit_line(id, household, device_or_user, at, pack_or_null);
 	if (!line)
 		return AX_NOMEM;
 	rc = ax__import_one(st, line, "visit", &out);

@@ -552,6 +552,38 @@ static void test_visit_record(void)
 	CHECK_INT(ax_visit_record(st, "H2\xff", "王五", at, NULL, NULL), AX_INVALID);
 	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM contacts"), before + 1);
 
+	/* a double tap (2 minutes later) and a form sent again at the edge of
+	 * the 10 minutes: the same visit, its id, no new row; 11 minutes
+	 * later, or another pack, or another visitor: a new visit (the old
+	 * code stored all five) */
+	{
+		char first[37], again[37], sql[256];
+		const char *who[3] = {"网格员王五", "网格员王五", "网格员李四"};
+		const char *pack[3] = {"family-safety", NULL, "family-safety"};
+		const long long dt[3] = {660, 60, 60};
+		snprintf(first, sizeof first, "%s",
+		         tu_q(db, "SELECT id FROM contacts WHERE household = 'H2'"
+		                  " AND device = '网格员王五' AND at = %lld", at));
+		CHECK_INT(strlen(first), 36);
+		REQUIRE(ax_visit_record(st, "H2", "网格员王五", at + 120,
+		                        "family-safety", again) == AX_OK);
+		CHECK_STR(again, first);
+		REQUIRE(ax_visit_record(st, "H2", "网格员王五", at - 600,
+		                        "family-safety", again) == AX_OK);
+		CHECK_STR(again, first);
+		CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM contacts"), before + 1);
+		for (int k = 0; k < 3; k++) {
+			REQUIRE(ax_visit_record(st, "H2", who[k], at + dt[k], pack[k],
+			                        again) == AX_OK);
+			CHECK(strcmp(again, first) != 0);
+			CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM contacts"),
+			          before + 2);
+			snprintf(sql, sizeof sql, "DELETE FROM contacts WHERE id = '%s'",
+			         again);
+			REQUIRE(ax__exec(st, sql) == AX_OK);
+		}
+	}
+
 	/* at 0: now */
 	REQUIRE(ax_visit_record(st, "H6", "王五", 0, NULL, id) == AX_OK);
 	CHECK(tu_qi(db, "SELECT abs(at - strftime('%%s','now')) < 60 FROM "

@@ -170,10 +170,15 @@ ax_rc ax_household_search(ax_store *st, const char *scope, const char *q,
  *   at              epoch seconds of the visit; 0: now
  *   pack_or_null    pack id handed out or explained, or NULL
  *   id_out          gets the record's UUID (may be NULL)
+ * A visit by the same device_or_user at the same household with the same
+ * pack within AX_VISIT_SAME_SECS (10 minutes) of `at` is the same visit
+ * (a double tap, a form sent again): nothing is stored and id_out gets
+ * the earlier visit's id.
  * Returns AX_OK when stored; AX_INVALID when the importer rejected it
  * (unknown household, …: the reason is ax_store_errmsg); store errors
  * as usual.  Runs its own transaction.
  */
+#define AX_VISIT_SAME_SECS 600
 ax_rc ax_visit_record(ax_store *st, const char *household,
                       const char *device_or_user, long long at,
                       const char *pack_or_null, char id_out[37]);
