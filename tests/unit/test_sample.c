@@ -410,6 +410,41 @@ static void check_demo(ax_store *st)
 	tu_lines_free(&L);
 }
 
+/* ax_estimate_verdict on hand-made estimates against a 0.90 target:
+ * 40 answers at 0.95 达标; 4 answers whose interval reaches 0.90 (even
+ * at 100 %) 样本不足, not 达标; 4 whose top is 0.85 未达标; a hidden
+ * one <5; none 无数据 */
+static void check_verdict(void)
+{
+	struct ax_estimate e;
+	const struct {
+		long long den;
+		double est, high;
+		int hide;
+		enum ax_verdict want;
+	} t[] = {
+		{40, 0.95, 0.99, 0, AX_VERDICT_MET},
+		{4, 1.00, 1.00, 0, AX_VERDICT_SMALL},
+		{4, 0.80, 0.95, 0, AX_VERDICT_SMALL},
+		{4, 0.50, 0.85, 0, AX_VERDICT_UNMET},
+		{40, 0.89, 0.95, 0, AX_VERDICT_UNMET},
+		{4, 0.75, 0.95, 1, AX_VERDICT_SUPPRESSED},
+		{0, 0, 0, 0, AX_VERDICT_NONE},
+	};
+
+	for (size_t k = 0; k < sizeof t / sizeof *t; k++) {
+		memset(&e, 0, sizeof e);
+		e.target = 0.90;
+		e.unweighted.den = t[k].den;
+		e.unweighted.small_sample = t[k].den < 30;
+		e.unweighted.suppressed = t[k].hide;
+		e.est = t[k].est;
+		e.low = t[k].est / 2;
+		e.high = t[k].high;
+		CHECK_INT(ax_estimate_verdict(&e), t[k].want);
+	}
+}
+
 int main(void)
 {
 	ax_store *st, *st2;
@@ -417,6 +452,7 @@ int main(void)
 	char ids[512];
 
 	tu_init();
+	check_verdict();
 	st = new_store("store.db", 0);
 	check_draw(st);
 	check_doc(st);
