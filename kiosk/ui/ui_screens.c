@@ -388,7 +388,10 @@ static void lay_explain(const kui *u, struct kui_frame *f)
 		          R(0, y, u->w, s / 8), s / 24, C_MUTED, 0, -1);
 		y += pad / 2;
 	}
-	card = R(pad, y, u->w - 2 * pad, bottom - y);
+	/* landscape: the card runs down beside 下一题, so the explanation is
+	 * not shrunk on a short screen (1280x800) */
+	card = landscape(u) ? R(pad, y, u->w - 3 * pad - u->w / 4, u->h - pad - y)
+	                    : R(pad, y, u->w - 2 * pad, bottom - y);
 	kui__rect(f, card, C_CARD, s / 40, C_LINE, -1);
 	{
 		int h1 = kui__text(u, f, "小知识", R(card.x + cp, card.y + cp, card.w - 2 * cp, s / 12),

@@ -211,6 +211,48 @@ static void test_targets(ax_content *c, const struct ax_survey *sv,
 	kui_free(u);
 }
 
+/* At 1280x800 a quiz explanation is shown whole at nearly its full size
+ * (800 / 17 = 47 px): it used to shrink to the 60 % floor (28 px) in a
+ * card squeezed above 下一题 (issue 18). */
+static void test_explain_1280(ax_content *c, const struct ax_survey *const *qz, int nqz)
+{
+	static const struct kui_metrics m = {fx_advance, fx_line, NULL};
+	struct kui_host host;
+	const struct ax_pack *packs[KUI_MAX_PACKS];
+	const struct ax_question *q = NULL;
+	struct kui_config cfg;
+	int np = 0;
+	size_t shown = 0;
+	kui *u;
+	memset(&host, 0, sizeof host);
+	for (int i = 0; i < ax_content_npacks(c) && np < KUI_MAX_PACKS; i++)
+		packs[np++] = ax_content_pack(c, i);
+	kui_config_defaults(&cfg);
+	u = kui_new(&cfg, &host, &m, 1280, 800, packs, np, NULL, qz, nqz, now);
+	REQUIRE(u);
+	REQUIRE(tap(u, "start") == 0);
+	REQUIRE(tap(u, "tile-anti-fraud") == 0);
+	while (tap(u, "next") == 0)
+		;
+	REQUIRE(tap(u, "quiz") == 0);
+	REQUIRE(tap(u, "option-1") == 0);
+	CHECK_STR(kui_screen_name(kui_current(u)), "explain");
+	for (int i = 0; i < nqz; i++)
+		if (strcmp(qz[i]->id, "aware-anti-fraud") == 0)
+			q = &qz[i]->questions[0]; /* no seed: the first as written */
+	REQUIRE(q && q->explanation);
+	kui_layout(u, &frame);
+	for (int i = 0; i < frame.ncmds; i++)
+		if (frame.cmds[i].kind == KUI_CMD_TEXT && strstr(q->explanation, frame.cmds[i].text)) {
+			shown += strlen(frame.cmds[i].text);
+			/* at most 10 % below it (it was 28 px, the 60 % floor) */
+			CHECK(frame.cmds[i].size >= 800 / 17 * 9 / 10);
+		}
+	/* and all of it */
+	CHECK_INT((long)shown, (long)strlen(q->explanation));
+	kui_free(u);
+}
+
 int main(void)
 {
 	const char *src = getenv("ANXIN_SOURCE");
@@ -231,6 +273,7 @@ int main(void)
 	REQUIRE(sv);
 	test_targets(c, sv, qz, nqz, 0);
 	test_targets(c, sv, qz, nqz, 1);
+	test_explain_1280(c, qz, nqz);
 	ax_content_free(c);
 	printf("%d checks\n", check_count);
 	if (check_failures)
