@@ -270,4 +270,10 @@ step "report (households reached respondents sms satisfied answered): $got"
 [ "$got" = "$want" ] || fail "county report \"$got\", the gateway's records say \"$want\""
 [ "$resp" -gt $((N / 2)) ] || fail "only $resp respondents of $N: the residents did not get through"
 [ "$reached" -ge "$resp" ] || fail "fewer households reached ($reached) than respondents ($resp)"
+# central stops cleanly on SIGTERM (issue 16: not only killed at cleanup)
+rc=0
+kill -TERM "$CPID"
+wait "$CPID" || rc=$?
+CPID=
+[ "$rc" -eq 0 ] || fail "anxin-central exited $rc on SIGTERM, expected 0"
 step "e2e.smsd.central_2000: ok"
