@@ -79,6 +79,11 @@ int ax__day_parse(const char *s, int *day);
 
 /* ---- store internals -------------------------------------------------- */
 sqlite3 *ax__store_db(ax_store *st);
+/* The store's connection through the statement layer (db.h), and the
+ * layer's last error on it as ax_rc with the store's message set. */
+struct ax_db;
+struct ax_db *ax__store_dbl(ax_store *st);
+ax_rc ax__store_dberr(ax_store *st, const char *what);
 /* Statements a handle keeps prepared (one per use, same SQL each time). */
 enum ax__stmt { AX__STMT_OUTBOX_PUT, AX__STMT_N };
 /* The cached statement `which` (prepared from sql the first time), reset

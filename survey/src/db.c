@@ -47,6 +47,18 @@ int ax_db_open(const char *url, ax_db **out, char *err, size_t errlen)
 	return AX_DB_OK;
 }
 
+int ax_db_wrap_sqlite(struct sqlite3 *conn, ax_db **out)
+{
+	ax_db *db = calloc(1, sizeof *db);
+	*out = db;
+	if (!db)
+		return AX_DB_ERROR;
+	db->ops = &ax__db_sqlite_ops;
+	db->conn = conn;
+	db->borrowed = 1;
+	return AX_DB_OK;
+}
+
 void ax_db_close(ax_db *db)
 {
 	if (!db)

@@ -39,6 +39,10 @@ typedef enum {
 	AX_DB_ENONE = 0,
 	AX_DB_ECONSTRAINT, /* unique, foreign key, check, not null */
 	AX_DB_EBUSY,       /* locked, serialization failure, deadlock: retry */
+	AX_DB_EFULL,       /* disk full */
+	AX_DB_EREADONLY,   /* the database or its file system is read-only */
+	AX_DB_EIO,         /* I/O error */
+	AX_DB_ENOMEM,      /* out of memory */
 	AX_DB_EOTHER,
 } ax_db_eclass;
 
@@ -58,6 +62,10 @@ typedef enum {
 int ax_db_is_pg_url(const char *url);
 int ax_db_open(const char *url, ax_db **out, char *err, size_t errlen);
 void ax_db_close(ax_db *db);
+/* A handle on an open SQLite connection (a store's), borrowed: closing
+ * the handle leaves the connection open. */
+struct sqlite3;
+int ax_db_wrap_sqlite(struct sqlite3 *conn, ax_db **out);
 
 ax_db_kind ax_db_kind_of(const ax_db *db);
 const char *ax_db_sql(const ax_db *db, ax_sql_piece piece);

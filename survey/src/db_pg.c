@@ -9,7 +9,8 @@
  * it again with them, so `? + 1` is 64-bit arithmetic, not int4.  A step
  * runs the statement and keeps its whole result; later steps walk its
  * rows.  Errors are classed by SQLSTATE: 23xxx constraint, 40001, 40P01
- * and 55P03 retry.
+ * and 55P03 retry, 53100 disk full, 25006 read-only, 58030 I/O, 53200
+ * memory.
  */
 #include <libpq-fe.h>
 #include <inttypes.h>
@@ -45,6 +46,14 @@ static ax_db_eclass classify(const PGresult *res)
 		return AX_DB_ECONSTRAINT;
 	if (!strcmp(s, "40001") || !strcmp(s, "40P01") || !strcmp(s, "55P03"))
 		return AX_DB_EBUSY;
+	if (!strcmp(s, "53100"))
+		return AX_DB_EFULL;
+	if (!strcmp(s, "25006"))
+		return AX_DB_EREADONLY;
+	if (!strcmp(s, "58030"))
+		return AX_DB_EIO;
+	if (!strcmp(s, "53200"))
+		return AX_DB_ENOMEM;
 	return AX_DB_EOTHER;
 }
 

@@ -16,6 +16,15 @@ static ax_db_eclass classify(int rc)
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
 		return AX_DB_EBUSY;
+	case SQLITE_FULL:
+		return AX_DB_EFULL;
+	case SQLITE_READONLY:
+		return AX_DB_EREADONLY;
+	case SQLITE_IOERR:
+	case SQLITE_CANTOPEN:
+		return AX_DB_EIO;
+	case SQLITE_NOMEM:
+		return AX_DB_ENOMEM;
 	default:
 		return AX_DB_EOTHER;
 	}
@@ -52,7 +61,8 @@ static int sl_open(ax_db *db, const char *url)
 
 static void sl_close(ax_db *db)
 {
-	sqlite3_close_v2(db->conn);
+	if (!db->borrowed)
+		sqlite3_close_v2(db->conn);
 	db->conn = NULL;
 }
 

@@ -250,6 +250,12 @@ ax_rc ax_importer_new(ax_store *st, ax_importer **out)
 	for (int i = 0; i < S_INS_OPTOUT; i++)
 		if ((rc = ax__prepare(st, &im->s[i], stmt_sql[i])))
 			goto fail;
+	for (int i = S_NSQLITE; i < S_NSTMT; i++)
+		if (ax_db_prepare(ax__store_dbl(st), stmt_sql[i],
+		                  &im->t[i - S_NSQLITE]) != AX_DB_OK) {
+			rc = ax__store_dberr(st, "prepare");
+			goto fail;
+		}
 	*out = im;
 	return AX_OK;
 fail:
@@ -263,8 +269,10 @@ void ax_importer_free(ax_importer *im)
 		return;
 	if (im->in_tx)
 		ax_importer_rollback(im);
-	for (int i = 0; i < S_NSTMT; i++)
+	for (int i = 0; i < S_NSQLITE; i++)
 		sqlite3_finalize(im->s[i]);
+	for (int i = S_NSQLITE; i < S_NSTMT; i++)
+		ax_stmt_finalize(im->t[i - S_NSQLITE]);
 	ax_content_free(im->surveys);
 	ax__tally_clear(im);
 	free(im->tb);
@@ -1135,7 +1143,7 @@ static ax_rc import_optout(ax_importer *im, json_t *o, const char *source,
 		out->result = AX_REC_REJECTED;
 		return AX_OK;
 	}
-	for (int i = S_INS_OPTOUT; i < S_NSTMT; i++)
+	for (int i = S_INS_OPTOUT; i < S_NSQLITE; i++)
 		if (!im->s[i] && (arc = ax__prepare(im->st, &im->s[i], stmt_sql[i])))
 			return arc;
 	if (optout_phone_ok(im, phone, out))

@@ -8,6 +8,7 @@
 #include "anxin/records.h"
 #include "anxin/response.h"
 #include "anxin_int.h"
+#include "db.h"
 
 /* ---- tally deltas -----------------------------------------------------
  * A hash table of (key, day) -> sums that grows with the batch: a file
@@ -26,8 +27,11 @@ struct tally {
 enum {
 	S_INS_RESP, S_GET_RESP, S_HH, S_REGION, S_COUNTED,
 	S_SET_COUNTED, S_INS_CONTACT, S_GET_CONTACT,
-	S_INS_CONFLICT, S_TALLY, S_TALLY_TOTAL, S_CAMPAIGN_WAVES, S_WAVE,
-	S_INS_OPTOUT, S_GET_OPTOUT, S_PHONE_HH, S_NSTMT
+	S_INS_CONFLICT, S_CAMPAIGN_WAVES, S_WAVE,
+	S_INS_OPTOUT, S_GET_OPTOUT, S_PHONE_HH,
+	/* above: sqlite3_stmt (s[]); below: through the statement layer
+	 * (db.h, t[]), as a PostgreSQL store will run them */
+	S_NSQLITE, S_TALLY = S_NSQLITE, S_TALLY_TOTAL, S_NSTMT
 };
 
 /* statement i of the importer (NULL past the last), for the test that
@@ -41,7 +45,8 @@ struct hh_memo;
 struct ax_importer {
 	ax_store *st;
 	ax_content *surveys;
-	sqlite3_stmt *s[S_NSTMT];
+	sqlite3_stmt *s[S_NSQLITE];
+	struct ax_stmt *t[S_NSTMT - S_NSQLITE];
 	struct tally **tb;   /* tally buckets, tbn of them (a power of two) */
 	size_t tbn, tcount;
 	struct tally *tall;  /* every tally entry */

@@ -17,6 +17,9 @@ struct ax_store {
 	char errmsg[512];
 	/* statements on hot paths, prepared once per handle (ax__cached) */
 	sqlite3_stmt *cache[AX__STMT_N];
+	/* the same connection through the statement layer (db.h), for the
+	 * code that speaks both stores' SQL (ax__store_dbl) */
+	ax_db *dbl;
 };
 
 /* ---- schema ------------------------------------------------------------
@@ -267,6 +270,22 @@ int ax__store_migrations_count(void) { return (int)AX_ARRAY_LEN(migrations); }
 
 sqlite3 *ax__store_db(ax_store *st) { return st->db; }
 
+ax_db *ax__store_dbl(ax_store *st) { return st->dbl; }
+
+ax_rc ax__store_dberr(ax_store *st, const char *what)
+{
+	ax__store_seterr(st, "%s: %s", what, ax_db_errmsg(st->dbl));
+	switch (ax_db_errclass(st->dbl)) {
+	case AX_DB_ENOMEM: return AX_NOMEM;
+	case AX_DB_EBUSY: return AX_BUSY;
+	case AX_DB_EFULL: return AX_FULL;
+	case AX_DB_EREADONLY: return AX_READONLY;
+	case AX_DB_EIO: return AX_IO;
+	case AX_DB_ECONSTRAINT: return AX_CONFLICT;
+	default: return AX_ERROR;
+	}
+}
+
 struct sqlite3 *ax_store_sqlite(ax_store *st) { return st->db; }
 
 const char *ax_store_errmsg(const ax_store *st)
@@ -435,6 +454,10 @@ ax_rc ax__store_open_at(const char *path, int flags, int target,
 		rc = ax__store_sqlerr(st, src, path);
 		goto fail;
 	}
+	if (ax_db_wrap_sqlite(st->db, &st->dbl) != AX_DB_OK) {
+		rc = AX_NOMEM;
+		goto fail;
+	}
 	sqlite3_busy_timeout(st->db, 5000);
 	sqlite3_extended_result_codes(st->db, 1);
 	if (!(flags & AX_STORE_READONLY)) {
@@ -488,6 +511,7 @@ void ax_store_close(ax_store *st)
 		return;
 	for (int i = 0; i < AX__STMT_N; i++)
 		sqlite3_finalize(st->cache[i]);
+	ax_db_close(st->dbl);
 	sqlite3_close_v2(st->db);
 	free(st->path);
 	free(st);

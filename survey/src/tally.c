@@ -135,7 +135,8 @@ ax_rc ax__tally_flush(ax_importer *im)
 	qsort(v, n, sizeof *v, tally_cmp);
 	for (k = 0; k < n; k++) {
 		struct tally *t = v[k];
-		sqlite3_stmt *s = im->s[t->day == TOTAL_DAY ? S_TALLY_TOTAL : S_TALLY];
+		ax_stmt *s = im->t[(t->day == TOTAL_DAY ? S_TALLY_TOTAL : S_TALLY) -
+		                   S_NSQLITE];
 		char *parts[5], buf[512];
 		int np = 0, src;
 		if (!t->den && !t->num && t->score == 0)
@@ -147,21 +148,21 @@ ax_rc ax__tally_flush(ax_importer *im)
 				*p = '\0';
 				parts[np++] = p + 1;
 			}
-		sqlite3_reset(s);
-		sqlite3_bind_text(s, 1, parts[0], -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, parts[1], -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, parts[2], -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 4, parts[3], -1, SQLITE_STATIC);
+		ax_stmt_reset(s);
+		ax_stmt_bind_text(s, 1, parts[0]);
+		ax_stmt_bind_text(s, 2, parts[1]);
+		ax_stmt_bind_text(s, 3, parts[2]);
+		ax_stmt_bind_text(s, 4, parts[3]);
 		if (t->day != TOTAL_DAY)
-			sqlite3_bind_int(s, 5, t->day);
-		sqlite3_bind_text(s, 6, parts[4], -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 7, t->den);
-		sqlite3_bind_int64(s, 8, t->num);
-		sqlite3_bind_double(s, 9, t->score);
-		src = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (src != SQLITE_DONE) {
-			rc = ax__store_sqlerr(im->st, src, "tally");
+			ax_stmt_bind_int64(s, 5, t->day);
+		ax_stmt_bind_text(s, 6, parts[4]);
+		ax_stmt_bind_int64(s, 7, t->den);
+		ax_stmt_bind_int64(s, 8, t->num);
+		ax_stmt_bind_double(s, 9, t->score);
+		src = ax_stmt_step(s);
+		ax_stmt_reset(s);
+		if (src != AX_DB_DONE) {
+			rc = ax__store_dberr(im->st, "tally");
 			break;
 		}
 	}
