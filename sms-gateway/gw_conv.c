@@ -140,10 +140,13 @@ void gw__read_conv(sqlite3_stmt *q, struct convrow *r)
 	answers_parse(&r->c, (const char *)sqlite3_column_text(q, 14),
 	              (const char *)sqlite3_column_text(q, 15));
 	gw__shown_parse(&r->c, (const char *)sqlite3_column_text(q, 16));
+	r->asked_sent = sqlite3_column_int(q, 17);
 }
 
+/* queued: the step queued messages, so its question has not gone out
+ * (asked_sent 0 until gw_send.c records the send) */
 static int write_conv(gw_gateway *g, const struct convrow *r, int insert,
-                      const struct camp *cp)
+                      const struct camp *cp, int queued)
 {
 	char a[GW_FLOW_MAX_Q * 20], s[GW_FLOW_MAX_Q + 1];
 	char shown[GW_FLOW_MAX_Q * (GW_FLOW_MAX_ORDER + 6) + 24];
@@ -164,7 +167,8 @@ static int write_conv(gw_gateway *g, const struct convrow *r, int insert,
 	                * conv is WITHOUT ROWID (gw_store.c) */
 	               : "UPDATE conv SET status=?7, qidx=?8, attempts=?9, reminded=?10,"
 	                 " asked_at=?12, reminded_at=?13, updated_at=?14, answers=?15,"
-	                 " skipped=?16, due=?17 WHERE household=?2 AND campaign=?1");
+	                 " skipped=?16, due=?17, asked_sent=asked_sent AND NOT ?21"
+	                 " WHERE household=?2 AND campaign=?1");
 	if (!q)
 		return -1;
 	sqlite3_bind_text(q, 1, r->campaign, -1, SQLITE_STATIC);
@@ -191,6 +195,8 @@ static int write_conv(gw_gateway *g, const struct convrow *r, int insert,
 	sqlite3_bind_text(q, 15, a, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(q, 16, s, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(q, 17, gw_flow_next_due(&r->c, &g->cfg.flow));
+	if (!insert)
+		sqlite3_bind_int(q, 21, queued);
 	rc = sqlite3_step(q);
 	gw__release(g, g->db, q);
 	return rc == SQLITE_DONE ? 0 : -1;
@@ -201,7 +207,7 @@ int gw__apply_out(gw_gateway *g, struct convrow *r, const struct camp *cp,
                   const struct gw_flow_out *o, long long now, int insert)
 {
 	int i;
-	if (write_conv(g, r, insert, cp))
+	if (write_conv(g, r, insert, cp, o->nmsgs > 0))
 		return -1;
 	if (o->optout && gw__add_optout(g, g->db, r->phone, "reply", now))
 		return -1;

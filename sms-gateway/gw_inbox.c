@@ -138,6 +138,10 @@ static int question_was_sent(gw_gateway *g, const struct convrow *r,
 	*any_sent = 1;
 	if (r->c.attempts || r->c.reminded)
 		return 1;
+	/* went out with nothing of its step left queued, asked_at the second
+	 * it did (gw_send.c): what the query below would find, without it */
+	if (r->asked_sent && received > r->c.asked_at)
+		return 1;
 	if (!(q = gw__prep(g, g->db,
 	                   "SELECT COUNT(*) FILTER (WHERE state IN ('pending','sending')"
 	                   " AND kind IN ('intro','question')), COUNT(*) FILTER"

@@ -156,14 +156,19 @@ struct convrow {
 	char campaign[64], household[64], phone[64], region[32], wave[64];
 	char response_id[40];
 	struct gw_conv c;
+	/* conv.asked_sent: the open question went out (gw_send.c set asked_at
+	 * to when, with nothing of the step still queued on this phone); 0
+	 * while a step's messages are queued, and on stores from before the
+	 * column (gw_inbox.c then asks the queue) */
+	int asked_sent;
 };
 
 #define CONV_COLS                                                              \
 	"campaign, household, phone, region, wave, response_id, status, qidx, "   \
 	"attempts, reminded, started_at, asked_at, reminded_at, updated_at, "     \
-	"answers, skipped, shown"
+	"answers, skipped, shown, asked_sent"
 /* how many columns CONV_COLS names: the first one after them */
-#define CONV_NCOLS 17
+#define CONV_NCOLS 18
 
 /* What the household is shown (column conv.shown; "" and NULL without a
  * draw or shuffled options): "u" and the undrawn question bits in hex,

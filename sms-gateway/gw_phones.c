@@ -75,8 +75,8 @@ static const char *const move_sql[] = {
 	/* what has not gone out yet goes to the new number */
 	"UPDATE queue SET phone = ?1 WHERE household = ?2 AND campaign = ?3 AND"
 	" phone = ?5 AND state = 'pending' AND ?4 IS NOT NULL",
-	"UPDATE conv SET phone = ?1, updated_at = ?4 WHERE household = ?2 AND"
-	" campaign = ?3 AND phone = ?5",
+	"UPDATE conv SET phone = ?1, updated_at = ?4, asked_sent = 0 WHERE"
+	" household = ?2 AND campaign = ?3 AND phone = ?5",
 };
 
 static int move(gw_gateway *g, const char *hh, const char *camp,

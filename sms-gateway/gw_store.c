@@ -60,6 +60,7 @@
 	" attempts INTEGER, reminded INTEGER, started_at INTEGER,"               \
 	" asked_at INTEGER, reminded_at INTEGER, updated_at INTEGER,"            \
 	" answers TEXT, skipped TEXT, due INTEGER, shown TEXT,"                 \
+	" asked_sent INTEGER NOT NULL DEFAULT 0,"                                 \
 	" PRIMARY KEY(household, campaign)) WITHOUT ROWID;"
 #define CONV_INDEXES                                                           \
 	"DROP INDEX IF EXISTS conv_household;"                                   \
@@ -184,6 +185,13 @@ static int migrate(sqlite3 *db)
 	if ((has_shown = has_column(db, "conv", "shown")) < 0)
 		goto fail;
 	if (!has_shown && gw__exec(db, "ALTER TABLE conv ADD COLUMN shown TEXT"))
+		goto fail;
+	/* whether the open question went out (gw_send.c): 0 on the rows of
+	 * an older store, whose replies gw_inbox.c checks against the queue */
+	if ((has_shown = has_column(db, "conv", "asked_sent")) < 0)
+		goto fail;
+	if (!has_shown && gw__exec(db, "ALTER TABLE conv ADD COLUMN asked_sent"
+	                               " INTEGER NOT NULL DEFAULT 0"))
 		goto fail;
 	/* the claim's order: pending rows by class, then oldest */
 	if (gw__exec(db, "CREATE INDEX IF NOT EXISTS queue_prio ON"

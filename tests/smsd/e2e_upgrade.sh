@@ -10,7 +10,9 @@
 #   - gateway.db is renamed gateway.db.migrated; --status never makes one;
 #   - a store whose conv table has the rowid layout of the first single-store
 #     gateways (PRIMARY KEY(campaign, household)) gets the WITHOUT ROWID
-#     layout with every row and its indexes, and goes on.
+#     layout with every row and its indexes, and goes on;
+#   - conv gets its asked_sent column (0 on old rows: E1's reply is checked
+#     against the queue, as before the column).
 #
 # usage: e2e_upgrade.sh ANXIN_SMSD ANXIN_CLI
 set -eu
@@ -93,6 +95,8 @@ S=$T/anxin.db
 [ "$(q "$S" "SELECT qidx FROM conv WHERE household = 'E1'")" -eq 1 ] ||
 	fail "E1's conversation did not take the reply: $(q "$S" "SELECT * FROM conv")"
 [ "$(q "$S" "SELECT COUNT(*) FROM conv")" -eq 2 ] || fail "E2 not started beside E1"
+[ "$(q "$S" "SELECT COUNT(*) FROM pragma_table_info('conv') WHERE name = 'asked_sent'")" -eq 1 ] ||
+	fail "conv has no asked_sent column after the upgrade"
 [ "$(grep -c OLD-PENDING-Q1 "$T/sent.jsonl")" -eq 1 ] || fail "the pending row not sent once"
 grep -q OLD-SENT-INTRO "$T/sent.jsonl" && fail "an old sent row was sent again"
 
