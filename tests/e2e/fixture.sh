@@ -1,5 +1,6 @@
 # fixture.sh -- sourced by the CTest fixtures that run anxin-central in the
-# background (tests/e2e/central/server.sh, tests/e2e/dashboard/server.sh).
+# background (tests/e2e/central/server.sh, tests/e2e/dashboard/server.sh,
+# tests/e2e/confid/server.sh).
 #
 # fixture_run LOG ERRLOG CMD...: start CMD in the background, its pid in
 #   ./pid; a watcher shell waits for it and writes its exit status to

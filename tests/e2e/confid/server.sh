@@ -13,6 +13,7 @@ cmd=$1
 DIR=$2
 A="$ANXIN_BIN/survey/anxin"
 C="$ANXIN_BIN/central/anxin-central"
+. "$(dirname "$0")/../fixture.sh"
 case $cmd in
 start)
   rm -rf "$DIR"
@@ -59,28 +60,13 @@ ANS
     "$A" user add --db c.db --name "$name" --role "${rest%%:*}" --scope "${rest#*:}" \
       --password-file "$name.pw" > /dev/null
   done
-  # no inherited descriptors: CTest waits for its pipes to close
   # (no ulimit -v: the ASan flavour runs this fixture too, and its shadow
   # memory needs far more address space; nothing here inflates a body)
-  "$C" --db c.db --listen 127.0.0.1:0 --port-file port < /dev/null > server.out 2> server.log &
-  echo $! > pid
-  for _ in $(seq 1 100); do
-    if [ -s port ] && curl -fs "http://127.0.0.1:$(cat port)/healthz" > /dev/null; then
-      exit 0
-    fi
-    sleep 0.1
-  done
-  echo "server did not start" >&2
-  cat server.log >&2
-  exit 1
+  fixture_run server.out server.log "$C" --db c.db --listen 127.0.0.1:0 --port-file port || exit 1
+  fixture_wait_port || exit 1
   ;;
 stop)
-  [ -f "$DIR/pid" ] || exit 0
-  kill "$(cat "$DIR/pid")" 2>/dev/null || true
-  for _ in $(seq 1 50); do
-    kill -0 "$(cat "$DIR/pid")" 2>/dev/null || exit 0
-    sleep 0.1
-  done
-  kill -9 "$(cat "$DIR/pid")" 2>/dev/null || true
+  # its exit status checked (issue 16): 0, and no sanitizer report
+  fixture_stop "$DIR"
   ;;
 esac
