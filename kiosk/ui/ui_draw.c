@@ -165,6 +165,60 @@ static int measure(const kui *u, const char *t, int size, int w,
 	return n;
 }
 
+/* Line l (len bytes) ending in "…" within width w: code points are taken
+ * off its end until it fits.  *width: the result's advance. */
+static const char *ellipsis_line(const kui *u, struct kui_frame *f,
+                                 const char *l, size_t len, int size, int w,
+                                 int *width)
+{
+	static const char ell[] = "\xE2\x80\xA6"; /* U+2026 … */
+	int ew = u->m.advance(u->m.ctx, 0x2026, size), lw = 0;
+	size_t i = 0, keep = 0;
+	char buf[4 * 1024];
+	/* the longest prefix of whole code points that leaves room for … */
+	while (i < len) {
+		uint32_t cp = (unsigned char)l[i];
+		size_t k = cp < 0x80 ? 1 : cp < 0xE0 ? 2 : cp < 0xF0 ? 3 : 4;
+		if (i + k > len)
+			break;
+		if (k == 2)
+			cp = (cp & 0x1F) << 6 | (l[i + 1] & 0x3F);
+		else if (k == 3)
+			cp = (cp & 0x0F) << 12 | (l[i + 1] & 0x3F) << 6 | (l[i + 2] & 0x3F);
+		else if (k == 4)
+			cp = (cp & 0x07) << 18 | (l[i + 1] & 0x3F) << 12 |
+			     (l[i + 2] & 0x3F) << 6 | (l[i + 3] & 0x3F);
+		if (lw + u->m.advance(u->m.ctx, cp, size) + ew > w)
+			break;
+		lw += u->m.advance(u->m.ctx, cp, size);
+		i += k;
+		keep = i;
+	}
+	/* a cut after a comma or full stop reads 不信不传，… : drop it */
+	while (keep >= 3 && ((unsigned char)l[keep - 3] == 0xEF &&
+	                     (unsigned char)l[keep - 2] == 0xBC &&
+	                     ((unsigned char)l[keep - 1] == 0x8C ||   /* ， */
+	                      (unsigned char)l[keep - 1] == 0x9B))) { /* ； */
+		lw -= u->m.advance(u->m.ctx, (unsigned char)l[keep - 1] == 0x8C
+		                                 ? 0xFF0C : 0xFF1B, size);
+		keep -= 3;
+	}
+	while (keep >= 3 && (unsigned char)l[keep - 3] == 0xE3 &&
+	       (unsigned char)l[keep - 2] == 0x80 &&
+	       ((unsigned char)l[keep - 1] == 0x81 || (unsigned char)l[keep - 1] == 0x82)) {
+		lw -= u->m.advance(u->m.ctx, (unsigned char)l[keep - 1] == 0x81 ? 0x3001
+		                                                                 : 0x3002,
+		                   size);
+		keep -= 3;
+	}
+	if (keep + sizeof ell > sizeof buf)
+		keep = 0;
+	memcpy(buf, l, keep);
+	memcpy(buf + keep, ell, sizeof ell);
+	*width = lw + ew;
+	return arena_str(f, buf, keep + sizeof ell - 1);
+}
+
 /* 1 if a line holds a single character (with any closing punctuation the
  * line breaker pulled along): a widow, "骗" alone under "反电信网络诈". */
 static int widow(const char *t, const struct kwrap_line *l)
@@ -225,7 +279,7 @@ int kui__text(const kui *u, struct kui_frame *f, const char *t,
                 uint32_t color, int align, int widget_ix)
 {
 	struct kwrap_line lines[MAX_LINES];
-	int n, hgt, lh, gap, y, min = size * 6 / 10;
+	int n, n_all, hgt, lh, gap, y, min = size * 6 / 10;
 
 	if (!t || !*t || box.w <= 0 || box.h <= 0)
 		return 0;
@@ -237,6 +291,7 @@ int kui__text(const kui *u, struct kui_frame *f, const char *t,
 			break;
 		size -= size > 40 ? 3 : 2;
 	}
+	n_all = n;
 	if (n > MAX_LINES)
 		n = MAX_LINES;
 	rebalance(u, t, size, box.w, lines, n);
@@ -249,15 +304,23 @@ int kui__text(const kui *u, struct kui_frame *f, const char *t,
 	}
 	for (int i = 0; i < n; i++) {
 		struct kui_cmd *c;
+		int cut, width = lines[i].width;
 		if (y + lh > box.y + box.h && i > 0)
 			break;
 		c = push(f, KUI_CMD_TEXT);
 		if (!c)
 			break;
-		c->text = arena_str(f, t + lines[i].off, lines[i].len);
-		c->box = R((align & AL_CENTER) ? box.x + (box.w - lines[i].width) / 2
+		/* the last line that fits, with more text after it: ends in …,
+		 * so a resident sees the text goes on (a tile's summary cut
+		 * mid-phrase read as a whole sentence) */
+		cut = i + 1 < n_all &&
+		      (i + 1 == n || y + 2 * lh + gap > box.y + box.h);
+		c->text = cut ? ellipsis_line(u, f, t + lines[i].off, lines[i].len,
+		                              size, box.w, &width)
+		              : arena_str(f, t + lines[i].off, lines[i].len);
+		c->box = R((align & AL_CENTER) ? box.x + (box.w - width) / 2
 		                               : box.x,
-		           y, lines[i].width, lh);
+		           y, width, lh);
 		c->clip = clip;
 		c->color = color;
 		c->size = size;

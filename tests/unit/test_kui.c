@@ -429,6 +429,68 @@ static void test_quiz(void)
 	kui_free(u);
 }
 
+/* A text cut to fit its box says so: at 1280x800 the home tiles' summaries
+ * do not fit (a tile is a third of the width; with these metrics every
+ * Han character is one em), and the last line shown of each cut summary
+ * ends in …, so a resident does not read 不信不传 as the whole advice.
+ * Each summary's lines are found as the text commands that are pieces of
+ * it, in order. */
+static void test_cut_text(void)
+{
+	struct fake h;
+	/* the first tile's summary made three times as long as the bundled
+	 * test pack's (two lines at this size): it cannot fit */
+	const struct ax_pack *keep = packs[0];
+	struct ax_pack longer = *keep;
+	char longsum[1024];
+	kui *u;
+	int ncut = 0;
+
+	snprintf(longsum, sizeof longsum, "%s%s%s", keep->summary, keep->summary,
+	         keep->summary);
+	longer.summary = longsum;
+	packs[0] = &longer;
+	u = new_ui(&h);
+
+	kui_resize(u, 1280, 800);
+	TAP(u, "start");
+	CHECK_SCREEN(u, "home");
+	screen(u);
+	for (int k = 0; k < npacks; k++) {
+		const char *sum = packs[k]->summary;
+		char shown[1024] = "";
+		int ends_ell = 0;
+		if (!sum || !*sum)
+			continue;
+		for (int i = 0; i < frame.ncmds; i++) {
+			const struct kui_cmd *c = &frame.cmds[i];
+			char piece[512];
+			size_t n;
+			if (c->kind != KUI_CMD_TEXT)
+				continue;
+			snprintf(piece, sizeof piece, "%s", c->text);
+			n = strlen(piece);
+			ends_ell = n >= 3 && strcmp(piece + n - 3, "\xE2\x80\xA6") == 0;
+			if (ends_ell)
+				piece[n - 3] = 0;
+			if (!*piece || !strstr(sum, piece))
+				continue;
+			strncat(shown, piece, sizeof shown - strlen(shown) - 1);
+			if (ends_ell)
+				break;
+		}
+		if (strcmp(shown, sum) != 0) {
+			ncut++;
+			/* the shown part is the start of the summary, then … */
+			CHECK(strncmp(sum, shown, strlen(shown)) == 0);
+			CHECK(ends_ell);
+		}
+	}
+	CHECK(ncut >= 1); /* else this checks nothing */
+	kui_free(u);
+	packs[0] = keep;
+}
+
 int main(void)
 {
 	load_content();
@@ -436,6 +498,7 @@ int main(void)
 	test_answer_fails();
 	test_idle();
 	test_quiz();
+	test_cut_text();
 	ax_content_free(content);
 	if (check_failures)
 		fprintf(stderr, "%d of %d checks failed\n", check_failures, check_count);
