@@ -56,6 +56,7 @@ struct ct_server {
 	} login_fail[256];
 	atomic_int pw_checks; /* password checks running now */
 	atomic_int exporting; /* an export (XLSX, CSV) is being made */
+	atomic_int export_waiters; /* requests waiting for it (http.c) */
 
 	/* stores opened by worker threads, closed at shutdown */
 	pthread_mutex_t stores_mu;

@@ -94,14 +94,33 @@ enum MHD_Result ct_reply_fd(struct ct_req *r, int fd, const char *ctype,
 	return queue(r, MHD_HTTP_OK, resp, ctype, headers);
 }
 
+/* One export at a time: each is a full pass over the records into a
+ * temporary file. A request that finds one being made waits for it (two
+ * staff downloading the 台账 at once both get it), up to
+ * CT_EXPORT_WAIT_S seconds and with at most CT_EXPORT_WAITERS pool threads
+ * waiting; past that it is told to retry. */
+#define CT_EXPORT_WAIT_S 30
+#define CT_EXPORT_WAITERS 2
 int ct_export_begin(struct ct_req *r, enum MHD_Result *ret)
 {
 	static const char busy[] = "{\"error\":\"another export is being made; "
 	                           "retry in a few seconds\"}";
 	const char *h[] = {"Retry-After", "10", NULL, NULL};
+	const struct timespec tick = {0, 50 * 1000 * 1000};
+	int i;
 
 	if (!atomic_exchange(&r->srv->exporting, 1))
 		return 0;
+	if (atomic_fetch_add(&r->srv->export_waiters, 1) < CT_EXPORT_WAITERS) {
+		for (i = 0; i < CT_EXPORT_WAIT_S * 20; i++) {
+			nanosleep(&tick, NULL);
+			if (!atomic_exchange(&r->srv->exporting, 1)) {
+				atomic_fetch_sub(&r->srv->export_waiters, 1);
+				return 0;
+			}
+		}
+	}
+	atomic_fetch_sub(&r->srv->export_waiters, 1);
 	*ret = ct_reply_h(r, MHD_HTTP_SERVICE_UNAVAILABLE,
 	                  "application/json; charset=utf-8", busy,
 	                  sizeof busy - 1, h);
