@@ -33,6 +33,7 @@
 /* The filters of the page, validated; NULL when not set. */
 struct filters {
 	const char *survey, *channel, *from, *to;
+	const char *pack; /* an id's characters only; checked installed later */
 	char qs[512]; /* "?survey=…&amp;…" for links, HTML-safe; "" if none */
 };
 
@@ -96,6 +97,13 @@ static int read_filters(struct ct_req *r, struct filters *f)
 		if (!f->channel)
 			return -1;
 	}
+	if ((v = ct_query(r, "pack")) && *v) {
+		size_t n = strlen(v);
+		if (n >= 64 || strspn(v, "abcdefghijklmnopqrstuvwxyz"
+		                         "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") != n)
+			return -1;
+		f->pack = v;
+	}
 	if ((v = ct_query(r, "from")) && *v) {
 		if (!dash_is_date(v))
 			return -1;
@@ -109,9 +117,9 @@ static int read_filters(struct ct_req *r, struct filters *f)
 	if (dp_open(&q))
 		return 0;
 	{
-		const char *names[] = {"survey", "channel", "from", "to"};
-		const char *vals[] = {f->survey, f->channel, f->from, f->to};
-		for (int i = 0; i < 4; i++) {
+		const char *names[] = {"survey", "channel", "pack", "from", "to"};
+		const char *vals[] = {f->survey, f->channel, f->pack, f->from, f->to};
+		for (int i = 0; i < 5; i++) {
 			if (!vals[i])
 				continue;
 			dp_raw(&q, first ? "?" : "&amp;");
@@ -134,6 +142,33 @@ static const char *survey_title(const ax_content *c, const char *id)
 		if (strcmp(ax_content_survey(c, i)->id, id) == 0)
 			return ax_content_survey(c, i)->title;
 	return id;
+}
+
+/* The title of an installed pack, or NULL when none has that id. */
+static const char *pack_title(const ax_content *c, const char *id)
+{
+	for (int i = 0; c && id && i < ax_content_npacks(c); i++)
+		if (strcmp(ax_content_pack(c, i)->id, id) == 0)
+			return ax_content_pack(c, i)->title;
+	return NULL;
+}
+
+/* 宣传内容: all packs, or one installed pack whose 知识宣传入户率 is shown
+ * beside the all-packs figure (平安家庭 §6). */
+static void pack_select(struct dpage *p, const ax_content *c,
+                        const struct filters *f)
+{
+	dp_raw(p, "<label>宣传内容<select name=\"pack\">"
+	          "<option value=\"\">全部宣传内容</option>");
+	for (int i = 0; c && i < ax_content_npacks(c); i++) {
+		const struct ax_pack *k = ax_content_pack(c, i);
+		if (pack_title(c, k->id) != k->title)
+			continue; /* another version of a pack listed already */
+		dp_fmt(p, "<option value=\"%s\"%s>%s</option>", k->id,
+		       f->pack && strcmp(f->pack, k->id) == 0 ? " selected" : "",
+		       k->title);
+	}
+	dp_raw(p, "</select></label>");
 }
 
 static void filter_form(struct dpage *p, const ax_content *c, const char *code,
@@ -166,8 +201,9 @@ static void filter_form(struct dpage *p, const ax_content *c, const char *code,
 			dp_raw(p, " selected");
 		dp_fmt(p, ">%s</option>", channel_labels[i]);
 	}
-	dp_fmt(p, "</select></label>"
-	          "<label>开始日期<input type=\"date\" name=\"from\" value=\"%s\"></label>"
+	dp_raw(p, "</select></label>");
+	pack_select(p, c, f);
+	dp_fmt(p, "<label>开始日期<input type=\"date\" name=\"from\" value=\"%s\"></label>"
 	          "<label>结束日期<input type=\"date\" name=\"to\" value=\"%s\"></label>"
 	          "<button class=\"btn\" type=\"submit\">筛选</button>",
 	       f->from ? f->from : "", f->to ? f->to : "");
@@ -211,9 +247,12 @@ static void rate_cell(struct dpage *p, const struct ax_rate *rt, double target,
 }
 
 /* Coverage is a census of the roster: exact, so no interval. */
-static void coverage_cell(struct dpage *p, const struct ax_report_row *row)
+/* pack: the pack's 知识宣传入户率 (contacts carrying it) instead of all */
+static void coverage_cell(struct dpage *p, const struct ax_report_row *row,
+                          int pack)
 {
-	enum dash_badge b = dash_badge_of(&row->coverage, AX_TARGET_COVERAGE, 1);
+	const struct ax_rate *rt = pack ? &row->coverage_pack : &row->coverage;
+	enum dash_badge b = dash_badge_of(rt, AX_TARGET_COVERAGE, 1);
 
 	if (row->households <= 0) {
 		dp_raw(p, "<td><span class=\"r\">—</span>");
@@ -221,15 +260,16 @@ static void coverage_cell(struct dpage *p, const struct ax_report_row *row)
 		dp_raw(p, "<span class=\"ci\">花名册无户</span></td>");
 		return;
 	}
-	dp_fmt(p, "<td><span class=\"r\">%.1f%%</span>", row->coverage.rate * 100);
+	dp_fmt(p, "<td><span class=\"r\">%.1f%%</span>", rt->rate * 100);
 	badge(p, b);
-	dp_fmt(p, "<span class=\"ci\">全数统计</span><span class=\"ci\">%lld/%lld 户</span></td>", row->reached,
-	       row->households);
+	dp_fmt(p, "<span class=\"ci\">全数统计</span><span class=\"ci\">%lld/%lld 户</span></td>",
+	       pack ? row->reached_pack : row->reached, row->households);
 }
 
 /* ============================================================ table == */
+/* pack_name: the title of the pack asked for (?pack), or NULL */
 static void rates_table(struct dpage *p, const struct ax_report *rep,
-                        const struct filters *f)
+                        const struct filters *f, const char *pack_name)
 {
 	int dk = dk_shown(rep);
 	char ta[16], ts[16], tr[16];
@@ -240,6 +280,9 @@ static void rates_table(struct dpage *p, const struct ax_report *rep,
 	          "<th class=\"name\" scope=\"col\">区域</th><th scope=\"col\">户数</th>"
 	          "<th scope=\"col\">已覆盖</th><th scope=\"col\">未覆盖</th>"
 	          "<th scope=\"col\">宣传入户率<br><small>目标 100%</small></th>");
+	if (pack_name)
+		dp_fmt(p, "<th scope=\"col\">知识宣传入户率·%s<br><small>只计带该宣传内容的"
+		          "入户</small></th>", pack_name);
 	for (int k = 0; k < rep->ntopics; k++)
 		dp_fmt(p, "<th scope=\"col\">知晓率·%s<br><small>目标 ≥%s</small></th>",
 		       ax_topic_name(rep->topics[k]), ta);
@@ -269,7 +312,9 @@ static void rates_table(struct dpage *p, const struct ax_report *rep,
 		} else {
 			dp_fmt(p, "<td>%lld</td>", missing);
 		}
-		coverage_cell(p, row);
+		coverage_cell(p, row, 0);
+		if (pack_name)
+			coverage_cell(p, row, 1);
 		for (int k = 0; k < rep->ntopics; k++)
 			rate_cell(p, &row->awareness[k], rep->target_awareness, -1);
 		rate_cell(p, &row->satisfaction, rep->target_satisfaction,
@@ -843,7 +888,8 @@ static void rate_card(struct dpage *p, const char *title, const struct ax_rate *
 	card(p, title, v, (int)dash_badge_of(rt, target, 0), s);
 }
 
-static void cards(struct dpage *p, const struct ax_report *rep)
+static void cards(struct dpage *p, const struct ax_report *rep,
+                  const char *pack_name)
 {
 	const struct ax_report_row *r0 = &rep->rows[0];
 	char v[32], s[160];
@@ -853,9 +899,9 @@ static void cards(struct dpage *p, const struct ax_report *rep)
 	snprintf(v, sizeof v, r0->households ? "%.1f%%" : "—", r0->coverage.rate * 100);
 	snprintf(s, sizeof s, "已覆盖 %lld / %lld 户", r0->reached, r0->households);
 	card(p, "宣传入户率", v, (int)dash_badge_of(&r0->coverage, AX_TARGET_COVERAGE, 1), s);
-	if (rep->pack[0]) {
+	if (pack_name) {
 		char t[300];
-		snprintf(t, sizeof t, "知识宣传入户率（%s）", rep->pack);
+		snprintf(t, sizeof t, "知识宣传入户率（%s）", pack_name);
 		snprintf(v, sizeof v, r0->households ? "%.1f%%" : "—",
 		         r0->coverage_pack.rate * 100);
 		snprintf(s, sizeof s, "带该宣传内容覆盖 %lld / %lld 户", r0->reached_pack,
@@ -1001,6 +1047,7 @@ enum MHD_Result dash_region_page(struct ct_req *r, const struct dash_user *u,
 	struct filters f;
 	struct dpage p;
 	const struct ax_report_row *r0;
+	const char *pack_name = NULL;
 	ax_rc rc;
 
 	if (!ax_scope_covers(u->u.scope, code))
@@ -1008,7 +1055,8 @@ enum MHD_Result dash_region_page(struct ct_req *r, const struct dash_user *u,
 		                  "区域 %s 不在您负责的范围内。", code);
 	if (read_filters(r, &f))
 		return dash_error(r, u, MHD_HTTP_BAD_REQUEST, "筛选条件有误",
-		                  "渠道应为一体机、短信或入户走访，日期应为 年-月-日。");
+		                  "渠道应为一体机、短信或入户走访，宣传内容应为已安装内容的编号，"
+		                  "日期应为 年-月-日。");
 	o.scope = code;
 	o.depth = 1;
 	/* answers stay confidential below the county role (metrics.h) */
@@ -1018,9 +1066,7 @@ enum MHD_Result dash_region_page(struct ct_req *r, const struct dash_user *u,
 	o.from = f.from;
 	o.to = f.to;
 	/* ?pack=family-safety: the 知识宣传入户率 of that pack beside it */
-	o.pack = ct_query(r, "pack");
-	if (o.pack && !*o.pack)
-		o.pack = NULL;
+	o.pack = f.pack;
 	rc = ax_report_build(st, &o, &rep);
 	if (rc == AX_NOTFOUND)
 		return dash_error(r, u, MHD_HTTP_NOT_FOUND, "区域不存在",
@@ -1042,6 +1088,16 @@ enum MHD_Result dash_region_page(struct ct_req *r, const struct dash_user *u,
 	r0 = &rep->rows[0];
 	if (ax_content_load_store(st, &content))
 		content = NULL; /* titles fall back to ids */
+	if (f.pack && content && !(pack_name = pack_title(content, f.pack))) {
+		dp_discard(&p);
+		ax_content_free(content);
+		ax_report_free(rep);
+		return dash_error(r, u, MHD_HTTP_BAD_REQUEST, "筛选条件有误",
+		                  "没有安装宣传内容 %s：请在“宣传内容”中选择已安装的内容。",
+		                  f.pack);
+	}
+	if (f.pack && !pack_name)
+		pack_name = f.pack;
 	dp_begin(&p, r0->name, u, "region");
 	dp_raw(&p, "<div class=\"wide\">");
 	breadcrumbs(&p, st, u, code, &f);
@@ -1053,7 +1109,7 @@ enum MHD_Result dash_region_page(struct ct_req *r, const struct dash_user *u,
 	filter_form(&p, content, code, &f);
 	dp_raw(&p, "<h2>日常监测 <small class=\"note\">自愿作答的答卷（一体机、短信、"
 	           "入户走访），不含抽样测评</small></h2>");
-	cards(&p, rep);
+	cards(&p, rep, pack_name);
 	if (r0->level >= 3 && r0->households > r0->reached) {
 		dp_fmt(&p, "<p class=\"noprint\"><a class=\"btn\" href=\"/grid/%s/unreached", code);
 		dp_raw(&p, f.qs);
@@ -1061,7 +1117,7 @@ enum MHD_Result dash_region_page(struct ct_req *r, const struct dash_user *u,
 	}
 	dp_fmt(&p, "<h2>%s及%s <span class=\"tag\">日常监测</span></h2>", r0->name,
 	       rep->nrows > 1 ? "下级区域" : "（无下级区域）");
-	rates_table(&p, rep, &f);
+	rates_table(&p, rep, &f, pack_name);
 	charts(&p, rep);
 	item_links(&p, u, content, r0);
 	trend(&p, st, code, &f, rep);

@@ -79,7 +79,28 @@ has "  XLSX download link" county.html '/api/v1/report?scope=439901000000&amp;fo
 has "  strict CSP (no scripts)" county.html.h "default-src 'none'"
 hasnt "  no external assets" county.html 'src="http'
 check "county page with ?pack=family-safety: 200" "$(get county.jar '/region/439901000000?pack=family-safety' pack.html)" 200
-has "  the 平安家庭 知识宣传入户率 card" pack.html "知识宣传入户率（family-safety）"
+has "  the 平安家庭 知识宣传入户率 card, by the pack's title" pack.html "知识宣传入户率（平安家庭）"
+# the pack picker: every installed pack by title, the one asked selected;
+# its column beside 宣传入户率 for each row, the township's figure counted
+# here from the stored contacts (active households of 439901101 with a
+# qualifying contact carrying family-safety)
+has "  the picker on the county page" county.html '<select name="pack"><option value="">全部宣传内容</option>'
+has "  lists 平安家庭" county.html '<option value="family-safety">平安家庭</option>'
+has "  selected when asked" pack.html '<option value="family-safety" selected>平安家庭</option>'
+has "  a column per row" pack.html "知识宣传入户率·平安家庭"
+hasnt "  no such column without ?pack" county.html "知识宣传入户率·"
+has "  township links keep the pack" pack.html 'href="/region/439901101000?pack=family-safety"'
+has "  so does the XLSX link" pack.html 'format=xlsx&amp;pack=family-safety'
+pk=$(sqlite3 c.db "SELECT COUNT(*) FROM households h WHERE h.active AND h.grid LIKE '439901101%' AND EXISTS (SELECT 1 FROM contacts c WHERE c.household = h.id AND c.kind IN ('sms_delivered','sms_replied','kiosk_session','visit') AND c.pack = 'family-safety')")
+hh=$(sqlite3 c.db "SELECT COUNT(*) FROM households WHERE active AND grid LIKE '439901101%'")
+cell=$(python3 -c '
+import re, sys
+row = re.search(r"<tr><td class=\"name\"><a href=\"/region/439901101000\?[^\"]*\">石桥镇</a></td>(.*?)</tr>", open(sys.argv[1], encoding="utf-8").read()).group(1)
+print(re.sub("<[^>]*>", " ", row.split("</td>")[4]).split()[0], re.sub("<[^>]*>", " ", row.split("</td>")[4]).split()[-2])' pack.html 2>&1)
+check "  石桥镇's 平安家庭 figure: $pk of $hh households" "$cell" "$(awk -v a="$pk" -v b="$hh" 'BEGIN { printf "%.1f%%", 100 * a / b }') $pk/$hh"
+check "an uninstalled pack: 400" "$(get county.jar '/region/439901000000?pack=no-such-pack' nopack.html)" 400
+has "  says which" nopack.html "没有安装宣传内容 no-such-pack"
+check "a pack that is no id: 400" "$(get county.jar '/region/439901000000?pack=%3Cb%3E' badpack.html)" 400
 hasnt "  no such card without ?pack" county.html "知识宣传入户率"
 check "report JSON with pack=family-safety: 200" "$(get county.jar '/api/v1/report?scope=439901000000&depth=0&format=json&pack=family-safety' pack.json)" 200
 has "  its coverage_pack" pack.json '"coverage_pack"'
