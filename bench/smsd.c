@@ -519,8 +519,10 @@ static void print_json(void)
 	bench_json_close(&j);
 	bench_json_open(&j, "goals");
 	bench_json_num(&j, "parser_replies_per_s", 1e6, 3);
+	/* the ratio (ratios.inbound_vs_raw_fair) must reach the target; the
+	 * goal is where the design should get to */
 	bench_json_num(&j, "inbound_vs_raw_fair_target", 0.15, 3);
-	bench_json_num(&j, "inbound_vs_raw_fair", 0.3, 3);
+	bench_json_num(&j, "inbound_vs_raw_fair_goal", 0.3, 3);
 	bench_json_close(&j);
 	bench_json_close(&j);
 }
