@@ -63,9 +63,10 @@ static ax_rc from_lxw(lxw_error e)
 }
 
 /* ---- workbook state --------------------------------------------------- */
-/* 汇总's widest: 9 + 4 per topic + 6 for 满意度 + 5 per rate + 3 + 1 per
- * rate's 达标 = 178 with AX_MAX_TOPICS and AX_MAX_RATES at 16 */
-#define MAX_COLS (22 + 4 * AX_MAX_TOPICS + 6 * AX_MAX_RATES) /* 4: --pack */
+/* 汇总's widest: 7 + 4 per topic + 6 for 满意度 + 5 per rate + 3 + 1 per
+ * rate's 达标 + 2 for --pack = 178 with AX_MAX_TOPICS and AX_MAX_RATES at
+ * 16, under this bound */
+#define MAX_COLS (22 + 4 * AX_MAX_TOPICS + 6 * AX_MAX_RATES)
 
 struct column {
 	const char *title;
@@ -130,6 +131,15 @@ static void cell_rate(struct xl *x, struct sheet *s, int c,
 	cell_num(x, s, c, r->rate, f);
 	cell_num(x, s, c + 1, r->low, f);
 	cell_num(x, s, c + 2, r->high, f);
+}
+
+/* A full count (coverage): its rate alone, exact, so no interval and
+ * never the small-sample look; nothing when den is 0. */
+static void cell_census(struct xl *x, struct sheet *s, int c,
+                        const struct ax_rate *r)
+{
+	if (r->den)
+		cell_num(x, s, c, r->rate, x->pct);
 }
 
 /* A count that belongs to rate r: "<5" when r is suppressed. */
@@ -286,8 +296,6 @@ static void write_summary(struct xl *x, const struct ax_report *rep)
 	COL("户数", 8);
 	COL("已覆盖户", 9);
 	COL("宣传入户率", 11);
-	COL("入户率下限", 11);
-	COL("入户率上限", 11);
 	COL("答卷数", 8);
 	for (int k = 0; k < rep->ntopics; k++) {
 		char t[64];
@@ -333,8 +341,6 @@ static void write_summary(struct xl *x, const struct ax_report *rep)
 		char t[96];
 		snprintf(t, sizeof t, "知识宣传入户率(%.60s)", rep->pack);
 		COL(t, 16);
-		COL("知识宣传入户率下限", 13);
-		COL("知识宣传入户率上限", 13);
 		snprintf(t, sizeof t, "已覆盖户(%.60s)", rep->pack);
 		COL(t, 13);
 	}
@@ -356,9 +362,9 @@ static void write_summary(struct xl *x, const struct ax_report *rep)
 		         NULL);
 		cell_num(x, &s, 3, (double)w->households, NULL);
 		cell_num(x, &s, 4, (double)w->reached, NULL);
-		cell_rate(x, &s, 5, &w->coverage);
-		cell_num(x, &s, 8, (double)w->respondents, NULL);
-		c = 9;
+		cell_census(x, &s, 5, &w->coverage);
+		cell_num(x, &s, 6, (double)w->respondents, NULL);
+		c = 7;
 		for (int k = 0; k < rep->ntopics; k++, c += 4) {
 			cell_rate(x, &s, c, &w->awareness[k]);
 			cell_count(x, &s, c + 3, &w->awareness[k], w->awareness[k].den);
@@ -384,8 +390,8 @@ static void write_summary(struct xl *x, const struct ax_report *rep)
 		for (int k = 0; k < rep->nrates; k++)
 			cell_str(x, &s, c + 3 + k, ax_verdict_label(w->verdict_rates[k]), NULL);
 		if (rep->pack[0]) {
-			cell_rate(x, &s, c + 3 + rep->nrates, &w->coverage_pack);
-			cell_num(x, &s, c + 6 + rep->nrates, (double)w->reached_pack, NULL);
+			cell_census(x, &s, c + 3 + rep->nrates, &w->coverage_pack);
+			cell_num(x, &s, c + 4 + rep->nrates, (double)w->reached_pack, NULL);
 		}
 		s.row++;
 	}
@@ -395,8 +401,9 @@ static void write_summary(struct xl *x, const struct ax_report *rep)
 	sheet_close(x, &s);
 	s.row++; /* a blank row, then the notes */
 	cell_str(x, &s, 0,
-	         "注：区间为95%威尔逊（Wilson）置信区间；分母n<30为样本不足，"
-	         "比率以灰色斜体显示，仅供参考；分母为0时比率留空。",
+	         "注：宣传入户率按花名册全数统计（每户都算，不是抽样），没有区间；"
+	         "知晓率、满意度等来自答卷，区间为95%威尔逊（Wilson）置信区间；"
+	         "分母n<30为样本不足，比率以灰色斜体显示，仅供参考；分母为0时比率留空。",
 	         x->note);
 	s.row++;
 	if (rep->suppress_below) {

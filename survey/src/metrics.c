@@ -62,6 +62,15 @@ void ax_rate_make(struct ax_rate *r, long long num, long long den)
 	ax_wilson(num, den, &r->low, &r->high);
 	r->small_sample = den < AX_SMALL_SAMPLE;
 	r->suppressed = 0; /* ax_rate_suppress hides it for a viewer */
+	r->census = 0;
+}
+
+void ax_rate_census(struct ax_rate *r, long long num, long long den)
+{
+	ax_rate_make(r, num, den);
+	r->low = r->high = r->rate; /* nothing sampled, nothing to bound */
+	r->small_sample = 0;
+	r->census = 1;
 }
 
 enum ax_verdict ax_verdict_of(const struct ax_rate *r, double target,
@@ -736,9 +745,9 @@ static void fill_row(struct ax_report_row *row, const struct region *g,
 	row->depth = depth;
 	row->households = g->a.households;
 	row->reached = g->a.reached;
-	ax_rate_make(&row->coverage, g->a.reached, g->a.households);
+	ax_rate_census(&row->coverage, g->a.reached, g->a.households);
 	row->reached_pack = g->a.reached_pack;
-	ax_rate_make(&row->coverage_pack, g->a.reached_pack, g->a.households);
+	ax_rate_census(&row->coverage_pack, g->a.reached_pack, g->a.households);
 	row->respondents = g->a.resp;
 	memcpy(row->respondents_by_channel, g->a.by_channel,
 	       sizeof row->respondents_by_channel);

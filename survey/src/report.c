@@ -103,6 +103,10 @@ static json_t *rate_json(const struct ax_rate *r)
 	json_object_set_new(o, "den", json_integer(r->den));
 	/* no denominator, no rate: null, never a misleading 0 % */
 	json_object_set_new(o, "rate", r->den ? json_real(r4(r->rate)) : json_null());
+	if (r->census) { /* a full count: exact, no interval to give */
+		json_object_set_new(o, "census", json_true());
+		return o;
+	}
 	json_object_set_new(o, "low", r->den ? json_real(r4(r->low)) : json_null());
 	json_object_set_new(o, "high", r->den ? json_real(r4(r->high)) : json_null());
 	json_object_set_new(o, "small_sample", json_boolean(r->small_sample));
@@ -244,7 +248,10 @@ static void csv_field(struct ax_buf *b, const char *s)
 
 static void csv_rate(struct ax_buf *b, const struct ax_rate *r)
 {
-	if (r->suppressed)
+	if (r->census) /* numerator, denominator, rate: no interval, no mark */
+		ax__buf_printf(b, r->den ? ",%lld,%lld,%.4f" : ",%lld,%lld,", r->num,
+		               r->den, r->rate);
+	else if (r->suppressed)
 		ax__buf_puts(b, "," AX_SUPPRESSED_TEXT "," AX_SUPPRESSED_TEXT "," AX_SUPPRESSED_TEXT
 		                   "," AX_SUPPRESSED_TEXT "," AX_SUPPRESSED_TEXT ",是");
 	else if (!r->den) /* empty cells, not 0 %, when nobody answered */
@@ -269,20 +276,26 @@ static void csv_rate_header(struct ax_buf *b, const char *name)
 	               name, name, name, name);
 }
 
+/* The columns of a full count (ax_rate.census): no interval, no mark. */
+static void csv_census_header(struct ax_buf *b, const char *name)
+{
+	ax__buf_printf(b, ",%s分子,%s分母,%s", name, name, name);
+}
+
 char *ax_report_csv(const struct ax_report *r)
 {
 	struct ax_buf b = {0};
 
 	ax__buf_puts(&b, "\xEF\xBB\xBF"); /* Excel needs the BOM to see UTF-8 */
 	ax__buf_puts(&b, "代码,名称,层级,户数,已覆盖户");
-	csv_rate_header(&b, "宣传入户率");
+	csv_census_header(&b, "宣传入户率");
 	if (r->pack[0]) {
 		char h[300];
 		snprintf(h, sizeof h, "知识宣传入户率(%s)", r->pack);
 		ax__buf_puts(&b, ",已覆盖户(");
 		csv_field(&b, r->pack);
 		ax__buf_puts(&b, ")");
-		csv_rate_header(&b, h);
+		csv_census_header(&b, h);
 	}
 	ax__buf_puts(&b, ",答卷数");
 	if (aside_shown(r))
@@ -361,6 +374,8 @@ static void cell(char *out, size_t n, const struct ax_rate *r)
 		snprintf(out, n, "%s", AX_SUPPRESSED_TEXT);
 	else if (r->den == 0)
 		snprintf(out, n, "—");
+	else if (r->census)
+		snprintf(out, n, "%5.1f%%", r->rate * 100);
 	else
 		snprintf(out, n, "%5.1f%% [%.0f,%.0f]%s", r->rate * 100, r->low * 100,
 		         r->high * 100, r->small_sample ? "*" : "");
@@ -442,7 +457,8 @@ char *ax_report_table(const struct ax_report *r)
 		               verdict_char(w->verdict_awareness, "知"),
 		               verdict_char(w->verdict_satisfaction, "满"));
 	}
-	ax__buf_printf(&b, "\n[低,高] 为95%%威尔逊置信区间; * 样本不足30; "
+	ax__buf_printf(&b, "\n宣传入户率按花名册全数统计, 不是抽样, 没有区间; "
+	                   "[低,高] 为答卷比率的95%%威尔逊置信区间; * 样本不足30; "
 	                   "达标: 户=入户率100%% 知=各专题知晓率≥%.0f%% 满=满意度≥%.0f%%; "
 	                   "? 样本不足(区间仍够得着目标, 不算达标); · 未达标; - 无数据\n",
 	               r->target_awareness * 100, r->target_satisfaction * 100);

@@ -257,12 +257,14 @@ static void test_xlsx(void)
 	free(styles);
 
 	/* 汇总: county, 城关街道, 府前社区, 第一网格, 第二网格, 河西镇, 柳村,
-	 * 柳村一格 on rows 2-9; column J is 知晓率(禁毒) */
+	 * 柳村一格 on rows 2-9; column H is 知晓率(禁毒) (coverage, a full
+	 * count, has no interval columns) */
 	s1 = member(path, "xl/worksheets/sheet1.xml");
 	HAS(s1, "t=\"inlineStr\"");
 	HAS(s1, ">代码<");
 	HAS(s1, ">宣传入户率<");
-	HAS(s1, ">入户率下限<");
+	HASNT(s1, ">入户率下限<");
+	HASNT(s1, ">入户率上限<");
 	HAS(s1, ">知晓率(禁毒)<");
 	HAS(s1, ">满意度平均分<");
 	HAS(s1, ">第二网格<");
@@ -270,11 +272,11 @@ static void test_xlsx(void)
 	HAS(s1, "样本不足");
 	HAS(s1, "<pane ySplit=\"1\"");
 	HAS(s1, "<autoFilter ref=\"A1:");
-	HAS(s1, "<c r=\"J2\"");  /* county: 3 of 3 aware */
-	HAS(s1, "<c r=\"J5\"");  /* 第一网格 */
-	HASNT(s1, "<c r=\"J6\""); /* 第二网格: nobody answered, no rate */
+	HAS(s1, "<c r=\"H2\"");  /* county: 3 of 3 aware */
+	HAS(s1, "<c r=\"H5\"");  /* 第一网格 */
+	HASNT(s1, "<c r=\"H6\""); /* 第二网格: nobody answered, no rate */
 	HAS(s1, "<c r=\"F6\"");  /* but its coverage is 1 of 1 */
-	HAS(s1, "<c r=\"I6\"><v>0</v></c>"); /* 答卷数 0 */
+	HAS(s1, "<c r=\"G6\"><v>0</v></c>"); /* 答卷数 0 */
 	HAS(s1, "<cols>");
 	free(s1);
 

@@ -30,10 +30,16 @@ struct ax_rate {
 	/* fewer respondents than the viewer may see (ax_rate_suppress):
 	 * num, den, rate and interval are 0, every output shows "<5" */
 	int suppressed;
+	/* a full count, not a sample (宣传入户率 counts every roster
+	 * household): exact, so low = high = rate, never small_sample, and
+	 * no output prints an interval or a small-sample mark for it */
+	int census;
 };
 
 /* Fill r from num/den (num <= den). */
 void ax_rate_make(struct ax_rate *r, long long num, long long den);
+/* Fill r as a full count (census set; see above). */
+void ax_rate_census(struct ax_rate *r, long long num, long long den);
 
 /*
  * Answers stay confidential: below the county role, an answer-based

@@ -15,6 +15,11 @@ below, worked out by hand from the dataset (0002-csv.case describes it):
 
 Before issue 14 the CSV, JSON, XLSX and table said 是/true/满 for
 样本不足 cells (e.g. 石桥村 满意度 1/1) where the dashboard said 样本不足.
+
+宣传入户率 is a full count of the roster, not a sample: no output gives it
+a confidence interval or a small-sample mark (the dashboard said 全数统计
+while the table printed 66.7% [39,86]*, the CSV and XLSX 下限/上限 columns
+and the JSON low/high).  Its rate is reached/households exactly.
 TAP-like output; exit 1 on any failure.
 """
 import csv
@@ -73,6 +78,18 @@ for code, want in EXPECT.items():
     got = tuple(r.get(k) for k in ("入户率达标", "知晓率达标", "满意度达标"))
     same(got, want, "CSV %s" % code)
 
+# coverage is a census: the rate and nothing of an interval (hand counts)
+REACHED = {"439901000000": (8, 12), "439901001000": (4, 5), "439901001001": (4, 5),
+           "439901001001001": (2, 3), "439901001001002": (2, 2), "439901002000": (4, 7),
+           "439901002001": (2, 3), "439901002001001": (2, 3), "439901002002": (2, 4),
+           "439901002002001": (1, 2), "439901002002002": (1, 2)}
+same([h for h in rows[0] if h.startswith("宣传入户率")],
+     ["宣传入户率分子", "宣传入户率分母", "宣传入户率"], "CSV: coverage without 下限/上限/样本不足")
+for code, (num, den) in REACHED.items():
+    r = by_code.get(code, {})
+    same((r.get("宣传入户率分子"), r.get("宣传入户率分母"), r.get("宣传入户率")),
+         (str(num), str(den), "%.4f" % (num / den)), "CSV %s coverage %d/%d" % (code, num, den))
+
 # --- CLI JSON: "verdict", and "met" true only when 达标 ---
 ids = {"met": M, "unmet": U, "small": S, "none": N}
 doc = json.loads(read("report.json"))
@@ -83,6 +100,9 @@ for row in doc["rows"]:
          want, "JSON verdict %s" % row["code"])
     same(tuple(row["met"][k] for k in ("coverage", "awareness", "satisfaction")),
          tuple(x == M for x in want), "JSON met %s" % row["code"])
+    num, den = REACHED[row["code"]]
+    same(row["coverage"], {"num": num, "den": den, "rate": round(num / den, 4), "census": True},
+         "JSON %s coverage: a census, no low/high/small_sample" % row["code"])
 
 # --- CLI table: 户/知/满 达标, ? 样本不足, · 未达标, - 无数据 ---
 chars = {U: "·", S: "?", N: "-"}
@@ -93,6 +113,10 @@ for line, r in zip(lines, rows):
     want = "".join(m if v == M else chars[v]
                    for m, v in zip("户知满", EXPECT[r["代码"]]))
     same(line.split()[-1], want, "table %s %s" % (r["代码"], line.split()[0]))
+    num, den = REACHED[r["代码"]]
+    same(line.split()[3:5], ["%.1f%%" % (100 * num / den), r["答卷数"]],
+         "table %s: coverage, then 答卷 (no [low,high] between)" % r["代码"])
+same("宣传入户率按花名册全数统计" in read("report.table"), True, "table footnote: coverage is a full count")
 
 # --- the dashboard and its XLSX, as the county user ---
 jar = http.cookiejar.CookieJar()
@@ -118,6 +142,8 @@ for body in re.findall(r"<row [^>]*>(.*?)</row>", sheet, re.S):
 head = grid[0]
 cols = [head.index(t) if t in head else -1 for t in ("代码", "入户率达标", "知晓率达标", "满意度达标")]
 same(min(cols) >= 0, True, "XLSX 汇总 has 代码 and the three 达标 columns")
+same([t for t in head if "入户率" in t and "达标" not in t], ["宣传入户率"],
+     "XLSX 汇总: coverage without 下限/上限 columns")
 seen = set()
 for row in grid[1:]:
     if len(row) > max(cols) and row[cols[0]] in EXPECT:
