@@ -267,9 +267,19 @@ int kui__one_line_size(const kui *u, const char *t, int w, int size, int min)
 	return 0;
 }
 
+int kui__text_height(const kui *u, const char *t, int w, int size)
+{
+	struct kwrap_line lines[MAX_LINES];
+	int hgt;
+	if (!t || !*t || w <= 0)
+		return 0;
+	measure(u, t, ES(u, size), w, lines, &hgt);
+	return hgt;
+}
+
 /*
  * Wrap text into box at the largest size from `size` down to 60 % of it
- * that fits; emit one text command per line.  Returns the height used.
+ * (TX_FIRM: 90 %) that fits; emit one text command per line.  Returns the height used.
  * A lone last character is avoided by narrowing the lines (rebalance).
  * Text that still does not fit is cut after the last whole line (and the
  * frame check reports nothing, because nothing was drawn outside).
@@ -284,12 +294,14 @@ int kui__text(const kui *u, struct kui_frame *f, const char *t,
 	if (!t || !*t || box.w <= 0 || box.h <= 0)
 		return 0;
 	size = ES(u, size);
-	min = size * 6 / 10;
+	min = size * ((align & TX_FIRM) ? 9 : 6) / 10;
 	for (;;) {
 		n = measure(u, t, size, box.w, lines, &hgt);
 		if ((hgt <= box.h && n <= MAX_LINES) || size <= min)
 			break;
 		size -= size > 40 ? 3 : 2;
+		if ((align & TX_FIRM) && size < min)
+			size = min;
 	}
 	n_all = n;
 	if (n > MAX_LINES)

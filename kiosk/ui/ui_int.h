@@ -64,6 +64,8 @@ struct kui {
 	int narrate_auto; /* pages narrate themselves (长辈模式); reset with the session */
 	int elder;        /* 长辈模式; reset with the session */
 	int home_page;    /* 长辈模式's home shows the tiles a few at a time */
+	int opt_page;     /* 长辈模式: the page of a question's options (更多选项),
+	                     taken modulo the pages the layout makes */
 
 	const struct ax_survey *sv; /* NULL: no session */
 	int qi;
@@ -134,7 +136,8 @@ static inline struct kui_rect inset(struct kui_rect r, int d)
 
 /* ==== drawing primitives (ui_draw.c) ===================================== */
 /* text alignment flags, or'ed */
-enum { AL_LEFT = 0, AL_CENTER = 1, VA_TOP = 0, VA_MIDDLE = 2 };
+enum { AL_LEFT = 0, AL_CENTER = 1, VA_TOP = 0, VA_MIDDLE = 2,
+       TX_FIRM = 4 /* shrink to 90 % at most, then cut (…): a summary */ };
 
 enum btn_style { B_PRIMARY, B_PLAIN, B_OPTION, B_SELECTED, B_RIGHT, B_WRONG };
 
@@ -148,8 +151,11 @@ int kui__widget(struct kui_frame *f, const char *id, struct kui_rect r,
 /* Largest size from `size` down to `min` at which t fits on one line of
  * width w; 0 if it does not fit even at `min`. */
 int kui__one_line_size(const kui *u, const char *t, int w, int size, int min);
-/* Wrapped text in box, shrunk down to 60 % of size to fit, each line
- * clipped to clip; returns the height used.  t is copied into the arena. */
+/* Height t needs wrapped in width w at `size` (the mode's size of it,
+ * never shrunk). */
+int kui__text_height(const kui *u, const char *t, int w, int size);
+/* Wrapped text in box, shrunk down to 60 % of size to fit (TX_FIRM: 90 %),
+ * each line clipped to clip; returns the height used.  t is copied into the arena. */
 int kui__text(const kui *u, struct kui_frame *f, const char *t,
               struct kui_rect box, struct kui_rect clip, int size,
               uint32_t color, int align, int widget_ix);

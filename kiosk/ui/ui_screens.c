@@ -104,27 +104,47 @@ int kui__home_per_page(const kui *u)
 	return u->elder ? 4 : KUI_MAX_PACKS;
 }
 
+/* The home's greeting and the 长辈模式 button.  Landscape (1280x800,
+ * 1920x1080): in the header bar, so the tiles have the height for a
+ * title and two lines of summary; portrait: a row of their own.  Returns
+ * the y below them. */
+static int home_greeting(const kui *u, struct kui_frame *f)
+{
+	int s = S(u), pad = s / 30, greet = s / 11, ew = s * 36 / 100, hh;
+	const char *g = u->elder ? "请点您想看的内容" : "您好！请选择想了解的内容";
+	/* 长辈模式: one tap, and again to leave it (it also ends with the
+	 * session) */
+	const char *lab = u->elder ? "标准模式" : "长辈模式 大字";
+	if (landscape(u)) {
+		hh = kui__header(u, f, g, NULL);
+		kui__button(u, f, "elder", R(u->w - pad / 2 - ew, hh / 10, ew, hh - hh / 5), lab,
+		            B_PLAIN, 1);
+		return hh + pad;
+	}
+	hh = kui__header(u, f, u->cfg.title, NULL);
+	kui__text(u, f, g, R(pad, hh + pad, u->w - 3 * pad - ew, greet),
+	          R(0, hh, u->w - ew - pad, greet + 2 * pad), s / 18, C_INK, VA_MIDDLE, -1);
+	kui__button(u, f, "elder", R(u->w - pad - ew, hh + pad, ew, greet), lab, B_PLAIN, 1);
+	return hh + pad + greet + pad;
+}
+
 static void lay_home(const kui *u, struct kui_frame *f)
 {
-	int s = S(u), pad = s / 30, hh = kui__header(u, f, u->cfg.title, NULL);
+	int s = S(u), pad = s / 30;
 	int per = kui__home_per_page(u), first = u->home_page * per;
 	int n = u->npacks - first < per ? u->npacks - first : per;
 	int cols = u->elder ? (landscape(u) ? 2 : 1) : (landscape(u) ? 3 : 2);
-	int rows = (n + cols - 1) / cols;
-	int top = hh + pad, sbh = s * 14 / 100;
-	int greet = s / 11, ew = s * 36 / 100;
+	/* landscape: 参与问卷 takes the grid's free cell when it has one (8
+	 * topics, 3 columns), so no row goes to it */
+	int in_grid = !u->elder && landscape(u) && u->main_survey && n % cols != 0;
+	int rows = (n + in_grid + cols - 1) / cols;
+	int top = home_greeting(u, f), sbh = s * 14 / 100;
+	/* landscape tiles keep their inner margin small: two lines of summary */
+	int tp = landscape(u) && !u->elder ? s / 36 : s / 30;
 	int avail, tw, th, title_size;
 	char id[48];
 
-	kui__text(u, f, u->elder ? "请点您想看的内容" : "您好！请选择想了解的内容",
-	     R(pad, top, u->w - 3 * pad - ew, greet), R(0, hh, u->w - ew - pad, greet + 2 * pad),
-	     s / 18, C_INK, VA_MIDDLE, -1);
-	/* 长辈模式: one tap, and again to leave it (it also ends with the
-	 * session) */
-	kui__button(u, f, "elder", R(u->w - pad - ew, top, ew, greet),
-	       u->elder ? "标准模式" : "长辈模式 大字", B_PLAIN, 1);
-	top += greet + pad;
-	avail = u->h - top - sbh - 3 * pad;
+	avail = in_grid ? u->h - top - pad : u->h - top - sbh - 3 * pad;
 	tw = (u->w - (cols + 1) * pad) / cols;
 	th = rows ? (avail - (rows - 1) * pad) / rows : 0;
 	if (th > tw * 9 / 10)
@@ -135,33 +155,35 @@ static void lay_home(const kui *u, struct kui_frame *f)
 	 * long even then wraps at the full size */
 	title_size = s / 14;
 	for (int i = first; i < first + n; i++) {
-		int fit = kui__one_line_size(u, u->packs[i]->title, tw - 2 * (s / 30), title_size,
+		int fit = kui__one_line_size(u, u->packs[i]->title, tw - 2 * tp, title_size,
 		                        s / 14 * 3 / 4);
 		if (fit)
 			title_size = fit;
 	}
-	for (int k = 0; k < n; k++) {
-		const struct ax_pack *p = u->packs[first + k];
+	for (int k = 0; k < n + in_grid; k++) {
+		const struct ax_pack *p = k < n ? u->packs[first + k] : NULL;
 		struct kui_rect t = R(pad + (k % cols) * (tw + pad),
 		                      top + (k / cols) * (th + pad), tw, th);
-		int wi, tp = s / 30, h1;
-		snprintf(id, sizeof id, "tile-%s", p->id);
-		wi = kui__widget(f, id, t, 1);
-		kui__rect(f, t, topic_color(u, p->topic), s / 40, 0, wi);
+		const char *title = p ? p->title : "参与问卷";
+		uint32_t ink = p ? C_WHITE : C_INK;
+		int wi, h1;
+		snprintf(id, sizeof id, "tile-%s", p ? p->id : "");
+		wi = kui__widget(f, p ? id : "survey", t, 1);
+		kui__rect(f, t, p ? topic_color(u, p->topic) : C_GOLD, s / 40, 0, wi);
 		/* 长辈模式: the title alone, large, in the middle of its tile */
-		h1 = kui__text(u, f, p->title,
+		h1 = kui__text(u, f, title,
 		          u->elder ? inset(t, tp) : R(t.x + tp, t.y + tp, t.w - 2 * tp, th * 4 / 10),
-		          t, kui__one_line_size(u, p->title, t.w - 2 * tp, title_size, title_size)
+		          t, kui__one_line_size(u, title, t.w - 2 * tp, title_size, title_size)
 		                 ? title_size
 		                 : s / 14,
-		          C_WHITE, u->elder ? VA_MIDDLE : 0, wi);
+		          ink, u->elder ? VA_MIDDLE : 0, wi);
 		if (!u->elder)
-			kui__text(u, f, p->summary,
+			kui__text(u, f, p ? p->summary : "说说您对平安建设的感受，约两分钟",
 			     R(t.x + tp, t.y + tp + h1 + tp / 2, t.w - 2 * tp,
 			       t.h - 2 * tp - h1 - tp / 2),
-			     t, s / 27, 0xFFF3F1EBu, 0, wi);
+			     t, s / 27, p ? 0xFFF3F1EBu : C_INK, TX_FIRM, wi);
 	}
-	{
+	if (!in_grid) {
 		struct kui_rect b = R(pad, u->h - sbh - 2 * pad, u->w - 2 * pad, sbh);
 		if (u->npacks > per) { /* 长辈模式: the next few tiles */
 			struct kui_rect m = R(pad, b.y, (b.w - pad) * 2 / 5, sbh);
@@ -283,14 +305,108 @@ static int lay_progress(const kui *u, struct kui_frame *f, int y)
 	return y + s / 90 + pad;
 }
 
+/* The label of the option shown at position i of question q (its option
+ * by the respondent's order); *sel: 1 if it is chosen. */
+static void option_label(const kui *u, const struct ax_question *q, int i,
+                         char *label, size_t cap, int *sel)
+{
+	int oi = ax_response_option_at(&u->r, u->qi, i);
+	const struct ax_option *o = &q->options[oi < 0 ? i : oi];
+	uint64_t bits = q->type == AX_Q_MULTI ? u->multi : u->r.sel[u->qi];
+	*sel = (int)(bits >> (oi < 0 ? i : oi) & 1);
+	if (q->type == AX_Q_MULTI)
+		snprintf(label, cap, "%s  %s", *sel ? "☑" : "☐", o->label);
+	else
+		snprintf(label, cap, "%s", o->label);
+}
+
+/* A question's options as a grid: columns, option height, options a page
+ * (all of them but in 长辈模式 when they do not fit) and pages. */
+struct opt_grid {
+	int cols, oh, per, pages;
+};
+
+/* Standard mode: one column, else two (landscape: two from four
+ * options), whichever first gives options of the smallest target height;
+ * labels shrink to fit. */
+static void std_grid(const kui *u, int no, int avail, int gap, struct opt_grid *g)
+{
+	int s = S(u);
+	for (g->cols = 1;; g->cols++) {
+		int rows = no ? (no + g->cols - 1) / g->cols : 1;
+		g->oh = (avail - (rows - 1) * gap) / rows;
+		if (g->oh > s * 15 / 100)
+			g->oh = s * 15 / 100;
+		if (g->cols == 1 && landscape(u) && no > 3)
+			continue;
+		if (g->oh >= s * 95 / 1000 || g->cols == 2)
+			break;
+	}
+	g->per = no;
+	g->pages = 1;
+}
+
+/*
+ * 长辈模式: every label at its full 长辈模式 size (it wraps, never
+ * shrinks).  The fewest columns (up to two, three in landscape) at which
+ * all options fit in `avail` at the height their longest label needs
+ * (at least 3/4 of a button); when none does (a 1280x800 panel, a long
+ * question), the columns that hold the most, a page at a time, the last
+ * cell being 更多选项.
+ */
+static void elder_grid(const kui *u, const struct ax_question *q, int avail,
+                       int gap, struct opt_grid *g)
+{
+	int s = S(u), no = q->noptions, maxc = landscape(u) ? 3 : 2;
+	int best = 0, best_cols = 1, best_need = 0;
+	/* the label box of a 长辈模式 button (kui__button) */
+	int mx = 2 * (s / 60 + s / 80), my = s / 60;
+	for (int cols = 1; cols <= maxc; cols++) {
+		int ow = (u->w - 2 * (s / 30) - (cols - 1) * gap) / cols;
+		int need = BH(u) * 3 / 4, rows = no ? (no + cols - 1) / cols : 1, fit;
+		for (int i = 0; i < no; i++) {
+			char label[256];
+			int sel, h;
+			option_label(u, q, i, label, sizeof label, &sel);
+			h = kui__text_height(u, label, ow - mx, s / 19) + my;
+			if (h > need)
+				need = h;
+		}
+		fit = (avail + gap) / (need + gap);
+		if (rows <= fit) {
+			g->cols = cols;
+			g->oh = (avail - (rows - 1) * gap) / rows;
+			if (g->oh > s * 18 / 100)
+				g->oh = s * 18 / 100;
+			if (g->oh < need)
+				g->oh = need;
+			g->per = no;
+			g->pages = 1;
+			return;
+		}
+		/* the columns that show the most options a page (fewer columns
+		 * when as many) */
+		if (fit * cols > best) {
+			best = fit * cols;
+			best_cols = cols;
+			best_need = need;
+		}
+	}
+	g->cols = best_cols;
+	g->oh = best_need;
+	g->per = best > 2 ? best - 1 : 1;
+	g->pages = (no + g->per - 1) / g->per;
+}
+
 static void lay_question(const kui *u, struct kui_frame *f)
 {
 	const struct ax_question *q = &u->sv->questions[u->qi];
 	int s = S(u), pad = s / 30, hh = kui__header(u, f, u->sv->title, "退出");
 	int bh = BH(u), y = lay_progress(u, f, hh + pad / 2);
-	int no = q->noptions, cols = 1, oh, ow, gap = s / 45, avail;
+	int no = q->noptions, ow, gap = s / 45, avail, first, pos;
 	int bottom = u->h - bh - 2 * pad;
 	int qh;
+	struct opt_grid g;
 	char id[32];
 
 	qh = kui__text(u, f, q->text, R(pad, y, u->w - 2 * pad, u->h / 4),
@@ -308,42 +424,37 @@ static void lay_question(const kui *u, struct kui_frame *f)
 		y += pad / 2 + bh * 4 / 5;
 	}
 	y += pad;
-	avail = bottom - y;
-	/* one column, else two (landscape: two from four options), else (长辈
-	 * 模式) three, whichever first gives options of the smallest target
-	 * height (长辈模式: most of a button's) */
-	for (int minh = u->elder ? BH(u) * 3 / 4 : s * 95 / 1000;; cols++) {
-		int rows = no ? (no + cols - 1) / cols : 1;
-		oh = (avail - (rows - 1) * gap) / rows;
-		if (oh > s * (u->elder ? 18 : 15) / 100)
-			oh = s * (u->elder ? 18 : 15) / 100;
-		if (cols == 1 && landscape(u) && no > 3)
-			continue;
-		if (oh >= minh || cols == (u->elder ? 3 : 2))
-			break;
-	}
-	ow = (u->w - 2 * pad - (cols - 1) * gap) / cols;
-	for (int i = 0; i < no; i++) {
-		/* position i shows the option the respondent's order puts there */
-		int oi = ax_response_option_at(&u->r, u->qi, i);
-		const struct ax_option *o = &q->options[oi < 0 ? i : oi];
-		uint64_t bits = q->type == AX_Q_MULTI ? u->multi : u->r.sel[u->qi];
-		int sel = (int)(bits >> (oi < 0 ? i : oi) & 1);
+	ax_response_progress(&u->r, u->qi, &pos, NULL);
+	/* 长辈模式 with no 上一题 or 下一题 below (the first question of a
+	 * single choice): the options may use the bottom row too */
+	avail = (u->elder && pos <= 1 && q->type != AX_Q_MULTI ? u->h - pad : bottom) - y;
+	if (u->elder)
+		elder_grid(u, q, avail, gap, &g);
+	else
+		std_grid(u, no, avail, gap, &g);
+	ow = (u->w - 2 * pad - (g.cols - 1) * gap) / g.cols;
+	first = g.per < no ? (u->opt_page % g.pages) * g.per : 0;
+	for (int i = first; i < no && i < first + g.per; i++) {
+		int k = i - first, sel;
 		char label[256];
+		option_label(u, q, i, label, sizeof label, &sel);
 		snprintf(id, sizeof id, "option-%d", i + 1);
-		if (q->type == AX_Q_MULTI)
-			snprintf(label, sizeof label, "%s  %s", sel ? "☑" : "☐", o->label);
-		else
-			snprintf(label, sizeof label, "%s", o->label);
 		kui__button(u, f, id,
-		       R(pad + (i % cols) * (ow + gap), y + (i / cols) * (oh + gap), ow,
-		         oh),
+		       R(pad + (k % g.cols) * (ow + gap), y + (k / g.cols) * (g.oh + gap), ow,
+		         g.oh),
 		       label, sel ? B_SELECTED : B_OPTION, 1);
+	}
+	if (g.per < no) { /* 长辈模式: the other options, in the grid's last cell */
+		int k = g.per;
+		char lab[48];
+		snprintf(lab, sizeof lab, "更多选项 %d/%d", u->opt_page % g.pages + 1, g.pages);
+		kui__button(u, f, "options-more",
+		       R(pad + (k % g.cols) * (ow + gap), y + (k / g.cols) * (g.oh + gap), ow,
+		         g.oh),
+		       lab, B_PLAIN, 1);
 	}
 	{
 		int bw = landscape(u) ? u->w / 4 : (u->w - 3 * pad) / 2;
-		int pos, total;
-		ax_response_progress(&u->r, u->qi, &pos, &total);
 		if (pos > 1)
 			kui__button(u, f, "prev", R(pad, u->h - bh - pad, bw, bh), "上一题",
 			       B_PLAIN, 1);

@@ -125,6 +125,7 @@ static void page_shown(kui *u)
 static void question_shown(kui *u)
 {
 	const struct ax_question *q = &u->sv->questions[u->qi];
+	u->opt_page = 0;
 	narrate(u, q->audio_dir,
 	        u->narrate_auto && q->audio && q->audio_dir ? q->audio : NULL);
 }
@@ -411,7 +412,13 @@ static void activate(kui *u, const char *id)
 			prev_question(u);
 		else if (strcmp(id, "read-aloud") == 0 && q->audio && q->audio_dir)
 			narrate(u, q->audio_dir, q->audio);
-		else if (strncmp(id, "option-", 7) == 0) {
+		else if (strcmp(id, "options-more") == 0) {
+			/* 长辈模式's next page of options: like a new question, a
+			 * second tap of a double tap must not choose one of them */
+			u->opt_page++;
+			shown(u);
+			settle(u);
+		} else if (strncmp(id, "option-", 7) == 0) {
 			/* option-N is the N-th shown: its option by the order */
 			int k = ax_response_option_at(&u->r, u->qi, atoi(id + 7) - 1);
 			if (k < 0)

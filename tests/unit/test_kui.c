@@ -438,7 +438,7 @@ static void test_quiz(void)
 static void test_cut_text(void)
 {
 	struct fake h;
-	/* the first tile's summary made three times as long as the bundled
+	/* the first tile's summary made six times as long as the bundled
 	 * test pack's (two lines at this size): it cannot fit */
 	const struct ax_pack *keep = packs[0];
 	struct ax_pack longer = *keep;
@@ -446,8 +446,8 @@ static void test_cut_text(void)
 	kui *u;
 	int ncut = 0;
 
-	snprintf(longsum, sizeof longsum, "%s%s%s", keep->summary, keep->summary,
-	         keep->summary);
+	snprintf(longsum, sizeof longsum, "%s%s%s%s%s%s", keep->summary, keep->summary,
+	         keep->summary, keep->summary, keep->summary, keep->summary);
 	longer.summary = longsum;
 	packs[0] = &longer;
 	u = new_ui(&h);

@@ -253,6 +253,157 @@ static void test_explain_1280(ax_content *c, const struct ax_survey *const *qz, 
 	kui_free(u);
 }
 
+/* The home's tiles on the landscape panels: a title and two lines of
+ * summary at (nearly) its full size, 1/27 of the short side: 29 px at
+ * 1280x800, 40 px at 1920x1080, at least 90 % of it.  They had one line
+ * shrunk to the 60 % floor (17 px at 1280x800): the greeting row and the
+ * 参与问卷 row left each of three rows of tiles 115 px.  What shows is the
+ * start of the summary (ending in … where it is cut). */
+static void test_home_summary(ax_content *c, const struct ax_survey *sv)
+{
+	static const struct kui_metrics m = {fx_advance, fx_line, NULL};
+	static const int sizes[2][2] = {{1280, 800}, {1920, 1080}};
+	struct kui_host host;
+	const struct ax_pack *packs[KUI_MAX_PACKS];
+	struct kui_config cfg;
+	int np = 0, ntiles = 0;
+	kui *u;
+	memset(&host, 0, sizeof host);
+	for (int i = 0; i < ax_content_npacks(c) && np < KUI_MAX_PACKS; i++)
+		packs[np++] = ax_content_pack(c, i);
+	kui_config_defaults(&cfg);
+	u = kui_new(&cfg, &host, &m, 1280, 800, packs, np, sv, NULL, 0, now);
+	REQUIRE(u);
+	REQUIRE(tap(u, "start") == 0);
+	for (int z = 0; z < 2; z++) {
+		int s = sizes[z][1], full = s / 27;
+		kui_resize(u, sizes[z][0], sizes[z][1]);
+		kui_layout(u, &frame);
+		CHECK(kui_frame_check(&frame, NULL, 0) == 0);
+		for (int k = 0; k < np; k++) {
+			char id[48], shown[1024] = "";
+			int w, lines = 0, small = 0;
+			snprintf(id, sizeof id, "tile-%s", packs[k]->id);
+			REQUIRE((w = kui_frame_find(&frame, id)) >= 0);
+			for (int i = 0; i < frame.ncmds; i++) {
+				const struct kui_cmd *cm = &frame.cmds[i];
+				size_t n;
+				if (cm->kind != KUI_CMD_TEXT || cm->widget != w ||
+				    strcmp(cm->text, packs[k]->title) == 0)
+					continue;
+				lines++;
+				small |= cm->size < full * 9 / 10;
+				strncat(shown, cm->text, sizeof shown - strlen(shown) - 1);
+				n = strlen(shown);
+				if (n >= 3 && strcmp(shown + n - 3, "\xE2\x80\xA6") == 0)
+					shown[n - 3] = 0;
+			}
+			if (lines < 2 || small)
+				fprintf(stderr, "home at %dx%d: %s's summary in %d line(s)%s\n",
+				        sizes[z][0], sizes[z][1], packs[k]->id, lines,
+				        small ? ", below 90 % of its size" : "");
+			CHECK(lines >= 2);
+			CHECK(!small);
+			CHECK(strncmp(packs[k]->summary, shown, strlen(shown)) == 0);
+			ntiles++;
+		}
+	}
+	CHECK(ntiles >= 10);
+	kui_free(u);
+}
+
+/* 长辈模式 option labels at their full size, wrapped and never shrunk:
+ * 800 / 19 = 42 px x 1.5 = 63 px at 1280x800 (they shrank to fit their
+ * buttons, about 57 px, on a question of two lines or more), 1080 / 19 =
+ * 56 x 1.5 = 84 px on the other panels.  Every question of the bundled
+ * surveys, each asked alone, at the three sizes: each option label is
+ * drawn whole (its lines put together are the label), every line at the
+ * full size, over the pages of 更多选项 when they do not fit one screen. */
+static void check_options(kui *u, const struct ax_question *q, const char *where)
+{
+	for (size_t p = 0; p < sizeof panels / sizeof panels[0]; p++) {
+		int s = panels[p].w < panels[p].h ? panels[p].w : panels[p].h;
+		int full = s / 19 * 3 / 2, seen[64] = {0}, pages = 0;
+		char why[256];
+		kui_resize(u, panels[p].w, panels[p].h);
+		for (;;) {
+			kui_layout(u, &frame);
+			if (kui_frame_check(&frame, why, sizeof why))
+				fprintf(stderr, "%s at %dx%d: %s\n", where, panels[p].w, panels[p].h, why);
+			CHECK(kui_frame_check(&frame, NULL, 0) == 0);
+			for (int k = 0; k < q->noptions && k < 64; k++) {
+				char id[32], got[512] = "";
+				int w, small = 0;
+				snprintf(id, sizeof id, "option-%d", k + 1);
+				if ((w = kui_frame_find(&frame, id)) < 0)
+					continue;
+				seen[k] = 1;
+				for (int i = 0; i < frame.ncmds; i++)
+					if (frame.cmds[i].kind == KUI_CMD_TEXT && frame.cmds[i].widget == w) {
+						strncat(got, frame.cmds[i].text, sizeof got - strlen(got) - 1);
+						small |= frame.cmds[i].size != full;
+					}
+				if (small || !strstr(got, q->options[k].label))
+					fprintf(stderr, "%s at %dx%d: option \"%s\" drawn as \"%s\"%s\n",
+					        where, panels[p].w, panels[p].h, q->options[k].label, got,
+					        small ? " below its full size" : "");
+				CHECK(!small);
+				CHECK(strstr(got, q->options[k].label) != NULL);
+			}
+			/* the next page of 更多选项, until all were seen */
+			if (kui_frame_find(&frame, "options-more") < 0 || ++pages >= 8 ||
+			    tap(u, "options-more") != 0)
+				break;
+		}
+		for (int k = 0; k < q->noptions && k < 64; k++) {
+			if (!seen[k])
+				fprintf(stderr, "%s at %dx%d: option \"%s\" never shown\n", where,
+				        panels[p].w, panels[p].h, q->options[k].label);
+			CHECK(seen[k]);
+		}
+	}
+	kui_resize(u, 1080, 1920);
+}
+
+static void test_options_full_size(ax_content *c)
+{
+	static const struct kui_metrics m = {fx_advance, fx_line, NULL};
+	struct kui_host host;
+	struct kui_config cfg;
+	int nq = 0;
+	memset(&host, 0, sizeof host);
+	kui_config_defaults(&cfg);
+	for (int i = 0; i < ax_content_nsurveys(c); i++) {
+		const struct ax_survey *sv = ax_content_survey(c, i);
+		for (int k = 0; k < sv->nquestions; k++) {
+			struct ax_survey one = *sv;
+			struct ax_question q = sv->questions[k];
+			char where[160];
+			kui *u;
+			if (q.noptions == 0)
+				continue;
+			q.show_if_question = NULL; /* asked alone */
+			one.questions = &q;
+			one.nquestions = 1;
+			one.draw = 0;
+			one.nawareness = 0;
+			one.sat_question = NULL;
+			one.nrates = 0;
+			u = kui_new(&cfg, &host, &m, 1080, 1920, NULL, 0, &one, NULL, 0, now);
+			REQUIRE(u);
+			REQUIRE(tap(u, "start") == 0);
+			REQUIRE(tap(u, "elder") == 0);
+			REQUIRE(tap(u, "survey") == 0);
+			REQUIRE(kui_current(u) == KUI_QUESTION);
+			snprintf(where, sizeof where, "%s/%s", sv->id, q.id);
+			check_options(u, &q, where);
+			kui_free(u);
+			nq++;
+		}
+	}
+	CHECK(nq > 50);
+}
+
 int main(void)
 {
 	const char *src = getenv("ANXIN_SOURCE");
@@ -274,6 +425,8 @@ int main(void)
 	test_targets(c, sv, qz, nqz, 0);
 	test_targets(c, sv, qz, nqz, 1);
 	test_explain_1280(c, qz, nqz);
+	test_options_full_size(c);
+	test_home_summary(c, sv);
 	ax_content_free(c);
 	printf("%d checks\n", check_count);
 	if (check_failures)
