@@ -448,15 +448,18 @@ static void write_summary(struct xl *x, const struct ax_report *rep)
 }
 
 /* ---- 入户宣传明细 ------------------------------------------------------- */
+/* 计入: whether the row is the one that counts its household in 汇总's
+ * 已覆盖户, or why not (ax_ledger_count_label) */
 static const struct column contact_cols[] = {
 	{"户号", 14},   {"网格", 14},     {"村社区", 14}, {"乡镇", 12},
 	{"渠道", 9},    {"类型", 11},     {"宣传内容", 16}, {"时间", 19},
-	{"设备", 14},   {"记录编号", 38},
+	{"计入", 26},   {"设备", 14},     {"记录编号", 38},
 };
 
 struct contacts_ctx {
 	struct xl *x;
 	struct sheet s;
+	long long n[AX_CONTACT_KIND + 1]; /* rows by ax_contact_count */
 };
 
 static ax_rc on_contact(void *ctx, const struct ax_ledger_contact *c)
@@ -474,10 +477,35 @@ static ax_rc on_contact(void *ctx, const struct ax_ledger_contact *c)
 	cell_str(x, s, 5, c->kind_label, NULL);
 	cell_str(x, s, 6, c->pack_title ? c->pack_title : c->pack, NULL);
 	cell_time(x, s, 7, c->at);
-	cell_str(x, s, 8, c->device, NULL);
-	cell_str(x, s, 9, c->id, NULL);
+	cell_str(x, s, 8, ax_ledger_count_label(c->count), NULL);
+	cell_str(x, s, 9, c->device, NULL);
+	cell_str(x, s, 10, c->id, NULL);
+	cc->n[c->count]++;
 	s->row++;
 	return x->err ? from_lxw(x->err) : AX_OK;
+}
+
+/* After the rows: the totals by 计入, which reconcile with 汇总's first
+ * row (计入 rows = 已覆盖户), and when the sheet was made. */
+static void contacts_note(struct xl *x, struct contacts_ctx *cc)
+{
+	struct sheet *s = &cc->s;
+	long long total = 0;
+	char line[512], now[32];
+
+	for (int i = 0; i <= AX_CONTACT_KIND; i++)
+		total += cc->n[i];
+	ax_time_format((long long)time(NULL), "%Y-%m-%d %H:%M:%S", now, sizeof now);
+	s->row++; /* a blank row, then the note */
+	snprintf(line, sizeof line,
+	         "合计 %lld 条：计入 %lld 条（每户一条，即“汇总”第一行的已覆盖户）；"
+	         "不计入：重复 %lld 条，注销 %lld 条，仅发送未送达 %lld 条，"
+	         "类型不计 %lld 条。生成时间 %s（北京时间）。",
+	         total, cc->n[AX_CONTACT_COUNTED], cc->n[AX_CONTACT_REPEAT],
+	         cc->n[AX_CONTACT_INACTIVE], cc->n[AX_CONTACT_SENT_ONLY],
+	         cc->n[AX_CONTACT_KIND], now);
+	cell_str(x, s, 0, line, x->note);
+	s->row++;
 }
 
 /* ---- 问卷结果 ----------------------------------------------------------- */
@@ -708,12 +736,15 @@ int ax_export_xlsx(ax_store *st, const struct ax_report_opts *opts,
 	q.scope = opts->scope;
 	q.from = opts->from;
 	q.to = opts->to;
-	/* the ledger lists every contact, whatever counts for coverage */
+	/* the ledger lists every contact, whatever counts for coverage, and
+	 * says of each whether it does (计入) */
+	q.coverage_kinds = opts->contact_kinds;
 	if ((rc = ax_ledger_contacts(st, &q, on_contact, &cc))) {
 		listing_error(&x, st, path, err, errlen);
 		goto fail;
 	}
 	sheet_close(&x, &cc.s);
+	contacts_note(&x, &cc);
 	q.survey = opts->survey;
 	q.wave = opts->wave;
 	q.channel = opts->channel;
@@ -762,6 +793,7 @@ static ax_rc on_csv_contact(void *ctx, const struct ax_ledger_contact *c)
 	ax_csv_cell(f, c->kind_label, 0);
 	ax_csv_cell(f, c->pack_title ? c->pack_title : c->pack, 0);
 	ax_csv_cell(f, when, 0);
+	ax_csv_cell(f, ax_ledger_count_label(c->count), 0);
 	ax_csv_cell(f, c->device, 0);
 	ax_csv_cell(f, c->id, 1);
 	return ferror(f) ? AX_NOMEM : AX_OK;
@@ -778,6 +810,7 @@ int ax_export_contacts_csv_to(ax_store *st, const struct ax_report_opts *opts,
 		q.scope = opts->scope;
 		q.from = opts->from;
 		q.to = opts->to;
+		q.coverage_kinds = opts->contact_kinds;
 	}
 	fputs("\xEF\xBB\xBF", f); /* Excel needs the BOM to read UTF-8 */
 	for (size_t i = 0; i < sizeof contact_cols / sizeof contact_cols[0]; i++)

@@ -62,6 +62,14 @@ const char *ax_ledger_status_label(const char *status)
 	return label(status_labels, AX_ARRAY_LEN(status_labels), status);
 }
 
+const char *ax_ledger_count_label(enum ax_contact_count c)
+{
+	static const char *const l[] = {"计入", "不计入（重复，该户已计入）",
+	                                "不计入（注销）", "不计入（仅发送未送达）",
+	                                "不计入（类型不计）"};
+	return (unsigned)c < AX_ARRAY_LEN(l) ? l[c] : "";
+}
+
 /* ---- query pieces ----------------------------------------------------- */
 #define MAX_SCOPE_CODES 32
 #define SCOPE_PARAM0 10 /* scope bounds are bound from ?10 on */
@@ -199,12 +207,12 @@ static void scope_bind(sqlite3_stmt *s, const struct scope *sc)
 	}
 }
 
-/* " AND col IN ('sms_delivered',…)"; kind names are constants. */
-static void kinds_sql(struct ax_buf *b, int kinds, const char *col)
+/* "col IN ('sms_delivered',…)"; kind names are constants. */
+static void kinds_in(struct ax_buf *b, int kinds, const char *col)
 {
 	int first = 1;
 
-	ax__buf_printf(b, " AND %s IN (", col);
+	ax__buf_printf(b, "%s IN (", col);
 	for (int bit = 1; bit <= AX_CK_VISIT; bit <<= 1)
 		if (kinds & bit) {
 			ax__buf_printf(b, "%s'%s'", first ? "" : ",",
@@ -214,6 +222,13 @@ static void kinds_sql(struct ax_buf *b, int kinds, const char *col)
 	if (first)
 		ax__buf_puts(b, "NULL");
 	ax__buf_puts(b, ")");
+}
+
+/* " AND col IN (…)" */
+static void kinds_sql(struct ax_buf *b, int kinds, const char *col)
+{
+	ax__buf_puts(b, " AND ");
+	kinds_in(b, kinds, col);
 }
 
 /* The household's region names, for a region code column `col`. */
@@ -258,6 +273,20 @@ static ax_rc step_error(ax_store *st, int src, const char *what)
 }
 
 /* ---- contacts --------------------------------------------------------- */
+/* The row's 计入 (ledger.h ax_contact_count); rank is its place among
+ * its household's listed contacts of a counting kind. */
+static enum ax_contact_count contact_count(const char *kind, int cov,
+                                           int active, long long rank)
+{
+	int bit = ax_contact_kinds_parse(kind);
+
+	if (!active)
+		return AX_CONTACT_INACTIVE;
+	if (bit <= 0 || !(cov & bit))
+		return bit == AX_CK_SMS_SENT ? AX_CONTACT_SENT_ONLY : AX_CONTACT_KIND;
+	return rank == 1 ? AX_CONTACT_COUNTED : AX_CONTACT_REPEAT;
+}
+
 ax_rc ax_ledger_contacts(ax_store *st, const struct ax_ledger_query *q,
                          ax_ledger_contact_fn fn, void *ctx)
 {
@@ -265,18 +294,24 @@ ax_rc ax_ledger_contacts(ax_store *st, const struct ax_ledger_query *q,
 	struct window w;
 	struct scope sc;
 	sqlite3_stmt *s = NULL;
-	int src;
+	int src, cov;
 	ax_rc rc;
 
 	if (!q)
 		q = &no_query;
+	cov = q->coverage_kinds ? q->coverage_kinds : AX_CK_DEFAULT;
 	if ((rc = window_make(st, q, &w)) || (rc = check_channel(st, q->channel)) ||
 	    (rc = scope_parse(st, q->scope, &sc)))
 		return rc;
+	/* 12, 13: active, and the row's rank among its household's listed
+	 * contacts of a counting kind (1: the one that counts it) */
 	ax__buf_puts(&b, "SELECT c.id, c.household, h.grid, g.name, v.name, "
 	                 "t.name, c.channel, c.kind, c.pack, (SELECT title FROM "
 	                 "packs p WHERE p.id = c.pack ORDER BY p.version DESC "
-	                 "LIMIT 1), c.at, c.device FROM contacts c JOIN households "
+	                 "LIMIT 1), c.at, c.device, h.active, ROW_NUMBER() OVER "
+	                 "(PARTITION BY c.household, ");
+	kinds_in(&b, cov, "c.kind");
+	ax__buf_puts(&b, " ORDER BY c.at, c.id) FROM contacts c JOIN households "
 	                 "h ON h.id = c.household");
 	ax__buf_puts(&b, REGION_JOINS("h.grid"));
 	ax__buf_puts(&b, " WHERE c.at >= ?1 AND c.at < ?2 AND (?3 IS NULL OR "
@@ -308,6 +343,8 @@ ax_rc ax_ledger_contacts(ax_store *st, const struct ax_ledger_query *q,
 		r.pack_title = col_text(s, 9);
 		r.at = sqlite3_column_int64(s, 10);
 		r.device = col_text(s, 11);
+		r.count = contact_count(r.kind, cov, sqlite3_column_int(s, 12),
+		                        sqlite3_column_int64(s, 13));
 		if ((rc = fn(ctx, &r)))
 			goto done;
 	}

@@ -278,6 +278,7 @@ static void test_xlsx(void)
 	HAS(s1, "<c r=\"F6\"");  /* but its coverage is 1 of 1 */
 	HAS(s1, "<c r=\"G6\"><v>0</v></c>"); /* 答卷数 0 */
 	HAS(s1, "<cols>");
+	HAS(s1, "<c r=\"E2\"><v>3</v></c>"); /* county 已覆盖户: H1 H3 H4 */
 	free(s1);
 
 	/* 入户宣传明细: all four contacts, oldest first */
@@ -301,7 +302,12 @@ static void test_xlsx(void)
 	/* 2026-11-01 09:00:30 China time as an Excel serial date */
 	HAS(s2, "<v>46327.375347222");
 	HAS(s2, "<pane ySplit=\"1\"");
-	HAS(s2, "<autoFilter ref=\"A1:J5\"/>");
+	HAS(s2, "<autoFilter ref=\"A1:K5\"/>");
+	/* 计入 by hand: H1 delivered, H3 kiosk, H4 visit count; H2's send
+	 * alone does not -- 3 rows, 汇总's 已覆盖户 for the county (E2) */
+	HAS(s2, ">计入<");
+	HAS(s2, ">不计入（仅发送未送达）<");
+	HAS(s2, "合计 4 条：计入 3 条");
 	HAS(s2, "<cols>");
 	CHECK(strstr(s2, ">H1<") < strstr(s2, ">H2<") &&
 	      strstr(s2, ">H2<") < strstr(s2, ">H3<") &&
@@ -512,14 +518,16 @@ static void test_csv(void)
 	CHECK_STR(err, "");
 	CHECK_INT(strlen(csv), len);
 	CHECK(strncmp(csv, "\xEF\xBB\xBF户号,网格,村社区,乡镇,渠道,类型,宣传内容,"
-	                   "时间,设备,记录编号\r\n",
+	                   "时间,计入,设备,记录编号\r\n",
 	              strlen("\xEF\xBB\xBF户号,网格,村社区,乡镇,渠道,类型,宣传内容,"
-	                     "时间,设备,记录编号\r\n")) == 0);
+	                     "时间,计入,设备,记录编号\r\n")) == 0);
 	HAS(csv, "\r\nH1,第一网格,府前社区,城关街道,短信,短信已送达,禁毒,"
-	         "2026-11-01 09:00:30,dev-1,c0000000-0000-4000-8000-000000000001\r\n");
+	         "2026-11-01 09:00:30,计入,dev-1,c0000000-0000-4000-8000-000000000001\r\n");
+	HAS(csv, "\r\nH2,第一网格,府前社区,城关街道,短信,短信已发送,禁毒,"
+	         "2026-11-01 09:01:00,不计入（仅发送未送达）,dev-1,");
 	HAS(csv, "\r\nH3,第二网格,府前社区,城关街道,一体机,一体机,反电信网络诈骗,"
-	         "2026-11-02 10:00:00,kiosk-1,");
-	HAS(csv, ",入户走访,入户走访,,2026-11-03 15:00:00,\"'=HYPERLINK(1)\",");
+	         "2026-11-02 10:00:00,计入,kiosk-1,");
+	HAS(csv, ",入户走访,入户走访,,2026-11-03 15:00:00,计入,\"'=HYPERLINK(1)\",");
 	for (const char *p = csv; *p; p++) {
 		lf += *p == '\n';
 		crlf += *p == '\n' && p > csv && p[-1] == '\r';

@@ -327,6 +327,75 @@ static void test_contacts(void)
 	CHECK_INT(r.n, 2);
 }
 
+/* ---- 计入 ------------------------------------------------------------- */
+static ax_rc on_contact_count(void *ctx, const struct ax_ledger_contact *c)
+{
+	static const char code[] = "CRISK"; /* enum ax_contact_count order */
+	return put(ctx, "%s:%c", c->household, code[c->count]);
+}
+
+static const char *count_list(const struct ax_ledger_query *q)
+{
+	static char out[512];
+	struct rows r = {0};
+	size_t k = 0;
+
+	CHECK_INT(ax_ledger_contacts(st, q, on_contact_count, &r), AX_OK);
+	out[0] = '\0';
+	for (int i = 0; i < r.n; i++)
+		k += (size_t)snprintf(out + k, sizeof out - k, "%s%s", i ? " " : "",
+		                      r.line[i]);
+	return out;
+}
+
+static long long reached(const char *from, const char *to, int kinds)
+{
+	struct ax_report_opts o = {0};
+	struct ax_report *rep = NULL;
+	long long n;
+
+	o.from = from;
+	o.to = to;
+	o.contact_kinds = kinds;
+	REQUIRE(ax_report_build(st, &o, &rep) == AX_OK);
+	n = rep->rows[0].reached;
+	ax_report_free(rep);
+	return n;
+}
+
+/*
+ * Each listed contact's 计入 against the counting kinds, by hand from the
+ * contacts at the top (C 计入, R 重复, I 注销, S 仅发送未送达, K 类型不计):
+ * the C rows are the households the report counts as reached, one each.
+ * Before issue 14 the ledger had no such mark: the XLSX 入户宣传明细 listed
+ * H5 (注销) and the sends among "reached" rows with nothing to tell them.
+ */
+static void test_contact_count(void)
+{
+	struct ax_ledger_query q = {0};
+
+	/* whole store, default kinds: c6 c1 c2 c3 c7 c4 c8 c5; H4's visit
+	 * of 11-05 repeats its reply of 11-04 */
+	CHECK_STR(count_list(&q), "H6:C H1:S H1:C H2:S H5:I H3:C H4:C H4:R");
+	CHECK_INT(reached(NULL, NULL, 0), 4); /* H6 H1 H3 H4 */
+	q.from = "2026-11-01";
+	q.to = "2026-11-04";
+	CHECK_STR(count_list(&q), "H1:S H1:C H2:S H5:I H3:C H4:C");
+	CHECK_INT(reached("2026-11-01", "2026-11-04", 0), 3); /* H1 H3 H4 */
+	/* visits only: the other kinds are not counted, H4's visit now is */
+	q.from = q.to = NULL;
+	q.coverage_kinds = AX_CK_VISIT;
+	CHECK_STR(count_list(&q), "H6:C H1:S H1:K H2:S H5:I H3:K H4:K H4:C");
+	CHECK_INT(reached(NULL, NULL, AX_CK_VISIT), 2); /* H6 H4 */
+	/* sends counted: H1's send counts it, its delivery repeats */
+	q.coverage_kinds = AX_CK_SMS_SENT | AX_CK_SMS_DELIVERED;
+	CHECK_STR(count_list(&q), "H6:K H1:C H1:R H2:C H5:I H3:K H4:K H4:K");
+	CHECK_INT(reached(NULL, NULL, AX_CK_SMS_SENT | AX_CK_SMS_DELIVERED), 2);
+	CHECK_STR(ax_ledger_count_label(AX_CONTACT_COUNTED), "计入");
+	CHECK_STR(ax_ledger_count_label(AX_CONTACT_INACTIVE), "不计入（注销）");
+	CHECK_STR(ax_ledger_count_label(AX_CONTACT_SENT_ONLY), "不计入（仅发送未送达）");
+}
+
 static void test_errors(void)
 {
 	struct ax_ledger_query q = {0};
@@ -760,6 +829,7 @@ int main(void)
 	tu_init();
 	setup();
 	test_contacts();
+	test_contact_count();
 	test_errors();
 	test_responses();
 	test_unreached();

@@ -36,6 +36,10 @@ struct ax_ledger_query {
 	const char *survey;  /* responses only: this survey id; NULL: all */
 	const char *wave;    /* responses only: this wave; NULL: all */
 	int contact_kinds;   /* AX_CK_* mask; what 0 means is per function */
+	/* contacts only: the kinds that count for 宣传入户率 (AX_CK_*), by
+	 * which each listed row is judged (ax_ledger_contact.count);
+	 * 0: AX_CK_DEFAULT, as the report counts by default */
+	int coverage_kinds;
 };
 
 /* Chinese labels for tables and exports (static strings; an unknown
@@ -49,6 +53,31 @@ const char *ax_ledger_channel_label(const char *channel);
 const char *ax_ledger_status_label(const char *status);
 
 /* ---- outreach contacts ------------------------------------------------ */
+/*
+ * Whether a listed contact is the one that counts its household as
+ * reached (宣传入户率), and if not, why -- so a detail sheet reconciles
+ * with its summary: the rows marked AX_CONTACT_COUNTED are exactly the
+ * households `ax_report_build` counts as reached for the same scope,
+ * window and kinds, one row each.  First reason that applies:
+ *   AX_CONTACT_INACTIVE   注销: the household is deactivated (not in the
+ *                         denominator, so none of its contacts counts)
+ *   AX_CONTACT_SENT_ONLY  仅发送未送达: an SMS sent, no delivery proven
+ *   AX_CONTACT_KIND       类型不计: a kind the report does not count
+ *   AX_CONTACT_REPEAT     重复: an earlier listed contact already counts
+ *                         the household (oldest first, ties by id)
+ *   AX_CONTACT_COUNTED    计入
+ */
+enum ax_contact_count {
+	AX_CONTACT_COUNTED,
+	AX_CONTACT_REPEAT,
+	AX_CONTACT_INACTIVE,
+	AX_CONTACT_SENT_ONLY,
+	AX_CONTACT_KIND
+};
+/* 计入 / 不计入（重复，该户已计入） / 不计入（注销） / 不计入（仅发送未送达）
+ * / 不计入（类型不计）; static strings */
+const char *ax_ledger_count_label(enum ax_contact_count c);
+
 struct ax_ledger_contact {
 	const char *id;        /* record UUID: the proof of this contact */
 	const char *household; /* household id */
@@ -66,6 +95,8 @@ struct ax_ledger_contact {
 	                              NULL if none or not installed */
 	long long at;              /* epoch seconds */
 	const char *device;        /* device id, or the visitor for visits */
+	enum ax_contact_count count; /* by q->coverage_kinds, among the rows
+	                              * listed (see above) */
 };
 
 /* Return AX_OK to go on; anything else stops the listing, which then
@@ -77,7 +108,8 @@ typedef ax_rc (*ax_ledger_contact_fn)(void *ctx,
  * Call fn for every outreach contact of a household in the scope, with
  * its time in the window, of the kinds in q->contact_kinds (0: every
  * kind, sms_sent included: a ledger lists all activity, not only what
- * counts for coverage), oldest first (ties by id).  q may be NULL.
+ * counts for coverage), oldest first (ties by id), each judged against
+ * q->coverage_kinds (count).  q may be NULL.
  */
 ax_rc ax_ledger_contacts(ax_store *st, const struct ax_ledger_query *q,
                          ax_ledger_contact_fn fn, void *ctx);
