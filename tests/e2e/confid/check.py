@@ -404,7 +404,56 @@ def consistency():
                 same(got[:2] if got else None, (num, den), "%s %s HTML" % (tag, nm))
                 if got and got[2] is not None:
                     same(got[2], dk, "%s %s HTML 说不清" % (tag, nm))
+    contacts_sheet(book, frm, to, heads, hrows)
     funnel(page)
+
+
+def contacts_sheet(book, frm, to, heads, hrows):
+    """The XLSX 入户宣传明细 for the same filter: one row per contact of the
+    township in the window (oldest first, ties by id), each with its 计入
+    worked out here from the raw lines: the household's first contact of a
+    counting kind counts, later ones are 重复, a send alone is 仅发送未送达
+    (the fixture deactivates nobody); its 计入 rows are the township's
+    reached households, one each, as the dashboard and 汇总 say.  Before
+    issue 14 the sheet had no 计入 column and its rows were not households."""
+    lo = datetime.datetime.combine(frm, datetime.time(), CST)
+    hi = datetime.datetime.combine(to + datetime.timedelta(days=1), datetime.time(), CST)
+    raw = sorted((when(r["at"]).timestamp(), r["id"], r) for r in RECORDS
+                 if r["type"] == "contact" and covers(TOWN, ROSTER[r["household"]]["grid"])
+                 and lo <= when(r["at"]) < hi)
+    seen, want = set(), []
+    for _, rid, r in raw:
+        if r["kind"] not in DEFAULT_KINDS:
+            why = "不计入（仅发送未送达）" if r["kind"] == "sms_sent" else "不计入（类型不计）"
+        elif r["household"] in seen:
+            why = "不计入（重复，该户已计入）"
+        else:
+            seen.add(r["household"])
+            why = "计入"
+        want.append((rid, r["household"], why))
+    sheet = book.get("入户宣传明细", [[]])
+    head = sheet[0]
+    ok("计入" in head and "记录编号" in head and "户号" in head, "入户宣传明细 has 户号, 计入 and 记录编号")
+    if "计入" not in head:
+        return
+    ci, ri, hi_ = head.index("计入"), head.index("记录编号"), head.index("户号")
+    got = [(r[ri], r[hi_], r[ci]) for r in sheet[1:] if len(r) > ri and r[ri]]
+    same(len(got), len(want), "入户宣传明细: a row per contact of 石桥镇 in the window")
+    bad = [(g, w) for g, w in zip(got, want) if g != w]
+    same(bad[:3], [], "入户宣传明细: each row's record, household and 计入 as the raw lines give")
+    counted = [h for _, h, why in got if why == "计入"]
+    e = expected(TOWN, frm, to)
+    same((len(counted), len(set(counted))), (e["reached"], e["reached"]),
+         "入户宣传明细: 计入 rows = reached households from the raw lines, one each")
+    same(text(hrows["self"][heads.index("已覆盖")]) if "self" in hrows else None, str(len(counted)),
+         "入户宣传明细 计入 rows = the dashboard's 已覆盖")
+    summary = book["汇总"]
+    xr = next((r for r in summary[1:] if r and r[0] == TOWN), [])
+    xh = summary[0]
+    same(xr[xh.index("已覆盖户")] if xr else None, len(counted), "入户宣传明细 计入 rows = 汇总 已覆盖户")
+    note = next((r[0] for r in sheet[1:] if r and isinstance(r[0], str) and r[0].startswith("合计")), "")
+    ok(("合计 %d 条：计入 %d 条" % (len(want), len(counted))) in note and "生成时间" in note,
+       "入户宣传明细 note: totals and generation time (%s)" % note[:40])
 
 
 def funnel(page):
