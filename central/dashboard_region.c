@@ -37,7 +37,8 @@ struct filters {
 	char qs[512]; /* "?survey=…&amp;…" for links, HTML-safe; "" if none */
 };
 
-static const char *const level_names[] = {"", "县", "乡镇/街道", "村/社区", "网格"};
+/* by level + 1: -1 province (省), 0 city (市), 1 county .. 4 grid */
+static const char *const level_names[] = {"省", "市", "县", "乡镇/街道", "村/社区", "网格"};
 static const char *const channel_labels[] = {"一体机", "短信", "入户走访"};
 
 static const char *channel_label(const char *channel)
@@ -50,7 +51,7 @@ static const char *channel_label(const char *channel)
 
 static const char *level_name(int level)
 {
-	return level >= 1 && level <= 4 ? level_names[level] : "";
+	return level >= -1 && level <= 4 ? level_names[level + 1] : "";
 }
 
 /* A target as the page writes it: "90%", "87.5%"; buf >= 16. */

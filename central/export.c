@@ -238,7 +238,8 @@ static void formats(struct xl *x)
 }
 
 /* ---- 汇总 ------------------------------------------------------------- */
-static const char *const level_cn[] = {"", "县", "乡镇", "村社区", "网格"};
+/* by level + 1: -1 province (省), 0 city (市), 1 county .. 4 grid */
+static const char *const level_cn[] = {"省", "市", "县", "乡镇", "村社区", "网格"};
 
 /* 说不清 columns appear when the report has further rates or anyone
  * answered 说不清 to 满意度 (the library's rule for its CSV), so older
@@ -358,7 +359,7 @@ static void write_summary(struct xl *x, const struct ax_report *rep)
 		int d = w->depth < 0 ? 0 : w->depth > 4 ? 4 : w->depth;
 		cell_str(x, &s, 0, w->code, NULL);
 		cell_str(x, &s, 1, w->name, x->indent[d]);
-		cell_str(x, &s, 2, level_cn[w->level >= 1 && w->level <= 4 ? w->level : 0],
+		cell_str(x, &s, 2, level_cn[w->level >= -1 && w->level <= 4 ? w->level + 1 : 2],
 		         NULL);
 		cell_num(x, &s, 3, (double)w->households, NULL);
 		cell_num(x, &s, 4, (double)w->reached, NULL);

@@ -433,10 +433,10 @@ static int cmd_regions_import(struct args *a)
 		return EXIT_FAIL;
 	}
 	if (!quiet)
-		printf("%s (%s): %ld rows: %ld county, %ld townships, %ld villages, "
-		       "%ld province/city skipped, %ld rejected\n",
-		       a->rest[0], s.encoding, s.rows, s.by_level[0], s.by_level[1],
-		       s.by_level[2], s.skipped, s.rejected);
+		printf("%s (%s): %ld rows: %ld province/city, %ld county, %ld "
+		       "townships, %ld villages, %ld rejected\n",
+		       a->rest[0], s.encoding, s.rows, s.above, s.by_level[0],
+		       s.by_level[1], s.by_level[2], s.rejected);
 	ax_store_close(st);
 	return s.rejected ? EXIT_REJECTS : EXIT_DONE;
 }

@@ -343,13 +343,15 @@ ax_rc ax_user_add(ax_store *st, const char *name, const char *password,
 	return AX_OK;
 }
 
-/* The region levels (1 county .. 4 grid) each role's scope may name. */
+/* The region levels (-1 province, 0 city, 1 county .. 4 grid) each
+ * role's scope may name: the county role is the top role, also of a
+ * city's or a province's staff (issue 19). */
 static ax_rc check_role_scope(ax_store *st, const char *role, const char *scope)
 {
-	static const char *const levels[] = {"county", "township", "village",
-	                                     "grid"};
-	int lo = strcmp(role, "county") == 0 ? 1 : strcmp(role, "township") == 0 ? 2 : 3;
-	int hi = lo == 3 ? 4 : lo;
+	static const char *const levels[] = {"province", "city", "county",
+	                                     "township", "village", "grid"};
+	int lo = strcmp(role, "county") == 0 ? -1 : strcmp(role, "township") == 0 ? 2 : 3;
+	int hi = lo == 3 ? 4 : lo == -1 ? 1 : lo;
 	sqlite3_stmt *s;
 	const char *p = scope;
 	ax_rc rc = AX_OK;
@@ -358,7 +360,7 @@ static ax_rc check_role_scope(ax_store *st, const char *role, const char *scope)
 		return rc;
 	while (p && *p && !rc) {
 		const char *c = strchr(p, ',');
-		int n = c ? (int)(c - p) : (int)strlen(p), lv = 0;
+		int n = c ? (int)(c - p) : (int)strlen(p), lv = -9;
 		sqlite3_reset(s);
 		sqlite3_bind_text(s, 1, p, n, SQLITE_TRANSIENT);
 		if (sqlite3_step(s) == SQLITE_ROW)
@@ -366,8 +368,9 @@ static ax_rc check_role_scope(ax_store *st, const char *role, const char *scope)
 		if (lv < lo || lv > hi) {
 			ax__store_seterr(st, "scope code \"%.*s\" is a %s: a %s user's "
 			                 "scope lists %s", n, p,
-			                 lv >= 1 && lv <= 4 ? levels[lv - 1] : "region",
-			                 role, lo == 1 ? "the county" : lo == 2
+			                 lv >= -1 && lv <= 4 ? levels[lv + 1] : "region",
+			                 role, lo == -1 ? "a county, city or province"
+			                 : lo == 2
 			                 ? "townships" : "villages or grids");
 			rc = AX_INVALID;
 		}

@@ -149,12 +149,8 @@ static ax_rc scope_parse(ax_store *st, const char *list, struct scope *sc)
 		}
 		memcpy(code, p, n);
 		code[n] = '\0';
-		switch (ax__region_level_of(code)) {
-		case 1: keep = 6; break;
-		case 2: keep = 9; break;
-		case 3: keep = 12; break;
-		case 4: keep = n; break;
-		default:
+		/* province 2 digits, city 4, county 6 .. grid all */
+		if (!(keep = ax__region_prefix_len(code))) {
 			ax__store_seterr(st, "scope: \"%s\" is not a region code", code);
 			rc = AX_INVALID;
 			goto done;

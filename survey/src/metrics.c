@@ -383,7 +383,9 @@ static ax_rc check_report_opts(ax_store *st, const struct ax_report_opts *o,
 	return AX_OK;
 }
 
-/* The region the report is about: the one asked, else the first county. */
+/* The region the report is about: the one asked, else the top of the
+ * tree (the lowest level: a province, else a city, else a county), the
+ * first by code when there are several. */
 static ax_rc find_scope(ax_store *st, const struct tree *t, const char *code,
                         int *scope)
 {
@@ -397,10 +399,11 @@ static ax_rc find_scope(ax_store *st, const struct tree *t, const char *code,
 		return AX_OK;
 	}
 	for (int i = 0; i < t->n; i++)
-		if (t->r[i].level == 1) {
+		if (t->r[i].level <= 1 &&
+		    (*scope < 0 || t->r[i].level < t->r[*scope].level))
 			*scope = i;
-			return AX_OK;
-		}
+	if (*scope >= 0)
+		return AX_OK;
 	ax__store_seterr(st, "the store has no roster yet (import one "
 	                     "with `anxin roster import`)");
 	return AX_NOTFOUND;

@@ -13,13 +13,30 @@
 #include "anxin_int.h"
 
 /* Names given win; a code-only upsert never overwrites a real name with
- * the code.  ?1 code, ?2 name, ?3 level, ?4 parent, ?5 name given. */
+ * the code.  No parent given (a county, a city, a province) keeps the one
+ * linked (ax__regions_link): a county's roster never unlinks it from its
+ * city.  ?1 code, ?2 name, ?3 level, ?4 parent, ?5 name given. */
 const char ax__region_upsert_sql[] =
 	"INSERT INTO regions(code, name, level, parent) VALUES(?1, ?2, ?3, ?4) "
 	"ON CONFLICT(code) DO UPDATE SET name = CASE WHEN ?5 THEN excluded.name "
-	"ELSE name END, parent = excluded.parent "
-	"WHERE (?5 AND name IS NOT excluded.name) OR parent IS NOT "
-	"excluded.parent";
+	"ELSE name END, parent = COALESCE(excluded.parent, parent) "
+	"WHERE (?5 AND name IS NOT excluded.name) OR (excluded.parent IS NOT "
+	"NULL AND parent IS NOT excluded.parent)";
+
+/* Counties under their city and cities under their province, where the
+ * store has that city or province (codes say which: ax__region_rank); a
+ * region without one stays at the top.  Run after every import that may
+ * add a region above the county or a county. */
+ax_rc ax__regions_link(ax_store *st)
+{
+	/* the parent's code: the first 2 + 2 * level digits, zeros after */
+	return ax__exec(st,
+	                "UPDATE regions SET parent = p.code FROM regions p"
+	                " WHERE regions.level IN (0, 1) AND regions.parent IS NULL"
+	                " AND p.level = regions.level - 1 AND p.code ="
+	                " substr(regions.code, 1, 2 + 2 * regions.level) ||"
+	                " substr('0000000000', 1, 10 - 2 * regions.level)");
+}
 
 ax_rc ax__region_upsert(ax_store *st, sqlite3_stmt *s, const char *code,
                         const char *name, int level, const char *parent)
@@ -87,23 +104,21 @@ ax_rc ax__read_file(ax_store *st, const char *path, ax_diag_fn diag,
 }
 
 /* A code of the table in its 12-digit form: 6 digits are a county, 9 a
- * township.  Its level (1-3), 0 for a province or city (skipped), -1
- * when it is no division code. */
+ * township.  Its rank (ax__region_rank: -1 province, 0 city, 1 county ..
+ * 3 village), -2 when it is no division code. */
 static int table_code(const char *cell, char out[16])
 {
 	size_t n = strlen(cell);
 
 	for (size_t i = 0; i < n; i++)
 		if (cell[i] < '0' || cell[i] > '9')
-			return -1;
+			return -2;
 	if (n != 6 && n != 9 && n != 12)
-		return -1;
+		return -2;
 	memcpy(out, cell, n);
 	memset(out + n, '0', 12 - n);
 	out[12] = '\0';
-	if (strcmp(out + 4, "00000000") == 0)
-		return 0;
-	return ax__region_level_of(out);
+	return ax__region_rank(out);
 }
 
 static const char *const code_names[] = {
@@ -121,7 +136,7 @@ struct rimp {
 	struct ax_regions_stats *stats;
 	sqlite3_stmt *up;
 	int ccol, ncol, header_done, xlsx;
-	char county[16]; /* the table's county, from its first code */
+	char county[16]; /* the table's first county, county_name's */
 	ax_rc rc;
 };
 
@@ -150,47 +165,48 @@ static void region_row(struct rimp *ri, const struct ax__csv_row *row)
 {
 	const char *code = ri->ccol < row->nf ? row->f[ri->ccol] : "";
 	const char *nm = ri->ncol < row->nf ? row->f[ri->ncol] : "";
-	char full[16], town[16];
+	char full[16], town[16], county[16];
 	int level;
 
 	if (!*code && !*nm)
 		return; /* an empty row */
 	ri->stats->rows++;
 	level = table_code(code, full);
-	if (level < 0) {
+	if (level < -1) {
 		rreject(ri, row->line, " is not a division code (6, 9 or 12 digits)",
 		        code);
-		return;
-	}
-	if (level == 0) {
-		ri->stats->skipped++;
 		return;
 	}
 	if (!*nm) {
 		rreject(ri, row->line, " has no name (名称)", code);
 		return;
 	}
-	if (!*ri->county)
-		snprintf(ri->county, sizeof ri->county, "%.6s000000", full);
-	if (strncmp(full, ri->county, 6) != 0) {
-		ri->stats->rejected++;
-		ax__diag(ri->diag, ri->dctx, AX_SEV_ERROR,
-		         "%s:%ld: code \"%s\" is not in county %.6s (the table's "
-		         "first code); one table per county; row rejected",
-		         ri->name, row->line, code, ri->county);
+	if (level < 1) {
+		/* 省 and 市: linked to each other and to their counties at the
+		 * end (ax__regions_link), whatever order the table lists them */
+		if ((ri->rc = ax__region_upsert(ri->st, ri->up, full, nm, level,
+		                                NULL)))
+			return;
+		ri->stats->above++;
 		return;
 	}
+	snprintf(county, sizeof county, "%.6s000000", full);
+	if (!*ri->county)
+		snprintf(ri->county, sizeof ri->county, "%s", county);
 	snprintf(town, sizeof town, "%.9s000", full);
 	/* parents first, by code only (names they have or get stay) */
-	if ((ri->rc = ax__region_upsert(ri->st, ri->up, ri->county,
-	                                level == 1 ? nm : ri->county_name, 1,
-	                                NULL)) ||
+	if ((ri->rc = ax__region_upsert(
+	         ri->st, ri->up, county,
+	         level == 1 ? nm
+	                    : strcmp(county, ri->county) == 0 ? ri->county_name
+	                                                      : NULL,
+	         1, NULL)) ||
 	    (level == 3 &&
 	     (ri->rc = ax__region_upsert(ri->st, ri->up, town, NULL, 2,
-	                                 ri->county))) ||
+	                                 county))) ||
 	    (level > 1 &&
 	     (ri->rc = ax__region_upsert(ri->st, ri->up, full, nm, level,
-	                                 level == 2 ? ri->county : town))))
+	                                 level == 2 ? county : town))))
 		return;
 	ri->stats->by_level[level - 1]++;
 }
@@ -283,7 +299,7 @@ finish:
 		ax__diag(diag, dctx, AX_SEV_ERROR, "%s: file is empty", path);
 		rc = AX_INVALID;
 	}
-	if (!rc && ri.rc == AX_OK)
+	if (!rc && ri.rc == AX_OK && !(rc = ax__regions_link(st)))
 		rc = ax__exec(st, "COMMIT");
 	if (rc)
 		sqlite3_exec(ax__store_db(st), "ROLLBACK", NULL, NULL, NULL);
@@ -320,33 +336,40 @@ int ax__region_by_name(ax_store *st, int level, const char *name,
 
 char *ax_regions_list_text(ax_store *st, const char *scope)
 {
-	static const char *const lv[] = {"县", "乡镇", "村（社区）", "网格"};
+	static const char *const lv[] = {"省", "市", "县", "乡镇", "村（社区）",
+	                                 "网格"};
 	struct ax_buf b = {0};
 	sqlite3_stmt *s;
+	int top = 9;
 
 	/* codes sort as the tree: a region's code comes right before its
-	 * children's (they extend it, or replace its trailing zeros) */
+	 * children's (they extend it, or replace its trailing zeros); a
+	 * region's households are those whose grid starts with its
+	 * significant prefix (ax__region_prefix_len) */
+#define PREFIX "CASE level WHEN -1 THEN 2 WHEN 0 THEN 4 WHEN 1 THEN 6 WHEN 2" \
+	           " THEN 9 ELSE length(code) END"
 	if (ax__prepare(st, &s,
 	                "SELECT code, name, level, (SELECT COUNT(*) FROM"
-	                " households h WHERE h.active AND substr(h.grid, 1,"
-	                " CASE level WHEN 1 THEN 6 WHEN 2 THEN 9 ELSE"
-	                " length(code) END) = substr(code, 1, CASE level WHEN 1"
-	                " THEN 6 WHEN 2 THEN 9 ELSE length(code) END)) FROM"
+	                " households h WHERE h.active AND substr(h.grid, 1, "
+	                PREFIX ") = substr(code, 1, " PREFIX ")) FROM"
 	                " regions WHERE ?1 IS NULL OR substr(code, 1, ?2) ="
 	                " substr(?1, 1, ?2) ORDER BY code"))
 		return NULL;
+#undef PREFIX
 	if (scope && *scope) {
-		int lvl = ax__region_level_of(scope);
+		size_t n = ax__region_prefix_len(scope);
 		sqlite3_bind_text(s, 1, scope, -1, SQLITE_STATIC);
-		sqlite3_bind_int(s, 2, lvl == 1 ? 6 : lvl == 2 ? 9
-		                                    : (int)strlen(scope));
+		sqlite3_bind_int(s, 2, n ? (int)n : (int)strlen(scope));
 	}
 	while (sqlite3_step(s) == SQLITE_ROW) {
-		int level = sqlite3_column_int(s, 2), depth = level - 1;
+		int level = sqlite3_column_int(s, 2), depth;
+		if (top > level)
+			top = level; /* the first row is the listing's top */
+		depth = level - top;
 		ax__buf_printf(&b, "%*s%s  %s  %s  %lld 户\n", depth * 2, "",
 		               (const char *)sqlite3_column_text(s, 0),
 		               (const char *)sqlite3_column_text(s, 1),
-		               level >= 1 && level <= 4 ? lv[level - 1] : "?",
+		               level >= -1 && level <= 4 ? lv[level + 1] : "?",
 		               (long long)sqlite3_column_int64(s, 3));
 	}
 	sqlite3_finalize(s);

@@ -12,9 +12,12 @@
 #include "anxin/records.h"
 #include "anxin_int.h"
 
-static const char *const level_names[] = {"", "county", "township", "village",
-                                          "grid"};
-static const char *const level_cn[] = {"", "县", "乡镇", "村社区", "网格"};
+/* by level + 1: -1 province (省), 0 city (市), 1 county .. 4 grid */
+static const char *const level_names[] = {"province", "city", "county",
+                                          "township", "village", "grid"};
+static const char *const level_cn[] = {"省", "市", "县", "乡镇", "村社区", "网格"};
+
+static int level_at(int level) { return level >= -1 && level <= 4 ? level + 1 : 2; }
 
 /* Round to 4 decimals so JSON output is stable across libm versions. */
 static double r4(double x) { return (double)(long long)(x * 10000 + 0.5) / 10000; }
@@ -170,7 +173,7 @@ char *ax_report_json(const struct ax_report *r)
 		       *ch = json_object();
 		json_object_set_new(o, "code", json_string(w->code));
 		json_object_set_new(o, "name", json_string(w->name));
-		json_object_set_new(o, "level", json_string(level_names[w->level]));
+		json_object_set_new(o, "level", json_string(level_names[level_at(w->level)]));
 		json_object_set_new(o, "depth", json_integer(w->depth));
 		json_object_set_new(o, "households", json_integer(w->households));
 		json_object_set_new(o, "reached", json_integer(w->reached));
@@ -328,7 +331,7 @@ char *ax_report_csv(const struct ax_report *r)
 		const struct ax_report_row *w = &r->rows[i];
 		ax__buf_printf(&b, "%s,", w->code);
 		csv_field(&b, w->name);
-		ax__buf_printf(&b, ",%s,%lld,%lld", level_cn[w->level], w->households,
+		ax__buf_printf(&b, ",%s,%lld,%lld", level_cn[level_at(w->level)], w->households,
 		               w->reached);
 		csv_rate(&b, &w->coverage);
 		if (r->pack[0]) {

@@ -1045,6 +1045,9 @@ begin:
 			goto done;
 		stats->deactivated = sqlite3_changes(ax__store_db(st));
 	}
+	/* a county new to a store holding its city goes under it */
+	if ((rc = ax__regions_link(st)))
+		goto done;
 	rc = ax__exec(st, "COMMIT");
 	if (rc == AX_OK) {
 		in_tx = 0;
@@ -1103,14 +1106,12 @@ ax_rc ax_roster_find_phone(ax_store *st, const char *e164, char out[64])
 }
 
 /* ---- roster slices for gateways --------------------------------------- */
-/* Significant prefix of a scope code (county 6, township 9, else all). */
+/* Significant prefix of a scope code (province 2, city 4, county 6,
+ * township 9, else all): a device may serve a whole city. */
 static int scope_prefix(const char *code)
 {
-	switch (ax__region_level_of(code)) {
-	case 1: return 6;
-	case 2: return 9;
-	default: return (int)strlen(code);
-	}
+	size_t n = ax__region_prefix_len(code);
+	return (int)(n ? n : strlen(code));
 }
 
 ax_rc ax_roster_fingerprint(ax_store *st, const char *scope, char out[160])

@@ -42,6 +42,8 @@ struct ax_store {
  * v9: sampled 测评 campaigns: the draw (size, strata, seed) on the
  *     campaign, each stratum's frame and sample size, and who was drawn
  *     with which inclusion probability (sample.h).
+ * v10-v12: 户主 and 住址; opt-out events; phones in the roster's order.
+ * v13: 市 (level 0) and 省 (level -1) rows above the county (issue 19).
  */
 static const char *const migrations[] = {
 	/* v1 */
@@ -264,7 +266,34 @@ static const char *const migrations[] = {
 	 * imports keep pos NULL (sorted by number, as before) until the
 	 * roster is imported again. */
 	"ALTER TABLE household_phones ADD COLUMN pos INTEGER;",
+
+	/* v13: a city (市, level 0) and a province (省, level -1) above the
+	 * county, so one store holds many counties under their city and
+	 * province (issue 19; ax__region_rank gives a code's level).  SQLite
+	 * cannot alter a CHECK: the table is rebuilt (SQLite's documented
+	 * twelve steps), which needs foreign keys off while the old table is
+	 * dropped -- see fk_off_migration.  The rows are copied unchanged, so
+	 * every reference to them still holds. */
+	("CREATE TABLE regions13("
+	 "  code TEXT PRIMARY KEY,"
+	 "  name TEXT NOT NULL,"
+	 "  level INTEGER NOT NULL CHECK(level BETWEEN -1 AND 4),"
+	 "  parent TEXT REFERENCES regions(code));"
+	 "INSERT INTO regions13 SELECT code, name, level, parent FROM regions;"
+	 "DROP TABLE regions;"
+	 "ALTER TABLE regions13 RENAME TO regions;"
+	 "CREATE INDEX regions_parent ON regions(parent);"),
 };
+
+/* Migrations that rebuild a table others reference (v13 regions): run
+ * with PRAGMA foreign_keys off (it cannot change inside a transaction),
+ * the rebuilt table's own references checked (foreign_key_check) before
+ * their commit.  Not every table's: a store with an old dangling row
+ * elsewhere would never migrate, and the rebuild copies rows unchanged. */
+static const char *fk_off_migration(int to)
+{
+	return to == 13 ? "regions" : NULL;
+}
 
 int ax__store_migrations_count(void) { return (int)AX_ARRAY_LEN(migrations); }
 
@@ -368,6 +397,71 @@ int ax_store_schema_version(ax_store *st)
 	return v;
 }
 
+/* PRAGMA foreign_key_check(table): AX_CONFLICT naming the first row that
+ * references nothing (a table rebuilt with foreign keys off). */
+static ax_rc fk_check(ax_store *st, const char *table)
+{
+	char sql[64];
+	sqlite3_stmt *s;
+	ax_rc rc;
+	int src;
+
+	snprintf(sql, sizeof sql, "PRAGMA foreign_key_check(\"%s\")", table);
+	if ((rc = ax__prepare(st, &s, sql)))
+		return rc;
+	src = sqlite3_step(s);
+	if (src == SQLITE_ROW) {
+		ax__store_seterr(st, "table %s row %lld references a missing %s",
+		                 (const char *)sqlite3_column_text(s, 0),
+		                 (long long)sqlite3_column_int64(s, 1),
+		                 (const char *)sqlite3_column_text(s, 2));
+		rc = AX_CONFLICT;
+	} else if (src != SQLITE_DONE) {
+		rc = ax__store_sqlerr(st, src, "foreign_key_check");
+	}
+	sqlite3_finalize(s);
+	return rc;
+}
+
+/* One migration step from *v (read again under the write lock: another
+ * process opening the same file -- anxin-smsd and anxin sync at boot after
+ * an upgrade -- may have migrated it while we waited).  STEP_AGAIN when
+ * that version needs foreign keys set otherwise than fk_off. */
+enum { STEP_APPLIED, STEP_DONE, STEP_AGAIN, STEP_FAILED };
+
+static int migrate_step(ax_store *st, int *v, int target,
+                        const char *fk_off, ax_rc *rc)
+{
+	char sql[64];
+
+	if ((*rc = ax__exec(st, "BEGIN IMMEDIATE")))
+		return STEP_FAILED;
+	if ((*v = ax_store_schema_version(st)) < 0) {
+		*rc = ax__store_sqlerr(st, sqlite3_errcode(st->db), "user_version");
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return STEP_FAILED;
+	}
+	if (*v >= target || fk_off_migration(*v + 1) != fk_off) {
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return *v >= target ? STEP_DONE : STEP_AGAIN;
+	}
+	if ((*rc = ax__exec(st, migrations[*v])) ||
+	    (fk_off && (*rc = fk_check(st, fk_off)))) {
+		char keep[512];
+		memcpy(keep, st->errmsg, sizeof keep);
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		ax__store_seterr(st, "migration to v%d: %s", *v + 1, keep);
+		return STEP_FAILED;
+	}
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", *v + 1);
+	if ((*rc = ax__exec(st, sql)) || (*rc = ax__exec(st, "COMMIT"))) {
+		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		return STEP_FAILED;
+	}
+	AX_LOG(AX_LOG_INFO, "%s: schema migrated to v%d", st->path, *v + 1);
+	return STEP_APPLIED;
+}
+
 /*
  * Apply migrations until the file is at `target`.  Each step runs in an
  * IMMEDIATE transaction together with its user_version bump.
@@ -375,8 +469,7 @@ int ax_store_schema_version(ax_store *st)
 ax_rc ax__store_migrate(ax_store *st, int target)
 {
 	int v = ax_store_schema_version(st);
-	char sql[64];
-	ax_rc rc;
+	ax_rc rc = AX_OK;
 
 	if (v < 0)
 		return ax__store_sqlerr(st, sqlite3_errcode(st->db), "user_version");
@@ -388,33 +481,19 @@ ax_rc ax__store_migrate(ax_store *st, int target)
 		return AX_INVALID;
 	}
 	for (; v < target; v++) {
-		if ((rc = ax__exec(st, "BEGIN IMMEDIATE")))
+		const char *fk_off = fk_off_migration(v + 1);
+		int step;
+		if (fk_off && (rc = ax__exec(st, "PRAGMA foreign_keys=OFF")))
 			return rc;
-		/* another process opening the same file (anxin-smsd and anxin
-		 * sync at boot after an upgrade) may have migrated it while we
-		 * waited for the write lock: read the version again under it */
-		if ((v = ax_store_schema_version(st)) < 0) {
-			rc = ax__store_sqlerr(st, sqlite3_errcode(st->db), "user_version");
-			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		step = migrate_step(st, &v, target, fk_off, &rc);
+		if (fk_off)
+			sqlite3_exec(st->db, "PRAGMA foreign_keys=ON", NULL, NULL, NULL);
+		if (step == STEP_FAILED)
 			return rc;
-		}
-		if (v >= target) {
-			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+		if (step == STEP_DONE)
 			break;
-		}
-		if ((rc = ax__exec(st, migrations[v]))) {
-			char keep[512];
-			memcpy(keep, st->errmsg, sizeof keep);
-			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-			ax__store_seterr(st, "migration to v%d: %s", v + 1, keep);
-			return rc;
-		}
-		snprintf(sql, sizeof sql, "PRAGMA user_version = %d", v + 1);
-		if ((rc = ax__exec(st, sql)) || (rc = ax__exec(st, "COMMIT"))) {
-			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
-			return rc;
-		}
-		AX_LOG(AX_LOG_INFO, "%s: schema migrated to v%d", st->path, v + 1);
+		if (step == STEP_AGAIN)
+			v--; /* v is another process's: take it with its own pragma */
 	}
 	return AX_OK;
 }

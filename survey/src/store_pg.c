@@ -2,10 +2,10 @@
  * store_pg.c -- central's schema on PostgreSQL (issue 19), through the
  * statement layer (db.h).
  *
- * PostgreSQL starts where SQLite's schema is now (store.c v12): its
- * migration 1 is the whole of that schema's central tables, written once
- * for PostgreSQL, and later changes append migrations here as store.c
- * appends them there.  Device-only tables (outbox, sync_state, drafts)
+ * PostgreSQL starts at SQLite's schema v12 (store.c): its migration 1 is
+ * the whole of that schema's central tables, written once for PostgreSQL,
+ * and later changes append migrations here as store.c appends them there
+ * (2 is v13).  Device-only tables (outbox, sync_state, drafts)
  * are left out: devices stay on SQLite.
  *
  * What differs from the SQLite text: times and counts are BIGINT (SQLite's
@@ -134,6 +134,13 @@ static const char *const pg_migrations[] = {
 	"  device TEXT NOT NULL, by_user TEXT, source TEXT, at BIGINT NOT NULL,"
 	"  body TEXT NOT NULL, received_at BIGINT NOT NULL);"
 	"CREATE INDEX optout_events_phone ON optout_events(phone, at);",
+
+	/* 2: SQLite v13's twin -- a city (市, level 0) and a province (省,
+	 * level -1) above the county.  PostgreSQL alters the CHECK in place
+	 * (its name is the default one, table_column_check). */
+	"ALTER TABLE regions DROP CONSTRAINT regions_level_check;"
+	"ALTER TABLE regions ADD CONSTRAINT regions_level_check"
+	"  CHECK(level BETWEEN -1 AND 4);",
 };
 
 /* an arbitrary key of pg_advisory_xact_lock: "anxin" schema migrations */

@@ -4,11 +4,13 @@
  * holding the cluster's URL.  The test makes its own database (anxin_store,
  * dropped first) so it never meets another test's tables.
  *
- *   - migrating an empty database gives version 1, again leaves it at 1;
+ *   - migrating an empty database gives version 2 (1 the schema, 2 the
+ *     市/省 levels), again leaves it at 2;
  *   - every table has the columns, in order, of the same table in a fresh
  *     SQLite store (PRAGMA table_info, read here, not by the library), and
  *     every SQLite table is on PostgreSQL unless it is a device's own;
  *   - a response naming a region not in the tree is a constraint error;
+ *   - regions take a province (level -1) and a city (0), nothing above;
  *   - every statement of the importer (records.c) prepares on it: its SQL
  *     is the shared dialect, names the schema's columns, types resolve;
  *   - a schema newer than the program's is refused, saying so.
@@ -119,10 +121,10 @@ int main(int argc, char **argv)
 	REQUIRE(ax_db_open(url, &db, err, sizeof err) == AX_DB_OK);
 
 	CHECK_INT(ax__pg_migrate(db, &v, err, sizeof err), AX_DB_OK);
-	CHECK_INT(v, 1);
+	CHECK_INT(v, 2);
 	v = -1;
 	CHECK_INT(ax__pg_migrate(db, &v, err, sizeof err), AX_DB_OK);
-	CHECK_INT(v, 1);
+	CHECK_INT(v, 2);
 
 	same_tables(db);
 
@@ -133,6 +135,19 @@ int main(int argc, char **argv)
 	                     " 'complete', '{}')"),
 	          AX_DB_ERROR);
 	CHECK_INT(ax_db_errclass(db), AX_DB_ECONSTRAINT);
+
+	/* migration 2: a province (-1) and a city (0) above the county, no
+	 * level beyond; the county linked under its city */
+	CHECK_INT(ax_db_exec(db, "INSERT INTO regions VALUES('430000000000',"
+	                         " '南江省', -1, NULL), ('439900000000', '江州市',"
+	                         " 0, '430000000000'), ('439901000000', '江州县',"
+	                         " 1, '439900000000')"),
+	          AX_DB_OK);
+	CHECK_INT(ax_db_exec(db, "INSERT INTO regions VALUES('440000000000',"
+	                         " '某省', -2, NULL)"),
+	          AX_DB_ERROR);
+	CHECK_INT(ax_db_errclass(db), AX_DB_ECONSTRAINT);
+	CHECK_INT(ax_db_exec(db, "DELETE FROM regions"), AX_DB_OK);
 
 	int nsql = 0;
 	for (const char *q; (q = ax__importer_sql(nsql)); nsql++) {

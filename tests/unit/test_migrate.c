@@ -367,7 +367,7 @@ static void test_v4(void)
 	CHECK_INT(ax_store_open(path, 0, &st, err, sizeof err), AX_OK);
 	REQUIRE(st != NULL);
 	CHECK_INT(ax_store_schema_version(st), AX_SCHEMA_VERSION);
-	CHECK_INT(AX_SCHEMA_VERSION, 12);
+	CHECK_INT(AX_SCHEMA_VERSION, 13);
 	after = views(st);
 	CHECK_STR(after, before);
 	free(after);
@@ -379,7 +379,28 @@ static void test_v4(void)
 		sqlite3_free(sql);
 	}
 	CHECK_INT(tu_qi(db, "PRAGMA old.user_version"), 4);
-	CHECK_INT(tu_qi(db, "PRAGMA user_version"), 12);
+	CHECK_INT(tu_qi(db, "PRAGMA user_version"), 13);
+	/* v13 rebuilt regions (市/省 levels): the same rows, every reference
+	 * to them still holding, and the new levels accepted */
+	CHECK(tu_qi(db, "SELECT COUNT(*) FROM regions") > 100);
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM (SELECT * FROM regions EXCEPT "
+	                    "SELECT * FROM old.regions)"),
+	          0);
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM regions"),
+	          tu_qi(db, "SELECT COUNT(*) FROM old.regions"));
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM pragma_foreign_key_check"), 0);
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM sqlite_master WHERE name IN "
+	                    "('regions13', 'regions_parent')"),
+	          1);
+	CHECK(sqlite3_exec(ax_store_sqlite(st), "INSERT INTO regions VALUES("
+	                   "'439900000000', '江州市', 0, NULL)",
+	                   NULL, NULL, NULL) == SQLITE_OK);
+	CHECK(sqlite3_exec(ax_store_sqlite(st), "INSERT INTO regions VALUES("
+	                   "'430000000000', '某省', -2, NULL)",
+	                   NULL, NULL, NULL) != SQLITE_OK);
+	CHECK(sqlite3_exec(ax_store_sqlite(st),
+	                   "DELETE FROM regions WHERE code = '439900000000'",
+	                   NULL, NULL, NULL) == SQLITE_OK);
 	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM drafts"), 0); /* v7 */
 	/* every row of every table kept, tally's rows whatever their key order */
 	nresp = tu_qi(db, "SELECT COUNT(*) FROM responses");

@@ -93,7 +93,7 @@ ax_rc ax_trend_weeks(ax_store *st, const char *region, const char *survey,
 struct ax_region {
 	char code[24];
 	char name[128];
-	int level;       /* 1 county, 2 township, 3 village, 4 grid */
+	int level;       /* -1 province, 0 city, 1 county .. 4 grid */
 	char parent[24]; /* "" for the county */
 };
 

@@ -123,7 +123,7 @@ struct ax_rate_info {
 struct ax_report_row {
 	char code[24];
 	char name[128];
-	int level; /* 1 county, 2 township, 3 village, 4 grid */
+	int level; /* -1 province, 0 city, 1 county, 2 township, 3 village, 4 grid */
 	int depth; /* 0 for the scope itself */
 	long long households, reached;
 	struct ax_rate coverage;
@@ -175,7 +175,8 @@ struct ax_report {
 };
 
 struct ax_report_opts {
-	const char *scope;   /* region code; NULL: the county (level 1) */
+	const char *scope;   /* region code; NULL: the top region (province, else
+	                        city, else county; the first by code) */
 	const char *survey;  /* survey id; NULL: all surveys */
 	const char *wave;    /* wave; NULL: all waves but sampled 测评 ones */
 	const char *channel; /* kiosk|sms|visit; NULL: all */

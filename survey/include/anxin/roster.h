@@ -58,17 +58,21 @@ ax_rc ax_roster_import_csv(ax_store *st, const char *path,
 struct ax_regions_stats {
 	long rows;         /* data rows read */
 	long by_level[3];  /* counties, townships, villages stored */
-	long skipped;      /* province and city rows (not levels Anxin keeps) */
+	long above;        /* province (省) and city (市) rows stored */
 	long rejected;     /* rows rejected */
 	char encoding[16];
 };
 
 /*
- * Import the county's table of townships and villages (CSV, UTF-8 or GBK:
- * a code column, 代码/统计用区划代码, of 6, 9 or 12 digits, and a name
- * column, 名称), so that rosters naming 乡镇 and 村 without codes resolve
- * them by name within their parent.  One county per table; rows of
- * another are rejected.  Idempotent.
+ * Import a table of regions (CSV or XLSX, UTF-8 or GBK: a code column,
+ * 代码/统计用区划代码, of 6, 9 or 12 digits, and a name column, 名称), so
+ * that rosters naming 乡镇 and 村 without codes resolve them by name
+ * within their parent.  A county's table, or a city's or province's with
+ * their 市 and 省 rows and many counties: each county is linked under its
+ * city and each city under its province when the store has them
+ * (ax__regions_link), whichever table brought them.  county_name
+ * (borrowed, may be NULL) names the table's first county when its own
+ * row does not.  Idempotent.
  */
 ax_rc ax_regions_import_file(ax_store *st, const char *path,
                              const char *county_name, const char *sheet,
