@@ -42,6 +42,11 @@ void krender_invalidate(krender *r);
 /* Save the last presented frame as PNG.  0 or -1. */
 int krender_shot(krender *r, const char *path);
 
+/* Pixels of the last presented frame inside box whose colour is within
+ * tol (per channel) of color: a test's look at what was drawn.  -1 on
+ * error. */
+long krender_ink(krender *r, struct kui_rect box, uint32_t color, int tol);
+
 /*
  * Wait up to timeout_ms (-1: forever) for input; translate it.  Returns 1
  * with *ev filled (now is left to the caller), 2 when the window must be

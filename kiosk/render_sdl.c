@@ -457,6 +457,56 @@ static void fill_round(krender *r, struct kui_rect b, int rad, uint32_t color)
 	SDL_RenderGeometry(r->ren, NULL, v, n, idx, k);
 }
 
+/* The speaker of 朗读 (KUI_CMD_ICON, KUI_ICON_SPEAKER) in the square b:
+ * a box and a cone as four triangles, and two sound waves as arcs of
+ * quads, all in one SDL_RenderGeometry.  Coordinates are fractions of the
+ * side: the box 0.08-0.30 by 0.35-0.65, the cone out to 0.52 and
+ * 0.15-0.85, the waves centred at (0.52, 0.5) with radii 0.20 and 0.36,
+ * 0.08 thick, from -50 to 50 degrees. */
+static void draw_speaker(krender *r, struct kui_rect b, uint32_t color)
+{
+	enum { SEG = 10 };
+	static const float shape[2][4][2] = {
+	    {{0.08f, 0.35f}, {0.30f, 0.35f}, {0.30f, 0.65f}, {0.08f, 0.65f}},
+	    {{0.30f, 0.35f}, {0.52f, 0.15f}, {0.52f, 0.85f}, {0.30f, 0.65f}},
+	};
+	SDL_Vertex v[8 + 2 * 2 * (SEG + 1)];
+	int idx[12 + 2 * SEG * 6], n = 0, k = 0;
+	SDL_Color c = {(Uint8)(color >> 16), (Uint8)(color >> 8), (Uint8)color,
+	               (Uint8)(color >> 24)};
+	float d = (float)b.w;
+	memset(v, 0, sizeof v);
+	for (int q = 0; q < 2; q++) { /* box, cone: two triangles each */
+		for (int i = 0; i < 4; i++) {
+			v[n + i].position.x = (float)b.x + shape[q][i][0] * d;
+			v[n + i].position.y = (float)b.y + shape[q][i][1] * d;
+			v[n + i].color = c;
+		}
+		idx[k++] = n, idx[k++] = n + 1, idx[k++] = n + 2;
+		idx[k++] = n, idx[k++] = n + 2, idx[k++] = n + 3;
+		n += 4;
+	}
+	for (int w = 0; w < 2; w++) { /* the waves */
+		float rad = (w ? 0.36f : 0.20f) * d, th = 0.08f * d;
+		float cx = (float)b.x + 0.52f * d, cy = (float)b.y + 0.5f * d;
+		for (int i = 0; i <= SEG; i++) {
+			double a = (-50.0 + 100.0 * i / SEG) * M_PI / 180.0;
+			v[n].position.x = cx + (float)cos(a) * rad;
+			v[n].position.y = cy + (float)sin(a) * rad;
+			v[n + 1].position.x = cx + (float)cos(a) * (rad + th);
+			v[n + 1].position.y = cy + (float)sin(a) * (rad + th);
+			v[n].color = v[n + 1].color = c;
+			if (i > 0) {
+				idx[k++] = n - 2, idx[k++] = n - 1, idx[k++] = n + 1;
+				idx[k++] = n - 2, idx[k++] = n + 1, idx[k++] = n;
+			}
+			n += 2;
+		}
+	}
+	SDL_SetRenderDrawBlendMode(r->ren, SDL_BLENDMODE_BLEND);
+	SDL_RenderGeometry(r->ren, NULL, v, n, idx, k);
+}
+
 /* Hash of everything a frame draws (FNV-1a over the commands and their
  * texts): equal hashes mean an identical picture. */
 static uint64_t frame_hash(const struct kui_frame *f)
@@ -536,6 +586,10 @@ int krender_frame(krender *r, const struct kui_frame *f)
 			}
 			break;
 		}
+		case KUI_CMD_ICON:
+			if (c->size == KUI_ICON_SPEAKER)
+				draw_speaker(r, c->box, c->color);
+			break;
 		case KUI_CMD_IMAGE: {
 			SDL_Surface *s = SDL_LoadBMP(c->text);
 			if (s) {
@@ -570,6 +624,27 @@ int krender_shot(krender *r, const char *path)
 		rc = kpng_write(path, w, h, px, w * 4);
 	free(px);
 	return rc;
+}
+
+long krender_ink(krender *r, struct kui_rect box, uint32_t color, int tol)
+{
+	SDL_Rect a = {box.x, box.y, box.w, box.h};
+	uint32_t *px;
+	long n = 0;
+	if (box.w <= 0 || box.h <= 0 || !(px = malloc((size_t)box.w * (size_t)box.h * 4)))
+		return -1;
+	if (SDL_RenderReadPixels(r->ren, &a, SDL_PIXELFORMAT_ARGB8888, px, box.w * 4) != 0) {
+		free(px);
+		return -1;
+	}
+	for (long i = 0; i < (long)box.w * box.h; i++) {
+		int dr = (int)(px[i] >> 16 & 0xFF) - (int)(color >> 16 & 0xFF);
+		int dg = (int)(px[i] >> 8 & 0xFF) - (int)(color >> 8 & 0xFF);
+		int db = (int)(px[i] & 0xFF) - (int)(color & 0xFF);
+		n += abs(dr) <= tol && abs(dg) <= tol && abs(db) <= tol;
+	}
+	free(px);
+	return n;
 }
 
 int krender_wait(krender *r, int timeout_ms, struct kui_event *ev)

@@ -259,6 +259,38 @@ static int cmd_expect_no_text(struct runner *rn, const char *arg)
 	return 0;
 }
 
+/* expect-icon ID: widget ID carries an icon, and the rendered frame shows
+ * it: the pixels of its colour cover 20-33 % of its square.  The speaker
+ * (render_sdl.c draw_speaker, in fractions of the side d) covers by hand
+ * 0.22 x 0.30 (box) + 0.22 x (0.30 + 0.70) / 2 (cone) + 1.745 rad x
+ * (0.24 + 0.40) x 0.08 (the two waves at their mean radii) = 0.066 +
+ * 0.110 + 0.089 = 0.265 of d x d; a missing-glyph box or nothing at all
+ * is far outside. */
+static int cmd_expect_icon(struct runner *rn, const char *arg)
+{
+	int x, y, w = find_widget(rn, arg, &x, &y);
+	const struct kui_cmd *ic = NULL;
+	long ink, area;
+	for (int i = 0; w >= 0 && i < rn->f->ncmds; i++)
+		if (rn->f->cmds[i].kind == KUI_CMD_ICON && rn->f->cmds[i].widget == w)
+			ic = &rn->f->cmds[i];
+	if (!ic) {
+		LOG(L_ERROR, "%s:%d: no icon on widget \"%s\"", rn->path, rn->ln, arg);
+		return 1;
+	}
+	krender_invalidate(rn->a->r);
+	redraw(rn);
+	ink = krender_ink(rn->a->r, ic->box, ic->color, 8);
+	area = (long)ic->box.w * ic->box.h;
+	if (ink < area * 20 / 100 || ink > area * 33 / 100) {
+		LOG(L_ERROR, "%s:%d: icon of \"%s\" at %d,%d %dx%d: %ld of %ld pixels drawn, "
+		    "expected 20-33 %%", rn->path, rn->ln, arg, ic->box.x, ic->box.y, ic->box.w,
+		    ic->box.h, ink, area);
+		return 1;
+	}
+	return 0;
+}
+
 static int cmd_goto(struct runner *rn, const char *arg)
 {
 	if (kui_debug_goto(rn->a->ui, arg, app_now_ms(rn->a))) {
@@ -333,6 +365,7 @@ static const struct {
     {"double-tap", cmd_double_tap},
     {"expect-text", cmd_expect_text},
     {"expect-no-text", cmd_expect_no_text},
+    {"expect-icon", cmd_expect_icon},
     {"wait", cmd_wait},
     {"advance-clock", cmd_advance_clock},
     {"shot", cmd_shot},

@@ -37,7 +37,11 @@ enum kui_screen {
 const char *kui_screen_name(enum kui_screen s);
 
 /* ---- draw commands ----------------------------------------------------- */
-enum kui_cmd_kind { KUI_CMD_RECT, KUI_CMD_TEXT, KUI_CMD_IMAGE };
+enum kui_cmd_kind { KUI_CMD_RECT, KUI_CMD_TEXT, KUI_CMD_IMAGE, KUI_CMD_ICON };
+/* An icon the renderer draws with its own primitives in `box` (a square),
+ * in `color`; its kind is in the command's `size`.  No font of ours has
+ * 🔊 (U+1F50A): it would render as a missing-glyph box. */
+enum kui_icon { KUI_ICON_SPEAKER = 1 };
 
 struct kui_rect {
 	int x, y, w, h;
@@ -50,7 +54,7 @@ struct kui_cmd {
 	uint32_t color;       /* 0xAARRGGBB (text colour for text) */
 	uint32_t border;      /* rect: border colour, 0 none */
 	int radius;           /* rect: corner radius */
-	int size;             /* text: pixel size */
+	int size;             /* text: pixel size; icon: enum kui_icon */
 	const char *text;     /* text: the line (NUL-terminated, in the frame's
 	                         arena); image: the file path */
 	int widget;           /* index of the widget it belongs to, -1 none */

@@ -388,6 +388,36 @@ void kui__button(const kui *u, struct kui_frame *f, const char *id,
 	     wi);
 }
 
+void kui__icon_button(const kui *u, struct kui_frame *f, const char *id,
+                      struct kui_rect r, int icon, const char *label)
+{
+	struct kwrap_line l[2];
+	struct kui_cmd *c;
+	int s = S(u), wi = kui__widget(f, id, r, 1), size = s / 19, lw, hgt;
+	int d, gap, x;
+	kui__rect(f, r, C_CARD, s / 45, C_PRIMARY, wi);
+	/* the label on one line at the button's size, shrunk to fit beside
+	 * the icon (an icon as tall as the type, a quarter of it apart) */
+	for (;; size--) {
+		measure(u, label, ES(u, size), r.w, l, &hgt);
+		lw = l[0].width;
+		d = u->m.line_height(u->m.ctx, ES(u, size));
+		gap = d / 4;
+		if ((d + gap + lw <= r.w - 2 * (s / 60) && d <= r.h - s / 60) || size <= s / 40)
+			break;
+	}
+	x = r.x + (r.w - d - gap - lw) / 2;
+	c = push(f, KUI_CMD_ICON);
+	if (c) {
+		c->box = R(x, r.y + (r.h - d) / 2, d, d);
+		c->color = C_PRIMARY;
+		c->size = icon;
+		c->widget = wi;
+	}
+	kui__text(u, f, label, R(x + d + gap, r.y, r.x + r.w - (x + d + gap), r.h), r, size,
+	          C_PRIMARY, VA_MIDDLE, wi);
+}
+
 /* Header bar with the title and, optionally, a home button. */
 int kui__header(const kui *u, struct kui_frame *f, const char *title,
                   const char *home_label)

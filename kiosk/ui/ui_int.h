@@ -163,6 +163,10 @@ int kui__text(const kui *u, struct kui_frame *f, const char *t,
 void kui__button(const kui *u, struct kui_frame *f, const char *id,
                  struct kui_rect r, const char *label, enum btn_style st,
                  int enabled);
+/* A plain button with an icon (enum kui_icon) before its label, the two
+ * centred together: 🔊 朗读. */
+void kui__icon_button(const kui *u, struct kui_frame *f, const char *id,
+                      struct kui_rect r, int icon, const char *label);
 /* Header bar with the title and, if home_label, a "home" button; returns
  * its height. */
 int kui__header(const kui *u, struct kui_frame *f, const char *title,

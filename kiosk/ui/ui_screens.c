@@ -210,7 +210,7 @@ static void lay_reader(const kui *u, struct kui_frame *f)
 	int s = S(u), pad = s / 30, hh = kui__header(u, f, p->title, "返回首页");
 	int bh = BH(u), bot = u->h - bh - 2 * pad;
 	struct kui_rect card = R(pad, hh + pad, u->w - 2 * pad, bot - hh - 2 * pad);
-	int cp = s / 22, y, tsz = s / 13;
+	int cp = s / 22, y, tsz = s / 13, aw, th;
 	char counter[32];
 	const struct ax_survey *qz = kui__quiz_of(u, p);
 	int last = u->page == p->npages - 1;
@@ -218,19 +218,24 @@ static void lay_reader(const kui *u, struct kui_frame *f)
 
 	kui__rect(f, card, C_CARD, s / 40, C_LINE, -1);
 	kui__rect(f, R(card.x, card.y, s / 60, card.h), topic_color(u, p->topic), 0, 0, -1);
+	/* 朗读: landscape, at the top right beside the title, so the body
+	 * keeps the card's whole height below them (on a short screen it was
+	 * cut); portrait, at the bottom right, so the title keeps the width */
+	aw = pg->audio && landscape(u) ? s * 3 / 10 : 0;
+	if (pg->audio)
+		kui__icon_button(u, f, "read-aloud",
+		                 R(card.x + card.w - cp - s * 3 / 10,
+		                   aw ? card.y + cp : card.y + card.h - cp - bh, s * 3 / 10, bh),
+		                 KUI_ICON_SPEAKER, "朗读");
 	y = card.y + cp;
-	y += kui__text(u, f, pg->title, R(card.x + cp, y, card.w - 2 * cp, card.h / 3),
-	          card, tsz, topic_color(u, p->topic), 0, -1);
-	y += cp;
+	th = kui__text(u, f, pg->title,
+	               R(card.x + cp, y, card.w - 2 * cp - (aw ? aw + cp : 0), card.h / 3), card,
+	               tsz, topic_color(u, p->topic), 0, -1);
+	y += (aw && th < bh ? bh : th) + cp;
 	kui__text(u, f, pg->body,
 	     R(card.x + cp, y, card.w - 2 * cp,
-	       card.y + card.h - y - cp - (pg->audio ? bh + cp : 0)),
+	       card.y + card.h - y - cp - (pg->audio && !aw ? bh + cp : 0)),
 	     card, landscape(u) ? s / 17 : s / 16, C_INK, 0, -1);
-	if (pg->audio)
-		kui__button(u, f, "read-aloud",
-		       R(card.x + card.w - cp - s * 3 / 10, card.y + card.h - cp - bh,
-		         s * 3 / 10, bh),
-		       "朗读", B_PLAIN, 1);
 	kui__button(u, f, "prev", R(pad, u->h - bh - pad, bw, bh), "上一页", B_PLAIN,
 	       u->page > 0);
 	snprintf(counter, sizeof counter, "%d / %d", u->page + 1, p->npages);
@@ -418,9 +423,9 @@ static void lay_question(const kui *u, struct kui_frame *f)
 		y += kui__text(u, f, qtype_hint(q), R(pad, y, u->w - 2 * pad, s / 16),
 		          R(0, y, u->w, s / 16), s / 28, C_MUTED, 0, -1);
 	if (q->audio && q->audio_dir) { /* 朗读: a row of its own */
-		kui__button(u, f, "read-aloud",
+		kui__icon_button(u, f, "read-aloud",
 		            R(u->w - pad - s * 3 / 10, y + pad / 2, s * 3 / 10, bh * 4 / 5),
-		            "朗读", B_PLAIN, 1);
+		            KUI_ICON_SPEAKER, "朗读");
 		y += pad / 2 + bh * 4 / 5;
 	}
 	y += pad;

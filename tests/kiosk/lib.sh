@@ -29,6 +29,29 @@ width = ${W:-1080}
 height = ${H:-1920}
 EOC
 }
+# narrated_content DIR: the fixture content in DIR with the fixture
+# narration (narration/tone-4s.opus) on the anti-cult pack's first two
+# pages and its questions, and on the satisfaction survey's questions.
+narrated_content() {
+  cp -r "$ANXIN_SOURCE/tests/content-v1" "$1"
+  P="$1/packs/anti-cult"
+  cp "$KIOSK_TESTS/narration/tone-4s.opus" "$P/"
+  python3 - "$P/pack.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+for pg in p["pages"][:2] + p["questions"]:
+    pg["audio"] = "tone-4s.opus"
+json.dump(p, open(sys.argv[1], "w"), ensure_ascii=False, indent=2)
+PY
+  cp "$KIOSK_TESTS/narration/tone-4s.opus" "$1/surveys/"
+  python3 - "$1/surveys/satisfaction.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+for q in s["questions"]:
+    q["audio"] = "tone-4s.opus"
+json.dump(s, open(sys.argv[1], "w"), ensure_ascii=False, indent=2)
+PY
+}
 run_kiosk() { # DIR SCRIPT [args]
   d=$1; s=$2; shift 2
   "$KIOSK" --config "$d/kiosk.conf" --video offscreen --clock-fixed 1715000000 --script "$s" "$@"

@@ -24,24 +24,7 @@
 . "$KIOSK_TESTS/lib.sh"
 MODE=$1 D=$2
 rm -rf "$D"; mkdir -p "$D"
-cp -r "$ANXIN_SOURCE/tests/content-v1" "$D/content"
-P="$D/content/packs/anti-cult"
-cp "$KIOSK_TESTS/narration/tone-4s.opus" "$P/"
-python3 - "$P/pack.json" <<'PY'
-import json, sys
-p = json.load(open(sys.argv[1]))
-for pg in p["pages"][:2] + p["questions"]:
-    pg["audio"] = "tone-4s.opus"
-json.dump(p, open(sys.argv[1], "w"), ensure_ascii=False, indent=2)
-PY
-cp "$KIOSK_TESTS/narration/tone-4s.opus" "$D/content/surveys/"
-python3 - "$D/content/surveys/satisfaction.json" <<'PY'
-import json, sys
-s = json.load(open(sys.argv[1]))
-for q in s["questions"]:
-    q["audio"] = "tone-4s.opus"
-json.dump(s, open(sys.argv[1], "w"), ensure_ascii=False, indent=2)
-PY
+narrated_content "$D/content"
 KIOSK_CONTENT="$D/content" kiosk_conf "$D"
 case $MODE in
   idle) sed -i 's/^timeout = 60/timeout = 1/; s/^countdown = 10/countdown = 1/' "$D/kiosk.conf" ;;
