@@ -122,6 +122,8 @@ ax_rc gw_config_load(const char *path, struct gw_config *c, char *err,
 		m->part_timeout = iniparser_getint(d, key, 600);
 		snprintf(key, sizeof key, "%s:send_timeout", sec);
 		m->send_timeout = iniparser_getint(d, key, 60);
+		snprintf(key, sizeof key, "%s:hang_timeout", sec);
+		m->hang_timeout = iniparser_getint(d, key, m->send_timeout + 60);
 	}
 	copy(c->store, sizeof c->store, iniparser_getstring(d, "smsd:store", ""));
 	if (!c->store[0]) {

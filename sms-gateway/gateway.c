@@ -157,7 +157,7 @@ ax_rc gw_open(const struct gw_config *cfg, gw_gateway **out, char *err,
 		s->g = g;
 		s->index = i;
 		s->signal = -1;
-		s->m = gw_modem_new(&cfg->modems[i]);
+		s->m = gw_mproc_new(&cfg->modems[i]);
 		if (!s->m) {
 			snprintf(err, errlen, "out of memory");
 			goto fail;
@@ -219,7 +219,7 @@ void gw_close(gw_gateway *g)
 	if (!g)
 		return;
 	for (i = 0; i < GW_MAX_MODEMS; i++) {
-		gw_modem_free(g->slots[i].m);
+		gw_mproc_free(g->slots[i].m);
 		sqlite3_finalize(g->slots[i].ins_inbox);
 		sqlite3_finalize(g->slots[i].ins_report);
 		ax_store_close(g->slots[i].st);
@@ -302,7 +302,7 @@ static void *modem_thread(void *p)
 		for (int k = 0; k < a->g->cfg.poll_ms / 100 && !atomic_load(a->stop); k++)
 			sleep_ms(100);
 	}
-	gw_modem_disconnect(a->g->slots[a->i].m);
+	gw_mproc_disconnect(a->g->slots[a->i].m);
 	return NULL;
 }
 

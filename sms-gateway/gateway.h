@@ -124,6 +124,12 @@ ax_rc gw_status_print(gw_gateway *g, FILE *out);
  * number had not opted out, AX_INVALID for a number that is not one. */
 ax_rc gw_restore_number(gw_gateway *g, const char *number, const char *who);
 
+/* Staff release quarantined message #id (--status lists them): a send
+ * goes back to the queue, a stored message read by staff is marked seen;
+ * logged with who.  AX_OK, AX_NOTFOUND when there is no such unreleased
+ * one. */
+ax_rc gw_release_quarantined(gw_gateway *g, long long id, const char *who);
+
 /* Last error of the gateway (borrowed). */
 const char *gw_errmsg(gw_gateway *g);
 

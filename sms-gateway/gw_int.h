@@ -16,6 +16,7 @@
  *                  delivery reports
  *   gw_records.c   record lines put in the store's outbox; push to central
  *   gw_modems.c    one cycle of a modem thread (connect, read, send)
+ *   gw_quarantine.c  messages the modem's process was lost on
  *   gw_status.c    --status
  *   gateway.c      open, close, gw_step, gw_run
  *
@@ -37,6 +38,7 @@
 #include "anxin/phone.h"
 #include "anxin/store.h"
 #include "gateway.h"
+#include "modem_proc.h"
 
 /* ---- state --------------------------------------------------------------- */
 
@@ -77,7 +79,7 @@ struct camp {
 struct slot {
 	gw_gateway *g;
 	int index;
-	gw_modem *m;
+	gw_mproc *m; /* the modem, in its own process */
 	ax_store *st; /* this thread's handle on the store file */
 	sqlite3 *db;  /* its connection (ax_store_sqlite) */
 	long long next_try;
@@ -88,6 +90,8 @@ struct slot {
 	/* the modem's waiting multipart messages: loaded from parts_waiting
 	 * once, written back after each read that changed them */
 	int waiting_loaded, nwaiting_stored;
+	/* the quarantined locations still on the modem were handed to m */
+	int quarantine_loaded;
 	/* one transaction per inbox read (gw__on_incoming .. gw__on_commit) */
 	int in_txn;
 	sqlite3_stmt *ins_inbox, *ins_report;
@@ -333,6 +337,27 @@ int gw__match_reports(gw_gateway *g, long long now);
  * receive_frequency_ms have passed; *now follows the clock of each claim.
  * 0, or -1 when a send failed (err filled: the caller reconnects). */
 int gw__send_due(struct slot *s, long long *now, char *err, size_t errlen);
+
+/* ---- gw_quarantine.c ----------------------------------------------------- */
+
+/* Modem thread.  The stored message at location the modem's process was
+ * lost on reading (why: how it ended) kept in table quarantine, with its
+ * smsbackup file when the modem is libgammu's dummy driver, committed;
+ * then handed to s->m to be deleted unread.  0, or -1. */
+int gw__quarantine_read(struct slot *s, int location, const char *why,
+                        long long now);
+/* Modem thread, before its first connect: the quarantined locations not
+ * yet deleted handed to s->m; after a connect (which deleted them) marked
+ * deleted.  0, or -1. */
+int gw__quarantine_load(struct slot *s);
+int gw__quarantine_deleted(struct slot *s, long long now);
+/* Modem thread: queue row id, which the modem's process was lost on
+ * sending, set aside (state 'quarantined', never tried again by itself)
+ * with a quarantine row, in one transaction.  0, or -1. */
+int gw__quarantine_send(struct slot *s, long long id, const char *why,
+                        long long now);
+/* --status: the quarantined messages staff have not released. */
+void gw__quarantine_print(gw_gateway *g, FILE *out);
 
 /* ---- gw_upgrade.c -------------------------------------------------------- */
 

@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 #include <stdio.h>
 
+#include "anxin/applog.h"
 #include "gw_int.h"
 
 static void modem_status(struct slot *s, long long now)
@@ -18,7 +19,7 @@ static void modem_status(struct slot *s, long long now)
 	                       -1, &q, NULL) != SQLITE_OK)
 		return;
 	sqlite3_bind_text(q, 1, s->g->cfg.modems[s->index].name, -1, SQLITE_STATIC);
-	sqlite3_bind_int(q, 2, gw_modem_connected(s->m));
+	sqlite3_bind_int(q, 2, gw_mproc_connected(s->m));
 	sqlite3_bind_int(q, 3, s->signal);
 	sqlite3_bind_text(q, 4, s->last_error, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(q, 5, now);
@@ -33,11 +34,13 @@ static int slot_connect(struct slot *s, long long now)
 	gw_gateway *g = s->g;
 	char err[256];
 
-	if (gw_modem_connected(s->m))
+	if (gw_mproc_connected(s->m))
 		return 1;
 	if (now < s->next_try && s->next_try - now <= g->cfg.max_backoff)
 		return 0;
-	if (gw_modem_connect(s->m, err, sizeof err)) {
+	if (!s->quarantine_loaded && gw__quarantine_load(s) == 0)
+		s->quarantine_loaded = 1;
+	if (gw_mproc_connect(s->m, err, sizeof err)) {
 		/* back off: 5 s, 10 s, 20 s ... max_backoff */
 		s->backoff = s->backoff ? s->backoff * 2 : 5;
 		if (s->backoff > g->cfg.max_backoff)
@@ -48,7 +51,11 @@ static int slot_connect(struct slot *s, long long now)
 		return -1;
 	}
 	s->backoff = 0;
-	s->signal = gw_modem_signal(s->m);
+	/* the quarantined locations handed over are deleted by now */
+	if (s->quarantine_loaded && gw__quarantine_deleted(s, now))
+		AX_LOG_W("%s: quarantine: %s", g->cfg.modems[s->index].name,
+		         sqlite3_errmsg(s->db));
+	s->signal = gw_mproc_signal(s->m);
 	s->signal_at = now;
 	modem_status(s, now);
 	return 1;
@@ -69,7 +76,7 @@ static int waiting_load(struct slot *s)
 		return -1;
 	sqlite3_bind_text(q, 1, modem, -1, SQLITE_STATIC);
 	while (sqlite3_step(q) == SQLITE_ROW) {
-		gw_modem_set_waiting(s->m, (const char *)sqlite3_column_text(q, 0),
+		gw_mproc_set_waiting(s->m, (const char *)sqlite3_column_text(q, 0),
 		                     sqlite3_column_int64(q, 1));
 		s->nwaiting_stored++;
 	}
@@ -84,7 +91,7 @@ static int waiting_store(struct slot *s)
 	sqlite3_stmt *q = NULL;
 	long long first;
 	int i, n = 0;
-	while (gw_modem_waiting(s->m, n, &key, &first))
+	while (gw_mproc_waiting(s->m, n, &key, &first))
 		n++;
 	if (n == 0 && s->nwaiting_stored == 0)
 		return 0;
@@ -101,7 +108,7 @@ static int waiting_store(struct slot *s)
 	                              " key, first_seen) VALUES(?,?,?)",
 	                       -1, &q, NULL) != SQLITE_OK)
 		goto fail;
-	for (i = 0; gw_modem_waiting(s->m, i, &key, &first); i++) {
+	for (i = 0; gw_mproc_waiting(s->m, i, &key, &first); i++) {
 		sqlite3_reset(q);
 		sqlite3_bind_text(q, 1, modem, -1, SQLITE_STATIC);
 		sqlite3_bind_text(q, 2, key, -1, SQLITE_STATIC);
@@ -124,13 +131,14 @@ fail:
  * with err filled and the read's open transaction rolled back. */
 static int slot_read(struct slot *s, long long now, char *err, size_t errlen)
 {
-	int nread = 0;
+	int nread = 0, loc;
+	char why[160];
 
 	if (waiting_load(s)) {
 		snprintf(err, errlen, "parts_waiting: %s", sqlite3_errmsg(s->db));
 		return -1;
 	}
-	if (gw_modem_poll(s->m, gw__on_incoming, gw__on_report, gw__on_commit, s,
+	if (gw_mproc_poll(s->m, gw__on_incoming, gw__on_report, gw__on_commit, s,
 	                  now, &nread, err, errlen) == 0) {
 		if (waiting_store(s))
 			snprintf(s->last_error, sizeof s->last_error,
@@ -141,6 +149,16 @@ static int slot_read(struct slot *s, long long now, char *err, size_t errlen)
 		gw__exec(s->db, "ROLLBACK");
 		s->in_txn = 0;
 	}
+	/* the modem's process was lost on one stored message: kept aside,
+	 * then deleted unread by the next process */
+	if (gw_mproc_fault(s->m, &loc, why, sizeof why)) {
+		AX_LOG_E("%s: the message at location %d quarantined: the modem's"
+		         " process %s reading it", s->g->cfg.modems[s->index].name,
+		         loc, why);
+		if (gw__quarantine_read(s, loc, why, now))
+			AX_LOG_E("%s: quarantine: %s", s->g->cfg.modems[s->index].name,
+			         sqlite3_errmsg(s->db));
+	}
 	return -1;
 }
 
@@ -148,8 +166,17 @@ static int slot_read(struct slot *s, long long now, char *err, size_t errlen)
  * dropped, for the next cycle to reconnect. */
 static ax_rc slot_failed(struct slot *s, const char *err, long long now)
 {
+	int lost = gw_mproc_losses(s->m);
 	snprintf(s->last_error, sizeof s->last_error, "%s", err);
-	gw_modem_disconnect(s->m);
+	gw_mproc_disconnect(s->m);
+	if (lost > 0) {
+		/* its process died or hung: a new one after 1 s, 2 s, 4 s ... */
+		AX_LOG_E("%s: %s", s->g->cfg.modems[s->index].name, err);
+		s->backoff = lost > 7 ? 128 : 1 << (lost - 1);
+		if (s->backoff > s->g->cfg.max_backoff)
+			s->backoff = s->g->cfg.max_backoff;
+		s->next_try = now + s->backoff;
+	}
 	modem_status(s, now);
 	return AX_IO;
 }
@@ -177,7 +204,7 @@ ax_rc gw_modem_cycle(gw_gateway *g, int i)
 	if (gw__send_due(s, &now, err, sizeof err))
 		return slot_failed(s, err, now);
 	if (now - s->signal_at >= 60) {
-		s->signal = gw_modem_signal(s->m);
+		s->signal = gw_mproc_signal(s->m);
 		s->signal_at = now;
 		modem_status(s, now);
 	}

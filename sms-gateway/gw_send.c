@@ -319,7 +319,8 @@ static void counts_load(struct slot *s, long long now)
 	s->day_sent = -1;
 	if (sqlite3_prepare_v2(s->db,
 	                       "SELECT parts, text FROM queue WHERE modem=?1 AND"
-	                       " sent_day=?2 AND state IN ('sending','sent','unknown')",
+	                       " sent_day=?2 AND state IN ('sending','sent','unknown',"
+	                       " 'quarantined')",
 	                       -1, &q, NULL) == SQLITE_OK) {
 		sqlite3_bind_text(q, 1, modem, -1, SQLITE_STATIC);
 		sqlite3_bind_int(q, 2, s->day);
@@ -724,9 +725,21 @@ int gw__send_due(struct slot *s, long long *now, char *err, size_t errlen)
 		r = claim(s, *now, &c);
 		if (r <= 0)
 			break;
-		r = gw_modem_send(s->m, c.phone, c.text, &ref, &parts, &sent_parts, err,
+		r = gw_mproc_send(s->m, c.phone, c.text, &ref, &parts, &sent_parts, err,
 		                  errlen);
 		gw__crash_point("after_send");
+		if (r == GW_MPROC_LOST) {
+			/* its process died or hung on this message: set aside for
+			 * staff, never tried again by itself (the cap keeps it
+			 * counted: parts of it may have gone out) */
+			AX_LOG_E("%s: queue message %lld quarantined: %s",
+			         g->cfg.modems[s->index].name, c.id, err);
+			if (gw__quarantine_send(s, c.id, err, *now))
+				AX_LOG_E("%s: quarantine: %s", g->cfg.modems[s->index].name,
+				         sqlite3_errmsg(s->db));
+			free(c.text);
+			return -1;
+		}
 		if (record_send(s, &c, r == 0, sent_parts, ref, parts, err, *now) == 0) {
 			if (r == 0)
 				sent_log_append(g, &c, g->cfg.modems[s->index].name, *now, ref,

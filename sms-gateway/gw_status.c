@@ -196,6 +196,7 @@ ax_rc gw_status_print(gw_gateway *g, FILE *out)
 	        gw__count1(g->db, "SELECT COUNT(*) FROM queue WHERE state='pending' AND ?1 IS NOT ?2", "", 0),
 	        gw__count1(g->db, "SELECT COUNT(*) FROM queue WHERE state='blocked' AND ?1 IS NOT ?2", "", 0),
 	        gw__count1(g->db, "SELECT COUNT(*) FROM queue WHERE state='unknown' AND ?1 IS NOT ?2", "", 0));
+	gw__quarantine_print(g, out);
 	fprintf(out, "inbox: %lld from unknown senders, %lld from shared numbers with"
 	             " no open conversation, %lld late replies, %lld before"
 	             " their question went out; opt-outs: %lld\n",

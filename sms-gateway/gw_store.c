@@ -125,6 +125,14 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS parts_waiting("
     " modem TEXT NOT NULL, key TEXT NOT NULL, first_seen INTEGER NOT NULL,"
     " PRIMARY KEY(modem, key));"
+    /* stored messages and sends the modem's process was lost on
+     * (gw_quarantine.c): kind 'read' (location, the smsbackup file when
+     * the modem is the dummy driver, deleted_at once off the modem) or
+     * 'send' (queue_id, that row's state 'quarantined') */
+    "CREATE TABLE IF NOT EXISTS quarantine("
+    " id INTEGER PRIMARY KEY, modem TEXT NOT NULL, kind TEXT NOT NULL,"
+    " location INTEGER, queue_id INTEGER, at INTEGER NOT NULL, reason TEXT,"
+    " raw BLOB, deleted_at INTEGER, released_at INTEGER, released_by TEXT);"
     "CREATE TABLE IF NOT EXISTS upgraded("
     " file TEXT PRIMARY KEY, at INTEGER);"
     "CREATE VIEW IF NOT EXISTS sent_log AS SELECT id, phone, household,"

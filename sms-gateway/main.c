@@ -12,6 +12,9 @@
  *                                            resident asked staff), logged
  *                                            (for staff asking why a reply
  *                                            was rejected)
+ *   anxin-smsd --config smsd.conf --release ID --by NAME
+ *                                            release quarantined message #ID
+ *                                            (--status lists them)
  *
  * SIGTERM lets the current send finish, then every thread exits and the
  * outbox is pushed once more (when a central server is set).
@@ -40,7 +43,7 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: anxin-smsd --config smsd.conf [--status | --once |\n"
 	                "       --parse --survey ID[@VERSION] --question QID TEXT |\n"
-	                "       --restore NUMBER --by NAME]\n");
+	                "       --restore NUMBER --by NAME | --release ID --by NAME]\n");
 	return 2;
 }
 
@@ -95,7 +98,7 @@ done:
 int main(int argc, char **argv)
 {
 	const char *config = NULL, *survey = NULL, *question = NULL, *text = NULL;
-	const char *restore = NULL, *by = NULL;
+	const char *restore = NULL, *by = NULL, *release = NULL;
 	int status = 0, once = 0, parse = 0, i;
 	struct gw_config cfg;
 	gw_gateway *g = NULL;
@@ -117,6 +120,8 @@ int main(int argc, char **argv)
 			question = argv[++i];
 		else if (strcmp(argv[i], "--restore") == 0 && i + 1 < argc)
 			restore = argv[++i];
+		else if (strcmp(argv[i], "--release") == 0 && i + 1 < argc)
+			release = argv[++i];
 		else if (strcmp(argv[i], "--by") == 0 && i + 1 < argc)
 			by = argv[++i];
 		else if (parse && !text && argv[i][0] != '-')
@@ -165,6 +170,22 @@ int main(int argc, char **argv)
 		else
 			printf("%s: opt-out withdrawn; the confirmation goes out with the"
 			       " next send\n", restore);
+		gw_close(g);
+		return rc == AX_OK ? 0 : 1;
+	}
+	if (release) {
+		char *end;
+		long long id = strtoll(release, &end, 10);
+		ax_rc rc = AX_INVALID;
+		if (!by || !*by || *end || id <= 0)
+			fprintf(stderr, "anxin-smsd: --release needs a number from --status"
+			                " and --by NAME (who released it)\n");
+		else if ((rc = gw_release_quarantined(g, id, by)) == AX_NOTFOUND)
+			fprintf(stderr, "anxin-smsd: no quarantined message #%lld\n", id);
+		else if (rc != AX_OK)
+			fprintf(stderr, "anxin-smsd: %s\n", gw_errmsg(g));
+		else
+			printf("#%lld released by %s\n", id, by);
 		gw_close(g);
 		return rc == AX_OK ? 0 : 1;
 	}

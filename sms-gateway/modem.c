@@ -31,6 +31,7 @@ struct gw_modem {
 	} pending[128];
 	int npending;
 	unsigned long polls;
+	struct gw_modem_watch *watch; /* or NULL */
 };
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -90,6 +91,18 @@ static void send_status_cb(GSM_StateMachine *s, int status, int ref, void *user)
 	m->send_ref = ref;
 	m->send_done = 1;
 }
+
+/* Note in the watch what is about to go into libgammu. */
+static void note(gw_modem *m, int phase, int location)
+{
+	if (!m->watch)
+		return;
+	atomic_store(&m->watch->location, location);
+	atomic_store(&m->watch->phase, phase);
+	atomic_fetch_add(&m->watch->beat, 1);
+}
+
+void gw_modem_set_watch(gw_modem *m, struct gw_modem_watch *w) { m->watch = w; }
 
 /* ---- life cycle ---------------------------------------------------------- */
 
@@ -541,6 +554,7 @@ static int read_inbox(gw_modem *m, struct poll_batch *b, char *err,
 		sms->Number = 0;
 		sms->SMS[0].Folder = folder;
 		sms->SMS[0].Location = location;
+		note(m, GW_WATCH_NEXT, start ? 0 : location);
 		e = GSM_GetNextSMS(m->s, sms, start ? TRUE : FALSE);
 		start = 0;
 		if (e == ERR_EMPTY)
@@ -674,6 +688,7 @@ static int hand_messages(gw_modem *m, struct poll_batch *b,
 				continue;
 		}
 		forget_waiting(m, key);
+		note(m, GW_WATCH_DECODE, g->SMS[0].Location);
 		text = gw__modem_group_text(g);
 		if (!text) {
 			snprintf(err, errlen, "out of memory");
@@ -772,10 +787,69 @@ int gw_modem_poll(gw_modem *m, gw_incoming_fn in_fn, gw_report_fn rep_fn,
 		rc = delete_taken(m, &b, rc, err, errlen);
 	}
 done:
+	note(m, GW_WATCH_IDLE, 0);
 	if (nread)
 		*nread = b.handed;
 	batch_free(&b);
 	return rc;
+}
+
+int gw_modem_probe(gw_modem *m, int after, int *found, char *err,
+                   size_t errlen)
+{
+	GSM_MultiSMSMessage *sms;
+	GSM_Error e = ERR_NONE;
+	int loc;
+
+	*found = 0;
+	if (!m->connected) {
+		snprintf(err, errlen, "not connected");
+		return -1;
+	}
+	if (!(sms = calloc(1, sizeof *sms))) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (loc = after + 1; loc <= GW_MODEM_PROBE_MAX; loc++) {
+		memset(&sms->SMS[0], 0, sizeof sms->SMS[0]);
+		sms->Number = 0;
+		sms->SMS[0].Folder = 0; /* a flat location */
+		sms->SMS[0].Location = loc;
+		note(m, GW_WATCH_PROBE, loc);
+		e = GSM_GetSMS(m->s, sms);
+		if (e == ERR_EMPTY)
+			continue;
+		if (e == ERR_NONE)
+			*found = loc;
+		break;
+	}
+	note(m, GW_WATCH_IDLE, 0);
+	free(sms);
+	if (e != ERR_NONE && e != ERR_EMPTY && e != ERR_INVALIDLOCATION) {
+		seterr(err, errlen, "probe", e);
+		return -1;
+	}
+	return 0;
+}
+
+int gw_modem_delete_at(gw_modem *m, int location, char *err, size_t errlen)
+{
+	GSM_SMSMessage sm;
+	GSM_Error e;
+
+	if (!m->connected) {
+		snprintf(err, errlen, "not connected");
+		return -1;
+	}
+	memset(&sm, 0, sizeof sm);
+	sm.Folder = 0;
+	sm.Location = location;
+	e = GSM_DeleteSMS(m->s, &sm);
+	if (e != ERR_NONE && e != ERR_EMPTY) {
+		seterr(err, errlen, "delete", e);
+		return -1;
+	}
+	return 0;
 }
 
 /* ---- sending ------------------------------------------------------------- */
@@ -874,6 +948,7 @@ int gw_modem_send(gw_modem *m, const char *phone, const char *text, int *ref,
 		m->send_done = 0;
 		m->send_status = -1;
 		m->send_ref = -1;
+		note(m, GW_WATCH_SEND, i + 1);
 		e = GSM_SendSMS(m->s, p);
 		if (e != ERR_NONE) {
 			seterr(err, errlen, "send", e);
@@ -896,6 +971,7 @@ int gw_modem_send(gw_modem *m, const char *phone, const char *text, int *ref,
 	}
 	rc = 0;
 done:
+	note(m, GW_WATCH_IDLE, 0);
 	free(ucs);
 	free(sms);
 	return rc;

@@ -17,6 +17,7 @@
 #ifndef ANXIN_GW_MODEM_H
 #define ANXIN_GW_MODEM_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 
 #ifdef __cplusplus
@@ -31,6 +32,9 @@ struct gw_modem_cfg {
 	char model[50];      /* model = dummy, or "" */
 	int part_timeout;    /* seconds to wait for missing parts, default 600 */
 	int send_timeout;    /* seconds to wait for the send status, default 60 */
+	int hang_timeout;    /* seconds without progress before the modem's
+	                      * process is killed (modem_proc.c), default
+	                      * send_timeout + 60 */
 };
 
 struct gw_incoming {
@@ -114,6 +118,46 @@ int gw_modem_send(gw_modem *m, const char *phone, const char *text, int *ref,
 
 /* Signal strength in percent, -1 if unknown. */
 int gw_modem_signal(gw_modem *m);
+
+/*
+ * Where the modem's I/O is, in memory shared with the gateway when the
+ * modem runs in a process of its own (modem_proc.c): written before each
+ * step into libgammu, so that when libgammu crashes or hangs the gateway
+ * knows which stored message it was reading.  Locations are libgammu's
+ * flat ones, as GSM_GetNextSMS gives them (dummy driver: folder * 10000 +
+ * place in the folder).
+ */
+enum {
+	GW_WATCH_IDLE,
+	GW_WATCH_NEXT,   /* GSM_GetNextSMS: the message after `location` (0:
+	                  * the first) */
+	GW_WATCH_PROBE,  /* GSM_GetSMS of `location` itself */
+	GW_WATCH_DECODE, /* decoding the message whose first part is there */
+	GW_WATCH_SEND    /* sending */
+};
+struct gw_modem_watch {
+	atomic_int phase;
+	atomic_int location;
+	atomic_uint beat; /* bumped at every step: the process is alive */
+};
+/* Report progress to w (NULL: nowhere).  w must outlive m's use. */
+void gw_modem_set_watch(gw_modem *m, struct gw_modem_watch *w);
+
+/* The highest flat location gw_modem_probe tries (dummy: 5 folders). */
+#define GW_MODEM_PROBE_MAX 60000
+/*
+ * Read the stored messages after flat location `after` one location at a
+ * time (GSM_GetSMS), noting each in the watch before reading it, until one
+ * is read: *found gets its location, or 0 when there is none up to
+ * GW_MODEM_PROBE_MAX.  What it reads is dropped (the next poll reads it
+ * again).  Run after a crash in GSM_GetNextSMS to find the one message
+ * the crash came from.  0, or -1 (err filled).
+ */
+int gw_modem_probe(gw_modem *m, int after, int *found, char *err,
+                   size_t errlen);
+/* Delete the message at a flat location without reading it: 0 (also when
+ * it is gone already), or -1 (err filled). */
+int gw_modem_delete_at(gw_modem *m, int location, char *err, size_t errlen);
 
 #ifdef __gammu_gammu_h
 /* For modem.c and tests that include gammu.h (tests/fuzz/fuzz_smsbackup.c):
