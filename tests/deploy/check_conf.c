@@ -201,6 +201,7 @@ static void check_smsd(dictionary *d)
 	for (int i = 0; i < nsec; i++) {
 		const char *sec = iniparser_getsecname(d, i);
 		const char *conn, *model;
+		long send;
 		if (!sec || !is_modem_section(sec))
 			continue;
 		if (nmodems == 16) {
@@ -230,7 +231,11 @@ static void check_smsd(dictionary *d)
 		snprintf(key, sizeof key, "%s:part_timeout", sec);
 		num(d, key, 1, 86400);
 		snprintf(key, sizeof key, "%s:send_timeout", sec);
-		num(d, key, 1, 600);
+		send = str(d, key) ? num(d, key, 1, 600) : 60;
+		snprintf(key, sizeof key, "%s:hang_timeout", sec);
+		if (str(d, key) && num(d, key, 2, 3600) <= send)
+			bad(key, "must be longer than send_timeout (a send in progress"
+			         " would be taken for a hang)");
 	}
 	if (!nmodems)
 		bad("gammu:device", "no [gammu] section: at least one modem");
