@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "content_int.h"
+#include "db.h"
 
 /* ---- canonical JSON --------------------------------------------------- */
 static json_t *str_or_null(const char *s)
@@ -313,21 +314,25 @@ static void collect_diag(void *ctx, enum ax_severity sev, const char *msg)
 static int load_rows(ax_store *st, ax_content *c, const char *sql,
                      const char *kind, struct ax_buf *errs)
 {
-	sqlite3_stmt *s;
-	int nerr = 0;
+	ax_stmt *s;
+	int nerr = 0, src;
 
-	if (ax__prepare(st, &s, sql))
+	if (ax_db_prepare(ax__store_dbl(st), sql, &s) != AX_DB_OK) {
+		ax__store_dberr(st, "prepare");
 		return -1;
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	}
+	while ((src = ax_stmt_step(s)) == AX_DB_ROW) {
 		char name[160];
 		snprintf(name, sizeof name, "store:%ss/%s@%d", kind,
-		         (const char *)sqlite3_column_text(s, 0),
-		         sqlite3_column_int(s, 1));
-		nerr += ax__content_load_one(c, name, kind,
-		                             (const char *)sqlite3_column_text(s, 2), NULL,
+		         ax_stmt_text(s, 0), (int)ax_stmt_int64(s, 1));
+		nerr += ax__content_load_one(c, name, kind, ax_stmt_text(s, 2), NULL,
 		                             collect_diag, errs);
 	}
-	sqlite3_finalize(s);
+	ax_stmt_finalize(s);
+	if (src != AX_DB_DONE) {
+		ax__store_dberr(st, kind);
+		return -1;
+	}
 	return nerr;
 }
 

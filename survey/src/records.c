@@ -129,6 +129,11 @@ static const char *const stmt_sql[S_NSTMT] = {
 	[S_PHONE_HH] =
 	    "SELECT h.id, h.grid FROM household_phones p JOIN households h ON "
 	    "h.id = p.household WHERE p.phone = ? ORDER BY h.id",
+	/* changes whenever a survey version is installed (no rowid on
+	 * PostgreSQL: the count, the latest install and the texts' size) */
+	[S_SURVEYS_FP] =
+	    "SELECT COUNT(*), COALESCE(MAX(installed_at), 0), "
+	    "COALESCE(SUM(LENGTH(json)), 0) FROM surveys",
 };
 
 
@@ -139,16 +144,15 @@ const char *ax__importer_sql(int i)
 }
 
 /* Changes whenever a survey version is installed. */
-static void surveys_fingerprint(ax_store *st, char out[64])
+static void surveys_fingerprint(ax_importer *im, char out[64])
 {
-	sqlite3_stmt *s;
+	ax_stmt *s = im->t[S_SURVEYS_FP];
 	out[0] = '\0';
-	if (ax__prepare(st, &s, "SELECT COUNT(*), COALESCE(MAX(rowid), 0) FROM surveys"))
-		return;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		snprintf(out, 64, "%lld:%lld", (long long)sqlite3_column_int64(s, 0),
-		         (long long)sqlite3_column_int64(s, 1));
-	sqlite3_finalize(s);
+	ax_stmt_reset(s);
+	if (ax_stmt_step(s) == AX_DB_ROW)
+		snprintf(out, 64, "%lld:%lld:%lld", (long long)ax_stmt_int64(s, 0),
+		         (long long)ax_stmt_int64(s, 1), (long long)ax_stmt_int64(s, 2));
+	ax_stmt_reset(s);
 }
 
 
@@ -232,6 +236,14 @@ static void hh_memo_clear(ax_importer *im)
 }
 
 /* ---- importer lifecycle ----------------------------------------------- */
+static ax_rc prepare_stmt(ax_importer *im, int i)
+{
+	if (im->t[i] ||
+	    ax_db_prepare(ax__store_dbl(im->st), stmt_sql[i], &im->t[i]) == AX_DB_OK)
+		return AX_OK;
+	return ax__store_dberr(im->st, "prepare");
+}
+
 ax_rc ax_importer_new(ax_store *st, ax_importer **out)
 {
 	ax_importer *im = calloc(1, sizeof *im);
@@ -242,20 +254,15 @@ ax_rc ax_importer_new(ax_store *st, ax_importer **out)
 		return AX_NOMEM;
 	im->st = st;
 	im->hmgen = 1;
-	surveys_fingerprint(st, im->surveys_fp);
-	if ((rc = ax_content_load_store(st, &im->surveys)))
-		goto fail;
 	/* the opt-out statements when the first opt-out comes: a store
 	 * opened below v11 (tests of old files) imports responses too */
-	for (int i = 0; i < S_INS_OPTOUT; i++)
-		if ((rc = ax__prepare(st, &im->s[i], stmt_sql[i])))
+	for (int i = 0; i < S_NSTMT; i++)
+		if ((i < S_INS_OPTOUT || i > S_PHONE_HH) &&
+		    (rc = prepare_stmt(im, i)))
 			goto fail;
-	for (int i = S_NSQLITE; i < S_NSTMT; i++)
-		if (ax_db_prepare(ax__store_dbl(st), stmt_sql[i],
-		                  &im->t[i - S_NSQLITE]) != AX_DB_OK) {
-			rc = ax__store_dberr(st, "prepare");
-			goto fail;
-		}
+	surveys_fingerprint(im, im->surveys_fp);
+	if ((rc = ax_content_load_store(st, &im->surveys)))
+		goto fail;
 	*out = im;
 	return AX_OK;
 fail:
@@ -269,10 +276,8 @@ void ax_importer_free(ax_importer *im)
 		return;
 	if (im->in_tx)
 		ax_importer_rollback(im);
-	for (int i = 0; i < S_NSQLITE; i++)
-		sqlite3_finalize(im->s[i]);
-	for (int i = S_NSQLITE; i < S_NSTMT; i++)
-		ax_stmt_finalize(im->t[i - S_NSQLITE]);
+	for (int i = 0; i < S_NSTMT; i++)
+		ax_stmt_finalize(im->t[i]);
 	ax_content_free(im->surveys);
 	ax__tally_clear(im);
 	free(im->tb);
@@ -312,7 +317,7 @@ ax_rc ax_importer_begin(ax_importer *im)
 
 	/* a long-lived importer (a server thread) sees newly installed
 	 * surveys: reload them when the surveys table changed */
-	surveys_fingerprint(im->st, fp);
+	surveys_fingerprint(im, fp);
 	if (strcmp(fp, im->surveys_fp) != 0) {
 		ax_content *c;
 		if ((rc = ax_content_load_store(im->st, &c)))
@@ -322,7 +327,7 @@ ax_rc ax_importer_begin(ax_importer *im)
 		memcpy(im->surveys_fp, fp, sizeof fp);
 	}
 	hh_memo_clear(im); /* the roster may have changed between batches */
-	rc = ax__exec(im->st, "BEGIN IMMEDIATE");
+	rc = ax_store_begin(im->st);
 	if (rc == AX_OK)
 		im->in_tx = 1;
 	if (!im->fixed_received)
@@ -337,7 +342,7 @@ ax_rc ax_importer_commit(ax_importer *im)
 
 	if (!im->in_tx)
 		return AX_OK;
-	if ((rc = ax__tally_flush(im)) || (rc = ax__exec(im->st, "COMMIT"))) {
+	if ((rc = ax__tally_flush(im)) || (rc = ax_store_commit(im->st))) {
 		ax_importer_rollback(im);
 		return rc;
 	}
@@ -348,7 +353,7 @@ ax_rc ax_importer_commit(ax_importer *im)
 
 void ax_importer_rollback(ax_importer *im)
 {
-	sqlite3_exec(ax__store_db(im->st), "ROLLBACK", NULL, NULL, NULL);
+	ax_db_rollback(ax__store_dbl(im->st));
 	im->in_tx = 0;
 	hh_memo_clear(im);
 	ax__tally_clear(im);
@@ -468,18 +473,22 @@ static ax_rc existing(ax_importer *im, int getstmt, const char *type,
                       const char *id, const char *body, const char *source,
                       struct ax_rec_outcome *out)
 {
-	sqlite3_stmt *s = im->s[getstmt];
+	ax_stmt *s = im->t[getstmt];
 	int same = 0, found = 0, src;
 
-	sqlite3_reset(s);
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	ax_stmt_reset(s);
+	ax_stmt_bind_text(s, 1, id);
+	if ((src = ax_stmt_step(s)) == AX_DB_ROW) {
 		found = 1;
-		same = strcmp((const char *)sqlite3_column_text(s, 0), body) == 0;
+		same = strcmp(ax_stmt_text(s, 0), body) == 0;
 	}
-	sqlite3_reset(s);
-	if (!found)
-		return ax__store_sqlerr(im->st, SQLITE_ERROR, "record vanished");
+	ax_stmt_reset(s);
+	if (src == AX_DB_ERROR)
+		return ax__store_dberr(im->st, "stored record");
+	if (!found) {
+		ax__store_seterr(im->st, "record vanished");
+		return AX_ERROR;
+	}
 	if (same) {
 		out->result = AX_REC_DUPLICATE;
 		return AX_OK;
@@ -488,27 +497,42 @@ static ax_rc existing(ax_importer *im, int getstmt, const char *type,
 	snprintf(out->reason, sizeof out->reason,
 	         "id %s was already stored with different content; kept for review",
 	         id);
-	s = im->s[S_INS_CONFLICT];
-	sqlite3_reset(s);
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, body, -1, SQLITE_STATIC);
-	if (source)
-		sqlite3_bind_text(s, 4, source, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, 4);
-	sqlite3_bind_int64(s, 5, im->received_at);
-	src = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (src != SQLITE_DONE)
-		return ax__store_sqlerr(im->st, src, "conflicts");
+	s = im->t[S_INS_CONFLICT];
+	ax_stmt_reset(s);
+	ax_stmt_bind_text(s, 1, id);
+	ax_stmt_bind_text(s, 2, type);
+	ax_stmt_bind_text(s, 3, body);
+	ax_stmt_bind_text(s, 4, source);
+	ax_stmt_bind_int64(s, 5, im->received_at);
+	src = ax_stmt_step(s);
+	ax_stmt_reset(s);
+	if (src != AX_DB_DONE)
+		return ax__store_dberr(im->st, "conflicts");
+	return AX_OK;
+}
+
+/* Step the bound insert `ins` (ON CONFLICT DO NOTHING) of record out->id:
+ * accepted when it wrote a row, else compared with the stored one
+ * (`get`): a duplicate or a conflict. */
+static ax_rc insert_new(ax_importer *im, int ins, int get, const char *type,
+                        const char *body, const char *source,
+                        struct ax_rec_outcome *out)
+{
+	ax_stmt *s = im->t[ins];
+	int src = ax_stmt_step(s);
+	ax_stmt_reset(s);
+	if (src != AX_DB_DONE)
+		return ax__store_dberr(im->st, type);
+	if (ax_stmt_changes(s) == 0)
+		return existing(im, get, type, out->id, body, source, out);
+	out->result = AX_REC_ACCEPTED;
 	return AX_OK;
 }
 
 /* Household's grid into grid[64]; 0 found. */
 static int household_grid(ax_importer *im, const char *hh, char grid[64])
 {
-	sqlite3_stmt *s = im->s[S_HH];
+	ax_stmt *s = im->t[S_HH];
 	int found = 0;
 	struct hh_memo *m;
 
@@ -516,13 +540,13 @@ static int household_grid(ax_importer *im, const char *hh, char grid[64])
 		memcpy(grid, m->grid, 64);
 		return 0;
 	}
-	sqlite3_reset(s);
-	sqlite3_bind_text(s, 1, hh, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		snprintf(grid, 64, "%s", (const char *)sqlite3_column_text(s, 0));
+	ax_stmt_reset(s);
+	ax_stmt_bind_text(s, 1, hh);
+	if (ax_stmt_step(s) == AX_DB_ROW) {
+		snprintf(grid, 64, "%s", ax_stmt_text(s, 0));
 		found = 1;
 	}
-	sqlite3_reset(s);
+	ax_stmt_reset(s);
 	if (found)
 		hh_memo_put(im, hh, grid); /* out of memory: just not remembered */
 	return found ? 0 : -1;
@@ -530,12 +554,12 @@ static int household_grid(ax_importer *im, const char *hh, char grid[64])
 
 static int region_exists(ax_importer *im, const char *code)
 {
-	sqlite3_stmt *s = im->s[S_REGION];
+	ax_stmt *s = im->t[S_REGION];
 	int found;
-	sqlite3_reset(s);
-	sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
-	found = sqlite3_step(s) == SQLITE_ROW;
-	sqlite3_reset(s);
+	ax_stmt_reset(s);
+	ax_stmt_bind_text(s, 1, code);
+	found = ax_stmt_step(s) == AX_DB_ROW;
+	ax_stmt_reset(s);
 	return found;
 }
 
@@ -576,7 +600,7 @@ static int unseal_household(ax_importer *im, json_t *o, char resolved[64])
 static int campaign_wave(ax_importer *im, const char *survey, const char *hh,
                          const char *region, int64_t at, char out[64])
 {
-	sqlite3_stmt *s = im->s[S_CAMPAIGN_WAVES];
+	ax_stmt *s = im->t[S_CAMPAIGN_WAVES];
 	char place[64];
 	int found = 0;
 
@@ -588,16 +612,16 @@ static int campaign_wave(ax_importer *im, const char *survey, const char *hh,
 	} else {
 		return 0;
 	}
-	sqlite3_reset(s);
-	sqlite3_bind_text(s, 1, survey, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, at);
-	while (sqlite3_step(s) == SQLITE_ROW)
-		if (ax_scope_covers((const char *)sqlite3_column_text(s, 1), place)) {
+	ax_stmt_reset(s);
+	ax_stmt_bind_text(s, 1, survey);
+	ax_stmt_bind_int64(s, 2, at);
+	while (ax_stmt_step(s) == AX_DB_ROW)
+		if (ax_scope_covers(ax_stmt_text(s, 1), place)) {
 			if (found++)
 				break;
-			snprintf(out, 64, "%s", (const char *)sqlite3_column_text(s, 0));
+			snprintf(out, 64, "%s", ax_stmt_text(s, 0));
 		}
-	sqlite3_reset(s);
+	ax_stmt_reset(s);
 	return found == 1;
 }
 
@@ -613,14 +637,14 @@ static const char *const response_fields[] = {
 
 static ax_rc set_counted(ax_importer *im, const char *id, int v)
 {
-	sqlite3_stmt *s = im->s[S_SET_COUNTED];
+	ax_stmt *s = im->t[S_SET_COUNTED];
 	int src;
-	sqlite3_reset(s);
-	sqlite3_bind_int(s, 1, v);
-	sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
-	src = sqlite3_step(s);
-	sqlite3_reset(s);
-	return src == SQLITE_DONE ? AX_OK : ax__store_sqlerr(im->st, src, "counted");
+	ax_stmt_reset(s);
+	ax_stmt_bind_int64(s, 1, v);
+	ax_stmt_bind_text(s, 2, id);
+	src = ax_stmt_step(s);
+	ax_stmt_reset(s);
+	return src == AX_DB_DONE ? AX_OK : ax__store_dberr(im->st, "counted");
 }
 
 
@@ -637,28 +661,26 @@ struct counted {
 static void find_counted(ax_importer *im, const char *hh, const char *survey,
                          const char *wave, struct counted *c)
 {
-	sqlite3_stmt *s = im->s[S_COUNTED];
+	ax_stmt *s = im->t[S_COUNTED];
 
 	memset(c, 0, sizeof *c);
-	sqlite3_reset(s);
-	sqlite3_bind_text(s, 1, hh, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, survey, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, wave, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	ax_stmt_reset(s);
+	ax_stmt_bind_text(s, 1, hh);
+	ax_stmt_bind_text(s, 2, survey);
+	ax_stmt_bind_text(s, 3, wave);
+	if (ax_stmt_step(s) == AX_DB_ROW) {
 		c->found = 1;
-		snprintf(c->id, sizeof c->id, "%s", (const char *)sqlite3_column_text(s, 0));
-		c->completed = sqlite3_column_int64(s, 1);
-		snprintf(c->region, sizeof c->region, "%s",
-		         (const char *)sqlite3_column_text(s, 2));
-		snprintf(c->channel, sizeof c->channel, "%s",
-		         (const char *)sqlite3_column_text(s, 3));
-		c->day = sqlite3_column_int(s, 4);
-		c->d.has_sat = sqlite3_column_type(s, 5) != SQLITE_NULL;
-		c->d.sat = sqlite3_column_int(s, 5);
-		c->d.score = sqlite3_column_double(s, 6);
-		ax__topics_parse((const char *)sqlite3_column_text(s, 7), &c->d, c->topics);
+		snprintf(c->id, sizeof c->id, "%s", ax_stmt_text(s, 0));
+		c->completed = ax_stmt_int64(s, 1);
+		snprintf(c->region, sizeof c->region, "%s", ax_stmt_text(s, 2));
+		snprintf(c->channel, sizeof c->channel, "%s", ax_stmt_text(s, 3));
+		c->day = (int)ax_stmt_int64(s, 4);
+		c->d.has_sat = !ax_stmt_is_null(s, 5);
+		c->d.sat = (int)ax_stmt_int64(s, 5);
+		c->d.score = ax_stmt_double(s, 6);
+		ax__topics_parse(ax_stmt_text(s, 7), &c->d, c->topics);
 	}
-	sqlite3_reset(s);
+	ax_stmt_reset(s);
 }
 
 /* A response record as read and resolved, before it is stored. */
@@ -841,49 +863,43 @@ static int insert_response(ax_importer *im, const struct resp *p,
                            const struct ax_derived *d, const char *id,
                            const char *body, int counted)
 {
-	sqlite3_stmt *s = im->s[S_INS_RESP];
+	ax_stmt *s = im->t[S_INS_RESP];
 	char topics[1024];
 	int src;
 
 	ax__topics_format(d, topics, sizeof topics);
-	sqlite3_reset(s);
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, p->survey, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 3, p->sv->version);
-	sqlite3_bind_text(s, 4, p->wave, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, channels[p->chan], -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, p->device, -1, SQLITE_STATIC);
-	if (p->hh)
-		sqlite3_bind_text(s, 7, p->hh, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, 7);
-	sqlite3_bind_text(s, 8, p->region, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 9, p->started);
+	ax_stmt_reset(s);
+	ax_stmt_bind_text(s, 1, id);
+	ax_stmt_bind_text(s, 2, p->survey);
+	ax_stmt_bind_int64(s, 3, p->sv->version);
+	ax_stmt_bind_text(s, 4, p->wave);
+	ax_stmt_bind_text(s, 5, channels[p->chan]);
+	ax_stmt_bind_text(s, 6, p->device);
+	ax_stmt_bind_text(s, 7, p->hh); /* NULL: no household */
+	ax_stmt_bind_text(s, 8, p->region);
+	ax_stmt_bind_int64(s, 9, p->started);
 	if (p->has_completed)
-		sqlite3_bind_int64(s, 10, p->completed);
+		ax_stmt_bind_int64(s, 10, p->completed);
 	else
-		sqlite3_bind_null(s, 10);
-	sqlite3_bind_text(s, 11, statuses[p->status], -1, SQLITE_STATIC);
+		ax_stmt_bind_null(s, 10);
+	ax_stmt_bind_text(s, 11, statuses[p->status]);
 	if (p->status == 0)
-		sqlite3_bind_int(s, 12, ax__cst_day(p->completed));
+		ax_stmt_bind_int64(s, 12, ax__cst_day(p->completed));
 	else
-		sqlite3_bind_null(s, 12);
+		ax_stmt_bind_null(s, 12);
 	if (d->has_sat) {
-		sqlite3_bind_int(s, 13, d->sat);
-		sqlite3_bind_double(s, 14, d->score);
+		ax_stmt_bind_int64(s, 13, d->sat);
+		ax_stmt_bind_double(s, 14, d->score);
 	} else {
-		sqlite3_bind_null(s, 13);
-		sqlite3_bind_null(s, 14);
+		ax_stmt_bind_null(s, 13);
+		ax_stmt_bind_null(s, 14);
 	}
-	sqlite3_bind_text(s, 15, body, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 16, im->received_at);
-	if (topics[0])
-		sqlite3_bind_text(s, 17, topics, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, 17);
-	sqlite3_bind_int(s, 18, counted);
-	src = sqlite3_step(s);
-	sqlite3_reset(s);
+	ax_stmt_bind_text(s, 15, body);
+	ax_stmt_bind_int64(s, 16, im->received_at);
+	ax_stmt_bind_text(s, 17, topics[0] ? topics : NULL);
+	ax_stmt_bind_int64(s, 18, counted);
+	src = ax_stmt_step(s);
+	ax_stmt_reset(s);
 	return src;
 }
 
@@ -930,11 +946,11 @@ static ax_rc import_response(ax_importer *im, json_t *o, const char *source,
 		}
 	}
 	src = insert_response(im, p, &d, out->id, body, counted);
-	if (src != SQLITE_DONE) {
-		rc = ax__store_sqlerr(im->st, src, "responses");
+	if (src != AX_DB_DONE) {
+		rc = ax__store_dberr(im->st, "responses");
 		goto done;
 	}
-	if (sqlite3_changes(ax__store_db(im->st)) == 0) {
+	if (ax_stmt_changes(im->t[S_INS_RESP]) == 0) {
 		rc = existing(im, S_GET_RESP, "response", out->id, body, source, out);
 		goto done;
 	}
@@ -984,11 +1000,11 @@ static ax_rc import_contact(ax_importer *im, json_t *o, const char *source,
                             struct ax_rec_outcome *out)
 {
 	const char *hh, *pack, *device;
-	int chan = 0, kind = 0, has_at, src, sealed;
+	int chan = 0, kind = 0, has_at, sealed;
 	int64_t at;
 	char grid[64], ex[64], resolved[64], scratch[256];
 	char *body;
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	ax_rc rc;
 
 	/* a kiosk_session contact names its household by a sealed number,
@@ -1045,30 +1061,19 @@ static ax_rc import_contact(ax_importer *im, json_t *o, const char *source,
 	                 out->id);
 	if (!body)
 		return AX_NOMEM;
-	s = im->s[S_INS_CONTACT];
-	sqlite3_reset(s);
-	sqlite3_bind_text(s, 1, out->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, hh, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, contact_channels[chan], -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, kind_names[kind], -1, SQLITE_STATIC);
-	if (pack)
-		sqlite3_bind_text(s, 5, pack, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, 5);
-	sqlite3_bind_text(s, 6, device, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 7, at);
-	sqlite3_bind_text(s, 8, body, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 9, im->received_at);
-	src = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (src != SQLITE_DONE)
-		rc = ax__store_sqlerr(im->st, src, "contacts");
-	else if (sqlite3_changes(ax__store_db(im->st)) == 0)
-		rc = existing(im, S_GET_CONTACT, "contact", out->id, body, source, out);
-	else {
-		out->result = AX_REC_ACCEPTED;
-		rc = AX_OK;
-	}
+	s = im->t[S_INS_CONTACT];
+	ax_stmt_reset(s);
+	ax_stmt_bind_text(s, 1, out->id);
+	ax_stmt_bind_text(s, 2, hh);
+	ax_stmt_bind_text(s, 3, contact_channels[chan]);
+	ax_stmt_bind_text(s, 4, kind_names[kind]);
+	ax_stmt_bind_text(s, 5, pack); /* NULL: no pack */
+	ax_stmt_bind_text(s, 6, device);
+	ax_stmt_bind_int64(s, 7, at);
+	ax_stmt_bind_text(s, 8, body);
+	ax_stmt_bind_int64(s, 9, im->received_at);
+	rc = insert_new(im, S_INS_CONTACT, S_GET_CONTACT, "contact", body, source,
+	                out);
 	free(body);
 	if (!rc && sealed && im->has_dev && im->dev.online) {
 		out->result = AX_REC_ACCEPTED; /* as for responses */
@@ -1091,20 +1096,19 @@ static const char *const optout_fields[] = {"type", "action", "phone", "device",
 static int optout_phone_ok(ax_importer *im, const char *phone,
                            struct ax_rec_outcome *out)
 {
-	sqlite3_stmt *s = im->s[S_PHONE_HH];
+	ax_stmt *s = im->t[S_PHONE_HH];
 	int any = 0, ok = 0;
 	char reason[256] = "";
 
-	sqlite3_reset(s);
-	sqlite3_bind_text(s, 1, phone, -1, SQLITE_STATIC);
-	while (!ok && sqlite3_step(s) == SQLITE_ROW) {
+	ax_stmt_reset(s);
+	ax_stmt_bind_text(s, 1, phone);
+	while (!ok && ax_stmt_step(s) == AX_DB_ROW) {
 		any = 1;
 		ok = !im->check ||
-		     !im->check(im->check_ctx, "contact",
-		                (const char *)sqlite3_column_text(s, 0),
-		                (const char *)sqlite3_column_text(s, 1), reason);
+		     !im->check(im->check_ctx, "contact", ax_stmt_text(s, 0),
+		                ax_stmt_text(s, 1), reason);
 	}
-	sqlite3_reset(s);
+	ax_stmt_reset(s);
 	if (ok)
 		return 0;
 	out->retry = 1; /* the roster and scopes may change */
@@ -1119,10 +1123,10 @@ static ax_rc import_optout(ax_importer *im, json_t *o, const char *source,
 {
 	const char *phone, *device, *by, *src;
 	char norm[AX_PHONE_MAX];
-	int action = 0, has_at, rc;
+	int action = 0, has_at;
 	int64_t at;
 	char *body;
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	ax_rc arc;
 
 	if (want_enum(o, "action", optout_actions, 2, &action, out) ||
@@ -1143,8 +1147,8 @@ static ax_rc import_optout(ax_importer *im, json_t *o, const char *source,
 		out->result = AX_REC_REJECTED;
 		return AX_OK;
 	}
-	for (int i = S_INS_OPTOUT; i < S_NSQLITE; i++)
-		if (!im->s[i] && (arc = ax__prepare(im->st, &im->s[i], stmt_sql[i])))
+	for (int i = S_INS_OPTOUT; i <= S_PHONE_HH; i++)
+		if ((arc = prepare_stmt(im, i)))
 			return arc;
 	if (optout_phone_ok(im, phone, out))
 		return AX_OK;
@@ -1152,29 +1156,21 @@ static ax_rc import_optout(ax_importer *im, json_t *o, const char *source,
 	body = canonical(o, optout_fields, (int)AX_ARRAY_LEN(optout_fields), out->id);
 	if (!body)
 		return AX_NOMEM;
-	s = im->s[S_INS_OPTOUT];
-	sqlite3_reset(s);
-	sqlite3_bind_text(s, 1, out->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, phone, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, optout_actions[action], -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, device, -1, SQLITE_STATIC);
-	if (by)
-		sqlite3_bind_text(s, 5, by, -1, SQLITE_STATIC);
-	if (src)
-		sqlite3_bind_text(s, 6, src, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 7, at);
-	sqlite3_bind_text(s, 8, body, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 9, im->received_at);
-	rc = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (rc != SQLITE_DONE)
-		arc = ax__store_sqlerr(im->st, rc, "optout_events");
-	else if (sqlite3_changes(ax__store_db(im->st)) == 0)
-		arc = existing(im, S_GET_OPTOUT, "optout", out->id, body, source, out);
-	else {
-		out->result = AX_REC_ACCEPTED;
-		arc = AX_OK;
-	}
+	s = im->t[S_INS_OPTOUT];
+	ax_stmt_reset(s);
+	ax_stmt_bind_text(s, 1, out->id);
+	ax_stmt_bind_text(s, 2, phone);
+	ax_stmt_bind_text(s, 3, optout_actions[action]);
+	ax_stmt_bind_text(s, 4, device);
+	/* NULL when absent: a reset keeps the bindings, so a value left
+	 * unbound would be the previous opt-out's */
+	ax_stmt_bind_text(s, 5, by);
+	ax_stmt_bind_text(s, 6, src);
+	ax_stmt_bind_int64(s, 7, at);
+	ax_stmt_bind_text(s, 8, body);
+	ax_stmt_bind_int64(s, 9, im->received_at);
+	arc = insert_new(im, S_INS_OPTOUT, S_GET_OPTOUT, "optout", body, source,
+	                 out);
 	free(body);
 	return arc;
 }

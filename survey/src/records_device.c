@@ -89,17 +89,17 @@ int ax__dev_time(const ax_importer *im, const char *field, int64_t t,
 int ax__dev_wave(ax_importer *im, const char *survey, const char *wave,
                  char *reason)
 {
-	sqlite3_stmt *s = im->s[S_WAVE];
+	ax_stmt *s = im->t[S_WAVE];
 	char ex[64];
 	int found;
 
 	if (!im->has_dev || !wave || !*wave)
 		return 0;
-	sqlite3_reset(s);
-	sqlite3_bind_text(s, 1, wave, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, survey, -1, SQLITE_STATIC);
-	found = sqlite3_step(s) == SQLITE_ROW;
-	sqlite3_reset(s);
+	ax_stmt_reset(s);
+	ax_stmt_bind_text(s, 1, wave);
+	ax_stmt_bind_text(s, 2, survey);
+	found = ax_stmt_step(s) == AX_DB_ROW;
+	ax_stmt_reset(s);
 	if (found)
 		return 0;
 	ax__excerpt(wave, ex, sizeof ex);

@@ -28,10 +28,10 @@ enum {
 	S_INS_RESP, S_GET_RESP, S_HH, S_REGION, S_COUNTED,
 	S_SET_COUNTED, S_INS_CONTACT, S_GET_CONTACT,
 	S_INS_CONFLICT, S_CAMPAIGN_WAVES, S_WAVE,
-	S_INS_OPTOUT, S_GET_OPTOUT, S_PHONE_HH,
-	/* above: sqlite3_stmt (s[]); below: through the statement layer
-	 * (db.h, t[]), as a PostgreSQL store will run them */
-	S_NSQLITE, S_TALLY = S_NSQLITE, S_TALLY_TOTAL, S_NSTMT
+	S_INS_OPTOUT, S_GET_OPTOUT, S_PHONE_HH, S_TALLY, S_TALLY_TOTAL,
+	S_SURVEYS_FP, S_NSTMT
+	/* all through the statement layer (db.h): the same on SQLite and
+	 * PostgreSQL */
 };
 
 /* statement i of the importer (NULL past the last), for the test that
@@ -45,8 +45,7 @@ struct hh_memo;
 struct ax_importer {
 	ax_store *st;
 	ax_content *surveys;
-	sqlite3_stmt *s[S_NSQLITE];
-	struct ax_stmt *t[S_NSTMT - S_NSQLITE];
+	struct ax_stmt *t[S_NSTMT];
 	struct tally **tb;   /* tally buckets, tbn of them (a power of two) */
 	size_t tbn, tcount;
 	struct tally *tall;  /* every tally entry */

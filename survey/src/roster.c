@@ -15,6 +15,7 @@
 #include "anxin/roster.h"
 #include "anxin/text.h"
 #include "anxin_int.h"
+#include "db.h"
 
 enum col {
 	C_ID, C_COUNTY, C_COUNTY_CODE, C_TOWN, C_TOWN_CODE, C_VILLAGE,
@@ -1080,22 +1081,26 @@ ax_rc ax_roster_import_csv(ax_store *st, const char *path,
 
 ax_rc ax_roster_find_phone(ax_store *st, const char *e164, char out[64])
 {
-	sqlite3_stmt *s;
-	int n = 0;
-	ax_rc rc;
+	ax_stmt *s;
+	int n = 0, src;
 
 	out[0] = '\0';
-	if ((rc = ax__prepare(st, &s,
-	                      "SELECT p.household FROM household_phones p JOIN "
-	                      "households h ON h.id = p.household WHERE p.phone = "
-	                      "? AND h.active LIMIT 2")))
-		return rc;
-	sqlite3_bind_text(s, 1, e164, -1, SQLITE_STATIC);
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	if (ax_db_prepare(ax__store_dbl(st),
+	                  "SELECT p.household FROM household_phones p JOIN "
+	                  "households h ON h.id = p.household WHERE p.phone = "
+	                  "? AND h.active = 1 LIMIT 2",
+	                  &s) != AX_DB_OK)
+		return ax__store_dberr(st, "prepare");
+	ax_stmt_bind_text(s, 1, e164);
+	while ((src = ax_stmt_step(s)) == AX_DB_ROW) {
 		if (n++ == 0)
-			snprintf(out, 64, "%s", (const char *)sqlite3_column_text(s, 0));
+			snprintf(out, 64, "%s", ax_stmt_text(s, 0));
 	}
-	sqlite3_finalize(s);
+	ax_stmt_finalize(s);
+	if (src != AX_DB_DONE) {
+		out[0] = '\0';
+		return ax__store_dberr(st, "household_phones");
+	}
 	if (n == 0)
 		return AX_NOTFOUND;
 	if (n > 1) {

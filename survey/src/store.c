@@ -10,6 +10,7 @@
 
 #include "anxin_int.h"
 #include "db.h"
+#include "store_pg.h"
 
 struct ax_store {
 	sqlite3 *db;
@@ -20,6 +21,7 @@ struct ax_store {
 	/* the same connection through the statement layer (db.h), for the
 	 * code that speaks both stores' SQL (ax__store_dbl) */
 	ax_db *dbl;
+	int pg; /* a PostgreSQL store: dbl only, db is NULL */
 };
 
 /* ---- schema ------------------------------------------------------------
@@ -350,10 +352,22 @@ ax_rc ax__store_sqlerr(ax_store *st, int src, const char *what)
 	}
 }
 
+/* what a path not yet ported to the statement layer says on PostgreSQL */
+static ax_rc not_on_pg(ax_store *st)
+{
+	ax__store_seterr(st, "not yet on PostgreSQL (issue 19): this operation "
+	                     "still needs a SQLite store");
+	return AX_ERROR;
+}
+
 ax_rc ax__cached(ax_store *st, enum ax__stmt which, const char *sql,
                  sqlite3_stmt **out)
 {
 	int src;
+	if (st->pg) {
+		*out = NULL;
+		return not_on_pg(st);
+	}
 	if (!st->cache[which]) {
 		src = sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
 		                         &st->cache[which], NULL);
@@ -370,6 +384,10 @@ ax_rc ax__cached(ax_store *st, enum ax__stmt which, const char *sql,
 
 ax_rc ax__prepare(ax_store *st, sqlite3_stmt **stmt, const char *sql)
 {
+	if (st->pg) {
+		*stmt = NULL;
+		return not_on_pg(st);
+	}
 	int src = sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL);
 	if (src != SQLITE_OK)
 		return ax__store_sqlerr(st, src, "prepare");
@@ -378,6 +396,8 @@ ax_rc ax__prepare(ax_store *st, sqlite3_stmt **stmt, const char *sql)
 
 ax_rc ax__exec(ax_store *st, const char *sql)
 {
+	if (st->pg)
+		return not_on_pg(st);
 	int src = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
 	if (src != SQLITE_OK)
 		return ax__store_sqlerr(st, src, "exec");
@@ -388,6 +408,9 @@ int ax_store_schema_version(ax_store *st)
 {
 	sqlite3_stmt *s;
 	int v = -1;
+
+	if (st->pg) /* store_pg.c's own numbering (meta schema_version) */
+		return ax__pg_migrations_count();
 
 	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s, NULL))
 		return -1;
@@ -498,6 +521,31 @@ ax_rc ax__store_migrate(ax_store *st, int target)
 	return AX_OK;
 }
 
+/*
+ * A PostgreSQL store (issue 19): the statement layer's connection only, no
+ * sqlite3 handle.  The paths ported to the layer (db.h) run on it; the
+ * others meet ax__prepare/ax__exec's "not yet on PostgreSQL" error.
+ * The schema is store_pg.c's, migrated on open.
+ */
+static ax_rc pg_open(ax_store *st, ax_store **out, char *errbuf, size_t errlen)
+{
+	char err[512];
+	int v;
+
+	if (ax_db_open(st->path, &st->dbl, err, sizeof err) != AX_DB_OK ||
+	    ax__pg_migrate(st->dbl, &v, err, sizeof err) != AX_DB_OK) {
+		if (errbuf)
+			snprintf(errbuf, errlen, "%s", err);
+		ax_store_close(st);
+		return AX_IO;
+	}
+	st->pg = 1;
+	*out = st;
+	return AX_OK;
+}
+
+int ax__store_is_pg(const ax_store *st) { return st->pg; }
+
 /* Open without migrating past `target` (tests build old files with it). */
 ax_rc ax__store_open_at(const char *path, int flags, int target,
                         ax_store **out, char *errbuf, size_t errlen)
@@ -507,16 +555,6 @@ ax_rc ax__store_open_at(const char *path, int flags, int target,
 	ax_rc rc = AX_ERROR;
 
 	*out = NULL;
-	if (ax_db_is_pg_url(path)) {
-		/* issue 19: not yet -- say so rather than look for a file */
-		if (errbuf)
-			snprintf(errbuf, errlen,
-			         "%s: a PostgreSQL store: only `anxin store copy --to` "
-			         "writes one so far; this program still needs a SQLite "
-			         "file",
-			         path);
-		return AX_INVALID;
-	}
 	st = calloc(1, sizeof *st);
 	if (!st || !(st->path = strdup(path))) {
 		free(st);
@@ -524,6 +562,8 @@ ax_rc ax__store_open_at(const char *path, int flags, int target,
 			snprintf(errbuf, errlen, "out of memory");
 		return AX_NOMEM;
 	}
+	if (ax_db_is_pg_url(path))
+		return pg_open(st, out, errbuf, errlen);
 	oflags = (flags & AX_STORE_READONLY)
 	             ? SQLITE_OPEN_READONLY
 	             : SQLITE_OPEN_READWRITE |
@@ -591,17 +631,30 @@ void ax_store_close(ax_store *st)
 	for (int i = 0; i < AX__STMT_N; i++)
 		sqlite3_finalize(st->cache[i]);
 	ax_db_close(st->dbl);
-	sqlite3_close_v2(st->db);
+	if (st->db)
+		sqlite3_close_v2(st->db);
 	free(st->path);
 	free(st);
 }
 
-ax_rc ax_store_begin(ax_store *st) { return ax__exec(st, "BEGIN IMMEDIATE"); }
+/* Transactions through the statement layer: BEGIN IMMEDIATE on SQLite,
+ * BEGIN on PostgreSQL. */
+ax_rc ax_store_begin(ax_store *st)
+{
+	return ax_db_begin(st->dbl) == AX_DB_OK ? AX_OK
+	                                        : ax__store_dberr(st, "begin");
+}
 
-ax_rc ax_store_commit(ax_store *st) { return ax__exec(st, "COMMIT"); }
+ax_rc ax_store_commit(ax_store *st)
+{
+	return ax_db_commit(st->dbl) == AX_DB_OK ? AX_OK
+	                                         : ax__store_dberr(st, "commit");
+}
 
 void ax_store_rollback(ax_store *st)
 {
-	if (!sqlite3_get_autocommit(st->db))
+	if (st->pg)
+		ax_db_rollback(st->dbl); /* outside a transaction: a warning only */
+	else if (!sqlite3_get_autocommit(st->db))
 		sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
 }

@@ -135,8 +135,7 @@ ax_rc ax__tally_flush(ax_importer *im)
 	qsort(v, n, sizeof *v, tally_cmp);
 	for (k = 0; k < n; k++) {
 		struct tally *t = v[k];
-		ax_stmt *s = im->t[(t->day == TOTAL_DAY ? S_TALLY_TOTAL : S_TALLY) -
-		                   S_NSQLITE];
+		ax_stmt *s = im->t[t->day == TOTAL_DAY ? S_TALLY_TOTAL : S_TALLY];
 		char *parts[5], buf[512];
 		int np = 0, src;
 		if (!t->den && !t->num && t->score == 0)

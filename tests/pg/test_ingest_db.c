@@ -1,0 +1,225 @@
+/*
+ * test_ingest_db.c -- central's ingest (survey/src/records.c, tally.c) run
+ * the same way on either store backend (issue 19): `test_ingest_db sqlite`
+ * (ctest unit.ingest_db, label sqlite) on a county file, `test_ingest_db
+ * URLFILE` (pg.ingest_db, label pg) on a database of its own on the `pg`
+ * fixture's cluster, seeded by `anxin store copy` from the same file.
+ *
+ * The county: every 40th household of the demo roster and the test
+ * content; 3,000 demo records imported newest first in batches of 700, so
+ * households' later answers arrive before their earlier ones and are
+ * displaced (the earliest completed counts).  Expected figures come from
+ * the raw JSON lines (rawfig.h), never from the importer: responses
+ * counted, per survey, satisfied / answered; the all-time tally equals the
+ * per-day tally summed; no counted response has an earlier complete one of
+ * its household, survey and wave.  Then every record again in one batch:
+ * all duplicates, nothing moves; one response sent again with another
+ * start time: a conflict, kept in conflicts, nothing counted twice.
+ */
+#include "anxin/demo.h"
+#include "anxin/records.h"
+#include "anxin/store.h"
+#include "anxin_int.h"
+#include "db.h"
+#include "pgtest.h"
+#include "rawfig.h"
+
+static ax_db *D; /* the store under test, through the statement layer */
+
+static long long qi(const char *sql)
+{
+	ax_stmt *s;
+	long long v = -1;
+	if (ax_db_prepare(D, sql, &s) != AX_DB_OK) {
+		fprintf(stderr, "%s: %s\n", sql, ax_db_errmsg(D));
+		REQUIRE(0);
+	}
+	if (ax_stmt_step(s) == AX_DB_ROW)
+		v = ax_stmt_int64(s, 0);
+	else
+		fprintf(stderr, "%s: %s\n", sql, ax_db_errmsg(D));
+	ax_stmt_finalize(s);
+	return v;
+}
+
+/* the figures a resend or a conflict must leave alone */
+struct snap {
+	long long resp, counted, tally, den, num, contacts, conflicts;
+};
+
+static struct snap snap(void)
+{
+	struct snap s;
+	s.resp = qi("SELECT COUNT(*) FROM responses");
+	s.counted = qi("SELECT COUNT(*) FROM responses WHERE counted = 1");
+	s.tally = qi("SELECT COUNT(*) FROM tally");
+	s.den = qi("SELECT COALESCE(SUM(den), 0) FROM tally_total");
+	s.num = qi("SELECT COALESCE(SUM(num), 0) FROM tally_total");
+	s.contacts = qi("SELECT COUNT(*) FROM contacts");
+	s.conflicts = qi("SELECT COUNT(*) FROM conflicts");
+	return s;
+}
+
+static void same_snap(struct snap a, struct snap b)
+{
+	CHECK_INT(a.resp, b.resp);
+	CHECK_INT(a.counted, b.counted);
+	CHECK_INT(a.tally, b.tally);
+	CHECK_INT(a.den, b.den);
+	CHECK_INT(a.num, b.num);
+	CHECK_INT(a.contacts, b.contacts);
+}
+
+static void check_figures(const struct tu_lines *L)
+{
+	struct raw_figures f = raw_figures(L);
+
+	/* preconditions: the sample exercises every rule */
+	CHECK(f.counted > 1000);
+	CHECK(f.displaced > 20);
+	CHECK(f.sat_answered > 100);
+	CHECK(f.sat_satisfied > 0 && f.sat_satisfied < f.sat_answered);
+	CHECK_INT(qi("SELECT COUNT(*) FROM responses WHERE counted = 1"), f.counted);
+	CHECK_INT(qi("SELECT COUNT(*) FROM responses WHERE status = 'complete'"),
+	          f.complete);
+	CHECK_INT(qi("SELECT COALESCE(SUM(den), 0) FROM tally_total WHERE "
+	             "metric = 'resp'"),
+	          f.counted);
+	CHECK_INT(qi("SELECT COALESCE(SUM(den), 0) FROM tally_total WHERE "
+	             "metric = 'resp' AND survey = 'satisfaction'"),
+	          f.sat_counted);
+	CHECK_INT(qi("SELECT COALESCE(SUM(den), 0) FROM tally_total WHERE "
+	             "metric = 'sat' AND survey = 'satisfaction'"),
+	          f.sat_answered);
+	CHECK_INT(qi("SELECT COALESCE(SUM(num), 0) FROM tally_total WHERE "
+	             "metric = 'sat' AND survey = 'satisfaction'"),
+	          f.sat_satisfied);
+	/* the per-day tally summed over days is the all-time one, both ways */
+	CHECK_INT(qi("SELECT COUNT(*) FROM (SELECT region, survey, wave, channel,"
+	             " metric, SUM(den), SUM(num) FROM tally GROUP BY region,"
+	             " survey, wave, channel, metric EXCEPT SELECT region, survey,"
+	             " wave, channel, metric, den, num FROM tally_total) x"),
+	          0);
+	CHECK_INT(qi("SELECT COUNT(*) FROM (SELECT region, survey, wave, channel,"
+	             " metric, den, num FROM tally_total EXCEPT SELECT region,"
+	             " survey, wave, channel, metric, SUM(den), SUM(num) FROM"
+	             " tally GROUP BY region, survey, wave, channel, metric) x"),
+	          0);
+	/* the earliest completed counts */
+	CHECK_INT(qi("SELECT COUNT(*) FROM responses r WHERE counted = 1 AND "
+	             "household IS NOT NULL AND EXISTS (SELECT 1 FROM responses e"
+	             " WHERE e.household = r.household AND e.survey = r.survey AND"
+	             " e.wave = r.wave AND e.status = 'complete' AND"
+	             " (e.completed_at < r.completed_at OR (e.completed_at ="
+	             " r.completed_at AND e.id < r.id)))"),
+	          0);
+}
+
+/* lines [from, to) walked backwards in one batch; how many got `want` */
+static long batch(ax_importer *im, const struct tu_lines *L, long from, long to,
+                  enum ax_rec_result want)
+{
+	struct ax_rec_outcome out;
+	long ok = 0;
+	REQUIRE(ax_importer_begin(im) == AX_OK);
+	for (long i = to - 1; i >= from; i--) {
+		REQUIRE(ax_importer_line(im, L->v[i], L->len[i], "test", &out) == AX_OK);
+		if (out.result == want)
+			ok++;
+		else if (ok < 5)
+			fprintf(stderr, "  line %ld: %s %s\n", i,
+			        ax_rec_result_name(out.result), out.reason);
+	}
+	REQUIRE(ax_importer_commit(im) == AX_OK);
+	return ok;
+}
+
+/* a response line with its started_at's seconds one less */
+static char *changed_response(const struct tu_lines *L)
+{
+	for (long i = 0; i < L->n; i++) {
+		const char *p = strstr(L->v[i], "\"started_at\":\"");
+		if (!strstr(L->v[i], "\"type\":\"response\"") || !p || strlen(p) < 34)
+			continue;
+		p += strlen("\"started_at\":\"") + 18; /* 2026-11-25T22:08:0[8] */
+		if (*p > '0' && *p <= '9') {
+			char *again = strdup(L->v[i]);
+			REQUIRE(again);
+			again[p - L->v[i]]--;
+			return again;
+		}
+	}
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	char url[512] = "", err[512] = "";
+	ax_store *st, *seed;
+	ax_importer *im;
+	struct tu_lines L = {0};
+	struct ax_rec_outcome out;
+	int pg;
+
+	REQUIRE(argc > 1);
+	pg = strcmp(argv[1], "sqlite") != 0;
+	tu_init();
+	REQUIRE(ax_store_open(tu_path("county.db"), AX_STORE_CREATE, &seed, err,
+	                      sizeof err) == AX_OK);
+	tu_sample_store(seed, 40);
+	demo_lines(seed, 11, 3000, 30, &L);
+	if (pg) {
+		pgt_own_db(argv[1], "anxin_ingest", url, sizeof url);
+		REQUIRE(ax_store_copy_pg(seed, url, NULL, NULL) == AX_OK);
+		ax_store_close(seed);
+		if (ax_store_open(url, AX_STORE_CREATE, &st, err, sizeof err) != AX_OK) {
+			fprintf(stderr, "%s\n", err);
+			REQUIRE(0);
+		}
+		REQUIRE(ax__store_is_pg(st));
+	} else {
+		st = seed;
+		REQUIRE(!ax__store_is_pg(st));
+	}
+	D = ax__store_dbl(st);
+	CHECK_INT(qi("SELECT COUNT(*) FROM responses"), 0);
+
+	REQUIRE(ax_importer_new(st, &im) == AX_OK);
+	/* newest first, 700 a batch */
+	long got = 0;
+	for (long to = L.n; to > 0; to -= 700)
+		got += batch(im, &L, to > 700 ? to - 700 : 0, to, AX_REC_ACCEPTED);
+	CHECK_INT(got, L.n);
+	check_figures(&L);
+	struct snap a = snap();
+	CHECK_INT(a.conflicts, 0);
+	CHECK(a.contacts > 0);
+
+	/* all again in one batch: duplicates, nothing moves */
+	CHECK_INT(batch(im, &L, 0, L.n, AX_REC_DUPLICATE), L.n);
+	same_snap(a, snap());
+	check_figures(&L);
+
+	/* the same id with other content: a conflict, kept for review */
+	char *again = changed_response(&L);
+	REQUIRE(again);
+	REQUIRE(ax_importer_begin(im) == AX_OK);
+	REQUIRE(ax_importer_line(im, again, strlen(again), "test", &out) == AX_OK);
+	CHECK_INT(out.result, AX_REC_CONFLICT);
+	REQUIRE(ax_importer_commit(im) == AX_OK);
+	same_snap(a, snap());
+	CHECK_INT(qi("SELECT COUNT(*) FROM conflicts WHERE type = 'response' AND"
+	             " source = 'test'"),
+	          1);
+	free(again);
+
+	/* a batch rolled back leaves nothing */
+	REQUIRE(ax_importer_begin(im) == AX_OK);
+	ax_importer_rollback(im);
+	same_snap(a, snap());
+
+	ax_importer_free(im);
+	ax_store_close(st);
+	tu_lines_free(&L);
+	return check_done();
+}
