@@ -17,7 +17,8 @@
  * The child closes every inherited descriptor but its socket (the
  * store, STORE.lock), so it holds nothing of the gateway's, and ends on
  * F_QUIT, on end of file (the gateway is gone) or when the thread that
- * started it ends (PR_SET_PDEATHSIG).  It never touches the store.
+ * started it ends (PR_SET_PDEATHSIG), not on SIGTERM or SIGINT.  It never
+ * touches the store.
  *
  * For tests, ANXIN_SMSD_MODEM_FAULT=abort:WHAT (or hang:WHAT) makes the
  * child abort() (or stop answering) when asked to send to a number or a
@@ -478,8 +479,12 @@ int gw_mproc_connect(gw_mproc *p, char *err, size_t errlen)
 		static const int deadly[] = {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT};
 		for (i = 0; i < (int)(sizeof deadly / sizeof deadly[0]); i++)
 			signal(deadly[i], SIG_DFL);
-		signal(SIGTERM, SIG_DFL);
-		signal(SIGINT, SIG_DFL);
+		/* stopping is the gateway's to do (F_QUIT, end of file): the
+		 * SIGTERM systemd sends the whole service, or a terminal's
+		 * SIGINT, must not end a send half way and have it taken for
+		 * a crash (quarantined) */
+		signal(SIGTERM, SIG_IGN);
+		signal(SIGINT, SIG_IGN);
 		signal(SIGPIPE, SIG_IGN);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (dup2(sv[1], 3) < 0)

@@ -64,15 +64,16 @@ smsd_lines() { if [ -f "$T/sent.jsonl" ]; then wc -l < "$T/sent.jsonl"; else ech
 
 # the store $T/anxin.db (smsd_roster, smsd_store), the clock at 2026-03-02
 # 10:00 China time and smsd_conf; the daemon $SMSD started in the
-# background ($PID, its log $T/log) and waited for until it has sent an
-# intro and the first question to each household (4); `fail` otherwise
+# background ($PID, its log $T/log; through $SMSD_WRAP when set, e.g.
+# setsid) and waited for until it has sent an intro and the first
+# question to each household (4); `fail` otherwise
 smsd_daemon_up() {
 	smsd_roster
 	smsd_store "$T/anxin.db"
 	echo 1772416800 > "$T/clock"
 	mkdir -p "$T/m0"
 	smsd_conf
-	"$SMSD" --config "$T/smsd.conf" 2> "$T/log" &
+	${SMSD_WRAP:-} "$SMSD" --config "$T/smsd.conf" 2> "$T/log" &
 	PID=$!
 	i=0
 	while [ "$(smsd_lines)" -lt 4 ] && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
