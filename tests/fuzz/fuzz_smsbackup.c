@@ -41,7 +41,9 @@
  *     gw__modem_guard_part().
  *   - crash-pdu-long-address, crash-pdu-overread: GSM_DecodePDUFrame
  *     trusts the PDU's lengths (stack overflow, over-read).  pdu_safe();
- *     not guardable in anxin-smsd, where the AT driver decodes PDUs.
+ *     not guardable in anxin-smsd, where the AT driver decodes PDUs:
+ *     there the crash costs the modem's process only (modem_proc.c) and
+ *     the message is quarantined.  docs/gammu-upstream.md reports these.
  *   - dummy-51-sections: DUMMY_GetSMS copies every section of a file
  *     into the caller's GSM_MultiSMSMessage without checking
  *     GSM_MAX_MULTI_SMS (50).  Only the dummy driver does this; we copy
