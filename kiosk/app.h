@@ -60,6 +60,9 @@ struct app {
 	ksess *ks;
 	krender *r;
 	kaudio *au; /* narration, opened on first use */
+	/* narration as staff set it (kept in the store; [audio] volume until
+	 * they do): volume 0-100, mute 0/1 */
+	int volume, mute;
 	kui *ui;
 	const struct ax_survey *cur;
 	long long started;

@@ -446,6 +446,19 @@ static void sync_error_text(const struct ax_outbox_status *os, char *out,
 		snprintf(out, cap, "连不上服务器，记录已保存在本机，稍后自动重试");
 }
 
+/* 1 during the configured quiet hours (local time): narration is muted. */
+static int quiet_now(struct app *a)
+{
+	time_t t = (time_t)wall(a);
+	struct tm tm;
+	int f = a->cfg.quiet_from, to = a->cfg.quiet_to, h;
+	if (f < 0)
+		return 0;
+	localtime_r(&t, &tm);
+	h = tm.tm_hour;
+	return f <= to ? h >= f && h < to : h >= f || h < to;
+}
+
 static void h_stats(void *ctx, struct kui_stats *out)
 {
 	struct app *a = ctx;
@@ -455,6 +468,9 @@ static void h_stats(void *ctx, struct kui_stats *out)
 	/* a failing store is closed: staff see the last figures it gave */
 	if (!ksess_store(a->ks)) {
 		*out = a->last_stats;
+		out->volume = a->volume;
+		out->mute = a->mute;
+		out->quiet = quiet_now(a);
 		return;
 	}
 	memset(out, 0, sizeof *out);
@@ -469,6 +485,9 @@ static void h_stats(void *ctx, struct kui_stats *out)
 		if (os.last_error[0])
 			sync_error_text(&os, out->sync_error, sizeof out->sync_error);
 	}
+	out->volume = a->volume;
+	out->mute = a->mute;
+	out->quiet = quiet_now(a);
 	a->last_stats = *out;
 }
 
@@ -545,19 +564,6 @@ static void h_sync_now(void *ctx)
 	pthread_mutex_unlock(&a->mu);
 }
 
-/* 1 during the configured quiet hours (local time): narration is muted. */
-static int quiet_now(struct app *a)
-{
-	time_t t = (time_t)wall(a);
-	struct tm tm;
-	int f = a->cfg.quiet_from, to = a->cfg.quiet_to, h;
-	if (f < 0)
-		return 0;
-	localtime_r(&t, &tm);
-	h = tm.tm_hour;
-	return f <= to ? h >= f && h < to : h >= f || h < to;
-}
-
 static void h_play(void *ctx, const char *path)
 {
 	struct app *a = ctx;
@@ -569,13 +575,44 @@ static void h_play(void *ctx, const char *path)
 	}
 	if (!a->au && !(a->au = kaudio_new()))
 		return;
-	kaudio_set_volume(a->au, a->cfg.volume);
-	kaudio_set_mute(a->au, quiet_now(a));
+	kaudio_set_volume(a->au, a->volume);
+	kaudio_set_mute(a->au, a->mute || quiet_now(a));
 	if (kaudio_play(a->au, path, app_now_ms(a), err, sizeof err) != 0)
 		LOG(L_WARN, "narration: %s", err);
 	else
 		LOG(L_INFO, "narration: %s%s", path,
-		    quiet_now(a) ? " (quiet hours: muted)" : "");
+		    a->mute ? " (muted by staff)" : quiet_now(a) ? " (quiet hours: muted)" : "");
+}
+
+/* Staff set the narration's volume and mute: applied at once (to what
+ * plays, from its next decoded samples) and kept in the store. */
+static void h_set_audio(void *ctx, int volume, int mute)
+{
+	struct app *a = ctx;
+	a->volume = volume;
+	a->mute = mute != 0;
+	if (a->au) {
+		kaudio_set_volume(a->au, a->volume);
+		kaudio_set_mute(a->au, a->mute || quiet_now(a));
+	}
+	if (ksess_set_setting(a->ks, "volume", a->volume) ||
+	    ksess_set_setting(a->ks, "mute", a->mute))
+		LOG(L_WARN, "narration volume %d%%%s: not kept after a restart: %s", a->volume,
+		    a->mute ? ", muted" : "", ksess_errmsg(a->ks));
+	else
+		LOG(L_INFO, "staff: narration volume %d%%%s", a->volume, a->mute ? ", muted" : "");
+}
+
+/* The narration as staff last set it, else [audio] volume, unmuted. */
+static void load_audio(struct app *a)
+{
+	int v;
+	a->volume = a->cfg.volume;
+	a->mute = 0;
+	if (ksess_setting(a->ks, "volume", &v) == 0 && v >= 0 && v <= 100)
+		a->volume = v;
+	if (ksess_setting(a->ks, "mute", &v) == 0)
+		a->mute = v != 0;
 }
 
 /* The draw and option order of a session: libsodium's randombytes (the
@@ -699,6 +736,7 @@ static int open_store(struct app *a)
 		return -1;
 	}
 	ksess_set_hold_max(a->ks, a->cfg.hold_max);
+	load_audio(a);
 	store_update(a); /* a store on a full or read-only disk: say so now */
 	return 0;
 }
@@ -725,7 +763,7 @@ static int start_ui(struct app *a, const char *video)
 	struct kui_config kc;
 	struct kui_host host = {a,         h_begin,      h_answer,    h_finish,
 	                        h_can_link, h_normalize, h_check_pin, h_stats,
-	                        h_sync_now, h_play,   h_seed};
+	                        h_sync_now, h_play,   h_seed,      h_set_audio};
 	struct kui_metrics m;
 	const struct ax_survey *main_survey = NULL, *quizzes[KUI_MAX_PACKS];
 	int nq = 0;

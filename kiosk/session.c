@@ -69,7 +69,9 @@ struct ksess {
 static const char schema[] =
     "CREATE TABLE IF NOT EXISTS kiosk_ended("
     " id TEXT PRIMARY KEY, status TEXT NOT NULL, ended_at INTEGER NOT NULL);"
-    "CREATE INDEX IF NOT EXISTS kiosk_ended_at ON kiosk_ended(ended_at);";
+    "CREATE INDEX IF NOT EXISTS kiosk_ended_at ON kiosk_ended(ended_at);"
+    "CREATE TABLE IF NOT EXISTS kiosk_settings("
+    " key TEXT PRIMARY KEY, value INTEGER NOT NULL);";
 
 /* ==== failures ========================================================== */
 /* The storage class of a failed SQLite call: AX_FULL, AX_READONLY, AX_IO,
@@ -888,4 +890,44 @@ int ksess_counts(ksess *s, long long since, struct ksess_counts *out)
 	}
 	sqlite3_finalize(q);
 	return src == SQLITE_DONE ? 0 : fail_sql(s, "kiosk_ended", src);
+}
+
+/* ==== staff settings ===================================================== */
+int ksess_setting(ksess *s, const char *key, int *out)
+{
+	sqlite3_stmt *q;
+	int src, rc = 1;
+	if (!s->st)
+		return closed(s);
+	src = sqlite3_prepare_v2(ax_store_sqlite(s->st),
+	                         "SELECT value FROM kiosk_settings WHERE key = ?", -1, &q, NULL);
+	if (src != SQLITE_OK)
+		return fail_sql(s, "kiosk_settings", src);
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	src = sqlite3_step(q);
+	if (src == SQLITE_ROW) {
+		*out = sqlite3_column_int(q, 0);
+		rc = 0;
+	}
+	sqlite3_finalize(q);
+	return src == SQLITE_ROW || src == SQLITE_DONE ? rc : fail_sql(s, "kiosk_settings", src);
+}
+
+int ksess_set_setting(ksess *s, const char *key, int value)
+{
+	sqlite3_stmt *q;
+	int src;
+	if (!s->st)
+		return closed(s);
+	src = sqlite3_prepare_v2(ax_store_sqlite(s->st),
+	                         "INSERT INTO kiosk_settings(key, value) VALUES(?, ?) "
+	                         "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+	                         -1, &q, NULL);
+	if (src != SQLITE_OK)
+		return fail_sql(s, "kiosk_settings", src);
+	sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_int(q, 2, value);
+	src = sqlite3_step(q);
+	sqlite3_finalize(q);
+	return src == SQLITE_DONE ? 0 : fail_sql(s, "kiosk_settings", src);
 }

@@ -120,6 +120,14 @@ void ksess_health(const ksess *s, struct ksess_health *out);
  * NULL) gets the number of ended sessions written. */
 int ksess_flush(ksess *s, int *written);
 
+/* ---- staff settings ------------------------------------------------- */
+/* A setting staff changed on the kiosk (the narration's "volume" 0-100,
+ * "mute" 0/1), kept in the store's kiosk_settings table so it outlives a
+ * restart.  ksess_setting: 0 with *out set, 1 when never set, -1 on an
+ * error (a failing store: the setting then lasts until exit). */
+int ksess_setting(ksess *s, const char *key, int *out);
+int ksess_set_setting(ksess *s, const char *key, int value);
+
 /* Last error text (borrowed). */
 const char *ksess_errmsg(const ksess *s);
 

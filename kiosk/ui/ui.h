@@ -115,6 +115,9 @@ struct kui_stats {
 	long pending;          /* outbox backlog */
 	long long last_sync;   /* epoch seconds, 0 never */
 	char sync_error[128];  /* "" when fine */
+	int volume;            /* narration volume 0-100 */
+	int mute;              /* 1: narration muted by staff */
+	int quiet;             /* 1: within the configured quiet hours (muted) */
 };
 
 enum kui_status { KUI_COMPLETE, KUI_PARTIAL, KUI_ABANDONED };
@@ -152,6 +155,10 @@ struct kui_host {
 	 * option order of a survey with "draw" or "shuffle" (may be NULL:
 	 * then everything is shown in the order written). */
 	uint64_t (*seed)(void *ctx);
+	/* Staff set the narration's volume (0-100) and mute on the staff
+	 * screen: keep them across restarts and apply them to what plays
+	 * (may be NULL: the staff screen then shows no audio controls). */
+	void (*set_audio)(void *ctx, int volume, int mute);
 };
 
 #define KUI_BEGIN_PAUSED 1

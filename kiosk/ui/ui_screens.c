@@ -722,6 +722,41 @@ static int staff_alert(const kui *u, struct kui_frame *f, int y)
 	return c.h + pad;
 }
 
+/* Narration volume (调小 / 调大, steps of 10) and mute, kept by the host
+ * (set_audio); a line says when narration is silent and why.  Portrait:
+ * 静音 goes on a row of its own.  Returns the y below. */
+static int staff_audio(const kui *u, struct kui_frame *f, int y)
+{
+	int s = S(u), pad = s / 30, rh = s * 10 / 100, bw = s * 18 / 100;
+	int lw = s * 26 / 100, vw = s * 18 / 100, mw = s * 32 / 100, x = pad;
+	const char *note = u->stats.mute ? "已静音：朗读不出声"
+	                   : u->stats.quiet ? "现在是静音时段（quiet_hours），朗读不出声"
+	                                    : NULL;
+	char v[32];
+	kui__text(u, f, "朗读音量", R(x, y, lw, rh), R(0, y, x + lw, rh), s / 24, C_INK,
+	          VA_MIDDLE, -1);
+	x += lw;
+	kui__button(u, f, "volume-down", R(x, y, bw, rh), "调小", B_PLAIN, u->stats.volume > 0);
+	x += bw;
+	snprintf(v, sizeof v, "%d%%", u->stats.volume);
+	kui__text(u, f, v, R(x, y, vw, rh), R(x, y, vw, rh), s / 20,
+	          u->stats.mute ? C_MUTED : C_INK, AL_CENTER | VA_MIDDLE, -1);
+	x += vw;
+	kui__button(u, f, "volume-up", R(x, y, bw, rh), "调大", B_PLAIN, u->stats.volume < 100);
+	x += bw + pad;
+	if (x + mw > u->w - pad) {
+		x = pad;
+		y += rh + pad / 2;
+	}
+	kui__button(u, f, "mute", R(x, y, mw, rh), u->stats.mute ? "取消静音" : "静音",
+	            u->stats.mute ? B_PRIMARY : B_PLAIN, 1);
+	y += rh + pad / 4;
+	if (note)
+		y += kui__text(u, f, note, R(pad, y, u->w - 2 * pad, s / 14), R(0, y, u->w, s / 14),
+		               s / 28, C_BAD, 0, -1);
+	return y + pad / 2;
+}
+
 static void lay_staff(const kui *u, struct kui_frame *f)
 {
 	int s = S(u), pad = s / 30, hh = kui__header(u, f, "工作人员 · 运行情况", NULL);
@@ -759,6 +794,8 @@ static void lay_staff(const kui *u, struct kui_frame *f)
 	if (u->stats.sync_error[0])
 		y += kui__text(u, f, u->stats.sync_error, R(pad, y, u->w - 2 * pad, s / 8),
 		          R(0, y, u->w, s / 8), s / 28, C_BAD, 0, -1);
+	if (u->host.set_audio)
+		staff_audio(u, f, y + pad / 2);
 	{
 		int bw = landscape(u) ? u->w / 3 : (u->w - 3 * pad) / 2;
 		kui__button(u, f, "sync-now", R(pad, u->h - bh - pad, bw, bh), "立即同步",

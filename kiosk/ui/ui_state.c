@@ -487,6 +487,18 @@ static void activate(kui *u, const char *id)
 				u->host.stats(u->host.ctx, &u->stats);
 		} else if (strcmp(id, "exit") == 0)
 			go(u, KUI_ATTRACT);
+		else if (u->host.set_audio &&
+		         (strcmp(id, "volume-down") == 0 || strcmp(id, "volume-up") == 0 ||
+		          strcmp(id, "mute") == 0)) {
+			/* narration volume in steps of 10, and mute: the host keeps
+			 * them (in the store) and applies them at once */
+			int v = u->stats.volume + (strcmp(id, "volume-up") == 0 ? 10 : 0) -
+			        (strcmp(id, "volume-down") == 0 ? 10 : 0);
+			u->host.set_audio(u->host.ctx, v < 0 ? 0 : v > 100 ? 100 : v,
+			                  strcmp(id, "mute") == 0 ? !u->stats.mute : u->stats.mute);
+			if (u->host.stats)
+				u->host.stats(u->host.ctx, &u->stats);
+		}
 		break;
 	case KUI_PAUSED:
 		if (strcmp(id, "done") == 0 || strcmp(id, "home") == 0)

@@ -21,6 +21,11 @@
 #         on the same screen: 600..820 ms
 #   question  the pack's questions carry the same file; in the quiz, 朗读
 #         then an answer 720 ms later (its explanation shows): 600..820 ms
+#   staff_volume  staff first turn the volume down 4 times (调小) from 80 %
+#         on the staff screen, in a run of its own; the store keeps 40
+#         (kiosk_settings); the next run plays at 40 %: RMS 2263 as volume
+#   staff_mute  staff tap 静音 in a run of their own; the next run writes
+#         only silence
 . "$KIOSK_TESTS/lib.sh"
 MODE=$1 D=$2
 rm -rf "$D"; mkdir -p "$D"
@@ -30,6 +35,27 @@ case $MODE in
   idle) sed -i 's/^timeout = 60/timeout = 1/; s/^countdown = 10/countdown = 1/' "$D/kiosk.conf" ;;
   mute) printf '[audio]\nquiet_hours = 20-22\n' >> "$D/kiosk.conf" ;;
   volume) printf '[audio]\nvolume = 40\n' >> "$D/kiosk.conf" ;;
+esac
+# staff_*: staff set the narration on the staff screen first, in a run of
+# its own (the corner tapped five times opens the PIN pad)
+case $MODE in
+  staff_volume|staff_mute)
+    {
+      i=0; while [ $i -lt 5 ]; do echo "tap 5 5"; i=$((i + 1)); done
+      printf '%s\n' "type 2468" "tap-id keypad-ok" "expect-screen staff" "expect-text 80%"
+      if [ "$MODE" = staff_mute ]; then
+        printf '%s\n' "tap-id mute" "expect-text 取消静音"
+      else
+        printf '%s\n' "tap-id volume-down" "tap-id volume-down" "tap-id volume-down" \
+          "tap-id volume-down" "expect-text 40%"
+      fi
+      echo "tap-id exit"
+    } > "$D/staff"
+    run_kiosk "$D" "$D/staff" || fail "staff script"
+    [ "$(q "$D" "select value from kiosk_settings where key = 'volume'")" = \
+      "$([ "$MODE" = staff_mute ] && echo 80 || echo 40)" ] || fail "volume not kept"
+    [ "$(q "$D" "select value from kiosk_settings where key = 'mute'")" = \
+      "$([ "$MODE" = staff_mute ] && echo 1 || echo 0)" ] || fail "mute not kept" ;;
 esac
 {
   echo "tap-id start"
@@ -78,9 +104,9 @@ echo "$MODE: ${ms} ms of sound in $(($(stat -c %s "$D/out.raw") / 96)) ms writte
 case $MODE in
   play) [ "$ms" -ge 3600 ] && [ "$ms" -le 4400 ] || fail "expected 4000 ms ±10 %, got $ms"
         [ "$rms" -ge 4073 ] && [ "$rms" -le 4978 ] || fail "expected RMS 4525 ±10 %, got $rms" ;;
-  volume) [ "$rms" -ge 2037 ] && [ "$rms" -le 2489 ] || fail "expected RMS 2263 ±10 %, got $rms" ;;
+  volume|staff_volume) [ "$rms" -ge 2037 ] && [ "$rms" -le 2489 ] || fail "expected RMS 2263 ±10 %, got $rms" ;;
   next|question|survey) [ "$ms" -ge 600 ] && [ "$ms" -le 820 ] || fail "expected 600..820 ms, got $ms" ;;
   idle) [ "$ms" -ge 1500 ] && [ "$ms" -le 2100 ] || fail "expected 1500..2100 ms, got $ms" ;;
-  mute) [ "$ms" -eq 0 ] || fail "muted: expected silence, got $ms ms" ;;
+  mute|staff_mute) [ "$ms" -eq 0 ] || fail "muted: expected silence, got $ms ms" ;;
 esac
 echo ok

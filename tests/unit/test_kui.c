@@ -42,6 +42,7 @@ struct fake {
 	char answered_on[96]; /* screen and progress line when the last answer came */
 	char finish_pack[32];  /* kui_session_pack at the last finish */
 	int fail_answers;
+	int volume, mute; /* the narration as the host keeps it */
 };
 
 static struct kui_frame frame, probe;
@@ -115,6 +116,22 @@ static int h_finish(void *ctx, enum kui_status st, const char *phone)
 static int h_can_link(void *ctx)
 {
 	return 0;
+}
+
+static void h_stats(void *ctx, struct kui_stats *out)
+{
+	struct fake *h = ctx;
+	memset(out, 0, sizeof *out);
+	out->volume = h->volume;
+	out->mute = h->mute;
+}
+
+static void h_set_audio(void *ctx, int volume, int mute)
+{
+	struct fake *h = ctx;
+	record(h, "audio %d%s", volume, mute ? " muted" : "");
+	h->volume = volume;
+	h->mute = mute;
 }
 
 /* ==== driving the UI ===================================================== */
@@ -217,8 +234,8 @@ static void load_content(void)
 static kui *new_ui(struct fake *h)
 {
 	static const struct kui_metrics m = {fx_advance, fx_line_height, NULL};
-	struct kui_host host = {h, h_begin, h_answer, h_finish, h_can_link,
-	                        NULL, NULL, NULL, NULL, NULL, NULL};
+	struct kui_host host = {h,    h_begin, h_answer, h_finish, h_can_link, NULL,
+	                        NULL, h_stats, NULL,     NULL,     NULL,       h_set_audio};
 	struct kui_config cfg;
 	kui_config_defaults(&cfg); /* idle 60 s, countdown 10 s */
 	memset(h, 0, sizeof *h);
@@ -491,6 +508,57 @@ static void test_cut_text(void)
 	packs[0] = keep;
 }
 
+/* The staff screen's narration volume and mute (issue 18): 调小 and 调大
+ * move it by 10 within 0-100 and 静音 toggles mute, each handed to the
+ * host (which keeps and applies them), and the screen shows what the host
+ * then reports. */
+static void test_staff_audio(void)
+{
+	struct fake h;
+	kui *u = new_ui(&h);
+	h.volume = 80;
+	REQUIRE(kui_debug_goto(u, "staff", now) == 0);
+	CHECK(has_text(screen(u), "80%"));
+	CHECK(has_text(screen(u), "静音"));
+	TAP(u, "volume-down");
+	CHECK_LOG(&h, 0, "audio 70");
+	CHECK(has_text(screen(u), "70%"));
+	TAP(u, "mute");
+	CHECK_LOG(&h, 1, "audio 70 muted");
+	CHECK(has_text(screen(u), "取消静音"));
+	CHECK(has_text(screen(u), "已静音：朗读不出声"));
+	TAP(u, "mute");
+	CHECK_LOG(&h, 2, "audio 70");
+	TAP(u, "volume-up");
+	TAP(u, "volume-up");
+	TAP(u, "volume-up");
+	CHECK_LOG(&h, 5, "audio 100");
+	CHECK(has_text(screen(u), "100%"));
+	/* at the top 调大 is off */
+	CHECK(!frame.widgets[kui_frame_find(&frame, "volume-up")].enabled);
+	/* a volume set elsewhere (the configuration): 5 goes down to 0 */
+	h.volume = 5;
+	REQUIRE(kui_debug_goto(u, "staff", now) == 0);
+	TAP(u, "volume-down");
+	CHECK_LOG(&h, 6, "audio 0");
+	CHECK_INT(h.nlog, 7);
+	/* with the store alert on the shortest screen, the row still ends
+	 * above 立即同步 */
+	{
+		struct kui_storage st = {KUI_STORE_FULL, 3, 20, 30};
+		int m, b;
+		kui_set_storage(u, &st);
+		kui_resize(u, 1280, 800);
+		screen(u);
+		m = kui_frame_find(&frame, "mute");
+		b = kui_frame_find(&frame, "sync-now");
+		REQUIRE(m >= 0 && b >= 0);
+		CHECK(frame.widgets[m].box.y + frame.widgets[m].box.h <= frame.widgets[b].box.y);
+		CHECK(kui_frame_check(&frame, NULL, 0) == 0);
+	}
+	kui_free(u);
+}
+
 int main(void)
 {
 	load_content();
@@ -499,6 +567,7 @@ int main(void)
 	test_idle();
 	test_quiz();
 	test_cut_text();
+	test_staff_audio();
 	ax_content_free(content);
 	if (check_failures)
 		fprintf(stderr, "%d of %d checks failed\n", check_failures, check_count);

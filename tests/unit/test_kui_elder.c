@@ -169,7 +169,7 @@ static void test_targets(ax_content *c, const struct ax_survey *sv,
 {
 	static const struct kui_metrics m = {fx_advance, fx_line, NULL};
 	struct kui_host host = {NULL, NULL, NULL, NULL, yes, NULL, pin_ok,
-	                        NULL, NULL, NULL, NULL};
+	                        NULL, NULL, NULL, NULL, NULL};
 	const struct ax_pack *packs[KUI_MAX_PACKS];
 	struct kui_config cfg;
 	int np = 0;
