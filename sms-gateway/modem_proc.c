@@ -457,7 +457,7 @@ int gw_mproc_connect(gw_mproc *p, char *err, size_t errlen)
 {
 	int sv[2], i;
 	struct result r;
-	pid_t pid;
+	pid_t pid, parent;
 
 	check_owner(p);
 	gw_mproc_disconnect(p);
@@ -466,6 +466,7 @@ int gw_mproc_connect(gw_mproc *p, char *err, size_t errlen)
 		return -1;
 	}
 	atomic_store(&p->w->phase, GW_WATCH_IDLE);
+	parent = getpid();
 	pid = fork();
 	if (pid < 0) {
 		snprintf(err, errlen, "fork: %s", strerror(errno));
@@ -487,6 +488,8 @@ int gw_mproc_connect(gw_mproc *p, char *err, size_t errlen)
 		signal(SIGINT, SIG_IGN);
 		signal(SIGPIPE, SIG_IGN);
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent) /* the gateway went before prctl */
+			_exit(0);
 		if (dup2(sv[1], 3) < 0)
 			_exit(1);
 		close_range(4, ~0U, 0);
