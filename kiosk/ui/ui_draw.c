@@ -378,7 +378,7 @@ void kui__button(const kui *u, struct kui_frame *f, const char *id,
 	/* 长辈模式: the large label may use the button's height, not its
 	 * margins */
 	kui__text(u, f, label,
-	     u->elder ? R(r.x + pad + s / 80, r.y + s / 120, r.w - 2 * (pad + s / 80),
+	     u->elder || st == B_ENTRY ? R(r.x + pad + s / 80, r.y + s / 120, r.w - 2 * (pad + s / 80),
 	                  r.h - s / 60)
 	              : inset(r, pad + s / 80),
 	     r, size, fg,

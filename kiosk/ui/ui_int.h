@@ -139,7 +139,9 @@ static inline struct kui_rect inset(struct kui_rect r, int d)
 enum { AL_LEFT = 0, AL_CENTER = 1, VA_TOP = 0, VA_MIDDLE = 2,
        TX_FIRM = 4 /* shrink to 90 % at most, then cut (…): a summary */ };
 
-enum btn_style { B_PRIMARY, B_PLAIN, B_OPTION, B_SELECTED, B_RIGHT, B_WRONG };
+/* B_ENTRY: a plain button whose label may use its height (长辈模式 大字:
+ * the entry the residents who need large type must be able to read) */
+enum btn_style { B_PRIMARY, B_PLAIN, B_OPTION, B_SELECTED, B_RIGHT, B_WRONG, B_ENTRY };
 
 /* A filled rectangle; border 0 draws none; widget -1 for none. */
 void kui__rect(struct kui_frame *f, struct kui_rect r, uint32_t color,

@@ -118,13 +118,13 @@ static int home_greeting(const kui *u, struct kui_frame *f)
 	if (landscape(u)) {
 		hh = kui__header(u, f, g, NULL);
 		kui__button(u, f, "elder", R(u->w - pad / 2 - ew, hh / 10, ew, hh - hh / 5), lab,
-		            B_PLAIN, 1);
+		            B_ENTRY, 1);
 		return hh + pad;
 	}
 	hh = kui__header(u, f, u->cfg.title, NULL);
 	kui__text(u, f, g, R(pad, hh + pad, u->w - 3 * pad - ew, greet),
 	          R(0, hh, u->w - ew - pad, greet + 2 * pad), s / 18, C_INK, VA_MIDDLE, -1);
-	kui__button(u, f, "elder", R(u->w - pad - ew, hh + pad, ew, greet), lab, B_PLAIN, 1);
+	kui__button(u, f, "elder", R(u->w - pad - ew, hh + pad, ew, greet), lab, B_ENTRY, 1);
 	return hh + pad + greet + pad;
 }
 

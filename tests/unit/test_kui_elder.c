@@ -309,6 +309,24 @@ static void test_home_summary(ax_content *c, const struct ax_survey *sv)
 		}
 	}
 	CHECK(ntiles >= 10);
+	/* and the 长辈模式 大字 button, the entry for those who need large
+	 * type, at >= 80 % of a button's label size (800 / 19 = 42 px) at
+	 * every size: it was at the 60 % floor, 25 px at 1280x800 */
+	for (size_t p = 0; p < sizeof panels / sizeof panels[0]; p++) {
+		int s = panels[p].w < panels[p].h ? panels[p].w : panels[p].h, w, n = 0;
+		kui_resize(u, panels[p].w, panels[p].h);
+		kui_layout(u, &frame);
+		REQUIRE((w = kui_frame_find(&frame, "elder")) >= 0);
+		for (int i = 0; i < frame.ncmds; i++)
+			if (frame.cmds[i].kind == KUI_CMD_TEXT && frame.cmds[i].widget == w) {
+				n++;
+				if (frame.cmds[i].size < s / 19 * 8 / 10)
+					fprintf(stderr, "home at %dx%d: 长辈模式 大字 at %d px\n", panels[p].w,
+					        panels[p].h, frame.cmds[i].size);
+				CHECK(frame.cmds[i].size >= s / 19 * 8 / 10);
+			}
+		CHECK(n >= 1);
+	}
 	kui_free(u);
 }
 
