@@ -175,6 +175,23 @@ int ax__region_rank(const char *code);
 ax_rc ax__regions_link(ax_store *st);
 size_t ax__region_prefix_len(const char *code);
 
+/*
+ * The roster as it stood for a campaign (store.c v14): rows (id, grid) of
+ * the households active at some time in [?1, ?2) (epoch seconds), each
+ * once, in the grid of its last stretch in that window; `where` narrows
+ * the stretches (e.g. "p.grid >= ?5 AND p.grid < ?6"; "1" for all).  A
+ * household added after the window or removed before it is not there,
+ * so a later roster import leaves a closed campaign's denominator as it
+ * was.  Zero-length stretches (moved twice in a second) are skipped.
+ */
+#define AX__CAMPAIGN_ROSTER(where)                                            \
+	"SELECT p.household AS id, p.grid AS grid FROM household_periods p "  \
+	"WHERE " where " AND p.active_from < ?2 AND (p.active_to IS NULL OR " \
+	"(p.active_to > ?1 AND p.active_to > p.active_from)) AND NOT EXISTS " \
+	"(SELECT 1 FROM household_periods q WHERE q.household = p.household " \
+	"AND q.active_from > p.active_from AND q.active_from < ?2 AND "       \
+	"(q.active_to IS NULL OR q.active_to > q.active_from))"
+
 /* ---- rates (metrics.c) ------------------------------------------------- */
 /* The 95 % Wilson score interval of a proportion p on n (not necessarily
  * whole: an effective sample size); [0,0] when n <= 0. */

@@ -39,7 +39,9 @@ ax_rc ax_funnel_build(ax_store *st, const struct ax_campaign *c,
 	 * an sms_replied contact or an answer; an SMS response record alone
 	 * is not one: gateways before gw_flow_close wrote an "abandoned" record for
 	 * every household that never replied.  An answer is an SMS response
-	 * with at least one question answered (partial or complete). */
+	 * with at least one question answered (partial or complete).  The
+	 * households are the roster as it stood for the campaign
+	 * (AX__CAMPAIGN_ROSTER): active at some time in its window. */
 	static const char sql[] =
 	    "SELECT grid, COUNT(*), SUM(ph), SUM(ph AND (snt OR dlv OR rpl OR ans "
 	    "OR cmp)), SUM(ph AND (dlv OR rpl OR ans OR cmp)), SUM(ph AND (rpl OR "
@@ -60,7 +62,7 @@ ax_rc ax_funnel_build(ax_store *st, const struct ax_campaign *c,
 	    "= 'complete') AS cmp, "
 	    "EXISTS(SELECT 1 FROM responses r WHERE r.household = h.id AND r.survey "
 	    "= ?3 AND r.wave = ?4 AND r.counted AND r.status = 'complete') AS cany "
-	    "FROM households h WHERE h.active AND h.grid >= ?5 AND h.grid < ?6) "
+	    "FROM (" AX__CAMPAIGN_ROSTER("p.grid >= ?5 AND p.grid < ?6") ") h) "
 	    "GROUP BY grid";
 	sqlite3_stmt *s;
 	char lo[24], hi[24];

@@ -929,6 +929,22 @@ static const char *import_stmt(ax_store *st, size_t i)
 	return import_sql[i];
 }
 
+/* Whether the store has no household yet and keeps the roster's history
+ * (stores opened below v14 by tests have none). */
+static int first_roster(ax_store *st)
+{
+	sqlite3_stmt *s;
+	int empty = 0;
+
+	if (ax_store_schema_version(st) < 14 ||
+	    ax__prepare(st, &s, "SELECT NOT EXISTS (SELECT 1 FROM households)"))
+		return 0;
+	if (sqlite3_step(s) == SQLITE_ROW)
+		empty = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return empty;
+}
+
 ax_rc ax_roster_import_mem(ax_store *st, const char *name, const char *buf,
                            size_t len, const struct ax_roster_opts *opts,
                            ax_diag_fn diag, void *diag_ctx,
@@ -943,7 +959,7 @@ ax_rc ax_roster_import_mem(ax_store *st, const char *name, const char *buf,
 	                          &im.s_hh_upd, &im.s_ph_get, &im.s_ph_del,
 	                          &im.s_ph_ins, &im.s_seen,   &im.s_vseen,
 	                          &im.s_listed};
-	int in_tx = 0;
+	int in_tx = 0, first = 0;
 	ax_rc rc;
 
 	memset(&im, 0, sizeof im);
@@ -997,6 +1013,7 @@ begin:
 	if ((rc = ax__exec(st, "BEGIN IMMEDIATE")))
 		goto done;
 	in_tx = 1;
+	first = first_roster(st);
 
 	if (im.xlsx) {
 		rc = ax__xlsx_rows(im.name, buf, len, opts ? opts->sheet : NULL,
@@ -1048,6 +1065,12 @@ begin:
 	}
 	/* a county new to a store holding its city goes under it */
 	if ((rc = ax__regions_link(st)))
+		goto done;
+	/* the first roster stands for the county as it has always been: its
+	 * households are on the roster of campaigns entered afterwards for
+	 * earlier dates; later imports date their changes (store.c v14) */
+	if (first && (rc = ax__exec(st, "UPDATE household_periods SET "
+	                                "active_from = 0")))
 		goto done;
 	rc = ax__exec(st, "COMMIT");
 	if (rc == AX_OK) {

@@ -46,6 +46,7 @@ struct ax_store {
  *     with which inclusion probability (sample.h).
  * v10-v12: 户主 and 住址; opt-out events; phones in the roster's order.
  * v13: 市 (level 0) and 省 (level -1) rows above the county (issue 19).
+ * v14: the roster's history (issue 17).
  */
 static const char *const migrations[] = {
 	/* v1 */
@@ -285,6 +286,35 @@ static const char *const migrations[] = {
 	 "DROP TABLE regions;"
 	 "ALTER TABLE regions13 RENAME TO regions;"
 	 "CREATE INDEX regions_parent ON regions(parent);"),
+
+	/* v14: the roster's history (issue 17): each stretch of time a
+	 * household was active in a grid, [active_from, active_to) epoch
+	 * seconds, active_to NULL while it lasts.  Triggers keep it on every
+	 * write to households (an insert opens a stretch; a move or a
+	 * deactivation closes it, a move or a reactivation opens the next),
+	 * so a campaign's denominator is the roster as it stood for it
+	 * (AX__CAMPAIGN_ROSTER).  Households already stored have no known
+	 * start: their stretch starts at 0, and an inactive one's ends at
+	 * its last update. */
+	("CREATE TABLE household_periods("
+	 "  household TEXT NOT NULL, grid TEXT NOT NULL,"
+	 "  active_from INTEGER NOT NULL, active_to INTEGER);"
+	 "CREATE INDEX household_periods_hh ON household_periods(household, "
+	 "active_from);"
+	 "CREATE INDEX household_periods_grid ON household_periods(grid);"
+	 "INSERT INTO household_periods SELECT id, grid, 0, CASE WHEN active "
+	 "THEN NULL ELSE updated_at END FROM households;"
+	 "CREATE TRIGGER household_periods_ins AFTER INSERT ON households "
+	 "WHEN NEW.active BEGIN "
+	 "INSERT INTO household_periods VALUES(NEW.id, NEW.grid, NEW.updated_at, "
+	 "NULL); END;"
+	 "CREATE TRIGGER household_periods_upd AFTER UPDATE OF grid, active ON "
+	 "households WHEN OLD.active IS NOT NEW.active OR OLD.grid IS NOT "
+	 "NEW.grid BEGIN "
+	 "UPDATE household_periods SET active_to = NEW.updated_at WHERE "
+	 "household = NEW.id AND active_to IS NULL;"
+	 "INSERT INTO household_periods SELECT NEW.id, NEW.grid, NEW.updated_at, "
+	 "NULL WHERE NEW.active; END;"),
 };
 
 /* Migrations that rebuild a table others reference (v13 regions): run

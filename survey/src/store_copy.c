@@ -23,6 +23,7 @@ static const struct {
 	{"meta", " WHERE key <> 'schema_version'"},
 	{"regions", " ORDER BY level"},
 	{"households", ""},
+	{"household_periods", ""},
 	{"household_phones", ""},
 	{"packs", ""},
 	{"surveys", ""},

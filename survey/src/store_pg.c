@@ -5,7 +5,7 @@
  * PostgreSQL starts at SQLite's schema v12 (store.c): its migration 1 is
  * the whole of that schema's central tables, written once for PostgreSQL,
  * and later changes append migrations here as store.c appends them there
- * (2 is v13).  Device-only tables (outbox, sync_state, drafts)
+ * (2 is v13, 3 v14).  Device-only tables (outbox, sync_state, drafts)
  * are left out: devices stay on SQLite.
  *
  * What differs from the SQLite text: times and counts are BIGINT (SQLite's
@@ -141,6 +141,16 @@ static const char *const pg_migrations[] = {
 	"ALTER TABLE regions DROP CONSTRAINT regions_level_check;"
 	"ALTER TABLE regions ADD CONSTRAINT regions_level_check"
 	"  CHECK(level BETWEEN -1 AND 4);",
+
+	/* 3: SQLite v14, the roster's history (the table only: SQLite's
+	 * triggers keep it there; a roster written on PostgreSQL must write
+	 * its stretches itself, and `store copy` copies them as they are) */
+	"CREATE TABLE household_periods("
+	"  household TEXT NOT NULL, grid TEXT NOT NULL,"
+	"  active_from BIGINT NOT NULL, active_to BIGINT);"
+	"CREATE INDEX household_periods_hh ON household_periods(household, "
+	"active_from);"
+	"CREATE INDEX household_periods_grid ON household_periods(grid);",
 };
 
 /* an arbitrary key of pg_advisory_xact_lock: "anxin" schema migrations */

@@ -20,7 +20,7 @@
 #include "testutil.h"
 
 static const char *const tables[] = {
-	"meta", "regions", "households", "household_phones", "packs", "surveys",
+	"meta", "regions", "households", "household_periods", "household_phones", "packs", "surveys",
 	"responses", "contacts", "conflicts", "tally", "tally_total", "devices",
 	"users", "sessions", "campaigns", "campaign_strata", "campaign_sample",
 	"keys", "optout_events"};

@@ -367,7 +367,7 @@ static void test_v4(void)
 	CHECK_INT(ax_store_open(path, 0, &st, err, sizeof err), AX_OK);
 	REQUIRE(st != NULL);
 	CHECK_INT(ax_store_schema_version(st), AX_SCHEMA_VERSION);
-	CHECK_INT(AX_SCHEMA_VERSION, 13);
+	CHECK_INT(AX_SCHEMA_VERSION, 14);
 	after = views(st);
 	CHECK_STR(after, before);
 	free(after);
@@ -379,7 +379,7 @@ static void test_v4(void)
 		sqlite3_free(sql);
 	}
 	CHECK_INT(tu_qi(db, "PRAGMA old.user_version"), 4);
-	CHECK_INT(tu_qi(db, "PRAGMA user_version"), 13);
+	CHECK_INT(tu_qi(db, "PRAGMA user_version"), 14);
 	/* v13 rebuilt regions (市/省 levels): the same rows, every reference
 	 * to them still holding, and the new levels accepted */
 	CHECK(tu_qi(db, "SELECT COUNT(*) FROM regions") > 100);
@@ -402,6 +402,16 @@ static void test_v4(void)
 	                   "DELETE FROM regions WHERE code = '439900000000'",
 	                   NULL, NULL, NULL) == SQLITE_OK);
 	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM drafts"), 0); /* v7 */
+	/* v14: one stretch per household, from 0 (no known start), open while
+	 * active, ended at its last update when not */
+	CHECK(tu_qi(db, "SELECT COUNT(*) FROM households") > 100);
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM household_periods p JOIN "
+	                    "households h ON h.id = p.household AND h.grid = "
+	                    "p.grid AND p.active_from = 0 AND p.active_to IS "
+	                    "(CASE WHEN h.active THEN NULL ELSE h.updated_at END)"),
+	          tu_qi(db, "SELECT COUNT(*) FROM households"));
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM household_periods"),
+	          tu_qi(db, "SELECT COUNT(*) FROM households"));
 	/* every row of every table kept, tally's rows whatever their key order */
 	nresp = tu_qi(db, "SELECT COUNT(*) FROM responses");
 	CHECK(nresp > 1500);
