@@ -104,6 +104,20 @@ static void note(gw_modem *m, int phase, int location)
 
 void gw_modem_set_watch(gw_modem *m, struct gw_modem_watch *w) { m->watch = w; }
 
+/* ANXIN_SMSD_MODEM_FAULT=abort-read:NUMBER (modem.h): tests only. */
+static void read_fault_hook(const GSM_SMSMessage *p)
+{
+	const char *f = getenv("ANXIN_SMSD_MODEM_FAULT"), *what;
+	char number[64], want[64];
+	if (!f || !(what = strstr(f, "abort-read:")))
+		return;
+	what += strlen("abort-read:");
+	snprintf(want, sizeof want, "%.*s", (int)strcspn(what, ","), what);
+	ucs2_to_utf8(p->Number, number, sizeof number);
+	if (want[0] && strstr(number, want))
+		abort();
+}
+
 /* ---- life cycle ---------------------------------------------------------- */
 
 gw_modem *gw_modem_new(const struct gw_modem_cfg *cfg)
@@ -567,6 +581,8 @@ static int read_inbox(gw_modem *m, struct poll_batch *b, char *err,
 			continue;
 		for (k = 0; k < sms->Number && k < GSM_MAX_MULTI_SMS; k++)
 			gw__modem_guard_part(&sms->SMS[k]);
+		if (m->watch)
+			read_fault_hook(&sms->SMS[0]);
 		if (keep_read(b)) {
 			snprintf(err, errlen, "out of memory");
 			return -1;
@@ -819,8 +835,11 @@ int gw_modem_probe(gw_modem *m, int after, int *found, char *err,
 		e = GSM_GetSMS(m->s, sms);
 		if (e == ERR_EMPTY)
 			continue;
-		if (e == ERR_NONE)
+		if (e == ERR_NONE) {
 			*found = loc;
+			if (m->watch)
+				atomic_store(&m->watch->found, loc);
+		}
 		break;
 	}
 	note(m, GW_WATCH_IDLE, 0);

@@ -139,6 +139,7 @@ struct gw_modem_watch {
 	atomic_int phase;
 	atomic_int location;
 	atomic_uint beat; /* bumped at every step: the process is alive */
+	atomic_int found; /* gw_modem_probe: the location it read, or 0 */
 };
 /* Report progress to w (NULL: nowhere).  w must outlive m's use. */
 void gw_modem_set_watch(gw_modem *m, struct gw_modem_watch *w);
@@ -152,6 +153,11 @@ void gw_modem_set_watch(gw_modem *m, struct gw_modem_watch *w);
  * GW_MODEM_PROBE_MAX.  What it reads is dropped (the next poll reads it
  * again).  Run after a crash in GSM_GetNextSMS to find the one message
  * the crash came from.  0, or -1 (err filled).
+ *
+ * For tests, with a watch set (in the modem's own process) and
+ * ANXIN_SMSD_MODEM_FAULT=abort-read:NUMBER, gw_modem_poll abort()s right
+ * after GSM_GetNextSMS returns a message from a sender containing NUMBER:
+ * a crash that GSM_GetSMS (the probe) does not reproduce.
  */
 int gw_modem_probe(gw_modem *m, int after, int *found, char *err,
                    size_t errlen);

@@ -81,6 +81,8 @@ struct gw_mproc {
 	int fd;
 	struct gw_modem_watch *w; /* shared with the child */
 	int probe_after;          /* -1, or where the next poll probes from */
+	int next_loc, next_lost;  /* lost that many times in a row reading
+	                           * the message after next_loc */
 	int fault_loc;            /* > 0: lost on this location, not yet told */
 	char fault_why[160];
 	int losses;
@@ -425,12 +427,27 @@ static void lost(gw_mproc *p, int r, const char *doing, char *err,
 	p->losses++;
 	snprintf(err, errlen, "the modem's process %s while %s", how, doing);
 	if (phase == GW_WATCH_NEXT) {
-		/* the next read probes the messages after loc one by one */
-		p->probe_after = loc;
+		int found = atomic_load(&p->w->found);
+		p->next_lost = p->next_lost && p->next_loc == loc ? p->next_lost + 1 : 1;
+		p->next_loc = loc;
 		snprintf(err + strlen(err), errlen - strlen(err),
 		         " (reading the message after location %d)", loc);
+		if (p->next_lost >= 3 && found > loc) {
+			/* the probe read the message after loc without a crash,
+			 * three reads in a row died on it: a message that crashes
+			 * libgammu only as GSM_GetNextSMS reads it */
+			p->probe_after = -1;
+			p->next_lost = 0;
+			p->fault_loc = found;
+			snprintf(p->fault_why, sizeof p->fault_why,
+			         "%s (3 times in a row, after location %d)", how, loc);
+		} else {
+			/* the next read probes the messages after loc one by one */
+			p->probe_after = loc;
+		}
 	} else if (phase == GW_WATCH_PROBE || phase == GW_WATCH_DECODE) {
 		p->probe_after = -1;
+		p->next_lost = 0;
 		p->fault_loc = loc;
 		snprintf(p->fault_why, sizeof p->fault_why, "%s", how);
 		snprintf(err + strlen(err), errlen - strlen(err),
@@ -647,6 +664,7 @@ int gw_mproc_poll(gw_mproc *p, gw_incoming_fn in_fn, gw_report_fn rep_fn,
 		*nread = 0;
 	if (not_connected(p, err, errlen))
 		return -1;
+	atomic_store(&p->w->found, 0);
 	if (send_frame(p->fd, F_POLL, &q, sizeof q, NULL, 0)) {
 		lost(p, -1, "reading the inbox", err, errlen);
 		return -1;
@@ -654,6 +672,7 @@ int gw_mproc_poll(gw_mproc *p, gw_incoming_fn in_fn, gw_report_fn rep_fn,
 	if (poll_loop(p, in_fn, rep_fn, commit_fn, ctx, &r, err, errlen))
 		return -1;
 	p->probe_after = -1; /* the probe passed: nothing to blame */
+	p->next_lost = 0;
 	if (nread)
 		*nread = r.a;
 	if (r.rc) {

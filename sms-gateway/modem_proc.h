@@ -21,7 +21,9 @@
  *     is known, so the next poll first reads the locations after L one by
  *     one (gw_modem_probe) with each noted before it is read;
  *   - a crash while reading one known location (that probe) or decoding
- *     it: gw_mproc_fault gives the location once; the caller records it
+ *     it, or three crashes in a row after L while the probe read the
+ *     message after L without one (a crash GSM_GetSMS does not
+ *     reproduce): gw_mproc_fault gives the location once; the caller records it
  *     (quarantine, committed) and then calls gw_mproc_forget, and the
  *     next child deletes that location without reading it, before
  *     anything else.

@@ -211,6 +211,28 @@ int main(void)
 	want("SELECT COUNT(*) FROM sent_log WHERE phone LIKE '%13900000012'", 1);
 	want("SELECT COUNT(*) FROM quarantine WHERE released_by='测试员'", 1);
 	want("SELECT COUNT(*) FROM quarantine", 6);
+
+	/* ---- a message that crashes only as GSM_GetNextSMS reads it (the
+	 * probe's GSM_GetSMS reads it fine): quarantined after three
+	 * crashes in a row (ANXIN_SMSD_MODEM_FAULT=abort-read:NUMBER, read by
+	 * the modem's processes the gateway starts from now on) ---- */
+	gw_close(g);
+	setenv("ANXIN_SMSD_MODEM_FAULT", "abort-read:13900000088", 1);
+	REQUIRE(gw_open(&cfg, &g, err, sizeof err) == AX_OK);
+	gw_set_clock(g, gwt_clock, NULL);
+	gwt_inject(m0, "+8613900000077", "早上好"); /* location 1 */
+	gwt_inject(m0, "+8613900000088", "晚上好"); /* location 2 */
+	gwt_inject(m0, "+8613900000066", "中午好"); /* location 3 */
+	cycles(6);
+	unsetenv("ANXIN_SMSD_MODEM_FAULT");
+	CHECK_INT(files_in(), 0);
+	want("SELECT COUNT(*) FROM quarantine WHERE kind='read' AND location=10002"
+	     " AND deleted_at IS NOT NULL AND reason LIKE '%3 times in a row, after"
+	     " location 10001%'", 1);
+	want("SELECT COUNT(*) FROM quarantine", 7);
+	want("SELECT COUNT(*) FROM inbox WHERE phone LIKE '%139000000_7' OR"
+	     " phone LIKE '%139000000_6'", 2);
+	want("SELECT COUNT(*) FROM inbox WHERE phone LIKE '%13900000088'", 0);
 	gw_close(g);
 	return check_done();
 }
