@@ -791,6 +791,9 @@ int gw_modem_poll(gw_modem *m, gw_incoming_fn in_fn, gw_report_fn rep_fn,
 	if (group_messages(&b, err, errlen) ||
 	    hand_messages(m, &b, in_fn, ctx, now, err, errlen))
 		rc = -1;
+	/* decoding is over: a crash from here on (commit, deletes) is not
+	 * the last message's fault */
+	note(m, GW_WATCH_IDLE, 0);
 	/* 3. one commit for the whole read (an fsync per message would cost
 	 * more than the read), and only after it the deletes: a crash before
 	 * the commit leaves everything on the modem, one after it leaves
