@@ -423,6 +423,11 @@ static void write_summary(struct xl *x, const struct ax_report *rep)
 	         kinds, ta, ts);
 	cell_str(x, &s, 0, line, x->note);
 	s.row++;
+	cell_str(x, &s, 0,
+	         "答卷数、知晓率、满意度：每户每份问卷在所选时间内只计一次"
+	         "（最早完成的一份），不论答在哪一轮。",
+	         x->note);
+	s.row++;
 	if (dk) {
 		size_t len = (size_t)snprintf(line, sizeof line, "%s",
 		                              "“说不清”的回答单独计数，不计入该项分母");

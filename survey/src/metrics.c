@@ -10,6 +10,7 @@
 #include "anxin/records.h"
 #include "anxin_int.h"
 #include "ratedef_int.h"
+#include "records_int.h"
 
 const char *const ax_channels[AX_NCHANNELS] = {"kiosk", "sms", "visit"};
 
@@ -520,6 +521,39 @@ static void add_rate(struct tree *t, int i, struct ax_report *rep,
 	}
 }
 
+/* One tally metric of a survey's answers into region i (den, num and
+ * score may be negative: a count taken back). */
+static void add_metric(struct tree *t, int i, struct ax_report *rep,
+                       const struct ax__defs *defs, const char *survey,
+                       const char *metric, const char *chan, long long den,
+                       long long num, double score)
+{
+	if (strcmp(metric, "resp") == 0) {
+		ROLLUP(t, i, resp, den);
+		for (int c = 0; c < AX_NCHANNELS; c++)
+			if (strcmp(chan, ax_channels[c]) == 0)
+				ROLLUP(t, i, by_channel[c], den);
+	} else if (strcmp(metric, "sat") == 0 || strcmp(metric, "satdk") == 0) {
+		add_rate(t, i, rep, defs, survey, "", metric[3] == 'd', den, num,
+		         score);
+	} else if (strcmp(metric, "fast") == 0) {
+		ROLLUP(t, i, fast, den);
+	} else if (strcmp(metric, "repeat") == 0) {
+		ROLLUP(t, i, repeat, den);
+	} else if (strncmp(metric, "r:", 2) == 0 ||
+	           strncmp(metric, "dk:", 3) == 0) {
+		int dk = metric[0] == 'd';
+		add_rate(t, i, rep, defs, survey, metric + (dk ? 3 : 2), dk, den,
+		         num, 0);
+	} else if (strncmp(metric, "aw:", 3) == 0) {
+		int ti = topic_index(rep, metric + 3);
+		if (ti < 0)
+			return;
+		ROLLUP(t, i, aw_den[ti], den);
+		ROLLUP(t, i, aw_num[ti], num);
+	}
+}
+
 /* Respondents, satisfaction and awareness from the pre-aggregated tally;
  * topics are added to rep as they are met.  Without a wave asked for,
  * the waves of sampled 测评 campaigns are left out: a report is 日常监测
@@ -561,37 +595,91 @@ static ax_rc add_answers(ax_store *st, struct tree *t, struct ax_report *rep,
 	sqlite3_bind_int(s, 5, to_day);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		int i = find_region(t, (const char *)sqlite3_column_text(s, 0));
-		const char *metric = (const char *)sqlite3_column_text(s, 1);
-		const char *chan = (const char *)sqlite3_column_text(s, 2);
-		long long den = sqlite3_column_int64(s, 3), num = sqlite3_column_int64(s, 4);
-		double score = sqlite3_column_double(s, 5);
-		const char *survey = (const char *)sqlite3_column_text(s, 6);
-		if (i < 0)
+		if (i >= 0)
+			add_metric(t, i, rep, defs, (const char *)sqlite3_column_text(s, 6),
+			           (const char *)sqlite3_column_text(s, 1),
+			           (const char *)sqlite3_column_text(s, 2),
+			           sqlite3_column_int64(s, 3), sqlite3_column_int64(s, 4),
+			           sqlite3_column_double(s, 5));
+	}
+	sqlite3_finalize(s);
+	return AX_OK;
+}
+
+/* ---- once per period ------------------------------------------------- */
+struct take_back {
+	struct tree *t;
+	int i;
+	struct ax_report *rep;
+	const struct ax__defs *defs;
+	const char *survey, *chan;
+};
+
+static int take_back_metric(void *ctx, const char *metric, long long den,
+                            long long num, double score)
+{
+	struct take_back *b = ctx;
+	add_metric(b->t, b->i, b->rep, b->defs, b->survey, metric, b->chan, den,
+	           num, score);
+	return 0;
+}
+
+/*
+ * A period report counts each household once per survey, whatever waves
+ * it answered in.  The importer counts the earliest complete response
+ * per household, survey and wave, so a household that answered without a
+ * wave and again in a campaign's wave is in the tally twice.  Across
+ * waves (no wave asked), take back every counted response of a household
+ * that has an earlier counted one (completion time, then id) of the same
+ * survey in another wave within the same filter: its results, kept in
+ * its row, go through the importer's own mapping (ax__derived_metrics)
+ * with sign -1.  Cost: a pass over the window's counted responses with a
+ * household and an index probe each (responses_household), on top of the
+ * tally read.
+ */
+static ax_rc once_per_period(ax_store *st, struct tree *t, struct ax_report *rep,
+                             const struct ax_report_opts *o,
+                             const struct ax__defs *defs, int from_day,
+                             int to_day)
+{
+	sqlite3_stmt *s;
+	char sql[1400];
+	ax_rc rc;
+
+	if (o->wave)
+		return AX_OK; /* one wave: once per household already */
+	snprintf(sql, sizeof sql,
+	         "SELECT r.region, r.survey, r.channel, r.sat, r.score, r.topics "
+	         "FROM responses r WHERE r.counted AND r.household IS NOT NULL AND "
+	         "(?1 IS NULL OR r.survey = ?1) AND (?2 IS NULL OR r.channel = ?2) "
+	         "AND r.day BETWEEN ?4 AND ?5 AND %s AND EXISTS (SELECT 1 FROM "
+	         "responses e WHERE e.household = r.household AND e.survey = "
+	         "r.survey AND e.wave <> r.wave AND e.counted AND (?2 IS NULL OR "
+	         "e.channel = ?2) AND e.day BETWEEN ?4 AND ?5 AND %s AND "
+	         "(e.completed_at < r.completed_at OR (e.completed_at = "
+	         "r.completed_at AND e.id < r.id)))",
+	         not_sampled(st), not_sampled(st));
+	if ((rc = ax__prepare(st, &s, sql)))
+		return rc;
+	if (o->survey)
+		sqlite3_bind_text(s, 1, o->survey, -1, SQLITE_STATIC);
+	if (o->channel)
+		sqlite3_bind_text(s, 2, o->channel, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 4, from_day);
+	sqlite3_bind_int(s, 5, to_day);
+	while (sqlite3_step(s) == SQLITE_ROW) {
+		struct ax_derived d = {0};
+		char names[AX__RESULT_NAMES][40];
+		struct take_back b = {t, find_region(t, (const char *)sqlite3_column_text(s, 0)),
+		                      rep, defs, (const char *)sqlite3_column_text(s, 1),
+		                      (const char *)sqlite3_column_text(s, 2)};
+		if (b.i < 0)
 			continue;
-		if (strcmp(metric, "resp") == 0) {
-			ROLLUP(t, i, resp, den);
-			for (int c = 0; c < AX_NCHANNELS; c++)
-				if (strcmp(chan, ax_channels[c]) == 0)
-					ROLLUP(t, i, by_channel[c], den);
-		} else if (strcmp(metric, "sat") == 0 || strcmp(metric, "satdk") == 0) {
-			add_rate(t, i, rep, defs, survey, "", metric[3] == 'd', den, num,
-			         score);
-		} else if (strcmp(metric, "fast") == 0) {
-			ROLLUP(t, i, fast, den);
-		} else if (strcmp(metric, "repeat") == 0) {
-			ROLLUP(t, i, repeat, den);
-		} else if (strncmp(metric, "r:", 2) == 0 ||
-		           strncmp(metric, "dk:", 3) == 0) {
-			int dk = metric[0] == 'd';
-			add_rate(t, i, rep, defs, survey, metric + (dk ? 3 : 2), dk, den,
-			         num, 0);
-		} else if (strncmp(metric, "aw:", 3) == 0) {
-			int ti = topic_index(rep, metric + 3);
-			if (ti < 0)
-				continue;
-			ROLLUP(t, i, aw_den[ti], den);
-			ROLLUP(t, i, aw_num[ti], num);
-		}
+		d.has_sat = sqlite3_column_type(s, 3) != SQLITE_NULL;
+		d.sat = sqlite3_column_int(s, 3);
+		d.score = sqlite3_column_double(s, 4);
+		ax__topics_parse((const char *)sqlite3_column_text(s, 5), &d, names);
+		ax__derived_metrics(&d, -1, take_back_metric, &b);
 	}
 	sqlite3_finalize(s);
 	return AX_OK;
@@ -648,7 +736,7 @@ static void suppress_tree(struct tree *t, int below)
 {
 	int *kid = NULL, *next = NULL, changed;
 
-	if (below <= 0 || !t->n)
+	if (below <= 0 || t->n <= 0)
 		return;
 	kid = malloc(sizeof *kid * (size_t)t->n);
 	next = malloc(sizeof *next * (size_t)t->n);
@@ -905,7 +993,8 @@ ax_rc ax_report_build(ax_store *st, const struct ax_report_opts *o,
 	    (o->pack && *o->pack &&
 	     (rc = add_reached(st, &t, kinds, from_day, to_day, o->pack))) ||
 	    (rc = ax__defs_load(st, o->survey, &defs)) ||
-	    (rc = add_answers(st, &t, rep, o, &defs, from_day, to_day)))
+	    (rc = add_answers(st, &t, rep, o, &defs, from_day, to_day)) ||
+	    (rc = once_per_period(st, &t, rep, o, &defs, from_day, to_day)))
 		goto fail;
 	sort_topics(rep, &t);
 	rule_info(rep, o, &defs, order);

@@ -97,6 +97,14 @@ int ax__tally_response(ax_importer *im, int sign, const char *region,
                        const char *survey, const char *wave,
                        const char *channel, int day,
                        const struct ax_derived *d);
+/* Call fn for each metric a counted response adds to the tally (sign
+ * +1) or takes back (-1), with its signed den, num and score; stops at
+ * fn's first non-zero return and returns -1.  The one mapping of a
+ * response's results to metric names, for the importer and the report. */
+typedef int (*ax__metric_fn)(void *ctx, const char *metric, long long den,
+                             long long num, double score);
+int ax__derived_metrics(const struct ax_derived *d, int sign,
+                        ax__metric_fn fn, void *ctx);
 /* A complete response set aside, not counted: metric "fast" (flag
  * "fast") or "repeat" (flag "repeat"), den 1.  -1 when out of memory. */
 int ax__tally_set_aside(ax_importer *im, const char *region,

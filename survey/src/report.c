@@ -465,6 +465,8 @@ char *ax_report_table(const struct ax_report *r)
 	                   "达标: 户=入户率100%% 知=各专题知晓率≥%.0f%% 满=满意度≥%.0f%%; "
 	                   "? 样本不足(区间仍够得着目标, 不算达标); · 未达标; - 无数据\n",
 	               r->target_awareness * 100, r->target_satisfaction * 100);
+	ax__buf_puts(&b, "每户每份问卷在所选时间内只计一次（最早完成的一份），"
+	                 "不论答在哪一轮。\n");
 	if (dk_shown(r))
 		ax__buf_puts(&b, "答“说不清/不了解”的不计入分母，另行统计。\n");
 	if (r->sat_survey[0] && !r->survey[0] && sat_apart(r))

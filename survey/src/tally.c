@@ -171,46 +171,62 @@ ax_rc ax__tally_flush(ax_importer *im)
 	return rc;
 }
 
-/* Add (sign +1) or remove (-1) a counted response's results.  Metrics:
- * resp; aw:TOPIC (den asked, num passed); sat (den answered, num
- * satisfied, score); satdk (answered 说不清); r:ID (den answered, num
- * positive) and dk:ID (answered don't-know) for each further rate. */
-int ax__tally_response(ax_importer *im, int sign, const char *region,
-                       const char *survey, const char *wave,
-                       const char *channel, int day,
-                       const struct ax_derived *d)
+/* Each metric of a counted response, signed: resp; aw:TOPIC (den asked,
+ * num passed); sat (den answered, num satisfied, score); satdk (answered
+ * 说不清); r:ID (den answered, num positive) and dk:ID (answered
+ * don't-know) for each further rate. */
+int ax__derived_metrics(const struct ax_derived *d, int sign,
+                        ax__metric_fn fn, void *ctx)
 {
 	char metric[64];
-	if (tally_add(im, region, survey, wave, channel, day, "resp", sign, sign, 0))
+	if (fn(ctx, "resp", sign, sign, 0))
 		return -1;
 	for (int i = 0; i < d->ntopics; i++) {
 		snprintf(metric, sizeof metric, "aw:%s", d->topic[i]);
-		if (tally_add(im, region, survey, wave, channel, day, metric, sign,
-		              sign * d->passed[i], 0))
+		if (fn(ctx, metric, sign, sign * d->passed[i], 0))
 			return -1;
 	}
-	if (d->has_sat &&
-	    tally_add(im, region, survey, wave, channel, day, "sat", sign,
-	              sign * d->sat, sign * d->score))
+	if (d->has_sat && fn(ctx, "sat", sign, sign * d->sat, sign * d->score))
 		return -1;
-	if (d->sat_dont_know &&
-	    tally_add(im, region, survey, wave, channel, day, "satdk", sign, 0, 0))
+	if (d->sat_dont_know && fn(ctx, "satdk", sign, 0, 0))
 		return -1;
 	for (int i = 0; i < d->nrates; i++) {
 		int st = d->rate_state[i];
 		if (st == 1 || st == 2) {
 			snprintf(metric, sizeof metric, "r:%s", d->rate[i]);
-			if (tally_add(im, region, survey, wave, channel, day, metric, sign,
-			              st == 2 ? sign : 0, 0))
+			if (fn(ctx, metric, sign, st == 2 ? sign : 0, 0))
 				return -1;
 		} else if (st == 3) {
 			snprintf(metric, sizeof metric, "dk:%s", d->rate[i]);
-			if (tally_add(im, region, survey, wave, channel, day, metric, sign,
-			              0, 0))
+			if (fn(ctx, metric, sign, 0, 0))
 				return -1;
 		}
 	}
 	return 0;
+}
+
+struct tally_at {
+	ax_importer *im;
+	const char *region, *survey, *wave, *channel;
+	int day;
+};
+
+static int tally_metric(void *ctx, const char *metric, long long den,
+                        long long num, double score)
+{
+	struct tally_at *a = ctx;
+	return tally_add(a->im, a->region, a->survey, a->wave, a->channel, a->day,
+	                 metric, den, num, score);
+}
+
+/* Add (sign +1) or remove (-1) a counted response's results. */
+int ax__tally_response(ax_importer *im, int sign, const char *region,
+                       const char *survey, const char *wave,
+                       const char *channel, int day,
+                       const struct ax_derived *d)
+{
+	struct tally_at a = {im, region, survey, wave, channel, day};
+	return ax__derived_metrics(d, sign, tally_metric, &a);
 }
 
 int ax__tally_set_aside(ax_importer *im, const char *region,

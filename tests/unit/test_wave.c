@@ -4,11 +4,23 @@
  * scope and window cover it, so a household answering by SMS and at a
  * kiosk still counts once per campaign; with no covering campaign the
  * wave stays empty.
+ *
+ * A period report across waves counts each household once per survey
+ * (issue 14), whatever waves it answered in: A1 answered without a wave
+ * on 11-01 (4444, before the campaign) and in the campaign's wave on
+ * 11-21 (1111): both are counted in their waves, and before the fix the
+ * county's report over all time said 3 respondents, 满意度 3/3.  By hand:
+ *   all time, all waves: A1 once (4444, the earlier), B1 once: 2, 2/2;
+ *     石桥镇 (A1 only) 1
+ *   the campaign's wave alone: 1111: 1
+ *   2026-11-15 .. 2026-11-30: 1111 and 3333: 2 (A1 once anyway)
+ *   .. 2026-11-10: 4444: 1
  */
 #include <sqlite3.h>
 
 #include "anxin/campaign.h"
 #include "anxin/content.h"
+#include "anxin/metrics.h"
 #include "anxin/records.h"
 #include "anxin/roster.h"
 #include "check.h"
@@ -35,6 +47,27 @@ static int import(ax_importer *im, const char *id, const char *hh,
 	if (ax_importer_line(im, l, strlen(l), NULL, &out) != AX_OK)
 		return -1;
 	return (int)out.result;
+}
+
+/* The report's first row: respondents, or (sat) 满意度's den and num,
+ * which must then be equal (every answer here is satisfied). */
+static long long respondents(ax_store *st, const char *scope, const char *wave,
+                             const char *from, const char *to, int sat)
+{
+	struct ax_report_opts o = {0};
+	struct ax_report *rep = NULL;
+	long long n;
+
+	o.scope = scope;
+	o.wave = wave;
+	o.from = from;
+	o.to = to;
+	REQUIRE(ax_report_build(st, &o, &rep) == AX_OK);
+	n = sat ? rep->rows[0].satisfaction.den : rep->rows[0].respondents;
+	if (sat)
+		CHECK_INT(rep->rows[0].satisfaction.num, n);
+	ax_report_free(rep);
+	return n;
 }
 
 int main(void)
@@ -80,6 +113,12 @@ int main(void)
 	                 "2026-11-01T10:00:00+08:00"), AX_REC_ACCEPTED);
 	REQUIRE(ax_importer_commit(im) == AX_OK);
 	ax_importer_free(im);
+	CHECK_INT(respondents(st, NULL, NULL, NULL, NULL, 0), 2);
+	CHECK_INT(respondents(st, NULL, NULL, NULL, NULL, 1), 2); /* 满意度 den */
+	CHECK_INT(respondents(st, "439901101000", NULL, NULL, NULL, 0), 1);
+	CHECK_INT(respondents(st, NULL, c.wave, NULL, NULL, 0), 1);
+	CHECK_INT(respondents(st, NULL, NULL, "2026-11-15", "2026-11-30", 0), 2);
+	CHECK_INT(respondents(st, NULL, NULL, NULL, "2026-11-10", 0), 1);
 	ax_store_close(st);
 
 	{

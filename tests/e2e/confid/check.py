@@ -8,8 +8,9 @@ survey and pack files -- never from the store or its derived columns.
 The rules, as content/README.md and docs/architecture.md state them:
 
   * a response counts when complete and not flagged "fast"; per household,
-    survey and wave only the earliest completed (ties by id); anonymous
-    ones each; it belongs to its household's grid (anonymous: its region)
+    survey and wave only the earliest completed (ties by id), and a report
+    over a period counts a household once per survey whatever its waves
+    (the earliest); anonymous ones each; it belongs to its household's grid (anonymous: its region)
     and to the China-time day of its completion;
   * 知晓率 per topic: right answers of the rule's questions (those drawn,
     when the record says) >= pass_share of them, unanswered = wrong;
@@ -225,10 +226,15 @@ def expected(code, frm=None, to=None):
             if (not lo or t >= lo) and (not hi or t < hi):
                 reached.add(r["household"])
     m["reached"] = len(reached)
-    for r in COUNTED:
+    once = set()  # a period counts a household once per survey, whatever its waves
+    for r in sorted(COUNTED, key=lambda r: (when(r["completed_at"]).timestamp(), r["id"])):
         d = day(r["completed_at"])
         if not covers(code, region_of(r)) or (frm and d < frm) or (to and d > to):
             continue
+        if r.get("household"):
+            if (r["household"], r["survey"]) in once:
+                continue
+            once.add((r["household"], r["survey"]))
         m["resp"] += 1
         m["chan"][r["channel"]] += 1
         derive(r, m)
