@@ -521,6 +521,27 @@ static void add_rate(struct tree *t, int i, struct ax_report *rep,
 	}
 }
 
+/* Prepare sql with the report's filter bound: ?1 survey, ?2 channel,
+ * ?3 wave (NULL: not_sampled's every monitoring wave), ?4..?5 days. */
+static ax_rc prepare_filtered(ax_store *st, sqlite3_stmt **s, const char *sql,
+                              const struct ax_report_opts *o, const char *wave,
+                              int from_day, int to_day)
+{
+	ax_rc rc;
+
+	if ((rc = ax__prepare(st, s, sql)))
+		return rc;
+	if (o->survey)
+		sqlite3_bind_text(*s, 1, o->survey, -1, SQLITE_STATIC);
+	if (o->channel)
+		sqlite3_bind_text(*s, 2, o->channel, -1, SQLITE_STATIC);
+	if (wave)
+		sqlite3_bind_text(*s, 3, wave, -1, SQLITE_STATIC);
+	sqlite3_bind_int(*s, 4, from_day);
+	sqlite3_bind_int(*s, 5, to_day);
+	return AX_OK;
+}
+
 /* One tally metric of a survey's answers into region i (den, num and
  * score may be negative: a count taken back). */
 static void add_metric(struct tree *t, int i, struct ax_report *rep,
@@ -583,16 +604,8 @@ static ax_rc add_answers(ax_store *st, struct tree *t, struct ax_report *rep,
 		         "NULL OR channel = ?2) AND (?3 IS NULL OR wave = ?3) AND day "
 		         "BETWEEN ?4 AND ?5 AND %s GROUP BY region, survey, metric, channel",
 		         not_sampled(st));
-	if ((rc = ax__prepare(st, &s, sql)))
+	if ((rc = prepare_filtered(st, &s, sql, o, o->wave, from_day, to_day)))
 		return rc;
-	if (o->survey)
-		sqlite3_bind_text(s, 1, o->survey, -1, SQLITE_STATIC);
-	if (o->channel)
-		sqlite3_bind_text(s, 2, o->channel, -1, SQLITE_STATIC);
-	if (o->wave)
-		sqlite3_bind_text(s, 3, o->wave, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 4, from_day);
-	sqlite3_bind_int(s, 5, to_day);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		int i = find_region(t, (const char *)sqlite3_column_text(s, 0));
 		if (i >= 0)
@@ -659,14 +672,8 @@ static ax_rc once_per_period(ax_store *st, struct tree *t, struct ax_report *rep
 	         "(e.completed_at < r.completed_at OR (e.completed_at = "
 	         "r.completed_at AND e.id < r.id)))",
 	         not_sampled(st), not_sampled(st));
-	if ((rc = ax__prepare(st, &s, sql)))
+	if ((rc = prepare_filtered(st, &s, sql, o, NULL, from_day, to_day)))
 		return rc;
-	if (o->survey)
-		sqlite3_bind_text(s, 1, o->survey, -1, SQLITE_STATIC);
-	if (o->channel)
-		sqlite3_bind_text(s, 2, o->channel, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 4, from_day);
-	sqlite3_bind_int(s, 5, to_day);
 	while (sqlite3_step(s) == SQLITE_ROW) {
 		struct ax_derived d = {0};
 		char names[AX__RESULT_NAMES][40];

@@ -350,17 +350,8 @@ static const char *count_list(const struct ax_ledger_query *q)
 
 static long long reached(const char *from, const char *to, int kinds)
 {
-	struct ax_report_opts o = {0};
-	struct ax_report *rep = NULL;
-	long long n;
-
-	o.from = from;
-	o.to = to;
-	o.contact_kinds = kinds;
-	REQUIRE(ax_report_build(st, &o, &rep) == AX_OK);
-	n = rep->rows[0].reached;
-	ax_report_free(rep);
-	return n;
+	struct ax_report_opts o = {.from = from, .to = to, .contact_kinds = kinds};
+	return tu_report_row0(st, &o).reached;
 }
 
 /*

@@ -54,20 +54,13 @@ static int import(ax_importer *im, const char *id, const char *hh,
 static long long respondents(ax_store *st, const char *scope, const char *wave,
                              const char *from, const char *to, int sat)
 {
-	struct ax_report_opts o = {0};
-	struct ax_report *rep = NULL;
-	long long n;
+	struct ax_report_opts o = {.scope = scope, .wave = wave, .from = from,
+	                           .to = to};
+	struct ax_report_row row = tu_report_row0(st, &o);
 
-	o.scope = scope;
-	o.wave = wave;
-	o.from = from;
-	o.to = to;
-	REQUIRE(ax_report_build(st, &o, &rep) == AX_OK);
-	n = sat ? rep->rows[0].satisfaction.den : rep->rows[0].respondents;
 	if (sat)
-		CHECK_INT(rep->rows[0].satisfaction.num, n);
-	ax_report_free(rep);
-	return n;
+		CHECK_INT(row.satisfaction.num, row.satisfaction.den);
+	return sat ? row.satisfaction.den : row.respondents;
 }
 
 int main(void)

@@ -20,6 +20,7 @@
 
 #include "anxin/anxin.h"
 #include "anxin/content.h"
+#include "anxin/metrics.h"
 #include "anxin/records.h"
 #include "anxin/roster.h"
 #include "check.h"
@@ -297,6 +298,18 @@ static inline void tu_sample_store(ax_store *st, int every)
 	"  \"rates\": [{\"id\": \"safety\", \"name\": \"安全感\", \"question\": \"safety\"," \
 	"    \"positive\": [\"1\", \"2\", \"3\"], \"dont_know\": [\"6\"]}]}}"
 
+
+/* The first row (the scope's) of the report o asks for, by value. */
+static inline struct ax_report_row tu_report_row0(ax_store *st,
+                                                  const struct ax_report_opts *o)
+{
+	struct ax_report *rep = NULL;
+	struct ax_report_row row;
+	REQUIRE(ax_report_build(st, o, &rep) == AX_OK);
+	row = rep->rows[0];
+	ax_report_free(rep);
+	return row;
+}
 
 static inline ax_store *tu_store_new(const char *file, const char *roster,
                                      size_t len)
