@@ -87,6 +87,10 @@ ax_rc ax__store_dberr(ax_store *st, const char *what);
 /* A PostgreSQL store (issue 19): ax__store_db is NULL, only the paths on
  * the statement layer run; the others fail with "not yet on PostgreSQL". */
 int ax__store_is_pg(const ax_store *st);
+/* Prepare sql on the store's statement layer (either backend), the error
+ * on st. */
+struct ax_stmt;
+ax_rc ax__dprepare(ax_store *st, struct ax_stmt **out, const char *sql);
 /* Statements a handle keeps prepared (one per use, same SQL each time). */
 enum ax__stmt { AX__STMT_OUTBOX_PUT, AX__STMT_N };
 /* The cached statement `which` (prepared from sql the first time), reset

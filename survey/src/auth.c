@@ -10,6 +10,7 @@
 #include "anxin/auth.h"
 #include "anxin/sync.h"
 #include "anxin_int.h"
+#include "db.h"
 #include "sync_int.h"
 
 static int sodium_ready(void)
@@ -168,37 +169,37 @@ ax_rc ax_device_revoke(ax_store *st, const char *name)
 	return AX_OK;
 }
 
-static void read_device(sqlite3_stmt *s, struct ax_device *d)
+static void read_device(ax_stmt *s, struct ax_device *d)
 {
 	memset(d, 0, sizeof *d);
-	snprintf(d->id, sizeof d->id, "%s", (const char *)sqlite3_column_text(s, 0));
-	snprintf(d->kind, sizeof d->kind, "%s", (const char *)sqlite3_column_text(s, 1));
-	snprintf(d->scope, sizeof d->scope, "%s", (const char *)sqlite3_column_text(s, 2));
-	d->created_at = sqlite3_column_int64(s, 3);
-	d->revoked_at = sqlite3_column_int64(s, 4);
-	d->last_seen = sqlite3_column_int64(s, 5);
-	d->backlog = sqlite3_column_type(s, 6) == SQLITE_NULL ? -1 : sqlite3_column_int64(s, 6);
+	snprintf(d->id, sizeof d->id, "%s", ax_stmt_text(s, 0));
+	snprintf(d->kind, sizeof d->kind, "%s", ax_stmt_text(s, 1));
+	snprintf(d->scope, sizeof d->scope, "%s", ax_stmt_text(s, 2));
+	d->created_at = ax_stmt_int64(s, 3);
+	d->revoked_at = ax_stmt_int64(s, 4);
+	d->last_seen = ax_stmt_int64(s, 5);
+	d->backlog = ax_stmt_is_null(s, 6) ? -1 : ax_stmt_int64(s, 6);
 }
 
 #define DEVICE_COLS "id, kind, scope, created_at, revoked_at, last_seen, backlog"
 
 ax_rc ax_device_list(ax_store *st, struct ax_device **out, int *n)
 {
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	struct ax_device *v = NULL;
-	int cap = 0;
+	int cap = 0, src;
 	ax_rc rc;
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = ax__prepare(st, &s, "SELECT " DEVICE_COLS " FROM devices ORDER BY id")))
+	if ((rc = ax__dprepare(st, &s, "SELECT " DEVICE_COLS " FROM devices ORDER BY id")))
 		return rc;
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while ((src = ax_stmt_step(s)) == AX_DB_ROW) {
 		if (*n == cap) {
 			struct ax_device *nv = realloc(v, sizeof *v * (size_t)(cap = cap ? cap * 2 : 16));
 			if (!nv) {
 				free(v);
-				sqlite3_finalize(s);
+				ax_stmt_finalize(s);
 				*n = 0;
 				return AX_NOMEM;
 			}
@@ -206,51 +207,61 @@ ax_rc ax_device_list(ax_store *st, struct ax_device **out, int *n)
 		}
 		read_device(s, &v[(*n)++]);
 	}
-	sqlite3_finalize(s);
+	rc = src == AX_DB_DONE ? AX_OK : ax__store_dberr(st, "devices");
+	ax_stmt_finalize(s);
+	if (rc) {
+		free(v);
+		*n = 0;
+		return rc;
+	}
 	*out = v;
 	return AX_OK;
 }
 
 ax_rc ax_device_auth(ax_store *st, const char *token, struct ax_device *out)
 {
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	char hash[65];
 	ax_rc rc;
+	int src;
 
 	memset(out, 0, sizeof *out);
 	if (!sodium_ready() || !token || strlen(token) < 20 || strlen(token) > 90)
 		return AX_DENIED;
 	token_hash(token, hash);
-	if ((rc = ax__prepare(st, &s, "SELECT " DEVICE_COLS " FROM devices WHERE "
-	                              "token_hash = ? AND revoked_at IS NULL")))
+	if ((rc = ax__dprepare(st, &s, "SELECT " DEVICE_COLS " FROM devices WHERE "
+	                               "token_hash = ? AND revoked_at IS NULL")))
 		return rc;
-	sqlite3_bind_text(s, 1, hash, -1, SQLITE_STATIC);
+	ax_stmt_bind_text(s, 1, hash);
 	rc = AX_DENIED;
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	if ((src = ax_stmt_step(s)) == AX_DB_ROW) {
 		read_device(s, out);
 		rc = AX_OK;
+	} else if (src == AX_DB_ERROR) {
+		rc = ax__store_dberr(st, "devices");
 	}
-	sqlite3_finalize(s);
+	ax_stmt_finalize(s);
 	return rc;
 }
 
 ax_rc ax_device_seen(ax_store *st, const char *id, long long backlog)
 {
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	ax_rc rc;
 	int src;
 
-	if ((rc = ax__prepare(st, &s, "UPDATE devices SET last_seen = ?, backlog = "
-	                              "CASE WHEN ? < 0 THEN backlog ELSE ? END "
-	                              "WHERE id = ?")))
+	if ((rc = ax__dprepare(st, &s, "UPDATE devices SET last_seen = ?, backlog = "
+	                               "CASE WHEN ? < 0 THEN backlog ELSE ? END "
+	                               "WHERE id = ?")))
 		return rc;
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)time(NULL));
-	sqlite3_bind_int64(s, 2, backlog);
-	sqlite3_bind_int64(s, 3, backlog);
-	sqlite3_bind_text(s, 4, id, -1, SQLITE_STATIC);
-	src = sqlite3_step(s);
-	sqlite3_finalize(s);
-	return src == SQLITE_DONE ? AX_OK : ax__store_sqlerr(st, src, "device_seen");
+	ax_stmt_bind_int64(s, 1, (int64_t)time(NULL));
+	ax_stmt_bind_int64(s, 2, backlog);
+	ax_stmt_bind_int64(s, 3, backlog);
+	ax_stmt_bind_text(s, 4, id);
+	src = ax_stmt_step(s);
+	rc = src == AX_DB_DONE ? AX_OK : ax__store_dberr(st, "device_seen");
+	ax_stmt_finalize(s);
+	return rc;
 }
 
 /* Kept in the server's sync_state as "queue.DEVICE" (no column: the
@@ -509,9 +520,9 @@ ax_rc ax_user_verify(ax_store *st, const char *name, const char *password,
 	/* a valid hash of nothing in particular, so unknown users cost the
 	 * same time as known ones */
 	static char dummy[crypto_pwhash_STRBYTES];
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	char hash[crypto_pwhash_STRBYTES] = "";
-	int found = 0;
+	int found = 0, src;
 	ax_rc rc;
 
 	memset(out, 0, sizeof *out);
@@ -521,19 +532,22 @@ ax_rc ax_user_verify(ax_store *st, const char *name, const char *password,
 	    crypto_pwhash_str(dummy, "x", 1, crypto_pwhash_OPSLIMIT_INTERACTIVE,
 	                      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
 		return AX_NOMEM;
-	if ((rc = ax__prepare(st, &s, "SELECT pw_hash, role, scope FROM users "
-	                              "WHERE name = ? AND NOT disabled")))
+	if ((rc = ax__dprepare(st, &s, "SELECT pw_hash, role, scope FROM users "
+	                               "WHERE name = ? AND disabled = 0")))
 		return rc;
-	sqlite3_bind_text(s, 1, name ? name : "", -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	ax_stmt_bind_text(s, 1, name ? name : "");
+	if ((src = ax_stmt_step(s)) == AX_DB_ROW) {
 		found = 1;
-		snprintf(hash, sizeof hash, "%s", (const char *)sqlite3_column_text(s, 0));
+		snprintf(hash, sizeof hash, "%s", ax_stmt_text(s, 0));
 		snprintf(out->name, sizeof out->name, "%s", name);
-		out->role = (enum ax_role)role_of((const char *)sqlite3_column_text(s, 1));
-		snprintf(out->scope, sizeof out->scope, "%s",
-		         (const char *)sqlite3_column_text(s, 2));
+		out->role = (enum ax_role)role_of(ax_stmt_text(s, 1));
+		snprintf(out->scope, sizeof out->scope, "%s", ax_stmt_text(s, 2));
 	}
-	sqlite3_finalize(s);
+	ax_stmt_finalize(s);
+	if (src == AX_DB_ERROR) {
+		memset(out, 0, sizeof *out);
+		return ax__store_dberr(st, "users");
+	}
 	if (crypto_pwhash_str_verify(found ? hash : dummy, password,
 	                             strlen(password)) != 0 ||
 	    !found) {
@@ -547,7 +561,7 @@ ax_rc ax_user_verify(ax_store *st, const char *name, const char *password,
 ax_rc ax_session_create(ax_store *st, const char *user, int ttl,
                         char sid[AX_TOKEN_MAX], char csrf[AX_TOKEN_MAX])
 {
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	char hash[65];
 	long long now = (long long)time(NULL);
 	int src;
@@ -559,68 +573,75 @@ ax_rc ax_session_create(ax_store *st, const char *user, int ttl,
 	random_token("", csrf);
 	token_hash(sid, hash);
 	/* expired sessions go on the way */
-	if ((rc = ax__prepare(st, &s, "DELETE FROM sessions WHERE expires_at < ?")))
+	if ((rc = ax__dprepare(st, &s, "DELETE FROM sessions WHERE expires_at < ?")))
 		return rc;
-	sqlite3_bind_int64(s, 1, now);
-	sqlite3_step(s);
-	sqlite3_finalize(s);
-	if ((rc = ax__prepare(st, &s, "INSERT INTO sessions(id_hash, user, csrf, "
-	                              "created_at, expires_at) VALUES(?,?,?,?,?)")))
+	ax_stmt_bind_int64(s, 1, now);
+	ax_stmt_step(s);
+	ax_stmt_finalize(s);
+	/* "user" quoted: a reserved word on PostgreSQL, the same on SQLite */
+	if ((rc = ax__dprepare(st, &s, "INSERT INTO sessions(id_hash, \"user\", "
+	                               "csrf, created_at, expires_at) "
+	                               "VALUES(?,?,?,?,?)")))
 		return rc;
-	sqlite3_bind_text(s, 1, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, user, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, csrf, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, now);
-	sqlite3_bind_int64(s, 5, now + ttl);
-	src = sqlite3_step(s);
-	sqlite3_finalize(s);
-	return src == SQLITE_DONE ? AX_OK : ax__store_sqlerr(st, src, "session");
+	ax_stmt_bind_text(s, 1, hash);
+	ax_stmt_bind_text(s, 2, user);
+	ax_stmt_bind_text(s, 3, csrf);
+	ax_stmt_bind_int64(s, 4, now);
+	ax_stmt_bind_int64(s, 5, now + ttl);
+	src = ax_stmt_step(s);
+	rc = src == AX_DB_DONE ? AX_OK : ax__store_dberr(st, "session");
+	ax_stmt_finalize(s);
+	return rc;
 }
 
 ax_rc ax_session_get(ax_store *st, const char *sid, struct ax_user *user,
                      char csrf[AX_TOKEN_MAX])
 {
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	char hash[65];
 	ax_rc rc;
+	int src;
 
 	memset(user, 0, sizeof *user);
 	if (!sodium_ready() || !sid || strlen(sid) < 20 || strlen(sid) > 90)
 		return AX_DENIED;
 	token_hash(sid, hash);
-	if ((rc = ax__prepare(st, &s,
-	                      "SELECT u.name, u.role, u.scope, s.csrf FROM sessions "
-	                      "s JOIN users u ON u.name = s.user WHERE s.id_hash = "
-	                      "? AND s.expires_at > ? AND NOT u.disabled")))
+	if ((rc = ax__dprepare(st, &s,
+	                       "SELECT u.name, u.role, u.scope, s.csrf FROM sessions "
+	                       "s JOIN users u ON u.name = s.\"user\" WHERE "
+	                       "s.id_hash = ? AND s.expires_at > ? AND "
+	                       "u.disabled = 0")))
 		return rc;
-	sqlite3_bind_text(s, 1, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)time(NULL));
+	ax_stmt_bind_text(s, 1, hash);
+	ax_stmt_bind_int64(s, 2, (int64_t)time(NULL));
 	rc = AX_DENIED;
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		snprintf(user->name, sizeof user->name, "%s", (const char *)sqlite3_column_text(s, 0));
-		user->role = (enum ax_role)role_of((const char *)sqlite3_column_text(s, 1));
-		snprintf(user->scope, sizeof user->scope, "%s", (const char *)sqlite3_column_text(s, 2));
-		snprintf(csrf, AX_TOKEN_MAX, "%s", (const char *)sqlite3_column_text(s, 3));
+	if ((src = ax_stmt_step(s)) == AX_DB_ROW) {
+		snprintf(user->name, sizeof user->name, "%s", ax_stmt_text(s, 0));
+		user->role = (enum ax_role)role_of(ax_stmt_text(s, 1));
+		snprintf(user->scope, sizeof user->scope, "%s", ax_stmt_text(s, 2));
+		snprintf(csrf, AX_TOKEN_MAX, "%s", ax_stmt_text(s, 3));
 		rc = AX_OK;
+	} else if (src == AX_DB_ERROR) {
+		rc = ax__store_dberr(st, "sessions");
 	}
-	sqlite3_finalize(s);
+	ax_stmt_finalize(s);
 	return rc;
 }
 
 ax_rc ax_session_delete(ax_store *st, const char *sid)
 {
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	char hash[65];
 	ax_rc rc;
 
 	if (!sid)
 		return AX_OK;
 	token_hash(sid, hash);
-	if ((rc = ax__prepare(st, &s, "DELETE FROM sessions WHERE id_hash = ?")))
+	if ((rc = ax__dprepare(st, &s, "DELETE FROM sessions WHERE id_hash = ?")))
 		return rc;
-	sqlite3_bind_text(s, 1, hash, -1, SQLITE_STATIC);
-	sqlite3_step(s);
-	sqlite3_finalize(s);
+	ax_stmt_bind_text(s, 1, hash);
+	ax_stmt_step(s);
+	ax_stmt_finalize(s);
 	return AX_OK;
 }
 
@@ -628,39 +649,41 @@ ax_rc ax_session_delete(ax_store *st, const char *sid)
 ax_rc ax_store_keypair(ax_store *st, unsigned char pk[AX_PUBKEY_BYTES],
                        unsigned char sk[AX_PUBKEY_BYTES])
 {
-	sqlite3_stmt *s;
+	ax_stmt *s;
+	unsigned char buf[AX_PUBKEY_BYTES];
 	int found = 0, src;
 	ax_rc rc;
 
 	if (!sodium_ready())
 		return AX_ERROR;
-	if ((rc = ax__prepare(st, &s, "SELECT public, secret FROM keys WHERE name = 'seal'")))
+	if ((rc = ax__dprepare(st, &s, "SELECT public, secret FROM keys WHERE name = 'seal'")))
 		return rc;
-	if (sqlite3_step(s) == SQLITE_ROW &&
-	    sqlite3_column_bytes(s, 0) == AX_PUBKEY_BYTES) {
-		memcpy(pk, sqlite3_column_blob(s, 0), AX_PUBKEY_BYTES);
-		if (sk && sqlite3_column_bytes(s, 1) == AX_PUBKEY_BYTES)
-			memcpy(sk, sqlite3_column_blob(s, 1), AX_PUBKEY_BYTES);
-		else if (sk)
+	if ((src = ax_stmt_step(s)) == AX_DB_ROW &&
+	    ax_stmt_blob(s, 0, buf, sizeof buf) == AX_PUBKEY_BYTES) {
+		memcpy(pk, buf, AX_PUBKEY_BYTES);
+		if (sk && ax_stmt_blob(s, 1, sk, AX_PUBKEY_BYTES) != AX_PUBKEY_BYTES)
 			memset(sk, 0, AX_PUBKEY_BYTES);
 		found = 1;
 	}
-	sqlite3_finalize(s);
-	if (found)
-		return AX_OK;
+	rc = src == AX_DB_ERROR ? ax__store_dberr(st, "keys") : AX_OK;
+	ax_stmt_finalize(s);
+	if (found || rc)
+		return rc;
 	{
 		unsigned char npk[AX_PUBKEY_BYTES], nsk[AX_PUBKEY_BYTES];
 		crypto_box_keypair(npk, nsk);
-		if ((rc = ax__prepare(st, &s, "INSERT OR IGNORE INTO keys(name, public, "
-		                              "secret) VALUES('seal', ?, ?)")))
+		if ((rc = ax__dprepare(st, &s, "INSERT INTO keys(name, public, secret) "
+		                               "VALUES('seal', ?, ?) ON CONFLICT(name) "
+		                               "DO NOTHING")))
 			return rc;
-		sqlite3_bind_blob(s, 1, npk, sizeof npk, SQLITE_TRANSIENT);
-		sqlite3_bind_blob(s, 2, nsk, sizeof nsk, SQLITE_TRANSIENT);
-		src = sqlite3_step(s);
-		sqlite3_finalize(s);
+		ax_stmt_bind_blob(s, 1, npk, sizeof npk);
+		ax_stmt_bind_blob(s, 2, nsk, sizeof nsk);
+		src = ax_stmt_step(s);
 		sodium_memzero(nsk, sizeof nsk);
-		if (src != SQLITE_DONE)
-			return ax__store_sqlerr(st, src, "keys");
+		rc = src == AX_DB_DONE ? AX_OK : ax__store_dberr(st, "keys");
+		ax_stmt_finalize(s);
+		if (rc)
+			return rc;
 	}
 	return ax_store_keypair(st, pk, sk); /* re-read: another writer may have won */
 }

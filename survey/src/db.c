@@ -121,6 +121,10 @@ int ax_stmt_bind_text(ax_stmt *st, int i, const char *s)
 {
 	return st->db->ops->bind(st, i, s ? 't' : 'n', 0, 0, s);
 }
+int ax_stmt_bind_blob(ax_stmt *st, int i, const void *p, size_t n)
+{
+	return st->db->ops->bind(st, i, p ? 'b' : 'n', (int64_t)n, 0, p);
+}
 int ax_stmt_bind_null(ax_stmt *st, int i)
 {
 	return st->db->ops->bind(st, i, 'n', 0, 0, NULL);
@@ -145,6 +149,10 @@ int64_t ax_stmt_int64(const ax_stmt *st, int col)
 double ax_stmt_double(const ax_stmt *st, int col)
 {
 	return st->db->ops->dbl(st, col);
+}
+long ax_stmt_blob(const ax_stmt *st, int col, void *buf, size_t cap)
+{
+	return st->db->ops->blob(st, col, buf, cap);
 }
 const char *ax_stmt_text(const ax_stmt *st, int col)
 {

@@ -53,6 +53,10 @@ typedef enum {
 	AX_SQL_REAL,      /* column type of a double */
 	AX_SQL_BLOB,      /* column type of bytes */
 	AX_SQL_BEGIN_WRITE, /* a transaction that will write */
+	AX_SQL_LOCK_KEY,  /* a statement taking a lock on the text ?1 until the
+	                   * transaction ends: PostgreSQL's transactions run
+	                   * side by side, SQLite's writers one at a time (a
+	                   * no-op there) */
 	AX_SQL_N_
 } ax_sql_piece;
 
@@ -84,6 +88,8 @@ int ax_stmt_bind_int64(ax_stmt *st, int i, int64_t v);
 int ax_stmt_bind_double(ax_stmt *st, int i, double v);
 int ax_stmt_bind_text(ax_stmt *st, int i, const char *s); /* NULL binds NULL */
 int ax_stmt_bind_null(ax_stmt *st, int i);
+/* bytes (BLOB, BYTEA): n of them from p, copied */
+int ax_stmt_bind_blob(ax_stmt *st, int i, const void *p, size_t n);
 /* AX_DB_ROW, AX_DB_DONE or AX_DB_ERROR (message on the connection) */
 int ax_stmt_step(ax_stmt *st);
 int ax_stmt_reset(ax_stmt *st); /* keeps the bindings, like sqlite3_reset */
@@ -94,6 +100,9 @@ int ax_stmt_is_null(const ax_stmt *st, int col);
 int64_t ax_stmt_int64(const ax_stmt *st, int col);
 double ax_stmt_double(const ax_stmt *st, int col);
 const char *ax_stmt_text(const ax_stmt *st, int col); /* NULL for NULL */
+/* A bytes column: how many bytes it holds (-1 for NULL), the first cap of
+ * them copied to buf. */
+long ax_stmt_blob(const ax_stmt *st, int col, void *buf, size_t cap);
 void ax_stmt_finalize(ax_stmt *st);
 
 /* Many rows into one table, as fast as the backend takes them: COPY ...

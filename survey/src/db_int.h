@@ -14,7 +14,8 @@ struct ax_db_ops {
 	void (*close)(ax_db *db);
 	int (*exec)(ax_db *db, const char *sql);
 	int (*prepare)(ax_stmt *st, const char *sql);
-	/* v NULL binds NULL; type 'i' int64, 'd' double, 't' text */
+	/* v NULL binds NULL; type 'i' int64, 'd' double, 't' text, 'b' bytes
+	 * (tv the bytes, iv how many) */
 	int (*bind)(ax_stmt *st, int i, char type, int64_t iv, double dv,
 	            const char *tv);
 	int (*step)(ax_stmt *st);
@@ -25,6 +26,7 @@ struct ax_db_ops {
 	const char *(*text)(const ax_stmt *st, int col);
 	int64_t (*int64)(const ax_stmt *st, int col);
 	double (*dbl)(const ax_stmt *st, int col);
+	long (*blob)(const ax_stmt *st, int col, void *buf, size_t cap);
 	/* NULL: copy with one prepared INSERT (db.c) */
 	int (*copy_begin)(ax_db *db, const char *sql);
 	int (*copy_row)(ax_db *db, const char *const *vals, int n);

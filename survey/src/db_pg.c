@@ -209,6 +209,15 @@ static int pg_bind(ax_stmt *st, int i, char type, int64_t iv, double dv,
 	case 't': /* a parameter the text skips stays text */
 		t = p->prepared[i - 1] == OID_TEXT ? OID_TEXT : OID_UNKNOWN;
 		break;
+	case 'b': /* bytea's text form: \x and two hex digits a byte */
+		if (!(v = malloc(2 * (size_t)iv + 3))) {
+			ax__db_error(st->db, AX_DB_EOTHER, "out of memory");
+			return AX_DB_ERROR;
+		}
+		strcpy(v, "\\x");
+		for (int64_t k = 0; k < iv; k++)
+			snprintf(v + 2 + 2 * k, 3, "%02x", ((const unsigned char *)tv)[k]);
+		break;
 	default: /* NULL fits whatever type the statement has */
 		t = p->prepared[i - 1];
 	}
@@ -306,6 +315,26 @@ static double pgs_double(const ax_stmt *st, int col)
 	return v ? strtod(v, NULL) : 0.0;
 }
 
+/* bytea's text form \x... back to bytes */
+static long pgs_blob(const ax_stmt *st, int col, void *buf, size_t cap)
+{
+	const char *v = pgs_text(st, col);
+	unsigned char *out = buf;
+	long n = 0;
+	if (!v)
+		return -1;
+	if (v[0] != '\\' || v[1] != 'x')
+		return 0; /* not bytea's hex output */
+	for (v += 2; v[0] && v[1]; v += 2, n++) {
+		unsigned x;
+		if (sscanf(v, "%2x", &x) != 1)
+			break;
+		if ((size_t)n < cap)
+			out[n] = (unsigned char)x;
+	}
+	return n;
+}
+
 /* ---- COPY ... FROM STDIN, text format ---------------------------------- */
 static int pg_copy_begin(ax_db *db, const char *sql)
 {
@@ -382,6 +411,7 @@ const struct ax_db_ops ax__db_pg_ops = {
 		[AX_SQL_REAL] = "DOUBLE PRECISION",
 		[AX_SQL_BLOB] = "BYTEA",
 		[AX_SQL_BEGIN_WRITE] = "BEGIN",
+		[AX_SQL_LOCK_KEY] = "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
 	},
 	.open = pg_open,
 	.close = pg_close,
@@ -396,6 +426,7 @@ const struct ax_db_ops ax__db_pg_ops = {
 	.text = pgs_text,
 	.int64 = pgs_int64,
 	.dbl = pgs_double,
+	.blob = pgs_blob,
 	.copy_begin = pg_copy_begin,
 	.copy_row = pg_copy_row,
 	.copy_end = pg_copy_end,

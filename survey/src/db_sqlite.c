@@ -5,6 +5,7 @@
  */
 #include <sqlite3.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "db_int.h"
 
@@ -97,6 +98,9 @@ static int sl_bind(ax_stmt *st, int i, char type, int64_t iv, double dv,
 	case 't':
 		rc = sqlite3_bind_text(s, i, tv, -1, SQLITE_TRANSIENT);
 		break;
+	case 'b':
+		rc = sqlite3_bind_blob64(s, i, tv, (sqlite3_uint64)iv, SQLITE_TRANSIENT);
+		break;
 	default:
 		rc = sqlite3_bind_null(s, i);
 	}
@@ -140,6 +144,17 @@ static double sl_double(const ax_stmt *st, int col)
 	return sqlite3_column_double(st->h, col);
 }
 
+static long sl_blob(const ax_stmt *st, int col, void *buf, size_t cap)
+{
+	if (sqlite3_column_type(st->h, col) == SQLITE_NULL)
+		return -1;
+	const void *p = sqlite3_column_blob(st->h, col);
+	long n = sqlite3_column_bytes(st->h, col);
+	if (p && n > 0)
+		memcpy(buf, p, (size_t)n < cap ? (size_t)n : cap);
+	return n;
+}
+
 const struct ax_db_ops ax__db_sqlite_ops = {
 	.kind = AX_DB_SQLITE,
 	.sql = {
@@ -148,6 +163,7 @@ const struct ax_db_ops ax__db_sqlite_ops = {
 		[AX_SQL_REAL] = "REAL",
 		[AX_SQL_BLOB] = "BLOB",
 		[AX_SQL_BEGIN_WRITE] = "BEGIN IMMEDIATE",
+		[AX_SQL_LOCK_KEY] = "SELECT ?1 IS NULL",
 	},
 	.open = sl_open,
 	.close = sl_close,
@@ -162,4 +178,5 @@ const struct ax_db_ops ax__db_sqlite_ops = {
 	.text = sl_text,
 	.int64 = sl_int64,
 	.dbl = sl_double,
+	.blob = sl_blob,
 };

@@ -26,6 +26,7 @@
 
 #include "anxin/response.h"
 #include "anxin/sync.h"
+#include "db.h"
 #include "sync_int.h"
 
 #define BACKOFF_BASE_DEFAULT 15
@@ -34,50 +35,49 @@
 /* ==== sync_state ======================================================= */
 ax_rc ax__sync_state_get(ax_store *st, const char *key, char **out)
 {
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	ax_rc rc;
 	int src;
 
 	*out = NULL;
-	if ((rc = ax__prepare(st, &s, "SELECT value FROM sync_state WHERE key = ?")))
+	if ((rc = ax__dprepare(st, &s, "SELECT value FROM sync_state WHERE key = ?")))
 		return rc;
-	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
-	src = sqlite3_step(s);
-	if (src == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
-		const char *v = (const char *)sqlite3_column_text(s, 0);
+	ax_stmt_bind_text(s, 1, key);
+	src = ax_stmt_step(s);
+	if (src == AX_DB_ROW && !ax_stmt_is_null(s, 0)) {
+		const char *v = ax_stmt_text(s, 0);
 		if (!v || !(*out = strdup(v))) {
-			sqlite3_finalize(s);
+			ax_stmt_finalize(s);
 			ax__store_seterr(st, "out of memory");
 			return AX_NOMEM;
 		}
-	} else if (src != SQLITE_ROW && src != SQLITE_DONE) {
-		rc = ax__store_sqlerr(st, src, "sync_state");
+	} else if (src == AX_DB_ERROR) {
+		rc = ax__store_dberr(st, "sync_state");
 	}
-	sqlite3_finalize(s);
+	ax_stmt_finalize(s);
 	return rc;
 }
 
 /* value NULL deletes the key. */
 ax_rc ax__sync_state_set(ax_store *st, const char *key, const char *value)
 {
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	ax_rc rc;
 	int src;
 
-	rc = ax__prepare(st, &s,
-	                 value ? "INSERT INTO sync_state(key, value) VALUES(?1, ?2) "
-	                         "ON CONFLICT(key) DO UPDATE SET value = ?2"
-	                       : "DELETE FROM sync_state WHERE key = ?1");
+	rc = ax__dprepare(st, &s,
+	                  value ? "INSERT INTO sync_state(key, value) VALUES(?1, ?2) "
+	                          "ON CONFLICT(key) DO UPDATE SET value = ?2"
+	                        : "DELETE FROM sync_state WHERE key = ?1");
 	if (rc)
 		return rc;
-	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	ax_stmt_bind_text(s, 1, key);
 	if (value)
-		sqlite3_bind_text(s, 2, value, -1, SQLITE_STATIC);
-	src = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (src != SQLITE_DONE)
-		return ax__store_sqlerr(st, src, "sync_state");
-	return AX_OK;
+		ax_stmt_bind_text(s, 2, value);
+	src = ax_stmt_step(s);
+	rc = src == AX_DB_DONE ? AX_OK : ax__store_dberr(st, "sync_state");
+	ax_stmt_finalize(s);
+	return rc;
 }
 
 static ax_rc state_set_ll(ax_store *st, const char *key, long long v)

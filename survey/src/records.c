@@ -238,8 +238,9 @@ static void hh_memo_clear(ax_importer *im)
 /* ---- importer lifecycle ----------------------------------------------- */
 static ax_rc prepare_stmt(ax_importer *im, int i)
 {
-	if (im->t[i] ||
-	    ax_db_prepare(ax__store_dbl(im->st), stmt_sql[i], &im->t[i]) == AX_DB_OK)
+	ax_db *db = ax__store_dbl(im->st);
+	const char *sql = i == S_LOCK_HH ? ax_db_sql(db, AX_SQL_LOCK_KEY) : stmt_sql[i];
+	if (im->t[i] || ax_db_prepare(db, sql, &im->t[i]) == AX_DB_OK)
 		return AX_OK;
 	return ax__store_dberr(im->st, "prepare");
 }
@@ -648,6 +649,19 @@ static ax_rc set_counted(ax_importer *im, const char *id, int v)
 }
 
 
+/* Hold the household's lock until the transaction ends (AX_SQL_LOCK_KEY). */
+static ax_rc lock_household(ax_importer *im, const char *hh)
+{
+	ax_stmt *s = im->t[S_LOCK_HH];
+	int src;
+	ax_stmt_reset(s);
+	ax_stmt_bind_text(s, 1, hh);
+	while ((src = ax_stmt_step(s)) == AX_DB_ROW)
+		;
+	ax_stmt_reset(s);
+	return src == AX_DB_DONE ? AX_OK : ax__store_dberr(im->st, "household lock");
+}
+
 /* The household's counted response for (survey, wave), if any. */
 struct counted {
 	int found;
@@ -934,6 +948,10 @@ static ax_rc import_response(ax_importer *im, json_t *o, const char *source,
 		 * earliest completed (ties by id), whatever the arrival order. */
 		counted = 1;
 		if (p->hh) {
+			/* two servers on one PostgreSQL database: one transaction at
+			 * a time decides a household's counted response */
+			if ((rc = lock_household(im, p->hh)))
+				goto done;
 			find_counted(im, p->hh, p->survey, p->wave, &old);
 			if (old.found) {
 				if (old.completed < p->completed ||

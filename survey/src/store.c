@@ -576,6 +576,13 @@ static ax_rc pg_open(ax_store *st, ax_store **out, char *errbuf, size_t errlen)
 
 int ax__store_is_pg(const ax_store *st) { return st->pg; }
 
+ax_rc ax__dprepare(ax_store *st, ax_stmt **out, const char *sql)
+{
+	if (ax_db_prepare(st->dbl, sql, out) != AX_DB_OK)
+		return ax__store_dberr(st, "prepare");
+	return AX_OK;
+}
+
 /* Open without migrating past `target` (tests build old files with it). */
 ax_rc ax__store_open_at(const char *path, int flags, int target,
                         ax_store **out, char *errbuf, size_t errlen)

@@ -151,6 +151,11 @@ static const char *const pg_migrations[] = {
 	"CREATE INDEX household_periods_hh ON household_periods(household, "
 	"active_from);"
 	"CREATE INDEX household_periods_grid ON household_periods(grid);",
+
+	/* 4: sync_state (SQLite v3), left out of 1 as a device's table: central
+	 * keeps there each device's last queue report ("queue.DEVICE",
+	 * ax_device_queue_set), which every records batch writes */
+	"CREATE TABLE sync_state(key TEXT PRIMARY KEY, value TEXT);",
 };
 
 /* an arbitrary key of pg_advisory_xact_lock: "anxin" schema migrations */

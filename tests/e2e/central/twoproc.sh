@@ -1,5 +1,7 @@
 #!/bin/sh
-# twoproc.sh DIR -- two anxin-central processes on one SQLite store, on
+# twoproc.sh DIR [PGURLFILE] -- two anxin-central processes on one store
+# (SQLite; with PGURLFILE, the `pg` fixture's cluster: a database of its
+# own, anxin_twoproc, seeded with `anxin store copy`), on
 # two ports, take the same device's batches and so the same households'
 # answers at the same time: each of 8 batches (500 records) is posted to
 # both at once (two clients, one per server, in the same order), each
@@ -12,14 +14,26 @@
 set -u
 NB=8 PER=500
 DIR=$1
+PGURL=${2:-}
 . "$(dirname "$0")/tap.sh"
 A="$ANXIN_BIN/survey/anxin"
 C="$ANXIN_BIN/central/anxin-central"
 tap_demo_parts $((NB * PER)) $PER 41 gw1
 "$A" device add --db c.db --name gw1 --kind smsd --scope 439901000000 > tok 2>/dev/null
 sqlite3 c.db "UPDATE devices SET created_at = 0"
+DB=c.db
+q() { sqlite3 c.db "$1"; }
+if [ -n "$PGURL" ]; then
+  base=$(cat "$PGURL")
+  PGOPTIONS="-c client_min_messages=warning" psql -q "$base" \
+    -c "DROP DATABASE IF EXISTS anxin_twoproc" -c "CREATE DATABASE anxin_twoproc" || exit 1
+  DB="${base%/*}/anxin_twoproc"
+  "$A" store copy --from c.db --to "$DB" > copy.txt 2>&1
+  check "the county copied to PostgreSQL" "$?" 0
+  q() { psql -At "$DB" -c "$1"; }
+fi
 for s in a b; do
-  "$C" --db c.db --listen 127.0.0.1:0 --port-file "port.$s" --threads 4 > "server.$s.log" 2>&1 < /dev/null &
+  "$C" --db "$DB" --listen 127.0.0.1:0 --port-file "port.$s" --threads 4 > "server.$s.log" 2>&1 < /dev/null &
   echo $! > "pid.$s"
 done
 for s in a b; do
@@ -55,9 +69,11 @@ for s in a b; do
   tap_stop "$(cat "pid.$s")" "server $s"
 done
 check "every record stored once" \
-  "$(sqlite3 c.db "SELECT (SELECT COUNT(*) FROM responses) + (SELECT COUNT(*) FROM contacts)")" $((NB * PER))
+  "$(q "SELECT (SELECT COUNT(*) FROM responses) + (SELECT COUNT(*) FROM contacts)")" $((NB * PER))
 check "counted respondents equal the count by hand" \
-  "$(sqlite3 c.db "SELECT SUM(den) FROM tally_total WHERE metric = 'resp'")" "$(respondents_by_hand all.jsonl)"
+  "$(q "SELECT SUM(den) FROM tally_total WHERE metric = 'resp'")" "$(respondents_by_hand all.jsonl)"
+check "  each counted response its household's earliest" \
+  "$(q "SELECT COUNT(*) FROM responses r WHERE counted = 1 AND household IS NOT NULL AND EXISTS (SELECT 1 FROM responses e WHERE e.household = r.household AND e.survey = r.survey AND e.wave = r.wave AND e.status = 'complete' AND (e.completed_at < r.completed_at OR (e.completed_at = r.completed_at AND e.id < r.id)))")" 0
 check "the device's last batch seen once, in the store" \
-  "$(sqlite3 c.db "SELECT last_seen > 0 FROM devices WHERE id = 'gw1'")" 1
+  "$(q "SELECT CASE WHEN last_seen > 0 THEN 1 ELSE 0 END FROM devices WHERE id = 'gw1'")" 1
 tap_end
