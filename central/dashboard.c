@@ -10,9 +10,13 @@
  *   GET  /region/CODE          dashboard_region.c
  *   GET  /devices              dashboard_lists.c
  *   GET  /grid/CODE/unreached  dashboard_lists.c
+ *   GET  /grid/CODE/offline    dashboard_visits.c (visits recorded with no
+ *                              signal; its script and service worker at
+ *                              /grid/visits.js and /grid/sw.js)
  *   GET  /items/SURVEY         dashboard_items.c (?scope=CODE)
  *   GET  /export/contacts.csv  dashboard_lists.c (入户宣传明细 as CSV)
  *   POST /visit                record a door-to-door visit (session CSRF)
+ *   POST /visit/sync           a visit queued on a phone (session CSRF, JSON)
  *   GET  /optouts, POST /optout/restore   dashboard_optout.c
  *
  * Sessions: cookie anxin_session (HttpOnly, SameSite=Strict, Path=/,
@@ -398,27 +402,13 @@ static void visit_back(struct ct_req *r, const char *grid, const char *hh,
 static enum MHD_Result post_visit(struct ct_req *r, ax_store *st,
                                   const struct dash_user *u)
 {
-	const char *hh = ct_form(r, "household");
-	char grid[24], id[37], loc[256];
-	int active = 0;
+	const char *hh = ct_form(r, "household"), *title;
+	char grid[24], id[37], loc[256], msg[320];
+	unsigned status;
 	ax_rc rc;
 
-	if (!hh || !*hh)
-		return dash_error(r, u, MHD_HTTP_BAD_REQUEST, "缺少户号",
-		                  "请从未覆盖户清单上点击“记录入户走访”。");
-	rc = ax_household_region(st, hh, grid, &active);
-	if (rc == AX_NOTFOUND)
-		return dash_error(r, u, MHD_HTTP_NOT_FOUND, "找不到该户",
-		                  "户号 %s 不在花名册中。", hh);
-	if (rc)
-		return dash_error(r, u, ct_status_for(rc), "暂时无法记录",
-		                  "数据库暂时不可用，请稍后再试。");
-	if (!ax_scope_covers(u->u.scope, grid))
-		return dash_error(r, u, MHD_HTTP_FORBIDDEN, "无权操作",
-		                  "户号 %s 不在您负责的区域内。", hh);
-	if (!active)
-		return dash_error(r, u, MHD_HTTP_CONFLICT, "该户已注销",
-		                  "户号 %s 在花名册中已标为注销，不能记录走访。", hh);
+	if ((status = dash_visit_check(st, u, hh, grid, &title, msg, sizeof msg)))
+		return dash_error(r, u, status, title, "%s", msg);
 	if ((rc = ax_visit_record(st, hh, u->u.name, 0, NULL, id))) {
 		CT_WARN("visit %s by %s: %s", hh, u->u.name, ax_store_errmsg(st));
 		return dash_error(r, u, rc == AX_INVALID ? MHD_HTTP_BAD_REQUEST
@@ -556,10 +546,13 @@ static enum MHD_Result unreached(struct ct_req *r, ax_store *st,
 	char code[24];
 
 	if (!rest || (strcmp(rest, "/unreached") != 0 &&
-	              strcmp(rest, "/unreached.csv") != 0) ||
+	              strcmp(rest, "/unreached.csv") != 0 &&
+	              strcmp(rest, "/offline") != 0) ||
 	    !is_code(start, (size_t)(rest - start)))
 		return not_found(r, st, u);
 	snprintf(code, sizeof code, "%.*s", (int)(rest - start), start);
+	if (strcmp(rest, "/offline") == 0)
+		return dash_offline_page(r, u, code);
 	if (strcmp(rest, "/unreached.csv") == 0)
 		return dash_unreached_csv(r, u, code);
 	return dash_unreached_page(r, u, code);
@@ -590,6 +583,11 @@ enum MHD_Result ct_dash_logout(struct ct_req *r)
 enum MHD_Result ct_dash_visit(struct ct_req *r)
 {
 	return signed_in_form(r, post_visit);
+}
+
+enum MHD_Result ct_dash_visit_sync(struct ct_req *r)
+{
+	return signed_in_form(r, dash_visit_sync);
 }
 
 enum MHD_Result ct_dash_optout_restore(struct ct_req *r)

@@ -374,7 +374,11 @@ enum MHD_Result dp_send(struct ct_req *r, struct dpage *p, unsigned status,
 	size_t n = 0;
 	enum MHD_Result ret;
 
-	for (size_t i = 0; i < sizeof std / sizeof std[0]; i++)
+	int own_csp = 0; /* a page with a script gives its own policy */
+
+	for (int i = 0; headers && headers[i] && headers[i + 1]; i += 2)
+		own_csp |= strcmp(headers[i], "Content-Security-Policy") == 0;
+	for (size_t i = own_csp ? 2 : 0; i < sizeof std / sizeof std[0]; i++)
 		h[n++] = std[i];
 	for (int i = 0; headers && headers[i] && headers[i + 1] && n < 20; i += 2) {
 		h[n++] = headers[i];

@@ -72,7 +72,8 @@ void dp_begin(struct dpage *p, const char *title, const struct dash_user *u,
               const char *active);
 void dp_end(struct dpage *p);
 /* Send the page as text/html with the dashboard's security headers plus
- * `headers` ("Name", "value" pairs, NULL-ended; may be NULL).  Frees it. */
+ * `headers` ("Name", "value" pairs, NULL-ended; may be NULL; a
+ * Content-Security-Policy there replaces the dashboard's).  Frees it. */
 enum MHD_Result dp_send(struct ct_req *r, struct dpage *p, unsigned status,
                         const char *const *headers);
 
@@ -130,9 +131,28 @@ enum MHD_Result dash_search_page(struct ct_req *r, const struct dash_user *u);
  * fill in) that `anxin visits import` takes back. */
 enum MHD_Result dash_unreached_csv(struct ct_req *r, const struct dash_user *u,
                                    const char *code);
+/* The village or grid `code` of a list page, in u's scope: 0 with it in
+ * g, else -1 with the error page queued in *ret. */
+struct ax_region;
+int dash_list_region(struct ct_req *r, const struct dash_user *u,
+                     const char *code, struct ax_region *g,
+                     enum MHD_Result *ret);
 enum MHD_Result dash_unreached_page(struct ct_req *r, const struct dash_user *u,
                                     const char *code);
 enum MHD_Result dash_contacts_csv(struct ct_req *r, const struct dash_user *u);
+/* dashboard_visits.c: the grid worker's offline visits page
+ * (/grid/CODE/offline), its script and service worker, and the queued
+ * visits it sends (POST /visit/sync, JSON) */
+enum MHD_Result dash_offline_page(struct ct_req *r, const struct dash_user *u,
+                                  const char *code);
+struct ax_store;
+enum MHD_Result dash_visit_sync(struct ct_req *r, struct ax_store *st,
+                                const struct dash_user *u);
+/* Whether u may record a visit at household hh: 0 (its grid in grid),
+ * else an HTTP status with a title and a message in Chinese. */
+unsigned dash_visit_check(struct ax_store *st, const struct dash_user *u,
+                          const char *hh, char grid[24], const char **title,
+                          char *msg, size_t n);
 /* dashboard_optout.c: 退订号码 and its 恢复接收 form */
 enum MHD_Result dash_optouts_page(struct ct_req *r, const struct dash_user *u);
 struct ax_store;

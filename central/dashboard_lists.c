@@ -244,9 +244,37 @@ static ax_rc unreached_row(void *ctx, const struct ax_ledger_household *h)
 	return AX_OK;
 }
 
+int dash_list_region(struct ct_req *r, const struct dash_user *u,
+                     const char *code, struct ax_region *g,
+                     enum MHD_Result *ret)
+{
+	ax_store *st = ct_store(r->srv);
+	ax_rc rc;
+
+	if (!ax_scope_covers(u->u.scope, code)) {
+		*ret = dash_error(r, u, MHD_HTTP_FORBIDDEN, "无权查看",
+		                  "区域 %s 不在您负责的范围内。", code);
+		return -1;
+	}
+	rc = ax_region_get(st, code, g);
+	if (rc == AX_NOTFOUND)
+		*ret = dash_error(r, u, MHD_HTTP_NOT_FOUND, "区域不存在",
+		                  "没有代码为 %s 的网格或村。", code);
+	else if (rc)
+		*ret = dash_error(r, u, ct_status_for(rc), "暂时无法显示",
+		                  "数据库暂时不可用，请稍后再试。");
+	else if (g->level < 3)
+		*ret = dash_error(r, u, MHD_HTTP_NOT_FOUND, "请选择村或网格",
+		                  "未覆盖户清单按村（社区）或网格列出；%s 是%s，"
+		                  "请在区域页面进入下面的村或网格。",
+		                  g->name, g->level == 1 ? "县" : "乡镇");
+	return rc || g->level < 3 ? -1 : 0;
+}
+
 enum MHD_Result dash_unreached_page(struct ct_req *r, const struct dash_user *u,
                                     const char *code)
 {
+	enum MHD_Result ret;
 	ax_store *st = ct_store(r->srv);
 	struct ax_ledger_query q = {0};
 	struct unreached_ctx c = {0};
@@ -257,21 +285,8 @@ enum MHD_Result dash_unreached_page(struct ct_req *r, const struct dash_user *u,
 	struct dpage p;
 	ax_rc rc;
 
-	if (!ax_scope_covers(u->u.scope, code))
-		return dash_error(r, u, MHD_HTTP_FORBIDDEN, "无权查看",
-		                  "区域 %s 不在您负责的范围内。", code);
-	rc = ax_region_get(st, code, &g);
-	if (rc == AX_NOTFOUND)
-		return dash_error(r, u, MHD_HTTP_NOT_FOUND, "区域不存在",
-		                  "没有代码为 %s 的网格或村。", code);
-	if (rc)
-		return dash_error(r, u, ct_status_for(rc), "暂时无法显示",
-		                  "数据库暂时不可用，请稍后再试。");
-	if (g.level < 3)
-		return dash_error(r, u, MHD_HTTP_NOT_FOUND, "请选择村或网格",
-		                  "未覆盖户清单按村（社区）或网格列出；%s 是%s，"
-		                  "请在区域页面进入下面的村或网格。",
-		                  g.name, g.level == 1 ? "县" : "乡镇");
+	if (dash_list_region(r, u, code, &g, &ret))
+		return ret;
 	q.scope = code;
 	q.from = dash_is_date(from) ? from : NULL;
 	q.to = dash_is_date(to) ? to : NULL;
@@ -320,6 +335,8 @@ enum MHD_Result dash_unreached_page(struct ct_req *r, const struct dash_user *u,
 	dp_fmt(&p, "</tbody></table></div><p><strong>共 %ld 户未覆盖。</strong></p>", c.n);
 	dp_raw(&p, "<p class=\"sigline\">走访人（签字）：＿＿＿＿＿＿＿＿　　"
 	           "走访日期：＿＿＿＿年＿＿月＿＿日</p>");
+	dp_fmt(&p, "<p class=\"noprint\"><a class=\"btn\" href=\"/grid/%s/offline\">手机入户走访"
+	           "（没有信号也能记录）</a></p>", code);
 	dp_fmt(&p, "<p class=\"note\"><a href=\"/grid/%s/unreached.csv\">下载走访登记表（CSV）</a>："
 	           "入户后填写走访日期、走访人和宣传内容，由县级用 anxin visits import "
 	           "导入，未填日期的行视为未走访。本页可直接打印（A4）。</p>",

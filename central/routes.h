@@ -53,6 +53,10 @@ enum MHD_Result ct_dash_login_page(struct ct_req *r);   /* GET /login */
 enum MHD_Result ct_dash_login(struct ct_req *r);        /* POST /login */
 enum MHD_Result ct_dash_logout(struct ct_req *r);       /* POST /logout */
 enum MHD_Result ct_dash_visit(struct ct_req *r);        /* POST /visit */
+enum MHD_Result ct_dash_visit_sync(struct ct_req *r);   /* POST /visit/sync */
+/* dashboard_visits.c: the offline visits page's script and worker */
+enum MHD_Result ct_dash_visits_js(struct ct_req *r);    /* GET /grid/visits.js */
+enum MHD_Result ct_dash_visits_sw(struct ct_req *r);    /* GET /grid/sw.js */
 enum MHD_Result ct_dash_favicon(struct ct_req *r);      /* GET /favicon.ico */
 enum MHD_Result ct_dash_home(struct ct_req *r);         /* GET / */
 enum MHD_Result ct_dash_devices(struct ct_req *r);      /* GET /devices */

@@ -702,6 +702,15 @@ ax_rc ax_visit_record(ax_store *st, const char *household,
                       const char *device_or_user, long long at,
                       const char *pack_or_null, char id_out[37])
 {
+	return ax_visit_record_id(st, NULL, household, device_or_user, at,
+	                          pack_or_null, id_out, NULL);
+}
+
+ax_rc ax_visit_record_id(ax_store *st, const char *given_id,
+                         const char *household, const char *device_or_user,
+                         long long at, const char *pack_or_null,
+                         char id_out[37], int *stored)
+{
 	struct ax_rec_outcome out;
 	char id[37];
 	char *line = NULL;
@@ -711,12 +720,18 @@ ax_rc ax_visit_record(ax_store *st, const char *household,
 
 	if (id_out)
 		id_out[0] = '\0';
+	if (stored)
+		*stored = 0;
 	if (!household || !device_or_user ||
 	    !ax_utf8_valid(household, strlen(household)) ||
 	    !ax_utf8_valid(device_or_user, strlen(device_or_user)) ||
 	    (pack_or_null && !ax_utf8_valid(pack_or_null, strlen(pack_or_null)))) {
 		ax__store_seterr(st, "visit: household, device and pack must be "
 		                     "UTF-8 text");
+		return AX_INVALID;
+	}
+	if (given_id && (strlen(given_id) != 36 || uuid_parse(given_id, u))) {
+		ax__store_seterr(st, "visit: id \"%.40s\" is not a UUID", given_id);
 		return AX_INVALID;
 	}
 	if (at <= 0)
@@ -729,12 +744,18 @@ ax_rc ax_visit_record(ax_store *st, const char *household,
 			memcpy(id_out, id, sizeof id);
 		return AX_OK;
 	}
-	uuid_generate_random(u);
+	if (!given_id)
+		uuid_generate_random(u);
 	uuid_unparse_lower(u, id);
 	line = visit_line(id, household, device_or_user, at, pack_or_null);
 	if (!line)
 		return AX_NOMEM;
 	rc = ax__import_one(st, line, "visit", &out);
+	/* a given id sent again: stored before, nothing new */
+	if (rc == AX_INVALID && given_id && out.result == AX_REC_DUPLICATE)
+		rc = AX_OK;
+	else if (rc == AX_OK && stored)
+		*stored = 1;
 	if (rc == AX_INVALID)
 		ax__store_seterr(st, "visit to household %s: %s", household,
 		                 out.reason[0] ? out.reason : "not stored");

@@ -215,6 +215,19 @@ ax_rc ax_visit_record(ax_store *st, const char *household,
                       const char *device_or_user, long long at,
                       const char *pack_or_null, char id_out[37]);
 
+/*
+ * The same with the visit's id chosen by the phone that recorded it
+ * (given_id: a UUID; NULL: a fresh one), so a visit queued offline and
+ * sent again after a lost answer is stored once: an id stored before
+ * with the same content is AX_OK with nothing new, as is the same visit
+ * within AX_VISIT_SAME_SECS.  *stored (may be NULL) is 1 only when this
+ * call stored it.  A given id stored with other content is AX_INVALID.
+ */
+ax_rc ax_visit_record_id(ax_store *st, const char *given_id,
+                         const char *household, const char *device_or_user,
+                         long long at, const char *pack_or_null,
+                         char id_out[37], int *stored);
+
 struct ax_visits_opts {
 	/* Recorded as the contact's device for rows that name no visitor
 	 * (borrowed; NULL: "paper"). */

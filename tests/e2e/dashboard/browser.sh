@@ -1,5 +1,6 @@
 #!/bin/sh
-# browser.sh DIR SHOTS -- run browser.js against the fixture's server.
+# browser.sh DIR SHOTS [visits] -- run browser.js against the fixture's
+# server, or with `visits` the offline visits page's test (visits.js).
 # The driver, playwright-core, is pinned by package.json and
 # package-lock.json beside this script and installed with `npm ci`.
 # Exit 77 (skipped -- which fails scripts/test unless allowed) naming what
@@ -30,4 +31,22 @@ if [ "$have" != "$want" ] || ! cmp -s "$HERE/package-lock.json" "$PW_DIR/package
   fi
 fi
 mkdir -p "$SHOTS"
-exec node "$HERE/browser.js" "http://127.0.0.1:$(cat "$DIR/port")" county "$(cat "$DIR/county.pw")" "$SHOTS"
+URL="http://127.0.0.1:$(cat "$DIR/port")"
+[ "${3:-}" = visits ] || exec node "$HERE/browser.js" "$URL" county "$(cat "$DIR/county.pw")" "$SHOTS"
+
+# visits: the grid worker's offline page (visits.js), then each visit it
+# sent counted in the store: one contact per household, under the id the
+# phone made
+node "$HERE/visits.js" "$URL" grid1 "$(cat "$DIR/grid.pw")" "$(cat "$DIR/county.pw")" "$SHOTS" > "$DIR/visits.out"
+rc=$?
+cat "$DIR/visits.out"
+nv=0
+while read -r what hh id; do
+  [ "$what" = visit ] || continue
+  nv=$((nv + 1))
+  got=$(sqlite3 "$DIR/c.db" "SELECT COUNT(*) || ' ' || COALESCE(MAX(id), '') FROM contacts WHERE household = '$hh' AND kind = 'visit' AND device = 'grid1'")
+  if [ "$got" = "1 $id" ]; then echo "ok - $hh: one visit stored, id $id"
+  else echo "not ok - $hh: stored '$got', want '1 $id'"; rc=1; fi
+done < "$DIR/visits.out"
+[ $nv = 2 ] || { echo "not ok - $nv visits printed, want 2"; rc=1; }
+exit $rc
