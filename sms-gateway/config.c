@@ -15,6 +15,8 @@
  *   pace_per_min = 10
  *   campaign_gap = 43200  (seconds between a household's conversation
  *                          ending and the next campaign's first message)
+ *   digest_gap = 86400    (seconds between any message to a household and
+ *                          its next digest: one digest a day at most)
  *   pace_burst = 6        (seconds of the pace's share sent at once; 60:
  *                          the whole minute's share at once)
  *   daily_cap = 300
@@ -56,6 +58,7 @@ void gw_config_defaults(struct gw_config *c)
 	c->daily_cap = 300;
 	c->pace_burst_s = 6;
 	c->campaign_gap = 43200;
+	c->digest_gap = 86400;
 	gw_flow_opts_defaults(&c->flow);
 	c->poll_ms = 2000;
 	c->receive_frequency_ms = 15000;
@@ -159,6 +162,7 @@ ax_rc gw_config_load(const char *path, struct gw_config *c, char *err,
 	c->daily_cap = iniparser_getint(d, "smsd:daily_cap", c->daily_cap);
 	c->pace_burst_s = iniparser_getint(d, "smsd:pace_burst", c->pace_burst_s);
 	c->campaign_gap = iniparser_getint(d, "smsd:campaign_gap", c->campaign_gap);
+	c->digest_gap = iniparser_getint(d, "smsd:digest_gap", c->digest_gap);
 	c->flow.remind_after =
 	    iniparser_getint(d, "smsd:remind_after", (int)c->flow.remind_after);
 	c->flow.expire_after =
@@ -207,9 +211,9 @@ ax_rc gw_config_load(const char *path, struct gw_config *c, char *err,
 		         "%s: [smsd]: receive_frequency must be 0 to 3600 seconds", path);
 		return AX_INVALID;
 	}
-	if (c->campaign_gap < 0) {
-		snprintf(err, errlen, "%s: [smsd]: campaign_gap must be 0 or more seconds",
-		         path);
+	if (c->campaign_gap < 0 || c->digest_gap < 0) {
+		snprintf(err, errlen, "%s: [smsd]: %s must be 0 or more seconds", path,
+		         c->campaign_gap < 0 ? "campaign_gap" : "digest_gap");
 		return AX_INVALID;
 	}
 	if (c->pace_burst_s < 1 || c->pace_burst_s > 60) {

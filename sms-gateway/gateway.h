@@ -44,6 +44,10 @@ struct gw_config {
 	int pace_per_min, daily_cap; /* defaults when a campaign has none */
 	int campaign_gap;     /* seconds from a household's conversation
 	                       * ending to the next one starting, 43200 */
+	int digest_gap;       /* seconds from any message sent to a household
+	                       * to its next digest, 86400: a quiz's thanks
+	                       * and explanations are not followed by every
+	                       * digest of the campaign in the same minutes */
 	int pace_burst_s;     /* the pace's share of this many seconds may go
 	                       * at once, default 6 (spread over the minute);
 	                       * 60: a minute's share at once */

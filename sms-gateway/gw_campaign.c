@@ -193,6 +193,7 @@ void gw__free_loaded(gw_gateway *g)
 		free(g->camps[i].order);
 		free(g->camps[i].digests);
 		free(g->camps[i].digested);
+		free(g->camps[i].digest_at);
 	}
 	for (i = 0; i < g->ndocs; i++)
 		ax_campaign_doc_free(g->docs[i]);
@@ -380,7 +381,9 @@ static int mark_digested(gw_gateway *g)
 		struct camp *cp = &g->camps[i];
 		sqlite3_stmt *q;
 		cp->digested = calloc((size_t)(cp->nmembers ? cp->nmembers : 1), 1);
-		if (!cp->digested)
+		cp->digest_at = calloc((size_t)(cp->nmembers ? cp->nmembers : 1),
+		                       sizeof *cp->digest_at);
+		if (!cp->digested || !cp->digest_at)
 			return -1;
 		if (!cp->ndigests) {
 			cp->all_digested = 1;

@@ -287,11 +287,12 @@ int gw__phone_busy(gw_gateway *g, const char *phone, long long now)
 
 /* ---- starting conversations -------------------------------------------- */
 
-/* How far ahead of the modems conversations are started: the unsent
- * intros of a campaign are at most this many seconds of its pace on every
- * modem.  Queued all at once, a township's intros took days to go out,
- * the reminder clocks ran meanwhile, and every later message of the
- * campaign had that backlog to share the modems with. */
+/* How far ahead of the modems conversations are started and digests
+ * queued: the unsent intros and digests of a campaign are at most this
+ * many seconds of its pace on every modem.  Queued all at once, a
+ * township's intros took days to go out, the reminder clocks ran
+ * meanwhile, and every later message of the campaign had that backlog to
+ * share the modems with. */
 #define START_AHEAD_S 180
 
 /* splitmix64: a small reproducible generator for the start order */
@@ -303,11 +304,7 @@ static unsigned long long mix64(unsigned long long *x)
 	return z ^ (z >> 31);
 }
 
-/* The campaign's members in a random order seeded from its id (FNV-1a):
- * the same order on every run and restart, not the roster's (which would
- * start one grid after another), so the households a partly started
- * campaign has reached are a fair sample.  0, or -1 out of memory. */
-static int start_order(struct camp *cp)
+int gw__start_order(struct camp *cp)
 {
 	unsigned long long seed = 0xcbf29ce484222325ULL;
 	const unsigned char *p;
@@ -329,8 +326,7 @@ static int start_order(struct camp *cp)
 	return 0;
 }
 
-/* How many more intros cp may queue now (INT_MAX: no pace), -1 on error. */
-static int start_budget(gw_gateway *g, const struct camp *cp)
+int gw__new_budget(gw_gateway *g, const struct camp *cp)
 {
 	int pace = cp->c.pace_per_min > 0 ? cp->c.pace_per_min : g->cfg.pace_per_min;
 	int modems = g->cfg.nmodems > 0 ? g->cfg.nmodems : 1;
@@ -341,9 +337,9 @@ static int start_budget(gw_gateway *g, const struct camp *cp)
 	ahead = (long long)pace * modems * START_AHEAD_S / 60;
 	if (ahead < 1)
 		ahead = 1;
-	if (!(q = gw__prep(g, g->db, "SELECT COUNT(*) FROM queue INDEXED BY queue_intros"
-	                             " WHERE campaign=? AND kind='intro' AND state IN"
-	                             " ('pending','sending')")))
+	if (!(q = gw__prep(g, g->db, "SELECT COUNT(*) FROM queue INDEXED BY queue_new"
+	                             " WHERE campaign=? AND kind IN ('intro','digest')"
+	                             " AND state IN ('pending','sending')")))
 		return -1;
 	sqlite3_bind_text(q, 1, cp->c.id, -1, SQLITE_STATIC);
 	unsent = sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int64(q, 0) : -1;
@@ -355,7 +351,7 @@ static int start_budget(gw_gateway *g, const struct camp *cp)
 
 /* Start conversations for households of active campaigns, in each
  * campaign's start order and no faster than its modems send the intros
- * (start_budget); a few hundred per pass at most, one transaction. */
+ * (gw__new_budget); a few hundred per pass at most, one transaction. */
 int gw__start_conversations(gw_gateway *g, long long now)
 {
 	int i, pos, started = 0;
@@ -368,7 +364,7 @@ int gw__start_conversations(gw_gateway *g, long long now)
 		int waiting = 0, budget;
 		if (!cp->fs || cp->all_started)
 			continue;
-		if (start_order(cp) || (budget = start_budget(g, cp)) < 0) {
+		if (gw__start_order(cp) || (budget = gw__new_budget(g, cp)) < 0) {
 			gw__seterr(g, "starting conversations: %s", sqlite3_errmsg(g->db));
 			gw__exec(g->db, "ROLLBACK");
 			return -1;

@@ -73,6 +73,7 @@ struct camp {
 	struct digest *digests; /* of every pack of the campaign, in order */
 	int ndigests;
 	unsigned char *digested; /* members[i] has every digest queued (cache) */
+	long long *digest_at; /* members[i] not looked at again before (cache) */
 	int all_digested;
 };
 
@@ -256,10 +257,19 @@ int gw__tick_conversations(gw_gateway *g, long long now);
  * closed) closed, with their partial records, in one transaction: how
  * many, or -1. */
 int gw__close_conversations(gw_gateway *g, long long now);
+/* The campaign's members in a random order seeded from its id (FNV-1a)
+ * into cp->order: the same order on every run and restart, not the
+ * roster's (which would reach one grid after another), so the households
+ * a partly served campaign has reached are a fair sample.  0, or -1 out
+ * of memory. */
+int gw__start_order(struct camp *cp);
+/* How many more intros and digests cp may queue now (INT_MAX: no pace),
+ * -1 on error: its unsent ones are kept to a few minutes of its pace. */
+int gw__new_budget(gw_gateway *g, const struct camp *cp);
 
 /* ---- gw_outreach.c ------------------------------------------------------- */
 
-/* One pass of awareness outreach: households queued, or -1. */
+/* One pass of awareness outreach: digests queued, or -1. */
 int gw__queue_digests(gw_gateway *g, long long now);
 /* Pack of the latest digest sent to hh: 1 (pack filled), 0 none, -1. */
 int gw__last_digest_pack(gw_gateway *g, const char *hh, char pack[64]);

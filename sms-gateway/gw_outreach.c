@@ -1,7 +1,9 @@
 /*
  * gw_outreach.c -- awareness outreach: the SMS digests of a campaign's
- * packs, queued once per household after its survey conversation.
+ * packs, queued once per household after its survey conversation, one a
+ * day at most and no faster than the modems send them.
  */
+#include <limits.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,10 +25,10 @@ static int conv_status(gw_gateway *g, const char *campaign, const char *hh)
 	return st;
 }
 
-/* Queue the digests of cp not yet queued for household h, to phone. */
-static int queue_household_digests(gw_gateway *g, struct camp *cp,
-                                   const struct hh *h, const char *phone,
-                                   long long now)
+/* Queue the first digest of cp not yet queued for household h, to phone:
+ * 1 if one was, 0 if every digest was queued before, -1 on error. */
+static int queue_next_digest(gw_gateway *g, struct camp *cp, const struct hh *h,
+                             const char *phone, long long now)
 {
 	static const char tail[] = "回复TD退订";
 	char text[GW_MSG_MAX];
@@ -73,11 +75,45 @@ static int queue_household_digests(gw_gateway *g, struct camp *cp,
 		sqlite3_bind_text(q, 5, dg->id, -1, SQLITE_STATIC);
 		rc = sqlite3_step(q);
 		gw__release(g, g->db, q);
-		if (rc != SQLITE_DONE)
-			return -1;
+		return rc == SQLITE_DONE ? 1 : -1;
 	}
 	return 0;
 }
+
+/* When household h may be sent its next digest: the latest send to any
+ * of its numbers plus cfg.digest_gap (0: nothing sent yet); LLONG_MAX
+ * while a message to one of them waits in the queue; -1 on error. */
+static long long digest_due(gw_gateway *g, const struct hh *h)
+{
+	long long last = 0;
+	int p;
+	for (p = 0; p < h->nphones; p++) {
+		sqlite3_stmt *q;
+		long long at, waiting;
+		if (!(q = gw__prep(g, g->db,
+		                   "SELECT MAX(sent_at), SUM(state IN ('pending','sending'))"
+		                   " FROM queue WHERE phone=?")))
+			return -1;
+		sqlite3_bind_text(q, 1, h->phones[p], -1, SQLITE_STATIC);
+		if (sqlite3_step(q) != SQLITE_ROW) {
+			gw__release(g, g->db, q);
+			return -1;
+		}
+		at = sqlite3_column_int64(q, 0);
+		waiting = sqlite3_column_int64(q, 1);
+		gw__release(g, g->db, q);
+		if (waiting)
+			return LLONG_MAX;
+		if (at > last)
+			last = at;
+	}
+	return last ? last + g->cfg.digest_gap : 0;
+}
+
+/* How long a household that cannot have a digest yet is left alone
+ * before it is looked at again: its conversation or queue moves on in
+ * minutes, and a pass then costs one query per such household. */
+#define DIGEST_RECHECK_S 60
 
 /*
  * Awareness outreach: every digest of a campaign's packs queued once per
@@ -92,26 +128,43 @@ static int queue_household_digests(gw_gateway *g, struct camp *cp,
  * any campaign never while a conversation of the household is asking.
  * So a bare "2" always answers the open question, a reply to a digest is
  * never taken for an answer, and the digests reinforce what the
- * thank-you explained.  Cost: one indexed query per waiting household per
- * pass, as gw__start_conversations.
+ * thank-you explained.
+ *
+ * Throttled, as intros are: one digest of a household at a time, queued
+ * only once nothing else waits for its numbers and cfg.digest_gap (a day)
+ * has passed since the last message went to them, so a resident gets one
+ * digest a day, the first a day after a quiz's thanks, not the campaign's
+ * every digest in the minutes after it; and a campaign's unsent intros
+ * and digests together are kept to a few minutes of its pace
+ * (gw__new_budget), in its seeded start order, so a township's digests
+ * never stand in one block before the intros of households not yet
+ * reached.  Cost: one or two indexed queries per household due for a
+ * look; one not due (digest_at) costs a comparison.
  */
 int gw__queue_digests(gw_gateway *g, long long now)
 {
-	int i, k, p, queued = 0;
+	int i, pos, p, queued = 0;
 	const int max_per_pass = 500;
 
 	if (gw__exec(g->db, "BEGIN IMMEDIATE"))
 		return -1;
 	for (i = 0; i < g->ncamps && queued < max_per_pass; i++) {
 		struct camp *cp = &g->camps[i];
-		int waiting = 0;
+		int waiting = 0, budget;
 		if (cp->all_digested)
 			continue;
-		for (k = 0; k < cp->nmembers && queued < max_per_pass; k++) {
+		if (gw__start_order(cp) || (budget = gw__new_budget(g, cp)) < 0)
+			goto fail;
+		for (pos = 0; pos < cp->nmembers; pos++) {
+			int k = cp->order[pos], rc;
 			struct hh *h = &g->hhs[cp->members[k]];
 			const char *phone = NULL;
+			long long due;
 			int exists;
 			if (cp->digested[k] || !h->active || h->nphones == 0)
+				continue;
+			waiting++;
+			if (cp->digest_at[k] > now || queued >= max_per_pass || budget <= 0)
 				continue;
 			if (cp->c.survey[0]) {
 				int st = conv_status(g, cp->c.id, h->id);
@@ -119,34 +172,51 @@ int gw__queue_digests(gw_gateway *g, long long now)
 					goto fail;
 				if (st == GW_CONV_OPTED_OUT) {
 					cp->digested[k] = 1; /* the resident said stop */
+					waiting--;
 					continue;
 				}
 				if (st != GW_CONV_DONE && st != GW_CONV_EXPIRED) {
-					waiting++;
+					cp->digest_at[k] = now + DIGEST_RECHECK_S;
 					continue;
 				}
 			}
 			if (gw__household_busy(g, h->id, cp->c.id, 0, &exists)) {
-				waiting++;
+				cp->digest_at[k] = now + DIGEST_RECHECK_S;
+				continue;
+			}
+			if ((due = digest_due(g, h)) < 0)
+				goto fail;
+			if (due > now) {
+				cp->digest_at[k] = due == LLONG_MAX ? now + DIGEST_RECHECK_S : due;
 				continue;
 			}
 			for (p = 0; p < h->nphones && !phone; p++)
 				if (!gw__is_opted_out(g, g->db, h->phones[p]))
 					phone = h->phones[p];
-			if (phone && queue_household_digests(g, cp, h, phone, now))
+			rc = phone ? queue_next_digest(g, cp, h, phone, now) : 0;
+			if (rc < 0)
 				goto fail;
-			cp->digested[k] = 1; /* every phone opted out: nothing, ever */
+			if (rc == 0) { /* all queued, or every phone opted out */
+				cp->digested[k] = 1;
+				waiting--;
+				continue;
+			}
+			/* the next one no sooner than a gap after this one goes */
+			cp->digest_at[k] = now + (g->cfg.digest_gap > DIGEST_RECHECK_S
+			                              ? g->cfg.digest_gap : DIGEST_RECHECK_S);
 			queued++;
+			budget--;
 		}
-		if (k == cp->nmembers && !waiting)
+		if (!waiting)
 			cp->all_digested = 1;
 	}
-	if (gw__exec(g->db, "COMMIT"))
-		goto fail; /* rolled back there */
+	if (gw__commit(g->db))
+		goto fail_committed;
 	return queued;
 fail:
 	gw__seterr(g, "queueing digests: %s", sqlite3_errmsg(g->db));
 	gw__exec(g->db, "ROLLBACK");
+fail_committed:
 	g->reload = 1; /* the flags may now be wrong: rebuild them */
 	return -1;
 }

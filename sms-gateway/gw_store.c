@@ -93,10 +93,11 @@ static const char schema[] =
     " prio INTEGER NOT NULL DEFAULT 3);"
     "DROP INDEX IF EXISTS queue_state;"
     "CREATE INDEX IF NOT EXISTS queue_phone ON queue(phone, state);"
-    /* the intros not yet sent, counted per campaign before starting more
-     * (gw__start_conversations): a few minutes' worth at most */
-    "CREATE INDEX IF NOT EXISTS queue_intros ON queue(campaign)"
-    " WHERE kind='intro' AND state IN ('pending','sending');"
+    /* the intros and digests not yet sent, counted per campaign before
+     * queueing more (gw__new_budget): a few minutes' worth at most */
+    "DROP INDEX IF EXISTS queue_intros;"
+    "CREATE INDEX IF NOT EXISTS queue_new ON queue(campaign)"
+    " WHERE kind IN ('intro','digest') AND state IN ('pending','sending');"
     "DROP INDEX IF EXISTS queue_modem;"
     "CREATE INDEX IF NOT EXISTS queue_claimed ON queue(modem, claimed_at)"
     " WHERE modem IS NOT NULL;"

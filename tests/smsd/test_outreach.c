@@ -4,7 +4,8 @@
  *
  *   an outreach-only campaign with a pack: every household with a phone
  *   gets each digest exactly once (the gateway is restarted mid-way: no
- *   digest queued or sent twice), the first one ends with the opt-out
+ *   digest queued or sent twice), one a day (digest_gap: on the old code
+ *   all four went in four minutes), the first one ends with the opt-out
  *   tail; quiet hours hold them until 08:00; the pace spreads them; a
  *   number that opted out gets none (blocked at the send layer); a
  *   delivery report becomes sms_delivered and a reply sms_replied, both
@@ -12,7 +13,8 @@
  *   counted as a reply;
  *
  *   a campaign with a survey and a pack: no digest while the household's
- *   conversation is open; the digests follow once it has ended;
+ *   conversation is open; the digests follow once it has ended, the
+ *   first a day after the last message, then one a day;
  *
  *   the store's outbox holds the sms_sent contacts with the pack id;
  *
@@ -147,48 +149,62 @@ int main(void)
 	const char *p1 = "+8613800000001", *p2 = "+8613800000002";
 	const char *p3 = "+8613800000003", *p4 = "+8613800000004";
 	const char *p6 = "+8613800000006";
-	int minute, restarted = 0;
+	int minute, day, restarted = 0;
 	long long ndrug;
 
 	setup();
 	gwt_now = T0 - 13 * 3600; /* 2026-03-01 21:00: quiet hours */
 	gw_start();
 
-	/* ---- queued during quiet hours, nothing sent; H3 opts out first ---- */
+	/* ---- queued during quiet hours, nothing sent; H3 opts out first ----
+	 * One digest a household at a time (digest_gap, a day): the first of
+	 * each of H1..H4 is queued at once (nothing was ever sent to them),
+	 * the other three wait for it to go out plus a day. */
 	round_trip(); /* the driver makes its folders on connect */
 	inject(p3, "TD");
 	round_trip();
-	CHECK_INT(q1("SELECT COUNT(*) FROM digests WHERE pack='anti-fraud'"), 16);
-	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE kind='digest' AND pack='anti-fraud'"), 16);
+	CHECK_INT(q1("SELECT COUNT(*) FROM digests WHERE pack='anti-fraud'"), 4);
+	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE kind='digest' AND pack='anti-fraud'"), 4);
 	CHECK_INT(q1("SELECT COUNT(*) FROM optout WHERE phone='+8613800000003'"), 1);
 	/* H6's conversation is open: its campaign's digests wait */
 	CHECK_INT(q1("SELECT COUNT(*) FROM conv WHERE household='H6' AND status='asking'"), 1);
 	CHECK_INT(q1("SELECT COUNT(*) FROM digests WHERE household='H6'"), 0);
 	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE state='sent'"), 0);
+	/* a restart with the digests pending queues none again (H3's is
+	 * blocked at once: its number opted out) */
+	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE kind='digest' AND state='pending'"), 3);
+	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE kind='digest' AND state='blocked'"), 1);
+	gw_stop();
+	gw_start();
+	restarted = 1;
 	gwt_now = T0 - 2 * 3600 - 60; /* 07:59 */
 	round_trip();
 	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE state='sent'"), 0);
+	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE kind='digest'"), 4);
 
-	/* ---- from 08:00, three digests a minute; a restart mid-way ---- */
-	gwt_now = T0 - 2 * 3600;
-	for (minute = 0; minute < 30; minute++) {
-		round_trip();
-		if (minute == 0)
-			CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE state='sent'"), 3); /* the pace: every kind counts */
-		if (minute == 1 && !restarted) {
-			CHECK(q1("SELECT COUNT(*) FROM queue WHERE kind='digest' AND"
-			         " state='pending'") > 0);
+	/* ---- four mornings from 08:00, three rounds a minute apart ----
+	 * Worked by hand.  Day 1, 08:00: the minute's three sends (pace 3
+	 * counts every kind) are the opt-out confirmation and H6's intro and
+	 * question, of earlier send classes or older; 08:01: the first digests
+	 * of H1, H2 and H4 (H3's is blocked: opted out, and it gets no more).
+	 * Each next digest is due a day after the last went, 08:01 the next
+	 * day, queued and sent in that round (H6's reminder went at 08:00 of
+	 * day 2, a minute before, outside the minute's window).  So 3 digests
+	 * at 08:01 on each of the four days; before throttling, all 12 went on
+	 * day 1 between 08:01 and 08:04. */
+	for (day = 0; day < 4; day++) {
+		if (day == 2) { /* and a restart between mornings */
 			gw_stop();
 			gw_start();
-			restarted = 1;
 		}
-		if (q1("SELECT COUNT(*) FROM queue WHERE kind='digest' AND state='pending'") == 0)
-			break;
-		gwt_now += 60;
+		for (minute = 0; minute < 3; minute++) {
+			gwt_now = T0 - 2 * 3600 + day * DAY + minute * 60;
+			round_trip();
+		}
 	}
 	CHECK(restarted);
-	CHECK_INT(q1("SELECT COUNT(*) FROM digests WHERE pack='anti-fraud'"), 16);
-	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE kind='digest' AND pack='anti-fraud'"), 16);
+	CHECK_INT(q1("SELECT COUNT(*) FROM digests WHERE pack='anti-fraud'"), 13);
+	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE kind='digest' AND pack='anti-fraud'"), 13);
 	/* each household with a phone and no opt-out: each digest exactly once */
 	CHECK_INT(q1(SENT_DIGESTS " AND pack='anti-fraud'"), 12);
 	CHECK_INT(q1("SELECT COUNT(*) FROM (SELECT household, text FROM queue WHERE"
@@ -204,12 +220,23 @@ int main(void)
 	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE state='sent' AND sent_at="
 	             "1772409600 AND kind IN ('optout_confirm','intro','question')"),
 	          3); /* T0 - 2 h */
-	CHECK_INT(q1("SELECT MIN(sent_at) FROM queue WHERE kind='digest' AND state='sent'"),
-	          T0 - 2 * 3600 + 60);
-	/* the opted-out number: blocked at the send layer, only the confirmation */
+	/* one a day: three at 08:01 of each morning, and only then */
+	for (day = 0; day < 4; day++) {
+		char sql[160];
+		snprintf(sql, sizeof sql, SENT_DIGESTS " AND sent_at=%lld",
+		         T0 - 2 * 3600 + 60 + day * DAY);
+		CHECK_INT(q1(sql), 3);
+	}
+	CHECK_INT(q1("SELECT COUNT(DISTINCT sent_at) FROM queue WHERE kind='digest'"
+	             " AND state='sent'"), 4);
+	/* the opted-out number: its one queued digest blocked at the send
+	 * layer, no more queued; only the confirmation went */
 	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE phone='+8613800000003' AND"
 	             " kind='digest' AND state='blocked'"),
-	          4);
+	          1);
+	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE phone='+8613800000003' AND"
+	             " kind='digest'"),
+	          1);
 	CHECK_INT(q1("SELECT COUNT(*) FROM sent_log WHERE phone='+8613800000003'"), 1);
 	CHECK_INT(q1("SELECT COUNT(*) FROM sent_log WHERE phone='+8613800000003' AND"
 	             " kind='optout_confirm'"),
@@ -218,6 +245,9 @@ int main(void)
 	/* the first digest carries the opt-out tail, the others do not */
 	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE kind='digest' AND state='sent'"
 	             " AND text LIKE '%回复TD退订'"),
+	          3);
+	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE kind='digest' AND state='sent'"
+	             " AND text LIKE '%回复TD退订' AND sent_at=1772409660"),
 	          3);
 
 	/* ---- a delivery report: sms_delivered with the pack ---- */
@@ -248,24 +278,45 @@ int main(void)
 	(void)p1;
 	(void)p3;
 
-	/* ---- survey + pack: digests follow the conversation's end ---- */
+	/* ---- survey + pack: digests follow the conversation's end ----
+	 * H6 got its intro and question at 08:00 of day 1 and the reminder at
+	 * 08:00 of day 2 (remind_after, a day); it expires expire_after (3
+	 * days) after the reminder, at 08:00 of day 5.  Its first anti-drug
+	 * digest is then due (a day after the reminder, the last message);
+	 * a household whose conversation was still asking at the last look
+	 * is looked at again a minute later (DIGEST_RECHECK_S), so it is
+	 * queued and sent at 08:01; the other two of the pack's three a day
+	 * after each other, 08:01 of days 6 and 7, none at 20:00 of day 5. */
 	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE phone='+8613800000006' AND"
 	             " state='sent'"),
-	          2); /* intro + first question */
+	          3); /* intro, first question, reminder */
+	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE phone='+8613800000006' AND"
+	             " state='sent' AND sent_at=1772496000"),
+	          1); /* the reminder: 08:00 of day 2 */
 	CHECK_INT(q1("SELECT COUNT(*) FROM digests WHERE household='H6'"), 0);
-	{
-		long long asked = q1("SELECT asked_at FROM conv WHERE household='H6'");
-		gwt_now = asked + DAY; /* the reminder */
-		round_trip();
-		CHECK_INT(q1("SELECT COUNT(*) FROM digests WHERE household='H6'"), 0);
-		gwt_now = asked + 4 * DAY + 60; /* expired */
-		round_trip();
-		round_trip();
-	}
-	ndrug = q1("SELECT COUNT(*) FROM digests WHERE household='H6'");
-	CHECK(ndrug >= 1);
+	gwt_now = T0 - 2 * 3600 + 4 * DAY; /* 08:00 of day 5: expired */
+	round_trip();
 	CHECK_INT(q1("SELECT COUNT(*) FROM conv WHERE household='H6' AND status='expired'"), 1);
+	CHECK_INT(q1(SENT_DIGESTS " AND pack='anti-drug'"), 0);
+	gwt_now += 60;
+	round_trip();
+	CHECK_INT(q1(SENT_DIGESTS " AND pack='anti-drug'"), 1);
+	gwt_now += 12 * 3600 - 60; /* 20:00 of day 5 */
+	round_trip();
+	CHECK_INT(q1(SENT_DIGESTS " AND pack='anti-drug'"), 1);
+	gwt_now += 12 * 3600 + 60; /* 08:01 of day 6 */
+	round_trip();
+	gwt_now += DAY;
+	round_trip();
+	gwt_now += DAY;
+	round_trip();
+	ndrug = q1("SELECT COUNT(*) FROM digests WHERE household='H6'");
+	CHECK_INT(ndrug, 3);
 	CHECK_INT(q1(SENT_DIGESTS " AND pack='anti-drug'"), ndrug);
+	/* 08:01 of days 5, 6 and 7 */
+	CHECK_INT(q1(SENT_DIGESTS " AND pack='anti-drug' AND sent_at IN"
+	             " (1772755260, 1772841660, 1772928060)"),
+	          3);
 	CHECK(q1("SELECT MIN(id) FROM queue WHERE phone='+8613800000006' AND kind='digest'") >
 	      q1("SELECT MAX(id) FROM queue WHERE phone='+8613800000006' AND kind<>'digest'"));
 	/* the survey's intro carried the opt-out tail: the digests do not */
@@ -278,7 +329,7 @@ int main(void)
 	/* ---- a restart queues nothing again; the status page counts them ---- */
 	gw_start();
 	round_trip();
-	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE kind='digest'"), 16 + ndrug);
+	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE kind='digest'"), 13 + ndrug);
 	{
 		char buf[4096] = "", want[160];
 		FILE *f = fopen(tu_path("status.txt"), "w+");
@@ -291,8 +342,8 @@ int main(void)
 		fclose(f);
 		snprintf(want, sizeof want,
 		         "outreach: %lld digests queued, %lld sent (1 delivered, %lld"
-		         " unconfirmed), 4 blocked by opt-out",
-		         16 + ndrug, 12 + ndrug, 11 + ndrug);
+		         " unconfirmed), 1 blocked by opt-out",
+		         13 + ndrug, 12 + ndrug, 11 + ndrug);
 		CHECK(strstr(buf, want) != NULL);
 	}
 	gw_stop();
