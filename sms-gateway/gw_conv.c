@@ -582,10 +582,14 @@ int gw__tick_conversations(gw_gateway *g, long long now)
 	for (i = 0; i < n; i++) {
 		struct camp *cp = gw__find_camp(g, rows[i].campaign);
 		struct gw_flow_out o;
+		int moved;
 		if (!cp || !cp->fs)
 			continue;
-		gw_flow_tick(cp->fs, &rows[i].c, now, &g->cfg.flow, &o);
-		if (gw__apply_out(g, &rows[i], cp, &o, now, 0)) {
+		/* a first number that never answered: the next one, not expiry */
+		moved = gw__phone_unanswered(g, &rows[i], &g->cfg.flow, now);
+		if (!moved)
+			gw_flow_tick(cp->fs, &rows[i].c, now, &g->cfg.flow, &o);
+		if (moved < 0 || (!moved && gw__apply_out(g, &rows[i], cp, &o, now, 0))) {
 			gw__seterr(g, "tick: %s", sqlite3_errmsg(g->db));
 			gw__exec(g->db, "ROLLBACK");
 			free(rows);

@@ -334,6 +334,12 @@ int gw__note_failed(sqlite3 *db, long long queue_id);
 /* Conversations whose number failed before anyone replied move to the
  * household's next listed number (one transaction): 0, or -1. */
 int gw__phone_fallback(gw_gateway *g, long long now);
+/* Conversation r, due now, is about to expire with nobody of its
+ * household having replied: it moves to the next listed number, asked
+ * from the start with a reminder schedule of its own (in the caller's
+ * transaction).  1 moved, 0 not (it expires), -1 on error. */
+int gw__phone_unanswered(gw_gateway *g, const struct convrow *r,
+                         const struct gw_flow_opts *opts, long long now);
 /* Index of household id in g->hhs, or -1. */
 int gw__find_hh(gw_gateway *g, const char *id);
 /* gw__optouts_apply on the cached slice of every code of cfg.scope. */

@@ -10,6 +10,13 @@
  * bounced ones queued again for the new number.  A household with no
  * next number is left as it is (it expires as before).
  *
+ * A number that simply never answers moves the same way: when its
+ * conversation would expire (the reminder went out expire_after ago, the
+ * whole reminder schedule spent) and nobody of the household has replied,
+ * the next listed number is asked from the start, with its own reminder
+ * schedule (gw__phone_unanswered, from the tick).  Only when the last
+ * number has had its turn does the conversation expire.
+ *
  * phone_failed holds what the send layer and the report matcher noted;
  * gw__phone_fallback empties it each step, so the step costs nothing
  * while nothing fails.
@@ -59,10 +66,13 @@ static int next_phone(gw_gateway *g, const char *hh, const char *phone,
 	return -1;
 }
 
+/* ?6: the number never answered (its messages are sent again delivered
+ * or not, and the new number gets the whole reminder schedule) */
 #define MOVED                                                                  \
 	"household = ?2 AND campaign = ?3 AND phone = ?5 AND kind IN ('intro',"  \
-	" 'question') AND delivered_at IS NULL AND state IN ('sent', 'unknown',"  \
-	" 'failed') AND (error IS NULL OR error NOT LIKE '%moved to the next%')"
+	" 'question') AND (delivered_at IS NULL OR ?6) AND state IN ('sent',"    \
+	" 'unknown', 'failed') AND (error IS NULL OR error NOT LIKE"              \
+	" '%moved to the next%')"
 static const char *const move_sql[] = {
 	/* the intro and question that went out (or failed) undelivered, again
 	 * for the new number: nobody has replied, so nothing else was sent */
@@ -75,12 +85,14 @@ static const char *const move_sql[] = {
 	/* what has not gone out yet goes to the new number */
 	"UPDATE queue SET phone = ?1 WHERE household = ?2 AND campaign = ?3 AND"
 	" phone = ?5 AND state = 'pending' AND ?4 IS NOT NULL",
-	"UPDATE conv SET phone = ?1, updated_at = ?4, asked_sent = 0 WHERE"
-	" household = ?2 AND campaign = ?3 AND phone = ?5",
+	"UPDATE conv SET phone = ?1, updated_at = ?4, asked_sent = 0,"
+	" reminded = CASE WHEN ?6 THEN 0 ELSE reminded END, reminded_at ="
+	" CASE WHEN ?6 THEN NULL ELSE reminded_at END, due = CASE WHEN ?6 THEN 0"
+	" ELSE due END WHERE household = ?2 AND campaign = ?3 AND phone = ?5",
 };
 
 static int move(gw_gateway *g, const char *hh, const char *camp,
-                const char *from, const char *to, long long now)
+                const char *from, const char *to, long long now, int silent)
 {
 	for (size_t i = 0; i < sizeof move_sql / sizeof move_sql[0]; i++) {
 		sqlite3_stmt *q;
@@ -92,13 +104,15 @@ static int move(gw_gateway *g, const char *hh, const char *camp,
 		sqlite3_bind_text(q, 3, camp, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(q, 4, now);
 		sqlite3_bind_text(q, 5, from, -1, SQLITE_STATIC);
+		sqlite3_bind_int(q, 6, silent);
 		rc = sqlite3_step(q);
 		sqlite3_finalize(q);
 		if (rc != SQLITE_DONE)
 			return -1;
 	}
-	AX_LOG_I("household %s: ...%s failed, asking ...%s", hh,
+	AX_LOG_I("household %s: ...%s %s, asking ...%s", hh,
 	         strlen(from) > 4 ? from + strlen(from) - 4 : from,
+	         silent ? "never answered" : "failed",
 	         strlen(to) > 4 ? to + strlen(to) - 4 : to);
 	return 0;
 }
@@ -134,7 +148,7 @@ int gw__phone_fallback(gw_gateway *g, long long now)
 		snprintf(camp, sizeof camp, "%s", (const char *)sqlite3_column_text(q, 1));
 		snprintf(from, sizeof from, "%s", (const char *)sqlite3_column_text(q, 2));
 		if (next_phone(g, hh, from, now, to) == 0)
-			rc = move(g, hh, camp, from, to, now);
+			rc = move(g, hh, camp, from, to, now, 0);
 	}
 	sqlite3_finalize(q);
 	if (!rc && gw__exec(g->db, "DELETE FROM phone_failed"))
@@ -144,4 +158,25 @@ int gw__phone_fallback(gw_gateway *g, long long now)
 		return -1;
 	}
 	return gw__commit(g->db);
+}
+
+int gw__phone_unanswered(gw_gateway *g, const struct convrow *r,
+                         const struct gw_flow_opts *opts, long long now)
+{
+	sqlite3_stmt *q;
+	char to[AX_PHONE_MAX];
+	int replied;
+	if (r->c.status != GW_CONV_ASKING || !r->c.reminded ||
+	    now - r->c.reminded_at < opts->expire_after)
+		return 0; /* not about to expire */
+	if (!(q = gw__prep(g, g->db, "SELECT 1 FROM inbox WHERE household = ?1 AND"
+	                             " received_at >= ?2 LIMIT 1")))
+		return -1;
+	sqlite3_bind_text(q, 1, r->household, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(q, 2, r->c.started_at);
+	replied = sqlite3_step(q) == SQLITE_ROW;
+	gw__release(g, g->db, q);
+	if (replied || next_phone(g, r->household, r->phone, now, to))
+		return 0;
+	return move(g, r->household, r->campaign, r->phone, to, now, 1) ? -1 : 1;
 }

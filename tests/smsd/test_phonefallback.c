@@ -12,6 +12,14 @@
  *   to, nothing sent again).
  *   H3 lists D then E, and D answered before its report bounced: a number
  *   that replied is kept.
+ *   H4 lists P then Q, and P never answers (no bounce, no reply).  Worked
+ *   by hand at the defaults (remind_after a day, expire_after three
+ *   days): intro and question to P at T0, the reminder at T0 + 1 day;
+ *   at T0 + 4 days, where the old code expired it with Q never asked,
+ *   the conversation moves to Q: intro and question at T0 + 4 days, Q's
+ *   own reminder at T0 + 5 days, and with no third number it expires at
+ *   T0 + 8 days.  H2, whose only number bounced and never answered,
+ *   expires at T0 + 4 days as before (nothing to move to).
  */
 #include <stdio.h>
 #include <string.h>
@@ -25,13 +33,17 @@ static const char roster_csv[] =
     "户号,乡镇代码,村（社区）代码,网格代码,联系电话,人口\n"
     "H1,439901101000,439901101201,439901101201001,13900000005;13800000006,2\n"
     "H2,439901101000,439901101201,439901101201001,13900000007,3\n"
-    "H3,439901101000,439901101201,439901101201001,13900000009；13800000001,3\n";
+    "H3,439901101000,439901101201,439901101201001,13900000009；13800000001,3\n"
+    "H4,439901101000,439901101201,439901101201002,13900000011;13800000012,2\n";
 
 #define T0 1772416800LL /* 2026-03-02 10:00 China time */
 #define A "+8613900000005"
 #define B "+8613800000006"
 #define C "+8613900000007"
 #define D "+8613900000009"
+#define P "+8613900000011"
+#define Q "+8613800000012"
+#define DAY 86400LL
 
 static struct gw_config cfg;
 static gw_gateway *g;
@@ -125,6 +137,38 @@ int main(void)
 	CHECK_INT(q1("SELECT qidx FROM conv WHERE household='H1'", NULL), 1);
 	CHECK_INT(sent_to(B, "question"), 2);
 	CHECK_INT(sent_to(A, "question"), 1);
+
+	/* ---- H4: P never answers ---- */
+	CHECK_INT(sent_to(P, "intro"), 1);
+	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE phone=?1 AND sent_at=1772416800", P), 2);
+	gwt_round(g, T0 + DAY);
+	CHECK_INT(sent_to(P, "reminder"), 1);
+	gwt_round(g, T0 + 4 * DAY - 60); /* a minute before: still P */
+	CHECK_INT(q1("SELECT COUNT(*) FROM conv WHERE household='H4' AND phone=?1"
+	             " AND status='asking'", P), 1);
+	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE phone=?1", Q), 0);
+	gwt_round(g, T0 + 4 * DAY);
+	CHECK_INT(q1("SELECT COUNT(*) FROM conv WHERE household='H4' AND phone=?1"
+	             " AND status='asking' AND reminded=0", Q), 1);
+	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE phone=?1 AND state='sent' AND"
+	             " kind IN ('intro','question') AND sent_at=1772762400", Q), 2);
+	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE phone=?1 AND error LIKE"
+	             "'%moved to the next number'", P), 2);
+	CHECK_INT(sent_to(P, "intro"), 1); /* nothing more to P */
+	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE phone=?1", P), 3);
+	/* H2: its only number, expired on time */
+	CHECK_INT(q1("SELECT COUNT(*) FROM conv WHERE household='H2' AND"
+	             " status='expired' AND phone=?1", C), 1);
+	gwt_round(g, T0 + 5 * DAY);
+	CHECK_INT(sent_to(Q, "reminder"), 1);
+	gwt_round(g, T0 + 8 * DAY - 60);
+	CHECK_INT(q1("SELECT COUNT(*) FROM conv WHERE household='H4' AND status='asking'",
+	             NULL), 1);
+	gwt_round(g, T0 + 8 * DAY);
+	CHECK_INT(q1("SELECT COUNT(*) FROM conv WHERE household='H4' AND"
+	             " status='expired' AND phone=?1", Q), 1);
+	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE phone=?1", P), 3);
+	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE phone=?1", Q), 3);
 
 	gw_close(g);
 	return check_done();
