@@ -13,10 +13,14 @@
  *   dashboard_items.c   GET /items/SURVEY?scope=CODE: a quiz's item
  *                       analysis (county and township staff)
  *   dashboard_sample.c  the 抽样测评 section of a region page
+ *   dashboard_visits.c  GET /grid/CODE/offline: visits recorded with no
+ *                       signal, queued on the phone, POST /visit/sync
  *
  * Pages are server-rendered HTML in Simplified Chinese with no external
  * asset and no script: everything (CSS, SVG charts) is inline, so a page
- * saved to a file renders the same and prints the same.
+ * saved to a file renders the same and prints the same.  The one
+ * exception is the offline visits page, whose own script and service
+ * worker are files of this origin (its CSP says so).
  */
 #ifndef ANXIN_CENTRAL_DASHBOARD_INT_H
 #define ANXIN_CENTRAL_DASHBOARD_INT_H

@@ -273,6 +273,19 @@ check "  the household left the list" "$(grep -c "name=\"household\" value=\"$HH
 OUT=$(sqlite3 c.db "SELECT id FROM households WHERE grid LIKE '439901102%' AND active LIMIT 1")
 check "visit outside the user's scope: 403" "$(curl -s -b grid.jar -o v4.html -w '%{http_code}' --data-urlencode "household=$OUT" --data-urlencode "csrf=$T" "$URL/visit")" 403
 check "county user's CSRF token does not work for the grid user" "$(curl -s -b grid.jar -o v5.html -w '%{http_code}' --data-urlencode "household=$HH" --data-urlencode "csrf=$(csrf_of county.html)" "$URL/visit")" 403
+# the offline visits page (e2e.dashboard.visits drives it in Chromium):
+# its own policy lets in this origin's script, nothing inline; a queued
+# visit needs the session's CSRF token and a household in scope
+check "offline visits page: 200" "$(get grid.jar /grid/439901101001001/offline off.html)" 200
+has "  scripts of this origin only" off.html.h "script-src 'self'; connect-src 'self'; worker-src 'self';"
+has "  its script" off.html '<script src="/grid/visits.js"></script>'
+check "  the script: 200" "$(get none /grid/visits.js off.js)" 200
+has "  as JavaScript" off.js.h "Content-Type: text/javascript"
+check "a queued visit without CSRF: 403" "$(curl -s -b grid.jar -o s1.out -w '%{http_code}' --data-urlencode "household=$HH" --data-urlencode id=5a3c0000-0000-4000-8000-0000000000aa --data-urlencode at=1 --data-urlencode now=1 "$URL/visit/sync")" 403
+check "a queued visit outside the user's scope: 403" "$(curl -s -b grid.jar -o s2.out -w '%{http_code}' --data-urlencode "household=$OUT" --data-urlencode "csrf=$T" --data-urlencode id=5a3c0000-0000-4000-8000-0000000000ab --data-urlencode "at=$(date +%s)" --data-urlencode "now=$(date +%s)" "$URL/visit/sync")" 403
+has "  says why, in JSON" s2.out "\"error\":\"户号 $OUT 不在您负责的区域内。\""
+check "a queued visit 40 days old: 422" "$(curl -s -b grid.jar -o s3.out -w '%{http_code}' --data-urlencode "household=$HH" --data-urlencode "csrf=$T" --data-urlencode id=5a3c0000-0000-4000-8000-0000000000ac --data-urlencode "at=$(($(date +%s) - 40 * 86400))" --data-urlencode "now=$(date +%s)" "$URL/visit/sync")" 422
+check "  nothing more recorded" "$(visits)" 1
 
 # --- logout ---
 check "logout without CSRF: 403" "$(curl -s -b grid.jar -o lo1.html -w '%{http_code}' -X POST "$URL/logout")" 403
