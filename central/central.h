@@ -46,14 +46,6 @@ struct ct_server {
 	 * gauge in /metrics, and named in the shutdown log line */
 	atomic_int batches_importing;
 
-	/* login rate limiting: failures per client address (IPv6 by /64,
-	 * "a:ADDR") and per account ("u:NAME"), dashboard.c */
-	pthread_mutex_t login_mu;
-	struct ct_login_fail {
-		char addr[80]; /* the key */
-		int count, blocks;
-		long long first, blocked_until;
-	} login_fail[256];
 	atomic_int pw_checks; /* password checks running now */
 	atomic_int exporting; /* an export (XLSX, CSV) is being made */
 	atomic_int export_waiters; /* requests waiting for it (http.c) */
@@ -64,14 +56,6 @@ struct ct_server {
 	struct ax_importer *importers[64];
 	int nstores, nimporters;
 };
-
-/* The login limiter (dashboard.c), on the clock `now`: the seconds KEY
- * ("a:ADDR", "u:NAME") stays blocked; and a failure (ok = 0) counted or
- * the key cleared (ok = 1), returning the seconds it is now blocked. */
-long long ct_login_blocked(struct ct_server *srv, const char *key,
-                           long long now);
-long long ct_login_note(struct ct_server *srv, const char *key, int ok,
-                        long long now);
 
 /* Start the daemon on addr (borrowed) with a pool of `threads` threads;
  * NULL on failure. */

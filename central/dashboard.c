@@ -43,9 +43,6 @@
 
 #define SESSION_COOKIE "anxin_session"
 #define LOGIN_COOKIE "anxin_login"
-#define LOGIN_MAX_FAILS 5
-#define LOGIN_WINDOW (15 * 60) /* failures older than this are forgotten */
-#define LOGIN_BLOCK (5 * 60)   /* seconds an address stays blocked */
 
 /* ========================================================== sessions == */
 /* 0 and *u filled when the request carries a live session. */
@@ -141,82 +138,6 @@ static void addr_key(const char *addr, char *out, size_t n)
 	}
 }
 
-/* Seconds the key stays blocked (0: may try). */
-long long ct_login_blocked(struct ct_server *srv, const char *key,
-                           long long now)
-{
-	long long left = 0;
-	pthread_mutex_lock(&srv->login_mu);
-	for (size_t i = 0; i < sizeof srv->login_fail / sizeof srv->login_fail[0]; i++) {
-		struct ct_login_fail *e = &srv->login_fail[i];
-		if (strcmp(e->addr, key) == 0 && e->blocked_until > now) {
-			left = e->blocked_until - now;
-			break;
-		}
-	}
-	pthread_mutex_unlock(&srv->login_mu);
-	return left;
-}
-
-/*
- * Count a failure (ok = 0) or clear the key (ok = 1) -- an address ("a:")
- * or an account ("u:").  Returns the seconds the key is now blocked for:
- * LOGIN_BLOCK, doubled for each block in a row (at most an hour), so an
- * account guessed at from many addresses slows down too.  The table has
- * 256 slots; when full, the slot with the oldest first failure that is
- * not blocked is reused, and when every slot is blocked, the one whose
- * block ends first (the limiter never stops counting).
- */
-long long ct_login_note(struct ct_server *srv, const char *key, int ok,
-                        long long now)
-{
-	const size_t n = sizeof srv->login_fail / sizeof srv->login_fail[0];
-	struct ct_login_fail *e = NULL, *spare = NULL, *oldest = NULL;
-	long long left = 0;
-
-	pthread_mutex_lock(&srv->login_mu);
-	for (size_t i = 0; i < n; i++) {
-		struct ct_login_fail *x = &srv->login_fail[i];
-		if (x->addr[0] && strcmp(x->addr, key) == 0) {
-			e = x;
-			break;
-		}
-		if (x->blocked_until > now) {
-			if (!oldest || x->blocked_until < oldest->blocked_until)
-				oldest = x;
-			continue;
-		}
-		if (!spare || !x->addr[0] || (spare->addr[0] && x->first < spare->first))
-			spare = x;
-	}
-	if (ok) {
-		if (e)
-			memset(e, 0, sizeof *e);
-	} else if (e || (e = spare) || (e = oldest)) {
-		if (!e->addr[0] || strcmp(e->addr, key) != 0) {
-			memset(e, 0, sizeof *e);
-			snprintf(e->addr, sizeof e->addr, "%s", key);
-			e->first = now;
-		} else if (now - e->first > LOGIN_WINDOW && e->blocked_until <= now) {
-			e->count = 0;
-			e->first = now;
-			if (now - e->blocked_until > LOGIN_WINDOW)
-				e->blocks = 0;
-		}
-		if (++e->count >= LOGIN_MAX_FAILS) {
-			left = (long long)LOGIN_BLOCK << (e->blocks < 4 ? e->blocks : 4);
-			if (left > 3600)
-				left = 3600;
-			e->blocked_until = now + left;
-			e->blocks++;
-			e->count = 0;
-			e->first = now;
-		}
-	}
-	pthread_mutex_unlock(&srv->login_mu);
-	return left;
-}
-
 /* ============================================================= login == */
 static enum MHD_Result login_page(struct ct_req *r, unsigned status,
                                   const char *error, const char *user,
@@ -296,13 +217,19 @@ enum MHD_Result ct_dash_login(struct ct_req *r)
 		                  "登录页面已过期，请重新输入用户名和密码。", user, NULL);
 	login_addr(r, addr, sizeof addr);
 	addr_key(addr, akey, sizeof akey);
-	if ((left = ct_login_blocked(r->srv, akey, now)) > 0)
+	/* the limiter's failures are in the store, shared by every central
+	 * process on it (ax_login_note) */
+	if ((rc = ax_login_blocked(st, akey, now, &left)))
+		goto store_down;
+	if (left > 0)
 		goto blocked;
 	if (!user || !pw || !*user || !*pw)
 		return login_page(r, MHD_HTTP_BAD_REQUEST, "请输入用户名和密码。", user,
 		                  NULL);
 	snprintf(ukey, sizeof ukey, "u:%.60s", user);
-	if ((left = ct_login_blocked(r->srv, ukey, now)) > 0)
+	if ((rc = ax_login_blocked(st, ukey, now, &left)))
+		goto store_down;
+	if (left > 0)
 		goto blocked;
 	/* each check is an Argon2 hash of 64 MiB on a server thread: at most
 	 * CT_PW_CHECKS at once, so a login flood leaves threads for devices */
@@ -317,18 +244,17 @@ enum MHD_Result ct_dash_login(struct ct_req *r)
 	if (rc == AX_DENIED) {
 		long long la, lu;
 		CT_WARN("login: failed for a user from %s", addr);
-		la = ct_login_note(r->srv, akey, 0, now);
-		lu = ct_login_note(r->srv, ukey, 0, now);
+		if ((rc = ax_login_note(st, akey, 0, now, &la)) ||
+		    (rc = ax_login_note(st, ukey, 0, now, &lu)))
+			goto store_down;
 		if ((left = la > lu ? la : lu) > 0)
 			goto blocked;
 		return login_page(r, MHD_HTTP_UNAUTHORIZED, "用户名或密码不正确。", user,
 		                  NULL);
 	}
-	if (rc)
-		return dash_error(r, NULL, ct_status_for(rc), "暂时无法登录",
-		                  "数据库暂时不可用，请稍后再试。");
-	ct_login_note(r->srv, akey, 1, now);
-	ct_login_note(r->srv, ukey, 1, now);
+	if (rc || (rc = ax_login_note(st, akey, 1, now, &left)) ||
+	    (rc = ax_login_note(st, ukey, 1, now, &left)))
+		goto store_down;
 	if ((rc = ax_session_create(st, u.name, r->srv->session_ttl, sid, csrf)))
 		return dash_error(r, NULL, ct_status_for(rc), "暂时无法登录",
 		                  "无法建立会话，请稍后再试。");
@@ -354,6 +280,9 @@ blocked:
 		const char *h[] = {"Retry-After", retry, NULL, NULL};
 		return login_page(r, MHD_HTTP_TOO_MANY_REQUESTS, msg, user, h);
 	}
+store_down:
+	return dash_error(r, NULL, ct_status_for(rc), "暂时无法登录",
+	                  "数据库暂时不可用，请稍后再试。");
 }
 
 static enum MHD_Result post_logout(struct ct_req *r, ax_store *st,

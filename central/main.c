@@ -97,7 +97,6 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	ax_set_log(ax_applog_lib, NULL);
-	pthread_mutex_init(&srv.login_mu, NULL);
 	pthread_mutex_init(&srv.stores_mu, NULL);
 
 	/* migrate and make the key pair once, before any worker opens it */

@@ -47,6 +47,7 @@ struct ax_store {
  * v10-v12: 户主 and 住址; opt-out events; phones in the roster's order.
  * v13: 市 (level 0) and 省 (level -1) rows above the county (issue 19).
  * v14: the roster's history (issue 17).
+ * v15: the login limiter's state (issue 19).
  */
 static const char *const migrations[] = {
 	/* v1 */
@@ -315,6 +316,15 @@ static const char *const migrations[] = {
 	 "household = NEW.id AND active_to IS NULL;"
 	 "INSERT INTO household_periods SELECT NEW.id, NEW.grid, NEW.updated_at, "
 	 "NULL WHERE NEW.active; END;"),
+	/* v15: the login limiter's failures per address and account
+	 * (login_limit.c), in the store so that several central processes on
+	 * one store share them; stale_at (when the row can no longer matter)
+	 * lets each failure drop the dead rows through an index. */
+	("CREATE TABLE login_limits("
+	 "  key TEXT PRIMARY KEY, fails INTEGER NOT NULL, blocks INTEGER NOT NULL,"
+	 "  first INTEGER NOT NULL, blocked_until INTEGER NOT NULL,"
+	 "  stale_at INTEGER NOT NULL);"
+	 "CREATE INDEX login_limits_stale ON login_limits(stale_at);"),
 };
 
 /* Migrations that rebuild a table others reference (v13 regions): run

@@ -5,7 +5,8 @@
  * transaction, read in one SQLite read transaction (one snapshot), each
  * table with COPY.  The schema is created first (store_pg.c; pg.store
  * holds its columns to SQLite's).  Device tables (outbox, sync_state,
- * drafts) are not copied: devices stay on SQLite.
+ * drafts) are not copied: devices stay on SQLite; nor is login_limits,
+ * the login limiter's failures of the last quarter hour.
  */
 #include <sqlite3.h>
 #include <stdio.h>

@@ -5,7 +5,7 @@
  * PostgreSQL starts at SQLite's schema v12 (store.c): its migration 1 is
  * the whole of that schema's central tables, written once for PostgreSQL,
  * and later changes append migrations here as store.c appends them there
- * (2 is v13, 3 v14).  Device-only tables (outbox, sync_state, drafts)
+ * (2 is v13, 3 v14, 5 v15).  Device-only tables (outbox, sync_state, drafts)
  * are left out: devices stay on SQLite.
  *
  * What differs from the SQLite text: times and counts are BIGINT (SQLite's
@@ -156,6 +156,13 @@ static const char *const pg_migrations[] = {
 	 * keeps there each device's last queue report ("queue.DEVICE",
 	 * ax_device_queue_set), which every records batch writes */
 	"CREATE TABLE sync_state(key TEXT PRIMARY KEY, value TEXT);",
+
+	/* 5: SQLite v15's twin -- the login limiter's state */
+	"CREATE TABLE login_limits("
+	"  key TEXT PRIMARY KEY, fails INTEGER NOT NULL, blocks INTEGER NOT NULL,"
+	"  first BIGINT NOT NULL, blocked_until BIGINT NOT NULL,"
+	"  stale_at BIGINT NOT NULL);"
+	"CREATE INDEX login_limits_stale ON login_limits(stale_at);",
 };
 
 /* an arbitrary key of pg_advisory_xact_lock: "anxin" schema migrations */

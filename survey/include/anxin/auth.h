@@ -91,6 +91,29 @@ ax_rc ax_session_get(ax_store *st, const char *sid, struct ax_user *user,
                      char csrf[AX_TOKEN_MAX]);
 ax_rc ax_session_delete(ax_store *st, const char *sid);
 
+/*
+ * The login limiter (login_limit.c): failures per key -- an address
+ * ("a:ADDR", IPv6 by its /64) or an account ("u:NAME") -- kept in the
+ * store, so every central process on one store counts the same failures
+ * (issue 19).  AX_LOGIN_MAX_FAILS failures within AX_LOGIN_WINDOW seconds
+ * block the key for AX_LOGIN_BLOCK seconds, doubled for each block in a
+ * row (at most AX_LOGIN_BLOCK_MAX); a block ended more than a window ago
+ * starts the doubling again.  `now` is the caller's clock (seconds).
+ * Safe from several processes and threads, each with its own handle.
+ */
+#define AX_LOGIN_MAX_FAILS 5
+#define AX_LOGIN_WINDOW (15 * 60)
+#define AX_LOGIN_BLOCK (5 * 60)
+#define AX_LOGIN_BLOCK_MAX 3600
+
+/* *left: the seconds `key` (borrowed) stays blocked, 0 when it may try. */
+ax_rc ax_login_blocked(ax_store *st, const char *key, long long now,
+                       long long *left);
+/* Count a failure of `key` (ok = 0) or clear it (ok = 1), in one
+ * transaction; *left: the seconds it is now blocked for (0 when not). */
+ax_rc ax_login_note(ax_store *st, const char *key, int ok, long long now,
+                    long long *left);
+
 /* The store's X25519 key pair for sealed boxes, made on first use. */
 #define AX_PUBKEY_BYTES 32
 ax_rc ax_store_keypair(ax_store *st, unsigned char pk[AX_PUBKEY_BYTES],

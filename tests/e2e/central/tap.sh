@@ -37,6 +37,15 @@ respondents_by_hand() {
     sed 's/.*"completed_at":"\([^"]*\)".*"household":"\([^"]*\)".*"id":"\([^"]*\)".*"survey":"\([^"]*\)".*/\2|\4 \1 \3/' |
     sort | awk '{ if ($1 != last) n++; last = $1 } END { print n }'
 }
+# tap_login URL JAR USER PASSWORD [X-Real-IP]: a dashboard login, its
+# status (303 in, 401 refused, 429 blocked) printed
+tap_login() {
+  rm -f "$2"
+  curl -s -c "$2" -o "$2.page" "$1/login"
+  t=$(grep -o 'name="csrf" value="[^"]*"' "$2.page" | head -n 1 | sed 's/.*value="//; s/"$//')
+  curl -s -b "$2" -c "$2" -o /dev/null -w '%{http_code}' ${5:+-H "X-Real-IP: $5"} \
+    --data-urlencode "csrf=$t" --data-urlencode "user=$3" --data-urlencode "password=$4" "$1/login"
+}
 tap_end() {
   echo "$((n - fail)) passed, $fail failed"
   [ $fail = 0 ]

@@ -9,8 +9,10 @@
 # both, each record is accepted once in all (the other post finds it a
 # duplicate), none is a conflict, the store holds each once, and the
 # counted respondents equal a count by hand from the records sent (no
-# double count across processes, no loss).  Sessions and device
-# last-seen are in the store; the login limiter is still per process.
+# double count across processes, no loss).  Sessions, device last-seen
+# and the login limiter are in the store: 4 wrong passwords for one
+# account through server a and a 5th through b block the account on
+# both (429); per process, b had counted one failure and said 401.
 set -u
 NB=8 PER=500
 DIR=$1
@@ -21,6 +23,8 @@ C="$ANXIN_BIN/central/anxin-central"
 tap_demo_parts $((NB * PER)) $PER 41 gw1
 "$A" device add --db c.db --name gw1 --kind smsd --scope 439901000000 > tok 2>/dev/null
 sqlite3 c.db "UPDATE devices SET created_at = 0"
+echo staff-pass-one > pw
+"$A" user add --db c.db --name staff --role county --scope 439901000000 --password-file pw > /dev/null
 DB=c.db
 q() { sqlite3 c.db "$1"; }
 if [ -n "$PGURL" ]; then
@@ -65,6 +69,15 @@ sum() { cat out.* | grep -o "\"$1\":[0-9]*" | cut -d: -f2 | awk '{ s += $1 } END
 check "each record accepted once over both servers" "$(sum accepted)" $((NB * PER))
 check "  and a duplicate on the other" "$(sum duplicate)" $((NB * PER))
 check "  no conflict" "$(sum conflict)" 0
+UA="http://127.0.0.1:$(cat port.a)" UB="http://127.0.0.1:$(cat port.b)"
+for i in 1 2 3 4; do
+  check "wrong password $i for staff through server a: 401" "$(tap_login "$UA" j staff wrong-$i 10.2.0.$i)" 401
+done
+check "a 5th through server b, from a 5th address: 429" "$(tap_login "$UB" j staff wrong-5 10.2.0.5)" 429
+check "  then staff's right password through a, from a new address: 429" \
+  "$(tap_login "$UA" j staff staff-pass-one 10.2.0.9)" 429
+check "  another account through a from that address: 401, not blocked" \
+  "$(tap_login "$UA" j nobody wrong 10.2.0.9)" 401
 for s in a b; do
   tap_stop "$(cat "pid.$s")" "server $s"
 done

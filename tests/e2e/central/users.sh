@@ -33,13 +33,7 @@ sqlite3 c.db "INSERT INTO users(name, pw_hash, role, scope, created_at) SELECT '
 pid=$!
 for _ in $(seq 1 100); do [ -s port ] && curl -fs "http://127.0.0.1:$(cat port)/healthz" > /dev/null && break; sleep 0.1; done
 URL="http://127.0.0.1:$(cat port)"
-login() { # login JAR USER PASSWORD [X-Real-IP] -> status
-  rm -f "$1"
-  curl -s -c "$1" -o "$1.page" "$URL/login"
-  t=$(grep -o 'name="csrf" value="[^"]*"' "$1.page" | head -n 1 | sed 's/.*value="//; s/"$//')
-  curl -s -b "$1" -c "$1" -o /dev/null -w '%{http_code}' ${4:+-H "X-Real-IP: $4"} \
-    --data-urlencode "csrf=$t" --data-urlencode "user=$2" --data-urlencode "password=$3" "$URL/login"
-}
+login() { tap_login "$URL" "$@"; } # login JAR USER PASSWORD [X-Real-IP] -> status
 report() { curl -s -o /dev/null -w '%{http_code}' -b "$1" "$URL/api/v1/report?scope=${2:-439901101000}"; }
 users() { "$A" user list --db c.db | awk -v u="$1" '$1 == u { print $2, $3, $5 }'; }
 
