@@ -651,6 +651,35 @@ static void test_visit_record(void)
 	            id) == 1);
 	REQUIRE(ax__exec(st, "DELETE FROM contacts WHERE household = 'H6' AND "
 	                     "device = '王五'") == AX_OK);
+
+	/* the id made by a phone that queued the visit offline: stored under
+	 * it (lower case); sent again: AX_OK, nothing stored; the same id 20
+	 * minutes later (past the double tap) with other content: refused;
+	 * an id that is no UUID: refused */
+	{
+		static const char given[] = "0F0E0D0C-0B0A-4909-8807-0605040302AA";
+		int stored = -1;
+		long long n0 = tu_qi(db, "SELECT COUNT(*) FROM contacts");
+		REQUIRE(ax_visit_record_id(st, given, "H6", "网格员赵六", at, NULL, id,
+		                           &stored) == AX_OK);
+		CHECK_STR(id, "0f0e0d0c-0b0a-4909-8807-0605040302aa");
+		CHECK_INT(stored, 1);
+		CHECK_STR(tu_q(db, "SELECT household || '|' || device FROM contacts "
+		                   "WHERE id = '%s'", id),
+		          "H6|网格员赵六");
+		REQUIRE(ax_visit_record_id(st, given, "H6", "网格员赵六", at, NULL, id,
+		                           &stored) == AX_OK);
+		CHECK_INT(stored, 0);
+		CHECK_STR(id, "0f0e0d0c-0b0a-4909-8807-0605040302aa");
+		CHECK_INT(ax_visit_record_id(st, given, "H6", "网格员赵六", at + 1200,
+		                             NULL, id, &stored), AX_INVALID);
+		CHECK_INT(stored, 0);
+		CHECK_INT(ax_visit_record_id(st, "not-a-uuid", "H6", "网格员赵六", at,
+		                             NULL, id, &stored), AX_INVALID);
+		CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM contacts"), n0 + 1);
+		REQUIRE(ax__exec(st, "DELETE FROM contacts WHERE device = "
+		                     "'网格员赵六'") == AX_OK);
+	}
 }
 
 /* ---- visits from CSV -------------------------------------------------- */
