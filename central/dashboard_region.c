@@ -780,11 +780,16 @@ static void estimate(struct dpage *p, ax_store *st, const struct ax_campaign *c)
 	          "每卡每天 %d 段计，%lld 户都收到第一条（每户 %d 条短信）约需 %s；",
 	       e.modems, c->pace_per_min, e.send_minutes, c->daily_cap, e.households,
 	       e.reach_msgs, reach);
-	if (c->survey[0])
+	if (c->survey[0] && e.digests)
+		dp_fmt(p, "人人当即作答时，整份问卷（%d 题）和之后的 %d 条宣传短信（每户每天至多一条）"
+		          "全部发完约需 %s。</p>",
+		       e.questions, e.digests, whole);
+	else if (c->survey[0])
 		dp_fmt(p, "人人当即作答时，整份问卷（%d 题）全部发完约需 %s。</p>", e.questions,
 		       whole);
 	else
-		dp_fmt(p, "全部宣传短信发完约需 %s。</p>", whole);
+		dp_fmt(p, "全部 %d 条宣传短信（每户每天至多一条）发完约需 %s。</p>", e.digests,
+		       whole);
 	if (e.too_short)
 		dp_fmt(p, "<p class=\"msg err\" role=\"alert\">活动时间只有 %s，不够发到每一户"
 		          "（约需 %s）：请延长活动、增加短信网关，或在运营商允许的范围内提高发送速度和每日上限。</p>",

@@ -319,12 +319,18 @@ static void print_estimate(ax_store *st, const struct ax_campaign *c, int modems
 	                "about %s; ",
 	        e.households, e.modems, c->pace_per_min, e.send_minutes, c->daily_cap,
 	        e.reach_msgs, e.reach_segs, reach);
-	if (c->survey[0])
+	if (c->survey[0] && e.digests)
+		fprintf(stderr, "the whole questionnaire (%d questions) and then %d digests "
+		                "one a day (%d messages, %d segments each) about %s if "
+		                "everyone answers at once\n",
+		        e.questions, e.digests, e.whole_msgs, e.whole_segs, whole);
+	else if (c->survey[0])
 		fprintf(stderr, "the whole questionnaire (%d questions; %d messages, %d "
 		                "segments each) about %s if everyone answers at once\n",
 		        e.questions, e.whole_msgs, e.whole_segs, whole);
 	else
-		fprintf(stderr, "every digest (%d messages, %d segments each) about %s\n",
+		fprintf(stderr, "every digest, one a day (%d messages, %d segments each), "
+		                "about %s\n",
 		        e.whole_msgs, e.whole_segs, whole);
 	if (e.too_short)
 		fprintf(stderr, "anxin: warning: the campaign runs %s but needs about %s to "

@@ -81,8 +81,14 @@ static void survey_load(const struct ax_survey *s, struct ax_campaign_est *e)
 	}
 }
 
-/* An outreach campaign: every digest of its packs, once. */
-static void packs_load(const ax_content *ct, const char *packs,
+/* The days between two digests to one household: smsd's default
+ * digest_gap (sms-gateway/config.c). */
+#define DIGEST_GAP_DAYS 1.0
+
+/* Every digest of the packs, once, after the survey if there is one; an
+ * outreach campaign reaches a household with its first (which carries
+ * the opt-out tail, as the gateway adds it). */
+static void packs_load(const ax_content *ct, const char *packs, int survey,
                        struct ax_campaign_est *e)
 {
 	char list[256], *save = NULL;
@@ -91,14 +97,26 @@ static void packs_load(const ax_content *ct, const char *packs,
 		const struct ax_pack *p = ax_content_find_pack(ct, id);
 		for (int k = 0; p && k < p->ndigests; k++) {
 			int n = segs(p->digests[k].text);
-			if (!e->reach_msgs) {
+			if (!survey && !e->reach_msgs) {
+				char first[1024];
+				const char *t = p->digests[k].text;
+				size_t a = strlen(t), b = strlen(OPTOUT_TAIL);
+				snprintf(first, sizeof first, "%s%s", t,
+				         a >= b && strcmp(t + a - b, OPTOUT_TAIL) == 0 ? ""
+				                                                       : OPTOUT_TAIL);
+				n = segs(first);
 				e->reach_msgs = 1;
 				e->reach_segs = n;
 			}
 			e->whole_msgs++;
 			e->whole_segs += n;
+			e->digests++;
 		}
 	}
+	/* one a day: with a survey the first a day after the thanks, else
+	 * the first at once */
+	if (e->digests)
+		e->digest_days = DIGEST_GAP_DAYS * (survey ? e->digests : e->digests - 1);
 }
 
 /* Days for `households` × (msgs, segs) at the campaign's pace and cap. */
@@ -191,8 +209,8 @@ ax_rc ax_campaign_estimate(ax_store *st, const struct ax_campaign *c,
 		if (s)
 			survey_load(s, e);
 	}
-	if (c->packs[0] && !c->survey[0])
-		packs_load(ct, c->packs, e);
+	if (c->packs[0])
+		packs_load(ct, c->packs, c->survey[0] != 0, e);
 	ax_content_free(ct);
 	quiet = (c->quiet_end - c->quiet_start + 1440) % 1440;
 	e->send_minutes = 1440 - quiet;
@@ -200,6 +218,8 @@ ax_rc ax_campaign_estimate(ax_store *st, const struct ax_campaign *c,
 	                         e->reach_segs, e->send_minutes);
 	e->whole_days = days_for(c, e->modems, e->households, e->whole_msgs,
 	                         e->whole_segs, e->send_minutes);
+	if (e->whole_days < e->digest_days)
+		e->whole_days = e->digest_days;
 	e->window_days = c->ends_at > c->starts_at
 	                     ? (double)(c->ends_at - c->starts_at) / 86400.0
 	                     : 0;

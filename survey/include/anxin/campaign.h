@@ -75,11 +75,14 @@ int ax_campaign_within(const struct ax_campaign *c, const char *scope);
  * pace and daily cap on `modems` modems (SIMs; 0 counts as 1): the
  * messages and segments each targeted household is sent to be reached
  * (the intro and first question; an outreach campaign's first digest)
- * and for the whole questionnaire (every question shown, the thanks; all
- * the digests), and the days each takes, counting only the minutes
- * outside quiet hours for the pace and the segments for the cap.  Every
- * household is assumed to answer at once: a lower bound when they do
- * not.  too_short: reaching everyone takes longer than the window.
+ * and for the whole campaign (every question shown, the thanks, then
+ * every digest of its packs), and the days each takes, counting only the
+ * minutes outside quiet hours for the pace and the segments for the cap.
+ * A gateway sends a household one digest a day at most (smsd's
+ * digest_gap, a day by default; with a survey the first a day after the
+ * thanks), so the whole takes at least digest_days whatever the modems.
+ * Every household is assumed to answer at once: a lower bound when they
+ * do not.  too_short: reaching everyone takes longer than the window.
  */
 struct ax_campaign_est {
 	long long households; /* targeted: with a phone (a sample: drawn) */
@@ -87,6 +90,8 @@ struct ax_campaign_est {
 	int questions;        /* shown to each household */
 	int reach_msgs, reach_segs, whole_msgs, whole_segs; /* per household */
 	int send_minutes;     /* a day's minutes outside quiet hours */
+	int digests;          /* digests each household is sent */
+	double digest_days;   /* one a day: the days the digests need alone */
 	double reach_days, whole_days, window_days;
 	int too_short;
 };
