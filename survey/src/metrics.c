@@ -9,6 +9,7 @@
 #include "anxin/metrics.h"
 #include "anxin/records.h"
 #include "anxin_int.h"
+#include "db.h"
 #include "ratedef_int.h"
 #include "records_int.h"
 
@@ -19,10 +20,10 @@ const char *const ax_channels[AX_NCHANNELS] = {"kiosk", "sms", "visit"};
  * campaigns (and no column to ask): migration tests read such files. */
 static const char *not_sampled(ax_store *st)
 {
-	return ax_store_schema_version(st) >= 9
-	           ? "(?3 IS NOT NULL OR wave NOT IN (SELECT wave FROM campaigns "
-	             "WHERE sample_n > 0))"
-	           : "1";
+	return ax__store_is_pg(st) || ax_store_schema_version(st) >= 9
+	           ? "(CAST(?3 AS TEXT) IS NOT NULL OR wave NOT IN (SELECT wave "
+	             "FROM campaigns WHERE sample_n > 0))"
+	           : "1 = 1";
 }
 
 void ax__wilson_p(double p, double n, double *low, double *high)
@@ -193,18 +194,29 @@ static int find_region(const struct tree *t, const char *code)
 	return -1;
 }
 
+/* After the last row: AX_OK when the statement ran to its end, else the
+ * store's error; finalized either way. */
+static ax_rc finish(ax_store *st, ax_stmt *s)
+{
+	ax_rc rc = AX_OK;
+	if (ax_db_errclass(ax__store_dbl(st)) != AX_DB_ENONE)
+		rc = ax__store_dberr(st, "report");
+	ax_stmt_finalize(s);
+	return rc;
+}
+
 static ax_rc load_tree(ax_store *st, struct tree *t)
 {
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	char (*parents)[24] = NULL;
 	int cap = 0;
 	ax_rc rc;
 
 	t->r = NULL;
 	t->n = 0;
-	if ((rc = ax__prepare(st, &s, "SELECT code, name, level, parent FROM regions")))
+	if ((rc = ax__dprepare(st, &s, "SELECT code, name, level, parent FROM regions")))
 		return rc;
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while (ax_stmt_step(s) == AX_DB_ROW) {
 		if (t->n == cap) {
 			cap = cap ? cap * 2 : 256;
 			struct region *nr = realloc(t->r, sizeof *nr * (size_t)cap);
@@ -213,7 +225,7 @@ static ax_rc load_tree(ax_store *st, struct tree *t)
 				free(nr ? nr : t->r);
 				free(np ? np : parents);
 				t->r = NULL;
-				sqlite3_finalize(s);
+				ax_stmt_finalize(s);
 				return AX_NOMEM;
 			}
 			t->r = nr;
@@ -221,17 +233,15 @@ static ax_rc load_tree(ax_store *st, struct tree *t)
 		}
 		struct region *g = &t->r[t->n];
 		memset(g, 0, sizeof *g);
-		snprintf(g->code, sizeof g->code, "%s", (const char *)sqlite3_column_text(s, 0));
-		snprintf(g->name, sizeof g->name, "%s", (const char *)sqlite3_column_text(s, 1));
-		g->level = sqlite3_column_int(s, 2);
+		snprintf(g->code, sizeof g->code, "%s", ax_stmt_text(s, 0));
+		snprintf(g->name, sizeof g->name, "%s", ax_stmt_text(s, 1));
+		g->level = (int)ax_stmt_int64(s, 2);
 		/* stash the parent code in name's tail? no: keep a side array */
 		snprintf(parents[t->n], 24, "%s",
-		         sqlite3_column_type(s, 3) == SQLITE_NULL
-		             ? ""
-		             : (const char *)sqlite3_column_text(s, 3));
+		         ax_stmt_is_null(s, 3) ? "" : ax_stmt_text(s, 3));
 		t->n++;
 	}
-	sqlite3_finalize(s);
+	ax_stmt_finalize(s);
 	/* sort with parents alongside: sort an index, then resolve */
 	{
 		struct region *tmp = malloc(sizeof *tmp * (size_t)(t->n ? t->n : 1));
@@ -320,15 +330,17 @@ static int cmp_topics(const void *a, const void *b)
  * a store error (its message set) */
 static int found(ax_store *st, const char *sql, const char *v)
 {
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	int rc;
 
-	if (ax__prepare(st, &s, sql))
+	if (ax__dprepare(st, &s, sql))
 		return -1;
-	sqlite3_bind_text(s, 1, v, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(s);
-	sqlite3_finalize(s);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+	ax_stmt_bind_text(s, 1, v);
+	rc = ax_stmt_step(s);
+	if (rc == AX_DB_ERROR)
+		ax__store_dberr(st, "report");
+	ax_stmt_finalize(s);
+	return rc == AX_DB_ROW ? 1 : rc == AX_DB_DONE ? 0 : -1;
 }
 
 /* The filter, checked before anything is counted: a date that is not
@@ -413,19 +425,18 @@ static ax_rc find_scope(ax_store *st, const struct tree *t, const char *code,
 /* Active households per region, rolled up. */
 static ax_rc add_households(ax_store *st, struct tree *t)
 {
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	ax_rc rc;
 
-	if ((rc = ax__prepare(st, &s, "SELECT grid, COUNT(*) FROM households "
-	                              "WHERE active GROUP BY grid")))
+	if ((rc = ax__dprepare(st, &s, "SELECT grid, COUNT(*) FROM households "
+	                               "WHERE active = 1 GROUP BY grid")))
 		return rc;
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		int i = find_region(t, (const char *)sqlite3_column_text(s, 0));
+	while (ax_stmt_step(s) == AX_DB_ROW) {
+		int i = find_region(t, ax_stmt_text(s, 0));
 		if (i >= 0)
-			ROLLUP(t, i, households, sqlite3_column_int64(s, 1));
+			ROLLUP(t, i, households, ax_stmt_int64(s, 1));
 	}
-	sqlite3_finalize(s);
-	return AX_OK;
+	return finish(st, s);
 }
 
 /* Reached: active households with a contact of `kinds` in the window.
@@ -438,12 +449,12 @@ static ax_rc add_reached(ax_store *st, struct tree *t, int kinds, int from_day,
 	char pk[8][64];
 	int npk = 0;
 	struct ax_buf b = {0};
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	int first = 1;
 	ax_rc rc;
 
 	ax__buf_puts(&b, "SELECT h.grid, COUNT(*) FROM households h WHERE "
-	                 "h.active AND EXISTS (SELECT 1 FROM contacts c WHERE "
+	                 "h.active = 1 AND EXISTS (SELECT 1 FROM contacts c WHERE "
 	                 "c.household = h.id AND c.kind IN (");
 	for (int bit = 1; bit <= AX_CK_VISIT; bit <<= 1)
 		if (kinds & bit) {
@@ -464,30 +475,29 @@ static ax_rc add_reached(ax_store *st, struct tree *t, int kinds, int from_day,
 		p = comma ? comma + 1 : NULL;
 	}
 	if (packs && !npk)
-		ax__buf_puts(&b, " AND 0");
+		ax__buf_puts(&b, " AND 1 = 0");
 	ax__buf_puts(&b, npk ? ")) GROUP BY h.grid" : ") GROUP BY h.grid");
 	if (b.oom) {
 		ax__buf_free(&b);
 		return AX_NOMEM;
 	}
-	rc = ax__prepare(st, &s, b.p);
+	rc = ax__dprepare(st, &s, b.p);
 	ax__buf_free(&b);
 	if (rc)
 		return rc;
 	/* day d in China time spans [d*86400 - 8h, (d+1)*86400 - 8h) */
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)ax_day_start(from_day));
-	sqlite3_bind_int64(s, 2, (sqlite3_int64)ax_day_start(to_day + 1));
+	ax_stmt_bind_int64(s, 1, (int64_t)ax_day_start(from_day));
+	ax_stmt_bind_int64(s, 2, (int64_t)ax_day_start(to_day + 1));
 	for (int k = 0; k < npk; k++)
-		sqlite3_bind_text(s, 3 + k, pk[k], -1, SQLITE_TRANSIENT);
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		int i = find_region(t, (const char *)sqlite3_column_text(s, 0));
+		ax_stmt_bind_text(s, 3 + k, pk[k]);
+	while (ax_stmt_step(s) == AX_DB_ROW) {
+		int i = find_region(t, ax_stmt_text(s, 0));
 		if (i >= 0 && packs)
-			ROLLUP(t, i, reached_pack, sqlite3_column_int64(s, 1));
+			ROLLUP(t, i, reached_pack, ax_stmt_int64(s, 1));
 		else if (i >= 0)
-			ROLLUP(t, i, reached, sqlite3_column_int64(s, 1));
+			ROLLUP(t, i, reached, ax_stmt_int64(s, 1));
 	}
-	sqlite3_finalize(s);
-	return AX_OK;
+	return finish(st, s);
 }
 
 /* Satisfaction or a further rate (rate "" for satisfaction) of one
@@ -522,23 +532,22 @@ static void add_rate(struct tree *t, int i, struct ax_report *rep,
 }
 
 /* Prepare sql with the report's filter bound: ?1 survey, ?2 channel,
- * ?3 wave (NULL: not_sampled's every monitoring wave), ?4..?5 days. */
-static ax_rc prepare_filtered(ax_store *st, sqlite3_stmt **s, const char *sql,
+ * ?3 wave (NULL: not_sampled's every monitoring wave), ?4..?5 days.  A
+ * NULL test is written CAST(?N AS TEXT) IS NULL: PostgreSQL cannot type
+ * a bare `$1 IS NULL`. */
+static ax_rc prepare_filtered(ax_store *st, ax_stmt **s, const char *sql,
                               const struct ax_report_opts *o, const char *wave,
                               int from_day, int to_day)
 {
 	ax_rc rc;
 
-	if ((rc = ax__prepare(st, s, sql)))
+	if ((rc = ax__dprepare(st, s, sql)))
 		return rc;
-	if (o->survey)
-		sqlite3_bind_text(*s, 1, o->survey, -1, SQLITE_STATIC);
-	if (o->channel)
-		sqlite3_bind_text(*s, 2, o->channel, -1, SQLITE_STATIC);
-	if (wave)
-		sqlite3_bind_text(*s, 3, wave, -1, SQLITE_STATIC);
-	sqlite3_bind_int(*s, 4, from_day);
-	sqlite3_bind_int(*s, 5, to_day);
+	ax_stmt_bind_text(*s, 1, o->survey); /* NULL: every survey */
+	ax_stmt_bind_text(*s, 2, o->channel);
+	ax_stmt_bind_text(*s, 3, wave);
+	ax_stmt_bind_int64(*s, 4, from_day);
+	ax_stmt_bind_int64(*s, 5, to_day);
 	return AX_OK;
 }
 
@@ -585,7 +594,7 @@ static ax_rc add_answers(ax_store *st, struct tree *t, struct ax_report *rep,
                          const struct ax_report_opts *o,
                          const struct ax__defs *defs, int from_day, int to_day)
 {
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	char sql[1024];
 	ax_rc rc;
 
@@ -593,30 +602,29 @@ static ax_rc add_answers(ax_store *st, struct tree *t, struct ax_report *rep,
 	if (!o->from && !o->to)
 		snprintf(sql, sizeof sql,
 		         "SELECT region, metric, channel, SUM(den), SUM(num), SUM(score), "
-		         "survey FROM tally_total WHERE (?1 IS NULL OR survey = ?1) AND "
-		         "(?2 IS NULL OR channel = ?2) AND (?3 IS NULL OR wave = ?3) AND "
-		         "?4 <= ?5 AND %s GROUP BY region, survey, metric, channel",
+		         "survey FROM tally_total WHERE (CAST(?1 AS TEXT) IS NULL OR "
+		         "survey = ?1) AND (CAST(?2 AS TEXT) IS NULL OR channel = ?2) AND "
+		         "(CAST(?3 AS TEXT) IS NULL OR wave = ?3) AND ?4 <= ?5 AND %s "
+		         "GROUP BY region, survey, metric, channel",
 		         not_sampled(st));
 	else
 		snprintf(sql, sizeof sql,
 		         "SELECT region, metric, channel, SUM(den), SUM(num), SUM(score), "
-		         "survey FROM tally WHERE (?1 IS NULL OR survey = ?1) AND (?2 IS "
-		         "NULL OR channel = ?2) AND (?3 IS NULL OR wave = ?3) AND day "
-		         "BETWEEN ?4 AND ?5 AND %s GROUP BY region, survey, metric, channel",
+		         "survey FROM tally WHERE (CAST(?1 AS TEXT) IS NULL OR survey = "
+		         "?1) AND (CAST(?2 AS TEXT) IS NULL OR channel = ?2) AND (CAST(?3 "
+		         "AS TEXT) IS NULL OR wave = ?3) AND day BETWEEN ?4 AND ?5 AND %s "
+		         "GROUP BY region, survey, metric, channel",
 		         not_sampled(st));
 	if ((rc = prepare_filtered(st, &s, sql, o, o->wave, from_day, to_day)))
 		return rc;
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		int i = find_region(t, (const char *)sqlite3_column_text(s, 0));
+	while (ax_stmt_step(s) == AX_DB_ROW) {
+		int i = find_region(t, ax_stmt_text(s, 0));
 		if (i >= 0)
-			add_metric(t, i, rep, defs, (const char *)sqlite3_column_text(s, 6),
-			           (const char *)sqlite3_column_text(s, 1),
-			           (const char *)sqlite3_column_text(s, 2),
-			           sqlite3_column_int64(s, 3), sqlite3_column_int64(s, 4),
-			           sqlite3_column_double(s, 5));
+			add_metric(t, i, rep, defs, ax_stmt_text(s, 6), ax_stmt_text(s, 1),
+			           ax_stmt_text(s, 2), ax_stmt_int64(s, 3),
+			           ax_stmt_int64(s, 4), ax_stmt_double(s, 5));
 	}
-	sqlite3_finalize(s);
-	return AX_OK;
+	return finish(st, s);
 }
 
 /* ---- once per period ------------------------------------------------- */
@@ -655,7 +663,7 @@ static ax_rc once_per_period(ax_store *st, struct tree *t, struct ax_report *rep
                              const struct ax__defs *defs, int from_day,
                              int to_day)
 {
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	char sql[1400];
 	ax_rc rc;
 
@@ -663,33 +671,33 @@ static ax_rc once_per_period(ax_store *st, struct tree *t, struct ax_report *rep
 		return AX_OK; /* one wave: once per household already */
 	snprintf(sql, sizeof sql,
 	         "SELECT r.region, r.survey, r.channel, r.sat, r.score, r.topics "
-	         "FROM responses r WHERE r.counted AND r.household IS NOT NULL AND "
-	         "(?1 IS NULL OR r.survey = ?1) AND (?2 IS NULL OR r.channel = ?2) "
+	         "FROM responses r WHERE r.counted = 1 AND r.household IS NOT NULL "
+	         "AND (CAST(?1 AS TEXT) IS NULL OR r.survey = ?1) AND "
+	         "(CAST(?2 AS TEXT) IS NULL OR r.channel = ?2) "
 	         "AND r.day BETWEEN ?4 AND ?5 AND %s AND EXISTS (SELECT 1 FROM "
 	         "responses e WHERE e.household = r.household AND e.survey = "
-	         "r.survey AND e.wave <> r.wave AND e.counted AND (?2 IS NULL OR "
-	         "e.channel = ?2) AND e.day BETWEEN ?4 AND ?5 AND %s AND "
+	         "r.survey AND e.wave <> r.wave AND e.counted = 1 AND (CAST(?2 AS "
+	         "TEXT) IS NULL OR e.channel = ?2) AND e.day BETWEEN ?4 AND ?5 AND "
+	         "%s AND "
 	         "(e.completed_at < r.completed_at OR (e.completed_at = "
 	         "r.completed_at AND e.id < r.id)))",
 	         not_sampled(st), not_sampled(st));
 	if ((rc = prepare_filtered(st, &s, sql, o, NULL, from_day, to_day)))
 		return rc;
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while (ax_stmt_step(s) == AX_DB_ROW) {
 		struct ax_derived d = {0};
 		char names[AX__RESULT_NAMES][40];
-		struct take_back b = {t, find_region(t, (const char *)sqlite3_column_text(s, 0)),
-		                      rep, defs, (const char *)sqlite3_column_text(s, 1),
-		                      (const char *)sqlite3_column_text(s, 2)};
+		struct take_back b = {t, find_region(t, ax_stmt_text(s, 0)), rep, defs,
+		                      ax_stmt_text(s, 1), ax_stmt_text(s, 2)};
 		if (b.i < 0)
 			continue;
-		d.has_sat = sqlite3_column_type(s, 3) != SQLITE_NULL;
-		d.sat = sqlite3_column_int(s, 3);
-		d.score = sqlite3_column_double(s, 4);
-		ax__topics_parse((const char *)sqlite3_column_text(s, 5), &d, names);
+		d.has_sat = !ax_stmt_is_null(s, 3);
+		d.sat = (int)ax_stmt_int64(s, 3);
+		d.score = ax_stmt_double(s, 4);
+		ax__topics_parse(ax_stmt_text(s, 5), &d, names);
 		ax__derived_metrics(&d, -1, take_back_metric, &b);
 	}
-	sqlite3_finalize(s);
-	return AX_OK;
+	return finish(st, s);
 }
 
 /* Order topics canonically, remapping the accumulators. */
@@ -958,17 +966,17 @@ static void sort_rates(struct ax_report *rep, struct tree *t,
 
 static ax_rc wave_sampled(ax_store *st, const char *wave, int *sampled)
 {
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	ax_rc rc;
 	*sampled = 0;
-	if (ax_store_schema_version(st) < 9)
+	if (!ax__store_is_pg(st) && ax_store_schema_version(st) < 9)
 		return AX_OK;
-	if ((rc = ax__prepare(st, &s, "SELECT EXISTS(SELECT 1 FROM campaigns WHERE "
-	                              "wave = ? AND sample_n > 0)")))
+	if ((rc = ax__dprepare(st, &s, "SELECT COUNT(*) FROM campaigns WHERE "
+	                               "wave = ? AND sample_n > 0")))
 		return rc;
-	sqlite3_bind_text(s, 1, wave, -1, SQLITE_STATIC);
-	*sampled = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
+	ax_stmt_bind_text(s, 1, wave);
+	*sampled = ax_stmt_step(s) == AX_DB_ROW && ax_stmt_int64(s, 0) > 0;
+	ax_stmt_finalize(s);
 	return AX_OK;
 }
 

@@ -28,27 +28,28 @@
 #include "anxin/content.h"
 #include "anxin/metrics.h"
 #include "anxin_int.h"
+#include "db.h"
 #include "ratedef_int.h"
 
 /* ---- the designation ---------------------------------------------------- */
 ax_rc ax_official_survey_get(ax_store *st, char out[AX_SURVEY_ID_MAX])
 {
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	ax_rc rc;
 	int src;
 
 	out[0] = '\0';
-	if ((rc = ax__prepare(st, &s, "SELECT value FROM meta WHERE key = "
-	                              "'official_survey'")))
+	if ((rc = ax__dprepare(st, &s, "SELECT value FROM meta WHERE key = "
+	                               "'official_survey'")))
 		return rc;
-	src = sqlite3_step(s);
-	if (src == SQLITE_ROW)
-		snprintf(out, AX_SURVEY_ID_MAX, "%s",
-		         (const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
-	return src == SQLITE_ROW || src == SQLITE_DONE
-	           ? AX_OK
-	           : ax__store_sqlerr(st, src, "official survey");
+	src = ax_stmt_step(s);
+	if (src == AX_DB_ROW)
+		snprintf(out, AX_SURVEY_ID_MAX, "%s", ax_stmt_text(s, 0));
+	rc = src == AX_DB_ROW || src == AX_DB_DONE
+	         ? AX_OK
+	         : ax__store_dberr(st, "official survey");
+	ax_stmt_finalize(s);
+	return rc;
 }
 
 ax_rc ax_official_survey_set(ax_store *st, const char *id)
@@ -215,25 +216,26 @@ static const struct ax__def *canonical(const struct ax__defs *d,
  * one answered survey that is not installed leaves no headline. */
 static ax_rc mark_answered(ax_store *st, struct ax__defs *d, int *unknown)
 {
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	ax_rc rc;
 	int src;
 
 	*unknown = 0;
-	if ((rc = ax__prepare(st, &s, "SELECT DISTINCT survey FROM tally_total "
-	                              "WHERE metric IN ('sat', 'satdk') AND den "
-	                              "<> 0")))
+	if ((rc = ax__dprepare(st, &s, "SELECT DISTINCT survey FROM tally_total "
+	                               "WHERE metric IN ('sat', 'satdk') AND den "
+	                               "<> 0")))
 		return rc;
-	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(s, 0);
+	while ((src = ax_stmt_step(s)) == AX_DB_ROW) {
+		const char *id = ax_stmt_text(s, 0);
 		struct ax__def *e = (struct ax__def *)ax__defs_find(d, id, "");
 		if (e)
 			e->answered = 1;
 		else
 			*unknown = 1;
 	}
-	sqlite3_finalize(s);
-	return src == SQLITE_DONE ? AX_OK : ax__store_sqlerr(st, src, "tally");
+	rc = src == AX_DB_DONE ? AX_OK : ax__store_dberr(st, "tally");
+	ax_stmt_finalize(s);
+	return rc;
 }
 
 ax_rc ax__defs_load(ax_store *st, const char *survey, struct ax__defs *d)

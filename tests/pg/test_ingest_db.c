@@ -15,8 +15,16 @@
  * its household, survey and wave.  Then every record again in one batch:
  * all duplicates, nothing moves; one response sent again with another
  * start time: a conflict, kept in conflicts, nothing counted twice.
+ *
+ * The county report (metrics.c) read from the store under test: the
+ * county's respondents are the raw lines' counted responses, its
+ * households the roster's; on PostgreSQL the same records also go into
+ * the SQLite file, and the two reports' JSON -- all time, and a window of
+ * ten days (the per-day tally and the once-per-period pass) -- are the
+ * same text.
  */
 #include "anxin/demo.h"
+#include "anxin/metrics.h"
 #include "anxin/records.h"
 #include "anxin/store.h"
 #include "anxin_int.h"
@@ -134,6 +142,40 @@ static long batch(ax_importer *im, const struct tu_lines *L, long from, long to,
 	return ok;
 }
 
+/* every line, newest first, 700 a batch; how many were accepted */
+static long import_all(ax_store *st, const struct tu_lines *L)
+{
+	ax_importer *im;
+	long got = 0;
+	REQUIRE(ax_importer_new(st, &im) == AX_OK);
+	for (long to = L->n; to > 0; to -= 700)
+		got += batch(im, L, to > 700 ? to - 700 : 0, to, AX_REC_ACCEPTED);
+	ax_importer_free(im);
+	return got;
+}
+
+/* the county report as JSON (malloc'd), all time or over [from, to] */
+static char *report(ax_store *st, const char *from, const char *to,
+                    struct ax_report_row *county)
+{
+	struct ax_report_opts o = {0};
+	struct ax_report *rep;
+	o.depth = 3;
+	o.from = from;
+	o.to = to;
+	if (ax_report_build(st, &o, &rep) != AX_OK) {
+		fprintf(stderr, "report: %s\n", ax_store_errmsg(st));
+		REQUIRE(0);
+	}
+	REQUIRE(rep->nrows > 10 && rep->rows[0].depth == 0);
+	if (county)
+		*county = rep->rows[0];
+	char *j = ax_report_json(rep);
+	REQUIRE(j);
+	ax_report_free(rep);
+	return j;
+}
+
 /* a response line with its started_at's seconds one less */
 static char *changed_response(const struct tu_lines *L)
 {
@@ -171,7 +213,6 @@ int main(int argc, char **argv)
 	if (pg) {
 		pgt_own_db(argv[1], "anxin_ingest", url, sizeof url);
 		REQUIRE(ax_store_copy_pg(seed, url, NULL, NULL) == AX_OK);
-		ax_store_close(seed);
 		if (ax_store_open(url, AX_STORE_CREATE, &st, err, sizeof err) != AX_OK) {
 			fprintf(stderr, "%s\n", err);
 			REQUIRE(0);
@@ -184,13 +225,34 @@ int main(int argc, char **argv)
 	D = ax__store_dbl(st);
 	CHECK_INT(qi("SELECT COUNT(*) FROM responses"), 0);
 
-	REQUIRE(ax_importer_new(st, &im) == AX_OK);
-	/* newest first, 700 a batch */
-	long got = 0;
-	for (long to = L.n; to > 0; to -= 700)
-		got += batch(im, &L, to > 700 ? to - 700 : 0, to, AX_REC_ACCEPTED);
-	CHECK_INT(got, L.n);
+	CHECK_INT(import_all(st, &L), L.n);
 	check_figures(&L);
+
+	/* the county report */
+	{
+		struct ax_report_row c;
+		struct raw_figures f = raw_figures(&L);
+		char *all = report(st, NULL, NULL, &c);
+		char *win = report(st, "2026-09-25", "2026-10-04", NULL);
+		CHECK_INT(c.level, 1);
+		CHECK_INT(c.respondents, f.counted);
+		CHECK_INT(c.households, qi("SELECT COUNT(*) FROM households"));
+		CHECK(c.reached > 0 && c.reached <= c.households);
+		if (pg) { /* the same records in the SQLite file: the same report */
+			CHECK_INT(import_all(seed, &L), L.n);
+			char *sl_all = report(seed, NULL, NULL, NULL);
+			char *sl_win = report(seed, "2026-09-25", "2026-10-04", NULL);
+			CHECK_STR(all, sl_all);
+			CHECK_STR(win, sl_win);
+			CHECK(strcmp(all, win) != 0);
+			free(sl_all);
+			free(sl_win);
+			ax_store_close(seed);
+		}
+		free(all);
+		free(win);
+	}
+	REQUIRE(ax_importer_new(st, &im) == AX_OK);
 	struct snap a = snap();
 	CHECK_INT(a.conflicts, 0);
 	CHECK(a.contacts > 0);
