@@ -20,7 +20,8 @@
  * within 10 minutes is one visit anyway.  The time is the phone's, moved
  * by the phone's clock error at sending (the `now` it sends beside it).
  * The cached copy holds what the page shows the grid worker (户主, 住址,
- * masked phones) on that phone only, as a printed list would.
+ * masked phones) on that phone only, as a printed list would; logging out
+ * from this page deletes it and the queue (after sending what it can).
  */
 #include <jansson.h>
 #include <sodium.h>
@@ -114,6 +115,19 @@ static const char visits_js[] =
     "      }\n"
     "    } finally { busy = false; show(); }\n"
     "  }\n"
+    "  /* logging out leaves nothing of the list on the phone: the queue\n"
+    "   * goes first when it can, and is given up only when asked */\n"
+    "  var out = document.querySelector('form[action=\"/logout\"]');\n"
+    "  if (out) out.addEventListener('submit', async function (e) {\n"
+    "    e.preventDefault();\n"
+    "    await sync();\n"
+    "    var left = load(KEY).length;\n"
+    "    if (left && !confirm('还有 ' + left + ' 条走访没有上传，退出后会丢失。仍要退出吗？')) return;\n"
+    "    localStorage.removeItem(KEY);\n"
+    "    localStorage.removeItem(DONE);\n"
+    "    if (self.caches) await caches.delete('anxin-visits-1').catch(function () {});\n"
+    "    out.submit();\n"
+    "  });\n"
     "  root.addEventListener('submit', function (e) {\n"
     "    e.preventDefault();\n"
     "    record(e.target.querySelector('input[name=household]').value);\n"

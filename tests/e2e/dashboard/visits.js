@@ -110,6 +110,12 @@ async function until(page, fn, arg, ms) {
   const after = await reached(county);
   check(`the grid's reached households: ${before[GRID]} + 2`, after[GRID] === before[GRID] + 2);
   check(`the county's: ${before[COUNTY]} + 2`, after[COUNTY] === before[COUNTY] + 2);
+
+  // logging out from the page leaves no copy of the list on the phone
+  await Promise.all([page.waitForNavigation(), page.click('form[action="/logout"] button')]);
+  check('logged out: the kept copy deleted', page.url().endsWith('/login') &&
+        await page.evaluate(async () => (await caches.keys()).length === 0 &&
+                                         !Object.keys(localStorage).some(k => k.startsWith('anxin-visits'))));
   for (const v of queued)
     console.log(`visit ${v.household} ${v.id}`);
   await browser.close();
