@@ -424,6 +424,8 @@ enum MHD_Result ct_api_campaigns(struct ct_req *r)
 	/* a kiosk is not told which households a sampled 测评 drew */
 	out = ax_campaigns_json_for(st, dev.scope, (long long)time(NULL),
 	                            strcmp(dev.kind, "smsd") == 0);
+	if (out && strcmp(dev.kind, "smsd") != 0) /* narration: kiosks only */
+		out = ct_narration_manifest(r->srv->narration_dir, out);
 	if (!out)
 		return ct_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "%s", ax_store_errmsg(st));
 	etag_of(out, strlen(out), etag);

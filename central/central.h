@@ -28,6 +28,7 @@ enum ct_route_kind { CT_R_RECORDS, CT_R_REPORT, CT_R_API, CT_R_PAGE, CT_R_N };
 
 struct ct_server {
 	const char *db_path;
+	const char *narration_dir; /* --narration: narration files (narration.c) */
 	size_t max_body;        /* bytes on the wire */
 	size_t max_inflated;    /* bytes after gunzip */
 	size_t max_records;     /* records per request */

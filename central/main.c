@@ -38,7 +38,8 @@ static void usage(FILE *f)
 	           "                     [--max-records N] [--max-buffered BYTES]\n"
 	           "                     [--max-unseal N]\n"
 	           "                     [--port-file FILE]\n"
-	           "                     [--stop-timeout SECONDS]\n");
+	           "                     [--stop-timeout SECONDS]\n"
+	           "                     [--narration CONTENT_DIR]\n");
 }
 
 int main(int argc, char **argv)
@@ -54,6 +55,7 @@ int main(int argc, char **argv)
 		{"max-unseal", required_argument, 0, 'u'},
 		{"port-file", required_argument, 0, 'p'},
 		{"stop-timeout", required_argument, 0, 's'},
+		{"narration", required_argument, 0, 'n'},
 		{"help", no_argument, 0, 'h'},
 		{0, 0, 0, 0},
 	};
@@ -86,6 +88,7 @@ int main(int argc, char **argv)
 		case 'u': srv.max_unseal = atoi(optarg); break;
 		case 'p': port_file = optarg; break;
 		case 's': stop_timeout = atoi(optarg); break;
+		case 'n': srv.narration_dir = optarg; break;
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

@@ -19,6 +19,7 @@ static const struct ct_route routes[] = {
 	{"POST", "/api/v1/records", CT_EXACT, CT_R_RECORDS, 0, ct_api_records, 1},
 	{"GET", "/api/v1/roster", CT_EXACT, CT_R_API, 0, ct_api_roster, 0},
 	{"GET", "/api/v1/campaigns", CT_EXACT, CT_R_API, 0, ct_api_campaigns, 0},
+	{"GET", "/api/v1/narration/", CT_PREFIX, CT_R_API, 0, ct_api_narration, 0},
 	{"GET", "/api/v1/report", CT_EXACT, CT_R_REPORT, 0, ct_api_report, 0},
 	/* staff dashboard */
 	{"GET", "/login", CT_EXACT, CT_R_PAGE, 0, ct_dash_login_page, 0},

@@ -47,6 +47,11 @@ enum MHD_Result ct_api_records(struct ct_req *r);
 enum MHD_Result ct_api_roster(struct ct_req *r);
 enum MHD_Result ct_api_campaigns(struct ct_req *r);
 enum MHD_Result ct_api_report(struct ct_req *r);
+/* narration.c: GET /api/v1/narration/<path>, and the campaigns
+ * document's "narration" list (doc, transferred, is returned or freed
+ * and replaced; NULL dir: returned as is) */
+enum MHD_Result ct_api_narration(struct ct_req *r);
+char *ct_narration_manifest(const char *dir, char *doc);
 
 /* ---- handlers (dashboard.c) ------------------------------------------- */
 enum MHD_Result ct_dash_login_page(struct ct_req *r);   /* GET /login */

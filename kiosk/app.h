@@ -94,6 +94,12 @@ const char *app_down_name(int down);
 int app_store_retry(struct app *a, int force);
 /* The next retry (ms) while the store fails, else -1. */
 long long app_store_deadline(const struct app *a);
+/* Narration of synced content (narration.c): the folder it is kept in
+ * (NARRATION beside the store); and, after a pull, fetch into it what the
+ * cached campaigns document lists and the folder lacks or holds
+ * otherwise (size, SHA-256).  Returns the files fetched. */
+void app_narration_dir(const struct config *c, char *dir, size_t dirlen);
+int app_narration_sync(struct app *a, ax_store *st, char *dir, size_t dirlen);
 /* One push and pull on a store handle (borrowed); returns 0 or -1. */
 int app_sync_once(struct app *a, ax_store *st);
 

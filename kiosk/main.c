@@ -225,6 +225,12 @@ static int load_campaigns(struct content *ct, ax_store *st, struct config *cfg)
 		snprintf(cfg->survey, sizeof cfg->survey, "%s", c0->survey);
 	if (c0 && c0->wave[0])
 		snprintf(ct->wave, sizeof ct->wave, "%s", c0->wave);
+	{ /* its narration, as fetched after the pulls (narration.c) */
+		char dir[600];
+		app_narration_dir(cfg, dir, sizeof dir);
+		LOG(L_INFO, "narration of synced content: %d file(s) in %s",
+		    ax_campaign_doc_narration(ct->doc, dir), dir);
+	}
 	ct->c[ct->n++] = ax_campaign_doc_content(ct->doc);
 	index_content(ct, ax_campaign_doc_content(ct->doc));
 	return 0;
@@ -511,6 +517,10 @@ int app_sync_once(struct app *a, ax_store *st)
 	    r.accepted, r.duplicate, r.rejected, r.pending);
 	if (ax_sync_pull(st, &o, &p) != AX_OK)
 		LOG(L_WARN, "pull: %s", p.error);
+	else { /* the narration the document lists (used from the next start) */
+		char dir[600];
+		app_narration_sync(a, st, dir, sizeof dir);
+	}
 	return 0;
 }
 

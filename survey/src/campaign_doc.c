@@ -8,6 +8,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "anxin/campaign.h"
 #include "anxin/records.h"
@@ -315,4 +316,60 @@ int ax_campaign_doc_seal_key(const ax_campaign_doc *d,
 		return 0;
 	memcpy(pk, d->pk, AX_PUBKEY_BYTES);
 	return 1;
+}
+
+/* ==== narration from a folder =========================================== */
+/* The folder's copy of file (in sub, arena-kept), or NULL if it has none. */
+static const char *narration_in(ax_content *c, const char *dir, const char *sub,
+                                const char *file, int *found)
+{
+	char path[1024];
+	struct stat sb;
+	if (!file)
+		return NULL;
+	snprintf(path, sizeof path, "%s/%s/%s", dir, sub, file);
+	if (strstr(file, "..") || stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
+		return NULL;
+	(*found)++;
+	snprintf(path, sizeof path, "%s/%s", dir, sub);
+	return ax__arena_strdup(&c->arena, path);
+}
+
+int ax_campaign_doc_narration(ax_campaign_doc *d, const char *dir)
+{
+	ax_content *c = d ? d->content : NULL;
+	int found = 0;
+	char sub[256];
+	if (!c || !dir)
+		return 0;
+	/* the content is d's own (ax__content_load_one): its lists may be
+	 * written here */
+	for (int i = 0; i < c->npacks; i++) {
+		struct ax_pack *p = &c->packs[i];
+		struct ax_page *pg = (struct ax_page *)p->pages;
+		struct ax_question *q = (struct ax_question *)p->questions;
+		char full[1024];
+		snprintf(sub, sizeof sub, "packs/%s", p->id);
+		snprintf(full, sizeof full, "%s/%s", dir, sub);
+		p->dir = ax__arena_strdup(&c->arena, full);
+		for (int k = 0; k < p->npages; k++)
+			if (!narration_in(c, dir, sub, pg[k].audio, &found))
+				pg[k].audio = NULL;
+		for (int k = 0; k < p->nquestions; k++)
+			if (!(q[k].audio_dir = narration_in(c, dir, sub, q[k].audio, &found)))
+				q[k].audio = NULL;
+	}
+	for (int i = 0; i < c->nsurveys; i++) {
+		struct ax_question *q = (struct ax_question *)c->surveys[i].questions;
+		for (int k = 0; k < c->surveys[i].nquestions; k++) {
+			const char *slash = q[k].ref ? strchr(q[k].ref, '/') : NULL;
+			if (slash)
+				snprintf(sub, sizeof sub, "packs/%.*s", (int)(slash - q[k].ref), q[k].ref);
+			else
+				snprintf(sub, sizeof sub, "surveys");
+			if (!(q[k].audio_dir = narration_in(c, dir, sub, q[k].audio, &found)))
+				q[k].audio = NULL;
+		}
+	}
+	return found;
 }

@@ -142,6 +142,12 @@ int ax_campaign_doc_count(const ax_campaign_doc *d);
 const struct ax_campaign *ax_campaign_doc_at(const ax_campaign_doc *d, int i);
 /* The packs and surveys the campaigns use (borrowed from d). */
 const ax_content *ax_campaign_doc_content(const ax_campaign_doc *d);
+/* Narration of the document's content from a folder laid out as central
+ * serves it (packs/<id>/<audio>, surveys/<audio>; dir borrowed for the
+ * call): each pack's folder, and each question's narration folder,
+ * become dir's; a page or question whose file dir lacks gets no
+ * narration (its audio is dropped).  Returns the number of files found. */
+int ax_campaign_doc_narration(ax_campaign_doc *d, const char *dir);
 /* Of a sampled campaign (sample_n > 0) of the document: 1 when household
  * was drawn and is in the device's scope, 0 when not, -1 when campaign
  * `id` is not a sampled campaign of the document. */
