@@ -166,14 +166,20 @@ struct convrow {
 	 * while a step's messages are queued, and on stores from before the
 	 * column (gw_inbox.c then asks the queue) */
 	int asked_sent;
+	/* conv.status and conv.due as read: a step that leaves the status
+	 * and would only move the timer later keeps the row's due, a lower
+	 * bound (gw_conv.c: write_conv).  due 0: write the exact due (a new
+	 * row, the tick). */
+	enum gw_conv_status status_read;
+	long long due;
 };
 
 #define CONV_COLS                                                              \
 	"campaign, household, phone, region, wave, response_id, status, qidx, "   \
 	"attempts, reminded, started_at, asked_at, reminded_at, updated_at, "     \
-	"answers, skipped, shown, asked_sent"
+	"answers, skipped, shown, asked_sent, due"
 /* how many columns CONV_COLS names: the first one after them */
-#define CONV_NCOLS 18
+#define CONV_NCOLS 19
 
 /* What the household is shown (column conv.shown; "" and NULL without a
  * draw or shuffled options): "u" and the undrawn question bits in hex,
