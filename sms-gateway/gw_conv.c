@@ -113,11 +113,14 @@ void gw__shown_parse(struct gw_conv *c, const char *t)
 	}
 }
 
-/* Column i's text into buf of n bytes, cut to fit.  By hand: snprintf
- * per column was a tenth of reading a conversation (perf). */
+/* Column i's text into buf of n bytes, cut to fit ("" for NULL).  By
+ * hand, and through sqlite3_column_blob: snprintf per column, and
+ * sqlite3_column_text's NUL terminator (a text read from a row has none:
+ * each call allocated and copied it), were a third of reading a
+ * conversation (perf). */
 static void col_text(sqlite3_stmt *q, int i, char *buf, size_t n)
 {
-	const char *t = (const char *)sqlite3_column_text(q, i);
+	const void *t = sqlite3_column_blob(q, i);
 	size_t len = t ? (size_t)sqlite3_column_bytes(q, i) : 0;
 	if (len >= n)
 		len = n - 1;
@@ -128,6 +131,8 @@ static void col_text(sqlite3_stmt *q, int i, char *buf, size_t n)
 
 void gw__read_conv(sqlite3_stmt *q, struct convrow *r)
 {
+	char status[16], answers[GW_FLOW_MAX_Q * 20], skipped[GW_FLOW_MAX_Q + 1];
+	char shown[GW_FLOW_MAX_Q * (GW_FLOW_MAX_ORDER + 6) + 24];
 	memset(r, 0, sizeof *r);
 #define COL(i, f) col_text(q, i, r->f, sizeof r->f)
 	COL(0, campaign);
@@ -137,7 +142,8 @@ void gw__read_conv(sqlite3_stmt *q, struct convrow *r)
 	COL(4, wave);
 	COL(5, response_id);
 #undef COL
-	r->c.status = gw_conv_status_parse((const char *)sqlite3_column_text(q, 6));
+	col_text(q, 6, status, sizeof status);
+	r->c.status = gw_conv_status_parse(status);
 	if ((int)r->c.status < 0)
 		r->c.status = GW_CONV_EXPIRED;
 	r->c.qidx = sqlite3_column_int(q, 7);
@@ -147,9 +153,11 @@ void gw__read_conv(sqlite3_stmt *q, struct convrow *r)
 	r->c.asked_at = sqlite3_column_int64(q, 11);
 	r->c.reminded_at = sqlite3_column_int64(q, 12);
 	r->c.updated_at = sqlite3_column_int64(q, 13);
-	answers_parse(&r->c, (const char *)sqlite3_column_text(q, 14),
-	              (const char *)sqlite3_column_text(q, 15));
-	gw__shown_parse(&r->c, (const char *)sqlite3_column_text(q, 16));
+	col_text(q, 14, answers, sizeof answers);
+	col_text(q, 15, skipped, sizeof skipped);
+	answers_parse(&r->c, answers, skipped);
+	col_text(q, 16, shown, sizeof shown);
+	gw__shown_parse(&r->c, shown);
 	r->asked_sent = sqlite3_column_int(q, 17);
 	r->due = sqlite3_column_int64(q, 18);
 	r->status_read = r->c.status;

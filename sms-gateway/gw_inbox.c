@@ -355,12 +355,24 @@ int gw__process_inbox(gw_gateway *g, long long now)
 				break;
 			items = ni;
 		}
+		const void *phone = sqlite3_column_blob(q, 1), *text;
+		size_t plen = phone ? (size_t)sqlite3_column_bytes(q, 1) : 0, tlen;
 		items[n].id = sqlite3_column_int64(q, 0);
 		items[n].received = sqlite3_column_int64(q, 3);
-		snprintf(items[n].phone, 64, "%s", sqlite3_column_text(q, 1));
-		items[n].text = strdup((const char *)sqlite3_column_text(q, 2));
-		if (!items[n].text)
+		/* copied by length: sqlite3_column_text would first copy each
+		 * to add its terminator (perf) */
+		if (plen >= sizeof items[n].phone)
+			plen = sizeof items[n].phone - 1;
+		if (plen)
+			memcpy(items[n].phone, phone, plen);
+		items[n].phone[plen] = '\0';
+		text = sqlite3_column_blob(q, 2);
+		tlen = text ? (size_t)sqlite3_column_bytes(q, 2) : 0;
+		if (!(items[n].text = malloc(tlen + 1)))
 			break;
+		if (tlen)
+			memcpy(items[n].text, text, tlen);
+		items[n].text[tlen] = '\0';
 		n++;
 	}
 	sqlite3_finalize(q);
