@@ -23,6 +23,13 @@
 #include "check.h"
 #include "gateway.h"
 
+/* A roster of two households in one grid of 439901101201, H1 on
+ * 13800000001 and H2 on 13800000002. */
+#define GWT_ROSTER2                                                            \
+	"户号,乡镇代码,村（社区）代码,网格代码,联系电话,人口\n"                    \
+	"H1,439901101000,439901101201,439901101201001,13800000001,3\n"          \
+	"H2,439901101000,439901101201,439901101201001,13800000002,2\n"
+
 /* The gateway's clock in these tests: moved by hand (gw_set_clock). */
 static long long gwt_now;
 static inline long long gwt_clock(void *ctx)

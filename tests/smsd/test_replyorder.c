@@ -22,10 +22,7 @@
 #include "testutil.h"
 #include "gwtest.h"
 
-static const char roster_csv[] =
-    "户号,乡镇代码,村（社区）代码,网格代码,联系电话,人口\n"
-    "H1,439901101000,439901101201,439901101201001,13800000001,3\n"
-    "H2,439901101000,439901101201,439901101201001,13800000002,2\n";
+static const char roster_csv[] = GWT_ROSTER2;
 
 #define T0 1772416800LL /* 2026-03-02 10:00 China time */
 #define DAY 86400LL
