@@ -1,8 +1,10 @@
 /*
  * store_cmd.c -- `anxin store copy --from county.db --to postgresql://…`:
  * a county's SQLite store into an empty PostgreSQL database (issue 19;
- * ax_store_copy_pg).  Prints each table's rows.  The file is opened as
- * any command opens it (an older schema is migrated first).
+ * ax_store_copy_pg), and `--from postgresql://… --to county.db` the way
+ * back into a new SQLite file (ax_store_copy_from_pg).  Prints each
+ * table's rows.  The file is opened as any command opens it (an older
+ * schema is migrated first).
  */
 #include <stdio.h>
 #include <string.h>
@@ -11,6 +13,12 @@
 #include "anxin/store.h"
 
 int cli_store(int argc, char **argv, int quiet);
+
+/* A PostgreSQL URL, as the library reads one (libpq's URI forms). */
+static int is_pg(const char *url)
+{
+	return !strncmp(url, "postgresql://", 13) || !strncmp(url, "postgres://", 11);
+}
 
 static void copied(void *ctx, const char *table, long long rows)
 {
@@ -33,14 +41,20 @@ int cli_store(int argc, char **argv, int quiet)
 			from = to = NULL, i = argc;
 	}
 	if (argc < 2 || strcmp(argv[1], "copy") || argc % 2 || !from || !to) {
-		fprintf(stderr, "usage: anxin store copy --from FILE --to postgresql://…\n");
+		fprintf(stderr, "usage: anxin store copy --from FILE --to postgresql://…\n"
+		                "       anxin store copy --from postgresql://… --to "
+		                "NEW-FILE\n");
 		return 2;
 	}
-	if (ax_store_open(from, 0, &st, err, sizeof err)) {
+	/* the way back: the database into a new SQLite file */
+	int back = is_pg(from) && !is_pg(to);
+	if (ax_store_open(back ? to : from, back ? AX_STORE_CREATE : 0, &st, err,
+	                  sizeof err)) {
 		fprintf(stderr, "anxin: %s\n", err);
 		return 3;
 	}
-	ax_rc rc = ax_store_copy_pg(st, to, copied, &quiet);
+	ax_rc rc = back ? ax_store_copy_from_pg(st, from, copied, &quiet)
+	                : ax_store_copy_pg(st, to, copied, &quiet);
 	if (rc)
 		fprintf(stderr, "anxin: store copy: %s\n", ax_store_errmsg(st));
 	ax_store_close(st);

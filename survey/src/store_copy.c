@@ -43,6 +43,16 @@ static const struct {
 	{"optout_events", ""},
 };
 
+/* The i-th table both copies move, parents first, and its WHERE/ORDER
+ * tail; NULL past the last. */
+const char *ax__copy_table(size_t i, const char **where)
+{
+	if (i >= AX_ARRAY_LEN(copy_tables))
+		return NULL;
+	*where = copy_tables[i].where;
+	return copy_tables[i].table;
+}
+
 #define MAX_COLS 32
 
 /* a value as PostgreSQL reads it in COPY text: doubles with 17 digits

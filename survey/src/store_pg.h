@@ -13,4 +13,9 @@ int ax__pg_migrations_count(void);
  * AX_DB_OK, or AX_DB_ERROR with err saying why (a newer schema included). */
 int ax__pg_migrate(ax_db *db, int *version, char *err, size_t errlen);
 
+/* The central tables `anxin store copy` moves, in a safe order (parents
+ * first) and the WHERE/ORDER tail to read each with; NULL past the last
+ * (store_copy.c). */
+const char *ax__copy_table(size_t i, const char **where);
+
 #endif

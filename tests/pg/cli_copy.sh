@@ -3,7 +3,9 @@
 # the `pg` fixture's cluster (ctest pg.cli_copy; its own database
 # anxin_cli): the demo county (20,000 households: the roster file's lines
 # but its header) and 300 demo records copied, the rows printed per table
-# and read back with psql; a second copy refused (exit 3, says why);
+# and read back with psql; copied back into a new SQLite file, every
+# table's rows and the report the same as the county's; a second copy
+# either way refused (exit 3, says why);
 # without --to, usage (exit 2); `init` opens a postgresql:// URL, a command
 # not yet ported to PostgreSQL (roster import) is refused, saying so.
 set -u
@@ -30,6 +32,31 @@ check "  responses and contacts: the 300 records" \
 check "  PostgreSQL holds the households" "$(psql -At "$U" -c 'SELECT COUNT(*) FROM households')" "$hh"
 check "  and the records" \
   "$(psql -At "$U" -c 'SELECT (SELECT COUNT(*) FROM responses) + (SELECT COUNT(*) FROM contacts)')" 300
+
+# the way back: the database into a new SQLite file, row for row the
+# county it came from (each table's rows compared both ways with EXCEPT,
+# which tells 1 from '1' and from 1.0 only by value: typeof checked too)
+"$A" store copy --from "$U" --to back.db > back.txt 2> backerr.txt
+check "store copy back to SQLite: exit 0" "$?" 0
+check "  printed the households" "$(awk '$1 == "households" { print $2 }' back.txt)" "$hh"
+diffs=""
+for t in meta regions households household_periods household_phones packs surveys \
+    responses contacts conflicts tally tally_total devices users sessions campaigns \
+    campaign_strata campaign_sample keys optout_events; do
+  w=""
+  [ "$t" = meta ] && w=" WHERE key <> 'schema_version'"
+  d=$(sqlite3 back.db "ATTACH 'c.db' AS c; SELECT (SELECT COUNT(*) FROM (SELECT * FROM c.$t$w EXCEPT SELECT * FROM main.$t)) + (SELECT COUNT(*) FROM (SELECT * FROM main.$t EXCEPT SELECT * FROM c.$t$w)) + abs((SELECT COUNT(*) FROM c.$t$w) - (SELECT COUNT(*) FROM main.$t))")
+  [ "$d" = 0 ] || diffs="$diffs $t:$d"
+done
+check "  every central table's rows identical to the county's" "${diffs:-none}" none
+check "  numbers stay numbers (responses.score, tally.den by type)" \
+  "$(sqlite3 back.db "SELECT group_concat(DISTINCT typeof(score)) FROM responses WHERE score IS NOT NULL; SELECT group_concat(DISTINCT typeof(den)) FROM tally")" \
+  "$(sqlite3 c.db "SELECT group_concat(DISTINCT typeof(score)) FROM responses WHERE score IS NOT NULL; SELECT group_concat(DISTINCT typeof(den)) FROM tally")"
+check "  the same report" "$("$A" report --db back.db --format csv --depth 3 | md5sum)" \
+  "$("$A" report --db c.db --format csv --depth 3 | md5sum)"
+"$A" store copy --from "$U" --to back.db > /dev/null 2> backerr2.txt
+check "a second copy back into that file: exit 3" "$?" 3
+check "  says why" "$(grep -c 'copy into a new file' backerr2.txt)" 1
 
 "$A" store copy --from c.db --to "$U" > out2.txt 2> err2.txt
 check "a second copy: exit 3" "$?" 3

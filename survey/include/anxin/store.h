@@ -69,6 +69,16 @@ typedef void (*ax_store_copy_fn)(void *ctx, const char *table, long long rows);
 ax_rc ax_store_copy_pg(ax_store *from, const char *url, ax_store_copy_fn fn,
                        void *ctx);
 
+/*
+ * The way back: every central table of the PostgreSQL database at `url`
+ * (borrowed) into `to`, a SQLite store that holds no regions or responses
+ * yet, row for row, read in one snapshot and written in one transaction
+ * (AX_CONFLICT when `to` is not empty; the message on `to`).  A county
+ * leaving the shared database, or a backup as a file.
+ */
+ax_rc ax_store_copy_from_pg(ax_store *to, const char *url,
+                            ax_store_copy_fn fn, void *ctx);
+
 /* Path the store was opened with (borrowed). */
 const char *ax_store_path(const ax_store *st);
 
