@@ -102,19 +102,26 @@ static void scope_names(struct dpage *p, ax_store *st, const char *scope)
 }
 
 /* A gateway's send backlog as it last reported it ("C,Q,R,I;M", sync.h):
- * by class, and the minutes to send it at its pace. */
+ * by class, and the minutes to send it at its pace; and the median wait
+ * from a resident's reply to the next message (";W,N") when reported. */
 static void queue_cell(struct dpage *p, ax_store *st, const struct ax_device *d)
 {
 	char q[64];
-	long long c, qu, rm, in, min;
+	long long c, qu, rm, in, min, w = -1, nw = 0;
+	int got;
 	if (strcmp(d->kind, "smsd") != 0 || ax_device_queue_get(st, d->id, q) ||
-	    sscanf(q, "%lld,%lld,%lld,%lld;%lld", &c, &qu, &rm, &in, &min) != 5) {
+	    (got = sscanf(q, "%lld,%lld,%lld,%lld;%lld;%lld,%lld", &c, &qu, &rm, &in,
+	                  &min, &w, &nw)) < 5) {
 		dp_raw(p, "<td class=\"l\">—</td>");
 		return;
 	}
 	dp_fmt(p, "<td class=\"l\">%lld 条<span class=\"ci\">退订确认 %lld · 下一题 %lld · "
-	          "提醒 %lld · 开场/宣传 %lld；按发送速度约 %lld 分钟发完</span></td>",
+	          "提醒 %lld · 开场/宣传 %lld；按发送速度约 %lld 分钟发完",
 	       c + qu + rm + in, c, qu, rm, in, min);
+	if (got == 7 && w >= 0 && nw > 0)
+		dp_fmt(p, "；居民回复到下一条短信发出，中位数 %lld 分 %lld 秒（最近 %lld 条回复）",
+		       w / 60, w % 60, nw);
+	dp_raw(p, "</span></td>");
 }
 
 enum MHD_Result dash_devices_page(struct ct_req *r, const struct dash_user *u)

@@ -171,6 +171,13 @@ curl -s -b jar -o devices.html "$URL/devices"
 grep -q '待发短信' devices.html || fail "/devices has no 待发短信 column"
 grep -q '4 条<span class="ci">退订确认 0 · 下一题 0 · 提醒 0 · 开场/宣传 4；按发送速度约 1 分钟发完' devices.html ||
 	fail "/devices does not show gw-b's backlog"
+# a report with the gateway's median wait from a reply to the next
+# message (";W,N", e2e.smsd.queuereport makes one): 95 s over 12 replies
+# reads 1 分 35 秒 (the report as stored, the way central keeps it)
+q central.db "UPDATE sync_state SET value = '0,1,0,0;1;95,12' WHERE key = 'queue.gw-b'" >/dev/null
+curl -s -b jar -o devices2.html "$URL/devices"
+grep -q '1 条<span class="ci">退订确认 0 · 下一题 1 · 提醒 0 · 开场/宣传 0；按发送速度约 1 分钟发完；居民回复到下一条短信发出，中位数 1 分 35 秒（最近 12 条回复）' devices2.html ||
+	fail "/devices does not show gw-b's reply -> next message median"
 
 # central stops cleanly on SIGTERM (issue 16: not only killed at cleanup)
 rc=0

@@ -193,7 +193,9 @@ ax_rc ax_sync_cached(ax_store *st, const char *key, char **out);
  * What an SMS gateway still has to send, as it reports it at every sync
  * (header X-Anxin-Queue): "C,Q,R,I;M" -- opt-out confirmations, next
  * questions, reminders, intros and digests pending, and M minutes to send
- * them at its pace on its modems.  The gateway sets it (NULL clears it);
+ * them at its pace on its modems; then, once it has answered replies,
+ * ";W,N": the median seconds W from a reply to the next message sent to
+ * its number, over its last N replies.  The gateway sets it (NULL clears it);
  * push and pull send it.  At most AX_QUEUE_MAX - 1 bytes of digits , ; .
  */
 #define AX_QUEUE_MAX 64
