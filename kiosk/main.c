@@ -228,8 +228,8 @@ static int load_campaigns(struct content *ct, ax_store *st, struct config *cfg)
 	{ /* its narration, as fetched after the pulls (narration.c) */
 		char dir[600];
 		app_narration_dir(cfg, dir, sizeof dir);
-		LOG(L_INFO, "narration of synced content: %d file(s) in %s",
-		    ax_campaign_doc_narration(ct->doc, dir), dir);
+		LOG(L_INFO, "narration of synced content: %d page(s) and question(s) "
+		    "narrated from %s", ax_campaign_doc_narration(ct->doc, dir), dir);
 	}
 	ct->c[ct->n++] = ax_campaign_doc_content(ct->doc);
 	index_content(ct, ax_campaign_doc_content(ct->doc));

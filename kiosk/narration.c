@@ -59,6 +59,13 @@ static void make_dirs(const char *path)
 		}
 }
 
+/* The kiosk is stopping (a->cancel): abort the transfer. */
+static int on_progress(void *cancel, curl_off_t dt, curl_off_t dn, curl_off_t ut,
+                       curl_off_t un)
+{
+	return *(volatile sig_atomic_t *)cancel != 0;
+}
+
 static size_t to_file(void *p, size_t sz, size_t n, void *f)
 {
 	return fwrite(p, sz, n, f);
@@ -118,10 +125,15 @@ int app_narration_sync(struct app *a, ax_store *st, char *dir, size_t dirlen)
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 10L);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, 120L);
 	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
+	curl_easy_setopt(h, CURLOPT_XFERINFODATA, (void *)&a->cancel);
+	curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
 	json_object_foreach(m, rel, v) {
 		long long size = (long long)json_integer_value(json_object_get(v, "size"));
 		const char *hex = json_string_value(json_object_get(v, "sha256"));
 		char path[1024], tmp[1100], url[1400];
+		if (a->cancel)
+			break;
 		if (!hex || strstr(rel, "..") || rel[0] == '/')
 			continue;
 		snprintf(path, sizeof path, "%s/%s", dir, rel);

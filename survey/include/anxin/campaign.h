@@ -146,7 +146,8 @@ const ax_content *ax_campaign_doc_content(const ax_campaign_doc *d);
  * serves it (packs/<id>/<audio>, surveys/<audio>; dir borrowed for the
  * call): each pack's folder, and each question's narration folder,
  * become dir's; a page or question whose file dir lacks gets no
- * narration (its audio is dropped).  Returns the number of files found. */
+ * narration (its audio is dropped).  Returns the number of pages and
+ * questions left with narration. */
 int ax_campaign_doc_narration(ax_campaign_doc *d, const char *dir);
 /* Of a sampled campaign (sample_n > 0) of the document: 1 when household
  * was drawn and is in the device's scope, 0 when not, -1 when campaign
