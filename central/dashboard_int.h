@@ -124,6 +124,14 @@ const char *dash_role_label(enum ax_role r);
 void dash_sampled(struct dpage *p, ax_store *st, const char *code,
                   const char *survey, const char *viewer, int below);
 
+/* ---- below target ------------------------------------------------------ */
+/* On a county's or township's page (level 1 or 2): its villages and grids
+ * 未达标 on some rate, lowest coverage first (ax_report_below), for the
+ * filter `asked` (its scope; depth and pack are set here); qs: the
+ * page's query string ("" or "?…"), kept on the links. */
+void dash_below(struct dpage *p, ax_store *st, const struct ax_report_opts *asked,
+                int level, const char *qs);
+
 /* ---- pages ------------------------------------------------------------- */
 enum MHD_Result dash_region_page(struct ct_req *r, const struct dash_user *u,
                                  const char *code);

@@ -1126,6 +1126,7 @@ enum MHD_Result dash_region_page(struct ct_req *r, const struct dash_user *u,
 	dp_fmt(&p, "<h2>%s及%s <span class=\"tag\">日常监测</span></h2>", r0->name,
 	       rep->nrows > 1 ? "下级区域" : "（无下级区域）");
 	rates_table(&p, rep, &f, pack_name);
+	dash_below(&p, st, &o, r0->level, f.qs);
 	charts(&p, rep);
 	item_links(&p, u, content, r0);
 	trend(&p, st, code, &f, rep);

@@ -562,6 +562,65 @@ static ax_rc on_response(void *ctx, const struct ax_ledger_response *r)
 	return x->err ? from_lxw(x->err) : AX_OK;
 }
 
+/* ---- 未达标清单 --------------------------------------------------------- */
+static const struct column below_cols[] = {
+	{"代码", 17},     {"名称", 18},       {"层级", 9},        {"户数", 8},
+	{"已覆盖户", 9},  {"未覆盖户", 9},    {"宣传入户率", 11}, {"入户率达标", 11},
+	{"知晓率达标", 11}, {"满意度达标", 11},
+};
+
+/* A county's or township's (level 1, 2) villages and grids 未达标 on some
+ * rate, lowest coverage first: the same rows as the dashboard's list
+ * (ax_report_below), all of them. */
+static ax_rc write_below(struct xl *x, ax_store *st,
+                         const struct ax_report_opts *asked, int level)
+{
+	struct ax_report_opts o = *asked;
+	struct ax_report *rep = NULL;
+	struct sheet s = {NULL, "未达标清单", below_cols,
+	                  (int)(sizeof below_cols / sizeof below_cols[0]), 1, 0};
+	int *idx, n;
+	ax_rc rc;
+
+	if (level < 1 || level > 2)
+		return AX_OK;
+	o.depth = 4 - level;
+	o.pack = NULL;
+	if ((rc = ax_report_build(st, &o, &rep)))
+		return rc;
+	if (!(idx = malloc(sizeof *idx * (size_t)(rep->nrows ? rep->nrows : 1)))) {
+		ax_report_free(rep);
+		return AX_NOMEM;
+	}
+	n = ax_report_below(rep, 3, idx);
+	sheet_open(x, &s);
+	for (int k = 0; k < n && !x->err; k++) {
+		const struct ax_report_row *w = &rep->rows[idx[k]];
+		cell_str(x, &s, 0, w->code, NULL);
+		cell_str(x, &s, 1, w->name, NULL);
+		cell_str(x, &s, 2, w->level == 3 ? "村社区" : "网格", NULL);
+		cell_num(x, &s, 3, (double)w->households, NULL);
+		cell_num(x, &s, 4, (double)w->reached, NULL);
+		cell_num(x, &s, 5, (double)(w->households - w->reached), NULL);
+		cell_census(x, &s, 6, &w->coverage);
+		cell_str(x, &s, 7, ax_verdict_label(w->verdict_coverage), NULL);
+		cell_str(x, &s, 8, ax_verdict_label(w->verdict_awareness), NULL);
+		cell_str(x, &s, 9, ax_verdict_label(w->verdict_satisfaction), NULL);
+		s.row++;
+	}
+	sheet_close(x, &s);
+	s.row++;
+	cell_str(x, &s, 0,
+	         n ? "任一项“未达标”即列出（宣传入户率低于100%，或知晓率、满意度确定低于"
+	             "目标；样本不足的不算未达标），按宣传入户率从低到高；"
+	             "未覆盖户的名单见仪表盘各村、网格的“未覆盖户清单”。"
+	           : "没有未达标的村（社区）或网格。",
+	         x->note);
+	free(idx);
+	ax_report_free(rep);
+	return AX_OK;
+}
+
 /* ---- the workbook ----------------------------------------------------- */
 /* Fail early, with the system's reason, when path cannot be written:
  * libxlsxwriter would find out only at workbook_close, after all the
@@ -729,7 +788,8 @@ int ax_export_xlsx(ax_store *st, const struct ax_report_opts *opts,
 	                       (int)(sizeof response_cols / sizeof response_cols[0]),
 	                       1, 0};
 	sheet_open(&x, &rc_.s);
-	if ((rc = write_sampled(&x, st, opts))) {
+	if ((rc = write_sampled(&x, st, opts)) ||
+	    (rc = write_below(&x, st, opts, rep->nrows ? rep->rows[0].level : 0))) {
 		seterr(err, errlen, "%s", ax_store_errmsg(st));
 		goto fail;
 	}

@@ -1058,3 +1058,42 @@ void ax_report_free(struct ax_report *r)
 	free(r->rows);
 	free(r);
 }
+
+/* ---- below target ----------------------------------------------------- */
+static int row_below(const struct ax_report *r, const struct ax_report_row *w)
+{
+	if (w->verdict_coverage == AX_VERDICT_UNMET ||
+	    w->verdict_awareness == AX_VERDICT_UNMET ||
+	    w->verdict_satisfaction == AX_VERDICT_UNMET)
+		return 1;
+	for (int k = 0; k < r->nrates; k++)
+		if (w->verdict_rates[k] == AX_VERDICT_UNMET)
+			return 1;
+	return 0;
+}
+
+int ax_report_below(const struct ax_report *r, int min_level, int *idx)
+{
+	int n = 0;
+
+	for (int i = 0; i < r->nrows; i++)
+		if (r->rows[i].level >= min_level && row_below(r, &r->rows[i]))
+			idx[n++] = i;
+	/* insertion sort: a county has a few hundred villages and grids */
+	for (int i = 1; i < n; i++) {
+		int v = idx[i], j = i;
+		const struct ax_report_row *a = &r->rows[v];
+		while (j > 0) {
+			const struct ax_report_row *b = &r->rows[idx[j - 1]];
+			/* cross-multiplied: exact, and 0 households sorts first */
+			long long lhs = a->reached * b->households,
+			          rhs = b->reached * a->households;
+			if (lhs > rhs || (lhs == rhs && strcmp(a->code, b->code) >= 0))
+				break;
+			idx[j] = idx[j - 1];
+			j--;
+		}
+		idx[j] = v;
+	}
+	return n;
+}

@@ -206,6 +206,16 @@ ax_rc ax_report_build(ax_store *st, const struct ax_report_opts *opts,
                       struct ax_report **out);
 void ax_report_free(struct ax_report *r);
 
+/*
+ * The county's question "which villages and grids are below target?":
+ * the rows of level >= min_level (3: villages and grids, 4: grids) that
+ * are 未达标 (AX_VERDICT_UNMET) on coverage, awareness, satisfaction or a
+ * further rate, lowest coverage first (then by code).  Build r with the
+ * depth that reaches those levels.  idx (borrowed, room for r->nrows)
+ * gets the row indices; returns how many.
+ */
+int ax_report_below(const struct ax_report *r, int min_level, int *idx);
+
 /* Render the report; caller frees the string with ax_free(). */
 char *ax_report_json(const struct ax_report *r);  /* {"rows":[…],…} */
 char *ax_report_csv(const struct ax_report *r);   /* UTF-8 with BOM, for Excel */

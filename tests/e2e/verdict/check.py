@@ -151,6 +151,26 @@ for row in grid[1:]:
         same(tuple(row[c] for c in cols[1:]), EXPECT[row[cols[0]]], "XLSX %s" % row[cols[0]])
 same(sorted(seen), sorted(EXPECT), "XLSX: every region")
 
+# --- the villages and grids below target (issue 14): every village or
+# grid with a 未达标 above (all eight here), lowest coverage first, ties by
+# code -- 1/2 = 2/4 = .5 (柳塘村 and its grids), 2/3 (第一网格, 石桥村 and
+# its grid), 4/5 (府前社区), 2/2 (第二网格, 未达标 on 知晓率 and 满意度) ---
+BELOW = ["439901002002", "439901002002001", "439901002002002", "439901001001001",
+         "439901002001", "439901002001001", "439901001001", "439901001001002"]
+names = re.findall(r'<sheet name="([^"]+)"', book.read("xl/workbook.xml").decode())
+if "未达标清单" in names:
+    xml = book.read("xl/worksheets/sheet%d.xml" % (names.index("未达标清单") + 1)).decode()
+    codes = [c for c in re.findall(r"<is><t>(\d{12,15})</t></is>", xml)]
+else:
+    codes = None
+same(codes, BELOW, "XLSX 未达标清单: the villages and grids below target, lowest coverage first")
+page = op.open(URL + "/region/439901000000").read().decode()
+m = re.search(r'<table class="below">(.*?)</table>', page, re.S)
+same(re.findall(r'<tr><td class="name"><a href="/region/(\d+)', m.group(1)) if m else None, BELOW,
+     "dashboard county page: the same list in the same order")
+same(bool(m) and '未覆盖户' in m.group(1) and 'href="/grid/439901002002/unreached' in m.group(1), True,
+     "dashboard list: each linked to its 未覆盖户清单")
+
 cards = ("宣传入户率", "知晓率达标专题", "满意度")
 for code, want in EXPECT.items():
     page = op.open(URL + "/region/" + code).read().decode()
