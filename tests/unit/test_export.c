@@ -238,8 +238,18 @@ static void test_xlsx(void)
 	HAS(list, "xl/worksheets/sheet1.xml\n");
 	HAS(list, "xl/worksheets/sheet2.xml\n");
 	HAS(list, "xl/worksheets/sheet3.xml\n");
-	HASNT(list, "xl/worksheets/sheet4.xml");
+	HAS(list, "xl/worksheets/sheet4.xml\n"); /* 未达标清单 */
+	HASNT(list, "xl/worksheets/sheet5.xml");
 	free(list);
+	/* 未达标清单, by hand: coverage 第一网格 1/2 (H1 of H1 H2), 柳村 and
+	 * 柳村一格 1/2 (H4 of H4 H5), 府前社区 2/3; 第二网格 1/1 is met and
+	 * has no answers.  Lowest first, ties by code. */
+	s1 = member(path, "xl/worksheets/sheet4.xml");
+	HASNT(s1, ">" G2 "<");
+	CHECK(strstr(s1, ">" G1 "<") && strstr(s1, ">" G1 "<") < strstr(s1, ">" V2 "<") &&
+	      strstr(s1, ">" V2 "<") < strstr(s1, ">" G3 "<") &&
+	      strstr(s1, ">" G3 "<") < strstr(s1, ">" V1 "<"));
+	free(s1);
 	list = run("unzip -tq '%s'", path); /* every member's CRC checks */
 	CHECK(list != NULL);
 	free(list);

@@ -215,13 +215,13 @@ check "unknown page: 404" "$(get county.jar /nowhere nf2.html)" 404
 # --- downloads (the API takes the session cookie) ---
 check "XLSX: 200" "$(get county.jar '/api/v1/report?scope=439901101000&format=xlsx' ledger.xlsx)" 200
 check "  is a zip" "$(head -c 2 ledger.xlsx)" "PK"
-check "  with 3 sheets and 抽样测评" "$(unzip -l ledger.xlsx 2>/dev/null | grep -c 'xl/worksheets/sheet[0-9]*\.xml')" 4
+check "  with 3 sheets, 抽样测评 and 未达标清单" "$(unzip -l ledger.xlsx 2>/dev/null | grep -c 'xl/worksheets/sheet[0-9]*\.xml')" 5
 unzip -p ledger.xlsx xl/workbook.xml > ledger.workbook.xml 2>/dev/null
 has "  the 4th is 抽样测评" ledger.workbook.xml '<sheet name="抽样测评" sheetId="4"'
 unzip -p ledger.xlsx xl/worksheets/sheet4.xml > ledger.sheet4.xml 2>/dev/null
 has "  its RR1 2/60 (X2)" ledger.sheet4.xml '<c r="X2" s="[0-9]*"><v>0.0333333'
 check "XLSX of the satisfaction survey: no 抽样测评" "$(get county.jar '/api/v1/report?scope=439901101000&survey=satisfaction&format=xlsx' ledger2.xlsx)" 200
-check "  3 sheets" "$(unzip -l ledger2.xlsx 2>/dev/null | grep -c 'xl/worksheets/sheet[0-9]*\.xml')" 3
+check "  3 sheets and 未达标清单" "$(unzip -l ledger2.xlsx 2>/dev/null | grep -c 'xl/worksheets/sheet[0-9]*\.xml')" 4
 check "CSV: 200" "$(get county.jar '/api/v1/report?scope=439901101000&format=csv' rep.csv)" 200
 has "  names the township" rep.csv "石桥镇"
 check "contacts CSV: 200" "$(get county.jar '/export/contacts.csv?scope=439901101000' contacts.csv)" 200
