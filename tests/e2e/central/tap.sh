@@ -21,6 +21,16 @@ tap_store() {
   "$A" roster import -q --db c.db --county-name 江州县 "$ANXIN_SOURCE/content/demo/jiangzhou-roster.csv"
   "$A" content install -q --db c.db "$ANXIN_SOURCE/tests/content-v1"
 }
+# tap_pg_copy URLFILE NAME: c.db copied into a fresh database NAME of the
+# `pg` fixture's cluster (its URL in URLFILE); its URL in $DB
+tap_pg_copy() {
+  base=$(cat "$1")
+  PGOPTIONS="-c client_min_messages=warning" psql -q "$base" \
+    -c "DROP DATABASE IF EXISTS $2" -c "CREATE DATABASE $2" || exit 1
+  DB="${base%/*}/$2"
+  "$A" store copy --from c.db --to "$DB" > copy.txt 2>&1
+  check "the county copied to PostgreSQL" "$?" 0
+}
 # tap_demo_parts COUNT PER SEED DEVICE: the store, COUNT demo records
 # as DEVICE sends them in all.jsonl, split into part.0, part.1 ... of PER
 tap_demo_parts() {

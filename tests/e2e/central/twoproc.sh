@@ -28,12 +28,7 @@ echo staff-pass-one > pw
 DB=c.db
 q() { sqlite3 c.db "$1"; }
 if [ -n "$PGURL" ]; then
-  base=$(cat "$PGURL")
-  PGOPTIONS="-c client_min_messages=warning" psql -q "$base" \
-    -c "DROP DATABASE IF EXISTS anxin_twoproc" -c "CREATE DATABASE anxin_twoproc" || exit 1
-  DB="${base%/*}/anxin_twoproc"
-  "$A" store copy --from c.db --to "$DB" > copy.txt 2>&1
-  check "the county copied to PostgreSQL" "$?" 0
+  tap_pg_copy "$PGURL" anxin_twoproc
   q() { psql -At "$DB" -c "$1"; }
 fi
 for s in a b; do
