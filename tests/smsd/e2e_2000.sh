@@ -10,9 +10,13 @@
 # tools/resident_sim answers in waves of at most $WAVE sent messages (the
 # dummy driver scans its inbox folder linearly on every read, so the inbox
 # is drained before the next wave); the clock then jumps past the reminder
-# and the expiry; `anxin sync --once` pushes the gateway outbox until it
-# drains.  Checks:
-#   - every household got its intro exactly once, none twice, no stray sends;
+# and the expiry, and once more for households whose first number never
+# answered and whose second number was asked at the expiry (3a3a1d1);
+# `anxin sync --once` pushes the gateway outbox until it drains.  Checks:
+#   - every household got its intro once on its first listed number, and
+#     once more on its second exactly when the first sent nothing or only
+#     退订 (worked out from the roster and the gateway's inbox), none twice
+#     to one phone, no stray sends;
 #   - every conversation ended (done, expired or opted out);
 #   - the gateway outbox is all `sent`;
 #   - the central store holds exactly the gateway's records (ids), no
@@ -80,10 +84,10 @@ R="$ANXIN_SOURCE/content/demo/jiangzhou-roster.csv"
 "$A" device add --db central.db --name smsd-2k --kind smsd --scope $COUNTY \
 	> smsd.token 2>/dev/null
 chmod 600 smsd.token
-# the gateway's clock starts 5 days back, so reminder and expiry (+4 days)
-# stay in the past for central
+# the gateway's clock starts 10 days back, so two rounds of reminder and
+# expiry (+8 days) stay in the past for central
 NOW=$(date +%s)
-CLOCK=$((NOW - 5 * 86400))
+CLOCK=$((NOW - 10 * 86400))
 # registered before its clock starts (central refuses earlier record times)
 q central.db "UPDATE devices SET created_at = $((CLOCK - 86400)) WHERE id = 'smsd-2k'" > /dev/null
 "$A" campaign create --db central.db --name 石桥镇满意度-2000 --survey satisfaction \
@@ -198,6 +202,13 @@ step "reminders: $(wc -l < gw/sent.jsonl) sent"
 echo $(($(cat gw/clock) + 259200 + 120)) > gw/clock
 wave_loop
 step "expiry: $(wc -l < gw/sent.jsonl) sent"
+# a household whose first number never answered was handed to its second
+# number at that expiry: its reminder a day later, its expiry three after
+echo $(($(cat gw/clock) + 86400 + 60)) > gw/clock
+wave_loop
+echo $(($(cat gw/clock) + 259200 + 120)) > gw/clock
+wave_loop
+step "second numbers: $(wc -l < gw/sent.jsonl) sent"
 sleep 1
 kill -TERM $GPID
 wait $GPID || fail "anxin-smsd did not stop cleanly"
@@ -221,16 +232,37 @@ q $G "SELECT COUNT(*) FROM conv" > n.conv
 [ "$(q $G "SELECT COUNT(DISTINCT household) FROM conv")" -eq $N ] || fail "conversations are not one per household"
 left=$(q $G "SELECT COUNT(*) FROM conv WHERE status NOT IN ('done', 'expired', 'opted_out')")
 [ "$left" -eq 0 ] || fail "$left conversations still open: $(q $G "SELECT status, COUNT(*) FROM conv GROUP BY 1" | tr '\n' ' ')"
-# intros: one per household, each to the household's own phone, all sent
-[ "$(q $G "SELECT COUNT(*) FROM queue WHERE kind = 'intro'")" -eq $N ] || fail "intros queued: $(q $G "SELECT COUNT(*) FROM queue WHERE kind = 'intro'")"
+# second numbers: the roster's households with two listed numbers (first;
+# second, split where the importer splits); the second is asked exactly when the first sent the gateway
+# nothing, or 退订 first (an opt-out before anyone answered)
+# (numbers as the roster writes them, "+86 153..." or "130 0268 1413": the
+# last 11 digits)
+awk -F, 'function d(x) { gsub(/[^0-9]/, "", x); return substr(x, length(x) - 10) }
+	NR > 1 && $8 ~ /;|\/|\||；|，|、|／/ { split($8, p, /;|\/|\||；|，|、|／/); print d(p[1]) "," d(p[2]) }' roster.csv > pairs.csv
+pairs() { sqlite3 -cmd ".timeout 10000" -cmd ".mode csv" -cmd ".import --schema temp pairs.csv pr" "$@"; }
+sed -i '1i p1,p2' pairs.csv
+[ "$(($(wc -l < pairs.csv) - 1))" -eq "$(q central.db "SELECT COUNT(*) FROM (SELECT household FROM household_phones GROUP BY 1 HAVING COUNT(*) = 2)")" ] ||
+	fail "pairs.csv does not hold every household with two numbers"
+pairs $G "SELECT p2 FROM temp.pr WHERE NOT EXISTS (SELECT 1 FROM inbox WHERE substr(phone, -11) = p1)
+	OR (SELECT text FROM inbox WHERE substr(phone, -11) = p1 ORDER BY id LIMIT 1) IN ('TD', '退订')
+	ORDER BY 1" > second.want
+pairs $G "SELECT DISTINCT substr(phone, -11) FROM queue WHERE kind = 'intro'
+	AND substr(phone, -11) IN (SELECT p2 FROM temp.pr) ORDER BY 1" > second.got
+H=$(wc -l < second.want)
+[ "$H" -gt 0 ] || fail "no household has a silent first number: the fallback is not exercised"
+cmp -s second.want second.got ||
+	fail "second numbers asked: $(wc -l < second.got), expected $H ($(comm -3 second.want second.got | head -n 3 | tr '\n' ' '))"
+step "second numbers asked: $H of $(($(wc -l < pairs.csv) - 1)) households with two"
+# intros: one per household on its first number, plus those second ones
+[ "$(q $G "SELECT COUNT(*) FROM queue WHERE kind = 'intro'")" -eq $((N + H)) ] || fail "intros queued: $(q $G "SELECT COUNT(*) FROM queue WHERE kind = 'intro'"), expected $N + $H"
 [ "$(q $G "SELECT COUNT(DISTINCT household) FROM queue WHERE kind = 'intro' AND state = 'sent'")" -eq $N ] ||
 	fail "not every household got its intro"
 [ "$(jl gw/sent.jsonl "SELECT COUNT(*) FROM (SELECT json_extract(j, '\$.phone') p
 	FROM l WHERE json_extract(j, '\$.kind') = 'intro' GROUP BY p HAVING COUNT(*) > 1)")" -eq 0 ] ||
 	fail "an intro went twice to the same phone"
 [ "$(jl gw/sent.jsonl "SELECT COUNT(DISTINCT json_extract(j, '\$.phone')) FROM l
-	WHERE json_extract(j, '\$.kind') = 'intro'")" -eq $N ] ||
-	fail "the sent log does not hold $N intros"
+	WHERE json_extract(j, '\$.kind') = 'intro'")" -eq $((N + H)) ] ||
+	fail "the sent log does not hold $N + $H intros"
 [ "$(wc -l < gw/sent.jsonl)" -eq "$(q $G "SELECT COUNT(*) FROM queue WHERE state = 'sent'")" ] ||
 	fail "the sent log and the queue disagree"
 [ "$(q $G "SELECT COUNT(*) FROM queue WHERE state NOT IN ('sent', 'blocked')")" -eq 0 ] ||
