@@ -15,8 +15,13 @@
  *         SQLite's default cache, all rows in one transaction.
  * Then measures county report requests (p50/p99 of 200).  Not a test.
  *
+ * With --pg URL (an empty PostgreSQL database) the store is copied there
+ * (anxin store copy) and the server runs on it (issue 19); the baseline
+ * is then a raw COPY of the same rows (id, body) into a table of that
+ * database, a transaction per batch the client posts, in the same run.
+ *
  *   bench_central --server PATH/anxin-central [--records N] [--batch N]
- *                 [--source DIR] [--json]
+ *                 [--source DIR] [--pg URL] [--json]
  */
 #include <curl/curl.h>
 #include <signal.h>
@@ -35,6 +40,7 @@
 #include "anxin/store.h"
 #include "anxin/sync.h"
 #include "bench.h"
+#include "db.h"
 
 static double now(void)
 {
@@ -98,6 +104,40 @@ static void die(const char *m)
 /* Insert rows (ids[i], L->v[i]) into a new table of a new file at `path`
  * with pragmas *p, committing after row ends[k] - 1 for each of the nends
  * batch ends; wall seconds to *t.  0 done, -1 failed. */
+/* COPY of (id, body) into a fresh table of the PostgreSQL database, one
+ * transaction per batch (ends[]); seconds into *secs */
+static int raw_copy_pg(const char *url, char (*ids)[40], const struct lines *L,
+                       const long *ends, long nends, double *secs)
+{
+	static const char *const cols[] = {"id", "body"};
+	char err[512];
+	ax_db *db;
+	double t0;
+	int bad = 0;
+	if (ax_db_open(url, &db, err, sizeof err) != AX_DB_OK) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	if (ax_db_exec(db, "DROP TABLE IF EXISTS raw_bench;"
+	                   "CREATE TABLE raw_bench(id TEXT PRIMARY KEY, body TEXT NOT NULL)"))
+		bad = 1;
+	t0 = now();
+	for (long b = 0, i = 0; b < nends && !bad; i = ends[b++]) {
+		bad |= ax_db_begin(db) || ax_db_copy_begin(db, "raw_bench", cols, 2);
+		for (long k = i; k < ends[b] && !bad; k++) {
+			const char *v[2] = {ids[k], L->v[k]};
+			bad |= ax_db_copy_row(db, v) != AX_DB_OK;
+		}
+		bad |= ax_db_copy_end(db) || ax_db_commit(db);
+	}
+	*secs = now() - t0;
+	if (bad)
+		fprintf(stderr, "raw COPY: %s\n", ax_db_errmsg(db));
+	ax_db_exec(db, "DROP TABLE IF EXISTS raw_bench");
+	ax_db_close(db);
+	return bad ? -1 : 0;
+}
+
 static int raw_insert(const char *path, const struct bench_pragmas *p,
                       char (*ids)[40], const struct lines *L, const long *ends,
                       long nends, double *t)
@@ -141,13 +181,13 @@ int main(int argc, char **argv)
 {
 	long n = 1000000, batch = AX_SYNC_BATCH_DEFAULT, *ends, nends = 0;
 	size_t max_bytes = AX_SYNC_MAX_BYTES_DEFAULT;
-	const char *server = NULL, *src = getenv("ANXIN_SOURCE");
+	const char *server = NULL, *src = getenv("ANXIN_SOURCE"), *pg = NULL;
 	int json = 0, port = 0;
 	char dir[] = "/tmp/anxin-bench-central-XXXXXX", db[256], rawdb[256],
 	     rawfdb[256], portf[256], pf[200], po[200], token[AX_TOKEN_MAX], url[256], auth[200];
 	struct lines L = {0};
 	struct bench_pragmas p_fair, p_old;
-	double t0, t_raw, t_raw_old, t_http, lat[200];
+	double t0, t_raw, t_raw_old, t_http, t_pg = 0, lat[200];
 	pid_t pid;
 
 	for (int i = 1; i < argc; i++) {
@@ -159,11 +199,13 @@ int main(int argc, char **argv)
 			server = argv[++i];
 		else if (!strcmp(argv[i], "--source") && i + 1 < argc)
 			src = argv[++i];
+		else if (!strcmp(argv[i], "--pg") && i + 1 < argc)
+			pg = argv[++i];
 		else if (!strcmp(argv[i], "--json"))
 			json = 1;
 		else
 			die("usage: bench_central --server PATH [--records N] [--batch N] "
-			    "[--source DIR] [--json]");
+			    "[--source DIR] [--pg URL] [--json]");
 	}
 	if (!server)
 		die("--server PATH/anxin-central is required");
@@ -213,6 +255,10 @@ int main(int argc, char **argv)
 		o.reach = 0.97;
 		if (ax_demo_records(st, &o, collect, &L) || L.n != n)
 			die("generate");
+		if (pg && ax_store_copy_pg(st, pg, NULL, NULL)) {
+			fprintf(stderr, "%s\n", ax_store_errmsg(st));
+			die("store copy to PostgreSQL");
+		}
 		ax_store_close(st);
 	}
 
@@ -245,12 +291,14 @@ int main(int argc, char **argv)
 		if (raw_insert(rawdb, &p_old, ids, &L, &all, 1, &t_raw_old) ||
 		    raw_insert(rawfdb, &p_fair, ids, &L, ends, nends, &t_raw))
 			die("raw insert");
+		if (pg && raw_copy_pg(pg, ids, &L, ends, nends, &t_pg))
+			die("raw COPY into PostgreSQL");
 		free(ids);
 	}
 
 	pid = fork();
 	if (pid == 0) {
-		execl(server, server, "--db", db, "--listen", "127.0.0.1:0",
+		execl(server, server, "--db", pg ? pg : db, "--listen", "127.0.0.1:0",
 		      "--port-file", portf, (char *)NULL);
 		_exit(127);
 	}
@@ -364,6 +412,8 @@ int main(int argc, char **argv)
 			bench_json_open(&j, "ratios");
 			bench_json_num(&j, "ingest_vs_raw_fair", rate / raw, 4);
 			bench_json_num(&j, "ingest_vs_raw_old", rate / old, 4);
+			if (pg)
+				bench_json_num(&j, "ingest_pg_vs_raw_copy_pg", rate / ((double)n / t_pg), 4);
 			bench_json_close(&j);
 			bench_json_open(&j, "goals");
 			bench_json_num(&j, "ingest_vs_raw_fair", 0.3, 3);
@@ -385,6 +435,11 @@ int main(int argc, char **argv)
 		        "  county report p50 / p99:           %7.1f / %.1f ms (goal p99 < 200 ms)\n",
 		        n, nends, per, rate, raw, pf, old, po, rate / raw, rate / old,
 		        lat[100] * 1e3, lat[197] * 1e3);
+		if (pg)
+			fprintf(json ? stderr : stdout,
+			        "  on PostgreSQL: raw COPY, a commit per batch: %9.0f rows/s\n"
+			        "  ratio ingest (server on PostgreSQL) / raw COPY: %6.3f   (goal >= 0.3)\n",
+			        (double)n / t_pg, rate / ((double)n / t_pg));
 	}
 	free(ends);
 	snprintf(db, sizeof db, "rm -rf '%s'", dir);
