@@ -302,8 +302,23 @@ int main(int argc, char **argv)
 			if (fseek(f, offset, SEEK_SET) == 0)
 				while ((n = getline(&buf, &cap, f)) > 0 && buf[n - 1] == '\n') {
 					json_t *o = json_loads(buf, 0, NULL);
+					const char *ph = json_string_value(json_object_get(o, "phone"));
 					offset += n;
 					line++;
+					if (ph && strchr(ph, '*')) {
+						/* nobody can answer a masked number: say so
+						 * rather than run on as a village that never
+						 * replies */
+						fprintf(stderr,
+						        "resident_sim: %s:%ld: phone \"%s\" is masked; "
+						        "run the gateway with sent_log_numbers = full "
+						        "for simulated residents\n",
+						        log, line, ph);
+						json_decref(o);
+						free(buf);
+						fclose(f);
+						return 2;
+					}
 					if (o)
 						decide(json_string_value(json_object_get(o, "phone"))
 						           ? json_string_value(json_object_get(o, "phone")) : "",
