@@ -777,9 +777,10 @@ static void estimate(struct dpage *p, ax_store *st, const struct ax_campaign *c)
 	est_span(e.whole_days, whole, sizeof whole);
 	est_span(e.window_days, window, sizeof window);
 	dp_fmt(p, "<p class=\"note\">预计：按 %d 台短信网关、每台每分钟 %d 条、每天免打扰时段外 %d 分钟、"
-	          "每卡每天 %d 段计，%lld 户都收到第一条（每户 %d 条短信）约需 %s；",
+	          "每卡每天 %d 段计，%lld 户都收到第一条（每户 %d 条短信）%s %s%s；",
 	       e.modems, c->pace_per_min, e.send_minutes, c->daily_cap, e.households,
-	       e.reach_msgs, reach);
+	       e.reach_msgs, c->survey[0] ? "至少需" : "约需", reach,
+	       c->survey[0] ? "（居民作答后的下一题也占每日上限，答的人越多越久）" : "");
 	if (c->survey[0] && e.digests)
 		dp_fmt(p, "人人当即作答时，整份问卷（%d 题）和之后的 %d 条宣传短信（每户每天至多一条）"
 		          "全部发完约需 %s。</p>",

@@ -313,12 +313,17 @@ static void print_estimate(ax_store *st, const struct ax_campaign *c, int modems
 	span(e.reach_days, reach, sizeof reach);
 	span(e.whole_days, whole, sizeof whole);
 	span(e.window_days, window, sizeof window);
+	/* with a survey, residents' answers take their next questions out of
+	 * the same daily cap first: the first messages alone are a floor (a
+	 * village walk at the defaults reached 85 of 167 households in the
+	 * 1.1 days this said before) */
 	fprintf(stderr, "anxin: estimate: %lld households with a phone; %d modem(s) at "
 	                "%d/min for %d min a day outside quiet hours, %d segments/SIM/day: "
 	                "reaching every household (%d messages, %d segments each) takes "
-	                "about %s; ",
+	                "%s %s%s; ",
 	        e.households, e.modems, c->pace_per_min, e.send_minutes, c->daily_cap,
-	        e.reach_msgs, e.reach_segs, reach);
+	        e.reach_msgs, e.reach_segs, c->survey[0] ? "at least" : "about", reach,
+	        c->survey[0] ? " (answers' next questions share the daily cap)" : "");
 	if (c->survey[0] && e.digests)
 		fprintf(stderr, "the whole questionnaire (%d questions) and then %d digests "
 		                "one a day (%d messages, %d segments each) about %s if "

@@ -77,7 +77,7 @@ has "  the median time to complete by SMS" county.html "用时中位数 $((med /
 # and first question 2 x 2492 / 300 = 16.6 days; the questionnaire's 9
 # messages and the pack's 4 digests (each under 70 characters) 13 x
 # 2492 / 300 = 108.0 days (without the digests, 74.8)
-has "  the campaign's duration estimate" county.html "2492 户都收到第一条（每户 2 条短信）约需 16.6 天；人人当即作答时，整份问卷（7 题）和之后的 4 条宣传短信（每户每天至多一条）全部发完约需 108.0 天。"
+has "  the campaign's duration estimate" county.html "2492 户都收到第一条（每户 2 条短信）至少需 16.6 天（居民作答后的下一题也占每日上限，答的人越多越久）；人人当即作答时，整份问卷（7 题）和之后的 4 条宣传短信（每户每天至多一条）全部发完约需 108.0 天。"
 has "  weekly trend" county.html "近 12 周趋势"
 has "  XLSX download link" county.html '/api/v1/report?scope=439901000000&amp;format=xlsx'
 has "  strict CSP (no scripts)" county.html.h "default-src 'none'"
