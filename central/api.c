@@ -645,6 +645,12 @@ enum MHD_Result ct_api_metrics(struct ct_req *r)
 	           "# TYPE anxin_batches_importing gauge\n"
 	           "anxin_batches_importing %d\n",
 	        atomic_load(&srv->batches_importing));
+	fprintf(f, "# HELP anxin_exports Exports (XLSX, CSV) being made now, and "
+	           "requests waiting for one to finish.\n"
+	           "# TYPE anxin_exports gauge\n"
+	           "anxin_exports{state=\"making\"} %d\n"
+	           "anxin_exports{state=\"waiting\"} %d\n",
+	        atomic_load(&srv->exporting), atomic_load(&srv->export_waiters));
 	fprintf(f, "# HELP anxin_http_request_duration_seconds Request latency.\n"
 	           "# TYPE anxin_http_request_duration_seconds histogram\n");
 	for (int k = 0; k < CT_R_N; k++) {

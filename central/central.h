@@ -50,6 +50,7 @@ struct ct_server {
 	atomic_int pw_checks; /* password checks running now */
 	atomic_int exporting; /* an export (XLSX, CSV) is being made */
 	atomic_int export_waiters; /* requests waiting for it (http.c) */
+	atomic_int stopping; /* SIGTERM/SIGINT taken: waiters stop waiting */
 
 	/* stores opened by worker threads, closed at shutdown */
 	pthread_mutex_t stores_mu;
@@ -112,7 +113,10 @@ enum MHD_Result ct_reply_h(struct ct_req *r, unsigned status,
 enum MHD_Result ct_reply_fd(struct ct_req *r, int fd, const char *ctype,
                             const char *const *headers);
 /* At most one export is made at a time: 0 when this request may make one
- * (call ct_export_end after), else -1 with 503 + Retry-After queued. */
+ * (call ct_export_end after), else -1 with 503 + Retry-After queued (a
+ * Chinese page that reloads itself for a browser, JSON otherwise).  A
+ * request waits for an export in progress, but not once the server is
+ * stopping. */
 int ct_export_begin(struct ct_req *r, enum MHD_Result *ret);
 void ct_export_end(struct ct_req *r);
 

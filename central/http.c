@@ -101,19 +101,46 @@ enum MHD_Result ct_reply_fd(struct ct_req *r, int fd, const char *ctype,
  * waiting; past that it is told to retry. */
 #define CT_EXPORT_WAIT_S 30
 #define CT_EXPORT_WAITERS 2
+static enum MHD_Result export_busy(struct ct_req *r)
+{
+	static const char json[] = "{\"error\":\"another export is being made; "
+	                           "retry in a few seconds\"}";
+	/* a staff member who clicked a download link: a page in Chinese that
+	 * tries again by itself (no script: the dashboard's CSP holds) */
+	static const char html[] =
+	    "<!DOCTYPE html><html lang=\"zh-CN\"><meta charset=\"utf-8\">"
+	    "<meta name=\"viewport\" content=\"width=device-width\">"
+	    "<meta http-equiv=\"refresh\" content=\"10\">"
+	    "<title>正在生成另一份台账</title>"
+	    "<h1>正在生成另一份台账</h1>"
+	    "<p>服务器一次只生成一份台账。本页 10 秒后会自动重试下载；"
+	    "也可以稍后再点下载。</p>";
+	const char *h[] = {"Retry-After", "10", NULL, NULL};
+	const char *accept = ct_header(r, "Accept");
+
+	if (accept && strstr(accept, "text/html"))
+		return ct_reply_h(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+		                  "text/html; charset=utf-8", html, sizeof html - 1, h);
+	return ct_reply_h(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+	                  "application/json; charset=utf-8", json, sizeof json - 1,
+	                  h);
+}
+
 int ct_export_begin(struct ct_req *r, enum MHD_Result *ret)
 {
-	static const char busy[] = "{\"error\":\"another export is being made; "
-	                           "retry in a few seconds\"}";
-	const char *h[] = {"Retry-After", "10", NULL, NULL};
 	const struct timespec tick = {0, 50 * 1000 * 1000};
 	int i;
 
 	if (!atomic_exchange(&r->srv->exporting, 1))
 		return 0;
 	if (atomic_fetch_add(&r->srv->export_waiters, 1) < CT_EXPORT_WAITERS) {
-		for (i = 0; i < CT_EXPORT_WAIT_S * 20; i++) {
+		/* a stopping server answers its waiters at once: they would
+		 * otherwise hold the shutdown for a whole export of their own */
+		for (i = 0; i < CT_EXPORT_WAIT_S * 20 &&
+		            !atomic_load(&r->srv->stopping); i++) {
 			nanosleep(&tick, NULL);
+			if (atomic_load(&r->srv->stopping))
+				break;
 			if (!atomic_exchange(&r->srv->exporting, 1)) {
 				atomic_fetch_sub(&r->srv->export_waiters, 1);
 				return 0;
@@ -121,9 +148,7 @@ int ct_export_begin(struct ct_req *r, enum MHD_Result *ret)
 		}
 	}
 	atomic_fetch_sub(&r->srv->export_waiters, 1);
-	*ret = ct_reply_h(r, MHD_HTTP_SERVICE_UNAVAILABLE,
-	                  "application/json; charset=utf-8", busy,
-	                  sizeof busy - 1, h);
+	*ret = export_busy(r);
 	return -1;
 }
 

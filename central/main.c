@@ -161,6 +161,7 @@ int main(int argc, char **argv)
 		}
 	}
 	sigwait(&sigs, &sig);
+	atomic_store(&srv.stopping, 1);
 	CT_INFO("signal %d: finishing requests in flight (%d record batches "
 	        "importing)", sig, atomic_load(&srv.batches_importing));
 	MHD_quiesce_daemon(srv.mhd);
