@@ -83,4 +83,24 @@ run_kiosk "$D/k" "$D/s3" 2> "$D/k3.log" || { cat "$D/k3.log" >&2; fail "run 3"; 
 cmp "$D/k/narration/packs/anti-cult/tone-4s.opus" "$D/content/packs/anti-cult/tone-4s.opus" ||
   fail "the damaged copy was not fetched again"
 grep -q "narration: 1 file(s) fetched, 0 not" "$D/k3.log" || fail "$(cat "$D/k3.log")"
+# 4. central keeps a file's digest while the file is unchanged: content
+#    installed again (the file replaced, or rewritten in place with the
+#    same size) is listed with its new digest
+doc_lists() { # doc_lists FILE: the document lists FILE's size and digest
+  curl -fs -H "Authorization: Bearer $(cat central/kiosk.token)" "$url/api/v1/campaigns" > doc.json
+  python3 - doc.json "$(sha256sum "$1" | cut -d' ' -f1)" "$(stat -c %s "$1")" <<'PY'
+import json, sys
+n = json.load(open(sys.argv[1]))["narration"]["packs/anti-cult/tone-4s.opus"]
+assert n == {"sha256": sys.argv[2], "size": int(sys.argv[3])}, n
+PY
+}
+F="$D/content/packs/anti-cult/tone-4s.opus"
+{ cat "$F"; printf 'x'; } > "$F.new" && mv "$F.new" "$F"
+doc_lists "$F" || fail "a replaced file listed with its old digest"
+python3 - "$F" <<'PY'
+import os, sys
+b = bytearray(open(sys.argv[1], 'rb').read()); b[-1] ^= 0xff
+open(sys.argv[1], 'r+b').write(b)
+PY
+doc_lists "$F" || fail "a file rewritten in place listed with its old digest"
 echo "ok: $ms ms of synced narration"
