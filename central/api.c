@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "anxin/campaign.h"
+#include "anxin/clock.h"
 #include "anxin/metrics.h"
 #include "anxin/records.h"
 #include "anxin/roster.h"
@@ -111,23 +112,27 @@ static int scope_check(void *ctx, const char *type, const char *household,
 /*
  * Sealed numbers a device may have opened per China day (--max-unseal):
  * a kiosk links a few dozen households a day; a stolen token used to
- * test the roster's numbers one by one runs out.  Past the budget a
- * number stays sealed (the answer is kept, anonymous), and a burst (20
- * in a minute) or the end of the budget is logged once.
+ * test the roster's numbers one by one runs out.  The budget is counted
+ * in the store by the importer (ax_rec_device.max_unseal), so every
+ * central process on one store shares it and a restart does not reset
+ * it.  Past it a number stays sealed (the answer is kept, anonymous).
+ * Here only the log: a burst (20 in a minute) and the end of the budget,
+ * each once per device and minute or day in this process.
  */
 static pthread_mutex_t unseal_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct unseal_use {
 	char dev[64];
-	int day, count, warned;
+	int day, warned;
 	long long win_start;
 	int win_count, burst_warned;
 } unseal_tab[256];
 
-static int may_unseal(void *ctx, const char *device)
+static void on_unseal(void *ctx, const char *device, long long today,
+                      int opened)
 {
 	const struct ct_server *srv = ctx;
 	long long now = (long long)time(NULL);
-	int day = (int)((now + 8 * 3600) / 86400), ok;
+	int day = ax_cst_day(now);
 	struct unseal_use *u = NULL, *oldest = &unseal_tab[0];
 
 	pthread_mutex_lock(&unseal_mu);
@@ -146,32 +151,28 @@ static int may_unseal(void *ctx, const char *device)
 	}
 	if (u->day != day) {
 		u->day = day;
-		u->count = u->warned = 0;
+		u->warned = 0;
 	}
 	if (now - u->win_start >= 60) {
 		u->win_start = now;
 		u->win_count = 0;
 		u->burst_warned = 0;
 	}
-	ok = u->count < srv->max_unseal;
-	if (ok) {
-		u->count++;
+	if (opened)
 		u->win_count++;
-	}
 	if (u->win_count > 20 && !u->burst_warned) {
 		u->burst_warned = 1;
 		CT_WARN("device %s opened %d sealed phone numbers within a minute "
 		        "(a kiosk links a few a day): check the device",
 		        device, u->win_count);
 	}
-	if (!ok && !u->warned) {
+	if (!opened && !u->warned) {
 		u->warned = 1;
-		CT_WARN("device %s reached its %d sealed phone numbers for today; "
-		        "further ones stay anonymous until tomorrow",
-		        device, srv->max_unseal);
+		CT_WARN("device %s reached its %d sealed phone numbers for today "
+		        "(%lld opened); further ones stay anonymous until tomorrow",
+		        device, srv->max_unseal, today);
 	}
 	pthread_mutex_unlock(&unseal_mu);
-	return ok;
 }
 
 /* This thread's importer, made on first use, with the store's keys for
@@ -216,7 +217,8 @@ static void bind_device(struct ct_req *r, ax_importer *im,
 	snprintf(rd.kind, sizeof rd.kind, "%s", r->dev.kind);
 	rd.registered_at = r->dev.created_at;
 	rd.max_ahead = AX_MAX_AHEAD;
-	rd.may_unseal = may_unseal;
+	rd.max_unseal = r->srv->max_unseal;
+	rd.on_unseal = on_unseal;
 	rd.ctx = r->srv;
 	rd.online = 1;
 	ax_importer_set_device(im, &rd);

@@ -4,6 +4,7 @@
  * and kinds its kind makes, how it may name a household, the campaign
  * waves it may use and the times it may claim.
  */
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -107,11 +108,59 @@ int ax__dev_wave(ax_importer *im, const char *survey, const char *wave,
 	           "of this survey", ex);
 }
 
-int ax__dev_may_unseal(const ax_importer *im)
+int ax__dev_may_unseal(ax_importer *im)
 {
-	if (!im->has_dev || !im->dev.may_unseal)
+	char key[96];
+	long long today = 0;
+	ax_stmt *s;
+	int ok, src;
+
+	if (!im->has_dev)
 		return 1;
-	return im->dev.may_unseal(im->dev.ctx, im->dev.id);
+	if (im->dev.max_unseal <= 0) {
+		if (im->dev.on_unseal)
+			im->dev.on_unseal(im->dev.ctx, im->dev.id, 0, 1);
+		return 1;
+	}
+	/* one row per device and China day; the increment happens only under
+	 * the budget (the upsert's WHERE), atomically on either backend */
+	snprintf(key, sizeof key, "unseal.%s.%d", im->dev.id,
+	         ax_cst_day((long long)time(NULL)));
+	if (ax__dprepare(im->st, &s,
+	                 "INSERT INTO sync_state(key, value) VALUES(?, '1') "
+	                 "ON CONFLICT(key) DO UPDATE SET value = CAST(CAST("
+	                 "sync_state.value AS INTEGER) + 1 AS TEXT) WHERE CAST("
+	                 "sync_state.value AS INTEGER) < ? RETURNING value"))
+		return 0;
+	ax_stmt_bind_text(s, 1, key);
+	ax_stmt_bind_int64(s, 2, im->dev.max_unseal);
+	src = ax_stmt_step(s);
+	ok = src == AX_DB_ROW;
+	today = ok ? atoll(ax_stmt_text(s, 0)) : im->dev.max_unseal;
+	while (src == AX_DB_ROW)
+		src = ax_stmt_step(s);
+	ax_stmt_finalize(s);
+	if (src != AX_DB_DONE)
+		return 0;
+	if (ok && today == 1) {
+		/* the device's first today: its rows of earlier days go */
+		char prefix[96];
+		snprintf(prefix, sizeof prefix, "unseal.%s.", im->dev.id);
+		if (!ax__dprepare(im->st, &s, "DELETE FROM sync_state WHERE "
+		                              "substr(key, 1, CAST(? AS INTEGER)) = ? AND "
+		                              "key <> ?")) {
+			ax_stmt_bind_int64(s, 1, (int64_t)strlen(prefix));
+			ax_stmt_bind_text(s, 2, prefix);
+			ax_stmt_bind_text(s, 3, key);
+			src = ax_stmt_step(s);
+			ax_stmt_finalize(s);
+			if (src != AX_DB_DONE)
+				return 0; /* the store's error fails the batch */
+		}
+	}
+	if (im->dev.on_unseal)
+		im->dev.on_unseal(im->dev.ctx, im->dev.id, today, ok);
+	return ok;
 }
 
 /* The bound device's scope, for a file import (ax_importer_set_check). */

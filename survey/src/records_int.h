@@ -77,8 +77,9 @@ int ax__dev_time(const ax_importer *im, const char *field, int64_t t,
 /* the wave is a campaign's of this survey */
 int ax__dev_wave(ax_importer *im, const char *survey, const char *wave,
                  char *reason);
-/* may one more sealed number be opened (the device's budget) */
-int ax__dev_may_unseal(const ax_importer *im);
+/* may one more sealed number be opened (the device's daily budget,
+ * counted in the store): 1 yes (counted), 0 no or on a store error */
+int ax__dev_may_unseal(ax_importer *im);
 /* A file import's record names device `name`: bind the importer to it
  * when it is registered (devs, n: the store's devices), unbind it when
  * not; -1 with the reason when it is revoked. */

@@ -148,9 +148,14 @@ void ax_importer_set_unseal(ax_importer *im, const unsigned char pk[32],
  * opened, and its outcome does not depend on whether the number is a
  * roster number: "accepted" (new, a resend or a conflict kept for review
  * alike), and a contact whose number names no household of the device's
- * scope is simply not stored.  may_unseal (NULL: no limit) is asked
- * before each number is opened; 0 leaves the number unopened (the record
- * is kept as if the number were unknown).  `dev` is copied; NULL unbinds.
+ * scope is simply not stored.  With max_unseal, the device may open that
+ * many sealed numbers per China day; the count is kept in the store
+ * (sync_state "unseal.DEVICE.DAY", in the batch's transaction), so every
+ * central process on one store shares it and a restart does not reset
+ * it.  Past it a number stays unopened (the record is kept as if the
+ * number were unknown).  on_unseal (NULL: none) hears each number asked
+ * for: the numbers opened today with it, and whether it was opened.
+ * `dev` is copied; NULL unbinds.
  */
 /* Seconds a record's time may lie past the server's clock (clock skew
  * allowed) on every path: records import, the device API (a device's own
@@ -162,7 +167,9 @@ struct ax_rec_device {
 	char kind[8];            /* "kiosk" or "smsd" */
 	long long registered_at; /* epoch; no record time before it */
 	long long max_ahead;     /* seconds a record time may lie past now */
-	int (*may_unseal)(void *ctx, const char *device);
+	int max_unseal;          /* sealed numbers per China day; 0: no limit */
+	void (*on_unseal)(void *ctx, const char *device, long long today,
+	                  int opened);
 	void *ctx;
 	int online;   /* the device itself reads the outcomes (the API):
 	               * those of sealed numbers are masked as above */

@@ -13,6 +13,9 @@
 # and the login limiter are in the store: 4 wrong passwords for one
 # account through server a and a 5th through b block the account on
 # both (429); per process, b had counted one failure and said 401.
+# So is a device's budget of sealed numbers (--max-unseal 3): a kiosk
+# posting four roster numbers, two through each server, links three
+# households (per process, each had its own 3 and linked all four).
 set -u
 NB=8 PER=500
 DIR=$1
@@ -24,6 +27,20 @@ tap_demo_parts $((NB * PER)) $PER 41 gw1
 "$A" device add --db c.db --name gw1 --kind smsd --scope 439901000000 > tok 2>/dev/null
 sqlite3 c.db "UPDATE devices SET created_at = 0"
 echo staff-pass-one > pw
+"$A" device add --db c.db --name kiosk1 --kind kiosk --scope 439901000000 > ktok 2>/dev/null
+sqlite3 c.db "UPDATE devices SET created_at = 0 WHERE id = 'kiosk1'"
+SEAL="$ANXIN_BIN/tests/e2e/central/e2e_seal"
+# four numbers each on one active household only, sealed for this store
+# as a kiosk seals what a resident types, one contact each
+PHONES=$(sqlite3 c.db "SELECT p.phone FROM household_phones p JOIN households h ON h.id = p.household WHERE h.active GROUP BY p.phone HAVING COUNT(*) = 1 ORDER BY p.phone LIMIT 4")
+now=$(date +%s)
+AT=$(TZ=Asia/Shanghai date -d "@$((now - 30))" +%Y-%m-%dT%H:%M:%S+08:00)
+i=0
+for ph in $PHONES; do
+  i=$((i + 1))
+  printf '{"type":"contact","id":"5ea1ed00-0000-4000-8000-00000000000%d","household_phone_sealed":"%s","channel":"kiosk","kind":"kiosk_session","pack":"anti-drug","device":"kiosk1","at":"%s"}\n' \
+    "$i" "$("$SEAL" c.db "$ph")" "$AT" > "sealed.$i"
+done
 "$A" user add --db c.db --name staff --role county --scope 439901000000 --password-file pw > /dev/null
 DB=c.db
 q() { sqlite3 c.db "$1"; }
@@ -32,7 +49,7 @@ if [ -n "$PGURL" ]; then
   q() { psql -At "$DB" -c "$1"; }
 fi
 for s in a b; do
-  "$C" --db "$DB" --listen 127.0.0.1:0 --port-file "port.$s" --threads 4 > "server.$s.log" 2>&1 < /dev/null &
+  "$C" --db "$DB" --listen 127.0.0.1:0 --port-file "port.$s" --threads 4 --max-unseal 3 > "server.$s.log" 2>&1 < /dev/null &
   echo $! > "pid.$s"
 done
 for s in a b; do
@@ -73,11 +90,23 @@ check "  then staff's right password through a, from a new address: 429" \
   "$(tap_login "$UA" j staff staff-pass-one 10.2.0.9)" 429
 check "  another account through a from that address: 401, not blocked" \
   "$(tap_login "$UA" j nobody wrong 10.2.0.9)" 401
+for i in 1 2 3 4; do
+  s=a; [ $i -gt 2 ] && s=b
+  curl -s -o "sealed.$i.out" -w '%{http_code}' -X POST -H "Authorization: Bearer $(cat ktok)" \
+    -H "Content-Type: application/x-ndjson" --data-binary "@sealed.$i" \
+    "http://127.0.0.1:$(cat "port.$s")/api/v1/records" > "sealed.$i.code"
+done
+check "four sealed numbers, two through each server: all answered 200 accepted" \
+  "$(cat sealed.?.code)$(cat sealed.?.out | grep -o '"accepted":1' | wc -l)" 2002002002004
+check "  three households linked (the budget of 3 is the store's, not each process's)" \
+  "$(q "SELECT COUNT(*) FROM contacts WHERE device = 'kiosk1'")" 3
+check "  the 4th number stayed sealed and server b said the budget was reached" \
+  "$(grep -c 'kiosk1 reached its 3 sealed phone numbers for today (3 opened)' server.b.log)" 1
 for s in a b; do
   tap_stop "$(cat "pid.$s")" "server $s"
 done
 check "every record stored once" \
-  "$(q "SELECT (SELECT COUNT(*) FROM responses) + (SELECT COUNT(*) FROM contacts)")" $((NB * PER))
+  "$(q "SELECT (SELECT COUNT(*) FROM responses) + (SELECT COUNT(*) FROM contacts WHERE device <> 'kiosk1')")" $((NB * PER))
 check "counted respondents equal the count by hand" \
   "$(q "SELECT SUM(den) FROM tally_total WHERE metric = 'resp'")" "$(respondents_by_hand all.jsonl)"
 check "  each counted response its household's earliest" \
