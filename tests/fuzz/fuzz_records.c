@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "anxin/content.h"
 #include "anxin/records.h"
@@ -23,9 +24,23 @@ static const char roster[] =
     "H1,439901101000,439901101201,439901101201001,13800138000,3\n"
     "H2,439901101000,439901101202,439901101202001,13900139000,2\n";
 
+static char tmpl[] = "/tmp/anxin-fuzz-records-XXXXXX";
+
+/* the store's folder goes when libFuzzer exits (it left one per run) */
+static void cleanup(void)
+{
+	static const char *const files[] = {"f.db", "f.db-wal", "f.db-shm",
+	                                     "f.db-journal"};
+	char path[64];
+	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+		snprintf(path, sizeof path, "%s/%s", tmpl, files[i]);
+		unlink(path);
+	}
+	rmdir(tmpl);
+}
+
 static void setup(void)
 {
-	char tmpl[] = "/tmp/anxin-fuzz-records-XXXXXX";
 	const char *src = getenv("ANXIN_SOURCE");
 	char dir[1024], path[1024];
 	ax_store *st;
@@ -34,6 +49,7 @@ static void setup(void)
 
 	if (!mkdtemp(tmpl))
 		abort();
+	atexit(cleanup);
 	snprintf(path, sizeof path, "%s/f.db", tmpl);
 	if (ax_store_open(path, AX_STORE_CREATE, &st, NULL, 0) ||
 	    ax_roster_import_mem(st, "r.csv", roster, sizeof roster - 1, NULL, NULL,
