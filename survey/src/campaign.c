@@ -12,6 +12,7 @@
 #include "anxin/records.h"
 #include "anxin/sample.h"
 #include "anxin_int.h"
+#include "db.h"
 
 void ax_campaign_defaults(struct ax_campaign *c)
 {
@@ -25,24 +26,60 @@ void ax_campaign_defaults(struct ax_campaign *c)
 
 static int exists(ax_store *st, const char *sql, const char *a, int b)
 {
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	int found;
-	if (ax__prepare(st, &s, sql))
+	if (ax__dprepare(st, &s, sql))
 		return 0;
-	sqlite3_bind_text(s, 1, a, -1, SQLITE_STATIC);
+	ax_stmt_bind_text(s, 1, a);
 	if (b)
-		sqlite3_bind_int(s, 2, b);
-	found = sqlite3_step(s) == SQLITE_ROW;
-	sqlite3_finalize(s);
+		ax_stmt_bind_int64(s, 2, b);
+	found = ax_stmt_step(s) == AX_DB_ROW;
+	ax_stmt_finalize(s);
 	return found;
+}
+
+/* A campaign and its sample are one commit.  Inside a caller's
+ * transaction that is a savepoint; outside one, a transaction of its own
+ * (PostgreSQL takes a SAVEPOINT only in a transaction block). */
+static ax_rc txn_begin(ax_store *st, int *outer)
+{
+	*outer = !ax_db_in_txn(ax__store_dbl(st));
+	if (*outer)
+		return ax_store_begin(st);
+	return ax_db_exec(ax__store_dbl(st), "SAVEPOINT campaign_create") ==
+	               AX_DB_OK
+	           ? AX_OK
+	           : ax__store_dberr(st, "savepoint");
+}
+
+static ax_rc txn_end(ax_store *st, int outer, ax_rc rc)
+{
+	ax_db *db = ax__store_dbl(st);
+	if (rc == AX_OK)
+		return outer ? ax_store_commit(st)
+		       : ax_db_exec(db, "RELEASE campaign_create") == AX_DB_OK
+		           ? AX_OK
+		           : ax__store_dberr(st, "release");
+	/* keep the message of the failure, not of the rollback */
+	char msg[512];
+	snprintf(msg, sizeof msg, "%s", ax_store_errmsg(st));
+	if (outer) {
+		ax_store_rollback(st);
+	} else {
+		ax_db_exec(db, "ROLLBACK TO campaign_create");
+		ax_db_exec(db, "RELEASE campaign_create");
+	}
+	ax__store_seterr(st, "%s", msg);
+	return rc;
 }
 
 static ax_rc insert_campaign(ax_store *st, struct ax_campaign *c);
 
 ax_rc ax_campaign_create(ax_store *st, struct ax_campaign *c)
 {
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	ax_rc rc;
+	int outer;
 
 	if (!c->name[0]) {
 		ax__store_seterr(st, "a campaign needs a name");
@@ -71,12 +108,12 @@ ax_rc ax_campaign_create(ax_store *st, struct ax_campaign *c)
 	}
 	if (c->survey[0]) {
 		if (!c->survey_version) {
-			if (ax__prepare(st, &s, "SELECT MAX(version) FROM surveys WHERE id = ?"))
+			if (ax__dprepare(st, &s, "SELECT MAX(version) FROM surveys WHERE id = ?"))
 				return AX_ERROR;
-			sqlite3_bind_text(s, 1, c->survey, -1, SQLITE_STATIC);
-			if (sqlite3_step(s) == SQLITE_ROW)
-				c->survey_version = sqlite3_column_int(s, 0);
-			sqlite3_finalize(s);
+			ax_stmt_bind_text(s, 1, c->survey);
+			if (ax_stmt_step(s) == AX_DB_ROW)
+				c->survey_version = (int)ax_stmt_int64(s, 0);
+			ax_stmt_finalize(s);
 		}
 		if (!exists(st, "SELECT 1 FROM surveys WHERE id = ? AND version = ?",
 		            c->survey, c->survey_version)) {
@@ -116,50 +153,43 @@ ax_rc ax_campaign_create(ax_store *st, struct ax_campaign *c)
 	c->created_at = (long long)time(NULL);
 	/* the campaign and its sample are one commit: a draw that fails
 	 * leaves no campaign behind */
-	if ((rc = ax__exec(st, "SAVEPOINT campaign_create")))
+	if ((rc = txn_begin(st, &outer)))
 		return rc;
 	if ((rc = insert_campaign(st, c)) == AX_OK && c->sample_n > 0)
 		rc = ax__sample_draw(st, c);
-	if (rc == AX_OK)
-		return ax__exec(st, "RELEASE campaign_create");
-	{
-		/* keep the message of the failure, not of the rollback */
-		char msg[512];
-		snprintf(msg, sizeof msg, "%s", ax_store_errmsg(st));
-		ax__exec(st, "ROLLBACK TO campaign_create");
-		ax__exec(st, "RELEASE campaign_create");
-		ax__store_seterr(st, "%s", msg);
-	}
-	return rc;
+	return txn_end(st, outer, rc);
 }
 
 static ax_rc insert_campaign(ax_store *st, struct ax_campaign *c)
 {
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	int src;
 	ax_rc rc;
 
-	if ((rc = ax__prepare(st, &s,
+	if ((rc = ax__dprepare(st, &s,
 	                      "INSERT INTO campaigns(id, name, survey, survey_version, "
 	                      "packs, scope, starts_at, ends_at, quiet_start, "
 	                      "quiet_end, pace_per_min, daily_cap, coverage_kinds, "
 	                      "wave, created_at, sample_n, strata, seed) "
 	                      "VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")))
 		return rc;
-	sqlite3_bind_text(s, 1, c->id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, c->name, -1, SQLITE_STATIC);
+	ax_stmt_bind_text(s, 1, c->id);
+	ax_stmt_bind_text(s, 2, c->name);
 	if (c->survey[0]) {
-		sqlite3_bind_text(s, 3, c->survey, -1, SQLITE_STATIC);
-		sqlite3_bind_int(s, 4, c->survey_version);
+		ax_stmt_bind_text(s, 3, c->survey);
+		ax_stmt_bind_int64(s, 4, c->survey_version);
+	} else {
+		ax_stmt_bind_null(s, 3);
+		ax_stmt_bind_null(s, 4);
 	}
-	sqlite3_bind_text(s, 5, c->packs, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, c->scope, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 7, c->starts_at);
-	sqlite3_bind_int64(s, 8, c->ends_at);
-	sqlite3_bind_int(s, 9, c->quiet_start);
-	sqlite3_bind_int(s, 10, c->quiet_end);
-	sqlite3_bind_int(s, 11, c->pace_per_min);
-	sqlite3_bind_int(s, 12, c->daily_cap);
+	ax_stmt_bind_text(s, 5, c->packs);
+	ax_stmt_bind_text(s, 6, c->scope);
+	ax_stmt_bind_int64(s, 7, c->starts_at);
+	ax_stmt_bind_int64(s, 8, c->ends_at);
+	ax_stmt_bind_int64(s, 9, c->quiet_start);
+	ax_stmt_bind_int64(s, 10, c->quiet_end);
+	ax_stmt_bind_int64(s, 11, c->pace_per_min);
+	ax_stmt_bind_int64(s, 12, c->daily_cap);
 	{
 		char kinds[128] = "";
 		for (int bit = 1; bit <= AX_CK_VISIT; bit <<= 1)
@@ -168,19 +198,22 @@ static ax_rc insert_campaign(ax_store *st, struct ax_campaign *c)
 					strcat(kinds, ",");
 				strcat(kinds, ax_contact_kind_name(bit));
 			}
-		sqlite3_bind_text(s, 13, kinds, -1, SQLITE_TRANSIENT);
+		ax_stmt_bind_text(s, 13, kinds);
 	}
-	sqlite3_bind_text(s, 14, c->wave, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 15, c->created_at);
-	sqlite3_bind_int(s, 16, c->sample_n);
+	ax_stmt_bind_text(s, 14, c->wave);
+	ax_stmt_bind_int64(s, 15, c->created_at);
+	ax_stmt_bind_int64(s, 16, c->sample_n);
 	if (c->sample_n > 0) {
-		sqlite3_bind_text(s, 17, ax_strata_name(c->strata), -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 18, c->seed);
+		ax_stmt_bind_text(s, 17, ax_strata_name(c->strata));
+		ax_stmt_bind_int64(s, 18, c->seed);
+	} else {
+		ax_stmt_bind_null(s, 17);
+		ax_stmt_bind_null(s, 18);
 	}
-	src = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (src != SQLITE_DONE) {
-		rc = ax__store_sqlerr(st, src, "campaign");
+	src = ax_stmt_step(s);
+	rc = src == AX_DB_DONE ? AX_OK : ax__store_dberr(st, "campaign");
+	ax_stmt_finalize(s);
+	if (src != AX_DB_DONE) {
 		if (rc == AX_CONFLICT)
 			ax__store_seterr(st, "campaign \"%s\" already exists", c->id);
 		return rc;
@@ -190,16 +223,22 @@ static ax_rc insert_campaign(ax_store *st, struct ax_campaign *c)
 
 ax_rc ax_campaign_close(ax_store *st, const char *id)
 {
-	sqlite3_stmt *s;
+	ax_stmt *s;
+	int64_t changed;
 	ax_rc rc;
-	if ((rc = ax__prepare(st, &s, "UPDATE campaigns SET closed_at = ? WHERE id "
-	                              "= ? AND closed_at IS NULL")))
+	if ((rc = ax__dprepare(st, &s, "UPDATE campaigns SET closed_at = ? WHERE id "
+	                               "= ? AND closed_at IS NULL")))
 		return rc;
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)time(NULL));
-	sqlite3_bind_text(s, 2, id, -1, SQLITE_STATIC);
-	sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (!sqlite3_changes(ax__store_db(st))) {
+	ax_stmt_bind_int64(s, 1, (int64_t)time(NULL));
+	ax_stmt_bind_text(s, 2, id);
+	if (ax_stmt_step(s) != AX_DB_DONE) {
+		rc = ax__store_dberr(st, "campaign close");
+		ax_stmt_finalize(s);
+		return rc;
+	}
+	changed = ax_stmt_changes(s);
+	ax_stmt_finalize(s);
+	if (!changed) {
 		ax__store_seterr(st, "no open campaign \"%s\"", id);
 		return AX_NOTFOUND;
 	}
@@ -209,31 +248,31 @@ ax_rc ax_campaign_close(ax_store *st, const char *id)
 ax_rc ax_campaign_list(ax_store *st, int active_only, long long now,
                        struct ax_campaign **out, int *n)
 {
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	struct ax_campaign *v = NULL;
-	int cap = 0;
+	int cap = 0, src;
 	ax_rc rc;
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = ax__prepare(st, &s,
+	if ((rc = ax__dprepare(st, &s,
 	                      "SELECT id, name, survey, survey_version, packs, scope, "
 	                      "starts_at, ends_at, quiet_start, quiet_end, "
 	                      "pace_per_min, daily_cap, coverage_kinds, wave, "
 	                      "created_at, closed_at, sample_n, strata, seed FROM "
-	                      "campaigns WHERE NOT ?1 OR "
+	                      "campaigns WHERE ?1 = 0 OR "
 	                      "(closed_at IS NULL AND starts_at <= ?2 AND ends_at > "
 	                      "?2) ORDER BY created_at, id")))
 		return rc;
-	sqlite3_bind_int(s, 1, active_only);
-	sqlite3_bind_int64(s, 2, now);
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	ax_stmt_bind_int64(s, 1, active_only);
+	ax_stmt_bind_int64(s, 2, now);
+	while ((src = ax_stmt_step(s)) == AX_DB_ROW) {
 		struct ax_campaign *c;
 		if (*n == cap) {
 			struct ax_campaign *nv = realloc(v, sizeof *v * (size_t)(cap = cap ? cap * 2 : 8));
 			if (!nv) {
 				free(v);
-				sqlite3_finalize(s);
+				ax_stmt_finalize(s);
 				*n = 0;
 				return AX_NOMEM;
 			}
@@ -241,29 +280,36 @@ ax_rc ax_campaign_list(ax_store *st, int active_only, long long now,
 		}
 		c = &v[(*n)++];
 		memset(c, 0, sizeof *c);
-#define COL(i) (sqlite3_column_type(s, i) == SQLITE_NULL ? "" : (const char *)sqlite3_column_text(s, i))
+#define COL(i) (ax_stmt_is_null(s, i) ? "" : ax_stmt_text(s, i))
 		snprintf(c->id, sizeof c->id, "%s", COL(0));
 		snprintf(c->name, sizeof c->name, "%s", COL(1));
 		snprintf(c->survey, sizeof c->survey, "%s", COL(2));
-		c->survey_version = sqlite3_column_int(s, 3);
+		c->survey_version = (int)ax_stmt_int64(s, 3);
 		snprintf(c->packs, sizeof c->packs, "%s", COL(4));
 		snprintf(c->scope, sizeof c->scope, "%s", COL(5));
-		c->starts_at = sqlite3_column_int64(s, 6);
-		c->ends_at = sqlite3_column_int64(s, 7);
-		c->quiet_start = sqlite3_column_int(s, 8);
-		c->quiet_end = sqlite3_column_int(s, 9);
-		c->pace_per_min = sqlite3_column_int(s, 10);
-		c->daily_cap = sqlite3_column_int(s, 11);
+		c->starts_at = ax_stmt_int64(s, 6);
+		c->ends_at = ax_stmt_int64(s, 7);
+		c->quiet_start = (int)ax_stmt_int64(s, 8);
+		c->quiet_end = (int)ax_stmt_int64(s, 9);
+		c->pace_per_min = (int)ax_stmt_int64(s, 10);
+		c->daily_cap = (int)ax_stmt_int64(s, 11);
 		c->coverage_kinds = ax_contact_kinds_parse(COL(12));
 		snprintf(c->wave, sizeof c->wave, "%s", COL(13));
-		c->created_at = sqlite3_column_int64(s, 14);
-		c->closed_at = sqlite3_column_int64(s, 15);
-		c->sample_n = sqlite3_column_int(s, 16);
+		c->created_at = ax_stmt_int64(s, 14);
+		c->closed_at = ax_stmt_int64(s, 15);
+		c->sample_n = (int)ax_stmt_int64(s, 16);
 		c->strata = c->sample_n > 0 ? ax_strata_parse(COL(17)) : 0;
-		c->seed = sqlite3_column_int64(s, 18);
+		c->seed = ax_stmt_int64(s, 18);
 #undef COL
 	}
-	sqlite3_finalize(s);
+	if (src != AX_DB_DONE) {
+		rc = ax__store_dberr(st, "campaigns");
+		ax_stmt_finalize(s);
+		free(v);
+		*n = 0;
+		return rc;
+	}
+	ax_stmt_finalize(s);
 	*out = v;
 	return AX_OK;
 }
@@ -302,16 +348,16 @@ int ax_campaign_within(const struct ax_campaign *c, const char *scope)
 
 static json_t *stored_json(ax_store *st, const char *sql, const char *id, int v)
 {
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	json_t *j = NULL;
-	if (ax__prepare(st, &s, sql))
+	if (ax__dprepare(st, &s, sql))
 		return NULL;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	ax_stmt_bind_text(s, 1, id);
 	if (v)
-		sqlite3_bind_int(s, 2, v);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		j = json_loads((const char *)sqlite3_column_text(s, 0), 0, NULL);
-	sqlite3_finalize(s);
+		ax_stmt_bind_int64(s, 2, v);
+	if (ax_stmt_step(s) == AX_DB_ROW)
+		j = json_loads(ax_stmt_text(s, 0), 0, NULL);
+	ax_stmt_finalize(s);
 	return j;
 }
 
@@ -322,26 +368,27 @@ static json_t *stored_json(ax_store *st, const char *sql, const char *id, int v)
 static int add_sample(ax_store *st, json_t *o, const struct ax_campaign *c,
                       const char *device_scope)
 {
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	json_t *smp = json_object(), *ids = json_array();
-	int src = SQLITE_DONE;
+	int src = AX_DB_DONE;
 
 	if (!device_scope)
 		goto done;
-	if (ax__prepare(st, &s, "SELECT x.household, h.grid FROM campaign_sample x "
+	if (ax__dprepare(st, &s, "SELECT x.household, h.grid FROM campaign_sample x "
 	                        "JOIN households h ON h.id = x.household WHERE "
 	                        "x.campaign = ? ORDER BY x.household")) {
 		json_decref(smp);
 		json_decref(ids);
 		return -1;
 	}
-	sqlite3_bind_text(s, 1, c->id, -1, SQLITE_STATIC);
-	while ((src = sqlite3_step(s)) == SQLITE_ROW)
-		if (ax_scope_covers(device_scope, (const char *)sqlite3_column_text(s, 1)))
-			json_array_append_new(ids, json_string((const char *)
-			                                       sqlite3_column_text(s, 0)));
-	sqlite3_finalize(s);
-	if (src != SQLITE_DONE) {
+	ax_stmt_bind_text(s, 1, c->id);
+	while ((src = ax_stmt_step(s)) == AX_DB_ROW)
+		if (ax_scope_covers(device_scope, ax_stmt_text(s, 1)))
+			json_array_append_new(ids, json_string(ax_stmt_text(s, 0)));
+	if (src != AX_DB_DONE)
+		ax__store_dberr(st, "campaign sample");
+	ax_stmt_finalize(s);
+	if (src != AX_DB_DONE) {
 		json_decref(smp);
 		json_decref(ids);
 		return -1;

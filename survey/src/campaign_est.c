@@ -13,6 +13,7 @@
 #include "anxin/funnel.h"
 #include "anxin/text.h"
 #include "anxin_int.h"
+#include "db.h"
 
 /* What a gateway appends to an intro that lacks it (sms-gateway/flow.c). */
 #define OPTOUT_TAIL "回复TD退订"
@@ -135,41 +136,43 @@ ax_rc ax_campaign_median_completion(ax_store *st, const struct ax_campaign *c,
                                     const char *region, long long *median,
                                     long long *n)
 {
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	long long *v = NULL, cap = 0;
 	ax_rc rc;
 	int src;
 
 	*median = -1;
 	*n = 0;
-	if ((rc = ax__prepare(st, &s,
-	                      "SELECT completed_at - started_at, region FROM responses"
-	                      " WHERE wave = ?1 AND channel = 'sms' AND status ="
-	                      " 'complete' AND counted AND started_at IS NOT NULL AND"
-	                      " completed_at IS NOT NULL ORDER BY 1")))
+	if ((rc = ax__dprepare(st, &s,
+	                       "SELECT completed_at - started_at, region FROM responses"
+	                       " WHERE wave = ?1 AND channel = 'sms' AND status ="
+	                       " 'complete' AND counted = 1 AND started_at IS NOT NULL"
+	                       " AND completed_at IS NOT NULL ORDER BY 1")))
 		return rc;
-	sqlite3_bind_text(s, 1, c->wave, -1, SQLITE_STATIC);
-	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *r = (const char *)sqlite3_column_text(s, 1);
+	ax_stmt_bind_text(s, 1, c->wave);
+	while ((src = ax_stmt_step(s)) == AX_DB_ROW) {
+		const char *r = ax_stmt_text(s, 1);
 		if (region && *region && (!r || !ax_region_covers(region, r)))
 			continue;
 		if (*n == cap) {
 			long long *nv = realloc(v, (size_t)(cap ? cap * 2 : 64) * sizeof *v);
 			if (!nv) {
 				free(v);
-				sqlite3_finalize(s);
+				ax_stmt_finalize(s);
 				ax__store_seterr(st, "out of memory");
 				return AX_NOMEM;
 			}
 			v = nv;
 			cap = cap ? cap * 2 : 64;
 		}
-		v[(*n)++] = sqlite3_column_int64(s, 0);
+		v[(*n)++] = ax_stmt_int64(s, 0);
 	}
-	sqlite3_finalize(s);
-	if (src != SQLITE_DONE) {
+	rc = src == AX_DB_DONE ? AX_OK : ax__store_dberr(st, "responses");
+	ax_stmt_finalize(s);
+	if (rc) {
 		free(v);
-		return ax__store_sqlerr(st, src, "responses");
+		*n = 0;
+		return rc;
 	}
 	/* the upper middle of an even count, as anxin-smsd --status */
 	if (*n)

@@ -82,6 +82,10 @@ int ax_db_exec(ax_db *db, const char *sql);
 int ax_db_begin(ax_db *db); /* AX_SQL_BEGIN_WRITE */
 int ax_db_commit(ax_db *db);
 int ax_db_rollback(ax_db *db);
+/* 1 inside a transaction (begun, or failed and not yet rolled back), 0
+ * in autocommit: whether a SAVEPOINT can run (PostgreSQL takes one only
+ * in a transaction block; SQLite's would begin one) */
+int ax_db_in_txn(ax_db *db);
 
 int ax_db_prepare(ax_db *db, const char *sql, ax_stmt **out);
 int ax_stmt_bind_int64(ax_stmt *st, int i, int64_t v);

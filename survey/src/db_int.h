@@ -31,6 +31,7 @@ struct ax_db_ops {
 	int (*copy_begin)(ax_db *db, const char *sql);
 	int (*copy_row)(ax_db *db, const char *const *vals, int n);
 	int (*copy_end)(ax_db *db);
+	int (*in_txn)(ax_db *db);
 };
 
 struct ax_db {

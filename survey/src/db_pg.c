@@ -403,6 +403,11 @@ static int pg_copy_end(ax_db *db)
 	return rc;
 }
 
+static int pg_in_txn(ax_db *db)
+{
+	return PQtransactionStatus(db->conn) != PQTRANS_IDLE;
+}
+
 const struct ax_db_ops ax__db_pg_ops = {
 	.kind = AX_DB_PG,
 	.sql = {
@@ -430,4 +435,5 @@ const struct ax_db_ops ax__db_pg_ops = {
 	.copy_begin = pg_copy_begin,
 	.copy_row = pg_copy_row,
 	.copy_end = pg_copy_end,
+	.in_txn = pg_in_txn,
 };

@@ -155,6 +155,8 @@ static long sl_blob(const ax_stmt *st, int col, void *buf, size_t cap)
 	return n;
 }
 
+static int sl_in_txn(ax_db *db) { return !sqlite3_get_autocommit(db->conn); }
+
 const struct ax_db_ops ax__db_sqlite_ops = {
 	.kind = AX_DB_SQLITE,
 	.sql = {
@@ -179,4 +181,5 @@ const struct ax_db_ops ax__db_sqlite_ops = {
 	.int64 = sl_int64,
 	.dbl = sl_double,
 	.blob = sl_blob,
+	.in_txn = sl_in_txn,
 };

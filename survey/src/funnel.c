@@ -9,6 +9,7 @@
 #include "anxin/auth.h"
 #include "anxin/funnel.h"
 #include "anxin_int.h"
+#include "db.h"
 #include "ratedef_int.h"
 
 /* Households of a region are those whose grid code starts with the
@@ -41,11 +42,16 @@ ax_rc ax_funnel_build(ax_store *st, const struct ax_campaign *c,
 	 * every household that never replied.  An answer is an SMS response
 	 * with at least one question answered (partial or complete).  The
 	 * households are the roster as it stood for the campaign
-	 * (AX__CAMPAIGN_ROSTER): active at some time in its window. */
+	 * (AX__CAMPAIGN_ROSTER): active at some time in its window.  The flags
+	 * are EXISTS: integers on SQLite, booleans on PostgreSQL, which sums
+	 * neither a boolean nor `AND` of integers, so each stage is a CASE. */
+#define STAGE(cond) "SUM(CASE WHEN " cond " THEN 1 ELSE 0 END)"
 	static const char sql[] =
-	    "SELECT grid, COUNT(*), SUM(ph), SUM(ph AND (snt OR dlv OR rpl OR ans "
-	    "OR cmp)), SUM(ph AND (dlv OR rpl OR ans OR cmp)), SUM(ph AND (rpl OR "
-	    "ans OR cmp)), SUM(ph AND (ans OR cmp)), SUM(ph AND cmp), SUM(cany) "
+	    "SELECT grid, COUNT(*), " STAGE("ph") ", "
+	    STAGE("ph AND (snt OR dlv OR rpl OR ans OR cmp)") ", "
+	    STAGE("ph AND (dlv OR rpl OR ans OR cmp)") ", "
+	    STAGE("ph AND (rpl OR ans OR cmp)") ", " STAGE("ph AND (ans OR cmp)")
+	    ", " STAGE("ph AND cmp") ", " STAGE("cany") " "
 	    "FROM (SELECT h.grid, "
 	    "EXISTS(SELECT 1 FROM household_phones p WHERE p.household = h.id) AS ph, "
 	    "EXISTS(SELECT 1 FROM contacts c WHERE c.household = h.id AND c.kind = "
@@ -58,13 +64,14 @@ ax_rc ax_funnel_build(ax_store *st, const struct ax_campaign *c,
 	    "= ?3 AND r.wave = ?4 AND r.channel = 'sms' AND r.status IN ('partial', "
 	    "'complete')) AS ans, "
 	    "EXISTS(SELECT 1 FROM responses r WHERE r.household = h.id AND r.survey "
-	    "= ?3 AND r.wave = ?4 AND r.channel = 'sms' AND r.counted AND r.status "
+	    "= ?3 AND r.wave = ?4 AND r.channel = 'sms' AND r.counted = 1 AND r.status "
 	    "= 'complete') AS cmp, "
 	    "EXISTS(SELECT 1 FROM responses r WHERE r.household = h.id AND r.survey "
-	    "= ?3 AND r.wave = ?4 AND r.counted AND r.status = 'complete') AS cany "
-	    "FROM (" AX__CAMPAIGN_ROSTER("p.grid >= ?5 AND p.grid < ?6") ") h) "
+	    "= ?3 AND r.wave = ?4 AND r.counted = 1 AND r.status = 'complete') AS cany "
+	    "FROM (" AX__CAMPAIGN_ROSTER("p.grid >= ?5 AND p.grid < ?6") ") h) f "
 	    "GROUP BY grid";
-	sqlite3_stmt *s;
+#undef STAGE
+	ax_stmt *s;
 	char lo[24], hi[24];
 	int src;
 	ax_rc rc;
@@ -78,32 +85,33 @@ ax_rc ax_funnel_build(ax_store *st, const struct ax_campaign *c,
 		ax__store_seterr(st, "funnel: \"%s\" is not a region code", region);
 		return AX_NOTFOUND;
 	}
-	if ((rc = ax__prepare(st, &s, sql)))
+	if ((rc = ax__dprepare(st, &s, sql)))
 		return rc;
-	sqlite3_bind_int64(s, 1, c->starts_at);
-	sqlite3_bind_int64(s, 2, c->ends_at);
+	ax_stmt_bind_int64(s, 1, c->starts_at);
+	ax_stmt_bind_int64(s, 2, c->ends_at);
 	/* outreach-only campaigns: no survey, so nothing can match */
-	sqlite3_bind_text(s, 3, c->survey, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, c->wave, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, lo, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 6, hi, -1, SQLITE_STATIC);
-	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *grid = (const char *)sqlite3_column_text(s, 0);
+	ax_stmt_bind_text(s, 3, c->survey);
+	ax_stmt_bind_text(s, 4, c->wave);
+	ax_stmt_bind_text(s, 5, lo);
+	ax_stmt_bind_text(s, 6, hi);
+	while ((src = ax_stmt_step(s)) == AX_DB_ROW) {
+		const char *grid = ax_stmt_text(s, 0);
 		if (!grid || !ax_scope_covers(c->scope, grid))
 			continue;
-		out->households += sqlite3_column_int64(s, 1);
-		out->targeted += sqlite3_column_int64(s, 2);
-		out->sent += sqlite3_column_int64(s, 3);
-		out->delivered += sqlite3_column_int64(s, 4);
-		out->replied += sqlite3_column_int64(s, 5);
-		out->answered += sqlite3_column_int64(s, 6);
-		out->completed += sqlite3_column_int64(s, 7);
-		out->completed_any += sqlite3_column_int64(s, 8);
+		out->households += ax_stmt_int64(s, 1);
+		out->targeted += ax_stmt_int64(s, 2);
+		out->sent += ax_stmt_int64(s, 3);
+		out->delivered += ax_stmt_int64(s, 4);
+		out->replied += ax_stmt_int64(s, 5);
+		out->answered += ax_stmt_int64(s, 6);
+		out->completed += ax_stmt_int64(s, 7);
+		out->completed_any += ax_stmt_int64(s, 8);
 	}
-	sqlite3_finalize(s);
-	if (src != SQLITE_DONE) {
+	rc = src == AX_DB_DONE ? AX_OK : ax__store_dberr(st, "funnel");
+	ax_stmt_finalize(s);
+	if (rc) {
 		memset(out, 0, sizeof *out);
-		return ax__store_sqlerr(st, src, "funnel");
+		return rc;
 	}
 	if (!c->survey[0])
 		out->answered = out->completed = out->completed_any = 0;
@@ -120,16 +128,17 @@ ax_rc ax_trend_weeks(ax_store *st, const char *region, const char *survey,
 	 * into the region's range, instead of reading every region's rows of
 	 * those weeks (the whole county's, for a grid's trend) */
 	static const char fmt[] =
-	    "WITH RECURSIVE d(day) AS (SELECT ?3 UNION ALL SELECT day + 1 FROM d "
-	    "WHERE day < ?4) SELECT t.day, t.metric, SUM(t.den), SUM(t.num), "
-	    "t.survey FROM d "
+	    "WITH RECURSIVE d(day) AS (SELECT CAST(?3 AS INTEGER) UNION ALL "
+	    "SELECT day + 1 FROM d WHERE day < ?4) SELECT t.day, t.metric, "
+	    "SUM(t.den), SUM(t.num), t.survey FROM d "
 	    "CROSS JOIN tally t ON t.day = d.day WHERE t.region >= ?1 AND t.region "
-	    "< ?2 AND (?5 IS NULL OR t.survey = ?5) AND (?6 IS NULL OR t.channel = "
-	    "?6) AND %s GROUP BY t.day, t.survey, t.metric";
+	    "< ?2 AND (CAST(?5 AS TEXT) IS NULL OR t.survey = ?5) AND "
+	    "(CAST(?6 AS TEXT) IS NULL OR t.channel = ?6) AND %s "
+	    "GROUP BY t.day, t.survey, t.metric";
 	struct ax__defs defs;
 	struct ax_region g;
-	sqlite3_stmt *s;
-	char lo[24], hi[24], sql[640];
+	ax_stmt *s;
+	char lo[24], hi[24], sql[700];
 	int end, first, src;
 	ax_rc rc;
 
@@ -170,32 +179,31 @@ ax_rc ax_trend_weeks(ax_store *st, const char *region, const char *survey,
 		ax__defs_free(&defs);
 		return rc;
 	}
-	/* before v9 there are no sampled campaigns, nor the column to ask */
+	/* before v9 there are no sampled campaigns, nor the column to ask
+	 * (PostgreSQL's schema starts at v12) */
 	snprintf(sql, sizeof sql, fmt,
-	         ax_store_schema_version(st) < 9
-	             ? "1"
+	         !ax__store_is_pg(st) && ax_store_schema_version(st) < 9
+	             ? "1 = 1"
 	             : "t.wave NOT IN (SELECT wave FROM campaigns WHERE sample_n > 0)");
-	if ((rc = ax__prepare(st, &s, sql))) {
+	if ((rc = ax__dprepare(st, &s, sql))) {
 		ax__defs_free(&defs);
 		return rc;
 	}
-	sqlite3_bind_text(s, 1, lo, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, hi, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 3, first);
-	sqlite3_bind_int(s, 4, first + 7 * nweeks - 1);
-	if (survey)
-		sqlite3_bind_text(s, 5, survey, -1, SQLITE_STATIC);
-	if (channel)
-		sqlite3_bind_text(s, 6, channel, -1, SQLITE_STATIC);
-	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
-		struct ax_trend_week *w = &out[(sqlite3_column_int(s, 0) - first) / 7];
-		const char *metric = (const char *)sqlite3_column_text(s, 1);
-		long long den = sqlite3_column_int64(s, 2), num = sqlite3_column_int64(s, 3);
+	ax_stmt_bind_text(s, 1, lo);
+	ax_stmt_bind_text(s, 2, hi);
+	ax_stmt_bind_int64(s, 3, first);
+	ax_stmt_bind_int64(s, 4, first + 7 * nweeks - 1);
+	ax_stmt_bind_text(s, 5, survey); /* NULL binds NULL */
+	ax_stmt_bind_text(s, 6, channel);
+	while ((src = ax_stmt_step(s)) == AX_DB_ROW) {
+		struct ax_trend_week *w = &out[(ax_stmt_int64(s, 0) - first) / 7];
+		const char *metric = ax_stmt_text(s, 1);
+		long long den = ax_stmt_int64(s, 2), num = ax_stmt_int64(s, 3);
 		if (strcmp(metric, "resp") == 0) {
 			w->respondents += den;
 		} else if (strcmp(metric, "sat") == 0) {
 			/* the headline 满意度 only: never a differently defined one */
-			if (!ax__defs_headline(&defs, (const char *)sqlite3_column_text(s, 4)))
+			if (!ax__defs_headline(&defs, ax_stmt_text(s, 4)))
 				continue;
 			w->sat_den += den;
 			w->sat_num += num;
@@ -204,66 +212,65 @@ ax_rc ax_trend_weeks(ax_store *st, const char *region, const char *survey,
 			w->aw_num += num;
 		}
 	}
-	sqlite3_finalize(s);
+	rc = src == AX_DB_DONE ? AX_OK : ax__store_dberr(st, "trend");
+	ax_stmt_finalize(s);
 	ax__defs_free(&defs);
-	return src == SQLITE_DONE ? AX_OK : ax__store_sqlerr(st, src, "trend");
+	return rc;
 }
 
 ax_rc ax_region_get(ax_store *st, const char *code, struct ax_region *out)
 {
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	int src;
 	ax_rc rc;
 
 	memset(out, 0, sizeof *out);
-	if ((rc = ax__prepare(st, &s, "SELECT code, name, level, parent FROM "
-	                              "regions WHERE code = ?")))
+	if ((rc = ax__dprepare(st, &s, "SELECT code, name, level, parent FROM "
+	                               "regions WHERE code = ?")))
 		return rc;
-	sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
-	src = sqlite3_step(s);
-	if (src == SQLITE_ROW) {
-		const char *p = (const char *)sqlite3_column_text(s, 3);
-		snprintf(out->code, sizeof out->code, "%s",
-		         (const char *)sqlite3_column_text(s, 0));
-		snprintf(out->name, sizeof out->name, "%s",
-		         (const char *)sqlite3_column_text(s, 1));
-		out->level = sqlite3_column_int(s, 2);
+	ax_stmt_bind_text(s, 1, code);
+	src = ax_stmt_step(s);
+	if (src == AX_DB_ROW) {
+		const char *p = ax_stmt_text(s, 3);
+		snprintf(out->code, sizeof out->code, "%s", ax_stmt_text(s, 0));
+		snprintf(out->name, sizeof out->name, "%s", ax_stmt_text(s, 1));
+		out->level = (int)ax_stmt_int64(s, 2);
 		snprintf(out->parent, sizeof out->parent, "%s", p ? p : "");
 		rc = AX_OK;
-	} else if (src == SQLITE_DONE) {
+	} else if (src == AX_DB_DONE) {
 		ax__store_seterr(st, "region %s is not a known region code", code);
 		rc = AX_NOTFOUND;
 	} else {
-		rc = ax__store_sqlerr(st, src, "region");
+		rc = ax__store_dberr(st, "region");
 	}
-	sqlite3_finalize(s);
+	ax_stmt_finalize(s);
 	return rc;
 }
 
 ax_rc ax_household_region(ax_store *st, const char *household, char grid[24],
                           int *active)
 {
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	int src;
 	ax_rc rc;
 
 	grid[0] = '\0';
-	if ((rc = ax__prepare(st, &s, "SELECT grid, active FROM households "
-	                              "WHERE id = ?")))
+	if ((rc = ax__dprepare(st, &s, "SELECT grid, active FROM households "
+	                               "WHERE id = ?")))
 		return rc;
-	sqlite3_bind_text(s, 1, household, -1, SQLITE_STATIC);
-	src = sqlite3_step(s);
-	if (src == SQLITE_ROW) {
-		snprintf(grid, 24, "%s", (const char *)sqlite3_column_text(s, 0));
+	ax_stmt_bind_text(s, 1, household);
+	src = ax_stmt_step(s);
+	if (src == AX_DB_ROW) {
+		snprintf(grid, 24, "%s", ax_stmt_text(s, 0));
 		if (active)
-			*active = sqlite3_column_int(s, 1);
+			*active = (int)ax_stmt_int64(s, 1);
 		rc = AX_OK;
-	} else if (src == SQLITE_DONE) {
+	} else if (src == AX_DB_DONE) {
 		ax__store_seterr(st, "household %s is not in the roster", household);
 		rc = AX_NOTFOUND;
 	} else {
-		rc = ax__store_sqlerr(st, src, "household");
+		rc = ax__store_dberr(st, "household");
 	}
-	sqlite3_finalize(s);
+	ax_stmt_finalize(s);
 	return rc;
 }

@@ -10,6 +10,7 @@
 #include "anxin/campaign.h"
 #include "anxin/sample.h"
 #include "anxin_int.h"
+#include "db.h"
 
 int ax_strata_parse(const char *name)
 {
@@ -28,6 +29,9 @@ const char *ax_strata_name(int strata)
 }
 
 /* ---- the draw ------------------------------------------------------------ */
+
+/* a step result beside the statement layer's: out of memory mid-read */
+#define NOMEM (-2)
 
 struct frame_hh {
 	char id[64];
@@ -94,7 +98,7 @@ static int cmp_alloc(const void *a, const void *b)
 static ax_rc read_frame(ax_store *st, const struct ax_campaign *c,
                         struct frame_hh **out, long long *n)
 {
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	struct frame_hh *v = NULL;
 	long long cap = 0;
 	int src;
@@ -102,21 +106,21 @@ static ax_rc read_frame(ax_store *st, const struct ax_campaign *c,
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = ax__prepare(st, &s,
-	                      "SELECT h.id, h.grid FROM households h WHERE h.active "
-	                      "AND EXISTS(SELECT 1 FROM household_phones p WHERE "
-	                      "p.household = h.id)")))
+	if ((rc = ax__dprepare(st, &s,
+	                       "SELECT h.id, h.grid FROM households h WHERE h.active "
+	                       "= 1 AND EXISTS(SELECT 1 FROM household_phones p WHERE "
+	                       "p.household = h.id)")))
 		return rc;
-	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(s, 0);
-		const char *grid = (const char *)sqlite3_column_text(s, 1);
+	while ((src = ax_stmt_step(s)) == AX_DB_ROW) {
+		const char *id = ax_stmt_text(s, 0);
+		const char *grid = ax_stmt_text(s, 1);
 		struct frame_hh *f;
 		if (!ax_scope_covers(c->scope, grid))
 			continue;
 		if (*n == cap) {
 			struct frame_hh *nv = realloc(v, sizeof *v * (size_t)(cap = cap ? cap * 2 : 1024));
 			if (!nv) {
-				src = SQLITE_NOMEM;
+				src = NOMEM;
 				break;
 			}
 			v = nv;
@@ -126,11 +130,12 @@ static ax_rc read_frame(ax_store *st, const struct ax_campaign *c,
 		stratum_of(grid, c->strata, f->stratum);
 		f->key = splitmix64((unsigned long long)c->seed ^ fnv1a64(f->id));
 	}
-	sqlite3_finalize(s);
-	if (src != SQLITE_DONE) {
+	rc = src == AX_DB_DONE ? AX_OK : src == NOMEM ? AX_NOMEM : ax__store_dberr(st, "frame");
+	ax_stmt_finalize(s);
+	if (rc) {
 		free(v);
 		*n = 0;
-		return src == SQLITE_NOMEM ? AX_NOMEM : ax__store_sqlerr(st, src, "frame");
+		return rc;
 	}
 	qsort(v, (size_t)*n, sizeof *v, cmp_frame);
 	*out = v;
@@ -141,37 +146,37 @@ static ax_rc store_draw(ax_store *st, const struct ax_campaign *c,
                         const struct frame_hh *f, const struct alloc *a,
                         int na)
 {
-	sqlite3_stmt *ss = NULL, *su = NULL;
+	ax_stmt *ss = NULL, *su = NULL;
 	ax_rc rc;
-	int src = SQLITE_DONE;
+	int src = AX_DB_DONE;
 
-	if ((rc = ax__prepare(st, &ss, "INSERT INTO campaign_strata(campaign, "
-	                               "stratum, frame, sample) VALUES(?,?,?,?)")) ||
-	    (rc = ax__prepare(st, &su, "INSERT INTO campaign_sample(campaign, "
-	                               "household, stratum, prob) VALUES(?,?,?,?)")))
+	if ((rc = ax__dprepare(st, &ss, "INSERT INTO campaign_strata(campaign, "
+	                                "stratum, frame, sample) VALUES(?,?,?,?)")) ||
+	    (rc = ax__dprepare(st, &su, "INSERT INTO campaign_sample(campaign, "
+	                                "household, stratum, prob) VALUES(?,?,?,?)")))
 		goto done;
-	for (int h = 0; h < na && src == SQLITE_DONE; h++) {
-		sqlite3_reset(ss);
-		sqlite3_bind_text(ss, 1, c->id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(ss, 2, a[h].code, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(ss, 3, a[h].frame);
-		sqlite3_bind_int64(ss, 4, a[h].sample);
-		src = sqlite3_step(ss);
-		for (long long k = 0; k < a[h].sample && src == SQLITE_DONE; k++) {
+	for (int h = 0; h < na && src == AX_DB_DONE; h++) {
+		ax_stmt_reset(ss);
+		ax_stmt_bind_text(ss, 1, c->id);
+		ax_stmt_bind_text(ss, 2, a[h].code);
+		ax_stmt_bind_int64(ss, 3, a[h].frame);
+		ax_stmt_bind_int64(ss, 4, a[h].sample);
+		src = ax_stmt_step(ss);
+		for (long long k = 0; k < a[h].sample && src == AX_DB_DONE; k++) {
 			const struct frame_hh *x = &f[a[h].first + k];
-			sqlite3_reset(su);
-			sqlite3_bind_text(su, 1, c->id, -1, SQLITE_STATIC);
-			sqlite3_bind_text(su, 2, x->id, -1, SQLITE_STATIC);
-			sqlite3_bind_text(su, 3, x->stratum, -1, SQLITE_STATIC);
-			sqlite3_bind_double(su, 4, (double)a[h].sample / (double)a[h].frame);
-			src = sqlite3_step(su);
+			ax_stmt_reset(su);
+			ax_stmt_bind_text(su, 1, c->id);
+			ax_stmt_bind_text(su, 2, x->id);
+			ax_stmt_bind_text(su, 3, x->stratum);
+			ax_stmt_bind_double(su, 4, (double)a[h].sample / (double)a[h].frame);
+			src = ax_stmt_step(su);
 		}
 	}
-	if (src != SQLITE_DONE)
-		rc = ax__store_sqlerr(st, src, "sample");
+	if (src != AX_DB_DONE)
+		rc = ax__store_dberr(st, "sample");
 done:
-	sqlite3_finalize(ss);
-	sqlite3_finalize(su);
+	ax_stmt_finalize(ss);
+	ax_stmt_finalize(su);
 	return rc;
 }
 
@@ -227,45 +232,46 @@ ax_rc ax__sample_draw(ax_store *st, const struct ax_campaign *c)
 ax_rc ax_sample_strata(ax_store *st, const char *id, struct ax_stratum **out,
                        int *n)
 {
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	struct ax_stratum *v = NULL;
 	int cap = 0, src;
 	ax_rc rc;
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = ax__prepare(st, &s, "SELECT x.stratum, COALESCE(r.name, x.stratum), "
-	                              "x.frame, x.sample FROM campaign_strata x "
-	                              "LEFT JOIN regions r ON r.code = x.stratum "
-	                              "WHERE x.campaign = ? ORDER BY x.stratum")))
+	if ((rc = ax__dprepare(st, &s, "SELECT x.stratum, COALESCE(r.name, x.stratum), "
+	                               "x.frame, x.sample FROM campaign_strata x "
+	                               "LEFT JOIN regions r ON r.code = x.stratum "
+	                               "WHERE x.campaign = ? ORDER BY x.stratum")))
 		return rc;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+	ax_stmt_bind_text(s, 1, id);
+	while ((src = ax_stmt_step(s)) == AX_DB_ROW) {
 		struct ax_stratum *x;
 		if (*n == cap) {
 			struct ax_stratum *nv = realloc(v, sizeof *v * (size_t)(cap = cap ? cap * 2 : 16));
 			if (!nv) {
-				src = SQLITE_NOMEM;
+				src = NOMEM;
 				break;
 			}
 			v = nv;
 		}
 		x = &v[(*n)++];
 		memset(x, 0, sizeof *x);
-		snprintf(x->code, sizeof x->code, "%s", (const char *)sqlite3_column_text(s, 0));
-		snprintf(x->name, sizeof x->name, "%s", (const char *)sqlite3_column_text(s, 1));
-		x->frame = sqlite3_column_int64(s, 2);
-		x->sample = sqlite3_column_int64(s, 3);
+		snprintf(x->code, sizeof x->code, "%s", ax_stmt_text(s, 0));
+		snprintf(x->name, sizeof x->name, "%s", ax_stmt_text(s, 1));
+		x->frame = ax_stmt_int64(s, 2);
+		x->sample = ax_stmt_int64(s, 3);
 	}
-	sqlite3_finalize(s);
-	if (src != SQLITE_DONE || !*n) {
+	rc = src == AX_DB_DONE ? AX_OK : src == NOMEM ? AX_NOMEM : ax__store_dberr(st, "strata");
+	ax_stmt_finalize(s);
+	if (rc || !*n) {
 		free(v);
 		*n = 0;
-		if (src == SQLITE_DONE) {
+		if (!rc) {
 			ax__store_seterr(st, "campaign \"%s\" is not a sampled campaign", id);
 			return AX_NOTFOUND;
 		}
-		return src == SQLITE_NOMEM ? AX_NOMEM : ax__store_sqlerr(st, src, "strata");
+		return rc;
 	}
 	*out = v;
 	return AX_OK;
@@ -274,38 +280,39 @@ ax_rc ax_sample_strata(ax_store *st, const char *id, struct ax_stratum **out,
 ax_rc ax_sample_units(ax_store *st, const char *id, struct ax_sample_unit **out,
                       int *n)
 {
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	struct ax_sample_unit *v = NULL;
 	int cap = 0, src;
 	ax_rc rc;
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = ax__prepare(st, &s, "SELECT household, stratum, prob FROM "
-	                              "campaign_sample WHERE campaign = ? ORDER BY "
-	                              "stratum, household")))
+	if ((rc = ax__dprepare(st, &s, "SELECT household, stratum, prob FROM "
+	                               "campaign_sample WHERE campaign = ? ORDER BY "
+	                               "stratum, household")))
 		return rc;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+	ax_stmt_bind_text(s, 1, id);
+	while ((src = ax_stmt_step(s)) == AX_DB_ROW) {
 		struct ax_sample_unit *u;
 		if (*n == cap) {
 			struct ax_sample_unit *nv = realloc(v, sizeof *v * (size_t)(cap = cap ? cap * 2 : 256));
 			if (!nv) {
-				src = SQLITE_NOMEM;
+				src = NOMEM;
 				break;
 			}
 			v = nv;
 		}
 		u = &v[(*n)++];
-		snprintf(u->household, sizeof u->household, "%s", (const char *)sqlite3_column_text(s, 0));
-		snprintf(u->stratum, sizeof u->stratum, "%s", (const char *)sqlite3_column_text(s, 1));
-		u->prob = sqlite3_column_double(s, 2);
+		snprintf(u->household, sizeof u->household, "%s", ax_stmt_text(s, 0));
+		snprintf(u->stratum, sizeof u->stratum, "%s", ax_stmt_text(s, 1));
+		u->prob = ax_stmt_double(s, 2);
 	}
-	sqlite3_finalize(s);
-	if (src != SQLITE_DONE) {
+	rc = src == AX_DB_DONE ? AX_OK : src == NOMEM ? AX_NOMEM : ax__store_dberr(st, "sample");
+	ax_stmt_finalize(s);
+	if (rc) {
 		free(v);
 		*n = 0;
-		return src == SQLITE_NOMEM ? AX_NOMEM : ax__store_sqlerr(st, src, "sample");
+		return rc;
 	}
 	*out = v;
 	return AX_OK;
@@ -313,16 +320,16 @@ ax_rc ax_sample_units(ax_store *st, const char *id, struct ax_sample_unit **out,
 
 int ax_sample_has(ax_store *st, const char *id, const char *household)
 {
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	int r = -1;
-	if (ax__prepare(st, &s, "SELECT sample_n > 0, EXISTS(SELECT 1 FROM "
-	                        "campaign_sample WHERE campaign = ?1 AND household "
-	                        "= ?2) FROM campaigns WHERE id = ?1"))
+	if (ax__dprepare(st, &s, "SELECT sample_n, (SELECT COUNT(*) FROM "
+	                         "campaign_sample WHERE campaign = ?1 AND household "
+	                         "= ?2) FROM campaigns WHERE id = ?1"))
 		return -1;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, household, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0))
-		r = sqlite3_column_int(s, 1);
-	sqlite3_finalize(s);
+	ax_stmt_bind_text(s, 1, id);
+	ax_stmt_bind_text(s, 2, household);
+	if (ax_stmt_step(s) == AX_DB_ROW && ax_stmt_int64(s, 0) > 0)
+		r = ax_stmt_int64(s, 1) > 0;
+	ax_stmt_finalize(s);
 	return r;
 }

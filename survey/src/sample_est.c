@@ -11,6 +11,7 @@
 #include "anxin/content.h"
 #include "anxin/sample.h"
 #include "anxin_int.h"
+#include "db.h"
 #include "records_int.h"
 
 /* ---- the estimator --------------------------------------------------------- */
@@ -129,9 +130,10 @@ static ax_rc dispositions(ax_store *st, struct ax_sample_report *r,
                           struct resp **out, int *nresp)
 {
 	static const char sql[] =
-	    "SELECT (SELECT COALESCE(sat, '-') || '|' || COALESCE(topics, '') FROM "
-	    "responses WHERE household = ?1 AND survey = ?2 AND wave = ?3 AND "
-	    "counted AND status = 'complete' LIMIT 1), NULL, "
+	    "SELECT (SELECT COALESCE(CAST(sat AS TEXT), '-') || '|' || "
+	    "COALESCE(topics, '') FROM responses WHERE household = ?1 AND "
+	    "survey = ?2 AND wave = ?3 AND counted = 1 AND status = 'complete' "
+	    "LIMIT 1), NULL, "
 	    "EXISTS(SELECT 1 FROM responses WHERE household = ?1 AND survey = ?2 "
 	    "AND wave = ?3 AND status IN ('partial', 'complete')), "
 	    "EXISTS(SELECT 1 FROM contacts WHERE household = ?1 AND kind = "
@@ -140,9 +142,9 @@ static ax_rc dispositions(ax_store *st, struct ax_sample_report *r,
 	    "'sms_delivered' AND at >= ?4 AND at < ?5)";
 	struct ax_sample_unit *u;
 	struct resp *v = NULL;
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	struct ax_dispositions *dp = &r->disp;
-	int n, src = SQLITE_DONE;
+	int n, src = AX_DB_DONE;
 	ax_rc rc;
 
 	*out = NULL;
@@ -153,26 +155,26 @@ static ax_rc dispositions(ax_store *st, struct ax_sample_report *r,
 		free(u);
 		return AX_NOMEM;
 	}
-	if ((rc = ax__prepare(st, &s, sql))) {
+	if ((rc = ax__dprepare(st, &s, sql))) {
 		free(u);
 		free(v);
 		return rc;
 	}
 	for (int i = 0; i < n; i++) {
 		const char *res;
-		sqlite3_reset(s);
-		sqlite3_bind_text(s, 1, u[i].household, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, r->c.survey, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 3, r->c.wave, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 4, r->c.starts_at);
-		sqlite3_bind_int64(s, 5, r->c.ends_at);
-		if ((src = sqlite3_step(s)) != SQLITE_ROW)
+		ax_stmt_reset(s);
+		ax_stmt_bind_text(s, 1, u[i].household);
+		ax_stmt_bind_text(s, 2, r->c.survey);
+		ax_stmt_bind_text(s, 3, r->c.wave);
+		ax_stmt_bind_int64(s, 4, r->c.starts_at);
+		ax_stmt_bind_int64(s, 5, r->c.ends_at);
+		if ((src = ax_stmt_step(s)) != AX_DB_ROW)
 			break;
-		src = SQLITE_DONE;
+		src = AX_DB_DONE;
 		dp->drawn++;
 		/* "SAT|TOPICS" of the counted complete response: SAT 1, 0 or
 		 * '-' (not answered or 说不清), TOPICS as ax__topics_format */
-		res = (const char *)sqlite3_column_text(s, 0);
+		res = ax_stmt_text(s, 0);
 		if (res) {
 			struct resp *x = &v[(*nresp)++];
 			int h = stratum_index(r, u[i].stratum);
@@ -184,22 +186,23 @@ static ax_rc dispositions(ax_store *st, struct ax_sample_report *r,
 			x->sat = res[0] == '1';
 			ax__topics_parse(strchr(res, '|') + 1, &x->d, x->names);
 			x->sat_dk = x->d.sat_dont_know;
-		} else if (sqlite3_column_int(s, 2)) {
+		} else if (ax_stmt_int64(s, 2)) {
 			dp->partial++;
-		} else if (sqlite3_column_int(s, 3)) {
+		} else if (ax_stmt_int64(s, 3)) {
 			dp->refused++;
-		} else if (sqlite3_column_int(s, 4)) {
+		} else if (ax_stmt_int64(s, 4)) {
 			dp->noncontact++;
 		} else {
 			dp->unknown++;
 		}
 	}
-	sqlite3_finalize(s);
+	rc = src == AX_DB_DONE ? AX_OK : ax__store_dberr(st, "dispositions");
+	ax_stmt_finalize(s);
 	free(u);
-	if (src != SQLITE_DONE) {
+	if (rc) {
 		free(v);
 		*nresp = 0;
-		return ax__store_sqlerr(st, src, "dispositions");
+		return rc;
 	}
 	if (dp->drawn) {
 		dp->rr1 = (double)dp->complete / (double)dp->drawn;

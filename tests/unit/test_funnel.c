@@ -31,6 +31,12 @@
  * Before the roster kept its history they became households 6 (H1 H3
  * H4 H5 H7 H9), targeted 5, sent 4.  A campaign starting tomorrow sees
  * the new roster: households 6 (H1 H3 H4 H5 H7 H9), targeted 5, sent 0.
+ *
+ * `test_funnel` runs on a SQLite file (unit.funnel); `test_funnel
+ * URLFILE` (pg.funnel, issue 19) builds the same file and reads the
+ * figures from PostgreSQL: the file copied into a database of its own
+ * on the `pg` fixture's cluster (anxin store copy), and again after
+ * roster2 (the roster import is not on PostgreSQL yet).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +50,7 @@
 #include "anxin/roster.h"
 #include "anxin/store.h"
 #include "testutil.h"
+#include "../pg/pgtest.h"
 
 static const char roster[] =
     "户号,乡镇代码,村（社区）代码,网格代码,联系电话,人口\n"
@@ -119,29 +126,31 @@ static void check_march(const struct ax_funnel *f)
 	CHECK_INT(f->completed_any, 2);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	char err[256] = "", dir[512];
 	const char *src = getenv("ANXIN_SOURCE");
+	const char *pg = argc > 1 ? argv[1] : NULL; /* the cluster's URL file */
 	struct tu_diag d = {0};
 	struct ax_campaign c;
 	struct ax_funnel f;
 	ax_content *content = NULL;
-	ax_store *st = NULL;
+	ax_store *seed = NULL, *st;
 	int nerr = -1;
 
 	tu_init();
 	REQUIRE(src != NULL);
-	REQUIRE(ax_store_open(tu_path("store.db"), AX_STORE_CREATE, &st, err,
+	REQUIRE(ax_store_open(tu_path("store.db"), AX_STORE_CREATE, &seed, err,
 	                      sizeof err) == AX_OK);
-	REQUIRE(ax_roster_import_mem(st, "roster.csv", roster, sizeof roster - 1,
+	REQUIRE(ax_roster_import_mem(seed, "roster.csv", roster, sizeof roster - 1,
 	                             NULL, tu_diag_fn, &d, NULL) == AX_OK);
 	CHECK_INT(d.n, 0);
 	snprintf(dir, sizeof dir, "%s/tests/content-v1", src);
 	REQUIRE(ax_content_load_dir(dir, tu_diag_fn, &d, &nerr, &content) == AX_OK);
-	REQUIRE(ax_content_install(st, content, NULL) == AX_OK);
+	REQUIRE(ax_content_install(seed, content, NULL) == AX_OK);
 	ax_content_free(content);
-	tu_import_lines(st, records, sizeof records / sizeof records[0]);
+	tu_import_lines(seed, records, sizeof records / sizeof records[0]);
+	st = pgt_store(seed, pg, "anxin_funnel");
 
 	ax_campaign_defaults(&c);
 	snprintf(c.survey, sizeof c.survey, "satisfaction");
@@ -173,10 +182,14 @@ int main(void)
 		struct ax_roster_opts ro = {0};
 		struct ax_roster_stats rs;
 		ro.deactivate_missing = 1;
-		REQUIRE(ax_roster_import_mem(st, "roster2.csv", roster2,
+		REQUIRE(ax_roster_import_mem(seed, "roster2.csv", roster2,
 		                             sizeof roster2 - 1, &ro, tu_diag_fn, &d,
 		                             &rs) == AX_OK);
 		CHECK_INT(rs.deactivated, 1); /* H6 */
+	}
+	if (pg) {
+		ax_store_close(st);
+		st = pgt_store(seed, pg, "anxin_funnel2");
 	}
 	snprintf(c.survey, sizeof c.survey, "satisfaction");
 	REQUIRE(ax_funnel_build(st, &c, NULL, &f) == AX_OK);
@@ -194,5 +207,7 @@ int main(void)
 	CHECK_INT(f.targeted, 5);
 	CHECK_INT(f.sent, 0);
 	ax_store_close(st);
+	if (pg)
+		ax_store_close(seed);
 	return check_done();
 }

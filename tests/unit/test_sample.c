@@ -58,6 +58,12 @@
  *   [0.342380, 1].
  * For a viewer below the county role (cells under 5 respondents, 说不清
  * included, suppressed): 巡逻队满意度 (3) is hidden, the others (5) shown.
+ *
+ * `test_sample` runs on SQLite files (unit.sample); `test_sample URLFILE`
+ * (pg.sample, issue 19) builds the same files, copies each into a
+ * database of its own on the `pg` fixture's cluster (anxin store copy),
+ * and runs the same checks there (but the demo generator's, not on
+ * PostgreSQL yet).
  */
 #include <math.h>
 #include <stdio.h>
@@ -73,6 +79,7 @@
 #include "anxin/sample.h"
 #include "anxin/store.h"
 #include "testutil.h"
+#include "../pg/pgtest.h"
 
 static const char roster_head[] = "户号,乡镇代码,村（社区）代码,网格代码,联系电话,人口\n";
 static const char *const roster_rows[] = {
@@ -445,28 +452,36 @@ static void check_verdict(void)
 	}
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	ax_store *st, *st2;
+	const char *pg = argc > 1 ? argv[1] : NULL; /* the cluster's URL file */
+	ax_store *seed, *st, *st2;
 	struct ax_campaign c;
 	char ids[512];
 
 	tu_init();
 	check_verdict();
-	st = new_store("store.db", 0);
+	seed = new_store("store.db", 0);
+	st = pgt_store(seed, pg, "anxin_sample");
 	check_draw(st);
 	check_doc(st);
 	check_report(st);
 	check_monitoring(st);
-	check_demo(st);
+	if (!pg)
+		check_demo(st);
 	ax_store_close(st);
+	if (pg)
+		ax_store_close(seed);
 
 	/* the roster imported in the opposite order: the same draw */
-	st2 = new_store("reversed.db", 1);
+	seed = new_store("reversed.db", 1);
+	st2 = pgt_store(seed, pg, "anxin_sample_rev");
 	campaign(&c, "camp-s1", 20261204);
 	REQUIRE(ax_campaign_create(st2, &c) == AX_OK);
 	drawn(st2, "camp-s1", ids, sizeof ids);
 	CHECK_STR(ids, "A01,A02,A06,A07,A09,B02,B04,B05,B08");
 	ax_store_close(st2);
+	if (pg)
+		ax_store_close(seed);
 	return check_done();
 }

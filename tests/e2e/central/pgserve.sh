@@ -6,9 +6,11 @@
 # and the server started on its URL.  It answers /healthz, takes a staff
 # login (session in the database), draws the county's region page, takes
 # the gateway's last 300 records over HTTP, and its JSON report's county
-# respondents equal a count by hand from all 900.  What is not ported
-# yet (the campaigns a device fetches) answers 503 naming PostgreSQL, and
-# the server lives on and exits 0 on SIGTERM.
+# respondents equal a count by hand from all 900.  A sampled campaign
+# created on the database with `anxin campaign create --db postgresql://`
+# (50 households by township) reaches the gateway with its 50 drawn
+# households; once closed (`anxin campaign close`) the gateway no longer
+# gets it.  The server exits 0 on SIGTERM.
 set -u
 DIR=$1
 PGURL=$2
@@ -51,8 +53,18 @@ check "the report's county respondents equal the count by hand" \
   "$(grep -o '"respondents": *[0-9]*' report.json | head -n 1 | grep -o '[0-9]*$')" \
   "$(respondents_by_hand all.jsonl)"
 
-check "not yet on PostgreSQL: a device's campaigns answer 503" \
-  "$(curl -s -o camp.json -w '%{http_code}' -H "Authorization: Bearer $(head -n 1 tok)" "$U/api/v1/campaigns")" 503
-check "  saying so" "$(grep -c 'not yet on PostgreSQL' camp.json)" 1
+"$A" campaign create --db "$DB" --id pgcamp --name 江州县测评 --survey safety-ceping \
+  --scope 439901000000 --sample 50 --strata township --seed 7 > camp.txt 2> camperr.txt
+check "a sampled campaign created on PostgreSQL" "$?" 0
+check "  50 households drawn" \
+  "$(psql -At "$DB" -c "SELECT COUNT(*) FROM campaign_sample WHERE campaign = 'pgcamp'")" 50
+check "a device's campaigns" \
+  "$(curl -s -o camp.json -w '%{http_code}' -H "Authorization: Bearer $(head -n 1 tok)" "$U/api/v1/campaigns")" 200
+check "  the campaign with its 50 drawn households" \
+  "$(grep -o '"households":\[[^]]*\]' camp.json | tr ',' '\n' | wc -l)" 50
+"$A" campaign close --db "$DB" pgcamp > /dev/null
+check "the campaign closed on PostgreSQL" "$?" 0
+curl -s -o camp2.json -H "Authorization: Bearer $(head -n 1 tok)" "$U/api/v1/campaigns"
+check "  no longer sent to the device" "$(grep -c pgcamp camp2.json)" 0
 tap_stop "$pid" "the server"
 tap_end
