@@ -131,7 +131,7 @@ ax_rc ax_trend_weeks(ax_store *st, const char *region, const char *survey,
 	    "WITH RECURSIVE d(day) AS (SELECT CAST(?3 AS INTEGER) UNION ALL "
 	    "SELECT day + 1 FROM d WHERE day < ?4) SELECT t.day, t.metric, "
 	    "SUM(t.den), SUM(t.num), t.survey FROM d "
-	    "CROSS JOIN tally t ON t.day = d.day WHERE t.region >= ?1 AND t.region "
+	    "CROSS JOIN tally t WHERE t.day = d.day AND t.region >= ?1 AND t.region "
 	    "< ?2 AND (CAST(?5 AS TEXT) IS NULL OR t.survey = ?5) AND "
 	    "(CAST(?6 AS TEXT) IS NULL OR t.channel = ?6) AND %s "
 	    "GROUP BY t.day, t.survey, t.metric";

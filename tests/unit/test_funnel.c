@@ -32,6 +32,13 @@
  * H4 H5 H7 H9), targeted 5, sent 4.  A campaign starting tomorrow sees
  * the new roster: households 6 (H1 H3 H4 H5 H7 H9), targeted 5, sent 0.
  *
+ * The 12-week trend (ax_trend_weeks) over the same records, to Sunday
+ * 2026-03-08 in 2 weeks: 2026-02-23..03-01 (ISO week 9) has nothing; 03-02..
+ * 03-08 (week 10) has the counted complete answers of 03-05 -- village
+ * 201: H1 (sms) and H5 (kiosk), the township also H8 (village 202): 2
+ * and 3 respondents, every one satisfied (overall 1: the satisfaction
+ * survey counts 1-3), sms only 1 and 2 (H1; H1 H8), kiosk only H5.
+ *
  * `test_funnel` runs on a SQLite file (unit.funnel); `test_funnel
  * URLFILE` (pg.funnel, issue 19) builds the same file and reads the
  * figures from PostgreSQL: the file copied into a database of its own
@@ -126,6 +133,26 @@ static void check_march(const struct ax_funnel *f)
 	CHECK_INT(f->completed_any, 2);
 }
 
+/* weeks 9 and 10 of 2026 in `region`, for the satisfaction survey */
+static void check_trend(ax_store *st, const char *region, const char *channel,
+                        long long want)
+{
+	struct ax_trend_week w[2];
+	if (ax_trend_weeks(st, region, "satisfaction", channel, "2026-03-08", 2,
+	                   w) != AX_OK) {
+		fprintf(stderr, "trend: %s\n", ax_store_errmsg(st));
+		REQUIRE(0);
+	}
+	CHECK_STR(w[0].from, "2026-02-23");
+	CHECK_STR(w[1].to, "2026-03-08");
+	CHECK_INT(w[0].isoweek, 9);
+	CHECK_INT(w[1].isoweek, 10);
+	CHECK_INT(w[0].respondents, 0);
+	CHECK_INT(w[1].respondents, want);
+	CHECK_INT(w[1].sat_den, want);
+	CHECK_INT(w[1].sat_num, want);
+}
+
 int main(int argc, char **argv)
 {
 	char err[256] = "", dir[512];
@@ -160,6 +187,11 @@ int main(int argc, char **argv)
 	c.ends_at = 1774972800LL;   /* 2026-04-01 00:00 */
 	REQUIRE(ax_funnel_build(st, &c, NULL, &f) == AX_OK);
 	check_march(&f);
+	check_trend(st, "439901101201", NULL, 2);
+	check_trend(st, "439901101000", NULL, 3);
+	check_trend(st, "439901101201", "sms", 1);
+	check_trend(st, "439901101000", "sms", 2);
+	check_trend(st, "439901101000", "kiosk", 1);
 
 	/* one grid: H4 H5 H6 H7 */
 	REQUIRE(ax_funnel_build(st, &c, "439901101201002", &f) == AX_OK);
