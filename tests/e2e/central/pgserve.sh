@@ -9,8 +9,10 @@
 # respondents equal a count by hand from all 900.  A sampled campaign
 # created on the database with `anxin campaign create --db postgresql://`
 # (50 households by township) reaches the gateway with its 50 drawn
-# households; once closed (`anxin campaign close`) the gateway no longer
-# gets it.  The server exits 0 on SIGTERM.
+# households, and the county's region page shows its response rate
+# (0 of 50 drawn) beside a monitoring campaign's funnel over the roster's
+# households (counted from the file); once closed (`anxin campaign
+# close`) the gateway no longer gets it.  The server exits 0 on SIGTERM.
 set -u
 DIR=$1
 PGURL=$2
@@ -62,9 +64,21 @@ check "a device's campaigns" \
   "$(curl -s -o camp.json -w '%{http_code}' -H "Authorization: Bearer $(head -n 1 tok)" "$U/api/v1/campaigns")" 200
 check "  the campaign with its 50 drawn households" \
   "$(grep -o '"households":\[[^]]*\]' camp.json | tr ',' '\n' | wc -l)" 50
+"$A" campaign create --db "$DB" --id pgmon --name 县宣传月 --survey satisfaction \
+  --scope 439901000000 > /dev/null 2>&1
+check "a monitoring campaign created on PostgreSQL" "$?" 0
+curl -s -b jar -o region2.html "$U/region/439901000000"
+check "the region page: the sampled campaign's response rate" \
+  "$(grep -c '完成 0 / 抽中 50 户' region2.html)" 1
+check "  the monitoring campaign's funnel over the roster's households" \
+  "$(grep -o '本区域内 [0-9]* 户' region2.html)" \
+  "本区域内 $(($(wc -l < "$ANXIN_SOURCE/content/demo/jiangzhou-roster.csv") - 1)) 户"
 "$A" campaign close --db "$DB" pgcamp > /dev/null
 check "the campaign closed on PostgreSQL" "$?" 0
 curl -s -o camp2.json -H "Authorization: Bearer $(head -n 1 tok)" "$U/api/v1/campaigns"
 check "  no longer sent to the device" "$(grep -c pgcamp camp2.json)" 0
+"$A" campaign list --db "$DB" --all > list.txt
+check "  listed as closed, the other open" \
+  "$(grep -c '^pgcamp .*(closed)$' list.txt) $(grep -c '^pgmon .*抽样测评' list.txt) $(grep -c '^pgmon ' list.txt)" "1 0 1"
 tap_stop "$pid" "the server"
 tap_end
