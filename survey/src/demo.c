@@ -15,6 +15,7 @@
 #include "anxin/response.h"
 #include "anxin/sample.h"
 #include "anxin_int.h"
+#include "db.h"
 
 struct hh {
 	char id[24];
@@ -219,11 +220,11 @@ ax_rc ax_demo_records(ax_store *st, const struct ax_demo_opts *o,
 	int nhh = 0, cap = 0, nsv = 0;
 	const struct ax_survey *sv[64];
 	ax_content *c = NULL;
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	long long span = (long long)(o->days > 0 ? o->days : 30) * 86400;
 	struct ax_campaign camp;
 	const struct ax_survey *sampled_sv = NULL;
-	int stopped = 0;
+	int stopped = 0, src;
 	ax_rc rc;
 
 	if ((rc = ax_content_load_store(st, &c)))
@@ -246,26 +247,30 @@ ax_rc ax_demo_records(ax_store *st, const struct ax_demo_opts *o,
 		rc = AX_NOTFOUND;
 		goto done;
 	}
-	if ((rc = ax__prepare(st, &s, "SELECT id, grid FROM households WHERE "
-	                              "active ORDER BY id")))
+	if ((rc = ax__dprepare(st, &s, "SELECT id, grid FROM households WHERE "
+	                               "active = 1 ORDER BY id")))
 		goto done;
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	while ((src = ax_stmt_step(s)) == AX_DB_ROW) {
 		if (nhh == cap) {
 			struct hh *n = realloc(hh, sizeof *n * (size_t)(cap = cap ? cap * 2 : 1024));
 			if (!n) {
-				sqlite3_finalize(s);
+				ax_stmt_finalize(s);
 				rc = AX_NOMEM;
 				goto done;
 			}
 			hh = n;
 		}
-		snprintf(hh[nhh].id, sizeof hh[nhh].id, "%s", (const char *)sqlite3_column_text(s, 0));
-		snprintf(hh[nhh].grid, sizeof hh[nhh].grid, "%s", (const char *)sqlite3_column_text(s, 1));
+		snprintf(hh[nhh].id, sizeof hh[nhh].id, "%s", ax_stmt_text(s, 0));
+		snprintf(hh[nhh].grid, sizeof hh[nhh].grid, "%s", ax_stmt_text(s, 1));
 		hh[nhh].skill = village_factor(hh[nhh].grid, 1);
 		hh[nhh].happy = village_factor(hh[nhh].grid, 2);
 		nhh++;
 	}
-	sqlite3_finalize(s);
+	if (src != AX_DB_DONE)
+		rc = ax__store_dberr(st, "households");
+	ax_stmt_finalize(s);
+	if (rc)
+		goto done;
 	if (!nhh) {
 		ax__store_seterr(st, "no households (import a roster first)");
 		rc = AX_NOTFOUND;

@@ -62,8 +62,7 @@
  * `test_sample` runs on SQLite files (unit.sample); `test_sample URLFILE`
  * (pg.sample, issue 19) builds the same files, copies each into a
  * database of its own on the `pg` fixture's cluster (anxin store copy),
- * and runs the same checks there (but the demo generator's, not on
- * PostgreSQL yet).
+ * and runs the same checks there.
  */
 #include <math.h>
 #include <stdio.h>
@@ -467,8 +466,7 @@ int main(int argc, char **argv)
 	check_doc(st);
 	check_report(st);
 	check_monitoring(st);
-	if (!pg)
-		check_demo(st);
+	check_demo(st);
 	ax_store_close(st);
 	if (pg)
 		ax_store_close(seed);
