@@ -229,19 +229,20 @@ static ax_rc install_one(ax_store *st, const char *table, const char *id,
                          int version, const char *topic, const char *title,
                          const char *json, int *added)
 {
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	char sql[256];
 	ax_rc rc;
+	int src;
 
 	snprintf(sql, sizeof sql, "SELECT json FROM %s WHERE id = ? AND version = ?",
 	         table);
-	if ((rc = ax__prepare(st, &s, sql)))
+	if ((rc = ax__dprepare(st, &s, sql)))
 		return rc;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 2, version);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		int same = strcmp((const char *)sqlite3_column_text(s, 0), json) == 0;
-		sqlite3_finalize(s);
+	ax_stmt_bind_text(s, 1, id);
+	ax_stmt_bind_int64(s, 2, version);
+	if ((src = ax_stmt_step(s)) == AX_DB_ROW) {
+		int same = strcmp(ax_stmt_text(s, 0), json) == 0;
+		ax_stmt_finalize(s);
 		if (same)
 			return AX_OK;
 		ax__store_seterr(st, "%s \"%s\" version %d is already installed with "
@@ -250,29 +251,32 @@ static ax_rc install_one(ax_store *st, const char *table, const char *id,
 		                 version);
 		return AX_CONFLICT;
 	}
-	sqlite3_finalize(s);
-	if (strcmp(table, "packs") == 0)
-		rc = ax__prepare(st, &s,
-		                 "INSERT INTO packs(id, version, topic, title, json, "
-		                 "installed_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
-	else
-		rc = ax__prepare(st, &s,
-		                 "INSERT INTO surveys(id, version, title, json, "
-		                 "installed_at) VALUES(?1, ?2, ?4, ?5, ?6)");
+	rc = src == AX_DB_DONE ? AX_OK : ax__store_dberr(st, table);
+	ax_stmt_finalize(s);
 	if (rc)
 		return rc;
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 2, version);
+	if (strcmp(table, "packs") == 0)
+		rc = ax__dprepare(st, &s,
+		                  "INSERT INTO packs(id, version, topic, title, json, "
+		                  "installed_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6)");
+	else
+		rc = ax__dprepare(st, &s,
+		                  "INSERT INTO surveys(id, version, title, json, "
+		                  "installed_at) VALUES(?1, ?2, ?4, ?5, ?6)");
+	if (rc)
+		return rc;
+	ax_stmt_bind_text(s, 1, id);
+	ax_stmt_bind_int64(s, 2, version);
 	if (topic)
-		sqlite3_bind_text(s, 3, topic, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, title, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 5, json, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 6, (sqlite3_int64)time(NULL));
-	if (sqlite3_step(s) != SQLITE_DONE)
-		rc = ax__store_sqlerr(st, sqlite3_errcode(ax__store_db(st)), table);
+		ax_stmt_bind_text(s, 3, topic);
+	ax_stmt_bind_text(s, 4, title);
+	ax_stmt_bind_text(s, 5, json);
+	ax_stmt_bind_int64(s, 6, (int64_t)time(NULL));
+	if (ax_stmt_step(s) != AX_DB_DONE)
+		rc = ax__store_dberr(st, table);
 	else
 		(*added)++;
-	sqlite3_finalize(s);
+	ax_stmt_finalize(s);
 	return rc;
 }
 
@@ -281,7 +285,7 @@ ax_rc ax_content_install(ax_store *st, const ax_content *c, int *added)
 	int n = 0;
 	ax_rc rc;
 
-	if ((rc = ax__exec(st, "BEGIN IMMEDIATE")))
+	if ((rc = ax_store_begin(st)))
 		return rc;
 	for (int i = 0; i < c->npacks && !rc; i++)
 		rc = install_one(st, "packs", c->packs[i].id, c->packs[i].version,
@@ -291,10 +295,10 @@ ax_rc ax_content_install(ax_store *st, const ax_content *c, int *added)
 		rc = install_one(st, "surveys", c->surveys[i].id, c->surveys[i].version,
 		                 NULL, c->surveys[i].title, c->surveys[i].json, &n);
 	if (rc) {
-		sqlite3_exec(ax__store_db(st), "ROLLBACK", NULL, NULL, NULL);
+		ax_store_rollback(st);
 		return rc;
 	}
-	if ((rc = ax__exec(st, "COMMIT")))
+	if ((rc = ax_store_commit(st)))
 		return rc;
 	if (added)
 		*added = n;

@@ -56,13 +56,13 @@ ax_rc ax_official_survey_set(ax_store *st, const char *id)
 {
 	ax_content *c = NULL;
 	const struct ax_survey *sv;
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	ax_rc rc;
 	int src;
 
 	if (!id || !*id) {
-		if ((rc = ax__prepare(st, &s, "DELETE FROM meta WHERE key = "
-		                              "'official_survey'")))
+		if ((rc = ax__dprepare(st, &s, "DELETE FROM meta WHERE key = "
+		                               "'official_survey'")))
 			return rc;
 	} else {
 		if ((rc = ax_content_load_store(st, &c)))
@@ -77,14 +77,17 @@ ax_rc ax_official_survey_set(ax_store *st, const char *id)
 			return AX_INVALID;
 		}
 		ax_content_free(c);
-		if ((rc = ax__prepare(st, &s, "INSERT OR REPLACE INTO meta(key, value) "
-		                              "VALUES('official_survey', ?1)")))
+		if ((rc = ax__dprepare(st, &s, "INSERT INTO meta(key, value) "
+		                               "VALUES('official_survey', ?1) ON "
+		                               "CONFLICT(key) DO UPDATE SET value = "
+		                               "excluded.value")))
 			return rc;
-		sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+		ax_stmt_bind_text(s, 1, id);
 	}
-	src = sqlite3_step(s);
-	sqlite3_finalize(s);
-	return src == SQLITE_DONE ? AX_OK : ax__store_sqlerr(st, src, "official survey");
+	src = ax_stmt_step(s);
+	rc = src == AX_DB_DONE ? AX_OK : ax__store_dberr(st, "official survey");
+	ax_stmt_finalize(s);
+	return rc;
 }
 
 /* ---- signatures ----------------------------------------------------------- */

@@ -12,7 +12,10 @@
 # households, and the county's region page shows its response rate
 # (0 of 50 drawn) beside a monitoring campaign's funnel over the roster's
 # households (counted from the file); once closed (`anxin campaign
-# close`) the gateway no longer gets it.  The server exits 0 on SIGTERM.
+# close`) the gateway no longer gets it.  Content on the database: the
+# same folder again installs no new version, a survey's version 2 one,
+# version 2 again with another title is refused (exit 3, saying why, no
+# row changed); `content official` designates a survey there.  The server exits 0 on SIGTERM.
 set -u
 DIR=$1
 PGURL=$2
@@ -80,5 +83,24 @@ check "  no longer sent to the device" "$(grep -c pgcamp camp2.json)" 0
 "$A" campaign list --db "$DB" --all > list.txt
 check "  listed as closed, the other open" \
   "$(grep -c '^pgcamp .*(closed)$' list.txt) $(grep -c '^pgmon .*抽样测评' list.txt) $(grep -c '^pgmon ' list.txt)" "1 0 1"
+"$A" content install --db "$DB" "$ANXIN_SOURCE/tests/content-v1" > inst.txt
+check "content installed again on PostgreSQL: exit 0" "$?" 0
+check "  no new version" "$(grep -c '(0 new versions)' inst.txt)" 1
+cp -r "$ANXIN_SOURCE/tests/content-v1" v2
+sed -i 's/"version": 1,/"version": 2,/' v2/surveys/satisfaction.json
+"$A" content install --db "$DB" v2 > inst2.txt
+check "a survey's version 2: one new version" "$(grep -c '(1 new versions)' inst2.txt)" 1
+check "  in the database" \
+  "$(psql -At "$DB" -c "SELECT MAX(version) FROM surveys WHERE id = 'satisfaction'")" 2
+sed -i 's/"title": "平安建设群众满意度调查"/"title": "改过的标题"/' v2/surveys/satisfaction.json
+"$A" content install --db "$DB" v2 > /dev/null 2> inst3.txt
+check "version 2 again with another title: refused (exit 3)" "$?" 3
+check "  saying why" "$(grep -c 'already installed with different content' inst3.txt)" 1
+check "  the stored title unchanged" \
+  "$(psql -At "$DB" -c "SELECT title FROM surveys WHERE id = 'satisfaction' AND version = 2")" \
+  平安建设群众满意度调查
+"$A" content official --db "$DB" satisfaction > /dev/null
+check "content official on PostgreSQL: exit 0" "$?" 0
+check "  read back" "$("$A" content official --db "$DB")" satisfaction
 tap_stop "$pid" "the server"
 tap_end
