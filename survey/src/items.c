@@ -14,6 +14,7 @@
 #include "anxin/items.h"
 #include "anxin/response.h"
 #include "anxin_int.h"
+#include "db.h"
 
 /* "0.1234", or an empty cell (not 0) when nobody answered. */
 static void share_cell(char *buf, size_t n, long long answered, double v)
@@ -119,17 +120,17 @@ static ax_rc read_sample(ax_store *st, const struct ax_survey *sv,
 	    "SELECT id, region, body FROM responses WHERE survey = ?1 AND "
 	    "survey_version = ?2 AND status = 'complete' AND counted = 1 "
 	    "ORDER BY id";
-	sqlite3_stmt *stmt;
+	ax_stmt *stmt;
 	int src;
 	ax_rc rc;
 
-	if ((rc = ax__prepare(st, &stmt, sql)))
+	if ((rc = ax__dprepare(st, &stmt, sql)))
 		return rc;
-	sqlite3_bind_text(stmt, 1, sv->id, -1, SQLITE_STATIC);
-	sqlite3_bind_int(stmt, 2, sv->version);
-	while ((src = sqlite3_step(stmt)) == SQLITE_ROW) {
-		const char *region = (const char *)sqlite3_column_text(stmt, 1);
-		const char *body = (const char *)sqlite3_column_text(stmt, 2);
+	ax_stmt_bind_text(stmt, 1, sv->id);
+	ax_stmt_bind_int64(stmt, 2, sv->version);
+	while ((src = ax_stmt_step(stmt)) == AX_DB_ROW) {
+		const char *region = ax_stmt_text(stmt, 1);
+		const char *body = ax_stmt_text(stmt, 2);
 		struct ax_response r;
 		struct ax_score sc;
 		json_t *o;
@@ -156,7 +157,7 @@ static ax_rc read_sample(ax_store *st, const struct ax_survey *sv,
 			continue;
 		}
 		if (s->n == s->cap && sample_grow(s)) {
-			sqlite3_finalize(stmt);
+			ax_stmt_finalize(stmt);
 			ax__store_seterr(st, "items: out of memory");
 			return AX_NOMEM;
 		}
@@ -174,8 +175,9 @@ static ax_rc read_sample(ax_store *st, const struct ax_survey *sv,
 		}
 		s->n++;
 	}
-	sqlite3_finalize(stmt);
-	return src == SQLITE_DONE ? AX_OK : ax__store_sqlerr(st, src, "items");
+	rc = src == AX_DB_DONE ? AX_OK : ax__store_dberr(st, "items");
+	ax_stmt_finalize(stmt);
+	return rc;
 }
 
 /* ======================================================= analysis == */

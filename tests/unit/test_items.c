@@ -55,6 +55,11 @@
  *       R11 R08 R09 R10 R06 R07 R03 R04 -> 0+0+0+0+0+1+0+1 = 2; upper 8:
  *       R02 R01 P20..P15 -> 2.  D = 0 with n >= 30: low discrimination.
  *       Options 1: 3 + 20 = 23, 2: 2, 3: 1, 4: 5, so no dead distractor.
+ *
+ * `test_items URLFILE` (pg.items, issue 19) runs the same on PostgreSQL:
+ * the county's file (the roster) copied into a database of its own on
+ * the `pg` fixture's cluster, the content installed and the answers
+ * imported there.
  */
 #include <jansson.h>
 
@@ -64,6 +69,7 @@
 #include "anxin/roster.h"
 #include "check.h"
 #include "testutil.h"
+#include "../pg/pgtest.h"
 
 #define EPS 1e-9
 
@@ -123,7 +129,7 @@ static void check_item(const struct ax_items *it, const char *id, long long n,
 	CHECK_INT(x->flags, flags);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	/* the table above, row by row */
 	static const char *const rows[12] = {
@@ -135,7 +141,7 @@ int main(void)
 	struct ax_items *it = NULL;
 	ax_importer *im;
 	ax_content *ct;
-	ax_store *st;
+	ax_store *seed, *st;
 	int nerr;
 
 	tu_init();
@@ -147,9 +153,12 @@ int main(void)
 		snprintf(roster + strlen(roster), sizeof roster - strlen(roster),
 		         "P%02d,439901102000,439901102201,439901102201001,139001390%02d,2\n",
 		         i, i);
-	REQUIRE(ax_store_open(tu_path("c.db"), AX_STORE_CREATE, &st, NULL, 0) == AX_OK);
-	REQUIRE(ax_roster_import_mem(st, "r.csv", roster, strlen(roster), NULL,
+	REQUIRE(ax_store_open(tu_path("c.db"), AX_STORE_CREATE, &seed, NULL, 0) == AX_OK);
+	REQUIRE(ax_roster_import_mem(seed, "r.csv", roster, strlen(roster), NULL,
 	                             NULL, NULL, NULL) == AX_OK);
+	/* on PostgreSQL (pg.items: argv[1] the cluster's URL file) the
+	 * county's file copied there; the content and answers go in there */
+	st = pgt_store(seed, argc > 1 ? argv[1] : NULL, "anxin_items");
 	snprintf(dir, sizeof dir, "%s/tests/content-v1", src ? src : ".");
 	REQUIRE(ax_content_load_dir(dir, NULL, NULL, &nerr, &ct) == AX_OK && !nerr);
 	REQUIRE(ax_content_install(st, ct, NULL) == AX_OK);
@@ -262,5 +271,7 @@ int main(void)
 	CHECK(it == NULL);
 	ax_items_free(NULL);
 	ax_store_close(st);
+	if (st != seed)
+		ax_store_close(seed);
 	return check_done();
 }
