@@ -12,7 +12,10 @@
 # households, and the county's region page shows its response rate
 # (0 of 50 drawn) beside a monitoring campaign's funnel over the roster's
 # households (counted from the file); once closed (`anxin campaign
-# close`) the gateway no longer gets it.  Content on the database: the
+# close`) the gateway no longer gets it.  The same campaign created in
+# the county's SQLite file prints the same estimate and draws the same
+# households; the demo's answers from the drawn households (generated on
+# PostgreSQL) give the same `report --campaign` on both.  Content on the database: the
 # same folder again installs no new version, a survey's version 2 one,
 # version 2 again with another title is refused (exit 3, saying why, no
 # row changed); `content official` designates a survey there.  The server exits 0 on SIGTERM.
@@ -58,8 +61,14 @@ check "the report's county respondents equal the count by hand" \
   "$(grep -o '"respondents": *[0-9]*' report.json | head -n 1 | grep -o '[0-9]*$')" \
   "$(respondents_by_hand all.jsonl)"
 
-"$A" campaign create --db "$DB" --id pgcamp --name 江州县测评 --survey safety-ceping \
-  --scope 439901000000 --sample 50 --strata township --seed 7 > camp.txt 2> camperr.txt
+# open now; the demo spreads its answers over the first half: all past
+start=$(date -d '20 days ago' +%F)
+end=$(date -d '10 days' +%F)
+sampled() { # the sampled campaign, created in store $1
+  "$A" campaign create --db "$1" --id pgcamp --name 江州县测评 --survey safety-ceping \
+    --scope 439901000000 --sample 50 --strata township --seed 7 --start "$start" --end "$end"
+}
+sampled "$DB" > camp.txt 2> camperr.txt
 check "a sampled campaign created on PostgreSQL" "$?" 0
 check "  50 households drawn" \
   "$(psql -At "$DB" -c "SELECT COUNT(*) FROM campaign_sample WHERE campaign = 'pgcamp'")" 50
@@ -76,6 +85,22 @@ check "the region page: the sampled campaign's response rate" \
 check "  the monitoring campaign's funnel over the roster's households" \
   "$(grep -o '本区域内 [0-9]* 户' region2.html)" \
   "本区域内 $(($(wc -l < "$ANXIN_SOURCE/content/demo/jiangzhou-roster.csv") - 1)) 户"
+# the same campaign and records in the SQLite file: the same figures
+sampled c.db > /dev/null 2> camperr-sl.txt
+check "the same campaign in the SQLite file: the same estimate" "$(cat camperr.txt)" "$(cat camperr-sl.txt)"
+check "  the same draw" "$("$A" campaign show --db "$DB" pgcamp | md5sum)" \
+  "$("$A" campaign show --db c.db pgcamp | md5sum)"
+"$A" records import -q --db c.db rest.jsonl
+"$A" records demo --db "$DB" --campaign pgcamp --count 400 --seed 9 --start "$start" \
+  --days 3 > sampled.jsonl
+"$A" records import -q --db "$DB" sampled.jsonl
+check "its answers imported on PostgreSQL" "$?" 0
+"$A" records import -q --db c.db sampled.jsonl
+check "  and into the SQLite file" "$?" 0
+"$A" report --db "$DB" --campaign pgcamp --format csv > rep-pg.csv
+"$A" report --db c.db --campaign pgcamp --format csv > rep-sl.csv
+check "its report on PostgreSQL: completed answers" "$(awk -F, 'NR == 2 { print ($18 > 0) }' rep-pg.csv)" 1
+check "  the same report as the SQLite file's" "$(md5sum < rep-pg.csv)" "$(md5sum < rep-sl.csv)"
 "$A" campaign close --db "$DB" pgcamp > /dev/null
 check "the campaign closed on PostgreSQL" "$?" 0
 curl -s -o camp2.json -H "Authorization: Bearer $(head -n 1 tok)" "$U/api/v1/campaigns"
