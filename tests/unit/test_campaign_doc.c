@@ -4,6 +4,8 @@
  * values, with the packs and surveys it uses and the seal key; a
  * malformed document is refused, a broken pack inside one is left out
  * with a located message; ax_content_load_store loads packs too.
+ * `test_campaign_doc URLFILE` (pg.campaign_doc, issue 19): the same, the
+ * county's file copied into PostgreSQL and the campaign created there.
  */
 #include <sodium.h>
 
@@ -12,6 +14,7 @@
 #include "anxin/records.h"
 #include "check.h"
 #include "testutil.h"
+#include "../pg/pgtest.h"
 
 static int ndiag;
 static char first_diag[512];
@@ -23,21 +26,22 @@ static void diag(void *ctx, enum ax_severity sev, const char *msg)
 		snprintf(first_diag, sizeof first_diag, "%s", msg);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct ax_campaign c, *listed = NULL;
 	const struct ax_campaign *got;
 	ax_campaign_doc *d = NULL;
 	ax_content *all = NULL;
-	ax_store *st;
+	ax_store *seed, *st;
 	unsigned char pk[AX_PUBKEY_BYTES], pk2[AX_PUBKEY_BYTES];
 	char err[256];
 	int n = 0;
 
 	tu_init();
-	REQUIRE(ax_store_open(tu_path("c.db"), AX_STORE_CREATE, &st, NULL, 0) ==
+	REQUIRE(ax_store_open(tu_path("c.db"), AX_STORE_CREATE, &seed, NULL, 0) ==
 	        AX_OK);
-	tu_sample_store(st, 50);
+	tu_sample_store(seed, 50);
+	st = pgt_store(seed, argc > 1 ? argv[1] : NULL, "anxin_campaign_doc");
 	REQUIRE(ax_store_keypair(st, pk, NULL) == AX_OK);
 
 	ax_campaign_defaults(&c);
@@ -121,6 +125,8 @@ int main(void)
 
 	free(listed);
 	ax_store_close(st);
+	if (st != seed)
+		ax_store_close(seed);
 	printf("unit.campaign_doc: %d checks, %d failed\n", check_count,
 	       check_failures);
 	return check_failures != 0;
