@@ -15,8 +15,12 @@
  *   the campaign's wave alone: 1111: 1
  *   2026-11-15 .. 2026-11-30: 1111 and 3333: 2 (A1 once anyway)
  *   .. 2026-11-10: 4444: 1
+ *
+ * `test_wave URLFILE` (pg.wave, issue 19): the same on PostgreSQL, the
+ * county's file (roster) copied there, the content, the campaign and
+ * the answers put in there.
  */
-#include <sqlite3.h>
+#include "../pg/pgtest.h"
 
 #include "anxin/campaign.h"
 #include "anxin/content.h"
@@ -63,21 +67,36 @@ static long long respondents(ax_store *st, const char *scope, const char *wave,
 	return sat ? row.satisfaction.den : row.respondents;
 }
 
-int main(void)
+/* the first column of the one row of sql (its %s the wave) as text */
+static const char *q(ax_store *st, const char *fmt, const char *wave)
 {
-	const char *db, *src = getenv("ANXIN_SOURCE");
+	static char out[256];
+	char sql[512];
+	ax_stmt *s;
+	snprintf(sql, sizeof sql, fmt, wave);
+	REQUIRE(ax__dprepare(st, &s, sql) == AX_OK);
+	REQUIRE(ax_stmt_step(s) == AX_DB_ROW);
+	snprintf(out, sizeof out, "%s", ax_stmt_text(s, 0));
+	ax_stmt_finalize(s);
+	return out;
+}
+
+int main(int argc, char **argv)
+{
+	const char *src = getenv("ANXIN_SOURCE");
 	char dir[1024];
 	struct ax_campaign c;
-	ax_store *st;
+	ax_store *seed, *st;
 	ax_content *ct;
 	ax_importer *im;
 	int nerr;
 
 	tu_init();
-	db = tu_path("c.db");
-	REQUIRE(ax_store_open(db, AX_STORE_CREATE, &st, NULL, 0) == AX_OK);
-	REQUIRE(ax_roster_import_mem(st, "r.csv", roster, sizeof roster - 1, NULL,
+	REQUIRE(ax_store_open(tu_path("c.db"), AX_STORE_CREATE, &seed, NULL, 0) ==
+	        AX_OK);
+	REQUIRE(ax_roster_import_mem(seed, "r.csv", roster, sizeof roster - 1, NULL,
 	                             NULL, NULL, NULL) == AX_OK);
+	st = pgt_store(seed, argc > 1 ? argv[1] : NULL, "anxin_wave");
 	snprintf(dir, sizeof dir, "%s/tests/content-v1", src ? src : ".");
 	REQUIRE(ax_content_load_dir(dir, NULL, NULL, &nerr, &ct) == AX_OK && !nerr);
 	REQUIRE(ax_content_install(st, ct, NULL) == AX_OK);
@@ -112,20 +131,20 @@ int main(void)
 	CHECK_INT(respondents(st, NULL, c.wave, NULL, NULL, 0), 1);
 	CHECK_INT(respondents(st, NULL, NULL, "2026-11-15", "2026-11-30", 0), 2);
 	CHECK_INT(respondents(st, NULL, NULL, NULL, "2026-11-10", 0), 1);
-	ax_store_close(st);
 
-	{
-		sqlite3 *d = tu_db_open(db);
-		CHECK_STR(tu_q(d, "SELECT wave = '%s' FROM responses WHERE id LIKE '2222%%'",
-		               c.wave), "1");
-		/* the household counts once in the campaign */
-		CHECK_STR(tu_q(d, "SELECT counted FROM responses WHERE id LIKE '2222%%'"), "0");
-		CHECK_STR(tu_q(d, "SELECT counted FROM responses WHERE id LIKE '1111%%'"), "1");
-		CHECK_STR(tu_q(d, "SELECT wave || '|' || counted FROM responses WHERE id LIKE '3333%%'"), "|1");
-		CHECK_STR(tu_q(d, "SELECT wave || '|' || counted FROM responses WHERE id LIKE '4444%%'"), "|1");
-		/* the stored body is what the device sent: no wave added */
-		CHECK_STR(tu_q(d, "SELECT body LIKE '%%wave%%' FROM responses WHERE id LIKE '2222%%'"), "0");
-		sqlite3_close(d);
-	}
+	/* flags as CASE: PostgreSQL's comparisons are booleans */
+	CHECK_STR(q(st, "SELECT CASE WHEN wave = '%s' THEN 1 ELSE 0 END FROM "
+	                "responses WHERE id LIKE '2222%%'", c.wave), "1");
+	/* the household counts once in the campaign */
+	CHECK_STR(q(st, "SELECT counted FROM responses WHERE id LIKE '2222%%'", ""), "0");
+	CHECK_STR(q(st, "SELECT counted FROM responses WHERE id LIKE '1111%%'", ""), "1");
+	CHECK_STR(q(st, "SELECT wave || '|' || counted FROM responses WHERE id LIKE '3333%%'", ""), "|1");
+	CHECK_STR(q(st, "SELECT wave || '|' || counted FROM responses WHERE id LIKE '4444%%'", ""), "|1");
+	/* the stored body is what the device sent: no wave added */
+	CHECK_STR(q(st, "SELECT CASE WHEN body LIKE '%%wave%%' THEN 1 ELSE 0 END "
+	                "FROM responses WHERE id LIKE '2222%%'", ""), "0");
+	ax_store_close(st);
+	if (st != seed)
+		ax_store_close(seed);
 	return check_done();
 }
