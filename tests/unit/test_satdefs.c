@@ -27,8 +27,12 @@
  * b designated: headline 2/4 (target b's 0.85), sat@a 2/3 apart, 安全感
  * b's 2/4, safety@a 2/3 apart; the weekly trend's 满意度 2/4 too.
  * a designated: headline 2/3, mean 8/3; sat@b 2/4.
+ *
+ * `test_satdefs URLFILE` (pg.satdefs, issue 19): the same on PostgreSQL,
+ * the roster's file copied there and the surveys, answers and
+ * designations put in there.
  */
-#include <sqlite3.h>
+#include "../pg/pgtest.h"
 
 #include "anxin/content.h"
 #include "anxin/funnel.h"
@@ -112,16 +116,17 @@ static struct ax_report *county(ax_store *st)
 	return r;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-	ax_store *st;
+	ax_store *seed, *st;
 	ax_importer *im;
 	struct ax_report *r;
 	struct ax_trend_week w[1];
 	char off[AX_SURVEY_ID_MAX];
 
 	tu_init();
-	st = tu_store_new("d.db", roster, sizeof roster - 1);
+	seed = tu_store_new("d.db", roster, sizeof roster - 1);
+	st = pgt_store(seed, argc > 1 ? argv[1] : NULL, "anxin_satdefs");
 	tu_install_survey(st, "a.json", survey_a);
 	tu_install_survey(st, "b.json", survey_b);
 	tu_install_survey(st, "c.json", survey_c);
@@ -216,6 +221,8 @@ int main(void)
 	REQUIRE(ax_official_survey_get(st, off) == AX_OK);
 	CHECK_STR(off, "");
 	ax_store_close(st);
+	if (st != seed)
+		ax_store_close(seed);
 	printf("unit.satdefs: %d checks, %d failed\n", check_count, check_failures);
 	return check_failures != 0;
 }
