@@ -211,12 +211,47 @@ static int set_version(ax_db *db, int v)
 	return rc;
 }
 
+/*
+ * The store compares and orders text in byte order, as SQLite does: a
+ * region's households are the grid codes in [prefix, prefix with its
+ * last digit + 1) -- '43990110:' is above every 4399011... code only in
+ * byte order (funnel.c) -- and ids sort the same on both stores.  A
+ * database whose default collation is a language's (en_US, an ICU
+ * locale) ignores punctuation and case at first: there a county's
+ * funnel found no household.  Asked of the server's behaviour, not its
+ * catalog, so a PostgreSQL-protocol database answers it too.  1 byte
+ * order, 0 not, -1 error.
+ */
+static int byte_order(ax_db *db)
+{
+	ax_stmt *s;
+	int r = -1;
+	if (ax_db_prepare(db, "SELECT CASE WHEN '439901101201001' < '43990110:' "
+	                      "AND 'B' < 'a' AND 'a-2' < 'a1' THEN 1 ELSE 0 END",
+	                  &s) != AX_DB_OK)
+		return -1;
+	if (ax_stmt_step(s) == AX_DB_ROW)
+		r = (int)ax_stmt_int64(s, 0);
+	ax_stmt_finalize(s);
+	return r;
+}
+
 int ax__pg_migrate(ax_db *db, int *version, char *err, size_t errlen)
 {
-	int n = ax__pg_migrations_count(), v = 0;
+	int n = ax__pg_migrations_count(), v = 0, order;
 
 	if (ax_db_kind_of(db) != AX_DB_PG) {
 		snprintf(err, errlen, "not a PostgreSQL connection");
+		return AX_DB_ERROR;
+	}
+	if ((order = byte_order(db)) < 0)
+		goto fail;
+	if (!order) {
+		snprintf(err, errlen,
+		         "the database's collation is not byte order (C): anxin "
+		         "compares region codes and ids as bytes; create the "
+		         "database with LOCALE 'C.UTF-8' TEMPLATE template0 "
+		         "(createdb --locale=C.UTF-8 --template=template0)");
 		return AX_DB_ERROR;
 	}
 	if (ax_db_exec(db, "CREATE TABLE IF NOT EXISTS meta("
