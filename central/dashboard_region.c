@@ -543,23 +543,35 @@ static void item_links(struct dpage *p, const struct dash_user *u,
 struct week {
 	struct ax_trend_week t;
 	struct ax_rate aw, sat;
+	struct ax_rate cov; /* 宣传入户率, cumulative to the week's Sunday */
 };
 
 /*
  * Twelve ISO weeks (Monday to Sunday, China time) ending with the week of
  * the `to` filter or of today, from one tally query (ax_trend_weeks): the
  * same counts as the report for each week.  The `from` filter does not
- * apply (the chart always spans 12 weeks).
+ * apply to them (the chart always spans 12 weeks); it is where the
+ * cumulative 宣传入户率 starts counting (else the first week's Monday),
+ * with the report's contact kinds: each week's point is the report's
+ * coverage for from..that Sunday.
  */
 static int build_trend(ax_store *st, const char *code, const struct filters *f,
-                       int below, struct week w[TREND_WEEKS])
+                       int below, int kinds, struct week w[TREND_WEEKS])
 {
 	struct ax_trend_week t[TREND_WEEKS];
+	long long hh, reached[TREND_WEEKS];
 
-	if (ax_trend_weeks(st, code, f->survey, f->channel, f->to, TREND_WEEKS, t))
+	if (ax_trend_weeks(st, code, f->survey, f->channel, f->to, TREND_WEEKS, t) ||
+	    ax_coverage_weeks(st, code, kinds, f->from, f->to, TREND_WEEKS, &hh,
+	                      reached))
 		return -1;
 	for (int i = 0; i < TREND_WEEKS; i++) {
 		w[i].t = t[i];
+		/* no point for a week that ended before the count started */
+		if (!f->from || strcmp(t[i].to, f->from) >= 0)
+			ax_rate_census(&w[i].cov, reached[i], hh);
+		else
+			memset(&w[i].cov, 0, sizeof w[i].cov);
 		ax_rate_make(&w[i].aw, t[i].aw_num, t[i].aw_den);
 		ax_rate_make(&w[i].sat, t[i].sat_num, t[i].sat_den);
 		/* a week of a grid is a small cell too */
@@ -584,18 +596,25 @@ static double tx(int i)
 	return 9 + (90.0 / TREND_WEEKS) * (i + 0.5);
 }
 
+/* which: 0 awareness, 1 satisfaction, 2 coverage (cumulative) */
+static const struct ax_rate *week_rate(const struct week *w, int which)
+{
+	return which == 2 ? &w->cov : which ? &w->sat : &w->aw;
+}
+
 static void trend_series(struct dpage *p, const struct week w[TREND_WEEKS],
                          int which, const char *colour)
 {
+	static const char *const names[] = {"知晓率", "满意度", "宣传入户率（累计）"};
 	int prev = -1;
 	for (int i = 0; i < TREND_WEEKS; i++) {
-		const struct ax_rate *r = which ? &w[i].sat : &w[i].aw;
+		const struct ax_rate *r = week_rate(&w[i], which);
 		if (r->den <= 0) {
 			prev = -1;
 			continue;
 		}
 		if (prev >= 0) {
-			const struct ax_rate *q = which ? &w[prev].sat : &w[prev].aw;
+			const struct ax_rate *q = week_rate(&w[prev], which);
 			dp_fmt(p, "<line x1=\"%.2f%%\" y1=\"%.1f\" x2=\"%.2f%%\" y2=\"%.1f\" "
 			          "stroke=\"%s\" stroke-width=\"3\"/>",
 			       tx(prev), ty(q->rate), tx(i), ty(r->rate), colour);
@@ -603,15 +622,22 @@ static void trend_series(struct dpage *p, const struct week w[TREND_WEEKS],
 		prev = i;
 	}
 	for (int i = 0; i < TREND_WEEKS; i++) {
-		const struct ax_rate *r = which ? &w[i].sat : &w[i].aw;
+		const struct ax_rate *r = week_rate(&w[i], which);
 		if (r->den <= 0)
 			continue;
-		/* hollow: fewer than 30 answers */
-		dp_fmt(p, "<circle cx=\"%.2f%%\" cy=\"%.1f\" r=\"5\" fill=\"%s\" "
-		          "stroke=\"%s\" stroke-width=\"2.5\"><title>%s %s: %.1f%% (%lld/%lld)</title></circle>",
-		       tx(i), ty(r->rate), r->small_sample ? "#fff" : colour, colour,
-		       w[i].t.from, which ? "满意度" : "知晓率", r->rate * 100, r->num,
-		       r->den);
+		/* hollow: fewer than 30 answers (a census count never is);
+		 * coverage a square, told apart without colour */
+		if (which == 2)
+			dp_fmt(p, "<rect x=\"%.2f%%\" y=\"%.1f\" width=\"9\" height=\"9\" "
+			          "transform=\"translate(-4.5 0)\" fill=\"%s\"><title>至 %s %s: "
+			          "%.1f%% (%lld/%lld 户)</title></rect>",
+			       tx(i), ty(r->rate) - 4.5, colour, w[i].t.to, names[which],
+			       r->rate * 100, r->num, r->den);
+		else
+			dp_fmt(p, "<circle cx=\"%.2f%%\" cy=\"%.1f\" r=\"5\" fill=\"%s\" "
+			          "stroke=\"%s\" stroke-width=\"2.5\"><title>%s %s: %.1f%% (%lld/%lld)</title></circle>",
+			       tx(i), ty(r->rate), r->small_sample ? "#fff" : colour, colour,
+			       w[i].t.from, names[which], r->rate * 100, r->num, r->den);
 	}
 }
 
@@ -639,7 +665,7 @@ static void trend(struct dpage *p, ax_store *st, const char *code,
 	long long max = 0;
 	char legend[96], a[16], s[16];
 
-	if (build_trend(st, code, f, rep->suppress_below, w)) {
+	if (build_trend(st, code, f, rep->suppress_below, rep->contact_kinds, w)) {
 		dp_raw(p, "<h2>趋势</h2><p class=\"msg err\">暂时无法计算趋势。</p>");
 		return;
 	}
@@ -656,10 +682,12 @@ static void trend(struct dpage *p, ax_store *st, const char *code,
 	          "<div class=\"legend\">"
 	          "<span><i class=\"sw\" style=\"background:#0a6b2e\"></i>知晓率（各专题合计）</span>"
 	          "<span><i class=\"sw\" style=\"background:#6a1b9a\"></i>满意度</span>"
+	          "<span><i class=\"sw\" style=\"background:#b35c00\"></i>宣传入户率"
+	          "（自 %s 起累计，方点，目标 100%%）</span>"
 	          "<span>空心点：样本不足 30</span><span>%s</span>"
 	          "<span><i class=\"sw\" style=\"background:#c5d5ee\"></i>每周答卷数</span></div>",
-	       TREND_WEEKS, legend);
-	dp_raw(p, "<svg role=\"img\" aria-label=\"每周知晓率、满意度和答卷数\">");
+	       TREND_WEEKS, f->from ? f->from : w[0].t.from, legend);
+	dp_raw(p, "<svg role=\"img\" aria-label=\"每周知晓率、满意度、累计宣传入户率和答卷数\">");
 	/* rate panel: grid, labels, the targets (one line when they agree) */
 	{
 		const double ticks[] = {0, 0.5, 1};
@@ -667,6 +695,7 @@ static void trend(struct dpage *p, ax_store *st, const char *code,
 			dp_fmt(p, "<line x1=\"9%%\" x2=\"99%%\" y1=\"%.1f\" y2=\"%.1f\" stroke=\"#bbb\"/>"
 			          "<text x=\"8%%\" y=\"%.1f\" font-size=\"12\" text-anchor=\"end\">%.0f%%</text>",
 			       ty(ticks[t]), ty(ticks[t]), ty(ticks[t]) + 4, ticks[t] * 100);
+		trend_target(p, 1.0, 0); /* 宣传入户率's 100 %: the top line */
 		trend_target(p, ta, 1);
 		if (strcmp(a, s) != 0)
 			/* 12 px apart at least, or the labels overprint */
@@ -697,23 +726,35 @@ static void trend(struct dpage *p, ax_store *st, const char *code,
 		          "fill=\"#3d3d3d\">第%d周</text>",
 		       tx(i), TREND_BAR_BASE + 32, w[i].t.isoweek);
 	}
+	trend_series(p, w, 2, "#b35c00");
 	trend_series(p, w, 0, "#0a6b2e");
 	trend_series(p, w, 1, "#6a1b9a");
 	dp_raw(p, "</svg>");
 	/* the numbers behind the chart, for readers and for print */
 	dp_raw(p, "<details><summary>查看每周数据</summary><div class=\"tbl\"><table>"
 	          "<thead><tr><th class=\"l\">周（周一至周日）</th><th>答卷</th>"
-	          "<th>知晓率（合计）</th><th>满意度</th></tr></thead><tbody>");
+	          "<th>知晓率（合计）</th><th>满意度</th><th>宣传入户率（累计至周日）</th>"
+	          "</tr></thead><tbody>");
 	for (int i = 0; i < TREND_WEEKS; i++) {
 		dp_fmt(p, "<tr><td class=\"l\">%s 至 %s（第%d周）</td><td>%lld</td>",
 		       w[i].t.from, w[i].t.to, w[i].t.isoweek, w[i].t.respondents);
 		rate_cell(p, &w[i].aw, ta, -1);
 		rate_cell(p, &w[i].sat, ts, -1);
+		if (w[i].cov.den > 0)
+			dp_fmt(p, "<td><span class=\"r\">%.1f%%</span><span class=\"ci\">"
+			          "%lld/%lld 户</span></td>",
+			       w[i].cov.rate * 100, w[i].cov.num, w[i].cov.den);
+		else
+			dp_raw(p, "<td><span class=\"r\">—</span></td>");
 		dp_raw(p, "</tr>");
 	}
 	dp_raw(p, "</tbody></table></div></details>");
 	if (f->from)
-		dp_raw(p, "<p class=\"note\">趋势图固定显示 12 周，不受开始日期筛选影响。</p>");
+		dp_raw(p, "<p class=\"note\">趋势图固定显示 12 周；开始日期只决定累计宣传入户率"
+		          "从哪天起算。</p>");
+	else
+		dp_raw(p, "<p class=\"note\">累计宣传入户率：自本图第一周周一起，到每周周日为止"
+		          "入户宣传过的户数占花名册户数；选开始日期可从活动开始算起。</p>");
 	dp_raw(p, "</div>");
 }
 

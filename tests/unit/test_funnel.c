@@ -39,6 +39,16 @@
  * and 3 respondents, every one satisfied (overall 1: the satisfaction
  * survey counts 1-3), sms only 1 and 2 (H1; H1 H8), kiosk only H5.
  *
+ * Cumulative 宣传入户率 by week (ax_coverage_weeks), the same 2 weeks,
+ * default kinds (delivered, replied, kiosk, visit; never sms_sent):
+ * village 201 has 7 active households; week 9 reached H7 (replied 02-27),
+ * week 10 adds H1 (delivered 03-02), H2 (replied 03-03), H4 (delivered
+ * 03-02): 1 then 4 of 7.  H3 was only sent to, H5 answered at a kiosk
+ * with no contact, H6 nothing.  The township (8) adds H8 (delivered
+ * 03-02): 1 then 5.  From 2026-03-01 on, H7's reply is before the start:
+ * 0 then 3 of 7.  sms_sent alone counted: H1-H4 and H7 from 03-02
+ * (H7's sent is 03-02): 0 then 5 of 7.
+ *
  * `test_funnel` runs on a SQLite file (unit.funnel); `test_funnel
  * URLFILE` (pg.funnel, issue 19) builds the same file and reads the
  * figures from PostgreSQL: the file copied into a database of its own
@@ -153,6 +163,21 @@ static void check_trend(ax_store *st, const char *region, const char *channel,
 	CHECK_INT(w[1].sat_num, want);
 }
 
+static void check_cov(ax_store *st, const char *region, int kinds,
+                      const char *from, long long hh, long long w9,
+                      long long w10)
+{
+	long long n = -1, r[2] = {-1, -1};
+	if (ax_coverage_weeks(st, region, kinds, from, "2026-03-08", 2, &n, r) !=
+	    AX_OK) {
+		fprintf(stderr, "coverage: %s\n", ax_store_errmsg(st));
+		REQUIRE(0);
+	}
+	CHECK_INT(n, hh);
+	CHECK_INT(r[0], w9);
+	CHECK_INT(r[1], w10);
+}
+
 int main(int argc, char **argv)
 {
 	char err[256] = "", dir[512];
@@ -192,6 +217,17 @@ int main(int argc, char **argv)
 	check_trend(st, "439901101201", "sms", 1);
 	check_trend(st, "439901101000", "sms", 2);
 	check_trend(st, "439901101000", "kiosk", 1);
+	check_cov(st, "439901101201", 0, NULL, 7, 1, 4);
+	check_cov(st, "439901101000", 0, NULL, 8, 1, 5);
+	check_cov(st, "439901101201", 0, "2026-03-01", 7, 0, 3);
+	check_cov(st, "439901101201", AX_CK_SMS_SENT, NULL, 7, 0, 5);
+	{
+		long long n, r[2];
+		CHECK_INT(ax_coverage_weeks(st, "439901101201", 0, "2026-13-01",
+		                            NULL, 2, &n, r), AX_INVALID);
+		CHECK_INT(ax_coverage_weeks(st, "439901109999", 0, NULL, NULL, 2, &n,
+		                            r), AX_NOTFOUND);
+	}
 
 	/* one grid: H4 H5 H6 H7 */
 	REQUIRE(ax_funnel_build(st, &c, "439901101201002", &f) == AX_OK);

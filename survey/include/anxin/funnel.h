@@ -88,6 +88,21 @@ ax_rc ax_trend_weeks(ax_store *st, const char *region, const char *survey,
                      const char *channel, const char *to, int nweeks,
                      struct ax_trend_week *out);
 
+/*
+ * 宣传入户率 week by week, cumulative: of region's active households
+ * (*households), how many had a qualifying contact (kinds; 0:
+ * AX_CK_DEFAULT, as the report counts) from `from` (YYYY-MM-DD; NULL: the
+ * Monday of the first week) to the Sunday of each of the `nweeks` weeks
+ * ending with the week that holds `to` (NULL: today), into reached[i],
+ * oldest first: the figure the report gives for from..that Sunday.  A
+ * week that ends before `from` is 0.  One query over the region's
+ * households and their contacts (contacts_reach).  AX_NOTFOUND for an
+ * unknown region, AX_INVALID for a bad date or nweeks outside 1..104.
+ */
+ax_rc ax_coverage_weeks(ax_store *st, const char *region, int kinds,
+                        const char *from, const char *to, int nweeks,
+                        long long *households, long long *reached);
+
 /* ---- look-ups --------------------------------------------------------- */
 /* One region of the tree. */
 struct ax_region {

@@ -191,6 +191,31 @@ for q in "" "&channel=sms"; do
   curl -s -b county.jar -o week.json "$URL/api/v1/report?scope=439901101000&depth=0&from=$F&to=$T$q"
   check "trend week $F$q: respondents as the report" "${R:-none}" "$(grep -o '"respondents": *[0-9]*' week.json | head -n 1 | grep -o '[0-9]*$')"
 done
+# cumulative 宣传入户率 by week (issue 14): from a start date, each week's
+# figure counts the township's active households with a qualifying
+# contact from that date to the week's Sunday, counted here from the rows
+cov_by_hand() { # cov_by_hand FROM TO: "reached/households 户"
+  lo=$(date -d "$1 00:00 +0800" +%s) hi=$(( $(date -d "$2 00:00 +0800" +%s) + 86400 ))
+  echo "$(sqlite3 c.db "SELECT COUNT(*) FROM households h WHERE h.active AND h.grid LIKE '439901101%' AND EXISTS (SELECT 1 FROM contacts c WHERE c.household = h.id AND c.kind IN ('sms_delivered','sms_replied','kiosk_session','visit') AND c.at >= $lo AND c.at < $hi)")/$(sqlite3 c.db "SELECT COUNT(*) FROM households WHERE active AND grid LIKE '439901101%'") 户"
+}
+cov_of_week() { # cov_of_week PAGE MONDAY: the page's cumulative figure of that week
+  grep -o "<tr><td class=\"l\">$2 至 .*" "$1" | sed 's/<\/tr>.*//' | grep -o '[0-9]*/[0-9]* 户' | tail -n 1
+}
+get county.jar "/region/439901101000" cov0.html > /dev/null
+weeks=$(grep -o '<tr><td class="l">[0-9-]* 至 [0-9-]*（第' cov0.html | sed 's/.*"l">\([0-9-]*\) 至 \([0-9-]*\)（.*/\1 \2/')
+W1=$(echo "$weeks" | head -n 1 | cut -d' ' -f1)
+for wk in "$(echo "$weeks" | sed -n 11p)" "$(echo "$weeks" | sed -n 12p)"; do
+  M=${wk% *} S=${wk#* }
+  check "coverage to $S, counted from the chart's first Monday $W1: $(cov_by_hand "$W1" "$S")" "$(cov_of_week cov0.html "$M")" "$(cov_by_hand "$W1" "$S")"
+done
+M=$(echo "$weeks" | sed -n 10p | cut -d' ' -f1)
+get county.jar "/region/439901101000?from=$M" cov1.html > /dev/null
+for k in 10 11 12; do
+  wk=$(echo "$weeks" | sed -n ${k}p); S=${wk#* }
+  check "coverage to $S, counted from $M: $(cov_by_hand "$M" "$S")" "$(cov_of_week cov1.html "${wk% *}")" "$(cov_by_hand "$M" "$S")"
+done
+M9=$(echo "$weeks" | sed -n 9p | cut -d' ' -f1)
+check "  no figure for a week that ended before the start" "$(cov_of_week cov1.html "$M9")" ""
 # the funnel narrows stage by stage
 f=$(grep -o 'aria-label="[^"]* [0-9]* 户"' town.html | grep -o '[0-9]* 户' | tr -d ' 户' | tr '\n' ' ')
 check "funnel has 6 stages (answered: new)" "$(echo $f | wc -w)" 6
