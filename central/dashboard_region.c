@@ -895,6 +895,50 @@ static void funnels(struct dpage *p, ax_store *st, const ax_content *content,
 		dp_raw(p, "<p class=\"note\">本区域暂无进行中的活动。</p>");
 }
 
+/* Campaigns that ended (closed, or past their end date), newest first,
+ * at most 10, with their final funnel: a closed campaign's figures are
+ * frozen at its close and what arrived later is counted apart (晚到). */
+static void ended_campaigns(struct dpage *p, ax_store *st, const char *code)
+{
+	struct ax_campaign *v = NULL;
+	long long now = (long long)time(NULL);
+	int n = 0, shown = 0;
+
+	if (ax_campaign_list(st, 0, now, &v, &n))
+		return;
+	for (int i = n - 1; i >= 0 && shown < 10; i--) {
+		struct ax_funnel fu;
+		char a[20], b[20], c[20];
+		int closed = v[i].closed_at > 0;
+		if (v[i].sample_n > 0 || (!closed && v[i].ends_at > now) ||
+		    !campaign_touches(&v[i], code) ||
+		    ax_funnel_build(st, &v[i], code, &fu) != AX_OK)
+			continue;
+		if (!shown++)
+			dp_raw(p, "<h2>已结束的活动：最终数字</h2><div class=\"tbl\"><table><thead><tr>"
+			          "<th class=\"l\">活动</th><th class=\"l\">时间</th><th class=\"l\">状态</th>"
+			          "<th>目标户</th><th>已送达</th><th>已回复</th><th>完成问卷<br>"
+			          "<small>所有渠道</small></th><th>晚到<br><small>关闭后收到，"
+			          "不计入</small></th></tr></thead><tbody>");
+		dash_cst_time(v[i].starts_at, a, sizeof a);
+		dash_cst_time(v[i].ends_at, b, sizeof b);
+		if (closed)
+			dash_cst_time(v[i].closed_at, c, sizeof c);
+		dp_fmt(p, "<tr><td class=\"l\">%s</td><td class=\"l\">%s 至 %s</td>"
+		          "<td class=\"l\">%s%s</td><td>%lld</td><td>%lld</td><td>%lld</td>",
+		       v[i].name, a, b, closed ? "已关闭，数字已冻结：" : "已到期、未关闭：晚到的记录仍会计入",
+		       closed ? c : "", fu.targeted, fu.delivered, fu.replied);
+		if (v[i].survey[0])
+			dp_fmt(p, "<td>%lld</td>", fu.completed_any);
+		else
+			dp_raw(p, "<td>—</td>");
+		dp_fmt(p, "<td>%lld 户</td></tr>", fu.late);
+	}
+	if (shown)
+		dp_raw(p, "</tbody></table></div>");
+	ax_free(v);
+}
+
 /* ============================================================ cards == */
 /* A headline figure; b < 0: no badge. */
 static void card(struct dpage *p, const char *title, const char *value, int b,
@@ -1174,6 +1218,7 @@ enum MHD_Result dash_region_page(struct ct_req *r, const struct dash_user *u,
 	trend(&p, st, code, &f, rep);
 	dash_sampled(&p, st, code, f.survey, u->u.scope, rep->suppress_below);
 	funnels(&p, st, content, code);
+	ended_campaigns(&p, st, code);
 	downloads(&p, code, &f);
 	footnote(&p, rep, content);
 	dp_raw(&p, "</div>");

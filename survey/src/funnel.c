@@ -48,31 +48,41 @@ ax_rc ax_funnel_build(ax_store *st, const struct ax_campaign *c,
 	 * are EXISTS: integers on SQLite, booleans on PostgreSQL, which sums
 	 * neither a boolean nor `AND` of integers, so each stage is a CASE. */
 #define STAGE(cond) "SUM(CASE WHEN " cond " THEN 1 ELSE 0 END)"
+	/* a closed campaign's figures freeze: evidence that arrived after its
+	 * close (?7; no limit while open) is 晚到, counted apart (lat).
+	 * Counted responses never are late (the importer sets those aside). */
+#define ARRIVED(t) "(" t ".received_at IS NULL OR " t ".received_at <= ?7)"
 	static const char sql[] =
 	    "SELECT grid, COUNT(*), " STAGE("ph") ", "
 	    STAGE("ph AND (snt OR dlv OR rpl OR ans OR cmp)") ", "
 	    STAGE("ph AND (dlv OR rpl OR ans OR cmp)") ", "
 	    STAGE("ph AND (rpl OR ans OR cmp)") ", " STAGE("ph AND (ans OR cmp)")
-	    ", " STAGE("ph AND cmp") ", " STAGE("cany") " "
+	    ", " STAGE("ph AND cmp") ", " STAGE("cany") ", " STAGE("lat") " "
 	    "FROM (SELECT h.grid, "
 	    "EXISTS(SELECT 1 FROM household_phones p WHERE p.household = h.id) AS ph, "
 	    "EXISTS(SELECT 1 FROM contacts c WHERE c.household = h.id AND c.kind = "
-	    "'sms_sent' AND c.at >= ?1 AND c.at < ?2) AS snt, "
+	    "'sms_sent' AND c.at >= ?1 AND c.at < ?2 "
+	    "AND " ARRIVED("c") ") AS snt, "
 	    "EXISTS(SELECT 1 FROM contacts c WHERE c.household = h.id AND c.kind = "
-	    "'sms_delivered' AND c.at >= ?1 AND c.at < ?2) AS dlv, "
+	    "'sms_delivered' AND c.at >= ?1 AND c.at < ?2 "
+	    "AND " ARRIVED("c") ") AS dlv, "
 	    "EXISTS(SELECT 1 FROM contacts c WHERE c.household = h.id AND c.kind = "
-	    "'sms_replied' AND c.at >= ?1 AND c.at < ?2) AS rpl, "
+	    "'sms_replied' AND c.at >= ?1 AND c.at < ?2 "
+	    "AND " ARRIVED("c") ") AS rpl, "
 	    "EXISTS(SELECT 1 FROM responses r WHERE r.household = h.id AND r.survey "
 	    "= ?3 AND r.wave = ?4 AND r.channel = 'sms' AND r.status IN ('partial', "
-	    "'complete')) AS ans, "
+	    "'complete') AND " ARRIVED("r") ") AS ans, "
 	    "EXISTS(SELECT 1 FROM responses r WHERE r.household = h.id AND r.survey "
 	    "= ?3 AND r.wave = ?4 AND r.channel = 'sms' AND r.counted = 1 AND r.status "
 	    "= 'complete') AS cmp, "
 	    "EXISTS(SELECT 1 FROM responses r WHERE r.household = h.id AND r.survey "
-	    "= ?3 AND r.wave = ?4 AND r.counted = 1 AND r.status = 'complete') AS cany "
+	    "= ?3 AND r.wave = ?4 AND r.counted = 1 AND r.status = 'complete') AS cany, "
+	    "EXISTS(SELECT 1 FROM responses r WHERE r.household = h.id AND r.survey "
+	    "= ?3 AND r.wave = ?4 AND r.received_at > ?7) AS lat "
 	    "FROM (" AX__CAMPAIGN_ROSTER("p.grid >= ?5 AND p.grid < ?6") ") h) f "
 	    "GROUP BY grid";
 #undef STAGE
+#undef ARRIVED
 	ax_stmt *s;
 	char lo[24], hi[24];
 	int src;
@@ -96,6 +106,7 @@ ax_rc ax_funnel_build(ax_store *st, const struct ax_campaign *c,
 	ax_stmt_bind_text(s, 4, c->wave);
 	ax_stmt_bind_text(s, 5, lo);
 	ax_stmt_bind_text(s, 6, hi);
+	ax_stmt_bind_int64(s, 7, c->closed_at > 0 ? c->closed_at : INT64_MAX);
 	while ((src = ax_stmt_step(s)) == AX_DB_ROW) {
 		const char *grid = ax_stmt_text(s, 0);
 		if (!grid || !ax_scope_covers(c->scope, grid))
@@ -108,6 +119,7 @@ ax_rc ax_funnel_build(ax_store *st, const struct ax_campaign *c,
 		out->answered += ax_stmt_int64(s, 6);
 		out->completed += ax_stmt_int64(s, 7);
 		out->completed_any += ax_stmt_int64(s, 8);
+		out->late += ax_stmt_int64(s, 9);
 	}
 	rc = src == AX_DB_DONE ? AX_OK : ax__store_dberr(st, "funnel");
 	ax_stmt_finalize(s);

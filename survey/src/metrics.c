@@ -145,7 +145,7 @@ int ax_rate_suppress(struct ax_rate *r, long long respondents, int below)
 struct acc {
 	long long households, reached, reached_pack, resp, by_channel[AX_NCHANNELS];
 	long long aw_den[AX_MAX_TOPICS], aw_num[AX_MAX_TOPICS];
-	long long sat_den, sat_num, sat_dk, fast, repeat;
+	long long sat_den, sat_num, sat_dk, fast, repeat, late;
 	double score;
 	long long rate_den[AX_MAX_RATES], rate_num[AX_MAX_RATES];
 	long long rate_dk[AX_MAX_RATES];
@@ -570,6 +570,8 @@ static void add_metric(struct tree *t, int i, struct ax_report *rep,
 		ROLLUP(t, i, fast, den);
 	} else if (strcmp(metric, "repeat") == 0) {
 		ROLLUP(t, i, repeat, den);
+	} else if (strcmp(metric, "late") == 0) {
+		ROLLUP(t, i, late, den);
 	} else if (strncmp(metric, "r:", 2) == 0 ||
 	           strncmp(metric, "dk:", 3) == 0) {
 		int dk = metric[0] == 'd';
@@ -864,6 +866,7 @@ static void fill_row(struct ax_report_row *row, const struct region *g,
 	row->sat_dont_know = g->a.sat_dk;
 	row->set_aside = g->a.fast;
 	row->set_aside_repeat = g->a.repeat;
+	row->set_aside_late = g->a.late;
 	for (int k = 0; k < rep->nrates; k++) {
 		ax_rate_make(&row->rates[k], g->a.rate_num[k], g->a.rate_den[k]);
 		row->rates_dont_know[k] = g->a.rate_dk[k];

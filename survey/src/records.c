@@ -121,6 +121,9 @@ static const char *const stmt_sql[S_NSTMT] = {
 	    "SELECT wave, scope FROM campaigns WHERE survey = ?1 AND starts_at <= "
 	    "?2 AND ends_at > ?2",
 	[S_WAVE] = "SELECT 1 FROM campaigns WHERE wave = ?1 AND survey = ?2 LIMIT 1",
+	/* a wave whose campaign was closed before this record arrived */
+	[S_CLOSED] = "SELECT 1 FROM campaigns WHERE wave = ?1 AND closed_at IS "
+	             "NOT NULL AND closed_at < ?2 LIMIT 1",
 	[S_INS_OPTOUT] =
 	    "INSERT INTO optout_events(id, phone, action, device, "
 	    "by_user, source, at, body, received_at) VALUES(?,?,?,?,?,?,?,?,?) "
@@ -917,13 +920,30 @@ static int insert_response(ax_importer *im, const struct resp *p,
 	return src;
 }
 
+/* 1 when the response's wave is a campaign's that was closed before the
+ * record arrived (晚到): kept, set aside, never counted, so a closed
+ * campaign's figures do not move; 0 not; -1 on a store error. */
+static int arrived_late(ax_importer *im, const struct resp *p)
+{
+	ax_stmt *s = im->t[S_CLOSED];
+	int src;
+	if (!p->wave || !*p->wave)
+		return 0; /* 日常监测: no campaign to close */
+	ax_stmt_reset(s);
+	ax_stmt_bind_text(s, 1, p->wave);
+	ax_stmt_bind_int64(s, 2, im->received_at);
+	src = ax_stmt_step(s);
+	ax_stmt_reset(s);
+	return src == AX_DB_ROW ? 1 : src == AX_DB_DONE ? 0 : -1;
+}
+
 static ax_rc import_response(ax_importer *im, json_t *o, const char *source,
                              struct ax_rec_outcome *out)
 {
 	struct resp *p;
 	struct ax_derived d;
 	struct counted old;
-	int counted = 0, displace = 0, src;
+	int counted = 0, displace = 0, late, src;
 	char *body = NULL;
 	ax_rc rc = AX_OK;
 
@@ -940,9 +960,14 @@ static ax_rc import_response(ax_importer *im, json_t *o, const char *source,
 	}
 	memset(&d, 0, sizeof d);
 	old.found = 0;
-	/* answered faster than anyone reads: kept for review, counted nowhere;
-	 * the report says how many were set aside */
-	if (p->status == 0 && !p->fast && !p->repeat) {
+	if ((late = arrived_late(im, p)) < 0) {
+		rc = ax__store_dberr(im->st, "campaigns");
+		goto done;
+	}
+	/* answered faster than anyone reads, or after the campaign closed:
+	 * kept for review, counted nowhere; the report says how many were
+	 * set aside */
+	if (p->status == 0 && !p->fast && !p->repeat && !late) {
 		ax_response_derive(&p->answers, &d);
 		/* One counted response per household, survey and wave: the
 		 * earliest completed (ties by id), whatever the arrival order. */
@@ -973,10 +998,10 @@ static ax_rc import_response(ax_importer *im, json_t *o, const char *source,
 		goto done;
 	}
 	out->result = AX_REC_ACCEPTED;
-	if (p->status == 0 && (p->fast || p->repeat) &&
+	if (p->status == 0 && (p->fast || p->repeat || late) &&
 	    ax__tally_set_aside(im, p->region, p->survey, p->wave,
 	                        channels[p->chan], ax__cst_day(p->completed),
-	                        p->fast ? "fast" : "repeat")) {
+	                        p->fast ? "fast" : p->repeat ? "repeat" : "late")) {
 		rc = AX_NOMEM;
 		goto done;
 	}

@@ -29,7 +29,7 @@ enum {
 	S_SET_COUNTED, S_INS_CONTACT, S_GET_CONTACT,
 	S_INS_CONFLICT, S_CAMPAIGN_WAVES, S_WAVE,
 	S_INS_OPTOUT, S_GET_OPTOUT, S_PHONE_HH, S_TALLY, S_TALLY_TOTAL,
-	S_SURVEYS_FP, S_LOCK_HH, S_NSTMT
+	S_SURVEYS_FP, S_LOCK_HH, S_CLOSED, S_NSTMT
 	/* all through the statement layer (db.h): the same on SQLite and
 	 * PostgreSQL */
 };

@@ -43,11 +43,12 @@ static int sat_apart(const struct ax_report *r)
 	return 0;
 }
 
-/* Set-aside answers (too fast; repeats in one visit) are shown when the
- * report has any. */
-static long long aside_n(const struct ax_report_row *w, int repeat)
+/* Set-aside answers (kind 0 too fast, 1 repeats in one visit, 2 晚到:
+ * after their campaign closed) are shown when the report has any. */
+static long long aside_n(const struct ax_report_row *w, int kind)
 {
-	return repeat ? w->set_aside_repeat : w->set_aside;
+	return kind == 2 ? w->set_aside_late : kind ? w->set_aside_repeat
+	                                            : w->set_aside;
 }
 
 /* The scope's set-aside answers (the rows at depth 0), or, with any_row,
@@ -73,6 +74,11 @@ static int aside_shown(const struct ax_report *r)
 static int repeat_shown(const struct ax_report *r)
 {
 	return aside_total(r, 1, 1) != 0;
+}
+
+static int late_shown(const struct ax_report *r)
+{
+	return aside_total(r, 2, 1) != 0;
 }
 
 /* "met": true only when proven (达标); "verdict": the three-state one */
@@ -194,6 +200,9 @@ char *ax_report_json(const struct ax_report *r)
 		if (repeat_shown(r))
 			json_object_set_new(o, "set_aside_repeat",
 			                    json_integer(w->set_aside_repeat));
+		if (late_shown(r))
+			json_object_set_new(o, "set_aside_late",
+			                    json_integer(w->set_aside_late));
 		for (int k = 0; k < r->ntopics; k++)
 			json_object_set_new(aw, r->topics[k], rate_json(&w->awareness[k]));
 		json_object_set_new(o, "awareness", aw);
@@ -305,6 +314,8 @@ char *ax_report_csv(const struct ax_report *r)
 		ax__buf_puts(&b, ",过快未计入");
 	if (repeat_shown(r))
 		ax__buf_puts(&b, ",重复作答未计入");
+	if (late_shown(r))
+		ax__buf_puts(&b, ",晚到未计入");
 	for (int k = 0; k < r->ntopics; k++) {
 		char name[96];
 		snprintf(name, sizeof name, "知晓率(%s)", ax_topic_name(r->topics[k]));
@@ -343,6 +354,8 @@ char *ax_report_csv(const struct ax_report *r)
 			ax__buf_printf(&b, ",%lld", w->set_aside);
 		if (repeat_shown(r))
 			ax__buf_printf(&b, ",%lld", w->set_aside_repeat);
+		if (late_shown(r))
+			ax__buf_printf(&b, ",%lld", w->set_aside_late);
 		for (int k = 0; k < r->ntopics; k++)
 			csv_rate(&b, &w->awareness[k]);
 		csv_rate(&b, &w->satisfaction);
@@ -484,5 +497,9 @@ char *ax_report_table(const struct ax_report *r)
 	if (repeat_shown(r))
 		ax__buf_printf(&b, "另有 %lld 份答卷是同一次使用中重复作答的同一问卷，已保存，"
 		                   "只计第一次。\n", aside_total(r, 1, 0));
+	if (late_shown(r))
+		ax__buf_printf(&b, "另有 %lld 份答卷在所属活动关闭之后才收到（晚到），已保存，"
+		                   "不计入任何比率：关闭的活动数字不再变动。\n",
+		                   aside_total(r, 2, 0));
 	return ax__buf_take(&b);
 }

@@ -16,6 +16,13 @@
  *   2026-11-15 .. 2026-11-30: 1111 and 3333: 2 (A1 once anyway)
  *   .. 2026-11-10: 4444: 1
  *
+ * A closed campaign's figures freeze (issue 14): after the campaign is
+ * closed, a complete answer in its wave by A2 (in its scope, no answer
+ * before) arrives.  It is kept (accepted), set aside as 晚到 (the report's
+ * set_aside_late 1), and counted nowhere: the wave's respondents stay 1
+ * and all time's 2 (before the fix 2 and 3); the funnel over the closed
+ * campaign: 2 households, completed_any 1 (A1), late 1 (A2).
+ *
  * `test_wave URLFILE` (pg.wave, issue 19): the same on PostgreSQL, the
  * county's file (roster) copied there, the content, the campaign and
  * the answers put in there.
@@ -24,6 +31,7 @@
 
 #include "anxin/campaign.h"
 #include "anxin/content.h"
+#include "anxin/funnel.h"
 #include "anxin/metrics.h"
 #include "anxin/records.h"
 #include "anxin/roster.h"
@@ -33,6 +41,7 @@
 static const char roster[] =
     "户号,乡镇代码,村（社区）代码,网格代码,联系电话,人口\n"
     "A1,439901101000,439901101201,439901101201001,13800138001,3\n"
+    "A2,439901101000,439901101201,439901101201001,13800138003,4\n"
     "B1,439901102000,439901102201,439901102201001,13800138002,2\n";
 
 static int import(ax_importer *im, const char *id, const char *hh,
@@ -143,6 +152,32 @@ int main(int argc, char **argv)
 	/* the stored body is what the device sent: no wave added */
 	CHECK_STR(q(st, "SELECT CASE WHEN body LIKE '%%wave%%' THEN 1 ELSE 0 END "
 	                "FROM responses WHERE id LIKE '2222%%'", ""), "0");
+
+	/* closed, then an answer in its wave arrives: 晚到 */
+	REQUIRE(ax_campaign_close(st, c.id) == AX_OK);
+	c.closed_at = atoll(q(st, "SELECT closed_at FROM campaigns WHERE wave = '%s'",
+	                      c.wave));
+	REQUIRE(c.closed_at > 0);
+	REQUIRE(ax_importer_new(st, &im) == AX_OK);
+	ax_importer_set_received_at(im, c.closed_at + 60);
+	REQUIRE(ax_importer_begin(im) == AX_OK);
+	CHECK_INT(import(im, "55555555-5555-4555-8555-555555555555", "A2", c.wave,
+	                 "2026-11-23T10:00:00+08:00"), AX_REC_ACCEPTED);
+	REQUIRE(ax_importer_commit(im) == AX_OK);
+	ax_importer_free(im);
+	CHECK_STR(q(st, "SELECT counted FROM responses WHERE id LIKE '5555%%'", ""), "0");
+	CHECK_INT(respondents(st, NULL, c.wave, NULL, NULL, 0), 1);
+	CHECK_INT(respondents(st, NULL, NULL, NULL, NULL, 0), 2);
+	{
+		struct ax_report_opts o = {.wave = c.wave};
+		struct ax_report_row row = tu_report_row0(st, &o);
+		struct ax_funnel f;
+		CHECK_INT(row.set_aside_late, 1);
+		REQUIRE(ax_funnel_build(st, &c, NULL, &f) == AX_OK);
+		CHECK_INT(f.households, 2);
+		CHECK_INT(f.completed_any, 1);
+		CHECK_INT(f.late, 1);
+	}
 	ax_store_close(st);
 	if (st != seed)
 		ax_store_close(seed);

@@ -25,6 +25,10 @@ extern "C" {
  * even if the gateway lost its delivery report).
  */
 struct ax_funnel {
+	/* A closed campaign's figures are frozen at its close: contacts and
+	 * responses that arrived later are left out of every stage, and the
+	 * households with a response that arrived later are counted in late
+	 * (晚到, kept, shown apart). */
 	long long households; /* active households in region ∩ campaign scope */
 	long long targeted;   /* … with at least one phone number */
 	long long sent;       /* targeted, with any of the stages below or an
@@ -40,6 +44,7 @@ struct ax_funnel {
 	/* targeted households whose counted complete response to the
 	 * campaign's survey and wave came by SMS (0 for outreach-only) */
 	long long completed;
+	long long late; /* households with a response received after the close */
 	/* households in region ∩ scope with a counted complete response of
 	 * the wave on any channel (kiosk, SMS, visit) */
 	long long completed_any;

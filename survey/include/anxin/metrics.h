@@ -137,6 +137,9 @@ struct ax_report_row {
 	                      * not in respondents or any rate */
 	long long set_aside_repeat; /* complete, but the same survey again in
 	                             * one kiosk visit: kept, not counted */
+	long long set_aside_late; /* complete, but its campaign was closed
+	                           * before it arrived (晚到): kept, not
+	                           * counted, so closed figures stay */
 	struct ax_rate awareness[AX_MAX_TOPICS]; /* indexed like report topics */
 	struct ax_rate satisfaction;
 	long long sat_dont_know; /* answered 说不清: in no denominator; 0 when
