@@ -484,7 +484,16 @@ enum MHD_Result ct_api_report(struct ct_req *r)
 	o.suppress_below = below ? AX_SUPPRESS_BELOW : 0;
 	o.scope = ct_query(r, "scope");
 	if (!o.scope || !*o.scope) {
-		snprintf(first, sizeof first, "%.*s", (int)strcspn(scope, ","), scope);
+		/* a campaign's report starts at its scope when the viewer may
+		 * see it; else at the viewer's first region */
+		struct ax_campaign_view cv;
+		struct ax_report_opts co = {.campaign = ct_query(r, "campaign")};
+		if (co.campaign && *co.campaign &&
+		    ax_report_campaign_view(st, &co, &cv) == AX_OK && cv.o.scope &&
+		    ax_scope_covers(scope, cv.o.scope))
+			snprintf(first, sizeof first, "%s", cv.o.scope);
+		else
+			snprintf(first, sizeof first, "%.*s", (int)strcspn(scope, ","), scope);
 		o.scope = first;
 	}
 	if (!ax_scope_covers(scope, o.scope))
@@ -501,6 +510,11 @@ enum MHD_Result ct_api_report(struct ct_req *r)
 	o.wave = ct_query(r, "wave"); /* a campaign's wave; absent: 日常监测 */
 	if (o.wave && !*o.wave)
 		o.wave = NULL;
+	/* ?campaign=ID: that campaign's own figures (scope, window, wave,
+	 * kinds, roster then; frozen once closed) */
+	o.campaign = ct_query(r, "campaign");
+	if (o.campaign && !*o.campaign)
+		o.campaign = NULL;
 	o.channel = ct_query(r, "channel");
 	if (o.channel && !*o.channel)
 		o.channel = NULL;

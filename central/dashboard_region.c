@@ -919,7 +919,7 @@ static void ended_campaigns(struct dpage *p, ax_store *st, const char *code)
 			          "<th class=\"l\">活动</th><th class=\"l\">时间</th><th class=\"l\">状态</th>"
 			          "<th>目标户</th><th>已送达</th><th>已回复</th><th>完成问卷<br>"
 			          "<small>所有渠道</small></th><th>晚到<br><small>关闭后收到，"
-			          "不计入</small></th></tr></thead><tbody>");
+			          "不计入</small></th><th>本次活动台账</th></tr></thead><tbody>");
 		dash_cst_time(v[i].starts_at, a, sizeof a);
 		dash_cst_time(v[i].ends_at, b, sizeof b);
 		if (closed)
@@ -932,7 +932,9 @@ static void ended_campaigns(struct dpage *p, ax_store *st, const char *code)
 			dp_fmt(p, "<td>%lld</td>", fu.completed_any);
 		else
 			dp_raw(p, "<td>—</td>");
-		dp_fmt(p, "<td>%lld 户</td></tr>", fu.late);
+		dp_fmt(p, "<td>%lld 户</td><td><a href=\"/api/v1/report?campaign=%s&amp;"
+		          "scope=%s&amp;depth=4&amp;format=xlsx\">XLSX</a></td></tr>",
+		       fu.late, v[i].id, code);
 	}
 	if (shown)
 		dp_raw(p, "</tbody></table></div>");

@@ -87,6 +87,7 @@ struct xl {
 	    *indent[5];
 	lxw_error err;      /* first failed call, sticky */
 	lxw_row_t max_rows; /* rows per sheet, header included */
+	char header[512];   /* every sheet's printed page header, "" none */
 };
 
 static void keep(struct xl *x, lxw_error e)
@@ -173,6 +174,9 @@ static void sheet_open(struct xl *x, struct sheet *s)
 		cell_str(x, s, i, s->cols[i].title, x->head);
 	}
 	worksheet_freeze_panes(s->ws, 1, 0);
+	/* the campaign and the generation time on every printed page */
+	if (x->header[0])
+		keep(x, worksheet_set_header(s->ws, x->header));
 	s->row = 1;
 }
 
@@ -754,6 +758,7 @@ int ax_export_xlsx(ax_store *st, const struct ax_report_opts *opts,
 	struct xl x = {0};
 	struct contacts_ctx cc = {0};
 	struct responses_ctx rc_ = {0};
+	struct ax_campaign_view cv;
 	lxw_error e;
 	int created = 0;
 	ax_rc rc;
@@ -761,6 +766,25 @@ int ax_export_xlsx(ax_store *st, const struct ax_report_opts *opts,
 	seterr(err, errlen, "%s", "");
 	if (!opts)
 		opts = &none;
+	/* one campaign's 台账: the detail sheets list its window, wave and
+	 * kinds, as its 汇总 counts them */
+	if ((rc = ax_report_campaign_view(st, opts, &cv))) {
+		seterr(err, errlen, "%s", ax_store_errmsg(st));
+		return (int)rc;
+	}
+	if (opts->campaign) {
+		char now[32], closed[32] = "";
+		ax_time_format((long long)time(NULL), "%Y-%m-%d %H:%M", now, sizeof now);
+		if (cv.c.closed_at > 0)
+			ax_time_format(cv.c.closed_at, "%Y-%m-%d %H:%M", closed, sizeof closed);
+		/* libxlsxwriter's header codes: &L left, &C centre, &R right; a
+		 * literal & is &&, and a name never holds one here */
+		snprintf(x.header, sizeof x.header,
+		         "&L活动：%s（%s 至 %s；%s%s%s）&R生成时间 %s（北京时间）",
+		         strchr(cv.c.name, '&') ? "（名称含&，略）" : cv.c.name,
+		         cv.o.from, cv.o.to, closed[0] ? "已于 " : "进行中",
+		         closed, closed[0] ? " 关闭，数字已冻结" : "", now);
+	}
 	if ((rc = ax_report_build(st, opts, &rep))) {
 		seterr(err, errlen, "%s", ax_store_errmsg(st));
 		return (int)rc;
@@ -799,21 +823,21 @@ int ax_export_xlsx(ax_store *st, const struct ax_report_opts *opts,
 		goto fail;
 	}
 
-	q.scope = opts->scope;
-	q.from = opts->from;
-	q.to = opts->to;
+	q.scope = cv.o.scope;
+	q.from = cv.o.from;
+	q.to = cv.o.to;
 	/* the ledger lists every contact, whatever counts for coverage, and
 	 * says of each whether it does (计入) */
-	q.coverage_kinds = opts->contact_kinds;
+	q.coverage_kinds = cv.o.contact_kinds;
 	if ((rc = ax_ledger_contacts(st, &q, on_contact, &cc))) {
 		listing_error(&x, st, path, err, errlen);
 		goto fail;
 	}
 	sheet_close(&x, &cc.s);
 	contacts_note(&x, &cc);
-	q.survey = opts->survey;
-	q.wave = opts->wave;
-	q.channel = opts->channel;
+	q.survey = cv.o.survey;
+	q.wave = cv.o.wave;
+	q.channel = cv.o.channel;
 	if ((rc = ax_ledger_responses(st, &q, on_response, &rc_))) {
 		listing_error(&x, st, path, err, errlen);
 		goto fail;

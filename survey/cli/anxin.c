@@ -84,6 +84,8 @@ static void usage(FILE *f)
 	        "                  contacts carrying those packs only (平安家庭 §6)\n"
 	        "                  日常监测: every wave but sampled 测评 campaigns'\n"
 	        "  report          --db FILE --campaign ID [--format table|csv|json]\n"
+	        "                  one campaign's figures: its scope, window, wave, coverage\n"
+	        "                  kinds and roster as it stood (frozen once closed, 晚到 apart);\n"
 	        "                  a sampled 测评 campaign: RR1, contact rate, weighted\n"
 	        "                  estimates with intervals beside the unweighted rates\n"
 	        "  device add|list|revoke --db FILE [--name N --kind kiosk|smsd --scope CODES]\n"
@@ -610,9 +612,23 @@ static int cmd_report(struct args *a)
 		fprintf(stderr, "%s: --format must be table, csv or json\n", prog);
 		return EXIT_USAGE;
 	}
-	if (a->campaign)
-		return sampled_report(a);
 	st = open_store(a->db, 0);
+	if (a->campaign) {
+		/* a sampled 测评 has its own report; any other campaign the
+		 * figures of its scope, window, wave and kinds */
+		struct ax_campaign *v = NULL;
+		int n = 0, sampled = 0;
+		if (ax_campaign_list(st, 0, 0, &v, &n) == AX_OK)
+			for (int i = 0; i < n; i++)
+				if (!strcmp(v[i].id, a->campaign) || !strcmp(v[i].wave, a->campaign))
+					sampled = v[i].sample_n > 0;
+		ax_free(v);
+		if (sampled) {
+			ax_store_close(st);
+			return sampled_report(a);
+		}
+		o.campaign = a->campaign;
+	}
 	rc = ax_report_build(st, &o, &r);
 	if (rc) {
 		fprintf(stderr, "%s: %s\n", prog, ax_store_errmsg(st));

@@ -2,9 +2,12 @@
  * metrics.c -- Wilson intervals and the report query layer.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "anxin/auth.h"
+#include "anxin/campaign.h"
 #include "anxin/content.h"
 #include "anxin/metrics.h"
 #include "anxin/records.h"
@@ -422,17 +425,40 @@ static ax_rc find_scope(ax_store *st, const struct tree *t, const char *code,
 	return AX_NOTFOUND;
 }
 
-/* Active households per region, rolled up. */
-static ax_rc add_households(ax_store *st, struct tree *t)
+/* The campaign's households (AX__CAMPAIGN_ROSTER), or the active ones;
+ * ?1 ?2 the campaign's window. */
+#define HH_ROSTER(camp)                                                      \
+	((camp) ? "(" AX__CAMPAIGN_ROSTER("1 = 1") ")"                          \
+	        : "(SELECT id, grid FROM households WHERE active = 1)")
+
+/* A grid's row, or -1 when it is not in the tree or outside camp's scope */
+static int grid_row(const struct tree *t, const struct ax_campaign *camp,
+                    const char *grid)
 {
+	if (camp && (!grid || !ax_scope_covers(camp->scope, grid)))
+		return -1;
+	return find_region(t, grid);
+}
+
+/* Active households (a campaign's: its roster then, within its scope) per
+ * region, rolled up. */
+static ax_rc add_households(ax_store *st, struct tree *t,
+                            const struct ax_campaign *camp)
+{
+	char sql[1024];
 	ax_stmt *s;
 	ax_rc rc;
 
-	if ((rc = ax__dprepare(st, &s, "SELECT grid, COUNT(*) FROM households "
-	                               "WHERE active = 1 GROUP BY grid")))
+	snprintf(sql, sizeof sql, "SELECT h.grid, COUNT(*) FROM %s h GROUP BY "
+	                          "h.grid", HH_ROSTER(camp));
+	if ((rc = ax__dprepare(st, &s, sql)))
 		return rc;
+	if (camp) {
+		ax_stmt_bind_int64(s, 1, camp->starts_at);
+		ax_stmt_bind_int64(s, 2, camp->ends_at);
+	}
 	while (ax_stmt_step(s) == AX_DB_ROW) {
-		int i = find_region(t, ax_stmt_text(s, 0));
+		int i = grid_row(t, camp, ax_stmt_text(s, 0));
 		if (i >= 0)
 			ROLLUP(t, i, households, ax_stmt_int64(s, 1));
 	}
@@ -444,7 +470,8 @@ static ax_rc add_households(ax_store *st, struct tree *t)
  * (a comma list, at most 8), only contacts carrying one of them count,
  * into reached_pack (平安家庭 知识宣传入户率). */
 static ax_rc add_reached(ax_store *st, struct tree *t, int kinds, int from_day,
-                         int to_day, const char *packs)
+                         int to_day, const char *packs,
+                         const struct ax_campaign *camp)
 {
 	char pk[8][64];
 	int npk = 0;
@@ -453,23 +480,26 @@ static ax_rc add_reached(ax_store *st, struct tree *t, int kinds, int from_day,
 	int first = 1;
 	ax_rc rc;
 
-	ax__buf_puts(&b, "SELECT h.grid, COUNT(*) FROM households h WHERE "
-	                 "h.active = 1 AND EXISTS (SELECT 1 FROM contacts c WHERE "
-	                 "c.household = h.id AND c.kind IN (");
+	/* ?1 ?2 the window (a campaign's: its own, in seconds), ?3 the
+	 * campaign's close (contacts received later are 晚到), ?4.. packs */
+	ax__buf_printf(&b, "SELECT h.grid, COUNT(*) FROM %s h WHERE EXISTS (SELECT "
+	                   "1 FROM contacts c WHERE c.household = h.id AND c.kind "
+	                   "IN (", HH_ROSTER(camp));
 	for (int bit = 1; bit <= AX_CK_VISIT; bit <<= 1)
 		if (kinds & bit) {
 			ax__buf_printf(&b, "%s'%s'", first ? "" : ",",
 			               ax_contact_kind_name(bit));
 			first = 0;
 		}
-	ax__buf_puts(&b, ") AND c.at >= ?1 AND c.at < ?2");
+	ax__buf_puts(&b, ") AND c.at >= ?1 AND c.at < ?2 AND (c.received_at IS "
+	                 "NULL OR c.received_at <= ?3)");
 	for (const char *p = packs; p && *p && npk < 8;) {
 		const char *comma = strchr(p, ',');
 		size_t n = comma ? (size_t)(comma - p) : strlen(p);
 		if (n && n < sizeof pk[0]) {
 			memcpy(pk[npk], p, n);
 			pk[npk][n] = '\0';
-			ax__buf_printf(&b, "%s?%d", npk ? "," : " AND c.pack IN (", npk + 3);
+			ax__buf_printf(&b, "%s?%d", npk ? "," : " AND c.pack IN (", npk + 4);
 			npk++;
 		}
 		p = comma ? comma + 1 : NULL;
@@ -486,12 +516,14 @@ static ax_rc add_reached(ax_store *st, struct tree *t, int kinds, int from_day,
 	if (rc)
 		return rc;
 	/* day d in China time spans [d*86400 - 8h, (d+1)*86400 - 8h) */
-	ax_stmt_bind_int64(s, 1, (int64_t)ax_day_start(from_day));
-	ax_stmt_bind_int64(s, 2, (int64_t)ax_day_start(to_day + 1));
+	ax_stmt_bind_int64(s, 1, camp ? camp->starts_at : (int64_t)ax_day_start(from_day));
+	ax_stmt_bind_int64(s, 2, camp ? camp->ends_at : (int64_t)ax_day_start(to_day + 1));
+	ax_stmt_bind_int64(s, 3, camp && camp->closed_at > 0 ? camp->closed_at
+	                                                      : INT64_MAX);
 	for (int k = 0; k < npk; k++)
-		ax_stmt_bind_text(s, 3 + k, pk[k]);
+		ax_stmt_bind_text(s, 4 + k, pk[k]);
 	while (ax_stmt_step(s) == AX_DB_ROW) {
-		int i = find_region(t, ax_stmt_text(s, 0));
+		int i = grid_row(t, camp, ax_stmt_text(s, 0));
 		if (i >= 0 && packs)
 			ROLLUP(t, i, reached_pack, ax_stmt_int64(s, 1));
 		else if (i >= 0)
@@ -983,6 +1015,65 @@ static ax_rc wave_sampled(ax_store *st, const char *wave, int *sampled)
 	return AX_OK;
 }
 
+/* The campaign named by id or wave (report opts.campaign). */
+static ax_rc report_campaign(ax_store *st, const char *name,
+                             struct ax_campaign *out)
+{
+	struct ax_campaign *v = NULL;
+	int n = 0;
+	ax_rc rc;
+
+	if ((rc = ax_campaign_list(st, 0, 0, &v, &n)))
+		return rc;
+	for (int i = 0; i < n; i++)
+		if (strcmp(v[i].id, name) == 0 || strcmp(v[i].wave, name) == 0) {
+			*out = v[i];
+			ax_free(v);
+			return AX_OK;
+		}
+	ax_free(v);
+	ax__store_seterr(st, "campaign \"%s\" is not known (anxin campaign list "
+	                     "shows the campaigns)", name);
+	return AX_INVALID;
+}
+
+ax_rc ax_report_campaign_view(ax_store *st, const struct ax_report_opts *in,
+                              struct ax_campaign_view *v)
+{
+	struct ax_campaign *c = &v->c;
+	ax_rc rc;
+
+	memset(v, 0, sizeof *v);
+	v->o = *in;
+	if (!in->campaign)
+		return AX_OK;
+	if ((rc = report_campaign(st, in->campaign, c)))
+		return rc;
+	/* closed early: it ended then */
+	if (c->closed_at > 0 && c->closed_at < c->ends_at)
+		c->ends_at = c->closed_at;
+	v->o.wave = c->wave;
+	if (!v->o.survey && c->survey[0])
+		v->o.survey = c->survey;
+	if (!v->o.contact_kinds)
+		v->o.contact_kinds = c->coverage_kinds;
+	if (!v->o.scope && !strchr(c->scope, ',')) {
+		snprintf(v->scope, sizeof v->scope, "%s", c->scope);
+		v->o.scope = v->scope;
+	}
+	if (!v->o.from) {
+		ax__day_format(ax__cst_day(c->starts_at), v->from, sizeof v->from);
+		v->o.from = v->from;
+	}
+	if (!v->o.to) {
+		ax__day_format(ax__cst_day(c->ends_at - 1 > c->starts_at ? c->ends_at - 1
+		                                                         : c->starts_at),
+		               v->to, sizeof v->to);
+		v->o.to = v->to;
+	}
+	return AX_OK;
+}
+
 ax_rc ax_report_build(ax_store *st, const struct ax_report_opts *o,
                       struct ax_report **out)
 {
@@ -990,6 +1081,8 @@ ax_rc ax_report_build(ax_store *st, const struct ax_report_opts *o,
 	struct ax__defs defs = {0};
 	struct ax_report *rep;
 	struct tree t = {0};
+	struct ax_campaign_view cv;
+	const struct ax_campaign *cp = NULL;
 	int scope = -1, from_day = -1000000, to_day = 1000000, kinds;
 	int order[AX_MAX_RATES];
 	ax_rc rc;
@@ -997,6 +1090,12 @@ ax_rc ax_report_build(ax_store *st, const struct ax_report_opts *o,
 	*out = NULL;
 	if (!o)
 		o = &defaults;
+	if (o->campaign) {
+		if ((rc = ax_report_campaign_view(st, o, &cv)))
+			return rc;
+		cp = &cv.c;
+		o = &cv.o;
+	}
 	kinds = o->contact_kinds ? o->contact_kinds : AX_CK_DEFAULT;
 	if ((rc = check_report_opts(st, o, &from_day, &to_day)))
 		return rc;
@@ -1006,10 +1105,10 @@ ax_rc ax_report_build(ax_store *st, const struct ax_report_opts *o,
 	rep->suppress_below = o->suppress_below;
 	if ((rc = load_tree(st, &t)) ||
 	    (rc = find_scope(st, &t, o->scope, &scope)) ||
-	    (rc = add_households(st, &t)) ||
-	    (rc = add_reached(st, &t, kinds, from_day, to_day, NULL)) ||
+	    (rc = add_households(st, &t, cp)) ||
+	    (rc = add_reached(st, &t, kinds, from_day, to_day, NULL, cp)) ||
 	    (o->pack && *o->pack &&
-	     (rc = add_reached(st, &t, kinds, from_day, to_day, o->pack))) ||
+	     (rc = add_reached(st, &t, kinds, from_day, to_day, o->pack, cp))) ||
 	    (rc = ax__defs_load(st, o->survey, &defs)) ||
 	    (rc = add_answers(st, &t, rep, o, &defs, from_day, to_day)) ||
 	    (rc = once_per_period(st, &t, rep, o, &defs, from_day, to_day)))
@@ -1036,6 +1135,11 @@ ax_rc ax_report_build(ax_store *st, const struct ax_report_opts *o,
 	/* parents before children, siblings by code: a DFS order, because a
 	 * child's code always extends or sorts after its parent's prefix */
 	snprintf(rep->scope, sizeof rep->scope, "%s", t.r[scope].code);
+	if (cp) {
+		snprintf(rep->campaign_id, sizeof rep->campaign_id, "%s", cp->id);
+		snprintf(rep->campaign_name, sizeof rep->campaign_name, "%s", cp->name);
+		rep->campaign_closed_at = cp->closed_at;
+	}
 	snprintf(rep->survey, sizeof rep->survey, "%s", o->survey ? o->survey : "");
 	snprintf(rep->channel, sizeof rep->channel, "%s", o->channel ? o->channel : "");
 	snprintf(rep->pack, sizeof rep->pack, "%s", o->pack ? o->pack : "");

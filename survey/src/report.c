@@ -146,6 +146,15 @@ char *ax_report_json(const struct ax_report *r)
 	if (r->suppress_below)
 		json_object_set_new(q, "suppress_below", json_integer(r->suppress_below));
 	json_object_set_new(root, "query", q);
+	if (r->campaign_id[0]) {
+		char at[32] = "";
+		if (r->campaign_closed_at > 0)
+			ax__time_format(r->campaign_closed_at, at, sizeof at);
+		json_object_set_new(root, "campaign",
+		                    json_pack("{s:s,s:s,s:o}", "id", r->campaign_id,
+		                              "name", r->campaign_name, "closed_at",
+		                              at[0] ? json_string(at) : json_null()));
+	}
 	/* which kind of figure this is (metrics.h ax_report.sampled) */
 	json_object_set_new(root, "kind", json_string(r->sampled ? "sampled_unweighted"
 	                                                         : "monitoring"));
@@ -408,9 +417,19 @@ char *ax_report_table(const struct ax_report *r)
 		if (w > namew)
 			namew = w;
 	}
+	if (r->campaign_id[0]) {
+		char at[32] = "";
+		if (r->campaign_closed_at > 0)
+			ax__time_format(r->campaign_closed_at, at, sizeof at);
+		at[10] = at[0] ? ' ' : '\0';
+		ax__buf_printf(&b, "活动「%s」%s%.16s%s\n", r->campaign_name,
+		               at[0] ? "（已于 " : "（进行中，数字会随新记录变化）",
+		               at, at[0] ? " 关闭，数字已冻结，晚到的另计）" : "");
+	}
 	ax__buf_printf(&b, "%s  问卷: %s  渠道: %s  时间: %s 至 %s\n",
 	               r->sampled ? "抽样测评（未加权，加权估计见 --campaign）"
-	                          : "日常监测（自愿作答，不含抽样测评）",
+	               : r->campaign_id[0] ? "活动（自愿作答）"
+	                                   : "日常监测（自愿作答，不含抽样测评）",
 	               r->survey[0] ? r->survey : "全部",
 	               r->channel[0] ? r->channel : "全部",
 	               r->from[0] ? r->from : "开始", r->to[0] ? r->to : "今天");

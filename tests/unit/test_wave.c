@@ -178,6 +178,29 @@ int main(int argc, char **argv)
 		CHECK_INT(f.completed_any, 1);
 		CHECK_INT(f.late, 1);
 	}
+	/* the campaign's own report: its scope (石桥镇: A1 A2), its wave (A1's
+	 * answer; A2's is late), the roster as it stood: A3 joins the
+	 * township after the close and is not among its households */
+	{
+		struct ax_report_opts o = {.campaign = c.id};
+		struct ax_report_row row = tu_report_row0(st, &o);
+		CHECK_INT(row.households, 2);
+		CHECK_INT(row.respondents, 1);
+		CHECK_INT(row.set_aside_late, 1);
+		if (st == seed) { /* the roster import is not on PostgreSQL yet */
+			static const char more[] =
+			    "户号,乡镇代码,村（社区）代码,网格代码,联系电话,人口\n"
+			    "A3,439901101000,439901101201,439901101201001,13800138004,1\n";
+			REQUIRE(ax_roster_import_mem(st, "r2.csv", more, sizeof more - 1,
+			                             NULL, NULL, NULL, NULL) == AX_OK);
+			row = tu_report_row0(st, &o);
+			CHECK_INT(row.households, 2);
+			o.campaign = NULL;
+			o.scope = "439901101000";
+			row = tu_report_row0(st, &o);
+			CHECK_INT(row.households, 3); /* today's roster */
+		}
+	}
 	ax_store_close(st);
 	if (st != seed)
 		ax_store_close(seed);

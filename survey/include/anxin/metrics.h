@@ -11,6 +11,7 @@
 #define ANXIN_METRICS_H
 
 #include "anxin.h"
+#include "campaign.h"
 #include "store.h"
 
 #ifdef __cplusplus
@@ -175,6 +176,10 @@ struct ax_report {
 	 * weighted estimates) */
 	int sampled;
 	int suppress_below; /* as asked: cells under it show "<5" */
+	/* with ax_report_opts.campaign: its id and name, and when it was
+	 * closed (0: open; its figures are frozen once closed) */
+	char campaign_id[64], campaign_name[128];
+	long long campaign_closed_at;
 };
 
 struct ax_report_opts {
@@ -194,7 +199,31 @@ struct ax_report_opts {
 	 * (ax_rate_suppress): AX_SUPPRESS_BELOW for viewers below the county
 	 * role, 0 for the county */
 	int suppress_below;
+	/* A campaign (its id or wave): every figure for it alone -- its wave,
+	 * its survey, its window (from/to when not given), its coverage kinds
+	 * (when contact_kinds is 0), its scope (the report's scope when not
+	 * given and the campaign names one region; households outside its
+	 * scope are left out), and the roster as it stood during the window
+	 * (household_periods), so a later roster import does not move the
+	 * figures.  Once the campaign is closed, contacts received after the
+	 * close are left out (its late answers never count: the importer sets
+	 * them aside as 晚到).  NULL: none. */
+	const char *campaign;
 };
+
+/* The options ax_report_build uses for in->campaign: in with the
+ * campaign's wave, survey, window, kinds and scope filled where in leaves
+ * them open (v->o; v->c the campaign, its end the close when it closed
+ * early), so exports list the same records as the report (the ledger's
+ * detail sheets).  Without in->campaign, v->o is *in.  AX_INVALID for an
+ * unknown campaign (message on the store).  v->o points into v. */
+struct ax_campaign_view {
+	struct ax_report_opts o;
+	struct ax_campaign c;
+	char from[16], to[16], scope[AX_SCOPE_MAX];
+};
+ax_rc ax_report_campaign_view(ax_store *st, const struct ax_report_opts *in,
+                              struct ax_campaign_view *v);
 
 /* Names of channels, indexed like respondents_by_channel. */
 extern const char *const ax_channels[AX_NCHANNELS];

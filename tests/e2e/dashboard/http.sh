@@ -216,6 +216,25 @@ for k in 10 11 12; do
 done
 M9=$(echo "$weeks" | sed -n 9p | cut -d' ' -f1)
 check "  no figure for a week that ended before the start" "$(cov_of_week cov1.html "$M9")" ""
+# one campaign's own figures (issue 14): ?campaign= gives its scope (石桥镇),
+# its window and wave and the roster of its window; counted here from the
+# rows (the campaign is open: nothing is late)
+curl -s -b county.jar -o camp.json "$URL/api/v1/report?campaign=camp-e2e&depth=0"
+jv() { python3 -c "import json,sys; d=json.load(open('camp.json')); print(eval(sys.argv[1]))" "$1"; }
+CS=$(sqlite3 c.db "SELECT starts_at FROM campaigns WHERE id = 'camp-e2e'")
+CE=$(sqlite3 c.db "SELECT ends_at FROM campaigns WHERE id = 'camp-e2e'")
+check "campaign report: named, its window" "$(jv "d['campaign']['name'], d['query']['from'], d['query']['to']")" \
+  "('秋季平安家庭满意度调查', '$(TZ=Asia/Shanghai date -d "@$CS" +%F)', '$(TZ=Asia/Shanghai date -d "@$((CE - 1))" +%F)')"
+check "  its scope's households" "$(jv "d['rows'][0]['code'], d['rows'][0]['households']")" \
+  "('439901101000', $(sqlite3 c.db "SELECT COUNT(*) FROM households WHERE active AND grid LIKE '439901101%'"))"
+check "  reached in its window" "$(jv "d['rows'][0]['reached']")" \
+  "$(sqlite3 c.db "SELECT COUNT(*) FROM households h WHERE h.active AND h.grid LIKE '439901101%' AND EXISTS (SELECT 1 FROM contacts c WHERE c.household = h.id AND c.kind IN ('sms_delivered','sms_replied','kiosk_session','visit') AND c.at >= $CS AND c.at < $CE)")"
+check "  respondents: its wave's counted answers in its scope" "$(jv "d['rows'][0]['respondents']")" \
+  "$(sqlite3 c.db "SELECT COUNT(*) FROM responses WHERE wave = 'camp-e2e' AND counted = 1 AND status = 'complete' AND region LIKE '439901101%' AND completed_at >= $CS AND completed_at < $CE")"
+curl -s -b county.jar -o camp.xlsx "$URL/api/v1/report?campaign=camp-e2e&format=xlsx"
+check "  its 台账: the campaign's name on every sheet's page header" \
+  "$(python3 -c "import zipfile; z=zipfile.ZipFile('camp.xlsx'); s=[n for n in z.namelist() if n.startswith('xl/worksheets/sheet')]; print(len(s) > 2 and all('活动：秋季平安家庭满意度调查' in z.read(n).decode() for n in s))")" True
+check "an unknown campaign: 400 naming it" "$(curl -s -b county.jar -o bad.json -w '%{http_code}' "$URL/api/v1/report?campaign=nope")$(grep -c 'campaign \\"nope\\" is not known' bad.json)" 4001
 # the funnel narrows stage by stage
 f=$(grep -o 'aria-label="[^"]* [0-9]* 户"' town.html | grep -o '[0-9]* 户' | tr -d ' 户' | tr '\n' ' ')
 check "funnel has 6 stages (answered: new)" "$(echo $f | wc -w)" 6
