@@ -332,20 +332,35 @@ static enum MHD_Result post_visit(struct ct_req *r, ax_store *st,
                                   const struct dash_user *u)
 {
 	const char *hh = ct_form(r, "household"), *title;
+	const char *pack = ct_form(r, "pack");
 	char grid[24], id[37], loc[256], msg[320];
 	unsigned status;
 	ax_rc rc;
 
 	if ((status = dash_visit_check(st, u, hh, grid, &title, msg, sizeof msg)))
 		return dash_error(r, u, status, title, "%s", msg);
-	if ((rc = ax_visit_record(st, hh, u->u.name, 0, NULL, id))) {
+	if (pack && !*pack)
+		pack = NULL; /* no topic chosen */
+	if (pack) { /* one of the installed packs, as the list offers them */
+		ax_content *c = NULL;
+		int known = 0;
+		if (ax_content_load_store(st, &c) == AX_OK)
+			for (int i = 0; i < ax_content_npacks(c); i++)
+				known |= strcmp(ax_content_pack(c, i)->id, pack) == 0;
+		ax_content_free(c);
+		if (!known)
+			return dash_error(r, u, MHD_HTTP_BAD_REQUEST, "宣传内容有误",
+			                  "没有这项宣传内容，请从清单上的选项中选择。");
+	}
+	if ((rc = ax_visit_record(st, hh, u->u.name, 0, pack, id))) {
 		CT_WARN("visit %s by %s: %s", hh, u->u.name, ax_store_errmsg(st));
 		return dash_error(r, u, rc == AX_INVALID ? MHD_HTTP_BAD_REQUEST
 		                                         : ct_status_for(rc),
 		                  "未能记录走访", "户号 %s 的走访没有记录成功，请稍后再试。",
 		                  hh);
 	}
-	CT_INFO("visit %s recorded by %s (%s)", hh, u->u.name, id);
+	CT_INFO("visit %s recorded by %s (%s, pack %s)", hh, u->u.name, id,
+	        pack ? pack : "none");
 	visit_back(r, grid, hh, loc, sizeof loc);
 	return dash_redirect(r, loc, NULL);
 }

@@ -208,7 +208,27 @@ struct unreached_ctx {
 	const struct dash_user *u;
 	const char *code, *from, *to;
 	long n;
+	const ax_content *content; /* the installed packs, or NULL */
 };
+
+/* What was handed out or explained at the door: an installed pack (its
+ * 知识宣传入户率 counts the visit), or none. */
+static void visit_pack_select(struct dpage *p, const ax_content *c)
+{
+	if (!c || !ax_content_npacks(c))
+		return;
+	dp_raw(p, "<select name=\"pack\" aria-label=\"宣传内容\">"
+	          "<option value=\"\">宣传内容（可不选）</option>");
+	for (int i = 0; i < ax_content_npacks(c); i++) {
+		const struct ax_pack *k = ax_content_pack(c, i);
+		int seen = 0;
+		for (int j = 0; j < i; j++) /* one line per pack, its versions apart */
+			seen |= strcmp(ax_content_pack(c, j)->id, k->id) == 0;
+		if (!seen)
+			dp_fmt(p, "<option value=\"%s\">%s</option>", k->id, k->title);
+	}
+	dp_raw(p, "</select>");
+}
 
 static ax_rc unreached_row(void *ctx, const struct ax_ledger_household *h)
 {
@@ -245,6 +265,7 @@ static ax_rc unreached_row(void *ctx, const struct ax_ledger_household *h)
 		dp_fmt(p, "<input type=\"hidden\" name=\"from\" value=\"%s\">", c->from);
 	if (c->to)
 		dp_fmt(p, "<input type=\"hidden\" name=\"to\" value=\"%s\">", c->to);
+	visit_pack_select(p, c->content);
 	dp_fmt(p, "<button class=\"btn\" type=\"submit\" aria-label=\"记录 %s 入户走访\">"
 	          "记录入户走访</button></form></td></tr>",
 	       h->id);
@@ -330,7 +351,12 @@ enum MHD_Result dash_unreached_page(struct ct_req *r, const struct dash_user *u,
 	c.code = code;
 	c.from = q.from;
 	c.to = q.to;
+	ax_content *content = NULL;
+	if (ax_content_load_store(st, &content))
+		content = NULL; /* no topic to choose: the visit is still recorded */
+	c.content = content;
 	rc = ax_ledger_unreached(st, &q, unreached_row, &c);
+	ax_content_free(content);
 	if (rc) {
 		dp_discard(&p);
 		CT_WARN("unreached %s: %s", code, ax_store_errmsg(st));

@@ -308,7 +308,7 @@ hasnt "  no 户主 in full for the county" cun.html '<td class="l head">[^<*—]
 hasnt "  no 住址 for the county" cun.html '组[0-9]*号'
 HH=$(grep -o 'name="household" value="[^"]*"' un.html | head -n 1 | sed 's/.*value="//; s/"$//')
 T=$(csrf_of un.html)
-visits() { sqlite3 c.db "SELECT COUNT(*) FROM contacts WHERE household = '$HH' AND kind = 'visit' AND device = 'grid1'"; }
+visits() { sqlite3 c.db "SELECT COUNT(*) FROM contacts WHERE household = '$HH' AND kind = 'visit' AND device = 'grid1' AND pack IS NULL"; }  # without a topic
 check "visit without CSRF: 403" "$(curl -s -b grid.jar -o v1.html -w '%{http_code}' --data-urlencode "household=$HH" "$URL/visit")" 403
 check "visit with a wrong CSRF: 403" "$(curl -s -b grid.jar -o v2.html -w '%{http_code}' --data-urlencode "household=$HH" --data-urlencode csrf=not-the-token "$URL/visit")" 403
 check "  nothing recorded" "$(visits)" 0
@@ -316,6 +316,15 @@ check "visit with CSRF: 303" "$(curl -s -b grid.jar -D v3.h -o v3.html -w '%{htt
 check "  back to the list with a note" "$(location v3.h)" "/grid/439901101001001/unreached?visited=$HH"
 check "  recorded once, attributed to the user" "$(visits)" 1
 check "list after the visit: 200" "$(get grid.jar "/grid/439901101001001/unreached?visited=$HH" un2.html)" 200
+# the visit's topic, chosen from the installed packs (issue 14): stored
+# with the visit, so it counts in that pack's 知识宣传入户率
+has "  each visit button offers the packs" un.html '<select name="pack" aria-label="宣传内容">'
+has "  among them 平安家庭" un.html '<option value="family-safety">'
+packed() { sqlite3 c.db "SELECT COUNT(*) FROM contacts WHERE household = '$HH' AND kind = 'visit' AND device = 'grid1' AND pack = '$1'"; }
+check "visit with a topic: 303" "$(curl -s -b grid.jar -o v6.html -w '%{http_code}' --data-urlencode "household=$HH" --data-urlencode "csrf=$T" --data-urlencode pack=family-safety "$URL/visit")" 303
+check "  stored with its pack" "$(packed family-safety)" 1
+check "visit with a pack not installed: 400" "$(curl -s -b grid.jar -o v7.html -w '%{http_code}' --data-urlencode "household=$HH" --data-urlencode "csrf=$T" --data-urlencode pack=no-such-pack "$URL/visit")" 400
+check "  nothing stored" "$(packed no-such-pack)" 0
 has "  success note" un2.html "已记录户号 $HH 的入户走访"
 check "  the household left the list" "$(grep -c "name=\"household\" value=\"$HH\"" un2.html)" 0
 OUT=$(sqlite3 c.db "SELECT id FROM households WHERE grid LIKE '439901102%' AND active LIMIT 1")
