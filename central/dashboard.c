@@ -288,9 +288,14 @@ store_down:
 static enum MHD_Result post_logout(struct ct_req *r, ax_store *st,
                                    const struct dash_user *u)
 {
+	/* whatever page the form was on, the browser drops what the offline
+	 * visits page kept (the service worker's copy of the list with masked
+	 * phones, 户主 and 住址, and the localStorage queue): Clear-Site-Data
+	 * works where a service worker can (HTTPS or localhost) */
 	static const char *const h[] = {
 		"Set-Cookie",
 		SESSION_COOKIE "=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0",
+		"Clear-Site-Data", "\"cache\", \"storage\"",
 		NULL, NULL};
 	ax_session_delete(st, ct_cookie(r, SESSION_COOKIE));
 	CT_INFO("logout: %s", u->u.name);

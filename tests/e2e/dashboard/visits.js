@@ -116,6 +116,21 @@ async function until(page, fn, arg, ms) {
   check('logged out: the kept copy deleted', page.url().endsWith('/login') &&
         await page.evaluate(async () => (await caches.keys()).length === 0 &&
                                          !Object.keys(localStorage).some(k => k.startsWith('anxin-visits'))));
+  // and so does logging out from any other page (issue 17): open the list
+  // again (kept by the service worker), go to the region page, log out there
+  const again2 = await login(phone, user, password);
+  await again2.goto(list);
+  check('signed in again: the list kept again',
+        await until(again2, () => navigator.serviceWorker.controller !== null &&
+                                  caches.match(location.pathname).then(r => !!r), null, 15000));
+  await again2.evaluate(() => localStorage.setItem('anxin-visits-done:x', '["1"]'));
+  await again2.goto(url + '/');
+  await Promise.all([again2.waitForNavigation(), again2.click('form[action="/logout"] button')]);
+  check('logged out from the region page: the kept copy and the list deleted',
+        again2.url().endsWith('/login') &&
+        await until(again2, async () => (await caches.keys()).length === 0 &&
+                                         !Object.keys(localStorage).some(k => k.startsWith('anxin-visits')),
+                    null, 5000));
   for (const v of queued)
     console.log(`visit ${v.household} ${v.id}`);
   await browser.close();
