@@ -470,18 +470,20 @@ static ax_rc add_households(ax_store *st, struct tree *t,
  * (a comma list, at most 8), only contacts carrying one of them count,
  * into reached_pack (平安家庭 知识宣传入户率). */
 static ax_rc add_reached(ax_store *st, struct tree *t, int kinds, int from_day,
-                         int to_day, const char *packs,
+                         int to_day, const char *packs, const char *channel,
                          const struct ax_campaign *camp)
 {
 	char pk[8][64];
-	int npk = 0;
+	int npk = 0, pk0 = channel ? 5 : 4;
 	struct ax_buf b = {0};
 	ax_stmt *s;
 	int first = 1;
 	ax_rc rc;
 
 	/* ?1 ?2 the window (a campaign's: its own, in seconds), ?3 the
-	 * campaign's close (contacts received later are 晚到), ?4.. packs */
+	 * campaign's close (contacts received later are 晚到), ?4 the
+	 * channel when filtered (reached through it, as the 未覆盖户清单
+	 * lists the households it has not reached), then the packs */
 	ax__buf_printf(&b, "SELECT h.grid, COUNT(*) FROM %s h WHERE EXISTS (SELECT "
 	                   "1 FROM contacts c WHERE c.household = h.id AND c.kind "
 	                   "IN (", HH_ROSTER(camp));
@@ -493,13 +495,15 @@ static ax_rc add_reached(ax_store *st, struct tree *t, int kinds, int from_day,
 		}
 	ax__buf_puts(&b, ") AND c.at >= ?1 AND c.at < ?2 AND (c.received_at IS "
 	                 "NULL OR c.received_at <= ?3)");
+	if (channel)
+		ax__buf_puts(&b, " AND c.channel = ?4");
 	for (const char *p = packs; p && *p && npk < 8;) {
 		const char *comma = strchr(p, ',');
 		size_t n = comma ? (size_t)(comma - p) : strlen(p);
 		if (n && n < sizeof pk[0]) {
 			memcpy(pk[npk], p, n);
 			pk[npk][n] = '\0';
-			ax__buf_printf(&b, "%s?%d", npk ? "," : " AND c.pack IN (", npk + 4);
+			ax__buf_printf(&b, "%s?%d", npk ? "," : " AND c.pack IN (", npk + pk0);
 			npk++;
 		}
 		p = comma ? comma + 1 : NULL;
@@ -520,8 +524,10 @@ static ax_rc add_reached(ax_store *st, struct tree *t, int kinds, int from_day,
 	ax_stmt_bind_int64(s, 2, camp ? camp->ends_at : (int64_t)ax_day_start(to_day + 1));
 	ax_stmt_bind_int64(s, 3, camp && camp->closed_at > 0 ? camp->closed_at
 	                                                      : INT64_MAX);
+	if (channel)
+		ax_stmt_bind_text(s, 4, channel);
 	for (int k = 0; k < npk; k++)
-		ax_stmt_bind_text(s, 4 + k, pk[k]);
+		ax_stmt_bind_text(s, pk0 + k, pk[k]);
 	while (ax_stmt_step(s) == AX_DB_ROW) {
 		int i = grid_row(t, camp, ax_stmt_text(s, 0));
 		if (i >= 0 && packs)
@@ -1106,9 +1112,11 @@ ax_rc ax_report_build(ax_store *st, const struct ax_report_opts *o,
 	if ((rc = load_tree(st, &t)) ||
 	    (rc = find_scope(st, &t, o->scope, &scope)) ||
 	    (rc = add_households(st, &t, cp)) ||
-	    (rc = add_reached(st, &t, kinds, from_day, to_day, NULL, cp)) ||
+	    (rc = add_reached(st, &t, kinds, from_day, to_day, NULL, o->channel,
+	                          cp)) ||
 	    (o->pack && *o->pack &&
-	     (rc = add_reached(st, &t, kinds, from_day, to_day, o->pack, cp))) ||
+	     (rc = add_reached(st, &t, kinds, from_day, to_day, o->pack, o->channel,
+	                          cp))) ||
 	    (rc = ax__defs_load(st, o->survey, &defs)) ||
 	    (rc = add_answers(st, &t, rep, o, &defs, from_day, to_day)) ||
 	    (rc = once_per_period(st, &t, rep, o, &defs, from_day, to_day)))
