@@ -1106,6 +1106,10 @@ static void footnote(struct dpage *p, const struct ax_report *rep,
 	          "看起来达标也不能算数，需继续收集答卷；若连区间上限都低于目标，"
 	          "即使样本少也判“未达标”。</li>"
 	          "<li>上级的数字由下级的户数和答卷数相加得出，从不把百分比平均。</li>");
+	if (rep->channel[0])
+		dp_fmt(p, "<li>按渠道（%s）筛选时，宣传入户率只计经这个渠道联系到的户，"
+		          "未覆盖户清单同样只看这个渠道。</li>",
+		       channel_label(rep->channel));
 	if (rep->suppress_below)
 		dp_raw(p, "<li>“" SUPPRESSED_HTML "”：答题不足 5 人的格子不显示比率和人数，"
 		          "以免看出某一户的回答；个人答卷只有县级账号能看。"

@@ -411,6 +411,13 @@ static void write_summary(struct xl *x, const struct ax_report *rep)
 	         "分母n<30为样本不足，比率以灰色斜体显示，仅供参考；分母为0时比率留空。",
 	         x->note);
 	s.row++;
+	if (rep->channel[0]) {
+		snprintf(line, sizeof line,
+		         "渠道“%s”：宣传入户率只计经这个渠道联系到的户，未覆盖户清单同样只看这个渠道。",
+		         ax_ledger_channel_label(rep->channel));
+		cell_str(x, &s, 0, line, x->note);
+		s.row++;
+	}
 	if (rep->suppress_below) {
 		snprintf(line, sizeof line,
 		         "“%s”：答题不足 %d 人，比率和人数不显示，以免看出个人的回答。",

@@ -8,6 +8,7 @@
 
 #include "anxin/content.h"
 #include "anxin/csv.h"
+#include "anxin/ledger.h"
 #include "anxin/metrics.h"
 #include "anxin/records.h"
 #include "anxin_int.h"
@@ -498,8 +499,9 @@ char *ax_report_table(const struct ax_report *r)
 	                   "? 样本不足(区间仍够得着目标, 不算达标); · 未达标; - 无数据\n",
 	               r->target_awareness * 100, r->target_satisfaction * 100);
 	if (r->channel[0])
-		ax__buf_printf(&b, "渠道 %s：宣传入户率只计经这个渠道联系到的户"
-		                   "（未覆盖户清单同样只看这个渠道）。\n", r->channel);
+		ax__buf_printf(&b, "渠道“%s”：宣传入户率只计经这个渠道联系到的户"
+		                   "（未覆盖户清单同样只看这个渠道）。\n",
+		               ax_ledger_channel_label(r->channel));
 	ax__buf_puts(&b, "每户每份问卷在所选时间内只计一次（最早完成的一份），"
 	                 "不论答在哪一轮。\n");
 	if (dk_shown(r))

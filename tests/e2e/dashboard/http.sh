@@ -176,6 +176,7 @@ hasnt "  no rate columns" nosafe.html 'class="rate"'
 hasnt "  no 说不清 counts" nosafe.html '说不清'
 check "filtered page: 200" "$(get county.jar '/region/439901101000?channel=sms&from=2020-01-01' filt.html)" 200
 has "  filter kept in links" filt.html 'href="/region/439901101001?channel=sms&amp;from=2020-01-01"'
+has "  footnote: coverage through that channel only" filt.html '按渠道（短信）筛选时，宣传入户率只计经这个渠道联系到的户'
 check "bad channel: 400" "$(get county.jar '/region/439901101000?channel=fax' badf.html)" 400
 # a survey not installed is a 400 naming it (issue 14: no page of zeros)
 check "escaping: 400 (no such survey)" "$(get county.jar '/region/439901000000?survey=%3Cscript%3Ealert(1)%3C/script%3E' esc.html)" 400
