@@ -4,9 +4,11 @@
  * issue 19): every central table, row for row, in one PostgreSQL
  * transaction, read in one SQLite read transaction (one snapshot), each
  * table with COPY.  The schema is created first (store_pg.c; pg.store
- * holds its columns to SQLite's).  Device tables (outbox, sync_state,
- * drafts) are not copied: devices stay on SQLite; nor is login_limits,
- * the login limiter's failures of the last quarter hour.
+ * holds its columns to SQLite's).  sync_state is copied: central keeps
+ * in it each device's reported queue ("queue.DEVICE") and the day's
+ * unseal budget ("unseal.DEVICE.DAY").  The device-only tables (outbox,
+ * drafts) are not: devices stay on SQLite; nor is login_limits, the
+ * login limiter's failures of the last quarter hour.
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -41,6 +43,7 @@ static const struct {
 	{"campaign_sample", ""},
 	{"keys", ""},
 	{"optout_events", ""},
+	{"sync_state", ""},
 };
 
 /* The i-th table both copies move, parents first, and its WHERE/ORDER

@@ -5,8 +5,9 @@
  * PostgreSQL starts at SQLite's schema v12 (store.c): its migration 1 is
  * the whole of that schema's central tables, written once for PostgreSQL,
  * and later changes append migrations here as store.c appends them there
- * (2 is v13, 3 v14, 5 v15).  Device-only tables (outbox, sync_state, drafts)
- * are left out: devices stay on SQLite.
+ * (2 is v13, 3 v14, 5 v15).  Device-only tables (outbox, drafts) are left
+ * out: devices stay on SQLite; sync_state came in 4 (central keeps state
+ * there too).
  *
  * What differs from the SQLite text: times and counts are BIGINT (SQLite's
  * INTEGER is 64-bit, PostgreSQL's 32), REAL is DOUBLE PRECISION, BLOB is

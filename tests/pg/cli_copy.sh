@@ -3,8 +3,9 @@
 # the `pg` fixture's cluster (ctest pg.cli_copy; its own database
 # anxin_cli): the demo county (20,000 households: the roster file's lines
 # but its header) and 300 demo records copied, the rows printed per table
-# and read back with psql; copied back into a new SQLite file, every
-# table's rows and the report the same as the county's; a second copy
+# and read back with psql; central's sync_state (a device's queue report
+# and unseal count, two rows put in by hand) copied too; copied back into
+# a new SQLite file, every table's rows and the report the same as the county's; a second copy
 # either way refused (exit 3, says why);
 # without --to, usage (exit 2); `init` opens a postgresql:// URL, a command
 # not yet ported to PostgreSQL (roster import) is refused, saying so.
@@ -23,6 +24,7 @@ hh=$(($(wc -l < "$ANXIN_SOURCE/content/demo/jiangzhou-roster.csv") - 1))
 "$A" records demo --db c.db --count 300 --seed 5 --start 2026-09-01 --days 20 > r.jsonl
 "$A" records import -q --db c.db r.jsonl
 check "300 records imported" "$?" 0
+sqlite3 c.db "INSERT INTO sync_state(key, value) VALUES('queue.dev-cli', '3 待发送'), ('unseal.dev-cli.20260905', '2')"
 
 "$A" store copy --from c.db --to "$U" > out.txt 2> err.txt
 check "store copy: exit 0" "$?" 0
@@ -32,6 +34,9 @@ check "  responses and contacts: the 300 records" \
 check "  PostgreSQL holds the households" "$(psql -At "$U" -c 'SELECT COUNT(*) FROM households')" "$hh"
 check "  and the records" \
   "$(psql -At "$U" -c 'SELECT (SELECT COUNT(*) FROM responses) + (SELECT COUNT(*) FROM contacts)')" 300
+check "  and sync_state's rows" \
+  "$(psql -At "$U" -c "SELECT string_agg(key || '=' || value, ' ' ORDER BY key) FROM sync_state WHERE key LIKE '%dev-cli%'")" \
+  "queue.dev-cli=3 待发送 unseal.dev-cli.20260905=2"
 
 # the way back: the database into a new SQLite file, row for row the
 # county it came from (each table's rows compared both ways with EXCEPT,
@@ -42,7 +47,7 @@ check "  printed the households" "$(awk '$1 == "households" { print $2 }' back.t
 diffs=""
 for t in meta regions households household_periods household_phones packs surveys \
     responses contacts conflicts tally tally_total devices users sessions campaigns \
-    campaign_strata campaign_sample keys optout_events; do
+    campaign_strata campaign_sample keys optout_events sync_state; do
   w=""
   [ "$t" = meta ] && w=" WHERE key <> 'schema_version'"
   d=$(sqlite3 back.db "ATTACH 'c.db' AS c; SELECT (SELECT COUNT(*) FROM (SELECT * FROM c.$t$w EXCEPT SELECT * FROM main.$t)) + (SELECT COUNT(*) FROM (SELECT * FROM main.$t EXCEPT SELECT * FROM c.$t$w)) + abs((SELECT COUNT(*) FROM c.$t$w) - (SELECT COUNT(*) FROM main.$t))")
