@@ -13,7 +13,9 @@
  *         and a commit at the end of every batch the client posted;
  *   old   what this bench compared with before: WAL, synchronous=NORMAL,
  *         SQLite's default cache, all rows in one transaction.
- * Then measures county report requests (p50/p99 of 200).  Not a test.
+ * Then measures county report requests (p50/p99 of 200) as a county
+ * staff user's dashboard session (a device token gets no report since
+ * issue 15).  Any exit after the server started stops it.  Not a test.
  *
  * With --pg URL (an empty PostgreSQL database) the store is copied there
  * (anxin store copy) and the server runs on it (issue 19); the baseline
@@ -95,9 +97,21 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static pid_t server_pid; /* the server, once started: stopped by die() */
+
+static void stop_server(void)
+{
+	if (server_pid > 0) {
+		kill(server_pid, SIGTERM);
+		waitpid(server_pid, NULL, 0);
+		server_pid = 0;
+	}
+}
+
 static void die(const char *m)
 {
 	fprintf(stderr, "bench_central: %s\n", m);
+	stop_server();
 	exit(1);
 }
 
@@ -184,11 +198,11 @@ int main(int argc, char **argv)
 	const char *server = NULL, *src = getenv("ANXIN_SOURCE"), *pg = NULL;
 	int json = 0, port = 0;
 	char dir[] = "/tmp/anxin-bench-central-XXXXXX", db[256], rawdb[256],
-	     rawfdb[256], portf[256], pf[200], po[200], token[AX_TOKEN_MAX], url[256], auth[200];
+	     rawfdb[256], portf[256], pf[200], po[200], token[AX_TOKEN_MAX], url[256], auth[200],
+	     sid[AX_TOKEN_MAX], csrf[AX_TOKEN_MAX], cookie[200];
 	struct lines L = {0};
 	struct bench_pragmas p_fair, p_old;
 	double t0, t_raw, t_raw_old, t_http, t_pg = 0, lat[200];
-	pid_t pid;
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--records") && i + 1 < argc)
@@ -247,6 +261,12 @@ int main(int argc, char **argv)
 		    sqlite3_exec(ax_store_sqlite(st), "UPDATE devices SET "
 		                 "created_at = 0", NULL, NULL, NULL) != SQLITE_OK)
 			die("device");
+		/* the report's reader: a county user's session (copied to
+		 * PostgreSQL with the store) */
+		if (ax_user_add(st, "bench", "bench-county-pass-1", "county",
+		                "439901000000", 0) ||
+		    ax_session_create(st, "bench", 86400, sid, csrf))
+			die("staff user");
 		o.device = "bench";
 		o.seed = 11;
 		o.count = n;
@@ -296,8 +316,8 @@ int main(int argc, char **argv)
 		free(ids);
 	}
 
-	pid = fork();
-	if (pid == 0) {
+	server_pid = fork();
+	if (server_pid == 0) {
 		execl(server, server, "--db", pg ? pg : db, "--listen", "127.0.0.1:0",
 		      "--port-file", portf, (char *)NULL);
 		_exit(127);
@@ -316,6 +336,7 @@ int main(int argc, char **argv)
 		die("server did not start");
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+	snprintf(cookie, sizeof cookie, "Cookie: anxin_session=%s", sid);
 
 	{ /* ingest over HTTP */
 		CURL *c = curl_easy_init();
@@ -363,7 +384,7 @@ int main(int argc, char **argv)
 
 	{ /* county report latency */
 		CURL *c = curl_easy_init();
-		struct curl_slist *h = curl_slist_append(NULL, auth);
+		struct curl_slist *h = curl_slist_append(NULL, cookie);
 		snprintf(url, sizeof url,
 		         "http://127.0.0.1:%d/api/v1/report?scope=439901000000&depth=1", port);
 		curl_easy_setopt(c, CURLOPT_URL, url);
@@ -378,16 +399,17 @@ int main(int argc, char **argv)
 				die("report failed");
 			lat[i] = now() - t0;
 			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-			if (code != 200)
+			if (code != 200) {
+				fprintf(stderr, "%ld %s\n", code, sk.p ? sk.p : "");
 				die("report status");
+			}
 			free(sk.p);
 		}
 		qsort(lat, 200, sizeof lat[0], cmp_double);
 		curl_slist_free_all(h);
 		curl_easy_cleanup(c);
 	}
-	kill(pid, SIGTERM);
-	waitpid(pid, NULL, 0);
+	stop_server();
 
 	{
 		double raw = (double)n / t_raw, rate = (double)n / t_http,
