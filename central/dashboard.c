@@ -367,6 +367,37 @@ static enum MHD_Result post_visit(struct ct_req *r, ax_store *st,
 	CT_INFO("visit %s recorded by %s (%s, pack %s)", hh, u->u.name, id,
 	        pack ? pack : "none");
 	visit_back(r, grid, hh, loc, sizeof loc);
+	/* the list offers to take it back (a wrong tap): its id */
+	snprintf(loc + strlen(loc), sizeof loc - strlen(loc), "&vid=%s", id);
+	return dash_redirect(r, loc, NULL);
+}
+
+/* POST /visit/undo: the user's own visit, within a day, taken back (kept
+ * in visits_undone, logged); back to the list. */
+static enum MHD_Result post_visit_undo(struct ct_req *r, ax_store *st,
+                                       const struct dash_user *u)
+{
+	const char *id = ct_form(r, "id");
+	char hh[64], grid[24], loc[256];
+	ax_rc rc;
+
+	if ((rc = ax_visit_undo(st, id, u->u.name, (long long)time(NULL), hh))) {
+		CT_WARN("visit undo %s by %s: %s", id ? id : "-", u->u.name,
+		        ax_store_errmsg(st));
+		return dash_error(r, u, rc == AX_DENIED     ? MHD_HTTP_FORBIDDEN
+		                        : rc == AX_NOTFOUND ? MHD_HTTP_NOT_FOUND
+		                                            : ct_status_for(rc),
+		                  "未能撤销走访", "%s",
+		                  rc == AX_DENIED || rc == AX_NOTFOUND
+		                      ? ax_store_errmsg(st)
+		                      : "数据库暂时不可用，请稍后再试。");
+	}
+	CT_INFO("visit %s to %s undone by %s (kept in visits_undone)", id, hh,
+	        u->u.name);
+	if (ax_household_region(st, hh, grid, NULL) != AX_OK)
+		snprintf(grid, sizeof grid, "%s", "");
+	visit_back(r, grid, NULL, loc, sizeof loc);
+	snprintf(loc + strlen(loc), sizeof loc - strlen(loc), "&undone=%s", hh);
 	return dash_redirect(r, loc, NULL);
 }
 
@@ -537,6 +568,11 @@ enum MHD_Result ct_dash_visit(struct ct_req *r)
 enum MHD_Result ct_dash_visit_sync(struct ct_req *r)
 {
 	return signed_in_form(r, dash_visit_sync);
+}
+
+enum MHD_Result ct_dash_visit_undo(struct ct_req *r)
+{
+	return signed_in_form(r, post_visit_undo);
 }
 
 enum MHD_Result ct_dash_optout_restore(struct ct_req *r)

@@ -309,6 +309,7 @@ enum MHD_Result dash_unreached_page(struct ct_req *r, const struct dash_user *u,
 	struct ax_region g, parent;
 	const char *from = ct_query(r, "from"), *to = ct_query(r, "to");
 	const char *visited = ct_query(r, "visited");
+	const char *vid = ct_query(r, "vid"), *undone = ct_query(r, "undone");
 	char today[11], vgrid[24];
 	struct dpage p;
 	ax_rc rc;
@@ -338,9 +339,28 @@ enum MHD_Result dash_unreached_page(struct ct_req *r, const struct dash_user *u,
 	if (visited && *visited &&
 	    ax_household_region(st, visited, vgrid, NULL) == AX_OK &&
 	    ax_region_covers(code, vgrid))
+	{
 		dp_fmt(&p, "<p class=\"msg\" role=\"status\">已记录户号 %s 的入户走访，"
-		           "该户已计入宣传入户率。</p>",
+		           "该户已计入宣传入户率。",
 		       visited);
+		/* a wrong tap: taken back by the same user within a day; the id
+		 * is a UUID (checked here, the store checks the rest) */
+		if (vid && strlen(vid) == 36 && strspn(vid, "0123456789abcdef-") == 36)
+			dp_fmt(&p, "<form class=\"inline\" method=\"post\" action=\"/visit/undo\">"
+			           "<input type=\"hidden\" name=\"csrf\" value=\"%s\">"
+			           "<input type=\"hidden\" name=\"id\" value=\"%s\">"
+			           "<input type=\"hidden\" name=\"back\" value=\"%s\">"
+			           "<button class=\"btn\" type=\"submit\">点错了，撤销这次走访</button>"
+			           "</form>",
+			       u->csrf, vid, code);
+		dp_raw(&p, "</p>");
+	}
+	if (undone && *undone &&
+	    ax_household_region(st, undone, vgrid, NULL) == AX_OK &&
+	    ax_region_covers(code, vgrid))
+		dp_fmt(&p, "<p class=\"msg\" role=\"status\">已撤销户号 %s 的一次走访记录"
+		           "（记录保留备查），该户不再因这次走访计入宣传入户率。</p>",
+		       undone);
 	dp_raw(&p, "<div class=\"tbl\"><table class=\"hh\"><thead><tr><th>序号</th>"
 	           "<th class=\"l\">户号</th><th class=\"l\">网格</th><th>人口</th>"
 	           "<th class=\"l\">户主</th><th class=\"l\">住址</th>"

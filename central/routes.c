@@ -27,6 +27,7 @@ static const struct ct_route routes[] = {
 	{"POST", "/logout", CT_EXACT, CT_R_PAGE, 1, ct_dash_logout, 0},
 	{"POST", "/visit", CT_EXACT, CT_R_PAGE, 1, ct_dash_visit, 0},
 	{"POST", "/visit/sync", CT_EXACT, CT_R_PAGE, 1, ct_dash_visit_sync, 0},
+	{"POST", "/visit/undo", CT_EXACT, CT_R_PAGE, 1, ct_dash_visit_undo, 0},
 	{"POST", "/optout/restore", CT_EXACT, CT_R_PAGE, 1, ct_dash_optout_restore, 0},
 	{"GET", "/favicon.ico", CT_EXACT, CT_R_PAGE, 0, ct_dash_favicon, 0},
 	{"GET", "/", CT_EXACT, CT_R_PAGE, 0, ct_dash_home, 0},

@@ -59,6 +59,7 @@ enum MHD_Result ct_dash_login(struct ct_req *r);        /* POST /login */
 enum MHD_Result ct_dash_logout(struct ct_req *r);       /* POST /logout */
 enum MHD_Result ct_dash_visit(struct ct_req *r);        /* POST /visit */
 enum MHD_Result ct_dash_visit_sync(struct ct_req *r);   /* POST /visit/sync */
+enum MHD_Result ct_dash_visit_undo(struct ct_req *r);   /* POST /visit/undo */
 /* dashboard_visits.c: the offline visits page's script and worker */
 enum MHD_Result ct_dash_visits_js(struct ct_req *r);    /* GET /grid/visits.js */
 enum MHD_Result ct_dash_visits_sw(struct ct_req *r);    /* GET /grid/sw.js */

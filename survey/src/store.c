@@ -48,6 +48,7 @@ struct ax_store {
  * v13: 市 (level 0) and 省 (level -1) rows above the county (issue 19).
  * v14: the roster's history (issue 17).
  * v15: the login limiter's state (issue 19).
+ * v16: visits undone by who recorded them (issue 14).
  */
 static const char *const migrations[] = {
 	/* v1 */
@@ -325,6 +326,15 @@ static const char *const migrations[] = {
 	 "  first INTEGER NOT NULL, blocked_until INTEGER NOT NULL,"
 	 "  stale_at INTEGER NOT NULL);"
 	 "CREATE INDEX login_limits_stale ON login_limits(stale_at);"),
+	/* v16: a visit undone by the user who recorded it, within a day
+	 * (ax_visit_undo): moved here whole from contacts, with who undid it
+	 * and when -- kept and logged, never silently deleted, and a record
+	 * import of the same id finds it (a duplicate, not stored again) */
+	("CREATE TABLE visits_undone("
+	 "  id TEXT PRIMARY KEY, household TEXT NOT NULL, pack TEXT,"
+	 "  recorded_by TEXT NOT NULL, at INTEGER NOT NULL, received_at INTEGER,"
+	 "  body TEXT NOT NULL, undone_by TEXT NOT NULL,"
+	 "  undone_at INTEGER NOT NULL);"),
 };
 
 /* Migrations that rebuild a table others reference (v13 regions): run

@@ -5,9 +5,9 @@
  * PostgreSQL starts at SQLite's schema v12 (store.c): its migration 1 is
  * the whole of that schema's central tables, written once for PostgreSQL,
  * and later changes append migrations here as store.c appends them there
- * (2 is v13, 3 v14, 5 v15).  Device-only tables (outbox, drafts) are left
- * out: devices stay on SQLite; sync_state came in 4 (central keeps state
- * there too).
+ * (2 is v13, 3 v14, 5 v15, 6 v16).  Device-only tables (outbox, drafts)
+ * are left out: devices stay on SQLite; sync_state came in 4 (central
+ * keeps state there too).
  *
  * What differs from the SQLite text: times and counts are BIGINT (SQLite's
  * INTEGER is 64-bit, PostgreSQL's 32), REAL is DOUBLE PRECISION, BLOB is
@@ -164,6 +164,13 @@ static const char *const pg_migrations[] = {
 	"  first BIGINT NOT NULL, blocked_until BIGINT NOT NULL,"
 	"  stale_at BIGINT NOT NULL);"
 	"CREATE INDEX login_limits_stale ON login_limits(stale_at);",
+
+	/* 6: SQLite v16's twin -- visits undone */
+	"CREATE TABLE visits_undone("
+	"  id TEXT PRIMARY KEY, household TEXT NOT NULL, pack TEXT,"
+	"  recorded_by TEXT NOT NULL, at BIGINT NOT NULL, received_at BIGINT,"
+	"  body TEXT NOT NULL, undone_by TEXT NOT NULL,"
+	"  undone_at BIGINT NOT NULL);",
 };
 
 /* an arbitrary key of pg_advisory_xact_lock: "anxin" schema migrations */

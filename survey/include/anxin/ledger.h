@@ -228,6 +228,19 @@ ax_rc ax_visit_record_id(ax_store *st, const char *given_id,
                          long long at, const char *pack_or_null,
                          char id_out[37], int *stored);
 
+/*
+ * Take back visit `id` (a wrong tap, the wrong household): only `user`,
+ * who recorded it (its device), and only within a day of its arrival.
+ * The visit moves whole to visits_undone with who undid it and when
+ * (kept, never silently deleted) and counts nowhere from then on; a
+ * record import of the same id is a duplicate.  household gets the
+ * visit's household.  AX_NOTFOUND no such visit (or undone already),
+ * AX_DENIED another user's or over a day old (a Chinese message on the
+ * store).  Runs its own transaction.
+ */
+ax_rc ax_visit_undo(ax_store *st, const char *id, const char *user,
+                    long long now, char household[64]);
+
 struct ax_visits_opts {
 	/* Recorded as the contact's device for rows that name no visitor
 	 * (borrowed; NULL: "paper"). */
