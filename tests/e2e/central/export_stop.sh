@@ -53,7 +53,9 @@ wait $cb $cc
 t1=$(date +%s)
 wait $ca
 wait $pid
-check "server exits 0 after SIGTERM" $? 0
+rc=$?
+echo "# codes: export $(cat a.code), browser $(cat b.code), API $(cat c.code); waiters answered $((t1 - t0)) s after SIGTERM"
+check "server exits 0 after SIGTERM" $rc 0
 check "the export in flight answered 200" "$(cat a.code)" 200
 check "and is a workbook (zip)" "$(head -c 2 a.xlsx)" PK
 check "the browser waiting is answered 503" "$(cat b.code)" 503
