@@ -32,6 +32,7 @@ static const struct {
 	{"surveys", ""},
 	{"responses", ""},
 	{"contacts", ""},
+	{"visits_undone", ""},
 	{"conflicts", ""},
 	{"tally", ""},
 	{"tally_total", ""},

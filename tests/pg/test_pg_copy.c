@@ -21,7 +21,7 @@
 
 static const char *const tables[] = {
 	"meta", "regions", "households", "household_periods", "household_phones", "packs", "surveys",
-	"responses", "contacts", "conflicts", "tally", "tally_total", "devices",
+	"responses", "contacts", "visits_undone", "conflicts", "tally", "tally_total", "devices",
 	"users", "sessions", "campaigns", "campaign_strata", "campaign_sample",
 	"keys", "optout_events"};
 #define NT (sizeof tables / sizeof *tables)
