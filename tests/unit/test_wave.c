@@ -23,6 +23,12 @@
  * and all time's 2 (before the fix 2 and 3); the funnel over the closed
  * campaign: 2 households, completed_any 1 (A1), late 1 (A2).
  *
+ * A campaign's coverage kinds are its own: an outreach campaign in 石桥镇
+ * over the same window counting sms_sent, and one sms_sent contact to A1
+ * on 11-25: that campaign's report reaches 1 of its 2 households (A3
+ * joined later), the survey campaign's (default kinds: a send is no
+ * proof) 0.
+ *
  * `test_wave URLFILE` (pg.wave, issue 19): the same on PostgreSQL, the
  * county's file (roster) copied there, the content, the campaign and
  * the answers put in there.
@@ -200,6 +206,36 @@ int main(int argc, char **argv)
 			row = tu_report_row0(st, &o);
 			CHECK_INT(row.households, 3); /* today's roster */
 		}
+	}
+	{
+		static const char sent[] =
+		    "{\"type\":\"contact\",\"id\":\"66666666-6666-4666-8666-666666666666\","
+		    "\"household\":\"A1\",\"channel\":\"sms\",\"kind\":\"sms_sent\","
+		    "\"pack\":null,\"device\":\"gw-1\",\"at\":\"2026-11-25T10:00:00+08:00\"}";
+		struct ax_campaign c2;
+		struct ax_rec_outcome out;
+		struct ax_report_opts o = {0};
+		ax_campaign_defaults(&c2);
+		snprintf(c2.name, sizeof c2.name, "石桥镇短信宣传");
+		snprintf(c2.scope, sizeof c2.scope, "439901101000");
+		c2.starts_at = c.starts_at;
+		c2.ends_at = c.closed_at; /* the window the first one had */
+		c2.coverage_kinds = AX_CK_SMS_SENT;
+		snprintf(c2.packs, sizeof c2.packs, "anti-drug");
+		if (ax_campaign_create(st, &c2) != AX_OK)
+			fprintf(stderr, "campaign: %s\n", ax_store_errmsg(st));
+		REQUIRE(c2.id[0]);
+		REQUIRE(ax_importer_new(st, &im) == AX_OK);
+		REQUIRE(ax_importer_begin(im) == AX_OK);
+		REQUIRE(ax_importer_line(im, sent, strlen(sent), NULL, &out) == AX_OK);
+		CHECK_INT(out.result, AX_REC_ACCEPTED);
+		REQUIRE(ax_importer_commit(im) == AX_OK);
+		ax_importer_free(im);
+		o.campaign = c2.id;
+		CHECK_INT(tu_report_row0(st, &o).households, 2);
+		CHECK_INT(tu_report_row0(st, &o).reached, 1);
+		o.campaign = c.id;
+		CHECK_INT(tu_report_row0(st, &o).reached, 0);
 	}
 	ax_store_close(st);
 	if (st != seed)
