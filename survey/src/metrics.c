@@ -1023,7 +1023,7 @@ static ax_rc wave_sampled(ax_store *st, const char *wave, int *sampled)
 
 /* The campaign named by id or wave (report opts.campaign). */
 static ax_rc report_campaign(ax_store *st, const char *name,
-                             struct ax_campaign *out)
+                             struct ax_campaign *out, int quiet)
 {
 	struct ax_campaign *v = NULL;
 	int n = 0;
@@ -1035,9 +1035,14 @@ static ax_rc report_campaign(ax_store *st, const char *name,
 		if (strcmp(v[i].id, name) == 0 || strcmp(v[i].wave, name) == 0) {
 			*out = v[i];
 			ax_free(v);
+			/* closed early: it ended then */
+			if (out->closed_at > 0 && out->closed_at < out->ends_at)
+				out->ends_at = out->closed_at;
 			return AX_OK;
 		}
 	ax_free(v);
+	if (quiet)
+		return AX_NOTFOUND;
 	ax__store_seterr(st, "campaign \"%s\" is not known (anxin campaign list "
 	                     "shows the campaigns)", name);
 	return AX_INVALID;
@@ -1053,11 +1058,8 @@ ax_rc ax_report_campaign_view(ax_store *st, const struct ax_report_opts *in,
 	v->o = *in;
 	if (!in->campaign)
 		return AX_OK;
-	if ((rc = report_campaign(st, in->campaign, c)))
+	if ((rc = report_campaign(st, in->campaign, c, 0)))
 		return rc;
-	/* closed early: it ended then */
-	if (c->closed_at > 0 && c->closed_at < c->ends_at)
-		c->ends_at = c->closed_at;
 	v->o.wave = c->wave;
 	if (!v->o.survey && c->survey[0])
 		v->o.survey = c->survey;
@@ -1101,6 +1103,15 @@ ax_rc ax_report_build(ax_store *st, const struct ax_report_opts *o,
 			return rc;
 		cp = &cv.c;
 		o = &cv.o;
+	} else if (o->wave && *o->wave) {
+		/* a campaign's wave: its households are those of its roster
+		 * during its window, within its scope (a later roster update
+		 * leaves them as they were), reached before its close */
+		rc = report_campaign(st, o->wave, &cv.c, 1);
+		if (rc == AX_OK)
+			cp = &cv.c;
+		else if (rc != AX_NOTFOUND)
+			return rc;
 	}
 	kinds = o->contact_kinds ? o->contact_kinds : AX_CK_DEFAULT;
 	if ((rc = check_report_opts(st, o, &from_day, &to_day)))

@@ -201,7 +201,14 @@ int main(int argc, char **argv)
 			                             NULL, NULL, NULL, NULL) == AX_OK);
 			row = tu_report_row0(st, &o);
 			CHECK_INT(row.households, 2);
+			/* --wave alone: the campaign's roster too (the old
+			 * report counted today's 3) */
 			o.campaign = NULL;
+			o.wave = c.wave;
+			row = tu_report_row0(st, &o);
+			CHECK_INT(row.households, 2);
+			CHECK_INT(row.respondents, 1);
+			o.wave = NULL;
 			o.scope = "439901101000";
 			row = tu_report_row0(st, &o);
 			CHECK_INT(row.households, 3); /* today's roster */

@@ -186,7 +186,12 @@ struct ax_report_opts {
 	const char *scope;   /* region code; NULL: the top region (province, else
 	                        city, else county; the first by code) */
 	const char *survey;  /* survey id; NULL: all surveys */
-	const char *wave;    /* wave; NULL: all waves but sampled 测评 ones */
+	/* wave; NULL: all waves but sampled 测评 ones.  A campaign's wave
+	 * also takes its households from the campaign's roster during its
+	 * window within its scope, and their coverage from contacts (of the
+	 * kinds given) in that window received before its close; answers
+	 * stay filtered by the window, survey and scope given */
+	const char *wave;
 	const char *channel; /* kiosk|sms|visit; NULL: all */
 	const char *from;    /* YYYY-MM-DD inclusive, China time; NULL: open */
 	const char *to;      /* YYYY-MM-DD inclusive; NULL: open */
