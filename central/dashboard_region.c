@@ -34,6 +34,7 @@
 struct filters {
 	const char *survey, *channel, *from, *to;
 	const char *pack; /* an id's characters only; checked installed later */
+	const char *campaign; /* a campaign's id: its own figures (metrics.h) */
 	char qs[512]; /* "?survey=…&amp;…" for links, HTML-safe; "" if none */
 };
 
@@ -105,6 +106,13 @@ static int read_filters(struct ct_req *r, struct filters *f)
 			return -1;
 		f->pack = v;
 	}
+	if ((v = ct_query(r, "campaign")) && *v) {
+		size_t n = strlen(v);
+		if (n >= 64 || strspn(v, "abcdefghijklmnopqrstuvwxyz"
+		                         "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") != n)
+			return -1;
+		f->campaign = v;
+	}
 	if ((v = ct_query(r, "from")) && *v) {
 		if (!dash_is_date(v))
 			return -1;
@@ -118,9 +126,9 @@ static int read_filters(struct ct_req *r, struct filters *f)
 	if (dp_open(&q))
 		return 0;
 	{
-		const char *names[] = {"survey", "channel", "pack", "from", "to"};
-		const char *vals[] = {f->survey, f->channel, f->pack, f->from, f->to};
-		for (int i = 0; i < 5; i++) {
+		const char *names[] = {"survey", "channel", "pack", "campaign", "from", "to"};
+		const char *vals[] = {f->survey, f->channel, f->pack, f->campaign, f->from, f->to};
+		for (int i = 0; i < 6; i++) {
 			if (!vals[i])
 				continue;
 			dp_raw(&q, first ? "?" : "&amp;");
@@ -172,8 +180,36 @@ static void pack_select(struct dpage *p, const ax_content *c,
 	dp_raw(p, "</select></label>");
 }
 
-static void filter_form(struct dpage *p, const ax_content *c, const char *code,
-                        const struct filters *f)
+static int campaign_touches(const struct ax_campaign *c, const char *code);
+
+/* 活动: 日常监测 (every answer but sampled 测评's), or one campaign's own
+ * figures -- its scope, window, wave, kinds, roster then (frozen once
+ * closed).  A sampled 测评 has its own section. */
+static void campaign_select(struct dpage *p, ax_store *st, const char *code,
+                            const struct filters *f)
+{
+	struct ax_campaign *v = NULL;
+	int n = 0;
+
+	if (ax_campaign_list(st, 0, 0, &v, &n) || !n) {
+		ax_free(v);
+		return;
+	}
+	dp_raw(p, "<label>活动<select name=\"campaign\"><option value=\"\">"
+	          "日常监测（不分活动）</option>");
+	for (int i = n - 1; i >= 0; i--) {
+		if (v[i].sample_n > 0 || !campaign_touches(&v[i], code))
+			continue;
+		dp_fmt(p, "<option value=\"%s\"%s>%s%s</option>", v[i].id,
+		       f->campaign && strcmp(f->campaign, v[i].id) == 0 ? " selected" : "",
+		       v[i].name, v[i].closed_at > 0 ? "（已关闭）" : "");
+	}
+	dp_raw(p, "</select></label>");
+	ax_free(v);
+}
+
+static void filter_form(struct dpage *p, ax_store *st, const ax_content *c,
+                        const char *code, const struct filters *f)
 {
 
 	dp_fmt(p, "<form class=\"filter\" method=\"get\" action=\"/region/%s\">"
@@ -204,6 +240,7 @@ static void filter_form(struct dpage *p, const ax_content *c, const char *code,
 	}
 	dp_raw(p, "</select></label>");
 	pack_select(p, c, f);
+	campaign_select(p, st, code, f);
 	dp_fmt(p, "<label>开始日期<input type=\"date\" name=\"from\" value=\"%s\"></label>"
 	          "<label>结束日期<input type=\"date\" name=\"to\" value=\"%s\"></label>"
 	          "<button class=\"btn\" type=\"submit\">筛选</button>",
@@ -1167,6 +1204,7 @@ enum MHD_Result dash_region_page(struct ct_req *r, const struct dash_user *u,
 	o.to = f.to;
 	/* ?pack=family-safety: the 知识宣传入户率 of that pack beside it */
 	o.pack = f.pack;
+	o.campaign = f.campaign;
 	rc = ax_report_build(st, &o, &rep);
 	if (rc == AX_NOTFOUND)
 		return dash_error(r, u, MHD_HTTP_NOT_FOUND, "区域不存在",
@@ -1206,7 +1244,13 @@ enum MHD_Result dash_region_page(struct ct_req *r, const struct dash_user *u,
 	dp_fmt(&p, "<p class=\"note\">问卷：%s · 渠道：%s · 时间：%s 至 %s</p>",
 	       f.survey ? survey_title(content, f.survey) : "全部", channel_label(f.channel),
 	       f.from ? f.from : "开始", f.to ? f.to : "今天");
-	filter_form(&p, content, code, &f);
+	filter_form(&p, st, content, code, &f);
+	if (rep->campaign_id[0])
+		dp_fmt(&p, "<p class=\"msg\" role=\"status\">活动「%s」：按这次活动的范围、"
+		           "时间（%s 至 %s）、轮次和计入的宣传方式统计，户数为活动期间花名册上的户。%s</p>",
+		       rep->campaign_name, rep->from, rep->to,
+		       rep->campaign_closed_at > 0 ? "活动已关闭，数字已冻结；关闭后收到的记录另计为晚到。"
+		                                   : "活动未关闭，数字还会随新记录变化。");
 	dp_raw(&p, "<h2>日常监测 <small class=\"note\">自愿作答的答卷（一体机、短信、"
 	           "入户走访），不含抽样测评</small></h2>");
 	cards(&p, rep, pack_name);
@@ -1221,7 +1265,13 @@ enum MHD_Result dash_region_page(struct ct_req *r, const struct dash_user *u,
 	dash_below(&p, st, &o, r0->level, f.qs);
 	charts(&p, rep);
 	item_links(&p, u, content, r0);
-	trend(&p, st, code, &f, rep);
+	{
+		/* a campaign's coverage is counted from its start */
+		struct filters tf = f;
+		if (rep->campaign_id[0] && !tf.from && rep->from[0])
+			tf.from = rep->from;
+		trend(&p, st, code, &tf, rep);
+	}
 	dash_sampled(&p, st, code, f.survey, u->u.scope, rep->suppress_below);
 	funnels(&p, st, content, code);
 	ended_campaigns(&p, st, code);

@@ -232,6 +232,13 @@ check "  reached in its window" "$(jv "d['rows'][0]['reached']")" \
   "$(sqlite3 c.db "SELECT COUNT(*) FROM households h WHERE h.active AND h.grid LIKE '439901101%' AND EXISTS (SELECT 1 FROM contacts c WHERE c.household = h.id AND c.kind IN ('sms_delivered','sms_replied','kiosk_session','visit') AND c.at >= $CS AND c.at < $CE)")"
 check "  respondents: its wave's counted answers in its scope" "$(jv "d['rows'][0]['respondents']")" \
   "$(sqlite3 c.db "SELECT COUNT(*) FROM responses WHERE wave = 'camp-e2e' AND counted = 1 AND status = 'complete' AND region LIKE '439901101%' AND completed_at >= $CS AND completed_at < $CE")"
+# ... and on the region page: the 活动 selector, the same figures
+check "region page for the campaign: 200" "$(get county.jar "/region/439901101000?campaign=camp-e2e" campr.html)" 200
+has "  offers the campaign in its selector, selected" campr.html '<option value="camp-e2e" selected>秋季平安家庭满意度调查</option>'
+has "  says whose figures these are" campr.html "活动「秋季平安家庭满意度调查」：按这次活动的范围"
+has "  the township's reached households as the campaign report" campr.html "$(jv "d['rows'][0]['reached']")/$(jv "d['rows'][0]['households']") 户"
+has "  its downloads carry the campaign" campr.html "campaign=camp-e2e"
+check "  an unknown campaign: 400" "$(get county.jar "/region/439901101000?campaign=nope" campbad.html)" 400
 curl -s -b county.jar -o camp.xlsx "$URL/api/v1/report?campaign=camp-e2e&format=xlsx"
 check "  its 台账: the campaign's name on every sheet's page header" \
   "$(python3 -c "import zipfile; z=zipfile.ZipFile('camp.xlsx'); s=[n for n in z.namelist() if n.startswith('xl/worksheets/sheet')]; print(len(s) > 2 and all('活动：秋季平安家庭满意度调查' in z.read(n).decode() for n in s))")" True
