@@ -280,6 +280,7 @@ static void finish(const struct ax_survey *s, struct gw_conv *c, long long now,
 
 	c->status = GW_CONV_DONE;
 	c->updated_at = now;
+	out->thanks = 1;
 	as_response(s, c, &r);
 	ax_response_score(&r, &sc);
 	out->correct = sc.right;

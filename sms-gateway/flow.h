@@ -89,6 +89,7 @@ struct gw_flow_out {
 	int optout;    /* add the number to the permanent opt-out list */
 	int optout_ask; /* a lone "T"/"取消": asked whether it means 退订 */
 	int reminder;  /* the message is the reminder (gw_flow_tick) */
+	int thanks;    /* the messages close a finished questionnaire */
 	int response;  /* write the response record now (conversation ended) */
 	const char *response_status; /* "complete", "partial", "abandoned" */
 	int answered;  /* a valid answer was stored in this step */

@@ -255,6 +255,7 @@ int gw__apply_out(gw_gateway *g, struct convrow *r, const struct camp *cp,
 		const char *kind = o->optout          ? "optout_confirm"
 		                   : insert && i == 0 ? "intro"
 		                   : o->reminder      ? "reminder"
+		                   : o->thanks        ? "thanks"
 		                                      : "question";
 		/* a new conversation's first question goes in the intros' class:
 		 * queued with its intro, it would otherwise be older than every

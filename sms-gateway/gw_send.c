@@ -33,6 +33,7 @@ static const struct {
 } classes[] = {
     {"optout_confirm", 0},
     {"question", 1},   /* the next question or a re-ask of a live one */
+    {"thanks", 1},     /* the end of a questionnaire the resident just finished */
     {"closed", 1},     /* answers a reply to a closed campaign's question */
     {"reminder", 2},
     {"intro", 3},

@@ -348,6 +348,14 @@ int main(void)
 	reply(m1, p1, "满意😊");
 	CHECK_INT(q1("SELECT COUNT(*) FROM conv WHERE household='H1' AND status='done'"), 1);
 	CHECK(strstr(last_sent(p1), "感谢您的评价") != NULL);
+	/* the thanks is logged as what it is (kind thanks), not as one more
+	 * question (before: kind question, so the first check fails) */
+	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE household='H1' AND"
+	             " kind='thanks' AND state='sent' AND text LIKE '%感谢您的评价%'"),
+	          1);
+	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE household='H1' AND"
+	             " kind='question' AND text LIKE '%感谢您的评价%'"),
+	          0);
 
 	/* ---- H2: invalid -> re-ask with a hint -> skipped ---- */
 	reply(m0, p2, "知道");
