@@ -40,6 +40,7 @@ struct ax_db {
 	char err[512];
 	ax_db_eclass eclass;
 	unsigned next_name; /* PostgreSQL prepared statement names */
+	void *idle;         /* PostgreSQL: prepared statements kept for reuse */
 	int borrowed;       /* conn is not ours to close (ax_db_wrap_sqlite) */
 	ax_stmt *copy;      /* the INSERT of a copy, without copy_* */
 	int copy_n;         /* columns of the copy under way */

@@ -8,7 +8,12 @@
  * checks the SQL at once; the first step whose bound types differ prepares
  * it again with them, so `? + 1` is 64-bit arithmetic, not int4.  A step
  * runs the statement and keeps its whole result; later steps walk its
- * rows.  Errors are classed by SQLSTATE: 23xxx constraint, 40001, 40P01
+ * rows.  A finalized statement is not deallocated: the connection keeps it
+ * (up to IDLE_MAX of them, in a small pool keyed by the numbered SQL), and
+ * the next prepare of the same text takes it back with no round trip, as
+ * prepared with the types it was last run with: a report or a request that
+ * prepares its statements anew each time pays for the parse once per
+ * connection.  Errors are classed by SQLSTATE: 23xxx constraint, 40001, 40P01
  * and 55P03 retry, 53100 disk full, 25006 read-only, 58030 I/O, 53200
  * memory.
  */
@@ -36,6 +41,28 @@ struct pg_stmt {
 	int row;       /* next row of res */
 	int ncols;     /* columns of a row, known once prepared */
 };
+
+/* A prepared statement the connection keeps while no ax_stmt uses it. */
+#define IDLE_MAX 256
+struct pg_idle {
+	unsigned hash;
+	int nparams, ncols;
+	char name[24];
+	char *sql;     /* numbered */
+	Oid *prepared; /* types it was prepared with */
+};
+struct pg_pool {
+	int n;
+	struct pg_idle v[IDLE_MAX];
+};
+
+static unsigned sql_hash(const char *s)
+{
+	unsigned h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
 
 static ax_db_eclass classify(const PGresult *res)
 {
@@ -91,9 +118,67 @@ static int pg_open(ax_db *db, const char *url)
 
 static void pg_close(ax_db *db)
 {
+	struct pg_pool *pool = db->idle;
 	if (db->conn)
-		PQfinish(db->conn);
+		PQfinish(db->conn); /* the server drops its prepared statements */
 	db->conn = NULL;
+	for (int i = 0; pool && i < pool->n; i++) {
+		free(pool->v[i].sql);
+		free(pool->v[i].prepared);
+	}
+	free(pool);
+	db->idle = NULL;
+}
+
+/* Take an idle statement prepared from sql into p: 1 taken, 0 none. */
+static int idle_take(ax_db *db, struct pg_stmt *p)
+{
+	struct pg_pool *pool = db->idle;
+	unsigned h = sql_hash(p->sql);
+	for (int i = 0; pool && i < pool->n; i++) {
+		struct pg_idle *e = &pool->v[i];
+		if (e->hash != h || e->nparams != p->nparams || strcmp(e->sql, p->sql))
+			continue;
+		memcpy(p->name, e->name, sizeof p->name);
+		if (p->nparams) { /* bound as last time: no prepare again */
+			memcpy(p->prepared, e->prepared,
+			       (size_t)p->nparams * sizeof *p->prepared);
+			memcpy(p->types, e->prepared,
+			       (size_t)p->nparams * sizeof *p->types);
+		}
+		p->ncols = e->ncols;
+		free(e->sql);
+		free(e->prepared);
+		*e = pool->v[--pool->n];
+		return 1;
+	}
+	return 0;
+}
+
+/* Keep p's server statement for the next prepare of its text: 1 kept, 0
+ * not (the pool is full, or no memory: deallocate it). */
+static int idle_keep(ax_db *db, struct pg_stmt *p)
+{
+	struct pg_pool *pool = db->idle;
+	struct pg_idle *e;
+	if (!pool && !(pool = db->idle = calloc(1, sizeof *pool)))
+		return 0;
+	if (pool->n == IDLE_MAX)
+		return 0;
+	e = &pool->v[pool->n];
+	e->prepared = malloc((size_t)(p->nparams ? p->nparams : 1) * sizeof *e->prepared);
+	if (!e->prepared)
+		return 0;
+	if (p->nparams)
+		memcpy(e->prepared, p->prepared, (size_t)p->nparams * sizeof *p->prepared);
+	e->sql = p->sql; /* moved */
+	p->sql = NULL;
+	e->hash = sql_hash(e->sql);
+	e->nparams = p->nparams;
+	e->ncols = p->ncols;
+	memcpy(e->name, p->name, sizeof e->name);
+	pool->n++;
+	return 1;
 }
 
 static int pg_exec(ax_db *db, const char *sql)
@@ -136,7 +221,7 @@ static void pg_finalize(ax_stmt *st)
 	struct pg_stmt *p = st->h;
 	if (!p)
 		return;
-	if (p->name[0] && st->db->conn) {
+	if (p->name[0] && st->db->conn && !idle_keep(st->db, p)) {
 		char dealloc[48];
 		snprintf(dealloc, sizeof dealloc, "DEALLOCATE %s", p->name);
 		PQclear(PQexec(st->db->conn, dealloc));
@@ -178,6 +263,8 @@ static int pg_prepare(ax_stmt *st, const char *sql)
 	for (int i = 0; i < p->nparams; i++)
 		p->types[i] = used[i] ? OID_UNKNOWN : OID_TEXT;
 	free(used);
+	if (idle_take(st->db, p))
+		return AX_DB_OK;
 	if (server_prepare(st, p, p->types) != AX_DB_OK) {
 		pg_finalize(st);
 		return AX_DB_ERROR;

@@ -199,6 +199,64 @@ static void rows(void)
 	CHECK_INT(ax_db_exec(db, "DROP TABLE dbt"), AX_DB_OK);
 }
 
+/* statements of this text the server keeps prepared on this connection */
+static int64_t kept(const char *sql)
+{
+	ax_stmt *s;
+	int64_t n;
+	REQUIRE(ax_db_prepare(db, "SELECT COUNT(*) FROM pg_prepared_statements "
+	                          "WHERE statement = ?", &s) == AX_DB_OK);
+	CHECK_INT(ax_stmt_bind_text(s, 1, sql), AX_DB_OK);
+	REQUIRE(ax_stmt_step(s) == AX_DB_ROW);
+	n = ax_stmt_int64(s, 0);
+	ax_stmt_finalize(s);
+	return n;
+}
+
+/* A text prepared again after its statement was finalized (a report's
+ * statements, every request): the same answers, rebound with other
+ * types too; on PostgreSQL the server statement is kept and reused, not
+ * prepared anew each time (before: deallocated at finalize, none kept). */
+static void reuse(void)
+{
+	const char *sql = "SELECT ? || '', ?2 + 1";
+	const char *num = "SELECT $1 || '', $2 + 1"; /* as the server sees it */
+	ax_stmt *a, *b;
+	for (int i = 0; i < 50; i++) {
+		REQUIRE(ax_db_prepare(db, sql, &a) == AX_DB_OK);
+		CHECK_INT(ax_stmt_bind_text(a, 1, "x"), AX_DB_OK);
+		CHECK_INT(ax_stmt_bind_int64(a, 2, i), AX_DB_OK);
+		REQUIRE(ax_stmt_step(a) == AX_DB_ROW);
+		CHECK_STR(ax_stmt_text(a, 0), "x");
+		CHECK_INT(ax_stmt_int64(a, 1), i + 1);
+		ax_stmt_finalize(a);
+	}
+	/* two of the same text at once, each its own: 7 + 1, 2.5 + 1 */
+	REQUIRE(ax_db_prepare(db, sql, &a) == AX_DB_OK);
+	REQUIRE(ax_db_prepare(db, sql, &b) == AX_DB_OK);
+	CHECK_INT(ax_stmt_bind_text(a, 1, "a"), AX_DB_OK);
+	CHECK_INT(ax_stmt_bind_int64(a, 2, 7), AX_DB_OK);
+	CHECK_INT(ax_stmt_bind_text(b, 1, "b"), AX_DB_OK);
+	CHECK_INT(ax_stmt_bind_double(b, 2, 2.5), AX_DB_OK);
+	REQUIRE(ax_stmt_step(a) == AX_DB_ROW);
+	REQUIRE(ax_stmt_step(b) == AX_DB_ROW);
+	CHECK_STR(ax_stmt_text(a, 0), "a");
+	CHECK_INT(ax_stmt_int64(a, 1), 8);
+	CHECK_STR(ax_stmt_text(b, 0), "b");
+	CHECK_NEAR(ax_stmt_double(b, 1), 3.5, 1e-12);
+	ax_stmt_finalize(a);
+	ax_stmt_finalize(b);
+	if (ax_db_kind_of(db) == AX_DB_PG)
+		CHECK_INT(kept(num), 2);
+	/* taken back as last run (double): bound an integer, right again */
+	REQUIRE(ax_db_prepare(db, sql, &a) == AX_DB_OK);
+	CHECK_INT(ax_stmt_bind_text(a, 1, "c"), AX_DB_OK);
+	CHECK_INT(ax_stmt_bind_int64(a, 2, 41), AX_DB_OK);
+	REQUIRE(ax_stmt_step(a) == AX_DB_ROW);
+	CHECK_INT(ax_stmt_int64(a, 1), 42);
+	ax_stmt_finalize(a);
+}
+
 static void pieces(void)
 {
 	char sql[128];
@@ -258,6 +316,7 @@ int main(int argc, char **argv)
 	}
 	CHECK_INT(ax_db_kind_of(db), argc > 1 ? AX_DB_PG : AX_DB_SQLITE);
 	rows();
+	reuse();
 	pieces();
 	ax_db_close(db);
 	return check_done();
