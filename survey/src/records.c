@@ -278,10 +278,12 @@ ax_rc ax_importer_new(ax_store *st, ax_importer **out)
 	im->st = st;
 	im->hmgen = 1;
 	/* the opt-out statements when the first opt-out comes: a store
-	 * opened below v11 (tests of old files) imports responses too */
+	 * opened below v11 (tests of old files) imports responses too; the
+	 * tally upserts are tally.c's, several rows at a time, made from
+	 * S_TALLY's and S_TALLY_TOTAL's text */
 	for (int i = 0; i < S_NSTMT; i++)
-		if ((i < S_INS_OPTOUT || i > S_PHONE_HH) &&
-		    (rc = prepare_stmt(im, i)))
+		if ((i < S_INS_OPTOUT || i > S_PHONE_HH) && i != S_TALLY &&
+		    i != S_TALLY_TOTAL && (rc = prepare_stmt(im, i)))
 			goto fail;
 	surveys_fingerprint(im, im->surveys_fp);
 	if ((rc = ax_content_load_store(st, &im->surveys)))
@@ -301,6 +303,9 @@ void ax_importer_free(ax_importer *im)
 		ax_importer_rollback(im);
 	for (int i = 0; i < S_NSTMT; i++)
 		ax_stmt_finalize(im->t[i]);
+	for (int i = 0; i < 2; i++)
+		for (int j = 0; j < 4; j++)
+			ax_stmt_finalize(im->tm[i][j]);
 	ax_content_free(im->surveys);
 	ax__tally_clear(im);
 	free(im->tb);

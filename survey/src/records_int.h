@@ -46,6 +46,9 @@ struct ax_importer {
 	ax_store *st;
 	ax_content *surveys;
 	struct ax_stmt *t[S_NSTMT];
+	/* tally upserts of AX__TALLY_ROWS[j] rows at once, per table (0 tally,
+	 * 1 tally_total), prepared on first use */
+	struct ax_stmt *tm[2][4];
 	struct tally **tb;   /* tally buckets, tbn of them (a power of two) */
 	size_t tbn, tcount;
 	struct tally *tall;  /* every tally entry */
@@ -88,6 +91,8 @@ int ax__dev_bind_named(ax_importer *im, const struct ax_device *devs, int n,
                        const char *name, char *reason);
 
 /* ---- tally.c ---------------------------------------------------------- */
+/* the rows of one tally upsert statement, largest first; the last is 1 */
+#define AX__TALLY_ROWS {256, 32, 4, 1}
 /* Drop every gathered delta (rollback, or after a flush). */
 void ax__tally_clear(ax_importer *im);
 /* Upsert the gathered deltas into tally and tally_total, in key order. */

@@ -2,7 +2,8 @@
  * tally.c -- the counts behind every rate: per region, survey, wave,
  * channel and day, the sums of the counted responses' results, gathered
  * in memory during an import batch and upserted at commit in the same
- * transaction (so reports never scan responses).
+ * transaction (so reports never scan responses), once per key, many rows
+ * per statement (one round trip each on PostgreSQL).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -120,51 +121,110 @@ static int tally_cmp(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
+static const int tally_rows[4] = AX__TALLY_ROWS;
+
+/* The upsert of `rows` rows into tally (tot 0) or tally_total (1): the
+ * single-row statement's text (S_TALLY, S_TALLY_TOTAL) with its VALUES
+ * repeated, numbered in order; malloc'd, NULL on no memory. */
+static char *tally_sql(int tot, int rows)
+{
+	const char *one = ax__importer_sql(tot ? S_TALLY_TOTAL : S_TALLY);
+	const char *values = strstr(one, "VALUES("), *conflict = strstr(one, ") ON CONFLICT");
+	int ncols = tot ? 8 : 9;
+	size_t head = (size_t)(values - one) + 6, cap;
+	char *sql, *o;
+
+	cap = head + strlen(conflict) + (size_t)rows * (size_t)(ncols * 2 + 4);
+	if (!(o = sql = malloc(cap)))
+		return NULL;
+	memcpy(o, one, head);
+	o += head;
+	for (int r = 0; r < rows; r++) {
+		*o++ = r ? ',' : ' ';
+		*o++ = '(';
+		for (int c = 0; c < ncols; c++) {
+			if (c)
+				*o++ = ',';
+			*o++ = '?';
+		}
+		*o++ = ')';
+	}
+	strcpy(o, conflict + 1);
+	return sql;
+}
+
+/* Bind entry t as row r of an upsert into tally or tally_total. */
+static void tally_bind(ax_stmt *s, int r, const struct tally *t)
+{
+	int tot = t->day == TOTAL_DAY, b = r * (tot ? 8 : 9);
+	char buf[512], *parts[5];
+	int np = 0;
+
+	snprintf(buf, sizeof buf, "%s", t->key);
+	parts[np++] = buf;
+	for (char *p = buf; *p && np < 5; p++)
+		if (*p == '\x1f') {
+			*p = '\0';
+			parts[np++] = p + 1;
+		}
+	for (int i = 0; i < 4; i++)
+		ax_stmt_bind_text(s, ++b, parts[i]);
+	if (!tot)
+		ax_stmt_bind_int64(s, ++b, t->day);
+	ax_stmt_bind_text(s, ++b, parts[4]);
+	ax_stmt_bind_int64(s, ++b, t->den);
+	ax_stmt_bind_int64(s, ++b, t->num);
+	ax_stmt_bind_double(s, ++b, t->score);
+}
+
+/* Upsert v[0..n) (all of one table, distinct keys) with the fewest
+ * statements: as many of the largest as fit, then the smaller ones. */
+static ax_rc tally_upsert(ax_importer *im, struct tally **v, size_t n)
+{
+	int tot = n && v[0]->day == TOTAL_DAY;
+	for (int j = 0; j < 4; j++) {
+		size_t rows = (size_t)tally_rows[j];
+		for (; n >= rows; v += rows, n -= rows) {
+			ax_stmt **s = &im->tm[tot][j];
+			int src;
+			if (!*s) {
+				char *sql = tally_sql(tot, (int)rows);
+				ax_rc rc = sql ? ax__dprepare(im->st, s, sql) : AX_NOMEM;
+				free(sql);
+				if (rc)
+					return rc;
+			}
+			ax_stmt_reset(*s);
+			for (size_t r = 0; r < rows; r++)
+				tally_bind(*s, (int)r, v[r]);
+			src = ax_stmt_step(*s);
+			ax_stmt_reset(*s);
+			if (src != AX_DB_DONE)
+				return ax__store_dberr(im->st, "tally");
+		}
+	}
+	return AX_OK;
+}
+
 ax_rc ax__tally_flush(ax_importer *im)
 {
 	struct tally **v;
-	size_t n = 0, k = 0;
-	ax_rc rc = AX_OK;
+	size_t n = 0, days = 0;
+	ax_rc rc;
 
-	if (!(n = im->tcount))
+	if (!im->tcount)
 		return AX_OK;
-	if (!(v = malloc(n * sizeof *v)))
+	if (!(v = malloc(im->tcount * sizeof *v)))
 		return AX_NOMEM;
 	for (struct tally *t = im->tall; t; t = t->all)
-		v[k++] = t;
+		if (t->den || t->num || t->score != 0)
+			v[n++] = t;
 	qsort(v, n, sizeof *v, tally_cmp);
-	for (k = 0; k < n; k++) {
-		struct tally *t = v[k];
-		ax_stmt *s = im->t[t->day == TOTAL_DAY ? S_TALLY_TOTAL : S_TALLY];
-		char *parts[5], buf[512];
-		int np = 0, src;
-		if (!t->den && !t->num && t->score == 0)
-			continue;
-		snprintf(buf, sizeof buf, "%s", t->key);
-		parts[np++] = buf;
-		for (char *p = buf; *p && np < 5; p++)
-			if (*p == '\x1f') {
-				*p = '\0';
-				parts[np++] = p + 1;
-			}
-		ax_stmt_reset(s);
-		ax_stmt_bind_text(s, 1, parts[0]);
-		ax_stmt_bind_text(s, 2, parts[1]);
-		ax_stmt_bind_text(s, 3, parts[2]);
-		ax_stmt_bind_text(s, 4, parts[3]);
-		if (t->day != TOTAL_DAY)
-			ax_stmt_bind_int64(s, 5, t->day);
-		ax_stmt_bind_text(s, 6, parts[4]);
-		ax_stmt_bind_int64(s, 7, t->den);
-		ax_stmt_bind_int64(s, 8, t->num);
-		ax_stmt_bind_double(s, 9, t->score);
-		src = ax_stmt_step(s);
-		ax_stmt_reset(s);
-		if (src != AX_DB_DONE) {
-			rc = ax__store_dberr(im->st, "tally");
-			break;
-		}
-	}
+	while (days < n && v[days]->day != TOTAL_DAY)
+		days++;
+	rc = tally_upsert(im, v, days);
+	if (rc == AX_OK)
+		rc = tally_upsert(im, v + days, n - days);
 	free(v);
 	if (rc == AX_OK)
 		ax__tally_clear(im);
