@@ -122,13 +122,9 @@ static const char *const stmt_sql[S_NSTMT] = {
 	    "den = tally_total.den + excluded.den, "
 	    "num = tally_total.num + excluded.num, "
 	    "score = tally_total.score + excluded.score",
-	[S_CAMPAIGN_WAVES] =
-	    "SELECT wave, scope FROM campaigns WHERE survey = ?1 AND starts_at <= "
-	    "?2 AND ends_at > ?2",
-	[S_WAVE] = "SELECT 1 FROM campaigns WHERE wave = ?1 AND survey = ?2 LIMIT 1",
-	/* a wave whose campaign was closed before this record arrived */
-	[S_CLOSED] = "SELECT 1 FROM campaigns WHERE wave = ?1 AND closed_at IS "
-	             "NOT NULL AND closed_at < ?2 LIMIT 1",
+	/* every campaign, once per transaction (records_camp.c) */
+	[S_CAMPAIGNS] = "SELECT survey, wave, scope, starts_at, ends_at, closed_at "
+	                "FROM campaigns",
 	[S_INS_OPTOUT] =
 	    "INSERT INTO optout_events(id, phone, action, device, "
 	    "by_user, source, at, body, received_at) VALUES(?,?,?,?,?,?,?,?,?) "
@@ -252,7 +248,9 @@ static const char *const before_v16[S_NSTMT] = {
 	    "device, at, body, received_at) VALUES(?,?,?,?,?,?,?,?,?) "
 	    "ON CONFLICT(id) DO NOTHING",
 	[S_GET_CONTACT] = "SELECT body FROM contacts WHERE id = ?",
-	[S_CLOSED] = "SELECT 1 WHERE ?1 IS NULL AND ?2 IS NULL",
+	/* no campaign counts as closed: nothing arrives late */
+	[S_CAMPAIGNS] = "SELECT survey, wave, scope, starts_at, ends_at, NULL "
+	                "FROM campaigns",
 };
 
 static ax_rc prepare_stmt(ax_importer *im, int i)
@@ -308,6 +306,7 @@ void ax_importer_free(ax_importer *im)
 			ax_stmt_finalize(im->tm[i][j]);
 	ax_content_free(im->surveys);
 	ax__tally_clear(im);
+	ax__camps_clear(im);
 	free(im->tb);
 	free(im->hm);
 	free(im);
@@ -355,6 +354,7 @@ ax_rc ax_importer_begin(ax_importer *im)
 		memcpy(im->surveys_fp, fp, sizeof fp);
 	}
 	hh_memo_clear(im); /* the roster may have changed between batches */
+	ax__camps_clear(im); /* and the campaigns */
 	rc = ax_store_begin(im->st);
 	if (rc == AX_OK)
 		im->in_tx = 1;
@@ -376,6 +376,7 @@ ax_rc ax_importer_commit(ax_importer *im)
 	}
 	im->in_tx = 0;
 	hh_memo_clear(im);
+	ax__camps_clear(im);
 	return AX_OK;
 }
 
@@ -384,6 +385,7 @@ void ax_importer_rollback(ax_importer *im)
 	ax_db_rollback(ax__store_dbl(im->st));
 	im->in_tx = 0;
 	hh_memo_clear(im);
+	ax__camps_clear(im);
 	ax__tally_clear(im);
 }
 
@@ -628,9 +630,7 @@ static int unseal_household(ax_importer *im, json_t *o, char resolved[64])
 static int campaign_wave(ax_importer *im, const char *survey, const char *hh,
                          const char *region, int64_t at, char out[64])
 {
-	ax_stmt *s = im->t[S_CAMPAIGN_WAVES];
 	char place[64];
-	int found = 0;
 
 	if (hh) {
 		if (household_grid(im, hh, place))
@@ -640,17 +640,7 @@ static int campaign_wave(ax_importer *im, const char *survey, const char *hh,
 	} else {
 		return 0;
 	}
-	ax_stmt_reset(s);
-	ax_stmt_bind_text(s, 1, survey);
-	ax_stmt_bind_int64(s, 2, at);
-	while (ax_stmt_step(s) == AX_DB_ROW)
-		if (ax_scope_covers(ax_stmt_text(s, 1), place)) {
-			if (found++)
-				break;
-			snprintf(out, 64, "%s", ax_stmt_text(s, 0));
-		}
-	ax_stmt_reset(s);
-	return found == 1;
+	return ax__camp_wave(im, survey, place, at, out);
 }
 
 /* ---- responses -------------------------------------------------------- */
@@ -949,16 +939,9 @@ static int insert_response(ax_importer *im, const struct resp *p,
  * campaign's figures do not move; 0 not; -1 on a store error. */
 static int arrived_late(ax_importer *im, const struct resp *p)
 {
-	ax_stmt *s = im->t[S_CLOSED];
-	int src;
 	if (!p->wave || !*p->wave)
 		return 0; /* 日常监测: no campaign to close */
-	ax_stmt_reset(s);
-	ax_stmt_bind_text(s, 1, p->wave);
-	ax_stmt_bind_int64(s, 2, im->received_at);
-	src = ax_stmt_step(s);
-	ax_stmt_reset(s);
-	return src == AX_DB_ROW ? 1 : src == AX_DB_DONE ? 0 : -1;
+	return ax__camp_closed_before(im, p->wave, im->received_at);
 }
 
 static ax_rc import_response(ax_importer *im, json_t *o, const char *source,

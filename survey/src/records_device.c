@@ -90,18 +90,10 @@ int ax__dev_time(const ax_importer *im, const char *field, int64_t t,
 int ax__dev_wave(ax_importer *im, const char *survey, const char *wave,
                  char *reason)
 {
-	ax_stmt *s = im->t[S_WAVE];
 	char ex[64];
-	int found;
 
-	if (!im->has_dev || !wave || !*wave)
-		return 0;
-	ax_stmt_reset(s);
-	ax_stmt_bind_text(s, 1, wave);
-	ax_stmt_bind_text(s, 2, survey);
-	found = ax_stmt_step(s) == AX_DB_ROW;
-	ax_stmt_reset(s);
-	if (found)
+	if (!im->has_dev || !wave || !*wave ||
+	    ax__camp_has_wave(im, wave, survey))
 		return 0;
 	ax__excerpt(wave, ex, sizeof ex);
 	return why(reason, "field \"wave\": \"%s\" is not the wave of a campaign "

@@ -27,9 +27,9 @@ struct tally {
 enum {
 	S_INS_RESP, S_GET_RESP, S_HH, S_REGION, S_COUNTED,
 	S_SET_COUNTED, S_INS_CONTACT, S_GET_CONTACT,
-	S_INS_CONFLICT, S_CAMPAIGN_WAVES, S_WAVE,
+	S_INS_CONFLICT, S_CAMPAIGNS,
 	S_INS_OPTOUT, S_GET_OPTOUT, S_PHONE_HH, S_TALLY, S_TALLY_TOTAL,
-	S_SURVEYS_FP, S_LOCK_HH, S_CLOSED, S_NSTMT
+	S_SURVEYS_FP, S_LOCK_HH, S_NSTMT
 	/* all through the statement layer (db.h): the same on SQLite and
 	 * PostgreSQL */
 };
@@ -42,6 +42,7 @@ const char *ax__importer_sql(int i);
 #define TOTAL_DAY (-2147483647)
 
 struct hh_memo;
+struct ax_camp;
 struct ax_importer {
 	ax_store *st;
 	ax_content *surveys;
@@ -64,6 +65,9 @@ struct ax_importer {
 	struct hh_memo *hm;  /* households looked up in this transaction */
 	size_t hmn, hmcount; /* slots (a power of two), entries */
 	unsigned hmgen;      /* entries of other generations are empty slots */
+	struct ax_camp *camps; /* the campaigns, read once per transaction */
+	size_t ncamps;
+	int camps_loaded;
 	int has_dev;         /* records are bound to dev (records_device.c) */
 	struct ax_rec_device dev;
 };
@@ -89,6 +93,19 @@ int ax__dev_may_unseal(ax_importer *im);
 struct ax_device;
 int ax__dev_bind_named(ax_importer *im, const struct ax_device *devs, int n,
                        const char *name, char *reason);
+
+/* ---- records_camp.c: the campaigns, read once per transaction ---------- */
+/* forget them (begin, commit, rollback, free) */
+void ax__camps_clear(ax_importer *im);
+/* the wave of the one campaign of survey whose window holds at and whose
+ * scope covers place into out: 1, or 0 when none or several do (or on a
+ * store error) */
+int ax__camp_wave(ax_importer *im, const char *survey, const char *place,
+                  int64_t at, char out[64]);
+/* 1 when wave is the wave of a campaign of survey, else 0 */
+int ax__camp_has_wave(ax_importer *im, const char *wave, const char *survey);
+/* 1 when wave's campaign was closed before t, 0 not, -1 on a store error */
+int ax__camp_closed_before(ax_importer *im, const char *wave, int64_t t);
 
 /* ---- tally.c ---------------------------------------------------------- */
 /* the rows of one tally upsert statement, largest first; the last is 1 */

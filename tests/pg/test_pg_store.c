@@ -162,7 +162,7 @@ int main(int argc, char **argv)
 		CHECK(s != NULL);
 		ax_stmt_finalize(s);
 	}
-	CHECK_INT(nsql, 17); /* S_NSTMT in records_int.h */
+	CHECK_INT(nsql, 16); /* up to S_LOCK_HH in records_int.h */
 
 	REQUIRE(ax_db_exec(db, "UPDATE meta SET value = '99' WHERE key ="
 	                       " 'schema_version'") == AX_DB_OK);
