@@ -50,12 +50,17 @@ static int device_auth(struct ct_req *r, ax_store *st, struct ax_device *d,
 		                      "missing \"Authorization: Bearer TOKEN\"");
 		return -1;
 	}
-	if (ax_device_auth(st, tok, d) != AX_OK) {
+	switch (ax_device_auth(st, tok, d)) {
+	case AX_OK: return 0;
+	case AX_DENIED:
 		*ret = ct_reply_error(r, MHD_HTTP_UNAUTHORIZED,
 		                      "unknown or revoked device token");
 		return -1;
+	default: /* the store failed: the token may be good, try again */
+		CT_ERROR("device token check: %s", ax_store_errmsg(st));
+		*ret = ct_reply_unavailable(r);
+		return -1;
 	}
-	return 0;
 }
 
 /* First callback of a device route (routes.c: device): the token, and
@@ -193,6 +198,15 @@ static ax_importer *thread_importer(struct ct_server *srv, ax_store *st,
 		ax_importer_set_unseal(tls_importer, pk, sk);
 	sodium_memzero(sk, sizeof sk);
 	return tls_importer;
+}
+
+void ct_api_thread_reset(struct ct_server *srv)
+{
+	if (!tls_importer)
+		return;
+	ct_unregister_importer(srv, tls_importer);
+	ax_importer_free(tls_importer);
+	tls_importer = NULL;
 }
 
 /* Bind the importer to the request's device: scope, name, kind, times. */

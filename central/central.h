@@ -65,6 +65,11 @@ struct MHD_Daemon *ct_start(struct ct_server *srv, const struct sockaddr *addr,
                             unsigned threads);
 /* Keep a thread's importer so shutdown can free it before the stores. */
 void ct_register_importer(struct ct_server *srv, struct ax_importer *im);
+/* ... and let it go (the thread frees it: its store is being replaced) */
+void ct_unregister_importer(struct ct_server *srv, struct ax_importer *im);
+/* api.c: free the calling thread's importer, made on a store that is
+ * being replaced (ct_store after a lost connection) */
+void ct_api_thread_reset(struct ct_server *srv);
 /* Free the importers and close every thread's store (after the daemon
  * has stopped). */
 void ct_close_stores(struct ct_server *srv);
@@ -92,7 +97,10 @@ struct ct_req {
 	int nform;
 };
 
-/* The calling thread's store handle, opened on first use. */
+/* The calling thread's store handle, opened on first use, and opened
+ * again when its connection was lost (a PostgreSQL server restarted or
+ * failed over: a multi-host URL then finds the new primary); NULL while
+ * the store cannot be opened (answer 503). */
 ax_store *ct_store(struct ct_server *srv);
 
 /* ---- responses (all copy their body) ----------------------------------- */
@@ -104,6 +112,9 @@ enum MHD_Result ct_reply_json(struct ct_req *r, unsigned status,
 enum MHD_Result ct_reply_error(struct ct_req *r, unsigned status,
                                const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* 503 with Retry-After: the store failed (a lost database connection,
+ * reopened on the next request): a device sends again, nothing is lost */
+enum MHD_Result ct_reply_unavailable(struct ct_req *r);
 /* Like ct_reply but with extra headers ("Name: value" pairs, NULL-ended). */
 enum MHD_Result ct_reply_h(struct ct_req *r, unsigned status,
                            const char *ctype, const char *body, size_t len,

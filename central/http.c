@@ -29,10 +29,31 @@ static double now_s(void)
 /* ---- per-thread stores ------------------------------------------------ */
 static __thread ax_store *tls_store;
 
+/* take p out of the array v of n (the caller holds stores_mu) */
+static void forget(void *v, int *n, const void *p)
+{
+	void **a = v;
+	for (int i = 0; i < *n; i++)
+		if (a[i] == p) {
+			a[i] = a[--*n];
+			return;
+		}
+}
+
 ax_store *ct_store(struct ct_server *srv)
 {
 	char err[512];
 
+	if (tls_store && !ax_store_alive(tls_store)) {
+		CT_WARN("store: the connection to the database was lost; "
+		        "reconnecting");
+		ct_api_thread_reset(srv); /* its importer lives on this store */
+		pthread_mutex_lock(&srv->stores_mu);
+		forget(srv->stores, &srv->nstores, tls_store);
+		pthread_mutex_unlock(&srv->stores_mu);
+		ax_store_close(tls_store);
+		tls_store = NULL;
+	}
 	if (tls_store)
 		return tls_store;
 	if (ax_store_open(srv->db_path, 0, &tls_store, err, sizeof err)) {
@@ -168,6 +189,16 @@ enum MHD_Result ct_reply_json(struct ct_req *r, unsigned status,
 {
 	return ct_reply(r, status, "application/json; charset=utf-8", json,
 	                strlen(json));
+}
+
+enum MHD_Result ct_reply_unavailable(struct ct_req *r)
+{
+	static const char json[] = "{\"error\":\"the store is unavailable; "
+	                           "retry later\"}";
+	const char *h[] = {"Retry-After", "5", NULL, NULL};
+	return ct_reply_h(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+	                  "application/json; charset=utf-8", json, sizeof json - 1,
+	                  h);
 }
 
 enum MHD_Result ct_reply_error(struct ct_req *r, unsigned status,
@@ -516,6 +547,13 @@ void ct_register_importer(struct ct_server *srv, struct ax_importer *im)
 	pthread_mutex_lock(&srv->stores_mu);
 	if (srv->nimporters < (int)(sizeof srv->importers / sizeof srv->importers[0]))
 		srv->importers[srv->nimporters++] = im;
+	pthread_mutex_unlock(&srv->stores_mu);
+}
+
+void ct_unregister_importer(struct ct_server *srv, struct ax_importer *im)
+{
+	pthread_mutex_lock(&srv->stores_mu);
+	forget(srv->importers, &srv->nimporters, im);
 	pthread_mutex_unlock(&srv->stores_mu);
 }
 

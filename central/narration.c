@@ -204,8 +204,12 @@ enum MHD_Result ct_api_narration(struct ct_req *r)
 
 	if (!st)
 		return ct_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "store unavailable");
-	if (!ct_bearer(r) || ax_device_auth(st, ct_bearer(r), &dev) != AX_OK)
+	switch (ct_bearer(r) ? ax_device_auth(st, ct_bearer(r), &dev) : AX_DENIED) {
+	case AX_OK: break;
+	case AX_DENIED:
 		return ct_reply_error(r, MHD_HTTP_UNAUTHORIZED, "unknown or revoked device token");
+	default: return ct_reply_unavailable(r);
+	}
 	if (!r->srv->narration_dir || !safe_path(rel))
 		return ct_reply_error(r, MHD_HTTP_NOT_FOUND, "no such narration file");
 	snprintf(path, sizeof path, "%s/%s", r->srv->narration_dir, rel);

@@ -92,6 +92,8 @@ int ax_db_commit(ax_db *db) { return ax_db_exec(db, "COMMIT"); }
 int ax_db_rollback(ax_db *db) { return ax_db_exec(db, "ROLLBACK"); }
 int ax_db_in_txn(ax_db *db) { return db->ops->in_txn(db); }
 
+int ax_db_alive(ax_db *db) { return !db->ops->alive || db->ops->alive(db); }
+
 int ax_db_prepare(ax_db *db, const char *sql, ax_stmt **out)
 {
 	*out = NULL;

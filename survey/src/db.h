@@ -86,6 +86,10 @@ int ax_db_rollback(ax_db *db);
  * in autocommit: whether a SAVEPOINT can run (PostgreSQL takes one only
  * in a transaction block; SQLite's would begin one) */
 int ax_db_in_txn(ax_db *db);
+/* 0 when the connection is gone for good (PostgreSQL: the server went
+ * away or was restarted; every statement on it fails until it is
+ * closed and opened again), 1 otherwise; SQLite's is always 1. */
+int ax_db_alive(ax_db *db);
 
 int ax_db_prepare(ax_db *db, const char *sql, ax_stmt **out);
 int ax_stmt_bind_int64(ax_stmt *st, int i, int64_t v);

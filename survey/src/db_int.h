@@ -32,6 +32,8 @@ struct ax_db_ops {
 	int (*copy_row)(ax_db *db, const char *const *vals, int n);
 	int (*copy_end)(ax_db *db);
 	int (*in_txn)(ax_db *db);
+	/* NULL: always usable (SQLite) */
+	int (*alive)(ax_db *db);
 };
 
 struct ax_db {

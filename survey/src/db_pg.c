@@ -490,6 +490,11 @@ static int pg_copy_end(ax_db *db)
 	return rc;
 }
 
+static int pg_alive(ax_db *db)
+{
+	return db->conn && PQstatus(db->conn) == CONNECTION_OK;
+}
+
 static int pg_in_txn(ax_db *db)
 {
 	return PQtransactionStatus(db->conn) != PQTRANS_IDLE;
@@ -523,4 +528,5 @@ const struct ax_db_ops ax__db_pg_ops = {
 	.copy_row = pg_copy_row,
 	.copy_end = pg_copy_end,
 	.in_txn = pg_in_txn,
+	.alive = pg_alive,
 };

@@ -369,6 +369,8 @@ ax_rc ax__store_dberr(ax_store *st, const char *what)
 
 struct sqlite3 *ax_store_sqlite(ax_store *st) { return st->db; }
 
+int ax_store_alive(ax_store *st) { return !st->pg || ax_db_alive(st->dbl); }
+
 const char *ax_store_errmsg(const ax_store *st)
 {
 	return st ? st->errmsg : "no store";

@@ -33,6 +33,12 @@ ax_rc ax_store_open(const char *path, int flags, ax_store **out, char *errbuf,
 /* Close the store; accepts NULL. */
 void ax_store_close(ax_store *st);
 
+/* 0 when the store's connection is gone for good (a PostgreSQL server
+ * that went away: after a failover every statement fails until the
+ * handle is closed and the store opened again, which finds the new
+ * primary through a multi-host URL); 1 otherwise, always for SQLite. */
+int ax_store_alive(ax_store *st);
+
 /* Detailed message of the last failure on this handle (borrowed). */
 const char *ax_store_errmsg(const ax_store *st);
 
