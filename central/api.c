@@ -263,6 +263,11 @@ enum MHD_Result ct_api_records(struct ct_req *r)
 	json_t *results = NULL, *reply, *obj;
 	ax_importer *im = NULL;
 	long long counts[4] = {0};
+	struct rec_line {
+		json_t *obj;
+		long line;
+	} *recs = NULL;
+	size_t nrec = 0, caprec = 0;
 	int importing = 0;
 	enum MHD_Result ret;
 	char *out, err[300], source[96], first_reject[300] = "";
@@ -291,24 +296,49 @@ enum MHD_Result ct_api_records(struct ct_req *r)
 	results = json_array();
 	atomic_fetch_add(&srv->batches_importing, 1);
 	importing = 1;
+	/* every record read first (the body's limits bound them), so the
+	 * importer can read what they need from the store in a few
+	 * statements (ax_importer_prefetch) */
+	while ((status = ct_body_next(&body, &obj, err, sizeof err)) == 1) {
+		if (nrec == caprec) {
+			size_t nc = caprec ? caprec * 2 : 64;
+			struct rec_line *v = realloc(recs, nc * sizeof *v);
+			if (!v) {
+				json_decref(obj);
+				ret = ct_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+				                     "out of memory");
+				goto done;
+			}
+			recs = v;
+			caprec = nc;
+		}
+		recs[nrec].obj = obj;
+		recs[nrec++].line = body.lineno;
+	}
+	if (status) {
+		ret = ct_reply_error(r, (unsigned)status, "%s", err);
+		goto done;
+	}
 	if ((rc = ax_importer_begin(im)))
 		goto store_fail;
-	while ((status = ct_body_next(&body, &obj, err, sizeof err)) == 1) {
-		struct ax_rec_outcome oc;
-		rc = ax_importer_json(im, obj, source, &oc);
-		json_decref(obj);
+	{
+		json_t **objs = malloc((nrec ? nrec : 1) * sizeof *objs);
+		for (size_t i = 0; objs && i < nrec; i++)
+			objs[i] = recs[i].obj;
+		rc = objs ? ax_importer_prefetch(im, objs, nrec) : AX_OK;
+		free(objs);
 		if (rc)
+			goto store_fail;
+	}
+	for (size_t i = 0; i < nrec; i++) {
+		struct ax_rec_outcome oc;
+		if ((rc = ax_importer_json(im, recs[i].obj, source, &oc)))
 			goto store_fail;
 		counts[oc.result]++;
 		if (oc.result == AX_REC_REJECTED && counts[AX_REC_REJECTED] == 1)
 			snprintf(first_reject, sizeof first_reject, "line %ld: %s",
-			         body.lineno, oc.reason);
-		add_result(results, body.lineno, &oc);
-	}
-	if (status) {
-		ax_importer_rollback(im);
-		ret = ct_reply_error(r, (unsigned)status, "%s", err);
-		goto done;
+			         recs[i].line, oc.reason);
+		add_result(results, recs[i].line, &oc);
 	}
 	{
 		/* in the batch's transaction: one commit (one fsync) per batch */
@@ -351,6 +381,9 @@ done:
 	if (importing)
 		atomic_fetch_sub(&srv->batches_importing, 1);
 	json_decref(results);
+	for (size_t i = 0; i < nrec; i++)
+		json_decref(recs[i].obj);
+	free(recs);
 	if (im) {
 		ax_importer_set_check(im, NULL, NULL);
 		ax_importer_set_device(im, NULL);

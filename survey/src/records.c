@@ -229,6 +229,16 @@ static void hh_memo_put(ax_importer *im, const char *hh, const char *grid)
 	im->hmcount++;
 }
 
+void ax__hh_memo_put(ax_importer *im, const char *hh, const char *grid)
+{
+	hh_memo_put(im, hh, grid);
+}
+
+int ax__hh_memo_has(ax_importer *im, const char *hh)
+{
+	return hh_memo_find(im, hh) != NULL;
+}
+
 static void hh_memo_clear(ax_importer *im)
 {
 	im->hmcount = 0;
@@ -301,7 +311,7 @@ void ax_importer_free(ax_importer *im)
 		ax_importer_rollback(im);
 	for (int i = 0; i < S_NSTMT; i++)
 		ax_stmt_finalize(im->t[i]);
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 3; i++)
 		for (int j = 0; j < 4; j++)
 			ax_stmt_finalize(im->tm[i][j]);
 	ax_content_free(im->surveys);

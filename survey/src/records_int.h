@@ -47,9 +47,10 @@ struct ax_importer {
 	ax_store *st;
 	ax_content *surveys;
 	struct ax_stmt *t[S_NSTMT];
-	/* tally upserts of AX__TALLY_ROWS[j] rows at once, per table (0 tally,
-	 * 1 tally_total), prepared on first use */
-	struct ax_stmt *tm[2][4];
+	/* tally upserts of AX__CHUNK_ROWS[j] rows at once, per table (0 tally,
+	 * 1 tally_total), and household lookups of as many ids (2), prepared
+	 * on first use */
+	struct ax_stmt *tm[3][4];
 	struct tally **tb;   /* tally buckets, tbn of them (a power of two) */
 	size_t tbn, tcount;
 	struct tally *tall;  /* every tally entry */
@@ -94,6 +95,26 @@ struct ax_device;
 int ax__dev_bind_named(ax_importer *im, const struct ax_device *devs, int n,
                        const char *name, char *reason);
 
+/* ---- records_prefetch.c: many rows a statement --------------------------
+ * n items with the fewest statements: as many of AX__CHUNK_ROWS's largest
+ * as fit, then the smaller ones (the last is 1).  Statement j (of rows[j]
+ * rows) is stmts[j], made from sql(ctx, rows) on first use; bind(s, r, i,
+ * ctx) binds item i as the statement's row r; row(s, ctx), when not NULL,
+ * reads each result row.  AX_OK, or the store's error (what names it). */
+#define AX__CHUNK_ROWS {256, 32, 4, 1}
+struct ax__chunks {
+	struct ax_stmt **stmts; /* [4] */
+	char *(*sql)(const void *ctx, int rows); /* malloc'd */
+	void (*bind)(struct ax_stmt *s, int r, size_t i, const void *ctx);
+	void (*row)(struct ax_stmt *s, void *ctx);
+	void *ctx;
+	const char *what;
+};
+ax_rc ax__chunks_run(ax_importer *im, const struct ax__chunks *c, size_t n);
+/* remember a household's grid for this transaction (records.c) */
+void ax__hh_memo_put(ax_importer *im, const char *hh, const char *grid);
+int ax__hh_memo_has(ax_importer *im, const char *hh);
+
 /* ---- records_camp.c: the campaigns, read once per transaction ---------- */
 /* forget them (begin, commit, rollback, free) */
 void ax__camps_clear(ax_importer *im);
@@ -108,8 +129,6 @@ int ax__camp_has_wave(ax_importer *im, const char *wave, const char *survey);
 int ax__camp_closed_before(ax_importer *im, const char *wave, int64_t t);
 
 /* ---- tally.c ---------------------------------------------------------- */
-/* the rows of one tally upsert statement, largest first; the last is 1 */
-#define AX__TALLY_ROWS {256, 32, 4, 1}
 /* Drop every gathered delta (rollback, or after a flush). */
 void ax__tally_clear(ax_importer *im);
 /* Upsert the gathered deltas into tally and tally_total, in key order. */

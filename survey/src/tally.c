@@ -121,13 +121,13 @@ static int tally_cmp(const void *a, const void *b)
 	return strcmp(x->key, y->key);
 }
 
-static const int tally_rows[4] = AX__TALLY_ROWS;
-
-/* The upsert of `rows` rows into tally (tot 0) or tally_total (1): the
- * single-row statement's text (S_TALLY, S_TALLY_TOTAL) with its VALUES
- * repeated, numbered in order; malloc'd, NULL on no memory. */
-static char *tally_sql(int tot, int rows)
+/* The upsert of `rows` rows into tally or tally_total, the table of the
+ * entries ctx: the single-row statement's text (S_TALLY, S_TALLY_TOTAL)
+ * with its VALUES repeated, numbered in order; malloc'd, NULL on no
+ * memory. */
+static char *tally_sql(const void *ctx, int rows)
 {
+	int tot = ((struct tally *const *)ctx)[0]->day == TOTAL_DAY;
 	const char *one = ax__importer_sql(tot ? S_TALLY_TOTAL : S_TALLY);
 	const char *values = strstr(one, "VALUES("), *conflict = strstr(one, ") ON CONFLICT");
 	int ncols = tot ? 8 : 9;
@@ -153,9 +153,11 @@ static char *tally_sql(int tot, int rows)
 	return sql;
 }
 
-/* Bind entry t as row r of an upsert into tally or tally_total. */
-static void tally_bind(ax_stmt *s, int r, const struct tally *t)
+/* Bind entry v[i] (ctx: the entries) as row r of an upsert into tally or
+ * tally_total. */
+static void tally_bind(ax_stmt *s, int r, size_t i, const void *ctx)
 {
+	const struct tally *t = ((struct tally *const *)ctx)[i];
 	int tot = t->day == TOTAL_DAY, b = r * (tot ? 8 : 9);
 	char buf[512], *parts[5];
 	int np = 0;
@@ -167,8 +169,8 @@ static void tally_bind(ax_stmt *s, int r, const struct tally *t)
 			*p = '\0';
 			parts[np++] = p + 1;
 		}
-	for (int i = 0; i < 4; i++)
-		ax_stmt_bind_text(s, ++b, parts[i]);
+	for (int k = 0; k < 4; k++)
+		ax_stmt_bind_text(s, ++b, parts[k]);
 	if (!tot)
 		ax_stmt_bind_int64(s, ++b, t->day);
 	ax_stmt_bind_text(s, ++b, parts[4]);
@@ -177,33 +179,16 @@ static void tally_bind(ax_stmt *s, int r, const struct tally *t)
 	ax_stmt_bind_double(s, ++b, t->score);
 }
 
-/* Upsert v[0..n) (all of one table, distinct keys) with the fewest
- * statements: as many of the largest as fit, then the smaller ones. */
+/* Upsert v[0..n) (all of one table, distinct keys), many rows a
+ * statement. */
 static ax_rc tally_upsert(ax_importer *im, struct tally **v, size_t n)
 {
 	int tot = n && v[0]->day == TOTAL_DAY;
-	for (int j = 0; j < 4; j++) {
-		size_t rows = (size_t)tally_rows[j];
-		for (; n >= rows; v += rows, n -= rows) {
-			ax_stmt **s = &im->tm[tot][j];
-			int src;
-			if (!*s) {
-				char *sql = tally_sql(tot, (int)rows);
-				ax_rc rc = sql ? ax__dprepare(im->st, s, sql) : AX_NOMEM;
-				free(sql);
-				if (rc)
-					return rc;
-			}
-			ax_stmt_reset(*s);
-			for (size_t r = 0; r < rows; r++)
-				tally_bind(*s, (int)r, v[r]);
-			src = ax_stmt_step(*s);
-			ax_stmt_reset(*s);
-			if (src != AX_DB_DONE)
-				return ax__store_dberr(im->st, "tally");
-		}
-	}
-	return AX_OK;
+	struct ax__chunks c = {
+		.stmts = im->tm[tot], .sql = tally_sql, .bind = tally_bind,
+		.ctx = v, .what = "tally",
+	};
+	return n ? ax__chunks_run(im, &c, n) : AX_OK;
 }
 
 ax_rc ax__tally_flush(ax_importer *im)

@@ -97,6 +97,13 @@ ax_rc ax_importer_line(ax_importer *im, const char *line, size_t len,
 struct json_t;
 ax_rc ax_importer_json(ax_importer *im, struct json_t *obj, const char *source,
                        struct ax_rec_outcome *out);
+/* Optional, after ax_importer_begin: the records the transaction is about
+ * to import (n of them, any order), so the importer reads what they need
+ * -- the households' grids -- in a few statements instead of one a record
+ * (a round trip each on PostgreSQL).  The outcome of every record is the
+ * same with or without it; AX_OK, or the store's error. */
+ax_rc ax_importer_prefetch(ax_importer *im, struct json_t *const *objs,
+                           size_t n);
 
 /*
  * Optional: called for every valid record before it is stored; return
