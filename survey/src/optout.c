@@ -15,6 +15,7 @@
 #include "anxin/optout.h"
 #include "anxin/records.h"
 #include "anxin_int.h"
+#include "db.h"
 
 char *ax_optout_record(const char *id, const char *phone, int restore,
                        const char *device, const char *by, const char *source,
@@ -40,38 +41,37 @@ char *ax_optout_record(const char *id, const char *phone, int restore,
 	return s;
 }
 
-/* Every number's latest event (by time, then arrival) with each household
- * listing it, newest first: phone, action, device, by_user, at,
- * household, grid. */
+/* Every number's latest event (by time, then arrival: seq, schema v17)
+ * with each household listing it, newest first: phone, action, device,
+ * by_user, at, household, grid.  Both stores' SQL (db.h). */
 #define LATEST_SQL                                                             \
 	"SELECT e.phone, e.action, e.device, e.by_user, e.at, h.id, h.grid "     \
 	"FROM optout_events e JOIN household_phones p ON p.phone = e.phone "     \
-	"JOIN households h ON h.id = p.household WHERE e.rowid = (SELECT "       \
-	"e2.rowid FROM optout_events e2 WHERE e2.phone = e.phone ORDER BY "      \
-	"e2.at DESC, e2.rowid DESC LIMIT 1) ORDER BY e.at DESC, e.phone, h.id"
+	"JOIN households h ON h.id = p.household WHERE e.seq = (SELECT "         \
+	"e2.seq FROM optout_events e2 WHERE e2.phone = e.phone ORDER BY "        \
+	"e2.at DESC, e2.seq DESC LIMIT 1) ORDER BY e.at DESC, e.phone, h.id"
 
-static void cpy(char *dst, size_t n, const unsigned char *src)
+static void cpy(char *dst, size_t n, const char *src)
 {
-	snprintf(dst, n, "%s", src ? (const char *)src : "");
+	snprintf(dst, n, "%s", src ? src : "");
 }
 
 ax_rc ax_optout_list(ax_store *st, const char *scope, int restores, int max,
                      struct ax_optout **out, int *n)
 {
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	struct ax_optout *v = NULL;
 	int cap = 0, src;
 	ax_rc rc;
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = ax__prepare(st, &s, LATEST_SQL)))
+	if ((rc = ax__dprepare(st, &s, LATEST_SQL)))
 		return rc;
-	while ((src = sqlite3_step(s)) == SQLITE_ROW && (max <= 0 || *n < max)) {
-		const char *phone = (const char *)sqlite3_column_text(s, 0);
-		const char *grid = (const char *)sqlite3_column_text(s, 6);
-		int restored = strcmp((const char *)sqlite3_column_text(s, 1),
-		                      "restore") == 0;
+	while ((src = ax_stmt_step(s)) == AX_DB_ROW && (max <= 0 || *n < max)) {
+		const char *phone = ax_stmt_text(s, 0);
+		const char *grid = ax_stmt_text(s, 6);
+		int restored = strcmp(ax_stmt_text(s, 1), "restore") == 0;
 		struct ax_optout *o;
 
 		if ((restored && !restores) ||
@@ -83,7 +83,7 @@ ax_rc ax_optout_list(ax_store *st, const char *scope, int restores, int max,
 			cap = cap ? cap * 2 : 16;
 			if (!(nv = realloc(v, (size_t)cap * sizeof *nv))) {
 				free(v);
-				sqlite3_finalize(s);
+				ax_stmt_finalize(s);
 				ax__store_seterr(st, "out of memory");
 				return AX_NOMEM;
 			}
@@ -91,18 +91,20 @@ ax_rc ax_optout_list(ax_store *st, const char *scope, int restores, int max,
 		}
 		o = &v[(*n)++];
 		memset(o, 0, sizeof *o);
-		cpy(o->phone, sizeof o->phone, sqlite3_column_text(s, 0));
+		cpy(o->phone, sizeof o->phone, phone);
 		o->restored = restored;
-		cpy(o->device, sizeof o->device, sqlite3_column_text(s, 2));
-		cpy(o->by, sizeof o->by, sqlite3_column_text(s, 3));
-		o->at = sqlite3_column_int64(s, 4);
-		cpy(o->household, sizeof o->household, sqlite3_column_text(s, 5));
-		cpy(o->grid, sizeof o->grid, sqlite3_column_text(s, 6));
+		cpy(o->device, sizeof o->device, ax_stmt_text(s, 2));
+		cpy(o->by, sizeof o->by, ax_stmt_text(s, 3));
+		o->at = ax_stmt_int64(s, 4);
+		cpy(o->household, sizeof o->household, ax_stmt_text(s, 5));
+		cpy(o->grid, sizeof o->grid, grid);
 	}
-	sqlite3_finalize(s);
-	if (src != SQLITE_ROW && src != SQLITE_DONE) {
+	if (src == AX_DB_ERROR)
+		rc = ax__store_dberr(st, "optout_events");
+	ax_stmt_finalize(s);
+	if (rc) {
 		free(v);
-		return ax__store_sqlerr(st, src, "optout_events");
+		return rc;
 	}
 	*out = v;
 	return AX_OK;

@@ -49,6 +49,7 @@ struct ax_store {
  * v14: the roster's history (issue 17).
  * v15: the login limiter's state (issue 19).
  * v16: visits undone by who recorded them (issue 14).
+ * v17: opt-out events numbered in arrival order (seq; issue 19).
  */
 static const char *const migrations[] = {
 	/* v1 */
@@ -335,6 +336,20 @@ static const char *const migrations[] = {
 	 "  recorded_by TEXT NOT NULL, at INTEGER NOT NULL, received_at INTEGER,"
 	 "  body TEXT NOT NULL, undone_by TEXT NOT NULL,"
 	 "  undone_at INTEGER NOT NULL);"),
+	/* v17: a number's latest opt-out event is the last by time, then by
+	 * arrival.  Arrival was SQLite's rowid, which PostgreSQL has not:
+	 * seq is the arrival order on both (here the rowid, set by a trigger
+	 * when an insert leaves it out -- the importer does -- and kept when a
+	 * copy from PostgreSQL brings its own; there an identity column).
+	 * Existing events keep their rowid order. */
+	("ALTER TABLE optout_events ADD COLUMN seq INTEGER;"
+	 "UPDATE optout_events SET seq = rowid;"
+	 "CREATE TRIGGER optout_events_seq AFTER INSERT ON optout_events"
+	 "  WHEN NEW.seq IS NULL BEGIN"
+	 "  UPDATE optout_events SET seq = NEW.rowid WHERE rowid = NEW.rowid;"
+	 "  END;"
+	 "DROP INDEX optout_events_phone;"
+	 "CREATE INDEX optout_events_phone ON optout_events(phone, at, seq);"),
 };
 
 /* Migrations that rebuild a table others reference (v13 regions): run

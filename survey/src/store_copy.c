@@ -213,12 +213,15 @@ ax_rc ax_store_copy_pg(ax_store *from, const char *url, ax_store_copy_fn fn,
 		if (rc == AX_OK && fn)
 			fn(ctx, copy_tables[i].table, rows);
 	}
-	/* the identity column goes on after the copied numbers */
+	/* the identity columns go on after the copied numbers */
 	if (rc == AX_OK &&
 	    ax_db_exec(to, "SELECT setval(pg_get_serial_sequence('conflicts', 'seq'),"
 	                   " COALESCE((SELECT MAX(seq) FROM conflicts), 0) + 1,"
-	                   " false)") != AX_DB_OK) {
-		ax__store_seterr(from, "conflicts: %s", ax_db_errmsg(to));
+	                   " false);"
+	                   "SELECT setval(pg_get_serial_sequence('optout_events',"
+	                   " 'seq'), COALESCE((SELECT MAX(seq) FROM"
+	                   " optout_events), 0) + 1, false)") != AX_DB_OK) {
+		ax__store_seterr(from, "identity: %s", ax_db_errmsg(to));
 		rc = AX_ERROR;
 	}
 	if (rc == AX_OK && ax_db_commit(to) != AX_DB_OK) {
