@@ -178,6 +178,11 @@ int ax__region_level_of(const char *code);
 int ax__region_rank(const char *code);
 ax_rc ax__regions_link(ax_store *st);
 size_t ax__region_prefix_len(const char *code);
+/* The codes that start with the first n bytes of code, as a byte range
+ * [lo, hi) (the last byte + 1: '9' + 1 is ':', above every digit), which
+ * an index on the column serves on both stores (a PostgreSQL store
+ * compares in byte order, db_pg.c); -1 when n is 0 or too long. */
+int ax__code_range(const char *code, size_t n, char lo[24], char hi[24]);
 
 /*
  * The roster as it stood for a campaign (store.c v14): rows (id, grid) of

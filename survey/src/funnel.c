@@ -21,15 +21,7 @@
  * households_grid index serves. */
 static int prefix_range(const char *code, char lo[24], char hi[24])
 {
-	size_t n = ax__region_prefix_len(code);
-
-	if (!n || n >= 24)
-		return -1;
-	memcpy(lo, code, n);
-	lo[n] = '\0';
-	memcpy(hi, lo, n + 1);
-	hi[n - 1]++; /* '9' + 1 is ':', still above every digit */
-	return 0;
+	return ax__code_range(code, ax__region_prefix_len(code), lo, hi);
 }
 
 ax_rc ax_funnel_build(ax_store *st, const struct ax_campaign *c,

@@ -1136,75 +1136,116 @@ ax_rc ax_roster_find_phone(ax_store *st, const char *e164, char out[64])
 /* ---- roster slices for gateways --------------------------------------- */
 /* Significant prefix of a scope code (province 2, city 4, county 6,
  * township 9, else all): a device may serve a whole city. */
-static int scope_prefix(const char *code)
+/* The households of a device's scope: grid codes in [lo, hi), the
+ * scope's significant prefix (the whole text when it is no region code,
+ * as before: then it matches its own code only). */
+static int scope_range(const char *scope, char lo[24], char hi[24])
 {
-	size_t n = ax__region_prefix_len(code);
-	return (int)(n ? n : strlen(code));
+	size_t n = ax__region_prefix_len(scope);
+	if (!*scope) { /* no scope: every household, as before */
+		lo[0] = '\0';
+		snprintf(hi, 24, "~");
+		return 0;
+	}
+	return ax__code_range(scope, n ? n : strlen(scope), lo, hi);
 }
 
 ax_rc ax_roster_fingerprint(ax_store *st, const char *scope, char out[160])
 {
-	sqlite3_stmt *s;
+	char lo[24], hi[24];
+	ax_stmt *s;
 	ax_rc rc;
+	int src;
 
 	out[0] = '\0';
-	if ((rc = ax__prepare(st, &s,
-	                      "SELECT COUNT(*), COALESCE(MAX(h.updated_at), 0), "
-	                      "COALESCE(SUM(h.active), 0), (SELECT COUNT(*) FROM "
-	                      "household_phones p JOIN households h2 ON h2.id = "
-	                      "p.household WHERE substr(h2.grid, 1, ?2) = "
-	                      "substr(?1, 1, ?2)), (SELECT COUNT(*) FROM "
-	                      "optout_events) FROM households h WHERE "
-	                      "substr(h.grid, 1, ?2) = substr(?1, 1, ?2)")))
+	if (scope_range(scope, lo, hi)) {
+		ax__store_seterr(st, "roster: \"%s\" is not a scope", scope);
+		return AX_INVALID;
+	}
+	if ((rc = ax__dprepare(st, &s,
+	                       "SELECT COUNT(*), COALESCE(MAX(h.updated_at), 0), "
+	                       "COALESCE(SUM(h.active), 0), (SELECT COUNT(*) FROM "
+	                       "household_phones p JOIN households h2 ON h2.id = "
+	                       "p.household WHERE h2.grid >= ?1 AND h2.grid < ?2), "
+	                       "(SELECT COUNT(*) FROM optout_events) FROM "
+	                       "households h WHERE h.grid >= ?1 AND h.grid < ?2")))
 		return rc;
-	sqlite3_bind_text(s, 1, scope, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 2, scope_prefix(scope));
-	if (sqlite3_step(s) == SQLITE_ROW)
+	ax_stmt_bind_text(s, 1, lo);
+	ax_stmt_bind_text(s, 2, hi);
+	if ((src = ax_stmt_step(s)) == AX_DB_ROW)
 		snprintf(out, 160, "%s:%lld:%lld:%lld:%lld:%lld", scope,
-		         (long long)sqlite3_column_int64(s, 0),
-		         (long long)sqlite3_column_int64(s, 1),
-		         (long long)sqlite3_column_int64(s, 2),
-		         (long long)sqlite3_column_int64(s, 3),
-		         (long long)sqlite3_column_int64(s, 4));
-	sqlite3_finalize(s);
-	return AX_OK;
+		         (long long)ax_stmt_int64(s, 0), (long long)ax_stmt_int64(s, 1),
+		         (long long)ax_stmt_int64(s, 2), (long long)ax_stmt_int64(s, 3),
+		         (long long)ax_stmt_int64(s, 4));
+	else if (src == AX_DB_ERROR)
+		rc = ax__store_dberr(st, "households");
+	ax_stmt_finalize(s);
+	return rc;
 }
 
+/* Both stores' SQL: the households in id order, then their phones in
+ * household order and each household's roster order (pos; rows of
+ * imports before v12 have none and come first, by number), merged here
+ * (no group_concat/string_agg, which the two spell differently). */
 char *ax_roster_slice_json(ax_store *st, const char *scope)
 {
-	sqlite3_stmt *s;
+	char lo[24], hi[24];
+	ax_stmt *s = NULL, *p = NULL;
 	json_t *root, *arr, *opt;
 	char *out;
+	int src, psrc = AX_DB_DONE;
 
-	if (ax__prepare(st, &s,
-	                "SELECT h.id, h.grid, h.members, h.active, (SELECT "
-	                "group_concat(phone, ',') FROM (SELECT phone FROM "
-	                "household_phones p WHERE p.household = h.id ORDER BY "
-	                "p.pos, p.phone)) FROM households h WHERE "
-	                "substr(h.grid, 1, ?2) = substr(?1, 1, ?2) ORDER BY h.id"))
+	if (scope_range(scope, lo, hi)) {
+		ax__store_seterr(st, "roster: \"%s\" is not a scope", scope);
 		return NULL;
-	sqlite3_bind_text(s, 1, scope, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 2, scope_prefix(scope));
+	}
+	if (ax__dprepare(st, &s,
+	                 "SELECT h.id, h.grid, h.members, h.active FROM households "
+	                 "h WHERE h.grid >= ?1 AND h.grid < ?2 ORDER BY h.id") ||
+	    ax__dprepare(st, &p,
+	                 "SELECT p.household, p.phone FROM household_phones p "
+	                 "JOIN households h ON h.id = p.household WHERE "
+	                 "h.grid >= ?1 AND h.grid < ?2 ORDER BY p.household, "
+	                 "CASE WHEN p.pos IS NULL THEN 0 ELSE 1 END, p.pos, "
+	                 "p.phone")) {
+		ax_stmt_finalize(s);
+		return NULL;
+	}
+	ax_stmt_bind_text(s, 1, lo);
+	ax_stmt_bind_text(s, 2, hi);
+	ax_stmt_bind_text(p, 1, lo);
+	ax_stmt_bind_text(p, 2, hi);
 	root = json_object();
 	arr = json_array();
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	psrc = ax_stmt_step(p);
+	while ((src = ax_stmt_step(s)) == AX_DB_ROW) {
 		json_t *h = json_object(), *ph = json_array();
-		const char *phones = (const char *)sqlite3_column_text(s, 4);
-		json_object_set_new(h, "id", json_string((const char *)sqlite3_column_text(s, 0)));
-		json_object_set_new(h, "grid", json_string((const char *)sqlite3_column_text(s, 1)));
-		if (sqlite3_column_type(s, 2) != SQLITE_NULL)
-			json_object_set_new(h, "members", json_integer(sqlite3_column_int(s, 2)));
-		json_object_set_new(h, "active", json_boolean(sqlite3_column_int(s, 3)));
-		while (phones && *phones) {
-			const char *c = strchr(phones, ',');
-			size_t n = c ? (size_t)(c - phones) : strlen(phones);
-			json_array_append_new(ph, json_stringn(phones, n));
-			phones = c ? c + 1 : NULL;
+		const char *id = ax_stmt_text(s, 0);
+		json_object_set_new(h, "id", json_string(id));
+		json_object_set_new(h, "grid", json_string(ax_stmt_text(s, 1)));
+		if (!ax_stmt_is_null(s, 2))
+			json_object_set_new(h, "members", json_integer(ax_stmt_int64(s, 2)));
+		json_object_set_new(h, "active", json_boolean(ax_stmt_int64(s, 3)));
+		/* both in byte order of the id: the phones of households
+		 * before this one were theirs */
+		while (psrc == AX_DB_ROW && strcmp(ax_stmt_text(p, 0), id) < 0)
+			psrc = ax_stmt_step(p);
+		while (psrc == AX_DB_ROW && strcmp(ax_stmt_text(p, 0), id) == 0) {
+			json_array_append_new(ph, json_string(ax_stmt_text(p, 1)));
+			psrc = ax_stmt_step(p);
 		}
 		json_object_set_new(h, "phones", ph);
 		json_array_append_new(arr, h);
 	}
-	sqlite3_finalize(s);
+	if (src == AX_DB_ERROR || psrc == AX_DB_ERROR)
+		ax__store_dberr(st, "households");
+	ax_stmt_finalize(s);
+	ax_stmt_finalize(p);
+	if (src == AX_DB_ERROR || psrc == AX_DB_ERROR) {
+		json_decref(root);
+		json_decref(arr);
+		return NULL;
+	}
 	json_object_set_new(root, "scope", json_string(scope));
 	json_object_set_new(root, "households", arr);
 	/* every opt-out taken in the county reaches its gateways */

@@ -411,6 +411,17 @@ size_t ax__region_prefix_len(const char *code)
 	}
 }
 
+int ax__code_range(const char *code, size_t n, char lo[24], char hi[24])
+{
+	if (!n || n >= 24 || strlen(code) < n)
+		return -1;
+	memcpy(lo, code, n);
+	lo[n] = '\0';
+	memcpy(hi, lo, n + 1);
+	hi[n - 1]++;
+	return 0;
+}
+
 /* ---- clock.h: public China-time helpers --------------------------------- */
 void ax_time_iso(long long epoch, char buf[AX_TIME_ISO_LEN])
 {

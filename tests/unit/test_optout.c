@@ -1,8 +1,9 @@
 /*
  * test_optout.c -- a number's opt-out state is its latest event by time,
  * then by arrival (optout_events.seq, schema v17 / PostgreSQL migration 7),
- * on either backend: run as unit.optout (SQLite) and pg.optout (argv[1]:
- * the `pg` fixture's URL file, the county copied there first).
+ * and the roster slice a gateway gets with them, on either backend: run
+ * as unit.optout (SQLite) and pg.optout (argv[1]: the `pg` fixture's URL
+ * file, the county copied there first).
  *
  * Roster: H1 (石桥镇 grid 439901101201001) 13800138001, H2 (盘古乡 grid
  * 439901102201001) 13800138002, H3 (石桥镇) 13800138003.  Events, in the
@@ -19,6 +20,11 @@
  * Then staff restore 003 (now, by "staff1"): nobody is opted out, and 003
  * leads the list, restored by staff1.  Restoring 001 again is AX_NOTFOUND
  * (it is not opted out).
+ *
+ * 石桥镇's slice (before the staff restore), by hand: H1, H3, H4 in id
+ * order, H4's phones in the roster's order (not by number), and the
+ * opt-outs of its numbers newest first: 003 out at T+10, 001 restored at
+ * T; H2's number is 盘古乡's.  A village's slice holds the same.
  *
  * The migration (SQLite only): a v16 file whose two events for one number
  * share their second and whose ids sort against their arrival keeps the
@@ -89,7 +95,8 @@ int main(int argc, char **argv)
 	const char *roster = "户号,乡镇代码,村（社区）代码,网格代码,联系电话,人口\n"
 	                     "H1,439901101000,439901101201,439901101201001,13800138001,2\n"
 	                     "H2,439901102000,439901102201,439901102201001,13800138002,2\n"
-	                     "H3,439901101000,439901101201,439901101201002,13800138003,2\n";
+	                     "H3,439901101000,439901101201,439901101201002,13800138003,2\n"
+	                     "H4,439901101000,439901101201,439901101201002,13900139004;13800138004,3\n";
 	const char *urlfile = argc > 1 ? argv[1] : NULL;
 	ax_store *seed, *st;
 	struct ax_optout *v;
@@ -136,6 +143,33 @@ int main(int argc, char **argv)
 	if (n == 1)
 		CHECK_STR(v[0].phone, "+8613800138002");
 	free(v);
+	/* the gateway's roster slice */
+	{
+		static const char want[] =
+		    "{\"scope\":\"439901101000\",\"households\":["
+		    "{\"id\":\"H1\",\"grid\":\"439901101201001\",\"members\":2,"
+		    "\"active\":true,\"phones\":[\"+8613800138001\"]},"
+		    "{\"id\":\"H3\",\"grid\":\"439901101201002\",\"members\":2,"
+		    "\"active\":true,\"phones\":[\"+8613800138003\"]},"
+		    "{\"id\":\"H4\",\"grid\":\"439901101201002\",\"members\":3,"
+		    "\"active\":true,\"phones\":[\"+8613900139004\",\"+8613800138004\"]}],"
+		    "\"optouts\":[{\"phone\":\"+8613800138003\",\"at\":1795140010,"
+		    "\"out\":true},{\"phone\":\"+8613800138001\",\"at\":1795140000,"
+		    "\"out\":false}]}";
+		char *slice = ax_roster_slice_json(st, "439901101000");
+		char fp[160];
+		CHECK_STR(slice ? slice : "(null)", want);
+		free(slice);
+		slice = ax_roster_slice_json(st, "439901101201");
+		CHECK(slice && strstr(slice, "\"households\":[{\"id\":\"H1\"") &&
+		      strstr(slice, "\"id\":\"H4\"") && !strstr(slice, "\"H2\""));
+		free(slice);
+		/* the fingerprint: scope, households, latest update, active,
+		 * phones, all opt-out events */
+		CHECK_INT(ax_roster_fingerprint(st, "439901101000", fp), AX_OK);
+		CHECK(strncmp(fp, "439901101000:3:", 15) == 0);
+		CHECK(strlen(fp) > 6 && strcmp(fp + strlen(fp) - 6, ":3:4:5") == 0);
+	}
 	/* at most 2 */
 	REQUIRE(ax_optout_list(st, NULL, 1, 2, &v, &n) == AX_OK);
 	CHECK_INT(n, 2);
