@@ -57,6 +57,9 @@ typedef enum {
 	                   * transaction ends: PostgreSQL's transactions run
 	                   * side by side, SQLite's writers one at a time (a
 	                   * no-op there) */
+	AX_SQL_LOCK_EXPR, /* an expression taking AX_SQL_LOCK_KEY's lock on the
+	                   * text of its one bare ?, so that one SELECT of
+	                   * several takes several locks, left to right */
 	AX_SQL_N_
 } ax_sql_piece;
 

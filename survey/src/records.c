@@ -311,9 +311,11 @@ void ax_importer_free(ax_importer *im)
 		ax_importer_rollback(im);
 	for (int i = 0; i < S_NSTMT; i++)
 		ax_stmt_finalize(im->t[i]);
-	for (int i = 0; i < 3; i++)
+	for (int i = 0; i < 5; i++)
 		for (int j = 0; j < 4; j++)
 			ax_stmt_finalize(im->tm[i][j]);
+	ax__cmemo_clear(im);
+	free(im->cm);
 	ax_content_free(im->surveys);
 	ax__tally_clear(im);
 	ax__camps_clear(im);
@@ -365,6 +367,7 @@ ax_rc ax_importer_begin(ax_importer *im)
 	}
 	hh_memo_clear(im); /* the roster may have changed between batches */
 	ax__camps_clear(im); /* and the campaigns */
+	ax__cmemo_clear(im);
 	rc = ax_store_begin(im->st);
 	if (rc == AX_OK)
 		im->in_tx = 1;
@@ -387,6 +390,7 @@ ax_rc ax_importer_commit(ax_importer *im)
 	im->in_tx = 0;
 	hh_memo_clear(im);
 	ax__camps_clear(im);
+	ax__cmemo_clear(im);
 	return AX_OK;
 }
 
@@ -396,6 +400,7 @@ void ax_importer_rollback(ax_importer *im)
 	im->in_tx = 0;
 	hh_memo_clear(im);
 	ax__camps_clear(im);
+	ax__cmemo_clear(im);
 	ax__tally_clear(im);
 }
 
@@ -681,6 +686,8 @@ static ax_rc lock_household(ax_importer *im, const char *hh)
 {
 	ax_stmt *s = im->t[S_LOCK_HH];
 	int src;
+	if (ax__cmemo_known(im, hh))
+		return AX_OK; /* locked by ax_importer_prefetch */
 	ax_stmt_reset(s);
 	ax_stmt_bind_text(s, 1, hh);
 	while ((src = ax_stmt_step(s)) == AX_DB_ROW)
@@ -705,6 +712,22 @@ static void find_counted(ax_importer *im, const char *hh, const char *survey,
 	ax_stmt *s = im->t[S_COUNTED];
 
 	memset(c, 0, sizeof *c);
+	if (ax__cmemo_known(im, hh)) { /* read by ax_importer_prefetch */
+		const struct ax__counted_row *m = ax__cmemo_get(im, hh, survey, wave);
+		if (m) {
+			c->found = 1;
+			memcpy(c->id, m->id, sizeof c->id);
+			c->completed = m->completed;
+			memcpy(c->region, m->region, sizeof c->region);
+			memcpy(c->channel, m->channel, sizeof c->channel);
+			c->day = m->day;
+			c->d.has_sat = m->has_sat;
+			c->d.sat = m->sat;
+			c->d.score = m->score;
+			ax__topics_parse(m->topics, &c->d, c->topics);
+		}
+		return;
+	}
 	ax_stmt_reset(s);
 	ax_stmt_bind_text(s, 1, hh);
 	ax_stmt_bind_text(s, 2, survey);
@@ -954,6 +977,28 @@ static int arrived_late(ax_importer *im, const struct resp *p)
 	return ax__camp_closed_before(im, p->wave, im->received_at);
 }
 
+/* The response now counted for its household, survey and wave, as its
+ * row holds it (insert_response), for the next of the batch. */
+static void remember_counted(ax_importer *im, const struct resp *p,
+                             const struct ax_derived *d, const char *id)
+{
+	struct ax__counted_row r;
+	char topics[1024];
+
+	memset(&r, 0, sizeof r);
+	snprintf(r.id, sizeof r.id, "%s", id);
+	snprintf(r.region, sizeof r.region, "%s", p->region);
+	snprintf(r.channel, sizeof r.channel, "%s", channels[p->chan]);
+	r.completed = p->completed;
+	r.day = ax__cst_day(p->completed);
+	r.has_sat = d->has_sat;
+	r.sat = d->has_sat ? d->sat : 0;
+	r.score = d->has_sat ? d->score : 0;
+	ax__topics_format(d, topics, sizeof topics);
+	r.topics = topics[0] ? topics : NULL;
+	ax__cmemo_set(im, p->hh, p->survey, p->wave, &r);
+}
+
 static ax_rc import_response(ax_importer *im, json_t *o, const char *source,
                              struct ax_rec_outcome *out)
 {
@@ -1032,6 +1077,8 @@ static ax_rc import_response(ax_importer *im, json_t *o, const char *source,
 			goto done;
 		}
 	}
+	if (counted && p->hh && ax__cmemo_known(im, p->hh))
+		remember_counted(im, p, &d, out->id);
 	if (counted &&
 	    ax__tally_response(im, +1, p->region, p->survey, p->wave,
 	                       channels[p->chan], ax__cst_day(p->completed), &d))

@@ -50,7 +50,11 @@ struct ax_importer {
 	/* tally upserts of AX__CHUNK_ROWS[j] rows at once, per table (0 tally,
 	 * 1 tally_total), and household lookups of as many ids (2), prepared
 	 * on first use */
-	struct ax_stmt *tm[3][4];
+	struct ax_stmt *tm[5][4]; /* 3: household locks, 4: counted responses */
+	/* households the batch named, locked, their counted responses read
+	 * (records_prefetch.c): a hash table, cmn buckets */
+	struct ax__cmemo **cm, *call;
+	size_t cmn, cmcount;
 	struct tally **tb;   /* tally buckets, tbn of them (a power of two) */
 	size_t tbn, tcount;
 	struct tally *tall;  /* every tally entry */
@@ -111,6 +115,28 @@ struct ax__chunks {
 	const char *what;
 };
 ax_rc ax__chunks_run(ax_importer *im, const struct ax__chunks *c, size_t n);
+/* A household's counted response for a survey and wave, as the responses
+ * row holds it (records.c's find_counted reads the same). */
+struct ax__counted_row {
+	char id[64], region[64], channel[16];
+	int64_t completed;
+	int day, has_sat, sat;
+	double score;
+	char *topics; /* NULL: none */
+};
+/* forget what the prefetch read (begin, commit, rollback, free) */
+void ax__cmemo_clear(ax_importer *im);
+/* 1 when hh was locked and its counted responses read in this
+ * transaction: ax__cmemo_get answers for it, no lock to take */
+int ax__cmemo_known(ax_importer *im, const char *hh);
+/* hh's counted response for (survey, wave), NULL none */
+const struct ax__counted_row *ax__cmemo_get(ax_importer *im, const char *hh,
+                                            const char *survey,
+                                            const char *wave);
+/* a known household's newly counted response for (survey, wave); on no
+ * memory hh is forgotten (its next record asks the store) */
+void ax__cmemo_set(ax_importer *im, const char *hh, const char *survey,
+                   const char *wave, const struct ax__counted_row *row);
 /* remember a household's grid for this transaction (records.c) */
 void ax__hh_memo_put(ax_importer *im, const char *hh, const char *grid);
 int ax__hh_memo_has(ax_importer *im, const char *hh);

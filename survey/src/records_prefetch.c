@@ -4,9 +4,16 @@
  * and an importer asking one question a record spends its time waiting.
  * ax__chunks_run is the loop (tally.c's upserts use it too);
  * ax_importer_prefetch reads the grids of the households a batch names
- * into the transaction's memo (records.c), where the records find them.
+ * into the transaction's memo (records.c), where the records find them,
+ * then takes their locks (AX_SQL_LOCK_EXPR, in id order) and reads their
+ * counted responses into the counted memo here: a response of a known
+ * household then neither locks nor asks which response counts, and the
+ * importer keeps the memo as it counts one (ax__cmemo_set).  The locks are
+ * held to the end of the transaction, so no other server changes what the
+ * memo says; on SQLite the batch's write lock does the same.
  */
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,6 +72,7 @@ static char *hh_sql(const void *ctx, int rows)
 struct hh_ids {
 	ax_importer *im;
 	const char **v;
+	int failed; /* no memory for the counted memo */
 };
 
 static void hh_bind(ax_stmt *s, int r, size_t i, const void *ctx)
@@ -84,9 +92,188 @@ static int str_cmp(const void *a, const void *b)
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
+/* ---- the counted memo --------------------------------------------------
+ * Keyed by household (a marker: known) and by household, survey and wave
+ * (its counted response). */
+struct ax__cmemo {
+	struct ax__cmemo *next, *all;
+	unsigned hash;
+	int marker;
+	char hh[64], survey[64], wave[64];
+	struct ax__counted_row row;
+};
+
+static unsigned cm_hash(const char *hh, const char *survey, const char *wave)
+{
+	unsigned h = 2166136261u;
+	const char *k[3] = {hh, survey, wave};
+	for (int i = 0; i < 3; i++) {
+		for (const char *p = k[i] ? k[i] : ""; *p; p++)
+			h = (h ^ (unsigned char)*p) * 16777619u;
+		h = (h ^ 0xffu) * 16777619u;
+	}
+	return h;
+}
+
+void ax__cmemo_clear(ax_importer *im)
+{
+	struct ax__cmemo *e = im->call, *n;
+	for (; e; e = n) {
+		n = e->all;
+		im->cm[e->hash & (im->cmn - 1)] = NULL;
+		free(e->row.topics);
+		free(e);
+	}
+	im->call = NULL;
+	im->cmcount = 0;
+}
+
+static struct ax__cmemo *cm_find(ax_importer *im, int marker, const char *hh,
+                                 const char *survey, const char *wave)
+{
+	unsigned h;
+	if (!im->cmcount)
+		return NULL;
+	h = cm_hash(hh, marker ? NULL : survey, marker ? NULL : wave);
+	for (struct ax__cmemo *e = im->cm[h & (im->cmn - 1)]; e; e = e->next)
+		if (e->hash == h && e->marker == marker && !strcmp(e->hh, hh) &&
+		    (marker || (!strcmp(e->survey, survey) && !strcmp(e->wave, wave))))
+			return e;
+	return NULL;
+}
+
+/* the entry, added when missing; NULL on no memory or a key too long */
+static struct ax__cmemo *cm_put(ax_importer *im, int marker, const char *hh,
+                                const char *survey, const char *wave)
+{
+	struct ax__cmemo *e = cm_find(im, marker, hh, survey, wave);
+	if (e)
+		return e;
+	if (strlen(hh) >= sizeof e->hh ||
+	    (!marker && (strlen(survey) >= sizeof e->survey ||
+	                 strlen(wave) >= sizeof e->wave)))
+		return NULL;
+	/* a batch's households and their waves: a few thousand entries */
+	if (!im->cm && !(im->cm = calloc(im->cmn = 4096, sizeof *im->cm)))
+		return NULL;
+	if (!(e = calloc(1, sizeof *e)))
+		return NULL;
+	e->marker = marker;
+	strcpy(e->hh, hh);
+	if (!marker) {
+		strcpy(e->survey, survey);
+		strcpy(e->wave, wave);
+	}
+	e->hash = cm_hash(hh, marker ? NULL : survey, marker ? NULL : wave);
+	e->next = im->cm[e->hash & (im->cmn - 1)];
+	im->cm[e->hash & (im->cmn - 1)] = e;
+	e->all = im->call;
+	im->call = e;
+	im->cmcount++;
+	return e;
+}
+
+int ax__cmemo_known(ax_importer *im, const char *hh)
+{
+	return cm_find(im, 1, hh, NULL, NULL) != NULL;
+}
+
+const struct ax__counted_row *ax__cmemo_get(ax_importer *im, const char *hh,
+                                            const char *survey,
+                                            const char *wave)
+{
+	struct ax__cmemo *e = cm_find(im, 0, hh, survey, wave);
+	return e ? &e->row : NULL;
+}
+
+void ax__cmemo_set(ax_importer *im, const char *hh, const char *survey,
+                   const char *wave, const struct ax__counted_row *row)
+{
+	struct ax__cmemo *e = cm_put(im, 0, hh, survey, wave);
+	char *t = row->topics ? strdup(row->topics) : NULL;
+	if (!e || (row->topics && !t)) {
+		struct ax__cmemo *m = cm_find(im, 1, hh, NULL, NULL);
+		free(t);
+		if (m) /* forgotten: the next record asks the store */
+			m->marker = 2;
+		return;
+	}
+	free(e->row.topics);
+	e->row = *row;
+	e->row.topics = t;
+}
+
+/* SELECT lock(?), lock(?), ... (rows of them) */
+static char *lock_sql(const void *ctx, int rows)
+{
+	const struct hh_ids *ids = ctx;
+	const char *x = ax_db_sql(ax__store_dbl(ids->im->st), AX_SQL_LOCK_EXPR);
+	size_t n = strlen(x) + 2;
+	char *sql = malloc(8 + n * (size_t)rows), *o;
+	if (!sql)
+		return NULL;
+	o = sql + sprintf(sql, "SELECT ");
+	for (int r = 0; r < rows; r++)
+		o += sprintf(o, "%s%s", r ? ", " : "", x);
+	return sql;
+}
+
+/* the counted responses of rows households */
+static char *counted_sql(const void *ctx, int rows)
+{
+	static const char head[] =
+	    "SELECT household, survey, wave, id, completed_at, region, channel, "
+	    "day, sat, score, topics FROM responses WHERE counted = 1 AND "
+	    "household IN (";
+	char *sql = malloc(sizeof head + 2 * (size_t)rows + 1), *o;
+	(void)ctx;
+	if (!sql)
+		return NULL;
+	memcpy(sql, head, sizeof head - 1);
+	o = sql + sizeof head - 1;
+	for (int r = 0; r < rows; r++) {
+		if (r)
+			*o++ = ',';
+		*o++ = '?';
+	}
+	strcpy(o, ")");
+	return sql;
+}
+
+static void counted_row(ax_stmt *s, void *ctx)
+{
+	struct hh_ids *ids = ctx;
+	struct ax__counted_row r;
+	struct ax__cmemo *e;
+	const char *hh = ax_stmt_text(s, 0), *sv = ax_stmt_text(s, 1),
+	           *w = ax_stmt_text(s, 2);
+	if (!hh || !sv || !w || ids->failed)
+		return;
+	memset(&r, 0, sizeof r);
+	snprintf(r.id, sizeof r.id, "%s", ax_stmt_text(s, 3));
+	r.completed = ax_stmt_int64(s, 4);
+	snprintf(r.region, sizeof r.region, "%s", ax_stmt_text(s, 5));
+	snprintf(r.channel, sizeof r.channel, "%s", ax_stmt_text(s, 6));
+	r.day = (int)ax_stmt_int64(s, 7);
+	r.has_sat = !ax_stmt_is_null(s, 8);
+	r.sat = (int)ax_stmt_int64(s, 8);
+	r.score = ax_stmt_double(s, 9);
+	if (ax_stmt_text(s, 10) && !(r.topics = strdup(ax_stmt_text(s, 10)))) {
+		ids->failed = 1;
+		return;
+	}
+	if (!(e = cm_put(ids->im, 0, hh, sv, w))) {
+		free(r.topics);
+		ids->failed = 1;
+		return;
+	}
+	free(e->row.topics);
+	e->row = r;
+}
+
 ax_rc ax_importer_prefetch(ax_importer *im, json_t *const *objs, size_t n)
 {
-	struct hh_ids ids = {im, NULL};
+	struct hh_ids ids = {im, NULL, 0};
 	size_t k = 0, u = 0;
 	ax_rc rc;
 
@@ -95,11 +282,11 @@ ax_rc ax_importer_prefetch(ax_importer *im, json_t *const *objs, size_t n)
 	if (!(ids.v = malloc(n * sizeof *ids.v)))
 		return AX_NOMEM;
 	/* the households named (as validation will take them: a string of
-	 * 1 to 63 bytes) and not yet remembered, each once, in order */
+	 * 1 to 63 bytes) and not yet known, each once, in order */
 	for (size_t i = 0; i < n; i++) {
 		json_t *h = json_object_get(objs[i], "household");
 		const char *v = json_string_value(h);
-		if (v && *v && json_string_length(h) < 64 && !ax__hh_memo_has(im, v))
+		if (v && *v && json_string_length(h) < 64 && !ax__cmemo_known(im, v))
 			ids.v[k++] = v;
 	}
 	qsort(ids.v, k, sizeof *ids.v, str_cmp);
@@ -107,12 +294,24 @@ ax_rc ax_importer_prefetch(ax_importer *im, json_t *const *objs, size_t n)
 		if (!u || strcmp(ids.v[u - 1], ids.v[i]))
 			ids.v[u++] = ids.v[i];
 	{
-		struct ax__chunks c = {
-			.stmts = im->tm[2], .sql = hh_sql, .bind = hh_bind,
-			.row = hh_row, .ctx = &ids, .what = "households",
+		struct ax__chunks c[3] = {
+			{.stmts = im->tm[2], .sql = hh_sql, .bind = hh_bind,
+			 .row = hh_row, .ctx = &ids, .what = "households"},
+			{.stmts = im->tm[3], .sql = lock_sql, .bind = hh_bind,
+			 .ctx = &ids, .what = "household locks"},
+			{.stmts = im->tm[4], .sql = counted_sql, .bind = hh_bind,
+			 .row = counted_row, .ctx = &ids, .what = "counted responses"},
 		};
-		rc = ax__chunks_run(im, &c, u);
+		rc = AX_OK;
+		for (int i = 0; i < 3 && !rc; i++)
+			rc = ax__chunks_run(im, &c[i], u);
 	}
+	/* known from here: locked, their counted responses read */
+	for (size_t i = 0; !rc && !ids.failed && i < u; i++)
+		if (!cm_put(im, 1, ids.v[i], NULL, NULL))
+			break;
+	if (ids.failed || rc) /* no memory: every record asks the store */
+		ax__cmemo_clear(im);
 	free(ids.v);
 	return rc;
 }
