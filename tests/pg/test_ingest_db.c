@@ -13,7 +13,8 @@
  * counted, per survey, satisfied / answered; the all-time tally equals the
  * per-day tally summed; no counted response has an earlier complete one of
  * its household, survey and wave; every other batch is given to
- * ax_importer_prefetch first, as central does.  Then every record again
+ * ax_importer_prefetch first, as central does (on PostgreSQL: SQLite's
+ * does nothing).  Then every record again
  * in one batch:
  * all duplicates, nothing moves; one response sent again with another
  * start time: a conflict, kept in conflicts, nothing counted twice.

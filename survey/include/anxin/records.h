@@ -100,8 +100,9 @@ ax_rc ax_importer_json(ax_importer *im, struct json_t *obj, const char *source,
 /* Optional, after ax_importer_begin: the records the transaction is about
  * to import (n of them, any order), so the importer reads what they need
  * -- the households' grids -- in a few statements instead of one a record
- * (a round trip each on PostgreSQL).  The outcome of every record is the
- * same with or without it; AX_OK, or the store's error. */
+ * (a round trip each on PostgreSQL; nothing is done on SQLite, where a
+ * lookup costs no round trip).  The outcome of every record is the same
+ * with or without it; AX_OK, or the store's error. */
 ax_rc ax_importer_prefetch(ax_importer *im, struct json_t *const *objs,
                            size_t n);
 
