@@ -91,6 +91,8 @@ int ax__store_is_pg(const ax_store *st);
  * on st. */
 struct ax_stmt;
 ax_rc ax__dprepare(ax_store *st, struct ax_stmt **out, const char *sql);
+/* Statements without parameters on either backend, the error on st. */
+ax_rc ax__dexec(ax_store *st, const char *sql);
 /* Statements a handle keeps prepared (one per use, same SQL each time). */
 enum ax__stmt { AX__STMT_OUTBOX_PUT, AX__STMT_N };
 /* The cached statement `which` (prepared from sql the first time), reset
@@ -162,7 +164,7 @@ ax_rc ax__xlsx_rows(const char *name, const char *buf, size_t len,
 /* regions.c: the region upsert every import uses (?1 code, ?2 name, ?3
  * level, ?4 parent, ?5 name given: a code-only upsert keeps the name). */
 extern const char ax__region_upsert_sql[];
-ax_rc ax__region_upsert(ax_store *st, sqlite3_stmt *s, const char *code,
+ax_rc ax__region_upsert(ax_store *st, struct ax_stmt *s, const char *code,
                         const char *name, int level, const char *parent);
 /* Regions of `level` named `name` under `parent` (any when NULL or ""):
  * the count found (0, 1 or 2: the first in code, the second in other),

@@ -11,6 +11,7 @@
 #include "anxin/roster.h"
 #include "anxin/text.h"
 #include "anxin_int.h"
+#include "db.h"
 
 /* Names given win; a code-only upsert never overwrites a real name with
  * the code.  No parent given (a county, a city, a province) keeps the one
@@ -18,10 +19,11 @@
  * city.  ?1 code, ?2 name, ?3 level, ?4 parent, ?5 name given. */
 const char ax__region_upsert_sql[] =
 	"INSERT INTO regions(code, name, level, parent) VALUES(?1, ?2, ?3, ?4) "
-	"ON CONFLICT(code) DO UPDATE SET name = CASE WHEN ?5 THEN excluded.name "
-	"ELSE name END, parent = COALESCE(excluded.parent, parent) "
-	"WHERE (?5 AND name IS NOT excluded.name) OR (excluded.parent IS NOT "
-	"NULL AND parent IS NOT excluded.parent)";
+	"ON CONFLICT(code) DO UPDATE SET name = CASE WHEN ?5 = 1 THEN "
+	"excluded.name ELSE regions.name END, parent = COALESCE(excluded.parent, "
+	"regions.parent) WHERE (?5 = 1 AND regions.name IS DISTINCT FROM "
+	"excluded.name) OR (excluded.parent IS NOT NULL AND regions.parent IS "
+	"DISTINCT FROM excluded.parent)";
 
 /* Counties under their city and cities under their province, where the
  * store has that city or province (codes say which: ax__region_rank); a
@@ -30,7 +32,7 @@ const char ax__region_upsert_sql[] =
 ax_rc ax__regions_link(ax_store *st)
 {
 	/* the parent's code: the first 2 + 2 * level digits, zeros after */
-	return ax__exec(st,
+	return ax__dexec(st,
 	                "UPDATE regions SET parent = p.code FROM regions p"
 	                " WHERE regions.level IN (0, 1) AND regions.parent IS NULL"
 	                " AND p.level = regions.level - 1 AND p.code ="
@@ -38,24 +40,20 @@ ax_rc ax__regions_link(ax_store *st)
 	                " substr('0000000000', 1, 10 - 2 * regions.level)");
 }
 
-ax_rc ax__region_upsert(ax_store *st, sqlite3_stmt *s, const char *code,
+ax_rc ax__region_upsert(ax_store *st, ax_stmt *s, const char *code,
                         const char *name, int level, const char *parent)
 {
 	int src;
 
-	sqlite3_reset(s);
-	sqlite3_bind_text(s, 1, code, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, name && *name ? name : code, -1, SQLITE_STATIC);
-	sqlite3_bind_int(s, 3, level);
-	if (parent)
-		sqlite3_bind_text(s, 4, parent, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, 4);
-	sqlite3_bind_int(s, 5, name && *name);
-	src = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (src != SQLITE_DONE)
-		return ax__store_sqlerr(st, src, "region");
+	ax_stmt_bind_text(s, 1, code);
+	ax_stmt_bind_text(s, 2, name && *name ? name : code);
+	ax_stmt_bind_int64(s, 3, level);
+	ax_stmt_bind_text(s, 4, parent); /* NULL binds NULL */
+	ax_stmt_bind_int64(s, 5, name && *name);
+	src = ax_stmt_step(s);
+	ax_stmt_reset(s);
+	if (src == AX_DB_ERROR)
+		return ax__store_dberr(st, "region");
 	return AX_OK;
 }
 
@@ -134,7 +132,7 @@ struct rimp {
 	ax_diag_fn diag;
 	void *dctx;
 	struct ax_regions_stats *stats;
-	sqlite3_stmt *up;
+	struct ax_stmt *up;
 	int ccol, ncol, header_done, xlsx;
 	char county[16]; /* the table's first county, county_name's */
 	ax_rc rc;
@@ -261,8 +259,8 @@ ax_rc ax_regions_import_file(ax_store *st, const char *path,
 	if (ax__is_xlsx(buf, len)) {
 		snprintf(stats->encoding, sizeof stats->encoding, "XLSX");
 		ri.xlsx = 1;
-		if ((rc = ax__prepare(st, &ri.up, ax__region_upsert_sql)) ||
-		    (rc = ax__exec(st, "BEGIN IMMEDIATE")))
+		if ((rc = ax__dprepare(st, &ri.up, ax__region_upsert_sql)) ||
+		    (rc = ax_store_begin(st)))
 			goto done;
 		rc = ax__xlsx_rows(path, buf, len, sheet, region_on_row, &ri, diag,
 		                   dctx);
@@ -284,9 +282,9 @@ ax_rc ax_regions_import_file(ax_store *st, const char *path,
 	}
 	snprintf(stats->encoding, sizeof stats->encoding, "%s",
 	         ax_encoding_name(enc));
-	if ((rc = ax__prepare(st, &ri.up, ax__region_upsert_sql)))
+	if ((rc = ax__dprepare(st, &ri.up, ax__region_upsert_sql)))
 		goto done;
-	if ((rc = ax__exec(st, "BEGIN IMMEDIATE")))
+	if ((rc = ax_store_begin(st)))
 		goto done;
 	rc = ax__csv_rows(path, text, tlen, region_on_row, &ri, diag, dctx,
 	                  &unterminated);
@@ -300,11 +298,11 @@ finish:
 		rc = AX_INVALID;
 	}
 	if (!rc && ri.rc == AX_OK && !(rc = ax__regions_link(st)))
-		rc = ax__exec(st, "COMMIT");
+		rc = ax_store_commit(st);
 	if (rc)
-		sqlite3_exec(ax__store_db(st), "ROLLBACK", NULL, NULL, NULL);
+		ax_store_rollback(st);
 done:
-	sqlite3_finalize(ri.up);
+	ax_stmt_finalize(ri.up);
 	free(text);
 	free(buf);
 	return rc;
@@ -313,25 +311,22 @@ done:
 int ax__region_by_name(ax_store *st, int level, const char *name,
                        const char *parent, char code[16], char other[16])
 {
-	sqlite3_stmt *s;
-	int n = 0;
+	ax_stmt *s;
+	int n = 0, src;
 
 	code[0] = other[0] = '\0';
-	if (ax__prepare(st, &s,
-	                "SELECT code FROM regions WHERE level = ?1 AND name = ?2"
-	                " AND (?3 IS NULL OR parent = ?3) ORDER BY code LIMIT 2"))
+	if (ax__dprepare(st, &s,
+	                 "SELECT code FROM regions WHERE level = ?1 AND name = ?2"
+	                 " AND (CAST(?3 AS TEXT) IS NULL OR parent = ?3) ORDER BY"
+	                 " code LIMIT 2"))
 		return -1;
-	sqlite3_bind_int(s, 1, level);
-	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
-	if (parent && *parent)
-		sqlite3_bind_text(s, 3, parent, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_null(s, 3);
-	while (sqlite3_step(s) == SQLITE_ROW)
-		snprintf(n++ ? other : code, 16, "%s",
-		         (const char *)sqlite3_column_text(s, 0));
-	sqlite3_finalize(s);
-	return n;
+	ax_stmt_bind_int64(s, 1, level);
+	ax_stmt_bind_text(s, 2, name);
+	ax_stmt_bind_text(s, 3, parent && *parent ? parent : NULL);
+	while ((src = ax_stmt_step(s)) == AX_DB_ROW)
+		snprintf(n++ ? other : code, 16, "%s", ax_stmt_text(s, 0));
+	ax_stmt_finalize(s);
+	return src == AX_DB_ERROR ? -1 : n;
 }
 
 char *ax_regions_list_text(ax_store *st, const char *scope)
@@ -339,8 +334,9 @@ char *ax_regions_list_text(ax_store *st, const char *scope)
 	static const char *const lv[] = {"省", "市", "县", "乡镇", "村（社区）",
 	                                 "网格"};
 	struct ax_buf b = {0};
-	sqlite3_stmt *s;
-	int top = 9;
+	char lo[24] = "", hi[24] = "~";
+	ax_stmt *s;
+	int top = 9, src;
 
 	/* codes sort as the tree: a region's code comes right before its
 	 * children's (they extend it, or replace its trailing zeros); a
@@ -348,31 +344,38 @@ char *ax_regions_list_text(ax_store *st, const char *scope)
 	 * significant prefix (ax__region_prefix_len) */
 #define PREFIX "CASE level WHEN -1 THEN 2 WHEN 0 THEN 4 WHEN 1 THEN 6 WHEN 2" \
 	           " THEN 9 ELSE length(code) END"
-	if (ax__prepare(st, &s,
-	                "SELECT code, name, level, (SELECT COUNT(*) FROM"
-	                " households h WHERE h.active AND substr(h.grid, 1, "
-	                PREFIX ") = substr(code, 1, " PREFIX ")) FROM"
-	                " regions WHERE ?1 IS NULL OR substr(code, 1, ?2) ="
-	                " substr(?1, 1, ?2) ORDER BY code"))
-		return NULL;
-#undef PREFIX
 	if (scope && *scope) {
 		size_t n = ax__region_prefix_len(scope);
-		sqlite3_bind_text(s, 1, scope, -1, SQLITE_STATIC);
-		sqlite3_bind_int(s, 2, n ? (int)n : (int)strlen(scope));
+		if (ax__code_range(scope, n ? n : strlen(scope), lo, hi)) {
+			ax__store_seterr(st, "regions: \"%s\" is not a scope", scope);
+			return NULL;
+		}
 	}
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		int level = sqlite3_column_int(s, 2), depth;
+	if (ax__dprepare(st, &s,
+	                 "SELECT code, name, level, (SELECT COUNT(*) FROM"
+	                 " households h WHERE h.active = 1 AND substr(h.grid, 1, "
+	                 PREFIX ") = substr(code, 1, " PREFIX ")) FROM"
+	                 " regions WHERE code >= ?1 AND code < ?2 ORDER BY code"))
+		return NULL;
+#undef PREFIX
+	ax_stmt_bind_text(s, 1, lo);
+	ax_stmt_bind_text(s, 2, hi);
+	while ((src = ax_stmt_step(s)) == AX_DB_ROW) {
+		int level = (int)ax_stmt_int64(s, 2), depth;
 		if (top > level)
 			top = level; /* the first row is the listing's top */
 		depth = level - top;
 		ax__buf_printf(&b, "%*s%s  %s  %s  %lld 户\n", depth * 2, "",
-		               (const char *)sqlite3_column_text(s, 0),
-		               (const char *)sqlite3_column_text(s, 1),
+		               ax_stmt_text(s, 0), ax_stmt_text(s, 1),
 		               level >= -1 && level <= 4 ? lv[level + 1] : "?",
-		               (long long)sqlite3_column_int64(s, 3));
+		               (long long)ax_stmt_int64(s, 3));
 	}
-	sqlite3_finalize(s);
+	ax_stmt_finalize(s);
+	if (src == AX_DB_ERROR) {
+		ax__store_dberr(st, "regions");
+		free(ax__buf_take(&b));
+		return NULL;
+	}
 	if (!b.p)
 		ax__buf_puts(&b, "");
 	return ax__buf_take(&b);

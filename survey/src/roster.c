@@ -90,7 +90,7 @@ struct imp {
 	long kind_n[K_NKINDS];                   /* rows of each kind */
 	long kind_line[K_NKINDS][AX_KIND_LINES]; /* lines not shown one by one */
 
-	sqlite3_stmt *s_region, *s_hh_get, *s_hh_ins, *s_hh_upd, *s_ph_get,
+	ax_stmt *s_region, *s_hh_get, *s_hh_ins, *s_hh_upd, *s_ph_get,
 	    *s_ph_del, *s_ph_ins, *s_seen, *s_vseen, *s_listed;
 };
 
@@ -207,6 +207,19 @@ static void do_header(struct imp *im)
 }
 
 /* ---- one row ---------------------------------------------------------- */
+/* Step a prepared write to its end and reset it; -1 (the error on im) on
+ * failure. */
+static int run(struct imp *im, ax_stmt *s, const char *what)
+{
+	int src = ax_stmt_step(s);
+	ax_stmt_reset(s);
+	if (src == AX_DB_ERROR) {
+		im->rc = ax__store_dberr(im->st, what);
+		return -1;
+	}
+	return 0;
+}
+
 static ax_rc upsert_region(struct imp *im, const char *code, const char *name,
                            int level, const char *parent)
 {
@@ -389,18 +402,8 @@ static int row_is_blank(const struct imp *im)
  * household from the coverage denominator).  -1 on a store error. */
 static int mark_listed(struct imp *im, const char *id)
 {
-	sqlite3_stmt *s = im->s_listed;
-	int src;
-
-	sqlite3_reset(s);
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	src = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (src != SQLITE_DONE) {
-		im->rc = ax__store_sqlerr(im->st, src, "roster_listed");
-		return -1;
-	}
-	return 0;
+	ax_stmt_bind_text(im->s_listed, 1, id);
+	return run(im, im->s_listed, "roster_listed");
 }
 
 /* The region codes of a row, checked against each other. */
@@ -435,17 +438,17 @@ static int full_code(const char *cell, size_t digits, int level,
  * when the row is rejected. */
 static int check_grid_width(struct imp *im, const struct row_region *rr)
 {
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	int bad = 0;
 
-	if (ax__prepare(im->st, &s,
-	                "SELECT code FROM regions WHERE parent = ?1 AND level = 4"
-	                " AND length(code) != length(?2) ORDER BY code LIMIT 1"))
+	if (ax__dprepare(im->st, &s,
+	                 "SELECT code FROM regions WHERE parent = ?1 AND level = 4"
+	                 " AND length(code) <> length(?2) ORDER BY code LIMIT 1"))
 		return 0;
-	sqlite3_bind_text(s, 1, rr->vcode, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, rr->gcode, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW) {
-		const char *other = (const char *)sqlite3_column_text(s, 0);
+	ax_stmt_bind_text(s, 1, rr->vcode);
+	ax_stmt_bind_text(s, 2, rr->gcode);
+	if (ax_stmt_step(s) == AX_DB_ROW) {
+		const char *other = ax_stmt_text(s, 0);
 		reject(im, K_GRID_WIDTH,
 		       "grid code %s extends village %s by %zu digits, its grid %s "
 		       "by %zu",
@@ -453,7 +456,7 @@ static int check_grid_width(struct imp *im, const struct row_region *rr)
 		       strlen(other) - 12);
 		bad = -1;
 	}
-	sqlite3_finalize(s);
+	ax_stmt_finalize(s);
 	return bad;
 }
 
@@ -596,33 +599,27 @@ static int read_members(struct imp *im)
  * file (the row is rejected) or on a store error. */
 static int check_duplicate(struct imp *im, const char *id)
 {
-	sqlite3_stmt *s = im->s_seen;
-	int src;
+	ax_stmt *s = im->s_seen;
 
-	sqlite3_reset(s);
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, im->row_line);
-	src = sqlite3_step(s);
-	/* extended result codes are on: this is SQLITE_CONSTRAINT_PRIMARYKEY */
-	if ((src & 0xFF) == SQLITE_CONSTRAINT) {
-		sqlite3_stmt *q;
+	ax_stmt_bind_text(s, 1, id);
+	ax_stmt_bind_int64(s, 2, im->row_line);
+	if (run(im, s, "roster_seen"))
+		return -1;
+	/* ON CONFLICT DO NOTHING: no row written is a second sight (a
+	 * constraint error would end a PostgreSQL transaction) */
+	if (ax_stmt_changes(s) == 0) {
+		ax_stmt *q;
 		long first = 0;
-		if (ax__prepare(im->st, &q,
-		                "SELECT line FROM temp.roster_seen WHERE id=?") ==
-		    AX_OK) {
-			sqlite3_bind_text(q, 1, id, -1, SQLITE_STATIC);
-			if (sqlite3_step(q) == SQLITE_ROW)
-				first = (long)sqlite3_column_int64(q, 0);
-			sqlite3_finalize(q);
+		if (ax__dprepare(im->st, &q,
+		                 "SELECT line FROM roster_seen WHERE id = ?") == AX_OK) {
+			ax_stmt_bind_text(q, 1, id);
+			if (ax_stmt_step(q) == AX_DB_ROW)
+				first = (long)ax_stmt_int64(q, 0);
+			ax_stmt_finalize(q);
 		}
-		sqlite3_reset(s);
 		reject(im, K_DUP, "household id %s already appears on line %ld", id, first);
 		return -1;
-	} else if (src != SQLITE_DONE) {
-		im->rc = ax__store_sqlerr(im->st, src, "roster_seen");
-		return -1;
 	}
-	sqlite3_reset(s);
 	return 0;
 }
 
@@ -630,7 +627,6 @@ static int check_duplicate(struct imp *im, const char *id)
  * present in this file. */
 static ax_rc upsert_regions(struct imp *im, const struct row_region *rr)
 {
-	sqlite3_stmt *s;
 	ax_rc rc;
 
 	if ((rc = upsert_region(im, rr->cbuf, *fld(im, C_COUNTY)
@@ -643,12 +639,8 @@ static ax_rc upsert_regions(struct imp *im, const struct row_region *rr)
 	    (*rr->gcode &&
 	     (rc = upsert_region(im, rr->gcode, fld(im, C_GRID), 4, rr->vcode))))
 		return rc;
-	s = im->s_vseen;
-	sqlite3_reset(s);
-	sqlite3_bind_text(s, 1, rr->vcode, -1, SQLITE_STATIC);
-	sqlite3_step(s);
-	sqlite3_reset(s);
-	return AX_OK;
+	ax_stmt_bind_text(im->s_vseen, 1, rr->vcode);
+	return run(im, im->s_vseen, "roster_villages") ? im->rc : AX_OK;
 }
 
 /* Whether the stored household exists (*exists) and differs from the row
@@ -656,29 +648,26 @@ static ax_rc upsert_regions(struct imp *im, const struct row_region *rr)
 static int household_changed(struct imp *im, const char *id,
                              const char *region, int members, int *exists)
 {
-	sqlite3_stmt *s = im->s_hh_get;
+	ax_stmt *s = im->s_hh_get;
 	int changed = 0;
 
 	*exists = 0;
-	sqlite3_reset(s);
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW) {
+	ax_stmt_bind_text(s, 1, id);
+	if (ax_stmt_step(s) == AX_DB_ROW) {
 		*exists = 1;
-		const char *g = (const char *)sqlite3_column_text(s, 0);
-		int m = sqlite3_column_type(s, 1) == SQLITE_NULL
-		            ? -1
-		            : sqlite3_column_int(s, 1);
-		int act = sqlite3_column_int(s, 2);
+		const char *g = ax_stmt_text(s, 0);
+		int m = ax_stmt_is_null(s, 1) ? -1 : (int)ax_stmt_int64(s, 1);
+		int act = (int)ax_stmt_int64(s, 2);
 		changed = strcmp(g, region) != 0 || m != members || !act;
 		/* 户主 and 住址 when the file has the column (else kept) */
 		for (int k = 0; k < 2; k++) {
 			enum col c = k ? C_ADDRESS : C_HEAD;
-			const char *old = (const char *)sqlite3_column_text(s, 3 + k);
+			const char *old = ax_stmt_text(s, 3 + k);
 			if (im->col[c] >= 0)
 				changed |= strcmp(old ? old : "", fld(im, c)) != 0;
 		}
 	}
-	sqlite3_reset(s);
+	ax_stmt_reset(s);
 	return changed;
 }
 
@@ -687,15 +676,14 @@ static int household_changed(struct imp *im, const char *id,
 static int phones_same(struct imp *im, const char *id,
                        char phones[][AX_PHONE_MAX], int nphones)
 {
-	sqlite3_stmt *s = im->s_ph_get;
+	ax_stmt *s = im->s_ph_get;
 	char *old[16], *neu[8];
 	int nold = 0, same;
 
-	sqlite3_reset(s);
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	while (sqlite3_step(s) == SQLITE_ROW && nold < 16)
-		old[nold++] = strdup((const char *)sqlite3_column_text(s, 0));
-	sqlite3_reset(s);
+	ax_stmt_bind_text(s, 1, id);
+	while (ax_stmt_step(s) == AX_DB_ROW && nold < 16)
+		old[nold++] = strdup(ax_stmt_text(s, 0));
+	ax_stmt_reset(s);
 	for (int i = 0; i < nphones; i++)
 		neu[i] = phones[i];
 	same = nold == nphones;
@@ -710,58 +698,39 @@ static int phones_same(struct imp *im, const char *id,
 static int write_household(struct imp *im, const char *id, const char *region,
                            int members, int exists)
 {
-	sqlite3_stmt *s = exists ? im->s_hh_upd : im->s_hh_ins;
-	int src;
+	ax_stmt *s = exists ? im->s_hh_upd : im->s_hh_ins;
 
-	sqlite3_reset(s);
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, region, -1, SQLITE_STATIC);
+	ax_stmt_bind_text(s, 1, id);
+	ax_stmt_bind_text(s, 2, region);
 	if (members > 0)
-		sqlite3_bind_int(s, 3, members);
+		ax_stmt_bind_int64(s, 3, members);
 	else
-		sqlite3_bind_null(s, 3);
-	sqlite3_bind_int64(s, 4, im->now);
+		ax_stmt_bind_null(s, 3);
+	ax_stmt_bind_int64(s, 4, im->now);
 	for (int k = 0; k < 2; k++) {
 		enum col c = k ? C_ADDRESS : C_HEAD;
-		if (*fld(im, c))
-			sqlite3_bind_text(s, 5 + k, fld(im, c), -1, SQLITE_STATIC);
-		else
-			sqlite3_bind_null(s, 5 + k);
+		ax_stmt_bind_text(s, 5 + k, *fld(im, c) ? fld(im, c) : NULL);
 		if (exists)
-			sqlite3_bind_int(s, 7 + k, im->col[c] >= 0);
+			ax_stmt_bind_int64(s, 7 + k, im->col[c] >= 0);
 	}
-	src = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (src != SQLITE_DONE) {
-		im->rc = ax__store_sqlerr(im->st, src, "household");
-		return -1;
-	}
-	return 0;
+	return run(im, s, "household");
 }
 
 /* Replace the household's phones with the row's; -1 on a store error. */
 static int write_phones(struct imp *im, const char *id,
                         char phones[][AX_PHONE_MAX], int nphones)
 {
-	sqlite3_stmt *s = im->s_ph_del;
-	int src;
-
-	sqlite3_reset(s);
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	sqlite3_step(s);
-	sqlite3_reset(s);
+	ax_stmt_bind_text(im->s_ph_del, 1, id);
+	if (run(im, im->s_ph_del, "phone"))
+		return -1;
 	for (int i = 0; i < nphones; i++) {
-		s = im->s_ph_ins;
-		sqlite3_reset(s);
-		sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, 2, phones[i], -1, SQLITE_STATIC);
-		sqlite3_bind_int(s, 3, i); /* no ?3 below v12: SQLITE_RANGE, ignored */
-		src = sqlite3_step(s);
-		sqlite3_reset(s);
-		if (src != SQLITE_DONE) {
-			im->rc = ax__store_sqlerr(im->st, src, "phone");
+		ax_stmt *s = im->s_ph_ins;
+		ax_stmt_bind_text(s, 1, id);
+		ax_stmt_bind_text(s, 2, phones[i]);
+		/* no ?3 below v12 (SQLite tests' old stores): ignored */
+		ax_stmt_bind_int64(s, 3, i);
+		if (run(im, s, "phone"))
 			return -1;
-		}
 	}
 	return 0;
 }
@@ -855,32 +824,47 @@ static int on_row(void *ctx, const struct ax__csv_row *row)
  * when none is being asked. */
 static void warn_shared_phones(struct imp *im)
 {
-	sqlite3_stmt *s;
-	int n = 0;
-	if (ax__prepare(im->st, &s,
-	                "SELECT p.phone, group_concat(p.household, ', '), COUNT(*)"
-	                " FROM household_phones p JOIN households h ON h.id ="
-	                " p.household AND h.active WHERE p.phone IN (SELECT phone"
-	                " FROM household_phones WHERE household IN (SELECT id FROM"
-	                " temp.roster_listed)) GROUP BY p.phone HAVING COUNT(*) > 1"
-	                " ORDER BY p.phone"))
+	ax_stmt *s;
+	struct ax_buf hhs = {0};
+	char phone[AX_PHONE_MAX] = "";
+	int n = 0, k = 0, src;
+
+	/* the households of each such number, grouped here (group_concat
+	 * and string_agg: the two stores spell it differently) */
+	if (ax__dprepare(im->st, &s,
+	                 "SELECT p.phone, p.household FROM household_phones p"
+	                 " JOIN households h ON h.id = p.household AND h.active = 1"
+	                 " WHERE p.phone IN (SELECT q.phone FROM household_phones q"
+	                 " JOIN households h2 ON h2.id = q.household AND"
+	                 " h2.active = 1 WHERE q.phone IN (SELECT phone FROM"
+	                 " household_phones WHERE household IN (SELECT id FROM"
+	                 " roster_listed)) GROUP BY q.phone HAVING COUNT(*) > 1)"
+	                 " ORDER BY p.phone, p.household"))
 		return;
-	while (sqlite3_step(s) == SQLITE_ROW) {
-		if (n++ < 20)
-			ax__diag(im->diag, im->dctx, AX_SEV_WARNING,
-			         "%s: phone %s is listed for %d households (%s): SMS "
-			         "surveys ask one of them at a time, and a reply when "
-			         "none is being asked is credited to none",
-			         im->name, (const char *)sqlite3_column_text(s, 0),
-			         sqlite3_column_int(s, 2),
-			         (const char *)sqlite3_column_text(s, 1));
-	}
+	do {
+		src = ax_stmt_step(s);
+		if (k && (src != AX_DB_ROW || strcmp(ax_stmt_text(s, 0), phone))) {
+			if (n++ < 20)
+				ax__diag(im->diag, im->dctx, AX_SEV_WARNING,
+				         "%s: phone %s is listed for %d households (%s): "
+				         "SMS surveys ask one of them at a time, and a reply "
+				         "when none is being asked is credited to none",
+				         im->name, phone, k, hhs.p ? hhs.p : "");
+			k = 0;
+			hhs.len = 0;
+		}
+		if (src == AX_DB_ROW) {
+			snprintf(phone, sizeof phone, "%s", ax_stmt_text(s, 0));
+			ax__buf_printf(&hhs, "%s%s", k++ ? ", " : "", ax_stmt_text(s, 1));
+		}
+	} while (src == AX_DB_ROW);
+	free(ax__buf_take(&hhs));
 	if (n > 20)
 		ax__diag(im->diag, im->dctx, AX_SEV_WARNING,
 		         "%s: %d more phones listed for several households", im->name,
 		         n - 20);
 	im->stats->shared_phones = n;
-	sqlite3_finalize(s);
+	ax_stmt_finalize(s);
 }
 
 /* ---- driver ----------------------------------------------------------- */
@@ -891,15 +875,16 @@ static const char *const import_sql[] = {
 	"INSERT INTO households(id, grid, members, active, updated_at, head, "
 	"address) VALUES(?1, ?2, ?3, 1, ?4, ?5, ?6)",
 	"UPDATE households SET grid = ?2, members = ?3, active = 1, "
-	"updated_at = ?4, head = CASE WHEN ?7 THEN ?5 ELSE head END, "
-	"address = CASE WHEN ?8 THEN ?6 ELSE address END WHERE id = ?1",
+	"updated_at = ?4, head = CASE WHEN ?7 = 1 THEN ?5 ELSE head END, "
+	"address = CASE WHEN ?8 = 1 THEN ?6 ELSE address END WHERE id = ?1",
 	"SELECT phone FROM household_phones WHERE household = ? ORDER BY pos, "
 	"phone",
 	"DELETE FROM household_phones WHERE household = ?",
 	"INSERT INTO household_phones(household, phone, pos) VALUES(?, ?, ?)",
-	"INSERT INTO temp.roster_seen(id, line) VALUES(?, ?)",
-	"INSERT OR IGNORE INTO temp.roster_villages(code) VALUES(?)",
-	"INSERT OR IGNORE INTO temp.roster_listed(id) VALUES(?)",
+	"INSERT INTO roster_seen(id, line) VALUES(?, ?) ON CONFLICT(id) DO "
+	"NOTHING",
+	"INSERT INTO roster_villages(code) VALUES(?) ON CONFLICT(code) DO NOTHING",
+	"INSERT INTO roster_listed(id) VALUES(?) ON CONFLICT(id) DO NOTHING",
 };
 
 /* The household statements on a store opened below v10 (tests build old
@@ -921,7 +906,9 @@ static const char *const import_sql_v11[] = {
 
 static const char *import_stmt(ax_store *st, size_t i)
 {
-	int v = ax_store_schema_version(st);
+	/* a PostgreSQL store's schema is always the current one's twin (its
+	 * own migrations are numbered apart) */
+	int v = ax__store_is_pg(st) ? AX_SCHEMA_VERSION : ax_store_schema_version(st);
 	if (i >= 1 && i <= 3 && v < 10)
 		return import_sql_v9[i - 1];
 	if (i >= 4 && i <= 6 && v < 12)
@@ -933,15 +920,16 @@ static const char *import_stmt(ax_store *st, size_t i)
  * (stores opened below v14 by tests have none). */
 static int first_roster(ax_store *st)
 {
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	int empty = 0;
 
-	if (ax_store_schema_version(st) < 14 ||
-	    ax__prepare(st, &s, "SELECT NOT EXISTS (SELECT 1 FROM households)"))
+	if ((!ax__store_is_pg(st) && ax_store_schema_version(st) < 14) ||
+	    ax__dprepare(st, &s, "SELECT COUNT(*) FROM (SELECT 1 FROM households"
+	                         " LIMIT 1) AS one"))
 		return 0;
-	if (sqlite3_step(s) == SQLITE_ROW)
-		empty = sqlite3_column_int(s, 0);
-	sqlite3_finalize(s);
+	if (ax_stmt_step(s) == AX_DB_ROW)
+		empty = ax_stmt_int64(s, 0) == 0;
+	ax_stmt_finalize(s);
 	return empty;
 }
 
@@ -955,7 +943,7 @@ ax_rc ax_roster_import_mem(ax_store *st, const char *name, const char *buf,
 	enum ax_encoding enc;
 	char *text = NULL;
 	size_t tlen = 0;
-	sqlite3_stmt **stmts[] = {&im.s_region, &im.s_hh_get, &im.s_hh_ins,
+	ax_stmt **stmts[] = {&im.s_region, &im.s_hh_get, &im.s_hh_ins,
 	                          &im.s_hh_upd, &im.s_ph_get, &im.s_ph_del,
 	                          &im.s_ph_ins, &im.s_seen,   &im.s_vseen,
 	                          &im.s_listed};
@@ -995,22 +983,22 @@ ax_rc ax_roster_import_mem(ax_store *st, const char *name, const char *buf,
 	snprintf(stats->encoding, sizeof stats->encoding, "%s",
 	         ax_encoding_name(enc));
 begin:
-	if ((rc = ax__exec(st, "CREATE TEMP TABLE IF NOT EXISTS roster_seen("
+	if ((rc = ax__dexec(st, "CREATE TEMP TABLE IF NOT EXISTS roster_seen("
 	                       "id TEXT PRIMARY KEY, line INTEGER);"
 	                       "CREATE TEMP TABLE IF NOT EXISTS roster_villages("
 	                       "code TEXT PRIMARY KEY);"
 	                       "CREATE TEMP TABLE IF NOT EXISTS roster_listed("
 	                       "id TEXT PRIMARY KEY);"
-	                       "DELETE FROM temp.roster_seen;"
-	                       "DELETE FROM temp.roster_villages;"
-	                       "DELETE FROM temp.roster_listed;")))
+	                       "DELETE FROM roster_seen;"
+	                       "DELETE FROM roster_villages;"
+	                       "DELETE FROM roster_listed;")))
 		goto done;
 	for (size_t i = 0; i < AX_ARRAY_LEN(stmts); i++)
 		*stmts[i] = NULL;
 	for (size_t i = 0; i < AX_ARRAY_LEN(stmts); i++)
-		if ((rc = ax__prepare(st, stmts[i], import_stmt(st, i))))
+		if ((rc = ax__dprepare(st, stmts[i], import_stmt(st, i))))
 			goto done;
-	if ((rc = ax__exec(st, "BEGIN IMMEDIATE")))
+	if ((rc = ax_store_begin(st)))
 		goto done;
 	in_tx = 1;
 	first = first_roster(st);
@@ -1053,15 +1041,22 @@ begin:
 		goto done;
 	}
 	if (opts && opts->deactivate_missing) {
-		rc = ax__exec(st,
-		              "UPDATE households SET active = 0, updated_at = "
-		              "strftime('%s','now') WHERE active = 1 AND "
-		              "substr(grid, 1, 12) IN (SELECT code FROM "
-		              "temp.roster_villages) AND id NOT IN (SELECT id FROM "
-		              "temp.roster_listed)");
+		char sql[320];
+		ax_stmt *d;
+		snprintf(sql, sizeof sql,
+		         "UPDATE households SET active = 0, updated_at = %s WHERE "
+		         "active = 1 AND substr(grid, 1, 12) IN (SELECT code FROM "
+		         "roster_villages) AND id NOT IN (SELECT id FROM "
+		         "roster_listed)",
+		         ax_db_sql(ax__store_dbl(st), AX_SQL_NOW_EPOCH));
+		if ((rc = ax__dprepare(st, &d, sql)))
+			goto done;
+		if (ax_stmt_step(d) == AX_DB_ERROR)
+			rc = ax__store_dberr(st, "households");
+		stats->deactivated = (long)ax_stmt_changes(d);
+		ax_stmt_finalize(d);
 		if (rc)
 			goto done;
-		stats->deactivated = sqlite3_changes(ax__store_db(st));
 	}
 	/* a county new to a store holding its city goes under it */
 	if ((rc = ax__regions_link(st)))
@@ -1069,19 +1064,19 @@ begin:
 	/* the first roster stands for the county as it has always been: its
 	 * households are on the roster of campaigns entered afterwards for
 	 * earlier dates; later imports date their changes (store.c v14) */
-	if (first && (rc = ax__exec(st, "UPDATE household_periods SET "
-	                                "active_from = 0")))
+	if (first && (rc = ax__dexec(st, "UPDATE household_periods SET "
+	                                 "active_from = 0")))
 		goto done;
-	rc = ax__exec(st, "COMMIT");
+	rc = ax_store_commit(st);
 	if (rc == AX_OK) {
 		in_tx = 0;
 		warn_shared_phones(&im);
 	}
 done:
 	if (in_tx)
-		sqlite3_exec(ax__store_db(st), "ROLLBACK", NULL, NULL, NULL);
+		ax_store_rollback(st);
 	for (size_t i = 0; i < AX_ARRAY_LEN(stmts); i++)
-		sqlite3_finalize(*stmts[i]);
+		ax_stmt_finalize(*stmts[i]);
 	free(text);
 	return rc;
 }

@@ -613,6 +613,12 @@ static ax_rc pg_open(ax_store *st, ax_store **out, char *errbuf, size_t errlen)
 
 int ax__store_is_pg(const ax_store *st) { return st->pg; }
 
+ax_rc ax__dexec(ax_store *st, const char *sql)
+{
+	return ax_db_exec(st->dbl, sql) == AX_DB_OK ? AX_OK
+	                                            : ax__store_dberr(st, "exec");
+}
+
 ax_rc ax__dprepare(ax_store *st, ax_stmt **out, const char *sql)
 {
 	if (ax_db_prepare(st->dbl, sql, out) != AX_DB_OK)

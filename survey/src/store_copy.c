@@ -208,6 +208,14 @@ ax_rc ax_store_copy_pg(ax_store *from, const char *url, ax_store_copy_fn fn,
 	}
 	for (size_t i = 0; rc == AX_OK && i < AX_ARRAY_LEN(copy_tables); i++) {
 		long long rows = 0;
+		/* the roster history's triggers (migration 8) wrote a stretch
+		 * for each copied household: the copied stretches replace them */
+		if (!strcmp(copy_tables[i].table, "household_periods") &&
+		    ax_db_exec(to, "DELETE FROM household_periods") != AX_DB_OK) {
+			ax__store_seterr(from, "household_periods: %s", ax_db_errmsg(to));
+			rc = AX_ERROR;
+			break;
+		}
 		rc = copy_table(from, to, copy_tables[i].table, copy_tables[i].where,
 		                &rows);
 		if (rc == AX_OK && fn)

@@ -187,6 +187,33 @@ static const char *const pg_migrations[] = {
 	"  COALESCE((SELECT MAX(seq) FROM optout_events), 0) + 1, false);"
 	"DROP INDEX optout_events_phone;"
 	"CREATE INDEX optout_events_phone ON optout_events(phone, at, seq);",
+
+	/* 8: the roster's history written as SQLite's v14 triggers write it
+	 * (a roster imported on PostgreSQL: issue 19), so both stores keep
+	 * household_periods the same way.  A store copy writes the copied
+	 * stretches after the households (store_copy.c drops what these
+	 * wrote meanwhile, as the copy back to SQLite does). */
+	"CREATE FUNCTION household_periods_ins() RETURNS trigger"
+	"  LANGUAGE plpgsql AS $$ BEGIN"
+	"  INSERT INTO household_periods VALUES(NEW.id, NEW.grid,"
+	"    NEW.updated_at, NULL);"
+	"  RETURN NULL; END $$;"
+	"CREATE TRIGGER household_periods_ins AFTER INSERT ON households"
+	"  FOR EACH ROW WHEN (NEW.active = 1)"
+	"  EXECUTE FUNCTION household_periods_ins();"
+	"CREATE FUNCTION household_periods_upd() RETURNS trigger"
+	"  LANGUAGE plpgsql AS $$ BEGIN"
+	"  UPDATE household_periods SET active_to = NEW.updated_at"
+	"    WHERE household = NEW.id AND active_to IS NULL;"
+	"  IF NEW.active = 1 THEN"
+	"    INSERT INTO household_periods VALUES(NEW.id, NEW.grid,"
+	"      NEW.updated_at, NULL);"
+	"  END IF;"
+	"  RETURN NULL; END $$;"
+	"CREATE TRIGGER household_periods_upd AFTER UPDATE OF grid, active"
+	"  ON households FOR EACH ROW WHEN (OLD.active IS DISTINCT FROM"
+	"  NEW.active OR OLD.grid IS DISTINCT FROM NEW.grid)"
+	"  EXECUTE FUNCTION household_periods_upd();",
 };
 
 /* an arbitrary key of pg_advisory_xact_lock: "anxin" schema migrations */
