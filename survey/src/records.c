@@ -311,7 +311,7 @@ void ax_importer_free(ax_importer *im)
 		ax_importer_rollback(im);
 	for (int i = 0; i < S_NSTMT; i++)
 		ax_stmt_finalize(im->t[i]);
-	for (int i = 0; i < 5; i++)
+	for (int i = 0; i < 6; i++)
 		for (int j = 0; j < 4; j++)
 			ax_stmt_finalize(im->tm[i][j]);
 	ax__cmemo_clear(im);
@@ -601,6 +601,8 @@ static int region_exists(ax_importer *im, const char *code)
 {
 	ax_stmt *s = im->t[S_REGION];
 	int found;
+	if (ax__cmemo_region(im, code))
+		return 1; /* read by ax_importer_prefetch */
 	ax_stmt_reset(s);
 	ax_stmt_bind_text(s, 1, code);
 	found = ax_stmt_step(s) == AX_DB_ROW;

@@ -50,7 +50,8 @@ struct ax_importer {
 	/* tally upserts of AX__CHUNK_ROWS[j] rows at once, per table (0 tally,
 	 * 1 tally_total), and household lookups of as many ids (2), prepared
 	 * on first use */
-	struct ax_stmt *tm[5][4]; /* 3: household locks, 4: counted responses */
+	struct ax_stmt *tm[6][4]; /* 3: household locks, 4: counted responses,
+	                          * 5: regions */
 	/* households the batch named, locked, their counted responses read
 	 * (records_prefetch.c): a hash table, cmn buckets */
 	struct ax__cmemo **cm, *call;
@@ -129,6 +130,8 @@ void ax__cmemo_clear(ax_importer *im);
 /* 1 when hh was locked and its counted responses read in this
  * transaction: ax__cmemo_get answers for it, no lock to take */
 int ax__cmemo_known(ax_importer *im, const char *hh);
+/* 1 when the prefetch found region code in the store (0: ask it) */
+int ax__cmemo_region(ax_importer *im, const char *code);
 /* hh's counted response for (survey, wave), NULL none */
 const struct ax__counted_row *ax__cmemo_get(ax_importer *im, const char *hh,
                                             const char *survey,

@@ -50,23 +50,28 @@ ax_rc ax__chunks_run(ax_importer *im, const struct ax__chunks *c, size_t n)
 	return AX_OK;
 }
 
-/* SELECT id, grid FROM households WHERE id IN (?, ... rows of them) */
-static char *hh_sql(const void *ctx, int rows)
+/* head, then rows ? separated by commas, then ")"; malloc'd */
+static char *in_sql(const char *head, int rows)
 {
-	static const char head[] = "SELECT id, grid FROM households WHERE id IN (";
-	char *sql = malloc(sizeof head + 2 * (size_t)rows + 1), *o;
-	(void)ctx;
+	size_t h = strlen(head);
+	char *sql = malloc(h + 2 * (size_t)rows + 2), *o;
 	if (!sql)
 		return NULL;
-	o = sql + sizeof head - 1;
-	memcpy(sql, head, sizeof head - 1);
+	memcpy(sql, head, h);
+	o = sql + h;
 	for (int r = 0; r < rows; r++) {
-		*o++ = r ? ',' : '?';
 		if (r)
-			*o++ = '?';
+			*o++ = ',';
+		*o++ = '?';
 	}
 	strcpy(o, ")");
 	return sql;
+}
+
+static char *hh_sql(const void *ctx, int rows)
+{
+	(void)ctx;
+	return in_sql("SELECT id, grid FROM households WHERE id IN (", rows);
 }
 
 struct hh_ids {
@@ -221,23 +226,10 @@ static char *lock_sql(const void *ctx, int rows)
 /* the counted responses of rows households */
 static char *counted_sql(const void *ctx, int rows)
 {
-	static const char head[] =
-	    "SELECT household, survey, wave, id, completed_at, region, channel, "
-	    "day, sat, score, topics FROM responses WHERE counted = 1 AND "
-	    "household IN (";
-	char *sql = malloc(sizeof head + 2 * (size_t)rows + 1), *o;
 	(void)ctx;
-	if (!sql)
-		return NULL;
-	memcpy(sql, head, sizeof head - 1);
-	o = sql + sizeof head - 1;
-	for (int r = 0; r < rows; r++) {
-		if (r)
-			*o++ = ',';
-		*o++ = '?';
-	}
-	strcpy(o, ")");
-	return sql;
+	return in_sql("SELECT household, survey, wave, id, completed_at, region, "
+	              "channel, day, sat, score, topics FROM responses WHERE "
+	              "counted = 1 AND household IN (", rows);
 }
 
 static void counted_row(ax_stmt *s, void *ctx)
@@ -271,43 +263,77 @@ static void counted_row(ax_stmt *s, void *ctx)
 	e->row = r;
 }
 
+/* The strings the records hold under key (1 to 63 bytes) that have no
+ * entry `marker` yet, each once, in order, into v; how many. */
+static size_t collect(ax_importer *im, json_t *const *objs, size_t n,
+                      const char *key, int marker, const char **v)
+{
+	size_t k = 0, u = 0;
+	for (size_t i = 0; i < n; i++) {
+		json_t *h = json_object_get(objs[i], key);
+		const char *x = json_string_value(h);
+		if (x && *x && json_string_length(h) < 64 &&
+		    !cm_find(im, marker, x, NULL, NULL))
+			v[k++] = x;
+	}
+	qsort(v, k, sizeof *v, str_cmp);
+	for (size_t i = 0; i < k; i++)
+		if (!u || strcmp(v[u - 1], v[i]))
+			v[u++] = v[i];
+	return u;
+}
+
+static char *region_sql(const void *ctx, int rows)
+{
+	(void)ctx;
+	return in_sql("SELECT code FROM regions WHERE code IN (", rows);
+}
+
+static void region_row(ax_stmt *s, void *ctx)
+{
+	const char *code = ax_stmt_text(s, 0);
+	if (code)
+		cm_put(((struct hh_ids *)ctx)->im, 3, code, NULL, NULL);
+}
+
+int ax__cmemo_region(ax_importer *im, const char *code)
+{
+	return cm_find(im, 3, code, NULL, NULL) != NULL;
+}
+
 ax_rc ax_importer_prefetch(ax_importer *im, json_t *const *objs, size_t n)
 {
-	struct hh_ids ids = {im, NULL, 0};
-	size_t k = 0, u = 0;
-	ax_rc rc;
+	struct hh_ids ids = {im, NULL, 0}, rg = {im, NULL, 0};
+	size_t u, ur;
+	ax_rc rc = AX_OK;
 
 	/* on SQLite a lookup is a call into the library, not a round trip:
 	 * nothing to save (bench/central on SQLite, 20,000 records, was a
 	 * few per cent slower with it) */
 	if (!im->in_tx || !n || !ax__store_is_pg(im->st))
 		return AX_OK;
-	if (!(ids.v = malloc(n * sizeof *ids.v)))
+	if (!(ids.v = malloc(n * sizeof *ids.v)) || !(rg.v = malloc(n * sizeof *rg.v))) {
+		free(ids.v);
 		return AX_NOMEM;
-	/* the households named (as validation will take them: a string of
-	 * 1 to 63 bytes) and not yet known, each once, in order */
-	for (size_t i = 0; i < n; i++) {
-		json_t *h = json_object_get(objs[i], "household");
-		const char *v = json_string_value(h);
-		if (v && *v && json_string_length(h) < 64 && !ax__cmemo_known(im, v))
-			ids.v[k++] = v;
 	}
-	qsort(ids.v, k, sizeof *ids.v, str_cmp);
-	for (size_t i = 0; i < k; i++)
-		if (!u || strcmp(ids.v[u - 1], ids.v[i]))
-			ids.v[u++] = ids.v[i];
+	/* the households named (as validation will take them: a string of
+	 * 1 to 63 bytes) and not yet known; the regions anonymous answers
+	 * name (entries 3: the code exists) */
+	u = collect(im, objs, n, "household", 1, ids.v);
+	ur = collect(im, objs, n, "region", 3, rg.v);
 	{
-		struct ax__chunks c[3] = {
+		struct ax__chunks c[4] = {
 			{.stmts = im->tm[2], .sql = hh_sql, .bind = hh_bind,
 			 .row = hh_row, .ctx = &ids, .what = "households"},
 			{.stmts = im->tm[3], .sql = lock_sql, .bind = hh_bind,
 			 .ctx = &ids, .what = "household locks"},
 			{.stmts = im->tm[4], .sql = counted_sql, .bind = hh_bind,
 			 .row = counted_row, .ctx = &ids, .what = "counted responses"},
+			{.stmts = im->tm[5], .sql = region_sql, .bind = hh_bind,
+			 .row = region_row, .ctx = &rg, .what = "regions"},
 		};
-		rc = AX_OK;
-		for (int i = 0; i < 3 && !rc; i++)
-			rc = ax__chunks_run(im, &c[i], u);
+		for (int i = 0; i < 4 && !rc; i++)
+			rc = ax__chunks_run(im, &c[i], i < 3 ? u : ur);
 	}
 	/* known from here: locked, their counted responses read */
 	for (size_t i = 0; !rc && !ids.failed && i < u; i++)
@@ -316,5 +342,6 @@ ax_rc ax_importer_prefetch(ax_importer *im, json_t *const *objs, size_t n)
 	if (ids.failed || rc) /* no memory: every record asks the store */
 		ax__cmemo_clear(im);
 	free(ids.v);
+	free(rg.v);
 	return rc;
 }
