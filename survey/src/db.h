@@ -60,6 +60,8 @@ typedef enum {
 	AX_SQL_LOCK_EXPR, /* an expression taking AX_SQL_LOCK_KEY's lock on the
 	                   * text of its one bare ?, so that one SELECT of
 	                   * several takes several locks, left to right */
+	AX_SQL_GROUP_CONCAT, /* the aggregate joining texts with a separator:
+	                      * NAME(x, ',') */
 	AX_SQL_N_
 } ax_sql_piece;
 

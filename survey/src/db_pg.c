@@ -516,6 +516,7 @@ const struct ax_db_ops ax__db_pg_ops = {
 		[AX_SQL_BEGIN_WRITE] = "BEGIN",
 		[AX_SQL_LOCK_KEY] = "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
 		[AX_SQL_LOCK_EXPR] = "pg_advisory_xact_lock(hashtextextended(?, 0))",
+		[AX_SQL_GROUP_CONCAT] = "string_agg",
 	},
 	.open = pg_open,
 	.close = pg_close,

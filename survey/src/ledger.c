@@ -25,6 +25,7 @@
 #include "anxin/response.h"
 #include "anxin/text.h"
 #include "anxin_int.h"
+#include "db.h"
 
 /* ---- labels ----------------------------------------------------------- */
 static const char *const kind_labels[][2] = {
@@ -75,7 +76,7 @@ const char *ax_ledger_count_label(enum ax_contact_count c)
 #define SCOPE_PARAM0 10 /* scope bounds are bound from ?10 on */
 
 struct window {
-	sqlite3_int64 from, to; /* [from, to) epoch seconds */
+	int64_t from, to; /* [from, to) epoch seconds */
 };
 
 struct scope {
@@ -99,8 +100,8 @@ static ax_rc window_make(ax_store *st, const struct ax_ledger_query *q,
 		ax__store_seterr(st, "to \"%s\" is not a date YYYY-MM-DD", q->to);
 		return AX_INVALID;
 	}
-	w->from = (sqlite3_int64)ax_day_start(from_day);
-	w->to = (sqlite3_int64)ax_day_start(to_day + 1);
+	w->from = (int64_t)ax_day_start(from_day);
+	w->to = (int64_t)ax_day_start(to_day + 1);
 	return AX_OK;
 }
 
@@ -120,14 +121,14 @@ static ax_rc check_channel(ax_store *st, const char *channel)
  * extend its significant prefix: 6, 9, 12 digits, or all of a grid's). */
 static ax_rc scope_parse(ax_store *st, const char *list, struct scope *sc)
 {
-	sqlite3_stmt *s = NULL;
+	ax_stmt *s = NULL;
 	const char *p = list;
 	ax_rc rc;
 
 	sc->n = 0;
 	if (!list || !*list)
 		return AX_OK;
-	if ((rc = ax__prepare(st, &s, "SELECT 1 FROM regions WHERE code = ?")))
+	if ((rc = ax__dprepare(st, &s, "SELECT 1 FROM regions WHERE code = ?")))
 		return rc;
 	while (p && *p) {
 		const char *comma = strchr(p, ',');
@@ -155,9 +156,9 @@ static ax_rc scope_parse(ax_store *st, const char *list, struct scope *sc)
 			rc = AX_INVALID;
 			goto done;
 		}
-		sqlite3_reset(s);
-		sqlite3_bind_text(s, 1, code, -1, SQLITE_TRANSIENT);
-		if (sqlite3_step(s) != SQLITE_ROW) {
+		ax_stmt_reset(s);
+		ax_stmt_bind_text(s, 1, code);
+		if (ax_stmt_step(s) != AX_DB_ROW) {
 			ax__store_seterr(st, "scope %s is not a known region code", code);
 			rc = AX_NOTFOUND;
 			goto done;
@@ -178,7 +179,7 @@ static ax_rc scope_parse(ax_store *st, const char *list, struct scope *sc)
 	}
 	rc = AX_OK;
 done:
-	sqlite3_finalize(s);
+	ax_stmt_finalize(s);
 	return rc;
 }
 
@@ -194,12 +195,11 @@ static void scope_sql(struct ax_buf *b, const struct scope *sc, const char *col)
 	ax__buf_puts(b, ")");
 }
 
-static void scope_bind(sqlite3_stmt *s, const struct scope *sc)
+static void scope_bind(ax_stmt *s, const struct scope *sc)
 {
 	for (int i = 0; i < sc->n; i++) {
-		sqlite3_bind_text(s, SCOPE_PARAM0 + 2 * i, sc->lo[i], -1, SQLITE_STATIC);
-		sqlite3_bind_text(s, SCOPE_PARAM0 + 2 * i + 1, sc->hi[i], -1,
-		                  SQLITE_STATIC);
+		ax_stmt_bind_text(s, SCOPE_PARAM0 + 2 * i, sc->lo[i]);
+		ax_stmt_bind_text(s, SCOPE_PARAM0 + 2 * i + 1, sc->hi[i]);
 	}
 }
 
@@ -234,12 +234,12 @@ static void kinds_sql(struct ax_buf *b, int kinds, const char *col)
 	" LEFT JOIN regions t ON t.code = substr(" col ", 1, 9) || '000'"         \
 	" AND t.level = 2"
 
-static const char *col_text(sqlite3_stmt *s, int i)
+static const char *col_text(ax_stmt *s, int i)
 {
-	return (const char *)sqlite3_column_text(s, i);
+	return ax_stmt_text(s, i);
 }
 
-static ax_rc prepare_buf(ax_store *st, struct ax_buf *b, sqlite3_stmt **s)
+static ax_rc prepare_buf(ax_store *st, struct ax_buf *b, ax_stmt **s)
 {
 	ax_rc rc;
 
@@ -248,7 +248,7 @@ static ax_rc prepare_buf(ax_store *st, struct ax_buf *b, sqlite3_stmt **s)
 		ax__buf_free(b);
 		return AX_NOMEM;
 	}
-	rc = ax__prepare(st, s, b->p);
+	rc = ax__dprepare(st, s, b->p);
 	ax__buf_free(b);
 	return rc;
 }
@@ -265,7 +265,7 @@ static void buf_clear(struct ax_buf *b)
 
 static ax_rc step_error(ax_store *st, int src, const char *what)
 {
-	return src == SQLITE_DONE ? AX_OK : ax__store_sqlerr(st, src, what);
+	return src == AX_DB_DONE ? AX_OK : ax__store_dberr(st, what);
 }
 
 /* ---- contacts --------------------------------------------------------- */
@@ -289,7 +289,7 @@ ax_rc ax_ledger_contacts(ax_store *st, const struct ax_ledger_query *q,
 	struct ax_buf b = {0};
 	struct window w;
 	struct scope sc;
-	sqlite3_stmt *s = NULL;
+	ax_stmt *s = NULL;
 	int src, cov;
 	ax_rc rc;
 
@@ -310,7 +310,7 @@ ax_rc ax_ledger_contacts(ax_store *st, const struct ax_ledger_query *q,
 	ax__buf_puts(&b, " ORDER BY c.at, c.id) FROM contacts c JOIN households "
 	                 "h ON h.id = c.household");
 	ax__buf_puts(&b, REGION_JOINS("h.grid"));
-	ax__buf_puts(&b, " WHERE c.at >= ?1 AND c.at < ?2 AND (?3 IS NULL OR "
+	ax__buf_puts(&b, " WHERE c.at >= ?1 AND c.at < ?2 AND (CAST(?3 AS TEXT) IS NULL OR "
 	                 "c.channel = ?3)");
 	if (q->contact_kinds)
 		kinds_sql(&b, q->contact_kinds, "c.kind");
@@ -318,12 +318,12 @@ ax_rc ax_ledger_contacts(ax_store *st, const struct ax_ledger_query *q,
 	ax__buf_puts(&b, " ORDER BY c.at, c.id");
 	if ((rc = prepare_buf(st, &b, &s)))
 		return rc;
-	sqlite3_bind_int64(s, 1, w.from);
-	sqlite3_bind_int64(s, 2, w.to);
+	ax_stmt_bind_int64(s, 1, w.from);
+	ax_stmt_bind_int64(s, 2, w.to);
 	if (q->channel)
-		sqlite3_bind_text(s, 3, q->channel, -1, SQLITE_STATIC);
+		ax_stmt_bind_text(s, 3, q->channel);
 	scope_bind(s, &sc);
-	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((src = ax_stmt_step(s)) == AX_DB_ROW) {
 		struct ax_ledger_contact r;
 		r.id = col_text(s, 0);
 		r.household = col_text(s, 1);
@@ -337,16 +337,16 @@ ax_rc ax_ledger_contacts(ax_store *st, const struct ax_ledger_query *q,
 		r.kind_label = ax_ledger_kind_label(r.kind);
 		r.pack = col_text(s, 8);
 		r.pack_title = col_text(s, 9);
-		r.at = sqlite3_column_int64(s, 10);
+		r.at = ax_stmt_int64(s, 10);
 		r.device = col_text(s, 11);
-		r.count = contact_count(r.kind, cov, sqlite3_column_int(s, 12),
-		                        sqlite3_column_int64(s, 13));
+		r.count = contact_count(r.kind, cov, (int)ax_stmt_int64(s, 12),
+		                        ax_stmt_int64(s, 13));
 		if ((rc = fn(ctx, &r)))
 			goto done;
 	}
 	rc = step_error(st, src, "contacts ledger");
 done:
-	sqlite3_finalize(s);
+	ax_stmt_finalize(s);
 	return rc;
 }
 
@@ -407,7 +407,7 @@ ax_rc ax_ledger_responses(ax_store *st, const struct ax_ledger_query *q,
 	struct ax_buf b = {0}, ans = {0};
 	struct window w;
 	struct scope sc;
-	sqlite3_stmt *s = NULL;
+	ax_stmt *s = NULL;
 	ax_content *surveys = NULL;
 	int src;
 	ax_rc rc;
@@ -428,27 +428,27 @@ ax_rc ax_ledger_responses(ax_store *st, const struct ax_ledger_query *q,
 	                 "s.version = r.survey_version");
 	ax__buf_puts(&b, REGION_JOINS("r.region"));
 	ax__buf_puts(&b, " WHERE " RESP_TIME " >= ?1 AND " RESP_TIME " < ?2 AND "
-	                 "(?3 IS NULL OR r.channel = ?3) AND (?4 IS NULL OR "
-	                 "r.survey = ?4) AND (?5 IS NULL OR r.wave = ?5)");
+	                 "(CAST(?3 AS TEXT) IS NULL OR r.channel = ?3) AND (CAST(?4 AS TEXT) IS NULL OR "
+	                 "r.survey = ?4) AND (CAST(?5 AS TEXT) IS NULL OR r.wave = ?5)");
 	scope_sql(&b, &sc, "r.region");
 	ax__buf_puts(&b, " ORDER BY " RESP_TIME ", r.id");
 	if ((rc = prepare_buf(st, &b, &s)))
 		goto done;
-	sqlite3_bind_int64(s, 1, w.from);
-	sqlite3_bind_int64(s, 2, w.to);
+	ax_stmt_bind_int64(s, 1, w.from);
+	ax_stmt_bind_int64(s, 2, w.to);
 	if (q->channel)
-		sqlite3_bind_text(s, 3, q->channel, -1, SQLITE_STATIC);
+		ax_stmt_bind_text(s, 3, q->channel);
 	if (q->survey)
-		sqlite3_bind_text(s, 4, q->survey, -1, SQLITE_STATIC);
+		ax_stmt_bind_text(s, 4, q->survey);
 	if (q->wave)
-		sqlite3_bind_text(s, 5, q->wave, -1, SQLITE_STATIC);
+		ax_stmt_bind_text(s, 5, q->wave);
 	scope_bind(s, &sc);
-	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((src = ax_stmt_step(s)) == AX_DB_ROW) {
 		struct ax_ledger_response r;
 		const struct ax_survey *sv;
 
 		r.id = col_text(s, 0);
-		r.anonymous = sqlite3_column_type(s, 1) == SQLITE_NULL;
+		r.anonymous = ax_stmt_is_null(s, 1);
 		r.household = r.anonymous ? "匿名" : col_text(s, 1);
 		r.region = col_text(s, 2);
 		r.region_name = col_text(s, 3);
@@ -456,18 +456,18 @@ ax_rc ax_ledger_responses(ax_store *st, const struct ax_ledger_query *q,
 		r.village_name = col_text(s, 5);
 		r.township_name = col_text(s, 6);
 		r.survey = col_text(s, 7);
-		r.survey_version = sqlite3_column_int(s, 8);
+		r.survey_version = (int)ax_stmt_int64(s, 8);
 		r.survey_title = col_text(s, 9);
 		r.wave = col_text(s, 10);
 		r.channel = col_text(s, 11);
 		r.channel_label = ax_ledger_channel_label(r.channel);
 		r.status = col_text(s, 12);
 		r.status_label = ax_ledger_status_label(r.status);
-		r.counted = sqlite3_column_int(s, 13) != 0;
+		r.counted = (int)ax_stmt_int64(s, 13) != 0;
 		r.duplicate = !r.counted && strcmp(r.status, "complete") == 0;
-		r.started_at = sqlite3_column_int64(s, 14);
-		r.has_completed = sqlite3_column_type(s, 15) != SQLITE_NULL;
-		r.completed_at = r.has_completed ? sqlite3_column_int64(s, 15) : 0;
+		r.started_at = ax_stmt_int64(s, 14);
+		r.has_completed = !ax_stmt_is_null(s, 15);
+		r.completed_at = r.has_completed ? ax_stmt_int64(s, 15) : 0;
 		r.device = col_text(s, 16);
 		sv = ax_content_find_survey(surveys, r.survey, r.survey_version);
 		if (sv && sv->version != r.survey_version)
@@ -484,7 +484,7 @@ ax_rc ax_ledger_responses(ax_store *st, const struct ax_ledger_query *q,
 	}
 	rc = step_error(st, src, "responses ledger");
 done:
-	sqlite3_finalize(s);
+	ax_stmt_finalize(s);
 	ax__buf_free(&ans);
 	ax_content_free(surveys);
 	return rc;
@@ -543,15 +543,20 @@ static int mask_phones(struct ax_buf *b, const char *list)
 	return n;
 }
 
-/* The columns household_rows reads. */
-#define HH_COLUMNS                                                            \
-	"SELECT h.id, h.grid, g.name, v.name, t.name, h.members, (SELECT "       \
-	"group_concat(phone, ',') FROM household_phones WHERE household = "      \
-	"h.id), h.head, h.address FROM households h" REGION_JOINS("h.grid")
+/* The columns household_rows reads (the phones joined: group_concat,
+ * string_agg). */
+static void hh_columns(ax_store *st, struct ax_buf *b)
+{
+	ax__buf_printf(b, "SELECT h.id, h.grid, g.name, v.name, t.name, "
+	               "h.members, (SELECT %s(phone, ',') FROM household_phones "
+	               "WHERE household = h.id), h.head, h.address FROM "
+	               "households h" REGION_JOINS("h.grid"),
+	               ax_db_sql(ax__store_dbl(st), AX_SQL_GROUP_CONCAT));
+}
 
-/* Each row of s (HH_COLUMNS) to fn, phones masked; only those under
+/* Each row of s (hh_columns) to fn, phones masked; only those under
  * scope when given, at most limit (0: all). */
-static ax_rc household_rows(ax_store *st, sqlite3_stmt *s, const char *scope,
+static ax_rc household_rows(ax_store *st, ax_stmt *s, const char *scope,
                             int limit, ax_ledger_household_fn fn, void *ctx,
                             const char *what)
 {
@@ -559,7 +564,7 @@ static ax_rc household_rows(ax_store *st, sqlite3_stmt *s, const char *scope,
 	int src, n = 0;
 	ax_rc rc = AX_OK;
 
-	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((src = ax_stmt_step(s)) == AX_DB_ROW) {
 		struct ax_ledger_household r;
 		r.id = col_text(s, 0);
 		r.grid = col_text(s, 1);
@@ -570,9 +575,9 @@ static ax_rc household_rows(ax_store *st, sqlite3_stmt *s, const char *scope,
 		r.grid_name = col_text(s, 2);
 		r.village_name = col_text(s, 3);
 		r.township_name = col_text(s, 4);
-		r.members = sqlite3_column_type(s, 5) == SQLITE_NULL
+		r.members = ax_stmt_is_null(s, 5)
 		                ? -1
-		                : sqlite3_column_int(s, 5);
+		                : (int)ax_stmt_int64(s, 5);
 		buf_clear(&ph);
 		r.nphones = mask_phones(&ph, col_text(s, 6));
 		if (ph.oom) {
@@ -580,12 +585,12 @@ static ax_rc household_rows(ax_store *st, sqlite3_stmt *s, const char *scope,
 			goto done;
 		}
 		r.phones = ph.p;
-		r.head = (const char *)sqlite3_column_text(s, 7);
-		r.address = (const char *)sqlite3_column_text(s, 8);
+		r.head = ax_stmt_text(s, 7);
+		r.address = ax_stmt_text(s, 8);
 		if ((rc = fn(ctx, &r)))
 			goto done;
 	}
-	if (src != SQLITE_ROW)
+	if (src != AX_DB_ROW)
 		rc = step_error(st, src, what);
 done:
 	ax__buf_free(&ph);
@@ -598,7 +603,7 @@ ax_rc ax_ledger_unreached(ax_store *st, const struct ax_ledger_query *q,
 	struct ax_buf b = {0};
 	struct window w;
 	struct scope sc;
-	sqlite3_stmt *s = NULL;
+	ax_stmt *s = NULL;
 	ax_rc rc;
 
 	if (!q)
@@ -608,44 +613,47 @@ ax_rc ax_ledger_unreached(ax_store *st, const struct ax_ledger_query *q,
 		return rc;
 	/* the same test as the coverage numerator in metrics.c, negated:
 	 * one contacts_reach index probe per household */
-	ax__buf_puts(&b, HH_COLUMNS);
-	ax__buf_puts(&b, " WHERE h.active AND NOT EXISTS (SELECT 1 FROM contacts "
+	hh_columns(st, &b);
+	ax__buf_puts(&b, " WHERE h.active = 1 AND NOT EXISTS (SELECT 1 FROM contacts "
 	                 "c WHERE c.household = h.id");
 	kinds_sql(&b, q->contact_kinds ? q->contact_kinds : AX_CK_DEFAULT, "c.kind");
-	ax__buf_puts(&b, " AND c.at >= ?1 AND c.at < ?2 AND (?3 IS NULL OR "
+	ax__buf_puts(&b, " AND c.at >= ?1 AND c.at < ?2 AND (CAST(?3 AS TEXT) IS NULL OR "
 	                 "c.channel = ?3))");
 	scope_sql(&b, &sc, "h.grid");
 	ax__buf_puts(&b, " ORDER BY h.grid, h.id");
 	if ((rc = prepare_buf(st, &b, &s)))
 		return rc;
-	sqlite3_bind_int64(s, 1, w.from);
-	sqlite3_bind_int64(s, 2, w.to);
+	ax_stmt_bind_int64(s, 1, w.from);
+	ax_stmt_bind_int64(s, 2, w.to);
 	if (q->channel)
-		sqlite3_bind_text(s, 3, q->channel, -1, SQLITE_STATIC);
+		ax_stmt_bind_text(s, 3, q->channel);
 	scope_bind(s, &sc);
 	rc = household_rows(st, s, NULL, 0, fn, ctx, "unreached households");
-	sqlite3_finalize(s);
+	ax_stmt_finalize(s);
 	return rc;
 }
 
 ax_rc ax_household_search(ax_store *st, const char *scope, const char *q,
                           int limit, ax_ledger_household_fn fn, void *ctx)
 {
-	sqlite3_stmt *s;
+	struct ax_buf b = {0};
+	ax_stmt *s;
 	ax_rc rc;
 
 	if (!q || !*q)
 		return AX_OK;
-	if ((rc = ax__prepare(st, &s, HH_COLUMNS " WHERE h.active AND (h.id = ?1"
-	                      " OR h.head = ?1 OR (length(?1) >= 2 AND h.head"
-	                      " LIKE ?1 || '%' ESCAPE '\\') OR (length(?1) = 4"
-	                      " AND EXISTS (SELECT 1 FROM household_phones p"
-	                      " WHERE p.household = h.id AND substr(p.phone, -4)"
-	                      " = ?1))) ORDER BY h.grid, h.id LIMIT 2000")))
+	hh_columns(st, &b);
+	ax__buf_puts(&b, " WHERE h.active = 1 AND (h.id = ?1 OR h.head = ?1 OR "
+	                 "(length(?1) >= 2 AND h.head LIKE ?1 || '%' ESCAPE '\\') "
+	                 "OR (length(?1) = 4 AND EXISTS (SELECT 1 FROM "
+	                 "household_phones p WHERE p.household = h.id AND "
+	                 "substr(p.phone, length(p.phone) - 3) = ?1))) ORDER BY "
+	                 "h.grid, h.id LIMIT 2000");
+	if ((rc = prepare_buf(st, &b, &s)))
 		return rc;
-	sqlite3_bind_text(s, 1, q, -1, SQLITE_STATIC);
+	ax_stmt_bind_text(s, 1, q);
 	rc = household_rows(st, s, scope, limit, fn, ctx, "household search");
-	sqlite3_finalize(s);
+	ax_stmt_finalize(s);
 	return rc;
 }
 
@@ -675,26 +683,29 @@ static char *visit_line(const char *id, const char *household,
 static ax_rc same_visit(ax_store *st, const char *household, const char *who,
                         long long at, const char *pack, char id[37], int *found)
 {
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	ax_rc rc;
 
 	*found = 0;
-	if ((rc = ax__prepare(st, &s, "SELECT id FROM contacts WHERE household = ?1"
-	                        " AND kind = 'visit' AND device = ?2 AND pack IS ?3"
-	                        " AND at BETWEEN ?4 - ?5 AND ?4 + ?5"
-	                        " ORDER BY abs(at - ?4) LIMIT 1")))
+	if ((rc = ax__dprepare(st, &s, "SELECT id FROM contacts WHERE household = ?1"
+	                        " AND kind = 'visit' AND device = ?2 AND pack IS NOT"
+	                        " DISTINCT FROM ?3"
+	                        " AND at BETWEEN ?4 AND ?5"
+	                        " ORDER BY abs(at - ?6) LIMIT 1")))
 		return rc;
-	sqlite3_bind_text(s, 1, household, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, who, -1, SQLITE_STATIC);
+	ax_stmt_bind_text(s, 1, household);
+	ax_stmt_bind_text(s, 2, who);
 	if (pack)
-		sqlite3_bind_text(s, 3, pack, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 4, at);
-	sqlite3_bind_int64(s, 5, AX_VISIT_SAME_SECS);
-	if (sqlite3_step(s) == SQLITE_ROW && col_text(s, 0)) {
+		ax_stmt_bind_text(s, 3, pack);
+	/* the bounds computed here: PostgreSQL types ?4 - ?5 by neither */
+	ax_stmt_bind_int64(s, 4, at - AX_VISIT_SAME_SECS);
+	ax_stmt_bind_int64(s, 5, at + AX_VISIT_SAME_SECS);
+	ax_stmt_bind_int64(s, 6, at);
+	if (ax_stmt_step(s) == AX_DB_ROW && col_text(s, 0)) {
 		snprintf(id, 37, "%s", col_text(s, 0));
 		*found = 1;
 	}
-	sqlite3_finalize(s);
+	ax_stmt_finalize(s);
 	return AX_OK;
 }
 
@@ -806,8 +817,8 @@ struct vimp {
 	char **f; /* cells of the current row, borrowed from the CSV reader */
 	int col[V_NCOLS];
 	ax_rc rc; /* first fatal error */
-	sqlite3_stmt *s_seen_ins, *s_seen_get;
-	sqlite3_stmt *s_active; /* the household's roster state */
+	ax_stmt *s_seen_ins, *s_seen_get;
+	ax_stmt *s_active; /* the household's roster state */
 };
 
 static const char *vfld(struct vimp *v, enum vcol c)
@@ -978,40 +989,41 @@ static const char *resolve_pack(struct vimp *v, const char *cell)
  * one).  -1 on a store error (v->rc set). */
 static long seen_before(struct vimp *v, const char *id)
 {
-	sqlite3_stmt *s = v->s_seen_ins;
+	ax_stmt *s = v->s_seen_ins;
 	long first = 0;
-	int src;
+	int src, inserted;
 
-	sqlite3_reset(s);
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 2, v->row_line);
-	src = sqlite3_step(s);
-	sqlite3_reset(s);
-	if (src == SQLITE_DONE)
-		return 0;
-	if ((src & 0xFF) != SQLITE_CONSTRAINT) {
-		v->rc = ax__store_sqlerr(v->st, src, "visits_seen");
+	ax_stmt_reset(s);
+	ax_stmt_bind_text(s, 1, id);
+	ax_stmt_bind_int64(s, 2, v->row_line);
+	src = ax_stmt_step(s);
+	inserted = src == AX_DB_DONE && ax_stmt_changes(s) == 1;
+	ax_stmt_reset(s);
+	if (src != AX_DB_DONE) {
+		v->rc = ax__store_dberr(v->st, "visits_seen");
 		return -1;
 	}
+	if (inserted) /* ON CONFLICT DO NOTHING wrote nothing: seen before */
+		return 0;
 	s = v->s_seen_get;
-	sqlite3_reset(s);
-	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
-	if (sqlite3_step(s) == SQLITE_ROW)
-		first = (long)sqlite3_column_int64(s, 0);
-	sqlite3_reset(s);
+	ax_stmt_reset(s);
+	ax_stmt_bind_text(s, 1, id);
+	if (ax_stmt_step(s) == AX_DB_ROW)
+		first = (long)ax_stmt_int64(s, 0);
+	ax_stmt_reset(s);
 	return first;
 }
 
 /* 1 when the roster holds hh as deactivated (注销) */
 static int deactivated(struct vimp *v, const char *hh)
 {
-	sqlite3_stmt *s = v->s_active;
+	ax_stmt *s = v->s_active;
 	int off;
 
-	sqlite3_reset(s);
-	sqlite3_bind_text(s, 1, hh, -1, SQLITE_STATIC);
-	off = sqlite3_step(s) == SQLITE_ROW && sqlite3_column_int(s, 0) == 0;
-	sqlite3_reset(s);
+	ax_stmt_reset(s);
+	ax_stmt_bind_text(s, 1, hh);
+	off = ax_stmt_step(s) == AX_DB_ROW && (int)ax_stmt_int64(s, 0) == 0;
+	ax_stmt_reset(s);
 	return off;
 }
 
@@ -1149,16 +1161,16 @@ static int von_row(void *ctx, const struct ax__csv_row *row)
 /* The newest version of every installed pack. */
 static ax_rc load_packs(struct vimp *v)
 {
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	int cap = 0, src;
 	ax_rc rc;
 
-	if ((rc = ax__prepare(v->st, &s,
+	if ((rc = ax__dprepare(v->st, &s,
 	                      "SELECT id, title, topic FROM packs p WHERE version = "
 	                      "(SELECT max(version) FROM packs q WHERE q.id = p.id) "
 	                      "ORDER BY id")))
 		return rc;
-	while ((src = sqlite3_step(s)) == SQLITE_ROW) {
+	while ((src = ax_stmt_step(s)) == AX_DB_ROW) {
 		if (v->npacks == cap) {
 			struct pack_ref *np;
 			cap = cap ? cap * 2 : 16;
@@ -1183,7 +1195,7 @@ static ax_rc load_packs(struct vimp *v)
 	}
 	rc = step_error(v->st, src, "packs");
 done:
-	sqlite3_finalize(s);
+	ax_stmt_finalize(s);
 	return rc;
 }
 
@@ -1236,14 +1248,15 @@ ax_rc ax_visits_import_mem(ax_store *st, const char *name, const char *buf,
 		         ax_encoding_name(enc));
 
 	if ((rc = load_packs(&v)) ||
-	    (rc = ax__exec(st, "CREATE TEMP TABLE IF NOT EXISTS visits_seen("
+	    (rc = ax__dexec(st, "CREATE TEMP TABLE IF NOT EXISTS visits_seen("
 	                       "id TEXT PRIMARY KEY, line INTEGER);"
-	                       "DELETE FROM temp.visits_seen;")) ||
-	    (rc = ax__prepare(st, &v.s_seen_ins,
-	                      "INSERT INTO temp.visits_seen(id, line) VALUES(?, ?)")) ||
-	    (rc = ax__prepare(st, &v.s_seen_get,
-	                      "SELECT line FROM temp.visits_seen WHERE id = ?")) ||
-	    (rc = ax__prepare(st, &v.s_active,
+	                       "DELETE FROM visits_seen;")) ||
+	    (rc = ax__dprepare(st, &v.s_seen_ins,
+	                      "INSERT INTO visits_seen(id, line) VALUES(?, ?) "
+	                      "ON CONFLICT DO NOTHING")) ||
+	    (rc = ax__dprepare(st, &v.s_seen_get,
+	                      "SELECT line FROM visits_seen WHERE id = ?")) ||
+	    (rc = ax__dprepare(st, &v.s_active,
 	                      "SELECT active FROM households WHERE id = ?")) ||
 	    (rc = ax_importer_new(st, &v.im)) || (rc = ax_importer_begin(v.im)))
 		goto done;
@@ -1284,9 +1297,9 @@ done:
 		         text ? ax_encoding_name(enc) : "");
 	}
 	ax_importer_free(v.im); /* rolls back an uncommitted batch */
-	sqlite3_finalize(v.s_seen_ins);
-	sqlite3_finalize(v.s_seen_get);
-	sqlite3_finalize(v.s_active);
+	ax_stmt_finalize(v.s_seen_ins);
+	ax_stmt_finalize(v.s_seen_get);
+	ax_stmt_finalize(v.s_active);
 	ax__arena_free(&v.arena);
 	free(text);
 	return rc;

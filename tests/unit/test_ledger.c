@@ -20,6 +20,8 @@
  * H1 H3 H4; not reached H2 (sent only) and H6 (visit outside).
  */
 #include <iconv.h>
+#include <stdlib.h>
+#include <time.h>
 
 #include "anxin/content.h"
 #include "anxin/ledger.h"
@@ -28,7 +30,9 @@
 #include "anxin/roster.h"
 #include "anxin/store.h"
 #include "anxin_int.h"
+#include "db.h"
 #include "testutil.h"
+#include "../pg/pgtest.h"
 
 #define COUNTY "439901000000"
 #define T1 "439901001000"
@@ -70,7 +74,50 @@ static const char survey_m[] =
 	" \"metrics\": {\"satisfaction\": {\"question\": \"overall\"}}}";
 
 static ax_store *st;
-static sqlite3 *db; /* the same file, read-only, for checking */
+
+/* The rows of a query through the store (either backend): columns joined
+ * by '|', rows by ';', NULL as "NULL"; column tcol (>= 0) epoch seconds
+ * written as China time "YYYY-MM-DD HH:MM:SS".  printf-style SQL; static
+ * buffer, rotated. */
+static const char *sq_rows(int tcol, const char *fmt, ...) AX_PRINTF(2, 3);
+static const char *sq_rows(int tcol, const char *fmt, ...)
+{
+	static char bufs[8][2048];
+	static int next;
+	char *b = bufs[next++ % 8], sql[1024];
+	size_t k = 0;
+	ax_stmt *s;
+	va_list ap;
+	int src;
+
+	va_start(ap, fmt);
+	vsnprintf(sql, sizeof sql, fmt, ap);
+	va_end(ap);
+	b[0] = '\0';
+	if (ax__dprepare(st, &s, sql) != AX_OK) {
+		fprintf(stderr, "sq: %s: %s\n", sql, ax_store_errmsg(st));
+		return "ERROR";
+	}
+	for (int row = 0; (src = ax_stmt_step(s)) == AX_DB_ROW; row++)
+		for (int c = 0; c < ax_stmt_columns(s); c++) {
+			char t[32];
+			const char *v = ax_stmt_is_null(s, c) ? "NULL" : ax_stmt_text(s, c);
+			if (c == tcol && !ax_stmt_is_null(s, c)) {
+				time_t at = (time_t)ax_stmt_int64(s, c) + 8 * 3600;
+				struct tm tm;
+				gmtime_r(&at, &tm);
+				strftime(t, sizeof t, "%Y-%m-%d %H:%M:%S", &tm);
+				v = t;
+			}
+			k += (size_t)snprintf(b + k, k < sizeof bufs[0] ? sizeof bufs[0] - k : 0,
+			                      "%s%s", c ? "|" : row ? ";" : "", v);
+		}
+	REQUIRE(src == AX_DB_DONE);
+	ax_stmt_finalize(s);
+	return b;
+}
+#define sq(...) sq_rows(-1, __VA_ARGS__)
+#define sqi(...) atoll(sq_rows(-1, __VA_ARGS__))
 
 static long long epoch(const char *iso)
 {
@@ -149,7 +196,11 @@ static const char *const responses[] = {
 	"\"status\":\"complete\",\"answers\":" ANTI_DRUG_RIGHT "}",
 };
 
-static void setup(void)
+static ax_store *seed; /* the SQLite store the roster goes into first */
+
+/* urlfile: NULL on SQLite, else the pg fixture's (the store copied there
+ * after the roster) */
+static void setup(const char *urlfile)
 {
 	char err[256] = "", dir[512];
 	const char *src = getenv("ANXIN_SOURCE");
@@ -159,18 +210,19 @@ static void setup(void)
 	int nerr = -1;
 
 	REQUIRE(src != NULL);
-	if (ax_store_open(tu_path("store.db"), AX_STORE_CREATE, &st, err,
+	if (ax_store_open(tu_path("store.db"), AX_STORE_CREATE, &seed, err,
 	                  sizeof err))
 		fprintf(stderr, "%s\n", err);
-	REQUIRE(st != NULL);
-	REQUIRE(ax_roster_import_mem(st, "roster.csv", roster, sizeof roster - 1,
+	REQUIRE(seed != NULL);
+	REQUIRE(ax_roster_import_mem(seed, "roster.csv", roster, sizeof roster - 1,
 	                             NULL, tu_diag_fn, &d, &rs) == AX_OK);
 	CHECK_INT(rs.inserted, 6);
 	CHECK_INT(rs.rejected, 0);
 	tu_diag_dump(&d);
 	tu_diag_clear(&d);
-	REQUIRE(ax__exec(st, "UPDATE households SET active = 0 WHERE id = 'H5'") ==
+	REQUIRE(ax__dexec(seed, "UPDATE households SET active = 0 WHERE id = 'H5'") ==
 	        AX_OK);
+	st = pgt_store(seed, urlfile, "anxin_ledger");
 
 	snprintf(dir, sizeof dir, "%s/tests/content-v1", src);
 	REQUIRE(ax_content_load_dir(dir, tu_diag_fn, &d, &nerr, &c) == AX_OK);
@@ -189,7 +241,6 @@ static void setup(void)
 
 	import_lines(contacts, (int)AX_ARRAY_LEN(contacts));
 	import_lines(responses, (int)AX_ARRAY_LEN(responses));
-	db = tu_db_open(tu_path("store.db"));
 }
 
 /* ---- collecting rows -------------------------------------------------- */
@@ -442,7 +493,7 @@ static void test_responses(void)
 	struct ax_ledger_query q = {0};
 	struct rows r = {0};
 	char want[512];
-	const char *title = tu_q(db, "SELECT title FROM surveys WHERE id = "
+	const char *title = sq("SELECT title FROM surveys WHERE id = "
 	                             "'aware-anti-drug' AND version = 1");
 
 	q.from = "2026-11-01";
@@ -621,14 +672,14 @@ static void test_visit_record(void)
 	char id[37] = "x", want[128];
 	struct ax_ledger_query q = {0};
 	long long at = epoch("2026-11-04T16:00:00+08:00");
-	long long before = tu_qi(db, "SELECT COUNT(*) FROM contacts");
+	long long before = sqi("SELECT COUNT(*) FROM contacts");
 
 	REQUIRE(ax_visit_record(st, "H2", "网格员王五", at, "family-safety", id) ==
 	        AX_OK);
 	CHECK_INT(strlen(id), 36);
 	CHECK(id[14] == '4'); /* a random (v4) UUID */
 	snprintf(want, sizeof want, "H2|visit|visit|family-safety|网格员王五|%lld", at);
-	CHECK_STR(tu_q(db, "SELECT household || '|' || channel || '|' || kind || "
+	CHECK_STR(sq("SELECT household || '|' || channel || '|' || kind || "
 	                   "'|' || pack || '|' || device || '|' || at FROM "
 	                   "contacts WHERE id = '%s'",
 	               id),
@@ -644,7 +695,7 @@ static void test_visit_record(void)
 	CHECK(strstr(ax_store_errmsg(st), "not in the roster") != NULL);
 	CHECK_INT(ax_visit_record(st, "H2", "", at, NULL, NULL), AX_INVALID);
 	CHECK_INT(ax_visit_record(st, "H2\xff", "王五", at, NULL, NULL), AX_INVALID);
-	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM contacts"), before + 1);
+	CHECK_INT(sqi("SELECT COUNT(*) FROM contacts"), before + 1);
 
 	/* a double tap (2 minutes later) and a form sent again at the edge of
 	 * the 10 minutes: the same visit, its id, no new row; 11 minutes
@@ -656,7 +707,7 @@ static void test_visit_record(void)
 		const char *pack[3] = {"family-safety", NULL, "family-safety"};
 		const long long dt[3] = {660, 60, 60};
 		snprintf(first, sizeof first, "%s",
-		         tu_q(db, "SELECT id FROM contacts WHERE household = 'H2'"
+		         sq("SELECT id FROM contacts WHERE household = 'H2'"
 		                  " AND device = '网格员王五' AND at = %lld", at));
 		CHECK_INT(strlen(first), 36);
 		REQUIRE(ax_visit_record(st, "H2", "网格员王五", at + 120,
@@ -665,25 +716,24 @@ static void test_visit_record(void)
 		REQUIRE(ax_visit_record(st, "H2", "网格员王五", at - 600,
 		                        "family-safety", again) == AX_OK);
 		CHECK_STR(again, first);
-		CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM contacts"), before + 1);
+		CHECK_INT(sqi("SELECT COUNT(*) FROM contacts"), before + 1);
 		for (int k = 0; k < 3; k++) {
 			REQUIRE(ax_visit_record(st, "H2", who[k], at + dt[k], pack[k],
 			                        again) == AX_OK);
 			CHECK(strcmp(again, first) != 0);
-			CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM contacts"),
+			CHECK_INT(sqi("SELECT COUNT(*) FROM contacts"),
 			          before + 2);
 			snprintf(sql, sizeof sql, "DELETE FROM contacts WHERE id = '%s'",
 			         again);
-			REQUIRE(ax__exec(st, sql) == AX_OK);
+			REQUIRE(ax__dexec(st, sql) == AX_OK);
 		}
 	}
 
 	/* at 0: now */
 	REQUIRE(ax_visit_record(st, "H6", "王五", 0, NULL, id) == AX_OK);
-	CHECK(tu_qi(db, "SELECT abs(at - strftime('%%s','now')) < 60 FROM "
-	                "contacts WHERE id = '%s'",
-	            id) == 1);
-	REQUIRE(ax__exec(st, "DELETE FROM contacts WHERE household = 'H6' AND "
+	CHECK(llabs(sqi("SELECT at FROM contacts WHERE id = '%s'", id) -
+	            (long long)time(NULL)) < 60);
+	REQUIRE(ax__dexec(st, "DELETE FROM contacts WHERE household = 'H6' AND "
 	                     "device = '王五'") == AX_OK);
 
 	/* the id made by a phone that queued the visit offline: stored under
@@ -693,12 +743,12 @@ static void test_visit_record(void)
 	{
 		static const char given[] = "0F0E0D0C-0B0A-4909-8807-0605040302AA";
 		int stored = -1;
-		long long n0 = tu_qi(db, "SELECT COUNT(*) FROM contacts");
+		long long n0 = sqi("SELECT COUNT(*) FROM contacts");
 		REQUIRE(ax_visit_record_id(st, given, "H6", "网格员赵六", at, NULL, id,
 		                           &stored) == AX_OK);
 		CHECK_STR(id, "0f0e0d0c-0b0a-4909-8807-0605040302aa");
 		CHECK_INT(stored, 1);
-		CHECK_STR(tu_q(db, "SELECT household || '|' || device FROM contacts "
+		CHECK_STR(sq("SELECT household || '|' || device FROM contacts "
 		                   "WHERE id = '%s'", id),
 		          "H6|网格员赵六");
 		REQUIRE(ax_visit_record_id(st, given, "H6", "网格员赵六", at, NULL, id,
@@ -710,8 +760,8 @@ static void test_visit_record(void)
 		CHECK_INT(stored, 0);
 		CHECK_INT(ax_visit_record_id(st, "not-a-uuid", "H6", "网格员赵六", at,
 		                             NULL, id, &stored), AX_INVALID);
-		CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM contacts"), n0 + 1);
-		REQUIRE(ax__exec(st, "DELETE FROM contacts WHERE device = "
+		CHECK_INT(sqi("SELECT COUNT(*) FROM contacts"), n0 + 1);
+		REQUIRE(ax__dexec(st, "DELETE FROM contacts WHERE device = "
 		                     "'网格员赵六'") == AX_OK);
 	}
 }
@@ -763,7 +813,7 @@ static void test_visits_import(void)
 	struct tu_diag d = {0};
 	struct ax_visits_stats s;
 	char bom[sizeof visits_csv + 3];
-	long long visits0 = tu_qi(db, "SELECT COUNT(*) FROM contacts WHERE kind = 'visit'");
+	long long visits0 = sqi("SELECT COUNT(*) FROM contacts WHERE kind = 'visit'");
 	char *gbk;
 	size_t glen;
 
@@ -786,15 +836,13 @@ static void test_visits_import(void)
 	CHECK_INT(d.n, 7);
 	tu_diag_clear(&d);
 
-	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM contacts WHERE kind = 'visit'"),
+	CHECK_INT(sqi("SELECT COUNT(*) FROM contacts WHERE kind = 'visit'"),
 	          visits0 + 4);
 	/* what was stored: name-based (v5) ids, China times, packs resolved,
 	 * the visitor as device (or the import's device) */
-	CHECK_STR(tu_q(db, "SELECT group_concat(household || '|' || channel || '|' "
-	                   "|| coalesce(pack, '-') || '|' || device || '|' || "
-	                   "datetime(at, 'unixepoch', '+8 hours') || '|' || "
-	                   "substr(id, 15, 1), ';') FROM (SELECT * FROM contacts "
-	                   "WHERE device IN ('王五', 'paper-1') ORDER BY household)"),
+	CHECK_STR(sq_rows(4, "SELECT household, channel, coalesce(pack, '-'), "
+	                     "device, at, substr(id, 15, 1) FROM contacts WHERE "
+	                     "device IN ('王五', 'paper-1') ORDER BY household"),
 	          "H1|visit|anti-drug|王五|2026-11-03 00:00:00|5;"
 	          "H3|visit|-|王五|2026-11-03 00:00:00|5;"
 	          "H4|visit|family-safety|paper-1|2026-11-04 00:00:00|5;"
@@ -816,7 +864,7 @@ static void test_visits_import(void)
 	CHECK_INT(s.rejected, 6);
 	TU_CHECK_DIAG(&d, AX_SEV_ERROR, "v-gbk.csv:4: ", "\"H404\"");
 	tu_diag_clear(&d);
-	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM contacts WHERE kind = 'visit'"),
+	CHECK_INT(sqi("SELECT COUNT(*) FROM contacts WHERE kind = 'visit'"),
 	          visits0 + 4);
 
 	/* a row without visitor imported under another device name: the same
@@ -833,9 +881,9 @@ static void test_visits_import(void)
 		s = vimport("en.csv", en, sizeof en - 1, NULL, &d, AX_OK);
 		CHECK_INT(s.accepted, 1);
 		CHECK_INT(d.n, 0);
-		CHECK_STR(tu_q(db, "SELECT datetime(at, 'unixepoch', '+8 hours') || "
-		                   "pack FROM contacts WHERE device = 'Li'"),
-		          "2026-11-04 08:05:09anti-fraud");
+		CHECK_STR(sq_rows(0, "SELECT at, pack FROM contacts WHERE "
+		                     "device = 'Li'"),
+		          "2026-11-04 08:05:09|anti-fraud");
 	}
 
 	/* whole-file failures store nothing */
@@ -843,7 +891,7 @@ static void test_visits_import(void)
 		static const char nodate[] = "户号,宣传内容\nH1,禁毒\n";
 		static const char noid[] = "日期\n2026-11-01\n";
 		static const char bad[] = "\xff\xfe\xff,\x80\n";
-		long long n = tu_qi(db, "SELECT COUNT(*) FROM contacts");
+		long long n = sqi("SELECT COUNT(*) FROM contacts");
 		s = vimport("x.csv", nodate, sizeof nodate - 1, NULL, &d, AX_INVALID);
 		TU_CHECK_DIAG(&d, AX_SEV_ERROR, "x.csv:1: ", "no visit date column");
 		CHECK_INT(s.accepted, 0);
@@ -856,7 +904,7 @@ static void test_visits_import(void)
 		vimport("d.csv", visits_csv, sizeof visits_csv - 1,
 		        "0123456789012345678901234567890123456789012345678901234567890123456789",
 		        &d, AX_INVALID);
-		CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM contacts"), n);
+		CHECK_INT(sqi("SELECT COUNT(*) FROM contacts"), n);
 		tu_diag_clear(&d);
 	}
 
@@ -878,10 +926,11 @@ static void test_visits_import(void)
 	}
 }
 
-int main(void)
+/* argv[1]: the pg fixture's URL file (pg.ledger); none: SQLite */
+int main(int argc, char **argv)
 {
 	tu_init();
-	setup();
+	setup(argc > 1 ? argv[1] : NULL);
 	test_contacts();
 	test_contact_count();
 	test_errors();
@@ -889,7 +938,8 @@ int main(void)
 	test_unreached();
 	test_visit_record();
 	test_visits_import();
-	sqlite3_close(db);
-	ax_store_close(st);
+	if (st != seed)
+		ax_store_close(st);
+	ax_store_close(seed);
 	return check_done();
 }
