@@ -26,6 +26,7 @@
 #include "anxin/store.h"
 #include "export.h"
 #include "testutil.h"
+#include "../pg/pgtest.h"
 
 #define T1 "439901001000"
 #define T2 "439901002000"
@@ -116,6 +117,7 @@ static const char *const safety[] = {
 };
 
 static ax_store *st;
+static ax_store *seed; /* the SQLite store: st itself, or st's source */
 
 static void import_lines(ax_importer *im, const char *const *lines, size_t n)
 {
@@ -129,7 +131,9 @@ static void import_lines(ax_importer *im, const char *const *lines, size_t n)
 	}
 }
 
-static void setup(void)
+/* urlfile: NULL on SQLite, else the pg fixture's (the store copied there
+ * once the data is in) */
+static void setup(const char *urlfile)
 {
 	char err[256] = "", dir[512];
 	const char *src = getenv("ANXIN_SOURCE");
@@ -139,26 +143,27 @@ static void setup(void)
 	int nerr = -1;
 
 	REQUIRE(src != NULL);
-	if (ax_store_open(tu_path("store.db"), AX_STORE_CREATE, &st, err,
+	if (ax_store_open(tu_path("store.db"), AX_STORE_CREATE, &seed, err,
 	                  sizeof err))
 		fprintf(stderr, "%s\n", err);
-	REQUIRE(st != NULL);
-	REQUIRE(ax_roster_import_mem(st, "roster.csv", roster, sizeof roster - 1,
+	REQUIRE(seed != NULL);
+	REQUIRE(ax_roster_import_mem(seed, "roster.csv", roster, sizeof roster - 1,
 	                             NULL, tu_diag_fn, &d, NULL) == AX_OK);
 	CHECK_INT(d.n, 0);
 	snprintf(dir, sizeof dir, "%s/tests/content-v1", src);
 	REQUIRE(ax_content_load_dir(dir, tu_diag_fn, &d, &nerr, &c) == AX_OK);
 	CHECK_INT(nerr, 0);
-	REQUIRE(ax_content_install(st, c, NULL) == AX_OK);
+	REQUIRE(ax_content_install(seed, c, NULL) == AX_OK);
 	ax_content_free(c);
 	tu_diag_clear(&d);
 
-	REQUIRE(ax_importer_new(st, &im) == AX_OK);
+	REQUIRE(ax_importer_new(seed, &im) == AX_OK);
 	REQUIRE(ax_importer_begin(im) == AX_OK);
 	import_lines(im, records, sizeof records / sizeof records[0]);
 	import_lines(im, safety, sizeof safety / sizeof safety[0]);
 	REQUIRE(ax_importer_commit(im) == AX_OK);
 	ax_importer_free(im);
+	st = pgt_store(seed, urlfile, "anxin_export");
 }
 
 /* ---- reading the zip -------------------------------------------------- */
@@ -559,18 +564,58 @@ static void test_csv(void)
 	CHECK_INT(len, 0);
 }
 
-int main(void)
+/* ---- the same workbook from both stores ------------------------------ */
+/* The cells of every sheet (their XML and the shared strings, in order),
+ * the generation time left out. */
+static char *cells(const char *path)
+{
+	char *s = run("unzip -p '%s' xl/sharedStrings.xml 'xl/worksheets/*.xml' "
+	              "| sed 's/生成时间 [^（]*（/生成时间 T（/g'", path);
+	REQUIRE(s != NULL);
+	return s;
+}
+
+/* pg.export: the XLSX 台账 from PostgreSQL has the cells of the one from
+ * the SQLite store it was copied from, county-wide and for a township */
+static void test_same_as_sqlite(void)
+{
+	struct ax_report_opts o = {0};
+	char err[256] = "";
+	const char *pp = tu_path("pg.xlsx"), *sp = tu_path("sqlite.xlsx");
+	char *a, *b;
+
+	for (int k = 0; k < 2; k++) {
+		o.depth = 4;
+		o.scope = k ? T1 : NULL;
+		CHECK_INT(ax_export_xlsx(st, &o, pp, err, sizeof err), 0);
+		CHECK_INT(ax_export_xlsx(seed, &o, sp, err, sizeof err), 0);
+		a = cells(pp);
+		b = cells(sp);
+		CHECK(strlen(b) > 1000);
+		CHECK(strstr(b, ">H3<") != NULL);
+		CHECK(strcmp(a, b) == 0);
+		free(a);
+		free(b);
+	}
+}
+
+/* argv[1]: the pg fixture's URL file (pg.export); none: SQLite */
+int main(int argc, char **argv)
 {
 	if (system("unzip -v > /dev/null 2>&1") != 0) {
 		printf("unzip not found: skipped\n");
 		return 77;
 	}
 	tu_init();
-	setup();
+	setup(argc > 1 ? argv[1] : NULL);
 	test_xlsx();
 	test_xlsx_rates();
 	test_xlsx_errors();
 	test_csv();
-	ax_store_close(st);
+	if (st != seed) {
+		test_same_as_sqlite();
+		ax_store_close(st);
+	}
+	ax_store_close(seed);
 	return check_done();
 }
