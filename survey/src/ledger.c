@@ -543,14 +543,15 @@ static int mask_phones(struct ax_buf *b, const char *list)
 	return n;
 }
 
-/* The columns household_rows reads (the phones joined: group_concat,
- * string_agg). */
+/* The columns household_rows reads; the phones joined (group_concat,
+ * string_agg) in the order of SQLite's key, by number, on both stores. */
 static void hh_columns(ax_store *st, struct ax_buf *b)
 {
 	ax__buf_printf(b, "SELECT h.id, h.grid, g.name, v.name, t.name, "
-	               "h.members, (SELECT %s(phone, ',') FROM household_phones "
-	               "WHERE household = h.id), h.head, h.address FROM "
-	               "households h" REGION_JOINS("h.grid"),
+	               "h.members, (SELECT %s(phone, ',') FROM (SELECT phone "
+	               "FROM household_phones WHERE household = h.id ORDER BY "
+	               "phone) hp), h.head, h.address FROM households h"
+	               REGION_JOINS("h.grid"),
 	               ax_db_sql(ax__store_dbl(st), AX_SQL_GROUP_CONCAT));
 }
 

@@ -667,6 +667,40 @@ static void test_unreached(void)
 }
 
 /* ---- one visit -------------------------------------------------------- */
+/* ax_household_search (the dashboard's household lookup), by hand from
+ * the roster: an id, or the last four digits of any of a household's
+ * phones (H2's second, 13900139002); active ones only (H5 注销), within
+ * the user's scope; three digits are no phone's last four. */
+static const char *search(const char *scope, const char *q)
+{
+	static char out[512];
+	struct rows r = {0};
+	size_t k = 0;
+	CHECK_INT(ax_household_search(st, scope, q, 0, on_household, &r), AX_OK);
+	out[0] = '\0';
+	for (int i = 0; i < r.n; i++)
+		k += (size_t)snprintf(out + k, sizeof out - k, "%s%s", i ? ";" : "",
+		                      r.line[i]);
+	return out;
+}
+
+static void test_search(void)
+{
+	CHECK_STR(search(NULL, "H2"), "H2|" G1 "|第一网格|府前社区|城关街道|2|2|"
+	                              "138****8002, 139****9002");
+	CHECK_STR(search(NULL, "9002"), "H2|" G1 "|第一网格|府前社区|城关街道|2|2|"
+	                                "138****8002, 139****9002");
+	CHECK_STR(search(NULL, "8003"), "H3|" G2 "|第二网格|府前社区|城关街道|4|1|"
+	                                "138****8003");
+	CHECK_STR(search(NULL, "8005"), "");
+	CHECK_STR(search(NULL, "H5"), "");
+	CHECK_STR(search(T1, "H4"), "");
+	CHECK_STR(search(T2, "8004"), "H4|" G3 "|柳村一格|柳村|河西镇|1|1|"
+	                              "138****8004");
+	CHECK_STR(search(NULL, "800"), "");
+	CHECK_STR(search(NULL, ""), "");
+}
+
 static void test_visit_record(void)
 {
 	char id[37] = "x", want[128];
@@ -936,6 +970,7 @@ int main(int argc, char **argv)
 	test_errors();
 	test_responses();
 	test_unreached();
+	test_search();
 	test_visit_record();
 	test_visits_import();
 	if (st != seed)
