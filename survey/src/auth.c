@@ -51,34 +51,47 @@ int ax_scope_covers(const char *scope, const char *code)
 	return 0;
 }
 
+/* The level of the region whose code is the n bytes at p, -9 when no
+ * such region (or on a store error: *rc). */
+static int region_level(ax_store *st, const char *p, int n, ax_rc *rc)
+{
+	char code[AX_SCOPE_MAX];
+	ax_stmt *s;
+	int lv = -9, src;
+
+	snprintf(code, sizeof code, "%.*s", n, p);
+	if ((*rc = ax__dprepare(st, &s, "SELECT level FROM regions WHERE code = ?")))
+		return -9;
+	ax_stmt_bind_text(s, 1, code);
+	if ((src = ax_stmt_step(s)) == AX_DB_ROW)
+		lv = (int)ax_stmt_int64(s, 0);
+	else if (src == AX_DB_ERROR)
+		*rc = ax__store_dberr(st, "regions");
+	ax_stmt_finalize(s);
+	return lv;
+}
+
 /* Every code of a scope list must be a known region. */
 static ax_rc check_scope(ax_store *st, const char *scope)
 {
-	sqlite3_stmt *s;
 	const char *p = scope;
-	ax_rc rc;
+	ax_rc rc = AX_OK;
 
 	if (!scope || !*scope || strlen(scope) >= AX_SCOPE_MAX) {
 		ax__store_seterr(st, "scope must list 1 or more region codes");
 		return AX_INVALID;
 	}
-	if ((rc = ax__prepare(st, &s, "SELECT 1 FROM regions WHERE code = ?")))
-		return rc;
-	while (p && *p) {
+	while (p && *p && !rc) {
 		const char *c = strchr(p, ',');
 		int n = c ? (int)(c - p) : (int)strlen(p);
-		sqlite3_reset(s);
-		sqlite3_bind_text(s, 1, p, n, SQLITE_TRANSIENT);
-		if (sqlite3_step(s) != SQLITE_ROW) {
+		if (region_level(st, p, n, &rc) == -9 && !rc) {
 			ax__store_seterr(st, "scope code \"%.*s\" is not a known region",
 			                 n, p);
-			sqlite3_finalize(s);
-			return AX_INVALID;
+			rc = AX_INVALID;
 		}
 		p = c ? c + 1 : NULL;
 	}
-	sqlite3_finalize(s);
-	return AX_OK;
+	return rc;
 }
 
 /* ---- tokens ----------------------------------------------------------- */
@@ -103,13 +116,31 @@ static void token_hash(const char *token, char hex[65])
 }
 
 /* ---- devices ---------------------------------------------------------- */
+/* A device or user row: four texts (the name first) and the time now;
+ * AX_CONFLICT saying so when the name is taken. */
+static ax_rc insert_named(ax_store *st, const char *sql, const char *const v[4],
+                          const char *what)
+{
+	ax_stmt *s;
+	ax_rc rc;
+
+	if ((rc = ax__dprepare(st, &s, sql)))
+		return rc;
+	for (int i = 0; i < 4; i++)
+		ax_stmt_bind_text(s, i + 1, v[i]);
+	ax_stmt_bind_int64(s, 5, (int64_t)time(NULL));
+	if (ax_stmt_step(s) == AX_DB_ERROR &&
+	    (rc = ax__store_dberr(st, what)) == AX_CONFLICT)
+		ax__store_seterr(st, "%s \"%s\" already exists", what, v[0]);
+	ax_stmt_finalize(s);
+	return rc;
+}
+
 ax_rc ax_device_add(ax_store *st, const char *name, const char *kind,
                     const char *scope, char token_out[AX_TOKEN_MAX])
 {
-	sqlite3_stmt *s;
 	char hash[65];
 	ax_rc rc;
-	int src;
 
 	token_out[0] = '\0';
 	if (!sodium_ready())
@@ -130,39 +161,32 @@ ax_rc ax_device_add(ax_store *st, const char *name, const char *kind,
 		return rc;
 	random_token(strcmp(kind, "kiosk") == 0 ? "axk_" : "axs_", token_out);
 	token_hash(token_out, hash);
-	if ((rc = ax__prepare(st, &s, "INSERT INTO devices(id, kind, scope, "
-	                              "token_hash, created_at) VALUES(?,?,?,?,?)")))
-		return rc;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, scope, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 5, (sqlite3_int64)time(NULL));
-	src = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (src != SQLITE_DONE) {
+	const char *v[4] = {name, kind, scope, hash};
+	if ((rc = insert_named(st, "INSERT INTO devices(id, kind, scope, "
+	                           "token_hash, created_at) VALUES(?,?,?,?,?)",
+	                       v, "device")))
 		token_out[0] = '\0';
-		rc = ax__store_sqlerr(st, src, "device");
-		if (rc == AX_CONFLICT)
-			ax__store_seterr(st, "device \"%s\" already exists", name);
-		return rc;
-	}
-	return AX_OK;
+	return rc;
 }
 
 ax_rc ax_device_revoke(ax_store *st, const char *name)
 {
-	sqlite3_stmt *s;
+	ax_stmt *s;
+	int64_t n;
 	ax_rc rc;
 
-	if ((rc = ax__prepare(st, &s, "UPDATE devices SET revoked_at = ? WHERE id "
-	                              "= ? AND revoked_at IS NULL")))
+	if ((rc = ax__dprepare(st, &s, "UPDATE devices SET revoked_at = ? WHERE id "
+	                               "= ? AND revoked_at IS NULL")))
 		return rc;
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)time(NULL));
-	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
-	sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (sqlite3_changes(ax__store_db(st)) == 0) {
+	ax_stmt_bind_int64(s, 1, (int64_t)time(NULL));
+	ax_stmt_bind_text(s, 2, name);
+	if (ax_stmt_step(s) == AX_DB_ERROR)
+		rc = ax__store_dberr(st, "devices");
+	n = ax_stmt_changes(s);
+	ax_stmt_finalize(s);
+	if (rc)
+		return rc;
+	if (n == 0) {
 		ax__store_seterr(st, "no active device \"%s\"", name);
 		return AX_NOTFOUND;
 	}
@@ -304,8 +328,7 @@ ax_rc ax_user_add(ax_store *st, const char *name, const char *password,
                   const char *role, const char *scope, int replace)
 {
 	char hash[crypto_pwhash_STRBYTES];
-	sqlite3_stmt *s;
-	int ok = 0, src;
+	int ok = 0;
 	ax_rc rc;
 
 	if (!sodium_ready())
@@ -335,23 +358,12 @@ ax_rc ax_user_add(ax_store *st, const char *name, const char *password,
 	                      crypto_pwhash_OPSLIMIT_INTERACTIVE,
 	                      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
 		return AX_NOMEM;
-	if ((rc = ax__prepare(st, &s, "INSERT INTO users(name, pw_hash, role, "
-	                              "scope, created_at) VALUES(?,?,?,?,?)")))
-		return rc;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 2, hash, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 3, role, -1, SQLITE_STATIC);
-	sqlite3_bind_text(s, 4, scope, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 5, (sqlite3_int64)time(NULL));
-	src = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (src != SQLITE_DONE) {
-		rc = ax__store_sqlerr(st, src, "user");
-		if (rc == AX_CONFLICT)
-			ax__store_seterr(st, "user \"%s\" already exists", name);
-		return rc;
+	{
+		const char *v[4] = {name, hash, role, scope};
+		return insert_named(st, "INSERT INTO users(name, pw_hash, role, "
+		                        "scope, created_at) VALUES(?,?,?,?,?)",
+		                    v, "user");
 	}
-	return AX_OK;
 }
 
 /* The region levels (-1 province, 0 city, 1 county .. 4 grid) each
@@ -363,19 +375,15 @@ static ax_rc check_role_scope(ax_store *st, const char *role, const char *scope)
 	                                     "township", "village", "grid"};
 	int lo = strcmp(role, "county") == 0 ? -1 : strcmp(role, "township") == 0 ? 2 : 3;
 	int hi = lo == 3 ? 4 : lo == -1 ? 1 : lo;
-	sqlite3_stmt *s;
 	const char *p = scope;
 	ax_rc rc = AX_OK;
 
-	if ((rc = ax__prepare(st, &s, "SELECT level FROM regions WHERE code = ?")))
-		return rc;
 	while (p && *p && !rc) {
 		const char *c = strchr(p, ',');
-		int n = c ? (int)(c - p) : (int)strlen(p), lv = -9;
-		sqlite3_reset(s);
-		sqlite3_bind_text(s, 1, p, n, SQLITE_TRANSIENT);
-		if (sqlite3_step(s) == SQLITE_ROW)
-			lv = sqlite3_column_int(s, 0);
+		int n = c ? (int)(c - p) : (int)strlen(p);
+		int lv = region_level(st, p, n, &rc);
+		if (rc)
+			break;
 		if (lv < lo || lv > hi) {
 			ax__store_seterr(st, "scope code \"%.*s\" is a %s: a %s user's "
 			                 "scope lists %s", n, p,
@@ -387,7 +395,6 @@ static ax_rc check_role_scope(ax_store *st, const char *role, const char *scope)
 		}
 		p = c ? c + 1 : NULL;
 	}
-	sqlite3_finalize(s);
 	return rc;
 }
 
@@ -396,42 +403,43 @@ static ax_rc check_role_scope(ax_store *st, const char *role, const char *scope)
 static ax_rc user_change(ax_store *st, const char *name, const char *sql,
                          const char *hash)
 {
-	sqlite3_stmt *s;
-	int src, n;
+	ax_stmt *s;
+	int src;
+	int64_t n;
 	ax_rc rc;
 
-	if ((rc = ax__exec(st, "BEGIN IMMEDIATE")))
+	if ((rc = ax_store_begin(st)))
 		return rc;
-	if ((rc = ax__prepare(st, &s, sql)))
+	if ((rc = ax__dprepare(st, &s, sql)))
 		goto fail;
-	sqlite3_bind_text(s, 1, name ? name : "", -1, SQLITE_STATIC);
+	ax_stmt_bind_text(s, 1, name ? name : "");
 	if (hash)
-		sqlite3_bind_text(s, 2, hash, -1, SQLITE_STATIC);
-	src = sqlite3_step(s);
-	sqlite3_finalize(s);
-	n = sqlite3_changes(ax__store_db(st));
-	if (src != SQLITE_DONE) {
-		rc = ax__store_sqlerr(st, src, "user");
+		ax_stmt_bind_text(s, 2, hash);
+	src = ax_stmt_step(s);
+	n = ax_stmt_changes(s);
+	if (src == AX_DB_ERROR)
+		rc = ax__store_dberr(st, "user");
+	ax_stmt_finalize(s);
+	if (rc)
 		goto fail;
-	}
 	if (n == 0) {
 		ax__store_seterr(st, "no user \"%s\" (`anxin user add` makes one)",
 		                 name ? name : "");
 		rc = AX_NOTFOUND;
 		goto fail;
 	}
-	if ((rc = ax__prepare(st, &s, "DELETE FROM sessions WHERE user = ?1")))
+	if ((rc = ax__dprepare(st, &s, "DELETE FROM sessions WHERE \"user\" = ?1")))
 		goto fail;
-	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
-	src = sqlite3_step(s);
-	sqlite3_finalize(s);
-	if (src != SQLITE_DONE) {
-		rc = ax__store_sqlerr(st, src, "sessions");
+	ax_stmt_bind_text(s, 1, name);
+	if (ax_stmt_step(s) == AX_DB_ERROR)
+		rc = ax__store_dberr(st, "sessions");
+	ax_stmt_finalize(s);
+	if (rc)
 		goto fail;
-	}
-	return ax__exec(st, "COMMIT");
+	if (!(rc = ax_store_commit(st)))
+		return AX_OK;
 fail:
-	sqlite3_exec(ax__store_db(st), "ROLLBACK", NULL, NULL, NULL);
+	ax_store_rollback(st);
 	return rc;
 }
 
@@ -467,41 +475,48 @@ ax_rc ax_user_logout(ax_store *st, const char *name)
 
 ax_rc ax_user_list(ax_store *st, struct ax_user_row **out, int *n)
 {
-	sqlite3_stmt *s;
+	ax_stmt *s;
 	struct ax_user_row *v = NULL;
-	int cap = 0;
+	int cap = 0, src;
 	ax_rc rc;
 
 	*out = NULL;
 	*n = 0;
-	if ((rc = ax__prepare(st, &s,
-	                      "SELECT name, role, scope, disabled, created_at, "
-	                      "(SELECT COUNT(*) FROM sessions x WHERE x.user = "
-	                      "u.name AND x.expires_at > ?1) FROM users u ORDER BY "
-	                      "name")))
+	if ((rc = ax__dprepare(st, &s,
+	                       "SELECT name, role, scope, disabled, created_at, "
+	                       "(SELECT COUNT(*) FROM sessions x WHERE x.\"user\" "
+	                       "= u.name AND x.expires_at > ?1) FROM users u ORDER "
+	                       "BY name")))
 		return rc;
-	sqlite3_bind_int64(s, 1, (sqlite3_int64)time(NULL));
-	while (sqlite3_step(s) == SQLITE_ROW) {
+	ax_stmt_bind_int64(s, 1, (int64_t)time(NULL));
+	while ((src = ax_stmt_step(s)) == AX_DB_ROW) {
 		struct ax_user_row *r;
 		if (*n == cap) {
 			struct ax_user_row *nv = realloc(v, sizeof *v * (size_t)(cap = cap ? cap * 2 : 16));
 			if (!nv) {
 				free(v);
-				sqlite3_finalize(s);
+				ax_stmt_finalize(s);
 				return AX_NOMEM;
 			}
 			v = nv;
 		}
 		r = &v[(*n)++];
 		memset(r, 0, sizeof *r);
-		snprintf(r->name, sizeof r->name, "%s", (const char *)sqlite3_column_text(s, 0));
-		snprintf(r->role, sizeof r->role, "%s", (const char *)sqlite3_column_text(s, 1));
-		snprintf(r->scope, sizeof r->scope, "%s", (const char *)sqlite3_column_text(s, 2));
-		r->disabled = sqlite3_column_int(s, 3);
-		r->created_at = sqlite3_column_int64(s, 4);
-		r->sessions = sqlite3_column_int(s, 5);
+		snprintf(r->name, sizeof r->name, "%s", ax_stmt_text(s, 0));
+		snprintf(r->role, sizeof r->role, "%s", ax_stmt_text(s, 1));
+		snprintf(r->scope, sizeof r->scope, "%s", ax_stmt_text(s, 2));
+		r->disabled = (int)ax_stmt_int64(s, 3);
+		r->created_at = ax_stmt_int64(s, 4);
+		r->sessions = (int)ax_stmt_int64(s, 5);
 	}
-	sqlite3_finalize(s);
+	if (src == AX_DB_ERROR)
+		rc = ax__store_dberr(st, "users");
+	ax_stmt_finalize(s);
+	if (rc) {
+		free(v);
+		*n = 0;
+		return rc;
+	}
 	*out = v;
 	return AX_OK;
 }

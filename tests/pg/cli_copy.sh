@@ -76,6 +76,26 @@ check "init --db postgresql://: opens it (exit 0)" "$?" 0
 check "roster import --db postgresql://: the county's own roster again (exit 0)" "$?" 0
 check "  every household unchanged" "$(grep -o '20000 rows: 0 new, 0 updated, 20000 unchanged, 0 rejected' roster.txt)" \
   "20000 rows: 0 new, 0 updated, 20000 unchanged, 0 rejected"
+"$A" device add --db "$U" --name k9 --kind kiosk --scope 439901000000 > k9.tok 2> k9.err
+check "device add on PostgreSQL: exit 0, a kiosk token" "$?$(grep -c '^axk_' k9.tok)" 01
+"$A" device add --db "$U" --name k9 --kind kiosk --scope 439901000000 > /dev/null 2> k9b.err
+check "  the same name again: refused (exit 3), says so" "$?$(grep -c 'already exists' k9b.err)" 31
+"$A" device revoke --db "$U" --name k9 > /dev/null 2>&1
+check "  revoked (exit 0)" "$?" 0
+"$A" device revoke --db "$U" --name k9 > /dev/null 2> k9c.err
+check "  a second revoke: no active device (exit 3)" "$?$(grep -c 'no active device' k9c.err)" 31
+check "  listed as revoked" "$("$A" device list --db "$U" | awk '$1 == "k9" { print $3 }')" revoked
+echo staff-pass-9 > pw9
+"$A" user add --db "$U" --name u9 --role township --scope 439901000000 --password-file pw9 > /dev/null 2> u9.err
+check "user add on PostgreSQL: a township user at the county refused (exit 3)" \
+  "$?$(grep -c 'is a county' u9.err)" 31
+"$A" user add --db "$U" --name u9 --role county --scope 439901000000 --password-file pw9 > /dev/null 2>&1
+check "  a county user added (exit 0)" "$?" 0
+"$A" user disable --db "$U" --name u9 > /dev/null 2>&1
+check "  disabled (exit 0)" "$?" 0
+check "  listed disabled" "$("$A" user list --db "$U" | awk '$1 == "u9" { print $3 }')" disabled
+"$A" user disable --db "$U" --name nobody > /dev/null 2>&1
+check "  an unknown user: exit 3" "$?" 3
 check "  the roster's history as it was (a stretch each, none written)" \
   "$(psql -At "$U" -c "SELECT COUNT(*) FROM household_periods")" "$(sqlite3 c.db "SELECT COUNT(*) FROM household_periods")"
 tap_end
