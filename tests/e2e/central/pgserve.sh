@@ -6,10 +6,12 @@
 # and the server started on its URL.  It answers /healthz, takes a staff
 # login (session in the database), draws the county's region page, takes
 # the gateway's last 300 records over HTTP, and its JSON report's county
-# respondents equal a count by hand from all 900.  A sampled campaign
-# created on the database with `anxin campaign create --db postgresql://`
-# (50 households by township) reaches the gateway with its 50 drawn
-# households, and the county's region page shows its response rate
+# respondents equal a count by hand from all 900; the XLSX 台账 and the
+# contacts CSV come from the database (one CSV line per contact there).
+# A sampled campaign created on the database with
+# `anxin campaign create --db postgresql://` (50 households by township)
+# reaches the gateway with its 50 drawn households, and the county's
+# region page shows its response rate
 # (0 of 50 drawn) beside a monitoring campaign's funnel over the roster's
 # households (counted from the file); once closed (`anxin campaign
 # close`) the gateway no longer gets it.  The same campaign created in
@@ -60,6 +62,13 @@ curl -s -b jar -o report.json "$U/api/v1/report?scope=439901000000"
 check "the report's county respondents equal the count by hand" \
   "$(grep -o '"respondents": *[0-9]*' report.json | head -n 1 | grep -o '[0-9]*$')" \
   "$(respondents_by_hand all.jsonl)"
+check "the XLSX 台账 from PostgreSQL: 200" \
+  "$(curl -s -b jar -o ledger.xlsx -w '%{http_code}' "$U/api/v1/report?scope=439901000000&format=xlsx")" 200
+check "  with its 入户宣传明细 sheet" "$(unzip -p ledger.xlsx xl/workbook.xml | grep -c '入户宣传明细')" 1
+check "the contacts CSV from PostgreSQL: 200" \
+  "$(curl -s -b jar -o contacts.csv -w '%{http_code}' "$U/export/contacts.csv?scope=439901000000")" 200
+check "  one line per contact of the county's households (+ header)" "$(grep -c . contacts.csv)" \
+  "$(( $(psql -At "$DB" -c 'SELECT COUNT(*) FROM contacts c JOIN households h ON h.id = c.household') + 1 ))"
 
 # open now; the demo spreads its answers over the first half: all past
 start=$(date -d '20 days ago' +%F)
