@@ -7,7 +7,8 @@
 # login (session in the database), draws the county's region page, takes
 # the gateway's last 300 records over HTTP, and its JSON report's county
 # respondents equal a count by hand from all 900; the XLSX 台账 and the
-# contacts CSV come from the database (one CSV line per contact there).
+# contacts CSV come from the database (one CSV line per contact there),
+# and so does a grid's 未覆盖户清单.
 # A sampled campaign created on the database with
 # `anxin campaign create --db postgresql://` (50 households by township)
 # reaches the gateway with its 50 drawn households, and the county's
@@ -69,6 +70,9 @@ check "the contacts CSV from PostgreSQL: 200" \
   "$(curl -s -b jar -o contacts.csv -w '%{http_code}' "$U/export/contacts.csv?scope=439901000000")" 200
 check "  one line per contact of the county's households (+ header)" "$(grep -c . contacts.csv)" \
   "$(( $(psql -At "$DB" -c 'SELECT COUNT(*) FROM contacts c JOIN households h ON h.id = c.household') + 1 ))"
+check "a grid's 未覆盖户清单 from PostgreSQL: 200" \
+  "$(curl -s -b jar -o un.html -w '%{http_code}' "$U/grid/439901101001001/unreached")" 200
+check "  titled, phones masked" "$(grep -c '未覆盖户清单' un.html | awk '{ print ($1 > 0) }')$(grep -c '1[3-9][0-9]\*\*\*\*[0-9]\{4\}' un.html | awk '{ print ($1 > 0) }')" 11
 
 # open now; the demo spreads its answers over the first half: all past
 start=$(date -d '20 days ago' +%F)
