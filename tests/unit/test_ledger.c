@@ -800,6 +800,45 @@ static void test_visit_record(void)
 	}
 }
 
+/* ax_visit_undo (issue 14), by hand: a visit H2 got from 网格员孙七 just
+ * now; another user may not take it back, nor its recorder a day and a
+ * minute after it arrived; its recorder may: H2 named, the contact gone
+ * (the count back to before), one visits_undone row saying who undid it
+ * and when; undone again: not found; the same id sent again is a
+ * duplicate, not stored. */
+static void test_visit_undo(void)
+{
+	static const char id[] = "0f0e0d0c-0b0a-4909-8807-0605040302bb";
+	long long at = epoch("2026-11-04T10:00:00+08:00"), now;
+	long long n0 = sqi("SELECT COUNT(*) FROM contacts");
+	char got[37], hh[64] = "x";
+	int stored = -1;
+
+	REQUIRE(ax_visit_record_id(st, id, "H2", "网格员孙七", at, NULL, got,
+	                           &stored) == AX_OK);
+	CHECK_INT(stored, 1);
+	now = (long long)time(NULL);
+	CHECK_INT(sqi("SELECT COUNT(*) FROM contacts"), n0 + 1);
+	CHECK_INT(ax_visit_undo(st, id, "网格员王五", now, hh), AX_DENIED);
+	CHECK_INT(ax_visit_undo(st, id, "网格员孙七", now + 86400 + 60, hh),
+	          AX_DENIED);
+	CHECK_INT(sqi("SELECT COUNT(*) FROM contacts"), n0 + 1);
+	CHECK_INT(ax_visit_undo(st, id, "网格员孙七", now, hh), AX_OK);
+	CHECK_STR(hh, "H2");
+	CHECK_INT(sqi("SELECT COUNT(*) FROM contacts"), n0);
+	/* at: 11-04 16:00 is 1793779200 (test_visit_record), less 6 h */
+	CHECK_STR(sq("SELECT household, recorded_by, undone_by, at FROM "
+	             "visits_undone WHERE id = '%s'", id),
+	          "H2|网格员孙七|网格员孙七|1793757600");
+	CHECK_INT(sqi("SELECT undone_at FROM visits_undone WHERE id = '%s'", id),
+	          now);
+	CHECK_INT(ax_visit_undo(st, id, "网格员孙七", now, hh), AX_NOTFOUND);
+	REQUIRE(ax_visit_record_id(st, id, "H2", "网格员孙七", at, NULL, got,
+	                           &stored) == AX_OK);
+	CHECK_INT(stored, 0);
+	CHECK_INT(sqi("SELECT COUNT(*) FROM contacts"), n0);
+}
+
 /* ---- visits from CSV -------------------------------------------------- */
 /* BOM, CRLF, a quoted id, 年月日, a full-width date (NFKC folds it), a
  * time, a pack by title and by id, rows repeated and broken */
@@ -972,6 +1011,7 @@ int main(int argc, char **argv)
 	test_unreached();
 	test_search();
 	test_visit_record();
+	test_visit_undo();
 	test_visits_import();
 	if (st != seed)
 		ax_store_close(st);
