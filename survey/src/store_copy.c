@@ -238,6 +238,12 @@ ax_rc ax_store_copy_pg(ax_store *from, const char *url, ax_store_copy_fn fn,
 	}
 	if (rc != AX_OK)
 		ax_db_rollback(to);
+	/* statistics for the planner now, not when autovacuum gets to the
+	 * tables: straight after a copy the unreached list took 4 s, a minute
+	 * later 0.06 s.  Its failure loses nothing (autovacuum analyses
+	 * later), so the copy's outcome stands either way. */
+	if (rc == AX_OK)
+		(void)ax_db_exec(to, "ANALYZE");
 	ax__exec(from, "COMMIT");
 	ax_db_close(to);
 	return rc;
