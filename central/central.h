@@ -98,9 +98,9 @@ struct ct_req {
 };
 
 /* The calling thread's store handle, opened on first use, and opened
- * again when its connection was lost (a PostgreSQL server restarted or
- * failed over: a multi-host URL then finds the new primary); NULL while
- * the store cannot be opened (answer 503). */
+ * again by the next request after its connection was lost (a PostgreSQL
+ * server restarted or failed over: a multi-host URL then finds the new
+ * primary); NULL while the store cannot be opened (answer 503). */
 ax_store *ct_store(struct ct_server *srv);
 
 /* ---- responses (all copy their body) ----------------------------------- */

@@ -40,20 +40,27 @@ static void forget(void *v, int *n, const void *p)
 		}
 }
 
+/* At the start of a request (access_cb), never inside one, where a
+ * handler may hold the store: a thread whose database connection is gone
+ * (a PostgreSQL server restarted or failed over) lets its store and the
+ * importer made on it go; ct_store opens them again. */
+static void store_recheck(struct ct_server *srv)
+{
+	if (!tls_store || ax_store_alive(tls_store))
+		return;
+	CT_WARN("store: the connection to the database was lost; reconnecting");
+	ct_api_thread_reset(srv); /* its importer lives on this store */
+	pthread_mutex_lock(&srv->stores_mu);
+	forget(srv->stores, &srv->nstores, tls_store);
+	pthread_mutex_unlock(&srv->stores_mu);
+	ax_store_close(tls_store);
+	tls_store = NULL;
+}
+
 ax_store *ct_store(struct ct_server *srv)
 {
 	char err[512];
 
-	if (tls_store && !ax_store_alive(tls_store)) {
-		CT_WARN("store: the connection to the database was lost; "
-		        "reconnecting");
-		ct_api_thread_reset(srv); /* its importer lives on this store */
-		pthread_mutex_lock(&srv->stores_mu);
-		forget(srv->stores, &srv->nstores, tls_store);
-		pthread_mutex_unlock(&srv->stores_mu);
-		ax_store_close(tls_store);
-		tls_store = NULL;
-	}
 	if (tls_store)
 		return tls_store;
 	if (ax_store_open(srv->db_path, 0, &tls_store, err, sizeof err)) {
@@ -481,8 +488,10 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *conn,
                                  size_t *upload_size, void **con_cls)
 {
 	(void)version;
-	if (!*con_cls)
+	if (!*con_cls) {
+		store_recheck(cls);
 		return begin_request(cls, conn, url, method, con_cls);
+	}
 	if (*upload_size)
 		return take_upload(*con_cls, upload, upload_size);
 	return finish_request(*con_cls);

@@ -134,4 +134,8 @@ check "every record stored once on the new primary" \
   "$($PSQL2 -c "SELECT (SELECT COUNT(*) FROM responses) + (SELECT COUNT(*) FROM contacts)")" $((NB * PER))
 check "counted respondents equal the count by hand" \
   "$($PSQL2 -c "SELECT SUM(den) FROM tally_total WHERE metric = 'resp'")" "$(respondents_by_hand all.jsonl)"
+if [ "$fail" -gt 0 ]; then # what the servers said, for a failure seen once
+  echo "# server.log:"; tail -n 20 server.log | sed 's/^/#   /'
+  for d in primary standby; do echo "# $d:"; tail -n 15 "$T/$d.log" | sed 's/^/#   /'; done
+fi
 tap_end
