@@ -1,9 +1,9 @@
 /*
  * store_cmd.c -- `anxin store copy --from county.db --to postgresql://…`:
- * a county's SQLite store into an empty PostgreSQL database (issue 19;
- * ax_store_copy_pg), and `--from postgresql://… --to county.db` the way
+ * a county's SQLite store into a PostgreSQL database, empty or holding
+ * other counties (issue 19; ax_store_copy_pg), and `--from postgresql://… --to county.db` the way
  * back into a new SQLite file (ax_store_copy_from_pg).  Prints each
- * table's rows.  The file is opened as any command opens it (an older
+ * table's rows written (a merge: the rows new to the database).  The file is opened as any command opens it (an older
  * schema is migrated first).
  */
 #include <stdio.h>

@@ -179,6 +179,14 @@ ax_rc ax__read_file(ax_store *st, const char *path, ax_diag_fn diag,
 int ax__region_level_of(const char *code);
 int ax__region_rank(const char *code);
 ax_rc ax__regions_link(ax_store *st);
+/* its statement, portable (store_merge.c runs it on the database merged
+ * into): the parent's code is the first 2 + 2 * level digits, zeros after */
+#define AX_SQL_REGIONS_LINK                                                    \
+	"UPDATE regions SET parent = p.code FROM regions p"                      \
+	" WHERE regions.level IN (0, 1) AND regions.parent IS NULL"              \
+	" AND p.level = regions.level - 1 AND p.code ="                          \
+	" substr(regions.code, 1, 2 + 2 * regions.level) ||"                     \
+	" substr('0000000000', 1, 10 - 2 * regions.level)"
 size_t ax__region_prefix_len(const char *code);
 /* The codes that start with the first n bytes of code, as a byte range
  * [lo, hi) (the last byte + 1: '9' + 1 is ':', above every digit), which

@@ -333,9 +333,35 @@ void ax_importer_set_check(ax_importer *im, ax_record_check_fn fn, void *ctx)
 void ax_importer_set_unseal(ax_importer *im, const unsigned char pk[32],
                             const unsigned char sk[32])
 {
-	memcpy(im->pk, pk, 32);
-	memcpy(im->sk, sk, 32);
+	memcpy(im->pk[0], pk, 32);
+	memcpy(im->sk[0], sk, 32);
 	im->unseal = 1;
+}
+
+ax_rc ax_importer_use_store_keys(ax_importer *im, ax_store *st)
+{
+	unsigned char pk[32], sk[32], zero[32] = {0};
+	ax_stmt *s;
+	ax_rc rc;
+	int src;
+
+	im->unseal = 0;
+	if ((rc = ax_store_keypair(st, pk, sk)))
+		return rc;
+	if (memcmp(sk, zero, 32) != 0)
+		ax_importer_set_unseal(im, pk, sk);
+	sodium_memzero(sk, sizeof sk);
+	if ((rc = ax__dprepare(st, &s, "SELECT public, secret FROM keys WHERE name"
+	                               " LIKE 'seal.%' ORDER BY name")))
+		return rc;
+	while ((src = ax_stmt_step(s)) == AX_DB_ROW && im->unseal < AX_UNSEAL_KEYS) {
+		if (ax_stmt_blob(s, 0, im->pk[im->unseal], 32) == 32 &&
+		    ax_stmt_blob(s, 1, im->sk[im->unseal], 32) == 32)
+			im->unseal++;
+	}
+	rc = src == AX_DB_ERROR ? ax__store_dberr(st, "keys") : AX_OK;
+	ax_stmt_finalize(s);
+	return rc;
 }
 
 void ax_importer_set_clock_skew(ax_importer *im, long long device_minus_server)
@@ -617,6 +643,16 @@ static int region_exists(ax_importer *im, const char *code)
  * field so the number never reaches the stored body.  Returns 1 when a
  * household was found; an unknown number leaves the record anonymous.
  */
+/* 1 when one of the importer's keys opens sealed into phone */
+static int unseal_any(ax_importer *im, const char *sealed, char *phone,
+                      size_t len)
+{
+	for (int k = 0; k < im->unseal; k++)
+		if (ax_unseal_phone(im->pk[k], im->sk[k], sealed, phone, len) == AX_OK)
+			return 1;
+	return 0;
+}
+
 static int unseal_household(ax_importer *im, json_t *o, char resolved[64])
 {
 	json_t *v = json_object_get(o, "household_phone_sealed");
@@ -626,8 +662,7 @@ static int unseal_household(ax_importer *im, json_t *o, char resolved[64])
 	if (!json_is_string(v))
 		return 0;
 	if (im->unseal && ax__dev_may_unseal(im) &&
-	    ax_unseal_phone(im->pk, im->sk, json_string_value(v), phone,
-	                    sizeof phone) == AX_OK &&
+	    unseal_any(im, json_string_value(v), phone, sizeof phone) &&
 	    ax_phone_normalize(phone, norm, NULL) == AX_OK &&
 	    ax_roster_find_phone(im->st, norm, resolved) == AX_OK) {
 		json_object_set_new(o, "household", json_string(resolved));
@@ -1418,13 +1453,8 @@ ax_rc ax_records_import_file(ax_store *st, const char *path, ax_diag_fn diag,
 	if ((rc = ax_importer_new(st, &im)) ||
 	    (rc = ax_device_list(st, &devs, &ndev)))
 		goto done;
-	{
-		/* a file carried from a kiosk may hold sealed phone numbers */
-		unsigned char pk[32], sk[32], zero[32] = {0};
-		if (ax_store_keypair(st, pk, sk) == AX_OK && memcmp(sk, zero, 32) != 0)
-			ax_importer_set_unseal(im, pk, sk);
-		sodium_memzero(sk, sizeof sk);
-	}
+	/* a file carried from a kiosk may hold sealed phone numbers */
+	(void)ax_importer_use_store_keys(im, st);
 	if ((rc = ax_importer_begin(im)))
 		goto done;
 	while ((n = getline(&line, &cap, f)) >= 0) {

@@ -64,8 +64,8 @@ struct ax_importer {
 	int fixed_received;
 	ax_record_check_fn check;
 	void *check_ctx;
-	int unseal;
-	unsigned char pk[32], sk[32];
+	int unseal;          /* key pairs to open sealed numbers with */
+	unsigned char pk[AX_UNSEAL_KEYS][32], sk[AX_UNSEAL_KEYS][32];
 	char surveys_fp[64]; /* which installed surveys are loaded */
 	long long skew;      /* device clock minus server clock, seconds */
 	struct hh_memo *hm;  /* households looked up in this transaction */

@@ -31,13 +31,7 @@ const char ax__region_upsert_sql[] =
  * add a region above the county or a county. */
 ax_rc ax__regions_link(ax_store *st)
 {
-	/* the parent's code: the first 2 + 2 * level digits, zeros after */
-	return ax__dexec(st,
-	                "UPDATE regions SET parent = p.code FROM regions p"
-	                " WHERE regions.level IN (0, 1) AND regions.parent IS NULL"
-	                " AND p.level = regions.level - 1 AND p.code ="
-	                " substr(regions.code, 1, 2 + 2 * regions.level) ||"
-	                " substr('0000000000', 1, 10 - 2 * regions.level)");
+	return ax__dexec(st, AX_SQL_REGIONS_LINK);
 }
 
 ax_rc ax__region_upsert(ax_store *st, ax_stmt *s, const char *code,

@@ -17,6 +17,7 @@
 
 #include "anxin_int.h"
 #include "db.h"
+#include "store_copy_int.h"
 #include "store_pg.h"
 
 /* parents before children (regions by level: a parent is one level up) */
@@ -57,7 +58,7 @@ const char *ax__copy_table(size_t i, const char **where)
 	return copy_tables[i].table;
 }
 
-#define MAX_COLS 32
+#define MAX_COLS AX_COPY_MAX_COLS
 
 /* a value as PostgreSQL reads it in COPY text: doubles with 17 digits
  * (exact), bytes as \x and hex */
@@ -90,9 +91,11 @@ static const char *value_text(sqlite3_stmt *s, int i, char *num, size_t numlen,
 	}
 }
 
-/* one table: its columns from SQLite, every row by COPY; rows counted */
+/* one table: its columns from SQLite, every row by COPY; rows counted.
+ * merge: COPY into the temporary ax_in, then ax__merge_table; *rows the
+ * rows the merge inserted. */
 static ax_rc copy_table(ax_store *from, ax_db *to, const char *table,
-                        const char *where, long long *rows)
+                        const char *where, int merge, long long *rows)
 {
 	sqlite3_stmt *s = NULL;
 	char sql[256], nums[MAX_COLS][32];
@@ -127,7 +130,16 @@ static ax_rc copy_table(ax_store *from, ax_db *to, const char *table,
 		snprintf(sql, sizeof sql, "SELECT * FROM \"%s\"%s", table, where);
 		rc = ax__prepare(from, &s, sql);
 	}
-	if (rc == AX_OK && ax_db_copy_begin(to, table, cols, n) != AX_DB_OK) {
+	if (rc == AX_OK && merge) {
+		snprintf(sql, sizeof sql, "CREATE TEMP TABLE ax_in (LIKE \"%s\""
+		         " INCLUDING DEFAULTS INCLUDING GENERATED)", table);
+		if (ax_db_exec(to, sql) != AX_DB_OK) {
+			ax__store_seterr(from, "%s: %s", table, ax_db_errmsg(to));
+			rc = AX_ERROR;
+		}
+	}
+	if (rc == AX_OK &&
+	    ax_db_copy_begin(to, merge ? "ax_in" : table, cols, n) != AX_DB_OK) {
 		ax__store_seterr(from, "%s: %s", table, ax_db_errmsg(to));
 		rc = AX_ERROR;
 	} else if (rc == AX_OK) {
@@ -151,6 +163,13 @@ static ax_rc copy_table(ax_store *from, ax_db *to, const char *table,
 		}
 	}
 	sqlite3_finalize(s);
+	if (rc == AX_OK && merge) {
+		rc = ax__merge_table(from, to, table, cols, n, rows);
+		if (rc == AX_OK && ax_db_exec(to, "DROP TABLE ax_in") != AX_DB_OK) {
+			ax__store_seterr(from, "%s: %s", table, ax_db_errmsg(to));
+			rc = AX_ERROR;
+		}
+	}
 	for (int i = 0; i < n; i++)
 		free(colbuf[i]);
 	return rc;
@@ -175,7 +194,7 @@ ax_rc ax_store_copy_pg(ax_store *from, const char *url, ax_store_copy_fn fn,
 {
 	char err[512];
 	ax_db *to = NULL;
-	int v;
+	int v, merge;
 	ax_rc rc = AX_OK;
 
 	if (!ax_db_is_pg_url(url)) {
@@ -191,18 +210,15 @@ ax_rc ax_store_copy_pg(ax_store *from, const char *url, ax_store_copy_fn fn,
 		ax_db_close(to);
 		return AX_ERROR;
 	}
-	if (count_rows(to, "regions") != 0 || count_rows(to, "responses") != 0) {
-		ax__store_seterr(from,
-		                 "the PostgreSQL database already holds regions or "
-		                 "responses: copy into an empty database");
-		ax_db_close(to);
-		return AX_CONFLICT;
-	}
+	/* a database that holds other counties already: merged (store_merge.c) */
+	merge = count_rows(to, "regions") != 0 || count_rows(to, "responses") != 0;
 	if ((rc = ax__exec(from, "BEGIN"))) {
 		ax_db_close(to);
 		return rc;
 	}
-	if (ax_db_begin(to) != AX_DB_OK) {
+	if (ax_db_begin(to) != AX_DB_OK ||
+	    (merge && ax_db_exec(to, "CREATE TEMP TABLE ax_new_hh(id TEXT PRIMARY"
+	                             " KEY) ON COMMIT DROP") != AX_DB_OK)) {
 		ax__store_seterr(from, "%s", ax_db_errmsg(to));
 		rc = AX_ERROR;
 	}
@@ -210,19 +226,20 @@ ax_rc ax_store_copy_pg(ax_store *from, const char *url, ax_store_copy_fn fn,
 		long long rows = 0;
 		/* the roster history's triggers (migration 8) wrote a stretch
 		 * for each copied household: the copied stretches replace them */
-		if (!strcmp(copy_tables[i].table, "household_periods") &&
+		if (!merge && !strcmp(copy_tables[i].table, "household_periods") &&
 		    ax_db_exec(to, "DELETE FROM household_periods") != AX_DB_OK) {
 			ax__store_seterr(from, "household_periods: %s", ax_db_errmsg(to));
 			rc = AX_ERROR;
 			break;
 		}
 		rc = copy_table(from, to, copy_tables[i].table, copy_tables[i].where,
-		                &rows);
+		                merge, &rows);
 		if (rc == AX_OK && fn)
 			fn(ctx, copy_tables[i].table, rows);
 	}
-	/* the identity columns go on after the copied numbers */
-	if (rc == AX_OK &&
+	/* the identity columns go on after the copied numbers (a merge took
+	 * new ones) */
+	if (rc == AX_OK && !merge &&
 	    ax_db_exec(to, "SELECT setval(pg_get_serial_sequence('conflicts', 'seq'),"
 	                   " COALESCE((SELECT MAX(seq) FROM conflicts), 0) + 1,"
 	                   " false);"

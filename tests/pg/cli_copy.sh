@@ -6,7 +6,7 @@
 # and read back with psql; central's sync_state (a device's queue report
 # and unseal count, two rows put in by hand) copied too; copied back into
 # a new SQLite file, every table's rows and the report the same as the county's; a second copy
-# either way refused (exit 3, says why);
+# back refused (exit 3, says why), a second copy in writes nothing (merged);
 # without --to, usage (exit 2); `init` opens a postgresql:// URL, and the
 # county's roster imported there again changes nothing.
 set -u
@@ -63,9 +63,13 @@ check "  the same report" "$("$A" report --db back.db --format csv --depth 3 | m
 check "a second copy back into that file: exit 3" "$?" 3
 check "  says why" "$(grep -c 'copy into a new file' backerr2.txt)" 1
 
+# the same county again: merged (store_merge.c), every row already there
 "$A" store copy --from c.db --to "$U" > out2.txt 2> err2.txt
-check "a second copy: exit 3" "$?" 3
-check "  says why" "$(grep -c 'copy into an empty database' err2.txt)" 1
+check "a second copy: exit 0" "$?" 0
+check "  wrote no row" "$(awk '{ s += $2 } END { print s }' out2.txt)" 0
+check "  the households and records as they were" \
+  "$(psql -At "$U" -c 'SELECT (SELECT COUNT(*) FROM households), (SELECT COUNT(*) FROM responses) + (SELECT COUNT(*) FROM contacts), (SELECT COUNT(*) FROM household_periods)')" \
+  "$hh|300|$(sqlite3 c.db 'SELECT COUNT(*) FROM household_periods')"
 
 "$A" store copy --from c.db > /dev/null 2>&1
 check "no --to: usage, exit 2" "$?" 2

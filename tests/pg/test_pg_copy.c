@@ -247,9 +247,18 @@ int main(int argc, char **argv)
 	ax_db_close(db);
 	sqlite3_close(sl);
 
-	/* a second copy into the same database is refused */
-	CHECK_INT(ax_store_copy_pg(st, url, NULL, NULL), AX_CONFLICT);
-	CHECK(strstr(ax_store_errmsg(st), "empty database") != NULL);
+	/* a second copy into the same database merges (store_merge.c): every
+	 * row is there already, identical, so none is written -- the conflict
+	 * inserted above included, which is the database's own */
+	for (size_t t = 0; t < NT; t++)
+		heard[t] = -1;
+	CHECK_INT(ax_store_copy_pg(st, url, hear, NULL), AX_OK);
+	for (size_t t = 0; t < NT; t++)
+		if (heard[t] != 0) {
+			fprintf(stderr, "second copy wrote %ld rows of %s\n",
+			        (long)heard[t], tables[t]);
+			CHECK_INT(heard[t], 0);
+		}
 	ax_store_close(st);
 	tu_lines_free(&L);
 	return check_done();

@@ -139,6 +139,16 @@ void ax_importer_set_unseal(ax_importer *im, const unsigned char pk[32],
                             const unsigned char sk[32]);
 
 /*
+ * The same with every sealing key the store holds: its own ('seal') and
+ * those of counties merged into it (`anxin store copy` into a database
+ * that held another key: 'seal.' and a digest), whose kiosks may still
+ * seal with their old key until they fetch the shared one.  At most
+ * AX_UNSEAL_KEYS; the store's own key is made if it has none.
+ */
+#define AX_UNSEAL_KEYS 8
+ax_rc ax_importer_use_store_keys(ax_importer *im, ax_store *st);
+
+/*
  * Bind the records that follow to the device that sent them (the central
  * server, from the request's token; a file import, from the devices
  * table).  With a device bound, a record is rejected, with a reason that

@@ -65,11 +65,15 @@ struct sqlite3;
 struct sqlite3 *ax_store_sqlite(ax_store *st);
 
 /*
- * Copy a county's store into an empty PostgreSQL database (url
- * postgresql://…): its schema created, then every central table row for
- * row in one transaction (device tables stay behind).  fn, when not NULL,
- * hears each table and its row count.  AX_CONFLICT when the database
- * already holds regions or responses; the message on `from`.
+ * Copy a county's store into a PostgreSQL database (url postgresql://…):
+ * its schema created or upgraded, then every central table row for row in
+ * one transaction (device tables stay behind).  A database that already
+ * holds regions or responses (other counties) is merged into
+ * (store_merge.c): rows new to it go in, rows already there identical are
+ * kept, and a key already there with other content (a 户号, device or
+ * login two counties share) is AX_CONFLICT, the message on `from` naming
+ * the table and key, nothing written.  fn, when not NULL, hears each
+ * table and the rows written to it.
  */
 typedef void (*ax_store_copy_fn)(void *ctx, const char *table, long long rows);
 ax_rc ax_store_copy_pg(ax_store *from, const char *url, ax_store_copy_fn fn,
