@@ -8,7 +8,8 @@
  * (PRAGMA table_info), read from PostgreSQL by name.  Values go in as
  * text, which SQLite's INTEGER and REAL columns turn back into numbers
  * (PostgreSQL writes a double with the shortest text that reads back as
- * the same double); bytes (BLOB) as bytes.
+ * the same double); bytes (BLOB) as bytes.  With a county, only its rows
+ * (county_filter): the county leaving the shared database.
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -53,12 +54,12 @@ static ax_rc table_cols(ax_store *to, const char *table, struct cols *c)
 }
 
 /* "SELECT "a", "b" FROM "t"<where>" (PostgreSQL) and "INSERT INTO "t"
- * ("a", "b") VALUES(?, ?)" (SQLite), into buffers of 2 KiB. */
+ * ("a", "b") VALUES(?, ?)" (SQLite), into buffers of 4 KiB. */
 static void statements(const char *table, const char *where,
                        const struct cols *c, char *sel, char *ins)
 {
 	size_t a = 0, b = 0;
-	const size_t n = 2048;
+	const size_t n = 4096;
 
 	a += (size_t)snprintf(sel + a, n - a, "SELECT ");
 	b += (size_t)snprintf(ins + b, n - b, "INSERT INTO \"%s\"(", table);
@@ -100,7 +101,7 @@ static ax_rc copy_back(ax_store *to, ax_db *from, const char *table,
                        const char *where, long long *rows)
 {
 	struct cols c;
-	char sel[2048], ins_sql[2048];
+	char sel[4096], ins_sql[4096];
 	sqlite3_stmt *ins = NULL;
 	ax_stmt *q = NULL;
 	int src = SQLITE_DONE, step;
@@ -149,9 +150,109 @@ static long long sqlite_count(ax_store *st, const char *table)
 	return v;
 }
 
+/*
+ * One county's rows of `table` (county: its code, checked to be a county
+ * of the database; p: its first six digits, which every region, grid,
+ * scope and record region of the county starts with), as a condition in
+ * PostgreSQL's SQL; "" for the tables copied whole (meta, packs, surveys,
+ * keys: the county's store needs every sealing key its kiosks may use).
+ */
+static void county_filter(const char *table, const char *county,
+                          const char *p, char *out, size_t n)
+{
+	char hh[160];
+	snprintf(hh, sizeof hh,
+	         "(SELECT id FROM households WHERE substr(grid, 1, 6) = '%s')", p);
+	out[0] = '\0';
+	if (!strcmp(table, "regions"))
+		/* the county, all below it, and the city and province above */
+		snprintf(out, n,
+		         "substr(code, 1, 6) = '%s' OR code = (SELECT parent FROM"
+		         " regions WHERE code = '%s') OR code = (SELECT c.parent FROM"
+		         " regions c JOIN regions k ON c.code = k.parent WHERE k.code"
+		         " = '%s')",
+		         p, county, county);
+	else if (!strcmp(table, "households") ||
+	         !strcmp(table, "household_periods"))
+		snprintf(out, n, "substr(grid, 1, 6) = '%s'", p);
+	else if (!strcmp(table, "household_phones") || !strcmp(table, "contacts") ||
+	         !strcmp(table, "visits_undone"))
+		snprintf(out, n, "household IN %s", hh);
+	else if (!strcmp(table, "responses") || !strcmp(table, "tally") ||
+	         !strcmp(table, "tally_total"))
+		snprintf(out, n, "substr(region, 1, 6) = '%s'", p);
+	else if (!strcmp(table, "conflicts"))
+		snprintf(out, n,
+		         "id IN (SELECT id FROM responses WHERE substr(region, 1, 6) ="
+		         " '%s') OR id IN (SELECT id FROM contacts WHERE household IN"
+		         " %s)",
+		         p, hh);
+	else if (!strcmp(table, "devices") || !strcmp(table, "users") ||
+	         !strcmp(table, "campaigns"))
+		snprintf(out, n, "substr(scope, 1, 6) = '%s'", p);
+	else if (!strcmp(table, "sessions"))
+		snprintf(out, n, "\"user\" IN (SELECT name FROM users WHERE"
+		                 " substr(scope, 1, 6) = '%s')", p);
+	else if (!strcmp(table, "campaign_strata") ||
+	         !strcmp(table, "campaign_sample"))
+		snprintf(out, n, "campaign IN (SELECT id FROM campaigns WHERE"
+		                 " substr(scope, 1, 6) = '%s')", p);
+	else if (!strcmp(table, "optout_events"))
+		/* what its devices and staff recorded, and its residents' numbers */
+		snprintf(out, n,
+		         "device IN (SELECT id FROM devices WHERE substr(scope, 1, 6)"
+		         " = '%s') OR phone IN (SELECT phone FROM household_phones"
+		         " WHERE household IN %s)",
+		         p, hh);
+	else if (!strcmp(table, "sync_state"))
+		snprintf(out, n,
+		         "EXISTS (SELECT 1 FROM devices d WHERE substr(d.scope, 1, 6)"
+		         " = '%s' AND (key = 'queue.' || d.id OR key LIKE 'unseal.' ||"
+		         " d.id || '.%%'))",
+		         p);
+}
+
+/* where (ax__copy_table's: "", " WHERE …" or " ORDER BY …") with the
+ * county's condition put first */
+static void county_where(const char *table, const char *where,
+                         const char *county, const char *p, char *out,
+                         size_t n)
+{
+	char f[1024];
+	county_filter(table, county, p, f, sizeof f);
+	if (!f[0])
+		snprintf(out, n, "%s", where);
+	else if (!strncmp(where, " WHERE ", 7))
+		snprintf(out, n, " WHERE (%s) AND %s", f, where + 7);
+	else
+		snprintf(out, n, " WHERE (%s)%s", f, where);
+}
+
+/* 1 when code is a county (level 1) of the database */
+static int is_county(ax_db *db, const char *code)
+{
+	ax_stmt *s;
+	int yes = 0;
+	if (ax_db_prepare(db, "SELECT 1 FROM regions WHERE code = ? AND level = 1",
+	                  &s) != AX_DB_OK)
+		return -1;
+	ax_stmt_bind_text(s, 1, code);
+	yes = ax_stmt_step(s) == AX_DB_ROW;
+	ax_stmt_finalize(s);
+	return yes;
+}
+
 ax_rc ax_store_copy_from_pg(ax_store *to, const char *url,
                             ax_store_copy_fn fn, void *ctx)
 {
+	return ax_store_copy_county_from_pg(to, url, NULL, fn, ctx);
+}
+
+ax_rc ax_store_copy_county_from_pg(ax_store *to, const char *url,
+                                   const char *county, ax_store_copy_fn fn,
+                                   void *ctx)
+{
+	char p[8] = "", cw[1400];
 	char err[512];
 	ax_db *from = NULL;
 	const char *table, *where;
@@ -184,6 +285,17 @@ ax_rc ax_store_copy_from_pg(ax_store *to, const char *url,
 		ax_db_close(from);
 		return AX_ERROR;
 	}
+	if (county) {
+		/* twelve digits, so that its six-digit prefix is only digits */
+		size_t k = strspn(county, "0123456789");
+		if (strlen(county) != 12 || k != 12 || is_county(from, county) != 1) {
+			ax__store_seterr(to, "%s: not a county of the database (a 12-digit"
+			                     " code of level 县)", county);
+			rc = AX_NOTFOUND;
+			goto done;
+		}
+		memcpy(p, county, 6);
+	}
 	if ((rc = ax__exec(to, "BEGIN IMMEDIATE")))
 		goto done;
 	for (size_t i = 0; rc == AX_OK && (table = ax__copy_table(i, &where));
@@ -194,6 +306,10 @@ ax_rc ax_store_copy_from_pg(ax_store *to, const char *url,
 		if (!strcmp(table, "household_periods") &&
 		    (rc = ax__exec(to, "DELETE FROM household_periods")))
 			break;
+		if (county) {
+			county_where(table, where, county, p, cw, sizeof cw);
+			where = cw;
+		}
 		rc = copy_back(to, from, table, where, &rows);
 		if (rc == AX_OK && fn)
 			fn(ctx, table, rows);

@@ -12,7 +12,9 @@
 # naming the table and key, with nothing written; 青山县's sealing key is
 # kept beside the database's, so a number a 青山县 kiosk sealed before it
 # fetched the shared key still finds its household (B3: coverage 1 -> 2 of
-# 3).  Old code: the merge was refused ("copy into an empty database").
+# 3).  Then 青山县 leaves (--county): its own rows into a new SQLite store,
+# whose report is its row of the case, B3 covered.  Old code: the merge
+# was refused ("copy into an empty database"); --county did not exist.
 set -u
 DIR=$1
 URLFILE=$2
@@ -118,4 +120,25 @@ check "a contact sealed with 青山县's old key: imported" "$?" 0
 check "  and found B3: 青山县 covers 2 of 3" \
   "$("$A" report --db "$U" --scope 439900000000 --depth 1 --format csv | tr -d '\r' | grep '^439902000000' | cut -d, -f1-5)" \
   "439902000000,青山县,县,3,2"
+# 青山县 leaves: its rows only, into a new SQLite store of its own
+"$A" store copy --from "$U" --to qs.db --county 439902000000 > qs.txt 2> qs.err
+check "青山县 copied out on its own (--county): exit 0" "$?" 0
+check "  its province, city, county, town and village; its 3 households" \
+  "$(sqlite3 qs.db "SELECT (SELECT group_concat(code, ' ') FROM (SELECT code FROM regions ORDER BY code)), (SELECT group_concat(id, ' ') FROM (SELECT id FROM households ORDER BY id))")" \
+  "430000000000 439900000000 439902000000 439902001000 439902001001|B1 B2 B3"
+check "  its 4 responses, 2 contacts (the sealed one too), its staff, both keys" \
+  "$(sqlite3 qs.db "SELECT (SELECT COUNT(*) FROM responses), (SELECT COUNT(*) FROM contacts), (SELECT group_concat(name) FROM users), (SELECT COUNT(*) FROM keys)")" \
+  "4|2|qs|2"
+check "  nothing of 江州县's" \
+  "$(sqlite3 qs.db "SELECT (SELECT COUNT(*) FROM tally WHERE region LIKE '439901%') + (SELECT COUNT(*) FROM tally_total WHERE region LIKE '439901%') + (SELECT COUNT(*) FROM responses WHERE region LIKE '439901%')")" 0
+# its report on its own: 青山县's row of the case, B3 now covered (2 of 3)
+"$A" report --db qs.db --scope 439902000000 --depth 0 --format csv | tail -c +4 | tr -d '\r' | tail -n +2 | cut -d, -f1-9 > qs.csv
+check "  its report: 3 households, 2 covered, 4 respondents" "$(cat qs.csv)" \
+  "439902000000,青山县,县,3,2,2,3,0.6667,4"
+check "  the same as the shared database's for 青山县" \
+  "$("$A" report --db qs.db --scope 439902000000 --depth 2 --format csv | md5sum)" \
+  "$("$A" report --db "$U" --scope 439902000000 --depth 2 --format csv | md5sum)"
+"$A" store copy --from "$U" --to x.db --county 439999000000 > /dev/null 2> x.err
+check "a county the database does not have: exit 3, says so" \
+  "$?$(grep -c 'not a county of the database' x.err)" 31
 tap_end

@@ -88,6 +88,13 @@ ax_rc ax_store_copy_pg(ax_store *from, const char *url, ax_store_copy_fn fn,
  */
 ax_rc ax_store_copy_from_pg(ax_store *to, const char *url,
                             ax_store_copy_fn fn, void *ctx);
+/* The same with one county's rows only (county: its 12-digit code; its
+ * regions with the city and province above, households, records, tallies,
+ * devices, staff, campaigns, opt-outs; every pack, survey and key).
+ * AX_NOTFOUND when the database has no such county. */
+ax_rc ax_store_copy_county_from_pg(ax_store *to, const char *url,
+                                   const char *county, ax_store_copy_fn fn,
+                                   void *ctx);
 
 /* Path the store was opened with (borrowed). */
 const char *ax_store_path(const ax_store *st);
