@@ -11,7 +11,8 @@
 # later command get `--db URL` instead of `--db FILE`.  So a case whose
 # setup comes first runs its campaigns, imports and reports on
 # PostgreSQL, and prints what the SQLite run printed -- what the case
-# expects, worked out by hand.
+# expects, worked out by hand.  The case's own sqlite3 queries on its
+# store read a snapshot of the database (below).
 set -u
 CASE=$1
 ANXIN_REAL=$2
@@ -42,7 +43,7 @@ if [ -z "$file" ] || { [ $setup = 1 ] && [ ! -e "$moved" ]; }; then
 fi
 if [ ! -e "$moved" ]; then
   "$real" store copy --from "$file" --to "$url" > /dev/null || exit 99
-  : > "$moved"
+  printf '%s\n' "$file" > "$moved"
 fi
 n=$#
 prev=
@@ -57,7 +58,32 @@ done
 exec "$real" "$@"
 EOF
 chmod +x "$work/anxin"
-sh "$(dirname "$0")/../cases/run_case.sh" "$CASE" "$work/anxin"
+
+# The case's sqlite3, for a case that reads its store's raw rows: once
+# the store has moved, the same query on a snapshot of the database taken
+# just then (anxin store copy --from URL --to a new file), so the rows the
+# case expects, worked out by hand, are checked against PostgreSQL's.
+mkdir "$work/bin"
+real_sqlite3=$(command -v sqlite3)
+cat > "$work/bin/sqlite3" <<EOF
+#!/bin/sh
+real='$real_sqlite3'
+real_anxin='$ANXIN_REAL'
+url='${base%/*}/$DBNAME'
+moved='$work/moved'
+snap='$work/snap.db'
+EOF
+cat >> "$work/bin/sqlite3" <<'EOF'
+if [ -e "$moved" ] && [ "$1" = "$(cat "$moved")" ]; then
+  shift
+  rm -f "$snap"
+  "$real_anxin" store copy --from "$url" --to "$snap" > /dev/null || exit 99
+  exec "$real" "$snap" "$@"
+fi
+exec "$real" "$@"
+EOF
+chmod +x "$work/bin/sqlite3"
+PATH="$work/bin:$PATH" sh "$(dirname "$0")/../cases/run_case.sh" "$CASE" "$work/anxin"
 rc=$?
 [ -e "$work/moved" ] || { echo "the case never reached PostgreSQL" >&2; rc=1; }
 exit $rc
