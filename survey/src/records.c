@@ -78,75 +78,6 @@ int ax_contact_kinds_parse(const char *list)
 
 
 
-/* The importer's statements, in the SQL both stores speak (db.h): ON
- * CONFLICT with its target and the table named in the SET, no INSERT OR
- * IGNORE; pg.importer_sql prepares each on PostgreSQL's schema. */
-static const char *const stmt_sql[S_NSTMT] = {
-	[S_INS_RESP] =
-	    "INSERT INTO responses(id, survey, survey_version, wave, "
-	    "channel, device, household, region, started_at, completed_at, "
-	    "status, counted, day, sat, score, body, received_at, topics) "
-	    "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?18,?12,?13,?14,?15,?16,?17) "
-	    "ON CONFLICT(id) DO NOTHING",
-	[S_GET_RESP] = "SELECT body FROM responses WHERE id = ?",
-	[S_HH] = "SELECT grid FROM households WHERE id = ?",
-	[S_REGION] = "SELECT level FROM regions WHERE code = ?",
-	[S_COUNTED] =
-	    "SELECT id, completed_at, region, channel, day, sat, score, topics FROM "
-	    "responses WHERE household = ? AND survey = ? AND wave = ? AND "
-	    "counted = 1",
-	[S_SET_COUNTED] = "UPDATE responses SET counted = ? WHERE id = ?",
-	/* never back in once undone (visits_undone, v16) */
-	[S_INS_CONTACT] =
-	    "INSERT INTO contacts(id, household, channel, kind, pack, "
-	    "device, at, body, received_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, "
-	    "CAST(?7 AS BIGINT), ?8, CAST(?9 AS BIGINT) WHERE NOT EXISTS (SELECT 1 "
-	    "FROM visits_undone WHERE id = ?1) ON CONFLICT(id) DO NOTHING",
-	/* a visit undone (visits_undone) is found too: sent again, it is a
-	 * duplicate, never stored back */
-	[S_GET_CONTACT] = "SELECT body FROM contacts WHERE id = ?1 UNION ALL "
-	                  "SELECT body FROM visits_undone WHERE id = ?1",
-	[S_INS_CONFLICT] =
-	    "INSERT INTO conflicts(id, type, body, source, received_at) "
-	    "VALUES(?,?,?,?,?)",
-	[S_TALLY] =
-	    "INSERT INTO tally(region, survey, wave, channel, day, metric, den, "
-	    "num, score) VALUES(?,?,?,?,?,?,?,?,?) ON CONFLICT(day, region, "
-	    "survey, wave, channel, metric) DO UPDATE SET "
-	    "den = tally.den + excluded.den, num = tally.num + excluded.num, "
-	    "score = tally.score + excluded.score",
-	[S_TALLY_TOTAL] =
-	    "INSERT INTO tally_total(region, survey, wave, channel, metric, den, "
-	    "num, score) VALUES(?1,?2,?3,?4,?6,?7,?8,?9) ON CONFLICT(region, "
-	    "survey, wave, channel, metric) DO UPDATE SET "
-	    "den = tally_total.den + excluded.den, "
-	    "num = tally_total.num + excluded.num, "
-	    "score = tally_total.score + excluded.score",
-	/* every campaign, once per transaction (records_camp.c) */
-	[S_CAMPAIGNS] = "SELECT survey, wave, scope, starts_at, ends_at, closed_at "
-	                "FROM campaigns",
-	[S_INS_OPTOUT] =
-	    "INSERT INTO optout_events(id, phone, action, device, "
-	    "by_user, source, at, body, received_at) VALUES(?,?,?,?,?,?,?,?,?) "
-	    "ON CONFLICT(id) DO NOTHING",
-	[S_GET_OPTOUT] = "SELECT body FROM optout_events WHERE id = ?",
-	[S_PHONE_HH] =
-	    "SELECT h.id, h.grid FROM household_phones p JOIN households h ON "
-	    "h.id = p.household WHERE p.phone = ? ORDER BY h.id",
-	/* changes whenever a survey version is installed (no rowid on
-	 * PostgreSQL: the count, the latest install and the texts' size) */
-	[S_SURVEYS_FP] =
-	    "SELECT COUNT(*), COALESCE(MAX(installed_at), 0), "
-	    "COALESCE(SUM(LENGTH(json)), 0) FROM surveys",
-};
-
-
-
-const char *ax__importer_sql(int i)
-{
-	return i >= 0 && i < S_NSTMT ? stmt_sql[i] : NULL;
-}
-
 /* Changes whenever a survey version is installed. */
 static void surveys_fingerprint(ax_importer *im, char out[64])
 {
@@ -159,95 +90,6 @@ static void surveys_fingerprint(ax_importer *im, char out[64])
 	ax_stmt_reset(s);
 }
 
-
-/* ---- households seen in this transaction ------------------------------
- * Every record names its household and each needs its grid; a batch of a
- * file import names most of the roster several times.  Remembered only
- * within one transaction, which holds the write lock, so the roster cannot
- * change underneath; cleared at every begin, commit and rollback (by
- * bumping the generation: O(1), no sweep of the table). */
-struct hh_memo {
-	unsigned gen, hash;
-	char id[64], grid[64];
-};
-
-static unsigned hh_hash(const char *s)
-{
-	unsigned h = 2166136261u;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
-
-static struct hh_memo *hh_memo_find(ax_importer *im, const char *hh)
-{
-	unsigned h;
-	if (!im->hmcount)
-		return NULL;
-	h = hh_hash(hh);
-	for (size_t i = h & (im->hmn - 1);; i = (i + 1) & (im->hmn - 1)) {
-		struct hh_memo *m = &im->hm[i];
-		if (m->gen != im->hmgen)
-			return NULL;
-		if (m->hash == h && strcmp(m->id, hh) == 0)
-			return m;
-	}
-}
-
-static void hh_memo_slot(struct hh_memo *tab, size_t n, unsigned gen,
-                         const struct hh_memo *e)
-{
-	size_t i = e->hash & (n - 1);
-	while (tab[i].gen == gen)
-		i = (i + 1) & (n - 1);
-	tab[i] = *e;
-}
-
-static void hh_memo_put(ax_importer *im, const char *hh, const char *grid)
-{
-	struct hh_memo e;
-	if (strlen(hh) >= sizeof e.id || strlen(grid) >= sizeof e.grid)
-		return;
-	if ((im->hmcount + 1) * 4 > im->hmn * 3) { /* keep the load under 3/4 */
-		size_t n = im->hmn ? im->hmn * 2 : 1024;
-		struct hh_memo *tab = calloc(n, sizeof *tab); /* gen 0: empty */
-		if (!tab)
-			return;
-		for (size_t i = 0; i < im->hmn; i++)
-			if (im->hm[i].gen == im->hmgen)
-				hh_memo_slot(tab, n, im->hmgen, &im->hm[i]);
-		free(im->hm);
-		im->hm = tab;
-		im->hmn = n;
-	}
-	memset(&e, 0, sizeof e);
-	e.gen = im->hmgen;
-	e.hash = hh_hash(hh);
-	strcpy(e.id, hh);
-	strcpy(e.grid, grid);
-	hh_memo_slot(im->hm, im->hmn, im->hmgen, &e);
-	im->hmcount++;
-}
-
-void ax__hh_memo_put(ax_importer *im, const char *hh, const char *grid)
-{
-	hh_memo_put(im, hh, grid);
-}
-
-int ax__hh_memo_has(ax_importer *im, const char *hh)
-{
-	return hh_memo_find(im, hh) != NULL;
-}
-
-static void hh_memo_clear(ax_importer *im)
-{
-	im->hmcount = 0;
-	if (++im->hmgen == 0) { /* wrapped: generation 0 means empty */
-		if (im->hm)
-			memset(im->hm, 0, im->hmn * sizeof *im->hm);
-		im->hmgen = 1;
-	}
-}
 
 /* ---- importer lifecycle ----------------------------------------------- */
 /* A SQLite store opened at an older version (tests build old files with
@@ -266,7 +108,7 @@ static const char *const before_v16[S_NSTMT] = {
 static ax_rc prepare_stmt(ax_importer *im, int i)
 {
 	ax_db *db = ax__store_dbl(im->st);
-	const char *sql = i == S_LOCK_HH ? ax_db_sql(db, AX_SQL_LOCK_KEY) : stmt_sql[i];
+	const char *sql = i == S_LOCK_HH ? ax_db_sql(db, AX_SQL_LOCK_KEY) : ax__importer_sql(i);
 	if (before_v16[i] && !ax__store_is_pg(im->st) &&
 	    ax_store_schema_version(im->st) < 16)
 		sql = before_v16[i];
@@ -391,7 +233,7 @@ ax_rc ax_importer_begin(ax_importer *im)
 		im->surveys = c;
 		memcpy(im->surveys_fp, fp, sizeof fp);
 	}
-	hh_memo_clear(im); /* the roster may have changed between batches */
+	ax__hh_memo_clear(im); /* the roster may have changed between batches */
 	ax__camps_clear(im); /* and the campaigns */
 	ax__cmemo_clear(im);
 	rc = ax_store_begin(im->st);
@@ -414,7 +256,7 @@ ax_rc ax_importer_commit(ax_importer *im)
 		return rc;
 	}
 	im->in_tx = 0;
-	hh_memo_clear(im);
+	ax__hh_memo_clear(im);
 	ax__camps_clear(im);
 	ax__cmemo_clear(im);
 	return AX_OK;
@@ -424,7 +266,7 @@ void ax_importer_rollback(ax_importer *im)
 {
 	ax_db_rollback(ax__store_dbl(im->st));
 	im->in_tx = 0;
-	hh_memo_clear(im);
+	ax__hh_memo_clear(im);
 	ax__camps_clear(im);
 	ax__cmemo_clear(im);
 	ax__tally_clear(im);
@@ -607,7 +449,7 @@ static int household_grid(ax_importer *im, const char *hh, char grid[64])
 	int found = 0;
 	struct hh_memo *m;
 
-	if ((m = hh_memo_find(im, hh))) {
+	if ((m = ax__hh_memo_find(im, hh))) {
 		memcpy(grid, m->grid, 64);
 		return 0;
 	}
@@ -619,7 +461,7 @@ static int household_grid(ax_importer *im, const char *hh, char grid[64])
 	}
 	ax_stmt_reset(s);
 	if (found)
-		hh_memo_put(im, hh, grid); /* out of memory: just not remembered */
+		ax__hh_memo_put(im, hh, grid); /* out of memory: just not remembered */
 	return found ? 0 : -1;
 }
 
@@ -1344,167 +1186,3 @@ ax_rc ax_importer_json(ax_importer *im, struct json_t *obj, const char *source,
 	return AX_OK;
 }
 
-ax_rc ax__import_one(ax_store *st, const char *line, const char *source,
-                     struct ax_rec_outcome *out)
-{
-	ax_importer *im = NULL;
-	ax_rc rc;
-
-	memset(out, 0, sizeof *out);
-	if ((rc = ax_importer_new(st, &im)) || (rc = ax_importer_begin(im)) ||
-	    (rc = ax_importer_line(im, line, strlen(line), source, out)))
-		goto done;
-	/* a fresh random id is never a duplicate: this is a rejection */
-	if (out->result != AX_REC_ACCEPTED)
-		rc = AX_INVALID;
-	else
-		rc = ax_importer_commit(im);
-done:
-	ax_importer_free(im); /* rolls back an open batch */
-	return rc;
-}
-
-/* One line as JSON, or NULL with the outcome rejected. */
-static json_t *parse_line(const char *line, size_t len,
-                          struct ax_rec_outcome *out)
-{
-	json_error_t err;
-	json_t *o;
-
-	memset(out, 0, sizeof *out);
-	if (!ax_utf8_valid(line, len)) {
-		reject(out, "not valid UTF-8");
-		return NULL;
-	}
-	if (!(o = json_loadb(line, len, JSON_REJECT_DUPLICATES, &err)))
-		reject(out, "not JSON: %s (column %d)", err.text, err.column);
-	return o;
-}
-
-ax_rc ax_importer_line(ax_importer *im, const char *line, size_t len,
-                       const char *source, struct ax_rec_outcome *out)
-{
-	json_t *o = parse_line(line, len, out);
-	ax_rc rc;
-
-	if (!o)
-		return AX_OK;
-	rc = ax_importer_json(im, o, source, out);
-	json_decref(o);
-	return rc;
-}
-
-/* A line of a file: bound to the registered device it names, if any. */
-static ax_rc file_line(ax_importer *im, const struct ax_device *devs,
-                       int ndev, const char *line, size_t len,
-                       const char *source, struct ax_rec_outcome *out)
-{
-	json_t *o = parse_line(line, len, out), *d;
-	char reason[256];
-	ax_rc rc;
-
-	if (!o)
-		return AX_OK;
-	d = json_object_get(o, "device");
-	if (ax__dev_bind_named(im, devs, ndev, json_is_string(d) ?
-	                       json_string_value(d) : NULL, reason)) {
-		json_t *id = json_object_get(o, "id");
-		snprintf(out->id, sizeof out->id, "%s",
-		         json_is_string(id) ? json_string_value(id) : "");
-		reject(out, "%s", reason);
-		json_decref(o);
-		return AX_OK;
-	}
-	rc = ax_importer_json(im, o, source, out);
-	json_decref(o);
-	return rc;
-}
-
-/* ---- files ------------------------------------------------------------ */
-/* Records per transaction of a file import.  Each commit writes every page
- * the batch dirtied to the WAL, and random keys (record ids, households)
- * dirty pages all over their indexes, so bigger batches write each page
- * fewer times.  A failure loses nothing: the file is imported again,
- * idempotently by id. */
-long ax__import_batch = 50000;
-
-ax_rc ax_records_import_file(ax_store *st, const char *path, ax_diag_fn diag,
-                             void *diag_ctx, struct ax_records_stats *stats)
-{
-	struct ax_records_stats dummy, committed = {0};
-	ax_importer *im = NULL;
-	FILE *f;
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	long lineno = 0, in_batch = 0;
-	struct ax_device *devs = NULL;
-	int ndev = 0;
-	ax_rc rc;
-
-	if (!stats)
-		stats = &dummy;
-	memset(stats, 0, sizeof *stats);
-	if (!(f = fopen(path, "rb"))) {
-		ax__store_seterr(st, "%s: cannot open", path);
-		ax__diag(diag, diag_ctx, AX_SEV_ERROR, "%s: cannot open", path);
-		return AX_IO;
-	}
-	if ((rc = ax_importer_new(st, &im)) ||
-	    (rc = ax_device_list(st, &devs, &ndev)))
-		goto done;
-	/* a file carried from a kiosk may hold sealed phone numbers */
-	(void)ax_importer_use_store_keys(im, st);
-	if ((rc = ax_importer_begin(im)))
-		goto done;
-	while ((n = getline(&line, &cap, f)) >= 0) {
-		struct ax_rec_outcome out;
-		size_t len = (size_t)n;
-		lineno++;
-		while (len && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-			len--;
-		if (lineno == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0) {
-			memmove(line, line + 3, len - 3);
-			len -= 3;
-		}
-		if (len == 0)
-			continue;
-		stats->lines++;
-		if ((rc = file_line(im, devs, ndev, line, len, path, &out)))
-			goto done;
-		switch (out.result) {
-		case AX_REC_ACCEPTED: stats->accepted++; break;
-		case AX_REC_DUPLICATE: stats->duplicate++; break;
-		case AX_REC_CONFLICT:
-			stats->conflict++;
-			ax__diag(diag, diag_ctx, AX_SEV_WARNING, "%s:%ld: conflict: %s",
-			         path, lineno, out.reason);
-			break;
-		case AX_REC_REJECTED:
-			stats->rejected++;
-			ax__diag(diag, diag_ctx, AX_SEV_ERROR, "%s:%ld: %s%s%s", path,
-			         lineno, out.id[0] ? out.id : "", out.id[0] ? ": " : "",
-			         out.reason);
-			break;
-		}
-		if (++in_batch >= ax__import_batch) {
-			if ((rc = ax_importer_commit(im)))
-				goto done;
-			committed = *stats;
-			if ((rc = ax_importer_begin(im)))
-				goto done;
-			in_batch = 0;
-		}
-	}
-	rc = ax_importer_commit(im);
-done:
-	if (rc && im)
-		ax_importer_rollback(im);
-	if (rc)
-		*stats = committed; /* what is stored: the committed batches */
-	ax_importer_free(im);
-	ax_free(devs);
-	free(line);
-	fclose(f);
-	return rc;
-}

@@ -141,8 +141,15 @@ const struct ax__counted_row *ax__cmemo_get(ax_importer *im, const char *hh,
 void ax__cmemo_set(ax_importer *im, const char *hh, const char *survey,
                    const char *wave, const struct ax__counted_row *row);
 /* remember a household's grid for this transaction (records.c) */
+/* households seen in this transaction (records_memo.c) */
+struct hh_memo {
+	unsigned gen, hash;
+	char id[64], grid[64];
+};
+struct hh_memo *ax__hh_memo_find(ax_importer *im, const char *hh);
 void ax__hh_memo_put(ax_importer *im, const char *hh, const char *grid);
 int ax__hh_memo_has(ax_importer *im, const char *hh);
+void ax__hh_memo_clear(ax_importer *im);
 
 /* ---- records_camp.c: the campaigns, read once per transaction ---------- */
 /* forget them (begin, commit, rollback, free) */
