@@ -228,4 +228,10 @@ ax_rc ax__sample_draw(ax_store *st, const struct ax_campaign *c);
  * checks share, so "passes" means the same in both. */
 int ax__aware_passed(int right, int asked, double pass_share);
 
+/* a visit contact's record line (ledger.c; caller frees, NULL on OOM) and
+ * the namespace of visits' name-based UUIDs (never change it) */
+char *ax__visit_line(const char *id, const char *household,
+                     const char *device, long long at, const char *pack);
+extern const char ax__visit_ns[];
+
 #endif
