@@ -174,4 +174,13 @@ enum MHD_Result dash_optout_restore(struct ct_req *r, struct ax_store *st,
 enum MHD_Result dash_items_page(struct ct_req *r, const struct dash_user *u,
                                 const char *survey);
 
+/* the region page's campaigns (dashboard_campaigns.c) and what they
+ * share with it (dashboard_region.c) */
+struct ax_campaign;
+int dash_campaign_touches(const struct ax_campaign *c, const char *code);
+void dash_funnels(struct dpage *p, ax_store *st, const ax_content *content,
+                  const char *code);
+void dash_ended_campaigns(struct dpage *p, ax_store *st, const char *code);
+const char *dash_survey_title(const ax_content *c, const char *id);
+
 #endif
