@@ -22,10 +22,21 @@
  * is then a raw COPY of the same rows (id, body) into a table of that
  * database, a transaction per batch the client posts, in the same run.
  *
+ * --clients K posts from K client threads, client k to server k mod S of
+ * --servers S (S processes of anxin-central on the one database: issue
+ * 19's several servers); --twice: two clients each post every batch, so
+ * every record arrives twice at once (through two servers with
+ * --servers 2).  After the run: every record accepted exactly once
+ * (duplicates = n with --twice, else 0), and on PostgreSQL the database
+ * holds each record once, one counted response per household, survey and
+ * wave, and tallies that agree with the counted responses.
+ *
  *   bench_central --server PATH/anxin-central [--records N] [--batch N]
- *                 [--source DIR] [--pg URL] [--json]
+ *                 [--source DIR] [--pg URL] [--clients K] [--servers S]
+ *                 [--twice] [--json]
  */
 #include <curl/curl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -97,15 +108,142 @@ static int cmp_double(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-static pid_t server_pid; /* the server, once started: stopped by die() */
+#define MAX_SERVERS 4
+/* the servers, once started: stopped by die() */
+static pid_t server_pids[MAX_SERVERS];
 
 static void stop_server(void)
 {
-	if (server_pid > 0) {
-		kill(server_pid, SIGTERM);
-		waitpid(server_pid, NULL, 0);
-		server_pid = 0;
+	for (int i = 0; i < MAX_SERVERS; i++)
+		if (server_pids[i] > 0) {
+			kill(server_pids[i], SIGTERM);
+			waitpid(server_pids[i], NULL, 0);
+			server_pids[i] = 0;
+		}
+}
+
+/* One client of the ingest: posts batches b = first, first + step, ...
+ * to its server, counting what the server says of the records. */
+struct client {
+	const struct lines *L;
+	const long *ends;
+	long nends, first, step;
+	int port;
+	const char *auth;
+	long long accepted, duplicate, other;
+	int failed;
+	char why[256];
+};
+
+static long long reply_count(const char *reply, const char *key)
+{
+	char pat[32];
+	const char *p;
+	snprintf(pat, sizeof pat, "\"%s\":", key);
+	p = reply ? strstr(reply, pat) : NULL;
+	return p ? atoll(p + strlen(pat)) : -1;
+}
+
+static void *client_run(void *arg)
+{
+	struct client *cl = arg;
+	CURL *c = curl_easy_init();
+	struct curl_slist *h = NULL;
+	char url[128], *body = NULL;
+	size_t cap = 0;
+	h = curl_slist_append(h, cl->auth);
+	h = curl_slist_append(h, "Content-Type: application/x-ndjson");
+	h = curl_slist_append(h, "Expect:");
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v1/records", cl->port);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
+	for (long b = cl->first; b < cl->nends && !cl->failed; b += cl->step) {
+		size_t len = 0;
+		struct sink sk = {0};
+		long code = 0, i = b ? cl->ends[b - 1] : 0;
+		for (long k = i; k < cl->ends[b]; k++) {
+			if (len + cl->L->len[k] + 2 > cap) {
+				cap = (len + cl->L->len[k] + 2) * 2;
+				body = realloc(body, cap);
+			}
+			memcpy(body + len, cl->L->v[k], cl->L->len[k]);
+			len += cl->L->len[k];
+			body[len++] = '\n';
+		}
+		curl_easy_setopt(c, CURLOPT_WRITEDATA, &sk);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
+		if (curl_easy_perform(c) != CURLE_OK) {
+			snprintf(cl->why, sizeof cl->why, "POST failed");
+			cl->failed = 1;
+		} else {
+			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
+			long long a = reply_count(sk.p, "accepted"),
+			          d = reply_count(sk.p, "duplicate");
+			if (code != 200 || a < 0 || d < 0 ||
+			    a + d != cl->ends[b] - i) {
+				snprintf(cl->why, sizeof cl->why, "batch %ld: %ld %.200s", b,
+				         code, sk.p ? sk.p : "");
+				cl->failed = 1;
+			} else {
+				cl->accepted += a;
+				cl->duplicate += d;
+			}
+		}
+		free(sk.p);
 	}
+	free(body);
+	curl_slist_free_all(h);
+	curl_easy_cleanup(c);
+	return NULL;
+}
+
+/* After a run on PostgreSQL: the records stored once each and no
+ * household counted twice.  0 when all holds, else -1 (said why). */
+static int check_pg(const char *url, long n)
+{
+	static const struct {
+		const char *what, *sql;
+	} q[] = {
+		{"records stored", "SELECT (SELECT COUNT(*) FROM responses) +"
+		                   " (SELECT COUNT(*) FROM contacts)"},
+		{"household, survey and wave counted twice",
+		 "SELECT COUNT(*) FROM (SELECT 1 FROM responses WHERE counted = 1"
+		 " AND household IS NOT NULL GROUP BY household, survey, wave"
+		 " HAVING COUNT(*) > 1) x"},
+		{"household, survey and wave with a complete response, none counted",
+		 "SELECT COUNT(*) FROM (SELECT 1 FROM responses WHERE household IS"
+		 " NOT NULL AND status = 'complete' GROUP BY household, survey, wave"
+		 " HAVING SUM(counted) = 0) x"},
+		{"counted responses the tallies disagree with",
+		 "SELECT ABS((SELECT COUNT(*) FROM responses WHERE counted = 1) -"
+		 " (SELECT COALESCE(SUM(den), 0) FROM tally_total WHERE metric ="
+		 " 'resp'))"},
+	};
+	char err[512];
+	ax_db *db;
+	int bad = 0;
+	if (ax_db_open(url, &db, err, sizeof err) != AX_DB_OK) {
+		fprintf(stderr, "%s\n", err);
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof q / sizeof q[0]; i++) {
+		ax_stmt *s;
+		long long v = -1, want = i == 0 ? n : 0;
+		if (ax_db_prepare(db, q[i].sql, &s) == AX_DB_OK) {
+			if (ax_stmt_step(s) == AX_DB_ROW)
+				v = ax_stmt_int64(s, 0);
+			ax_stmt_finalize(s);
+		}
+		if (v != want) {
+			fprintf(stderr, "bench_central: %s: %lld, want %lld\n", q[i].what,
+			        v, want);
+			bad = 1;
+		}
+	}
+	ax_db_close(db);
+	return bad ? -1 : 0;
 }
 
 static void die(const char *m)
@@ -196,7 +334,9 @@ int main(int argc, char **argv)
 	long n = 1000000, batch = AX_SYNC_BATCH_DEFAULT, *ends, nends = 0;
 	size_t max_bytes = AX_SYNC_MAX_BYTES_DEFAULT;
 	const char *server = NULL, *src = getenv("ANXIN_SOURCE"), *pg = NULL;
-	int json = 0, port = 0;
+	int json = 0, port = 0, ports[MAX_SERVERS] = {0}, nclients = 1,
+	    nservers = 1, twice = 0;
+	long long accepted = 0, duplicate = 0;
 	char dir[] = "/tmp/anxin-bench-central-XXXXXX", db[256], rawdb[256],
 	     rawfdb[256], portf[256], pf[200], po[200], token[AX_TOKEN_MAX], url[256], auth[200],
 	     sid[AX_TOKEN_MAX], csrf[AX_TOKEN_MAX], cookie[200];
@@ -215,11 +355,18 @@ int main(int argc, char **argv)
 			src = argv[++i];
 		else if (!strcmp(argv[i], "--pg") && i + 1 < argc)
 			pg = argv[++i];
+		else if (!strcmp(argv[i], "--clients") && i + 1 < argc)
+			nclients = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--servers") && i + 1 < argc)
+			nservers = atoi(argv[++i]);
+		else if (!strcmp(argv[i], "--twice"))
+			twice = 1;
 		else if (!strcmp(argv[i], "--json"))
 			json = 1;
 		else
 			die("usage: bench_central --server PATH [--records N] [--batch N] "
-			    "[--source DIR] [--pg URL] [--json]");
+			    "[--source DIR] [--pg URL] [--clients K] [--servers S] [--twice] "
+			    "[--json]");
 	}
 	if (!server)
 		die("--server PATH/anxin-central is required");
@@ -227,6 +374,10 @@ int main(int argc, char **argv)
 		src = ".";
 	if (n < 1 || batch < 1)
 		die("--records and --batch must be positive");
+	if (twice)
+		nclients = 2;
+	if (nclients < 1 || nclients > 16 || nservers < 1 || nservers > MAX_SERVERS)
+		die("--clients 1..16, --servers 1..4");
 	if (!mkdtemp(dir))
 		die("mkdtemp");
 	snprintf(db, sizeof db, "%s/central.db", dir);
@@ -316,70 +467,74 @@ int main(int argc, char **argv)
 		free(ids);
 	}
 
-	server_pid = fork();
-	if (server_pid == 0) {
-		execl(server, server, "--db", pg ? pg : db, "--listen", "127.0.0.1:0",
-		      "--port-file", portf, (char *)NULL);
-		_exit(127);
-	}
-	for (int i = 0; i < 200 && !port; i++) {
-		FILE *f = fopen(portf, "r");
-		if (f) {
-			if (fscanf(f, "%d", &port) != 1)
-				port = 0;
-			fclose(f);
+	/* the servers: nservers processes on the one database (--pg), each
+	 * its own port file */
+	for (int k = 0; k < nservers; k++) {
+		char pfk[300];
+		snprintf(pfk, sizeof pfk, "%s.%d", portf, k);
+		server_pids[k] = fork();
+		if (server_pids[k] == 0) {
+			execl(server, server, "--db", pg ? pg : db, "--listen", "127.0.0.1:0",
+			      "--port-file", pfk, (char *)NULL);
+			_exit(127);
 		}
-		if (!port)
-			usleep(50000);
+		for (int i = 0; i < 200 && !ports[k]; i++) {
+			FILE *f = fopen(pfk, "r");
+			if (f) {
+				if (fscanf(f, "%d", &ports[k]) != 1)
+					ports[k] = 0;
+				fclose(f);
+			}
+			if (!ports[k])
+				usleep(50000);
+		}
+		if (!ports[k])
+			die("server did not start");
 	}
-	if (!port)
-		die("server did not start");
+	port = ports[0];
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
 	snprintf(cookie, sizeof cookie, "Cookie: anxin_session=%s", sid);
 
-	{ /* ingest over HTTP */
-		CURL *c = curl_easy_init();
-		struct curl_slist *h = NULL;
-		char *body = NULL;
-		size_t cap = 0;
-		h = curl_slist_append(h, auth);
-		h = curl_slist_append(h, "Content-Type: application/x-ndjson");
-		h = curl_slist_append(h, "Expect:");
-		snprintf(url, sizeof url, "http://127.0.0.1:%d/api/v1/records", port);
-		curl_easy_setopt(c, CURLOPT_URL, url);
-		curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, write_cb);
-		t0 = now();
-		for (long b = 0, i = 0; b < nends; i = ends[b++]) {
-			size_t len = 0;
-			struct sink sk = {0};
-			long code = 0;
-			for (long k = i; k < ends[b]; k++) {
-				if (len + L.len[k] + 2 > cap) {
-					cap = (len + L.len[k] + 2) * 2;
-					body = realloc(body, cap);
-				}
-				memcpy(body + len, L.v[k], L.len[k]);
-				len += L.len[k];
-				body[len++] = '\n';
-			}
-			curl_easy_setopt(c, CURLOPT_WRITEDATA, &sk);
-			curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-			curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)len);
-			if (curl_easy_perform(c) != CURLE_OK)
-				die("POST failed");
-			curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &code);
-			if (code != 200 || !sk.p || strstr(sk.p, "\"rejected\":0") == NULL) {
-				fprintf(stderr, "%ld %s\n", code, sk.p ? sk.p : "");
-				die("batch not fully accepted");
-			}
-			free(sk.p);
+	{ /* ingest over HTTP: nclients clients, client k to server k mod
+	   * nservers, each its share of the batches in turn; --twice: two
+	   * clients each post every batch (the same device's batches racing
+	   * through two servers, or one) */
+		struct client cl[16];
+		pthread_t th[16];
+		for (int k = 0; k < nclients; k++) {
+			memset(&cl[k], 0, sizeof cl[k]);
+			cl[k].L = &L;
+			cl[k].ends = ends;
+			cl[k].nends = nends;
+			cl[k].first = twice ? 0 : k;
+			cl[k].step = twice ? 1 : nclients;
+			cl[k].port = ports[k % nservers];
+			cl[k].auth = auth;
 		}
+		t0 = now();
+		for (int k = 0; k < nclients; k++)
+			if (pthread_create(&th[k], NULL, client_run, &cl[k]))
+				die("thread");
+		for (int k = 0; k < nclients; k++)
+			pthread_join(th[k], NULL);
 		t_http = now() - t0;
-		free(body);
-		curl_slist_free_all(h);
-		curl_easy_cleanup(c);
+		for (int k = 0; k < nclients; k++) {
+			if (cl[k].failed) {
+				fprintf(stderr, "client %d: %s\n", k, cl[k].why);
+				die("batch not fully stored");
+			}
+			accepted += cl[k].accepted;
+			duplicate += cl[k].duplicate;
+		}
+		/* each record accepted once, whoever sent it */
+		if (accepted != n || duplicate != (twice ? n : 0)) {
+			fprintf(stderr, "accepted %lld, duplicate %lld of %ld records\n",
+			        accepted, duplicate, n);
+			die("records counted wrong");
+		}
+		if (pg && check_pg(pg, n))
+			die("the database after the run is wrong");
 	}
 
 	{ /* county report latency */
@@ -422,6 +577,9 @@ int main(int argc, char **argv)
 			bench_json_num(&j, "n", (double)n, 12);
 			bench_json_num(&j, "batch", (double)batch, 12);
 			bench_json_num(&j, "requests", (double)nends, 12);
+			bench_json_num(&j, "clients", (double)nclients, 3);
+			bench_json_num(&j, "servers", (double)nservers, 3);
+			bench_json_num(&j, "twice", (double)twice, 2);
 			bench_json_open(&j, "figures");
 			bench_json_num(&j, "ingest_per_s", rate, 6);
 			bench_json_num(&j, "report_p50_ms", lat[100] * 1e3, 4);
@@ -457,6 +615,12 @@ int main(int argc, char **argv)
 		        "  county report p50 / p99:           %7.1f / %.1f ms (goal p99 < 200 ms)\n",
 		        n, nends, per, rate, raw, pf, old, po, rate / raw, rate / old,
 		        lat[100] * 1e3, lat[197] * 1e3);
+		fprintf(json ? stderr : stdout,
+		        "  clients / servers: %d / %d%s; accepted %lld, duplicates %lld%s\n",
+		        nclients, nservers, twice ? " (every batch sent by both clients)" : "",
+		        accepted, duplicate,
+		        pg ? "; database checked: each record once, one counted response"
+		             " per household, survey and wave, tallies agree" : "");
 		if (pg)
 			fprintf(json ? stderr : stdout,
 			        "  on PostgreSQL: raw COPY, a commit per batch: %9.0f rows/s\n"
