@@ -54,6 +54,8 @@ static void usage(FILE *f)
 	        "  store copy      --from postgresql://URL --to NEW-FILE [--county CODE]\n"
 	        "                  the way back: the database, or one county of it, into a\n"
 	        "                  new SQLite store\n"
+	        "  store remove    --db postgresql://URL --county CODE  a county's rows out of\n"
+	        "                  the shared database (after copying it out), one transaction\n"
 	        "  content lint    [--review] DIR                 check packs and surveys (--review: and\n"
 	        "                                                 what a reviewer checks before publishing)\n"
 	        "  content narrate DIR                            synthesise narration (espeak-ng cmn) for\n"

@@ -27,6 +27,36 @@ static void copied(void *ctx, const char *table, long long rows)
 		printf("%-18s %lld\n", table, rows);
 }
 
+/* anxin store remove --db postgresql://… --county CODE */
+static int store_remove(int argc, char **argv, int quiet)
+{
+	const char *db = NULL, *county = NULL;
+	ax_store *st;
+	char err[512];
+	for (int i = 2; i + 1 < argc; i += 2) {
+		if (!strcmp(argv[i], "--db"))
+			db = argv[i + 1];
+		else if (!strcmp(argv[i], "--county"))
+			county = argv[i + 1];
+		else
+			db = county = NULL, i = argc;
+	}
+	if (argc % 2 || !db || !county || !is_pg(db)) {
+		fprintf(stderr, "usage: anxin store remove --db postgresql://… --county "
+		                "CODE\n");
+		return 2;
+	}
+	if (ax_store_open(db, 0, &st, err, sizeof err)) {
+		fprintf(stderr, "anxin: %s\n", err);
+		return 3;
+	}
+	ax_rc rc = ax_store_remove_county(st, county, copied, &quiet);
+	if (rc)
+		fprintf(stderr, "anxin: store remove: %s\n", ax_store_errmsg(st));
+	ax_store_close(st);
+	return rc ? 3 : 0;
+}
+
 int cli_store(int argc, char **argv, int quiet)
 {
 	const char *from = NULL, *to = NULL, *county = NULL;
@@ -43,10 +73,14 @@ int cli_store(int argc, char **argv, int quiet)
 		else
 			from = to = NULL, i = argc;
 	}
+	if (argc >= 2 && !strcmp(argv[1], "remove"))
+		return store_remove(argc, argv, quiet);
 	if (argc < 2 || strcmp(argv[1], "copy") || argc % 2 || !from || !to) {
 		fprintf(stderr, "usage: anxin store copy --from FILE --to postgresql://…\n"
 		                "       anxin store copy --from postgresql://… --to "
-		                "NEW-FILE [--county CODE]\n");
+		                "NEW-FILE [--county CODE]\n"
+		                "       anxin store remove --db postgresql://… --county "
+		                "CODE\n");
 		return 2;
 	}
 	/* the way back: the database into a new SQLite file */

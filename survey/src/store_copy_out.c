@@ -18,6 +18,7 @@
 
 #include "anxin_int.h"
 #include "db.h"
+#include "store_copy_int.h"
 #include "store_pg.h"
 
 #define MAX_COLS 32
@@ -156,15 +157,19 @@ static long long sqlite_count(ax_store *st, const char *table)
  * scope and record region of the county starts with), as a condition in
  * PostgreSQL's SQL; "" for the tables copied whole (meta, packs, surveys,
  * keys: the county's store needs every sealing key its kiosks may use).
+ * ancestors: regions include the city and province above the county (a
+ * copy out), else the county and below only (store_remove.c).
  */
-static void county_filter(const char *table, const char *county,
-                          const char *p, char *out, size_t n)
+void ax__county_filter(const char *table, const char *county, const char *p,
+                       int ancestors, char *out, size_t n)
 {
 	char hh[160];
 	snprintf(hh, sizeof hh,
 	         "(SELECT id FROM households WHERE substr(grid, 1, 6) = '%s')", p);
 	out[0] = '\0';
-	if (!strcmp(table, "regions"))
+	if (!strcmp(table, "regions") && !ancestors)
+		snprintf(out, n, "substr(code, 1, 6) = '%s'", p);
+	else if (!strcmp(table, "regions"))
 		/* the county, all below it, and the city and province above */
 		snprintf(out, n,
 		         "substr(code, 1, 6) = '%s' OR code = (SELECT parent FROM"
@@ -219,7 +224,7 @@ static void county_where(const char *table, const char *where,
                          size_t n)
 {
 	char f[1024];
-	county_filter(table, county, p, f, sizeof f);
+	ax__county_filter(table, county, p, 1, f, sizeof f);
 	if (!f[0])
 		snprintf(out, n, "%s", where);
 	else if (!strncmp(where, " WHERE ", 7))
@@ -229,7 +234,7 @@ static void county_where(const char *table, const char *where,
 }
 
 /* 1 when code is a county (level 1) of the database */
-static int is_county(ax_db *db, const char *code)
+int ax__is_county(ax_db *db, const char *code)
 {
 	ax_stmt *s;
 	int yes = 0;
@@ -288,7 +293,7 @@ ax_rc ax_store_copy_county_from_pg(ax_store *to, const char *url,
 	if (county) {
 		/* twelve digits, so that its six-digit prefix is only digits */
 		size_t k = strspn(county, "0123456789");
-		if (strlen(county) != 12 || k != 12 || is_county(from, county) != 1) {
+		if (strlen(county) != 12 || k != 12 || ax__is_county(from, county) != 1) {
 			ax__store_seterr(to, "%s: not a county of the database (a 12-digit"
 			                     " code of level 县)", county);
 			rc = AX_NOTFOUND;

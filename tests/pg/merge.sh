@@ -13,7 +13,9 @@
 # kept beside the database's, so a number a 青山县 kiosk sealed before it
 # fetched the shared key still finds its household (B3: coverage 1 -> 2 of
 # 3).  Then 青山县 leaves (--county): its own rows into a new SQLite store,
-# whose report is its row of the case, B3 covered.  Old code: the merge
+# whose report is its row of the case, B3 covered; `store remove` takes
+# its rows out of the database, leaving 江州县's figures as the province's
+# (by hand), and copied back in, the reports are as before it left.  Old code: the merge
 # was refused ("copy into an empty database"); --county did not exist.
 set -u
 DIR=$1
@@ -141,4 +143,32 @@ check "  the same as the shared database's for 青山县" \
 "$A" store copy --from "$U" --to x.db --county 439999000000 > /dev/null 2> x.err
 check "a county the database does not have: exit 3, says so" \
   "$?$(grep -c 'not a county of the database' x.err)" 31
+
+# ... and its rows go from the shared database: 江州县 alone is left, the
+# province's figures now its (worked out from the case: 4 households, 2
+# covered, 4 respondents, 禁毒 1 of 2, 满意 1 of 2, mean 3.5)
+"$A" report --db "$U" --format csv --depth 2 | tail -c +4 | tr -d '\r' | tail -n +2 > before-remove.csv
+"$A" store remove --db "$U" --county 439902000000 > rm.txt 2> rm.err
+check "store remove --county 439902000000: exit 0" "$?" 0
+check "  its 3 households, 4 responses, 2 contacts and 3 regions deleted" \
+  "$(awk '$1 == "households" || $1 == "responses" || $1 == "contacts" || $1 == "regions" { printf "%s=%s ", $1, $2 }' rm.txt)" \
+  "contacts=2 responses=4 households=3 regions=3 "
+cat > alone.csv <<'EOF'
+430000000000,南江省,省,4,2,2,4,0.5000,4,1,2,0.5000,0.0945,0.9055,是,1,2,0.5000,0.0945,0.9055,是,3.500,未达标,样本不足,样本不足
+439900000000,江州市,市,4,2,2,4,0.5000,4,1,2,0.5000,0.0945,0.9055,是,1,2,0.5000,0.0945,0.9055,是,3.500,未达标,样本不足,样本不足
+439901000000,江州县,县,4,2,2,4,0.5000,4,1,2,0.5000,0.0945,0.9055,是,1,2,0.5000,0.0945,0.9055,是,3.500,未达标,样本不足,样本不足
+EOF
+"$A" report --db "$U" --format csv --depth 2 | tail -c +4 | tr -d '\r' | tail -n +2 > alone-got.csv
+check "  the report: 江州县 alone, by hand" "$(diff alone.csv alone-got.csv && echo same)" same
+check "  江州县's rows and the shared ones stay (its login, both keys, the packs)" \
+  "$(psql -At "$U" -c "SELECT (SELECT string_agg(name, ' ') FROM users), (SELECT COUNT(*) FROM keys), (SELECT COUNT(*) FROM packs), (SELECT COUNT(*) FROM households)")" \
+  "jz|2|5|4"
+"$A" store remove --db "$U" --county 439902000000 > /dev/null 2> rm2.err
+check "  removed again: exit 3, not a county of the database" \
+  "$?$(grep -c 'not a county of the database' rm2.err)" 31
+# and it comes back from its own file: the reports as before it left
+"$A" store copy --from qs.db --to "$U" > back.txt 2>&1
+check "青山县 back from its file: exit 0" "$?" 0
+"$A" report --db "$U" --format csv --depth 2 | tail -c +4 | tr -d '\r' | tail -n +2 > after-back.csv
+check "  the report as before it left" "$(diff before-remove.csv after-back.csv && echo same)" same
 tap_end

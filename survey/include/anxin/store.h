@@ -96,6 +96,15 @@ ax_rc ax_store_copy_county_from_pg(ax_store *to, const char *url,
                                    const char *county, ax_store_copy_fn fn,
                                    void *ctx);
 
+/* The last step of a county leaving: every row of it that
+ * ax_store_copy_county_from_pg takes, but the city and province above it
+ * and the packs, surveys and keys all counties share, deleted from the
+ * PostgreSQL store st in one transaction (fn hears each table and the rows
+ * deleted).  AX_NOTFOUND when st has no such county, AX_INVALID on a
+ * SQLite store. */
+ax_rc ax_store_remove_county(ax_store *st, const char *county,
+                             ax_store_copy_fn fn, void *ctx);
+
 /* Path the store was opened with (borrowed). */
 const char *ax_store_path(const ax_store *st);
 
