@@ -114,13 +114,30 @@ done
 survey_of() { case $1 in gw2) echo aware-anti-drug ;; *) echo satisfaction ;; esac; }
 for g in $GWS; do
   "$A" campaign create --db c.db --name "soak-$g" --survey "$(survey_of $g)" \
-    --scope "$(village_of $g)" --start "$today" --end "$end" --quiet 00:00-00:00 \
+    --scope "$(village_of $g)${SOAK_CAMPAIGN_GRID:-}" --start "$today" --end "$end" --quiet 00:00-00:00 \
     --pace 600 --daily-cap 5000 > "$g/campaign.id" || { echo "campaign create failed"; exit 1; }
 done
 
+# SOAK_CAMPAIGN_GRID (e.g. 001): each gateway's campaign covers that grid
+# of its village only, not the whole village: fewer conversations, a
+# shorter drain (soak.platform.pg).
+# SOAK_PG_URLFILE (soak.platform.pg): the county set up above is moved
+# into a fresh database of the `pg` fixture's cluster (anxin store copy)
+# and central runs on it; the checks read a snapshot of it taken after
+# the drain (anxin store copy back into a new file), CDB below.
+DB=c.db CDB=c.db
+if [ -n "${SOAK_PG_URLFILE:-}" ]; then
+  pgbase=$(cat "$SOAK_PG_URLFILE")
+  PGOPTIONS="-c client_min_messages=warning" psql -q "$pgbase" \
+    -c "DROP DATABASE IF EXISTS anxin_soak" -c "CREATE DATABASE anxin_soak" || exit 1
+  DB="${pgbase%/*}/anxin_soak"
+  "$A" store copy --from c.db --to "$DB" > /dev/null || { echo "store copy failed"; exit 1; }
+  echo "soak: central on PostgreSQL ($DB)"
+fi
+
 start_central() {
   rm -f port
-  "$C" --db c.db --listen "127.0.0.1:${1:-0}" --port-file port >> central.log 2>&1 < /dev/null &
+  "$C" --db "$DB" --listen "127.0.0.1:${1:-0}" --port-file port >> central.log 2>&1 < /dev/null &
   echo $! > central.pid
   for _ in $(seq 1 100); do
     [ -s port ] && curl -fs "http://127.0.0.1:$(cat port)/healthz" > /dev/null 2>&1 && return 0
@@ -435,17 +452,22 @@ ok "devices committed $nrec records ($(cut -d'|' -f1 outbox.all | sort | uniq -c
 check "every outbox record acknowledged" "$(grep -vc '|sent$' outbox.all)" 0
 cut -d'|' -f2 outbox.all | sort > ids.dev
 check "no id in two outboxes" "$(uniq -d ids.dev | wc -l)" 0
+if [ "$DB" != c.db ]; then
+  "$A" store copy --from "$DB" --to snapshot.db > /dev/null
+  check "PostgreSQL copied to a snapshot to check" "$?" 0
+  CDB=snapshot.db
+fi
 # opt-outs (退订 records, e59ce64) are kept in optout_events
-sq c.db "SELECT id FROM responses UNION ALL SELECT id FROM contacts
+sq "$CDB" "SELECT id FROM responses UNION ALL SELECT id FROM contacts
   UNION ALL SELECT id FROM optout_events" | sort > ids.central
 check "no id stored twice centrally" "$(uniq -d ids.central | wc -l)" 0
 check "no device record missing centrally" "$(comm -23 ids.dev ids.central | wc -l)" 0
 check "nothing central that no device sent" "$(comm -13 ids.dev ids.central | wc -l)" 0
-check "no conflicts" "$(sq c.db 'SELECT COUNT(*) FROM conflicts')" 0
-check "central integrity" "$(sq c.db 'PRAGMA integrity_check')" ok
+check "no conflicts" "$(sq "$CDB" 'SELECT COUNT(*) FROM conflicts')" 0
+check "central integrity" "$(sq "$CDB" 'PRAGMA integrity_check')" ok
 check "tally matches counted responses" \
-  "$(sq c.db "SELECT COALESCE(SUM(den), 0) FROM tally_total WHERE metric = 'resp'")" \
-  "$(sq c.db 'SELECT COUNT(*) FROM responses WHERE counted')"
+  "$(sq "$CDB" "SELECT COALESCE(SUM(den), 0) FROM tally_total WHERE metric = 'resp'")" \
+  "$(sq "$CDB" 'SELECT COUNT(*) FROM responses WHERE counted')"
 
 for g in $GWS; do
   # 2. no SMS sent twice
@@ -556,7 +578,7 @@ for d in $GWS $KIOSKS; do
 done > contacts.dev
 # the roster the soak imported: household -> town
 cut -d, -f1,3 "$SRC/content/demo/jiangzhou-roster.csv" | tail -n +2 | tr -d '\r' | tr , '|' > households.csv
-sq c.db > recomputed.all 2>&1 <<SQL
+sq "$CDB" > recomputed.all 2>&1 <<SQL
 CREATE TEMP TABLE d0(id, hh, sealed, region, channel, survey, wave, completed INTEGER, overall, started INTEGER, awpass, device, sealedstr);
 CREATE TEMP TABLE k0(hh, sealedstr);
 CREATE TEMP TABLE sess(device, started INTEGER, phone);
@@ -601,7 +623,7 @@ SELECT 'sealed', COUNT(*), SUM(hh != '') FROM d WHERE id IN (SELECT id FROM d0 W
 SQL
 grep -v '^sealed ' recomputed.all > recomputed
 sealed=$(sed -n 's/^sealed //p' recomputed.all)
-"$A" report --db c.db --scope $COUNTY --depth 1 --format json > report.json 2>report.err
+"$A" report --db "$DB" --scope $COUNTY --depth 1 --format json > report.json 2>report.err
 # the same figures out of the report's JSON (sqlite3's JSON functions: no
 # other tool needed)
 sqlite3 :memory: "SELECT json_extract(r.value, '\$.code') || ' ' ||
