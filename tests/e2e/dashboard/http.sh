@@ -12,6 +12,22 @@ set -u
 DIR=$1
 cd "$DIR"
 URL="http://127.0.0.1:$(cat port)"
+# the store central serves: c.db, or on PostgreSQL (pg.e2e.dashboard.http)
+# the URL server.sh wrote; the raw rows the checks count are read with
+# sqlite3, there from a snapshot of the database taken at that moment
+# (anxin store copy into a new file), so every expectation still comes
+# from the stored rows, never from the pages under test
+DB=$(cat db 2>/dev/null || echo c.db)
+sqlite_c() {
+  shift
+  if [ "$DB" = c.db ]; then
+    sqlite3 c.db "$@"
+  else
+    rm -f snapshot.db
+    "$ANXIN_BIN/survey/anxin" store copy --from "$DB" --to snapshot.db > /dev/null &&
+      sqlite3 snapshot.db "$@"
+  fi
+}
 fail=0 n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 bad() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $1"; }
@@ -70,8 +86,8 @@ has "  bar charts (SVG)" county.html "<svg"
 # the median time from start to completion of camp-e2e's SMS
 # questionnaires: the middle (upper of two) of the stored responses'
 # durations, read from c.db
-med=$(sqlite3 c.db "SELECT completed_at - started_at FROM responses WHERE wave = 'camp-e2e' AND channel = 'sms' AND status = 'complete' AND counted ORDER BY 1 LIMIT 1 OFFSET (SELECT COUNT(*) / 2 FROM responses WHERE wave = 'camp-e2e' AND channel = 'sms' AND status = 'complete' AND counted)")
-nmed=$(sqlite3 c.db "SELECT COUNT(*) FROM responses WHERE wave = 'camp-e2e' AND channel = 'sms' AND status = 'complete' AND counted")
+med=$(sqlite_c c.db "SELECT completed_at - started_at FROM responses WHERE wave = 'camp-e2e' AND channel = 'sms' AND status = 'complete' AND counted ORDER BY 1 LIMIT 1 OFFSET (SELECT COUNT(*) / 2 FROM responses WHERE wave = 'camp-e2e' AND channel = 'sms' AND status = 'complete' AND counted)")
+nmed=$(sqlite_c c.db "SELECT COUNT(*) FROM responses WHERE wave = 'camp-e2e' AND channel = 'sms' AND status = 'complete' AND counted")
 has "  the median time to complete by SMS" county.html "用时中位数 $((med / 60)) 分 $((med % 60)) 秒（${nmed} 份）"
 # by hand: 2,492 households at 300 one-segment messages a day: the intro
 # and first question 2 x 2492 / 300 = 16.6 days; the questionnaire's 9
@@ -95,8 +111,8 @@ has "  a column per row" pack.html "知识宣传入户率·平安家庭"
 hasnt "  no such column without ?pack" county.html "知识宣传入户率·"
 has "  township links keep the pack" pack.html 'href="/region/439901101000?pack=family-safety"'
 has "  so does the XLSX link" pack.html 'format=xlsx&amp;pack=family-safety'
-pk=$(sqlite3 c.db "SELECT COUNT(*) FROM households h WHERE h.active AND h.grid LIKE '439901101%' AND EXISTS (SELECT 1 FROM contacts c WHERE c.household = h.id AND c.kind IN ('sms_delivered','sms_replied','kiosk_session','visit') AND c.pack = 'family-safety')")
-hh=$(sqlite3 c.db "SELECT COUNT(*) FROM households WHERE active AND grid LIKE '439901101%'")
+pk=$(sqlite_c c.db "SELECT COUNT(*) FROM households h WHERE h.active AND h.grid LIKE '439901101%' AND EXISTS (SELECT 1 FROM contacts c WHERE c.household = h.id AND c.kind IN ('sms_delivered','sms_replied','kiosk_session','visit') AND c.pack = 'family-safety')")
+hh=$(sqlite_c c.db "SELECT COUNT(*) FROM households WHERE active AND grid LIKE '439901101%'")
 cell=$(python3 -c '
 import re, sys
 row = re.search(r"<tr><td class=\"name\"><a href=\"/region/439901101000\?[^\"]*\">石桥镇</a></td>(.*?)</tr>", open(sys.argv[1], encoding="utf-8").read()).group(1)
@@ -197,7 +213,7 @@ done
 # contact from that date to the week's Sunday, counted here from the rows
 cov_by_hand() { # cov_by_hand FROM TO: "reached/households 户"
   lo=$(date -d "$1 00:00 +0800" +%s) hi=$(( $(date -d "$2 00:00 +0800" +%s) + 86400 ))
-  echo "$(sqlite3 c.db "SELECT COUNT(*) FROM households h WHERE h.active AND h.grid LIKE '439901101%' AND EXISTS (SELECT 1 FROM contacts c WHERE c.household = h.id AND c.kind IN ('sms_delivered','sms_replied','kiosk_session','visit') AND c.at >= $lo AND c.at < $hi)")/$(sqlite3 c.db "SELECT COUNT(*) FROM households WHERE active AND grid LIKE '439901101%'") 户"
+  echo "$(sqlite_c c.db "SELECT COUNT(*) FROM households h WHERE h.active AND h.grid LIKE '439901101%' AND EXISTS (SELECT 1 FROM contacts c WHERE c.household = h.id AND c.kind IN ('sms_delivered','sms_replied','kiosk_session','visit') AND c.at >= $lo AND c.at < $hi)")/$(sqlite_c c.db "SELECT COUNT(*) FROM households WHERE active AND grid LIKE '439901101%'") 户"
 }
 cov_of_week() { # cov_of_week PAGE MONDAY: the page's cumulative figure of that week
   grep -o "<tr><td class=\"l\">$2 至 .*" "$1" | sed 's/<\/tr>.*//' | grep -o '[0-9]*/[0-9]* 户' | tail -n 1
@@ -222,16 +238,16 @@ check "  no figure for a week that ended before the start" "$(cov_of_week cov1.h
 # rows (the campaign is open: nothing is late)
 curl -s -b county.jar -o camp.json "$URL/api/v1/report?campaign=camp-e2e&depth=0"
 jv() { python3 -c "import json,sys; d=json.load(open('camp.json')); print(eval(sys.argv[1]))" "$1"; }
-CS=$(sqlite3 c.db "SELECT starts_at FROM campaigns WHERE id = 'camp-e2e'")
-CE=$(sqlite3 c.db "SELECT ends_at FROM campaigns WHERE id = 'camp-e2e'")
+CS=$(sqlite_c c.db "SELECT starts_at FROM campaigns WHERE id = 'camp-e2e'")
+CE=$(sqlite_c c.db "SELECT ends_at FROM campaigns WHERE id = 'camp-e2e'")
 check "campaign report: named, its window" "$(jv "d['campaign']['name'], d['query']['from'], d['query']['to']")" \
   "('秋季平安家庭满意度调查', '$(TZ=Asia/Shanghai date -d "@$CS" +%F)', '$(TZ=Asia/Shanghai date -d "@$((CE - 1))" +%F)')"
 check "  its scope's households" "$(jv "d['rows'][0]['code'], d['rows'][0]['households']")" \
-  "('439901101000', $(sqlite3 c.db "SELECT COUNT(*) FROM households WHERE active AND grid LIKE '439901101%'"))"
+  "('439901101000', $(sqlite_c c.db "SELECT COUNT(*) FROM households WHERE active AND grid LIKE '439901101%'"))"
 check "  reached in its window" "$(jv "d['rows'][0]['reached']")" \
-  "$(sqlite3 c.db "SELECT COUNT(*) FROM households h WHERE h.active AND h.grid LIKE '439901101%' AND EXISTS (SELECT 1 FROM contacts c WHERE c.household = h.id AND c.kind IN ('sms_delivered','sms_replied','kiosk_session','visit') AND c.at >= $CS AND c.at < $CE)")"
+  "$(sqlite_c c.db "SELECT COUNT(*) FROM households h WHERE h.active AND h.grid LIKE '439901101%' AND EXISTS (SELECT 1 FROM contacts c WHERE c.household = h.id AND c.kind IN ('sms_delivered','sms_replied','kiosk_session','visit') AND c.at >= $CS AND c.at < $CE)")"
 check "  respondents: its wave's counted answers in its scope" "$(jv "d['rows'][0]['respondents']")" \
-  "$(sqlite3 c.db "SELECT COUNT(*) FROM responses WHERE wave = 'camp-e2e' AND counted = 1 AND status = 'complete' AND region LIKE '439901101%' AND completed_at >= $CS AND completed_at < $CE")"
+  "$(sqlite_c c.db "SELECT COUNT(*) FROM responses WHERE wave = 'camp-e2e' AND counted = 1 AND status = 'complete' AND region LIKE '439901101%' AND completed_at >= $CS AND completed_at < $CE")"
 # ... and on the region page: the 活动 selector, the same figures
 check "region page for the campaign: 200" "$(get county.jar "/region/439901101000?campaign=camp-e2e" campr.html)" 200
 has "  offers the campaign in its selector, selected" campr.html '<option value="camp-e2e" selected>秋季平安家庭满意度调查</option>'
@@ -247,16 +263,16 @@ check "an unknown campaign: 400 naming it" "$(curl -s -b county.jar -o bad.json 
 f=$(grep -o 'aria-label="[^"]* [0-9]* 户"' town.html | grep -o '[0-9]* 户' | tr -d ' 户' | tr '\n' ' ')
 check "funnel has 6 stages (answered: new)" "$(echo $f | wc -w)" 6
 echo "$f" | awk '{ for (i = 2; i <= NF; i++) if ($i > $(i-1)) exit 1 }' && ok "  each stage within the one before ($f)" || bad "  funnel grows: $f"
-check "  targeted = township households with a phone" "$(echo $f | cut -d' ' -f1)" "$(sqlite3 c.db "SELECT COUNT(*) FROM households h WHERE h.active AND h.grid LIKE '439901101%' AND EXISTS (SELECT 1 FROM household_phones p WHERE p.household = h.id)")"
+check "  targeted = township households with a phone" "$(echo $f | cut -d' ' -f1)" "$(sqlite_c c.db "SELECT COUNT(*) FROM households h WHERE h.active AND h.grid LIKE '439901101%' AND EXISTS (SELECT 1 FROM household_phones p WHERE p.household = h.id)")"
 # --- item analysis of a quiz (linked beside the awareness figures) ---
 has "township page links the quiz's item analysis" town.html 'href="/items/aware-anti-drug?scope=439901101000"'
 check "item analysis: 200" "$(get county.jar '/items/aware-anti-drug?scope=439901101000' items.html)" 200
 has "  names the quiz" items.html "题目分析：禁毒知识问答"
 # q1 (key 2, never hidden): right/answered of the counted complete answers,
 # counted here from the stored records, not by the library
-q1=$(sqlite3 c.db "SELECT SUM(json_extract(body, '$.answers.q1') = '2') || '/' || COUNT(json_extract(body, '$.answers.q1')) FROM responses WHERE survey = 'aware-anti-drug' AND survey_version = 1 AND status = 'complete' AND counted = 1 AND region LIKE '439901101%'")
+q1=$(sqlite_c c.db "SELECT SUM(json_extract(body, '$.answers.q1') = '2') || '/' || COUNT(json_extract(body, '$.answers.q1')) FROM responses WHERE survey = 'aware-anti-drug' AND survey_version = 1 AND status = 'complete' AND counted = 1 AND region LIKE '439901101%'")
 check "  q1 right/answered as the stored records say" "$(grep -o '<tr id="item-q1">.*' items.html | grep -o '<span class="ci">[0-9]*/[0-9]*</span>' | head -n 1 | grep -o '[0-9][0-9]*/[0-9][0-9]*')" "$q1"
-hasnt "  no household id on the page" items.html "$(sqlite3 c.db "SELECT household FROM responses WHERE survey = 'aware-anti-drug' AND counted = 1 AND household IS NOT NULL AND region LIKE '439901101%' LIMIT 1")"
+hasnt "  no household id on the page" items.html "$(sqlite_c c.db "SELECT household FROM responses WHERE survey = 'aware-anti-drug' AND counted = 1 AND household IS NOT NULL AND region LIKE '439901101%' LIMIT 1")"
 check "item analysis of a village: 400" "$(get county.jar '/items/aware-anti-drug?scope=439901101001' items400.html)" 400
 check "item analysis of a survey without a quiz: 404" "$(get county.jar '/items/satisfaction?scope=439901101000' items404.html)" 404
 check "item analysis of an unknown survey: 404" "$(get county.jar '/items/no-such-quiz?scope=439901101000' items404b.html)" 404
@@ -278,7 +294,7 @@ check "CSV: 200" "$(get county.jar '/api/v1/report?scope=439901101000&format=csv
 has "  names the township" rep.csv "石桥镇"
 check "contacts CSV: 200" "$(get county.jar '/export/contacts.csv?scope=439901101000' contacts.csv)" 200
 check "  starts with the BOM for Excel" "$(head -c 3 contacts.csv | od -An -tx1 | tr -d ' ')" "efbbbf"
-check "  one line per contact of the township (+ header)" "$(grep -c . contacts.csv)" "$(( $(sqlite3 c.db "SELECT COUNT(*) FROM contacts c JOIN households h ON h.id = c.household WHERE h.grid LIKE '439901101%'") + 1 ))"
+check "  one line per contact of the township (+ header)" "$(grep -c . contacts.csv)" "$(( $(sqlite_c c.db "SELECT COUNT(*) FROM contacts c JOIN households h ON h.id = c.household WHERE h.grid LIKE '439901101%'") + 1 ))"
 
 # --- devices ---
 check "devices: 200" "$(get county.jar /devices dev.html)" 200
@@ -316,7 +332,7 @@ hasnt "  no 户主 in full for the county" cun.html '<td class="l head">[^<*—]
 hasnt "  no 住址 for the county" cun.html '组[0-9]*号'
 HH=$(grep -o 'name="household" value="[^"]*"' un.html | head -n 1 | sed 's/.*value="//; s/"$//')
 T=$(csrf_of un.html)
-visits() { sqlite3 c.db "SELECT COUNT(*) FROM contacts WHERE household = '$HH' AND kind = 'visit' AND device = 'grid1' AND pack IS NULL"; }  # without a topic
+visits() { sqlite_c c.db "SELECT COUNT(*) FROM contacts WHERE household = '$HH' AND kind = 'visit' AND device = 'grid1' AND pack IS NULL"; }  # without a topic
 check "visit without CSRF: 403" "$(curl -s -b grid.jar -o v1.html -w '%{http_code}' --data-urlencode "household=$HH" "$URL/visit")" 403
 check "visit with a wrong CSRF: 403" "$(curl -s -b grid.jar -o v2.html -w '%{http_code}' --data-urlencode "household=$HH" --data-urlencode csrf=not-the-token "$URL/visit")" 403
 check "  nothing recorded" "$(visits)" 0
@@ -328,7 +344,7 @@ check "list after the visit: 200" "$(get grid.jar "/grid/439901101001001/unreach
 # with the visit, so it counts in that pack's 知识宣传入户率
 has "  each visit button offers the packs" un.html '<select name="pack" aria-label="宣传内容">'
 has "  among them 平安家庭" un.html '<option value="family-safety">'
-packed() { sqlite3 c.db "SELECT COUNT(*) FROM contacts WHERE household = '$HH' AND kind = 'visit' AND device = 'grid1' AND pack = '$1'"; }
+packed() { sqlite_c c.db "SELECT COUNT(*) FROM contacts WHERE household = '$HH' AND kind = 'visit' AND device = 'grid1' AND pack = '$1'"; }
 check "visit with a topic: 303" "$(curl -s -b grid.jar -D v6.h -o v6.html -w '%{http_code}' --data-urlencode "household=$HH" --data-urlencode "csrf=$T" --data-urlencode pack=family-safety "$URL/visit")" 303
 check "  stored with its pack" "$(packed family-safety)" 1
 # a wrong tap taken back (issue 14): by who recorded it, within a day;
@@ -341,15 +357,15 @@ check "  still counted" "$(packed family-safety)" 1
 check "undo by who recorded it: 303" "$(curl -s -b grid.jar -D u2.h -o u2.html -w '%{http_code}' --data-urlencode "id=$VID" --data-urlencode "csrf=$T" --data-urlencode back=439901101001001 "$URL/visit/undo")" 303
 check "  back to the list, saying so" "$(location u2.h)" "/grid/439901101001001/unreached?visited=&undone=$HH"
 check "  no longer a contact" "$(packed family-safety)" 0
-check "  kept in visits_undone, with who and the pack" "$(sqlite3 c.db "SELECT household || ' ' || recorded_by || ' ' || undone_by || ' ' || pack FROM visits_undone WHERE id = '$VID'")" "$HH grid1 grid1 family-safety"
+check "  kept in visits_undone, with who and the pack" "$(sqlite_c c.db "SELECT household || ' ' || recorded_by || ' ' || undone_by || ' ' || pack FROM visits_undone WHERE id = '$VID'")" "$HH grid1 grid1 family-safety"
 check "undo again: 404" "$(curl -s -b grid.jar -o u3.html -w '%{http_code}' --data-urlencode "id=$VID" --data-urlencode "csrf=$T" "$URL/visit/undo")" 404
-sqlite3 c.db "SELECT body FROM visits_undone WHERE id = '$VID'" > undone.jsonl
-check "  its record imported again: a duplicate, not stored back" "$("$ANXIN_BIN/survey/anxin" records import --db c.db undone.jsonl 2>&1)$(packed family-safety)" "undone.jsonl: 1 records: 0 accepted, 1 duplicate, 0 conflict, 0 rejected0"
+sqlite_c c.db "SELECT body FROM visits_undone WHERE id = '$VID'" > undone.jsonl
+check "  its record imported again: a duplicate, not stored back" "$("$ANXIN_BIN/survey/anxin" records import --db "$DB" undone.jsonl 2>&1)$(packed family-safety)" "undone.jsonl: 1 records: 0 accepted, 1 duplicate, 0 conflict, 0 rejected0"
 check "visit with a pack not installed: 400" "$(curl -s -b grid.jar -o v7.html -w '%{http_code}' --data-urlencode "household=$HH" --data-urlencode "csrf=$T" --data-urlencode pack=no-such-pack "$URL/visit")" 400
 check "  nothing stored" "$(packed no-such-pack)" 0
 has "  success note" un2.html "已记录户号 $HH 的入户走访"
 check "  the household left the list" "$(grep -c "name=\"household\" value=\"$HH\"" un2.html)" 0
-OUT=$(sqlite3 c.db "SELECT id FROM households WHERE grid LIKE '439901102%' AND active LIMIT 1")
+OUT=$(sqlite_c c.db "SELECT id FROM households WHERE grid LIKE '439901102%' AND active LIMIT 1")
 check "visit outside the user's scope: 403" "$(curl -s -b grid.jar -o v4.html -w '%{http_code}' --data-urlencode "household=$OUT" --data-urlencode "csrf=$T" "$URL/visit")" 403
 check "county user's CSRF token does not work for the grid user" "$(curl -s -b grid.jar -o v5.html -w '%{http_code}' --data-urlencode "household=$HH" --data-urlencode "csrf=$(csrf_of county.html)" "$URL/visit")" 403
 # the offline visits page (e2e.dashboard.visits drives it in Chromium):
@@ -394,9 +410,9 @@ check "another grid's template: 403" "$(get tpl.jar /grid/439901101001002/unreac
 TH=$(sed -n 2p tpl.csv | cut -d, -f1)
 sed '2s/,,,,\r$/,2026-11-20,网格员甲,family-safety,\r/' tpl.csv > filled.csv
 check "  the filled-in copy imports: 1 visit, the untouched rows skipped" \
-  "$("$ANXIN_BIN/survey/anxin" visits import --db c.db filled.csv 2>&1)" \
+  "$("$ANXIN_BIN/survey/anxin" visits import --db "$DB" filled.csv 2>&1)" \
   "filled.csv (UTF-8 (BOM)): 1 rows: 1 accepted, 0 duplicate, 0 conflict, 0 rejected"
-check "  stored as a visit of $TH" "$(sqlite3 c.db "SELECT COUNT(*) FROM contacts WHERE household = '$TH' AND kind = 'visit' AND device = '网格员甲' AND pack = 'family-safety'")" 1
+check "  stored as a visit of $TH" "$(sqlite_c c.db "SELECT COUNT(*) FROM contacts WHERE household = '$TH' AND kind = 'visit' AND device = '网格员甲' AND pack = 'family-safety'")" 1
 
 # --- household search, within the user's scope ---
 check "search by household id: 200" "$(get tpl.jar "/search?q=$TH" s1.html)" 200
@@ -405,7 +421,7 @@ has "  户主 in full for the grid's worker" s1.html '<td class="l head">[^<*—
 check "search for another township's household: 200" "$(get tpl.jar "/search?q=JZ000001" s2.html)" 200
 hasnt "  not shown" s2.html ">JZ000001<"
 has "  says none found" s2.html "没有找到"
-P4=$(sqlite3 c.db "SELECT p.household || ' ' || substr(p.phone, -4) FROM household_phones p JOIN households h ON h.id = p.household WHERE h.grid = '439901101001001' AND h.active ORDER BY p.household LIMIT 1")
+P4=$(sqlite_c c.db "SELECT p.household || ' ' || substr(p.phone, -4) FROM household_phones p JOIN households h ON h.id = p.household WHERE h.grid = '439901101001001' AND h.active ORDER BY p.household LIMIT 1")
 check "search by a phone's last four digits: 200" "$(get tpl.jar "/search?q=${P4#* }" s3.html)" 200
 has "  finds ${P4% *}" s3.html ">${P4% *}<"
 check "the county searches the same id: 200" "$(get rl2.jar "/search?q=$TH" s4.html)" 200

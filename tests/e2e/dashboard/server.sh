@@ -61,7 +61,18 @@ start)
   "$A" device add --db c.db --name kiosk-stale --kind kiosk --scope 439901101001 > /dev/null 2>&1
   sqlite3 c.db "UPDATE devices SET created_at = created_at - 2 * 86400 WHERE id = 'kiosk-stale'"
   chmod 600 kiosk.token
-  fixture_run server.out server.log "$C" --db c.db --listen 127.0.0.1:0 --port-file port || exit 1
+  # DASH_PG_URLFILE (pg.e2e.dashboard.*): the store set up above moved
+  # into a fresh database of the `pg` fixture's cluster; its URL in db
+  DB=c.db
+  if [ -n "${DASH_PG_URLFILE:-}" ]; then
+    base=$(cat "$DASH_PG_URLFILE")
+    PGOPTIONS="-c client_min_messages=warning" psql -q "$base" \
+      -c "DROP DATABASE IF EXISTS anxin_dash" -c "CREATE DATABASE anxin_dash"
+    DB="${base%/*}/anxin_dash"
+    "$A" store copy --from c.db --to "$DB" > /dev/null
+    echo "$DB" > db
+  fi
+  fixture_run server.out server.log "$C" --db "$DB" --listen 127.0.0.1:0 --port-file port || exit 1
   for _ in $(seq 1 100); do
     if [ -s port ] && curl -fs "http://127.0.0.1:$(cat port)/healthz" > /dev/null; then
       # kiosk-sq checks in (last seen now); kiosk-silent never does
