@@ -1,5 +1,5 @@
 #!/bin/sh
-# city.sh DIR -- the dashboard of a city's staff (issue 19): a province
+# city.sh DIR [PGURLFILE] -- the dashboard of a city's staff (issue 19): a province
 # 南江省 over a city 江州市 over two counties, 江州县 and 青山县 (the
 # region table and roster of case.report.0013, 4 + 3 households), a
 # county-role user scoped to the city and one scoped to 江州县.  The city
@@ -7,10 +7,12 @@
 # their households (4 and 3, by hand) and labels itself 市; each county's
 # page opens for it; the 江州县 user's home stays at its county, and the
 # city's and 青山县's pages are 403 for it.  Old code: the region table's
-# city row was skipped, so the city user could not even be added.
+# city row was skipped, so the city user could not even be added.  With
+# PGURLFILE the store is a fresh database anxin_city of the `pg` cluster.
 set -u
 DIR=$1
 . "$(dirname "$0")/tap.sh"
+tap_db ${2:+"$2" anxin_city}
 A="$ANXIN_BIN/survey/anxin"
 C="$ANXIN_BIN/central/anxin-central"
 printf '统计用区划代码,名称\n430000000000,南江省\n439900000000,江州市\n439901000000,江州县\n439902000000,青山县\n' > regions.csv
@@ -19,13 +21,13 @@ printf '统计用区划代码,名称\n430000000000,南江省\n439900000000,江�
   for i in 1 2 3 4; do echo "A$i,江州县,城关街道,439901001000,府前社区,439901001001,1380000000$i"; done
   for i in 1 2 3; do echo "B$i,青山县,青山镇,439902001000,青山村,439902001001,1380000001$i"; done
 } > roster.csv
-"$A" regions import -q --db c.db regions.csv
-"$A" roster import -q --db c.db roster.csv
+"$A" regions import -q --db "$DB" regions.csv
+"$A" roster import -q --db "$DB" roster.csv
 echo city-pass-one > pw
-"$A" user add --db c.db --name city --role county --scope 439900000000 --password-file pw > /dev/null
+"$A" user add --db "$DB" --name city --role county --scope 439900000000 --password-file pw > /dev/null
 check "a user scoped to the city" "$?" 0
-"$A" user add --db c.db --name jz --role county --scope 439901000000 --password-file pw > /dev/null
-"$C" --db c.db --listen 127.0.0.1:0 --port-file port > server.log 2>&1 < /dev/null &
+"$A" user add --db "$DB" --name jz --role county --scope 439901000000 --password-file pw > /dev/null
+"$C" --db "$DB" --listen 127.0.0.1:0 --port-file port > server.log 2>&1 < /dev/null &
 pid=$!
 for _ in $(seq 1 100); do [ -s port ] && curl -fs "http://127.0.0.1:$(cat port)/healthz" > /dev/null && break; sleep 0.1; done
 URL="http://127.0.0.1:$(cat port)"

@@ -24,12 +24,26 @@ tap_store() {
 # tap_pg_copy URLFILE NAME: c.db copied into a fresh database NAME of the
 # `pg` fixture's cluster (its URL in URLFILE); its URL in $DB
 tap_pg_copy() {
+  tap_db "$1" "$2"
+  "$A" store copy --from c.db --to "$DB" > copy.txt 2>&1
+  check "the county copied to PostgreSQL" "$?" 0
+}
+# tap_db [URLFILE NAME]: the store a test builds from nothing -- c.db, or
+# with a URLFILE a fresh empty database NAME of the `pg` fixture's cluster;
+# its --db argument in $DB; tap_sql SQL runs one statement on it
+tap_db() {
+  DB=c.db
+  [ $# -ge 2 ] || return 0
   base=$(cat "$1")
   PGOPTIONS="-c client_min_messages=warning" psql -q "$base" \
     -c "DROP DATABASE IF EXISTS $2" -c "CREATE DATABASE $2" || exit 1
   DB="${base%/*}/$2"
-  "$A" store copy --from c.db --to "$DB" > copy.txt 2>&1
-  check "the county copied to PostgreSQL" "$?" 0
+}
+tap_sql() {
+  case $DB in
+    postgresql://*) psql -q -At "$DB" -c "$1" ;;
+    *) sqlite3 -cmd ".timeout 5000" "$DB" "$1" ;;
+  esac
 }
 # tap_demo_parts COUNT PER SEED DEVICE: the store, COUNT demo records
 # as DEVICE sends them in all.jsonl, split into part.0, part.1 ... of PER
