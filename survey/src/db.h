@@ -62,6 +62,9 @@ typedef enum {
 	                   * several takes several locks, left to right */
 	AX_SQL_GROUP_CONCAT, /* the aggregate joining texts with a separator:
 	                      * NAME(x, ',') */
+	AX_SQL_COUNTED_INDEX, /* after "FROM responses": the partial index of
+	                       * counted responses named where the planner has no
+	                       * statistics to choose it (SQLite: INDEXED BY) */
 	AX_SQL_N_
 } ax_sql_piece;
 

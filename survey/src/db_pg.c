@@ -517,6 +517,7 @@ const struct ax_db_ops ax__db_pg_ops = {
 		[AX_SQL_LOCK_KEY] = "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
 		[AX_SQL_LOCK_EXPR] = "pg_advisory_xact_lock(hashtextextended(?, 0))",
 		[AX_SQL_GROUP_CONCAT] = "string_agg",
+		[AX_SQL_COUNTED_INDEX] = "",
 	},
 	.open = pg_open,
 	.close = pg_close,

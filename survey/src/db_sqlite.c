@@ -168,6 +168,7 @@ const struct ax_db_ops ax__db_sqlite_ops = {
 		[AX_SQL_LOCK_KEY] = "SELECT ?1 IS NULL",
 		[AX_SQL_LOCK_EXPR] = "? IS NULL",
 		[AX_SQL_GROUP_CONCAT] = "group_concat",
+		[AX_SQL_COUNTED_INDEX] = "INDEXED BY responses_counted",
 	},
 	.open = sl_open,
 	.close = sl_close,

@@ -29,6 +29,15 @@ static const char *not_sampled(ax_store *st)
 	           : "1 = 1";
 }
 
+/* the counted responses' index (v18) for a pass over them, named where the
+ * planner cannot tell it is the cheaper (SQLite without statistics) */
+static const char *counted_index(ax_store *st)
+{
+	return ax__store_is_pg(st) || ax_store_schema_version(st) >= 18
+	           ? ax_db_sql(ax__store_dbl(st), AX_SQL_COUNTED_INDEX)
+	           : "";
+}
+
 void ax__wilson_p(double p, double n, double *low, double *high)
 {
 	const double z = 1.959963984540054; /* 97.5th percentile of N(0,1) */
@@ -493,8 +502,14 @@ static ax_rc add_reached(ax_store *st, struct tree *t, int kinds, int from_day,
 			               ax_contact_kind_name(bit));
 			first = 0;
 		}
-	ax__buf_puts(&b, ") AND c.at >= ?1 AND c.at < ?2 AND (c.received_at IS "
-	                 "NULL OR c.received_at <= ?3)");
+	/* without a close nothing is 晚到: no term on received_at, so the
+	 * probe per household is the index's alone (contacts_reach), no row
+	 * read -- at 10 M records on PostgreSQL 340 ms of a report */
+	ax__buf_puts(&b, camp && camp->closed_at > 0
+	                     ? ") AND c.at >= ?1 AND c.at < ?2 AND (c.received_at "
+	                       "IS NULL OR c.received_at <= ?3)"
+	                     : ") AND c.at >= ?1 AND c.at < ?2 AND CAST(?3 AS "
+	                       "BIGINT) IS NOT NULL");
 	if (channel)
 		ax__buf_puts(&b, " AND c.channel = ?4");
 	for (const char *p = packs; p && *p && npk < 8;) {
@@ -695,7 +710,8 @@ static int take_back_metric(void *ctx, const char *metric, long long den,
  * survey in another wave within the same filter: its results, kept in
  * its row, go through the importer's own mapping (ax__derived_metrics)
  * with sign -1.  Cost: a pass over the window's counted responses with a
- * household and an index probe each (responses_household), on top of the
+ * household, grouped, and an index probe (responses_household) for each of
+ * those in a household and survey answered in two waves, on top of the
  * tally read.
  */
 static ax_rc once_per_period(ax_store *st, struct tree *t, struct ax_report *rep,
@@ -704,14 +720,26 @@ static ax_rc once_per_period(ax_store *st, struct tree *t, struct ax_report *rep
                              int to_day)
 {
 	ax_stmt *s;
-	char sql[1400];
+	char sql[2400];
 	ax_rc rc;
 
 	if (o->wave)
 		return AX_OK; /* one wave: once per household already */
+	/* m: the households and surveys with counted responses in two waves
+	 * or more within the filter, the only ones a take-back can concern:
+	 * one pass over the counted responses, where probing each of them
+	 * (the EXISTS) took 1.3 s of a 1.8 s county report at 10 M records
+	 * (20,000 households, ~70 responses each a survey) */
 	snprintf(sql, sizeof sql,
+	         "WITH m AS (SELECT household, survey FROM responses %s WHERE "
+	         "counted = 1 AND household IS NOT NULL AND (CAST(?1 AS TEXT) IS "
+	         "NULL OR survey = ?1) AND (CAST(?2 AS TEXT) IS NULL OR channel = "
+	         "?2) AND day BETWEEN ?4 AND ?5 AND %s GROUP BY household, survey "
+	         "HAVING MIN(wave) <> MAX(wave)) "
 	         "SELECT r.region, r.survey, r.channel, r.sat, r.score, r.topics "
-	         "FROM responses r WHERE r.counted = 1 AND r.household IS NOT NULL "
+	         "FROM m JOIN responses r ON r.household = m.household AND "
+	         "r.survey = m.survey WHERE r.counted = 1 AND r.household IS NOT "
+	         "NULL "
 	         "AND (CAST(?1 AS TEXT) IS NULL OR r.survey = ?1) AND "
 	         "(CAST(?2 AS TEXT) IS NULL OR r.channel = ?2) "
 	         "AND r.day BETWEEN ?4 AND ?5 AND %s AND EXISTS (SELECT 1 FROM "
@@ -721,7 +749,8 @@ static ax_rc once_per_period(ax_store *st, struct tree *t, struct ax_report *rep
 	         "%s AND "
 	         "(e.completed_at < r.completed_at OR (e.completed_at = "
 	         "r.completed_at AND e.id < r.id)))",
-	         not_sampled(st), not_sampled(st));
+	         counted_index(st), not_sampled(st), not_sampled(st),
+	         not_sampled(st));
 	if ((rc = prepare_filtered(st, &s, sql, o, NULL, from_day, to_day)))
 		return rc;
 	while (ax_stmt_step(s) == AX_DB_ROW) {

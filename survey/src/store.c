@@ -50,6 +50,7 @@ struct ax_store {
  * v15: the login limiter's state (issue 19).
  * v16: visits undone by who recorded them (issue 14).
  * v17: opt-out events numbered in arrival order (seq; issue 19).
+ * v18: the counted responses' covering index (reports at 10 M records).
  */
 static const char *const migrations[] = {
 	/* v1 */
@@ -350,6 +351,14 @@ static const char *const migrations[] = {
 	 "  END;"
 	 "DROP INDEX optout_events_phone;"
 	 "CREATE INDEX optout_events_phone ON optout_events(phone, at, seq);"),
+	/* v18: the counted responses with a household, covering all a report
+	 * reads of them (metrics.c once_per_period): at 10 M records a county
+	 * report read every counted response's row for its day and channel,
+	 * 1.3 s of 1.8 s; with this index 0.07 s.  Partial: only counted rows,
+	 * a few per household and survey, so small and cheap to keep. */
+	("CREATE INDEX responses_counted ON responses(household, survey, wave,"
+	 "  day, channel, completed_at, id, region, sat, score, topics)"
+	 "  WHERE counted = 1 AND household IS NOT NULL;"),
 };
 
 /* Migrations that rebuild a table others reference (v13 regions): run

@@ -214,6 +214,11 @@ static const char *const pg_migrations[] = {
 	"  ON households FOR EACH ROW WHEN (OLD.active IS DISTINCT FROM"
 	"  NEW.active OR OLD.grid IS DISTINCT FROM NEW.grid)"
 	"  EXECUTE FUNCTION household_periods_upd();",
+
+	/* 9: SQLite v18's twin -- the counted responses' covering index */
+	"CREATE INDEX responses_counted ON responses(household, survey, wave,"
+	"  day, channel, completed_at, id, region, sat, score, topics)"
+	"  WHERE counted = 1 AND household IS NOT NULL;",
 };
 
 /* an arbitrary key of pg_advisory_xact_lock: "anxin" schema migrations */

@@ -125,10 +125,10 @@ int main(int argc, char **argv)
 	REQUIRE(ax_db_open(url, &db, err, sizeof err) == AX_DB_OK);
 
 	CHECK_INT(ax__pg_migrate(db, &v, err, sizeof err), AX_DB_OK);
-	CHECK_INT(v, 8);
+	CHECK_INT(v, 9);
 	v = -1;
 	CHECK_INT(ax__pg_migrate(db, &v, err, sizeof err), AX_DB_OK);
-	CHECK_INT(v, 8);
+	CHECK_INT(v, 9);
 
 	same_tables(db);
 
