@@ -15,7 +15,14 @@ fail=0 n=0
 ok() { n=$((n + 1)); echo "ok $n - $1"; }
 bad() { n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n - $1"; }
 check() { if [ "$2" = "$3" ]; then ok "$1"; else bad "$1 (got $2, want $3)"; fi; }
-count() { sqlite3 -cmd ".timeout 10000" c.db "SELECT (SELECT COUNT(*) FROM responses) + (SELECT COUNT(*) FROM contacts)"; }
+DB=$(cat db) # c.db, or central's PostgreSQL database (server.sh)
+sql() { # sql SQL: one statement on central's store, not through the server
+  case $DB in
+    postgresql://*) psql -q -At "$DB" -c "$1" ;;
+    *) sqlite3 -cmd ".timeout 10000" "$DB" "$1" ;;
+  esac
+}
+count() { sql "SELECT (SELECT COUNT(*) FROM responses) + (SELECT COUNT(*) FROM contacts)"; }
 post() { # post TOKEN FILE [extra curl args] -> prints status, body in out.json
   tok=$1 f=$2; shift 2
   curl -s -o out.json -w '%{http_code}' -X POST -H "Authorization: Bearer $tok" \
@@ -23,9 +30,9 @@ post() { # post TOKEN FILE [extra curl args] -> prints status, body in out.json
 }
 
 # a response and a contact for households of 石桥镇 (in kiosk-a's scope)
-HH_IN=$(sqlite3 c.db "SELECT id FROM households WHERE grid LIKE '439901101%' ORDER BY id LIMIT 1")
-HH_OUT=$(sqlite3 c.db "SELECT id FROM households WHERE grid LIKE '439901102%' ORDER BY id LIMIT 1")
-GRID_IN=$(sqlite3 c.db "SELECT grid FROM households WHERE id = '$HH_IN'")
+HH_IN=$(sql "SELECT id FROM households WHERE grid LIKE '439901101%' ORDER BY id LIMIT 1")
+HH_OUT=$(sql "SELECT id FROM households WHERE grid LIKE '439901102%' ORDER BY id LIMIT 1")
+GRID_IN=$(sql "SELECT grid FROM households WHERE id = '$HH_IN'")
 # record times: a few minutes ago (the devices were registered just before)
 iso() { TZ=Asia/Shanghai date -d "@$1" +%Y-%m-%dT%H:%M:%S+08:00; }
 now=$(date +%s)
@@ -53,7 +60,7 @@ check "still 2 stored" "$(count)" "$((before + 2))"
 rec 11111111-1111-4111-8111-111111111111 "$HH_IN" 2 > changed.jsonl
 check "changed resend: 200" "$(post "$S" changed.jsonl)" 200
 check "changed resend is conflict" "$(grep -o '"status":"[a-z]*"' out.json)" '"status":"conflict"'
-check "conflict kept for review" "$(sqlite3 c.db 'SELECT COUNT(*) FROM conflicts')" 1
+check "conflict kept for review" "$(sql 'SELECT COUNT(*) FROM conflicts')" 1
 
 # --- scope: out-of-scope record rejected, others in the batch stand ---
 rec 33333333-3333-4333-8333-333333333333 "$HH_OUT" 1 > mixed.jsonl
@@ -97,7 +104,7 @@ check "  a time before the device was registered" "$(reason 7 | cut -c1-60)" 'fi
 check "  a time in the future" "$(reason 8 | cut -c1-22)" 'field "completed_at": '
 check "  names it as in the future" "$(reason 8 | grep -c 'is in the future')" 1
 check "  nothing stored" "$(count)" "$before"
-check "device names are letters, digits, . _ - only" "$("$A" device add --db c.db --name 'k"} 1' --kind kiosk --scope 439901101000 2>&1 > /dev/null | grep -c 'A-Z a-z 0-9 . _ -')" 1
+check "device names are letters, digits, . _ - only" "$("$A" device add --db "$DB" --name 'k"} 1' --kind kiosk --scope 439901101000 2>&1 > /dev/null | grep -c 'A-Z a-z 0-9 . _ -')" 1
 
 # --- the USB route: `records import` of a file carried from a device
 #     applies that device's scope and status, and says per record why ---
@@ -106,7 +113,7 @@ rec 33333333-3333-4333-8333-333333333334 "$HH_OUT" 1 > usb.jsonl
 printf '{"type":"response","id":"d0000001-0000-4000-8000-000000000001","survey":"aware-anti-drug","survey_version":1,"channel":"kiosk","device":"kiosk-old","household":null,"region":"%s","started_at":"%s","completed_at":"%s","status":"complete","answers":{"q1":"1"}}\n' "$GRID_IN" "$T1" "$T2" >> usb.jsonl
 cat k.jsonl >> usb.jsonl
 rec d0000002-0000-4000-8000-000000000002 "$HH_IN" 1 >> usb.jsonl
-"$A" records import --db c.db usb.jsonl > usb.out 2> usb.err
+"$A" records import --db "$DB" usb.jsonl > usb.out 2> usb.err
 check "USB import: 11 records, 1 accepted, 10 rejected" "$(cat usb.out)" "usb.jsonl: 11 records: 1 accepted, 0 duplicate, 0 conflict, 10 rejected"
 check "  outside the SMS gateway's scope, named on its line" "$(grep -c "^usb.jsonl:1: 33333333-3333-4333-8333-333333333334: 403: household $HH_OUT is outside device smsd-a's scope" usb.err)" 1
 check "  the revoked kiosk's record" "$(grep -c '^usb.jsonl:2: d0000001-0000-4000-8000-000000000001: device kiosk-old was revoked' usb.err)" 1
@@ -115,13 +122,13 @@ check "  only the good record stored" "$(count)" "$((before + 1))"
 
 # --- a sealed number tells nothing: a known and an unknown number, in
 #     otherwise identical records, get identical replies ---
-PH_IN=$(sqlite3 c.db "SELECT p.phone FROM household_phones p JOIN households h ON h.id = p.household WHERE h.grid = '$GRID_IN' AND h.active GROUP BY p.phone HAVING COUNT(*) = 1 ORDER BY p.phone LIMIT 1")
-HH_PH=$(sqlite3 c.db "SELECT household FROM household_phones WHERE phone = '$PH_IN'")
-PH_OUT=$(sqlite3 c.db "SELECT p.phone FROM household_phones p JOIN households h ON h.id = p.household WHERE h.grid LIKE '439901102%' AND h.active GROUP BY p.phone HAVING COUNT(*) = 1 ORDER BY p.phone LIMIT 1")
+PH_IN=$(sql "SELECT p.phone FROM household_phones p JOIN households h ON h.id = p.household WHERE h.grid = '$GRID_IN' AND h.active <> 0 GROUP BY p.phone HAVING COUNT(*) = 1 ORDER BY p.phone LIMIT 1")
+HH_PH=$(sql "SELECT household FROM household_phones WHERE phone = '$PH_IN'")
+PH_OUT=$(sql "SELECT p.phone FROM household_phones p JOIN households h ON h.id = p.household WHERE h.grid LIKE '439901102%' AND h.active <> 0 GROUP BY p.phone HAVING COUNT(*) = 1 ORDER BY p.phone LIMIT 1")
 PH_NONE=+8613912345678
-check "the unknown number is on no household" "$(sqlite3 c.db "SELECT COUNT(*) FROM household_phones WHERE phone = '$PH_NONE'")" 0
+check "the unknown number is on no household" "$(sql "SELECT COUNT(*) FROM household_phones WHERE phone = '$PH_NONE'")" 0
 sealed_pair() { # sealed_pair UUID PHONE: a kiosk_session contact and a response
-  sl=$("$SEAL" c.db "$2")
+  sl=$("$SEAL" "$DB" "$2")
   printf '{"type":"contact","id":"%s1","household_phone_sealed":"%s","channel":"kiosk","kind":"kiosk_session","pack":"anti-drug","device":"kiosk-a","at":"%s"}\n' "$1" "$sl" "$T2"
   printf '{"type":"response","id":"%s2","survey":"aware-anti-drug","survey_version":1,"channel":"kiosk","device":"kiosk-a","household":null,"region":"%s","household_phone_sealed":"%s","started_at":"%s","completed_at":"%s","status":"complete","answers":{"q1":"1"}}\n' "$1" "$GRID_IN" "$sl" "$T1" "$T2"
 }
@@ -137,9 +144,9 @@ check "unknown number: the same reply" "$(reply_of unknown.jsonl)" "$k1"
 check "number of a household outside the kiosk's scope: the same reply" "$(reply_of outside.jsonl)" "$k1"
 check "resend of the known: the same reply" "$(reply_of known.jsonl)" "$k1"
 check "resend of the unknown: the same reply" "$(reply_of unknown.jsonl)" "$k1"
-check "  the known number credits its household (contact and answer)" "$(sqlite3 c.db "SELECT (SELECT household FROM contacts WHERE id LIKE 'c0000001%') || ' ' || (SELECT household FROM responses WHERE id LIKE 'c0000001%')")" "$HH_PH $HH_PH"
-check "  the unknown and the outside: no contact, answers anonymous" "$(sqlite3 c.db "SELECT (SELECT COUNT(*) FROM contacts WHERE id LIKE 'c000000_-%' AND id NOT LIKE 'c0000001%') || ' ' || (SELECT COUNT(*) FROM responses WHERE id LIKE 'c000000_-%' AND household IS NULL)")" "0 2"
-check "  no number in any stored body" "$(sqlite3 c.db "SELECT COUNT(*) FROM responses WHERE body LIKE '%sealed%' OR body LIKE '%${PH_IN#+86}%'")" 0
+check "  the known number credits its household (contact and answer)" "$(sql "SELECT (SELECT household FROM contacts WHERE id LIKE 'c0000001%') || ' ' || (SELECT household FROM responses WHERE id LIKE 'c0000001%')")" "$HH_PH $HH_PH"
+check "  the unknown and the outside: no contact, answers anonymous" "$(sql "SELECT (SELECT COUNT(*) FROM contacts WHERE id LIKE 'c000000_-%' AND id NOT LIKE 'c0000001%') || ' ' || (SELECT COUNT(*) FROM responses WHERE id LIKE 'c000000_-%' AND household IS NULL)")" "0 2"
+check "  no number in any stored body" "$(sql "SELECT COUNT(*) FROM responses WHERE body LIKE '%sealed%' OR body LIKE '%${PH_IN#+86}%'")" 0
 
 # --- bad bodies: right status, nothing stored ---
 before=$(count)
@@ -154,7 +161,7 @@ rec 77777777-7777-4777-8777-777777777777 "$HH_IN" 1 > notjson.jsonl
 echo '{"type": "response", "id": ' >> notjson.jsonl
 check "second line not JSON: 400" "$(post "$K" notjson.jsonl)" 400
 check "  names line 2" "$(grep -c 'line 2' out.json)" 1
-check "  first line not stored either" "$(sqlite3 c.db "SELECT COUNT(*) FROM responses WHERE id LIKE '77777777%'")" 0
+check "  first line not stored either" "$(sql "SELECT COUNT(*) FROM responses WHERE id LIKE '77777777%'")" 0
 python_free_nest() { i=0; s=""; e=""; while [ $i -lt 1000 ]; do s="$s["; e="$e]"; i=$((i + 1)); done; echo "$s$e"; }
 python_free_nest > deep.jsonl
 check "JSON nested 1000 deep: 400" "$(post "$K" deep.jsonl)" 400
@@ -203,10 +210,10 @@ T0=$(TZ=Asia/Shanghai date -d "@$ahead" +%Y-%m-%dT%H:%M:%S+08:00)
 printf '{"type":"contact","id":"aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa","household":"%s","channel":"sms","kind":"sms_delivered","pack":"anti-drug","device":"smsd-a","at":"%s"}\n' "$HH_IN" "$T0" > skew.jsonl
 check "skewed device: 200" "$(post "$S" skew.jsonl -H "X-Anxin-Device-Time: $ahead")" 200
 check "  its record accepted" "$(grep -o '"accepted":[0-9]*' out.json)" '"accepted":1'
-at=$(sqlite3 -cmd ".timeout 5000" c.db "SELECT at FROM contacts WHERE id LIKE 'aaaaaaaa%'")
+at=$(sql "SELECT at FROM contacts WHERE id LIKE 'aaaaaaaa%'")
 d=$((at - now)); [ $d -lt 0 ] && d=$((-d))
 if [ $d -lt 120 ]; then ok "stored time corrected to the server's clock"; else bad "stored time off by $d s"; fi
-check "body keeps the device's own time" "$(sqlite3 -cmd '.timeout 5000' c.db "SELECT body LIKE '%$T0%' FROM contacts WHERE id LIKE 'aaaaaaaa%'")" 1
+check "body keeps the device's own time" "$(sql "SELECT CASE WHEN body LIKE '%$T0%' THEN 1 ELSE 0 END FROM contacts WHERE id LIKE 'aaaaaaaa%'")" 1
 
 # --- logs: UTC ISO-8601 with Z, as anxin-smsd writes them (TZ is Asia/Shanghai here) ---
 first=$(head -n 1 server.log)

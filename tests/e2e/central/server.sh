@@ -1,7 +1,10 @@
 #!/bin/sh
-# server.sh start|stop DIR -- the CTest fixture of the central e2e tests:
-# a store with the demo roster, the bundled content and devices, served by
-# anxin-central on 127.0.0.1 (a free port, written to DIR/port).
+# server.sh start|stop DIR [PGURLFILE] -- the CTest fixture of the central
+# e2e tests: a store with the demo roster, the bundled content and
+# devices, served by anxin-central on 127.0.0.1 (a free port, written to
+# DIR/port).  With PGURLFILE (the `pg` fixture's URL) the store is copied
+# into a fresh database anxin_api of that cluster and served from there;
+# the store's --db argument is in DIR/db either way.
 set -eu
 cmd=$1
 DIR=$2
@@ -22,7 +25,16 @@ start)
   "$A" device revoke --db c.db kiosk-old > /dev/null
   "$A" device add --db c.db --name county-sync --kind smsd --scope 439901000000 > county.token 2>/dev/null
   chmod 600 ./*.token
-  fixture_run server.log server.log "$C" --db c.db --listen 127.0.0.1:0 --port-file port --max-body 8388608 || exit 1
+  db=c.db
+  if [ $# -ge 3 ]; then
+    base=$(cat "$3")
+    PGOPTIONS="-c client_min_messages=warning" psql -q "$base" \
+      -c "DROP DATABASE IF EXISTS anxin_api" -c "CREATE DATABASE anxin_api"
+    db="${base%/*}/anxin_api"
+    "$A" store copy --from c.db --to "$db" > copy.txt
+  fi
+  echo "$db" > db
+  fixture_run server.log server.log "$C" --db "$db" --listen 127.0.0.1:0 --port-file port --max-body 8388608 || exit 1
   fixture_wait_port
   ;;
 stop)
