@@ -16,7 +16,7 @@ C="$ANXIN_BIN/central/anxin-central"
 tap_db ${2:+"$2" anxin_retry}
 
 # central: the roster, no content yet
-"$A" roster import -q --db "$DB" --county-name 江州县 "$ANXIN_SOURCE/content/demo/jiangzhou-roster.csv"
+tap_roster
 "$A" device add --db "$DB" --name smsd-r --kind smsd --scope 439901101000 > tok 2>/dev/null
 chmod 600 tok
 HH=$(tap_sql "SELECT id FROM households WHERE grid LIKE '439901101%' ORDER BY id LIMIT 1")

@@ -15,7 +15,7 @@ C="$ANXIN_BIN/central/anxin-central"
 . "$(dirname "$0")/tap.sh"
 tap_db ${2:+"$2" anxin_users}
 
-"$A" roster import -q --db "$DB" --county-name 江州县 "$ANXIN_SOURCE/content/demo/jiangzhou-roster.csv"
+tap_roster
 printf 'town-pass-one\n' > one.pw
 printf 'town-pass-two\n' > two.pw
 printf 'grid-pass-one\n' > grid.pw
