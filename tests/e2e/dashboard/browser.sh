@@ -40,11 +40,17 @@ URL="http://127.0.0.1:$(cat "$DIR/port")"
 node "$HERE/visits.js" "$URL" grid1 "$(cat "$DIR/grid.pw")" "$(cat "$DIR/county.pw")" "$SHOTS" > "$DIR/visits.out"
 rc=$?
 cat "$DIR/visits.out"
+# the store central serves: c.db, or its PostgreSQL database (DIR/db,
+# pg.e2e.dashboard.visits), read directly, not through the server
+store_sql() {
+  if [ -s "$DIR/db" ]; then psql -q -At "$(cat "$DIR/db")" -c "$1"
+  else sqlite3 -cmd ".timeout 5000" "$DIR/c.db" "$1"; fi
+}
 nv=0
 while read -r what hh id; do
   [ "$what" = visit ] || continue
   nv=$((nv + 1))
-  got=$(sqlite3 "$DIR/c.db" "SELECT COUNT(*) || ' ' || COALESCE(MAX(id), '') FROM contacts WHERE household = '$hh' AND kind = 'visit' AND device = 'grid1'")
+  got=$(store_sql "SELECT COUNT(*) || ' ' || COALESCE(MAX(id), '') FROM contacts WHERE household = '$hh' AND kind = 'visit' AND device = 'grid1'")
   if [ "$got" = "1 $id" ]; then echo "ok - $hh: one visit stored, id $id"
   else echo "not ok - $hh: stored '$got', want '1 $id'"; rc=1; fi
 done < "$DIR/visits.out"
