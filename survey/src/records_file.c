@@ -113,6 +113,12 @@ static ax_rc file_line(ax_importer *im, const struct ax_device *devs,
  * fewer times.  A failure loses nothing: the file is imported again,
  * idempotently by id. */
 long ax__import_batch = 50000;
+/* On PostgreSQL each household a transaction names holds an advisory lock
+ * to its end (records_prefetch.c), and the server's lock table holds
+ * max_locks_per_transaction (64 by default) times its connections: a
+ * batch of 50,000 records naming 20,000 households failed at once with
+ * "out of shared memory".  1,000 records name at most 1,000. */
+#define AX_PG_IMPORT_BATCH 1000
 
 ax_rc ax_records_import_file(ax_store *st, const char *path, ax_diag_fn diag,
                              void *diag_ctx, struct ax_records_stats *stats)
@@ -173,7 +179,8 @@ ax_rc ax_records_import_file(ax_store *st, const char *path, ax_diag_fn diag,
 			         out.reason);
 			break;
 		}
-		if (++in_batch >= ax__import_batch) {
+		if (++in_batch >= (ax__store_is_pg(st) ? AX_PG_IMPORT_BATCH
+		                                        : ax__import_batch)) {
 			if ((rc = ax_importer_commit(im)))
 				goto done;
 			committed = *stats;

@@ -12,7 +12,7 @@ C="$ANXIN_BIN/central/anxin-central"
 . "$(dirname "$0")/tap.sh"
 
 tap_store
-"$A" records demo --db c.db --count 60000 --seed 3 --device d1 > r.jsonl
+"$A" records demo --db c.db --count 150000 --seed 3 --device d1 > r.jsonl
 "$A" records import -q --db c.db r.jsonl
 printf 'county-pass-2026\n' > pw
 chmod 600 pw
