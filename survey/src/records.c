@@ -153,10 +153,11 @@ void ax_importer_free(ax_importer *im)
 		ax_importer_rollback(im);
 	for (int i = 0; i < S_NSTMT; i++)
 		ax_stmt_finalize(im->t[i]);
-	for (int i = 0; i < 6; i++)
+	for (size_t i = 0; i < AX_ARRAY_LEN(im->tm); i++)
 		for (int j = 0; j < 4; j++)
 			ax_stmt_finalize(im->tm[i][j]);
 	ax__cmemo_clear(im);
+	ax__pend_free(im);
 	free(im->cm);
 	ax_content_free(im->surveys);
 	ax__tally_clear(im);
@@ -236,6 +237,7 @@ ax_rc ax_importer_begin(ax_importer *im)
 	ax__hh_memo_clear(im); /* the roster may have changed between batches */
 	ax__camps_clear(im); /* and the campaigns */
 	ax__cmemo_clear(im);
+	ax__pend_clear(im);
 	rc = ax_store_begin(im->st);
 	if (rc == AX_OK)
 		im->in_tx = 1;
@@ -251,7 +253,8 @@ ax_rc ax_importer_commit(ax_importer *im)
 
 	if (!im->in_tx)
 		return AX_OK;
-	if ((rc = ax__tally_flush(im)) || (rc = ax_store_commit(im->st))) {
+	if ((rc = ax__pend_flush(im)) || (rc = ax__tally_flush(im)) ||
+	    (rc = ax_store_commit(im->st))) {
 		ax_importer_rollback(im);
 		return rc;
 	}
@@ -269,6 +272,7 @@ void ax_importer_rollback(ax_importer *im)
 	ax__hh_memo_clear(im);
 	ax__camps_clear(im);
 	ax__cmemo_clear(im);
+	ax__pend_clear(im);
 	ax__tally_clear(im);
 }
 
@@ -381,6 +385,37 @@ static char *canonical(json_t *o, const char *const *fields, int n,
 	return s;
 }
 
+/* A record whose id is stored: a duplicate when same (its body is the
+ * stored one), else a conflict, kept for review. */
+static ax_rc stored_outcome(ax_importer *im, int same, const char *type,
+                            const char *id, const char *body,
+                            const char *source, struct ax_rec_outcome *out)
+{
+	ax_stmt *s;
+	int src;
+
+	if (same) {
+		out->result = AX_REC_DUPLICATE;
+		return AX_OK;
+	}
+	out->result = AX_REC_CONFLICT;
+	snprintf(out->reason, sizeof out->reason,
+	         "id %s was already stored with different content; kept for review",
+	         id);
+	s = im->t[S_INS_CONFLICT];
+	ax_stmt_reset(s);
+	ax_stmt_bind_text(s, 1, id);
+	ax_stmt_bind_text(s, 2, type);
+	ax_stmt_bind_text(s, 3, body);
+	ax_stmt_bind_text(s, 4, source);
+	ax_stmt_bind_int64(s, 5, im->received_at);
+	src = ax_stmt_step(s);
+	ax_stmt_reset(s);
+	if (src != AX_DB_DONE)
+		return ax__store_dberr(im->st, "conflicts");
+	return AX_OK;
+}
+
 /* Compare with the stored body; records a conflict when different. */
 static ax_rc existing(ax_importer *im, int getstmt, const char *type,
                       const char *id, const char *body, const char *source,
@@ -402,25 +437,31 @@ static ax_rc existing(ax_importer *im, int getstmt, const char *type,
 		ax__store_seterr(im->st, "record vanished");
 		return AX_ERROR;
 	}
-	if (same) {
-		out->result = AX_REC_DUPLICATE;
-		return AX_OK;
-	}
-	out->result = AX_REC_CONFLICT;
-	snprintf(out->reason, sizeof out->reason,
-	         "id %s was already stored with different content; kept for review",
-	         id);
-	s = im->t[S_INS_CONFLICT];
-	ax_stmt_reset(s);
-	ax_stmt_bind_text(s, 1, id);
-	ax_stmt_bind_text(s, 2, type);
-	ax_stmt_bind_text(s, 3, body);
-	ax_stmt_bind_text(s, 4, source);
-	ax_stmt_bind_int64(s, 5, im->received_at);
-	src = ax_stmt_step(s);
-	ax_stmt_reset(s);
-	if (src != AX_DB_DONE)
-		return ax__store_dberr(im->st, "conflicts");
+	return stored_outcome(im, same, type, id, body, source, out);
+}
+
+/* Whether the record is written at the batch's end (records_pending.c):
+ * when the prefetch read whether its id is stored (1, *known its stored
+ * or queued body, NULL new).  Else (0) the queue is written first, so
+ * the statements the record runs see every row the batch stored. */
+static int queued_or_flush(ax_importer *im, int table, const char *id,
+                           const char **known, ax_rc *rc)
+{
+	*rc = AX_OK;
+	if (ax__idmemo(im, table, id, known))
+		return 1;
+	*rc = ax__pend_flush(im);
+	return 0;
+}
+
+/* Queue a new record's row (vals, in its insert's parameter order) and
+ * remember its body for a later record of the batch with its id. */
+static ax_rc queue_row(ax_importer *im, int table, const char *id,
+                       const struct ax__val *vals, const char *body)
+{
+	if (ax__pend_add(im, table, vals) ||
+	    ax__idmemo_set(im, table, id, body))
+		return AX_NOMEM;
 	return AX_OK;
 }
 
@@ -802,45 +843,43 @@ static int place_response(ax_importer *im, json_t *o, struct resp *p,
 	return 0;
 }
 
-static int insert_response(ax_importer *im, const struct resp *p,
-                           const struct ax_derived *d, const char *id,
-                           const char *body, int counted)
+#define VT(x) {(x) ? 't' : 'n', 0, 0, (char *)(x)}
+#define VI(x) {'i', (x), 0, NULL}
+#define VN {'n', 0, 0, NULL}
+
+/* The row of a response: S_INS_RESP's ?1..?18 (topics: a buffer of the
+ * caller's, as long as v is used). */
+static void response_vals(ax_importer *im, const struct resp *p,
+                          const struct ax_derived *d, const char *id,
+                          const char *body, int counted, char topics[1024],
+                          struct ax__val v[18])
+{
+	const struct ax__val r[18] = {
+		VT(id), VT(p->survey), VI(p->sv->version), VT(p->wave),
+		VT(channels[p->chan]), VT(p->device),
+		VT(p->hh), /* NULL: no household */
+		VT(p->region), VI(p->started),
+		p->has_completed ? (struct ax__val)VI(p->completed)
+		                 : (struct ax__val)VN,
+		VT(statuses[p->status]),
+		p->status == 0 ? (struct ax__val)VI(ax__cst_day(p->completed))
+		               : (struct ax__val)VN,
+		d->has_sat ? (struct ax__val)VI(d->sat) : (struct ax__val)VN,
+		d->has_sat ? (struct ax__val){'d', 0, d->score, NULL}
+		           : (struct ax__val)VN,
+		VT(body), VI(im->received_at), VN, VI(counted)};
+	ax__topics_format(d, topics, 1024);
+	memcpy(v, r, sizeof r);
+	v[16] = (struct ax__val)VT(topics[0] ? topics : NULL);
+}
+
+static int insert_response(ax_importer *im, const struct ax__val v[18])
 {
 	ax_stmt *s = im->t[S_INS_RESP];
-	char topics[1024];
 	int src;
 
-	ax__topics_format(d, topics, sizeof topics);
 	ax_stmt_reset(s);
-	ax_stmt_bind_text(s, 1, id);
-	ax_stmt_bind_text(s, 2, p->survey);
-	ax_stmt_bind_int64(s, 3, p->sv->version);
-	ax_stmt_bind_text(s, 4, p->wave);
-	ax_stmt_bind_text(s, 5, channels[p->chan]);
-	ax_stmt_bind_text(s, 6, p->device);
-	ax_stmt_bind_text(s, 7, p->hh); /* NULL: no household */
-	ax_stmt_bind_text(s, 8, p->region);
-	ax_stmt_bind_int64(s, 9, p->started);
-	if (p->has_completed)
-		ax_stmt_bind_int64(s, 10, p->completed);
-	else
-		ax_stmt_bind_null(s, 10);
-	ax_stmt_bind_text(s, 11, statuses[p->status]);
-	if (p->status == 0)
-		ax_stmt_bind_int64(s, 12, ax__cst_day(p->completed));
-	else
-		ax_stmt_bind_null(s, 12);
-	if (d->has_sat) {
-		ax_stmt_bind_int64(s, 13, d->sat);
-		ax_stmt_bind_double(s, 14, d->score);
-	} else {
-		ax_stmt_bind_null(s, 13);
-		ax_stmt_bind_null(s, 14);
-	}
-	ax_stmt_bind_text(s, 15, body);
-	ax_stmt_bind_int64(s, 16, im->received_at);
-	ax_stmt_bind_text(s, 17, topics[0] ? topics : NULL);
-	ax_stmt_bind_int64(s, 18, counted);
+	ax__vals_bind(s, 1, v, 18);
 	src = ax_stmt_step(s);
 	ax_stmt_reset(s);
 	return src;
@@ -884,8 +923,10 @@ static ax_rc import_response(ax_importer *im, json_t *o, const char *source,
 	struct resp *p;
 	struct ax_derived d;
 	struct counted old;
-	int counted = 0, displace = 0, late, src;
-	char *body = NULL;
+	struct ax__val v[18];
+	int counted = 0, displace = 0, late, src, queued = 0;
+	char *body = NULL, topics[1024];
+	const char *known = NULL;
 	ax_rc rc = AX_OK;
 
 	/* the answers value is 512 bytes: off the stack of a server thread */
@@ -901,6 +942,19 @@ static ax_rc import_response(ax_importer *im, json_t *o, const char *source,
 	}
 	memset(&d, 0, sizeof d);
 	old.found = 0;
+	/* queued when the prefetch read its id and its household (locked,
+	 * its counted responses read) */
+	if (!p->hh || ax__cmemo_known(im, p->hh))
+		queued = queued_or_flush(im, AX__PEND_RESP, out->id, &known, &rc);
+	else
+		rc = ax__pend_flush(im);
+	if (rc)
+		goto done;
+	if (known) { /* the prefetch read it stored, or the batch holds it */
+		rc = stored_outcome(im, strcmp(known, body) == 0, "response",
+		                    out->id, body, source, out);
+		goto done;
+	}
 	if ((late = arrived_late(im, p)) < 0) {
 		rc = ax__store_dberr(im->st, "campaigns");
 		goto done;
@@ -929,14 +983,20 @@ static ax_rc import_response(ax_importer *im, json_t *o, const char *source,
 			}
 		}
 	}
-	src = insert_response(im, p, &d, out->id, body, counted);
-	if (src != AX_DB_DONE) {
-		rc = ax__store_dberr(im->st, "responses");
-		goto done;
-	}
-	if (ax_stmt_changes(im->t[S_INS_RESP]) == 0) {
-		rc = existing(im, S_GET_RESP, "response", out->id, body, source, out);
-		goto done;
+	response_vals(im, p, &d, out->id, body, counted, topics, v);
+	if (queued) {
+		if ((rc = queue_row(im, AX__PEND_RESP, out->id, v, body)))
+			goto done;
+	} else {
+		if ((src = insert_response(im, v)) != AX_DB_DONE) {
+			rc = ax__store_dberr(im->st, "responses");
+			goto done;
+		}
+		if (ax_stmt_changes(im->t[S_INS_RESP]) == 0) {
+			rc = existing(im, S_GET_RESP, "response", out->id, body, source,
+			              out);
+			goto done;
+		}
 	}
 	out->result = AX_REC_ACCEPTED;
 	if (p->status == 0 && (p->fast || p->repeat || late) &&
@@ -947,8 +1007,9 @@ static ax_rc import_response(ax_importer *im, json_t *o, const char *source,
 		goto done;
 	}
 	if (displace) {
-		/* the newcomer completed earlier: move the counts over */
-		if ((rc = set_counted(im, old.id, 0)))
+		/* the newcomer completed earlier: move the counts over (the one
+		 * taken back may be a queued row of this batch) */
+		if ((rc = ax__pend_flush(im)) || (rc = set_counted(im, old.id, 0)))
 			goto done;
 		if (ax__tally_response(im, -1, old.region, p->survey, p->wave,
 		                       old.channel, old.day, &old.d)) {
@@ -1047,19 +1108,27 @@ static ax_rc import_contact(ax_importer *im, json_t *o, const char *source,
 	                 out->id);
 	if (!body)
 		return AX_NOMEM;
-	s = im->t[S_INS_CONTACT];
-	ax_stmt_reset(s);
-	ax_stmt_bind_text(s, 1, out->id);
-	ax_stmt_bind_text(s, 2, hh);
-	ax_stmt_bind_text(s, 3, contact_channels[chan]);
-	ax_stmt_bind_text(s, 4, kind_names[kind]);
-	ax_stmt_bind_text(s, 5, pack); /* NULL: no pack */
-	ax_stmt_bind_text(s, 6, device);
-	ax_stmt_bind_int64(s, 7, at);
-	ax_stmt_bind_text(s, 8, body);
-	ax_stmt_bind_int64(s, 9, im->received_at);
-	rc = insert_new(im, S_INS_CONTACT, S_GET_CONTACT, "contact", body, source,
-	                out);
+	{
+		const struct ax__val v[9] = {
+			VT(out->id), VT(hh), VT(contact_channels[chan]),
+			VT(kind_names[kind]), VT(pack), /* NULL: no pack */
+			VT(device), VI(at), VT(body), VI(im->received_at)};
+		const char *known = NULL;
+		if (queued_or_flush(im, AX__PEND_CONTACT, out->id, &known, &rc)) {
+			if (known)
+				rc = stored_outcome(im, strcmp(known, body) == 0, "contact",
+				                    out->id, body, source, out);
+			else if (!(rc = queue_row(im, AX__PEND_CONTACT, out->id, v,
+			                          body)))
+				out->result = AX_REC_ACCEPTED;
+		} else if (!rc) {
+			s = im->t[S_INS_CONTACT];
+			ax_stmt_reset(s);
+			ax__vals_bind(s, 1, v, 9);
+			rc = insert_new(im, S_INS_CONTACT, S_GET_CONTACT, "contact", body,
+			                source, out);
+		}
+	}
 	free(body);
 	if (!rc && sealed && im->has_dev && im->dev.online) {
 		out->result = AX_REC_ACCEPTED; /* as for responses */

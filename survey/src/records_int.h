@@ -41,6 +41,21 @@ const char *ax__importer_sql(int i);
 /* The day of tally entries that go to tally_total (all days). */
 #define TOTAL_DAY (-2147483647)
 
+/* A bound value of a statement: 'n' NULL, 'i' integer, 'd' double, 't'
+ * text (records_pending.c) */
+struct ax__val {
+	char type;
+	int64_t i;
+	double d;
+	char *s;
+};
+/* rows queued for one table: n values, the table's width a row */
+struct ax__pend {
+	struct ax__val *v;
+	size_t n, cap;
+};
+enum { AX__PEND_RESP, AX__PEND_CONTACT, AX__PEND_N };
+
 struct hh_memo;
 struct ax_camp;
 struct ax_importer {
@@ -50,8 +65,11 @@ struct ax_importer {
 	/* tally upserts of AX__CHUNK_ROWS[j] rows at once, per table (0 tally,
 	 * 1 tally_total), and household lookups of as many ids (2), prepared
 	 * on first use */
-	struct ax_stmt *tm[6][4]; /* 3: household locks, 4: counted responses,
-	                          * 5: regions */
+	struct ax_stmt *tm[11][4]; /* 3: household locks, 4: counted
+	                           * responses, 5: regions, 6-8: stored
+	                           * response, contact and undone-visit ids,
+	                           * 9-10: queued responses and contacts */
+	struct ax__pend pend[AX__PEND_N]; /* records_pending.c */
 	/* households the batch named, locked, their counted responses read
 	 * (records_prefetch.c): a hash table, cmn buckets */
 	struct ax__cmemo **cm, *call;
@@ -114,6 +132,7 @@ struct ax__chunks {
 	void (*row)(struct ax_stmt *s, void *ctx);
 	void *ctx;
 	const char *what;
+	long long *changes; /* when not NULL: rows written, added up */
 };
 ax_rc ax__chunks_run(ax_importer *im, const struct ax__chunks *c, size_t n);
 /* A household's counted response for a survey and wave, as the responses
@@ -140,6 +159,28 @@ const struct ax__counted_row *ax__cmemo_get(ax_importer *im, const char *hh,
  * memory hh is forgotten (its next record asks the store) */
 void ax__cmemo_set(ax_importer *im, const char *hh, const char *survey,
                    const char *wave, const struct ax__counted_row *row);
+/* Whether record id is stored in table AX__PEND_RESP (responses) or
+ * AX__PEND_CONTACT (contacts and undone visits), as the prefetch read it
+ * after the batch's locks, with the rows queued since: 1 known (*body the
+ * stored or queued body, NULL none), 0 not read (ask the store). */
+int ax__idmemo(ax_importer *im, int table, const char *id, const char **body);
+/* a known id now queued with body; -1 when out of memory */
+int ax__idmemo_set(ax_importer *im, int table, const char *id,
+                   const char *body);
+
+/* ---- records_pending.c: new rows written at the batch's end ------------ */
+/* bind v[0..n-1] to parameters first, first + 1, ... */
+void ax__vals_bind(struct ax_stmt *s, int first, const struct ax__val *v,
+                   int n);
+/* queue a row of table (18 values of S_INS_RESP, 9 of S_INS_CONTACT, in
+ * parameter order), strings copied; -1 when out of memory */
+int ax__pend_add(ax_importer *im, int table, const struct ax__val *v);
+/* write the queued rows; AX_BUSY when one was stored meanwhile by another
+ * server (the batch must roll back) */
+ax_rc ax__pend_flush(ax_importer *im);
+void ax__pend_clear(ax_importer *im);
+void ax__pend_free(ax_importer *im);
+
 /* remember a household's grid for this transaction (records.c) */
 /* households seen in this transaction (records_memo.c) */
 struct hh_memo {

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uuid/uuid.h>
 
 #include "records_int.h"
 
@@ -42,6 +43,8 @@ ax_rc ax__chunks_run(ax_importer *im, const struct ax__chunks *c, size_t n)
 			while ((src = ax_stmt_step(*s)) == AX_DB_ROW)
 				if (c->row)
 					c->row(*s, c->ctx);
+			if (c->changes && src == AX_DB_DONE)
+				*c->changes += ax_stmt_changes(*s);
 			ax_stmt_reset(*s);
 			if (src != AX_DB_DONE)
 				return ax__store_dberr(im->st, c->what);
@@ -98,15 +101,19 @@ static int str_cmp(const void *a, const void *b)
 }
 
 /* ---- the counted memo --------------------------------------------------
- * Keyed by household (a marker: known) and by household, survey and wave
- * (its counted response). */
+ * Keyed by household (marker 1: known), by household, survey and wave
+ * (marker 0: its counted response), by region code (3: it exists) and by
+ * record id (4 + AX__PEND_RESP or AX__PEND_CONTACT: whether it is stored,
+ * body its stored or queued body). */
 struct ax__cmemo {
 	struct ax__cmemo *next, *all;
 	unsigned hash;
 	int marker;
 	char hh[64], survey[64], wave[64];
 	struct ax__counted_row row;
+	char *body;
 };
+#define ID_MARKER 4
 
 static unsigned cm_hash(const char *hh, const char *survey, const char *wave)
 {
@@ -127,6 +134,7 @@ void ax__cmemo_clear(ax_importer *im)
 		n = e->all;
 		im->cm[e->hash & (im->cmn - 1)] = NULL;
 		free(e->row.topics);
+		free(e->body);
 		free(e);
 	}
 	im->call = NULL;
@@ -301,6 +309,140 @@ int ax__cmemo_region(ax_importer *im, const char *code)
 	return cm_find(im, 3, code, NULL, NULL) != NULL;
 }
 
+int ax__idmemo(ax_importer *im, int table, const char *id, const char **body)
+{
+	struct ax__cmemo *e = cm_find(im, ID_MARKER + table, id, NULL, NULL);
+	if (!e)
+		return 0;
+	*body = e->body;
+	return 1;
+}
+
+int ax__idmemo_set(ax_importer *im, int table, const char *id,
+                   const char *body)
+{
+	struct ax__cmemo *e = cm_find(im, ID_MARKER + table, id, NULL, NULL);
+	char *b = strdup(body);
+	if (!e || !b) {
+		free(b);
+		return -1;
+	}
+	free(e->body);
+	e->body = b;
+	return 0;
+}
+
+/* The ids (canonical: a UUID in lower case, as records.c stores it) of the
+ * records of type, not yet known, each once, sorted, into v (buf holds
+ * their text); how many. */
+static size_t collect_ids(ax_importer *im, json_t *const *objs, size_t n,
+                          const char *type, int table, char (*buf)[40],
+                          const char **v)
+{
+	size_t k = 0, u = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *t = json_string_value(json_object_get(objs[i], "type"));
+		json_t *h = json_object_get(objs[i], "id");
+		const char *x = json_string_value(h);
+		uuid_t uu;
+		if (!t || strcmp(t, type) || !x || json_string_length(h) >= 64 ||
+		    uuid_parse(x, uu))
+			continue;
+		uuid_unparse_lower(uu, buf[k]);
+		if (!cm_find(im, ID_MARKER + table, buf[k], NULL, NULL)) {
+			v[k] = buf[k];
+			k++;
+		}
+	}
+	qsort(v, k, sizeof *v, str_cmp);
+	for (size_t i = 0; i < k; i++)
+		if (!u || strcmp(v[u - 1], v[i]))
+			v[u++] = v[i];
+	return u;
+}
+
+struct id_read {
+	ax_importer *im;
+	const char **v;
+	int table, failed;
+};
+
+static void id_bind(ax_stmt *s, int r, size_t i, const void *ctx)
+{
+	ax_stmt_bind_text(s, r + 1, ((const struct id_read *)ctx)->v[i]);
+}
+
+static char *resp_id_sql(const void *ctx, int rows)
+{
+	(void)ctx;
+	return in_sql("SELECT id, body FROM responses WHERE id IN (", rows);
+}
+
+static char *contact_id_sql(const void *ctx, int rows)
+{
+	(void)ctx;
+	return in_sql("SELECT id, body FROM contacts WHERE id IN (", rows);
+}
+
+static char *undone_id_sql(const void *ctx, int rows)
+{
+	(void)ctx;
+	return in_sql("SELECT id, body FROM visits_undone WHERE id IN (", rows);
+}
+
+static void id_row(ax_stmt *s, void *ctx)
+{
+	struct id_read *r = ctx;
+	const char *id = ax_stmt_text(s, 0), *body = ax_stmt_text(s, 1);
+	struct ax__cmemo *e;
+	if (!id || !body || r->failed)
+		return;
+	if (!(e = cm_put(r->im, ID_MARKER + r->table, id, NULL, NULL)) ||
+	    (!e->body && !(e->body = strdup(body))))
+		r->failed = 1;
+}
+
+/* Read which of the batch's records of table are stored (after the
+ * locks: a record of a locked household cannot be stored by another
+ * server before this transaction ends); each id read becomes known.
+ * -1 when out of memory (nothing known: every record asks the store). */
+static ax_rc read_ids(ax_importer *im, json_t *const *objs, size_t n,
+                      int table, int *failed)
+{
+	char (*buf)[40] = malloc(n * sizeof *buf);
+	const char **v = malloc(n * sizeof *v);
+	struct id_read r = {im, v, table, 0};
+	size_t u;
+	ax_rc rc = AX_OK;
+
+	if (!buf || !v) {
+		*failed = 1;
+		goto done;
+	}
+	u = collect_ids(im, objs, n, table ? "contact" : "response", table, buf, v);
+	{
+		struct ax__chunks c[2] = {
+			{.stmts = im->tm[6 + table], .sql = table ? contact_id_sql
+			                                          : resp_id_sql,
+			 .bind = id_bind, .row = id_row, .ctx = &r,
+			 .what = table ? "stored contacts" : "stored responses"},
+			{.stmts = im->tm[8], .sql = undone_id_sql, .bind = id_bind,
+			 .row = id_row, .ctx = &r, .what = "undone visits"},
+		};
+		for (int i = 0; i < (table ? 2 : 1) && !rc; i++)
+			rc = ax__chunks_run(im, &c[i], u);
+	}
+	for (size_t i = 0; !rc && !r.failed && i < u; i++)
+		if (!cm_put(im, ID_MARKER + table, v[i], NULL, NULL))
+			r.failed = 1;
+	if (r.failed)
+		*failed = 1;
+done:
+	free(buf);
+	free(v);
+	return rc;
+}
+
 ax_rc ax_importer_prefetch(ax_importer *im, json_t *const *objs, size_t n)
 {
 	struct hh_ids ids = {im, NULL, 0}, rg = {im, NULL, 0};
@@ -338,7 +480,11 @@ ax_rc ax_importer_prefetch(ax_importer *im, json_t *const *objs, size_t n)
 	/* known from here: locked, their counted responses read */
 	for (size_t i = 0; !rc && !ids.failed && i < u; i++)
 		if (!cm_put(im, 1, ids.v[i], NULL, NULL))
-			break;
+			ids.failed = 1;
+	/* then which records are stored: the new ones are queued and
+	 * written at the end (records_pending.c) */
+	for (int t = 0; t < AX__PEND_N && !rc && !ids.failed; t++)
+		rc = read_ids(im, objs, n, t, &ids.failed);
 	if (ids.failed || rc) /* no memory: every record asks the store */
 		ax__cmemo_clear(im);
 	free(ids.v);

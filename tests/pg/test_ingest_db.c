@@ -17,7 +17,9 @@
  * does nothing).  Then every record again
  * in one batch:
  * all duplicates, nothing moves; one response sent again with another
- * start time: a conflict, kept in conflicts, nothing counted twice.
+ * start time: a conflict, kept in conflicts, nothing counted twice.  On
+ * PostgreSQL, a record stored by another writer between the prefetch and
+ * the commit fails the batch (AX_BUSY), nothing counted (raced).
  *
  * The county report (metrics.c) read from the store under test: the
  * county's respondents are the raw lines' counted responses, its
@@ -290,6 +292,59 @@ static void in_batch(ax_importer *im, const struct tu_lines *L, struct snap a)
 	free(other);
 }
 
+/* PostgreSQL: a new response of a batch is queued and written at commit
+ * (records_pending.c).  Another writer stores its id between the
+ * prefetch and the commit (a second connection, here with other
+ * content): the commit fails with AX_BUSY, rolled back, nothing counted;
+ * the batch sent again is a conflict, kept for review, counted nowhere. */
+static void raced(ax_store *st, ax_importer *im, const struct tu_lines *L,
+                  const char *url, struct snap a)
+{
+	char *line = NULL, sql[1024], old_id[40], *id;
+	struct ax_rec_outcome out;
+	ax_db *d2;
+	char err[256];
+	json_t *o;
+
+	for (long i = 0; i < L->n && !line; i++)
+		if (strstr(L->v[i], "\"type\":\"response\"") &&
+		    strstr(L->v[i], "\"status\":\"complete\""))
+			line = strdup(L->v[i]);
+	REQUIRE(line);
+	id = strstr(line, "\"id\":\"") + 6;
+	snprintf(old_id, sizeof old_id, "%.36s", id);
+	memcpy(id, "ffffffff", 8); /* an id never sent */
+	REQUIRE(ax_db_open(url, &d2, err, sizeof err) == AX_DB_OK);
+	REQUIRE((o = json_loads(line, 0, NULL)));
+	REQUIRE(ax_importer_begin(im) == AX_OK);
+	CHECK_INT(ax_importer_prefetch(im, &o, 1), AX_OK);
+	snprintf(sql, sizeof sql,
+	         "INSERT INTO responses(id, survey, survey_version, wave, "
+	         "channel, device, household, region, started_at, completed_at, "
+	         "status, counted, day, sat, score, body, received_at, topics) "
+	         "SELECT 'ffffffff%s', survey, survey_version, wave, channel, "
+	         "device, household, region, started_at, completed_at, status, "
+	         "0, day, sat, score, 'raced', received_at, topics FROM responses "
+	         "WHERE id = '%s'", old_id + 8, old_id);
+	CHECK_INT(ax_db_exec(d2, sql), AX_DB_OK);
+	REQUIRE(ax_importer_json(im, o, "test", &out) == AX_OK);
+	CHECK_INT(out.result, AX_REC_ACCEPTED); /* as decided at the prefetch */
+	CHECK_INT(ax_importer_commit(im), AX_BUSY);
+	CHECK(strstr(ax_store_errmsg(st), "stored by another server") != NULL);
+	a.resp++; /* the other writer's row only */
+	same_snap(a, snap());
+	/* sent again: the stored row has other content */
+	REQUIRE(ax_importer_begin(im) == AX_OK);
+	CHECK_INT(ax_importer_prefetch(im, &o, 1), AX_OK);
+	REQUIRE(ax_importer_json(im, o, "test", &out) == AX_OK);
+	CHECK_INT(out.result, AX_REC_CONFLICT);
+	CHECK_INT(ax_importer_commit(im), AX_OK);
+	same_snap(a, snap());
+	json_decref(o);
+	ax_db_close(d2);
+	free(line);
+}
+
 int main(int argc, char **argv)
 {
 	char url[512] = "", err[512] = "";
@@ -378,6 +433,8 @@ int main(int argc, char **argv)
 
 	a.conflicts = 1;
 	in_batch(im, &L, a);
+	if (pg)
+		raced(st, im, &L, url, snap());
 
 	ax_importer_free(im);
 	ax_store_close(st);
