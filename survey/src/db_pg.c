@@ -116,8 +116,14 @@ static int pg_open(ax_db *db, const char *url)
 	 * region ranges is slower (bench/central --pg: county report p50 57
 	 * ms generic, 38 custom); planned with its values every time, as a
 	 * statement prepared fresh was */
+	/* no JIT: the campaign funnel's estimate (its EXISTS per household)
+	 * passes jit_above_cost, and LLVM then spent 2.5 s compiling a query
+	 * that runs in 0.23 s -- every region page of a campaign took 2-5 s
+	 * (pg.e2e.dashboard.http, EXPLAIN ANALYZE); no statement here runs
+	 * long enough to win it back */
 	PGresult *r = PQexec(c, "SET client_min_messages = warning; "
-	                        "SET plan_cache_mode = force_custom_plan");
+	                        "SET plan_cache_mode = force_custom_plan; "
+	                        "SET jit = off");
 	PQclear(r);
 	return AX_DB_OK;
 }
