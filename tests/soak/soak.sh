@@ -599,8 +599,14 @@ CREATE TEMP TABLE d AS SELECT d0.id, CASE WHEN d0.sealed = '1'
     ELSE d0.hh END AS hh, d0.sealedstr, substr(region, 1, 9) || '000' AS town, channel, survey,
   CASE WHEN wave != '' THEN wave ELSE COALESCE((SELECT k.wave FROM campaigns k
     WHERE k.survey = d0.survey AND d0.region LIKE k.scope || '%'), '') END AS wave, CAST(completed AS INTEGER) AS completed, overall, awpass FROM d0;
-CREATE TEMP TABLE c AS SELECT * FROM d x WHERE x.hh = '' OR NOT EXISTS (
+CREATE TEMP TABLE c0 AS SELECT * FROM d x WHERE x.hh = '' OR NOT EXISTS (
   SELECT 1 FROM d y WHERE y.hh = x.hh AND y.survey = x.survey AND y.wave = x.wave
+    AND (y.completed < x.completed OR (y.completed = x.completed AND y.id < x.id)));
+-- once a period (metrics.c once_per_period): a household counted in two
+-- waves of a survey (a kiosk answer outside the campaign's scope, an SMS
+-- answer in it) is one respondent of the report, by its earliest answer
+CREATE TEMP TABLE c AS SELECT * FROM c0 x WHERE x.hh = '' OR NOT EXISTS (
+  SELECT 1 FROM c0 y WHERE y.hh = x.hh AND y.survey = x.survey AND y.wave <> x.wave
     AND (y.completed < x.completed OR (y.completed = x.completed AND y.id < x.id)));
 -- a sealed kiosk contact's household: that of its session's answer, which
 -- carries the same sealed number
