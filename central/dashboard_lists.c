@@ -8,7 +8,7 @@
  *                              grid (or village) with no qualifying
  *                              contact yet, printable, each with a
  *                              one-tap "记录入户走访" button
- *   GET /export/contacts.csv?scope=CODE[&from=&to=]
+ *   GET /export/contacts.csv?scope=CODE[&from=&to=][&campaign=ID]
  *                              the 入户宣传明细 of a region as CSV for
  *                              Excel (export.c)
  */
@@ -549,6 +549,20 @@ enum MHD_Result dash_contacts_csv(struct ct_req *r, const struct dash_user *u)
 		                  "日期格式应为 年-月-日。");
 	o.from = from && *from ? from : NULL;
 	o.to = to && *to ? to : NULL;
+	/* a campaign's region page links its contacts: its days, its kinds */
+	o.campaign = ct_query(r, "campaign");
+	if (o.campaign && !*o.campaign)
+		o.campaign = NULL;
+	if (o.campaign) {
+		struct ax_campaign_view cv;
+		ax_rc crc = ax_report_campaign_view(st, &o, &cv);
+		if (crc == AX_NOTFOUND)
+			return dash_error(r, u, MHD_HTTP_BAD_REQUEST, "活动不存在",
+			                  "没有这个活动，请从活动列表重新选择。");
+		if (crc)
+			return dash_error(r, u, ct_status_for(crc), "暂时无法导出",
+			                  "数据库暂时不可用，请稍后再试。");
+	}
 	/* made in an unlinked temporary file, one export at a time, and sent
 	 * from it as the client takes it */
 	if (ct_export_begin(r, &ret))

@@ -900,14 +900,21 @@ int ax_export_contacts_csv_to(ax_store *st, const struct ax_report_opts *opts,
                               FILE *f, char *err, size_t errlen)
 {
 	struct ax_ledger_query q = {0};
+	struct ax_campaign_view cv;
 	ax_rc rc;
 
 	seterr(err, errlen, "%s", "");
 	if (opts) {
-		q.scope = opts->scope;
-		q.from = opts->from;
-		q.to = opts->to;
-		q.coverage_kinds = opts->contact_kinds;
+		/* a campaign's: its window and kinds where the request names none,
+		 * as its 台账 lists them */
+		if ((rc = ax_report_campaign_view(st, opts, &cv))) {
+			seterr(err, errlen, "%s", ax_store_errmsg(st));
+			return (int)rc;
+		}
+		q.scope = cv.o.scope;
+		q.from = cv.o.from;
+		q.to = cv.o.to;
+		q.coverage_kinds = cv.o.contact_kinds;
 	}
 	fputs("\xEF\xBB\xBF", f); /* Excel needs the BOM to read UTF-8 */
 	for (size_t i = 0; i < sizeof contact_cols / sizeof contact_cols[0]; i++)

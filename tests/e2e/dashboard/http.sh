@@ -280,6 +280,14 @@ check "  an unknown campaign: 400" "$(get county.jar "/region/439901101000?campa
 curl -s -b county.jar -o camp.xlsx "$URL/api/v1/report?campaign=camp-e2e&format=xlsx"
 check "  its 台账: the campaign's name on every sheet's page header" \
   "$(python3 -c "import zipfile; z=zipfile.ZipFile('camp.xlsx'); s=[n for n in z.namelist() if n.startswith('xl/worksheets/sheet')]; print(len(s) > 2 and all('活动：秋季平安家庭满意度调查' in z.read(n).decode() for n in s))")" True
+# its contacts CSV (the region page's download carries the campaign): the
+# contacts of the campaign's days only (from its first day to its last,
+# China time), counted here from the rows
+check "  its contacts CSV: 200" "$(get county.jar '/export/contacts.csv?scope=439901101000&campaign=camp-e2e' campc.csv)" 200
+CLO=$(( CS - (CS + 28800) % 86400 )) CHI=$(( (CE - 1) - (CE - 1 + 28800) % 86400 + 86400 ))
+check "  its contacts CSV: the township's contacts of the campaign's days (+ header)" "$(grep -c . campc.csv)" \
+  "$(( $(sqlite_c c.db "SELECT COUNT(*) FROM contacts c JOIN households h ON h.id = c.household WHERE h.grid LIKE '439901101%' AND c.at >= $CLO AND c.at < $CHI") + 1 ))"
+check "  an unknown campaign's contacts CSV: 400" "$(get county.jar '/export/contacts.csv?scope=439901101000&campaign=nope' campc400.csv)" 400
 check "an unknown campaign: 400 naming it" "$(curl -s -b county.jar -o bad.json -w '%{http_code}' "$URL/api/v1/report?campaign=nope")$(grep -c 'campaign \\"nope\\" is not known' bad.json)" 4001
 # the funnel narrows stage by stage
 f=$(grep -o 'aria-label="[^"]* [0-9]* 户"' town.html | grep -o '[0-9]* 户' | tr -d ' 户' | tr '\n' ' ')
