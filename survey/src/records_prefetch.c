@@ -10,7 +10,11 @@
  * household then neither locks nor asks which response counts, and the
  * importer keeps the memo as it counts one (ax__cmemo_set).  The locks are
  * held to the end of the transaction, so no other server changes what the
- * memo says; on SQLite the batch's write lock does the same.
+ * memo says; on SQLite the batch's write lock does the same (and SQLite
+ * has no prefetch: a lookup there is a call, not a round trip).  Last it
+ * reads which of the batch's record ids are stored, with their bodies
+ * (ax__idmemo): a record it read is decided without asking and, when new,
+ * written at commit with the others (records_pending.c).
  */
 #include <jansson.h>
 #include <stdio.h>
