@@ -350,7 +350,7 @@ static void stored_free(struct stored *t)
 static int stored_copy_pg(const char *url, long per, double *secs, long *rows)
 {
 	static const char *const tables[2] = {"responses", "contacts"};
-	struct stored t[2];
+	struct stored t[2] = {{0}};
 	char err[512], sql[1024];
 	ax_db *db;
 	double t0;
