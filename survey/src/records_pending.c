@@ -29,10 +29,10 @@ static const char *const pend_head[AX__PEND_N] = {
 	/* the columns of ?1..?18 of records_sql.c's S_INS_RESP, in order */
 	"INSERT INTO responses(id, survey, survey_version, wave, channel, "
 	"device, household, region, started_at, completed_at, status, day, "
-	"sat, score, body, received_at, topics, counted) VALUES ",
+	"sat, score, body, received_at, topics, counted) VALUES",
 	/* ?1..?9 of S_INS_CONTACT; visits_undone was read by the prefetch */
 	"INSERT INTO contacts(id, household, channel, kind, pack, device, at, "
-	"body, received_at) VALUES ",
+	"body, received_at) VALUES",
 };
 static const int pend_width[AX__PEND_N] = {18, 9};
 
@@ -109,25 +109,8 @@ static char *pend_sql(const void *ctx, int rows)
 {
 	const struct pend_ctx *c = ctx;
 	const char *head = pend_head[c->table];
-	size_t h = strlen(head);
-	char *sql = malloc(h + (size_t)rows * (2 * (size_t)c->width + 3) + 32), *o;
-	if (!sql)
-		return NULL;
-	memcpy(sql, head, h);
-	o = sql + h;
-	for (int r = 0; r < rows; r++) {
-		if (r)
-			*o++ = ',';
-		*o++ = '(';
-		for (int k = 0; k < c->width; k++) {
-			if (k)
-				*o++ = ',';
-			*o++ = '?';
-		}
-		*o++ = ')';
-	}
-	strcpy(o, " ON CONFLICT(id) DO NOTHING");
-	return sql;
+	return ax__values_sql(head, strlen(head), rows, c->width,
+	                      " ON CONFLICT(id) DO NOTHING");
 }
 
 static void pend_bind(ax_stmt *s, int r, size_t i, const void *ctx)

@@ -75,6 +75,30 @@ static char *in_sql(const char *head, int rows)
 	return sql;
 }
 
+char *ax__values_sql(const char *head, size_t headlen, int rows, int width,
+                     const char *tail)
+{
+	size_t t = strlen(tail);
+	char *sql = malloc(headlen + (size_t)rows * (2 * (size_t)width + 3) + t + 1);
+	char *o = sql;
+	if (!sql)
+		return NULL;
+	memcpy(o, head, headlen);
+	o += headlen;
+	for (int r = 0; r < rows; r++) {
+		*o++ = r ? ',' : ' ';
+		*o++ = '(';
+		for (int k = 0; k < width; k++) {
+			if (k)
+				*o++ = ',';
+			*o++ = '?';
+		}
+		*o++ = ')';
+	}
+	memcpy(o, tail, t + 1);
+	return sql;
+}
+
 static char *hh_sql(const void *ctx, int rows)
 {
 	(void)ctx;

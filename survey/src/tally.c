@@ -131,26 +131,8 @@ static char *tally_sql(const void *ctx, int rows)
 	const char *one = ax__importer_sql(tot ? S_TALLY_TOTAL : S_TALLY);
 	const char *values = strstr(one, "VALUES("), *conflict = strstr(one, ") ON CONFLICT");
 	int ncols = tot ? 8 : 9;
-	size_t head = (size_t)(values - one) + 6, cap;
-	char *sql, *o;
-
-	cap = head + strlen(conflict) + (size_t)rows * (size_t)(ncols * 2 + 4);
-	if (!(o = sql = malloc(cap)))
-		return NULL;
-	memcpy(o, one, head);
-	o += head;
-	for (int r = 0; r < rows; r++) {
-		*o++ = r ? ',' : ' ';
-		*o++ = '(';
-		for (int c = 0; c < ncols; c++) {
-			if (c)
-				*o++ = ',';
-			*o++ = '?';
-		}
-		*o++ = ')';
-	}
-	strcpy(o, conflict + 1);
-	return sql;
+	return ax__values_sql(one, (size_t)(values - one) + 6, rows, ncols,
+	                      conflict + 1);
 }
 
 /* Bind entry v[i] (ctx: the entries) as row r of an upsert into tally or
