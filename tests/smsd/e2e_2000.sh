@@ -14,9 +14,11 @@
 # answered and whose second number was asked at the expiry (3a3a1d1);
 # `anxin sync --once` pushes the gateway outbox until it drains.  Checks:
 #   - every household got its intro once on its first listed number, and
-#     once more on its second exactly when the first sent nothing or only
-#     退订 (worked out from the roster and the gateway's inbox), none twice
-#     to one phone, no stray sends;
+#     once more on its second exactly when the first sent nothing (worked
+#     out from the roster and the gateway's inbox; a first number whose
+#     first reply is 退订 has replied: its second is not asked, as
+#     e2e.smsd.phonefallback's H5 shows), none twice to one phone, no
+#     stray sends;
 #   - every conversation ended (done, expired or opted out);
 #   - the gateway outbox is all `sent`;
 #   - the central store holds exactly the gateway's records (ids), no
@@ -233,8 +235,14 @@ q $G "SELECT COUNT(*) FROM conv" > n.conv
 left=$(q $G "SELECT COUNT(*) FROM conv WHERE status NOT IN ('done', 'expired', 'opted_out')")
 [ "$left" -eq 0 ] || fail "$left conversations still open: $(q $G "SELECT status, COUNT(*) FROM conv GROUP BY 1" | tr '\n' ' ')"
 # second numbers: the roster's households with two listed numbers (first;
-# second, split where the importer splits); the second is asked exactly when the first sent the gateway
-# nothing, or 退订 first (an opt-out before anyone answered)
+# second, split where the importer splits); the second is asked exactly
+# when the first sent the gateway nothing.  (This once also
+# expected it when the first's first message was 退订; the gateway takes
+# an opt-out as the household's reply and never did.  resident_sim writes
+# a wave's due replies in the order first, last, last-but-one ...: an
+# opt-out to an intro came before its answer to the question only when
+# that intro was the wave's first line, so the check failed now and then,
+# on a different household each time.)
 # (numbers as the roster writes them, "+86 153..." or "130 0268 1413": the
 # last 11 digits)
 awk -F, 'function d(x) { gsub(/[^0-9]/, "", x); return substr(x, length(x) - 10) }
@@ -244,14 +252,30 @@ sed -i '1i p1,p2' pairs.csv
 [ "$(($(wc -l < pairs.csv) - 1))" -eq "$(q central.db "SELECT COUNT(*) FROM (SELECT household FROM household_phones GROUP BY 1 HAVING COUNT(*) = 2)")" ] ||
 	fail "pairs.csv does not hold every household with two numbers"
 pairs $G "SELECT p2 FROM temp.pr WHERE NOT EXISTS (SELECT 1 FROM inbox WHERE substr(phone, -11) = p1)
-	OR (SELECT text FROM inbox WHERE substr(phone, -11) = p1 ORDER BY id LIMIT 1) IN ('TD', '退订')
 	ORDER BY 1" > second.want
 pairs $G "SELECT DISTINCT substr(phone, -11) FROM queue WHERE kind = 'intro'
 	AND substr(phone, -11) IN (SELECT p2 FROM temp.pr) ORDER BY 1" > second.got
 H=$(wc -l < second.want)
 [ "$H" -gt 0 ] || fail "no household has a silent first number: the fallback is not exercised"
-cmp -s second.want second.got ||
+if ! cmp -s second.want second.got; then
+	# what the gateway did with each household that differs (a flake in
+	# CI, twice: a first number with nothing in the inbox, its second never
+	# asked): its numbers, conversation, inbox and queue rows
+	for p2 in $(comm -3 second.want second.got | tr -d '\t' | head -n 3); do
+		pairs $G "SELECT 'pair', p1, p2 FROM temp.pr WHERE p2 = '$p2'" >&2
+		pairs $G "SELECT 'conv', c.* FROM conv c JOIN temp.pr ON substr(c.phone, -11)
+			IN (p1, p2) OR c.household IN (SELECT household FROM queue
+			WHERE substr(phone, -11) IN (p1, p2)) WHERE p2 = '$p2'" >&2
+		pairs $G "SELECT 'inbox', i.* FROM inbox i JOIN temp.pr ON substr(i.phone, -11)
+			IN (p1, p2) WHERE p2 = '$p2'" >&2
+		pairs $G "SELECT 'queue', s.id, s.phone, s.kind, s.state, s.created_at, s.sent_at,
+			s.error FROM queue s JOIN temp.pr ON substr(s.phone, -11) IN (p1, p2)
+			WHERE p2 = '$p2' ORDER BY s.id" >&2
+		p1=$(awk -F, -v p="$p2" '$2 == p { print $1 }' pairs.csv)
+		grep -h "$p1" gw/sent.jsonl >&2 || true
+	done
 	fail "second numbers asked: $(wc -l < second.got), expected $H ($(comm -3 second.want second.got | head -n 3 | tr '\n' ' '))"
+fi
 step "second numbers asked: $H of $(($(wc -l < pairs.csv) - 1)) households with two"
 # intros: one per household on its first number, plus those second ones
 [ "$(q $G "SELECT COUNT(*) FROM queue WHERE kind = 'intro'")" -eq $((N + H)) ] || fail "intros queued: $(q $G "SELECT COUNT(*) FROM queue WHERE kind = 'intro'"), expected $N + $H"

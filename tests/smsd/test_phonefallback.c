@@ -20,6 +20,10 @@
  *   own reminder at T0 + 5 days, and with no third number it expires at
  *   T0 + 8 days.  H2, whose only number bounced and never answered,
  *   expires at T0 + 4 days as before (nothing to move to).
+ *   H5 lists R then S, and R's first reply is 退订: an opt-out is a reply
+ *   of the household (its conversation ends opted out), and S is not
+ *   asked in this campaign, not at the expiry either (a later campaign
+ *   starts on S, the first number not opted out).
  */
 #include <stdio.h>
 #include <string.h>
@@ -34,7 +38,8 @@ static const char roster_csv[] =
     "H1,439901101000,439901101201,439901101201001,13900000005;13800000006,2\n"
     "H2,439901101000,439901101201,439901101201001,13900000007,3\n"
     "H3,439901101000,439901101201,439901101201001,13900000009；13800000001,3\n"
-    "H4,439901101000,439901101201,439901101201002,13900000011;13800000012,2\n";
+    "H4,439901101000,439901101201,439901101201002,13900000011;13800000012,2\n"
+    "H5,439901101000,439901101201,439901101201002,13900000013;13800000014,2\n";
 
 #define T0 1772416800LL /* 2026-03-02 10:00 China time */
 #define A "+8613900000005"
@@ -43,6 +48,8 @@ static const char roster_csv[] =
 #define D "+8613900000009"
 #define P "+8613900000011"
 #define Q "+8613800000012"
+#define R "+8613900000013"
+#define S "+8613800000014"
 #define DAY 86400LL
 
 static struct gw_config cfg;
@@ -99,11 +106,16 @@ int main(void)
 	CHECK_INT(sent_to(A, "question"), 1);
 	CHECK_INT(sent_to(B, "intro"), 0);
 
-	/* D answers (a minute later), then its report bounces anyway */
+	/* D answers (a minute later), then its report bounces anyway; R
+	 * opts out before answering anything */
 	t += 60;
 	gwt_inject(m0, D, "1");
+	gwt_inject(m0, R, "退订");
 	gwt_round(g, t);
 	CHECK_INT(q1("SELECT COUNT(*) FROM inbox WHERE phone=?1 AND household='H3'", D), 1);
+	CHECK_INT(q1("SELECT COUNT(*) FROM conv WHERE household='H5' AND phone=?1"
+	             " AND status='opted_out'", R), 1);
+	CHECK_INT(q1("SELECT COUNT(*) FROM optout WHERE phone=?1", R), 1);
 
 	t += 60;
 	bounce(A);
@@ -169,6 +181,10 @@ int main(void)
 	             " status='expired' AND phone=?1", Q), 1);
 	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE phone=?1", P), 3);
 	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE phone=?1", Q), 3);
+	/* H5: R opted out; S was never asked */
+	CHECK_INT(q1("SELECT COUNT(*) FROM queue WHERE phone=?1", S), 0);
+	CHECK_INT(q1("SELECT COUNT(*) FROM conv WHERE household='H5' AND"
+	             " status='opted_out' AND phone=?1", R), 1);
 
 	gw_close(g);
 	return check_done();
