@@ -5,7 +5,7 @@
  * PostgreSQL starts at SQLite's schema v12 (store.c): its migration 1 is
  * the whole of that schema's central tables, written once for PostgreSQL,
  * and later changes append migrations here as store.c appends them there
- * (2 is v13, 3 v14, 5 v15, 6 v16).  Device-only tables (outbox, drafts)
+ * (2 is v13, 3 v14, 5 v15, 6 v16, 7 v17, 9 v18, 10 v19).  Device-only tables (outbox, drafts)
  * are left out: devices stay on SQLite; sync_state came in 4 (central
  * keeps state there too).
  *
@@ -219,6 +219,41 @@ static const char *const pg_migrations[] = {
 	"CREATE INDEX responses_counted ON responses(household, survey, wave,"
 	"  day, channel, completed_at, id, region, sat, score, topics)"
 	"  WHERE counted = 1 AND household IS NOT NULL;",
+
+	/* 10: SQLite v19's twin -- each household's first and last contact
+	 * of each kind.  The triggers run once per statement over the rows
+	 * it wrote (a multi-row insert or a COPY upserts each key once), the
+	 * keys in order so that two writers lock them in the same order. */
+	"CREATE TABLE household_reach("
+	"  household TEXT NOT NULL, kind TEXT NOT NULL,"
+	"  first_at BIGINT NOT NULL, last_at BIGINT NOT NULL,"
+	"  PRIMARY KEY(household, kind));"
+	"INSERT INTO household_reach SELECT household, kind, MIN(at), MAX(at)"
+	"  FROM contacts GROUP BY 1, 2;"
+	"CREATE FUNCTION household_reach_ins() RETURNS trigger"
+	"  LANGUAGE plpgsql AS $$ BEGIN"
+	"  INSERT INTO household_reach AS r SELECT household, kind, MIN(at),"
+	"    MAX(at) FROM ax_new GROUP BY 1, 2 ORDER BY 1, 2"
+	"    ON CONFLICT(household, kind) DO UPDATE SET"
+	"    first_at = LEAST(r.first_at, excluded.first_at),"
+	"    last_at = GREATEST(r.last_at, excluded.last_at)"
+	"    WHERE excluded.first_at < r.first_at OR excluded.last_at > r.last_at;"
+	"  RETURN NULL; END $$;"
+	"CREATE TRIGGER household_reach_ins AFTER INSERT ON contacts"
+	"  REFERENCING NEW TABLE AS ax_new FOR EACH STATEMENT"
+	"  EXECUTE FUNCTION household_reach_ins();"
+	"CREATE FUNCTION household_reach_del() RETURNS trigger"
+	"  LANGUAGE plpgsql AS $$ BEGIN"
+	"  DELETE FROM household_reach r USING (SELECT DISTINCT household, kind"
+	"    FROM ax_old) d WHERE r.household = d.household AND r.kind = d.kind;"
+	"  INSERT INTO household_reach SELECT c.household, c.kind, MIN(c.at),"
+	"    MAX(c.at) FROM contacts c JOIN (SELECT DISTINCT household, kind"
+	"    FROM ax_old) d ON c.household = d.household AND c.kind = d.kind"
+	"    GROUP BY 1, 2 ORDER BY 1, 2;"
+	"  RETURN NULL; END $$;"
+	"CREATE TRIGGER household_reach_del AFTER DELETE ON contacts"
+	"  REFERENCING OLD TABLE AS ax_old FOR EACH STATEMENT"
+	"  EXECUTE FUNCTION household_reach_del();",
 };
 
 /* an arbitrary key of pg_advisory_xact_lock: "anxin" schema migrations */

@@ -468,6 +468,15 @@ check "central integrity" "$(sq "$CDB" 'PRAGMA integrity_check')" ok
 check "tally matches counted responses" \
   "$(sq "$CDB" "SELECT COALESCE(SUM(den), 0) FROM tally_total WHERE metric = 'resp'")" \
   "$(sq "$CDB" 'SELECT COUNT(*) FROM responses WHERE counted')"
+# each household's first and last contact of each kind (household_reach,
+# kept by triggers: on PostgreSQL read there, not in the snapshot, whose
+# own triggers rebuilt it) against the contacts, both ways
+rq() { if [ "$DB" != c.db ]; then psql -X -Atq "$DB" -c "$1"; else sq c.db "$1"; fi; }
+check "household_reach matches the contacts" "$(rq "SELECT (SELECT COUNT(*) FROM
+  (SELECT household, kind, MIN(at), MAX(at) FROM contacts GROUP BY 1, 2 EXCEPT
+  SELECT household, kind, first_at, last_at FROM household_reach) x) + (SELECT
+  COUNT(*) FROM (SELECT household, kind, first_at, last_at FROM household_reach
+  EXCEPT SELECT household, kind, MIN(at), MAX(at) FROM contacts GROUP BY 1, 2) y)")" 0
 
 for g in $GWS; do
   # 2. no SMS sent twice

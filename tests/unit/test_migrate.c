@@ -367,7 +367,7 @@ static void test_v4(void)
 	CHECK_INT(ax_store_open(path, 0, &st, err, sizeof err), AX_OK);
 	REQUIRE(st != NULL);
 	CHECK_INT(ax_store_schema_version(st), AX_SCHEMA_VERSION);
-	CHECK_INT(AX_SCHEMA_VERSION, 18);
+	CHECK_INT(AX_SCHEMA_VERSION, 19);
 	after = views(st);
 	CHECK_STR(after, before);
 	free(after);
@@ -379,7 +379,7 @@ static void test_v4(void)
 		sqlite3_free(sql);
 	}
 	CHECK_INT(tu_qi(db, "PRAGMA old.user_version"), 4);
-	CHECK_INT(tu_qi(db, "PRAGMA user_version"), 18);
+	CHECK_INT(tu_qi(db, "PRAGMA user_version"), 19);
 	/* v13 rebuilt regions (市/省 levels): the same rows, every reference
 	 * to them still holding, and the new levels accepted */
 	CHECK(tu_qi(db, "SELECT COUNT(*) FROM regions") > 100);
