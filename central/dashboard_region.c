@@ -593,14 +593,15 @@ struct week {
  * coverage for from..that Sunday.
  */
 static int build_trend(ax_store *st, const char *code, const struct filters *f,
-                       int below, int kinds, struct week w[TREND_WEEKS])
+                       int below, int kinds, const struct ax_campaign *camp,
+                       struct week w[TREND_WEEKS])
 {
 	struct ax_trend_week t[TREND_WEEKS];
 	long long hh, reached[TREND_WEEKS];
 
 	if (ax_trend_weeks(st, code, f->survey, f->channel, f->to, TREND_WEEKS, t) ||
-	    ax_coverage_weeks(st, code, kinds, f->from, f->to, TREND_WEEKS, &hh,
-	                      reached))
+	    ax_coverage_weeks(st, code, kinds, f->from, f->to, TREND_WEEKS, camp,
+	                      &hh, reached))
 		return -1;
 	for (int i = 0; i < TREND_WEEKS; i++) {
 		w[i].t = t[i];
@@ -702,7 +703,20 @@ static void trend(struct dpage *p, ax_store *st, const char *code,
 	long long max = 0;
 	char legend[96], a[16], s[16];
 
-	if (build_trend(st, code, f, rep->suppress_below, rep->contact_kinds, w)) {
+	struct ax_campaign *v = NULL, *camp = NULL;
+	int nv = 0, failed, of_camp;
+
+	/* a campaign's page: its coverage line is the campaign's (its roster
+	 * as it stood, its scope, its close), ending on the headline figure */
+	if (rep->campaign_id[0] && ax_campaign_list(st, 0, 0, &v, &nv) == AX_OK)
+		for (int i = 0; i < nv && !camp; i++)
+			if (strcmp(v[i].id, rep->campaign_id) == 0)
+				camp = &v[i];
+	failed = build_trend(st, code, f, rep->suppress_below, rep->contact_kinds,
+	                     camp, w);
+	of_camp = camp != NULL;
+	ax_free(v);
+	if (failed) {
 		dp_raw(p, "<h2>趋势</h2><p class=\"msg err\">暂时无法计算趋势。</p>");
 		return;
 	}
@@ -720,10 +734,11 @@ static void trend(struct dpage *p, ax_store *st, const char *code,
 	          "<span><i class=\"sw\" style=\"background:#0a6b2e\"></i>知晓率（各专题合计）</span>"
 	          "<span><i class=\"sw\" style=\"background:#6a1b9a\"></i>满意度</span>"
 	          "<span><i class=\"sw\" style=\"background:#b35c00\"></i>宣传入户率"
-	          "（自 %s 起累计，方点，目标 100%%）</span>"
+	          "（%s自 %s 起累计，方点，目标 100%%）</span>"
 	          "<span>空心点：样本不足 30</span><span>%s</span>"
 	          "<span><i class=\"sw\" style=\"background:#c5d5ee\"></i>每周答卷数</span></div>",
-	       TREND_WEEKS, f->from ? f->from : w[0].t.from, legend);
+	       TREND_WEEKS, of_camp ? "本活动的户，" : "", f->from ? f->from : w[0].t.from,
+	       legend);
 	dp_raw(p, "<svg role=\"img\" aria-label=\"每周知晓率、满意度、累计宣传入户率和答卷数\">");
 	/* rate panel: grid, labels, the targets (one line when they agree) */
 	{

@@ -2,6 +2,7 @@
  * funnel.c -- campaign funnels and the region/household look-ups of the
  * staff dashboard.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -224,8 +225,64 @@ ax_rc ax_trend_weeks(ax_store *st, const char *region, const char *survey,
 	return rc;
 }
 
+/* A campaign's coverage by week (ax_coverage_weeks with camp): each
+ * household of its roster in [lo, hi) and its scope, with its first
+ * qualifying contact in [start, end) received by the close. */
+static ax_rc camp_weeks(ax_store *st, const struct ax_campaign *camp,
+                        int kinds, const char *lo, const char *hi,
+                        int64_t start, int64_t end, int first, int nweeks,
+                        long long *households, long long *reached)
+{
+	struct ax_buf b = {0};
+	ax_stmt *s;
+	int sep = 0, src;
+	ax_rc rc;
+
+	ax__buf_puts(&b, "SELECT h.grid, (SELECT MIN(c.at) FROM contacts c WHERE "
+	                 "c.household = h.id AND c.at >= ?5 AND c.at < ?6 AND "
+	                 "(c.received_at IS NULL OR c.received_at <= ?7) AND "
+	                 "c.kind IN (");
+	for (int bit = 1; bit <= AX_CK_VISIT; bit <<= 1)
+		if (kinds & bit) {
+			ax__buf_printf(&b, "%s'%s'", sep ? "," : "", ax_contact_kind_name(bit));
+			sep = 1;
+		}
+	ax__buf_puts(&b, ")) FROM (" AX__CAMPAIGN_ROSTER("p.grid >= ?3 AND p.grid < ?4")
+	                 ") h");
+	if (b.oom) {
+		ax__buf_free(&b);
+		return AX_NOMEM;
+	}
+	rc = ax__dprepare(st, &s, b.p);
+	ax__buf_free(&b);
+	if (rc)
+		return rc;
+	ax_stmt_bind_int64(s, 1, camp->starts_at);
+	ax_stmt_bind_int64(s, 2, camp->ends_at);
+	ax_stmt_bind_text(s, 3, lo);
+	ax_stmt_bind_text(s, 4, hi);
+	ax_stmt_bind_int64(s, 5, start);
+	ax_stmt_bind_int64(s, 6, end);
+	ax_stmt_bind_int64(s, 7, camp->closed_at > 0 ? camp->closed_at : INT64_MAX);
+	while ((src = ax_stmt_step(s)) == AX_DB_ROW) {
+		int day;
+		if (!ax_scope_covers(camp->scope, ax_stmt_text(s, 0)))
+			continue;
+		(*households)++;
+		if (ax_stmt_is_null(s, 1))
+			continue;
+		day = ax__cst_day(ax_stmt_int64(s, 1));
+		for (int i = day < first ? 0 : (day - first) / 7; i < nweeks; i++)
+			reached[i]++;
+	}
+	rc = src == AX_DB_DONE ? AX_OK : ax__store_dberr(st, "coverage");
+	ax_stmt_finalize(s);
+	return rc;
+}
+
 ax_rc ax_coverage_weeks(ax_store *st, const char *region, int kinds,
                         const char *from, const char *to, int nweeks,
+                        const struct ax_campaign *camp,
                         long long *households, long long *reached)
 {
 	struct ax_buf b = {0};
@@ -259,7 +316,17 @@ ax_rc ax_coverage_weeks(ax_store *st, const char *region, int kinds,
 		start = first;
 	memset(reached, 0, sizeof *reached * (size_t)nweeks);
 	if (!kinds)
-		kinds = AX_CK_DEFAULT;
+		kinds = camp && camp->coverage_kinds ? camp->coverage_kinds
+		                                     : AX_CK_DEFAULT;
+	if (camp) {
+		/* from the campaign's start, or `from` when later */
+		int64_t t0 = from ? (int64_t)ax_day_start(start) : camp->starts_at,
+		        t1 = (int64_t)ax_day_start(first + 7 * nweeks);
+		return camp_weeks(st, camp, kinds, lo, hi,
+		                  t0 > camp->starts_at ? t0 : camp->starts_at,
+		                  t1 < camp->ends_at ? t1 : camp->ends_at, first,
+		                  nweeks, households, reached);
+	}
 	if ((rc = ax__dprepare(st, &s, "SELECT COUNT(*) FROM households WHERE "
 	                               "active = 1 AND grid >= ? AND grid < ?")))
 		return rc;

@@ -103,9 +103,18 @@ ax_rc ax_trend_weeks(ax_store *st, const char *region, const char *survey,
  * week that ends before `from` is 0.  One query over the region's
  * households and their contacts (contacts_reach).  AX_NOTFOUND for an
  * unknown region, AX_INVALID for a bad date or nweeks outside 1..104.
+ *
+ * camp (NULL: none): a campaign's coverage as its report counts it --
+ * the households of its roster as it stood for it (store.c v14) within
+ * its scope and the region, contacts from its start (or `from`, if later)
+ * to its end, none received after its close (晚到); kinds 0 are the
+ * campaign's own.  The week holding its last day then shows the
+ * campaign's headline coverage, whatever the roster became since.
  */
+struct ax_campaign;
 ax_rc ax_coverage_weeks(ax_store *st, const char *region, int kinds,
                         const char *from, const char *to, int nweeks,
+                        const struct ax_campaign *camp,
                         long long *households, long long *reached);
 
 /* ---- look-ups --------------------------------------------------------- */

@@ -276,6 +276,13 @@ has "  offers the campaign in its selector, selected" campr.html '<option value=
 has "  says whose figures these are" campr.html "活动「秋季平安家庭满意度调查」：按这次活动的范围"
 has "  the township's reached households as the campaign report" campr.html "$(jv "d['rows'][0]['reached']")/$(jv "d['rows'][0]['households']") 户"
 has "  its downloads carry the campaign" campr.html "campaign=camp-e2e"
+# its trend's coverage line is the campaign's (its roster, scope and
+# window): this week's point is the headline figure (the campaign is open
+# and runs past this week)
+has "  its trend's coverage line names the campaign's households" campr.html "宣传入户率（本活动的户，自"
+check "  this week's cumulative coverage in its trend: the campaign's" \
+  "$(cov_of_week campr.html "$(grep -o '<tr><td class="l">[0-9-]* 至 [0-9-]*（第' campr.html | tail -n 1 | sed 's/.*"l">\([0-9-]*\) 至.*/\1/')")" \
+  "$(jv "d['rows'][0]['reached']")/$(jv "d['rows'][0]['households']") 户"
 check "  an unknown campaign: 400" "$(get county.jar "/region/439901101000?campaign=nope" campbad.html)" 400
 curl -s -b county.jar -o camp.xlsx "$URL/api/v1/report?campaign=camp-e2e&format=xlsx"
 check "  its 台账: the campaign's name on every sheet's page header" \
