@@ -194,6 +194,12 @@ size_t ax__region_prefix_len(const char *code);
  * compares in byte order, db_pg.c); -1 when n is 0 or too long. */
 int ax__code_range(const char *code, size_t n, char lo[24], char hi[24]);
 
+/* A multi-row statement: head's first headlen bytes, then rows of
+ * " (?,...,?)" (width each, comma-separated), then tail; malloc'd, NULL
+ * on no memory (records_prefetch.c) */
+char *ax__values_sql(const char *head, size_t headlen, int rows, int width,
+                     const char *tail);
+
 /*
  * The roster as it stood for a campaign (store.c v14): rows (id, grid) of
  * the households active at some time in [?1, ?2) (epoch seconds), each

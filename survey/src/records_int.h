@@ -135,10 +135,6 @@ struct ax__chunks {
 	long long *changes; /* when not NULL: rows written, added up */
 };
 ax_rc ax__chunks_run(ax_importer *im, const struct ax__chunks *c, size_t n);
-/* head's first headlen bytes, then rows of " (?,...,?)" (width each,
- * comma-separated), then tail; malloc'd, NULL on no memory */
-char *ax__values_sql(const char *head, size_t headlen, int rows, int width,
-                     const char *tail);
 /* A household's counted response for a survey and wave, as the responses
  * row holds it (records.c's find_counted reads the same). */
 struct ax__counted_row {

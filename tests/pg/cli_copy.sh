@@ -113,4 +113,29 @@ check "  listed disabled" "$("$A" user list --db "$U" | awk '$1 == "u9" { print 
 check "  an unknown user: exit 3" "$?" 3
 check "  the roster's history as it was (a stretch each, none written)" \
   "$(psql -At "$U" -c "SELECT COUNT(*) FROM household_periods")" "$(sqlite3 c.db "SELECT COUNT(*) FROM household_periods")"
+
+# the roster imported straight into an empty PostgreSQL database (new
+# households go in 128 rows a statement): every household, phone (in the
+# file's order) and stretch of history against the file itself (the demo
+# roster quotes nothing and fills every grid code: awk splits it, its CRLF
+# line ends dropped)
+PGOPTIONS="-c client_min_messages=warning" psql -q "$base" -c "DROP DATABASE IF EXISTS anxin_cli2" -c "CREATE DATABASE anxin_cli2" || exit 1
+U2="${base%/*}/anxin_cli2"
+R="$ANXIN_SOURCE/content/demo/jiangzhou-roster.csv"
+"$A" roster import --db "$U2" --county-name 江州县 "$R" > roster2.txt 2>&1
+check "roster import into an empty PostgreSQL database: exit 0, every household new" \
+  "$?$(grep -o '20000 rows: 20000 new, 0 updated, 0 unchanged, 0 rejected, 0 warnings' roster2.txt)" \
+  "020000 rows: 20000 new, 0 updated, 0 unchanged, 0 rejected, 0 warnings"
+psql -At "$U2" -c "SELECT id || '|' || grid || '|' || members || '|' || active || '|' || head || '|' || address FROM households" | LC_ALL=C sort > pg.hh
+awk -F, 'NR > 1 { sub(/\r$/, ""); print $1 "|" $7 "|" $9 "|1|" $10 "|" $11 }' "$R" | LC_ALL=C sort > csv.hh
+check "  households: id, grid, members, active, 户主, 住址 as the file's $(wc -l < csv.hh)" \
+  "$(cmp -s pg.hh csv.hh && wc -l < pg.hh)" "$(wc -l < csv.hh)"
+# phones: the last 11 digits of each, split where the importer splits, in order
+psql -At "$U2" -c "SELECT household || '|' || right(phone, 11) || '|' || pos FROM household_phones" | LC_ALL=C sort > pg.ph
+awk -F, 'function d(x) { gsub(/[^0-9]/, "", x); return substr(x, length(x) - 10) }
+  NR > 1 && $8 != "" { n = split($8, p, /;|\/|\||；|，|、|／/); for (i = 1; i <= n; i++) print $1 "|" d(p[i]) "|" i - 1 }' "$R" | LC_ALL=C sort > csv.ph
+check "  phones, in the file's order: $(wc -l < csv.ph)" "$(cmp -s pg.ph csv.ph && wc -l < pg.ph)" "$(wc -l < csv.ph)"
+check "  a stretch of history each, from the start (the first roster)" \
+  "$(psql -At "$U2" -c "SELECT COUNT(DISTINCT household) || ' ' || SUM(CASE WHEN active_from = 0 AND active_to IS NULL THEN 1 ELSE 0 END) FROM household_periods")" \
+  "20000 20000"
 tap_end
