@@ -91,6 +91,11 @@ int ax__store_is_pg(const ax_store *st);
  * on st. */
 struct ax_stmt;
 ax_rc ax__dprepare(ax_store *st, struct ax_stmt **out, const char *sql);
+/* ax__dprepare of b's text, then b freed; AX_NOMEM when b ran out */
+ax_rc ax__dprepare_buf(ax_store *st, struct ax_buf *b, struct ax_stmt **out);
+/* "col IN ('sms_delivered',…)" of the contact kinds (AX_CK_*; none:
+ * "col IN (NULL)", true of nothing) */
+void ax__buf_kinds_in(struct ax_buf *b, int kinds, const char *col);
 /* Statements without parameters on either backend, the error on st. */
 ax_rc ax__dexec(ax_store *st, const char *sql);
 /* Statements a handle keeps prepared (one per use, same SQL each time). */

@@ -235,27 +235,16 @@ static ax_rc camp_weeks(ax_store *st, const struct ax_campaign *camp,
 {
 	struct ax_buf b = {0};
 	ax_stmt *s;
-	int sep = 0, src;
+	int src;
 	ax_rc rc;
 
 	ax__buf_puts(&b, "SELECT h.grid, (SELECT MIN(c.at) FROM contacts c WHERE "
 	                 "c.household = h.id AND c.at >= ?5 AND c.at < ?6 AND "
-	                 "(c.received_at IS NULL OR c.received_at <= ?7) AND "
-	                 "c.kind IN (");
-	for (int bit = 1; bit <= AX_CK_VISIT; bit <<= 1)
-		if (kinds & bit) {
-			ax__buf_printf(&b, "%s'%s'", sep ? "," : "", ax_contact_kind_name(bit));
-			sep = 1;
-		}
-	ax__buf_puts(&b, ")) FROM (" AX__CAMPAIGN_ROSTER("p.grid >= ?3 AND p.grid < ?4")
+	                 "(c.received_at IS NULL OR c.received_at <= ?7) AND ");
+	ax__buf_kinds_in(&b, kinds, "c.kind");
+	ax__buf_puts(&b, ") FROM (" AX__CAMPAIGN_ROSTER("p.grid >= ?3 AND p.grid < ?4")
 	                 ") h");
-	if (b.oom) {
-		ax__buf_free(&b);
-		return AX_NOMEM;
-	}
-	rc = ax__dprepare(st, &s, b.p);
-	ax__buf_free(&b);
-	if (rc)
+	if ((rc = ax__dprepare_buf(st, &b, &s)))
 		return rc;
 	ax_stmt_bind_int64(s, 1, camp->starts_at);
 	ax_stmt_bind_int64(s, 2, camp->ends_at);
@@ -289,7 +278,7 @@ ax_rc ax_coverage_weeks(ax_store *st, const char *region, int kinds,
 	struct ax_region g;
 	ax_stmt *s;
 	char lo[24], hi[24];
-	int end, first, start, src, sep = 0;
+	int end, first, start, src;
 	ax_rc rc;
 
 	*households = 0;
@@ -342,22 +331,11 @@ ax_rc ax_coverage_weeks(ax_store *st, const char *region, int kinds,
 	 * region, not a scan of the window's contacts (a grid of 113
 	 * households among 20,000: 35 -> 0.7 ms; the county 43 ms) */
 	ax__buf_puts(&b, "SELECT f FROM (SELECT (SELECT MIN(c.at) FROM contacts c "
-	                 "WHERE c.household = h.id AND c.at >= ?3 AND c.at < ?4 AND "
-	                 "c.kind IN (");
-	for (int bit = 1; bit <= AX_CK_VISIT; bit <<= 1)
-		if (kinds & bit) {
-			ax__buf_printf(&b, "%s'%s'", sep ? "," : "", ax_contact_kind_name(bit));
-			sep = 1;
-		}
-	ax__buf_puts(&b, ")) AS f FROM households h WHERE h.active = 1 AND h.grid "
+	                 "WHERE c.household = h.id AND c.at >= ?3 AND c.at < ?4 AND ");
+	ax__buf_kinds_in(&b, kinds, "c.kind");
+	ax__buf_puts(&b, ") AS f FROM households h WHERE h.active = 1 AND h.grid "
 	                 ">= ?1 AND h.grid < ?2) x WHERE f IS NOT NULL");
-	if (b.oom) {
-		ax__buf_free(&b);
-		return AX_NOMEM;
-	}
-	rc = ax__dprepare(st, &s, b.p);
-	ax__buf_free(&b);
-	if (rc)
+	if ((rc = ax__dprepare_buf(st, &b, &s)))
 		return rc;
 	ax_stmt_bind_text(s, 1, lo);
 	ax_stmt_bind_text(s, 2, hi);

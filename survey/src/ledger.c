@@ -203,28 +203,11 @@ static void scope_bind(ax_stmt *s, const struct scope *sc)
 	}
 }
 
-/* "col IN ('sms_delivered',…)"; kind names are constants. */
-static void kinds_in(struct ax_buf *b, int kinds, const char *col)
-{
-	int first = 1;
-
-	ax__buf_printf(b, "%s IN (", col);
-	for (int bit = 1; bit <= AX_CK_VISIT; bit <<= 1)
-		if (kinds & bit) {
-			ax__buf_printf(b, "%s'%s'", first ? "" : ",",
-			               ax_contact_kind_name(bit));
-			first = 0;
-		}
-	if (first)
-		ax__buf_puts(b, "NULL");
-	ax__buf_puts(b, ")");
-}
-
 /* " AND col IN (…)" */
 static void kinds_sql(struct ax_buf *b, int kinds, const char *col)
 {
 	ax__buf_puts(b, " AND ");
-	kinds_in(b, kinds, col);
+	ax__buf_kinds_in(b, kinds, col);
 }
 
 /* The household's region names, for a region code column `col`. */
@@ -237,20 +220,6 @@ static void kinds_sql(struct ax_buf *b, int kinds, const char *col)
 static const char *col_text(ax_stmt *s, int i)
 {
 	return ax_stmt_text(s, i);
-}
-
-static ax_rc prepare_buf(ax_store *st, struct ax_buf *b, ax_stmt **s)
-{
-	ax_rc rc;
-
-	*s = NULL;
-	if (b->oom) {
-		ax__buf_free(b);
-		return AX_NOMEM;
-	}
-	rc = ax__dprepare(st, s, b->p);
-	ax__buf_free(b);
-	return rc;
 }
 
 /* Empty b for reuse, keeping its memory; b->p is "" afterwards. */
@@ -306,7 +275,7 @@ ax_rc ax_ledger_contacts(ax_store *st, const struct ax_ledger_query *q,
 	                 "packs p WHERE p.id = c.pack ORDER BY p.version DESC "
 	                 "LIMIT 1), c.at, c.device, h.active, ROW_NUMBER() OVER "
 	                 "(PARTITION BY c.household, ");
-	kinds_in(&b, cov, "c.kind");
+	ax__buf_kinds_in(&b, cov, "c.kind");
 	ax__buf_puts(&b, " ORDER BY c.at, c.id) FROM contacts c JOIN households "
 	                 "h ON h.id = c.household");
 	ax__buf_puts(&b, REGION_JOINS("h.grid"));
@@ -316,7 +285,7 @@ ax_rc ax_ledger_contacts(ax_store *st, const struct ax_ledger_query *q,
 		kinds_sql(&b, q->contact_kinds, "c.kind");
 	scope_sql(&b, &sc, "h.grid");
 	ax__buf_puts(&b, " ORDER BY c.at, c.id");
-	if ((rc = prepare_buf(st, &b, &s)))
+	if ((rc = ax__dprepare_buf(st, &b, &s)))
 		return rc;
 	ax_stmt_bind_int64(s, 1, w.from);
 	ax_stmt_bind_int64(s, 2, w.to);
@@ -432,7 +401,7 @@ ax_rc ax_ledger_responses(ax_store *st, const struct ax_ledger_query *q,
 	                 "r.survey = ?4) AND (CAST(?5 AS TEXT) IS NULL OR r.wave = ?5)");
 	scope_sql(&b, &sc, "r.region");
 	ax__buf_puts(&b, " ORDER BY " RESP_TIME ", r.id");
-	if ((rc = prepare_buf(st, &b, &s)))
+	if ((rc = ax__dprepare_buf(st, &b, &s)))
 		goto done;
 	ax_stmt_bind_int64(s, 1, w.from);
 	ax_stmt_bind_int64(s, 2, w.to);
@@ -622,7 +591,7 @@ ax_rc ax_ledger_unreached(ax_store *st, const struct ax_ledger_query *q,
 	                 "c.channel = ?3))");
 	scope_sql(&b, &sc, "h.grid");
 	ax__buf_puts(&b, " ORDER BY h.grid, h.id");
-	if ((rc = prepare_buf(st, &b, &s)))
+	if ((rc = ax__dprepare_buf(st, &b, &s)))
 		return rc;
 	ax_stmt_bind_int64(s, 1, w.from);
 	ax_stmt_bind_int64(s, 2, w.to);
@@ -650,7 +619,7 @@ ax_rc ax_household_search(ax_store *st, const char *scope, const char *q,
 	                 "household_phones p WHERE p.household = h.id AND "
 	                 "substr(p.phone, length(p.phone) - 3) = ?1))) ORDER BY "
 	                 "h.grid, h.id LIMIT 2000");
-	if ((rc = prepare_buf(st, &b, &s)))
+	if ((rc = ax__dprepare_buf(st, &b, &s)))
 		return rc;
 	ax_stmt_bind_text(s, 1, q);
 	rc = household_rows(st, s, scope, limit, fn, ctx, "household search");

@@ -55,6 +55,22 @@ const char *ax_contact_kind_name(int bit)
 	return NULL;
 }
 
+void ax__buf_kinds_in(struct ax_buf *b, int kinds, const char *col)
+{
+	int first = 1;
+
+	ax__buf_printf(b, "%s IN (", col);
+	for (int bit = 1; bit <= AX_CK_VISIT; bit <<= 1)
+		if (kinds & bit) {
+			ax__buf_printf(b, "%s'%s'", first ? "" : ",",
+			               ax_contact_kind_name(bit));
+			first = 0;
+		}
+	if (first)
+		ax__buf_puts(b, "NULL");
+	ax__buf_puts(b, ")");
+}
+
 int ax_contact_kinds_parse(const char *list)
 {
 	int mask = 0;

@@ -670,6 +670,20 @@ ax_rc ax__dprepare(ax_store *st, ax_stmt **out, const char *sql)
 	return AX_OK;
 }
 
+ax_rc ax__dprepare_buf(ax_store *st, struct ax_buf *b, ax_stmt **out)
+{
+	ax_rc rc;
+
+	*out = NULL;
+	if (b->oom) {
+		ax__buf_free(b);
+		return AX_NOMEM;
+	}
+	rc = ax__dprepare(st, out, b->p);
+	ax__buf_free(b);
+	return rc;
+}
+
 /* Open without migrating past `target` (tests build old files with it). */
 ax_rc ax__store_open_at(const char *path, int flags, int target,
                         ax_store **out, char *errbuf, size_t errlen)
