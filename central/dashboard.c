@@ -340,23 +340,20 @@ static enum MHD_Result post_visit(struct ct_req *r, ax_store *st,
 	const char *pack = ct_form(r, "pack");
 	char grid[24], id[37], loc[256], msg[320];
 	unsigned status;
+	int known;
 	ax_rc rc;
 
 	if ((status = dash_visit_check(st, u, hh, grid, &title, msg, sizeof msg)))
 		return dash_error(r, u, status, title, "%s", msg);
 	if (pack && !*pack)
 		pack = NULL; /* no topic chosen */
-	if (pack) { /* one of the installed packs, as the list offers them */
-		ax_content *c = NULL;
-		int known = 0;
-		if (ax_content_load_store(st, &c) == AX_OK)
-			for (int i = 0; i < ax_content_npacks(c); i++)
-				known |= strcmp(ax_content_pack(c, i)->id, pack) == 0;
-		ax_content_free(c);
-		if (!known)
-			return dash_error(r, u, MHD_HTTP_BAD_REQUEST, "宣传内容有误",
-			                  "没有这项宣传内容，请从清单上的选项中选择。");
-	}
+	/* one of the installed packs, as the list offers them */
+	if (pack && (known = dash_pack_known(st, pack)) < 0)
+		return dash_error(r, u, MHD_HTTP_SERVICE_UNAVAILABLE, "暂时无法记录",
+		                  "数据库暂时不可用，请稍后再试。");
+	if (pack && !known)
+		return dash_error(r, u, MHD_HTTP_BAD_REQUEST, "宣传内容有误",
+		                  "没有这项宣传内容，请从清单上的选项中选择。");
 	if ((rc = ax_visit_record(st, hh, u->u.name, 0, pack, id))) {
 		CT_WARN("visit %s by %s: %s", hh, u->u.name, ax_store_errmsg(st));
 		return dash_error(r, u, rc == AX_INVALID ? MHD_HTTP_BAD_REQUEST

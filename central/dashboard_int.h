@@ -165,6 +165,13 @@ enum MHD_Result dash_visit_sync(struct ct_req *r, struct ax_store *st,
 unsigned dash_visit_check(struct ax_store *st, const struct dash_user *u,
                           const char *hh, char grid[24], const char **title,
                           char *msg, size_t n);
+/* What was handed out or explained at a door: a select of the installed
+ * packs (name "pack", none chosen by default); nothing without packs
+ * (dashboard_lists.c). */
+void dash_visit_pack_select(struct dpage *p, const ax_content *c);
+/* Whether pack is the id of an installed pack (1), not (0), or the store
+ * could not say (-1). */
+int dash_pack_known(struct ax_store *st, const char *pack);
 /* dashboard_optout.c: 退订号码 and its 恢复接收 form */
 enum MHD_Result dash_optouts_page(struct ct_req *r, const struct dash_user *u);
 struct ax_store;

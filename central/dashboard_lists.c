@@ -213,7 +213,7 @@ struct unreached_ctx {
 
 /* What was handed out or explained at the door: an installed pack (its
  * 知识宣传入户率 counts the visit), or none. */
-static void visit_pack_select(struct dpage *p, const ax_content *c)
+void dash_visit_pack_select(struct dpage *p, const ax_content *c)
 {
 	if (!c || !ax_content_npacks(c))
 		return;
@@ -228,6 +228,19 @@ static void visit_pack_select(struct dpage *p, const ax_content *c)
 			dp_fmt(p, "<option value=\"%s\">%s</option>", k->id, k->title);
 	}
 	dp_raw(p, "</select>");
+}
+
+int dash_pack_known(ax_store *st, const char *pack)
+{
+	ax_content *c = NULL;
+	int known = 0;
+
+	if (ax_content_load_store(st, &c) != AX_OK)
+		return -1;
+	for (int i = 0; i < ax_content_npacks(c); i++)
+		known |= strcmp(ax_content_pack(c, i)->id, pack) == 0;
+	ax_content_free(c);
+	return known;
 }
 
 static ax_rc unreached_row(void *ctx, const struct ax_ledger_household *h)
@@ -265,7 +278,7 @@ static ax_rc unreached_row(void *ctx, const struct ax_ledger_household *h)
 		dp_fmt(p, "<input type=\"hidden\" name=\"from\" value=\"%s\">", c->from);
 	if (c->to)
 		dp_fmt(p, "<input type=\"hidden\" name=\"to\" value=\"%s\">", c->to);
-	visit_pack_select(p, c->content);
+	dash_visit_pack_select(p, c->content);
 	dp_fmt(p, "<button class=\"btn\" type=\"submit\" aria-label=\"记录 %s 入户走访\">"
 	          "记录入户走访</button></form></td></tr>",
 	       h->id);

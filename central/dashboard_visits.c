@@ -3,7 +3,10 @@
  * signal comes and goes (issue 17).
  *
  *   GET /grid/CODE/offline  the grid's (or village's) unreached households,
- *                           a 记录走访 button each
+ *                           a 记录走访 button each, and beside it the
+ *                           宣传内容 handed out (an installed pack or none,
+ *                           as on the online list: it counts the visit in
+ *                           that pack's 知识宣传入户率)
  *   GET /grid/visits.js     the page's script: a visit tapped is queued in
  *                           localStorage with an id made on the phone (a
  *                           UUID) and sent to POST /visit/sync whenever the
@@ -69,20 +72,26 @@ static const char visits_js[] =
     "    var q = load(KEY), done = load(DONE);\n"
     "    root.querySelectorAll('li[data-hh]').forEach(function (li) {\n"
     "      var hh = li.dataset.hh;\n"
-    "      var queued = q.some(function (v) { return v.household === hh; });\n"
+    "      var mine = q.filter(function (v) { return v.household === hh; })[0];\n"
+    "      var queued = !!mine;\n"
     "      var sent = !queued && done.indexOf(hh) >= 0;\n"
     "      li.querySelector('.st').textContent = queued ? '已记录，待上传' : sent ? '已上传' : '';\n"
     "      li.className = queued ? 'v queued' : sent ? 'v sent' : 'v';\n"
     "      li.querySelector('button').disabled = queued || sent;\n"
+    "      var sel = li.querySelector('select');\n"
+    "      if (sel) { /* the topic it was recorded with, fixed */\n"
+    "        if (mine) sel.value = mine.pack || '';\n"
+    "        sel.disabled = queued || sent;\n"
+    "      }\n"
     "    });\n"
     "    line.textContent = (navigator.onLine ? '在线' : '离线') + '：' + (q.length ?\n"
     "      q.length + ' 条走访待上传' + (navigator.onLine ? '' : '，联网后自动上传') : '走访都已上传');\n"
     "    root.dataset.pending = String(q.length);\n"
     "  }\n"
-    "  function record(hh) {\n"
+    "  function record(hh, pack) {\n"
     "    var q = load(KEY);\n"
     "    if (!hh || q.some(function (v) { return v.household === hh; })) return;\n"
-    "    q.push({ id: uuid(), household: hh, at: now() });\n"
+    "    q.push({ id: uuid(), household: hh, pack: pack || '', at: now() });\n"
     "    save(KEY, q);\n"
     "    show();\n"
     "    sync();\n"
@@ -100,7 +109,8 @@ static const char visits_js[] =
     "        try {\n"
     "          res = await fetch('/visit/sync', { method: 'POST', credentials: 'same-origin',\n"
     "            body: new URLSearchParams({ csrf: csrf, id: v.id, household: v.household,\n"
-    "                                        at: String(v.at), now: String(now()) }) });\n"
+    "                                        pack: v.pack || '', at: String(v.at),\n"
+    "                                        now: String(now()) }) });\n"
     "        } catch (e) { break; } /* no network: the next chance */\n"
     "        if (res.ok) { settle(v, true); continue; }\n"
     "        if ([400, 404, 409, 422].indexOf(res.status) >= 0) { /* never storable */\n"
@@ -130,7 +140,8 @@ static const char visits_js[] =
     "  });\n"
     "  root.addEventListener('submit', function (e) {\n"
     "    e.preventDefault();\n"
-    "    record(e.target.querySelector('input[name=household]').value);\n"
+    "    var pk = e.target.querySelector('select[name=pack]');\n"
+    "    record(e.target.querySelector('input[name=household]').value, pk ? pk.value : '');\n"
     "  });\n"
     "  window.addEventListener('online', sync);\n"
     "  window.addEventListener('offline', show);\n"
@@ -257,12 +268,13 @@ enum MHD_Result dash_visit_sync(struct ct_req *r, ax_store *st,
                                 const struct dash_user *u)
 {
 	const char *hh = ct_form(r, "household"), *id = ct_form(r, "id");
+	const char *pack = ct_form(r, "pack");
 	long long at = seconds(ct_form(r, "at")), sent = seconds(ct_form(r, "now"));
 	long long now = (long long)time(NULL);
 	char grid[24], msg[320], out[37];
 	const char *title;
 	unsigned status;
-	int stored = 0;
+	int stored = 0, known;
 	ax_rc rc;
 
 	if (!id || !*id || at <= 0 || sent <= 0)
@@ -273,6 +285,16 @@ enum MHD_Result dash_visit_sync(struct ct_req *r, ax_store *st,
 		                  "走访编号格式不对：请刷新本页后重新记录。");
 	if ((status = dash_visit_check(st, u, hh, grid, &title, msg, sizeof msg)))
 		return sync_reply(r, status, NULL, 0, msg);
+	if (pack && !*pack)
+		pack = NULL; /* no topic chosen */
+	if (pack && (known = dash_pack_known(st, pack)) < 0)
+		return sync_reply(r, MHD_HTTP_SERVICE_UNAVAILABLE, NULL, 0,
+		                  "数据库暂时不可用，稍后自动重试。");
+	if (pack && !known) {
+		snprintf(msg, sizeof msg, "户号 %.64s 的走访没有记录：没有“%.64s”这项宣传"
+		         "内容，请刷新本页后重新记录。", hh, pack);
+		return sync_reply(r, MHD_HTTP_BAD_REQUEST, NULL, 0, msg);
+	}
 	/* the phone's clock may be off: its error now is its error then */
 	at += now - sent;
 	if (at > now)
@@ -280,7 +302,7 @@ enum MHD_Result dash_visit_sync(struct ct_req *r, ax_store *st,
 	if (at < now - VISIT_MAX_AGE)
 		return sync_reply(r, 422, NULL, 0,
 		                  "走访时间在 30 天以前：请改用走访登记表由县级导入。");
-	rc = ax_visit_record_id(st, id, hh, u->u.name, at, NULL, out, &stored);
+	rc = ax_visit_record_id(st, id, hh, u->u.name, at, pack, out, &stored);
 	if (rc == AX_INVALID) {
 		CT_WARN("visit %s by %s (sync): %s", hh, u->u.name, ax_store_errmsg(st));
 		snprintf(msg, sizeof msg, "户号 %.64s 的走访没有记录：%.200s", hh,
@@ -290,8 +312,8 @@ enum MHD_Result dash_visit_sync(struct ct_req *r, ax_store *st,
 	if (rc)
 		return sync_reply(r, ct_status_for(rc), NULL, 0,
 		                  "数据库暂时不可用，稍后自动重试。");
-	CT_INFO("visit %s by %s sent from a phone (%s, %s)", hh, u->u.name, out,
-	        stored ? "stored" : "already stored");
+	CT_INFO("visit %s by %s sent from a phone (%s, pack %s, %s)", hh, u->u.name,
+	        out, pack ? pack : "none", stored ? "stored" : "already stored");
 	return sync_reply(r, MHD_HTTP_OK, out, stored, NULL);
 }
 
@@ -301,6 +323,7 @@ struct offline_ctx {
 	const struct dash_user *u;
 	const char *code;
 	long n;
+	const ax_content *content; /* the installed packs, or NULL */
 };
 
 static ax_rc offline_row(void *ctx, const struct ax_ledger_household *h)
@@ -321,11 +344,14 @@ static ax_rc offline_row(void *ctx, const struct ax_ledger_household *h)
 	          "<form method=\"post\" action=\"/visit\">"
 	          "<input type=\"hidden\" name=\"csrf\" value=\"%s\">"
 	          "<input type=\"hidden\" name=\"household\" value=\"%s\">"
-	          "<input type=\"hidden\" name=\"back\" value=\"%s\">"
-	          "<button class=\"btn\" type=\"submit\">记录走访</button></form>"
-	          "<span class=\"st\" role=\"status\"></span></li>",
+	          "<input type=\"hidden\" name=\"back\" value=\"%s\">",
 	       h->grid_name ? h->grid_name : h->grid, h->nphones ? h->phones : "无电话",
 	       c->u->csrf, h->id, c->code);
+	/* the topic handed out, as on the online list: it counts the visit
+	 * in that pack's 知识宣传入户率 */
+	dash_visit_pack_select(p, c->content);
+	dp_raw(p, "<button class=\"btn\" type=\"submit\">记录走访</button></form>"
+	          "<span class=\"st\" role=\"status\"></span></li>");
 	return AX_OK;
 }
 
@@ -337,6 +363,7 @@ enum MHD_Result dash_offline_page(struct ct_req *r, const struct dash_user *u,
 	ax_store *st = ct_store(r->srv);
 	struct ax_ledger_query q = {0};
 	struct offline_ctx c = {0};
+	ax_content *content = NULL;
 	struct ax_region g;
 	enum MHD_Result ret;
 	char when[20];
@@ -370,7 +397,10 @@ enum MHD_Result dash_offline_page(struct ct_req *r, const struct dash_user *u,
 	c.p = &p;
 	c.u = u;
 	c.code = code;
+	if (ax_content_load_store(st, &content) == AX_OK)
+		c.content = content;
 	rc = ax_ledger_unreached(st, &q, offline_row, &c);
+	ax_content_free(content);
 	if (rc) {
 		dp_discard(&p);
 		CT_WARN("offline visits %s: %s", code, ax_store_errmsg(st));

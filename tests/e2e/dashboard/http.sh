@@ -417,7 +417,10 @@ check "a queued visit without CSRF: 403" "$(curl -s -b grid.jar -o s1.out -w '%{
 check "a queued visit outside the user's scope: 403" "$(curl -s -b grid.jar -o s2.out -w '%{http_code}' --data-urlencode "household=$OUT" --data-urlencode "csrf=$T" --data-urlencode id=5a3c0000-0000-4000-8000-0000000000ab --data-urlencode "at=$(date +%s)" --data-urlencode "now=$(date +%s)" "$URL/visit/sync")" 403
 has "  says why, in JSON" s2.out "\"error\":\"户号 $OUT 不在您负责的区域内。\""
 check "a queued visit 40 days old: 422" "$(curl -s -b grid.jar -o s3.out -w '%{http_code}' --data-urlencode "household=$HH" --data-urlencode "csrf=$T" --data-urlencode id=5a3c0000-0000-4000-8000-0000000000ac --data-urlencode "at=$(($(date +%s) - 40 * 86400))" --data-urlencode "now=$(date +%s)" "$URL/visit/sync")" 422
+check "a queued visit naming a pack not installed: 400" "$(curl -s -b grid.jar -o s4.out -w '%{http_code}' --data-urlencode "household=$HH" --data-urlencode "csrf=$T" --data-urlencode id=5a3c0000-0000-4000-8000-0000000000ad --data-urlencode pack=no-such-pack --data-urlencode "at=$(date +%s)" --data-urlencode "now=$(date +%s)" "$URL/visit/sync")" 400
+has "  says which, in JSON" s4.out "没有“no-such-pack”这项宣传内容"
 check "  nothing more recorded" "$(visits)" 1
+has "the offline page offers the 宣传内容 on each row" off.html 'select name="pack" aria-label="宣传内容"'
 
 # --- logout ---
 check "logout without CSRF: 403" "$(curl -s -b grid.jar -o lo1.html -w '%{http_code}' -X POST "$URL/logout")" 403

@@ -29,12 +29,17 @@ async function login(context, name, pw) {
   return page;
 }
 
-// households reached in the county's report, by region code
-async function reached(county) {
+// households reached in the county's report, by region code; with pack,
+// those reached by a contact carrying it (知识宣传入户率), the grid's
+async function reached(county, pack) {
   const out = {};
   for (const code of [GRID, COUNTY]) {
     const res = await county.request.get(`${url}/api/v1/report?scope=${code}&depth=0&format=json`);
     out[code] = (await res.json()).rows[0].reached;
+  }
+  if (pack) {
+    const res = await county.request.get(`${url}/api/v1/report?scope=${GRID}&depth=0&format=json&pack=${pack}`);
+    out.pack = (await res.json()).rows[0].reached_pack;
   }
   return out;
 }
@@ -54,7 +59,6 @@ async function until(page, fn, arg, ms) {
   });
   const county = await browser.newContext();
   await (await login(county, 'county', countyPassword)).close();
-  const before = await reached(county);
 
   const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
   const page = await login(phone, user, password);
@@ -69,11 +73,17 @@ async function until(page, fn, arg, ms) {
   // the last two households: e2e.dashboard.http visits the first ones
   const hhs = await page.$$eval('li[data-hh]', ls => ls.slice(-2).map(l => l.dataset.hh));
   check('two unreached households listed', hhs.length === 2 && hhs[0] !== hhs[1]);
+  // the topic handed out at the first door, as on the online list
+  const pack = await page.$eval(`li[data-hh="${hhs[0]}"] select[name=pack]`,
+                                sel => [...sel.options].map(o => o.value).find(v => v));
+  check('  each with a 宣传内容 select offering the installed packs', !!pack);
+  const before = await reached(county, pack);
 
   await phone.setOffline(true);
   await phone.route('**/*', r => r.abort('internetdisconnected'));
   check('no network for the page',
         await page.evaluate(() => fetch('/healthz').then(() => false, () => true)));
+  await page.selectOption(`li[data-hh="${hhs[0]}"] select[name=pack]`, pack);
   for (const hh of hhs)
     await page.tap(`li[data-hh="${hh}"] button`);
   check('two visits queued offline', await page.getAttribute('#visits', 'data-pending') === '2');
@@ -81,11 +91,15 @@ async function until(page, fn, arg, ms) {
   const queued = await page.evaluate(g => JSON.parse(localStorage.getItem('anxin-visits:' + g)), GRID);
   check('  each with an id made on the phone',
         queued.length === 2 && queued.every(v => /^[0-9a-f-]{36}$/.test(v.id)));
+  check(`  the first with its topic (${pack}), the second with none`,
+        queued[0].household === hhs[0] && queued[0].pack === pack && queued[1].pack === '');
 
   await page.reload();
   check('reloaded with no network: the kept copy', await page.getAttribute('#visits', 'data-rendered') === kept);
   check('  the two visits still queued', await until(page, () => document.getElementById('visits').dataset.pending === '2', null, 5000));
   check('  and marked', (await page.textContent(`li[data-hh="${hhs[0]}"] .st`)) === '已记录，待上传');
+  check('  the first with the topic it was recorded with, fixed',
+        await page.$eval(`li[data-hh="${hhs[0]}"] select[name=pack]`, (s, p) => s.value === p && s.disabled, pack));
   check('  the status says offline', (await page.textContent('#sync')).startsWith('离线'));
   await page.screenshot({ path: path.join(shots, 'visits-offline.png'), fullPage: false });
 
@@ -101,15 +115,17 @@ async function until(page, fn, arg, ms) {
     const csrf = document.getElementById('visits').dataset.csrf;
     const now = String(Math.floor(Date.now() / 1000));
     const res = await fetch('/visit/sync', { method: 'POST', body: new URLSearchParams(
-      { csrf, id: v.id, household: v.household, at: String(v.at), now }) });
+      { csrf, id: v.id, household: v.household, pack: v.pack, at: String(v.at), now }) });
     return [res.status, await res.json()];
   }, queued[0]);
   check('a visit sent twice: 200, nothing stored', again[0] === 200 && again[1].stored === false &&
         again[1].id === queued[0].id);
 
-  const after = await reached(county);
+  const after = await reached(county, pack);
   check(`the grid's reached households: ${before[GRID]} + 2`, after[GRID] === before[GRID] + 2);
   check(`the county's: ${before[COUNTY]} + 2`, after[COUNTY] === before[COUNTY] + 2);
+  check(`the grid's households reached with ${pack}: ${before.pack} + 1 (the first visit only)`,
+        after.pack === before.pack + 1);
 
   // logging out from the page leaves no copy of the list on the phone
   await Promise.all([page.waitForNavigation(), page.click('form[action="/logout"] button')]);
