@@ -23,9 +23,11 @@ echo $t > "$T/clock"
 smsd_reply_e1
 tail -c +2 "$ANXIN_SOURCE/tests/fuzz/corpus/smsbackup/crash-short-number" > "$T/m0/sms/1/2"
 # the restart backoff (1 s, 2 s) runs on the gateway's clock: a second
-# of it every 0.1 s
+# of it every 0.1 s, for up to a minute (it takes 1-2 s; once, in a
+# clean-clone ASan run, the next question had not come after 20 s --
+# cause not found -- and the test failed there)
 i=0
-while [ $i -lt 200 ]; do
+while [ $i -lt 600 ]; do
 	t=$((t + 1))
 	echo $t > "$T/clock"
 	if [ ! -e "$T/m0/sms/1/1" ] && [ ! -e "$T/m0/sms/1/2" ] && [ "$(smsd_lines)" -ge 5 ]; then
