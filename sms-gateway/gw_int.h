@@ -139,6 +139,8 @@ struct gw_gateway {
 	long long queue_at;
 	gw_clock_fn clock;
 	void *clock_ctx;
+	/* clock_file's last good reading (gateway.c's file_clock) */
+	atomic_llong file_clock_last;
 	struct slot slots[GW_MAX_MODEMS];
 	atomic_int *stop; /* gw_run's: modem threads stop sending */
 	/* the store file this gateway opened (gw__store_lost) */

@@ -88,18 +88,27 @@ static long long now_ms(void)
 /* --clock-file: the time a reply or report is stamped with is the number
  * of seconds in that file (the gateway's clock_file) plus one, so a walk
  * with a moved clock gets replies that come just after what they answer.
- * Without it, the real time. */
+ * A file caught between `echo T > file`'s truncate and write reads empty:
+ * the last good reading then (as the gateway's clock does), never the
+ * real time, months away from the walk.  Without it, the real time. */
 static const char *clock_file;
+static long long clock_last;
 
 static time_t sim_time(void)
 {
 	FILE *f;
 	long long t = 0;
-	if (!clock_file || !(f = fopen(clock_file, "r")))
+	if (!clock_file)
 		return time(NULL);
-	if (fscanf(f, "%lld", &t) != 1 || t <= 0)
-		t = (long long)time(NULL) - 1;
-	fclose(f);
+	if ((f = fopen(clock_file, "r"))) {
+		if (fscanf(f, "%lld", &t) != 1)
+			t = 0;
+		fclose(f);
+	}
+	if (t > 0)
+		clock_last = t;
+	else
+		t = clock_last > 0 ? clock_last : (long long)time(NULL) - 1;
 	return (time_t)(t + 1);
 }
 
