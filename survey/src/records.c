@@ -109,7 +109,15 @@ static void surveys_fingerprint(ax_importer *im, char out[64])
 
 /* ---- importer lifecycle ----------------------------------------------- */
 /* A SQLite store opened at an older version (tests build old files with
- * ax__store_open_at) has no visits_undone (v16): contacts as before. */
+ * ax__store_open_at): before v20 contacts have no region, before v16
+ * there is no visits_undone. */
+static const char *const before_v20[S_NSTMT] = {
+	[S_INS_CONTACT] =
+	    "INSERT INTO contacts(id, household, channel, kind, pack, "
+	    "device, at, body, received_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, "
+	    "CAST(?7 AS BIGINT), ?8, CAST(?9 AS BIGINT) WHERE NOT EXISTS (SELECT 1 "
+	    "FROM visits_undone WHERE id = ?1) ON CONFLICT(id) DO NOTHING",
+};
 static const char *const before_v16[S_NSTMT] = {
 	[S_INS_CONTACT] =
 	    "INSERT INTO contacts(id, household, channel, kind, pack, "
@@ -125,9 +133,13 @@ static ax_rc prepare_stmt(ax_importer *im, int i)
 {
 	ax_db *db = ax__store_dbl(im->st);
 	const char *sql = i == S_LOCK_HH ? ax_db_sql(db, AX_SQL_LOCK_KEY) : ax__importer_sql(i);
-	if (before_v16[i] && !ax__store_is_pg(im->st) &&
-	    ax_store_schema_version(im->st) < 16)
-		sql = before_v16[i];
+	if (!ax__store_is_pg(im->st)) {
+		int v = ax_store_schema_version(im->st);
+		if (before_v20[i] && v < 20)
+			sql = before_v20[i];
+		if (before_v16[i] && v < 16)
+			sql = before_v16[i];
+	}
 	if (im->t[i] || ax_db_prepare(db, sql, &im->t[i]) == AX_DB_OK)
 		return AX_OK;
 	return ax__store_dberr(im->st, "prepare");
@@ -1125,10 +1137,11 @@ static ax_rc import_contact(ax_importer *im, json_t *o, const char *source,
 	if (!body)
 		return AX_NOMEM;
 	{
-		const struct ax__val v[9] = {
+		const struct ax__val v[10] = {
 			VT(out->id), VT(hh), VT(contact_channels[chan]),
 			VT(kind_names[kind]), VT(pack), /* NULL: no pack */
-			VT(device), VI(at), VT(body), VI(im->received_at)};
+			VT(device), VI(at), VT(body), VI(im->received_at),
+			{'t', 0, 0, grid}};
 		const char *known = NULL;
 		if (queued_or_flush(im, AX__PEND_CONTACT, out->id, &known, &rc)) {
 			if (known)
@@ -1140,7 +1153,7 @@ static ax_rc import_contact(ax_importer *im, json_t *o, const char *source,
 		} else if (!rc) {
 			s = im->t[S_INS_CONTACT];
 			ax_stmt_reset(s);
-			ax__vals_bind(s, 1, v, 9);
+			ax__vals_bind(s, 1, v, 10);
 			rc = insert_new(im, S_INS_CONTACT, S_GET_CONTACT, "contact", body,
 			                source, out);
 		}

@@ -12,9 +12,10 @@
  * counted response taken back) flushes the queue first (records.c), so
  * the store never disagrees with what the importer decided.
  *
- * The flush is INSERT ... ON CONFLICT(id) DO NOTHING and checks that every
- * row went in.  A row that did not was stored by another server between
- * the prefetch and the flush: only possible for a record no household
+ * The flush is INSERT ... ON CONFLICT DO NOTHING (the id's own table
+ * skips a stored id: records_sql.c) and checks that every row went in.
+ * A row that did not was stored by another server between the prefetch
+ * and the flush: only possible for a record no household
  * lock covers (an anonymous answer, a sealed number).  Its outcome was
  * decided as new and its counts are in the batch's tallies, so the whole
  * batch fails with AX_BUSY (503 to a device, which sends it again and
@@ -30,11 +31,11 @@ static const char *const pend_head[AX__PEND_N] = {
 	"INSERT INTO responses(id, survey, survey_version, wave, channel, "
 	"device, household, region, started_at, completed_at, status, day, "
 	"sat, score, body, received_at, topics, counted) VALUES",
-	/* ?1..?9 of S_INS_CONTACT; visits_undone was read by the prefetch */
+	/* ?1..?10 of S_INS_CONTACT; visits_undone was read by the prefetch */
 	"INSERT INTO contacts(id, household, channel, kind, pack, device, at, "
-	"body, received_at) VALUES",
+	"body, received_at, region) VALUES",
 };
-static const int pend_width[AX__PEND_N] = {18, 9};
+static const int pend_width[AX__PEND_N] = {18, 10};
 
 void ax__vals_bind(ax_stmt *s, int first, const struct ax__val *v, int n)
 {
@@ -110,7 +111,7 @@ static char *pend_sql(const void *ctx, int rows)
 	const struct pend_ctx *c = ctx;
 	const char *head = pend_head[c->table];
 	return ax__values_sql(head, strlen(head), rows, c->width,
-	                      " ON CONFLICT(id) DO NOTHING");
+	                      " ON CONFLICT DO NOTHING");
 }
 
 static void pend_bind(ax_stmt *s, int r, size_t i, const void *ctx)

@@ -9,14 +9,19 @@
 
 /* The importer's statements, in the SQL both stores speak (db.h): ON
  * CONFLICT with its target and the table named in the SET, no INSERT OR
- * IGNORE; pg.importer_sql prepares each on PostgreSQL's schema. */
+ * IGNORE; pg.importer_sql prepares each on PostgreSQL's schema.  A new
+ * response or contact is ON CONFLICT DO NOTHING without a target: on
+ * PostgreSQL their tables are partitioned by region (store_pg.c,
+ * migration 11), their keys (id, region), and the id alone is unique in
+ * response_ids / contact_ids, whose trigger skips a row whose id is
+ * there -- as the key on id skips it on SQLite. */
 static const char *const stmt_sql[S_NSTMT] = {
 	[S_INS_RESP] =
 	    "INSERT INTO responses(id, survey, survey_version, wave, "
 	    "channel, device, household, region, started_at, completed_at, "
 	    "status, counted, day, sat, score, body, received_at, topics) "
 	    "VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?18,?12,?13,?14,?15,?16,?17) "
-	    "ON CONFLICT(id) DO NOTHING",
+	    "ON CONFLICT DO NOTHING",
 	[S_GET_RESP] = "SELECT body FROM responses WHERE id = ?",
 	[S_HH] = "SELECT grid FROM households WHERE id = ?",
 	[S_REGION] = "SELECT level FROM regions WHERE code = ?",
@@ -28,9 +33,9 @@ static const char *const stmt_sql[S_NSTMT] = {
 	/* never back in once undone (visits_undone, v16) */
 	[S_INS_CONTACT] =
 	    "INSERT INTO contacts(id, household, channel, kind, pack, "
-	    "device, at, body, received_at) SELECT ?1, ?2, ?3, ?4, ?5, ?6, "
-	    "CAST(?7 AS BIGINT), ?8, CAST(?9 AS BIGINT) WHERE NOT EXISTS (SELECT 1 "
-	    "FROM visits_undone WHERE id = ?1) ON CONFLICT(id) DO NOTHING",
+	    "device, at, body, received_at, region) SELECT ?1, ?2, ?3, ?4, ?5, "
+	    "?6, CAST(?7 AS BIGINT), ?8, CAST(?9 AS BIGINT), ?10 WHERE NOT EXISTS "
+	    "(SELECT 1 FROM visits_undone WHERE id = ?1) ON CONFLICT DO NOTHING",
 	/* a visit undone (visits_undone) is found too: sent again, it is a
 	 * duplicate, never stored back */
 	[S_GET_CONTACT] = "SELECT body FROM contacts WHERE id = ?1 UNION ALL "

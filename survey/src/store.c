@@ -394,6 +394,15 @@ static const char *const migrations[] = {
 	 "    AND NOT EXISTS (SELECT 1 FROM household_reach WHERE household ="
 	 "    OLD.household AND kind = OLD.kind) GROUP BY household, kind;"
 	 "  END;"),
+	/* v20: a contact's region, its household's grid when it was stored
+	 * (the importer writes it).  On PostgreSQL, contacts and responses
+	 * are partitioned by county on their region (store_pg.c migration
+	 * 11); here a county is its own file, and the column keeps the two
+	 * stores' tables alike (a copy moves it either way).  Contacts
+	 * stored before have their household's grid of today. */
+	("ALTER TABLE contacts ADD COLUMN region TEXT;"
+	 "UPDATE contacts SET region = (SELECT grid FROM households h"
+	 "  WHERE h.id = contacts.household);"),
 };
 
 /* Migrations that rebuild a table others reference (v13 regions): run

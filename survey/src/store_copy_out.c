@@ -183,8 +183,12 @@ void ax__county_filter(const char *table, const char *county, const char *p,
 	else if (!strcmp(table, "household_phones") || !strcmp(table, "contacts") ||
 	         !strcmp(table, "visits_undone"))
 		snprintf(out, n, "household IN %s", hh);
-	else if (!strcmp(table, "responses") || !strcmp(table, "tally") ||
-	         !strcmp(table, "tally_total"))
+	else if (!strcmp(table, "responses"))
+		/* the same rows as substr(region, 1, 6) = p (codes are digits,
+		 * and ':' sorts right after '9'), in the form that reads the
+		 * county's partition alone on PostgreSQL (store_pg.c, 11) */
+		snprintf(out, n, "region >= '%s' AND region < '%s:'", p, p);
+	else if (!strcmp(table, "tally") || !strcmp(table, "tally_total"))
 		snprintf(out, n, "substr(region, 1, 6) = '%s'", p);
 	else if (!strcmp(table, "conflicts"))
 		snprintf(out, n,

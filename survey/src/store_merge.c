@@ -12,6 +12,8 @@
  * content stops the whole copy, which rolls back, naming the table and
  * the key (two counties using one 户号, device name or staff login).
  * Exceptions, each for a reason:
+ * - responses and contacts are keyed by id, unique in response_ids and
+ *   contact_ids (their tables' own keys hold the partition column);
  * - conflicts and optout_events take new arrival numbers (seq) after
  *   the database's own, in the county's order; conflicts has no key but
  *   its number, so a conflict already there in every other column is the
@@ -127,6 +129,13 @@ ax_rc ax__merge_table(ax_store *from, ax_db *to, const char *table,
 	}
 	if (nkey == 1 && !strcmp(key[0], "seq"))
 		nkey = 0; /* conflicts: no key but its number */
+	if (!strcmp(table, "responses") || !strcmp(table, "contacts")) {
+		/* keyed (id, region) as partitioned tables must be (contacts
+		 * only unique), the id alone unique (store_pg.c migration 11):
+		 * a record is its id */
+		snprintf(key[0], 64, "id");
+		nkey = 1;
+	}
 	if (nkey == 0) {
 		/* no key: the whole row is the key, NULLs equal */
 		for (int i = 0; i < nused; i++)

@@ -5,7 +5,7 @@
  * PostgreSQL starts at SQLite's schema v12 (store.c): its migration 1 is
  * the whole of that schema's central tables, written once for PostgreSQL,
  * and later changes append migrations here as store.c appends them there
- * (2 is v13, 3 v14, 5 v15, 6 v16, 7 v17, 9 v18, 10 v19).  Device-only tables (outbox, drafts)
+ * (2 is v13, 3 v14, 5 v15, 6 v16, 7 v17, 9 v18, 10 v19, 11 v20).  Device-only tables (outbox, drafts)
  * are left out: devices stay on SQLite; sync_state came in 4 (central
  * keeps state there too).
  *
@@ -251,6 +251,132 @@ static const char *const pg_migrations[] = {
 	"    FROM ax_old) d ON c.household = d.household AND c.kind = d.kind"
 	"    GROUP BY 1, 2 ORDER BY 1, 2;"
 	"  RETURN NULL; END $$;"
+	"CREATE TRIGGER household_reach_del AFTER DELETE ON contacts"
+	"  REFERENCING OLD TABLE AS ax_old FOR EACH STATEMENT"
+	"  EXECUTE FUNCTION household_reach_del();",
+
+	/* 11: SQLite v20's twin (contacts.region), and responses and contacts
+	 * partitioned by county: RANGE on region, one partition a county
+	 * ('439901' up to '439901:', ':' the character after '9': every code
+	 * under the county is its six digits and more digits), made when the county's row enters regions, and a
+	 * DEFAULT partition for the rest (a city's or province's own code, a
+	 * contact stored with no region).  A county's rows are then tables
+	 * of their own, to vacuum, dump or drop alone (store_remove.c).
+	 *
+	 * A partitioned table's keys must hold its partition column, so the
+	 * keys are (id, region) (contacts: unique, as a contact's region may
+ * be NULL); the id alone -- what makes an import
+	 * idempotent: the same id is a duplicate or a conflict, never a
+	 * second row, in whatever county -- is kept unique by response_ids
+	 * and contact_ids.  A row trigger puts the id there before the row
+	 * goes in, and skips the row (returns NULL) when the id is there
+	 * already: the importer's INSERT ... ON CONFLICT DO NOTHING writes
+	 * nothing, as the key on id made it on the table before, and a
+	 * second server inserting the same id waits on the id's key until
+	 * the first commits, as before.  Deleting rows deletes their ids. */
+	"CREATE TABLE response_ids(id TEXT PRIMARY KEY);"
+	"CREATE TABLE contact_ids(id TEXT PRIMARY KEY);"
+	"INSERT INTO response_ids SELECT id FROM responses;"
+	"INSERT INTO contact_ids SELECT id FROM contacts;"
+	"DROP TRIGGER household_reach_ins ON contacts;"
+	"DROP TRIGGER household_reach_del ON contacts;"
+	"ALTER TABLE responses RENAME TO responses_v10;"
+	"ALTER TABLE contacts RENAME TO contacts_v10;"
+	"ALTER TABLE responses_v10 DROP CONSTRAINT responses_pkey;"
+	"ALTER TABLE contacts_v10 DROP CONSTRAINT contacts_pkey;"
+	"DROP INDEX responses_household, responses_counted, contacts_reach,"
+	"  contacts_at;"
+	"CREATE TABLE responses("
+	"  id TEXT NOT NULL,"
+	"  survey TEXT NOT NULL, survey_version INTEGER NOT NULL,"
+	"  wave TEXT NOT NULL, channel TEXT NOT NULL, device TEXT NOT NULL,"
+	"  household TEXT REFERENCES households(id),"
+	"  region TEXT NOT NULL REFERENCES regions(code),"
+	"  started_at BIGINT, completed_at BIGINT, status TEXT NOT NULL,"
+	"  counted INTEGER NOT NULL DEFAULT 0,"
+	"  day INTEGER, sat INTEGER, score DOUBLE PRECISION,"
+	"  body TEXT NOT NULL, received_at BIGINT, topics TEXT,"
+	"  PRIMARY KEY(id, region)) PARTITION BY RANGE(region);"
+	"CREATE TABLE contacts("
+	"  id TEXT NOT NULL,"
+	"  household TEXT NOT NULL REFERENCES households(id),"
+	"  channel TEXT NOT NULL, kind TEXT NOT NULL, pack TEXT,"
+	"  device TEXT NOT NULL, at BIGINT NOT NULL, body TEXT NOT NULL,"
+	"  received_at BIGINT, region TEXT,"
+	"  UNIQUE(id, region)) PARTITION BY RANGE(region);"
+	"CREATE TABLE responses_default PARTITION OF responses DEFAULT;"
+	"CREATE TABLE contacts_default PARTITION OF contacts DEFAULT;"
+	/* a county's partitions; rows of it already in the DEFAULT ones
+	 * (stored before its row entered regions) move in first.  Each
+	 * takes the parent's indexes, keys and triggers as it is attached. */
+	"CREATE FUNCTION ax_county_partitions(p TEXT) RETURNS void"
+	"  LANGUAGE plpgsql AS $$ DECLARE"
+	"  hi TEXT := p || ':'; t TEXT;"
+	"  BEGIN"
+	"  IF p !~ '^[0-9]{6}$' THEN RETURN; END IF;"
+	"  FOREACH t IN ARRAY ARRAY['responses', 'contacts'] LOOP"
+	"    IF to_regclass(t || '_c' || p) IS NULL THEN"
+	"      EXECUTE format('CREATE TABLE %I (LIKE %I INCLUDING DEFAULTS)',"
+	"        t || '_c' || p, t);"
+	"      EXECUTE format('WITH m AS (DELETE FROM %I WHERE region >= %L AND'"
+	"        || ' region < %L RETURNING *) INSERT INTO %I SELECT * FROM m',"
+	"        t || '_default', p, hi, t || '_c' || p);"
+	"      EXECUTE format('ALTER TABLE %I ATTACH PARTITION %I FOR VALUES'"
+	"        || ' FROM (%L) TO (%L)', t, t || '_c' || p, p, hi);"
+	"    END IF;"
+	"  END LOOP; END $$;"
+	"SELECT ax_county_partitions(substr(code, 1, 6)) FROM regions"
+	"  WHERE level = 1;"
+	"INSERT INTO responses SELECT id, survey, survey_version, wave, channel,"
+	"  device, household, region, started_at, completed_at, status, counted,"
+	"  day, sat, score, body, received_at, topics FROM responses_v10;"
+	"INSERT INTO contacts SELECT c.id, c.household, c.channel, c.kind, c.pack,"
+	"  c.device, c.at, c.body, c.received_at, h.grid FROM contacts_v10 c"
+	"  JOIN households h ON h.id = c.household;"
+	"DROP TABLE responses_v10, contacts_v10;"
+	"CREATE INDEX responses_household ON responses(household, survey, wave,"
+	"  counted) WHERE household IS NOT NULL;"
+	"CREATE INDEX responses_counted ON responses(household, survey, wave,"
+	"  day, channel, completed_at, id, region, sat, score, topics)"
+	"  WHERE counted = 1 AND household IS NOT NULL;"
+	"CREATE INDEX contacts_reach ON contacts(household, kind, at);"
+	"CREATE INDEX contacts_at ON contacts(at);"
+	"CREATE FUNCTION ax_regions_partitions() RETURNS trigger"
+	"  LANGUAGE plpgsql AS $$ BEGIN"
+	"  PERFORM ax_county_partitions(substr(NEW.code, 1, 6));"
+	"  RETURN NULL; END $$;"
+	"CREATE TRIGGER ax_regions_partitions AFTER INSERT OR UPDATE OF level"
+	"  ON regions FOR EACH ROW WHEN (NEW.level = 1)"
+	"  EXECUTE FUNCTION ax_regions_partitions();"
+	"CREATE FUNCTION response_ids_ins() RETURNS trigger"
+	"  LANGUAGE plpgsql AS $$ BEGIN"
+	"  INSERT INTO response_ids VALUES(NEW.id) ON CONFLICT DO NOTHING;"
+	"  IF FOUND THEN RETURN NEW; END IF; RETURN NULL; END $$;"
+	"CREATE TRIGGER response_ids_ins BEFORE INSERT ON responses"
+	"  FOR EACH ROW EXECUTE FUNCTION response_ids_ins();"
+	"CREATE FUNCTION response_ids_del() RETURNS trigger"
+	"  LANGUAGE plpgsql AS $$ BEGIN"
+	"  DELETE FROM response_ids WHERE id IN (SELECT id FROM ax_old);"
+	"  RETURN NULL; END $$;"
+	"CREATE TRIGGER response_ids_del AFTER DELETE ON responses"
+	"  REFERENCING OLD TABLE AS ax_old FOR EACH STATEMENT"
+	"  EXECUTE FUNCTION response_ids_del();"
+	"CREATE FUNCTION contact_ids_ins() RETURNS trigger"
+	"  LANGUAGE plpgsql AS $$ BEGIN"
+	"  INSERT INTO contact_ids VALUES(NEW.id) ON CONFLICT DO NOTHING;"
+	"  IF FOUND THEN RETURN NEW; END IF; RETURN NULL; END $$;"
+	"CREATE TRIGGER contact_ids_ins BEFORE INSERT ON contacts"
+	"  FOR EACH ROW EXECUTE FUNCTION contact_ids_ins();"
+	"CREATE FUNCTION contact_ids_del() RETURNS trigger"
+	"  LANGUAGE plpgsql AS $$ BEGIN"
+	"  DELETE FROM contact_ids WHERE id IN (SELECT id FROM ax_old);"
+	"  RETURN NULL; END $$;"
+	"CREATE TRIGGER contact_ids_del AFTER DELETE ON contacts"
+	"  REFERENCING OLD TABLE AS ax_old FOR EACH STATEMENT"
+	"  EXECUTE FUNCTION contact_ids_del();"
+	"CREATE TRIGGER household_reach_ins AFTER INSERT ON contacts"
+	"  REFERENCING NEW TABLE AS ax_new FOR EACH STATEMENT"
+	"  EXECUTE FUNCTION household_reach_ins();"
 	"CREATE TRIGGER household_reach_del AFTER DELETE ON contacts"
 	"  REFERENCING OLD TABLE AS ax_old FOR EACH STATEMENT"
 	"  EXECUTE FUNCTION household_reach_del();",

@@ -7,6 +7,8 @@
  * above it and what all counties share (packs, surveys, keys, meta), is
  * deleted in one transaction, children before parents, so the other
  * counties' rows and reports are untouched and a failure removes nothing.
+ * The county's responses are read from its own partition; its empty
+ * partitions are dropped at the end.
  */
 #include <stdio.h>
 #include <string.h>
@@ -62,6 +64,21 @@ ax_rc ax_store_remove_county(ax_store *st, const char *county,
 		}
 		if (s)
 			ax_stmt_finalize(s);
+	}
+	/* the county's partitions (store_pg.c migration 11), empty now, go
+	 * too; one still holding contacts of a household that has moved to
+	 * another county since stays, its rows that county's */
+	for (int t = 0; rc == AX_OK && t < 2; t++) {
+		const char *tab = t ? "contacts" : "responses";
+		snprintf(sql, sizeof sql,
+		         "DO $$ BEGIN IF to_regclass('%s_c%s') IS NOT NULL AND NOT"
+		         " EXISTS (SELECT 1 FROM %s_c%s) THEN DROP TABLE %s_c%s;"
+		         " END IF; END $$",
+		         tab, p, tab, p, tab, p);
+		if (ax_db_exec(db, sql) != AX_DB_OK) {
+			ax__store_seterr(st, "%s_c%s: %s", tab, p, ax_db_errmsg(db));
+			rc = AX_ERROR;
+		}
 	}
 	if (rc == AX_OK && ax_db_commit(db) != AX_DB_OK) {
 		ax__store_seterr(st, "commit: %s", ax_db_errmsg(db));

@@ -15,7 +15,9 @@
 # 3).  Then 青山县 leaves (--county): its own rows into a new SQLite store,
 # whose report is its row of the case, B3 covered; `store remove` takes
 # its rows out of the database, leaving 江州县's figures as the province's
-# (by hand), and copied back in, the reports are as before it left.  Old code: the merge
+# (by hand), and copied back in, the reports are as before it left.  Each
+# county's responses and contacts are in its own partitions, which leave
+# with it and come back.  Old code: the merge
 # was refused ("copy into an empty database"); --county did not exist.
 set -u
 DIR=$1
@@ -94,6 +96,16 @@ counts() {
 before=$(counts)
 check "  7 households, their 7 stretches, 8 responses, 3 contacts, 2 keys" \
   "$(echo "$before" | cut -d'|' -f2,3,7,8,12)" "7|7|8|3|2"
+# each county's records in its own partitions (store_pg.c migration 11):
+# 4 responses each (b.txt: 青山县's 4 of the 8), contacts 2 and 1
+parts() {
+  psql -At "$U" -c "SELECT (SELECT COUNT(*) FROM responses_c439901),
+    (SELECT COUNT(*) FROM responses_c439902), (SELECT COUNT(*) FROM contacts_c439901),
+    (SELECT COUNT(*) FROM contacts_c439902),
+    (SELECT COUNT(*) FROM responses_default) + (SELECT COUNT(*) FROM contacts_default)"
+}
+check "  responses 4 and 4, contacts 2 and 1 in the counties' partitions, none in DEFAULT" \
+  "$(parts)" "4|4|2|1|0"
 "$A" store copy --from b.db --to "$U" > b2.txt 2>&1
 check "青山县 again: exit 0" "$?" 0
 check "  wrote nothing" "$(awk '{ s += $2 } END { print s }' b2.txt)" 0
@@ -119,6 +131,7 @@ check "青山县's kept as seal.<its md5>" \
 printf '{"type":"contact","id":"c9000000-0000-4000-8000-000000000001","household_phone_sealed":"%s","channel":"kiosk","kind":"kiosk_session","pack":"anti-drug","device":"kiosk-qs","at":"2025-03-06T10:00:00+08:00"}\n' "$sealed" > sealed.jsonl
 "$A" records import -q --db "$U" sealed.jsonl
 check "a contact sealed with 青山县's old key: imported" "$?" 0
+check "  stored in 青山县's partition (the importer gives it B3's grid)" "$(parts)" "4|4|2|2|0"
 check "  and found B3: 青山县 covers 2 of 3" \
   "$("$A" report --db "$U" --scope 439900000000 --depth 1 --format csv | tr -d '\r' | grep '^439902000000' | cut -d, -f1-5)" \
   "439902000000,青山县,县,3,2"
@@ -160,6 +173,10 @@ cat > alone.csv <<'EOF'
 EOF
 "$A" report --db "$U" --format csv --depth 2 | tail -c +4 | tr -d '\r' | tail -n +2 > alone-got.csv
 check "  the report: 江州县 alone, by hand" "$(diff alone.csv alone-got.csv && echo same)" same
+check "  its partitions dropped, its ids freed (江州县's 4 responses, 2 contacts left)" \
+  "$(psql -At "$U" -c "SELECT to_regclass('responses_c439902') IS NULL AND
+    to_regclass('contacts_c439902') IS NULL, (SELECT COUNT(*) FROM response_ids),
+    (SELECT COUNT(*) FROM contact_ids)")" "t|4|2"
 check "  江州县's rows and the shared ones stay (its login, both keys, the packs)" \
   "$(psql -At "$U" -c "SELECT (SELECT string_agg(name, ' ') FROM users), (SELECT COUNT(*) FROM keys), (SELECT COUNT(*) FROM packs), (SELECT COUNT(*) FROM households)")" \
   "jz|2|5|4"
@@ -171,4 +188,5 @@ check "  removed again: exit 3, not a county of the database" \
 check "青山县 back from its file: exit 0" "$?" 0
 "$A" report --db "$U" --format csv --depth 2 | tail -c +4 | tr -d '\r' | tail -n +2 > after-back.csv
 check "  the report as before it left" "$(diff before-remove.csv after-back.csv && echo same)" same
+check "  its partitions back: 4 responses, 2 contacts (the sealed one too)" "$(parts)" "4|4|2|2|0"
 tap_end

@@ -4,12 +4,15 @@
  * holding the cluster's URL.  The test makes its own database (anxin_store,
  * dropped first) so it never meets another test's tables.
  *
- *   - migrating an empty database gives version 5 (1 the schema, 2 the
+ *   - migrating an empty database gives version 11 (1 the schema, 2 the
  *     市/省 levels, 3 the roster's history, 4 sync_state, 5 the login
- *     limiter), again leaves it at 5;
+ *     limiter, ... 11 the partitions by county), again leaves it at 11;
  *   - every table has the columns, in order, of the same table in a fresh
  *     SQLite store (PRAGMA table_info, read here, not by the library), and
  *     every SQLite table is on PostgreSQL unless it is a device's own;
+ *   - responses and contacts are partitioned by county (a partition made
+ *     as the county's row enters regions, rows already stored for it
+ *     moved in), the id unique across partitions, freed when deleted;
  *   - a response naming a region not in the tree is a constraint error;
  *   - regions take a province (level -1) and a city (0), nothing above;
  *   - every statement of the importer (records.c) prepares on it: its SQL
@@ -34,6 +37,36 @@ static int is_device_only(const char *t)
 		if (!strcmp(t, device_only[i]))
 			return 1;
 	return 0;
+}
+
+/* the first column of one row, as a number or as text (static buffer) */
+static long long qi(ax_db *db, const char *sql)
+{
+	ax_stmt *s;
+	long long v = -1;
+	if (ax_db_prepare(db, sql, &s) != AX_DB_OK) {
+		fprintf(stderr, "%s: %s\n", sql, ax_db_errmsg(db));
+		return -1;
+	}
+	if (ax_stmt_step(s) == AX_DB_ROW)
+		v = ax_stmt_int64(s, 0);
+	ax_stmt_finalize(s);
+	return v;
+}
+
+static const char *qt(ax_db *db, const char *sql)
+{
+	static char out[512];
+	ax_stmt *s;
+	out[0] = '\0';
+	if (ax_db_prepare(db, sql, &s) != AX_DB_OK) {
+		fprintf(stderr, "%s: %s\n", sql, ax_db_errmsg(db));
+		return out;
+	}
+	if (ax_stmt_step(s) == AX_DB_ROW && ax_stmt_text(s, 0))
+		snprintf(out, sizeof out, "%s", ax_stmt_text(s, 0));
+	ax_stmt_finalize(s);
+	return out;
 }
 
 /* "a,b,c": a table's columns in order on PostgreSQL */
@@ -104,14 +137,111 @@ static void same_tables(ax_db *db)
 	 * visits_undone and v19's household_reach */
 	CHECK_INT(tables, 24);
 
-	ax_stmt *q;
-	REQUIRE(ax_db_prepare(db,
-	                      "SELECT COUNT(*) FROM information_schema.tables"
-	                      " WHERE table_schema = 'public'",
-	                      &q) == AX_DB_OK);
-	REQUIRE(ax_stmt_step(q) == AX_DB_ROW);
-	CHECK_INT(ax_stmt_int64(q, 0), tables);
-	ax_stmt_finalize(q);
+	/* and on PostgreSQL only (migration 11): the ids of responses and
+	 * contacts, and the two tables' DEFAULT partitions (no county yet) */
+	CHECK_INT(qi(db, "SELECT COUNT(*) FROM information_schema.tables"
+	                 " WHERE table_schema = 'public'"),
+	          tables + 4);
+	CHECK_INT(qi(db, "SELECT COUNT(*) FROM information_schema.tables"
+	                 " WHERE table_schema = 'public' AND table_name IN"
+	                 " ('response_ids', 'contact_ids', 'responses_default',"
+	                 " 'contacts_default')"),
+	          4);
+}
+
+/* migration 11: responses and contacts partitioned by county, the id
+ * unique across them.  Every figure by hand from the rows written here. */
+static void partitions(ax_db *db)
+{
+	ax_stmt *s;
+	REQUIRE(ax_db_exec(db,
+	                   "INSERT INTO regions VALUES"
+	                   " ('430000000000', '南江省', -1, NULL),"
+	                   " ('439900000000', '江州市', 0, '430000000000'),"
+	                   " ('439901000000', '江州县', 1, '439900000000'),"
+	                   " ('439901101000', '城关镇', 2, '439901000000'),"
+	                   " ('439902000000', '青山县', 1, '439900000000'),"
+	                   " ('439902101000', '青山镇', 2, '439902000000'),"
+	                   /* a township whose county is not in the tree yet */
+	                   " ('439903101000', '白水镇', 2, NULL)") == AX_DB_OK);
+	/* a partition for each county, none for the city or the lone town */
+	CHECK_INT(qi(db, "SELECT COUNT(*) FROM pg_inherits i JOIN pg_class c ON"
+	                 " c.oid = i.inhrelid WHERE i.inhparent = 'responses'::regclass"),
+	          3); /* 439901, 439902, DEFAULT */
+	CHECK_STR(qt(db, "SELECT pg_get_expr(relpartbound, oid) FROM pg_class"
+	                 " WHERE relname = 'contacts_c439902'"),
+	          "FOR VALUES FROM ('439902') TO ('439902:')");
+	/* one response in each county, one at the city's own code, one in
+	 * the town with no county */
+	REQUIRE(ax_db_exec(db,
+	                   "INSERT INTO responses(id, survey, survey_version, wave,"
+	                   " channel, device, region, status, body) VALUES"
+	                   " ('r1', 's', 1, 'w', 'kiosk', 'd', '439901101000', 'complete', 'a'),"
+	                   " ('r2', 's', 1, 'w', 'kiosk', 'd', '439902101000', 'complete', 'b'),"
+	                   " ('r3', 's', 1, 'w', 'kiosk', 'd', '439900000000', 'complete', 'c'),"
+	                   " ('r4', 's', 1, 'w', 'kiosk', 'd', '439903101000', 'complete', 'd')") ==
+	        AX_DB_OK);
+	CHECK_INT(qi(db, "SELECT COUNT(*) FROM responses_c439901"), 1);
+	CHECK_INT(qi(db, "SELECT COUNT(*) FROM responses_c439902"), 1);
+	CHECK_INT(qi(db, "SELECT COUNT(*) FROM responses_default"), 2);
+	/* r1 again, from the other county: the importer's statement writes
+	 * nothing (a conflict for the importer to report), in any county */
+	REQUIRE(ax_db_prepare(db, ax__importer_sql(S_INS_RESP), &s) == AX_DB_OK);
+	ax_stmt_bind_text(s, 1, "r1");
+	ax_stmt_bind_text(s, 2, "s");
+	ax_stmt_bind_int64(s, 3, 1);
+	ax_stmt_bind_text(s, 4, "w");
+	ax_stmt_bind_text(s, 5, "kiosk");
+	ax_stmt_bind_text(s, 6, "d");
+	ax_stmt_bind_null(s, 7);
+	ax_stmt_bind_text(s, 8, "439902101000");
+	ax_stmt_bind_text(s, 11, "complete");
+	ax_stmt_bind_text(s, 15, "other");
+	ax_stmt_bind_int64(s, 18, 0);
+	CHECK_INT(ax_stmt_step(s), AX_DB_DONE);
+	CHECK_INT(ax_stmt_changes(s), 0);
+	CHECK_INT(qi(db, "SELECT COUNT(*) FROM responses WHERE id = 'r1'"), 1);
+	CHECK_STR(qt(db, "SELECT body FROM responses WHERE id = 'r1'"), "a");
+	/* the town's county arrives: its row moves out of the DEFAULT
+	 * partition into the county's new one */
+	REQUIRE(ax_db_exec(db, "INSERT INTO regions VALUES ('439903000000',"
+	                       " '白水县', 1, '439900000000')") == AX_DB_OK);
+	CHECK_INT(qi(db, "SELECT COUNT(*) FROM responses_c439903"), 1);
+	CHECK_INT(qi(db, "SELECT COUNT(*) FROM contacts_c439903"), 0);
+	CHECK_INT(qi(db, "SELECT COUNT(*) FROM responses_default"), 1);
+	CHECK_INT(qi(db, "SELECT COUNT(*) FROM responses"), 4);
+	/* deleted, its id is free again: now it goes in, in the other county */
+	REQUIRE(ax_db_exec(db, "DELETE FROM responses WHERE id = 'r1'") == AX_DB_OK);
+	CHECK_INT(qi(db, "SELECT COUNT(*) FROM response_ids"), 3);
+	ax_stmt_reset(s);
+	CHECK_INT(ax_stmt_step(s), AX_DB_DONE);
+	CHECK_INT(ax_stmt_changes(s), 1);
+	ax_stmt_finalize(s);
+	CHECK_INT(qi(db, "SELECT COUNT(*) FROM responses_c439902"), 2);
+	/* contacts: by the region the importer gives (none: DEFAULT) */
+	REQUIRE(ax_db_exec(db,
+	                   "INSERT INTO households(id, grid, updated_at) VALUES"
+	                   " ('H1', '439901101000', 0)") == AX_DB_OK);
+	REQUIRE(ax_db_exec(db,
+	                   "INSERT INTO contacts VALUES"
+	                   " ('c1', 'H1', 'sms', 'sms_sent', NULL, 'd', 1, '{}', 1, '439901101000'),"
+	                   " ('c2', 'H1', 'sms', 'sms_sent', NULL, 'd', 2, '{}', 2, NULL)") ==
+	        AX_DB_OK);
+	CHECK_INT(qi(db, "SELECT COUNT(*) FROM contacts_c439901"), 1);
+	CHECK_INT(qi(db, "SELECT COUNT(*) FROM contacts_default"), 1);
+	/* c1 again in another county: skipped by contact_ids */
+	REQUIRE(ax_db_exec(db,
+	                   "INSERT INTO contacts VALUES"
+	                   " ('c1', 'H1', 'sms', 'sms_sent', NULL, 'd', 1, '{}', 1, '439902101000')"
+	                   " ON CONFLICT DO NOTHING") == AX_DB_OK);
+	CHECK_INT(qi(db, "SELECT COUNT(*) FROM contacts"), 2);
+	CHECK_INT(qi(db, "SELECT COUNT(*) FROM household_reach"), 1);
+	REQUIRE(ax_db_exec(db, "DELETE FROM contacts; DELETE FROM responses;"
+	                       " DELETE FROM household_periods; DELETE FROM households;"
+	                       " DELETE FROM regions") == AX_DB_OK);
+	CHECK_INT(qi(db, "SELECT COUNT(*) FROM response_ids"), 0);
+	CHECK_INT(qi(db, "SELECT COUNT(*) FROM contact_ids"), 0);
+	CHECK_INT(qi(db, "SELECT COUNT(*) FROM household_reach"), 0);
 }
 
 int main(int argc, char **argv)
@@ -125,12 +255,13 @@ int main(int argc, char **argv)
 	REQUIRE(ax_db_open(url, &db, err, sizeof err) == AX_DB_OK);
 
 	CHECK_INT(ax__pg_migrate(db, &v, err, sizeof err), AX_DB_OK);
-	CHECK_INT(v, 10);
+	CHECK_INT(v, 11);
 	v = -1;
 	CHECK_INT(ax__pg_migrate(db, &v, err, sizeof err), AX_DB_OK);
-	CHECK_INT(v, 10);
+	CHECK_INT(v, 11);
 
 	same_tables(db);
+	partitions(db);
 
 	CHECK_INT(ax_db_exec(db,
 	                     "INSERT INTO responses(id, survey, survey_version,"

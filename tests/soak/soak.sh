@@ -478,6 +478,17 @@ check "household_reach matches the contacts" "$(rq "SELECT (SELECT COUNT(*) FROM
   COUNT(*) FROM (SELECT household, kind, first_at, last_at FROM household_reach
   EXCEPT SELECT household, kind, MIN(at), MAX(at) FROM contacts GROUP BY 1, 2) y)")" 0
 
+# on PostgreSQL every record is in its county's partition (migration 11:
+# the importer gives each contact its household's grid)
+if [ "$DB" != c.db ]; then
+  check "every response and contact in the county's partition" "$(rq "SELECT
+    (SELECT COUNT(*) FROM responses_c439901) || ' ' || (SELECT COUNT(*) FROM
+    contacts_c439901) || ' ' || (SELECT COUNT(*) FROM responses_default) || ' ' ||
+    (SELECT COUNT(*) FROM contacts_default)")" \
+    "$(sq "$CDB" "SELECT (SELECT COUNT(*) FROM responses) || ' ' ||
+    (SELECT COUNT(*) FROM contacts) || ' 0 0'")"
+fi
+
 for g in $GWS; do
   # 2. no SMS sent twice
   sent=$(sq "$g/anxin.db" "SELECT COUNT(*) FROM sent_log")

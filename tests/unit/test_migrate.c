@@ -367,7 +367,7 @@ static void test_v4(void)
 	CHECK_INT(ax_store_open(path, 0, &st, err, sizeof err), AX_OK);
 	REQUIRE(st != NULL);
 	CHECK_INT(ax_store_schema_version(st), AX_SCHEMA_VERSION);
-	CHECK_INT(AX_SCHEMA_VERSION, 19);
+	CHECK_INT(AX_SCHEMA_VERSION, 20);
 	after = views(st);
 	CHECK_STR(after, before);
 	free(after);
@@ -379,7 +379,7 @@ static void test_v4(void)
 		sqlite3_free(sql);
 	}
 	CHECK_INT(tu_qi(db, "PRAGMA old.user_version"), 4);
-	CHECK_INT(tu_qi(db, "PRAGMA user_version"), 19);
+	CHECK_INT(tu_qi(db, "PRAGMA user_version"), 20);
 	/* v13 rebuilt regions (市/省 levels): the same rows, every reference
 	 * to them still holding, and the new levels accepted */
 	CHECK(tu_qi(db, "SELECT COUNT(*) FROM regions") > 100);
@@ -419,9 +419,15 @@ static void test_v4(void)
 	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM (SELECT * FROM responses EXCEPT "
 	                    "SELECT * FROM old.responses)"),
 	          0);
-	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM (SELECT * FROM contacts EXCEPT "
-	                    "SELECT * FROM old.contacts)"),
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM (SELECT id, household, "
+	                    "channel, kind, pack, device, at, body, received_at "
+	                    "FROM contacts EXCEPT SELECT * FROM old.contacts)"),
 	          0);
+	/* v20: each contact's region, its household's grid */
+	CHECK(tu_qi(db, "SELECT COUNT(*) FROM contacts") > 0);
+	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM contacts c JOIN old.households "
+	                    "h ON h.id = c.household AND h.grid = c.region"),
+	          tu_qi(db, "SELECT COUNT(*) FROM old.contacts"));
 	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM contacts"),
 	          tu_qi(db, "SELECT COUNT(*) FROM old.contacts"));
 	CHECK(tu_qi(db, "SELECT COUNT(*) FROM tally") > 1000);

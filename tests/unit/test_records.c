@@ -602,6 +602,9 @@ static void test_coverage(void)
 	CHECK_INT(tu_qi(db, "SELECT COUNT(*) FROM conflicts WHERE type='contact'"), 1);
 	CHECK_STR(tu_q(db, "SELECT kind FROM contacts WHERE id='%s'", uid(70)),
 	          "sms_delivered");
+	/* each contact's region: its household's grid (v20) */
+	CHECK_STR(tu_q(db, "SELECT region FROM contacts WHERE id='%s'", uid(71)), G1);
+	CHECK_STR(tu_q(db, "SELECT region FROM contacts WHERE id='%s'", uid(73)), G2);
 
 	/* default kinds: delivered, replied, kiosk, visit -> H1, H3 */
 	check_cov(0, COUNTY, 2, 5);

@@ -15,7 +15,7 @@ extern "C" {
 typedef struct ax_store ax_store;
 
 /* Schema version this build writes; older files are migrated on open. */
-#define AX_SCHEMA_VERSION 19
+#define AX_SCHEMA_VERSION 20
 
 enum ax_store_flags {
 	AX_STORE_CREATE = 1,   /* create the file if missing */
