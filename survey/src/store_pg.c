@@ -455,6 +455,13 @@ static int byte_order(ax_db *db)
 
 int ax__pg_migrate(ax_db *db, int *version, char *err, size_t errlen)
 {
+	return ax__pg_migrate_to(db, ax__pg_migrations_count(), version, err,
+	                         errlen);
+}
+
+int ax__pg_migrate_to(ax_db *db, int to, int *version, char *err,
+                      size_t errlen)
+{
 	int n = ax__pg_migrations_count(), v = 0, order;
 
 	if (ax_db_kind_of(db) != AX_DB_PG) {
@@ -488,7 +495,7 @@ int ax__pg_migrate(ax_db *db, int *version, char *err, size_t errlen)
 			         v, n);
 			return AX_DB_ERROR;
 		}
-		if (v == n)
+		if (v == n || v >= to)
 			break;
 		if (ax_db_exec(db, pg_migrations[v]) != AX_DB_OK ||
 		    set_version(db, v + 1) != AX_DB_OK || ax_db_commit(db) != AX_DB_OK)

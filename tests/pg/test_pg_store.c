@@ -13,6 +13,7 @@
  *   - responses and contacts are partitioned by county (a partition made
  *     as the county's row enters regions, rows already stored for it
  *     moved in), the id unique across partitions, freed when deleted;
+ *     a database at version 10 with rows migrates them into place;
  *   - a response naming a region not in the tree is a constraint error;
  *   - regions take a province (level -1) and a city (0), nothing above;
  *   - every statement of the importer (records.c) prepares on it: its SQL
@@ -244,6 +245,69 @@ static void partitions(ax_db *db)
 	CHECK_INT(qi(db, "SELECT COUNT(*) FROM household_reach"), 0);
 }
 
+/* migration 11 on a database version 10 left with rows in it: each row
+ * into its county's partition (a contact by its household's grid), the
+ * ids into their tables, household_reach as it was, the triggers on. */
+static void from_v10(const char *urlfile)
+{
+	char url[512] = "", err[512];
+	ax_db *db;
+	int v = -1;
+
+	pgt_own_db(urlfile, "anxin_store10", url, sizeof url);
+	REQUIRE(ax_db_open(url, &db, err, sizeof err) == AX_DB_OK);
+	CHECK_INT(ax__pg_migrate_to(db, 10, &v, err, sizeof err), AX_DB_OK);
+	CHECK_INT(v, 10);
+	REQUIRE(ax_db_exec(db,
+	                   "INSERT INTO regions VALUES"
+	                   " ('430000000000', '南江省', -1, NULL),"
+	                   " ('439900000000', '江州市', 0, '430000000000'),"
+	                   " ('439901000000', '江州县', 1, '439900000000'),"
+	                   " ('439901101000', '城关镇', 2, '439901000000'),"
+	                   " ('439902000000', '青山县', 1, '439900000000'),"
+	                   " ('439902101000', '青山镇', 2, '439902000000');"
+	                   "INSERT INTO households(id, grid, updated_at) VALUES"
+	                   " ('H1', '439901101000', 0), ('H2', '439902101000', 0);"
+	                   "INSERT INTO responses(id, survey, survey_version, wave,"
+	                   " channel, device, household, region, status, body) VALUES"
+	                   " ('r1', 's', 1, 'w', 'kiosk', 'd', 'H1', '439901101000', 'complete', 'a'),"
+	                   " ('r2', 's', 1, 'w', 'kiosk', 'd', 'H2', '439902101000', 'complete', 'b'),"
+	                   " ('r3', 's', 1, 'w', 'kiosk', 'd', NULL, '439900000000', 'complete', 'c');"
+	                   "INSERT INTO contacts VALUES"
+	                   " ('c1', 'H1', 'visit', 'visit', NULL, 'd', 5, '{}', 5),"
+	                   " ('c2', 'H2', 'visit', 'visit', NULL, 'd', 7, '{}', 7),"
+	                   " ('c3', 'H1', 'visit', 'visit', NULL, 'd', 9, '{}', 9)") ==
+	        AX_DB_OK);
+	CHECK_INT(ax__pg_migrate(db, &v, err, sizeof err), AX_DB_OK);
+	CHECK_INT(v, 11);
+	CHECK_STR(qt(db, "SELECT (SELECT string_agg(id, ' ' ORDER BY id) FROM"
+	                 " responses_c439901) || '|' || (SELECT string_agg(id, ' '"
+	                 " ORDER BY id) FROM responses_c439902) || '|' || (SELECT"
+	                 " string_agg(id, ' ' ORDER BY id) FROM responses_default)"),
+	          "r1|r2|r3");
+	CHECK_STR(qt(db, "SELECT (SELECT string_agg(id || ':' || region, ' ' ORDER"
+	                 " BY id) FROM contacts_c439901) || '|' || (SELECT"
+	                 " string_agg(id || ':' || region, ' ') FROM contacts_c439902)"
+	                 " || '|' || (SELECT COUNT(*) FROM contacts_default)"),
+	          "c1:439901101000 c3:439901101000|c2:439902101000|0");
+	CHECK_INT(qi(db, "SELECT COUNT(*) FROM response_ids"), 3);
+	CHECK_INT(qi(db, "SELECT COUNT(*) FROM contact_ids"), 3);
+	CHECK_STR(qt(db, "SELECT string_agg(household || ':' || first_at || '-' ||"
+	                 " last_at, ' ' ORDER BY household) FROM household_reach"),
+	          "H1:5-9 H2:7-7");
+	/* the triggers on the new tables: a contact moves H2's last time, a
+	 * stored id in another county is skipped */
+	REQUIRE(ax_db_exec(db, "INSERT INTO contacts VALUES ('c4', 'H2', 'visit',"
+	                       " 'visit', NULL, 'd', 11, '{}', 11, '439902101000'),"
+	                       " ('c1', 'H1', 'visit', 'visit', NULL, 'd', 5, '{}',"
+	                       " 5, '439902101000') ON CONFLICT DO NOTHING") == AX_DB_OK);
+	CHECK_STR(qt(db, "SELECT string_agg(household || ':' || first_at || '-' ||"
+	                 " last_at, ' ' ORDER BY household) FROM household_reach"),
+	          "H1:5-9 H2:7-11");
+	CHECK_INT(qi(db, "SELECT COUNT(*) FROM contacts"), 4);
+	ax_db_close(db);
+}
+
 int main(int argc, char **argv)
 {
 	char url[512] = "", err[512];
@@ -262,6 +326,7 @@ int main(int argc, char **argv)
 
 	same_tables(db);
 	partitions(db);
+	from_v10(argv[1]);
 
 	CHECK_INT(ax_db_exec(db,
 	                     "INSERT INTO responses(id, survey, survey_version,"
