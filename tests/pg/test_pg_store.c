@@ -150,19 +150,22 @@ static void same_tables(ax_db *db)
 	          4);
 }
 
+/* a province, a city, two counties and a township in each */
+#define TWO_COUNTIES                                                            \
+	" ('430000000000', '南江省', -1, NULL),"                                   \
+	" ('439900000000', '江州市', 0, '430000000000'),"                          \
+	" ('439901000000', '江州县', 1, '439900000000'),"                          \
+	" ('439901101000', '城关镇', 2, '439901000000'),"                          \
+	" ('439902000000', '青山县', 1, '439900000000'),"                          \
+	" ('439902101000', '青山镇', 2, '439902000000')"
+
 /* migration 11: responses and contacts partitioned by county, the id
  * unique across them.  Every figure by hand from the rows written here. */
 static void partitions(ax_db *db)
 {
 	ax_stmt *s;
 	REQUIRE(ax_db_exec(db,
-	                   "INSERT INTO regions VALUES"
-	                   " ('430000000000', '南江省', -1, NULL),"
-	                   " ('439900000000', '江州市', 0, '430000000000'),"
-	                   " ('439901000000', '江州县', 1, '439900000000'),"
-	                   " ('439901101000', '城关镇', 2, '439901000000'),"
-	                   " ('439902000000', '青山县', 1, '439900000000'),"
-	                   " ('439902101000', '青山镇', 2, '439902000000'),"
+	                   "INSERT INTO regions VALUES" TWO_COUNTIES ","
 	                   /* a township whose county is not in the tree yet */
 	                   " ('439903101000', '白水镇', 2, NULL)") == AX_DB_OK);
 	/* a partition for each county, none for the city or the lone town */
@@ -259,13 +262,7 @@ static void from_v10(const char *urlfile)
 	CHECK_INT(ax__pg_migrate_to(db, 10, &v, err, sizeof err), AX_DB_OK);
 	CHECK_INT(v, 10);
 	REQUIRE(ax_db_exec(db,
-	                   "INSERT INTO regions VALUES"
-	                   " ('430000000000', '南江省', -1, NULL),"
-	                   " ('439900000000', '江州市', 0, '430000000000'),"
-	                   " ('439901000000', '江州县', 1, '439900000000'),"
-	                   " ('439901101000', '城关镇', 2, '439901000000'),"
-	                   " ('439902000000', '青山县', 1, '439900000000'),"
-	                   " ('439902101000', '青山镇', 2, '439902000000');"
+	                   "INSERT INTO regions VALUES" TWO_COUNTIES ";"
 	                   "INSERT INTO households(id, grid, updated_at) VALUES"
 	                   " ('H1', '439901101000', 0), ('H2', '439902101000', 0);"
 	                   "INSERT INTO responses(id, survey, survey_version, wave,"
