@@ -487,6 +487,13 @@ if [ "$DB" != c.db ]; then
     (SELECT COUNT(*) FROM contacts_default)")" \
     "$(sq "$CDB" "SELECT (SELECT COUNT(*) FROM responses) || ' ' ||
     (SELECT COUNT(*) FROM contacts) || ' 0 0'")"
+  # each stored id once in its table of ids, none else (the importer
+  # writes a batch's ids itself: records_pending.c)
+  check "response_ids and contact_ids hold exactly the stored ids" "$(rq "SELECT
+    (SELECT COUNT(*) FROM (SELECT id FROM responses EXCEPT SELECT id FROM response_ids) a) +
+    (SELECT COUNT(*) FROM (SELECT id FROM response_ids EXCEPT SELECT id FROM responses) b) +
+    (SELECT COUNT(*) FROM (SELECT id FROM contacts EXCEPT SELECT id FROM contact_ids) c) +
+    (SELECT COUNT(*) FROM (SELECT id FROM contact_ids EXCEPT SELECT id FROM contacts) d)")" 0
 fi
 
 for g in $GWS; do
