@@ -115,11 +115,16 @@ ax_rc ax__merge_table(ax_store *from, ax_db *to, const char *table,
 	const char *cmp[AX_COPY_MAX_COLS];
 	int ncmp = 0;
 	/* the columns inserted: all but an arrival number; compared: those
-	 * but when each side installed a pack or survey */
+	 * but when each side installed a pack or survey, and a contact's
+	 * region -- where it is kept (its household's grid when each side
+	 * stored or migrated it: a household that moved has two), not what
+	 * it says */
+	int contacts = !strcmp(table, "contacts");
 	for (int i = 0; i < ncols; i++)
 		if (!(seq && !strcmp(cols[i], "seq"))) {
 			used[nused++] = cols[i];
-			if (strcmp(cols[i], "installed_at") != 0)
+			if (strcmp(cols[i], "installed_at") != 0 &&
+			    !(contacts && !strcmp(cols[i], "region")))
 				cmp[ncmp++] = cols[i];
 		}
 	nkey = pk_columns(to, table, key, AX_COPY_MAX_COLS);

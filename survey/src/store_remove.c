@@ -70,10 +70,12 @@ ax_rc ax_store_remove_county(ax_store *st, const char *county,
 	 * another county since stays, its rows that county's */
 	for (int t = 0; rc == AX_OK && t < 2; t++) {
 		const char *tab = t ? "contacts" : "responses";
+		/* nested: PL/pgSQL plans one condition whole, and a missing
+		 * table in it is an error, not false */
 		snprintf(sql, sizeof sql,
-		         "DO $$ BEGIN IF to_regclass('%s_c%s') IS NOT NULL AND NOT"
-		         " EXISTS (SELECT 1 FROM %s_c%s) THEN DROP TABLE %s_c%s;"
-		         " END IF; END $$",
+		         "DO $$ BEGIN IF to_regclass('%s_c%s') IS NOT NULL THEN"
+		         " IF NOT EXISTS (SELECT 1 FROM %s_c%s) THEN"
+		         " DROP TABLE %s_c%s; END IF; END IF; END $$",
 		         tab, p, tab, p, tab, p);
 		if (ax_db_exec(db, sql) != AX_DB_OK) {
 			ax__store_seterr(st, "%s_c%s: %s", tab, p, ax_db_errmsg(db));

@@ -110,6 +110,12 @@ check "  responses 4 and 4, contacts 2 and 1 in the counties' partitions, none i
 check "青山县 again: exit 0" "$?" 0
 check "  wrote nothing" "$(awk '{ s += $2 } END { print s }' b2.txt)" 0
 check "  every table as it was" "$(counts)" "$before"
+# a contact kept under another region on one side (its household's grid
+# when each side stored it: a household that moved) is the same contact
+sqlite3 b.db "UPDATE contacts SET region = '439902001000'"
+"$A" store copy --from b.db --to "$U" > b3.txt 2> b3.err
+check "青山县 again, its contacts' region changed: exit 0, nothing written" \
+  "$?:$(awk '{ s += $2 } END { print s }' b3.txt)" "0:0"
 
 # a third county whose roster uses a 户号 another county uses
 { head -n 3 regions.csv; echo "439903000000,白水县"; } > c.regions.csv

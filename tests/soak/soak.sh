@@ -487,8 +487,8 @@ if [ "$DB" != c.db ]; then
     (SELECT COUNT(*) FROM contacts_default)")" \
     "$(sq "$CDB" "SELECT (SELECT COUNT(*) FROM responses) || ' ' ||
     (SELECT COUNT(*) FROM contacts) || ' 0 0'")"
-  # each stored id once in its table of ids, none else (the importer
-  # writes a batch's ids itself: records_pending.c)
+  # each stored id once in its table of ids, none else (the tables'
+  # id triggers write them, delete them with their rows)
   check "response_ids and contact_ids hold exactly the stored ids" "$(rq "SELECT
     (SELECT COUNT(*) FROM (SELECT id FROM responses EXCEPT SELECT id FROM response_ids) a) +
     (SELECT COUNT(*) FROM (SELECT id FROM response_ids EXCEPT SELECT id FROM responses) b) +
