@@ -5,9 +5,9 @@
  * PostgreSQL starts at SQLite's schema v12 (store.c): its migration 1 is
  * the whole of that schema's central tables, written once for PostgreSQL,
  * and later changes append migrations here as store.c appends them there
- * (2 is v13, 3 v14, 5 v15, 6 v16, 7 v17, 9 v18, 10 v19, 11 v20).  Device-only tables (outbox, drafts)
- * are left out: devices stay on SQLite; sync_state came in 4 (central
- * keeps state there too).
+ * (2 is v13, 3 v14, 5 v15, 6 v16, 7 v17, 9 v18, 10 v19, 11 v20).
+ * Device-only tables (outbox, drafts) are left out: devices stay on
+ * SQLite; sync_state came in 4 (central keeps state there too).
  *
  * What differs from the SQLite text: times and counts are BIGINT (SQLite's
  * INTEGER is 64-bit, PostgreSQL's 32), REAL is DOUBLE PRECISION, BLOB is
@@ -258,14 +258,15 @@ static const char *const pg_migrations[] = {
 	/* 11: SQLite v20's twin (contacts.region), and responses and contacts
 	 * partitioned by county: RANGE on region, one partition a county
 	 * ('439901' up to '439901:', ':' the character after '9': every code
-	 * under the county is its six digits and more digits), made when the county's row enters regions, and a
-	 * DEFAULT partition for the rest (a city's or province's own code, a
-	 * contact stored with no region).  A county's rows are then tables
-	 * of their own, to vacuum, dump or drop alone (store_remove.c).
+	 * under the county is its six digits and more digits), made when the
+	 * county's row enters regions, and a DEFAULT partition for the rest
+	 * (a city's or province's own code, a contact stored with no
+	 * region).  A county's rows are then tables of their own, to vacuum,
+	 * dump or drop alone (store_remove.c).
 	 *
 	 * A partitioned table's keys must hold its partition column, so the
 	 * keys are (id, region) (contacts: unique, as a contact's region may
- * be NULL); the id alone -- what makes an import
+	 * be NULL); the id alone -- what makes an import
 	 * idempotent: the same id is a duplicate or a conflict, never a
 	 * second row, in whatever county -- is kept unique by response_ids
 	 * and contact_ids.  A row trigger puts the id there before the row
